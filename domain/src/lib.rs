@@ -1,0 +1,12 @@
+//! The domain of Convene: aggregates, the commands they accept, the changes (domain events) they
+//! emit and the rules that decide between them, plus the metadata every change carries.
+//!
+//! This crate is pure: no I/O, no HTTP, no SQL. It depends on nothing of ours; every other crate
+//! depends on it. Each aggregate lives in its own module, split by role: the aggregate and its
+//! rules, its commands, its changes.
+
+pub mod metadata;
+pub mod profile;
+
+pub use metadata::{Actor, Metadata, MetadataError, Source};
+pub use profile::{Profile, ProfileChange, ProfileCommand, ProfileError};

@@ -1,0 +1,232 @@
+//! A profile: one public identity (`@username`). Its aggregate id is the username itself, so a
+//! username is claimed by creating the profile and can never be taken twice.
+
+mod changes;
+mod commands;
+
+pub use changes::ProfileChange;
+pub use commands::ProfileCommand;
+
+use cqrs_es::event_sink::EventSink;
+use cqrs_es::Aggregate;
+use serde::{Deserialize, Serialize};
+
+/// Longest username, as in Mobilizon.
+pub const USERNAME_MAX: usize = 30;
+/// Longest display name.
+pub const DISPLAY_NAME_MAX: usize = 100;
+
+/// Rules a profile command can break, named after the rule.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ProfileError {
+    #[error("the username @{0} is already taken")]
+    UsernameTaken(String),
+    #[error("a username is 1 to {USERNAME_MAX} characters among a-z, 0-9 and _")]
+    InvalidUsername,
+    #[error("a display name is 1 to {DISPLAY_NAME_MAX} characters")]
+    InvalidDisplayName,
+    #[error("no such profile")]
+    NotFound,
+}
+
+/// The state a profile's decisions need.
+#[derive(Debug, Default, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct Profile {
+    username: Option<String>,
+    display_name: String,
+}
+
+impl Profile {
+    pub fn username(&self) -> Option<&str> {
+        self.username.as_deref()
+    }
+
+    pub fn display_name(&self) -> &str {
+        &self.display_name
+    }
+}
+
+/// Lower-case ASCII letters, digits and underscores: safe in URLs and WebFinger handles.
+pub fn validate_username(username: &str) -> Result<(), ProfileError> {
+    let well_formed = !username.is_empty()
+        && username.len() <= USERNAME_MAX
+        && username
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
+    well_formed
+        .then_some(())
+        .ok_or(ProfileError::InvalidUsername)
+}
+
+/// Trims a display name and checks its length (in characters, not bytes).
+pub fn normalise_display_name(name: &str) -> Result<String, ProfileError> {
+    let name = name.trim();
+    let length = name.chars().count();
+    if length == 0 || length > DISPLAY_NAME_MAX {
+        return Err(ProfileError::InvalidDisplayName);
+    }
+    Ok(name.to_string())
+}
+
+impl Aggregate for Profile {
+    const TYPE: &'static str = "Profile";
+    type Command = ProfileCommand;
+    type Event = ProfileChange;
+    type Error = ProfileError;
+    type Services = ();
+
+    async fn handle(
+        &mut self,
+        command: Self::Command,
+        _services: &Self::Services,
+        sink: &EventSink<Self>,
+    ) -> Result<(), Self::Error> {
+        match command {
+            ProfileCommand::Create {
+                username,
+                display_name,
+            } => {
+                if let Some(existing) = &self.username {
+                    return Err(ProfileError::UsernameTaken(existing.clone()));
+                }
+                validate_username(&username)?;
+                let display_name = match display_name {
+                    Some(name) => normalise_display_name(&name)?,
+                    None => username.clone(),
+                };
+                let change = ProfileChange::Created {
+                    username,
+                    display_name,
+                };
+                sink.write(change, self).await;
+            }
+            ProfileCommand::Rename { display_name } => {
+                if self.username.is_none() {
+                    return Err(ProfileError::NotFound);
+                }
+                let display_name = normalise_display_name(&display_name)?;
+                // Renaming to the current name is not a change: nothing to record.
+                if display_name != self.display_name {
+                    sink.write(ProfileChange::Renamed { display_name }, self)
+                        .await;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn apply(&mut self, change: Self::Event) {
+        match change {
+            ProfileChange::Created {
+                username,
+                display_name,
+            } => {
+                self.username = Some(username);
+                self.display_name = display_name;
+            }
+            ProfileChange::Renamed { display_name } => self.display_name = display_name,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use cqrs_es::test::TestFramework;
+
+    type Given = TestFramework<Profile>;
+
+    fn created(username: &str, display_name: &str) -> ProfileChange {
+        ProfileChange::Created {
+            username: username.into(),
+            display_name: display_name.into(),
+        }
+    }
+
+    fn create(username: &str, display_name: Option<&str>) -> ProfileCommand {
+        ProfileCommand::Create {
+            username: username.into(),
+            display_name: display_name.map(Into::into),
+        }
+    }
+
+    #[test]
+    fn a_new_username_is_claimed_with_its_display_name() {
+        Given::with(())
+            .given_no_previous_events()
+            .when(create("alice", Some("  Alice Liddell ")))
+            .then_expect_events(vec![created("alice", "Alice Liddell")]);
+    }
+
+    #[test]
+    fn the_display_name_defaults_to_the_username() {
+        Given::with(())
+            .given_no_previous_events()
+            .when(create("bob", None))
+            .then_expect_events(vec![created("bob", "bob")]);
+    }
+
+    #[test]
+    fn a_taken_username_cannot_be_claimed_again() {
+        Given::with(())
+            .given(vec![created("alice", "Alice")])
+            .when(create("alice", Some("Other Alice")))
+            .then_expect_error(ProfileError::UsernameTaken("alice".into()));
+    }
+
+    #[test]
+    fn usernames_outside_the_allowed_alphabet_or_length_are_refused() {
+        for bad in ["", "Alice", "al ice", "élodie", "a-b", &"x".repeat(USERNAME_MAX + 1)] {
+            Given::with(())
+                .given_no_previous_events()
+                .when(create(bad, None))
+                .then_expect_error(ProfileError::InvalidUsername);
+        }
+    }
+
+    #[test]
+    fn display_names_are_counted_in_characters_and_may_not_be_blank() {
+        Given::with(())
+            .given_no_previous_events()
+            .when(create("ok", Some(&"é".repeat(DISPLAY_NAME_MAX))))
+            .then_expect_events(vec![created("ok", &"é".repeat(DISPLAY_NAME_MAX))]);
+        for bad in ["   ", &"é".repeat(DISPLAY_NAME_MAX + 1)] {
+            Given::with(())
+                .given_no_previous_events()
+                .when(create("ok", Some(bad)))
+                .then_expect_error(ProfileError::InvalidDisplayName);
+        }
+    }
+
+    #[test]
+    fn a_profile_is_renamed() {
+        Given::with(())
+            .given(vec![created("alice", "Alice")])
+            .when(ProfileCommand::Rename {
+                display_name: "Alice L.".into(),
+            })
+            .then_expect_events(vec![ProfileChange::Renamed {
+                display_name: "Alice L.".into(),
+            }]);
+    }
+
+    #[test]
+    fn renaming_to_the_same_name_records_nothing() {
+        Given::with(())
+            .given(vec![created("alice", "Alice")])
+            .when(ProfileCommand::Rename {
+                display_name: " Alice ".into(),
+            })
+            .then_expect_events(vec![]);
+    }
+
+    #[test]
+    fn a_profile_that_does_not_exist_cannot_be_renamed() {
+        Given::with(())
+            .given_no_previous_events()
+            .when(ProfileCommand::Rename {
+                display_name: "Ghost".into(),
+            })
+            .then_expect_error(ProfileError::NotFound);
+    }
+}

@@ -1,0 +1,18 @@
+/// What can go wrong reading or writing the log and the read models.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("`{0}` is not a database URL Convene knows: use sqlite://PATH or postgres://USER@HOST/DATABASE")]
+    UnknownScheme(String),
+    #[error("cannot connect to the database at {url} ({source}): check DATABASE_URL and that the database server is running")]
+    Unreachable { url: String, source: sqlx::Error },
+    #[error("database error: {0}")]
+    Database(#[from] sqlx::Error),
+    #[error("database migration failed: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error("the event at position {position} cannot be read: {reason}")]
+    Unreadable { position: i64, reason: String },
+    #[error("{0}")]
+    InvalidRequest(String),
+    #[error("{0}")]
+    Io(#[from] std::io::Error),
+}

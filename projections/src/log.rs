@@ -1,0 +1,174 @@
+//! Reading the event log in its global order.
+
+use crate::db::{Backend, Database};
+use crate::error::Error;
+use convene_domain::metadata::{format_timestamp, Metadata};
+use serde::de::DeserializeOwned;
+use sqlx::any::AnyRow;
+use sqlx::Row;
+use std::collections::HashMap;
+use time::OffsetDateTime;
+
+/// One event as stored, with its place in the global order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredEvent {
+    pub position: i64,
+    pub aggregate_type: String,
+    pub aggregate_id: String,
+    pub sequence: i64,
+    pub event_type: String,
+    pub event_version: String,
+    /// The payload's JSON text exactly as stored (the hash covers these bytes).
+    pub payload: String,
+    pub metadata: String,
+    pub hash: Vec<u8>,
+}
+
+impl StoredEvent {
+    /// The payload decoded as `T` (an aggregate's change enum).
+    pub fn change<T: DeserializeOwned>(&self) -> Result<T, Error> {
+        serde_json::from_str(&self.payload).map_err(|e| self.unreadable(e))
+    }
+
+    /// Who, from where, when and why.
+    pub fn metadata(&self) -> Result<Metadata, Error> {
+        let map: HashMap<String, String> =
+            serde_json::from_str(&self.metadata).map_err(|e| self.unreadable(e))?;
+        Metadata::from_map(&map).map_err(|e| self.unreadable(e))
+    }
+
+    fn unreadable(&self, reason: impl std::fmt::Display) -> Error {
+        Error::Unreadable {
+            position: self.position,
+            reason: reason.to_string(),
+        }
+    }
+
+    fn from_row(row: &AnyRow) -> Result<Self, sqlx::Error> {
+        Ok(Self {
+            position: row.try_get("position")?,
+            aggregate_type: row.try_get("aggregate_type")?,
+            aggregate_id: row.try_get("aggregate_id")?,
+            sequence: row.try_get("sequence")?,
+            event_type: row.try_get("event_type")?,
+            event_version: row.try_get("event_version")?,
+            payload: row.try_get("payload")?,
+            metadata: row.try_get("metadata")?,
+            hash: row.try_get("hash")?,
+        })
+    }
+}
+
+const SELECT_EVENTS: &str = "SELECT position, aggregate_type, aggregate_id, sequence, event_type, \
+     event_version, CAST(payload AS TEXT) AS payload, CAST(metadata AS TEXT) AS metadata, hash \
+     FROM events";
+
+/// The head of the chain: the last position and its hash.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Head {
+    pub position: i64,
+    pub hash: Vec<u8>,
+}
+
+/// Read access to the log.
+#[derive(Clone, Debug)]
+pub struct EventLog {
+    db: Database,
+}
+
+impl EventLog {
+    pub fn new(db: &Database) -> Self {
+        Self { db: db.clone() }
+    }
+
+    pub fn database(&self) -> &Database {
+        &self.db
+    }
+
+    /// Up to `limit` events after `after`, up to and including `until`, in order.
+    pub async fn read(&self, after: i64, until: i64, limit: i64) -> Result<Vec<StoredEvent>, Error> {
+        let sql = format!(
+            "{SELECT_EVENTS} WHERE position > $1 AND position <= $2 ORDER BY position LIMIT $3"
+        );
+        let rows = sqlx::query(&sql)
+            .bind(after)
+            .bind(until)
+            .bind(limit)
+            .fetch_all(self.db.pool())
+            .await?;
+        Ok(rows.iter().map(StoredEvent::from_row).collect::<Result<_, _>>()?)
+    }
+
+    /// Up to `limit` events after `after`, in order.
+    pub async fn read_after(&self, after: i64, limit: i64) -> Result<Vec<StoredEvent>, Error> {
+        self.read(after, i64::MAX, limit).await
+    }
+
+    /// The events of one aggregate, in order.
+    pub async fn aggregate(&self, aggregate_type: &str, id: &str) -> Result<Vec<StoredEvent>, Error> {
+        let sql = format!(
+            "{SELECT_EVENTS} WHERE aggregate_type = $1 AND aggregate_id = $2 ORDER BY sequence"
+        );
+        let rows = sqlx::query(&sql)
+            .bind(aggregate_type)
+            .bind(id)
+            .fetch_all(self.db.pool())
+            .await?;
+        Ok(rows.iter().map(StoredEvent::from_row).collect::<Result<_, _>>()?)
+    }
+
+    /// The last position and hash of the chain (0 and the genesis hash for an empty log).
+    pub async fn head(&self) -> Result<Head, Error> {
+        let row = sqlx::query("SELECT position, hash FROM log_head WHERE id = 1")
+            .fetch_one(self.db.pool())
+            .await?;
+        Ok(Head {
+            position: row.try_get("position")?,
+            hash: row.try_get("hash")?,
+        })
+    }
+
+    /// The last position of one aggregate (0 when it has no event).
+    pub async fn last_position_of(&self, aggregate_type: &str, id: &str) -> Result<i64, Error> {
+        let position: Option<i64> = sqlx::query_scalar(
+            "SELECT MAX(position) FROM events WHERE aggregate_type = $1 AND aggregate_id = $2",
+        )
+        .bind(aggregate_type)
+        .bind(id)
+        .fetch_one(self.db.pool())
+        .await?;
+        Ok(position.unwrap_or(0))
+    }
+
+    /// The times of the first and last events, as stored in their metadata.
+    pub async fn time_span(&self) -> Result<Option<(String, String)>, Error> {
+        let sql = format!(
+            "SELECT MIN({t}) AS first, MAX({t}) AS last FROM events",
+            t = self.recorded_at_sql()
+        );
+        let row = sqlx::query(&sql).fetch_one(self.db.pool()).await?;
+        let first: Option<String> = row.try_get("first")?;
+        let last: Option<String> = row.try_get("last")?;
+        Ok(first.zip(last))
+    }
+
+    /// The last position recorded at or before `at` (0 when none was).
+    pub async fn position_at(&self, at: OffsetDateTime) -> Result<i64, Error> {
+        let sql = format!(
+            "SELECT MAX(position) FROM events WHERE {} <= $1",
+            self.recorded_at_sql()
+        );
+        let position: Option<i64> = sqlx::query_scalar(&sql)
+            .bind(format_timestamp(at))
+            .fetch_one(self.db.pool())
+            .await?;
+        Ok(position.unwrap_or(0))
+    }
+
+    fn recorded_at_sql(&self) -> &'static str {
+        match self.db.backend() {
+            Backend::Sqlite => "json_extract(metadata, '$.recorded_at')",
+            Backend::Postgres => "(metadata ->> 'recorded_at')",
+        }
+    }
+}

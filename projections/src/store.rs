@@ -1,0 +1,109 @@
+//! Executing commands: load the aggregate, let it decide, append its changes with their
+//! metadata (optimistic concurrency on the aggregate's sequence), then wake the subscribers.
+
+use crate::db::{AppendPool, Database};
+use crate::log::EventLog;
+use convene_domain::Metadata;
+use cqrs_es::persist::PersistedEventStore;
+use cqrs_es::{Aggregate, AggregateError, CqrsFramework};
+use postgres_es::PostgresEventRepository;
+use sqlite_es::SqliteEventRepository;
+
+/// How many times a command that lost a race on its aggregate is decided again.
+pub const CONFLICT_RETRIES: usize = 3;
+
+/// Why a command was not applied.
+#[derive(Debug, thiserror::Error)]
+pub enum CommandError<E: std::error::Error> {
+    /// The aggregate refused it: a rule was broken.
+    #[error("{0}")]
+    Rejected(E),
+    /// Another command changed the aggregate first; nothing of this one was written.
+    #[error("the {0} was changed by someone else at the same time; try again")]
+    Conflict(&'static str),
+    #[error("the event store failed: {0}")]
+    Store(String),
+}
+
+enum Framework<A: Aggregate> {
+    Sqlite(CqrsFramework<A, PersistedEventStore<SqliteEventRepository, A>>),
+    Postgres(CqrsFramework<A, PersistedEventStore<PostgresEventRepository, A>>),
+}
+
+/// The command side of one aggregate type.
+pub struct Commands<A: Aggregate> {
+    framework: Framework<A>,
+    log: EventLog,
+}
+
+impl<A> Commands<A>
+where
+    A: Aggregate + 'static,
+    A::Error: 'static,
+{
+    pub fn new(db: &Database, services: A::Services) -> Self {
+        // No cqrs-es queries: projections follow the log with their own checkpoints instead.
+        let framework = match db.append_pool() {
+            AppendPool::Sqlite(pool) => Framework::Sqlite(CqrsFramework::new(
+                PersistedEventStore::new_event_store(SqliteEventRepository::new(pool.clone())),
+                vec![],
+                services,
+            )),
+            AppendPool::Postgres(pool) => Framework::Postgres(CqrsFramework::new(
+                PersistedEventStore::new_event_store(PostgresEventRepository::new(pool.clone())),
+                vec![],
+                services,
+            )),
+        };
+        Self {
+            framework,
+            log: EventLog::new(db),
+        }
+    }
+
+    /// Runs `command` on aggregate `id` once. Returns the aggregate's last position afterwards,
+    /// which read-your-writes waits for.
+    pub async fn execute(
+        &self,
+        id: &str,
+        command: A::Command,
+        metadata: &Metadata,
+    ) -> Result<i64, CommandError<A::Error>> {
+        let map = metadata.to_map();
+        let outcome = match &self.framework {
+            Framework::Sqlite(f) => f.execute_with_metadata(id, command, map).await,
+            Framework::Postgres(f) => f.execute_with_metadata(id, command, map).await,
+        };
+        match outcome {
+            Ok(()) => {}
+            Err(AggregateError::UserError(e)) => return Err(CommandError::Rejected(e)),
+            Err(AggregateError::AggregateConflict) => return Err(CommandError::Conflict(A::TYPE)),
+            Err(other) => return Err(CommandError::Store(other.to_string())),
+        }
+        self.log.database().notify_appended();
+        self.log
+            .last_position_of(A::TYPE, id)
+            .await
+            .map_err(|e| CommandError::Store(e.to_string()))
+    }
+
+    /// Like [`Commands::execute`], deciding the command again on fresh state when another
+    /// command won a race on the same aggregate, up to [`CONFLICT_RETRIES`] times.
+    pub async fn execute_retrying(
+        &self,
+        id: &str,
+        command: A::Command,
+        metadata: &Metadata,
+    ) -> Result<i64, CommandError<A::Error>>
+    where
+        A::Command: Clone,
+    {
+        let mut attempt = 0;
+        loop {
+            match self.execute(id, command.clone(), metadata).await {
+                Err(CommandError::Conflict(_)) if attempt < CONFLICT_RETRIES => attempt += 1,
+                outcome => return outcome,
+            }
+        }
+    }
+}

@@ -1,0 +1,41 @@
+//! Reading whole tables as text, to compare read models row for row (replay against live,
+//! "as of" against a recorded state).
+
+use crate::error::Error;
+use sqlx::any::AnyRow;
+use sqlx::AnyPool;
+use sqlx::Row;
+
+/// Every row of `table` as text cells, sorted; NULL reads as `NULL`, bytes as hex.
+pub async fn dump(pool: &AnyPool, table: &str) -> Result<Vec<Vec<String>>, Error> {
+    let rows = sqlx::query(&format!("SELECT * FROM {table}"))
+        .fetch_all(pool)
+        .await?;
+    let mut cells: Vec<Vec<String>> = rows.iter().map(row_text).collect();
+    cells.sort();
+    Ok(cells)
+}
+
+fn row_text(row: &AnyRow) -> Vec<String> {
+    (0..row.columns().len()).map(|i| cell_text(row, i)).collect()
+}
+
+fn cell_text(row: &AnyRow, i: usize) -> String {
+    let shown = |v: Option<String>| v.unwrap_or_else(|| "NULL".into());
+    if let Ok(v) = row.try_get::<Option<String>, _>(i) {
+        return shown(v);
+    }
+    if let Ok(v) = row.try_get::<Option<i64>, _>(i) {
+        return shown(v.map(|v| v.to_string()));
+    }
+    if let Ok(v) = row.try_get::<Option<f64>, _>(i) {
+        return shown(v.map(|v| v.to_string()));
+    }
+    if let Ok(v) = row.try_get::<Option<bool>, _>(i) {
+        return shown(v.map(|v| v.to_string()));
+    }
+    match row.try_get::<Option<Vec<u8>>, _>(i) {
+        Ok(v) => shown(v.map(hex::encode)),
+        Err(e) => format!("<unreadable: {e}>"),
+    }
+}
