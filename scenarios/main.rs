@@ -1,1 +1,7 @@
+//! End-to-end user stories: each starts the real `convene` binary on 127.0.0.1 and drives it as
+//! an administrator and a visitor would, through the command line and HTTP.
 
+mod support;
+
+mod bad_input;
+mod event_core;

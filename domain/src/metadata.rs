@@ -51,9 +51,8 @@ pub struct Metadata {
 pub struct MetadataError(String);
 
 /// Fixed-width UTC timestamps: they sort as text, so the log can be searched by time in SQL.
-const TIMESTAMP: &[BorrowedFormatItem<'static>] = format_description!(
-    "[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:6]Z"
-);
+const TIMESTAMP: &[BorrowedFormatItem<'static>] =
+    format_description!("[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:6]Z");
 
 /// Formats a time the way the log stores it.
 pub fn format_timestamp(at: OffsetDateTime) -> String {

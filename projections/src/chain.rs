@@ -113,7 +113,8 @@ mod sqlite_function {
             let previous = bytes(args, 0).to_vec();
             let position = ffi::sqlite3_value_int64(*args.add(1));
             let sequence = ffi::sqlite3_value_int64(*args.add(4));
-            let texts: Option<Vec<&str>> = [2, 3, 5, 6, 7, 8].iter().map(|&i| text(args, i)).collect();
+            let texts: Option<Vec<&str>> =
+                [2, 3, 5, 6, 7, 8].iter().map(|&i| text(args, i)).collect();
             let Some(t) = texts else {
                 ffi::sqlite3_result_error(ctx, c"convene_chain: text is not UTF-8".as_ptr(), -1);
                 return;

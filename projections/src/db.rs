@@ -7,9 +7,12 @@
 use crate::chain;
 use crate::error::Error;
 use sqlx::any::AnyPoolOptions;
+use sqlx::postgres::{PgConnectOptions, PgConnection, PgPool, PgPoolOptions};
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+};
 use sqlx::AnyPool;
-use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::Connection;
 use std::str::FromStr;
 use std::sync::Arc;
 use std::time::Duration;
@@ -82,9 +85,9 @@ impl Database {
     pub async fn connect(url: &str) -> Result<Self, Error> {
         sqlx::any::install_default_drivers();
         let backend = Backend::of_url(url)?;
-        let unreachable = |source| Error::Unreachable {
+        let unreachable = |error| Error::Unreachable {
             url: redact(url),
-            source,
+            error,
         };
         let append = match backend {
             Backend::Sqlite => {
@@ -106,7 +109,8 @@ impl Database {
                     .after_connect(|conn, _| {
                         Box::pin(async move {
                             let mut handle = conn.lock_handle().await?;
-                            let code = chain::register_sqlite_function(handle.as_raw_handle().as_ptr());
+                            let code =
+                                chain::register_sqlite_function(handle.as_raw_handle().as_ptr());
                             if code != 0 {
                                 return Err(sqlx::Error::Protocol(format!(
                                     "cannot register convene_chain (SQLite code {code})"
@@ -123,6 +127,13 @@ impl Database {
             Backend::Postgres => {
                 let options = PgConnectOptions::from_str(url)
                     .map_err(|_| Error::UnknownScheme(redact(url)))?;
+                // One direct attempt first: a pool would retry until its timeout and then report
+                // only that it timed out, not why.
+                PgConnection::connect_with(&options)
+                    .await
+                    .map_err(unreachable)?
+                    .close()
+                    .await?;
                 let pool = PgPoolOptions::new()
                     .max_connections(10)
                     .acquire_timeout(CONNECT_TIMEOUT)
@@ -223,11 +234,25 @@ mod tests {
 
     #[test]
     fn the_scheme_chooses_the_backend() {
-        assert_eq!(Backend::of_url("sqlite://./data/x.db").ok(), Some(Backend::Sqlite));
-        assert_eq!(Backend::of_url("sqlite::memory:").ok(), Some(Backend::Sqlite));
-        assert_eq!(Backend::of_url("postgres://u@h/db").ok(), Some(Backend::Postgres));
-        assert_eq!(Backend::of_url("postgresql://u@h/db").ok(), Some(Backend::Postgres));
-        let error = Backend::of_url("mysql://u:secret@h/db").err().map(|e| e.to_string());
+        assert_eq!(
+            Backend::of_url("sqlite://./data/x.db").ok(),
+            Some(Backend::Sqlite)
+        );
+        assert_eq!(
+            Backend::of_url("sqlite::memory:").ok(),
+            Some(Backend::Sqlite)
+        );
+        assert_eq!(
+            Backend::of_url("postgres://u@h/db").ok(),
+            Some(Backend::Postgres)
+        );
+        assert_eq!(
+            Backend::of_url("postgresql://u@h/db").ok(),
+            Some(Backend::Postgres)
+        );
+        let error = Backend::of_url("mysql://u:secret@h/db")
+            .err()
+            .map(|e| e.to_string());
         assert_eq!(
             error.as_deref(),
             Some("`mysql://u:***@h/db` is not a database URL Convene knows: use sqlite://PATH or postgres://USER@HOST/DATABASE")
@@ -236,7 +261,10 @@ mod tests {
 
     #[test]
     fn passwords_are_hidden_in_displayed_urls() {
-        assert_eq!(redact("postgres://me:pw@db:5432/c"), "postgres://me:***@db:5432/c");
+        assert_eq!(
+            redact("postgres://me:pw@db:5432/c"),
+            "postgres://me:***@db:5432/c"
+        );
         assert_eq!(redact("postgres://me@db/c"), "postgres://me@db/c");
         assert_eq!(redact("sqlite://./data/c.db"), "sqlite://./data/c.db");
     }

@@ -3,8 +3,8 @@
 pub enum Error {
     #[error("`{0}` is not a database URL Convene knows: use sqlite://PATH or postgres://USER@HOST/DATABASE")]
     UnknownScheme(String),
-    #[error("cannot connect to the database at {url} ({source}): check DATABASE_URL and that the database server is running")]
-    Unreachable { url: String, source: sqlx::Error },
+    #[error("cannot connect to the database at {url} ({error}): check DATABASE_URL and that the database server is running")]
+    Unreachable { url: String, error: sqlx::Error },
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),
     #[error("database migration failed: {0}")]

@@ -18,10 +18,10 @@ pub mod log;
 pub mod profiles;
 pub mod projection;
 pub mod replay;
+pub mod scratch;
 pub mod store;
 pub mod subscription;
 pub mod tables;
-pub mod testing;
 pub mod verify;
 
 pub use db::{Backend, Database};

@@ -86,7 +86,12 @@ impl EventLog {
     }
 
     /// Up to `limit` events after `after`, up to and including `until`, in order.
-    pub async fn read(&self, after: i64, until: i64, limit: i64) -> Result<Vec<StoredEvent>, Error> {
+    pub async fn read(
+        &self,
+        after: i64,
+        until: i64,
+        limit: i64,
+    ) -> Result<Vec<StoredEvent>, Error> {
         let sql = format!(
             "{SELECT_EVENTS} WHERE position > $1 AND position <= $2 ORDER BY position LIMIT $3"
         );
@@ -96,7 +101,10 @@ impl EventLog {
             .bind(limit)
             .fetch_all(self.db.pool())
             .await?;
-        Ok(rows.iter().map(StoredEvent::from_row).collect::<Result<_, _>>()?)
+        Ok(rows
+            .iter()
+            .map(StoredEvent::from_row)
+            .collect::<Result<_, _>>()?)
     }
 
     /// Up to `limit` events after `after`, in order.
@@ -105,7 +113,11 @@ impl EventLog {
     }
 
     /// The events of one aggregate, in order.
-    pub async fn aggregate(&self, aggregate_type: &str, id: &str) -> Result<Vec<StoredEvent>, Error> {
+    pub async fn aggregate(
+        &self,
+        aggregate_type: &str,
+        id: &str,
+    ) -> Result<Vec<StoredEvent>, Error> {
         let sql = format!(
             "{SELECT_EVENTS} WHERE aggregate_type = $1 AND aggregate_id = $2 ORDER BY sequence"
         );
@@ -114,7 +126,10 @@ impl EventLog {
             .bind(id)
             .fetch_all(self.db.pool())
             .await?;
-        Ok(rows.iter().map(StoredEvent::from_row).collect::<Result<_, _>>()?)
+        Ok(rows
+            .iter()
+            .map(StoredEvent::from_row)
+            .collect::<Result<_, _>>()?)
     }
 
     /// The last position and hash of the chain (0 and the genesis hash for an empty log).

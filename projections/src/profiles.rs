@@ -8,8 +8,8 @@ use convene_domain::metadata::format_timestamp;
 use convene_domain::{Profile, ProfileChange};
 use cqrs_es::Aggregate;
 use serde::Serialize;
-use sqlx::{AnyConnection, AnyPool};
 use sqlx::Row;
+use sqlx::{AnyConnection, AnyPool};
 
 pub struct ProfilesProjection;
 
@@ -44,12 +44,14 @@ impl Projection for ProfilesProjection {
                 .await?;
             }
             ProfileChange::Renamed { display_name } => {
-                sqlx::query("UPDATE profiles SET display_name = $1, updated_at = $2 WHERE username = $3")
-                    .bind(display_name)
-                    .bind(at)
-                    .bind(&event.aggregate_id)
-                    .execute(conn)
-                    .await?;
+                sqlx::query(
+                    "UPDATE profiles SET display_name = $1, updated_at = $2 WHERE username = $3",
+                )
+                .bind(display_name)
+                .bind(at)
+                .bind(&event.aggregate_id)
+                .execute(conn)
+                .await?;
             }
         }
         Ok(())

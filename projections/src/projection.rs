@@ -13,8 +13,8 @@ use crate::lease::Lease;
 use crate::log::{EventLog, StoredEvent};
 use crate::subscription::Subscription;
 use async_trait::async_trait;
-use sqlx::{AnyConnection, AnyPool};
 use sqlx::Row;
+use sqlx::{AnyConnection, AnyPool};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio_util::sync::CancellationToken;
@@ -80,10 +80,11 @@ impl Runner {
         .bind(self.name())
         .execute(&self.target)
         .await?;
-        let position = sqlx::query_scalar("SELECT position FROM projection_checkpoints WHERE name = $1")
-            .bind(self.name())
-            .fetch_one(&self.target)
-            .await?;
+        let position =
+            sqlx::query_scalar("SELECT position FROM projection_checkpoints WHERE name = $1")
+                .bind(self.name())
+                .fetch_one(&self.target)
+                .await?;
         Ok(position)
     }
 
@@ -119,7 +120,11 @@ impl Runner {
     }
 
     /// Applies the log up to `until`, reporting the checkpoint after each batch.
-    pub async fn catch_up(&self, until: i64, progress: &mut (dyn FnMut(i64) + Send)) -> Result<i64, Error> {
+    pub async fn catch_up(
+        &self,
+        until: i64,
+        progress: &mut (dyn FnMut(i64) + Send),
+    ) -> Result<i64, Error> {
         let mut checkpoint = self.checkpoint().await?;
         while checkpoint < until {
             let batch = self.source.read(checkpoint, until, BATCH_SIZE).await?;
@@ -171,16 +176,22 @@ impl Runner {
 
     async fn follow_once(&self, db: &Database, shutdown: &CancellationToken) -> Result<(), Error> {
         let lease = loop {
-            if let Some(lease) = Lease::try_acquire(db, &format!("projection:{}", self.name())).await? {
+            if let Some(lease) =
+                Lease::try_acquire(db, &format!("projection:{}", self.name())).await?
+            {
                 break lease;
             }
-            tracing::debug!(projection = self.name(), "another process runs this projection");
+            tracing::debug!(
+                projection = self.name(),
+                "another process runs this projection"
+            );
             tokio::select! {
                 _ = shutdown.cancelled() => return Ok(()),
                 _ = tokio::time::sleep(RETRY_AFTER) => {}
             }
         };
-        let mut subscription = Subscription::start(db, self.checkpoint().await?, BATCH_SIZE).await?;
+        let mut subscription =
+            Subscription::start(db, self.checkpoint().await?, BATCH_SIZE).await?;
         loop {
             let from = subscription.checkpoint();
             let batch = tokio::select! {
@@ -188,7 +199,11 @@ impl Runner {
                 batch = subscription.next_batch() => batch?,
             };
             if let Applied::Fenced { checkpoint } = self.apply_batch(from, &batch).await? {
-                tracing::info!(projection = self.name(), checkpoint, "checkpoint moved elsewhere; resuming from it");
+                tracing::info!(
+                    projection = self.name(),
+                    checkpoint,
+                    "checkpoint moved elsewhere; resuming from it"
+                );
                 subscription.seek(checkpoint);
             }
         }

@@ -108,7 +108,8 @@ pub async fn rebuild_as_of(
     let outcome = async {
         let target = Database::open(&format!("sqlite://{}", into.display())).await?;
         for projection in projections {
-            let runner = Runner::into_target(projection.clone(), EventLog::new(db), target.pool().clone());
+            let runner =
+                Runner::into_target(projection.clone(), EventLog::new(db), target.pool().clone());
             progress(runner.name(), 0, position);
             runner
                 .catch_up(position, &mut |at| progress(runner.name(), at, position))

@@ -17,7 +17,9 @@ pub async fn dump(pool: &AnyPool, table: &str) -> Result<Vec<Vec<String>>, Error
 }
 
 fn row_text(row: &AnyRow) -> Vec<String> {
-    (0..row.columns().len()).map(|i| cell_text(row, i)).collect()
+    (0..row.columns().len())
+        .map(|i| cell_text(row, i))
+        .collect()
 }
 
 fn cell_text(row: &AnyRow, i: usize) -> String {

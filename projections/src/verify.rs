@@ -24,7 +24,10 @@ pub struct Report {
 
 /// Recomputes every link in order and stops at the first that does not match; reports progress
 /// as (events checked, events in the log).
-pub async fn verify(log: &EventLog, progress: &mut (dyn FnMut(i64, i64) + Send)) -> Result<Report, Error> {
+pub async fn verify(
+    log: &EventLog,
+    progress: &mut (dyn FnMut(i64, i64) + Send),
+) -> Result<Report, Error> {
     let head = log.head().await?;
     let mut previous = GENESIS.to_vec();
     let mut checked = 0;
@@ -43,7 +46,10 @@ pub async fn verify(log: &EventLog, progress: &mut (dyn FnMut(i64, i64) + Send))
                 return Ok(broken(
                     checked,
                     expected,
-                    format!("the event is missing (the next stored one is at {})", event.position),
+                    format!(
+                        "the event is missing (the next stored one is at {})",
+                        event.position
+                    ),
                 ));
             }
             if link(&previous, &chain_link(event)) != event.hash.as_slice() {

@@ -6,7 +6,7 @@ use convene_domain::{Profile, ProfileChange, ProfileCommand};
 use convene_projections::log::EventLog;
 use convene_projections::projection::{checkpoints, Runner};
 use convene_projections::replay::{self, AsOf};
-use convene_projections::testing::test_databases;
+use convene_projections::scratch::test_databases;
 use convene_projections::{all_projections, tables, verify, CommandError, Commands, Database};
 use cqrs_es::persist::PersistedEventStore;
 use cqrs_es::{AggregateError, EventStore};
@@ -32,7 +32,9 @@ async fn concurrent_appends_get_gapless_positions_in_commit_order() {
             let task = tokio::spawn(async move {
                 let mut seen = Vec::new();
                 loop {
-                    let last = seen.last().map_or(0, |e: &convene_projections::StoredEvent| e.position);
+                    let last = seen
+                        .last()
+                        .map_or(0, |e: &convene_projections::StoredEvent| e.position);
                     let batch = log.read_after(last, 100).await.expect("read the log");
                     if batch.is_empty() && stop.is_cancelled() {
                         return seen;
@@ -72,15 +74,37 @@ async fn concurrent_appends_get_gapless_positions_in_commit_order() {
 
         let log = EventLog::new(&db);
         let all = log.read_after(0, 10_000).await.expect("read the log");
-        assert_eq!(all.len(), 4 + 8 * 25, "{}: every append is stored", url.label);
+        assert_eq!(
+            all.len(),
+            4 + 8 * 25,
+            "{}: every append is stored",
+            url.label
+        );
         let positions: Vec<i64> = all.iter().map(|e| e.position).collect();
-        assert_eq!(positions, (1..=all.len() as i64).collect::<Vec<_>>(), "{}: gapless", url.label);
-        assert_eq!(seen, all, "{}: the live follower saw every event, in order", url.label);
+        assert_eq!(
+            positions,
+            (1..=all.len() as i64).collect::<Vec<_>>(),
+            "{}: gapless",
+            url.label
+        );
+        assert_eq!(
+            seen, all,
+            "{}: the live follower saw every event, in order",
+            url.label
+        );
         // Within each aggregate the sequence grows with the position.
         let mut last_sequence: HashMap<&str, i64> = HashMap::new();
         for e in &all {
-            let previous = last_sequence.insert(&e.aggregate_id, e.sequence).unwrap_or(0);
-            assert_eq!(e.sequence, previous + 1, "{}: sequence of {}", url.label, e.aggregate_id);
+            let previous = last_sequence
+                .insert(&e.aggregate_id, e.sequence)
+                .unwrap_or(0);
+            assert_eq!(
+                e.sequence,
+                previous + 1,
+                "{}: sequence of {}",
+                url.label,
+                e.aggregate_id
+            );
         }
         assert_eq!(log.head().await.expect("head").position, all.len() as i64);
     }
@@ -98,20 +122,34 @@ async fn racing_commands_on_one_aggregate_one_wins_and_the_other_writes_nothing(
         // Both commands load the aggregate at the same version, then both commit.
         let outcome = match db.append_pool() {
             convene_projections::db::AppendPool::Sqlite(pool) => {
-                let store: PersistedEventStore<_, Profile> =
-                    PersistedEventStore::new_event_store(sqlite_es::SqliteEventRepository::new(pool.clone()));
+                let store: PersistedEventStore<_, Profile> = PersistedEventStore::new_event_store(
+                    sqlite_es::SqliteEventRepository::new(pool.clone()),
+                );
                 let first = store.load_aggregate("alice").await.expect("load");
                 let second = store.load_aggregate("alice").await.expect("load");
-                store.commit(vec![renamed("A")], first, metadata.clone()).await.expect("first wins");
-                store.commit(vec![renamed("B1"), renamed("B2")], second, metadata).await.map(|_| ())
+                store
+                    .commit(vec![renamed("A")], first, metadata.clone())
+                    .await
+                    .expect("first wins");
+                store
+                    .commit(vec![renamed("B1"), renamed("B2")], second, metadata)
+                    .await
+                    .map(|_| ())
             }
             convene_projections::db::AppendPool::Postgres(pool) => {
-                let store: PersistedEventStore<_, Profile> =
-                    PersistedEventStore::new_event_store(postgres_es::PostgresEventRepository::new(pool.clone()));
+                let store: PersistedEventStore<_, Profile> = PersistedEventStore::new_event_store(
+                    postgres_es::PostgresEventRepository::new(pool.clone()),
+                );
                 let first = store.load_aggregate("alice").await.expect("load");
                 let second = store.load_aggregate("alice").await.expect("load");
-                store.commit(vec![renamed("A")], first, metadata.clone()).await.expect("first wins");
-                store.commit(vec![renamed("B1"), renamed("B2")], second, metadata).await.map(|_| ())
+                store
+                    .commit(vec![renamed("A")], first, metadata.clone())
+                    .await
+                    .expect("first wins");
+                store
+                    .commit(vec![renamed("B1"), renamed("B2")], second, metadata)
+                    .await
+                    .map(|_| ())
             }
         };
         assert!(
@@ -121,15 +159,29 @@ async fn racing_commands_on_one_aggregate_one_wins_and_the_other_writes_nothing(
         );
         let log = EventLog::new(&db);
         let events = log.aggregate("Profile", "alice").await.expect("read");
-        let payloads: Vec<ProfileChange> = events.iter().map(|e| e.change().expect("decode")).collect();
-        assert_eq!(payloads.len(), 2, "{}: create + the winner, nothing of the loser", url.label);
+        let payloads: Vec<ProfileChange> =
+            events.iter().map(|e| e.change().expect("decode")).collect();
+        assert_eq!(
+            payloads.len(),
+            2,
+            "{}: create + the winner, nothing of the loser",
+            url.label
+        );
         assert_eq!(payloads[1], renamed("A"));
-        assert_eq!(log.head().await.expect("head").position, 2, "{}: no position was used by the loser", url.label);
+        assert_eq!(
+            log.head().await.expect("head").position,
+            2,
+            "{}: no position was used by the loser",
+            url.label
+        );
         let report = verify::verify(&log, &mut |_, _| {}).await.expect("verify");
         assert_eq!(report.broken, None, "{}", url.label);
         // Through the command API the same race surfaces as a typed conflict error.
         let error = CommandError::<convene_domain::ProfileError>::Conflict("Profile").to_string();
-        assert_eq!(error, "the Profile was changed by someone else at the same time; try again");
+        assert_eq!(
+            error,
+            "the Profile was changed by someone else at the same time; try again"
+        );
     }
 }
 
@@ -150,8 +202,16 @@ async fn a_subscriber_killed_mid_batch_applies_every_event_exactly_once() {
         let _ = task.await;
 
         let restarted = Runner::new(Arc::new(Recorder::new("second")), &db);
-        assert_eq!(restarted.checkpoint().await.expect("checkpoint"), 500, "{}: the killed batch left nothing", url.label);
-        restarted.catch_up(head, &mut |_| {}).await.expect("catch up");
+        assert_eq!(
+            restarted.checkpoint().await.expect("checkpoint"),
+            500,
+            "{}: the killed batch left nothing",
+            url.label
+        );
+        restarted
+            .catch_up(head, &mut |_| {})
+            .await
+            .expect("catch up");
 
         let log = EventLog::new(&db).read_after(0, 10_000).await.expect("log");
         let rows = sqlx::query("SELECT position, payload FROM recorded ORDER BY position")
@@ -162,9 +222,16 @@ async fn a_subscriber_killed_mid_batch_applies_every_event_exactly_once() {
             .iter()
             .map(|r| (r.get("position"), r.get("payload")))
             .collect();
-        let expected: Vec<(i64, String)> = log.iter().map(|e| (e.position, e.payload.clone())).collect();
+        let expected: Vec<(i64, String)> = log
+            .iter()
+            .map(|e| (e.position, e.payload.clone()))
+            .collect();
         assert_eq!(recorded.len(), 1_200, "{}", url.label);
-        assert_eq!(recorded, expected, "{}: every event once, with its content", url.label);
+        assert_eq!(
+            recorded, expected,
+            "{}: every event once, with its content",
+            url.label
+        );
     }
 }
 
@@ -188,10 +255,17 @@ async fn two_runners_on_one_database_never_both_apply_an_event() {
         let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(60);
         loop {
             let done = checkpoints(db.pool()).await.expect("checkpoints");
-            if done.iter().any(|(name, at)| name == "recorder" && *at == head) {
+            if done
+                .iter()
+                .any(|(name, at)| name == "recorder" && *at == head)
+            {
                 break;
             }
-            assert!(tokio::time::Instant::now() < deadline, "{}: runners did not catch up", url.label);
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "{}: runners did not catch up",
+                url.label
+            );
             tokio::time::sleep(std::time::Duration::from_millis(50)).await;
         }
         shutdown.cancel();
@@ -204,13 +278,22 @@ async fn two_runners_on_one_database_never_both_apply_an_event() {
             .expect("recorded");
         let mut positions: Vec<i64> = rows.iter().map(|r| r.get("position")).collect();
         positions.sort_unstable();
-        assert_eq!(positions, (1..=head).collect::<Vec<_>>(), "{}: each event applied exactly once", url.label);
+        assert_eq!(
+            positions,
+            (1..=head).collect::<Vec<_>>(),
+            "{}: each event applied exactly once",
+            url.label
+        );
         if url.label == "postgres" {
             let mut by: Vec<String> = rows.iter().map(|r| r.get("runner")).collect();
             by.dedup();
             by.sort();
             by.dedup();
-            assert_eq!(by.len(), 1, "postgres: only the lease holder applied events, got {by:?}");
+            assert_eq!(
+                by.len(),
+                1,
+                "postgres: only the lease holder applied events, got {by:?}"
+            );
         }
     }
 }
@@ -221,17 +304,27 @@ async fn replay_rebuilds_read_models_identical_to_the_live_ones() {
         fill(&db, 40, 2).await;
         let head = EventLog::new(&db).head().await.expect("head").position;
         for projection in all_projections() {
-            Runner::new(projection, &db).catch_up(head, &mut |_| {}).await.expect("live");
+            Runner::new(projection, &db)
+                .catch_up(head, &mut |_| {})
+                .await
+                .expect("live");
         }
         let live = tables::dump(db.pool(), "profiles").await.expect("dump");
         assert_eq!(live.len(), 40);
         let mut seen = Vec::new();
-        replay::rebuild(&db, &all_projections(), &mut |name, at, total| seen.push((name.to_string(), at, total)))
-            .await
-            .expect("replay");
+        replay::rebuild(&db, &all_projections(), &mut |name, at, total| {
+            seen.push((name.to_string(), at, total))
+        })
+        .await
+        .expect("replay");
         let rebuilt = tables::dump(db.pool(), "profiles").await.expect("dump");
         assert_eq!(rebuilt, live, "{}: row for row", url.label);
-        assert_eq!(seen.last(), Some(&("profiles".to_string(), head, head)), "{}: progress reaches the end", url.label);
+        assert_eq!(
+            seen.last(),
+            Some(&("profiles".to_string(), head, head)),
+            "{}: progress reaches the end",
+            url.label
+        );
     }
 }
 
@@ -244,7 +337,10 @@ async fn as_of_a_position_or_time_reproduces_the_state_recorded_then() {
         create(&commands, "bob").await;
         let head = EventLog::new(&db).head().await.expect("head").position;
         for projection in all_projections() {
-            Runner::new(projection, &db).catch_up(head, &mut |_| {}).await.expect("live");
+            Runner::new(projection, &db)
+                .catch_up(head, &mut |_| {})
+                .await
+                .expect("live");
         }
         let recorded = tables::dump(db.pool(), "profiles").await.expect("dump");
         tokio::time::sleep(std::time::Duration::from_millis(20)).await;
@@ -254,22 +350,47 @@ async fn as_of_a_position_or_time_reproduces_the_state_recorded_then() {
         create(&commands, "carol").await;
 
         let log = EventLog::new(&db);
-        assert_eq!(replay::resolve(&log, AsOf::Time(moment)).await.expect("resolve"), head);
-        assert_eq!(replay::resolve(&log, AsOf::Position(head)).await.expect("resolve"), head);
+        assert_eq!(
+            replay::resolve(&log, AsOf::Time(moment))
+                .await
+                .expect("resolve"),
+            head
+        );
+        assert_eq!(
+            replay::resolve(&log, AsOf::Position(head))
+                .await
+                .expect("resolve"),
+            head
+        );
         let folder = tempfile::tempdir().expect("tmp");
         let into = folder.path().join("then.db");
         replay::rebuild_as_of(&db, head, &into, &all_projections(), &mut |_, _, _| {})
             .await
             .expect("as of");
-        let then = Database::open(&format!("sqlite://{}", into.display())).await.expect("open");
-        assert_eq!(tables::dump(then.pool(), "profiles").await.expect("dump"), recorded, "{}", url.label);
+        let then = Database::open(&format!("sqlite://{}", into.display()))
+            .await
+            .expect("open");
+        assert_eq!(
+            tables::dump(then.pool(), "profiles").await.expect("dump"),
+            recorded,
+            "{}",
+            url.label
+        );
         assert!(at_position < head);
 
         // Out-of-range points are refused before anything is written.
         let too_early = time::OffsetDateTime::now_utc() - time::Duration::days(1);
         let too_late = time::OffsetDateTime::now_utc() + time::Duration::days(1);
-        for bad in [AsOf::Time(too_early), AsOf::Time(too_late), AsOf::Position(0), AsOf::Position(999)] {
-            let error = replay::resolve(&log, bad).await.expect_err("refused").to_string();
+        for bad in [
+            AsOf::Time(too_early),
+            AsOf::Time(too_late),
+            AsOf::Position(0),
+            AsOf::Position(999),
+        ] {
+            let error = replay::resolve(&log, bad)
+                .await
+                .expect_err("refused")
+                .to_string();
             assert!(error.contains("choose"), "{}: {error}", url.label);
         }
         let error = replay::rebuild_as_of(&db, head, &into, &all_projections(), &mut |_, _, _| {})
@@ -286,7 +407,9 @@ async fn verify_passes_on_an_untouched_log_and_names_the_first_tampered_position
         fill(&db, 5, 2).await;
         let log = EventLog::new(&db);
         let mut calls = 0;
-        let report = verify::verify(&log, &mut |_, _| calls += 1).await.expect("verify");
+        let report = verify::verify(&log, &mut |_, _| calls += 1)
+            .await
+            .expect("verify");
         assert_eq!((report.checked, report.broken), (15, None), "{}", url.label);
         assert!(calls > 0);
 
@@ -303,7 +426,11 @@ async fn verify_passes_on_an_untouched_log_and_names_the_first_tampered_position
             .execute(db.pool())
             .await
             .expect("delete");
-        let broken = verify::verify(&log, &mut |_, _| {}).await.expect("verify").broken.expect("caught");
+        let broken = verify::verify(&log, &mut |_, _| {})
+            .await
+            .expect("verify")
+            .broken
+            .expect("caught");
         assert_eq!(broken.position, 3, "{}: {}", url.label, broken.reason);
         assert!(broken.reason.contains("missing"), "{}", broken.reason);
     }
@@ -326,17 +453,31 @@ async fn metadata_is_stored_with_every_event_and_queryable() {
             username: "alice".into(),
             display_name: None,
         };
-        commands.execute("alice", command, &metadata).await.expect("create");
-        let event = EventLog::new(&db).read_after(0, 1).await.expect("read").remove(0);
-        assert_eq!(event.metadata().expect("metadata"), metadata, "{}", url.label);
+        commands
+            .execute("alice", command, &metadata)
+            .await
+            .expect("create");
+        let event = EventLog::new(&db)
+            .read_after(0, 1)
+            .await
+            .expect("read")
+            .remove(0);
+        assert_eq!(
+            event.metadata().expect("metadata"),
+            metadata,
+            "{}",
+            url.label
+        );
         let json = match db.backend() {
             convene_projections::Backend::Sqlite => "json_extract(metadata, '$.request_id')",
             convene_projections::Backend::Postgres => "metadata ->> 'request_id'",
         };
-        let found: i64 = sqlx::query_scalar(&format!("SELECT COUNT(*) FROM events WHERE {json} = 'req-42'"))
-            .fetch_one(db.pool())
-            .await
-            .expect("query by metadata");
+        let found: i64 = sqlx::query_scalar(&format!(
+            "SELECT COUNT(*) FROM events WHERE {json} = 'req-42'"
+        ))
+        .fetch_one(db.pool())
+        .await
+        .expect("query by metadata");
         assert_eq!(found, 1, "{}", url.label);
     }
 }

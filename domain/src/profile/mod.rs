@@ -176,7 +176,14 @@ mod tests {
 
     #[test]
     fn usernames_outside_the_allowed_alphabet_or_length_are_refused() {
-        for bad in ["", "Alice", "al ice", "élodie", "a-b", &"x".repeat(USERNAME_MAX + 1)] {
+        for bad in [
+            "",
+            "Alice",
+            "al ice",
+            "élodie",
+            "a-b",
+            &"x".repeat(USERNAME_MAX + 1),
+        ] {
             Given::with(())
                 .given_no_previous_events()
                 .when(create(bad, None))

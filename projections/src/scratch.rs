@@ -1,16 +1,18 @@
-//! Databases for tests: a fresh SQLite file always, and a fresh PostgreSQL database when
-//! `TEST_DATABASE_URL` names a server (CI always sets it). Each test runs on every one.
+//! Scratch databases: a fresh SQLite file in a temporary folder, or a fresh database on a
+//! PostgreSQL server, removed again when dropped. Tests run on every backend available
+//! ([`test_databases`]); `convene bench` measures on one.
 
 use crate::db::Database;
 use sqlx::postgres::PgConnection;
 use sqlx::{Connection, Executor};
+use std::io::Write;
 use tempfile::TempDir;
 
 /// The variable that points tests at a PostgreSQL server.
 pub const TEST_DATABASE_URL: &str = "TEST_DATABASE_URL";
 
 /// A fresh, empty database URL; the database is dropped (or the file removed) with it.
-pub struct TestUrl {
+pub struct Scratch {
     pub label: &'static str,
     pub url: String,
     _folder: Option<TempDir>,
@@ -19,20 +21,28 @@ pub struct TestUrl {
 
 /// Fresh database URLs for every backend available: SQLite, and PostgreSQL when
 /// `TEST_DATABASE_URL` is set. Says loudly when PostgreSQL is skipped.
-pub async fn test_urls(test: &str) -> Vec<TestUrl> {
-    let mut urls = vec![sqlite_url()];
+pub async fn test_urls(test: &str) -> Vec<Scratch> {
+    let mut urls = vec![Scratch::sqlite().expect("a temporary folder")];
     match std::env::var(TEST_DATABASE_URL) {
-        Ok(server) => urls.push(postgres_url(&server).await),
-        Err(_) => eprintln!(
-            "\n*** {test}: SKIPPED on PostgreSQL — {TEST_DATABASE_URL} is not set \
-             (e.g. postgres://postgres@127.0.0.1:5432/test); ran on SQLite only ***\n"
+        Ok(server) => urls.push(
+            Scratch::postgres(&server)
+                .await
+                .unwrap_or_else(|e| panic!("{TEST_DATABASE_URL}={server}: {e}")),
         ),
+        // Written to stderr directly: the test harness captures eprintln!, and a skip must show.
+        Err(_) => {
+            let _ = writeln!(
+                std::io::stderr(),
+                "*** {test}: SKIPPED on PostgreSQL: {TEST_DATABASE_URL} is not set \
+                 (e.g. postgres://postgres@127.0.0.1:5432/test); ran on SQLite only ***"
+            );
+        }
     }
     urls
 }
 
 /// A connected, migrated database on every backend available.
-pub async fn test_databases(test: &str) -> Vec<(TestUrl, Database)> {
+pub async fn test_databases(test: &str) -> Vec<(Scratch, Database)> {
     let mut databases = Vec::new();
     for url in test_urls(test).await {
         let db = Database::open(&url.url)
@@ -43,37 +53,40 @@ pub async fn test_databases(test: &str) -> Vec<(TestUrl, Database)> {
     databases
 }
 
-fn sqlite_url() -> TestUrl {
-    let folder = tempfile::tempdir().expect("a temporary folder");
-    TestUrl {
-        label: "sqlite",
-        url: format!("sqlite://{}", folder.path().join("convene.db").display()),
-        _folder: Some(folder),
-        postgres: None,
+impl Scratch {
+    /// A new SQLite file in a temporary folder.
+    pub fn sqlite() -> std::io::Result<Scratch> {
+        let folder = tempfile::tempdir()?;
+        Ok(Scratch {
+            label: "sqlite",
+            url: format!("sqlite://{}", folder.path().join("convene.db").display()),
+            _folder: Some(folder),
+            postgres: None,
+        })
     }
-}
 
-async fn postgres_url(server: &str) -> TestUrl {
-    let name = format!("convene_test_{}", uuid::Uuid::new_v4().simple());
-    let mut admin = PgConnection::connect(server)
-        .await
-        .unwrap_or_else(|e| panic!("{TEST_DATABASE_URL}={server} is unreachable: {e}"));
-    admin
-        .execute(format!("CREATE DATABASE {name}").as_str())
-        .await
-        .expect("CREATE DATABASE");
-    let _ = admin.close().await;
-    TestUrl {
-        label: "postgres",
-        url: with_database(server, &name),
-        _folder: None,
-        postgres: Some((server.to_string(), name)),
+    /// A new database on the PostgreSQL server `server` (a URL to any database on it).
+    pub async fn postgres(server: &str) -> Result<Scratch, sqlx::Error> {
+        let name = format!("convene_scratch_{}", uuid::Uuid::new_v4().simple());
+        let mut admin = PgConnection::connect(server).await?;
+        admin
+            .execute(format!("CREATE DATABASE {name}").as_str())
+            .await?;
+        admin.close().await?;
+        Ok(Scratch {
+            label: "postgres",
+            url: with_database(server, &name),
+            _folder: None,
+            postgres: Some((server.to_string(), name)),
+        })
     }
 }
 
 /// `url` pointing at database `name` on the same server.
 pub fn with_database(url: &str, name: &str) -> String {
-    let (base, query) = url.split_once('?').map_or((url, None), |(b, q)| (b, Some(q)));
+    let (base, query) = url
+        .split_once('?')
+        .map_or((url, None), |(b, q)| (b, Some(q)));
     let authority_start = base.find("://").map_or(0, |i| i + 3);
     let server = match base[authority_start..].find('/') {
         Some(slash) => &base[..authority_start + slash],
@@ -85,14 +98,16 @@ pub fn with_database(url: &str, name: &str) -> String {
     }
 }
 
-impl Drop for TestUrl {
+impl Drop for Scratch {
     fn drop(&mut self) {
         let Some((server, name)) = self.postgres.take() else {
             return;
         };
         // Drop may run inside a runtime: use a thread with a runtime of its own.
         let dropped = std::thread::spawn(move || {
-            let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()?;
             runtime.block_on(async {
                 let mut admin = PgConnection::connect(&server).await?;
                 admin

@@ -1,0 +1,64 @@
+//! An administrator runs Convene on the embedded default, creates a profile from the command
+//! line, a visitor reads it over HTTP; then maintenance: stop, replay, verify, restart.
+
+use crate::support::{run_ok, temp_path, Server};
+use convene_projections::scratch::test_urls;
+
+#[test]
+fn a_profile_survives_serve_replay_verify_and_restart() {
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    let databases = runtime.block_on(test_urls("scenario event_core"));
+    for database in &databases {
+        let url = database.url.as_str();
+        let server = Server::start(url);
+        assert_eq!(
+            server.get("/api/v1/profiles/alice").0,
+            404,
+            "{}",
+            database.label
+        );
+
+        // The CLI appends while the server runs; the server's projection picks it up.
+        let created = run_ok(
+            url,
+            &["profile", "create", "alice", "--display-name", "Alice"],
+        );
+        assert!(created.contains("created @alice"), "{created}");
+        run_ok(url, &["profile", "rename", "alice", "Alice Liddell"]);
+        server.wait_until(|s| s.get("/api/v1/profiles/alice").1["display_name"] == "Alice Liddell");
+        let (status, health) = server.get("/healthz");
+        assert_eq!(status, 200);
+        assert_eq!(health["last_position"], 2, "{}", database.label);
+        assert_eq!(health["projections"][0]["lag"], 0);
+        server.stop();
+
+        let replayed = run_ok(url, &["replay"]);
+        assert!(replayed.starts_with("replayed 2 events"), "{replayed}");
+        let verified = run_ok(url, &["verify"]);
+        assert!(
+            verified.contains("verified 2 events") && verified.contains("intact"),
+            "{verified}"
+        );
+
+        // History as it was after the first event, into a separate file.
+        let (_folder, then) = temp_path("then.db");
+        let then = then.to_string_lossy().to_string();
+        run_ok(url, &["replay", "--as-of", "1", "--into", &then]);
+        let snapshot = Server::start(&format!("sqlite://{then}"));
+        let (_, alice_then) = snapshot.get("/api/v1/profiles/alice");
+        assert_eq!(
+            alice_then["display_name"], "Alice",
+            "{}: the name before the rename",
+            database.label
+        );
+        snapshot.stop();
+
+        let restarted = Server::start(url);
+        let (status, alice) = restarted.get("/api/v1/profiles/alice");
+        assert_eq!(
+            (status, alice["display_name"].as_str()),
+            (200, Some("Alice Liddell"))
+        );
+        restarted.stop();
+    }
+}

@@ -1,0 +1,281 @@
+//! Options: command line, then `CONVENE_*` environment variables (clap reads both), then the
+//! TOML configuration file, then defaults.
+
+use anyhow::{bail, Context};
+use clap::{Args, Parser, Subcommand};
+use convene_projections::db::{Backend, DEFAULT_DATABASE_URL};
+use convene_projections::replay::AsOf;
+use serde::Deserialize;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "convene",
+    version,
+    about = "Convene: a free, federated platform for events and groups",
+    long_about = "Convene: a free, federated platform for events and groups.\n\n\
+        Every option can also be set in the environment (the variable is shown with each \
+        option) or in a TOML file given with --config, using the option's name with \
+        underscores: database_url, listen, public_url, log."
+)]
+pub struct Cli {
+    /// TOML configuration file; the command line and the environment override it.
+    #[arg(long, global = true, env = "CONVENE_CONFIG", value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
+    /// Where Convene keeps its data: sqlite://PATH (the embedded default, created if
+    /// missing; default sqlite://./data/convene.db) or postgres://USER@HOST/DATABASE.
+    #[arg(long, global = true, env = "DATABASE_URL", value_name = "URL")]
+    pub database_url: Option<String>,
+
+    /// What to log, as a tracing filter such as `info` or `convene=debug,sqlx=warn`
+    /// (default: info for serve, warn for the other commands).
+    #[arg(long, global = true, env = "CONVENE_LOG", value_name = "FILTER")]
+    pub log: Option<String>,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the server: the HTTP API and the projections that keep read models up to date.
+    Serve(ServeArgs),
+    /// Bring the database schema up to date and exit (every command does this first anyway).
+    Migrate,
+    /// Rebuild read models from the log, in place or as of a past point into a separate file.
+    Replay(ReplayArgs),
+    /// Walk the log's hash chain and report the first event whose content was altered.
+    Verify,
+    /// Create and rename profiles.
+    #[command(subcommand)]
+    Profile(ProfileCommand),
+    /// Measure Convene against raw database operations on a scratch database.
+    #[command(subcommand)]
+    Bench(BenchCommand),
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Address and port to listen on (default 127.0.0.1:8080).
+    #[arg(long, env = "CONVENE_LISTEN", value_name = "ADDR")]
+    pub listen: Option<String>,
+
+    /// The public base URL people and other instances reach this server at
+    /// (default http://<listen address>).
+    #[arg(long, env = "CONVENE_PUBLIC_URL", value_name = "URL")]
+    pub public_url: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct ReplayArgs {
+    /// Rebuild only this projection (default: all of them).
+    #[arg(long, value_name = "NAME")]
+    pub projection: Option<String>,
+
+    /// Rebuild the read models as they were at this log position or RFC 3339 time
+    /// (such as 2026-11-26T10:00:00Z); needs --into. The live database is only read.
+    #[arg(long, value_name = "POSITION|TIME", requires = "into")]
+    pub as_of: Option<AsOf>,
+
+    /// The new SQLite file to write the --as-of read models into; it must not exist.
+    #[arg(long, value_name = "PATH", requires = "as_of")]
+    pub into: Option<PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ProfileCommand {
+    /// Claim a username as a new profile.
+    Create {
+        /// Lower-case letters, digits and underscores, at most 30.
+        username: String,
+        /// The name shown to people (default: the username).
+        #[arg(long)]
+        display_name: Option<String>,
+    },
+    /// Change a profile's display name.
+    Rename {
+        username: String,
+        display_name: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum BenchCommand {
+    /// Appends, catch-up reads, replay and verification, each next to the raw SQL baseline.
+    /// Runs on a scratch database on the configured server (SQLite file or PostgreSQL),
+    /// never on your data.
+    Store {
+        /// Events appended by each append phase.
+        #[arg(long, default_value_t = 2_000)]
+        events: usize,
+    },
+}
+
+/// The TOML file's shape; unknown keys are refused so a typo does not go unnoticed.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileConfig {
+    database_url: Option<String>,
+    listen: Option<String>,
+    public_url: Option<String>,
+    log: Option<String>,
+}
+
+/// The options in force.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub database_url: String,
+    pub listen: SocketAddr,
+    pub public_url: String,
+    pub log: Option<String>,
+}
+
+impl Settings {
+    pub fn resolve(cli: &Cli) -> anyhow::Result<Self> {
+        let file = match &cli.config {
+            Some(path) => {
+                let text = std::fs::read_to_string(path).with_context(|| {
+                    format!("cannot read the configuration file {}", path.display())
+                })?;
+                toml::from_str::<FileConfig>(&text).map_err(|e| {
+                    anyhow::anyhow!(
+                        "{} is not a valid configuration file: {}",
+                        path.display(),
+                        e.message()
+                    )
+                })?
+            }
+            None => FileConfig::default(),
+        };
+        let (listen, public_url) = match &cli.command {
+            Command::Serve(args) => (args.listen.clone(), args.public_url.clone()),
+            _ => (None, None),
+        };
+        let database_url = cli
+            .database_url
+            .clone()
+            .or(file.database_url)
+            .unwrap_or_else(|| DEFAULT_DATABASE_URL.to_string());
+        Backend::of_url(&database_url)?;
+        let listen_text = listen
+            .or(file.listen)
+            .unwrap_or_else(|| DEFAULT_LISTEN.to_string());
+        let Ok(listen) = listen_text.parse::<SocketAddr>() else {
+            bail!(
+                "--listen `{listen_text}` is not an address: use IP:PORT, such as 127.0.0.1:8080"
+            );
+        };
+        let public_url = public_url
+            .or(file.public_url)
+            .unwrap_or_else(|| format!("http://{listen}"));
+        if !(public_url.starts_with("http://") || public_url.starts_with("https://")) {
+            bail!("--public-url `{public_url}` must start with http:// or https://");
+        }
+        Ok(Self {
+            database_url,
+            listen,
+            public_url: public_url.trim_end_matches('/').to_string(),
+            log: cli.log.clone().or(file.log),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn settings(args: &[&str]) -> anyhow::Result<Settings> {
+        let mut argv = vec!["convene"];
+        argv.extend_from_slice(args);
+        Settings::resolve(&Cli::try_parse_from(argv)?)
+    }
+
+    #[test]
+    fn defaults_are_the_embedded_database_on_loopback() -> anyhow::Result<()> {
+        let s = settings(&["--database-url", DEFAULT_DATABASE_URL, "serve"])?;
+        assert_eq!(s.listen.to_string(), DEFAULT_LISTEN);
+        assert_eq!(s.public_url, "http://127.0.0.1:8080");
+        Ok(())
+    }
+
+    #[test]
+    fn the_file_fills_what_the_command_line_leaves_out() -> anyhow::Result<()> {
+        let folder = tempfile::tempdir()?;
+        let path = folder.path().join("convene.toml");
+        std::fs::write(
+            &path,
+            "listen = \"127.0.0.1:9000\"\npublic_url = \"https://events.example/\"\n",
+        )?;
+        let config = path.to_string_lossy().to_string();
+        let s = settings(&[
+            "--database-url",
+            "sqlite://x.db",
+            "--config",
+            &config,
+            "serve",
+        ])?;
+        assert_eq!(s.listen.to_string(), "127.0.0.1:9000");
+        assert_eq!(s.public_url, "https://events.example");
+        let s = settings(&[
+            "--database-url",
+            "sqlite://x.db",
+            "--config",
+            &config,
+            "serve",
+            "--listen",
+            "127.0.0.1:9001",
+        ])?;
+        assert_eq!(
+            s.listen.to_string(),
+            "127.0.0.1:9001",
+            "the command line wins"
+        );
+        Ok(())
+    }
+
+    #[test]
+    fn bad_options_are_named_with_the_fix() {
+        let error = |args: &[&str]| {
+            settings(args)
+                .err()
+                .map(|e| e.to_string())
+                .unwrap_or_default()
+        };
+        assert!(error(&["--database-url", "mysql://x", "migrate"])
+            .contains("use sqlite://PATH or postgres://"));
+        assert!(error(&[
+            "--database-url",
+            "sqlite://x.db",
+            "serve",
+            "--listen",
+            "localhost"
+        ])
+        .contains("use IP:PORT"));
+        assert!(error(&[
+            "--database-url",
+            "sqlite://x.db",
+            "serve",
+            "--public-url",
+            "events.example"
+        ])
+        .contains("must start with http"));
+    }
+
+    #[test]
+    fn unknown_keys_in_the_file_are_refused() -> anyhow::Result<()> {
+        let folder = tempfile::tempdir()?;
+        let path = folder.path().join("convene.toml");
+        std::fs::write(&path, "listn = \"127.0.0.1:9000\"\n")?;
+        let config = path.to_string_lossy().to_string();
+        let error = settings(&["--config", &config, "migrate"])
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert!(error.contains("unknown field `listn`"), "{error}");
+        Ok(())
+    }
+}

@@ -1,0 +1,74 @@
+//! `convene serve`: the HTTP server and the projection runners, until SIGTERM or Ctrl-C.
+
+use crate::config::Settings;
+use anyhow::Context;
+use convene_api::{router, AppState};
+use convene_projections::{all_projections, Database, Runner};
+use std::process::ExitCode;
+use tokio_util::sync::CancellationToken;
+
+pub async fn run(settings: &Settings) -> anyhow::Result<ExitCode> {
+    let db = Database::open(&settings.database_url).await?;
+    let listener = tokio::net::TcpListener::bind(settings.listen)
+        .await
+        .with_context(|| {
+            format!(
+                "cannot listen on {}: choose another address with --listen or CONVENE_LISTEN",
+                settings.listen
+            )
+        })?;
+    let projections = all_projections();
+    let state = AppState {
+        db: db.clone(),
+        projections: projections.iter().map(|p| p.name()).collect(),
+    };
+    let shutdown = CancellationToken::new();
+    let runners: Vec<_> = projections
+        .into_iter()
+        .map(|projection| {
+            let runner = Runner::new(projection, &db);
+            let (db, shutdown) = (db.clone(), shutdown.clone());
+            tokio::spawn(async move { runner.follow(&db, shutdown).await })
+        })
+        .collect();
+    tracing::info!(
+        listen = %settings.listen,
+        public_url = %settings.public_url,
+        database = %db.display_url(),
+        "Convene is serving"
+    );
+    axum::serve(listener, router(state))
+        .with_graceful_shutdown(stop_signal())
+        .await
+        .context("the HTTP server failed")?;
+    tracing::info!("stopping: finishing the projections' current batches");
+    shutdown.cancel();
+    for runner in runners {
+        let _ = runner.await;
+    }
+    db.close().await;
+    tracing::info!("stopped");
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Resolves on SIGINT (Ctrl-C) or SIGTERM.
+async fn stop_signal() {
+    let interrupt = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut terminate =
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(signal) => signal,
+                Err(_) => {
+                    let _ = interrupt.await;
+                    return;
+                }
+            };
+        tokio::select! {
+            _ = interrupt => {}
+            _ = terminate.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = interrupt.await;
+}
