@@ -23,14 +23,17 @@ pub struct Scratch {
 /// `TEST_DATABASE_URL` is set. Says loudly when PostgreSQL is skipped.
 pub async fn test_urls(test: &str) -> Vec<Scratch> {
     let mut urls = vec![Scratch::sqlite().expect("a temporary folder")];
-    match std::env::var(TEST_DATABASE_URL) {
-        Ok(server) => urls.push(
+    match std::env::var(TEST_DATABASE_URL)
+        .ok()
+        .filter(|url| !url.is_empty())
+    {
+        Some(server) => urls.push(
             Scratch::postgres(&server)
                 .await
                 .unwrap_or_else(|e| panic!("{TEST_DATABASE_URL}={server}: {e}")),
         ),
         // Written to stderr directly: the test harness captures eprintln!, and a skip must show.
-        Err(_) => {
+        None => {
             let _ = writeln!(
                 std::io::stderr(),
                 "*** {test}: SKIPPED on PostgreSQL: {TEST_DATABASE_URL} is not set \
