@@ -5,8 +5,12 @@
 //! depends on it. Each aggregate lives in its own module, split by role: the aggregate and its
 //! rules, its commands, its changes.
 
+pub mod event;
 pub mod metadata;
 pub mod profile;
+pub mod validation;
 
+pub use event::{Event, EventChange, EventCommand, EventError};
 pub use metadata::{Actor, Metadata, MetadataError, Source};
 pub use profile::{Profile, ProfileChange, ProfileCommand, ProfileError};
+pub use validation::FieldError;

@@ -1,0 +1,98 @@
+use super::details::EventDetails;
+use super::participation::{Participant, ParticipantState};
+use cqrs_es::DomainEvent;
+use serde::{Deserialize, Serialize};
+
+/// What happened to an event, its participations and its comments. Stored forever: add
+/// variants and defaulted fields, never rename.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum EventChange {
+    Created {
+        organizer: String,
+        creator_participation: String,
+        details: EventDetails,
+        draft: bool,
+    },
+    /// The whole details after the update, and which fields it changed.
+    Updated {
+        details: EventDetails,
+        fields: Vec<String>,
+    },
+    Published,
+    Cancelled,
+    Deleted,
+    /// A participation began, in `state` (participant, not_approved or waitlisted).
+    Joined {
+        participation: String,
+        who: Participant,
+        state: ParticipantState,
+        message: Option<String>,
+        confirm_token: Option<String>,
+        cancel_token: Option<String>,
+    },
+    /// An anonymous participant followed the link; now in `state`.
+    Confirmed {
+        participation: String,
+        state: ParticipantState,
+    },
+    Left {
+        participation: String,
+    },
+    /// An organiser approved; `state` is participant, or waitlisted when no seat was free.
+    Approved {
+        participation: String,
+        state: ParticipantState,
+    },
+    Rejected {
+        participation: String,
+    },
+    /// A seat freed and the first in line took it.
+    Promoted {
+        participation: String,
+    },
+    RoleChanged {
+        participation: String,
+        role: ParticipantState,
+    },
+    CommentPosted {
+        comment: String,
+        author: String,
+        in_reply_to: Option<String>,
+        body: String,
+        announcement: bool,
+    },
+    CommentEdited {
+        comment: String,
+        body: String,
+    },
+    CommentDeleted {
+        comment: String,
+    },
+}
+
+impl DomainEvent for EventChange {
+    fn event_type(&self) -> String {
+        match self {
+            Self::Created { .. } => "EventCreated",
+            Self::Updated { .. } => "EventUpdated",
+            Self::Published => "EventPublished",
+            Self::Cancelled => "EventCancelled",
+            Self::Deleted => "EventDeleted",
+            Self::Joined { .. } => "ParticipantJoined",
+            Self::Confirmed { .. } => "ParticipantConfirmed",
+            Self::Left { .. } => "ParticipantLeft",
+            Self::Approved { .. } => "ParticipantApproved",
+            Self::Rejected { .. } => "ParticipantRejected",
+            Self::Promoted { .. } => "ParticipantPromoted",
+            Self::RoleChanged { .. } => "ParticipantRoleChanged",
+            Self::CommentPosted { .. } => "CommentPosted",
+            Self::CommentEdited { .. } => "CommentEdited",
+            Self::CommentDeleted { .. } => "CommentDeleted",
+        }
+        .to_string()
+    }
+
+    fn event_version(&self) -> String {
+        "1".to_string()
+    }
+}

@@ -1,0 +1,79 @@
+use super::details::{EventDetails, EventPatch};
+use super::participation::ParticipantState;
+
+/// What can be asked of an event. `by` is the acting profile's username (the caller has already
+/// checked that the profile belongs to the account acting).
+#[derive(Debug, Clone, PartialEq)]
+pub enum EventCommand {
+    Create {
+        organizer: String,
+        /// The id of the organiser's own participation (role `creator`).
+        creator_participation: String,
+        details: EventDetails,
+        draft: bool,
+    },
+    Update {
+        by: String,
+        patch: EventPatch,
+    },
+    Publish {
+        by: String,
+    },
+    Cancel {
+        by: String,
+    },
+    Delete {
+        by: String,
+    },
+    Join {
+        participation: String,
+        profile: String,
+        message: Option<String>,
+    },
+    JoinAnonymously {
+        participation: String,
+        email: String,
+        message: Option<String>,
+        /// SHA-256 (hex) of the tokens sent by email; the tokens themselves are never stored.
+        confirm_token: String,
+        cancel_token: String,
+    },
+    ConfirmAnonymous {
+        confirm_token: String,
+    },
+    Leave {
+        profile: String,
+    },
+    LeaveAnonymously {
+        cancel_token: String,
+    },
+    Approve {
+        by: String,
+        participation: String,
+    },
+    Reject {
+        by: String,
+        participation: String,
+    },
+    ChangeRole {
+        by: String,
+        participation: String,
+        role: ParticipantState,
+    },
+    PostComment {
+        comment: String,
+        by: String,
+        in_reply_to: Option<String>,
+        body: String,
+        announcement: bool,
+    },
+    EditComment {
+        comment: String,
+        by: String,
+        body: String,
+    },
+    DeleteComment {
+        comment: String,
+        by: String,
+    },
+}

@@ -1,0 +1,671 @@
+//! Given/when/then specifications of the event aggregate.
+
+use super::details::{EventStatus, JoinMode};
+use super::*;
+use cqrs_es::test::TestFramework;
+use time::macros::datetime;
+
+type Given = TestFramework<Event>;
+use EventChange as C;
+use ParticipantState as S;
+
+fn details() -> EventDetails {
+    EventDetails {
+        title: "Climate march".into(),
+        description: "<p>Bring <b>banners</b></p>".into(),
+        begins_at: datetime!(2026-12-05 14:00 UTC),
+        ends_at: Some(datetime!(2026-12-05 17:00 UTC)),
+        time_zone: "Europe/Paris".into(),
+        status: EventStatus::Confirmed,
+        visibility: details::Visibility::Public,
+        join_mode: JoinMode::Free,
+        external_url: None,
+        capacity: None,
+        address: None,
+        online_url: None,
+        category: "CAUSES".into(),
+        tags: vec!["climate".into()],
+        language: "fr".into(),
+        links: vec![],
+        options: details::EventOptions::default(),
+    }
+}
+
+fn created_with(change: impl FnOnce(&mut EventDetails)) -> C {
+    let mut d = details();
+    change(&mut d);
+    C::Created {
+        organizer: "org".into(),
+        creator_participation: "p-org".into(),
+        details: d,
+        draft: false,
+    }
+}
+
+fn created(capacity: Option<i64>, mode: JoinMode) -> C {
+    created_with(|d| {
+        d.capacity = capacity;
+        d.join_mode = mode;
+    })
+}
+
+fn joined(id: &str, profile: &str, state: S) -> C {
+    C::Joined {
+        participation: id.into(),
+        who: Participant::Profile(profile.into()),
+        state,
+        message: None,
+        confirm_token: None,
+        cancel_token: None,
+    }
+}
+
+fn join(id: &str, profile: &str) -> EventCommand {
+    EventCommand::Join {
+        participation: id.into(),
+        profile: profile.into(),
+        message: None,
+    }
+}
+
+fn fields(error: EventError) -> Vec<String> {
+    match error {
+        EventError::Invalid(errors) => errors.into_iter().map(|e| e.field).collect(),
+        other => panic!("expected field errors, got {other:?}"),
+    }
+}
+
+fn create_error(change: impl FnOnce(&mut EventDetails)) -> Vec<String> {
+    let mut d = details();
+    change(&mut d);
+    let result = Given::with(())
+        .given_no_previous_events()
+        .when(EventCommand::Create {
+            organizer: "org".into(),
+            creator_participation: "p-org".into(),
+            details: d,
+            draft: false,
+        })
+        .inspect_result();
+    fields(result.expect_err("refused"))
+}
+
+#[test]
+fn an_event_is_created_with_its_organiser_as_creator_and_sanitised_html() {
+    let mut d = details();
+    d.description =
+        r#"<p onmouseover="steal()">Bring <b>banners</b><script>x()</script></p>"#.into();
+    d.title = "  Climate march ".into();
+    d.tags = vec!["#Climate".into(), "climate".into(), " Paris ".into()];
+    let mut expected = details();
+    expected.tags = vec!["climate".into(), "paris".into()];
+    Given::with(())
+        .given_no_previous_events()
+        .when(EventCommand::Create {
+            organizer: "org".into(),
+            creator_participation: "p-org".into(),
+            details: d,
+            draft: false,
+        })
+        .then_expect_events(vec![C::Created {
+            organizer: "org".into(),
+            creator_participation: "p-org".into(),
+            details: expected,
+            draft: false,
+        }]);
+}
+
+#[test]
+fn each_broken_rule_names_its_field() {
+    assert_eq!(create_error(|d| d.title = "ab".into()), ["title"]);
+    assert_eq!(create_error(|d| d.title = "x".repeat(201)), ["title"]);
+    assert_eq!(
+        create_error(|d| d.ends_at = Some(datetime!(2026-12-05 13:00 UTC))),
+        ["ends_at"]
+    );
+    assert_eq!(
+        create_error(|d| d.time_zone = "Mars/Olympus".into()),
+        ["time_zone"]
+    );
+    assert_eq!(create_error(|d| d.capacity = Some(0)), ["capacity"]);
+    assert_eq!(create_error(|d| d.capacity = Some(-3)), ["capacity"]);
+    assert_eq!(
+        create_error(|d| d.description = "a".repeat(100 * 1024 + 1)),
+        ["description"]
+    );
+    assert_eq!(
+        create_error(|d| d.join_mode = JoinMode::External),
+        ["external_url"]
+    );
+    assert_eq!(
+        create_error(|d| d.online_url = Some("javascript:alert(1)".into())),
+        ["online_url"]
+    );
+    assert_eq!(create_error(|d| d.category = "PICNIC".into()), ["category"]);
+    assert_eq!(
+        create_error(|d| d.address = Some(details::Address {
+            latitude: Some(91.0),
+            longitude: Some(0.0),
+            ..Default::default()
+        })),
+        ["address.latitude"]
+    );
+    assert_eq!(
+        create_error(|d| {
+            d.title = "ab".into();
+            d.capacity = Some(0);
+        }),
+        ["title", "capacity"],
+        "every broken rule at once"
+    );
+}
+
+#[test]
+fn joins_take_seats_until_full_then_queue_on_the_waitlist() {
+    Given::with(())
+        .given(vec![
+            created(Some(1), JoinMode::Free),
+            joined("p1", "ana", S::Participant),
+        ])
+        .when(join("p2", "bob"))
+        .then_expect_events(vec![joined("p2", "bob", S::Waitlisted)]);
+}
+
+#[test]
+fn a_freed_seat_promotes_the_first_in_line() {
+    Given::with(())
+        .given(vec![
+            created(Some(1), JoinMode::Free),
+            joined("p1", "ana", S::Participant),
+            joined("p2", "bob", S::Waitlisted),
+            joined("p3", "cy", S::Waitlisted),
+        ])
+        .when(EventCommand::Leave {
+            profile: "ana".into(),
+        })
+        .then_expect_events(vec![
+            C::Left {
+                participation: "p1".into(),
+            },
+            C::Promoted {
+                participation: "p2".into(),
+            },
+        ]);
+}
+
+#[test]
+fn a_join_never_skips_the_waitlist() {
+    // A seat is free (capacity raised elsewhere), but someone is already waiting: queue.
+    let mut event = Event::default();
+    for change in [
+        created(Some(1), JoinMode::Free),
+        joined("p1", "ana", S::Participant),
+        joined("p2", "bob", S::Waitlisted),
+    ] {
+        event.apply(change);
+    }
+    event.apply(C::Left {
+        participation: "p1".into(),
+    });
+    assert_eq!(event.admission(), S::Waitlisted);
+}
+
+#[test]
+fn approval_events_wait_for_an_organiser_and_approval_when_full_waitlists() {
+    Given::with(())
+        .given(vec![created(Some(1), JoinMode::Restricted)])
+        .when(join("p1", "ana"))
+        .then_expect_events(vec![joined("p1", "ana", S::NotApproved)]);
+    Given::with(())
+        .given(vec![
+            created(Some(1), JoinMode::Restricted),
+            joined("p1", "ana", S::NotApproved),
+            joined("p2", "bob", S::NotApproved),
+            C::Approved {
+                participation: "p1".into(),
+                state: S::Participant,
+            },
+        ])
+        .when(EventCommand::Approve {
+            by: "org".into(),
+            participation: "p2".into(),
+        })
+        .then_expect_events(vec![C::Approved {
+            participation: "p2".into(),
+            state: S::Waitlisted,
+        }]);
+}
+
+#[test]
+fn only_organisers_approve_and_reject() {
+    Given::with(())
+        .given(vec![
+            created(None, JoinMode::Restricted),
+            joined("p1", "ana", S::NotApproved),
+        ])
+        .when(EventCommand::Approve {
+            by: "ana".into(),
+            participation: "p1".into(),
+        })
+        .then_expect_error(EventError::NotOrganiser);
+}
+
+#[test]
+fn rejecting_a_participant_frees_the_seat_for_the_next_in_line() {
+    Given::with(())
+        .given(vec![
+            created(Some(1), JoinMode::Free),
+            joined("p1", "ana", S::Participant),
+            joined("p2", "bob", S::Waitlisted),
+        ])
+        .when(EventCommand::Reject {
+            by: "org".into(),
+            participation: "p1".into(),
+        })
+        .then_expect_events(vec![
+            C::Rejected {
+                participation: "p1".into(),
+            },
+            C::Promoted {
+                participation: "p2".into(),
+            },
+        ]);
+}
+
+#[test]
+fn a_profile_joins_once_and_a_rejected_one_cannot_come_back() {
+    Given::with(())
+        .given(vec![
+            created(None, JoinMode::Free),
+            joined("p1", "ana", S::Participant),
+        ])
+        .when(join("p2", "ana"))
+        .then_expect_error(EventError::AlreadyParticipating("@ana".into()));
+    Given::with(())
+        .given(vec![
+            created(None, JoinMode::Free),
+            joined("p1", "ana", S::Participant),
+            C::Rejected {
+                participation: "p1".into(),
+            },
+        ])
+        .when(join("p2", "ana"))
+        .then_expect_error(EventError::RejectedBefore("@ana".into()));
+}
+
+#[test]
+fn drafts_cancelled_external_and_invite_only_events_cannot_be_joined() {
+    let draft = C::Created {
+        organizer: "org".into(),
+        creator_participation: "p-org".into(),
+        details: details(),
+        draft: true,
+    };
+    Given::with(())
+        .given(vec![draft])
+        .when(join("p1", "ana"))
+        .then_expect_error(EventError::Draft);
+    Given::with(())
+        .given(vec![created(None, JoinMode::Free), C::Cancelled])
+        .when(join("p1", "ana"))
+        .then_expect_error(EventError::Cancelled);
+    Given::with(())
+        .given(vec![created_with(|d| {
+            d.join_mode = JoinMode::External;
+            d.external_url = Some("https://tickets.example.org/march".into());
+        })])
+        .when(join("p1", "ana"))
+        .then_expect_error(EventError::ExternalRegistration(
+            "https://tickets.example.org/march".into(),
+        ));
+    Given::with(())
+        .given(vec![created(None, JoinMode::Invite)])
+        .when(join("p1", "ana"))
+        .then_expect_error(EventError::InviteOnly);
+}
+
+#[test]
+fn the_last_organiser_cannot_leave_but_one_of_two_can() {
+    Given::with(())
+        .given(vec![created(None, JoinMode::Free)])
+        .when(EventCommand::Leave {
+            profile: "org".into(),
+        })
+        .then_expect_error(EventError::LastOrganiser);
+    Given::with(())
+        .given(vec![
+            created(None, JoinMode::Free),
+            joined("p1", "ana", S::Participant),
+            C::RoleChanged {
+                participation: "p1".into(),
+                role: S::Administrator,
+            },
+        ])
+        .when(EventCommand::Leave {
+            profile: "org".into(),
+        })
+        .then_expect_events(vec![C::Left {
+            participation: "p-org".into(),
+        }]);
+}
+
+#[test]
+fn making_a_participant_an_organiser_frees_their_seat() {
+    Given::with(())
+        .given(vec![
+            created(Some(1), JoinMode::Free),
+            joined("p1", "ana", S::Participant),
+            joined("p2", "bob", S::Waitlisted),
+        ])
+        .when(EventCommand::ChangeRole {
+            by: "org".into(),
+            participation: "p1".into(),
+            role: S::Moderator,
+        })
+        .then_expect_events(vec![
+            C::RoleChanged {
+                participation: "p1".into(),
+                role: S::Moderator,
+            },
+            C::Promoted {
+                participation: "p2".into(),
+            },
+        ]);
+}
+
+#[test]
+fn the_last_administrator_cannot_step_down() {
+    Given::with(())
+        .given(vec![created(None, JoinMode::Free)])
+        .when(EventCommand::ChangeRole {
+            by: "org".into(),
+            participation: "p-org".into(),
+            role: S::Participant,
+        })
+        .then_expect_error(EventError::LastOrganiser);
+}
+
+fn anonymous_joined(id: &str, email: &str) -> C {
+    C::Joined {
+        participation: id.into(),
+        who: Participant::Anonymous {
+            email: email.into(),
+        },
+        state: S::NotConfirmed,
+        message: Some("see you".into()),
+        confirm_token: Some(format!("confirm-{id}")),
+        cancel_token: Some(format!("cancel-{id}")),
+    }
+}
+
+fn anonymous_event(capacity: Option<i64>, mode: JoinMode) -> C {
+    created_with(|d| {
+        d.capacity = capacity;
+        d.join_mode = mode;
+        d.options.anonymous_participation = true;
+    })
+}
+
+#[test]
+fn anonymous_participation_needs_the_option_and_starts_unconfirmed() {
+    let command = EventCommand::JoinAnonymously {
+        participation: "a1".into(),
+        email: " Zoe@Example.org ".into(),
+        message: Some("see you".into()),
+        confirm_token: "confirm-a1".into(),
+        cancel_token: "cancel-a1".into(),
+    };
+    Given::with(())
+        .given(vec![created(None, JoinMode::Free)])
+        .when(command.clone())
+        .then_expect_error(EventError::AnonymousNotAllowed);
+    Given::with(())
+        .given(vec![anonymous_event(None, JoinMode::Free)])
+        .when(command)
+        .then_expect_events(vec![anonymous_joined("a1", "zoe@example.org")]);
+}
+
+#[test]
+fn a_confirmed_anonymous_participant_takes_a_seat_or_waits_for_approval() {
+    let confirm = EventCommand::ConfirmAnonymous {
+        confirm_token: "confirm-a1".into(),
+    };
+    Given::with(())
+        .given(vec![
+            anonymous_event(Some(1), JoinMode::Free),
+            anonymous_joined("a1", "zoe@example.org"),
+        ])
+        .when(confirm.clone())
+        .then_expect_events(vec![C::Confirmed {
+            participation: "a1".into(),
+            state: S::Participant,
+        }]);
+    Given::with(())
+        .given(vec![
+            anonymous_event(Some(1), JoinMode::Restricted),
+            anonymous_joined("a1", "zoe@example.org"),
+        ])
+        .when(confirm.clone())
+        .then_expect_events(vec![C::Confirmed {
+            participation: "a1".into(),
+            state: S::NotApproved,
+        }]);
+    Given::with(())
+        .given(vec![
+            anonymous_event(Some(1), JoinMode::Free),
+            anonymous_joined("a1", "zoe@example.org"),
+            C::Confirmed {
+                participation: "a1".into(),
+                state: S::Participant,
+            },
+        ])
+        .when(confirm)
+        .then_expect_events(vec![]);
+}
+
+#[test]
+fn the_cancel_link_leaves_and_an_unknown_link_is_refused() {
+    Given::with(())
+        .given(vec![
+            anonymous_event(None, JoinMode::Free),
+            anonymous_joined("a1", "zoe@example.org"),
+        ])
+        .when(EventCommand::LeaveAnonymously {
+            cancel_token: "cancel-a1".into(),
+        })
+        .then_expect_events(vec![C::Left {
+            participation: "a1".into(),
+        }]);
+    Given::with(())
+        .given(vec![anonymous_event(None, JoinMode::Free)])
+        .when(EventCommand::ConfirmAnonymous {
+            confirm_token: "forged".into(),
+        })
+        .then_expect_error(EventError::UnknownToken);
+}
+
+#[test]
+fn only_administrators_update_and_capacity_cannot_drop_below_the_seated() {
+    let patch = |capacity| EventPatch {
+        capacity: Some(capacity),
+        ..Default::default()
+    };
+    Given::with(())
+        .given(vec![
+            created(None, JoinMode::Free),
+            joined("p1", "ana", S::Participant),
+        ])
+        .when(EventCommand::Update {
+            by: "ana".into(),
+            patch: patch(Some(5)),
+        })
+        .then_expect_error(EventError::NotAdministrator);
+    let result = Given::with(())
+        .given(vec![
+            created(Some(2), JoinMode::Free),
+            joined("p1", "ana", S::Participant),
+            joined("p2", "bob", S::Participant),
+        ])
+        .when(EventCommand::Update {
+            by: "org".into(),
+            patch: patch(Some(1)),
+        })
+        .inspect_result();
+    assert_eq!(fields(result.expect_err("refused")), ["capacity"]);
+}
+
+#[test]
+fn raising_the_capacity_promotes_the_waitlist() {
+    let mut raised = details();
+    raised.capacity = Some(2);
+    Given::with(())
+        .given(vec![
+            created(Some(1), JoinMode::Free),
+            joined("p1", "ana", S::Participant),
+            joined("p2", "bob", S::Waitlisted),
+        ])
+        .when(EventCommand::Update {
+            by: "org".into(),
+            patch: EventPatch {
+                capacity: Some(Some(2)),
+                ..Default::default()
+            },
+        })
+        .then_expect_events(vec![
+            C::Updated {
+                details: raised,
+                fields: vec!["capacity".into()],
+            },
+            C::Promoted {
+                participation: "p2".into(),
+            },
+        ]);
+}
+
+#[test]
+fn comments_thread_close_and_leave_tombstones() {
+    let posted = |id: &str, author: &str, parent: Option<&str>| C::CommentPosted {
+        comment: id.into(),
+        author: author.into(),
+        in_reply_to: parent.map(Into::into),
+        body: "Hello".into(),
+        announcement: false,
+    };
+    let post = |id: &str, by: &str, parent: Option<&str>, announcement| EventCommand::PostComment {
+        comment: id.into(),
+        by: by.into(),
+        in_reply_to: parent.map(Into::into),
+        body: "Hello".into(),
+        announcement,
+    };
+    Given::with(())
+        .given(vec![
+            created(None, JoinMode::Free),
+            posted("c1", "ana", None),
+        ])
+        .when(post("c2", "bob", Some("c1"), false))
+        .then_expect_events(vec![posted("c2", "bob", Some("c1"))]);
+    Given::with(())
+        .given(vec![
+            created(None, JoinMode::Free),
+            posted("c1", "ana", None),
+            C::CommentDeleted {
+                comment: "c1".into(),
+            },
+        ])
+        .when(post("c2", "bob", Some("c1"), false))
+        .then_expect_error(EventError::UnknownComment);
+    let closed = created_with(|d| d.options.comments_open = false);
+    Given::with(())
+        .given(vec![closed.clone()])
+        .when(post("c1", "ana", None, false))
+        .then_expect_error(EventError::CommentsClosed);
+    Given::with(())
+        .given(vec![closed])
+        .when(post("c1", "org", None, true))
+        .then_expect_events(vec![C::CommentPosted {
+            comment: "c1".into(),
+            author: "org".into(),
+            in_reply_to: None,
+            body: "Hello".into(),
+            announcement: true,
+        }]);
+    Given::with(())
+        .given(vec![created(None, JoinMode::Free)])
+        .when(post("c1", "ana", None, true))
+        .then_expect_error(EventError::NotOrganiser);
+}
+
+#[test]
+fn authors_edit_their_comments_and_organisers_may_delete_any() {
+    let given = || {
+        vec![
+            created(None, JoinMode::Free),
+            C::CommentPosted {
+                comment: "c1".into(),
+                author: "ana".into(),
+                in_reply_to: None,
+                body: "Hi".into(),
+                announcement: false,
+            },
+        ]
+    };
+    Given::with(())
+        .given(given())
+        .when(EventCommand::EditComment {
+            comment: "c1".into(),
+            by: "bob".into(),
+            body: "Mine now".into(),
+        })
+        .then_expect_error(EventError::NotCommentAuthor);
+    Given::with(())
+        .given(given())
+        .when(EventCommand::DeleteComment {
+            comment: "c1".into(),
+            by: "org".into(),
+        })
+        .then_expect_events(vec![C::CommentDeleted {
+            comment: "c1".into(),
+        }]);
+    Given::with(())
+        .given(given())
+        .when(EventCommand::DeleteComment {
+            comment: "c1".into(),
+            by: "bob".into(),
+        })
+        .then_expect_error(EventError::NotOrganiser);
+}
+
+#[test]
+fn a_deleted_event_is_gone_for_every_command() {
+    Given::with(())
+        .given(vec![created(None, JoinMode::Free), C::Deleted])
+        .when(join("p1", "ana"))
+        .then_expect_error(EventError::NotFound);
+}
+
+#[test]
+fn publishing_and_cancelling_are_for_administrators_and_idempotent() {
+    let draft = C::Created {
+        organizer: "org".into(),
+        creator_participation: "p-org".into(),
+        details: details(),
+        draft: true,
+    };
+    Given::with(())
+        .given(vec![draft])
+        .when(EventCommand::Publish { by: "org".into() })
+        .then_expect_events(vec![C::Published]);
+    Given::with(())
+        .given(vec![created(None, JoinMode::Free)])
+        .when(EventCommand::Publish { by: "org".into() })
+        .then_expect_events(vec![]);
+    Given::with(())
+        .given(vec![created(None, JoinMode::Free), C::Cancelled])
+        .when(EventCommand::Cancel { by: "org".into() })
+        .then_expect_events(vec![]);
+    Given::with(())
+        .given(vec![created(None, JoinMode::Free)])
+        .when(EventCommand::Cancel { by: "ana".into() })
+        .then_expect_error(EventError::NotAdministrator);
+}
