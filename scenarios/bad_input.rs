@@ -128,7 +128,7 @@ fn verify_fails_naming_the_tampered_position() {
     let runtime = tokio::runtime::Runtime::new().expect("runtime");
     runtime.block_on(async {
         let db = convene_projections::Database::open(&url).await.expect("open");
-        sqlx::query(r#"UPDATE events SET payload = '{"Created":{"username":"bob","display_name":"Mallory"}}' WHERE position = 2"#)
+        sqlx::query(r#"UPDATE event_log SET payload = '{"Created":{"username":"bob","display_name":"Mallory"}}' WHERE position = 2"#)
             .execute(db.pool())
             .await
             .expect("tamper");

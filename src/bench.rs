@@ -192,6 +192,7 @@ async fn create(commands: &Commands<Profile>, username: String) -> anyhow::Resul
     let command = ProfileCommand::Create {
         username: username.clone(),
         display_name: None,
+        account: None,
     };
     commands.execute(&username, command, &metadata).await?;
     Ok(())
@@ -219,7 +220,7 @@ async fn select_rate(pool: &AnyPool, rows: usize) -> anyhow::Result<f64> {
     let started = Instant::now();
     let fetched = sqlx::query(
         "SELECT aggregate_type, aggregate_id, sequence, event_type, event_version, \
-         CAST(payload AS TEXT) AS payload, CAST(metadata AS TEXT) AS metadata, hash FROM events",
+         CAST(payload AS TEXT) AS payload, CAST(metadata AS TEXT) AS metadata, hash FROM event_log",
     )
     .fetch_all(pool)
     .await?;

@@ -18,13 +18,20 @@ pub async fn run(settings: &Settings, command: ProfileCommand) -> anyhow::Result
             let command = Command::Create {
                 username: username.clone(),
                 display_name,
+                account: None,
             };
             (username, command, "created")
         }
         ProfileCommand::Rename {
             username,
             display_name,
-        } => (username, Command::Rename { display_name }, "renamed"),
+        } => {
+            let command = Command::Update {
+                display_name: Some(display_name),
+                summary: None,
+            };
+            (username, command, "renamed")
+        }
     };
     let position = commands
         .execute_retrying(&username, command, &metadata)

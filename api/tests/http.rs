@@ -49,6 +49,7 @@ async fn create_alice(db: &Database) {
     let command = ProfileCommand::Create {
         username: "alice".into(),
         display_name: Some("Alice Liddell".into()),
+        account: None,
     };
     let metadata = Metadata::now(Actor::System, Source::Cli, "test");
     commands

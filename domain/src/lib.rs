@@ -5,11 +5,15 @@
 //! depends on it. Each aggregate lives in its own module, split by role: the aggregate and its
 //! rules, its commands, its changes.
 
+pub mod account;
+pub mod claim;
 pub mod event;
 pub mod metadata;
 pub mod profile;
 pub mod validation;
 
+pub use account::{Account, AccountChange, AccountCommand, AccountError, Role};
+pub use claim::{Claim, ClaimChange, ClaimCommand, ClaimError};
 pub use event::{Event, EventChange, EventCommand, EventError};
 pub use metadata::{Actor, Metadata, MetadataError, Source};
 pub use profile::{Profile, ProfileChange, ProfileCommand, ProfileError};

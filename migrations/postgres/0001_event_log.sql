@@ -1,6 +1,6 @@
 -- The event store read and written by postgres-es (same columns as its own schema), plus a
 -- global position and a hash chain assigned by a trigger inside the appending transaction.
-CREATE TABLE events
+CREATE TABLE event_log
 (
     aggregate_type text   NOT NULL,
     aggregate_id   text   NOT NULL,
@@ -44,7 +44,7 @@ $$
 SELECT convert_to(octet_length(convert_to(value, 'UTF8'))::text || ':', 'UTF8') || convert_to(value, 'UTF8')
 $$;
 
-CREATE FUNCTION events_chain() RETURNS trigger
+CREATE FUNCTION event_log_chain() RETURNS trigger
     LANGUAGE plpgsql AS
 $$
 BEGIN
@@ -67,10 +67,10 @@ BEGIN
 END
 $$;
 
-CREATE TRIGGER events_chain
-    BEFORE INSERT ON events
+CREATE TRIGGER event_log_chain
+    BEFORE INSERT ON event_log
     FOR EACH ROW
-EXECUTE FUNCTION events_chain();
+EXECUTE FUNCTION event_log_chain();
 
 CREATE TABLE projection_checkpoints
 (

@@ -1,7 +1,7 @@
 -- The event store read and written by sqlite-es (same columns as its own schema), plus a global
 -- position and a hash chain. SQLite allows one writer at a time, so the trigger below runs
 -- inside the only open write transaction: positions follow commit order with no gap.
-CREATE TABLE events
+CREATE TABLE event_log
 (
     aggregate_type TEXT    NOT NULL,
     aggregate_id   TEXT    NOT NULL,
@@ -37,8 +37,8 @@ INSERT INTO log_head (id, position, hash) VALUES (1, 0, zeroblob(32));
 
 -- convene_chain() is registered by Convene on every connection that appends (see
 -- projections/src/chain.rs); a connection without it cannot append, which is intended.
-CREATE TRIGGER events_chain
-    AFTER INSERT ON events
+CREATE TRIGGER event_log_chain
+    AFTER INSERT ON event_log
 BEGIN
     UPDATE log_head
     SET position = position + 1,
@@ -46,7 +46,7 @@ BEGIN
                                  NEW.sequence, NEW.event_type, NEW.event_version,
                                  NEW.payload, NEW.metadata)
     WHERE id = 1;
-    UPDATE events
+    UPDATE event_log
     SET position = (SELECT position FROM log_head WHERE id = 1),
         hash     = (SELECT hash FROM log_head WHERE id = 1)
     WHERE rowid = NEW.rowid;

@@ -10,9 +10,11 @@
 //! Depends on `convene-domain` only (and the database crates); the API, web and federation crates
 //! depend on this one. See `docs/event-log.md` for the guarantees and why they hold.
 
+pub mod accounts;
 pub mod chain;
 pub mod db;
 pub mod error;
+pub mod events;
 pub mod lease;
 pub mod log;
 pub mod profiles;
@@ -34,5 +36,9 @@ use std::sync::Arc;
 
 /// Every projection this build knows, in the order they are run.
 pub fn all_projections() -> Vec<Arc<dyn Projection>> {
-    vec![Arc::new(profiles::ProfilesProjection)]
+    vec![
+        Arc::new(accounts::AccountsProjection),
+        Arc::new(profiles::ProfilesProjection),
+        Arc::new(events::EventsProjection),
+    ]
 }

@@ -61,7 +61,7 @@ impl StoredEvent {
 
 const SELECT_EVENTS: &str = "SELECT position, aggregate_type, aggregate_id, sequence, event_type, \
      event_version, CAST(payload AS TEXT) AS payload, CAST(metadata AS TEXT) AS metadata, hash \
-     FROM events";
+     FROM event_log";
 
 /// The head of the chain: the last position and its hash.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -146,7 +146,7 @@ impl EventLog {
     /// The last position of one aggregate (0 when it has no event).
     pub async fn last_position_of(&self, aggregate_type: &str, id: &str) -> Result<i64, Error> {
         let position: Option<i64> = sqlx::query_scalar(
-            "SELECT MAX(position) FROM events WHERE aggregate_type = $1 AND aggregate_id = $2",
+            "SELECT MAX(position) FROM event_log WHERE aggregate_type = $1 AND aggregate_id = $2",
         )
         .bind(aggregate_type)
         .bind(id)
@@ -158,7 +158,7 @@ impl EventLog {
     /// The times of the first and last events, as stored in their metadata.
     pub async fn time_span(&self) -> Result<Option<(String, String)>, Error> {
         let sql = format!(
-            "SELECT MIN({t}) AS first, MAX({t}) AS last FROM events",
+            "SELECT MIN({t}) AS first, MAX({t}) AS last FROM event_log",
             t = self.recorded_at_sql()
         );
         let row = sqlx::query(&sql).fetch_one(self.db.pool()).await?;
@@ -170,7 +170,7 @@ impl EventLog {
     /// The last position recorded at or before `at` (0 when none was).
     pub async fn position_at(&self, at: OffsetDateTime) -> Result<i64, Error> {
         let sql = format!(
-            "SELECT MAX(position) FROM events WHERE {} <= $1",
+            "SELECT MAX(position) FROM event_log WHERE {} <= $1",
             self.recorded_at_sql()
         );
         let position: Option<i64> = sqlx::query_scalar(&sql)

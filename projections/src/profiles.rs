@@ -1,4 +1,5 @@
-//! The `profiles` read model: one row per profile, for public lookups.
+//! The `profiles` read model: one row per profile. The owning account is kept for ownership
+//! checks but is never part of [`ProfileView`], the only shape a profile leaves in.
 
 use crate::error::Error;
 use crate::log::StoredEvent;
@@ -8,8 +9,8 @@ use convene_domain::metadata::format_timestamp;
 use convene_domain::{Profile, ProfileChange};
 use cqrs_es::Aggregate;
 use serde::Serialize;
-use sqlx::Row;
-use sqlx::{AnyConnection, AnyPool};
+use sqlx::any::AnyRow;
+use sqlx::{AnyConnection, AnyPool, Row};
 
 pub struct ProfilesProjection;
 
@@ -28,17 +29,20 @@ impl Projection for ProfilesProjection {
             return Ok(());
         }
         let at = format_timestamp(event.metadata()?.recorded_at);
+        let username = &event.aggregate_id;
         match event.change::<ProfileChange>()? {
             ProfileChange::Created {
                 username,
                 display_name,
+                account,
             } => {
                 sqlx::query(
-                    "INSERT INTO profiles (username, display_name, created_at, updated_at) \
-                     VALUES ($1, $2, $3, $3)",
+                    "INSERT INTO profiles (username, display_name, summary, account_id, created_at, updated_at) \
+                     VALUES ($1, $2, '', $3, $4, $4)",
                 )
                 .bind(username)
                 .bind(display_name)
+                .bind(account)
                 .bind(at)
                 .execute(conn)
                 .await?;
@@ -49,7 +53,17 @@ impl Projection for ProfilesProjection {
                 )
                 .bind(display_name)
                 .bind(at)
-                .bind(&event.aggregate_id)
+                .bind(username)
+                .execute(conn)
+                .await?;
+            }
+            ProfileChange::SummaryChanged { summary } => {
+                sqlx::query(
+                    "UPDATE profiles SET summary = $1, updated_at = $2 WHERE username = $3",
+                )
+                .bind(summary)
+                .bind(at)
+                .bind(username)
                 .execute(conn)
                 .await?;
             }
@@ -58,28 +72,56 @@ impl Projection for ProfilesProjection {
     }
 }
 
-/// A profile as the public sees it.
+/// A profile as anyone may see it. Never carries its account.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ProfileView {
     pub username: String,
     pub display_name: String,
+    pub summary: String,
     pub created_at: String,
     pub updated_at: String,
 }
 
+const COLUMNS: &str = "username, display_name, summary, created_at, updated_at";
+
+fn view(row: &AnyRow) -> Result<ProfileView, Error> {
+    Ok(ProfileView {
+        username: row.try_get("username")?,
+        display_name: row.try_get("display_name")?,
+        summary: row.try_get("summary")?,
+        created_at: row.try_get("created_at")?,
+        updated_at: row.try_get("updated_at")?,
+    })
+}
+
 /// The profile `@username`, if it exists.
 pub async fn find(pool: &AnyPool, username: &str) -> Result<Option<ProfileView>, Error> {
-    let row = sqlx::query(
-        "SELECT username, display_name, created_at, updated_at FROM profiles WHERE username = $1",
-    )
+    let row = sqlx::query(&format!(
+        "SELECT {COLUMNS} FROM profiles WHERE username = $1"
+    ))
     .bind(username)
     .fetch_optional(pool)
     .await?;
-    let Some(row) = row else { return Ok(None) };
-    Ok(Some(ProfileView {
-        username: row.try_get("username")?,
-        display_name: row.try_get("display_name")?,
-        created_at: row.try_get("created_at")?,
-        updated_at: row.try_get("updated_at")?,
-    }))
+    row.as_ref().map(view).transpose()
+}
+
+/// The profiles an account owns, oldest first (for that account's eyes only).
+pub async fn owned_by(pool: &AnyPool, account: &str) -> Result<Vec<ProfileView>, Error> {
+    let rows = sqlx::query(&format!(
+        "SELECT {COLUMNS} FROM profiles WHERE account_id = $1 ORDER BY created_at, username"
+    ))
+    .bind(account)
+    .fetch_all(pool)
+    .await?;
+    rows.iter().map(view).collect()
+}
+
+/// The account owning `@username` (none for unknown or instance-run profiles).
+pub async fn owner(pool: &AnyPool, username: &str) -> Result<Option<String>, Error> {
+    let owner: Option<Option<String>> =
+        sqlx::query_scalar("SELECT account_id FROM profiles WHERE username = $1")
+            .bind(username)
+            .fetch_optional(pool)
+            .await?;
+    Ok(owner.flatten())
 }

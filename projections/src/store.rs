@@ -8,6 +8,12 @@ use cqrs_es::persist::PersistedEventStore;
 use cqrs_es::{Aggregate, AggregateError, CqrsFramework};
 use postgres_es::PostgresEventRepository;
 use sqlite_es::SqliteEventRepository;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, Weak};
+
+/// The event log table (named so it is not mistaken for the read model of events).
+pub const LOG_TABLE: &str = "event_log";
+const SNAPSHOT_TABLE: &str = "snapshots";
 
 /// How many times a command that lost a race on its aggregate is decided again.
 pub const CONFLICT_RETRIES: usize = 3;
@@ -34,6 +40,10 @@ enum Framework<A: Aggregate> {
 pub struct Commands<A: Aggregate> {
     framework: Framework<A>,
     log: EventLog,
+    /// One lock per aggregate in use: commands on one aggregate from this process run one at a
+    /// time instead of racing and conflicting (200 people joining one event at once). Commands
+    /// from other processes still meet the optimistic check.
+    in_use: Mutex<HashMap<String, Weak<tokio::sync::Mutex<()>>>>,
 }
 
 impl<A> Commands<A>
@@ -45,12 +55,17 @@ where
         // No cqrs-es queries: projections follow the log with their own checkpoints instead.
         let framework = match db.append_pool() {
             AppendPool::Sqlite(pool) => Framework::Sqlite(CqrsFramework::new(
-                PersistedEventStore::new_event_store(SqliteEventRepository::new(pool.clone())),
+                PersistedEventStore::new_event_store(
+                    SqliteEventRepository::new(pool.clone()).with_tables(LOG_TABLE, SNAPSHOT_TABLE),
+                ),
                 vec![],
                 services,
             )),
             AppendPool::Postgres(pool) => Framework::Postgres(CqrsFramework::new(
-                PersistedEventStore::new_event_store(PostgresEventRepository::new(pool.clone())),
+                PersistedEventStore::new_event_store(
+                    PostgresEventRepository::new(pool.clone())
+                        .with_tables(LOG_TABLE, SNAPSHOT_TABLE),
+                ),
                 vec![],
                 services,
             )),
@@ -58,7 +73,19 @@ where
         Self {
             framework,
             log: EventLog::new(db),
+            in_use: Mutex::default(),
         }
+    }
+
+    fn lock_for(&self, id: &str) -> Arc<tokio::sync::Mutex<()>> {
+        let mut in_use = self.in_use.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(lock) = in_use.get(id).and_then(Weak::upgrade) {
+            return lock;
+        }
+        in_use.retain(|_, lock| lock.strong_count() > 0);
+        let lock = Arc::new(tokio::sync::Mutex::new(()));
+        in_use.insert(id.to_string(), Arc::downgrade(&lock));
+        lock
     }
 
     /// Runs `command` on aggregate `id` once. Returns the aggregate's last position afterwards,
@@ -70,6 +97,8 @@ where
         metadata: &Metadata,
     ) -> Result<i64, CommandError<A::Error>> {
         let map = metadata.to_map();
+        let lock = self.lock_for(id);
+        let _turn = lock.lock().await;
         let outcome = match &self.framework {
             Framework::Sqlite(f) => f.execute_with_metadata(id, command, map).await,
             Framework::Postgres(f) => f.execute_with_metadata(id, command, map).await,

@@ -50,8 +50,9 @@ async fn concurrent_appends_get_gapless_positions_in_commit_order() {
                 tokio::spawn(async move {
                     let id = format!("agg{}", t % 4);
                     for i in 0..25 {
-                        let command = ProfileCommand::Rename {
-                            display_name: format!("task {t} rename {i}"),
+                        let command = ProfileCommand::Update {
+                            display_name: Some(format!("task {t} rename {i}")),
+                            summary: None,
                         };
                         // Conflicts are expected here: decide again until the rename lands.
                         let mut tries = 0;
@@ -123,7 +124,8 @@ async fn racing_commands_on_one_aggregate_one_wins_and_the_other_writes_nothing(
         let outcome = match db.append_pool() {
             convene_projections::db::AppendPool::Sqlite(pool) => {
                 let store: PersistedEventStore<_, Profile> = PersistedEventStore::new_event_store(
-                    sqlite_es::SqliteEventRepository::new(pool.clone()),
+                    sqlite_es::SqliteEventRepository::new(pool.clone())
+                        .with_tables("event_log", "snapshots"),
                 );
                 let first = store.load_aggregate("alice").await.expect("load");
                 let second = store.load_aggregate("alice").await.expect("load");
@@ -138,7 +140,8 @@ async fn racing_commands_on_one_aggregate_one_wins_and_the_other_writes_nothing(
             }
             convene_projections::db::AppendPool::Postgres(pool) => {
                 let store: PersistedEventStore<_, Profile> = PersistedEventStore::new_event_store(
-                    postgres_es::PostgresEventRepository::new(pool.clone()),
+                    postgres_es::PostgresEventRepository::new(pool.clone())
+                        .with_tables("event_log", "snapshots"),
                 );
                 let first = store.load_aggregate("alice").await.expect("load");
                 let second = store.load_aggregate("alice").await.expect("load");
@@ -413,7 +416,7 @@ async fn verify_passes_on_an_untouched_log_and_names_the_first_tampered_position
         assert_eq!((report.checked, report.broken), (15, None), "{}", url.label);
         assert!(calls > 0);
 
-        sqlx::query(r#"UPDATE events SET payload = '{"Renamed":{"display_name":"Mallory"}}' WHERE position = 7"#)
+        sqlx::query(r#"UPDATE event_log SET payload = '{"Renamed":{"display_name":"Mallory"}}' WHERE position = 7"#)
             .execute(db.pool())
             .await
             .expect("tamper");
@@ -422,7 +425,7 @@ async fn verify_passes_on_an_untouched_log_and_names_the_first_tampered_position
         assert_eq!(broken.position, 7, "{}: {}", url.label, broken.reason);
         assert_eq!(report.checked, 6);
 
-        sqlx::query(r#"DELETE FROM events WHERE position = 3"#)
+        sqlx::query(r#"DELETE FROM event_log WHERE position = 3"#)
             .execute(db.pool())
             .await
             .expect("delete");
@@ -452,6 +455,7 @@ async fn metadata_is_stored_with_every_event_and_queryable() {
         let command = ProfileCommand::Create {
             username: "alice".into(),
             display_name: None,
+            account: None,
         };
         commands
             .execute("alice", command, &metadata)
@@ -473,7 +477,7 @@ async fn metadata_is_stored_with_every_event_and_queryable() {
             convene_projections::Backend::Postgres => "metadata ->> 'request_id'",
         };
         let found: i64 = sqlx::query_scalar(&format!(
-            "SELECT COUNT(*) FROM events WHERE {json} = 'req-42'"
+            "SELECT COUNT(*) FROM event_log WHERE {json} = 'req-42'"
         ))
         .fetch_one(db.pool())
         .await

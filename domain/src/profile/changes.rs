@@ -8,9 +8,15 @@ pub enum ProfileChange {
     Created {
         username: String,
         display_name: String,
+        /// The owning account: private, never shown with the profile.
+        #[serde(default)]
+        account: Option<String>,
     },
     Renamed {
         display_name: String,
+    },
+    SummaryChanged {
+        summary: String,
     },
 }
 
@@ -19,6 +25,7 @@ impl DomainEvent for ProfileChange {
         match self {
             ProfileChange::Created { .. } => "ProfileCreated",
             ProfileChange::Renamed { .. } => "ProfileRenamed",
+            ProfileChange::SummaryChanged { .. } => "ProfileSummaryChanged",
         }
         .to_string()
     }

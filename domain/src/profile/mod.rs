@@ -15,6 +15,8 @@ use serde::{Deserialize, Serialize};
 pub const USERNAME_MAX: usize = 30;
 /// Longest display name.
 pub const DISPLAY_NAME_MAX: usize = 100;
+/// Longest summary, in characters of sanitised HTML.
+pub const SUMMARY_MAX: usize = 2_000;
 
 /// Rules a profile command can break, named after the rule.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -25,6 +27,8 @@ pub enum ProfileError {
     InvalidUsername,
     #[error("a display name is 1 to {DISPLAY_NAME_MAX} characters")]
     InvalidDisplayName,
+    #[error("a summary is at most {SUMMARY_MAX} characters")]
+    InvalidSummary,
     #[error("no such profile")]
     NotFound,
 }
@@ -34,6 +38,8 @@ pub enum ProfileError {
 pub struct Profile {
     username: Option<String>,
     display_name: String,
+    summary: String,
+    account: Option<String>,
 }
 
 impl Profile {
@@ -43,6 +49,11 @@ impl Profile {
 
     pub fn display_name(&self) -> &str {
         &self.display_name
+    }
+
+    /// The owning account, if any.
+    pub fn account(&self) -> Option<&str> {
+        self.account.as_deref()
     }
 }
 
@@ -68,6 +79,15 @@ pub fn normalise_display_name(name: &str) -> Result<String, ProfileError> {
     Ok(name.to_string())
 }
 
+/// Sanitises a summary (it may hold simple HTML) and checks its length.
+pub fn normalise_summary(summary: &str) -> Result<String, ProfileError> {
+    let summary = crate::validation::sanitise_html(summary.trim());
+    if summary.chars().count() > SUMMARY_MAX {
+        return Err(ProfileError::InvalidSummary);
+    }
+    Ok(summary)
+}
+
 impl Aggregate for Profile {
     const TYPE: &'static str = "Profile";
     type Command = ProfileCommand;
@@ -85,6 +105,7 @@ impl Aggregate for Profile {
             ProfileCommand::Create {
                 username,
                 display_name,
+                account,
             } => {
                 if let Some(existing) = &self.username {
                     return Err(ProfileError::UsernameTaken(existing.clone()));
@@ -97,17 +118,28 @@ impl Aggregate for Profile {
                 let change = ProfileChange::Created {
                     username,
                     display_name,
+                    account,
                 };
                 sink.write(change, self).await;
             }
-            ProfileCommand::Rename { display_name } => {
+            ProfileCommand::Update {
+                display_name,
+                summary,
+            } => {
                 if self.username.is_none() {
                     return Err(ProfileError::NotFound);
                 }
-                let display_name = normalise_display_name(&display_name)?;
-                // Renaming to the current name is not a change: nothing to record.
-                if display_name != self.display_name {
+                let display_name = display_name
+                    .map(|n| normalise_display_name(&n))
+                    .transpose()?;
+                let summary = summary.map(|s| normalise_summary(&s)).transpose()?;
+                // Setting a field to what it already is records nothing.
+                if let Some(display_name) = display_name.filter(|n| *n != self.display_name) {
                     sink.write(ProfileChange::Renamed { display_name }, self)
+                        .await;
+                }
+                if let Some(summary) = summary.filter(|s| *s != self.summary) {
+                    sink.write(ProfileChange::SummaryChanged { summary }, self)
                         .await;
                 }
             }
@@ -120,11 +152,14 @@ impl Aggregate for Profile {
             ProfileChange::Created {
                 username,
                 display_name,
+                account,
             } => {
                 self.username = Some(username);
                 self.display_name = display_name;
+                self.account = account;
             }
             ProfileChange::Renamed { display_name } => self.display_name = display_name,
+            ProfileChange::SummaryChanged { summary } => self.summary = summary,
         }
     }
 }
@@ -140,6 +175,7 @@ mod tests {
         ProfileChange::Created {
             username: username.into(),
             display_name: display_name.into(),
+            account: None,
         }
     }
 
@@ -147,6 +183,14 @@ mod tests {
         ProfileCommand::Create {
             username: username.into(),
             display_name: display_name.map(Into::into),
+            account: None,
+        }
+    }
+
+    fn rename(display_name: &str) -> ProfileCommand {
+        ProfileCommand::Update {
+            display_name: Some(display_name.into()),
+            summary: None,
         }
     }
 
@@ -209,9 +253,7 @@ mod tests {
     fn a_profile_is_renamed() {
         Given::with(())
             .given(vec![created("alice", "Alice")])
-            .when(ProfileCommand::Rename {
-                display_name: "Alice L.".into(),
-            })
+            .when(rename("Alice L."))
             .then_expect_events(vec![ProfileChange::Renamed {
                 display_name: "Alice L.".into(),
             }]);
@@ -221,19 +263,33 @@ mod tests {
     fn renaming_to_the_same_name_records_nothing() {
         Given::with(())
             .given(vec![created("alice", "Alice")])
-            .when(ProfileCommand::Rename {
-                display_name: " Alice ".into(),
-            })
+            .when(rename(" Alice "))
             .then_expect_events(vec![]);
+    }
+
+    #[test]
+    fn a_summary_is_sanitised_and_recorded_beside_a_rename() {
+        Given::with(())
+            .given(vec![created("alice", "Alice")])
+            .when(ProfileCommand::Update {
+                display_name: Some("Alice L.".into()),
+                summary: Some("<p>Organiser <script>x()</script></p>".into()),
+            })
+            .then_expect_events(vec![
+                ProfileChange::Renamed {
+                    display_name: "Alice L.".into(),
+                },
+                ProfileChange::SummaryChanged {
+                    summary: "<p>Organiser </p>".into(),
+                },
+            ]);
     }
 
     #[test]
     fn a_profile_that_does_not_exist_cannot_be_renamed() {
         Given::with(())
             .given_no_previous_events()
-            .when(ProfileCommand::Rename {
-                display_name: "Ghost".into(),
-            })
+            .when(rename("Ghost"))
             .then_expect_error(ProfileError::NotFound);
     }
 }

@@ -16,6 +16,7 @@ pub async fn create(commands: &Commands<Profile>, username: &str) -> i64 {
     let command = ProfileCommand::Create {
         username: username.into(),
         display_name: None,
+        account: None,
     };
     commands
         .execute(username, command, &cli())
@@ -24,8 +25,9 @@ pub async fn create(commands: &Commands<Profile>, username: &str) -> i64 {
 }
 
 pub async fn rename(commands: &Commands<Profile>, username: &str, name: &str) -> i64 {
-    let command = ProfileCommand::Rename {
-        display_name: name.into(),
+    let command = ProfileCommand::Update {
+        display_name: Some(name.into()),
+        summary: None,
     };
     commands
         .execute_retrying(username, command, &cli())

@@ -1,0 +1,23 @@
+-- Accounts and their sessions. Tokens are stored as SHA-256 hex digests, never in clear.
+CREATE TABLE accounts
+(
+    id               TEXT PRIMARY KEY,
+    email            TEXT NOT NULL UNIQUE,
+    password_hash    TEXT NOT NULL,
+    role             TEXT NOT NULL,
+    locale           TEXT NOT NULL,
+    confirmation     TEXT UNIQUE,
+    disabled         BOOLEAN NOT NULL,
+    default_profile  TEXT,
+    reset_token      TEXT UNIQUE,
+    reset_expires_at TEXT,
+    created_at       TEXT NOT NULL
+);
+
+CREATE TABLE sessions
+(
+    token_hash TEXT PRIMARY KEY,
+    account_id TEXT NOT NULL,
+    created_at TEXT NOT NULL
+);
+CREATE INDEX sessions_account ON sessions (account_id);

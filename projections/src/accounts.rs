@@ -1,0 +1,215 @@
+//! The `accounts` and `sessions` read models: what login, authentication and the account's own
+//! settings read. Only the account itself ever sees any of it.
+
+use crate::error::Error;
+use crate::log::StoredEvent;
+use crate::projection::Projection;
+use async_trait::async_trait;
+use convene_domain::account::{Account, AccountChange, Role};
+use convene_domain::metadata::format_timestamp;
+use cqrs_es::Aggregate;
+use sqlx::any::AnyRow;
+use sqlx::{AnyConnection, AnyPool, Row};
+
+pub struct AccountsProjection;
+
+#[async_trait]
+impl Projection for AccountsProjection {
+    fn name(&self) -> &'static str {
+        "accounts"
+    }
+
+    fn tables(&self) -> &'static [&'static str] {
+        &["accounts", "sessions"]
+    }
+
+    async fn apply(&self, conn: &mut AnyConnection, event: &StoredEvent) -> Result<(), Error> {
+        if event.aggregate_type != Account::TYPE {
+            return Ok(());
+        }
+        let at = format_timestamp(event.metadata()?.recorded_at);
+        let id = event.aggregate_id.as_str();
+        let update = |sql: &'static str| sqlx::query(sql);
+        match event.change::<AccountChange>()? {
+            AccountChange::Registered {
+                email,
+                password_hash,
+                locale,
+                role,
+                confirmation,
+            } => {
+                sqlx::query(
+                    "INSERT INTO accounts (id, email, password_hash, role, locale, confirmation, \
+                     disabled, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                )
+                .bind(id)
+                .bind(email)
+                .bind(password_hash)
+                .bind(role.as_str())
+                .bind(locale)
+                .bind(confirmation)
+                .bind(false)
+                .bind(at)
+                .execute(conn)
+                .await?;
+            }
+            AccountChange::EmailConfirmed => {
+                update("UPDATE accounts SET confirmation = NULL WHERE id = $1")
+                    .bind(id)
+                    .execute(conn)
+                    .await?;
+            }
+            AccountChange::SessionOpened { session } => {
+                sqlx::query(
+                    "INSERT INTO sessions (token_hash, account_id, created_at) VALUES ($1, $2, $3)",
+                )
+                .bind(session)
+                .bind(id)
+                .bind(at)
+                .execute(conn)
+                .await?;
+            }
+            AccountChange::SessionClosed { session } => {
+                update("DELETE FROM sessions WHERE token_hash = $1")
+                    .bind(session)
+                    .execute(conn)
+                    .await?;
+            }
+            AccountChange::PasswordChanged { password_hash } => {
+                update("UPDATE accounts SET password_hash = $1 WHERE id = $2")
+                    .bind(password_hash)
+                    .bind(id)
+                    .execute(conn)
+                    .await?;
+            }
+            AccountChange::PasswordResetRequested { token, expires_at } => {
+                update("UPDATE accounts SET reset_token = $1, reset_expires_at = $2 WHERE id = $3")
+                    .bind(token)
+                    .bind(format_timestamp(expires_at))
+                    .bind(id)
+                    .execute(&mut *conn)
+                    .await?;
+            }
+            AccountChange::PasswordReset { password_hash } => {
+                update(
+                    "UPDATE accounts SET password_hash = $1, reset_token = NULL, \
+                     reset_expires_at = NULL WHERE id = $2",
+                )
+                .bind(password_hash)
+                .bind(id)
+                .execute(&mut *conn)
+                .await?;
+                close_sessions(conn, id).await?;
+            }
+            AccountChange::RoleChanged { role } => {
+                update("UPDATE accounts SET role = $1 WHERE id = $2")
+                    .bind(role.as_str())
+                    .bind(id)
+                    .execute(conn)
+                    .await?;
+            }
+            AccountChange::Disabled => {
+                update("UPDATE accounts SET disabled = $1 WHERE id = $2")
+                    .bind(true)
+                    .bind(id)
+                    .execute(&mut *conn)
+                    .await?;
+                close_sessions(conn, id).await?;
+            }
+            AccountChange::ProfileAdded { .. } => {}
+            AccountChange::DefaultProfileChosen { username } => {
+                update("UPDATE accounts SET default_profile = $1 WHERE id = $2")
+                    .bind(username)
+                    .bind(id)
+                    .execute(conn)
+                    .await?;
+            }
+        }
+        Ok(())
+    }
+}
+
+async fn close_sessions(conn: &mut AnyConnection, account: &str) -> Result<(), Error> {
+    sqlx::query("DELETE FROM sessions WHERE account_id = $1")
+        .bind(account)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// An account as login and its own settings read it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AccountRow {
+    pub id: String,
+    pub email: String,
+    pub password_hash: String,
+    pub role: Role,
+    pub locale: String,
+    pub confirmed: bool,
+    pub disabled: bool,
+    pub default_profile: Option<String>,
+    pub created_at: String,
+}
+
+fn account(row: &AnyRow) -> Result<AccountRow, Error> {
+    let role: String = row.try_get("role")?;
+    let confirmation: Option<String> = row.try_get("confirmation")?;
+    Ok(AccountRow {
+        id: row.try_get("id")?,
+        email: row.try_get("email")?,
+        password_hash: row.try_get("password_hash")?,
+        role: Role::parse(&role).unwrap_or_default(),
+        locale: row.try_get("locale")?,
+        confirmed: confirmation.is_none(),
+        disabled: row.try_get("disabled")?,
+        default_profile: row.try_get("default_profile")?,
+        created_at: row.try_get("created_at")?,
+    })
+}
+
+const COLUMNS: &str =
+    "id, email, password_hash, role, locale, confirmation, disabled, default_profile, created_at";
+
+async fn one_by(pool: &AnyPool, column: &str, value: &str) -> Result<Option<AccountRow>, Error> {
+    let row = sqlx::query(&format!(
+        "SELECT {COLUMNS} FROM accounts WHERE {column} = $1"
+    ))
+    .bind(value)
+    .fetch_optional(pool)
+    .await?;
+    row.as_ref().map(account).transpose()
+}
+
+pub async fn by_id(pool: &AnyPool, id: &str) -> Result<Option<AccountRow>, Error> {
+    one_by(pool, "id", id).await
+}
+
+pub async fn by_email(pool: &AnyPool, email: &str) -> Result<Option<AccountRow>, Error> {
+    one_by(pool, "email", email).await
+}
+
+/// The account whose confirmation token hashes to `hash`.
+pub async fn by_confirmation(pool: &AnyPool, hash: &str) -> Result<Option<AccountRow>, Error> {
+    one_by(pool, "confirmation", hash).await
+}
+
+/// The account whose password reset token hashes to `hash`.
+pub async fn by_reset_token(pool: &AnyPool, hash: &str) -> Result<Option<AccountRow>, Error> {
+    one_by(pool, "reset_token", hash).await
+}
+
+/// The account behind a session token hash.
+pub async fn by_session(pool: &AnyPool, hash: &str) -> Result<Option<AccountRow>, Error> {
+    let row = sqlx::query(&format!(
+        "SELECT {} FROM accounts a JOIN sessions s ON s.account_id = a.id WHERE s.token_hash = $1",
+        COLUMNS
+            .split(", ")
+            .map(|c| format!("a.{c}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    ))
+    .bind(hash)
+    .fetch_optional(pool)
+    .await?;
+    row.as_ref().map(account).transpose()
+}

@@ -1,0 +1,560 @@
+//! The read models of events: `events` (with `event_tags`), `participations` and `comments`.
+
+use crate::error::Error;
+use crate::log::StoredEvent;
+use crate::projection::Projection;
+use async_trait::async_trait;
+use convene_domain::event::details::{EventDetails, EventStatus};
+use convene_domain::event::{Participant, ParticipantState};
+use convene_domain::metadata::format_timestamp;
+use convene_domain::{Event, EventChange};
+use cqrs_es::Aggregate;
+use serde::Serialize;
+use sqlx::any::AnyRow;
+use sqlx::{AnyConnection, AnyPool, Row};
+
+pub struct EventsProjection;
+
+#[async_trait]
+impl Projection for EventsProjection {
+    fn name(&self) -> &'static str {
+        "events"
+    }
+
+    fn tables(&self) -> &'static [&'static str] {
+        &["events", "event_tags", "participations", "comments"]
+    }
+
+    async fn apply(&self, conn: &mut AnyConnection, event: &StoredEvent) -> Result<(), Error> {
+        if event.aggregate_type != Event::TYPE {
+            return Ok(());
+        }
+        let at = format_timestamp(event.metadata()?.recorded_at);
+        let id = event.aggregate_id.as_str();
+        match event.change::<EventChange>()? {
+            EventChange::Created {
+                organizer,
+                creator_participation,
+                details,
+                draft,
+            } => {
+                sqlx::query(
+                    "INSERT INTO events (id, organizer, title, begins_at, ends_at, status, visibility, \
+                     draft, category, online, capacity, details, created_at, updated_at) \
+                     VALUES ($1, $2, '', '', NULL, '', '', $3, '', $4, NULL, '', $5, $5)",
+                )
+                .bind(id)
+                .bind(&organizer)
+                .bind(draft)
+                .bind(false)
+                .bind(&at)
+                .execute(&mut *conn)
+                .await?;
+                write_details(conn, id, &details, &at).await?;
+                insert_participation(
+                    conn,
+                    &creator_participation,
+                    id,
+                    &Participant::Profile(organizer),
+                    ParticipantState::Creator,
+                    None,
+                    (None, None),
+                    event.position,
+                    &at,
+                )
+                .await?;
+            }
+            EventChange::Updated { details, .. } => write_details(conn, id, &details, &at).await?,
+            EventChange::Published => {
+                sqlx::query("UPDATE events SET draft = $1, updated_at = $2 WHERE id = $3")
+                    .bind(false)
+                    .bind(&at)
+                    .bind(id)
+                    .execute(conn)
+                    .await?;
+            }
+            EventChange::Cancelled => {
+                let text: String = sqlx::query_scalar("SELECT details FROM events WHERE id = $1")
+                    .bind(id)
+                    .fetch_one(&mut *conn)
+                    .await?;
+                let mut details: EventDetails =
+                    serde_json::from_str(&text).map_err(|e| unreadable(event, e))?;
+                details.status = EventStatus::Cancelled;
+                write_details(conn, id, &details, &at).await?;
+            }
+            EventChange::Deleted => {
+                for table in ["event_tags", "participations", "comments"] {
+                    sqlx::query(&format!("DELETE FROM {table} WHERE event_id = $1"))
+                        .bind(id)
+                        .execute(&mut *conn)
+                        .await?;
+                }
+                sqlx::query("DELETE FROM events WHERE id = $1")
+                    .bind(id)
+                    .execute(conn)
+                    .await?;
+            }
+            EventChange::Joined {
+                participation,
+                who,
+                state,
+                message,
+                confirm_token,
+                cancel_token,
+            } => {
+                insert_participation(
+                    conn,
+                    &participation,
+                    id,
+                    &who,
+                    state,
+                    message,
+                    (confirm_token, cancel_token),
+                    event.position,
+                    &at,
+                )
+                .await?;
+            }
+            EventChange::Confirmed {
+                participation,
+                state,
+            }
+            | EventChange::Approved {
+                participation,
+                state,
+            }
+            | EventChange::RoleChanged {
+                participation,
+                role: state,
+            } => set_state(conn, &participation, state, event.position, &at).await?,
+            EventChange::Rejected { participation } => {
+                set_state(
+                    conn,
+                    &participation,
+                    ParticipantState::Rejected,
+                    event.position,
+                    &at,
+                )
+                .await?
+            }
+            EventChange::Promoted { participation } => {
+                set_state(
+                    conn,
+                    &participation,
+                    ParticipantState::Participant,
+                    event.position,
+                    &at,
+                )
+                .await?
+            }
+            EventChange::Left { participation } => {
+                sqlx::query("DELETE FROM participations WHERE id = $1")
+                    .bind(participation)
+                    .execute(conn)
+                    .await?;
+            }
+            EventChange::CommentPosted {
+                comment,
+                author,
+                in_reply_to,
+                body,
+                announcement,
+            } => {
+                sqlx::query(
+                    "INSERT INTO comments (id, event_id, author, in_reply_to, body, announcement, created_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                )
+                .bind(comment)
+                .bind(id)
+                .bind(author)
+                .bind(in_reply_to)
+                .bind(body)
+                .bind(announcement)
+                .bind(&at)
+                .execute(conn)
+                .await?;
+            }
+            EventChange::CommentEdited { comment, body } => {
+                sqlx::query("UPDATE comments SET body = $1, edited_at = $2 WHERE id = $3")
+                    .bind(body)
+                    .bind(&at)
+                    .bind(comment)
+                    .execute(conn)
+                    .await?;
+            }
+            EventChange::CommentDeleted { comment } => {
+                sqlx::query("UPDATE comments SET body = NULL, deleted_at = $1 WHERE id = $2")
+                    .bind(&at)
+                    .bind(comment)
+                    .execute(conn)
+                    .await?;
+            }
+        }
+        Ok(())
+    }
+}
+
+fn unreadable(event: &StoredEvent, reason: impl std::fmt::Display) -> Error {
+    Error::Unreadable {
+        position: event.position,
+        reason: reason.to_string(),
+    }
+}
+
+fn status_text(status: EventStatus) -> &'static str {
+    match status {
+        EventStatus::Tentative => "tentative",
+        EventStatus::Confirmed => "confirmed",
+        EventStatus::Cancelled => "cancelled",
+    }
+}
+
+/// Writes the listed columns, the details and the tags from `details`.
+async fn write_details(
+    conn: &mut AnyConnection,
+    id: &str,
+    details: &EventDetails,
+    at: &str,
+) -> Result<(), Error> {
+    let visibility = serde_json::to_value(details.visibility)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_string))
+        .unwrap_or_default();
+    sqlx::query(
+        "UPDATE events SET title = $1, begins_at = $2, ends_at = $3, status = $4, visibility = $5, \
+         category = $6, online = $7, capacity = $8, details = $9, updated_at = $10 WHERE id = $11",
+    )
+    .bind(&details.title)
+    .bind(format_timestamp(details.begins_at))
+    .bind(details.ends_at.map(format_timestamp))
+    .bind(status_text(details.status))
+    .bind(visibility)
+    .bind(&details.category)
+    .bind(details.is_online())
+    .bind(details.capacity)
+    .bind(serde_json::to_string(details).unwrap_or_default())
+    .bind(at)
+    .bind(id)
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query("DELETE FROM event_tags WHERE event_id = $1")
+        .bind(id)
+        .execute(&mut *conn)
+        .await?;
+    for tag in &details.tags {
+        sqlx::query("INSERT INTO event_tags (event_id, tag) VALUES ($1, $2)")
+            .bind(id)
+            .bind(tag)
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok(())
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn insert_participation(
+    conn: &mut AnyConnection,
+    participation: &str,
+    event_id: &str,
+    who: &Participant,
+    state: ParticipantState,
+    message: Option<String>,
+    (confirm_token, cancel_token): (Option<String>, Option<String>),
+    position: i64,
+    at: &str,
+) -> Result<(), Error> {
+    let (profile, email) = match who {
+        Participant::Profile(username) => (Some(username.as_str()), None),
+        Participant::Anonymous { email } => (None, Some(email.as_str())),
+    };
+    sqlx::query(
+        "INSERT INTO participations (id, event_id, profile, email, state, message, confirm_token, \
+         cancel_token, waitlist_rank, joined_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10)",
+    )
+    .bind(participation)
+    .bind(event_id)
+    .bind(profile)
+    .bind(email)
+    .bind(state.as_str())
+    .bind(message)
+    .bind(confirm_token)
+    .bind(cancel_token)
+    .bind(waitlist_rank(state, position))
+    .bind(at)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// The waitlist is ordered by the log position that put each one on it.
+fn waitlist_rank(state: ParticipantState, position: i64) -> Option<i64> {
+    (state == ParticipantState::Waitlisted).then_some(position)
+}
+
+async fn set_state(
+    conn: &mut AnyConnection,
+    participation: &str,
+    state: ParticipantState,
+    position: i64,
+    at: &str,
+) -> Result<(), Error> {
+    sqlx::query(
+        "UPDATE participations SET state = $1, waitlist_rank = $2, updated_at = $3 WHERE id = $4",
+    )
+    .bind(state.as_str())
+    .bind(waitlist_rank(state, position))
+    .bind(at)
+    .bind(participation)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// An event as shown: what the organiser entered, plus counts.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct EventView {
+    pub id: String,
+    pub organizer: String,
+    #[serde(flatten)]
+    pub details: EventDetails,
+    pub draft: bool,
+    pub participant_count: i64,
+    pub waitlist_count: i64,
+    /// Seats left, when the event has a capacity.
+    pub remaining_seats: Option<i64>,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+const EVENT_COLUMNS: &str = "e.id, e.organizer, e.draft, e.details, e.created_at, e.updated_at, \
+     (SELECT COUNT(*) FROM participations p WHERE p.event_id = e.id AND p.state = 'participant') AS participants, \
+     (SELECT COUNT(*) FROM participations p WHERE p.event_id = e.id AND p.state = 'waitlisted') AS waitlisted";
+
+fn event_view(row: &AnyRow) -> Result<EventView, Error> {
+    let text: String = row.try_get("details")?;
+    let details: EventDetails = serde_json::from_str(&text).map_err(|e| Error::Unreadable {
+        position: 0,
+        reason: format!("event details: {e}"),
+    })?;
+    let participant_count: i64 = row.try_get("participants")?;
+    Ok(EventView {
+        id: row.try_get("id")?,
+        organizer: row.try_get("organizer")?,
+        remaining_seats: details.capacity.map(|c| (c - participant_count).max(0)),
+        details,
+        draft: row.try_get("draft")?,
+        participant_count,
+        waitlist_count: row.try_get("waitlisted")?,
+        created_at: row.try_get("created_at")?,
+        updated_at: row.try_get("updated_at")?,
+    })
+}
+
+/// The event `id`, if it exists (drafts and every visibility included: callers decide).
+pub async fn find(pool: &AnyPool, id: &str) -> Result<Option<EventView>, Error> {
+    let row = sqlx::query(&format!(
+        "SELECT {EVENT_COLUMNS} FROM events e WHERE e.id = $1"
+    ))
+    .bind(id)
+    .fetch_optional(pool)
+    .await?;
+    row.as_ref().map(event_view).transpose()
+}
+
+/// What a list of events is filtered by.
+#[derive(Debug, Clone, Default)]
+pub struct EventFilter {
+    /// Events ending (or beginning, when they have no end) at or after this time.
+    pub from: Option<String>,
+    /// Events beginning before this time.
+    pub to: Option<String>,
+    pub category: Option<String>,
+    pub tag: Option<String>,
+    pub organizer: Option<String>,
+    pub limit: i64,
+    pub offset: i64,
+}
+
+/// Published public events matching `filter`, soonest first.
+pub async fn list_public(pool: &AnyPool, filter: &EventFilter) -> Result<Vec<EventView>, Error> {
+    let mut sql = format!(
+        "SELECT {EVENT_COLUMNS} FROM events e WHERE e.visibility = 'public' AND e.draft = $1"
+    );
+    let mut binds: Vec<String> = Vec::new();
+    let mut param = |sql: &mut String, clause: &str, value: &str| {
+        binds.push(value.to_string());
+        sql.push_str(&clause.replace('?', &format!("${}", binds.len() + 1)));
+    };
+    if let Some(from) = &filter.from {
+        param(&mut sql, " AND COALESCE(e.ends_at, e.begins_at) >= ?", from);
+    }
+    if let Some(to) = &filter.to {
+        param(&mut sql, " AND e.begins_at < ?", to);
+    }
+    if let Some(category) = &filter.category {
+        param(&mut sql, " AND e.category = ?", category);
+    }
+    if let Some(organizer) = &filter.organizer {
+        param(&mut sql, " AND e.organizer = ?", organizer);
+    }
+    if let Some(tag) = &filter.tag {
+        param(
+            &mut sql,
+            " AND EXISTS (SELECT 1 FROM event_tags t WHERE t.event_id = e.id AND t.tag = ?)",
+            tag,
+        );
+    }
+    sql.push_str(&format!(
+        " ORDER BY e.begins_at, e.id LIMIT {} OFFSET {}",
+        filter.limit.max(0),
+        filter.offset.max(0)
+    ));
+    let mut query = sqlx::query(&sql).bind(false);
+    for value in &binds {
+        query = query.bind(value);
+    }
+    let rows = query.fetch_all(pool).await?;
+    rows.iter().map(event_view).collect()
+}
+
+/// A participation as organisers see it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ParticipationView {
+    pub id: String,
+    pub event_id: String,
+    /// The participant's profile; none for anonymous participants.
+    pub profile: Option<String>,
+    /// Set only for anonymous participants, and shown to organisers only.
+    pub email: Option<String>,
+    pub state: String,
+    pub message: Option<String>,
+    /// Place on the waitlist, from 1, when waitlisted.
+    pub waitlist_position: Option<i64>,
+    pub joined_at: String,
+    pub updated_at: String,
+}
+
+const PARTICIPATION_COLUMNS: &str =
+    "id, event_id, profile, email, state, message, waitlist_rank, joined_at, updated_at";
+
+fn participation_view(row: &AnyRow) -> Result<ParticipationView, Error> {
+    Ok(ParticipationView {
+        id: row.try_get("id")?,
+        event_id: row.try_get("event_id")?,
+        profile: row.try_get("profile")?,
+        email: row.try_get("email")?,
+        state: row.try_get("state")?,
+        message: row.try_get("message")?,
+        waitlist_position: None,
+        joined_at: row.try_get("joined_at")?,
+        updated_at: row.try_get("updated_at")?,
+    })
+}
+
+/// An event's participations, in the order they began (waitlisted ones in waitlist order,
+/// numbered), optionally only those in `state`.
+pub async fn participations(
+    pool: &AnyPool,
+    event: &str,
+    state: Option<ParticipantState>,
+) -> Result<Vec<ParticipationView>, Error> {
+    let rows = sqlx::query(&format!(
+        "SELECT {PARTICIPATION_COLUMNS} FROM participations WHERE event_id = $1 \
+         ORDER BY COALESCE(waitlist_rank, 0), joined_at, id"
+    ))
+    .bind(event)
+    .fetch_all(pool)
+    .await?;
+    let mut views = Vec::with_capacity(rows.len());
+    let mut waiting = 0;
+    for row in &rows {
+        let mut view = participation_view(row)?;
+        if view.state == ParticipantState::Waitlisted.as_str() {
+            waiting += 1;
+            view.waitlist_position = Some(waiting);
+        }
+        if state.is_none_or(|s| s.as_str() == view.state) {
+            views.push(view);
+        }
+    }
+    Ok(views)
+}
+
+/// The participation whose confirmation or cancellation token hashes to `hash`.
+pub async fn participation_by_token(
+    pool: &AnyPool,
+    column: TokenKind,
+    hash: &str,
+) -> Result<Option<ParticipationView>, Error> {
+    let column = match column {
+        TokenKind::Confirm => "confirm_token",
+        TokenKind::Cancel => "cancel_token",
+    };
+    let row = sqlx::query(&format!(
+        "SELECT {PARTICIPATION_COLUMNS} FROM participations WHERE {column} = $1"
+    ))
+    .bind(hash)
+    .fetch_optional(pool)
+    .await?;
+    row.as_ref().map(participation_view).transpose()
+}
+
+#[derive(Debug, Clone, Copy)]
+pub enum TokenKind {
+    Confirm,
+    Cancel,
+}
+
+/// A comment as shown; a deleted one is a tombstone without body.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CommentView {
+    pub id: String,
+    pub event_id: String,
+    pub author: String,
+    pub in_reply_to: Option<String>,
+    pub body: Option<String>,
+    pub announcement: bool,
+    pub created_at: String,
+    pub edited_at: Option<String>,
+    pub deleted_at: Option<String>,
+}
+
+fn comment_view(row: &AnyRow) -> Result<CommentView, Error> {
+    Ok(CommentView {
+        id: row.try_get("id")?,
+        event_id: row.try_get("event_id")?,
+        author: row.try_get("author")?,
+        in_reply_to: row.try_get("in_reply_to")?,
+        body: row.try_get("body")?,
+        announcement: row.try_get("announcement")?,
+        created_at: row.try_get("created_at")?,
+        edited_at: row.try_get("edited_at")?,
+        deleted_at: row.try_get("deleted_at")?,
+    })
+}
+
+const COMMENT_COLUMNS: &str =
+    "id, event_id, author, in_reply_to, body, announcement, created_at, edited_at, deleted_at";
+
+/// An event's comments, oldest first (replies point at their parent).
+pub async fn comments(pool: &AnyPool, event: &str) -> Result<Vec<CommentView>, Error> {
+    let rows = sqlx::query(&format!(
+        "SELECT {COMMENT_COLUMNS} FROM comments WHERE event_id = $1 ORDER BY created_at, id"
+    ))
+    .bind(event)
+    .fetch_all(pool)
+    .await?;
+    rows.iter().map(comment_view).collect()
+}
+
+pub async fn comment(pool: &AnyPool, id: &str) -> Result<Option<CommentView>, Error> {
+    let row = sqlx::query(&format!(
+        "SELECT {COMMENT_COLUMNS} FROM comments WHERE id = $1"
+    ))
+    .bind(id)
+    .fetch_optional(pool)
+    .await?;
+    row.as_ref().map(comment_view).transpose()
+}
