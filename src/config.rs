@@ -3,6 +3,7 @@
 
 use anyhow::{bail, Context};
 use clap::{Args, Parser, Subcommand};
+use convene_api::Registrations;
 use convene_projections::db::{Backend, DEFAULT_DATABASE_URL};
 use convene_projections::replay::AsOf;
 use serde::Deserialize;
@@ -36,6 +37,10 @@ pub struct Cli {
     #[arg(long, global = true, env = "CONVENE_LOG", value_name = "FILTER")]
     pub log: Option<String>,
 
+    /// Folder for files Convene writes besides the database (mail without SMTP); default ./data.
+    #[arg(long, global = true, env = "CONVENE_DATA_DIR", value_name = "PATH")]
+    pub data_dir: Option<PathBuf>,
+
     #[command(subcommand)]
     pub command: Command,
 }
@@ -50,6 +55,9 @@ pub enum Command {
     Replay(ReplayArgs),
     /// Walk the log's hash chain and report the first event whose content was altered.
     Verify,
+    /// Create accounts (the first administrator, for a start).
+    #[command(subcommand)]
+    Account(AccountCommand),
     /// Create and rename profiles.
     #[command(subcommand)]
     Profile(ProfileCommand),
@@ -68,6 +76,29 @@ pub struct ServeArgs {
     /// (default http://<listen address>).
     #[arg(long, env = "CONVENE_PUBLIC_URL", value_name = "URL")]
     pub public_url: Option<String>,
+
+    /// Who may register: open, closed, or allowlist (see --registration-allowlist).
+    #[arg(long, env = "CONVENE_REGISTRATIONS", value_name = "POLICY")]
+    pub registrations: Option<String>,
+
+    /// With --registrations allowlist: the addresses and domains that may register,
+    /// comma-separated (ana@example.org,union.example).
+    #[arg(
+        long,
+        env = "CONVENE_REGISTRATION_ALLOWLIST",
+        value_name = "LIST",
+        value_delimiter = ','
+    )]
+    pub registration_allowlist: Option<Vec<String>>,
+
+    /// SMTP server for outgoing mail: smtp://USER:PASSWORD@HOST:587 (STARTTLS) or smtps://…
+    /// (TLS). Without it, mail is written as .eml files under <data dir>/mail and logged.
+    #[arg(long, env = "CONVENE_SMTP_URL", value_name = "URL")]
+    pub smtp_url: Option<String>,
+
+    /// The sender of outgoing mail (default: Convene <noreply@the public URL's host>).
+    #[arg(long, env = "CONVENE_MAIL_FROM", value_name = "ADDRESS")]
+    pub mail_from: Option<String>,
 }
 
 #[derive(Debug, Args)]
@@ -84,6 +115,24 @@ pub struct ReplayArgs {
     /// The new SQLite file to write the --as-of read models into; it must not exist.
     #[arg(long, value_name = "PATH", requires = "as_of")]
     pub into: Option<PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AccountCommand {
+    /// Create an account, already confirmed. The password is read from standard input (asked
+    /// for, hidden, on a terminal).
+    Create {
+        email: String,
+        /// Make it an administrator (the way to get the first one).
+        #[arg(long, conflicts_with = "moderator")]
+        admin: bool,
+        /// Make it a moderator.
+        #[arg(long)]
+        moderator: bool,
+        /// en or fr.
+        #[arg(long, default_value = "en")]
+        locale: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -120,18 +169,27 @@ pub enum BenchCommand {
 #[serde(deny_unknown_fields)]
 struct FileConfig {
     database_url: Option<String>,
+    data_dir: Option<PathBuf>,
     listen: Option<String>,
     public_url: Option<String>,
     log: Option<String>,
+    registrations: Option<String>,
+    registration_allowlist: Option<Vec<String>>,
+    smtp_url: Option<String>,
+    mail_from: Option<String>,
 }
 
 /// The options in force.
 #[derive(Debug, Clone)]
 pub struct Settings {
     pub database_url: String,
+    pub data_dir: PathBuf,
     pub listen: SocketAddr,
     pub public_url: String,
     pub log: Option<String>,
+    pub registrations: Registrations,
+    pub smtp_url: Option<String>,
+    pub mail_from: String,
 }
 
 impl Settings {
@@ -151,10 +209,12 @@ impl Settings {
             }
             None => FileConfig::default(),
         };
-        let (listen, public_url) = match &cli.command {
-            Command::Serve(args) => (args.listen.clone(), args.public_url.clone()),
-            _ => (None, None),
+        let serve = match &cli.command {
+            Command::Serve(args) => Some(args),
+            _ => None,
         };
+        let listen = serve.and_then(|a| a.listen.clone());
+        let public_url = serve.and_then(|a| a.public_url.clone());
         let database_url = cli
             .database_url
             .clone()
@@ -175,11 +235,48 @@ impl Settings {
         if !(public_url.starts_with("http://") || public_url.starts_with("https://")) {
             bail!("--public-url `{public_url}` must start with http:// or https://");
         }
+        let public_url = public_url.trim_end_matches('/').to_string();
+        let allowlist = serve
+            .and_then(|a| a.registration_allowlist.clone())
+            .or(file.registration_allowlist)
+            .unwrap_or_default();
+        let policy = serve
+            .and_then(|a| a.registrations.clone())
+            .or(file.registrations)
+            .unwrap_or_else(|| "open".into());
+        let registrations = match policy.as_str() {
+            "open" => Registrations::Open,
+            "closed" => Registrations::Closed,
+            "allowlist" if !allowlist.is_empty() => Registrations::Allowlist(
+                allowlist.into_iter().map(|a| a.trim().to_lowercase()).collect(),
+            ),
+            "allowlist" => bail!(
+                "--registrations allowlist needs --registration-allowlist with the addresses or domains allowed"
+            ),
+            other => bail!("--registrations `{other}` is not a policy: use open, closed or allowlist"),
+        };
+        let host = public_url
+            .split_once("://")
+            .map_or("localhost", |(_, rest)| {
+                rest.split(['/', ':']).next().unwrap_or("localhost")
+            });
+        let mail_from = serve
+            .and_then(|a| a.mail_from.clone())
+            .or(file.mail_from)
+            .unwrap_or_else(|| format!("Convene <noreply@{host}>"));
         Ok(Self {
             database_url,
+            data_dir: cli
+                .data_dir
+                .clone()
+                .or(file.data_dir)
+                .unwrap_or_else(|| PathBuf::from("./data")),
             listen,
-            public_url: public_url.trim_end_matches('/').to_string(),
+            public_url,
             log: cli.log.clone().or(file.log),
+            registrations,
+            smtp_url: serve.and_then(|a| a.smtp_url.clone()).or(file.smtp_url),
+            mail_from,
         })
     }
 }

@@ -1,6 +1,7 @@
 //! `convene`: the command line. Parses options, reads the configuration, connects, and hands
 //! over to the crates that do the work; nothing else lives here.
 
+mod account;
 mod bench;
 mod config;
 mod maintenance;
@@ -53,6 +54,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Migrate => maintenance::migrate(&settings).await,
         Command::Replay(args) => maintenance::replay(&settings, args).await,
         Command::Verify => maintenance::verify(&settings).await,
+        Command::Account(command) => account::run(&settings, command).await,
         Command::Profile(command) => profile::run(&settings, command).await,
         Command::Bench(config::BenchCommand::Store { events }) => {
             bench::store(&settings, events).await

@@ -2,9 +2,11 @@
 
 use crate::config::Settings;
 use anyhow::Context;
-use convene_api::{router, AppState};
+use convene_api::mail::Mailer;
+use convene_api::{router, ApiConfig, AppState};
 use convene_projections::{all_projections, Database, Runner};
 use std::process::ExitCode;
+use std::sync::Arc;
 use tokio_util::sync::CancellationToken;
 
 pub async fn run(settings: &Settings) -> anyhow::Result<ExitCode> {
@@ -18,10 +20,7 @@ pub async fn run(settings: &Settings) -> anyhow::Result<ExitCode> {
             )
         })?;
     let projections = all_projections();
-    let state = AppState {
-        db: db.clone(),
-        projections: projections.iter().map(|p| p.name()).collect(),
-    };
+    let state = AppState::new(&db, api_config(settings)?);
     let shutdown = CancellationToken::new();
     let runners: Vec<_> = projections
         .into_iter()
@@ -49,6 +48,27 @@ pub async fn run(settings: &Settings) -> anyhow::Result<ExitCode> {
     db.close().await;
     tracing::info!("stopped");
     Ok(ExitCode::SUCCESS)
+}
+
+/// The API's configuration: mail through SMTP or into <data dir>/mail, registrations, links.
+pub fn api_config(settings: &Settings) -> anyhow::Result<ApiConfig> {
+    let mailer = match &settings.smtp_url {
+        Some(url) => Mailer::smtp(&settings.mail_from, url)?,
+        None => {
+            let folder = settings.data_dir.join("mail");
+            Mailer::to_folder(&settings.mail_from, &folder).with_context(|| {
+                format!(
+                    "cannot write mail into {}: choose another --data-dir",
+                    folder.display()
+                )
+            })?
+        }
+    };
+    Ok(ApiConfig {
+        public_url: settings.public_url.clone(),
+        mailer: Arc::new(mailer),
+        registrations: settings.registrations.clone(),
+    })
 }
 
 /// Resolves on SIGINT (Ctrl-C) or SIGTERM.

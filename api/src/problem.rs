@@ -1,22 +1,24 @@
-//! RFC 9457 problem details: the one shape every error takes on the way out.
+//! RFC 9457 problem details: the one shape every error takes on the way out, and the mapping of
+//! every domain error to its status.
 
+use axum::extract::{FromRequest, Request};
 use axum::http::{header, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
+use convene_domain::account::AccountError;
+use convene_domain::claim::ClaimError;
+use convene_domain::{EventError, FieldError, ProfileError};
+use convene_projections::CommandError;
+use serde::de::DeserializeOwned;
 use serde::Serialize;
+use utoipa::ToSchema;
 
-/// One invalid field of a request.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
-pub struct FieldError {
-    pub field: String,
-    pub message: String,
-}
-
-/// An error response. `kind` is stable (clients may match on it); `detail` is for people.
-#[derive(Debug, Clone, Serialize)]
+/// An error response. `type` is stable (clients may match on it); `detail` is for people;
+/// `errors` names each invalid field.
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Problem {
     #[serde(rename = "type")]
     pub kind: String,
-    pub title: &'static str,
+    pub title: String,
     pub status: u16,
     pub detail: String,
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -27,15 +29,52 @@ impl Problem {
     pub fn new(status: StatusCode, kind: &str, detail: impl Into<String>) -> Self {
         Self {
             kind: format!("/problems/{kind}"),
-            title: status.canonical_reason().unwrap_or("Error"),
+            title: status.canonical_reason().unwrap_or("Error").to_string(),
             status: status.as_u16(),
             detail: detail.into(),
             errors: Vec::new(),
         }
     }
 
+    pub fn bad_request(detail: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, "bad-request", detail)
+    }
+
+    pub fn unauthorized(detail: impl Into<String>) -> Self {
+        Self::new(StatusCode::UNAUTHORIZED, "unauthorized", detail)
+    }
+
+    pub fn forbidden(detail: impl Into<String>) -> Self {
+        Self::new(StatusCode::FORBIDDEN, "forbidden", detail)
+    }
+
     pub fn not_found(detail: impl Into<String>) -> Self {
         Self::new(StatusCode::NOT_FOUND, "not-found", detail)
+    }
+
+    pub fn conflict(detail: impl Into<String>) -> Self {
+        Self::new(StatusCode::CONFLICT, "conflict", detail)
+    }
+
+    /// 422 with the invalid fields named.
+    pub fn invalid(errors: Vec<FieldError>) -> Self {
+        let detail = errors
+            .iter()
+            .map(|e| format!("{}: {}", e.field, e.message))
+            .collect::<Vec<_>>()
+            .join("; ");
+        Self {
+            errors,
+            ..Self::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid", detail)
+        }
+    }
+
+    /// 422 for one field.
+    pub fn invalid_field(field: &str, message: impl Into<String>) -> Self {
+        Self::invalid(vec![FieldError {
+            field: field.into(),
+            message: message.into(),
+        }])
     }
 
     /// A failure of ours: the cause goes to the log, never to the client.
@@ -53,12 +92,19 @@ impl IntoResponse for Problem {
     fn into_response(self) -> Response {
         let status = StatusCode::from_u16(self.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
         let body = serde_json::to_string(&self).unwrap_or_default();
-        (
+        let mut response = (
             status,
             [(header::CONTENT_TYPE, "application/problem+json")],
             body,
         )
-            .into_response()
+            .into_response();
+        if status == StatusCode::UNAUTHORIZED {
+            response.headers_mut().insert(
+                header::WWW_AUTHENTICATE,
+                header::HeaderValue::from_static("Bearer"),
+            );
+        }
+        response
     }
 }
 
@@ -66,6 +112,143 @@ impl From<convene_projections::Error> for Problem {
     fn from(error: convene_projections::Error) -> Self {
         Problem::internal(error)
     }
+}
+
+/// Maps a rule broken in the domain to the status that says so.
+pub trait DomainProblem: std::error::Error {
+    fn problem(self) -> Problem;
+}
+
+impl<E: DomainProblem> From<CommandError<E>> for Problem {
+    fn from(error: CommandError<E>) -> Self {
+        match error {
+            CommandError::Rejected(e) => e.problem(),
+            CommandError::Conflict(_) => Problem::conflict(error.to_string()),
+            CommandError::Store(cause) => Problem::internal(cause),
+        }
+    }
+}
+
+impl DomainProblem for EventError {
+    fn problem(self) -> Problem {
+        let detail = self.to_string();
+        match self {
+            EventError::Invalid(errors) => Problem::invalid(errors),
+            EventError::NotFound
+            | EventError::UnknownParticipation
+            | EventError::UnknownComment => Problem::not_found(detail),
+            EventError::NotParticipating(_) | EventError::UnknownToken => {
+                Problem::not_found(detail)
+            }
+            EventError::NotOrganiser
+            | EventError::NotAdministrator
+            | EventError::NotCommentAuthor
+            | EventError::AnonymousNotAllowed
+            | EventError::InviteOnly => Problem::forbidden(detail),
+            EventError::AlreadyExists
+            | EventError::Draft
+            | EventError::Cancelled
+            | EventError::AlreadyParticipating(_)
+            | EventError::RejectedBefore(_)
+            | EventError::ExternalRegistration(_)
+            | EventError::WrongState(..)
+            | EventError::LastOrganiser
+            | EventError::Full
+            | EventError::CommentsClosed => Problem::conflict(detail),
+        }
+    }
+}
+
+impl DomainProblem for ProfileError {
+    fn problem(self) -> Problem {
+        let detail = self.to_string();
+        match self {
+            ProfileError::UsernameTaken(_) => Problem {
+                errors: vec![FieldError {
+                    field: "username".into(),
+                    message: detail.clone(),
+                }],
+                ..Problem::conflict(detail)
+            },
+            ProfileError::InvalidUsername => Problem::invalid_field("username", detail),
+            ProfileError::InvalidDisplayName => Problem::invalid_field("display_name", detail),
+            ProfileError::InvalidSummary => Problem::invalid_field("summary", detail),
+            ProfileError::NotFound => Problem::not_found(detail),
+        }
+    }
+}
+
+impl DomainProblem for AccountError {
+    fn problem(self) -> Problem {
+        let detail = self.to_string();
+        match self {
+            AccountError::AlreadyRegistered => Problem::conflict(detail),
+            AccountError::NotFound => Problem::not_found(detail),
+            AccountError::WrongConfirmation | AccountError::WrongResetToken => {
+                Problem::invalid_field("token", detail)
+            }
+            AccountError::Unconfirmed | AccountError::Disabled => Problem::forbidden(detail),
+            AccountError::NotOwnProfile(_) => Problem::invalid_field("username", detail),
+        }
+    }
+}
+
+impl DomainProblem for ClaimError {
+    fn problem(self) -> Problem {
+        Problem::conflict(self.to_string())
+    }
+}
+
+/// A JSON body whose every rejection is a problem: malformed JSON is 400, JSON of the wrong
+/// shape is 422 naming the field (`address.latitude`), a body that is not JSON is 415.
+pub struct Body<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for Body<T> {
+    type Rejection = Problem;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let json = request
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.starts_with("application/json") || v.contains("+json"));
+        if !json {
+            return Err(Problem::new(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "unsupported-media-type",
+                "send the body as JSON with Content-Type: application/json",
+            ));
+        }
+        let bytes = axum::body::Bytes::from_request(request, state)
+            .await
+            .map_err(|e| Problem::bad_request(e.body_text()))?;
+        parse_json(&bytes).map(Body)
+    }
+}
+
+/// Parses JSON, naming the offending field when the shape is wrong.
+pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, Problem> {
+    let value: serde_json::Value = serde_json::from_slice(bytes)
+        .map_err(|e| Problem::bad_request(format!("the body is not valid JSON: {e}")))?;
+    from_value(value)
+}
+
+/// Reads a JSON value as `T`, naming the offending field when the shape is wrong.
+pub fn from_value<T: DeserializeOwned>(value: serde_json::Value) -> Result<T, Problem> {
+    serde_path_to_error::deserialize(value).map_err(|e| {
+        let path = e.path().to_string();
+        let message = e.inner().to_string();
+        let field = if path.is_empty() || path == "." {
+            message
+                .strip_prefix("missing field `")
+                .and_then(|rest| rest.split('`').next())
+                .unwrap_or("body")
+                .to_string()
+        } else {
+            path
+        };
+        Problem::invalid_field(&field, message)
+    })
 }
 
 /// The answer to any path no route matches.

@@ -17,6 +17,8 @@ pub enum Actor {
     },
     /// A remote ActivityPub actor, by its id.
     Remote { actor: String },
+    /// Someone without an account (an anonymous participant); their email stays out of here.
+    Anonymous,
     /// The instance itself (CLI maintenance, automatic promotions, migrations).
     System,
 }
@@ -106,6 +108,7 @@ impl Metadata {
                 put("actor", "remote");
                 put("remote_actor", actor);
             }
+            Actor::Anonymous => put("actor", "anonymous"),
             Actor::System => put("actor", "system"),
         }
         match &self.source {
@@ -140,6 +143,7 @@ impl Metadata {
             "remote" => Actor::Remote {
                 actor: get("remote_actor")?,
             },
+            "anonymous" => Actor::Anonymous,
             "system" => Actor::System,
             other => return Err(MetadataError(format!("unknown actor kind `{other}`"))),
         };
@@ -173,6 +177,7 @@ impl std::fmt::Display for Actor {
             } => write!(f, "account {account} as @{profile}"),
             Actor::Account { account, .. } => write!(f, "account {account}"),
             Actor::Remote { actor } => write!(f, "{actor}"),
+            Actor::Anonymous => f.write_str("anonymous"),
             Actor::System => f.write_str("system"),
         }
     }
@@ -230,6 +235,7 @@ mod tests {
                 },
             ),
             sample(Actor::System, Source::Cli),
+            sample(Actor::Anonymous, Source::Web),
         ];
         for metadata in cases {
             assert_eq!(Metadata::from_map(&metadata.to_map()), Ok(metadata));

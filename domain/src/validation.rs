@@ -4,6 +4,7 @@ use serde::{Deserialize, Serialize};
 
 /// One invalid field: its name as the client sent it (`address.latitude`) and what to fix.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct FieldError {
     pub field: String,
     pub message: String,

@@ -7,7 +7,7 @@ CREATE TABLE accounts
     role             text NOT NULL,
     locale           text NOT NULL,
     confirmation     text UNIQUE,
-    disabled         boolean NOT NULL,
+    disabled         bigint NOT NULL,
     default_profile  text,
     reset_token      text UNIQUE,
     reset_expires_at text,

@@ -7,7 +7,7 @@ CREATE TABLE accounts
     role             TEXT NOT NULL,
     locale           TEXT NOT NULL,
     confirmation     TEXT UNIQUE,
-    disabled         BOOLEAN NOT NULL,
+    disabled         INTEGER NOT NULL,
     default_profile  TEXT,
     reset_token      TEXT UNIQUE,
     reset_expires_at TEXT,

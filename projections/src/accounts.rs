@@ -4,6 +4,7 @@
 use crate::error::Error;
 use crate::log::StoredEvent;
 use crate::projection::Projection;
+use crate::tables::{flag, flag_of};
 use async_trait::async_trait;
 use convene_domain::account::{Account, AccountChange, Role};
 use convene_domain::metadata::format_timestamp;
@@ -48,7 +49,7 @@ impl Projection for AccountsProjection {
                 .bind(role.as_str())
                 .bind(locale)
                 .bind(confirmation)
-                .bind(false)
+                .bind(flag(false))
                 .bind(at)
                 .execute(conn)
                 .await?;
@@ -110,7 +111,7 @@ impl Projection for AccountsProjection {
             }
             AccountChange::Disabled => {
                 update("UPDATE accounts SET disabled = $1 WHERE id = $2")
-                    .bind(true)
+                    .bind(flag(true))
                     .bind(id)
                     .execute(&mut *conn)
                     .await?;
@@ -161,7 +162,7 @@ fn account(row: &AnyRow) -> Result<AccountRow, Error> {
         role: Role::parse(&role).unwrap_or_default(),
         locale: row.try_get("locale")?,
         confirmed: confirmation.is_none(),
-        disabled: row.try_get("disabled")?,
+        disabled: flag_of(row, "disabled")?,
         default_profile: row.try_get("default_profile")?,
         created_at: row.try_get("created_at")?,
     })

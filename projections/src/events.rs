@@ -3,6 +3,7 @@
 use crate::error::Error;
 use crate::log::StoredEvent;
 use crate::projection::Projection;
+use crate::tables::{flag, flag_of};
 use async_trait::async_trait;
 use convene_domain::event::details::{EventDetails, EventStatus};
 use convene_domain::event::{Participant, ParticipantState};
@@ -45,8 +46,8 @@ impl Projection for EventsProjection {
                 )
                 .bind(id)
                 .bind(&organizer)
-                .bind(draft)
-                .bind(false)
+                .bind(flag(draft))
+                .bind(flag(false))
                 .bind(&at)
                 .execute(&mut *conn)
                 .await?;
@@ -67,7 +68,7 @@ impl Projection for EventsProjection {
             EventChange::Updated { details, .. } => write_details(conn, id, &details, &at).await?,
             EventChange::Published => {
                 sqlx::query("UPDATE events SET draft = $1, updated_at = $2 WHERE id = $3")
-                    .bind(false)
+                    .bind(flag(false))
                     .bind(&at)
                     .bind(id)
                     .execute(conn)
@@ -170,7 +171,7 @@ impl Projection for EventsProjection {
                 .bind(author)
                 .bind(in_reply_to)
                 .bind(body)
-                .bind(announcement)
+                .bind(flag(announcement))
                 .bind(&at)
                 .execute(conn)
                 .await?;
@@ -231,7 +232,7 @@ async fn write_details(
     .bind(status_text(details.status))
     .bind(visibility)
     .bind(&details.category)
-    .bind(details.is_online())
+    .bind(flag(details.is_online()))
     .bind(details.capacity)
     .bind(serde_json::to_string(details).unwrap_or_default())
     .bind(at)
@@ -314,6 +315,7 @@ async fn set_state(
 
 /// An event as shown: what the organiser entered, plus counts.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct EventView {
     pub id: String,
     pub organizer: String,
@@ -344,7 +346,7 @@ fn event_view(row: &AnyRow) -> Result<EventView, Error> {
         organizer: row.try_get("organizer")?,
         remaining_seats: details.capacity.map(|c| (c - participant_count).max(0)),
         details,
-        draft: row.try_get("draft")?,
+        draft: flag_of(row, "draft")?,
         participant_count,
         waitlist_count: row.try_get("waitlisted")?,
         created_at: row.try_get("created_at")?,
@@ -411,7 +413,7 @@ pub async fn list_public(pool: &AnyPool, filter: &EventFilter) -> Result<Vec<Eve
         filter.limit.max(0),
         filter.offset.max(0)
     ));
-    let mut query = sqlx::query(&sql).bind(false);
+    let mut query = sqlx::query(&sql).bind(flag(false));
     for value in &binds {
         query = query.bind(value);
     }
@@ -421,6 +423,7 @@ pub async fn list_public(pool: &AnyPool, filter: &EventFilter) -> Result<Vec<Eve
 
 /// A participation as organisers see it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ParticipationView {
     pub id: String,
     pub event_id: String,
@@ -509,6 +512,7 @@ pub enum TokenKind {
 
 /// A comment as shown; a deleted one is a tombstone without body.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CommentView {
     pub id: String,
     pub event_id: String,
@@ -528,7 +532,7 @@ fn comment_view(row: &AnyRow) -> Result<CommentView, Error> {
         author: row.try_get("author")?,
         in_reply_to: row.try_get("in_reply_to")?,
         body: row.try_get("body")?,
-        announcement: row.try_get("announcement")?,
+        announcement: flag_of(row, "announcement")?,
         created_at: row.try_get("created_at")?,
         edited_at: row.try_get("edited_at")?,
         deleted_at: row.try_get("deleted_at")?,

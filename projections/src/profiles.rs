@@ -74,6 +74,7 @@ impl Projection for ProfilesProjection {
 
 /// A profile as anyone may see it. Never carries its account.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ProfileView {
     pub username: String,
     pub display_name: String,

@@ -6,6 +6,16 @@ use sqlx::any::AnyRow;
 use sqlx::AnyPool;
 use sqlx::Row;
 
+/// Booleans are stored as 0 and 1 on both databases (the `Any` driver has no SQLite boolean).
+pub fn flag(value: bool) -> i64 {
+    i64::from(value)
+}
+
+/// Reads a 0/1 column as a boolean.
+pub fn flag_of(row: &AnyRow, column: &str) -> Result<bool, sqlx::Error> {
+    row.try_get::<i64, _>(column).map(|v| v != 0)
+}
+
 /// Every row of `table` as text cells, sorted; NULL reads as `NULL`, bytes as hex.
 pub async fn dump(pool: &AnyPool, table: &str) -> Result<Vec<Vec<String>>, Error> {
     let rows = sqlx::query(&format!("SELECT * FROM {table}"))

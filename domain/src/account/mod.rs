@@ -13,6 +13,7 @@ pub const PASSWORD_MAX: usize = 1_000;
 pub const LOCALES: [&str; 2] = ["en", "fr"];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
     #[default]

@@ -49,6 +49,7 @@ pub const CATEGORIES: [&str; 30] = [
 ];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum EventStatus {
     Tentative,
@@ -58,6 +59,7 @@ pub enum EventStatus {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Visibility {
     #[default]
@@ -68,6 +70,7 @@ pub enum Visibility {
 
 /// How people take part: freely, on approval, by invitation, or on another site.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum JoinMode {
     #[default]
@@ -79,6 +82,7 @@ pub enum JoinMode {
 
 /// A physical place.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(default)]
 pub struct Address {
     pub name: Option<String>,
@@ -93,6 +97,7 @@ pub struct Address {
 
 /// A typed link shown with the event: pad, visio, stream, accessibility, tickets…
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct MetadataLink {
     pub key: String,
     pub title: String,
@@ -100,6 +105,7 @@ pub struct MetadataLink {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(default)]
 pub struct EventOptions {
     pub anonymous_participation: bool,
@@ -122,13 +128,16 @@ impl Default for EventOptions {
 /// Everything an organiser describes. Stored whole in every `Created`/`Updated` change, already
 /// validated and normalised (trimmed, sanitised HTML, lower-case tags).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct EventDetails {
     pub title: String,
     #[serde(default)]
     pub description: String,
     #[serde(with = "time::serde::rfc3339")]
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
     pub begins_at: OffsetDateTime,
     #[serde(default, with = "time::serde::rfc3339::option")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = DateTime))]
     pub ends_at: Option<OffsetDateTime>,
     pub time_zone: String,
     #[serde(default)]
@@ -168,25 +177,32 @@ fn default_language() -> String {
 
 /// A partial update: every field absent stays as it is; `null` clears an optional field.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(default, deny_unknown_fields)]
 pub struct EventPatch {
     pub title: Option<String>,
     pub description: Option<String>,
     #[serde(with = "time::serde::rfc3339::option")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = DateTime))]
     pub begins_at: Option<OffsetDateTime>,
     #[serde(with = "double_option_time")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = DateTime))]
     pub ends_at: Option<Option<OffsetDateTime>>,
     pub time_zone: Option<String>,
     pub status: Option<EventStatus>,
     pub visibility: Option<Visibility>,
     pub join_mode: Option<JoinMode>,
     #[serde(deserialize_with = "double_option")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
     pub external_url: Option<Option<String>>,
     #[serde(deserialize_with = "double_option")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<i64>))]
     pub capacity: Option<Option<i64>>,
     #[serde(deserialize_with = "double_option")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Address>))]
     pub address: Option<Option<Address>>,
     #[serde(deserialize_with = "double_option")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
     pub online_url: Option<Option<String>>,
     pub category: Option<String>,
     pub tags: Option<Vec<String>>,

@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 /// A participation's state. Organisers are `creator`, `administrator` or `moderator`; only
 /// `participant` takes a seat.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ParticipantState {
     /// Asked to join an event that needs approval.

@@ -1,0 +1,174 @@
+//! An event's history: every change in order with who made it, when and from where — the audit
+//! trail organisers and moderators read. Actors appear as profiles, never as accounts.
+
+use crate::auth::Session;
+use crate::events::viewer;
+use crate::problem::Problem;
+use crate::AppState;
+use axum::extract::{Path, State};
+use axum::Json;
+use convene_domain::event::Participant;
+use convene_domain::metadata::format_timestamp;
+use convene_domain::{Actor, Event, EventChange};
+use convene_projections::log::EventLog;
+use cqrs_es::Aggregate;
+use serde::Serialize;
+use std::collections::HashMap;
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(history))
+}
+
+/// One change in an event's history.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct HistoryEntry {
+    /// Its place in the instance's log.
+    pub position: i64,
+    pub at: String,
+    /// The change, such as EventPublished or ParticipantApproved.
+    pub change: String,
+    /// `@username`, `anonymous`, `system`, or a remote actor's id.
+    pub actor: String,
+    /// web, api, cli, or federation (with the activity id).
+    pub source: String,
+    pub reason: Option<String>,
+    /// What happened, in words.
+    pub summary: String,
+}
+
+fn who(participant: &Participant) -> String {
+    match participant {
+        Participant::Profile(username) => format!("@{username}"),
+        Participant::Anonymous { .. } => "an anonymous participant".into(),
+    }
+}
+
+/// The change in words; `people` maps participation ids to who they are.
+fn summary(change: &EventChange, people: &HashMap<String, String>) -> String {
+    let person = |id: &String| people.get(id).cloned().unwrap_or_else(|| "someone".into());
+    match change {
+        EventChange::Created { details, draft, .. } => {
+            format!(
+                "created \"{}\"{}",
+                details.title,
+                if *draft { " as a draft" } else { "" }
+            )
+        }
+        EventChange::Updated { fields, .. } => format!("changed {}", fields.join(", ")),
+        EventChange::Published => "published the event".into(),
+        EventChange::Cancelled => "cancelled the event".into(),
+        EventChange::Deleted => "deleted the event".into(),
+        EventChange::Joined { who: w, state, .. } => {
+            format!("{} joined ({})", who(w), state.as_str())
+        }
+        EventChange::Confirmed {
+            participation,
+            state,
+        } => {
+            format!(
+                "{} confirmed by email ({})",
+                person(participation),
+                state.as_str()
+            )
+        }
+        EventChange::Left { participation } => format!("{} left", person(participation)),
+        EventChange::Approved {
+            participation,
+            state,
+        } => {
+            format!("approved {} ({})", person(participation), state.as_str())
+        }
+        EventChange::Rejected { participation } => format!("rejected {}", person(participation)),
+        EventChange::Promoted { participation } => {
+            format!("{} got a seat from the waitlist", person(participation))
+        }
+        EventChange::RoleChanged {
+            participation,
+            role,
+        } => {
+            format!("made {} {}", person(participation), role.as_str())
+        }
+        EventChange::CommentPosted {
+            announcement,
+            in_reply_to,
+            ..
+        } => match (announcement, in_reply_to) {
+            (true, _) => "posted an announcement".into(),
+            (false, Some(_)) => "replied to a comment".into(),
+            (false, None) => "commented".into(),
+        },
+        EventChange::CommentEdited { .. } => "edited a comment".into(),
+        EventChange::CommentDeleted { .. } => "deleted a comment".into(),
+    }
+}
+
+fn actor(actor: &Actor) -> String {
+    match actor {
+        Actor::Account {
+            profile: Some(profile),
+            ..
+        } => format!("@{profile}"),
+        // An account acting as no profile is still never named.
+        Actor::Account { profile: None, .. } => "an account".into(),
+        Actor::Remote { actor } => actor.clone(),
+        Actor::Anonymous => "anonymous".into(),
+        Actor::System => "system".into(),
+    }
+}
+
+/// The event's changes in order (organisers of the event and instance moderators).
+#[utoipa::path(get, path = "/events/{id}/history", tag = "events", params(("id" = String, Path)),
+    security(("bearer" = [])),
+    responses((status = 200, body = Vec<HistoryEntry>), (status = 403, body = Problem), (status = 404, body = Problem)))]
+async fn history(
+    State(state): State<AppState>,
+    session: Session,
+    Path(id): Path<String>,
+) -> Result<Json<Vec<HistoryEntry>>, Problem> {
+    let log = EventLog::new(&state.db).aggregate(Event::TYPE, &id).await?;
+    if log.is_empty() {
+        return Err(Problem::not_found("there is no such event"));
+    }
+    let viewer = viewer(&state, Some(&session), &id).await?;
+    if !(viewer.organiser || viewer.moderator) {
+        return Err(Problem::forbidden(
+            "only the event's organisers and the instance's moderators read its history",
+        ));
+    }
+    let mut people: HashMap<String, String> = HashMap::new();
+    let mut entries = Vec::with_capacity(log.len());
+    for stored in &log {
+        let change: EventChange = stored.change()?;
+        let metadata = stored.metadata()?;
+        match &change {
+            EventChange::Created {
+                organizer,
+                creator_participation,
+                ..
+            } => {
+                people.insert(creator_participation.clone(), format!("@{organizer}"));
+            }
+            EventChange::Joined {
+                participation,
+                who: w,
+                ..
+            } => {
+                people.insert(participation.clone(), who(w));
+            }
+            _ => {}
+        }
+        entries.push(HistoryEntry {
+            position: stored.position,
+            at: format_timestamp(metadata.recorded_at),
+            change: stored.event_type.clone(),
+            actor: actor(&metadata.actor),
+            source: metadata.source.to_string(),
+            reason: metadata.reason.clone(),
+            summary: summary(&change, &people),
+        });
+    }
+    Ok(Json(entries))
+}

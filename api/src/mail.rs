@@ -1,0 +1,94 @@
+//! Outgoing email: through SMTP when configured, otherwise written as `.eml` files into a folder
+//! (and logged), so a small instance works without a mail server and tests read what was sent.
+
+use lettre::message::Mailbox;
+use lettre::transport::smtp::authentication::Credentials;
+use lettre::{AsyncFileTransport, AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, thiserror::Error)]
+pub enum MailError {
+    #[error("`{0}` is not a mail address")]
+    Address(String),
+    #[error("the mail could not be built: {0}")]
+    Build(#[from] lettre::error::Error),
+    #[error("the mail could not be sent: {0}")]
+    Send(String),
+    #[error(
+        "`{0}` is not an SMTP URL: use smtp://user:password@host:587 (STARTTLS) or smtps://… (TLS)"
+    )]
+    Url(String),
+}
+
+enum Transport {
+    Smtp(AsyncSmtpTransport<Tokio1Executor>),
+    Files(PathBuf, AsyncFileTransport<Tokio1Executor>),
+}
+
+/// Sends the instance's mail.
+pub struct Mailer {
+    from: Mailbox,
+    transport: Transport,
+}
+
+impl Mailer {
+    /// Mail written as `.eml` files into `folder` (created if missing).
+    pub fn to_folder(from: &str, folder: &Path) -> Result<Self, MailError> {
+        std::fs::create_dir_all(folder).map_err(|e| MailError::Send(e.to_string()))?;
+        Ok(Self {
+            from: mailbox(from)?,
+            transport: Transport::Files(folder.to_path_buf(), AsyncFileTransport::new(folder)),
+        })
+    }
+
+    /// Mail sent through the SMTP server at `url` (`smtp://` uses STARTTLS, `smtps://` TLS).
+    pub fn smtp(from: &str, url: &str) -> Result<Self, MailError> {
+        let transport = AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
+            .map_err(|_| MailError::Url(url.to_string()))?;
+        let parsed = url::Url::parse(url).map_err(|_| MailError::Url(url.to_string()))?;
+        let transport = if parsed.username().is_empty() {
+            transport
+        } else {
+            transport.credentials(Credentials::new(
+                parsed.username().to_string(),
+                parsed.password().unwrap_or_default().to_string(),
+            ))
+        };
+        Ok(Self {
+            from: mailbox(from)?,
+            transport: Transport::Smtp(transport.build()),
+        })
+    }
+
+    /// Sends one plain-text message.
+    pub async fn send(&self, to: &str, subject: &str, body: String) -> Result<(), MailError> {
+        let message = Message::builder()
+            .from(self.from.clone())
+            .to(mailbox(to)?)
+            .subject(subject)
+            .body(body)?;
+        match &self.transport {
+            Transport::Smtp(smtp) => {
+                smtp.send(message)
+                    .await
+                    .map_err(|e| MailError::Send(e.to_string()))?;
+                tracing::info!(to, subject, "mail sent");
+            }
+            Transport::Files(folder, files) => {
+                let id = files
+                    .send(message)
+                    .await
+                    .map_err(|e| MailError::Send(e.to_string()))?;
+                let file = folder.join(format!("{id}.eml"));
+                tracing::info!(to, subject, file = %file.display(), "mail written (no SMTP server configured)");
+            }
+        }
+        Ok(())
+    }
+}
+
+fn mailbox(address: &str) -> Result<Mailbox, MailError> {
+    address
+        .parse()
+        .map_err(|_| MailError::Address(address.to_string()))
+}

@@ -1,0 +1,168 @@
+//! 200 people join an event of 50 seats at once: exactly 50 get a seat, 150 queue in a
+//! consistent order; 10 leave and exactly the next 10 are promoted; the read model agrees with a
+//! replay of the log.
+
+use crate::servers;
+use crate::support::{create_event, member, Client};
+use convene_domain::event::{EventChange, Participant};
+use convene_projections::log::EventLog;
+use convene_projections::{all_projections, replay, tables, Database};
+use serde_json::json;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn two_hundred_join_fifty_seats_at_once() {
+    for (_db, server) in servers("two_hundred_joins").await {
+        let crowd = member(&server, "crowd@example.org").await;
+        for i in 0..200 {
+            let created = crowd
+                .post("/api/v1/profiles", json!({"username": format!("p{i:03}")}))
+                .await;
+            assert_eq!(created.status, 201, "{}", created.text);
+        }
+        let org = member(&server, "org@example.org").await;
+        crate::support::profile(&org, "org").await;
+        let event = create_event(&org, json!({"capacity": 50})).await;
+        let id = event["id"].as_str().unwrap_or_default().to_string();
+
+        let joins: Vec<_> = (0..200)
+            .map(|i| {
+                let (client, id) = (crowd.as_profile(&format!("p{i:03}")), id.clone());
+                tokio::spawn(async move {
+                    client
+                        .post(&format!("/api/v1/events/{id}/participations"), json!({}))
+                        .await
+                })
+            })
+            .collect();
+        for join in joins {
+            let response = join.await.expect("join");
+            assert_eq!(response.status, 201, "{}: {}", server.label, response.text);
+        }
+
+        let log = EventLog::new(&server.db)
+            .aggregate("Event", &id)
+            .await
+            .expect("log");
+        let mut seated = Vec::new();
+        let mut queue = Vec::new();
+        for stored in &log {
+            if let Ok(EventChange::Joined {
+                participation,
+                who: Participant::Profile(_),
+                state,
+                ..
+            }) = stored.change()
+            {
+                match state.as_str() {
+                    "participant" => seated.push(participation),
+                    "waitlisted" => queue.push(participation),
+                    other => panic!("unexpected state {other}"),
+                }
+            }
+        }
+        assert_eq!((seated.len(), queue.len()), (50, 150), "{}", server.label);
+
+        let list = org
+            .get(&format!(
+                "/api/v1/events/{id}/participations?state=waitlisted"
+            ))
+            .await;
+        let listed: Vec<String> = list
+            .json
+            .as_array()
+            .map(|l| {
+                l.iter()
+                    .filter_map(|p| p["id"].as_str().map(str::to_string))
+                    .collect()
+            })
+            .unwrap_or_default();
+        assert_eq!(
+            listed, queue,
+            "{}: the read model keeps the log's waitlist order",
+            server.label
+        );
+        let view = server.client().get(&format!("/api/v1/events/{id}")).await;
+        assert_eq!(
+            (
+                view.json["participant_count"].as_i64(),
+                view.json["waitlist_count"].as_i64()
+            ),
+            (Some(50), Some(150))
+        );
+
+        // Ten seated people leave at once.
+        let leaving: Vec<String> = log
+            .iter()
+            .filter_map(|s| match s.change() {
+                Ok(EventChange::Joined {
+                    participation,
+                    who: Participant::Profile(p),
+                    ..
+                }) if seated[..10].contains(&participation) => Some(p),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(leaving.len(), 10);
+        let leaves: Vec<_> = leaving
+            .iter()
+            .map(|p| {
+                let (client, id): (Client, String) = (crowd.as_profile(p), id.clone());
+                tokio::spawn(async move {
+                    client
+                        .delete(&format!("/api/v1/events/{id}/participations/mine"))
+                        .await
+                })
+            })
+            .collect();
+        for leave in leaves {
+            assert_eq!(leave.await.expect("leave").status, 204);
+        }
+        let log = EventLog::new(&server.db)
+            .aggregate("Event", &id)
+            .await
+            .expect("log");
+        let promoted: Vec<String> = log
+            .iter()
+            .filter_map(|s| match s.change() {
+                Ok(EventChange::Promoted { participation }) => Some(participation),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(
+            promoted,
+            queue[..10].to_vec(),
+            "{}: exactly the next ten, in order",
+            server.label
+        );
+        let view = server.client().get(&format!("/api/v1/events/{id}")).await;
+        assert_eq!(
+            (
+                view.json["participant_count"].as_i64(),
+                view.json["waitlist_count"].as_i64()
+            ),
+            (Some(50), Some(140))
+        );
+
+        // The live read model is what a replay of the log builds.
+        let head = server.head().await;
+        let folder = tempfile::tempdir().expect("tmp");
+        let into = folder.path().join("replayed.db");
+        replay::rebuild_as_of(
+            &server.db,
+            head,
+            &into,
+            &all_projections(),
+            &mut |_, _, _| {},
+        )
+        .await
+        .expect("replay");
+        let replayed = Database::open(&format!("sqlite://{}", into.display()))
+            .await
+            .expect("open");
+        for table in ["events", "participations", "profiles", "accounts"] {
+            let live = tables::dump(server.db.pool(), table).await.expect("dump");
+            let again = tables::dump(replayed.pool(), table).await.expect("dump");
+            assert_eq!(live, again, "{}: {table} row for row", server.label);
+        }
+    }
+}

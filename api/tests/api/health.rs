@@ -1,0 +1,49 @@
+use crate::servers;
+use crate::support::member;
+
+#[tokio::test]
+async fn healthz_reports_the_last_position_and_each_projections_lag() {
+    for (_db, server) in servers("healthz").await {
+        member(&server, "ana@example.org").await;
+        let health = server.client().get("/healthz").await;
+        assert_eq!(health.status, 200, "{}", server.label);
+        let last = health.json["last_position"].as_i64().unwrap_or_default();
+        assert_eq!(last, server.head().await);
+        let projections = health.json["projections"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default();
+        let names: Vec<&str> = projections
+            .iter()
+            .filter_map(|p| p["name"].as_str())
+            .collect();
+        assert_eq!(names, ["accounts", "profiles", "events"]);
+        for p in &projections {
+            assert_eq!(
+                p["lag"], 0,
+                "{}: read your writes waited for {p}",
+                server.label
+            );
+            assert_eq!(p["checkpoint"], last);
+        }
+    }
+}
+
+#[tokio::test]
+async fn unknown_paths_are_problem_json_404s_with_a_request_id() {
+    for (_db, server) in servers("unknown_paths").await {
+        let response = server.client().get("/no/such/page").await;
+        assert_eq!(response.status, 404);
+        assert_eq!(response.content_type, "application/problem+json");
+        assert_eq!(response.json["type"], "/problems/not-found");
+        assert_eq!(
+            response.json["detail"],
+            "nothing is served at /no/such/page"
+        );
+        let profile = server.client().get("/api/v1/profiles/nobody").await;
+        assert_eq!(
+            (profile.status, profile.json["detail"].as_str()),
+            (404, Some("there is no profile @nobody"))
+        );
+    }
+}

@@ -1,0 +1,92 @@
+//! The OpenAPI document lists every route, and every route it lists is served.
+
+use crate::servers;
+use serde_json::Value;
+
+/// The routes the API promises (method, path).
+const PROMISED: &[(&str, &str)] = &[
+    ("post", "/api/v1/accounts"),
+    ("post", "/api/v1/accounts/confirm"),
+    ("get", "/api/v1/accounts/confirm"),
+    ("post", "/api/v1/sessions"),
+    ("delete", "/api/v1/sessions/current"),
+    ("get", "/api/v1/me"),
+    ("post", "/api/v1/me/password"),
+    ("put", "/api/v1/me/default-profile"),
+    ("post", "/api/v1/password-resets"),
+    ("post", "/api/v1/password-resets/complete"),
+    ("post", "/api/v1/admin/accounts/{id}/role"),
+    ("post", "/api/v1/admin/accounts/{id}/disable"),
+    ("post", "/api/v1/profiles"),
+    ("get", "/api/v1/profiles/{username}"),
+    ("patch", "/api/v1/profiles/{username}"),
+    ("post", "/api/v1/events"),
+    ("get", "/api/v1/events"),
+    ("get", "/api/v1/events/{id}"),
+    ("patch", "/api/v1/events/{id}"),
+    ("delete", "/api/v1/events/{id}"),
+    ("post", "/api/v1/events/{id}/publish"),
+    ("post", "/api/v1/events/{id}/cancel"),
+    ("get", "/api/v1/events/{id}/history"),
+    ("post", "/api/v1/events/{id}/participations"),
+    ("get", "/api/v1/events/{id}/participations"),
+    ("delete", "/api/v1/events/{id}/participations/mine"),
+    ("post", "/api/v1/events/{id}/participations/{pid}/approve"),
+    ("post", "/api/v1/events/{id}/participations/{pid}/reject"),
+    ("put", "/api/v1/events/{id}/participations/{pid}/role"),
+    ("post", "/api/v1/events/{id}/anonymous-participations"),
+    ("post", "/api/v1/anonymous-participations/confirm"),
+    ("get", "/api/v1/anonymous-participations/confirm"),
+    ("post", "/api/v1/anonymous-participations/cancel"),
+    ("get", "/api/v1/anonymous-participations/cancel"),
+    ("get", "/api/v1/events/{id}/comments"),
+    ("post", "/api/v1/events/{id}/comments"),
+    ("patch", "/api/v1/comments/{id}"),
+    ("delete", "/api/v1/comments/{id}"),
+];
+
+#[tokio::test]
+async fn every_route_is_documented_and_every_documented_route_is_served() {
+    for (_db, server) in servers("openapi").await {
+        let doc = server.client().get("/api/v1/openapi.json").await;
+        assert_eq!(doc.status, 200);
+        let paths = doc.json["paths"].as_object().cloned().unwrap_or_default();
+        for (method, path) in PROMISED {
+            assert!(
+                paths.get(*path).and_then(|p| p.get(*method)).is_some(),
+                "{method} {path} is not documented"
+            );
+        }
+        let mut documented = 0;
+        for (path, item) in &paths {
+            for method in item
+                .as_object()
+                .map(|o| o.keys().cloned().collect::<Vec<_>>())
+                .unwrap_or_default()
+            {
+                documented += 1;
+                let concrete = path
+                    .replace("{id}", "x")
+                    .replace("{pid}", "y")
+                    .replace("{username}", "z");
+                let body = (method != "get" && method != "delete")
+                    .then(|| Value::Object(Default::default()));
+                let response = server
+                    .client()
+                    .send(&method.to_uppercase(), &concrete, body)
+                    .await;
+                assert!(
+                    !response.text.contains("nothing is served at") && response.status != 405,
+                    "{method} {path} is documented but not served: {} {}",
+                    response.status,
+                    response.text
+                );
+            }
+        }
+        assert_eq!(
+            documented,
+            PROMISED.len(),
+            "no undocumented extra and no missing route"
+        );
+    }
+}

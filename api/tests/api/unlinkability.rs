@@ -1,0 +1,114 @@
+//! No response tells that two profiles share an account: not their account id, not its email,
+//! not a field that groups them. Only the account itself (`/me`) sees its profiles together.
+
+use crate::servers;
+use crate::support::{create_event, member, profile};
+use serde_json::json;
+
+#[tokio::test]
+async fn no_endpoint_reveals_that_two_profiles_share_an_account() {
+    for (_db, server) in servers("unlinkability").await {
+        let ana = member(&server, "ana@example.org").await;
+        profile(&ana, "ana").await;
+        profile(&ana, "ana_union").await;
+        let account_id = ana.get("/api/v1/me").await.json["account"]["id"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
+        assert!(!account_id.is_empty());
+
+        let org = member(&server, "org@example.org").await;
+        profile(&org, "org").await;
+        let event = create_event(&org, json!({"capacity": 10})).await;
+        let id = event["id"].as_str().unwrap_or_default().to_string();
+        let own = create_event(&ana.as_profile("ana"), json!({"title": "Ana's picnic"})).await;
+        let own_id = own["id"].as_str().unwrap_or_default().to_string();
+        for who in ["ana", "ana_union"] {
+            let joined = ana
+                .as_profile(who)
+                .post(&format!("/api/v1/events/{id}/participations"), json!({}))
+                .await;
+            assert_eq!(joined.status, 201, "{}", joined.text);
+            ana.as_profile(who)
+                .post(
+                    &format!("/api/v1/events/{id}/comments"),
+                    json!({"body": format!("{who} says hi")}),
+                )
+                .await;
+        }
+        ana.as_profile("ana_union")
+            .post(
+                &format!("/api/v1/events/{own_id}/participations"),
+                json!({}),
+            )
+            .await;
+
+        let anyone = server.client();
+        let stranger = member(&server, "stranger@example.org").await;
+        profile(&stranger, "stranger").await;
+        let mut seen = Vec::new();
+        for client in [&anyone, &stranger, &org] {
+            for path in [
+                "/api/v1/profiles/ana".to_string(),
+                "/api/v1/profiles/ana_union".to_string(),
+                "/api/v1/events".to_string(),
+                format!("/api/v1/events/{id}"),
+                format!("/api/v1/events/{own_id}"),
+                format!("/api/v1/events/{id}/comments"),
+                format!("/api/v1/events/{id}/participations"),
+                format!("/api/v1/events/{id}/participations?format=csv"),
+                format!("/api/v1/events/{id}/history"),
+                "/api/v1/events?organizer=ana".to_string(),
+            ] {
+                let response = client.get(&path).await;
+                seen.push((path, response));
+            }
+        }
+        // Ana's own event, seen by ana_union's organiser view of it: still no account.
+        let own_people = ana
+            .as_profile("ana")
+            .get(&format!("/api/v1/events/{own_id}/participations"))
+            .await;
+        let own_history = ana
+            .as_profile("ana")
+            .get(&format!("/api/v1/events/{own_id}/history"))
+            .await;
+        seen.push(("own participations".into(), own_people));
+        seen.push(("own history".into(), own_history));
+
+        let mut checked = 0;
+        for (path, response) in &seen {
+            if response.status != 200 {
+                continue;
+            }
+            checked += 1;
+            for secret in [account_id.as_str(), "ana@example.org", "\"account"] {
+                assert!(
+                    !response.text.contains(secret),
+                    "{}: {path} reveals {secret}: {}",
+                    server.label,
+                    response.text
+                );
+            }
+        }
+        assert!(checked >= 20, "most endpoints answered ({checked})");
+        for (path, other) in [
+            ("/api/v1/profiles/ana", "ana_union"),
+            ("/api/v1/profiles/ana_union", "\"ana\""),
+        ] {
+            let response = anyone.get(path).await;
+            assert!(!response.text.contains(other), "{path}: {}", response.text);
+        }
+        let history = org.get(&format!("/api/v1/events/{id}/history")).await;
+        let actors: Vec<&str> = history
+            .json
+            .as_array()
+            .map(|h| h.iter().filter_map(|e| e["actor"].as_str()).collect())
+            .unwrap_or_default();
+        assert_eq!(
+            actors,
+            ["@org", "@ana", "@ana", "@ana_union", "@ana_union"],
+            "actors are profiles only"
+        );
+    }
+}
