@@ -50,14 +50,19 @@ pub fn free_port() -> u16 {
 pub struct Server {
     child: Child,
     pub base: String,
+    /// Its data folder: mail lands in `mail/` as .eml files.
+    pub data: tempfile::TempDir,
 }
 
 impl Server {
     pub fn start(database_url: &str) -> Server {
         let port = free_port();
+        let data = tempfile::tempdir().expect("a data folder");
         let child = convene()
             .args(["--database-url", database_url, "serve", "--listen"])
             .arg(format!("127.0.0.1:{port}"))
+            .arg("--data-dir")
+            .arg(data.path())
             .stdout(Stdio::null())
             .stderr(Stdio::inherit())
             .spawn()
@@ -65,6 +70,7 @@ impl Server {
         let server = Server {
             child,
             base: format!("http://127.0.0.1:{port}"),
+            data,
         };
         server.wait_until(|s| s.get("/healthz").0 == 200);
         server
@@ -72,17 +78,85 @@ impl Server {
 
     /// GET `path`: status and JSON body (null when the body is not JSON).
     pub fn get(&self, path: &str) -> (u16, serde_json::Value) {
+        self.call("GET", path, &Caller::default(), None)
+    }
+
+    /// Any request, as `caller`, with an optional JSON body; status and JSON body (0 when the
+    /// server did not answer).
+    pub fn call(
+        &self,
+        method: &str,
+        path: &str,
+        caller: &Caller,
+        body: Option<serde_json::Value>,
+    ) -> (u16, serde_json::Value) {
         let agent: ureq::Agent = ureq::Agent::config_builder()
             .http_status_as_error(false)
+            .allow_non_standard_methods(true)
             .build()
             .into();
-        match agent.get(&format!("{}{path}", self.base)).call() {
-            Ok(mut response) => {
-                let body = response.body_mut().read_json().unwrap_or_default();
-                (response.status().as_u16(), body)
-            }
-            Err(_) => (0, serde_json::Value::Null),
+        let mut request = ureq::http::Request::builder()
+            .method(method)
+            .uri(format!("{}{path}", self.base));
+        if let Some(token) = &caller.token {
+            request = request.header("authorization", format!("Bearer {token}"));
         }
+        if let Some(profile) = &caller.profile {
+            request = request.header("x-convene-profile", profile.as_str());
+        }
+        let sent = match body {
+            Some(body) => request
+                .header("content-type", "application/json")
+                .body(body.to_string())
+                .map(|r| agent.run(r)),
+            None => request.body(()).map(|r| agent.run(r)),
+        };
+        match sent {
+            Ok(Ok(mut response)) => {
+                let text = response.body_mut().read_to_string().unwrap_or_default();
+                (
+                    response.status().as_u16(),
+                    serde_json::from_str(&text).unwrap_or_default(),
+                )
+            }
+            _ => (0, serde_json::Value::Null),
+        }
+    }
+
+    /// The `token=` of the last link containing `/{kind}?token=` mailed to `to`.
+    pub fn token_mailed(&self, to: &str, kind: &str) -> String {
+        let folder = self.data.path().join("mail");
+        let mut mails: Vec<(std::time::SystemTime, String)> = std::fs::read_dir(&folder)
+            .map(|dir| {
+                dir.filter_map(Result::ok)
+                    .filter_map(|entry| {
+                        let text = std::fs::read_to_string(entry.path()).ok()?;
+                        let modified = entry.metadata().ok()?.modified().ok()?;
+                        let text = text
+                            .replace("=\r\n", "")
+                            .replace("=\n", "")
+                            .replace("=3D", "=");
+                        text.lines()
+                            .any(|l| l.starts_with("To: ") && l.contains(to))
+                            .then_some((modified, text))
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        mails.sort();
+        let text = mails
+            .pop()
+            .map(|(_, t)| t)
+            .unwrap_or_else(|| panic!("no mail to {to} in {}", folder.display()));
+        let marker = format!("/{kind}?token=");
+        let start = text
+            .find(&marker)
+            .unwrap_or_else(|| panic!("no {kind} link in: {text}"))
+            + marker.len();
+        text[start..]
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
+            .collect()
     }
 
     /// Polls until `ready` holds, or fails the scenario after a while.
@@ -126,6 +200,22 @@ impl Drop for Server {
         if let Ok(None) = self.child.try_wait() {
             let _ = self.child.kill();
             let _ = self.child.wait();
+        }
+    }
+}
+
+/// Who calls: a session token and the profile to act as, both optional.
+#[derive(Debug, Clone, Default)]
+pub struct Caller {
+    pub token: Option<String>,
+    pub profile: Option<String>,
+}
+
+impl Caller {
+    pub fn as_profile(&self, profile: &str) -> Caller {
+        Caller {
+            token: self.token.clone(),
+            profile: Some(profile.to_string()),
         }
     }
 }

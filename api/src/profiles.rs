@@ -2,7 +2,7 @@
 
 use crate::auth::Session;
 use crate::consistency::caught_up;
-use crate::problem::{Body, Problem};
+use crate::problem::{Body, DomainProblem, Problem};
 use crate::AppState;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -63,7 +63,7 @@ async fn create(
     Body(new): Body<NewProfile>,
 ) -> Result<(StatusCode, Json<ProfileView>), Problem> {
     let username = new.username.trim().to_string();
-    validate_username(&username).map_err(|e| crate::problem::DomainProblem::problem(e))?;
+    validate_username(&username).map_err(DomainProblem::problem)?;
     let metadata = as_profile(&session, &username);
     let create = ProfileCommand::Create {
         username: username.clone(),
