@@ -1,7 +1,8 @@
 //! Outgoing email: through SMTP when configured, otherwise written as `.eml` files into a folder
 //! (and logged), so a small instance works without a mail server and tests read what was sent.
 
-use lettre::message::Mailbox;
+use lettre::message::header::{ContentTransferEncoding, ContentType};
+use lettre::message::{Body, Mailbox};
 use lettre::transport::smtp::authentication::Credentials;
 use lettre::{AsyncFileTransport, AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use std::path::{Path, PathBuf};
@@ -62,10 +63,18 @@ impl Mailer {
 
     /// Sends one plain-text message.
     pub async fn send(&self, to: &str, subject: &str, body: String) -> Result<(), MailError> {
+        let body = match self.transport {
+            // Over SMTP lettre picks a safe encoding (quoted-printable for long lines). In .eml
+            // files, meant to be read as they are, the text stays whole so links can be copied.
+            Transport::Smtp(_) => Body::new(body),
+            Transport::Files(..) => Body::new_with_encoding(body, ContentTransferEncoding::Binary)
+                .map_err(|_| MailError::Send("unencodable body".into()))?,
+        };
         let message = Message::builder()
             .from(self.from.clone())
             .to(mailbox(to)?)
             .subject(subject)
+            .header(ContentType::TEXT_PLAIN)
             .body(body)?;
         match &self.transport {
             Transport::Smtp(smtp) => {

@@ -88,7 +88,7 @@ impl TestServer {
             })
             .unwrap_or_default();
         found.sort();
-        found.into_iter().map(|(_, text)| unfold(&text)).collect()
+        found.into_iter().map(|(_, text)| text).collect()
     }
 
     /// The `token=` of the last link of `kind` (such as `confirm`) mailed to `to`.
