@@ -135,7 +135,6 @@ impl Server {
                         let text = text
                             .replace("=\r\n", "")
                             .replace("=\n", "")
-                            .replace("=3D", "=");
                         text.lines()
                             .any(|l| l.starts_with("To: ") && l.contains(to))
                             .then_some((modified, text))

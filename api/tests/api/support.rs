@@ -115,13 +115,6 @@ impl TestServer {
     }
 }
 
-/// Undoes quoted-printable soft line breaks so links read whole.
-fn unfold(text: &str) -> String {
-    text.replace("=\r\n", "")
-        .replace("=\n", "")
-        .replace("=3D", "=")
-}
-
 /// A response: status, content type and body (JSON when it is JSON).
 #[derive(Debug)]
 pub struct Response {
