@@ -132,9 +132,6 @@ impl Server {
                     .filter_map(|entry| {
                         let text = std::fs::read_to_string(entry.path()).ok()?;
                         let modified = entry.metadata().ok()?.modified().ok()?;
-                        let text = text
-                            .replace("=\r\n", "")
-                            .replace("=\n", "")
                         text.lines()
                             .any(|l| l.starts_with("To: ") && l.contains(to))
                             .then_some((modified, text))
