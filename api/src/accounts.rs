@@ -2,7 +2,7 @@
 //! (`/me`), passwords, and the administrators' account actions.
 
 use crate::auth::{self, hash_password, new_token, token_hash, verify_password, Session};
-use crate::consistency::caught_up;
+use crate::consistency;
 use crate::problem::{Body, Problem};
 use crate::AppState;
 use axum::extract::{Path, Query, State};
@@ -10,7 +10,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::Json;
 use convene_domain::account::{normalise_email, validate_locale, validate_password, Role};
 use convene_domain::claim::{email_claim, ClaimCommand};
-use convene_domain::{AccountCommand, Actor, FieldError, Metadata, Source};
+use convene_domain::{AccountCommand, FieldError, Metadata};
 use convene_projections::accounts::{self, AccountRow};
 use convene_projections::profiles::{self, ProfileView};
 use serde::{Deserialize, Serialize};
@@ -131,8 +131,7 @@ pub async fn create_account(
         role,
         confirmation: token.as_deref().map(token_hash),
     };
-    let position = state.accounts.execute(&id, command, &metadata).await?;
-    caught_up(state, position).await;
+    consistency::command(state, &state.accounts, &id, command, &metadata).await?;
     Ok(NewAccount {
         id,
         confirmation: token,
@@ -164,14 +163,7 @@ async fn register(
     }
     let request_id = auth::request_id(&headers);
     let created = create_account(&state, registration, Role::User, false, |id| {
-        Metadata::now(
-            Actor::Account {
-                account: id.to_string(),
-                profile: None,
-            },
-            Source::Api,
-            &request_id,
-        )
+        auth::account_metadata(id, &request_id)
     })
     .await?;
     let view = account_view(&state, &created.id).await?;
@@ -236,20 +228,9 @@ async fn confirm_token(
                 "this confirmation link is not valid (any more): log in, or register again",
             )
         })?;
-    let metadata = Metadata::now(
-        Actor::Account {
-            account: account.id.clone(),
-            profile: None,
-        },
-        Source::Api,
-        auth::request_id(headers),
-    );
+    let metadata = auth::account_metadata(&account.id, &auth::request_id(headers));
     let command = AccountCommand::ConfirmEmail { confirmation: hash };
-    let position = state
-        .accounts
-        .execute(&account.id, command, &metadata)
-        .await?;
-    caught_up(state, position).await;
+    consistency::command(state, &state.accounts, &account.id, command, &metadata).await?;
     Ok(Json(account_view(state, &account.id).await?))
 }
 
@@ -285,22 +266,11 @@ async fn log_in(
         return Err(Problem::unauthorized("wrong email or password"));
     };
     let token = new_token();
-    let metadata = Metadata::now(
-        Actor::Account {
-            account: account.id.clone(),
-            profile: None,
-        },
-        Source::Api,
-        auth::request_id(&headers),
-    );
+    let metadata = auth::account_metadata(&account.id, &auth::request_id(&headers));
     let command = AccountCommand::OpenSession {
         session: token_hash(&token),
     };
-    let position = state
-        .accounts
-        .execute(&account.id, command, &metadata)
-        .await?;
-    caught_up(&state, position).await;
+    consistency::command(&state, &state.accounts, &account.id, command, &metadata).await?;
     Ok((
         StatusCode::CREATED,
         Json(NewSession {
@@ -317,11 +287,14 @@ async fn log_out(State(state): State<AppState>, session: Session) -> Result<Stat
     let command = AccountCommand::CloseSession {
         session: session.token_hash.clone(),
     };
-    let position = state
-        .accounts
-        .execute(&session.account.id, command, &session.metadata())
-        .await?;
-    caught_up(&state, position).await;
+    consistency::command(
+        &state,
+        &state.accounts,
+        &session.account.id,
+        command,
+        &session.metadata(),
+    )
+    .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -380,11 +353,14 @@ async fn change_password(
     let command = AccountCommand::ChangePassword {
         password_hash: hash_password(change.new_password).await?,
     };
-    let position = state
-        .accounts
-        .execute(&session.account.id, command, &session.metadata())
-        .await?;
-    caught_up(&state, position).await;
+    consistency::command(
+        &state,
+        &state.accounts,
+        &session.account.id,
+        command,
+        &session.metadata(),
+    )
+    .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -404,11 +380,14 @@ async fn choose_default_profile(
     let command = AccountCommand::ChooseDefaultProfile {
         username: choice.username.trim().trim_start_matches('@').to_string(),
     };
-    let position = state
-        .accounts
-        .execute(&session.account.id, command, &session.metadata())
-        .await?;
-    caught_up(&state, position).await;
+    consistency::command(
+        &state,
+        &state.accounts,
+        &session.account.id,
+        command,
+        &session.metadata(),
+    )
+    .await?;
     Ok(Json(me_view(&state, &session.account.id).await?))
 }
 
@@ -438,19 +417,8 @@ async fn request_password_reset(
         token: token_hash(&token),
         expires_at: OffsetDateTime::now_utc() + RESET_VALIDITY,
     };
-    let metadata = Metadata::now(
-        Actor::Account {
-            account: account.id.clone(),
-            profile: None,
-        },
-        Source::Api,
-        auth::request_id(&headers),
-    );
-    let position = state
-        .accounts
-        .execute(&account.id, command, &metadata)
-        .await?;
-    caught_up(&state, position).await;
+    let metadata = auth::account_metadata(&account.id, &auth::request_id(&headers));
+    consistency::command(&state, &state.accounts, &account.id, command, &metadata).await?;
     let body = format!(
         "Someone (hopefully you) asked to reset the password of your Convene account.\n\n\
          Your reset code, valid for one hour:\n\n{token}\n\n\
@@ -498,19 +466,8 @@ async fn complete_password_reset(
         password_hash: hash_password(completion.password).await?,
         now: OffsetDateTime::now_utc(),
     };
-    let metadata = Metadata::now(
-        Actor::Account {
-            account: account.id.clone(),
-            profile: None,
-        },
-        Source::Api,
-        auth::request_id(&headers),
-    );
-    let position = state
-        .accounts
-        .execute(&account.id, command, &metadata)
-        .await?;
-    caught_up(&state, position).await;
+    let metadata = auth::account_metadata(&account.id, &auth::request_id(&headers));
+    consistency::command(&state, &state.accounts, &account.id, command, &metadata).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -539,11 +496,7 @@ async fn change_role(
 ) -> Result<StatusCode, Problem> {
     require_administrator(&session)?;
     let command = AccountCommand::ChangeRole { role: change.role };
-    let position = state
-        .accounts
-        .execute(&id, command, &session.metadata())
-        .await?;
-    caught_up(&state, position).await;
+    consistency::command(&state, &state.accounts, &id, command, &session.metadata()).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -557,10 +510,13 @@ async fn disable(
     Path(id): Path<String>,
 ) -> Result<StatusCode, Problem> {
     require_administrator(&session)?;
-    let position = state
-        .accounts
-        .execute(&id, AccountCommand::Disable, &session.metadata())
-        .await?;
-    caught_up(&state, position).await;
+    consistency::command(
+        &state,
+        &state.accounts,
+        &id,
+        AccountCommand::Disable,
+        &session.metadata(),
+    )
+    .await?;
     Ok(StatusCode::NO_CONTENT)
 }

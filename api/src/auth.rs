@@ -78,6 +78,18 @@ pub fn request_id(headers: &HeaderMap) -> String {
         .to_string()
 }
 
+/// Metadata of a change made through the API by an account itself (not as a profile).
+pub fn account_metadata(account: &str, request_id: &str) -> Metadata {
+    Metadata::now(
+        Actor::Account {
+            account: account.to_string(),
+            profile: None,
+        },
+        Source::Api,
+        request_id,
+    )
+}
+
 /// Metadata of a change made through the API on behalf of no one known yet.
 pub fn anonymous_metadata(headers: &HeaderMap) -> Metadata {
     Metadata::now(Actor::Anonymous, Source::Api, request_id(headers))
@@ -94,14 +106,7 @@ pub struct Session {
 impl Session {
     /// Metadata of a change made by this account itself (not as one of its profiles).
     pub fn metadata(&self) -> Metadata {
-        Metadata::now(
-            Actor::Account {
-                account: self.account.id.clone(),
-                profile: None,
-            },
-            Source::Api,
-            &self.request_id,
-        )
+        account_metadata(&self.account.id, &self.request_id)
     }
 }
 

@@ -2,7 +2,7 @@
 //! (mailed to everyone taking part).
 
 use crate::auth::{Acting, MaybeSession};
-use crate::consistency::caught_up;
+use crate::consistency;
 use crate::events::{viewer, visible};
 use crate::problem::{Body, Problem};
 use crate::AppState;
@@ -79,11 +79,7 @@ async fn post(
         body: new.body,
         announcement: new.announcement,
     };
-    let position = state
-        .events
-        .execute_retrying(&id, command, &acting.metadata())
-        .await?;
-    caught_up(&state, position).await;
+    consistency::command(&state, &state.events, &id, command, &acting.metadata()).await?;
     let view = comment_of(&state, &comment).await?;
     if view.announcement {
         announce(
@@ -151,11 +147,14 @@ async fn edit(
         by: acting.profile.clone(),
         body: edit.body,
     };
-    let position = state
-        .events
-        .execute_retrying(&comment.event_id, command, &acting.metadata())
-        .await?;
-    caught_up(&state, position).await;
+    consistency::command(
+        &state,
+        &state.events,
+        &comment.event_id,
+        command,
+        &acting.metadata(),
+    )
+    .await?;
     Ok(Json(comment_of(&state, &id).await?))
 }
 
@@ -172,10 +171,13 @@ async fn delete(
         comment: id,
         by: acting.profile.clone(),
     };
-    let position = state
-        .events
-        .execute_retrying(&comment.event_id, command, &acting.metadata())
-        .await?;
-    caught_up(&state, position).await;
+    consistency::command(
+        &state,
+        &state.events,
+        &comment.event_id,
+        command,
+        &acting.metadata(),
+    )
+    .await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -1,8 +1,12 @@
 //! Read your writes: after a command, wait (briefly, bounded) until every projection has applied
 //! the command's position, so the response and the client's next read show the change.
 
+use crate::problem::{DomainProblem, Problem};
 use crate::AppState;
+use convene_domain::Metadata;
 use convene_projections::projection::checkpoints;
+use convene_projections::Commands;
+use cqrs_es::Aggregate;
 use std::time::Duration;
 use tokio::time::Instant;
 
@@ -38,4 +42,23 @@ pub async fn caught_up(state: &AppState, position: i64) {
         tokio::time::sleep(pause).await;
         pause = (pause * 2).min(Duration::from_millis(50));
     }
+}
+
+/// Runs a command (deciding it again if it loses a race on its aggregate), then waits until the
+/// read models show it. Returns the command's position.
+pub async fn command<A>(
+    state: &AppState,
+    commands: &Commands<A>,
+    id: &str,
+    command: A::Command,
+    metadata: &Metadata,
+) -> Result<i64, Problem>
+where
+    A: Aggregate + 'static,
+    A::Command: Clone,
+    A::Error: DomainProblem + 'static,
+{
+    let position = commands.execute_retrying(id, command, metadata).await?;
+    caught_up(state, position).await;
+    Ok(position)
 }

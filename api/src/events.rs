@@ -1,7 +1,7 @@
 //! Events: create, read, list, update, publish, cancel, delete.
 
 use crate::auth::{Acting, MaybeSession, Session};
-use crate::consistency::caught_up;
+use crate::consistency;
 use crate::problem::{Body, Problem};
 use crate::AppState;
 use axum::extract::{Path, Query, State};
@@ -121,14 +121,14 @@ pub async fn visible(state: &AppState, viewer: Viewer, id: &str) -> Result<Event
     Ok(event)
 }
 
-/// Reads the event after a command and answers with it.
-async fn answer(
+/// Runs an event command as `acting`, then answers with the event as they now see it.
+async fn run(
     state: &AppState,
     acting: &Acting,
     id: &str,
-    position: i64,
+    command: EventCommand,
 ) -> Result<Json<EventView>, Problem> {
-    caught_up(state, position).await;
+    consistency::command(state, &state.events, id, command, &acting.metadata()).await?;
     let viewer = viewer(state, Some(&acting.session), id).await?;
     Ok(Json(visible(state, viewer, id).await?))
 }
@@ -149,13 +149,9 @@ async fn create(
         details: new.details,
         draft: new.draft,
     };
-    let position = state
-        .events
-        .execute(&id, command, &acting.metadata())
-        .await?;
     Ok((
         StatusCode::CREATED,
-        answer(&state, &acting, &id, position).await?,
+        run(&state, &acting, &id, command).await?,
     ))
 }
 
@@ -259,11 +255,7 @@ async fn update(
         by: acting.profile.clone(),
         patch,
     };
-    let position = state
-        .events
-        .execute_retrying(&id, command, &acting.metadata())
-        .await?;
-    answer(&state, &acting, &id, position).await
+    run(&state, &acting, &id, command).await
 }
 
 /// Publish a draft.
@@ -277,11 +269,7 @@ async fn publish(
     let command = EventCommand::Publish {
         by: acting.profile.clone(),
     };
-    let position = state
-        .events
-        .execute_retrying(&id, command, &acting.metadata())
-        .await?;
-    answer(&state, &acting, &id, position).await
+    run(&state, &acting, &id, command).await
 }
 
 /// Cancel an event; it stays visible, marked cancelled, and takes no more participants.
@@ -295,11 +283,7 @@ async fn cancel(
     let command = EventCommand::Cancel {
         by: acting.profile.clone(),
     };
-    let position = state
-        .events
-        .execute_retrying(&id, command, &acting.metadata())
-        .await?;
-    answer(&state, &acting, &id, position).await
+    run(&state, &acting, &id, command).await
 }
 
 /// Delete an event (its history stays in the log).
@@ -313,10 +297,6 @@ async fn delete(
     let command = EventCommand::Delete {
         by: acting.profile.clone(),
     };
-    let position = state
-        .events
-        .execute_retrying(&id, command, &acting.metadata())
-        .await?;
-    caught_up(&state, position).await;
+    consistency::command(&state, &state.events, &id, command, &acting.metadata()).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -2,7 +2,7 @@
 //! the organisers' list (JSON or CSV), approvals, rejections and roles.
 
 use crate::auth::{anonymous_metadata, new_token, token_hash, Acting};
-use crate::consistency::caught_up;
+use crate::consistency;
 use crate::events::viewer;
 use crate::problem::{Body, Problem};
 use crate::AppState;
@@ -75,11 +75,7 @@ async fn join(
         profile: acting.profile.clone(),
         message: request.message,
     };
-    let position = state
-        .events
-        .execute_retrying(&id, command, &acting.metadata())
-        .await?;
-    caught_up(&state, position).await;
+    consistency::command(&state, &state.events, &id, command, &acting.metadata()).await?;
     Ok((
         StatusCode::CREATED,
         Json(find(&state, &id, &participation).await?),
@@ -98,11 +94,7 @@ async fn leave(
     let command = EventCommand::Leave {
         profile: acting.profile.clone(),
     };
-    let position = state
-        .events
-        .execute_retrying(&id, command, &acting.metadata())
-        .await?;
-    caught_up(&state, position).await;
+    consistency::command(&state, &state.events, &id, command, &acting.metadata()).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -208,11 +200,7 @@ async fn approve(
         by: acting.profile.clone(),
         participation: pid.clone(),
     };
-    let position = state
-        .events
-        .execute_retrying(&id, command, &acting.metadata())
-        .await?;
-    caught_up(&state, position).await;
+    consistency::command(&state, &state.events, &id, command, &acting.metadata()).await?;
     Ok(Json(find(&state, &id, &pid).await?))
 }
 
@@ -229,11 +217,7 @@ async fn reject(
         by: acting.profile.clone(),
         participation: pid.clone(),
     };
-    let position = state
-        .events
-        .execute_retrying(&id, command, &acting.metadata())
-        .await?;
-    caught_up(&state, position).await;
+    consistency::command(&state, &state.events, &id, command, &acting.metadata()).await?;
     Ok(Json(find(&state, &id, &pid).await?))
 }
 
@@ -258,11 +242,7 @@ async fn change_role(
         participation: pid.clone(),
         role: request.role,
     };
-    let position = state
-        .events
-        .execute_retrying(&id, command, &acting.metadata())
-        .await?;
-    caught_up(&state, position).await;
+    consistency::command(&state, &state.events, &id, command, &acting.metadata()).await?;
     Ok(Json(find(&state, &id, &pid).await?))
 }
 
@@ -298,11 +278,14 @@ async fn join_anonymously(
         confirm_token: token_hash(&confirm),
         cancel_token: token_hash(&cancel),
     };
-    let position = state
-        .events
-        .execute_retrying(&id, command, &anonymous_metadata(&headers))
-        .await?;
-    caught_up(&state, position).await;
+    consistency::command(
+        &state,
+        &state.events,
+        &id,
+        command,
+        &anonymous_metadata(&headers),
+    )
+    .await?;
     let title = events::find(state.db.pool(), &id)
         .await?
         .map(|e| e.details.title)
@@ -355,11 +338,14 @@ async fn confirm_token(
     let command = EventCommand::ConfirmAnonymous {
         confirm_token: hash,
     };
-    let position = state
-        .events
-        .execute_retrying(&found.event_id, command, &anonymous_metadata(headers))
-        .await?;
-    caught_up(state, position).await;
+    consistency::command(
+        state,
+        &state.events,
+        &found.event_id,
+        command,
+        &anonymous_metadata(headers),
+    )
+    .await?;
     let now = find(state, &found.event_id, &found.id).await?;
     let detail = match ParticipantState::parse(&now.state) {
         Some(ParticipantState::Participant) => "you take part: see you there",
@@ -428,11 +414,14 @@ async fn cancel(
             )
         })?;
     let command = EventCommand::LeaveAnonymously { cancel_token: hash };
-    let position = state
-        .events
-        .execute_retrying(&found.event_id, command, &anonymous_metadata(&headers))
-        .await?;
-    caught_up(&state, position).await;
+    consistency::command(
+        &state,
+        &state.events,
+        &found.event_id,
+        command,
+        &anonymous_metadata(&headers),
+    )
+    .await?;
     Ok(Json(AnonymousState {
         state: "cancelled".into(),
         detail: "your participation is cancelled".into(),
