@@ -1,7 +1,7 @@
 //! Accounts and sessions: register, confirm the email, log in and out, the account's own view
 //! (`/me`), passwords, and the administrators' account actions.
 
-use crate::auth::{self, hash_password, new_token, token_hash, verify_password, Session};
+use crate::auth::{self, hash_password, new_token, token_hash, verify_password, Origin, Session};
 use crate::consistency;
 use crate::problem::{Body, Problem};
 use crate::AppState;
@@ -154,6 +154,19 @@ async fn register(
     headers: HeaderMap,
     Body(registration): Body<Registration>,
 ) -> Result<(StatusCode, Json<AccountView>), Problem> {
+    let base = format!("{}/api/v1/accounts/confirm", state.config.public_url);
+    let view = register_account(&state, registration, &Origin::api(&headers), &base).await?;
+    Ok((StatusCode::CREATED, Json(view)))
+}
+
+/// Registers an account as the instance's policy allows, and mails the confirmation link
+/// (`{confirm_base}?token=…`).
+pub async fn register_account(
+    state: &AppState,
+    registration: Registration,
+    origin: &Origin,
+    confirm_base: &str,
+) -> Result<AccountView, Problem> {
     let email = registration.email.trim().to_lowercase();
     if !state.config.registrations.allows(&email) {
         return Err(Problem::forbidden(match state.config.registrations {
@@ -161,17 +174,13 @@ async fn register(
             _ => "this instance only takes registrations from invited addresses",
         }));
     }
-    let request_id = auth::request_id(&headers);
-    let created = create_account(&state, registration, Role::User, false, |id| {
-        auth::account_metadata(id, &request_id)
+    let created = create_account(state, registration, Role::User, false, |id| {
+        origin.account(id)
     })
     .await?;
-    let view = account_view(&state, &created.id).await?;
+    let view = account_view(state, &created.id).await?;
     if let Some(token) = created.confirmation {
-        let link = format!(
-            "{}/api/v1/accounts/confirm?token={token}",
-            state.config.public_url
-        );
+        let link = format!("{confirm_base}?token={token}");
         let body = format!(
             "Welcome to Convene!\n\nConfirm your email address by following this link:\n\n{link}\n\n\
              If you did not register, ignore this message.\n"
@@ -185,7 +194,7 @@ async fn register(
             tracing::error!(%error, "the confirmation mail was not sent");
         }
     }
-    Ok((StatusCode::CREATED, Json(view)))
+    Ok(view)
 }
 
 #[derive(Debug, Deserialize, ToSchema, utoipa::IntoParams)]
@@ -201,7 +210,9 @@ async fn confirm(
     headers: HeaderMap,
     Body(body): Body<TokenBody>,
 ) -> Result<Json<AccountView>, Problem> {
-    confirm_token(&state, &headers, &body.token).await
+    Ok(Json(
+        confirm_email(&state, &Origin::api(&headers), &body.token).await?,
+    ))
 }
 
 /// The link in the confirmation mail (confirming twice is harmless).
@@ -212,14 +223,17 @@ async fn confirm_link(
     headers: HeaderMap,
     Query(query): Query<TokenBody>,
 ) -> Result<Json<AccountView>, Problem> {
-    confirm_token(&state, &headers, &query.token).await
+    Ok(Json(
+        confirm_email(&state, &Origin::api(&headers), &query.token).await?,
+    ))
 }
 
-async fn confirm_token(
+/// Confirms the address whose mailed token is `token`.
+pub async fn confirm_email(
     state: &AppState,
-    headers: &HeaderMap,
+    origin: &Origin,
     token: &str,
-) -> Result<Json<AccountView>, Problem> {
+) -> Result<AccountView, Problem> {
     let hash = token_hash(token.trim());
     let account = accounts::by_confirmation(state.db.pool(), &hash)
         .await?
@@ -228,10 +242,10 @@ async fn confirm_token(
                 "this confirmation link is not valid (any more): log in, or register again",
             )
         })?;
-    let metadata = auth::account_metadata(&account.id, &auth::request_id(headers));
+    let metadata = origin.account(&account.id);
     let command = AccountCommand::ConfirmEmail { confirmation: hash };
     consistency::command(state, &state.accounts, &account.id, command, &metadata).await?;
-    Ok(Json(account_view(state, &account.id).await?))
+    account_view(state, &account.id).await
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -255,6 +269,22 @@ async fn log_in(
     headers: HeaderMap,
     Body(credentials): Body<Credentials>,
 ) -> Result<(StatusCode, Json<NewSession>), Problem> {
+    let (token, account) = open_session(&state, credentials, &Origin::api(&headers)).await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(NewSession {
+            token,
+            account: account.into(),
+        }),
+    ))
+}
+
+/// Checks the credentials and opens a session; returns its token (shown once) and the account.
+pub async fn open_session(
+    state: &AppState,
+    credentials: Credentials,
+    origin: &Origin,
+) -> Result<(String, AccountRow), Problem> {
     let email = credentials.email.trim().to_lowercase();
     let account = accounts::by_email(state.db.pool(), &email).await?;
     let hash = match &account {
@@ -266,18 +296,12 @@ async fn log_in(
         return Err(Problem::unauthorized("wrong email or password"));
     };
     let token = new_token();
-    let metadata = auth::account_metadata(&account.id, &auth::request_id(&headers));
+    let metadata = origin.account(&account.id);
     let command = AccountCommand::OpenSession {
         session: token_hash(&token),
     };
-    consistency::command(&state, &state.accounts, &account.id, command, &metadata).await?;
-    Ok((
-        StatusCode::CREATED,
-        Json(NewSession {
-            token,
-            account: account.into(),
-        }),
-    ))
+    consistency::command(state, &state.accounts, &account.id, command, &metadata).await?;
+    Ok((token, account))
 }
 
 /// Log out: the token stops working.
@@ -417,7 +441,7 @@ async fn request_password_reset(
         token: token_hash(&token),
         expires_at: OffsetDateTime::now_utc() + RESET_VALIDITY,
     };
-    let metadata = auth::account_metadata(&account.id, &auth::request_id(&headers));
+    let metadata = Origin::api(&headers).account(&account.id);
     consistency::command(&state, &state.accounts, &account.id, command, &metadata).await?;
     let body = format!(
         "Someone (hopefully you) asked to reset the password of your Convene account.\n\n\
@@ -466,7 +490,7 @@ async fn complete_password_reset(
         password_hash: hash_password(completion.password).await?,
         now: OffsetDateTime::now_utc(),
     };
-    let metadata = auth::account_metadata(&account.id, &auth::request_id(&headers));
+    let metadata = Origin::api(&headers).account(&account.id);
     consistency::command(&state, &state.accounts, &account.id, command, &metadata).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -78,21 +78,47 @@ pub fn request_id(headers: &HeaderMap) -> String {
         .to_string()
 }
 
-/// Metadata of a change made through the API by an account itself (not as a profile).
-pub fn account_metadata(account: &str, request_id: &str) -> Metadata {
-    Metadata::now(
-        Actor::Account {
-            account: account.to_string(),
-            profile: None,
-        },
-        Source::Api,
-        request_id,
-    )
+/// Where a request came from (the API or the web pages) and its id: what every change it makes
+/// records beside who made it.
+#[derive(Debug, Clone)]
+pub struct Origin {
+    pub source: Source,
+    pub request_id: String,
 }
 
-/// Metadata of a change made through the API on behalf of no one known yet.
-pub fn anonymous_metadata(headers: &HeaderMap) -> Metadata {
-    Metadata::now(Actor::Anonymous, Source::Api, request_id(headers))
+impl Origin {
+    /// A request to the JSON API.
+    pub fn api(headers: &HeaderMap) -> Self {
+        Self {
+            source: Source::Api,
+            request_id: request_id(headers),
+        }
+    }
+
+    /// A request from the web pages.
+    pub fn web(headers: &HeaderMap) -> Self {
+        Self {
+            source: Source::Web,
+            request_id: request_id(headers),
+        }
+    }
+
+    /// Metadata of a change made by an account itself (not as one of its profiles).
+    pub fn account(&self, account: &str) -> Metadata {
+        self.by(Actor::Account {
+            account: account.to_string(),
+            profile: None,
+        })
+    }
+
+    /// Metadata of a change made by someone without an account.
+    pub fn anonymous(&self) -> Metadata {
+        self.by(Actor::Anonymous)
+    }
+
+    pub fn by(&self, actor: Actor) -> Metadata {
+        Metadata::now(actor, self.source.clone(), &self.request_id)
+    }
 }
 
 /// A logged-in account.
@@ -100,13 +126,61 @@ pub fn anonymous_metadata(headers: &HeaderMap) -> Metadata {
 pub struct Session {
     pub account: AccountRow,
     pub token_hash: String,
-    pub request_id: String,
+    pub origin: Origin,
 }
 
 impl Session {
+    /// The session behind `token`, if it is open and its account enabled.
+    pub async fn open(
+        state: &AppState,
+        token: &str,
+        origin: Origin,
+    ) -> Result<Option<Session>, Problem> {
+        let token_hash = token_hash(token.trim());
+        let account = accounts::by_session(state.db.pool(), &token_hash)
+            .await?
+            .filter(|a| !a.disabled);
+        Ok(account.map(|account| Session {
+            account,
+            token_hash,
+            origin,
+        }))
+    }
+
     /// Metadata of a change made by this account itself (not as one of its profiles).
     pub fn metadata(&self) -> Metadata {
-        account_metadata(&self.account.id, &self.request_id)
+        self.origin.account(&self.account.id)
+    }
+
+    /// This account acting as `profile`, if the profile is one of its own.
+    pub async fn acting_as(
+        self,
+        state: &AppState,
+        profile: Option<String>,
+    ) -> Result<Acting, Problem> {
+        let profile = match profile {
+            Some(profile) => {
+                // Someone else's profile and no profile at all look the same: no hint of who
+                // owns what.
+                let owner = profiles::owner(state.db.pool(), &profile).await?;
+                if owner.as_deref() != Some(self.account.id.as_str()) {
+                    return Err(Problem::forbidden(format!(
+                        "@{profile} is not one of your profiles"
+                    )));
+                }
+                profile
+            }
+            None => self.account.default_profile.clone().ok_or_else(|| {
+                Problem::invalid_field(
+                    "profile",
+                    "create a profile first (POST /api/v1/profiles): every public action is made as a profile",
+                )
+            })?,
+        };
+        Ok(Acting {
+            session: self,
+            profile,
+        })
     }
 }
 
@@ -122,16 +196,9 @@ impl FromRequestParts<AppState> for Session {
             .ok_or_else(|| {
                 Problem::unauthorized("log in first: send Authorization: Bearer <token>")
             })?;
-        let token_hash = token_hash(token.trim());
-        let account = accounts::by_session(state.db.pool(), &token_hash)
+        Session::open(state, token, Origin::api(&parts.headers))
             .await?
-            .filter(|a| !a.disabled)
-            .ok_or_else(|| Problem::unauthorized("this session has ended: log in again"))?;
-        Ok(Session {
-            account,
-            token_hash,
-            request_id: request_id(&parts.headers),
-        })
+            .ok_or_else(|| Problem::unauthorized("this session has ended: log in again"))
     }
 }
 
@@ -161,14 +228,10 @@ pub struct Acting {
 
 impl Acting {
     pub fn metadata(&self) -> Metadata {
-        Metadata::now(
-            Actor::Account {
-                account: self.session.account.id.clone(),
-                profile: Some(self.profile.clone()),
-            },
-            Source::Api,
-            &self.session.request_id,
-        )
+        self.session.origin.by(Actor::Account {
+            account: self.session.account.id.clone(),
+            profile: Some(self.profile.clone()),
+        })
     }
 }
 
@@ -182,26 +245,7 @@ impl FromRequestParts<AppState> for Acting {
             .get(PROFILE_HEADER)
             .and_then(|v| v.to_str().ok())
             .map(|v| v.trim().trim_start_matches('@').to_string());
-        let profile = match chosen {
-            Some(profile) => {
-                // Someone else's profile and no profile at all look the same: no hint of who
-                // owns what.
-                let owner = profiles::owner(state.db.pool(), &profile).await?;
-                if owner.as_deref() != Some(session.account.id.as_str()) {
-                    return Err(Problem::forbidden(format!(
-                        "@{profile} is not one of your profiles"
-                    )));
-                }
-                profile
-            }
-            None => session.account.default_profile.clone().ok_or_else(|| {
-                Problem::invalid_field(
-                    "profile",
-                    "create a profile first (POST /api/v1/profiles): every public action is made as a profile",
-                )
-            })?,
-        };
-        Ok(Acting { session, profile })
+        session.acting_as(state, chosen).await
     }
 }
 

@@ -71,6 +71,17 @@ async fn post(
     Path(id): Path<String>,
     Body(new): Body<NewComment>,
 ) -> Result<(StatusCode, Json<CommentView>), Problem> {
+    let view = post_comment(&state, &acting, &id, new).await?;
+    Ok((StatusCode::CREATED, Json(view)))
+}
+
+/// Posts a comment (or an announcement, mailed to everyone taking part) as the acting profile.
+pub async fn post_comment(
+    state: &AppState,
+    acting: &Acting,
+    id: &str,
+    new: NewComment,
+) -> Result<CommentView, Problem> {
     let comment = uuid::Uuid::new_v4().to_string();
     let command = EventCommand::PostComment {
         comment: comment.clone(),
@@ -79,18 +90,18 @@ async fn post(
         body: new.body,
         announcement: new.announcement,
     };
-    consistency::command(&state, &state.events, &id, command, &acting.metadata()).await?;
-    let view = comment_of(&state, &comment).await?;
+    consistency::command(state, &state.events, id, command, &acting.metadata()).await?;
+    let view = comment_of(state, &comment).await?;
     if view.announcement {
         announce(
-            &state,
-            &id,
+            state,
+            id,
             &acting.profile,
             view.body.as_deref().unwrap_or_default(),
         )
         .await?;
     }
-    Ok((StatusCode::CREATED, Json(view)))
+    Ok(view)
 }
 
 /// Mails an announcement to everyone going or waiting, one message each (no one sees the

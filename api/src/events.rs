@@ -142,17 +142,30 @@ async fn create(
     Body(body): Body<serde_json::Value>,
 ) -> Result<(StatusCode, Json<EventView>), Problem> {
     let new = NewEvent::parse(body)?;
+    let id = create_event(&state, &acting, new.details, new.draft).await?;
+    let viewer = viewer(&state, Some(&acting.session), &id).await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(visible(&state, viewer, &id).await?),
+    ))
+}
+
+/// Creates an event organised by the acting profile; returns its id.
+pub async fn create_event(
+    state: &AppState,
+    acting: &Acting,
+    details: EventDetails,
+    draft: bool,
+) -> Result<String, Problem> {
     let id = uuid::Uuid::new_v4().to_string();
     let command = EventCommand::Create {
         organizer: acting.profile.clone(),
         creator_participation: uuid::Uuid::new_v4().to_string(),
-        details: new.details,
-        draft: new.draft,
+        details,
+        draft,
     };
-    Ok((
-        StatusCode::CREATED,
-        run(&state, &acting, &id, command).await?,
-    ))
+    consistency::command(state, &state.events, &id, command, &acting.metadata()).await?;
+    Ok(id)
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]

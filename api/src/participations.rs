@@ -1,7 +1,7 @@
 //! Taking part: join and leave as a profile, anonymous participation confirmed by email, and
 //! the organisers' list (JSON or CSV), approvals, rejections and roles.
 
-use crate::auth::{anonymous_metadata, new_token, token_hash, Acting};
+use crate::auth::{new_token, token_hash, Acting, Origin};
 use crate::consistency;
 use crate::events::viewer;
 use crate::problem::{Body, Problem};
@@ -69,17 +69,25 @@ async fn join(
     } else {
         crate::problem::parse_json(&body)?
     };
+    let joined = join_as(&state, &acting, &id, request.message).await?;
+    Ok((StatusCode::CREATED, Json(joined)))
+}
+
+/// Joins event `id` as the acting profile; returns the new participation.
+pub async fn join_as(
+    state: &AppState,
+    acting: &Acting,
+    id: &str,
+    message: Option<String>,
+) -> Result<ParticipationView, Problem> {
     let participation = uuid::Uuid::new_v4().to_string();
     let command = EventCommand::Join {
         participation: participation.clone(),
         profile: acting.profile.clone(),
-        message: request.message,
+        message,
     };
-    consistency::command(&state, &state.events, &id, command, &acting.metadata()).await?;
-    Ok((
-        StatusCode::CREATED,
-        Json(find(&state, &id, &participation).await?),
-    ))
+    consistency::command(state, &state.events, id, command, &acting.metadata()).await?;
+    find(state, id, &participation).await
 }
 
 /// Leave an event as the acting profile; a freed seat goes to the first on the waitlist.
@@ -269,6 +277,17 @@ async fn join_anonymously(
     Path(id): Path<String>,
     Body(request): Body<AnonymousJoin>,
 ) -> Result<(StatusCode, Json<AnonymousState>), Problem> {
+    let state_now = join_anonymously_as(&state, &Origin::api(&headers), &id, request).await?;
+    Ok((StatusCode::ACCEPTED, Json(state_now)))
+}
+
+/// Records an anonymous participation and mails its confirmation and cancellation links.
+pub async fn join_anonymously_as(
+    state: &AppState,
+    origin: &Origin,
+    id: &str,
+    request: AnonymousJoin,
+) -> Result<AnonymousState, Problem> {
     let (confirm, cancel) = (new_token(), new_token());
     let email = request.email.trim().to_lowercase();
     let command = EventCommand::JoinAnonymously {
@@ -278,15 +297,8 @@ async fn join_anonymously(
         confirm_token: token_hash(&confirm),
         cancel_token: token_hash(&cancel),
     };
-    consistency::command(
-        &state,
-        &state.events,
-        &id,
-        command,
-        &anonymous_metadata(&headers),
-    )
-    .await?;
-    let title = events::find(state.db.pool(), &id)
+    consistency::command(state, &state.events, id, command, &origin.anonymous()).await?;
+    let title = events::find(state.db.pool(), id)
         .await?
         .map(|e| e.details.title)
         .unwrap_or_default();
@@ -312,13 +324,10 @@ async fn join_anonymously(
     {
         tracing::error!(%error, "the anonymous participation mail was not sent");
     }
-    Ok((
-        StatusCode::ACCEPTED,
-        Json(AnonymousState {
-            state: ParticipantState::NotConfirmed.as_str().into(),
-            detail: "check your mailbox and follow the link to confirm".into(),
-        }),
-    ))
+    Ok(AnonymousState {
+        state: ParticipantState::NotConfirmed.as_str().into(),
+        detail: "check your mailbox and follow the link to confirm".into(),
+    })
 }
 
 #[derive(Debug, Deserialize, ToSchema, utoipa::IntoParams)]
@@ -326,11 +335,12 @@ pub struct TokenBody {
     pub token: String,
 }
 
-async fn confirm_token(
+/// Confirms the anonymous participation whose mailed token is `token`.
+pub async fn confirm_anonymous(
     state: &AppState,
-    headers: &HeaderMap,
+    origin: &Origin,
     token: &str,
-) -> Result<Json<AnonymousState>, Problem> {
+) -> Result<AnonymousState, Problem> {
     let hash = token_hash(token.trim());
     let found = events::participation_by_token(state.db.pool(), TokenKind::Confirm, &hash)
         .await?
@@ -343,7 +353,7 @@ async fn confirm_token(
         &state.events,
         &found.event_id,
         command,
-        &anonymous_metadata(headers),
+        &origin.anonymous(),
     )
     .await?;
     let now = find(state, &found.event_id, &found.id).await?;
@@ -357,10 +367,10 @@ async fn confirm_token(
         }
         _ => "confirmed",
     };
-    Ok(Json(AnonymousState {
+    Ok(AnonymousState {
         state: now.state,
         detail: detail.into(),
-    }))
+    })
 }
 
 /// Confirm an anonymous participation with the token from the mail.
@@ -371,7 +381,9 @@ async fn confirm(
     headers: HeaderMap,
     Body(body): Body<TokenBody>,
 ) -> Result<Json<AnonymousState>, Problem> {
-    confirm_token(&state, &headers, &body.token).await
+    Ok(Json(
+        confirm_anonymous(&state, &Origin::api(&headers), &body.token).await?,
+    ))
 }
 
 /// The confirmation link in the mail (following it twice is harmless).
@@ -382,7 +394,9 @@ async fn confirm_link(
     headers: HeaderMap,
     Query(query): Query<TokenBody>,
 ) -> Result<Json<AnonymousState>, Problem> {
-    confirm_token(&state, &headers, &query.token).await
+    Ok(Json(
+        confirm_anonymous(&state, &Origin::api(&headers), &query.token).await?,
+    ))
 }
 
 /// Cancel an anonymous participation with the token from the mail (JSON or a form post).
@@ -405,6 +419,17 @@ async fn cancel(
             .map(|b| b.token)
     }
     .ok_or_else(|| Problem::invalid_field("token", "send the token from the mail"))?;
+    Ok(Json(
+        cancel_anonymous(&state, &Origin::api(&headers), &token).await?,
+    ))
+}
+
+/// Cancels the anonymous participation whose mailed cancellation token is `token`.
+pub async fn cancel_anonymous(
+    state: &AppState,
+    origin: &Origin,
+    token: &str,
+) -> Result<AnonymousState, Problem> {
     let hash = token_hash(token.trim());
     let found = events::participation_by_token(state.db.pool(), TokenKind::Cancel, &hash)
         .await?
@@ -415,17 +440,17 @@ async fn cancel(
         })?;
     let command = EventCommand::LeaveAnonymously { cancel_token: hash };
     consistency::command(
-        &state,
+        state,
         &state.events,
         &found.event_id,
         command,
-        &anonymous_metadata(&headers),
+        &origin.anonymous(),
     )
     .await?;
-    Ok(Json(AnonymousState {
+    Ok(AnonymousState {
         state: "cancelled".into(),
         detail: "your participation is cancelled".into(),
-    }))
+    })
 }
 
 fn serde_urlencoded_token(body: &[u8]) -> Option<String> {

@@ -8,7 +8,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::Json;
 use convene_domain::profile::validate_username;
-use convene_domain::{AccountCommand, Actor, Metadata, ProfileCommand, ProfileError, Source};
+use convene_domain::{AccountCommand, Actor, Metadata, ProfileCommand, ProfileError};
 use convene_projections::profiles::{self, ProfileView};
 use serde::Deserialize;
 use utoipa::ToSchema;
@@ -38,14 +38,10 @@ pub struct ProfileChanges {
 }
 
 fn as_profile(session: &Session, username: &str) -> Metadata {
-    Metadata::now(
-        Actor::Account {
-            account: session.account.id.clone(),
-            profile: Some(username.to_string()),
-        },
-        Source::Api,
-        &session.request_id,
-    )
+    session.origin.by(Actor::Account {
+        account: session.account.id.clone(),
+        profile: Some(username.to_string()),
+    })
 }
 
 async fn view(state: &AppState, username: &str) -> Result<ProfileView, Problem> {
