@@ -376,6 +376,7 @@ async fn change_password(
     })?;
     let command = AccountCommand::ChangePassword {
         password_hash: hash_password(change.new_password).await?,
+        keep_session: Some(session.token_hash.clone()),
     };
     consistency::command(
         &state,

@@ -82,6 +82,14 @@ pub async fn post_comment(
     id: &str,
     new: NewComment,
 ) -> Result<CommentView, Problem> {
+    let viewer = viewer(state, Some(&acting.session), id).await?;
+    let event = visible(state, viewer, id).await?;
+    let insider = viewer.participant || viewer.organiser;
+    if event.details.visibility == convene_domain::event::details::Visibility::Private && !insider {
+        return Err(Problem::forbidden(
+            "only participants comment on a private event",
+        ));
+    }
     let comment = uuid::Uuid::new_v4().to_string();
     let command = EventCommand::PostComment {
         comment: comment.clone(),

@@ -58,7 +58,8 @@ impl NewEvent {
 pub struct Viewer {
     /// One of their profiles organises it.
     pub organiser: bool,
-    /// One of their profiles takes part (or waits for a seat or approval).
+    /// One of their profiles takes part or waits for a seat (a request awaiting approval does
+    /// not count: it must not open a private event).
     pub participant: bool,
     /// Instance moderator or administrator.
     pub moderator: bool,
@@ -90,7 +91,8 @@ pub async fn viewer(
         {
             let state = ParticipantState::parse(&participation.state);
             viewer.organiser |= state.is_some_and(ParticipantState::is_organiser);
-            viewer.participant |= state.is_some_and(|s| s != ParticipantState::Rejected);
+            viewer.participant |=
+                state.is_some_and(|s| s.is_going() || s == ParticipantState::Waitlisted);
         }
     }
     Ok(viewer)

@@ -10,6 +10,7 @@ use axum::Json;
 use convene_domain::event::Participant;
 use convene_domain::metadata::format_timestamp;
 use convene_domain::{Actor, Event, EventChange};
+use convene_projections::events;
 use convene_projections::log::EventLog;
 use cqrs_es::Aggregate;
 use serde::Serialize;
@@ -133,6 +134,10 @@ async fn history(
         return Err(Problem::not_found("there is no such event"));
     }
     let viewer = viewer(&state, Some(&session), &id).await?;
+    // Drafts and private events stay hidden (404) from those who may not see them.
+    if events::find(state.db.pool(), &id).await?.is_some() {
+        crate::events::visible(&state, viewer, &id).await?;
+    }
     if !(viewer.organiser || viewer.moderator) {
         return Err(Problem::forbidden(
             "only the event's organisers and the instance's moderators read its history",

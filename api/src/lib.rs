@@ -126,9 +126,8 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
     (routes, doc)
 }
 
-/// The whole HTTP surface.
-pub fn router(state: AppState) -> Router {
-    let request_id = HeaderName::from_static(REQUEST_ID);
+/// `/healthz` and `/api/v1`, without a fallback (the caller adds its own) or layers.
+pub fn routes(state: AppState) -> Router {
     let (api, doc) = api();
     let doc = Arc::new(doc);
     let api = api.route(
@@ -141,8 +140,18 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(health::router())
         .nest("/api/v1", api)
-        .fallback(problem::not_found)
         .with_state(state)
+}
+
+/// The API alone, answering problem+json for every unknown path.
+pub fn router(state: AppState) -> Router {
+    with_layers(routes(state).fallback(problem::not_found))
+}
+
+/// Request ids and one log line per request, around everything served.
+pub fn with_layers(router: Router) -> Router {
+    let request_id = HeaderName::from_static(REQUEST_ID);
+    router
         .layer(
             TraceLayer::new_for_http().make_span_with(|request: &Request<_>| {
                 let id = request

@@ -80,6 +80,8 @@ pub async fn join_as(
     id: &str,
     message: Option<String>,
 ) -> Result<ParticipationView, Problem> {
+    // What one may not see, one may not join (a private event answers 404).
+    crate::events::visible(state, viewer(state, Some(&acting.session), id).await?, id).await?;
     let participation = uuid::Uuid::new_v4().to_string();
     let command = EventCommand::Join {
         participation: participation.clone(),
@@ -162,6 +164,14 @@ fn csv_export(event: &str, found: &[ParticipationView]) -> Result<Response, Prob
         "joined_at",
     ];
     writer.write_record(header).map_err(Problem::internal)?;
+    // A cell starting with = + - @ would run as a formula in a spreadsheet: quote it.
+    let cell = |text: &str| -> String {
+        if text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+            format!("'{text}")
+        } else {
+            text.to_string()
+        }
+    };
     for p in found {
         let who = p
             .profile
@@ -176,7 +186,7 @@ fn csv_export(event: &str, found: &[ParticipationView]) -> Result<Response, Prob
                 who.as_str(),
                 &p.state,
                 &place,
-                p.message.as_deref().unwrap_or(""),
+                &cell(p.message.as_deref().unwrap_or("")),
                 &p.joined_at,
             ])
             .map_err(Problem::internal)?;
@@ -297,7 +307,17 @@ pub async fn join_anonymously_as(
         confirm_token: token_hash(&confirm),
         cancel_token: token_hash(&cancel),
     };
-    consistency::command(state, &state.events, id, command, &origin.anonymous()).await?;
+    match consistency::command(state, &state.events, id, command, &origin.anonymous()).await {
+        Ok(_) => {}
+        // Answer as if it worked: otherwise anyone could test whether an address takes part.
+        Err(problem) if problem.status == 409 && problem.detail.contains("already takes part") => {
+            return Ok(AnonymousState {
+                state: ParticipantState::NotConfirmed.as_str().into(),
+                detail: "check your mailbox and follow the link to confirm".into(),
+            });
+        }
+        Err(problem) => return Err(problem),
+    }
     let title = events::find(state.db.pool(), id)
         .await?
         .map(|e| e.details.title)

@@ -235,6 +235,17 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, Problem> {
 
 /// Reads a JSON value as `T`, naming the offending field when the shape is wrong.
 pub fn from_value<T: DeserializeOwned>(value: serde_json::Value) -> Result<T, Problem> {
+    if let Some(path) = nul_in(&value, String::new()) {
+        let field = if path.is_empty() {
+            "body".to_string()
+        } else {
+            path
+        };
+        return Err(Problem::invalid_field(
+            &field,
+            "text may not contain NUL characters",
+        ));
+    }
     serde_path_to_error::deserialize(value).map_err(|e| {
         let path = e.path().to_string();
         let message = e.inner().to_string();
@@ -249,6 +260,31 @@ pub fn from_value<T: DeserializeOwned>(value: serde_json::Value) -> Result<T, Pr
         };
         Problem::invalid_field(&field, message)
     })
+}
+
+/// The path of the first string holding a NUL character (which PostgreSQL cannot store).
+fn nul_in(value: &serde_json::Value, path: String) -> Option<String> {
+    let join = |key: &str| {
+        if path.is_empty() {
+            key.to_string()
+        } else {
+            format!("{path}.{key}")
+        }
+    };
+    match value {
+        serde_json::Value::String(text) => text.contains('\0').then_some(path),
+        serde_json::Value::Array(items) => items
+            .iter()
+            .enumerate()
+            .find_map(|(i, item)| nul_in(item, format!("{path}[{i}]"))),
+        serde_json::Value::Object(fields) => fields.iter().find_map(|(key, item)| {
+            if key.contains('\0') {
+                return Some(join(key));
+            }
+            nul_in(item, join(key))
+        }),
+        _ => None,
+    }
 }
 
 /// The answer to any path no route matches.

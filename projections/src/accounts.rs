@@ -76,10 +76,21 @@ impl Projection for AccountsProjection {
                     .execute(conn)
                     .await?;
             }
-            AccountChange::PasswordChanged { password_hash } => {
-                update("UPDATE accounts SET password_hash = $1 WHERE id = $2")
-                    .bind(password_hash)
+            AccountChange::PasswordChanged {
+                password_hash,
+                kept_session,
+            } => {
+                update(
+                    "UPDATE accounts SET password_hash = $1, reset_token = NULL, \
+                     reset_expires_at = NULL WHERE id = $2",
+                )
+                .bind(password_hash)
+                .bind(id)
+                .execute(&mut *conn)
+                .await?;
+                sqlx::query("DELETE FROM sessions WHERE account_id = $1 AND token_hash <> $2")
                     .bind(id)
+                    .bind(kept_session.unwrap_or_default())
                     .execute(conn)
                     .await?;
             }

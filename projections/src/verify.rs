@@ -36,7 +36,8 @@ pub async fn verify(
         broken: Some(Break { position, reason }),
     };
     loop {
-        let batch = log.read_after(checked, BATCH).await?;
+        // Only up to the head read at the start: appends during the walk are not this run's.
+        let batch = log.read(checked, head.position, BATCH).await?;
         if batch.is_empty() {
             break;
         }

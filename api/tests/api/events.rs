@@ -143,8 +143,36 @@ async fn drafts_and_private_events_are_hidden_from_everyone_else() {
             200
         );
 
-        let private = create_event(&org, json!({"visibility": "private"})).await;
+        let private = create_event(
+            &org,
+            json!({"visibility": "private", "join_mode": "restricted"}),
+        )
+        .await;
         let pid = private["id"].as_str().unwrap_or_default();
+        let stranger = member(&server, "stranger@example.org").await;
+        profile(&stranger, "stranger").await;
+        let join = stranger
+            .post(&format!("/api/v1/events/{pid}/participations"), json!({}))
+            .await;
+        assert_eq!(
+            join.status, 404,
+            "a private event cannot be joined by id: {}",
+            join.text
+        );
+        let comment = stranger
+            .post(
+                &format!("/api/v1/events/{pid}/comments"),
+                json!({"body": "hi"}),
+            )
+            .await;
+        assert_eq!(comment.status, 404);
+        assert_eq!(
+            stranger
+                .get(&format!("/api/v1/events/{pid}/history"))
+                .await
+                .status,
+            404
+        );
         assert_eq!(
             server
                 .client()
@@ -187,6 +215,7 @@ async fn each_invalid_field_is_named_and_nothing_is_appended() {
             (json!({"join_mode": "external"}), "external_url"),
             (json!({"online_url": "javascript:alert(1)"}), "online_url"),
             (json!({"begins_at": "tomorrow"}), "begins_at"),
+            (json!({"title": "Nul\u{0}byte"}), "title"),
         ];
         for (extra, field) in cases {
             let response = org.post("/api/v1/events", event_body(extra.clone())).await;

@@ -40,15 +40,20 @@ async fn approval_capacity_waitlist_and_leaving() {
         for name in ["ana", "bob"] {
             let client = member(&server, &format!("{name}@example.org")).await;
             profile(&client, name).await;
+            let message = if name == "bob" {
+                "=HYPERLINK(\"x\")"
+            } else {
+                "Hello!"
+            };
             let response = client
                 .post(
                     &format!("/api/v1/events/{id}/participations"),
-                    json!({"message": "Hello!"}),
+                    json!({"message": message}),
                 )
                 .await;
             assert_eq!(response.status, 201, "{}", response.text);
             assert_eq!(response.json["state"], "not_approved");
-            assert_eq!(response.json["message"], "Hello!");
+            assert_eq!(response.json["message"], message);
             joined.push((
                 client,
                 response.json["id"].as_str().unwrap_or_default().to_string(),
@@ -134,7 +139,7 @@ async fn approval_capacity_waitlist_and_leaving() {
             "participant,state,waitlist_position,message,joined_at"
         );
         assert!(
-            lines[2].starts_with("@bob,participant,,Hello!,"),
+            lines[2].starts_with("@bob,participant,,\"'=HYPERLINK(\"\"x\"\")\","),
             "{}",
             csv.text
         );
@@ -201,6 +206,19 @@ async fn anonymous_participants_confirm_and_cancel_by_mail() {
             "{}",
             asked.text
         );
+        let again = server
+            .client()
+            .post(
+                &format!("/api/v1/events/{id}/anonymous-participations"),
+                json!({"email": "zoe@example.org"}),
+            )
+            .await;
+        assert_eq!(
+            (again.status, &again.json),
+            (202, &asked.json),
+            "no hint that the address already takes part"
+        );
+        assert_eq!(server.mails_to("zoe@example.org").len(), 1);
         assert_eq!(
             people(&org, &id).await,
             [pair("org", "creator"), pair("anonymous", "not_confirmed")]

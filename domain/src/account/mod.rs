@@ -120,8 +120,10 @@ pub enum AccountCommand {
     CloseSession {
         session: String,
     },
+    /// `keep_session`: the session asking, which stays open; every other one closes.
     ChangePassword {
         password_hash: String,
+        keep_session: Option<String>,
     },
     RequestPasswordReset {
         token: String,
@@ -160,8 +162,11 @@ pub enum AccountChange {
     SessionClosed {
         session: String,
     },
+    /// Every session but `kept_session` closes, and any pending reset code stops working.
     PasswordChanged {
         password_hash: String,
+        #[serde(default)]
+        kept_session: Option<String>,
     },
     PasswordResetRequested {
         token: String,
@@ -293,9 +298,15 @@ impl Aggregate for Account {
                 }
                 C::SessionClosed { session }
             }
-            AccountCommand::ChangePassword { password_hash } => {
+            AccountCommand::ChangePassword {
+                password_hash,
+                keep_session,
+            } => {
                 self.active()?;
-                C::PasswordChanged { password_hash }
+                C::PasswordChanged {
+                    password_hash,
+                    kept_session: keep_session,
+                }
             }
             AccountCommand::RequestPasswordReset { token, expires_at } => {
                 self.active()?;
@@ -375,7 +386,10 @@ impl Aggregate for Account {
             C::EmailConfirmed => self.confirmation = None,
             C::SessionOpened { session } => self.sessions.push(session),
             C::SessionClosed { session } => self.sessions.retain(|s| *s != session),
-            C::PasswordChanged { .. } => {}
+            C::PasswordChanged { kept_session, .. } => {
+                self.sessions.retain(|s| Some(s) == kept_session.as_ref());
+                self.reset = None;
+            }
             C::PasswordResetRequested { token, expires_at } => {
                 self.reset = Some((token, expires_at.unix_timestamp()))
             }

@@ -168,10 +168,11 @@ impl Event {
         }
     }
 
+    /// Profiles that can run the event (an anonymous participant never can).
     fn administrators(&self) -> usize {
         self.participations
             .iter()
-            .filter(|p| p.state.is_administrator())
+            .filter(|p| p.state.is_administrator() && matches!(p.who, Participant::Profile(_)))
             .count()
     }
 
@@ -437,6 +438,10 @@ impl Aggregate for Event {
                 let found = self
                     .of_profile(&profile)
                     .ok_or_else(|| EventError::NotParticipating(profile.clone()))?;
+                // Leaving would erase the refusal and let them join again.
+                if found.state == S::Rejected {
+                    return Err(EventError::RejectedBefore(format!("@{profile}")));
+                }
                 if found.state.is_administrator() && self.administrators() == 1 {
                     return Err(EventError::LastOrganiser);
                 }
@@ -446,13 +451,15 @@ impl Aggregate for Event {
             }
             EventCommand::LeaveAnonymously { cancel_token } => {
                 self.live()?;
-                let participation = self
+                let found = self
                     .participations
                     .iter()
                     .find(|p| p.cancel_token.as_deref() == Some(cancel_token.as_str()))
-                    .ok_or(EventError::UnknownToken)?
-                    .id
-                    .clone();
+                    .ok_or(EventError::UnknownToken)?;
+                if found.state == S::Rejected {
+                    return Err(EventError::RejectedBefore("this email address".into()));
+                }
+                let participation = found.id.clone();
                 sink.write(C::Left { participation }, self).await;
                 self.promote(sink).await;
             }
@@ -499,6 +506,10 @@ impl Aggregate for Event {
                 let found = self.by_id(&participation)?;
                 if !found.state.is_going() {
                     return Err(EventError::WrongState(found.state.as_str(), "given a role"));
+                }
+                // Organisers act as profiles; someone known only by email cannot be one.
+                if role.is_organiser() && !matches!(found.who, Participant::Profile(_)) {
+                    return Err(invalid("role", "only a profile can be made an organiser"));
                 }
                 if found.state == role {
                     return Ok(());

@@ -669,3 +669,51 @@ fn publishing_and_cancelling_are_for_administrators_and_idempotent() {
         .when(EventCommand::Cancel { by: "ana".into() })
         .then_expect_error(EventError::NotAdministrator);
 }
+
+#[test]
+fn a_rejected_participant_cannot_leave_to_join_again() {
+    Given::with(())
+        .given(vec![
+            created(None, JoinMode::Free),
+            joined("p1", "ana", S::Participant),
+            C::Rejected {
+                participation: "p1".into(),
+            },
+        ])
+        .when(EventCommand::Leave {
+            profile: "ana".into(),
+        })
+        .then_expect_error(EventError::RejectedBefore("@ana".into()));
+    Given::with(())
+        .given(vec![
+            anonymous_event(None, JoinMode::Free),
+            anonymous_joined("a1", "zoe@example.org"),
+            C::Rejected {
+                participation: "a1".into(),
+            },
+        ])
+        .when(EventCommand::LeaveAnonymously {
+            cancel_token: "cancel-a1".into(),
+        })
+        .then_expect_error(EventError::RejectedBefore("this email address".into()));
+}
+
+#[test]
+fn an_anonymous_participant_cannot_be_made_an_organiser() {
+    let result = Given::with(())
+        .given(vec![
+            anonymous_event(None, JoinMode::Free),
+            anonymous_joined("a1", "zoe@example.org"),
+            C::Confirmed {
+                participation: "a1".into(),
+                state: S::Participant,
+            },
+        ])
+        .when(EventCommand::ChangeRole {
+            by: "org".into(),
+            participation: "a1".into(),
+            role: S::Administrator,
+        })
+        .inspect_result();
+    assert_eq!(fields(result.expect_err("refused")), ["role"]);
+}
