@@ -3,8 +3,9 @@
 use crate::config::Settings;
 use anyhow::Context;
 use convene_api::mail::Mailer;
-use convene_api::{router, ApiConfig, AppState};
+use convene_api::{ApiConfig, AppState};
 use convene_projections::{all_projections, Database, Runner};
+use convene_web::render::Pages;
 use std::process::ExitCode;
 use std::sync::Arc;
 use tokio_util::sync::CancellationToken;
@@ -36,7 +37,8 @@ pub async fn run(settings: &Settings) -> anyhow::Result<ExitCode> {
         database = %db.display_url(),
         "Convene is serving"
     );
-    axum::serve(listener, router(state))
+    let pages = Arc::new(Pages::new().context("the page templates are broken")?);
+    axum::serve(listener, convene_web::app(state, pages))
         .with_graceful_shutdown(stop_signal())
         .await
         .context("the HTTP server failed")?;

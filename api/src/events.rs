@@ -119,6 +119,9 @@ pub async fn visible(state: &AppState, viewer: Viewer, id: &str) -> Result<Event
         if !event.details.options.show_remaining_seats {
             event.remaining_seats = None;
         }
+        if event.details.options.online_url_for_participants && !viewer.participant {
+            event.details.online_url = None;
+        }
     }
     Ok(event)
 }
@@ -233,6 +236,9 @@ async fn list(
     };
     let mut found = events::list_public(state.db.pool(), &filter).await?;
     for event in &mut found {
+        if event.details.options.online_url_for_participants {
+            event.details.online_url = None;
+        }
         if event.details.options.hide_participant_count {
             event.participant_count = 0;
             event.waitlist_count = 0;

@@ -33,6 +33,9 @@ use utoipa_axum::router::OpenApiRouter;
 /// The header carrying each request's id, in and out; the same id lands in event metadata.
 pub const REQUEST_ID: &str = "x-request-id";
 
+/// Changes between two snapshots of an event aggregate.
+pub const EVENT_SNAPSHOT_EVERY: usize = 50;
+
 /// Who may register.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Registrations {
@@ -91,7 +94,8 @@ impl AppState {
             accounts: Arc::new(Commands::new(db, ())),
             claims: Arc::new(Commands::new(db, ())),
             profiles: Arc::new(Commands::new(db, ())),
-            events: Arc::new(Commands::new(db, ())),
+            // An event gathers a change per participation and comment: snapshot it.
+            events: Arc::new(Commands::with_snapshots(db, (), EVENT_SNAPSHOT_EVERY)),
         }
     }
 }

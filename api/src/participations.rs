@@ -322,10 +322,8 @@ pub async fn join_anonymously_as(
         .await?
         .map(|e| e.details.title)
         .unwrap_or_default();
-    let base = format!(
-        "{}/api/v1/anonymous-participations",
-        state.config.public_url
-    );
+    // The links open pages (confirm at once; cancel after pressing a button).
+    let base = format!("{}/participations", state.config.public_url);
     let body = format!(
         "You asked to take part in \"{title}\".\n\n\
          Confirm your participation by following this link:\n\n{base}/confirm?token={confirm}\n\n\

@@ -1,6 +1,6 @@
 //! Profiles: create one for the logged-in account, edit it, and the public view of any.
 
-use crate::auth::Session;
+use crate::auth::{Origin, Session};
 use crate::consistency::caught_up;
 use crate::problem::{Body, DomainProblem, Problem};
 use crate::AppState;
@@ -58,22 +58,33 @@ async fn create(
     session: Session,
     Body(new): Body<NewProfile>,
 ) -> Result<(StatusCode, Json<ProfileView>), Problem> {
+    let created = create_profile(&state, &session.account.id, &session.origin, new).await?;
+    Ok((StatusCode::CREATED, Json(created)))
+}
+
+/// Creates a profile owned by `account` (its first becomes the default).
+pub async fn create_profile(
+    state: &AppState,
+    account: &str,
+    origin: &Origin,
+    new: NewProfile,
+) -> Result<ProfileView, Problem> {
     let username = new.username.trim().to_string();
     validate_username(&username).map_err(DomainProblem::problem)?;
-    let metadata = as_profile(&session, &username);
+    let metadata = origin.by(Actor::Account {
+        account: account.to_string(),
+        profile: Some(username.clone()),
+    });
     let create = ProfileCommand::Create {
         username: username.clone(),
         display_name: new.display_name,
-        account: Some(session.account.id.clone()),
+        account: Some(account.to_string()),
     };
     state.profiles.execute(&username, create, &metadata).await?;
     let add = AccountCommand::AddProfile {
         username: username.clone(),
     };
-    let mut position = state
-        .accounts
-        .execute(&session.account.id, add, &metadata)
-        .await?;
+    let mut position = state.accounts.execute(account, add, &metadata).await?;
     if new.summary.is_some() {
         let update = ProfileCommand::Update {
             display_name: None,
@@ -85,8 +96,8 @@ async fn create(
             .await?
             .max(position);
     }
-    caught_up(&state, position).await;
-    Ok((StatusCode::CREATED, Json(view(&state, &username).await?)))
+    caught_up(state, position).await;
+    view(state, &username).await
 }
 
 /// A profile's public view.

@@ -52,19 +52,41 @@ where
     A::Error: 'static,
 {
     pub fn new(db: &Database, services: A::Services) -> Self {
+        Self::build(db, services, None)
+    }
+
+    /// Like [`Commands::new`], keeping a snapshot of each aggregate every `every` changes, so
+    /// that loading a long-lived aggregate (an event with thousands of participations) reads the
+    /// snapshot and the few changes after it instead of its whole history.
+    pub fn with_snapshots(db: &Database, services: A::Services, every: usize) -> Self {
+        Self::build(db, services, Some(every))
+    }
+
+    fn build(db: &Database, services: A::Services, snapshots: Option<usize>) -> Self {
+        fn store<R: cqrs_es::persist::PersistedEventRepository, A: Aggregate>(
+            repository: R,
+            snapshots: Option<usize>,
+        ) -> PersistedEventStore<R, A> {
+            match snapshots {
+                Some(every) => PersistedEventStore::new_snapshot_store(repository, every),
+                None => PersistedEventStore::new_event_store(repository),
+            }
+        }
         // No cqrs-es queries: projections follow the log with their own checkpoints instead.
         let framework = match db.append_pool() {
             AppendPool::Sqlite(pool) => Framework::Sqlite(CqrsFramework::new(
-                PersistedEventStore::new_event_store(
+                store(
                     SqliteEventRepository::new(pool.clone()).with_tables(LOG_TABLE, SNAPSHOT_TABLE),
+                    snapshots,
                 ),
                 vec![],
                 services,
             )),
             AppendPool::Postgres(pool) => Framework::Postgres(CqrsFramework::new(
-                PersistedEventStore::new_event_store(
+                store(
                     PostgresEventRepository::new(pool.clone())
                         .with_tables(LOG_TABLE, SNAPSHOT_TABLE),
+                    snapshots,
                 ),
                 vec![],
                 services,

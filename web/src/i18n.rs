@@ -53,8 +53,11 @@ impl Catalogues {
                 file: name.clone(),
                 message,
             };
-            let text = file.contents_utf8().ok_or_else(|| error("not UTF-8".into()))?;
-            let mut catalogue: Catalogue = toml::from_str(text).map_err(|e| error(e.to_string()))?;
+            let text = file
+                .contents_utf8()
+                .ok_or_else(|| error("not UTF-8".into()))?;
+            let mut catalogue: Catalogue =
+                toml::from_str(text).map_err(|e| error(e.to_string()))?;
             if catalogue.weekdays.len() != 7 || catalogue.months.len() != 12 {
                 return Err(error("needs 7 weekdays and 12 months".into()));
             }
@@ -172,11 +175,27 @@ mod tests {
         let english = catalogues.get("en");
         assert!(catalogues.all().count() >= 2, "English and French at least");
         for catalogue in catalogues.all() {
-            let missing: Vec<&String> = english.t.keys().filter(|k| !catalogue.t.contains_key(*k)).collect();
-            let extra: Vec<&String> = catalogue.t.keys().filter(|k| !english.t.contains_key(*k)).collect();
-            assert!(missing.is_empty() && extra.is_empty(), "{}: missing {missing:?}, extra {extra:?}", catalogue.code);
+            let missing: Vec<&String> = english
+                .t
+                .keys()
+                .filter(|k| !catalogue.t.contains_key(*k))
+                .collect();
+            let extra: Vec<&String> = catalogue
+                .t
+                .keys()
+                .filter(|k| !english.t.contains_key(*k))
+                .collect();
+            assert!(
+                missing.is_empty() && extra.is_empty(),
+                "{}: missing {missing:?}, extra {extra:?}",
+                catalogue.code
+            );
             for (key, text) in &catalogue.t {
-                assert!(!text.trim().is_empty(), "{}: {key} is empty", catalogue.code);
+                assert!(
+                    !text.trim().is_empty(),
+                    "{}: {key} is empty",
+                    catalogue.code
+                );
             }
         }
     }
@@ -184,7 +203,10 @@ mod tests {
     #[test]
     fn dates_and_times_follow_each_language() {
         let catalogues = Catalogues::embedded().expect("catalogues");
-        let at = chrono_tz::Europe::Paris.with_ymd_and_hms(2030, 6, 1, 14, 5, 0).single().expect("time");
+        let at = chrono_tz::Europe::Paris
+            .with_ymd_and_hms(2030, 6, 1, 14, 5, 0)
+            .single()
+            .expect("time");
         assert_eq!(catalogues.get("en").date(&at), "Saturday, June 1, 2030");
         assert_eq!(catalogues.get("en").time(&at), "2:05 PM");
         assert_eq!(catalogues.get("fr").date(&at), "samedi 1 juin 2030");
@@ -203,6 +225,9 @@ mod tests {
     #[test]
     fn placeholders_are_filled() {
         let catalogues = Catalogues::embedded().expect("catalogues");
-        assert_eq!(catalogues.get("fr").fill("seats_left", &[("n", "3")]), "3 places restantes");
+        assert_eq!(
+            catalogues.get("fr").fill("seats_left", &[("n", "3")]),
+            "3 places restantes"
+        );
     }
 }

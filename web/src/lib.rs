@@ -1,7 +1,139 @@
 //! Server-rendered pages (tera templates, static assets, i18n catalogues) and feeds (ICS, Atom).
 //!
-//! Pages read the read models of `convene-projections` and send commands through it, exactly as
-//! the JSON API does; they never write tables themselves. May depend on `convene-domain` and
-//! `convene-projections`, never on `convene-api` or `convene-federation`.
-//!
-//! Nothing is served from here yet: the first pages arrive with the web interface.
+//! Pages work without JavaScript: forms post, then redirect. They read the read models of
+//! `convene-projections` and change things through the same services as the JSON API
+//! (`convene-api`), recording `web` as the source of each change. Depends on
+//! `convene-domain`, `convene-projections` and `convene-api`; never on `convene-federation`.
+
+// Page helpers fail with the page to show instead (an axum `Response`): it is large, and it is
+// exactly what the handler returns next.
+#![allow(clippy::result_large_err)]
+
+pub mod feeds;
+pub mod i18n;
+pub(crate) mod pages;
+pub mod render;
+pub mod view;
+pub mod visitor;
+
+use axum::extract::{Request, State};
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::Router;
+use convene_api::AppState;
+use render::Pages;
+use std::sync::Arc;
+use visitor::Visitor;
+
+/// What every page handler may use.
+#[derive(Clone)]
+pub struct Web {
+    pub app: AppState,
+    pub pages: Arc<Pages>,
+}
+
+/// The pages and feeds.
+pub fn routes(app: AppState, pages: Arc<Pages>) -> Router {
+    Router::new()
+        .route("/", get(pages::home::home))
+        .route("/@{username}", get(pages::home::profile))
+        .route("/@{username}/feed.ics", get(feeds::profile_ics))
+        .route("/feed.ics", get(feeds::instance_ics))
+        .route("/feed.atom", get(feeds::instance_atom))
+        .route(
+            "/events/new",
+            get(pages::event_form::new_form).post(pages::event_form::create),
+        )
+        .route("/events/{id}", get(pages::event::show))
+        .route("/events/{id}/calendar.ics", get(feeds::event_ics))
+        .route(
+            "/events/{id}/edit",
+            get(pages::event_form::edit_form).post(pages::event_form::update),
+        )
+        .route("/events/{id}/join", post(pages::event::join))
+        .route("/events/{id}/leave", post(pages::event::leave))
+        .route(
+            "/events/{id}/anonymous",
+            post(pages::event::join_anonymously),
+        )
+        .route("/events/{id}/comments", post(pages::event::comment))
+        .route("/events/{id}/publish", post(pages::event::publish))
+        .route(
+            "/events/{id}/cancel",
+            get(pages::event::confirm_cancel).post(pages::event::cancel),
+        )
+        .route(
+            "/events/{id}/delete",
+            get(pages::event::confirm_delete).post(pages::event::delete),
+        )
+        .route(
+            "/login",
+            get(pages::accounts::login_form).post(pages::accounts::login),
+        )
+        .route("/logout", post(pages::accounts::logout))
+        .route(
+            "/register",
+            get(pages::accounts::register_form).post(pages::accounts::register),
+        )
+        .route("/confirm-email", get(pages::accounts::confirm_email))
+        .route("/language/{code}", get(pages::accounts::language))
+        .route("/participations/confirm", get(pages::anonymous::confirm))
+        .route(
+            "/participations/cancel",
+            get(pages::anonymous::cancel_form).post(pages::anonymous::cancel),
+        )
+        .route("/static/convene.css", get(stylesheet))
+        .route("/static/convene.js", get(script))
+        .with_state(Web { app, pages })
+}
+
+/// Pages, feeds, the API and `/healthz`, with request ids and logs: everything `convene serve`
+/// answers. Unknown API paths answer problem+json; others an HTML page.
+pub fn app(app: AppState, pages: Arc<Pages>) -> Router {
+    let web = Web {
+        app: app.clone(),
+        pages: pages.clone(),
+    };
+    let router = convene_api::routes(app.clone())
+        .merge(routes(app, pages))
+        .fallback(move |request: Request| not_found(web.clone(), request));
+    convene_api::with_layers(router)
+}
+
+async fn not_found(web: Web, request: Request) -> Response {
+    if request.uri().path().starts_with("/api/") {
+        return convene_api::problem::not_found(request.uri().clone())
+            .await
+            .into_response();
+    }
+    let (mut parts, _) = request.into_parts();
+    match <Visitor as axum::extract::FromRequestParts<Web>>::from_request_parts(&mut parts, &web)
+        .await
+    {
+        Ok(visitor) => web.pages.error(&visitor, StatusCode::NOT_FOUND),
+        Err(response) => response,
+    }
+}
+
+async fn stylesheet(State(_): State<Web>) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        include_str!("../static/convene.css"),
+    )
+        .into_response()
+}
+
+async fn script(State(_): State<Web>) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        include_str!("../static/convene.js"),
+    )
+        .into_response()
+}

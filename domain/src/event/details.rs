@@ -112,6 +112,8 @@ pub struct EventOptions {
     pub show_remaining_seats: bool,
     pub hide_participant_count: bool,
     pub comments_open: bool,
+    /// Show the online address to participants and organisers only.
+    pub online_url_for_participants: bool,
 }
 
 impl Default for EventOptions {
@@ -121,6 +123,7 @@ impl Default for EventOptions {
             show_remaining_seats: true,
             hide_participant_count: false,
             comments_open: true,
+            online_url_for_participants: false,
         }
     }
 }

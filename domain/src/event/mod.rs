@@ -584,9 +584,22 @@ impl Aggregate for Event {
         Ok(())
     }
 
+    /// Applying a change twice leaves the state as applying it once: cqrs-es 0.5's snapshot
+    /// store applies a command's changes again to the already-changed aggregate before
+    /// serialising the snapshot, so every change must be idempotent here.
     fn apply(&mut self, change: Self::Event) {
         use EventChange as C;
         match change {
+            C::Created {
+                creator_participation,
+                ..
+            } if self
+                .participations
+                .iter()
+                .any(|p| p.id == creator_participation) => {}
+            C::Joined { participation, .. }
+                if self.participations.iter().any(|p| p.id == participation) => {}
+            C::CommentPosted { comment, .. } if self.comments.iter().any(|c| c.id == comment) => {}
             C::Created {
                 organizer,
                 creator_participation,

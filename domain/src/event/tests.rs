@@ -717,3 +717,50 @@ fn an_anonymous_participant_cannot_be_made_an_organiser() {
         .inspect_result();
     assert_eq!(fields(result.expect_err("refused")), ["role"]);
 }
+
+#[test]
+fn applying_any_change_twice_leaves_the_state_as_once() {
+    let history = vec![
+        created(Some(1), JoinMode::Free),
+        joined("p1", "ana", S::Participant),
+        joined("p2", "bob", S::Waitlisted),
+        anonymous_joined("a1", "zoe@example.org"),
+        C::Confirmed {
+            participation: "a1".into(),
+            state: S::Waitlisted,
+        },
+        C::RoleChanged {
+            participation: "p1".into(),
+            role: S::Moderator,
+        },
+        C::Promoted {
+            participation: "p2".into(),
+        },
+        C::CommentPosted {
+            comment: "c1".into(),
+            author: "ana".into(),
+            in_reply_to: None,
+            body: "Hi".into(),
+            announcement: false,
+        },
+        C::CommentDeleted {
+            comment: "c1".into(),
+        },
+        C::Left {
+            participation: "p2".into(),
+        },
+        C::Rejected {
+            participation: "a1".into(),
+        },
+        C::Published,
+        C::Cancelled,
+    ];
+    let mut once = Event::default();
+    let mut twice = Event::default();
+    for change in history {
+        once.apply(change.clone());
+        twice.apply(change.clone());
+        twice.apply(change);
+        assert_eq!(once, twice);
+    }
+}

@@ -1,0 +1,306 @@
+//! Registering, confirming the address, logging in and out, choosing the language.
+
+use super::{check_csrf, field, safe_next, Fields};
+use crate::render::see_other;
+use crate::visitor::{set_cookie, Visitor, LANG_COOKIE, SESSION_COOKIE};
+use crate::Web;
+use axum::extract::{Path, Query, State};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::Response;
+use convene_api::accounts::{
+    confirm_email as confirm, open_session, register_account, Credentials, Registration,
+};
+use convene_api::auth::Origin;
+use convene_api::consistency;
+use convene_api::profiles::{create_profile, NewProfile};
+use convene_domain::account::{normalise_email, validate_locale, validate_password};
+use convene_domain::profile::validate_username;
+use convene_domain::{AccountCommand, FieldError};
+use convene_projections::profiles;
+use serde::Deserialize;
+use std::collections::{BTreeMap, HashMap};
+use tera::Context;
+
+/// How long a login lasts.
+const SESSION_DAYS: i64 = 30;
+
+#[derive(Debug, Default, Deserialize)]
+pub struct Next {
+    pub next: Option<String>,
+    pub token: Option<String>,
+}
+
+fn form(
+    web: &Web,
+    visitor: &Visitor,
+    status: StatusCode,
+    template: &str,
+    values: &HashMap<String, String>,
+    errors: &[FieldError],
+    notice: Option<String>,
+) -> Response {
+    let catalogue = web.pages.catalogue(visitor);
+    let messages: BTreeMap<String, String> = errors
+        .iter()
+        .map(|e| {
+            let text = catalogue
+                .t
+                .get(&format!("err_{}", e.field))
+                .cloned()
+                .unwrap_or_else(|| e.message.clone());
+            (e.field.clone(), text)
+        })
+        .collect();
+    let mut context = Context::new();
+    let mut values = values.clone();
+    values.remove("password");
+    values.remove("_csrf");
+    context.insert("values", &values);
+    context.insert("errors", &messages);
+    context.insert("notice", &notice);
+    web.pages.render(visitor, status, template, context)
+}
+
+pub async fn login_form(
+    State(web): State<Web>,
+    visitor: Visitor,
+    Query(next): Query<Next>,
+) -> Response {
+    let mut values = HashMap::new();
+    values.insert(
+        "next".to_string(),
+        safe_next(next.next.as_deref().unwrap_or("/")),
+    );
+    form(
+        &web,
+        &visitor,
+        StatusCode::OK,
+        "login.html",
+        &values,
+        &[],
+        None,
+    )
+}
+
+pub async fn login(
+    State(web): State<Web>,
+    visitor: Visitor,
+    headers: HeaderMap,
+    axum::Form(values): Fields,
+) -> Response {
+    if let Err(refused) = check_csrf(&web, &visitor, &values) {
+        return refused;
+    }
+    let catalogue = web.pages.catalogue(&visitor);
+    let credentials = Credentials {
+        email: field(&values, "email"),
+        password: values.get("password").cloned().unwrap_or_default(),
+    };
+    match open_session(&web.app, credentials, &Origin::web(&headers)).await {
+        Ok((token, _)) => {
+            let mut response = see_other(&visitor, &safe_next(&field(&values, "next")));
+            response.headers_mut().append(
+                header::SET_COOKIE,
+                set_cookie(
+                    SESSION_COOKIE,
+                    &token,
+                    Some(SESSION_DAYS * 86_400),
+                    visitor.secure(),
+                ),
+            );
+            response
+        }
+        Err(problem) => {
+            let notice = match problem.status {
+                401 => catalogue.text("wrong_credentials"),
+                403 if problem.detail.contains("disabled") => catalogue.text("disabled"),
+                403 => catalogue.text("unconfirmed"),
+                _ => return web.pages.problem(&visitor, &problem),
+            };
+            form(
+                &web,
+                &visitor,
+                StatusCode::from_u16(problem.status).unwrap_or(StatusCode::UNAUTHORIZED),
+                "login.html",
+                &values,
+                &[],
+                Some(notice),
+            )
+        }
+    }
+}
+
+pub async fn logout(
+    State(web): State<Web>,
+    visitor: Visitor,
+    axum::Form(values): Fields,
+) -> Response {
+    if let Err(refused) = check_csrf(&web, &visitor, &values) {
+        return refused;
+    }
+    if let Some(session) = &visitor.session {
+        let command = AccountCommand::CloseSession {
+            session: session.token_hash.clone(),
+        };
+        if let Err(problem) = consistency::command(
+            &web.app,
+            &web.app.accounts,
+            &session.account.id,
+            command,
+            &session.metadata(),
+        )
+        .await
+        {
+            return web.pages.problem(&visitor, &problem);
+        }
+    }
+    let mut response = see_other(&visitor, "/");
+    response.headers_mut().append(
+        header::SET_COOKIE,
+        set_cookie(SESSION_COOKIE, "", Some(0), visitor.secure()),
+    );
+    response
+}
+
+pub async fn register_form(State(web): State<Web>, visitor: Visitor) -> Response {
+    let mut values = HashMap::new();
+    values.insert("locale".to_string(), visitor.lang.clone());
+    form(
+        &web,
+        &visitor,
+        StatusCode::OK,
+        "register.html",
+        &values,
+        &[],
+        None,
+    )
+}
+
+pub async fn register(
+    State(web): State<Web>,
+    visitor: Visitor,
+    headers: HeaderMap,
+    axum::Form(values): Fields,
+) -> Response {
+    if let Err(refused) = check_csrf(&web, &visitor, &values) {
+        return refused;
+    }
+    let catalogue = web.pages.catalogue(&visitor);
+    let email = field(&values, "email");
+    let password = values.get("password").cloned().unwrap_or_default();
+    let locale = field(&values, "locale");
+    let username = field(&values, "username");
+    // Every field is checked before anything is recorded, so no half-made account is left.
+    let mut errors: Vec<FieldError> = Vec::new();
+    errors.extend(normalise_email(&email).err());
+    errors.extend(validate_password(&password).err());
+    errors.extend(validate_locale(&locale).err());
+    if validate_username(&username).is_err() {
+        errors.push(FieldError {
+            field: "username".into(),
+            message: String::new(),
+        });
+    } else if matches!(
+        profiles::find(web.app.db.pool(), &username).await,
+        Ok(Some(_))
+    ) {
+        errors.push(FieldError {
+            field: "username".into(),
+            message: format!("@{username} is already taken: choose another"),
+        });
+    }
+    if !errors.is_empty() {
+        return form(
+            &web,
+            &visitor,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "register.html",
+            &values,
+            &errors,
+            None,
+        );
+    }
+    let origin = Origin::web(&headers);
+    let registration = Registration {
+        email: email.clone(),
+        password,
+        locale,
+    };
+    let base = format!("{}/confirm-email", web.app.config.public_url);
+    let account = match register_account(&web.app, registration, &origin, &base).await {
+        Ok(account) => account,
+        Err(problem) if !problem.errors.is_empty() => {
+            return form(
+                &web,
+                &visitor,
+                StatusCode::from_u16(problem.status).unwrap_or(StatusCode::UNPROCESSABLE_ENTITY),
+                "register.html",
+                &values,
+                &problem.errors,
+                None,
+            )
+        }
+        Err(problem) => return web.pages.problem(&visitor, &problem),
+    };
+    let profile = NewProfile {
+        username,
+        display_name: None,
+        summary: None,
+    };
+    if let Err(problem) = create_profile(&web.app, &account.id, &origin, profile).await {
+        return web.pages.problem(&visitor, &problem);
+    }
+    let text = catalogue.fill("register_done", &[("email", &account.email)]);
+    web.pages
+        .message(&visitor, &catalogue.text("register_done_title"), &text)
+}
+
+pub async fn confirm_email(
+    State(web): State<Web>,
+    visitor: Visitor,
+    headers: HeaderMap,
+    Query(query): Query<Next>,
+) -> Response {
+    let catalogue = web.pages.catalogue(&visitor);
+    match confirm(
+        &web.app,
+        &Origin::web(&headers),
+        query.token.as_deref().unwrap_or_default(),
+    )
+    .await
+    {
+        Ok(_) => web.pages.message(
+            &visitor,
+            &catalogue.text("confirm_done_title"),
+            &catalogue.text("confirm_done"),
+        ),
+        Err(problem) if problem.status == 404 => {
+            let mut response = web.pages.message(
+                &visitor,
+                &catalogue.text("link_invalid_title"),
+                &catalogue.text("link_invalid"),
+            );
+            *response.status_mut() = StatusCode::NOT_FOUND;
+            response
+        }
+        Err(problem) => web.pages.problem(&visitor, &problem),
+    }
+}
+
+/// Switches the language (a preference cookie), then goes back.
+pub async fn language(
+    State(web): State<Web>,
+    visitor: Visitor,
+    Path(code): Path<String>,
+    Query(next): Query<Next>,
+) -> Response {
+    if !web.pages.catalogues.has(&code) {
+        return web.pages.error(&visitor, StatusCode::NOT_FOUND);
+    }
+    let mut response = see_other(&visitor, &safe_next(next.next.as_deref().unwrap_or("/")));
+    response.headers_mut().append(
+        header::SET_COOKIE,
+        set_cookie(LANG_COOKIE, &code, Some(365 * 86_400), visitor.secure()),
+    );
+    response
+}

@@ -1,0 +1,415 @@
+//! The event page, and what people do on it: take part, leave, comment; organisers publish,
+//! cancel and delete.
+
+use super::{acting, check_csrf, field, login_first, Fields};
+use crate::render::see_other;
+use crate::view::{map_link, place, seats, when};
+use crate::visitor::Visitor;
+use crate::Web;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use convene_api::auth::Origin;
+use convene_api::comments::{post_comment, NewComment};
+use convene_api::consistency;
+use convene_api::events::{viewer, visible};
+use convene_api::participations::{join_anonymously_as, join_as, AnonymousJoin};
+use convene_domain::event::details::{EventStatus, JoinMode};
+use convene_domain::event::ParticipantState;
+use convene_domain::EventCommand;
+use convene_projections::events::{self, CommentView, EventView};
+use serde::Serialize;
+use serde_json::json;
+use tera::Context;
+
+/// A comment and its replies, for display.
+#[derive(Serialize)]
+struct Thread {
+    comment: CommentView,
+    replies: Vec<CommentView>,
+}
+
+fn threads(comments: Vec<CommentView>) -> Vec<Thread> {
+    let (top, replies): (Vec<_>, Vec<_>) =
+        comments.into_iter().partition(|c| c.in_reply_to.is_none());
+    top.into_iter()
+        .map(|comment| Thread {
+            replies: replies
+                .iter()
+                .filter(|r| r.in_reply_to.as_deref() == Some(comment.id.as_str()))
+                .cloned()
+                .collect(),
+            comment,
+        })
+        .collect()
+}
+
+/// schema.org Event as JSON-LD, safe to embed in a `<script>` element.
+fn json_ld(web: &Web, event: &EventView) -> String {
+    let details = &event.details;
+    let mut location = Vec::new();
+    if let Some(address) = &details.address {
+        location.push(json!({
+            "@type": "Place",
+            "name": address.name,
+            "address": {
+                "@type": "PostalAddress",
+                "streetAddress": address.street,
+                "postalCode": address.postal_code,
+                "addressLocality": address.locality,
+                "addressRegion": address.region,
+                "addressCountry": address.country,
+            },
+            "geo": address.latitude.zip(address.longitude).map(|(lat, lon)| json!({"@type": "GeoCoordinates", "latitude": lat, "longitude": lon})),
+        }));
+    }
+    if let Some(url) = &details.online_url {
+        location.push(json!({"@type": "VirtualLocation", "url": url}));
+    }
+    let mode = match (details.address.is_some(), details.online_url.is_some()) {
+        (true, true) => "https://schema.org/MixedEventAttendanceMode",
+        (false, true) => "https://schema.org/OnlineEventAttendanceMode",
+        _ => "https://schema.org/OfflineEventAttendanceMode",
+    };
+    let status = match details.status {
+        EventStatus::Cancelled => "https://schema.org/EventCancelled",
+        _ => "https://schema.org/EventScheduled",
+    };
+    let iso = |at: time::OffsetDateTime| crate::view::local(at, &details.time_zone).to_rfc3339();
+    let value = json!({
+        "@context": "https://schema.org",
+        "@type": "Event",
+        "name": details.title,
+        "startDate": iso(details.begins_at),
+        "endDate": details.ends_at.map(iso),
+        "eventStatus": status,
+        "eventAttendanceMode": mode,
+        "location": location,
+        "url": format!("{}/events/{}", web.app.config.public_url, event.id),
+        "organizer": {"@type": "Person", "name": event.organizer, "url": format!("{}/@{}", web.app.config.public_url, event.organizer)},
+        "inLanguage": details.language,
+    });
+    // `</` would end the script element early.
+    value.to_string().replace("</", "<\\/")
+}
+
+/// Text of an HTML description, shortened, for link previews.
+fn excerpt(html: &str) -> String {
+    let mut text = String::new();
+    let mut in_tag = false;
+    for c in html.chars() {
+        match c {
+            '<' => in_tag = true,
+            '>' => {
+                in_tag = false;
+                text.push(' ');
+            }
+            c if !in_tag => text.push(c),
+            _ => {}
+        }
+    }
+    let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    match text.char_indices().nth(200) {
+        Some((at, _)) => format!("{}…", &text[..at]),
+        None => text,
+    }
+}
+
+pub async fn show(State(web): State<Web>, visitor: Visitor, Path(id): Path<String>) -> Response {
+    let app = &web.app;
+    let catalogue = web.pages.catalogue(&visitor);
+    let roles = match viewer(app, visitor.session.as_ref(), &id).await {
+        Ok(roles) => roles,
+        Err(problem) => return web.pages.problem(&visitor, &problem),
+    };
+    let event = match visible(app, roles, &id).await {
+        Ok(event) => event,
+        Err(problem) => return web.pages.problem(&visitor, &problem),
+    };
+    let participations = events::participations(app.db.pool(), &id, None)
+        .await
+        .unwrap_or_default();
+    let own: Vec<&str> = visitor
+        .profiles
+        .iter()
+        .map(|p| p.username.as_str())
+        .collect();
+    let mine = participations
+        .iter()
+        .find(|p| p.profile.as_deref().is_some_and(|u| own.contains(&u)));
+    let my_state = mine.map(|p| {
+        let state = ParticipantState::parse(&p.state);
+        match state {
+            Some(s) if s.is_organiser() => catalogue.text("your_state_organiser"),
+            Some(ParticipantState::Waitlisted) => {
+                let n = p.waitlist_position.unwrap_or_default().to_string();
+                catalogue.fill("your_state_waitlisted", &[("n", &n)])
+            }
+            Some(ParticipantState::NotApproved) => catalogue.text("your_state_not_approved"),
+            Some(ParticipantState::Rejected) => catalogue.text("your_state_rejected"),
+            _ => catalogue.text("your_state_participant"),
+        }
+    });
+    let details = &event.details;
+    let comments = events::comments(app.db.pool(), &id)
+        .await
+        .unwrap_or_default();
+    let joinable = details.status != EventStatus::Cancelled
+        && matches!(details.join_mode, JoinMode::Free | JoinMode::Restricted)
+        && !event.draft;
+    let mut context = Context::new();
+    context.insert("event", &event);
+    context.insert(
+        "when",
+        &when(catalogue, details, visitor.time_zone.as_deref()),
+    );
+    context.insert("place", &place(catalogue, details));
+    context.insert("map", &details.address.as_ref().and_then(map_link));
+    context.insert("seats", &seats(catalogue, &event));
+    context.insert(
+        "category",
+        &catalogue.text(&format!("category_{}", details.category)),
+    );
+    context.insert(
+        "status",
+        &catalogue.text(&format!(
+            "status_{}",
+            serde_json::to_value(details.status)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_string))
+                .unwrap_or_default()
+        )),
+    );
+    context.insert("organiser", &roles.organiser);
+    context.insert("participant", &roles.participant);
+    context.insert("my_state", &my_state);
+    context.insert("taking_part", &mine.is_some());
+    context.insert("joinable", &joinable);
+    context.insert("restricted", &(details.join_mode == JoinMode::Restricted));
+    context.insert(
+        "hide_count",
+        &(details.options.hide_participant_count && !roles.organiser),
+    );
+    context.insert(
+        "online_hidden",
+        &(details.options.online_url_for_participants && details.online_url.is_none()),
+    );
+    context.insert("threads", &threads(comments));
+    context.insert("json_ld", &json_ld(&web, &event));
+    context.insert("excerpt", &excerpt(&details.description));
+    context.insert(
+        "url",
+        &format!("{}/events/{}", app.config.public_url, event.id),
+    );
+    web.pages
+        .render(&visitor, StatusCode::OK, "event.html", context)
+}
+
+pub async fn join(
+    State(web): State<Web>,
+    visitor: Visitor,
+    Path(id): Path<String>,
+    axum::Form(form): Fields,
+) -> Response {
+    if let Err(refused) = check_csrf(&web, &visitor, &form) {
+        return refused;
+    }
+    let acting = match acting(&web, &visitor, form.get("profile").cloned()).await {
+        Ok(acting) => acting,
+        Err(response) => return response,
+    };
+    let message = Some(field(&form, "message")).filter(|m| !m.is_empty());
+    match join_as(&web.app, &acting, &id, message).await {
+        Ok(_) => see_other(&visitor, &format!("/events/{id}#participation")),
+        Err(problem) => web.pages.problem(&visitor, &problem),
+    }
+}
+
+pub async fn leave(
+    State(web): State<Web>,
+    visitor: Visitor,
+    Path(id): Path<String>,
+    axum::Form(form): Fields,
+) -> Response {
+    if let Err(refused) = check_csrf(&web, &visitor, &form) {
+        return refused;
+    }
+    let acting = match acting(&web, &visitor, form.get("profile").cloned()).await {
+        Ok(acting) => acting,
+        Err(response) => return response,
+    };
+    let command = EventCommand::Leave {
+        profile: acting.profile.clone(),
+    };
+    match consistency::command(&web.app, &web.app.events, &id, command, &acting.metadata()).await {
+        Ok(_) => see_other(&visitor, &format!("/events/{id}#participation")),
+        Err(problem) => web.pages.problem(&visitor, &problem),
+    }
+}
+
+pub async fn join_anonymously(
+    State(web): State<Web>,
+    visitor: Visitor,
+    headers: axum::http::HeaderMap,
+    Path(id): Path<String>,
+    axum::Form(form): Fields,
+) -> Response {
+    if let Err(refused) = check_csrf(&web, &visitor, &form) {
+        return refused;
+    }
+    let request = AnonymousJoin {
+        email: field(&form, "email"),
+        message: Some(field(&form, "message")).filter(|m| !m.is_empty()),
+    };
+    let catalogue = web.pages.catalogue(&visitor);
+    match join_anonymously_as(&web.app, &Origin::web(&headers), &id, request).await {
+        Ok(_) => web.pages.message(
+            &visitor,
+            &catalogue.text("anon_title"),
+            &catalogue.text("anon_sent"),
+        ),
+        Err(problem) => web.pages.problem(&visitor, &problem),
+    }
+}
+
+pub async fn comment(
+    State(web): State<Web>,
+    visitor: Visitor,
+    Path(id): Path<String>,
+    axum::Form(form): Fields,
+) -> Response {
+    if let Err(refused) = check_csrf(&web, &visitor, &form) {
+        return refused;
+    }
+    let acting = match acting(&web, &visitor, form.get("profile").cloned()).await {
+        Ok(acting) => acting,
+        Err(response) => return response,
+    };
+    let new = NewComment {
+        body: field(&form, "body"),
+        in_reply_to: Some(field(&form, "in_reply_to")).filter(|r| !r.is_empty()),
+        announcement: form.contains_key("announcement"),
+    };
+    match post_comment(&web.app, &acting, &id, new).await {
+        Ok(posted) => see_other(&visitor, &format!("/events/{id}#comment-{}", posted.id)),
+        Err(problem) => web.pages.problem(&visitor, &problem),
+    }
+}
+
+/// Runs an organiser's command on the event, then shows where it leads.
+async fn organise(
+    web: &Web,
+    visitor: &Visitor,
+    id: &str,
+    form: &std::collections::HashMap<String, String>,
+    command: impl FnOnce(String) -> EventCommand,
+    then: &str,
+) -> Response {
+    if let Err(refused) = check_csrf(web, visitor, form) {
+        return refused;
+    }
+    let acting = match acting(web, visitor, form.get("profile").cloned()).await {
+        Ok(acting) => acting,
+        Err(response) => return response,
+    };
+    let command = command(acting.profile.clone());
+    match consistency::command(&web.app, &web.app.events, id, command, &acting.metadata()).await {
+        Ok(_) => see_other(visitor, then),
+        Err(problem) => web.pages.problem(visitor, &problem),
+    }
+}
+
+pub async fn publish(
+    State(web): State<Web>,
+    visitor: Visitor,
+    Path(id): Path<String>,
+    axum::Form(form): Fields,
+) -> Response {
+    let then = format!("/events/{id}");
+    organise(
+        &web,
+        &visitor,
+        &id,
+        &form,
+        |by| EventCommand::Publish { by },
+        &then,
+    )
+    .await
+}
+
+pub async fn cancel(
+    State(web): State<Web>,
+    visitor: Visitor,
+    Path(id): Path<String>,
+    axum::Form(form): Fields,
+) -> Response {
+    let then = format!("/events/{id}");
+    organise(
+        &web,
+        &visitor,
+        &id,
+        &form,
+        |by| EventCommand::Cancel { by },
+        &then,
+    )
+    .await
+}
+
+pub async fn delete(
+    State(web): State<Web>,
+    visitor: Visitor,
+    Path(id): Path<String>,
+    axum::Form(form): Fields,
+) -> Response {
+    organise(
+        &web,
+        &visitor,
+        &id,
+        &form,
+        |by| EventCommand::Delete { by },
+        "/",
+    )
+    .await
+}
+
+/// A page asking to confirm `action` (cancel or delete) with a button that posts it.
+async fn confirm(web: &Web, visitor: &Visitor, id: &str, action: &str, question: &str) -> Response {
+    if !visitor.logged_in() {
+        return login_first(visitor);
+    }
+    let roles = match viewer(&web.app, visitor.session.as_ref(), id).await {
+        Ok(roles) => roles,
+        Err(problem) => return web.pages.problem(visitor, &problem),
+    };
+    let event = match visible(&web.app, roles, id).await {
+        Ok(event) => event,
+        Err(problem) => return web.pages.problem(visitor, &problem),
+    };
+    if !roles.organiser {
+        return web.pages.error(visitor, StatusCode::FORBIDDEN);
+    }
+    let catalogue = web.pages.catalogue(visitor);
+    let mut context = Context::new();
+    context.insert("event", &event);
+    context.insert("action", action);
+    context.insert("question", &catalogue.text(question));
+    context.insert("button", &catalogue.text(&format!("{action}_event")));
+    web.pages
+        .render(visitor, StatusCode::OK, "confirm.html", context)
+}
+
+pub async fn confirm_cancel(
+    State(web): State<Web>,
+    visitor: Visitor,
+    Path(id): Path<String>,
+) -> Response {
+    confirm(&web, &visitor, &id, "cancel", "confirm_cancel").await
+}
+
+pub async fn confirm_delete(
+    State(web): State<Web>,
+    visitor: Visitor,
+    Path(id): Path<String>,
+) -> Response {
+    confirm(&web, &visitor, &id, "delete", "confirm_delete").await
+}

@@ -1,0 +1,421 @@
+//! Creating and editing an event: one form, inline messages naming each field to fix, the values
+//! kept when something is wrong, nothing recorded until everything is right.
+
+use super::{acting, check_csrf, field, login_first, Fields};
+use crate::render::see_other;
+use crate::visitor::Visitor;
+use crate::Web;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use chrono::TimeZone;
+use convene_api::consistency;
+use convene_api::events::{create_event, viewer, visible};
+use convene_domain::event::details::{
+    Address, EventOptions, EventStatus, JoinMode, Visibility, CATEGORIES,
+};
+use convene_domain::event::{EventDetails, EventPatch};
+use convene_domain::{EventCommand, FieldError};
+use std::collections::{BTreeMap, HashMap};
+use tera::Context;
+use time::OffsetDateTime;
+
+const LOCAL_FORMAT: &str = "%Y-%m-%dT%H:%M";
+
+/// Reads a `datetime-local` value in `zone` as a UTC instant.
+fn instant(text: &str, zone: &str) -> Result<OffsetDateTime, ()> {
+    let naive = chrono::NaiveDateTime::parse_from_str(text, LOCAL_FORMAT).map_err(|_| ())?;
+    let tz: chrono_tz::Tz = zone.parse().unwrap_or(chrono_tz::UTC);
+    // In the hour a clock goes back, the earlier of the two; in the hour it skips, nothing.
+    let at = tz.from_local_datetime(&naive).earliest().ok_or(())?;
+    OffsetDateTime::from_unix_timestamp(at.timestamp()).map_err(|_| ())
+}
+
+fn choice<T: serde::de::DeserializeOwned>(text: &str) -> Option<T> {
+    serde_json::from_value(serde_json::Value::String(text.to_string())).ok()
+}
+
+/// The details a form describes, or every field to fix.
+pub fn details_from(form: &HashMap<String, String>) -> Result<EventDetails, Vec<FieldError>> {
+    let mut errors = Vec::new();
+    let mut error = |field: &str| {
+        errors.push(FieldError {
+            field: field.into(),
+            message: String::new(),
+        })
+    };
+    let zone = field(form, "time_zone");
+    let begins_at = instant(&field(form, "begins_at"), &zone).unwrap_or_else(|_| {
+        error("begins_at");
+        OffsetDateTime::UNIX_EPOCH
+    });
+    let ends_text = field(form, "ends_at");
+    let ends_at = (!ends_text.is_empty()).then(|| {
+        instant(&ends_text, &zone).unwrap_or_else(|_| {
+            error("ends_at");
+            begins_at
+        })
+    });
+    let capacity_text = field(form, "capacity");
+    let capacity = (!capacity_text.is_empty()).then(|| {
+        capacity_text.parse::<i64>().unwrap_or_else(|_| {
+            error("capacity");
+            1
+        })
+    });
+    let optional = |name: &str| Some(field(form, name)).filter(|v| !v.is_empty());
+    let address = Address {
+        name: optional("address_name"),
+        street: optional("street"),
+        postal_code: optional("postal_code"),
+        locality: optional("locality"),
+        country: optional("country"),
+        ..Address::default()
+    };
+    let details = EventDetails {
+        title: field(form, "title"),
+        description: form.get("description").cloned().unwrap_or_default(),
+        begins_at,
+        ends_at,
+        time_zone: zone,
+        status: choice(&field(form, "status")).unwrap_or(EventStatus::Confirmed),
+        visibility: choice(&field(form, "visibility")).unwrap_or(Visibility::Public),
+        join_mode: choice(&field(form, "join_mode")).unwrap_or(JoinMode::Free),
+        external_url: optional("external_url"),
+        capacity,
+        address: (address != Address::default()).then_some(address),
+        online_url: optional("online_url"),
+        category: optional("category").unwrap_or_else(|| "MEETING".into()),
+        tags: field(form, "tags").split(',').map(str::to_string).collect(),
+        language: optional("language").unwrap_or_else(|| "und".into()),
+        links: Vec::new(),
+        options: EventOptions {
+            anonymous_participation: form.contains_key("anonymous"),
+            show_remaining_seats: form.contains_key("show_seats"),
+            hide_participant_count: form.contains_key("hide_count"),
+            comments_open: form.contains_key("comments_open"),
+            online_url_for_participants: form.contains_key("online_private"),
+        },
+    };
+    match details.clone().validate() {
+        Ok(valid) if errors.is_empty() => Ok(valid),
+        Ok(_) => Err(errors),
+        Err(rules) => {
+            // A field already refused while reading it is named once.
+            for rule in rules {
+                if !errors.iter().any(|e| e.field == rule.field) {
+                    errors.push(rule);
+                }
+            }
+            Err(errors)
+        }
+    }
+}
+
+/// The form's values from existing details (to edit them).
+fn values_of(details: &EventDetails) -> HashMap<String, String> {
+    let zone = &details.time_zone;
+    let local = |at: OffsetDateTime| {
+        crate::view::local(at, zone)
+            .format(LOCAL_FORMAT)
+            .to_string()
+    };
+    let text = |v: &str| v.to_string();
+    let mut values = HashMap::new();
+    let address = details.address.clone().unwrap_or_default();
+    for (key, value) in [
+        ("title", text(&details.title)),
+        ("description", text(&details.description)),
+        ("begins_at", local(details.begins_at)),
+        ("ends_at", details.ends_at.map(local).unwrap_or_default()),
+        ("time_zone", text(zone)),
+        (
+            "capacity",
+            details.capacity.map(|c| c.to_string()).unwrap_or_default(),
+        ),
+        (
+            "join_mode",
+            serde_json::to_value(details.join_mode)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_string))
+                .unwrap_or_default(),
+        ),
+        (
+            "visibility",
+            serde_json::to_value(details.visibility)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_string))
+                .unwrap_or_default(),
+        ),
+        (
+            "external_url",
+            details.external_url.clone().unwrap_or_default(),
+        ),
+        ("online_url", details.online_url.clone().unwrap_or_default()),
+        ("address_name", address.name.unwrap_or_default()),
+        ("street", address.street.unwrap_or_default()),
+        ("postal_code", address.postal_code.unwrap_or_default()),
+        ("locality", address.locality.unwrap_or_default()),
+        ("country", address.country.unwrap_or_default()),
+        ("category", text(&details.category)),
+        ("tags", details.tags.join(", ")),
+        ("language", text(&details.language)),
+    ] {
+        values.insert(key.to_string(), value);
+    }
+    let options = details.options;
+    for (key, on) in [
+        ("anonymous", options.anonymous_participation),
+        ("show_seats", options.show_remaining_seats),
+        ("hide_count", options.hide_participant_count),
+        ("comments_open", options.comments_open),
+        ("online_private", options.online_url_for_participants),
+    ] {
+        if on {
+            values.insert(key.to_string(), "on".into());
+        }
+    }
+    values
+}
+
+fn new_values() -> HashMap<String, String> {
+    let mut values = values_of(&EventDetails {
+        title: String::new(),
+        description: String::new(),
+        begins_at: OffsetDateTime::now_utc(),
+        ends_at: None,
+        time_zone: "Europe/Paris".into(),
+        status: EventStatus::Confirmed,
+        visibility: Visibility::Public,
+        join_mode: JoinMode::Free,
+        external_url: None,
+        capacity: None,
+        address: None,
+        online_url: None,
+        category: "MEETING".into(),
+        tags: Vec::new(),
+        language: "und".into(),
+        links: Vec::new(),
+        options: EventOptions::default(),
+    });
+    values.insert("begins_at".into(), String::new());
+    values
+}
+
+/// The form page, with `errors` (field → message in the visitor's language) when refused.
+fn form_page(
+    web: &Web,
+    visitor: &Visitor,
+    status: StatusCode,
+    action: &str,
+    editing: bool,
+    values: &HashMap<String, String>,
+    errors: &[FieldError],
+) -> Response {
+    let catalogue = web.pages.catalogue(visitor);
+    let messages: BTreeMap<String, String> = errors
+        .iter()
+        .map(|e| {
+            let key = format!(
+                "err_{}",
+                e.field.split(['.', '[']).next().unwrap_or_default()
+            );
+            let text = catalogue
+                .t
+                .get(&key)
+                .cloned()
+                .unwrap_or_else(|| e.message.clone());
+            (
+                e.field
+                    .split('[')
+                    .next()
+                    .unwrap_or_default()
+                    .replace("address.", ""),
+                text,
+            )
+        })
+        .collect();
+    let categories: Vec<(String, String)> = CATEGORIES
+        .iter()
+        .map(|c| (c.to_string(), catalogue.text(&format!("category_{c}"))))
+        .collect();
+    let mut context = Context::new();
+    context.insert("values", values);
+    context.insert("errors", &messages);
+    context.insert("action", action);
+    context.insert("editing", &editing);
+    context.insert("categories", &categories);
+    context.insert(
+        "zones",
+        &chrono_tz::TZ_VARIANTS
+            .iter()
+            .map(|z| z.name())
+            .collect::<Vec<_>>(),
+    );
+    web.pages
+        .render(visitor, status, "event_form.html", context)
+}
+
+pub async fn new_form(State(web): State<Web>, visitor: Visitor) -> Response {
+    if !visitor.logged_in() {
+        return login_first(&visitor);
+    }
+    form_page(
+        &web,
+        &visitor,
+        StatusCode::OK,
+        "/events/new",
+        false,
+        &new_values(),
+        &[],
+    )
+}
+
+pub async fn create(
+    State(web): State<Web>,
+    visitor: Visitor,
+    axum::Form(form): Fields,
+) -> Response {
+    if let Err(refused) = check_csrf(&web, &visitor, &form) {
+        return refused;
+    }
+    let acting = match acting(&web, &visitor, form.get("profile").cloned()).await {
+        Ok(acting) => acting,
+        Err(response) => return response,
+    };
+    let details = match details_from(&form) {
+        Ok(details) => details,
+        Err(errors) => {
+            return form_page(
+                &web,
+                &visitor,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "/events/new",
+                false,
+                &form,
+                &errors,
+            )
+        }
+    };
+    let draft = field(&form, "publish") != "now";
+    match create_event(&web.app, &acting, details, draft).await {
+        Ok(id) => see_other(&visitor, &format!("/events/{id}")),
+        Err(problem) if !problem.errors.is_empty() => form_page(
+            &web,
+            &visitor,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "/events/new",
+            false,
+            &form,
+            &problem.errors,
+        ),
+        Err(problem) => web.pages.problem(&visitor, &problem),
+    }
+}
+
+/// The event, if the visitor organises it.
+async fn organised(web: &Web, visitor: &Visitor, id: &str) -> Result<EventDetails, Response> {
+    if !visitor.logged_in() {
+        return Err(login_first(visitor));
+    }
+    let roles = viewer(&web.app, visitor.session.as_ref(), id)
+        .await
+        .map_err(|p| web.pages.problem(visitor, &p))?;
+    let event = visible(&web.app, roles, id)
+        .await
+        .map_err(|p| web.pages.problem(visitor, &p))?;
+    if !roles.organiser {
+        return Err(web.pages.error(visitor, StatusCode::FORBIDDEN));
+    }
+    Ok(event.details)
+}
+
+pub async fn edit_form(
+    State(web): State<Web>,
+    visitor: Visitor,
+    Path(id): Path<String>,
+) -> Response {
+    match organised(&web, &visitor, &id).await {
+        Ok(details) => form_page(
+            &web,
+            &visitor,
+            StatusCode::OK,
+            &format!("/events/{id}/edit"),
+            true,
+            &values_of(&details),
+            &[],
+        ),
+        Err(response) => response,
+    }
+}
+
+pub async fn update(
+    State(web): State<Web>,
+    visitor: Visitor,
+    Path(id): Path<String>,
+    axum::Form(form): Fields,
+) -> Response {
+    if let Err(refused) = check_csrf(&web, &visitor, &form) {
+        return refused;
+    }
+    let action = format!("/events/{id}/edit");
+    let acting = match acting(&web, &visitor, form.get("profile").cloned()).await {
+        Ok(acting) => acting,
+        Err(response) => return response,
+    };
+    let current = match organised(&web, &visitor, &id).await {
+        Ok(details) => details,
+        Err(response) => return response,
+    };
+    let details = match details_from(&form) {
+        Ok(details) => details,
+        Err(errors) => {
+            return form_page(
+                &web,
+                &visitor,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &action,
+                true,
+                &form,
+                &errors,
+            )
+        }
+    };
+    let patch = EventPatch {
+        title: Some(details.title),
+        description: Some(details.description),
+        begins_at: Some(details.begins_at),
+        ends_at: Some(details.ends_at),
+        time_zone: Some(details.time_zone),
+        visibility: Some(details.visibility),
+        join_mode: Some(details.join_mode),
+        external_url: Some(details.external_url),
+        capacity: Some(details.capacity),
+        address: Some(details.address),
+        online_url: Some(details.online_url),
+        category: Some(details.category),
+        tags: Some(details.tags),
+        language: Some(details.language),
+        // Links are kept as they are: the form does not edit them yet.
+        links: Some(current.links),
+        options: Some(details.options),
+        ..EventPatch::default()
+    };
+    let command = EventCommand::Update {
+        by: acting.profile.clone(),
+        patch,
+    };
+    match consistency::command(&web.app, &web.app.events, &id, command, &acting.metadata()).await {
+        Ok(_) => see_other(&visitor, &format!("/events/{id}")),
+        Err(problem) if !problem.errors.is_empty() => form_page(
+            &web,
+            &visitor,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &action,
+            true,
+            &form,
+            &problem.errors,
+        ),
+        Err(problem) => web.pages.problem(&visitor, &problem),
+    }
+}

@@ -1,0 +1,147 @@
+//! Pages: the tera templates (embedded at build time), the strings of the visitor's language,
+//! and the shape every page shares.
+
+use crate::i18n::{Catalogue, Catalogues};
+use crate::visitor::Visitor;
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use include_dir::{include_dir, Dir};
+use serde::Serialize;
+use tera::{Context, Kwargs, State, Tera};
+
+static TEMPLATES: Dir<'_> = include_dir!("$CARGO_MANIFEST_DIR/templates");
+
+/// The template engine and the catalogues, built once at start.
+pub struct Pages {
+    tera: Tera,
+    pub catalogues: Catalogues,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum PagesError {
+    #[error("templates/{0}")]
+    Template(String),
+    #[error(transparent)]
+    Catalogue(#[from] crate::i18n::CatalogueError),
+}
+
+/// A profile in the page header's menu.
+#[derive(Serialize)]
+struct MenuProfile<'a> {
+    username: &'a str,
+    display_name: &'a str,
+}
+
+impl Pages {
+    pub fn new() -> Result<Self, PagesError> {
+        let mut tera = Tera::new();
+        // `{{ t.seats_left | fill(n=3) }}`: a catalogue string with its placeholders filled.
+        tera.register_filter("fill", |text: &str, kwargs: Kwargs, _: &State| {
+            let mut out = text.to_string();
+            for (key, value) in kwargs.iter() {
+                let value = match value.as_str() {
+                    Some(s) => s.to_string(),
+                    None => value.to_string(),
+                };
+                out = out.replace(&format!("{{{key}}}"), &value);
+            }
+            out
+        });
+        for file in TEMPLATES.files() {
+            let name = file.path().display().to_string();
+            let text = file
+                .contents_utf8()
+                .ok_or_else(|| PagesError::Template(format!("{name}: not UTF-8")))?;
+            tera.add_raw_template(&name, text)
+                .map_err(|e| PagesError::Template(format!("{name}: {e}")))?;
+        }
+        Ok(Self {
+            tera,
+            catalogues: Catalogues::embedded()?,
+        })
+    }
+
+    pub fn catalogue(&self, visitor: &Visitor) -> &Catalogue {
+        self.catalogues.get(&visitor.lang)
+    }
+
+    /// `template` rendered for `visitor`, with `status`.
+    pub fn render(
+        &self,
+        visitor: &Visitor,
+        status: StatusCode,
+        template: &str,
+        mut context: Context,
+    ) -> Response {
+        let catalogue = self.catalogue(visitor);
+        context.insert("t", &catalogue.t);
+        context.insert("lang", &catalogue.code);
+        context.insert("languages", &self.catalogues.languages());
+        context.insert("csrf", &visitor.csrf);
+        context.insert("here", &visitor.here);
+        context.insert("here_encoded", &crate::pages::encode(&visitor.here));
+        context.insert("logged_in", &visitor.logged_in());
+        let menu: Vec<MenuProfile> = visitor
+            .profiles
+            .iter()
+            .map(|p| MenuProfile {
+                username: &p.username,
+                display_name: &p.display_name,
+            })
+            .collect();
+        context.insert("own_profiles", &menu);
+        match self.tera.render(template, &context) {
+            Ok(html) => visitor.finish((status, Html(html)).into_response()),
+            Err(error) => {
+                tracing::error!(template, %error, "a page failed to render");
+                (
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "the page failed to render",
+                )
+                    .into_response()
+            }
+        }
+    }
+
+    /// A template rendered as it is (feeds), without the page frame.
+    pub fn render_raw(&self, template: &str, context: &Context) -> Result<String, tera::Error> {
+        self.tera.render(template, context)
+    }
+
+    /// The page for an error status (404, 403, 500…), in the site's style.
+    pub fn error(&self, visitor: &Visitor, status: StatusCode) -> Response {
+        let code = match status.as_u16() {
+            403 | 404 => status.as_u16(),
+            _ => 500,
+        };
+        let mut context = Context::new();
+        context.insert("code", &code);
+        self.render(visitor, status, "error.html", context)
+    }
+
+    /// The error page for a failed command: its status, its message.
+    pub fn problem(&self, visitor: &Visitor, problem: &convene_api::problem::Problem) -> Response {
+        let status =
+            StatusCode::from_u16(problem.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        if status.is_server_error() {
+            return self.error(visitor, status);
+        }
+        let mut context = Context::new();
+        context.insert("code", &problem.status);
+        context.insert("detail", &problem.detail);
+        self.render(visitor, status, "error.html", context)
+    }
+
+    /// A page saying one thing (after a form, a link from a mail).
+    pub fn message(&self, visitor: &Visitor, title: &str, text: &str) -> Response {
+        let mut context = Context::new();
+        context.insert("title", title);
+        context.insert("text", text);
+        self.render(visitor, StatusCode::OK, "message.html", context)
+    }
+}
+
+/// After a form: go to `to` (303, so a reload does not post again).
+pub fn see_other(visitor: &Visitor, to: &str) -> Response {
+    visitor.finish(Redirect::to(to).into_response())
+}

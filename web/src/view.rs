@@ -1,0 +1,167 @@
+//! What templates show, computed from read models in the visitor's language and time zone.
+
+use crate::i18n::Catalogue;
+use chrono::TimeZone;
+use chrono_tz::Tz;
+use convene_domain::event::details::{Address, EventDetails, EventStatus};
+use convene_projections::events::EventView;
+use serde::Serialize;
+use time::OffsetDateTime;
+
+/// `at` in time zone `zone` (UTC when the zone is unknown).
+pub fn local(at: OffsetDateTime, zone: &str) -> chrono::DateTime<Tz> {
+    let tz: Tz = zone.parse().unwrap_or(chrono_tz::UTC);
+    tz.timestamp_opt(at.unix_timestamp(), at.nanosecond())
+        .single()
+        .unwrap_or_else(|| {
+            chrono_tz::UTC
+                .timestamp_opt(0, 0)
+                .single()
+                .expect("epoch")
+                .with_timezone(&tz)
+        })
+}
+
+/// "Saturday, June 1, 2030, 2:00 PM" in the catalogue's language.
+pub fn moment(catalogue: &Catalogue, at: OffsetDateTime, zone: &str) -> String {
+    let at = local(at, zone);
+    format!("{}, {}", catalogue.date(&at), catalogue.time(&at))
+}
+
+/// When an event happens, in its own zone and, if different, in the viewer's.
+#[derive(Debug, Serialize)]
+pub struct When {
+    pub starts: String,
+    pub ends: Option<String>,
+    pub zone: String,
+    /// The start in the viewer's time zone, when theirs differs.
+    pub yours: Option<String>,
+    /// Machine-readable start and end (for `<time datetime>` and JSON-LD).
+    pub starts_iso: String,
+    pub ends_iso: Option<String>,
+}
+
+pub fn when(catalogue: &Catalogue, details: &EventDetails, viewer_zone: Option<&str>) -> When {
+    let zone = details.time_zone.as_str();
+    let iso = |at: OffsetDateTime| local(at, zone).to_rfc3339();
+    let offset_differs = viewer_zone.filter(|viewer| {
+        let theirs = local(details.begins_at, viewer);
+        let ours = local(details.begins_at, zone);
+        theirs.naive_local() != ours.naive_local()
+    });
+    When {
+        starts: moment(catalogue, details.begins_at, zone),
+        ends: details.ends_at.map(|end| {
+            let same_day =
+                local(end, zone).date_naive() == local(details.begins_at, zone).date_naive();
+            if same_day {
+                catalogue.time(&local(end, zone))
+            } else {
+                moment(catalogue, end, zone)
+            }
+        }),
+        zone: zone.to_string(),
+        yours: offset_differs.map(|viewer| {
+            format!(
+                "{} ({viewer})",
+                moment(catalogue, details.begins_at, viewer)
+            )
+        }),
+        starts_iso: iso(details.begins_at),
+        ends_iso: details.ends_at.map(iso),
+    }
+}
+
+/// One line for a place: its name and town, or "Online".
+pub fn place(catalogue: &Catalogue, details: &EventDetails) -> String {
+    let physical = details.address.as_ref().map(|a| {
+        [a.name.as_deref(), a.locality.as_deref()]
+            .into_iter()
+            .flatten()
+            .collect::<Vec<_>>()
+            .join(", ")
+    });
+    match (physical.filter(|p| !p.is_empty()), details.is_online()) {
+        (Some(place), true) => format!("{place} · {}", catalogue.text("online")),
+        (Some(place), false) => place,
+        (None, true) => catalogue.text("online"),
+        (None, false) => String::new(),
+    }
+}
+
+/// A link to the address on OpenStreetMap: the exact point, or a search for the address.
+pub fn map_link(address: &Address) -> Option<String> {
+    if let (Some(lat), Some(lon)) = (address.latitude, address.longitude) {
+        return Some(format!(
+            "https://www.openstreetmap.org/?mlat={lat}&mlon={lon}#map=17/{lat}/{lon}"
+        ));
+    }
+    let query: Vec<&str> = [
+        &address.street,
+        &address.postal_code,
+        &address.locality,
+        &address.country,
+    ]
+    .into_iter()
+    .filter_map(|p| p.as_deref())
+    .collect();
+    (!query.is_empty()).then(|| {
+        let query: String = url_encode(&query.join(", "));
+        format!("https://www.openstreetmap.org/search?query={query}")
+    })
+}
+
+fn url_encode(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            b' ' => "+".to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// An event in a list.
+#[derive(Debug, Serialize)]
+pub struct EventCard {
+    pub id: String,
+    pub title: String,
+    pub when: String,
+    pub when_iso: String,
+    pub place: String,
+    pub organizer: String,
+    pub category: String,
+    pub seats: Option<String>,
+    pub cancelled: bool,
+    pub tentative: bool,
+    pub draft: bool,
+}
+
+pub fn card(catalogue: &Catalogue, event: &EventView) -> EventCard {
+    let details = &event.details;
+    EventCard {
+        id: event.id.clone(),
+        title: details.title.clone(),
+        when: moment(catalogue, details.begins_at, &details.time_zone),
+        when_iso: local(details.begins_at, &details.time_zone).to_rfc3339(),
+        place: place(catalogue, details),
+        organizer: event.organizer.clone(),
+        category: catalogue.text(&format!("category_{}", details.category)),
+        seats: seats(catalogue, event),
+        cancelled: details.status == EventStatus::Cancelled,
+        tentative: details.status == EventStatus::Tentative,
+        draft: event.draft,
+    }
+}
+
+/// "3 seats left" or "Full…", when the organiser shows it.
+pub fn seats(catalogue: &Catalogue, event: &EventView) -> Option<String> {
+    let left = event.remaining_seats?;
+    Some(if left > 0 {
+        catalogue.fill("seats_left", &[("n", &left.to_string())])
+    } else {
+        catalogue.text("full")
+    })
+}

@@ -1,0 +1,144 @@
+//! Who is looking at a page: their session (from a cookie), their language, their time zone,
+//! and the CSRF token every form they post must carry back.
+
+use crate::Web;
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use axum::http::{header, HeaderMap, HeaderValue};
+use axum::response::Response;
+use convene_api::auth::{new_token, Origin, Session};
+use convene_projections::profiles::{self, ProfileView};
+
+pub const SESSION_COOKIE: &str = "convene_session";
+pub const CSRF_COOKIE: &str = "convene_csrf";
+pub const LANG_COOKIE: &str = "convene_lang";
+pub const TZ_COOKIE: &str = "convene_tz";
+
+/// The person behind a page request.
+pub struct Visitor {
+    pub session: Option<Session>,
+    /// Their profiles, first the default one (empty when logged out).
+    pub profiles: Vec<ProfileView>,
+    pub lang: String,
+    /// Their time zone, when their browser told us (a cookie set by a line of script).
+    pub time_zone: Option<String>,
+    pub csrf: String,
+    new_csrf: bool,
+    /// The path and query of the page, for "back here" links.
+    pub here: String,
+    secure: bool,
+}
+
+/// The value of cookie `name` in the request.
+pub fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(key, _)| *key == name)
+        .map(|(_, value)| value.to_string())
+}
+
+/// A `Set-Cookie` value: HttpOnly and SameSite=Lax always, Secure when served over HTTPS.
+pub fn set_cookie(name: &str, value: &str, max_age: Option<i64>, secure: bool) -> HeaderValue {
+    let mut cookie = format!("{name}={value}; Path=/; HttpOnly; SameSite=Lax");
+    if let Some(age) = max_age {
+        cookie.push_str(&format!("; Max-Age={age}"));
+    }
+    if secure {
+        cookie.push_str("; Secure");
+    }
+    HeaderValue::from_str(&cookie).unwrap_or_else(|_| HeaderValue::from_static(""))
+}
+
+impl Visitor {
+    pub fn logged_in(&self) -> bool {
+        self.session.is_some()
+    }
+
+    /// Whether a posted form carries this visitor's CSRF token.
+    pub fn csrf_ok(&self, posted: Option<&String>) -> bool {
+        !self.new_csrf && posted.is_some_and(|p| *p == self.csrf)
+    }
+
+    pub fn secure(&self) -> bool {
+        self.secure
+    }
+
+    /// Adds the cookies this visit needs to `response` (a new CSRF token).
+    pub fn finish(&self, mut response: Response) -> Response {
+        if self.new_csrf {
+            response.headers_mut().append(
+                header::SET_COOKIE,
+                set_cookie(CSRF_COOKIE, &self.csrf, None, self.secure),
+            );
+        }
+        response
+    }
+}
+
+impl FromRequestParts<Web> for Visitor {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, web: &Web) -> Result<Self, Response> {
+        let headers = &parts.headers;
+        let secure = web.app.config.public_url.starts_with("https://");
+        let session = match cookie(headers, SESSION_COOKIE) {
+            Some(token) => Session::open(&web.app, &token, Origin::web(headers))
+                .await
+                .unwrap_or(None),
+            None => None,
+        };
+        let profiles = match &session {
+            Some(session) => {
+                let mut own = profiles::owned_by(web.app.db.pool(), &session.account.id)
+                    .await
+                    .unwrap_or_default();
+                let default = session.account.default_profile.clone();
+                own.sort_by_key(|p| Some(&p.username) != default.as_ref());
+                own
+            }
+            None => Vec::new(),
+        };
+        let catalogues = &web.pages.catalogues;
+        let lang = cookie(headers, LANG_COOKIE)
+            .filter(|l| catalogues.has(l))
+            .or_else(|| {
+                session
+                    .as_ref()
+                    .map(|s| s.account.locale.clone())
+                    .filter(|l| catalogues.has(l))
+            })
+            .unwrap_or_else(|| {
+                let accept = headers
+                    .get(header::ACCEPT_LANGUAGE)
+                    .and_then(|v| v.to_str().ok())
+                    .unwrap_or_default();
+                catalogues.negotiate(accept)
+            });
+        let time_zone = cookie(headers, TZ_COOKIE)
+            .map(|tz| tz.replace("%2F", "/"))
+            .filter(|tz| tz.parse::<chrono_tz::Tz>().is_ok());
+        let (csrf, new_csrf) = match cookie(headers, CSRF_COOKIE).filter(|c| c.len() >= 32) {
+            Some(csrf) => (csrf, false),
+            None => (new_token(), true),
+        };
+        let here = parts
+            .uri
+            .path_and_query()
+            .map(|p| p.as_str().to_string())
+            .unwrap_or_else(|| "/".into());
+        Ok(Visitor {
+            session,
+            profiles,
+            lang,
+            time_zone,
+            csrf,
+            new_csrf,
+            here,
+            secure,
+        })
+    }
+}

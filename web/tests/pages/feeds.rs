@@ -1,0 +1,110 @@
+//! Feeds parse in real readers: ICS with Python's `icalendar`, Atom with an XML parser.
+
+use crate::sites;
+use crate::support::{create_event, Browser};
+use std::io::Write;
+use std::process::Command;
+
+/// Runs a Python snippet on `input`; None (said loudly) when Python or `icalendar` is missing
+/// outside CI. CI installs them, so there it must run.
+fn python(script: &str, input: &str) -> Option<String> {
+    let mut file = tempfile::NamedTempFile::new().expect("temp file");
+    file.write_all(input.as_bytes()).expect("write");
+    let output = Command::new("python3")
+        .arg("-c")
+        .arg(script)
+        .arg(file.path())
+        .output();
+    match output {
+        Ok(output) if output.status.success() => {
+            Some(String::from_utf8_lossy(&output.stdout).into_owned())
+        }
+        Ok(output)
+            if String::from_utf8_lossy(&output.stderr).contains("No module named")
+                && std::env::var("CI").is_err() =>
+        {
+            let _ = writeln!(
+                std::io::stderr(),
+                "*** feeds: SKIPPED the Python parse: pip install icalendar (CI does) ***"
+            );
+            None
+        }
+        Ok(output) => panic!(
+            "the feed does not parse: {}",
+            String::from_utf8_lossy(&output.stderr)
+        ),
+        Err(error) if std::env::var("CI").is_err() => {
+            let _ = writeln!(
+                std::io::stderr(),
+                "*** feeds: SKIPPED the Python parse: no python3 ({error}) ***"
+            );
+            None
+        }
+        Err(error) => panic!("python3 is needed in CI: {error}"),
+    }
+}
+
+const ICS: &str = r#"
+import sys, icalendar
+calendar = icalendar.Calendar.from_ical(open(sys.argv[1], 'rb').read())
+for event in calendar.walk('VEVENT'):
+    start = event.decoded('DTSTART')
+    end = event.decoded('DTEND')
+    print(str(event.get('SUMMARY')), start.isoformat(), end.isoformat(), str(event.get('STATUS')))
+"#;
+
+const ATOM: &str = r#"
+import sys, xml.etree.ElementTree as tree
+feed = tree.parse(sys.argv[1]).getroot()
+ns = {'a': 'http://www.w3.org/2005/Atom'}
+for entry in feed.findall('a:entry', ns):
+    print(entry.find('a:title', ns).text)
+"#;
+
+#[tokio::test]
+async fn calendars_and_the_atom_feed_parse_with_their_times_right() {
+    for (_db, site) in sites("web_feeds").await {
+        let organiser = Browser::member(&site, "org@example.org", "org", "en").await;
+        let id = create_event(
+            &organiser,
+            &[
+                ("title", "Clock change & <friends>"),
+                ("begins_at", "2030-03-30T23:00"),
+                ("ends_at", "2030-03-31T05:00"),
+            ],
+        )
+        .await;
+        let visitor = site.browser("en");
+        let ics = visitor.get(&format!("/events/{id}/calendar.ics")).await;
+        assert_eq!(ics.status, 200);
+        if let Some(parsed) = python(ICS, &ics.body) {
+            // 23:00 in Paris (winter) is 22:00 UTC; 05:00 (summer) is 03:00 UTC.
+            assert_eq!(parsed.trim(), "Clock change & <friends> 2030-03-30T22:00:00+00:00 2030-03-31T03:00:00+00:00 CONFIRMED");
+        }
+        for path in ["/feed.ics", "/@org/feed.ics"] {
+            let feed = visitor.get(path).await;
+            assert!(
+                feed.body.contains("SUMMARY:Clock change & <friends>"),
+                "{path}: {}",
+                feed.body
+            );
+            if let Some(parsed) = python(ICS, &feed.body) {
+                assert_eq!(parsed.lines().count(), 1, "{path}");
+            }
+        }
+        let atom = visitor.get("/feed.atom").await;
+        assert!(atom.content_type.starts_with("application/atom+xml"));
+        assert!(
+            atom.body.contains("Clock change &amp; &lt;friends&gt;"),
+            "escaped: {}",
+            atom.body
+        );
+        if let Some(titles) = python(ATOM, &atom.body) {
+            assert_eq!(titles.trim(), "Clock change & <friends>");
+        }
+        let missing = visitor
+            .get("/events/00000000-0000-0000-0000-000000000000/calendar.ics")
+            .await;
+        assert_eq!(missing.status, 404);
+    }
+}

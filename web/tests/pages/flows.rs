@@ -1,0 +1,255 @@
+use crate::sites;
+use crate::support::{create_event, event_form, Browser};
+
+#[tokio::test]
+async fn organiser_and_participant_in_english_and_french() {
+    for (_db, site) in sites("web_flows").await {
+        for lang in ["en", "fr"] {
+            let organiser = Browser::member(
+                &site,
+                &format!("org-{lang}@example.org"),
+                &format!("org_{lang}"),
+                lang,
+            )
+            .await;
+            let id = create_event(
+                &organiser,
+                &[
+                    ("title", "Atelier vélo"),
+                    ("capacity", "2"),
+                    ("join_mode", "restricted"),
+                ],
+            )
+            .await;
+            let page = organiser.get(&format!("/events/{id}")).await;
+            assert_eq!(page.status, 200);
+            assert!(
+                page.body.contains("<h1 dir=\"auto\">Atelier vélo</h1>"),
+                "{}",
+                page.body
+            );
+            assert!(page.body.contains("application/ld+json"));
+            assert!(page
+                .body
+                .contains("property=\"og:title\" content=\"Atelier vélo\""));
+            let (date, organising) = match lang {
+                "fr" => ("samedi 1 juin 2030, 14:00", "Vous organisez cet événement."),
+                _ => (
+                    "Saturday, June 1, 2030, 2:00 PM",
+                    "You organise this event.",
+                ),
+            };
+            assert!(page.body.contains(date), "{lang}: {}", page.body);
+            assert!(page.body.contains(organising));
+            assert!(page.body.contains(&format!("<html lang=\"{lang}\">")));
+
+            let guest = Browser::member(
+                &site,
+                &format!("guest-{lang}@example.org"),
+                &format!("guest_{lang}"),
+                lang,
+            )
+            .await;
+            let seen = guest.get(&format!("/events/{id}")).await;
+            let joined = guest
+                .post(
+                    &format!("/events/{id}/join"),
+                    &seen.csrf(),
+                    &[
+                        ("profile", &format!("guest_{lang}")),
+                        ("message", "Je viens !"),
+                    ],
+                )
+                .await;
+            assert_eq!(joined.status, 303, "{}", joined.body);
+            let waiting = guest.get(&format!("/events/{id}")).await;
+            let expected = match lang {
+                "fr" => "Votre demande attend l’accord des organisateur·ices.",
+                _ => "Your request waits for the organisers",
+            };
+            assert!(waiting.body.contains(expected), "{lang}: {}", waiting.body);
+
+            let commented = guest
+                .post(
+                    &format!("/events/{id}/comments"),
+                    &waiting.csrf(),
+                    &[
+                        ("profile", &format!("guest_{lang}")),
+                        ("body", "Où se retrouve-t-on ?"),
+                    ],
+                )
+                .await;
+            assert_eq!(commented.status, 303, "{}", commented.body);
+            let thread = organiser.get(&format!("/events/{id}")).await;
+            assert!(thread.body.contains("Où se retrouve-t-on ?"));
+
+            let left = guest
+                .post(&format!("/events/{id}/leave"), &waiting.csrf(), &[])
+                .await;
+            assert_eq!(left.status, 303);
+
+            let calendar = guest.get(&format!("/events/{id}/calendar.ics")).await;
+            assert!(calendar.content_type.starts_with("text/calendar"));
+            assert!(calendar.body.contains("SUMMARY:Atelier vélo"));
+
+            let ask = organiser.get(&format!("/events/{id}/cancel")).await;
+            assert_eq!(ask.status, 200);
+            let cancelled = organiser
+                .post(&format!("/events/{id}/cancel"), &ask.csrf(), &[])
+                .await;
+            assert_eq!(cancelled.status, 303);
+            let badge = if lang == "fr" { "Annulé" } else { "Cancelled" };
+            assert!(organiser
+                .get(&format!("/events/{id}"))
+                .await
+                .body
+                .contains(badge));
+        }
+    }
+}
+
+#[tokio::test]
+async fn bad_form_input_comes_back_with_values_and_named_errors_and_nothing_is_recorded() {
+    for (_db, site) in sites("web_bad_input").await {
+        let organiser = Browser::member(&site, "org@example.org", "org", "en").await;
+        let form = organiser.get("/events/new").await;
+        let before = site.head().await;
+        let refused = organiser
+            .post(
+                "/events/new",
+                &form.csrf(),
+                &event_form(&[
+                    ("title", "ab"),
+                    ("time_zone", "Mars/Olympus"),
+                    ("capacity", "0"),
+                    ("begins_at", "2030-06-01T14:00"),
+                    ("ends_at", "2030-06-01T13:00"),
+                    ("online_url", "javascript:alert(1)"),
+                ]),
+            )
+            .await;
+        assert_eq!(refused.status, 422, "{}", refused.body);
+        for message in [
+            "A title is 3 to 200 characters.",
+            "Choose a time zone such as Europe/Paris.",
+            "Give at least 1 seat, or leave it empty for no limit.",
+            "Give a full address starting with https://.",
+        ] {
+            assert!(refused.body.contains(message), "missing {message:?}");
+        }
+        assert!(refused.body.contains("value=\"ab\""), "the values are kept");
+        assert!(refused.body.contains("value=\"Mars/Olympus\""));
+        assert!(refused.body.contains("aria-invalid=\"true\""));
+        assert_eq!(site.head().await, before, "nothing appended");
+
+        let french = Browser::member(&site, "fr@example.org", "fr_org", "fr").await;
+        let form = french.get("/events/new").await;
+        let refused = french
+            .post("/events/new", &form.csrf(), &event_form(&[("title", "ab")]))
+            .await;
+        assert!(
+            refused
+                .body
+                .contains("Un titre fait de 3 à 200 caractères."),
+            "{}",
+            refused.body
+        );
+
+        let before = site.head().await;
+        let forged = organiser
+            .post("/events/new", "not-the-token", &event_form(&[]))
+            .await;
+        assert_eq!(
+            forged.status, 403,
+            "a form without its CSRF token is refused"
+        );
+        assert_eq!(site.head().await, before);
+
+        let register = site.browser("en");
+        let page = register.get("/register").await;
+        let bad = register
+            .post(
+                "/register",
+                &page.csrf(),
+                &[
+                    ("email", "ana"),
+                    ("password", "short"),
+                    ("username", "Ana Banana"),
+                    ("locale", "en"),
+                ],
+            )
+            .await;
+        assert_eq!(bad.status, 422);
+        assert!(bad.body.contains("value=\"ana\""));
+        assert!(!bad.body.contains("short"), "a password is never sent back");
+        for message in [
+            "Enter an email address such as ana@example.org.",
+            "A password is at least 10 characters.",
+            "A username is 1 to 30 characters",
+        ] {
+            assert!(bad.body.contains(message), "missing {message:?}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn anonymous_participation_from_the_event_page() {
+    for (_db, site) in sites("web_anonymous").await {
+        let organiser = Browser::member(&site, "org@example.org", "org", "en").await;
+        let id = create_event(&organiser, &[("anonymous", "on")]).await;
+        let visitor = site.browser("en");
+        let page = visitor.get(&format!("/events/{id}")).await;
+        assert!(page.body.contains("Take part without an account"));
+        let sent = visitor
+            .post(
+                &format!("/events/{id}/anonymous"),
+                &page.csrf(),
+                &[("email", "zoe@example.org")],
+            )
+            .await;
+        assert_eq!(sent.status, 200);
+        assert!(sent.body.contains("Check your mailbox"));
+        let confirm = site.link_mailed("zoe@example.org", "/participations/confirm?token=");
+        let confirmed = visitor.get(&confirm).await;
+        assert!(
+            confirmed.body.contains("You take part. See you there!"),
+            "{}",
+            confirmed.body
+        );
+        let cancel = site.link_mailed("zoe@example.org", "/participations/cancel?token=");
+        let ask = visitor.get(&cancel).await;
+        assert!(ask.body.contains("Yes, cancel my participation"));
+        let token = cancel.split("token=").nth(1).unwrap_or_default();
+        let done = visitor
+            .post("/participations/cancel", &ask.csrf(), &[("token", token)])
+            .await;
+        assert!(
+            done.body.contains("Your participation is cancelled."),
+            "{}",
+            done.body
+        );
+    }
+}
+
+#[tokio::test]
+async fn the_language_follows_the_browser_then_the_visitors_choice() {
+    for (_db, site) in sites("web_language").await {
+        let browser = site.browser("fr-CH, fr;q=0.9, en;q=0.5");
+        let home = browser.get("/").await;
+        assert!(home.body.contains("<html lang=\"fr\">"));
+        assert!(home.body.contains("Événements à venir"));
+        let switched = browser.get("/language/en?next=/login").await;
+        assert_eq!(
+            (switched.status, switched.location.as_deref()),
+            (303, Some("/login"))
+        );
+        let login = browser.get("/login").await;
+        assert!(login.body.contains("<html lang=\"en\">"));
+        let elsewhere = browser.get("/language/en?next=https://evil.example/").await;
+        assert_eq!(
+            elsewhere.location.as_deref(),
+            Some("/"),
+            "never sent to another site"
+        );
+    }
+}

@@ -1,0 +1,19 @@
+//! The pages over real HTTP on 127.0.0.1, as a browser without JavaScript uses them, on SQLite
+//! and (with TEST_DATABASE_URL) PostgreSQL.
+
+mod feeds;
+mod flows;
+mod rendering;
+mod support;
+
+use convene_projections::scratch::{test_urls, Scratch};
+use support::Site;
+
+pub async fn sites(test: &str) -> Vec<(Scratch, Site)> {
+    let mut sites = Vec::new();
+    for scratch in test_urls(test).await {
+        let site = Site::start(&scratch).await;
+        sites.push((scratch, site));
+    }
+    sites
+}

@@ -1,0 +1,142 @@
+//! Every page with empty, typical and extreme data: a 200-character title, right-to-left text,
+//! 2,000 participants, an event across a daylight-saving change.
+
+use crate::sites;
+use crate::support::{create_event, Browser};
+use convene_domain::{Actor, EventCommand, Metadata, Source};
+
+#[tokio::test]
+async fn pages_render_with_empty_typical_and_extreme_data() {
+    for (_db, site) in sites("web_rendering").await {
+        let visitor = site.browser("en");
+        let empty = visitor.get("/").await;
+        assert_eq!(empty.status, 200);
+        assert!(empty.body.contains("No upcoming event matches."));
+        for (path, status, text) in [
+            ("/nothing-here", 404, "Page not found"),
+            ("/@nobody", 404, "Page not found"),
+            (
+                "/events/00000000-0000-0000-0000-000000000000",
+                404,
+                "Page not found",
+            ),
+            ("/login", 200, "Log in"),
+            ("/register", 200, "Create an account"),
+        ] {
+            let page = visitor.get(path).await;
+            assert_eq!(page.status, status, "{path}");
+            assert!(page.body.contains(text), "{path}: {}", page.body);
+        }
+        assert_eq!(
+            visitor.get("/events/new").await.location.as_deref(),
+            Some("/login?next=/events/new")
+        );
+
+        let organiser = Browser::member(&site, "org@example.org", "org", "en").await;
+        let long_title = "L".repeat(200);
+        let long = create_event(&organiser, &[("title", &long_title)]).await;
+        let rtl = create_event(
+            &organiser,
+            &[
+                ("title", "مسيرة من أجل المناخ"),
+                ("description", "<p>שלום עולם</p>"),
+            ],
+        )
+        .await;
+        let dst = create_event(
+            &organiser,
+            &[
+                ("title", "Night of the clock change"),
+                ("begins_at", "2030-03-30T23:00"),
+                ("ends_at", "2030-03-31T05:00"),
+            ],
+        )
+        .await;
+        let crowded = create_event(&organiser, &[("title", "Big assembly")]).await;
+
+        // 2,000 participants, recorded directly through the command side.
+        let metadata = Metadata::now(Actor::System, Source::Cli, "seed");
+        for i in 0..2_000 {
+            let command = EventCommand::Join {
+                participation: format!("seed-{i}"),
+                profile: format!("person{i}"),
+                message: None,
+            };
+            site.state
+                .events
+                .execute(&crowded, command, &metadata)
+                .await
+                .expect("join");
+        }
+        let position = convene_projections::log::EventLog::new(&site.db)
+            .head()
+            .await
+            .expect("head")
+            .position;
+        convene_api::consistency::caught_up(&site.state, position).await;
+
+        let home = visitor.get("/").await;
+        assert_eq!(home.status, 200);
+        assert!(home.body.contains(&long_title));
+        assert!(home.body.contains("مسيرة من أجل المناخ"));
+        let page = visitor.get(&format!("/events/{long}")).await;
+        assert!(page
+            .body
+            .contains(&format!("<h1 dir=\"auto\">{long_title}</h1>")));
+        let page = visitor.get(&format!("/events/{rtl}")).await;
+        assert!(
+            page.body
+                .contains("<div class=\"description\" dir=\"auto\"><p>שלום עולם</p></div>"),
+            "{}",
+            page.body
+        );
+        let page = visitor.get(&format!("/events/{dst}")).await;
+        assert!(
+            page.body.contains("Saturday, March 30, 2030, 11:00 PM"),
+            "{}",
+            page.body
+        );
+        assert!(
+            page.body.contains("Sunday, March 31, 2030, 5:00 AM"),
+            "the end is in summer time"
+        );
+        assert!(page.body.contains("datetime=\"2030-03-30T23:00:00+01:00\""));
+        assert!(page.body.contains("datetime=\"2030-03-31T05:00:00+02:00\""));
+        let page = visitor.get(&format!("/events/{crowded}")).await;
+        assert!(page.body.contains("2000 going"), "{}", page.body);
+
+        let missing_hour = organiser.get("/events/new").await;
+        let refused = organiser
+            .post(
+                "/events/new",
+                &missing_hour.csrf(),
+                &crate::support::event_form(&[("begins_at", "2030-03-31T02:30")]),
+            )
+            .await;
+        assert_eq!(
+            refused.status, 422,
+            "02:30 does not exist in Paris that night"
+        );
+        assert!(refused
+            .body
+            .contains("Give the start as a date and a time."));
+
+        let profile = visitor.get("/@org").await;
+        assert_eq!(profile.status, 200);
+        assert!(
+            profile.body.contains("Events organised by ORG")
+                || profile.body.contains("Events organised by org"),
+            "{}",
+            profile.body
+        );
+        assert!(profile.body.contains("Night of the clock change"));
+
+        let french = site.browser("fr");
+        let page = french.get(&format!("/events/{dst}")).await;
+        assert!(
+            page.body.contains("samedi 30 mars 2030, 23:00"),
+            "{}",
+            page.body
+        );
+    }
+}

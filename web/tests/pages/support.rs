@@ -1,0 +1,332 @@
+//! A real server (API and pages) on 127.0.0.1 for each test, and a browser-like client that
+//! keeps cookies, reads forms' CSRF tokens and does not follow redirects.
+
+use convene_api::mail::Mailer;
+use convene_api::{ApiConfig, AppState, Registrations};
+use convene_projections::scratch::Scratch;
+use convene_projections::{all_projections, Database, Runner};
+use convene_web::render::Pages;
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use tokio_util::sync::CancellationToken;
+
+pub struct Site {
+    pub base: String,
+    pub db: Database,
+    pub state: AppState,
+    pub mail: PathBuf,
+    _folder: tempfile::TempDir,
+    shutdown: CancellationToken,
+}
+
+impl Drop for Site {
+    fn drop(&mut self) {
+        self.shutdown.cancel();
+    }
+}
+
+impl Site {
+    pub async fn start(scratch: &Scratch) -> Site {
+        let db = Database::open(&scratch.url).await.expect("database");
+        let folder = tempfile::tempdir().expect("mail folder");
+        let mail = folder.path().join("mail");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let base = format!("http://{}", listener.local_addr().expect("address"));
+        let config = ApiConfig {
+            public_url: base.clone(),
+            mailer: Arc::new(
+                Mailer::to_folder("Convene <noreply@127.0.0.1>", &mail).expect("mailer"),
+            ),
+            registrations: Registrations::Open,
+        };
+        let state = AppState::new(&db, config);
+        let shutdown = CancellationToken::new();
+        for projection in all_projections() {
+            let (runner, db, shutdown) =
+                (Runner::new(projection, &db), db.clone(), shutdown.clone());
+            tokio::spawn(async move { runner.follow(&db, shutdown).await });
+        }
+        let pages = Arc::new(Pages::new().expect("templates"));
+        let app = convene_web::app(state.clone(), pages);
+        tokio::spawn(async move { axum::serve(listener, app).await });
+        Site {
+            base,
+            db,
+            state,
+            mail,
+            _folder: folder,
+            shutdown,
+        }
+    }
+
+    pub fn browser(&self, language: &str) -> Browser {
+        Browser {
+            base: self.base.clone(),
+            language: language.to_string(),
+            cookies: Arc::new(Mutex::new(BTreeMap::new())),
+        }
+    }
+
+    /// The path and query of the last link containing `marker` mailed to `to`.
+    pub fn link_mailed(&self, to: &str, marker: &str) -> String {
+        let mut mails: Vec<(std::time::SystemTime, String)> = std::fs::read_dir(&self.mail)
+            .map(|dir| {
+                dir.filter_map(Result::ok)
+                    .filter_map(|e| {
+                        let text = std::fs::read_to_string(e.path()).ok()?;
+                        let modified = e.metadata().ok()?.modified().ok()?;
+                        text.lines()
+                            .any(|l| l.starts_with("To: ") && l.contains(to))
+                            .then_some((modified, text))
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        mails.sort();
+        let text = mails
+            .pop()
+            .map(|(_, t)| t)
+            .unwrap_or_else(|| panic!("no mail to {to}"));
+        let line = text
+            .lines()
+            .find(|l| l.contains(marker))
+            .unwrap_or_else(|| panic!("no {marker} in {text}"));
+        line.trim().trim_start_matches(&self.base).to_string()
+    }
+
+    pub async fn head(&self) -> i64 {
+        convene_projections::log::EventLog::new(&self.db)
+            .head()
+            .await
+            .expect("head")
+            .position
+    }
+}
+
+#[derive(Debug)]
+pub struct Page {
+    pub status: u16,
+    pub location: Option<String>,
+    pub content_type: String,
+    pub body: String,
+}
+
+impl Page {
+    /// The value of the first hidden `_csrf` field.
+    pub fn csrf(&self) -> String {
+        let marker = "name=\"_csrf\" value=\"";
+        let start = self
+            .body
+            .find(marker)
+            .map(|i| i + marker.len())
+            .unwrap_or_else(|| panic!("no CSRF field in {}", self.body));
+        self.body[start..]
+            .chars()
+            .take_while(|c| *c != '"')
+            .collect()
+    }
+}
+
+/// A client that behaves like a browser without JavaScript.
+#[derive(Clone)]
+pub struct Browser {
+    pub base: String,
+    language: String,
+    cookies: Arc<Mutex<BTreeMap<String, String>>>,
+}
+
+impl Browser {
+    async fn send(
+        &self,
+        method: &'static str,
+        path: &str,
+        form: Option<Vec<(String, String)>>,
+    ) -> Page {
+        let url = format!("{}{path}", self.base);
+        let cookies = self.cookies.clone();
+        let language = self.language.clone();
+        tokio::task::spawn_blocking(move || {
+            let agent: ureq::Agent = ureq::Agent::config_builder()
+                .http_status_as_error(false)
+                .max_redirects(0)
+                .build()
+                .into();
+            let cookie_header = cookies
+                .lock()
+                .map(|c| {
+                    c.iter()
+                        .map(|(k, v)| format!("{k}={v}"))
+                        .collect::<Vec<_>>()
+                        .join("; ")
+                })
+                .unwrap_or_default();
+            let mut request = ureq::http::Request::builder()
+                .method(method)
+                .uri(&url)
+                .header("accept-language", language.as_str());
+            if !cookie_header.is_empty() {
+                request = request.header("cookie", cookie_header);
+            }
+            let result = match form {
+                Some(fields) => {
+                    let body: String = fields
+                        .iter()
+                        .map(|(k, v)| format!("{}={}", encode(k), encode(v)))
+                        .collect::<Vec<_>>()
+                        .join("&");
+                    agent.run(
+                        request
+                            .header("content-type", "application/x-www-form-urlencoded")
+                            .body(body)
+                            .expect("request"),
+                    )
+                }
+                None => agent.run(request.body(()).expect("request")),
+            };
+            let mut response = result.expect("the server answers");
+            for value in response.headers().get_all("set-cookie") {
+                if let Some((pair, _)) = value.to_str().unwrap_or_default().split_once(';') {
+                    if let Some((name, value)) = pair.split_once('=') {
+                        if let Ok(mut jar) = cookies.lock() {
+                            if value.is_empty() {
+                                jar.remove(name);
+                            } else {
+                                jar.insert(name.to_string(), value.to_string());
+                            }
+                        }
+                    }
+                }
+            }
+            let header = |name: &str| {
+                response
+                    .headers()
+                    .get(name)
+                    .and_then(|v| v.to_str().ok())
+                    .map(str::to_string)
+            };
+            let location = header("location");
+            let content_type = header("content-type").unwrap_or_default();
+            let body = response.body_mut().read_to_string().unwrap_or_default();
+            Page {
+                status: response.status().as_u16(),
+                location,
+                content_type,
+                body,
+            }
+        })
+        .await
+        .expect("browser")
+    }
+
+    pub async fn get(&self, path: &str) -> Page {
+        self.send("GET", path, None).await
+    }
+
+    /// Posts a form with the CSRF token of the page the form came from.
+    pub async fn post(&self, path: &str, csrf: &str, fields: &[(&str, &str)]) -> Page {
+        let mut all: Vec<(String, String)> = vec![("_csrf".into(), csrf.into())];
+        all.extend(fields.iter().map(|(k, v)| (k.to_string(), v.to_string())));
+        self.send("POST", path, Some(all)).await
+    }
+
+    /// Registers, confirms from the mail and logs in; returns the logged-in browser.
+    pub async fn member(site: &Site, email: &str, username: &str, language: &str) -> Browser {
+        let browser = site.browser(language);
+        let form = browser.get("/register").await;
+        let done = browser
+            .post(
+                "/register",
+                &form.csrf(),
+                &[
+                    ("email", email),
+                    ("password", "correct horse battery"),
+                    ("username", username),
+                    ("locale", language),
+                ],
+            )
+            .await;
+        assert_eq!(done.status, 200, "register: {}", done.body);
+        let confirm = site.link_mailed(email, "/confirm-email?token=");
+        let confirmed = browser.get(&confirm).await;
+        assert_eq!(confirmed.status, 200, "{}", confirmed.body);
+        let login = browser.get("/login").await;
+        let logged = browser
+            .post(
+                "/login",
+                &login.csrf(),
+                &[
+                    ("email", email),
+                    ("password", "correct horse battery"),
+                    ("next", "/"),
+                ],
+            )
+            .await;
+        assert_eq!(
+            (logged.status, logged.location.as_deref()),
+            (303, Some("/")),
+            "log in: {}",
+            logged.body
+        );
+        browser
+    }
+}
+
+fn encode(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            b' ' => "+".to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// The fields of a typical event form.
+pub fn event_form<'a>(overrides: &[(&'a str, &'a str)]) -> Vec<(&'a str, &'a str)> {
+    let mut fields = vec![
+        ("title", "Climate march"),
+        ("description", "<p>Bring <b>banners</b></p>"),
+        ("begins_at", "2030-06-01T14:00"),
+        ("ends_at", "2030-06-01T17:00"),
+        ("time_zone", "Europe/Paris"),
+        ("capacity", ""),
+        ("join_mode", "free"),
+        ("address_name", "Place de la République"),
+        ("locality", "Paris"),
+        ("country", "France"),
+        ("category", "CAUSES"),
+        ("tags", "climate, paris"),
+        ("language", "fr"),
+        ("visibility", "public"),
+        ("show_seats", "on"),
+        ("comments_open", "on"),
+        ("publish", "now"),
+    ];
+    for (key, value) in overrides {
+        fields.retain(|(k, _)| k != key);
+        if !value.is_empty() || *key == "capacity" {
+            fields.push((key, value));
+        }
+    }
+    fields
+}
+
+/// Creates an event through the form; returns its id.
+pub async fn create_event(browser: &Browser, overrides: &[(&str, &str)]) -> String {
+    let form = browser.get("/events/new").await;
+    assert_eq!(form.status, 200, "{}", form.body);
+    let created = browser
+        .post("/events/new", &form.csrf(), &event_form(overrides))
+        .await;
+    assert_eq!(created.status, 303, "create: {}", created.body);
+    created
+        .location
+        .unwrap_or_default()
+        .trim_start_matches("/events/")
+        .to_string()
+}
