@@ -129,14 +129,23 @@ async fn history(
     session: Session,
     Path(id): Path<String>,
 ) -> Result<Json<Vec<HistoryEntry>>, Problem> {
-    let log = EventLog::new(&state.db).aggregate(Event::TYPE, &id).await?;
+    Ok(Json(event_history(&state, &session, &id).await?))
+}
+
+/// Event `id`'s changes in order, for its organisers and the instance's moderators.
+pub async fn event_history(
+    state: &AppState,
+    session: &Session,
+    id: &str,
+) -> Result<Vec<HistoryEntry>, Problem> {
+    let log = EventLog::new(&state.db).aggregate(Event::TYPE, id).await?;
     if log.is_empty() {
         return Err(Problem::not_found("there is no such event"));
     }
-    let viewer = viewer(&state, Some(&session), &id).await?;
+    let viewer = viewer(state, Some(session), id).await?;
     // Drafts and private events stay hidden (404) from those who may not see them.
-    if events::find(state.db.pool(), &id).await?.is_some() {
-        crate::events::visible(&state, viewer, &id).await?;
+    if events::find(state.db.pool(), id).await?.is_some() {
+        crate::events::visible(state, viewer, id).await?;
     }
     if !(viewer.organiser || viewer.moderator) {
         return Err(Problem::forbidden(
@@ -175,5 +184,5 @@ async fn history(
             summary: summary(&change, &people),
         });
     }
-    Ok(Json(entries))
+    Ok(entries)
 }

@@ -155,6 +155,22 @@ async fn list(
 }
 
 fn csv_export(event: &str, found: &[ParticipationView]) -> Result<Response, Problem> {
+    let bytes = csv(found)?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"participants-{event}.csv\""),
+            ),
+        ],
+        bytes,
+    )
+        .into_response())
+}
+
+/// Participations as CSV: who (never an email), state, place on the waitlist, message, date.
+pub fn csv(found: &[ParticipationView]) -> Result<Vec<u8>, Problem> {
     let mut writer = csv::Writer::from_writer(Vec::new());
     let header = [
         "participant",
@@ -191,18 +207,7 @@ fn csv_export(event: &str, found: &[ParticipationView]) -> Result<Response, Prob
             ])
             .map_err(Problem::internal)?;
     }
-    let bytes = writer.into_inner().map_err(Problem::internal)?;
-    Ok((
-        [
-            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
-            (
-                header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"participants-{event}.csv\""),
-            ),
-        ],
-        bytes,
-    )
-        .into_response())
+    writer.into_inner().map_err(Problem::internal)
 }
 
 /// Approve a participation request; with no seat free it goes to the waitlist.

@@ -129,6 +129,13 @@ impl Projection for AccountsProjection {
                 close_sessions(conn, id).await?;
             }
             AccountChange::ProfileAdded { .. } => {}
+            AccountChange::LocaleChanged { locale } => {
+                update("UPDATE accounts SET locale = $1 WHERE id = $2")
+                    .bind(locale)
+                    .bind(id)
+                    .execute(conn)
+                    .await?;
+            }
             AccountChange::DefaultProfileChosen { username } => {
                 update("UPDATE accounts SET default_profile = $1 WHERE id = $2")
                     .bind(username)

@@ -485,6 +485,29 @@ pub async fn participations(
     Ok(views)
 }
 
+/// The participations of any of `profiles`, across events, soonest event first.
+pub async fn participations_of(
+    pool: &AnyPool,
+    profiles: &[String],
+) -> Result<Vec<ParticipationView>, Error> {
+    if profiles.is_empty() {
+        return Ok(Vec::new());
+    }
+    let placeholders: Vec<String> = (1..=profiles.len()).map(|i| format!("${i}")).collect();
+    let sql = format!(
+        "SELECT p.id, p.event_id, p.profile, p.email, p.state, p.message, p.waitlist_rank, \
+         p.joined_at, p.updated_at FROM participations p JOIN events e ON e.id = p.event_id \
+         WHERE p.profile IN ({}) ORDER BY e.begins_at, e.id",
+        placeholders.join(", ")
+    );
+    let mut query = sqlx::query(&sql);
+    for profile in profiles {
+        query = query.bind(profile);
+    }
+    let rows = query.fetch_all(pool).await?;
+    rows.iter().map(participation_view).collect()
+}
+
 /// The participation whose confirmation or cancellation token hashes to `hash`.
 pub async fn participation_by_token(
     pool: &AnyPool,

@@ -73,6 +73,28 @@ pub fn routes(app: AppState, pages: Arc<Pages>) -> Router {
         )
         .route("/logout", post(pages::accounts::logout))
         .route(
+            "/events/{id}/participants",
+            get(pages::organise::participants),
+        )
+        .route(
+            "/events/{id}/participants.csv",
+            get(pages::organise::export),
+        )
+        .route(
+            "/events/{id}/participants/{pid}/approve",
+            post(pages::organise::approve),
+        )
+        .route(
+            "/events/{id}/participants/{pid}/reject",
+            post(pages::organise::reject),
+        )
+        .route("/events/{id}/history", get(pages::organise::history))
+        .route("/my/events", get(pages::settings::my_events))
+        .route(
+            "/settings",
+            get(pages::settings::settings).post(pages::settings::save),
+        )
+        .route(
             "/register",
             get(pages::accounts::register_form).post(pages::accounts::register),
         )

@@ -144,6 +144,9 @@ pub enum AccountCommand {
     ChooseDefaultProfile {
         username: String,
     },
+    ChangeLocale {
+        locale: String,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -187,6 +190,9 @@ pub enum AccountChange {
     DefaultProfileChosen {
         username: String,
     },
+    LocaleChanged {
+        locale: String,
+    },
 }
 
 impl DomainEvent for AccountChange {
@@ -203,6 +209,7 @@ impl DomainEvent for AccountChange {
             Self::Disabled => "AccountDisabled",
             Self::ProfileAdded { .. } => "AccountProfileAdded",
             Self::DefaultProfileChosen { .. } => "AccountDefaultProfileChosen",
+            Self::LocaleChanged { .. } => "AccountLocaleChanged",
         }
         .to_string()
     }
@@ -368,6 +375,10 @@ impl Aggregate for Account {
                 }
                 C::DefaultProfileChosen { username }
             }
+            AccountCommand::ChangeLocale { locale } => {
+                self.active()?;
+                C::LocaleChanged { locale }
+            }
         };
         sink.write(change, self).await;
         Ok(())
@@ -404,6 +415,7 @@ impl Aggregate for Account {
             }
             C::ProfileAdded { username } => self.profiles.push(username),
             C::DefaultProfileChosen { username } => self.default_profile = Some(username),
+            C::LocaleChanged { .. } => {}
         }
     }
 }

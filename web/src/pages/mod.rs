@@ -5,6 +5,8 @@ pub mod anonymous;
 pub mod event;
 pub mod event_form;
 pub mod home;
+pub mod organise;
+pub mod settings;
 
 use crate::render::see_other;
 use crate::visitor::Visitor;

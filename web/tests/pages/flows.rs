@@ -253,3 +253,125 @@ async fn the_language_follows_the_browser_then_the_visitors_choice() {
         );
     }
 }
+
+#[tokio::test]
+async fn organisers_approve_read_history_and_people_switch_identities() {
+    for (_db, site) in sites("web_organise").await {
+        let organiser = Browser::member(&site, "org@example.org", "org", "en").await;
+        let id = create_event(
+            &organiser,
+            &[("join_mode", "restricted"), ("capacity", "1")],
+        )
+        .await;
+        let guest = Browser::member(&site, "guest@example.org", "guest", "en").await;
+
+        // The guest makes a second identity, makes it the default, renames it, and joins with it.
+        let settings = guest.get("/settings").await;
+        assert_eq!(settings.status, 200);
+        let made = guest
+            .post(
+                "/settings",
+                &settings.csrf(),
+                &[
+                    ("action", "new_profile"),
+                    ("username", "guest_union"),
+                    ("display_name", "Union rep"),
+                ],
+            )
+            .await;
+        assert_eq!(made.status, 303, "{}", made.body);
+        let chosen = guest
+            .post(
+                "/settings",
+                &settings.csrf(),
+                &[("action", "default"), ("username", "guest_union")],
+            )
+            .await;
+        assert_eq!(chosen.status, 303);
+        let renamed = guest
+            .post(
+                "/settings",
+                &settings.csrf(),
+                &[
+                    ("action", "rename"),
+                    ("username", "guest_union"),
+                    ("display_name", "Union delegate"),
+                ],
+            )
+            .await;
+        assert_eq!(renamed.status, 303);
+        let settings = guest.get("/settings").await;
+        assert!(settings.body.contains("value=\"Union delegate\""));
+        let page = guest.get(&format!("/events/{id}")).await;
+        assert!(
+            page.body.contains("<option value=\"guest_union\">"),
+            "both identities are offered"
+        );
+        let joined = guest
+            .post(
+                &format!("/events/{id}/join"),
+                &page.csrf(),
+                &[("profile", "guest_union")],
+            )
+            .await;
+        assert_eq!(joined.status, 303);
+
+        let people = organiser.get(&format!("/events/{id}/participants")).await;
+        assert_eq!(people.status, 200);
+        assert!(people.body.contains("@guest_union"));
+        assert!(
+            !people.body.contains("@guest<"),
+            "only the identity that joined appears"
+        );
+        let pid_marker = "/participants/";
+        let start = people
+            .body
+            .find(&format!("{pid_marker}"))
+            .map(|i| i + pid_marker.len())
+            .unwrap_or_default();
+        let pid: String = people.body[start..]
+            .chars()
+            .take_while(|c| *c != '/')
+            .collect();
+        let approved = organiser
+            .post(
+                &format!("/events/{id}/participants/{pid}/approve"),
+                &people.csrf(),
+                &[],
+            )
+            .await;
+        assert_eq!(approved.status, 303, "{}", approved.body);
+        assert!(organiser
+            .get(&format!("/events/{id}/participants"))
+            .await
+            .body
+            .contains("Participant"));
+        let csv = organiser
+            .get(&format!("/events/{id}/participants.csv"))
+            .await;
+        assert!(
+            csv.body.contains("@guest_union,participant"),
+            "{}",
+            csv.body
+        );
+        assert_eq!(
+            guest
+                .get(&format!("/events/{id}/participants"))
+                .await
+                .status,
+            403
+        );
+
+        let history = organiser.get(&format!("/events/{id}/history")).await;
+        assert!(
+            history.body.contains("@guest_union joined (not_approved)"),
+            "{}",
+            history.body
+        );
+        assert!(history.body.contains("approved @guest_union (participant)"));
+
+        let mine = guest.get("/my/events").await;
+        assert!(mine.body.contains("Climate march"));
+        assert!(mine.body.contains("@guest_union"));
+    }
+}
