@@ -326,7 +326,7 @@ async fn organisers_approve_read_history_and_people_switch_identities() {
         let pid_marker = "/participants/";
         let start = people
             .body
-            .find(&format!("{pid_marker}"))
+            .find(pid_marker)
             .map(|i| i + pid_marker.len())
             .unwrap_or_default();
         let pid: String = people.body[start..]
