@@ -1,0 +1,168 @@
+// The main user stories, in English and in French, in a real Chromium: register, confirm by
+// mail, create an event, a second person joins, the organiser approves, comments, switching
+// identity, downloading the calendar. Every page is checked with axe-core (no serious or
+// critical violation) and screenshotted at desktop and phone widths.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import fs from "node:fs";
+import path from "node:path";
+import { createRequire } from "node:module";
+import { chromium } from "playwright-core";
+
+const require = createRequire(import.meta.url);
+const axeSource = fs.readFileSync(require.resolve("axe-core/axe.min.js"), "utf8");
+const base = process.env.BASE_URL;
+const mailDir = process.env.MAIL_DIR;
+const shots = process.env.SCREENSHOTS;
+const sizes = { desktop: { width: 1280, height: 800 }, phone: { width: 390, height: 844 } };
+const password = "correct horse battery";
+
+/** The last link containing `marker` in a mail to `to`. */
+function mailedLink(to, marker) {
+  const mails = fs
+    .readdirSync(mailDir)
+    .map((f) => path.join(mailDir, f))
+    .map((f) => ({ f, t: fs.statSync(f).mtimeMs, text: fs.readFileSync(f, "utf8") }))
+    .filter((m) => m.text.split("\n").some((l) => l.startsWith("To: ") && l.includes(to)))
+    .sort((a, b) => a.t - b.t);
+  assert.ok(mails.length > 0, `no mail to ${to}`);
+  const line = mails.at(-1).text.split("\n").find((l) => l.includes(marker));
+  assert.ok(line, `no ${marker} link in the mail to ${to}`);
+  return line.trim();
+}
+
+/** axe-core on the current page: no serious or critical violation. */
+async function accessible(page, name) {
+  await page.addScriptTag({ content: axeSource });
+  const violations = await page.evaluate(async () => {
+    const results = await window.axe.run(document, { resultTypes: ["violations"] });
+    return results.violations
+      .filter((v) => v.impact === "serious" || v.impact === "critical")
+      .map((v) => `${v.id} (${v.impact}): ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`);
+  });
+  assert.deepEqual(violations, [], `${name}: accessibility violations`);
+}
+
+/** Screenshots of the current page at desktop and phone widths. */
+async function screenshots(page, name) {
+  for (const [size, viewport] of Object.entries(sizes)) {
+    await page.setViewportSize(viewport);
+    await page.screenshot({ path: path.join(shots, `${name}-${size}.png`), fullPage: true });
+  }
+  await page.setViewportSize(sizes.desktop);
+}
+
+async function visit(page, name) {
+  await accessible(page, name);
+  await screenshots(page, name);
+}
+
+async function member(browser, lang, email, username) {
+  const context = await browser.newContext({ locale: lang, viewport: sizes.desktop });
+  const page = await context.newPage();
+  await page.goto(`${base}/register`);
+  await page.fill("#email", email);
+  await page.fill("#password", password);
+  await page.fill("#username", username);
+  await page.selectOption("#locale", lang);
+  await page.click("form.stacked button[type=submit]");
+  await page.waitForLoadState();
+  assert.match(await page.textContent("main"), new RegExp(email.replace(".", "\\.")));
+  await page.goto(mailedLink(email, "/confirm-email?token="));
+  await page.goto(`${base}/login`);
+  await page.fill("#email", email);
+  await page.fill("#password", password);
+  await page.click("form.stacked button[type=submit]");
+  await page.waitForURL(`${base}/`);
+  return { context, page };
+}
+
+const text = {
+  en: { publish: "Publish", join: "Ask to take part", waiting: "Your request waits", approve: "Approve", going: "You take part.", comment: "Post the comment", calendar: "Add to calendar (ICS)", create: "Create the identity", makeDefault: "Make default", defaultBadge: "Default identity" },
+  fr: { publish: "Publier", join: "Demander à participer", waiting: "Votre demande attend", approve: "Accepter", going: "Vous participez.", comment: "Publier le commentaire", calendar: "Ajouter à l’agenda (ICS)", create: "Créer l’identité", makeDefault: "Utiliser par défaut", defaultBadge: "Identité par défaut" },
+};
+
+for (const lang of ["en", "fr"]) {
+  test(`an organiser and a participant, in ${lang}`, async () => {
+    const browser = await chromium.launch({
+      executablePath: process.env.CHROMIUM,
+      args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+    });
+    try {
+      const t = text[lang];
+      const home = await (await browser.newContext({ locale: lang })).newPage();
+      await home.goto(`${base}/`);
+      assert.equal(await home.getAttribute("html", "lang"), lang);
+      await visit(home, `${lang}-home-empty`);
+      await home.goto(`${base}/register`);
+      await visit(home, `${lang}-register`);
+      await home.goto(`${base}/login`);
+      await visit(home, `${lang}-login`);
+      await home.goto(`${base}/no-such-page`);
+      await visit(home, `${lang}-404`);
+
+      const organiser = await member(browser, lang, `org-${lang}@example.org`, `org_${lang}`);
+      const page = organiser.page;
+      await page.goto(`${base}/events/new`);
+      await visit(page, `${lang}-event-form`);
+      await page.fill("#title", `Bike repair workshop (${lang})`);
+      await page.fill("#begins_at", "2030-06-01T14:00");
+      await page.fill("#ends_at", "2030-06-01T17:00");
+      await page.fill("#time_zone", "Europe/Paris");
+      await page.fill("#capacity", "2");
+      await page.check("#join-restricted");
+      await page.fill("#address_name", "Atelier du coin");
+      await page.fill("#locality", "Lyon");
+      await page.fill("#description", "<p>Bring your <b>bike</b>.</p>");
+      await page.click(`button[name=publish][value=now]`);
+      await page.waitForURL(/\/events\/[0-9a-f-]{36}$/);
+      const eventUrl = page.url();
+      await visit(page, `${lang}-event-organiser`);
+
+      const guest = await member(browser, lang, `guest-${lang}@example.org`, `guest_${lang}`);
+      const g = guest.page;
+      await g.goto(eventUrl);
+      await visit(g, `${lang}-event-visitor`);
+      await g.click(`text=${t.join}`);
+      await g.waitForURL(new RegExp(`${eventUrl}#participation$`));
+      assert.match(await g.textContent(".state"), new RegExp(t.waiting));
+      await g.fill("#comment-body", "Can I bring a child's bike?");
+      await g.click(`text=${t.comment}`);
+      await g.waitForLoadState();
+      assert.match(await g.textContent("#comments"), /child's bike/);
+
+      await page.goto(`${eventUrl}/participants`);
+      await visit(page, `${lang}-participants`);
+      await page.click(`button:has-text("${t.approve}")`);
+      await page.waitForLoadState();
+      await g.goto(eventUrl);
+      assert.match(await g.textContent(".state"), new RegExp(t.going));
+
+      await g.goto(`${base}/settings`);
+      await visit(g, `${lang}-settings`);
+      await g.fill("#new-username", `guest_${lang}_union`);
+      await g.fill("#new-display", "Union");
+      await g.click(`text=${t.create}`);
+      await g.waitForLoadState();
+      await g.click(`button:has-text("${t.makeDefault}")`);
+      await g.waitForLoadState();
+      const badge = await g.locator(".identities .card", { hasText: `@guest_${lang}_union` }).textContent();
+      assert.match(badge, new RegExp(t.defaultBadge));
+
+      await g.goto(eventUrl);
+      const [download] = await Promise.all([g.waitForEvent("download").catch(() => null), g.click(`text=${t.calendar}`)]);
+      const ics = download ? fs.readFileSync(await download.path(), "utf8") : await g.content();
+      assert.match(ics, /BEGIN:VEVENT/);
+      assert.match(ics, /DTSTART:20300601T120000Z/);
+
+      await g.goto(`${base}/my/events`);
+      await visit(g, `${lang}-my-events`);
+      await page.goto(`${eventUrl}/history`);
+      await visit(page, `${lang}-history`);
+      await home.goto(`${base}/`);
+      await visit(home, `${lang}-home`);
+    } finally {
+      await browser.close();
+    }
+  });
+}
