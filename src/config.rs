@@ -162,6 +162,19 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 2_000)]
         events: usize,
     },
+    /// Requests per second and latency of the home and event pages at a number of concurrent
+    /// clients, with many events in the read model, next to /healthz on the same server.
+    Web {
+        /// Events in the read model.
+        #[arg(long, default_value_t = 10_000)]
+        events: usize,
+        /// Concurrent clients (each a keep-alive connection on 127.0.0.1).
+        #[arg(long, default_value_t = 50)]
+        clients: usize,
+        /// Seconds of load per page.
+        #[arg(long, default_value_t = 10)]
+        seconds: u64,
+    },
 }
 
 /// The TOML file's shape; unknown keys are refused so a typo does not go unnoticed.

@@ -59,5 +59,10 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Bench(config::BenchCommand::Store { events }) => {
             bench::store(&settings, events).await
         }
+        Command::Bench(config::BenchCommand::Web {
+            events,
+            clients,
+            seconds,
+        }) => bench::web(&settings, events, clients, seconds).await,
     }
 }
