@@ -430,26 +430,34 @@ async fn request_password_reset(
     headers: HeaderMap,
     Body(request): Body<ResetRequest>,
 ) -> Result<StatusCode, Problem> {
-    let email = request.email.trim().to_lowercase();
+    request_reset(&state, &Origin::api(&headers), &request.email).await?;
+    Ok(StatusCode::ACCEPTED)
+}
+
+/// Mails a reset code (and a link to the page that takes it) to `email` if an enabled account
+/// uses it; says nothing either way.
+pub async fn request_reset(state: &AppState, origin: &Origin, email: &str) -> Result<(), Problem> {
+    let email = email.trim().to_lowercase();
     let Some(account) = accounts::by_email(state.db.pool(), &email).await? else {
-        return Ok(StatusCode::ACCEPTED);
+        return Ok(());
     };
     if account.disabled {
-        return Ok(StatusCode::ACCEPTED);
+        return Ok(());
     }
     let token = new_token();
     let command = AccountCommand::RequestPasswordReset {
         token: token_hash(&token),
         expires_at: OffsetDateTime::now_utc() + RESET_VALIDITY,
     };
-    let metadata = Origin::api(&headers).account(&account.id);
-    consistency::command(&state, &state.accounts, &account.id, command, &metadata).await?;
+    let metadata = origin.account(&account.id);
+    consistency::command(state, &state.accounts, &account.id, command, &metadata).await?;
+    let base = &state.config.public_url;
     let body = format!(
         "Someone (hopefully you) asked to reset the password of your Convene account.\n\n\
+         Choose a new one within the hour on this page:\n\n{base}/reset-password/complete?token={token}\n\n\
          Your reset code, valid for one hour:\n\n{token}\n\n\
-         Send it with your new password to {}/api/v1/password-resets/complete.\n\n\
-         If you did not ask, ignore this message: your password stays as it is.\n",
-        state.config.public_url
+         (Applications send it with the new password to {base}/api/v1/password-resets/complete.)\n\n\
+         If you did not ask, ignore this message: your password stays as it is.\n"
     );
     if let Err(error) = state
         .config
@@ -459,7 +467,7 @@ async fn request_password_reset(
     {
         tracing::error!(%error, "the password reset mail was not sent");
     }
-    Ok(StatusCode::ACCEPTED)
+    Ok(())
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -476,6 +484,16 @@ async fn complete_password_reset(
     headers: HeaderMap,
     Body(completion): Body<ResetCompletion>,
 ) -> Result<StatusCode, Problem> {
+    complete_reset(&state, &Origin::api(&headers), completion).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Sets a new password with a mailed reset code; every session closes.
+pub async fn complete_reset(
+    state: &AppState,
+    origin: &Origin,
+    completion: ResetCompletion,
+) -> Result<(), Problem> {
     validate_password(&completion.password).map_err(|e| Problem::invalid(vec![e]))?;
     let hash = token_hash(completion.token.trim());
     let account = accounts::by_reset_token(state.db.pool(), &hash)
@@ -491,9 +509,9 @@ async fn complete_password_reset(
         password_hash: hash_password(completion.password).await?,
         now: OffsetDateTime::now_utc(),
     };
-    let metadata = Origin::api(&headers).account(&account.id);
-    consistency::command(&state, &state.accounts, &account.id, command, &metadata).await?;
-    Ok(StatusCode::NO_CONTENT)
+    let metadata = origin.account(&account.id);
+    consistency::command(state, &state.accounts, &account.id, command, &metadata).await?;
+    Ok(())
 }
 
 fn require_administrator(session: &Session) -> Result<(), Problem> {

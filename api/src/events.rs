@@ -183,6 +183,8 @@ pub struct ListQuery {
     pub tag: Option<String>,
     /// Username of the organising profile.
     pub organizer: Option<String>,
+    /// Words the title contains.
+    pub q: Option<String>,
     /// From 1.
     pub page: Option<i64>,
     /// At most 100 (default 20).
@@ -231,6 +233,7 @@ async fn list(
         organizer: query
             .organizer
             .map(|o| o.trim_start_matches('@').to_string()),
+        text: query.q,
         limit: per_page,
         offset: (page - 1) * per_page,
     };

@@ -11,6 +11,8 @@ CREATE TABLE accounts
     default_profile  text,
     reset_token      text UNIQUE,
     reset_expires_at text,
+    -- SHA-256 of the secret in the account's private feed links.
+    feed_token       text UNIQUE,
     created_at       text NOT NULL
 );
 

@@ -11,6 +11,8 @@ CREATE TABLE accounts
     default_profile  TEXT,
     reset_token      TEXT UNIQUE,
     reset_expires_at TEXT,
+    -- SHA-256 of the secret in the account's private feed links.
+    feed_token       TEXT UNIQUE,
     created_at       TEXT NOT NULL
 );
 

@@ -129,6 +129,19 @@ impl Projection for AccountsProjection {
                 close_sessions(conn, id).await?;
             }
             AccountChange::ProfileAdded { .. } => {}
+            AccountChange::FeedTokenRotated { token } => {
+                update("UPDATE accounts SET feed_token = $1 WHERE id = $2")
+                    .bind(token)
+                    .bind(id)
+                    .execute(conn)
+                    .await?;
+            }
+            AccountChange::FeedTokenRevoked => {
+                update("UPDATE accounts SET feed_token = NULL WHERE id = $1")
+                    .bind(id)
+                    .execute(conn)
+                    .await?;
+            }
             AccountChange::LocaleChanged { locale } => {
                 update("UPDATE accounts SET locale = $1 WHERE id = $2")
                     .bind(locale)
@@ -167,6 +180,8 @@ pub struct AccountRow {
     pub confirmed: bool,
     pub disabled: bool,
     pub default_profile: Option<String>,
+    /// Whether a private feed link exists (its secret is only ever stored hashed).
+    pub has_feed: bool,
     pub created_at: String,
 }
 
@@ -182,12 +197,13 @@ fn account(row: &AnyRow) -> Result<AccountRow, Error> {
         confirmed: confirmation.is_none(),
         disabled: flag_of(row, "disabled")?,
         default_profile: row.try_get("default_profile")?,
+        has_feed: row.try_get::<Option<String>, _>("feed_token")?.is_some(),
         created_at: row.try_get("created_at")?,
     })
 }
 
-const COLUMNS: &str =
-    "id, email, password_hash, role, locale, confirmation, disabled, default_profile, created_at";
+const COLUMNS: &str = "id, email, password_hash, role, locale, confirmation, disabled, \
+     default_profile, feed_token, created_at";
 
 async fn one_by(pool: &AnyPool, column: &str, value: &str) -> Result<Option<AccountRow>, Error> {
     let row = sqlx::query(&format!(
@@ -215,6 +231,11 @@ pub async fn by_confirmation(pool: &AnyPool, hash: &str) -> Result<Option<Accoun
 /// The account whose password reset token hashes to `hash`.
 pub async fn by_reset_token(pool: &AnyPool, hash: &str) -> Result<Option<AccountRow>, Error> {
     one_by(pool, "reset_token", hash).await
+}
+
+/// The account whose private feed secret hashes to `hash`.
+pub async fn by_feed_token(pool: &AnyPool, hash: &str) -> Result<Option<AccountRow>, Error> {
+    one_by(pool, "feed_token", hash).await
 }
 
 /// The account behind a session token hash.

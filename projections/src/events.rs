@@ -375,6 +375,8 @@ pub struct EventFilter {
     pub category: Option<String>,
     pub tag: Option<String>,
     pub organizer: Option<String>,
+    /// Words the title must contain (case-insensitive).
+    pub text: Option<String>,
     pub limit: i64,
     pub offset: i64,
 }
@@ -400,6 +402,23 @@ pub async fn list_public(pool: &AnyPool, filter: &EventFilter) -> Result<Vec<Eve
     }
     if let Some(organizer) = &filter.organizer {
         param(&mut sql, " AND e.organizer = ?", organizer);
+    }
+    if let Some(text) = filter
+        .text
+        .as_deref()
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+    {
+        let pattern = text
+            .to_lowercase()
+            .replace('\\', "\\\\")
+            .replace('%', "\\%")
+            .replace('_', "\\_");
+        param(
+            &mut sql,
+            " AND LOWER(e.title) LIKE ? ESCAPE '\\'",
+            &format!("%{pattern}%"),
+        );
     }
     if let Some(tag) = &filter.tag {
         param(

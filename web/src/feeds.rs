@@ -152,9 +152,91 @@ pub async fn profile_ics(State(web): State<Web>, Path(username): Path<String>) -
 
 /// The public events as an Atom feed, newest changes first.
 pub async fn instance_atom(State(web): State<Web>) -> Response {
-    let mut found = events::list_public(web.app.db.pool(), &upcoming(None))
+    let found = events::list_public(web.app.db.pool(), &upcoming(None))
         .await
         .unwrap_or_default();
+    let title = host(&web);
+    atom(&web, &title, "/feed.atom", found)
+}
+
+/// The events an account organises, takes part in or waits for (drafts and private ones
+/// included: the link is the account's secret).
+async fn own_events(web: &Web, account: &str) -> Vec<EventView> {
+    let own: Vec<String> = convene_projections::profiles::owned_by(web.app.db.pool(), account)
+        .await
+        .unwrap_or_default()
+        .into_iter()
+        .map(|p| p.username)
+        .collect();
+    let mut found = Vec::new();
+    for participation in events::participations_of(web.app.db.pool(), &own)
+        .await
+        .unwrap_or_default()
+    {
+        let wanted = convene_domain::event::ParticipantState::parse(&participation.state)
+            .is_some_and(|s| {
+                s.is_going() || s == convene_domain::event::ParticipantState::Waitlisted
+            });
+        if !wanted
+            || found
+                .iter()
+                .any(|e: &EventView| e.id == participation.event_id)
+        {
+            continue;
+        }
+        if let Ok(Some(event)) = events::find(web.app.db.pool(), &participation.event_id).await {
+            found.push(event);
+        }
+    }
+    found
+}
+
+async fn feed_account(web: &Web, token: &str) -> Option<String> {
+    let hash = convene_api::auth::token_hash(token);
+    convene_projections::accounts::by_feed_token(web.app.db.pool(), &hash)
+        .await
+        .ok()
+        .flatten()
+        .filter(|a| !a.disabled)
+        .map(|a| a.id)
+}
+
+/// The private calendar of "my events", behind a secret the account can replace or revoke.
+pub async fn private_ics(State(web): State<Web>, Path(token): Path<String>) -> Response {
+    match feed_account(&web, &token).await {
+        Some(account) => {
+            let found = own_events(&web, &account).await;
+            ics(calendar(&web, "Convene", &found), "my-events")
+        }
+        None => (
+            StatusCode::NOT_FOUND,
+            "this feed link is not valid (any more)",
+        )
+            .into_response(),
+    }
+}
+
+pub async fn private_atom(State(web): State<Web>, Path(token): Path<String>) -> Response {
+    match feed_account(&web, &token).await {
+        Some(account) => {
+            let found = own_events(&web, &account).await;
+            atom(
+                &web,
+                "Convene",
+                &format!("/feeds/{token}/my-events.atom"),
+                found,
+            )
+        }
+        None => (
+            StatusCode::NOT_FOUND,
+            "this feed link is not valid (any more)",
+        )
+            .into_response(),
+    }
+}
+
+/// An Atom feed of `found`, newest changes first.
+fn atom(web: &Web, title: &str, path: &str, mut found: Vec<EventView>) -> Response {
     found.sort_by(|a, b| b.updated_at.cmp(&a.updated_at));
     let entries: Vec<serde_json::Value> = found
         .iter()
@@ -171,7 +253,8 @@ pub async fn instance_atom(State(web): State<Web>) -> Response {
         .collect();
     let mut context = Context::new();
     context.insert("base", &web.app.config.public_url);
-    context.insert("host", &host(&web));
+    context.insert("title", title);
+    context.insert("self_path", path);
     context.insert(
         "updated",
         &found
@@ -187,7 +270,7 @@ pub async fn instance_atom(State(web): State<Web>) -> Response {
         )
             .into_response(),
         Err(error) => {
-            tracing::error!(%error, "the Atom feed failed to render");
+            tracing::error!(%error, "an Atom feed failed to render");
             StatusCode::INTERNAL_SERVER_ERROR.into_response()
         }
     }

@@ -41,6 +41,16 @@ pub fn routes(app: AppState, pages: Arc<Pages>) -> Router {
         .route("/@{username}/feed.ics", get(feeds::profile_ics))
         .route("/feed.ics", get(feeds::instance_ics))
         .route("/feed.atom", get(feeds::instance_atom))
+        .route("/feeds/{token}/my-events.ics", get(feeds::private_ics))
+        .route("/feeds/{token}/my-events.atom", get(feeds::private_atom))
+        .route(
+            "/reset-password",
+            get(pages::accounts::reset_form).post(pages::accounts::reset),
+        )
+        .route(
+            "/reset-password/complete",
+            get(pages::accounts::new_password_form).post(pages::accounts::new_password),
+        )
         .route(
             "/events/new",
             get(pages::event_form::new_form).post(pages::event_form::create),

@@ -147,6 +147,12 @@ pub enum AccountCommand {
     ChangeLocale {
         locale: String,
     },
+    /// A new secret link to the account's private calendar feed (`token` is its hash); the
+    /// previous link stops working.
+    RotateFeedToken {
+        token: String,
+    },
+    RevokeFeedToken,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -193,6 +199,10 @@ pub enum AccountChange {
     LocaleChanged {
         locale: String,
     },
+    FeedTokenRotated {
+        token: String,
+    },
+    FeedTokenRevoked,
 }
 
 impl DomainEvent for AccountChange {
@@ -210,6 +220,8 @@ impl DomainEvent for AccountChange {
             Self::ProfileAdded { .. } => "AccountProfileAdded",
             Self::DefaultProfileChosen { .. } => "AccountDefaultProfileChosen",
             Self::LocaleChanged { .. } => "AccountLocaleChanged",
+            Self::FeedTokenRotated { .. } => "AccountFeedTokenRotated",
+            Self::FeedTokenRevoked => "AccountFeedTokenRevoked",
         }
         .to_string()
     }
@@ -379,6 +391,14 @@ impl Aggregate for Account {
                 self.active()?;
                 C::LocaleChanged { locale }
             }
+            AccountCommand::RotateFeedToken { token } => {
+                self.active()?;
+                C::FeedTokenRotated { token }
+            }
+            AccountCommand::RevokeFeedToken => {
+                self.active()?;
+                C::FeedTokenRevoked
+            }
         };
         sink.write(change, self).await;
         Ok(())
@@ -415,7 +435,7 @@ impl Aggregate for Account {
             }
             C::ProfileAdded { username } => self.profiles.push(username),
             C::DefaultProfileChosen { username } => self.default_profile = Some(username),
-            C::LocaleChanged { .. } => {}
+            C::LocaleChanged { .. } | C::FeedTokenRotated { .. } | C::FeedTokenRevoked => {}
         }
     }
 }

@@ -8,7 +8,8 @@ use axum::extract::{Path, Query, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::Response;
 use convene_api::accounts::{
-    confirm_email as confirm, open_session, register_account, Credentials, Registration,
+    complete_reset, confirm_email as confirm, open_session, register_account, request_reset,
+    Credentials, Registration, ResetCompletion,
 };
 use convene_api::auth::Origin;
 use convene_api::consistency;
@@ -303,4 +304,88 @@ pub async fn language(
         set_cookie(LANG_COOKIE, &code, Some(365 * 86_400), visitor.secure()),
     );
     response
+}
+
+pub async fn reset_form(State(web): State<Web>, visitor: Visitor) -> Response {
+    form(
+        &web,
+        &visitor,
+        StatusCode::OK,
+        "reset.html",
+        &HashMap::new(),
+        &[],
+        None,
+    )
+}
+
+/// Always the same answer, so the page tells no one which addresses have accounts.
+pub async fn reset(
+    State(web): State<Web>,
+    visitor: Visitor,
+    headers: HeaderMap,
+    axum::Form(values): Fields,
+) -> Response {
+    if let Err(refused) = check_csrf(&web, &visitor, &values) {
+        return refused;
+    }
+    let catalogue = web.pages.catalogue(&visitor);
+    match request_reset(&web.app, &Origin::web(&headers), &field(&values, "email")).await {
+        Ok(()) => web.pages.message(
+            &visitor,
+            &catalogue.text("reset_title"),
+            &catalogue.text("reset_sent"),
+        ),
+        Err(problem) => web.pages.problem(&visitor, &problem),
+    }
+}
+
+pub async fn new_password_form(
+    State(web): State<Web>,
+    visitor: Visitor,
+    Query(query): Query<Next>,
+) -> Response {
+    let mut values = HashMap::new();
+    values.insert("token".to_string(), query.token.unwrap_or_default());
+    form(
+        &web,
+        &visitor,
+        StatusCode::OK,
+        "new_password.html",
+        &values,
+        &[],
+        None,
+    )
+}
+
+pub async fn new_password(
+    State(web): State<Web>,
+    visitor: Visitor,
+    headers: HeaderMap,
+    axum::Form(values): Fields,
+) -> Response {
+    if let Err(refused) = check_csrf(&web, &visitor, &values) {
+        return refused;
+    }
+    let catalogue = web.pages.catalogue(&visitor);
+    let completion = ResetCompletion {
+        token: field(&values, "token"),
+        password: values.get("password").cloned().unwrap_or_default(),
+    };
+    match complete_reset(&web.app, &Origin::web(&headers), completion).await {
+        Ok(()) => web.pages.message(
+            &visitor,
+            &catalogue.text("reset_complete_title"),
+            &catalogue.text("reset_done"),
+        ),
+        Err(problem) if !problem.errors.is_empty() => form(
+            &web,
+            &visitor,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "new_password.html",
+            &values,
+            &problem.errors,
+            None,
+        ),
+        Err(problem) => web.pages.problem(&visitor, &problem),
+    }
 }

@@ -21,6 +21,8 @@ pub struct HomeQuery {
     pub category: Option<String>,
     /// online, in_person
     pub mode: Option<String>,
+    /// Words in the title.
+    pub q: Option<String>,
 }
 
 fn day_start(date: &str) -> Option<String> {
@@ -54,6 +56,7 @@ pub async fn home(
             .category
             .clone()
             .filter(|c| CATEGORIES.contains(&c.as_str())),
+        text: query.q.clone(),
         limit: 100,
         ..Default::default()
     };
@@ -84,6 +87,7 @@ pub async fn home(
     context.insert("to", &query.to.unwrap_or_default());
     context.insert("category", &query.category.unwrap_or_default());
     context.insert("mode", &query.mode.unwrap_or_default());
+    context.insert("q", &query.q.unwrap_or_default());
     web.pages
         .render(&visitor, StatusCode::OK, "home.html", context)
 }

@@ -9,7 +9,7 @@ use crate::Web;
 use axum::extract::State;
 use axum::http::{header, StatusCode};
 use axum::response::Response;
-use convene_api::auth::{hash_password, verify_password, Session};
+use convene_api::auth::{hash_password, new_token, token_hash, verify_password, Session};
 use convene_api::consistency;
 use convene_api::profiles::{create_profile, NewProfile};
 use convene_domain::account::{validate_locale, validate_password};
@@ -62,7 +62,24 @@ fn settings_page(
     notice: Option<String>,
     errors: BTreeMap<String, String>,
 ) -> Response {
+    feed_page(web, visitor, status, notice, errors, None)
+}
+
+/// The settings page; `feed_url` is a new private feed link, shown this once.
+fn feed_page(
+    web: &Web,
+    visitor: &Visitor,
+    status: StatusCode,
+    notice: Option<String>,
+    errors: BTreeMap<String, String>,
+    feed_url: Option<String>,
+) -> Response {
     let mut context = Context::new();
+    context.insert("feed_url", &feed_url);
+    context.insert(
+        "has_feed",
+        &visitor.session.as_ref().is_some_and(|s| s.account.has_feed),
+    );
     context.insert("notice", &notice);
     context.insert("errors", &errors);
     context.insert(
@@ -160,6 +177,27 @@ pub async fn save(State(web): State<Web>, visitor: Visitor, axum::Form(form): Fi
                 Err(problem) => Err(problem),
             }
         }
+        "feed_new" => {
+            let token = new_token();
+            let command = AccountCommand::RotateFeedToken {
+                token: token_hash(&token),
+            };
+            return match account(&web, &session, command).await {
+                Ok(()) => {
+                    let url = format!("{}/feeds/{token}/my-events", web.app.config.public_url);
+                    feed_page(
+                        &web,
+                        &visitor,
+                        StatusCode::OK,
+                        None,
+                        BTreeMap::new(),
+                        Some(url),
+                    )
+                }
+                Err(problem) => web.pages.problem(&visitor, &problem),
+            };
+        }
+        "feed_revoke" => account(&web, &session, AccountCommand::RevokeFeedToken).await,
         "locale" => {
             let locale = field(&form, "locale");
             if validate_locale(&locale).is_err() {

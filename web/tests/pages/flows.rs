@@ -375,3 +375,126 @@ async fn organisers_approve_read_history_and_people_switch_identities() {
         assert!(mine.body.contains("@guest_union"));
     }
 }
+
+#[tokio::test]
+async fn a_forgotten_password_is_reset_and_a_private_feed_can_be_replaced_or_revoked() {
+    for (_db, site) in sites("web_reset_and_feed").await {
+        let ana = Browser::member(&site, "ana@example.org", "ana", "en").await;
+        let id = create_event(
+            &ana,
+            &[("title", "Private picnic"), ("visibility", "private")],
+        )
+        .await;
+
+        // The private feed: a secret link, shown once, replaced or revoked at will.
+        let settings = ana.get("/settings").await;
+        let made = ana
+            .post("/settings", &settings.csrf(), &[("action", "feed_new")])
+            .await;
+        assert_eq!(made.status, 200);
+        let marker = "id=\"feed-ics\" type=\"url\" readonly value=\"";
+        let start = made
+            .body
+            .find(marker)
+            .map(|i| i + marker.len())
+            .unwrap_or_default();
+        let link: String = made.body[start..]
+            .chars()
+            .take_while(|c| *c != '"')
+            .collect();
+        let path = link.trim_start_matches(&site.base).to_string();
+        let stranger = site.browser("en");
+        let feed = stranger.get(&path).await;
+        assert!(
+            feed.body.contains("SUMMARY:Private picnic"),
+            "{}",
+            feed.body
+        );
+        let atom = stranger.get(&path.replace(".ics", ".atom")).await;
+        assert!(atom.body.contains("<title>Private picnic</title>"));
+        assert!(
+            !ana.get("/settings").await.body.contains(&link),
+            "the link is shown only once"
+        );
+        let replaced = ana
+            .post("/settings", &settings.csrf(), &[("action", "feed_new")])
+            .await;
+        assert_eq!(replaced.status, 200);
+        assert_eq!(
+            stranger.get(&path).await.status,
+            404,
+            "the old link stops working"
+        );
+        let revoked = ana
+            .post("/settings", &settings.csrf(), &[("action", "feed_revoke")])
+            .await;
+        assert_eq!(revoked.status, 303);
+        assert!(ana
+            .get("/settings")
+            .await
+            .body
+            .contains("No secret link yet."));
+        let _ = id;
+
+        // A forgotten password.
+        let visitor = site.browser("en");
+        let form = visitor.get("/reset-password").await;
+        let sent = visitor
+            .post(
+                "/reset-password",
+                &form.csrf(),
+                &[("email", "ana@example.org")],
+            )
+            .await;
+        assert!(sent.body.contains("If an account uses this address"));
+        let unknown = visitor
+            .post(
+                "/reset-password",
+                &form.csrf(),
+                &[("email", "nobody@example.org")],
+            )
+            .await;
+        assert_eq!(unknown.body, sent.body, "the same answer either way");
+        let link = site.link_mailed("ana@example.org", "/reset-password/complete?token=");
+        let page = visitor.get(&link).await;
+        let token = link.split("token=").nth(1).unwrap_or_default();
+        let short = visitor
+            .post(
+                "/reset-password/complete",
+                &page.csrf(),
+                &[("token", token), ("password", "short")],
+            )
+            .await;
+        assert_eq!(short.status, 422);
+        let done = visitor
+            .post(
+                "/reset-password/complete",
+                &page.csrf(),
+                &[("token", token), ("password", "a brand new password")],
+            )
+            .await;
+        assert!(
+            done.body.contains("Your password is changed"),
+            "{}",
+            done.body
+        );
+        assert_eq!(
+            ana.get("/settings").await.location.as_deref(),
+            Some("/login?next=/settings"),
+            "every session closed"
+        );
+        let login = visitor.get("/login").await;
+        let again = visitor
+            .post(
+                "/login",
+                &login.csrf(),
+                &[
+                    ("email", "ana@example.org"),
+                    ("password", "a brand new password"),
+                    ("next", "/"),
+                ],
+            )
+            .await;
+        assert_eq!(again.status, 303);
+    }
+}

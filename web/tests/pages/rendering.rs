@@ -75,6 +75,14 @@ async fn pages_render_with_empty_typical_and_extreme_data() {
             .position;
         convene_api::consistency::caught_up(&site.state, position).await;
 
+        let found = visitor.get("/?q=CLOCK%20change").await;
+        assert!(found.body.contains("Night of the clock change"));
+        assert!(!found.body.contains("Big assembly"), "only matching titles");
+        let none = visitor.get("/?q=100%25").await;
+        assert!(
+            none.body.contains("No upcoming event matches."),
+            "% is a character, not a wildcard"
+        );
         let home = visitor.get("/").await;
         assert_eq!(home.status, 200);
         assert!(home.body.contains(&long_title));
