@@ -18,6 +18,8 @@ CREATE TABLE events
     updated_at text NOT NULL
 );
 CREATE INDEX events_begins_at ON events (begins_at);
+-- Lists of published public events, soonest first, stop after a page.
+CREATE INDEX events_listing ON events (visibility, draft, begins_at, id);
 CREATE INDEX events_organizer ON events (organizer);
 
 CREATE TABLE event_tags

@@ -23,7 +23,12 @@ pub struct HomeQuery {
     pub mode: Option<String>,
     /// Words in the title.
     pub q: Option<String>,
+    /// From 1.
+    pub page: Option<i64>,
 }
+
+/// Events on one page of the list.
+pub const PAGE_SIZE: i64 = 30;
 
 fn day_start(date: &str) -> Option<String> {
     let format = time::macros::format_description!("[year]-[month]-[day]");
@@ -57,7 +62,9 @@ pub async fn home(
             .clone()
             .filter(|c| CATEGORIES.contains(&c.as_str())),
         text: query.q.clone(),
-        limit: 100,
+        // One more than shown, to know whether there is a next page.
+        limit: PAGE_SIZE + 1,
+        offset: (query.page.unwrap_or(1).max(1) - 1) * PAGE_SIZE,
         ..Default::default()
     };
     let found = match events::list_public(web.app.db.pool(), &filter).await {
@@ -67,8 +74,11 @@ pub async fn home(
             return web.pages.error(&visitor, StatusCode::INTERNAL_SERVER_ERROR);
         }
     };
+    let page = query.page.unwrap_or(1).max(1);
+    let more = found.len() as i64 > PAGE_SIZE;
     let cards: Vec<_> = found
         .iter()
+        .take(PAGE_SIZE as usize)
         .filter(|e| match query.mode.as_deref() {
             Some("online") => e.details.is_online(),
             Some("in_person") => e.details.address.is_some(),
@@ -83,11 +93,27 @@ pub async fn home(
     let mut context = Context::new();
     context.insert("events", &cards);
     context.insert("categories", &categories);
-    context.insert("from", &query.from.unwrap_or_default());
-    context.insert("to", &query.to.unwrap_or_default());
-    context.insert("category", &query.category.unwrap_or_default());
-    context.insert("mode", &query.mode.unwrap_or_default());
-    context.insert("q", &query.q.unwrap_or_default());
+    context.insert("from", &query.from.clone().unwrap_or_default());
+    context.insert("to", &query.to.clone().unwrap_or_default());
+    context.insert("category", &query.category.clone().unwrap_or_default());
+    context.insert("mode", &query.mode.clone().unwrap_or_default());
+    context.insert("q", &query.q.clone().unwrap_or_default());
+    let next = more.then(|| {
+        let mut link = format!("/?page={}", page + 1);
+        for (key, value) in [
+            ("from", &query.from),
+            ("to", &query.to),
+            ("category", &query.category),
+            ("mode", &query.mode),
+            ("q", &query.q),
+        ] {
+            if let Some(value) = value.as_deref().filter(|v| !v.is_empty()) {
+                link.push_str(&format!("&{key}={}", crate::pages::encode(value)));
+            }
+        }
+        link
+    });
+    context.insert("next", &next);
     web.pages
         .render(&visitor, StatusCode::OK, "home.html", context)
 }

@@ -85,6 +85,10 @@ async fn pages_render_with_empty_typical_and_extreme_data() {
         );
         let home = visitor.get("/").await;
         assert_eq!(home.status, 200);
+        assert!(
+            !home.body.contains("rel=\"next\""),
+            "four events fit on one page"
+        );
         assert!(home.body.contains(&long_title));
         assert!(home.body.contains("مسيرة من أجل المناخ"));
         let page = visitor.get(&format!("/events/{long}")).await;
