@@ -129,17 +129,45 @@ impl<E: DomainProblem> From<CommandError<E>> for Problem {
     }
 }
 
+/// The stable name of each rule an event command can break: the `type` of its problem, so
+/// clients (and the web pages, to say it in the visitor's language) can tell them apart.
+fn event_rule(error: &EventError) -> &'static str {
+    match error {
+        EventError::Invalid(_) => "invalid",
+        EventError::NotFound | EventError::UnknownParticipation | EventError::UnknownComment => {
+            "not-found"
+        }
+        EventError::NotParticipating(_) => "not-participating",
+        EventError::UnknownToken => "link-invalid",
+        EventError::NotOrganiser => "not-organiser",
+        EventError::NotAdministrator => "not-administrator",
+        EventError::NotCommentAuthor => "not-comment-author",
+        EventError::AnonymousNotAllowed => "anonymous-not-allowed",
+        EventError::InviteOnly => "invite-only",
+        EventError::AlreadyExists => "already-exists",
+        EventError::Draft => "draft",
+        EventError::Cancelled => "cancelled",
+        EventError::AlreadyParticipating(_) => "already-participating",
+        EventError::RejectedBefore(_) => "rejected-before",
+        EventError::ExternalRegistration(_) => "external-registration",
+        EventError::WrongState(..) => "wrong-state",
+        EventError::LastOrganiser => "last-organiser",
+        EventError::Full => "full",
+        EventError::CommentsClosed => "comments-closed",
+    }
+}
+
 impl DomainProblem for EventError {
     fn problem(self) -> Problem {
         let detail = self.to_string();
-        match self {
-            EventError::Invalid(errors) => Problem::invalid(errors),
+        let rule = event_rule(&self);
+        let problem = match self {
+            EventError::Invalid(errors) => return Problem::invalid(errors),
             EventError::NotFound
             | EventError::UnknownParticipation
-            | EventError::UnknownComment => Problem::not_found(detail),
-            EventError::NotParticipating(_) | EventError::UnknownToken => {
-                Problem::not_found(detail)
-            }
+            | EventError::UnknownComment
+            | EventError::NotParticipating(_)
+            | EventError::UnknownToken => Problem::not_found(detail),
             EventError::NotOrganiser
             | EventError::NotAdministrator
             | EventError::NotCommentAuthor
@@ -155,6 +183,10 @@ impl DomainProblem for EventError {
             | EventError::LastOrganiser
             | EventError::Full
             | EventError::CommentsClosed => Problem::conflict(detail),
+        };
+        Problem {
+            kind: format!("/problems/{rule}"),
+            ..problem
         }
     }
 }
@@ -187,7 +219,14 @@ impl DomainProblem for AccountError {
             AccountError::WrongConfirmation | AccountError::WrongResetToken => {
                 Problem::invalid_field("token", detail)
             }
-            AccountError::Unconfirmed | AccountError::Disabled => Problem::forbidden(detail),
+            AccountError::Unconfirmed => Problem {
+                kind: "/problems/unconfirmed".into(),
+                ..Problem::forbidden(detail)
+            },
+            AccountError::Disabled => Problem {
+                kind: "/problems/disabled".into(),
+                ..Problem::forbidden(detail)
+            },
             AccountError::NotOwnProfile(_) => Problem::invalid_field("username", detail),
         }
     }

@@ -126,9 +126,21 @@ impl Pages {
         if status.is_server_error() {
             return self.error(visitor, status);
         }
+        // The rule's name (the problem's type) says it in the visitor's language when the
+        // catalogue knows it; otherwise the detail, as the domain wrote it.
+        let rule = problem
+            .kind
+            .trim_start_matches("/problems/")
+            .replace('-', "_");
+        let catalogue = self.catalogue(visitor);
+        let detail = catalogue
+            .t
+            .get(&format!("problem_{rule}"))
+            .cloned()
+            .unwrap_or_else(|| problem.detail.clone());
         let mut context = Context::new();
         context.insert("code", &problem.status);
-        context.insert("detail", &problem.detail);
+        context.insert("detail", &detail);
         self.render(visitor, status, "error.html", context)
     }
 

@@ -28,6 +28,15 @@ pub fn moment(catalogue: &Catalogue, at: OffsetDateTime, zone: &str) -> String {
     format!("{}, {}", catalogue.date(&at), catalogue.time(&at))
 }
 
+/// A stored timestamp (RFC 3339, UTC) as a date and time in `zone`, in the catalogue's
+/// language; the text as it is when it is not a timestamp.
+pub fn stamp(catalogue: &Catalogue, stored: &str, zone: &str) -> String {
+    match OffsetDateTime::parse(stored, &time::format_description::well_known::Rfc3339) {
+        Ok(at) => moment(catalogue, at, zone),
+        Err(_) => stored.to_string(),
+    }
+}
+
 /// When an event happens, in its own zone and, if different, in the viewer's.
 #[derive(Debug, Serialize)]
 pub struct When {

@@ -194,6 +194,20 @@ pub async fn show(State(web): State<Web>, visitor: Visitor, Path(id): Path<Strin
         "online_hidden",
         &(details.options.online_url_for_participants && details.online_url.is_none()),
     );
+    let zone = visitor
+        .time_zone
+        .clone()
+        .unwrap_or_else(|| details.time_zone.clone());
+    let when_of: std::collections::BTreeMap<String, String> = comments
+        .iter()
+        .map(|c| {
+            (
+                c.id.clone(),
+                crate::view::stamp(catalogue, &c.created_at, &zone),
+            )
+        })
+        .collect();
+    context.insert("when_of", &when_of);
     context.insert("threads", &threads(comments));
     context.insert("json_ld", &json_ld(&web, &event));
     context.insert("excerpt", &excerpt(&details.description));

@@ -47,7 +47,7 @@ struct Row {
     can_reject: bool,
 }
 
-fn rows(web: &Web, visitor: &Visitor, found: Vec<ParticipationView>) -> Vec<Row> {
+fn rows(web: &Web, visitor: &Visitor, found: Vec<ParticipationView>, zone: &str) -> Vec<Row> {
     let catalogue = web.pages.catalogue(visitor);
     found
         .into_iter()
@@ -75,7 +75,7 @@ fn rows(web: &Web, visitor: &Visitor, found: Vec<ParticipationView>) -> Vec<Row>
                 state: p.state,
                 waitlist_position: p.waitlist_position,
                 message: p.message.unwrap_or_default(),
-                joined_at: p.joined_at,
+                joined_at: crate::view::stamp(web.pages.catalogue(visitor), &p.joined_at, zone),
             }
         })
         .collect()
@@ -95,7 +95,11 @@ pub async fn participants(
         .unwrap_or_default();
     let mut context = Context::new();
     context.insert("event", &event);
-    context.insert("rows", &rows(&web, &visitor, found));
+    let zone = visitor
+        .time_zone
+        .clone()
+        .unwrap_or_else(|| event.details.time_zone.clone());
+    context.insert("rows", &rows(&web, &visitor, found, &zone));
     web.pages
         .render(&visitor, StatusCode::OK, "participants.html", context)
 }
@@ -201,7 +205,17 @@ pub async fn history(State(web): State<Web>, visitor: Visitor, Path(id): Path<St
     };
     match event_history(&web.app, session, &id).await {
         Ok(entries) => {
+            let catalogue = web.pages.catalogue(&visitor);
+            let zone = visitor
+                .time_zone
+                .clone()
+                .unwrap_or_else(|| event.details.time_zone.clone());
+            let when: Vec<String> = entries
+                .iter()
+                .map(|e| crate::view::stamp(catalogue, &e.at, &zone))
+                .collect();
             let mut context = Context::new();
+            context.insert("when", &when);
             context.insert("event", &event);
             context.insert("entries", &entries);
             web.pages

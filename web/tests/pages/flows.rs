@@ -82,6 +82,34 @@ async fn organiser_and_participant_in_english_and_french() {
             assert_eq!(commented.status, 303, "{}", commented.body);
             let thread = organiser.get(&format!("/events/{id}")).await;
             assert!(thread.body.contains("Où se retrouve-t-on ?"));
+            // Comment dates read in the page's language (today, in the event's zone).
+            let today = time::OffsetDateTime::now_utc().to_offset(time::macros::offset!(+1));
+            let weekday = today.weekday().number_days_from_monday() as usize;
+            let names = match lang {
+                "fr" => [
+                    "lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche",
+                ],
+                _ => [
+                    "Monday",
+                    "Tuesday",
+                    "Wednesday",
+                    "Thursday",
+                    "Friday",
+                    "Saturday",
+                    "Sunday",
+                ],
+            };
+            let around = [
+                names[weekday],
+                names[(weekday + 6) % 7],
+                names[(weekday + 1) % 7],
+            ];
+            assert!(
+                around
+                    .iter()
+                    .any(|d| thread.body.contains(&format!(">{d}"))),
+                "{lang}: a localised comment date"
+            );
 
             let left = guest
                 .post(&format!("/events/{id}/leave"), &waiting.csrf(), &[])
@@ -91,6 +119,17 @@ async fn organiser_and_participant_in_english_and_french() {
             let calendar = guest.get(&format!("/events/{id}/calendar.ics")).await;
             assert!(calendar.content_type.starts_with("text/calendar"));
             assert!(calendar.body.contains("SUMMARY:Atelier vélo"));
+
+            // A broken rule is told in the page's language.
+            let refused = organiser
+                .post(&format!("/events/{id}/leave"), &thread.csrf(), &[])
+                .await;
+            assert_eq!(refused.status, 409);
+            let rule = match lang {
+                "fr" => "La dernière personne qui organise ne peut pas partir",
+                _ => "The last organiser cannot leave or step down",
+            };
+            assert!(refused.body.contains(rule), "{lang}: {}", refused.body);
 
             let ask = organiser.get(&format!("/events/{id}/cancel")).await;
             assert_eq!(ask.status, 200);
