@@ -30,6 +30,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(log_out))
         .routes(routes!(me))
         .routes(routes!(change_password))
+        .routes(routes!(change_email))
+        .routes(routes!(confirm_change))
         .routes(routes!(choose_default_profile))
         .routes(routes!(request_password_reset))
         .routes(routes!(complete_password_reset))
@@ -562,4 +564,157 @@ async fn disable(
     )
     .await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct EmailChange {
+    /// The new address: it replaces the current one once the link mailed to it is followed.
+    pub email: String,
+    /// The current password, asked again.
+    pub password: String,
+}
+
+/// Ask to move the account to a new address (a link is mailed there).
+#[utoipa::path(post, path = "/me/email", tag = "accounts", request_body = EmailChange, security(("bearer" = [])),
+    responses((status = 202), (status = 409, body = Problem), (status = 422, body = Problem)))]
+async fn change_email(
+    State(state): State<AppState>,
+    session: Session,
+    Body(change): Body<EmailChange>,
+) -> Result<StatusCode, Problem> {
+    request_email_change(&state, &session, change).await?;
+    Ok(StatusCode::ACCEPTED)
+}
+
+/// Claims the new address for the account and mails it a confirmation link; the old address
+/// is told too, and keeps working until the link is followed.
+pub async fn request_email_change(
+    state: &AppState,
+    session: &Session,
+    change: EmailChange,
+) -> Result<(), Problem> {
+    if !verify_password(change.password, session.account.password_hash.clone()).await {
+        return Err(Problem::invalid_field(
+            "password",
+            "this is not your current password",
+        ));
+    }
+    let email = normalise_email(&change.email).map_err(|e| Problem::invalid(vec![e]))?;
+    if email == session.account.email {
+        return Err(Problem::invalid_field(
+            "email",
+            "this is already your address",
+        ));
+    }
+    let taken = || Problem {
+        errors: vec![FieldError {
+            field: "email".into(),
+            message: "an account already uses this address".into(),
+        }],
+        ..Problem::conflict("an account already uses this address")
+    };
+    if accounts::by_email(state.db.pool(), &email).await?.is_some() {
+        return Err(taken());
+    }
+    let metadata = session.metadata();
+    let owner = session.account.id.clone();
+    let claim = ClaimCommand::Take {
+        owner: owner.clone(),
+    };
+    if let Err(problem) =
+        consistency::command(state, &state.claims, &email_claim(&email), claim, &metadata).await
+    {
+        // Asking again for the same new address is fine: it is already ours.
+        if problem.status != 409
+            || accounts::pending_email(state.db.pool(), &owner)
+                .await?
+                .as_deref()
+                != Some(email.as_str())
+        {
+            return Err(taken());
+        }
+    }
+    let token = new_token();
+    let command = AccountCommand::RequestEmailChange {
+        email: email.clone(),
+        confirmation: token_hash(&token),
+    };
+    consistency::command(state, &state.accounts, &owner, command, &metadata).await?;
+    let link = format!(
+        "{}/confirm-email-change?token={token}",
+        state.config.public_url
+    );
+    let body = format!(
+        "Confirm that this address becomes the one of your Convene account:\n\n{link}\n\n\
+         If you did not ask, ignore this message.\n"
+    );
+    if let Err(error) = state
+        .config
+        .mailer
+        .send(&email, "Confirm your new email address", body)
+        .await
+    {
+        tracing::error!(%error, "the address change mail was not sent");
+    }
+    let notice = format!(
+        "Someone asked to move your Convene account to {email}. It happens only if that address \
+         confirms. If it was not you, change your password.\n"
+    );
+    if let Err(error) = state
+        .config
+        .mailer
+        .send(
+            &session.account.email,
+            "Your email address may change",
+            notice,
+        )
+        .await
+    {
+        tracing::error!(%error, "the address change notice was not sent");
+    }
+    Ok(())
+}
+
+/// Confirm a new address with the token mailed to it.
+#[utoipa::path(post, path = "/accounts/email-change/confirm", tag = "accounts", request_body = TokenBody,
+    responses((status = 200, body = AccountView), (status = 404, body = Problem)))]
+async fn confirm_change(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Body(body): Body<TokenBody>,
+) -> Result<Json<AccountView>, Problem> {
+    Ok(Json(
+        confirm_email_change(&state, &Origin::api(&headers), &body.token).await?,
+    ))
+}
+
+/// Moves the account to the new address whose mailed token is `token`; the old address is
+/// released for others.
+pub async fn confirm_email_change(
+    state: &AppState,
+    origin: &Origin,
+    token: &str,
+) -> Result<AccountView, Problem> {
+    let hash = token_hash(token.trim());
+    let (account, _) = accounts::by_email_change(state.db.pool(), &hash)
+        .await?
+        .ok_or_else(|| Problem::not_found("this confirmation link is not valid (any more)"))?;
+    let metadata = origin.account(&account.id);
+    let command = AccountCommand::ConfirmEmailChange { confirmation: hash };
+    consistency::command(state, &state.accounts, &account.id, command, &metadata).await?;
+    let release = ClaimCommand::Release {
+        owner: account.id.clone(),
+    };
+    if let Err(problem) = consistency::command(
+        state,
+        &state.claims,
+        &email_claim(&account.email),
+        release,
+        &metadata,
+    )
+    .await
+    {
+        tracing::warn!(detail = %problem.detail, "the previous address could not be released");
+    }
+    account_view(state, &account.id).await
 }

@@ -13,6 +13,9 @@ CREATE TABLE accounts
     reset_expires_at text,
     -- SHA-256 of the secret in the account's private feed links.
     feed_token       text UNIQUE,
+    -- A new address waiting for the link mailed to it (the link's hash).
+    pending_email        text,
+    pending_confirmation text UNIQUE,
     created_at       text NOT NULL
 );
 

@@ -13,6 +13,9 @@ CREATE TABLE accounts
     reset_expires_at TEXT,
     -- SHA-256 of the secret in the account's private feed links.
     feed_token       TEXT UNIQUE,
+    -- A new address waiting for the link mailed to it (the link's hash).
+    pending_email        TEXT,
+    pending_confirmation TEXT UNIQUE,
     created_at       TEXT NOT NULL
 );
 

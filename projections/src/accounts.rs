@@ -142,6 +142,27 @@ impl Projection for AccountsProjection {
                     .execute(conn)
                     .await?;
             }
+            AccountChange::EmailChangeRequested {
+                email,
+                confirmation,
+            } => {
+                update("UPDATE accounts SET pending_email = $1, pending_confirmation = $2 WHERE id = $3")
+                    .bind(email)
+                    .bind(confirmation)
+                    .bind(id)
+                    .execute(conn)
+                    .await?;
+            }
+            AccountChange::EmailChanged { email, .. } => {
+                update(
+                    "UPDATE accounts SET email = $1, pending_email = NULL, \
+                     pending_confirmation = NULL WHERE id = $2",
+                )
+                .bind(email)
+                .bind(id)
+                .execute(conn)
+                .await?;
+            }
             AccountChange::LocaleChanged { locale } => {
                 update("UPDATE accounts SET locale = $1 WHERE id = $2")
                     .bind(locale)
@@ -231,6 +252,33 @@ pub async fn by_confirmation(pool: &AnyPool, hash: &str) -> Result<Option<Accoun
 /// The account whose password reset token hashes to `hash`.
 pub async fn by_reset_token(pool: &AnyPool, hash: &str) -> Result<Option<AccountRow>, Error> {
     one_by(pool, "reset_token", hash).await
+}
+
+/// The account whose pending new address is confirmed by a token hashing to `hash`, with that
+/// address.
+pub async fn by_email_change(
+    pool: &AnyPool,
+    hash: &str,
+) -> Result<Option<(AccountRow, String)>, Error> {
+    let Some(account) = one_by(pool, "pending_confirmation", hash).await? else {
+        return Ok(None);
+    };
+    let email: Option<String> =
+        sqlx::query_scalar("SELECT pending_email FROM accounts WHERE id = $1")
+            .bind(&account.id)
+            .fetch_one(pool)
+            .await?;
+    Ok(email.map(|email| (account, email)))
+}
+
+/// The new address an account is moving to, if any.
+pub async fn pending_email(pool: &AnyPool, id: &str) -> Result<Option<String>, Error> {
+    let email: Option<Option<String>> =
+        sqlx::query_scalar("SELECT pending_email FROM accounts WHERE id = $1")
+            .bind(id)
+            .fetch_optional(pool)
+            .await?;
+    Ok(email.flatten())
 }
 
 /// The account whose private feed secret hashes to `hash`.

@@ -109,6 +109,10 @@ pub fn routes(app: AppState, pages: Arc<Pages>) -> Router {
             get(pages::accounts::register_form).post(pages::accounts::register),
         )
         .route("/confirm-email", get(pages::accounts::confirm_email))
+        .route(
+            "/confirm-email-change",
+            get(pages::accounts::confirm_email_change),
+        )
         .route("/language/{code}", get(pages::accounts::language))
         .route("/participations/confirm", get(pages::anonymous::confirm))
         .route(

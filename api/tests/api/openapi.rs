@@ -12,6 +12,8 @@ const PROMISED: &[(&str, &str)] = &[
     ("delete", "/api/v1/sessions/current"),
     ("get", "/api/v1/me"),
     ("post", "/api/v1/me/password"),
+    ("post", "/api/v1/me/email"),
+    ("post", "/api/v1/accounts/email-change/confirm"),
     ("put", "/api/v1/me/default-profile"),
     ("post", "/api/v1/password-resets"),
     ("post", "/api/v1/password-resets/complete"),

@@ -153,6 +153,14 @@ pub enum AccountCommand {
         token: String,
     },
     RevokeFeedToken,
+    /// Move to `email` once the link mailed there (`confirmation` is its hash) is followed.
+    RequestEmailChange {
+        email: String,
+        confirmation: String,
+    },
+    ConfirmEmailChange {
+        confirmation: String,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -203,6 +211,15 @@ pub enum AccountChange {
         token: String,
     },
     FeedTokenRevoked,
+    EmailChangeRequested {
+        email: String,
+        confirmation: String,
+    },
+    /// The new address is confirmed and replaces `previous`.
+    EmailChanged {
+        email: String,
+        previous: String,
+    },
 }
 
 impl DomainEvent for AccountChange {
@@ -222,6 +239,8 @@ impl DomainEvent for AccountChange {
             Self::LocaleChanged { .. } => "AccountLocaleChanged",
             Self::FeedTokenRotated { .. } => "AccountFeedTokenRotated",
             Self::FeedTokenRevoked => "AccountFeedTokenRevoked",
+            Self::EmailChangeRequested { .. } => "AccountEmailChangeRequested",
+            Self::EmailChanged { .. } => "AccountEmailChanged",
         }
         .to_string()
     }
@@ -234,6 +253,9 @@ impl DomainEvent for AccountChange {
 #[derive(Debug, Default, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Account {
     registered: bool,
+    email: String,
+    /// A new address waiting for its confirmation (hash).
+    pending_email: Option<(String, String)>,
     role: Role,
     confirmation: Option<String>,
     disabled: bool,
@@ -399,6 +421,26 @@ impl Aggregate for Account {
                 self.active()?;
                 C::FeedTokenRevoked
             }
+            AccountCommand::RequestEmailChange {
+                email,
+                confirmation,
+            } => {
+                self.active()?;
+                C::EmailChangeRequested {
+                    email,
+                    confirmation,
+                }
+            }
+            AccountCommand::ConfirmEmailChange { confirmation } => {
+                self.active()?;
+                match &self.pending_email {
+                    Some((email, expected)) if *expected == confirmation => C::EmailChanged {
+                        email: email.clone(),
+                        previous: self.email.clone(),
+                    },
+                    _ => return Err(AccountError::WrongConfirmation),
+                }
+            }
         };
         sink.write(change, self).await;
         Ok(())
@@ -408,9 +450,13 @@ impl Aggregate for Account {
         use AccountChange as C;
         match change {
             C::Registered {
-                role, confirmation, ..
+                email,
+                role,
+                confirmation,
+                ..
             } => {
                 self.registered = true;
+                self.email = email;
                 self.role = role;
                 self.confirmation = confirmation;
             }
@@ -436,6 +482,14 @@ impl Aggregate for Account {
             C::ProfileAdded { username } => self.profiles.push(username),
             C::DefaultProfileChosen { username } => self.default_profile = Some(username),
             C::LocaleChanged { .. } | C::FeedTokenRotated { .. } | C::FeedTokenRevoked => {}
+            C::EmailChangeRequested {
+                email,
+                confirmation,
+            } => self.pending_email = Some((email, confirmation)),
+            C::EmailChanged { email, .. } => {
+                self.email = email;
+                self.pending_email = None;
+            }
         }
     }
 }
@@ -585,6 +639,29 @@ mod tests {
                 username: "bob".into(),
             })
             .then_expect_error(AccountError::NotOwnProfile("bob".into()));
+    }
+
+    #[test]
+    fn a_new_address_replaces_the_old_once_its_link_is_followed() {
+        let requested = C::EmailChangeRequested {
+            email: "ana@new.example".into(),
+            confirmation: "h2".into(),
+        };
+        Given::with(())
+            .given(vec![registered(None), requested.clone()])
+            .when(AccountCommand::ConfirmEmailChange {
+                confirmation: "wrong".into(),
+            })
+            .then_expect_error(AccountError::WrongConfirmation);
+        Given::with(())
+            .given(vec![registered(None), requested])
+            .when(AccountCommand::ConfirmEmailChange {
+                confirmation: "h2".into(),
+            })
+            .then_expect_events(vec![C::EmailChanged {
+                email: "ana@new.example".into(),
+                previous: "ana@example.org".into(),
+            }]);
     }
 
     #[test]

@@ -8,8 +8,8 @@ use axum::extract::{Path, Query, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::Response;
 use convene_api::accounts::{
-    complete_reset, confirm_email as confirm, open_session, register_account, request_reset,
-    Credentials, Registration, ResetCompletion,
+    complete_reset, confirm_email as confirm, confirm_email_change as change_confirmed,
+    open_session, register_account, request_reset, Credentials, Registration, ResetCompletion,
 };
 use convene_api::auth::Origin;
 use convene_api::consistency;
@@ -386,6 +386,38 @@ pub async fn new_password(
             &problem.errors,
             None,
         ),
+        Err(problem) => web.pages.problem(&visitor, &problem),
+    }
+}
+
+pub async fn confirm_email_change(
+    State(web): State<Web>,
+    visitor: Visitor,
+    headers: HeaderMap,
+    Query(query): Query<Next>,
+) -> Response {
+    let catalogue = web.pages.catalogue(&visitor);
+    match change_confirmed(
+        &web.app,
+        &Origin::web(&headers),
+        query.token.as_deref().unwrap_or_default(),
+    )
+    .await
+    {
+        Ok(account) => {
+            let text = catalogue.fill("email_changed", &[("email", &account.email)]);
+            web.pages
+                .message(&visitor, &catalogue.text("confirm_done_title"), &text)
+        }
+        Err(problem) if problem.status == 404 => {
+            let mut response = web.pages.message(
+                &visitor,
+                &catalogue.text("link_invalid_title"),
+                &catalogue.text("link_invalid"),
+            );
+            *response.status_mut() = StatusCode::NOT_FOUND;
+            response
+        }
         Err(problem) => web.pages.problem(&visitor, &problem),
     }
 }

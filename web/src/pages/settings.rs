@@ -9,6 +9,7 @@ use crate::Web;
 use axum::extract::State;
 use axum::http::{header, StatusCode};
 use axum::response::Response;
+use convene_api::accounts::{request_email_change, EmailChange};
 use convene_api::auth::{hash_password, new_token, token_hash, verify_password, Session};
 use convene_api::consistency;
 use convene_api::profiles::{create_profile, NewProfile};
@@ -198,6 +199,48 @@ pub async fn save(State(web): State<Web>, visitor: Visitor, axum::Form(form): Fi
             };
         }
         "feed_revoke" => account(&web, &session, AccountCommand::RevokeFeedToken).await,
+        "email" => {
+            let change = EmailChange {
+                email: field(&form, "email"),
+                password: form.get("password").cloned().unwrap_or_default(),
+            };
+            return match request_email_change(&web.app, &session, change).await {
+                Ok(()) => {
+                    let text =
+                        catalogue.fill("email_change_sent", &[("email", &field(&form, "email"))]);
+                    settings_page(&web, &visitor, StatusCode::OK, Some(text), BTreeMap::new())
+                }
+                Err(problem) if !problem.errors.is_empty() => {
+                    let errors = problem
+                        .errors
+                        .iter()
+                        .map(|e| {
+                            let key = if e.field == "password" {
+                                "wrong_credentials".to_string()
+                            } else {
+                                format!("err_{}", e.field)
+                            };
+                            (
+                                e.field.clone(),
+                                catalogue
+                                    .t
+                                    .get(&key)
+                                    .cloned()
+                                    .unwrap_or_else(|| e.message.clone()),
+                            )
+                        })
+                        .collect();
+                    settings_page(
+                        &web,
+                        &visitor,
+                        StatusCode::UNPROCESSABLE_ENTITY,
+                        None,
+                        errors,
+                    )
+                }
+                Err(problem) => web.pages.problem(&visitor, &problem),
+            };
+        }
         "locale" => {
             let locale = field(&form, "locale");
             if validate_locale(&locale).is_err() {

@@ -537,3 +537,90 @@ async fn a_forgotten_password_is_reset_and_a_private_feed_can_be_replaced_or_rev
         assert_eq!(again.status, 303);
     }
 }
+
+#[tokio::test]
+async fn the_email_address_changes_once_the_new_one_confirms_and_the_old_one_is_freed() {
+    for (_db, site) in sites("web_email_change").await {
+        let ana = Browser::member(&site, "ana@example.org", "ana", "en").await;
+        let settings = ana.get("/settings").await;
+        let wrong = ana
+            .post(
+                "/settings",
+                &settings.csrf(),
+                &[
+                    ("action", "email"),
+                    ("email", "ana@new.example"),
+                    ("password", "not my password"),
+                ],
+            )
+            .await;
+        assert_eq!(wrong.status, 422);
+        let taken_by = Browser::member(&site, "bob@example.org", "bob", "en").await;
+        let taken = ana
+            .post(
+                "/settings",
+                &settings.csrf(),
+                &[
+                    ("action", "email"),
+                    ("email", "bob@example.org"),
+                    ("password", "correct horse battery"),
+                ],
+            )
+            .await;
+        assert_eq!(taken.status, 422, "{}", taken.body);
+        let _ = taken_by;
+        let asked = ana
+            .post(
+                "/settings",
+                &settings.csrf(),
+                &[
+                    ("action", "email"),
+                    ("email", "ana@new.example"),
+                    ("password", "correct horse battery"),
+                ],
+            )
+            .await;
+        assert!(
+            asked.body.contains("We sent a link to ana@new.example"),
+            "{}",
+            asked.body
+        );
+        assert!(
+            ana.get("/settings")
+                .await
+                .body
+                .contains("<p>ana@example.org</p>"),
+            "unchanged until confirmed"
+        );
+        let link = site.link_mailed("ana@new.example", "/confirm-email-change?token=");
+        let confirmed = ana.get(&link).await;
+        assert!(
+            confirmed
+                .body
+                .contains("Your account now uses ana@new.example."),
+            "{}",
+            confirmed.body
+        );
+        assert!(ana
+            .get("/settings")
+            .await
+            .body
+            .contains("<p>ana@new.example</p>"));
+        // The old address is free again; the new one logs in.
+        Browser::member(&site, "ana@example.org", "ana_again", "en").await;
+        let login = site.browser("en");
+        let form = login.get("/login").await;
+        let again = login
+            .post(
+                "/login",
+                &form.csrf(),
+                &[
+                    ("email", "ana@new.example"),
+                    ("password", "correct horse battery"),
+                    ("next", "/"),
+                ],
+            )
+            .await;
+        assert_eq!(again.status, 303);
+    }
+}
