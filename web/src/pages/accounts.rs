@@ -206,8 +206,8 @@ pub async fn register(
         Ok(Some(_))
     ) {
         errors.push(FieldError {
-            field: "username".into(),
-            message: format!("@{username} is already taken: choose another"),
+            field: "username_taken".into(),
+            message: String::new(),
         });
     }
     if !errors.is_empty() {

@@ -228,6 +228,27 @@ async fn bad_form_input_comes_back_with_values_and_named_errors_and_nothing_is_r
         ] {
             assert!(bad.body.contains(message), "missing {message:?}");
         }
+        let page = register.get("/register").await;
+        let taken = register
+            .post(
+                "/register",
+                &page.csrf(),
+                &[
+                    ("email", "other@example.org"),
+                    ("password", "correct horse battery"),
+                    ("username", "org"),
+                    ("locale", "en"),
+                ],
+            )
+            .await;
+        assert_eq!(taken.status, 422);
+        assert!(
+            taken
+                .body
+                .contains("This username is already taken: choose another."),
+            "{}",
+            taken.body
+        );
     }
 }
 
