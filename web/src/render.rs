@@ -144,6 +144,18 @@ impl Pages {
         self.render(visitor, status, "error.html", context)
     }
 
+    /// The 404 page for a mailed link that is spent or mistyped.
+    pub fn link_invalid(&self, visitor: &Visitor) -> Response {
+        let catalogue = self.catalogue(visitor);
+        let mut response = self.message(
+            visitor,
+            &catalogue.text("link_invalid_title"),
+            &catalogue.text("link_invalid"),
+        );
+        *response.status_mut() = StatusCode::NOT_FOUND;
+        response
+    }
+
     /// A page saying one thing (after a form, a link from a mail).
     pub fn message(&self, visitor: &Visitor, title: &str, text: &str) -> Response {
         let mut context = Context::new();

@@ -275,15 +275,7 @@ pub async fn confirm_email(
             &catalogue.text("confirm_done_title"),
             &catalogue.text("confirm_done"),
         ),
-        Err(problem) if problem.status == 404 => {
-            let mut response = web.pages.message(
-                &visitor,
-                &catalogue.text("link_invalid_title"),
-                &catalogue.text("link_invalid"),
-            );
-            *response.status_mut() = StatusCode::NOT_FOUND;
-            response
-        }
+        Err(problem) if problem.status == 404 => web.pages.link_invalid(&visitor),
         Err(problem) => web.pages.problem(&visitor, &problem),
     }
 }
@@ -409,15 +401,7 @@ pub async fn confirm_email_change(
             web.pages
                 .message(&visitor, &catalogue.text("confirm_done_title"), &text)
         }
-        Err(problem) if problem.status == 404 => {
-            let mut response = web.pages.message(
-                &visitor,
-                &catalogue.text("link_invalid_title"),
-                &catalogue.text("link_invalid"),
-            );
-            *response.status_mut() = StatusCode::NOT_FOUND;
-            response
-        }
+        Err(problem) if problem.status == 404 => web.pages.link_invalid(&visitor),
         Err(problem) => web.pages.problem(&visitor, &problem),
     }
 }

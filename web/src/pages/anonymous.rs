@@ -17,17 +17,6 @@ pub struct Token {
     pub token: String,
 }
 
-fn invalid(web: &Web, visitor: &Visitor) -> Response {
-    let catalogue = web.pages.catalogue(visitor);
-    let mut response = web.pages.message(
-        visitor,
-        &catalogue.text("link_invalid_title"),
-        &catalogue.text("link_invalid"),
-    );
-    *response.status_mut() = StatusCode::NOT_FOUND;
-    response
-}
-
 /// Following the confirmation link confirms (doing it twice is harmless).
 pub async fn confirm(
     State(web): State<Web>,
@@ -42,7 +31,7 @@ pub async fn confirm(
             &catalogue.text("anon_confirm_title"),
             &catalogue.text(&format!("anon_state_{}", state.state)),
         ),
-        Err(problem) if problem.status == 404 => invalid(&web, &visitor),
+        Err(problem) if problem.status == 404 => web.pages.link_invalid(&visitor),
         Err(problem) => web.pages.problem(&visitor, &problem),
     }
 }
@@ -75,7 +64,7 @@ pub async fn cancel(
             &catalogue.text("anon_cancel_title"),
             &catalogue.text("anon_cancelled"),
         ),
-        Err(problem) if problem.status == 404 => invalid(&web, &visitor),
+        Err(problem) if problem.status == 404 => web.pages.link_invalid(&visitor),
         Err(problem) => web.pages.problem(&visitor, &problem),
     }
 }
