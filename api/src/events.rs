@@ -61,6 +61,8 @@ pub struct Viewer {
     /// One of their profiles takes part or waits for a seat (a request awaiting approval does
     /// not count: it must not open a private event).
     pub participant: bool,
+    /// One of their profiles holds a seat (or organises).
+    pub seated: bool,
     /// Instance moderator or administrator.
     pub moderator: bool,
 }
@@ -93,6 +95,7 @@ pub async fn viewer(
             viewer.organiser |= state.is_some_and(ParticipantState::is_organiser);
             viewer.participant |=
                 state.is_some_and(|s| s.is_going() || s == ParticipantState::Waitlisted);
+            viewer.seated |= state.is_some_and(ParticipantState::is_going);
         }
     }
     Ok(viewer)
@@ -119,7 +122,7 @@ pub async fn visible(state: &AppState, viewer: Viewer, id: &str) -> Result<Event
         if !event.details.options.show_remaining_seats {
             event.remaining_seats = None;
         }
-        if event.details.options.online_url_for_participants && !viewer.participant {
+        if event.details.options.online_url_for_participants && !viewer.seated {
             event.details.online_url = None;
         }
     }
@@ -234,6 +237,7 @@ async fn list(
             .organizer
             .map(|o| o.trim_start_matches('@').to_string()),
         text: query.q,
+        online: None,
         limit: per_page,
         offset: (page - 1) * per_page,
     };

@@ -163,7 +163,14 @@ pub fn with_layers(router: Router) -> Router {
                     .get(REQUEST_ID)
                     .and_then(|v| v.to_str().ok())
                     .unwrap_or_default();
-                tracing::info_span!("request", id, method = %request.method(), path = %request.uri().path())
+                // A private feed's path is its secret: keep it out of the logs.
+                let path = request.uri().path();
+                let path = if path.starts_with("/feeds/") {
+                    "/feeds/…"
+                } else {
+                    path
+                };
+                tracing::info_span!("request", id, method = %request.method(), path)
             }),
         )
         .layer(PropagateRequestIdLayer::new(request_id.clone()))

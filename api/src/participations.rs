@@ -303,6 +303,8 @@ pub async fn join_anonymously_as(
     id: &str,
     request: AnonymousJoin,
 ) -> Result<AnonymousState, Problem> {
+    // Only events anyone may see can be joined without an account (private ones answer 404).
+    crate::events::visible(state, crate::events::Viewer::default(), id).await?;
     let (confirm, cancel) = (new_token(), new_token());
     let email = request.email.trim().to_lowercase();
     let command = EventCommand::JoinAnonymously {

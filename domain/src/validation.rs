@@ -60,9 +60,24 @@ pub fn is_email(text: &str) -> bool {
         && !text.chars().any(char::is_whitespace)
 }
 
-/// Sanitises user HTML to a safe subset (no scripts, styles, event handlers or unknown tags).
+/// Sanitises user HTML to a safe subset (no scripts, styles, event handlers or unknown tags),
+/// without control characters (they would break feeds and calendars).
 pub fn sanitise_html(html: &str) -> String {
-    ammonia::clean(html)
+    ammonia::clean(&multiline(html))
+}
+
+/// Whether `text` holds a control character (line breaks included): single-line fields refuse
+/// them, since they end up in calendar lines, XML and headers.
+pub fn has_control(text: &str) -> bool {
+    text.chars().any(char::is_control)
+}
+
+/// `text` with line breaks as `\n` and every other control character but tabs removed.
+pub fn multiline(text: &str) -> String {
+    text.replace("\r\n", "\n")
+        .chars()
+        .filter(|c| !c.is_control() || *c == '\n' || *c == '\t')
+        .collect()
 }
 
 #[cfg(test)]
@@ -90,6 +105,14 @@ mod tests {
         ] {
             assert!(!is_email(bad), "{bad}");
         }
+    }
+
+    #[test]
+    fn control_characters_are_refused_in_lines_and_removed_from_texts() {
+        assert!(has_control("a\nb"));
+        assert!(has_control("a\u{7}b"));
+        assert!(!has_control("Café à Paris"));
+        assert_eq!(multiline("a\r\nb\rc\u{0}d\te"), "a\nbcd\te");
     }
 
     #[test]

@@ -12,6 +12,7 @@ CREATE TABLE events
     draft      bigint NOT NULL,
     category   text NOT NULL,
     online     bigint NOT NULL,
+    in_person  bigint NOT NULL,
     capacity   bigint,
     details    text NOT NULL,
     created_at text NOT NULL,

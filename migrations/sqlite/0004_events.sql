@@ -12,6 +12,7 @@ CREATE TABLE events
     draft      INTEGER NOT NULL,
     category   TEXT NOT NULL,
     online     INTEGER NOT NULL,
+    in_person  INTEGER NOT NULL,
     capacity   INTEGER,
     details    TEXT NOT NULL,
     created_at TEXT NOT NULL,

@@ -41,8 +41,8 @@ impl Projection for EventsProjection {
             } => {
                 sqlx::query(
                     "INSERT INTO events (id, organizer, title, begins_at, ends_at, status, visibility, \
-                     draft, category, online, capacity, details, created_at, updated_at) \
-                     VALUES ($1, $2, '', '', NULL, '', '', $3, '', $4, NULL, '', $5, $5)",
+                     draft, category, online, in_person, capacity, details, created_at, updated_at) \
+                     VALUES ($1, $2, '', '', NULL, '', '', $3, '', $4, $4, NULL, '', $5, $5)",
                 )
                 .bind(id)
                 .bind(&organizer)
@@ -224,7 +224,8 @@ async fn write_details(
         .unwrap_or_default();
     sqlx::query(
         "UPDATE events SET title = $1, begins_at = $2, ends_at = $3, status = $4, visibility = $5, \
-         category = $6, online = $7, capacity = $8, details = $9, updated_at = $10 WHERE id = $11",
+         category = $6, online = $7, capacity = $8, details = $9, updated_at = $10, \
+         in_person = $12 WHERE id = $11",
     )
     .bind(&details.title)
     .bind(format_timestamp(details.begins_at))
@@ -237,6 +238,7 @@ async fn write_details(
     .bind(serde_json::to_string(details).unwrap_or_default())
     .bind(at)
     .bind(id)
+    .bind(flag(details.address.is_some()))
     .execute(&mut *conn)
     .await?;
     sqlx::query("DELETE FROM event_tags WHERE event_id = $1")
@@ -377,6 +379,8 @@ pub struct EventFilter {
     pub organizer: Option<String>,
     /// Words the title must contain (case-insensitive).
     pub text: Option<String>,
+    /// Only events held online (true), or only events with a place (false).
+    pub online: Option<bool>,
     pub limit: i64,
     pub offset: i64,
 }
@@ -419,6 +423,11 @@ pub async fn list_public(pool: &AnyPool, filter: &EventFilter) -> Result<Vec<Eve
             " AND LOWER(e.title) LIKE ? ESCAPE '\\'",
             &format!("%{pattern}%"),
         );
+    }
+    match filter.online {
+        Some(true) => sql.push_str(" AND e.online = 1"),
+        Some(false) => sql.push_str(" AND e.in_person = 1"),
+        None => {}
     }
     if let Some(tag) = &filter.tag {
         param(

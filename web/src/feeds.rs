@@ -62,7 +62,9 @@ pub fn text_of(html: &str) -> String {
 pub fn calendar(web: &Web, name: &str, found: &[EventView]) -> String {
     let catalogue = web.pages.catalogues.get(crate::i18n::DEFAULT);
     let mut calendar = Calendar::new();
-    calendar.name(name);
+    // Calendar names are not escaped by the writer: keep them to one plain line.
+    let name: String = name.chars().filter(|c| !c.is_control()).collect();
+    calendar.name(&name);
     for event in found {
         let details = &event.details;
         let url = format!("{}/events/{}", web.app.config.public_url, event.id);
@@ -144,10 +146,20 @@ pub async fn instance_ics(State(web): State<Web>) -> Response {
 }
 
 pub async fn profile_ics(State(web): State<Web>, Path(username): Path<String>) -> Response {
-    let found = events::list_public(web.app.db.pool(), &upcoming(Some(username.clone())))
-        .await
-        .unwrap_or_default();
-    ics(calendar(&web, &format!("@{username}"), &found), &username)
+    match convene_projections::profiles::find(web.app.db.pool(), &username).await {
+        Ok(Some(profile)) => {
+            let found =
+                events::list_public(web.app.db.pool(), &upcoming(Some(profile.username.clone())))
+                    .await
+                    .unwrap_or_default();
+            ics(
+                calendar(&web, &format!("@{}", profile.username), &found),
+                &profile.username,
+            )
+        }
+        Ok(None) => (StatusCode::NOT_FOUND, "there is no such profile").into_response(),
+        Err(_) => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
+    }
 }
 
 /// The public events as an Atom feed, newest changes first.

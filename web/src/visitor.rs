@@ -26,6 +26,8 @@ pub struct Visitor {
     new_csrf: bool,
     /// The path and query of the page, for "back here" links.
     pub here: String,
+    /// Whether the request reads (GET) rather than posts a form.
+    pub reading: bool,
     secure: bool,
 }
 
@@ -130,7 +132,9 @@ impl FromRequestParts<Web> for Visitor {
             .path_and_query()
             .map(|p| p.as_str().to_string())
             .unwrap_or_else(|| "/".into());
+        let reading = parts.method == axum::http::Method::GET;
         Ok(Visitor {
+            reading,
             session,
             profiles,
             lang,

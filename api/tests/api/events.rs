@@ -159,6 +159,14 @@ async fn drafts_and_private_events_are_hidden_from_everyone_else() {
             "a private event cannot be joined by id: {}",
             join.text
         );
+        let anonymous = server
+            .client()
+            .post(
+                &format!("/api/v1/events/{pid}/anonymous-participations"),
+                json!({"email": "zoe@example.org"}),
+            )
+            .await;
+        assert_eq!(anonymous.status, 404, "nor joined anonymously");
         let comment = stranger
             .post(
                 &format!("/api/v1/events/{pid}/comments"),

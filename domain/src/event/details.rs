@@ -1,6 +1,6 @@
 //! What an organiser says about an event, and the rules it must follow.
 
-use crate::validation::{is_web_url, sanitise_html, Errors, FieldError};
+use crate::validation::{has_control, is_web_url, sanitise_html, Errors, FieldError};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
@@ -314,9 +314,9 @@ impl EventDetails {
         self.title = self.title.trim().to_string();
         let title_len = char_len(&self.title);
         errors.check(
-            (TITLE_MIN..=TITLE_MAX).contains(&title_len),
+            (TITLE_MIN..=TITLE_MAX).contains(&title_len) && !has_control(&self.title),
             "title",
-            format!("a title is {TITLE_MIN} to {TITLE_MAX} characters (this one has {title_len})"),
+            format!("a title is {TITLE_MIN} to {TITLE_MAX} characters on one line (this one has {title_len})"),
         );
         if self.description.len() > DESCRIPTION_MAX_BYTES {
             errors.add(
@@ -420,6 +420,20 @@ impl EventDetails {
                 &format!("links[{i}].value"),
                 format!("a value is 1 to {LINK_VALUE_MAX} characters"),
             );
+            // A value is a web address or plain words: never another kind of URL
+            // (`javascript:` would run in the page that shows it as a link).
+            errors.check(
+                !link.value.contains(':') || is_web_url(&link.value),
+                &format!("links[{i}].value"),
+                "a link is an absolute http:// or https:// URL",
+            );
+            errors.check(
+                ![&link.key, &link.title, &link.value]
+                    .iter()
+                    .any(|t| has_control(t)),
+                &format!("links[{i}]"),
+                "keys, titles and values are single lines",
+            );
         }
         errors.finish(self)
     }
@@ -442,9 +456,9 @@ fn validate_address(mut address: Address, errors: &mut Errors) -> Option<Address
         *value = trimmed(value.take());
         if let Some(text) = value {
             errors.check(
-                char_len(text) <= SHORT_TEXT_MAX,
+                char_len(text) <= SHORT_TEXT_MAX && !has_control(text),
                 &format!("address.{field}"),
-                format!("at most {SHORT_TEXT_MAX} characters"),
+                format!("at most {SHORT_TEXT_MAX} characters on one line"),
             );
         }
     }
@@ -478,9 +492,9 @@ fn normalise_tags(tags: Vec<String>, errors: &mut Errors) -> Vec<String> {
             continue;
         }
         errors.check(
-            char_len(&tag) <= TAG_MAX,
+            char_len(&tag) <= TAG_MAX && !has_control(&tag),
             "tags",
-            format!("a tag is at most {TAG_MAX} characters"),
+            format!("a tag is at most {TAG_MAX} characters on one line"),
         );
         normalised.push(tag);
     }

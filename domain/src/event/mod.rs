@@ -225,7 +225,9 @@ impl Event {
 }
 
 fn message(text: Option<String>) -> Result<Option<String>, EventError> {
-    let text = text.map(|t| t.trim().to_string()).filter(|t| !t.is_empty());
+    let text = text
+        .map(|t| crate::validation::multiline(t.trim()))
+        .filter(|t| !t.is_empty());
     if text
         .as_ref()
         .is_some_and(|t| t.chars().count() > MESSAGE_MAX)

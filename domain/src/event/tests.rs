@@ -142,6 +142,17 @@ fn each_broken_rule_names_its_field() {
         ["online_url"]
     );
     assert_eq!(create_error(|d| d.category = "PICNIC".into()), ["category"]);
+    assert_eq!(create_error(|d| d.title = "Two\nlines".into()), ["title"]);
+    assert_eq!(
+        create_error(|d| {
+            d.links = vec![details::MetadataLink {
+                key: "mz:visio".into(),
+                title: "Visio".into(),
+                value: "javascript:alert(1)".into(),
+            }]
+        }),
+        ["links[0].value"]
+    );
     assert_eq!(
         create_error(|d| d.address = Some(details::Address {
             latitude: Some(91.0),

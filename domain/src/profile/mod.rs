@@ -73,7 +73,7 @@ pub fn validate_username(username: &str) -> Result<(), ProfileError> {
 pub fn normalise_display_name(name: &str) -> Result<String, ProfileError> {
     let name = name.trim();
     let length = name.chars().count();
-    if length == 0 || length > DISPLAY_NAME_MAX {
+    if length == 0 || length > DISPLAY_NAME_MAX || crate::validation::has_control(name) {
         return Err(ProfileError::InvalidDisplayName);
     }
     Ok(name.to_string())

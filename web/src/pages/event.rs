@@ -1,7 +1,7 @@
 //! The event page, and what people do on it: take part, leave, comment; organisers publish,
 //! cancel and delete.
 
-use super::{acting, check_csrf, field, login_first, Fields};
+use super::{acting, acting_on, check_csrf, field, login_first, Fields};
 use crate::render::see_other;
 use crate::view::{map_link, place, seats, when};
 use crate::visitor::Visitor;
@@ -89,8 +89,8 @@ fn json_ld(web: &Web, event: &EventView) -> String {
         "organizer": {"@type": "Person", "name": event.organizer, "url": format!("{}/@{}", web.app.config.public_url, event.organizer)},
         "inLanguage": details.language,
     });
-    // `</` would end the script element early.
-    value.to_string().replace("</", "<\\/")
+    // No `<` at all: `</script>` or `<!--` inside a title must not end or change the element.
+    value.to_string().replace('<', "\\u003c")
 }
 
 /// Text of an HTML description, shortened, for link previews.
@@ -248,7 +248,7 @@ pub async fn leave(
     if let Err(refused) = check_csrf(&web, &visitor, &form) {
         return refused;
     }
-    let acting = match acting(&web, &visitor, form.get("profile").cloned()).await {
+    let acting = match acting_on(&web, &visitor, &id, form.get("profile"), |_| true).await {
         Ok(acting) => acting,
         Err(response) => return response,
     };
@@ -295,7 +295,19 @@ pub async fn comment(
     if let Err(refused) = check_csrf(&web, &visitor, &form) {
         return refused;
     }
-    let acting = match acting(&web, &visitor, form.get("profile").cloned()).await {
+    let acting = match acting_on(
+        &web,
+        &visitor,
+        &id,
+        form.get("profile"),
+        if form.contains_key("announcement") {
+            ParticipantState::is_organiser
+        } else {
+            |_| false
+        },
+    )
+    .await
+    {
         Ok(acting) => acting,
         Err(response) => return response,
     };
@@ -322,7 +334,15 @@ async fn organise(
     if let Err(refused) = check_csrf(web, visitor, form) {
         return refused;
     }
-    let acting = match acting(web, visitor, form.get("profile").cloned()).await {
+    let acting = match acting_on(
+        web,
+        visitor,
+        id,
+        form.get("profile"),
+        ParticipantState::is_administrator,
+    )
+    .await
+    {
         Ok(acting) => acting,
         Err(response) => return response,
     };

@@ -1,7 +1,7 @@
 //! Creating and editing an event: one form, inline messages naming each field to fix, the values
 //! kept when something is wrong, nothing recorded until everything is right.
 
-use super::{acting, check_csrf, field, login_first, Fields};
+use super::{acting, acting_on, check_csrf, field, login_first, Fields};
 use crate::render::see_other;
 use crate::visitor::Visitor;
 use crate::Web;
@@ -14,7 +14,7 @@ use convene_api::events::{create_event, viewer, visible};
 use convene_domain::event::details::{
     Address, EventOptions, EventStatus, JoinMode, Visibility, CATEGORIES,
 };
-use convene_domain::event::{EventDetails, EventPatch};
+use convene_domain::event::{EventDetails, EventPatch, ParticipantState};
 use convene_domain::{EventCommand, FieldError};
 use std::collections::{BTreeMap, HashMap};
 use tera::Context;
@@ -359,7 +359,15 @@ pub async fn update(
         return refused;
     }
     let action = format!("/events/{id}/edit");
-    let acting = match acting(&web, &visitor, form.get("profile").cloned()).await {
+    let acting = match acting_on(
+        &web,
+        &visitor,
+        &id,
+        form.get("profile"),
+        ParticipantState::is_administrator,
+    )
+    .await
+    {
         Ok(acting) => acting,
         Err(response) => return response,
     };
@@ -381,6 +389,15 @@ pub async fn update(
             )
         }
     };
+    // The form edits five address fields: keep the region and coordinates set elsewhere.
+    let address = details.address.map(|mut address| {
+        if let Some(old) = &current.address {
+            address.region = old.region.clone();
+            address.latitude = old.latitude;
+            address.longitude = old.longitude;
+        }
+        address
+    });
     let patch = EventPatch {
         title: Some(details.title),
         description: Some(details.description),
@@ -391,7 +408,7 @@ pub async fn update(
         join_mode: Some(details.join_mode),
         external_url: Some(details.external_url),
         capacity: Some(details.capacity),
-        address: Some(details.address),
+        address: Some(address),
         online_url: Some(details.online_url),
         category: Some(details.category),
         tags: Some(details.tags),

@@ -62,6 +62,11 @@ pub async fn home(
             .clone()
             .filter(|c| CATEGORIES.contains(&c.as_str())),
         text: query.q.clone(),
+        online: match query.mode.as_deref() {
+            Some("online") => Some(true),
+            Some("in_person") => Some(false),
+            _ => None,
+        },
         // One more than shown, to know whether there is a next page.
         limit: PAGE_SIZE + 1,
         offset: (query.page.unwrap_or(1).max(1) - 1) * PAGE_SIZE,
@@ -79,11 +84,6 @@ pub async fn home(
     let cards: Vec<_> = found
         .iter()
         .take(PAGE_SIZE as usize)
-        .filter(|e| match query.mode.as_deref() {
-            Some("online") => e.details.is_online(),
-            Some("in_person") => e.details.address.is_some(),
-            _ => true,
-        })
         .map(|e| card(catalogue, e))
         .collect();
     let categories: Vec<(String, String)> = CATEGORIES

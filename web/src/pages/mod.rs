@@ -14,6 +14,7 @@ use crate::Web;
 use axum::http::StatusCode;
 use axum::response::Response;
 use convene_api::auth::Acting;
+use convene_domain::event::ParticipantState;
 use std::collections::HashMap;
 
 /// A posted form, field by field.
@@ -62,9 +63,47 @@ pub async fn acting(
         .map_err(|problem| web.pages.problem(visitor, &problem))
 }
 
-/// A redirection to the login page, coming back here afterwards.
+/// A redirection to the login page, coming back here afterwards (to the page a form was on,
+/// for a form: its action cannot be opened).
 pub fn login_first(visitor: &Visitor) -> Response {
-    see_other(visitor, &format!("/login?next={}", encode(&visitor.here)))
+    let back = if visitor.reading {
+        visitor.here.clone()
+    } else {
+        let path = visitor.here.split('?').next().unwrap_or("/");
+        path.rsplit_once('/')
+            .map_or("/", |(parent, _)| parent)
+            .to_string()
+    };
+    let back = if back.is_empty() {
+        "/".to_string()
+    } else {
+        back
+    };
+    see_other(visitor, &format!("/login?next={}", encode(&back)))
+}
+
+/// Acts on event `id` as the profile the form names, or else as the visitor's profile whose
+/// participation there is `wanted` (an organiser for organisers' actions), or else the default
+/// one: an account whose second identity organises an event acts as that identity.
+pub async fn acting_on(
+    web: &Web,
+    visitor: &Visitor,
+    id: &str,
+    named: Option<&String>,
+    wanted: fn(ParticipantState) -> bool,
+) -> Result<Acting, Response> {
+    let named = named.filter(|p| !p.is_empty()).cloned();
+    let chosen = match named {
+        Some(profile) => Some(profile),
+        None => convene_projections::events::participations(web.app.db.pool(), id, None)
+            .await
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|p| ParticipantState::parse(&p.state).is_some_and(wanted))
+            .filter_map(|p| p.profile)
+            .find(|u| visitor.profiles.iter().any(|own| &own.username == u)),
+    };
+    acting(web, visitor, chosen).await
 }
 
 /// Percent-encodes a path for a query parameter.
@@ -79,11 +118,37 @@ pub fn encode(text: &str) -> String {
         .collect()
 }
 
-/// Only same-site paths are followed after a login (never another host).
+/// Only same-site paths are followed after a login (never another host): one leading slash, no
+/// backslash, no control character (browsers drop tabs and line breaks, so `/\t/evil.example`
+/// would become `//evil.example`).
 pub fn safe_next(next: &str) -> String {
-    if next.starts_with('/') && !next.starts_with("//") && !next.contains('\\') {
+    let mut chars = next.chars();
+    let same_site = chars.next() == Some('/')
+        && !matches!(chars.next(), Some('/' | '\\'))
+        && !next.chars().any(|c| c.is_control() || c == '\\');
+    if same_site {
         next.to_string()
     } else {
         "/".to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::safe_next;
+
+    #[test]
+    fn only_same_site_paths_are_followed() {
+        assert_eq!(safe_next("/events/1"), "/events/1");
+        for bad in [
+            "//evil.example",
+            "/\\evil.example",
+            "/\t/evil.example",
+            "/\n/x",
+            "https://evil.example",
+            "evil",
+        ] {
+            assert_eq!(safe_next(bad), "/", "{bad:?}");
+        }
     }
 }

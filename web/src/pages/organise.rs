@@ -1,7 +1,7 @@
 //! What organisers see of their event: participants by state with approve and reject buttons,
 //! a CSV export, a message to everyone, and the history of every change.
 
-use super::{acting, check_csrf, login_first, Fields};
+use super::{acting_on, check_csrf, login_first, Fields};
 use crate::render::see_other;
 use crate::visitor::Visitor;
 use crate::Web;
@@ -137,30 +137,17 @@ async fn decide(
     if let Err(refused) = check_csrf(web, visitor, form) {
         return refused;
     }
-    let acting = match acting(web, visitor, form.get("profile").cloned()).await {
+    let acting = match acting_on(
+        web,
+        visitor,
+        id,
+        form.get("profile"),
+        ParticipantState::is_organiser,
+    )
+    .await
+    {
         Ok(acting) => acting,
         Err(response) => return response,
-    };
-    // Act as the profile that organises this event, whichever is the default.
-    let organising = events::participations(web.app.db.pool(), id, None)
-        .await
-        .unwrap_or_default()
-        .into_iter()
-        .find(|p| {
-            p.profile
-                .as_ref()
-                .is_some_and(|u| visitor.profiles.iter().any(|own| &own.username == u))
-                && ParticipantState::parse(&p.state).is_some_and(ParticipantState::is_organiser)
-        })
-        .and_then(|p| p.profile);
-    let acting = match organising {
-        Some(profile) if profile != acting.profile => {
-            match acting.session.acting_as(&web.app, Some(profile)).await {
-                Ok(acting) => acting,
-                Err(problem) => return web.pages.problem(visitor, &problem),
-            }
-        }
-        _ => acting,
     };
     let command = command(acting.profile.clone());
     match consistency::command(&web.app, &web.app.events, id, command, &acting.metadata()).await {

@@ -75,6 +75,11 @@ async fn calendars_and_the_atom_feed_parse_with_their_times_right() {
         )
         .await;
         let visitor = site.browser("en");
+        let page = visitor.get(&format!("/events/{id}")).await;
+        assert!(
+            page.body.contains("Clock change & \\u003cfriends>"),
+            "no `<` inside the JSON-LD script"
+        );
         let ics = visitor.get(&format!("/events/{id}/calendar.ics")).await;
         assert_eq!(ics.status, 200);
         if let Some(parsed) = python(ICS, &ics.body) {

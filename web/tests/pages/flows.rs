@@ -376,6 +376,26 @@ async fn organisers_approve_read_history_and_people_switch_identities() {
             .await;
         assert_eq!(joined.status, 303);
 
+        // The organiser's default identity becomes another one: organising still acts as @org.
+        let own = organiser.get("/settings").await;
+        organiser
+            .post(
+                "/settings",
+                &own.csrf(),
+                &[
+                    ("action", "new_profile"),
+                    ("username", "org_home"),
+                    ("display_name", "Home"),
+                ],
+            )
+            .await;
+        organiser
+            .post(
+                "/settings",
+                &own.csrf(),
+                &[("action", "default"), ("username", "org_home")],
+            )
+            .await;
         let people = organiser.get(&format!("/events/{id}/participants")).await;
         assert_eq!(people.status, 200);
         assert!(people.body.contains("@guest_union"));

@@ -133,6 +133,28 @@ async fn pages_render_with_empty_typical_and_extreme_data() {
             .body
             .contains("Give the start as a date and a time."));
 
+        let online = visitor.get("/?mode=online").await;
+        assert!(
+            online.body.contains("No upcoming event matches."),
+            "none of these is online"
+        );
+        let in_person = visitor.get("/?mode=in_person").await;
+        assert!(in_person.body.contains("Night of the clock change"));
+        assert_eq!(visitor.get("/@nobody/feed.ics").await.status, 404);
+        let logged_out = visitor.post(&format!("/events/{dst}/join"), "x", &[]).await;
+        assert_eq!(
+            logged_out.status, 403,
+            "a form without a valid token is refused first"
+        );
+        let page = visitor.get("/login").await;
+        let logged_out = visitor
+            .post(&format!("/events/{dst}/join"), &page.csrf(), &[])
+            .await;
+        assert_eq!(
+            logged_out.location.as_deref(),
+            Some(format!("/login?next=/events/{dst}").as_str()),
+            "back to the event page, not to the form's action"
+        );
         let profile = visitor.get("/@org").await;
         assert_eq!(profile.status, 200);
         assert!(
