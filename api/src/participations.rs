@@ -210,6 +210,18 @@ pub fn csv(found: &[ParticipationView]) -> Result<Vec<u8>, Problem> {
     writer.into_inner().map_err(Problem::internal)
 }
 
+/// Runs an organiser's decision on participation `pid`, then answers with it.
+async fn decided(
+    state: &AppState,
+    acting: &Acting,
+    id: &str,
+    pid: &str,
+    command: EventCommand,
+) -> Result<Json<ParticipationView>, Problem> {
+    consistency::command(state, &state.events, id, command, &acting.metadata()).await?;
+    Ok(Json(find(state, id, pid).await?))
+}
+
 /// Approve a participation request; with no seat free it goes to the waitlist.
 #[utoipa::path(post, path = "/events/{id}/participations/{pid}/approve", tag = "participations",
     params(("id" = String, Path), ("pid" = String, Path)), security(("bearer" = [])),
@@ -223,8 +235,7 @@ async fn approve(
         by: acting.profile.clone(),
         participation: pid.clone(),
     };
-    consistency::command(&state, &state.events, &id, command, &acting.metadata()).await?;
-    Ok(Json(find(&state, &id, &pid).await?))
+    decided(&state, &acting, &id, &pid, command).await
 }
 
 /// Reject a participation; a freed seat goes to the first on the waitlist.
@@ -240,8 +251,7 @@ async fn reject(
         by: acting.profile.clone(),
         participation: pid.clone(),
     };
-    consistency::command(&state, &state.events, &id, command, &acting.metadata()).await?;
-    Ok(Json(find(&state, &id, &pid).await?))
+    decided(&state, &acting, &id, &pid, command).await
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -265,8 +275,7 @@ async fn change_role(
         participation: pid.clone(),
         role: request.role,
     };
-    consistency::command(&state, &state.events, &id, command, &acting.metadata()).await?;
-    Ok(Json(find(&state, &id, &pid).await?))
+    decided(&state, &acting, &id, &pid, command).await
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
