@@ -55,10 +55,7 @@ impl Projection for AccountsProjection {
                 .await?;
             }
             AccountChange::EmailConfirmed => {
-                update("UPDATE accounts SET confirmation = NULL WHERE id = $1")
-                    .bind(id)
-                    .execute(conn)
-                    .await?;
+                set(conn, id, "confirmation", None).await?;
             }
             AccountChange::SessionOpened { session } => {
                 sqlx::query(
@@ -114,11 +111,7 @@ impl Projection for AccountsProjection {
                 close_sessions(conn, id).await?;
             }
             AccountChange::RoleChanged { role } => {
-                update("UPDATE accounts SET role = $1 WHERE id = $2")
-                    .bind(role.as_str())
-                    .bind(id)
-                    .execute(conn)
-                    .await?;
+                set(conn, id, "role", Some(role.as_str())).await?;
             }
             AccountChange::Disabled => {
                 update("UPDATE accounts SET disabled = $1 WHERE id = $2")
@@ -130,17 +123,10 @@ impl Projection for AccountsProjection {
             }
             AccountChange::ProfileAdded { .. } => {}
             AccountChange::FeedTokenRotated { token } => {
-                update("UPDATE accounts SET feed_token = $1 WHERE id = $2")
-                    .bind(token)
-                    .bind(id)
-                    .execute(conn)
-                    .await?;
+                set(conn, id, "feed_token", Some(&token)).await?;
             }
             AccountChange::FeedTokenRevoked => {
-                update("UPDATE accounts SET feed_token = NULL WHERE id = $1")
-                    .bind(id)
-                    .execute(conn)
-                    .await?;
+                set(conn, id, "feed_token", None).await?;
             }
             AccountChange::EmailChangeRequested {
                 email,
@@ -164,22 +150,30 @@ impl Projection for AccountsProjection {
                 .await?;
             }
             AccountChange::LocaleChanged { locale } => {
-                update("UPDATE accounts SET locale = $1 WHERE id = $2")
-                    .bind(locale)
-                    .bind(id)
-                    .execute(conn)
-                    .await?;
+                set(conn, id, "locale", Some(&locale)).await?;
             }
             AccountChange::DefaultProfileChosen { username } => {
-                update("UPDATE accounts SET default_profile = $1 WHERE id = $2")
-                    .bind(username)
-                    .bind(id)
-                    .execute(conn)
-                    .await?;
+                set(conn, id, "default_profile", Some(&username)).await?;
             }
         }
         Ok(())
     }
+}
+
+/// Sets one column of account `id` (None writes NULL). `column` comes from this file, never
+/// from input.
+async fn set(
+    conn: &mut AnyConnection,
+    id: &str,
+    column: &'static str,
+    value: Option<&str>,
+) -> Result<(), Error> {
+    sqlx::query(&format!("UPDATE accounts SET {column} = $1 WHERE id = $2"))
+        .bind(value)
+        .bind(id)
+        .execute(conn)
+        .await?;
+    Ok(())
 }
 
 async fn close_sessions(conn: &mut AnyConnection, account: &str) -> Result<(), Error> {
