@@ -4,7 +4,9 @@
 
 mod changes;
 mod commands;
+mod comments;
 pub mod details;
+mod lifecycle;
 pub mod participation;
 #[cfg(test)]
 mod tests;
@@ -14,7 +16,7 @@ pub use commands::EventCommand;
 pub use details::{EventDetails, EventPatch};
 pub use participation::{Participant, ParticipantState, Participation};
 
-use crate::validation::{sanitise_html, FieldError};
+use crate::validation::FieldError;
 use cqrs_es::event_sink::EventSink;
 use cqrs_es::Aggregate;
 use serde::{Deserialize, Serialize};
@@ -143,13 +145,6 @@ impl Event {
             .find(|p| p.who == Participant::Profile(profile.to_string()))
     }
 
-    fn by_id(&self, id: &str) -> Result<&Participation, EventError> {
-        self.participations
-            .iter()
-            .find(|p| p.id == id)
-            .ok_or(EventError::UnknownParticipation)
-    }
-
     fn role_of(&self, profile: &str) -> Option<ParticipantState> {
         self.of_profile(profile).map(|p| p.state)
     }
@@ -168,51 +163,6 @@ impl Event {
         }
     }
 
-    /// Profiles that can run the event (an anonymous participant never can).
-    fn administrators(&self) -> usize {
-        self.participations
-            .iter()
-            .filter(|p| p.state.is_administrator() && matches!(p.who, Participant::Profile(_)))
-            .count()
-    }
-
-    fn seat_free(&self) -> bool {
-        let capacity = self.details.as_ref().and_then(|d| d.capacity);
-        capacity.is_none_or(|c| (self.seats_taken() as i64) < c)
-    }
-
-    /// Where someone accepted now goes: a seat if one is free and no one is waiting before them.
-    fn admission(&self) -> ParticipantState {
-        if self.seat_free() && self.waitlist.is_empty() {
-            ParticipantState::Participant
-        } else {
-            ParticipantState::Waitlisted
-        }
-    }
-
-    /// Gives free seats to the first in line, each promotion a change of its own.
-    async fn promote(&mut self, sink: &EventSink<Self>) {
-        while self.seat_free() {
-            let Some(first) = self.waitlist.front().cloned() else {
-                return;
-            };
-            sink.write(
-                EventChange::Promoted {
-                    participation: first,
-                },
-                self,
-            )
-            .await;
-        }
-    }
-
-    fn comment(&self, id: &str) -> Result<&CommentState, EventError> {
-        self.comments
-            .iter()
-            .find(|c| c.id == id && !c.deleted)
-            .ok_or(EventError::UnknownComment)
-    }
-
     fn set_state(&mut self, id: &str, state: ParticipantState) {
         if let Some(p) = self.participations.iter_mut().find(|p| p.id == id) {
             p.state = state;
@@ -222,34 +172,6 @@ impl Event {
             self.waitlist.push_back(id.to_string());
         }
     }
-}
-
-fn message(text: Option<String>) -> Result<Option<String>, EventError> {
-    let text = text
-        .map(|t| crate::validation::multiline(t.trim()))
-        .filter(|t| !t.is_empty());
-    if text
-        .as_ref()
-        .is_some_and(|t| t.chars().count() > MESSAGE_MAX)
-    {
-        return Err(invalid(
-            "message",
-            format!("a message is at most {MESSAGE_MAX} characters"),
-        ));
-    }
-    Ok(text)
-}
-
-fn comment_body(body: &str) -> Result<String, EventError> {
-    let body = sanitise_html(body.trim());
-    let length = body.chars().count();
-    if length == 0 || length > COMMENT_MAX {
-        return Err(invalid(
-            "body",
-            format!("a comment is 1 to {COMMENT_MAX} characters"),
-        ));
-    }
-    Ok(body)
 }
 
 impl Aggregate for Event {
@@ -265,323 +187,57 @@ impl Aggregate for Event {
         _services: &Self::Services,
         sink: &EventSink<Self>,
     ) -> Result<(), Self::Error> {
-        use EventChange as C;
-        use ParticipantState as S;
-        match command {
+        let changes = match command {
             EventCommand::Create {
                 organizer,
                 creator_participation,
                 details,
                 draft,
-            } => {
-                if self.details.is_some() {
-                    return Err(EventError::AlreadyExists);
-                }
-                let details = details.validate().map_err(EventError::Invalid)?;
-                let change = C::Created {
-                    organizer,
-                    creator_participation,
-                    details,
-                    draft,
-                };
-                sink.write(change, self).await;
-            }
-            EventCommand::Update { by, patch } => {
-                let current = self.live()?.clone();
-                self.require_administrator(&by)?;
-                if patch.status == Some(details::EventStatus::Cancelled) {
-                    return Err(invalid("status", "cancel the event with its cancel action"));
-                }
-                let fields: Vec<String> = patch.fields().iter().map(|f| f.to_string()).collect();
-                let details = patch
-                    .apply_to(current.clone())
-                    .validate()
-                    .map_err(EventError::Invalid)?;
-                let taken = self.seats_taken() as i64;
-                if details.capacity.is_some_and(|c| c < taken) {
-                    return Err(invalid(
-                        "capacity",
-                        format!(
-                            "{taken} people already hold a seat: capacity cannot go below that"
-                        ),
-                    ));
-                }
-                if details != current {
-                    sink.write(C::Updated { details, fields }, self).await;
-                    self.promote(sink).await;
-                }
-            }
-            EventCommand::Publish { by } => {
-                self.live()?;
-                self.require_administrator(&by)?;
-                if self.draft {
-                    sink.write(C::Published, self).await;
-                }
-            }
-            EventCommand::Cancel { by } => {
-                let details = self.live()?;
-                let already = details.status == details::EventStatus::Cancelled;
-                self.require_administrator(&by)?;
-                if !already {
-                    sink.write(C::Cancelled, self).await;
-                }
-            }
-            EventCommand::Delete { by } => {
-                self.live()?;
-                self.require_administrator(&by)?;
-                sink.write(C::Deleted, self).await;
-            }
+            } => self.create(organizer, creator_participation, details, draft),
+            EventCommand::Update { by, patch } => self.update(&by, patch),
+            EventCommand::Publish { by } => self.publish(&by),
+            EventCommand::Cancel { by } => self.cancel(&by),
+            EventCommand::Delete { by } => self.delete(&by),
             EventCommand::Join {
                 participation,
                 profile,
-                message: text,
-            } => {
-                let details = self.open()?;
-                match details.join_mode {
-                    details::JoinMode::External => {
-                        let url = details.external_url.clone().unwrap_or_default();
-                        return Err(EventError::ExternalRegistration(url));
-                    }
-                    details::JoinMode::Invite => return Err(EventError::InviteOnly),
-                    details::JoinMode::Free | details::JoinMode::Restricted => {}
-                }
-                let restricted = details.join_mode == details::JoinMode::Restricted;
-                match self.role_of(&profile) {
-                    Some(S::Rejected) => {
-                        return Err(EventError::RejectedBefore(format!("@{profile}")))
-                    }
-                    Some(_) => return Err(EventError::AlreadyParticipating(format!("@{profile}"))),
-                    None => {}
-                }
-                let state = if restricted {
-                    S::NotApproved
-                } else {
-                    self.admission()
-                };
-                let change = C::Joined {
-                    participation,
-                    who: Participant::Profile(profile),
-                    state,
-                    message: message(text)?,
-                    confirm_token: None,
-                    cancel_token: None,
-                };
-                sink.write(change, self).await;
-            }
+                message,
+            } => self.join(participation, profile, message),
             EventCommand::JoinAnonymously {
                 participation,
                 email,
-                message: text,
+                message,
                 confirm_token,
                 cancel_token,
-            } => {
-                let details = self.open()?;
-                if !details.options.anonymous_participation {
-                    return Err(EventError::AnonymousNotAllowed);
-                }
-                if details.join_mode != details::JoinMode::Free
-                    && details.join_mode != details::JoinMode::Restricted
-                {
-                    return Err(EventError::InviteOnly);
-                }
-                let email = email.trim().to_lowercase();
-                if !crate::validation::is_email(&email) {
-                    return Err(invalid(
-                        "email",
-                        "enter an email address such as ana@example.org",
-                    ));
-                }
-                let who = Participant::Anonymous { email };
-                if self.participations.iter().any(|p| p.who == who) {
-                    return Err(EventError::AlreadyParticipating(
-                        "this email address".into(),
-                    ));
-                }
-                let change = C::Joined {
-                    participation,
-                    who,
-                    state: S::NotConfirmed,
-                    message: message(text)?,
-                    confirm_token: Some(confirm_token),
-                    cancel_token: Some(cancel_token),
-                };
-                sink.write(change, self).await;
-            }
+            } => self.join_anonymously(participation, &email, message, confirm_token, cancel_token),
             EventCommand::ConfirmAnonymous { confirm_token } => {
-                let details = self.live()?;
-                let restricted = details.join_mode == details::JoinMode::Restricted;
-                let found = self
-                    .participations
-                    .iter()
-                    .find(|p| p.confirm_token.as_deref() == Some(confirm_token.as_str()))
-                    .ok_or(EventError::UnknownToken)?;
-                // Following the link twice is harmless.
-                if found.state != S::NotConfirmed {
-                    return Ok(());
-                }
-                let participation = found.id.clone();
-                self.open()?;
-                let state = if restricted {
-                    S::NotApproved
-                } else {
-                    self.admission()
-                };
-                sink.write(
-                    C::Confirmed {
-                        participation,
-                        state,
-                    },
-                    self,
-                )
-                .await;
+                self.confirm_anonymous(&confirm_token)
             }
-            EventCommand::Leave { profile } => {
-                self.live()?;
-                let found = self
-                    .of_profile(&profile)
-                    .ok_or_else(|| EventError::NotParticipating(profile.clone()))?;
-                // Leaving would erase the refusal and let them join again.
-                if found.state == S::Rejected {
-                    return Err(EventError::RejectedBefore(format!("@{profile}")));
-                }
-                if found.state.is_administrator() && self.administrators() == 1 {
-                    return Err(EventError::LastOrganiser);
-                }
-                let participation = found.id.clone();
-                sink.write(C::Left { participation }, self).await;
-                self.promote(sink).await;
-            }
+            EventCommand::Leave { profile } => self.leave(&profile),
             EventCommand::LeaveAnonymously { cancel_token } => {
-                self.live()?;
-                let found = self
-                    .participations
-                    .iter()
-                    .find(|p| p.cancel_token.as_deref() == Some(cancel_token.as_str()))
-                    .ok_or(EventError::UnknownToken)?;
-                if found.state == S::Rejected {
-                    return Err(EventError::RejectedBefore("this email address".into()));
-                }
-                let participation = found.id.clone();
-                sink.write(C::Left { participation }, self).await;
-                self.promote(sink).await;
+                self.leave_anonymously(&cancel_token)
             }
-            EventCommand::Approve { by, participation } => {
-                self.live()?;
-                self.require_organiser(&by)?;
-                let found = self.by_id(&participation)?;
-                if !matches!(found.state, S::NotApproved | S::Rejected) {
-                    return Err(EventError::WrongState(found.state.as_str(), "approved"));
-                }
-                let state = self.admission();
-                sink.write(
-                    C::Approved {
-                        participation,
-                        state,
-                    },
-                    self,
-                )
-                .await;
-            }
-            EventCommand::Reject { by, participation } => {
-                self.live()?;
-                self.require_organiser(&by)?;
-                let found = self.by_id(&participation)?;
-                if !matches!(found.state, S::NotApproved | S::Waitlisted | S::Participant) {
-                    return Err(EventError::WrongState(found.state.as_str(), "rejected"));
-                }
-                sink.write(C::Rejected { participation }, self).await;
-                self.promote(sink).await;
-            }
+            EventCommand::Approve { by, participation } => self.approve(&by, participation),
+            EventCommand::Reject { by, participation } => self.reject(&by, participation),
             EventCommand::ChangeRole {
                 by,
                 participation,
                 role,
-            } => {
-                self.live()?;
-                self.require_administrator(&by)?;
-                if !(role == S::Participant || role.is_organiser()) {
-                    return Err(invalid(
-                        "role",
-                        "a role is participant, moderator, administrator or creator",
-                    ));
-                }
-                let found = self.by_id(&participation)?;
-                if !found.state.is_going() {
-                    return Err(EventError::WrongState(found.state.as_str(), "given a role"));
-                }
-                // Organisers act as profiles; someone known only by email cannot be one.
-                if role.is_organiser() && !matches!(found.who, Participant::Profile(_)) {
-                    return Err(invalid("role", "only a profile can be made an organiser"));
-                }
-                if found.state == role {
-                    return Ok(());
-                }
-                if found.state.is_administrator()
-                    && !role.is_administrator()
-                    && self.administrators() == 1
-                {
-                    return Err(EventError::LastOrganiser);
-                }
-                // Becoming a participant takes a seat; organisers take none.
-                if role == S::Participant && !self.seat_free() {
-                    return Err(EventError::Full);
-                }
-                sink.write(
-                    C::RoleChanged {
-                        participation,
-                        role,
-                    },
-                    self,
-                )
-                .await;
-                self.promote(sink).await;
-            }
+            } => self.change_role(&by, participation, role),
             EventCommand::PostComment {
                 comment,
                 by,
                 in_reply_to,
                 body,
                 announcement,
-            } => {
-                let details = self.live()?;
-                if self.draft {
-                    return Err(EventError::Draft);
-                }
-                let organiser = self.role_of(&by).is_some_and(S::is_organiser);
-                if announcement && !organiser {
-                    return Err(EventError::NotOrganiser);
-                }
-                if !details.options.comments_open && !announcement {
-                    return Err(EventError::CommentsClosed);
-                }
-                if let Some(parent) = &in_reply_to {
-                    self.comment(parent)?;
-                }
-                let change = C::CommentPosted {
-                    comment,
-                    author: by,
-                    in_reply_to,
-                    body: comment_body(&body)?,
-                    announcement,
-                };
-                sink.write(change, self).await;
-            }
+            } => self.post_comment(comment, by, in_reply_to, &body, announcement),
             EventCommand::EditComment { comment, by, body } => {
-                self.live()?;
-                if self.comment(&comment)?.author != by {
-                    return Err(EventError::NotCommentAuthor);
-                }
-                let body = comment_body(&body)?;
-                sink.write(C::CommentEdited { comment, body }, self).await;
+                self.edit_comment(comment, &by, &body)
             }
-            EventCommand::DeleteComment { comment, by } => {
-                self.live()?;
-                let author = self.comment(&comment)?.author == by;
-                if !author {
-                    self.require_organiser(&by)?;
-                }
-                sink.write(C::CommentDeleted { comment }, self).await;
-            }
+            EventCommand::DeleteComment { comment, by } => self.delete_comment(comment, &by),
+        }?;
+        for change in changes {
+            sink.write(change, self).await;
         }
         Ok(())
     }

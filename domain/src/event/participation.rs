@@ -1,5 +1,9 @@
-//! Who takes part in an event, and in what state (Mobilizon's states, plus a waitlist).
+//! Who takes part in an event, and in what state (Mobilizon's states, plus a waitlist); and the
+//! decisions about taking part: joining, leaving, approval, roles and seats.
 
+use super::details::JoinMode;
+use super::{invalid, Event, EventChange, EventError, MESSAGE_MAX};
+use cqrs_es::Aggregate;
 use serde::{Deserialize, Serialize};
 
 /// A participation's state. Organisers are `creator`, `administrator` or `moderator`; only
@@ -86,4 +90,286 @@ pub struct Participation {
     /// SHA-256 (hex) of the anonymous participant's confirmation and cancellation tokens.
     pub confirm_token: Option<String>,
     pub cancel_token: Option<String>,
+}
+
+impl Event {
+    pub(super) fn join(
+        &self,
+        participation: String,
+        profile: String,
+        message: Option<String>,
+    ) -> Result<Vec<EventChange>, EventError> {
+        let details = self.open()?;
+        match details.join_mode {
+            JoinMode::External => {
+                let url = details.external_url.clone().unwrap_or_default();
+                return Err(EventError::ExternalRegistration(url));
+            }
+            JoinMode::Invite => return Err(EventError::InviteOnly),
+            JoinMode::Free | JoinMode::Restricted => {}
+        }
+        let restricted = details.join_mode == JoinMode::Restricted;
+        match self.role_of(&profile) {
+            Some(ParticipantState::Rejected) => {
+                return Err(EventError::RejectedBefore(format!("@{profile}")))
+            }
+            Some(_) => return Err(EventError::AlreadyParticipating(format!("@{profile}"))),
+            None => {}
+        }
+        let state = if restricted {
+            ParticipantState::NotApproved
+        } else {
+            self.admission()
+        };
+        Ok(vec![EventChange::Joined {
+            participation,
+            who: Participant::Profile(profile),
+            state,
+            message: checked_message(message)?,
+            confirm_token: None,
+            cancel_token: None,
+        }])
+    }
+
+    pub(super) fn join_anonymously(
+        &self,
+        participation: String,
+        email: &str,
+        message: Option<String>,
+        confirm_token: String,
+        cancel_token: String,
+    ) -> Result<Vec<EventChange>, EventError> {
+        let details = self.open()?;
+        if !details.options.anonymous_participation {
+            return Err(EventError::AnonymousNotAllowed);
+        }
+        if details.join_mode != JoinMode::Free && details.join_mode != JoinMode::Restricted {
+            return Err(EventError::InviteOnly);
+        }
+        let email = email.trim().to_lowercase();
+        if !crate::validation::is_email(&email) {
+            return Err(invalid(
+                "email",
+                "enter an email address such as ana@example.org",
+            ));
+        }
+        let who = Participant::Anonymous { email };
+        if self.participations.iter().any(|p| p.who == who) {
+            return Err(EventError::AlreadyParticipating(
+                "this email address".into(),
+            ));
+        }
+        Ok(vec![EventChange::Joined {
+            participation,
+            who,
+            state: ParticipantState::NotConfirmed,
+            message: checked_message(message)?,
+            confirm_token: Some(confirm_token),
+            cancel_token: Some(cancel_token),
+        }])
+    }
+
+    pub(super) fn confirm_anonymous(
+        &self,
+        confirm_token: &str,
+    ) -> Result<Vec<EventChange>, EventError> {
+        let details = self.live()?;
+        let restricted = details.join_mode == JoinMode::Restricted;
+        let found = self
+            .participations
+            .iter()
+            .find(|p| p.confirm_token.as_deref() == Some(confirm_token))
+            .ok_or(EventError::UnknownToken)?;
+        // Following the link twice is harmless.
+        if found.state != ParticipantState::NotConfirmed {
+            return Ok(vec![]);
+        }
+        let participation = found.id.clone();
+        self.open()?;
+        let state = if restricted {
+            ParticipantState::NotApproved
+        } else {
+            self.admission()
+        };
+        Ok(vec![EventChange::Confirmed {
+            participation,
+            state,
+        }])
+    }
+
+    pub(super) fn leave(&self, profile: &str) -> Result<Vec<EventChange>, EventError> {
+        self.live()?;
+        let found = self
+            .of_profile(profile)
+            .ok_or_else(|| EventError::NotParticipating(profile.to_string()))?;
+        // Leaving would erase the refusal and let them join again.
+        if found.state == ParticipantState::Rejected {
+            return Err(EventError::RejectedBefore(format!("@{profile}")));
+        }
+        if found.state.is_administrator() && self.administrators() == 1 {
+            return Err(EventError::LastOrganiser);
+        }
+        let participation = found.id.clone();
+        Ok(self.followed_by_promotions(vec![EventChange::Left { participation }]))
+    }
+
+    pub(super) fn leave_anonymously(
+        &self,
+        cancel_token: &str,
+    ) -> Result<Vec<EventChange>, EventError> {
+        self.live()?;
+        let found = self
+            .participations
+            .iter()
+            .find(|p| p.cancel_token.as_deref() == Some(cancel_token))
+            .ok_or(EventError::UnknownToken)?;
+        if found.state == ParticipantState::Rejected {
+            return Err(EventError::RejectedBefore("this email address".into()));
+        }
+        let participation = found.id.clone();
+        Ok(self.followed_by_promotions(vec![EventChange::Left { participation }]))
+    }
+
+    pub(super) fn approve(
+        &self,
+        by: &str,
+        participation: String,
+    ) -> Result<Vec<EventChange>, EventError> {
+        self.live()?;
+        self.require_organiser(by)?;
+        let found = self.by_id(&participation)?;
+        if !matches!(
+            found.state,
+            ParticipantState::NotApproved | ParticipantState::Rejected
+        ) {
+            return Err(EventError::WrongState(found.state.as_str(), "approved"));
+        }
+        Ok(vec![EventChange::Approved {
+            participation,
+            state: self.admission(),
+        }])
+    }
+
+    pub(super) fn reject(
+        &self,
+        by: &str,
+        participation: String,
+    ) -> Result<Vec<EventChange>, EventError> {
+        self.live()?;
+        self.require_organiser(by)?;
+        let found = self.by_id(&participation)?;
+        if !matches!(
+            found.state,
+            ParticipantState::NotApproved
+                | ParticipantState::Waitlisted
+                | ParticipantState::Participant
+        ) {
+            return Err(EventError::WrongState(found.state.as_str(), "rejected"));
+        }
+        Ok(self.followed_by_promotions(vec![EventChange::Rejected { participation }]))
+    }
+
+    pub(super) fn change_role(
+        &self,
+        by: &str,
+        participation: String,
+        role: ParticipantState,
+    ) -> Result<Vec<EventChange>, EventError> {
+        self.live()?;
+        self.require_administrator(by)?;
+        if !(role == ParticipantState::Participant || role.is_organiser()) {
+            return Err(invalid(
+                "role",
+                "a role is participant, moderator, administrator or creator",
+            ));
+        }
+        let found = self.by_id(&participation)?;
+        if !found.state.is_going() {
+            return Err(EventError::WrongState(found.state.as_str(), "given a role"));
+        }
+        // Organisers act as profiles; someone known only by email cannot be one.
+        if role.is_organiser() && !matches!(found.who, Participant::Profile(_)) {
+            return Err(invalid("role", "only a profile can be made an organiser"));
+        }
+        if found.state == role {
+            return Ok(vec![]);
+        }
+        if found.state.is_administrator() && !role.is_administrator() && self.administrators() == 1
+        {
+            return Err(EventError::LastOrganiser);
+        }
+        // Becoming a participant takes a seat; organisers take none.
+        if role == ParticipantState::Participant && !self.seat_free() {
+            return Err(EventError::Full);
+        }
+        Ok(self.followed_by_promotions(vec![EventChange::RoleChanged {
+            participation,
+            role,
+        }]))
+    }
+
+    fn by_id(&self, id: &str) -> Result<&Participation, EventError> {
+        self.participations
+            .iter()
+            .find(|p| p.id == id)
+            .ok_or(EventError::UnknownParticipation)
+    }
+
+    /// Profiles that can run the event (an anonymous participant never can).
+    fn administrators(&self) -> usize {
+        self.participations
+            .iter()
+            .filter(|p| p.state.is_administrator() && matches!(p.who, Participant::Profile(_)))
+            .count()
+    }
+
+    fn seat_free(&self) -> bool {
+        let capacity = self.details.as_ref().and_then(|d| d.capacity);
+        capacity.is_none_or(|c| (self.seats_taken() as i64) < c)
+    }
+
+    /// Where someone accepted now goes: a seat if one is free and no one is waiting before them.
+    pub(super) fn admission(&self) -> ParticipantState {
+        if self.seat_free() && self.waitlist.is_empty() {
+            ParticipantState::Participant
+        } else {
+            ParticipantState::Waitlisted
+        }
+    }
+
+    /// `changes`, then a promotion for each seat they free, to the first in line.
+    pub(super) fn followed_by_promotions(&self, mut changes: Vec<EventChange>) -> Vec<EventChange> {
+        // Whether a seat is free depends on what the changes do, so they are tried on a copy.
+        let mut after = self.clone();
+        for change in &changes {
+            after.apply(change.clone());
+        }
+        while after.seat_free() {
+            let Some(first) = after.waitlist.front().cloned() else {
+                break;
+            };
+            let promoted = EventChange::Promoted {
+                participation: first,
+            };
+            after.apply(promoted.clone());
+            changes.push(promoted);
+        }
+        changes
+    }
+}
+
+fn checked_message(text: Option<String>) -> Result<Option<String>, EventError> {
+    let text = text
+        .map(|t| crate::validation::multiline(t.trim()))
+        .filter(|t| !t.is_empty());
+    if text
+        .as_ref()
+        .is_some_and(|t| t.chars().count() > MESSAGE_MAX)
+    {
+        return Err(invalid(
+            "message",
+            format!("a message is at most {MESSAGE_MAX} characters"),
+        ));
+    }
+    Ok(text)
 }

@@ -1,0 +1,87 @@
+//! Comments on a published event. Announcements are for organisers and go through even when
+//! comments are closed; a deleted comment stays as a tombstone so replies keep their place.
+
+use super::{invalid, CommentState, Event, EventChange, EventError, ParticipantState, COMMENT_MAX};
+use crate::validation::sanitise_html;
+
+impl Event {
+    pub(super) fn post_comment(
+        &self,
+        comment: String,
+        by: String,
+        in_reply_to: Option<String>,
+        body: &str,
+        announcement: bool,
+    ) -> Result<Vec<EventChange>, EventError> {
+        let details = self.live()?;
+        if self.draft {
+            return Err(EventError::Draft);
+        }
+        let organiser = self
+            .role_of(&by)
+            .is_some_and(ParticipantState::is_organiser);
+        if announcement && !organiser {
+            return Err(EventError::NotOrganiser);
+        }
+        if !details.options.comments_open && !announcement {
+            return Err(EventError::CommentsClosed);
+        }
+        if let Some(parent) = &in_reply_to {
+            self.comment(parent)?;
+        }
+        Ok(vec![EventChange::CommentPosted {
+            comment,
+            author: by,
+            in_reply_to,
+            body: checked_body(body)?,
+            announcement,
+        }])
+    }
+
+    pub(super) fn edit_comment(
+        &self,
+        comment: String,
+        by: &str,
+        body: &str,
+    ) -> Result<Vec<EventChange>, EventError> {
+        self.live()?;
+        if self.comment(&comment)?.author != by {
+            return Err(EventError::NotCommentAuthor);
+        }
+        let body = checked_body(body)?;
+        Ok(vec![EventChange::CommentEdited { comment, body }])
+    }
+
+    pub(super) fn delete_comment(
+        &self,
+        comment: String,
+        by: &str,
+    ) -> Result<Vec<EventChange>, EventError> {
+        self.live()?;
+        let author = self.comment(&comment)?.author == by;
+        if !author {
+            self.require_organiser(by)?;
+        }
+        Ok(vec![EventChange::CommentDeleted { comment }])
+    }
+
+    /// A comment that is there to reply to, edit or delete.
+    fn comment(&self, id: &str) -> Result<&CommentState, EventError> {
+        self.comments
+            .iter()
+            .find(|c| c.id == id && !c.deleted)
+            .ok_or(EventError::UnknownComment)
+    }
+}
+
+fn checked_body(body: &str) -> Result<String, EventError> {
+    let body = sanitise_html(body.trim());
+    let length = body.chars().count();
+    if length == 0 || length > COMMENT_MAX {
+        return Err(invalid(
+            "body",
+            format!("a comment is 1 to {COMMENT_MAX} characters"),
+        ));
+    }
+    Ok(body)
+}

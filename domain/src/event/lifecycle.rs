@@ -1,0 +1,80 @@
+//! The event's own life, decided by its administrators: created, updated, published, cancelled,
+//! deleted.
+
+use super::details::{EventDetails, EventPatch, EventStatus};
+use super::{invalid, Event, EventChange, EventError};
+
+impl Event {
+    pub(super) fn create(
+        &self,
+        organizer: String,
+        creator_participation: String,
+        details: EventDetails,
+        draft: bool,
+    ) -> Result<Vec<EventChange>, EventError> {
+        if self.details.is_some() {
+            return Err(EventError::AlreadyExists);
+        }
+        let details = details.validate().map_err(EventError::Invalid)?;
+        Ok(vec![EventChange::Created {
+            organizer,
+            creator_participation,
+            details,
+            draft,
+        }])
+    }
+
+    pub(super) fn update(
+        &self,
+        by: &str,
+        patch: EventPatch,
+    ) -> Result<Vec<EventChange>, EventError> {
+        let current = self.live()?.clone();
+        self.require_administrator(by)?;
+        if patch.status == Some(EventStatus::Cancelled) {
+            return Err(invalid("status", "cancel the event with its cancel action"));
+        }
+        let fields: Vec<String> = patch.fields().iter().map(|f| f.to_string()).collect();
+        let details = patch
+            .apply_to(current.clone())
+            .validate()
+            .map_err(EventError::Invalid)?;
+        let taken = self.seats_taken() as i64;
+        if details.capacity.is_some_and(|c| c < taken) {
+            return Err(invalid(
+                "capacity",
+                format!("{taken} people already hold a seat: capacity cannot go below that"),
+            ));
+        }
+        if details == current {
+            return Ok(vec![]);
+        }
+        // A raised capacity seats people from the waitlist.
+        Ok(self.followed_by_promotions(vec![EventChange::Updated { details, fields }]))
+    }
+
+    pub(super) fn publish(&self, by: &str) -> Result<Vec<EventChange>, EventError> {
+        self.live()?;
+        self.require_administrator(by)?;
+        if !self.draft {
+            return Ok(vec![]);
+        }
+        Ok(vec![EventChange::Published])
+    }
+
+    pub(super) fn cancel(&self, by: &str) -> Result<Vec<EventChange>, EventError> {
+        let details = self.live()?;
+        let already = details.status == EventStatus::Cancelled;
+        self.require_administrator(by)?;
+        if already {
+            return Ok(vec![]);
+        }
+        Ok(vec![EventChange::Cancelled])
+    }
+
+    pub(super) fn delete(&self, by: &str) -> Result<Vec<EventChange>, EventError> {
+        self.live()?;
+        self.require_administrator(by)?;
+        Ok(vec![EventChange::Deleted])
+    }
+}
