@@ -729,15 +729,52 @@ fn an_anonymous_participant_cannot_be_made_an_organiser() {
     assert_eq!(fields(result.expect_err("refused")), ["role"]);
 }
 
+/// Which kind of change this is. There is no catch-all arm, so a new kind of change does not
+/// compile until it is numbered here, and the test below then fails until its history has one.
+fn kind(change: &C) -> usize {
+    match change {
+        C::Created { .. } => 0,
+        C::Updated { .. } => 1,
+        C::Published => 2,
+        C::Cancelled => 3,
+        C::Deleted => 4,
+        C::Joined { .. } => 5,
+        C::Confirmed { .. } => 6,
+        C::Left { .. } => 7,
+        C::Approved { .. } => 8,
+        C::Rejected { .. } => 9,
+        C::Promoted { .. } => 10,
+        C::RoleChanged { .. } => 11,
+        C::CommentPosted { .. } => 12,
+        C::CommentEdited { .. } => 13,
+        C::CommentDeleted { .. } => 14,
+    }
+}
+const KINDS: usize = 15;
+
 #[test]
 fn applying_any_change_twice_leaves_the_state_as_once() {
+    let mut draft = anonymous_event(Some(2), JoinMode::Free);
+    if let C::Created { draft: d, .. } = &mut draft {
+        *d = true;
+    }
+    let mut raised = details();
+    raised.capacity = Some(3);
+    raised.options.anonymous_participation = true;
     let history = vec![
-        created(Some(1), JoinMode::Free),
+        draft,
+        C::Published,
         joined("p1", "ana", S::Participant),
-        joined("p2", "bob", S::Waitlisted),
+        joined("p2", "bob", S::Participant),
+        joined("p3", "cy", S::Waitlisted),
         anonymous_joined("a1", "zoe@example.org"),
         C::Confirmed {
             participation: "a1".into(),
+            state: S::Waitlisted,
+        },
+        joined("p4", "dan", S::NotApproved),
+        C::Approved {
+            participation: "p4".into(),
             state: S::Waitlisted,
         },
         C::RoleChanged {
@@ -745,7 +782,23 @@ fn applying_any_change_twice_leaves_the_state_as_once() {
             role: S::Moderator,
         },
         C::Promoted {
+            participation: "p3".into(),
+        },
+        C::Updated {
+            details: raised,
+            fields: vec!["capacity".into()],
+        },
+        C::Promoted {
+            participation: "a1".into(),
+        },
+        C::Left {
             participation: "p2".into(),
+        },
+        C::Promoted {
+            participation: "p4".into(),
+        },
+        C::Rejected {
+            participation: "a1".into(),
         },
         C::CommentPosted {
             comment: "c1".into(),
@@ -754,18 +807,18 @@ fn applying_any_change_twice_leaves_the_state_as_once() {
             body: "Hi".into(),
             announcement: false,
         },
+        C::CommentEdited {
+            comment: "c1".into(),
+            body: "Hello".into(),
+        },
         C::CommentDeleted {
             comment: "c1".into(),
         },
-        C::Left {
-            participation: "p2".into(),
-        },
-        C::Rejected {
-            participation: "a1".into(),
-        },
-        C::Published,
         C::Cancelled,
+        C::Deleted,
     ];
+    let covered: std::collections::BTreeSet<usize> = history.iter().map(kind).collect();
+    assert_eq!(covered, (0..KINDS).collect(), "every kind of change");
     let mut once = Event::default();
     let mut twice = Event::default();
     for change in history {
@@ -773,5 +826,54 @@ fn applying_any_change_twice_leaves_the_state_as_once() {
         twice.apply(change.clone());
         twice.apply(change);
         assert_eq!(once, twice);
+    }
+}
+
+#[test]
+fn a_command_s_changes_applied_again_leave_the_state_as_once() {
+    // What cqrs-es 0.5's snapshot store does: all of a command's changes once more, in order.
+    let history = vec![
+        created(Some(1), JoinMode::Free),
+        joined("p1", "ana", S::Participant),
+        joined("p2", "bob", S::Waitlisted),
+        joined("p3", "cy", S::Waitlisted),
+    ];
+    let commands = [
+        EventCommand::Leave {
+            profile: "ana".into(),
+        },
+        EventCommand::Reject {
+            by: "org".into(),
+            participation: "p1".into(),
+        },
+        EventCommand::ChangeRole {
+            by: "org".into(),
+            participation: "p1".into(),
+            role: S::Moderator,
+        },
+        EventCommand::Update {
+            by: "org".into(),
+            patch: EventPatch {
+                capacity: Some(Some(3)),
+                ..Default::default()
+            },
+        },
+    ];
+    for command in commands {
+        let changes = Given::with(())
+            .given(history.clone())
+            .when(command.clone())
+            .inspect_result()
+            .expect("accepted");
+        assert!(changes.len() > 1, "{command:?} promotes someone");
+        let mut once = Event::default();
+        for change in history.iter().chain(&changes) {
+            once.apply(change.clone());
+        }
+        let mut twice = once.clone();
+        for change in changes {
+            twice.apply(change);
+        }
+        assert_eq!(once, twice, "{command:?}");
     }
 }
