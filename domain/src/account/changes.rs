@@ -1,0 +1,92 @@
+use super::Role;
+use cqrs_es::DomainEvent;
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+
+/// What happened to an account. Stored forever: add variants and defaulted fields, never rename.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum AccountChange {
+    Registered {
+        email: String,
+        password_hash: String,
+        locale: String,
+        role: Role,
+        confirmation: Option<String>,
+    },
+    EmailConfirmed,
+    SessionOpened {
+        session: String,
+    },
+    SessionClosed {
+        session: String,
+    },
+    /// Every session but `kept_session` closes, and any pending reset code stops working.
+    PasswordChanged {
+        password_hash: String,
+        #[serde(default)]
+        kept_session: Option<String>,
+    },
+    PasswordResetRequested {
+        token: String,
+        #[serde(with = "time::serde::rfc3339")]
+        expires_at: OffsetDateTime,
+    },
+    /// The password was set through a reset link; every session is closed.
+    PasswordReset {
+        password_hash: String,
+    },
+    RoleChanged {
+        role: Role,
+    },
+    Disabled,
+    ProfileAdded {
+        username: String,
+    },
+    DefaultProfileChosen {
+        username: String,
+    },
+    LocaleChanged {
+        locale: String,
+    },
+    FeedTokenRotated {
+        token: String,
+    },
+    FeedTokenRevoked,
+    EmailChangeRequested {
+        email: String,
+        confirmation: String,
+    },
+    /// The new address is confirmed and replaces `previous`.
+    EmailChanged {
+        email: String,
+        previous: String,
+    },
+}
+
+impl DomainEvent for AccountChange {
+    fn event_type(&self) -> String {
+        match self {
+            Self::Registered { .. } => "AccountRegistered",
+            Self::EmailConfirmed => "AccountEmailConfirmed",
+            Self::SessionOpened { .. } => "AccountSessionOpened",
+            Self::SessionClosed { .. } => "AccountSessionClosed",
+            Self::PasswordChanged { .. } => "AccountPasswordChanged",
+            Self::PasswordResetRequested { .. } => "AccountPasswordResetRequested",
+            Self::PasswordReset { .. } => "AccountPasswordReset",
+            Self::RoleChanged { .. } => "AccountRoleChanged",
+            Self::Disabled => "AccountDisabled",
+            Self::ProfileAdded { .. } => "AccountProfileAdded",
+            Self::DefaultProfileChosen { .. } => "AccountDefaultProfileChosen",
+            Self::LocaleChanged { .. } => "AccountLocaleChanged",
+            Self::FeedTokenRotated { .. } => "AccountFeedTokenRotated",
+            Self::FeedTokenRevoked => "AccountFeedTokenRevoked",
+            Self::EmailChangeRequested { .. } => "AccountEmailChangeRequested",
+            Self::EmailChanged { .. } => "AccountEmailChanged",
+        }
+        .to_string()
+    }
+
+    fn event_version(&self) -> String {
+        "1".to_string()
+    }
+}

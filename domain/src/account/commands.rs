@@ -1,0 +1,68 @@
+use super::Role;
+use time::OffsetDateTime;
+
+/// What can be asked of an account, by its holder or, for the role and disabling, an
+/// administrator (the caller has already checked who may ask).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AccountCommand {
+    /// `confirmation` is the hash of the token mailed to the address; none when the account is
+    /// created already confirmed (from the command line).
+    Register {
+        email: String,
+        password_hash: String,
+        locale: String,
+        role: Role,
+        confirmation: Option<String>,
+    },
+    ConfirmEmail {
+        confirmation: String,
+    },
+    /// `session` is the hash of the bearer token handed to the client.
+    OpenSession {
+        session: String,
+    },
+    CloseSession {
+        session: String,
+    },
+    /// `keep_session`: the session asking, which stays open; every other one closes.
+    ChangePassword {
+        password_hash: String,
+        keep_session: Option<String>,
+    },
+    RequestPasswordReset {
+        token: String,
+        expires_at: OffsetDateTime,
+    },
+    ResetPassword {
+        token: String,
+        password_hash: String,
+        now: OffsetDateTime,
+    },
+    ChangeRole {
+        role: Role,
+    },
+    Disable,
+    AddProfile {
+        username: String,
+    },
+    ChooseDefaultProfile {
+        username: String,
+    },
+    ChangeLocale {
+        locale: String,
+    },
+    /// A new secret link to the account's private calendar feed (`token` is its hash); the
+    /// previous link stops working.
+    RotateFeedToken {
+        token: String,
+    },
+    RevokeFeedToken,
+    /// Move to `email` once the link mailed there (`confirmation` is its hash) is followed.
+    RequestEmailChange {
+        email: String,
+        confirmation: String,
+    },
+    ConfirmEmailChange {
+        confirmation: String,
+    },
+}
