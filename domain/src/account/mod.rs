@@ -135,6 +135,9 @@ impl Aggregate for Account {
         Ok(())
     }
 
+    /// Applying a change twice leaves the state as applying it once: cqrs-es 0.5's snapshot
+    /// store applies a command's changes again to the already-changed aggregate before
+    /// serialising the snapshot, so every change must be idempotent here.
     fn apply(&mut self, change: Self::Event) {
         use AccountChange as C;
         match change {
@@ -150,7 +153,11 @@ impl Aggregate for Account {
                 self.confirmation = confirmation;
             }
             C::EmailConfirmed => self.confirmation = None,
-            C::SessionOpened { session } => self.sessions.push(session),
+            C::SessionOpened { session } => {
+                if !self.sessions.contains(&session) {
+                    self.sessions.push(session);
+                }
+            }
             C::SessionClosed { session } => self.sessions.retain(|s| *s != session),
             C::PasswordChanged { kept_session, .. } => {
                 self.sessions.retain(|s| Some(s) == kept_session.as_ref());
@@ -168,7 +175,11 @@ impl Aggregate for Account {
                 self.disabled = true;
                 self.sessions.clear();
             }
-            C::ProfileAdded { username } => self.profiles.push(username),
+            C::ProfileAdded { username } => {
+                if !self.profiles.contains(&username) {
+                    self.profiles.push(username);
+                }
+            }
             C::DefaultProfileChosen { username } => self.default_profile = Some(username),
             C::LocaleChanged { .. } | C::FeedTokenRotated { .. } | C::FeedTokenRevoked => {}
             C::EmailChangeRequested {

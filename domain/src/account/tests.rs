@@ -181,3 +181,123 @@ fn an_account_registers_once() {
         })
         .then_expect_error(AccountError::AlreadyRegistered);
 }
+
+/// Which kind of change this is. There is no catch-all arm, so a new kind of change does not
+/// compile until it is numbered here, and the test below then fails until its history has one.
+fn kind(change: &C) -> usize {
+    match change {
+        C::Registered { .. } => 0,
+        C::EmailConfirmed => 1,
+        C::SessionOpened { .. } => 2,
+        C::SessionClosed { .. } => 3,
+        C::PasswordChanged { .. } => 4,
+        C::PasswordResetRequested { .. } => 5,
+        C::PasswordReset { .. } => 6,
+        C::RoleChanged { .. } => 7,
+        C::Disabled => 8,
+        C::ProfileAdded { .. } => 9,
+        C::DefaultProfileChosen { .. } => 10,
+        C::LocaleChanged { .. } => 11,
+        C::FeedTokenRotated { .. } => 12,
+        C::FeedTokenRevoked => 13,
+        C::EmailChangeRequested { .. } => 14,
+        C::EmailChanged { .. } => 15,
+    }
+}
+const KINDS: usize = 16;
+
+#[test]
+fn applying_any_change_twice_leaves_the_state_as_once() {
+    let opened = |session: &str| C::SessionOpened {
+        session: session.into(),
+    };
+    let history = vec![
+        registered(Some("h1")),
+        C::EmailConfirmed,
+        opened("s1"),
+        opened("s2"),
+        opened("s3"),
+        C::SessionClosed {
+            session: "s1".into(),
+        },
+        C::PasswordResetRequested {
+            token: "t".into(),
+            expires_at: datetime!(2026-11-26 12:00 UTC),
+        },
+        C::PasswordChanged {
+            password_hash: "second".into(),
+            kept_session: Some("s2".into()),
+        },
+        opened("s4"),
+        C::PasswordResetRequested {
+            token: "t2".into(),
+            expires_at: datetime!(2026-11-27 12:00 UTC),
+        },
+        C::PasswordReset {
+            password_hash: "third".into(),
+        },
+        opened("s5"),
+        C::ProfileAdded {
+            username: "ana".into(),
+        },
+        C::DefaultProfileChosen {
+            username: "ana".into(),
+        },
+        C::ProfileAdded {
+            username: "ana_union".into(),
+        },
+        C::DefaultProfileChosen {
+            username: "ana_union".into(),
+        },
+        C::LocaleChanged {
+            locale: "en".into(),
+        },
+        C::FeedTokenRotated { token: "f".into() },
+        C::FeedTokenRevoked,
+        C::EmailChangeRequested {
+            email: "ana@new.example".into(),
+            confirmation: "h2".into(),
+        },
+        C::EmailChanged {
+            email: "ana@new.example".into(),
+            previous: "ana@example.org".into(),
+        },
+        C::RoleChanged {
+            role: Role::Moderator,
+        },
+        C::Disabled,
+    ];
+    let covered: std::collections::BTreeSet<usize> = history.iter().map(kind).collect();
+    assert_eq!(covered, (0..KINDS).collect(), "every kind of change");
+    let mut once = Account::default();
+    let mut twice = Account::default();
+    for change in history {
+        once.apply(change.clone());
+        twice.apply(change.clone());
+        twice.apply(change);
+        assert_eq!(once, twice);
+    }
+}
+
+#[test]
+fn a_command_s_changes_applied_again_leave_the_state_as_once() {
+    // What cqrs-es 0.5's snapshot store does: all of a command's changes once more, in order.
+    let history = vec![registered(None)];
+    let changes = Given::with(())
+        .given(history.clone())
+        .when(AccountCommand::AddProfile {
+            username: "ana".into(),
+        })
+        .inspect_result()
+        .expect("accepted");
+    assert_eq!(changes.len(), 2, "the first profile becomes the default");
+    let mut once = Account::default();
+    for change in history.iter().chain(&changes) {
+        once.apply(change.clone());
+    }
+    let mut twice = once.clone();
+    for change in changes {
+        twice.apply(change);
+    }
+    assert_eq!(once, twice);
+}
