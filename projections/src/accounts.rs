@@ -4,7 +4,7 @@
 use crate::error::Error;
 use crate::log::StoredEvent;
 use crate::projection::{Applying, Projection};
-use crate::tables::{flag, flag_of};
+use crate::tables::{flag, flag_of, known};
 use async_trait::async_trait;
 use convene_domain::account::{Account, AccountChange, Role};
 use convene_domain::metadata::format_timestamp;
@@ -252,13 +252,12 @@ pub struct AccountRow {
 }
 
 fn account(row: &AnyRow) -> Result<AccountRow, Error> {
-    let role: String = row.try_get("role")?;
     let confirmation: Option<String> = row.try_get("confirmation")?;
     Ok(AccountRow {
         id: row.try_get("id")?,
         email: row.try_get("email")?,
         password_hash: row.try_get("password_hash")?,
-        role: Role::parse(&role).unwrap_or_default(),
+        role: known(row, "accounts", "role", Role::parse)?,
         locale: row.try_get("locale")?,
         confirmed: confirmation.is_none(),
         disabled: flag_of(row, "disabled")?,

@@ -3,7 +3,7 @@
 use crate::error::Error;
 use crate::log::StoredEvent;
 use crate::projection::{Applying, Projection};
-use crate::tables::{flag, flag_of};
+use crate::tables::{flag, flag_of, known};
 use async_trait::async_trait;
 use convene_domain::event::details::{EventDetails, EventStatus};
 use convene_domain::event::{Participant, ParticipantState};
@@ -475,7 +475,7 @@ pub struct ParticipationView {
     pub profile: Option<String>,
     /// Set only for anonymous participants, and shown to organisers only.
     pub email: Option<String>,
-    pub state: String,
+    pub state: ParticipantState,
     pub message: Option<String>,
     /// Place on the waitlist, from 1, when waitlisted.
     pub waitlist_position: Option<i64>,
@@ -492,7 +492,7 @@ fn participation_view(row: &AnyRow) -> Result<ParticipationView, Error> {
         event_id: row.try_get("event_id")?,
         profile: row.try_get("profile")?,
         email: row.try_get("email")?,
-        state: row.try_get("state")?,
+        state: known(row, "participations", "state", ParticipantState::parse)?,
         message: row.try_get("message")?,
         waitlist_position: None,
         joined_at: row.try_get("joined_at")?,
@@ -518,11 +518,11 @@ pub async fn participations(
     let mut waiting = 0;
     for row in &rows {
         let mut view = participation_view(row)?;
-        if view.state == ParticipantState::Waitlisted.as_str() {
+        if view.state == ParticipantState::Waitlisted {
             waiting += 1;
             view.waitlist_position = Some(waiting);
         }
-        if state.is_none_or(|s| s.as_str() == view.state) {
+        if state.is_none_or(|s| s == view.state) {
             views.push(view);
         }
     }
