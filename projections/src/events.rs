@@ -483,9 +483,25 @@ pub struct ParticipationView {
     pub updated_at: String,
 }
 
-const PARTICIPATION_COLUMNS: &str =
-    "id, event_id, profile, email, state, message, waitlist_rank, joined_at, updated_at";
+const PARTICIPATION_COLUMNS: &str = "p.id, p.event_id, p.profile, p.email, p.state, p.message, \
+     p.waitlist_rank, p.joined_at, p.updated_at";
 
+/// The order of an event's participations: everyone not waitlisted in the order they joined,
+/// then the waitlist in its order.
+const PARTICIPATION_ORDER: &str = "COALESCE(p.waitlist_rank, 0), p.joined_at, p.id";
+
+/// The waitlist position of participation `p` alone, numbered as [`participations`] numbers the
+/// whole list: 1 + the waitlisted participations of its event ahead of it in
+/// [`PARTICIPATION_ORDER`]. NULL when `p` is not waitlisted.
+const WAITLIST_POSITION: &str = "CASE WHEN p.state = 'waitlisted' THEN 1 + (\
+     SELECT COUNT(*) FROM participations w WHERE w.event_id = p.event_id \
+     AND w.state = 'waitlisted' \
+     AND (COALESCE(w.waitlist_rank, 0) < COALESCE(p.waitlist_rank, 0) \
+     OR (COALESCE(w.waitlist_rank, 0) = COALESCE(p.waitlist_rank, 0) \
+     AND (w.joined_at < p.joined_at OR (w.joined_at = p.joined_at AND w.id < p.id))))\
+     ) END AS waitlist_position";
+
+/// Reads a row of [`PARTICIPATION_COLUMNS`], without its waitlist position.
 fn participation_view(row: &AnyRow) -> Result<ParticipationView, Error> {
     Ok(ParticipationView {
         id: row.try_get("id")?,
@@ -500,16 +516,24 @@ fn participation_view(row: &AnyRow) -> Result<ParticipationView, Error> {
     })
 }
 
-/// An event's participations, in the order they began (waitlisted ones in waitlist order,
-/// numbered), optionally only those in `state`.
+/// Reads a row of [`PARTICIPATION_COLUMNS`] followed by [`WAITLIST_POSITION`].
+fn placed_participation_view(row: &AnyRow) -> Result<ParticipationView, Error> {
+    Ok(ParticipationView {
+        waitlist_position: row.try_get("waitlist_position")?,
+        ..participation_view(row)?
+    })
+}
+
+/// An event's participations: everyone not waitlisted in the order they joined, then the
+/// waitlist in order, numbered; optionally only those in `state`.
 pub async fn participations(
     pool: &AnyPool,
     event: &str,
     state: Option<ParticipantState>,
 ) -> Result<Vec<ParticipationView>, Error> {
     let rows = sqlx::query(&format!(
-        "SELECT {PARTICIPATION_COLUMNS} FROM participations WHERE event_id = $1 \
-         ORDER BY COALESCE(waitlist_rank, 0), joined_at, id"
+        "SELECT {PARTICIPATION_COLUMNS} FROM participations p WHERE p.event_id = $1 \
+         ORDER BY {PARTICIPATION_ORDER}"
     ))
     .bind(event)
     .fetch_all(pool)
@@ -529,7 +553,48 @@ pub async fn participations(
     Ok(views)
 }
 
-/// The participations of any of `profiles`, across events, soonest event first.
+/// Participation `id` of event `event`, with its waitlist position.
+pub async fn participation(
+    pool: &AnyPool,
+    event: &str,
+    id: &str,
+) -> Result<Option<ParticipationView>, Error> {
+    let row = sqlx::query(&format!(
+        "SELECT {PARTICIPATION_COLUMNS}, {WAITLIST_POSITION} FROM participations p \
+         WHERE p.event_id = $1 AND p.id = $2"
+    ))
+    .bind(event)
+    .bind(id)
+    .fetch_optional(pool)
+    .await?;
+    row.as_ref().map(placed_participation_view).transpose()
+}
+
+/// The participations of any of `profiles` in event `event` (how one account's profiles relate
+/// to it), with their waitlist positions, in the order of [`participations`].
+pub async fn participation_of_profiles(
+    pool: &AnyPool,
+    event: &str,
+    profiles: &[String],
+) -> Result<Vec<ParticipationView>, Error> {
+    if profiles.is_empty() {
+        return Ok(Vec::new());
+    }
+    let sql = format!(
+        "SELECT {PARTICIPATION_COLUMNS}, {WAITLIST_POSITION} FROM participations p \
+         WHERE p.event_id = $1 AND p.profile IN ({}) ORDER BY {PARTICIPATION_ORDER}",
+        placeholders(2, profiles.len())
+    );
+    let mut query = sqlx::query(&sql).bind(event);
+    for profile in profiles {
+        query = query.bind(profile);
+    }
+    let rows = query.fetch_all(pool).await?;
+    rows.iter().map(placed_participation_view).collect()
+}
+
+/// The participations of any of `profiles`, across events, soonest event first, with their
+/// waitlist positions.
 pub async fn participations_of(
     pool: &AnyPool,
     profiles: &[String],
@@ -537,22 +602,29 @@ pub async fn participations_of(
     if profiles.is_empty() {
         return Ok(Vec::new());
     }
-    let placeholders: Vec<String> = (1..=profiles.len()).map(|i| format!("${i}")).collect();
     let sql = format!(
-        "SELECT p.id, p.event_id, p.profile, p.email, p.state, p.message, p.waitlist_rank, \
-         p.joined_at, p.updated_at FROM participations p JOIN events e ON e.id = p.event_id \
-         WHERE p.profile IN ({}) ORDER BY e.begins_at, e.id",
-        placeholders.join(", ")
+        "SELECT {PARTICIPATION_COLUMNS}, {WAITLIST_POSITION} FROM participations p \
+         JOIN events e ON e.id = p.event_id WHERE p.profile IN ({}) ORDER BY e.begins_at, e.id",
+        placeholders(1, profiles.len())
     );
     let mut query = sqlx::query(&sql);
     for profile in profiles {
         query = query.bind(profile);
     }
     let rows = query.fetch_all(pool).await?;
-    rows.iter().map(participation_view).collect()
+    rows.iter().map(placed_participation_view).collect()
 }
 
-/// The participation whose confirmation or cancellation token hashes to `hash`.
+/// `count` numbered placeholders from `$first`, comma-separated.
+fn placeholders(first: usize, count: usize) -> String {
+    (first..first + count)
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The participation whose confirmation or cancellation token hashes to `hash`, with its
+/// waitlist position.
 pub async fn participation_by_token(
     pool: &AnyPool,
     column: TokenKind,
@@ -563,12 +635,13 @@ pub async fn participation_by_token(
         TokenKind::Cancel => "cancel_token",
     };
     let row = sqlx::query(&format!(
-        "SELECT {PARTICIPATION_COLUMNS} FROM participations WHERE {column} = $1"
+        "SELECT {PARTICIPATION_COLUMNS}, {WAITLIST_POSITION} FROM participations p \
+         WHERE p.{column} = $1"
     ))
     .bind(hash)
     .fetch_optional(pool)
     .await?;
-    row.as_ref().map(participation_view).transpose()
+    row.as_ref().map(placed_participation_view).transpose()
 }
 
 #[derive(Debug, Clone, Copy)]
