@@ -393,7 +393,7 @@ pub struct EventFilter {
     pub category: Option<String>,
     pub tag: Option<String>,
     pub organizer: Option<String>,
-    /// Words the title must contain (case-insensitive).
+    /// Text the title must contain (case-insensitive).
     pub text: Option<String>,
     /// Only events held online (true), or only events with a place (false).
     pub online: Option<bool>,
