@@ -3,14 +3,15 @@
 
 use crate::error::Error;
 use crate::log::StoredEvent;
-use crate::projection::Projection;
-use crate::tables::{flag, flag_of};
+use crate::projection::{Applying, Projection};
+use crate::tables::{flag, flag_of, known};
 use async_trait::async_trait;
 use convene_domain::account::{Account, AccountChange, Role};
 use convene_domain::metadata::format_timestamp;
 use cqrs_es::Aggregate;
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, AnyPool, Row};
+use time::OffsetDateTime;
 
 pub struct AccountsProjection;
 
@@ -28,136 +29,186 @@ impl Projection for AccountsProjection {
         if event.aggregate_type != Account::TYPE {
             return Ok(());
         }
-        let at = format_timestamp(event.metadata()?.recorded_at);
-        let id = event.aggregate_id.as_str();
-        let update = |sql: &'static str| sqlx::query(sql);
+        let on = Applying::of(event)?;
+        let id = on.id;
         match event.change::<AccountChange>()? {
             AccountChange::Registered {
                 email,
-                password_hash,
+                password_hash: hash,
                 locale,
                 role,
                 confirmation,
-            } => {
-                sqlx::query(
-                    "INSERT INTO accounts (id, email, password_hash, role, locale, confirmation, \
-                     disabled, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-                )
-                .bind(id)
-                .bind(email)
-                .bind(password_hash)
-                .bind(role.as_str())
-                .bind(locale)
-                .bind(confirmation)
-                .bind(flag(false))
-                .bind(at)
-                .execute(conn)
-                .await?;
-            }
-            AccountChange::EmailConfirmed => {
-                set(conn, id, "confirmation", None).await?;
-            }
-            AccountChange::SessionOpened { session } => {
-                sqlx::query(
-                    "INSERT INTO sessions (token_hash, account_id, created_at) VALUES ($1, $2, $3)",
-                )
-                .bind(session)
-                .bind(id)
-                .bind(at)
-                .execute(conn)
-                .await?;
-            }
-            AccountChange::SessionClosed { session } => {
-                update("DELETE FROM sessions WHERE token_hash = $1")
-                    .bind(session)
-                    .execute(conn)
-                    .await?;
-            }
+            } => registered(conn, &on, &email, &hash, role, &locale, confirmation).await,
+            AccountChange::EmailConfirmed => set(conn, id, "confirmation", None).await,
+            AccountChange::SessionOpened { session } => session_opened(conn, &on, &session).await,
+            AccountChange::SessionClosed { session } => session_closed(conn, &session).await,
             AccountChange::PasswordChanged {
                 password_hash,
                 kept_session,
-            } => {
-                update(
-                    "UPDATE accounts SET password_hash = $1, reset_token = NULL, \
-                     reset_expires_at = NULL WHERE id = $2",
-                )
-                .bind(password_hash)
-                .bind(id)
-                .execute(&mut *conn)
-                .await?;
-                sqlx::query("DELETE FROM sessions WHERE account_id = $1 AND token_hash <> $2")
-                    .bind(id)
-                    .bind(kept_session.unwrap_or_default())
-                    .execute(conn)
-                    .await?;
-            }
+            } => password_changed(conn, id, &password_hash, kept_session).await,
             AccountChange::PasswordResetRequested { token, expires_at } => {
-                update("UPDATE accounts SET reset_token = $1, reset_expires_at = $2 WHERE id = $3")
-                    .bind(token)
-                    .bind(format_timestamp(expires_at))
-                    .bind(id)
-                    .execute(&mut *conn)
-                    .await?;
+                password_reset_requested(conn, id, &token, expires_at).await
             }
             AccountChange::PasswordReset { password_hash } => {
-                update(
-                    "UPDATE accounts SET password_hash = $1, reset_token = NULL, \
-                     reset_expires_at = NULL WHERE id = $2",
-                )
-                .bind(password_hash)
-                .bind(id)
-                .execute(&mut *conn)
-                .await?;
-                close_sessions(conn, id).await?;
+                password_reset(conn, id, &password_hash).await
             }
-            AccountChange::RoleChanged { role } => {
-                set(conn, id, "role", Some(role.as_str())).await?;
-            }
-            AccountChange::Disabled => {
-                update("UPDATE accounts SET disabled = $1 WHERE id = $2")
-                    .bind(flag(true))
-                    .bind(id)
-                    .execute(&mut *conn)
-                    .await?;
-                close_sessions(conn, id).await?;
-            }
-            AccountChange::ProfileAdded { .. } => {}
+            AccountChange::RoleChanged { role } => set(conn, id, "role", Some(role.as_str())).await,
+            AccountChange::Disabled => disabled(conn, id).await,
+            AccountChange::ProfileAdded { .. } => Ok(()),
             AccountChange::FeedTokenRotated { token } => {
-                set(conn, id, "feed_token", Some(&token)).await?;
+                set(conn, id, "feed_token", Some(&token)).await
             }
-            AccountChange::FeedTokenRevoked => {
-                set(conn, id, "feed_token", None).await?;
-            }
+            AccountChange::FeedTokenRevoked => set(conn, id, "feed_token", None).await,
             AccountChange::EmailChangeRequested {
                 email,
                 confirmation,
-            } => {
-                update("UPDATE accounts SET pending_email = $1, pending_confirmation = $2 WHERE id = $3")
-                    .bind(email)
-                    .bind(confirmation)
-                    .bind(id)
-                    .execute(conn)
-                    .await?;
-            }
-            AccountChange::EmailChanged { email, .. } => {
-                update(
-                    "UPDATE accounts SET email = $1, pending_email = NULL, \
-                     pending_confirmation = NULL WHERE id = $2",
-                )
-                .bind(email)
-                .bind(id)
-                .execute(conn)
-                .await?;
-            }
-            AccountChange::LocaleChanged { locale } => {
-                set(conn, id, "locale", Some(&locale)).await?;
-            }
+            } => email_change_requested(conn, id, &email, &confirmation).await,
+            AccountChange::EmailChanged { email, .. } => email_changed(conn, id, &email).await,
+            AccountChange::LocaleChanged { locale } => set(conn, id, "locale", Some(&locale)).await,
             AccountChange::DefaultProfileChosen { username } => {
-                set(conn, id, "default_profile", Some(&username)).await?;
+                set(conn, id, "default_profile", Some(&username)).await
             }
         }
-        Ok(())
     }
+}
+
+async fn registered(
+    conn: &mut AnyConnection,
+    on: &Applying<'_>,
+    email: &str,
+    password_hash: &str,
+    role: Role,
+    locale: &str,
+    confirmation: Option<String>,
+) -> Result<(), Error> {
+    sqlx::query(
+        "INSERT INTO accounts (id, email, password_hash, role, locale, confirmation, \
+         disabled, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+    )
+    .bind(on.id)
+    .bind(email)
+    .bind(password_hash)
+    .bind(role.as_str())
+    .bind(locale)
+    .bind(confirmation)
+    .bind(flag(false))
+    .bind(&on.at)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+async fn session_opened(
+    conn: &mut AnyConnection,
+    on: &Applying<'_>,
+    session: &str,
+) -> Result<(), Error> {
+    sqlx::query("INSERT INTO sessions (token_hash, account_id, created_at) VALUES ($1, $2, $3)")
+        .bind(session)
+        .bind(on.id)
+        .bind(&on.at)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+async fn session_closed(conn: &mut AnyConnection, session: &str) -> Result<(), Error> {
+    sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
+        .bind(session)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Every other session ends; the one the change was made from may stay open.
+async fn password_changed(
+    conn: &mut AnyConnection,
+    id: &str,
+    password_hash: &str,
+    kept_session: Option<String>,
+) -> Result<(), Error> {
+    sqlx::query(
+        "UPDATE accounts SET password_hash = $1, reset_token = NULL, \
+         reset_expires_at = NULL WHERE id = $2",
+    )
+    .bind(password_hash)
+    .bind(id)
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query("DELETE FROM sessions WHERE account_id = $1 AND token_hash <> $2")
+        .bind(id)
+        .bind(kept_session.unwrap_or_default())
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+async fn password_reset_requested(
+    conn: &mut AnyConnection,
+    id: &str,
+    token: &str,
+    expires_at: OffsetDateTime,
+) -> Result<(), Error> {
+    sqlx::query("UPDATE accounts SET reset_token = $1, reset_expires_at = $2 WHERE id = $3")
+        .bind(token)
+        .bind(format_timestamp(expires_at))
+        .bind(id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// A reset ends every session: whoever knew the old password is out.
+async fn password_reset(
+    conn: &mut AnyConnection,
+    id: &str,
+    password_hash: &str,
+) -> Result<(), Error> {
+    sqlx::query(
+        "UPDATE accounts SET password_hash = $1, reset_token = NULL, \
+         reset_expires_at = NULL WHERE id = $2",
+    )
+    .bind(password_hash)
+    .bind(id)
+    .execute(&mut *conn)
+    .await?;
+    close_sessions(conn, id).await
+}
+
+async fn disabled(conn: &mut AnyConnection, id: &str) -> Result<(), Error> {
+    sqlx::query("UPDATE accounts SET disabled = $1 WHERE id = $2")
+        .bind(flag(true))
+        .bind(id)
+        .execute(&mut *conn)
+        .await?;
+    close_sessions(conn, id).await
+}
+
+async fn email_change_requested(
+    conn: &mut AnyConnection,
+    id: &str,
+    email: &str,
+    confirmation: &str,
+) -> Result<(), Error> {
+    sqlx::query("UPDATE accounts SET pending_email = $1, pending_confirmation = $2 WHERE id = $3")
+        .bind(email)
+        .bind(confirmation)
+        .bind(id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+async fn email_changed(conn: &mut AnyConnection, id: &str, email: &str) -> Result<(), Error> {
+    sqlx::query(
+        "UPDATE accounts SET email = $1, pending_email = NULL, \
+         pending_confirmation = NULL WHERE id = $2",
+    )
+    .bind(email)
+    .bind(id)
+    .execute(conn)
+    .await?;
+    Ok(())
 }
 
 /// Sets one column of account `id` (None writes NULL). `column` comes from this file, never
@@ -201,13 +252,12 @@ pub struct AccountRow {
 }
 
 fn account(row: &AnyRow) -> Result<AccountRow, Error> {
-    let role: String = row.try_get("role")?;
     let confirmation: Option<String> = row.try_get("confirmation")?;
     Ok(AccountRow {
         id: row.try_get("id")?,
         email: row.try_get("email")?,
         password_hash: row.try_get("password_hash")?,
-        role: Role::parse(&role).unwrap_or_default(),
+        role: known(row, "accounts", "role", Role::parse)?,
         locale: row.try_get("locale")?,
         confirmed: confirmation.is_none(),
         disabled: flag_of(row, "disabled")?,

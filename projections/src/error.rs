@@ -11,6 +11,12 @@ pub enum Error {
     Migrate(#[from] sqlx::migrate::MigrateError),
     #[error("the event at position {position} cannot be read: {reason}")]
     Unreadable { position: i64, reason: String },
+    #[error("{table}.{column} holds `{value}`, which this version of Convene does not know (written by a newer version, or damaged: `convene replay` rebuilds the read models)")]
+    UnknownValue {
+        table: &'static str,
+        column: &'static str,
+        value: String,
+    },
     #[error("{0}")]
     InvalidRequest(String),
     #[error("{0}")]

@@ -2,8 +2,8 @@
 
 use crate::error::Error;
 use crate::log::StoredEvent;
-use crate::projection::Projection;
-use crate::tables::{flag, flag_of};
+use crate::projection::{Applying, Projection};
+use crate::tables::{flag, flag_of, known};
 use async_trait::async_trait;
 use convene_domain::event::details::{EventDetails, EventStatus};
 use convene_domain::event::{Participant, ParticipantState};
@@ -30,72 +30,18 @@ impl Projection for EventsProjection {
         if event.aggregate_type != Event::TYPE {
             return Ok(());
         }
-        let at = format_timestamp(event.metadata()?.recorded_at);
-        let id = event.aggregate_id.as_str();
+        let on = Applying::of(event)?;
         match event.change::<EventChange>()? {
             EventChange::Created {
                 organizer,
-                creator_participation,
+                creator_participation: creator,
                 details,
                 draft,
-            } => {
-                sqlx::query(
-                    "INSERT INTO events (id, organizer, title, begins_at, ends_at, status, visibility, \
-                     draft, category, online, in_person, capacity, details, created_at, updated_at) \
-                     VALUES ($1, $2, '', '', NULL, '', '', $3, '', $4, $4, NULL, '', $5, $5)",
-                )
-                .bind(id)
-                .bind(&organizer)
-                .bind(flag(draft))
-                .bind(flag(false))
-                .bind(&at)
-                .execute(&mut *conn)
-                .await?;
-                write_details(conn, id, &details, &at).await?;
-                insert_participation(
-                    conn,
-                    &creator_participation,
-                    id,
-                    &Participant::Profile(organizer),
-                    ParticipantState::Creator,
-                    None,
-                    (None, None),
-                    event.position,
-                    &at,
-                )
-                .await?;
-            }
-            EventChange::Updated { details, .. } => write_details(conn, id, &details, &at).await?,
-            EventChange::Published => {
-                sqlx::query("UPDATE events SET draft = $1, updated_at = $2 WHERE id = $3")
-                    .bind(flag(false))
-                    .bind(&at)
-                    .bind(id)
-                    .execute(conn)
-                    .await?;
-            }
-            EventChange::Cancelled => {
-                let text: String = sqlx::query_scalar("SELECT details FROM events WHERE id = $1")
-                    .bind(id)
-                    .fetch_one(&mut *conn)
-                    .await?;
-                let mut details: EventDetails =
-                    serde_json::from_str(&text).map_err(|e| unreadable(event, e))?;
-                details.status = EventStatus::Cancelled;
-                write_details(conn, id, &details, &at).await?;
-            }
-            EventChange::Deleted => {
-                for table in ["event_tags", "participations", "comments"] {
-                    sqlx::query(&format!("DELETE FROM {table} WHERE event_id = $1"))
-                        .bind(id)
-                        .execute(&mut *conn)
-                        .await?;
-                }
-                sqlx::query("DELETE FROM events WHERE id = $1")
-                    .bind(id)
-                    .execute(conn)
-                    .await?;
-            }
+            } => created(conn, &on, organizer, &creator, &details, draft).await,
+            EventChange::Updated { details, .. } => write_details(conn, &on, &details).await,
+            EventChange::Published => published(conn, &on).await,
+            EventChange::Cancelled => cancelled(conn, &on).await,
+            EventChange::Deleted => deleted(conn, &on).await,
             EventChange::Joined {
                 participation,
                 who,
@@ -104,18 +50,8 @@ impl Projection for EventsProjection {
                 confirm_token,
                 cancel_token,
             } => {
-                insert_participation(
-                    conn,
-                    &participation,
-                    id,
-                    &who,
-                    state,
-                    message,
-                    (confirm_token, cancel_token),
-                    event.position,
-                    &at,
-                )
-                .await?;
+                let tokens = (confirm_token, cancel_token);
+                joined(conn, &on, &participation, &who, state, message, tokens).await
             }
             EventChange::Confirmed {
                 participation,
@@ -128,79 +64,218 @@ impl Projection for EventsProjection {
             | EventChange::RoleChanged {
                 participation,
                 role: state,
-            } => set_state(conn, &participation, state, event.position, &at).await?,
+            } => state_changed(conn, &on, &participation, state).await,
             EventChange::Rejected { participation } => {
-                set_state(
-                    conn,
-                    &participation,
-                    ParticipantState::Rejected,
-                    event.position,
-                    &at,
-                )
-                .await?
+                state_changed(conn, &on, &participation, ParticipantState::Rejected).await
             }
             EventChange::Promoted { participation } => {
-                set_state(
-                    conn,
-                    &participation,
-                    ParticipantState::Participant,
-                    event.position,
-                    &at,
-                )
-                .await?
+                state_changed(conn, &on, &participation, ParticipantState::Participant).await
             }
-            EventChange::Left { participation } => {
-                sqlx::query("DELETE FROM participations WHERE id = $1")
-                    .bind(participation)
-                    .execute(conn)
-                    .await?;
-            }
+            EventChange::Left { participation } => left(conn, &participation).await,
             EventChange::CommentPosted {
                 comment,
                 author,
-                in_reply_to,
+                in_reply_to: reply,
                 body,
                 announcement,
-            } => {
-                sqlx::query(
-                    "INSERT INTO comments (id, event_id, author, in_reply_to, body, announcement, created_at) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7)",
-                )
-                .bind(comment)
-                .bind(id)
-                .bind(author)
-                .bind(in_reply_to)
-                .bind(body)
-                .bind(flag(announcement))
-                .bind(&at)
-                .execute(conn)
-                .await?;
-            }
+            } => comment_posted(conn, &on, &comment, &author, reply, &body, announcement).await,
             EventChange::CommentEdited { comment, body } => {
-                sqlx::query("UPDATE comments SET body = $1, edited_at = $2 WHERE id = $3")
-                    .bind(body)
-                    .bind(&at)
-                    .bind(comment)
-                    .execute(conn)
-                    .await?;
+                comment_edited(conn, &on, &comment, &body).await
             }
-            EventChange::CommentDeleted { comment } => {
-                sqlx::query("UPDATE comments SET body = NULL, deleted_at = $1 WHERE id = $2")
-                    .bind(&at)
-                    .bind(comment)
-                    .execute(conn)
-                    .await?;
-            }
+            EventChange::CommentDeleted { comment } => comment_deleted(conn, &on, &comment).await,
         }
-        Ok(())
     }
 }
 
-fn unreadable(event: &StoredEvent, reason: impl std::fmt::Display) -> Error {
-    Error::Unreadable {
-        position: event.position,
-        reason: reason.to_string(),
+/// An event is created with its organiser's participation as creator.
+async fn created(
+    conn: &mut AnyConnection,
+    on: &Applying<'_>,
+    organizer: String,
+    creator_participation: &str,
+    details: &EventDetails,
+    draft: bool,
+) -> Result<(), Error> {
+    sqlx::query(
+        "INSERT INTO events (id, organizer, title, begins_at, ends_at, status, visibility, \
+         draft, category, online, in_person, capacity, details, created_at, updated_at) \
+         VALUES ($1, $2, '', '', NULL, '', '', $3, '', $4, $4, NULL, '', $5, $5)",
+    )
+    .bind(on.id)
+    .bind(&organizer)
+    .bind(flag(draft))
+    .bind(flag(false))
+    .bind(&on.at)
+    .execute(&mut *conn)
+    .await?;
+    write_details(conn, on, details).await?;
+    let organizer = Participant::Profile(organizer);
+    let state = ParticipantState::Creator;
+    joined(
+        conn,
+        on,
+        creator_participation,
+        &organizer,
+        state,
+        None,
+        (None, None),
+    )
+    .await
+}
+
+async fn published(conn: &mut AnyConnection, on: &Applying<'_>) -> Result<(), Error> {
+    sqlx::query("UPDATE events SET draft = $1, updated_at = $2 WHERE id = $3")
+        .bind(flag(false))
+        .bind(&on.at)
+        .bind(on.id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Only the status changes: the rest of the details stays as last written.
+async fn cancelled(conn: &mut AnyConnection, on: &Applying<'_>) -> Result<(), Error> {
+    let text: String = sqlx::query_scalar("SELECT details FROM events WHERE id = $1")
+        .bind(on.id)
+        .fetch_one(&mut *conn)
+        .await?;
+    let mut details: EventDetails = serde_json::from_str(&text).map_err(|e| on.unreadable(e))?;
+    details.status = EventStatus::Cancelled;
+    write_details(conn, on, &details).await
+}
+
+async fn deleted(conn: &mut AnyConnection, on: &Applying<'_>) -> Result<(), Error> {
+    for table in ["event_tags", "participations", "comments"] {
+        sqlx::query(&format!("DELETE FROM {table} WHERE event_id = $1"))
+            .bind(on.id)
+            .execute(&mut *conn)
+            .await?;
     }
+    sqlx::query("DELETE FROM events WHERE id = $1")
+        .bind(on.id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+async fn joined(
+    conn: &mut AnyConnection,
+    on: &Applying<'_>,
+    participation: &str,
+    who: &Participant,
+    state: ParticipantState,
+    message: Option<String>,
+    (confirm_token, cancel_token): (Option<String>, Option<String>),
+) -> Result<(), Error> {
+    let (profile, email) = match who {
+        Participant::Profile(username) => (Some(username.as_str()), None),
+        Participant::Anonymous { email } => (None, Some(email.as_str())),
+    };
+    sqlx::query(
+        "INSERT INTO participations (id, event_id, profile, email, state, message, confirm_token, \
+         cancel_token, waitlist_rank, joined_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10)",
+    )
+    .bind(participation)
+    .bind(on.id)
+    .bind(profile)
+    .bind(email)
+    .bind(state.as_str())
+    .bind(message)
+    .bind(confirm_token)
+    .bind(cancel_token)
+    .bind(waitlist_rank(state, on.position))
+    .bind(&on.at)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Confirmed, approved, rejected, promoted or given another role: the participation is now in
+/// `state`.
+async fn state_changed(
+    conn: &mut AnyConnection,
+    on: &Applying<'_>,
+    participation: &str,
+    state: ParticipantState,
+) -> Result<(), Error> {
+    sqlx::query(
+        "UPDATE participations SET state = $1, waitlist_rank = $2, updated_at = $3 WHERE id = $4",
+    )
+    .bind(state.as_str())
+    .bind(waitlist_rank(state, on.position))
+    .bind(&on.at)
+    .bind(participation)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// The waitlist is ordered by the log position that put each one on it.
+fn waitlist_rank(state: ParticipantState, position: i64) -> Option<i64> {
+    (state == ParticipantState::Waitlisted).then_some(position)
+}
+
+async fn left(conn: &mut AnyConnection, participation: &str) -> Result<(), Error> {
+    sqlx::query("DELETE FROM participations WHERE id = $1")
+        .bind(participation)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+async fn comment_posted(
+    conn: &mut AnyConnection,
+    on: &Applying<'_>,
+    comment: &str,
+    author: &str,
+    in_reply_to: Option<String>,
+    body: &str,
+    announcement: bool,
+) -> Result<(), Error> {
+    sqlx::query(
+        "INSERT INTO comments (id, event_id, author, in_reply_to, body, announcement, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+    )
+    .bind(comment)
+    .bind(on.id)
+    .bind(author)
+    .bind(in_reply_to)
+    .bind(body)
+    .bind(flag(announcement))
+    .bind(&on.at)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+async fn comment_edited(
+    conn: &mut AnyConnection,
+    on: &Applying<'_>,
+    comment: &str,
+    body: &str,
+) -> Result<(), Error> {
+    sqlx::query("UPDATE comments SET body = $1, edited_at = $2 WHERE id = $3")
+        .bind(body)
+        .bind(&on.at)
+        .bind(comment)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// A deleted comment stays as a tombstone, so its replies keep their place.
+async fn comment_deleted(
+    conn: &mut AnyConnection,
+    on: &Applying<'_>,
+    comment: &str,
+) -> Result<(), Error> {
+    sqlx::query("UPDATE comments SET body = NULL, deleted_at = $1 WHERE id = $2")
+        .bind(&on.at)
+        .bind(comment)
+        .execute(conn)
+        .await?;
+    Ok(())
 }
 
 fn status_text(status: EventStatus) -> &'static str {
@@ -211,13 +286,14 @@ fn status_text(status: EventStatus) -> &'static str {
     }
 }
 
-/// Writes the listed columns, the details and the tags from `details`.
+/// Writes the listed columns, the details and the tags from `details` (an event created or
+/// updated).
 async fn write_details(
     conn: &mut AnyConnection,
-    id: &str,
+    on: &Applying<'_>,
     details: &EventDetails,
-    at: &str,
 ) -> Result<(), Error> {
+    let id = on.id;
     let visibility = serde_json::to_value(details.visibility)
         .ok()
         .and_then(|v| v.as_str().map(str::to_string))
@@ -236,7 +312,7 @@ async fn write_details(
     .bind(flag(details.is_online()))
     .bind(details.capacity)
     .bind(serde_json::to_string(details).unwrap_or_default())
-    .bind(at)
+    .bind(&on.at)
     .bind(id)
     .bind(flag(details.address.is_some()))
     .execute(&mut *conn)
@@ -252,66 +328,6 @@ async fn write_details(
             .execute(&mut *conn)
             .await?;
     }
-    Ok(())
-}
-
-#[allow(clippy::too_many_arguments)]
-async fn insert_participation(
-    conn: &mut AnyConnection,
-    participation: &str,
-    event_id: &str,
-    who: &Participant,
-    state: ParticipantState,
-    message: Option<String>,
-    (confirm_token, cancel_token): (Option<String>, Option<String>),
-    position: i64,
-    at: &str,
-) -> Result<(), Error> {
-    let (profile, email) = match who {
-        Participant::Profile(username) => (Some(username.as_str()), None),
-        Participant::Anonymous { email } => (None, Some(email.as_str())),
-    };
-    sqlx::query(
-        "INSERT INTO participations (id, event_id, profile, email, state, message, confirm_token, \
-         cancel_token, waitlist_rank, joined_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10)",
-    )
-    .bind(participation)
-    .bind(event_id)
-    .bind(profile)
-    .bind(email)
-    .bind(state.as_str())
-    .bind(message)
-    .bind(confirm_token)
-    .bind(cancel_token)
-    .bind(waitlist_rank(state, position))
-    .bind(at)
-    .execute(conn)
-    .await?;
-    Ok(())
-}
-
-/// The waitlist is ordered by the log position that put each one on it.
-fn waitlist_rank(state: ParticipantState, position: i64) -> Option<i64> {
-    (state == ParticipantState::Waitlisted).then_some(position)
-}
-
-async fn set_state(
-    conn: &mut AnyConnection,
-    participation: &str,
-    state: ParticipantState,
-    position: i64,
-    at: &str,
-) -> Result<(), Error> {
-    sqlx::query(
-        "UPDATE participations SET state = $1, waitlist_rank = $2, updated_at = $3 WHERE id = $4",
-    )
-    .bind(state.as_str())
-    .bind(waitlist_rank(state, position))
-    .bind(at)
-    .bind(participation)
-    .execute(conn)
-    .await?;
     Ok(())
 }
 
@@ -377,7 +393,7 @@ pub struct EventFilter {
     pub category: Option<String>,
     pub tag: Option<String>,
     pub organizer: Option<String>,
-    /// Words the title must contain (case-insensitive).
+    /// Text the title must contain (case-insensitive).
     pub text: Option<String>,
     /// Only events held online (true), or only events with a place (false).
     pub online: Option<bool>,
@@ -459,7 +475,7 @@ pub struct ParticipationView {
     pub profile: Option<String>,
     /// Set only for anonymous participants, and shown to organisers only.
     pub email: Option<String>,
-    pub state: String,
+    pub state: ParticipantState,
     pub message: Option<String>,
     /// Place on the waitlist, from 1, when waitlisted.
     pub waitlist_position: Option<i64>,
@@ -467,16 +483,32 @@ pub struct ParticipationView {
     pub updated_at: String,
 }
 
-const PARTICIPATION_COLUMNS: &str =
-    "id, event_id, profile, email, state, message, waitlist_rank, joined_at, updated_at";
+const PARTICIPATION_COLUMNS: &str = "p.id, p.event_id, p.profile, p.email, p.state, p.message, \
+     p.waitlist_rank, p.joined_at, p.updated_at";
 
+/// The order of an event's participations: everyone not waitlisted in the order they joined,
+/// then the waitlist in its order.
+const PARTICIPATION_ORDER: &str = "COALESCE(p.waitlist_rank, 0), p.joined_at, p.id";
+
+/// The waitlist position of participation `p` alone, numbered as [`participations`] numbers the
+/// whole list: 1 + the waitlisted participations of its event ahead of it in
+/// [`PARTICIPATION_ORDER`]. NULL when `p` is not waitlisted.
+const WAITLIST_POSITION: &str = "CASE WHEN p.state = 'waitlisted' THEN 1 + (\
+     SELECT COUNT(*) FROM participations w WHERE w.event_id = p.event_id \
+     AND w.state = 'waitlisted' \
+     AND (COALESCE(w.waitlist_rank, 0) < COALESCE(p.waitlist_rank, 0) \
+     OR (COALESCE(w.waitlist_rank, 0) = COALESCE(p.waitlist_rank, 0) \
+     AND (w.joined_at < p.joined_at OR (w.joined_at = p.joined_at AND w.id < p.id))))\
+     ) END AS waitlist_position";
+
+/// Reads a row of [`PARTICIPATION_COLUMNS`], without its waitlist position.
 fn participation_view(row: &AnyRow) -> Result<ParticipationView, Error> {
     Ok(ParticipationView {
         id: row.try_get("id")?,
         event_id: row.try_get("event_id")?,
         profile: row.try_get("profile")?,
         email: row.try_get("email")?,
-        state: row.try_get("state")?,
+        state: known(row, "participations", "state", ParticipantState::parse)?,
         message: row.try_get("message")?,
         waitlist_position: None,
         joined_at: row.try_get("joined_at")?,
@@ -484,16 +516,24 @@ fn participation_view(row: &AnyRow) -> Result<ParticipationView, Error> {
     })
 }
 
-/// An event's participations, in the order they began (waitlisted ones in waitlist order,
-/// numbered), optionally only those in `state`.
+/// Reads a row of [`PARTICIPATION_COLUMNS`] followed by [`WAITLIST_POSITION`].
+fn placed_participation_view(row: &AnyRow) -> Result<ParticipationView, Error> {
+    Ok(ParticipationView {
+        waitlist_position: row.try_get("waitlist_position")?,
+        ..participation_view(row)?
+    })
+}
+
+/// An event's participations: everyone not waitlisted in the order they joined, then the
+/// waitlist in order, numbered; optionally only those in `state`.
 pub async fn participations(
     pool: &AnyPool,
     event: &str,
     state: Option<ParticipantState>,
 ) -> Result<Vec<ParticipationView>, Error> {
     let rows = sqlx::query(&format!(
-        "SELECT {PARTICIPATION_COLUMNS} FROM participations WHERE event_id = $1 \
-         ORDER BY COALESCE(waitlist_rank, 0), joined_at, id"
+        "SELECT {PARTICIPATION_COLUMNS} FROM participations p WHERE p.event_id = $1 \
+         ORDER BY {PARTICIPATION_ORDER}"
     ))
     .bind(event)
     .fetch_all(pool)
@@ -502,18 +542,59 @@ pub async fn participations(
     let mut waiting = 0;
     for row in &rows {
         let mut view = participation_view(row)?;
-        if view.state == ParticipantState::Waitlisted.as_str() {
+        if view.state == ParticipantState::Waitlisted {
             waiting += 1;
             view.waitlist_position = Some(waiting);
         }
-        if state.is_none_or(|s| s.as_str() == view.state) {
+        if state.is_none_or(|s| s == view.state) {
             views.push(view);
         }
     }
     Ok(views)
 }
 
-/// The participations of any of `profiles`, across events, soonest event first.
+/// Participation `id` of event `event`, with its waitlist position.
+pub async fn participation(
+    pool: &AnyPool,
+    event: &str,
+    id: &str,
+) -> Result<Option<ParticipationView>, Error> {
+    let row = sqlx::query(&format!(
+        "SELECT {PARTICIPATION_COLUMNS}, {WAITLIST_POSITION} FROM participations p \
+         WHERE p.event_id = $1 AND p.id = $2"
+    ))
+    .bind(event)
+    .bind(id)
+    .fetch_optional(pool)
+    .await?;
+    row.as_ref().map(placed_participation_view).transpose()
+}
+
+/// The participations of any of `profiles` in event `event` (how one account's profiles relate
+/// to it), with their waitlist positions, in the order of [`participations`].
+pub async fn participation_of_profiles(
+    pool: &AnyPool,
+    event: &str,
+    profiles: &[String],
+) -> Result<Vec<ParticipationView>, Error> {
+    if profiles.is_empty() {
+        return Ok(Vec::new());
+    }
+    let sql = format!(
+        "SELECT {PARTICIPATION_COLUMNS}, {WAITLIST_POSITION} FROM participations p \
+         WHERE p.event_id = $1 AND p.profile IN ({}) ORDER BY {PARTICIPATION_ORDER}",
+        placeholders(2, profiles.len())
+    );
+    let mut query = sqlx::query(&sql).bind(event);
+    for profile in profiles {
+        query = query.bind(profile);
+    }
+    let rows = query.fetch_all(pool).await?;
+    rows.iter().map(placed_participation_view).collect()
+}
+
+/// The participations of any of `profiles`, across events, soonest event first, with their
+/// waitlist positions.
 pub async fn participations_of(
     pool: &AnyPool,
     profiles: &[String],
@@ -521,22 +602,29 @@ pub async fn participations_of(
     if profiles.is_empty() {
         return Ok(Vec::new());
     }
-    let placeholders: Vec<String> = (1..=profiles.len()).map(|i| format!("${i}")).collect();
     let sql = format!(
-        "SELECT p.id, p.event_id, p.profile, p.email, p.state, p.message, p.waitlist_rank, \
-         p.joined_at, p.updated_at FROM participations p JOIN events e ON e.id = p.event_id \
-         WHERE p.profile IN ({}) ORDER BY e.begins_at, e.id",
-        placeholders.join(", ")
+        "SELECT {PARTICIPATION_COLUMNS}, {WAITLIST_POSITION} FROM participations p \
+         JOIN events e ON e.id = p.event_id WHERE p.profile IN ({}) ORDER BY e.begins_at, e.id",
+        placeholders(1, profiles.len())
     );
     let mut query = sqlx::query(&sql);
     for profile in profiles {
         query = query.bind(profile);
     }
     let rows = query.fetch_all(pool).await?;
-    rows.iter().map(participation_view).collect()
+    rows.iter().map(placed_participation_view).collect()
 }
 
-/// The participation whose confirmation or cancellation token hashes to `hash`.
+/// `count` numbered placeholders from `$first`, comma-separated.
+fn placeholders(first: usize, count: usize) -> String {
+    (first..first + count)
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The participation whose confirmation or cancellation token hashes to `hash`, with its
+/// waitlist position.
 pub async fn participation_by_token(
     pool: &AnyPool,
     column: TokenKind,
@@ -547,12 +635,13 @@ pub async fn participation_by_token(
         TokenKind::Cancel => "cancel_token",
     };
     let row = sqlx::query(&format!(
-        "SELECT {PARTICIPATION_COLUMNS} FROM participations WHERE {column} = $1"
+        "SELECT {PARTICIPATION_COLUMNS}, {WAITLIST_POSITION} FROM participations p \
+         WHERE p.{column} = $1"
     ))
     .bind(hash)
     .fetch_optional(pool)
     .await?;
-    row.as_ref().map(participation_view).transpose()
+    row.as_ref().map(placed_participation_view).transpose()
 }
 
 #[derive(Debug, Clone, Copy)]

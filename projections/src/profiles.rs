@@ -3,9 +3,8 @@
 
 use crate::error::Error;
 use crate::log::StoredEvent;
-use crate::projection::Projection;
+use crate::projection::{Applying, Projection};
 use async_trait::async_trait;
-use convene_domain::metadata::format_timestamp;
 use convene_domain::{Profile, ProfileChange};
 use cqrs_es::Aggregate;
 use serde::Serialize;
@@ -28,48 +27,58 @@ impl Projection for ProfilesProjection {
         if event.aggregate_type != Profile::TYPE {
             return Ok(());
         }
-        let at = format_timestamp(event.metadata()?.recorded_at);
-        let username = &event.aggregate_id;
+        let on = Applying::of(event)?;
         match event.change::<ProfileChange>()? {
             ProfileChange::Created {
                 username,
                 display_name,
                 account,
-            } => {
-                sqlx::query(
-                    "INSERT INTO profiles (username, display_name, summary, account_id, created_at, updated_at) \
-                     VALUES ($1, $2, '', $3, $4, $4)",
-                )
-                .bind(username)
-                .bind(display_name)
-                .bind(account)
-                .bind(at)
-                .execute(conn)
-                .await?;
-            }
+            } => created(conn, &on, &username, &display_name, account).await,
             ProfileChange::Renamed { display_name } => {
-                sqlx::query(
-                    "UPDATE profiles SET display_name = $1, updated_at = $2 WHERE username = $3",
-                )
-                .bind(display_name)
-                .bind(at)
-                .bind(username)
-                .execute(conn)
-                .await?;
+                set(conn, &on, "display_name", &display_name).await
             }
-            ProfileChange::SummaryChanged { summary } => {
-                sqlx::query(
-                    "UPDATE profiles SET summary = $1, updated_at = $2 WHERE username = $3",
-                )
-                .bind(summary)
-                .bind(at)
-                .bind(username)
-                .execute(conn)
-                .await?;
-            }
+            ProfileChange::SummaryChanged { summary } => set(conn, &on, "summary", &summary).await,
         }
-        Ok(())
     }
+}
+
+async fn created(
+    conn: &mut AnyConnection,
+    on: &Applying<'_>,
+    username: &str,
+    display_name: &str,
+    account: Option<String>,
+) -> Result<(), Error> {
+    sqlx::query(
+        "INSERT INTO profiles (username, display_name, summary, account_id, created_at, updated_at) \
+         VALUES ($1, $2, '', $3, $4, $4)",
+    )
+    .bind(username)
+    .bind(display_name)
+    .bind(account)
+    .bind(&on.at)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Sets one column of the profile (and when it was updated). `column` comes from this file,
+/// never from input.
+async fn set(
+    conn: &mut AnyConnection,
+    on: &Applying<'_>,
+    column: &'static str,
+    value: &str,
+) -> Result<(), Error> {
+    sqlx::query(&format!(
+        "UPDATE profiles SET {column} = $1, updated_at = $2 WHERE username = $3"
+    ))
+    .bind(value)
+    .bind(&on.at)
+    .bind(on.id)
+    .execute(conn)
+    .await?;
+    Ok(())
 }
 
 /// A profile as anyone may see it. Never carries its account.

@@ -13,6 +13,7 @@ use crate::lease::Lease;
 use crate::log::{EventLog, StoredEvent};
 use crate::subscription::Subscription;
 use async_trait::async_trait;
+use convene_domain::metadata::format_timestamp;
 use sqlx::Row;
 use sqlx::{AnyConnection, AnyPool};
 use std::sync::Arc;
@@ -33,6 +34,32 @@ pub trait Projection: Send + Sync {
     fn tables(&self) -> &'static [&'static str];
     /// Applies one event inside the batch's transaction; events it has no use for are skipped.
     async fn apply(&self, conn: &mut AnyConnection, event: &StoredEvent) -> Result<(), Error>;
+}
+
+/// The change a projection is applying: its aggregate, its place in the log and when it was
+/// recorded (formatted as stored), read once per change.
+pub(crate) struct Applying<'a> {
+    pub id: &'a str,
+    pub position: i64,
+    pub at: String,
+}
+
+impl<'a> Applying<'a> {
+    pub fn of(event: &'a StoredEvent) -> Result<Self, Error> {
+        Ok(Self {
+            id: &event.aggregate_id,
+            position: event.position,
+            at: format_timestamp(event.metadata()?.recorded_at),
+        })
+    }
+
+    /// The change cannot be applied: it or what it refers to does not read.
+    pub fn unreadable(&self, reason: impl std::fmt::Display) -> Error {
+        Error::Unreadable {
+            position: self.position,
+            reason: reason.to_string(),
+        }
+    }
 }
 
 /// What applying a batch did.

@@ -1,5 +1,6 @@
-//! Reading whole tables as text, to compare read models row for row (replay against live,
-//! "as of" against a recorded state).
+//! Columns as the read models store them (0/1 flags, closed sets of names), and whole tables
+//! read as text to compare read models row for row (replay against live, "as of" against a
+//! recorded state).
 
 use crate::error::Error;
 use sqlx::any::AnyRow;
@@ -14,6 +15,22 @@ pub fn flag(value: bool) -> i64 {
 /// Reads a 0/1 column as a boolean.
 pub fn flag_of(row: &AnyRow, column: &str) -> Result<bool, sqlx::Error> {
     row.try_get::<i64, _>(column).map(|v| v != 0)
+}
+
+/// Reads a text column holding one of a closed set of names (a state, a role) as its type;
+/// any other text is an [`Error::UnknownValue`] rather than a guess.
+pub fn known<T>(
+    row: &AnyRow,
+    table: &'static str,
+    column: &'static str,
+    parse: impl Fn(&str) -> Option<T>,
+) -> Result<T, Error> {
+    let text: String = row.try_get(column)?;
+    parse(&text).ok_or(Error::UnknownValue {
+        table,
+        column,
+        value: text,
+    })
 }
 
 /// Every row of `table` as text cells, sorted; NULL reads as `NULL`, bytes as hex.

@@ -35,8 +35,11 @@ async fn concurrent_appends_get_gapless_positions_in_commit_order() {
                     let last = seen
                         .last()
                         .map_or(0, |e: &convene_projections::StoredEvent| e.position);
+                    // Asked before reading: a read that began before the last append committed
+                    // may come back empty even though the appends are all done by now.
+                    let appends_done = stop.is_cancelled();
                     let batch = log.read_after(last, 100).await.expect("read the log");
-                    if batch.is_empty() && stop.is_cancelled() {
+                    if batch.is_empty() && appends_done {
                         return seen;
                     }
                     seen.extend(batch);

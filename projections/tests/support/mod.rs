@@ -1,4 +1,4 @@
-//! Shared helpers for the event-log integration tests.
+//! Shared helpers for the integration tests: appending changes, and a projection that records.
 #![allow(dead_code)]
 
 use async_trait::async_trait;
