@@ -3,12 +3,17 @@
 
 use anyhow::{bail, Context};
 use clap::{Args, Parser, Subcommand};
+use convene_api::client_ip::{parse_network, DEFAULT_TRUSTED_PROXIES};
+use convene_api::http_limits::HttpLimits;
+use convene_api::throttle::Limits;
 use convene_api::Registrations;
 use convene_projections::db::{Backend, DEFAULT_DATABASE_URL};
 use convene_projections::replay::AsOf;
+use ipnet::IpNet;
 use serde::Deserialize;
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::time::Duration;
 
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
 
@@ -99,6 +104,36 @@ pub struct ServeArgs {
     /// The sender of outgoing mail (default: Convene <noreply@the public URL's host>).
     #[arg(long, env = "CONVENE_MAIL_FROM", value_name = "ADDRESS")]
     pub mail_from: Option<String>,
+
+    /// The largest request body accepted, in bytes (default 1048576, 1 MiB); larger ones are
+    /// refused with 413.
+    #[arg(long, env = "CONVENE_BODY_LIMIT", value_name = "BYTES")]
+    pub body_limit: Option<String>,
+
+    /// Seconds a request may take before it is stopped with 503 (default 30).
+    #[arg(long, env = "CONVENE_REQUEST_TIMEOUT", value_name = "SECONDS")]
+    pub request_timeout: Option<String>,
+
+    /// Attempts per minute from one client address at logging in, registering, resetting a
+    /// password or joining anonymously, each counted apart (default 10; 0: no limit).
+    #[arg(long, env = "CONVENE_RATE_LIMIT_IP", value_name = "N")]
+    pub rate_limit_ip: Option<String>,
+
+    /// Attempts per hour for one email address at the same actions, from any client
+    /// (default 30; 0: no limit).
+    #[arg(long, env = "CONVENE_RATE_LIMIT_ACCOUNT", value_name = "N")]
+    pub rate_limit_account: Option<String>,
+
+    /// The reverse proxies whose X-Forwarded-For is believed, as addresses or networks,
+    /// comma-separated (default 127.0.0.0/8,::1/128: a proxy on this machine; an empty list
+    /// trusts none).
+    #[arg(
+        long,
+        env = "CONVENE_TRUSTED_PROXIES",
+        value_name = "LIST",
+        value_delimiter = ','
+    )]
+    pub trusted_proxies: Option<Vec<String>>,
 }
 
 #[derive(Debug, Args)]
@@ -190,6 +225,42 @@ struct FileConfig {
     registration_allowlist: Option<Vec<String>>,
     smtp_url: Option<String>,
     mail_from: Option<String>,
+    body_limit: Option<FileNumber>,
+    request_timeout: Option<FileNumber>,
+    rate_limit_ip: Option<FileNumber>,
+    rate_limit_account: Option<FileNumber>,
+    trusted_proxies: Option<Vec<String>>,
+}
+
+/// A number in the file, written as one (`body_limit = 1048576`) or quoted; either way it is
+/// checked like the command line's, with the same message.
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+enum FileNumber {
+    Integer(i64),
+    Text(String),
+}
+
+impl FileNumber {
+    fn text(self) -> String {
+        match self {
+            FileNumber::Integer(n) => n.to_string(),
+            FileNumber::Text(text) => text,
+        }
+    }
+}
+
+/// A whole number of at least `min`, or a one-line error saying what `option` takes.
+fn whole_number<T: std::str::FromStr + PartialOrd>(
+    option: &str,
+    text: &str,
+    min: T,
+    (what, fix): (&str, &str),
+) -> anyhow::Result<T> {
+    match text.trim().parse::<T>() {
+        Ok(n) if n >= min => Ok(n),
+        _ => bail!("--{option} `{text}` is not {what}: {fix}"),
+    }
 }
 
 /// The options in force.
@@ -203,6 +274,14 @@ pub struct Settings {
     pub registrations: Registrations,
     pub smtp_url: Option<String>,
     pub mail_from: String,
+    // The three below are not read until `serve` applies them: drop the `allow`s then.
+    #[allow(dead_code)]
+    pub http_limits: HttpLimits,
+    #[allow(dead_code)]
+    pub throttle: Limits,
+    /// The proxies whose X-Forwarded-For is believed.
+    #[allow(dead_code)]
+    pub trusted_proxies: Vec<IpNet>,
 }
 
 impl Settings {
@@ -277,6 +356,92 @@ impl Settings {
             .and_then(|a| a.mail_from.clone())
             .or(file.mail_from)
             .unwrap_or_else(|| format!("Convene <noreply@{host}>"));
+        let number = |from_cli: Option<String>, from_file: Option<FileNumber>| {
+            from_cli.or(from_file.map(FileNumber::text))
+        };
+        let defaults = HttpLimits::default();
+        let http_limits = HttpLimits {
+            body_limit: match number(serve.and_then(|a| a.body_limit.clone()), file.body_limit) {
+                Some(text) => whole_number(
+                    "body-limit",
+                    &text,
+                    1,
+                    (
+                        "a size in bytes",
+                        "use a number above 0, such as 1048576 (1 MiB)",
+                    ),
+                )?,
+                None => defaults.body_limit,
+            },
+            request_timeout: match number(
+                serve.and_then(|a| a.request_timeout.clone()),
+                file.request_timeout,
+            ) {
+                Some(text) => Duration::from_secs(whole_number(
+                    "request-timeout",
+                    &text,
+                    1,
+                    (
+                        "a number of seconds",
+                        "use a whole number above 0, such as 30",
+                    ),
+                )?),
+                None => defaults.request_timeout,
+            },
+        };
+        let defaults = Limits::default();
+        let throttle = Limits {
+            per_ip_per_minute: match number(
+                serve.and_then(|a| a.rate_limit_ip.clone()),
+                file.rate_limit_ip,
+            ) {
+                Some(text) => whole_number(
+                    "rate-limit-ip",
+                    &text,
+                    0,
+                    (
+                        "a number of attempts",
+                        "use attempts per minute, such as 10, or 0 for no limit",
+                    ),
+                )?,
+                None => defaults.per_ip_per_minute,
+            },
+            per_account_per_hour: match number(
+                serve.and_then(|a| a.rate_limit_account.clone()),
+                file.rate_limit_account,
+            ) {
+                Some(text) => whole_number(
+                    "rate-limit-account",
+                    &text,
+                    0,
+                    (
+                        "a number of attempts",
+                        "use attempts per hour, such as 30, or 0 for no limit",
+                    ),
+                )?,
+                None => defaults.per_account_per_hour,
+            },
+        };
+        let trusted_proxies = serve
+            .and_then(|a| a.trusted_proxies.clone())
+            .or(file.trusted_proxies)
+            .unwrap_or_else(|| {
+                DEFAULT_TRUSTED_PROXIES
+                    .split(',')
+                    .map(String::from)
+                    .collect()
+            })
+            .iter()
+            .map(|text| text.trim())
+            .filter(|text| !text.is_empty())
+            .map(|text| match parse_network(text) {
+                Some(network) => Ok(network),
+                None => bail!(
+                    "--trusted-proxies `{text}` is not an address or network: use addresses or \
+                     networks such as 127.0.0.0/8,::1/128,10.0.0.5, separated by commas"
+                ),
+            })
+            .collect::<anyhow::Result<Vec<_>>>()?;
         Ok(Self {
             database_url,
             data_dir: cli
@@ -290,6 +455,9 @@ impl Settings {
             registrations,
             smtp_url: serve.and_then(|a| a.smtp_url.clone()).or(file.smtp_url),
             mail_from,
+            http_limits,
+            throttle,
+            trusted_proxies,
         })
     }
 }
@@ -373,6 +541,139 @@ mod tests {
             "events.example"
         ])
         .contains("must start with http"));
+    }
+
+    #[test]
+    fn http_limits_and_rate_limits_default_to_a_real_instance() -> anyhow::Result<()> {
+        let s = settings(&["--database-url", "sqlite://x.db", "serve"])?;
+        assert_eq!(s.http_limits.body_limit, 1_048_576);
+        assert_eq!(s.http_limits.request_timeout, Duration::from_secs(30));
+        assert_eq!(s.throttle.per_ip_per_minute, 10);
+        assert_eq!(s.throttle.per_account_per_hour, 30);
+        assert_eq!(
+            s.trusted_proxies,
+            convene_api::client_ip::default_trusted_proxies()
+        );
+        Ok(())
+    }
+
+    #[test]
+    fn http_limits_and_rate_limits_come_from_the_command_line_or_the_file() -> anyhow::Result<()> {
+        let s = settings(&[
+            "--database-url",
+            "sqlite://x.db",
+            "serve",
+            "--body-limit",
+            "2097152",
+            "--request-timeout",
+            "5",
+            "--rate-limit-ip",
+            "0",
+            "--rate-limit-account",
+            "100",
+            "--trusted-proxies",
+            "10.0.0.0/8, fd00::/8,192.0.2.7",
+        ])?;
+        assert_eq!(s.http_limits.body_limit, 2_097_152);
+        assert_eq!(s.http_limits.request_timeout, Duration::from_secs(5));
+        assert_eq!(s.throttle.per_ip_per_minute, 0);
+        assert_eq!(s.throttle.per_account_per_hour, 100);
+        let expected: Vec<IpNet> = ["10.0.0.0/8", "fd00::/8", "192.0.2.7/32"]
+            .iter()
+            .filter_map(|n| n.parse().ok())
+            .collect();
+        assert_eq!(s.trusted_proxies, expected);
+        let none = settings(&[
+            "--database-url",
+            "sqlite://x.db",
+            "serve",
+            "--trusted-proxies",
+            "",
+        ])?;
+        assert!(none.trusted_proxies.is_empty(), "an empty list trusts none");
+
+        let folder = tempfile::tempdir()?;
+        let path = folder.path().join("convene.toml");
+        std::fs::write(
+            &path,
+            "body_limit = 65536\nrequest_timeout = \"10\"\nrate_limit_ip = 3\n\
+             rate_limit_account = 0\ntrusted_proxies = [\"172.16.0.0/12\"]\n",
+        )?;
+        let config = path.to_string_lossy().to_string();
+        let s = settings(&[
+            "--database-url",
+            "sqlite://x.db",
+            "--config",
+            &config,
+            "serve",
+        ])?;
+        assert_eq!(s.http_limits.body_limit, 65_536);
+        assert_eq!(s.http_limits.request_timeout, Duration::from_secs(10));
+        assert_eq!(s.throttle.per_ip_per_minute, 3);
+        assert_eq!(s.throttle.per_account_per_hour, 0);
+        assert_eq!(s.trusted_proxies, vec!["172.16.0.0/12".parse::<IpNet>()?]);
+        let s = settings(&[
+            "--database-url",
+            "sqlite://x.db",
+            "--config",
+            &config,
+            "serve",
+            "--rate-limit-ip",
+            "7",
+        ])?;
+        assert_eq!(s.throttle.per_ip_per_minute, 7, "the command line wins");
+        assert_eq!(s.http_limits.body_limit, 65_536);
+        Ok(())
+    }
+
+    #[test]
+    fn bad_limits_are_named_with_the_fix() -> anyhow::Result<()> {
+        let error = |option: &str, value: &str| {
+            // `--option=value`, so that a negative number is not taken for an option.
+            let argument = format!("{option}={value}");
+            settings(&["--database-url", "sqlite://x.db", "serve", &argument])
+                .err()
+                .map(|e| e.to_string())
+                .unwrap_or_default()
+        };
+        for (option, value, fix) in [
+            ("--body-limit", "1MB", "such as 1048576"),
+            ("--body-limit", "0", "use a number above 0"),
+            ("--body-limit", "-5", "use a number above 0"),
+            ("--request-timeout", "0", "such as 30"),
+            ("--request-timeout", "1.5", "use a whole number"),
+            ("--rate-limit-ip", "ten", "or 0 for no limit"),
+            ("--rate-limit-account", "-1", "attempts per hour"),
+            ("--rate-limit-account", "99999999999", "attempts per hour"),
+            ("--trusted-proxies", "proxy.example", "such as 127.0.0.0/8"),
+            ("--trusted-proxies", "10.0.0.0/33", "such as 127.0.0.0/8"),
+        ] {
+            let message = error(option, value);
+            assert!(
+                message.starts_with(&format!("{option} `{value}` is not")) && message.contains(fix),
+                "{option} {value}: {message}"
+            );
+            assert!(!message.contains('\n'), "one line: {message}");
+        }
+        let folder = tempfile::tempdir()?;
+        let path = folder.path().join("convene.toml");
+        std::fs::write(&path, "body_limit = -1\n")?;
+        let config = path.to_string_lossy().to_string();
+        let message = settings(&[
+            "--database-url",
+            "sqlite://x.db",
+            "--config",
+            &config,
+            "serve",
+        ])
+        .err()
+        .map(|e| e.to_string())
+        .unwrap_or_default();
+        assert!(
+            message.contains("--body-limit `-1` is not a size in bytes"),
+            "{message}"
+        );
+        Ok(())
     }
 
     #[test]

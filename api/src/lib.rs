@@ -9,15 +9,18 @@
 
 pub mod accounts;
 pub mod auth;
+pub mod client_ip;
 pub mod comments;
 pub mod consistency;
 pub mod events;
 pub mod health;
 pub mod history;
+pub mod http_limits;
 pub mod mail;
 pub mod participations;
 pub mod problem;
 pub mod profiles;
+pub mod throttle;
 
 use auth::BearerScheme;
 use axum::http::{HeaderName, Request};
