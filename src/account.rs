@@ -7,9 +7,10 @@ use anyhow::{anyhow, bail};
 use convene_api::accounts::{create_account, Registration};
 use convene_api::AppState;
 use convene_domain::{Actor, Metadata, Role, Source};
-use convene_projections::{all_projections, Database, Runner};
+use convene_projections::Database;
 use std::io::{BufRead, IsTerminal};
 use std::process::ExitCode;
+use tokio_util::sync::CancellationToken;
 
 pub async fn run(settings: &Settings, command: AccountCommand) -> anyhow::Result<ExitCode> {
     let AccountCommand::Create {
@@ -25,10 +26,13 @@ pub async fn run(settings: &Settings, command: AccountCommand) -> anyhow::Result
     };
     let password = read_password()?;
     let db = Database::open(&settings.database_url).await?;
-    let state = AppState::new(&db, api_config(settings)?);
-    // No server may be running to apply the projections: apply them here, up to the head, so
-    // the checks below read a current view and the account can log in at once.
-    catch_up(&db).await?;
+    let read_models = crate::subscribers::all().read_models();
+    let state = AppState::new(&db, api_config(settings)?, read_models.clone());
+    // No server may be running to apply the read models: apply them here, up to the head, so
+    // the checks below read a current view, and keep them running while the account is made.
+    read_models.catch_up(&db).await?;
+    let shutdown = CancellationToken::new();
+    let running = read_models.spawn(&db, &shutdown);
     let registration = Registration {
         email,
         password,
@@ -37,36 +41,16 @@ pub async fn run(settings: &Settings, command: AccountCommand) -> anyhow::Result
     let request_id = uuid::Uuid::new_v4().to_string();
     let created = create_account(&state, registration, role, true, |_| {
         Metadata::now(Actor::System, Source::Cli, &request_id)
-    });
-    let created = tokio::select! {
-        created = created => created,
-        applied = follow(&db) => return Err(applied.err().unwrap_or_else(|| anyhow!("projections stopped"))),
+    })
+    .await;
+    shutdown.cancel();
+    for runner in running {
+        let _ = runner.await;
     }
-    .map_err(|problem| anyhow!("{}", problem.detail))?;
-    catch_up(&db).await?;
+    let created = created.map_err(|error| anyhow!("{error}"))?;
+    read_models.catch_up(&db).await?;
     println!("created the {} account {}", role.as_str(), created.id);
     Ok(ExitCode::SUCCESS)
-}
-
-async fn catch_up(db: &Database) -> anyhow::Result<()> {
-    let head = convene_projections::log::EventLog::new(db)
-        .head()
-        .await?
-        .position;
-    for projection in all_projections() {
-        Runner::new(projection, db)
-            .catch_up(head, &mut |_| {})
-            .await?;
-    }
-    Ok(())
-}
-
-/// Keeps the projections applied while a command waits to read its own writes.
-async fn follow(db: &Database) -> anyhow::Result<()> {
-    loop {
-        catch_up(db).await?;
-        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
-    }
 }
 
 fn read_password() -> anyhow::Result<String> {

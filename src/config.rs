@@ -3,8 +3,8 @@
 
 use anyhow::{bail, Context};
 use clap::{Args, Parser, Subcommand};
-use convene_api::client_ip::{parse_network, DEFAULT_TRUSTED_PROXIES};
-use convene_api::http_limits::HttpLimits;
+use convene_api::http::client_ip::{parse_network, DEFAULT_TRUSTED_PROXIES};
+use convene_api::http::limits::HttpLimits;
 use convene_api::throttle::Limits;
 use convene_api::Registrations;
 use convene_projections::db::{Backend, DEFAULT_DATABASE_URL};
@@ -210,6 +210,13 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 10)]
         seconds: u64,
     },
+    /// Latency (p50, p99) of joining an event over the JSON API, one join after another, each
+    /// answered once the read model shows it; next to /healthz on the same server.
+    Join {
+        /// Joins, each by another profile.
+        #[arg(long, default_value_t = 200)]
+        joins: usize,
+    },
 }
 
 /// The TOML file's shape; unknown keys are refused so a typo does not go unnoticed.
@@ -274,13 +281,11 @@ pub struct Settings {
     pub registrations: Registrations,
     pub smtp_url: Option<String>,
     pub mail_from: String,
-    // The three below are not read until `serve` applies them: drop the `allow`s then.
-    #[allow(dead_code)]
+    /// Body size and time limits on every request.
     pub http_limits: HttpLimits,
-    #[allow(dead_code)]
+    /// How often logins, registrations, resets and anonymous participations may be tried.
     pub throttle: Limits,
     /// The proxies whose X-Forwarded-For is believed.
-    #[allow(dead_code)]
     pub trusted_proxies: Vec<IpNet>,
 }
 
@@ -552,7 +557,7 @@ mod tests {
         assert_eq!(s.throttle.per_account_per_hour, 30);
         assert_eq!(
             s.trusted_proxies,
-            convene_api::client_ip::default_trusted_proxies()
+            convene_api::http::client_ip::default_trusted_proxies()
         );
         Ok(())
     }

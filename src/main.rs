@@ -7,6 +7,7 @@ mod config;
 mod maintenance;
 mod profile;
 mod serve;
+mod subscribers;
 
 use clap::Parser;
 use config::{Cli, Command};
@@ -57,12 +58,15 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Account(command) => account::run(&settings, command).await,
         Command::Profile(command) => profile::run(&settings, command).await,
         Command::Bench(config::BenchCommand::Store { events }) => {
-            bench::store(&settings, events).await
+            bench::store::store(&settings, events).await
+        }
+        Command::Bench(config::BenchCommand::Join { joins }) => {
+            bench::join::join(&settings, joins).await
         }
         Command::Bench(config::BenchCommand::Web {
             events,
             clients,
             seconds,
-        }) => bench::web(&settings, events, clients, seconds).await,
+        }) => bench::web::web(&settings, events, clients, seconds).await,
     }
 }

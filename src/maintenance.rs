@@ -2,14 +2,12 @@
 //! figures.
 
 use crate::config::{ReplayArgs, Settings};
-use anyhow::bail;
 use convene_projections::log::EventLog;
 use convene_projections::replay::{self, AsOf};
-use convene_projections::{all_projections, verify as chain, Database, Projection};
+use convene_projections::{verify as chain, Database, Subscribers};
 use indicatif::{ProgressBar, ProgressStyle};
 use std::collections::HashMap;
 use std::process::ExitCode;
-use std::sync::Arc;
 use std::time::Instant;
 
 pub async fn migrate(settings: &Settings) -> anyhow::Result<ExitCode> {
@@ -91,16 +89,12 @@ pub async fn verify(settings: &Settings) -> anyhow::Result<ExitCode> {
     }
 }
 
-fn chosen_projections(name: Option<&str>) -> anyhow::Result<Vec<Arc<dyn Projection>>> {
-    let all = all_projections();
-    let Some(name) = name else { return Ok(all) };
-    let names: Vec<&str> = all.iter().map(|p| p.name()).collect();
-    match all.iter().find(|p| p.name() == name) {
-        Some(projection) => Ok(vec![projection.clone()]),
-        None => bail!(
-            "there is no projection `{name}`: choose one of {}",
-            names.join(", ")
-        ),
+/// Every subscriber, or the one named.
+fn chosen_projections(name: Option<&str>) -> anyhow::Result<Subscribers> {
+    let all = crate::subscribers::all();
+    match name {
+        None => Ok(all),
+        Some(name) => Ok(Subscribers::new([all.named(name)?])),
     }
 }
 

@@ -1,14 +1,17 @@
-//! `convene serve`: the HTTP server and the projection runners, until SIGTERM or Ctrl-C.
+//! `convene serve`: the HTTP server and the subscribers, until SIGTERM or Ctrl-C.
 
 use crate::config::Settings;
 use anyhow::Context;
 use convene_api::mail::Mailer;
 use convene_api::{ApiConfig, AppState};
-use convene_projections::{all_projections, Database, Runner};
+use convene_projections::Database;
 use convene_web::render::Pages;
 use std::process::ExitCode;
 use std::sync::Arc;
 use tokio_util::sync::CancellationToken;
+
+/// How long the subscribers get to finish their current batch at shutdown.
+const SHUTDOWN_GRACE: std::time::Duration = std::time::Duration::from_secs(10);
 
 pub async fn run(settings: &Settings) -> anyhow::Result<ExitCode> {
     let db = Database::open(&settings.database_url).await?;
@@ -20,17 +23,10 @@ pub async fn run(settings: &Settings) -> anyhow::Result<ExitCode> {
                 settings.listen
             )
         })?;
-    let projections = all_projections();
-    let state = AppState::new(&db, api_config(settings)?);
+    let subscribers = crate::subscribers::all();
+    let state = AppState::new(&db, api_config(settings)?, subscribers.clone());
     let shutdown = CancellationToken::new();
-    let runners: Vec<_> = projections
-        .into_iter()
-        .map(|projection| {
-            let runner = Runner::new(projection, &db);
-            let (db, shutdown) = (db.clone(), shutdown.clone());
-            tokio::spawn(async move { runner.follow(&db, shutdown).await })
-        })
-        .collect();
+    let runners = subscribers.spawn(&db, &shutdown);
     tracing::info!(
         listen = %settings.listen,
         public_url = %settings.public_url,
@@ -38,14 +34,23 @@ pub async fn run(settings: &Settings) -> anyhow::Result<ExitCode> {
         "Convene is serving"
     );
     let pages = Arc::new(Pages::new().context("the page templates are broken")?);
-    axum::serve(listener, convene_web::app(state, pages))
+    // The peer's address feeds the rate limits (through trusted proxies' X-Forwarded-For).
+    let app = convene_web::app(state, pages)
+        .into_make_service_with_connect_info::<std::net::SocketAddr>();
+    axum::serve(listener, app)
         .with_graceful_shutdown(stop_signal())
         .await
         .context("the HTTP server failed")?;
-    tracing::info!("stopping: finishing the projections' current batches");
+    tracing::info!("stopping: finishing the subscribers' current batches");
     shutdown.cancel();
-    for runner in runners {
-        let _ = runner.await;
+    // A subscriber stuck on an unreachable store must not keep the process alive: what it had
+    // not committed is given to it again at the next start.
+    let finished = futures::future::join_all(runners);
+    if tokio::time::timeout(SHUTDOWN_GRACE, finished)
+        .await
+        .is_err()
+    {
+        tracing::warn!("a subscriber did not finish its batch in time; stopping anyway");
     }
     db.close().await;
     tracing::info!("stopped");
@@ -70,6 +75,9 @@ pub fn api_config(settings: &Settings) -> anyhow::Result<ApiConfig> {
         public_url: settings.public_url.clone(),
         mailer: Arc::new(mailer),
         registrations: settings.registrations.clone(),
+        limits: settings.throttle,
+        trusted_proxies: settings.trusted_proxies.clone(),
+        http_limits: settings.http_limits,
     })
 }
 

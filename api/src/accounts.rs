@@ -1,43 +1,29 @@
-//! Accounts and sessions: register, confirm the email, log in and out, the account's own view
-//! (`/me`), passwords, and the administrators' account actions.
+//! Accounts and sessions: register, confirm the email, log in and out, the account's own view,
+//! passwords, email address, language, private feed link, and the administrators' account
+//! actions.
 
 use crate::auth::{self, hash_password, new_token, token_hash, verify_password, Origin, Session};
-use crate::consistency;
-use crate::problem::{Body, Problem};
+use crate::consistency::{self, Reads};
+use crate::error::{Error, Result};
+use crate::throttle::Action;
+use crate::validation::validate;
 use crate::AppState;
-use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, StatusCode};
-use axum::Json;
-use convene_domain::account::{normalise_email, validate_locale, validate_password, Role};
+use convene_domain::account::{normalise_email, Role};
 use convene_domain::claim::{email_claim, ClaimCommand};
 use convene_domain::{AccountCommand, FieldError, Metadata};
 use convene_projections::accounts::{self, AccountRow};
 use convene_projections::profiles::{self, ProfileView};
+use convene_projections::read_model::ACCOUNTS;
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 use utoipa::ToSchema;
-use utoipa_axum::router::OpenApiRouter;
-use utoipa_axum::routes;
+use validator::Validate;
 
 /// How long a password reset link works.
 const RESET_VALIDITY: time::Duration = time::Duration::hours(1);
 
-pub fn router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new()
-        .routes(routes!(register))
-        .routes(routes!(confirm, confirm_link))
-        .routes(routes!(log_in))
-        .routes(routes!(log_out))
-        .routes(routes!(me))
-        .routes(routes!(change_password))
-        .routes(routes!(change_email))
-        .routes(routes!(confirm_change))
-        .routes(routes!(choose_default_profile))
-        .routes(routes!(request_password_reset))
-        .routes(routes!(complete_password_reset))
-        .routes(routes!(change_role))
-        .routes(routes!(disable))
-}
+/// What account use cases read back after their commands.
+const READS: Reads = &[ACCOUNTS];
 
 /// An account as the account itself sees it.
 #[derive(Debug, Serialize, ToSchema)]
@@ -65,13 +51,16 @@ impl From<AccountRow> for AccountView {
     }
 }
 
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Deserialize, ToSchema, Validate)]
 pub struct Registration {
+    #[validate(custom(function = "crate::validation::email"))]
     pub email: String,
     /// At least 10 characters.
+    #[validate(custom(function = "crate::validation::password"))]
     pub password: String,
     /// `en` or `fr`.
     #[serde(default = "english")]
+    #[validate(custom(function = "crate::validation::locale"))]
     pub locale: String,
 }
 
@@ -93,23 +82,11 @@ pub async fn create_account(
     role: Role,
     confirmed: bool,
     metadata: impl Fn(&str) -> Metadata,
-) -> Result<NewAccount, Problem> {
-    let mut errors: Vec<FieldError> = Vec::new();
-    let email = normalise_email(&registration.email)
-        .map_err(|e| errors.push(e))
-        .ok();
-    errors.extend(validate_password(&registration.password).err());
-    errors.extend(validate_locale(&registration.locale).err());
-    let Some(email) = email.filter(|_| errors.is_empty()) else {
-        return Err(Problem::invalid(errors));
-    };
-    let taken = || Problem {
-        errors: vec![FieldError {
-            field: "email".into(),
-            message: "an account already uses this address: log in or reset the password".into(),
-        }],
-        ..Problem::conflict("an account already uses this address")
-    };
+) -> Result<NewAccount> {
+    validate(&registration)?;
+    let email = normalise_email(&registration.email).map_err(|e| Error::Invalid(vec![e]))?;
+    let taken =
+        || address_taken("an account already uses this address: log in or reset the password");
     if accounts::by_email(state.db.pool(), &email).await?.is_some() {
         return Err(taken());
     }
@@ -133,32 +110,56 @@ pub async fn create_account(
         role,
         confirmation: token.as_deref().map(token_hash),
     };
-    consistency::command(state, &state.accounts, &id, command, &metadata).await?;
+    consistency::command(state, &state.accounts, &id, command, &metadata, READS).await?;
     Ok(NewAccount {
         id,
         confirmation: token,
     })
 }
 
-async fn account_view(state: &AppState, id: &str) -> Result<AccountView, Problem> {
+/// A conflict over an address another account uses, said on the `email` field.
+fn address_taken(message: &str) -> Error {
+    Error::Conflict {
+        detail: "an account already uses this address".into(),
+        errors: vec![FieldError {
+            field: "email".into(),
+            message: message.into(),
+        }],
+    }
+}
+
+async fn account_view(state: &AppState, id: &str) -> Result<AccountView> {
     accounts::by_id(state.db.pool(), id)
         .await?
         .map(AccountView::from)
-        .ok_or_else(|| Problem::internal(format!("account {id} is missing from the read model")))
+        .ok_or_else(|| Error::internal(format!("account {id} is missing from the read model")))
 }
 
-/// Register an account; a confirmation link is mailed to the address.
-#[utoipa::path(post, path = "/accounts", tag = "accounts", request_body = Registration,
-    responses((status = 201, body = AccountView), (status = 403, body = Problem),
-              (status = 409, body = Problem), (status = 422, body = Problem)))]
-async fn register(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    Body(registration): Body<Registration>,
-) -> Result<(StatusCode, Json<AccountView>), Problem> {
-    let base = format!("{}/api/v1/accounts/confirm", state.config.public_url);
-    let view = register_account(&state, registration, &Origin::api(&headers), &base).await?;
-    Ok((StatusCode::CREATED, Json(view)))
+/// Runs a command on the account of `session` as the account itself.
+async fn on_own_account(
+    state: &AppState,
+    session: &Session,
+    command: AccountCommand,
+) -> Result<()> {
+    consistency::command(
+        state,
+        &state.accounts,
+        &session.account.id,
+        command,
+        &session.metadata(),
+        READS,
+    )
+    .await
+    .map(drop)
+}
+
+/// Counts an attempt at `action` from `origin` for `address`; refuses when over the limits.
+fn throttled(state: &AppState, action: Action, origin: &Origin, address: &str) -> Result<()> {
+    let address = address.trim().to_lowercase();
+    state
+        .throttle
+        .check(action, origin.ip, Some(&address))
+        .map_err(|retry_after| Error::RateLimited { retry_after })
 }
 
 /// Registers an account as the instance's policy allows, and mails the confirmation link
@@ -168,10 +169,11 @@ pub async fn register_account(
     registration: Registration,
     origin: &Origin,
     confirm_base: &str,
-) -> Result<AccountView, Problem> {
+) -> Result<AccountView> {
+    throttled(state, Action::Registration, origin, &registration.email)?;
     let email = registration.email.trim().to_lowercase();
     if !state.config.registrations.allows(&email) {
-        return Err(Problem::forbidden(match state.config.registrations {
+        return Err(Error::forbidden(match state.config.registrations {
             crate::Registrations::Closed => "registrations are closed on this instance",
             _ => "this instance only takes registrations from invited addresses",
         }));
@@ -199,54 +201,78 @@ pub async fn register_account(
     Ok(view)
 }
 
+/// A registration with its first profile, as the pages take it.
+#[derive(Debug)]
+pub struct Signup {
+    pub registration: Registration,
+    pub username: String,
+}
+
+/// Registers an account with its first profile. Every field is checked before anything is
+/// recorded, so no half-made account is left behind.
+pub async fn sign_up(
+    state: &AppState,
+    signup: Signup,
+    origin: &Origin,
+    confirm_base: &str,
+) -> Result<AccountView> {
+    let Signup {
+        registration,
+        username,
+    } = signup;
+    let mut errors = validate(&registration)
+        .err()
+        .map(|e| e.field_errors())
+        .unwrap_or_default();
+    if let Err(refused) = crate::validation::username(&username) {
+        errors.push(FieldError {
+            field: "username".into(),
+            message: refused.message.unwrap_or_default().to_string(),
+        });
+    }
+    if !errors.is_empty() {
+        return Err(Error::Invalid(errors));
+    }
+    if profiles::find(state.db.pool(), &username).await?.is_some() {
+        return Err(convene_domain::ProfileError::UsernameTaken(username).into());
+    }
+    let account = register_account(state, registration, origin, confirm_base).await?;
+    let profile = crate::profiles::NewProfile {
+        username,
+        display_name: None,
+        summary: None,
+    };
+    crate::profiles::create_profile(state, &account.id, origin, profile).await?;
+    Ok(account)
+}
+
+/// A token from a mailed link.
 #[derive(Debug, Deserialize, ToSchema, utoipa::IntoParams)]
 pub struct TokenBody {
     pub token: String,
 }
 
-/// Confirm an email address with the token from the confirmation mail.
-#[utoipa::path(post, path = "/accounts/confirm", tag = "accounts", request_body = TokenBody,
-    responses((status = 200, body = AccountView), (status = 404, body = Problem)))]
-async fn confirm(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    Body(body): Body<TokenBody>,
-) -> Result<Json<AccountView>, Problem> {
-    Ok(Json(
-        confirm_email(&state, &Origin::api(&headers), &body.token).await?,
-    ))
-}
-
-/// The link in the confirmation mail (confirming twice is harmless).
-#[utoipa::path(get, path = "/accounts/confirm", tag = "accounts", params(TokenBody),
-    responses((status = 200, body = AccountView), (status = 404, body = Problem)))]
-async fn confirm_link(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    Query(query): Query<TokenBody>,
-) -> Result<Json<AccountView>, Problem> {
-    Ok(Json(
-        confirm_email(&state, &Origin::api(&headers), &query.token).await?,
-    ))
-}
-
 /// Confirms the address whose mailed token is `token`.
-pub async fn confirm_email(
-    state: &AppState,
-    origin: &Origin,
-    token: &str,
-) -> Result<AccountView, Problem> {
+pub async fn confirm_email(state: &AppState, origin: &Origin, token: &str) -> Result<AccountView> {
     let hash = token_hash(token.trim());
     let account = accounts::by_confirmation(state.db.pool(), &hash)
         .await?
         .ok_or_else(|| {
-            Problem::not_found(
+            Error::not_found(
                 "this confirmation link is not valid (any more): log in, or register again",
             )
         })?;
     let metadata = origin.account(&account.id);
     let command = AccountCommand::ConfirmEmail { confirmation: hash };
-    consistency::command(state, &state.accounts, &account.id, command, &metadata).await?;
+    consistency::command(
+        state,
+        &state.accounts,
+        &account.id,
+        command,
+        &metadata,
+        READS,
+    )
+    .await?;
     account_view(state, &account.id).await
 }
 
@@ -263,30 +289,13 @@ pub struct NewSession {
     pub account: AccountView,
 }
 
-/// Log in with email and password.
-#[utoipa::path(post, path = "/sessions", tag = "accounts", request_body = Credentials,
-    responses((status = 201, body = NewSession), (status = 401, body = Problem), (status = 403, body = Problem)))]
-async fn log_in(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    Body(credentials): Body<Credentials>,
-) -> Result<(StatusCode, Json<NewSession>), Problem> {
-    let (token, account) = open_session(&state, credentials, &Origin::api(&headers)).await?;
-    Ok((
-        StatusCode::CREATED,
-        Json(NewSession {
-            token,
-            account: account.into(),
-        }),
-    ))
-}
-
 /// Checks the credentials and opens a session; returns its token (shown once) and the account.
 pub async fn open_session(
     state: &AppState,
     credentials: Credentials,
     origin: &Origin,
-) -> Result<(String, AccountRow), Problem> {
+) -> Result<(String, AccountRow)> {
+    throttled(state, Action::Login, origin, &credentials.email)?;
     let email = credentials.email.trim().to_lowercase();
     let account = accounts::by_email(state.db.pool(), &email).await?;
     let hash = match &account {
@@ -295,33 +304,31 @@ pub async fn open_session(
     };
     let matches = verify_password(credentials.password, hash).await;
     let Some(account) = account.filter(|_| matches) else {
-        return Err(Problem::unauthorized("wrong email or password"));
+        return Err(Error::Unauthenticated("wrong email or password".into()));
     };
     let token = new_token();
     let metadata = origin.account(&account.id);
     let command = AccountCommand::OpenSession {
         session: token_hash(&token),
     };
-    consistency::command(state, &state.accounts, &account.id, command, &metadata).await?;
+    consistency::command(
+        state,
+        &state.accounts,
+        &account.id,
+        command,
+        &metadata,
+        READS,
+    )
+    .await?;
     Ok((token, account))
 }
 
-/// Log out: the token stops working.
-#[utoipa::path(delete, path = "/sessions/current", tag = "accounts", security(("bearer" = [])),
-    responses((status = 204), (status = 401, body = Problem)))]
-async fn log_out(State(state): State<AppState>, session: Session) -> Result<StatusCode, Problem> {
+/// Ends `session`: its token stops working.
+pub async fn close_session(state: &AppState, session: &Session) -> Result<()> {
     let command = AccountCommand::CloseSession {
         session: session.token_hash.clone(),
     };
-    consistency::command(
-        &state,
-        &state.accounts,
-        &session.account.id,
-        command,
-        &session.metadata(),
-    )
-    .await?;
-    Ok(StatusCode::NO_CONTENT)
+    on_own_account(state, session, command).await
 }
 
 /// The account and all its profiles: only the account itself ever sees them together.
@@ -331,64 +338,46 @@ pub struct Me {
     pub profiles: Vec<ProfileView>,
 }
 
-async fn me_view(state: &AppState, id: &str) -> Result<Me, Problem> {
+/// The account of `session` and its profiles.
+pub async fn me(state: &AppState, session: &Session) -> Result<Me> {
+    let id = &session.account.id;
     Ok(Me {
         account: account_view(state, id).await?,
         profiles: profiles::owned_by(state.db.pool(), id).await?,
     })
 }
 
-/// The logged-in account and its profiles.
-#[utoipa::path(get, path = "/me", tag = "accounts", security(("bearer" = [])),
-    responses((status = 200, body = Me), (status = 401, body = Problem)))]
-async fn me(State(state): State<AppState>, session: Session) -> Result<Json<Me>, Problem> {
-    Ok(Json(me_view(&state, &session.account.id).await?))
-}
-
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Deserialize, ToSchema, Validate)]
 pub struct PasswordChange {
     pub current_password: String,
+    #[validate(custom(function = "crate::validation::password"))]
     pub new_password: String,
 }
 
-/// Change the password (the current one is asked again).
-#[utoipa::path(post, path = "/me/password", tag = "accounts", request_body = PasswordChange, security(("bearer" = [])),
-    responses((status = 204), (status = 401, body = Problem), (status = 422, body = Problem)))]
-async fn change_password(
-    State(state): State<AppState>,
-    session: Session,
-    Body(change): Body<PasswordChange>,
-) -> Result<StatusCode, Problem> {
+/// Changes the password of `session`'s account (the current one is asked again); its other
+/// sessions close.
+pub async fn change_password(
+    state: &AppState,
+    session: &Session,
+    change: PasswordChange,
+) -> Result<()> {
     if !verify_password(
-        change.current_password,
+        change.current_password.clone(),
         session.account.password_hash.clone(),
     )
     .await
     {
-        return Err(Problem::invalid_field(
+        return Err(Error::invalid_field(
             "current_password",
             "this is not your current password",
         ));
     }
-    validate_password(&change.new_password).map_err(|e| {
-        Problem::invalid(vec![FieldError {
-            field: "new_password".into(),
-            ..e
-        }])
-    })?;
+    validate(&change)?;
     let command = AccountCommand::ChangePassword {
         password_hash: hash_password(change.new_password).await?,
         keep_session: Some(session.token_hash.clone()),
     };
-    consistency::command(
-        &state,
-        &state.accounts,
-        &session.account.id,
-        command,
-        &session.metadata(),
-    )
-    .await?;
-    Ok(StatusCode::NO_CONTENT)
+    on_own_account(state, session, command).await
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -396,26 +385,50 @@ pub struct DefaultProfile {
     pub username: String,
 }
 
-/// Choose which profile acts when a request names none.
-#[utoipa::path(put, path = "/me/default-profile", tag = "accounts", request_body = DefaultProfile, security(("bearer" = [])),
-    responses((status = 200, body = Me), (status = 422, body = Problem)))]
-async fn choose_default_profile(
-    State(state): State<AppState>,
-    session: Session,
-    Body(choice): Body<DefaultProfile>,
-) -> Result<Json<Me>, Problem> {
+/// Chooses which of its profiles acts when `session` names none.
+pub async fn choose_default_profile(
+    state: &AppState,
+    session: &Session,
+    choice: DefaultProfile,
+) -> Result<Me> {
     let command = AccountCommand::ChooseDefaultProfile {
         username: choice.username.trim().trim_start_matches('@').to_string(),
     };
-    consistency::command(
-        &state,
-        &state.accounts,
-        &session.account.id,
-        command,
-        &session.metadata(),
-    )
-    .await?;
-    Ok(Json(me_view(&state, &session.account.id).await?))
+    on_own_account(state, session, command).await?;
+    me(state, session).await
+}
+
+/// Chooses the language of the pages and mail for `session`'s account.
+pub async fn change_locale(state: &AppState, session: &Session, locale: &str) -> Result<()> {
+    convene_domain::account::validate_locale(locale).map_err(|e| Error::Invalid(vec![e]))?;
+    let command = AccountCommand::ChangeLocale {
+        locale: locale.to_string(),
+    };
+    on_own_account(state, session, command).await
+}
+
+/// A new secret link to the private feeds of `session`'s account (the old one stops working);
+/// returns the secret, shown this once.
+pub async fn rotate_feed_token(state: &AppState, session: &Session) -> Result<String> {
+    let token = new_token();
+    let command = AccountCommand::RotateFeedToken {
+        token: token_hash(&token),
+    };
+    on_own_account(state, session, command).await?;
+    Ok(token)
+}
+
+/// Ends the private feed link of `session`'s account.
+pub async fn revoke_feed_token(state: &AppState, session: &Session) -> Result<()> {
+    on_own_account(state, session, AccountCommand::RevokeFeedToken).await
+}
+
+/// The account whose private feed secret is `token`.
+pub async fn feed_owner(state: &AppState, token: &str) -> Result<AccountRow> {
+    accounts::by_feed_token(state.db.pool(), &token_hash(token))
+        .await?
+        .filter(|a| !a.disabled)
+        .ok_or_else(|| Error::not_found("this feed link is not valid (any more)"))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -423,22 +436,10 @@ pub struct ResetRequest {
     pub email: String,
 }
 
-/// Ask for a password reset link by mail. Always accepted, so it tells no one which addresses
-/// have accounts.
-#[utoipa::path(post, path = "/password-resets", tag = "accounts", request_body = ResetRequest,
-    responses((status = 202)))]
-async fn request_password_reset(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    Body(request): Body<ResetRequest>,
-) -> Result<StatusCode, Problem> {
-    request_reset(&state, &Origin::api(&headers), &request.email).await?;
-    Ok(StatusCode::ACCEPTED)
-}
-
 /// Mails a reset code (and a link to the page that takes it) to `email` if an enabled account
 /// uses it; says nothing either way.
-pub async fn request_reset(state: &AppState, origin: &Origin, email: &str) -> Result<(), Problem> {
+pub async fn request_reset(state: &AppState, origin: &Origin, email: &str) -> Result<()> {
+    throttled(state, Action::PasswordReset, origin, email)?;
     let email = email.trim().to_lowercase();
     let Some(account) = accounts::by_email(state.db.pool(), &email).await? else {
         return Ok(());
@@ -452,7 +453,15 @@ pub async fn request_reset(state: &AppState, origin: &Origin, email: &str) -> Re
         expires_at: OffsetDateTime::now_utc() + RESET_VALIDITY,
     };
     let metadata = origin.account(&account.id);
-    consistency::command(state, &state.accounts, &account.id, command, &metadata).await?;
+    consistency::command(
+        state,
+        &state.accounts,
+        &account.id,
+        command,
+        &metadata,
+        READS,
+    )
+    .await?;
     let base = &state.config.public_url;
     let body = format!(
         "Someone (hopefully you) asked to reset the password of your Convene account.\n\n\
@@ -472,22 +481,11 @@ pub async fn request_reset(state: &AppState, origin: &Origin, email: &str) -> Re
     Ok(())
 }
 
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Deserialize, ToSchema, Validate)]
 pub struct ResetCompletion {
     pub token: String,
+    #[validate(custom(function = "crate::validation::password"))]
     pub password: String,
-}
-
-/// Set a new password with the code from the reset mail; every session is closed.
-#[utoipa::path(post, path = "/password-resets/complete", tag = "accounts", request_body = ResetCompletion,
-    responses((status = 204), (status = 422, body = Problem)))]
-async fn complete_password_reset(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    Body(completion): Body<ResetCompletion>,
-) -> Result<StatusCode, Problem> {
-    complete_reset(&state, &Origin::api(&headers), completion).await?;
-    Ok(StatusCode::NO_CONTENT)
 }
 
 /// Sets a new password with a mailed reset code; every session closes.
@@ -495,13 +493,13 @@ pub async fn complete_reset(
     state: &AppState,
     origin: &Origin,
     completion: ResetCompletion,
-) -> Result<(), Problem> {
-    validate_password(&completion.password).map_err(|e| Problem::invalid(vec![e]))?;
+) -> Result<()> {
+    validate(&completion)?;
     let hash = token_hash(completion.token.trim());
     let account = accounts::by_reset_token(state.db.pool(), &hash)
         .await?
         .ok_or_else(|| {
-            Problem::invalid_field(
+            Error::invalid_field(
                 "token",
                 "this reset code is not valid or has expired: ask for a new one",
             )
@@ -512,16 +510,56 @@ pub async fn complete_reset(
         now: OffsetDateTime::now_utc(),
     };
     let metadata = origin.account(&account.id);
-    consistency::command(state, &state.accounts, &account.id, command, &metadata).await?;
+    consistency::command(
+        state,
+        &state.accounts,
+        &account.id,
+        command,
+        &metadata,
+        READS,
+    )
+    .await?;
     Ok(())
 }
 
-fn require_administrator(session: &Session) -> Result<(), Problem> {
+fn require_administrator(session: &Session) -> Result<()> {
     if session.account.role == Role::Administrator {
         Ok(())
     } else {
-        Err(Problem::forbidden("only administrators may do this"))
+        Err(Error::forbidden("only administrators may do this"))
     }
+}
+
+/// Makes account `id` a user, moderator or administrator (administrators only).
+pub async fn change_role(state: &AppState, session: &Session, id: &str, role: Role) -> Result<()> {
+    require_administrator(session)?;
+    let command = AccountCommand::ChangeRole { role };
+    consistency::command(
+        state,
+        &state.accounts,
+        id,
+        command,
+        &session.metadata(),
+        READS,
+    )
+    .await
+    .map(drop)
+}
+
+/// Disables account `id`: it can no longer log in and its sessions end (administrators only).
+pub async fn disable(state: &AppState, session: &Session, id: &str) -> Result<()> {
+    require_administrator(session)?;
+    let command = AccountCommand::Disable;
+    consistency::command(
+        state,
+        &state.accounts,
+        id,
+        command,
+        &session.metadata(),
+        READS,
+    )
+    .await
+    .map(drop)
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -529,61 +567,13 @@ pub struct RoleChange {
     pub role: Role,
 }
 
-/// Make an account a user, moderator or administrator (administrators only).
-#[utoipa::path(post, path = "/admin/accounts/{id}/role", tag = "administration", request_body = RoleChange,
-    params(("id" = String, Path, description = "account id")), security(("bearer" = [])),
-    responses((status = 204), (status = 403, body = Problem), (status = 404, body = Problem)))]
-async fn change_role(
-    State(state): State<AppState>,
-    session: Session,
-    Path(id): Path<String>,
-    Body(change): Body<RoleChange>,
-) -> Result<StatusCode, Problem> {
-    require_administrator(&session)?;
-    let command = AccountCommand::ChangeRole { role: change.role };
-    consistency::command(&state, &state.accounts, &id, command, &session.metadata()).await?;
-    Ok(StatusCode::NO_CONTENT)
-}
-
-/// Disable an account: it can no longer log in and its sessions end (administrators only).
-#[utoipa::path(post, path = "/admin/accounts/{id}/disable", tag = "administration",
-    params(("id" = String, Path, description = "account id")), security(("bearer" = [])),
-    responses((status = 204), (status = 403, body = Problem), (status = 404, body = Problem)))]
-async fn disable(
-    State(state): State<AppState>,
-    session: Session,
-    Path(id): Path<String>,
-) -> Result<StatusCode, Problem> {
-    require_administrator(&session)?;
-    consistency::command(
-        &state,
-        &state.accounts,
-        &id,
-        AccountCommand::Disable,
-        &session.metadata(),
-    )
-    .await?;
-    Ok(StatusCode::NO_CONTENT)
-}
-
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Deserialize, ToSchema, Validate)]
 pub struct EmailChange {
     /// The new address: it replaces the current one once the link mailed to it is followed.
+    #[validate(custom(function = "crate::validation::email"))]
     pub email: String,
     /// The current password, asked again.
     pub password: String,
-}
-
-/// Ask to move the account to a new address (a link is mailed there).
-#[utoipa::path(post, path = "/me/email", tag = "accounts", request_body = EmailChange, security(("bearer" = [])),
-    responses((status = 202), (status = 409, body = Problem), (status = 422, body = Problem)))]
-async fn change_email(
-    State(state): State<AppState>,
-    session: Session,
-    Body(change): Body<EmailChange>,
-) -> Result<StatusCode, Problem> {
-    request_email_change(&state, &session, change).await?;
-    Ok(StatusCode::ACCEPTED)
 }
 
 /// Claims the new address for the account and mails it a confirmation link; the old address
@@ -592,27 +582,27 @@ pub async fn request_email_change(
     state: &AppState,
     session: &Session,
     change: EmailChange,
-) -> Result<(), Problem> {
-    if !verify_password(change.password, session.account.password_hash.clone()).await {
-        return Err(Problem::invalid_field(
+) -> Result<()> {
+    if !verify_password(
+        change.password.clone(),
+        session.account.password_hash.clone(),
+    )
+    .await
+    {
+        return Err(Error::invalid_field(
             "password",
             "this is not your current password",
         ));
     }
-    let email = normalise_email(&change.email).map_err(|e| Problem::invalid(vec![e]))?;
+    validate(&change)?;
+    let email = normalise_email(&change.email).map_err(|e| Error::Invalid(vec![e]))?;
     if email == session.account.email {
-        return Err(Problem::invalid_field(
+        return Err(Error::invalid_field(
             "email",
             "this is already your address",
         ));
     }
-    let taken = || Problem {
-        errors: vec![FieldError {
-            field: "email".into(),
-            message: "an account already uses this address".into(),
-        }],
-        ..Problem::conflict("an account already uses this address")
-    };
+    let taken = || address_taken("an account already uses this address");
     if accounts::by_email(state.db.pool(), &email).await?.is_some() {
         return Err(taken());
     }
@@ -621,11 +611,18 @@ pub async fn request_email_change(
     let claim = ClaimCommand::Take {
         owner: owner.clone(),
     };
-    if let Err(problem) =
-        consistency::command(state, &state.claims, &email_claim(&email), claim, &metadata).await
+    if let Err(refused) = consistency::command(
+        state,
+        &state.claims,
+        &email_claim(&email),
+        claim,
+        &metadata,
+        &[],
+    )
+    .await
     {
         // Asking again for the same new address is fine: it is already ours.
-        if problem.status != 409
+        if refused.class() != crate::Class::Conflict
             || accounts::pending_email(state.db.pool(), &owner)
                 .await?
                 .as_deref()
@@ -639,7 +636,7 @@ pub async fn request_email_change(
         email: email.clone(),
         confirmation: token_hash(&token),
     };
-    consistency::command(state, &state.accounts, &owner, command, &metadata).await?;
+    consistency::command(state, &state.accounts, &owner, command, &metadata, READS).await?;
     let link = format!(
         "{}/confirm-email-change?token={token}",
         state.config.public_url
@@ -675,46 +672,42 @@ pub async fn request_email_change(
     Ok(())
 }
 
-/// Confirm a new address with the token mailed to it.
-#[utoipa::path(post, path = "/accounts/email-change/confirm", tag = "accounts", request_body = TokenBody,
-    responses((status = 200, body = AccountView), (status = 404, body = Problem)))]
-async fn confirm_change(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    Body(body): Body<TokenBody>,
-) -> Result<Json<AccountView>, Problem> {
-    Ok(Json(
-        confirm_email_change(&state, &Origin::api(&headers), &body.token).await?,
-    ))
-}
-
 /// Moves the account to the new address whose mailed token is `token`; the old address is
 /// released for others.
 pub async fn confirm_email_change(
     state: &AppState,
     origin: &Origin,
     token: &str,
-) -> Result<AccountView, Problem> {
+) -> Result<AccountView> {
     let hash = token_hash(token.trim());
     let (account, _) = accounts::by_email_change(state.db.pool(), &hash)
         .await?
-        .ok_or_else(|| Problem::not_found("this confirmation link is not valid (any more)"))?;
+        .ok_or_else(|| Error::not_found("this confirmation link is not valid (any more)"))?;
     let metadata = origin.account(&account.id);
     let command = AccountCommand::ConfirmEmailChange { confirmation: hash };
-    consistency::command(state, &state.accounts, &account.id, command, &metadata).await?;
+    consistency::command(
+        state,
+        &state.accounts,
+        &account.id,
+        command,
+        &metadata,
+        READS,
+    )
+    .await?;
     let release = ClaimCommand::Release {
         owner: account.id.clone(),
     };
-    if let Err(problem) = consistency::command(
+    if let Err(error) = consistency::command(
         state,
         &state.claims,
         &email_claim(&account.email),
         release,
         &metadata,
+        &[],
     )
     .await
     {
-        tracing::warn!(detail = %problem.detail, "the previous address could not be released");
+        tracing::warn!(%error, "the previous address could not be released");
     }
     account_view(state, &account.id).await
 }

@@ -1,23 +1,19 @@
-//! Authentication: bearer tokens (random, stored only as SHA-256), argon2 password hashes, and
-//! the extractors that tell a handler who is acting and as which profile.
+//! Who acts: session tokens (random, stored only as SHA-256), argon2 password hashes, where a
+//! request comes from, and the acting-profile rule (an account acts as one of its own profiles,
+//! never revealing which others it owns).
 
-use crate::problem::Problem;
-use crate::{AppState, REQUEST_ID};
+use crate::error::Error;
+use crate::AppState;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
-use axum::extract::FromRequestParts;
-use axum::http::request::Parts;
-use axum::http::{header, HeaderMap};
 use base64::Engine;
+use convene_domain::event::ParticipantState;
 use convene_domain::{Actor, Metadata, Source};
 use convene_projections::accounts::{self, AccountRow};
 use convene_projections::profiles;
 use rand::RngCore;
 use sha2::{Digest, Sha256};
-use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
-
-/// The header choosing which of the account's profiles acts.
-pub const PROFILE_HEADER: &str = "x-convene-profile";
+use std::net::IpAddr;
 
 /// A new secret token: 32 random bytes, URL-safe base64.
 pub fn new_token() -> String {
@@ -32,7 +28,7 @@ pub fn token_hash(token: &str) -> String {
 }
 
 /// Hashes a password with argon2id (off the async threads: it is slow on purpose).
-pub async fn hash_password(password: String) -> Result<String, Problem> {
+pub async fn hash_password(password: String) -> Result<String, Error> {
     tokio::task::spawn_blocking(move || {
         let salt = SaltString::generate(&mut rand::rngs::OsRng);
         Argon2::default()
@@ -40,13 +36,13 @@ pub async fn hash_password(password: String) -> Result<String, Problem> {
             .map(|hash| hash.to_string())
     })
     .await
-    .map_err(Problem::internal)?
-    .map_err(Problem::internal)
+    .map_err(Error::internal)?
+    .map_err(Error::internal)
 }
 
 /// A real hash to check against when an address is unknown, so a failed login takes as long
 /// whether or not the account exists.
-pub async fn decoy_hash() -> Result<String, Problem> {
+pub async fn decoy_hash() -> Result<String, Error> {
     static DECOY: tokio::sync::OnceCell<String> = tokio::sync::OnceCell::const_new();
     DECOY
         .get_or_try_init(|| hash_password(new_token()))
@@ -69,37 +65,22 @@ pub async fn verify_password(password: String, hash: String) -> bool {
     .unwrap_or(false)
 }
 
-/// The request's id, as set by the request-id layer.
-pub fn request_id(headers: &HeaderMap) -> String {
-    headers
-        .get(REQUEST_ID)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default()
-        .to_string()
-}
-
-/// Where a request came from (the API or the web pages) and its id: what every change it makes
-/// records beside who made it.
+/// Where a request came from (the API, the pages, federation…), its id and the client's
+/// address: what every change it makes records beside who made it, and what rate limits count.
 #[derive(Debug, Clone)]
 pub struct Origin {
     pub source: Source,
     pub request_id: String,
+    /// The client's address, when the front end knows it.
+    pub ip: Option<IpAddr>,
 }
 
 impl Origin {
-    /// A request to the JSON API.
-    pub fn api(headers: &HeaderMap) -> Self {
+    pub fn new(source: Source, request_id: impl Into<String>, ip: Option<IpAddr>) -> Self {
         Self {
-            source: Source::Api,
-            request_id: request_id(headers),
-        }
-    }
-
-    /// A request from the web pages.
-    pub fn web(headers: &HeaderMap) -> Self {
-        Self {
-            source: Source::Web,
-            request_id: request_id(headers),
+            source,
+            request_id: request_id.into(),
+            ip,
         }
     }
 
@@ -135,7 +116,7 @@ impl Session {
         state: &AppState,
         token: &str,
         origin: Origin,
-    ) -> Result<Option<Session>, Problem> {
+    ) -> Result<Option<Session>, Error> {
         let token_hash = token_hash(token.trim());
         let account = accounts::by_session(state.db.pool(), &token_hash)
             .await?
@@ -152,26 +133,30 @@ impl Session {
         self.origin.account(&self.account.id)
     }
 
-    /// This account acting as `profile`, if the profile is one of its own.
+    /// This account acting as `profile` (its default profile when none is named), if the
+    /// profile is one of its own.
     pub async fn acting_as(
         self,
         state: &AppState,
         profile: Option<String>,
-    ) -> Result<Acting, Problem> {
+    ) -> Result<Acting, Error> {
+        let profile = profile
+            .map(|p| p.trim().trim_start_matches('@').to_string())
+            .filter(|p| !p.is_empty());
         let profile = match profile {
             Some(profile) => {
                 // Someone else's profile and no profile at all look the same: no hint of who
                 // owns what.
                 let owner = profiles::owner(state.db.pool(), &profile).await?;
                 if owner.as_deref() != Some(self.account.id.as_str()) {
-                    return Err(Problem::forbidden(format!(
+                    return Err(Error::forbidden(format!(
                         "@{profile} is not one of your profiles"
                     )));
                 }
                 profile
             }
             None => self.account.default_profile.clone().ok_or_else(|| {
-                Problem::invalid_field(
+                Error::invalid_field(
                     "profile",
                     "create a profile first (POST /api/v1/profiles): every public action is made as a profile",
                 )
@@ -184,42 +169,32 @@ impl Session {
     }
 }
 
-impl FromRequestParts<AppState> for Session {
-    type Rejection = Problem;
-
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Problem> {
-        let token = parts
-            .headers
-            .get(header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.strip_prefix("Bearer "))
-            .ok_or_else(|| {
-                Problem::unauthorized("log in first: send Authorization: Bearer <token>")
-            })?;
-        Session::open(state, token, Origin::api(&parts.headers))
-            .await?
-            .ok_or_else(|| Problem::unauthorized("this session has ended: log in again"))
+impl Session {
+    /// This account acting on event `id`: as the profile `named`, or else as the first of its
+    /// profiles whose participation there is `wanted` (an organiser, for organisers' actions),
+    /// or else its default profile — an account whose second identity organises an event acts
+    /// there as that identity.
+    pub async fn acting_on_event(
+        self,
+        state: &AppState,
+        id: &str,
+        named: Option<String>,
+        wanted: fn(ParticipantState) -> bool,
+    ) -> Result<Acting, Error> {
+        let named = named.filter(|p| !p.trim().is_empty());
+        let chosen = match named {
+            Some(profile) => Some(profile),
+            None => crate::participations::own(state, &self, id)
+                .await?
+                .into_iter()
+                .filter(|p| wanted(p.state))
+                .find_map(|p| p.profile),
+        };
+        self.acting_as(state, chosen).await
     }
 }
 
-/// An optional session: public routes show more to the right people.
-pub struct MaybeSession(pub Option<Session>);
-
-impl FromRequestParts<AppState> for MaybeSession {
-    type Rejection = Problem;
-
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Problem> {
-        if !parts.headers.contains_key(header::AUTHORIZATION) {
-            return Ok(MaybeSession(None));
-        }
-        Session::from_request_parts(parts, state)
-            .await
-            .map(|s| MaybeSession(Some(s)))
-    }
-}
-
-/// A logged-in account acting as one of its profiles: the one named by `X-Convene-Profile`,
-/// or its default profile.
+/// A logged-in account acting as one of its profiles.
 #[derive(Debug, Clone)]
 pub struct Acting {
     pub session: Session,
@@ -232,33 +207,6 @@ impl Acting {
             account: self.session.account.id.clone(),
             profile: Some(self.profile.clone()),
         })
-    }
-}
-
-impl FromRequestParts<AppState> for Acting {
-    type Rejection = Problem;
-
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Problem> {
-        let session = Session::from_request_parts(parts, state).await?;
-        let chosen = parts
-            .headers
-            .get(PROFILE_HEADER)
-            .and_then(|v| v.to_str().ok())
-            .map(|v| v.trim().trim_start_matches('@').to_string());
-        session.acting_as(state, chosen).await
-    }
-}
-
-/// Declares the bearer scheme in the OpenAPI document.
-pub struct BearerScheme;
-
-impl utoipa::Modify for BearerScheme {
-    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
-        let components = openapi.components.get_or_insert_with(Default::default);
-        components.add_security_scheme(
-            "bearer",
-            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
-        );
     }
 }
 

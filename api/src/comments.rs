@@ -1,28 +1,18 @@
 //! Comments on events: threaded replies, edits, tombstones, and organisers' announcements
 //! (mailed to everyone taking part).
 
-use crate::auth::{Acting, MaybeSession};
+use crate::access;
+use crate::auth::{Acting, Session};
 use crate::consistency;
-use crate::events::{viewer, visible};
-use crate::problem::{Body, Problem};
+use crate::error::{Error, Result};
+use crate::events::READS;
 use crate::AppState;
-use axum::extract::{Path, State};
-use axum::http::StatusCode;
-use axum::Json;
 use convene_domain::event::ParticipantState;
 use convene_domain::EventCommand;
 use convene_projections::events::{self, CommentView};
 use convene_projections::{accounts, profiles};
 use serde::Deserialize;
 use utoipa::ToSchema;
-use utoipa_axum::router::OpenApiRouter;
-use utoipa_axum::routes;
-
-pub fn router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new()
-        .routes(routes!(list, post))
-        .routes(routes!(edit, delete))
-}
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -42,54 +32,31 @@ pub struct CommentEdit {
     pub body: String,
 }
 
-async fn comment_of(state: &AppState, id: &str) -> Result<CommentView, Problem> {
+async fn comment_of(state: &AppState, id: &str) -> Result<CommentView> {
     events::comment(state.db.pool(), id)
         .await?
-        .ok_or_else(|| Problem::not_found("there is no such comment"))
+        .ok_or_else(|| Error::not_found("there is no such comment"))
 }
 
-/// An event's comments, oldest first; replies name the comment they answer.
-#[utoipa::path(get, path = "/events/{id}/comments", tag = "comments", params(("id" = String, Path)),
-    responses((status = 200, body = Vec<CommentView>), (status = 404, body = Problem)))]
-async fn list(
-    State(state): State<AppState>,
-    MaybeSession(session): MaybeSession,
-    Path(id): Path<String>,
-) -> Result<Json<Vec<CommentView>>, Problem> {
-    let viewer = viewer(&state, session.as_ref(), &id).await?;
-    visible(&state, viewer, &id).await?;
-    Ok(Json(events::comments(state.db.pool(), &id).await?))
-}
-
-/// Comment on an event, or answer a comment, as the acting profile.
-#[utoipa::path(post, path = "/events/{id}/comments", tag = "comments", request_body = NewComment,
-    params(("id" = String, Path)), security(("bearer" = [])),
-    responses((status = 201, body = CommentView), (status = 403, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
-async fn post(
-    State(state): State<AppState>,
-    acting: Acting,
-    Path(id): Path<String>,
-    Body(new): Body<NewComment>,
-) -> Result<(StatusCode, Json<CommentView>), Problem> {
-    let view = post_comment(&state, &acting, &id, new).await?;
-    Ok((StatusCode::CREATED, Json(view)))
+/// Event `id`'s comments, oldest first, for whoever may see the event.
+pub async fn list(
+    state: &AppState,
+    session: Option<&Session>,
+    id: &str,
+) -> Result<Vec<CommentView>> {
+    access::event_for(state, session, id).await?;
+    Ok(events::comments(state.db.pool(), id).await?)
 }
 
 /// Posts a comment (or an announcement, mailed to everyone taking part) as the acting profile.
-pub async fn post_comment(
+pub async fn post(
     state: &AppState,
     acting: &Acting,
     id: &str,
     new: NewComment,
-) -> Result<CommentView, Problem> {
-    let viewer = viewer(state, Some(&acting.session), id).await?;
-    let event = visible(state, viewer, id).await?;
-    let insider = viewer.participant || viewer.organiser;
-    if event.details.visibility == convene_domain::event::details::Visibility::Private && !insider {
-        return Err(Problem::forbidden(
-            "only participants comment on a private event",
-        ));
-    }
+) -> Result<CommentView> {
+    let (event, viewer) = access::event_for(state, Some(&acting.session), id).await?;
+    access::may_comment(viewer, &event)?;
     let comment = uuid::Uuid::new_v4().to_string();
     let command = EventCommand::PostComment {
         comment: comment.clone(),
@@ -98,7 +65,7 @@ pub async fn post_comment(
         body: new.body,
         announcement: new.announcement,
     };
-    consistency::command(state, &state.events, id, command, &acting.metadata()).await?;
+    consistency::command(state, &state.events, id, command, &acting.metadata(), READS).await?;
     let view = comment_of(state, &comment).await?;
     if view.announcement {
         announce(
@@ -114,14 +81,13 @@ pub async fn post_comment(
 
 /// Mails an announcement to everyone going or waiting, one message each (no one sees the
 /// others' addresses).
-async fn announce(state: &AppState, event: &str, author: &str, body: &str) -> Result<(), Problem> {
+async fn announce(state: &AppState, event: &str, author: &str, body: &str) -> Result<()> {
     let title = events::find(state.db.pool(), event)
         .await?
         .map(|e| e.details.title)
         .unwrap_or_default();
     for p in events::participations(state.db.pool(), event, None).await? {
-        let going = ParticipantState::parse(&p.state)
-            .is_some_and(|s| s.is_going() || s == ParticipantState::Waitlisted);
+        let going = p.state.is_going() || p.state == ParticipantState::Waitlisted;
         if !going || p.profile.as_deref() == Some(author) {
             continue;
         }
@@ -150,53 +116,48 @@ async fn announce(state: &AppState, event: &str, author: &str, body: &str) -> Re
     Ok(())
 }
 
-/// Edit your comment.
-#[utoipa::path(patch, path = "/comments/{id}", tag = "comments", request_body = CommentEdit,
-    params(("id" = String, Path)), security(("bearer" = [])),
-    responses((status = 200, body = CommentView), (status = 403, body = Problem), (status = 404, body = Problem)))]
-async fn edit(
-    State(state): State<AppState>,
-    acting: Acting,
-    Path(id): Path<String>,
-    Body(edit): Body<CommentEdit>,
-) -> Result<Json<CommentView>, Problem> {
-    let comment = comment_of(&state, &id).await?;
+/// Edits comment `id` (its author only).
+pub async fn edit(
+    state: &AppState,
+    acting: &Acting,
+    id: &str,
+    edit: CommentEdit,
+) -> Result<CommentView> {
+    let comment = comment_of(state, id).await?;
     let command = EventCommand::EditComment {
-        comment: id.clone(),
+        comment: id.to_string(),
         by: acting.profile.clone(),
         body: edit.body,
     };
+    let event = &comment.event_id;
     consistency::command(
-        &state,
+        state,
         &state.events,
-        &comment.event_id,
+        event,
         command,
         &acting.metadata(),
+        READS,
     )
     .await?;
-    Ok(Json(comment_of(&state, &id).await?))
+    comment_of(state, id).await
 }
 
-/// Delete a comment (its author, or the event's organisers); a tombstone keeps the thread.
-#[utoipa::path(delete, path = "/comments/{id}", tag = "comments", params(("id" = String, Path)),
-    security(("bearer" = [])), responses((status = 204), (status = 403, body = Problem), (status = 404, body = Problem)))]
-async fn delete(
-    State(state): State<AppState>,
-    acting: Acting,
-    Path(id): Path<String>,
-) -> Result<StatusCode, Problem> {
-    let comment = comment_of(&state, &id).await?;
+/// Deletes comment `id` (its author, or the event's organisers); a tombstone keeps the thread.
+pub async fn delete(state: &AppState, acting: &Acting, id: &str) -> Result<()> {
+    let comment = comment_of(state, id).await?;
     let command = EventCommand::DeleteComment {
-        comment: id,
+        comment: id.to_string(),
         by: acting.profile.clone(),
     };
+    let event = &comment.event_id;
     consistency::command(
-        &state,
+        state,
         &state.events,
-        &comment.event_id,
+        event,
         command,
         &acting.metadata(),
+        READS,
     )
-    .await?;
-    Ok(StatusCode::NO_CONTENT)
+    .await
+    .map(drop)
 }

@@ -1,10 +1,11 @@
-//! Read your writes: after a command, wait (briefly, bounded) until every projection has applied
-//! the command's position, so the response and the client's next read show the change.
+//! Read your writes, narrowly: after a command, a use case waits (briefly, bounded) until the
+//! read models it reads back have applied the command's position, and no others. Search
+//! indexes, the federation outbox and notifications are never waited for.
 
-use crate::problem::{DomainProblem, Problem};
+use crate::error::Error;
 use crate::AppState;
 use convene_domain::Metadata;
-use convene_projections::projection::checkpoints;
+use convene_projections::projection::wait_for;
 use convene_projections::Commands;
 use cqrs_es::Aggregate;
 use std::time::Duration;
@@ -13,52 +14,40 @@ use tokio::time::Instant;
 /// Longest wait before answering anyway (the change is committed; only the read lags).
 pub const READ_YOUR_WRITES: Duration = Duration::from_secs(5);
 
-/// Waits until the projections reach `position`.
-pub async fn caught_up(state: &AppState, position: i64) {
+/// The read models a use case reads back after its command (names from
+/// `convene_projections::read_model`).
+pub type Reads = &'static [&'static str];
+
+/// Waits until the read models `reads` reach `position`.
+pub async fn caught_up(state: &AppState, reads: Reads, position: i64) {
     let deadline = Instant::now() + READ_YOUR_WRITES;
-    let mut pause = Duration::from_millis(2);
-    loop {
-        match checkpoints(state.db.pool()).await {
-            Ok(stored) => {
-                let behind = state.projections.iter().any(|name| {
-                    stored
-                        .iter()
-                        .find(|(stored, _)| stored == name)
-                        .is_none_or(|(_, at)| *at < position)
-                });
-                if !behind {
-                    return;
-                }
-            }
-            Err(error) => tracing::warn!(%error, "cannot read the projections' checkpoints"),
-        }
-        if Instant::now() >= deadline {
-            tracing::warn!(
-                position,
-                "projections are behind; answering before they catch up"
-            );
-            return;
-        }
-        tokio::time::sleep(pause).await;
-        pause = (pause * 2).min(Duration::from_millis(50));
+    match wait_for(&state.db, reads, position, deadline).await {
+        Ok(true) => {}
+        Ok(false) => tracing::warn!(
+            position,
+            ?reads,
+            "read models are behind; answering before they catch up"
+        ),
+        Err(error) => tracing::warn!(%error, "cannot read the read models' checkpoints"),
     }
 }
 
-/// Runs a command (deciding it again if it loses a race on its aggregate), then waits until the
-/// read models show it. Returns the command's position.
+/// Runs a command (deciding it again if it loses a race on its aggregate), then waits until
+/// the read models `reads` show it. Returns the command's position.
 pub async fn command<A>(
     state: &AppState,
     commands: &Commands<A>,
     id: &str,
     command: A::Command,
     metadata: &Metadata,
-) -> Result<i64, Problem>
+    reads: Reads,
+) -> Result<i64, Error>
 where
     A: Aggregate + 'static,
     A::Command: Clone,
-    A::Error: DomainProblem + 'static,
+    A::Error: Into<Error> + 'static,
 {
     let position = commands.execute_retrying(id, command, metadata).await?;
-    caught_up(state, position).await;
+    caught_up(state, reads, position).await;
     Ok(position)
 }

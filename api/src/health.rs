@@ -1,10 +1,7 @@
-//! `GET /healthz`: is the server up, and how far behind the log is each projection.
+//! Is the server up, and how far behind the log is each subscriber.
 
-use crate::problem::Problem;
+use crate::error::Result;
 use crate::AppState;
-use axum::extract::State;
-use axum::routing::get;
-use axum::{Json, Router};
 use convene_projections::log::EventLog;
 use convene_projections::projection::checkpoints;
 use serde::Serialize;
@@ -14,42 +11,41 @@ pub struct Health {
     pub status: &'static str,
     /// The last position appended to the log.
     pub last_position: i64,
-    pub projections: Vec<ProjectionHealth>,
+    /// Every subscriber (read models, and stores outside the database), in the order they run.
+    pub projections: Vec<SubscriberHealth>,
 }
 
 #[derive(Debug, Serialize)]
-pub struct ProjectionHealth {
+pub struct SubscriberHealth {
     pub name: &'static str,
     pub checkpoint: i64,
     /// Events appended but not yet applied.
     pub lag: i64,
 }
 
-pub fn router() -> Router<AppState> {
-    Router::new().route("/healthz", get(health))
-}
-
-async fn health(State(state): State<AppState>) -> Result<Json<Health>, Problem> {
+/// The log's head and each subscriber's checkpoint and lag.
+pub async fn health(state: &AppState) -> Result<Health> {
     let last_position = EventLog::new(&state.db).head().await?.position;
     let stored = checkpoints(state.db.pool()).await?;
     let projections = state
-        .projections
-        .iter()
-        .map(|&name| {
+        .subscribers
+        .names()
+        .into_iter()
+        .map(|name| {
             let checkpoint = stored
                 .iter()
                 .find(|(stored, _)| stored == name)
                 .map_or(0, |(_, at)| *at);
-            ProjectionHealth {
+            SubscriberHealth {
                 name,
                 checkpoint,
                 lag: last_position - checkpoint,
             }
         })
         .collect();
-    Ok(Json(Health {
+    Ok(Health {
         status: "ok",
         last_position,
         projections,
-    }))
+    })
 }

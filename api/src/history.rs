@@ -1,12 +1,10 @@
 //! An event's history: every change in order with who made it, when and from where — the audit
 //! trail organisers and moderators read. Actors appear as profiles, never as accounts.
 
+use crate::access;
 use crate::auth::Session;
-use crate::events::viewer;
-use crate::problem::Problem;
+use crate::error::{Error, Result};
 use crate::AppState;
-use axum::extract::{Path, State};
-use axum::Json;
 use convene_domain::event::Participant;
 use convene_domain::metadata::format_timestamp;
 use convene_domain::{Actor, Event, EventChange};
@@ -16,12 +14,6 @@ use cqrs_es::Aggregate;
 use serde::Serialize;
 use std::collections::HashMap;
 use utoipa::ToSchema;
-use utoipa_axum::router::OpenApiRouter;
-use utoipa_axum::routes;
-
-pub fn router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(history))
-}
 
 /// One change in an event's history.
 #[derive(Debug, Serialize, ToSchema)]
@@ -120,38 +112,22 @@ fn actor(actor: &Actor) -> String {
     }
 }
 
-/// The event's changes in order (organisers of the event and instance moderators).
-#[utoipa::path(get, path = "/events/{id}/history", tag = "events", params(("id" = String, Path)),
-    security(("bearer" = [])),
-    responses((status = 200, body = Vec<HistoryEntry>), (status = 403, body = Problem), (status = 404, body = Problem)))]
-async fn history(
-    State(state): State<AppState>,
-    session: Session,
-    Path(id): Path<String>,
-) -> Result<Json<Vec<HistoryEntry>>, Problem> {
-    Ok(Json(event_history(&state, &session, &id).await?))
-}
-
 /// Event `id`'s changes in order, for its organisers and the instance's moderators.
 pub async fn event_history(
     state: &AppState,
     session: &Session,
     id: &str,
-) -> Result<Vec<HistoryEntry>, Problem> {
+) -> Result<Vec<HistoryEntry>> {
     let log = EventLog::new(&state.db).aggregate(Event::TYPE, id).await?;
     if log.is_empty() {
-        return Err(Problem::not_found("there is no such event"));
+        return Err(Error::not_found("there is no such event"));
     }
-    let viewer = viewer(state, Some(session), id).await?;
-    // Drafts and private events stay hidden (404) from those who may not see them.
+    let viewer = access::viewer(state, Some(&session.account), id).await?;
+    // Drafts and private events stay hidden (not found) from those who may not see them.
     if events::find(state.db.pool(), id).await?.is_some() {
-        crate::events::visible(state, viewer, id).await?;
+        access::visible(state, viewer, id).await?;
     }
-    if !(viewer.organiser || viewer.moderator) {
-        return Err(Problem::forbidden(
-            "only the event's organisers and the instance's moderators read its history",
-        ));
-    }
+    access::may_read_history(viewer)?;
     let mut people: HashMap<String, String> = HashMap::new();
     let mut entries = Vec::with_capacity(log.len());
     for stored in &log {

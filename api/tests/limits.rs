@@ -4,7 +4,7 @@ use axum::body::Bytes;
 use axum::http::header;
 use axum::routing::{get, post};
 use axum::Router;
-use convene_api::http_limits::{with_limits, HttpLimits};
+use convene_api::http::limits::{with_limits, HttpLimits};
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::sync::atomic::{AtomicUsize, Ordering};

@@ -18,7 +18,7 @@ pub struct AccountsProjection;
 #[async_trait]
 impl Projection for AccountsProjection {
     fn name(&self) -> &'static str {
-        "accounts"
+        crate::read_model::ACCOUNTS
     }
 
     fn tables(&self) -> &'static [&'static str] {

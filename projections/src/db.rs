@@ -13,8 +13,9 @@ use sqlx::sqlite::{
 };
 use sqlx::AnyPool;
 use sqlx::Connection;
+use std::collections::HashMap;
 use std::str::FromStr;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::sync::watch;
 
@@ -62,6 +63,9 @@ struct Inner {
     append: AppendPool,
     /// Bumped after every local append, so in-process subscribers wake at once.
     appended: watch::Sender<u64>,
+    /// Each subscriber's checkpoint as last seen in this process, so a command waiting for a
+    /// read model wakes when the batch holding its change commits.
+    progress: Mutex<HashMap<String, Arc<watch::Sender<i64>>>>,
 }
 
 impl std::fmt::Debug for Database {
@@ -157,6 +161,7 @@ impl Database {
                 pool,
                 append,
                 appended,
+                progress: Mutex::default(),
             }),
         })
     }
@@ -201,6 +206,19 @@ impl Database {
 
     pub(crate) fn appended(&self) -> watch::Receiver<u64> {
         self.inner.appended.subscribe()
+    }
+
+    /// The in-process channel on which subscriber `name`'s checkpoint is published.
+    pub fn progress(&self, name: &str) -> Arc<watch::Sender<i64>> {
+        let mut progress = self
+            .inner
+            .progress
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        progress
+            .entry(name.to_string())
+            .or_insert_with(|| Arc::new(watch::channel(0).0))
+            .clone()
     }
 
     /// Closes every connection (waiting for those in use).

@@ -19,7 +19,7 @@ pub struct EventsProjection;
 #[async_trait]
 impl Projection for EventsProjection {
     fn name(&self) -> &'static str {
-        "events"
+        crate::read_model::EVENTS
     }
 
     fn tables(&self) -> &'static [&'static str] {

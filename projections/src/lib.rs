@@ -3,8 +3,9 @@
 //! Appends go through cqrs-es (`sqlite-es` or `postgres-es`) into one table, `event_log`; a
 //! trigger in the appending transaction gives every event a global `position` in commit order
 //! and links it into a hash chain ([`chain`]). Readers follow the log in that order: [`log`]
-//! reads it, [`subscription`] follows it live, [`projection`] applies it to read models with a
-//! checkpoint committed in the same transaction, [`replay`] rebuilds read models (also "as of" a
+//! reads it, [`subscription`] follows it live, [`subscriber`] says what follows it (read models
+//! with a checkpoint committed in the same transaction as their writes, and stores outside the
+//! database), [`projection`] runs them, [`replay`] rebuilds them (read models also "as of" a
 //! past point) and [`verify`] proves the chain intact. The read models, and the queries over
 //! them, are [`accounts`], [`profiles`] and [`events`].
 //!
@@ -23,6 +24,7 @@ pub mod projection;
 pub mod replay;
 pub mod scratch;
 pub mod store;
+pub mod subscriber;
 pub mod subscription;
 pub mod tables;
 pub mod verify;
@@ -30,13 +32,21 @@ pub mod verify;
 pub use db::{Backend, Database};
 pub use error::Error;
 pub use log::{EventLog, StoredEvent};
-pub use projection::{Projection, Runner};
+pub use projection::Runner;
 pub use store::{CommandError, Commands};
+pub use subscriber::{Delivery, Projection, Subscriber, Subscribers};
 
 use std::sync::Arc;
 
-/// Every projection this build knows, in the order they are run.
-pub fn all_projections() -> Vec<Arc<dyn Projection>> {
+/// The names of this crate's read models: what a use case declares it reads back.
+pub mod read_model {
+    pub const ACCOUNTS: &str = "accounts";
+    pub const PROFILES: &str = "profiles";
+    pub const EVENTS: &str = "events";
+}
+
+/// The read models this crate offers, in the order they are run.
+pub fn read_models() -> Vec<Arc<dyn Subscriber>> {
     vec![
         Arc::new(accounts::AccountsProjection),
         Arc::new(profiles::ProfilesProjection),

@@ -16,7 +16,7 @@ pub struct ProfilesProjection;
 #[async_trait]
 impl Projection for ProfilesProjection {
     fn name(&self) -> &'static str {
-        "profiles"
+        crate::read_model::PROFILES
     }
 
     fn tables(&self) -> &'static [&'static str] {

@@ -1,149 +1,93 @@
-//! Projections: read models built by applying the log in order.
+//! Running subscribers: a [`Runner`] feeds one [`Subscriber`] the log batch by batch.
 //!
-//! A [`Runner`] applies a projection batch by batch. Each batch is one transaction that first
-//! moves the projection's checkpoint from where the batch starts to where it ends, and only
-//! then writes the read model: if the checkpoint is no longer where this runner thought (another
+//! Each batch moves the subscriber's checkpoint with a compare-and-set from where the batch
+//! starts to where it ends: if the checkpoint is no longer where this runner thought (another
 //! runner, or a replay, moved it), nothing is written and the runner picks up from the stored
-//! checkpoint. That fence makes every event applied exactly once, whatever crashes, restarts or
-//! concurrent runners happen; leases only keep a standby from doing wasted work.
+//! checkpoint. For read models that fence is in the batch's transaction, which makes every event
+//! applied exactly once, whatever crashes, restarts or concurrent runners happen; leases only
+//! keep a standby from doing wasted work.
+//!
+//! After each batch the runner publishes its checkpoint in-process ([`Database::progress`]), so
+//! a command waiting to read its own write ([`wait_for`]) wakes at once.
 
 use crate::db::Database;
 use crate::error::Error;
 use crate::lease::Lease;
 use crate::log::{EventLog, StoredEvent};
 use crate::subscription::Subscription;
-use async_trait::async_trait;
-use convene_domain::metadata::format_timestamp;
+use sqlx::AnyPool;
 use sqlx::Row;
-use sqlx::{AnyConnection, AnyPool};
 use std::sync::Arc;
 use std::time::Duration;
+use tokio::sync::watch;
+use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
+
+pub(crate) use crate::subscriber::Applying;
+pub use crate::subscriber::{checkpoint, Applied, Projection, Subscriber};
 
 /// Events applied per transaction.
 pub const BATCH_SIZE: i64 = 500;
 /// How long a runner waits before trying again after an error or while another holds its lease.
 const RETRY_AFTER: Duration = Duration::from_secs(1);
 
-/// A read model fed by the log.
-#[async_trait]
-pub trait Projection: Send + Sync {
-    /// Stable name: the key of its checkpoint and lease, and of `convene replay --projection`.
-    fn name(&self) -> &'static str;
-    /// The tables it alone writes, emptied before a rebuild.
-    fn tables(&self) -> &'static [&'static str];
-    /// Applies one event inside the batch's transaction; events it has no use for are skipped.
-    async fn apply(&self, conn: &mut AnyConnection, event: &StoredEvent) -> Result<(), Error>;
-}
-
-/// The change a projection is applying: its aggregate, its place in the log and when it was
-/// recorded (formatted as stored), read once per change.
-pub(crate) struct Applying<'a> {
-    pub id: &'a str,
-    pub position: i64,
-    pub at: String,
-}
-
-impl<'a> Applying<'a> {
-    pub fn of(event: &'a StoredEvent) -> Result<Self, Error> {
-        Ok(Self {
-            id: &event.aggregate_id,
-            position: event.position,
-            at: format_timestamp(event.metadata()?.recorded_at),
-        })
-    }
-
-    /// The change cannot be applied: it or what it refers to does not read.
-    pub fn unreadable(&self, reason: impl std::fmt::Display) -> Error {
-        Error::Unreadable {
-            position: self.position,
-            reason: reason.to_string(),
-        }
-    }
-}
-
-/// What applying a batch did.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Applied {
-    /// The batch is applied; the checkpoint is now at `to`.
-    Moved { to: i64 },
-    /// Someone else moved the checkpoint first (it is at `checkpoint`); nothing was written.
-    Fenced { checkpoint: i64 },
-}
-
-/// Runs one projection from a log into a database (the same one, except for "as of" rebuilds).
+/// Runs one subscriber from a log into a database (the same one, except for "as of" rebuilds).
 #[derive(Clone)]
 pub struct Runner {
-    projection: Arc<dyn Projection>,
+    subscriber: Arc<dyn Subscriber>,
     source: EventLog,
     target: AnyPool,
+    progress: Arc<watch::Sender<i64>>,
 }
 
 impl Runner {
-    /// A runner reading and writing `db`.
-    pub fn new(projection: Arc<dyn Projection>, db: &Database) -> Self {
-        Self::into_target(projection, EventLog::new(db), db.pool().clone())
+    /// A runner reading and writing `db`, publishing its progress to the process.
+    pub fn new(subscriber: Arc<dyn Subscriber>, db: &Database) -> Self {
+        let progress = db.progress(subscriber.name());
+        Self {
+            subscriber,
+            source: EventLog::new(db),
+            target: db.pool().clone(),
+            progress,
+        }
     }
 
     /// A runner reading `source` and writing read models and checkpoint into `target`.
-    pub fn into_target(projection: Arc<dyn Projection>, source: EventLog, target: AnyPool) -> Self {
+    pub fn into_target(subscriber: Arc<dyn Subscriber>, source: EventLog, target: AnyPool) -> Self {
         Self {
-            projection,
+            subscriber,
             source,
             target,
+            progress: Arc::new(watch::channel(0).0),
         }
     }
 
     pub fn name(&self) -> &'static str {
-        self.projection.name()
+        self.subscriber.name()
     }
 
     /// The stored checkpoint (created at 0 the first time).
     pub async fn checkpoint(&self) -> Result<i64, Error> {
-        sqlx::query(
-            "INSERT INTO projection_checkpoints (name, position) VALUES ($1, 0) \
-             ON CONFLICT (name) DO NOTHING",
-        )
-        .bind(self.name())
-        .execute(&self.target)
-        .await?;
-        let position =
-            sqlx::query_scalar("SELECT position FROM projection_checkpoints WHERE name = $1")
-                .bind(self.name())
-                .fetch_one(&self.target)
-                .await?;
-        Ok(position)
+        checkpoint(&self.target, self.name()).await
     }
 
-    /// Applies `batch` (the events right after `from`, in order) in one transaction, fenced on
-    /// the checkpoint still being at `from`.
+    /// Applies `batch` (the events right after `from`, in order), fenced on the checkpoint
+    /// still being at `from`.
     pub async fn apply_batch(&self, from: i64, batch: &[StoredEvent]) -> Result<Applied, Error> {
-        let Some(last) = batch.last() else {
-            return Ok(Applied::Moved { to: from });
+        let applied = self
+            .subscriber
+            .apply_batch(&self.target, from, batch)
+            .await?;
+        let at = match applied {
+            Applied::Moved { to } => to,
+            Applied::Fenced { checkpoint } => checkpoint,
         };
-        let mut tx = self.target.begin().await?;
-        // The checkpoint moves first: on SQLite the transaction then holds the write lock from
-        // its first statement, and the fence is decided before any read-model write.
-        let moved = sqlx::query(
-            "UPDATE projection_checkpoints SET position = $1 WHERE name = $2 AND position = $3",
-        )
-        .bind(last.position)
-        .bind(self.name())
-        .bind(from)
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
-        if moved != 1 {
-            tx.rollback().await?;
-            return Ok(Applied::Fenced {
-                checkpoint: self.checkpoint().await?,
-            });
-        }
-        for event in batch {
-            self.projection.apply(&mut tx, event).await?;
-        }
-        tx.commit().await?;
-        Ok(Applied::Moved { to: last.position })
+        self.progress.send_if_modified(|known| {
+            let moved = *known != at;
+            *known = at;
+            moved
+        });
+        Ok(applied)
     }
 
     /// Applies the log up to `until`, reporting the checkpoint after each batch.
@@ -167,20 +111,10 @@ impl Runner {
         Ok(checkpoint)
     }
 
-    /// Empties the read model and sets the checkpoint back to 0, in one transaction.
+    /// Forgets what the subscriber built and sets its checkpoint back to 0.
     pub async fn reset(&self) -> Result<(), Error> {
-        self.checkpoint().await?;
-        let mut tx = self.target.begin().await?;
-        sqlx::query("UPDATE projection_checkpoints SET position = 0 WHERE name = $1")
-            .bind(self.name())
-            .execute(&mut *tx)
-            .await?;
-        for table in self.projection.tables() {
-            sqlx::query(&format!("DELETE FROM {table}"))
-                .execute(&mut *tx)
-                .await?;
-        }
-        tx.commit().await?;
+        self.subscriber.reset(&self.target).await?;
+        self.progress.send_replace(0);
         Ok(())
     }
 
@@ -191,7 +125,7 @@ impl Runner {
             match self.follow_once(db, &shutdown).await {
                 Ok(()) => return,
                 Err(error) => {
-                    tracing::error!(projection = self.name(), %error, "projection stopped; retrying");
+                    tracing::error!(subscriber = self.name(), %error, "subscriber stopped; retrying");
                     tokio::select! {
                         _ = shutdown.cancelled() => return,
                         _ = tokio::time::sleep(RETRY_AFTER) => {}
@@ -209,16 +143,17 @@ impl Runner {
                 break lease;
             }
             tracing::debug!(
-                projection = self.name(),
-                "another process runs this projection"
+                subscriber = self.name(),
+                "another process runs this subscriber"
             );
             tokio::select! {
                 _ = shutdown.cancelled() => return Ok(()),
                 _ = tokio::time::sleep(RETRY_AFTER) => {}
             }
         };
-        let mut subscription =
-            Subscription::start(db, self.checkpoint().await?, BATCH_SIZE).await?;
+        let start = self.checkpoint().await?;
+        self.progress.send_replace(start);
+        let mut subscription = Subscription::start(db, start, BATCH_SIZE).await?;
         loop {
             let from = subscription.checkpoint();
             let batch = tokio::select! {
@@ -227,7 +162,7 @@ impl Runner {
             };
             if let Applied::Fenced { checkpoint } = self.apply_batch(from, &batch).await? {
                 tracing::info!(
-                    projection = self.name(),
+                    subscriber = self.name(),
                     checkpoint,
                     "checkpoint moved elsewhere; resuming from it"
                 );
@@ -238,7 +173,7 @@ impl Runner {
     }
 }
 
-/// Every stored checkpoint, by projection name.
+/// Every stored checkpoint, by subscriber name.
 pub async fn checkpoints(pool: &AnyPool) -> Result<Vec<(String, i64)>, Error> {
     let rows = sqlx::query("SELECT name, position FROM projection_checkpoints ORDER BY name")
         .fetch_all(pool)
@@ -246,4 +181,59 @@ pub async fn checkpoints(pool: &AnyPool) -> Result<Vec<(String, i64)>, Error> {
     rows.iter()
         .map(|row| Ok((row.try_get("name")?, row.try_get("position")?)))
         .collect()
+}
+
+/// How often [`wait_for`] reads the stored checkpoints when nothing in this process woke it
+/// (the subscriber runs in another process sharing the PostgreSQL database).
+const POLL_FIRST: Duration = Duration::from_millis(20);
+const POLL_MAX: Duration = Duration::from_millis(200);
+
+/// Waits until each subscriber in `names` has applied the log up to `position`, or `deadline`
+/// passes; true when they all got there. Woken in-process by the runners; the stored
+/// checkpoints are read only while some subscriber is seen behind (it may run elsewhere).
+pub async fn wait_for(
+    db: &Database,
+    names: &[&'static str],
+    position: i64,
+    deadline: Instant,
+) -> Result<bool, Error> {
+    let mut watches: Vec<watch::Receiver<i64>> = names
+        .iter()
+        .map(|name| db.progress(name).subscribe())
+        .collect();
+    let mut pause = POLL_FIRST;
+    let mut next_poll = Instant::now() + pause;
+    loop {
+        // Mark every value seen before looking, so a batch committed meanwhile still wakes us.
+        watches.retain_mut(|w| *w.borrow_and_update() < position);
+        if watches.is_empty() {
+            return Ok(true);
+        }
+        let now = Instant::now();
+        if now >= deadline {
+            return Ok(false);
+        }
+        if now >= next_poll {
+            let stored = checkpoints(db.pool()).await?;
+            for (name, at) in stored {
+                if let Some(name) = names.iter().find(|n| **n == name) {
+                    db.progress(name).send_if_modified(|known| {
+                        let ahead = at > *known;
+                        if ahead {
+                            *known = at;
+                        }
+                        ahead
+                    });
+                }
+            }
+            pause = (pause * 2).min(POLL_MAX);
+            next_poll = Instant::now() + pause;
+            continue;
+        }
+        // One lagging subscriber at a time: when it gets there, the others are looked at again.
+        tokio::select! {
+            _ = watches[0].changed() => {}
+            _ = tokio::time::sleep_until(next_poll.min(deadline)) => {}
+        }
+    }
 }

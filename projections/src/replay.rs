@@ -5,25 +5,26 @@ use crate::db::Database;
 use crate::error::Error;
 use crate::lease::Lease;
 use crate::log::EventLog;
-use crate::projection::{Projection, Runner};
+use crate::projection::Runner;
+use crate::subscriber::Subscribers;
 use convene_domain::metadata::{format_timestamp, parse_timestamp};
 use std::path::Path;
-use std::sync::Arc;
 use time::OffsetDateTime;
 
 /// Reports progress: the projection being rebuilt, the position reached, the position to reach.
 pub type Progress<'a> = dyn FnMut(&str, i64, i64) + Send + 'a;
 
-/// Empties each projection and applies the whole log again. Takes each projection's lease, so it
-/// refuses to run while another process (a running server on PostgreSQL) applies it.
+/// Resets each subscriber (a read model is emptied; an external store builds anew) and applies
+/// the whole log again. Takes each subscriber's lease, so it refuses to run while another
+/// process (a running server on PostgreSQL) runs it.
 pub async fn rebuild(
     db: &Database,
-    projections: &[Arc<dyn Projection>],
+    subscribers: &Subscribers,
     progress: &mut Progress<'_>,
 ) -> Result<i64, Error> {
     let head = EventLog::new(db).head().await?.position;
-    for projection in projections {
-        let runner = Runner::new(projection.clone(), db);
+    for subscriber in subscribers.iter() {
+        let runner = Runner::new(subscriber.clone(), db);
         let lease_name = format!("projection:{}", runner.name());
         let Some(lease) = Lease::try_acquire(db, &lease_name).await? else {
             return Err(Error::InvalidRequest(format!(
@@ -95,21 +96,22 @@ pub async fn resolve(log: &EventLog, as_of: AsOf) -> Result<i64, Error> {
     }
 }
 
-/// Builds the read models as they were at `position` into a new SQLite file `into`. The file
-/// must not exist; it is removed again if the rebuild fails half-way.
+/// Builds the read models among `subscribers` as they were at `position` into a new SQLite
+/// file `into` (external stores are left alone: they have no place in a file). The file must
+/// not exist; it is removed again if the rebuild fails half-way.
 pub async fn rebuild_as_of(
     db: &Database,
     position: i64,
     into: &Path,
-    projections: &[Arc<dyn Projection>],
+    subscribers: &Subscribers,
     progress: &mut Progress<'_>,
 ) -> Result<(), Error> {
     check_new_file(into)?;
     let outcome = async {
         let target = Database::open(&format!("sqlite://{}", into.display())).await?;
-        for projection in projections {
+        for subscriber in subscribers.read_models().iter() {
             let runner =
-                Runner::into_target(projection.clone(), EventLog::new(db), target.pool().clone());
+                Runner::into_target(subscriber.clone(), EventLog::new(db), target.pool().clone());
             progress(runner.name(), 0, position);
             runner
                 .catch_up(position, &mut |at| progress(runner.name(), at, position))

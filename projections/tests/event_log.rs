@@ -7,7 +7,9 @@ use convene_projections::log::EventLog;
 use convene_projections::projection::{checkpoints, Runner};
 use convene_projections::replay::{self, AsOf};
 use convene_projections::scratch::test_databases;
-use convene_projections::{all_projections, tables, verify, CommandError, Commands, Database};
+use convene_projections::{
+    read_models, tables, verify, CommandError, Commands, Database, Subscribers,
+};
 use cqrs_es::persist::PersistedEventStore;
 use cqrs_es::{AggregateError, EventStore};
 use sqlx::Row;
@@ -309,7 +311,7 @@ async fn replay_rebuilds_read_models_identical_to_the_live_ones() {
     for (url, db) in test_databases("replay_identical").await {
         fill(&db, 40, 2).await;
         let head = EventLog::new(&db).head().await.expect("head").position;
-        for projection in all_projections() {
+        for projection in read_models() {
             Runner::new(projection, &db)
                 .catch_up(head, &mut |_| {})
                 .await
@@ -318,14 +320,16 @@ async fn replay_rebuilds_read_models_identical_to_the_live_ones() {
         let live = tables::dump(db.pool(), "profiles").await.expect("dump");
         assert_eq!(live.len(), 40);
         let mut seen = Vec::new();
-        replay::rebuild(&db, &all_projections(), &mut |name, at, total| {
-            seen.push((name.to_string(), at, total))
-        })
+        replay::rebuild(
+            &db,
+            &Subscribers::new(read_models()),
+            &mut |name, at, total| seen.push((name.to_string(), at, total)),
+        )
         .await
         .expect("replay");
         let rebuilt = tables::dump(db.pool(), "profiles").await.expect("dump");
         assert_eq!(rebuilt, live, "{}: row for row", url.label);
-        for projection in all_projections() {
+        for projection in read_models() {
             let end = (projection.name().to_string(), head, head);
             assert!(
                 seen.contains(&end),
@@ -345,7 +349,7 @@ async fn as_of_a_position_or_time_reproduces_the_state_recorded_then() {
         let at_position = rename(&commands, "alice", "Alice at the time").await;
         create(&commands, "bob").await;
         let head = EventLog::new(&db).head().await.expect("head").position;
-        for projection in all_projections() {
+        for projection in read_models() {
             Runner::new(projection, &db)
                 .catch_up(head, &mut |_| {})
                 .await
@@ -373,9 +377,15 @@ async fn as_of_a_position_or_time_reproduces_the_state_recorded_then() {
         );
         let folder = tempfile::tempdir().expect("tmp");
         let into = folder.path().join("then.db");
-        replay::rebuild_as_of(&db, head, &into, &all_projections(), &mut |_, _, _| {})
-            .await
-            .expect("as of");
+        replay::rebuild_as_of(
+            &db,
+            head,
+            &into,
+            &Subscribers::new(read_models()),
+            &mut |_, _, _| {},
+        )
+        .await
+        .expect("as of");
         let then = Database::open(&format!("sqlite://{}", into.display()))
             .await
             .expect("open");
@@ -402,10 +412,16 @@ async fn as_of_a_position_or_time_reproduces_the_state_recorded_then() {
                 .to_string();
             assert!(error.contains("choose"), "{}: {error}", url.label);
         }
-        let error = replay::rebuild_as_of(&db, head, &into, &all_projections(), &mut |_, _, _| {})
-            .await
-            .expect_err("existing file")
-            .to_string();
+        let error = replay::rebuild_as_of(
+            &db,
+            head,
+            &into,
+            &Subscribers::new(read_models()),
+            &mut |_, _, _| {},
+        )
+        .await
+        .expect_err("existing file")
+        .to_string();
         assert!(error.contains("already exists"), "{error}");
     }
 }

@@ -11,7 +11,7 @@ use convene_projections::events::{self, ParticipationView};
 use convene_projections::log::EventLog;
 use convene_projections::projection::Runner;
 use convene_projections::scratch::test_databases;
-use convene_projections::{all_projections, Commands, Database, Error};
+use convene_projections::{read_models, Commands, Database, Error};
 use support::cli;
 use time::{Duration, OffsetDateTime};
 
@@ -75,7 +75,7 @@ async fn leave(commands: &Commands<Event>, event: &str, profile: &str) {
 
 async fn project(db: &Database) {
     let head = EventLog::new(db).head().await.expect("head").position;
-    for projection in all_projections() {
+    for projection in read_models() {
         Runner::new(projection, db)
             .catch_up(head, &mut |_| {})
             .await

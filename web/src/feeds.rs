@@ -8,10 +8,11 @@ use axum::extract::{Path, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use chrono::{TimeZone, Utc};
-use convene_api::events::{visible, Viewer};
+use convene_api::{accounts, events, profiles};
 use convene_domain::event::details::EventStatus;
+use convene_domain::event::ParticipantState;
 use convene_domain::metadata::format_timestamp;
-use convene_projections::events::{self, EventFilter, EventView};
+use convene_projections::events::{EventFilter, EventView};
 use icalendar::{Calendar, CalendarDateTime, Component, EventLike};
 use tera::Context;
 use time::OffsetDateTime;
@@ -125,125 +126,82 @@ fn upcoming(organizer: Option<String>) -> EventFilter {
 
 /// One event, as anyone with its link sees it (drafts and private events are not served).
 pub async fn event_ics(State(web): State<Web>, Path(id): Path<String>) -> Response {
-    match visible(&web.app, Viewer::default(), &id).await {
+    match events::show(&web.app, None, &id).await {
         Ok(event) => {
             let title = event.details.title.clone();
             ics(calendar(&web, &title, &[event]), &id)
         }
-        Err(problem) => (
-            StatusCode::from_u16(problem.status).unwrap_or(StatusCode::NOT_FOUND),
-            problem.detail,
-        )
-            .into_response(),
+        Err(error) => plain_failure(&error),
     }
 }
 
+/// A failure as feeds answer it: its status and its words, as plain text.
+fn plain_failure(error: &convene_api::Error) -> Response {
+    (crate::render::status_of(error), error.to_string()).into_response()
+}
+
 pub async fn instance_ics(State(web): State<Web>) -> Response {
-    let found = events::list_public(web.app.db.pool(), &upcoming(None))
-        .await
-        .unwrap_or_default();
-    ics(calendar(&web, &host(&web), &found), "events")
+    match events::upcoming(&web.app, &upcoming(None)).await {
+        Ok(found) => ics(calendar(&web, &host(&web), &found), "events"),
+        Err(error) => plain_failure(&error),
+    }
 }
 
 pub async fn profile_ics(State(web): State<Web>, Path(username): Path<String>) -> Response {
-    match convene_projections::profiles::find(web.app.db.pool(), &username).await {
-        Ok(Some(profile)) => {
-            let found =
-                events::list_public(web.app.db.pool(), &upcoming(Some(profile.username.clone())))
-                    .await
-                    .unwrap_or_default();
-            ics(
-                calendar(&web, &format!("@{}", profile.username), &found),
-                &profile.username,
-            )
-        }
-        Ok(None) => (StatusCode::NOT_FOUND, "there is no such profile").into_response(),
-        Err(_) => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
+    let found = async {
+        let profile = profiles::find(&web.app, &username).await?;
+        let found = events::upcoming(&web.app, &upcoming(Some(profile.username.clone()))).await?;
+        Ok::<_, convene_api::Error>((profile, found))
+    };
+    match found.await {
+        Ok((profile, found)) => ics(
+            calendar(&web, &format!("@{}", profile.username), &found),
+            &profile.username,
+        ),
+        Err(error) => plain_failure(&error),
     }
 }
 
 /// The public events as an Atom feed, newest changes first.
 pub async fn instance_atom(State(web): State<Web>) -> Response {
-    let found = events::list_public(web.app.db.pool(), &upcoming(None))
-        .await
-        .unwrap_or_default();
-    let title = host(&web);
-    atom(&web, &title, "/feed.atom", found)
+    match events::upcoming(&web.app, &upcoming(None)).await {
+        Ok(found) => atom(&web, &host(&web), "/feed.atom", found),
+        Err(error) => plain_failure(&error),
+    }
 }
 
-/// The events an account organises, takes part in or waits for (drafts and private ones
-/// included: the link is the account's secret).
-async fn own_events(web: &Web, account: &str) -> Vec<EventView> {
-    let own: Vec<String> = convene_projections::profiles::owned_by(web.app.db.pool(), account)
-        .await
-        .unwrap_or_default()
-        .into_iter()
-        .map(|p| p.username)
-        .collect();
-    let mut found = Vec::new();
-    for participation in events::participations_of(web.app.db.pool(), &own)
-        .await
-        .unwrap_or_default()
-    {
-        let wanted = convene_domain::event::ParticipantState::parse(&participation.state)
-            .is_some_and(|s| {
-                s.is_going() || s == convene_domain::event::ParticipantState::Waitlisted
-            });
-        if !wanted
-            || found
-                .iter()
-                .any(|e: &EventView| e.id == participation.event_id)
-        {
-            continue;
-        }
-        if let Ok(Some(event)) = events::find(web.app.db.pool(), &participation.event_id).await {
+/// The events the account behind private feed secret `token` organises, takes part in or
+/// waits for (drafts and private ones included: the link is the account's secret).
+async fn own_events(web: &Web, token: &str) -> Result<Vec<EventView>, convene_api::Error> {
+    let account = accounts::feed_owner(&web.app, token).await?;
+    let mut found: Vec<EventView> = Vec::new();
+    for (event, participation) in events::of_account(&web.app, &account).await? {
+        let state = participation.state;
+        let wanted = state.is_going() || state == ParticipantState::Waitlisted;
+        if wanted && !found.iter().any(|e| e.id == event.id) {
             found.push(event);
         }
     }
-    found
-}
-
-async fn feed_account(web: &Web, token: &str) -> Option<String> {
-    let hash = convene_api::auth::token_hash(token);
-    convene_projections::accounts::by_feed_token(web.app.db.pool(), &hash)
-        .await
-        .ok()
-        .flatten()
-        .filter(|a| !a.disabled)
-        .map(|a| a.id)
+    Ok(found)
 }
 
 /// The private calendar of "my events", behind a secret the account can replace or revoke.
 pub async fn private_ics(State(web): State<Web>, Path(token): Path<String>) -> Response {
-    match feed_account(&web, &token).await {
-        Some(account) => {
-            let found = own_events(&web, &account).await;
-            ics(calendar(&web, "Convene", &found), "my-events")
-        }
-        None => (
-            StatusCode::NOT_FOUND,
-            "this feed link is not valid (any more)",
-        )
-            .into_response(),
+    match own_events(&web, &token).await {
+        Ok(found) => ics(calendar(&web, "Convene", &found), "my-events"),
+        Err(error) => plain_failure(&error),
     }
 }
 
 pub async fn private_atom(State(web): State<Web>, Path(token): Path<String>) -> Response {
-    match feed_account(&web, &token).await {
-        Some(account) => {
-            let found = own_events(&web, &account).await;
-            atom(
-                &web,
-                "Convene",
-                &format!("/feeds/{token}/my-events.atom"),
-                found,
-            )
-        }
-        None => (
-            StatusCode::NOT_FOUND,
-            "this feed link is not valid (any more)",
-        )
-            .into_response(),
+    match own_events(&web, &token).await {
+        Ok(found) => atom(
+            &web,
+            "Convene",
+            &format!("/feeds/{token}/my-events.atom"),
+            found,
+        ),
+        Err(error) => plain_failure(&error),
     }
 }
 

@@ -1,9 +1,11 @@
 //! Server-rendered pages (tera templates, static assets, i18n catalogues) and feeds (ICS, Atom).
 //!
-//! Pages work without JavaScript: forms post, then redirect. They read the read models of
-//! `convene-projections` and change things through the same services as the JSON API
-//! (`convene-api`), recording `web` as the source of each change. Depends on
-//! `convene-domain`, `convene-projections` and `convene-api`; never on `convene-federation`.
+//! Pages work without JavaScript: forms post, then redirect. A front end of the application
+//! (`convene-api`): every handler parses the request, calls one use case and renders its answer
+//! in the visitor's language, recording `web` as the source of each change; failures become
+//! pages in one place ([`render::Pages::failure`]). Depends on `convene-domain`,
+//! `convene-projections` (for the read models' types) and `convene-api`; never on
+//! `convene-federation`.
 
 // Page helpers fail with the page to show instead (an axum `Response`): it is large, and it is
 // exactly what the handler returns next.
@@ -131,15 +133,16 @@ pub fn app(app: AppState, pages: Arc<Pages>) -> Router {
         app: app.clone(),
         pages: pages.clone(),
     };
-    let router = convene_api::routes(app.clone())
+    let limits = app.config.http_limits;
+    let router = convene_api::http::routes(app.clone())
         .merge(routes(app, pages))
         .fallback(move |request: Request| not_found(web.clone(), request));
-    convene_api::with_layers(router)
+    convene_api::http::with_layers(router, limits)
 }
 
 async fn not_found(web: Web, request: Request) -> Response {
     if request.uri().path().starts_with("/api/") {
-        return convene_api::problem::not_found(request.uri().clone())
+        return convene_api::http::problem::not_found(request.uri().clone())
             .await
             .into_response();
     }

@@ -3,8 +3,9 @@
 
 use crate::i18n::{Catalogue, Catalogues};
 use crate::visitor::Visitor;
-use axum::http::StatusCode;
+use axum::http::{header, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
+use convene_api::Class;
 use include_dir::{include_dir, Dir};
 use serde::Serialize;
 use tera::{Context, Kwargs, State, Tera};
@@ -119,29 +120,41 @@ impl Pages {
         self.render(visitor, status, "error.html", context)
     }
 
-    /// The error page for a failed command: its status, its message.
-    pub fn problem(&self, visitor: &Visitor, problem: &convene_api::problem::Problem) -> Response {
-        let status =
-            StatusCode::from_u16(problem.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    /// The page for a use case that failed: the status its class deserves, and the broken
+    /// rule said in the visitor's language when the catalogue knows it (otherwise as the
+    /// application wrote it). The one place errors become pages.
+    pub fn failure(&self, visitor: &Visitor, error: &convene_api::Error) -> Response {
+        let status = status_of(error);
         if status.is_server_error() {
             return self.error(visitor, status);
         }
-        // The rule's name (the problem's type) says it in the visitor's language when the
-        // catalogue knows it; otherwise the detail, as the domain wrote it.
-        let rule = problem
-            .kind
-            .trim_start_matches("/problems/")
-            .replace('-', "_");
+        let rule = error.rule().replace('-', "_");
         let catalogue = self.catalogue(visitor);
         let detail = catalogue
             .t
             .get(&format!("problem_{rule}"))
             .cloned()
-            .unwrap_or_else(|| problem.detail.clone());
+            .unwrap_or_else(|| error.to_string());
         let mut context = Context::new();
-        context.insert("code", &problem.status);
+        context.insert("code", &status.as_u16());
         context.insert("detail", &detail);
-        self.render(visitor, status, "error.html", context)
+        let mut response = self.render(visitor, status, "error.html", context);
+        if let convene_api::Error::RateLimited { retry_after } = error {
+            response.headers_mut().insert(
+                header::RETRY_AFTER,
+                header::HeaderValue::from(retry_after.as_secs().max(1)),
+            );
+        }
+        response
+    }
+
+    /// The page for a mailed link that failed: spent or mistyped links get their own page.
+    pub fn link_failure(&self, visitor: &Visitor, error: &convene_api::Error) -> Response {
+        if error.class() == Class::NotFound {
+            self.link_invalid(visitor)
+        } else {
+            self.failure(visitor, error)
+        }
     }
 
     /// The 404 page for a mailed link that is spent or mistyped.
@@ -162,6 +175,19 @@ impl Pages {
         context.insert("title", title);
         context.insert("text", text);
         self.render(visitor, StatusCode::OK, "message.html", context)
+    }
+}
+
+/// The status a page answers a failed use case with.
+pub fn status_of(error: &convene_api::Error) -> StatusCode {
+    match error.class() {
+        Class::Invalid => StatusCode::UNPROCESSABLE_ENTITY,
+        Class::NotFound => StatusCode::NOT_FOUND,
+        Class::Forbidden => StatusCode::FORBIDDEN,
+        Class::Unauthenticated => StatusCode::UNAUTHORIZED,
+        Class::Conflict => StatusCode::CONFLICT,
+        Class::RateLimited => StatusCode::TOO_MANY_REQUESTS,
+        Class::Internal => StatusCode::INTERNAL_SERVER_ERROR,
     }
 }
 

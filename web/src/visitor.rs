@@ -7,7 +7,8 @@ use axum::http::request::Parts;
 use axum::http::{header, HeaderMap, HeaderValue};
 use axum::response::Response;
 use convene_api::auth::{new_token, Origin, Session};
-use convene_projections::profiles::{self, ProfileView};
+use convene_domain::Source;
+use convene_projections::profiles::ProfileView;
 
 pub const SESSION_COOKIE: &str = "convene_session";
 pub const CSRF_COOKIE: &str = "convene_csrf";
@@ -16,6 +17,8 @@ pub const TZ_COOKIE: &str = "convene_tz";
 
 /// The person behind a page request.
 pub struct Visitor {
+    /// Where the request comes from: what the changes it makes record, and what limits count.
+    pub origin: Origin,
     pub session: Option<Session>,
     /// Their profiles, first the default one (empty when logged out).
     pub profiles: Vec<ProfileView>,
@@ -85,18 +88,20 @@ impl FromRequestParts<Web> for Visitor {
     type Rejection = Response;
 
     async fn from_request_parts(parts: &mut Parts, web: &Web) -> Result<Self, Response> {
+        let origin = convene_api::http::extract::origin(parts, &web.app, Source::Web);
         let headers = &parts.headers;
         let secure = web.app.config.public_url.starts_with("https://");
         let session = match cookie(headers, SESSION_COOKIE) {
-            Some(token) => Session::open(&web.app, &token, Origin::web(headers))
+            Some(token) => Session::open(&web.app, &token, origin.clone())
                 .await
                 .unwrap_or(None),
             None => None,
         };
         let profiles = match &session {
             Some(session) => {
-                let mut own = profiles::owned_by(web.app.db.pool(), &session.account.id)
+                let mut own = convene_api::accounts::me(&web.app, session)
                     .await
+                    .map(|me| me.profiles)
                     .unwrap_or_default();
                 let default = session.account.default_profile.clone();
                 own.sort_by_key(|p| Some(&p.username) != default.as_ref());
@@ -134,6 +139,7 @@ impl FromRequestParts<Web> for Visitor {
             .unwrap_or_else(|| "/".into());
         let reading = parts.method == axum::http::Method::GET;
         Ok(Visitor {
+            origin,
             reading,
             session,
             profiles,

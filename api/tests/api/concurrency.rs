@@ -6,7 +6,7 @@ use crate::servers;
 use crate::support::{create_event, member, Client};
 use convene_domain::event::{EventChange, Participant};
 use convene_projections::log::EventLog;
-use convene_projections::{all_projections, replay, tables, Database};
+use convene_projections::{read_models, replay, tables, Database, Subscribers};
 use serde_json::json;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -151,7 +151,7 @@ async fn two_hundred_join_fifty_seats_at_once() {
             &server.db,
             head,
             &into,
-            &all_projections(),
+            &Subscribers::new(read_models()),
             &mut |_, _, _| {},
         )
         .await

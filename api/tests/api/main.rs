@@ -4,8 +4,10 @@ mod accounts;
 mod concurrency;
 mod events;
 mod health;
+mod hygiene;
 mod openapi;
 mod participation;
+mod subscribers;
 mod support;
 mod unlinkability;
 

@@ -1,10 +1,12 @@
 //! A real server on 127.0.0.1 for each test, with its projections running and its mail written
 //! to a temporary folder, and a small HTTP client.
 
+use convene_api::http::router;
 use convene_api::mail::Mailer;
-use convene_api::{router, ApiConfig, AppState, Registrations};
+use convene_api::throttle::Limits;
+use convene_api::{ApiConfig, AppState, Registrations};
 use convene_projections::scratch::Scratch;
-use convene_projections::{all_projections, Database, Runner};
+use convene_projections::{read_models, Database, Subscriber, Subscribers};
 use serde_json::{json, Value};
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -17,6 +19,7 @@ pub struct TestServer {
     pub mail: PathBuf,
     _folder: tempfile::TempDir,
     shutdown: CancellationToken,
+    running: Vec<tokio::task::JoinHandle<()>>,
 }
 
 impl Drop for TestServer {
@@ -25,8 +28,35 @@ impl Drop for TestServer {
     }
 }
 
+/// How a test server differs from the default one.
+pub struct Options {
+    pub registrations: Registrations,
+    /// Off unless a test is about them: tests log in and register many times from one address.
+    pub limits: Limits,
+    /// Subscribers run after the read models.
+    pub more_subscribers: Vec<Arc<dyn Subscriber>>,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Self {
+            registrations: Registrations::Open,
+            limits: Limits::off(),
+            more_subscribers: Vec::new(),
+        }
+    }
+}
+
 impl TestServer {
     pub async fn start(scratch: &Scratch, registrations: Registrations) -> TestServer {
+        let options = Options {
+            registrations,
+            ..Options::default()
+        };
+        Self::start_with(scratch, options).await
+    }
+
+    pub async fn start_with(scratch: &Scratch, options: Options) -> TestServer {
         // Server errors show in a failing test's output.
         let _ = tracing_subscriber::fmt()
             .with_test_writer()
@@ -44,16 +74,17 @@ impl TestServer {
             mailer: Arc::new(
                 Mailer::to_folder("Convene <noreply@127.0.0.1>", &mail).expect("mailer"),
             ),
-            registrations,
+            registrations: options.registrations,
+            limits: options.limits,
+            trusted_proxies: Vec::new(),
+            http_limits: Default::default(),
         };
-        let state = AppState::new(&db, config);
+        let subscribers = Subscribers::new(read_models()).with(options.more_subscribers);
+        let state = AppState::new(&db, config, subscribers.clone());
         let shutdown = CancellationToken::new();
-        for projection in all_projections() {
-            let (runner, db, shutdown) =
-                (Runner::new(projection, &db), db.clone(), shutdown.clone());
-            tokio::spawn(async move { runner.follow(&db, shutdown).await });
-        }
-        tokio::spawn(async move { axum::serve(listener, router(state)).await });
+        let running = subscribers.spawn(&db, &shutdown);
+        let app = router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
+        tokio::spawn(async move { axum::serve(listener, app).await });
         TestServer {
             base,
             db,
@@ -61,6 +92,16 @@ impl TestServer {
             mail,
             _folder: folder,
             shutdown,
+            running,
+        }
+    }
+
+    /// Stops the subscribers (their leases are free once this returns), as a stopped server
+    /// would before a replay.
+    pub async fn stop_subscribers(&mut self) {
+        self.shutdown.cancel();
+        for runner in self.running.drain(..) {
+            let _ = runner.await;
         }
     }
 

@@ -5,19 +5,15 @@ use crate::render::see_other;
 use crate::visitor::{set_cookie, Visitor, LANG_COOKIE, SESSION_COOKIE};
 use crate::Web;
 use axum::extract::{Path, Query, State};
-use axum::http::{header, HeaderMap, StatusCode};
+use axum::http::{header, StatusCode};
 use axum::response::Response;
 use convene_api::accounts::{
-    complete_reset, confirm_email as confirm, confirm_email_change as change_confirmed,
-    open_session, register_account, request_reset, Credentials, Registration, ResetCompletion,
+    self, complete_reset, confirm_email as confirm, confirm_email_change as change_confirmed,
+    open_session, request_reset, Credentials, Registration, ResetCompletion, Signup,
 };
-use convene_api::auth::Origin;
-use convene_api::consistency;
-use convene_api::profiles::{create_profile, NewProfile};
-use convene_domain::account::{normalise_email, validate_locale, validate_password};
-use convene_domain::profile::validate_username;
-use convene_domain::{AccountCommand, FieldError};
-use convene_projections::profiles;
+use convene_api::Error;
+use convene_domain::account::AccountError;
+use convene_domain::{FieldError, ProfileError};
 use serde::Deserialize;
 use std::collections::{BTreeMap, HashMap};
 use tera::Context;
@@ -86,7 +82,6 @@ pub async fn login_form(
 pub async fn login(
     State(web): State<Web>,
     visitor: Visitor,
-    headers: HeaderMap,
     axum::Form(values): Fields,
 ) -> Response {
     if let Err(refused) = check_csrf(&web, &visitor, &values) {
@@ -97,7 +92,7 @@ pub async fn login(
         email: field(&values, "email"),
         password: values.get("password").cloned().unwrap_or_default(),
     };
-    match open_session(&web.app, credentials, &Origin::web(&headers)).await {
+    match open_session(&web.app, credentials, &visitor.origin).await {
         Ok((token, _)) => {
             let mut response = see_other(&visitor, &safe_next(&field(&values, "next")));
             response.headers_mut().append(
@@ -111,17 +106,17 @@ pub async fn login(
             );
             response
         }
-        Err(problem) => {
-            let notice = match problem.status {
-                401 => catalogue.text("wrong_credentials"),
-                403 if problem.detail.contains("disabled") => catalogue.text("disabled"),
-                403 => catalogue.text("unconfirmed"),
-                _ => return web.pages.problem(&visitor, &problem),
+        Err(error) => {
+            let notice = match &error {
+                Error::Unauthenticated(_) => catalogue.text("wrong_credentials"),
+                Error::Account(AccountError::Disabled) => catalogue.text("disabled"),
+                Error::Account(AccountError::Unconfirmed) => catalogue.text("unconfirmed"),
+                _ => return web.pages.failure(&visitor, &error),
             };
             form(
                 &web,
                 &visitor,
-                StatusCode::from_u16(problem.status).unwrap_or(StatusCode::UNAUTHORIZED),
+                crate::render::status_of(&error),
                 "login.html",
                 &values,
                 &[],
@@ -140,19 +135,8 @@ pub async fn logout(
         return refused;
     }
     if let Some(session) = &visitor.session {
-        let command = AccountCommand::CloseSession {
-            session: session.token_hash.clone(),
-        };
-        if let Err(problem) = consistency::command(
-            &web.app,
-            &web.app.accounts,
-            &session.account.id,
-            command,
-            &session.metadata(),
-        )
-        .await
-        {
-            return web.pages.problem(&visitor, &problem);
+        if let Err(error) = accounts::close_session(&web.app, session).await {
+            return web.pages.failure(&visitor, &error);
         }
     }
     let mut response = see_other(&visitor, "/");
@@ -180,92 +164,65 @@ pub async fn register_form(State(web): State<Web>, visitor: Visitor) -> Response
 pub async fn register(
     State(web): State<Web>,
     visitor: Visitor,
-    headers: HeaderMap,
     axum::Form(values): Fields,
 ) -> Response {
     if let Err(refused) = check_csrf(&web, &visitor, &values) {
         return refused;
     }
     let catalogue = web.pages.catalogue(&visitor);
-    let email = field(&values, "email");
-    let password = values.get("password").cloned().unwrap_or_default();
-    let locale = field(&values, "locale");
-    let username = field(&values, "username");
-    // Every field is checked before anything is recorded, so no half-made account is left.
-    let mut errors: Vec<FieldError> = Vec::new();
-    errors.extend(normalise_email(&email).err());
-    errors.extend(validate_password(&password).err());
-    errors.extend(validate_locale(&locale).err());
-    if validate_username(&username).is_err() {
-        errors.push(FieldError {
-            field: "username".into(),
-            message: String::new(),
-        });
-    } else if matches!(
-        profiles::find(web.app.db.pool(), &username).await,
-        Ok(Some(_))
-    ) {
-        errors.push(FieldError {
-            field: "username_taken".into(),
-            message: String::new(),
-        });
-    }
-    if !errors.is_empty() {
-        return form(
-            &web,
-            &visitor,
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "register.html",
-            &values,
-            &errors,
-            None,
-        );
-    }
-    let origin = Origin::web(&headers);
-    let registration = Registration {
-        email: email.clone(),
-        password,
-        locale,
+    let signup = Signup {
+        registration: Registration {
+            email: field(&values, "email"),
+            password: values.get("password").cloned().unwrap_or_default(),
+            locale: field(&values, "locale"),
+        },
+        username: field(&values, "username"),
     };
     let base = format!("{}/confirm-email", web.app.config.public_url);
-    let account = match register_account(&web.app, registration, &origin, &base).await {
-        Ok(account) => account,
-        Err(problem) if !problem.errors.is_empty() => {
-            return form(
+    match accounts::sign_up(&web.app, signup, &visitor.origin, &base).await {
+        Ok(account) => {
+            let text = catalogue.fill("register_done", &[("email", &account.email)]);
+            web.pages
+                .message(&visitor, &catalogue.text("register_done_title"), &text)
+        }
+        // A taken username has a message of its own.
+        Err(Error::Profile(ProfileError::UsernameTaken(_))) => {
+            let taken = FieldError {
+                field: "username_taken".into(),
+                message: String::new(),
+            };
+            form(
                 &web,
                 &visitor,
-                StatusCode::from_u16(problem.status).unwrap_or(StatusCode::UNPROCESSABLE_ENTITY),
+                StatusCode::UNPROCESSABLE_ENTITY,
                 "register.html",
                 &values,
-                &problem.errors,
+                &[taken],
                 None,
             )
         }
-        Err(problem) => return web.pages.problem(&visitor, &problem),
-    };
-    let profile = NewProfile {
-        username,
-        display_name: None,
-        summary: None,
-    };
-    if let Err(problem) = create_profile(&web.app, &account.id, &origin, profile).await {
-        return web.pages.problem(&visitor, &problem);
+        Err(error) if !error.field_errors().is_empty() => form(
+            &web,
+            &visitor,
+            crate::render::status_of(&error),
+            "register.html",
+            &values,
+            &error.field_errors(),
+            None,
+        ),
+        Err(error) => web.pages.failure(&visitor, &error),
     }
-    let text = catalogue.fill("register_done", &[("email", &account.email)]);
-    web.pages
-        .message(&visitor, &catalogue.text("register_done_title"), &text)
 }
 
 pub async fn confirm_email(
     State(web): State<Web>,
     visitor: Visitor,
-    headers: HeaderMap,
     Query(query): Query<Next>,
 ) -> Response {
     let catalogue = web.pages.catalogue(&visitor);
     match confirm(
         &web.app,
-        &Origin::web(&headers),
+        &visitor.origin,
         query.token.as_deref().unwrap_or_default(),
     )
     .await
@@ -275,8 +232,7 @@ pub async fn confirm_email(
             &catalogue.text("confirm_done_title"),
             &catalogue.text("confirm_done"),
         ),
-        Err(problem) if problem.status == 404 => web.pages.link_invalid(&visitor),
-        Err(problem) => web.pages.problem(&visitor, &problem),
+        Err(error) => web.pages.link_failure(&visitor, &error),
     }
 }
 
@@ -314,20 +270,19 @@ pub async fn reset_form(State(web): State<Web>, visitor: Visitor) -> Response {
 pub async fn reset(
     State(web): State<Web>,
     visitor: Visitor,
-    headers: HeaderMap,
     axum::Form(values): Fields,
 ) -> Response {
     if let Err(refused) = check_csrf(&web, &visitor, &values) {
         return refused;
     }
     let catalogue = web.pages.catalogue(&visitor);
-    match request_reset(&web.app, &Origin::web(&headers), &field(&values, "email")).await {
+    match request_reset(&web.app, &visitor.origin, &field(&values, "email")).await {
         Ok(()) => web.pages.message(
             &visitor,
             &catalogue.text("reset_title"),
             &catalogue.text("reset_sent"),
         ),
-        Err(problem) => web.pages.problem(&visitor, &problem),
+        Err(error) => web.pages.failure(&visitor, &error),
     }
 }
 
@@ -352,7 +307,6 @@ pub async fn new_password_form(
 pub async fn new_password(
     State(web): State<Web>,
     visitor: Visitor,
-    headers: HeaderMap,
     axum::Form(values): Fields,
 ) -> Response {
     if let Err(refused) = check_csrf(&web, &visitor, &values) {
@@ -363,35 +317,34 @@ pub async fn new_password(
         token: field(&values, "token"),
         password: values.get("password").cloned().unwrap_or_default(),
     };
-    match complete_reset(&web.app, &Origin::web(&headers), completion).await {
+    match complete_reset(&web.app, &visitor.origin, completion).await {
         Ok(()) => web.pages.message(
             &visitor,
             &catalogue.text("reset_complete_title"),
             &catalogue.text("reset_done"),
         ),
-        Err(problem) if !problem.errors.is_empty() => form(
+        Err(error) if !error.field_errors().is_empty() => form(
             &web,
             &visitor,
             StatusCode::UNPROCESSABLE_ENTITY,
             "new_password.html",
             &values,
-            &problem.errors,
+            &error.field_errors(),
             None,
         ),
-        Err(problem) => web.pages.problem(&visitor, &problem),
+        Err(error) => web.pages.failure(&visitor, &error),
     }
 }
 
 pub async fn confirm_email_change(
     State(web): State<Web>,
     visitor: Visitor,
-    headers: HeaderMap,
     Query(query): Query<Next>,
 ) -> Response {
     let catalogue = web.pages.catalogue(&visitor);
     match change_confirmed(
         &web.app,
-        &Origin::web(&headers),
+        &visitor.origin,
         query.token.as_deref().unwrap_or_default(),
     )
     .await
@@ -401,7 +354,6 @@ pub async fn confirm_email_change(
             web.pages
                 .message(&visitor, &catalogue.text("confirm_done_title"), &text)
         }
-        Err(problem) if problem.status == 404 => web.pages.link_invalid(&visitor),
-        Err(problem) => web.pages.problem(&visitor, &problem),
+        Err(error) => web.pages.link_failure(&visitor, &error),
     }
 }

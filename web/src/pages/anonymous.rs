@@ -4,9 +4,8 @@ use super::{check_csrf, field, Fields};
 use crate::visitor::Visitor;
 use crate::Web;
 use axum::extract::{Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::Response;
-use convene_api::auth::Origin;
 use convene_api::participations::{cancel_anonymous, confirm_anonymous};
 use serde::Deserialize;
 use tera::Context;
@@ -21,18 +20,16 @@ pub struct Token {
 pub async fn confirm(
     State(web): State<Web>,
     visitor: Visitor,
-    headers: HeaderMap,
     Query(query): Query<Token>,
 ) -> Response {
     let catalogue = web.pages.catalogue(&visitor);
-    match confirm_anonymous(&web.app, &Origin::web(&headers), &query.token).await {
+    match confirm_anonymous(&web.app, &visitor.origin, &query.token).await {
         Ok(state) => web.pages.message(
             &visitor,
             &catalogue.text("anon_confirm_title"),
             &catalogue.text(&format!("anon_state_{}", state.state)),
         ),
-        Err(problem) if problem.status == 404 => web.pages.link_invalid(&visitor),
-        Err(problem) => web.pages.problem(&visitor, &problem),
+        Err(error) => web.pages.link_failure(&visitor, &error),
     }
 }
 
@@ -51,20 +48,18 @@ pub async fn cancel_form(
 pub async fn cancel(
     State(web): State<Web>,
     visitor: Visitor,
-    headers: HeaderMap,
     axum::Form(form): Fields,
 ) -> Response {
     if let Err(refused) = check_csrf(&web, &visitor, &form) {
         return refused;
     }
     let catalogue = web.pages.catalogue(&visitor);
-    match cancel_anonymous(&web.app, &Origin::web(&headers), &field(&form, "token")).await {
+    match cancel_anonymous(&web.app, &visitor.origin, &field(&form, "token")).await {
         Ok(_) => web.pages.message(
             &visitor,
             &catalogue.text("anon_cancel_title"),
             &catalogue.text("anon_cancelled"),
         ),
-        Err(problem) if problem.status == 404 => web.pages.link_invalid(&visitor),
-        Err(problem) => web.pages.problem(&visitor, &problem),
+        Err(error) => web.pages.link_failure(&visitor, &error),
     }
 }

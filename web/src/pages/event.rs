@@ -9,15 +9,14 @@ use crate::Web;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
-use convene_api::auth::Origin;
-use convene_api::comments::{post_comment, NewComment};
-use convene_api::consistency;
-use convene_api::events::{viewer, visible};
-use convene_api::participations::{join_anonymously_as, join_as, AnonymousJoin};
+use convene_api::auth::Acting;
+use convene_api::comments::{self, NewComment};
+use convene_api::events::{self, EventPage};
+use convene_api::participations::{self, AnonymousJoin, JoinRequest};
+use convene_api::Error;
 use convene_domain::event::details::{EventStatus, JoinMode};
 use convene_domain::event::ParticipantState;
-use convene_domain::EventCommand;
-use convene_projections::events::{self, CommentView, EventView};
+use convene_projections::events::{CommentView, EventView};
 use serde::Serialize;
 use serde_json::json;
 use tera::Context;
@@ -118,42 +117,26 @@ fn excerpt(html: &str) -> String {
 pub async fn show(State(web): State<Web>, visitor: Visitor, Path(id): Path<String>) -> Response {
     let app = &web.app;
     let catalogue = web.pages.catalogue(&visitor);
-    let roles = match viewer(app, visitor.session.as_ref(), &id).await {
-        Ok(roles) => roles,
-        Err(problem) => return web.pages.problem(&visitor, &problem),
+    let EventPage {
+        event,
+        viewer: roles,
+        mine,
+        comments,
+    } = match events::page(app, visitor.session.as_ref(), &id).await {
+        Ok(page) => page,
+        Err(error) => return web.pages.failure(&visitor, &error),
     };
-    let event = match visible(app, roles, &id).await {
-        Ok(event) => event,
-        Err(problem) => return web.pages.problem(&visitor, &problem),
-    };
-    let participations = events::participations(app.db.pool(), &id, None)
-        .await
-        .unwrap_or_default();
-    let own: Vec<&str> = visitor
-        .profiles
-        .iter()
-        .map(|p| p.username.as_str())
-        .collect();
-    let mine = participations
-        .iter()
-        .find(|p| p.profile.as_deref().is_some_and(|u| own.contains(&u)));
-    let my_state = mine.map(|p| {
-        let state = ParticipantState::parse(&p.state);
-        match state {
-            Some(s) if s.is_organiser() => catalogue.text("your_state_organiser"),
-            Some(ParticipantState::Waitlisted) => {
-                let n = p.waitlist_position.unwrap_or_default().to_string();
-                catalogue.fill("your_state_waitlisted", &[("n", &n)])
-            }
-            Some(ParticipantState::NotApproved) => catalogue.text("your_state_not_approved"),
-            Some(ParticipantState::Rejected) => catalogue.text("your_state_rejected"),
-            _ => catalogue.text("your_state_participant"),
+    let my_state = mine.as_ref().map(|p| match p.state {
+        s if s.is_organiser() => catalogue.text("your_state_organiser"),
+        ParticipantState::Waitlisted => {
+            let n = p.waitlist_position.unwrap_or_default().to_string();
+            catalogue.fill("your_state_waitlisted", &[("n", &n)])
         }
+        ParticipantState::NotApproved => catalogue.text("your_state_not_approved"),
+        ParticipantState::Rejected => catalogue.text("your_state_rejected"),
+        _ => catalogue.text("your_state_participant"),
     });
     let details = &event.details;
-    let comments = events::comments(app.db.pool(), &id)
-        .await
-        .unwrap_or_default();
     let joinable = details.status != EventStatus::Cancelled
         && matches!(details.join_mode, JoinMode::Free | JoinMode::Restricted)
         && !event.draft;
@@ -232,10 +215,12 @@ pub async fn join(
         Ok(acting) => acting,
         Err(response) => return response,
     };
-    let message = Some(field(&form, "message")).filter(|m| !m.is_empty());
-    match join_as(&web.app, &acting, &id, message).await {
+    let request = JoinRequest {
+        message: Some(field(&form, "message")).filter(|m| !m.is_empty()),
+    };
+    match participations::join(&web.app, &acting, &id, request).await {
         Ok(_) => see_other(&visitor, &format!("/events/{id}#participation")),
-        Err(problem) => web.pages.problem(&visitor, &problem),
+        Err(error) => web.pages.failure(&visitor, &error),
     }
 }
 
@@ -252,19 +237,15 @@ pub async fn leave(
         Ok(acting) => acting,
         Err(response) => return response,
     };
-    let command = EventCommand::Leave {
-        profile: acting.profile.clone(),
-    };
-    match consistency::command(&web.app, &web.app.events, &id, command, &acting.metadata()).await {
-        Ok(_) => see_other(&visitor, &format!("/events/{id}#participation")),
-        Err(problem) => web.pages.problem(&visitor, &problem),
+    match participations::leave(&web.app, &acting, &id).await {
+        Ok(()) => see_other(&visitor, &format!("/events/{id}#participation")),
+        Err(error) => web.pages.failure(&visitor, &error),
     }
 }
 
 pub async fn join_anonymously(
     State(web): State<Web>,
     visitor: Visitor,
-    headers: axum::http::HeaderMap,
     Path(id): Path<String>,
     axum::Form(form): Fields,
 ) -> Response {
@@ -276,13 +257,13 @@ pub async fn join_anonymously(
         message: Some(field(&form, "message")).filter(|m| !m.is_empty()),
     };
     let catalogue = web.pages.catalogue(&visitor);
-    match join_anonymously_as(&web.app, &Origin::web(&headers), &id, request).await {
+    match participations::join_anonymously(&web.app, &visitor.origin, &id, request).await {
         Ok(_) => web.pages.message(
             &visitor,
             &catalogue.text("anon_title"),
             &catalogue.text("anon_sent"),
         ),
-        Err(problem) => web.pages.problem(&visitor, &problem),
+        Err(error) => web.pages.failure(&visitor, &error),
     }
 }
 
@@ -316,20 +297,28 @@ pub async fn comment(
         in_reply_to: Some(field(&form, "in_reply_to")).filter(|r| !r.is_empty()),
         announcement: form.contains_key("announcement"),
     };
-    match post_comment(&web.app, &acting, &id, new).await {
+    match comments::post(&web.app, &acting, &id, new).await {
         Ok(posted) => see_other(&visitor, &format!("/events/{id}#comment-{}", posted.id)),
-        Err(problem) => web.pages.problem(&visitor, &problem),
+        Err(error) => web.pages.failure(&visitor, &error),
     }
 }
 
-/// Runs an organiser's command on the event, then shows where it leads.
+/// What organisers do to the whole event from its page.
+#[derive(Clone, Copy)]
+enum Decision {
+    Publish,
+    Cancel,
+    Delete,
+}
+
+/// Runs an organiser's decision on the event as its organising identity, then shows where it
+/// leads.
 async fn organise(
     web: &Web,
     visitor: &Visitor,
     id: &str,
     form: &std::collections::HashMap<String, String>,
-    command: impl FnOnce(String) -> EventCommand,
-    then: &str,
+    decision: Decision,
 ) -> Response {
     if let Err(refused) = check_csrf(web, visitor, form) {
         return refused;
@@ -346,11 +335,23 @@ async fn organise(
         Ok(acting) => acting,
         Err(response) => return response,
     };
-    let command = command(acting.profile.clone());
-    match consistency::command(&web.app, &web.app.events, id, command, &acting.metadata()).await {
-        Ok(_) => see_other(visitor, then),
-        Err(problem) => web.pages.problem(visitor, &problem),
+    match decide(web, &acting, id, decision).await {
+        Ok(then) => see_other(visitor, &then),
+        Err(error) => web.pages.failure(visitor, &error),
     }
+}
+
+async fn decide(web: &Web, acting: &Acting, id: &str, decision: Decision) -> Result<String, Error> {
+    let app = &web.app;
+    match decision {
+        Decision::Publish => events::publish(app, acting, id).await.map(drop)?,
+        Decision::Cancel => events::cancel(app, acting, id).await.map(drop)?,
+        Decision::Delete => {
+            events::delete(app, acting, id).await?;
+            return Ok("/".into());
+        }
+    }
+    Ok(format!("/events/{id}"))
 }
 
 pub async fn publish(
@@ -359,16 +360,7 @@ pub async fn publish(
     Path(id): Path<String>,
     axum::Form(form): Fields,
 ) -> Response {
-    let then = format!("/events/{id}");
-    organise(
-        &web,
-        &visitor,
-        &id,
-        &form,
-        |by| EventCommand::Publish { by },
-        &then,
-    )
-    .await
+    organise(&web, &visitor, &id, &form, Decision::Publish).await
 }
 
 pub async fn cancel(
@@ -377,16 +369,7 @@ pub async fn cancel(
     Path(id): Path<String>,
     axum::Form(form): Fields,
 ) -> Response {
-    let then = format!("/events/{id}");
-    organise(
-        &web,
-        &visitor,
-        &id,
-        &form,
-        |by| EventCommand::Cancel { by },
-        &then,
-    )
-    .await
+    organise(&web, &visitor, &id, &form, Decision::Cancel).await
 }
 
 pub async fn delete(
@@ -395,15 +378,7 @@ pub async fn delete(
     Path(id): Path<String>,
     axum::Form(form): Fields,
 ) -> Response {
-    organise(
-        &web,
-        &visitor,
-        &id,
-        &form,
-        |by| EventCommand::Delete { by },
-        "/",
-    )
-    .await
+    organise(&web, &visitor, &id, &form, Decision::Delete).await
 }
 
 /// A page asking to confirm `action` (cancel or delete) with a button that posts it.
@@ -411,14 +386,11 @@ async fn confirm(web: &Web, visitor: &Visitor, id: &str, action: &str, question:
     if !visitor.logged_in() {
         return login_first(visitor);
     }
-    let roles = match viewer(&web.app, visitor.session.as_ref(), id).await {
-        Ok(roles) => roles,
-        Err(problem) => return web.pages.problem(visitor, &problem),
-    };
-    let event = match visible(&web.app, roles, id).await {
-        Ok(event) => event,
-        Err(problem) => return web.pages.problem(visitor, &problem),
-    };
+    let (event, roles) =
+        match events::show_with_viewer(&web.app, visitor.session.as_ref(), id).await {
+            Ok(seen) => seen,
+            Err(error) => return web.pages.failure(visitor, &error),
+        };
     if !roles.organiser {
         return web.pages.error(visitor, StatusCode::FORBIDDEN);
     }

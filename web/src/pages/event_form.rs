@@ -9,13 +9,12 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use chrono::TimeZone;
-use convene_api::consistency;
-use convene_api::events::{create_event, viewer, visible};
+use convene_api::events::{self, NewEvent};
 use convene_domain::event::details::{
     Address, EventOptions, EventStatus, JoinMode, Visibility, CATEGORIES,
 };
 use convene_domain::event::{EventDetails, EventPatch, ParticipantState};
-use convene_domain::{EventCommand, FieldError};
+use convene_domain::FieldError;
 use std::collections::{BTreeMap, HashMap};
 use tera::Context;
 use time::OffsetDateTime;
@@ -297,19 +296,22 @@ pub async fn create(
             )
         }
     };
-    let draft = field(&form, "publish") != "now";
-    match create_event(&web.app, &acting, details, draft).await {
-        Ok(id) => see_other(&visitor, &format!("/events/{id}")),
-        Err(problem) if !problem.errors.is_empty() => form_page(
+    let new = NewEvent {
+        details,
+        draft: field(&form, "publish") != "now",
+    };
+    match events::create_event(&web.app, &acting, new).await {
+        Ok(created) => see_other(&visitor, &format!("/events/{}", created.id)),
+        Err(error) if !error.field_errors().is_empty() => form_page(
             &web,
             &visitor,
             StatusCode::UNPROCESSABLE_ENTITY,
             "/events/new",
             false,
             &form,
-            &problem.errors,
+            &error.field_errors(),
         ),
-        Err(problem) => web.pages.problem(&visitor, &problem),
+        Err(error) => web.pages.failure(&visitor, &error),
     }
 }
 
@@ -318,12 +320,9 @@ async fn organised(web: &Web, visitor: &Visitor, id: &str) -> Result<EventDetail
     if !visitor.logged_in() {
         return Err(login_first(visitor));
     }
-    let roles = viewer(&web.app, visitor.session.as_ref(), id)
+    let (event, roles) = events::show_with_viewer(&web.app, visitor.session.as_ref(), id)
         .await
-        .map_err(|p| web.pages.problem(visitor, &p))?;
-    let event = visible(&web.app, roles, id)
-        .await
-        .map_err(|p| web.pages.problem(visitor, &p))?;
+        .map_err(|error| web.pages.failure(visitor, &error))?;
     if !roles.organiser {
         return Err(web.pages.error(visitor, StatusCode::FORBIDDEN));
     }
@@ -418,21 +417,17 @@ pub async fn update(
         options: Some(details.options),
         ..EventPatch::default()
     };
-    let command = EventCommand::Update {
-        by: acting.profile.clone(),
-        patch,
-    };
-    match consistency::command(&web.app, &web.app.events, &id, command, &acting.metadata()).await {
+    match events::update(&web.app, &acting, &id, patch).await {
         Ok(_) => see_other(&visitor, &format!("/events/{id}")),
-        Err(problem) if !problem.errors.is_empty() => form_page(
+        Err(error) if !error.field_errors().is_empty() => form_page(
             &web,
             &visitor,
             StatusCode::UNPROCESSABLE_ENTITY,
             &action,
             true,
             &form,
-            &problem.errors,
+            &error.field_errors(),
         ),
-        Err(problem) => web.pages.problem(&visitor, &problem),
+        Err(error) => web.pages.failure(&visitor, &error),
     }
 }

@@ -6,10 +6,10 @@ use crate::Web;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
+use convene_api::{events, profiles};
 use convene_domain::event::details::CATEGORIES;
 use convene_domain::metadata::format_timestamp;
-use convene_projections::events::{self, EventFilter};
-use convene_projections::profiles;
+use convene_projections::events::EventFilter;
 use serde::Deserialize;
 use tera::Context;
 
@@ -72,12 +72,9 @@ pub async fn home(
         offset: (query.page.unwrap_or(1).max(1) - 1) * PAGE_SIZE,
         ..Default::default()
     };
-    let found = match events::list_public(web.app.db.pool(), &filter).await {
+    let found = match events::upcoming(&web.app, &filter).await {
         Ok(found) => found,
-        Err(error) => {
-            tracing::error!(%error, "listing events");
-            return web.pages.error(&visitor, StatusCode::INTERNAL_SERVER_ERROR);
-        }
+        Err(error) => return web.pages.failure(&visitor, &error),
     };
     let page = query.page.unwrap_or(1).max(1);
     let more = found.len() as i64 > PAGE_SIZE;
@@ -124,10 +121,12 @@ pub async fn profile(
     Path(username): Path<String>,
 ) -> Response {
     let catalogue = web.pages.catalogue(&visitor);
-    let profile = match profiles::find(web.app.db.pool(), &username).await {
-        Ok(Some(profile)) => profile,
-        Ok(None) => return web.pages.error(&visitor, StatusCode::NOT_FOUND),
-        Err(_) => return web.pages.error(&visitor, StatusCode::INTERNAL_SERVER_ERROR),
+    let profile = match profiles::find(&web.app, &username).await {
+        Ok(profile) => profile,
+        Err(error) if error.class() == convene_api::Class::NotFound => {
+            return web.pages.error(&visitor, StatusCode::NOT_FOUND)
+        }
+        Err(error) => return web.pages.failure(&visitor, &error),
     };
     let filter = EventFilter {
         organizer: Some(profile.username.clone()),
@@ -135,9 +134,10 @@ pub async fn profile(
         limit: 100,
         ..Default::default()
     };
-    let found = events::list_public(web.app.db.pool(), &filter)
-        .await
-        .unwrap_or_default();
+    let found = match events::upcoming(&web.app, &filter).await {
+        Ok(found) => found,
+        Err(error) => return web.pages.failure(&visitor, &error),
+    };
     let cards: Vec<_> = found.iter().map(|e| card(catalogue, e)).collect();
     let mut context = Context::new();
     context.insert("profile", &profile);

@@ -56,11 +56,10 @@ pub async fn acting(
     let Some(session) = visitor.session.clone() else {
         return Err(login_first(visitor));
     };
-    let profile = profile.filter(|p| !p.is_empty());
     session
         .acting_as(&web.app, profile)
         .await
-        .map_err(|problem| web.pages.problem(visitor, &problem))
+        .map_err(|error| web.pages.failure(visitor, &error))
 }
 
 /// A redirection to the login page, coming back here afterwards (to the page a form was on,
@@ -83,8 +82,8 @@ pub fn login_first(visitor: &Visitor) -> Response {
 }
 
 /// Acts on event `id` as the profile the form names, or else as the visitor's profile whose
-/// participation there is `wanted` (an organiser for organisers' actions), or else the default
-/// one: an account whose second identity organises an event acts as that identity.
+/// participation there is `wanted` (the application's acting rule); logged-out visitors are
+/// sent to the login page.
 pub async fn acting_on(
     web: &Web,
     visitor: &Visitor,
@@ -92,18 +91,13 @@ pub async fn acting_on(
     named: Option<&String>,
     wanted: fn(ParticipantState) -> bool,
 ) -> Result<Acting, Response> {
-    let named = named.filter(|p| !p.is_empty()).cloned();
-    let chosen = match named {
-        Some(profile) => Some(profile),
-        None => convene_projections::events::participations(web.app.db.pool(), id, None)
-            .await
-            .unwrap_or_default()
-            .into_iter()
-            .filter(|p| ParticipantState::parse(&p.state).is_some_and(wanted))
-            .filter_map(|p| p.profile)
-            .find(|u| visitor.profiles.iter().any(|own| &own.username == u)),
+    let Some(session) = visitor.session.clone() else {
+        return Err(login_first(visitor));
     };
-    acting(web, visitor, chosen).await
+    session
+        .acting_on_event(&web.app, id, named.cloned(), wanted)
+        .await
+        .map_err(|error| web.pages.failure(visitor, &error))
 }
 
 /// Percent-encodes a path for a query parameter.

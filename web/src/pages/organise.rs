@@ -8,30 +8,43 @@ use crate::Web;
 use axum::extract::{Path, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
-use convene_api::consistency;
-use convene_api::events::{viewer, visible};
+use convene_api::auth::Session;
 use convene_api::history::event_history;
+use convene_api::{events, participations};
 use convene_domain::event::ParticipantState;
-use convene_domain::EventCommand;
-use convene_projections::events::{self, EventView, ParticipationView};
+use convene_projections::events::{EventView, ParticipationView};
 use serde::Serialize;
 use tera::Context;
 
-/// The event, if the visitor organises it (or moderates the instance).
-async fn as_organiser(web: &Web, visitor: &Visitor, id: &str) -> Result<EventView, Response> {
-    if !visitor.logged_in() {
-        return Err(login_first(visitor));
+/// The logged-in visitor's session, or the login page.
+fn session(visitor: &Visitor) -> Result<&Session, Response> {
+    visitor.session.as_ref().ok_or_else(|| login_first(visitor))
+}
+
+/// Organisers' pages answer outsiders with the plain 403 page.
+fn refused(web: &Web, visitor: &Visitor, error: &convene_api::Error) -> Response {
+    if error.class() == convene_api::Class::Forbidden {
+        web.pages.error(visitor, StatusCode::FORBIDDEN)
+    } else {
+        web.pages.failure(visitor, error)
     }
-    let roles = viewer(&web.app, visitor.session.as_ref(), id)
+}
+
+/// The event and its participants, if the visitor organises it (or moderates the instance).
+async fn as_organiser(
+    web: &Web,
+    visitor: &Visitor,
+    id: &str,
+) -> Result<(EventView, Vec<ParticipationView>), Response> {
+    let session = session(visitor)?;
+    let fail = |error| refused(web, visitor, &error);
+    let found = participations::participants(&web.app, session, id, None)
         .await
-        .map_err(|p| web.pages.problem(visitor, &p))?;
-    let event = visible(&web.app, roles, id)
+        .map_err(fail)?;
+    let event = events::show(&web.app, Some(session), id)
         .await
-        .map_err(|p| web.pages.problem(visitor, &p))?;
-    if !(roles.organiser || roles.moderator) {
-        return Err(web.pages.error(visitor, StatusCode::FORBIDDEN));
-    }
-    Ok(event)
+        .map_err(fail)?;
+    Ok((event, found))
 }
 
 #[derive(Serialize)]
@@ -52,27 +65,25 @@ fn rows(web: &Web, visitor: &Visitor, found: Vec<ParticipationView>, zone: &str)
     found
         .into_iter()
         .map(|p| {
-            let state = ParticipantState::parse(&p.state);
+            let state = p.state;
             Row {
                 who: p
                     .profile
                     .as_ref()
                     .map_or_else(|| catalogue.text("anonymous"), |u| format!("@{u}")),
-                state_label: catalogue.text(&format!("state_{}", p.state)),
+                state_label: catalogue.text(&format!("state_{}", state.as_str())),
                 can_approve: matches!(
                     state,
-                    Some(ParticipantState::NotApproved | ParticipantState::Rejected)
+                    ParticipantState::NotApproved | ParticipantState::Rejected
                 ),
                 can_reject: matches!(
                     state,
-                    Some(
-                        ParticipantState::NotApproved
-                            | ParticipantState::Waitlisted
-                            | ParticipantState::Participant
-                    )
+                    ParticipantState::NotApproved
+                        | ParticipantState::Waitlisted
+                        | ParticipantState::Participant
                 ),
                 id: p.id,
-                state: p.state,
+                state: state.as_str().to_string(),
                 waitlist_position: p.waitlist_position,
                 message: p.message.unwrap_or_default(),
                 joined_at: crate::view::stamp(web.pages.catalogue(visitor), &p.joined_at, zone),
@@ -86,13 +97,10 @@ pub async fn participants(
     visitor: Visitor,
     Path(id): Path<String>,
 ) -> Response {
-    let event = match as_organiser(&web, &visitor, &id).await {
-        Ok(event) => event,
+    let (event, found) = match as_organiser(&web, &visitor, &id).await {
+        Ok(organised) => organised,
         Err(response) => return response,
     };
-    let found = events::participations(web.app.db.pool(), &id, None)
-        .await
-        .unwrap_or_default();
     let mut context = Context::new();
     context.insert("event", &event);
     let zone = visitor
@@ -105,13 +113,11 @@ pub async fn participants(
 }
 
 pub async fn export(State(web): State<Web>, visitor: Visitor, Path(id): Path<String>) -> Response {
-    if let Err(response) = as_organiser(&web, &visitor, &id).await {
-        return response;
-    }
-    let found = events::participations(web.app.db.pool(), &id, None)
-        .await
-        .unwrap_or_default();
-    match convene_api::participations::csv(&found) {
+    let found = match as_organiser(&web, &visitor, &id).await {
+        Ok((_, found)) => found,
+        Err(response) => return response,
+    };
+    match participations::csv(&found) {
         Ok(bytes) => (
             [
                 (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
@@ -123,16 +129,18 @@ pub async fn export(State(web): State<Web>, visitor: Visitor, Path(id): Path<Str
             bytes,
         )
             .into_response(),
-        Err(problem) => web.pages.problem(&visitor, &problem),
+        Err(error) => refused(&web, &visitor, &error),
     }
 }
 
+/// An organiser's decision on a participation, then back to the list.
 async fn decide(
     web: &Web,
     visitor: &Visitor,
     id: &str,
     form: &std::collections::HashMap<String, String>,
-    command: impl FnOnce(String) -> EventCommand,
+    pid: &str,
+    approve: bool,
 ) -> Response {
     if let Err(refused) = check_csrf(web, visitor, form) {
         return refused;
@@ -149,10 +157,14 @@ async fn decide(
         Ok(acting) => acting,
         Err(response) => return response,
     };
-    let command = command(acting.profile.clone());
-    match consistency::command(&web.app, &web.app.events, id, command, &acting.metadata()).await {
+    let decided = if approve {
+        participations::approve(&web.app, &acting, id, pid).await
+    } else {
+        participations::reject(&web.app, &acting, id, pid).await
+    };
+    match decided {
         Ok(_) => see_other(visitor, &format!("/events/{id}/participants")),
-        Err(problem) => web.pages.problem(visitor, &problem),
+        Err(error) => web.pages.failure(visitor, &error),
     }
 }
 
@@ -162,11 +174,7 @@ pub async fn approve(
     Path((id, pid)): Path<(String, String)>,
     axum::Form(form): Fields,
 ) -> Response {
-    decide(&web, &visitor, &id, &form, |by| EventCommand::Approve {
-        by,
-        participation: pid,
-    })
-    .await
+    decide(&web, &visitor, &id, &form, &pid, true).await
 }
 
 pub async fn reject(
@@ -175,23 +183,21 @@ pub async fn reject(
     Path((id, pid)): Path<(String, String)>,
     axum::Form(form): Fields,
 ) -> Response {
-    decide(&web, &visitor, &id, &form, |by| EventCommand::Reject {
-        by,
-        participation: pid,
-    })
-    .await
+    decide(&web, &visitor, &id, &form, &pid, false).await
 }
 
 pub async fn history(State(web): State<Web>, visitor: Visitor, Path(id): Path<String>) -> Response {
-    let event = match as_organiser(&web, &visitor, &id).await {
-        Ok(event) => event,
+    let session = match session(&visitor) {
+        Ok(session) => session,
         Err(response) => return response,
     };
-    let Some(session) = visitor.session.as_ref() else {
-        return login_first(&visitor);
+    let shown = async {
+        let entries = event_history(&web.app, session, &id).await?;
+        let event = events::show(&web.app, Some(session), &id).await?;
+        Ok::<_, convene_api::Error>((entries, event))
     };
-    match event_history(&web.app, session, &id).await {
-        Ok(entries) => {
+    match shown.await {
+        Ok((entries, event)) => {
             let catalogue = web.pages.catalogue(&visitor);
             let zone = visitor
                 .time_zone
@@ -208,6 +214,6 @@ pub async fn history(State(web): State<Web>, visitor: Visitor, Path(id): Path<St
             web.pages
                 .render(&visitor, StatusCode::OK, "history.html", context)
         }
-        Err(problem) => web.pages.problem(&visitor, &problem),
+        Err(error) => refused(&web, &visitor, &error),
     }
 }

@@ -9,15 +9,12 @@ use crate::Web;
 use axum::extract::State;
 use axum::http::{header, StatusCode};
 use axum::response::Response;
-use convene_api::accounts::{request_email_change, EmailChange};
-use convene_api::auth::{hash_password, new_token, token_hash, verify_password, Session};
-use convene_api::consistency;
-use convene_api::profiles::{create_profile, NewProfile};
-use convene_domain::account::{validate_locale, validate_password};
+use convene_api::accounts::{self, DefaultProfile, EmailChange, PasswordChange};
+use convene_api::auth::Session;
+use convene_api::profiles::{self, NewProfile, ProfileChanges};
+use convene_api::{events, Error};
 use convene_domain::event::ParticipantState;
-use convene_domain::{AccountCommand, Actor, ProfileCommand};
-use convene_projections::events;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use tera::Context;
 
 pub async fn my_events(State(web): State<Web>, visitor: Visitor) -> Response {
@@ -25,23 +22,19 @@ pub async fn my_events(State(web): State<Web>, visitor: Visitor) -> Response {
         return login_first(&visitor);
     }
     let catalogue = web.pages.catalogue(&visitor);
-    let own: Vec<String> = visitor
-        .profiles
-        .iter()
-        .map(|p| p.username.clone())
-        .collect();
-    let mine = events::participations_of(web.app.db.pool(), &own)
-        .await
-        .unwrap_or_default();
+    let Some(session) = &visitor.session else {
+        return login_first(&visitor);
+    };
+    let mine = match events::of_account(&web.app, &session.account).await {
+        Ok(mine) => mine,
+        Err(error) => return web.pages.failure(&visitor, &error),
+    };
     let mut lists: BTreeMap<&str, Vec<serde_json::Value>> = BTreeMap::new();
-    for participation in mine {
-        let Ok(Some(event)) = events::find(web.app.db.pool(), &participation.event_id).await else {
-            continue;
-        };
-        let list = match ParticipantState::parse(&participation.state) {
-            Some(s) if s.is_organiser() => "organising",
-            Some(ParticipantState::Participant) => "going",
-            Some(ParticipantState::Waitlisted | ParticipantState::NotApproved) => "waiting",
+    for (event, participation) in mine {
+        let list = match participation.state {
+            s if s.is_organiser() => "organising",
+            ParticipantState::Participant => "going",
+            ParticipantState::Waitlisted | ParticipantState::NotApproved => "waiting",
             _ => continue,
         };
         let mut entry = serde_json::to_value(card(catalogue, &event)).unwrap_or_default();
@@ -104,7 +97,7 @@ pub async fn settings(State(web): State<Web>, visitor: Visitor) -> Response {
     settings_page(&web, &visitor, StatusCode::OK, None, BTreeMap::new())
 }
 
-/// Every settings form posts here, saying which with `action`.
+/// Every settings form posts here, saying which with `action`; each has a function of its own.
 pub async fn save(State(web): State<Web>, visitor: Visitor, axum::Form(form): Fields) -> Response {
     if let Err(refused) = check_csrf(&web, &visitor, &form) {
         return refused;
@@ -112,196 +105,199 @@ pub async fn save(State(web): State<Web>, visitor: Visitor, axum::Form(form): Fi
     let Some(session) = visitor.session.clone() else {
         return login_first(&visitor);
     };
-    let catalogue = web.pages.catalogue(&visitor);
-    let refuse = |field: &str, key: &str| {
-        let mut errors = BTreeMap::new();
-        errors.insert(field.to_string(), catalogue.text(key));
-        settings_page(
-            &web,
-            &visitor,
-            StatusCode::UNPROCESSABLE_ENTITY,
-            None,
-            errors,
-        )
+    let page = Form {
+        web: &web,
+        visitor: &visitor,
+        session: &session,
+        form: &form,
     };
-    let outcome = match field(&form, "action").as_str() {
-        "new_profile" => {
-            let new = NewProfile {
-                username: field(&form, "username"),
-                display_name: Some(field(&form, "display_name")).filter(|d| !d.is_empty()),
-                summary: None,
-            };
-            create_profile(&web.app, &session.account.id, &session.origin, new)
-                .await
-                .map(|_| ())
-        }
-        "rename" => {
-            let username = field(&form, "username");
-            if !visitor.profiles.iter().any(|p| p.username == username) {
-                return web.pages.error(&visitor, StatusCode::FORBIDDEN);
-            }
-            let command = ProfileCommand::Update {
-                display_name: Some(field(&form, "display_name")),
-                summary: None,
-            };
-            let metadata = session.origin.by(Actor::Account {
-                account: session.account.id.clone(),
-                profile: Some(username.clone()),
-            });
-            consistency::command(&web.app, &web.app.profiles, &username, command, &metadata)
-                .await
-                .map(|_| ())
-        }
-        "default" => {
-            let command = AccountCommand::ChooseDefaultProfile {
-                username: field(&form, "username"),
-            };
-            account(&web, &session, command).await
-        }
-        "password" => {
-            let current = form.get("current_password").cloned().unwrap_or_default();
-            if !verify_password(current, session.account.password_hash.clone()).await {
-                return refuse("current_password", "wrong_credentials");
-            }
-            let new = form.get("new_password").cloned().unwrap_or_default();
-            if validate_password(&new).is_err() {
-                return refuse("new_password", "err_password");
-            }
-            match hash_password(new).await {
-                Ok(password_hash) => {
-                    let command = AccountCommand::ChangePassword {
-                        password_hash,
-                        keep_session: Some(session.token_hash.clone()),
-                    };
-                    account(&web, &session, command).await
-                }
-                Err(problem) => Err(problem),
-            }
-        }
-        "feed_new" => {
-            let token = new_token();
-            let command = AccountCommand::RotateFeedToken {
-                token: token_hash(&token),
-            };
-            return match account(&web, &session, command).await {
-                Ok(()) => {
-                    let url = format!("{}/feeds/{token}/my-events", web.app.config.public_url);
-                    feed_page(
-                        &web,
-                        &visitor,
-                        StatusCode::OK,
-                        None,
-                        BTreeMap::new(),
-                        Some(url),
-                    )
-                }
-                Err(problem) => web.pages.problem(&visitor, &problem),
-            };
-        }
-        "feed_revoke" => account(&web, &session, AccountCommand::RevokeFeedToken).await,
-        "email" => {
-            let change = EmailChange {
-                email: field(&form, "email"),
-                password: form.get("password").cloned().unwrap_or_default(),
-            };
-            return match request_email_change(&web.app, &session, change).await {
-                Ok(()) => {
-                    let text =
-                        catalogue.fill("email_change_sent", &[("email", &field(&form, "email"))]);
-                    settings_page(&web, &visitor, StatusCode::OK, Some(text), BTreeMap::new())
-                }
-                Err(problem) if !problem.errors.is_empty() => {
-                    let errors = problem
-                        .errors
-                        .iter()
-                        .map(|e| {
-                            let key = if e.field == "password" {
-                                "wrong_credentials".to_string()
-                            } else {
-                                format!("err_{}", e.field)
-                            };
-                            (
-                                e.field.clone(),
-                                catalogue
-                                    .t
-                                    .get(&key)
-                                    .cloned()
-                                    .unwrap_or_else(|| e.message.clone()),
-                            )
-                        })
-                        .collect();
-                    settings_page(
-                        &web,
-                        &visitor,
-                        StatusCode::UNPROCESSABLE_ENTITY,
-                        None,
-                        errors,
-                    )
-                }
-                Err(problem) => web.pages.problem(&visitor, &problem),
-            };
-        }
-        "locale" => {
-            let locale = field(&form, "locale");
-            if validate_locale(&locale).is_err() {
-                return refuse("locale", "error_403");
-            }
-            let command = AccountCommand::ChangeLocale {
-                locale: locale.clone(),
-            };
-            match account(&web, &session, command).await {
-                Ok(()) => {
-                    let mut response = see_other(&visitor, "/settings");
-                    response.headers_mut().append(
-                        header::SET_COOKIE,
-                        set_cookie(LANG_COOKIE, &locale, Some(365 * 86_400), visitor.secure()),
-                    );
-                    return response;
-                }
-                Err(problem) => Err(problem),
-            }
-        }
-        _ => return web.pages.error(&visitor, StatusCode::NOT_FOUND),
-    };
-    match outcome {
-        Ok(()) => see_other(&visitor, "/settings"),
-        Err(problem) if !problem.errors.is_empty() => {
-            let errors = problem
-                .errors
-                .iter()
-                .map(|e| {
-                    let text = catalogue
-                        .t
-                        .get(&format!("err_{}", e.field))
-                        .cloned()
-                        .unwrap_or_else(|| e.message.clone());
-                    (e.field.clone(), text)
-                })
-                .collect();
-            settings_page(
-                &web,
-                &visitor,
-                StatusCode::UNPROCESSABLE_ENTITY,
-                None,
-                errors,
-            )
-        }
-        Err(problem) => web.pages.problem(&visitor, &problem),
+    match field(&form, "action").as_str() {
+        "new_profile" => page.new_profile().await,
+        "rename" => page.rename().await,
+        "default" => page.choose_default().await,
+        "password" => page.password().await,
+        "feed_new" => page.new_feed().await,
+        "feed_revoke" => page.revoke_feed().await,
+        "email" => page.email().await,
+        "locale" => page.locale().await,
+        _ => web.pages.error(&visitor, StatusCode::NOT_FOUND),
     }
 }
 
-async fn account(
-    web: &Web,
-    session: &Session,
-    command: AccountCommand,
-) -> Result<(), convene_api::problem::Problem> {
-    consistency::command(
-        &web.app,
-        &web.app.accounts,
-        &session.account.id,
-        command,
-        &session.metadata(),
-    )
-    .await
-    .map(|_| ())
+/// One posted settings form.
+struct Form<'a> {
+    web: &'a Web,
+    visitor: &'a Visitor,
+    session: &'a Session,
+    form: &'a HashMap<String, String>,
+}
+
+impl Form<'_> {
+    fn value(&self, name: &str) -> String {
+        field(self.form, name)
+    }
+
+    /// A password field, as typed (never trimmed).
+    fn secret(&self, name: &str) -> String {
+        self.form.get(name).cloned().unwrap_or_default()
+    }
+
+    /// Back to the settings after a change, or the page saying what to fix.
+    fn done(&self, outcome: Result<(), Error>, keys: &[(&str, &str)]) -> Response {
+        match outcome {
+            Ok(()) => see_other(self.visitor, "/settings"),
+            Err(error) => self.refused(&error, keys),
+        }
+    }
+
+    /// The settings page naming each field to fix (in the visitor's language: the catalogue's
+    /// `err_<field>`, or the key `keys` gives a field), or the page for any other failure.
+    fn refused(&self, error: &Error, keys: &[(&str, &str)]) -> Response {
+        let errors = error.field_errors();
+        if errors.is_empty() {
+            return self.web.pages.failure(self.visitor, error);
+        }
+        let catalogue = self.web.pages.catalogue(self.visitor);
+        let messages = errors
+            .iter()
+            .map(|e| {
+                let key = keys
+                    .iter()
+                    .find(|(field, _)| *field == e.field)
+                    .map_or_else(|| format!("err_{}", e.field), |(_, key)| key.to_string());
+                let text = catalogue
+                    .t
+                    .get(&key)
+                    .cloned()
+                    .unwrap_or_else(|| e.message.clone());
+                (e.field.clone(), text)
+            })
+            .collect();
+        settings_page(
+            self.web,
+            self.visitor,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            None,
+            messages,
+        )
+    }
+
+    async fn new_profile(&self) -> Response {
+        let new = NewProfile {
+            username: self.value("username"),
+            display_name: Some(self.value("display_name")).filter(|d| !d.is_empty()),
+            summary: None,
+        };
+        let session = self.session;
+        let created =
+            profiles::create_profile(&self.web.app, &session.account.id, &session.origin, new)
+                .await;
+        self.done(created.map(drop), &[])
+    }
+
+    async fn rename(&self) -> Response {
+        let changes = ProfileChanges {
+            display_name: Some(self.value("display_name")),
+            summary: None,
+        };
+        let renamed = profiles::update_profile(
+            &self.web.app,
+            self.session,
+            &self.value("username"),
+            changes,
+        )
+        .await;
+        match renamed {
+            Err(error) if error.class() == convene_api::Class::Forbidden => {
+                self.web.pages.error(self.visitor, StatusCode::FORBIDDEN)
+            }
+            renamed => self.done(renamed.map(drop), &[]),
+        }
+    }
+
+    async fn choose_default(&self) -> Response {
+        let choice = DefaultProfile {
+            username: self.value("username"),
+        };
+        let chosen = accounts::choose_default_profile(&self.web.app, self.session, choice).await;
+        self.done(chosen.map(drop), &[])
+    }
+
+    async fn password(&self) -> Response {
+        let change = PasswordChange {
+            current_password: self.secret("current_password"),
+            new_password: self.secret("new_password"),
+        };
+        let changed = accounts::change_password(&self.web.app, self.session, change).await;
+        self.done(
+            changed,
+            &[
+                ("current_password", "wrong_credentials"),
+                ("new_password", "err_password"),
+            ],
+        )
+    }
+
+    async fn new_feed(&self) -> Response {
+        match accounts::rotate_feed_token(&self.web.app, self.session).await {
+            Ok(token) => {
+                let url = format!("{}/feeds/{token}/my-events", self.web.app.config.public_url);
+                feed_page(
+                    self.web,
+                    self.visitor,
+                    StatusCode::OK,
+                    None,
+                    BTreeMap::new(),
+                    Some(url),
+                )
+            }
+            Err(error) => self.web.pages.failure(self.visitor, &error),
+        }
+    }
+
+    async fn revoke_feed(&self) -> Response {
+        let revoked = accounts::revoke_feed_token(&self.web.app, self.session).await;
+        self.done(revoked, &[])
+    }
+
+    async fn email(&self) -> Response {
+        let change = EmailChange {
+            email: self.value("email"),
+            password: self.secret("password"),
+        };
+        match accounts::request_email_change(&self.web.app, self.session, change).await {
+            Ok(()) => {
+                let catalogue = self.web.pages.catalogue(self.visitor);
+                let text = catalogue.fill("email_change_sent", &[("email", &self.value("email"))]);
+                settings_page(
+                    self.web,
+                    self.visitor,
+                    StatusCode::OK,
+                    Some(text),
+                    BTreeMap::new(),
+                )
+            }
+            Err(error) => self.refused(&error, &[("password", "wrong_credentials")]),
+        }
+    }
+
+    async fn locale(&self) -> Response {
+        let locale = self.value("locale");
+        match accounts::change_locale(&self.web.app, self.session, &locale).await {
+            Ok(()) => {
+                let mut response = see_other(self.visitor, "/settings");
+                response.headers_mut().append(
+                    header::SET_COOKIE,
+                    set_cookie(
+                        LANG_COOKIE,
+                        &locale,
+                        Some(365 * 86_400),
+                        self.visitor.secure(),
+                    ),
+                );
+                response
+            }
+            Err(error) => self.refused(&error, &[("locale", "error_403")]),
+        }
+    }
 }

@@ -73,7 +73,8 @@ async fn pages_render_with_empty_typical_and_extreme_data() {
             .await
             .expect("head")
             .position;
-        convene_api::consistency::caught_up(&site.state, position).await;
+        convene_api::consistency::caught_up(&site.state, convene_api::events::READS, position)
+            .await;
 
         let found = visitor.get("/?q=CLOCK%20change").await;
         assert!(found.body.contains("Night of the clock change"));

@@ -4,7 +4,7 @@
 use convene_api::mail::Mailer;
 use convene_api::{ApiConfig, AppState, Registrations};
 use convene_projections::scratch::Scratch;
-use convene_projections::{all_projections, Database, Runner};
+use convene_projections::{read_models, Database, Subscribers};
 use convene_web::render::Pages;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -41,16 +41,18 @@ impl Site {
                 Mailer::to_folder("Convene <noreply@127.0.0.1>", &mail).expect("mailer"),
             ),
             registrations: Registrations::Open,
+            // Tests log in and register many times from one address.
+            limits: convene_api::throttle::Limits::off(),
+            trusted_proxies: Vec::new(),
+            http_limits: Default::default(),
         };
-        let state = AppState::new(&db, config);
+        let subscribers = Subscribers::new(read_models());
+        let state = AppState::new(&db, config, subscribers.clone());
         let shutdown = CancellationToken::new();
-        for projection in all_projections() {
-            let (runner, db, shutdown) =
-                (Runner::new(projection, &db), db.clone(), shutdown.clone());
-            tokio::spawn(async move { runner.follow(&db, shutdown).await });
-        }
+        subscribers.spawn(&db, &shutdown);
         let pages = Arc::new(Pages::new().expect("templates"));
-        let app = convene_web::app(state.clone(), pages);
+        let app = convene_web::app(state.clone(), pages)
+            .into_make_service_with_connect_info::<std::net::SocketAddr>();
         tokio::spawn(async move { axum::serve(listener, app).await });
         Site {
             base,

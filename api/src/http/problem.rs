@@ -1,13 +1,11 @@
-//! RFC 9457 problem details: the one shape every error takes on the way out, and the mapping of
-//! every domain error to its status.
+//! RFC 9457 problem details: the one shape every error takes on the way out of the JSON API, and
+//! the one mapping of the application's [`Error`] to it.
 
+use crate::error::{Class, Error};
 use axum::extract::{FromRequest, Request};
 use axum::http::{header, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
-use convene_domain::account::AccountError;
-use convene_domain::claim::ClaimError;
-use convene_domain::{EventError, FieldError, ProfileError};
-use convene_projections::CommandError;
+use convene_domain::FieldError;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -23,6 +21,9 @@ pub struct Problem {
     pub detail: String,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub errors: Vec<FieldError>,
+    /// Seconds before trying again (429), sent as `Retry-After`.
+    #[serde(skip)]
+    pub retry_after: Option<u64>,
 }
 
 impl Problem {
@@ -33,27 +34,12 @@ impl Problem {
             status: status.as_u16(),
             detail: detail.into(),
             errors: Vec::new(),
+            retry_after: None,
         }
     }
 
     pub fn bad_request(detail: impl Into<String>) -> Self {
         Self::new(StatusCode::BAD_REQUEST, "bad-request", detail)
-    }
-
-    pub fn unauthorized(detail: impl Into<String>) -> Self {
-        Self::new(StatusCode::UNAUTHORIZED, "unauthorized", detail)
-    }
-
-    pub fn forbidden(detail: impl Into<String>) -> Self {
-        Self::new(StatusCode::FORBIDDEN, "forbidden", detail)
-    }
-
-    pub fn not_found(detail: impl Into<String>) -> Self {
-        Self::new(StatusCode::NOT_FOUND, "not-found", detail)
-    }
-
-    pub fn conflict(detail: impl Into<String>) -> Self {
-        Self::new(StatusCode::CONFLICT, "conflict", detail)
     }
 
     /// 422 with the invalid fields named.
@@ -98,6 +84,11 @@ impl IntoResponse for Problem {
             body,
         )
             .into_response();
+        if let Some(seconds) = self.retry_after {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, header::HeaderValue::from(seconds));
+        }
         if status == StatusCode::UNAUTHORIZED {
             response.headers_mut().insert(
                 header::WWW_AUTHENTICATE,
@@ -108,133 +99,39 @@ impl IntoResponse for Problem {
     }
 }
 
-impl From<convene_projections::Error> for Problem {
-    fn from(error: convene_projections::Error) -> Self {
-        Problem::internal(error)
-    }
-}
-
-/// Maps a rule broken in the domain to the status that says so.
-pub trait DomainProblem: std::error::Error {
-    fn problem(self) -> Problem;
-}
-
-impl<E: DomainProblem> From<CommandError<E>> for Problem {
-    fn from(error: CommandError<E>) -> Self {
-        match error {
-            CommandError::Rejected(e) => e.problem(),
-            CommandError::Conflict(_) => Problem::conflict(error.to_string()),
-            CommandError::Store(cause) => Problem::internal(cause),
-        }
-    }
-}
-
-/// The stable name of each rule an event command can break: the `type` of its problem, so
-/// clients (and the web pages, to say it in the visitor's language) can tell them apart.
-fn event_rule(error: &EventError) -> &'static str {
-    match error {
-        EventError::Invalid(_) => "invalid",
-        EventError::NotFound | EventError::UnknownParticipation | EventError::UnknownComment => {
-            "not-found"
-        }
-        EventError::NotParticipating(_) => "not-participating",
-        EventError::UnknownToken => "link-invalid",
-        EventError::NotOrganiser => "not-organiser",
-        EventError::NotAdministrator => "not-administrator",
-        EventError::NotCommentAuthor => "not-comment-author",
-        EventError::AnonymousNotAllowed => "anonymous-not-allowed",
-        EventError::InviteOnly => "invite-only",
-        EventError::AlreadyExists => "already-exists",
-        EventError::Draft => "draft",
-        EventError::Cancelled => "cancelled",
-        EventError::AlreadyParticipating(_) => "already-participating",
-        EventError::RejectedBefore(_) => "rejected-before",
-        EventError::ExternalRegistration(_) => "external-registration",
-        EventError::WrongState(..) => "wrong-state",
-        EventError::LastOrganiser => "last-organiser",
-        EventError::Full => "full",
-        EventError::CommentsClosed => "comments-closed",
-    }
-}
-
-impl DomainProblem for EventError {
-    fn problem(self) -> Problem {
-        let detail = self.to_string();
-        let rule = event_rule(&self);
-        let problem = match self {
-            EventError::Invalid(errors) => return Problem::invalid(errors),
-            EventError::NotFound
-            | EventError::UnknownParticipation
-            | EventError::UnknownComment
-            | EventError::NotParticipating(_)
-            | EventError::UnknownToken => Problem::not_found(detail),
-            EventError::NotOrganiser
-            | EventError::NotAdministrator
-            | EventError::NotCommentAuthor
-            | EventError::AnonymousNotAllowed
-            | EventError::InviteOnly => Problem::forbidden(detail),
-            EventError::AlreadyExists
-            | EventError::Draft
-            | EventError::Cancelled
-            | EventError::AlreadyParticipating(_)
-            | EventError::RejectedBefore(_)
-            | EventError::ExternalRegistration(_)
-            | EventError::WrongState(..)
-            | EventError::LastOrganiser
-            | EventError::Full
-            | EventError::CommentsClosed => Problem::conflict(detail),
+impl From<Error> for Problem {
+    fn from(error: Error) -> Self {
+        let status = match error.class() {
+            Class::Invalid => StatusCode::UNPROCESSABLE_ENTITY,
+            Class::NotFound => StatusCode::NOT_FOUND,
+            Class::Forbidden => StatusCode::FORBIDDEN,
+            Class::Unauthenticated => StatusCode::UNAUTHORIZED,
+            Class::Conflict => StatusCode::CONFLICT,
+            Class::RateLimited => StatusCode::TOO_MANY_REQUESTS,
+            // The cause was logged where it happened; it never reaches the client.
+            Class::Internal => {
+                return Problem::new(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "internal",
+                    "something went wrong on the server; it has been logged",
+                )
+            }
+        };
+        let retry_after = match &error {
+            Error::RateLimited { retry_after } => Some(retry_after.as_secs().max(1)),
+            _ => None,
         };
         Problem {
-            kind: format!("/problems/{rule}"),
-            ..problem
+            errors: error.field_errors(),
+            retry_after,
+            ..Problem::new(status, error.rule(), error.to_string())
         }
     }
 }
 
-impl DomainProblem for ProfileError {
-    fn problem(self) -> Problem {
-        let detail = self.to_string();
-        match self {
-            ProfileError::UsernameTaken(_) => Problem {
-                errors: vec![FieldError {
-                    field: "username".into(),
-                    message: detail.clone(),
-                }],
-                ..Problem::conflict(detail)
-            },
-            ProfileError::InvalidUsername => Problem::invalid_field("username", detail),
-            ProfileError::InvalidDisplayName => Problem::invalid_field("display_name", detail),
-            ProfileError::InvalidSummary => Problem::invalid_field("summary", detail),
-            ProfileError::NotFound => Problem::not_found(detail),
-        }
-    }
-}
-
-impl DomainProblem for AccountError {
-    fn problem(self) -> Problem {
-        let detail = self.to_string();
-        match self {
-            AccountError::AlreadyRegistered => Problem::conflict(detail),
-            AccountError::NotFound => Problem::not_found(detail),
-            AccountError::WrongConfirmation | AccountError::WrongResetToken => {
-                Problem::invalid_field("token", detail)
-            }
-            AccountError::Unconfirmed => Problem {
-                kind: "/problems/unconfirmed".into(),
-                ..Problem::forbidden(detail)
-            },
-            AccountError::Disabled => Problem {
-                kind: "/problems/disabled".into(),
-                ..Problem::forbidden(detail)
-            },
-            AccountError::NotOwnProfile(_) => Problem::invalid_field("username", detail),
-        }
-    }
-}
-
-impl DomainProblem for ClaimError {
-    fn problem(self) -> Problem {
-        Problem::conflict(self.to_string())
+impl From<convene_projections::Error> for Problem {
+    fn from(error: convene_projections::Error) -> Self {
+        Error::from(error).into()
     }
 }
 
@@ -260,7 +157,16 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for Body<T> {
         }
         let bytes = axum::body::Bytes::from_request(request, state)
             .await
-            .map_err(|e| Problem::bad_request(e.body_text()))?;
+            .map_err(|e| {
+                // Past the body size limit the rejection is 413; keep it.
+                let status = e.status();
+                let kind = if status == StatusCode::PAYLOAD_TOO_LARGE {
+                    "payload-too-large"
+                } else {
+                    "bad-request"
+                };
+                Problem::new(status, kind, e.body_text())
+            })?;
         parse_json(&bytes).map(Body)
     }
 }
@@ -328,5 +234,5 @@ fn nul_in(value: &serde_json::Value, path: String) -> Option<String> {
 
 /// The answer to any path no route matches.
 pub async fn not_found(uri: Uri) -> Problem {
-    Problem::not_found(format!("nothing is served at {}", uri.path()))
+    Error::not_found(format!("nothing is served at {}", uri.path())).into()
 }

@@ -1,6 +1,7 @@
 //! `convene bench store`: Convene's event store next to the raw database doing the same work,
 //! measured in one run on one scratch database, printed with ratios.
 
+use super::machine;
 use crate::config::Settings;
 use anyhow::{bail, Context};
 use convene_domain::{Actor, Metadata, Profile, ProfileCommand, Source};
@@ -9,7 +10,7 @@ use convene_projections::log::{EventLog, StoredEvent};
 use convene_projections::projection::BATCH_SIZE;
 use convene_projections::scratch::Scratch;
 use convene_projections::subscription::Subscription;
-use convene_projections::{all_projections, replay, verify, Commands, Database};
+use convene_projections::{read_models, replay, verify, Commands, Database, Subscribers};
 use sqlx::AnyPool;
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -140,7 +141,7 @@ pub async fn store(settings: &Settings, events: usize) -> anyhow::Result<ExitCod
 
     // 4. Replay every projection from 0; raw: read the events, write the same rows.
     let started = Instant::now();
-    replay::rebuild(&db, &all_projections(), &mut |_, _, _| {}).await?;
+    replay::rebuild(&db, &Subscribers::new(read_models()), &mut |_, _, _| {}).await?;
     let convene = rate(total as usize, started);
     lines.push(Line {
         measure: "replay",
@@ -267,204 +268,4 @@ fn progress(lines: &[Line]) {
     if let Some(line) = lines.last() {
         eprintln!("  measured {}", line.measure);
     }
-}
-
-/// The CPU model and core count, for the record.
-fn machine() -> String {
-    let cpu = std::fs::read_to_string("/proc/cpuinfo")
-        .ok()
-        .and_then(|info| {
-            info.lines()
-                .find(|l| l.starts_with("model name"))
-                .and_then(|l| l.split_once(':'))
-                .map(|(_, model)| model.trim().to_string())
-        })
-        .unwrap_or_else(|| "unknown CPU".into());
-    let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
-    format!("{cpu}, {cores} cores")
-}
-
-/// `convene bench web`: the home and event pages under load, next to `/healthz`.
-pub async fn web(
-    settings: &Settings,
-    events: usize,
-    clients: usize,
-    seconds: u64,
-) -> anyhow::Result<ExitCode> {
-    use convene_api::mail::Mailer;
-    use convene_api::{ApiConfig, AppState, Registrations};
-    use convene_domain::event::EventDetails;
-    use convene_domain::EventCommand;
-
-    if events == 0 || clients == 0 || seconds == 0 {
-        bail!("--events, --clients and --seconds must each be at least 1");
-    }
-    let scratch = match Backend::of_url(&settings.database_url)? {
-        Backend::Sqlite => Scratch::sqlite().context("cannot create a temporary folder")?,
-        Backend::Postgres => Scratch::postgres(&settings.database_url)
-            .await
-            .context("cannot create a scratch database on the PostgreSQL server of DATABASE_URL (the role needs CREATEDB)")?,
-    };
-    let db = Database::open(&scratch.url).await?;
-    let mail = tempfile::tempdir()?;
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-    let base = format!("http://{}", listener.local_addr()?);
-    let config = ApiConfig {
-        public_url: base.clone(),
-        mailer: Arc::new(Mailer::to_folder(
-            "Convene <noreply@127.0.0.1>",
-            mail.path(),
-        )?),
-        registrations: Registrations::Open,
-    };
-    let state = AppState::new(&db, config);
-    println!(
-        "convene bench web: {} scratch database, {events} events, {clients} clients, {seconds} s per page, {}",
-        scratch.label,
-        machine()
-    );
-
-    // The read model: `events` published events over the coming year, by one profile.
-    let metadata = Metadata::now(Actor::System, Source::Cli, "bench");
-    let profile = ProfileCommand::Create {
-        username: "bench".into(),
-        display_name: Some("Bench collective".into()),
-        account: None,
-    };
-    state.profiles.execute("bench", profile, &metadata).await?;
-    let started = Instant::now();
-    let now = time::OffsetDateTime::now_utc();
-    let mut middle = String::new();
-    for i in 0..events {
-        let id = uuid::Uuid::new_v4().to_string();
-        let begins_at = now + time::Duration::minutes(30 + (i as i64 * 525_600 / events as i64));
-        let details = EventDetails {
-            title: format!("Neighbourhood meeting {i}"),
-            description: "<p>Agenda: bikes, trees, the library.</p>".into(),
-            begins_at,
-            ends_at: Some(begins_at + time::Duration::hours(2)),
-            time_zone: "Europe/Paris".into(),
-            status: Default::default(),
-            visibility: Default::default(),
-            join_mode: Default::default(),
-            external_url: None,
-            capacity: Some(40),
-            address: None,
-            online_url: Some("https://meet.example.org/room".into()),
-            category: "COMMUNITY".into(),
-            tags: vec!["bikes".into()],
-            language: "en".into(),
-            links: Vec::new(),
-            options: Default::default(),
-        };
-        let command = EventCommand::Create {
-            organizer: "bench".into(),
-            creator_participation: uuid::Uuid::new_v4().to_string(),
-            details,
-            draft: false,
-        };
-        state.events.execute(&id, command, &metadata).await?;
-        if i == events / 2 {
-            middle = id;
-        }
-    }
-    eprintln!(
-        "  seeded {events} events in {:.1} s",
-        started.elapsed().as_secs_f64()
-    );
-    let head = EventLog::new(&db).head().await?.position;
-    for projection in all_projections() {
-        convene_projections::Runner::new(projection, &db)
-            .catch_up(head, &mut |_| {})
-            .await?;
-    }
-    let pages = Arc::new(convene_web::render::Pages::new()?);
-    let app = convene_web::app(state, pages);
-    tokio::spawn(async move { axum::serve(listener, app).await });
-
-    let mut rows = Vec::new();
-    for (name, path) in [
-        ("/healthz", "/healthz".to_string()),
-        ("home page", "/".to_string()),
-        ("event page", format!("/events/{middle}")),
-    ] {
-        let measured = load(&format!("{base}{path}"), clients, seconds).await?;
-        eprintln!("  measured {name}");
-        rows.push((name, measured));
-    }
-    let baseline = rows.first().map_or(1.0, |(_, m)| m.rate);
-    println!();
-    println!(
-        "{:<12} {:>10} {:>10} {:>10} {:>10} {:>8}",
-        "page", "requests", "req/s", "p50 ms", "p99 ms", "ratio"
-    );
-    for (name, m) in &rows {
-        println!(
-            "{:<12} {:>10} {:>10.0} {:>10.2} {:>10.2} {:>8.3}",
-            name,
-            m.requests,
-            m.rate,
-            m.p50_ms,
-            m.p99_ms,
-            m.rate / baseline
-        );
-    }
-    db.close().await;
-    Ok(ExitCode::SUCCESS)
-}
-
-struct Measured {
-    requests: usize,
-    rate: f64,
-    p50_ms: f64,
-    p99_ms: f64,
-}
-
-/// `clients` keep-alive connections requesting `url` for `seconds`; fails on any non-200.
-async fn load(url: &str, clients: usize, seconds: u64) -> anyhow::Result<Measured> {
-    use http_body_util::{BodyExt, Empty};
-    use hyper_util::client::legacy::Client;
-    use hyper_util::rt::TokioExecutor;
-
-    let uri: axum::http::Uri = url.parse()?;
-    let client: Client<_, Empty<axum::body::Bytes>> = Client::builder(TokioExecutor::new())
-        .pool_max_idle_per_host(clients)
-        .build_http();
-    let deadline = Instant::now() + std::time::Duration::from_secs(seconds);
-    let started = Instant::now();
-    let tasks: Vec<_> = (0..clients)
-        .map(|_| {
-            let (client, uri) = (client.clone(), uri.clone());
-            tokio::spawn(async move {
-                let mut latencies = Vec::new();
-                while Instant::now() < deadline {
-                    let sent = Instant::now();
-                    let response = client.get(uri.clone()).await?;
-                    let status = response.status();
-                    response.into_body().collect().await?;
-                    if status != axum::http::StatusCode::OK {
-                        bail!("{uri} answered {status}");
-                    }
-                    latencies.push(sent.elapsed().as_micros() as u64);
-                }
-                anyhow::Ok(latencies)
-            })
-        })
-        .collect();
-    let mut all = Vec::new();
-    for task in tasks {
-        all.extend(task.await??);
-    }
-    let elapsed = started.elapsed().as_secs_f64();
-    all.sort_unstable();
-    let percentile = |p: f64| {
-        all.get(((all.len() as f64 * p) as usize).min(all.len().saturating_sub(1)))
-            .map_or(0.0, |us| *us as f64 / 1000.0)
-    };
-    Ok(Measured {
-        requests: all.len(),
-        rate: all.len() as f64 / elapsed,
-        p50_ms: percentile(0.50),
-        p99_ms: percentile(0.99),
-    })
 }

@@ -1,0 +1,237 @@
+//! The access policy, in one place: who may see an event and how much of it, who may comment,
+//! who reads participant lists and history. Every front end gets events through here, so a
+//! hidden count or a participants-only link stays hidden everywhere (lists, pages, feeds).
+
+use crate::auth::Session;
+use crate::error::{Error, Result};
+use crate::AppState;
+use convene_domain::event::details::Visibility;
+use convene_domain::event::ParticipantState;
+use convene_projections::accounts::AccountRow;
+use convene_projections::events::{self, EventView};
+use convene_projections::profiles;
+
+/// How the person asking relates to one event.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Viewer {
+    /// One of their profiles organises it.
+    pub organiser: bool,
+    /// One of their profiles takes part or waits for a seat (a request awaiting approval does
+    /// not count: it must not open a private event).
+    pub participant: bool,
+    /// One of their profiles holds a seat (or organises).
+    pub seated: bool,
+    /// Instance moderator or administrator.
+    pub moderator: bool,
+}
+
+impl Viewer {
+    /// Organisers and the instance's moderators see everything of an event.
+    pub fn insider(&self) -> bool {
+        self.organiser || self.moderator
+    }
+}
+
+/// How `account` relates to event `id` (a stranger without an account).
+pub async fn viewer(state: &AppState, account: Option<&AccountRow>, id: &str) -> Result<Viewer> {
+    let Some(account) = account else {
+        return Ok(Viewer::default());
+    };
+    let own: Vec<String> = profiles::owned_by(state.db.pool(), &account.id)
+        .await?
+        .into_iter()
+        .map(|p| p.username)
+        .collect();
+    let mut viewer = Viewer {
+        moderator: account.role.moderates(),
+        ..Viewer::default()
+    };
+    for participation in events::participation_of_profiles(state.db.pool(), id, &own).await? {
+        viewer.take_part(participation.state);
+    }
+    Ok(viewer)
+}
+
+impl Viewer {
+    /// Counts one of the viewer's own participations in the event.
+    pub fn take_part(&mut self, state: ParticipantState) {
+        self.organiser |= state.is_organiser();
+        self.participant |= state.is_going() || state == ParticipantState::Waitlisted;
+        self.seated |= state.is_going();
+    }
+}
+
+/// Whether `viewer` may know event `event` exists: drafts are for insiders, private events for
+/// insiders and participants.
+pub fn may_see(viewer: Viewer, event: &EventView) -> bool {
+    let hidden = (event.draft && !viewer.insider())
+        || (event.details.visibility == Visibility::Private
+            && !(viewer.insider() || viewer.participant));
+    !hidden
+}
+
+/// The event as `viewer` may see it: counts the organisers hide, remaining seats they do not
+/// show, and a participants-only online link are taken out.
+pub fn shown_to(viewer: Viewer, mut event: EventView) -> EventView {
+    if viewer.insider() {
+        return event;
+    }
+    let options = &event.details.options;
+    if options.hide_participant_count {
+        event.participant_count = 0;
+        event.waitlist_count = 0;
+        // Seats left and the capacity would give the count away.
+        event.remaining_seats = None;
+    }
+    if !options.show_remaining_seats {
+        event.remaining_seats = None;
+    }
+    if options.online_url_for_participants && !viewer.seated {
+        event.details.online_url = None;
+    }
+    event
+}
+
+/// Event `id` as `viewer` may see it, or not found (a hidden event looks like a missing one).
+pub async fn visible(state: &AppState, viewer: Viewer, id: &str) -> Result<EventView> {
+    let missing = || Error::not_found("there is no such event");
+    let event = events::find(state.db.pool(), id)
+        .await?
+        .ok_or_else(missing)?;
+    if !may_see(viewer, &event) {
+        return Err(missing());
+    }
+    Ok(shown_to(viewer, event))
+}
+
+/// Event `id` as `session` may see it, with how they relate to it.
+pub async fn event_for(
+    state: &AppState,
+    session: Option<&Session>,
+    id: &str,
+) -> Result<(EventView, Viewer)> {
+    let viewer = viewer(state, session.map(|s| &s.account), id).await?;
+    Ok((visible(state, viewer, id).await?, viewer))
+}
+
+/// Only participants comment on a private event.
+pub fn may_comment(viewer: Viewer, event: &EventView) -> Result<()> {
+    let insider = viewer.participant || viewer.organiser;
+    if event.details.visibility == Visibility::Private && !insider {
+        return Err(Error::forbidden(
+            "only participants comment on a private event",
+        ));
+    }
+    Ok(())
+}
+
+/// Only organisers (and the instance's moderators) read the participant list.
+pub fn may_list_participants(viewer: Viewer) -> Result<()> {
+    if viewer.insider() {
+        Ok(())
+    } else {
+        Err(Error::forbidden(
+            "only the event's organisers see its participants",
+        ))
+    }
+}
+
+/// Only organisers and the instance's moderators read an event's history.
+pub fn may_read_history(viewer: Viewer) -> Result<()> {
+    if viewer.insider() {
+        Ok(())
+    } else {
+        Err(Error::forbidden(
+            "only the event's organisers and the instance's moderators read its history",
+        ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use convene_domain::event::EventDetails;
+
+    fn event(configure: impl FnOnce(&mut EventDetails)) -> EventView {
+        let mut details: EventDetails = serde_json::from_value(serde_json::json!({
+            "title": "Picnic",
+            "begins_at": "2030-06-01T12:00:00Z",
+            "time_zone": "Europe/Paris",
+            "capacity": 10,
+            "online_url": "https://meet.example.org/picnic"
+        }))
+        .expect("details");
+        configure(&mut details);
+        EventView {
+            id: "e".into(),
+            organizer: "ana".into(),
+            details,
+            draft: false,
+            participant_count: 4,
+            waitlist_count: 1,
+            remaining_seats: Some(6),
+            created_at: String::new(),
+            updated_at: String::new(),
+        }
+    }
+
+    #[test]
+    fn a_hidden_count_hides_the_seats_left_too() {
+        let hidden = shown_to(
+            Viewer::default(),
+            event(|d| d.options.hide_participant_count = true),
+        );
+        assert_eq!(
+            (
+                hidden.participant_count,
+                hidden.waitlist_count,
+                hidden.remaining_seats
+            ),
+            (0, 0, None)
+        );
+        let organiser = Viewer {
+            organiser: true,
+            ..Viewer::default()
+        };
+        let seen = shown_to(
+            organiser,
+            event(|d| d.options.hide_participant_count = true),
+        );
+        assert_eq!(seen.participant_count, 4);
+    }
+
+    #[test]
+    fn a_participants_only_link_is_for_seated_people() {
+        let only_seated = |d: &mut EventDetails| d.options.online_url_for_participants = true;
+        assert!(shown_to(Viewer::default(), event(only_seated))
+            .details
+            .online_url
+            .is_none());
+        let seated = Viewer {
+            seated: true,
+            participant: true,
+            ..Viewer::default()
+        };
+        assert!(shown_to(seated, event(only_seated))
+            .details
+            .online_url
+            .is_some());
+    }
+
+    #[test]
+    fn drafts_and_private_events_are_for_insiders() {
+        let draft = EventView {
+            draft: true,
+            ..event(|_| {})
+        };
+        assert!(!may_see(Viewer::default(), &draft));
+        let private = event(|d| d.visibility = Visibility::Private);
+        assert!(!may_see(Viewer::default(), &private));
+        let participant = Viewer {
+            participant: true,
+            ..Viewer::default()
+        };
+        assert!(may_see(participant, &private));
+        assert!(!may_see(participant, &draft));
+    }
+}

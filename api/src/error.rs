@@ -1,0 +1,266 @@
+//! The one error every use case returns.
+//!
+//! Domain errors are carried as values; the rest says what kind of refusal it is. Each error has
+//! a [`Class`] (what kind of answer it deserves) and a stable [`Error::rule`] name, so that each
+//! front end maps errors in one place (the JSON binding to problem+json, the pages to a message
+//! in the visitor's language) and nothing ever matches on message text.
+
+use convene_domain::account::AccountError;
+use convene_domain::claim::ClaimError;
+use convene_domain::{EventError, FieldError, ProfileError};
+use convene_projections::CommandError;
+use std::time::Duration;
+
+/// Why a use case did not do what was asked.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error(transparent)]
+    Event(#[from] EventError),
+    #[error(transparent)]
+    Account(#[from] AccountError),
+    #[error(transparent)]
+    Profile(#[from] ProfileError),
+    #[error(transparent)]
+    Claim(#[from] ClaimError),
+    /// Input of the wrong shape, field by field.
+    #[error("{}", describe(.0))]
+    Invalid(Vec<FieldError>),
+    /// Absent, or hidden from the one asking (which must look the same).
+    #[error("{0}")]
+    NotFound(String),
+    #[error("{0}")]
+    Forbidden(String),
+    /// Not logged in, or the session has ended.
+    #[error("{0}")]
+    Unauthenticated(String),
+    /// The state does not allow it: `errors` names the field at fault, when one is.
+    #[error("{detail}")]
+    Conflict {
+        detail: String,
+        errors: Vec<FieldError>,
+    },
+    /// Too many attempts from one address or for one account.
+    #[error("too many attempts: try again in {} seconds", .retry_after.as_secs().max(1))]
+    RateLimited { retry_after: Duration },
+    /// A failure of ours; the cause is for the log, never for the client.
+    #[error("something went wrong on the server: {0}")]
+    Internal(String),
+}
+
+/// What kind of answer an error deserves, whatever the front end.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Class {
+    Invalid,
+    NotFound,
+    Forbidden,
+    Unauthenticated,
+    Conflict,
+    RateLimited,
+    Internal,
+}
+
+fn describe(errors: &[FieldError]) -> String {
+    errors
+        .iter()
+        .map(|e| format!("{}: {}", e.field, e.message))
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+fn field(field: &str, message: String) -> Vec<FieldError> {
+    vec![FieldError {
+        field: field.into(),
+        message,
+    }]
+}
+
+impl Error {
+    /// One invalid field.
+    pub fn invalid_field(name: &str, message: impl Into<String>) -> Self {
+        Error::Invalid(field(name, message.into()))
+    }
+
+    pub fn not_found(detail: impl Into<String>) -> Self {
+        Error::NotFound(detail.into())
+    }
+
+    pub fn forbidden(detail: impl Into<String>) -> Self {
+        Error::Forbidden(detail.into())
+    }
+
+    pub fn conflict(detail: impl Into<String>) -> Self {
+        Error::Conflict {
+            detail: detail.into(),
+            errors: Vec::new(),
+        }
+    }
+
+    /// A failure of ours: logged here with its cause.
+    pub fn internal(cause: impl std::fmt::Display) -> Self {
+        tracing::error!(%cause, "request failed");
+        Error::Internal(cause.to_string())
+    }
+
+    pub fn class(&self) -> Class {
+        match self {
+            Error::Event(e) => match e {
+                EventError::Invalid(_) => Class::Invalid,
+                EventError::NotFound
+                | EventError::UnknownParticipation
+                | EventError::UnknownComment
+                | EventError::NotParticipating(_)
+                | EventError::UnknownToken => Class::NotFound,
+                EventError::NotOrganiser
+                | EventError::NotAdministrator
+                | EventError::NotCommentAuthor
+                | EventError::AnonymousNotAllowed
+                | EventError::InviteOnly => Class::Forbidden,
+                EventError::AlreadyExists
+                | EventError::Draft
+                | EventError::Cancelled
+                | EventError::AlreadyParticipating(_)
+                | EventError::RejectedBefore(_)
+                | EventError::ExternalRegistration(_)
+                | EventError::WrongState(..)
+                | EventError::LastOrganiser
+                | EventError::Full
+                | EventError::CommentsClosed => Class::Conflict,
+            },
+            Error::Account(e) => match e {
+                AccountError::AlreadyRegistered => Class::Conflict,
+                AccountError::NotFound => Class::NotFound,
+                AccountError::WrongConfirmation
+                | AccountError::WrongResetToken
+                | AccountError::NotOwnProfile(_) => Class::Invalid,
+                AccountError::Unconfirmed | AccountError::Disabled => Class::Forbidden,
+            },
+            Error::Profile(e) => match e {
+                ProfileError::UsernameTaken(_) => Class::Conflict,
+                ProfileError::InvalidUsername
+                | ProfileError::InvalidDisplayName
+                | ProfileError::InvalidSummary => Class::Invalid,
+                ProfileError::NotFound => Class::NotFound,
+            },
+            Error::Claim(_) => Class::Conflict,
+            Error::Invalid(_) => Class::Invalid,
+            Error::NotFound(_) => Class::NotFound,
+            Error::Forbidden(_) => Class::Forbidden,
+            Error::Unauthenticated(_) => Class::Unauthenticated,
+            Error::Conflict { .. } => Class::Conflict,
+            Error::RateLimited { .. } => Class::RateLimited,
+            Error::Internal(_) => Class::Internal,
+        }
+    }
+
+    /// The stable name of the rule broken: clients may match on it, and the pages say it in
+    /// the visitor's language. Rules without a name of their own go by their class.
+    pub fn rule(&self) -> &'static str {
+        match self {
+            Error::Event(e) => event_rule(e),
+            Error::Account(AccountError::Unconfirmed) => "unconfirmed",
+            Error::Account(AccountError::Disabled) => "disabled",
+            _ => match self.class() {
+                Class::Invalid => "invalid",
+                Class::NotFound => "not-found",
+                Class::Forbidden => "forbidden",
+                Class::Unauthenticated => "unauthorized",
+                Class::Conflict => "conflict",
+                Class::RateLimited => "rate-limited",
+                Class::Internal => "internal",
+            },
+        }
+    }
+
+    /// The fields at fault, each with what to fix.
+    pub fn field_errors(&self) -> Vec<FieldError> {
+        let detail = || self.to_string();
+        match self {
+            Error::Invalid(errors) | Error::Conflict { errors, .. } => errors.clone(),
+            Error::Event(EventError::Invalid(errors)) => errors.clone(),
+            Error::Account(AccountError::WrongConfirmation | AccountError::WrongResetToken) => {
+                field("token", detail())
+            }
+            Error::Account(AccountError::NotOwnProfile(_)) => field("username", detail()),
+            Error::Profile(ProfileError::UsernameTaken(_) | ProfileError::InvalidUsername) => {
+                field("username", detail())
+            }
+            Error::Profile(ProfileError::InvalidDisplayName) => field("display_name", detail()),
+            Error::Profile(ProfileError::InvalidSummary) => field("summary", detail()),
+            _ => Vec::new(),
+        }
+    }
+}
+
+/// The stable name of each rule an event command can break.
+fn event_rule(error: &EventError) -> &'static str {
+    match error {
+        EventError::Invalid(_) => "invalid",
+        EventError::NotFound | EventError::UnknownParticipation | EventError::UnknownComment => {
+            "not-found"
+        }
+        EventError::NotParticipating(_) => "not-participating",
+        EventError::UnknownToken => "link-invalid",
+        EventError::NotOrganiser => "not-organiser",
+        EventError::NotAdministrator => "not-administrator",
+        EventError::NotCommentAuthor => "not-comment-author",
+        EventError::AnonymousNotAllowed => "anonymous-not-allowed",
+        EventError::InviteOnly => "invite-only",
+        EventError::AlreadyExists => "already-exists",
+        EventError::Draft => "draft",
+        EventError::Cancelled => "cancelled",
+        EventError::AlreadyParticipating(_) => "already-participating",
+        EventError::RejectedBefore(_) => "rejected-before",
+        EventError::ExternalRegistration(_) => "external-registration",
+        EventError::WrongState(..) => "wrong-state",
+        EventError::LastOrganiser => "last-organiser",
+        EventError::Full => "full",
+        EventError::CommentsClosed => "comments-closed",
+    }
+}
+
+impl<E: std::error::Error + Into<Error>> From<CommandError<E>> for Error {
+    fn from(error: CommandError<E>) -> Self {
+        match error {
+            CommandError::Rejected(e) => e.into(),
+            CommandError::Conflict(_) => Error::conflict(error.to_string()),
+            CommandError::Store(cause) => Error::internal(cause),
+        }
+    }
+}
+
+impl From<convene_projections::Error> for Error {
+    fn from(error: convene_projections::Error) -> Self {
+        Error::internal(error)
+    }
+}
+
+impl From<validator::ValidationErrors> for Error {
+    fn from(errors: validator::ValidationErrors) -> Self {
+        Error::Invalid(crate::validation::field_errors(&errors))
+    }
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_error_has_a_class_and_a_stable_rule() {
+        let full = Error::from(EventError::Full);
+        assert_eq!((full.class(), full.rule()), (Class::Conflict, "full"));
+        let disabled = Error::from(AccountError::Disabled);
+        assert_eq!(
+            (disabled.class(), disabled.rule()),
+            (Class::Forbidden, "disabled")
+        );
+        let taken = Error::from(ProfileError::UsernameTaken("ana".into()));
+        assert_eq!(taken.rule(), "conflict");
+        assert_eq!(taken.field_errors()[0].field, "username");
+        assert_eq!(
+            Error::invalid_field("page", "pages are counted from 1").to_string(),
+            "page: pages are counted from 1"
+        );
+    }
+}

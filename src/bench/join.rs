@@ -1,0 +1,128 @@
+//! `convene bench join`: the latency of one command that reads its own write — joining an
+//! event over the JSON API, answered once the events read model shows the participation —
+//! next to `/healthz`, which reads the log's head and the checkpoints and writes nothing.
+
+use super::{machine, BenchServer, Latencies};
+use crate::config::Settings;
+use anyhow::{bail, Context};
+use convene_api::accounts::{create_account, open_session, Credentials, Registration};
+use convene_api::auth::Origin;
+use convene_api::events::{create_event, NewEvent};
+use convene_api::profiles::{create_profile, NewProfile};
+use convene_domain::{Actor, Metadata, Role, Source};
+use std::process::ExitCode;
+use std::time::Instant;
+
+const PASSWORD: &str = "correct horse battery";
+
+pub async fn join(settings: &Settings, joins: usize) -> anyhow::Result<ExitCode> {
+    if joins == 0 {
+        bail!("--joins must be at least 1");
+    }
+    let mut server = BenchServer::prepare(settings).await?;
+    let state = server.state.clone();
+    println!(
+        "convene bench join: {} scratch database, {joins} sequential joins of one event, {}",
+        server.scratch.label,
+        machine()
+    );
+    // One account with an organising profile and one profile per joiner: each join is made as
+    // another identity of the same session.
+    let origin = Origin::new(Source::Cli, "bench", None);
+    let registration = Registration {
+        email: "bench@example.org".into(),
+        password: PASSWORD.into(),
+        locale: "en".into(),
+    };
+    let account = create_account(&state, registration, Role::User, true, |_| {
+        Metadata::now(Actor::System, Source::Cli, "bench")
+    })
+    .await?;
+    let mut usernames = vec!["organiser".to_string()];
+    usernames.extend((0..joins).map(|i| format!("joiner{i}")));
+    for username in &usernames {
+        let profile = NewProfile {
+            username: username.clone(),
+            display_name: None,
+            summary: None,
+        };
+        create_profile(&state, &account.id, &origin, profile).await?;
+    }
+    let credentials = Credentials {
+        email: "bench@example.org".into(),
+        password: PASSWORD.into(),
+    };
+    let (token, _) = open_session(&state, credentials, &origin).await?;
+    let session = convene_api::auth::Session::open(&state, &token, origin.clone())
+        .await?
+        .context("the bench session did not open")?;
+    let acting = session.acting_as(&state, Some("organiser".into())).await?;
+    let details = serde_json::from_value(serde_json::json!({
+        "title": "Bench assembly",
+        "begins_at": "2030-06-01T12:00:00Z",
+        "time_zone": "Europe/Paris",
+    }))?;
+    let event = create_event(
+        &state,
+        &acting,
+        NewEvent {
+            details,
+            draft: false,
+        },
+    )
+    .await?;
+    server.serve().await?;
+
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .build()
+        .into();
+    let base = server.base.clone();
+    let measured =
+        tokio::task::spawn_blocking(move || -> anyhow::Result<(Latencies, Latencies)> {
+            let url = format!("{base}/api/v1/events/{}/participations", event.id);
+            let mut joined = Vec::with_capacity(joins);
+            for username in usernames.iter().skip(1) {
+                let sent = Instant::now();
+                let response = agent
+                    .post(&url)
+                    .header("authorization", format!("Bearer {token}"))
+                    .header("x-convene-profile", username.as_str())
+                    .header("content-type", "application/json")
+                    .send("{}")?;
+                joined.push(sent.elapsed().as_micros() as u64);
+                if response.status() != 201 {
+                    bail!("joining as @{username} answered {}", response.status());
+                }
+            }
+            let mut health = Vec::with_capacity(joins);
+            for _ in 0..joins {
+                let sent = Instant::now();
+                let response = agent.get(&format!("{base}/healthz")).call()?;
+                health.push(sent.elapsed().as_micros() as u64);
+                if response.status() != 200 {
+                    bail!("/healthz answered {}", response.status());
+                }
+            }
+            Ok((Latencies::new(joined), Latencies::new(health)))
+        })
+        .await??;
+    let (joined, health) = measured;
+    println!();
+    println!(
+        "{:<10} {:>10} {:>10} {:>10} {:>12}",
+        "request", "count", "p50 ms", "p99 ms", "p50 ratio"
+    );
+    for (name, latencies) in [("/healthz", &health), ("join", &joined)] {
+        println!(
+            "{:<10} {:>10} {:>10.2} {:>10.2} {:>12.2}",
+            name,
+            latencies.len(),
+            latencies.ms(0.50),
+            latencies.ms(0.99),
+            latencies.ms(0.50) / health.ms(0.50).max(1e-9)
+        );
+    }
+    server.stop().await;
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,135 @@
+//! `convene bench`: measured figures printed with ratios to a baseline, on scratch databases
+//! (never on your data): the event store ([`store`]), the pages under load ([`web`]) and the
+//! latency of a command that reads its own write ([`join`]).
+
+pub mod join;
+pub mod store;
+pub mod web;
+
+use crate::config::Settings;
+use anyhow::Context;
+use convene_api::mail::Mailer;
+use convene_api::throttle::Limits;
+use convene_api::{ApiConfig, AppState, Registrations};
+use convene_projections::db::Backend;
+use convene_projections::scratch::Scratch;
+use convene_projections::{Database, EventLog};
+use std::sync::Arc;
+use std::time::Duration;
+use tokio_util::sync::CancellationToken;
+
+/// The CPU model and core count, for the record.
+fn machine() -> String {
+    let cpu = std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|info| {
+            info.lines()
+                .find(|l| l.starts_with("model name"))
+                .and_then(|l| l.split_once(':'))
+                .map(|(_, model)| model.trim().to_string())
+        })
+        .unwrap_or_else(|| "unknown CPU".into());
+    let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
+    format!("{cpu}, {cores} cores")
+}
+
+/// Convene serving a scratch database on 127.0.0.1 (the pages, the API and every subscriber),
+/// as `convene serve` wires it, for as long as it lives.
+pub struct BenchServer {
+    pub base: String,
+    pub db: Database,
+    pub state: AppState,
+    pub scratch: Scratch,
+    listener: Option<tokio::net::TcpListener>,
+    _mail: tempfile::TempDir,
+    shutdown: CancellationToken,
+}
+
+impl BenchServer {
+    /// A scratch database on the configured server (a SQLite file, or a new database on the
+    /// PostgreSQL server of DATABASE_URL) and the application over it, not yet listening.
+    pub async fn prepare(settings: &Settings) -> anyhow::Result<Self> {
+        let scratch = match Backend::of_url(&settings.database_url)? {
+            Backend::Sqlite => Scratch::sqlite().context("cannot create a temporary folder")?,
+            Backend::Postgres => Scratch::postgres(&settings.database_url)
+                .await
+                .context("cannot create a scratch database on the PostgreSQL server of DATABASE_URL (the role needs CREATEDB)")?,
+        };
+        let db = Database::open(&scratch.url).await?;
+        let mail = tempfile::tempdir()?;
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+        let base = format!("http://{}", listener.local_addr()?);
+        let config = ApiConfig {
+            public_url: base.clone(),
+            mailer: Arc::new(Mailer::to_folder(
+                "Convene <noreply@127.0.0.1>",
+                mail.path(),
+            )?),
+            registrations: Registrations::Open,
+            // One address plays every client here.
+            limits: Limits::off(),
+            trusted_proxies: Vec::new(),
+            http_limits: settings.http_limits,
+        };
+        let subscribers = crate::subscribers::all();
+        let state = AppState::new(&db, config, subscribers);
+        Ok(Self {
+            base,
+            db,
+            state,
+            scratch,
+            listener: Some(listener),
+            _mail: mail,
+            shutdown: CancellationToken::new(),
+        })
+    }
+
+    /// Runs the subscribers, waits until they have applied everything appended so far, and
+    /// starts answering requests.
+    pub async fn serve(&mut self) -> anyhow::Result<()> {
+        self.state.subscribers.spawn(&self.db, &self.shutdown);
+        let head = EventLog::new(&self.db).head().await?.position;
+        let names = self.state.subscribers.names();
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(600);
+        if !convene_projections::projection::wait_for(&self.db, &names, head, deadline).await? {
+            anyhow::bail!("the subscribers did not catch up with the log in 10 minutes");
+        }
+        let pages = Arc::new(convene_web::render::Pages::new()?);
+        let app = convene_web::app(self.state.clone(), pages)
+            .into_make_service_with_connect_info::<std::net::SocketAddr>();
+        let listener = self
+            .listener
+            .take()
+            .context("the bench server serves once")?;
+        tokio::spawn(async move { axum::serve(listener, app).await });
+        Ok(())
+    }
+
+    pub async fn stop(self) {
+        self.shutdown.cancel();
+        self.db.close().await;
+    }
+}
+
+/// Latencies in microseconds, summarised.
+pub struct Latencies {
+    sorted: Vec<u64>,
+}
+
+impl Latencies {
+    pub fn new(mut micros: Vec<u64>) -> Self {
+        micros.sort_unstable();
+        Self { sorted: micros }
+    }
+
+    pub fn len(&self) -> usize {
+        self.sorted.len()
+    }
+
+    /// The `p` quantile (0.5 for the median) in milliseconds.
+    pub fn ms(&self, p: f64) -> f64 {
+        let index =
+            ((self.sorted.len() as f64 * p) as usize).min(self.sorted.len().saturating_sub(1));
+        self.sorted.get(index).map_or(0.0, |us| *us as f64 / 1000.0)
+    }
+}
