@@ -164,7 +164,7 @@ mod tests {
         configure(&mut details);
         EventView {
             id: "e".into(),
-            organizer: "ana".into(),
+            organiser: "ana".into(),
             details,
             draft: false,
             participant_count: 4,

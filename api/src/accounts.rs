@@ -135,22 +135,26 @@ async fn account_view(state: &AppState, id: &str) -> Result<AccountView> {
         .ok_or_else(|| Error::internal(format!("account {id} is missing from the read model")))
 }
 
+/// Runs a command on account `id`, made by `session`'s account itself.
+async fn on_account(
+    state: &AppState,
+    session: &Session,
+    id: &str,
+    command: AccountCommand,
+) -> Result<()> {
+    let metadata = session.metadata();
+    consistency::command(state, &state.accounts, id, command, &metadata, READS)
+        .await
+        .map(drop)
+}
+
 /// Runs a command on the account of `session` as the account itself.
 async fn on_own_account(
     state: &AppState,
     session: &Session,
     command: AccountCommand,
 ) -> Result<()> {
-    consistency::command(
-        state,
-        &state.accounts,
-        &session.account.id,
-        command,
-        &session.metadata(),
-        READS,
-    )
-    .await
-    .map(drop)
+    on_account(state, session, &session.account.id, command).await
 }
 
 /// Counts an attempt at `action` from `origin` for `address`; refuses when over the limits.
@@ -533,33 +537,13 @@ fn require_administrator(session: &Session) -> Result<()> {
 /// Makes account `id` a user, moderator or administrator (administrators only).
 pub async fn change_role(state: &AppState, session: &Session, id: &str, role: Role) -> Result<()> {
     require_administrator(session)?;
-    let command = AccountCommand::ChangeRole { role };
-    consistency::command(
-        state,
-        &state.accounts,
-        id,
-        command,
-        &session.metadata(),
-        READS,
-    )
-    .await
-    .map(drop)
+    on_account(state, session, id, AccountCommand::ChangeRole { role }).await
 }
 
 /// Disables account `id`: it can no longer log in and its sessions end (administrators only).
 pub async fn disable(state: &AppState, session: &Session, id: &str) -> Result<()> {
     require_administrator(session)?;
-    let command = AccountCommand::Disable;
-    consistency::command(
-        state,
-        &state.accounts,
-        id,
-        command,
-        &session.metadata(),
-        READS,
-    )
-    .await
-    .map(drop)
+    on_account(state, session, id, AccountCommand::Disable).await
 }
 
 #[derive(Debug, Deserialize, ToSchema)]

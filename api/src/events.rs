@@ -46,7 +46,7 @@ async fn as_seen(state: &AppState, acting: &Acting, id: &str) -> Result<EventVie
 pub async fn create_event(state: &AppState, acting: &Acting, new: NewEvent) -> Result<EventView> {
     let id = uuid::Uuid::new_v4().to_string();
     let command = EventCommand::Create {
-        organizer: acting.profile.clone(),
+        organiser: acting.profile.clone(),
         creator_participation: uuid::Uuid::new_v4().to_string(),
         details: new.details,
         draft: new.draft,
@@ -90,7 +90,8 @@ pub struct ListQuery {
     pub category: Option<String>,
     pub tag: Option<String>,
     /// Username of the organising profile.
-    pub organizer: Option<String>,
+    #[serde(rename = "organizer")]
+    pub organiser: Option<String>,
     /// Words the title contains.
     pub q: Option<String>,
     /// From 1.
@@ -118,8 +119,8 @@ pub async fn list(state: &AppState, query: ListQuery) -> Result<Vec<EventView>> 
         tag: query
             .tag
             .map(|t| t.trim().trim_start_matches('#').to_lowercase()),
-        organizer: query
-            .organizer
+        organiser: query
+            .organiser
             .map(|o| o.trim_start_matches('@').to_string()),
         text: query.q,
         online: None,

@@ -135,11 +135,11 @@ pub async fn event_history(
         let metadata = stored.metadata()?;
         match &change {
             EventChange::Created {
-                organizer,
+                organiser,
                 creator_participation,
                 ..
             } => {
-                people.insert(creator_participation.clone(), format!("@{organizer}"));
+                people.insert(creator_participation.clone(), format!("@{organiser}"));
             }
             EventChange::Joined {
                 participation,

@@ -33,11 +33,11 @@ impl Projection for EventsProjection {
         let on = Applying::of(event)?;
         match event.change::<EventChange>()? {
             EventChange::Created {
-                organizer,
+                organiser,
                 creator_participation: creator,
                 details,
                 draft,
-            } => created(conn, &on, organizer, &creator, &details, draft).await,
+            } => created(conn, &on, organiser, &creator, &details, draft).await,
             EventChange::Updated { details, .. } => write_details(conn, &on, &details).await,
             EventChange::Published => published(conn, &on).await,
             EventChange::Cancelled => cancelled(conn, &on).await,
@@ -91,7 +91,7 @@ impl Projection for EventsProjection {
 async fn created(
     conn: &mut AnyConnection,
     on: &Applying<'_>,
-    organizer: String,
+    organiser: String,
     creator_participation: &str,
     details: &EventDetails,
     draft: bool,
@@ -102,20 +102,20 @@ async fn created(
          VALUES ($1, $2, '', '', NULL, '', '', $3, '', $4, $4, NULL, '', $5, $5)",
     )
     .bind(on.id)
-    .bind(&organizer)
+    .bind(&organiser)
     .bind(flag(draft))
     .bind(flag(false))
     .bind(&on.at)
     .execute(&mut *conn)
     .await?;
     write_details(conn, on, details).await?;
-    let organizer = Participant::Profile(organizer);
+    let organiser = Participant::Profile(organiser);
     let state = ParticipantState::Creator;
     joined(
         conn,
         on,
         creator_participation,
-        &organizer,
+        &organiser,
         state,
         None,
         (None, None),
@@ -336,7 +336,9 @@ async fn write_details(
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct EventView {
     pub id: String,
-    pub organizer: String,
+    /// The username of the profile that created it (`organizer` in JSON, as documented).
+    #[serde(rename = "organizer")]
+    pub organiser: String,
     #[serde(flatten)]
     pub details: EventDetails,
     pub draft: bool,
@@ -361,7 +363,7 @@ fn event_view(row: &AnyRow) -> Result<EventView, Error> {
     let participant_count: i64 = row.try_get("participants")?;
     Ok(EventView {
         id: row.try_get("id")?,
-        organizer: row.try_get("organizer")?,
+        organiser: row.try_get("organizer")?,
         remaining_seats: details.capacity.map(|c| (c - participant_count).max(0)),
         details,
         draft: flag_of(row, "draft")?,
@@ -392,7 +394,7 @@ pub struct EventFilter {
     pub to: Option<String>,
     pub category: Option<String>,
     pub tag: Option<String>,
-    pub organizer: Option<String>,
+    pub organiser: Option<String>,
     /// Text the title must contain (case-insensitive).
     pub text: Option<String>,
     /// Only events held online (true), or only events with a place (false).
@@ -420,8 +422,8 @@ pub async fn list_public(pool: &AnyPool, filter: &EventFilter) -> Result<Vec<Eve
     if let Some(category) = &filter.category {
         param(&mut sql, " AND e.category = ?", category);
     }
-    if let Some(organizer) = &filter.organizer {
-        param(&mut sql, " AND e.organizer = ?", organizer);
+    if let Some(organiser) = &filter.organiser {
+        param(&mut sql, " AND e.organizer = ?", organiser);
     }
     if let Some(text) = filter
         .text

@@ -40,7 +40,7 @@ fn details(capacity: i64) -> EventDetails {
 
 async fn create(commands: &Commands<Event>, event: &str, capacity: i64) {
     let command = EventCommand::Create {
-        organizer: "org".into(),
+        organiser: "org".into(),
         creator_participation: format!("{event}-org"),
         details: details(capacity),
         draft: false,

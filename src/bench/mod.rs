@@ -47,7 +47,8 @@ pub struct BenchServer {
 
 impl BenchServer {
     /// A scratch database on the configured server (a SQLite file, or a new database on the
-    /// PostgreSQL server of DATABASE_URL) and the application over it, not yet listening.
+    /// PostgreSQL server of DATABASE_URL) and the application over it with its subscribers
+    /// running, not yet listening.
     pub async fn prepare(settings: &Settings) -> anyhow::Result<Self> {
         let scratch = match Backend::of_url(&settings.database_url)? {
             Backend::Sqlite => Scratch::sqlite().context("cannot create a temporary folder")?,
@@ -73,6 +74,8 @@ impl BenchServer {
         };
         let subscribers = crate::subscribers::all();
         let state = AppState::new(&db, config, subscribers);
+        let shutdown = CancellationToken::new();
+        state.subscribers.spawn(&db, &shutdown);
         Ok(Self {
             base,
             db,
@@ -80,14 +83,13 @@ impl BenchServer {
             scratch,
             listener: Some(listener),
             _mail: mail,
-            shutdown: CancellationToken::new(),
+            shutdown,
         })
     }
 
-    /// Runs the subscribers, waits until they have applied everything appended so far, and
-    /// starts answering requests.
+    /// Waits until the subscribers have applied everything appended so far, then starts
+    /// answering requests.
     pub async fn serve(&mut self) -> anyhow::Result<()> {
-        self.state.subscribers.spawn(&self.db, &self.shutdown);
         let head = EventLog::new(&self.db).head().await?.position;
         let names = self.state.subscribers.names();
         let deadline = tokio::time::Instant::now() + Duration::from_secs(600);

@@ -63,7 +63,7 @@ pub async fn web(
             options: Default::default(),
         };
         let command = EventCommand::Create {
-            organizer: "bench".into(),
+            organiser: "bench".into(),
             creator_participation: uuid::Uuid::new_v4().to_string(),
             details,
             draft: false,

@@ -77,8 +77,8 @@ pub fn calendar(web: &Web, name: &str, found: &[EventView]) -> String {
             .starts(utc(details.begins_at))
             .url(&url)
             .add_property(
-                "ORGANIZER;CN=".to_string() + &event.organizer,
-                format!("{}/@{}", web.app.config.public_url, event.organizer),
+                "ORGANIZER;CN=".to_string() + &event.organiser,
+                format!("{}/@{}", web.app.config.public_url, event.organiser),
             )
             .add_property("X-CONVENE-TIMEZONE", &details.time_zone);
         if let Some(end) = details.ends_at {
@@ -115,10 +115,10 @@ fn ics(body: String, file: &str) -> Response {
         .into_response()
 }
 
-fn upcoming(organizer: Option<String>) -> EventFilter {
+fn upcoming(organiser: Option<String>) -> EventFilter {
     EventFilter {
         from: Some(format_timestamp(OffsetDateTime::now_utc())),
-        organizer,
+        organiser,
         limit: FEED_SIZE,
         ..EventFilter::default()
     }
@@ -215,7 +215,7 @@ fn atom(web: &Web, title: &str, path: &str, mut found: Vec<EventView>) -> Respon
                 "id": format!("{}/events/{}", web.app.config.public_url, e.id),
                 "title": e.details.title,
                 "updated": e.updated_at,
-                "author": e.organizer,
+                "author": e.organiser,
                 "summary": text_of(&e.details.description),
                 "starts": format_timestamp(e.details.begins_at),
             })

@@ -78,7 +78,7 @@ impl Pages {
         context.insert("t", &catalogue.t);
         context.insert("lang", &catalogue.code);
         context.insert("languages", &self.catalogues.languages());
-        context.insert("csrf", &visitor.csrf);
+        context.insert("csrf", &visitor.masked_csrf());
         context.insert("here", &visitor.here);
         context.insert("here_encoded", &crate::pages::encode(&visitor.here));
         context.insert("logged_in", &visitor.logged_in());
@@ -178,18 +178,7 @@ impl Pages {
     }
 }
 
-/// The status a page answers a failed use case with.
-pub fn status_of(error: &convene_api::Error) -> StatusCode {
-    match error.class() {
-        Class::Invalid => StatusCode::UNPROCESSABLE_ENTITY,
-        Class::NotFound => StatusCode::NOT_FOUND,
-        Class::Forbidden => StatusCode::FORBIDDEN,
-        Class::Unauthenticated => StatusCode::UNAUTHORIZED,
-        Class::Conflict => StatusCode::CONFLICT,
-        Class::RateLimited => StatusCode::TOO_MANY_REQUESTS,
-        Class::Internal => StatusCode::INTERNAL_SERVER_ERROR,
-    }
-}
+pub use convene_api::http::problem::status_of;
 
 /// After a form: go to `to` (303, so a reload does not post again).
 pub fn see_other(visitor: &Visitor, to: &str) -> Response {

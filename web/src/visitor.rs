@@ -9,6 +9,7 @@ use axum::response::Response;
 use convene_api::auth::{new_token, Origin, Session};
 use convene_domain::Source;
 use convene_projections::profiles::ProfileView;
+use rand::RngCore;
 
 pub const SESSION_COOKIE: &str = "convene_session";
 pub const CSRF_COOKIE: &str = "convene_csrf";
@@ -32,6 +33,16 @@ pub struct Visitor {
     /// Whether the request reads (GET) rather than posts a form.
     pub reading: bool,
     secure: bool,
+}
+
+/// The token a masked CSRF value stands for (see [`Visitor::masked_csrf`]).
+fn unmask(posted: &str) -> Option<String> {
+    let bytes = hex::decode(posted.trim()).ok()?;
+    let (pad, masked) = bytes.split_at(bytes.len() / 2);
+    if pad.len() != masked.len() || pad.is_empty() {
+        return None;
+    }
+    String::from_utf8(pad.iter().zip(masked).map(|(p, m)| p ^ m).collect()).ok()
 }
 
 /// The value of cookie `name` in the request.
@@ -65,7 +76,21 @@ impl Visitor {
 
     /// Whether a posted form carries this visitor's CSRF token.
     pub fn csrf_ok(&self, posted: Option<&String>) -> bool {
-        !self.new_csrf && posted.is_some_and(|p| *p == self.csrf)
+        !self.new_csrf
+            && posted
+                .and_then(|p| unmask(p))
+                .is_some_and(|t| t == self.csrf)
+    }
+
+    /// The CSRF token as a form carries it: XORed with a fresh random pad for every page, so
+    /// that compressed pages which also echo what a visitor typed never repeat the secret
+    /// (BREACH). Any masking of the token unmasks to it.
+    pub fn masked_csrf(&self) -> String {
+        let token = self.csrf.as_bytes();
+        let mut pad = vec![0u8; token.len()];
+        rand::rngs::OsRng.fill_bytes(&mut pad);
+        let masked: Vec<u8> = token.iter().zip(&pad).map(|(t, p)| t ^ p).collect();
+        format!("{}{}", hex::encode(pad), hex::encode(masked))
     }
 
     pub fn secure(&self) -> bool {
@@ -150,5 +175,26 @@ impl FromRequestParts<Web> for Visitor {
             here,
             secure,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::unmask;
+
+    #[test]
+    fn a_masked_token_differs_every_time_and_unmasks_to_the_token() {
+        let token = "q2C1pVn0uS0m2lR0dQ0w4u7bP4x1y9kA3sZcT6eHh8M";
+        let mask = |pad: &[u8]| {
+            let masked: Vec<u8> = token.bytes().zip(pad).map(|(t, p)| t ^ p).collect();
+            format!("{}{}", hex::encode(pad), hex::encode(masked))
+        };
+        let (a, b) = (mask(&[7; 43]), mask(&[201; 43]));
+        assert_ne!(a, b);
+        assert_eq!(unmask(&a).as_deref(), Some(token));
+        assert_eq!(unmask(&b).as_deref(), Some(token));
+        assert_eq!(unmask(token), None, "the bare token is not a masked one");
+        assert_eq!(unmask("abcd00"), None);
+        assert_eq!(unmask(""), None);
     }
 }

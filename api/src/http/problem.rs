@@ -99,24 +99,30 @@ impl IntoResponse for Problem {
     }
 }
 
+/// The HTTP status an error deserves, for every front end over HTTP (the API and the pages).
+pub fn status_of(error: &Error) -> StatusCode {
+    match error.class() {
+        Class::Invalid => StatusCode::UNPROCESSABLE_ENTITY,
+        Class::NotFound => StatusCode::NOT_FOUND,
+        Class::Forbidden => StatusCode::FORBIDDEN,
+        Class::Unauthenticated => StatusCode::UNAUTHORIZED,
+        Class::Conflict => StatusCode::CONFLICT,
+        Class::RateLimited => StatusCode::TOO_MANY_REQUESTS,
+        Class::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+    }
+}
+
 impl From<Error> for Problem {
     fn from(error: Error) -> Self {
-        let status = match error.class() {
-            Class::Invalid => StatusCode::UNPROCESSABLE_ENTITY,
-            Class::NotFound => StatusCode::NOT_FOUND,
-            Class::Forbidden => StatusCode::FORBIDDEN,
-            Class::Unauthenticated => StatusCode::UNAUTHORIZED,
-            Class::Conflict => StatusCode::CONFLICT,
-            Class::RateLimited => StatusCode::TOO_MANY_REQUESTS,
+        let status = status_of(&error);
+        if error.class() == Class::Internal {
             // The cause was logged where it happened; it never reaches the client.
-            Class::Internal => {
-                return Problem::new(
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    "internal",
-                    "something went wrong on the server; it has been logged",
-                )
-            }
-        };
+            return Problem::new(
+                status,
+                "internal",
+                "something went wrong on the server; it has been logged",
+            );
+        }
         let retry_after = match &error {
             Error::RateLimited { retry_after } => Some(retry_after.as_secs().max(1)),
             _ => None,

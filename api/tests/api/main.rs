@@ -4,6 +4,7 @@ mod accounts;
 mod concurrency;
 mod events;
 mod health;
+mod hiding;
 mod hygiene;
 mod openapi;
 mod participation;

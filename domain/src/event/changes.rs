@@ -8,7 +8,9 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum EventChange {
     Created {
-        organizer: String,
+        /// Stored as `organizer`, the name the log has always had.
+        #[serde(rename = "organizer")]
+        organiser: String,
         creator_participation: String,
         details: EventDetails,
         draft: bool,

@@ -6,7 +6,7 @@ use super::participation::ParticipantState;
 #[derive(Debug, Clone, PartialEq)]
 pub enum EventCommand {
     Create {
-        organizer: String,
+        organiser: String,
         /// The id of the organiser's own participation (role `creator`).
         creator_participation: String,
         details: EventDetails,

@@ -7,7 +7,7 @@ use super::{invalid, Event, EventChange, EventError};
 impl Event {
     pub(super) fn create(
         &self,
-        organizer: String,
+        organiser: String,
         creator_participation: String,
         details: EventDetails,
         draft: bool,
@@ -17,7 +17,7 @@ impl Event {
         }
         let details = details.validate().map_err(EventError::Invalid)?;
         Ok(vec![EventChange::Created {
-            organizer,
+            organiser,
             creator_participation,
             details,
             draft,

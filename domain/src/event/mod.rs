@@ -92,7 +92,9 @@ struct CommentState {
 #[derive(Debug, Default, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Event {
     details: Option<EventDetails>,
-    organizer: String,
+    /// `organizer` in stored snapshots.
+    #[serde(rename = "organizer")]
+    organiser: String,
     draft: bool,
     deleted: bool,
     /// Current participations, in the order they began (those who left are gone).
@@ -189,11 +191,11 @@ impl Aggregate for Event {
     ) -> Result<(), Self::Error> {
         let changes = match command {
             EventCommand::Create {
-                organizer,
+                organiser,
                 creator_participation,
                 details,
                 draft,
-            } => self.create(organizer, creator_participation, details, draft),
+            } => self.create(organiser, creator_participation, details, draft),
             EventCommand::Update { by, patch } => self.update(&by, patch),
             EventCommand::Publish { by } => self.publish(&by),
             EventCommand::Cancel { by } => self.cancel(&by),
@@ -259,19 +261,19 @@ impl Aggregate for Event {
                 if self.participations.iter().any(|p| p.id == participation) => {}
             C::CommentPosted { comment, .. } if self.comments.iter().any(|c| c.id == comment) => {}
             C::Created {
-                organizer,
+                organiser,
                 creator_participation,
                 details,
                 draft,
             } => {
                 self.participations.push(Participation {
                     id: creator_participation,
-                    who: Participant::Profile(organizer.clone()),
+                    who: Participant::Profile(organiser.clone()),
                     state: ParticipantState::Creator,
                     confirm_token: None,
                     cancel_token: None,
                 });
-                self.organizer = organizer;
+                self.organiser = organiser;
                 self.details = Some(details);
                 self.draft = draft;
             }

@@ -35,7 +35,7 @@ fn created_with(change: impl FnOnce(&mut EventDetails)) -> C {
     let mut d = details();
     change(&mut d);
     C::Created {
-        organizer: "org".into(),
+        organiser: "org".into(),
         creator_participation: "p-org".into(),
         details: d,
         draft: false,
@@ -81,7 +81,7 @@ fn create_error(change: impl FnOnce(&mut EventDetails)) -> Vec<String> {
     let result = Given::with(())
         .given_no_previous_events()
         .when(EventCommand::Create {
-            organizer: "org".into(),
+            organiser: "org".into(),
             creator_participation: "p-org".into(),
             details: d,
             draft: false,
@@ -102,13 +102,13 @@ fn an_event_is_created_with_its_organiser_as_creator_and_sanitised_html() {
     Given::with(())
         .given_no_previous_events()
         .when(EventCommand::Create {
-            organizer: "org".into(),
+            organiser: "org".into(),
             creator_participation: "p-org".into(),
             details: d,
             draft: false,
         })
         .then_expect_events(vec![C::Created {
-            organizer: "org".into(),
+            organiser: "org".into(),
             creator_participation: "p-org".into(),
             details: expected,
             draft: false,
@@ -307,7 +307,7 @@ fn a_profile_joins_once_and_a_rejected_one_cannot_come_back() {
 #[test]
 fn drafts_cancelled_external_and_invite_only_events_cannot_be_joined() {
     let draft = C::Created {
-        organizer: "org".into(),
+        organiser: "org".into(),
         creator_participation: "p-org".into(),
         details: details(),
         draft: true,
@@ -658,7 +658,7 @@ fn a_deleted_event_is_gone_for_every_command() {
 #[test]
 fn publishing_and_cancelling_are_for_administrators_and_idempotent() {
     let draft = C::Created {
-        organizer: "org".into(),
+        organiser: "org".into(),
         creator_participation: "p-org".into(),
         details: details(),
         draft: true,

@@ -85,7 +85,7 @@ fn json_ld(web: &Web, event: &EventView) -> String {
         "eventAttendanceMode": mode,
         "location": location,
         "url": format!("{}/events/{}", web.app.config.public_url, event.id),
-        "organizer": {"@type": "Person", "name": event.organizer, "url": format!("{}/@{}", web.app.config.public_url, event.organizer)},
+        "organizer": {"@type": "Person", "name": event.organiser, "url": format!("{}/@{}", web.app.config.public_url, event.organiser)},
         "inLanguage": details.language,
     });
     // No `<` at all: `</script>` or `<!--` inside a title must not end or change the element.

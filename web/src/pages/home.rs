@@ -129,7 +129,7 @@ pub async fn profile(
         Err(error) => return web.pages.failure(&visitor, &error),
     };
     let filter = EventFilter {
-        organizer: Some(profile.username.clone()),
+        organiser: Some(profile.username.clone()),
         from: Some(format_timestamp(time::OffsetDateTime::now_utc())),
         limit: 100,
         ..Default::default()
