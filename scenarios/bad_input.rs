@@ -136,3 +136,15 @@ fn verify_fails_naming_the_tampered_position() {
     });
     fails_with(&url, &["verify"], "the log is broken at position 2");
 }
+
+#[test]
+fn limits_that_make_no_sense_are_refused_at_start() {
+    let (_folder, db) = temp_path("convene.db");
+    let url = format!("sqlite://{}", db.display());
+    fails_with(&url, &["serve", "--body-limit", "0"], "--body-limit");
+    fails_with(
+        &url,
+        &["serve", "--trusted-proxies", "not-a-network"],
+        "--trusted-proxies",
+    );
+}

@@ -5,4 +5,5 @@ mod support;
 
 mod bad_input;
 mod event_core;
+mod limits;
 mod organising;

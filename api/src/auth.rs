@@ -167,9 +167,7 @@ impl Session {
             profile,
         })
     }
-}
 
-impl Session {
     /// This account acting on event `id`: as the profile `named`, or else as the first of its
     /// profiles whose participation there is `wanted` (an organiser, for organisers' actions),
     /// or else its default profile — an account whose second identity organises an event acts

@@ -189,8 +189,9 @@ const POLL_FIRST: Duration = Duration::from_millis(20);
 const POLL_MAX: Duration = Duration::from_millis(200);
 
 /// Waits until each subscriber in `names` has applied the log up to `position`, or `deadline`
-/// passes; true when they all got there. Woken in-process by the runners; the stored
-/// checkpoints are read only while some subscriber is seen behind (it may run elsewhere).
+/// passes; true when they all got there. Woken in-process by the runners. On PostgreSQL, where
+/// a subscriber may run in another process, the stored checkpoints are also read while one is
+/// seen behind; a SQLite database is served by one process, whose runners say it all.
 pub async fn wait_for(
     db: &Database,
     names: &[&'static str],
@@ -201,8 +202,13 @@ pub async fn wait_for(
         .iter()
         .map(|name| db.progress(name).subscribe())
         .collect();
+    let shared = db.backend() == crate::Backend::Postgres;
     let mut pause = POLL_FIRST;
-    let mut next_poll = Instant::now() + pause;
+    let mut next_poll = if shared {
+        Instant::now() + pause
+    } else {
+        deadline
+    };
     loop {
         // Mark every value seen before looking, so a batch committed meanwhile still wakes us.
         watches.retain_mut(|w| *w.borrow_and_update() < position);
@@ -213,7 +219,7 @@ pub async fn wait_for(
         if now >= deadline {
             return Ok(false);
         }
-        if now >= next_poll {
+        if shared && now >= next_poll {
             let stored = checkpoints(db.pool()).await?;
             for (name, at) in stored {
                 if let Some(name) = names.iter().find(|n| **n == name) {
