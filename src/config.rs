@@ -52,7 +52,8 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Run the server: the HTTP API and the projections that keep read models up to date.
+    /// Run the server: the pages, the HTTP API and the subscribers that follow the log (the
+    /// read models, and whatever else this build registers).
     Serve(ServeArgs),
     /// Bring the database schema up to date and exit (every command does this first anyway).
     Migrate,
@@ -138,7 +139,7 @@ pub struct ServeArgs {
 
 #[derive(Debug, Args)]
 pub struct ReplayArgs {
-    /// Rebuild only this projection (default: all of them).
+    /// Rebuild only this subscriber, such as `events` (default: all of them).
     #[arg(long, value_name = "NAME")]
     pub projection: Option<String>,
 

@@ -45,12 +45,14 @@ pub async fn run(settings: &Settings) -> anyhow::Result<ExitCode> {
     shutdown.cancel();
     // A subscriber stuck on an unreachable store must not keep the process alive: what it had
     // not committed is given to it again at the next start.
+    let aborts: Vec<_> = runners.iter().map(|r| r.abort_handle()).collect();
     let finished = futures::future::join_all(runners);
     if tokio::time::timeout(SHUTDOWN_GRACE, finished)
         .await
         .is_err()
     {
         tracing::warn!("a subscriber did not finish its batch in time; stopping anyway");
+        aborts.iter().for_each(tokio::task::AbortHandle::abort);
     }
     db.close().await;
     tracing::info!("stopped");

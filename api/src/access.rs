@@ -37,11 +37,7 @@ pub async fn viewer(state: &AppState, account: Option<&AccountRow>, id: &str) ->
     let Some(account) = account else {
         return Ok(Viewer::default());
     };
-    let own: Vec<String> = profiles::owned_by(state.db.pool(), &account.id)
-        .await?
-        .into_iter()
-        .map(|p| p.username)
-        .collect();
+    let own = usernames_of(state, &account.id).await?;
     let mut viewer = Viewer {
         moderator: account.role.moderates(),
         ..Viewer::default()
@@ -50,6 +46,15 @@ pub async fn viewer(state: &AppState, account: Option<&AccountRow>, id: &str) ->
         viewer.take_part(participation.state);
     }
     Ok(viewer)
+}
+
+/// The usernames of account `account`'s profiles: what it may act as, and what it is.
+pub(crate) async fn usernames_of(state: &AppState, account: &str) -> Result<Vec<String>> {
+    Ok(profiles::owned_by(state.db.pool(), account)
+        .await?
+        .into_iter()
+        .map(|p| p.username)
+        .collect())
 }
 
 impl Viewer {

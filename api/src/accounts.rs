@@ -5,7 +5,7 @@
 use crate::auth::{self, hash_password, new_token, token_hash, verify_password, Origin, Session};
 use crate::consistency::{self, Reads};
 use crate::error::{Error, Result};
-use crate::throttle::Action;
+use crate::throttle::{attempt, refused, Action};
 use crate::validation::validate;
 use crate::AppState;
 use convene_domain::account::{normalise_email, Role};
@@ -157,15 +157,6 @@ async fn on_own_account(
     on_account(state, session, &session.account.id, command).await
 }
 
-/// Counts an attempt at `action` from `origin` for `address`; refuses when over the limits.
-fn throttled(state: &AppState, action: Action, origin: &Origin, address: &str) -> Result<()> {
-    let address = address.trim().to_lowercase();
-    state
-        .throttle
-        .check(action, origin.ip, Some(&address))
-        .map_err(|retry_after| Error::RateLimited { retry_after })
-}
-
 /// Registers an account as the instance's policy allows, and mails the confirmation link
 /// (`{confirm_base}?token=…`).
 pub async fn register_account(
@@ -174,7 +165,7 @@ pub async fn register_account(
     origin: &Origin,
     confirm_base: &str,
 ) -> Result<AccountView> {
-    throttled(state, Action::Registration, origin, &registration.email)?;
+    attempt(state, Action::Registration, origin, &registration.email)?;
     let email = registration.email.trim().to_lowercase();
     if !state.config.registrations.allows(&email) {
         return Err(Error::forbidden(match state.config.registrations {
@@ -299,14 +290,20 @@ pub async fn open_session(
     credentials: Credentials,
     origin: &Origin,
 ) -> Result<(String, AccountRow)> {
-    throttled(state, Action::Login, origin, &credentials.email)?;
     let email = credentials.email.trim().to_lowercase();
+    state
+        .throttle
+        .check_login(origin.ip, &email)
+        .map_err(refused)?;
     let account = accounts::by_email(state.db.pool(), &email).await?;
     let hash = match &account {
         Some(account) => account.password_hash.clone(),
         None => auth::decoy_hash().await?,
     };
     let matches = verify_password(credentials.password, hash).await;
+    if !matches {
+        state.throttle.failed_login(&email);
+    }
     let Some(account) = account.filter(|_| matches) else {
         return Err(Error::Unauthenticated("wrong email or password".into()));
     };
@@ -443,7 +440,7 @@ pub struct ResetRequest {
 /// Mails a reset code (and a link to the page that takes it) to `email` if an enabled account
 /// uses it; says nothing either way.
 pub async fn request_reset(state: &AppState, origin: &Origin, email: &str) -> Result<()> {
-    throttled(state, Action::PasswordReset, origin, email)?;
+    attempt(state, Action::PasswordReset, origin, email)?;
     let email = email.trim().to_lowercase();
     let Some(account) = accounts::by_email(state.db.pool(), &email).await? else {
         return Ok(());

@@ -171,6 +171,16 @@ impl Error {
         }
     }
 
+    /// What went wrong, for people: for invalid input every field with what to fix
+    /// (`title: a title is 3 to 200 characters`), otherwise the error's own words.
+    pub fn detail(&self) -> String {
+        match self.class() {
+            Class::Invalid => describe(&self.field_errors()),
+            Class::Internal => "something went wrong on the server; it has been logged".into(),
+            _ => self.to_string(),
+        }
+    }
+
     /// The fields at fault, each with what to fix.
     pub fn field_errors(&self) -> Vec<FieldError> {
         let detail = || self.to_string();
@@ -231,12 +241,6 @@ impl<E: std::error::Error + Into<Error>> From<CommandError<E>> for Error {
 impl From<convene_projections::Error> for Error {
     fn from(error: convene_projections::Error) -> Self {
         Error::internal(error)
-    }
-}
-
-impl From<validator::ValidationErrors> for Error {
-    fn from(errors: validator::ValidationErrors) -> Self {
-        Error::Invalid(crate::validation::field_errors(&errors))
     }
 }
 

@@ -14,13 +14,12 @@ use convene_projections::events::{self, EventFilter, EventView};
 use convene_projections::events::{CommentView, ParticipationView};
 use convene_projections::read_model::EVENTS;
 use serde::Deserialize;
+use std::collections::HashMap;
 use utoipa::ToSchema;
 use validator::Validate;
 
 /// What event use cases read back after their commands.
 pub const READS: Reads = &[EVENTS];
-
-pub const PAGE_MAX: i64 = 100;
 
 /// An event's details, plus whether to keep it a draft.
 #[derive(Debug, Deserialize, ToSchema)]
@@ -197,22 +196,29 @@ pub async fn of_account(
     state: &AppState,
     account: &AccountRow,
 ) -> Result<Vec<(EventView, ParticipationView)>> {
-    let own: Vec<String> = convene_projections::profiles::owned_by(state.db.pool(), &account.id)
-        .await?
-        .into_iter()
-        .map(|p| p.username)
-        .collect();
+    let own = access::usernames_of(state, &account.id).await?;
+    let participations = events::participations_of(state.db.pool(), &own).await?;
+    // How the account relates to each event, from all its profiles' participations there.
+    let mut viewers: HashMap<&str, Viewer> = HashMap::new();
+    for participation in &participations {
+        viewers
+            .entry(participation.event_id.as_str())
+            .or_insert(Viewer {
+                moderator: account.role.moderates(),
+                ..Viewer::default()
+            })
+            .take_part(participation.state);
+    }
     let mut found = Vec::new();
-    for participation in events::participations_of(state.db.pool(), &own).await? {
+    for participation in &participations {
+        let viewer = viewers[participation.event_id.as_str()];
         let Some(event) = events::find(state.db.pool(), &participation.event_id).await? else {
             continue;
         };
-        let mut viewer = Viewer {
-            moderator: account.role.moderates(),
-            ..Viewer::default()
-        };
-        viewer.take_part(participation.state);
-        found.push((access::shown_to(viewer, event), participation));
+        // A request awaiting approval does not open an event that became private.
+        if access::may_see(viewer, &event) {
+            found.push((access::shown_to(viewer, event), participation.clone()));
+        }
     }
     Ok(found)
 }

@@ -6,7 +6,7 @@ use crate::auth::{new_token, token_hash, Acting, Origin, Session};
 use crate::consistency;
 use crate::error::{Error, Result};
 use crate::events::READS;
-use crate::throttle::Action;
+use crate::throttle::{attempt, Action};
 use crate::AppState;
 use convene_domain::event::ParticipantState;
 use convene_domain::{EventCommand, EventError};
@@ -66,12 +66,7 @@ pub async fn leave(state: &AppState, acting: &Acting, id: &str) -> Result<()> {
 
 /// The participations of `session`'s own profiles in event `id` (as any of them).
 pub async fn own(state: &AppState, session: &Session, id: &str) -> Result<Vec<ParticipationView>> {
-    let own: Vec<String> =
-        convene_projections::profiles::owned_by(state.db.pool(), &session.account.id)
-            .await?
-            .into_iter()
-            .map(|p| p.username)
-            .collect();
+    let own = access::usernames_of(state, &session.account.id).await?;
     Ok(events::participation_of_profiles(state.db.pool(), id, &own)
         .await?
         .into_iter()
@@ -79,13 +74,13 @@ pub async fn own(state: &AppState, session: &Session, id: &str) -> Result<Vec<Pa
         .collect())
 }
 
-/// The participants of event `id` (optionally only those in `wanted`), for its organisers and
-/// the instance's moderators.
+/// The participants of event `id` (optionally only those in state `wanted`, such as
+/// `waitlisted`), for its organisers and the instance's moderators.
 pub async fn participants(
     state: &AppState,
     session: &Session,
     id: &str,
-    wanted: Option<ParticipantState>,
+    wanted: Option<&str>,
 ) -> Result<Vec<ParticipationView>> {
     let viewer = access::viewer(state, Some(&session.account), id).await?;
     if !viewer.insider() {
@@ -93,6 +88,13 @@ pub async fn participants(
         access::visible(state, viewer, id).await?;
     }
     access::may_list_participants(viewer)?;
+    let wanted = wanted
+        .map(|text| {
+            ParticipantState::parse(text).ok_or_else(|| {
+                Error::invalid_field("state", format!("`{text}` is not a participation state"))
+            })
+        })
+        .transpose()?;
     Ok(events::participations(state.db.pool(), id, wanted)
         .await?
         .into_iter()
@@ -224,14 +226,12 @@ pub async fn join_anonymously(
     id: &str,
     request: AnonymousJoin,
 ) -> Result<AnonymousState> {
-    state
-        .throttle
-        .check(
-            Action::AnonymousParticipation,
-            origin.ip,
-            Some(&request.email.trim().to_lowercase()),
-        )
-        .map_err(|retry_after| Error::RateLimited { retry_after })?;
+    attempt(
+        state,
+        Action::AnonymousParticipation,
+        origin,
+        &request.email,
+    )?;
     // Only events anyone may see can be joined without an account (private ones: not found).
     access::visible(state, Viewer::default(), id).await?;
     let (confirm, cancel) = (new_token(), new_token());

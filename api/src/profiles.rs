@@ -37,6 +37,11 @@ pub async fn find(state: &AppState, username: &str) -> Result<ProfileView> {
         .ok_or_else(|| Error::not_found(format!("there is no profile @{username}")))
 }
 
+/// The profiles of `session`'s account (only the account itself ever sees them together).
+pub async fn own(state: &AppState, session: &Session) -> Result<Vec<ProfileView>> {
+    Ok(profiles::owned_by(state.db.pool(), &session.account.id).await?)
+}
+
 /// Creates a profile owned by `account` (its first becomes the default).
 pub async fn create_profile(
     state: &AppState,

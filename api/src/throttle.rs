@@ -4,17 +4,21 @@
 //! Two limits apply to each attempt: one per client address (so one machine cannot try many
 //! accounts) and one per account, the email address tried (so many machines cannot try one
 //! account). Each action has its own buckets: failing to log in does not use up registrations.
+//! For logins the account's bucket counts failed passwords only ([`Throttle::check_login`],
+//! [`Throttle::failed_login`]): its owner logging in uses none of it.
 //! The buckets are GCRA cells from `governor`: the burst is the limit, refilled evenly over the
 //! period, so a client over its limit may try again as soon as one attempt has come back.
 
-use governor::clock::{Clock, DefaultClock};
+use governor::clock::{Clock, DefaultClock, Reference};
 use governor::middleware::NoOpMiddleware;
 use governor::state::keyed::DefaultKeyedStateStore;
 use governor::{Quota, RateLimiter};
+use std::collections::HashMap;
 use std::hash::{BuildHasher, RandomState};
 use std::net::IpAddr;
 use std::num::NonZeroU32;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Mutex;
 use std::time::Duration;
 
 /// The sensitive actions; each has its own buckets.
@@ -89,6 +93,8 @@ pub struct Throttle<C: Clock = DefaultClock> {
     hasher: RandomState,
     checks: AtomicU64,
     clock: C,
+    /// Accounts whose failed logins used up their bucket, until when.
+    blocked: Mutex<HashMap<u64, C::Instant>>,
 }
 
 impl Throttle {
@@ -108,7 +114,37 @@ impl<C: Clock + Clone> Throttle<C> {
             hasher: RandomState::new(),
             checks: AtomicU64::new(0),
             clock,
+            blocked: Mutex::default(),
         }
+    }
+
+    /// Counts one login attempt from `ip`, and refuses while earlier failed passwords have used
+    /// up `account`'s bucket. Call before checking the password.
+    pub fn check_login(&self, ip: Option<IpAddr>, account: &str) -> Result<(), Duration> {
+        self.check(Action::Login, ip, None)?;
+        let now = self.clock.now();
+        let blocked = self.blocked.lock().unwrap_or_else(|e| e.into_inner());
+        match blocked.get(&self.account_key(account)) {
+            Some(until) if *until > now => Err(retry_after(until.duration_since(now).into())),
+            _ => Ok(()),
+        }
+    }
+
+    /// Records a wrong password for `account`; a failure past its allowance makes logins to it
+    /// wait until the bucket has room again.
+    pub fn failed_login(&self, account: &str) {
+        let Some(limiter) = &self.per_account else {
+            return;
+        };
+        let key = self.account_key(account);
+        if let Err(not_until) = limiter.check_key(&(Action::Login, key)) {
+            let mut blocked = self.blocked.lock().unwrap_or_else(|e| e.into_inner());
+            blocked.insert(key, not_until.earliest_possible());
+        }
+    }
+
+    fn account_key(&self, account: &str) -> u64 {
+        self.hasher.hash_one(account.trim().to_lowercase())
     }
 
     /// Counts one attempt of `action`; Err(retry_after) when either the IP or the account is over
@@ -132,7 +168,7 @@ impl<C: Clock + Clone> Throttle<C> {
                 .map_err(|not_until| retry_after(not_until.wait_time_from(self.clock.now())))?;
         }
         if let (Some(limiter), Some(account)) = (&self.per_account, account) {
-            let account = self.hasher.hash_one(account.trim().to_lowercase());
+            let account = self.account_key(account);
             limiter
                 .check_key(&(action, account))
                 .map_err(|not_until| retry_after(not_until.wait_time_from(self.clock.now())))?;
@@ -151,6 +187,9 @@ impl<C: Clock + Clone> Throttle<C> {
             limiter.retain_recent();
             limiter.shrink_to_fit();
         }
+        let now = self.clock.now();
+        let mut blocked = self.blocked.lock().unwrap_or_else(|e| e.into_inner());
+        blocked.retain(|_, until| *until > now);
     }
 
     /// The buckets held in memory (tests, and curious operators).
@@ -158,6 +197,24 @@ impl<C: Clock + Clone> Throttle<C> {
         self.per_ip.as_ref().map_or(0, |l| l.len())
             + self.per_account.as_ref().map_or(0, |l| l.len())
     }
+}
+
+/// Counts an attempt at `action` from `origin` for `address`; refuses when over the limits.
+pub fn attempt(
+    state: &crate::AppState,
+    action: Action,
+    origin: &crate::auth::Origin,
+    address: &str,
+) -> Result<(), crate::Error> {
+    state
+        .throttle
+        .check(action, origin.ip, Some(address))
+        .map_err(refused)
+}
+
+/// The error for an attempt over the limits.
+pub fn refused(retry_after: Duration) -> crate::Error {
+    crate::Error::RateLimited { retry_after }
 }
 
 /// Whole seconds, rounded up, at least one: what a `Retry-After` header can say.
@@ -257,6 +314,35 @@ mod tests {
                 .check(Action::Login, ip("192.0.2.2"), Some("ana@example.org"))
                 .is_ok(),
             "the refused attempts were not counted against ana"
+        );
+    }
+
+    #[test]
+    fn only_failed_passwords_use_up_an_account_for_logins() {
+        let (throttle, clock) = limited(0, 3);
+        let account = "ana@example.org";
+        for _ in 0..10 {
+            assert!(
+                throttle.check_login(ip("192.0.2.1"), account).is_ok(),
+                "successes are free"
+            );
+        }
+        // The allowance is three failures; the one past it blocks the account a while.
+        for n in 0..4 {
+            assert!(throttle
+                .check_login(ip(&format!("192.0.2.{n}")), account)
+                .is_ok());
+            throttle.failed_login(account);
+        }
+        let refused = throttle.check_login(ip("198.51.100.7"), " ANA@example.org ");
+        assert!(refused.is_err(), "failures from anywhere count");
+        assert!(throttle
+            .check_login(ip("192.0.2.1"), "bob@example.org")
+            .is_ok());
+        clock.advance(Duration::from_secs(20 * 60));
+        assert!(
+            throttle.check_login(ip("192.0.2.1"), account).is_ok(),
+            "a cell came back"
         );
     }
 

@@ -197,7 +197,7 @@ pub async fn wait_for(
     names: &[&'static str],
     position: i64,
     deadline: Instant,
-) -> Result<bool, Error> {
+) -> bool {
     let mut watches: Vec<watch::Receiver<i64>> = names
         .iter()
         .map(|name| db.progress(name).subscribe())
@@ -213,14 +213,17 @@ pub async fn wait_for(
         // Mark every value seen before looking, so a batch committed meanwhile still wakes us.
         watches.retain_mut(|w| *w.borrow_and_update() < position);
         if watches.is_empty() {
-            return Ok(true);
+            return true;
         }
         let now = Instant::now();
         if now >= deadline {
-            return Ok(false);
+            return false;
         }
         if shared && now >= next_poll {
-            let stored = checkpoints(db.pool()).await?;
+            let stored = checkpoints(db.pool()).await.unwrap_or_else(|error| {
+                tracing::warn!(%error, "cannot read the stored checkpoints; trying again");
+                Vec::new()
+            });
             for (name, at) in stored {
                 if let Some(name) = names.iter().find(|n| **n == name) {
                     db.progress(name).send_if_modified(|known| {

@@ -93,7 +93,7 @@ impl BenchServer {
         let head = EventLog::new(&self.db).head().await?.position;
         let names = self.state.subscribers.names();
         let deadline = tokio::time::Instant::now() + Duration::from_secs(600);
-        if !convene_projections::projection::wait_for(&self.db, &names, head, deadline).await? {
+        if !convene_projections::projection::wait_for(&self.db, &names, head, deadline).await {
             anyhow::bail!("the subscribers did not catch up with the log in 10 minutes");
         }
         let pages = Arc::new(convene_web::render::Pages::new()?);

@@ -137,7 +137,7 @@ pub async fn event_ics(State(web): State<Web>, Path(id): Path<String>) -> Respon
 
 /// A failure as feeds answer it: its status and its words, as plain text.
 fn plain_failure(error: &convene_api::Error) -> Response {
-    (crate::render::status_of(error), error.to_string()).into_response()
+    (crate::render::status_of(error), error.detail()).into_response()
 }
 
 pub async fn instance_ics(State(web): State<Web>) -> Response {

@@ -134,7 +134,7 @@ impl Pages {
             .t
             .get(&format!("problem_{rule}"))
             .cloned()
-            .unwrap_or_else(|| error.to_string());
+            .unwrap_or_else(|| error.detail());
         let mut context = Context::new();
         context.insert("code", &status.as_u16());
         context.insert("detail", &detail);

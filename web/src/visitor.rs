@@ -124,9 +124,8 @@ impl FromRequestParts<Web> for Visitor {
         };
         let profiles = match &session {
             Some(session) => {
-                let mut own = convene_api::accounts::me(&web.app, session)
+                let mut own = convene_api::profiles::own(&web.app, session)
                     .await
-                    .map(|me| me.profiles)
                     .unwrap_or_default();
                 let default = session.account.default_profile.clone();
                 own.sort_by_key(|p| Some(&p.username) != default.as_ref());

@@ -80,12 +80,7 @@ async fn list(
     Path(id): Path<String>,
     Query(query): Query<ListQuery>,
 ) -> Result<Response, Problem> {
-    let wanted = match query.state.as_deref() {
-        None => None,
-        Some(text) => Some(ParticipantState::parse(text).ok_or_else(|| {
-            Problem::invalid_field("state", format!("`{text}` is not a participation state"))
-        })?),
-    };
+    let wanted = query.state.as_deref();
     let found = participations::participants(&state, &acting.session, &id, wanted).await?;
     match query.format.as_deref() {
         None | Some("json") => Ok(Json(found).into_response()),

@@ -117,11 +117,7 @@ impl From<Error> for Problem {
         let status = status_of(&error);
         if error.class() == Class::Internal {
             // The cause was logged where it happened; it never reaches the client.
-            return Problem::new(
-                status,
-                "internal",
-                "something went wrong on the server; it has been logged",
-            );
+            return Problem::new(status, "internal", error.detail());
         }
         let retry_after = match &error {
             Error::RateLimited { retry_after } => Some(retry_after.as_secs().max(1)),
@@ -130,7 +126,7 @@ impl From<Error> for Problem {
         Problem {
             errors: error.field_errors(),
             retry_after,
-            ..Problem::new(status, error.rule(), error.to_string())
+            ..Problem::new(status, error.rule(), error.detail())
         }
     }
 }

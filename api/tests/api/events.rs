@@ -237,6 +237,15 @@ async fn each_invalid_field_is_named_and_nothing_is_appended() {
                 "{extra}: {}",
                 response.text
             );
+            // The detail says it for people too: the field and what to fix.
+            let detail = response.json["detail"].as_str().unwrap_or_default();
+            let message = response.json["errors"][0]["message"]
+                .as_str()
+                .unwrap_or_default();
+            assert!(
+                detail.starts_with(&format!("{field}: ")) && detail.contains(message),
+                "{extra}: {detail}"
+            );
         }
         let mut missing = event_body(json!({}));
         missing.as_object_mut().map(|o| o.remove("begins_at"));

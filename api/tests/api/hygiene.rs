@@ -90,7 +90,8 @@ async fn failed_logins_are_limited_per_address_while_others_still_log_in() {
             json!({"email": "ana@example.org", "password": "correct horse battery"}).to_string();
         let (status, _, _) = post_from("127.0.0.1", &server.base, "/api/v1/sessions", &right).await;
         assert_eq!(status, 429);
-        // …but from another address it works: the limit is not a lock-out of the account.
+        // …but from another address it works: the account has not used up its own (larger)
+        // allowance of failed passwords.
         let (status, _, body) =
             post_from("127.0.0.2", &server.base, "/api/v1/sessions", &right).await;
         assert_eq!(status, 201, "{}: {body}", scratch.label);

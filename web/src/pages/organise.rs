@@ -192,8 +192,8 @@ pub async fn history(State(web): State<Web>, visitor: Visitor, Path(id): Path<St
         Err(response) => return response,
     };
     let shown = async {
-        let entries = event_history(&web.app, session, &id).await?;
         let event = events::show(&web.app, Some(session), &id).await?;
+        let entries = event_history(&web.app, session, &id).await?;
         Ok::<_, convene_api::Error>((entries, event))
     };
     match shown.await {
