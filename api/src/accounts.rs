@@ -110,7 +110,7 @@ pub async fn create_account(
         role,
         confirmation: token.as_deref().map(token_hash),
     };
-    consistency::command(state, &state.accounts, &id, command, &metadata, READS).await?;
+    run(state, &id, command, &metadata).await?;
     Ok(NewAccount {
         id,
         confirmation: token,
@@ -135,6 +135,18 @@ async fn account_view(state: &AppState, id: &str) -> Result<AccountView> {
         .ok_or_else(|| Error::internal(format!("account {id} is missing from the read model")))
 }
 
+/// Runs a command on account `id`, then waits until the accounts read model shows it.
+async fn run(
+    state: &AppState,
+    id: &str,
+    command: AccountCommand,
+    metadata: &Metadata,
+) -> Result<()> {
+    consistency::command(state, &state.accounts, id, command, metadata, READS)
+        .await
+        .map(drop)
+}
+
 /// Runs a command on account `id`, made by `session`'s account itself.
 async fn on_account(
     state: &AppState,
@@ -142,10 +154,7 @@ async fn on_account(
     id: &str,
     command: AccountCommand,
 ) -> Result<()> {
-    let metadata = session.metadata();
-    consistency::command(state, &state.accounts, id, command, &metadata, READS)
-        .await
-        .map(drop)
+    run(state, id, command, &session.metadata()).await
 }
 
 /// Runs a command on the account of `session` as the account itself.
@@ -259,15 +268,7 @@ pub async fn confirm_email(state: &AppState, origin: &Origin, token: &str) -> Re
         })?;
     let metadata = origin.account(&account.id);
     let command = AccountCommand::ConfirmEmail { confirmation: hash };
-    consistency::command(
-        state,
-        &state.accounts,
-        &account.id,
-        command,
-        &metadata,
-        READS,
-    )
-    .await?;
+    run(state, &account.id, command, &metadata).await?;
     account_view(state, &account.id).await
 }
 
@@ -312,15 +313,7 @@ pub async fn open_session(
     let command = AccountCommand::OpenSession {
         session: token_hash(&token),
     };
-    consistency::command(
-        state,
-        &state.accounts,
-        &account.id,
-        command,
-        &metadata,
-        READS,
-    )
-    .await?;
+    run(state, &account.id, command, &metadata).await?;
     Ok((token, account))
 }
 
@@ -454,15 +447,7 @@ pub async fn request_reset(state: &AppState, origin: &Origin, email: &str) -> Re
         expires_at: OffsetDateTime::now_utc() + RESET_VALIDITY,
     };
     let metadata = origin.account(&account.id);
-    consistency::command(
-        state,
-        &state.accounts,
-        &account.id,
-        command,
-        &metadata,
-        READS,
-    )
-    .await?;
+    run(state, &account.id, command, &metadata).await?;
     let base = &state.config.public_url;
     let body = format!(
         "Someone (hopefully you) asked to reset the password of your Convene account.\n\n\
@@ -511,15 +496,7 @@ pub async fn complete_reset(
         now: OffsetDateTime::now_utc(),
     };
     let metadata = origin.account(&account.id);
-    consistency::command(
-        state,
-        &state.accounts,
-        &account.id,
-        command,
-        &metadata,
-        READS,
-    )
-    .await?;
+    run(state, &account.id, command, &metadata).await?;
     Ok(())
 }
 
@@ -617,7 +594,7 @@ pub async fn request_email_change(
         email: email.clone(),
         confirmation: token_hash(&token),
     };
-    consistency::command(state, &state.accounts, &owner, command, &metadata, READS).await?;
+    run(state, &owner, command, &metadata).await?;
     let link = format!(
         "{}/confirm-email-change?token={token}",
         state.config.public_url
@@ -666,15 +643,7 @@ pub async fn confirm_email_change(
         .ok_or_else(|| Error::not_found("this confirmation link is not valid (any more)"))?;
     let metadata = origin.account(&account.id);
     let command = AccountCommand::ConfirmEmailChange { confirmation: hash };
-    consistency::command(
-        state,
-        &state.accounts,
-        &account.id,
-        command,
-        &metadata,
-        READS,
-    )
-    .await?;
+    run(state, &account.id, command, &metadata).await?;
     let release = ClaimCommand::Release {
         owner: account.id.clone(),
     };

@@ -33,6 +33,17 @@ fn machine() -> String {
     format!("{cpu}, {cores} cores")
 }
 
+/// A new database of the configured kind, dropped after use: a SQLite file in a temporary
+/// folder, or a new database on the PostgreSQL server of DATABASE_URL.
+pub async fn scratch(settings: &Settings) -> anyhow::Result<Scratch> {
+    Ok(match Backend::of_url(&settings.database_url)? {
+        Backend::Sqlite => Scratch::sqlite().context("cannot create a temporary folder")?,
+        Backend::Postgres => Scratch::postgres(&settings.database_url)
+            .await
+            .context("cannot create a scratch database on the PostgreSQL server of DATABASE_URL (the role needs CREATEDB)")?,
+    })
+}
+
 /// Convene serving a scratch database on 127.0.0.1 (the pages, the API and every subscriber),
 /// as `convene serve` wires it, for as long as it lives.
 pub struct BenchServer {
@@ -50,12 +61,7 @@ impl BenchServer {
     /// PostgreSQL server of DATABASE_URL) and the application over it with its subscribers
     /// running, not yet listening.
     pub async fn prepare(settings: &Settings) -> anyhow::Result<Self> {
-        let scratch = match Backend::of_url(&settings.database_url)? {
-            Backend::Sqlite => Scratch::sqlite().context("cannot create a temporary folder")?,
-            Backend::Postgres => Scratch::postgres(&settings.database_url)
-                .await
-                .context("cannot create a scratch database on the PostgreSQL server of DATABASE_URL (the role needs CREATEDB)")?,
-        };
+        let scratch = scratch(settings).await?;
         let db = Database::open(&scratch.url).await?;
         let mail = tempfile::tempdir()?;
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;

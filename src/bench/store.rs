@@ -3,12 +3,10 @@
 
 use super::machine;
 use crate::config::Settings;
-use anyhow::{bail, Context};
+use anyhow::bail;
 use convene_domain::{Actor, Metadata, Profile, ProfileCommand, Source};
-use convene_projections::db::Backend;
 use convene_projections::log::{EventLog, StoredEvent};
 use convene_projections::projection::BATCH_SIZE;
-use convene_projections::scratch::Scratch;
 use convene_projections::subscription::Subscription;
 use convene_projections::{read_models, replay, verify, Commands, Database, Subscribers};
 use sqlx::AnyPool;
@@ -41,12 +39,7 @@ pub async fn store(settings: &Settings, events: usize) -> anyhow::Result<ExitCod
     if events < CLIENTS {
         bail!("--events must be at least {CLIENTS}: one per concurrent client");
     }
-    let scratch = match Backend::of_url(&settings.database_url)? {
-        Backend::Sqlite => Scratch::sqlite().context("cannot create a temporary folder")?,
-        Backend::Postgres => Scratch::postgres(&settings.database_url)
-            .await
-            .context("cannot create a scratch database on the PostgreSQL server of DATABASE_URL (the role needs CREATEDB)")?,
-    };
+    let scratch = super::scratch(settings).await?;
     let db = Database::open(&scratch.url).await?;
     for ddl in RAW_TABLES {
         sqlx::query(ddl).execute(db.pool()).await?;

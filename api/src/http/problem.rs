@@ -42,35 +42,9 @@ impl Problem {
         Self::new(StatusCode::BAD_REQUEST, "bad-request", detail)
     }
 
-    /// 422 with the invalid fields named.
-    pub fn invalid(errors: Vec<FieldError>) -> Self {
-        let detail = errors
-            .iter()
-            .map(|e| format!("{}: {}", e.field, e.message))
-            .collect::<Vec<_>>()
-            .join("; ");
-        Self {
-            errors,
-            ..Self::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid", detail)
-        }
-    }
-
     /// 422 for one field.
     pub fn invalid_field(field: &str, message: impl Into<String>) -> Self {
-        Self::invalid(vec![FieldError {
-            field: field.into(),
-            message: message.into(),
-        }])
-    }
-
-    /// A failure of ours: the cause goes to the log, never to the client.
-    pub fn internal(cause: impl std::fmt::Display) -> Self {
-        tracing::error!(%cause, "request failed");
-        Self::new(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "internal",
-            "something went wrong on the server; it has been logged",
-        )
+        Error::invalid_field(field, message).into()
     }
 }
 
