@@ -120,8 +120,8 @@ pub struct ServeArgs {
     #[arg(long, env = "CONVENE_RATE_LIMIT_IP", value_name = "N")]
     pub rate_limit_ip: Option<String>,
 
-    /// Attempts per hour for one email address at the same actions, from any client
-    /// (default 30; 0: no limit).
+    /// Attempts per hour for one email address at the same actions, from any client; for
+    /// logins, failed passwords only (default 30; 0: no limit).
     #[arg(long, env = "CONVENE_RATE_LIMIT_ACCOUNT", value_name = "N")]
     pub rate_limit_account: Option<String>,
 
@@ -258,13 +258,18 @@ impl FileNumber {
     }
 }
 
-/// A whole number of at least `min`, or a one-line error saying what `option` takes.
+/// The whole number `text` gives (the command line's, else the file's), at least `min`;
+/// `default` when neither gives one; otherwise a one-line error saying what `option` takes.
 fn whole_number<T: std::str::FromStr + PartialOrd>(
     option: &str,
-    text: &str,
+    text: Option<String>,
     min: T,
+    default: T,
     (what, fix): (&str, &str),
 ) -> anyhow::Result<T> {
+    let Some(text) = text else {
+        return Ok(default);
+    };
     match text.trim().parse::<T>() {
         Ok(n) if n >= min => Ok(n),
         _ => bail!("--{option} `{text}` is not {what}: {fix}"),
@@ -367,66 +372,58 @@ impl Settings {
         };
         let defaults = HttpLimits::default();
         let http_limits = HttpLimits {
-            body_limit: match number(serve.and_then(|a| a.body_limit.clone()), file.body_limit) {
-                Some(text) => whole_number(
-                    "body-limit",
-                    &text,
-                    1,
-                    (
-                        "a size in bytes",
-                        "use a number above 0, such as 1048576 (1 MiB)",
-                    ),
-                )?,
-                None => defaults.body_limit,
-            },
-            request_timeout: match number(
-                serve.and_then(|a| a.request_timeout.clone()),
-                file.request_timeout,
-            ) {
-                Some(text) => Duration::from_secs(whole_number(
-                    "request-timeout",
-                    &text,
-                    1,
-                    (
-                        "a number of seconds",
-                        "use a whole number above 0, such as 30",
-                    ),
-                )?),
-                None => defaults.request_timeout,
-            },
+            body_limit: whole_number(
+                "body-limit",
+                number(serve.and_then(|a| a.body_limit.clone()), file.body_limit),
+                1,
+                defaults.body_limit,
+                (
+                    "a size in bytes",
+                    "use a number above 0, such as 1048576 (1 MiB)",
+                ),
+            )?,
+            request_timeout: Duration::from_secs(whole_number(
+                "request-timeout",
+                number(
+                    serve.and_then(|a| a.request_timeout.clone()),
+                    file.request_timeout,
+                ),
+                1,
+                defaults.request_timeout.as_secs(),
+                (
+                    "a number of seconds",
+                    "use a whole number above 0, such as 30",
+                ),
+            )?),
         };
         let defaults = Limits::default();
         let throttle = Limits {
-            per_ip_per_minute: match number(
-                serve.and_then(|a| a.rate_limit_ip.clone()),
-                file.rate_limit_ip,
-            ) {
-                Some(text) => whole_number(
-                    "rate-limit-ip",
-                    &text,
-                    0,
-                    (
-                        "a number of attempts",
-                        "use attempts per minute, such as 10, or 0 for no limit",
-                    ),
-                )?,
-                None => defaults.per_ip_per_minute,
-            },
-            per_account_per_hour: match number(
-                serve.and_then(|a| a.rate_limit_account.clone()),
-                file.rate_limit_account,
-            ) {
-                Some(text) => whole_number(
-                    "rate-limit-account",
-                    &text,
-                    0,
-                    (
-                        "a number of attempts",
-                        "use attempts per hour, such as 30, or 0 for no limit",
-                    ),
-                )?,
-                None => defaults.per_account_per_hour,
-            },
+            per_ip_per_minute: whole_number(
+                "rate-limit-ip",
+                number(
+                    serve.and_then(|a| a.rate_limit_ip.clone()),
+                    file.rate_limit_ip,
+                ),
+                0,
+                defaults.per_ip_per_minute,
+                (
+                    "a number of attempts",
+                    "use attempts per minute, such as 10, or 0 for no limit",
+                ),
+            )?,
+            per_account_per_hour: whole_number(
+                "rate-limit-account",
+                number(
+                    serve.and_then(|a| a.rate_limit_account.clone()),
+                    file.rate_limit_account,
+                ),
+                0,
+                defaults.per_account_per_hour,
+                (
+                    "a number of attempts",
+                    "use attempts per hour, such as 30, or 0 for no limit",
+                ),
+            )?,
         };
         let trusted_proxies = serve
             .and_then(|a| a.trusted_proxies.clone())
