@@ -68,6 +68,19 @@ impl ParticipantState {
     pub fn is_going(self) -> bool {
         self == Self::Participant || self.is_organiser()
     }
+
+    /// Organisers may approve a participation in this state.
+    pub fn may_be_approved(self) -> bool {
+        matches!(self, Self::NotApproved | Self::Rejected)
+    }
+
+    /// Organisers may reject a participation in this state.
+    pub fn may_be_rejected(self) -> bool {
+        matches!(
+            self,
+            Self::NotApproved | Self::Waitlisted | Self::Participant
+        )
+    }
 }
 
 /// Who a participation belongs to.
@@ -238,10 +251,7 @@ impl Event {
         self.live()?;
         self.require_organiser(by)?;
         let found = self.by_id(&participation)?;
-        if !matches!(
-            found.state,
-            ParticipantState::NotApproved | ParticipantState::Rejected
-        ) {
+        if !found.state.may_be_approved() {
             return Err(EventError::WrongState(found.state.as_str(), "approved"));
         }
         Ok(vec![EventChange::Approved {
@@ -258,12 +268,7 @@ impl Event {
         self.live()?;
         self.require_organiser(by)?;
         let found = self.by_id(&participation)?;
-        if !matches!(
-            found.state,
-            ParticipantState::NotApproved
-                | ParticipantState::Waitlisted
-                | ParticipantState::Participant
-        ) {
+        if !found.state.may_be_rejected() {
             return Err(EventError::WrongState(found.state.as_str(), "rejected"));
         }
         Ok(self.followed_by_promotions(vec![EventChange::Rejected { participation }]))

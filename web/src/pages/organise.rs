@@ -72,16 +72,8 @@ fn rows(web: &Web, visitor: &Visitor, found: Vec<ParticipationView>, zone: &str)
                     .as_ref()
                     .map_or_else(|| catalogue.text("anonymous"), |u| format!("@{u}")),
                 state_label: catalogue.text(&format!("state_{}", state.as_str())),
-                can_approve: matches!(
-                    state,
-                    ParticipantState::NotApproved | ParticipantState::Rejected
-                ),
-                can_reject: matches!(
-                    state,
-                    ParticipantState::NotApproved
-                        | ParticipantState::Waitlisted
-                        | ParticipantState::Participant
-                ),
+                can_approve: state.may_be_approved(),
+                can_reject: state.may_be_rejected(),
                 id: p.id,
                 state: state.as_str().to_string(),
                 waitlist_position: p.waitlist_position,
