@@ -8,7 +8,7 @@ use crate::AppState;
 use convene_domain::event::details::Visibility;
 use convene_domain::event::ParticipantState;
 use convene_projections::accounts::AccountRow;
-use convene_projections::events::{self, EventView};
+use convene_projections::events::{self, EventView, ParticipationView};
 use convene_projections::profiles;
 
 /// How the person asking relates to one event.
@@ -32,20 +32,31 @@ impl Viewer {
     }
 }
 
-/// How `account` relates to event `id` (a stranger without an account).
-pub async fn viewer(state: &AppState, account: Option<&AccountRow>, id: &str) -> Result<Viewer> {
+/// How `account` relates to event `id` (a stranger without an account), with the
+/// participations of its own profiles there that tell it, in list order.
+pub async fn relation(
+    state: &AppState,
+    account: Option<&AccountRow>,
+    id: &str,
+) -> Result<(Viewer, Vec<ParticipationView>)> {
     let Some(account) = account else {
-        return Ok(Viewer::default());
+        return Ok((Viewer::default(), Vec::new()));
     };
     let own = usernames_of(state, &account.id).await?;
+    let participations = events::participation_of_profiles(state.db.pool(), id, &own).await?;
     let mut viewer = Viewer {
         moderator: account.role.moderates(),
         ..Viewer::default()
     };
-    for participation in events::participation_of_profiles(state.db.pool(), id, &own).await? {
+    for participation in &participations {
         viewer.take_part(participation.state);
     }
-    Ok(viewer)
+    Ok((viewer, participations))
+}
+
+/// How `account` relates to event `id` (a stranger without an account).
+pub async fn viewer(state: &AppState, account: Option<&AccountRow>, id: &str) -> Result<Viewer> {
+    Ok(relation(state, account, id).await?.0)
 }
 
 /// The usernames of account `account`'s profiles: what it may act as, and what it is.

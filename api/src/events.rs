@@ -174,14 +174,11 @@ pub struct EventPage {
 
 /// Event `id`'s page as `session` may see it.
 pub async fn page(state: &AppState, session: Option<&Session>, id: &str) -> Result<EventPage> {
-    let (event, viewer) = show_with_viewer(state, session, id).await?;
-    let mine = match session {
-        Some(session) => crate::participations::own(state, session, id)
-            .await?
-            .into_iter()
-            .next(),
-        None => None,
-    };
+    // One look at the visitor's participations gives both how they relate to the event and
+    // their own participation.
+    let (viewer, own) = access::relation(state, session.map(|s| &s.account), id).await?;
+    let event = access::visible(state, viewer, id).await?;
+    let mine = own.into_iter().next().map(crate::participations::public);
     Ok(EventPage {
         event,
         viewer,

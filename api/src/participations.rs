@@ -22,7 +22,7 @@ pub struct JoinRequest {
 }
 
 /// A participation without the anonymous participant's email: it never leaves the instance.
-fn public(mut view: ParticipationView) -> ParticipationView {
+pub(crate) fn public(mut view: ParticipationView) -> ParticipationView {
     view.email = None;
     view
 }
@@ -66,12 +66,8 @@ pub async fn leave(state: &AppState, acting: &Acting, id: &str) -> Result<()> {
 
 /// The participations of `session`'s own profiles in event `id` (as any of them).
 pub async fn own(state: &AppState, session: &Session, id: &str) -> Result<Vec<ParticipationView>> {
-    let own = access::usernames_of(state, &session.account.id).await?;
-    Ok(events::participation_of_profiles(state.db.pool(), id, &own)
-        .await?
-        .into_iter()
-        .map(public)
-        .collect())
+    let (_, own) = access::relation(state, Some(&session.account), id).await?;
+    Ok(own.into_iter().map(public).collect())
 }
 
 /// The participants of event `id` (optionally only those in state `wanted`, such as
