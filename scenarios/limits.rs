@@ -2,7 +2,8 @@
 //! failed logins from one address is slowed down while people elsewhere still log in — with
 //! the real `convene serve` and its default settings.
 
-use crate::support::{temp_path, Server};
+use crate::support::Server;
+use convene_projections::scratch::test_urls;
 use serde_json::json;
 use std::io::{Read, Write};
 
@@ -47,12 +48,18 @@ fn post_from(from: &str, server: &Server, path: &str, body: &str) -> (u16, Strin
 
 #[test]
 fn floods_are_refused_while_others_are_served() {
-    let (_folder, db) = temp_path("convene.db");
-    let server = Server::start(&format!("sqlite://{}", db.display()));
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    for database in runtime.block_on(test_urls("scenario limits")) {
+        let server = Server::start(&database.url);
+        floods_on(&server);
+        server.stop();
+    }
+}
 
+fn floods_on(server: &Server) {
     // A body over the default 1 MiB limit: 413 problem+json, nothing recorded.
     let big = json!({"email": "x@example.org", "password": "p".repeat(2 << 20)}).to_string();
-    let (status, head, body) = post_from("127.0.0.1", &server, "/api/v1/accounts", &big);
+    let (status, head, body) = post_from("127.0.0.1", server, "/api/v1/accounts", &big);
     assert_eq!(status, 413, "{head}");
     assert!(head.contains("application/problem+json"), "{head}");
     assert!(body.contains("/problems/payload-too-large"), "{body}");
@@ -75,7 +82,7 @@ fn floods_are_refused_while_others_are_served() {
     let wrong = json!({"email": "ana@example.org", "password": "not her password"}).to_string();
     let mut attempts = 0;
     let (status, head) = loop {
-        let (status, head, _) = post_from("127.0.0.1", &server, "/api/v1/sessions", &wrong);
+        let (status, head, _) = post_from("127.0.0.1", server, "/api/v1/sessions", &wrong);
         attempts += 1;
         if status != 401 || attempts > 20 {
             break (status, head);
@@ -86,7 +93,6 @@ fn floods_are_refused_while_others_are_served() {
 
     // Ana, elsewhere, still logs in.
     let right = credentials.to_string();
-    let (status, _, body) = post_from("127.0.0.2", &server, "/api/v1/sessions", &right);
+    let (status, _, body) = post_from("127.0.0.2", server, "/api/v1/sessions", &right);
     assert_eq!(status, 201, "{body}");
-    server.stop();
 }
