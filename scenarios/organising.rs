@@ -19,13 +19,13 @@ fn member(server: &Server, email: &str) -> Caller {
         &anyone,
         Some(json!({"email": email, "password": PASSWORD})),
     );
-    assert_eq!(status, 201, "register {email}: {body}");
+    assert_eq!(status, 202, "register {email}: {body}");
     let token = server.token_mailed(email, "confirm");
     let (status, body) = server.call(
-        "GET",
-        &format!("/api/v1/accounts/confirm?token={token}"),
+        "POST",
+        "/api/v1/accounts/confirm",
         &anyone,
-        None,
+        Some(json!({ "token": token })),
     );
     assert_eq!((status, &body["confirmed"]), (200, &json!(true)), "{body}");
     log_in(server, email)
@@ -140,10 +140,10 @@ fn an_event_with_approval_and_two_seats_from_registration_to_cancellation() {
         let token = server.token_mailed("zoe@example.org", "confirm");
         let confirmed = ok(
             &server,
-            "GET",
-            &format!("/api/v1/anonymous-participations/confirm?token={token}"),
+            "POST",
+            "/api/v1/anonymous-participations/confirm",
             &Caller::default(),
-            None,
+            Some(json!({ "token": token })),
         );
         assert_eq!(
             confirmed["state"], "not_approved",

@@ -56,6 +56,11 @@ pub struct Server {
 
 impl Server {
     pub fn start(database_url: &str) -> Server {
+        Self::start_with(database_url, &[])
+    }
+
+    /// `convene serve` with more options.
+    pub fn start_with(database_url: &str, options: &[&str]) -> Server {
         let port = free_port();
         let data = tempfile::tempdir().expect("a data folder");
         let child = convene()
@@ -63,6 +68,7 @@ impl Server {
             .arg(format!("127.0.0.1:{port}"))
             .arg("--data-dir")
             .arg(data.path())
+            .args(options)
             .stdout(Stdio::null())
             .stderr(Stdio::inherit())
             .spawn()
@@ -74,6 +80,17 @@ impl Server {
         };
         server.wait_until(|s| s.get("/healthz").0 == 200);
         server
+    }
+
+    /// The server's resident memory, in bytes (Linux).
+    pub fn resident_memory(&self) -> u64 {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))
+            .unwrap_or_default();
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix("VmRSS:"))
+            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+            .map_or(0, |kib| kib * 1024)
     }
 
     /// GET `path`: status and JSON body (null when the body is not JSON).
@@ -123,8 +140,37 @@ impl Server {
         }
     }
 
-    /// The `token=` of the last link containing `/{kind}?token=` mailed to `to`.
+    /// The `token=` of the last link containing `/{kind}?token=` mailed to `to`, waiting for
+    /// the mail (some goes out after the answer).
     pub fn token_mailed(&self, to: &str, kind: &str) -> String {
+        let marker = format!("/{kind}?token=");
+        let text = self.mail_with(to, &marker);
+        let start = text.rfind(&marker).unwrap_or_default() + marker.len();
+        text[start..]
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
+            .collect()
+    }
+
+    /// The last mail to `to` containing `marker`, once written.
+    pub fn mail_with(&self, to: &str, marker: &str) -> String {
+        let deadline = Instant::now() + PATIENCE;
+        loop {
+            if let Some(text) = self
+                .mails_to(to)
+                .into_iter()
+                .rev()
+                .find(|t| t.contains(marker))
+            {
+                return text;
+            }
+            assert!(Instant::now() < deadline, "no mail to {to} with {marker}");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    /// Every mail to `to`, oldest first.
+    pub fn mails_to(&self, to: &str) -> Vec<String> {
         let folder = self.data.path().join("mail");
         let mut mails: Vec<(std::time::SystemTime, String)> = std::fs::read_dir(&folder)
             .map(|dir| {
@@ -140,19 +186,7 @@ impl Server {
             })
             .unwrap_or_default();
         mails.sort();
-        let text = mails
-            .pop()
-            .map(|(_, t)| t)
-            .unwrap_or_else(|| panic!("no mail to {to} in {}", folder.display()));
-        let marker = format!("/{kind}?token=");
-        let start = text
-            .find(&marker)
-            .unwrap_or_else(|| panic!("no {kind} link in: {text}"))
-            + marker.len();
-        text[start..]
-            .chars()
-            .take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
-            .collect()
+        mails.into_iter().map(|(_, text)| text).collect()
     }
 
     /// Polls until `ready` holds, or fails the scenario after a while.

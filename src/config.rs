@@ -3,6 +3,7 @@
 
 use anyhow::{bail, Context};
 use clap::{Args, Parser, Subcommand};
+use convene_api::hashing::HashingLimits;
 use convene_api::http::client_ip::{parse_network, DEFAULT_TRUSTED_PROXIES};
 use convene_api::http::limits::HttpLimits;
 use convene_api::throttle::Limits;
@@ -50,6 +51,8 @@ pub struct Cli {
     pub command: Command,
 }
 
+// Parsed once at start: the size of its largest variant costs nothing.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Run the server: the pages, the HTTP API and the subscribers that follow the log (the
@@ -124,6 +127,21 @@ pub struct ServeArgs {
     /// logins, failed passwords only (default 30; 0: no limit).
     #[arg(long, env = "CONVENE_RATE_LIMIT_ACCOUNT", value_name = "N")]
     pub rate_limit_account: Option<String>,
+
+    /// Password hashes (logins, registrations, password changes) run at once, each holding
+    /// 19 MiB (default: one per core).
+    #[arg(long, env = "CONVENE_PASSWORD_HASHERS", value_name = "N")]
+    pub password_hashers: Option<String>,
+
+    /// Password hashes that may wait for a free hasher; past them requests get 503 with
+    /// Retry-After (default 64).
+    #[arg(long, env = "CONVENE_PASSWORD_HASH_QUEUE", value_name = "N")]
+    pub password_hash_queue: Option<String>,
+
+    /// The longest wait, in seconds, between failing logins to one account: after 5 failures
+    /// in a row each attempt waits 1 s, then 2, 4… up to this (default 60; 0: no wait).
+    #[arg(long, env = "CONVENE_LOGIN_DELAY_MAX", value_name = "SECONDS")]
+    pub login_delay_max: Option<String>,
 
     /// The reverse proxies whose X-Forwarded-For is believed, as addresses or networks,
     /// comma-separated (default 127.0.0.0/8,::1/128: a proxy on this machine; an empty list
@@ -237,6 +255,9 @@ struct FileConfig {
     request_timeout: Option<FileNumber>,
     rate_limit_ip: Option<FileNumber>,
     rate_limit_account: Option<FileNumber>,
+    password_hashers: Option<FileNumber>,
+    password_hash_queue: Option<FileNumber>,
+    login_delay_max: Option<FileNumber>,
     trusted_proxies: Option<Vec<String>>,
 }
 
@@ -293,6 +314,8 @@ pub struct Settings {
     pub throttle: Limits,
     /// The proxies whose X-Forwarded-For is believed.
     pub trusted_proxies: Vec<IpNet>,
+    /// How many password hashes run at once, and how many may wait.
+    pub hashing: HashingLimits,
 }
 
 impl Settings {
@@ -424,6 +447,48 @@ impl Settings {
                     "use attempts per hour, such as 30, or 0 for no limit",
                 ),
             )?,
+            login_delay_max: Duration::from_secs(whole_number(
+                "login-delay-max",
+                number(
+                    serve.and_then(|a| a.login_delay_max.clone()),
+                    file.login_delay_max,
+                ),
+                0,
+                defaults.login_delay_max.as_secs(),
+                (
+                    "a number of seconds",
+                    "use a whole number of seconds, such as 60, or 0 for no wait",
+                ),
+            )?),
+        };
+        let defaults = HashingLimits::default();
+        let hashing = HashingLimits {
+            workers: whole_number(
+                "password-hashers",
+                number(
+                    serve.and_then(|a| a.password_hashers.clone()),
+                    file.password_hashers,
+                ),
+                1,
+                defaults.workers,
+                (
+                    "a number of hashers",
+                    "use a whole number above 0, such as the number of cores",
+                ),
+            )?,
+            queue: whole_number(
+                "password-hash-queue",
+                number(
+                    serve.and_then(|a| a.password_hash_queue.clone()),
+                    file.password_hash_queue,
+                ),
+                0,
+                defaults.queue,
+                (
+                    "a number of waiting hashes",
+                    "use a whole number, such as 64 (0: none waits)",
+                ),
+            )?,
         };
         let trusted_proxies = serve
             .and_then(|a| a.trusted_proxies.clone())
@@ -461,6 +526,7 @@ impl Settings {
             http_limits,
             throttle,
             trusted_proxies,
+            hashing,
         })
     }
 }
@@ -544,6 +610,35 @@ mod tests {
             "events.example"
         ])
         .contains("must start with http"));
+    }
+
+    #[test]
+    fn password_hashing_and_the_login_delay_come_from_the_command_line_or_the_file(
+    ) -> anyhow::Result<()> {
+        let s = settings(&["serve"])?;
+        assert_eq!(s.hashing.queue, 64);
+        assert!(s.hashing.workers >= 1);
+        assert_eq!(s.throttle.login_delay_max, Duration::from_secs(60));
+        let s = settings(&[
+            "serve",
+            "--password-hashers",
+            "3",
+            "--password-hash-queue",
+            "0",
+            "--login-delay-max",
+            "0",
+        ])?;
+        assert_eq!((s.hashing.workers, s.hashing.queue), (3, 0));
+        assert_eq!(s.throttle.login_delay_max, Duration::ZERO);
+        let error = settings(&["serve", "--password-hashers", "0"])
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert_eq!(
+            error,
+            "--password-hashers `0` is not a number of hashers: use a whole number above 0, such as the number of cores"
+        );
+        Ok(())
     }
 
     #[test]

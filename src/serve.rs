@@ -80,6 +80,7 @@ pub fn api_config(settings: &Settings) -> anyhow::Result<ApiConfig> {
         limits: settings.throttle,
         trusted_proxies: settings.trusted_proxies.clone(),
         http_limits: settings.http_limits,
+        hashing: settings.hashing,
     })
 }
 

@@ -2,7 +2,7 @@
 //! passwords, email address, language, private feed link, and the administrators' account
 //! actions.
 
-use crate::auth::{self, hash_password, new_token, token_hash, verify_password, Origin, Session};
+use crate::auth::{self, new_token, token_hash, Origin, Session};
 use crate::consistency::{self, Reads};
 use crate::error::{Error, Result};
 use crate::throttle::{attempt, refused, Action};
@@ -85,6 +85,39 @@ pub async fn create_account(
 ) -> Result<NewAccount> {
     validate(&registration)?;
     let email = normalise_email(&registration.email).map_err(|e| Error::Invalid(vec![e]))?;
+    let password_hash = state.hasher.hash(registration.password).await?;
+    let account = AccountToRecord {
+        email,
+        password_hash,
+        locale: registration.locale,
+        role,
+        confirmed,
+    };
+    record_account(state, account, metadata).await
+}
+
+/// An account about to be recorded, its password already hashed.
+struct AccountToRecord {
+    email: String,
+    password_hash: String,
+    locale: String,
+    role: Role,
+    confirmed: bool,
+}
+
+/// Claims the address and records the account; a conflict when another account has it.
+async fn record_account(
+    state: &AppState,
+    account: AccountToRecord,
+    metadata: impl Fn(&str) -> Metadata,
+) -> Result<NewAccount> {
+    let AccountToRecord {
+        email,
+        password_hash,
+        locale,
+        role,
+        confirmed,
+    } = account;
     let taken =
         || address_taken("an account already uses this address: log in or reset the password");
     if accounts::by_email(state.db.pool(), &email).await?.is_some() {
@@ -101,12 +134,11 @@ pub async fn create_account(
         )
         .await
         .map_err(|_| taken())?;
-    let password_hash = hash_password(registration.password).await?;
     let token = (!confirmed).then(new_token);
     let command = AccountCommand::Register {
         email,
         password_hash,
-        locale: registration.locale,
+        locale,
         role,
         confirmation: token.as_deref().map(token_hash),
     };
@@ -166,43 +198,131 @@ async fn on_own_account(
     on_account(state, session, &session.account.id, command).await
 }
 
+/// What a registration answers, whether or not the address already had an account.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Registered {
+    pub email: String,
+    pub detail: String,
+}
+
 /// Registers an account as the instance's policy allows, and mails the confirmation link
 /// (`{confirm_base}?token=…`).
+///
+/// The answer is the same whether or not an account already uses the address (its owner is
+/// mailed instead), and takes as long: the password is hashed either way, then the rest is done
+/// after answering.
 pub async fn register_account(
     state: &AppState,
     registration: Registration,
     origin: &Origin,
     confirm_base: &str,
-) -> Result<AccountView> {
+) -> Result<Registered> {
+    register(state, registration, None, origin, confirm_base).await
+}
+
+async fn register(
+    state: &AppState,
+    registration: Registration,
+    username: Option<String>,
+    origin: &Origin,
+    confirm_base: &str,
+) -> Result<Registered> {
     attempt(state, Action::Registration, origin, &registration.email)?;
-    let email = registration.email.trim().to_lowercase();
+    validate(&registration)?;
+    let email = normalise_email(&registration.email).map_err(|e| Error::Invalid(vec![e]))?;
     if !state.config.registrations.allows(&email) {
         return Err(Error::forbidden(match state.config.registrations {
             crate::Registrations::Closed => "registrations are closed on this instance",
             _ => "this instance only takes registrations from invited addresses",
         }));
     }
-    let created = create_account(state, registration, Role::User, false, |id| {
-        origin.account(id)
+    let account = AccountToRecord {
+        email: email.clone(),
+        password_hash: state.hasher.hash(registration.password).await?,
+        locale: registration.locale,
+        role: Role::User,
+        confirmed: false,
+    };
+    let (state, origin, base) = (state.clone(), origin.clone(), confirm_base.to_string());
+    after_answering("registration", async move {
+        finish_registration(&state, account, username, &origin, &base).await
+    });
+    Ok(Registered {
+        email,
+        detail: "check your mailbox and follow the link we sent to confirm the address".into(),
     })
-    .await?;
-    let view = account_view(state, &created.id).await?;
+}
+
+/// Records the account (and its first profile) and mails the link; or, when the address has an
+/// account already, tells its owner.
+async fn finish_registration(
+    state: &AppState,
+    account: AccountToRecord,
+    username: Option<String>,
+    origin: &Origin,
+    confirm_base: &str,
+) -> Result<()> {
+    let email = account.email.clone();
+    let created = match record_account(state, account, |id| origin.account(id)).await {
+        Ok(created) => created,
+        Err(error) if error.class() == crate::Class::Conflict => {
+            let base = &state.config.public_url;
+            let body = format!(
+                "Someone asked to register a Convene account with this address, which already \
+                 has one.\n\nIf it was you, log in at {base}/login, or choose a new password at \
+                 {base}/reset-password.\n\nIf it was not, ignore this message: nothing changed.\n"
+            );
+            send(state, &email, "You already have an account", body).await;
+            return Ok(());
+        }
+        Err(error) => return Err(error),
+    };
+    if let Some(username) = username {
+        let profile = crate::profiles::NewProfile {
+            username,
+            display_name: None,
+            summary: None,
+        };
+        if let Err(error) =
+            crate::profiles::create_profile(state, &created.id, origin, profile).await
+        {
+            tracing::warn!(%error, "the first profile of a new account was not created");
+        }
+    }
     if let Some(token) = created.confirmation {
         let link = format!("{confirm_base}?token={token}");
         let body = format!(
             "Welcome to Convene!\n\nConfirm your email address by following this link:\n\n{link}\n\n\
              If you did not register, ignore this message.\n"
         );
-        if let Err(error) = state
-            .config
-            .mailer
-            .send(&view.email, "Confirm your email address", body)
-            .await
-        {
-            tracing::error!(%error, "the confirmation mail was not sent");
-        }
+        send(state, &email, "Confirm your email address", body).await;
     }
-    Ok(view)
+    Ok(())
+}
+
+/// How long work left for after the answer waits before it starts: long enough for the answer
+/// to have gone out, so the work cannot slow it down (which would tell what the work was).
+const AFTER_ANSWERING: std::time::Duration = std::time::Duration::from_millis(50);
+
+/// Runs `work` after the answer has gone, so that how long it takes tells nothing; its failures
+/// are logged.
+fn after_answering(
+    what: &'static str,
+    work: impl std::future::Future<Output = Result<()>> + Send + 'static,
+) {
+    tokio::spawn(async move {
+        tokio::time::sleep(AFTER_ANSWERING).await;
+        if let Err(error) = work.await {
+            tracing::error!(%error, what, "work done after answering failed");
+        }
+    });
+}
+
+/// Sends a mail, logging a failure (the request it follows has succeeded either way).
+async fn send(state: &AppState, to: &str, subject: &str, body: String) {
+    if let Err(error) = state.config.mailer.send(to, subject, body).await {
+        tracing::error!(%error, subject, "a mail was not sent");
+    }
 }
 
 /// A registration with its first profile, as the pages take it.
@@ -219,7 +339,7 @@ pub async fn sign_up(
     signup: Signup,
     origin: &Origin,
     confirm_base: &str,
-) -> Result<AccountView> {
+) -> Result<Registered> {
     let Signup {
         registration,
         username,
@@ -240,14 +360,7 @@ pub async fn sign_up(
     if profiles::find(state.db.pool(), &username).await?.is_some() {
         return Err(convene_domain::ProfileError::UsernameTaken(username).into());
     }
-    let account = register_account(state, registration, origin, confirm_base).await?;
-    let profile = crate::profiles::NewProfile {
-        username,
-        display_name: None,
-        summary: None,
-    };
-    crate::profiles::create_profile(state, &account.id, origin, profile).await?;
-    Ok(account)
+    register(state, registration, Some(username), origin, confirm_base).await
 }
 
 /// A token from a mailed link.
@@ -299,15 +412,31 @@ pub async fn open_session(
     let account = accounts::by_email(state.db.pool(), &email).await?;
     let hash = match &account {
         Some(account) => account.password_hash.clone(),
-        None => auth::decoy_hash().await?,
+        None => auth::decoy_hash(state).await?,
     };
-    let matches = verify_password(credentials.password, hash).await;
+    let matches = state.hasher.verify(credentials.password, hash).await?;
     if !matches {
-        state.throttle.failed_login(&email);
+        let burst = state.throttle.failed_login(&email);
+        if let Some(account) = account.as_ref().filter(|_| burst) {
+            let (state, to) = (state.clone(), account.email.clone());
+            after_answering("failed logins notice", async move {
+                let body = format!(
+                    "Someone has just failed to log in to your Convene account {} times in a \
+                     row. Logins to it now wait longer after each failure.\n\nIf it was you, \
+                     you can choose a new password at {}/reset-password. If it was not, nothing \
+                     is lost as long as your password is not easy to guess; change it if it is.\n",
+                    crate::throttle::BURST_FAILURES,
+                    state.config.public_url
+                );
+                send(&state, &to, "Failed logins to your account", body).await;
+                Ok(())
+            });
+        }
     }
     let Some(account) = account.filter(|_| matches) else {
         return Err(Error::Unauthenticated("wrong email or password".into()));
     };
+    state.throttle.logged_in(&email);
     let token = new_token();
     let metadata = origin.account(&account.id);
     let command = AccountCommand::OpenSession {
@@ -355,12 +484,11 @@ pub async fn change_password(
     session: &Session,
     change: PasswordChange,
 ) -> Result<()> {
-    if !verify_password(
+    let current = state.hasher.verify(
         change.current_password.clone(),
         session.account.password_hash.clone(),
-    )
-    .await
-    {
+    );
+    if !current.await? {
         return Err(Error::invalid_field(
             "current_password",
             "this is not your current password",
@@ -368,7 +496,7 @@ pub async fn change_password(
     }
     validate(&change)?;
     let command = AccountCommand::ChangePassword {
-        password_hash: hash_password(change.new_password).await?,
+        password_hash: state.hasher.hash(change.new_password).await?,
         keep_session: Some(session.token_hash.clone()),
     };
     on_own_account(state, session, command).await
@@ -431,11 +559,20 @@ pub struct ResetRequest {
 }
 
 /// Mails a reset code (and a link to the page that takes it) to `email` if an enabled account
-/// uses it; says nothing either way.
+/// uses it; says nothing either way, and answers before looking, so that it takes as long
+/// whether or not the address has an account.
 pub async fn request_reset(state: &AppState, origin: &Origin, email: &str) -> Result<()> {
     attempt(state, Action::PasswordReset, origin, email)?;
     let email = email.trim().to_lowercase();
-    let Some(account) = accounts::by_email(state.db.pool(), &email).await? else {
+    let (state, origin) = (state.clone(), origin.clone());
+    after_answering("password reset", async move {
+        send_reset(&state, &origin, &email).await
+    });
+    Ok(())
+}
+
+async fn send_reset(state: &AppState, origin: &Origin, email: &str) -> Result<()> {
+    let Some(account) = accounts::by_email(state.db.pool(), email).await? else {
         return Ok(());
     };
     if account.disabled {
@@ -456,14 +593,7 @@ pub async fn request_reset(state: &AppState, origin: &Origin, email: &str) -> Re
          (Applications send it with the new password to {base}/api/v1/password-resets/complete.)\n\n\
          If you did not ask, ignore this message: your password stays as it is.\n"
     );
-    if let Err(error) = state
-        .config
-        .mailer
-        .send(&email, "Reset your password", body)
-        .await
-    {
-        tracing::error!(%error, "the password reset mail was not sent");
-    }
+    send(state, email, "Reset your password", body).await;
     Ok(())
 }
 
@@ -492,7 +622,7 @@ pub async fn complete_reset(
         })?;
     let command = AccountCommand::ResetPassword {
         token: hash,
-        password_hash: hash_password(completion.password).await?,
+        password_hash: state.hasher.hash(completion.password).await?,
         now: OffsetDateTime::now_utc(),
     };
     let metadata = origin.account(&account.id);
@@ -541,12 +671,11 @@ pub async fn request_email_change(
     session: &Session,
     change: EmailChange,
 ) -> Result<()> {
-    if !verify_password(
+    let current = state.hasher.verify(
         change.password.clone(),
         session.account.password_hash.clone(),
-    )
-    .await
-    {
+    );
+    if !current.await? {
         return Err(Error::invalid_field(
             "password",
             "this is not your current password",

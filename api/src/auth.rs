@@ -1,11 +1,9 @@
-//! Who acts: session tokens (random, stored only as SHA-256), argon2 password hashes, where a
+//! Who acts: session tokens (random, stored only as SHA-256), the decoy password hash, where a
 //! request comes from, and the acting-profile rule (an account acts as one of its own profiles,
 //! never revealing which others it owns).
 
 use crate::error::Error;
 use crate::AppState;
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
-use argon2::Argon2;
 use base64::Engine;
 use convene_domain::event::ParticipantState;
 use convene_domain::{Actor, Metadata, Source};
@@ -27,42 +25,14 @@ pub fn token_hash(token: &str) -> String {
     hex::encode(Sha256::digest(token.as_bytes()))
 }
 
-/// Hashes a password with argon2id (off the async threads: it is slow on purpose).
-pub async fn hash_password(password: String) -> Result<String, Error> {
-    tokio::task::spawn_blocking(move || {
-        let salt = SaltString::generate(&mut rand::rngs::OsRng);
-        Argon2::default()
-            .hash_password(password.as_bytes(), &salt)
-            .map(|hash| hash.to_string())
-    })
-    .await
-    .map_err(Error::internal)?
-    .map_err(Error::internal)
-}
-
 /// A real hash to check against when an address is unknown, so a failed login takes as long
 /// whether or not the account exists.
-pub async fn decoy_hash() -> Result<String, Error> {
+pub async fn decoy_hash(state: &AppState) -> Result<String, Error> {
     static DECOY: tokio::sync::OnceCell<String> = tokio::sync::OnceCell::const_new();
     DECOY
-        .get_or_try_init(|| hash_password(new_token()))
+        .get_or_try_init(|| state.hasher.hash(new_token()))
         .await
         .cloned()
-}
-
-/// Whether `password` matches `hash`.
-pub async fn verify_password(password: String, hash: String) -> bool {
-    tokio::task::spawn_blocking(move || {
-        PasswordHash::new(&hash)
-            .map(|parsed| {
-                Argon2::default()
-                    .verify_password(password.as_bytes(), &parsed)
-                    .is_ok()
-            })
-            .unwrap_or(false)
-    })
-    .await
-    .unwrap_or(false)
 }
 
 /// Where a request came from (the API, the pages, federation…), its id and the client's
@@ -219,15 +189,5 @@ mod tests {
         assert_eq!(a.len(), 43);
         assert_eq!(token_hash(&a).len(), 64);
         assert_ne!(token_hash(&a), a);
-    }
-
-    #[tokio::test]
-    async fn a_password_verifies_against_its_own_hash_only() {
-        let hash = hash_password("correct horse battery".into())
-            .await
-            .expect("hash");
-        assert!(hash.starts_with("$argon2id$"));
-        assert!(verify_password("correct horse battery".into(), hash.clone()).await);
-        assert!(!verify_password("wrong horse battery".into(), hash).await);
     }
 }

@@ -15,6 +15,7 @@ pub mod comments;
 pub mod consistency;
 pub mod error;
 pub mod events;
+pub mod hashing;
 pub mod health;
 pub mod history;
 pub mod http;
@@ -71,6 +72,8 @@ pub struct ApiConfig {
     pub trusted_proxies: Vec<ipnet::IpNet>,
     /// Body size and time limits on every request.
     pub http_limits: http::limits::HttpLimits,
+    /// How many password hashes run at once, and how many may wait.
+    pub hashing: hashing::HashingLimits,
 }
 
 /// What every use case may use.
@@ -81,6 +84,8 @@ pub struct AppState {
     /// Every subscriber this process runs, as `/healthz` reports them.
     pub subscribers: Subscribers,
     pub throttle: Arc<throttle::Throttle>,
+    /// Password hashing, bounded in concurrency and so in memory.
+    pub hasher: Arc<hashing::Hasher>,
     pub accounts: Arc<Commands<Account>>,
     pub claims: Arc<Commands<Claim>>,
     pub profiles: Arc<Commands<Profile>>,
@@ -92,6 +97,7 @@ impl AppState {
         Self {
             db: db.clone(),
             throttle: Arc::new(throttle::Throttle::new(config.limits)),
+            hasher: Arc::new(hashing::Hasher::new(config.hashing)),
             config,
             subscribers,
             accounts: Arc::new(Commands::new(db, ())),

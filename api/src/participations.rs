@@ -258,7 +258,7 @@ pub async fn join_anonymously(
         .await?
         .map(|e| e.details.title)
         .unwrap_or_default();
-    // The links open pages (confirm at once; cancel after pressing a button).
+    // The links open pages with a button that confirms or cancels: a GET changes nothing.
     let base = format!("{}/participations", state.config.public_url);
     let body = format!(
         "You asked to take part in \"{title}\".\n\n\

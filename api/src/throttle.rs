@@ -8,6 +8,12 @@
 //! [`Throttle::failed_login`]): its owner logging in uses none of it.
 //! The buckets are GCRA cells from `governor`: the burst is the limit, refilled evenly over the
 //! period, so a client over its limit may try again as soon as one attempt has come back.
+//!
+//! Beyond these limits, each account's login attempts slow down once they keep failing
+//! ([`LoginDelay`]): after [`FREE_FAILURES`] failures in a row the next attempt must wait one
+//! second, then two, four… up to `login_delay_max`, whatever the addresses they come from. The
+//! wait never grows past that cap and is forgotten after [`FORGET_FAILURES_AFTER`] without an
+//! attempt, so no one can lock an account for good; a login that succeeds starts afresh.
 
 use governor::clock::{Clock, DefaultClock, Reference};
 use governor::middleware::NoOpMiddleware;
@@ -37,6 +43,8 @@ pub struct Limits {
     pub per_ip_per_minute: u32,
     /// attempts per hour for one account/address (0: no limit)
     pub per_account_per_hour: u32,
+    /// the longest wait between failing logins to one account (zero: no wait)
+    pub login_delay_max: Duration,
 }
 
 impl Limits {
@@ -45,6 +53,7 @@ impl Limits {
         Self {
             per_ip_per_minute: 0,
             per_account_per_hour: 0,
+            login_delay_max: Duration::ZERO,
         }
     }
 }
@@ -56,6 +65,7 @@ impl Default for Limits {
         Self {
             per_ip_per_minute: 10,
             per_account_per_hour: 30,
+            login_delay_max: Duration::from_secs(60),
         }
     }
 }
@@ -95,6 +105,38 @@ pub struct Throttle<C: Clock = DefaultClock> {
     clock: C,
     /// Accounts whose failed logins used up their bucket, until when.
     blocked: Mutex<HashMap<u64, C::Instant>>,
+    /// Each account's failing logins in a row, and when the next may be tried.
+    delays: Mutex<HashMap<u64, LoginDelay<C::Instant>>>,
+    login_delay_max: Duration,
+}
+
+/// Failures in a row allowed without waiting: room for a person mistyping.
+pub const FREE_FAILURES: u32 = 5;
+
+/// Failures in a row after which the account's owner is told by mail (once per run): as soon
+/// as its logins start to wait.
+pub const BURST_FAILURES: u32 = FREE_FAILURES;
+
+/// Without any attempt for this long, an account's failures are forgotten.
+pub const FORGET_FAILURES_AFTER: Duration = Duration::from_secs(15 * 60);
+
+/// One account's failing logins: how many in a row, the last one, and when the next may come.
+#[derive(Debug, Clone, Copy)]
+struct LoginDelay<I> {
+    failures: u32,
+    last: I,
+    not_before: I,
+    owner_told: bool,
+}
+
+/// The wait after `failures` failures in a row: none up to [`FREE_FAILURES`], then one second
+/// doubling with each failure, never past `max`.
+pub fn login_delay(failures: u32, max: Duration) -> Duration {
+    if failures < FREE_FAILURES {
+        return Duration::ZERO;
+    }
+    let doublings = (failures - FREE_FAILURES).min(20);
+    Duration::from_secs(1u64 << doublings).min(max)
 }
 
 impl Throttle {
@@ -115,32 +157,74 @@ impl<C: Clock + Clone> Throttle<C> {
             checks: AtomicU64::new(0),
             clock,
             blocked: Mutex::default(),
+            delays: Mutex::default(),
+            login_delay_max: limits.login_delay_max,
         }
     }
 
-    /// Counts one login attempt from `ip`, and refuses while earlier failed passwords have used
-    /// up `account`'s bucket. Call before checking the password.
+    /// Counts one login attempt from `ip` to `account`, and refuses while earlier failed
+    /// passwords have used up the account's bucket or while its login delay runs. Call before
+    /// checking the password; the attempt counts as a failure until [`Throttle::logged_in`]
+    /// says otherwise, so attempts sent all at once wait like attempts sent one by one.
     pub fn check_login(&self, ip: Option<IpAddr>, account: &str) -> Result<(), Duration> {
         self.check(Action::Login, ip, None)?;
         let now = self.clock.now();
-        let blocked = self.blocked.lock().unwrap_or_else(|e| e.into_inner());
-        match blocked.get(&self.account_key(account)) {
-            Some(until) if *until > now => Err(retry_after(until.duration_since(now).into())),
-            _ => Ok(()),
+        let key = self.account_key(account);
+        {
+            let blocked = self.blocked.lock().unwrap_or_else(|e| e.into_inner());
+            if let Some(until) = blocked.get(&key).filter(|until| **until > now) {
+                return Err(retry_after(until.duration_since(now).into()));
+            }
+        }
+        if self.login_delay_max.is_zero() {
+            return Ok(());
+        }
+        let mut delays = self.delays.lock().unwrap_or_else(|e| e.into_inner());
+        let delay = delays.entry(key).or_insert(LoginDelay {
+            failures: 0,
+            last: now,
+            not_before: now,
+            owner_told: false,
+        });
+        if Duration::from(now.duration_since(delay.last)) >= FORGET_FAILURES_AFTER {
+            delay.failures = 0;
+            delay.owner_told = false;
+        }
+        if delay.not_before > now {
+            return Err(retry_after(delay.not_before.duration_since(now).into()));
+        }
+        delay.failures += 1;
+        delay.last = now;
+        delay.not_before = now + login_delay(delay.failures, self.login_delay_max).into();
+        Ok(())
+    }
+
+    /// Records a wrong password for `account`: a failure past its allowance makes logins to it
+    /// wait until the bucket has room again. True once per run of failures, when it reaches
+    /// [`BURST_FAILURES`]: the time to tell the account's owner.
+    pub fn failed_login(&self, account: &str) -> bool {
+        let key = self.account_key(account);
+        if let Some(limiter) = &self.per_account {
+            if let Err(not_until) = limiter.check_key(&(Action::Login, key)) {
+                let mut blocked = self.blocked.lock().unwrap_or_else(|e| e.into_inner());
+                blocked.insert(key, not_until.earliest_possible());
+            }
+        }
+        let mut delays = self.delays.lock().unwrap_or_else(|e| e.into_inner());
+        match delays.get_mut(&key) {
+            Some(delay) if delay.failures >= BURST_FAILURES && !delay.owner_told => {
+                delay.owner_told = true;
+                true
+            }
+            _ => false,
         }
     }
 
-    /// Records a wrong password for `account`; a failure past its allowance makes logins to it
-    /// wait until the bucket has room again.
-    pub fn failed_login(&self, account: &str) {
-        let Some(limiter) = &self.per_account else {
-            return;
-        };
+    /// A login to `account` succeeded: its failures are forgotten.
+    pub fn logged_in(&self, account: &str) {
         let key = self.account_key(account);
-        if let Err(not_until) = limiter.check_key(&(Action::Login, key)) {
-            let mut blocked = self.blocked.lock().unwrap_or_else(|e| e.into_inner());
-            blocked.insert(key, not_until.earliest_possible());
-        }
+        let mut delays = self.delays.lock().unwrap_or_else(|e| e.into_inner());
+        delays.remove(&key);
     }
 
     fn account_key(&self, account: &str) -> u64 {
@@ -190,6 +274,10 @@ impl<C: Clock + Clone> Throttle<C> {
         let now = self.clock.now();
         let mut blocked = self.blocked.lock().unwrap_or_else(|e| e.into_inner());
         blocked.retain(|_, until| *until > now);
+        let mut delays = self.delays.lock().unwrap_or_else(|e| e.into_inner());
+        delays.retain(|_, delay| {
+            Duration::from(now.duration_since(delay.last)) < FORGET_FAILURES_AFTER
+        });
     }
 
     /// The buckets held in memory (tests, and curious operators).
@@ -237,6 +325,7 @@ mod tests {
         let limits = Limits {
             per_ip_per_minute: per_ip,
             per_account_per_hour: per_account,
+            login_delay_max: Duration::ZERO,
         };
         (Throttle::with_clock(limits, clock.clone()), clock)
     }
@@ -246,6 +335,118 @@ mod tests {
         let limits = Limits::default();
         assert_eq!(limits.per_ip_per_minute, 10);
         assert_eq!(limits.per_account_per_hour, 30);
+        assert_eq!(limits.login_delay_max, Duration::from_secs(60));
+    }
+
+    fn delayed(max: u64) -> (Throttle<FakeRelativeClock>, FakeRelativeClock) {
+        let clock = FakeRelativeClock::default();
+        let limits = Limits {
+            login_delay_max: Duration::from_secs(max),
+            ..Limits::off()
+        };
+        (Throttle::with_clock(limits, clock.clone()), clock)
+    }
+
+    #[test]
+    fn the_login_delay_grows_from_one_second_to_its_cap() {
+        let max = Duration::from_secs(60);
+        let waits: Vec<u64> = (1..=14).map(|n| login_delay(n, max).as_secs()).collect();
+        assert_eq!(waits, [0, 0, 0, 0, 1, 2, 4, 8, 16, 32, 60, 60, 60, 60]);
+        assert_eq!(login_delay(u32::MAX, max), max);
+    }
+
+    #[test]
+    fn failing_logins_to_one_account_wait_longer_and_longer_from_anywhere() {
+        let (throttle, clock) = delayed(60);
+        let account = "ana@example.org";
+        let mut tried = 0;
+        // Every attempt sent at once counts: five pass, the rest wait a second.
+        for n in 0..200u8 {
+            match throttle.check_login(Some(IpAddr::from([198, 51, 100, n])), account) {
+                Ok(()) => {
+                    tried += 1;
+                    throttle.failed_login(account);
+                }
+                Err(wait) => assert_eq!(wait, Duration::from_secs(1)),
+            }
+        }
+        assert_eq!(tried, FREE_FAILURES);
+        assert!(
+            throttle
+                .check_login(ip("192.0.2.1"), "bob@example.org")
+                .is_ok(),
+            "other accounts are not slowed"
+        );
+        // Trying as soon as allowed, for five seconds: two more attempts, not two hundred.
+        let mut seconds = 0;
+        while seconds < 5 {
+            clock.advance(Duration::from_secs(1));
+            seconds += 1;
+            if throttle.check_login(ip("192.0.2.9"), account).is_ok() {
+                tried += 1;
+                throttle.failed_login(account);
+            }
+        }
+        assert_eq!(tried, FREE_FAILURES + 2);
+        let wait = throttle
+            .check_login(ip("192.0.2.9"), account)
+            .expect_err("still waiting");
+        assert_eq!(
+            wait,
+            Duration::from_secs(2),
+            "4 s after the last, 2 s to go"
+        );
+    }
+
+    #[test]
+    fn the_wait_never_passes_its_cap_and_is_forgotten_then_a_success_starts_afresh() {
+        let (throttle, clock) = delayed(10);
+        let account = "ana@example.org";
+        for _ in 0..50 {
+            clock.advance(Duration::from_secs(10));
+            assert!(
+                throttle.check_login(None, account).is_ok(),
+                "at most 10 s between attempts, however many failed"
+            );
+            throttle.failed_login(account);
+        }
+        assert_eq!(
+            throttle.check_login(None, account),
+            Err(Duration::from_secs(10))
+        );
+        clock.advance(FORGET_FAILURES_AFTER);
+        for _ in 0..FREE_FAILURES {
+            assert!(throttle.check_login(None, account).is_ok(), "forgotten");
+            throttle.failed_login(account);
+        }
+        clock.advance(Duration::from_secs(1));
+        assert!(throttle.check_login(None, account).is_ok());
+        throttle.logged_in(account);
+        for _ in 0..FREE_FAILURES {
+            assert!(throttle.check_login(None, account).is_ok(), "afresh");
+        }
+    }
+
+    #[test]
+    fn the_owner_is_told_once_per_run_of_failures() {
+        let (throttle, clock) = delayed(1);
+        let account = "ana@example.org";
+        let mut told = 0;
+        for _ in 0..40 {
+            clock.advance(Duration::from_secs(1));
+            if throttle.check_login(None, account).is_ok() && throttle.failed_login(account) {
+                told += 1;
+            }
+        }
+        assert_eq!(told, 1);
+        clock.advance(FORGET_FAILURES_AFTER);
+        for _ in 0..BURST_FAILURES {
+            clock.advance(Duration::from_secs(1));
+            if throttle.check_login(None, account).is_ok() && throttle.failed_login(account) {
+                told += 1;
+            }
+        }
+        assert_eq!(told, 2, "a new run, a new mail");
     }
 
     #[test]

@@ -77,6 +77,7 @@ impl BenchServer {
             limits: Limits::off(),
             trusted_proxies: Vec::new(),
             http_limits: settings.http_limits,
+            hashing: Default::default(),
         };
         let subscribers = crate::subscribers::all();
         let state = AppState::new(&db, config, subscribers);

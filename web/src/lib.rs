@@ -110,13 +110,20 @@ pub fn routes(app: AppState, pages: Arc<Pages>) -> Router {
             "/register",
             get(pages::accounts::register_form).post(pages::accounts::register),
         )
-        .route("/confirm-email", get(pages::accounts::confirm_email))
+        .route(
+            "/confirm-email",
+            get(pages::accounts::confirm_email_form).post(pages::accounts::confirm_email),
+        )
         .route(
             "/confirm-email-change",
-            get(pages::accounts::confirm_email_change),
+            get(pages::accounts::confirm_email_change_form)
+                .post(pages::accounts::confirm_email_change),
         )
         .route("/language/{code}", get(pages::accounts::language))
-        .route("/participations/confirm", get(pages::anonymous::confirm))
+        .route(
+            "/participations/confirm",
+            get(pages::anonymous::confirm_form).post(pages::anonymous::confirm),
+        )
         .route(
             "/participations/cancel",
             get(pages::anonymous::cancel_form).post(pages::anonymous::cancel),

@@ -125,7 +125,8 @@ impl Pages {
     /// application wrote it). The one place errors become pages.
     pub fn failure(&self, visitor: &Visitor, error: &convene_api::Error) -> Response {
         let status = status_of(error);
-        if status.is_server_error() {
+        // A busy server is said as such (with when to come back); other failures stay vague.
+        if status.is_server_error() && error.class() != Class::Unavailable {
             return self.error(visitor, status);
         }
         let rule = error.rule().replace('-', "_");
@@ -139,7 +140,9 @@ impl Pages {
         context.insert("code", &status.as_u16());
         context.insert("detail", &detail);
         let mut response = self.render(visitor, status, "error.html", context);
-        if let convene_api::Error::RateLimited { retry_after } = error {
+        if let convene_api::Error::RateLimited { retry_after }
+        | convene_api::Error::Busy { retry_after } = error
+        {
             response.headers_mut().insert(
                 header::RETRY_AFTER,
                 header::HeaderValue::from(retry_after.as_secs().max(1)),

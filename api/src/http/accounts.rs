@@ -1,15 +1,17 @@
 //! `/accounts`, `/sessions`, `/me`, `/password-resets` and `/admin/accounts`.
 
 use super::extract::ApiOrigin;
+use super::mailed_links::{button_page, PostedToken};
 use super::problem::{Body, Problem};
 use crate::accounts::{
     self, AccountView, Credentials, DefaultProfile, EmailChange, Me, NewSession, PasswordChange,
-    Registration, ResetCompletion, ResetRequest, RoleChange, TokenBody,
+    Registered, Registration, ResetCompletion, ResetRequest, RoleChange, TokenBody,
 };
 use crate::auth::Session;
 use crate::AppState;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
+use axum::response::Html;
 use axum::Json;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -31,44 +33,47 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(disable))
 }
 
-/// Register an account; a confirmation link is mailed to the address.
+/// Register an account: a confirmation link is mailed to the address. The answer is the same
+/// whether or not the address already has an account (its owner is then mailed instead), so it
+/// tells no one which addresses have accounts.
 #[utoipa::path(post, path = "/accounts", tag = "accounts", request_body = Registration,
-    responses((status = 201, body = AccountView), (status = 403, body = Problem),
-              (status = 409, body = Problem), (status = 422, body = Problem), (status = 429, body = Problem)))]
+    responses((status = 202, body = Registered), (status = 403, body = Problem),
+              (status = 422, body = Problem), (status = 429, body = Problem), (status = 503, body = Problem)))]
 async fn register(
     State(state): State<AppState>,
     ApiOrigin(origin): ApiOrigin,
     Body(registration): Body<Registration>,
-) -> Result<(StatusCode, Json<AccountView>), Problem> {
+) -> Result<(StatusCode, Json<Registered>), Problem> {
     let base = format!("{}/api/v1/accounts/confirm", state.config.public_url);
-    let view = accounts::register_account(&state, registration, &origin, &base).await?;
-    Ok((StatusCode::CREATED, Json(view)))
+    let registered = accounts::register_account(&state, registration, &origin, &base).await?;
+    Ok((StatusCode::ACCEPTED, Json(registered)))
 }
 
-/// Confirm an email address with the token from the confirmation mail.
+/// Confirm an email address with the token from the confirmation mail (JSON or the link
+/// page's form).
 #[utoipa::path(post, path = "/accounts/confirm", tag = "accounts", request_body = TokenBody,
-    responses((status = 200, body = AccountView), (status = 404, body = Problem)))]
+    responses((status = 200, body = AccountView), (status = 404, body = Problem), (status = 422, body = Problem)))]
 async fn confirm(
     State(state): State<AppState>,
     ApiOrigin(origin): ApiOrigin,
-    Body(body): Body<TokenBody>,
+    PostedToken(token): PostedToken,
 ) -> Result<Json<AccountView>, Problem> {
     Ok(Json(
-        accounts::confirm_email(&state, &origin, &body.token).await?,
+        accounts::confirm_email(&state, &origin, &token).await?,
     ))
 }
 
-/// The link in the confirmation mail (confirming twice is harmless).
+/// The link in the confirmation mail: a page with a button that confirms (a GET changes
+/// nothing: mail scanners follow links).
 #[utoipa::path(get, path = "/accounts/confirm", tag = "accounts", params(TokenBody),
-    responses((status = 200, body = AccountView), (status = 404, body = Problem)))]
-async fn confirm_link(
-    State(state): State<AppState>,
-    ApiOrigin(origin): ApiOrigin,
-    Query(query): Query<TokenBody>,
-) -> Result<Json<AccountView>, Problem> {
-    Ok(Json(
-        accounts::confirm_email(&state, &origin, &query.token).await?,
-    ))
+    responses((status = 200, description = "an HTML page with a button that confirms", content_type = "text/html")))]
+async fn confirm_link(Query(query): Query<TokenBody>) -> Html<String> {
+    button_page(
+        "Confirm your email address",
+        "/accounts/confirm",
+        &query.token,
+        "Confirm my address",
+    )
 }
 
 /// Log in with email and password.

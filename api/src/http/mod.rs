@@ -11,6 +11,7 @@ pub mod extract;
 pub mod health;
 pub mod history;
 pub mod limits;
+pub mod mailed_links;
 pub mod participations;
 pub mod problem;
 pub mod profiles;

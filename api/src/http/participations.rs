@@ -1,12 +1,13 @@
 //! `/events/{id}/participations` and `/anonymous-participations`.
 
 use super::extract::ApiOrigin;
+use super::mailed_links::{button_page, PostedToken};
 use super::problem::{Body, Problem};
 use crate::auth::Acting;
 use crate::participations::{self, AnonymousJoin, AnonymousState, JoinRequest};
 use crate::AppState;
 use axum::extract::{Path, Query, State};
-use axum::http::{header, HeaderMap, StatusCode};
+use axum::http::{header, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 use axum::Json;
 use convene_domain::event::ParticipantState;
@@ -171,77 +172,56 @@ pub struct TokenBody {
     pub token: String,
 }
 
-/// Confirm an anonymous participation with the token from the mail.
+/// Confirm an anonymous participation with the token from the mail (JSON or the link page's
+/// form).
 #[utoipa::path(post, path = "/anonymous-participations/confirm", tag = "participations", request_body = TokenBody,
-    responses((status = 200, body = AnonymousState), (status = 404, body = Problem)))]
+    responses((status = 200, body = AnonymousState), (status = 404, body = Problem), (status = 422, body = Problem)))]
 async fn confirm(
     State(state): State<AppState>,
     ApiOrigin(origin): ApiOrigin,
-    Body(body): Body<TokenBody>,
+    PostedToken(token): PostedToken,
 ) -> Result<Json<AnonymousState>, Problem> {
     Ok(Json(
-        participations::confirm_anonymous(&state, &origin, &body.token).await?,
+        participations::confirm_anonymous(&state, &origin, &token).await?,
     ))
 }
 
-/// The confirmation link in the mail (following it twice is harmless).
+/// The confirmation link in the mail: a page with a button that confirms (a GET changes
+/// nothing: mail scanners follow links).
 #[utoipa::path(get, path = "/anonymous-participations/confirm", tag = "participations", params(TokenBody),
-    responses((status = 200, body = AnonymousState), (status = 404, body = Problem)))]
-async fn confirm_link(
-    State(state): State<AppState>,
-    ApiOrigin(origin): ApiOrigin,
-    Query(query): Query<TokenBody>,
-) -> Result<Json<AnonymousState>, Problem> {
-    Ok(Json(
-        participations::confirm_anonymous(&state, &origin, &query.token).await?,
-    ))
+    responses((status = 200, description = "an HTML page with a button that confirms", content_type = "text/html")))]
+async fn confirm_link(Query(query): Query<TokenBody>) -> Html<String> {
+    button_page(
+        "Confirm your participation",
+        "/anonymous-participations/confirm",
+        &query.token,
+        "Confirm my participation",
+    )
 }
 
-/// Cancel an anonymous participation with the token from the mail (JSON or a form post).
+/// Cancel an anonymous participation with the token from the mail (JSON or the link page's
+/// form).
 #[utoipa::path(post, path = "/anonymous-participations/cancel", tag = "participations", request_body = TokenBody,
-    responses((status = 200, body = AnonymousState), (status = 404, body = Problem)))]
+    responses((status = 200, body = AnonymousState), (status = 404, body = Problem), (status = 422, body = Problem)))]
 async fn cancel(
     State(state): State<AppState>,
     ApiOrigin(origin): ApiOrigin,
-    headers: HeaderMap,
-    body: axum::body::Bytes,
+    PostedToken(token): PostedToken,
 ) -> Result<Json<AnonymousState>, Problem> {
-    let form = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
-    let token = if form {
-        url::form_urlencoded::parse(&body)
-            .find(|(k, _)| k == "token")
-            .map(|(_, v)| v.into_owned())
-    } else {
-        serde_json::from_slice::<TokenBody>(&body)
-            .ok()
-            .map(|b| b.token)
-    }
-    .ok_or_else(|| Problem::invalid_field("token", "send the token from the mail"))?;
     Ok(Json(
         participations::cancel_anonymous(&state, &origin, &token).await?,
     ))
 }
 
-/// The cancellation link in the mail: a page asking to confirm, so that mail scanners
+/// The cancellation link in the mail: a page with a button that cancels, so that mail scanners
 /// following links cannot cancel anyone.
 #[utoipa::path(get, path = "/anonymous-participations/cancel", tag = "participations", params(TokenBody),
     responses((status = 200, description = "an HTML page with a button that cancels", content_type = "text/html")))]
 async fn cancel_page(Query(query): Query<TokenBody>) -> Html<String> {
-    let token: String = query
-        .token
-        .chars()
-        .filter(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
-        .collect();
-    Html(format!(
-        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">\
-         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
-         <title>Cancel your participation</title></head><body><main>\
-         <h1>Cancel your participation?</h1>\
-         <form method=\"post\" action=\"/api/v1/anonymous-participations/cancel\">\
-         <input type=\"hidden\" name=\"token\" value=\"{token}\">\
-         <button type=\"submit\">Yes, cancel my participation</button></form></main></body></html>"
-    ))
+    button_page(
+        "Cancel your participation?",
+        "/anonymous-participations/cancel",
+        &query.token,
+        "Yes, cancel my participation",
+    )
 }

@@ -21,7 +21,7 @@ pub struct Problem {
     pub detail: String,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub errors: Vec<FieldError>,
-    /// Seconds before trying again (429), sent as `Retry-After`.
+    /// Seconds before trying again (429, 503), sent as `Retry-After`.
     #[serde(skip)]
     pub retry_after: Option<u64>,
 }
@@ -82,6 +82,7 @@ pub fn status_of(error: &Error) -> StatusCode {
         Class::Unauthenticated => StatusCode::UNAUTHORIZED,
         Class::Conflict => StatusCode::CONFLICT,
         Class::RateLimited => StatusCode::TOO_MANY_REQUESTS,
+        Class::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
         Class::Internal => StatusCode::INTERNAL_SERVER_ERROR,
     }
 }
@@ -94,7 +95,9 @@ impl From<Error> for Problem {
             return Problem::new(status, "internal", error.detail());
         }
         let retry_after = match &error {
-            Error::RateLimited { retry_after } => Some(retry_after.as_secs().max(1)),
+            Error::RateLimited { retry_after } | Error::Busy { retry_after } => {
+                Some(retry_after.as_secs().max(1))
+            }
             _ => None,
         };
         Problem {

@@ -6,6 +6,7 @@ mod events;
 mod health;
 mod hiding;
 mod hygiene;
+mod login_delay;
 mod openapi;
 mod participation;
 mod subscribers;

@@ -231,12 +231,36 @@ async fn anonymous_participants_confirm_and_cancel_by_mail() {
             "emails never leave the instance"
         );
 
-        let confirm = server.token_mailed("zoe@example.org", "confirm");
-        let confirmed = server
+        let confirm = server.token_mailed("zoe@example.org", "confirm").await;
+        let page = server
             .client()
             .get(&format!(
                 "/api/v1/anonymous-participations/confirm?token={confirm}"
             ))
+            .await;
+        assert_eq!(page.status, 200);
+        assert!(
+            page.text.contains(
+                "<form method=\"post\" action=\"/api/v1/anonymous-participations/confirm\">"
+            ),
+            "{}",
+            page.text
+        );
+        assert_eq!(
+            people(&org, &id).await,
+            [pair("org", "creator"), pair("anonymous", "not_confirmed")],
+            "following the link alone confirms nothing"
+        );
+        let confirmed = server
+            .client()
+            .send_raw(
+                "POST",
+                "/api/v1/anonymous-participations/confirm",
+                Some((
+                    "application/x-www-form-urlencoded".into(),
+                    format!("token={confirm}"),
+                )),
+            )
             .await;
         assert_eq!(
             (confirmed.status, &confirmed.json["state"]),
@@ -253,7 +277,7 @@ async fn anonymous_participants_confirm_and_cancel_by_mail() {
             .await;
         assert_eq!(forged.status, 404);
 
-        let cancel = server.token_mailed("zoe@example.org", "cancel");
+        let cancel = server.token_mailed("zoe@example.org", "cancel").await;
         let page = server
             .client()
             .get(&format!(

@@ -78,6 +78,7 @@ impl TestServer {
             limits: options.limits,
             trusted_proxies: Vec::new(),
             http_limits: Default::default(),
+            hashing: Default::default(),
         };
         let subscribers = Subscribers::new(read_models()).with(options.more_subscribers);
         let state = AppState::new(&db, config, subscribers.clone());
@@ -132,19 +133,32 @@ impl TestServer {
         found.into_iter().map(|(_, text)| text).collect()
     }
 
-    /// The `token=` of the last link of `kind` (such as `confirm`) mailed to `to`.
-    pub fn token_mailed(&self, to: &str, kind: &str) -> String {
-        let mails = self.mails_to(to);
-        let text = mails.last().unwrap_or_else(|| panic!("no mail to {to}"));
+    /// The `token=` of the last link of `kind` (such as `confirm`) mailed to `to`, waiting a
+    /// little for it: some mail goes out after the answer.
+    pub async fn token_mailed(&self, to: &str, kind: &str) -> String {
         let marker = format!("/{kind}?token=");
-        let start = text
-            .find(&marker)
-            .unwrap_or_else(|| panic!("no {kind} link in: {text}"))
-            + marker.len();
+        let text = self.mail_with(to, &marker).await;
+        let start = text.rfind(&marker).unwrap_or_default() + marker.len();
         text[start..]
             .chars()
             .take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
             .collect()
+    }
+
+    /// The last mail to `to` containing `marker`, once it has been written (at most 10 s).
+    pub async fn mail_with(&self, to: &str, marker: &str) -> String {
+        for _ in 0..200 {
+            if let Some(text) = self
+                .mails_to(to)
+                .into_iter()
+                .rev()
+                .find(|t| t.contains(marker))
+            {
+                return text;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        panic!("no mail to {to} with {marker}: {:?}", self.mails_to(to))
     }
 
     pub async fn head(&self) -> i64 {
@@ -273,13 +287,13 @@ pub async fn member(server: &TestServer, email: &str) -> Client {
         )
         .await;
     assert_eq!(
-        registered.status, 201,
+        registered.status, 202,
         "{}: register {email}: {}",
         server.label, registered.text
     );
-    let token = server.token_mailed(email, "confirm");
+    let token = server.token_mailed(email, "confirm").await;
     let confirmed = anonymous
-        .get(&format!("/api/v1/accounts/confirm?token={token}"))
+        .post("/api/v1/accounts/confirm", json!({ "token": token }))
         .await;
     assert_eq!(confirmed.status, 200, "{}", confirmed.text);
     log_in(server, email).await

@@ -1,6 +1,6 @@
 //! Registering, confirming the address, logging in and out, choosing the language.
 
-use super::{check_csrf, field, safe_next, Fields};
+use super::{check_csrf, field, link_button, safe_next, Fields};
 use crate::render::see_other;
 use crate::visitor::{set_cookie, Visitor, LANG_COOKIE, SESSION_COOKIE};
 use crate::Web;
@@ -214,19 +214,32 @@ pub async fn register(
     }
 }
 
-pub async fn confirm_email(
+/// The link mailed at registration: a button that confirms.
+pub async fn confirm_email_form(
     State(web): State<Web>,
     visitor: Visitor,
     Query(query): Query<Next>,
 ) -> Response {
-    let catalogue = web.pages.catalogue(&visitor);
-    match confirm(
-        &web.app,
-        &visitor.origin,
-        query.token.as_deref().unwrap_or_default(),
+    let labels = ("confirm_email_ask", "confirm_email_button");
+    link_button(
+        &web,
+        &visitor,
+        query.token.as_deref(),
+        "/confirm-email",
+        labels,
     )
-    .await
-    {
+}
+
+pub async fn confirm_email(
+    State(web): State<Web>,
+    visitor: Visitor,
+    axum::Form(values): Fields,
+) -> Response {
+    if let Err(refused) = check_csrf(&web, &visitor, &values) {
+        return refused;
+    }
+    let catalogue = web.pages.catalogue(&visitor);
+    match confirm(&web.app, &visitor.origin, &field(&values, "token")).await {
         Ok(_) => web.pages.message(
             &visitor,
             &catalogue.text("confirm_done_title"),
@@ -336,19 +349,27 @@ pub async fn new_password(
     }
 }
 
-pub async fn confirm_email_change(
+/// The link mailed to a new address: a button that confirms the change.
+pub async fn confirm_email_change_form(
     State(web): State<Web>,
     visitor: Visitor,
     Query(query): Query<Next>,
 ) -> Response {
+    let labels = ("email_change_ask", "email_change_button");
+    let action = "/confirm-email-change";
+    link_button(&web, &visitor, query.token.as_deref(), action, labels)
+}
+
+pub async fn confirm_email_change(
+    State(web): State<Web>,
+    visitor: Visitor,
+    axum::Form(values): Fields,
+) -> Response {
+    if let Err(refused) = check_csrf(&web, &visitor, &values) {
+        return refused;
+    }
     let catalogue = web.pages.catalogue(&visitor);
-    match change_confirmed(
-        &web.app,
-        &visitor.origin,
-        query.token.as_deref().unwrap_or_default(),
-    )
-    .await
-    {
+    match change_confirmed(&web.app, &visitor.origin, &field(&values, "token")).await {
         Ok(account) => {
             let text = catalogue.fill("email_changed", &[("email", &account.email)]);
             web.pages

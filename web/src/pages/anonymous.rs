@@ -1,6 +1,6 @@
 //! The pages behind the links mailed to anonymous participants.
 
-use super::{check_csrf, field, Fields};
+use super::{check_csrf, field, link_button, Fields};
 use crate::visitor::Visitor;
 use crate::Web;
 use axum::extract::{Query, State};
@@ -16,14 +16,34 @@ pub struct Token {
     pub token: String,
 }
 
-/// Following the confirmation link confirms (doing it twice is harmless).
-pub async fn confirm(
+/// The confirmation link only shows a button, like the cancellation link: mail scanners
+/// follow links, people press buttons.
+pub async fn confirm_form(
     State(web): State<Web>,
     visitor: Visitor,
     Query(query): Query<Token>,
 ) -> Response {
+    let labels = ("anon_confirm_ask", "anon_confirm_button");
+    link_button(
+        &web,
+        &visitor,
+        Some(&query.token),
+        "/participations/confirm",
+        labels,
+    )
+}
+
+/// Confirms (doing it twice is harmless).
+pub async fn confirm(
+    State(web): State<Web>,
+    visitor: Visitor,
+    axum::Form(form): Fields,
+) -> Response {
+    if let Err(refused) = check_csrf(&web, &visitor, &form) {
+        return refused;
+    }
     let catalogue = web.pages.catalogue(&visitor);
-    match confirm_anonymous(&web.app, &visitor.origin, &query.token).await {
+    match confirm_anonymous(&web.app, &visitor.origin, &field(&form, "token")).await {
         Ok(state) => web.pages.message(
             &visitor,
             &catalogue.text("anon_confirm_title"),

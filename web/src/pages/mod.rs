@@ -46,6 +46,25 @@ pub fn check_csrf(
     Err(response)
 }
 
+/// The page a mailed link opens: one button posting its token to `action` (mail scanners and
+/// link previews follow links; only a person presses the button).
+pub fn link_button(
+    web: &Web,
+    visitor: &Visitor,
+    token: Option<&str>,
+    action: &str,
+    (title, button): (&str, &str),
+) -> Response {
+    let catalogue = web.pages.catalogue(visitor);
+    let mut context = tera::Context::new();
+    context.insert("title", &catalogue.text(title));
+    context.insert("button", &catalogue.text(button));
+    context.insert("action", action);
+    context.insert("token", token.unwrap_or_default());
+    web.pages
+        .render(visitor, StatusCode::OK, "link_button.html", context)
+}
+
 /// The logged-in visitor acting as `profile` (or their default profile); logged-out visitors
 /// are sent to the login page and back.
 pub async fn acting(

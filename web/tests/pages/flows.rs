@@ -249,6 +249,40 @@ async fn bad_form_input_comes_back_with_values_and_named_errors_and_nothing_is_r
             "{}",
             taken.body
         );
+
+        // An address that has an account gets the page a new one gets; its owner is mailed.
+        let register_as = |email: &'static str, username: &'static str| {
+            let register = register.clone();
+            async move {
+                let page = register.get("/register").await;
+                let fields = [
+                    ("email", email),
+                    ("password", "correct horse battery"),
+                    ("username", username),
+                    ("locale", "en"),
+                ];
+                register.post("/register", &page.csrf(), &fields).await
+            }
+        };
+        let used = register_as("org@example.org", "someone").await;
+        let new = register_as("new@example.org", "newcomer").await;
+        assert_eq!((used.status, new.status), (200, 200), "{}", used.body);
+        assert_eq!(
+            used.body
+                .replace("org@example.org", "new@example.org")
+                .split("<main")
+                .nth(1)
+                .map(|main| main.split("</main>").next().unwrap_or_default().to_string()),
+            new.body.split("<main").nth(1).map(|main| main
+                .split("</main>")
+                .next()
+                .unwrap_or_default()
+                .to_string()),
+            "the same page, but for the address"
+        );
+        site.link_mailed("org@example.org", "/reset-password").await;
+        site.link_mailed("new@example.org", "/confirm-email?token=")
+            .await;
     }
 }
 
@@ -269,14 +303,30 @@ async fn anonymous_participation_from_the_event_page() {
             .await;
         assert_eq!(sent.status, 200);
         assert!(sent.body.contains("Check your mailbox"));
-        let confirm = site.link_mailed("zoe@example.org", "/participations/confirm?token=");
-        let confirmed = visitor.get(&confirm).await;
+        let confirm = site
+            .link_mailed("zoe@example.org", "/participations/confirm?token=")
+            .await;
+        let before = site.head().await;
+        let ask = visitor.get(&confirm).await;
+        assert!(
+            ask.body.contains("Confirm my participation"),
+            "{}",
+            ask.body
+        );
+        assert_eq!(
+            site.head().await,
+            before,
+            "opening the link changes nothing"
+        );
+        let confirmed = visitor.press_mailed_link(&confirm).await;
         assert!(
             confirmed.body.contains("You take part. See you there!"),
             "{}",
             confirmed.body
         );
-        let cancel = site.link_mailed("zoe@example.org", "/participations/cancel?token=");
+        let cancel = site
+            .link_mailed("zoe@example.org", "/participations/cancel?token=")
+            .await;
         let ask = visitor.get(&cancel).await;
         assert!(ask.body.contains("Yes, cancel my participation"));
         let token = cancel.split("token=").nth(1).unwrap_or_default();
@@ -535,7 +585,9 @@ async fn a_forgotten_password_is_reset_and_a_private_feed_can_be_replaced_or_rev
             )
             .await;
         assert_eq!(unknown.body, sent.body, "the same answer either way");
-        let link = site.link_mailed("ana@example.org", "/reset-password/complete?token=");
+        let link = site
+            .link_mailed("ana@example.org", "/reset-password/complete?token=")
+            .await;
         let page = visitor.get(&link).await;
         let token = link.split("token=").nth(1).unwrap_or_default();
         let short = visitor
@@ -633,14 +685,23 @@ async fn the_email_address_changes_once_the_new_one_confirms_and_the_old_one_is_
                 .contains("<p>ana@example.org</p>"),
             "unchanged until confirmed"
         );
-        let link = site.link_mailed("ana@new.example", "/confirm-email-change?token=");
-        let confirmed = ana.get(&link).await;
+        let link = site
+            .link_mailed("ana@new.example", "/confirm-email-change?token=")
+            .await;
+        let before = site.head().await;
+        let ask = ana.get(&link).await;
+        assert!(ask.body.contains("Confirm the new address"), "{}", ask.body);
+        assert_eq!(
+            site.head().await,
+            before,
+            "opening the link changes nothing"
+        );
+        let confirmed = ana.press_mailed_link(&link).await;
         assert!(
             confirmed
                 .body
                 .contains("Your account now uses ana@new.example."),
-            "{}",
-            confirmed.body
+            "{confirmed:?}"
         );
         assert!(ana
             .get("/settings")

@@ -45,6 +45,7 @@ impl Site {
             limits: convene_api::throttle::Limits::off(),
             trusted_proxies: Vec::new(),
             http_limits: Default::default(),
+            hashing: Default::default(),
         };
         let subscribers = Subscribers::new(read_models());
         let state = AppState::new(&db, config, subscribers.clone());
@@ -72,8 +73,25 @@ impl Site {
         }
     }
 
-    /// The path and query of the last link containing `marker` mailed to `to`.
-    pub fn link_mailed(&self, to: &str, marker: &str) -> String {
+    /// The path and query of the last link containing `marker` mailed to `to`, waiting a little
+    /// for it (at most 10 s): some mail goes out after the answer.
+    pub async fn link_mailed(&self, to: &str, marker: &str) -> String {
+        self.link_mailed_since(to, marker, 0).await
+    }
+
+    /// The same, among the mails to `to` after the first `seen` of them.
+    pub async fn link_mailed_since(&self, to: &str, marker: &str, seen: usize) -> String {
+        for _ in 0..200 {
+            if let Some(line) = self.mailed_line(to, marker, seen) {
+                return line.trim().trim_start_matches(&self.base).to_string();
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        panic!("no mail to {to} with {marker}")
+    }
+
+    /// The text of every mail sent to `to`, oldest first.
+    pub fn mails_to(&self, to: &str) -> Vec<String> {
         let mut mails: Vec<(std::time::SystemTime, String)> = std::fs::read_dir(&self.mail)
             .map(|dir| {
                 dir.filter_map(Result::ok)
@@ -88,15 +106,15 @@ impl Site {
             })
             .unwrap_or_default();
         mails.sort();
-        let text = mails
-            .pop()
-            .map(|(_, t)| t)
-            .unwrap_or_else(|| panic!("no mail to {to}"));
-        let line = text
-            .lines()
-            .find(|l| l.contains(marker))
-            .unwrap_or_else(|| panic!("no {marker} in {text}"));
-        line.trim().trim_start_matches(&self.base).to_string()
+        mails.into_iter().map(|(_, text)| text).collect()
+    }
+
+    fn mailed_line(&self, to: &str, marker: &str, seen: usize) -> Option<String> {
+        self.mails_to(to)
+            .iter()
+            .skip(seen)
+            .rev()
+            .find_map(|text| text.lines().find(|l| l.contains(marker)).map(String::from))
     }
 
     pub async fn head(&self) -> i64 {
@@ -227,6 +245,23 @@ impl Browser {
         self.send("GET", path, None).await
     }
 
+    /// Follows a mailed link as a person does: opens its page, then presses its one button
+    /// (which posts the link's token).
+    pub async fn press_mailed_link(&self, link: &str) -> Page {
+        let page = self.get(link).await;
+        assert_eq!(page.status, 200, "{link}: {}", page.body);
+        // The button posts to the link's own path.
+        let action = link.split('?').next().unwrap_or_default().to_string();
+        assert!(
+            page.body
+                .contains(&format!("<form method=\"post\" action=\"{action}\">")),
+            "no button on {link}: {}",
+            page.body
+        );
+        let token = link.split("token=").nth(1).unwrap_or_default();
+        self.post(&action, &page.csrf(), &[("token", token)]).await
+    }
+
     /// Posts a form with the CSRF token of the page the form came from.
     pub async fn post(&self, path: &str, csrf: &str, fields: &[(&str, &str)]) -> Page {
         let mut all: Vec<(String, String)> = vec![("_csrf".into(), csrf.into())];
@@ -237,6 +272,7 @@ impl Browser {
     /// Registers, confirms from the mail and logs in; returns the logged-in browser.
     pub async fn member(site: &Site, email: &str, username: &str, language: &str) -> Browser {
         let browser = site.browser(language);
+        let seen = site.mails_to(email).len();
         let form = browser.get("/register").await;
         let done = browser
             .post(
@@ -251,8 +287,10 @@ impl Browser {
             )
             .await;
         assert_eq!(done.status, 200, "register: {}", done.body);
-        let confirm = site.link_mailed(email, "/confirm-email?token=");
-        let confirmed = browser.get(&confirm).await;
+        let confirm = site
+            .link_mailed_since(email, "/confirm-email?token=", seen)
+            .await;
+        let confirmed = browser.press_mailed_link(&confirm).await;
         assert_eq!(confirmed.status, 200, "{}", confirmed.body);
         let login = browser.get("/login").await;
         let logged = browser
