@@ -308,6 +308,13 @@ fn within_a_fifth(a: std::time::Duration, b: std::time::Duration) -> bool {
     high - low <= 0.2 * high
 }
 
+/// The same, or less than a millisecond apart: answers that take about a millisecond vary by
+/// more than a fifth on a busy machine, whereas looking an address up and recording a reset
+/// added about ten.
+fn alike(a: std::time::Duration, b: std::time::Duration) -> bool {
+    within_a_fifth(a, b) || a.abs_diff(b) < std::time::Duration::from_millis(1)
+}
+
 // Several threads, like the real server: on one thread the client would wait for whatever the
 // server does after answering, which a real client does not.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -319,7 +326,7 @@ async fn password_resets_and_failed_logins_take_as_long_for_known_and_unknown_ad
         let (mut known, mut unknown) = (Vec::new(), Vec::new());
         // Known and unknown take turns, so that both meet the same conditions; the first
         // rounds warm up.
-        for round in 0..25 {
+        for round in 0..45 {
             let mailed = server.mails_to("ana@example.org").len();
             let (status, took) = connection
                 .post(
@@ -329,7 +336,6 @@ async fn password_resets_and_failed_logins_take_as_long_for_known_and_unknown_ad
                 .await;
             assert_eq!(status, 202);
             // What is done after answering is over before the next request.
-            server.mail_with("ana@example.org", "Your reset code").await;
             while server.mails_to("ana@example.org").len() == mailed {
                 tokio::time::sleep(std::time::Duration::from_millis(10)).await;
             }
@@ -352,7 +358,7 @@ async fn password_resets_and_failed_logins_take_as_long_for_known_and_unknown_ad
             server.label
         );
         assert!(
-            within_a_fifth(known, unknown),
+            alike(known, unknown),
             "{}: password reset, known {known:?}, unknown {unknown:?}",
             server.label
         );
