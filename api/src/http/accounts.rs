@@ -51,7 +51,7 @@ async fn register(
 
 /// Confirm an email address with the token from the confirmation mail (JSON or the link
 /// page's form).
-#[utoipa::path(post, path = "/accounts/confirm", tag = "accounts", request_body = TokenBody,
+#[utoipa::path(post, path = "/accounts/confirm", tag = "accounts", request_body(content((TokenBody = "application/json"), (TokenBody = "application/x-www-form-urlencoded"))),
     responses((status = 200, body = AccountView), (status = 404, body = Problem), (status = 422, body = Problem)))]
 async fn confirm(
     State(state): State<AppState>,

@@ -174,7 +174,7 @@ pub struct TokenBody {
 
 /// Confirm an anonymous participation with the token from the mail (JSON or the link page's
 /// form).
-#[utoipa::path(post, path = "/anonymous-participations/confirm", tag = "participations", request_body = TokenBody,
+#[utoipa::path(post, path = "/anonymous-participations/confirm", tag = "participations", request_body(content((TokenBody = "application/json"), (TokenBody = "application/x-www-form-urlencoded"))),
     responses((status = 200, body = AnonymousState), (status = 404, body = Problem), (status = 422, body = Problem)))]
 async fn confirm(
     State(state): State<AppState>,
@@ -201,7 +201,7 @@ async fn confirm_link(Query(query): Query<TokenBody>) -> Html<String> {
 
 /// Cancel an anonymous participation with the token from the mail (JSON or the link page's
 /// form).
-#[utoipa::path(post, path = "/anonymous-participations/cancel", tag = "participations", request_body = TokenBody,
+#[utoipa::path(post, path = "/anonymous-participations/cancel", tag = "participations", request_body(content((TokenBody = "application/json"), (TokenBody = "application/x-www-form-urlencoded"))),
     responses((status = 200, body = AnonymousState), (status = 404, body = Problem), (status = 422, body = Problem)))]
 async fn cancel(
     State(state): State<AppState>,
