@@ -332,8 +332,9 @@ pub struct Signup {
     pub username: String,
 }
 
-/// Registers an account with its first profile. Every field is checked before anything is
-/// recorded, so no half-made account is left behind.
+/// Registers an account with its first profile. Every field is checked before answering; the
+/// account and then its profile are recorded after, as for [`register_account`] (should the
+/// username be taken meanwhile, the account is left without a profile and the failure logged).
 pub async fn sign_up(
     state: &AppState,
     signup: Signup,
