@@ -56,6 +56,32 @@ fn floods_are_refused_while_others_are_served() {
     }
 }
 
+/// Registrations answer before recording the account and mailing the link (so that a used
+/// address cannot be told by the time taken): a server stopped right after answering still
+/// finishes that work.
+#[test]
+fn work_left_after_answering_is_finished_before_the_server_stops() {
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    for database in runtime.block_on(test_urls("scenario limits")) {
+        let mut server = Server::start(&database.url);
+        let emails: Vec<String> = (0..5).map(|n| format!("late{n}@example.org")).collect();
+        for email in &emails {
+            let body = json!({"email": email, "password": "correct horse battery"}).to_string();
+            let (status, _, _) = post_from("127.0.0.1", &server, "/api/v1/accounts", &body);
+            assert_eq!(status, 202, "{}: registering {email}", database.label);
+        }
+        server.terminate();
+        for email in &emails {
+            assert_eq!(
+                server.mails_to(email).len(),
+                1,
+                "{}: the confirmation to {email} was lost at shutdown",
+                database.label
+            );
+        }
+    }
+}
+
 fn floods_on(server: &Server) {
     // A body over the default 1 MiB limit: 413 problem+json, nothing recorded.
     let big = json!({"email": "x@example.org", "password": "p".repeat(2 << 20)}).to_string();

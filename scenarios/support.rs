@@ -207,7 +207,8 @@ impl Server {
         self.terminate();
     }
 
-    fn terminate(&mut self) {
+    /// Sends SIGTERM and waits for a clean exit, keeping the data folder to read.
+    pub fn terminate(&mut self) {
         let pid = self.child.id().to_string();
         let _ = Command::new("kill").args(["-TERM", &pid]).status();
         let deadline = Instant::now() + PATIENCE;

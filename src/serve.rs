@@ -33,6 +33,7 @@ pub async fn run(settings: &Settings) -> anyhow::Result<ExitCode> {
         database = %db.display_url(),
         "Convene is serving"
     );
+    let after_answering = state.after_answering.clone();
     let pages = Arc::new(Pages::new().context("the page templates are broken")?);
     // The peer's address feeds the rate limits (through trusted proxies' X-Forwarded-For).
     let app = convene_web::app(state, pages)
@@ -41,7 +42,16 @@ pub async fn run(settings: &Settings) -> anyhow::Result<ExitCode> {
         .with_graceful_shutdown(stop_signal())
         .await
         .context("the HTTP server failed")?;
-    tracing::info!("stopping: finishing the subscribers' current batches");
+    tracing::info!(
+        "stopping: finishing the work left after answers, then the subscribers' batches"
+    );
+    after_answering.close();
+    if tokio::time::timeout(SHUTDOWN_GRACE, after_answering.wait())
+        .await
+        .is_err()
+    {
+        tracing::warn!("work left after answering did not finish in time; stopping anyway");
+    }
     shutdown.cancel();
     // A subscriber stuck on an unreachable store must not keep the process alive: what it had
     // not committed is given to it again at the next start.

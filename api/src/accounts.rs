@@ -243,8 +243,8 @@ async fn register(
         role: Role::User,
         confirmed: false,
     };
-    let (state, origin, base) = (state.clone(), origin.clone(), confirm_base.to_string());
-    after_answering("registration", async move {
+    let (origin, base) = (origin.clone(), confirm_base.to_string());
+    after_answering(state, "registration", move |state| async move {
         finish_registration(&state, account, username, &origin, &base).await
     });
     Ok(Registered {
@@ -305,12 +305,14 @@ async fn finish_registration(
 const AFTER_ANSWERING: std::time::Duration = std::time::Duration::from_millis(50);
 
 /// Runs `work` after the answer has gone, so that how long it takes tells nothing; its failures
-/// are logged.
-fn after_answering(
-    what: &'static str,
-    work: impl std::future::Future<Output = Result<()>> + Send + 'static,
-) {
-    tokio::spawn(async move {
+/// are logged. It is tracked, so the server finishes it before stopping.
+fn after_answering<Work, Done>(state: &AppState, what: &'static str, work: Work)
+where
+    Work: FnOnce(AppState) -> Done + Send + 'static,
+    Done: std::future::Future<Output = Result<()>> + Send + 'static,
+{
+    let work = work(state.clone());
+    state.after_answering.spawn(async move {
         tokio::time::sleep(AFTER_ANSWERING).await;
         if let Err(error) = work.await {
             tracing::error!(%error, what, "work done after answering failed");
@@ -419,8 +421,8 @@ pub async fn open_session(
     if !matches {
         let burst = state.throttle.failed_login(&email);
         if let Some(account) = account.as_ref().filter(|_| burst) {
-            let (state, to) = (state.clone(), account.email.clone());
-            after_answering("failed logins notice", async move {
+            let to = account.email.clone();
+            after_answering(state, "failed logins notice", move |state| async move {
                 let body = format!(
                     "Someone has just failed to log in to your Convene account {} times in a \
                      row. Logins to it now wait longer after each failure.\n\nIf it was you, \
@@ -565,8 +567,8 @@ pub struct ResetRequest {
 pub async fn request_reset(state: &AppState, origin: &Origin, email: &str) -> Result<()> {
     attempt(state, Action::PasswordReset, origin, email)?;
     let email = email.trim().to_lowercase();
-    let (state, origin) = (state.clone(), origin.clone());
-    after_answering("password reset", async move {
+    let origin = origin.clone();
+    after_answering(state, "password reset", move |state| async move {
         send_reset(&state, &origin, &email).await
     });
     Ok(())

@@ -86,6 +86,9 @@ pub struct AppState {
     pub throttle: Arc<throttle::Throttle>,
     /// Password hashing, bounded in concurrency and so in memory.
     pub hasher: Arc<hashing::Hasher>,
+    /// Work left for after the answer (see `accounts`): the server waits for it at shutdown, so
+    /// an answered registration or reset is never dropped.
+    pub after_answering: tokio_util::task::TaskTracker,
     pub accounts: Arc<Commands<Account>>,
     pub claims: Arc<Commands<Claim>>,
     pub profiles: Arc<Commands<Profile>>,
@@ -98,6 +101,7 @@ impl AppState {
             db: db.clone(),
             throttle: Arc::new(throttle::Throttle::new(config.limits)),
             hasher: Arc::new(hashing::Hasher::new(config.hashing)),
+            after_answering: tokio_util::task::TaskTracker::new(),
             config,
             subscribers,
             accounts: Arc::new(Commands::new(db, ())),
