@@ -1,7 +1,7 @@
 //! `/events`.
 
 use super::extract::MaybeSession;
-use super::problem::{Body, Problem};
+use super::problem::{Body, JsonBytes, Problem};
 use crate::auth::Acting;
 use crate::events::{self, ListQuery, NewEvent};
 use crate::AppState;
@@ -21,17 +21,21 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(cancel))
 }
 
-/// Reads a new event field by field (serde's flatten would lose the failing field's name).
-fn parse_new_event(mut body: serde_json::Value) -> Result<NewEvent, Problem> {
-    let draft = match body.as_object_mut().and_then(|o| o.remove("draft")) {
-        None | Some(serde_json::Value::Null) => false,
-        Some(serde_json::Value::Bool(draft)) => draft,
-        Some(_) => return Err(Problem::invalid_field("draft", "draft is true or false")),
+/// Reads a new event: its details field by field (serde's flatten would lose the failing
+/// field's name), then whether it stays a draft.
+fn parse_new_event(body: &[u8]) -> Result<NewEvent, Problem> {
+    #[derive(serde::Deserialize)]
+    struct Draft {
+        #[serde(default)]
+        draft: serde_json::Value,
+    }
+    let details = super::problem::parse_json(body)?;
+    let draft = match super::problem::parse_json::<Draft>(body)?.draft {
+        serde_json::Value::Null => false,
+        serde_json::Value::Bool(draft) => draft,
+        _ => return Err(Problem::invalid_field("draft", "draft is true or false")),
     };
-    Ok(NewEvent {
-        details: super::problem::from_value(body)?,
-        draft,
-    })
+    Ok(NewEvent { details, draft })
 }
 
 /// Create an event, organised by the acting profile.
@@ -40,9 +44,9 @@ fn parse_new_event(mut body: serde_json::Value) -> Result<NewEvent, Problem> {
 async fn create(
     State(state): State<AppState>,
     acting: Acting,
-    Body(body): Body<serde_json::Value>,
+    JsonBytes(body): JsonBytes,
 ) -> Result<(StatusCode, Json<EventView>), Problem> {
-    let new = parse_new_event(body)?;
+    let new = parse_new_event(&body)?;
     let created = events::create_event(&state, &acting, new).await?;
     Ok((StatusCode::CREATED, Json(created)))
 }

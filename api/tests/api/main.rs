@@ -6,6 +6,7 @@ mod events;
 mod health;
 mod hiding;
 mod hygiene;
+mod input;
 mod openapi;
 mod participation;
 mod subscribers;

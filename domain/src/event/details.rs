@@ -1,7 +1,10 @@
 //! What an organiser says about an event, and the rules it must follow.
 
-use crate::validation::{has_control, is_web_url, sanitise_html, Errors, FieldError};
+use crate::validation::{
+    has_control, html_deeper_than, is_web_url, sanitise_html, Errors, FieldError, HTML_DEPTH_MAX,
+};
 use serde::{Deserialize, Serialize};
+use std::collections::HashSet;
 use time::OffsetDateTime;
 
 pub const TITLE_MIN: usize = 3;
@@ -326,6 +329,11 @@ impl EventDetails {
                     self.description.len().div_ceil(1024)
                 ),
             );
+        } else if html_deeper_than(&self.description, HTML_DEPTH_MAX) {
+            errors.add(
+                "description",
+                format!("a description's HTML nests at most {HTML_DEPTH_MAX} elements deep"),
+            );
         } else {
             self.description = sanitise_html(&self.description);
         }
@@ -396,11 +404,11 @@ impl EventDetails {
             "language",
             "use a 2 or 3 letter language code such as en or fr (und when unknown)",
         );
-        errors.check(
-            self.links.len() <= LINKS_MAX,
-            "links",
-            format!("at most {LINKS_MAX} links"),
-        );
+        if self.links.len() > LINKS_MAX {
+            errors.add("links", format!("at most {LINKS_MAX} links"));
+            // Checked no further: too many is all there is to say.
+            self.links.clear();
+        }
         for (i, link) in self.links.iter_mut().enumerate() {
             link.key = link.key.trim().to_string();
             link.title = link.title.trim().to_string();
@@ -485,10 +493,17 @@ fn validate_address(mut address: Address, errors: &mut Errors) -> Option<Address
 }
 
 fn normalise_tags(tags: Vec<String>, errors: &mut Errors) -> Vec<String> {
+    // Counted as sent, before any work on them: repeats and empty tags make up no excuse for
+    // a list many times the limit.
+    if tags.len() > TAGS_MAX {
+        errors.add("tags", format!("at most {TAGS_MAX} tags"));
+        return Vec::new();
+    }
+    let mut seen = HashSet::new();
     let mut normalised: Vec<String> = Vec::new();
     for tag in tags {
         let tag = tag.trim().trim_start_matches('#').to_lowercase();
-        if tag.is_empty() || normalised.contains(&tag) {
+        if tag.is_empty() || !seen.insert(tag.clone()) {
             continue;
         }
         errors.check(
@@ -498,10 +513,5 @@ fn normalise_tags(tags: Vec<String>, errors: &mut Errors) -> Vec<String> {
         );
         normalised.push(tag);
     }
-    errors.check(
-        normalised.len() <= TAGS_MAX,
-        "tags",
-        format!("at most {TAGS_MAX} tags"),
-    );
     normalised
 }
