@@ -1,6 +1,6 @@
 //! `/accounts`, `/sessions`, `/me`, `/password-resets` and `/admin/accounts`.
 
-use super::extract::ApiOrigin;
+use super::extract::{ApiOrigin, Params};
 use super::problem::{Body, Problem};
 use crate::accounts::{
     self, AccountView, Credentials, DefaultProfile, EmailChange, Me, NewSession, PasswordChange,
@@ -8,7 +8,7 @@ use crate::accounts::{
 };
 use crate::auth::Session;
 use crate::AppState;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::Json;
 use utoipa_axum::router::OpenApiRouter;
@@ -64,7 +64,7 @@ async fn confirm(
 async fn confirm_link(
     State(state): State<AppState>,
     ApiOrigin(origin): ApiOrigin,
-    Query(query): Query<TokenBody>,
+    Params(query): Params<TokenBody>,
 ) -> Result<Json<AccountView>, Problem> {
     Ok(Json(
         accounts::confirm_email(&state, &origin, &query.token).await?,

@@ -1,12 +1,12 @@
 //! `/events`.
 
-use super::extract::MaybeSession;
+use super::extract::{MaybeSession, Params};
 use super::problem::{Body, JsonBytes, Problem};
 use crate::auth::Acting;
 use crate::events::{self, ListQuery, NewEvent};
 use crate::AppState;
-use axum::extract::{Path, Query, State};
-use axum::http::StatusCode;
+use axum::extract::{Path, State};
+use axum::http::{HeaderName, StatusCode};
 use axum::Json;
 use convene_domain::event::EventPatch;
 use convene_projections::events::EventView;
@@ -51,15 +51,26 @@ async fn create(
     Ok((StatusCode::CREATED, Json(created)))
 }
 
-/// Upcoming public events, soonest first.
+/// Upcoming public events, soonest first, one page at a time; `X-Total-Count` says how many
+/// there are on every page.
 #[utoipa::path(get, path = "/events", tag = "events", params(ListQuery),
-    responses((status = 200, body = Vec<EventView>), (status = 422, body = Problem)))]
+    responses((status = 200, body = Vec<EventView>,
+               headers(("x-total-count" = i64, description = "how many events match, on every page"))),
+              (status = 422, body = Problem)))]
 async fn list(
     State(state): State<AppState>,
-    Query(query): Query<ListQuery>,
-) -> Result<Json<Vec<EventView>>, Problem> {
-    Ok(Json(events::list(&state, query).await?))
+    Params(query): Params<ListQuery>,
+) -> Result<([(HeaderName, String); 1], Json<Vec<EventView>>), Problem> {
+    let listing = events::list(&state, query).await?;
+    let total = [(
+        HeaderName::from_static(TOTAL_COUNT),
+        listing.total.to_string(),
+    )];
+    Ok((total, Json(listing.events)))
 }
+
+/// The header giving how many items a listing has on all its pages.
+pub const TOTAL_COUNT: &str = "x-total-count";
 
 /// One event.
 #[utoipa::path(get, path = "/events/{id}", tag = "events", params(("id" = String, Path)),

@@ -1,11 +1,11 @@
 //! `/events/{id}/participations` and `/anonymous-participations`.
 
-use super::extract::ApiOrigin;
-use super::problem::{Body, Problem};
+use super::extract::{ApiOrigin, Params};
+use super::problem::{Body, BodyBytes, Problem};
 use crate::auth::Acting;
 use crate::participations::{self, AnonymousJoin, AnonymousState, JoinRequest};
 use crate::AppState;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 use axum::Json;
@@ -37,7 +37,7 @@ async fn join(
     State(state): State<AppState>,
     acting: Acting,
     Path(id): Path<String>,
-    body: axum::body::Bytes,
+    BodyBytes(body): BodyBytes,
 ) -> Result<(StatusCode, Json<ParticipationView>), Problem> {
     // The body is optional: joining needs nothing but may carry a message.
     let request: JoinRequest = if body.iter().all(u8::is_ascii_whitespace) {
@@ -78,7 +78,7 @@ async fn list(
     State(state): State<AppState>,
     acting: Acting,
     Path(id): Path<String>,
-    Query(query): Query<ListQuery>,
+    Params(query): Params<ListQuery>,
 ) -> Result<Response, Problem> {
     let wanted = query.state.as_deref();
     let found = participations::participants(&state, &acting.session, &id, wanted).await?;
@@ -190,7 +190,7 @@ async fn confirm(
 async fn confirm_link(
     State(state): State<AppState>,
     ApiOrigin(origin): ApiOrigin,
-    Query(query): Query<TokenBody>,
+    Params(query): Params<TokenBody>,
 ) -> Result<Json<AnonymousState>, Problem> {
     Ok(Json(
         participations::confirm_anonymous(&state, &origin, &query.token).await?,
@@ -204,7 +204,7 @@ async fn cancel(
     State(state): State<AppState>,
     ApiOrigin(origin): ApiOrigin,
     headers: HeaderMap,
-    body: axum::body::Bytes,
+    BodyBytes(body): BodyBytes,
 ) -> Result<Json<AnonymousState>, Problem> {
     let form = headers
         .get(header::CONTENT_TYPE)
@@ -219,6 +219,7 @@ async fn cancel(
             .ok()
             .map(|b| b.token)
     }
+    .filter(|token| !super::edge::has_control(token))
     .ok_or_else(|| Problem::invalid_field("token", "send the token from the mail"))?;
     Ok(Json(
         participations::cancel_anonymous(&state, &origin, &token).await?,
@@ -229,7 +230,7 @@ async fn cancel(
 /// following links cannot cancel anyone.
 #[utoipa::path(get, path = "/anonymous-participations/cancel", tag = "participations", params(TokenBody),
     responses((status = 200, description = "an HTML page with a button that cancels", content_type = "text/html")))]
-async fn cancel_page(Query(query): Query<TokenBody>) -> Html<String> {
+async fn cancel_page(Params(query): Params<TokenBody>) -> Html<String> {
     let token: String = query
         .token
         .chars()

@@ -147,6 +147,18 @@ impl<S: Send + Sync> FromRequest<S> for JsonBytes {
     }
 }
 
+/// A body's bytes, whatever its type, with the rejections of [`Body`] but 415: for routes whose
+/// body is optional or may come as a form.
+pub struct BodyBytes(pub axum::body::Bytes);
+
+impl<S: Send + Sync> FromRequest<S> for BodyBytes {
+    type Rejection = Problem;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
+        read_body(request, state).await.map(BodyBytes)
+    }
+}
+
 /// Whether a Content-Type names JSON: `application/json` or a `+json` type, parameters aside
 /// (`application/jsonp` is not JSON).
 pub fn is_json(content_type: &str) -> bool {
@@ -236,7 +248,7 @@ pub fn from_value<T: DeserializeOwned>(value: serde_json::Value) -> Result<T, Pr
 }
 
 /// 422 naming the field at `path` (or the missing field the message names).
-fn wrong_shape(path: String, message: String) -> Problem {
+pub fn wrong_shape(path: String, message: String) -> Problem {
     let field = if path.is_empty() || path == "." {
         message
             .strip_prefix("missing field `")
@@ -272,6 +284,43 @@ fn nul_in(value: &serde_json::Value, path: String) -> Option<String> {
         }),
         _ => None,
     }
+}
+
+/// Every error leaving `/api/v1` as problem+json, whoever made it: the router's own answers
+/// (405 for a method a path does not take, an undecodable path segment) carry plain text or
+/// nothing. A problem passes untouched; headers such as `Allow` are kept.
+pub async fn errors_as_problems(response: Response) -> Response {
+    let status = response.status();
+    let is_problem = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(b"application/problem+json"));
+    if !(status.is_client_error() || status.is_server_error()) || is_problem {
+        return response;
+    }
+    let (parts, body) = response.into_parts();
+    let text = axum::body::to_bytes(body, 4096).await.unwrap_or_default();
+    let text = String::from_utf8_lossy(&text);
+    let detail = match status {
+        StatusCode::METHOD_NOT_ALLOWED => "this path does not take this method: see Allow".into(),
+        _ if text.trim().is_empty() => status.canonical_reason().unwrap_or("error").into(),
+        _ => text.trim().to_string(),
+    };
+    let kind = match status {
+        StatusCode::METHOD_NOT_ALLOWED => "method-not-allowed",
+        StatusCode::NOT_FOUND => "not-found",
+        StatusCode::PAYLOAD_TOO_LARGE => "payload-too-large",
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => "unsupported-media-type",
+        _ if status.is_server_error() => "internal",
+        _ => "bad-request",
+    };
+    let mut problem = Problem::new(status, kind, detail).into_response();
+    for (name, value) in &parts.headers {
+        if name != header::CONTENT_TYPE && name != header::CONTENT_LENGTH {
+            problem.headers_mut().insert(name.clone(), value.clone());
+        }
+    }
+    problem
 }
 
 /// The answer to any path no route matches.

@@ -2,6 +2,7 @@
 
 mod accounts;
 mod concurrency;
+mod contract;
 mod events;
 mod health;
 mod hiding;
