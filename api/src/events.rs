@@ -86,6 +86,7 @@ pub const PAGE_MAX: i64 = 10_000;
 
 /// A search of upcoming public events.
 #[derive(Debug, Default, Deserialize, utoipa::IntoParams, Validate)]
+#[into_params(parameter_in = Query)]
 pub struct ListQuery {
     /// Events still running at or after this RFC 3339 time (default: now).
     #[validate(custom(function = "crate::validation::timestamp"))]

@@ -74,7 +74,8 @@ pub const TOTAL_COUNT: &str = "x-total-count";
 
 /// One event.
 #[utoipa::path(get, path = "/events/{id}", tag = "events", params(("id" = String, Path)),
-    responses((status = 200, body = EventView), (status = 404, body = Problem)))]
+    responses((status = 200, body = EventView), (status = 404, body = Problem),
+              (status = 401, description = "a bearer token was sent and names no session", body = Problem)))]
 async fn show(
     State(state): State<AppState>,
     MaybeSession(session): MaybeSession,

@@ -15,6 +15,7 @@ pub mod limits;
 pub mod participations;
 pub mod problem;
 pub mod profiles;
+pub mod statuses;
 
 use crate::AppState;
 use axum::http::{HeaderName, Request};
@@ -57,6 +58,7 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .into_iter()
         .map(|(path, item)| (format!("/api/v1{path}"), item))
         .collect();
+    statuses::document(&mut doc);
     (routes, doc)
 }
 

@@ -63,6 +63,7 @@ async fn leave(
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ListQuery {
     /// Only participations in this state (participant, waitlisted, not_approved…).
     pub state: Option<String>,
@@ -167,6 +168,7 @@ async fn join_anonymously(
 }
 
 #[derive(Debug, Deserialize, ToSchema, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct TokenBody {
     pub token: String,
 }
