@@ -76,7 +76,8 @@ pub const HTML_DEPTH_MAX: usize = 32;
 ///
 /// The open elements are tracked as a parser would: void elements (`<br>`) and those closed by
 /// their next sibling (`<p>`, `<li>`, table cells…) open nothing that lasts, an end tag closes
-/// up to the element it names (and is ignored when that is not open), comments are skipped.
+/// up to the element it names (and is ignored when that is not open), a link opened inside a
+/// link closes it, comments are skipped.
 pub fn html_deeper_than(html: &str, max: usize) -> bool {
     const FLAT: [&str; 27] = [
         "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source",
@@ -117,6 +118,12 @@ pub fn html_deeper_than(html: &str, max: usize) -> bool {
                 open.truncate(index);
             }
         } else if !html[..end].ends_with('/') {
+            // A link or a button opened inside another closes it first.
+            if matches!(name.as_str(), "a" | "button") {
+                if let Some(index) = open.iter().rposition(|n| *n == name) {
+                    open.truncate(index);
+                }
+            }
             open.push(name);
             if open.len() > max {
                 return true;
@@ -190,6 +197,8 @@ mod tests {
             32
         ));
         assert!(!html_deeper_than(&"<li>x<span/>".repeat(1000), 32));
+        assert!(!html_deeper_than(&"<a href=\"/x\">x".repeat(1000), 32));
+        assert!(html_deeper_than(&"<table><tr><td>x".repeat(33), 32));
         // An end tag closes up to its element; a stray one closes nothing.
         assert!(!html_deeper_than(&"<div><b><i>x</div>".repeat(1000), 32));
         assert!(html_deeper_than(&"<div></b>".repeat(33), 32));
