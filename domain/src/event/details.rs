@@ -163,11 +163,11 @@ pub struct EventDetails {
     pub online_url: Option<String>,
     #[serde(default = "default_category")]
     pub category: String,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "at_most::<_, _, TAGS_MAX>")]
     pub tags: Vec<String>,
     #[serde(default = "default_language")]
     pub language: String,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "at_most::<_, _, LINKS_MAX>")]
     pub links: Vec<MetadataLink>,
     #[serde(default)]
     pub options: EventOptions,
@@ -211,10 +211,62 @@ pub struct EventPatch {
     #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
     pub online_url: Option<Option<String>>,
     pub category: Option<String>,
+    #[serde(deserialize_with = "optional_at_most::<_, _, TAGS_MAX>")]
     pub tags: Option<Vec<String>>,
     pub language: Option<String>,
+    #[serde(deserialize_with = "optional_at_most::<_, _, LINKS_MAX>")]
     pub links: Option<Vec<MetadataLink>>,
     pub options: Option<EventOptions>,
+}
+
+/// A list of at most `MAX` items, refused as soon as one more comes: the rest of a list many
+/// times too long is never read.
+struct AtMost<T, const MAX: usize>(Vec<T>);
+
+impl<'de, T: Deserialize<'de>, const MAX: usize> Deserialize<'de> for AtMost<T, MAX> {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Items<T, const MAX: usize>(std::marker::PhantomData<T>);
+        impl<'de, T: Deserialize<'de>, const MAX: usize> serde::de::Visitor<'de> for Items<T, MAX> {
+            type Value = AtMost<T, MAX>;
+
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                write!(f, "a list of at most {MAX} items")
+            }
+
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                mut seq: A,
+            ) -> Result<Self::Value, A::Error> {
+                let mut items = Vec::new();
+                while let Some(item) = seq.next_element()? {
+                    if items.len() == MAX {
+                        return Err(serde::de::Error::custom(format!("at most {MAX} items")));
+                    }
+                    items.push(item);
+                }
+                Ok(AtMost(items))
+            }
+        }
+        deserializer.deserialize_seq(Items(std::marker::PhantomData))
+    }
+}
+
+fn at_most<'de, D, T, const MAX: usize>(deserializer: D) -> Result<Vec<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    AtMost::<T, MAX>::deserialize(deserializer).map(|list| list.0)
+}
+
+fn optional_at_most<'de, D, T, const MAX: usize>(
+    deserializer: D,
+) -> Result<Option<Vec<T>>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    Option::<AtMost<T, MAX>>::deserialize(deserializer).map(|list| list.map(|l| l.0))
 }
 
 /// Tells an absent field (`None`) from an explicit `null` (`Some(None)`).
