@@ -368,6 +368,7 @@ pub async fn sign_up(
 
 /// A token from a mailed link.
 #[derive(Debug, Deserialize, ToSchema, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct TokenBody {
     pub token: String,
 }

@@ -77,8 +77,16 @@ pub async fn upcoming(state: &AppState, filter: &EventFilter) -> Result<Vec<Even
         .collect())
 }
 
+/// The longest search text, in characters: a line of words (SQLite refuses LIKE patterns
+/// longer than 50,000 bytes, and a search engine has no use for more either).
+pub const QUERY_MAX: u64 = 200;
+/// The last page number accepted: a million events deep at 100 a page, and far from any
+/// overflow of the offset it makes.
+pub const PAGE_MAX: i64 = 10_000;
+
 /// A search of upcoming public events.
 #[derive(Debug, Default, Deserialize, utoipa::IntoParams, Validate)]
+#[into_params(parameter_in = Query)]
 pub struct ListQuery {
     /// Events still running at or after this RFC 3339 time (default: now).
     #[validate(custom(function = "crate::validation::timestamp"))]
@@ -91,18 +99,25 @@ pub struct ListQuery {
     /// Username of the organising profile.
     #[serde(rename = "organizer")]
     pub organiser: Option<String>,
-    /// Words the title contains.
+    /// Words the title contains (at most 200 characters).
+    #[validate(length(max = QUERY_MAX, message = "a search is at most 200 characters"))]
     pub q: Option<String>,
-    /// From 1.
-    #[validate(range(min = 1, message = "pages are counted from 1"))]
+    /// From 1 to 10,000; a page past the last is empty.
+    #[validate(range(min = 1, max = PAGE_MAX, message = "pages are counted from 1 to 10000"))]
     pub page: Option<i64>,
     /// At most 100 (default 20).
     #[validate(range(min = 1, max = 100, message = "per_page is 1 to 100"))]
     pub per_page: Option<i64>,
 }
 
-/// Upcoming public events matching `query`.
-pub async fn list(state: &AppState, query: ListQuery) -> Result<Vec<EventView>> {
+/// One page of events, and how many match on every page.
+pub struct Listing {
+    pub events: Vec<EventView>,
+    pub total: i64,
+}
+
+/// One page of the upcoming public events matching `query`.
+pub async fn list(state: &AppState, query: ListQuery) -> Result<Listing> {
     validate(&query)?;
     let per_page = query.per_page.unwrap_or(20);
     let page = query.page.unwrap_or(1);
@@ -126,7 +141,10 @@ pub async fn list(state: &AppState, query: ListQuery) -> Result<Vec<EventView>> 
         limit: per_page,
         offset: (page - 1) * per_page,
     };
-    upcoming(state, &filter).await
+    Ok(Listing {
+        events: upcoming(state, &filter).await?,
+        total: events::count_public(state.db.pool(), &filter).await?,
+    })
 }
 
 /// Changes event `id`'s fields (creator and administrators); returns it as now seen.

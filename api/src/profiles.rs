@@ -19,7 +19,10 @@ pub struct NewProfile {
     /// 1 to 30 characters among a-z, 0-9 and _.
     #[validate(custom(function = "crate::validation::username"))]
     pub username: String,
+    /// Checked here too, so that a profile is not made before its summary is refused.
+    #[validate(custom(function = "crate::validation::display_name"))]
     pub display_name: Option<String>,
+    #[validate(custom(function = "crate::validation::summary"))]
     pub summary: Option<String>,
 }
 

@@ -5,7 +5,7 @@
 
 use crate::error::Error;
 use convene_domain::account::{normalise_email, validate_locale, validate_password};
-use convene_domain::profile::validate_username;
+use convene_domain::profile::{normalise_display_name, normalise_summary, validate_username};
 use convene_domain::FieldError;
 use std::borrow::Cow;
 use validator::{Validate, ValidationError, ValidationErrors, ValidationErrorsKind};
@@ -47,6 +47,18 @@ pub fn locale(value: &str) -> Result<(), ValidationError> {
 
 pub fn username(value: &str) -> Result<(), ValidationError> {
     validate_username(value.trim()).map_err(|e| refused(e.to_string()))
+}
+
+pub fn display_name(value: &str) -> Result<(), ValidationError> {
+    normalise_display_name(value)
+        .map(drop)
+        .map_err(|e| refused(e.to_string()))
+}
+
+pub fn summary(value: &str) -> Result<(), ValidationError> {
+    normalise_summary(value)
+        .map(drop)
+        .map_err(|e| refused(e.to_string()))
 }
 
 /// An RFC 3339 time.

@@ -405,9 +405,36 @@ pub struct EventFilter {
 
 /// Published public events matching `filter`, soonest first.
 pub async fn list_public(pool: &AnyPool, filter: &EventFilter) -> Result<Vec<EventView>, Error> {
-    let mut sql = format!(
-        "SELECT {EVENT_COLUMNS} FROM events e WHERE e.visibility = 'public' AND e.draft = $1"
+    let (conditions, binds) = public_conditions(filter);
+    let sql = format!(
+        "SELECT {EVENT_COLUMNS} FROM events e WHERE {conditions} \
+         ORDER BY e.begins_at, e.id LIMIT {} OFFSET {}",
+        filter.limit.max(0),
+        filter.offset.max(0)
     );
+    let mut query = sqlx::query(&sql).bind(flag(false));
+    for value in &binds {
+        query = query.bind(value);
+    }
+    let rows = query.fetch_all(pool).await?;
+    rows.iter().map(event_view).collect()
+}
+
+/// How many published public events match `filter`, on every page.
+pub async fn count_public(pool: &AnyPool, filter: &EventFilter) -> Result<i64, Error> {
+    let (conditions, binds) = public_conditions(filter);
+    let sql = format!("SELECT COUNT(*) FROM events e WHERE {conditions}");
+    let mut query = sqlx::query_scalar::<_, i64>(&sql).bind(flag(false));
+    for value in &binds {
+        query = query.bind(value);
+    }
+    Ok(query.fetch_one(pool).await?)
+}
+
+/// The conditions `filter` sets on public events, and the values they bind after the draft
+/// flag (`$1`).
+fn public_conditions(filter: &EventFilter) -> (String, Vec<String>) {
+    let mut sql = "e.visibility = 'public' AND e.draft = $1".to_string();
     let mut binds: Vec<String> = Vec::new();
     let mut param = |sql: &mut String, clause: &str, value: &str| {
         binds.push(value.to_string());
@@ -454,17 +481,7 @@ pub async fn list_public(pool: &AnyPool, filter: &EventFilter) -> Result<Vec<Eve
             tag,
         );
     }
-    sql.push_str(&format!(
-        " ORDER BY e.begins_at, e.id LIMIT {} OFFSET {}",
-        filter.limit.max(0),
-        filter.offset.max(0)
-    ));
-    let mut query = sqlx::query(&sql).bind(flag(false));
-    for value in &binds {
-        query = query.bind(value);
-    }
-    let rows = query.fetch_all(pool).await?;
-    rows.iter().map(event_view).collect()
+    (sql, binds)
 }
 
 /// A participation as organisers see it.

@@ -11,6 +11,7 @@
 // exactly what the handler returns next.
 #![allow(clippy::result_large_err)]
 
+pub mod edge;
 pub mod feeds;
 pub mod i18n;
 pub(crate) mod pages;
@@ -141,8 +142,12 @@ pub fn app(app: AppState, pages: Arc<Pages>) -> Router {
         pages: pages.clone(),
     };
     let limits = app.config.http_limits;
-    let router = convene_api::http::routes(app.clone())
-        .merge(routes(app, pages))
+    let pages = routes(app.clone(), pages).layer(axum::middleware::from_fn_with_state(
+        web.clone(),
+        edge::refuse,
+    ));
+    let router = convene_api::http::routes(app)
+        .merge(pages)
         .fallback(move |request: Request| not_found(web.clone(), request));
     convene_api::http::with_layers(router, limits)
 }

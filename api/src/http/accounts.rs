@@ -1,6 +1,6 @@
 //! `/accounts`, `/sessions`, `/me`, `/password-resets` and `/admin/accounts`.
 
-use super::extract::ApiOrigin;
+use super::extract::{ApiOrigin, Params};
 use super::mailed_links::{button_page, PostedToken};
 use super::problem::{Body, Problem};
 use crate::accounts::{
@@ -9,7 +9,7 @@ use crate::accounts::{
 };
 use crate::auth::Session;
 use crate::AppState;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Html;
 use axum::Json;
@@ -67,7 +67,7 @@ async fn confirm(
 /// nothing: mail scanners follow links).
 #[utoipa::path(get, path = "/accounts/confirm", tag = "accounts", params(TokenBody),
     responses((status = 200, description = "an HTML page with a button that confirms", content_type = "text/html")))]
-async fn confirm_link(Query(query): Query<TokenBody>) -> Html<String> {
+async fn confirm_link(Params(query): Params<TokenBody>) -> Html<String> {
     button_page(
         "Confirm your email address",
         "/accounts/confirm",

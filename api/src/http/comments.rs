@@ -20,7 +20,8 @@ pub fn router() -> OpenApiRouter<AppState> {
 
 /// An event's comments, oldest first; replies name the comment they answer.
 #[utoipa::path(get, path = "/events/{id}/comments", tag = "comments", params(("id" = String, Path)),
-    responses((status = 200, body = Vec<CommentView>), (status = 404, body = Problem)))]
+    responses((status = 200, body = Vec<CommentView>), (status = 404, body = Problem),
+              (status = 401, description = "a bearer token was sent and names no session", body = Problem)))]
 async fn list(
     State(state): State<AppState>,
     MaybeSession(session): MaybeSession,

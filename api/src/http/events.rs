@@ -1,12 +1,12 @@
 //! `/events`.
 
-use super::extract::MaybeSession;
-use super::problem::{Body, Problem};
+use super::extract::{MaybeSession, Params};
+use super::problem::{Body, JsonBytes, Problem};
 use crate::auth::Acting;
 use crate::events::{self, ListQuery, NewEvent};
 use crate::AppState;
-use axum::extract::{Path, Query, State};
-use axum::http::StatusCode;
+use axum::extract::{Path, State};
+use axum::http::{HeaderName, StatusCode};
 use axum::Json;
 use convene_domain::event::EventPatch;
 use convene_projections::events::EventView;
@@ -21,17 +21,21 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(cancel))
 }
 
-/// Reads a new event field by field (serde's flatten would lose the failing field's name).
-fn parse_new_event(mut body: serde_json::Value) -> Result<NewEvent, Problem> {
-    let draft = match body.as_object_mut().and_then(|o| o.remove("draft")) {
-        None | Some(serde_json::Value::Null) => false,
-        Some(serde_json::Value::Bool(draft)) => draft,
-        Some(_) => return Err(Problem::invalid_field("draft", "draft is true or false")),
+/// Reads a new event: its details field by field (serde's flatten would lose the failing
+/// field's name), then whether it stays a draft.
+fn parse_new_event(body: &[u8]) -> Result<NewEvent, Problem> {
+    #[derive(serde::Deserialize)]
+    struct Draft {
+        #[serde(default)]
+        draft: serde_json::Value,
+    }
+    let details = super::problem::parse_json(body)?;
+    let draft = match super::problem::parse_json::<Draft>(body)?.draft {
+        serde_json::Value::Null => false,
+        serde_json::Value::Bool(draft) => draft,
+        _ => return Err(Problem::invalid_field("draft", "draft is true or false")),
     };
-    Ok(NewEvent {
-        details: super::problem::from_value(body)?,
-        draft,
-    })
+    Ok(NewEvent { details, draft })
 }
 
 /// Create an event, organised by the acting profile.
@@ -40,26 +44,38 @@ fn parse_new_event(mut body: serde_json::Value) -> Result<NewEvent, Problem> {
 async fn create(
     State(state): State<AppState>,
     acting: Acting,
-    Body(body): Body<serde_json::Value>,
+    JsonBytes(body): JsonBytes,
 ) -> Result<(StatusCode, Json<EventView>), Problem> {
-    let new = parse_new_event(body)?;
+    let new = parse_new_event(&body)?;
     let created = events::create_event(&state, &acting, new).await?;
     Ok((StatusCode::CREATED, Json(created)))
 }
 
-/// Upcoming public events, soonest first.
+/// Upcoming public events, soonest first, one page at a time; `X-Total-Count` says how many
+/// there are on every page.
 #[utoipa::path(get, path = "/events", tag = "events", params(ListQuery),
-    responses((status = 200, body = Vec<EventView>), (status = 422, body = Problem)))]
+    responses((status = 200, body = Vec<EventView>,
+               headers(("x-total-count" = i64, description = "how many events match, on every page"))),
+              (status = 422, body = Problem)))]
 async fn list(
     State(state): State<AppState>,
-    Query(query): Query<ListQuery>,
-) -> Result<Json<Vec<EventView>>, Problem> {
-    Ok(Json(events::list(&state, query).await?))
+    Params(query): Params<ListQuery>,
+) -> Result<([(HeaderName, String); 1], Json<Vec<EventView>>), Problem> {
+    let listing = events::list(&state, query).await?;
+    let total = [(
+        HeaderName::from_static(TOTAL_COUNT),
+        listing.total.to_string(),
+    )];
+    Ok((total, Json(listing.events)))
 }
+
+/// The header giving how many items a listing has on all its pages.
+pub const TOTAL_COUNT: &str = "x-total-count";
 
 /// One event.
 #[utoipa::path(get, path = "/events/{id}", tag = "events", params(("id" = String, Path)),
-    responses((status = 200, body = EventView), (status = 404, body = Problem)))]
+    responses((status = 200, body = EventView), (status = 404, body = Problem),
+              (status = 401, description = "a bearer token was sent and names no session", body = Problem)))]
 async fn show(
     State(state): State<AppState>,
     MaybeSession(session): MaybeSession,

@@ -11,6 +11,7 @@ use axum::extract::{ConnectInfo, FromRequestParts};
 use axum::http::header;
 use axum::http::request::Parts;
 use convene_domain::Source;
+use serde::de::DeserializeOwned;
 use std::net::SocketAddr;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 
@@ -91,6 +92,22 @@ impl FromRequestParts<AppState> for Acting {
             .and_then(|v| v.to_str().ok())
             .map(str::to_string);
         Ok(session.acting_as(state, chosen).await?)
+    }
+}
+
+/// The query string read as `T`; a parameter that cannot be read is a 422 problem naming it
+/// (axum's own `Query` answers in plain text without saying which).
+pub struct Params<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for Params<T> {
+    type Rejection = Problem;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Problem> {
+        let query = parts.uri.query().unwrap_or_default();
+        let pairs = url::form_urlencoded::parse(query.as_bytes());
+        serde_path_to_error::deserialize(serde_urlencoded::Deserializer::new(pairs))
+            .map(Params)
+            .map_err(|e| super::problem::wrong_shape(e.path().to_string(), e.inner().to_string()))
     }
 }
 

@@ -2,7 +2,7 @@
 //! page with one button that posts the token: mail scanners and link previews follow links, and
 //! a GET must change nothing. The POST takes the token as JSON or as the page's form.
 
-use super::problem::Problem;
+use super::problem::{BodyBytes, Problem};
 use axum::extract::{FromRequest, Request};
 use axum::http::header;
 use axum::response::Html;
@@ -20,9 +20,7 @@ impl<S: Send + Sync> FromRequest<S> for PostedToken {
             .get(header::CONTENT_TYPE)
             .and_then(|v| v.to_str().ok())
             .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
-        let body = axum::body::Bytes::from_request(request, state)
-            .await
-            .map_err(|e| Problem::new(e.status(), "bad-request", e.body_text()))?;
+        let BodyBytes(body) = BodyBytes::from_request(request, state).await?;
         #[derive(Deserialize)]
         struct Json {
             token: String,
@@ -35,6 +33,7 @@ impl<S: Send + Sync> FromRequest<S> for PostedToken {
             serde_json::from_slice::<Json>(&body).ok().map(|b| b.token)
         };
         token
+            .filter(|token| !super::edge::has_control(token))
             .map(PostedToken)
             .ok_or_else(|| Problem::invalid_field("token", "send the token from the mail"))
     }

@@ -6,6 +6,7 @@
 pub mod accounts;
 pub mod client_ip;
 pub mod comments;
+pub mod edge;
 pub mod events;
 pub mod extract;
 pub mod health;
@@ -15,6 +16,7 @@ pub mod mailed_links;
 pub mod participations;
 pub mod problem;
 pub mod profiles;
+pub mod statuses;
 
 use crate::AppState;
 use axum::http::{HeaderName, Request};
@@ -57,6 +59,7 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .into_iter()
         .map(|(path, item)| (format!("/api/v1{path}"), item))
         .collect();
+    statuses::document(&mut doc);
     (routes, doc)
 }
 
@@ -64,16 +67,19 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
 pub fn routes(state: AppState) -> Router {
     let (api, doc) = api();
     let doc = Arc::new(doc);
-    let api = api.route(
-        "/openapi.json",
-        axum::routing::get(move || {
-            let doc = doc.clone();
-            async move { axum::Json(doc.as_ref().clone()) }
-        }),
-    );
+    let api = api
+        .route(
+            "/openapi.json",
+            axum::routing::get(move || {
+                let doc = doc.clone();
+                async move { axum::Json(doc.as_ref().clone()) }
+            }),
+        )
+        .layer(axum::middleware::map_response(problem::errors_as_problems));
     Router::new()
         .merge(health::router())
         .nest("/api/v1", api)
+        .layer(axum::middleware::from_fn(edge::refuse_control_characters))
         .with_state(state)
 }
 

@@ -1,12 +1,12 @@
 //! `/events/{id}/participations` and `/anonymous-participations`.
 
-use super::extract::ApiOrigin;
+use super::extract::{ApiOrigin, Params};
 use super::mailed_links::{button_page, PostedToken};
-use super::problem::{Body, Problem};
+use super::problem::{Body, BodyBytes, Problem};
 use crate::auth::Acting;
 use crate::participations::{self, AnonymousJoin, AnonymousState, JoinRequest};
 use crate::AppState;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::{header, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 use axum::Json;
@@ -38,7 +38,7 @@ async fn join(
     State(state): State<AppState>,
     acting: Acting,
     Path(id): Path<String>,
-    body: axum::body::Bytes,
+    BodyBytes(body): BodyBytes,
 ) -> Result<(StatusCode, Json<ParticipationView>), Problem> {
     // The body is optional: joining needs nothing but may carry a message.
     let request: JoinRequest = if body.iter().all(u8::is_ascii_whitespace) {
@@ -64,6 +64,7 @@ async fn leave(
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ListQuery {
     /// Only participations in this state (participant, waitlisted, not_approved…).
     pub state: Option<String>,
@@ -79,7 +80,7 @@ async fn list(
     State(state): State<AppState>,
     acting: Acting,
     Path(id): Path<String>,
-    Query(query): Query<ListQuery>,
+    Params(query): Params<ListQuery>,
 ) -> Result<Response, Problem> {
     let wanted = query.state.as_deref();
     let found = participations::participants(&state, &acting.session, &id, wanted).await?;
@@ -168,6 +169,7 @@ async fn join_anonymously(
 }
 
 #[derive(Debug, Deserialize, ToSchema, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct TokenBody {
     pub token: String,
 }
@@ -190,7 +192,7 @@ async fn confirm(
 /// nothing: mail scanners follow links).
 #[utoipa::path(get, path = "/anonymous-participations/confirm", tag = "participations", params(TokenBody),
     responses((status = 200, description = "an HTML page with a button that confirms", content_type = "text/html")))]
-async fn confirm_link(Query(query): Query<TokenBody>) -> Html<String> {
+async fn confirm_link(Params(query): Params<TokenBody>) -> Html<String> {
     button_page(
         "Confirm your participation",
         "/anonymous-participations/confirm",
@@ -217,7 +219,7 @@ async fn cancel(
 /// following links cannot cancel anyone.
 #[utoipa::path(get, path = "/anonymous-participations/cancel", tag = "participations", params(TokenBody),
     responses((status = 200, description = "an HTML page with a button that cancels", content_type = "text/html")))]
-async fn cancel_page(Query(query): Query<TokenBody>) -> Html<String> {
+async fn cancel_page(Params(query): Params<TokenBody>) -> Html<String> {
     button_page(
         "Cancel your participation?",
         "/anonymous-participations/cancel",

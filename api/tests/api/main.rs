@@ -2,10 +2,12 @@
 
 mod accounts;
 mod concurrency;
+mod contract;
 mod events;
 mod health;
 mod hiding;
 mod hygiene;
+mod input;
 mod login_delay;
 mod openapi;
 mod participation;

@@ -92,3 +92,67 @@ async fn every_route_is_documented_and_every_documented_route_is_served() {
         );
     }
 }
+
+/// The error statuses each operation can answer, from what it takes, as problem+json.
+#[test]
+fn every_operation_lists_the_errors_it_can_answer_as_problems() {
+    let doc = serde_json::to_value(convene_api::http::api().1).unwrap_or_default();
+    let paths = doc["paths"].as_object().cloned().unwrap_or_default();
+    for (path, item) in &paths {
+        for (method, operation) in item.as_object().into_iter().flatten() {
+            let responses = &operation["responses"];
+            let params = operation["parameters"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default();
+            let takes = |place: &str| params.iter().any(|p| p["in"] == place);
+            let mut expected = Vec::new();
+            if operation.get("requestBody").is_some() {
+                expected.extend(["400", "413", "415", "422"]);
+            }
+            if takes("query") {
+                expected.push("422");
+            }
+            if operation.get("security").is_some() {
+                expected.extend(["401", "403"]);
+            }
+            if takes("path") {
+                expected.push("404");
+            }
+            if method != "get" {
+                expected.push("409");
+            }
+            for status in expected {
+                assert!(
+                    responses.get(status).is_some(),
+                    "{method} {path} does not list {status}"
+                );
+            }
+            for (status, response) in responses.as_object().into_iter().flatten() {
+                if status.starts_with('4') || status.starts_with('5') {
+                    let types: Vec<&String> = response["content"]
+                        .as_object()
+                        .map(|c| c.keys().collect())
+                        .unwrap_or_default();
+                    assert_eq!(
+                        types,
+                        ["application/problem+json"],
+                        "{method} {path} {status}"
+                    );
+                }
+            }
+            // Query parameters are documented as such, never as parts of the path.
+            for param in &params {
+                let name = param["name"].as_str().unwrap_or_default();
+                if param["in"] == "path" {
+                    assert!(
+                        path.contains(&format!("{{{name}}}")),
+                        "{method} {path}: {name}"
+                    );
+                }
+            }
+        }
+    }
+    let throttled = &paths["/api/v1/sessions"]["post"]["responses"];
+    assert!(throttled.get("429").is_some(), "logins are rate limited");
+}

@@ -357,3 +357,21 @@ pub async fn create_event(client: &Client, extra: Value) -> Value {
     assert_eq!(created.status, 201, "create an event: {}", created.text);
     created.json
 }
+
+/// The value of header `name` on the answer to GET `path`.
+pub async fn header(server: &TestServer, path: &str, name: &str) -> Option<String> {
+    let url = format!("{}{path}", server.base);
+    let name = name.to_string();
+    tokio::task::spawn_blocking(move || {
+        let agent: ureq::Agent = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .build()
+            .into();
+        let response = agent.get(&url).call().ok()?;
+        let value = response.headers().get(name.as_str())?.to_str().ok()?;
+        Some(value.to_string())
+    })
+    .await
+    .ok()
+    .flatten()
+}

@@ -1,8 +1,11 @@
 //! Comments on a published event. Announcements are for organisers and go through even when
 //! comments are closed; a deleted comment stays as a tombstone so replies keep their place.
 
-use super::{invalid, CommentState, Event, EventChange, EventError, ParticipantState, COMMENT_MAX};
-use crate::validation::sanitise_html;
+use super::{
+    invalid, CommentState, Event, EventChange, EventError, ParticipantState, COMMENT_MAX,
+    COMMENT_MAX_BYTES,
+};
+use crate::validation::{html_deeper_than, sanitise_html, HTML_DEPTH_MAX};
 
 impl Event {
     pub(super) fn post_comment(
@@ -75,6 +78,18 @@ impl Event {
 }
 
 fn checked_body(body: &str) -> Result<String, EventError> {
+    if body.len() > COMMENT_MAX_BYTES {
+        return Err(invalid(
+            "body",
+            format!("a comment is at most {COMMENT_MAX} characters (64 KB of HTML as sent)"),
+        ));
+    }
+    if html_deeper_than(body, HTML_DEPTH_MAX) {
+        return Err(invalid(
+            "body",
+            format!("a comment's HTML nests at most {HTML_DEPTH_MAX} elements deep"),
+        ));
+    }
     let body = sanitise_html(body.trim());
     let length = body.chars().count();
     if length == 0 || length > COMMENT_MAX {

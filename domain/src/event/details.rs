@@ -1,7 +1,10 @@
 //! What an organiser says about an event, and the rules it must follow.
 
-use crate::validation::{has_control, is_web_url, sanitise_html, Errors, FieldError};
+use crate::validation::{
+    has_control, html_deeper_than, is_web_url, sanitise_html, Errors, FieldError, HTML_DEPTH_MAX,
+};
 use serde::{Deserialize, Serialize};
+use std::collections::HashSet;
 use time::OffsetDateTime;
 
 pub const TITLE_MIN: usize = 3;
@@ -160,11 +163,11 @@ pub struct EventDetails {
     pub online_url: Option<String>,
     #[serde(default = "default_category")]
     pub category: String,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "at_most::<_, _, TAGS_MAX>")]
     pub tags: Vec<String>,
     #[serde(default = "default_language")]
     pub language: String,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "at_most::<_, _, LINKS_MAX>")]
     pub links: Vec<MetadataLink>,
     #[serde(default)]
     pub options: EventOptions,
@@ -208,10 +211,62 @@ pub struct EventPatch {
     #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
     pub online_url: Option<Option<String>>,
     pub category: Option<String>,
+    #[serde(deserialize_with = "optional_at_most::<_, _, TAGS_MAX>")]
     pub tags: Option<Vec<String>>,
     pub language: Option<String>,
+    #[serde(deserialize_with = "optional_at_most::<_, _, LINKS_MAX>")]
     pub links: Option<Vec<MetadataLink>>,
     pub options: Option<EventOptions>,
+}
+
+/// A list of at most `MAX` items, refused as soon as one more comes: the rest of a list many
+/// times too long is never read.
+struct AtMost<T, const MAX: usize>(Vec<T>);
+
+impl<'de, T: Deserialize<'de>, const MAX: usize> Deserialize<'de> for AtMost<T, MAX> {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Items<T, const MAX: usize>(std::marker::PhantomData<T>);
+        impl<'de, T: Deserialize<'de>, const MAX: usize> serde::de::Visitor<'de> for Items<T, MAX> {
+            type Value = AtMost<T, MAX>;
+
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                write!(f, "a list of at most {MAX} items")
+            }
+
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                mut seq: A,
+            ) -> Result<Self::Value, A::Error> {
+                let mut items = Vec::new();
+                while let Some(item) = seq.next_element()? {
+                    if items.len() == MAX {
+                        return Err(serde::de::Error::custom(format!("at most {MAX} items")));
+                    }
+                    items.push(item);
+                }
+                Ok(AtMost(items))
+            }
+        }
+        deserializer.deserialize_seq(Items(std::marker::PhantomData))
+    }
+}
+
+fn at_most<'de, D, T, const MAX: usize>(deserializer: D) -> Result<Vec<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    AtMost::<T, MAX>::deserialize(deserializer).map(|list| list.0)
+}
+
+fn optional_at_most<'de, D, T, const MAX: usize>(
+    deserializer: D,
+) -> Result<Option<Vec<T>>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    Option::<AtMost<T, MAX>>::deserialize(deserializer).map(|list| list.map(|l| l.0))
 }
 
 /// Tells an absent field (`None`) from an explicit `null` (`Some(None)`).
@@ -326,6 +381,11 @@ impl EventDetails {
                     self.description.len().div_ceil(1024)
                 ),
             );
+        } else if html_deeper_than(&self.description, HTML_DEPTH_MAX) {
+            errors.add(
+                "description",
+                format!("a description's HTML nests at most {HTML_DEPTH_MAX} elements deep"),
+            );
         } else {
             self.description = sanitise_html(&self.description);
         }
@@ -396,11 +456,11 @@ impl EventDetails {
             "language",
             "use a 2 or 3 letter language code such as en or fr (und when unknown)",
         );
-        errors.check(
-            self.links.len() <= LINKS_MAX,
-            "links",
-            format!("at most {LINKS_MAX} links"),
-        );
+        if self.links.len() > LINKS_MAX {
+            errors.add("links", format!("at most {LINKS_MAX} links"));
+            // Checked no further: too many is all there is to say.
+            self.links.clear();
+        }
         for (i, link) in self.links.iter_mut().enumerate() {
             link.key = link.key.trim().to_string();
             link.title = link.title.trim().to_string();
@@ -485,10 +545,17 @@ fn validate_address(mut address: Address, errors: &mut Errors) -> Option<Address
 }
 
 fn normalise_tags(tags: Vec<String>, errors: &mut Errors) -> Vec<String> {
+    // Counted as sent, before any work on them: repeats and empty tags make up no excuse for
+    // a list many times the limit.
+    if tags.len() > TAGS_MAX {
+        errors.add("tags", format!("at most {TAGS_MAX} tags"));
+        return Vec::new();
+    }
+    let mut seen = HashSet::new();
     let mut normalised: Vec<String> = Vec::new();
     for tag in tags {
         let tag = tag.trim().trim_start_matches('#').to_lowercase();
-        if tag.is_empty() || normalised.contains(&tag) {
+        if tag.is_empty() || !seen.insert(tag.clone()) {
             continue;
         }
         errors.check(
@@ -498,10 +565,5 @@ fn normalise_tags(tags: Vec<String>, errors: &mut Errors) -> Vec<String> {
         );
         normalised.push(tag);
     }
-    errors.check(
-        normalised.len() <= TAGS_MAX,
-        "tags",
-        format!("at most {TAGS_MAX} tags"),
-    );
     normalised
 }

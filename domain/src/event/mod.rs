@@ -24,6 +24,8 @@ use std::collections::VecDeque;
 
 pub const MESSAGE_MAX: usize = 1_000;
 pub const COMMENT_MAX: usize = 10_000;
+/// Longest comment as sent, in bytes of HTML: checked before the sanitiser runs.
+pub const COMMENT_MAX_BYTES: usize = 64 * 1024;
 
 /// Rules an event command can break, named after the rule.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]

@@ -17,6 +17,9 @@ pub const USERNAME_MAX: usize = 30;
 pub const DISPLAY_NAME_MAX: usize = 100;
 /// Longest summary, in characters of sanitised HTML.
 pub const SUMMARY_MAX: usize = 2_000;
+/// Longest summary as sent, in bytes of HTML: checked before the sanitiser runs (room for
+/// markup the sanitiser removes around the longest summary).
+pub const SUMMARY_MAX_BYTES: usize = 16 * 1024;
 
 /// Rules a profile command can break, named after the rule.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -27,7 +30,7 @@ pub enum ProfileError {
     InvalidUsername,
     #[error("a display name is 1 to {DISPLAY_NAME_MAX} characters")]
     InvalidDisplayName,
-    #[error("a summary is at most {SUMMARY_MAX} characters")]
+    #[error("a summary is at most {SUMMARY_MAX} characters (16 KB of HTML as sent, nested at most {} elements deep)", crate::validation::HTML_DEPTH_MAX)]
     InvalidSummary,
     #[error("no such profile")]
     NotFound,
@@ -81,6 +84,10 @@ pub fn normalise_display_name(name: &str) -> Result<String, ProfileError> {
 
 /// Sanitises a summary (it may hold simple HTML) and checks its length.
 pub fn normalise_summary(summary: &str) -> Result<String, ProfileError> {
+    use crate::validation::{html_deeper_than, HTML_DEPTH_MAX};
+    if summary.len() > SUMMARY_MAX_BYTES || html_deeper_than(summary, HTML_DEPTH_MAX) {
+        return Err(ProfileError::InvalidSummary);
+    }
     let summary = crate::validation::sanitise_html(summary.trim());
     if summary.chars().count() > SUMMARY_MAX {
         return Err(ProfileError::InvalidSummary);

@@ -27,7 +27,7 @@ pub struct Next {
     pub token: Option<String>,
 }
 
-fn form(
+pub(crate) fn form(
     web: &Web,
     visitor: &Visitor,
     status: StatusCode,

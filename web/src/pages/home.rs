@@ -23,8 +23,8 @@ pub struct HomeQuery {
     pub mode: Option<String>,
     /// Words in the title.
     pub q: Option<String>,
-    /// From 1.
-    pub page: Option<i64>,
+    /// From 1 (anything else is the first page, the last page number the API takes the last).
+    pub page: Option<String>,
 }
 
 /// Events on one page of the list.
@@ -43,6 +43,20 @@ pub async fn home(
     Query(query): Query<HomeQuery>,
 ) -> Response {
     let catalogue = web.pages.catalogue(&visitor);
+    let too_long = |q: &String| q.chars().count() as u64 > events::QUERY_MAX;
+    if query.q.as_ref().is_some_and(too_long) {
+        let error = convene_api::Error::invalid_field(
+            "q",
+            format!("a search is at most {} characters", events::QUERY_MAX),
+        );
+        return web.pages.failure(&visitor, &error);
+    }
+    let page = query
+        .page
+        .as_deref()
+        .and_then(|p| p.trim().parse::<i64>().ok())
+        .unwrap_or(1)
+        .clamp(1, events::PAGE_MAX);
     let filter = EventFilter {
         from: query
             .from
@@ -69,14 +83,13 @@ pub async fn home(
         },
         // One more than shown, to know whether there is a next page.
         limit: PAGE_SIZE + 1,
-        offset: (query.page.unwrap_or(1).max(1) - 1) * PAGE_SIZE,
+        offset: (page - 1) * PAGE_SIZE,
         ..Default::default()
     };
     let found = match events::upcoming(&web.app, &filter).await {
         Ok(found) => found,
         Err(error) => return web.pages.failure(&visitor, &error),
     };
-    let page = query.page.unwrap_or(1).max(1);
     let more = found.len() as i64 > PAGE_SIZE;
     let cards: Vec<_> = found
         .iter()
