@@ -96,8 +96,10 @@ impl Connections {
 
     /// Counts a new connection from `ip` in, closing the longest waiting one when full.
     pub fn admit(self: &Arc<Self>, ip: IpAddr) -> Result<Admitted, Refused> {
-        let mut open = self.open.lock().unwrap_or_else(PoisonError::into_inner);
+        let ip = ip.to_canonical();
         let limited = !self.trusted_proxies.iter().any(|n| n.contains(&ip));
+        let ip = client(ip);
+        let mut open = self.open.lock().unwrap_or_else(PoisonError::into_inner);
         if limited && open.per_ip.get(&ip).copied().unwrap_or(0) >= self.limits.max_per_ip {
             return Err(Refused::PerIp);
         }
@@ -149,6 +151,18 @@ impl Connections {
             .unwrap_or_else(PoisonError::into_inner)
             .slots
             .len()
+    }
+}
+
+/// The address that stands for one client: an IPv4 address, or an IPv6 /64, the block one household or machine gets (counting single addresses would let it
+/// open connections from as many as it likes).
+fn client(ip: IpAddr) -> IpAddr {
+    match ip {
+        IpAddr::V6(v6) => {
+            let block = u128::from(v6) & !(u128::MAX >> 64);
+            IpAddr::V6(block.into())
+        }
+        v4 => v4,
     }
 }
 
@@ -246,8 +260,11 @@ mod tests {
 
     #[test]
     fn one_address_gets_at_most_its_share_unless_it_is_a_trusted_proxy() {
-        let proxy: IpNet = "10.0.0.1/32".parse().unwrap_or_default();
-        let connections = Connections::new(limits(10, 2), vec![proxy]);
+        let proxies: Vec<IpNet> = ["10.0.0.1/32", "::1/128"]
+            .iter()
+            .filter_map(|p| p.parse().ok())
+            .collect();
+        let connections = Connections::new(limits(10, 2), proxies);
         let a = connections.admit(ip("192.0.2.1"));
         let b = connections.admit(ip("192.0.2.1"));
         assert!(a.is_ok() && b.is_ok());
@@ -256,12 +273,40 @@ mod tests {
             Some(Refused::PerIp)
         );
         assert!(connections.admit(ip("192.0.2.2")).is_ok(), "others come in");
-        let from_proxy: Vec<_> = (0..5).map(|_| connections.admit(ip("10.0.0.1"))).collect();
+        let from_proxy: Vec<_> = (0..5)
+            .flat_map(|_| {
+                [
+                    connections.admit(ip("10.0.0.1")),
+                    connections.admit(ip("::1")),
+                ]
+            })
+            .collect();
         assert!(from_proxy.iter().all(Result::is_ok));
         drop(a);
         assert!(
             connections.admit(ip("192.0.2.1")).is_ok(),
             "a closed connection frees its place"
+        );
+    }
+
+    #[test]
+    fn an_ipv6_block_counts_as_one_client() {
+        let connections = Connections::new(limits(10, 2), vec![]);
+        let first = connections.admit(ip("2001:db8:1:2::1"));
+        let second = connections.admit(ip("2001:db8:1:2:ffff::9"));
+        assert!(first.is_ok() && second.is_ok());
+        assert_eq!(
+            connections.admit(ip("2001:db8:1:2::3")).err(),
+            Some(Refused::PerIp)
+        );
+        assert!(connections.admit(ip("2001:db8:1:3::1")).is_ok());
+        let mapped = connections.admit(ip("::ffff:192.0.2.1"));
+        let plain = connections.admit(ip("192.0.2.1"));
+        assert!(mapped.is_ok() && plain.is_ok());
+        assert_eq!(
+            connections.admit(ip("192.0.2.1")).err(),
+            Some(Refused::PerIp),
+            "an IPv4 address written as IPv6 is the same client"
         );
     }
 
