@@ -39,7 +39,7 @@ pub struct Cli {
     pub database_url: Option<String>,
 
     /// What to log, as a tracing filter such as `info` or `convene=debug,sqlx=warn`
-    /// (default: info for serve, warn for the other commands).
+    /// (default: info for serve, warn,sqlx=error for the other commands).
     #[arg(long, global = true, env = "CONVENE_LOG", value_name = "FILTER")]
     pub log: Option<String>,
 

@@ -89,9 +89,11 @@ fn one_line(error: &anyhow::Error) -> String {
 
 async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let settings = config::Settings::resolve(&cli)?;
+    // Other commands keep their output to their result, or one line of error: sqlx's warnings of
+    // slow statements (a database that keeps them waiting) would only come before that line.
     let default_log = match cli.command {
         Command::Serve(_) => "info",
-        _ => "warn",
+        _ => "warn,sqlx=error",
     };
     tracing_subscriber::fmt()
         .with_env_filter(settings.log.as_deref().unwrap_or(default_log))

@@ -150,6 +150,15 @@ impl Database {
                 url: redact(url),
                 seconds: timeout.as_secs_f64(),
             },
+            // SQLite gave up waiting for a file another connection keeps locked.
+            sqlx::Error::Database(e)
+                if backend == Backend::Sqlite && is_sqlite_busy(e.code().as_deref()) =>
+            {
+                Error::NoAnswer {
+                    url: redact(url),
+                    seconds: timeout.as_secs_f64(),
+                }
+            }
             error => Error::Unreachable {
                 url: redact(url),
                 error,
@@ -326,6 +335,12 @@ impl Database {
             AppendPool::Postgres(pool) => pool.close().await,
         }
     }
+}
+
+/// SQLITE_BUSY, or one of its extended codes (which keep it in their low byte).
+fn is_sqlite_busy(code: Option<&str>) -> bool {
+    code.and_then(|c| c.parse::<i32>().ok())
+        .is_some_and(|c| c & 0xff == 5)
 }
 
 /// What `step` gives, or [`Error::NoAnswer`] naming `url` once `timeout` has passed.
