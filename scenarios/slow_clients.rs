@@ -77,8 +77,16 @@ fn slow_and_idle_connections_are_closed_and_one_address_gets_its_share() {
             &["--max-connections", "3"],
             Stdio::inherit(),
         );
-        room_is_made_on(&server);
+        let waiting = room_is_made_on(&server);
+        // Connections still waiting for a request do not hold the server up at SIGTERM.
+        let stopping = Instant::now();
         server.stop();
+        assert!(
+            stopping.elapsed() < Duration::from_secs(3),
+            "stopped in {:?}",
+            stopping.elapsed()
+        );
+        drop(waiting);
     }
 }
 
@@ -125,7 +133,8 @@ fn timeouts_and_share_on(server: &Server) {
     drop(held);
 }
 
-fn room_is_made_on(server: &Server) {
+/// Returns the connections left open, still waiting for a request.
+fn room_is_made_on(server: &Server) -> Vec<TcpStream> {
     // Three connections, the most allowed, all waiting without a request.
     let mut waiting: Vec<TcpStream> = (0..3).map(|_| connect_from("127.0.0.1", server)).collect();
     std::thread::sleep(Duration::from_millis(100));
@@ -140,6 +149,7 @@ fn room_is_made_on(server: &Server) {
         waited < Duration::from_secs(1),
         "the oldest was closed at once, not after {waited:?}"
     );
+    waiting.split_off(1)
 }
 
 /// Connections trickling headers, held open (and opened again when closed) against the server.
