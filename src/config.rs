@@ -153,8 +153,8 @@ pub struct ServeArgs {
     #[arg(long, env = "CONVENE_MAX_CONNECTIONS", value_name = "N")]
     pub max_connections: Option<String>,
 
-    /// Connections open at once from one client address; more are closed at once (default 64;
-    /// trusted proxies are not limited).
+    /// Connections open at once from one client address (an IPv6 /64 counts as one); more are
+    /// closed at once (default 64; trusted proxies are not limited).
     #[arg(long, env = "CONVENE_MAX_CONNECTIONS_PER_IP", value_name = "N")]
     pub max_connections_per_ip: Option<String>,
 
