@@ -16,6 +16,8 @@ use tokio_util::sync::CancellationToken;
 const SHUTDOWN_GRACE: std::time::Duration = std::time::Duration::from_secs(10);
 
 pub async fn run(settings: &Settings) -> anyhow::Result<ExitCode> {
+    // First, as it raises the limit on open files that everything after uses.
+    let limits = connection_limits(settings);
     let db = Database::open_within(&settings.database_url, settings.database_timeout).await?;
     let listener = tokio::net::TcpListener::bind(settings.listen)
         .await
@@ -33,14 +35,12 @@ pub async fn run(settings: &Settings) -> anyhow::Result<ExitCode> {
         listen = %settings.listen,
         public_url = %settings.public_url,
         database = %db.display_url(),
+        max_connections = limits.max_connections,
         "Convene is serving"
     );
     let pages = Arc::new(Pages::new().context("the page templates are broken")?);
     let app = convene_web::app(state, pages);
-    let connections = Connections::new(
-        connection_limits(settings),
-        settings.trusted_proxies.clone(),
-    );
+    let connections = Connections::new(limits, settings.trusted_proxies.clone());
     http_server::serve(listener, app, connections, stop_signal()).await;
     tracing::info!("stopping: finishing the subscribers' current batches");
     shutdown.cancel();
