@@ -194,9 +194,11 @@ fn health_answers_within_a_second_while_1100_connections_trickle_headers() {
             let latency = asked.elapsed();
             assert!(
                 answer.starts_with("HTTP/1.1 200") && latency < Duration::from_secs(1),
-                "{} at {:?} into the pressure: /healthz answered `{answer}` after {latency:?}",
+                "{} at {:?} into the pressure: /healthz answered `{answer}` after {latency:?}; \
+                 the server's warnings: {}",
                 database.label,
-                started.elapsed()
+                started.elapsed(),
+                warnings(log.path())
             );
             latencies.push(latency);
             std::thread::sleep(Duration::from_millis(100));
@@ -224,6 +226,16 @@ fn health_answers_within_a_second_while_1100_connections_trickle_headers() {
             at(1.0).as_secs_f64() * 1e3,
         );
     }
+}
+
+/// The server log's warnings and errors.
+fn warnings(log: &std::path::Path) -> String {
+    std::fs::read_to_string(log)
+        .unwrap_or_default()
+        .lines()
+        .filter(|line| line.contains(" WARN ") || line.contains(" ERROR "))
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 /// `GET /healthz` on a new connection, given `limit` to connect and answer: the head of the

@@ -1,5 +1,5 @@
 //! Which connections the server keeps open: at most so many in all and from one address, and
-//! when full, room made by closing the connection that has waited longest without a request.
+//! when full, room made by closing those that have waited longest without a request.
 //!
 //! A client that opens connections and never finishes a request (or trickles its headers a
 //! byte at a time) holds a descriptor and a slot each. Refusing newcomers once full would hand
@@ -43,6 +43,9 @@ impl Default for ConnectionLimits {
     }
 }
 
+/// When full, the share of the connections closed at once to make room (1/32: 128 of 4096).
+const ROOM_MADE_AT_ONCE: usize = 32;
+
 /// The connections open now.
 pub struct Connections {
     limits: ConnectionLimits,
@@ -62,7 +65,10 @@ struct Open {
 struct Slot {
     ip: IpAddr,
     state: Arc<Mutex<State>>,
+    /// Wakes the connection's task to end it.
     close: CancellationToken,
+    /// Closes its socket at once, giving its descriptor back before the next one is accepted.
+    close_socket: Box<dyn FnOnce() + Send>,
 }
 
 /// What a connection is doing: handling requests, or waiting for one since when.
@@ -94,8 +100,13 @@ impl Connections {
         self.limits
     }
 
-    /// Counts a new connection from `ip` in, closing the longest waiting one when full.
-    pub fn admit(self: &Arc<Self>, ip: IpAddr) -> Result<Admitted, Refused> {
+    /// Counts a new connection from `ip` in, closing the longest waiting one when full;
+    /// `close_socket` closes the newcomer's socket should it be closed that way in turn.
+    pub fn admit(
+        self: &Arc<Self>,
+        ip: IpAddr,
+        close_socket: impl FnOnce() + Send + 'static,
+    ) -> Result<Admitted, Refused> {
         let ip = ip.to_canonical();
         let limited = !self.trusted_proxies.iter().any(|n| n.contains(&ip));
         let ip = client(ip);
@@ -104,19 +115,26 @@ impl Connections {
             return Err(Refused::PerIp);
         }
         if open.slots.len() >= self.limits.max_connections {
-            let longest_waiting = open
+            let mut waiting: Vec<(Instant, u64)> = open
                 .slots
                 .iter()
                 .filter_map(|(id, slot)| {
                     let state = slot.state.lock().unwrap_or_else(PoisonError::into_inner);
                     (state.in_flight == 0).then_some((state.waiting_since, *id))
                 })
-                .min();
-            let Some((_, id)) = longest_waiting else {
+                .collect();
+            if waiting.is_empty() {
                 return Err(Refused::Full);
-            };
-            if let Some(slot) = open.remove(id) {
-                slot.close.cancel();
+            }
+            // Room for several at once: a flood of newcomers then costs one look through the
+            // connections per batch rather than per newcomer.
+            let batch = (self.limits.max_connections / ROOM_MADE_AT_ONCE).clamp(1, waiting.len());
+            waiting.select_nth_unstable(batch - 1);
+            for (_, id) in &waiting[..batch] {
+                if let Some(slot) = open.remove(*id) {
+                    (slot.close_socket)();
+                    slot.close.cancel();
+                }
             }
         }
         let id = open.next_id;
@@ -134,6 +152,7 @@ impl Connections {
                 ip,
                 state: state.clone(),
                 close: close.clone(),
+                close_socket: Box::new(close_socket),
             },
         );
         Ok(Admitted {
@@ -265,26 +284,29 @@ mod tests {
             .filter_map(|p| p.parse().ok())
             .collect();
         let connections = Connections::new(limits(10, 2), proxies);
-        let a = connections.admit(ip("192.0.2.1"));
-        let b = connections.admit(ip("192.0.2.1"));
+        let a = connections.admit(ip("192.0.2.1"), || {});
+        let b = connections.admit(ip("192.0.2.1"), || {});
         assert!(a.is_ok() && b.is_ok());
         assert_eq!(
-            connections.admit(ip("192.0.2.1")).err(),
+            connections.admit(ip("192.0.2.1"), || {}).err(),
             Some(Refused::PerIp)
         );
-        assert!(connections.admit(ip("192.0.2.2")).is_ok(), "others come in");
+        assert!(
+            connections.admit(ip("192.0.2.2"), || {}).is_ok(),
+            "others come in"
+        );
         let from_proxy: Vec<_> = (0..5)
             .flat_map(|_| {
                 [
-                    connections.admit(ip("10.0.0.1")),
-                    connections.admit(ip("::1")),
+                    connections.admit(ip("10.0.0.1"), || {}),
+                    connections.admit(ip("::1"), || {}),
                 ]
             })
             .collect();
         assert!(from_proxy.iter().all(Result::is_ok));
         drop(a);
         assert!(
-            connections.admit(ip("192.0.2.1")).is_ok(),
+            connections.admit(ip("192.0.2.1"), || {}).is_ok(),
             "a closed connection frees its place"
         );
     }
@@ -292,19 +314,19 @@ mod tests {
     #[test]
     fn an_ipv6_block_counts_as_one_client() {
         let connections = Connections::new(limits(10, 2), vec![]);
-        let first = connections.admit(ip("2001:db8:1:2::1"));
-        let second = connections.admit(ip("2001:db8:1:2:ffff::9"));
+        let first = connections.admit(ip("2001:db8:1:2::1"), || {});
+        let second = connections.admit(ip("2001:db8:1:2:ffff::9"), || {});
         assert!(first.is_ok() && second.is_ok());
         assert_eq!(
-            connections.admit(ip("2001:db8:1:2::3")).err(),
+            connections.admit(ip("2001:db8:1:2::3"), || {}).err(),
             Some(Refused::PerIp)
         );
-        assert!(connections.admit(ip("2001:db8:1:3::1")).is_ok());
-        let mapped = connections.admit(ip("::ffff:192.0.2.1"));
-        let plain = connections.admit(ip("192.0.2.1"));
+        assert!(connections.admit(ip("2001:db8:1:3::1"), || {}).is_ok());
+        let mapped = connections.admit(ip("::ffff:192.0.2.1"), || {});
+        let plain = connections.admit(ip("192.0.2.1"), || {});
         assert!(mapped.is_ok() && plain.is_ok());
         assert_eq!(
-            connections.admit(ip("192.0.2.1")).err(),
+            connections.admit(ip("192.0.2.1"), || {}).err(),
             Some(Refused::PerIp),
             "an IPv4 address written as IPv6 is the same client"
         );
@@ -313,14 +335,24 @@ mod tests {
     #[tokio::test]
     async fn when_full_the_longest_waiting_connection_makes_room() {
         let connections = Connections::new(limits(2, 10), vec![]);
-        let oldest = connections.admit(ip("192.0.2.1"));
-        let busy = connections.admit(ip("192.0.2.2"));
+        let closed = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let oldest = {
+            let closed = closed.clone();
+            connections.admit(ip("192.0.2.1"), move || {
+                closed.store(true, std::sync::atomic::Ordering::SeqCst);
+            })
+        };
+        let busy = connections.admit(ip("192.0.2.2"), || {});
         let (Ok(oldest), Ok(busy)) = (oldest, busy) else {
             panic!("both let in");
         };
         let _request = busy.busy();
-        let newcomer = connections.admit(ip("192.0.2.3"));
+        let newcomer = connections.admit(ip("192.0.2.3"), || {});
         assert!(newcomer.is_ok(), "room is made");
+        assert!(
+            closed.load(std::sync::atomic::Ordering::SeqCst),
+            "the oldest's socket is closed at once"
+        );
         tokio::time::timeout(Duration::from_secs(1), oldest.must_close())
             .await
             .expect("the longest waiting connection is told to close");
@@ -329,7 +361,7 @@ mod tests {
         // Only busy connections left: a newcomer is refused rather than cut one short.
         let _second = newcomer.as_ref().map(|n| n.busy());
         assert_eq!(
-            connections.admit(ip("192.0.2.4")).err(),
+            connections.admit(ip("192.0.2.4"), || {}).err(),
             Some(Refused::Full)
         );
     }
@@ -344,7 +376,7 @@ mod tests {
             },
             vec![],
         );
-        let Ok(connection) = connections.admit(ip("192.0.2.1")) else {
+        let Ok(connection) = connections.admit(ip("192.0.2.1"), || {}) else {
             panic!("let in");
         };
         let request = connection.busy();

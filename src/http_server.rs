@@ -14,9 +14,13 @@ use hyper::body::Incoming;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use std::convert::Infallible;
 use std::future::Future;
-use std::sync::Arc;
+use std::net::SocketAddr;
+use std::pin::Pin;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::task::{Context, Poll};
 use std::time::Duration;
-use tokio::net::TcpListener;
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use tokio::net::{TcpListener, TcpSocket, TcpStream};
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
@@ -27,6 +31,21 @@ pub const RESERVED_DESCRIPTORS: u64 = 128;
 
 /// How long connections get to finish their requests once the server stops.
 const STOP_GRACE: Duration = Duration::from_secs(10);
+
+/// Connections the kernel holds while the accept loop catches up with a burst (capped by the
+/// system's `net.core.somaxconn`); past them new connections wait a second to be tried again.
+const BACKLOG: u32 = 4096;
+
+/// A listener on `address`, with room for bursts of connections.
+pub fn listen(address: SocketAddr) -> std::io::Result<TcpListener> {
+    let socket = match address {
+        SocketAddr::V4(_) => TcpSocket::new_v4()?,
+        SocketAddr::V6(_) => TcpSocket::new_v6()?,
+    };
+    socket.set_reuseaddr(true)?;
+    socket.bind(address)?;
+    socket.listen(BACKLOG)
+}
 
 /// The most connections the descriptors allow: raises this process's soft limit on open files
 /// to its hard limit where the system allows, and keeps [`RESERVED_DESCRIPTORS`] of it apart.
@@ -73,7 +92,8 @@ pub async fn serve(
                 }
             }
         };
-        let admitted = match connections.admit(peer.ip()) {
+        let socket = ClosableSocket::new(stream);
+        let admitted = match connections.admit(peer.ip(), socket.closer()) {
             Ok(admitted) => Arc::new(admitted),
             Err(refused) => {
                 // Closed at once: its descriptor is free again for another.
@@ -81,7 +101,6 @@ pub async fn serve(
                 continue;
             }
         };
-        let _ = stream.set_nodelay(true);
         // Each request carries the peer's address (for the rate limits) and keeps the
         // connection counted busy until its answer is sent.
         let service = {
@@ -102,7 +121,7 @@ pub async fn serve(
                 }
             })
         };
-        let connection = http.serve_connection(TokioIo::new(stream), service);
+        let connection = http.serve_connection(TokioIo::new(socket), service);
         let stopping = stopping.clone();
         tracker.spawn(async move {
             let mut connection = std::pin::pin!(connection);
@@ -126,5 +145,75 @@ pub async fn serve(
         .is_err()
     {
         tracing::warn!("some connections did not finish in time; closing them");
+    }
+}
+
+/// A connection's socket that the accept loop can close from outside, at once: making room for
+/// a newcomer then gives a descriptor back before the next connection is accepted, however
+/// busy the runtime is. Once closed, reads and writes fail (`NotConnected`).
+struct ClosableSocket(Arc<Mutex<Option<TcpStream>>>);
+
+impl ClosableSocket {
+    fn new(stream: TcpStream) -> Self {
+        // Answers are written whole by hyper: no waiting to fill a packet.
+        let _ = stream.set_nodelay(true);
+        Self(Arc::new(Mutex::new(Some(stream))))
+    }
+
+    fn closer(&self) -> impl FnOnce() + Send + 'static {
+        let socket = self.0.clone();
+        move || drop(socket.lock().unwrap_or_else(PoisonError::into_inner).take())
+    }
+
+    /// Runs `io` on the socket while it is open.
+    fn with<T>(
+        &self,
+        io: impl FnOnce(Pin<&mut TcpStream>) -> Poll<std::io::Result<T>>,
+    ) -> Poll<std::io::Result<T>> {
+        let mut socket = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        match socket.as_mut() {
+            Some(stream) => io(Pin::new(stream)),
+            None => Poll::Ready(Err(std::io::ErrorKind::NotConnected.into())),
+        }
+    }
+}
+
+impl AsyncRead for ClosableSocket {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<std::io::Result<()>> {
+        self.with(|stream| stream.poll_read(cx, buf))
+    }
+}
+
+impl AsyncWrite for ClosableSocket {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<std::io::Result<usize>> {
+        self.with(|stream| stream.poll_write(cx, buf))
+    }
+
+    fn poll_write_vectored(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[std::io::IoSlice<'_>],
+    ) -> Poll<std::io::Result<usize>> {
+        self.with(|stream| stream.poll_write_vectored(cx, bufs))
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        true
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        self.with(|stream| stream.poll_flush(cx))
+    }
+
+    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        self.with(|stream| stream.poll_shutdown(cx))
     }
 }

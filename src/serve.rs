@@ -19,14 +19,12 @@ pub async fn run(settings: &Settings) -> anyhow::Result<ExitCode> {
     // First, as it raises the limit on open files that everything after uses.
     let limits = connection_limits(settings);
     let db = Database::open_within(&settings.database_url, settings.database_timeout).await?;
-    let listener = tokio::net::TcpListener::bind(settings.listen)
-        .await
-        .with_context(|| {
-            format!(
-                "cannot listen on {}: choose another address with --listen or CONVENE_LISTEN",
-                settings.listen
-            )
-        })?;
+    let listener = http_server::listen(settings.listen).with_context(|| {
+        format!(
+            "cannot listen on {}: choose another address with --listen or CONVENE_LISTEN",
+            settings.listen
+        )
+    })?;
     let subscribers = crate::subscribers::all();
     let state = AppState::new(&db, api_config(settings)?, subscribers.clone());
     let shutdown = CancellationToken::new();
