@@ -148,8 +148,8 @@ pub struct ServeArgs {
     pub trusted_proxies: Option<Vec<String>>,
 
     /// Connections open at once, in all (default 4096; fewer when the limit on open files
-    /// leaves less room). When full, the connection that has waited longest without a request
-    /// is closed to let a new one in.
+    /// leaves less room). When full, those that have waited longest without a request are
+    /// closed to let new ones in.
     #[arg(long, env = "CONVENE_MAX_CONNECTIONS", value_name = "N")]
     pub max_connections: Option<String>,
 
