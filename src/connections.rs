@@ -3,9 +3,9 @@
 //!
 //! A client that opens connections and never finishes a request (or trickles its headers a
 //! byte at a time) holds a descriptor and a slot each. Refusing newcomers once full would hand
-//! the server to whoever opened the most connections first; closing the longest idle one
+//! the server to whoever opened the most connections first; closing the longest idle ones
 //! instead keeps a place for every new client, whose request arrives within milliseconds and
-//! is then never the one closed.
+//! is then never among those closed.
 
 use ipnet::IpNet;
 use std::collections::HashMap;
