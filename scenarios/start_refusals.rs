@@ -240,3 +240,51 @@ fn a_mistake_on_the_command_line_is_one_line_and_where_the_help_is() {
     assert!(stderr.contains("<EMAIL>"), "{stderr}");
     assert!(is_empty(folder.path()), "nothing written");
 }
+
+#[test]
+fn verify_on_an_older_schema_asks_for_migrate_and_changes_nothing() {
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    sqlx::any::install_default_drivers();
+    for database in runtime.block_on(test_urls("scenario verify on an older schema")) {
+        let folder = tempfile::tempdir().expect("a folder");
+        let migrated = run_in(
+            folder.path(),
+            &["--database-url", &database.url, "migrate"],
+            None,
+        );
+        assert!(migrated.status.success(), "{}", database.label);
+        // As if this build had a migration the database has not had yet.
+        let forget_last = "DELETE FROM _sqlx_migrations WHERE version = \
+                           (SELECT MAX(version) FROM _sqlx_migrations)";
+        let count = "SELECT COUNT(*) FROM _sqlx_migrations";
+        let before: i64 = runtime.block_on(async {
+            let mut connection = sqlx::AnyConnection::connect(&database.url)
+                .await
+                .expect("connect");
+            sqlx::query(forget_last)
+                .execute(&mut connection)
+                .await
+                .expect("forget the last migration");
+            sqlx::query_scalar(count)
+                .fetch_one(&mut connection)
+                .await
+                .expect("count")
+        });
+        let verify = run_in(
+            folder.path(),
+            &["--database-url", &database.url, "verify"],
+            None,
+        );
+        one_line_failure(&verify, "run `convene migrate` first");
+        let after: i64 = runtime.block_on(async {
+            let mut connection = sqlx::AnyConnection::connect(&database.url)
+                .await
+                .expect("connect");
+            sqlx::query_scalar(count)
+                .fetch_one(&mut connection)
+                .await
+                .expect("count")
+        });
+        assert_eq!(before, after, "{}: verify migrated nothing", database.label);
+    }
+}
