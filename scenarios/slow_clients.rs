@@ -131,6 +131,14 @@ fn timeouts_and_share_on(server: &Server) {
     let (sent, _) = until_closed(&mut other);
     assert!(sent.starts_with("HTTP/1.1 200"), "{sent}");
     drop(held);
+
+    // A head of more than 100 header fields is refused.
+    let mut crowded = connect_from("127.0.0.5", server);
+    let fields: String = (0..101).map(|n| format!("X-{n}: y\r\n")).collect();
+    let head = format!("GET /healthz HTTP/1.1\r\nHost: convene\r\n{fields}\r\n");
+    crowded.write_all(head.as_bytes()).expect("send");
+    let (sent, _) = until_closed(&mut crowded);
+    assert!(sent.starts_with("HTTP/1.1 431"), "{sent}");
 }
 
 /// Returns the connections left open, still waiting for a request.
