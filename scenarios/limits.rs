@@ -2,10 +2,11 @@
 //! failed logins is slowed down while the account's owner still logs in, and a crowd of logins
 //! at once keeps the server's memory bounded — with the real `convene serve`.
 
-use crate::support::Server;
+use crate::support::{convene, Server};
 use convene_projections::scratch::test_urls;
 use serde_json::json;
 use std::io::{Read, Write};
+use std::process::Stdio;
 
 /// A raw HTTP/1.1 POST of JSON from local address `from` (another loopback address is another
 /// client): the status, the lower-cased head and the body.
@@ -154,7 +155,7 @@ fn a_crowd_of_logins_at_once_keeps_the_server_under_its_memory_ceiling() {
             if let Some(queue) = queue {
                 options.extend(["--password-hash-queue", queue]);
             }
-            let server = Server::start_with(&database.url, &options);
+            let server = Server::start_with(convene(), &database.url, &options, Stdio::inherit());
             let label = format!(
                 "{}, queue {}",
                 database.label,

@@ -7,3 +7,5 @@ mod bad_input;
 mod event_core;
 mod limits;
 mod organising;
+mod slow_clients;
+mod start_refusals;

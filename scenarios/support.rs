@@ -17,6 +17,18 @@ pub fn convene() -> Command {
     command
 }
 
+/// The `convene` binary, allowed at most `files` open files (soft and hard limit, set by
+/// util-linux's `prlimit`, which then runs it in its own place).
+pub fn convene_with_open_files(files: u64) -> Command {
+    let mut command = Command::new("prlimit");
+    command
+        .arg(format!("--nofile={files}:{files}"))
+        .arg(env!("CARGO_BIN_EXE_convene"))
+        .env_remove("DATABASE_URL")
+        .env_remove("CONVENE_CONFIG");
+    command
+}
+
 /// Runs `convene` with `args` against `database_url`; returns its output.
 pub fn run(database_url: &str, args: &[&str]) -> Output {
     convene()
@@ -56,21 +68,27 @@ pub struct Server {
 
 impl Server {
     pub fn start(database_url: &str) -> Server {
-        Self::start_with(database_url, &[])
+        Server::start_with(convene(), database_url, &[], Stdio::inherit())
     }
 
-    /// `convene serve` with more options.
-    pub fn start_with(database_url: &str, options: &[&str]) -> Server {
+    /// `command` (a way to run `convene`) serving `database_url` with more `serve` options,
+    /// its log going to `stderr`.
+    pub fn start_with(
+        mut command: Command,
+        database_url: &str,
+        options: &[&str],
+        stderr: Stdio,
+    ) -> Server {
         let port = free_port();
         let data = tempfile::tempdir().expect("a data folder");
-        let child = convene()
+        let child = command
             .args(["--database-url", database_url, "serve", "--listen"])
             .arg(format!("127.0.0.1:{port}"))
             .arg("--data-dir")
             .arg(data.path())
             .args(options)
             .stdout(Stdio::null())
-            .stderr(Stdio::inherit())
+            .stderr(stderr)
             .spawn()
             .expect("start convene serve");
         let server = Server {

@@ -5,6 +5,7 @@ use crate::config::{AccountCommand, Settings};
 use crate::serve::api_config;
 use anyhow::{anyhow, bail};
 use convene_api::accounts::{create_account, Registration};
+use convene_api::validation::validate;
 use convene_api::AppState;
 use convene_domain::{Actor, Metadata, Role, Source};
 use convene_projections::Database;
@@ -24,8 +25,15 @@ pub async fn run(settings: &Settings, command: AccountCommand) -> anyhow::Result
         (false, true) => Role::Moderator,
         (false, false) => Role::User,
     };
-    let password = read_password()?;
-    let db = Database::open(&settings.database_url).await?;
+    let registration = Registration {
+        email,
+        password: read_password()?,
+        locale,
+    };
+    // Checked before the database and the mail folder are opened, so that bad input leaves
+    // nothing behind.
+    validate(&registration).map_err(|error| anyhow!("{error}"))?;
+    let db = Database::open_within(&settings.database_url, settings.database_timeout).await?;
     let read_models = crate::subscribers::all().read_models();
     let state = AppState::new(&db, api_config(settings)?, read_models.clone());
     // No server may be running to apply the read models: apply them here, up to the head, so
@@ -33,11 +41,6 @@ pub async fn run(settings: &Settings, command: AccountCommand) -> anyhow::Result
     read_models.catch_up(&db).await?;
     let shutdown = CancellationToken::new();
     let running = read_models.spawn(&db, &shutdown);
-    let registration = Registration {
-        email,
-        password,
-        locale,
-    };
     let request_id = uuid::Uuid::new_v4().to_string();
     let created = create_account(&state, registration, role, true, |_| {
         Metadata::now(Actor::System, Source::Cli, &request_id)

@@ -1,6 +1,7 @@
 //! Options: command line, then `CONVENE_*` environment variables (clap reads both), then the
 //! TOML configuration file, then defaults.
 
+use crate::connections::ConnectionLimits;
 use anyhow::{bail, Context};
 use clap::{Args, Parser, Subcommand};
 use convene_api::hashing::HashingLimits;
@@ -8,7 +9,7 @@ use convene_api::http::client_ip::{parse_network, DEFAULT_TRUSTED_PROXIES};
 use convene_api::http::limits::HttpLimits;
 use convene_api::throttle::Limits;
 use convene_api::Registrations;
-use convene_projections::db::{Backend, DEFAULT_DATABASE_URL};
+use convene_projections::db::{Backend, DEFAULT_DATABASE_TIMEOUT, DEFAULT_DATABASE_URL};
 use convene_projections::replay::AsOf;
 use ipnet::IpNet;
 use serde::Deserialize;
@@ -39,13 +40,23 @@ pub struct Cli {
     pub database_url: Option<String>,
 
     /// What to log, as a tracing filter such as `info` or `convene=debug,sqlx=warn`
-    /// (default: info for serve, warn for the other commands).
+    /// (default: info for serve, warn,sqlx=error for the other commands).
     #[arg(long, global = true, env = "CONVENE_LOG", value_name = "FILTER")]
     pub log: Option<String>,
 
     /// Folder for files Convene writes besides the database (mail without SMTP); default ./data.
     #[arg(long, global = true, env = "CONVENE_DATA_DIR", value_name = "PATH")]
     pub data_dir: Option<PathBuf>,
+
+    /// Seconds to wait for the database to accept a connection, or to answer a statement
+    /// while starting, before giving up with an error naming it (default 10).
+    #[arg(
+        long,
+        global = true,
+        env = "CONVENE_DATABASE_TIMEOUT",
+        value_name = "SECONDS"
+    )]
+    pub database_timeout: Option<String>,
 
     #[command(subcommand)]
     pub command: Command,
@@ -57,7 +68,7 @@ pub struct Cli {
 pub enum Command {
     /// Run the server: the pages, the HTTP API and the subscribers that follow the log (the
     /// read models, and whatever else this build registers).
-    Serve(ServeArgs),
+    Serve(Box<ServeArgs>),
     /// Bring the database schema up to date and exit (every command does this first anyway).
     Migrate,
     /// Rebuild read models from the log, in place or as of a past point into a separate file.
@@ -153,6 +164,26 @@ pub struct ServeArgs {
         value_delimiter = ','
     )]
     pub trusted_proxies: Option<Vec<String>>,
+
+    /// Connections open at once, in all (default 4096; fewer when the limit on open files
+    /// leaves less room). When full, those that have waited longest without a request are
+    /// closed to let new ones in.
+    #[arg(long, env = "CONVENE_MAX_CONNECTIONS", value_name = "N")]
+    pub max_connections: Option<String>,
+
+    /// Connections open at once from one client address (an IPv6 /64 counts as one); more are
+    /// closed at once (default 64; trusted proxies are not limited).
+    #[arg(long, env = "CONVENE_MAX_CONNECTIONS_PER_IP", value_name = "N")]
+    pub max_connections_per_ip: Option<String>,
+
+    /// Seconds a client has to send a request's head (its line and headers), from connecting
+    /// or from the previous answer; then the connection is closed (default 10).
+    #[arg(long, env = "CONVENE_HEADER_TIMEOUT", value_name = "SECONDS")]
+    pub header_timeout: Option<String>,
+
+    /// Seconds an answered connection is kept open waiting for the next request (default 5).
+    #[arg(long, env = "CONVENE_KEEP_ALIVE_TIMEOUT", value_name = "SECONDS")]
+    pub keep_alive_timeout: Option<String>,
 }
 
 #[derive(Debug, Args)]
@@ -259,6 +290,11 @@ struct FileConfig {
     password_hash_queue: Option<FileNumber>,
     login_delay_max: Option<FileNumber>,
     trusted_proxies: Option<Vec<String>>,
+    database_timeout: Option<FileNumber>,
+    max_connections: Option<FileNumber>,
+    max_connections_per_ip: Option<FileNumber>,
+    header_timeout: Option<FileNumber>,
+    keep_alive_timeout: Option<FileNumber>,
 }
 
 /// A number in the file, written as one (`body_limit = 1048576`) or quoted; either way it is
@@ -316,6 +352,10 @@ pub struct Settings {
     pub trusted_proxies: Vec<IpNet>,
     /// How many password hashes run at once, and how many may wait.
     pub hashing: HashingLimits,
+    /// How long to wait for the database while starting.
+    pub database_timeout: Duration,
+    /// How many connections, from whom, and how long they may wait.
+    pub connections: ConnectionLimits,
 }
 
 impl Settings {
@@ -510,6 +550,69 @@ impl Settings {
                 ),
             })
             .collect::<anyhow::Result<Vec<_>>>()?;
+        let seconds = |option: &str, text: Option<String>, default: Duration| {
+            whole_number(
+                option,
+                text,
+                1,
+                default.as_secs(),
+                (
+                    "a number of seconds",
+                    "use a whole number above 0, such as 10",
+                ),
+            )
+            .map(Duration::from_secs)
+        };
+        let database_timeout = seconds(
+            "database-timeout",
+            number(cli.database_timeout.clone(), file.database_timeout),
+            DEFAULT_DATABASE_TIMEOUT,
+        )?;
+        let defaults = ConnectionLimits::default();
+        let connections = ConnectionLimits {
+            max_connections: whole_number(
+                "max-connections",
+                number(
+                    serve.and_then(|a| a.max_connections.clone()),
+                    file.max_connections,
+                ),
+                1,
+                defaults.max_connections,
+                (
+                    "a number of connections",
+                    "use a whole number above 0, such as 4096",
+                ),
+            )?,
+            max_per_ip: whole_number(
+                "max-connections-per-ip",
+                number(
+                    serve.and_then(|a| a.max_connections_per_ip.clone()),
+                    file.max_connections_per_ip,
+                ),
+                1,
+                defaults.max_per_ip,
+                (
+                    "a number of connections",
+                    "use a whole number above 0, such as 64",
+                ),
+            )?,
+            header_timeout: seconds(
+                "header-timeout",
+                number(
+                    serve.and_then(|a| a.header_timeout.clone()),
+                    file.header_timeout,
+                ),
+                defaults.header_timeout,
+            )?,
+            keep_alive_timeout: seconds(
+                "keep-alive-timeout",
+                number(
+                    serve.and_then(|a| a.keep_alive_timeout.clone()),
+                    file.keep_alive_timeout,
+                ),
+                defaults.keep_alive_timeout,
+            )?,
+        };
         Ok(Self {
             database_url,
             data_dir: cli
@@ -527,6 +630,8 @@ impl Settings {
             throttle,
             trusted_proxies,
             hashing,
+            database_timeout,
+            connections,
         })
     }
 }
@@ -652,6 +757,58 @@ mod tests {
             s.trusted_proxies,
             convene_api::http::client_ip::default_trusted_proxies()
         );
+        assert_eq!(s.connections, ConnectionLimits::default());
+        assert_eq!(s.connections.max_connections, 4096);
+        assert_eq!(s.connections.max_per_ip, 64);
+        assert_eq!(s.connections.header_timeout, Duration::from_secs(10));
+        assert_eq!(s.connections.keep_alive_timeout, Duration::from_secs(5));
+        assert_eq!(s.database_timeout, Duration::from_secs(10));
+        Ok(())
+    }
+
+    #[test]
+    fn connection_limits_and_the_database_timeout_come_from_the_command_line_or_the_file(
+    ) -> anyhow::Result<()> {
+        let s = settings(&[
+            "--database-url",
+            "sqlite://x.db",
+            "--database-timeout",
+            "3",
+            "serve",
+            "--max-connections",
+            "100",
+            "--max-connections-per-ip",
+            "8",
+            "--header-timeout",
+            "4",
+            "--keep-alive-timeout",
+            "2",
+        ])?;
+        assert_eq!(s.database_timeout, Duration::from_secs(3));
+        let expected = ConnectionLimits {
+            max_connections: 100,
+            max_per_ip: 8,
+            header_timeout: Duration::from_secs(4),
+            keep_alive_timeout: Duration::from_secs(2),
+        };
+        assert_eq!(s.connections, expected);
+        let folder = tempfile::tempdir()?;
+        let path = folder.path().join("convene.toml");
+        std::fs::write(
+            &path,
+            "database_timeout = 3\nmax_connections = 100\nmax_connections_per_ip = \"8\"\n\
+             header_timeout = 4\nkeep_alive_timeout = 2\n",
+        )?;
+        let config = path.to_string_lossy().to_string();
+        let s = settings(&[
+            "--database-url",
+            "sqlite://x.db",
+            "--config",
+            &config,
+            "serve",
+        ])?;
+        assert_eq!(s.database_timeout, Duration::from_secs(3));
+        assert_eq!(s.connections, expected);
         Ok(())
     }
 
@@ -745,6 +902,11 @@ mod tests {
             ("--rate-limit-account", "99999999999", "attempts per hour"),
             ("--trusted-proxies", "proxy.example", "such as 127.0.0.0/8"),
             ("--trusted-proxies", "10.0.0.0/33", "such as 127.0.0.0/8"),
+            ("--max-connections", "0", "such as 4096"),
+            ("--max-connections-per-ip", "many", "such as 64"),
+            ("--header-timeout", "0", "such as 10"),
+            ("--keep-alive-timeout", "2s", "such as 10"),
+            ("--database-timeout", "0", "such as 10"),
         ] {
             let message = error(option, value);
             assert!(

@@ -11,7 +11,7 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 pub async fn migrate(settings: &Settings) -> anyhow::Result<ExitCode> {
-    let db = Database::open(&settings.database_url).await?;
+    let db = Database::open_within(&settings.database_url, settings.database_timeout).await?;
     println!("the schema of {} is up to date", db.display_url());
     Ok(ExitCode::SUCCESS)
 }
@@ -22,7 +22,12 @@ pub async fn replay(settings: &Settings, args: ReplayArgs) -> anyhow::Result<Exi
     if let Some(into) = &args.into {
         replay::check_new_file(into)?;
     }
-    let db = Database::open(&settings.database_url).await?;
+    // As of a past point the live log is only read; in place, the read models are rebuilt.
+    let db = if args.as_of.is_some() {
+        Database::open_existing(&settings.database_url, settings.database_timeout).await?
+    } else {
+        Database::open_within(&settings.database_url, settings.database_timeout).await?
+    };
     let started = Instant::now();
     let mut bars = Bars::default();
     let (events, what) = match (args.as_of, args.into) {
@@ -61,7 +66,8 @@ pub async fn replay(settings: &Settings, args: ReplayArgs) -> anyhow::Result<Exi
 }
 
 pub async fn verify(settings: &Settings) -> anyhow::Result<ExitCode> {
-    let db = Database::open(&settings.database_url).await?;
+    // Only reads: a mistyped path must not leave an empty database behind, nor pass as intact.
+    let db = Database::open_existing(&settings.database_url, settings.database_timeout).await?;
     let started = Instant::now();
     let mut bars = Bars::default();
     let report = chain::verify(&EventLog::new(&db), &mut |checked, total| {

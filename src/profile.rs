@@ -6,7 +6,7 @@ use convene_projections::{Commands, Database};
 use std::process::ExitCode;
 
 pub async fn run(settings: &Settings, command: ProfileCommand) -> anyhow::Result<ExitCode> {
-    let db = Database::open(&settings.database_url).await?;
+    let db = Database::open_within(&settings.database_url, settings.database_timeout).await?;
     let commands = Commands::<Profile>::new(&db, ());
     let metadata = Metadata::now(Actor::System, Source::Cli, uuid::Uuid::new_v4().to_string());
     let (username, command, done) = match command {

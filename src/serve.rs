@@ -1,6 +1,8 @@
 //! `convene serve`: the HTTP server and the subscribers, until SIGTERM or Ctrl-C.
 
 use crate::config::Settings;
+use crate::connections::{ConnectionLimits, Connections};
+use crate::http_server;
 use anyhow::Context;
 use convene_api::mail::Mailer;
 use convene_api::{ApiConfig, AppState};
@@ -14,15 +16,15 @@ use tokio_util::sync::CancellationToken;
 const SHUTDOWN_GRACE: std::time::Duration = std::time::Duration::from_secs(10);
 
 pub async fn run(settings: &Settings) -> anyhow::Result<ExitCode> {
-    let db = Database::open(&settings.database_url).await?;
-    let listener = tokio::net::TcpListener::bind(settings.listen)
-        .await
-        .with_context(|| {
-            format!(
-                "cannot listen on {}: choose another address with --listen or CONVENE_LISTEN",
-                settings.listen
-            )
-        })?;
+    // First, as it raises the limit on open files that everything after uses.
+    let limits = connection_limits(settings);
+    let db = Database::open_within(&settings.database_url, settings.database_timeout).await?;
+    let listener = http_server::listen(settings.listen).with_context(|| {
+        format!(
+            "cannot listen on {}: choose another address with --listen or CONVENE_LISTEN",
+            settings.listen
+        )
+    })?;
     let subscribers = crate::subscribers::all();
     let state = AppState::new(&db, api_config(settings)?, subscribers.clone());
     let shutdown = CancellationToken::new();
@@ -31,17 +33,14 @@ pub async fn run(settings: &Settings) -> anyhow::Result<ExitCode> {
         listen = %settings.listen,
         public_url = %settings.public_url,
         database = %db.display_url(),
+        max_connections = limits.max_connections,
         "Convene is serving"
     );
     let after_answering = state.after_answering.clone();
     let pages = Arc::new(Pages::new().context("the page templates are broken")?);
-    // The peer's address feeds the rate limits (through trusted proxies' X-Forwarded-For).
-    let app = convene_web::app(state, pages)
-        .into_make_service_with_connect_info::<std::net::SocketAddr>();
-    axum::serve(listener, app)
-        .with_graceful_shutdown(stop_signal())
-        .await
-        .context("the HTTP server failed")?;
+    let app = convene_web::app(state, pages);
+    let connections = Connections::new(limits, settings.trusted_proxies.clone());
+    http_server::serve(listener, app, connections, stop_signal()).await;
     tracing::info!(
         "stopping: finishing the work left after answers, then the subscribers' batches"
     );
@@ -92,6 +91,26 @@ pub fn api_config(settings: &Settings) -> anyhow::Result<ApiConfig> {
         http_limits: settings.http_limits,
         hashing: settings.hashing,
     })
+}
+
+/// The configured connection limits, with no more connections than the open-file limit leaves
+/// room for (so the server never runs out of descriptors for its database and its listener).
+fn connection_limits(settings: &Settings) -> ConnectionLimits {
+    let mut limits = settings.connections;
+    match http_server::connections_the_descriptors_allow() {
+        Some(allowed) if allowed < limits.max_connections => {
+            tracing::warn!(
+                configured = limits.max_connections,
+                allowed,
+                "the limit on open files leaves room for fewer connections than \
+                 --max-connections: raise it (ulimit -n, LimitNOFILE=) to allow more"
+            );
+            limits.max_connections = allowed;
+        }
+        Some(_) => {}
+        None => tracing::warn!("cannot read the limit on open files; keeping --max-connections"),
+    }
+    limits
 }
 
 /// Resolves on SIGINT (Ctrl-C) or SIGTERM.

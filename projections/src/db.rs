@@ -23,7 +23,7 @@ use tokio::sync::watch;
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://./data/convene.db";
 
 /// How long to wait for a free connection or for a database to answer before giving up.
-const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+pub const DEFAULT_DATABASE_TIMEOUT: Duration = Duration::from_secs(10);
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
@@ -32,15 +32,47 @@ pub enum Backend {
 }
 
 impl Backend {
-    /// The backend a URL names, from its scheme alone.
+    /// The backend a URL names, by its scheme; a URL that names no database file or no
+    /// database on the server is refused (PostgreSQL would pick the user's own database, SQLite
+    /// a throwaway one).
     pub fn of_url(url: &str) -> Result<Self, Error> {
-        let scheme = url.split_once(':').map(|(s, _)| s).unwrap_or_default();
-        match scheme {
-            "sqlite" => Ok(Backend::Sqlite),
-            "postgres" | "postgresql" => Ok(Backend::Postgres),
-            _ => Err(Error::UnknownScheme(redact(url))),
+        let (scheme, rest) = url.split_once(':').unwrap_or_default();
+        let backend = match scheme {
+            "sqlite" => Backend::Sqlite,
+            "postgres" | "postgresql" => Backend::Postgres,
+            _ => return Err(Error::UnknownScheme(redact(url))),
+        };
+        let (location, query) = rest.split_once('?').unwrap_or((rest, ""));
+        let named = match backend {
+            Backend::Sqlite => !location.trim_start_matches("//").is_empty(),
+            Backend::Postgres => {
+                let after_host = location
+                    .trim_start_matches("//")
+                    .split_once('/')
+                    .map_or("", |(_, path)| path);
+                !after_host.is_empty() || query.split('&').any(|p| p.starts_with("dbname="))
+            }
+        };
+        if !named {
+            return Err(Error::NoDatabaseNamed {
+                url: redact(url),
+                example: match backend {
+                    Backend::Sqlite => "sqlite://./data/convene.db",
+                    Backend::Postgres => "postgres://USER@HOST/convene",
+                },
+            });
         }
+        Ok(backend)
     }
+}
+
+/// What opening a database may do to it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    /// Create a missing SQLite file (and its folder) and bring the schema up to date.
+    Create,
+    /// Only read an existing log: nothing is created, and the schema must be up to date.
+    Existing,
 }
 
 /// The typed pool the cqrs-es event repository appends through.
@@ -80,36 +112,85 @@ impl Database {
     /// Connects to `url` (creating a SQLite file and its folder if missing) and runs the
     /// migrations.
     pub async fn open(url: &str) -> Result<Self, Error> {
-        let db = Self::connect(url).await?;
-        db.migrate().await?;
+        Self::open_within(url, DEFAULT_DATABASE_TIMEOUT).await
+    }
+
+    /// [`Database::open`], giving up with [`Error::NoAnswer`] when the database takes longer
+    /// than `timeout` to connect or to answer a statement on the way.
+    pub async fn open_within(url: &str, timeout: Duration) -> Result<Self, Error> {
+        let db = Self::connect_within(url, timeout, Mode::Create).await?;
+        answered(url, timeout, db.migrate()).await??;
+        Ok(db)
+    }
+
+    /// Opens the log at `url` for reading only: nothing is created or migrated. A missing
+    /// SQLite file, or a database without Convene's schema, is [`Error::NoLog`]; a schema
+    /// older than this build asks for `convene migrate`.
+    pub async fn open_existing(url: &str, timeout: Duration) -> Result<Self, Error> {
+        let db = Self::connect_within(url, timeout, Mode::Existing).await?;
+        answered(url, timeout, db.check_schema()).await??;
         Ok(db)
     }
 
     /// Connects without migrating.
     pub async fn connect(url: &str) -> Result<Self, Error> {
+        Self::connect_within(url, DEFAULT_DATABASE_TIMEOUT, Mode::Create).await
+    }
+
+    async fn connect_within(url: &str, timeout: Duration, mode: Mode) -> Result<Self, Error> {
+        answered(url, timeout, Self::connect_in(url, timeout, mode)).await?
+    }
+
+    async fn connect_in(url: &str, timeout: Duration, mode: Mode) -> Result<Self, Error> {
         sqlx::any::install_default_drivers();
         let backend = Backend::of_url(url)?;
-        let unreachable = |error| Error::Unreachable {
-            url: redact(url),
-            error,
+        let unreachable = |error| match error {
+            // The pool waited for a connection the database never gave.
+            sqlx::Error::PoolTimedOut => Error::NoAnswer {
+                url: redact(url),
+                seconds: timeout.as_secs_f64(),
+            },
+            // SQLite gave up waiting for a file another connection keeps locked.
+            sqlx::Error::Database(e)
+                if backend == Backend::Sqlite && is_sqlite_busy(e.code().as_deref()) =>
+            {
+                Error::NoAnswer {
+                    url: redact(url),
+                    seconds: timeout.as_secs_f64(),
+                }
+            }
+            error => Error::Unreachable {
+                url: redact(url),
+                error,
+            },
         };
         let append = match backend {
             Backend::Sqlite => {
                 let options = SqliteConnectOptions::from_str(url)
                     .map_err(|_| Error::UnknownScheme(redact(url)))?
-                    .create_if_missing(true)
+                    .create_if_missing(mode == Mode::Create)
                     .journal_mode(SqliteJournalMode::Wal)
                     // FULL: an acknowledged append survives a power loss.
                     .synchronous(SqliteSynchronous::Full)
-                    .busy_timeout(CONNECT_TIMEOUT);
-                if let Some(folder) = options.get_filename().parent() {
-                    if !folder.as_os_str().is_empty() {
-                        std::fs::create_dir_all(folder)?;
+                    .busy_timeout(timeout);
+                let file = options.get_filename();
+                let in_memory = file.as_os_str().is_empty() || file.starts_with(":memory:");
+                match mode {
+                    Mode::Create => {
+                        if let Some(folder) = file.parent() {
+                            if !folder.as_os_str().is_empty() {
+                                std::fs::create_dir_all(folder)?;
+                            }
+                        }
                     }
+                    Mode::Existing if !in_memory && !file.is_file() => {
+                        return Err(Error::NoLog(redact(url)));
+                    }
+                    Mode::Existing => {}
                 }
                 let pool = SqlitePoolOptions::new()
                     .max_connections(4)
-                    .acquire_timeout(CONNECT_TIMEOUT)
+                    .acquire_timeout(timeout)
                     .after_connect(|conn, _| {
                         Box::pin(async move {
                             let mut handle = conn.lock_handle().await?;
@@ -140,7 +221,7 @@ impl Database {
                     .await?;
                 let pool = PgPoolOptions::new()
                     .max_connections(10)
-                    .acquire_timeout(CONNECT_TIMEOUT)
+                    .acquire_timeout(timeout)
                     .connect_with(options)
                     .await
                     .map_err(unreachable)?;
@@ -149,7 +230,7 @@ impl Database {
         };
         let pool = AnyPoolOptions::new()
             .max_connections(8)
-            .acquire_timeout(CONNECT_TIMEOUT)
+            .acquire_timeout(timeout)
             .connect(url)
             .await
             .map_err(unreachable)?;
@@ -173,6 +254,31 @@ impl Database {
             AppendPool::Postgres(pool) => {
                 sqlx::migrate!("../migrations/postgres").run(pool).await?
             }
+        }
+        Ok(())
+    }
+
+    /// Refuses a database without Convene's schema, or with an older one.
+    async fn check_schema(&self) -> Result<(), Error> {
+        let migrator = match self.inner.backend {
+            Backend::Sqlite => sqlx::migrate!("../migrations/sqlite"),
+            Backend::Postgres => sqlx::migrate!("../migrations/postgres"),
+        };
+        let applied: Vec<i64> =
+            match sqlx::query_scalar("SELECT version FROM _sqlx_migrations WHERE success")
+                .fetch_all(&self.inner.pool)
+                .await
+            {
+                Ok(applied) => applied,
+                // No migrations table: not a Convene database, or an empty one.
+                Err(sqlx::Error::Database(_)) => Vec::new(),
+                Err(other) => return Err(other.into()),
+            };
+        if applied.is_empty() {
+            return Err(Error::NoLog(self.display_url()));
+        }
+        if migrator.iter().any(|m| !applied.contains(&m.version)) {
+            return Err(Error::SchemaBehind(self.display_url()));
         }
         Ok(())
     }
@@ -231,6 +337,26 @@ impl Database {
     }
 }
 
+/// SQLITE_BUSY, or one of its extended codes (which keep it in their low byte).
+fn is_sqlite_busy(code: Option<&str>) -> bool {
+    code.and_then(|c| c.parse::<i32>().ok())
+        .is_some_and(|c| c & 0xff == 5)
+}
+
+/// What `step` gives, or [`Error::NoAnswer`] naming `url` once `timeout` has passed.
+async fn answered<T>(
+    url: &str,
+    timeout: Duration,
+    step: impl std::future::Future<Output = T>,
+) -> Result<T, Error> {
+    tokio::time::timeout(timeout, step)
+        .await
+        .map_err(|_| Error::NoAnswer {
+            url: redact(url),
+            seconds: timeout.as_secs_f64(),
+        })
+}
+
 /// `url` with its password replaced by `***`.
 pub fn redact(url: &str) -> String {
     let Some(start) = url.find("://").map(|i| i + 3) else {
@@ -275,6 +401,34 @@ mod tests {
             error.as_deref(),
             Some("`mysql://u:***@h/db` is not a database URL Convene knows: use sqlite://PATH or postgres://USER@HOST/DATABASE")
         );
+    }
+
+    #[test]
+    fn a_url_must_name_its_database() {
+        for named in [
+            "sqlite://./data/x.db",
+            "sqlite:x.db",
+            "sqlite::memory:",
+            "postgres://u@h/db",
+            "postgres://u@h:5432/db?sslmode=disable",
+            "postgres://u@h?dbname=db",
+        ] {
+            assert!(Backend::of_url(named).is_ok(), "{named}");
+        }
+        for unnamed in [
+            "sqlite:",
+            "sqlite://",
+            "sqlite://?mode=rwc",
+            "postgres://",
+            "postgres://u:secret@h",
+            "postgresql://u@h:5432/",
+            "postgres://u@h?sslmode=disable",
+        ] {
+            let error = Backend::of_url(unnamed).err().map(|e| e.to_string());
+            let error = error.unwrap_or_default();
+            assert!(error.contains("names no database"), "{unnamed}: {error}");
+            assert!(!error.contains("secret"), "{error}");
+        }
     }
 
     #[test]

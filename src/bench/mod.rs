@@ -7,6 +7,8 @@ pub mod store;
 pub mod web;
 
 use crate::config::Settings;
+use crate::connections::{ConnectionLimits, Connections};
+use crate::http_server;
 use anyhow::Context;
 use convene_api::mail::Mailer;
 use convene_api::throttle::Limits;
@@ -54,6 +56,7 @@ pub struct BenchServer {
     listener: Option<tokio::net::TcpListener>,
     _mail: tempfile::TempDir,
     shutdown: CancellationToken,
+    connection_limits: ConnectionLimits,
 }
 
 impl BenchServer {
@@ -91,6 +94,7 @@ impl BenchServer {
             listener: Some(listener),
             _mail: mail,
             shutdown,
+            connection_limits: settings.connections,
         })
     }
 
@@ -104,13 +108,22 @@ impl BenchServer {
             anyhow::bail!("the subscribers did not catch up with the log in 10 minutes");
         }
         let pages = Arc::new(convene_web::render::Pages::new()?);
-        let app = convene_web::app(self.state.clone(), pages)
-            .into_make_service_with_connect_info::<std::net::SocketAddr>();
+        let app = convene_web::app(self.state.clone(), pages);
         let listener = self
             .listener
             .take()
             .context("the bench server serves once")?;
-        tokio::spawn(async move { axum::serve(listener, app).await });
+        // Served like `convene serve`; every client comes from loopback, so no per-address limit.
+        let connections = Connections::new(
+            self.connection_limits,
+            convene_api::http::client_ip::default_trusted_proxies(),
+        );
+        tokio::spawn(http_server::serve(
+            listener,
+            app,
+            connections,
+            std::future::pending::<()>(),
+        ));
         Ok(())
     }
 
