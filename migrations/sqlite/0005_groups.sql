@@ -1,0 +1,39 @@
+-- Groups, their members and their followers. A member or follower is keyed by `@username` for a
+-- local profile or by its actor URL once groups federate; `profile` names the local profile.
+-- `details` holds the group's settings as JSON (as the aggregate has them); the columns beside
+-- it are what lists filter and sort on.
+CREATE TABLE groups
+(
+    handle       TEXT PRIMARY KEY,
+    display_name TEXT NOT NULL,
+    visibility   TEXT NOT NULL,
+    openness     TEXT NOT NULL,
+    details      TEXT NOT NULL,
+    created_at   TEXT NOT NULL,
+    updated_at   TEXT NOT NULL
+);
+
+CREATE TABLE group_members
+(
+    group_handle TEXT NOT NULL,
+    member       TEXT NOT NULL,
+    profile      TEXT,
+    role         TEXT NOT NULL,
+    message      TEXT,
+    since        TEXT NOT NULL,
+    updated_at   TEXT NOT NULL,
+    PRIMARY KEY (group_handle, member)
+);
+CREATE INDEX group_members_role ON group_members (group_handle, role);
+CREATE INDEX group_members_profile ON group_members (profile);
+
+CREATE TABLE group_followers
+(
+    group_handle TEXT NOT NULL,
+    follower     TEXT NOT NULL,
+    profile      TEXT,
+    state        TEXT NOT NULL,
+    since        TEXT NOT NULL,
+    PRIMARY KEY (group_handle, follower)
+);
+CREATE INDEX group_followers_profile ON group_followers (profile);
