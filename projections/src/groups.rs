@@ -39,9 +39,7 @@ impl Projection for GroupsProjection {
                 creator, details, ..
             } => created(conn, &on, &creator, &details).await,
             C::Updated { details, .. } => updated(conn, &on, &details).await,
-            C::MemberJoined { who, role, message } => {
-                member(conn, &on, &who, role, message).await
-            }
+            C::MemberJoined { who, role, message } => member(conn, &on, &who, role, message).await,
             C::MemberInvited { who } => member(conn, &on, &who, MemberRole::Invited, None).await,
             C::InvitationAccepted { who } | C::MemberApproved { who } => {
                 role_changed(conn, &on, &who, MemberRole::Member).await

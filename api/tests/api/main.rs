@@ -3,6 +3,7 @@
 mod accounts;
 mod concurrency;
 mod events;
+mod groups;
 mod health;
 mod hiding;
 mod hygiene;

@@ -1,0 +1,460 @@
+//! Groups over real HTTP: handles shared with profiles, members and roles, invitations and
+//! requests, the last administrator, followers, and bad input that writes nothing.
+
+use crate::servers;
+use crate::support::{member, profile, Client, Response, TestServer};
+use serde_json::{json, Value};
+
+async fn group(client: &Client, handle: &str, extra: Value) -> Value {
+    let mut body = json!({"handle": handle, "display_name": "Repair café"});
+    if let (Some(body), Some(extra)) = (body.as_object_mut(), extra.as_object()) {
+        for (k, v) in extra {
+            body.insert(k.clone(), v.clone());
+        }
+    }
+    let created = client.post("/api/v1/groups", body).await;
+    assert_eq!(created.status, 201, "create @{handle}: {}", created.text);
+    created.json
+}
+
+fn kind(response: &Response) -> &str {
+    response.json["type"].as_str().unwrap_or_default()
+}
+
+fn fields(response: &Response) -> Vec<String> {
+    response.json["errors"]
+        .as_array()
+        .map(|e| {
+            e.iter()
+                .filter_map(|e| e["field"].as_str().map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// `(member, role)` of a member list.
+fn roles(response: &Response) -> Vec<(String, String)> {
+    let mut found: Vec<(String, String)> = response
+        .json
+        .as_array()
+        .map(|l| {
+            l.iter()
+                .map(|m| {
+                    let text = |k: &str| m[k].as_str().unwrap_or_default().to_string();
+                    (text("member"), text("role"))
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    found.sort();
+    found
+}
+
+fn pairs(list: &[(&str, &str)]) -> Vec<(String, String)> {
+    let mut found: Vec<(String, String)> = list
+        .iter()
+        .map(|(m, r)| (m.to_string(), r.to_string()))
+        .collect();
+    found.sort();
+    found
+}
+
+/// Ana (creator of a moderated @repair), bob, cy and dee, each with a profile of that name.
+async fn cast(server: &TestServer) -> (Client, Client, Client, Client) {
+    let mut people = Vec::new();
+    for name in ["ana", "bob", "cy", "dee"] {
+        let client = member(server, &format!("{name}@example.org")).await;
+        profile(&client, name).await;
+        people.push(client);
+    }
+    let dee = people.pop().expect("dee");
+    let cy = people.pop().expect("cy");
+    let bob = people.pop().expect("bob");
+    let ana = people.pop().expect("ana");
+    group(
+        &ana,
+        "repair",
+        json!({"summary": "<p>We fix <script>x()</script>things</p>"}),
+    )
+    .await;
+    (ana, bob, cy, dee)
+}
+
+#[tokio::test]
+async fn a_group_takes_a_handle_no_profile_or_group_has() {
+    for (_db, server) in servers("group_handles").await {
+        let (ana, bob, _, _) = cast(&server).await;
+        let shown = server.client().get("/api/v1/groups/repair").await;
+        assert_eq!(shown.status, 200, "{}", shown.text);
+        assert_eq!(shown.json["display_name"], "Repair café");
+        assert_eq!(shown.json["summary"], "<p>We fix things</p>");
+        assert_eq!(shown.json["openness"], "moderated");
+        assert_eq!(shown.json["member_count"], 1);
+        let mine = ana.get("/api/v1/me/groups").await;
+        assert_eq!(roles(&mine), pairs(&[("@ana", "creator")]));
+
+        let head = server.head().await;
+        // A profile's username, a group's handle, a reserved or malformed one: refused, named.
+        let as_profile = bob
+            .post("/api/v1/profiles", json!({"username": "repair"}))
+            .await;
+        assert_eq!(as_profile.status, 409, "{}", as_profile.text);
+        assert_eq!(fields(&as_profile), ["username"]);
+        for (handle, status) in [
+            ("repair", 409),
+            ("bob", 409),
+            ("admin", 422),
+            ("Bad Handle", 422),
+        ] {
+            let refused = bob
+                .post(
+                    "/api/v1/groups",
+                    json!({"handle": handle, "display_name": "X"}),
+                )
+                .await;
+            assert_eq!(refused.status, status, "{handle}: {}", refused.text);
+            assert_eq!(refused.content_type, "application/problem+json");
+            assert_eq!(fields(&refused), ["handle"], "{handle}");
+        }
+        let oversized = bob
+            .post(
+                "/api/v1/groups",
+                json!({"handle": "big", "display_name": "x".repeat(101), "summary": "y".repeat(5001)}),
+            )
+            .await;
+        assert_eq!(oversized.status, 422);
+        assert_eq!(fields(&oversized), ["display_name", "summary"]);
+        assert_eq!(
+            server.head().await,
+            head,
+            "{}: nothing written",
+            server.label
+        );
+
+        let unknown = server.client().get("/api/v1/groups/nobody").await;
+        assert_eq!(unknown.status, 404);
+        let listed = server.client().get("/api/v1/groups").await;
+        assert_eq!(listed.json.as_array().map(Vec::len), Some(1));
+    }
+}
+
+#[tokio::test]
+async fn requests_invitations_and_roles_follow_the_rules() {
+    for (_db, server) in servers("group_members").await {
+        let (ana, bob, cy, dee) = cast(&server).await;
+
+        // Bob asks to join the moderated group; a member cannot decide, a moderator can.
+        let asked = bob
+            .post(
+                "/api/v1/groups/repair/members",
+                json!({"message": "I fix lamps"}),
+            )
+            .await;
+        assert_eq!(asked.status, 201, "{}", asked.text);
+        assert_eq!(asked.json["role"], "not_approved");
+        let again = bob.post("/api/v1/groups/repair/members", json!({})).await;
+        assert_eq!(
+            (again.status, kind(&again)),
+            (409, "/problems/already-in-group")
+        );
+        let approved = ana
+            .post(
+                "/api/v1/groups/repair/members/bob/approve",
+                json!({"reason": "welcome"}),
+            )
+            .await;
+        assert_eq!(approved.status, 200, "{}", approved.text);
+        assert_eq!(approved.json["role"], "member");
+
+        // Members need a moderator to invite or answer requests.
+        let not_allowed = bob
+            .post(
+                "/api/v1/groups/repair/invitations",
+                json!({"username": "cy"}),
+            )
+            .await;
+        assert_eq!(not_allowed.status, 403);
+        assert_eq!(kind(&not_allowed), "/problems/moderator-needed");
+        assert!(not_allowed.json["detail"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("moderator"));
+
+        // Ana invites cy (once), who accepts; an invitation to nobody names the field.
+        let invited = ana
+            .post(
+                "/api/v1/groups/repair/invitations",
+                json!({"username": "cy"}),
+            )
+            .await;
+        assert_eq!(
+            (invited.status, invited.json["role"].as_str()),
+            (201, Some("invited"))
+        );
+        let twice = ana
+            .post(
+                "/api/v1/groups/repair/invitations",
+                json!({"username": "cy"}),
+            )
+            .await;
+        assert_eq!(
+            (twice.status, kind(&twice)),
+            (409, "/problems/already-in-group")
+        );
+        let nobody = ana
+            .post(
+                "/api/v1/groups/repair/invitations",
+                json!({"username": "ghost"}),
+            )
+            .await;
+        assert_eq!(
+            (nobody.status, fields(&nobody)),
+            (422, vec!["username".to_string()])
+        );
+        let accepted = cy
+            .post("/api/v1/groups/repair/invitations/mine/accept", json!({}))
+            .await;
+        assert_eq!(accepted.json["role"], "member", "{}", accepted.text);
+
+        // Dee asks and withdraws: the request can no longer be approved.
+        dee.post("/api/v1/groups/repair/members", json!({})).await;
+        let withdrawn = dee.delete("/api/v1/groups/repair/members/mine").await;
+        assert_eq!(withdrawn.status, 204);
+        let too_late = ana
+            .post("/api/v1/groups/repair/members/dee/approve", json!({}))
+            .await;
+        assert_eq!(
+            (too_late.status, kind(&too_late)),
+            (404, "/problems/not-in-group")
+        );
+        dee.post("/api/v1/groups/repair/members", json!({"message": "again"}))
+            .await;
+
+        // Members see members; moderators also see requests, with their messages.
+        let seen_by_bob = bob.get("/api/v1/groups/repair/members").await;
+        assert_eq!(
+            roles(&seen_by_bob),
+            pairs(&[("@ana", "creator"), ("@bob", "member"), ("@cy", "member")])
+        );
+        assert!(!seen_by_bob.text.contains("again"));
+        let seen_by_ana = ana.get("/api/v1/groups/repair/members").await;
+        assert_eq!(
+            roles(&seen_by_ana),
+            pairs(&[
+                ("@ana", "creator"),
+                ("@bob", "member"),
+                ("@cy", "member"),
+                ("@dee", "not_approved")
+            ])
+        );
+        assert!(seen_by_ana.text.contains("again"));
+        let outsider = dee.get("/api/v1/groups/repair/members").await;
+        assert_eq!(
+            (outsider.status, kind(&outsider)),
+            (403, "/problems/member-needed")
+        );
+
+        // Only administrators change roles, never above their own.
+        let by_member = bob
+            .put(
+                "/api/v1/groups/repair/members/cy/role",
+                json!({"role": "moderator"}),
+            )
+            .await;
+        assert_eq!(
+            (by_member.status, kind(&by_member)),
+            (403, "/problems/administrator-needed")
+        );
+        let promoted = ana
+            .put(
+                "/api/v1/groups/repair/members/bob/role",
+                json!({"role": "administrator", "reason": "treasurer"}),
+            )
+            .await;
+        assert_eq!(promoted.json["role"], "administrator", "{}", promoted.text);
+        let above = bob
+            .put(
+                "/api/v1/groups/repair/members/ana/role",
+                json!({"role": "member"}),
+            )
+            .await;
+        assert_eq!(
+            (above.status, kind(&above)),
+            (403, "/problems/above-own-role")
+        );
+        let creator = ana
+            .put(
+                "/api/v1/groups/repair/members/cy/role",
+                json!({"role": "creator"}),
+            )
+            .await;
+        assert_eq!(
+            (creator.status, fields(&creator)),
+            (422, vec!["role".to_string()])
+        );
+        let unknown_role = ana
+            .put(
+                "/api/v1/groups/repair/members/cy/role",
+                json!({"role": "boss"}),
+            )
+            .await;
+        assert_eq!(
+            (unknown_role.status, fields(&unknown_role)),
+            (422, vec!["role".to_string()])
+        );
+
+        // A moderator removes a member, who loses access at once.
+        ana.put(
+            "/api/v1/groups/repair/members/cy/role",
+            json!({"role": "moderator"}),
+        )
+        .await;
+        let removed = cy
+            .post("/api/v1/groups/repair/members/bob/remove", json!({}))
+            .await;
+        assert_eq!(
+            (removed.status, kind(&removed)),
+            (403, "/problems/above-own-role")
+        );
+        let rejected = cy
+            .post(
+                "/api/v1/groups/repair/members/dee/reject",
+                json!({"reason": "not now"}),
+            )
+            .await;
+        assert_eq!(rejected.json["role"], "rejected", "{}", rejected.text);
+        let gone = ana
+            .post("/api/v1/groups/repair/members/cy/remove", json!({}))
+            .await;
+        assert_eq!(gone.status, 204, "{}", gone.text);
+        let after = cy.get("/api/v1/groups/repair/members").await;
+        assert_eq!(after.status, 403);
+        let shown = server.client().get("/api/v1/groups/repair").await;
+        assert_eq!(shown.json["member_count"], 2);
+    }
+}
+
+#[tokio::test]
+async fn the_last_administrator_stays() {
+    for (_db, server) in servers("group_last_admin").await {
+        let (ana, bob, _, _) = cast(&server).await;
+        let head = server.head().await;
+        let leaving = ana.delete("/api/v1/groups/repair/members/mine").await;
+        assert_eq!(leaving.status, 409, "{}", leaving.text);
+        assert_eq!(kind(&leaving), "/problems/last-administrator");
+        bob.post("/api/v1/groups/repair/members", json!({})).await;
+        ana.post("/api/v1/groups/repair/members/bob/approve", json!({}))
+            .await;
+        let head = head.max(server.head().await);
+        let stepping_down = ana
+            .put(
+                "/api/v1/groups/repair/members/ana/role",
+                json!({"role": "member"}),
+            )
+            .await;
+        assert_eq!(
+            (stepping_down.status, kind(&stepping_down)),
+            (409, "/problems/last-administrator")
+        );
+        assert_eq!(server.head().await, head, "nothing written");
+        ana.put(
+            "/api/v1/groups/repair/members/bob/role",
+            json!({"role": "administrator"}),
+        )
+        .await;
+        let now_free = ana.delete("/api/v1/groups/repair/members/mine").await;
+        assert_eq!(now_free.status, 204, "{}", now_free.text);
+    }
+}
+
+#[tokio::test]
+async fn openness_and_settings() {
+    for (_db, server) in servers("group_openness").await {
+        let (ana, bob, cy, _) = cast(&server).await;
+        let by_member = bob
+            .patch("/api/v1/groups/repair", json!({"openness": "open"}))
+            .await;
+        assert_eq!(
+            (by_member.status, kind(&by_member)),
+            (403, "/problems/administrator-needed")
+        );
+        let opened = ana
+            .patch("/api/v1/groups/repair", json!({"openness": "open"}))
+            .await;
+        assert_eq!(opened.json["openness"], "open", "{}", opened.text);
+        let joined = bob.post("/api/v1/groups/repair/members", json!({})).await;
+        assert_eq!(joined.json["role"], "member");
+        ana.patch("/api/v1/groups/repair", json!({"openness": "invite_only"}))
+            .await;
+        let refused = cy.post("/api/v1/groups/repair/members", json!({})).await;
+        assert_eq!(
+            (refused.status, kind(&refused)),
+            (403, "/problems/invite-only")
+        );
+        let bad = ana
+            .patch(
+                "/api/v1/groups/repair",
+                json!({"display_name": " ", "address": {"latitude": 91, "longitude": 0}}),
+            )
+            .await;
+        assert_eq!(bad.status, 422);
+        assert_eq!(fields(&bad), ["display_name", "address.latitude"]);
+        let message = "x".repeat(1001);
+        ana.patch("/api/v1/groups/repair", json!({"openness": "moderated"}))
+            .await;
+        let long = cy
+            .post("/api/v1/groups/repair/members", json!({"message": message}))
+            .await;
+        assert_eq!(
+            (long.status, fields(&long)),
+            (422, vec!["message".to_string()])
+        );
+    }
+}
+
+#[tokio::test]
+async fn followers_follow_public_groups_with_approval_when_asked() {
+    for (_db, server) in servers("group_followers").await {
+        let (ana, bob, cy, _) = cast(&server).await;
+        let followed = bob.post("/api/v1/groups/repair/followers", json!({})).await;
+        assert_eq!(
+            (followed.status, followed.json["state"].as_str()),
+            (201, Some("approved"))
+        );
+        ana.patch(
+            "/api/v1/groups/repair",
+            json!({"manually_approves_followers": true}),
+        )
+        .await;
+        let pending = cy.post("/api/v1/groups/repair/followers", json!({})).await;
+        assert_eq!(pending.json["state"], "pending", "{}", pending.text);
+        let by_follower = bob.get("/api/v1/groups/repair/followers").await;
+        assert_eq!(
+            (by_follower.status, kind(&by_follower)),
+            (403, "/problems/moderator-needed")
+        );
+        let approved = ana
+            .post("/api/v1/groups/repair/followers/cy/approve", json!({}))
+            .await;
+        assert_eq!(approved.json["state"], "approved", "{}", approved.text);
+        let shown = server.client().get("/api/v1/groups/repair").await;
+        assert_eq!(shown.json["follower_count"], 2);
+        let stopped = bob.delete("/api/v1/groups/repair/followers/mine").await;
+        assert_eq!(stopped.status, 204);
+        ana.patch("/api/v1/groups/repair", json!({"visibility": "unlisted"}))
+            .await;
+        let unlisted = bob.post("/api/v1/groups/repair/followers", json!({})).await;
+        assert_eq!(
+            (unlisted.status, kind(&unlisted)),
+            (403, "/problems/not-followable")
+        );
+        let listed = server.client().get("/api/v1/groups").await;
+        assert_eq!(
+            listed.json.as_array().map(Vec::len),
+            Some(0),
+            "unlisted groups are not listed"
+        );
+        let by_address = server.client().get("/api/v1/groups/repair").await;
+        assert_eq!(by_address.status, 200);
+    }
+}
