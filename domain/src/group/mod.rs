@@ -124,8 +124,32 @@ pub struct Group {
     handle: Option<String>,
     details: Option<GroupDetails>,
     /// Every membership, whatever its role (those who left or were removed are gone).
+    #[serde(with = "pairs")]
     members: BTreeMap<GroupActor, MemberRole>,
+    #[serde(with = "pairs")]
     followers: BTreeMap<GroupActor, FollowState>,
+}
+
+/// Maps keyed by actors, stored in snapshots as lists of pairs (JSON keys are only strings).
+mod pairs {
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+    use std::collections::BTreeMap;
+
+    pub fn serialize<K: Serialize, V: Serialize, S: Serializer>(
+        map: &BTreeMap<K, V>,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(map.iter())
+    }
+
+    pub fn deserialize<'de, K, V, D>(deserializer: D) -> Result<BTreeMap<K, V>, D::Error>
+    where
+        K: Deserialize<'de> + Ord,
+        V: Deserialize<'de>,
+        D: Deserializer<'de>,
+    {
+        Ok(Vec::<(K, V)>::deserialize(deserializer)?.into_iter().collect())
+    }
 }
 
 impl Group {
