@@ -715,6 +715,9 @@ fn applying_every_change_twice_leaves_the_state_as_once() {
     assert_eq!(once.members().len(), 5);
     // Snapshots store the aggregate as JSON.
     let snapshot = serde_json::to_string(&once).expect("snapshot");
-    assert_eq!(serde_json::from_str::<Group>(&snapshot).ok(), Some(once.clone()));
+    assert_eq!(
+        serde_json::from_str::<Group>(&snapshot).ok(),
+        Some(once.clone())
+    );
     assert_eq!(once.role_of(&p("cy")), Some(R::Member));
 }
