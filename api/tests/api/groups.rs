@@ -458,3 +458,61 @@ async fn followers_follow_public_groups_with_approval_when_asked() {
         assert_eq!(by_address.status, 200);
     }
 }
+
+#[tokio::test]
+async fn an_instance_may_keep_group_creation_to_its_administrators() {
+    use convene_api::groups::GroupCreation;
+    use convene_domain::{Account, AccountCommand, Actor, Metadata, Role, Source};
+    use convene_projections::scratch::test_urls;
+    use convene_projections::Commands;
+
+    for scratch in test_urls("group_creation").await {
+        let options = crate::support::Options {
+            group_creation: GroupCreation::Administrators,
+            ..Default::default()
+        };
+        let server = TestServer::start_with(&scratch, options).await;
+        let ana = member(&server, "ana@example.org").await;
+        profile(&ana, "ana").await;
+        let head = server.head().await;
+        let refused = ana
+            .post("/api/v1/groups", json!({"handle": "repair"}))
+            .await;
+        assert_eq!(refused.status, 403, "{}", refused.text);
+        assert_eq!(
+            server.head().await,
+            head,
+            "nothing written, not even the claim"
+        );
+
+        let id = ana.get("/api/v1/me").await.json["account"]["id"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
+        let metadata = Metadata::now(Actor::System, Source::Cli, "test");
+        Commands::<Account>::new(&server.db, ())
+            .execute(
+                &id,
+                AccountCommand::ChangeRole {
+                    role: Role::Administrator,
+                },
+                &metadata,
+            )
+            .await
+            .expect("make ana an administrator");
+        for _ in 0..100 {
+            if ana.get("/api/v1/me").await.json["account"]["role"] == "administrator" {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        let created = ana
+            .post("/api/v1/groups", json!({"handle": "repair"}))
+            .await;
+        assert_eq!(created.status, 201, "{}", created.text);
+        assert_eq!(
+            created.json["display_name"], "repair",
+            "the handle by default"
+        );
+    }
+}

@@ -62,8 +62,14 @@ const PROMISED: &[(&str, &str)] = &[
     ("post", "/api/v1/groups/{handle}/followers"),
     ("get", "/api/v1/groups/{handle}/followers"),
     ("delete", "/api/v1/groups/{handle}/followers/mine"),
-    ("post", "/api/v1/groups/{handle}/followers/{username}/approve"),
-    ("post", "/api/v1/groups/{handle}/followers/{username}/reject"),
+    (
+        "post",
+        "/api/v1/groups/{handle}/followers/{username}/approve",
+    ),
+    (
+        "post",
+        "/api/v1/groups/{handle}/followers/{username}/reject",
+    ),
     ("get", "/api/v1/me/groups"),
 ];
 
