@@ -2,16 +2,19 @@
 //! settings, and everything about its members and followers. Every decision is the group
 //! aggregate's; what is shown to whom is decided here, once for every front end.
 
-use crate::auth::Acting;
+use crate::auth::{Acting, Session};
 use crate::consistency::{self, Reads};
 use crate::error::{Error, Result};
+use crate::events::{self, NewEvent};
 use crate::AppState;
 use convene_domain::claim::{handle_claim, handle_owner, ClaimCommand, ClaimError, HandleKind};
 use convene_domain::event::details::Address;
+use convene_domain::event::GroupLink;
 use convene_domain::group::{
     validate_handle, GroupActor, GroupDetails, GroupPatch, GroupVisibility, MemberRole, Openness,
 };
-use convene_domain::{GroupCommand, GroupError, Profile, Role};
+use convene_domain::{EventCommand, GroupCommand, GroupError, Profile, Role};
+use convene_projections::events::{self as event_rows, EventView};
 use convene_projections::groups::{self, FollowerView, GroupView, MemberView};
 use convene_projections::log::EventLog;
 use convene_projections::profiles;
@@ -463,4 +466,65 @@ pub async fn reject_follower(
     run(state, acting, handle, command, decision.reason)
         .await
         .map(drop)
+}
+
+/// How a group shows one of its events.
+#[derive(Debug, Default, Clone, Copy, Deserialize, ToSchema)]
+pub struct GroupEventOptions {
+    /// Only the group's members (and those taking part) see the event.
+    #[serde(default)]
+    pub members_only: bool,
+    /// Show the group as the organiser, not the member who created the event.
+    #[serde(default)]
+    pub hide_organiser: bool,
+}
+
+/// Creates an event organised by group `handle` (moderators and above); the acting profile is
+/// its creator, and the group's moderators edit it with them.
+pub async fn create_event(
+    state: &AppState,
+    acting: &Acting,
+    handle: &str,
+    new: NewEvent,
+    options: GroupEventOptions,
+) -> Result<EventView> {
+    show(state, handle).await?;
+    match role_in(state, acting, handle).await? {
+        Some(role) if role.at_least(MemberRole::Moderator) => {}
+        _ => return Err(GroupError::RoleNeeded(MemberRole::Moderator).into()),
+    }
+    let id = uuid::Uuid::new_v4().to_string();
+    let command = EventCommand::CreateForGroup {
+        organiser: acting.profile.clone(),
+        creator_participation: uuid::Uuid::new_v4().to_string(),
+        details: new.details,
+        draft: new.draft,
+        group: GroupLink {
+            handle: handle.to_string(),
+            members_only: options.members_only,
+            hide_organiser: options.hide_organiser,
+        },
+    };
+    let metadata = acting.metadata();
+    consistency::command(state, &state.events, &id, command, &metadata, events::READS).await?;
+    events::show(state, Some(&acting.session), &id).await
+}
+
+/// The events group `handle` organises, as `session` (or a stranger) may see them: members-only
+/// ones for members, drafts for the group's moderators.
+pub async fn events_of(
+    state: &AppState,
+    session: Option<&Session>,
+    handle: &str,
+) -> Result<Vec<EventView>> {
+    show(state, handle).await?;
+    let mut found = Vec::new();
+    for id in event_rows::ids_of_group(state.db.pool(), handle).await? {
+        match events::show(state, session, &id).await {
+            Ok(event) => found.push(event),
+            Err(e) if e.class() == crate::Class::NotFound => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(found)
 }

@@ -37,3 +37,10 @@ CREATE TABLE group_followers
     PRIMARY KEY (group_handle, follower)
 );
 CREATE INDEX group_followers_profile ON group_followers (profile);
+
+-- Events a group organises: the group, whether only its members see the event, and whether the
+-- event shows the group rather than the member who created it.
+ALTER TABLE events ADD COLUMN group_handle text;
+ALTER TABLE events ADD COLUMN members_only bigint NOT NULL DEFAULT 0;
+ALTER TABLE events ADD COLUMN hide_organiser bigint NOT NULL DEFAULT 0;
+CREATE INDEX events_group ON events (group_handle);

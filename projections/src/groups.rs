@@ -368,6 +368,23 @@ pub async fn membership(
     row.as_ref().map(member_view).transpose()
 }
 
+/// The roles the profiles `usernames` hold in group `handle` (one per profile with a
+/// membership).
+pub async fn roles_of_profiles(
+    pool: &AnyPool,
+    handle: &str,
+    usernames: &[String],
+) -> Result<Vec<MemberRole>, Error> {
+    let mut roles = Vec::new();
+    for username in usernames {
+        let who = GroupActor::profile(username);
+        if let Some(member) = membership(pool, handle, &who).await? {
+            roles.push(member.role);
+        }
+    }
+    Ok(roles)
+}
+
 /// Every membership of the profile `username`, in the order they began.
 pub async fn memberships_of(pool: &AnyPool, username: &str) -> Result<Vec<MemberView>, Error> {
     let rows = sqlx::query(&format!(

@@ -22,7 +22,7 @@ pub fn router() -> OpenApiRouter<AppState> {
 }
 
 /// Reads a new event field by field (serde's flatten would lose the failing field's name).
-fn parse_new_event(mut body: serde_json::Value) -> Result<NewEvent, Problem> {
+pub(super) fn parse_new_event(mut body: serde_json::Value) -> Result<NewEvent, Problem> {
     let draft = match body.as_object_mut().and_then(|o| o.remove("draft")) {
         None | Some(serde_json::Value::Null) => false,
         Some(serde_json::Value::Bool(draft)) => draft,

@@ -1,13 +1,18 @@
 //! `/groups`, and `/me/groups`.
 
+use super::extract::MaybeSession;
 use super::problem::{Body, Problem};
 use crate::auth::Acting;
-use crate::groups::{self, Decision, Invitation, JoinGroup, NewGroup, RoleChange};
+use crate::events::NewEvent;
+use crate::groups::{
+    self, Decision, GroupEventOptions, Invitation, JoinGroup, NewGroup, RoleChange,
+};
 use crate::AppState;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::Json;
 use convene_domain::group::GroupPatch;
+use convene_projections::events::EventView;
 use convene_projections::groups::{FollowerView, GroupView, MemberView};
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
@@ -32,6 +37,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(approve_follower))
         .routes(routes!(reject_follower))
         .routes(routes!(my_groups))
+        .routes(routes!(create_event, events))
 }
 
 /// A body that may be left out (or empty): then it is the type's default.
@@ -340,4 +346,60 @@ async fn my_groups(
     acting: Acting,
 ) -> Result<Json<Vec<MemberView>>, Problem> {
     Ok(Json(groups::my_groups(&state, &acting).await?))
+}
+
+/// Reads a group event: the event's fields and `draft`, plus how the group shows it.
+fn parse_group_event(
+    mut body: serde_json::Value,
+) -> Result<(NewEvent, GroupEventOptions), Problem> {
+    let mut options = GroupEventOptions::default();
+    if let Some(object) = body.as_object_mut() {
+        for (name, flag) in [
+            ("members_only", &mut options.members_only),
+            ("hide_organiser", &mut options.hide_organiser),
+        ] {
+            match object.remove(name) {
+                None | Some(serde_json::Value::Null) => {}
+                Some(serde_json::Value::Bool(value)) => *flag = value,
+                Some(_) => {
+                    return Err(Problem::invalid_field(
+                        name,
+                        format!("{name} is true or false"),
+                    ))
+                }
+            }
+        }
+    }
+    Ok((super::events::parse_new_event(body)?, options))
+}
+
+/// Create an event organised by the group (moderators and above); `members_only` keeps it to
+/// the group's members, `hide_organiser` shows the group rather than the member who created it.
+#[utoipa::path(post, path = "/groups/{handle}/events", tag = "groups", request_body = NewEvent,
+    params(("handle" = String, Path)), security(("bearer" = [])),
+    responses((status = 201, body = EventView), (status = 403, body = Problem, description = "moderator-needed"),
+              (status = 404, body = Problem), (status = 422, body = Problem)))]
+async fn create_event(
+    State(state): State<AppState>,
+    acting: Acting,
+    Path(handle): Path<String>,
+    Body(body): Body<serde_json::Value>,
+) -> Result<(StatusCode, Json<EventView>), Problem> {
+    let (new, options) = parse_group_event(body)?;
+    let created = groups::create_event(&state, &acting, &handle, new, options).await?;
+    Ok((StatusCode::CREATED, Json(created)))
+}
+
+/// The events the group organises, as the one asking may see them (members-only ones for
+/// members, drafts for the group's moderators), soonest first.
+#[utoipa::path(get, path = "/groups/{handle}/events", tag = "groups", params(("handle" = String, Path)),
+    responses((status = 200, body = Vec<EventView>), (status = 404, body = Problem)))]
+async fn events(
+    State(state): State<AppState>,
+    MaybeSession(session): MaybeSession,
+    Path(handle): Path<String>,
+) -> Result<Json<Vec<EventView>>, Problem> {
+    Ok(Json(
+        groups::events_of(&state, session.as_ref(), &handle).await?,
+    ))
 }

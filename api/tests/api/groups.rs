@@ -516,3 +516,122 @@ async fn an_instance_may_keep_group_creation_to_its_administrators() {
         );
     }
 }
+
+#[tokio::test]
+async fn a_group_organises_events_its_moderators_edit_and_its_members_alone_may_see() {
+    for (_db, server) in servers("group_events").await {
+        let (ana, bob, cy, dee) = cast(&server).await;
+        let body = |extra: Value| crate::support::event_body(extra);
+
+        let by_outsider = bob
+            .post(
+                "/api/v1/groups/repair/events",
+                body(json!({"members_only": true})),
+            )
+            .await;
+        assert_eq!(
+            (by_outsider.status, kind(&by_outsider)),
+            (403, "/problems/moderator-needed")
+        );
+        let bad_flag = ana
+            .post(
+                "/api/v1/groups/repair/events",
+                body(json!({"members_only": "yes"})),
+            )
+            .await;
+        assert_eq!(
+            (bad_flag.status, fields(&bad_flag)),
+            (422, vec!["members_only".to_string()])
+        );
+
+        let secret = ana
+            .post(
+                "/api/v1/groups/repair/events",
+                body(json!({"title": "Members' meeting", "members_only": true, "hide_organiser": true})),
+            )
+            .await;
+        assert_eq!(secret.status, 201, "{}", secret.text);
+        assert_eq!(secret.json["group"]["handle"], "repair");
+        assert_eq!(
+            secret.json["organizer"], "ana",
+            "the organiser sees themself"
+        );
+        let secret_id = secret.json["id"].as_str().unwrap_or_default().to_string();
+        let open = ana
+            .post(
+                "/api/v1/groups/repair/events",
+                body(json!({"title": "Open repair day"})),
+            )
+            .await;
+        let open_id = open.json["id"].as_str().unwrap_or_default().to_string();
+
+        // Strangers see the public event as the group's, and nothing of the members' one.
+        let anyone = server.client();
+        for client in [&anyone, &dee] {
+            let page = client.get(&format!("/api/v1/events/{secret_id}")).await;
+            assert_eq!(page.status, 404, "{}", page.text);
+            let listed = client.get("/api/v1/groups/repair/events").await;
+            assert_eq!(
+                listed.json.as_array().map(Vec::len),
+                Some(1),
+                "{}",
+                listed.text
+            );
+            for path in ["/api/v1/events", "/api/v1/events?organizer=ana"] {
+                let listed = client.get(path).await;
+                assert!(!listed.text.contains(&secret_id), "{path}: {}", listed.text);
+                assert!(!listed.text.contains("Members' meeting"), "{path}");
+            }
+        }
+        let public = anyone.get(&format!("/api/v1/events/{open_id}")).await;
+        assert_eq!(public.json["group"]["handle"], "repair", "{}", public.text);
+        assert_eq!(public.json["organizer"], "ana");
+
+        // A member sees it, with the group standing as its organiser.
+        bob.post("/api/v1/groups/repair/members", json!({})).await;
+        ana.post("/api/v1/groups/repair/members/bob/approve", json!({}))
+            .await;
+        let seen = bob.get(&format!("/api/v1/events/{secret_id}")).await;
+        assert_eq!(seen.status, 200, "{}", seen.text);
+        assert_eq!(
+            seen.json["organizer"], "repair",
+            "the member who organised it is hidden"
+        );
+        assert!(!seen.text.contains("\"ana\""), "{}", seen.text);
+        let listed = bob.get("/api/v1/groups/repair/events").await;
+        assert_eq!(listed.json.as_array().map(Vec::len), Some(2));
+
+        // Members do not edit the group's events; its moderators do.
+        let by_member = bob
+            .patch(
+                &format!("/api/v1/events/{secret_id}"),
+                json!({"title": "Renamed"}),
+            )
+            .await;
+        assert_eq!(by_member.status, 403, "{}", by_member.text);
+        cy.post("/api/v1/groups/repair/members", json!({})).await;
+        ana.post("/api/v1/groups/repair/members/cy/approve", json!({}))
+            .await;
+        ana.put(
+            "/api/v1/groups/repair/members/cy/role",
+            json!({"role": "moderator"}),
+        )
+        .await;
+        let by_moderator = cy
+            .patch(
+                &format!("/api/v1/events/{secret_id}"),
+                json!({"title": "Members' assembly"}),
+            )
+            .await;
+        assert_eq!(by_moderator.status, 200, "{}", by_moderator.text);
+        assert_eq!(by_moderator.json["title"], "Members' assembly");
+
+        // A removed member loses access at once.
+        ana.post("/api/v1/groups/repair/members/bob/remove", json!({}))
+            .await;
+        let after = bob.get(&format!("/api/v1/events/{secret_id}")).await;
+        assert_eq!(after.status, 404, "{}", after.text);
+        let listed = bob.get("/api/v1/groups/repair/events").await;
+        assert_eq!(listed.json.as_array().map(Vec::len), Some(1));
+    }
+}

@@ -71,6 +71,8 @@ const PROMISED: &[(&str, &str)] = &[
         "/api/v1/groups/{handle}/followers/{username}/reject",
     ),
     ("get", "/api/v1/me/groups"),
+    ("post", "/api/v1/groups/{handle}/events"),
+    ("get", "/api/v1/groups/{handle}/events"),
 ];
 
 #[tokio::test]
