@@ -3,6 +3,7 @@
 
 mod feeds;
 mod flows;
+mod groups;
 mod hiding;
 mod rendering;
 mod support;
