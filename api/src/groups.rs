@@ -14,6 +14,7 @@ use convene_domain::group::{
     validate_handle, GroupActor, GroupDetails, GroupPatch, GroupVisibility, MemberRole, Openness,
 };
 use convene_domain::{EventCommand, GroupCommand, GroupError, Profile, Role};
+use convene_projections::accounts::AccountRow;
 use convene_projections::events::{self as event_rows, EventView};
 use convene_projections::groups::{self, FollowerView, GroupView, MemberView};
 use convene_projections::log::EventLog;
@@ -526,5 +527,26 @@ pub async fn events_of(
             Err(e) => return Err(e),
         }
     }
+    Ok(found)
+}
+
+/// The events of the groups `account`'s profiles follow or belong to, as the account may see
+/// them, soonest first: for its "my events" view and private feed (the account's eyes only).
+pub async fn followed_events(state: &AppState, account: &AccountRow) -> Result<Vec<EventView>> {
+    let own = crate::access::usernames_of(state, &account.id).await?;
+    let mut found = Vec::new();
+    for handle in groups::followed_or_joined_by(state.db.pool(), &own).await? {
+        for id in event_rows::ids_of_group(state.db.pool(), &handle).await? {
+            let viewer = crate::access::viewer(state, Some(account), &id).await?;
+            match crate::access::visible(state, viewer, &id).await {
+                // Drafts stay with the group's moderators, who see them as organisers.
+                Ok(event) if !event.draft => found.push(event),
+                Ok(_) => {}
+                Err(e) if e.class() == crate::Class::NotFound => {}
+                Err(e) => return Err(e),
+            }
+        }
+    }
+    found.sort_by_key(|e| e.details.begins_at);
     Ok(found)
 }

@@ -385,6 +385,32 @@ pub async fn roles_of_profiles(
     Ok(roles)
 }
 
+/// The groups any of the profiles `usernames` follows (approved) or belongs to, by handle.
+pub async fn followed_or_joined_by(
+    pool: &AnyPool,
+    usernames: &[String],
+) -> Result<Vec<String>, Error> {
+    let mut handles: Vec<String> = Vec::new();
+    for username in usernames {
+        let followed: Vec<String> = sqlx::query_scalar(
+            "SELECT group_handle FROM group_followers WHERE profile = $1 AND state = 'approved'",
+        )
+        .bind(username)
+        .fetch_all(pool)
+        .await?;
+        let joined: Vec<String> = sqlx::query_scalar(&format!(
+            "SELECT group_handle FROM group_members WHERE profile = $1 AND role IN {BELONGING}"
+        ))
+        .bind(username)
+        .fetch_all(pool)
+        .await?;
+        handles.extend(followed.into_iter().chain(joined));
+    }
+    handles.sort();
+    handles.dedup();
+    Ok(handles)
+}
+
 /// Every membership of the profile `username`, in the order they began.
 pub async fn memberships_of(pool: &AnyPool, username: &str) -> Result<Vec<MemberView>, Error> {
     let rows = sqlx::query(&format!(

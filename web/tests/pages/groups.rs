@@ -135,3 +135,52 @@ async fn a_group_event_page_shows_the_group_and_may_hide_its_organiser() {
         }
     }
 }
+
+#[tokio::test]
+async fn followers_find_the_groups_public_events_among_their_events() {
+    for (_db, site) in sites("group_followers_events").await {
+        let _ana = Browser::member(&site, "ana@example.org", "ana", "en").await;
+        let zoe = Browser::member(&site, "zoe@example.org", "zoe", "en").await;
+        let ana = token(&site.base, "ana@example.org").await;
+        let zoe_token = token(&site.base, "zoe@example.org").await;
+        api(
+            &site.base,
+            Some(&ana),
+            "POST",
+            "/api/v1/groups",
+            json!({"handle": "repair", "display_name": "Repair café"}),
+        )
+        .await;
+        for (title, members_only) in [("Open workshop", false), ("Members' meeting", true)] {
+            let created = api(
+                &site.base,
+                Some(&ana),
+                "POST",
+                "/api/v1/groups/repair/events",
+                json!({"title": title, "begins_at": "2030-06-01T14:00:00Z",
+                       "time_zone": "Europe/Paris", "members_only": members_only}),
+            )
+            .await;
+            assert!(created["id"].is_string(), "{created}");
+        }
+        let before = zoe.get("/my/events").await;
+        assert!(!before.body.contains("Open workshop"), "not yet a follower");
+        let followed = api(
+            &site.base,
+            Some(&zoe_token),
+            "POST",
+            "/api/v1/groups/repair/followers",
+            json!({}),
+        )
+        .await;
+        assert_eq!(followed["state"], "approved", "{followed}");
+        let after = zoe.get("/my/events").await;
+        assert!(after.body.contains("From your groups"), "{}", after.body);
+        assert!(after.body.contains("Open workshop"), "{}", after.body);
+        assert!(after.body.contains("@repair"));
+        assert!(
+            !after.body.contains("Members' meeting"),
+            "followers are not members"
+        );
+    }
+}
