@@ -16,7 +16,7 @@ use convene_domain::group::{
 use convene_domain::{EventCommand, GroupCommand, GroupError, Profile, Role};
 use convene_projections::accounts::AccountRow;
 use convene_projections::events::{self as event_rows, EventView};
-use convene_projections::groups::{self, FollowerView, GroupView, MemberView};
+use convene_projections::groups::{self, FollowerView, GroupView, Kind, MemberView, TimelineEntry};
 use convene_projections::log::EventLog;
 use convene_projections::profiles;
 use convene_projections::read_model::GROUPS;
@@ -549,4 +549,59 @@ pub async fn followed_events(state: &AppState, account: &AccountRow) -> Result<V
     }
     found.sort_by_key(|e| e.details.begins_at);
     Ok(found)
+}
+
+/// Entries in a page of a group's timeline.
+pub const TIMELINE_PAGE: i64 = 50;
+
+/// Group `handle`'s timeline, newest first, page `page` from 1: everything for the group's
+/// members; for others its public facts and the events they may see. An event whose group hides
+/// its organiser shows the group as the actor to those the event page hides it from. A page may
+/// hold fewer entries than [`TIMELINE_PAGE`] when some are not for the one asking.
+pub async fn timeline(
+    state: &AppState,
+    session: Option<&Session>,
+    handle: &str,
+    page: Option<i64>,
+) -> Result<Vec<TimelineEntry>> {
+    show(state, handle).await?;
+    let page = page.unwrap_or(1);
+    if page < 1 {
+        return Err(Error::invalid_field("page", "pages are counted from 1"));
+    }
+    let account = session.map(|s| &s.account);
+    let member = match account {
+        Some(account) => {
+            let own = crate::access::usernames_of(state, &account.id).await?;
+            groups::roles_of_profiles(state.db.pool(), handle, &own)
+                .await?
+                .into_iter()
+                .any(MemberRole::is_member)
+        }
+        None => false,
+    };
+    let offset = (page - 1) * TIMELINE_PAGE;
+    let entries =
+        groups::timeline_of(state.db.pool(), handle, member, TIMELINE_PAGE, offset).await?;
+    let mut shown = Vec::with_capacity(entries.len());
+    for mut entry in entries {
+        if entry.kind == Kind::EventOrganised {
+            let id = entry.subject.clone().unwrap_or_default();
+            let viewer = crate::access::viewer(state, account, &id).await?;
+            let event = match crate::access::visible(state, viewer, &id).await {
+                Ok(event) => event,
+                Err(e) if e.class() == crate::Class::NotFound => continue,
+                Err(e) => return Err(e),
+            };
+            if event
+                .group
+                .as_ref()
+                .is_some_and(|g| g.handle == event.organiser)
+            {
+                entry.actor = format!("@{handle}");
+            }
+        }
+        shown.push(entry);
+    }
+    Ok(shown)
 }

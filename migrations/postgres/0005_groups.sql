@@ -44,3 +44,19 @@ ALTER TABLE events ADD COLUMN group_handle text;
 ALTER TABLE events ADD COLUMN members_only bigint NOT NULL DEFAULT 0;
 ALTER TABLE events ADD COLUMN hide_organiser bigint NOT NULL DEFAULT 0;
 CREATE INDEX events_group ON events (group_handle);
+
+-- A group's timeline: what changed, by whom (a profile or a remote actor, never an account),
+-- when. `public` entries are shown to everyone; an event's entry is shown to whoever may see
+-- the event, which is decided when it is read.
+CREATE TABLE group_timeline
+(
+    group_handle text NOT NULL,
+    position     bigint NOT NULL,
+    at           text NOT NULL,
+    actor        text NOT NULL,
+    kind         text NOT NULL,
+    subject      text,
+    detail       text,
+    public       bigint NOT NULL,
+    PRIMARY KEY (group_handle, position)
+);

@@ -44,3 +44,19 @@ ALTER TABLE events ADD COLUMN group_handle TEXT;
 ALTER TABLE events ADD COLUMN members_only INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE events ADD COLUMN hide_organiser INTEGER NOT NULL DEFAULT 0;
 CREATE INDEX events_group ON events (group_handle);
+
+-- A group's timeline: what changed, by whom (a profile or a remote actor, never an account),
+-- when. `public` entries are shown to everyone; an event's entry is shown to whoever may see
+-- the event, which is decided when it is read.
+CREATE TABLE group_timeline
+(
+    group_handle TEXT NOT NULL,
+    position     INTEGER NOT NULL,
+    at           TEXT NOT NULL,
+    actor        TEXT NOT NULL,
+    kind         TEXT NOT NULL,
+    subject      TEXT,
+    detail       TEXT,
+    public       INTEGER NOT NULL,
+    PRIMARY KEY (group_handle, position)
+);

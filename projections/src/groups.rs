@@ -5,12 +5,12 @@
 use crate::error::Error;
 use crate::log::StoredEvent;
 use crate::projection::{Applying, Projection};
-use crate::tables::known;
+use crate::tables::{flag, flag_of, known};
 use async_trait::async_trait;
 use convene_domain::group::{
     FollowState, GroupActor, GroupChange, GroupDetails, GroupVisibility, MemberRole, Openness,
 };
-use convene_domain::Group;
+use convene_domain::{Actor, Event, EventChange, Group};
 use cqrs_es::Aggregate;
 use serde::Serialize;
 use sqlx::any::AnyRow;
@@ -25,16 +25,37 @@ impl Projection for GroupsProjection {
     }
 
     fn tables(&self) -> &'static [&'static str] {
-        &["groups", "group_members", "group_followers"]
+        &[
+            "groups",
+            "group_members",
+            "group_followers",
+            "group_timeline",
+        ]
     }
 
     async fn apply(&self, conn: &mut AnyConnection, event: &StoredEvent) -> Result<(), Error> {
+        if event.aggregate_type == Event::TYPE {
+            // Of an event, only that a group organises it concerns the group's timeline.
+            if event.event_type != "EventOrganisedByGroup" {
+                return Ok(());
+            }
+            if let EventChange::OrganisedByGroup { group } = event.change::<EventChange>()? {
+                let on = Applying::of(event)?;
+                let entry = Entry::new(Kind::EventOrganised).subject(on.id.to_string());
+                timeline(conn, &on, &group.handle, &actor_of(event)?, entry).await?;
+            }
+            return Ok(());
+        }
         if event.aggregate_type != Group::TYPE {
             return Ok(());
         }
         let on = Applying::of(event)?;
+        let change = event.change::<GroupChange>()?;
+        if let Some(entry) = Entry::of(&change) {
+            timeline(conn, &on, on.id, &actor_of(event)?, entry).await?;
+        }
         use GroupChange as C;
-        match event.change::<GroupChange>()? {
+        match change {
             C::Created {
                 creator, details, ..
             } => created(conn, &on, &creator, &details).await,
@@ -56,6 +77,176 @@ impl Projection for GroupsProjection {
             }
         }
     }
+}
+
+/// What a timeline entry says happened.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum Kind {
+    GroupCreated,
+    SettingsChanged,
+    MemberJoined,
+    JoinRequested,
+    MemberInvited,
+    InvitationAccepted,
+    InvitationDeclined,
+    MemberApproved,
+    MemberRejected,
+    MemberLeft,
+    MemberRemoved,
+    RoleChanged,
+    Followed,
+    FollowerApproved,
+    Unfollowed,
+    EventOrganised,
+}
+
+impl Kind {
+    const ALL: [Kind; 16] = [
+        Kind::GroupCreated,
+        Kind::SettingsChanged,
+        Kind::MemberJoined,
+        Kind::JoinRequested,
+        Kind::MemberInvited,
+        Kind::InvitationAccepted,
+        Kind::InvitationDeclined,
+        Kind::MemberApproved,
+        Kind::MemberRejected,
+        Kind::MemberLeft,
+        Kind::MemberRemoved,
+        Kind::RoleChanged,
+        Kind::Followed,
+        Kind::FollowerApproved,
+        Kind::Unfollowed,
+        Kind::EventOrganised,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::GroupCreated => "group_created",
+            Kind::SettingsChanged => "settings_changed",
+            Kind::MemberJoined => "member_joined",
+            Kind::JoinRequested => "join_requested",
+            Kind::MemberInvited => "member_invited",
+            Kind::InvitationAccepted => "invitation_accepted",
+            Kind::InvitationDeclined => "invitation_declined",
+            Kind::MemberApproved => "member_approved",
+            Kind::MemberRejected => "member_rejected",
+            Kind::MemberLeft => "member_left",
+            Kind::MemberRemoved => "member_removed",
+            Kind::RoleChanged => "role_changed",
+            Kind::Followed => "followed",
+            Kind::FollowerApproved => "follower_approved",
+            Kind::Unfollowed => "unfollowed",
+            Kind::EventOrganised => "event_organised",
+        }
+    }
+
+    fn parse(text: &str) -> Option<Kind> {
+        Kind::ALL.into_iter().find(|k| k.as_str() == text)
+    }
+
+    /// Facts anyone may know: the group's own public settings. Who belongs to it and who
+    /// follows it are for its members; an event's entry follows the event's visibility.
+    fn public(self) -> bool {
+        matches!(self, Kind::GroupCreated | Kind::SettingsChanged)
+    }
+}
+
+/// One entry about to be written.
+struct Entry {
+    kind: Kind,
+    subject: Option<String>,
+    detail: Option<String>,
+}
+
+impl Entry {
+    fn new(kind: Kind) -> Self {
+        Self {
+            kind,
+            subject: None,
+            detail: None,
+        }
+    }
+
+    fn subject(mut self, subject: String) -> Self {
+        self.subject = Some(subject);
+        self
+    }
+
+    fn detail(mut self, detail: String) -> Self {
+        self.detail = Some(detail);
+        self
+    }
+
+    /// The entry a group change makes, if any (a refused follower leaves none: only the
+    /// moderators' list knew of the request).
+    fn of(change: &GroupChange) -> Option<Entry> {
+        use GroupChange as C;
+        let about = |kind: Kind, who: &GroupActor| Entry::new(kind).subject(who.key());
+        Some(match change {
+            C::Created { .. } => Entry::new(Kind::GroupCreated),
+            C::Updated { fields, .. } => Entry::new(Kind::SettingsChanged).detail(fields.join(",")),
+            C::MemberJoined { who, role, .. } if *role == MemberRole::NotApproved => {
+                about(Kind::JoinRequested, who)
+            }
+            C::MemberJoined { who, .. } => about(Kind::MemberJoined, who),
+            C::MemberInvited { who } => about(Kind::MemberInvited, who),
+            C::InvitationAccepted { who } => about(Kind::InvitationAccepted, who),
+            C::InvitationDeclined { who } => about(Kind::InvitationDeclined, who),
+            C::MemberApproved { who } => about(Kind::MemberApproved, who),
+            C::MemberRejected { who } => about(Kind::MemberRejected, who),
+            C::MemberLeft { who } => about(Kind::MemberLeft, who),
+            C::MemberRemoved { who } => about(Kind::MemberRemoved, who),
+            C::MemberRoleChanged { who, role } => {
+                about(Kind::RoleChanged, who).detail(role.as_str().to_string())
+            }
+            C::Followed { who, state } if *state == FollowState::Approved => {
+                about(Kind::Followed, who)
+            }
+            C::Followed { .. } | C::FollowerRejected { .. } => return None,
+            C::FollowerApproved { who } => about(Kind::FollowerApproved, who),
+            C::Unfollowed { who } => about(Kind::Unfollowed, who),
+        })
+    }
+}
+
+/// Who made a change, as a timeline shows it: a profile or a remote actor, never an account.
+fn actor_of(event: &StoredEvent) -> Result<String, Error> {
+    Ok(match event.metadata()?.actor {
+        Actor::Account {
+            profile: Some(profile),
+            ..
+        } => format!("@{profile}"),
+        Actor::Remote { actor } => actor,
+        Actor::System => "system".into(),
+        Actor::Account { profile: None, .. } | Actor::Anonymous => "someone".into(),
+    })
+}
+
+async fn timeline(
+    conn: &mut AnyConnection,
+    on: &Applying<'_>,
+    group: &str,
+    actor: &str,
+    entry: Entry,
+) -> Result<(), Error> {
+    sqlx::query(
+        "INSERT INTO group_timeline (group_handle, position, at, actor, kind, subject, detail, \
+         public) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+    )
+    .bind(group)
+    .bind(on.position)
+    .bind(&on.at)
+    .bind(actor)
+    .bind(entry.kind.as_str())
+    .bind(entry.subject)
+    .bind(entry.detail)
+    .bind(flag(entry.kind.public()))
+    .execute(conn)
+    .await?;
+    Ok(())
 }
 
 fn profile_of(who: &GroupActor) -> Option<&str> {
@@ -478,4 +669,61 @@ pub async fn follower(
     .fetch_optional(pool)
     .await?;
     row.as_ref().map(follower_view).transpose()
+}
+
+/// One entry of a group's timeline.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct TimelineEntry {
+    /// Its place in the instance's log.
+    pub position: i64,
+    pub at: String,
+    /// `@username`, a remote actor's URL, or `system`.
+    pub actor: String,
+    pub kind: Kind,
+    /// Whom or what it is about: a member or follower (`@username`), or an event's id.
+    pub subject: Option<String>,
+    /// A role given, or the settings changed (comma-separated).
+    pub detail: Option<String>,
+    /// Shown to everyone (events' entries are shown to whoever may see the event).
+    #[serde(skip)]
+    pub public: bool,
+}
+
+fn timeline_entry(row: &AnyRow) -> Result<TimelineEntry, Error> {
+    Ok(TimelineEntry {
+        position: row.try_get("position")?,
+        at: row.try_get("at")?,
+        actor: row.try_get("actor")?,
+        kind: known(row, "group_timeline", "kind", Kind::parse)?,
+        subject: row.try_get("subject")?,
+        detail: row.try_get("detail")?,
+        public: flag_of(row, "public")?,
+    })
+}
+
+/// Group `handle`'s timeline, newest first: `everything` for members, otherwise the public
+/// entries and the events' (whose visibility the caller decides), `limit` from `offset`.
+pub async fn timeline_of(
+    pool: &AnyPool,
+    handle: &str,
+    everything: bool,
+    limit: i64,
+    offset: i64,
+) -> Result<Vec<TimelineEntry>, Error> {
+    let filter = if everything {
+        ""
+    } else {
+        " AND (public = 1 OR kind = 'event_organised')"
+    };
+    let rows = sqlx::query(&format!(
+        "SELECT position, at, actor, kind, subject, detail, public FROM group_timeline \
+         WHERE group_handle = $1{filter} ORDER BY position DESC LIMIT $2 OFFSET $3"
+    ))
+    .bind(handle)
+    .bind(limit)
+    .bind(offset)
+    .fetch_all(pool)
+    .await?;
+    rows.iter().map(timeline_entry).collect()
 }

@@ -13,7 +13,7 @@ use axum::http::StatusCode;
 use axum::Json;
 use convene_domain::group::GroupPatch;
 use convene_projections::events::EventView;
-use convene_projections::groups::{FollowerView, GroupView, MemberView};
+use convene_projections::groups::{FollowerView, GroupView, MemberView, TimelineEntry};
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
 use utoipa_axum::router::OpenApiRouter;
@@ -38,6 +38,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(reject_follower))
         .routes(routes!(my_groups))
         .routes(routes!(create_event, events))
+        .routes(routes!(timeline))
 }
 
 /// A body that may be left out (or empty): then it is the type's default.
@@ -401,5 +402,20 @@ async fn events(
 ) -> Result<Json<Vec<EventView>>, Problem> {
     Ok(Json(
         groups::events_of(&state, session.as_ref(), &handle).await?,
+    ))
+}
+
+/// The group's timeline, newest first, 50 entries a page: everything for its members; its public
+/// facts and the events one may see for others.
+#[utoipa::path(get, path = "/groups/{handle}/timeline", tag = "groups", params(("handle" = String, Path), ListQuery),
+    responses((status = 200, body = Vec<TimelineEntry>), (status = 404, body = Problem), (status = 422, body = Problem)))]
+async fn timeline(
+    State(state): State<AppState>,
+    MaybeSession(session): MaybeSession,
+    Path(handle): Path<String>,
+    Query(query): Query<ListQuery>,
+) -> Result<Json<Vec<TimelineEntry>>, Problem> {
+    Ok(Json(
+        groups::timeline(&state, session.as_ref(), &handle, query.page).await?,
     ))
 }

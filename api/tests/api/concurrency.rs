@@ -334,7 +334,12 @@ async fn a_hundred_ask_to_join_a_group_while_moderators_approve() {
         let again = Database::open(&format!("sqlite://{}", into.display()))
             .await
             .expect("open");
-        for table in ["groups", "group_members", "group_followers"] {
+        for table in [
+            "groups",
+            "group_members",
+            "group_followers",
+            "group_timeline",
+        ] {
             let live = tables::dump(server.db.pool(), table).await.expect("dump");
             let rebuilt = tables::dump(again.pool(), table).await.expect("dump");
             assert_eq!(live, rebuilt, "{}: {table} row for row", server.label);

@@ -635,3 +635,105 @@ async fn a_group_organises_events_its_moderators_edit_and_its_members_alone_may_
         assert_eq!(listed.json.as_array().map(Vec::len), Some(1));
     }
 }
+
+/// `(kind, actor, subject)` of a timeline, newest first.
+fn entries(response: &Response) -> Vec<(String, String, String)> {
+    response
+        .json
+        .as_array()
+        .map(|l| {
+            l.iter()
+                .map(|e| {
+                    let text = |k: &str| e[k].as_str().unwrap_or_default().to_string();
+                    (text("kind"), text("actor"), text("subject"))
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+#[tokio::test]
+async fn the_timeline_shows_members_everything_and_others_the_public_facts() {
+    for (_db, server) in servers("group_timeline").await {
+        let (ana, bob, _, dee) = cast(&server).await;
+        bob.post("/api/v1/groups/repair/members", json!({})).await;
+        ana.post(
+            "/api/v1/groups/repair/members/bob/approve",
+            json!({"reason": "welcome"}),
+        )
+        .await;
+        ana.put(
+            "/api/v1/groups/repair/members/bob/role",
+            json!({"role": "moderator"}),
+        )
+        .await;
+        ana.patch(
+            "/api/v1/groups/repair",
+            json!({"summary": "<p>Every Saturday</p>"}),
+        )
+        .await;
+        let event = |title: &str, extra: Value| {
+            let mut body = crate::support::event_body(json!({"title": title}));
+            if let (Some(body), Some(extra)) = (body.as_object_mut(), extra.as_object()) {
+                body.extend(extra.clone());
+            }
+            body
+        };
+        let open = bob
+            .post(
+                "/api/v1/groups/repair/events",
+                event("Open day", json!({"hide_organiser": true})),
+            )
+            .await;
+        let open_id = open.json["id"].as_str().unwrap_or_default().to_string();
+        let secret = ana
+            .post(
+                "/api/v1/groups/repair/events",
+                event("Meeting", json!({"members_only": true})),
+            )
+            .await;
+        let secret_id = secret.json["id"].as_str().unwrap_or_default().to_string();
+        dee.post("/api/v1/groups/repair/followers", json!({})).await;
+
+        let seen_by_member = bob.get("/api/v1/groups/repair/timeline").await;
+        assert_eq!(seen_by_member.status, 200, "{}", seen_by_member.text);
+        let e = |kind: &str, actor: &str, subject: &str| {
+            (kind.to_string(), actor.to_string(), subject.to_string())
+        };
+        assert_eq!(
+            entries(&seen_by_member),
+            [
+                e("followed", "@dee", "@dee"),
+                e("event_organised", "@ana", &secret_id),
+                // Bob organised it, and sees himself as its organiser.
+                e("event_organised", "@bob", &open_id),
+                e("settings_changed", "@ana", ""),
+                e("role_changed", "@ana", "@bob"),
+                e("member_approved", "@ana", "@bob"),
+                e("join_requested", "@bob", "@bob"),
+                e("group_created", "@ana", ""),
+            ],
+            "{}",
+            server.label
+        );
+        // Others see the public facts and the events they may see, without the hidden organiser.
+        for client in [server.client(), dee.clone()] {
+            let seen = client.get("/api/v1/groups/repair/timeline").await;
+            assert_eq!(
+                entries(&seen),
+                [
+                    e("event_organised", "@repair", &open_id),
+                    e("settings_changed", "@ana", ""),
+                    e("group_created", "@ana", ""),
+                ],
+                "{}",
+                server.label
+            );
+            assert!(!seen.text.contains("@bob"), "{}", seen.text);
+        }
+        let bad = bob.get("/api/v1/groups/repair/timeline?page=0").await;
+        assert_eq!((bad.status, fields(&bad)), (422, vec!["page".to_string()]));
+        let second = bob.get("/api/v1/groups/repair/timeline?page=2").await;
+        assert_eq!(second.json.as_array().map(Vec::len), Some(0));
+    }
+}

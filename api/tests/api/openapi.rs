@@ -73,6 +73,7 @@ const PROMISED: &[(&str, &str)] = &[
     ("get", "/api/v1/me/groups"),
     ("post", "/api/v1/groups/{handle}/events"),
     ("get", "/api/v1/groups/{handle}/events"),
+    ("get", "/api/v1/groups/{handle}/timeline"),
 ];
 
 #[tokio::test]

@@ -90,6 +90,8 @@ async fn no_endpoint_reveals_that_two_profiles_share_an_account() {
                 "/api/v1/groups/collective".to_string(),
                 "/api/v1/groups/collective/members".to_string(),
                 "/api/v1/groups/collective/followers".to_string(),
+                "/api/v1/groups/collective/timeline".to_string(),
+                "/api/v1/groups/collective/events".to_string(),
             ] {
                 let response = client.get(&path).await;
                 seen.push((path, response));
