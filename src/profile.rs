@@ -15,6 +15,11 @@ pub async fn run(settings: &Settings, command: ProfileCommand) -> anyhow::Result
             username,
             display_name,
         } => {
+            // Nothing is claimed for a name or display name that would be refused.
+            convene_domain::profile::validate_username(&username)?;
+            if let Some(name) = &display_name {
+                convene_domain::profile::normalise_display_name(name)?;
+            }
             // Profiles and groups share one namespace of handles: claim it first.
             let claim = ClaimCommand::Take {
                 owner: handle_owner(HandleKind::Profile, &username),
