@@ -5,5 +5,6 @@ mod support;
 
 mod bad_input;
 mod event_core;
+mod groups;
 mod limits;
 mod organising;
