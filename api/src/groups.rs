@@ -6,6 +6,7 @@ use crate::auth::{Acting, Session};
 use crate::consistency::{self, Reads};
 use crate::error::{Error, Result};
 use crate::events::{self, NewEvent};
+use crate::group_mail::{self, Notice};
 use crate::AppState;
 use convene_domain::claim::{handle_claim, handle_owner, ClaimCommand, ClaimError, HandleKind};
 use convene_domain::event::details::Address;
@@ -279,6 +280,11 @@ pub async fn invite(
         who: who.clone(),
     };
     run(state, acting, handle, command, None).await?;
+    let group = show(state, handle).await?;
+    let notice = Notice::Invited {
+        by: &acting.profile,
+    };
+    group_mail::notify(state, &username, &group, notice).await?;
     membership_of(state, handle, &who).await
 }
 
@@ -313,6 +319,8 @@ pub async fn approve(
         who: who.clone(),
     };
     run(state, acting, handle, command, decision.reason).await?;
+    let group = show(state, handle).await?;
+    group_mail::notify(state, username, &group, Notice::Approved).await?;
     membership_of(state, handle, &who).await
 }
 
@@ -329,7 +337,13 @@ pub async fn reject(
         by: me(acting),
         who: who.clone(),
     };
-    run(state, acting, handle, command, decision.reason).await?;
+    let reason = reason_of(decision.reason)?;
+    run(state, acting, handle, command, reason.clone()).await?;
+    let group = show(state, handle).await?;
+    let notice = Notice::Rejected {
+        reason: reason.as_deref(),
+    };
+    group_mail::notify(state, username, &group, notice).await?;
     membership_of(state, handle, &who).await
 }
 
