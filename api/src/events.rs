@@ -46,7 +46,7 @@ async fn as_seen(state: &AppState, acting: &Acting, id: &str) -> Result<EventVie
 /// Who the acting profile acts as on event `id`: the organising group, when the event is a
 /// group's and the profile is one of its moderators or above (the group's events are theirs to
 /// edit); otherwise the profile itself.
-async fn acting_for(state: &AppState, acting: &Acting, id: &str) -> Result<String> {
+pub(crate) async fn acting_for(state: &AppState, acting: &Acting, id: &str) -> Result<String> {
     if let Some(group) = events::group_of(state.db.pool(), id).await? {
         let me = GroupActor::profile(&acting.profile);
         let role = groups::membership(state.db.pool(), &group, &me).await?;

@@ -639,6 +639,29 @@ async fn a_group_organises_events_its_moderators_edit_and_its_members_alone_may_
             .await;
         assert_eq!(by_moderator.status, 200, "{}", by_moderator.text);
         assert_eq!(by_moderator.json["title"], "Members' assembly");
+        // They also answer requests to take part in it.
+        ana.patch(
+            &format!("/api/v1/events/{secret_id}"),
+            json!({"join_mode": "restricted"}),
+        )
+        .await;
+        let asked = bob
+            .post(
+                &format!("/api/v1/events/{secret_id}/participations"),
+                json!({}),
+            )
+            .await;
+        assert_eq!(asked.json["state"], "not_approved", "{}", asked.text);
+        let pid = asked.json["id"].as_str().unwrap_or_default().to_string();
+        let approved = cy
+            .post(
+                &format!("/api/v1/events/{secret_id}/participations/{pid}/approve"),
+                json!({}),
+            )
+            .await;
+        assert_eq!(approved.json["state"], "participant", "{}", approved.text);
+        bob.delete(&format!("/api/v1/events/{secret_id}/participations/mine"))
+            .await;
 
         // A removed member loses access at once.
         ana.post("/api/v1/groups/repair/members/bob/remove", json!({}))
