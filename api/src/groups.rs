@@ -525,20 +525,36 @@ pub async fn create_event(
     events::show(state, Some(&acting.session), &id).await
 }
 
-/// The events group `handle` organises, as `session` (or a stranger) may see them: members-only
-/// ones for members, drafts for the group's moderators.
+/// Events in a page of a group's events.
+pub const EVENTS_PAGE: i64 = 20;
+
+/// The events group `handle` organises, soonest first, page `page` from 1, as `session` (or a
+/// stranger) may see them: members-only ones for members, drafts for the group's moderators. A
+/// page may hold fewer than [`EVENTS_PAGE`] when some are not for the one asking.
 pub async fn events_of(
     state: &AppState,
     session: Option<&Session>,
     handle: &str,
+    page: Option<i64>,
 ) -> Result<Vec<EventView>> {
     show(state, handle).await?;
-    let mut found = Vec::new();
-    for id in event_rows::ids_of_group(state.db.pool(), handle).await? {
-        match events::show(state, session, &id).await {
-            Ok(event) => found.push(event),
-            Err(e) if e.class() == crate::Class::NotFound => {}
-            Err(e) => return Err(e),
+    let page = page.unwrap_or(1);
+    if page < 1 {
+        return Err(Error::invalid_field("page", "pages are counted from 1"));
+    }
+    let offset = (page - 1) * EVENTS_PAGE;
+    let listed = event_rows::of_group(state.db.pool(), handle, EVENTS_PAGE, offset).await?;
+    let mut found = Vec::with_capacity(listed.len());
+    for event in listed {
+        // A stranger relates to no event: no need to ask.
+        let viewer = match session {
+            Some(session) => {
+                crate::access::viewer(state, Some(&session.account), &event.id).await?
+            }
+            None => crate::access::Viewer::default(),
+        };
+        if crate::access::may_see(viewer, &event) {
+            found.push(crate::access::shown_to(viewer, event));
         }
     }
     Ok(found)

@@ -437,6 +437,26 @@ pub async fn ids_of_group(pool: &AnyPool, handle: &str) -> Result<Vec<String>, E
     )
 }
 
+/// The events group `handle` organises, drafts and every visibility included (callers decide
+/// who sees which), soonest first, `limit` from `offset`.
+pub async fn of_group(
+    pool: &AnyPool,
+    handle: &str,
+    limit: i64,
+    offset: i64,
+) -> Result<Vec<EventView>, Error> {
+    let rows = sqlx::query(&format!(
+        "SELECT {EVENT_COLUMNS} FROM events e WHERE e.group_handle = $1 \
+         ORDER BY e.begins_at, e.id LIMIT $2 OFFSET $3"
+    ))
+    .bind(handle)
+    .bind(limit)
+    .bind(offset)
+    .fetch_all(pool)
+    .await?;
+    rows.iter().map(event_view).collect()
+}
+
 /// What a list of events is filtered by.
 #[derive(Debug, Clone, Default)]
 pub struct EventFilter {

@@ -392,16 +392,17 @@ async fn create_event(
 }
 
 /// The events the group organises, as the one asking may see them (members-only ones for
-/// members, drafts for the group's moderators), soonest first.
-#[utoipa::path(get, path = "/groups/{handle}/events", tag = "groups", params(("handle" = String, Path)),
-    responses((status = 200, body = Vec<EventView>), (status = 404, body = Problem)))]
+/// members, drafts for the group's moderators), soonest first, 20 a page.
+#[utoipa::path(get, path = "/groups/{handle}/events", tag = "groups", params(("handle" = String, Path), ListQuery),
+    responses((status = 200, body = Vec<EventView>), (status = 404, body = Problem), (status = 422, body = Problem)))]
 async fn events(
     State(state): State<AppState>,
     MaybeSession(session): MaybeSession,
     Path(handle): Path<String>,
+    Query(query): Query<ListQuery>,
 ) -> Result<Json<Vec<EventView>>, Problem> {
     Ok(Json(
-        groups::events_of(&state, session.as_ref(), &handle).await?,
+        groups::events_of(&state, session.as_ref(), &handle, query.page).await?,
     ))
 }
 

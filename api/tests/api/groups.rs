@@ -614,6 +614,13 @@ async fn a_group_organises_events_its_moderators_edit_and_its_members_alone_may_
         assert!(!seen.text.contains("\"ana\""), "{}", seen.text);
         let listed = bob.get("/api/v1/groups/repair/events").await;
         assert_eq!(listed.json.as_array().map(Vec::len), Some(2));
+        let beyond = bob.get("/api/v1/groups/repair/events?page=2").await;
+        assert_eq!(beyond.json.as_array().map(Vec::len), Some(0));
+        let bad_page = bob.get("/api/v1/groups/repair/events?page=0").await;
+        assert_eq!(
+            (bad_page.status, fields(&bad_page)),
+            (422, vec!["page".to_string()])
+        );
 
         // Members do not edit the group's events; its moderators do.
         let by_member = bob
