@@ -585,7 +585,8 @@ pub async fn followed_events(state: &AppState, account: &AccountRow) -> Result<V
 pub const TIMELINE_PAGE: i64 = 50;
 
 /// Group `handle`'s timeline, newest first, page `page` from 1: everything for the group's
-/// members; for others its public facts and the events they may see. An event whose group hides
+/// members; for others its public facts (with the group as their actor) and the events they may
+/// see. An event whose group hides
 /// its organiser shows the group as the actor to those the event page hides it from. A page may
 /// hold fewer entries than [`TIMELINE_PAGE`] when some are not for the one asking.
 pub async fn timeline(
@@ -615,6 +616,10 @@ pub async fn timeline(
         groups::timeline_of(state.db.pool(), handle, member, TIMELINE_PAGE, offset).await?;
     let mut shown = Vec::with_capacity(entries.len());
     for mut entry in entries {
+        // Who runs the group is for its members: others see the group itself act.
+        if !member && entry.kind != Kind::EventOrganised {
+            entry.actor = format!("@{handle}");
+        }
         if entry.kind == Kind::EventOrganised {
             let id = entry.subject.clone().unwrap_or_default();
             let viewer = crate::access::viewer(state, account, &id).await?;

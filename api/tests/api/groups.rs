@@ -767,13 +767,17 @@ async fn the_timeline_shows_members_everything_and_others_the_public_facts() {
                 entries(&seen),
                 [
                     e("event_organised", "@repair", &open_id),
-                    e("settings_changed", "@ana", ""),
-                    e("group_created", "@ana", ""),
+                    e("settings_changed", "@repair", ""),
+                    e("group_created", "@repair", ""),
                 ],
                 "{}",
                 server.label
             );
             assert!(!seen.text.contains("@bob"), "{}", seen.text);
+            assert!(
+                !seen.text.contains("@ana"),
+                "who runs the group is for members"
+            );
         }
         let bad = bob.get("/api/v1/groups/repair/timeline?page=0").await;
         assert_eq!((bad.status, fields(&bad)), (422, vec!["page".to_string()]));
