@@ -588,7 +588,8 @@ pub const TIMELINE_PAGE: i64 = 50;
 /// members; for others its public facts (with the group as their actor) and the events they may
 /// see. An event whose group hides
 /// its organiser shows the group as the actor to those the event page hides it from. A page may
-/// hold fewer entries than [`TIMELINE_PAGE`] when some are not for the one asking.
+/// hold fewer entries than [`TIMELINE_PAGE`] when some are not for the one asking; its events
+/// are read in one query.
 pub async fn timeline(
     state: &AppState,
     session: Option<&Session>,
@@ -614,6 +615,23 @@ pub async fn timeline(
     let offset = (page - 1) * TIMELINE_PAGE;
     let entries =
         groups::timeline_of(state.db.pool(), handle, member, TIMELINE_PAGE, offset).await?;
+    // The page's events, read at once, as the one asking may see them.
+    let ids: Vec<String> = entries
+        .iter()
+        .filter(|e| e.kind == Kind::EventOrganised)
+        .filter_map(|e| e.subject.clone())
+        .collect();
+    let mut seen = std::collections::HashMap::new();
+    for event in event_rows::find_many(state.db.pool(), &ids).await? {
+        let viewer = match account {
+            Some(account) => crate::access::viewer(state, Some(account), &event.id).await?,
+            None => crate::access::Viewer::default(),
+        };
+        if crate::access::may_see(viewer, &event) {
+            let event = crate::access::shown_to(viewer, event);
+            seen.insert(event.id.clone(), event);
+        }
+    }
     let mut shown = Vec::with_capacity(entries.len());
     for mut entry in entries {
         // Who runs the group is for its members: others see the group itself act.
@@ -622,11 +640,8 @@ pub async fn timeline(
         }
         if entry.kind == Kind::EventOrganised {
             let id = entry.subject.clone().unwrap_or_default();
-            let viewer = crate::access::viewer(state, account, &id).await?;
-            let event = match crate::access::visible(state, viewer, &id).await {
-                Ok(event) => event,
-                Err(e) if e.class() == crate::Class::NotFound => continue,
-                Err(e) => return Err(e),
+            let Some(event) = seen.get(&id) else {
+                continue;
             };
             if event
                 .group

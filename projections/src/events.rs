@@ -437,6 +437,24 @@ pub async fn ids_of_group(pool: &AnyPool, handle: &str) -> Result<Vec<String>, E
     )
 }
 
+/// The events among `ids` that exist, in no particular order (every visibility: callers decide).
+pub async fn find_many(pool: &AnyPool, ids: &[String]) -> Result<Vec<EventView>, Error> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let placeholders: Vec<String> = (1..=ids.len()).map(|i| format!("${i}")).collect();
+    let sql = format!(
+        "SELECT {EVENT_COLUMNS} FROM events e WHERE e.id IN ({})",
+        placeholders.join(", ")
+    );
+    let mut query = sqlx::query(&sql);
+    for id in ids {
+        query = query.bind(id);
+    }
+    let rows = query.fetch_all(pool).await?;
+    rows.iter().map(event_view).collect()
+}
+
 /// The events group `handle` organises, drafts and every visibility included (callers decide
 /// who sees which), soonest first, `limit` from `offset`.
 pub async fn of_group(
