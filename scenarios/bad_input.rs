@@ -76,7 +76,7 @@ fn as_of_outside_the_log_or_into_an_existing_file_writes_nothing() {
     fails_with(
         &url,
         &["replay", "--as-of", "7", "--into", &into_text],
-        "choose one from 1 to 1",
+        "choose one from 1 to 2",
     );
     // A malformed value is caught while parsing the command line (clap adds a hint line).
     let output = run(
@@ -115,8 +115,9 @@ fn a_taken_username_is_refused_and_the_log_is_unchanged() {
         "@alice is already taken",
     );
     fails_with(&url, &["profile", "create", "Not Valid"], "a-z, 0-9 and _");
+    // The username's claim and the profile: nothing more.
     let verified = run_ok(&url, &["verify"]);
-    assert!(verified.contains("verified 1 events"), "{verified}");
+    assert!(verified.contains("verified 2 events"), "{verified}");
 }
 
 #[test]

@@ -37,21 +37,22 @@ fn a_profile_survives_serve_replay_verify_and_restart() {
         });
         let (status, health) = server.get("/healthz");
         assert_eq!(status, 200);
-        assert_eq!(health["last_position"], 2, "{}", database.label);
+        // The username's claim, the profile, its rename.
+        assert_eq!(health["last_position"], 3, "{}", database.label);
         server.stop();
 
         let replayed = run_ok(url, &["replay"]);
-        assert!(replayed.starts_with("replayed 2 events"), "{replayed}");
+        assert!(replayed.starts_with("replayed 3 events"), "{replayed}");
         let verified = run_ok(url, &["verify"]);
         assert!(
-            verified.contains("verified 2 events") && verified.contains("intact"),
+            verified.contains("verified 3 events") && verified.contains("intact"),
             "{verified}"
         );
 
-        // History as it was after the first event, into a separate file.
+        // History as it was after the profile's creation, into a separate file.
         let (_folder, then) = temp_path("then.db");
         let then = then.to_string_lossy().to_string();
-        run_ok(url, &["replay", "--as-of", "1", "--into", &then]);
+        run_ok(url, &["replay", "--as-of", "2", "--into", &then]);
         let snapshot = Server::start(&format!("sqlite://{then}"));
         let (_, alice_then) = snapshot.get("/api/v1/profiles/alice");
         assert_eq!(

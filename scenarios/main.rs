@@ -5,6 +5,7 @@ mod support;
 
 mod bad_input;
 mod event_core;
+mod groups;
 mod limits;
 mod organising;
 mod slow_clients;

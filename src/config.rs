@@ -4,6 +4,7 @@
 use crate::connections::ConnectionLimits;
 use anyhow::{bail, Context};
 use clap::{Args, Parser, Subcommand};
+use convene_api::groups::GroupCreation;
 use convene_api::hashing::HashingLimits;
 use convene_api::http::client_ip::{parse_network, DEFAULT_TRUSTED_PROXIES};
 use convene_api::http::limits::HttpLimits;
@@ -110,6 +111,10 @@ pub struct ServeArgs {
         value_delimiter = ','
     )]
     pub registration_allowlist: Option<Vec<String>>,
+
+    /// Who may create groups: anyone (any profile), or admins (the instance's administrators).
+    #[arg(long, env = "CONVENE_GROUP_CREATION", value_name = "POLICY")]
+    pub group_creation: Option<String>,
 
     /// SMTP server for outgoing mail: smtp://USER:PASSWORD@HOST:587 (STARTTLS) or smtps://…
     /// (TLS). Without it, mail is written as .eml files under <data dir>/mail and logged.
@@ -280,6 +285,7 @@ struct FileConfig {
     log: Option<String>,
     registrations: Option<String>,
     registration_allowlist: Option<Vec<String>>,
+    group_creation: Option<String>,
     smtp_url: Option<String>,
     mail_from: Option<String>,
     body_limit: Option<FileNumber>,
@@ -342,6 +348,7 @@ pub struct Settings {
     pub public_url: String,
     pub log: Option<String>,
     pub registrations: Registrations,
+    pub group_creation: GroupCreation,
     pub smtp_url: Option<String>,
     pub mail_from: String,
     /// Body size and time limits on every request.
@@ -420,6 +427,17 @@ impl Settings {
                 "--registrations allowlist needs --registration-allowlist with the addresses or domains allowed"
             ),
             other => bail!("--registrations `{other}` is not a policy: use open, closed or allowlist"),
+        };
+        let group_creation = match serve
+            .and_then(|a| a.group_creation.clone())
+            .or(file.group_creation)
+            .as_deref()
+        {
+            None | Some("anyone") => GroupCreation::Anyone,
+            Some("admins") => GroupCreation::Administrators,
+            Some(other) => {
+                bail!("--group-creation `{other}` is not a policy: use anyone or admins")
+            }
         };
         let host = public_url
             .split_once("://")
@@ -624,6 +642,7 @@ impl Settings {
             public_url,
             log: cli.log.clone().or(file.log),
             registrations,
+            group_creation,
             smtp_url: serve.and_then(|a| a.smtp_url.clone()).or(file.smtp_url),
             mail_from,
             http_limits,

@@ -1,7 +1,8 @@
 //! `convene profile create|rename`: profile administration from the command line.
 
 use crate::config::{ProfileCommand, Settings};
-use convene_domain::{Actor, Metadata, Profile, ProfileCommand as Command, Source};
+use convene_domain::claim::{handle_claim, handle_owner, ClaimCommand, ClaimError, HandleKind};
+use convene_domain::{Actor, Claim, Metadata, Profile, ProfileCommand as Command, Source};
 use convene_projections::{Commands, Database};
 use std::process::ExitCode;
 
@@ -14,7 +15,24 @@ pub async fn run(settings: &Settings, command: ProfileCommand) -> anyhow::Result
             username,
             display_name,
         } => {
-            // The aggregate id is the username itself: that is how it is claimed.
+            // Nothing is claimed for a name or display name that would be refused.
+            convene_domain::profile::validate_username(&username)?;
+            if let Some(name) = &display_name {
+                convene_domain::profile::normalise_display_name(name)?;
+            }
+            // Profiles and groups share one namespace of handles: claim it first.
+            let claim = ClaimCommand::Take {
+                owner: handle_owner(HandleKind::Profile, &username),
+            };
+            match Commands::<Claim>::new(&db, ())
+                .execute_retrying(&handle_claim(&username), claim, &metadata)
+                .await
+            {
+                Err(convene_projections::CommandError::Rejected(ClaimError::Taken)) => {
+                    anyhow::bail!("@{username} is already taken by a profile or a group: choose another username")
+                }
+                other => other.map(drop)?,
+            }
             let command = Command::Create {
                 username: username.clone(),
                 display_name,

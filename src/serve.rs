@@ -26,7 +26,8 @@ pub async fn run(settings: &Settings) -> anyhow::Result<ExitCode> {
         )
     })?;
     let subscribers = crate::subscribers::all();
-    let state = AppState::new(&db, api_config(settings)?, subscribers.clone());
+    let state = AppState::new(&db, api_config(settings)?, subscribers.clone())
+        .with_group_creation(settings.group_creation);
     let shutdown = CancellationToken::new();
     let runners = subscribers.spawn(&db, &shutdown);
     tracing::info!(

@@ -7,9 +7,10 @@ use crate::error::{Error, Result};
 use crate::AppState;
 use convene_domain::event::details::Visibility;
 use convene_domain::event::ParticipantState;
+use convene_domain::MemberRole;
 use convene_projections::accounts::AccountRow;
 use convene_projections::events::{self, EventView, ParticipationView};
-use convene_projections::profiles;
+use convene_projections::{groups, profiles};
 
 /// How the person asking relates to one event.
 #[derive(Debug, Default, Clone, Copy)]
@@ -23,12 +24,18 @@ pub struct Viewer {
     pub seated: bool,
     /// Instance moderator or administrator.
     pub moderator: bool,
+    /// One of their profiles belongs to the group organising the event.
+    pub group_member: bool,
+    /// One of their profiles is a moderator (or above) of the group organising the event: the
+    /// group's events are theirs to edit.
+    pub group_staff: bool,
 }
 
 impl Viewer {
-    /// Organisers and the instance's moderators see everything of an event.
+    /// Organisers, the organising group's moderators and the instance's moderators see
+    /// everything of an event.
     pub fn insider(&self) -> bool {
-        self.organiser || self.moderator
+        self.organiser || self.moderator || self.group_staff
     }
 }
 
@@ -50,6 +57,12 @@ pub async fn relation(
     };
     for participation in &participations {
         viewer.take_part(participation.state);
+    }
+    if let Some(group) = events::group_of(state.db.pool(), id).await? {
+        for role in groups::roles_of_profiles(state.db.pool(), &group, &own).await? {
+            viewer.group_member |= role.is_member();
+            viewer.group_staff |= role.at_least(MemberRole::Moderator);
+        }
     }
     Ok((viewer, participations))
 }
@@ -78,11 +91,14 @@ impl Viewer {
 }
 
 /// Whether `viewer` may know event `event` exists: drafts are for insiders, private events for
-/// insiders and participants.
+/// insiders and participants, members-only group events for insiders, participants and the
+/// group's members.
 pub fn may_see(viewer: Viewer, event: &EventView) -> bool {
+    let members_only = event.group.as_ref().is_some_and(|g| g.members_only);
     let hidden = (event.draft && !viewer.insider())
         || (event.details.visibility == Visibility::Private
-            && !(viewer.insider() || viewer.participant));
+            && !(viewer.insider() || viewer.participant))
+        || (members_only && !(viewer.insider() || viewer.participant || viewer.group_member));
     !hidden
 }
 
@@ -91,6 +107,10 @@ pub fn may_see(viewer: Viewer, event: &EventView) -> bool {
 pub fn shown_to(viewer: Viewer, mut event: EventView) -> EventView {
     if viewer.insider() {
         return event;
+    }
+    // The group stands as the organiser when it hides which member organised the event.
+    if let Some(group) = event.group.as_ref().filter(|g| g.hide_organiser) {
+        event.organiser = group.handle.clone();
     }
     let options = &event.details.options;
     if options.hide_participant_count {
@@ -183,6 +203,7 @@ mod tests {
             organiser: "ana".into(),
             details,
             draft: false,
+            group: None,
             participant_count: 4,
             waitlist_count: 1,
             remaining_seats: Some(6),

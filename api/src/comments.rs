@@ -145,9 +145,11 @@ pub async fn edit(
 /// Deletes comment `id` (its author, or the event's organisers); a tombstone keeps the thread.
 pub async fn delete(state: &AppState, acting: &Acting, id: &str) -> Result<()> {
     let comment = comment_of(state, id).await?;
+    // The author, or the event's organisers (a group's moderators for a group's event).
+    let by = crate::events::acting_for(state, acting, &comment.event_id).await?;
     let command = EventCommand::DeleteComment {
         comment: id.to_string(),
-        by: acting.profile.clone(),
+        by,
     };
     let event = &comment.event_id;
     consistency::command(

@@ -7,7 +7,7 @@
 
 use convene_domain::account::AccountError;
 use convene_domain::claim::ClaimError;
-use convene_domain::{EventError, FieldError, ProfileError};
+use convene_domain::{EventError, FieldError, GroupError, MemberRole, ProfileError};
 use convene_projections::CommandError;
 use std::time::Duration;
 
@@ -22,6 +22,8 @@ pub enum Error {
     Profile(#[from] ProfileError),
     #[error(transparent)]
     Claim(#[from] ClaimError),
+    #[error(transparent)]
+    Group(#[from] GroupError),
     /// Input of the wrong shape, field by field.
     #[error("{}", describe(.0))]
     Invalid(Vec<FieldError>),
@@ -146,6 +148,7 @@ impl Error {
                 ProfileError::NotFound => Class::NotFound,
             },
             Error::Claim(_) => Class::Conflict,
+            Error::Group(e) => group_class(e),
             Error::Invalid(_) => Class::Invalid,
             Error::NotFound(_) => Class::NotFound,
             Error::Forbidden(_) => Class::Forbidden,
@@ -162,6 +165,7 @@ impl Error {
     pub fn rule(&self) -> &'static str {
         match self {
             Error::Event(e) => event_rule(e),
+            Error::Group(e) => group_rule(e),
             Error::Account(AccountError::Unconfirmed) => "unconfirmed",
             Error::Account(AccountError::Disabled) => "disabled",
             _ => match self.class() {
@@ -202,6 +206,8 @@ impl Error {
             }
             Error::Profile(ProfileError::InvalidDisplayName) => field("display_name", detail()),
             Error::Profile(ProfileError::InvalidSummary) => field("summary", detail()),
+            Error::Group(GroupError::Invalid(errors)) => errors.clone(),
+            Error::Group(GroupError::RoleNotAssignable) => field("role", detail()),
             _ => Vec::new(),
         }
     }
@@ -231,6 +237,52 @@ fn event_rule(error: &EventError) -> &'static str {
         EventError::LastOrganiser => "last-organiser",
         EventError::Full => "full",
         EventError::CommentsClosed => "comments-closed",
+    }
+}
+
+fn group_class(error: &GroupError) -> Class {
+    match error {
+        GroupError::Invalid(_) | GroupError::RoleNotAssignable => Class::Invalid,
+        GroupError::NotFound | GroupError::NotInGroup(_) | GroupError::NotFollowing(_) => {
+            Class::NotFound
+        }
+        GroupError::RoleNeeded(_)
+        | GroupError::AboveOwnRole
+        | GroupError::InviteOnly
+        | GroupError::NotFollowable => Class::Forbidden,
+        GroupError::AlreadyExists
+        | GroupError::LastAdministrator
+        | GroupError::AlreadyIn(..)
+        | GroupError::RejectedBefore(_)
+        | GroupError::WrongRole(..)
+        | GroupError::AlreadyFollowing(_) => Class::Conflict,
+    }
+}
+
+/// The stable name of each rule a group command can break; a refusal for want of a role
+/// names the role (`moderator-needed`).
+fn group_rule(error: &GroupError) -> &'static str {
+    match error {
+        GroupError::Invalid(_) => "invalid",
+        GroupError::NotFound => "not-found",
+        GroupError::RoleNeeded(role) => match role {
+            MemberRole::Creator => "creator-needed",
+            MemberRole::Administrator => "administrator-needed",
+            MemberRole::Moderator => "moderator-needed",
+            _ => "member-needed",
+        },
+        GroupError::AboveOwnRole => "above-own-role",
+        GroupError::LastAdministrator => "last-administrator",
+        GroupError::InviteOnly => "invite-only",
+        GroupError::AlreadyExists => "already-exists",
+        GroupError::AlreadyIn(..) => "already-in-group",
+        GroupError::RejectedBefore(_) => "rejected-before",
+        GroupError::NotInGroup(_) => "not-in-group",
+        GroupError::WrongRole(..) => "wrong-role",
+        GroupError::RoleNotAssignable => "role-not-assignable",
+        GroupError::NotFollowable => "not-followable",
+        GroupError::AlreadyFollowing(_) => "already-following",
+        GroupError::NotFollowing(_) => "not-following",
     }
 }
 

@@ -7,11 +7,13 @@ use crate::error::Result;
 use crate::validation::validate;
 use crate::AppState;
 use convene_domain::event::{EventDetails, EventPatch};
+use convene_domain::group::{GroupActor, MemberRole};
 use convene_domain::metadata::{format_timestamp, parse_timestamp};
 use convene_domain::EventCommand;
 use convene_projections::accounts::AccountRow;
 use convene_projections::events::{self, EventFilter, EventView};
 use convene_projections::events::{CommentView, ParticipationView};
+use convene_projections::groups;
 use convene_projections::read_model::EVENTS;
 use serde::Deserialize;
 use std::collections::HashMap;
@@ -39,6 +41,20 @@ async fn run(state: &AppState, acting: &Acting, id: &str, command: EventCommand)
 /// The event as `acting` now sees it.
 async fn as_seen(state: &AppState, acting: &Acting, id: &str) -> Result<EventView> {
     show(state, Some(&acting.session), id).await
+}
+
+/// Who the acting profile acts as on event `id`: the organising group, when the event is a
+/// group's and the profile is one of its moderators or above (the group's events are theirs to
+/// edit); otherwise the profile itself.
+pub(crate) async fn acting_for(state: &AppState, acting: &Acting, id: &str) -> Result<String> {
+    if let Some(group) = events::group_of(state.db.pool(), id).await? {
+        let me = GroupActor::profile(&acting.profile);
+        let role = groups::membership(state.db.pool(), &group, &me).await?;
+        if role.is_some_and(|m| m.role.at_least(MemberRole::Moderator)) {
+            return Ok(group);
+        }
+    }
+    Ok(acting.profile.clone())
 }
 
 /// Creates an event organised by the acting profile.
@@ -154,28 +170,28 @@ pub async fn update(
     id: &str,
     patch: EventPatch,
 ) -> Result<EventView> {
-    let by = acting.profile.clone();
+    let by = acting_for(state, acting, id).await?;
     run(state, acting, id, EventCommand::Update { by, patch }).await?;
     as_seen(state, acting, id).await
 }
 
 /// Publishes draft `id`.
 pub async fn publish(state: &AppState, acting: &Acting, id: &str) -> Result<EventView> {
-    let by = acting.profile.clone();
+    let by = acting_for(state, acting, id).await?;
     run(state, acting, id, EventCommand::Publish { by }).await?;
     as_seen(state, acting, id).await
 }
 
 /// Cancels event `id`: it stays visible, marked cancelled, and takes no more participants.
 pub async fn cancel(state: &AppState, acting: &Acting, id: &str) -> Result<EventView> {
-    let by = acting.profile.clone();
+    let by = acting_for(state, acting, id).await?;
     run(state, acting, id, EventCommand::Cancel { by }).await?;
     as_seen(state, acting, id).await
 }
 
 /// Deletes event `id` (its history stays in the log).
 pub async fn delete(state: &AppState, acting: &Acting, id: &str) -> Result<()> {
-    let by = acting.profile.clone();
+    let by = acting_for(state, acting, id).await?;
     run(state, acting, id, EventCommand::Delete { by })
         .await
         .map(drop)

@@ -51,6 +51,9 @@ fn summary(change: &EventChange, people: &HashMap<String, String>) -> String {
             )
         }
         EventChange::Updated { fields, .. } => format!("changed {}", fields.join(", ")),
+        EventChange::OrganisedByGroup { group } => {
+            format!("organised it for the group @{}", group.handle)
+        }
         EventChange::Published => "published the event".into(),
         EventChange::Cancelled => "cancelled the event".into(),
         EventChange::Deleted => "deleted the event".into(),

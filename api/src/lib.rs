@@ -15,6 +15,8 @@ pub mod comments;
 pub mod consistency;
 pub mod error;
 pub mod events;
+pub mod group_mail;
+pub mod groups;
 pub mod hashing;
 pub mod health;
 pub mod history;
@@ -27,12 +29,14 @@ pub mod validation;
 
 pub use error::{Class, Error};
 
-use convene_domain::{Account, Claim, Event, Profile};
+use convene_domain::{Account, Claim, Event, Group, Profile};
 use convene_projections::{Commands, Database, Subscribers};
 use std::sync::Arc;
 
 /// Changes between two snapshots of an event aggregate.
 pub const EVENT_SNAPSHOT_EVERY: usize = 50;
+/// Changes between two snapshots of a group aggregate.
+pub const GROUP_SNAPSHOT_EVERY: usize = 50;
 
 /// Who may register.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -93,6 +97,9 @@ pub struct AppState {
     pub claims: Arc<Commands<Claim>>,
     pub profiles: Arc<Commands<Profile>>,
     pub events: Arc<Commands<Event>>,
+    pub groups: Arc<Commands<Group>>,
+    /// Who may create groups (anyone unless the instance says otherwise).
+    pub group_creation: groups::GroupCreation,
 }
 
 impl AppState {
@@ -109,7 +116,16 @@ impl AppState {
             profiles: Arc::new(Commands::new(db, ())),
             // An event gathers a change per participation and comment: snapshot it.
             events: Arc::new(Commands::with_snapshots(db, (), EVENT_SNAPSHOT_EVERY)),
+            // A group gathers a change per membership and follower: snapshot it too.
+            groups: Arc::new(Commands::with_snapshots(db, (), GROUP_SNAPSHOT_EVERY)),
+            group_creation: groups::GroupCreation::default(),
         }
+    }
+
+    /// The same application, with group creation limited as `policy` says.
+    pub fn with_group_creation(mut self, policy: groups::GroupCreation) -> Self {
+        self.group_creation = policy;
+        self
     }
 }
 

@@ -159,7 +159,7 @@ pub async fn approve(
     pid: &str,
 ) -> Result<ParticipationView> {
     let command = EventCommand::Approve {
-        by: acting.profile.clone(),
+        by: crate::events::acting_for(state, acting, id).await?,
         participation: pid.to_string(),
     };
     decide(state, acting, id, pid, command).await
@@ -173,7 +173,7 @@ pub async fn reject(
     pid: &str,
 ) -> Result<ParticipationView> {
     let command = EventCommand::Reject {
-        by: acting.profile.clone(),
+        by: crate::events::acting_for(state, acting, id).await?,
         participation: pid.to_string(),
     };
     decide(state, acting, id, pid, command).await

@@ -5,6 +5,8 @@ use crate::consistency::caught_up;
 use crate::error::{Error, Result};
 use crate::validation::validate;
 use crate::AppState;
+use convene_domain::claim::{handle_claim, handle_owner, ClaimCommand, ClaimError, HandleKind};
+use convene_domain::profile::normalise_display_name;
 use convene_domain::{AccountCommand, Actor, ProfileCommand, ProfileError};
 use convene_projections::profiles::{self, ProfileView};
 use convene_projections::read_model::{ACCOUNTS, PROFILES};
@@ -58,9 +60,27 @@ pub async fn create_profile(
         account: account.to_string(),
         profile: Some(username.clone()),
     });
+    let display_name = new
+        .display_name
+        .map(|name| normalise_display_name(&name))
+        .transpose()?;
+    // Profiles and groups share one namespace of handles: claim it first.
+    let claim = ClaimCommand::Take {
+        owner: handle_owner(HandleKind::Profile, &username),
+    };
+    match state
+        .claims
+        .execute_retrying(&handle_claim(&username), claim, &metadata)
+        .await
+    {
+        Err(CommandError::Rejected(ClaimError::Taken)) => {
+            return Err(ProfileError::UsernameTaken(username).into())
+        }
+        other => other.map(drop)?,
+    }
     let create = ProfileCommand::Create {
         username: username.clone(),
-        display_name: new.display_name,
+        display_name,
         account: Some(account.to_string()),
     };
     state.profiles.execute(&username, create, &metadata).await?;

@@ -1,5 +1,5 @@
-//! A claim on a unique name (an email address, later group handles and slugs). Its aggregate id
-//! is the name itself, so two concurrent claims conflict on the same aggregate and only one wins.
+//! A claim on a unique name (an email address, a handle). Its aggregate id is the name itself,
+//! so two concurrent claims conflict on the same aggregate and only one wins.
 
 use cqrs_es::event_sink::EventSink;
 use cqrs_es::{Aggregate, DomainEvent};
@@ -8,6 +8,26 @@ use serde::{Deserialize, Serialize};
 /// The aggregate id claiming an email address.
 pub fn email_claim(email: &str) -> String {
     format!("email:{}", email.trim().to_lowercase())
+}
+
+/// The aggregate id claiming a handle: profiles and groups share one namespace (`/@name` is
+/// either), so both claim here before they are created.
+pub fn handle_claim(handle: &str) -> String {
+    format!("handle:{handle}")
+}
+
+/// Who holds a handle claim.
+pub fn handle_owner(kind: HandleKind, handle: &str) -> String {
+    match kind {
+        HandleKind::Profile => format!("profile:{handle}"),
+        HandleKind::Group => format!("group:{handle}"),
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HandleKind {
+    Profile,
+    Group,
 }
 
 #[derive(Debug, Default, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -8,6 +8,7 @@
 pub mod account;
 pub mod claim;
 pub mod event;
+pub mod group;
 pub mod metadata;
 pub mod profile;
 pub mod validation;
@@ -15,6 +16,7 @@ pub mod validation;
 pub use account::{Account, AccountChange, AccountCommand, AccountError, Role};
 pub use claim::{Claim, ClaimChange, ClaimCommand, ClaimError};
 pub use event::{Event, EventChange, EventCommand, EventError};
+pub use group::{Group, GroupActor, GroupChange, GroupCommand, GroupError, MemberRole};
 pub use metadata::{Actor, Metadata, MetadataError, Source};
 pub use profile::{Profile, ProfileChange, ProfileCommand, ProfileError};
 pub use validation::FieldError;

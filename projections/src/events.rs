@@ -6,7 +6,7 @@ use crate::projection::{Applying, Projection};
 use crate::tables::{flag, flag_of, known};
 use async_trait::async_trait;
 use convene_domain::event::details::{EventDetails, EventStatus};
-use convene_domain::event::{Participant, ParticipantState};
+use convene_domain::event::{GroupLink, Participant, ParticipantState};
 use convene_domain::metadata::format_timestamp;
 use convene_domain::{Event, EventChange};
 use cqrs_es::Aggregate;
@@ -39,6 +39,7 @@ impl Projection for EventsProjection {
                 draft,
             } => created(conn, &on, organiser, &creator, &details, draft).await,
             EventChange::Updated { details, .. } => write_details(conn, &on, &details).await,
+            EventChange::OrganisedByGroup { group } => organised_by_group(conn, &on, &group).await,
             EventChange::Published => published(conn, &on).await,
             EventChange::Cancelled => cancelled(conn, &on).await,
             EventChange::Deleted => deleted(conn, &on).await,
@@ -121,6 +122,23 @@ async fn created(
         (None, None),
     )
     .await
+}
+
+async fn organised_by_group(
+    conn: &mut AnyConnection,
+    on: &Applying<'_>,
+    group: &GroupLink,
+) -> Result<(), Error> {
+    sqlx::query(
+        "UPDATE events SET group_handle = $1, members_only = $2, hide_organiser = $3 WHERE id = $4",
+    )
+    .bind(&group.handle)
+    .bind(flag(group.members_only))
+    .bind(flag(group.hide_organiser))
+    .bind(on.id)
+    .execute(conn)
+    .await?;
+    Ok(())
 }
 
 async fn published(conn: &mut AnyConnection, on: &Applying<'_>) -> Result<(), Error> {
@@ -342,6 +360,8 @@ pub struct EventView {
     #[serde(flatten)]
     pub details: EventDetails,
     pub draft: bool,
+    /// The group organising the event, if one does.
+    pub group: Option<GroupLink>,
     pub participant_count: i64,
     pub waitlist_count: i64,
     /// Seats left, when the event has a capacity.
@@ -351,6 +371,7 @@ pub struct EventView {
 }
 
 const EVENT_COLUMNS: &str = "e.id, e.organizer, e.draft, e.details, e.created_at, e.updated_at, \
+     e.group_handle, e.members_only, e.hide_organiser, \
      (SELECT COUNT(*) FROM participations p WHERE p.event_id = e.id AND p.state = 'participant') AS participants, \
      (SELECT COUNT(*) FROM participations p WHERE p.event_id = e.id AND p.state = 'waitlisted') AS waitlisted";
 
@@ -361,7 +382,17 @@ fn event_view(row: &AnyRow) -> Result<EventView, Error> {
         reason: format!("event details: {e}"),
     })?;
     let participant_count: i64 = row.try_get("participants")?;
+    let group: Option<String> = row.try_get("group_handle")?;
+    let group = match group {
+        Some(handle) => Some(GroupLink {
+            handle,
+            members_only: flag_of(row, "members_only")?,
+            hide_organiser: flag_of(row, "hide_organiser")?,
+        }),
+        None => None,
+    };
     Ok(EventView {
+        group,
         id: row.try_get("id")?,
         organiser: row.try_get("organizer")?,
         remaining_seats: details.capacity.map(|c| (c - participant_count).max(0)),
@@ -383,6 +414,65 @@ pub async fn find(pool: &AnyPool, id: &str) -> Result<Option<EventView>, Error> 
     .fetch_optional(pool)
     .await?;
     row.as_ref().map(event_view).transpose()
+}
+
+/// The handle of the group organising event `id`, if one does.
+pub async fn group_of(pool: &AnyPool, id: &str) -> Result<Option<String>, Error> {
+    let group: Option<Option<String>> =
+        sqlx::query_scalar("SELECT group_handle FROM events WHERE id = $1")
+            .bind(id)
+            .fetch_optional(pool)
+            .await?;
+    Ok(group.flatten())
+}
+
+/// The ids of the events group `handle` organises, drafts and every visibility included
+/// (callers decide who sees which), soonest first.
+pub async fn ids_of_group(pool: &AnyPool, handle: &str) -> Result<Vec<String>, Error> {
+    Ok(
+        sqlx::query_scalar("SELECT id FROM events WHERE group_handle = $1 ORDER BY begins_at, id")
+            .bind(handle)
+            .fetch_all(pool)
+            .await?,
+    )
+}
+
+/// The events among `ids` that exist, in no particular order (every visibility: callers decide).
+pub async fn find_many(pool: &AnyPool, ids: &[String]) -> Result<Vec<EventView>, Error> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let placeholders: Vec<String> = (1..=ids.len()).map(|i| format!("${i}")).collect();
+    let sql = format!(
+        "SELECT {EVENT_COLUMNS} FROM events e WHERE e.id IN ({})",
+        placeholders.join(", ")
+    );
+    let mut query = sqlx::query(&sql);
+    for id in ids {
+        query = query.bind(id);
+    }
+    let rows = query.fetch_all(pool).await?;
+    rows.iter().map(event_view).collect()
+}
+
+/// The events group `handle` organises, drafts and every visibility included (callers decide
+/// who sees which), soonest first, `limit` from `offset`.
+pub async fn of_group(
+    pool: &AnyPool,
+    handle: &str,
+    limit: i64,
+    offset: i64,
+) -> Result<Vec<EventView>, Error> {
+    let rows = sqlx::query(&format!(
+        "SELECT {EVENT_COLUMNS} FROM events e WHERE e.group_handle = $1 \
+         ORDER BY e.begins_at, e.id LIMIT $2 OFFSET $3"
+    ))
+    .bind(handle)
+    .bind(limit)
+    .bind(offset)
+    .fetch_all(pool)
+    .await?;
+    rows.iter().map(event_view).collect()
 }
 
 /// What a list of events is filtered by.
@@ -434,7 +524,7 @@ pub async fn count_public(pool: &AnyPool, filter: &EventFilter) -> Result<i64, E
 /// The conditions `filter` sets on public events, and the values they bind after the draft
 /// flag (`$1`).
 fn public_conditions(filter: &EventFilter) -> (String, Vec<String>) {
-    let mut sql = "e.visibility = 'public' AND e.draft = $1".to_string();
+    let mut sql = "e.visibility = 'public' AND e.draft = $1 AND e.members_only = 0".to_string();
     let mut binds: Vec<String> = Vec::new();
     let mut param = |sql: &mut String, clause: &str, value: &str| {
         binds.push(value.to_string());
@@ -450,7 +540,12 @@ fn public_conditions(filter: &EventFilter) -> (String, Vec<String>) {
         param(&mut sql, " AND e.category = ?", category);
     }
     if let Some(organiser) = &filter.organiser {
-        param(&mut sql, " AND e.organizer = ?", organiser);
+        // An event whose group hides its organiser is never listed under the member.
+        param(
+            &mut sql,
+            " AND e.organizer = ? AND e.hide_organiser = 0",
+            organiser,
+        );
     }
     if let Some(text) = filter
         .text

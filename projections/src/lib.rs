@@ -7,7 +7,7 @@
 //! with a checkpoint committed in the same transaction as their writes, and stores outside the
 //! database), [`projection`] runs them, [`replay`] rebuilds them (read models also "as of" a
 //! past point) and [`verify`] proves the chain intact. The read models, and the queries over
-//! them, are [`accounts`], [`profiles`] and [`events`].
+//! them, are [`accounts`], [`profiles`], [`events`] and [`groups`].
 //!
 //! Depends on `convene-domain` only (and the database crates); the API, web and federation crates
 //! depend on this one. See `docs/event-log.md` for the guarantees and why they hold.
@@ -17,6 +17,7 @@ pub mod chain;
 pub mod db;
 pub mod error;
 pub mod events;
+pub mod groups;
 pub mod lease;
 pub mod log;
 pub mod profiles;
@@ -43,6 +44,7 @@ pub mod read_model {
     pub const ACCOUNTS: &str = "accounts";
     pub const PROFILES: &str = "profiles";
     pub const EVENTS: &str = "events";
+    pub const GROUPS: &str = "groups";
 }
 
 /// The read models this crate offers, in the order they are run.
@@ -51,5 +53,6 @@ pub fn read_models() -> Vec<Arc<dyn Subscriber>> {
         Arc::new(accounts::AccountsProjection),
         Arc::new(profiles::ProfilesProjection),
         Arc::new(events::EventsProjection),
+        Arc::new(groups::GroupsProjection),
     ]
 }

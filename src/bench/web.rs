@@ -43,25 +43,7 @@ pub async fn web(
     for i in 0..events {
         let id = uuid::Uuid::new_v4().to_string();
         let begins_at = now + time::Duration::minutes(30 + (i as i64 * 525_600 / events as i64));
-        let details = EventDetails {
-            title: format!("Neighbourhood meeting {i}"),
-            description: "<p>Agenda: bikes, trees, the library.</p>".into(),
-            begins_at,
-            ends_at: Some(begins_at + time::Duration::hours(2)),
-            time_zone: "Europe/Paris".into(),
-            status: Default::default(),
-            visibility: Default::default(),
-            join_mode: Default::default(),
-            external_url: None,
-            capacity: Some(40),
-            address: None,
-            online_url: Some("https://meet.example.org/room".into()),
-            category: "COMMUNITY".into(),
-            tags: vec!["bikes".into()],
-            language: "en".into(),
-            links: Vec::new(),
-            options: Default::default(),
-        };
+        let details = details_at(format!("Neighbourhood meeting {i}"), begins_at);
         let command = EventCommand::Create {
             organiser: "bench".into(),
             creator_participation: uuid::Uuid::new_v4().to_string(),
@@ -77,6 +59,12 @@ pub async fn web(
         "  seeded {events} events in {:.1} s",
         started.elapsed().as_secs_f64()
     );
+    let started = Instant::now();
+    let timeline = seed_group(&state, &metadata, &details_at).await?;
+    eprintln!(
+        "  seeded a group of {GROUP_MEMBERS} members, {GROUP_EVENTS} events and {timeline} timeline entries in {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
     server.serve().await?;
 
     let mut rows = Vec::new();
@@ -84,6 +72,15 @@ pub async fn web(
         ("/healthz", "/healthz".to_string()),
         ("home page", "/".to_string()),
         ("event page", format!("/events/{middle}")),
+        ("group (API)", format!("/api/v1/groups/{GROUP}")),
+        (
+            "group timeline (API)",
+            format!("/api/v1/groups/{GROUP}/timeline"),
+        ),
+        (
+            "group events (API)",
+            format!("/api/v1/groups/{GROUP}/events"),
+        ),
     ] {
         let measured = load(&format!("{base}{path}"), clients, seconds).await?;
         eprintln!("  measured {name}");
@@ -92,12 +89,12 @@ pub async fn web(
     let baseline = rows.first().map_or(1.0, |(_, m)| m.rate);
     println!();
     println!(
-        "{:<12} {:>10} {:>10} {:>10} {:>10} {:>8}",
+        "{:<22} {:>10} {:>10} {:>10} {:>10} {:>8}",
         "page", "requests", "req/s", "p50 ms", "p99 ms", "ratio"
     );
     for (name, m) in &rows {
         println!(
-            "{:<12} {:>10} {:>10.0} {:>10.2} {:>10.2} {:>8.3}",
+            "{:<22} {:>10} {:>10.0} {:>10.2} {:>10.2} {:>8.3}",
             name,
             m.requests,
             m.rate,
@@ -108,6 +105,112 @@ pub async fn web(
     }
     server.stop().await;
     Ok(ExitCode::SUCCESS)
+}
+
+/// The details of a benchmark event.
+fn details_at(title: String, begins_at: time::OffsetDateTime) -> EventDetails {
+    EventDetails {
+        title,
+        description: "<p>Agenda: bikes, trees, the library.</p>".into(),
+        begins_at,
+        ends_at: Some(begins_at + time::Duration::hours(2)),
+        time_zone: "Europe/Paris".into(),
+        status: Default::default(),
+        visibility: Default::default(),
+        join_mode: Default::default(),
+        external_url: None,
+        capacity: Some(40),
+        address: None,
+        online_url: Some("https://meet.example.org/room".into()),
+        category: "COMMUNITY".into(),
+        tags: vec!["bikes".into()],
+        language: "en".into(),
+        links: Vec::new(),
+        options: Default::default(),
+    }
+}
+
+const GROUP: &str = "bench_group";
+const GROUP_MEMBERS: usize = 1_000;
+const GROUP_EVENTS: usize = 500;
+
+/// A moderated group by @bench: 1,000 profiles ask to join and are approved and follow it, 500
+/// events, and 1,500 role changes; returns how many timeline entries that makes (5,001).
+async fn seed_group(
+    state: &convene_api::AppState,
+    metadata: &Metadata,
+    details_at: &impl Fn(String, time::OffsetDateTime) -> EventDetails,
+) -> anyhow::Result<usize> {
+    use convene_domain::event::GroupLink;
+    use convene_domain::group::{GroupActor, GroupDetails, MemberRole};
+    use convene_domain::GroupCommand as G;
+
+    let bench = GroupActor::profile("bench");
+    let create = G::Create {
+        handle: GROUP.into(),
+        creator: bench.clone(),
+        details: GroupDetails::named("Bench collective"),
+    };
+    state.groups.execute(GROUP, create, metadata).await?;
+    let mut entries = 1;
+    let members: Vec<GroupActor> = (0..GROUP_MEMBERS)
+        .map(|i| GroupActor::profile(format!("m{i:04}")))
+        .collect();
+    for (i, who) in members.iter().enumerate() {
+        let profile = ProfileCommand::Create {
+            username: format!("m{i:04}"),
+            display_name: None,
+            account: None,
+        };
+        state
+            .profiles
+            .execute(&format!("m{i:04}"), profile, metadata)
+            .await?;
+        for command in [
+            G::Join {
+                who: who.clone(),
+                message: None,
+            },
+            G::Approve {
+                by: bench.clone(),
+                who: who.clone(),
+            },
+            G::Follow { who: who.clone() },
+        ] {
+            state.groups.execute(GROUP, command, metadata).await?;
+            entries += 1;
+        }
+    }
+    let now = time::OffsetDateTime::now_utc();
+    for i in 0..GROUP_EVENTS {
+        let begins_at = now + time::Duration::days(1 + i as i64);
+        let command = EventCommand::CreateForGroup {
+            organiser: "bench".into(),
+            creator_participation: uuid::Uuid::new_v4().to_string(),
+            details: details_at(format!("Group meeting {i}"), begins_at),
+            draft: false,
+            group: GroupLink {
+                handle: GROUP.into(),
+                members_only: false,
+                hide_organiser: false,
+            },
+        };
+        let id = uuid::Uuid::new_v4().to_string();
+        state.events.execute(&id, command, metadata).await?;
+        entries += 1;
+    }
+    for who in members.iter().take(750) {
+        for role in [MemberRole::Moderator, MemberRole::Member] {
+            let command = G::ChangeRole {
+                by: bench.clone(),
+                who: who.clone(),
+                role,
+            };
+            state.groups.execute(GROUP, command, metadata).await?;
+            entries += 1;
+        }
+    }
+    Ok(entries)
 }
 
 struct Measured {

@@ -171,7 +171,8 @@ pub async fn instance_atom(State(web): State<Web>) -> Response {
 }
 
 /// The events the account behind private feed secret `token` organises, takes part in or
-/// waits for (drafts and private ones included: the link is the account's secret).
+/// waits for (drafts and private ones included: the link is the account's secret), and those
+/// of the groups its profiles follow or belong to.
 async fn own_events(web: &Web, token: &str) -> Result<Vec<EventView>, convene_api::Error> {
     let account = accounts::feed_owner(&web.app, token).await?;
     let mut found: Vec<EventView> = Vec::new();
@@ -179,6 +180,12 @@ async fn own_events(web: &Web, token: &str) -> Result<Vec<EventView>, convene_ap
         let state = participation.state;
         let wanted = state.is_going() || state == ParticipantState::Waitlisted;
         if wanted && !found.iter().any(|e| e.id == event.id) {
+            found.push(event);
+        }
+    }
+    // And the events of the groups its profiles follow or belong to.
+    for event in convene_api::groups::followed_events(&web.app, &account).await? {
+        if !found.iter().any(|e| e.id == event.id) {
             found.push(event);
         }
     }

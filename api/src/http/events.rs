@@ -23,7 +23,7 @@ pub fn router() -> OpenApiRouter<AppState> {
 
 /// Reads a new event: its details field by field (serde's flatten would lose the failing
 /// field's name), then whether it stays a draft.
-fn parse_new_event(body: &[u8]) -> Result<NewEvent, Problem> {
+pub(super) fn parse_new_event(body: &[u8]) -> Result<NewEvent, Problem> {
     #[derive(serde::Deserialize)]
     struct Draft {
         #[serde(default)]

@@ -9,6 +9,7 @@ pub mod comments;
 pub mod edge;
 pub mod events;
 pub mod extract;
+pub mod groups;
 pub mod health;
 pub mod history;
 pub mod limits;
@@ -36,7 +37,7 @@ pub const REQUEST_ID: &str = "x-request-id";
 #[openapi(
     info(
         title = "Convene API",
-        description = "Events, participation and identities on a Convene instance. Errors are RFC 9457 problem+json.",
+        description = "Events, participation, groups and identities on a Convene instance. Errors are RFC 9457 problem+json.",
         license(name = "AGPL-3.0-or-later")
     ),
     modifiers(&BearerScheme)
@@ -52,6 +53,7 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(participations::router())
         .merge(comments::router())
         .merge(history::router())
+        .merge(groups::router())
         .split_for_parts();
     doc.paths.paths = doc
         .paths

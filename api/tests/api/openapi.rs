@@ -45,6 +45,35 @@ const PROMISED: &[(&str, &str)] = &[
     ("post", "/api/v1/events/{id}/comments"),
     ("patch", "/api/v1/comments/{id}"),
     ("delete", "/api/v1/comments/{id}"),
+    ("post", "/api/v1/groups"),
+    ("get", "/api/v1/groups"),
+    ("get", "/api/v1/groups/{handle}"),
+    ("patch", "/api/v1/groups/{handle}"),
+    ("post", "/api/v1/groups/{handle}/members"),
+    ("get", "/api/v1/groups/{handle}/members"),
+    ("delete", "/api/v1/groups/{handle}/members/mine"),
+    ("post", "/api/v1/groups/{handle}/invitations"),
+    ("post", "/api/v1/groups/{handle}/invitations/mine/accept"),
+    ("post", "/api/v1/groups/{handle}/invitations/mine/decline"),
+    ("post", "/api/v1/groups/{handle}/members/{username}/approve"),
+    ("post", "/api/v1/groups/{handle}/members/{username}/reject"),
+    ("put", "/api/v1/groups/{handle}/members/{username}/role"),
+    ("post", "/api/v1/groups/{handle}/members/{username}/remove"),
+    ("post", "/api/v1/groups/{handle}/followers"),
+    ("get", "/api/v1/groups/{handle}/followers"),
+    ("delete", "/api/v1/groups/{handle}/followers/mine"),
+    (
+        "post",
+        "/api/v1/groups/{handle}/followers/{username}/approve",
+    ),
+    (
+        "post",
+        "/api/v1/groups/{handle}/followers/{username}/reject",
+    ),
+    ("get", "/api/v1/me/groups"),
+    ("post", "/api/v1/groups/{handle}/events"),
+    ("get", "/api/v1/groups/{handle}/events"),
+    ("get", "/api/v1/groups/{handle}/timeline"),
 ];
 
 #[tokio::test]
@@ -70,7 +99,8 @@ async fn every_route_is_documented_and_every_documented_route_is_served() {
                 let concrete = path
                     .replace("{id}", "x")
                     .replace("{pid}", "y")
-                    .replace("{username}", "z");
+                    .replace("{username}", "z")
+                    .replace("{handle}", "h");
                 let body = (method != "get" && method != "delete")
                     .then(|| Value::Object(Default::default()));
                 let response = server

@@ -35,6 +35,7 @@ pub struct Options {
     pub limits: Limits,
     /// Subscribers run after the read models.
     pub more_subscribers: Vec<Arc<dyn Subscriber>>,
+    pub group_creation: convene_api::groups::GroupCreation,
 }
 
 impl Default for Options {
@@ -43,6 +44,7 @@ impl Default for Options {
             registrations: Registrations::Open,
             limits: Limits::off(),
             more_subscribers: Vec::new(),
+            group_creation: Default::default(),
         }
     }
 }
@@ -81,7 +83,8 @@ impl TestServer {
             hashing: Default::default(),
         };
         let subscribers = Subscribers::new(read_models()).with(options.more_subscribers);
-        let state = AppState::new(&db, config, subscribers.clone());
+        let state = AppState::new(&db, config, subscribers.clone())
+            .with_group_creation(options.group_creation);
         let shutdown = CancellationToken::new();
         let running = subscribers.spawn(&db, &shutdown);
         let app = router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();

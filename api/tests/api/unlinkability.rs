@@ -43,6 +43,33 @@ async fn no_endpoint_reveals_that_two_profiles_share_an_account() {
             )
             .await;
 
+        // Both of ana's profiles belong to org's group and follow it.
+        let group = org
+            .post(
+                "/api/v1/groups",
+                json!({"handle": "collective", "display_name": "Collective"}),
+            )
+            .await;
+        assert_eq!(group.status, 201, "{}", group.text);
+        for who in ["ana", "ana_union"] {
+            let asked = ana
+                .as_profile(who)
+                .post(
+                    "/api/v1/groups/collective/members",
+                    json!({"message": "hello"}),
+                )
+                .await;
+            assert_eq!(asked.status, 201, "{}", asked.text);
+            org.post(
+                &format!("/api/v1/groups/collective/members/{who}/approve"),
+                json!({}),
+            )
+            .await;
+            ana.as_profile(who)
+                .post("/api/v1/groups/collective/followers", json!({}))
+                .await;
+        }
+
         let anyone = server.client();
         let stranger = member(&server, "stranger@example.org").await;
         profile(&stranger, "stranger").await;
@@ -59,6 +86,12 @@ async fn no_endpoint_reveals_that_two_profiles_share_an_account() {
                 format!("/api/v1/events/{id}/participations?format=csv"),
                 format!("/api/v1/events/{id}/history"),
                 "/api/v1/events?organizer=ana".to_string(),
+                "/api/v1/groups".to_string(),
+                "/api/v1/groups/collective".to_string(),
+                "/api/v1/groups/collective/members".to_string(),
+                "/api/v1/groups/collective/followers".to_string(),
+                "/api/v1/groups/collective/timeline".to_string(),
+                "/api/v1/groups/collective/events".to_string(),
             ] {
                 let response = client.get(&path).await;
                 seen.push((path, response));
@@ -73,6 +106,23 @@ async fn no_endpoint_reveals_that_two_profiles_share_an_account() {
             .as_profile("ana")
             .get(&format!("/api/v1/events/{own_id}/history"))
             .await;
+        // Seen by a fellow member, and each profile's own groups.
+        for (path, client) in [
+            (
+                "/api/v1/groups/collective/members",
+                ana.as_profile("ana_union"),
+            ),
+            ("/api/v1/me/groups", ana.as_profile("ana")),
+            ("/api/v1/me/groups", ana.as_profile("ana_union")),
+        ] {
+            seen.push((format!("{path} as a member"), client.get(path).await));
+        }
+        let own_groups = ana.as_profile("ana").get("/api/v1/me/groups").await;
+        assert!(
+            !own_groups.text.contains("ana_union"),
+            "a profile's groups name no other profile: {}",
+            own_groups.text
+        );
         seen.push(("own participations".into(), own_people));
         seen.push(("own history".into(), own_history));
 
@@ -91,7 +141,7 @@ async fn no_endpoint_reveals_that_two_profiles_share_an_account() {
                 );
             }
         }
-        assert!(checked >= 20, "most endpoints answered ({checked})");
+        assert!(checked >= 28, "most endpoints answered ({checked})");
         for (path, other) in [
             ("/api/v1/profiles/ana", "ana_union"),
             ("/api/v1/profiles/ana_union", "\"ana\""),

@@ -1,5 +1,6 @@
 use super::details::EventDetails;
 use super::participation::{Participant, ParticipantState};
+use super::GroupLink;
 use cqrs_es::DomainEvent;
 use serde::{Deserialize, Serialize};
 
@@ -19,6 +20,10 @@ pub enum EventChange {
     Updated {
         details: EventDetails,
         fields: Vec<String>,
+    },
+    /// The event is the group's (recorded right after `Created`, for events a group organises).
+    OrganisedByGroup {
+        group: GroupLink,
     },
     Published,
     Cancelled,
@@ -77,6 +82,7 @@ impl DomainEvent for EventChange {
         match self {
             Self::Created { .. } => "EventCreated",
             Self::Updated { .. } => "EventUpdated",
+            Self::OrganisedByGroup { .. } => "EventOrganisedByGroup",
             Self::Published => "EventPublished",
             Self::Cancelled => "EventCancelled",
             Self::Deleted => "EventDeleted",

@@ -1,5 +1,6 @@
 use super::details::{EventDetails, EventPatch};
 use super::participation::ParticipantState;
+use super::GroupLink;
 
 /// What can be asked of an event. `by` is the acting profile's username (the caller has already
 /// checked that the profile belongs to the account acting).
@@ -12,6 +13,17 @@ pub enum EventCommand {
         details: EventDetails,
         draft: bool,
     },
+    /// Create an event organised by a group; `organiser` (one of its moderators or above, as
+    /// the caller checked) becomes the creator.
+    CreateForGroup {
+        organiser: String,
+        creator_participation: String,
+        details: EventDetails,
+        draft: bool,
+        group: GroupLink,
+    },
+    /// `by` is a profile's username, or the handle of the group organising the event when one
+    /// of the group's moderators acts (the caller checked the role).
     Update {
         by: String,
         patch: EventPatch,

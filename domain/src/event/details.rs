@@ -504,7 +504,7 @@ impl EventDetails {
     }
 }
 
-fn validate_address(mut address: Address, errors: &mut Errors) -> Option<Address> {
+pub(crate) fn validate_address(mut address: Address, errors: &mut Errors) -> Option<Address> {
     for (field, value) in [
         ("name", &mut address.name),
         ("street", &mut address.street),

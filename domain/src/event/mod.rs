@@ -83,6 +83,20 @@ fn invalid(field: &str, message: impl Into<String>) -> EventError {
     }])
 }
 
+/// The group organising an event, and how it shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct GroupLink {
+    /// The group's handle.
+    pub handle: String,
+    /// Only the group's members (and those taking part) see the event.
+    #[serde(default)]
+    pub members_only: bool,
+    /// The event shows the group as its organiser, not the member who created it.
+    #[serde(default)]
+    pub hide_organiser: bool,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 struct CommentState {
     id: String,
@@ -104,9 +118,22 @@ pub struct Event {
     /// Participation ids waiting for a seat, first in line first.
     waitlist: VecDeque<String>,
     comments: Vec<CommentState>,
+    #[serde(default)]
+    group: Option<GroupLink>,
 }
 
 impl Event {
+    /// The group organising the event, if one does.
+    pub fn group(&self) -> Option<&GroupLink> {
+        self.group.as_ref()
+    }
+
+    /// Whether `by` names the group organising the event (handles and usernames share one
+    /// namespace, so no profile has that name).
+    fn is_own_group(&self, by: &str) -> bool {
+        self.group.as_ref().is_some_and(|g| g.handle == by)
+    }
+
     pub fn details(&self) -> Option<&EventDetails> {
         self.details.as_ref().filter(|_| !self.deleted)
     }
@@ -154,6 +181,9 @@ impl Event {
     }
 
     fn require_organiser(&self, by: &str) -> Result<(), EventError> {
+        if self.is_own_group(by) {
+            return Ok(());
+        }
         match self.role_of(by) {
             Some(role) if role.is_organiser() => Ok(()),
             _ => Err(EventError::NotOrganiser),
@@ -161,6 +191,9 @@ impl Event {
     }
 
     fn require_administrator(&self, by: &str) -> Result<(), EventError> {
+        if self.is_own_group(by) {
+            return Ok(());
+        }
         match self.role_of(by) {
             Some(role) if role.is_administrator() => Ok(()),
             _ => Err(EventError::NotAdministrator),
@@ -198,6 +231,17 @@ impl Aggregate for Event {
                 details,
                 draft,
             } => self.create(organiser, creator_participation, details, draft),
+            EventCommand::CreateForGroup {
+                organiser,
+                creator_participation,
+                details,
+                draft,
+                group,
+            } => {
+                let mut changes = self.create(organiser, creator_participation, details, draft)?;
+                changes.push(EventChange::OrganisedByGroup { group });
+                Ok(changes)
+            }
             EventCommand::Update { by, patch } => self.update(&by, patch),
             EventCommand::Publish { by } => self.publish(&by),
             EventCommand::Cancel { by } => self.cancel(&by),
@@ -280,6 +324,7 @@ impl Aggregate for Event {
                 self.draft = draft;
             }
             C::Updated { details, .. } => self.details = Some(details),
+            C::OrganisedByGroup { group } => self.group = Some(group),
             C::Published => self.draft = false,
             C::Cancelled => {
                 if let Some(details) = &mut self.details {

@@ -748,9 +748,10 @@ fn kind(change: &C) -> usize {
         C::CommentPosted { .. } => 12,
         C::CommentEdited { .. } => 13,
         C::CommentDeleted { .. } => 14,
+        C::OrganisedByGroup { .. } => 15,
     }
 }
-const KINDS: usize = 15;
+const KINDS: usize = 16;
 
 #[test]
 fn applying_any_change_twice_leaves_the_state_as_once() {
@@ -763,6 +764,7 @@ fn applying_any_change_twice_leaves_the_state_as_once() {
     raised.options.anonymous_participation = true;
     let history = vec![
         draft,
+        C::OrganisedByGroup { group: repair() },
         C::Published,
         joined("p1", "ana", S::Participant),
         joined("p2", "bob", S::Participant),
@@ -876,4 +878,57 @@ fn a_command_s_changes_applied_again_leave_the_state_as_once() {
         }
         assert_eq!(once, twice, "{command:?}");
     }
+}
+
+// Events organised by a group.
+
+fn repair() -> GroupLink {
+    GroupLink {
+        handle: "repair".into(),
+        members_only: true,
+        hide_organiser: true,
+    }
+}
+
+#[test]
+fn a_group_event_is_created_and_recorded_as_the_groups() {
+    Given::with(())
+        .given_no_previous_events()
+        .when(EventCommand::CreateForGroup {
+            organiser: "org".into(),
+            creator_participation: "p-org".into(),
+            details: details(),
+            draft: false,
+            group: repair(),
+        })
+        .then_expect_events(vec![
+            created(None, JoinMode::Free),
+            C::OrganisedByGroup { group: repair() },
+        ]);
+}
+
+#[test]
+fn the_organising_group_edits_its_event_and_another_group_does_not() {
+    let given = vec![
+        created(None, JoinMode::Free),
+        C::OrganisedByGroup { group: repair() },
+    ];
+    Given::with(())
+        .given(given.clone())
+        .when(EventCommand::Cancel {
+            by: "repair".into(),
+        })
+        .then_expect_events(vec![C::Cancelled]);
+    Given::with(())
+        .given(given)
+        .when(EventCommand::Cancel {
+            by: "other_group".into(),
+        })
+        .then_expect_error(EventError::NotAdministrator);
+    Given::with(())
+        .given(vec![created(None, JoinMode::Free)])
+        .when(EventCommand::Cancel {
+            by: "repair".into(),
+        })
+        .then_expect_error(EventError::NotAdministrator);
 }

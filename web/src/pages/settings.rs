@@ -41,8 +41,18 @@ pub async fn my_events(State(web): State<Web>, visitor: Visitor) -> Response {
         entry["as"] = serde_json::Value::String(participation.profile.unwrap_or_default());
         lists.entry(list).or_default().push(entry);
     }
+    let followed = match convene_api::groups::followed_events(&web.app, &session.account).await {
+        Ok(followed) => followed,
+        Err(error) => return web.pages.failure(&visitor, &error),
+    };
+    for event in followed {
+        let mut entry = serde_json::to_value(card(catalogue, &event)).unwrap_or_default();
+        let group = event.group.map(|g| g.handle).unwrap_or_default();
+        entry["as"] = serde_json::Value::String(group);
+        lists.entry("groups").or_default().push(entry);
+    }
     let mut context = Context::new();
-    for list in ["organising", "going", "waiting"] {
+    for list in ["organising", "going", "waiting", "groups"] {
         context.insert(list, &lists.remove(list).unwrap_or_default());
     }
     web.pages

@@ -4,6 +4,7 @@
 mod edge;
 mod feeds;
 mod flows;
+mod groups;
 mod hiding;
 mod rendering;
 mod support;

@@ -1,0 +1,657 @@
+//! Groups: create one (claiming its handle in the namespace profiles share), read and change its
+//! settings, and everything about its members and followers. Every decision is the group
+//! aggregate's; what is shown to whom is decided here, once for every front end.
+
+use crate::auth::{Acting, Session};
+use crate::consistency::{self, Reads};
+use crate::error::{Error, Result};
+use crate::events::{self, NewEvent};
+use crate::group_mail::{self, Notice};
+use crate::AppState;
+use convene_domain::claim::{handle_claim, handle_owner, ClaimCommand, ClaimError, HandleKind};
+use convene_domain::event::details::Address;
+use convene_domain::event::GroupLink;
+use convene_domain::group::{
+    validate_handle, GroupActor, GroupDetails, GroupPatch, GroupVisibility, MemberRole, Openness,
+};
+use convene_domain::{EventCommand, GroupCommand, GroupError, Profile, Role};
+use convene_projections::accounts::AccountRow;
+use convene_projections::events::{self as event_rows, EventView};
+use convene_projections::groups::{self, FollowerView, GroupView, Kind, MemberView, TimelineEntry};
+use convene_projections::log::EventLog;
+use convene_projections::profiles;
+use convene_projections::read_model::GROUPS;
+use convene_projections::CommandError;
+use cqrs_es::Aggregate;
+use serde::Deserialize;
+use utoipa::ToSchema;
+
+/// What group use cases read back after their commands.
+pub const READS: Reads = &[GROUPS];
+
+/// Longest reason given with a moderation decision.
+pub const REASON_MAX: usize = 500;
+
+/// Who may create groups on this instance.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum GroupCreation {
+    /// Any profile.
+    #[default]
+    Anyone,
+    /// Profiles of the instance's administrators only.
+    Administrators,
+}
+
+/// A new group: its handle and its settings (every setting but the handle may be left out).
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewGroup {
+    /// `/@handle`: 1 to 30 characters among a-z, 0-9 and _, not taken by a profile or a group.
+    pub handle: String,
+    /// Defaults to the handle.
+    pub display_name: Option<String>,
+    pub summary: Option<String>,
+    pub address: Option<Address>,
+    pub visibility: Option<GroupVisibility>,
+    pub openness: Option<Openness>,
+    pub manually_approves_followers: Option<bool>,
+}
+
+/// A request to join, with an optional word for the moderators.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct JoinGroup {
+    pub message: Option<String>,
+}
+
+/// Whom to invite.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Invitation {
+    /// The profile's username.
+    pub username: String,
+}
+
+/// A moderation decision's optional reason, recorded with the change.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Decision {
+    pub reason: Option<String>,
+}
+
+/// A new role, and why.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RoleChange {
+    /// `member`, `moderator` or `administrator`.
+    pub role: MemberRole,
+    pub reason: Option<String>,
+}
+
+fn me(acting: &Acting) -> GroupActor {
+    GroupActor::profile(&acting.profile)
+}
+
+/// Runs a group command as `acting`, with `reason` in its metadata.
+async fn run(
+    state: &AppState,
+    acting: &Acting,
+    handle: &str,
+    command: GroupCommand,
+    reason: Option<String>,
+) -> Result<i64> {
+    let mut metadata = acting.metadata();
+    if let Some(reason) = reason_of(reason)? {
+        metadata = metadata.with_reason(reason);
+    }
+    consistency::command(state, &state.groups, handle, command, &metadata, READS).await
+}
+
+fn reason_of(reason: Option<String>) -> Result<Option<String>> {
+    let reason = reason
+        .map(|r| r.trim().to_string())
+        .filter(|r| !r.is_empty());
+    match reason {
+        Some(r)
+            if r.chars().count() > REASON_MAX || convene_domain::validation::has_control(&r) =>
+        {
+            Err(Error::invalid_field(
+                "reason",
+                format!("a reason is at most {REASON_MAX} characters on one line"),
+            ))
+        }
+        other => Ok(other),
+    }
+}
+
+/// Group `@handle`. Unlisted groups are shown to whoever has their address.
+pub async fn show(state: &AppState, handle: &str) -> Result<GroupView> {
+    groups::find(state.db.pool(), handle)
+        .await?
+        .ok_or_else(|| Error::not_found(format!("there is no group @{handle}")))
+}
+
+/// Public groups, by name, 20 a page from page 1.
+pub async fn list(state: &AppState, page: Option<i64>) -> Result<Vec<GroupView>> {
+    let page = page.unwrap_or(1);
+    if page < 1 {
+        return Err(Error::invalid_field("page", "pages are counted from 1"));
+    }
+    Ok(groups::list_public(state.db.pool(), 20, (page - 1) * 20).await?)
+}
+
+/// Creates a group whose creator is the acting profile.
+pub async fn create(state: &AppState, acting: &Acting, new: NewGroup) -> Result<GroupView> {
+    if state.group_creation == GroupCreation::Administrators
+        && acting.session.account.role != Role::Administrator
+    {
+        return Err(Error::forbidden(
+            "only the instance's administrators may create groups here",
+        ));
+    }
+    let handle = new.handle.trim().to_string();
+    let mut details = GroupDetails::named(new.display_name.unwrap_or_else(|| handle.clone()));
+    details.summary = new.summary.unwrap_or_default();
+    details.address = new.address;
+    details.visibility = new.visibility.unwrap_or_default();
+    details.openness = new.openness.unwrap_or_default();
+    details.manually_approves_followers = new.manually_approves_followers.unwrap_or(false);
+    // Every broken rule at once, before the handle is claimed.
+    let mut errors = match validate_handle(&handle) {
+        Err(GroupError::Invalid(fields)) => fields,
+        _ => Vec::new(),
+    };
+    match details.clone().validate() {
+        Err(fields) => errors.extend(fields),
+        Ok(valid) => details = valid,
+    }
+    if !errors.is_empty() {
+        return Err(Error::Invalid(errors));
+    }
+    let metadata = acting.metadata();
+    claim_handle(state, &handle, &metadata).await?;
+    let command = GroupCommand::Create {
+        handle: handle.clone(),
+        creator: me(acting),
+        details,
+    };
+    consistency::command(state, &state.groups, &handle, command, &metadata, READS).await?;
+    show(state, &handle).await
+}
+
+fn taken(handle: &str) -> Error {
+    Error::Conflict {
+        detail: format!("the handle @{handle} is already taken by a profile or a group"),
+        errors: vec![convene_domain::FieldError {
+            field: "handle".into(),
+            message: format!("@{handle} is already taken: choose another handle"),
+        }],
+    }
+}
+
+/// Claims `handle` for a group. Profiles made before handles were claimed hold theirs without
+/// a claim: a group never takes such a name either.
+async fn claim_handle(
+    state: &AppState,
+    handle: &str,
+    metadata: &convene_domain::Metadata,
+) -> Result<()> {
+    let log = EventLog::new(&state.db);
+    if log.last_position_of(Profile::TYPE, handle).await? > 0 {
+        return Err(taken(handle));
+    }
+    let take = ClaimCommand::Take {
+        owner: handle_owner(HandleKind::Group, handle),
+    };
+    match state
+        .claims
+        .execute_retrying(&handle_claim(handle), take, metadata)
+        .await
+    {
+        Ok(_) => Ok(()),
+        Err(CommandError::Rejected(ClaimError::Taken)) => Err(taken(handle)),
+        Err(other) => Err(other.into()),
+    }
+}
+
+/// Changes the group's settings (administrators).
+pub async fn update(
+    state: &AppState,
+    acting: &Acting,
+    handle: &str,
+    patch: GroupPatch,
+) -> Result<GroupView> {
+    let command = GroupCommand::Update {
+        by: me(acting),
+        patch,
+    };
+    run(state, acting, handle, command, None).await?;
+    show(state, handle).await
+}
+
+async fn membership_of(state: &AppState, handle: &str, who: &GroupActor) -> Result<MemberView> {
+    groups::membership(state.db.pool(), handle, who)
+        .await?
+        .ok_or_else(|| Error::not_found(format!("{who} has no membership in @{handle}")))
+}
+
+/// Joins an open group, or asks to join a moderated one, as the acting profile.
+pub async fn join(
+    state: &AppState,
+    acting: &Acting,
+    handle: &str,
+    request: JoinGroup,
+) -> Result<MemberView> {
+    let command = GroupCommand::Join {
+        who: me(acting),
+        message: request.message,
+    };
+    run(state, acting, handle, command, None).await?;
+    membership_of(state, handle, &me(acting)).await
+}
+
+/// Leaves the group, or withdraws a request to join, as the acting profile.
+pub async fn leave(state: &AppState, acting: &Acting, handle: &str) -> Result<()> {
+    let command = GroupCommand::Leave { who: me(acting) };
+    run(state, acting, handle, command, None).await.map(drop)
+}
+
+/// Invites the profile `@username` (moderators and above).
+pub async fn invite(
+    state: &AppState,
+    acting: &Acting,
+    handle: &str,
+    invitation: Invitation,
+) -> Result<MemberView> {
+    let username = invitation
+        .username
+        .trim()
+        .trim_start_matches('@')
+        .to_string();
+    if profiles::find(state.db.pool(), &username).await?.is_none() {
+        return Err(Error::invalid_field(
+            "username",
+            format!("there is no profile @{username}"),
+        ));
+    }
+    let who = GroupActor::profile(&username);
+    let command = GroupCommand::Invite {
+        by: me(acting),
+        who: who.clone(),
+    };
+    run(state, acting, handle, command, None).await?;
+    let group = show(state, handle).await?;
+    let notice = Notice::Invited {
+        by: &acting.profile,
+    };
+    group_mail::notify(state, &username, &group, notice).await?;
+    membership_of(state, handle, &who).await
+}
+
+/// Accepts the acting profile's invitation.
+pub async fn accept_invitation(
+    state: &AppState,
+    acting: &Acting,
+    handle: &str,
+) -> Result<MemberView> {
+    let command = GroupCommand::AcceptInvitation { who: me(acting) };
+    run(state, acting, handle, command, None).await?;
+    membership_of(state, handle, &me(acting)).await
+}
+
+/// Declines the acting profile's invitation.
+pub async fn decline_invitation(state: &AppState, acting: &Acting, handle: &str) -> Result<()> {
+    let command = GroupCommand::DeclineInvitation { who: me(acting) };
+    run(state, acting, handle, command, None).await.map(drop)
+}
+
+/// Approves `@username`'s request to join (moderators and above).
+pub async fn approve(
+    state: &AppState,
+    acting: &Acting,
+    handle: &str,
+    username: &str,
+    decision: Decision,
+) -> Result<MemberView> {
+    let who = GroupActor::profile(username);
+    let command = GroupCommand::Approve {
+        by: me(acting),
+        who: who.clone(),
+    };
+    run(state, acting, handle, command, decision.reason).await?;
+    let group = show(state, handle).await?;
+    group_mail::notify(state, username, &group, Notice::Approved).await?;
+    membership_of(state, handle, &who).await
+}
+
+/// Rejects `@username`'s request to join (moderators and above).
+pub async fn reject(
+    state: &AppState,
+    acting: &Acting,
+    handle: &str,
+    username: &str,
+    decision: Decision,
+) -> Result<MemberView> {
+    let who = GroupActor::profile(username);
+    let command = GroupCommand::Reject {
+        by: me(acting),
+        who: who.clone(),
+    };
+    let reason = reason_of(decision.reason)?;
+    run(state, acting, handle, command, reason.clone()).await?;
+    let group = show(state, handle).await?;
+    let notice = Notice::Rejected {
+        reason: reason.as_deref(),
+    };
+    group_mail::notify(state, username, &group, notice).await?;
+    membership_of(state, handle, &who).await
+}
+
+/// Gives `@username` another role (administrators, up to their own).
+pub async fn change_role(
+    state: &AppState,
+    acting: &Acting,
+    handle: &str,
+    username: &str,
+    change: RoleChange,
+) -> Result<MemberView> {
+    let who = GroupActor::profile(username);
+    let command = GroupCommand::ChangeRole {
+        by: me(acting),
+        who: who.clone(),
+        role: change.role,
+    };
+    run(state, acting, handle, command, change.reason).await?;
+    membership_of(state, handle, &who).await
+}
+
+/// Removes `@username`'s membership, request or invitation (moderators and above).
+pub async fn remove(
+    state: &AppState,
+    acting: &Acting,
+    handle: &str,
+    username: &str,
+    decision: Decision,
+) -> Result<()> {
+    let command = GroupCommand::Remove {
+        by: me(acting),
+        who: GroupActor::profile(username),
+    };
+    run(state, acting, handle, command, decision.reason)
+        .await
+        .map(drop)
+}
+
+/// The acting profile's role in group `handle`, if it has a membership.
+async fn role_in(state: &AppState, acting: &Acting, handle: &str) -> Result<Option<MemberRole>> {
+    Ok(groups::membership(state.db.pool(), handle, &me(acting))
+        .await?
+        .map(|m| m.role))
+}
+
+/// The members, for the group's members: moderators and above also see requests, invitations
+/// and refusals, with the messages sent with requests.
+pub async fn members(state: &AppState, acting: &Acting, handle: &str) -> Result<Vec<MemberView>> {
+    show(state, handle).await?;
+    let role = role_in(state, acting, handle).await?;
+    let belonging: Vec<MemberRole> = MemberRole::ALL
+        .into_iter()
+        .filter(|r| r.is_member())
+        .collect();
+    match role {
+        Some(role) if role.at_least(MemberRole::Moderator) => {
+            Ok(groups::members(state.db.pool(), handle, &MemberRole::ALL).await?)
+        }
+        Some(role) if role.is_member() => {
+            let mut found = groups::members(state.db.pool(), handle, &belonging).await?;
+            for member in &mut found {
+                member.message = None;
+            }
+            Ok(found)
+        }
+        _ => Err(GroupError::RoleNeeded(MemberRole::Member).into()),
+    }
+}
+
+/// The acting profile's memberships (of that profile only: never its account's other ones).
+pub async fn my_groups(state: &AppState, acting: &Acting) -> Result<Vec<MemberView>> {
+    Ok(groups::memberships_of(state.db.pool(), &acting.profile).await?)
+}
+
+/// Follows the group as the acting profile (approval may be needed).
+pub async fn follow(state: &AppState, acting: &Acting, handle: &str) -> Result<FollowerView> {
+    let command = GroupCommand::Follow { who: me(acting) };
+    run(state, acting, handle, command, None).await?;
+    groups::follower(state.db.pool(), handle, &me(acting))
+        .await?
+        .ok_or_else(|| Error::not_found(format!("@{} does not follow @{handle}", acting.profile)))
+}
+
+/// Stops following the group.
+pub async fn unfollow(state: &AppState, acting: &Acting, handle: &str) -> Result<()> {
+    let command = GroupCommand::Unfollow { who: me(acting) };
+    run(state, acting, handle, command, None).await.map(drop)
+}
+
+/// The followers, for moderators and above.
+pub async fn followers(
+    state: &AppState,
+    acting: &Acting,
+    handle: &str,
+) -> Result<Vec<FollowerView>> {
+    show(state, handle).await?;
+    match role_in(state, acting, handle).await? {
+        Some(role) if role.at_least(MemberRole::Moderator) => {
+            Ok(groups::followers(state.db.pool(), handle).await?)
+        }
+        _ => Err(GroupError::RoleNeeded(MemberRole::Moderator).into()),
+    }
+}
+
+/// Approves `@username`'s pending follow (moderators and above).
+pub async fn approve_follower(
+    state: &AppState,
+    acting: &Acting,
+    handle: &str,
+    username: &str,
+) -> Result<FollowerView> {
+    let who = GroupActor::profile(username);
+    let command = GroupCommand::ApproveFollower {
+        by: me(acting),
+        who: who.clone(),
+    };
+    run(state, acting, handle, command, None).await?;
+    groups::follower(state.db.pool(), handle, &who)
+        .await?
+        .ok_or_else(|| Error::not_found(format!("{who} does not follow @{handle}")))
+}
+
+/// Refuses `@username`'s follow, pending or approved (moderators and above).
+pub async fn reject_follower(
+    state: &AppState,
+    acting: &Acting,
+    handle: &str,
+    username: &str,
+    decision: Decision,
+) -> Result<()> {
+    let command = GroupCommand::RejectFollower {
+        by: me(acting),
+        who: GroupActor::profile(username),
+    };
+    run(state, acting, handle, command, decision.reason)
+        .await
+        .map(drop)
+}
+
+/// How a group shows one of its events.
+#[derive(Debug, Default, Clone, Copy, Deserialize, ToSchema)]
+pub struct GroupEventOptions {
+    /// Only the group's members (and those taking part) see the event.
+    #[serde(default)]
+    pub members_only: bool,
+    /// Show the group as the organiser, not the member who created the event.
+    #[serde(default)]
+    pub hide_organiser: bool,
+}
+
+/// Creates an event organised by group `handle` (moderators and above); the acting profile is
+/// its creator, and the group's moderators edit it with them.
+pub async fn create_event(
+    state: &AppState,
+    acting: &Acting,
+    handle: &str,
+    new: NewEvent,
+    options: GroupEventOptions,
+) -> Result<EventView> {
+    show(state, handle).await?;
+    match role_in(state, acting, handle).await? {
+        Some(role) if role.at_least(MemberRole::Moderator) => {}
+        _ => return Err(GroupError::RoleNeeded(MemberRole::Moderator).into()),
+    }
+    let id = uuid::Uuid::new_v4().to_string();
+    let command = EventCommand::CreateForGroup {
+        organiser: acting.profile.clone(),
+        creator_participation: uuid::Uuid::new_v4().to_string(),
+        details: new.details,
+        draft: new.draft,
+        group: GroupLink {
+            handle: handle.to_string(),
+            members_only: options.members_only,
+            hide_organiser: options.hide_organiser,
+        },
+    };
+    let metadata = acting.metadata();
+    consistency::command(state, &state.events, &id, command, &metadata, events::READS).await?;
+    events::show(state, Some(&acting.session), &id).await
+}
+
+/// Events in a page of a group's events.
+pub const EVENTS_PAGE: i64 = 20;
+
+/// The events group `handle` organises, soonest first, page `page` from 1, as `session` (or a
+/// stranger) may see them: members-only ones for members, drafts for the group's moderators. A
+/// page may hold fewer than [`EVENTS_PAGE`] when some are not for the one asking.
+pub async fn events_of(
+    state: &AppState,
+    session: Option<&Session>,
+    handle: &str,
+    page: Option<i64>,
+) -> Result<Vec<EventView>> {
+    show(state, handle).await?;
+    let page = page.unwrap_or(1);
+    if page < 1 {
+        return Err(Error::invalid_field("page", "pages are counted from 1"));
+    }
+    let offset = (page - 1) * EVENTS_PAGE;
+    let listed = event_rows::of_group(state.db.pool(), handle, EVENTS_PAGE, offset).await?;
+    let mut found = Vec::with_capacity(listed.len());
+    for event in listed {
+        // A stranger relates to no event: no need to ask.
+        let viewer = match session {
+            Some(session) => {
+                crate::access::viewer(state, Some(&session.account), &event.id).await?
+            }
+            None => crate::access::Viewer::default(),
+        };
+        if crate::access::may_see(viewer, &event) {
+            found.push(crate::access::shown_to(viewer, event));
+        }
+    }
+    Ok(found)
+}
+
+/// The events of the groups `account`'s profiles follow or belong to, as the account may see
+/// them, soonest first: for its "my events" view and private feed (the account's eyes only).
+pub async fn followed_events(state: &AppState, account: &AccountRow) -> Result<Vec<EventView>> {
+    let own = crate::access::usernames_of(state, &account.id).await?;
+    let mut found = Vec::new();
+    for handle in groups::followed_or_joined_by(state.db.pool(), &own).await? {
+        for id in event_rows::ids_of_group(state.db.pool(), &handle).await? {
+            let viewer = crate::access::viewer(state, Some(account), &id).await?;
+            match crate::access::visible(state, viewer, &id).await {
+                // Drafts stay with the group's moderators, who see them as organisers.
+                Ok(event) if !event.draft => found.push(event),
+                Ok(_) => {}
+                Err(e) if e.class() == crate::Class::NotFound => {}
+                Err(e) => return Err(e),
+            }
+        }
+    }
+    found.sort_by_key(|e| e.details.begins_at);
+    Ok(found)
+}
+
+/// Entries in a page of a group's timeline.
+pub const TIMELINE_PAGE: i64 = 50;
+
+/// Group `handle`'s timeline, newest first, page `page` from 1: everything for the group's
+/// members; for others its public facts (with the group as their actor) and the events they may
+/// see. An event whose group hides
+/// its organiser shows the group as the actor to those the event page hides it from. A page may
+/// hold fewer entries than [`TIMELINE_PAGE`] when some are not for the one asking; its events
+/// are read in one query.
+pub async fn timeline(
+    state: &AppState,
+    session: Option<&Session>,
+    handle: &str,
+    page: Option<i64>,
+) -> Result<Vec<TimelineEntry>> {
+    show(state, handle).await?;
+    let page = page.unwrap_or(1);
+    if page < 1 {
+        return Err(Error::invalid_field("page", "pages are counted from 1"));
+    }
+    let account = session.map(|s| &s.account);
+    let member = match account {
+        Some(account) => {
+            let own = crate::access::usernames_of(state, &account.id).await?;
+            groups::roles_of_profiles(state.db.pool(), handle, &own)
+                .await?
+                .into_iter()
+                .any(MemberRole::is_member)
+        }
+        None => false,
+    };
+    let offset = (page - 1) * TIMELINE_PAGE;
+    let entries =
+        groups::timeline_of(state.db.pool(), handle, member, TIMELINE_PAGE, offset).await?;
+    // The page's events, read at once, as the one asking may see them.
+    let ids: Vec<String> = entries
+        .iter()
+        .filter(|e| e.kind == Kind::EventOrganised)
+        .filter_map(|e| e.subject.clone())
+        .collect();
+    let mut seen = std::collections::HashMap::new();
+    for event in event_rows::find_many(state.db.pool(), &ids).await? {
+        let viewer = match account {
+            Some(account) => crate::access::viewer(state, Some(account), &event.id).await?,
+            None => crate::access::Viewer::default(),
+        };
+        if crate::access::may_see(viewer, &event) {
+            let event = crate::access::shown_to(viewer, event);
+            seen.insert(event.id.clone(), event);
+        }
+    }
+    let mut shown = Vec::with_capacity(entries.len());
+    for mut entry in entries {
+        // Who runs the group is for its members: others see the group itself act.
+        if !member && entry.kind != Kind::EventOrganised {
+            entry.actor = format!("@{handle}");
+        }
+        if entry.kind == Kind::EventOrganised {
+            let id = entry.subject.clone().unwrap_or_default();
+            let Some(event) = seen.get(&id) else {
+                continue;
+            };
+            if event
+                .group
+                .as_ref()
+                .is_some_and(|g| g.handle == event.organiser)
+            {
+                entry.actor = format!("@{handle}");
+            }
+        }
+        shown.push(entry);
+    }
+    Ok(shown)
+}

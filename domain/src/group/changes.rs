@@ -1,0 +1,92 @@
+use super::details::GroupDetails;
+use super::members::{FollowState, GroupActor, MemberRole};
+use cqrs_es::DomainEvent;
+use serde::{Deserialize, Serialize};
+
+/// What happened to a group, its members and its followers. Who did it and why are in the
+/// metadata. Stored forever: add variants and defaulted fields, never rename.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum GroupChange {
+    Created {
+        handle: String,
+        creator: GroupActor,
+        details: GroupDetails,
+    },
+    /// The whole settings after the update, and which fields it changed.
+    Updated {
+        details: GroupDetails,
+        fields: Vec<String>,
+    },
+    /// A membership began: `member` in an open group, `not_approved` for a request.
+    MemberJoined {
+        who: GroupActor,
+        role: MemberRole,
+        message: Option<String>,
+    },
+    MemberInvited {
+        who: GroupActor,
+    },
+    InvitationAccepted {
+        who: GroupActor,
+    },
+    InvitationDeclined {
+        who: GroupActor,
+    },
+    MemberApproved {
+        who: GroupActor,
+    },
+    MemberRejected {
+        who: GroupActor,
+    },
+    /// Left, or withdrew a request.
+    MemberLeft {
+        who: GroupActor,
+    },
+    MemberRoleChanged {
+        who: GroupActor,
+        role: MemberRole,
+    },
+    MemberRemoved {
+        who: GroupActor,
+    },
+    Followed {
+        who: GroupActor,
+        state: FollowState,
+    },
+    Unfollowed {
+        who: GroupActor,
+    },
+    FollowerApproved {
+        who: GroupActor,
+    },
+    FollowerRejected {
+        who: GroupActor,
+    },
+}
+
+impl DomainEvent for GroupChange {
+    fn event_type(&self) -> String {
+        match self {
+            Self::Created { .. } => "GroupCreated",
+            Self::Updated { .. } => "GroupUpdated",
+            Self::MemberJoined { .. } => "GroupMemberJoined",
+            Self::MemberInvited { .. } => "GroupMemberInvited",
+            Self::InvitationAccepted { .. } => "GroupInvitationAccepted",
+            Self::InvitationDeclined { .. } => "GroupInvitationDeclined",
+            Self::MemberApproved { .. } => "GroupMemberApproved",
+            Self::MemberRejected { .. } => "GroupMemberRejected",
+            Self::MemberLeft { .. } => "GroupMemberLeft",
+            Self::MemberRoleChanged { .. } => "GroupMemberRoleChanged",
+            Self::MemberRemoved { .. } => "GroupMemberRemoved",
+            Self::Followed { .. } => "GroupFollowed",
+            Self::Unfollowed { .. } => "GroupUnfollowed",
+            Self::FollowerApproved { .. } => "GroupFollowerApproved",
+            Self::FollowerRejected { .. } => "GroupFollowerRejected",
+        }
+        .to_string()
+    }
+
+    fn event_version(&self) -> String {
+        "1".to_string()
+    }
+}

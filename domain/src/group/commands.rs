@@ -1,0 +1,69 @@
+use super::details::{GroupDetails, GroupPatch};
+use super::members::{GroupActor, MemberRole};
+
+/// What can be asked of a group. `by` and `who` name the acting member or follower (the caller
+/// has already checked that a local profile belongs to the account acting). The reason, when
+/// one is given, travels in the change's metadata.
+#[derive(Debug, Clone, PartialEq)]
+pub enum GroupCommand {
+    /// Create the group whose handle is the aggregate id; `creator` becomes its `creator`.
+    Create {
+        handle: String,
+        creator: GroupActor,
+        details: GroupDetails,
+    },
+    Update {
+        by: GroupActor,
+        patch: GroupPatch,
+    },
+    /// Join an open group, or ask to join a moderated one.
+    Join {
+        who: GroupActor,
+        message: Option<String>,
+    },
+    Invite {
+        by: GroupActor,
+        who: GroupActor,
+    },
+    AcceptInvitation {
+        who: GroupActor,
+    },
+    DeclineInvitation {
+        who: GroupActor,
+    },
+    Approve {
+        by: GroupActor,
+        who: GroupActor,
+    },
+    Reject {
+        by: GroupActor,
+        who: GroupActor,
+    },
+    /// Leave the group, or withdraw a request to join.
+    Leave {
+        who: GroupActor,
+    },
+    ChangeRole {
+        by: GroupActor,
+        who: GroupActor,
+        role: MemberRole,
+    },
+    Remove {
+        by: GroupActor,
+        who: GroupActor,
+    },
+    Follow {
+        who: GroupActor,
+    },
+    Unfollow {
+        who: GroupActor,
+    },
+    ApproveFollower {
+        by: GroupActor,
+        who: GroupActor,
+    },
+    RejectFollower {
+        by: GroupActor,
+        who: GroupActor,
+    },
+}

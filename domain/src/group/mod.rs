@@ -1,0 +1,261 @@
+//! A group: a collective that organises over time. Its settings, its members (with their roles)
+//! and its followers live inside the aggregate, so that every rule about them — who may invite,
+//! approve, change roles, and that the last administrator stays — is decided in one place, safe
+//! under concurrent requests. Members and followers are [`GroupActor`]s: local profiles now,
+//! remote ActivityPub actors once groups federate.
+
+mod changes;
+mod commands;
+pub mod details;
+pub mod members;
+mod rules;
+#[cfg(test)]
+mod tests;
+
+pub use changes::GroupChange;
+pub use commands::GroupCommand;
+pub use details::{GroupDetails, GroupPatch, GroupVisibility, Openness};
+pub use members::{FollowState, GroupActor, MemberRole};
+
+use crate::validation::FieldError;
+use cqrs_es::event_sink::EventSink;
+use cqrs_es::Aggregate;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// Longest message with a request to join.
+pub const MESSAGE_MAX: usize = 1_000;
+
+/// Names no group may take: the paths and words the instance's own pages and federation use.
+pub const RESERVED_HANDLES: [&str; 24] = [
+    "about",
+    "admin",
+    "administrator",
+    "api",
+    "assets",
+    "convene",
+    "events",
+    "feed",
+    "groups",
+    "healthz",
+    "inbox",
+    "instance",
+    "login",
+    "logout",
+    "me",
+    "moderator",
+    "outbox",
+    "register",
+    "relay",
+    "root",
+    "search",
+    "settings",
+    "static",
+    "system",
+];
+
+/// Rules a group command can break, named after the rule.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum GroupError {
+    #[error("some fields are invalid")]
+    Invalid(Vec<FieldError>),
+    #[error("there is no such group")]
+    NotFound,
+    #[error("a group with this handle already exists")]
+    AlreadyExists,
+    /// The acting member's role is below the one the action needs (named).
+    #[error("this needs the role {} or above in the group", .0.as_str())]
+    RoleNeeded(MemberRole),
+    #[error("nobody may give a role above their own, or change the role of someone above them")]
+    AboveOwnRole,
+    #[error("the last administrator cannot leave or step down: make someone else an administrator first")]
+    LastAdministrator,
+    #[error("this group takes members by invitation only")]
+    InviteOnly,
+    #[error("{0} is already {1} in this group")]
+    AlreadyIn(String, &'static str),
+    #[error("{0} was not accepted in this group")]
+    RejectedBefore(String),
+    #[error("{0} has no membership in this group")]
+    NotInGroup(String),
+    #[error("{0} is {1} in this group, so this cannot be done")]
+    WrongRole(String, &'static str),
+    #[error("a role given is member, moderator or administrator")]
+    RoleNotAssignable,
+    #[error("only public groups can be followed")]
+    NotFollowable,
+    #[error("{0} already follows this group")]
+    AlreadyFollowing(String),
+    #[error("{0} does not follow this group")]
+    NotFollowing(String),
+}
+
+fn invalid(field: &str, message: impl Into<String>) -> GroupError {
+    GroupError::Invalid(vec![FieldError {
+        field: field.into(),
+        message: message.into(),
+    }])
+}
+
+/// A group handle: a username's alphabet and length (`/@name` is a profile or a group), and
+/// none of [`RESERVED_HANDLES`].
+pub fn validate_handle(handle: &str) -> Result<(), GroupError> {
+    if crate::profile::validate_username(handle).is_err() {
+        return Err(invalid(
+            "handle",
+            format!(
+                "a handle is 1 to {} characters among a-z, 0-9 and _",
+                crate::profile::USERNAME_MAX
+            ),
+        ));
+    }
+    if RESERVED_HANDLES.contains(&handle) {
+        return Err(invalid(
+            "handle",
+            format!("@{handle} is reserved by the instance: choose another handle"),
+        ));
+    }
+    Ok(())
+}
+
+/// The state a group's decisions need.
+#[derive(Debug, Default, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Group {
+    handle: Option<String>,
+    details: Option<GroupDetails>,
+    /// Every membership, whatever its role (those who left or were removed are gone).
+    #[serde(with = "pairs")]
+    members: BTreeMap<GroupActor, MemberRole>,
+    #[serde(with = "pairs")]
+    followers: BTreeMap<GroupActor, FollowState>,
+}
+
+/// Maps keyed by actors, stored in snapshots as lists of pairs (JSON keys are only strings).
+mod pairs {
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+    use std::collections::BTreeMap;
+
+    pub fn serialize<K: Serialize, V: Serialize, S: Serializer>(
+        map: &BTreeMap<K, V>,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(map.iter())
+    }
+
+    pub fn deserialize<'de, K, V, D>(deserializer: D) -> Result<BTreeMap<K, V>, D::Error>
+    where
+        K: Deserialize<'de> + Ord,
+        V: Deserialize<'de>,
+        D: Deserializer<'de>,
+    {
+        Ok(Vec::<(K, V)>::deserialize(deserializer)?
+            .into_iter()
+            .collect())
+    }
+}
+
+impl Group {
+    pub fn handle(&self) -> Option<&str> {
+        self.handle.as_deref()
+    }
+
+    pub fn details(&self) -> Option<&GroupDetails> {
+        self.details.as_ref()
+    }
+
+    pub fn role_of(&self, who: &GroupActor) -> Option<MemberRole> {
+        self.members.get(who).copied()
+    }
+
+    pub fn members(&self) -> &BTreeMap<GroupActor, MemberRole> {
+        &self.members
+    }
+
+    pub fn followers(&self) -> &BTreeMap<GroupActor, FollowState> {
+        &self.followers
+    }
+}
+
+impl Aggregate for Group {
+    const TYPE: &'static str = "Group";
+    type Command = GroupCommand;
+    type Event = GroupChange;
+    type Error = GroupError;
+    type Services = ();
+
+    async fn handle(
+        &mut self,
+        command: Self::Command,
+        _services: &Self::Services,
+        sink: &EventSink<Self>,
+    ) -> Result<(), Self::Error> {
+        use GroupCommand as G;
+        let changes = match command {
+            G::Create {
+                handle,
+                creator,
+                details,
+            } => self.create(handle, creator, details),
+            G::Update { by, patch } => self.update(&by, patch),
+            G::Join { who, message } => self.join(who, message),
+            G::Invite { by, who } => self.invite(&by, who),
+            G::AcceptInvitation { who } => self.accept_invitation(who),
+            G::DeclineInvitation { who } => self.decline_invitation(who),
+            G::Approve { by, who } => self.approve(&by, who),
+            G::Reject { by, who } => self.reject(&by, who),
+            G::Leave { who } => self.leave(who),
+            G::ChangeRole { by, who, role } => self.change_role(&by, who, role),
+            G::Remove { by, who } => self.remove(&by, who),
+            G::Follow { who } => self.follow(who),
+            G::Unfollow { who } => self.unfollow(who),
+            G::ApproveFollower { by, who } => self.approve_follower(&by, who),
+            G::RejectFollower { by, who } => self.reject_follower(&by, who),
+        }?;
+        for change in changes {
+            sink.write(change, self).await;
+        }
+        Ok(())
+    }
+
+    /// Every change sets state rather than adding to it, so applying one twice (as cqrs-es's
+    /// snapshot store does) leaves the state as applying it once.
+    fn apply(&mut self, change: Self::Event) {
+        use GroupChange as C;
+        match change {
+            C::Created {
+                handle,
+                creator,
+                details,
+            } => {
+                self.handle = Some(handle);
+                self.details = Some(details);
+                self.members.insert(creator, MemberRole::Creator);
+            }
+            C::Updated { details, .. } => self.details = Some(details),
+            C::MemberJoined { who, role, .. } | C::MemberRoleChanged { who, role } => {
+                self.members.insert(who, role);
+            }
+            C::MemberInvited { who } => {
+                self.members.insert(who, MemberRole::Invited);
+            }
+            C::InvitationAccepted { who } | C::MemberApproved { who } => {
+                self.members.insert(who, MemberRole::Member);
+            }
+            C::MemberRejected { who } => {
+                self.members.insert(who, MemberRole::Rejected);
+            }
+            C::InvitationDeclined { who } | C::MemberLeft { who } | C::MemberRemoved { who } => {
+                self.members.remove(&who);
+            }
+            C::Followed { who, state } => {
+                self.followers.insert(who, state);
+            }
+            C::FollowerApproved { who } => {
+                self.followers.insert(who, FollowState::Approved);
+            }
+            C::Unfollowed { who } | C::FollowerRejected { who } => {
+                self.followers.remove(&who);
+            }
+        }
+    }
+}

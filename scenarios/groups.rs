@@ -1,0 +1,141 @@
+//! A collective organises as a group through the API of the real binary: a group is created, a
+//! second person is invited and accepts, a third asks to join and is approved and made a
+//! moderator, the group organises a public event and a members-only one, a fourth person
+//! follows. Then the server stops, `replay` rebuilds the read models from the log, `verify`
+//! checks the chain, and the restarted server shows the group exactly as before.
+
+use crate::organising::{member, ok};
+use crate::support::{run_ok, Caller, Server};
+use convene_projections::scratch::test_urls;
+use serde_json::{json, Value};
+
+/// Everything the API shows of the group to its creator.
+fn state_of(server: &Server, ana: &Caller) -> Vec<Value> {
+    [
+        "/api/v1/groups/repair",
+        "/api/v1/groups/repair/members",
+        "/api/v1/groups/repair/followers",
+        "/api/v1/groups/repair/events",
+        "/api/v1/groups/repair/timeline",
+    ]
+    .iter()
+    .map(|path| ok(server, "GET", path, ana, None))
+    .collect()
+}
+
+#[test]
+fn a_group_survives_replay_and_verify_unchanged() {
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    for database in runtime.block_on(test_urls("scenario groups")) {
+        let url = database.url.as_str();
+        let server = Server::start(url);
+        let mut people = Vec::new();
+        for name in ["ana", "bob", "cy", "dee"] {
+            let caller = member(&server, &format!("{name}@repair.example"));
+            ok(
+                &server,
+                "POST",
+                "/api/v1/profiles",
+                &caller,
+                Some(json!({"username": name})),
+            );
+            people.push(caller);
+        }
+        let (ana, bob, cy, dee) = (&people[0], &people[1], &people[2], &people[3]);
+
+        let group = ok(
+            &server,
+            "POST",
+            "/api/v1/groups",
+            ana,
+            Some(
+                json!({"handle": "repair", "display_name": "Repair café", "openness": "moderated"}),
+            ),
+        );
+        assert_eq!(group["member_count"], 1, "{}", database.label);
+        ok(
+            &server,
+            "POST",
+            "/api/v1/groups/repair/invitations",
+            ana,
+            Some(json!({"username": "bob"})),
+        );
+        ok(
+            &server,
+            "POST",
+            "/api/v1/groups/repair/invitations/mine/accept",
+            bob,
+            Some(json!({})),
+        );
+        let asked = ok(
+            &server,
+            "POST",
+            "/api/v1/groups/repair/members",
+            cy,
+            Some(json!({"message": "I solder"})),
+        );
+        assert_eq!(asked["role"], "not_approved");
+        ok(
+            &server,
+            "POST",
+            "/api/v1/groups/repair/members/cy/approve",
+            ana,
+            Some(json!({"reason": "welcome"})),
+        );
+        ok(
+            &server,
+            "PUT",
+            "/api/v1/groups/repair/members/cy/role",
+            ana,
+            Some(json!({"role": "moderator"})),
+        );
+        let event = |title: &str, members_only: bool| {
+            json!({"title": title, "begins_at": "2030-05-02T09:00:00Z", "time_zone": "Europe/Paris",
+                   "members_only": members_only, "hide_organiser": true})
+        };
+        ok(
+            &server,
+            "POST",
+            "/api/v1/groups/repair/events",
+            cy,
+            Some(event("Repair day", false)),
+        );
+        ok(
+            &server,
+            "POST",
+            "/api/v1/groups/repair/events",
+            ana,
+            Some(event("Members' meeting", true)),
+        );
+        ok(
+            &server,
+            "POST",
+            "/api/v1/groups/repair/followers",
+            dee,
+            Some(json!({})),
+        );
+
+        let before = state_of(&server, ana);
+        assert_eq!(before[0]["member_count"], 3, "{}", database.label);
+        assert_eq!(before[3].as_array().map(Vec::len), Some(2));
+        // A stranger sees the public event only, as the group's.
+        let (_, public) = server.get("/api/v1/groups/repair/events");
+        assert_eq!(public.as_array().map(Vec::len), Some(1), "{public}");
+        assert_eq!(public[0]["organizer"], "repair");
+        server.stop();
+
+        let replayed = run_ok(url, &["replay"]);
+        assert!(replayed.starts_with("replayed"), "{replayed}");
+        let verified = run_ok(url, &["verify"]);
+        assert!(verified.contains("intact"), "{verified}");
+
+        let restarted = Server::start(url);
+        assert_eq!(
+            state_of(&restarted, ana),
+            before,
+            "{}: the same group after replay",
+            database.label
+        );
+        restarted.stop();
+    }
+}

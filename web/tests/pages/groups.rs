@@ -1,0 +1,186 @@
+//! An event a group organises: its page names the group, in the visitor's language, and hides
+//! the member who organised it when the group asks; members-only events stay hidden from others.
+
+use crate::sites;
+use crate::support::Browser;
+use serde_json::{json, Value};
+
+/// Calls the JSON API of the same site with a bearer token.
+async fn api(base: &str, token: Option<&str>, method: &str, path: &str, body: Value) -> Value {
+    let (url, token, method) = (
+        format!("{base}{path}"),
+        token.map(str::to_string),
+        method.to_string(),
+    );
+    tokio::task::spawn_blocking(move || {
+        let agent: ureq::Agent = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .build()
+            .into();
+        let mut request = ureq::http::Request::builder()
+            .method(method.as_str())
+            .uri(&url)
+            .header("content-type", "application/json");
+        if let Some(token) = token {
+            request = request.header("authorization", format!("Bearer {token}"));
+        }
+        let mut response = agent
+            .run(request.body(body.to_string()).expect("request"))
+            .expect("the server answers");
+        let text = response.body_mut().read_to_string().unwrap_or_default();
+        serde_json::from_str(&text).unwrap_or(Value::Null)
+    })
+    .await
+    .expect("client")
+}
+
+async fn token(base: &str, email: &str) -> String {
+    let session = api(
+        base,
+        None,
+        "POST",
+        "/api/v1/sessions",
+        json!({"email": email, "password": "correct horse battery"}),
+    )
+    .await;
+    session["token"].as_str().unwrap_or_default().to_string()
+}
+
+#[tokio::test]
+async fn a_group_event_page_shows_the_group_and_may_hide_its_organiser() {
+    for (_db, site) in sites("group_event_page").await {
+        let _ana = Browser::member(&site, "ana@example.org", "ana", "en").await;
+        let zoe = Browser::member(&site, "zoe@example.org", "zoe", "fr").await;
+        let ana = token(&site.base, "ana@example.org").await;
+        let created = api(
+            &site.base,
+            Some(&ana),
+            "POST",
+            "/api/v1/groups",
+            json!({"handle": "repair", "display_name": "Repair café"}),
+        )
+        .await;
+        assert_eq!(created["handle"], "repair", "{created}");
+        let event = |title: &str, extra: Value| {
+            let mut body = json!({
+                "title": title, "begins_at": "2030-06-01T14:00:00Z", "time_zone": "Europe/Paris"
+            });
+            if let (Some(body), Some(extra)) = (body.as_object_mut(), extra.as_object()) {
+                body.extend(extra.clone());
+            }
+            body
+        };
+        let hidden = api(
+            &site.base,
+            Some(&ana),
+            "POST",
+            "/api/v1/groups/repair/events",
+            event("Repair day", json!({"hide_organiser": true})),
+        )
+        .await;
+        let hidden_id = hidden["id"].as_str().unwrap_or_default().to_string();
+        let shown = api(
+            &site.base,
+            Some(&ana),
+            "POST",
+            "/api/v1/groups/repair/events",
+            event("Open workshop", json!({})),
+        )
+        .await;
+        let shown_id = shown["id"].as_str().unwrap_or_default().to_string();
+        let secret = api(
+            &site.base,
+            Some(&ana),
+            "POST",
+            "/api/v1/groups/repair/events",
+            event("Members' meeting", json!({"members_only": true})),
+        )
+        .await;
+        let secret_id = secret["id"].as_str().unwrap_or_default().to_string();
+
+        let anyone = site.browser("en");
+        let page = anyone.get(&format!("/events/{hidden_id}")).await;
+        assert_eq!(page.status, 200, "{}", page.body);
+        assert!(
+            page.body.contains("Organised by the group @repair"),
+            "{}",
+            page.body
+        );
+        assert!(
+            !page.body.contains("@ana"),
+            "the organiser is hidden: {}",
+            page.body
+        );
+        let page = anyone.get(&format!("/events/{shown_id}")).await;
+        assert!(page.body.contains("Organised by the group @repair"));
+        assert!(page.body.contains("Organised by @ana"), "{}", page.body);
+        let page = zoe.get(&format!("/events/{shown_id}")).await;
+        assert!(
+            page.body.contains("Organisé par le groupe @repair"),
+            "{}",
+            page.body
+        );
+
+        for browser in [&anyone, &zoe] {
+            let page = browser.get(&format!("/events/{secret_id}")).await;
+            assert_eq!(page.status, 404, "a members-only event is hidden");
+            for path in ["/", "/events", "/@ana", "/@ana/feed.ics", "/@ana/feed.atom"] {
+                let page = browser.get(path).await;
+                assert!(
+                    !page.body.contains("Members' meeting"),
+                    "{path}: {}",
+                    page.body
+                );
+            }
+        }
+    }
+}
+
+#[tokio::test]
+async fn followers_find_the_groups_public_events_among_their_events() {
+    for (_db, site) in sites("group_followers_events").await {
+        let _ana = Browser::member(&site, "ana@example.org", "ana", "en").await;
+        let zoe = Browser::member(&site, "zoe@example.org", "zoe", "en").await;
+        let ana = token(&site.base, "ana@example.org").await;
+        let zoe_token = token(&site.base, "zoe@example.org").await;
+        api(
+            &site.base,
+            Some(&ana),
+            "POST",
+            "/api/v1/groups",
+            json!({"handle": "repair", "display_name": "Repair café"}),
+        )
+        .await;
+        for (title, members_only) in [("Open workshop", false), ("Members' meeting", true)] {
+            let created = api(
+                &site.base,
+                Some(&ana),
+                "POST",
+                "/api/v1/groups/repair/events",
+                json!({"title": title, "begins_at": "2030-06-01T14:00:00Z",
+                       "time_zone": "Europe/Paris", "members_only": members_only}),
+            )
+            .await;
+            assert!(created["id"].is_string(), "{created}");
+        }
+        let before = zoe.get("/my/events").await;
+        assert!(!before.body.contains("Open workshop"), "not yet a follower");
+        let followed = api(
+            &site.base,
+            Some(&zoe_token),
+            "POST",
+            "/api/v1/groups/repair/followers",
+            json!({}),
+        )
+        .await;
+        assert_eq!(followed["state"], "approved", "{followed}");
+        let after = zoe.get("/my/events").await;
+        assert!(after.body.contains("From your groups"), "{}", after.body);
+        assert!(after.body.contains("Open workshop"), "{}", after.body);
+        assert!(after.body.contains("@repair"));
+        assert!(
+            !after.body.contains("Members' meeting"),
+            "followers are not members"
+        );
+    }
+}
