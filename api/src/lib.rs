@@ -21,6 +21,7 @@ pub mod http;
 pub mod mail;
 pub mod participations;
 pub mod profiles;
+pub mod search;
 pub mod throttle;
 pub mod validation;
 
@@ -85,6 +86,8 @@ pub struct AppState {
     pub claims: Arc<Commands<Claim>>,
     pub profiles: Arc<Commands<Profile>>,
     pub events: Arc<Commands<Event>>,
+    /// Where events are searched: the embedded index of `db` unless another is given.
+    pub search: Arc<dyn convene_search::SearchIndex>,
 }
 
 impl AppState {
@@ -99,6 +102,7 @@ impl AppState {
             profiles: Arc::new(Commands::new(db, ())),
             // An event gathers a change per participation and comment: snapshot it.
             events: Arc::new(Commands::with_snapshots(db, (), EVENT_SNAPSHOT_EVERY)),
+            search: Arc::new(convene_search::Embedded::new(db.pool(), db.backend())),
         }
     }
 }

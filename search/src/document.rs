@@ -10,6 +10,7 @@ pub const LOCAL: &str = "local";
 
 /// An event as indexed and returned by a search.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct EventDocument {
     pub id: String,
     pub title: String,

@@ -25,6 +25,8 @@ use convene_projections::Backend;
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, AnyPool, Row};
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
+use tokio::sync::OnceCell;
 
 /// The tables of a live index.
 pub const LIVE: &str = "search";
@@ -41,6 +43,8 @@ pub struct Embedded {
     pool: AnyPool,
     backend: Backend,
     prefix: &'static str,
+    /// Set once the tables are known to exist in this process.
+    ready: Arc<OnceCell<()>>,
 }
 
 /// A value bound to a query, kept so one filter serves the page, the count and the facets.
@@ -95,12 +99,35 @@ impl Embedded {
         Self::with_prefix(pool, backend, LIVE)
     }
 
+    /// The live index in the database `pool` is connected to.
+    pub fn in_pool(pool: &AnyPool) -> Self {
+        let backend = match pool.connect_options().database_url.scheme() {
+            "sqlite" => Backend::Sqlite,
+            _ => Backend::Postgres,
+        };
+        Self::new(pool, backend)
+    }
+
     pub fn with_prefix(pool: &AnyPool, backend: Backend, prefix: &'static str) -> Self {
         Self {
             pool: pool.clone(),
             backend,
             prefix,
+            ready: Arc::new(OnceCell::new()),
         }
+    }
+
+    /// Creates the tables the first time this process uses them.
+    async fn ready(&self) -> Result<(), Error> {
+        self.ready
+            .get_or_try_init(|| async {
+                for statement in self.schema() {
+                    sqlx::query(&statement).execute(&self.pool).await?;
+                }
+                Ok::<_, Error>(())
+            })
+            .await?;
+        Ok(())
     }
 
     fn table(&self, name: &str) -> String {
@@ -172,6 +199,7 @@ impl Embedded {
     }
 
     /// Drops this index's tables (a shadow left by an interrupted rebuild).
+    /// The shadow is made again by [`SearchIndex::prepare`] on a fresh value.
     pub async fn drop_tables(&self) -> Result<(), Error> {
         for table in self.tables() {
             sqlx::query(&format!("DROP TABLE IF EXISTS {table}"))
@@ -568,13 +596,11 @@ impl SearchIndex for Embedded {
     }
 
     async fn prepare(&self) -> Result<(), Error> {
-        for statement in self.schema() {
-            sqlx::query(&statement).execute(&self.pool).await?;
-        }
-        Ok(())
+        self.ready().await
     }
 
     async fn write(&self, changes: &[Change]) -> Result<(), Error> {
+        self.ready().await?;
         let mut tx = self.pool.begin().await?;
         let mut put = Vec::new();
         for change in changes {
@@ -592,6 +618,7 @@ impl SearchIndex for Embedded {
     }
 
     async fn search_events(&self, query: &EventQuery) -> Result<EventHits, Error> {
+        self.ready().await?;
         let mut words: Vec<Vec<String>> = text::query_words(&query.text)
             .into_iter()
             .map(|w| vec![w])
@@ -643,6 +670,7 @@ impl SearchIndex for Embedded {
     }
 
     async fn ids(&self) -> Result<Vec<String>, Error> {
+        self.ready().await?;
         Ok(sqlx::query_scalar(&format!(
             "SELECT id FROM {} ORDER BY id",
             self.table("events")
@@ -652,6 +680,7 @@ impl SearchIndex for Embedded {
     }
 
     async fn clear(&self) -> Result<(), Error> {
+        self.ready().await?;
         let mut tx = self.pool.begin().await?;
         for table in self.tables() {
             sqlx::query(&format!("DELETE FROM {table}"))

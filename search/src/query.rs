@@ -91,6 +91,7 @@ impl EventQuery {
 
 /// One event found, with its text highlighted.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct EventHit {
     #[serde(flatten)]
     pub event: EventDocument,
@@ -104,6 +105,7 @@ pub struct EventHit {
 
 /// How many of the matching events fall in each value of a filter.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Default)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Facets {
     pub category: BTreeMap<String, u64>,
     /// `online` and `in_person`.
@@ -113,6 +115,7 @@ pub struct Facets {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct EventHits {
     pub total: u64,
     pub hits: Vec<EventHit>,

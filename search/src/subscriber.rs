@@ -15,29 +15,42 @@ use convene_projections::{Delivery, StoredEvent, Subscriber};
 use cqrs_es::Aggregate;
 use sqlx::{AnyPool, Row};
 use std::collections::{HashMap, HashSet};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 /// Aggregates read back per query.
 const IDS_PER_QUERY: usize = 500;
 
 pub struct SearchSubscriber {
     name: &'static str,
-    index: Arc<dyn SearchIndex>,
+    /// Given, or the embedded index of the database the subscriber runs in (set at first use).
+    index: OnceLock<Arc<dyn SearchIndex>>,
 }
 
 impl SearchSubscriber {
-    /// The subscriber keeping the live index.
+    /// The subscriber keeping the live index `index`.
     pub fn new(index: Arc<dyn SearchIndex>) -> Self {
         Self::named(SUBSCRIBER, index)
     }
 
-    /// A subscriber with its own checkpoint (a rebuild's shadow index).
-    pub fn named(name: &'static str, index: Arc<dyn SearchIndex>) -> Self {
-        Self { name, index }
+    /// The subscriber keeping the embedded index of the database it runs in.
+    pub fn embedded() -> Self {
+        Self {
+            name: SUBSCRIBER,
+            index: OnceLock::new(),
+        }
     }
 
-    pub fn index(&self) -> &Arc<dyn SearchIndex> {
-        &self.index
+    /// A subscriber with its own checkpoint (a rebuild's shadow index).
+    pub fn named(name: &'static str, index: Arc<dyn SearchIndex>) -> Self {
+        Self {
+            name,
+            index: OnceLock::from(index),
+        }
+    }
+
+    fn index(&self, target: &AnyPool) -> &Arc<dyn SearchIndex> {
+        self.index
+            .get_or_init(|| Arc::new(crate::Embedded::in_pool(target)))
     }
 }
 
@@ -159,7 +172,7 @@ impl Subscriber for SearchSubscriber {
         }
         let changes = changes_of(target, batch).await?;
         if !changes.is_empty() {
-            self.index.write(&changes).await?;
+            self.index(target).write(&changes).await?;
         }
         let mut conn = target.acquire().await?;
         if move_checkpoint(&mut conn, self.name, from, last.position).await? {
@@ -173,8 +186,8 @@ impl Subscriber for SearchSubscriber {
 
     async fn reset(&self, target: &AnyPool) -> Result<(), convene_projections::Error> {
         checkpoint(target, self.name).await?;
-        self.index.prepare().await?;
-        self.index.clear().await?;
+        self.index(target).prepare().await?;
+        self.index(target).clear().await?;
         let mut conn = target.acquire().await?;
         set_checkpoint(&mut conn, self.name, 0).await?;
         Ok(())

@@ -14,6 +14,7 @@ pub mod limits;
 pub mod participations;
 pub mod problem;
 pub mod profiles;
+pub mod search;
 
 use crate::AppState;
 use axum::http::{HeaderName, Request};
@@ -49,6 +50,7 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(participations::router())
         .merge(comments::router())
         .merge(history::router())
+        .merge(search::router())
         .split_for_parts();
     doc.paths.paths = doc
         .paths

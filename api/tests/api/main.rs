@@ -8,6 +8,7 @@ mod hiding;
 mod hygiene;
 mod openapi;
 mod participation;
+mod search;
 mod subscribers;
 mod support;
 mod unlinkability;

@@ -45,6 +45,7 @@ const PROMISED: &[(&str, &str)] = &[
     ("post", "/api/v1/events/{id}/comments"),
     ("patch", "/api/v1/comments/{id}"),
     ("delete", "/api/v1/comments/{id}"),
+    ("get", "/api/v1/search/events"),
 ];
 
 #[tokio::test]
