@@ -61,6 +61,9 @@ pub enum Command {
     Replay(ReplayArgs),
     /// Walk the log's hash chain and report the first event whose content was altered.
     Verify,
+    /// Rebuild the search index from the log; a running server answers from the old index
+    /// until the new one is complete, then from the new one.
+    Reindex,
     /// Create accounts (the first administrator, for a start).
     #[command(subcommand)]
     Account(AccountCommand),

@@ -6,6 +6,7 @@ mod bench;
 mod config;
 mod maintenance;
 mod profile;
+mod reindex;
 mod serve;
 mod subscribers;
 
@@ -55,6 +56,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Migrate => maintenance::migrate(&settings).await,
         Command::Replay(args) => maintenance::replay(&settings, args).await,
         Command::Verify => maintenance::verify(&settings).await,
+        Command::Reindex => reindex::run(&settings).await,
         Command::Account(command) => account::run(&settings, command).await,
         Command::Profile(command) => profile::run(&settings, command).await,
         Command::Bench(config::BenchCommand::Store { events }) => {
