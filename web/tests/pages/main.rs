@@ -5,6 +5,7 @@ mod feeds;
 mod flows;
 mod hiding;
 mod rendering;
+mod search;
 mod support;
 
 use convene_projections::scratch::{test_urls, Scratch};

@@ -76,12 +76,18 @@ async fn pages_render_with_empty_typical_and_extreme_data() {
         convene_api::consistency::caught_up(&site.state, convene_api::events::READS, position)
             .await;
 
+        // Words on the home page become a search.
+        site.indexed().await;
         let found = visitor.get("/?q=CLOCK%20change").await;
-        assert!(found.body.contains("Night of the clock change"));
-        assert!(!found.body.contains("Big assembly"), "only matching titles");
-        let none = visitor.get("/?q=100%25").await;
+        assert_eq!(found.location.as_deref(), Some("/search?q=CLOCK%20change"));
+        let found = visitor.get("/search?q=CLOCK%20change").await;
+        assert!(found
+            .body
+            .contains("Night of the <mark>clock</mark> <mark>change</mark>"));
+        assert!(!found.body.contains("Big assembly"), "only matching events");
+        let none = visitor.get("/search?q=100%25").await;
         assert!(
-            none.body.contains("No upcoming event matches."),
+            none.body.contains("Nothing matches this search."),
             "% is a character, not a wildcard"
         );
         let home = visitor.get("/").await;

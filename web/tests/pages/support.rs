@@ -46,7 +46,8 @@ impl Site {
             trusted_proxies: Vec::new(),
             http_limits: Default::default(),
         };
-        let subscribers = Subscribers::new(read_models());
+        let subscribers = Subscribers::new(read_models())
+            .with([Arc::new(convene_search::SearchSubscriber::embedded()) as _]);
         let state = AppState::new(&db, config, subscribers.clone());
         let shutdown = CancellationToken::new();
         subscribers.spawn(&db, &shutdown);
@@ -97,6 +98,20 @@ impl Site {
             .find(|l| l.contains(marker))
             .unwrap_or_else(|| panic!("no {marker} in {text}"));
         line.trim().trim_start_matches(&self.base).to_string()
+    }
+
+    /// Waits until the search index holds everything appended so far.
+    pub async fn indexed(&self) {
+        let head = self.head().await;
+        let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(10);
+        let caught_up = convene_projections::projection::wait_for(
+            &self.db,
+            &[convene_search::SUBSCRIBER],
+            head,
+            deadline,
+        )
+        .await;
+        assert!(caught_up, "the search index never caught up");
     }
 
     pub async fn head(&self) -> i64 {
