@@ -3,7 +3,7 @@
 
 use crate::config::Settings;
 use convene_projections::Database;
-use convene_search::Embedded;
+use convene_search::{Embedded, SearchIndex};
 use indicatif::{ProgressBar, ProgressStyle};
 use std::process::ExitCode;
 use std::time::Instant;
@@ -20,16 +20,25 @@ pub async fn run(settings: &Settings) -> anyhow::Result<ExitCode> {
         .progress_chars("=> "),
     );
     let started = Instant::now();
-    let position = convene_search::reindex::reindex(&db, &live, &mut |at, head| {
+    let mut progress = |at: i64, head: i64| {
         bar.set_length(head.max(0) as u64);
         bar.set_position(at.max(0) as u64);
-    })
-    .await?;
+    };
+    let (position, backend) = match crate::subscribers::meili()? {
+        Some(meili) => (
+            convene_search::reindex::reindex_meili(&db, &meili, &mut progress).await?,
+            "meilisearch",
+        ),
+        None => (
+            convene_search::reindex::reindex(&db, &live, &mut progress).await?,
+            live.backend(),
+        ),
+    };
     bar.finish_and_clear();
     let seconds = started.elapsed().as_secs_f64();
     println!(
         "reindexed {position} events into the {} search index in {seconds:.2} s ({:.0} events/s); it now answers searches",
-        convene_search::SearchIndex::backend(&live),
+        backend,
         position as f64 / seconds.max(1e-9)
     );
     Ok(ExitCode::SUCCESS)

@@ -42,6 +42,9 @@ pub enum Error {
     /// Too many attempts from one address or for one account.
     #[error("too many attempts: try again in {} seconds", .retry_after.as_secs().max(1))]
     RateLimited { retry_after: Duration },
+    /// A service the request needs (the search server) does not answer: try again later.
+    #[error("{0}")]
+    Unavailable(String),
     /// A failure of ours; the cause is for the log, never for the client.
     #[error("something went wrong on the server: {0}")]
     Internal(String),
@@ -56,6 +59,7 @@ pub enum Class {
     Unauthenticated,
     Conflict,
     RateLimited,
+    Unavailable,
     Internal,
 }
 
@@ -148,6 +152,7 @@ impl Error {
             Error::Unauthenticated(_) => Class::Unauthenticated,
             Error::Conflict { .. } => Class::Conflict,
             Error::RateLimited { .. } => Class::RateLimited,
+            Error::Unavailable(_) => Class::Unavailable,
             Error::Internal(_) => Class::Internal,
         }
     }
@@ -166,6 +171,7 @@ impl Error {
                 Class::Unauthenticated => "unauthorized",
                 Class::Conflict => "conflict",
                 Class::RateLimited => "rate-limited",
+                Class::Unavailable => "unavailable",
                 Class::Internal => "internal",
             },
         }

@@ -201,7 +201,15 @@ pub async fn events(state: &AppState, query: &EventQuery) -> Result<EventHits> {
         .search
         .search_events(query)
         .await
-        .map_err(Error::internal)
+        .map_err(|error| match error {
+            convene_search::Error::Unavailable(cause) => {
+                tracing::warn!(%cause, "search is unavailable");
+                Error::Unavailable(
+                    "search is unavailable for a moment: try again in a minute".into(),
+                )
+            }
+            other => Error::internal(other),
+        })
 }
 
 #[cfg(test)]

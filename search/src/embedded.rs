@@ -21,6 +21,7 @@ use crate::query::{EventHit, EventHits, EventQuery, Facets, OriginFilter, Sort};
 use crate::text::{self, TYPO_MIN_LEN};
 use crate::{Change, Error, SearchIndex};
 use async_trait::async_trait;
+use convene_projections::subscriber::move_checkpoint;
 use convene_projections::Backend;
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, AnyPool, Row};
@@ -350,6 +351,20 @@ impl Embedded {
         Ok(())
     }
 
+    async fn write_in(&self, conn: &mut AnyConnection, changes: &[Change]) -> Result<(), Error> {
+        let mut put = Vec::new();
+        for change in changes {
+            match change {
+                Change::Put(event) => {
+                    self.put(conn, event).await?;
+                    put.push(event.as_ref());
+                }
+                Change::Remove(id) => self.remove(conn, id).await?,
+            }
+        }
+        self.remember_words(conn, &put).await
+    }
+
     /// Records the words of `events` for typo matching, many per statement.
     async fn remember_words(
         &self,
@@ -602,19 +617,28 @@ impl SearchIndex for Embedded {
     async fn write(&self, changes: &[Change]) -> Result<(), Error> {
         self.ready().await?;
         let mut tx = self.pool.begin().await?;
-        let mut put = Vec::new();
-        for change in changes {
-            match change {
-                Change::Put(event) => {
-                    self.put(&mut tx, event).await?;
-                    put.push(event.as_ref());
-                }
-                Change::Remove(id) => self.remove(&mut tx, id).await?,
-            }
-        }
-        self.remember_words(&mut tx, &put).await?;
+        self.write_in(&mut tx, changes).await?;
         tx.commit().await?;
         Ok(())
+    }
+
+    async fn write_fenced(
+        &self,
+        _pool: &AnyPool,
+        changes: &[Change],
+        (name, from, to): (&str, i64, i64),
+    ) -> Result<bool, Error> {
+        self.ready().await?;
+        let mut tx = self.pool.begin().await?;
+        // The checkpoint first: the fence is decided (and, on SQLite, the write lock taken)
+        // before any document is written, and a swapped-in rebuild is never overwritten.
+        if !move_checkpoint(&mut tx, name, from, to).await? {
+            tx.rollback().await?;
+            return Ok(false);
+        }
+        self.write_in(&mut tx, changes).await?;
+        tx.commit().await?;
+        Ok(true)
     }
 
     async fn search_events(&self, query: &EventQuery) -> Result<EventHits, Error> {

@@ -7,6 +7,11 @@ pub enum Error {
     Log(#[from] convene_projections::Error),
     #[error("the search index holds a document it cannot read: {0}")]
     Unreadable(String),
+    /// The search service does not answer (in time): worth trying again later.
+    #[error("the search service is unavailable: {0}")]
+    Unavailable(String),
+    #[error("{0}")]
+    Backend(String),
 }
 
 impl From<Error> for convene_projections::Error {

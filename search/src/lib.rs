@@ -13,6 +13,7 @@ pub mod document;
 pub mod embedded;
 pub mod error;
 pub mod geo;
+pub mod meili;
 pub mod query;
 pub mod reindex;
 pub mod subscriber;
@@ -21,6 +22,7 @@ pub mod text;
 pub use document::EventDocument;
 pub use embedded::Embedded;
 pub use error::Error;
+pub use meili::Meili;
 pub use query::{EventHit, EventHits, EventQuery, Facets, Near, OriginFilter, Sort};
 pub use subscriber::SearchSubscriber;
 
@@ -49,6 +51,27 @@ pub trait SearchIndex: Send + Sync {
 
     /// Applies `changes` in order, all or none.
     async fn write(&self, changes: &[Change]) -> Result<(), Error>;
+
+    /// Applies `changes` and moves checkpoint `name` from `from` to `to` in `pool`; false (and,
+    /// where the store allows, nothing written) when the checkpoint is no longer at `from`. A
+    /// store outside the database writes first, then moves the checkpoint (at least once); the
+    /// embedded index does both in one transaction.
+    async fn write_fenced(
+        &self,
+        pool: &sqlx::AnyPool,
+        changes: &[Change],
+        (name, from, to): (&str, i64, i64),
+    ) -> Result<bool, Error> {
+        use convene_projections::subscriber::{checkpoint, move_checkpoint};
+        if checkpoint(pool, name).await? != from {
+            return Ok(false);
+        }
+        if !changes.is_empty() {
+            self.write(changes).await?;
+        }
+        let mut conn = pool.acquire().await?;
+        Ok(move_checkpoint(&mut conn, name, from, to).await?)
+    }
 
     async fn search_events(&self, query: &EventQuery) -> Result<EventHits, Error>;
 

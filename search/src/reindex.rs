@@ -29,3 +29,27 @@ pub async fn reindex(
     shadow.replace_with(live, SUBSCRIBER, at).await?;
     Ok(at)
 }
+
+/// Rebuilds the Meilisearch index `live` from the whole log into a sibling index, swaps the two
+/// when complete (searches see the old one until then) and deletes the old one.
+pub async fn reindex_meili(
+    db: &Database,
+    live: &crate::Meili,
+    progress: &mut (dyn FnMut(i64, i64) + Send),
+) -> Result<i64, Error> {
+    let shadow = live.sibling(&format!("{}_next", live.uid()));
+    shadow.delete().await?;
+    shadow.prepare().await?;
+    live.prepare().await?;
+    let subscriber = Arc::new(SearchSubscriber::named(REBUILD, Arc::new(shadow.clone())));
+    let runner = Runner::new(subscriber, db);
+    runner.reset().await?;
+    let head = EventLog::new(db).head().await?.position;
+    progress(0, head);
+    let at = runner.catch_up(head, &mut |at| progress(at, head)).await?;
+    live.swap_with(&shadow).await?;
+    let mut conn = db.pool().acquire().await?;
+    convene_projections::subscriber::set_checkpoint(&mut conn, SUBSCRIBER, at).await?;
+    shadow.delete().await?;
+    Ok(at)
+}

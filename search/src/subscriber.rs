@@ -10,7 +10,7 @@ use crate::document::{event_document, LOCAL};
 use crate::{Change, Error, SearchIndex, SUBSCRIBER};
 use async_trait::async_trait;
 use convene_domain::{Actor, Event, EventChange, Metadata};
-use convene_projections::subscriber::{checkpoint, move_checkpoint, set_checkpoint, Applied};
+use convene_projections::subscriber::{checkpoint, set_checkpoint, Applied};
 use convene_projections::{Delivery, StoredEvent, Subscriber};
 use cqrs_es::Aggregate;
 use sqlx::{AnyPool, Row};
@@ -165,19 +165,16 @@ impl Subscriber for SearchSubscriber {
         let Some(last) = batch.last() else {
             return Ok(Applied::Moved { to: from });
         };
-        // Someone else (a rebuild swapped in) moved the checkpoint: write nothing older.
-        let at = checkpoint(target, self.name).await?;
-        if at != from {
-            return Ok(Applied::Fenced { checkpoint: at });
-        }
         let changes = changes_of(target, batch).await?;
-        if !changes.is_empty() {
-            self.index(target).write(&changes).await?;
-        }
-        let mut conn = target.acquire().await?;
-        if move_checkpoint(&mut conn, self.name, from, last.position).await? {
+        let fence = (self.name, from, last.position);
+        if self
+            .index(target)
+            .write_fenced(target, &changes, fence)
+            .await?
+        {
             Ok(Applied::Moved { to: last.position })
         } else {
+            // Someone else (a rebuild swapped in) moved the checkpoint: resume from it.
             Ok(Applied::Fenced {
                 checkpoint: checkpoint(target, self.name).await?,
             })

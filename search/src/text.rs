@@ -76,10 +76,14 @@ pub fn strip_html(html: &str) -> String {
     text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
-/// Whether a word of a document matches one of the query's terms (as a prefix).
+/// Whether a word of a document matches one of the query's terms: as a prefix, or one typo
+/// away for longer terms (what every backend forgives).
 fn matches(word: &str, terms: &[String]) -> bool {
     let word = normalise(word);
-    terms.iter().any(|t| word.starts_with(t.as_str()))
+    terms.iter().any(|t| {
+        word.starts_with(t.as_str())
+            || (t.chars().count() >= TYPO_MIN_LEN && one_typo_away(t, &word))
+    })
 }
 
 fn escape(text: &str, out: &mut String) {
@@ -182,6 +186,8 @@ mod tests {
     fn a_transposition_is_one_typo() {
         assert!(one_typo_away("marhc", "march"));
         assert!(!one_typo_away("marhc", "mark"));
+        let terms = vec!["marhc".to_string()];
+        assert_eq!(highlight("March", &terms), "<mark>March</mark>");
     }
 
     #[test]

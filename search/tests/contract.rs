@@ -1,16 +1,19 @@
 //! One contract for every search backend: the embedded one on SQLite and, with
-//! TEST_DATABASE_URL, on PostgreSQL.
+//! TEST_DATABASE_URL, on PostgreSQL; and Meilisearch, a real one (see `meili_server`).
 
 mod contract {
     pub mod cases;
+    pub mod meili_server;
     pub mod seed;
 }
 
 use async_trait::async_trait;
+use contract::meili_server::MeiliServer;
 use contract::{cases, seed};
 use convene_projections::scratch::test_databases;
 use convene_projections::{Database, EventLog, Runner, StoredEvent};
-use convene_search::reindex::reindex;
+use convene_search::reindex::{reindex, reindex_meili};
+use convene_search::Meili;
 use convene_search::{Change, Embedded, Error, EventQuery, SearchIndex, SearchSubscriber};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -155,4 +158,55 @@ async fn a_subscriber_killed_mid_batch_ends_with_exactly_the_log() {
         );
         assert_eq!(got, want, "{}: same documents", scratch.label);
     }
+}
+
+#[tokio::test]
+async fn meilisearch_passes_the_contract() {
+    let Some(server) = MeiliServer::start("meilisearch_passes_the_contract") else {
+        return;
+    };
+    let scratch = convene_projections::scratch::Scratch::sqlite().expect("a temporary folder");
+    let db = Database::open(&scratch.url).await.expect("database");
+    seed::seed(&db).await;
+    let uid = format!("contract_{}", std::process::id());
+    let index = Arc::new(Meili::new(&server.url, server.key.as_deref(), &uid).expect("client"));
+    index_log(&db, index.clone()).await;
+    cases::run(index.as_ref()).await;
+
+    // A rebuild into another index, swapped in, answers the same.
+    let before = index
+        .search_events(&EventQuery::text("climate"))
+        .await
+        .expect("search");
+    reindex_meili(&db, &index, &mut |_, _| {})
+        .await
+        .expect("reindex");
+    let after = index
+        .search_events(&EventQuery::text("climate"))
+        .await
+        .expect("search");
+    assert_eq!(before, after, "meilisearch: after reindex");
+    cases::run(index.as_ref()).await;
+    index.delete().await.expect("delete the index");
+}
+
+#[tokio::test]
+async fn meilisearch_down_is_unavailable_within_a_bounded_time() {
+    // Nothing listens on this port: bound and released at once.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port();
+    let index =
+        Meili::new(&format!("http://127.0.0.1:{port}"), Some("key"), "events").expect("client");
+    let started = std::time::Instant::now();
+    let error = index
+        .search_events(&EventQuery::text("climate"))
+        .await
+        .expect_err("nothing answers");
+    assert!(matches!(error, Error::Unavailable(_)), "{error}");
+    assert!(
+        started.elapsed()
+            <= convene_search::meili::SEARCH_TIMEOUT + std::time::Duration::from_secs(1)
+    );
 }

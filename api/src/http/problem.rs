@@ -82,6 +82,7 @@ pub fn status_of(error: &Error) -> StatusCode {
         Class::Unauthenticated => StatusCode::UNAUTHORIZED,
         Class::Conflict => StatusCode::CONFLICT,
         Class::RateLimited => StatusCode::TOO_MANY_REQUESTS,
+        Class::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
         Class::Internal => StatusCode::INTERNAL_SERVER_ERROR,
     }
 }
