@@ -62,6 +62,9 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Bench(config::BenchCommand::Store { events }) => {
             bench::store::store(&settings, events).await
         }
+        Command::Bench(config::BenchCommand::Search { events, queries }) => {
+            bench::search::search(&settings, events, queries).await
+        }
         Command::Bench(config::BenchCommand::Join { joins }) => {
             bench::join::join(&settings, joins).await
         }

@@ -25,7 +25,7 @@ use convene_projections::subscriber::move_checkpoint;
 use convene_projections::Backend;
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, AnyPool, Row};
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 use std::sync::Arc;
 use tokio::sync::OnceCell;
 
@@ -546,34 +546,31 @@ impl Embedded {
         filter
     }
 
-    async fn count(&self, filter: &Filter) -> Result<u64, Error> {
-        let sql = format!("SELECT COUNT(*) FROM {}", filter.sql());
-        let count: i64 = bind_all(sqlx::query(&sql), &filter.values)
-            .fetch_one(&self.pool)
-            .await?
-            .try_get(0)?;
-        Ok(count.max(0) as u64)
-    }
-
-    async fn facet(
-        &self,
-        filter: &Filter,
-        expression: &str,
-    ) -> Result<BTreeMap<String, u64>, Error> {
+    /// The total and the facets in one pass: matching events counted per (category, online,
+    /// origin), a few dozen rows at most, summed here.
+    async fn tally(&self, filter: &Filter) -> Result<(u64, Facets), Error> {
         let sql = format!(
-            "SELECT {expression} AS value, COUNT(*) AS n FROM {} GROUP BY {expression}",
+            "SELECT d.category AS category, d.online AS online, \
+             CASE WHEN d.origin = '{LOCAL}' THEN 'local' ELSE 'remote' END AS origin, \
+             COUNT(*) AS n FROM {} GROUP BY 1, 2, 3",
             filter.sql()
         );
         let rows = bind_all(sqlx::query(&sql), &filter.values)
             .fetch_all(&self.pool)
             .await?;
-        rows.iter()
-            .map(|row| {
-                let value: String = row.try_get("value")?;
-                let n: i64 = row.try_get("n")?;
-                Ok((value, n.max(0) as u64))
-            })
-            .collect()
+        let mut total = 0;
+        let mut facets = Facets::default();
+        for row in &rows {
+            let n: i64 = row.try_get("n")?;
+            let n = n.max(0) as u64;
+            let online: i64 = row.try_get("online")?;
+            let online = if online == 1 { "online" } else { "in_person" };
+            total += n;
+            *facets.category.entry(row.try_get("category")?).or_default() += n;
+            *facets.online.entry(online.to_string()).or_default() += n;
+            *facets.origin.entry(row.try_get("origin")?).or_default() += n;
+        }
+        Ok((total, facets))
     }
 
     async fn page(&self, filter: &Filter, query: &EventQuery) -> Result<Vec<EventDocument>, Error> {
@@ -598,6 +595,20 @@ impl Embedded {
                 serde_json::from_str(&text).map_err(|e| Error::Unreadable(e.to_string()))
             })
             .collect()
+    }
+}
+
+impl Embedded {
+    /// The page query alone, as the database runs it for `query` with these words (each with
+    /// its alternatives): the baseline `convene bench search` sets Convene's searches against.
+    pub async fn page_only(
+        &self,
+        query: &EventQuery,
+        words: &[Vec<String>],
+    ) -> Result<usize, Error> {
+        self.ready().await?;
+        let filter = self.filter(query, words);
+        Ok(self.page(&filter, query).await?.len())
     }
 }
 
@@ -648,7 +659,7 @@ impl SearchIndex for Embedded {
             .map(|w| vec![w])
             .collect();
         let mut filter = self.filter(query, &words);
-        let mut total = self.count(&filter).await?;
+        let (mut total, mut facets) = self.tally(&filter).await?;
         if total == 0 && words.iter().any(|w| w[0].chars().count() >= TYPO_MIN_LEN) {
             for alternatives in &mut words {
                 if alternatives[0].chars().count() >= TYPO_MIN_LEN {
@@ -657,34 +668,17 @@ impl SearchIndex for Embedded {
                 }
             }
             filter = self.filter(query, &words);
-            total = self.count(&filter).await?;
+            (total, facets) = self.tally(&filter).await?;
         }
-        let mut facets = Facets::default();
         let mut hits = Vec::new();
-        if total > 0 {
-            facets.category = self.facet(&filter, "d.category").await?;
-            let online = self
-                .facet(
-                    &filter,
-                    "CASE WHEN d.online = 1 THEN 'online' ELSE 'in_person' END",
-                )
-                .await?;
-            facets.online = online;
-            facets.origin = self
-                .facet(
-                    &filter,
-                    &format!("CASE WHEN d.origin = '{LOCAL}' THEN 'local' ELSE 'remote' END"),
-                )
-                .await?;
-            if query.offset() < total {
-                let terms: Vec<String> = words.into_iter().flatten().collect();
-                hits = self
-                    .page(&filter, query)
-                    .await?
-                    .into_iter()
-                    .map(|event| hit(event, &terms, query))
-                    .collect();
-            }
+        if query.offset() < total {
+            let terms: Vec<String> = words.into_iter().flatten().collect();
+            hits = self
+                .page(&filter, query)
+                .await?
+                .into_iter()
+                .map(|event| hit(event, &terms, query))
+                .collect();
         }
         Ok(EventHits {
             total,
