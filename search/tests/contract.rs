@@ -210,3 +210,44 @@ async fn meilisearch_down_is_unavailable_within_a_bounded_time() {
             <= convene_search::meili::SEARCH_TIMEOUT + std::time::Duration::from_secs(1)
     );
 }
+
+#[tokio::test]
+async fn the_subscriber_waits_for_meilisearch_and_resumes_where_it_was() {
+    let Some(server) =
+        MeiliServer::start("the_subscriber_waits_for_meilisearch_and_resumes_where_it_was")
+    else {
+        return;
+    };
+    let scratch = convene_projections::scratch::Scratch::sqlite().expect("a temporary folder");
+    let db = Database::open(&scratch.url).await.expect("database");
+    seed::seed(&db).await;
+    let head = EventLog::new(&db).head().await.expect("head").position;
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port();
+    let down = Arc::new(
+        Meili::new(&format!("http://127.0.0.1:{port}"), Some("k"), "events").expect("client"),
+    );
+    let runner = Runner::new(Arc::new(SearchSubscriber::new(down)), &db);
+    assert!(
+        runner.catch_up(head, &mut |_| {}).await.is_err(),
+        "nothing answers"
+    );
+    assert_eq!(
+        runner.checkpoint().await.expect("checkpoint"),
+        0,
+        "its place is kept"
+    );
+
+    let uid = format!("resume_{}", std::process::id());
+    let up = Arc::new(Meili::new(&server.url, server.key.as_deref(), &uid).expect("client"));
+    up.prepare().await.expect("prepare");
+    let runner = Runner::new(Arc::new(SearchSubscriber::new(up.clone())), &db);
+    assert_eq!(
+        runner.catch_up(head, &mut |_| {}).await.expect("resume"),
+        head
+    );
+    assert_eq!(up.ids().await.expect("ids").len(), 33);
+    up.delete().await.expect("delete the index");
+}

@@ -118,3 +118,35 @@ async fn bad_parameters_are_422s_naming_them() {
         }
     }
 }
+
+#[tokio::test]
+async fn search_answers_503_within_bounds_when_meilisearch_is_down_and_the_rest_works() {
+    // Nothing listens on this port: bound, then released.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port();
+    let down =
+        convene_search::Meili::new(&format!("http://127.0.0.1:{port}"), Some("key"), "events")
+            .expect("client");
+    for scratch in test_urls("search_meilisearch_down").await {
+        let options = Options {
+            search: Some(Arc::new(down.clone())),
+            ..Options::default()
+        };
+        let server = TestServer::start_with(&scratch, options).await;
+        let client = server.client();
+        let started = Instant::now();
+        let response = client.get("/api/v1/search/events?q=climate").await;
+        assert_eq!(response.status, 503, "{}: {}", server.label, response.text);
+        assert_eq!(response.content_type, "application/problem+json");
+        assert_eq!(response.json["type"], "/problems/unavailable");
+        assert!(started.elapsed() < convene_search::meili::SEARCH_TIMEOUT + Duration::from_secs(2));
+        assert_eq!(
+            client.get("/api/v1/events").await.status,
+            200,
+            "the rest works"
+        );
+        assert_eq!(client.get("/healthz").await.status, 200);
+    }
+}

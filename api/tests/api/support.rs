@@ -35,6 +35,8 @@ pub struct Options {
     pub limits: Limits,
     /// Subscribers run after the read models.
     pub more_subscribers: Vec<Arc<dyn Subscriber>>,
+    /// Where searches are answered, when not the database's embedded index.
+    pub search: Option<Arc<dyn convene_search::SearchIndex>>,
 }
 
 impl Default for Options {
@@ -43,6 +45,7 @@ impl Default for Options {
             registrations: Registrations::Open,
             limits: Limits::off(),
             more_subscribers: Vec::new(),
+            search: None,
         }
     }
 }
@@ -80,7 +83,10 @@ impl TestServer {
             http_limits: Default::default(),
         };
         let subscribers = Subscribers::new(read_models()).with(options.more_subscribers);
-        let state = AppState::new(&db, config, subscribers.clone());
+        let mut state = AppState::new(&db, config, subscribers.clone());
+        if let Some(search) = options.search {
+            state.search = search;
+        }
         let shutdown = CancellationToken::new();
         let running = subscribers.spawn(&db, &shutdown);
         let app = router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
