@@ -7,3 +7,4 @@ mod bad_input;
 mod event_core;
 mod limits;
 mod organising;
+mod search;

@@ -11,7 +11,7 @@ use std::process::Stdio;
 const PASSWORD: &str = "correct horse battery";
 
 /// Registers `email`, confirms it with the link from the .eml, logs in.
-fn member(server: &Server, email: &str) -> Caller {
+pub(crate) fn member(server: &Server, email: &str) -> Caller {
     let anyone = Caller::default();
     let (status, body) = server.call(
         "POST",
@@ -45,7 +45,13 @@ fn log_in(server: &Server, email: &str) -> Caller {
     }
 }
 
-fn ok(server: &Server, method: &str, path: &str, caller: &Caller, body: Option<Value>) -> Value {
+pub(crate) fn ok(
+    server: &Server,
+    method: &str,
+    path: &str,
+    caller: &Caller,
+    body: Option<Value>,
+) -> Value {
     let (status, answer) = server.call(method, path, caller, body);
     assert!(
         (200..300).contains(&status),
