@@ -285,17 +285,24 @@ impl Embedded {
         let document =
             serde_json::to_string(event).map_err(|e| Error::Unreadable(e.to_string()))?;
         let place = event.lat.zip(event.lon);
-        let [x, y, z] = place
-            .map(|(lat, lon)| geo::unit_vector(lat, lon))
-            .map_or([None; 3], |v| v.map(Some));
-        let (body_column, body_value) = match self.backend {
-            Backend::Sqlite => ("", ""),
-            Backend::Postgres => (", body", ", to_tsvector('simple', $14)"),
+        let postgres = self.backend == Backend::Postgres;
+        let (body_column, body_value) = if postgres {
+            (", body", ", to_tsvector('simple', $9)")
+        } else {
+            ("", "")
+        };
+        // sqlx 0.8's Any driver sends a NULL f64 as a float4 on PostgreSQL, which breaks the
+        // statement it caches for later values: events without a place leave those columns
+        // out instead of binding NULLs.
+        let (place_columns, place_values) = match (place, postgres) {
+            (Some(_), true) => (", lat, lon, x, y, z", ", $10, $11, $12, $13, $14"),
+            (Some(_), false) => (", lat, lon, x, y, z", ", $9, $10, $11, $12, $13"),
+            (None, _) => ("", ""),
         };
         let sql = format!(
             "INSERT INTO {} (id, document, begins_at, category, online, status, origin, \
-             participants, lat, lon, x, y, z{body_column}) VALUES ($1, $2, $3, $4, $5, $6, $7, \
-             $8, $9, $10, $11, $12, $13{body_value}) RETURNING doc",
+             participants{body_column}{place_columns}) VALUES ($1, $2, $3, $4, $5, $6, $7, \
+             $8{body_value}{place_values}) RETURNING doc",
             self.table("events")
         );
         let mut query = sqlx::query_scalar::<_, i64>(&sql)
@@ -306,14 +313,14 @@ impl Embedded {
             .bind(i64::from(event.online))
             .bind(&event.status)
             .bind(&event.origin)
-            .bind(event.participants)
-            .bind(event.lat)
-            .bind(event.lon)
-            .bind(x)
-            .bind(y)
-            .bind(z);
-        if self.backend == Backend::Postgres {
+            // Hidden counts sort last, as -1.
+            .bind(event.participants.unwrap_or(-1));
+        if postgres {
             query = query.bind(body.clone());
+        }
+        if let Some((lat, lon)) = place {
+            let [x, y, z] = geo::unit_vector(lat, lon);
+            query = query.bind(lat).bind(lon).bind(x).bind(y).bind(z);
         }
         let doc = query.fetch_one(&mut *conn).await?;
         if self.backend == Backend::Sqlite {

@@ -144,6 +144,17 @@ pub async fn seed(db: &Database) {
     let log = Log::new(db);
     let paris_9km = east_of(PARIS, 9.0);
     let public = [
+        // First, without a place: the first document written holds no coordinates.
+        (
+            "solar-workshop",
+            Seed {
+                description: "Learn to build solar panels, from home",
+                online: true,
+                category: "SCIENCE_TECH",
+                tags: &["energy"],
+                ..Seed::new("Solar panels workshop", 50)
+            },
+        ),
         (
             "climate-march",
             Seed {
@@ -172,16 +183,6 @@ pub async fn seed(db: &Database) {
                 category: "COMMUNITY",
                 tags: &["repair"],
                 ..Seed::new("Repair café", 30)
-            },
-        ),
-        (
-            "solar-workshop",
-            Seed {
-                description: "Learn to build solar panels, from home",
-                online: true,
-                category: "SCIENCE_TECH",
-                tags: &["energy"],
-                ..Seed::new("Solar panels workshop", 50)
             },
         ),
         (
