@@ -8,5 +8,6 @@ mod event_core;
 mod groups;
 mod limits;
 mod organising;
+mod search;
 mod slow_clients;
 mod start_refusals;

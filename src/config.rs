@@ -76,6 +76,9 @@ pub enum Command {
     Replay(ReplayArgs),
     /// Walk the log's hash chain and report the first event whose content was altered.
     Verify,
+    /// Rebuild the search index from the log; a running server answers from the old index
+    /// until the new one is complete, then from the new one.
+    Reindex,
     /// Create accounts (the first administrator, for a start).
     #[command(subcommand)]
     Account(AccountCommand),
@@ -247,6 +250,18 @@ pub enum BenchCommand {
     /// Appends, catch-up reads, replay and verification, each next to the raw SQL baseline.
     /// Runs on a scratch database on the configured server (SQLite file or PostgreSQL),
     /// never on your data.
+    /// Search: events indexed per second from the log, and p50/p99 of five query shapes at 1
+    /// and 16 clients, each next to the same query run directly against the backend (SQL, or
+    /// Meilisearch's own HTTP search when CONVENE_MEILI_URL is set). Scratch database and
+    /// index only.
+    Search {
+        /// Events generated and indexed.
+        #[arg(long, default_value_t = 10_000)]
+        events: usize,
+        /// Searches per query shape and client count.
+        #[arg(long, default_value_t = 400)]
+        queries: usize,
+    },
     Store {
         /// Events appended by each append phase.
         #[arg(long, default_value_t = 2_000)]

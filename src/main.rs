@@ -8,6 +8,7 @@ mod connections;
 mod http_server;
 mod maintenance;
 mod profile;
+mod reindex;
 mod serve;
 mod subscribers;
 
@@ -105,10 +106,14 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Migrate => maintenance::migrate(&settings).await,
         Command::Replay(args) => maintenance::replay(&settings, args).await,
         Command::Verify => maintenance::verify(&settings).await,
+        Command::Reindex => reindex::run(&settings).await,
         Command::Account(command) => account::run(&settings, command).await,
         Command::Profile(command) => profile::run(&settings, command).await,
         Command::Bench(config::BenchCommand::Store { events }) => {
             bench::store::store(&settings, events).await
+        }
+        Command::Bench(config::BenchCommand::Search { events, queries }) => {
+            bench::search::search(&settings, events, queries).await
         }
         Command::Bench(config::BenchCommand::Join { joins }) => {
             bench::join::join(&settings, joins).await

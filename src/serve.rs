@@ -26,8 +26,9 @@ pub async fn run(settings: &Settings) -> anyhow::Result<ExitCode> {
         )
     })?;
     let subscribers = crate::subscribers::all();
-    let state = AppState::new(&db, api_config(settings)?, subscribers.clone())
+    let mut state = AppState::new(&db, api_config(settings)?, subscribers.clone())
         .with_group_creation(settings.group_creation);
+    state.search = crate::subscribers::search_index(&db)?;
     let shutdown = CancellationToken::new();
     let runners = subscribers.spawn(&db, &shutdown);
     tracing::info!(

@@ -1,10 +1,44 @@
 //! The subscribers this build runs, assembled from what each crate offers: the read models of
-//! `convene-projections` today; the search index, the federation outbox and notifications join
-//! the list from their own crates. `serve` runs them, `replay` rebuilds them, `/healthz` reports
-//! them.
+//! `convene-projections` and the search index of `convene-search`; the federation outbox and
+//! notifications join the list from their own crates. `serve` runs them, `replay` rebuilds
+//! them, `/healthz` reports them.
 
-use convene_projections::Subscribers;
+use convene_projections::{Database, Subscribers};
+use convene_search::{Embedded, Meili, SearchIndex, SearchSubscriber};
+use std::sync::Arc;
+
+/// The Meilisearch server to index into; without it, the embedded index is used.
+pub const MEILI_URL: &str = "CONVENE_MEILI_URL";
+/// Its API key (the master key or a key allowed to manage the index).
+pub const MEILI_KEY: &str = "CONVENE_MEILI_KEY";
+/// The Meilisearch index holding the events.
+pub const MEILI_INDEX: &str = "convene_events";
 
 pub fn all() -> Subscribers {
-    Subscribers::new(convene_projections::read_models())
+    let search = match meili() {
+        Ok(Some(meili)) => SearchSubscriber::new(Arc::new(meili)),
+        // A bad URL is reported by `search_index` when the server starts.
+        _ => SearchSubscriber::embedded(),
+    };
+    Subscribers::new(convene_projections::read_models()).with([Arc::new(search) as _])
+}
+
+/// Meilisearch, when `CONVENE_MEILI_URL` names one.
+pub fn meili() -> anyhow::Result<Option<Meili>> {
+    let Some(url) = std::env::var(MEILI_URL).ok().filter(|u| !u.is_empty()) else {
+        return Ok(None);
+    };
+    let key = std::env::var(MEILI_KEY).ok().filter(|k| !k.is_empty());
+    let meili = Meili::new(&url, key.as_deref(), MEILI_INDEX).map_err(|e| {
+        anyhow::anyhow!("{MEILI_URL}={url}: {e}: give the address of a Meilisearch server such as http://127.0.0.1:7700")
+    })?;
+    Ok(Some(meili))
+}
+
+/// Where searches are answered: Meilisearch when configured, else the database's own index.
+pub fn search_index(db: &Database) -> anyhow::Result<Arc<dyn SearchIndex>> {
+    Ok(match meili()? {
+        Some(meili) => Arc::new(meili),
+        None => Arc::new(Embedded::new(db.pool(), db.backend())),
+    })
 }

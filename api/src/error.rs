@@ -47,6 +47,9 @@ pub enum Error {
     /// The server is at capacity for this kind of work (such as hashing passwords).
     #[error("the server is busy: try again in {} seconds", .retry_after.as_secs().max(1))]
     Busy { retry_after: Duration },
+    /// A service the request needs (the search server) does not answer: try again later.
+    #[error("{0}")]
+    Unavailable(String),
     /// A failure of ours; the cause is for the log, never for the client.
     #[error("something went wrong on the server: {0}")]
     Internal(String),
@@ -156,6 +159,7 @@ impl Error {
             Error::Conflict { .. } => Class::Conflict,
             Error::RateLimited { .. } => Class::RateLimited,
             Error::Busy { .. } => Class::Unavailable,
+            Error::Unavailable(_) => Class::Unavailable,
             Error::Internal(_) => Class::Internal,
         }
     }
@@ -168,6 +172,7 @@ impl Error {
             Error::Group(e) => group_rule(e),
             Error::Account(AccountError::Unconfirmed) => "unconfirmed",
             Error::Account(AccountError::Disabled) => "disabled",
+            Error::Unavailable(_) => "unavailable",
             _ => match self.class() {
                 Class::Invalid => "invalid",
                 Class::NotFound => "not-found",

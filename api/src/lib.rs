@@ -24,6 +24,7 @@ pub mod http;
 pub mod mail;
 pub mod participations;
 pub mod profiles;
+pub mod search;
 pub mod throttle;
 pub mod validation;
 
@@ -100,6 +101,8 @@ pub struct AppState {
     pub groups: Arc<Commands<Group>>,
     /// Who may create groups (anyone unless the instance says otherwise).
     pub group_creation: groups::GroupCreation,
+    /// Where events are searched: the embedded index of `db` unless another is given.
+    pub search: Arc<dyn convene_search::SearchIndex>,
 }
 
 impl AppState {
@@ -119,6 +122,7 @@ impl AppState {
             // A group gathers a change per membership and follower: snapshot it too.
             groups: Arc::new(Commands::with_snapshots(db, (), GROUP_SNAPSHOT_EVERY)),
             group_creation: groups::GroupCreation::default(),
+            search: Arc::new(convene_search::Embedded::new(db.pool(), db.backend())),
         }
     }
 

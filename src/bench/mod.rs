@@ -3,6 +3,7 @@
 //! latency of a command that reads its own write ([`join`]).
 
 pub mod join;
+pub mod search;
 pub mod store;
 pub mod web;
 

@@ -17,6 +17,7 @@ pub mod mailed_links;
 pub mod participations;
 pub mod problem;
 pub mod profiles;
+pub mod search;
 pub mod statuses;
 
 use crate::AppState;
@@ -54,6 +55,7 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(comments::router())
         .merge(history::router())
         .merge(groups::router())
+        .merge(search::router())
         .split_for_parts();
     doc.paths.paths = doc
         .paths

@@ -74,6 +74,7 @@ const PROMISED: &[(&str, &str)] = &[
     ("post", "/api/v1/groups/{handle}/events"),
     ("get", "/api/v1/groups/{handle}/events"),
     ("get", "/api/v1/groups/{handle}/timeline"),
+    ("get", "/api/v1/search/events"),
 ];
 
 #[tokio::test]

@@ -36,6 +36,8 @@ pub struct Options {
     /// Subscribers run after the read models.
     pub more_subscribers: Vec<Arc<dyn Subscriber>>,
     pub group_creation: convene_api::groups::GroupCreation,
+    /// Where searches are answered, when not the database's embedded index.
+    pub search: Option<Arc<dyn convene_search::SearchIndex>>,
 }
 
 impl Default for Options {
@@ -45,6 +47,7 @@ impl Default for Options {
             limits: Limits::off(),
             more_subscribers: Vec::new(),
             group_creation: Default::default(),
+            search: None,
         }
     }
 }
@@ -83,8 +86,11 @@ impl TestServer {
             hashing: Default::default(),
         };
         let subscribers = Subscribers::new(read_models()).with(options.more_subscribers);
-        let state = AppState::new(&db, config, subscribers.clone())
+        let mut state = AppState::new(&db, config, subscribers.clone())
             .with_group_creation(options.group_creation);
+        if let Some(search) = options.search {
+            state.search = search;
+        }
         let shutdown = CancellationToken::new();
         let running = subscribers.spawn(&db, &shutdown);
         let app = router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();

@@ -5,7 +5,7 @@ use crate::visitor::Visitor;
 use crate::Web;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use axum::response::Response;
+use axum::response::{IntoResponse, Redirect, Response};
 use convene_api::{events, profiles};
 use convene_domain::event::details::CATEGORIES;
 use convene_domain::metadata::format_timestamp;
@@ -21,7 +21,7 @@ pub struct HomeQuery {
     pub category: Option<String>,
     /// online, in_person
     pub mode: Option<String>,
-    /// Words in the title.
+    /// Words to search: the list hands over to the search page.
     pub q: Option<String>,
     /// From 1 (anything else is the first page, the last page number the API takes the last).
     pub page: Option<String>,
@@ -42,15 +42,10 @@ pub async fn home(
     visitor: Visitor,
     Query(query): Query<HomeQuery>,
 ) -> Response {
-    let catalogue = web.pages.catalogue(&visitor);
-    let too_long = |q: &String| q.chars().count() as u64 > events::QUERY_MAX;
-    if query.q.as_ref().is_some_and(too_long) {
-        let error = convene_api::Error::invalid_field(
-            "q",
-            format!("a search is at most {} characters", events::QUERY_MAX),
-        );
-        return web.pages.failure(&visitor, &error);
+    if let Some(words) = query.q.as_deref().filter(|q| !q.trim().is_empty()) {
+        return to_search(words, &query);
     }
+    let catalogue = web.pages.catalogue(&visitor);
     let page = query
         .page
         .as_deref()
@@ -126,6 +121,27 @@ pub async fn home(
     context.insert("next", &next);
     web.pages
         .render(&visitor, StatusCode::OK, "home.html", context)
+}
+
+/// The home page's filters with words become a search (all instances, same filters).
+fn to_search(words: &str, query: &HomeQuery) -> Response {
+    let online = match query.mode.as_deref() {
+        Some("online") => "true",
+        Some("in_person") => "false",
+        _ => "",
+    };
+    let mut link = format!("/search?q={}", crate::pages::encode(words));
+    for (name, value) in [
+        ("from", query.from.as_deref().unwrap_or_default()),
+        ("to", query.to.as_deref().unwrap_or_default()),
+        ("category", query.category.as_deref().unwrap_or_default()),
+        ("online", online),
+    ] {
+        if !value.is_empty() {
+            link.push_str(&format!("&{name}={}", crate::pages::encode(value)));
+        }
+    }
+    Redirect::to(&link).into_response()
 }
 
 pub async fn profile(

@@ -6,6 +6,7 @@ pub mod event;
 pub mod event_form;
 pub mod home;
 pub mod organise;
+pub mod search;
 pub mod settings;
 
 use crate::render::see_other;

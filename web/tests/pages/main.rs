@@ -7,6 +7,7 @@ mod flows;
 mod groups;
 mod hiding;
 mod rendering;
+mod search;
 mod support;
 
 use convene_projections::scratch::{test_urls, Scratch};

@@ -47,7 +47,8 @@ impl Site {
             http_limits: Default::default(),
             hashing: Default::default(),
         };
-        let subscribers = Subscribers::new(read_models());
+        let subscribers = Subscribers::new(read_models())
+            .with([Arc::new(convene_search::SearchSubscriber::embedded()) as _]);
         let state = AppState::new(&db, config, subscribers.clone());
         let shutdown = CancellationToken::new();
         subscribers.spawn(&db, &shutdown);
@@ -115,6 +116,20 @@ impl Site {
             .skip(seen)
             .rev()
             .find_map(|text| text.lines().find(|l| l.contains(marker)).map(String::from))
+    }
+
+    /// Waits until the search index holds everything appended so far.
+    pub async fn indexed(&self) {
+        let head = self.head().await;
+        let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(10);
+        let caught_up = convene_projections::projection::wait_for(
+            &self.db,
+            &[convene_search::SUBSCRIBER],
+            head,
+            deadline,
+        )
+        .await;
+        assert!(caught_up, "the search index never caught up");
     }
 
     pub async fn head(&self) -> i64 {

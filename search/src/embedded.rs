@@ -1,0 +1,735 @@
+//! The embedded backend: the index lives in the read-model database, nothing to install.
+//!
+//! - SQLite: an FTS5 table (`unicode61 remove_diacritics 2`) for the text and an R*Tree for
+//!   coordinates.
+//! - PostgreSQL: a `tsvector` column (`simple` configuration) with a GIN index, and a
+//!   latitude/longitude index for the bounding box.
+//!
+//! Text is normalised once in Rust (lower case, accents and ligatures folded: [`text`]) before
+//! it reaches either database, so both match alike and PostgreSQL needs no `unaccent`. Every
+//! word is a prefix ("vegan bar" finds "vegan barbecue"); when the query finds nothing, words of
+//! [`TYPO_MIN_LEN`] letters or more also match the indexed words one typo away (same first
+//! letter), read from a table of every word indexed. Distance is checked exactly on the sphere
+//! after the bounding-box prefilter ([`geo`]).
+//!
+//! Table names share a prefix, so a rebuild writes a shadow set (`search_next_*`) that is
+//! renamed over the live one when complete ([`Embedded::replace_with`]).
+
+use crate::document::{EventDocument, LOCAL};
+use crate::geo::{self, BoundingBox};
+use crate::query::{EventHit, EventHits, EventQuery, Facets, OriginFilter, Sort};
+use crate::text::{self, TYPO_MIN_LEN};
+use crate::{Change, Error, SearchIndex};
+use async_trait::async_trait;
+use convene_projections::subscriber::move_checkpoint;
+use convene_projections::Backend;
+use sqlx::any::AnyRow;
+use sqlx::{AnyConnection, AnyPool, Row};
+use std::collections::BTreeSet;
+use std::sync::Arc;
+use tokio::sync::OnceCell;
+
+/// The tables of a live index.
+pub const LIVE: &str = "search";
+/// The tables a rebuild writes before they replace the live ones.
+pub const SHADOW: &str = "search_next";
+
+/// Words of the description shown around the first match.
+const SNIPPET_WORDS: usize = 30;
+/// Alternatives considered for one mistyped word.
+const TYPO_ALTERNATIVES_MAX: usize = 8;
+
+#[derive(Clone)]
+pub struct Embedded {
+    pool: AnyPool,
+    backend: Backend,
+    prefix: &'static str,
+    /// Set once the tables are known to exist in this process.
+    ready: Arc<OnceCell<()>>,
+}
+
+/// A value bound to a query, kept so one filter serves the page, the count and the facets.
+#[derive(Clone)]
+enum Value {
+    Text(String),
+    Int(i64),
+    Real(f64),
+}
+
+/// The `FROM … WHERE …` of a search and its values.
+struct Filter {
+    from: String,
+    conditions: Vec<String>,
+    values: Vec<Value>,
+    /// The ranking expression when there is text to rank by.
+    rank: Option<String>,
+}
+
+impl Filter {
+    fn push(&mut self, value: Value) -> String {
+        self.values.push(value);
+        format!("${}", self.values.len())
+    }
+
+    fn sql(&self) -> String {
+        if self.conditions.is_empty() {
+            self.from.clone()
+        } else {
+            format!("{} WHERE {}", self.from, self.conditions.join(" AND "))
+        }
+    }
+}
+
+fn bind_all<'q>(
+    mut query: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>,
+    values: &'q [Value],
+) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>> {
+    for value in values {
+        query = match value {
+            Value::Text(v) => query.bind(v.as_str()),
+            Value::Int(v) => query.bind(*v),
+            Value::Real(v) => query.bind(*v),
+        };
+    }
+    query
+}
+
+impl Embedded {
+    /// The live index in `pool`'s database.
+    pub fn new(pool: &AnyPool, backend: Backend) -> Self {
+        Self::with_prefix(pool, backend, LIVE)
+    }
+
+    /// The live index in the database `pool` is connected to.
+    pub fn in_pool(pool: &AnyPool) -> Self {
+        let backend = match pool.connect_options().database_url.scheme() {
+            "sqlite" => Backend::Sqlite,
+            _ => Backend::Postgres,
+        };
+        Self::new(pool, backend)
+    }
+
+    pub fn with_prefix(pool: &AnyPool, backend: Backend, prefix: &'static str) -> Self {
+        Self {
+            pool: pool.clone(),
+            backend,
+            prefix,
+            ready: Arc::new(OnceCell::new()),
+        }
+    }
+
+    /// Creates the tables the first time this process uses them.
+    async fn ready(&self) -> Result<(), Error> {
+        self.ready
+            .get_or_try_init(|| async {
+                for statement in self.schema() {
+                    sqlx::query(&statement).execute(&self.pool).await?;
+                }
+                Ok::<_, Error>(())
+            })
+            .await?;
+        Ok(())
+    }
+
+    fn table(&self, name: &str) -> String {
+        format!("{}_{name}", self.prefix)
+    }
+
+    /// The tables of this index, the main one last (it is created first).
+    fn tables(&self) -> Vec<String> {
+        let mut names = vec![self.table("event_tags"), self.table("terms")];
+        if self.backend == Backend::Sqlite {
+            names.push(self.table("events_text"));
+            names.push(self.table("events_geo"));
+        }
+        names.push(self.table("events"));
+        names
+    }
+
+    fn schema(&self) -> Vec<String> {
+        let (events, tags, terms) = (
+            self.table("events"),
+            self.table("event_tags"),
+            self.table("terms"),
+        );
+        let common = |doc: &str, body: &str| {
+            vec![
+                format!(
+                    "CREATE TABLE IF NOT EXISTS {events} ({doc}, id TEXT NOT NULL UNIQUE, \
+                     document TEXT NOT NULL, {body}begins_at BIGINT NOT NULL, \
+                     category TEXT NOT NULL, online INTEGER NOT NULL, status TEXT NOT NULL, \
+                     origin TEXT NOT NULL, participants BIGINT, lat DOUBLE PRECISION, \
+                     lon DOUBLE PRECISION, x DOUBLE PRECISION, y DOUBLE PRECISION, \
+                     z DOUBLE PRECISION)"
+                ),
+                format!("CREATE INDEX IF NOT EXISTS {events}_begins ON {events} (begins_at)"),
+                format!(
+                    "CREATE TABLE IF NOT EXISTS {tags} (doc BIGINT NOT NULL, tag TEXT NOT NULL)"
+                ),
+                format!("CREATE INDEX IF NOT EXISTS {tags}_tag ON {tags} (tag, doc)"),
+                format!("CREATE INDEX IF NOT EXISTS {tags}_doc ON {tags} (doc)"),
+                format!("CREATE TABLE IF NOT EXISTS {terms} (term TEXT PRIMARY KEY)"),
+            ]
+        };
+        match self.backend {
+            Backend::Sqlite => {
+                let mut all = common("doc INTEGER PRIMARY KEY", "");
+                all.push(format!(
+                    "CREATE VIRTUAL TABLE IF NOT EXISTS {} USING fts5(body, \
+                     tokenize = 'unicode61 remove_diacritics 2')",
+                    self.table("events_text")
+                ));
+                all.push(format!(
+                    "CREATE VIRTUAL TABLE IF NOT EXISTS {} USING rtree(doc, min_lat, max_lat, \
+                     min_lon, max_lon)",
+                    self.table("events_geo")
+                ));
+                all
+            }
+            Backend::Postgres => {
+                let mut all = common("doc BIGSERIAL PRIMARY KEY", "body TSVECTOR NOT NULL, ");
+                all.push(format!(
+                    "CREATE INDEX IF NOT EXISTS {events}_body ON {events} USING GIN (body)"
+                ));
+                all.push(format!(
+                    "CREATE INDEX IF NOT EXISTS {events}_place ON {events} (lat, lon)"
+                ));
+                all
+            }
+        }
+    }
+
+    /// Drops this index's tables (a shadow left by an interrupted rebuild).
+    /// The shadow is made again by [`SearchIndex::prepare`] on a fresh value.
+    pub async fn drop_tables(&self) -> Result<(), Error> {
+        for table in self.tables() {
+            sqlx::query(&format!("DROP TABLE IF EXISTS {table}"))
+                .execute(&self.pool)
+                .await?;
+        }
+        Ok(())
+    }
+
+    /// Replaces `live`'s tables with this index's, in one transaction, and sets checkpoint
+    /// `name` to `position`: searches see the old index until the commit, the new one after.
+    pub async fn replace_with(
+        &self,
+        live: &Embedded,
+        name: &str,
+        position: i64,
+    ) -> Result<(), Error> {
+        let mut tx = self.pool.begin().await?;
+        for table in live.tables() {
+            sqlx::query(&format!("DROP TABLE IF EXISTS {table}"))
+                .execute(&mut *tx)
+                .await?;
+        }
+        for (shadow, table) in self.tables().iter().zip(live.tables()) {
+            sqlx::query(&format!("ALTER TABLE {shadow} RENAME TO {table}"))
+                .execute(&mut *tx)
+                .await?;
+        }
+        if self.backend == Backend::Postgres {
+            // Index names are not renamed with their tables on PostgreSQL.
+            for index in ["begins", "body", "place"] {
+                sqlx::query(&format!(
+                    "ALTER INDEX IF EXISTS {}_{index} RENAME TO {}_{index}",
+                    self.table("events"),
+                    live.table("events")
+                ))
+                .execute(&mut *tx)
+                .await?;
+            }
+            for index in ["tag", "doc"] {
+                sqlx::query(&format!(
+                    "ALTER INDEX IF EXISTS {}_{index} RENAME TO {}_{index}",
+                    self.table("event_tags"),
+                    live.table("event_tags")
+                ))
+                .execute(&mut *tx)
+                .await?;
+            }
+        }
+        convene_projections::subscriber::set_checkpoint(&mut tx, name, position).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn remove(&self, conn: &mut AnyConnection, id: &str) -> Result<(), Error> {
+        let doc: Option<i64> = sqlx::query_scalar(&format!(
+            "SELECT doc FROM {} WHERE id = $1",
+            self.table("events")
+        ))
+        .bind(id)
+        .fetch_optional(&mut *conn)
+        .await?;
+        let Some(doc) = doc else { return Ok(()) };
+        let mut tables = vec![(self.table("event_tags"), "doc")];
+        if self.backend == Backend::Sqlite {
+            tables.push((self.table("events_text"), "rowid"));
+            tables.push((self.table("events_geo"), "doc"));
+        }
+        tables.push((self.table("events"), "doc"));
+        for (table, key) in tables {
+            sqlx::query(&format!("DELETE FROM {table} WHERE {key} = $1"))
+                .bind(doc)
+                .execute(&mut *conn)
+                .await?;
+        }
+        Ok(())
+    }
+
+    async fn put(&self, conn: &mut AnyConnection, event: &EventDocument) -> Result<(), Error> {
+        self.remove(conn, &event.id).await?;
+        let body = text::words(&event.searchable_text()).join(" ");
+        let document =
+            serde_json::to_string(event).map_err(|e| Error::Unreadable(e.to_string()))?;
+        let place = event.lat.zip(event.lon);
+        let postgres = self.backend == Backend::Postgres;
+        let (body_column, body_value) = if postgres {
+            (", body", ", to_tsvector('simple', $9)")
+        } else {
+            ("", "")
+        };
+        // sqlx 0.8's Any driver sends a NULL f64 as a float4 on PostgreSQL, which breaks the
+        // statement it caches for later values: events without a place leave those columns
+        // out instead of binding NULLs.
+        let (place_columns, place_values) = match (place, postgres) {
+            (Some(_), true) => (", lat, lon, x, y, z", ", $10, $11, $12, $13, $14"),
+            (Some(_), false) => (", lat, lon, x, y, z", ", $9, $10, $11, $12, $13"),
+            (None, _) => ("", ""),
+        };
+        let sql = format!(
+            "INSERT INTO {} (id, document, begins_at, category, online, status, origin, \
+             participants{body_column}{place_columns}) VALUES ($1, $2, $3, $4, $5, $6, $7, \
+             $8{body_value}{place_values}) RETURNING doc",
+            self.table("events")
+        );
+        let mut query = sqlx::query_scalar::<_, i64>(&sql)
+            .bind(&event.id)
+            .bind(&document)
+            .bind(event.begins_at)
+            .bind(&event.category)
+            .bind(i64::from(event.online))
+            .bind(&event.status)
+            .bind(&event.origin)
+            // Hidden counts sort last, as -1.
+            .bind(event.participants.unwrap_or(-1));
+        if postgres {
+            query = query.bind(body.clone());
+        }
+        if let Some((lat, lon)) = place {
+            let [x, y, z] = geo::unit_vector(lat, lon);
+            query = query.bind(lat).bind(lon).bind(x).bind(y).bind(z);
+        }
+        let doc = query.fetch_one(&mut *conn).await?;
+        if self.backend == Backend::Sqlite {
+            sqlx::query(&format!(
+                "INSERT INTO {} (rowid, body) VALUES ($1, $2)",
+                self.table("events_text")
+            ))
+            .bind(doc)
+            .bind(&body)
+            .execute(&mut *conn)
+            .await?;
+            if let Some((lat, lon)) = place {
+                sqlx::query(&format!(
+                    "INSERT INTO {} (doc, min_lat, max_lat, min_lon, max_lon) \
+                     VALUES ($1, $2, $2, $3, $3)",
+                    self.table("events_geo")
+                ))
+                .bind(doc)
+                .bind(lat)
+                .bind(lon)
+                .execute(&mut *conn)
+                .await?;
+            }
+        }
+        for tag in event.tags.iter().collect::<BTreeSet<_>>() {
+            sqlx::query(&format!(
+                "INSERT INTO {} (doc, tag) VALUES ($1, $2)",
+                self.table("event_tags")
+            ))
+            .bind(doc)
+            .bind(tag)
+            .execute(&mut *conn)
+            .await?;
+        }
+        Ok(())
+    }
+
+    async fn write_in(&self, conn: &mut AnyConnection, changes: &[Change]) -> Result<(), Error> {
+        let mut put = Vec::new();
+        for change in changes {
+            match change {
+                Change::Put(event) => {
+                    self.put(conn, event).await?;
+                    put.push(event.as_ref());
+                }
+                Change::Remove(id) => self.remove(conn, id).await?,
+            }
+        }
+        self.remember_words(conn, &put).await
+    }
+
+    /// Records the words of `events` for typo matching, many per statement.
+    async fn remember_words(
+        &self,
+        conn: &mut AnyConnection,
+        events: &[&EventDocument],
+    ) -> Result<(), Error> {
+        let words: BTreeSet<String> = events
+            .iter()
+            .flat_map(|e| text::words(&e.searchable_text()))
+            .filter(|w| w.chars().count() >= TYPO_MIN_LEN - 1)
+            .collect();
+        let words: Vec<String> = words.into_iter().collect();
+        for chunk in words.chunks(400) {
+            let placeholders: Vec<String> = (1..=chunk.len()).map(|i| format!("(${i})")).collect();
+            let sql = format!(
+                "INSERT INTO {} (term) VALUES {} ON CONFLICT (term) DO NOTHING",
+                self.table("terms"),
+                placeholders.join(", ")
+            );
+            let mut query = sqlx::query(&sql);
+            for word in chunk {
+                query = query.bind(word.as_str());
+            }
+            query.execute(&mut *conn).await?;
+        }
+        Ok(())
+    }
+
+    /// Indexed words one typo away from `word`, starting with the same letter.
+    async fn typo_alternatives(&self, word: &str) -> Result<Vec<String>, Error> {
+        let Some(first) = word.chars().next() else {
+            return Ok(Vec::new());
+        };
+        let next = char::from_u32(first as u32 + 1).unwrap_or(char::MAX);
+        let len = word.chars().count() as i64;
+        let candidates: Vec<String> = sqlx::query_scalar(&format!(
+            "SELECT term FROM {} WHERE term >= $1 AND term < $2 \
+             AND length(term) BETWEEN $3 AND $4",
+            self.table("terms")
+        ))
+        .bind(first.to_string())
+        .bind(next.to_string())
+        .bind(len - 1)
+        .bind(len + 1)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(candidates
+            .into_iter()
+            .filter(|c| c != word && text::one_typo_away(word, c))
+            .take(TYPO_ALTERNATIVES_MAX)
+            .collect())
+    }
+
+    /// The text condition: every word, as a prefix or as one of its alternatives.
+    fn match_expression(&self, words: &[Vec<String>]) -> String {
+        let groups = words.iter().map(|alternatives| {
+            let terms: Vec<String> = alternatives
+                .iter()
+                .enumerate()
+                .map(|(i, term)| match (self.backend, i) {
+                    (Backend::Sqlite, 0) => format!("\"{term}\"*"),
+                    (Backend::Sqlite, _) => format!("\"{term}\""),
+                    (Backend::Postgres, 0) => format!("'{term}':*"),
+                    (Backend::Postgres, _) => format!("'{term}'"),
+                })
+                .collect();
+            let or = if self.backend == Backend::Sqlite {
+                " OR "
+            } else {
+                " | "
+            };
+            format!("({})", terms.join(or))
+        });
+        let and = if self.backend == Backend::Sqlite {
+            " AND "
+        } else {
+            " & "
+        };
+        groups.collect::<Vec<_>>().join(and)
+    }
+
+    fn filter(&self, query: &EventQuery, words: &[Vec<String>]) -> Filter {
+        let events = self.table("events");
+        let mut filter = Filter {
+            from: format!("{events} d"),
+            conditions: Vec::new(),
+            values: Vec::new(),
+            rank: None,
+        };
+        if !words.is_empty() {
+            let expression = self.match_expression(words);
+            let value = filter.push(Value::Text(expression));
+            match self.backend {
+                Backend::Sqlite => {
+                    let text = self.table("events_text");
+                    filter.from = format!("{text} JOIN {events} d ON d.doc = {text}.rowid");
+                    filter.conditions.push(format!("{text} MATCH {value}"));
+                    filter.rank = Some(format!("bm25({text})"));
+                }
+                Backend::Postgres => {
+                    filter
+                        .conditions
+                        .push(format!("d.body @@ to_tsquery('simple', {value})"));
+                    filter.rank = Some(format!("-ts_rank(d.body, to_tsquery('simple', {value}))"));
+                }
+            }
+        }
+        if let Some(near) = query.near {
+            let b = BoundingBox::around(near.lat, near.lon, near.radius_km);
+            let (min_lat, max_lat) = (
+                filter.push(Value::Real(b.min_lat)),
+                filter.push(Value::Real(b.max_lat)),
+            );
+            let mut ranges = Vec::new();
+            for (west, east) in b.longitude_ranges() {
+                let (west, east) = (
+                    filter.push(Value::Real(west)),
+                    filter.push(Value::Real(east)),
+                );
+                ranges.push(match self.backend {
+                    Backend::Sqlite => format!("(min_lon >= {west} AND max_lon <= {east})"),
+                    Backend::Postgres => format!("(d.lon BETWEEN {west} AND {east})"),
+                });
+            }
+            let ranges = ranges.join(" OR ");
+            filter.conditions.push(match self.backend {
+                Backend::Sqlite => format!(
+                    "d.doc IN (SELECT doc FROM {} WHERE min_lat >= {min_lat} AND \
+                     max_lat <= {max_lat} AND ({ranges}))",
+                    self.table("events_geo")
+                ),
+                Backend::Postgres => {
+                    format!("d.lat BETWEEN {min_lat} AND {max_lat} AND ({ranges})")
+                }
+            });
+            let [x, y, z] = geo::unit_vector(near.lat, near.lon);
+            let (x, y, z) = (
+                filter.push(Value::Real(x)),
+                filter.push(Value::Real(y)),
+                filter.push(Value::Real(z)),
+            );
+            let min = filter.push(Value::Real(geo::min_dot(near.radius_km)));
+            filter
+                .conditions
+                .push(format!("d.x * {x} + d.y * {y} + d.z * {z} >= {min}"));
+        }
+        if let Some(from) = query.from {
+            let v = filter.push(Value::Int(from));
+            filter.conditions.push(format!("d.begins_at >= {v}"));
+        }
+        if let Some(to) = query.to {
+            let v = filter.push(Value::Int(to));
+            filter.conditions.push(format!("d.begins_at <= {v}"));
+        }
+        if let Some(category) = &query.category {
+            let v = filter.push(Value::Text(category.clone()));
+            filter.conditions.push(format!("d.category = {v}"));
+        }
+        for tag in &query.tags {
+            let v = filter.push(Value::Text(tag.clone()));
+            filter.conditions.push(format!(
+                "d.doc IN (SELECT doc FROM {} WHERE tag = {v})",
+                self.table("event_tags")
+            ));
+        }
+        if let Some(online) = query.online {
+            let v = filter.push(Value::Int(i64::from(online)));
+            filter.conditions.push(format!("d.online = {v}"));
+        }
+        match query.origin {
+            OriginFilter::All => {}
+            OriginFilter::Local => filter.conditions.push(format!("d.origin = '{LOCAL}'")),
+            OriginFilter::Remote => filter.conditions.push(format!("d.origin <> '{LOCAL}'")),
+        }
+        if let Some(status) = &query.status {
+            let v = filter.push(Value::Text(status.clone()));
+            filter.conditions.push(format!("d.status = {v}"));
+        }
+        filter
+    }
+
+    /// The total and the facets in one pass: matching events counted per (category, online,
+    /// origin), a few dozen rows at most, summed here.
+    async fn tally(&self, filter: &Filter) -> Result<(u64, Facets), Error> {
+        let sql = format!(
+            "SELECT d.category AS category, d.online AS online, \
+             CASE WHEN d.origin = '{LOCAL}' THEN 'local' ELSE 'remote' END AS origin, \
+             COUNT(*) AS n FROM {} GROUP BY 1, 2, 3",
+            filter.sql()
+        );
+        let rows = bind_all(sqlx::query(&sql), &filter.values)
+            .fetch_all(&self.pool)
+            .await?;
+        let mut total = 0;
+        let mut facets = Facets::default();
+        for row in &rows {
+            let n: i64 = row.try_get("n")?;
+            let n = n.max(0) as u64;
+            let online: i64 = row.try_get("online")?;
+            let online = if online == 1 { "online" } else { "in_person" };
+            total += n;
+            *facets.category.entry(row.try_get("category")?).or_default() += n;
+            *facets.online.entry(online.to_string()).or_default() += n;
+            *facets.origin.entry(row.try_get("origin")?).or_default() += n;
+        }
+        Ok((total, facets))
+    }
+
+    async fn page(&self, filter: &Filter, query: &EventQuery) -> Result<Vec<EventDocument>, Error> {
+        let by_date = "d.begins_at, d.id";
+        let order = match (query.sort, &filter.rank) {
+            (Sort::Relevance, Some(rank)) => format!("{rank}, {by_date}"),
+            (Sort::Relevance | Sort::Date, _) => by_date.to_string(),
+            (Sort::Participants, _) => format!("COALESCE(d.participants, -1) DESC, {by_date}"),
+        };
+        let sql = format!(
+            "SELECT d.document FROM {} ORDER BY {order} LIMIT {} OFFSET {}",
+            filter.sql(),
+            query.per_page,
+            query.offset()
+        );
+        let rows: Vec<AnyRow> = bind_all(sqlx::query(&sql), &filter.values)
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter()
+            .map(|row| {
+                let text: String = row.try_get("document")?;
+                serde_json::from_str(&text).map_err(|e| Error::Unreadable(e.to_string()))
+            })
+            .collect()
+    }
+}
+
+impl Embedded {
+    /// The page query alone, as the database runs it for `query` with these words (each with
+    /// its alternatives): the baseline `convene bench search` sets Convene's searches against.
+    pub async fn page_only(
+        &self,
+        query: &EventQuery,
+        words: &[Vec<String>],
+    ) -> Result<usize, Error> {
+        self.ready().await?;
+        let filter = self.filter(query, words);
+        Ok(self.page(&filter, query).await?.len())
+    }
+}
+
+#[async_trait]
+impl SearchIndex for Embedded {
+    fn backend(&self) -> &'static str {
+        match self.backend {
+            Backend::Sqlite => "sqlite",
+            Backend::Postgres => "postgres",
+        }
+    }
+
+    async fn prepare(&self) -> Result<(), Error> {
+        self.ready().await
+    }
+
+    async fn write(&self, changes: &[Change]) -> Result<(), Error> {
+        self.ready().await?;
+        let mut tx = self.pool.begin().await?;
+        self.write_in(&mut tx, changes).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn write_fenced(
+        &self,
+        _pool: &AnyPool,
+        changes: &[Change],
+        (name, from, to): (&str, i64, i64),
+    ) -> Result<bool, Error> {
+        self.ready().await?;
+        let mut tx = self.pool.begin().await?;
+        // The checkpoint first: the fence is decided (and, on SQLite, the write lock taken)
+        // before any document is written, and a swapped-in rebuild is never overwritten.
+        if !move_checkpoint(&mut tx, name, from, to).await? {
+            tx.rollback().await?;
+            return Ok(false);
+        }
+        self.write_in(&mut tx, changes).await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    async fn search_events(&self, query: &EventQuery) -> Result<EventHits, Error> {
+        self.ready().await?;
+        let mut words: Vec<Vec<String>> = text::query_words(&query.text)
+            .into_iter()
+            .map(|w| vec![w])
+            .collect();
+        let mut filter = self.filter(query, &words);
+        let (mut total, mut facets) = self.tally(&filter).await?;
+        if total == 0 && words.iter().any(|w| w[0].chars().count() >= TYPO_MIN_LEN) {
+            for alternatives in &mut words {
+                if alternatives[0].chars().count() >= TYPO_MIN_LEN {
+                    let more = self.typo_alternatives(&alternatives[0]).await?;
+                    alternatives.extend(more);
+                }
+            }
+            filter = self.filter(query, &words);
+            (total, facets) = self.tally(&filter).await?;
+        }
+        let mut hits = Vec::new();
+        if query.offset() < total {
+            let terms: Vec<String> = words.into_iter().flatten().collect();
+            hits = self
+                .page(&filter, query)
+                .await?
+                .into_iter()
+                .map(|event| hit(event, &terms, query))
+                .collect();
+        }
+        Ok(EventHits {
+            total,
+            hits,
+            facets,
+        })
+    }
+
+    async fn ids(&self) -> Result<Vec<String>, Error> {
+        self.ready().await?;
+        Ok(sqlx::query_scalar(&format!(
+            "SELECT id FROM {} ORDER BY id",
+            self.table("events")
+        ))
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
+    async fn clear(&self) -> Result<(), Error> {
+        self.ready().await?;
+        let mut tx = self.pool.begin().await?;
+        for table in self.tables() {
+            sqlx::query(&format!("DELETE FROM {table}"))
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+}
+
+/// An event found, highlighted for `terms`, with its distance from the query's point.
+pub fn hit(event: EventDocument, terms: &[String], query: &EventQuery) -> EventHit {
+    let distance_km = query
+        .near
+        .zip(event.lat.zip(event.lon))
+        .map(|(near, place)| {
+            let km = geo::distance_km((near.lat, near.lon), place);
+            (km * 10.0).round() / 10.0
+        });
+    EventHit {
+        title_html: text::highlight(&event.title, terms),
+        snippet_html: text::snippet(&event.description, terms, SNIPPET_WORDS),
+        distance_km,
+        event,
+    }
+}

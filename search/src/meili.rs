@@ -1,0 +1,374 @@
+//! The Meilisearch backend, through `meilisearch-sdk`: used when `CONVENE_MEILI_URL` is set.
+//!
+//! Settings are applied whenever the index is prepared (at start; Meilisearch does nothing when
+//! they have not changed). A batch of the log is one task of documents (and one of removals when
+//! there are some), each awaited before the subscriber moves its checkpoint. Every call is
+//! bounded in time: an absent or slow Meilisearch is an [`Error::Unavailable`], which the API
+//! answers with 503 and the subscriber waits out, keeping its place.
+
+use crate::document::{EventDocument, LOCAL};
+use crate::embedded::hit;
+use crate::query::{EventHits, EventQuery, Facets, OriginFilter, Sort};
+use crate::text;
+use crate::{Change, Error, SearchIndex};
+use async_trait::async_trait;
+use meilisearch_sdk::client::{Client, SwapIndexes};
+use meilisearch_sdk::documents::DocumentsQuery;
+use meilisearch_sdk::search::{MatchingStrategies, Selectors};
+use meilisearch_sdk::settings::{PaginationSetting, Settings, TypoToleranceSettings};
+use meilisearch_sdk::task_info::TaskInfo;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::future::Future;
+use std::time::Duration;
+
+/// How long a search may take before Meilisearch counts as unavailable.
+pub const SEARCH_TIMEOUT: Duration = Duration::from_secs(3);
+/// How long a batch's task may take.
+const TASK_TIMEOUT: Duration = Duration::from_secs(120);
+/// Deepest result counted (Meilisearch counts 1,000 by default).
+const MAX_TOTAL_HITS: usize = 100_000;
+
+const STOP_WORDS: &[&str] = &[
+    // English
+    "a", "an", "and", "are", "as", "at", "be", "by", "for", "from", "in", "is", "it", "of", "on",
+    "or", "the", "to", "with", // French
+    "au", "aux", "avec", "ce", "ces", "dans", "de", "des", "du", "en", "et", "la", "le", "les",
+    "leur", "par", "pour", "sur", "un", "une",
+];
+
+#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
+struct Geo {
+    lat: f64,
+    lng: f64,
+}
+
+/// A document as Meilisearch holds it: the event, plus what filters need.
+#[derive(Debug, Serialize, Deserialize)]
+struct Stored {
+    #[serde(flatten)]
+    event: EventDocument,
+    /// `local` or `remote`: the `origin` facet.
+    origin_kind: String,
+    #[serde(rename = "_geo", default, skip_serializing_if = "Option::is_none")]
+    geo: Option<Geo>,
+}
+
+impl From<&EventDocument> for Stored {
+    fn from(event: &EventDocument) -> Self {
+        Self {
+            origin_kind: if event.origin == LOCAL {
+                "local"
+            } else {
+                "remote"
+            }
+            .into(),
+            geo: event.lat.zip(event.lon).map(|(lat, lng)| Geo { lat, lng }),
+            event: event.clone(),
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+struct IdOnly {
+    id: String,
+}
+
+#[derive(Clone)]
+pub struct Meili {
+    client: Client,
+    uid: String,
+}
+
+fn unavailable(error: impl std::fmt::Display) -> Error {
+    Error::Unavailable(error.to_string())
+}
+
+/// `call`, failing as unavailable after `limit`.
+async fn bounded<T, E: std::fmt::Display>(
+    limit: Duration,
+    call: impl Future<Output = Result<T, E>>,
+) -> Result<T, Error> {
+    match tokio::time::timeout(limit, call).await {
+        Ok(result) => result.map_err(unavailable),
+        Err(_) => Err(Error::Unavailable(format!(
+            "Meilisearch did not answer within {} s",
+            limit.as_secs_f64()
+        ))),
+    }
+}
+
+/// A filter value, quoted for Meilisearch's filter syntax.
+fn quoted(value: &str) -> String {
+    format!("\"{}\"", value.replace('\\', "\\\\").replace('"', "\\\""))
+}
+
+impl Meili {
+    /// The index `uid` on the Meilisearch at `url`.
+    pub fn new(url: &str, key: Option<&str>, uid: &str) -> Result<Self, Error> {
+        let client = Client::new(url.trim_end_matches('/'), key).map_err(unavailable)?;
+        Ok(Self {
+            client,
+            uid: uid.to_string(),
+        })
+    }
+
+    pub fn uid(&self) -> &str {
+        &self.uid
+    }
+
+    /// The same server, another index.
+    pub fn sibling(&self, uid: &str) -> Self {
+        Self {
+            client: self.client.clone(),
+            uid: uid.to_string(),
+        }
+    }
+
+    async fn wait(&self, task: TaskInfo) -> Result<(), Error> {
+        let task = bounded(
+            TASK_TIMEOUT,
+            task.wait_for_completion(
+                &self.client,
+                Some(Duration::from_millis(20)),
+                Some(TASK_TIMEOUT),
+            ),
+        )
+        .await?;
+        if task.is_failure() {
+            return Err(Error::Backend(format!(
+                "Meilisearch refused a task: {}",
+                task.unwrap_failure()
+            )));
+        }
+        Ok(())
+    }
+
+    fn settings() -> Settings {
+        Settings::new()
+            .with_searchable_attributes([
+                "title",
+                "description",
+                "tags",
+                "place",
+                "locality",
+                "organiser",
+                "group",
+            ])
+            .with_filterable_attributes([
+                "begins_at",
+                "ends_at",
+                "category",
+                "tags",
+                "online",
+                "status",
+                "origin",
+                "origin_kind",
+                "language",
+                "_geo",
+            ])
+            .with_sortable_attributes(["begins_at", "participants", "id"])
+            .with_stop_words(STOP_WORDS)
+            .with_typo_tolerance(TypoToleranceSettings {
+                enabled: Some(true),
+                ..TypoToleranceSettings::default()
+            })
+            .with_pagination(PaginationSetting {
+                max_total_hits: MAX_TOTAL_HITS,
+            })
+    }
+
+    fn filter(query: &EventQuery) -> String {
+        let mut parts = Vec::new();
+        if let Some(near) = query.near {
+            // Meilisearch measures on the sphere too (haversine), in metres.
+            parts.push(format!(
+                "_geoRadius({}, {}, {})",
+                near.lat,
+                near.lon,
+                (near.radius_km * 1000.0).round()
+            ));
+        }
+        if let Some(from) = query.from {
+            parts.push(format!("begins_at >= {from}"));
+        }
+        if let Some(to) = query.to {
+            parts.push(format!("begins_at <= {to}"));
+        }
+        if let Some(category) = &query.category {
+            parts.push(format!("category = {}", quoted(category)));
+        }
+        for tag in &query.tags {
+            parts.push(format!("tags = {}", quoted(tag)));
+        }
+        if let Some(online) = query.online {
+            parts.push(format!("online = {online}"));
+        }
+        match query.origin {
+            OriginFilter::All => {}
+            OriginFilter::Local => parts.push("origin_kind = \"local\"".into()),
+            OriginFilter::Remote => parts.push("origin_kind = \"remote\"".into()),
+        }
+        if let Some(status) = &query.status {
+            parts.push(format!("status = {}", quoted(status)));
+        }
+        parts.join(" AND ")
+    }
+
+    /// Makes `other` this index's content and this one the other's (a rebuild swapped in).
+    pub async fn swap_with(&self, other: &Meili) -> Result<(), Error> {
+        let task = bounded(
+            SEARCH_TIMEOUT,
+            self.client.swap_indexes([&SwapIndexes {
+                indexes: (self.uid.clone(), other.uid.clone()),
+                rename: None,
+            }]),
+        )
+        .await?;
+        self.wait(task).await
+    }
+
+    /// Deletes the whole index.
+    pub async fn delete(&self) -> Result<(), Error> {
+        let task = bounded(SEARCH_TIMEOUT, self.client.index(&self.uid).delete()).await?;
+        // Deleting an index that does not exist fails the task: nothing to do then.
+        let _ = self.wait(task).await;
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl SearchIndex for Meili {
+    fn backend(&self) -> &'static str {
+        "meilisearch"
+    }
+
+    async fn prepare(&self) -> Result<(), Error> {
+        let index = self.client.index(&self.uid);
+        let task = bounded(SEARCH_TIMEOUT, index.set_settings(&Self::settings())).await?;
+        self.wait(task).await
+    }
+
+    async fn write(&self, changes: &[Change]) -> Result<(), Error> {
+        let index = self.client.index(&self.uid);
+        // Later changes of one id win: keep each id's last change only.
+        let mut last: BTreeMap<&str, &Change> = BTreeMap::new();
+        for change in changes {
+            let id = match change {
+                Change::Put(event) => event.id.as_str(),
+                Change::Remove(id) => id.as_str(),
+            };
+            last.insert(id, change);
+        }
+        let mut put = Vec::new();
+        let mut removed = Vec::new();
+        for change in last.values() {
+            match change {
+                Change::Put(event) => put.push(Stored::from(event.as_ref())),
+                Change::Remove(id) => removed.push(id.clone()),
+            }
+        }
+        if !put.is_empty() {
+            let task = bounded(SEARCH_TIMEOUT, index.add_or_replace(&put, Some("id"))).await?;
+            self.wait(task).await?;
+        }
+        if !removed.is_empty() {
+            let task = bounded(SEARCH_TIMEOUT, index.delete_documents(&removed)).await?;
+            self.wait(task).await?;
+        }
+        Ok(())
+    }
+
+    async fn search_events(&self, query: &EventQuery) -> Result<EventHits, Error> {
+        let index = self.client.index(&self.uid);
+        let words = text::query_words(&query.text);
+        let text = words.join(" ");
+        let filter = Self::filter(query);
+        let sort: &[&str] = match (query.sort, text.is_empty()) {
+            (Sort::Relevance, false) => &[],
+            (Sort::Relevance | Sort::Date, _) => &["begins_at:asc", "id:asc"],
+            (Sort::Participants, _) => &["participants:desc", "begins_at:asc", "id:asc"],
+        };
+        let facets = ["category", "online", "origin_kind"];
+        let mut search = index.search();
+        search
+            .with_query(&text)
+            .with_page(query.page as usize)
+            .with_hits_per_page(query.per_page as usize)
+            .with_facets(Selectors::Some(&facets))
+            // Every word must match, as on the embedded backend (not only the first ones).
+            .with_matching_strategy(MatchingStrategies::ALL);
+        if !filter.is_empty() {
+            search.with_filter(&filter);
+        }
+        if !sort.is_empty() {
+            search.with_sort(sort);
+        }
+        let found = bounded(SEARCH_TIMEOUT, search.execute::<Stored>()).await?;
+        let total = found.total_hits.unwrap_or(0) as u64;
+        let mut facets = Facets::default();
+        if total > 0 {
+            let distribution = found.facet_distribution.unwrap_or_default();
+            let counts = |name: &str| -> BTreeMap<String, u64> {
+                distribution
+                    .get(name)
+                    .map(|values| {
+                        values
+                            .iter()
+                            .filter(|(_, n)| **n > 0)
+                            .map(|(value, n)| (value.clone(), *n as u64))
+                            .collect()
+                    })
+                    .unwrap_or_default()
+            };
+            facets.category = counts("category");
+            facets.online = counts("online")
+                .into_iter()
+                .map(|(value, n)| {
+                    let name = if value == "true" {
+                        "online"
+                    } else {
+                        "in_person"
+                    };
+                    (name.to_string(), n)
+                })
+                .collect();
+            facets.origin = counts("origin_kind");
+        }
+        Ok(EventHits {
+            total,
+            hits: found
+                .hits
+                .into_iter()
+                .map(|h| hit(h.result.event, &words, query))
+                .collect(),
+            facets,
+        })
+    }
+
+    async fn ids(&self) -> Result<Vec<String>, Error> {
+        let index = self.client.index(&self.uid);
+        let mut ids = Vec::new();
+        loop {
+            let mut query = DocumentsQuery::new(&index);
+            query
+                .with_fields(["id"])
+                .with_limit(1_000)
+                .with_offset(ids.len());
+            let page = bounded(SEARCH_TIMEOUT, query.execute::<IdOnly>()).await?;
+            let done = page.results.len() < 1_000;
+            ids.extend(page.results.into_iter().map(|d| d.id));
+            if done {
+                break;
+            }
+        }
+        ids.sort();
+        Ok(ids)
+    }
+
+    async fn clear(&self) -> Result<(), Error> {
+        let index = self.client.index(&self.uid);
+        let task = bounded(SEARCH_TIMEOUT, index.delete_all_documents()).await?;
+        self.wait(task).await
+    }
+}

@@ -1,0 +1,253 @@
+//! One contract for every search backend: the embedded one on SQLite and, with
+//! TEST_DATABASE_URL, on PostgreSQL; and Meilisearch, a real one (see `meili_server`).
+
+mod contract {
+    pub mod cases;
+    pub mod meili_server;
+    pub mod seed;
+}
+
+use async_trait::async_trait;
+use contract::meili_server::MeiliServer;
+use contract::{cases, seed};
+use convene_projections::scratch::test_databases;
+use convene_projections::{Database, EventLog, Runner, StoredEvent};
+use convene_search::reindex::{reindex, reindex_meili};
+use convene_search::Meili;
+use convene_search::{Change, Embedded, Error, EventQuery, SearchIndex, SearchSubscriber};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
+async fn index_log(db: &Database, index: Arc<dyn SearchIndex>) {
+    index.prepare().await.expect("prepare the index");
+    let head = EventLog::new(db).head().await.expect("head").position;
+    Runner::new(Arc::new(SearchSubscriber::new(index)), db)
+        .catch_up(head, &mut |_| {})
+        .await
+        .expect("index the log");
+}
+
+#[tokio::test]
+async fn the_embedded_backend_passes_the_contract() {
+    for (scratch, db) in test_databases("the_embedded_backend_passes_the_contract").await {
+        let index = Arc::new(Embedded::new(db.pool(), db.backend()));
+        seed::seed(&db).await;
+        index_log(&db, index.clone()).await;
+        cases::run(index.as_ref()).await;
+
+        // A rebuild answers the same.
+        let before = index
+            .search_events(&EventQuery::text("climate"))
+            .await
+            .expect("search");
+        let mut reported = Vec::new();
+        reindex(&db, &index, &mut |at, head| reported.push((at, head)))
+            .await
+            .unwrap_or_else(|e| panic!("{}: reindex: {e}", scratch.label));
+        let head = EventLog::new(&db).head().await.expect("head").position;
+        assert_eq!(reported.last(), Some(&(head, head)), "{}", scratch.label);
+        let after = index
+            .search_events(&EventQuery::text("climate"))
+            .await
+            .expect("search");
+        assert_eq!(before, after, "{}: after reindex", scratch.label);
+        cases::run(index.as_ref()).await;
+    }
+}
+
+/// An index that stops (as a killed process would) after writing part of one batch.
+struct CrashingIndex {
+    inner: Embedded,
+    crashed: AtomicBool,
+}
+
+#[async_trait]
+impl SearchIndex for CrashingIndex {
+    fn backend(&self) -> &'static str {
+        self.inner.backend()
+    }
+    async fn prepare(&self) -> Result<(), Error> {
+        self.inner.prepare().await
+    }
+    async fn write(&self, changes: &[Change]) -> Result<(), Error> {
+        if changes.len() > 4 && !self.crashed.swap(true, Ordering::SeqCst) {
+            self.inner.write(&changes[..changes.len() / 2]).await?;
+            return Err(Error::Unreadable("killed mid-batch".into()));
+        }
+        self.inner.write(changes).await
+    }
+    async fn search_events(&self, query: &EventQuery) -> Result<convene_search::EventHits, Error> {
+        self.inner.search_events(query).await
+    }
+    async fn ids(&self) -> Result<Vec<String>, Error> {
+        self.inner.ids().await
+    }
+    async fn clear(&self) -> Result<(), Error> {
+        self.inner.clear().await
+    }
+}
+
+#[tokio::test]
+async fn a_subscriber_killed_mid_batch_ends_with_exactly_the_log() {
+    for (scratch, db) in
+        test_databases("a_subscriber_killed_mid_batch_ends_with_exactly_the_log").await
+    {
+        seed::seed(&db).await;
+        let crashing = Arc::new(CrashingIndex {
+            inner: Embedded::new(db.pool(), db.backend()),
+            crashed: AtomicBool::new(false),
+        });
+        crashing.prepare().await.expect("prepare");
+        let head = EventLog::new(&db).head().await.expect("head").position;
+        let runner = Runner::new(Arc::new(SearchSubscriber::new(crashing.clone())), &db);
+        let stopped = runner.catch_up(head, &mut |_| {}).await;
+        assert!(stopped.is_err(), "{}: the first run stops", scratch.label);
+        assert_eq!(
+            runner.checkpoint().await.expect("checkpoint"),
+            0,
+            "{}",
+            scratch.label
+        );
+        let half = crashing.ids().await.expect("ids");
+        assert!(
+            !half.is_empty(),
+            "{}: part of the batch was written",
+            scratch.label
+        );
+
+        // Restarted: the batch is sent again.
+        let restarted = Runner::new(Arc::new(SearchSubscriber::new(crashing.clone())), &db);
+        assert_eq!(
+            restarted.catch_up(head, &mut |_| {}).await.expect("resume"),
+            head
+        );
+
+        let fresh = Arc::new(Embedded::with_prefix(
+            db.pool(),
+            db.backend(),
+            "search_expected",
+        ));
+        fresh.prepare().await.expect("prepare");
+        let all: Vec<StoredEvent> = EventLog::new(&db)
+            .read_after(0, i64::MAX)
+            .await
+            .expect("log");
+        let expected = convene_search::subscriber::changes_of(db.pool(), &all)
+            .await
+            .expect("changes");
+        fresh.write(&expected).await.expect("write");
+        assert_eq!(
+            crashing.ids().await.expect("ids"),
+            fresh.ids().await.expect("ids"),
+            "{}",
+            scratch.label
+        );
+        assert_eq!(
+            crashing.ids().await.expect("ids").len(),
+            seed::FINDABLE,
+            "{}",
+            scratch.label
+        );
+        let everything = EventQuery {
+            per_page: 100,
+            ..EventQuery::default()
+        };
+        let (got, want) = (
+            crashing.search_events(&everything).await.expect("search"),
+            fresh.search_events(&everything).await.expect("search"),
+        );
+        assert_eq!(got, want, "{}: same documents", scratch.label);
+    }
+}
+
+#[tokio::test]
+async fn meilisearch_passes_the_contract() {
+    let Some(server) = MeiliServer::start("meilisearch_passes_the_contract") else {
+        return;
+    };
+    let scratch = convene_projections::scratch::Scratch::sqlite().expect("a temporary folder");
+    let db = Database::open(&scratch.url).await.expect("database");
+    seed::seed(&db).await;
+    let uid = format!("contract_{}", std::process::id());
+    let index = Arc::new(Meili::new(&server.url, server.key.as_deref(), &uid).expect("client"));
+    index_log(&db, index.clone()).await;
+    cases::run(index.as_ref()).await;
+
+    // A rebuild into another index, swapped in, answers the same.
+    let before = index
+        .search_events(&EventQuery::text("climate"))
+        .await
+        .expect("search");
+    reindex_meili(&db, &index, &mut |_, _| {})
+        .await
+        .expect("reindex");
+    let after = index
+        .search_events(&EventQuery::text("climate"))
+        .await
+        .expect("search");
+    assert_eq!(before, after, "meilisearch: after reindex");
+    cases::run(index.as_ref()).await;
+    index.delete().await.expect("delete the index");
+}
+
+#[tokio::test]
+async fn meilisearch_down_is_unavailable_within_a_bounded_time() {
+    // Nothing listens on this port: bound and released at once.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port();
+    let index =
+        Meili::new(&format!("http://127.0.0.1:{port}"), Some("key"), "events").expect("client");
+    let started = std::time::Instant::now();
+    let error = index
+        .search_events(&EventQuery::text("climate"))
+        .await
+        .expect_err("nothing answers");
+    assert!(matches!(error, Error::Unavailable(_)), "{error}");
+    assert!(
+        started.elapsed()
+            <= convene_search::meili::SEARCH_TIMEOUT + std::time::Duration::from_secs(1)
+    );
+}
+
+#[tokio::test]
+async fn the_subscriber_waits_for_meilisearch_and_resumes_where_it_was() {
+    let Some(server) =
+        MeiliServer::start("the_subscriber_waits_for_meilisearch_and_resumes_where_it_was")
+    else {
+        return;
+    };
+    let scratch = convene_projections::scratch::Scratch::sqlite().expect("a temporary folder");
+    let db = Database::open(&scratch.url).await.expect("database");
+    seed::seed(&db).await;
+    let head = EventLog::new(&db).head().await.expect("head").position;
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port();
+    let down = Arc::new(
+        Meili::new(&format!("http://127.0.0.1:{port}"), Some("k"), "events").expect("client"),
+    );
+    let runner = Runner::new(Arc::new(SearchSubscriber::new(down)), &db);
+    assert!(
+        runner.catch_up(head, &mut |_| {}).await.is_err(),
+        "nothing answers"
+    );
+    assert_eq!(
+        runner.checkpoint().await.expect("checkpoint"),
+        0,
+        "its place is kept"
+    );
+
+    let uid = format!("resume_{}", std::process::id());
+    let up = Arc::new(Meili::new(&server.url, server.key.as_deref(), &uid).expect("client"));
+    up.prepare().await.expect("prepare");
+    let runner = Runner::new(Arc::new(SearchSubscriber::new(up.clone())), &db);
+    assert_eq!(
+        runner.catch_up(head, &mut |_| {}).await.expect("resume"),
+        head
+    );
+    assert_eq!(up.ids().await.expect("ids").len(), seed::FINDABLE);
+    up.delete().await.expect("delete the index");
+}

@@ -1,0 +1,303 @@
+//! The events every backend is searched in: public ones to find, and ones never to find.
+
+use convene_domain::event::details::Visibility;
+use convene_domain::event::details::{Address, EventDetails, EventOptions, EventStatus, JoinMode};
+use convene_domain::event::GroupLink;
+use convene_domain::{Actor, Event, EventCommand, Metadata, Source};
+use convene_projections::{Commands, Database};
+use time::{Duration, OffsetDateTime};
+
+pub const PARIS: (f64, f64) = (48.8566, 2.3522);
+
+/// A point `km` kilometres due east of `from`, on the sphere.
+pub fn east_of(from: (f64, f64), km: f64) -> (f64, f64) {
+    let d = km / 6_371.0;
+    let (lat, lon) = (from.0.to_radians(), from.1.to_radians());
+    let lat2 = (lat.sin() * d.cos()).asin();
+    let lon2 = lon + (d.sin() * lat.cos()).atan2(d.cos() - lat.sin() * lat2.sin());
+    (lat2.to_degrees(), lon2.to_degrees())
+}
+
+/// The start of the seeded calendar: every event begins `days` after it.
+pub fn day(days: i64) -> OffsetDateTime {
+    OffsetDateTime::from_unix_timestamp(2_000_000_000).expect("a time") + Duration::days(days)
+}
+
+pub struct Seed {
+    pub title: &'static str,
+    pub description: &'static str,
+    pub days: i64,
+    pub place: Option<(f64, f64)>,
+    pub online: bool,
+    pub category: &'static str,
+    pub tags: &'static [&'static str],
+    pub visibility: Visibility,
+    pub hide_count: bool,
+}
+
+impl Seed {
+    pub fn new(title: &'static str, days: i64) -> Self {
+        Self {
+            title,
+            description: "",
+            days,
+            place: None,
+            online: false,
+            category: "MEETING",
+            tags: &[],
+            visibility: Visibility::Public,
+            hide_count: false,
+        }
+    }
+
+    fn details(&self) -> EventDetails {
+        EventDetails {
+            title: self.title.into(),
+            description: format!("<p>{}</p>", self.description),
+            begins_at: day(self.days),
+            ends_at: Some(day(self.days) + Duration::hours(2)),
+            time_zone: "Europe/Paris".into(),
+            status: EventStatus::Confirmed,
+            visibility: self.visibility,
+            join_mode: JoinMode::Free,
+            external_url: None,
+            capacity: None,
+            address: self.place.map(|(lat, lon)| Address {
+                name: Some("Town hall".into()),
+                locality: Some("Paris".into()),
+                latitude: Some(lat),
+                longitude: Some(lon),
+                ..Address::default()
+            }),
+            online_url: self.online.then(|| "https://visio.example/room".into()),
+            category: self.category.into(),
+            tags: self.tags.iter().map(|t| t.to_string()).collect(),
+            language: "en".into(),
+            links: vec![],
+            options: EventOptions {
+                hide_participant_count: self.hide_count,
+                ..EventOptions::default()
+            },
+        }
+    }
+}
+
+pub fn local() -> Metadata {
+    Metadata::now(Actor::System, Source::Cli, "seed")
+}
+
+pub fn remote() -> Metadata {
+    Metadata::now(
+        Actor::Remote {
+            actor: "https://remote.example/@climate".into(),
+        },
+        Source::Federation {
+            activity: "https://remote.example/activities/1".into(),
+        },
+        "seed",
+    )
+}
+
+pub struct Log {
+    commands: Commands<Event>,
+}
+
+impl Log {
+    pub fn new(db: &Database) -> Self {
+        Self {
+            commands: Commands::new(db, ()),
+        }
+    }
+
+    pub async fn run(&self, id: &str, command: EventCommand, metadata: &Metadata) {
+        self.commands
+            .execute(id, command, metadata)
+            .await
+            .unwrap_or_else(|e| panic!("{id}: {e}"));
+    }
+
+    pub async fn create(&self, id: &str, seed: &Seed, draft: bool, metadata: &Metadata) {
+        let command = EventCommand::Create {
+            organiser: "organiser".into(),
+            creator_participation: format!("{id}-organiser"),
+            details: seed.details(),
+            draft,
+        };
+        self.run(id, command, metadata).await;
+    }
+
+    /// An event organised by group `group` (created by its member `member`).
+    pub async fn create_for_group(&self, id: &str, seed: &Seed, member: &str, group: GroupLink) {
+        let command = EventCommand::CreateForGroup {
+            organiser: member.into(),
+            creator_participation: format!("{id}-{member}"),
+            details: seed.details(),
+            draft: false,
+            group,
+        };
+        self.run(id, command, &local()).await;
+    }
+
+    pub async fn join(&self, id: &str, profile: &str) {
+        let command = EventCommand::Join {
+            participation: format!("{id}-{profile}"),
+            profile: profile.into(),
+            message: None,
+        };
+        self.run(id, command, &local()).await;
+    }
+
+    pub async fn by_organiser(&self, id: &str, command: fn(String) -> EventCommand) {
+        self.run(id, command("organiser".into()), &local()).await;
+    }
+}
+
+/// Appends the contract's events. Ids say what each is for.
+pub async fn seed(db: &Database) {
+    let log = Log::new(db);
+    let paris_9km = east_of(PARIS, 9.0);
+    let public = [
+        // First, without a place: the first document written holds no coordinates.
+        (
+            "solar-workshop",
+            Seed {
+                description: "Learn to build solar panels, from home",
+                online: true,
+                category: "SCIENCE_TECH",
+                tags: &["energy"],
+                ..Seed::new("Solar panels workshop", 50)
+            },
+        ),
+        (
+            "climate-march",
+            Seed {
+                description: "We walk for the climate from the town hall",
+                place: Some(PARIS),
+                category: "MOVEMENTS_POLITICS",
+                tags: &["climate", "walk"],
+                ..Seed::new("Climate march", 10)
+            },
+        ),
+        (
+            "fete",
+            Seed {
+                description: "Music in every street",
+                place: Some((45.764, 4.8357)),
+                category: "MUSIC",
+                tags: &["music"],
+                ..Seed::new("Fête de la musique", 20)
+            },
+        ),
+        (
+            "repair-cafe",
+            Seed {
+                description: "Bring what is broken: we fix it together",
+                place: Some(paris_9km),
+                category: "COMMUNITY",
+                tags: &["repair"],
+                ..Seed::new("Repair café", 30)
+            },
+        ),
+        (
+            "hidden-count",
+            Seed {
+                description: "A quiet gathering",
+                hide_count: true,
+                ..Seed::new("Quiet gathering", 60)
+            },
+        ),
+        (
+            "cancelled-picnic",
+            Seed {
+                place: Some(PARIS),
+                ..Seed::new("Picnic in the park", 15)
+            },
+        ),
+    ];
+    for (id, seed) in &public {
+        log.create(id, seed, false, &local()).await;
+    }
+    log.join("hidden-count", "alice").await;
+    log.join("climate-march", "alice").await;
+    log.join("climate-march", "bob").await;
+    log.by_organiser("cancelled-picnic", |by| EventCommand::Cancel { by })
+        .await;
+    // A remote event enters through the domain with its origin.
+    let barbecue = Seed {
+        description: "Grilled vegetables in Berlin",
+        place: Some((52.52, 13.405)),
+        category: "FOOD_DRINK",
+        tags: &["food"],
+        ..Seed::new("Vegan barbecue", 40)
+    };
+    log.create("vegan-barbecue", &barbecue, false, &remote())
+        .await;
+    // Published after being a draft: found.
+    let later = Seed::new("Climate film night", 70);
+    log.create("published-draft", &later, true, &local()).await;
+    log.by_organiser("published-draft", |by| EventCommand::Publish { by })
+        .await;
+    // Never found.
+    let never = [
+        ("draft", Seed::new("Climate draft meeting", 11), true),
+        (
+            "private",
+            Seed {
+                visibility: Visibility::Private,
+                ..Seed::new("Climate private dinner", 12)
+            },
+            false,
+        ),
+        (
+            "unlisted",
+            Seed {
+                visibility: Visibility::Unlisted,
+                ..Seed::new("Climate unlisted walk", 13)
+            },
+            false,
+        ),
+        ("deleted", Seed::new("Climate deleted talk", 14), false),
+    ];
+    for (id, seed, draft) in &never {
+        log.create(id, seed, *draft, &local()).await;
+    }
+    log.by_organiser("deleted", |by| EventCommand::Delete { by })
+        .await;
+    let group = |members_only, hide_organiser| GroupLink {
+        handle: "bikekitchen".into(),
+        members_only,
+        hide_organiser,
+    };
+    log.create_for_group(
+        "members-only",
+        &Seed::new("Climate members-only meeting", 70),
+        "organiser",
+        group(true, false),
+    )
+    .await;
+    // Shown as the group's: the member who created it is not searchable through it.
+    log.create_for_group(
+        "group-evening",
+        &Seed::new("Tandem evening", 71),
+        "hiddenmember",
+        group(false, true),
+    )
+    .await;
+    // Many alike, for pages.
+    for n in 0..25 {
+        let id = format!("series-{n:02}");
+        log.create(
+            &id,
+            &Seed::new("Series meetup", 100 + n % 7),
+            false,
+            &local(),
+        )
+        .await;
+    }
+}
+
+/// How many events everyone may find.
+pub const FINDABLE: usize = 34;
+
+/// Ids of the events no search may ever return.
+pub const NEVER: [&str; 5] = ["draft", "private", "unlisted", "deleted", "members-only"];

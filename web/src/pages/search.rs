@@ -1,0 +1,152 @@
+//! The search page: one box in every page's header, filters, result cards with the matching
+//! words marked, pages, and an empty state that suggests a wider search. Works without
+//! JavaScript: a plain GET form.
+
+use crate::pages::encode;
+use crate::view::moment;
+use crate::visitor::Visitor;
+use crate::Web;
+use axum::extract::{RawQuery, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use convene_api::search;
+use convene_domain::event::details::CATEGORIES;
+use convene_domain::FieldError;
+use convene_search::{EventHit, EventHits, EventQuery};
+use serde::Serialize;
+use tera::Context;
+use time::OffsetDateTime;
+
+/// A result as the page shows it.
+#[derive(Debug, Serialize)]
+struct ResultCard {
+    id: String,
+    /// Escaped, with `<mark>` around the matching words: shown as is.
+    title_html: String,
+    snippet_html: String,
+    when: String,
+    when_iso: String,
+    place: String,
+    organiser: String,
+    category: String,
+    cancelled: bool,
+    tentative: bool,
+    remote: Option<String>,
+    distance: Option<String>,
+}
+
+fn result_card(catalogue: &crate::i18n::Catalogue, hit: &EventHit) -> ResultCard {
+    let event = &hit.event;
+    let at =
+        OffsetDateTime::from_unix_timestamp(event.begins_at).unwrap_or(OffsetDateTime::UNIX_EPOCH);
+    let mut place: Vec<&str> = [event.place.as_deref(), event.locality.as_deref()]
+        .into_iter()
+        .flatten()
+        .collect();
+    let online = catalogue.text("online");
+    if event.online {
+        place.push(&online);
+    }
+    ResultCard {
+        id: event.id.clone(),
+        title_html: hit.title_html.clone(),
+        snippet_html: hit.snippet_html.clone(),
+        when: moment(catalogue, at, &event.time_zone),
+        when_iso: crate::view::local(at, &event.time_zone).to_rfc3339(),
+        place: place.join(", "),
+        organiser: event.organiser.clone(),
+        category: catalogue.text(&format!("category_{}", event.category)),
+        cancelled: event.status == "cancelled",
+        tentative: event.status == "tentative",
+        remote: (event.origin != convene_search::document::LOCAL).then(|| event.origin.clone()),
+        distance: hit
+            .distance_km
+            .map(|km| catalogue.fill("search_distance", &[("km", &format!("{km:.1}"))])),
+    }
+}
+
+/// The link to page `page` of the same search.
+fn page_link(pairs: &[(String, String)], page: u32) -> String {
+    let mut link = String::from("/search?");
+    for (name, value) in pairs {
+        if name != "page" && !value.is_empty() {
+            link.push_str(&format!("{name}={}&", encode(value)));
+        }
+    }
+    link.push_str(&format!("page={page}"));
+    link
+}
+
+pub async fn page(State(web): State<Web>, visitor: Visitor, RawQuery(raw): RawQuery) -> Response {
+    let catalogue = web.pages.catalogue(&visitor);
+    let pairs: Vec<(String, String)> =
+        url::form_urlencoded::parse(raw.unwrap_or_default().as_bytes())
+            .into_owned()
+            .collect();
+    let value = |name: &str| {
+        pairs
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default()
+    };
+    let mut context = Context::new();
+    for name in search::EVENT_PARAMETERS {
+        context.insert(name, &value(name));
+    }
+    let categories: Vec<(String, String)> = CATEGORIES
+        .iter()
+        .map(|c| (c.to_string(), catalogue.text(&format!("category_{c}"))))
+        .collect();
+    context.insert("categories", &categories);
+    let (status, hits, errors): (StatusCode, Option<EventHits>, Vec<FieldError>) =
+        match search::event_query(&pairs) {
+            Err(convene_api::Error::Invalid(errors)) => {
+                (StatusCode::UNPROCESSABLE_ENTITY, None, errors)
+            }
+            Err(error) => return web.pages.failure(&visitor, &error),
+            Ok(mut query) => {
+                // The page looks ahead unless asked for a past day.
+                if query.from.is_none() {
+                    query.from = Some(OffsetDateTime::now_utc().unix_timestamp());
+                }
+                match search::events(&web.app, &query).await {
+                    Ok(hits) => {
+                        insert_pages(&mut context, &pairs, &query, &hits);
+                        (StatusCode::OK, Some(hits), Vec::new())
+                    }
+                    Err(error) => return web.pages.failure(&visitor, &error),
+                }
+            }
+        };
+    let cards: Vec<ResultCard> = hits
+        .iter()
+        .flat_map(|h| h.hits.iter())
+        .map(|hit| result_card(catalogue, hit))
+        .collect();
+    context.insert("results", &cards);
+    context.insert("searched", &hits.is_some());
+    context.insert("total", &hits.as_ref().map_or(0, |h| h.total));
+    context.insert("errors", &errors);
+    web.pages.render(&visitor, status, "search.html", context)
+}
+
+fn insert_pages(
+    context: &mut Context,
+    pairs: &[(String, String)],
+    query: &EventQuery,
+    hits: &EventHits,
+) {
+    let pages = hits.total.div_ceil(u64::from(query.per_page)).max(1);
+    let page = u64::from(query.page);
+    context.insert("page_number", &page);
+    context.insert("pages", &pages);
+    context.insert(
+        "previous",
+        &(page > 1).then(|| page_link(pairs, query.page - 1)),
+    );
+    context.insert(
+        "next",
+        &(page < pages).then(|| page_link(pairs, query.page + 1)),
+    );
+}
