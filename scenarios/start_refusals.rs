@@ -216,6 +216,36 @@ fn account_create_with_bad_input_writes_nothing() {
         if database.label == "postgres" {
             assert!(!has_schema(&database.url), "no schema created");
         }
+        // An address already used is refused too, and sends nothing, so no mail folder either.
+        let create = |email: &str| {
+            run_in(
+                folder.path(),
+                &[
+                    "--database-url",
+                    &url,
+                    "--data-dir",
+                    "./data",
+                    "account",
+                    "create",
+                    email,
+                ],
+                Some("correct horse battery\n"),
+            )
+        };
+        assert!(
+            create("zoe@example.org").status.success(),
+            "{}",
+            database.label
+        );
+        one_line_failure(
+            &create("zoe@example.org"),
+            "an account already uses this address",
+        );
+        assert!(
+            !folder.path().join("data/mail").exists(),
+            "{}: no mail folder",
+            database.label
+        );
     }
 }
 

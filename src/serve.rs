@@ -25,6 +25,16 @@ pub async fn run(settings: &Settings) -> anyhow::Result<ExitCode> {
             settings.listen
         )
     })?;
+    if settings.smtp_url.is_none() {
+        // Made now rather than with the first mail, so that an unwritable folder stops the start.
+        let folder = mail_folder(settings);
+        std::fs::create_dir_all(&folder).with_context(|| {
+            format!(
+                "cannot write mail into {}: choose another --data-dir",
+                folder.display()
+            )
+        })?;
+    }
     let subscribers = crate::subscribers::all();
     let mut state = AppState::new(&db, api_config(settings)?, subscribers.clone())
         .with_group_creation(settings.group_creation);
@@ -70,19 +80,16 @@ pub async fn run(settings: &Settings) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// Where mail goes without an SMTP server.
+fn mail_folder(settings: &Settings) -> std::path::PathBuf {
+    settings.data_dir.join("mail")
+}
+
 /// The API's configuration: mail through SMTP or into <data dir>/mail, registrations, links.
 pub fn api_config(settings: &Settings) -> anyhow::Result<ApiConfig> {
     let mailer = match &settings.smtp_url {
         Some(url) => Mailer::smtp(&settings.mail_from, url)?,
-        None => {
-            let folder = settings.data_dir.join("mail");
-            Mailer::to_folder(&settings.mail_from, &folder).with_context(|| {
-                format!(
-                    "cannot write mail into {}: choose another --data-dir",
-                    folder.display()
-                )
-            })?
-        }
+        None => Mailer::to_folder(&settings.mail_from, &mail_folder(settings))?,
     };
     Ok(ApiConfig {
         public_url: settings.public_url.clone(),

@@ -33,9 +33,9 @@ pub struct Mailer {
 }
 
 impl Mailer {
-    /// Mail written as `.eml` files into `folder` (created if missing).
+    /// Mail written as `.eml` files into `folder` (created with the first mail, so that a
+    /// command that sends none leaves nothing behind).
     pub fn to_folder(from: &str, folder: &Path) -> Result<Self, MailError> {
-        std::fs::create_dir_all(folder).map_err(|e| MailError::Send(e.to_string()))?;
         Ok(Self {
             from: mailbox(from)?,
             transport: Transport::Files(folder.to_path_buf(), AsyncFileTransport::new(folder)),
@@ -84,6 +84,9 @@ impl Mailer {
                 tracing::info!(to, subject, "mail sent");
             }
             Transport::Files(folder, files) => {
+                tokio::fs::create_dir_all(folder)
+                    .await
+                    .map_err(|e| MailError::Send(e.to_string()))?;
                 let id = files
                     .send(message)
                     .await
