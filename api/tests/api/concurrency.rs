@@ -252,13 +252,16 @@ async fn a_hundred_ask_to_join_a_group_while_moderators_approve() {
                 )
             }));
         }
-        let mut approved = 0;
+        let (mut approved, mut withdrawn) = (0, 0);
         for task in tasks {
             let (who, what, response) = task.await.expect("task");
             match (what, response.status) {
                 ("approve", 200) => approved += 1,
                 // Withdrawn before the moderator got to it.
-                ("approve", 404) => assert!((55..60).any(|i| who == format!("p{i:03}")), "{who}"),
+                ("approve", 404) => {
+                    assert!((55..60).any(|i| who == format!("p{i:03}")), "{who}");
+                    withdrawn += 1;
+                }
                 ("leave", 204) => {}
                 other => panic!("{}: {who} {other:?}: {}", server.label, response.text),
             }
@@ -279,12 +282,20 @@ async fn a_hundred_ask_to_join_a_group_while_moderators_approve() {
             }
             replayed.apply(change);
         }
-        assert_eq!(answers.len(), approved, "{}", server.label);
+        // A request withdrawn first is answered 404; one approved and then left at once is
+        // answered 404 too (the answer reads the membership back, and it is gone): the log, not
+        // the answers, says who was approved.
+        assert!(
+            (approved..=approved + withdrawn).contains(&answers.len()),
+            "{}: {approved} answered approved, {withdrawn} not found, {} approved in the log",
+            server.label,
+            answers.len()
+        );
         assert!(
             answers.values().all(|n| *n == 1),
             "every request answered once"
         );
-        assert!((55..=60).contains(&approved), "{approved}");
+        assert!((55..=60).contains(&answers.len()), "{}", answers.len());
 
         let listed = ana.get("/api/v1/groups/union/members").await;
         let mut members: Vec<(String, String)> = listed
