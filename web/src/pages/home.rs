@@ -6,7 +6,7 @@ use crate::Web;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
-use convene_api::{events, profiles};
+use convene_api::{events, groups, profiles};
 use convene_domain::event::details::CATEGORIES;
 use convene_domain::metadata::format_timestamp;
 use convene_projections::events::EventFilter;
@@ -136,8 +136,9 @@ pub async fn profile(
     let catalogue = web.pages.catalogue(&visitor);
     let profile = match profiles::find(&web.app, &username).await {
         Ok(profile) => profile,
+        // Profiles and groups share the /@name namespace.
         Err(error) if error.class() == convene_api::Class::NotFound => {
-            return web.pages.error(&visitor, StatusCode::NOT_FOUND)
+            return group(&web, &visitor, &username).await
         }
         Err(error) => return web.pages.failure(&visitor, &error),
     };
@@ -157,4 +158,49 @@ pub async fn profile(
     context.insert("events", &cards);
     web.pages
         .render(&visitor, StatusCode::OK, "profile.html", context)
+}
+
+/// A group's page: about, address, member count and its events as the visitor may see them
+/// (members-only events to members only, as the use case decides).
+async fn group(web: &Web, visitor: &Visitor, handle: &str) -> Response {
+    let catalogue = web.pages.catalogue(visitor);
+    let group = match groups::show(&web.app, handle).await {
+        Ok(group) => group,
+        Err(error) if error.class() == convene_api::Class::NotFound => {
+            return web.pages.error(visitor, StatusCode::NOT_FOUND)
+        }
+        Err(error) => return web.pages.failure(visitor, &error),
+    };
+    let found = match groups::events_of(&web.app, visitor.session.as_ref(), handle, None).await {
+        Ok(found) => found,
+        Err(error) => return web.pages.failure(visitor, &error),
+    };
+    let now = time::OffsetDateTime::now_utc();
+    let cards: Vec<_> = found
+        .iter()
+        .filter(|e| e.details.begins_at >= now)
+        .map(|e| card(catalogue, e))
+        .collect();
+    let address = group.details.address.as_ref().map(|a| {
+        [
+            &a.name,
+            &a.street,
+            &a.postal_code,
+            &a.locality,
+            &a.region,
+            &a.country,
+        ]
+        .into_iter()
+        .flatten()
+        .filter(|part| !part.is_empty())
+        .cloned()
+        .collect::<Vec<_>>()
+        .join(", ")
+    });
+    let mut context = Context::new();
+    context.insert("group", &group);
+    context.insert("address", &address);
+    context.insert("events", &cards);
+    web.pages
+        .render(visitor, StatusCode::OK, "group.html", context)
 }

@@ -49,7 +49,7 @@ async fn token(base: &str, email: &str) -> String {
 #[tokio::test]
 async fn a_group_event_page_shows_the_group_and_may_hide_its_organiser() {
     for (_db, site) in sites("group_event_page").await {
-        let _ana = Browser::member(&site, "ana@example.org", "ana", "en").await;
+        let ana_browser = Browser::member(&site, "ana@example.org", "ana", "en").await;
         let zoe = Browser::member(&site, "zoe@example.org", "zoe", "fr").await;
         let ana = token(&site.base, "ana@example.org").await;
         let created = api(
@@ -124,15 +124,39 @@ async fn a_group_event_page_shows_the_group_and_may_hide_its_organiser() {
         for browser in [&anyone, &zoe] {
             let page = browser.get(&format!("/events/{secret_id}")).await;
             assert_eq!(page.status, 404, "a members-only event is hidden");
-            for path in ["/", "/events", "/@ana", "/@ana/feed.ics", "/@ana/feed.atom"] {
+            let path = "/@repair";
+            let page = browser.get(path).await;
+            assert_eq!(page.status, 200, "{}", page.body);
+            assert!(page.body.contains("Open workshop"), "{}", page.body);
+            for path in [
+                "/",
+                "/events",
+                "/@ana",
+                "/@ana/feed.ics",
+                "/@ana/feed.atom",
+                "/@repair",
+            ] {
                 let page = browser.get(path).await;
                 assert!(
-                    !page.body.contains("Members' meeting"),
+                    !page.body.contains("Members' meeting")
+                        && !page.body.contains("Members&#39; meeting"),
                     "{path}: {}",
                     page.body
                 );
             }
         }
+        let page = zoe.get("/@repair").await;
+        assert!(page.body.contains("Membres : 1"), "{}", page.body);
+        assert!(page.body.contains("Événements à venir"), "{}", page.body);
+        let page = ana_browser.get("/@repair").await;
+        assert!(page.body.contains("Members: 1"), "{}", page.body);
+        assert!(
+            page.body.contains("Members&#39; meeting"),
+            "members see members-only events: {}",
+            page.body
+        );
+        let page = anyone.get("/@nobody").await;
+        assert_eq!(page.status, 404, "neither a profile nor a group");
     }
 }
 
