@@ -8,6 +8,8 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use convene_api::{events, groups, profiles};
 use convene_domain::event::details::CATEGORIES;
+use convene_domain::group::details::Openness;
+use convene_domain::group::members::MemberRole;
 use convene_domain::metadata::format_timestamp;
 use convene_projections::events::EventFilter;
 use serde::Deserialize;
@@ -197,10 +199,80 @@ async fn group(web: &Web, visitor: &Visitor, handle: &str) -> Response {
         .collect::<Vec<_>>()
         .join(", ")
     });
+    // The visitor's standing in the group decides which button is offered.
+    let mut standing = "none";
+    if visitor.session.is_some() {
+        let acting = match super::acting(web, visitor, None).await {
+            Ok(acting) => acting,
+            Err(response) => return response,
+        };
+        let mine = match groups::my_groups(&web.app, &acting).await {
+            Ok(mine) => mine,
+            Err(error) => return web.pages.failure(visitor, &error),
+        };
+        if let Some(membership) = mine.iter().find(|m| m.group == handle) {
+            standing = match membership.role {
+                role if role.is_member() => "member",
+                MemberRole::NotApproved => "asked",
+                MemberRole::Invited => "invited",
+                _ => "none",
+            };
+        }
+    }
+    let openness = match group.details.openness {
+        Openness::Open => "open",
+        Openness::Moderated => "moderated",
+        Openness::InviteOnly => "invite_only",
+    };
     let mut context = Context::new();
+    context.insert("standing", standing);
+    context.insert("openness", openness);
     context.insert("group", &group);
     context.insert("address", &address);
     context.insert("events", &cards);
     web.pages
         .render(visitor, StatusCode::OK, "group.html", context)
+}
+
+/// Joins the group (or asks to, when it is moderated) as the visitor's profile.
+pub async fn join_group(
+    State(web): State<Web>,
+    visitor: Visitor,
+    Path(handle): Path<String>,
+    axum::Form(form): super::Fields,
+) -> Response {
+    if let Err(refused) = super::check_csrf(&web, &visitor, &form) {
+        return refused;
+    }
+    let acting = match super::acting(&web, &visitor, form.get("profile").cloned()).await {
+        Ok(acting) => acting,
+        Err(response) => return response,
+    };
+    let request = groups::JoinGroup {
+        message: Some(super::field(&form, "message")).filter(|m| !m.is_empty()),
+    };
+    match groups::join(&web.app, &acting, &handle, request).await {
+        Ok(_) => crate::render::see_other(&visitor, &format!("/@{handle}")),
+        Err(error) => web.pages.failure(&visitor, &error),
+    }
+}
+
+/// Leaves the group, or withdraws a request to join it.
+pub async fn leave_group(
+    State(web): State<Web>,
+    visitor: Visitor,
+    Path(handle): Path<String>,
+    axum::Form(form): super::Fields,
+) -> Response {
+    if let Err(refused) = super::check_csrf(&web, &visitor, &form) {
+        return refused;
+    }
+    let acting = match super::acting(&web, &visitor, form.get("profile").cloned()).await {
+        Ok(acting) => acting,
+        Err(response) => return response,
+    };
+    match groups::leave(&web.app, &acting, &handle).await {
+        Ok(()) => crate::render::see_other(&visitor, &format!("/@{handle}")),
+        Err(error) => web.pages.failure(&visitor, &error),
+    }
 }

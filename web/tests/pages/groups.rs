@@ -208,3 +208,62 @@ async fn followers_find_the_groups_public_events_among_their_events() {
         );
     }
 }
+
+#[tokio::test]
+async fn the_group_page_offers_the_button_that_says_what_will_happen() {
+    for (_db, site) in sites("group_page_buttons").await {
+        let ana_browser = Browser::member(&site, "ana@example.org", "ana", "en").await;
+        let zoe = Browser::member(&site, "zoe@example.org", "zoe", "fr").await;
+        let ana = token(&site.base, "ana@example.org").await;
+        for (handle, openness) in [
+            ("repair", "moderated"),
+            ("choir", "open"),
+            ("council", "invite_only"),
+        ] {
+            let created = api(
+                &site.base,
+                Some(&ana),
+                "POST",
+                "/api/v1/groups",
+                json!({"handle": handle, "openness": openness}),
+            )
+            .await;
+            assert_eq!(created["handle"], handle, "{created}");
+        }
+        let page = site.browser("en").get("/@repair").await;
+        assert!(page.body.contains("Ask to join"), "{}", page.body);
+        let page = ana_browser.get("/@repair").await;
+        assert!(page.body.contains(">Leave<"), "{}", page.body);
+        let page = zoe.get("/@council").await;
+        assert!(
+            !page.body.contains("/@council/join"),
+            "invite-only: {}",
+            page.body
+        );
+        let page = zoe.get("/@choir").await;
+        assert!(page.body.contains(">Rejoindre<"), "{}", page.body);
+
+        // A forged form writes nothing.
+        let refused = zoe.post("/@choir/join", "forged", &[]).await;
+        assert_eq!(refused.status, 403, "{}", refused.body);
+        let page = zoe.get("/@choir").await;
+        assert!(page.body.contains("Membres : 1"), "{}", page.body);
+
+        let joined = zoe.post("/@choir/join", &page.csrf(), &[]).await;
+        assert!(joined.status < 400, "{}", joined.body);
+        let page = zoe.get("/@choir").await;
+        assert!(page.body.contains("Membres : 2"), "{}", page.body);
+        assert!(page.body.contains(">Quitter<"), "{}", page.body);
+
+        let page = zoe.get("/@repair").await;
+        let asked = zoe.post("/@repair/join", &page.csrf(), &[]).await;
+        assert!(asked.status < 400, "{}", asked.body);
+        let page = zoe.get("/@repair").await;
+        assert!(page.body.contains("Membres : 1"), "{}", page.body);
+        assert!(page.body.contains("Retirer la demande"), "{}", page.body);
+        let withdrawn = zoe.post("/@repair/leave", &page.csrf(), &[]).await;
+        assert!(withdrawn.status < 400, "{}", withdrawn.body);
+        let page = zoe.get("/@repair").await;
+        assert!(page.body.contains("Demander à rejoindre"), "{}", page.body);
+    }
+}
