@@ -44,6 +44,7 @@ pub fn routes(app: AppState, pages: Arc<Pages>) -> Router {
         .route("/@{username}/feed.ics", get(feeds::profile_ics))
         .route("/@{username}/join", post(pages::home::join_group))
         .route("/@{username}/leave", post(pages::home::leave_group))
+        .route("/@{username}/follow", post(pages::home::follow_group))
         .route("/feed.ics", get(feeds::instance_ics))
         .route("/feed.atom", get(feeds::instance_atom))
         .route("/feeds/{token}/my-events.ics", get(feeds::private_ics))

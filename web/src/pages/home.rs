@@ -201,6 +201,7 @@ async fn group(web: &Web, visitor: &Visitor, handle: &str) -> Response {
     });
     // The visitor's standing in the group decides which button is offered.
     let mut standing = "none";
+    let mut following = false;
     if visitor.session.is_some() {
         let acting = match super::acting(web, visitor, None).await {
             Ok(acting) => acting,
@@ -208,6 +209,10 @@ async fn group(web: &Web, visitor: &Visitor, handle: &str) -> Response {
         };
         let mine = match groups::my_groups(&web.app, &acting).await {
             Ok(mine) => mine,
+            Err(error) => return web.pages.failure(visitor, &error),
+        };
+        following = match groups::my_follow(&web.app, &acting, handle).await {
+            Ok(follow) => follow.is_some(),
             Err(error) => return web.pages.failure(visitor, &error),
         };
         if let Some(membership) = mine.iter().find(|m| m.group == handle) {
@@ -226,6 +231,7 @@ async fn group(web: &Web, visitor: &Visitor, handle: &str) -> Response {
     };
     let mut context = Context::new();
     context.insert("standing", standing);
+    context.insert("following", &following);
     context.insert("openness", openness);
     context.insert("group", &group);
     context.insert("address", &address);
@@ -253,6 +259,31 @@ pub async fn join_group(
     };
     match groups::join(&web.app, &acting, &handle, request).await {
         Ok(_) => crate::render::see_other(&visitor, &format!("/@{handle}")),
+        Err(error) => web.pages.failure(&visitor, &error),
+    }
+}
+
+/// Follows the group, or stops following it (`unfollow` set), as the visitor's profile.
+pub async fn follow_group(
+    State(web): State<Web>,
+    visitor: Visitor,
+    Path(handle): Path<String>,
+    axum::Form(form): super::Fields,
+) -> Response {
+    if let Err(refused) = super::check_csrf(&web, &visitor, &form) {
+        return refused;
+    }
+    let acting = match super::acting(&web, &visitor, form.get("profile").cloned()).await {
+        Ok(acting) => acting,
+        Err(response) => return response,
+    };
+    let done = if form.contains_key("unfollow") {
+        groups::unfollow(&web.app, &acting, &handle).await
+    } else {
+        groups::follow(&web.app, &acting, &handle).await.map(drop)
+    };
+    match done {
+        Ok(()) => crate::render::see_other(&visitor, &format!("/@{handle}")),
         Err(error) => web.pages.failure(&visitor, &error),
     }
 }

@@ -265,5 +265,17 @@ async fn the_group_page_offers_the_button_that_says_what_will_happen() {
         assert!(withdrawn.status < 400, "{}", withdrawn.body);
         let page = zoe.get("/@repair").await;
         assert!(page.body.contains("Demander à rejoindre"), "{}", page.body);
+
+        assert!(page.body.contains(">Suivre<"), "{}", page.body);
+        let followed = zoe.post("/@repair/follow", &page.csrf(), &[]).await;
+        assert!(followed.status < 400, "{}", followed.body);
+        let page = zoe.get("/@repair").await;
+        assert!(page.body.contains(">Ne plus suivre<"), "{}", page.body);
+        let unfollowed = zoe
+            .post("/@repair/follow", &page.csrf(), &[("unfollow", "1")])
+            .await;
+        assert!(unfollowed.status < 400, "{}", unfollowed.body);
+        let page = zoe.get("/@repair").await;
+        assert!(page.body.contains(">Suivre<"), "{}", page.body);
     }
 }
