@@ -427,6 +427,15 @@ pub async fn follow(state: &AppState, acting: &Acting, handle: &str) -> Result<F
         .ok_or_else(|| Error::not_found(format!("@{} does not follow @{handle}", acting.profile)))
 }
 
+/// Whether the acting profile follows the group (or asked to), for its own pages.
+pub async fn my_follow(
+    state: &AppState,
+    acting: &Acting,
+    handle: &str,
+) -> Result<Option<FollowerView>> {
+    Ok(groups::follower(state.db.pool(), handle, &me(acting)).await?)
+}
+
 /// Stops following the group.
 pub async fn unfollow(state: &AppState, acting: &Acting, handle: &str) -> Result<()> {
     let command = GroupCommand::Unfollow { who: me(acting) };

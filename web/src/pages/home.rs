@@ -6,8 +6,10 @@ use crate::Web;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use convene_api::{events, profiles};
+use convene_api::{events, groups, profiles};
 use convene_domain::event::details::CATEGORIES;
+use convene_domain::group::details::Openness;
+use convene_domain::group::members::MemberRole;
 use convene_domain::metadata::format_timestamp;
 use convene_projections::events::EventFilter;
 use serde::Deserialize;
@@ -152,8 +154,9 @@ pub async fn profile(
     let catalogue = web.pages.catalogue(&visitor);
     let profile = match profiles::find(&web.app, &username).await {
         Ok(profile) => profile,
+        // Profiles and groups share the /@name namespace.
         Err(error) if error.class() == convene_api::Class::NotFound => {
-            return web.pages.error(&visitor, StatusCode::NOT_FOUND)
+            return group(&web, &visitor, &username).await
         }
         Err(error) => return web.pages.failure(&visitor, &error),
     };
@@ -173,4 +176,150 @@ pub async fn profile(
     context.insert("events", &cards);
     web.pages
         .render(&visitor, StatusCode::OK, "profile.html", context)
+}
+
+/// A group's page: about, address, member count and its events as the visitor may see them
+/// (members-only events to members only, as the use case decides).
+async fn group(web: &Web, visitor: &Visitor, handle: &str) -> Response {
+    let catalogue = web.pages.catalogue(visitor);
+    let group = match groups::show(&web.app, handle).await {
+        Ok(group) => group,
+        Err(error) if error.class() == convene_api::Class::NotFound => {
+            return web.pages.error(visitor, StatusCode::NOT_FOUND)
+        }
+        Err(error) => return web.pages.failure(visitor, &error),
+    };
+    let found = match groups::events_of(&web.app, visitor.session.as_ref(), handle, None).await {
+        Ok(found) => found,
+        Err(error) => return web.pages.failure(visitor, &error),
+    };
+    let now = time::OffsetDateTime::now_utc();
+    let cards: Vec<_> = found
+        .iter()
+        .filter(|e| e.details.begins_at >= now)
+        .map(|e| card(catalogue, e))
+        .collect();
+    let address = group.details.address.as_ref().map(|a| {
+        [
+            &a.name,
+            &a.street,
+            &a.postal_code,
+            &a.locality,
+            &a.region,
+            &a.country,
+        ]
+        .into_iter()
+        .flatten()
+        .filter(|part| !part.is_empty())
+        .cloned()
+        .collect::<Vec<_>>()
+        .join(", ")
+    });
+    // The visitor's standing in the group decides which button is offered.
+    let mut standing = "none";
+    let mut following = false;
+    if visitor.session.is_some() {
+        let acting = match super::acting(web, visitor, None).await {
+            Ok(acting) => acting,
+            Err(response) => return response,
+        };
+        let mine = match groups::my_groups(&web.app, &acting).await {
+            Ok(mine) => mine,
+            Err(error) => return web.pages.failure(visitor, &error),
+        };
+        following = match groups::my_follow(&web.app, &acting, handle).await {
+            Ok(follow) => follow.is_some(),
+            Err(error) => return web.pages.failure(visitor, &error),
+        };
+        if let Some(membership) = mine.iter().find(|m| m.group == handle) {
+            standing = match membership.role {
+                role if role.is_member() => "member",
+                MemberRole::NotApproved => "asked",
+                MemberRole::Invited => "invited",
+                _ => "none",
+            };
+        }
+    }
+    let openness = match group.details.openness {
+        Openness::Open => "open",
+        Openness::Moderated => "moderated",
+        Openness::InviteOnly => "invite_only",
+    };
+    let mut context = Context::new();
+    context.insert("standing", standing);
+    context.insert("following", &following);
+    context.insert("openness", openness);
+    context.insert("group", &group);
+    context.insert("address", &address);
+    context.insert("events", &cards);
+    web.pages
+        .render(visitor, StatusCode::OK, "group.html", context)
+}
+
+/// Joins the group (or asks to, when it is moderated) as the visitor's profile.
+pub async fn join_group(
+    State(web): State<Web>,
+    visitor: Visitor,
+    Path(handle): Path<String>,
+    axum::Form(form): super::Fields,
+) -> Response {
+    if let Err(refused) = super::check_csrf(&web, &visitor, &form) {
+        return refused;
+    }
+    let acting = match super::acting(&web, &visitor, form.get("profile").cloned()).await {
+        Ok(acting) => acting,
+        Err(response) => return response,
+    };
+    let request = groups::JoinGroup {
+        message: Some(super::field(&form, "message")).filter(|m| !m.is_empty()),
+    };
+    match groups::join(&web.app, &acting, &handle, request).await {
+        Ok(_) => crate::render::see_other(&visitor, &format!("/@{handle}")),
+        Err(error) => web.pages.failure(&visitor, &error),
+    }
+}
+
+/// Follows the group, or stops following it (`unfollow` set), as the visitor's profile.
+pub async fn follow_group(
+    State(web): State<Web>,
+    visitor: Visitor,
+    Path(handle): Path<String>,
+    axum::Form(form): super::Fields,
+) -> Response {
+    if let Err(refused) = super::check_csrf(&web, &visitor, &form) {
+        return refused;
+    }
+    let acting = match super::acting(&web, &visitor, form.get("profile").cloned()).await {
+        Ok(acting) => acting,
+        Err(response) => return response,
+    };
+    let done = if form.contains_key("unfollow") {
+        groups::unfollow(&web.app, &acting, &handle).await
+    } else {
+        groups::follow(&web.app, &acting, &handle).await.map(drop)
+    };
+    match done {
+        Ok(()) => crate::render::see_other(&visitor, &format!("/@{handle}")),
+        Err(error) => web.pages.failure(&visitor, &error),
+    }
+}
+
+/// Leaves the group, or withdraws a request to join it.
+pub async fn leave_group(
+    State(web): State<Web>,
+    visitor: Visitor,
+    Path(handle): Path<String>,
+    axum::Form(form): super::Fields,
+) -> Response {
+    if let Err(refused) = super::check_csrf(&web, &visitor, &form) {
+        return refused;
+    }
+    let acting = match super::acting(&web, &visitor, form.get("profile").cloned()).await {
+        Ok(acting) => acting,
+        Err(response) => return response,
+    };
+    match groups::leave(&web.app, &acting, &handle).await {
+        Ok(()) => crate::render::see_other(&visitor, &format!("/@{handle}")),
+        Err(error) => web.pages.failure(&visitor, &error),
+    }
 }

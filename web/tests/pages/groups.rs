@@ -49,7 +49,7 @@ async fn token(base: &str, email: &str) -> String {
 #[tokio::test]
 async fn a_group_event_page_shows_the_group_and_may_hide_its_organiser() {
     for (_db, site) in sites("group_event_page").await {
-        let _ana = Browser::member(&site, "ana@example.org", "ana", "en").await;
+        let ana_browser = Browser::member(&site, "ana@example.org", "ana", "en").await;
         let zoe = Browser::member(&site, "zoe@example.org", "zoe", "fr").await;
         let ana = token(&site.base, "ana@example.org").await;
         let created = api(
@@ -124,15 +124,39 @@ async fn a_group_event_page_shows_the_group_and_may_hide_its_organiser() {
         for browser in [&anyone, &zoe] {
             let page = browser.get(&format!("/events/{secret_id}")).await;
             assert_eq!(page.status, 404, "a members-only event is hidden");
-            for path in ["/", "/events", "/@ana", "/@ana/feed.ics", "/@ana/feed.atom"] {
+            let path = "/@repair";
+            let page = browser.get(path).await;
+            assert_eq!(page.status, 200, "{}", page.body);
+            assert!(page.body.contains("Open workshop"), "{}", page.body);
+            for path in [
+                "/",
+                "/events",
+                "/@ana",
+                "/@ana/feed.ics",
+                "/@ana/feed.atom",
+                "/@repair",
+            ] {
                 let page = browser.get(path).await;
                 assert!(
-                    !page.body.contains("Members' meeting"),
+                    !page.body.contains("Members' meeting")
+                        && !page.body.contains("Members&#39; meeting"),
                     "{path}: {}",
                     page.body
                 );
             }
         }
+        let page = zoe.get("/@repair").await;
+        assert!(page.body.contains("Membres : 1"), "{}", page.body);
+        assert!(page.body.contains("Événements à venir"), "{}", page.body);
+        let page = ana_browser.get("/@repair").await;
+        assert!(page.body.contains("Members: 1"), "{}", page.body);
+        assert!(
+            page.body.contains("Members&#39; meeting"),
+            "members see members-only events: {}",
+            page.body
+        );
+        let page = anyone.get("/@nobody").await;
+        assert_eq!(page.status, 404, "neither a profile nor a group");
     }
 }
 
@@ -182,5 +206,76 @@ async fn followers_find_the_groups_public_events_among_their_events() {
             !after.body.contains("Members' meeting"),
             "followers are not members"
         );
+    }
+}
+
+#[tokio::test]
+async fn the_group_page_offers_the_button_that_says_what_will_happen() {
+    for (_db, site) in sites("group_page_buttons").await {
+        let ana_browser = Browser::member(&site, "ana@example.org", "ana", "en").await;
+        let zoe = Browser::member(&site, "zoe@example.org", "zoe", "fr").await;
+        let ana = token(&site.base, "ana@example.org").await;
+        for (handle, openness) in [
+            ("repair", "moderated"),
+            ("choir", "open"),
+            ("council", "invite_only"),
+        ] {
+            let created = api(
+                &site.base,
+                Some(&ana),
+                "POST",
+                "/api/v1/groups",
+                json!({"handle": handle, "openness": openness}),
+            )
+            .await;
+            assert_eq!(created["handle"], handle, "{created}");
+        }
+        let page = site.browser("en").get("/@repair").await;
+        assert!(page.body.contains("Ask to join"), "{}", page.body);
+        let page = ana_browser.get("/@repair").await;
+        assert!(page.body.contains(">Leave<"), "{}", page.body);
+        let page = zoe.get("/@council").await;
+        assert!(
+            !page.body.contains("/@council/join"),
+            "invite-only: {}",
+            page.body
+        );
+        let page = zoe.get("/@choir").await;
+        assert!(page.body.contains(">Rejoindre<"), "{}", page.body);
+
+        // A forged form writes nothing.
+        let refused = zoe.post("/@choir/join", "forged", &[]).await;
+        assert_eq!(refused.status, 403, "{}", refused.body);
+        let page = zoe.get("/@choir").await;
+        assert!(page.body.contains("Membres : 1"), "{}", page.body);
+
+        let joined = zoe.post("/@choir/join", &page.csrf(), &[]).await;
+        assert!(joined.status < 400, "{}", joined.body);
+        let page = zoe.get("/@choir").await;
+        assert!(page.body.contains("Membres : 2"), "{}", page.body);
+        assert!(page.body.contains(">Quitter<"), "{}", page.body);
+
+        let page = zoe.get("/@repair").await;
+        let asked = zoe.post("/@repair/join", &page.csrf(), &[]).await;
+        assert!(asked.status < 400, "{}", asked.body);
+        let page = zoe.get("/@repair").await;
+        assert!(page.body.contains("Membres : 1"), "{}", page.body);
+        assert!(page.body.contains("Retirer la demande"), "{}", page.body);
+        let withdrawn = zoe.post("/@repair/leave", &page.csrf(), &[]).await;
+        assert!(withdrawn.status < 400, "{}", withdrawn.body);
+        let page = zoe.get("/@repair").await;
+        assert!(page.body.contains("Demander à rejoindre"), "{}", page.body);
+
+        assert!(page.body.contains(">Suivre<"), "{}", page.body);
+        let followed = zoe.post("/@repair/follow", &page.csrf(), &[]).await;
+        assert!(followed.status < 400, "{}", followed.body);
+        let page = zoe.get("/@repair").await;
+        assert!(page.body.contains(">Ne plus suivre<"), "{}", page.body);
+        let unfollowed = zoe
+            .post("/@repair/follow", &page.csrf(), &[("unfollow", "1")])
+            .await;
+        assert!(unfollowed.status < 400, "{}", unfollowed.body);
+        let page = zoe.get("/@repair").await;
+        assert!(page.body.contains(">Suivre<"), "{}", page.body);
     }
 }
