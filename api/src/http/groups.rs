@@ -404,7 +404,8 @@ async fn create_event(
 /// The events the group organises, as the one asking may see them (members-only ones for
 /// members, drafts for the group's moderators), soonest first, 20 a page.
 #[utoipa::path(get, path = "/groups/{handle}/events", tag = "groups", params(("handle" = String, Path), ListQuery),
-    responses((status = 200, body = Vec<EventView>), (status = 404, body = Problem), (status = 422, body = Problem)))]
+    responses((status = 200, body = Vec<EventView>), (status = 404, body = Problem), (status = 422, body = Problem),
+              (status = 401, description = "a bearer token was sent and names no session", body = Problem)))]
 async fn events(
     State(state): State<AppState>,
     MaybeSession(session): MaybeSession,
@@ -419,7 +420,8 @@ async fn events(
 /// The group's timeline, newest first, 50 entries a page: everything for its members; its public
 /// facts and the events one may see for others.
 #[utoipa::path(get, path = "/groups/{handle}/timeline", tag = "groups", params(("handle" = String, Path), ListQuery),
-    responses((status = 200, body = Vec<TimelineEntry>), (status = 404, body = Problem), (status = 422, body = Problem)))]
+    responses((status = 200, body = Vec<TimelineEntry>), (status = 404, body = Problem), (status = 422, body = Problem),
+              (status = 401, description = "a bearer token was sent and names no session", body = Problem)))]
 async fn timeline(
     State(state): State<AppState>,
     MaybeSession(session): MaybeSession,
