@@ -256,6 +256,29 @@ async fn group(web: &Web, visitor: &Visitor, handle: &str) -> Response {
         .render(visitor, StatusCode::OK, "group.html", context)
 }
 
+/// A group page's form: its CSRF token checked, then the visitor acting as the profile it names.
+async fn group_form_acting(
+    web: &Web,
+    visitor: &Visitor,
+    form: &std::collections::HashMap<String, String>,
+) -> Result<convene_api::auth::Acting, Response> {
+    super::check_csrf(web, visitor, form)?;
+    super::acting(web, visitor, form.get("profile").cloned()).await
+}
+
+/// Back to the group's page once `done`, or the page saying why not.
+fn back_to_group(
+    web: &Web,
+    visitor: &Visitor,
+    handle: &str,
+    done: Result<(), convene_api::Error>,
+) -> Response {
+    match done {
+        Ok(()) => crate::render::see_other(visitor, &format!("/@{handle}")),
+        Err(error) => web.pages.failure(visitor, &error),
+    }
+}
+
 /// Joins the group (or asks to, when it is moderated) as the visitor's profile.
 pub async fn join_group(
     State(web): State<Web>,
@@ -263,20 +286,15 @@ pub async fn join_group(
     Path(handle): Path<String>,
     axum::Form(form): super::Fields,
 ) -> Response {
-    if let Err(refused) = super::check_csrf(&web, &visitor, &form) {
-        return refused;
-    }
-    let acting = match super::acting(&web, &visitor, form.get("profile").cloned()).await {
+    let acting = match group_form_acting(&web, &visitor, &form).await {
         Ok(acting) => acting,
         Err(response) => return response,
     };
     let request = groups::JoinGroup {
         message: Some(super::field(&form, "message")).filter(|m| !m.is_empty()),
     };
-    match groups::join(&web.app, &acting, &handle, request).await {
-        Ok(_) => crate::render::see_other(&visitor, &format!("/@{handle}")),
-        Err(error) => web.pages.failure(&visitor, &error),
-    }
+    let done = groups::join(&web.app, &acting, &handle, request).await;
+    back_to_group(&web, &visitor, &handle, done.map(drop))
 }
 
 /// Follows the group, or stops following it (`unfollow` set), as the visitor's profile.
@@ -286,10 +304,7 @@ pub async fn follow_group(
     Path(handle): Path<String>,
     axum::Form(form): super::Fields,
 ) -> Response {
-    if let Err(refused) = super::check_csrf(&web, &visitor, &form) {
-        return refused;
-    }
-    let acting = match super::acting(&web, &visitor, form.get("profile").cloned()).await {
+    let acting = match group_form_acting(&web, &visitor, &form).await {
         Ok(acting) => acting,
         Err(response) => return response,
     };
@@ -298,10 +313,7 @@ pub async fn follow_group(
     } else {
         groups::follow(&web.app, &acting, &handle).await.map(drop)
     };
-    match done {
-        Ok(()) => crate::render::see_other(&visitor, &format!("/@{handle}")),
-        Err(error) => web.pages.failure(&visitor, &error),
-    }
+    back_to_group(&web, &visitor, &handle, done)
 }
 
 /// Leaves the group, or withdraws a request to join it.
@@ -311,15 +323,10 @@ pub async fn leave_group(
     Path(handle): Path<String>,
     axum::Form(form): super::Fields,
 ) -> Response {
-    if let Err(refused) = super::check_csrf(&web, &visitor, &form) {
-        return refused;
-    }
-    let acting = match super::acting(&web, &visitor, form.get("profile").cloned()).await {
+    let acting = match group_form_acting(&web, &visitor, &form).await {
         Ok(acting) => acting,
         Err(response) => return response,
     };
-    match groups::leave(&web.app, &acting, &handle).await {
-        Ok(()) => crate::render::see_other(&visitor, &format!("/@{handle}")),
-        Err(error) => web.pages.failure(&visitor, &error),
-    }
+    let done = groups::leave(&web.app, &acting, &handle).await;
+    back_to_group(&web, &visitor, &handle, done)
 }
