@@ -1,10 +1,15 @@
 //! The search index as a subscriber to the log.
 //!
-//! For each batch, every event aggregate the batch touches is folded again from its changes up
-//! to the batch's last position, and its document written (or removed when it may no longer be
-//! found). A document is thus a function of the log prefix alone: writing it twice is harmless,
-//! which is what at-least-once delivery needs (the index is written, then the checkpoint moves;
-//! a crash in between sends the batch again).
+//! For each batch, every event aggregate the batch touches is folded up to the batch's last
+//! position, and its document written (or removed when it may no longer be found). A document is
+//! thus a function of the log prefix alone: writing it twice is harmless, which is what
+//! at-least-once delivery needs (the index is written, then the checkpoint moves; a crash in
+//! between sends the batch again).
+//!
+//! Folds are kept in memory between batches ([`Folds`], least recently used first out), so a busy
+//! event is read from where its last fold stopped rather than from its first change: the work per
+//! batch grows with the batch, not with the events' histories. A fold past the batch (after a
+//! reset, or a batch sent again) is dropped and the event folded from its start.
 
 use crate::document::{event_document, LOCAL};
 use crate::{Change, Error, SearchIndex, SUBSCRIBER};
@@ -13,17 +18,23 @@ use convene_domain::{Actor, Event, EventChange, Metadata};
 use convene_projections::subscriber::{checkpoint, set_checkpoint, Applied};
 use convene_projections::{Delivery, StoredEvent, Subscriber};
 use cqrs_es::Aggregate;
+use lru::LruCache;
 use sqlx::{AnyPool, Row};
-use std::collections::{HashMap, HashSet};
-use std::sync::{Arc, OnceLock};
+use std::collections::HashSet;
+use std::num::NonZeroUsize;
+use std::sync::{Arc, Mutex, OnceLock};
 
 /// Aggregates read back per query.
 const IDS_PER_QUERY: usize = 500;
+
+/// Events whose folds are kept between batches (a few kilobytes each).
+const FOLDS_KEPT: usize = 10_000;
 
 pub struct SearchSubscriber {
     name: &'static str,
     /// Given, or the embedded index of the database the subscriber runs in (set at first use).
     index: OnceLock<Arc<dyn SearchIndex>>,
+    folds: Folds,
 }
 
 impl SearchSubscriber {
@@ -37,6 +48,7 @@ impl SearchSubscriber {
         Self {
             name: SUBSCRIBER,
             index: OnceLock::new(),
+            folds: Folds::new(FOLDS_KEPT),
         }
     }
 
@@ -45,6 +57,7 @@ impl SearchSubscriber {
         Self {
             name,
             index: OnceLock::from(index),
+            folds: Folds::new(FOLDS_KEPT),
         }
     }
 
@@ -54,8 +67,11 @@ impl SearchSubscriber {
     }
 }
 
-/// An event as folded from its changes, with what the aggregate does not keep for us.
+/// An event as folded from its changes up to `position`, with what the aggregate does not keep
+/// for us.
+#[derive(Clone)]
 struct Folded {
+    position: i64,
     event: Event,
     draft: bool,
     origin: String,
@@ -75,75 +91,179 @@ fn origin_of(metadata: &Metadata) -> String {
     }
 }
 
-/// The index changes for the events `batch` touches, as they stand at the batch's end.
+/// The index changes for the events `batch` touches, as they stand at the batch's end, each event
+/// folded from its first change.
 pub async fn changes_of(pool: &AnyPool, batch: &[StoredEvent]) -> Result<Vec<Change>, Error> {
-    let Some(last) = batch.last() else {
-        return Ok(Vec::new());
-    };
-    let mut seen = HashSet::new();
-    let ids: Vec<&str> = batch
-        .iter()
-        .filter(|e| e.aggregate_type == Event::TYPE)
-        .map(|e| e.aggregate_id.as_str())
-        .filter(|id| seen.insert(*id))
-        .collect();
-    let mut folded: HashMap<String, Folded> = HashMap::new();
-    for chunk in ids.chunks(IDS_PER_QUERY) {
-        let placeholders: Vec<String> = (3..chunk.len() + 3).map(|i| format!("${i}")).collect();
-        let sql = format!(
-            "SELECT aggregate_id, position, CAST(payload AS TEXT) AS payload, \
-             CAST(metadata AS TEXT) AS metadata FROM event_log \
-             WHERE aggregate_type = $1 AND position <= $2 AND aggregate_id IN ({}) \
-             ORDER BY position",
-            placeholders.join(", ")
-        );
-        let mut query = sqlx::query(&sql).bind(Event::TYPE).bind(last.position);
-        for id in chunk {
-            query = query.bind(*id);
-        }
-        for row in query.fetch_all(pool).await? {
-            let id: String = row.try_get("aggregate_id")?;
-            let position: i64 = row.try_get("position")?;
-            let unreadable = |e: &dyn std::fmt::Display| {
-                Error::Log(convene_projections::Error::Unreadable {
-                    position,
-                    reason: e.to_string(),
-                })
-            };
-            let payload: String = row.try_get("payload")?;
-            let change: EventChange = serde_json::from_str(&payload).map_err(|e| unreadable(&e))?;
-            let entry = folded.entry(id).or_insert_with(|| Folded {
-                event: Event::default(),
-                draft: false,
-                origin: LOCAL.to_string(),
-            });
-            match &change {
-                EventChange::Created { draft, .. } => {
-                    let text: String = row.try_get("metadata")?;
-                    let map: HashMap<String, String> =
-                        serde_json::from_str(&text).map_err(|e| unreadable(&e))?;
-                    let metadata = Metadata::from_map(&map).map_err(|e| unreadable(&e))?;
-                    entry.origin = origin_of(&metadata);
-                    entry.draft = *draft;
-                }
-                EventChange::Published => entry.draft = false,
-                _ => {}
-            }
-            entry.event.apply(change);
-        }
+    Folds::new(1).changes(pool, batch).await
+}
+
+/// Folds of recently touched events, by aggregate id.
+pub struct Folds(Mutex<LruCache<String, Folded>>);
+
+impl Folds {
+    /// Room for the folds of `kept` events.
+    pub fn new(kept: usize) -> Self {
+        Self(Mutex::new(LruCache::new(
+            NonZeroUsize::new(kept).unwrap_or(NonZeroUsize::MIN),
+        )))
     }
-    Ok(ids
-        .into_iter()
-        .map(|id| {
-            folded
-                .get(id)
-                .and_then(|f| event_document(id, &f.event, f.draft, &f.origin))
-                .map_or_else(
+
+    fn cache(&self) -> std::sync::MutexGuard<'_, LruCache<String, Folded>> {
+        // A panic while holding the lock leaves nothing half-written worth refusing.
+        self.0
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    fn clear(&self) {
+        self.cache().clear();
+    }
+
+    /// The index changes for the events `batch` touches, as they stand at the batch's end.
+    pub async fn changes(
+        &self,
+        pool: &AnyPool,
+        batch: &[StoredEvent],
+    ) -> Result<Vec<Change>, Error> {
+        let Some(last) = batch.last() else {
+            return Ok(Vec::new());
+        };
+        let mut seen = HashSet::new();
+        let ids: Vec<&str> = batch
+            .iter()
+            .filter(|e| e.aggregate_type == Event::TYPE)
+            .map(|e| e.aggregate_id.as_str())
+            .filter(|id| seen.insert(*id))
+            .collect();
+        let mut folded = Vec::with_capacity(ids.len());
+        for chunk in ids.chunks(IDS_PER_QUERY) {
+            // Start from the kept folds that the batch has not gone behind.
+            let mut chunk_folds: Vec<Folded> = {
+                let mut cache = self.cache();
+                chunk
+                    .iter()
+                    .map(|id| {
+                        cache
+                            .pop(*id)
+                            .filter(|f| f.position <= last.position)
+                            .unwrap_or_else(Folded::start)
+                    })
+                    .collect()
+            };
+            let after = chunk_folds.iter().map(|f| f.position).min().unwrap_or(0);
+            let index: std::collections::HashMap<&str, usize> =
+                chunk.iter().enumerate().map(|(i, id)| (*id, i)).collect();
+            for row in changes_between(pool, chunk, after, last.position).await? {
+                let fold = &mut chunk_folds[index[row.id.as_str()]];
+                if row.position > fold.position {
+                    fold.apply(row);
+                }
+            }
+            for fold in &mut chunk_folds {
+                fold.position = last.position;
+            }
+            folded.extend(chunk.iter().copied().zip(chunk_folds));
+        }
+        let changes = folded
+            .iter()
+            .map(|(id, f)| {
+                event_document(id, &f.event, f.draft, &f.origin).map_or_else(
                     || Change::Remove(id.to_string()),
                     |d| Change::Put(Box::new(d)),
                 )
-        })
-        .collect())
+            })
+            .collect();
+        let mut cache = self.cache();
+        for (id, fold) in folded {
+            cache.put(id.to_string(), fold);
+        }
+        Ok(changes)
+    }
+}
+
+/// One change of an event, as read back from the log.
+struct LoggedChange {
+    id: String,
+    position: i64,
+    change: EventChange,
+    /// Read only for `Created`, which says where the event comes from.
+    origin: Option<String>,
+}
+
+/// The changes of the events `ids` in (`after`, `until`], in log order.
+async fn changes_between(
+    pool: &AnyPool,
+    ids: &[&str],
+    after: i64,
+    until: i64,
+) -> Result<Vec<LoggedChange>, Error> {
+    let placeholders: Vec<String> = (4..ids.len() + 4).map(|i| format!("${i}")).collect();
+    let sql = format!(
+        "SELECT aggregate_id, position, CAST(payload AS TEXT) AS payload, \
+         CAST(metadata AS TEXT) AS metadata FROM event_log \
+         WHERE aggregate_type = $1 AND position > $2 AND position <= $3 \
+         AND aggregate_id IN ({}) ORDER BY position",
+        placeholders.join(", ")
+    );
+    let mut query = sqlx::query(&sql).bind(Event::TYPE).bind(after).bind(until);
+    for id in ids {
+        query = query.bind(*id);
+    }
+    let mut changes = Vec::new();
+    for row in query.fetch_all(pool).await? {
+        let position: i64 = row.try_get("position")?;
+        let unreadable = |e: &dyn std::fmt::Display| {
+            Error::Log(convene_projections::Error::Unreadable {
+                position,
+                reason: e.to_string(),
+            })
+        };
+        let payload: String = row.try_get("payload")?;
+        let change: EventChange = serde_json::from_str(&payload).map_err(|e| unreadable(&e))?;
+        let origin = match change {
+            EventChange::Created { .. } => {
+                let text: String = row.try_get("metadata")?;
+                let map: std::collections::HashMap<String, String> =
+                    serde_json::from_str(&text).map_err(|e| unreadable(&e))?;
+                let metadata = Metadata::from_map(&map).map_err(|e| unreadable(&e))?;
+                Some(origin_of(&metadata))
+            }
+            _ => None,
+        };
+        changes.push(LoggedChange {
+            id: row.try_get("aggregate_id")?,
+            position,
+            change,
+            origin,
+        });
+    }
+    Ok(changes)
+}
+
+impl Folded {
+    fn start() -> Self {
+        Self {
+            position: 0,
+            event: Event::default(),
+            draft: false,
+            origin: LOCAL.to_string(),
+        }
+    }
+
+    fn apply(&mut self, logged: LoggedChange) {
+        match &logged.change {
+            EventChange::Created { draft, .. } => {
+                self.draft = *draft;
+                if let Some(origin) = logged.origin {
+                    self.origin = origin;
+                }
+            }
+            EventChange::Published => self.draft = false,
+            _ => {}
+        }
+        self.event.apply(logged.change);
+        self.position = logged.position;
+    }
 }
 
 #[async_trait]
@@ -165,7 +285,7 @@ impl Subscriber for SearchSubscriber {
         let Some(last) = batch.last() else {
             return Ok(Applied::Moved { to: from });
         };
-        let changes = changes_of(target, batch).await?;
+        let changes = self.folds.changes(target, batch).await?;
         let fence = (self.name, from, last.position);
         if self
             .index(target)
@@ -182,6 +302,7 @@ impl Subscriber for SearchSubscriber {
     }
 
     async fn reset(&self, target: &AnyPool) -> Result<(), convene_projections::Error> {
+        self.folds.clear();
         checkpoint(target, self.name).await?;
         self.index(target).prepare().await?;
         self.index(target).clear().await?;

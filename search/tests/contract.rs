@@ -13,6 +13,7 @@ use contract::{cases, seed};
 use convene_projections::scratch::test_databases;
 use convene_projections::{Database, EventLog, Runner, StoredEvent};
 use convene_search::reindex::{reindex, reindex_meili};
+use convene_search::subscriber::Folds;
 use convene_search::Meili;
 use convene_search::{Change, Embedded, Error, EventQuery, SearchIndex, SearchSubscriber};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -250,4 +251,51 @@ async fn the_subscriber_waits_for_meilisearch_and_resumes_where_it_was() {
     );
     assert_eq!(up.ids().await.expect("ids").len(), seed::FINDABLE);
     up.delete().await.expect("delete the index");
+}
+
+/// Folds kept between batches (each event read from where its last batch stopped) give the same
+/// documents as folding every event from its first change — here with one change per batch, and
+/// every batch of the first half sent again after the second half, as a batch may be sent again
+/// once its folds have moved past it.
+#[tokio::test]
+async fn folds_kept_between_batches_give_the_documents_of_the_whole_log() {
+    for (scratch, db) in
+        test_databases("folds_kept_between_batches_give_the_documents_of_the_whole_log").await
+    {
+        seed::seed(&db).await;
+        let all: Vec<StoredEvent> = EventLog::new(&db)
+            .read_after(0, i64::MAX)
+            .await
+            .expect("log");
+        let stepwise = Embedded::with_prefix(db.pool(), db.backend(), "search_steps");
+        stepwise.prepare().await.expect("prepare");
+        let folds = Folds::new(1_000);
+        let half = all.len() / 2;
+        for batch in all
+            .chunks(1)
+            .chain(all[..half].chunks(1))
+            .chain(all.chunks(1))
+        {
+            let changes = folds.changes(db.pool(), batch).await.expect("changes");
+            stepwise.write(&changes).await.expect("write");
+        }
+
+        let whole = Embedded::with_prefix(db.pool(), db.backend(), "search_whole");
+        whole.prepare().await.expect("prepare");
+        let changes = convene_search::subscriber::changes_of(db.pool(), &all)
+            .await
+            .expect("changes");
+        whole.write(&changes).await.expect("write");
+        let everything = EventQuery {
+            per_page: 100,
+            ..EventQuery::default()
+        };
+        assert_eq!(stepwise.ids().await.expect("ids").len(), seed::FINDABLE);
+        assert_eq!(
+            stepwise.search_events(&everything).await.expect("search"),
+            whole.search_events(&everything).await.expect("search"),
+            "{}: same documents",
+            scratch.label
+        );
+    }
 }
