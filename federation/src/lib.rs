@@ -6,3 +6,7 @@
 //! `convene-web`.
 //!
 //! Nothing federates yet: this crate fills in with the federation issues.
+
+pub mod context;
+pub mod incoming;
+pub mod objects;

@@ -1,0 +1,211 @@
+//! What real peers send, read into Convene's values: activity envelopes, events and notes from
+//! Mobilizon, Gancio, the WordPress event bridge, Mastodon, Pleroma and others.
+//!
+//! Liberal in what it reads (one value or a list, `object` as an id or embedded, `location` as
+//! a string, an object or a list, missing `endTime`, unknown fields), strict in what it keeps:
+//! ids are http(s) URLs, an object's id shares the origin of its actor, remote text is sanitised
+//! and checked by the domain's own rules ([`EventDetails::validate`]). Anything that cannot
+//! become a command is an [`Ignored`] reason, never a panic.
+//!
+//! [`EventDetails::validate`]: convene_domain::event::details::EventDetails::validate
+
+mod event;
+mod note;
+pub mod values;
+
+pub use event::{parse_event, parse_location, IncomingEvent, Location};
+pub use note::{parse_note, parse_tombstone, IncomingNote, IncomingTombstone};
+
+use crate::objects::ActivityKind;
+use convene_domain::FieldError;
+use serde_json::Value;
+use time::OffsetDateTime;
+use values::{ids, items, kind, same_origin, web_id};
+
+/// Why something received does not become a command. `rule()` names it for logs and tests.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum Ignored {
+    #[error("not a JSON object: {0}")]
+    Malformed(String),
+    #[error("`{0}` is missing")]
+    MissingField(&'static str),
+    #[error("`{0}` is not an http(s) URL")]
+    BadId(&'static str),
+    #[error("`{0}` is not a date and time with an offset")]
+    BadTime(&'static str),
+    #[error("{id} does not share the origin of its actor {actor}")]
+    ForeignOrigin { id: String, actor: String },
+    #[error("activities of type {0} are not handled")]
+    UnsupportedActivity(String),
+    #[error("objects of type {0} are not handled")]
+    UnsupportedObject(String),
+    #[error("a note that replies to nothing has nowhere to go (no conversations here)")]
+    NotAReply,
+    #[error("a draft is not for other instances")]
+    Draft,
+    #[error("activities nest more than {0} deep")]
+    TooDeep(usize),
+    #[error("it breaks local rules: {}", describe(.0))]
+    Invalid(Vec<FieldError>),
+}
+
+fn describe(errors: &[FieldError]) -> String {
+    errors
+        .iter()
+        .map(|e| format!("{}: {}", e.field, e.message))
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+impl Ignored {
+    /// A stable short name of the reason.
+    pub fn rule(&self) -> &'static str {
+        match self {
+            Self::Malformed(_) => "malformed",
+            Self::MissingField(_) => "missing_field",
+            Self::BadId(_) => "bad_id",
+            Self::BadTime(_) => "bad_time",
+            Self::ForeignOrigin { .. } => "foreign_origin",
+            Self::UnsupportedActivity(_) => "unsupported_activity",
+            Self::UnsupportedObject(_) => "unsupported_object",
+            Self::NotAReply => "not_a_reply",
+            Self::Draft => "draft",
+            Self::TooDeep(_) => "too_deep",
+            Self::Invalid(_) => "invalid",
+        }
+    }
+}
+
+/// An activity, or an object fetched on its own.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Incoming {
+    Activity(IncomingActivity),
+    Object(IncomingObject),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum IncomingObject {
+    Event(Box<IncomingEvent>),
+    Note(IncomingNote),
+    Tombstone(IncomingTombstone),
+}
+
+/// An activity envelope.
+#[derive(Debug, Clone, PartialEq)]
+pub struct IncomingActivity {
+    pub kind: ActivityKind,
+    pub id: String,
+    pub actor: String,
+    pub object: ObjectRef,
+    pub to: Vec<String>,
+    pub cc: Vec<String>,
+    pub published: Option<OffsetDateTime>,
+    /// The message of a `Join`, as plain text on one line.
+    pub participation_message: Option<String>,
+}
+
+/// What an activity is about.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ObjectRef {
+    /// A bare id, or an embedded object from another origin than the actor's (its content is
+    /// not trusted: the inbox fetches it from its origin).
+    Id(String),
+    Object(IncomingObject),
+    /// An embedded activity (the Follow of an Accept, the Announce of an Undo…).
+    Activity(Box<IncomingActivity>),
+    /// An actor (`Update` and `Delete` of profiles, groups, instances): the actors module
+    /// reads the document itself.
+    Actor {
+        kind: String,
+        id: String,
+    },
+}
+
+/// How deeply activities may embed activities (Undo of an Accept of a Follow is 3).
+pub const NESTING_MAX: usize = 3;
+const ACTOR_TYPES: [&str; 5] = ["Person", "Group", "Application", "Service", "Organization"];
+
+/// Reads a body as received. serde_json refuses JSON nested more than 128 deep.
+pub fn parse_bytes(body: &[u8]) -> Result<Incoming, Ignored> {
+    let value: Value =
+        serde_json::from_slice(body).map_err(|e| Ignored::Malformed(e.to_string()))?;
+    parse(&value)
+}
+
+/// Reads an activity, or an Event, Note or Tombstone fetched on its own.
+pub fn parse(value: &Value) -> Result<Incoming, Ignored> {
+    if !value.is_object() {
+        return Err(Ignored::Malformed("a document is a JSON object".into()));
+    }
+    let name = kind(value).ok_or(Ignored::MissingField("type"))?;
+    if ActivityKind::from_name(name).is_some() || value.get("object").is_some() {
+        parse_activity(value).map(Incoming::Activity)
+    } else {
+        parse_object(value).map(Incoming::Object)
+    }
+}
+
+/// Reads an Event, a Note or a Tombstone.
+pub fn parse_object(value: &Value) -> Result<IncomingObject, Ignored> {
+    match kind(value).ok_or(Ignored::MissingField("type"))? {
+        "Event" => parse_event(value).map(|e| IncomingObject::Event(Box::new(e))),
+        "Note" => parse_note(value).map(IncomingObject::Note),
+        "Tombstone" => parse_tombstone(value).map(IncomingObject::Tombstone),
+        other => Err(Ignored::UnsupportedObject(other.chars().take(64).collect())),
+    }
+}
+
+pub fn parse_activity(value: &Value) -> Result<IncomingActivity, Ignored> {
+    activity_at(value, 1)
+}
+
+fn activity_at(value: &Value, depth: usize) -> Result<IncomingActivity, Ignored> {
+    if depth > NESTING_MAX {
+        return Err(Ignored::TooDeep(NESTING_MAX));
+    }
+    let name = kind(value).ok_or(Ignored::MissingField("type"))?;
+    let kind = ActivityKind::from_name(name)
+        .ok_or_else(|| Ignored::UnsupportedActivity(name.chars().take(64).collect()))?;
+    let id = web_id(value, "id")?;
+    let actor = web_id(value, "actor")?;
+    if !same_origin(&id, &actor) {
+        return Err(Ignored::ForeignOrigin { id, actor });
+    }
+    let object = match items(value.get("object")).next() {
+        None => return Err(Ignored::MissingField("object")),
+        Some(Value::String(object)) if values::is_web_id(object) => ObjectRef::Id(object.clone()),
+        Some(embedded @ Value::Object(_)) => object_ref(embedded, &actor, depth)?,
+        Some(_) => return Err(Ignored::BadId("object")),
+    };
+    let participation_message = values::non_empty(values::text(value.get("participationMessage")))
+        .map(|m| values::line(&m, convene_domain::event::MESSAGE_MAX));
+    Ok(IncomingActivity {
+        kind,
+        id,
+        actor,
+        object,
+        to: ids(value.get("to")),
+        cc: ids(value.get("cc")),
+        published: values::instant(value.get("published")),
+        participation_message,
+    })
+}
+
+fn object_ref(embedded: &Value, actor: &str, depth: usize) -> Result<ObjectRef, Ignored> {
+    let name = kind(embedded).ok_or(Ignored::MissingField("object.type"))?;
+    if ActivityKind::from_name(name).is_some() || embedded.get("object").is_some() {
+        return activity_at(embedded, depth + 1).map(|a| ObjectRef::Activity(Box::new(a)));
+    }
+    let id = web_id(embedded, "id")?;
+    if ACTOR_TYPES.contains(&name) {
+        return Ok(ObjectRef::Actor {
+            kind: name.into(),
+            id,
+        });
+    }
+    // What another origin's object says is only believed when fetched from there.
+    if !same_origin(&id, actor) {
+        return Ok(ObjectRef::Id(id));
+    }
+    parse_object(embedded).map(ObjectRef::Object)
+}
