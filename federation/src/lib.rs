@@ -6,3 +6,8 @@
 //! `convene-web`.
 //!
 //! Nothing federates yet: this crate fills in with the federation issues.
+
+pub mod actors;
+pub mod discovery;
+pub mod http;
+pub mod keys;
