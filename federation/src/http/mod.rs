@@ -38,6 +38,8 @@ pub struct Federation {
 }
 
 impl Federation {
+    /// Federation for the instance at `public_url`; an instance without a name is named by
+    /// its host.
     pub fn new(db: &Database, public_url: &str, instance: InstanceInfo) -> Result<Self, String> {
         let public_url = public_url.trim_end_matches('/').to_string();
         let parsed = url::Url::parse(&public_url)
@@ -49,6 +51,10 @@ impl Federation {
             Some(port) => format!("{host}:{port}"),
             None => host.to_string(),
         };
+        let mut instance = instance;
+        if instance.name.is_empty() {
+            instance.name = host.clone();
+        }
         Ok(Self {
             db: db.clone(),
             public_url,

@@ -53,7 +53,15 @@ pub async fn negotiate(
         return next.run(request).await;
     }
     let mut response = if wants_activity_json(request.headers()) {
-        match negotiation.documents.oneshot(request).await {
+        // A fresh request: the extensions hold what the outer router matched, which the
+        // documents' router must not see beside its own match.
+        let (parts, body) = request.into_parts();
+        let mut fresh = Request::new(body);
+        *fresh.method_mut() = parts.method;
+        *fresh.uri_mut() = parts.uri;
+        *fresh.version_mut() = parts.version;
+        *fresh.headers_mut() = parts.headers;
+        match negotiation.documents.oneshot(fresh).await {
             Ok(response) => response,
             Err(never) => match never {},
         }
