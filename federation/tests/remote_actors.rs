@@ -109,7 +109,7 @@ const ACTORS: [Expected; 8] = [
         url: Some("https://framapiaf.org/@admin"),
         pem_starts: "-----BEGIN PUBLIC KEY-----",
     },
-    // Pleroma-style, with its PEM's line breaks escaped twice.
+    // With its PEM's line breaks escaped twice.
     Expected {
         file: "mobilizon/historical/signature/nyu_rye.json",
         id: "https://niu.moe/users/rye",
