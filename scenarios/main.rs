@@ -4,6 +4,7 @@
 mod support;
 
 mod bad_input;
+mod discovery;
 mod event_core;
 mod groups;
 mod limits;

@@ -5,7 +5,9 @@ use crate::connections::{ConnectionLimits, Connections};
 use crate::http_server;
 use anyhow::Context;
 use convene_api::mail::Mailer;
-use convene_api::{ApiConfig, AppState};
+use convene_api::{ApiConfig, AppState, Registrations};
+use convene_federation::discovery::nodeinfo::InstanceInfo;
+use convene_federation::http::Federation;
 use convene_projections::Database;
 use convene_web::render::Pages;
 use std::process::ExitCode;
@@ -50,7 +52,7 @@ pub async fn run(settings: &Settings) -> anyhow::Result<ExitCode> {
     );
     let after_answering = state.after_answering.clone();
     let pages = Arc::new(Pages::new().context("the page templates are broken")?);
-    let app = convene_web::app(state, pages);
+    let app = app(&db, settings, state, pages)?;
     let connections = Connections::new(limits, settings.trusted_proxies.clone());
     http_server::serve(listener, app, connections, stop_signal()).await;
     tracing::info!(
@@ -78,6 +80,29 @@ pub async fn run(settings: &Settings) -> anyhow::Result<ExitCode> {
     db.close().await;
     tracing::info!("stopped");
     Ok(ExitCode::SUCCESS)
+}
+
+/// The pages and the API, with federation in front: its own routes, and the ActivityPub
+/// documents at the pages' URLs for peers that ask for them.
+fn app(
+    db: &Database,
+    settings: &Settings,
+    state: AppState,
+    pages: Arc<Pages>,
+) -> anyhow::Result<axum::Router> {
+    let limits = state.config.http_limits;
+    let instance = InstanceInfo {
+        // No instance name is configured yet: federation names the instance by its host.
+        name: String::new(),
+        description: String::new(),
+        open_registrations: settings.registrations == Registrations::Open,
+    };
+    let federation = Federation::new(db, &settings.public_url, instance)
+        .map_err(|e| anyhow::anyhow!("--public-url: {e}"))?;
+    let pages = convene_web::app(state, pages);
+    Ok(convene_federation::http::app(pages, federation, |routes| {
+        convene_api::http::with_layers(routes, limits)
+    }))
 }
 
 /// Where mail goes without an SMTP server.

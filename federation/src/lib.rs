@@ -10,3 +10,7 @@
 pub mod context;
 pub mod incoming;
 pub mod objects;
+pub mod actors;
+pub mod discovery;
+pub mod http;
+pub mod keys;

@@ -1,0 +1,186 @@
+//! The actor documents of this instance: `Person` for each profile at `{public_url}/@{username}`
+//! and the instance actor, an `Application` at `{public_url}/relay` (Mobilizon's convention).
+
+use crate::keys::key_id;
+use serde::{Deserialize, Serialize};
+
+/// The username of the instance actor, and the last segment of its id.
+pub const INSTANCE_USERNAME: &str = "relay";
+
+/// An actor document as we serve it (and as it parses back).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LocalActor {
+    #[serde(rename = "@context")]
+    pub context: serde_json::Value,
+    pub id: String,
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub preferred_username: String,
+    pub name: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub summary: String,
+    pub url: String,
+    pub inbox: String,
+    pub outbox: String,
+    pub followers: String,
+    pub following: String,
+    pub endpoints: Endpoints,
+    pub discoverable: bool,
+    pub manually_approves_followers: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub published: Option<String>,
+    pub public_key: PublicKey,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Endpoints {
+    pub shared_inbox: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PublicKey {
+    pub id: String,
+    pub owner: String,
+    pub public_key_pem: String,
+}
+
+/// The id of the profile `@username`: also the URL of its page.
+pub fn person_id(public_url: &str, username: &str) -> String {
+    format!("{public_url}/@{username}")
+}
+
+/// The id of the instance actor.
+pub fn instance_actor_id(public_url: &str) -> String {
+    format!("{public_url}/{INSTANCE_USERNAME}")
+}
+
+/// The shared inbox every local actor names.
+pub fn shared_inbox(public_url: &str) -> String {
+    format!("{public_url}/inbox")
+}
+
+/// What a profile shows of itself.
+pub struct PersonFields<'a> {
+    pub username: &'a str,
+    pub display_name: &'a str,
+    pub summary: &'a str,
+    pub published: &'a str,
+}
+
+/// The `Person` of a profile. Profiles are public and anyone may follow them (no approval until
+/// profiles can ask for it).
+pub fn person(public_url: &str, fields: &PersonFields<'_>, public_key_pem: String) -> LocalActor {
+    let id = person_id(public_url, fields.username);
+    LocalActor {
+        context: super::context(),
+        kind: "Person".to_string(),
+        preferred_username: fields.username.to_string(),
+        name: fields.display_name.to_string(),
+        summary: fields.summary.to_string(),
+        url: id.clone(),
+        inbox: format!("{id}/inbox"),
+        outbox: format!("{id}/outbox"),
+        followers: format!("{id}/followers"),
+        following: format!("{id}/following"),
+        endpoints: Endpoints {
+            shared_inbox: shared_inbox(public_url),
+        },
+        discoverable: true,
+        manually_approves_followers: false,
+        published: Some(fields.published.to_string()),
+        public_key: PublicKey {
+            id: key_id(&id),
+            owner: id.clone(),
+            public_key_pem,
+        },
+        id,
+    }
+}
+
+/// The instance actor: it signs fetches, follows other instances and is followed by them; an
+/// administrator approves who follows it.
+pub fn instance_actor(public_url: &str, name: &str, public_key_pem: String) -> LocalActor {
+    let id = instance_actor_id(public_url);
+    LocalActor {
+        context: super::context(),
+        kind: "Application".to_string(),
+        preferred_username: INSTANCE_USERNAME.to_string(),
+        name: name.to_string(),
+        summary: String::new(),
+        url: id.clone(),
+        inbox: format!("{id}/inbox"),
+        outbox: format!("{id}/outbox"),
+        followers: format!("{id}/followers"),
+        following: format!("{id}/following"),
+        endpoints: Endpoints {
+            shared_inbox: shared_inbox(public_url),
+        },
+        discoverable: false,
+        manually_approves_followers: true,
+        published: None,
+        public_key: PublicKey {
+            id: key_id(&id),
+            owner: id.clone(),
+            public_key_pem,
+        },
+        id,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const PEM: &str = "-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----\n";
+
+    #[test]
+    fn a_person_has_mobilizons_ids_and_round_trips() -> Result<(), serde_json::Error> {
+        let fields = PersonFields {
+            username: "alice",
+            display_name: "Alice",
+            summary: "<p>Hi</p>",
+            published: "2026-11-26T10:00:00Z",
+        };
+        let actor = person("https://events.example", &fields, PEM.to_string());
+        let json = serde_json::to_value(&actor)?;
+        assert_eq!(json["id"], "https://events.example/@alice");
+        assert_eq!(json["type"], "Person");
+        assert_eq!(json["inbox"], "https://events.example/@alice/inbox");
+        assert_eq!(json["outbox"], "https://events.example/@alice/outbox");
+        assert_eq!(
+            json["endpoints"]["sharedInbox"],
+            "https://events.example/inbox"
+        );
+        assert_eq!(
+            json["publicKey"]["id"],
+            "https://events.example/@alice#main-key"
+        );
+        assert_eq!(json["publicKey"]["owner"], "https://events.example/@alice");
+        assert_eq!(json["publicKey"]["publicKeyPem"], PEM);
+        assert_eq!(json["manuallyApprovesFollowers"], false);
+        assert_eq!(json["discoverable"], true);
+        assert_eq!(json["published"], "2026-11-26T10:00:00Z");
+        let back: LocalActor = serde_json::from_value(json)?;
+        assert_eq!(back, actor);
+        Ok(())
+    }
+
+    #[test]
+    fn the_instance_actor_is_an_application_at_relay() -> Result<(), serde_json::Error> {
+        let actor = instance_actor("https://events.example", "events.example", PEM.to_string());
+        let json = serde_json::to_value(&actor)?;
+        assert_eq!(json["id"], "https://events.example/relay");
+        assert_eq!(json["type"], "Application");
+        assert_eq!(json["preferredUsername"], "relay");
+        assert_eq!(json["inbox"], "https://events.example/relay/inbox");
+        assert_eq!(
+            json["endpoints"]["sharedInbox"],
+            "https://events.example/inbox"
+        );
+        assert!(json.get("published").is_none());
+        Ok(())
+    }
+}

@@ -1,0 +1,130 @@
+//! The actor documents and their collections.
+
+use super::{activity_json, internal, problem, Federation};
+use crate::actors::collections;
+use crate::actors::local::{instance_actor_id, person_id, PersonFields};
+use crate::keys::{public_key_pem, KeyOwner};
+use axum::extract::{Path, State};
+use axum::http::{StatusCode, Uri};
+use axum::response::Response;
+use convene_projections::profiles::ProfileView;
+
+/// `GET /@{username}` as `application/activity+json`: the profile's `Person`.
+pub async fn person(
+    State(federation): State<Federation>,
+    Path(username): Path<String>,
+) -> Response {
+    let profile = match profile(&federation, &username).await {
+        Ok(profile) => profile,
+        Err(response) => return response,
+    };
+    let key =
+        match public_key_pem(&federation.db, &KeyOwner::Profile(profile.username.clone())).await {
+            Ok(key) => key,
+            Err(e) => return internal("the profile's key", &e),
+        };
+    let fields = PersonFields {
+        username: &profile.username,
+        display_name: &profile.display_name,
+        summary: &profile.summary,
+        published: &profile.created_at,
+    };
+    let actor = crate::actors::person(&federation.public_url, &fields, key);
+    match serde_json::to_value(&actor) {
+        Ok(document) => activity_json(&document),
+        Err(e) => internal("the actor document", &e),
+    }
+}
+
+/// `GET /relay`: the instance actor, always as ActivityPub (it has no page).
+pub async fn instance(State(federation): State<Federation>) -> Response {
+    let key = match public_key_pem(&federation.db, &KeyOwner::Instance).await {
+        Ok(key) => key,
+        Err(e) => return internal("the instance actor's key", &e),
+    };
+    let actor =
+        crate::actors::instance_actor(&federation.public_url, &federation.instance.name, key);
+    match serde_json::to_value(&actor) {
+        Ok(document) => activity_json(&document),
+        Err(e) => internal("the actor document", &e),
+    }
+}
+
+/// `GET /relay/{outbox|followers|following}`.
+pub async fn instance_collection(
+    State(federation): State<Federation>,
+    Path(collection): Path<String>,
+    uri: Uri,
+) -> Response {
+    if !matches!(collection.as_str(), "outbox" | "followers" | "following") {
+        return problem(
+            StatusCode::NOT_FOUND,
+            "the instance actor has no such collection",
+        );
+    }
+    let owner = instance_actor_id(&federation.public_url);
+    empty_collection(&owner, &collection, &uri)
+}
+
+/// `GET /@{username}/outbox`.
+pub async fn outbox(state: State<Federation>, path: Path<String>, uri: Uri) -> Response {
+    profile_collection(state, path, uri, "outbox").await
+}
+
+/// `GET /@{username}/followers`.
+pub async fn followers(state: State<Federation>, path: Path<String>, uri: Uri) -> Response {
+    profile_collection(state, path, uri, "followers").await
+}
+
+/// `GET /@{username}/following`.
+pub async fn following(state: State<Federation>, path: Path<String>, uri: Uri) -> Response {
+    profile_collection(state, path, uri, "following").await
+}
+
+async fn profile_collection(
+    State(federation): State<Federation>,
+    Path(username): Path<String>,
+    uri: Uri,
+    collection: &str,
+) -> Response {
+    let profile = match profile(&federation, &username).await {
+        Ok(profile) => profile,
+        Err(response) => return response,
+    };
+    let owner = person_id(&federation.public_url, &profile.username);
+    empty_collection(&owner, collection, &uri)
+}
+
+/// The collection `{owner}/{name}`, or the page asked for.
+///
+/// Empty for now, and honestly so (`totalItems: 0`): the outbox fills when activities are
+/// derived from the log, followers and following when profiles can be followed across instances.
+fn empty_collection(owner: &str, name: &str, uri: &Uri) -> Response {
+    let id = format!("{owner}/{name}");
+    match collections::page_number(uri.query()) {
+        Ok(None) => activity_json(&collections::collection(&id, owner, 0)),
+        Ok(Some(page)) => activity_json(&collections::page(&id, owner, 0, page, Vec::new())),
+        Err(reason) => problem(StatusCode::BAD_REQUEST, &reason),
+    }
+}
+
+/// The profile `@username`, or the answer for a name that is not one.
+async fn profile(federation: &Federation, username: &str) -> Result<ProfileView, Response> {
+    let pool = federation.db.pool();
+    match convene_projections::profiles::find(pool, username).await {
+        Ok(Some(profile)) => return Ok(profile),
+        Ok(None) => {}
+        Err(e) => return Err(internal("the profile", &e)),
+    }
+    match convene_projections::groups::find(pool, username).await {
+        Ok(Some(_)) => Err(problem(
+            StatusCode::NOT_FOUND,
+            &format!("@{username} is a group: groups are not served as ActivityPub actors yet"),
+        )),
+        Ok(None) => Err(problem(
+            StatusCode::NOT_FOUND,
+            &format!("there is no profile @{username} here"),
+        )),
+        Err(e) => Err(internal("the group", &e)),
+    }
+}

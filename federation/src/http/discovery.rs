@@ -1,0 +1,153 @@
+//! WebFinger, host-meta, NodeInfo and the OStatus subscribe page.
+
+use super::{internal, problem, Federation};
+use crate::discovery::webfinger::{Refusal, Resource};
+use crate::discovery::{host_meta, nodeinfo, webfinger};
+use axum::extract::{Query, State};
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use serde::Deserialize;
+use serde_json::Value;
+
+const JRD: &str = "application/jrd+json";
+
+#[derive(Deserialize)]
+pub struct WebFingerQuery {
+    resource: Option<String>,
+}
+
+/// `GET /.well-known/webfinger?resource=…`.
+pub async fn webfinger(
+    State(federation): State<Federation>,
+    Query(query): Query<WebFingerQuery>,
+) -> Response {
+    let found = webfinger::resource(
+        query.resource.as_deref(),
+        &federation.public_url,
+        &federation.host,
+    );
+    let response = match found {
+        Err(Refusal::Malformed(reason)) => problem(StatusCode::BAD_REQUEST, &reason),
+        Err(Refusal::NotHere(reason)) => problem(StatusCode::NOT_FOUND, &reason),
+        Ok(Resource::Instance) => json(
+            JRD,
+            &webfinger::instance(&federation.public_url, &federation.host),
+        ),
+        Ok(Resource::Name(name)) => {
+            match convene_projections::profiles::find(federation.db.pool(), &name).await {
+                Ok(Some(profile)) => json(
+                    JRD,
+                    &webfinger::person(&federation.public_url, &federation.host, &profile.username),
+                ),
+                // Groups join when their actor is served.
+                Ok(None) => problem(
+                    StatusCode::NOT_FOUND,
+                    &format!("there is no profile @{name} here"),
+                ),
+                Err(e) => internal("the profile", &e),
+            }
+        }
+    };
+    cors(response)
+}
+
+/// `GET /.well-known/host-meta`.
+pub async fn host_meta(State(federation): State<Federation>) -> Response {
+    cors(
+        (
+            [(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/xrd+xml; charset=utf-8"),
+            )],
+            host_meta::xrd(&federation.public_url),
+        )
+            .into_response(),
+    )
+}
+
+/// `GET /.well-known/host-meta.json`.
+pub async fn host_meta_json(State(federation): State<Federation>) -> Response {
+    cors(json(JRD, &host_meta::jrd(&federation.public_url)))
+}
+
+/// `GET /.well-known/nodeinfo`.
+pub async fn nodeinfo_links(State(federation): State<Federation>) -> Response {
+    cors(json(
+        "application/json",
+        &nodeinfo::links(&federation.public_url),
+    ))
+}
+
+/// `GET /nodeinfo/2.0`.
+pub async fn nodeinfo_20(state: State<Federation>) -> Response {
+    nodeinfo_document(state, nodeinfo::Version::V20).await
+}
+
+/// `GET /nodeinfo/2.1`.
+pub async fn nodeinfo_21(state: State<Federation>) -> Response {
+    nodeinfo_document(state, nodeinfo::Version::V21).await
+}
+
+async fn nodeinfo_document(
+    State(federation): State<Federation>,
+    version: nodeinfo::Version,
+) -> Response {
+    let usage = match nodeinfo::usage(&federation.db).await {
+        Ok(usage) => usage,
+        Err(e) => return internal("the instance's counts", &e),
+    };
+    let document = nodeinfo::document(version, &federation.instance, usage);
+    let content_type = format!("application/json; profile=\"{}#\"", version.schema());
+    cors(json(&content_type, &document))
+}
+
+#[derive(Deserialize)]
+pub struct InteractQuery {
+    uri: Option<String>,
+}
+
+/// `GET /interact?uri=…`, the OStatus subscribe template: a local object or actor is shown at
+/// once; a remote one cannot be looked up from here yet.
+pub async fn interact(
+    State(federation): State<Federation>,
+    Query(query): Query<InteractQuery>,
+) -> Response {
+    let Some(uri) = query.uri.filter(|u| !u.trim().is_empty()) else {
+        return problem(
+            StatusCode::BAD_REQUEST,
+            "the query needs `uri`: the address of the profile, group or event to follow or join",
+        );
+    };
+    let ours = url::Url::parse(&federation.public_url).ok();
+    match (url::Url::parse(uri.trim()), ours) {
+        (Ok(url), Some(ours)) if url.origin() == ours.origin() => {
+            Redirect::to(url.as_str()).into_response()
+        }
+        (Ok(_), _) => problem(
+            StatusCode::NOT_FOUND,
+            &format!(
+                "{uri} is on another server, and this instance cannot look up remote profiles or \
+                 events yet: open it on its own server"
+            ),
+        ),
+        (Err(e), _) => problem(
+            StatusCode::BAD_REQUEST,
+            &format!("`{uri}` is not a URL: {e}"),
+        ),
+    }
+}
+
+fn json(content_type: &str, document: &Value) -> Response {
+    let content_type = HeaderValue::from_str(content_type)
+        .unwrap_or_else(|_| HeaderValue::from_static("application/json"));
+    ([(header::CONTENT_TYPE, content_type)], document.to_string()).into_response()
+}
+
+/// Discovery documents are public and read by browser clients on other origins.
+fn cors(mut response: Response) -> Response {
+    response.headers_mut().insert(
+        header::ACCESS_CONTROL_ALLOW_ORIGIN,
+        HeaderValue::from_static("*"),
+    );
+    response
+}
