@@ -140,11 +140,15 @@ pub async fn list(state: &AppState, page: Option<i64>) -> Result<Vec<GroupView>>
     Ok(groups::list_public(state.db.pool(), 20, (page - 1) * 20).await?)
 }
 
+/// Whether `account` may create groups on this instance (all may, unless the instance keeps
+/// it to its administrators).
+pub fn may_create(state: &AppState, account: &AccountRow) -> bool {
+    state.group_creation == GroupCreation::Anyone || account.role == Role::Administrator
+}
+
 /// Creates a group whose creator is the acting profile.
 pub async fn create(state: &AppState, acting: &Acting, new: NewGroup) -> Result<GroupView> {
-    if state.group_creation == GroupCreation::Administrators
-        && acting.session.account.role != Role::Administrator
-    {
+    if !may_create(state, &acting.session.account) {
         return Err(Error::forbidden(
             "only the instance's administrators may create groups here",
         ));
@@ -321,7 +325,10 @@ pub async fn approve(
     run(state, acting, handle, command, decision.reason).await?;
     let group = show(state, handle).await?;
     group_mail::notify(state, username, &group, Notice::Approved).await?;
-    membership_of(state, handle, &who).await
+    // Approved, then gone before the answer is read back: say so rather than "not found".
+    groups::membership(state.db.pool(), handle, &who)
+        .await?
+        .ok_or_else(|| Error::conflict(format!("{who} was approved, then left @{handle} at once")))
 }
 
 /// Rejects `@username`'s request to join (moderators and above).
@@ -380,6 +387,55 @@ pub async fn remove(
     run(state, acting, handle, command, decision.reason)
         .await
         .map(drop)
+}
+
+/// The account of `session` acting in group `handle`: as the profile `named`, or else as its
+/// profile with the highest role there (an account whose second identity runs a group acts
+/// there as that identity), or else its default profile.
+pub async fn acting_in(
+    state: &AppState,
+    session: Session,
+    handle: &str,
+    named: Option<String>,
+) -> Result<Acting> {
+    let named = named.filter(|p| !p.trim().is_empty());
+    let chosen = match named {
+        Some(profile) => Some(profile),
+        None => {
+            let mut best: Option<(MemberRole, String)> = None;
+            for username in crate::access::usernames_of(state, &session.account.id).await? {
+                let who = GroupActor::profile(&username);
+                if let Some(m) = groups::membership(state.db.pool(), handle, &who).await? {
+                    if best
+                        .as_ref()
+                        .is_none_or(|(role, _)| m.role.rank() > role.rank())
+                    {
+                        best = Some((m.role, username));
+                    }
+                }
+            }
+            best.map(|(_, username)| username)
+        }
+    };
+    session.acting_as(state, chosen).await
+}
+
+/// The acting profile's role in group `handle`, if it has a membership.
+pub async fn my_role(
+    state: &AppState,
+    acting: &Acting,
+    handle: &str,
+) -> Result<Option<MemberRole>> {
+    role_in(state, acting, handle).await
+}
+
+/// The group's settings, for its administrators (to change them).
+pub async fn settings_of(state: &AppState, acting: &Acting, handle: &str) -> Result<GroupView> {
+    let group = show(state, handle).await?;
+    match role_in(state, acting, handle).await? {
+        Some(role) if role.at_least(MemberRole::Administrator) => Ok(group),
+        _ => Err(GroupError::RoleNeeded(MemberRole::Administrator).into()),
+    }
 }
 
 /// The acting profile's role in group `handle`, if it has a membership.
