@@ -454,8 +454,32 @@ async fn the_timeline_page_tells_members_everything_and_others_the_public_facts(
         )
         .await;
 
+        let token = crate::groups::token(&site.base, "ana@example.org").await;
+        for (title, members_only) in [("Open rehearsal", false), ("Members meeting", true)] {
+            let created = crate::groups::api(
+                &site.base,
+                Some(&token),
+                "POST",
+                "/api/v1/groups/choir/events",
+                serde_json::json!({"title": title, "begins_at": "2030-06-01T14:00:00Z",
+                       "time_zone": "Europe/Paris", "members_only": members_only}),
+            )
+            .await;
+            assert!(created["id"].is_string(), "{created}");
+        }
+
         let page = zoe.get("/@choir/timeline").await;
         assert_eq!(page.status, 200, "{}", page.body);
+        assert!(
+            page.body.contains("@ana a organisé un événement"),
+            "{}",
+            page.body
+        );
+        assert!(
+            page.body.contains("Members meeting"),
+            "members see it: {}",
+            page.body
+        );
         assert!(
             page.body.contains("@ana a créé le groupe."),
             "{}",
@@ -485,10 +509,112 @@ async fn the_timeline_page_tells_members_everything_and_others_the_public_facts(
             "who belongs is for members: {}",
             page.body
         );
-        assert!(!page.body.contains("@ana"), "{}", page.body);
+        // Who runs the group is for members; a public event names its organiser anyway.
+        assert!(
+            !page.body.contains("@ana created") && !page.body.contains("@ana changed"),
+            "{}",
+            page.body
+        );
+        assert!(
+            page.body.contains("@ana organised an event"),
+            "{}",
+            page.body
+        );
+        assert!(page.body.contains("Open rehearsal"), "{}", page.body);
+        assert!(!page.body.contains("Members meeting"), "{}", page.body);
+
+        // Removed, Zoe loses the members' view at once.
+        let (status, body) =
+            members_form(&ana, "choir", &[("action", "remove"), ("username", "zoe")]).await;
+        assert_eq!(status, 303, "{body}");
+        let page = zoe.get("/@choir/timeline").await;
+        assert!(!page.body.contains("Members meeting"), "{}", page.body);
+        assert!(!page.body.contains("@zoe a rejoint"), "{}", page.body);
+        assert_eq!(zoe.get("/@choir/members").await.status, 403);
         assert_eq!(
             site.browser("en").get("/@nobody/timeline").await.status,
             404
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_second_identity_in_a_group_is_never_linked_to_its_account() {
+    for (_db, site) in sites("group_page_identities").await {
+        let ana = Browser::member(&site, "ana@example.org", "ana", "en").await;
+        let zoe = Browser::member(&site, "zoe@example.org", "zoe", "en").await;
+        let settings = ana.get("/settings").await;
+        let made = ana
+            .post(
+                "/settings",
+                &settings.csrf(),
+                &[
+                    ("action", "new_profile"),
+                    ("username", "knitter"),
+                    ("display_name", "Knitter"),
+                ],
+            )
+            .await;
+        assert_eq!(made.status, 303, "{}", made.body);
+        let form = ana.get("/groups/new").await;
+        let created = ana
+            .post(
+                "/groups/new",
+                &form.csrf(),
+                &[
+                    ("profile", "knitter"),
+                    ("handle", "yarn"),
+                    ("display_name", "Yarn circle"),
+                    ("openness", "open"),
+                    ("visibility", "public"),
+                ],
+            )
+            .await;
+        assert_eq!(created.status, 303, "{}", created.body);
+        let page = zoe.get("/@yarn").await;
+        zoe.post("/@yarn/join", &page.csrf(), &[]).await;
+
+        // The account acts in the group as the identity that belongs to it.
+        let page = ana.get("/@yarn").await;
+        assert!(
+            page.body.contains("href=\"/@yarn/settings\""),
+            "{}",
+            page.body
+        );
+        assert!(page.body.contains("name=\"profile\" value=\"knitter\""));
+        let mine = ana.get("/my/groups").await;
+        assert!(mine.body.contains("As @knitter"), "{}", mine.body);
+        let (status, body) = members_form(
+            &ana,
+            "yarn",
+            &[
+                ("action", "role"),
+                ("username", "zoe"),
+                ("role", "moderator"),
+            ],
+        )
+        .await;
+        assert_eq!(status, 303, "{body}");
+
+        // Nobody else learns which account is behind it.
+        let anyone = site.browser("en");
+        for (who, browser) in [("zoe", &zoe), ("anyone", &anyone)] {
+            for path in ["/@yarn", "/@yarn/members", "/@yarn/timeline"] {
+                let page = browser.get(path).await;
+                assert!(
+                    !page.body.contains("@ana") && !page.body.contains("ana@example.org"),
+                    "{who} {path}: {}",
+                    page.body
+                );
+            }
+        }
+        let page = zoe.get("/@yarn/members").await;
+        assert!(page.body.contains("@knitter"), "{}", page.body);
+        let page = zoe.get("/@yarn/timeline").await;
+        assert!(
+            page.body.contains("@knitter made @zoe Moderator."),
+            "{}",
+            page.body
         );
     }
 }

@@ -6,7 +6,13 @@ use crate::support::Browser;
 use serde_json::{json, Value};
 
 /// Calls the JSON API of the same site with a bearer token.
-async fn api(base: &str, token: Option<&str>, method: &str, path: &str, body: Value) -> Value {
+pub(crate) async fn api(
+    base: &str,
+    token: Option<&str>,
+    method: &str,
+    path: &str,
+    body: Value,
+) -> Value {
     let (url, token, method) = (
         format!("{base}{path}"),
         token.map(str::to_string),
@@ -34,7 +40,7 @@ async fn api(base: &str, token: Option<&str>, method: &str, path: &str, body: Va
     .expect("client")
 }
 
-async fn token(base: &str, email: &str) -> String {
+pub(crate) async fn token(base: &str, email: &str) -> String {
     let session = api(
         base,
         None,
