@@ -559,6 +559,15 @@ pub struct GroupEventOptions {
     pub hide_organiser: bool,
 }
 
+/// Whether the acting profile may organise events for group `handle` (moderators and above).
+pub async fn may_organise(state: &AppState, acting: &Acting, handle: &str) -> Result<()> {
+    show(state, handle).await?;
+    match role_in(state, acting, handle).await? {
+        Some(role) if role.at_least(MemberRole::Moderator) => Ok(()),
+        _ => Err(GroupError::RoleNeeded(MemberRole::Moderator).into()),
+    }
+}
+
 /// Creates an event organised by group `handle` (moderators and above); the acting profile is
 /// its creator, and the group's moderators edit it with them.
 pub async fn create_event(
@@ -568,11 +577,7 @@ pub async fn create_event(
     new: NewEvent,
     options: GroupEventOptions,
 ) -> Result<EventView> {
-    show(state, handle).await?;
-    match role_in(state, acting, handle).await? {
-        Some(role) if role.at_least(MemberRole::Moderator) => {}
-        _ => return Err(GroupError::RoleNeeded(MemberRole::Moderator).into()),
-    }
+    may_organise(state, acting, handle).await?;
     let id = uuid::Uuid::new_v4().to_string();
     let command = EventCommand::CreateForGroup {
         organiser: acting.profile.clone(),

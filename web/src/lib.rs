@@ -56,6 +56,10 @@ pub fn routes(app: AppState, pages: Arc<Pages>) -> Router {
         )
         .route("/@{username}/timeline", get(pages::groups::timeline))
         .route(
+            "/@{username}/events/new",
+            get(pages::event_form::group_new_form).post(pages::event_form::group_create),
+        )
+        .route(
             "/@{username}/invitation",
             post(pages::groups::answer_invitation),
         )

@@ -228,6 +228,7 @@ async fn group(web: &Web, visitor: &Visitor, handle: &str) -> Response {
     let mut standing = "none";
     let mut following = false;
     let mut administrator = false;
+    let mut moderator = false;
     let mut acting_as = None;
     if let Some(session) = visitor.session.clone() {
         // The visitor's profile with the highest role in the group, or their default one.
@@ -245,6 +246,7 @@ async fn group(web: &Web, visitor: &Visitor, handle: &str) -> Response {
         };
         if let Some(membership) = mine.iter().find(|m| m.group == handle) {
             administrator = membership.role.is_administrator();
+            moderator = membership.role.at_least(MemberRole::Moderator);
             standing = match membership.role {
                 role if role.is_member() => "member",
                 MemberRole::NotApproved => "asked",
@@ -263,6 +265,7 @@ async fn group(web: &Web, visitor: &Visitor, handle: &str) -> Response {
     context.insert("standing", standing);
     context.insert("following", &following);
     context.insert("administrator", &administrator);
+    context.insert("moderator", &moderator);
     context.insert("acting", &acting_as);
     context.insert("openness", openness);
     context.insert("group", &group);

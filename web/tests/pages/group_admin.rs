@@ -618,3 +618,83 @@ async fn a_second_identity_in_a_group_is_never_linked_to_its_account() {
         );
     }
 }
+
+#[tokio::test]
+async fn moderators_create_the_groups_events_through_the_event_form() {
+    for (_db, site) in sites("group_page_event_form").await {
+        let ana = Browser::member(&site, "ana@example.org", "ana", "en").await;
+        let zoe = Browser::member(&site, "zoe@example.org", "zoe", "en").await;
+        create_group(&ana, "repair", "Repair café", "open").await;
+        let page = zoe.get("/@repair").await;
+        assert!(!page.body.contains("/@repair/events/new"), "{}", page.body);
+        zoe.post("/@repair/join", &page.csrf(), &[]).await;
+
+        // Members who are not moderators, and strangers, get no form.
+        let refused = zoe.get("/@repair/events/new").await;
+        assert_eq!(refused.status, 403, "{}", refused.body);
+        assert!(refused.body.contains("moderators and administrators"));
+        let head = site.head().await;
+        let refused = zoe
+            .post(
+                "/@repair/events/new",
+                &page.csrf(),
+                &crate::support::event_form(&[]),
+            )
+            .await;
+        assert_eq!(refused.status, 403, "{}", refused.body);
+        assert_eq!(
+            site.browser("en").get("/@repair/events/new").await.status,
+            303
+        );
+        assert_eq!(site.head().await, head, "nothing written");
+
+        let page = ana.get("/@repair").await;
+        assert!(
+            page.body.contains("href=\"/@repair/events/new\""),
+            "{}",
+            page.body
+        );
+        let form = ana.get("/@repair/events/new").await;
+        assert_eq!(form.status, 200, "{}", form.body);
+        assert!(
+            form.body.contains("organised by the group @repair"),
+            "{}",
+            form.body
+        );
+        let refused = ana
+            .post(
+                "/@repair/events/new",
+                &form.csrf(),
+                &crate::support::event_form(&[("title", "x"), ("members_only", "on")]),
+            )
+            .await;
+        assert_eq!(refused.status, 422, "{}", refused.body);
+        assert!(refused.body.contains("A title is 3 to 200 characters."));
+        assert!(
+            refused.body.contains("name=\"members_only\" checked"),
+            "kept"
+        );
+        assert_eq!(site.head().await, head, "nothing written");
+
+        let created = ana
+            .post(
+                "/@repair/events/new",
+                &form.csrf(),
+                &crate::support::event_form(&[
+                    ("title", "Members' meeting"),
+                    ("members_only", "on"),
+                    ("hide_organiser", "on"),
+                ]),
+            )
+            .await;
+        assert_eq!(created.status, 303, "{}", created.body);
+        let path = created.location.unwrap_or_default();
+        let page = zoe.get(&path).await;
+        assert_eq!(page.status, 200, "members see it: {}", page.body);
+        assert!(page
+            .body
+            .contains("Organised by the group Repair café (@repair)"));
+        assert!(!page.body.contains("Organised by @ana"), "{}", page.body);
+        assert_eq!(site.browser("en").get(&path).await.status, 404);
+    }
+}
