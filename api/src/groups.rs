@@ -666,6 +666,20 @@ pub async fn timeline(
     handle: &str,
     page: Option<i64>,
 ) -> Result<Vec<TimelineEntry>> {
+    Ok(timeline_with_events(state, session, handle, page).await?.0)
+}
+
+/// The same page of the timeline, with the events its entries are about (as the one asking
+/// may see them, by id), for a page that shows their titles without reading them again.
+pub async fn timeline_with_events(
+    state: &AppState,
+    session: Option<&Session>,
+    handle: &str,
+    page: Option<i64>,
+) -> Result<(
+    Vec<TimelineEntry>,
+    std::collections::HashMap<String, EventView>,
+)> {
     show(state, handle).await?;
     let page = page.unwrap_or(1);
     if page < 1 {
@@ -723,5 +737,5 @@ pub async fn timeline(
         }
         shown.push(entry);
     }
-    Ok(shown)
+    Ok((shown, seen))
 }

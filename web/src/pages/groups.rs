@@ -597,21 +597,21 @@ pub async fn timeline(
         Err(error) => return web.pages.failure(&visitor, &error),
     };
     let session = visitor.session.as_ref();
-    let entries = match groups::timeline(&web.app, session, &handle, Some(page)).await {
-        Ok(entries) => entries,
-        Err(error) => return web.pages.failure(&visitor, &error),
-    };
+    let (entries, events) =
+        match groups::timeline_with_events(&web.app, session, &handle, Some(page)).await {
+            Ok(found) => found,
+            Err(error) => return web.pages.failure(&visitor, &error),
+        };
     let full = entries.len() as i64 >= groups::TIMELINE_PAGE;
     let mut lines = Vec::with_capacity(entries.len());
     for entry in entries {
         let mut event = None;
         if entry.kind == Kind::EventOrganised {
-            // The use case kept only the events the visitor may see.
+            // The use case kept only the events the visitor may see, and read them at once.
             let id = entry.subject.clone().unwrap_or_default();
-            match convene_api::events::show(&web.app, session, &id).await {
-                Ok(found) => event = Some((found.id, found.details.title)),
-                Err(error) if error.class() == Class::NotFound => continue,
-                Err(error) => return web.pages.failure(&visitor, &error),
+            match events.get(&id) {
+                Some(found) => event = Some((found.id.clone(), found.details.title.clone())),
+                None => continue,
             }
         }
         let detail = match entry.kind {
