@@ -260,6 +260,7 @@ fn group_class(error: &GroupError) -> Class {
         | GroupError::AlreadyIn(..)
         | GroupError::RejectedBefore(_)
         | GroupError::WrongRole(..)
+        | GroupError::NoRequest(_)
         | GroupError::AlreadyFollowing(_) => Class::Conflict,
     }
 }
@@ -284,6 +285,7 @@ fn group_rule(error: &GroupError) -> &'static str {
         GroupError::RejectedBefore(_) => "rejected-before",
         GroupError::NotInGroup(_) => "not-in-group",
         GroupError::WrongRole(..) => "wrong-role",
+        GroupError::NoRequest(_) => "no-pending-request",
         GroupError::RoleNotAssignable => "role-not-assignable",
         GroupError::NotFollowable => "not-followable",
         GroupError::AlreadyFollowing(_) => "already-following",

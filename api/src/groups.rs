@@ -140,11 +140,15 @@ pub async fn list(state: &AppState, page: Option<i64>) -> Result<Vec<GroupView>>
     Ok(groups::list_public(state.db.pool(), 20, (page - 1) * 20).await?)
 }
 
+/// Whether `account` may create groups on this instance (all may, unless the instance keeps
+/// it to its administrators).
+pub fn may_create(state: &AppState, account: &AccountRow) -> bool {
+    state.group_creation == GroupCreation::Anyone || account.role == Role::Administrator
+}
+
 /// Creates a group whose creator is the acting profile.
 pub async fn create(state: &AppState, acting: &Acting, new: NewGroup) -> Result<GroupView> {
-    if state.group_creation == GroupCreation::Administrators
-        && acting.session.account.role != Role::Administrator
-    {
+    if !may_create(state, &acting.session.account) {
         return Err(Error::forbidden(
             "only the instance's administrators may create groups here",
         ));
@@ -321,7 +325,10 @@ pub async fn approve(
     run(state, acting, handle, command, decision.reason).await?;
     let group = show(state, handle).await?;
     group_mail::notify(state, username, &group, Notice::Approved).await?;
-    membership_of(state, handle, &who).await
+    // Approved, then gone before the answer is read back: say so rather than "not found".
+    groups::membership(state.db.pool(), handle, &who)
+        .await?
+        .ok_or_else(|| Error::conflict(format!("{who} was approved, then left @{handle} at once")))
 }
 
 /// Rejects `@username`'s request to join (moderators and above).
@@ -380,6 +387,55 @@ pub async fn remove(
     run(state, acting, handle, command, decision.reason)
         .await
         .map(drop)
+}
+
+/// The account of `session` acting in group `handle`: as the profile `named`, or else as its
+/// profile with the highest role there (an account whose second identity runs a group acts
+/// there as that identity), or else its default profile.
+pub async fn acting_in(
+    state: &AppState,
+    session: Session,
+    handle: &str,
+    named: Option<String>,
+) -> Result<Acting> {
+    let named = named.filter(|p| !p.trim().is_empty());
+    let chosen = match named {
+        Some(profile) => Some(profile),
+        None => {
+            let mut best: Option<(MemberRole, String)> = None;
+            for username in crate::access::usernames_of(state, &session.account.id).await? {
+                let who = GroupActor::profile(&username);
+                if let Some(m) = groups::membership(state.db.pool(), handle, &who).await? {
+                    if best
+                        .as_ref()
+                        .is_none_or(|(role, _)| m.role.rank() > role.rank())
+                    {
+                        best = Some((m.role, username));
+                    }
+                }
+            }
+            best.map(|(_, username)| username)
+        }
+    };
+    session.acting_as(state, chosen).await
+}
+
+/// The acting profile's role in group `handle`, if it has a membership.
+pub async fn my_role(
+    state: &AppState,
+    acting: &Acting,
+    handle: &str,
+) -> Result<Option<MemberRole>> {
+    role_in(state, acting, handle).await
+}
+
+/// The group's settings, for its administrators (to change them).
+pub async fn settings_of(state: &AppState, acting: &Acting, handle: &str) -> Result<GroupView> {
+    let group = show(state, handle).await?;
+    match role_in(state, acting, handle).await? {
+        Some(role) if role.at_least(MemberRole::Administrator) => Ok(group),
+        _ => Err(GroupError::RoleNeeded(MemberRole::Administrator).into()),
+    }
 }
 
 /// The acting profile's role in group `handle`, if it has a membership.
@@ -503,6 +559,15 @@ pub struct GroupEventOptions {
     pub hide_organiser: bool,
 }
 
+/// Whether the acting profile may organise events for group `handle` (moderators and above).
+pub async fn may_organise(state: &AppState, acting: &Acting, handle: &str) -> Result<()> {
+    show(state, handle).await?;
+    match role_in(state, acting, handle).await? {
+        Some(role) if role.at_least(MemberRole::Moderator) => Ok(()),
+        _ => Err(GroupError::RoleNeeded(MemberRole::Moderator).into()),
+    }
+}
+
 /// Creates an event organised by group `handle` (moderators and above); the acting profile is
 /// its creator, and the group's moderators edit it with them.
 pub async fn create_event(
@@ -512,11 +577,7 @@ pub async fn create_event(
     new: NewEvent,
     options: GroupEventOptions,
 ) -> Result<EventView> {
-    show(state, handle).await?;
-    match role_in(state, acting, handle).await? {
-        Some(role) if role.at_least(MemberRole::Moderator) => {}
-        _ => return Err(GroupError::RoleNeeded(MemberRole::Moderator).into()),
-    }
+    may_organise(state, acting, handle).await?;
     let id = uuid::Uuid::new_v4().to_string();
     let command = EventCommand::CreateForGroup {
         organiser: acting.profile.clone(),
@@ -605,6 +666,20 @@ pub async fn timeline(
     handle: &str,
     page: Option<i64>,
 ) -> Result<Vec<TimelineEntry>> {
+    Ok(timeline_with_events(state, session, handle, page).await?.0)
+}
+
+/// The same page of the timeline, with the events its entries are about (as the one asking
+/// may see them, by id), for a page that shows their titles without reading them again.
+pub async fn timeline_with_events(
+    state: &AppState,
+    session: Option<&Session>,
+    handle: &str,
+    page: Option<i64>,
+) -> Result<(
+    Vec<TimelineEntry>,
+    std::collections::HashMap<String, EventView>,
+)> {
     show(state, handle).await?;
     let page = page.unwrap_or(1);
     if page < 1 {
@@ -662,5 +737,5 @@ pub async fn timeline(
         }
         shown.push(entry);
     }
-    Ok(shown)
+    Ok((shown, seen))
 }

@@ -81,6 +81,8 @@ pub async fn web(
             "group events (API)",
             format!("/api/v1/groups/{GROUP}/events"),
         ),
+        ("group page", format!("/@{GROUP}")),
+        ("group timeline page", format!("/@{GROUP}/timeline")),
     ] {
         let measured = load(&format!("{base}{path}"), clients, seconds).await?;
         eprintln!("  measured {name}");

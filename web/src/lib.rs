@@ -46,6 +46,28 @@ pub fn routes(app: AppState, pages: Arc<Pages>) -> Router {
         .route("/@{username}/join", post(pages::home::join_group))
         .route("/@{username}/leave", post(pages::home::leave_group))
         .route("/@{username}/follow", post(pages::home::follow_group))
+        .route(
+            "/@{username}/settings",
+            get(pages::groups::settings_form).post(pages::groups::save_settings),
+        )
+        .route(
+            "/@{username}/members",
+            get(pages::groups::members).post(pages::groups::act_on_members),
+        )
+        .route("/@{username}/timeline", get(pages::groups::timeline))
+        .route(
+            "/@{username}/events/new",
+            get(pages::event_form::group_new_form).post(pages::event_form::group_create),
+        )
+        .route(
+            "/@{username}/invitation",
+            post(pages::groups::answer_invitation),
+        )
+        .route(
+            "/groups/new",
+            get(pages::groups::new_form).post(pages::groups::create),
+        )
+        .route("/my/groups", get(pages::groups::my_groups))
         .route("/feed.ics", get(feeds::instance_ics))
         .route("/feed.atom", get(feeds::instance_atom))
         .route("/feeds/{token}/my-events.ics", get(feeds::private_ics))

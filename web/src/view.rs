@@ -146,6 +146,10 @@ pub struct EventCard {
     pub cancelled: bool,
     pub tentative: bool,
     pub draft: bool,
+    /// The handle of the group organising it, and how pages name the group (filled by
+    /// `pages::name_groups`, which reads the groups).
+    pub group: Option<String>,
+    pub group_name: Option<String>,
 }
 
 pub fn card(catalogue: &Catalogue, event: &EventView) -> EventCard {
@@ -162,6 +166,8 @@ pub fn card(catalogue: &Catalogue, event: &EventView) -> EventCard {
         cancelled: details.status == EventStatus::Cancelled,
         tentative: details.status == EventStatus::Tentative,
         draft: event.draft,
+        group: event.group.as_ref().map(|g| g.handle.clone()),
+        group_name: None,
     }
 }
 

@@ -206,8 +206,8 @@ async fn decline_invitation(
     request_body = Decision, params(("handle" = String, Path), ("username" = String, Path)),
     security(("bearer" = [])),
     responses((status = 200, body = MemberView), (status = 403, body = Problem, description = "moderator-needed"),
-              (status = 404, body = Problem, description = "no such request (it may have been withdrawn)"),
-              (status = 409, body = Problem)))]
+              (status = 404, body = Problem, description = "no such group"),
+              (status = 409, body = Problem, description = "no-pending-request: the request was withdrawn (or never made); wrong-role: already answered; conflict: approved, then the member left at once")))]
 async fn approve(
     State(state): State<AppState>,
     acting: Acting,
@@ -225,7 +225,8 @@ async fn approve(
     request_body = Decision, params(("handle" = String, Path), ("username" = String, Path)),
     security(("bearer" = [])),
     responses((status = 200, body = MemberView), (status = 403, body = Problem, description = "moderator-needed"),
-              (status = 404, body = Problem), (status = 409, body = Problem)))]
+              (status = 404, body = Problem, description = "no such group"),
+              (status = 409, body = Problem, description = "no-pending-request: the request was withdrawn (or never made); wrong-role: already answered")))]
 async fn reject(
     State(state): State<AppState>,
     acting: Acting,

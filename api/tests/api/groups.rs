@@ -232,8 +232,9 @@ async fn requests_invitations_and_roles_follow_the_rules() {
             .await;
         assert_eq!(
             (too_late.status, kind(&too_late)),
-            (404, "/problems/not-in-group")
+            (409, "/problems/no-pending-request")
         );
+        assert!(too_late.text.contains("withdrawn"), "{}", too_late.text);
         dee.post("/api/v1/groups/repair/members", json!({"message": "again"}))
             .await;
 

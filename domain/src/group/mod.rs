@@ -78,6 +78,9 @@ pub enum GroupError {
     RejectedBefore(String),
     #[error("{0} has no membership in this group")]
     NotInGroup(String),
+    /// A request to approve or reject that is not (or no longer) there: withdrawn, or never made.
+    #[error("{0} has no request to join waiting: it was withdrawn, or never made")]
+    NoRequest(String),
     #[error("{0} is {1} in this group, so this cannot be done")]
     WrongRole(String, &'static str),
     #[error("a role given is member, moderator or administrator")]

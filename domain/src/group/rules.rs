@@ -147,9 +147,11 @@ impl Group {
     /// A request to join, still waiting (one withdrawn or already answered is not).
     fn request_of(&self, by: &GroupActor, who: &GroupActor) -> Result<(), GroupError> {
         self.require(by, MemberRole::Moderator)?;
-        match self.membership(who)? {
-            MemberRole::NotApproved => Ok(()),
-            role => Err(GroupError::WrongRole(who.key(), role.as_str())),
+        match self.role_of(who) {
+            Some(MemberRole::NotApproved) => Ok(()),
+            Some(role) => Err(GroupError::WrongRole(who.key(), role.as_str())),
+            // Whoever asked and left meanwhile (or never asked) has nothing to answer.
+            None => Err(GroupError::NoRequest(who.key())),
         }
     }
 

@@ -325,7 +325,18 @@ fn a_withdrawn_request_cannot_be_approved() {
             by: p("mod"),
             who: p("bob"),
         })
-        .then_expect_error(GroupError::NotInGroup("@bob".into()));
+        .then_expect_error(GroupError::NoRequest("@bob".into()));
+}
+
+#[test]
+fn a_request_never_made_cannot_be_rejected() {
+    Given::with(())
+        .given(staffed())
+        .when(G::Reject {
+            by: p("mod"),
+            who: p("nobody"),
+        })
+        .then_expect_error(GroupError::NoRequest("@nobody".into()));
 }
 
 // Invitations.

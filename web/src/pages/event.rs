@@ -140,7 +140,16 @@ pub async fn show(State(web): State<Web>, visitor: Visitor, Path(id): Path<Strin
     let joinable = details.status != EventStatus::Cancelled
         && matches!(details.join_mode, JoinMode::Free | JoinMode::Restricted)
         && !event.draft;
+    let handles: Vec<String> = event.group.iter().map(|g| g.handle.clone()).collect();
+    let group_names = match super::group_names(&web, &handles).await {
+        Ok(names) => names,
+        Err(error) => return web.pages.failure(&visitor, &error),
+    };
     let mut context = Context::new();
+    context.insert(
+        "group_name",
+        &event.group.as_ref().map(|g| group_names[&g.handle].clone()),
+    );
     context.insert("event", &event);
     context.insert(
         "when",

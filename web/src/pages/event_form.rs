@@ -10,6 +10,7 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use chrono::TimeZone;
 use convene_api::events::{self, NewEvent};
+use convene_api::groups::{self, GroupEventOptions};
 use convene_domain::event::details::{
     Address, EventOptions, EventStatus, JoinMode, Visibility, CATEGORIES,
 };
@@ -211,6 +212,33 @@ fn form_page(
     values: &HashMap<String, String>,
     errors: &[FieldError],
 ) -> Response {
+    let form = Form {
+        action,
+        editing,
+        group: None,
+    };
+    form_page_for(web, visitor, status, form, values, errors)
+}
+
+/// Where the form posts, whether it edits, and the group it creates an event for.
+struct Form<'a> {
+    action: &'a str,
+    editing: bool,
+    group: Option<&'a str>,
+}
+
+fn form_page_for(
+    web: &Web,
+    visitor: &Visitor,
+    status: StatusCode,
+    Form {
+        action,
+        editing,
+        group,
+    }: Form,
+    values: &HashMap<String, String>,
+    errors: &[FieldError],
+) -> Response {
     let catalogue = web.pages.catalogue(visitor);
     let messages: BTreeMap<String, String> = errors
         .iter()
@@ -243,6 +271,7 @@ fn form_page(
     context.insert("errors", &messages);
     context.insert("action", action);
     context.insert("editing", &editing);
+    context.insert("group", &group);
     context.insert("categories", &categories);
     context.insert(
         "zones",
@@ -428,6 +457,87 @@ pub async fn update(
             &form,
             &error.field_errors(),
         ),
+        Err(error) => web.pages.failure(&visitor, &error),
+    }
+}
+
+/// The form for an event organised by group `handle`, for its moderators and above, acting as
+/// the account's profile with the highest role there.
+pub async fn group_new_form(
+    State(web): State<Web>,
+    visitor: Visitor,
+    Path(handle): Path<String>,
+) -> Response {
+    let Some(session) = visitor.session.clone() else {
+        return login_first(&visitor);
+    };
+    let acting = match groups::acting_in(&web.app, session, &handle, None).await {
+        Ok(acting) => acting,
+        Err(error) => return web.pages.failure(&visitor, &error),
+    };
+    match groups::may_organise(&web.app, &acting, &handle).await {
+        Ok(()) => {}
+        Err(error) => return web.pages.failure(&visitor, &error),
+    }
+    let mut values = new_values();
+    values.insert("profile".into(), acting.profile);
+    let action = format!("/@{handle}/events/new");
+    let form = Form {
+        action: &action,
+        editing: false,
+        group: Some(&handle),
+    };
+    form_page_for(&web, &visitor, StatusCode::OK, form, &values, &[])
+}
+
+pub async fn group_create(
+    State(web): State<Web>,
+    visitor: Visitor,
+    Path(handle): Path<String>,
+    axum::Form(form): Fields,
+) -> Response {
+    if let Err(refused) = check_csrf(&web, &visitor, &form) {
+        return refused;
+    }
+    let Some(session) = visitor.session.clone() else {
+        return login_first(&visitor);
+    };
+    let acting =
+        match groups::acting_in(&web.app, session, &handle, form.get("profile").cloned()).await {
+            Ok(acting) => acting,
+            Err(error) => return web.pages.failure(&visitor, &error),
+        };
+    let action = format!("/@{handle}/events/new");
+    let refused = |errors: &[FieldError]| {
+        let page = Form {
+            action: &action,
+            editing: false,
+            group: Some(&handle),
+        };
+        form_page_for(
+            &web,
+            &visitor,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            page,
+            &form,
+            errors,
+        )
+    };
+    let details = match details_from(&form) {
+        Ok(details) => details,
+        Err(errors) => return refused(&errors),
+    };
+    let new = NewEvent {
+        details,
+        draft: field(&form, "publish") != "now",
+    };
+    let options = GroupEventOptions {
+        members_only: form.contains_key("members_only"),
+        hide_organiser: form.contains_key("hide_organiser"),
+    };
+    match groups::create_event(&web.app, &acting, &handle, new, options).await {
+        Ok(created) => see_other(&visitor, &format!("/events/{}", created.id)),
+        Err(error) if !error.field_errors().is_empty() => refused(&error.field_errors()),
         Err(error) => web.pages.failure(&visitor, &error),
     }
 }

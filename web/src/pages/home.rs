@@ -88,11 +88,14 @@ pub async fn home(
         Err(error) => return web.pages.failure(&visitor, &error),
     };
     let more = found.len() as i64 > PAGE_SIZE;
-    let cards: Vec<_> = found
+    let mut cards: Vec<_> = found
         .iter()
         .take(PAGE_SIZE as usize)
         .map(|e| card(catalogue, e))
         .collect();
+    if let Err(error) = super::name_groups(&web, &mut cards).await {
+        return web.pages.failure(&visitor, &error);
+    }
     let categories: Vec<(String, String)> = CATEGORIES
         .iter()
         .map(|c| (c.to_string(), catalogue.text(&format!("category_{c}"))))
@@ -170,7 +173,10 @@ pub async fn profile(
         Ok(found) => found,
         Err(error) => return web.pages.failure(&visitor, &error),
     };
-    let cards: Vec<_> = found.iter().map(|e| card(catalogue, e)).collect();
+    let mut cards: Vec<_> = found.iter().map(|e| card(catalogue, e)).collect();
+    if let Err(error) = super::name_groups(&web, &mut cards).await {
+        return web.pages.failure(&visitor, &error);
+    }
     let mut context = Context::new();
     context.insert("profile", &profile);
     context.insert("events", &cards);
@@ -194,11 +200,14 @@ async fn group(web: &Web, visitor: &Visitor, handle: &str) -> Response {
         Err(error) => return web.pages.failure(visitor, &error),
     };
     let now = time::OffsetDateTime::now_utc();
-    let cards: Vec<_> = found
+    let mut cards: Vec<_> = found
         .iter()
         .filter(|e| e.details.begins_at >= now)
         .map(|e| card(catalogue, e))
         .collect();
+    if let Err(error) = super::name_groups(web, &mut cards).await {
+        return web.pages.failure(visitor, &error);
+    }
     let address = group.details.address.as_ref().map(|a| {
         [
             &a.name,
@@ -218,10 +227,14 @@ async fn group(web: &Web, visitor: &Visitor, handle: &str) -> Response {
     // The visitor's standing in the group decides which button is offered.
     let mut standing = "none";
     let mut following = false;
-    if visitor.session.is_some() {
-        let acting = match super::acting(web, visitor, None).await {
+    let mut administrator = false;
+    let mut moderator = false;
+    let mut acting_as = None;
+    if let Some(session) = visitor.session.clone() {
+        // The visitor's profile with the highest role in the group, or their default one.
+        let acting = match groups::acting_in(&web.app, session, handle, None).await {
             Ok(acting) => acting,
-            Err(response) => return response,
+            Err(error) => return web.pages.failure(visitor, &error),
         };
         let mine = match groups::my_groups(&web.app, &acting).await {
             Ok(mine) => mine,
@@ -232,6 +245,8 @@ async fn group(web: &Web, visitor: &Visitor, handle: &str) -> Response {
             Err(error) => return web.pages.failure(visitor, &error),
         };
         if let Some(membership) = mine.iter().find(|m| m.group == handle) {
+            administrator = membership.role.is_administrator();
+            moderator = membership.role.at_least(MemberRole::Moderator);
             standing = match membership.role {
                 role if role.is_member() => "member",
                 MemberRole::NotApproved => "asked",
@@ -239,6 +254,7 @@ async fn group(web: &Web, visitor: &Visitor, handle: &str) -> Response {
                 _ => "none",
             };
         }
+        acting_as = Some(acting.profile);
     }
     let openness = match group.details.openness {
         Openness::Open => "open",
@@ -248,6 +264,9 @@ async fn group(web: &Web, visitor: &Visitor, handle: &str) -> Response {
     let mut context = Context::new();
     context.insert("standing", standing);
     context.insert("following", &following);
+    context.insert("administrator", &administrator);
+    context.insert("moderator", &moderator);
+    context.insert("acting", &acting_as);
     context.insert("openness", openness);
     context.insert("group", &group);
     context.insert("address", &address);

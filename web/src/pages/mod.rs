@@ -4,6 +4,7 @@ pub mod accounts;
 pub mod anonymous;
 pub mod event;
 pub mod event_form;
+pub mod groups;
 pub mod home;
 pub mod organise;
 pub mod search;
@@ -118,6 +119,40 @@ pub async fn acting_on(
         .acting_on_event(&web.app, id, named.cloned(), wanted)
         .await
         .map_err(|error| web.pages.failure(visitor, &error))
+}
+
+/// How pages name the groups `handles`: "Repair café (@repair)", by handle (a group gone from
+/// the read model is named by its handle alone).
+pub async fn group_names(
+    web: &Web,
+    handles: &[String],
+) -> Result<HashMap<String, String>, convene_api::Error> {
+    let mut names = HashMap::new();
+    for handle in handles {
+        if names.contains_key(handle) {
+            continue;
+        }
+        let name = match convene_api::groups::show(&web.app, handle).await {
+            Ok(group) => format!("{} (@{handle})", group.details.display_name),
+            Err(error) if error.class() == convene_api::Class::NotFound => format!("@{handle}"),
+            Err(error) => return Err(error),
+        };
+        names.insert(handle.clone(), name);
+    }
+    Ok(names)
+}
+
+/// Event cards with their groups named.
+pub async fn name_groups(
+    web: &Web,
+    cards: &mut [crate::view::EventCard],
+) -> Result<(), convene_api::Error> {
+    let handles: Vec<String> = cards.iter().filter_map(|c| c.group.clone()).collect();
+    let names = group_names(web, &handles).await?;
+    for card in cards {
+        card.group_name = card.group.as_ref().map(|g| names[g].clone());
+    }
+    Ok(())
 }
 
 /// Percent-encodes a path for a query parameter.

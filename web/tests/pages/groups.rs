@@ -6,7 +6,13 @@ use crate::support::Browser;
 use serde_json::{json, Value};
 
 /// Calls the JSON API of the same site with a bearer token.
-async fn api(base: &str, token: Option<&str>, method: &str, path: &str, body: Value) -> Value {
+pub(crate) async fn api(
+    base: &str,
+    token: Option<&str>,
+    method: &str,
+    path: &str,
+    body: Value,
+) -> Value {
     let (url, token, method) = (
         format!("{base}{path}"),
         token.map(str::to_string),
@@ -34,7 +40,7 @@ async fn api(base: &str, token: Option<&str>, method: &str, path: &str, body: Va
     .expect("client")
 }
 
-async fn token(base: &str, email: &str) -> String {
+pub(crate) async fn token(base: &str, email: &str) -> String {
     let session = api(
         base,
         None,
@@ -102,7 +108,8 @@ async fn a_group_event_page_shows_the_group_and_may_hide_its_organiser() {
         let page = anyone.get(&format!("/events/{hidden_id}")).await;
         assert_eq!(page.status, 200, "{}", page.body);
         assert!(
-            page.body.contains("Organised by the group @repair"),
+            page.body
+                .contains("Organised by the group Repair café (@repair)"),
             "{}",
             page.body
         );
@@ -112,15 +119,33 @@ async fn a_group_event_page_shows_the_group_and_may_hide_its_organiser() {
             page.body
         );
         let page = anyone.get(&format!("/events/{shown_id}")).await;
-        assert!(page.body.contains("Organised by the group @repair"));
+        assert!(page
+            .body
+            .contains("Organised by the group Repair café (@repair)"));
         assert!(page.body.contains("Organised by @ana"), "{}", page.body);
         let page = zoe.get(&format!("/events/{shown_id}")).await;
         assert!(
-            page.body.contains("Organisé par le groupe @repair"),
+            page.body
+                .contains("Organisé par le groupe Repair café (@repair)"),
             "{}",
             page.body
         );
 
+        // Cards name the group too, and the member only when the group shows them.
+        let home = anyone.get("/").await;
+        assert!(
+            home.body
+                .contains("Organised by the group Repair café (@repair)"),
+            "{}",
+            home.body
+        );
+        assert!(home.body.contains("Repair day") && home.body.contains("Open workshop"));
+        assert_eq!(
+            home.body.matches("Organised by @ana").count(),
+            1,
+            "only the workshop names its organiser: {}",
+            home.body
+        );
         for browser in [&anyone, &zoe] {
             let page = browser.get(&format!("/events/{secret_id}")).await;
             assert_eq!(page.status, 404, "a members-only event is hidden");

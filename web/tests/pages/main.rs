@@ -4,6 +4,7 @@
 mod edge;
 mod feeds;
 mod flows;
+mod group_admin;
 mod groups;
 mod hiding;
 mod rendering;

@@ -28,6 +28,14 @@ impl Drop for Site {
 
 impl Site {
     pub async fn start(scratch: &Scratch) -> Site {
+        Self::start_with(scratch, Default::default()).await
+    }
+
+    /// A site whose instance lets `group_creation` create groups.
+    pub async fn start_with(
+        scratch: &Scratch,
+        group_creation: convene_api::groups::GroupCreation,
+    ) -> Site {
         let db = Database::open(&scratch.url).await.expect("database");
         let folder = tempfile::tempdir().expect("mail folder");
         let mail = folder.path().join("mail");
@@ -49,7 +57,8 @@ impl Site {
         };
         let subscribers = Subscribers::new(read_models())
             .with([Arc::new(convene_search::SearchSubscriber::embedded()) as _]);
-        let state = AppState::new(&db, config, subscribers.clone());
+        let state =
+            AppState::new(&db, config, subscribers.clone()).with_group_creation(group_creation);
         let shutdown = CancellationToken::new();
         subscribers.spawn(&db, &shutdown);
         let pages = Arc::new(Pages::new().expect("templates"));
