@@ -60,7 +60,7 @@ pub async fn run(settings: &Settings) -> anyhow::Result<ExitCode> {
     );
     let after_answering = state.after_answering.clone();
     let pages = Arc::new(Pages::new().context("the page templates are broken")?);
-    let app = convene_web::app(state, pages);
+    let app = convene_web::app(state, pages).merge(convene_notifications::http::routes(&db));
     let connections = Connections::new(limits, settings.trusted_proxies.clone());
     http_server::serve(listener, app, connections, stop_signal()).await;
     tracing::info!(

@@ -8,6 +8,7 @@
 //! recipient's language ([`templates`]), with retries and a signed one-click unsubscribe link
 //! ([`unsubscribe`]). Commands never wait for any of it.
 
+pub mod http;
 pub mod kinds;
 pub mod mapping;
 pub mod sender;

@@ -100,7 +100,9 @@ pub async fn insert(conn: &mut AnyConnection, n: &Derived) -> Result<bool, Error
     .await?
     .rows_affected()
         == 1;
-    if !inserted || n.delivery != Delivery::Mail {
+    // Announcements are mailed by the comment use case itself (`api::comments`) as they are
+    // posted: they stay in the inbox here, so nobody gets them twice.
+    if !inserted || n.delivery != Delivery::Mail || n.notice.kind == Kind::Announcement {
         return Ok(false);
     }
     sqlx::query(

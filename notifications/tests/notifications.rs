@@ -276,10 +276,28 @@ async fn each_change_reaches_exactly_those_concerned_once() {
         let mut tampered = token.clone();
         tampered.replace_range(0..2, if token.starts_with("00") { "11" } else { "00" });
         let pool = server.db.pool();
-        assert_eq!(
-            unsubscribe::unsubscribe(pool, &tampered).await.expect("db"),
-            Err(Refusal::Invalid)
-        );
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let base = format!("http://{}", listener.local_addr().expect("address"));
+        let routes = convene_notifications::http::routes(&server.db);
+        tokio::spawn(async move { axum::serve(listener, routes).await });
+        let one_click = |token: String| {
+            let url = format!("{base}/notifications/unsubscribe?token={token}");
+            tokio::task::spawn_blocking(move || {
+                let agent: ureq::Agent = ureq::Agent::config_builder()
+                    .http_status_as_error(false)
+                    .build()
+                    .into();
+                let response = agent
+                    .post(&url)
+                    .content_type("application/x-www-form-urlencoded")
+                    .send("List-Unsubscribe=One-Click")
+                    .expect("answer");
+                response.status().as_u16()
+            })
+        };
+        assert_eq!(one_click(tampered).await.ok(), Some(400), "{label}");
         let bob_account = account_of(&server, "bob@example.org").await;
         assert_eq!(
             store::setting(pool, &bob_account, Kind::EventChanged)
@@ -287,8 +305,7 @@ async fn each_change_reaches_exactly_those_concerned_once() {
                 .ok(),
             Some(Delivery::Mail)
         );
-        let done = unsubscribe::unsubscribe(pool, &token).await.expect("db");
-        assert_eq!(done.map(|u| u.kind), Ok(Kind::EventChanged), "{label}");
+        assert_eq!(one_click(token.clone()).await.ok(), Some(200), "{label}");
         assert_eq!(
             store::setting(pool, &bob_account, Kind::EventChanged)
                 .await
@@ -300,6 +317,8 @@ async fn each_change_reaches_exactly_those_concerned_once() {
             .await
             .expect("setting");
         drop(conn);
+        // Replayed: refused, and the setting chosen since stays.
+        assert_eq!(one_click(token.clone()).await.ok(), Some(410), "{label}");
         assert_eq!(
             unsubscribe::unsubscribe(pool, &token).await.expect("db"),
             Err(Refusal::Used)
@@ -311,5 +330,177 @@ async fn each_change_reaches_exactly_those_concerned_once() {
             Some(Delivery::Mail)
         );
         drop(bob);
+    }
+}
+
+/// A free port on 127.0.0.1 (nothing listens on it once this returns).
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port")
+}
+
+/// The loopback SMTP server of `smtp_server.py`, or `None` (said loudly) without aiosmtpd.
+fn smtp_server(port: u16, folder: &std::path::Path) -> Option<std::process::Child> {
+    let present = std::process::Command::new("python3")
+        .args(["-c", "import aiosmtpd"])
+        .status()
+        .is_ok_and(|s| s.success());
+    if !present {
+        assert!(
+            std::env::var("CI").is_err(),
+            "aiosmtpd is missing in CI: .ci/run installs it"
+        );
+        eprintln!("*** SMTP tests SKIPPED: python3 -m pip install aiosmtpd to run them ***");
+        return None;
+    }
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/smtp_server.py");
+    let mut child = std::process::Command::new("python3")
+        .arg(script)
+        .arg(port.to_string())
+        .arg(folder)
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("start the SMTP server");
+    let mut line = String::new();
+    use std::io::BufRead;
+    let stdout = child.stdout.take().expect("stdout");
+    std::io::BufReader::new(stdout)
+        .read_line(&mut line)
+        .expect("the SMTP server starts");
+    assert_eq!(line.trim(), "ready");
+    Some(child)
+}
+
+async fn mail_states(server: &TestServer) -> Vec<(String, String, i64, Option<String>)> {
+    sqlx::query(
+        "SELECT n.recipient, m.state, m.attempts, m.last_error FROM notification_mails m \
+         JOIN notifications n ON n.id = m.id ORDER BY n.recipient",
+    )
+    .fetch_all(server.db.pool())
+    .await
+    .expect("mails")
+    .iter()
+    .map(|r| (r.get(0), r.get(1), r.get(2), r.get(3)))
+    .collect()
+}
+
+#[tokio::test]
+async fn smtp_refusals_and_outages_lose_nothing_and_send_nothing_twice() {
+    for scratch in test_urls("notifications_smtp").await {
+        let (server, new_mail) = server(&scratch).await;
+        let label = server.label;
+        let org = person(&server, "org@example.org", "en", "org").await;
+        let event = create_event(&org, json!({})).await;
+        let id = event["id"].as_str().unwrap_or_default().to_string();
+        for (email, name) in [
+            ("ok@example.org", "okay"),
+            ("later@example.org", "later"),
+            ("bounce@example.org", "bounce"),
+        ] {
+            let who = person(&server, email, "en", name).await;
+            let joined = who
+                .post(&format!("/api/v1/events/{id}/participations"), json!({}))
+                .await;
+            assert_eq!(joined.status, 201, "{label}: {}", joined.text);
+        }
+        let cancelled = org
+            .post(&format!("/api/v1/events/{id}/cancel"), json!({}))
+            .await;
+        assert!(cancelled.status < 300, "{label}: {}", cancelled.text);
+        settled(&server).await;
+        // The organiser gets new participants in the digest: only the three cancellations mail.
+        let port = free_port();
+        let received = tempfile::tempdir().expect("folder");
+        let mailer = Mailer::smtp(
+            "Convene <noreply@127.0.0.1>",
+            &format!("smtp://127.0.0.1:{port}"),
+        )
+        .expect("mailer");
+        let retries = Retries {
+            first_delay: Duration::ZERO,
+            max_attempts: 4,
+            ..Retries::default()
+        };
+        let sender = Sender::new(
+            &server.db,
+            Arc::new(mailer),
+            &server.base,
+            new_mail,
+            retries,
+        );
+
+        // The server is down: every mail waits, none is lost.
+        let round = sender.send_due().await.expect("round");
+        assert_eq!(
+            (round.sent, round.retrying, round.failed),
+            (0, 3, 0),
+            "{label}"
+        );
+        let Some(mut smtp) = smtp_server(port, received.path()) else {
+            return;
+        };
+        // Up: one accepted, one refused for now (451), one refused for good (550).
+        let round = sender.send_due().await.expect("round");
+        assert_eq!(
+            (round.sent, round.retrying, round.failed),
+            (1, 1, 1),
+            "{label}"
+        );
+        let round = sender.send_due().await.expect("round");
+        assert_eq!(
+            (round.sent, round.retrying, round.failed),
+            (1, 0, 0),
+            "{label}"
+        );
+        let round = sender.send_due().await.expect("round");
+        assert_eq!(
+            (round.sent, round.retrying, round.failed),
+            (0, 0, 0),
+            "{label}"
+        );
+        let _ = smtp.kill();
+        let _ = smtp.wait();
+
+        let states = mail_states(&server).await;
+        assert_eq!(states.len(), 3, "{label}: {states:?}");
+        assert_eq!(
+            (states[0].0.as_str(), states[0].1.as_str()),
+            ("@bounce", "failed")
+        );
+        assert!(
+            states[0].3.as_deref().is_some_and(|e| e.contains("550")),
+            "{label}: {states:?}"
+        );
+        assert_eq!(
+            (states[1].0.as_str(), states[1].1.as_str(), states[1].2),
+            ("@later", "sent", 3)
+        );
+        assert_eq!(
+            (states[2].0.as_str(), states[2].1.as_str(), states[2].2),
+            ("@okay", "sent", 2)
+        );
+        let mut files: Vec<String> = std::fs::read_dir(received.path())
+            .expect("received")
+            .filter_map(Result::ok)
+            .map(|e| {
+                e.file_name()
+                    .to_string_lossy()
+                    .split_once('-')
+                    .map(|(_, r)| r.to_string())
+                    .unwrap_or_default()
+            })
+            .collect();
+        files.sort();
+        assert_eq!(
+            files,
+            ["later@example.org.eml", "ok@example.org.eml"],
+            "{label}"
+        );
+        let administrators_see = store::outbox(server.db.pool(), "failed", 10)
+            .await
+            .expect("outbox");
+        assert_eq!(administrators_see.len(), 1);
     }
 }
