@@ -37,12 +37,22 @@ pub async fn run(settings: &Settings) -> anyhow::Result<ExitCode> {
             )
         })?;
     }
-    let subscribers = crate::subscribers::all();
+    let new_mail = Arc::new(tokio::sync::Notify::new());
+    let subscribers = crate::subscribers::serving(new_mail.clone());
     let mut state = AppState::new(&db, api_config(settings)?, subscribers.clone())
         .with_group_creation(settings.group_creation);
     state.search = crate::subscribers::search_index(&db)?;
     let shutdown = CancellationToken::new();
-    let runners = subscribers.spawn(&db, &shutdown);
+    let mut runners = subscribers.spawn(&db, &shutdown);
+    // Notification mail leaves from the outbox table, whichever process derived it.
+    let sender = convene_notifications::Sender::new(
+        &db,
+        state.config.mailer.clone(),
+        &settings.public_url,
+        new_mail,
+        Default::default(),
+    );
+    runners.push(tokio::spawn(sender.run(shutdown.clone())));
     tracing::info!(
         listen = %settings.listen,
         public_url = %settings.public_url,
@@ -99,7 +109,7 @@ fn app(
     };
     let federation = Federation::new(db, &settings.public_url, instance)
         .map_err(|e| anyhow::anyhow!("--public-url: {e}"))?;
-    let pages = convene_web::app(state, pages);
+    let pages = convene_web::app(state, pages).merge(convene_notifications::http::routes(db));
     Ok(convene_federation::http::app(pages, federation, |routes| {
         convene_api::http::with_layers(routes, limits)
     }))

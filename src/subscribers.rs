@@ -1,11 +1,12 @@
 //! The subscribers this build runs, assembled from what each crate offers: the read models of
-//! `convene-projections` and the search index of `convene-search`; the federation outbox and
-//! notifications join the list from their own crates. `serve` runs them, `replay` rebuilds
+//! `convene-projections`, the search index of `convene-search` and the notifications of
+//! `convene-notifications`; the federation outbox joins the list from its own crate. `serve` runs them, `replay` rebuilds
 //! them, `/healthz` reports them.
 
 use convene_projections::{Database, Subscribers};
 use convene_search::{Embedded, Meili, SearchIndex, SearchSubscriber};
 use std::sync::Arc;
+use tokio::sync::Notify;
 
 /// The Meilisearch server to index into; without it, the embedded index is used.
 pub const MEILI_URL: &str = "CONVENE_MEILI_URL";
@@ -15,12 +16,22 @@ pub const MEILI_KEY: &str = "CONVENE_MEILI_KEY";
 pub const MEILI_INDEX: &str = "convene_events";
 
 pub fn all() -> Subscribers {
+    serving(Arc::new(Notify::new()))
+}
+
+/// The subscribers, the notifications one waking `new_mail` when it stores mail to send.
+pub fn serving(new_mail: Arc<Notify>) -> Subscribers {
     let search = match meili() {
         Ok(Some(meili)) => SearchSubscriber::new(Arc::new(meili)),
         // A bad URL is reported by `search_index` when the server starts.
         _ => SearchSubscriber::embedded(),
     };
-    Subscribers::new(convene_projections::read_models()).with([Arc::new(search) as _])
+    Subscribers::new(convene_projections::read_models()).with([
+        Arc::new(search) as _,
+        Arc::new(convene_notifications::NotificationsSubscriber::new(
+            new_mail,
+        )) as _,
+    ])
 }
 
 /// Meilisearch, when `CONVENE_MEILI_URL` names one.

@@ -1,8 +1,8 @@
 //! Outgoing email: through SMTP when configured, otherwise written as `.eml` files into a folder
 //! (and logged), so a small instance works without a mail server and tests read what was sent.
 
-use lettre::message::header::{ContentTransferEncoding, ContentType};
-use lettre::message::{Body, Mailbox};
+use lettre::message::header::{ContentTransferEncoding, ContentType, HeaderName, HeaderValue};
+use lettre::message::{Body, Mailbox, MultiPart, SinglePart};
 use lettre::transport::smtp::authentication::Credentials;
 use lettre::{AsyncFileTransport, AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use std::path::{Path, PathBuf};
@@ -15,6 +15,9 @@ pub enum MailError {
     Build(#[from] lettre::error::Error),
     #[error("the mail could not be sent: {0}")]
     Send(String),
+    /// The server refused it for good (an SMTP 5xx): trying again would not help.
+    #[error("the mail server refused the mail: {0}")]
+    Refused(String),
     #[error(
         "`{0}` is not an SMTP URL: use smtp://user:password@host:587 (STARTTLS) or smtps://… (TLS)"
     )]
@@ -97,6 +100,82 @@ impl Mailer {
         }
         Ok(())
     }
+}
+
+/// A message with a plain-text and an HTML part and, for mail people may stop, the headers of
+/// RFC 2369 and RFC 8058 one-click unsubscription.
+#[derive(Debug, Clone)]
+pub struct Outgoing {
+    pub to: String,
+    pub subject: String,
+    pub text: String,
+    pub html: String,
+    /// An HTTPS (or HTTP) URL that stops this kind of mail when POSTed to.
+    pub unsubscribe: Option<String>,
+}
+
+impl Mailer {
+    /// Sends `mail`. A permanent refusal (SMTP 5xx) is [`MailError::Refused`]; anything that may
+    /// pass (4xx, a server that cannot be reached) is [`MailError::Send`].
+    pub async fn send_mail(&self, mail: &Outgoing) -> Result<(), MailError> {
+        let part = |content_type: ContentType, text: &str| match self.transport {
+            Transport::Smtp(_) => Ok(SinglePart::builder()
+                .header(content_type)
+                .body(text.to_string())),
+            Transport::Files(..) => {
+                Body::new_with_encoding(text.to_string(), ContentTransferEncoding::Binary)
+                    .map(|body| SinglePart::builder().header(content_type).body(body))
+                    .map_err(|_| MailError::Send("unencodable body".into()))
+            }
+        };
+        let mut builder = Message::builder()
+            .from(self.from.clone())
+            .to(mailbox(&mail.to)?)
+            .subject(&mail.subject);
+        if let Some(url) = &mail.unsubscribe {
+            builder = builder
+                .raw_header(raw_header("List-Unsubscribe", format!("<{url}>"))?)
+                .raw_header(raw_header(
+                    "List-Unsubscribe-Post",
+                    "List-Unsubscribe=One-Click".to_string(),
+                )?);
+        }
+        let message = builder.multipart(
+            MultiPart::alternative()
+                .singlepart(part(ContentType::TEXT_PLAIN, &mail.text)?)
+                .singlepart(part(ContentType::TEXT_HTML, &mail.html)?),
+        )?;
+        match &self.transport {
+            Transport::Smtp(smtp) => {
+                smtp.send(message).await.map_err(|e| {
+                    if e.is_permanent() {
+                        MailError::Refused(e.to_string())
+                    } else {
+                        MailError::Send(e.to_string())
+                    }
+                })?;
+                tracing::info!(to = mail.to, subject = mail.subject, "mail sent");
+            }
+            Transport::Files(folder, files) => {
+                tokio::fs::create_dir_all(folder)
+                    .await
+                    .map_err(|e| MailError::Send(e.to_string()))?;
+                let id = files
+                    .send(message)
+                    .await
+                    .map_err(|e| MailError::Send(e.to_string()))?;
+                let file = folder.join(format!("{id}.eml"));
+                tracing::info!(to = mail.to, subject = mail.subject, file = %file.display(), "mail written (no SMTP server configured)");
+            }
+        }
+        Ok(())
+    }
+}
+
+fn raw_header(name: &str, value: String) -> Result<HeaderValue, MailError> {
+    let name = HeaderName::new_from_ascii(name.to_string())
+        .map_err(|_| MailError::Send(format!("bad header name {name}")))?;
+    Ok(HeaderValue::new(name, value))
 }
 
 fn mailbox(address: &str) -> Result<Mailbox, MailError> {

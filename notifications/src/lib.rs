@@ -1,0 +1,25 @@
+//! Notifications: everyone concerned by a change hears of it.
+//!
+//! The [`NotificationsSubscriber`] follows the log like any subscriber and decides, for each
+//! change of an event, who must hear of it ([`mapping`]); each notification's id is derived from
+//! (position, recipient, kind), so a replay or a batch seen again after a crash stores nothing
+//! new. Notifications are the in-app inbox ([`store::inbox`]); those delivered by mail get a row
+//! in the mail outbox, which the [`Sender`] empties through the instance's mailer, in the
+//! recipient's language ([`templates`]), with retries and a signed one-click unsubscribe link
+//! ([`unsubscribe`]). Commands never wait for any of it.
+
+pub mod http;
+pub mod kinds;
+pub mod mapping;
+pub mod sender;
+pub mod store;
+pub mod subscriber;
+pub mod templates;
+pub mod unsubscribe;
+
+pub use kinds::{Delivery, Kind};
+pub use sender::{Retries, Sender};
+pub use subscriber::NotificationsSubscriber;
+
+/// The subscriber's name: its checkpoint, its lease, `convene replay --projection notifications`.
+pub const SUBSCRIBER: &str = "notifications";

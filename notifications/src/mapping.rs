@@ -1,0 +1,400 @@
+//! Who must hear of each change of an event, and what they are told. One function per kind of
+//! change; each returns the notices it gives rise to, from the event as it was just before the
+//! change (so a replay decides exactly as the first run did).
+//!
+//! Adding a kind: a variant of [`Kind`], a function here called from [`notices`], and its
+//! templates in every catalogue (`templates/*.toml`; a test checks they are all there).
+
+use crate::kinds::Kind;
+use convene_domain::event::details::{Address, EventDetails};
+use convene_domain::event::{Participant, ParticipantState};
+use convene_domain::{Event, EventChange};
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+
+/// Who a notification is for: a local profile, or an anonymous participant's confirmed address.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Recipient {
+    Profile(String),
+    Email(String),
+}
+
+impl Recipient {
+    /// As stored: `@username` or `mailto:address`.
+    pub fn key(&self) -> String {
+        match self {
+            Recipient::Profile(username) => format!("@{username}"),
+            Recipient::Email(email) => format!("mailto:{email}"),
+        }
+    }
+
+    pub fn parse(key: &str) -> Option<Recipient> {
+        if let Some(username) = key.strip_prefix('@') {
+            Some(Recipient::Profile(username.to_string()))
+        } else {
+            key.strip_prefix("mailto:")
+                .map(|email| Recipient::Email(email.to_string()))
+        }
+    }
+}
+
+/// What a message says: the event as the recipient should know it, and the fact itself.
+/// Everything a template may show is here; the recipient's own profile is `profile`, and the
+/// only other profile ever named is `who` (someone of another account).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Facts {
+    pub title: String,
+    /// RFC 3339, UTC.
+    pub begins_at: String,
+    pub time_zone: String,
+    /// The event's language: an anonymous participant's mail is written in it.
+    #[serde(default)]
+    pub language: String,
+    #[serde(default)]
+    pub place: Option<String>,
+    #[serde(default)]
+    pub online_url: Option<String>,
+    /// The recipient's profile (`None` for an anonymous participant).
+    #[serde(default)]
+    pub profile: Option<String>,
+    /// The other profile the fact is about (who asked to join, who answered).
+    #[serde(default)]
+    pub who: Option<String>,
+    /// Approved to the waitlist rather than to a seat.
+    #[serde(default)]
+    pub waitlisted: bool,
+    /// What changed: `time`, `place`, `online_url`.
+    #[serde(default)]
+    pub changed: Vec<String>,
+    /// The start before the change, when the time changed.
+    #[serde(default)]
+    pub begins_at_before: Option<String>,
+    /// The text of an announcement or a reply (plain text).
+    #[serde(default)]
+    pub text: Option<String>,
+}
+
+/// One notification to derive.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Notice {
+    pub kind: Kind,
+    pub recipient: Recipient,
+    pub facts: Facts,
+}
+
+/// What the mapping remembers of an event beyond the aggregate's public state.
+#[derive(Debug, Default)]
+pub struct Memory {
+    /// Comment id → its author's username.
+    pub comment_authors: HashMap<String, String>,
+}
+
+impl Memory {
+    /// Keeps what later changes of the event need (called after [`notices`], for every change).
+    pub fn remember(&mut self, change: &EventChange) {
+        if let EventChange::CommentPosted {
+            comment, author, ..
+        } = change
+        {
+            self.comment_authors.insert(comment.clone(), author.clone());
+        }
+    }
+}
+
+/// The notices `change` gives rise to, `before` being the event just before it.
+pub fn notices(before: &Event, change: &EventChange, memory: &Memory) -> Vec<Notice> {
+    let Some(details) = before.details().or(match change {
+        EventChange::Created { details, .. } => Some(details),
+        _ => None,
+    }) else {
+        return Vec::new();
+    };
+    use EventChange as C;
+    match change {
+        C::Joined { who, state, .. } => joined(before, details, who, *state),
+        C::Confirmed {
+            participation,
+            state,
+        } => who_of(before, participation)
+            .map(|who| joined(before, details, &who, *state))
+            .unwrap_or_default(),
+        C::Approved {
+            participation,
+            state,
+        } => to_participant(before, details, participation, Kind::Approved, |f| {
+            f.waitlisted = *state == ParticipantState::Waitlisted
+        }),
+        C::Rejected { participation } => {
+            to_participant(before, details, participation, Kind::Rejected, |_| {})
+        }
+        C::Promoted { participation } => {
+            to_participant(before, details, participation, Kind::Promoted, |_| {})
+        }
+        C::Updated { details: after, .. } => changed(before, details, after),
+        C::Cancelled => to_everyone_taking_part(before, details, Kind::EventCancelled, |_| {}),
+        C::Deleted => to_everyone_taking_part(before, details, Kind::EventDeleted, |_| {}),
+        C::CommentPosted {
+            author,
+            in_reply_to,
+            body,
+            announcement,
+            ..
+        } => {
+            let text = plain_text(body);
+            if *announcement {
+                let mut notices =
+                    to_everyone_taking_part(before, details, Kind::Announcement, |f| {
+                        f.text = Some(text.clone())
+                    });
+                notices.retain(|n| n.recipient != Recipient::Profile(author.clone()));
+                notices
+            } else {
+                in_reply_to
+                    .as_ref()
+                    .and_then(|parent| memory.comment_authors.get(parent))
+                    .filter(|parent_author| *parent_author != author)
+                    .map(|parent_author| {
+                        let mut facts = facts(details, &Recipient::Profile(parent_author.clone()));
+                        facts.who = Some(author.clone());
+                        facts.text = Some(text);
+                        vec![Notice {
+                            kind: Kind::CommentReply,
+                            recipient: Recipient::Profile(parent_author.clone()),
+                            facts,
+                        }]
+                    })
+                    .unwrap_or_default()
+            }
+        }
+        C::Created { .. }
+        | C::OrganisedByGroup { .. }
+        | C::Published
+        | C::Left { .. }
+        | C::RoleChanged { .. }
+        | C::CommentEdited { .. }
+        | C::CommentDeleted { .. } => Vec::new(),
+    }
+}
+
+/// A join (or a confirmed anonymous one): the organisers hear of a request or a new participant.
+fn joined(
+    before: &Event,
+    details: &EventDetails,
+    who: &Participant,
+    state: ParticipantState,
+) -> Vec<Notice> {
+    let kind = match state {
+        ParticipantState::NotApproved => Kind::JoinRequest,
+        ParticipantState::Participant => Kind::NewParticipant,
+        _ => return Vec::new(),
+    };
+    let named = match who {
+        Participant::Profile(username) => Some(username.clone()),
+        Participant::Anonymous { .. } => None,
+    };
+    organisers(before)
+        .into_iter()
+        .map(|organiser| {
+            let recipient = Recipient::Profile(organiser);
+            let mut facts = facts(details, &recipient);
+            facts.who = named.clone();
+            Notice {
+                kind,
+                recipient,
+                facts,
+            }
+        })
+        .collect()
+}
+
+fn to_participant(
+    before: &Event,
+    details: &EventDetails,
+    participation: &str,
+    kind: Kind,
+    adjust: impl Fn(&mut Facts),
+) -> Vec<Notice> {
+    let Some(recipient) = who_of(before, participation).map(recipient_of) else {
+        return Vec::new();
+    };
+    let mut facts = facts(details, &recipient);
+    adjust(&mut facts);
+    vec![Notice {
+        kind,
+        recipient,
+        facts,
+    }]
+}
+
+/// The time, place or online link changed: everyone taking part or waiting hears of it.
+fn changed(before: &Event, details: &EventDetails, after: &EventDetails) -> Vec<Notice> {
+    let mut what = Vec::new();
+    if details.begins_at != after.begins_at
+        || details.ends_at != after.ends_at
+        || details.time_zone != after.time_zone
+    {
+        what.push("time".to_string());
+    }
+    if details.address != after.address {
+        what.push("place".to_string());
+    }
+    if details.online_url != after.online_url {
+        what.push("online_url".to_string());
+    }
+    if what.is_empty() {
+        return Vec::new();
+    }
+    let begins_before = (details.begins_at != after.begins_at).then(|| rfc3339(details));
+    to_everyone_taking_part(before, after, Kind::EventChanged, |f| {
+        f.changed = what.clone();
+        f.begins_at_before = begins_before.clone();
+    })
+}
+
+fn to_everyone_taking_part(
+    before: &Event,
+    details: &EventDetails,
+    kind: Kind,
+    adjust: impl Fn(&mut Facts),
+) -> Vec<Notice> {
+    before
+        .participations()
+        .iter()
+        .filter(|p| {
+            matches!(
+                p.state,
+                ParticipantState::Participant | ParticipantState::Waitlisted
+            )
+        })
+        .map(|p| {
+            let recipient = recipient_of(p.who.clone());
+            let mut facts = facts(details, &recipient);
+            adjust(&mut facts);
+            Notice {
+                kind,
+                recipient,
+                facts,
+            }
+        })
+        .collect()
+}
+
+/// The event's organisers who are profiles (a group organising is heard through its members).
+fn organisers(event: &Event) -> Vec<String> {
+    event
+        .participations()
+        .iter()
+        .filter(|p| p.state.is_organiser())
+        .filter_map(|p| match &p.who {
+            Participant::Profile(username) => Some(username.clone()),
+            Participant::Anonymous { .. } => None,
+        })
+        .collect()
+}
+
+fn who_of(event: &Event, participation: &str) -> Option<Participant> {
+    event
+        .participations()
+        .iter()
+        .find(|p| p.id == participation)
+        .map(|p| p.who.clone())
+}
+
+fn recipient_of(who: Participant) -> Recipient {
+    match who {
+        Participant::Profile(username) => Recipient::Profile(username),
+        Participant::Anonymous { email } => Recipient::Email(email),
+    }
+}
+
+fn facts(details: &EventDetails, recipient: &Recipient) -> Facts {
+    Facts {
+        title: details.title.clone(),
+        begins_at: rfc3339(details),
+        time_zone: details.time_zone.clone(),
+        language: details.language.clone(),
+        place: details.address.as_ref().map(place),
+        online_url: details.online_url.clone(),
+        profile: match recipient {
+            Recipient::Profile(username) => Some(username.clone()),
+            Recipient::Email(_) => None,
+        },
+        ..Facts::default()
+    }
+}
+
+fn rfc3339(details: &EventDetails) -> String {
+    details
+        .begins_at
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default()
+}
+
+fn place(address: &Address) -> String {
+    [
+        &address.name,
+        &address.street,
+        &address.postal_code,
+        &address.locality,
+        &address.country,
+    ]
+    .into_iter()
+    .flatten()
+    .filter(|part| !part.trim().is_empty())
+    .cloned()
+    .collect::<Vec<_>>()
+    .join(", ")
+}
+
+/// The text of sanitised HTML, for a mail's plain part and the inbox (tags dropped, entities
+/// of the sanitiser's output decoded, at most 500 characters).
+fn plain_text(html: &str) -> String {
+    let mut text = String::new();
+    let mut in_tag = false;
+    for c in html.chars() {
+        match c {
+            '<' => in_tag = true,
+            '>' => {
+                in_tag = false;
+                text.push(' ');
+            }
+            c if !in_tag => text.push(c),
+            _ => {}
+        }
+    }
+    let text = text
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&#39;", "'")
+        .replace("&amp;", "&");
+    let words: Vec<&str> = text.split_whitespace().collect();
+    let joined = words.join(" ");
+    match joined.char_indices().nth(500) {
+        Some((cut, _)) => format!("{}…", &joined[..cut]),
+        None => joined,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn plain_text_drops_tags_and_decodes_entities() {
+        assert_eq!(
+            plain_text("<p>Bring <b>banners</b> &amp; water</p>"),
+            "Bring banners & water"
+        );
+    }
+
+    #[test]
+    fn recipients_read_back() {
+        for r in [
+            Recipient::Profile("ana".into()),
+            Recipient::Email("x@example.org".into()),
+        ] {
+            assert_eq!(Recipient::parse(&r.key()), Some(r));
+        }
+    }
+}

@@ -1,0 +1,218 @@
+//! The notifications subscriber: for each batch of the log, the notices each event change gives
+//! rise to (decided on the event as the log had it just before the change), addressed to the
+//! accounts owning the profiles concerned, stored with ids derived from (position, recipient,
+//! kind) in the batch's transaction, with a pending mail for each one delivered by mail.
+//!
+//! Its rows are never emptied: a replay (or a batch seen again after a crash) derives the same
+//! ids and inserts nothing, so nothing is sent twice. Commands never wait for it.
+
+use crate::kinds::{Delivery, Kind};
+use crate::mapping::{self, Memory, Notice, Recipient};
+use crate::store;
+use crate::SUBSCRIBER;
+use async_trait::async_trait;
+use convene_domain::metadata::format_timestamp;
+use convene_domain::{Actor, Event, EventChange};
+use convene_projections::subscriber::{checkpoint, move_checkpoint, set_checkpoint, Applied};
+use convene_projections::{Delivery as Promise, Error, StoredEvent, Subscriber};
+use cqrs_es::Aggregate;
+use sqlx::{AnyPool, Row};
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+use tokio::sync::Notify;
+
+/// Aggregates read back per query.
+const IDS_PER_QUERY: usize = 500;
+
+pub struct NotificationsSubscriber {
+    /// Woken after a batch stored new mails, so the sender sends them at once.
+    new_mail: Arc<Notify>,
+}
+
+impl NotificationsSubscriber {
+    pub fn new(new_mail: Arc<Notify>) -> Self {
+        Self { new_mail }
+    }
+}
+
+/// A notification ready to store.
+#[derive(Debug)]
+pub struct Derived {
+    pub id: String,
+    pub position: i64,
+    pub notice: Notice,
+    pub account: Option<String>,
+    pub event_id: String,
+    pub delivery: Delivery,
+    pub created_at: String,
+}
+
+/// The id of the notification of `kind` to `recipient` for the change at `position`.
+pub fn notification_id(position: i64, recipient: &Recipient, kind: Kind) -> String {
+    use sha2::{Digest, Sha256};
+    let digest = Sha256::digest(format!(
+        "{position}\n{}\n{}",
+        recipient.key(),
+        kind.as_str()
+    ));
+    hex::encode(&digest[..16])
+}
+
+/// Everything `batch` gives rise to, for the accounts and addresses concerned.
+pub async fn derive(pool: &AnyPool, batch: &[StoredEvent]) -> Result<Vec<Derived>, Error> {
+    let (Some(first), Some(last)) = (batch.first(), batch.last()) else {
+        return Ok(Vec::new());
+    };
+    let mut seen = HashSet::new();
+    let ids: Vec<&str> = batch
+        .iter()
+        .filter(|e| e.aggregate_type == Event::TYPE)
+        .map(|e| e.aggregate_id.as_str())
+        .filter(|id| seen.insert(*id))
+        .collect();
+    let acting: HashMap<i64, Option<String>> = batch
+        .iter()
+        .filter(|e| e.aggregate_type == Event::TYPE)
+        .map(|e| {
+            let account = match e.metadata()?.actor {
+                Actor::Account { account, .. } => Some(account),
+                _ => None,
+            };
+            Ok((e.position, account))
+        })
+        .collect::<Result<_, Error>>()?;
+    let mut found: Vec<(i64, String, Notice)> = Vec::new();
+    for chunk in ids.chunks(IDS_PER_QUERY) {
+        let placeholders: Vec<String> = (3..chunk.len() + 3).map(|i| format!("${i}")).collect();
+        let sql = format!(
+            "SELECT aggregate_id, position, CAST(payload AS TEXT) AS payload FROM event_log \
+             WHERE aggregate_type = $1 AND position <= $2 AND aggregate_id IN ({}) \
+             ORDER BY position",
+            placeholders.join(", ")
+        );
+        let mut query = sqlx::query(&sql).bind(Event::TYPE).bind(last.position);
+        for id in chunk {
+            query = query.bind(*id);
+        }
+        let mut events: HashMap<String, (Event, Memory)> = HashMap::new();
+        for row in query.fetch_all(pool).await? {
+            let id: String = row.try_get("aggregate_id")?;
+            let position: i64 = row.try_get("position")?;
+            let payload: String = row.try_get("payload")?;
+            let change: EventChange =
+                serde_json::from_str(&payload).map_err(|e| Error::Unreadable {
+                    position,
+                    reason: e.to_string(),
+                })?;
+            let (event, memory) = events.entry(id.clone()).or_default();
+            if position >= first.position {
+                for notice in mapping::notices(event, &change, memory) {
+                    found.push((position, id.clone(), notice));
+                }
+            }
+            memory.remember(&change);
+            event.apply(change);
+        }
+    }
+    let recorded: HashMap<i64, String> = batch
+        .iter()
+        .map(|e| Ok((e.position, format_timestamp(e.metadata()?.recorded_at))))
+        .collect::<Result<_, Error>>()?;
+    let mut owners = HashMap::new();
+    let mut settings = HashMap::new();
+    let mut derived = Vec::with_capacity(found.len());
+    for (position, event_id, notice) in found {
+        let account = match &notice.recipient {
+            Recipient::Profile(username) => {
+                if !owners.contains_key(username) {
+                    owners.insert(username.clone(), store::owner(pool, username).await?);
+                }
+                match owners.get(username).cloned().flatten() {
+                    Some(account) => Some(account),
+                    // A profile the instance runs has no one to tell.
+                    None => continue,
+                }
+            }
+            Recipient::Email(_) => None,
+        };
+        // Nobody hears of their own doing, nor — through another of their profiles — of a
+        // change naming one of their profiles to another.
+        if account.is_some() && acting.get(&position).cloned().flatten() == account {
+            continue;
+        }
+        let delivery = match &account {
+            Some(account) => {
+                let key = (account.clone(), notice.kind);
+                if !settings.contains_key(&key) {
+                    let chosen = store::setting(pool, account, notice.kind).await?;
+                    settings.insert(key.clone(), chosen);
+                }
+                settings[&key]
+            }
+            // An anonymous participant has no settings and no inbox: the mail is all there is.
+            None => Delivery::Mail,
+        };
+        derived.push(Derived {
+            id: notification_id(position, &notice.recipient, notice.kind),
+            position,
+            account,
+            event_id,
+            delivery,
+            created_at: recorded.get(&position).cloned().unwrap_or_default(),
+            notice,
+        });
+    }
+    Ok(derived)
+}
+
+#[async_trait]
+impl Subscriber for NotificationsSubscriber {
+    fn name(&self) -> &'static str {
+        SUBSCRIBER
+    }
+
+    /// Mail leaves the database: a mail may go out again if the process dies between sending it
+    /// and recording it. The notifications themselves are stored with the checkpoint.
+    fn delivery(&self) -> Promise {
+        Promise::AtLeastOnce
+    }
+
+    async fn apply_batch(
+        &self,
+        target: &AnyPool,
+        from: i64,
+        batch: &[StoredEvent],
+    ) -> Result<Applied, Error> {
+        let Some(last) = batch.last() else {
+            return Ok(Applied::Moved { to: from });
+        };
+        let derived = derive(target, batch).await?;
+        let mut tx = target.begin().await?;
+        if !move_checkpoint(&mut tx, SUBSCRIBER, from, last.position).await? {
+            tx.rollback().await?;
+            return Ok(Applied::Fenced {
+                checkpoint: checkpoint(target, SUBSCRIBER).await?,
+            });
+        }
+        let mut mails = 0;
+        for notification in &derived {
+            if store::insert(&mut tx, notification).await? {
+                mails += 1;
+            }
+        }
+        tx.commit().await?;
+        if mails > 0 {
+            self.new_mail.notify_waiters();
+            self.new_mail.notify_one();
+        }
+        Ok(Applied::Moved { to: last.position })
+    }
+
+    /// Only the checkpoint goes back: the notifications stay, so re-deriving them is a no-op.
+    async fn reset(&self, target: &AnyPool) -> Result<(), Error> {
+        checkpoint(target, SUBSCRIBER).await?;
+        let mut conn = target.acquire().await?;
+        set_checkpoint(&mut conn, SUBSCRIBER, 0).await?;
+        Ok(())
+    }
+}

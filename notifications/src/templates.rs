@@ -1,0 +1,307 @@
+//! The words of each notification, in English and French: one catalogue per language
+//! (`templates/<lang>.toml`), one entry per kind (subject, text, HTML), filled from the
+//! notification's facts. Values are escaped in the HTML part.
+
+use crate::kinds::Kind;
+use crate::mapping::Facts;
+use chrono::TimeZone;
+use chrono_tz::Tz;
+use std::collections::{BTreeMap, HashMap};
+use std::sync::OnceLock;
+
+/// The languages mails are written in; the first is the fallback.
+pub const LANGUAGES: [&str; 2] = ["en", "fr"];
+
+const SOURCES: [(&str, &str); 2] = [
+    ("en", include_str!("../templates/en.toml")),
+    ("fr", include_str!("../templates/fr.toml")),
+];
+
+/// The keys every kind has.
+pub const PARTS: [&str; 3] = ["subject", "text", "html"];
+
+/// Every phrase the renderer uses.
+pub const PHRASES: [&str; 14] = [
+    "greeting_profile",
+    "greeting_anonymous",
+    "seat",
+    "waitlist",
+    "changed_time",
+    "changed_time_only",
+    "changed_place",
+    "changed_online_url",
+    "nowhere",
+    "someone",
+    "see",
+    "unsubscribe",
+    "unsubscribe_text",
+    "settings",
+];
+
+type Catalogue = BTreeMap<String, BTreeMap<String, String>>;
+
+/// The parsed catalogues, by language (an unreadable catalogue is a build mistake, which the
+/// tests catch; it then reads as empty).
+pub fn catalogues() -> &'static HashMap<&'static str, Catalogue> {
+    static CATALOGUES: OnceLock<HashMap<&'static str, Catalogue>> = OnceLock::new();
+    CATALOGUES.get_or_init(|| {
+        SOURCES
+            .iter()
+            .map(|(lang, text)| (*lang, toml::from_str(text).unwrap_or_default()))
+            .collect()
+    })
+}
+
+/// A message ready to send.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Rendered {
+    pub subject: String,
+    pub text: String,
+    pub html: String,
+}
+
+/// Where the message's links go.
+pub struct Links<'a> {
+    /// The event's page (or the inbox when the event is gone).
+    pub link: &'a str,
+    /// The signed one-click unsubscribe link, when the recipient has settings.
+    pub unsubscribe: Option<&'a str>,
+}
+
+fn lookup<'a>(lang: &str, section: &str, key: &str) -> &'a str {
+    let find = |lang: &str| {
+        catalogues()
+            .get(lang)
+            .and_then(|c| c.get(section))
+            .and_then(|s| s.get(key))
+            .map(String::as_str)
+    };
+    find(lang).or_else(|| find(LANGUAGES[0])).unwrap_or("")
+}
+
+/// `template` with each `{name}` replaced by its value.
+fn fill(template: &str, values: &[(&str, String)]) -> String {
+    let mut out = template.to_string();
+    for (name, value) in values {
+        out = out.replace(&format!("{{{name}}}"), value);
+    }
+    out
+}
+
+pub fn escape(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+        .replace('\'', "&#39;")
+}
+
+/// A start time as its zone shows it: `2030-06-01 16:00 (Europe/Paris)`.
+pub fn when(rfc3339: &str, zone: &str) -> String {
+    let Ok(at) =
+        time::OffsetDateTime::parse(rfc3339, &time::format_description::well_known::Rfc3339)
+    else {
+        return rfc3339.to_string();
+    };
+    let tz: Tz = zone.parse().unwrap_or(chrono_tz::UTC);
+    match tz.timestamp_opt(at.unix_timestamp(), 0).single() {
+        Some(local) => format!("{} ({zone})", local.format("%Y-%m-%d %H:%M")),
+        None => rfc3339.to_string(),
+    }
+}
+
+/// The message telling `facts` of `kind`, in `lang` (English when unknown).
+pub fn render(lang: &str, kind: Kind, facts: &Facts, links: &Links) -> Rendered {
+    let lang = if LANGUAGES.contains(&lang) {
+        lang
+    } else {
+        "en"
+    };
+    let phrase = |key: &str| lookup(lang, "phrases", key);
+    let when_now = when(&facts.begins_at, &facts.time_zone);
+    let values = |html: bool| -> Vec<(&str, String)> {
+        let e = |text: &str| if html { escape(text) } else { text.to_string() };
+        let greeting = match &facts.profile {
+            Some(profile) => fill(phrase("greeting_profile"), &[("profile", profile.clone())]),
+            None => phrase("greeting_anonymous").to_string(),
+        };
+        let mut changes = Vec::new();
+        for what in &facts.changed {
+            let line = match what.as_str() {
+                "time" => match &facts.begins_at_before {
+                    Some(before) => fill(
+                        phrase("changed_time"),
+                        &[
+                            ("when", when_now.clone()),
+                            ("when_before", when(before, &facts.time_zone)),
+                        ],
+                    ),
+                    None => fill(phrase("changed_time_only"), &[("when", when_now.clone())]),
+                },
+                "place" => fill(
+                    phrase("changed_place"),
+                    &[(
+                        "place",
+                        facts
+                            .place
+                            .clone()
+                            .unwrap_or_else(|| phrase("nowhere").to_string()),
+                    )],
+                ),
+                "online_url" => fill(
+                    phrase("changed_online_url"),
+                    &[("online_url", facts.online_url.clone().unwrap_or_default())],
+                ),
+                _ => continue,
+            };
+            changes.push(e(&line));
+        }
+        vec![
+            ("greeting", e(&greeting)),
+            ("title", e(&facts.title)),
+            ("when", e(&when_now)),
+            (
+                "who",
+                e(&facts
+                    .who
+                    .as_ref()
+                    .map_or_else(|| phrase("someone").to_string(), |w| format!("@{w}"))),
+            ),
+            (
+                "seat",
+                e(phrase(if facts.waitlisted { "waitlist" } else { "seat" })),
+            ),
+            ("changes", changes.join(if html { "<br>" } else { "\n" })),
+            ("text", e(facts.text.as_deref().unwrap_or_default())),
+            ("link", e(links.link)),
+        ]
+    };
+    let section = kind.as_str();
+    let (plain, marked) = (values(false), values(true));
+    let subject = fill(lookup(lang, section, "subject"), &plain);
+    let mut text = fill(lookup(lang, section, "text"), &plain);
+    let mut html = fill(lookup(lang, section, "html"), &marked);
+    if let Some(unsubscribe) = links.unsubscribe {
+        text.push_str(&format!(
+            "\n-- \n{} {unsubscribe}\n",
+            phrase("unsubscribe_text")
+        ));
+        html.push_str(&format!(
+            "<hr><p><a href=\"{}\">{}</a></p>",
+            escape(unsubscribe),
+            escape(phrase("unsubscribe"))
+        ));
+    }
+    let html = format!(
+        "<!DOCTYPE html>\n<html lang=\"{lang}\"><head><meta charset=\"utf-8\"><title>{}</title></head><body>{html}</body></html>\n",
+        escape(&subject)
+    );
+    Rendered {
+        subject,
+        text,
+        html,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every kind has every part, and every phrase exists, in every language; no catalogue holds
+    /// a key the renderer does not know (a typo would otherwise go unnoticed).
+    #[test]
+    fn every_catalogue_has_every_key() {
+        for (lang, _) in SOURCES {
+            let catalogue = catalogues()
+                .get(lang)
+                .filter(|c| !c.is_empty())
+                .unwrap_or_else(|| panic!("templates/{lang}.toml does not read"));
+            for kind in Kind::ALL {
+                for part in PARTS {
+                    let text = catalogue
+                        .get(kind.as_str())
+                        .and_then(|s| s.get(part))
+                        .unwrap_or_else(|| panic!("{lang}: {}.{part} is missing", kind.as_str()));
+                    assert!(
+                        !text.trim().is_empty(),
+                        "{lang}: {}.{part} is empty",
+                        kind.as_str()
+                    );
+                }
+            }
+            for phrase in PHRASES {
+                assert!(
+                    catalogue
+                        .get("phrases")
+                        .and_then(|p| p.get(phrase))
+                        .is_some(),
+                    "{lang}: phrases.{phrase} is missing"
+                );
+            }
+            for (section, keys) in catalogue {
+                let known: Vec<&str> = if section == "phrases" {
+                    PHRASES.to_vec()
+                } else {
+                    assert!(
+                        Kind::parse(section).is_some(),
+                        "{lang}: unknown kind [{section}]"
+                    );
+                    PARTS.to_vec()
+                };
+                for key in keys.keys() {
+                    assert!(
+                        known.contains(&key.as_str()),
+                        "{lang}: unknown key {section}.{key}"
+                    );
+                }
+            }
+        }
+    }
+
+    /// Rendered messages leave no placeholder unfilled, in any language, for any kind.
+    #[test]
+    fn no_placeholder_is_left() {
+        let facts = Facts {
+            title: "Climate <march>".into(),
+            begins_at: "2030-06-01T14:00:00Z".into(),
+            time_zone: "Europe/Paris".into(),
+            place: Some("Paris".into()),
+            profile: Some("ana".into()),
+            who: Some("bob".into()),
+            changed: vec!["time".into(), "place".into(), "online_url".into()],
+            begins_at_before: Some("2030-05-01T14:00:00Z".into()),
+            text: Some("Bring water".into()),
+            ..Facts::default()
+        };
+        for lang in LANGUAGES {
+            for kind in Kind::ALL {
+                let rendered = render(
+                    lang,
+                    kind,
+                    &facts,
+                    &Links {
+                        link: "http://127.0.0.1/events/1",
+                        unsubscribe: Some("http://127.0.0.1/u?t=1"),
+                    },
+                );
+                for part in [&rendered.subject, &rendered.text, &rendered.html] {
+                    assert!(!part.contains('{'), "{lang} {}: {part}", kind.as_str());
+                }
+                assert!(rendered.html.contains("Climate &lt;march&gt;"));
+                assert!(!rendered.html.contains("<march>"));
+            }
+        }
+    }
+
+    #[test]
+    fn times_show_in_the_events_zone_across_summer_time() {
+        assert_eq!(
+            when("2030-06-01T14:00:00Z", "Europe/Paris"),
+            "2030-06-01 16:00 (Europe/Paris)"
+        );
+        assert_eq!(
+            when("2030-01-01T14:00:00Z", "Europe/Paris"),
+            "2030-01-01 15:00 (Europe/Paris)"
+        );
+    }
+}

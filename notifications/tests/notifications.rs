@@ -1,0 +1,506 @@
+//! The notifications subscriber against a real server on 127.0.0.1, on SQLite and (with
+//! TEST_DATABASE_URL) PostgreSQL: who hears of each change, in which language, once; settings;
+//! replay; the mail outbox and its sender; one-click unsubscribe links.
+
+#[path = "../../api/tests/api/support.rs"]
+#[allow(dead_code)]
+mod support;
+
+use convene_api::mail::Mailer;
+use convene_notifications::unsubscribe::{self, Refusal};
+use convene_notifications::{store, Delivery, Kind, NotificationsSubscriber, Retries, Sender};
+use convene_projections::scratch::test_urls;
+use convene_projections::{Runner, Subscriber};
+use serde_json::json;
+use sqlx::Row;
+use std::sync::Arc;
+use std::time::Duration;
+use support::{create_event, log_in, profile, Client, Options, TestServer};
+use tokio::sync::Notify;
+
+async fn server(scratch: &convene_projections::scratch::Scratch) -> (TestServer, Arc<Notify>) {
+    let new_mail = Arc::new(Notify::new());
+    let options = Options {
+        more_subscribers: vec![Arc::new(NotificationsSubscriber::new(new_mail.clone()))],
+        ..Options::default()
+    };
+    (TestServer::start_with(scratch, options).await, new_mail)
+}
+
+/// Registers `email` with `locale`, confirms it, logs in and makes profile `username`.
+async fn person(server: &TestServer, email: &str, locale: &str, username: &str) -> Client {
+    let registered = server
+        .client()
+        .post(
+            "/api/v1/accounts",
+            json!({"email": email, "password": "correct horse battery", "locale": locale}),
+        )
+        .await;
+    assert_eq!(registered.status, 202, "{}", registered.text);
+    let token = server.token_mailed(email, "confirm").await;
+    let confirmed = server
+        .client()
+        .post("/api/v1/accounts/confirm", json!({ "token": token }))
+        .await;
+    assert_eq!(confirmed.status, 200, "{}", confirmed.text);
+    let client = log_in(server, email).await;
+    profile(&client, username).await;
+    client.as_profile(username)
+}
+
+/// Waits until the notifications subscriber has seen the whole log.
+async fn settled(server: &TestServer) {
+    let head = server.head().await;
+    for _ in 0..200 {
+        let at = convene_projections::projection::checkpoint(server.db.pool(), "notifications")
+            .await
+            .expect("checkpoint");
+        if at >= head {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    panic!(
+        "{}: the notifications subscriber did not catch up",
+        server.label
+    );
+}
+
+/// (recipient, kind, delivery) of every notification, in log order.
+async fn all(server: &TestServer) -> Vec<(String, String, String)> {
+    sqlx::query(
+        "SELECT recipient, kind, delivery FROM notifications ORDER BY position, recipient, kind",
+    )
+    .fetch_all(server.db.pool())
+    .await
+    .expect("notifications")
+    .iter()
+    .map(|r| {
+        (
+            r.get::<String, _>("recipient"),
+            r.get::<String, _>("kind"),
+            r.get::<String, _>("delivery"),
+        )
+    })
+    .collect()
+}
+
+fn n(recipient: &str, kind: &str, delivery: &str) -> (String, String, String) {
+    (recipient.into(), kind.into(), delivery.into())
+}
+
+async fn account_of(server: &TestServer, email: &str) -> String {
+    convene_projections::accounts::by_email(server.db.pool(), email)
+        .await
+        .expect("account")
+        .expect("exists")
+        .id
+}
+
+fn mail_folder_sender(server: &TestServer, new_mail: Arc<Notify>) -> Sender {
+    let mailer = Mailer::to_folder("Convene <noreply@127.0.0.1>", &server.mail).expect("mailer");
+    Sender::new(
+        &server.db,
+        Arc::new(mailer),
+        &server.base,
+        new_mail,
+        Retries::default(),
+    )
+}
+
+#[tokio::test]
+async fn each_change_reaches_exactly_those_concerned_once() {
+    for scratch in test_urls("notifications_flow").await {
+        let (server, new_mail) = server(&scratch).await;
+        let label = server.label;
+        let org = person(&server, "org@example.org", "en", "org").await;
+        let ana = person(&server, "ana@example.org", "fr", "ana").await;
+        let bob = person(&server, "bob@example.org", "en", "bob").await;
+        // Ana's second profile: nothing sent to @ana may name it, nor the reverse.
+        profile(&ana, "ana_alt").await;
+        let event = create_event(&org, json!({"capacity": 1, "join_mode": "restricted"})).await;
+        let id = event["id"].as_str().unwrap_or_default().to_string();
+
+        let mut pids = Vec::new();
+        for who in [&ana, &bob] {
+            let joined = who
+                .post(&format!("/api/v1/events/{id}/participations"), json!({}))
+                .await;
+            assert_eq!(joined.status, 201, "{label}: {}", joined.text);
+            pids.push(joined.json["id"].as_str().unwrap_or_default().to_string());
+        }
+        for pid in &pids {
+            let approved = org
+                .post(
+                    &format!("/api/v1/events/{id}/participations/{pid}/approve"),
+                    json!({}),
+                )
+                .await;
+            assert_eq!(approved.status, 200, "{label}: {}", approved.text);
+        }
+        // Ana leaves: Bob, first in line, takes her seat.
+        let left = ana
+            .delete(&format!("/api/v1/events/{id}/participations/mine"))
+            .await;
+        assert!(left.status < 300, "{label}: {}", left.text);
+        // The organiser turns requests off, then a third person asks: no notification.
+        let org_account = account_of(&server, "org@example.org").await;
+        let mut conn = server.db.pool().acquire().await.expect("connection");
+        store::set_setting(&mut conn, &org_account, Kind::JoinRequest, Delivery::Off)
+            .await
+            .expect("setting");
+        drop(conn);
+        settled(&server).await;
+        let carl = person(&server, "carl@example.org", "en", "carl").await;
+        carl.post(&format!("/api/v1/events/{id}/participations"), json!({}))
+            .await;
+        // A new time (and the same place given again: not a change of place).
+        let moved = org
+            .patch(
+                &format!("/api/v1/events/{id}"),
+                json!({"begins_at": "2030-06-02T14:00:00Z", "ends_at": "2030-06-02T17:00:00Z"}),
+            )
+            .await;
+        assert_eq!(moved.status, 200, "{label}: {}", moved.text);
+        let cancelled = org
+            .post(&format!("/api/v1/events/{id}/cancel"), json!({}))
+            .await;
+        assert!(cancelled.status < 300, "{label}: {}", cancelled.text);
+        settled(&server).await;
+
+        let expected = vec![
+            n("@org", "join_request", "mail"),
+            n("@org", "join_request", "mail"),
+            n("@ana", "approved", "mail"),
+            n("@bob", "approved", "mail"),
+            n("@bob", "promoted", "mail"),
+            n("@org", "join_request", "off"),
+            n("@bob", "event_changed", "mail"),
+            n("@bob", "event_cancelled", "mail"),
+        ];
+        assert_eq!(all(&server).await, expected, "{label}");
+
+        // The inbox shows what was not turned off, newest first.
+        let inbox = store::inbox(server.db.pool(), &org_account, 50, 0)
+            .await
+            .expect("inbox");
+        assert_eq!(inbox.len(), 2, "{label}");
+        assert!(inbox.iter().all(|n| n.kind == Kind::JoinRequest));
+        assert_eq!(
+            store::unread(server.db.pool(), &org_account).await.ok(),
+            Some(2)
+        );
+        assert!(store::mark_read(
+            server.db.pool(),
+            &org_account,
+            &inbox[0].id,
+            "2030-01-01T00:00:00Z"
+        )
+        .await
+        .expect("mark"));
+        assert_eq!(
+            store::unread(server.db.pool(), &org_account).await.ok(),
+            Some(1)
+        );
+
+        // Mail: each in its account's language, text and HTML, with the one-click headers.
+        let sender = mail_folder_sender(&server, new_mail.clone());
+        let round = sender.send_due().await.expect("send");
+        assert_eq!(round.sent, 7, "{label}: {round:?}");
+        let ana_mail = server.mails_to("ana@example.org");
+        let approved: Vec<&String> = ana_mail
+            .iter()
+            .filter(|m| m.contains("Vous pouvez participer"))
+            .collect();
+        assert_eq!(approved.len(), 1, "{label}: {ana_mail:?}");
+        let mail = approved[0];
+        assert!(
+            mail.contains("text/plain") && mail.contains("text/html"),
+            "{mail}"
+        );
+        assert!(
+            mail.contains("List-Unsubscribe-Post: List-Unsubscribe=One-Click"),
+            "{mail}"
+        );
+        assert!(mail.contains("@ana") && !mail.contains("ana_alt"), "{mail}");
+        let bob_mail = server.mails_to("bob@example.org");
+        let changed: Vec<&String> = bob_mail
+            .iter()
+            .filter(|m| m.contains("has changed"))
+            .collect();
+        assert_eq!(changed.len(), 1, "{label}: {bob_mail:?}");
+        assert!(
+            changed[0].contains("2030-06-02 16:00 (Europe/Paris)")
+                && changed[0].contains("2030-06-01 16:00"),
+            "{}",
+            changed[0]
+        );
+        assert!(!changed[0].contains("place changed"), "{}", changed[0]);
+        assert_eq!(
+            bob_mail
+                .iter()
+                .filter(|m| m.contains("Subject: Cancelled"))
+                .count(),
+            1,
+            "{label}"
+        );
+        assert!(server
+            .mails_to("carl@example.org")
+            .iter()
+            .all(|m| !m.contains("join")));
+
+        // Replay: the subscriber forgets its checkpoint and derives everything again — the same
+        // ids, so nothing new is stored and nothing is sent again.
+        let mut server = server;
+        server.stop_subscribers().await;
+        let subscriber: Arc<dyn Subscriber> =
+            Arc::new(NotificationsSubscriber::new(new_mail.clone()));
+        let runner = Runner::new(subscriber, &server.db);
+        runner.reset().await.expect("reset");
+        runner
+            .catch_up(server.head().await, &mut |_| {})
+            .await
+            .expect("replay");
+        assert_eq!(all(&server).await, expected, "{label}: after replay");
+        let again = sender.send_due().await.expect("send");
+        assert_eq!(again.sent, 0, "{label}");
+
+        // One-click unsubscribe: the link works once; altered or used again, it changes nothing.
+        let marker = "/notifications/unsubscribe?token=";
+        let text = changed[0].clone();
+        let start = text.find(marker).expect("link") + marker.len();
+        let token: String = text[start..]
+            .chars()
+            .take_while(|c| c.is_ascii_hexdigit() || *c == '.')
+            .collect();
+        let mut tampered = token.clone();
+        tampered.replace_range(0..2, if token.starts_with("00") { "11" } else { "00" });
+        let pool = server.db.pool();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let base = format!("http://{}", listener.local_addr().expect("address"));
+        let routes = convene_notifications::http::routes(&server.db);
+        tokio::spawn(async move { axum::serve(listener, routes).await });
+        let one_click = |token: String| {
+            let url = format!("{base}/notifications/unsubscribe?token={token}");
+            tokio::task::spawn_blocking(move || {
+                let agent: ureq::Agent = ureq::Agent::config_builder()
+                    .http_status_as_error(false)
+                    .build()
+                    .into();
+                let response = agent
+                    .post(&url)
+                    .content_type("application/x-www-form-urlencoded")
+                    .send("List-Unsubscribe=One-Click")
+                    .expect("answer");
+                response.status().as_u16()
+            })
+        };
+        assert_eq!(one_click(tampered).await.ok(), Some(400), "{label}");
+        let bob_account = account_of(&server, "bob@example.org").await;
+        assert_eq!(
+            store::setting(pool, &bob_account, Kind::EventChanged)
+                .await
+                .ok(),
+            Some(Delivery::Mail)
+        );
+        assert_eq!(one_click(token.clone()).await.ok(), Some(200), "{label}");
+        assert_eq!(
+            store::setting(pool, &bob_account, Kind::EventChanged)
+                .await
+                .ok(),
+            Some(Delivery::Off)
+        );
+        let mut conn = pool.acquire().await.expect("connection");
+        store::set_setting(&mut conn, &bob_account, Kind::EventChanged, Delivery::Mail)
+            .await
+            .expect("setting");
+        drop(conn);
+        // Replayed: refused, and the setting chosen since stays.
+        assert_eq!(one_click(token.clone()).await.ok(), Some(410), "{label}");
+        assert_eq!(
+            unsubscribe::unsubscribe(pool, &token).await.expect("db"),
+            Err(Refusal::Used)
+        );
+        assert_eq!(
+            store::setting(pool, &bob_account, Kind::EventChanged)
+                .await
+                .ok(),
+            Some(Delivery::Mail)
+        );
+        drop(bob);
+    }
+}
+
+/// A free port on 127.0.0.1 (nothing listens on it once this returns).
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port")
+}
+
+/// The loopback SMTP server of `smtp_server.py`, or `None` (said loudly) without aiosmtpd.
+fn smtp_server(port: u16, folder: &std::path::Path) -> Option<std::process::Child> {
+    let present = std::process::Command::new("python3")
+        .args(["-c", "import aiosmtpd"])
+        .status()
+        .is_ok_and(|s| s.success());
+    if !present {
+        assert!(
+            std::env::var("CI").is_err(),
+            "aiosmtpd is missing in CI: .ci/run installs it"
+        );
+        eprintln!("*** SMTP tests SKIPPED: python3 -m pip install aiosmtpd to run them ***");
+        return None;
+    }
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/smtp_server.py");
+    let mut child = std::process::Command::new("python3")
+        .arg(script)
+        .arg(port.to_string())
+        .arg(folder)
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("start the SMTP server");
+    let mut line = String::new();
+    use std::io::BufRead;
+    let stdout = child.stdout.take().expect("stdout");
+    std::io::BufReader::new(stdout)
+        .read_line(&mut line)
+        .expect("the SMTP server starts");
+    assert_eq!(line.trim(), "ready");
+    Some(child)
+}
+
+async fn mail_states(server: &TestServer) -> Vec<(String, String, i64, Option<String>)> {
+    sqlx::query(
+        "SELECT n.recipient, m.state, m.attempts, m.last_error FROM notification_mails m \
+         JOIN notifications n ON n.id = m.id ORDER BY n.recipient",
+    )
+    .fetch_all(server.db.pool())
+    .await
+    .expect("mails")
+    .iter()
+    .map(|r| (r.get(0), r.get(1), r.get(2), r.get(3)))
+    .collect()
+}
+
+#[tokio::test]
+async fn smtp_refusals_and_outages_lose_nothing_and_send_nothing_twice() {
+    for scratch in test_urls("notifications_smtp").await {
+        let (server, new_mail) = server(&scratch).await;
+        let label = server.label;
+        let org = person(&server, "org@example.org", "en", "org").await;
+        let event = create_event(&org, json!({})).await;
+        let id = event["id"].as_str().unwrap_or_default().to_string();
+        for (email, name) in [
+            ("ok@example.org", "okay"),
+            ("later@example.org", "later"),
+            ("bounce@example.org", "bounce"),
+        ] {
+            let who = person(&server, email, "en", name).await;
+            let joined = who
+                .post(&format!("/api/v1/events/{id}/participations"), json!({}))
+                .await;
+            assert_eq!(joined.status, 201, "{label}: {}", joined.text);
+        }
+        let cancelled = org
+            .post(&format!("/api/v1/events/{id}/cancel"), json!({}))
+            .await;
+        assert!(cancelled.status < 300, "{label}: {}", cancelled.text);
+        settled(&server).await;
+        // The organiser gets new participants in the digest: only the three cancellations mail.
+        let port = free_port();
+        let received = tempfile::tempdir().expect("folder");
+        let mailer = Mailer::smtp(
+            "Convene <noreply@127.0.0.1>",
+            &format!("smtp://127.0.0.1:{port}"),
+        )
+        .expect("mailer");
+        let retries = Retries {
+            first_delay: Duration::ZERO,
+            max_attempts: 4,
+            ..Retries::default()
+        };
+        let sender = Sender::new(
+            &server.db,
+            Arc::new(mailer),
+            &server.base,
+            new_mail,
+            retries,
+        );
+
+        // The server is down: every mail waits, none is lost.
+        let round = sender.send_due().await.expect("round");
+        assert_eq!(
+            (round.sent, round.retrying, round.failed),
+            (0, 3, 0),
+            "{label}"
+        );
+        let Some(mut smtp) = smtp_server(port, received.path()) else {
+            return;
+        };
+        // Up: one accepted, one refused for now (451), one refused for good (550).
+        let round = sender.send_due().await.expect("round");
+        assert_eq!(
+            (round.sent, round.retrying, round.failed),
+            (1, 1, 1),
+            "{label}"
+        );
+        let round = sender.send_due().await.expect("round");
+        assert_eq!(
+            (round.sent, round.retrying, round.failed),
+            (1, 0, 0),
+            "{label}"
+        );
+        let round = sender.send_due().await.expect("round");
+        assert_eq!(
+            (round.sent, round.retrying, round.failed),
+            (0, 0, 0),
+            "{label}"
+        );
+        let _ = smtp.kill();
+        let _ = smtp.wait();
+
+        let states = mail_states(&server).await;
+        assert_eq!(states.len(), 3, "{label}: {states:?}");
+        assert_eq!(
+            (states[0].0.as_str(), states[0].1.as_str()),
+            ("@bounce", "failed")
+        );
+        assert!(
+            states[0].3.as_deref().is_some_and(|e| e.contains("550")),
+            "{label}: {states:?}"
+        );
+        assert_eq!(
+            (states[1].0.as_str(), states[1].1.as_str(), states[1].2),
+            ("@later", "sent", 3)
+        );
+        assert_eq!(
+            (states[2].0.as_str(), states[2].1.as_str(), states[2].2),
+            ("@okay", "sent", 2)
+        );
+        let mut files: Vec<String> = std::fs::read_dir(received.path())
+            .expect("received")
+            .filter_map(Result::ok)
+            .map(|e| {
+                e.file_name()
+                    .to_string_lossy()
+                    .split_once('-')
+                    .map(|(_, r)| r.to_string())
+                    .unwrap_or_default()
+            })
+            .collect();
+        files.sort();
+        assert_eq!(
+            files,
+            ["later@example.org.eml", "ok@example.org.eml"],
+            "{label}"
+        );
+        let administrators_see = store::outbox(server.db.pool(), "failed", 10)
+            .await
+            .expect("outbox");
+        assert_eq!(administrators_see.len(), 1);
+    }
+}
