@@ -6,3 +6,5 @@
 //! `convene-web`.
 //!
 //! Nothing federates yet: this crate fills in with the federation issues.
+
+pub mod signatures;
