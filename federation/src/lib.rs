@@ -7,4 +7,5 @@
 //!
 //! Nothing federates yet: this crate fills in with the federation issues.
 
+pub mod client;
 pub mod signatures;
