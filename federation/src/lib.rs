@@ -8,4 +8,5 @@
 //! Nothing federates yet: this crate fills in with the federation issues.
 
 pub mod client;
+pub mod delivery;
 pub mod signatures;
