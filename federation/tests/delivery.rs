@@ -360,3 +360,150 @@ async fn two_workers_share_the_work_and_send_each_delivery_once() {
         db.close().await;
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_claim_left_by_a_crashed_worker_is_taken_again_after_its_lease() {
+    for (scratch, db) in test_databases("delivery_lease").await {
+        let (addr, seen) = receiver().await;
+        let inbox = format!("http://{addr}/ok/1");
+        let id = "http://127.0.0.1:1/activities/5";
+        delivery::enqueue(
+            &db,
+            id,
+            &activity(id),
+            std::slice::from_ref(&inbox),
+            ALICE_ID,
+        )
+        .await
+        .expect("enqueued");
+        // A worker claims it, then dies before sending.
+        let claimed = delivery::claim(&db, 10, Duration::from_millis(300))
+            .await
+            .expect("claimed");
+        assert_eq!(claimed.len(), 1, "{}", scratch.label);
+        let worker = worker(&db);
+        assert_eq!(worker.run_once().await.expect("a batch"), 0, "leased");
+        tokio::time::sleep(Duration::from_millis(350)).await;
+        assert_eq!(worker.run_once().await.expect("a batch"), 1, "lease over");
+        let all = delivery::list(&db, None).await.expect("listed");
+        assert_eq!((all[0].state, all[0].attempts), (State::Delivered, 1));
+        assert_eq!(
+            seen.lock().expect("not poisoned").accepted[&("/ok/1".to_string(), id.to_string())],
+            1
+        );
+        db.close().await;
+    }
+}
+
+/// A receiver whose every inbox takes 100 ms to answer, and which records the most
+/// requests it had in flight at once.
+async fn slow_receiver() -> (SocketAddr, Arc<Mutex<(u32, u32)>>) {
+    let flight = Arc::new(Mutex::new((0u32, 0u32)));
+    let counter = flight.clone();
+    let app = Router::new().route(
+        "/slow/{n}",
+        post(move || {
+            let counter = counter.clone();
+            async move {
+                {
+                    let mut f = counter.lock().expect("not poisoned");
+                    f.0 += 1;
+                    f.1 = f.1.max(f.0);
+                }
+                tokio::time::sleep(Duration::from_millis(100)).await;
+                counter.lock().expect("not poisoned").0 -= 1;
+                StatusCode::ACCEPTED
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("a port");
+    let addr = listener.local_addr().expect("an address");
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    (addr, flight)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_host_gets_at_most_its_share_at_once() {
+    for (scratch, db) in test_databases("delivery_per_host").await {
+        let (addr, flight) = slow_receiver().await;
+        let inboxes: Vec<String> = (0..12).map(|n| format!("http://{addr}/slow/{n}")).collect();
+        let id = "http://127.0.0.1:1/activities/6";
+        delivery::enqueue(&db, id, &activity(id), &inboxes, ALICE_ID)
+            .await
+            .expect("enqueued");
+        let public = Url::parse("http://127.0.0.1:8080").expect("a URL");
+        let client =
+            Client::new(&public, Network::TestLoopback, Limits::default()).expect("a client");
+        let worker = Worker::new(
+            db.clone(),
+            client,
+            Arc::new(Keys),
+            WorkerConfig {
+                per_host: 3,
+                ..WorkerConfig::default()
+            },
+        );
+        assert_eq!(worker.run_once().await.expect("a batch"), 12);
+        let delivered = delivery::list(&db, Some(State::Delivered))
+            .await
+            .expect("listed");
+        assert_eq!(delivered.len(), 12, "{}", scratch.label);
+        let most = flight.lock().expect("not poisoned").1;
+        assert!((2..=3).contains(&most), "{}: {most} at once", scratch.label);
+        db.close().await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_host_that_keeps_failing_is_left_alone_for_a_while() {
+    for (scratch, db) in test_databases("delivery_breaker").await {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("a port");
+        let addr = listener.local_addr().expect("an address");
+        drop(listener);
+        let inboxes: Vec<String> = (0..5).map(|n| format!("http://{addr}/ok/{n}")).collect();
+        let id = "http://127.0.0.1:1/activities/7";
+        delivery::enqueue(&db, id, &activity(id), &inboxes, ALICE_ID)
+            .await
+            .expect("enqueued");
+        let public = Url::parse("http://127.0.0.1:8080").expect("a URL");
+        let client =
+            Client::new(&public, Network::TestLoopback, Limits::default()).expect("a client");
+        let worker = Worker::new(
+            db.clone(),
+            client,
+            Arc::new(Keys),
+            WorkerConfig {
+                backoff: Backoff {
+                    unit: Duration::from_millis(1),
+                    max_attempts: 10,
+                },
+                breaker_failures: 3,
+                breaker_cooldown: Duration::from_secs(30),
+                ..WorkerConfig::default()
+            },
+        );
+        assert_eq!(worker.run_once().await.expect("a batch"), 5);
+        // The backoff (at most a tenth of a second here) has passed; the circuit has not.
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        assert_eq!(worker.run_once().await.expect("a batch"), 5);
+        let soon = delivery::now_ms() + 20_000;
+        for d in delivery::list(&db, None).await.expect("listed") {
+            assert_eq!(
+                (d.state, d.attempts),
+                (State::Pending, 1),
+                "{}: postponed, not tried",
+                scratch.label
+            );
+            assert!(
+                d.next_attempt_at > soon,
+                "{}: after the cool-down",
+                scratch.label
+            );
+        }
+        db.close().await;
+    }
+}
