@@ -14,3 +14,6 @@ pub mod actors;
 pub mod discovery;
 pub mod http;
 pub mod keys;
+pub mod client;
+pub mod delivery;
+pub mod signatures;

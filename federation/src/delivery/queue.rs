@@ -1,0 +1,253 @@
+//! The queue's rows: enqueueing an activity for its inboxes, claiming due deliveries under a
+//! lease, and recording how each try went.
+
+use super::{now_ms, DeliveryError};
+use convene_projections::{Backend, Database};
+use sha2::{Digest, Sha256};
+use sqlx::Row;
+use std::time::Duration;
+
+/// Where a delivery stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum State {
+    /// To send, or to retry at `next_attempt_at`.
+    Pending,
+    Delivered,
+    /// Refused for good: a 4xx other than 408 and 429, or a target our guard refuses.
+    Failed,
+    /// Every try was used.
+    Dead,
+}
+
+impl State {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            State::Pending => "pending",
+            State::Delivered => "delivered",
+            State::Failed => "failed",
+            State::Dead => "dead",
+        }
+    }
+
+    fn parse(text: &str) -> Option<Self> {
+        Some(match text {
+            "pending" => State::Pending,
+            "delivered" => State::Delivered,
+            "failed" => State::Failed,
+            "dead" => State::Dead,
+            _ => return None,
+        })
+    }
+}
+
+/// One delivery as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Delivery {
+    pub id: String,
+    pub activity_id: String,
+    pub inbox: String,
+    pub host: String,
+    pub state: State,
+    pub attempts: i64,
+    pub next_attempt_at: i64,
+    pub last_status: Option<i64>,
+    pub last_error: Option<String>,
+}
+
+/// The id of the delivery of `activity_id` to `inbox`: the same pair always gives the same id.
+pub fn delivery_id(activity_id: &str, inbox: &str) -> String {
+    let mut hash = Sha256::new();
+    hash.update(activity_id.as_bytes());
+    hash.update(b"\n");
+    hash.update(inbox.as_bytes());
+    hex::encode(hash.finalize())
+}
+
+/// Stores `activity_json` once under `activity_id` (signed with `key_id` when sent) and one
+/// pending delivery per inbox. Enqueueing the same activity and inboxes again changes nothing;
+/// new inboxes are added. Returns how many deliveries were new.
+pub async fn enqueue(
+    db: &Database,
+    activity_id: &str,
+    activity_json: &str,
+    inboxes: &[String],
+    key_id: &str,
+) -> Result<u64, DeliveryError> {
+    let now = now_ms();
+    let mut tx = db.pool().begin().await?;
+    sqlx::query(
+        "INSERT INTO activities (id, key_id, body, created_at) VALUES ($1, $2, $3, $4)
+         ON CONFLICT (id) DO NOTHING",
+    )
+    .bind(activity_id)
+    .bind(key_id)
+    .bind(activity_json)
+    .bind(now)
+    .execute(&mut *tx)
+    .await?;
+    let mut added = 0;
+    for inbox in inboxes {
+        let host = url::Url::parse(inbox)
+            .ok()
+            .and_then(|u| u.host_str().map(str::to_ascii_lowercase))
+            .ok_or_else(|| DeliveryError::BadInbox(inbox.clone()))?;
+        added += sqlx::query(
+            "INSERT INTO deliveries (id, activity_id, inbox, host, state, attempts,
+                 next_attempt_at, created_at, updated_at)
+             VALUES ($1, $2, $3, $4, 'pending', 0, $5, $5, $5)
+             ON CONFLICT (id) DO NOTHING",
+        )
+        .bind(delivery_id(activity_id, inbox))
+        .bind(activity_id)
+        .bind(inbox)
+        .bind(host)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+    }
+    tx.commit().await?;
+    Ok(added)
+}
+
+/// A claimed delivery, with what sending it needs.
+#[derive(Debug, Clone)]
+pub struct Claimed {
+    pub id: String,
+    pub inbox: String,
+    pub host: String,
+    pub attempts: i64,
+    pub key_id: String,
+    pub body: String,
+}
+
+/// Claims up to `limit` due deliveries for `lease`: no other worker claims them until the
+/// lease ends (it ends early when the outcome is recorded). On PostgreSQL the claim skips rows
+/// another worker is claiming at the same moment (`FOR UPDATE SKIP LOCKED`); SQLite has one
+/// writer at a time.
+pub async fn claim(
+    db: &Database,
+    limit: i64,
+    lease: Duration,
+) -> Result<Vec<Claimed>, DeliveryError> {
+    let now = now_ms();
+    let lock = match db.backend() {
+        Backend::Postgres => "FOR UPDATE SKIP LOCKED",
+        Backend::Sqlite => "",
+    };
+    let rows = sqlx::query(&format!(
+        "UPDATE deliveries SET leased_until = $1
+         WHERE id IN (SELECT id FROM deliveries
+                      WHERE state = 'pending' AND next_attempt_at <= $2
+                        AND (leased_until IS NULL OR leased_until <= $2)
+                      ORDER BY next_attempt_at LIMIT $3 {lock})
+         RETURNING id, activity_id, inbox, host, attempts"
+    ))
+    .bind(now + lease.as_millis() as i64)
+    .bind(now)
+    .bind(limit)
+    .fetch_all(db.pool())
+    .await?;
+    let mut claimed = Vec::with_capacity(rows.len());
+    for row in rows {
+        let activity_id: String = row.try_get("activity_id")?;
+        let activity = sqlx::query("SELECT key_id, body FROM activities WHERE id = $1")
+            .bind(&activity_id)
+            .fetch_one(db.pool())
+            .await?;
+        claimed.push(Claimed {
+            id: row.try_get("id")?,
+            inbox: row.try_get("inbox")?,
+            host: row.try_get("host")?,
+            attempts: row.try_get("attempts")?,
+            key_id: activity.try_get("key_id")?,
+            body: activity.try_get("body")?,
+        });
+    }
+    Ok(claimed)
+}
+
+/// Records a try's outcome: the new state, attempts, when to try next, and what happened.
+pub async fn record(
+    db: &Database,
+    id: &str,
+    state: State,
+    attempts: i64,
+    next_attempt_at: i64,
+    status: Option<u16>,
+    error: Option<&str>,
+) -> Result<(), DeliveryError> {
+    sqlx::query(
+        "UPDATE deliveries SET state = $1, attempts = $2, next_attempt_at = $3,
+             leased_until = NULL, last_status = $4, last_error = $5, updated_at = $6
+         WHERE id = $7",
+    )
+    .bind(state.as_str())
+    .bind(attempts)
+    .bind(next_attempt_at)
+    .bind(status.map(i64::from))
+    .bind(error)
+    .bind(now_ms())
+    .bind(id)
+    .execute(db.pool())
+    .await?;
+    Ok(())
+}
+
+/// Puts a claimed delivery back without counting a try (its host's circuit is open).
+pub async fn postpone(db: &Database, id: &str, until: i64) -> Result<(), DeliveryError> {
+    sqlx::query(
+        "UPDATE deliveries SET next_attempt_at = $1, leased_until = NULL, updated_at = $2
+         WHERE id = $3",
+    )
+    .bind(until)
+    .bind(now_ms())
+    .bind(id)
+    .execute(db.pool())
+    .await?;
+    Ok(())
+}
+
+/// Deliveries in `state` (all when `None`), oldest first, for the admin views.
+pub async fn list(db: &Database, state: Option<State>) -> Result<Vec<Delivery>, DeliveryError> {
+    let rows = sqlx::query(
+        "SELECT id, activity_id, inbox, host, state, attempts, next_attempt_at, last_status,
+                last_error
+         FROM deliveries WHERE ($1 IS NULL OR state = $1) ORDER BY created_at, id",
+    )
+    .bind(state.map(State::as_str))
+    .fetch_all(db.pool())
+    .await?;
+    rows.into_iter()
+        .map(|row| {
+            let state: String = row.try_get("state")?;
+            Ok(Delivery {
+                id: row.try_get("id")?,
+                activity_id: row.try_get("activity_id")?,
+                inbox: row.try_get("inbox")?,
+                host: row.try_get("host")?,
+                state: State::parse(&state).ok_or(DeliveryError::UnknownState(state))?,
+                attempts: row.try_get("attempts")?,
+                next_attempt_at: row.try_get("next_attempt_at")?,
+                last_status: row.try_get("last_status")?,
+                last_error: row.try_get("last_error")?,
+            })
+        })
+        .collect()
+}
+
+/// Makes a failed or dead delivery pending again, to be tried at once with a fresh count.
+pub async fn retry(db: &Database, id: &str) -> Result<bool, DeliveryError> {
+    let now = now_ms();
+    let changed = sqlx::query(
+        "UPDATE deliveries SET state = 'pending', attempts = 0, next_attempt_at = $1,
+             leased_until = NULL, updated_at = $1
+         WHERE id = $2 AND state IN ('failed', 'dead')",
+    )
+    .bind(now)
+    .bind(id)
+    .execute(db.pool())
+    .await?
+    .rows_affected();
+    Ok(changed == 1)
+}
