@@ -7,13 +7,13 @@
 //!
 //! Nothing federates yet: this crate fills in with the federation issues.
 
-pub mod context;
-pub mod incoming;
-pub mod objects;
 pub mod actors;
+pub mod client;
+pub mod context;
+pub mod delivery;
 pub mod discovery;
 pub mod http;
+pub mod incoming;
 pub mod keys;
-pub mod client;
-pub mod delivery;
+pub mod objects;
 pub mod signatures;
