@@ -75,28 +75,12 @@ pub struct PersonFields<'a> {
 pub fn person(public_url: &str, fields: &PersonFields<'_>, public_key_pem: String) -> LocalActor {
     let id = person_id(public_url, fields.username);
     LocalActor {
-        context: super::context(),
-        kind: "Person".to_string(),
-        preferred_username: fields.username.to_string(),
         name: fields.display_name.to_string(),
         summary: fields.summary.to_string(),
-        url: id.clone(),
-        inbox: format!("{id}/inbox"),
-        outbox: format!("{id}/outbox"),
-        followers: format!("{id}/followers"),
-        following: format!("{id}/following"),
-        endpoints: Endpoints {
-            shared_inbox: shared_inbox(public_url),
-        },
         discoverable: true,
         manually_approves_followers: false,
         published: Some(fields.published.to_string()),
-        public_key: PublicKey {
-            id: key_id(&id),
-            owner: id.clone(),
-            public_key_pem,
-        },
-        id,
+        ..LocalActor::at(public_url, id, "Person", fields.username, public_key_pem)
     }
 }
 
@@ -105,28 +89,53 @@ pub fn person(public_url: &str, fields: &PersonFields<'_>, public_key_pem: Strin
 pub fn instance_actor(public_url: &str, name: &str, public_key_pem: String) -> LocalActor {
     let id = instance_actor_id(public_url);
     LocalActor {
-        context: super::context(),
-        kind: "Application".to_string(),
-        preferred_username: INSTANCE_USERNAME.to_string(),
         name: name.to_string(),
-        summary: String::new(),
-        url: id.clone(),
-        inbox: format!("{id}/inbox"),
-        outbox: format!("{id}/outbox"),
-        followers: format!("{id}/followers"),
-        following: format!("{id}/following"),
-        endpoints: Endpoints {
-            shared_inbox: shared_inbox(public_url),
-        },
         discoverable: false,
         manually_approves_followers: true,
-        published: None,
-        public_key: PublicKey {
-            id: key_id(&id),
-            owner: id.clone(),
+        ..LocalActor::at(
+            public_url,
+            id,
+            "Application",
+            INSTANCE_USERNAME,
             public_key_pem,
-        },
-        id,
+        )
+    }
+}
+
+impl LocalActor {
+    /// An actor at `id` with its inbox, outbox, collections, the shared inbox and its key; named
+    /// by its username alone, not discoverable, approving its followers, until said otherwise.
+    fn at(
+        public_url: &str,
+        id: String,
+        kind: &str,
+        preferred_username: &str,
+        public_key_pem: String,
+    ) -> Self {
+        Self {
+            context: super::context(),
+            kind: kind.to_string(),
+            preferred_username: preferred_username.to_string(),
+            name: preferred_username.to_string(),
+            summary: String::new(),
+            url: id.clone(),
+            inbox: format!("{id}/inbox"),
+            outbox: format!("{id}/outbox"),
+            followers: format!("{id}/followers"),
+            following: format!("{id}/following"),
+            endpoints: Endpoints {
+                shared_inbox: shared_inbox(public_url),
+            },
+            discoverable: false,
+            manually_approves_followers: true,
+            published: None,
+            public_key: PublicKey {
+                id: key_id(&id),
+                owner: id.clone(),
+                public_key_pem,
+            },
+            id,
+        }
     }
 }
 

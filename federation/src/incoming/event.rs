@@ -8,8 +8,8 @@
 //! refused with the domain's own message.
 
 use super::values::{
-    id_of, ids, instant, is_public, is_web_id, items, kind, line, non_empty, number, plain,
-    same_origin, text, web_id,
+    expect_kind, id_of, ids, instant, is_public, is_web_id, items, kind, line, non_empty, number,
+    plain, same_origin, text, web_id,
 };
 use super::Ignored;
 use convene_domain::event::details::{
@@ -49,11 +49,7 @@ pub struct Location {
 }
 
 pub fn parse_event(object: &Value) -> Result<IncomingEvent, Ignored> {
-    match kind(object) {
-        Some("Event") => {}
-        Some(other) => return Err(Ignored::UnsupportedObject(other.chars().take(64).collect())),
-        None => return Err(Ignored::MissingField("type")),
-    }
+    expect_kind(object, "Event")?;
     let id = web_id(object, "id")?;
     let actor = web_id(object, "actor").or_else(|_| web_id(object, "attributedTo"))?;
     let attributed_to = web_id(object, "attributedTo").unwrap_or_else(|_| actor.clone());

@@ -1,7 +1,7 @@
 //! A remote `Note` (a Mastodon or Pleroma status, a Mobilizon comment) as a comment, and a
 //! `Tombstone`.
 
-use super::values::{ids, instant, is_public, kind, non_empty, same_origin, text, web_id};
+use super::values::{expect_kind, ids, instant, is_public, non_empty, same_origin, text, web_id};
 use super::Ignored;
 use convene_domain::event::details::Visibility;
 use convene_domain::event::{COMMENT_MAX, COMMENT_MAX_BYTES};
@@ -33,11 +33,7 @@ pub struct IncomingTombstone {
 }
 
 pub fn parse_note(object: &Value) -> Result<IncomingNote, Ignored> {
-    match kind(object) {
-        Some("Note") => {}
-        Some(other) => return Err(Ignored::UnsupportedObject(other.chars().take(64).collect())),
-        None => return Err(Ignored::MissingField("type")),
-    }
+    expect_kind(object, "Note")?;
     let id = web_id(object, "id")?;
     let attributed_to = web_id(object, "attributedTo").or_else(|_| web_id(object, "actor"))?;
     if !same_origin(&id, &attributed_to) {

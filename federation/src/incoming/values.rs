@@ -25,6 +25,15 @@ pub fn kind(object: &Value) -> Option<&str> {
     items(object.get("type")).find_map(Value::as_str)
 }
 
+/// Refuses an object whose `type` is not `expected`.
+pub fn expect_kind(object: &Value, expected: &str) -> Result<(), Ignored> {
+    match kind(object) {
+        Some(found) if found == expected => Ok(()),
+        Some(other) => Err(Ignored::UnsupportedObject(other.chars().take(64).collect())),
+        None => Err(Ignored::MissingField("type")),
+    }
+}
+
 /// The id a property names: a string, an object's `id`, or the first of a list of them.
 pub fn id_of(value: &Value) -> Option<&str> {
     let first = match value {
