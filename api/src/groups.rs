@@ -20,7 +20,7 @@ use convene_projections::events::{self as event_rows, EventView};
 use convene_projections::groups::{self, FollowerView, GroupView, Kind, MemberView, TimelineEntry};
 use convene_projections::log::EventLog;
 use convene_projections::profiles;
-use convene_projections::read_model::GROUPS;
+use convene_projections::read_model::{EVENTS, GROUPS};
 use convene_projections::CommandError;
 use cqrs_es::Aggregate;
 use serde::Deserialize;
@@ -28,6 +28,9 @@ use utoipa::ToSchema;
 
 /// What group use cases read back after their commands.
 pub const READS: Reads = &[GROUPS];
+
+/// What a group event's creation reads back: the event, and the group's timeline that names it.
+const EVENT_READS: Reads = &[EVENTS, GROUPS];
 
 /// Longest reason given with a moderation decision.
 pub const REASON_MAX: usize = 500;
@@ -591,7 +594,7 @@ pub async fn create_event(
         },
     };
     let metadata = acting.metadata();
-    consistency::command(state, &state.events, &id, command, &metadata, events::READS).await?;
+    consistency::command(state, &state.events, &id, command, &metadata, EVENT_READS).await?;
     events::show(state, Some(&acting.session), &id).await
 }
 
