@@ -374,3 +374,15 @@ async fn slow_servers_time_out() {
     ));
     assert!(started.elapsed() < Duration::from_secs(3));
 }
+
+#[test]
+fn the_test_network_is_refused_to_an_instance_with_a_public_url() {
+    let public = Url::parse("https://events.example.org").expect("a URL");
+    let refused = Client::new(&public, Network::TestLoopback, Limits::default())
+        .expect_err("a public instance may not reach loopback");
+    assert!(
+        refused.to_string().contains("loopback public URL"),
+        "{refused}"
+    );
+    Client::new(&public, Network::Public, Limits::default()).expect("the public network");
+}

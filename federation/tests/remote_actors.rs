@@ -13,11 +13,12 @@ fn fixtures(test: &str) -> Option<PathBuf> {
     if folder.is_dir() {
         return Some(folder);
     }
-    let _ = writeln!(
-        std::io::stderr(),
+    let message = format!(
         "*** {test}: SKIPPED: the ActivityPub fixtures are not at {} ***",
         folder.display()
     );
+    assert!(std::env::var("CI").as_deref() != Ok("true"), "{message}");
+    let _ = writeln!(std::io::stderr(), "{message}");
     None
 }
 
@@ -171,9 +172,9 @@ fn every_actor_fixture_gives_its_inbox_and_key() {
         // The key is a real RSA key, whichever PEM form it came in.
         let key = actor
             .public_key
-            .rsa()
+            .key()
             .unwrap_or_else(|e| panic!("{file}: {e}"));
-        assert!(rsa::traits::PublicKeyParts::size(&key) >= 256, "{file}");
+        assert!(key.bits() >= 2048, "{file}");
         let deliver_to = expected.shared_inbox.unwrap_or(expected.inbox);
         assert_eq!(actor.delivery_inbox().as_str(), deliver_to, "{file}");
     }

@@ -5,6 +5,7 @@
 mod changes;
 mod commands;
 mod comments;
+pub use comments::checked_comment;
 pub mod details;
 mod lifecycle;
 pub mod participation;

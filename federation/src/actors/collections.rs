@@ -10,7 +10,7 @@ pub const PAGE_SIZE: u64 = 10;
 /// The collection itself (no `?page`).
 pub fn collection(id: &str, owner: &str, total: u64) -> Value {
     json!({
-        "@context": super::context(),
+        "@context": crate::context::context(),
         "id": id,
         "type": "OrderedCollection",
         "attributedTo": owner,
@@ -23,7 +23,7 @@ pub fn collection(id: &str, owner: &str, total: u64) -> Value {
 /// newest first).
 pub fn page(id: &str, owner: &str, total: u64, page: u64, items: Vec<Value>) -> Value {
     let mut document = json!({
-        "@context": super::context(),
+        "@context": crate::context::context(),
         "id": format!("{id}?page={page}"),
         "type": "OrderedCollectionPage",
         "attributedTo": owner,

@@ -113,7 +113,7 @@ impl LocalActor {
         public_key_pem: String,
     ) -> Self {
         Self {
-            context: super::context(),
+            context: crate::context::context(),
             kind: kind.to_string(),
             preferred_username: preferred_username.to_string(),
             name: preferred_username.to_string(),

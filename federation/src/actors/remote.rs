@@ -2,9 +2,7 @@
 //! need of them to deliver and to verify, and the checks that refuse an actor speaking for
 //! another server.
 
-use rsa::pkcs1::DecodeRsaPublicKey;
-use rsa::pkcs8::DecodePublicKey;
-use rsa::RsaPublicKey;
+use crate::signatures::PublicKey;
 use serde_json::Value;
 use url::Url;
 
@@ -39,9 +37,9 @@ pub struct RemoteKey {
 }
 
 impl RemoteKey {
-    /// The RSA key, whichever PEM form it came in.
-    pub fn rsa(&self) -> Result<RsaPublicKey, RemoteActorError> {
-        parse_pem(&self.pem)
+    /// The key as signatures are verified with, whichever PEM form it came in.
+    pub fn key(&self) -> Result<PublicKey, RemoteActorError> {
+        PublicKey::from_pem(&self.pem).map_err(|e| RemoteActorError::BadKey(e.to_string()))
     }
 }
 
@@ -114,7 +112,7 @@ pub fn parse(document: &Value) -> Result<RemoteActor, RemoteActorError> {
         .ok_or(RemoteActorError::Missing("publicKey.publicKeyPem"))?;
     // Some servers double-escape the line breaks (a literal backslash-n in the JSON string).
     let pem = pem.replace("\\n", "\n");
-    parse_pem(&pem)?;
+    PublicKey::from_pem(&pem).map_err(|e| RemoteActorError::BadKey(e.to_string()))?;
     let preferred_username = text(document, "preferredUsername")?
         .ok_or(RemoteActorError::Missing("preferredUsername"))?;
     let name = text(document, "name")?.filter(|n| !n.is_empty());
@@ -139,15 +137,6 @@ pub fn parse(document: &Value) -> Result<RemoteActor, RemoteActorError> {
         name,
         url,
     })
-}
-
-fn parse_pem(pem: &str) -> Result<RsaPublicKey, RemoteActorError> {
-    let pem = pem.trim();
-    if pem.contains("BEGIN RSA PUBLIC KEY") {
-        RsaPublicKey::from_pkcs1_pem(pem).map_err(|e| RemoteActorError::BadKey(e.to_string()))
-    } else {
-        RsaPublicKey::from_public_key_pem(pem).map_err(|e| RemoteActorError::BadKey(e.to_string()))
-    }
 }
 
 fn text(document: &Value, field: &'static str) -> Result<Option<String>, RemoteActorError> {

@@ -43,6 +43,8 @@ impl Default for Limits {
 pub enum FetchError {
     #[error("not a URL: {0}")]
     InvalidUrl(String),
+    #[error("{0}")]
+    TestNetworkOnPublicUrl(String),
     #[error("refused: {0}")]
     Refused(#[from] Refused),
     #[error("more than {0} redirects")]
@@ -102,7 +104,11 @@ pub struct Client {
 
 impl Client {
     /// A client identifying itself as `convene/{version} (+{public_url})`.
+    /// The test network is refused unless `public_url` is itself on loopback.
     pub fn new(public_url: &Url, network: Network, limits: Limits) -> Result<Self, FetchError> {
+        if network == Network::TestLoopback {
+            check_test_network(public_url).map_err(FetchError::TestNetworkOnPublicUrl)?;
+        }
         let max_redirects = limits.max_redirects;
         let policy = redirect::Policy::custom(move |attempt| {
             if attempt.previous().len() > max_redirects {

@@ -108,7 +108,7 @@ fn jrd(public_url: &str, subject: &str, actor: &str, page: &str) -> Value {
         "subject": subject,
         "aliases": aliases,
         "links": [
-            {"rel": "self", "type": "application/activity+json", "href": actor},
+            {"rel": "self", "type": crate::signatures::ACTIVITY_JSON, "href": actor},
             {"rel": "http://webfinger.net/rel/profile-page", "type": "text/html", "href": page},
             {"rel": "http://ostatus.org/schema/1.0/subscribe", "template": format!("{public_url}/interact?uri={{uri}}")},
         ],

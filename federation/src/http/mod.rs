@@ -23,7 +23,7 @@ use convene_projections::Database;
 pub use negotiation::wants_activity_json;
 
 /// The media type of the ActivityPub documents we serve.
-pub const ACTIVITY_JSON: &str = "application/activity+json";
+pub use crate::signatures::ACTIVITY_JSON;
 
 /// What the federation's handlers use.
 #[derive(Clone)]

@@ -8,13 +8,13 @@
 //! refused with the domain's own message.
 
 use super::values::{
-    expect_kind, id_of, ids, instant, is_public, is_web_id, items, kind, line, non_empty, number,
-    plain, same_origin, text, web_id,
+    expect_kind, id_of, ids, instant, is_web_id, items, kind, line, non_empty, number, plain,
+    same_origin, text, visibility, web_id,
 };
 use super::Ignored;
 use convene_domain::event::details::{
-    Address, EventDetails, EventOptions, EventStatus, JoinMode, MetadataLink, Visibility,
-    CATEGORIES, LINKS_MAX, TAGS_MAX, TAG_MAX, TITLE_MAX,
+    Address, EventDetails, EventOptions, EventStatus, JoinMode, MetadataLink, CATEGORIES,
+    LINKS_MAX, TAGS_MAX, TAG_MAX, TITLE_MAX,
 };
 use serde_json::Value;
 use time::{OffsetDateTime, UtcOffset};
@@ -95,13 +95,7 @@ pub fn parse_event(object: &Value) -> Result<IncomingEvent, Ignored> {
 
     let to = ids(object.get("to"));
     let cc = ids(object.get("cc"));
-    let visibility = if is_public(&to) {
-        Visibility::Public
-    } else if is_public(&cc) {
-        Visibility::Unlisted
-    } else {
-        Visibility::Private
-    };
+    let visibility = visibility(&to, &cc);
 
     let status = ["status", "ical:status"]
         .iter()

@@ -123,7 +123,7 @@ pub enum ObjectRef {
 
 /// How deeply activities may embed activities (Undo of an Accept of a Follow is 3).
 pub const NESTING_MAX: usize = 3;
-const ACTOR_TYPES: [&str; 5] = ["Person", "Group", "Application", "Service", "Organization"];
+use crate::actors::remote::ACTOR_TYPES;
 
 /// Reads a body as received. serde_json refuses JSON nested more than 128 deep.
 pub fn parse_bytes(body: &[u8]) -> Result<Incoming, Ignored> {

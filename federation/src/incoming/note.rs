@@ -1,11 +1,10 @@
 //! A remote `Note` (a Mastodon or Pleroma status, a Mobilizon comment) as a comment, and a
 //! `Tombstone`.
 
-use super::values::{expect_kind, ids, instant, is_public, non_empty, same_origin, text, web_id};
+use super::values::{expect_kind, ids, instant, non_empty, same_origin, text, visibility, web_id};
 use super::Ignored;
+use convene_domain::event::checked_comment;
 use convene_domain::event::details::Visibility;
-use convene_domain::event::{COMMENT_MAX, COMMENT_MAX_BYTES};
-use convene_domain::validation::{html_deeper_than, sanitise_html, HTML_DEPTH_MAX};
 use convene_domain::FieldError;
 use serde_json::Value;
 use time::OffsetDateTime;
@@ -49,13 +48,7 @@ pub fn parse_note(object: &Value) -> Result<IncomingNote, Ignored> {
         .unwrap_or_default();
     let to = ids(object.get("to"));
     let cc = ids(object.get("cc"));
-    let visibility = if is_public(&to) {
-        Visibility::Public
-    } else if is_public(&cc) {
-        Visibility::Unlisted
-    } else {
-        Visibility::Private
-    };
+    let visibility = visibility(&to, &cc);
     Ok(IncomingNote {
         id,
         in_reply_to,
@@ -71,31 +64,12 @@ pub fn parse_note(object: &Value) -> Result<IncomingNote, Ignored> {
 
 /// The rules of a local comment (the domain's, with its limits).
 fn checked_content(html: &str) -> Result<String, Ignored> {
-    let invalid = |message: String| {
+    checked_comment(html).map_err(|message| {
         Ignored::Invalid(vec![FieldError {
             field: "content".into(),
             message,
         }])
-    };
-    if html.len() > COMMENT_MAX_BYTES {
-        return Err(invalid(format!(
-            "a comment is at most {} KB of HTML",
-            COMMENT_MAX_BYTES / 1024
-        )));
-    }
-    if html_deeper_than(html, HTML_DEPTH_MAX) {
-        return Err(invalid(format!(
-            "a comment's HTML nests at most {HTML_DEPTH_MAX} elements deep"
-        )));
-    }
-    let clean = sanitise_html(html.trim());
-    let length = clean.chars().count();
-    if length == 0 || length > COMMENT_MAX {
-        return Err(invalid(format!(
-            "a comment is 1 to {COMMENT_MAX} characters"
-        )));
-    }
-    Ok(clean)
+    })
 }
 
 pub fn parse_tombstone(object: &Value) -> Result<IncomingTombstone, Ignored> {

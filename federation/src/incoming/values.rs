@@ -3,6 +3,7 @@
 
 use super::Ignored;
 use crate::context::PUBLIC_FORMS;
+use convene_domain::event::details::Visibility;
 use serde_json::Value;
 use time::format_description::well_known::{Iso8601, Rfc3339};
 use time::OffsetDateTime;
@@ -80,6 +81,17 @@ pub fn is_public(audience: &[String]) -> bool {
     audience
         .iter()
         .any(|id| PUBLIC_FORMS.contains(&id.as_str()))
+}
+
+/// Who may see an object, from its audience: public in `to`, unlisted in `cc`, else private.
+pub fn visibility(to: &[String], cc: &[String]) -> Visibility {
+    if is_public(to) {
+        Visibility::Public
+    } else if is_public(cc) {
+        Visibility::Unlisted
+    } else {
+        Visibility::Private
+    }
 }
 
 /// A text property: a string, or the first text of a language map (`contentMap`).

@@ -89,6 +89,7 @@ impl PrivateKey {
 pub struct PublicKey {
     /// The PKCS#1 `RSAPublicKey` DER, which is what ring reads.
     rsa_der: Vec<u8>,
+    bits: usize,
 }
 
 impl PublicKey {
@@ -121,7 +122,12 @@ impl PublicKey {
         if bits < MIN_RSA_BITS {
             return Err(KeyError::TooSmall(bits));
         }
-        Ok(PublicKey { rsa_der })
+        Ok(PublicKey { rsa_der, bits })
+    }
+
+    /// The modulus's length in bits.
+    pub fn bits(&self) -> usize {
+        self.bits
     }
 
     /// Whether `signature` is this key's signature of `message`.

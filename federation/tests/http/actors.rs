@@ -46,7 +46,7 @@ async fn a_profile_is_a_person_for_each_activitypub_accept_and_a_page_otherwise(
             // What we serve, a peer parses: our own remote-actor checks accept it.
             let parsed = convene_federation::actors::remote::parse(doc).expect("our own actor parses");
             assert_eq!(parsed.inbox.as_str(), format!("{id}/inbox"));
-            parsed.public_key.rsa().expect("an RSA key");
+            parsed.public_key.key().expect("an RSA key");
         }
         assert!(keys.windows(2).all(|w| w[0] == w[1]), "one key per actor");
         for accept in [
