@@ -63,7 +63,7 @@ fn discover(server: &Server, account: &str) -> String {
     let (status, _, holder) = fetch(document, "application/activity+json");
     assert_eq!(status, 200);
     assert_eq!(holder["publicKey"]["id"], key_id);
-    parsed.public_key.rsa().expect("an RSA key");
+    parsed.public_key.key().expect("an RSA key");
     parsed.public_key.pem
 }
 
