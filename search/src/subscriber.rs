@@ -150,13 +150,27 @@ impl Folds {
                     })
                     .collect()
             };
-            let after = chunk_folds.iter().map(|f| f.position).min().unwrap_or(0);
             let index: std::collections::HashMap<&str, usize> =
                 chunk.iter().enumerate().map(|(i, id)| (*id, i)).collect();
-            for row in changes_between(pool, chunk, after, last.position).await? {
-                let fold = &mut chunk_folds[index[row.id.as_str()]];
-                if row.position > fold.position {
-                    fold.apply(row);
+            // Events folded from their start and events kept are read apart, so one new event
+            // does not send every kept one back to its first change.
+            let (fresh, kept): (Vec<&str>, Vec<&str>) = chunk
+                .iter()
+                .partition(|id| chunk_folds[index[**id]].position == 0);
+            let kept_after = kept
+                .iter()
+                .map(|id| chunk_folds[index[*id]].position)
+                .min()
+                .unwrap_or(0);
+            for (ids, after) in [(fresh, 0), (kept, kept_after)] {
+                if ids.is_empty() {
+                    continue;
+                }
+                for row in changes_between(pool, &ids, after, last.position).await? {
+                    let fold = &mut chunk_folds[index[row.id.as_str()]];
+                    if row.position > fold.position {
+                        fold.apply(row);
+                    }
                 }
             }
             for fold in &mut chunk_folds {
