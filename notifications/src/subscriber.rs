@@ -202,7 +202,6 @@ impl Subscriber for NotificationsSubscriber {
         }
         tx.commit().await?;
         if mails > 0 {
-            self.new_mail.notify_waiters();
             self.new_mail.notify_one();
         }
         Ok(Applied::Moved { to: last.position })
