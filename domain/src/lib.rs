@@ -11,6 +11,7 @@ pub mod event;
 pub mod group;
 pub mod metadata;
 pub mod profile;
+pub mod text;
 pub mod validation;
 
 pub use account::{Account, AccountChange, AccountCommand, AccountError, Role};

@@ -8,6 +8,7 @@
 use crate::kinds::Kind;
 use convene_domain::event::details::{Address, EventDetails};
 use convene_domain::event::{Participant, ParticipantState};
+use convene_domain::text::{plain_text, shorten};
 use convene_domain::{Event, EventChange};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
@@ -140,7 +141,7 @@ pub fn notices(before: &Event, change: &EventChange, memory: &Memory) -> Vec<Not
             announcement,
             ..
         } => {
-            let text = plain_text(body);
+            let text = shorten(&plain_text(body), 500);
             if *announcement {
                 let mut notices =
                     to_everyone_taking_part(before, details, Kind::Announcement, |f| {
@@ -346,47 +347,9 @@ fn place(address: &Address) -> String {
     .join(", ")
 }
 
-/// The text of sanitised HTML, for a mail's plain part and the inbox (tags dropped, entities
-/// of the sanitiser's output decoded, at most 500 characters).
-fn plain_text(html: &str) -> String {
-    let mut text = String::new();
-    let mut in_tag = false;
-    for c in html.chars() {
-        match c {
-            '<' => in_tag = true,
-            '>' => {
-                in_tag = false;
-                text.push(' ');
-            }
-            c if !in_tag => text.push(c),
-            _ => {}
-        }
-    }
-    let text = text
-        .replace("&lt;", "<")
-        .replace("&gt;", ">")
-        .replace("&quot;", "\"")
-        .replace("&#39;", "'")
-        .replace("&amp;", "&");
-    let words: Vec<&str> = text.split_whitespace().collect();
-    let joined = words.join(" ");
-    match joined.char_indices().nth(500) {
-        Some((cut, _)) => format!("{}…", &joined[..cut]),
-        None => joined,
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn plain_text_drops_tags_and_decodes_entities() {
-        assert_eq!(
-            plain_text("<p>Bring <b>banners</b> &amp; water</p>"),
-            "Bring banners & water"
-        );
-    }
 
     #[test]
     fn recipients_read_back() {

@@ -12,6 +12,7 @@ use convene_api::{accounts, events, profiles};
 use convene_domain::event::details::EventStatus;
 use convene_domain::event::ParticipantState;
 use convene_domain::metadata::format_timestamp;
+use convene_domain::text::plain_text;
 use convene_projections::events::{EventFilter, EventView};
 use icalendar::{Calendar, CalendarDateTime, Component, EventLike};
 use tera::Context;
@@ -40,25 +41,6 @@ fn host(web: &Web) -> String {
         .to_string()
 }
 
-/// Plain text of sanitised HTML (calendars show text).
-pub fn text_of(html: &str) -> String {
-    let mut text = String::new();
-    let mut in_tag = false;
-    for c in html.chars() {
-        match c {
-            '<' => in_tag = true,
-            '>' => in_tag = false,
-            c if !in_tag => text.push(c),
-            _ => {}
-        }
-    }
-    text.replace("&amp;", "&")
-        .replace("&lt;", "<")
-        .replace("&gt;", ">")
-        .replace("&quot;", "\"")
-        .replace("&#39;", "'")
-}
-
 /// An ICS calendar of `events`.
 pub fn calendar(web: &Web, name: &str, found: &[EventView]) -> String {
     let catalogue = web.pages.catalogues.get(crate::i18n::DEFAULT);
@@ -73,7 +55,7 @@ pub fn calendar(web: &Web, name: &str, found: &[EventView]) -> String {
         entry
             .uid(&format!("{}@{}", event.id, host(web)))
             .summary(&details.title)
-            .description(&text_of(&details.description))
+            .description(&plain_text(&details.description))
             .starts(utc(details.begins_at))
             .url(&url)
             .add_property(
@@ -223,7 +205,7 @@ fn atom(web: &Web, title: &str, path: &str, mut found: Vec<EventView>) -> Respon
                 "title": e.details.title,
                 "updated": e.updated_at,
                 "author": e.organiser,
-                "summary": text_of(&e.details.description),
+                "summary": plain_text(&e.details.description),
                 "starts": format_timestamp(e.details.begins_at),
             })
         })

@@ -8,14 +8,15 @@
 //! refused with the domain's own message.
 
 use super::values::{
-    expect_kind, id_of, ids, instant, is_web_id, items, kind, line, non_empty, number, plain,
-    same_origin, text, visibility, web_id,
+    expect_kind, id_of, ids, instant, is_web_id, items, kind, line, non_empty, number, same_origin,
+    text, visibility, web_id,
 };
 use super::Ignored;
 use convene_domain::event::details::{
     Address, EventDetails, EventOptions, EventStatus, JoinMode, MetadataLink, CATEGORIES,
     LINKS_MAX, TAGS_MAX, TAG_MAX, TITLE_MAX,
 };
+use convene_domain::text::plain_text;
 use serde_json::Value;
 use time::{OffsetDateTime, UtcOffset};
 
@@ -84,7 +85,7 @@ pub fn parse_event(object: &Value) -> Result<IncomingEvent, Ignored> {
         .or_else(|| non_empty(text(object.get("nameMap"))))
         .or_else(|| {
             // Software that has no title field puts it first in the text.
-            non_empty(Some(plain(&description))).and_then(|t| {
+            non_empty(Some(plain_text(&description))).and_then(|t| {
                 t.lines()
                     .map(str::trim)
                     .find(|l| !l.is_empty())

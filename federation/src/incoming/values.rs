@@ -157,15 +157,3 @@ pub fn line(text: &str, max: usize) -> String {
     cut.push('…');
     cut
 }
-
-/// The text of some HTML, tags removed and the usual entities read.
-pub fn plain(html: &str) -> String {
-    let stripped = ammonia::Builder::empty().clean(html).to_string();
-    stripped
-        .replace("&lt;", "<")
-        .replace("&gt;", ">")
-        .replace("&quot;", "\"")
-        .replace("&#39;", "'")
-        .replace("&nbsp;", " ")
-        .replace("&amp;", "&")
-}

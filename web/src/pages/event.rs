@@ -16,6 +16,7 @@ use convene_api::participations::{self, AnonymousJoin, JoinRequest};
 use convene_api::Error;
 use convene_domain::event::details::{EventStatus, JoinMode};
 use convene_domain::event::ParticipantState;
+use convene_domain::text::excerpt;
 use convene_projections::events::{CommentView, EventView};
 use serde::Serialize;
 use serde_json::json;
@@ -90,28 +91,6 @@ fn json_ld(web: &Web, event: &EventView) -> String {
     });
     // No `<` at all: `</script>` or `<!--` inside a title must not end or change the element.
     value.to_string().replace('<', "\\u003c")
-}
-
-/// Text of an HTML description, shortened, for link previews.
-fn excerpt(html: &str) -> String {
-    let mut text = String::new();
-    let mut in_tag = false;
-    for c in html.chars() {
-        match c {
-            '<' => in_tag = true,
-            '>' => {
-                in_tag = false;
-                text.push(' ');
-            }
-            c if !in_tag => text.push(c),
-            _ => {}
-        }
-    }
-    let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
-    match text.char_indices().nth(200) {
-        Some((at, _)) => format!("{}…", &text[..at]),
-        None => text,
-    }
 }
 
 pub async fn show(State(web): State<Web>, visitor: Visitor, Path(id): Path<String>) -> Response {
@@ -202,7 +181,7 @@ pub async fn show(State(web): State<Web>, visitor: Visitor, Path(id): Path<Strin
     context.insert("when_of", &when_of);
     context.insert("threads", &threads(comments));
     context.insert("json_ld", &json_ld(&web, &event));
-    context.insert("excerpt", &excerpt(&details.description));
+    context.insert("excerpt", &excerpt(&details.description, 200));
     context.insert(
         "url",
         &format!("{}/events/{}", app.config.public_url, event.id),

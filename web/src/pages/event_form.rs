@@ -15,6 +15,8 @@ use convene_domain::event::details::{
     Address, EventOptions, EventStatus, JoinMode, Visibility, CATEGORIES,
 };
 use convene_domain::event::{EventDetails, EventPatch, ParticipantState};
+use convene_domain::text::markdown_to_html;
+use convene_domain::validation::sanitise_html;
 use convene_domain::FieldError;
 use std::collections::{BTreeMap, HashMap};
 use tera::Context;
@@ -74,7 +76,7 @@ pub fn details_from(form: &HashMap<String, String>) -> Result<EventDetails, Vec<
     };
     let details = EventDetails {
         title: field(form, "title"),
-        description: form.get("description").cloned().unwrap_or_default(),
+        description: markdown_to_html(&field(form, "description")),
         begins_at,
         ends_at,
         time_zone: zone,
@@ -202,6 +204,9 @@ fn new_values() -> HashMap<String, String> {
     values
 }
 
+/// The button showing the description as it will be published, without saving anything.
+const PREVIEW: &str = "preview";
+
 /// The form page, with `errors` (field → message in the visitor's language) when refused.
 fn form_page(
     web: &Web,
@@ -267,6 +272,11 @@ fn form_page_for(
         .map(|c| (c.to_string(), catalogue.text(&format!("category_{c}"))))
         .collect();
     let mut context = Context::new();
+    if values.contains_key(PREVIEW) {
+        // Sanitised as the domain will keep it, so the preview shows exactly what is published.
+        let description = values.get("description").map_or("", String::as_str);
+        context.insert("preview", &sanitise_html(&markdown_to_html(description)));
+    }
     context.insert("values", values);
     context.insert("errors", &messages);
     context.insert("action", action);
@@ -306,6 +316,17 @@ pub async fn create(
 ) -> Response {
     if let Err(refused) = check_csrf(&web, &visitor, &form) {
         return refused;
+    }
+    if form.contains_key(PREVIEW) {
+        return form_page(
+            &web,
+            &visitor,
+            StatusCode::OK,
+            "/events/new",
+            false,
+            &form,
+            &[],
+        );
     }
     let acting = match acting(&web, &visitor, form.get("profile").cloned()).await {
         Ok(acting) => acting,
@@ -387,6 +408,9 @@ pub async fn update(
         return refused;
     }
     let action = format!("/events/{id}/edit");
+    if form.contains_key(PREVIEW) {
+        return form_page(&web, &visitor, StatusCode::OK, &action, true, &form, &[]);
+    }
     let acting = match acting_on(
         &web,
         &visitor,
@@ -508,21 +532,18 @@ pub async fn group_create(
             Err(error) => return web.pages.failure(&visitor, &error),
         };
     let action = format!("/@{handle}/events/new");
-    let refused = |errors: &[FieldError]| {
+    let page = |status, errors: &[FieldError]| {
         let page = Form {
             action: &action,
             editing: false,
             group: Some(&handle),
         };
-        form_page_for(
-            &web,
-            &visitor,
-            StatusCode::UNPROCESSABLE_ENTITY,
-            page,
-            &form,
-            errors,
-        )
+        form_page_for(&web, &visitor, status, page, &form, errors)
     };
+    if form.contains_key(PREVIEW) {
+        return page(StatusCode::OK, &[]);
+    }
+    let refused = |errors: &[FieldError]| page(StatusCode::UNPROCESSABLE_ENTITY, errors);
     let details = match details_from(&form) {
         Ok(details) => details,
         Err(errors) => return refused(&errors),

@@ -113,3 +113,68 @@ async fn calendars_and_the_atom_feed_parse_with_their_times_right() {
         assert_eq!(missing.status, 404);
     }
 }
+
+const ICS_DESCRIPTION: &str = r#"
+import sys, icalendar
+calendar = icalendar.Calendar.from_ical(open(sys.argv[1], 'rb').read())
+for event in calendar.walk('VEVENT'):
+    print(str(event.get('DESCRIPTION')), end='')
+"#;
+
+const ATOM_SUMMARY: &str = r#"
+import sys, xml.etree.ElementTree as tree
+feed = tree.parse(sys.argv[1]).getroot()
+ns = {'a': 'http://www.w3.org/2005/Atom'}
+print(feed.find('a:entry', ns).find('a:summary', ns).text, end='')
+"#;
+
+#[tokio::test]
+async fn a_markdown_description_is_previewed_then_published_and_its_text_keeps_its_paragraphs() {
+    let markdown = "Tous et toutes\n\nDépart place de la **République**\n\n- banderoles\n- eau";
+    for (_db, site) in sites("web_markdown").await {
+        let organiser = Browser::member(&site, "org@example.org", "org", "fr").await;
+        let form = organiser.get("/events/new").await;
+        let mut fields = crate::support::event_form(&[("description", markdown)]);
+        fields.push(("preview", "1"));
+        let preview = organiser.post("/events/new", &form.csrf(), &fields).await;
+        assert_eq!(
+            preview.status, 200,
+            "a preview saves nothing: {}",
+            preview.body
+        );
+        assert!(preview.body.contains("Aperçu"), "{}", preview.body);
+        assert!(
+            preview
+                .body
+                .contains("<p>Départ place de la <strong>République</strong></p>")
+                && preview.body.contains("<li>banderoles</li>"),
+            "{}",
+            preview.body
+        );
+        assert!(
+            preview.body.contains(">Tous et toutes\n\nDépart place"),
+            "the source is kept in the field: {}",
+            preview.body
+        );
+        let feed = site.browser("en").get("/feed.ics").await;
+        assert!(!feed.body.contains("VEVENT"), "nothing was created");
+
+        let id = create_event(&organiser, &[("description", markdown)]).await;
+        let visitor = site.browser("en");
+        let page = visitor.get(&format!("/events/{id}")).await;
+        assert!(
+            page.body.contains("<p>Tous et toutes</p>") && page.body.contains("<li>eau</li>"),
+            "{}",
+            page.body
+        );
+        let text = "Tous et toutes\n\nDépart place de la République\n* banderoles\n* eau";
+        let ics = visitor.get(&format!("/events/{id}/calendar.ics")).await;
+        if let Some(description) = python(ICS_DESCRIPTION, &ics.body) {
+            assert_eq!(description, text);
+        }
+        let atom = visitor.get("/feed.atom").await;
+        if let Some(summary) = python(ATOM_SUMMARY, &atom.body) {
+            assert!(summary.ends_with(text), "{summary}");
+        }
+    }
+}
