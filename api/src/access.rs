@@ -9,7 +9,7 @@ use convene_domain::event::details::Visibility;
 use convene_domain::event::ParticipantState;
 use convene_domain::MemberRole;
 use convene_projections::accounts::AccountRow;
-use convene_projections::events::{self, EventView, ParticipationView};
+use convene_projections::events::{self, CommentView, EventView, ParticipationView};
 use convene_projections::{groups, profiles};
 
 /// How the person asking relates to one event.
@@ -148,6 +148,26 @@ pub async fn event_for(
 ) -> Result<(EventView, Viewer)> {
     let viewer = viewer(state, session.map(|s| &s.account), id).await?;
     Ok((visible(state, viewer, id).await?, viewer))
+}
+
+/// The comments `viewer` may read: announcements (door codes, meeting points) are for the people
+/// taking part, the waitlist included, and the insiders; replies to them go with them.
+pub fn comments_for(viewer: Viewer, comments: Vec<CommentView>) -> Vec<CommentView> {
+    if viewer.insider() || viewer.participant {
+        return comments;
+    }
+    // Oldest first: a reply comes after what it answers.
+    let mut hidden = std::collections::HashSet::new();
+    comments
+        .into_iter()
+        .filter(|c| {
+            let hide = c.announcement || c.in_reply_to.as_ref().is_some_and(|r| hidden.contains(r));
+            if hide {
+                hidden.insert(c.id.clone());
+            }
+            !hide
+        })
+        .collect()
 }
 
 /// Only participants comment on a private event.

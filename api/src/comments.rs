@@ -44,8 +44,9 @@ pub async fn list(
     session: Option<&Session>,
     id: &str,
 ) -> Result<Vec<CommentView>> {
-    access::event_for(state, session, id).await?;
-    Ok(events::comments(state.db.pool(), id).await?)
+    let (_, viewer) = access::event_for(state, session, id).await?;
+    let comments = events::comments(state.db.pool(), id).await?;
+    Ok(access::comments_for(viewer, comments))
 }
 
 /// Posts a comment (or an announcement, mailed to everyone taking part) as the acting profile.

@@ -213,11 +213,12 @@ pub async fn page(state: &AppState, session: Option<&Session>, id: &str) -> Resu
     let (viewer, own) = access::relation(state, session.map(|s| &s.account), id).await?;
     let event = access::visible(state, viewer, id).await?;
     let mine = own.into_iter().next().map(crate::participations::public);
+    let comments = events::comments(state.db.pool(), id).await?;
     Ok(EventPage {
         event,
         viewer,
         mine,
-        comments: events::comments(state.db.pool(), id).await?,
+        comments: access::comments_for(viewer, comments),
     })
 }
 

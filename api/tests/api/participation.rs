@@ -408,3 +408,50 @@ async fn comments_thread_and_announcements_are_mailed() {
         );
     }
 }
+
+#[tokio::test]
+async fn announcements_and_their_replies_are_read_only_by_those_taking_part() {
+    for (_db, server) in servers("announcements_private").await {
+        let org = member(&server, "org@example.org").await;
+        profile(&org, "org").await;
+        let ana = member(&server, "ana@example.org").await;
+        profile(&ana, "ana").await;
+        let bob = member(&server, "bob@example.org").await;
+        profile(&bob, "bob").await;
+        let event = create_event(&org, json!({})).await;
+        let id = event["id"].as_str().unwrap_or_default().to_string();
+        let comments = format!("/api/v1/events/{id}/comments");
+        ana.post(&format!("/api/v1/events/{id}/participations"), json!({}))
+            .await;
+        let public = bob.post(&comments, json!({"body": "See you there"})).await;
+        assert_eq!(public.status, 201, "{}", public.text);
+        let announced = org
+            .post(
+                &comments,
+                json!({"body": "Door code 4321B", "announcement": true}),
+            )
+            .await;
+        assert_eq!(announced.status, 201, "{}", announced.text);
+        let reply = ana
+            .post(
+                &comments,
+                json!({"body": "Thanks!", "in_reply_to": announced.json["id"]}),
+            )
+            .await;
+        assert_eq!(reply.status, 201, "{}", reply.text);
+
+        let bodies = |page: &serde_json::Value| -> Vec<String> {
+            page.as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|c| c["body"].as_str().map(str::to_string))
+                .collect()
+        };
+        let everything = ["See you there", "Door code 4321B", "Thanks!"];
+        assert_eq!(bodies(&org.get(&comments).await.json), everything);
+        assert_eq!(bodies(&ana.get(&comments).await.json), everything);
+        assert_eq!(bodies(&bob.get(&comments).await.json), ["See you there"]);
+        let stranger = server.client().get(&comments).await;
+        assert_eq!(bodies(&stranger.json), ["See you there"]);
+    }
+}

@@ -418,3 +418,34 @@ async fn a_hidden_count_shows_on_no_page_feed_or_metadata() {
         }
     }
 }
+
+#[tokio::test]
+async fn an_announcement_is_shown_only_to_those_taking_part_and_the_organisers() {
+    for (db, site) in sites("web_announcements").await {
+        let label = db.label;
+        let organiser = Browser::member(&site, "org@example.org", "org", "en").await;
+        let id = create_event(&organiser, &[("title", "Door code march")]).await;
+        let ana = Browser::member(&site, "ana@example.org", "ana", "en").await;
+        let bob = Browser::member(&site, "bob@example.org", "bob", "en").await;
+        join(label, &ana, "ana", &id).await;
+        let page = organiser.get(&format!("/events/{id}")).await;
+        let posted = organiser
+            .post(
+                &format!("/events/{id}/comments"),
+                &page.csrf(),
+                &[("body", "Door code 4321B"), ("announcement", "on")],
+            )
+            .await;
+        assert_eq!(posted.status, 303, "{label}: {}", posted.body);
+        for (who, browser, sees) in [
+            ("the organiser", &organiser, true),
+            ("a participant", &ana, true),
+            ("someone else signed in", &bob, false),
+            ("a stranger", &site.browser("en"), false),
+        ] {
+            let page = browser.get(&format!("/events/{id}")).await;
+            assert_eq!(page.status, 200, "{label}: {who}");
+            assert_eq!(page.body.contains("4321B"), sees, "{label}: {who}");
+        }
+    }
+}
