@@ -9,7 +9,7 @@ use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use chrono::{TimeZone, Utc};
 use convene_api::{accounts, events, profiles};
-use convene_domain::event::details::EventStatus;
+use convene_domain::event::details::{Address, EventStatus};
 use convene_domain::event::ParticipantState;
 use convene_domain::metadata::format_timestamp;
 use convene_domain::text::plain_text;
@@ -45,17 +45,22 @@ fn host(web: &Web) -> String {
 pub fn calendar(web: &Web, name: &str, found: &[EventView]) -> String {
     let catalogue = web.pages.catalogues.get(crate::i18n::DEFAULT);
     let mut calendar = Calendar::new();
-    // Calendar names are not escaped by the writer: keep them to one plain line.
+    // The writer escapes TEXT values, but a line break would end the property.
     let name: String = name.chars().filter(|c| !c.is_control()).collect();
     calendar.name(&name);
     for event in found {
         let details = &event.details;
         let url = format!("{}/events/{}", web.app.config.public_url, event.id);
+        let mut description = plain_text(&details.description);
+        // The link is in the view only for those who may see it (participants' own feeds).
+        if let Some(online) = &details.online_url {
+            description = format!("{description}\n\n{}: {online}", catalogue.text("online"));
+        }
         let mut entry = icalendar::Event::new();
         entry
             .uid(&format!("{}@{}", event.id, host(web)))
             .summary(&details.title)
-            .description(&plain_text(&details.description))
+            .description(description.trim_start())
             .starts(utc(details.begins_at))
             .url(&url)
             .add_property(
@@ -66,9 +71,21 @@ pub fn calendar(web: &Web, name: &str, found: &[EventView]) -> String {
         if let Some(end) = details.ends_at {
             entry.ends(utc(end));
         }
-        let location = place(catalogue, details);
+        let location = details
+            .address
+            .as_ref()
+            .map(full_address)
+            .filter(|a| !a.is_empty())
+            .unwrap_or_else(|| place(catalogue, details));
         if !location.is_empty() {
             entry.location(&location);
+        }
+        if let Some((lat, lon)) = details
+            .address
+            .as_ref()
+            .and_then(|a| a.latitude.zip(a.longitude))
+        {
+            entry.add_property("GEO", format!("{lat};{lon}"));
         }
         entry.status(match details.status {
             EventStatus::Cancelled => icalendar::EventStatus::Cancelled,
@@ -78,6 +95,49 @@ pub fn calendar(web: &Web, name: &str, found: &[EventView]) -> String {
         calendar.push(entry.done());
     }
     calendar.done().to_string()
+}
+
+/// Every line of an address that is filled in, for a calendar's `LOCATION`.
+fn full_address(address: &Address) -> String {
+    let town = [address.postal_code.as_deref(), address.locality.as_deref()]
+        .into_iter()
+        .flatten()
+        .collect::<Vec<_>>()
+        .join(" ");
+    [
+        address.name.as_deref(),
+        address.street.as_deref(),
+        Some(town.as_str()),
+        address.region.as_deref(),
+        address.country.as_deref(),
+    ]
+    .into_iter()
+    .flatten()
+    .filter(|part| !part.trim().is_empty())
+    .collect::<Vec<_>>()
+    .join(", ")
+}
+
+/// A file name from a title: lowercase ASCII letters and digits joined by dashes ("Fête de
+/// la musique" → "fete-de-la-musique"), or `fallback` when nothing is left.
+fn file_name(title: &str, fallback: &str) -> String {
+    let mut name = String::new();
+    for c in deunicode::deunicode(title).chars() {
+        if c.is_ascii_alphanumeric() {
+            name.push(c.to_ascii_lowercase());
+        } else if !name.is_empty() && !name.ends_with('-') {
+            name.push('-');
+        }
+        if name.len() >= 60 {
+            break;
+        }
+    }
+    let name = name.trim_matches('-');
+    if name.is_empty() {
+        fallback.to_string()
+    } else {
+        name.to_string()
+    }
 }
 
 fn ics(body: String, file: &str) -> Response {
@@ -110,8 +170,9 @@ fn upcoming(organiser: Option<String>) -> EventFilter {
 pub async fn event_ics(State(web): State<Web>, Path(id): Path<String>) -> Response {
     match events::show(&web.app, None, &id).await {
         Ok(event) => {
+            let file = file_name(&event.details.title, &id);
             let title = event.details.title.clone();
-            ics(calendar(&web, &title, &[event]), &id)
+            ics(calendar(&web, &title, &[event]), &file)
         }
         Err(error) => plain_failure(&error),
     }

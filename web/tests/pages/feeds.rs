@@ -178,3 +178,76 @@ async fn a_markdown_description_is_previewed_then_published_and_its_text_keeps_i
         }
     }
 }
+
+const ICS_PLACE: &str = r#"
+import sys, icalendar
+calendar = icalendar.Calendar.from_ical(open(sys.argv[1], 'rb').read())
+print(str(calendar.get('X-WR-CALNAME')))
+for event in calendar.walk('VEVENT'):
+    print(str(event.get('LOCATION')))
+    print(event.decoded('GEO') if event.get('GEO') else None)
+    print(str(event.get('URL')))
+    print(str(event.get('DESCRIPTION')).splitlines()[-1])
+"#;
+
+/// Sets the coordinates and an online link of event `id` through the JSON API.
+async fn place_at(site: &crate::support::Site, id: &str, lat: f64, lon: f64) {
+    let base = site.base.clone();
+    let id = id.to_string();
+    let status = tokio::task::spawn_blocking(move || {
+        let session: serde_json::Value = ureq::post(format!("{base}/api/v1/sessions"))
+            .send_json(serde_json::json!({
+                "email": "org@example.org", "password": "correct horse battery"
+            }))
+            .expect("log in")
+            .body_mut()
+            .read_json()
+            .expect("session");
+        let token = session["token"].as_str().unwrap_or_default().to_string();
+        ureq::patch(format!("{base}/api/v1/events/{id}"))
+            .header("Authorization", format!("Bearer {token}"))
+            .send_json(serde_json::json!({"address": {
+                "name": "Salle des fêtes", "street": "1 rue de la Paix",
+                "postal_code": "75002", "locality": "Paris", "country": "France",
+                "latitude": lat, "longitude": lon
+            }, "online_url": "https://visio.example.org/room"}))
+            .expect("patch")
+            .status()
+    })
+    .await
+    .expect("join");
+    assert_eq!(status, 200);
+}
+
+#[tokio::test]
+async fn a_calendar_names_the_full_address_its_coordinates_and_a_file_after_the_title() {
+    for (_db, site) in sites("web_ics_place").await {
+        let organiser = Browser::member(&site, "org@example.org", "org", "en").await;
+        let id = create_event(&organiser, &[("title", "Fête, musique; été")]).await;
+        place_at(&site, &id, 48.8686, 2.3314).await;
+        let ics = site
+            .browser("en")
+            .get(&format!("/events/{id}/calendar.ics"))
+            .await;
+        assert_eq!(ics.status, 200, "{}", ics.body);
+        assert!(
+            ics.disposition
+                .contains("filename=\"fete-musique-ete.ics\""),
+            "{}",
+            ics.disposition
+        );
+        if let Some(parsed) = python(ICS_PLACE, &ics.body) {
+            let url = format!("{}/events/{id}", site.base);
+            assert_eq!(
+                parsed.lines().collect::<Vec<_>>(),
+                [
+                    "Fête, musique; été",
+                    "Salle des fêtes, 1 rue de la Paix, 75002 Paris, France",
+                    "(48.8686, 2.3314)",
+                    url.as_str(),
+                    "Online: https://visio.example.org/room",
+                ]
+            );
+        }
+    }
+}

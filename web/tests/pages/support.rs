@@ -155,6 +155,8 @@ pub struct Page {
     pub status: u16,
     pub location: Option<String>,
     pub content_type: String,
+    /// `Content-Disposition`, for downloads named after what they hold.
+    pub disposition: String,
     pub body: String,
 }
 
@@ -253,11 +255,13 @@ impl Browser {
             };
             let location = header("location");
             let content_type = header("content-type").unwrap_or_default();
+            let disposition = header("content-disposition").unwrap_or_default();
             let body = response.body_mut().read_to_string().unwrap_or_default();
             Page {
                 status: response.status().as_u16(),
                 location,
                 content_type,
+                disposition,
                 body,
             }
         })
