@@ -11,6 +11,7 @@
 // exactly what the handler returns next.
 #![allow(clippy::result_large_err)]
 
+pub mod assets;
 pub mod edge;
 pub mod feeds;
 pub mod i18n;
@@ -19,8 +20,8 @@ pub mod render;
 pub mod view;
 pub mod visitor;
 
-use axum::extract::{Request, State};
-use axum::http::{header, StatusCode};
+use axum::extract::Request;
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
@@ -155,8 +156,7 @@ pub fn routes(app: AppState, pages: Arc<Pages>) -> Router {
             "/participations/cancel",
             get(pages::anonymous::cancel_form).post(pages::anonymous::cancel),
         )
-        .route("/static/convene.css", get(stylesheet))
-        .route("/static/convene.js", get(script))
+        .route("/static/{file}", get(assets::serve))
         .with_state(Web { app, pages })
 }
 
@@ -191,26 +191,4 @@ async fn not_found(web: Web, request: Request) -> Response {
         Ok(visitor) => web.pages.error(&visitor, StatusCode::NOT_FOUND),
         Err(response) => response,
     }
-}
-
-async fn stylesheet(State(_): State<Web>) -> Response {
-    (
-        [
-            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
-            (header::CACHE_CONTROL, "public, max-age=3600"),
-        ],
-        include_str!("../static/convene.css"),
-    )
-        .into_response()
-}
-
-async fn script(State(_): State<Web>) -> Response {
-    (
-        [
-            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
-            (header::CACHE_CONTROL, "public, max-age=3600"),
-        ],
-        include_str!("../static/convene.js"),
-    )
-        .into_response()
 }

@@ -77,6 +77,7 @@ impl Pages {
         let catalogue = self.catalogue(visitor);
         context.insert("t", &catalogue.t);
         context.insert("lang", &catalogue.code);
+        context.insert("assets", &crate::assets::links());
         context.insert("languages", &self.catalogues.languages());
         context.insert("csrf", &visitor.masked_csrf());
         context.insert("here", &visitor.here);

@@ -231,10 +231,10 @@ async fn a_calendar_names_the_full_address_its_coordinates_and_a_file_after_the_
             .await;
         assert_eq!(ics.status, 200, "{}", ics.body);
         assert!(
-            ics.disposition
+            ics.header("content-disposition")
                 .contains("filename=\"fete-musique-ete.ics\""),
-            "{}",
-            ics.disposition
+            "{:?}",
+            ics.headers
         );
         if let Some(parsed) = python(ICS_PLACE, &ics.body) {
             let url = format!("{}/events/{id}", site.base);

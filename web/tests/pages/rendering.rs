@@ -172,3 +172,41 @@ async fn pages_render_with_empty_typical_and_extreme_data() {
         );
     }
 }
+
+#[tokio::test]
+async fn the_stylesheet_and_script_are_linked_by_content_hash_and_kept_a_year() {
+    for (_db, site) in sites("web_assets").await {
+        let visitor = site.browser("en");
+        let home = visitor.get("/").await;
+        for (marker, content_type) in [
+            ("<link rel=\"stylesheet\" href=\"", "text/css"),
+            ("<script src=\"", "text/javascript"),
+        ] {
+            let start = home.body.find(marker).expect("linked") + marker.len();
+            let href = &home.body[start..start + home.body[start..].find('"').expect("quoted")];
+            assert!(
+                href.starts_with("/static/convene.") && href.matches('.').count() == 2,
+                "{href}"
+            );
+            let asset = visitor.get(href).await;
+            assert_eq!(asset.status, 200, "{href}");
+            assert!(asset.content_type.starts_with(content_type), "{href}");
+            assert_eq!(
+                asset.header("cache-control"),
+                "public, max-age=31536000, immutable"
+            );
+            // The plain name, for pages saved before, is kept only an hour.
+            let plain = format!(
+                "/static/convene.{}",
+                href.rsplit('.').next().unwrap_or_default()
+            );
+            let old = visitor.get(&plain).await;
+            assert_eq!((old.status, &old.body), (200, &asset.body));
+            assert_eq!(old.header("cache-control"), "public, max-age=3600");
+        }
+        assert_eq!(
+            visitor.get("/static/convene.0000000000.css").await.status,
+            404
+        );
+    }
+}

@@ -155,12 +155,17 @@ pub struct Page {
     pub status: u16,
     pub location: Option<String>,
     pub content_type: String,
-    /// `Content-Disposition`, for downloads named after what they hold.
-    pub disposition: String,
+    /// Every header, by lowercase name (the last value of a repeated one).
+    pub headers: std::collections::HashMap<String, String>,
     pub body: String,
 }
 
 impl Page {
+    /// Header `name` (lowercase), or "" when absent.
+    pub fn header(&self, name: &str) -> &str {
+        self.headers.get(name).map_or("", String::as_str)
+    }
+
     /// The value of the first hidden `_csrf` field.
     pub fn csrf(&self) -> String {
         let marker = "name=\"_csrf\" value=\"";
@@ -255,13 +260,20 @@ impl Browser {
             };
             let location = header("location");
             let content_type = header("content-type").unwrap_or_default();
-            let disposition = header("content-disposition").unwrap_or_default();
+            let headers = response
+                .headers()
+                .iter()
+                .map(|(name, value)| {
+                    let value = value.to_str().unwrap_or_default().to_string();
+                    (name.as_str().to_string(), value)
+                })
+                .collect();
             let body = response.body_mut().read_to_string().unwrap_or_default();
             Page {
                 status: response.status().as_u16(),
                 location,
                 content_type,
-                disposition,
+                headers,
                 body,
             }
         })
