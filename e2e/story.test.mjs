@@ -123,7 +123,11 @@ for (const lang of ["en", "fr"]) {
       await page.check("#join-restricted");
       await page.fill("#address_name", "Atelier du coin");
       await page.fill("#locality", "Lyon");
-      await page.fill("#description", "<p>Bring your <b>bike</b>.</p>");
+      await page.fill("#description", "Bring your **bike**.\n\n- a pump\n- your tools");
+      await page.click(`button[name=preview]`);
+      assert.equal(await page.textContent(".preview strong"), "bike");
+      assert.equal(await page.inputValue("#title"), `Bike repair workshop (${lang})`);
+      await visit(page, `${lang}-event-form-preview`);
       await page.click(`button[name=publish][value=now]`);
       await page.waitForURL(/\/events\/[0-9a-f-]{36}$/);
       const eventUrl = page.url();
@@ -171,6 +175,9 @@ for (const lang of ["en", "fr"]) {
       await visit(page, `${lang}-history`);
       await home.goto(`${base}/`);
       await visit(home, `${lang}-home`);
+      await home.goto(`${base}/calendar?month=2030-06`);
+      assert.match(await home.textContent("table.month"), /Bike repair workshop/);
+      await visit(home, `${lang}-calendar`);
     } finally {
       await browser.close();
     }

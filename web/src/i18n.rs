@@ -151,6 +151,16 @@ impl Catalogue {
             .replace("{year}", &at.year().to_string())
     }
 
+    /// The name of month `month0` (0 = January).
+    pub fn month_name(&self, month0: u32) -> &str {
+        &self.months[month0 as usize % 12]
+    }
+
+    /// The name of day `from_monday` of the week (0 = Monday).
+    pub fn weekday_name(&self, from_monday: u32) -> &str {
+        &self.weekdays[from_monday as usize % 7]
+    }
+
     /// A time of day in this language, such as "2:00 PM" or "14:00".
     pub fn time<T: Timelike>(&self, at: &T) -> String {
         let (pm, hour12) = at.hour12();

@@ -41,6 +41,7 @@ pub struct Web {
 pub fn routes(app: AppState, pages: Arc<Pages>) -> Router {
     Router::new()
         .route("/", get(pages::home::home))
+        .route("/calendar", get(pages::calendar::month))
         .route("/search", get(pages::search::page))
         .route("/@{username}", get(pages::home::profile))
         .route("/@{username}/feed.ics", get(feeds::profile_ics))

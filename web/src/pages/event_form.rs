@@ -180,7 +180,8 @@ fn values_of(details: &EventDetails) -> HashMap<String, String> {
     values
 }
 
-fn new_values() -> HashMap<String, String> {
+/// A new event's values, in `language` (the form's: organisers mostly write in it).
+fn new_values(language: &str) -> HashMap<String, String> {
     let mut values = values_of(&EventDetails {
         title: String::new(),
         description: String::new(),
@@ -196,7 +197,7 @@ fn new_values() -> HashMap<String, String> {
         online_url: None,
         category: "MEETING".into(),
         tags: Vec::new(),
-        language: "und".into(),
+        language: language.into(),
         links: Vec::new(),
         options: EventOptions::default(),
     });
@@ -304,7 +305,7 @@ pub async fn new_form(State(web): State<Web>, visitor: Visitor) -> Response {
         StatusCode::OK,
         "/events/new",
         false,
-        &new_values(),
+        &new_values(&web.pages.catalogue(&visitor).code),
         &[],
     )
 }
@@ -503,7 +504,7 @@ pub async fn group_new_form(
         Ok(()) => {}
         Err(error) => return web.pages.failure(&visitor, &error),
     }
-    let mut values = new_values();
+    let mut values = new_values(&web.pages.catalogue(&visitor).code);
     values.insert("profile".into(), acting.profile);
     let action = format!("/@{handle}/events/new");
     let form = Form {

@@ -2,6 +2,7 @@
 
 pub mod accounts;
 pub mod anonymous;
+pub mod calendar;
 pub mod event;
 pub mod event_form;
 pub mod groups;

@@ -134,6 +134,10 @@ async fn a_markdown_description_is_previewed_then_published_and_its_text_keeps_i
     for (_db, site) in sites("web_markdown").await {
         let organiser = Browser::member(&site, "org@example.org", "org", "fr").await;
         let form = organiser.get("/events/new").await;
+        assert!(
+            form.body.contains("name=\"language\" value=\"fr\""),
+            "a new event is in the form's language"
+        );
         let mut fields = crate::support::event_form(&[("description", markdown)]);
         fields.push(("preview", "1"));
         let preview = organiser.post("/events/new", &form.csrf(), &fields).await;
