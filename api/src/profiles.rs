@@ -43,6 +43,14 @@ pub async fn find(state: &AppState, username: &str) -> Result<ProfileView> {
 }
 
 /// The profiles of `session`'s account (only the account itself ever sees them together).
+/// The display names of public profiles `usernames`, to show beside their handles.
+pub async fn display_names(
+    state: &AppState,
+    usernames: &[&str],
+) -> Result<std::collections::HashMap<String, String>> {
+    Ok(profiles::display_names(state.db.pool(), usernames).await?)
+}
+
 pub async fn own(state: &AppState, session: &Session) -> Result<Vec<ProfileView>> {
     Ok(profiles::owned_by(state.db.pool(), &session.account.id).await?)
 }

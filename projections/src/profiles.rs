@@ -115,6 +115,30 @@ pub async fn find(pool: &AnyPool, username: &str) -> Result<Option<ProfileView>,
     row.as_ref().map(view).transpose()
 }
 
+/// The display names of the profiles among `usernames` (unknown ones are left out).
+pub async fn display_names(
+    pool: &AnyPool,
+    usernames: &[&str],
+) -> Result<std::collections::HashMap<String, String>, Error> {
+    let mut names = std::collections::HashMap::new();
+    // Both databases take far more binds than this in one statement.
+    for chunk in usernames.chunks(500) {
+        let binds: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
+        let sql = format!(
+            "SELECT username, display_name FROM profiles WHERE username IN ({})",
+            binds.join(", ")
+        );
+        let mut query = sqlx::query(&sql);
+        for username in chunk {
+            query = query.bind(*username);
+        }
+        for row in query.fetch_all(pool).await? {
+            names.insert(row.try_get("username")?, row.try_get("display_name")?);
+        }
+    }
+    Ok(names)
+}
+
 /// The profiles an account owns, oldest first (for that account's eyes only).
 pub async fn owned_by(pool: &AnyPool, account: &str) -> Result<Vec<ProfileView>, Error> {
     let rows = sqlx::query(&format!(

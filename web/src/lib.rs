@@ -122,6 +122,10 @@ pub fn routes(app: AppState, pages: Arc<Pages>) -> Router {
             get(pages::organise::export),
         )
         .route(
+            "/events/{id}/participants/decide",
+            post(pages::organise::decide_several),
+        )
+        .route(
             "/events/{id}/participants/{pid}/approve",
             post(pages::organise::approve),
         )

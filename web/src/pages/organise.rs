@@ -1,5 +1,6 @@
-//! What organisers see of their event: participants by state with approve and reject buttons,
-//! a CSV export, a message to everyone, and the history of every change.
+//! What organisers see of their event: a summary of seats and requests, participants by state
+//! with approve and reject buttons (one by one, or several ticked at once), a CSV export, a
+//! message to everyone, and the history of every change.
 
 use super::{acting_on, check_csrf, login_first, Fields};
 use crate::render::see_other;
@@ -10,7 +11,7 @@ use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use convene_api::auth::Session;
 use convene_api::history::event_history;
-use convene_api::{events, participations};
+use convene_api::{events, participations, profiles};
 use convene_domain::event::ParticipantState;
 use convene_projections::events::{EventView, ParticipationView};
 use serde::Serialize;
@@ -50,7 +51,10 @@ async fn as_organiser(
 #[derive(Serialize)]
 struct Row {
     id: String,
+    /// The display name (or "Anonymous").
     who: String,
+    /// `@username`, shown smaller beside the name.
+    handle: Option<String>,
     state: String,
     state_label: String,
     waitlist_position: Option<i64>,
@@ -60,17 +64,54 @@ struct Row {
     can_reject: bool,
 }
 
-fn rows(web: &Web, visitor: &Visitor, found: Vec<ParticipationView>, zone: &str) -> Vec<Row> {
+/// "3 / 3 seats taken, 2 waiting, 1 to approve": the counts an organiser decides with.
+fn summary(web: &Web, visitor: &Visitor, event: &EventView, found: &[ParticipationView]) -> String {
+    let catalogue = web.pages.catalogue(visitor);
+    let count = |state| {
+        found
+            .iter()
+            .filter(|p| p.state == state)
+            .count()
+            .to_string()
+    };
+    let taken = count(ParticipantState::Participant);
+    let mut parts = vec![match event.details.capacity {
+        Some(capacity) => catalogue.fill(
+            "summary_seats",
+            &[("taken", &taken), ("capacity", &capacity.to_string())],
+        ),
+        None => catalogue.fill("summary_going", &[("count", &taken)]),
+    }];
+    for (state, key) in [
+        (ParticipantState::Waitlisted, "summary_waiting"),
+        (ParticipantState::NotApproved, "summary_to_approve"),
+    ] {
+        let n = count(state);
+        if n != "0" {
+            parts.push(catalogue.fill(key, &[("count", &n)]));
+        }
+    }
+    parts.join(", ")
+}
+
+fn rows(
+    web: &Web,
+    visitor: &Visitor,
+    found: Vec<ParticipationView>,
+    names: &std::collections::HashMap<String, String>,
+    zone: &str,
+) -> Vec<Row> {
     let catalogue = web.pages.catalogue(visitor);
     found
         .into_iter()
         .map(|p| {
             let state = p.state;
             Row {
-                who: p
-                    .profile
-                    .as_ref()
-                    .map_or_else(|| catalogue.text("anonymous"), |u| format!("@{u}")),
+                who: p.profile.as_ref().map_or_else(
+                    || catalogue.text("anonymous"),
+                    |u| names.get(u).cloned().unwrap_or_else(|| format!("@{u}")),
+                ),
+                handle: p.profile.as_ref().map(|u| format!("@{u}")),
                 state_label: catalogue.text(&format!("state_{}", state.as_str())),
                 can_approve: state.may_be_approved(),
                 can_reject: state.may_be_rejected(),
@@ -93,13 +134,23 @@ pub async fn participants(
         Ok(organised) => organised,
         Err(response) => return response,
     };
+    let usernames: Vec<&str> = found.iter().filter_map(|p| p.profile.as_deref()).collect();
+    let names = match profiles::display_names(&web.app, &usernames).await {
+        Ok(names) => names,
+        Err(error) => return web.pages.failure(&visitor, &error),
+    };
     let mut context = Context::new();
+    context.insert("summary", &summary(&web, &visitor, &event, &found));
+    context.insert(
+        "decidable",
+        &found.iter().any(|p| p.state.may_be_approved()),
+    );
     context.insert("event", &event);
     let zone = visitor
         .time_zone
         .clone()
         .unwrap_or_else(|| event.details.time_zone.clone());
-    context.insert("rows", &rows(&web, &visitor, found, &zone));
+    context.insert("rows", &rows(&web, &visitor, found, &names, &zone));
     web.pages
         .render(&visitor, StatusCode::OK, "participants.html", context)
 }
@@ -158,6 +209,48 @@ async fn decide(
         Ok(_) => see_other(visitor, &format!("/events/{id}/participants")),
         Err(error) => web.pages.failure(visitor, &error),
     }
+}
+
+/// Several ticked participations approved or declined at once (`p` repeated, `decision` =
+/// `approve` or `reject`); each decided in turn, the first refusal shown.
+pub async fn decide_several(
+    State(web): State<Web>,
+    visitor: Visitor,
+    Path(id): Path<String>,
+    axum::Form(pairs): axum::Form<Vec<(String, String)>>,
+) -> Response {
+    let form: std::collections::HashMap<String, String> = pairs.iter().cloned().collect();
+    if let Err(refused) = check_csrf(&web, &visitor, &form) {
+        return refused;
+    }
+    let approve = match form.get("decision").map(String::as_str) {
+        Some("approve") => true,
+        Some("reject") => false,
+        _ => return web.pages.error(&visitor, StatusCode::BAD_REQUEST),
+    };
+    let acting = match acting_on(
+        &web,
+        &visitor,
+        &id,
+        form.get("profile"),
+        ParticipantState::is_organiser,
+    )
+    .await
+    {
+        Ok(acting) => acting,
+        Err(response) => return response,
+    };
+    for (_, pid) in pairs.iter().filter(|(name, _)| name == "p") {
+        let decided = if approve {
+            participations::approve(&web.app, &acting, &id, pid).await
+        } else {
+            participations::reject(&web.app, &acting, &id, pid).await
+        };
+        if let Err(error) = decided {
+            return web.pages.failure(&visitor, &error);
+        }
+    }
+    see_other(&visitor, &format!("/events/{id}/participants"))
 }
 
 pub async fn approve(

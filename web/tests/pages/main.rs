@@ -8,6 +8,7 @@ mod flows;
 mod group_admin;
 mod groups;
 mod hiding;
+mod participants;
 mod rendering;
 mod search;
 mod support;
