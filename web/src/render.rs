@@ -112,12 +112,26 @@ impl Pages {
 
     /// The page for an error status (404, 403, 500…), in the site's style.
     pub fn error(&self, visitor: &Visitor, status: StatusCode) -> Response {
-        let code = match status.as_u16() {
-            403 | 404 => status.as_u16(),
-            _ => 500,
+        self.error_page(visitor, status, None)
+    }
+
+    /// The error page: a heading for the kind of failure, and one explanation — `detail` when
+    /// there is one, else the general words for that kind.
+    fn error_page(&self, visitor: &Visitor, status: StatusCode, detail: Option<&str>) -> Response {
+        let kind = match status.as_u16() {
+            403 => "403",
+            404 => "404",
+            code if code >= 500 => "500",
+            _ => "other",
         };
+        let catalogue = self.catalogue(visitor);
         let mut context = Context::new();
-        context.insert("code", &code);
+        context.insert("code", &status.as_u16());
+        context.insert("heading", &catalogue.text(&format!("error_{kind}_title")));
+        context.insert("generic", &catalogue.text(&format!("error_{kind}")));
+        if let Some(detail) = detail {
+            context.insert("detail", detail);
+        }
         self.render(visitor, status, "error.html", context)
     }
 
@@ -137,10 +151,7 @@ impl Pages {
             .get(&format!("problem_{rule}"))
             .cloned()
             .unwrap_or_else(|| error.detail());
-        let mut context = Context::new();
-        context.insert("code", &status.as_u16());
-        context.insert("detail", &detail);
-        let mut response = self.render(visitor, status, "error.html", context);
+        let mut response = self.error_page(visitor, status, Some(&detail));
         if let convene_api::Error::RateLimited { retry_after }
         | convene_api::Error::Busy { retry_after } = error
         {

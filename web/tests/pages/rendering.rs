@@ -210,3 +210,38 @@ async fn the_stylesheet_and_script_are_linked_by_content_hash_and_kept_a_year() 
         );
     }
 }
+
+#[tokio::test]
+async fn an_error_page_says_one_thing_once() {
+    for (_db, site) in sites("web_error_pages").await {
+        let visitor = site.browser("en");
+        let missing = visitor.get("/no-such-page").await;
+        assert_eq!(missing.status, 404);
+        assert!(missing
+            .body
+            .contains("<title>Page not found · Convene</title>"));
+        assert!(missing.body.contains("<h1>Page not found</h1>"));
+        assert_eq!(missing.body.matches("There is nothing here.").count(), 1);
+
+        let event = visitor
+            .get("/events/00000000-0000-0000-0000-000000000000")
+            .await;
+        assert_eq!(event.status, 404);
+        assert!(
+            event.body.contains("<h1>Page not found</h1>"),
+            "{}",
+            event.body
+        );
+        assert!(
+            !event.body.contains("There is nothing here."),
+            "the precise reason replaces the general one: {}",
+            event.body
+        );
+        assert_eq!(
+            event.body.matches("class=\"detail\"").count(),
+            1,
+            "{}",
+            event.body
+        );
+    }
+}
