@@ -206,12 +206,16 @@ pub struct AnonymousJoin {
 pub struct AnonymousState {
     pub state: String,
     pub detail: String,
+    /// The event's id, to lead back to it.
+    #[serde(default)]
+    pub event: String,
 }
 
-fn mail_sent() -> AnonymousState {
+fn mail_sent(event: &str) -> AnonymousState {
     AnonymousState {
         state: ParticipantState::NotConfirmed.as_str().into(),
         detail: "check your mailbox and follow the link to confirm".into(),
+        event: event.into(),
     }
 }
 
@@ -251,7 +255,7 @@ pub async fn join_anonymously(
     {
         Ok(_) => {}
         // Answer as if it worked: otherwise anyone could test whether an address takes part.
-        Err(Error::Event(EventError::AlreadyParticipating(_))) => return Ok(mail_sent()),
+        Err(Error::Event(EventError::AlreadyParticipating(_))) => return Ok(mail_sent(id)),
         Err(error) => return Err(error),
     }
     let title = events::find(state.db.pool(), id)
@@ -278,7 +282,7 @@ pub async fn join_anonymously(
     {
         tracing::error!(%error, "the anonymous participation mail was not sent");
     }
-    Ok(mail_sent())
+    Ok(mail_sent(id))
 }
 
 /// Confirms the anonymous participation whose mailed token is `token`.
@@ -316,6 +320,7 @@ pub async fn confirm_anonymous(
     Ok(AnonymousState {
         state: now.state.as_str().into(),
         detail: detail.into(),
+        event: event.clone(),
     })
 }
 
@@ -347,5 +352,6 @@ pub async fn cancel_anonymous(
     Ok(AnonymousState {
         state: "cancelled".into(),
         detail: "your participation is cancelled".into(),
+        event: event.clone(),
     })
 }

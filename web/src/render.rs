@@ -186,9 +186,23 @@ impl Pages {
 
     /// A page saying one thing (after a form, a link from a mail).
     pub fn message(&self, visitor: &Visitor, title: &str, text: &str) -> Response {
+        self.message_back(visitor, title, text, None)
+    }
+
+    /// A page saying one thing, leading back to event `event` (else home).
+    pub fn message_back(
+        &self,
+        visitor: &Visitor,
+        title: &str,
+        text: &str,
+        event: Option<&str>,
+    ) -> Response {
         let mut context = Context::new();
         context.insert("title", title);
         context.insert("text", text);
+        if let Some(event) = event.filter(|e| !e.is_empty()) {
+            context.insert("event", event);
+        }
         self.render(visitor, StatusCode::OK, "message.html", context)
     }
 }

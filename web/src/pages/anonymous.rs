@@ -44,10 +44,11 @@ pub async fn confirm(
     }
     let catalogue = web.pages.catalogue(&visitor);
     match confirm_anonymous(&web.app, &visitor.origin, &field(&form, "token")).await {
-        Ok(state) => web.pages.message(
+        Ok(state) => web.pages.message_back(
             &visitor,
             &catalogue.text("anon_confirm_title"),
             &catalogue.text(&format!("anon_state_{}", state.state)),
+            Some(&state.event),
         ),
         Err(error) => web.pages.link_failure(&visitor, &error),
     }
@@ -75,10 +76,11 @@ pub async fn cancel(
     }
     let catalogue = web.pages.catalogue(&visitor);
     match cancel_anonymous(&web.app, &visitor.origin, &field(&form, "token")).await {
-        Ok(_) => web.pages.message(
+        Ok(cancelled) => web.pages.message_back(
             &visitor,
             &catalogue.text("anon_cancel_title"),
             &catalogue.text("anon_cancelled"),
+            Some(&cancelled.event),
         ),
         Err(error) => web.pages.link_failure(&visitor, &error),
     }

@@ -324,6 +324,8 @@ async fn anonymous_participation_from_the_event_page() {
             "{}",
             confirmed.body
         );
+        let back = format!("<a href=\"/events/{id}\">Back to the event</a>");
+        assert!(confirmed.body.contains(&back), "{}", confirmed.body);
         let cancel = site
             .link_mailed("zoe@example.org", "/participations/cancel?token=")
             .await;
@@ -338,6 +340,7 @@ async fn anonymous_participation_from_the_event_page() {
             "{}",
             done.body
         );
+        assert!(done.body.contains(&back), "{}", done.body);
     }
 }
 
