@@ -138,6 +138,11 @@ async fn a_markdown_description_is_previewed_then_published_and_its_text_keeps_i
             form.body.contains("name=\"language\" value=\"fr\""),
             "a new event is in the form's language"
         );
+        assert!(
+            form.body.contains("Organiser en tant que")
+                && !form.body.contains("Participer en tant que"),
+            "the form organises, it does not take part"
+        );
         let mut fields = crate::support::event_form(&[("description", markdown)]);
         fields.push(("preview", "1"));
         let preview = organiser.post("/events/new", &form.csrf(), &fields).await;

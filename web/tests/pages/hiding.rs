@@ -429,6 +429,9 @@ async fn an_announcement_is_shown_only_to_those_taking_part_and_the_organisers()
         let bob = Browser::member(&site, "bob@example.org", "bob", "en").await;
         join(label, &ana, "ana", &id).await;
         let page = organiser.get(&format!("/events/{id}")).await;
+        assert!(page
+            .body
+            .contains("<label for=\"comment-profile\">Comment as</label>"));
         let posted = organiser
             .post(
                 &format!("/events/{id}/comments"),
