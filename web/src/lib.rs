@@ -88,6 +88,8 @@ pub fn routes(app: AppState, pages: Arc<Pages>) -> Router {
         )
         .route("/events/{id}", get(pages::event::show))
         .route("/events/{id}/calendar.ics", get(feeds::event_ics))
+        .route("/events/{id}/qr.svg", get(pages::share::qr))
+        .route("/events/{id}/share", get(pages::share::to_instance))
         .route(
             "/events/{id}/edit",
             get(pages::event_form::edit_form).post(pages::event_form::update),

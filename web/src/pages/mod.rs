@@ -10,6 +10,7 @@ pub mod home;
 pub mod organise;
 pub mod search;
 pub mod settings;
+pub mod share;
 
 use crate::render::see_other;
 use crate::visitor::Visitor;

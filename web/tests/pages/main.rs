@@ -11,6 +11,7 @@ mod hiding;
 mod participants;
 mod rendering;
 mod search;
+mod sharing;
 mod support;
 
 use convene_projections::scratch::{test_urls, Scratch};
