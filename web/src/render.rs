@@ -2,7 +2,7 @@
 //! and the shape every page shares.
 
 use crate::i18n::{Catalogue, Catalogues};
-use crate::visitor::Visitor;
+use crate::visitor::{set_cookie, Visitor, FLASH_COOKIE};
 use axum::http::{header, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use convene_api::Class;
@@ -92,8 +92,21 @@ impl Pages {
             })
             .collect();
         context.insert("own_profiles", &menu);
+        if let Some(key) = &visitor.flash {
+            context.insert("flash", &catalogue.text(key));
+        }
         match self.tera.render(template, &context) {
-            Ok(html) => visitor.finish((status, Html(html)).into_response()),
+            Ok(html) => {
+                let mut response = visitor.finish((status, Html(html)).into_response());
+                if visitor.flash.is_some() {
+                    // Said once: the next page has nothing to repeat.
+                    response.headers_mut().append(
+                        header::SET_COOKIE,
+                        set_cookie(FLASH_COOKIE, "", Some(0), visitor.secure()),
+                    );
+                }
+                response
+            }
             Err(error) => {
                 tracing::error!(template, %error, "a page failed to render");
                 (
@@ -212,4 +225,15 @@ pub use convene_api::http::problem::status_of;
 /// After a form: go to `to` (303, so a reload does not post again).
 pub fn see_other(visitor: &Visitor, to: &str) -> Response {
     visitor.finish(Redirect::to(to).into_response())
+}
+
+/// After a form: go to `to`, where the catalogue's message `flash` (a `flash_…` key) says
+/// once what was done.
+pub fn see_other_saying(visitor: &Visitor, to: &str, flash: &str) -> Response {
+    let mut response = see_other(visitor, to);
+    response.headers_mut().append(
+        header::SET_COOKIE,
+        set_cookie(FLASH_COOKIE, flash, Some(600), visitor.secure()),
+    );
+    response
 }

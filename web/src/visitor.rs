@@ -15,6 +15,8 @@ pub const SESSION_COOKIE: &str = "convene_session";
 pub const CSRF_COOKIE: &str = "convene_csrf";
 pub const LANG_COOKIE: &str = "convene_lang";
 pub const TZ_COOKIE: &str = "convene_tz";
+/// What the last action did, said once on the next page: the catalogue key of the message.
+pub const FLASH_COOKIE: &str = "convene_flash";
 
 /// The person behind a page request.
 pub struct Visitor {
@@ -32,6 +34,8 @@ pub struct Visitor {
     pub here: String,
     /// Whether the request reads (GET) rather than posts a form.
     pub reading: bool,
+    /// The message the last action left for this page (a `flash_…` catalogue key).
+    pub flash: Option<String>,
     secure: bool,
 }
 
@@ -162,9 +166,14 @@ impl FromRequestParts<Web> for Visitor {
             .map(|p| p.as_str().to_string())
             .unwrap_or_else(|| "/".into());
         let reading = parts.method == axum::http::Method::GET;
+        // Only keys of the catalogue's messages: a forged cookie cannot say anything else.
+        let flash = cookie(headers, FLASH_COOKIE).filter(|key| {
+            key.starts_with("flash_") && catalogues.get(&lang).t.contains_key(key.as_str())
+        });
         Ok(Visitor {
             origin,
             reading,
+            flash,
             session,
             profiles,
             lang,

@@ -2,7 +2,7 @@
 //! cancel and delete.
 
 use super::{acting, acting_on, check_csrf, field, login_first, Fields};
-use crate::render::see_other;
+use crate::render::{see_other, see_other_saying};
 use crate::view::{map_link, place, seats, when};
 use crate::visitor::Visitor;
 use crate::Web;
@@ -226,7 +226,11 @@ pub async fn leave(
         Err(response) => return response,
     };
     match participations::leave(&web.app, &acting, &id).await {
-        Ok(()) => see_other(&visitor, &format!("/events/{id}#participation")),
+        Ok(()) => see_other_saying(
+            &visitor,
+            &format!("/events/{id}#participation"),
+            "flash_left",
+        ),
         Err(error) => web.pages.failure(&visitor, &error),
     }
 }
@@ -323,8 +327,13 @@ async fn organise(
         Ok(acting) => acting,
         Err(response) => return response,
     };
+    let saying = match decision {
+        Decision::Publish => "flash_published",
+        Decision::Cancel => "flash_cancelled",
+        Decision::Delete => "flash_deleted",
+    };
     match decide(web, &acting, id, decision).await {
-        Ok(then) => see_other(visitor, &then),
+        Ok(then) => see_other_saying(visitor, &then, saying),
         Err(error) => web.pages.failure(visitor, &error),
     }
 }

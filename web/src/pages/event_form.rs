@@ -2,7 +2,7 @@
 //! kept when something is wrong, nothing recorded until everything is right.
 
 use super::{acting, acting_on, check_csrf, field, login_first, Fields};
-use crate::render::see_other;
+use crate::render::see_other_saying;
 use crate::visitor::Visitor;
 use crate::Web;
 use axum::extract::{Path, State};
@@ -351,8 +351,13 @@ pub async fn create(
         details,
         draft: field(&form, "publish") != "now",
     };
+    let saying = if new.draft {
+        "flash_saved_draft"
+    } else {
+        "flash_published"
+    };
     match events::create_event(&web.app, &acting, new).await {
-        Ok(created) => see_other(&visitor, &format!("/events/{}", created.id)),
+        Ok(created) => see_other_saying(&visitor, &format!("/events/{}", created.id), saying),
         Err(error) if !error.field_errors().is_empty() => form_page(
             &web,
             &visitor,
@@ -472,7 +477,7 @@ pub async fn update(
         ..EventPatch::default()
     };
     match events::update(&web.app, &acting, &id, patch).await {
-        Ok(_) => see_other(&visitor, &format!("/events/{id}")),
+        Ok(_) => see_other_saying(&visitor, &format!("/events/{id}"), "flash_saved"),
         Err(error) if !error.field_errors().is_empty() => form_page(
             &web,
             &visitor,
@@ -553,12 +558,17 @@ pub async fn group_create(
         details,
         draft: field(&form, "publish") != "now",
     };
+    let saying = if new.draft {
+        "flash_saved_draft"
+    } else {
+        "flash_published"
+    };
     let options = GroupEventOptions {
         members_only: form.contains_key("members_only"),
         hide_organiser: form.contains_key("hide_organiser"),
     };
     match groups::create_event(&web.app, &acting, &handle, new, options).await {
-        Ok(created) => see_other(&visitor, &format!("/events/{}", created.id)),
+        Ok(created) => see_other_saying(&visitor, &format!("/events/{}", created.id), saying),
         Err(error) if !error.field_errors().is_empty() => refused(&error.field_errors()),
         Err(error) => web.pages.failure(&visitor, &error),
     }

@@ -3,7 +3,7 @@
 //! message to everyone, and the history of every change.
 
 use super::{acting_on, check_csrf, login_first, Fields};
-use crate::render::see_other;
+use crate::render::see_other_saying;
 use crate::visitor::Visitor;
 use crate::Web;
 use axum::extract::{Path, State};
@@ -206,7 +206,15 @@ async fn decide(
         participations::reject(&web.app, &acting, id, pid).await
     };
     match decided {
-        Ok(_) => see_other(visitor, &format!("/events/{id}/participants")),
+        Ok(_) => see_other_saying(
+            visitor,
+            &format!("/events/{id}/participants"),
+            if approve {
+                "flash_approved"
+            } else {
+                "flash_declined"
+            },
+        ),
         Err(error) => web.pages.failure(visitor, &error),
     }
 }
@@ -250,7 +258,15 @@ pub async fn decide_several(
             return web.pages.failure(&visitor, &error);
         }
     }
-    see_other(&visitor, &format!("/events/{id}/participants"))
+    see_other_saying(
+        &visitor,
+        &format!("/events/{id}/participants"),
+        if approve {
+            "flash_approved"
+        } else {
+            "flash_declined"
+        },
+    )
 }
 
 pub async fn approve(

@@ -2,7 +2,7 @@
 //! (identities, default identity, password, language).
 
 use super::{check_csrf, field, login_first, Fields};
-use crate::render::see_other;
+use crate::render::see_other_saying;
 use crate::view::card;
 use crate::visitor::{set_cookie, Visitor, LANG_COOKIE};
 use crate::Web;
@@ -153,9 +153,9 @@ impl Form<'_> {
     }
 
     /// Back to the settings after a change, or the page saying what to fix.
-    fn done(&self, outcome: Result<(), Error>, keys: &[(&str, &str)]) -> Response {
+    fn done(&self, outcome: Result<(), Error>, keys: &[(&str, &str)], saying: &str) -> Response {
         match outcome {
-            Ok(()) => see_other(self.visitor, "/settings"),
+            Ok(()) => see_other_saying(self.visitor, "/settings", saying),
             Err(error) => self.refused(&error, keys),
         }
     }
@@ -202,7 +202,7 @@ impl Form<'_> {
         let created =
             profiles::create_profile(&self.web.app, &session.account.id, &session.origin, new)
                 .await;
-        self.done(created.map(drop), &[])
+        self.done(created.map(drop), &[], "flash_identity_created")
     }
 
     async fn rename(&self) -> Response {
@@ -221,7 +221,7 @@ impl Form<'_> {
             Err(error) if error.class() == convene_api::Class::Forbidden => {
                 self.web.pages.error(self.visitor, StatusCode::FORBIDDEN)
             }
-            renamed => self.done(renamed.map(drop), &[]),
+            renamed => self.done(renamed.map(drop), &[], "flash_saved"),
         }
     }
 
@@ -230,7 +230,7 @@ impl Form<'_> {
             username: self.value("username"),
         };
         let chosen = accounts::choose_default_profile(&self.web.app, self.session, choice).await;
-        self.done(chosen.map(drop), &[])
+        self.done(chosen.map(drop), &[], "flash_default_changed")
     }
 
     async fn password(&self) -> Response {
@@ -245,6 +245,7 @@ impl Form<'_> {
                 ("current_password", "wrong_credentials"),
                 ("new_password", "err_password"),
             ],
+            "flash_password_changed",
         )
     }
 
@@ -267,7 +268,7 @@ impl Form<'_> {
 
     async fn revoke_feed(&self) -> Response {
         let revoked = accounts::revoke_feed_token(&self.web.app, self.session).await;
-        self.done(revoked, &[])
+        self.done(revoked, &[], "flash_feed_revoked")
     }
 
     async fn email(&self) -> Response {
@@ -295,7 +296,8 @@ impl Form<'_> {
         let locale = self.value("locale");
         match accounts::change_locale(&self.web.app, self.session, &locale).await {
             Ok(()) => {
-                let mut response = see_other(self.visitor, "/settings");
+                let mut response =
+                    see_other_saying(self.visitor, "/settings", "flash_language_changed");
                 response.headers_mut().append(
                     header::SET_COOKIE,
                     set_cookie(

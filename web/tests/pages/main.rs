@@ -8,6 +8,7 @@ mod flows;
 mod group_admin;
 mod groups;
 mod hiding;
+mod messages;
 mod participants;
 mod rendering;
 mod search;

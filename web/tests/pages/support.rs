@@ -285,6 +285,14 @@ impl Browser {
         self.send("GET", path, None).await
     }
 
+    /// Sets cookie `name` (as a forger would), then opens `path`.
+    pub async fn get_with_cookie(&self, path: &str, name: &str, value: &str) -> Page {
+        if let Ok(mut jar) = self.cookies.lock() {
+            jar.insert(name.to_string(), value.to_string());
+        }
+        self.get(path).await
+    }
+
     /// Follows a mailed link as a person does: opens its page, then presses its one button
     /// (which posts the link's token).
     pub async fn press_mailed_link(&self, link: &str) -> Page {
