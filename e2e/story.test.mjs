@@ -118,7 +118,7 @@ for (const lang of ["en", "fr"]) {
       await page.fill("#title", `Bike repair workshop (${lang})`);
       await page.fill("#begins_at", "2030-06-01T14:00");
       await page.fill("#ends_at", "2030-06-01T17:00");
-      await page.fill("#time_zone", "Europe/Paris");
+      await page.selectOption("#time_zone", "Europe/Paris");
       await page.fill("#capacity", "2");
       await page.check("#join-restricted");
       await page.fill("#address_name", "Atelier du coin");

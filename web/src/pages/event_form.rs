@@ -18,6 +18,7 @@ use convene_domain::event::{EventDetails, EventPatch, ParticipantState};
 use convene_domain::text::markdown_to_html;
 use convene_domain::validation::sanitise_html;
 use convene_domain::FieldError;
+use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
 use tera::Context;
 use time::OffsetDateTime;
@@ -180,14 +181,74 @@ fn values_of(details: &EventDetails) -> HashMap<String, String> {
     values
 }
 
+/// The regions IANA zones are grouped by in the time zone list (legacy aliases such as
+/// `US/Eastern` or `Etc/GMT+5` are left out: each has a regional name).
+const ZONE_REGIONS: [&str; 9] = [
+    "Africa",
+    "America",
+    "Antarctica",
+    "Asia",
+    "Atlantic",
+    "Australia",
+    "Europe",
+    "Indian",
+    "Pacific",
+];
+
+#[derive(Serialize)]
+struct ZoneGroup {
+    region: String,
+    /// (IANA name, what the list shows: "Argentina / Buenos Aires")
+    zones: Vec<(String, String)>,
+}
+
+/// Every zone by region, UTC first; `chosen` is listed even when it is none of them (an alias
+/// stored earlier, or a mistyped value sent back to be fixed).
+fn zone_groups(chosen: &str) -> Vec<ZoneGroup> {
+    let mut groups = vec![ZoneGroup {
+        region: "UTC".into(),
+        zones: vec![("UTC".into(), "UTC".into())],
+    }];
+    for region in ZONE_REGIONS {
+        let prefix = format!("{region}/");
+        let mut zones: Vec<(String, String)> = chrono_tz::TZ_VARIANTS
+            .iter()
+            .filter_map(|z| {
+                let place = z.name().strip_prefix(&prefix)?;
+                Some((
+                    z.name().to_string(),
+                    place.replace('_', " ").replace('/', " / "),
+                ))
+            })
+            .collect();
+        zones.sort_by(|a, b| a.1.cmp(&b.1));
+        groups.push(ZoneGroup {
+            region: region.into(),
+            zones,
+        });
+    }
+    let listed = groups
+        .iter()
+        .flat_map(|g| &g.zones)
+        .any(|(z, _)| z == chosen);
+    if !listed && !chosen.is_empty() {
+        groups.push(ZoneGroup {
+            region: "—".into(),
+            zones: vec![(chosen.to_string(), chosen.to_string())],
+        });
+    }
+    groups
+}
+
 /// A new event's values, in `language` (the form's: organisers mostly write in it).
-fn new_values(language: &str) -> HashMap<String, String> {
+fn new_values(language: &str, zone: Option<&str>) -> HashMap<String, String> {
     let mut values = values_of(&EventDetails {
         title: String::new(),
         description: String::new(),
         begins_at: OffsetDateTime::now_utc(),
         ends_at: None,
-        time_zone: "Europe/Paris".into(),
+        // The zone the visitor's browser reported, else the one most of our users live in.
+        time_zone: zone.unwrap_or("Europe/Paris").into(),
         status: EventStatus::Confirmed,
         visibility: Visibility::Public,
         join_mode: JoinMode::Free,
@@ -284,13 +345,8 @@ fn form_page_for(
     context.insert("editing", &editing);
     context.insert("group", &group);
     context.insert("categories", &categories);
-    context.insert(
-        "zones",
-        &chrono_tz::TZ_VARIANTS
-            .iter()
-            .map(|z| z.name())
-            .collect::<Vec<_>>(),
-    );
+    let chosen = values.get("time_zone").map_or("", String::as_str);
+    context.insert("zones", &zone_groups(chosen));
     web.pages
         .render(visitor, status, "event_form.html", context)
 }
@@ -305,7 +361,10 @@ pub async fn new_form(State(web): State<Web>, visitor: Visitor) -> Response {
         StatusCode::OK,
         "/events/new",
         false,
-        &new_values(&web.pages.catalogue(&visitor).code),
+        &new_values(
+            &web.pages.catalogue(&visitor).code,
+            visitor.time_zone.as_deref(),
+        ),
         &[],
     )
 }
@@ -509,7 +568,10 @@ pub async fn group_new_form(
         Ok(()) => {}
         Err(error) => return web.pages.failure(&visitor, &error),
     }
-    let mut values = new_values(&web.pages.catalogue(&visitor).code);
+    let mut values = new_values(
+        &web.pages.catalogue(&visitor).code,
+        visitor.time_zone.as_deref(),
+    );
     values.insert("profile".into(), acting.profile);
     let action = format!("/@{handle}/events/new");
     let form = Form {

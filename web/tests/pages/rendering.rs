@@ -245,3 +245,29 @@ async fn an_error_page_says_one_thing_once() {
         );
     }
 }
+
+#[tokio::test]
+async fn the_event_form_offers_time_zones_by_region_with_the_visitors_chosen() {
+    for (_db, site) in sites("web_zones").await {
+        let organiser = Browser::member(&site, "org@example.org", "org", "en").await;
+        let form = organiser
+            .get_with_cookie("/events/new", "convene_tz", "America%2FNew_York")
+            .await;
+        assert!(form
+            .body
+            .contains("<select id=\"time_zone\" name=\"time_zone\""));
+        assert!(form.body.contains("<optgroup label=\"Europe\">"));
+        assert!(
+            form.body
+                .contains("<option value=\"America/New_York\" selected>New York</option>"),
+            "the browser's zone is chosen"
+        );
+        assert!(form.body.contains(
+            "<option value=\"America/Argentina/Buenos_Aires\">Argentina / Buenos Aires</option>"
+        ));
+        assert!(
+            !form.body.contains("value=\"US/Eastern\""),
+            "aliases are left out"
+        );
+    }
+}
