@@ -48,6 +48,10 @@ impl Pages {
             }
             out
         });
+        // `{{ tag | urlencode }}`: a value for a URL's query.
+        tera.register_filter("urlencode", |text: &str, _: Kwargs, _: &State| {
+            crate::pages::encode(text)
+        });
         for file in TEMPLATES.files() {
             let name = file.path().display().to_string();
             let text = file

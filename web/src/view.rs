@@ -150,6 +150,8 @@ pub struct EventCard {
     /// `pages::name_groups`, which reads the groups).
     pub group: Option<String>,
     pub group_name: Option<String>,
+    /// Its tags, each a link to the list of events with it.
+    pub tags: Vec<String>,
 }
 
 pub fn card(catalogue: &Catalogue, event: &EventView) -> EventCard {
@@ -168,6 +170,7 @@ pub fn card(catalogue: &Catalogue, event: &EventView) -> EventCard {
         draft: event.draft,
         group: event.group.as_ref().map(|g| g.handle.clone()),
         group_name: None,
+        tags: details.tags.clone(),
     }
 }
 

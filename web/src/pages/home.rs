@@ -21,6 +21,8 @@ pub struct HomeQuery {
     pub from: Option<String>,
     pub to: Option<String>,
     pub category: Option<String>,
+    /// One tag the events must have.
+    pub tag: Option<String>,
     /// online, in_person
     pub mode: Option<String>,
     /// Words to search: the list hands over to the search page.
@@ -72,6 +74,7 @@ pub async fn home(
             .category
             .clone()
             .filter(|c| CATEGORIES.contains(&c.as_str())),
+        tag: query.tag.clone().filter(|t| !t.trim().is_empty()),
         text: query.q.clone(),
         online: match query.mode.as_deref() {
             Some("online") => Some(true),
@@ -108,6 +111,7 @@ pub async fn home(
     context.insert("category", &query.category.clone().unwrap_or_default());
     context.insert("mode", &query.mode.clone().unwrap_or_default());
     context.insert("q", &query.q.clone().unwrap_or_default());
+    context.insert("tag", &query.tag.clone().unwrap_or_default());
     let next = more.then(|| {
         let mut link = format!("/?page={}", page + 1);
         for (key, value) in [
@@ -116,6 +120,7 @@ pub async fn home(
             ("category", &query.category),
             ("mode", &query.mode),
             ("q", &query.q),
+            ("tag", &query.tag),
         ] {
             if let Some(value) = value.as_deref().filter(|v| !v.is_empty()) {
                 link.push_str(&format!("&{key}={}", crate::pages::encode(value)));

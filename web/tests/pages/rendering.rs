@@ -271,3 +271,33 @@ async fn the_event_form_offers_time_zones_by_region_with_the_visitors_chosen() {
         );
     }
 }
+
+#[tokio::test]
+async fn cards_show_their_tags_and_a_tag_lists_its_events() {
+    for (_db, site) in sites("web_tags").await {
+        let organiser = Browser::member(&site, "org@example.org", "org", "en").await;
+        create_event(
+            &organiser,
+            &[("title", "Bike repair"), ("tags", "vélo, repair")],
+        )
+        .await;
+        create_event(&organiser, &[("title", "Choir"), ("tags", "music")]).await;
+        let visitor = site.browser("en");
+        let home = visitor.get("/").await;
+        assert!(
+            home.body
+                .contains("<a href=\"/?tag=v%C3%A9lo\" dir=\"auto\">#vélo</a>"),
+            "{}",
+            home.body
+        );
+        let tagged = visitor.get("/?tag=v%C3%A9lo").await;
+        assert!(tagged.body.contains("Bike repair") && !tagged.body.contains(">Choir<"));
+        assert!(tagged.body.contains("Events tagged #vélo."));
+        assert!(
+            tagged
+                .body
+                .contains("<input type=\"hidden\" name=\"tag\" value=\"vélo\">"),
+            "the other filters keep the tag"
+        );
+    }
+}
