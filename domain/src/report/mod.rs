@@ -30,11 +30,20 @@ pub const RULES_MAX: usize = 20;
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Target {
-    Profile { username: String },
-    Event { id: String },
+    Profile {
+        username: String,
+    },
+    Event {
+        id: String,
+    },
     /// One or more comments of one event.
-    Comments { event: String, comments: Vec<String> },
-    Group { handle: String },
+    Comments {
+        event: String,
+        comments: Vec<String>,
+    },
+    Group {
+        handle: String,
+    },
 }
 
 impl Target {
@@ -67,7 +76,9 @@ pub enum Category {
     Spam,
     Illegal,
     /// Breaks rules of this instance, named by their ids.
-    RuleViolation { rules: Vec<String> },
+    RuleViolation {
+        rules: Vec<String>,
+    },
     Other,
 }
 

@@ -84,9 +84,7 @@ fn a_comment_too_long_is_refused() {
     Given::with(())
         .given_no_previous_events()
         .when(file(
-            Target::Group {
-                handle: "g".into(),
-            },
+            Target::Group { handle: "g".into() },
             Category::Illegal,
             &"x".repeat(COMMENT_MAX + 1),
         ))
