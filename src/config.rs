@@ -119,6 +119,11 @@ pub struct ServeArgs {
     #[arg(long, env = "CONVENE_GROUP_CREATION", value_name = "POLICY")]
     pub group_creation: Option<String>,
 
+    /// Whether people without an account may report content to the moderators: true or false
+    /// (default false).
+    #[arg(long, env = "CONVENE_ANONYMOUS_REPORTS", value_name = "BOOL")]
+    pub anonymous_reports: Option<bool>,
+
     /// SMTP server for outgoing mail: smtp://USER:PASSWORD@HOST:587 (STARTTLS) or smtps://…
     /// (TLS). Without it, mail is written as .eml files under <data dir>/mail and logged.
     #[arg(long, env = "CONVENE_SMTP_URL", value_name = "URL")]
@@ -301,6 +306,7 @@ struct FileConfig {
     registrations: Option<String>,
     registration_allowlist: Option<Vec<String>>,
     group_creation: Option<String>,
+    anonymous_reports: Option<bool>,
     smtp_url: Option<String>,
     mail_from: Option<String>,
     body_limit: Option<FileNumber>,
@@ -364,6 +370,8 @@ pub struct Settings {
     pub log: Option<String>,
     pub registrations: Registrations,
     pub group_creation: GroupCreation,
+    /// Whether people without an account may report.
+    pub anonymous_reports: bool,
     pub smtp_url: Option<String>,
     pub mail_from: String,
     /// Body size and time limits on every request.
@@ -658,6 +666,10 @@ impl Settings {
             log: cli.log.clone().or(file.log),
             registrations,
             group_creation,
+            anonymous_reports: serve
+                .and_then(|a| a.anonymous_reports)
+                .or(file.anonymous_reports)
+                .unwrap_or(false),
             smtp_url: serve.and_then(|a| a.smtp_url.clone()).or(file.smtp_url),
             mail_from,
             http_limits,

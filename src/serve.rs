@@ -40,7 +40,10 @@ pub async fn run(settings: &Settings) -> anyhow::Result<ExitCode> {
     let new_mail = Arc::new(tokio::sync::Notify::new());
     let subscribers = crate::subscribers::serving(new_mail.clone());
     let mut state = AppState::new(&db, api_config(settings)?, subscribers.clone())
-        .with_group_creation(settings.group_creation);
+        .with_group_creation(settings.group_creation)
+        .with_report_policy(convene_api::reports::ReportPolicy {
+            anonymous: settings.anonymous_reports,
+        });
     state.search = crate::subscribers::search_index(&db)?;
     let shutdown = CancellationToken::new();
     let mut runners = subscribers.spawn(&db, &shutdown);

@@ -7,6 +7,7 @@
 
 use convene_domain::account::AccountError;
 use convene_domain::claim::ClaimError;
+use convene_domain::ReportError;
 use convene_domain::{EventError, FieldError, GroupError, MemberRole, ProfileError};
 use convene_projections::CommandError;
 use std::time::Duration;
@@ -24,6 +25,8 @@ pub enum Error {
     Claim(#[from] ClaimError),
     #[error(transparent)]
     Group(#[from] GroupError),
+    #[error(transparent)]
+    Report(#[from] ReportError),
     /// Input of the wrong shape, field by field.
     #[error("{}", describe(.0))]
     Invalid(Vec<FieldError>),
@@ -152,6 +155,13 @@ impl Error {
             },
             Error::Claim(_) => Class::Conflict,
             Error::Group(e) => group_class(e),
+            Error::Report(e) => match e {
+                ReportError::Invalid { .. } => Class::Invalid,
+                ReportError::NotFound => Class::NotFound,
+                ReportError::AlreadyFiled
+                | ReportError::AlreadyHandled(_)
+                | ReportError::AlreadyAssigned => Class::Conflict,
+            },
             Error::Invalid(_) => Class::Invalid,
             Error::NotFound(_) => Class::NotFound,
             Error::Forbidden(_) => Class::Forbidden,
@@ -170,6 +180,8 @@ impl Error {
         match self {
             Error::Event(e) => event_rule(e),
             Error::Group(e) => group_rule(e),
+            Error::Report(ReportError::AlreadyHandled(_)) => "already-handled",
+            Error::Report(ReportError::AlreadyAssigned) => "already-assigned",
             Error::Account(AccountError::Unconfirmed) => "unconfirmed",
             Error::Account(AccountError::Disabled) => "disabled",
             Error::Unavailable(_) => "unavailable",
@@ -213,6 +225,10 @@ impl Error {
             Error::Profile(ProfileError::InvalidSummary) => field("summary", detail()),
             Error::Group(GroupError::Invalid(errors)) => errors.clone(),
             Error::Group(GroupError::RoleNotAssignable) => field("role", detail()),
+            Error::Report(ReportError::Invalid {
+                field: name,
+                message,
+            }) => field(name, message.clone()),
             _ => Vec::new(),
         }
     }

@@ -22,15 +22,17 @@ pub mod health;
 pub mod history;
 pub mod http;
 pub mod mail;
+pub mod objects;
 pub mod participations;
 pub mod profiles;
+pub mod reports;
 pub mod search;
 pub mod throttle;
 pub mod validation;
 
 pub use error::{Class, Error};
 
-use convene_domain::{Account, Claim, Event, Group, Profile};
+use convene_domain::{Account, Claim, Event, Group, Profile, Report};
 use convene_projections::{Commands, Database, Subscribers};
 use std::sync::Arc;
 
@@ -99,6 +101,9 @@ pub struct AppState {
     pub profiles: Arc<Commands<Profile>>,
     pub events: Arc<Commands<Event>>,
     pub groups: Arc<Commands<Group>>,
+    pub reports: Arc<Commands<Report>>,
+    /// Whether people without an account may report (off by default).
+    pub reports_policy: reports::ReportPolicy,
     /// Who may create groups (anyone unless the instance says otherwise).
     pub group_creation: groups::GroupCreation,
     /// Where events are searched: the embedded index of `db` unless another is given.
@@ -121,6 +126,8 @@ impl AppState {
             events: Arc::new(Commands::with_snapshots(db, (), EVENT_SNAPSHOT_EVERY)),
             // A group gathers a change per membership and follower: snapshot it too.
             groups: Arc::new(Commands::with_snapshots(db, (), GROUP_SNAPSHOT_EVERY)),
+            reports: Arc::new(Commands::new(db, ())),
+            reports_policy: reports::ReportPolicy::default(),
             group_creation: groups::GroupCreation::default(),
             search: Arc::new(convene_search::Embedded::new(db.pool(), db.backend())),
         }
@@ -129,6 +136,12 @@ impl AppState {
     /// The same application, with group creation limited as `policy` says.
     pub fn with_group_creation(mut self, policy: groups::GroupCreation) -> Self {
         self.group_creation = policy;
+        self
+    }
+
+    /// The same application, taking reports as `policy` says.
+    pub fn with_report_policy(mut self, policy: reports::ReportPolicy) -> Self {
+        self.reports_policy = policy;
         self
     }
 }

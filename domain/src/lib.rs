@@ -11,6 +11,7 @@ pub mod event;
 pub mod group;
 pub mod metadata;
 pub mod profile;
+pub mod report;
 pub mod text;
 pub mod validation;
 
@@ -20,4 +21,5 @@ pub use event::{Event, EventChange, EventCommand, EventError};
 pub use group::{Group, GroupActor, GroupChange, GroupCommand, GroupError, MemberRole};
 pub use metadata::{Actor, Metadata, MetadataError, Source};
 pub use profile::{Profile, ProfileChange, ProfileCommand, ProfileError};
+pub use report::{Report, ReportChange, ReportCommand, ReportError};
 pub use validation::FieldError;

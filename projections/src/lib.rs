@@ -7,7 +7,7 @@
 //! with a checkpoint committed in the same transaction as their writes, and stores outside the
 //! database), [`projection`] runs them, [`replay`] rebuilds them (read models also "as of" a
 //! past point) and [`verify`] proves the chain intact. The read models, and the queries over
-//! them, are [`accounts`], [`profiles`], [`events`] and [`groups`].
+//! them, are [`accounts`], [`profiles`], [`events`], [`groups`] and [`reports`].
 //!
 //! Depends on `convene-domain` only (and the database crates); the API, web and federation crates
 //! depend on this one. See `docs/event-log.md` for the guarantees and why they hold.
@@ -23,6 +23,7 @@ pub mod log;
 pub mod profiles;
 pub mod projection;
 pub mod replay;
+pub mod reports;
 pub mod scratch;
 pub mod store;
 pub mod subscriber;
@@ -45,6 +46,7 @@ pub mod read_model {
     pub const PROFILES: &str = "profiles";
     pub const EVENTS: &str = "events";
     pub const GROUPS: &str = "groups";
+    pub const REPORTS: &str = "reports";
 }
 
 /// The read models this crate offers, in the order they are run.
@@ -54,5 +56,6 @@ pub fn read_models() -> Vec<Arc<dyn Subscriber>> {
         Arc::new(profiles::ProfilesProjection),
         Arc::new(events::EventsProjection),
         Arc::new(groups::GroupsProjection),
+        Arc::new(reports::ReportsProjection),
     ]
 }

@@ -132,6 +132,30 @@ impl EventLog {
             .collect::<Result<_, _>>()?)
     }
 
+    /// The events of one aggregate up to and including log position `until`, in order: the
+    /// aggregate as it was then, without reading anyone else's changes.
+    pub async fn aggregate_until(
+        &self,
+        aggregate_type: &str,
+        id: &str,
+        until: i64,
+    ) -> Result<Vec<StoredEvent>, Error> {
+        let sql = format!(
+            "{SELECT_EVENTS} WHERE aggregate_type = $1 AND aggregate_id = $2 AND position <= $3 \
+             ORDER BY sequence"
+        );
+        let rows = sqlx::query(&sql)
+            .bind(aggregate_type)
+            .bind(id)
+            .bind(until)
+            .fetch_all(self.db.pool())
+            .await?;
+        Ok(rows
+            .iter()
+            .map(StoredEvent::from_row)
+            .collect::<Result<_, _>>()?)
+    }
+
     /// The last position and hash of the chain (0 and the genesis hash for an empty log).
     pub async fn head(&self) -> Result<Head, Error> {
         let row = sqlx::query("SELECT position, hash FROM log_head WHERE id = 1")

@@ -136,6 +136,16 @@ pub fn routes(app: AppState, pages: Arc<Pages>) -> Router {
             post(pages::organise::reject),
         )
         .route("/events/{id}/history", get(pages::organise::history))
+        .route(
+            "/report",
+            get(pages::moderation::report_form).post(pages::moderation::report),
+        )
+        .route("/moderation/reports", get(pages::moderation::queue))
+        .route("/moderation/reports/{id}", get(pages::moderation::show))
+        .route(
+            "/moderation/reports/{id}/{action}",
+            post(pages::moderation::act),
+        )
         .route("/my/events", get(pages::settings::my_events))
         .route(
             "/settings",

@@ -17,6 +17,7 @@ pub mod mailed_links;
 pub mod participations;
 pub mod problem;
 pub mod profiles;
+pub mod reports;
 pub mod search;
 pub mod statuses;
 
@@ -56,6 +57,7 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(history::router())
         .merge(groups::router())
         .merge(search::router())
+        .merge(reports::router())
         .split_for_parts();
     doc.paths.paths = doc
         .paths

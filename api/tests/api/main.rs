@@ -12,6 +12,7 @@ mod input;
 mod login_delay;
 mod openapi;
 mod participation;
+mod reports;
 mod search;
 mod subscribers;
 mod support;

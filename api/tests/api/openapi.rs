@@ -75,6 +75,14 @@ const PROMISED: &[(&str, &str)] = &[
     ("get", "/api/v1/groups/{handle}/events"),
     ("get", "/api/v1/groups/{handle}/timeline"),
     ("get", "/api/v1/search/events"),
+    ("post", "/api/v1/reports"),
+    ("get", "/api/v1/moderation/reports"),
+    ("get", "/api/v1/moderation/reports/{id}"),
+    ("post", "/api/v1/moderation/reports/{id}/assign"),
+    ("post", "/api/v1/moderation/reports/{id}/notes"),
+    ("post", "/api/v1/moderation/reports/{id}/resolve"),
+    ("post", "/api/v1/moderation/reports/{id}/close"),
+    ("get", "/api/v1/moderation/objects/{kind}/{id}"),
 ];
 
 #[tokio::test]

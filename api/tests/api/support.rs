@@ -38,6 +38,8 @@ pub struct Options {
     pub group_creation: convene_api::groups::GroupCreation,
     /// Where searches are answered, when not the database's embedded index.
     pub search: Option<Arc<dyn convene_search::SearchIndex>>,
+    /// Whether anonymous reports are taken.
+    pub reports: convene_api::reports::ReportPolicy,
 }
 
 impl Default for Options {
@@ -48,6 +50,7 @@ impl Default for Options {
             more_subscribers: Vec::new(),
             group_creation: Default::default(),
             search: None,
+            reports: Default::default(),
         }
     }
 }
@@ -87,7 +90,8 @@ impl TestServer {
         };
         let subscribers = Subscribers::new(read_models()).with(options.more_subscribers);
         let mut state = AppState::new(&db, config, subscribers.clone())
-            .with_group_creation(options.group_creation);
+            .with_group_creation(options.group_creation)
+            .with_report_policy(options.reports);
         if let Some(search) = options.search {
             state.search = search;
         }

@@ -7,6 +7,7 @@ pub mod event;
 pub mod event_form;
 pub mod groups;
 pub mod home;
+pub mod moderation;
 pub mod organise;
 pub mod search;
 pub mod settings;

@@ -9,6 +9,7 @@ mod group_admin;
 mod groups;
 mod hiding;
 mod messages;
+mod moderation;
 mod participants;
 mod rendering;
 mod search;

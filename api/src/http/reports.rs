@@ -1,0 +1,160 @@
+//! `/reports` (filing) and `/moderation/…` (the queue, a report in full, moderators' actions,
+//! any object as it was).
+
+use super::extract::{ApiOrigin, MaybeSession, Params, PROFILE_HEADER};
+use super::problem::{Body, Problem};
+use crate::auth::Session;
+use crate::objects::{self, ObjectAsOf};
+use crate::reports::{
+    self, Decision, FiledReport, NewNote, NewReport, QueueQuery, ReportDetail, Reporter,
+};
+use crate::AppState;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::Json;
+use convene_projections::reports::ReportRow;
+use serde::Deserialize;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(file))
+        .routes(routes!(queue))
+        .routes(routes!(detail))
+        .routes(routes!(assign))
+        .routes(routes!(note))
+        .routes(routes!(resolve))
+        .routes(routes!(close))
+        .routes(routes!(object))
+}
+
+/// Report a profile, an event, comments of an event or a group to the instance's moderators,
+/// as the acting profile (or anonymously, when the instance allows it and no token is sent).
+#[utoipa::path(post, path = "/reports", tag = "moderation", request_body = NewReport,
+    security((), ("bearer" = [])),
+    responses((status = 201, body = FiledReport), (status = 401, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
+async fn file(
+    State(state): State<AppState>,
+    MaybeSession(session): MaybeSession,
+    ApiOrigin(origin): ApiOrigin,
+    headers: HeaderMap,
+    Body(new): Body<NewReport>,
+) -> Result<(StatusCode, Json<FiledReport>), Problem> {
+    let reporter = match session {
+        Some(session) => {
+            let chosen = headers
+                .get(PROFILE_HEADER)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_string);
+            Reporter::Profile(session.acting_as(&state, chosen).await?)
+        }
+        None => Reporter::Anonymous(origin),
+    };
+    let filed = reports::file(&state, reporter, new).await?;
+    Ok((StatusCode::CREATED, Json(filed)))
+}
+
+/// The moderators' queue of reports, oldest first (moderators and administrators).
+#[utoipa::path(get, path = "/moderation/reports", tag = "moderation", params(QueueQuery),
+    security(("bearer" = [])),
+    responses((status = 200, body = Vec<ReportRow>), (status = 403, body = Problem), (status = 422, body = Problem)))]
+async fn queue(
+    State(state): State<AppState>,
+    session: Session,
+    Params(query): Params<QueueQuery>,
+) -> Result<Json<Vec<ReportRow>>, Problem> {
+    Ok(Json(reports::queue(&state, &session, query).await?))
+}
+
+/// A report in full: the target as it was when reported, notes and history.
+#[utoipa::path(get, path = "/moderation/reports/{id}", tag = "moderation", params(("id" = String, Path)),
+    security(("bearer" = [])),
+    responses((status = 200, body = ReportDetail), (status = 403, body = Problem), (status = 404, body = Problem)))]
+async fn detail(
+    State(state): State<AppState>,
+    session: Session,
+    Path(id): Path<String>,
+) -> Result<Json<ReportDetail>, Problem> {
+    Ok(Json(reports::detail(&state, &session, &id).await?))
+}
+
+/// Take the report.
+#[utoipa::path(post, path = "/moderation/reports/{id}/assign", tag = "moderation", params(("id" = String, Path)),
+    security(("bearer" = [])),
+    responses((status = 200, body = ReportDetail), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem)))]
+async fn assign(
+    State(state): State<AppState>,
+    session: Session,
+    Path(id): Path<String>,
+) -> Result<Json<ReportDetail>, Problem> {
+    Ok(Json(reports::assign(&state, &session, &id).await?))
+}
+
+/// Add an internal note (never shown outside moderation).
+#[utoipa::path(post, path = "/moderation/reports/{id}/notes", tag = "moderation", request_body = NewNote,
+    params(("id" = String, Path)), security(("bearer" = [])),
+    responses((status = 201, body = ReportDetail), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
+async fn note(
+    State(state): State<AppState>,
+    session: Session,
+    Path(id): Path<String>,
+    Body(note): Body<NewNote>,
+) -> Result<(StatusCode, Json<ReportDetail>), Problem> {
+    let detail = reports::add_note(&state, &session, &id, note).await?;
+    Ok((StatusCode::CREATED, Json(detail)))
+}
+
+/// Resolve the report (something was done), with the required reason; the reporter is told.
+#[utoipa::path(post, path = "/moderation/reports/{id}/resolve", tag = "moderation", request_body = Decision,
+    params(("id" = String, Path)), security(("bearer" = [])),
+    responses((status = 200, body = ReportDetail), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+async fn resolve(
+    State(state): State<AppState>,
+    session: Session,
+    Path(id): Path<String>,
+    Body(decision): Body<Decision>,
+) -> Result<Json<ReportDetail>, Problem> {
+    Ok(Json(
+        reports::handle(&state, &session, &id, decision, true).await?,
+    ))
+}
+
+/// Close the report (nothing to do), with the required reason; the reporter is told.
+#[utoipa::path(post, path = "/moderation/reports/{id}/close", tag = "moderation", request_body = Decision,
+    params(("id" = String, Path)), security(("bearer" = [])),
+    responses((status = 200, body = ReportDetail), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+async fn close(
+    State(state): State<AppState>,
+    session: Session,
+    Path(id): Path<String>,
+    Body(decision): Body<Decision>,
+) -> Result<Json<ReportDetail>, Problem> {
+    Ok(Json(
+        reports::handle(&state, &session, &id, decision, false).await?,
+    ))
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+struct AsOf {
+    /// A log position (the head when absent).
+    at: Option<i64>,
+}
+
+/// An event, profile or group as it was at a log position, with its changes and who made
+/// each (moderators and administrators).
+#[utoipa::path(get, path = "/moderation/objects/{kind}/{id}", tag = "moderation",
+    params(("kind" = String, Path, description = "event, profile or group"), ("id" = String, Path), AsOf),
+    security(("bearer" = [])),
+    responses((status = 200, body = ObjectAsOf), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
+async fn object(
+    State(state): State<AppState>,
+    session: Session,
+    Path((kind, id)): Path<(String, String)>,
+    Params(query): Params<AsOf>,
+) -> Result<Json<ObjectAsOf>, Problem> {
+    reports::require_moderator(&session)?;
+    Ok(Json(objects::as_of(&state, &kind, &id, query.at).await?))
+}

@@ -1,0 +1,177 @@
+//! Any object as it was: an aggregate folded from its own changes up to a log position (never a
+//! replay of the whole log), with the list of those changes and who made each. Moderators read
+//! reports' evidence through it, so a reported object shows as it was when reported.
+
+use crate::error::{Error, Result};
+use crate::AppState;
+use convene_domain::metadata::format_timestamp;
+use convene_domain::{Actor, Event, EventChange, Group, Profile};
+use convene_projections::log::{EventLog, StoredEvent};
+use cqrs_es::Aggregate;
+use serde::Serialize;
+use serde_json::Value;
+use utoipa::ToSchema;
+
+/// The kinds of object that can be folded, as named in paths.
+pub const KINDS: [&str; 3] = ["event", "profile", "group"];
+
+/// One change of the object, with who made it.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ObjectChange {
+    pub position: i64,
+    pub at: String,
+    /// Such as EventPublished or CommentPosted.
+    pub change: String,
+    /// `account ID as @username`, `anonymous`, `system` or a remote actor's id: moderators see
+    /// accounts.
+    pub actor: String,
+    /// web, api, cli, or federation (with the activity id).
+    pub source: String,
+    pub request_id: String,
+    pub reason: Option<String>,
+}
+
+/// A comment as it was.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct CommentAsOf {
+    pub id: String,
+    pub author: String,
+    pub body: String,
+    pub deleted: bool,
+}
+
+/// An object folded up to a log position.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ObjectAsOf {
+    /// event, profile or group.
+    pub kind: String,
+    pub id: String,
+    /// The position it is shown as of.
+    pub position: i64,
+    /// The aggregate's state at that position, as the domain keeps it.
+    #[schema(value_type = Object)]
+    pub state: Value,
+    /// An event's comments as they read then (with deleted ones, for moderators).
+    pub comments: Vec<CommentAsOf>,
+    /// Its changes up to that position, oldest first.
+    pub changes: Vec<ObjectChange>,
+}
+
+fn fold<A: Aggregate>(log: &[StoredEvent]) -> Result<Value> {
+    let mut aggregate = A::default();
+    for stored in log {
+        aggregate.apply(stored.change::<A::Event>()?);
+    }
+    serde_json::to_value(&aggregate).map_err(Error::internal)
+}
+
+/// Comments of an event's changes as they read at the end of `log`.
+fn comments(log: &[StoredEvent]) -> Result<Vec<CommentAsOf>> {
+    let mut comments: Vec<CommentAsOf> = Vec::new();
+    for stored in log {
+        match stored.change::<EventChange>()? {
+            EventChange::CommentPosted {
+                comment,
+                author,
+                body,
+                ..
+            } => comments.push(CommentAsOf {
+                id: comment,
+                author,
+                body,
+                deleted: false,
+            }),
+            EventChange::CommentEdited { comment, body } => {
+                if let Some(c) = comments.iter_mut().find(|c| c.id == comment) {
+                    c.body = body;
+                }
+            }
+            EventChange::CommentDeleted { comment } => {
+                if let Some(c) = comments.iter_mut().find(|c| c.id == comment) {
+                    c.deleted = true;
+                }
+            }
+            _ => {}
+        }
+    }
+    Ok(comments)
+}
+
+fn actor(actor: &Actor) -> String {
+    match actor {
+        Actor::Account {
+            account,
+            profile: Some(profile),
+        } => format!("account {account} as @{profile}"),
+        Actor::Account {
+            account,
+            profile: None,
+        } => format!("account {account}"),
+        other => other.to_string(),
+    }
+}
+
+fn change(stored: &StoredEvent) -> Result<ObjectChange> {
+    let metadata = stored.metadata()?;
+    Ok(ObjectChange {
+        position: stored.position,
+        at: format_timestamp(metadata.recorded_at),
+        change: stored.event_type.clone(),
+        actor: actor(&metadata.actor),
+        source: metadata.source.to_string(),
+        request_id: metadata.request_id,
+        reason: metadata.reason,
+    })
+}
+
+/// Object `id` of `kind` as it was at `position` (the log's head when none). For moderators
+/// only: the caller has checked the role.
+pub async fn as_of(
+    state: &AppState,
+    kind: &str,
+    id: &str,
+    position: Option<i64>,
+) -> Result<ObjectAsOf> {
+    let log = EventLog::new(&state.db);
+    let head = log.head().await?.position;
+    let position = match position {
+        Some(p) if p < 0 || p > head => {
+            return Err(Error::invalid_field(
+                "at",
+                format!("a log position is 0 to {head} (the log's head)"),
+            ))
+        }
+        Some(p) => p,
+        None => head,
+    };
+    let aggregate_type = match kind {
+        "event" => Event::TYPE,
+        "profile" => Profile::TYPE,
+        "group" => Group::TYPE,
+        _ => {
+            return Err(Error::invalid_field(
+                "kind",
+                format!("one of {}", KINDS.join(", ")),
+            ))
+        }
+    };
+    let changes = log.aggregate_until(aggregate_type, id, position).await?;
+    if changes.is_empty() {
+        return Err(Error::not_found(format!(
+            "there was no {kind} {id} at position {position}"
+        )));
+    }
+    let (state_then, comments) = match kind {
+        "event" => (fold::<Event>(&changes)?, comments(&changes)?),
+        "profile" => (fold::<Profile>(&changes)?, Vec::new()),
+        _ => (fold::<Group>(&changes)?, Vec::new()),
+    };
+    Ok(ObjectAsOf {
+        kind: kind.to_string(),
+        id: id.to_string(),
+        position,
+        state: state_then,
+        comments,
+        changes: changes.iter().map(change).collect::<Result<_>>()?,
+    })
+}

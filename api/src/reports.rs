@@ -1,0 +1,416 @@
+//! Reports: anyone signed in (and anyone at all when the instance allows anonymous reports)
+//! tells the moderators about a profile, an event, comments or a group; moderators work the
+//! queue, take reports, write internal notes and resolve or close them with a reason. The
+//! reporter is mailed, in their language, that the report was handled — never by whom. Nothing
+//! here is visible to anyone but moderators, the reported person least of all.
+
+use crate::access;
+use crate::auth::{Acting, Origin, Session};
+use crate::consistency;
+use crate::error::{Error, Result};
+use crate::objects::{self, CommentAsOf, ObjectAsOf, ObjectChange};
+use crate::AppState;
+use convene_domain::report::{Category, ReportState, Target};
+use convene_domain::{Report, ReportChange, ReportCommand};
+use convene_projections::log::EventLog;
+use convene_projections::read_model::REPORTS;
+use convene_projections::reports::{self, QueueFilter, ReportRow};
+use convene_projections::{accounts, events, groups, profiles};
+use cqrs_es::Aggregate;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+/// Whether people without an account may report (off unless the instance turns it on).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ReportPolicy {
+    pub anonymous: bool,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewReport {
+    pub target: Target,
+    pub category: Category,
+    /// What the moderators should know (at most 2,000 characters).
+    #[serde(default)]
+    pub comment: String,
+}
+
+/// What the reporter gets back: the report exists, nothing more.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct FiledReport {
+    pub id: String,
+    pub state: ReportState,
+}
+
+/// Who files a report.
+pub enum Reporter {
+    Profile(Acting),
+    Anonymous(Origin),
+}
+
+/// Files a report on `new.target`, capturing the log's head as evidence.
+pub async fn file(state: &AppState, reporter: Reporter, new: NewReport) -> Result<FiledReport> {
+    let (session, metadata, profile) = match &reporter {
+        Reporter::Profile(acting) => (
+            Some(&acting.session),
+            acting.metadata(),
+            Some(acting.profile.clone()),
+        ),
+        Reporter::Anonymous(origin) if state.reports_policy.anonymous => {
+            (None, origin.anonymous(), None)
+        }
+        Reporter::Anonymous(_) => {
+            return Err(Error::Unauthenticated(
+                "log in to report: this instance does not take anonymous reports".into(),
+            ))
+        }
+    };
+    target_exists(state, session, &new.target).await?;
+    let evidence = EventLog::new(&state.db).head().await?.position;
+    let id = uuid::Uuid::new_v4().to_string();
+    let command = ReportCommand::File {
+        reporter: profile,
+        target: new.target,
+        category: new.category,
+        comment: new.comment,
+        evidence,
+    };
+    consistency::command(state, &state.reports, &id, command, &metadata, &[REPORTS]).await?;
+    Ok(FiledReport {
+        id,
+        state: ReportState::Open,
+    })
+}
+
+/// The target is there and the reporter may see it (a private event is as missing).
+async fn target_exists(state: &AppState, session: Option<&Session>, target: &Target) -> Result<()> {
+    let pool = state.db.pool();
+    match target {
+        Target::Profile { username } => {
+            if profiles::find(pool, username).await?.is_none() {
+                return Err(Error::not_found(format!("there is no profile @{username}")));
+            }
+        }
+        Target::Event { id } => {
+            access::event_for(state, session, id).await?;
+        }
+        Target::Comments { event, comments } => {
+            access::event_for(state, session, event).await?;
+            for comment in comments {
+                let found = events::comment(pool, comment).await?;
+                if found.is_none_or(|c| c.event_id != *event) {
+                    return Err(Error::not_found(format!(
+                        "there is no comment {comment} on this event"
+                    )));
+                }
+            }
+        }
+        Target::Group { handle } => {
+            if groups::find(pool, handle).await?.is_none() {
+                return Err(Error::not_found(format!("there is no group @{handle}")));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Refuses anyone but the instance's moderators and administrators, naming the role.
+pub fn require_moderator(session: &Session) -> Result<()> {
+    if session.account.role.moderates() {
+        Ok(())
+    } else {
+        Err(Error::forbidden(format!(
+            "this is for the instance's moderators and administrators; your role is {}",
+            session.account.role.as_str()
+        )))
+    }
+}
+
+/// The queue's filters, as asked.
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct QueueQuery {
+    /// open, resolved or closed (all when absent).
+    pub state: Option<String>,
+    /// spam, illegal, rule_violation or other (all when absent).
+    pub category: Option<String>,
+    /// From 1.
+    pub page: Option<i64>,
+}
+
+const CATEGORIES: [&str; 4] = ["spam", "illegal", "rule_violation", "other"];
+
+/// The moderators' queue, oldest first.
+pub async fn queue(
+    state: &AppState,
+    session: &Session,
+    query: QueueQuery,
+) -> Result<Vec<ReportRow>> {
+    require_moderator(session)?;
+    let blank = |v: Option<String>| v.filter(|v| !v.trim().is_empty());
+    let filter = QueueFilter {
+        state: blank(query.state),
+        category: blank(query.category),
+    };
+    if let Some(s) = filter
+        .state
+        .as_deref()
+        .filter(|s| ReportState::parse(s).is_none())
+    {
+        return Err(Error::invalid_field(
+            "state",
+            format!("`{s}` is not one of open, resolved, closed"),
+        ));
+    }
+    if let Some(c) = filter
+        .category
+        .as_deref()
+        .filter(|c| !CATEGORIES.contains(c))
+    {
+        return Err(Error::invalid_field(
+            "category",
+            format!("`{c}` is not one of {}", CATEGORIES.join(", ")),
+        ));
+    }
+    let page = query.page.unwrap_or(1);
+    if page < 1 {
+        return Err(Error::invalid_field("page", "pages are counted from 1"));
+    }
+    Ok(reports::queue(state.db.pool(), &filter, page).await?)
+}
+
+/// An internal note with when it was written.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct NoteView {
+    pub id: String,
+    /// The moderator's account id.
+    pub moderator: String,
+    pub body: String,
+    pub at: String,
+}
+
+/// A report in full, for moderators: the target as it was when reported, the notes, and every
+/// change of the report with who made it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ReportDetail {
+    pub report: ReportRow,
+    pub target: Target,
+    pub category: Category,
+    /// Why it was resolved or closed.
+    pub reason: Option<String>,
+    pub notes: Vec<NoteView>,
+    /// The target as it was at the evidence position.
+    pub evidence: ObjectAsOf,
+    /// The reported comments as they read then (for a report on comments).
+    pub reported_comments: Vec<CommentAsOf>,
+    pub history: Vec<ObjectChange>,
+}
+
+/// Report `id` in full.
+pub async fn detail(state: &AppState, session: &Session, id: &str) -> Result<ReportDetail> {
+    require_moderator(session)?;
+    let report = reports::find(state.db.pool(), id)
+        .await?
+        .ok_or_else(|| Error::not_found("there is no such report"))?;
+    let log = EventLog::new(&state.db).aggregate(Report::TYPE, id).await?;
+    let mut folded = Report::default();
+    let mut notes = Vec::new();
+    let mut history = Vec::new();
+    for stored in &log {
+        let change: ReportChange = stored.change()?;
+        let metadata = stored.metadata()?;
+        let at = convene_domain::metadata::format_timestamp(metadata.recorded_at);
+        if let ReportChange::NoteAdded {
+            note,
+            moderator,
+            body,
+        } = &change
+        {
+            notes.push(NoteView {
+                id: note.clone(),
+                moderator: moderator.clone(),
+                body: body.clone(),
+                at: at.clone(),
+            });
+        }
+        history.push(ObjectChange {
+            position: stored.position,
+            at,
+            change: stored.event_type.clone(),
+            actor: metadata.actor.to_string(),
+            source: metadata.source.to_string(),
+            request_id: metadata.request_id.clone(),
+            reason: metadata.reason.clone(),
+        });
+        folded.apply(change);
+    }
+    let (Some(target), Some(category)) = (folded.target().cloned(), folded.category().cloned())
+    else {
+        return Err(Error::internal(format!(
+            "report {id} has no filing in the log"
+        )));
+    };
+    let kind = match &target {
+        Target::Comments { .. } => "event",
+        other => other.kind(),
+    };
+    let evidence =
+        objects::as_of(state, kind, target.aggregate_id(), Some(folded.evidence())).await?;
+    let reported_comments = match &target {
+        Target::Comments { comments, .. } => evidence
+            .comments
+            .iter()
+            .filter(|c| comments.contains(&c.id))
+            .cloned()
+            .collect(),
+        _ => Vec::new(),
+    };
+    Ok(ReportDetail {
+        report,
+        target,
+        category,
+        reason: folded.reason().map(str::to_string),
+        notes,
+        evidence,
+        reported_comments,
+        history,
+    })
+}
+
+/// A moderator's note on a report.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewNote {
+    pub body: String,
+}
+
+/// Resolving or closing: the reason is required.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Decision {
+    pub reason: String,
+}
+
+async fn moderate(
+    state: &AppState,
+    session: &Session,
+    id: &str,
+    command: ReportCommand,
+    reason: Option<&str>,
+) -> Result<ReportDetail> {
+    require_moderator(session)?;
+    if reports::find(state.db.pool(), id).await?.is_none() {
+        return Err(Error::not_found("there is no such report"));
+    }
+    let mut metadata = session.metadata();
+    metadata.reason = reason.map(|r| r.trim().to_string());
+    consistency::command(state, &state.reports, id, command, &metadata, &[REPORTS]).await?;
+    detail(state, session, id).await
+}
+
+/// The moderator takes report `id`.
+pub async fn assign(state: &AppState, session: &Session, id: &str) -> Result<ReportDetail> {
+    let moderator = session.account.id.clone();
+    moderate(
+        state,
+        session,
+        id,
+        ReportCommand::Assign { moderator },
+        None,
+    )
+    .await
+}
+
+/// Adds an internal note to report `id`.
+pub async fn add_note(
+    state: &AppState,
+    session: &Session,
+    id: &str,
+    note: NewNote,
+) -> Result<ReportDetail> {
+    let command = ReportCommand::AddNote {
+        note: uuid::Uuid::new_v4().to_string(),
+        moderator: session.account.id.clone(),
+        body: note.body,
+    };
+    moderate(state, session, id, command, None).await
+}
+
+/// Resolves (`resolved`: something was done) or closes report `id`, then tells the reporter.
+pub async fn handle(
+    state: &AppState,
+    session: &Session,
+    id: &str,
+    decision: Decision,
+    resolved: bool,
+) -> Result<ReportDetail> {
+    let moderator = session.account.id.clone();
+    let reason = decision.reason;
+    let command = if resolved {
+        ReportCommand::Resolve {
+            moderator,
+            reason: reason.clone(),
+        }
+    } else {
+        ReportCommand::Close {
+            moderator,
+            reason: reason.clone(),
+        }
+    };
+    let detail = moderate(state, session, id, command, Some(&reason)).await?;
+    tell_reporter(state, &detail.report, resolved).await?;
+    Ok(detail)
+}
+
+/// Mails the reporter, in their language, that their report was handled (never by whom, never
+/// the moderators' reason). Anonymous reporters left no address.
+async fn tell_reporter(state: &AppState, report: &ReportRow, resolved: bool) -> Result<()> {
+    let Some(profile) = &report.reporter else {
+        return Ok(());
+    };
+    let Some(account) = profiles::owner(state.db.pool(), profile).await? else {
+        return Ok(());
+    };
+    let Some(account) = accounts::by_id(state.db.pool(), &account).await? else {
+        return Ok(());
+    };
+    let day = report.filed_at.get(..10).unwrap_or(&report.filed_at);
+    let instance = &state.config.public_url;
+    let (subject, body) = if account.locale == "fr" {
+        let outcome = if resolved {
+            "ils ont pris les mesures nécessaires"
+        } else {
+            "ils n'ont trouvé aucune mesure à prendre"
+        };
+        (
+            "Votre signalement a été traité".to_string(),
+            format!(
+                "Merci pour votre signalement du {day} (@{profile}).\n\nLes modérateurs de {instance} l'ont examiné : {outcome}.\n"
+            ),
+        )
+    } else {
+        let outcome = if resolved {
+            "they took action"
+        } else {
+            "they found nothing to act on"
+        };
+        (
+            "Your report was handled".to_string(),
+            format!(
+                "Thank you for your report of {day} (@{profile}).\n\nThe moderators of {instance} have looked into it: {outcome}.\n"
+            ),
+        )
+    };
+    // The decision is recorded; a mail that fails is logged, not a failed decision.
+    if let Err(error) = state
+        .config
+        .mailer
+        .send(&account.email, &subject, body)
+        .await
+    {
+        tracing::error!(%error, "the mail telling a reporter their report was handled was not sent");
+    }
+    Ok(())
+}

@@ -1,0 +1,168 @@
+//! The `reports` read model: the moderators' queue, one row per report. The reporter is kept
+//! for the mail telling them it was handled; the queue never shows it to the reported.
+
+use crate::error::Error;
+use crate::log::StoredEvent;
+use crate::projection::{Applying, Projection};
+use async_trait::async_trait;
+use convene_domain::report::{ReportChange, ReportState};
+use convene_domain::Report;
+use cqrs_es::Aggregate;
+use serde::Serialize;
+use sqlx::any::AnyRow;
+use sqlx::{AnyConnection, AnyPool, Row};
+
+pub struct ReportsProjection;
+
+#[async_trait]
+impl Projection for ReportsProjection {
+    fn name(&self) -> &'static str {
+        crate::read_model::REPORTS
+    }
+
+    fn tables(&self) -> &'static [&'static str] {
+        &["reports"]
+    }
+
+    async fn apply(&self, conn: &mut AnyConnection, event: &StoredEvent) -> Result<(), Error> {
+        if event.aggregate_type != Report::TYPE {
+            return Ok(());
+        }
+        let on = Applying::of(event)?;
+        match event.change::<ReportChange>()? {
+            ReportChange::Filed {
+                reporter,
+                target,
+                category,
+                comment,
+                evidence,
+            } => {
+                sqlx::query(
+                    "INSERT INTO reports (id, state, category, target_kind, target_id, reporter, \
+                     comment, evidence, filed_at, updated_at) \
+                     VALUES ($1, 'open', $2, $3, $4, $5, $6, $7, $8, $8)",
+                )
+                .bind(on.id)
+                .bind(category.as_str())
+                .bind(target.kind())
+                .bind(target.aggregate_id())
+                .bind(reporter)
+                .bind(comment)
+                .bind(evidence)
+                .bind(&on.at)
+                .execute(conn)
+                .await?;
+            }
+            ReportChange::Assigned { moderator } => {
+                set(conn, &on, "assignee", &moderator).await?;
+            }
+            ReportChange::NoteAdded { .. } => {}
+            ReportChange::Resolved { .. } => {
+                set(conn, &on, "state", ReportState::Resolved.as_str()).await?;
+            }
+            ReportChange::Closed { .. } => {
+                set(conn, &on, "state", ReportState::Closed.as_str()).await?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Sets one column of the report. `column` comes from this file, never from input.
+async fn set(
+    conn: &mut AnyConnection,
+    on: &Applying<'_>,
+    column: &'static str,
+    value: &str,
+) -> Result<(), Error> {
+    sqlx::query(&format!(
+        "UPDATE reports SET {column} = $1, updated_at = $2 WHERE id = $3"
+    ))
+    .bind(value)
+    .bind(&on.at)
+    .bind(on.id)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// One report in the moderators' queue.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ReportRow {
+    pub id: String,
+    /// open, resolved or closed.
+    pub state: String,
+    /// spam, illegal, rule_violation or other.
+    pub category: String,
+    /// profile, event, comments or group.
+    pub target_kind: String,
+    /// The username, event id (for comments too) or group handle.
+    pub target_id: String,
+    /// The reporting profile; none when anonymous.
+    pub reporter: Option<String>,
+    /// The moderator's account id.
+    pub assignee: Option<String>,
+    pub comment: String,
+    pub evidence: i64,
+    pub filed_at: String,
+    pub updated_at: String,
+}
+
+const COLUMNS: &str = "id, state, category, target_kind, target_id, reporter, assignee, comment, \
+                       evidence, filed_at, updated_at";
+
+fn row(row: &AnyRow) -> Result<ReportRow, Error> {
+    Ok(ReportRow {
+        id: row.try_get("id")?,
+        state: row.try_get("state")?,
+        category: row.try_get("category")?,
+        target_kind: row.try_get("target_kind")?,
+        target_id: row.try_get("target_id")?,
+        reporter: row.try_get("reporter")?,
+        assignee: row.try_get("assignee")?,
+        comment: row.try_get("comment")?,
+        evidence: row.try_get("evidence")?,
+        filed_at: row.try_get("filed_at")?,
+        updated_at: row.try_get("updated_at")?,
+    })
+}
+
+/// What the queue shows: reports in a state and of a category (any when none), oldest first.
+#[derive(Debug, Clone, Default)]
+pub struct QueueFilter {
+    pub state: Option<String>,
+    pub category: Option<String>,
+}
+
+/// Reports per page of the queue.
+pub const PAGE_SIZE: i64 = 50;
+
+/// A page (from 1) of the queue.
+pub async fn queue(
+    pool: &AnyPool,
+    filter: &QueueFilter,
+    page: i64,
+) -> Result<Vec<ReportRow>, Error> {
+    let rows = sqlx::query(&format!(
+        "SELECT {COLUMNS} FROM reports \
+         WHERE ($1 IS NULL OR state = $1) AND ($2 IS NULL OR category = $2) \
+         ORDER BY filed_at, id LIMIT $3 OFFSET $4"
+    ))
+    .bind(filter.state.as_deref())
+    .bind(filter.category.as_deref())
+    .bind(PAGE_SIZE)
+    .bind((page.max(1) - 1) * PAGE_SIZE)
+    .fetch_all(pool)
+    .await?;
+    rows.iter().map(row).collect()
+}
+
+/// Report `id`, if it exists.
+pub async fn find(pool: &AnyPool, id: &str) -> Result<Option<ReportRow>, Error> {
+    let found = sqlx::query(&format!("SELECT {COLUMNS} FROM reports WHERE id = $1"))
+        .bind(id)
+        .fetch_optional(pool)
+        .await?;
+    found.as_ref().map(row).transpose()
+}

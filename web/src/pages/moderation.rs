@@ -1,0 +1,265 @@
+//! Reports from the pages: the "Report" form reached from events, comments, profiles and
+//! groups, and the moderators' queue and report page (take, note, resolve, close). Moderation
+//! pages answer everyone else with a 403 page naming the role they need.
+
+use super::accounts::form;
+use super::{check_csrf, field, login_first, Fields};
+use crate::render::{see_other, status_of};
+use crate::visitor::Visitor;
+use crate::Web;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use convene_api::reports::{self, Decision, NewNote, NewReport, QueueQuery, Reporter};
+use convene_api::Class;
+use convene_domain::report::{Category, Target};
+use convene_domain::FieldError;
+use std::collections::HashMap;
+use tera::Context;
+
+/// What a report is about, from the query of the link that opened the form (and then from the
+/// form's hidden fields): `event`, `event` and `comment`, `profile` or `group`.
+fn target(values: &HashMap<String, String>) -> Option<Target> {
+    let get = |k: &str| Some(field(values, k)).filter(|v| !v.is_empty());
+    match (
+        get("event"),
+        get("comment_id"),
+        get("profile"),
+        get("group"),
+    ) {
+        (Some(event), Some(comment), None, None) => Some(Target::Comments {
+            event,
+            comments: vec![comment],
+        }),
+        (Some(id), None, None, None) => Some(Target::Event { id }),
+        (None, None, Some(username), None) => Some(Target::Profile { username }),
+        (None, None, None, Some(handle)) => Some(Target::Group { handle }),
+        _ => None,
+    }
+}
+
+fn category(values: &HashMap<String, String>) -> Result<Category, FieldError> {
+    match field(values, "category").as_str() {
+        "spam" => Ok(Category::Spam),
+        "illegal" => Ok(Category::Illegal),
+        "other" => Ok(Category::Other),
+        "rule_violation" => Ok(Category::RuleViolation {
+            rules: field(values, "rules")
+                .split(',')
+                .map(|r| r.trim().to_string())
+                .filter(|r| !r.is_empty())
+                .collect(),
+        }),
+        _ => Err(FieldError {
+            field: "category".into(),
+            message: "choose a category".into(),
+        }),
+    }
+}
+
+/// GET `/report?event=…[&comment_id=…]|profile=…|group=…`: the form.
+pub async fn report_form(
+    State(web): State<Web>,
+    visitor: Visitor,
+    Query(values): Query<HashMap<String, String>>,
+) -> Response {
+    if target(&values).is_none() {
+        return web.pages.error(&visitor, StatusCode::NOT_FOUND);
+    }
+    if visitor.session.is_none() && !web.app.reports_policy.anonymous {
+        return login_first(&visitor);
+    }
+    form(
+        &web,
+        &visitor,
+        StatusCode::OK,
+        "report.html",
+        &values,
+        &[],
+        None,
+    )
+}
+
+/// POST `/report`: files the report as the visitor's default profile (or anonymously, when the
+/// instance allows it), or shows the form again with its values and the field at fault.
+pub async fn report(
+    State(web): State<Web>,
+    visitor: Visitor,
+    axum::Form(values): Fields,
+) -> Response {
+    if let Err(refused) = check_csrf(&web, &visitor, &values) {
+        return refused;
+    }
+    let Some(target) = target(&values) else {
+        return web.pages.error(&visitor, StatusCode::NOT_FOUND);
+    };
+    let category = match category(&values) {
+        Ok(category) => category,
+        Err(error) => {
+            let status = StatusCode::UNPROCESSABLE_ENTITY;
+            return form(
+                &web,
+                &visitor,
+                status,
+                "report.html",
+                &values,
+                &[error],
+                None,
+            );
+        }
+    };
+    let reporter = match visitor.session.clone() {
+        Some(session) => match session.acting_as(&web.app, None).await {
+            Ok(acting) => Reporter::Profile(acting),
+            Err(error) => return web.pages.failure(&visitor, &error),
+        },
+        None if web.app.reports_policy.anonymous => Reporter::Anonymous(visitor.origin.clone()),
+        None => return login_first(&visitor),
+    };
+    let new = NewReport {
+        target,
+        category,
+        comment: values.get("comment").cloned().unwrap_or_default(),
+    };
+    match reports::file(&web.app, reporter, new).await {
+        Ok(_) => {
+            let catalogue = web.pages.catalogue(&visitor);
+            web.pages.message(
+                &visitor,
+                &catalogue.text("report_sent_title"),
+                &catalogue.text("report_sent"),
+            )
+        }
+        Err(error) if error.class() == Class::Invalid => {
+            let errors = error.field_errors();
+            let status = status_of(&error);
+            form(
+                &web,
+                &visitor,
+                status,
+                "report.html",
+                &values,
+                &errors,
+                None,
+            )
+        }
+        Err(error) => web.pages.failure(&visitor, &error),
+    }
+}
+
+/// Moderation answers a refusal with a 403 page naming the role needed.
+fn refused(web: &Web, visitor: &Visitor, error: &convene_api::Error) -> Response {
+    if error.class() != Class::Forbidden {
+        return web.pages.failure(visitor, error);
+    }
+    let catalogue = web.pages.catalogue(visitor);
+    let mut response = web.pages.message(
+        visitor,
+        &catalogue.text("error_403_title"),
+        &catalogue.text("moderators_only"),
+    );
+    *response.status_mut() = StatusCode::FORBIDDEN;
+    response
+}
+
+/// GET `/moderation/reports?state=…&category=…`: the queue.
+pub async fn queue(
+    State(web): State<Web>,
+    visitor: Visitor,
+    Query(values): Query<HashMap<String, String>>,
+) -> Response {
+    let Some(session) = visitor.session.as_ref() else {
+        return login_first(&visitor);
+    };
+    let query = QueueQuery {
+        state: values.get("state").cloned(),
+        category: values.get("category").cloned(),
+        page: field(&values, "page").parse().ok(),
+    };
+    match reports::queue(&web.app, session, query).await {
+        Ok(rows) => {
+            let mut context = Context::new();
+            context.insert("reports", &rows);
+            context.insert("values", &values);
+            web.pages
+                .render(&visitor, StatusCode::OK, "moderation_queue.html", context)
+        }
+        Err(error) => refused(&web, &visitor, &error),
+    }
+}
+
+/// The report page, with the values and errors of a form that failed on it.
+async fn report_page(
+    web: &Web,
+    visitor: &Visitor,
+    id: &str,
+    values: &HashMap<String, String>,
+    failed: Option<&convene_api::Error>,
+) -> Response {
+    let Some(session) = visitor.session.as_ref() else {
+        return login_first(visitor);
+    };
+    match reports::detail(&web.app, session, id).await {
+        Ok(detail) => {
+            let errors: HashMap<String, String> = failed
+                .map(|e| e.field_errors())
+                .unwrap_or_default()
+                .into_iter()
+                .map(|e| (e.field, e.message))
+                .collect();
+            let notice = failed
+                .filter(|e| e.field_errors().is_empty())
+                .map(|e| e.detail());
+            let status = failed.map_or(StatusCode::OK, status_of);
+            let evidence = serde_json::to_string_pretty(&detail.evidence.state).unwrap_or_default();
+            let mut context = Context::new();
+            context.insert("detail", &detail);
+            context.insert("evidence", &evidence);
+            context.insert("values", values);
+            context.insert("errors", &errors);
+            context.insert("notice", &notice);
+            web.pages
+                .render(visitor, status, "moderation_report.html", context)
+        }
+        Err(error) => refused(web, visitor, &error),
+    }
+}
+
+/// GET `/moderation/reports/{id}`.
+pub async fn show(State(web): State<Web>, visitor: Visitor, Path(id): Path<String>) -> Response {
+    report_page(&web, &visitor, &id, &HashMap::new(), None).await
+}
+
+/// POST `/moderation/reports/{id}/{action}`: assign, note, resolve or close.
+pub async fn act(
+    State(web): State<Web>,
+    visitor: Visitor,
+    Path((id, action)): Path<(String, String)>,
+    axum::Form(values): Fields,
+) -> Response {
+    if let Err(refused) = check_csrf(&web, &visitor, &values) {
+        return refused;
+    }
+    let Some(session) = visitor.session.as_ref() else {
+        return login_first(&visitor);
+    };
+    let text = |k: &str| values.get(k).cloned().unwrap_or_default();
+    let done = match action.as_str() {
+        "assign" => reports::assign(&web.app, session, &id).await,
+        "note" => reports::add_note(&web.app, session, &id, NewNote { body: text("body") }).await,
+        "resolve" | "close" => {
+            let decision = Decision {
+                reason: text("reason"),
+            };
+            reports::handle(&web.app, session, &id, decision, action == "resolve").await
+        }
+        _ => return web.pages.error(&visitor, StatusCode::NOT_FOUND),
+    };
+    match done {
+        Ok(_) => see_other(&visitor, &format!("/moderation/reports/{id}")),
+        Err(error) if matches!(error.class(), Class::Invalid | Class::Conflict) => {
+            report_page(&web, &visitor, &id, &values, Some(&error)).await
+        }
+        Err(error) => refused(&web, &visitor, &error),
+    }
+}

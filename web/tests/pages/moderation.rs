@@ -1,0 +1,166 @@
+//! Reporting from the pages and the moderators' pages: a comment is reported in French, a plain
+//! user is refused the queue with the role named, a moderator sees the comment as it was
+//! reported, must give a reason, resolves it, and the reporter is mailed.
+
+use crate::sites;
+use crate::support::{create_event, Browser, Site};
+use convene_domain::{Account, AccountCommand, Actor, Metadata, Role, Source};
+use convene_projections::{accounts, events, profiles, Commands};
+
+async fn make_moderator(site: &Site, username: &str) {
+    let account = profiles::owner(site.db.pool(), username)
+        .await
+        .expect("owner")
+        .expect("an account");
+    let metadata = Metadata::now(Actor::System, Source::Cli, "test");
+    Commands::<Account>::new(&site.db, ())
+        .execute(
+            &account,
+            AccountCommand::ChangeRole {
+                role: Role::Moderator,
+            },
+            &metadata,
+        )
+        .await
+        .expect("make a moderator");
+    for _ in 0..100 {
+        let row = accounts::by_id(site.db.pool(), &account)
+            .await
+            .expect("row");
+        if row.is_some_and(|a| a.role == Role::Moderator) {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("the role never showed");
+}
+
+#[tokio::test]
+async fn a_comment_is_reported_and_a_moderator_resolves_it_with_a_reason() {
+    for (_db, site) in sites("moderation_pages").await {
+        let org = Browser::member(&site, "org@example.org", "org", "en").await;
+        let bob = Browser::member(&site, "bob@example.org", "bob", "en").await;
+        let carol = Browser::member(&site, "carol@example.org", "carol", "fr").await;
+        let mia = Browser::member(&site, "mia@example.org", "mia", "en").await;
+        make_moderator(&site, "mia").await;
+
+        let id = create_event(&org, &[]).await;
+        let page = bob.get(&format!("/events/{id}")).await;
+        let posted = bob
+            .post(
+                &format!("/events/{id}/comments"),
+                &page.csrf(),
+                &[("body", "Cheap watches at spam.example")],
+            )
+            .await;
+        assert_eq!(posted.status, 303, "{}", posted.body);
+        let comment = events::comments(site.db.pool(), &id)
+            .await
+            .expect("comments")
+            .remove(0)
+            .id;
+
+        // Strangers are sent to log in first (anonymous reports are off).
+        let link = format!("/report?event={id}&comment_id={comment}");
+        let stranger = site.browser("en").get(&link).await;
+        assert_eq!(stranger.status, 303);
+
+        // Carol finds the link on the comment and reports it, in French.
+        let event_page = carol.get(&format!("/events/{id}")).await;
+        assert!(
+            event_page.body.contains(&link.replace('&', "&amp;")),
+            "{}",
+            event_page.body
+        );
+        let form = carol.get(&link).await;
+        assert_eq!(form.status, 200, "{}", form.body);
+        assert!(form.body.contains("Signaler aux modérateurs"));
+        let head = site.head().await;
+        let incomplete = carol
+            .post(
+                "/report",
+                &form.csrf(),
+                &[
+                    ("event", &id),
+                    ("comment_id", &comment),
+                    ("comment", "Publicité"),
+                ],
+            )
+            .await;
+        assert_eq!(incomplete.status, 422, "{}", incomplete.body);
+        assert!(incomplete
+            .body
+            .contains("Choisissez une catégorie dans la liste."));
+        assert_eq!(site.head().await, head, "nothing written");
+        let sent = carol
+            .post(
+                "/report",
+                &form.csrf(),
+                &[
+                    ("event", &id),
+                    ("comment_id", &comment),
+                    ("category", "spam"),
+                ],
+            )
+            .await;
+        assert_eq!(sent.status, 200, "{}", sent.body);
+        assert!(sent.body.contains("Signalement envoyé"), "{}", sent.body);
+
+        // Neither the reporter nor the reported sees the queue or the report.
+        for browser in [&carol, &bob] {
+            let refused = browser.get("/moderation/reports").await;
+            assert_eq!(refused.status, 403, "{}", refused.body);
+        }
+        let refused = carol.get("/moderation/reports").await;
+        assert!(refused.body.contains("modérateurs"), "{}", refused.body);
+
+        let queue = mia.get("/moderation/reports?state=open").await;
+        assert_eq!(queue.status, 200, "{}", queue.body);
+        let marker = "href=\"/moderation/reports/";
+        let start = queue.body.find(marker).expect("a report in the queue") + marker.len();
+        let report: String = queue.body[start..]
+            .chars()
+            .take_while(|c| *c != '"')
+            .collect();
+        let path = format!("/moderation/reports/{report}");
+        let shown = mia.get(&path).await;
+        assert_eq!(shown.status, 200, "{}", shown.body);
+        assert!(
+            shown.body.contains("Cheap watches at spam.example"),
+            "{}",
+            shown.body
+        );
+        assert!(shown.body.contains("@carol"));
+        assert!(bob.get(&path).await.status == 403);
+
+        let head = site.head().await;
+        let no_reason = mia
+            .post(
+                &format!("{path}/resolve"),
+                &shown.csrf(),
+                &[("reason", " ")],
+            )
+            .await;
+        assert_eq!(no_reason.status, 422, "{}", no_reason.body);
+        assert!(no_reason.body.contains("aria-invalid=\"true\""));
+        assert_eq!(site.head().await, head, "nothing written");
+        let done = mia
+            .post(
+                &format!("{path}/resolve"),
+                &shown.csrf(),
+                &[("reason", "Advertising")],
+            )
+            .await;
+        assert_eq!(done.status, 303, "{}", done.body);
+        let after = mia.get(&path).await;
+        assert!(
+            after.body.contains("Resolved — Advertising"),
+            "{}",
+            after.body
+        );
+
+        let mail = site.mails_to("carol@example.org");
+        assert!(mail.iter().any(|m| m.contains("signalement")), "{mail:?}");
+        assert!(mail.iter().all(|m| !m.contains("mia")));
+    }
+}
