@@ -1,5 +1,6 @@
 use super::details::GroupDetails;
 use super::members::{FollowState, GroupActor, MemberRole};
+use super::posts::PostContent;
 use cqrs_es::DomainEvent;
 use serde::{Deserialize, Serialize};
 
@@ -62,6 +63,27 @@ pub enum GroupChange {
     FollowerRejected {
         who: GroupActor,
     },
+    /// A post written, as a draft or to be published at once (then `PostPublished` follows).
+    PostCreated {
+        post: String,
+        /// Its address within the group (`/@group/p/{slug}`), unique there, kept for good.
+        slug: String,
+        author: GroupActor,
+        content: PostContent,
+    },
+    /// The whole content after the edit, and which fields it changed.
+    PostEdited {
+        post: String,
+        content: PostContent,
+        fields: Vec<String>,
+    },
+    /// A post left its draft for the first time: its publication time is this change's.
+    PostPublished {
+        post: String,
+    },
+    PostDeleted {
+        post: String,
+    },
 }
 
 impl DomainEvent for GroupChange {
@@ -82,6 +104,10 @@ impl DomainEvent for GroupChange {
             Self::Unfollowed { .. } => "GroupUnfollowed",
             Self::FollowerApproved { .. } => "GroupFollowerApproved",
             Self::FollowerRejected { .. } => "GroupFollowerRejected",
+            Self::PostCreated { .. } => "GroupPostCreated",
+            Self::PostEdited { .. } => "GroupPostEdited",
+            Self::PostPublished { .. } => "GroupPostPublished",
+            Self::PostDeleted { .. } => "GroupPostDeleted",
         }
         .to_string()
     }

@@ -1,5 +1,6 @@
 use super::details::{GroupDetails, GroupPatch};
 use super::members::{GroupActor, MemberRole};
+use super::posts::PostContent;
 
 /// What can be asked of a group. `by` and `who` name the acting member or follower (the caller
 /// has already checked that a local profile belongs to the account acting). The reason, when
@@ -65,5 +66,21 @@ pub enum GroupCommand {
     RejectFollower {
         by: GroupActor,
         who: GroupActor,
+    },
+    /// Write post `post` (a new id), moderators and above.
+    WritePost {
+        by: GroupActor,
+        post: String,
+        content: PostContent,
+    },
+    /// Replace post `post`'s content, moderators and above.
+    EditPost {
+        by: GroupActor,
+        post: String,
+        content: PostContent,
+    },
+    DeletePost {
+        by: GroupActor,
+        post: String,
     },
 }

@@ -8,7 +8,10 @@ mod changes;
 mod commands;
 pub mod details;
 pub mod members;
+pub mod posts;
 mod rules;
+#[cfg(test)]
+mod post_tests;
 #[cfg(test)]
 mod tests;
 
@@ -16,6 +19,7 @@ pub use changes::GroupChange;
 pub use commands::GroupCommand;
 pub use details::{GroupDetails, GroupPatch, GroupVisibility, Openness};
 pub use members::{FollowState, GroupActor, MemberRole};
+pub use posts::{PostContent, PostState, PostVisibility};
 
 use crate::validation::FieldError;
 use cqrs_es::event_sink::EventSink;
@@ -91,6 +95,8 @@ pub enum GroupError {
     AlreadyFollowing(String),
     #[error("{0} does not follow this group")]
     NotFollowing(String),
+    #[error("this group has no such post")]
+    UnknownPost,
 }
 
 fn invalid(field: &str, message: impl Into<String>) -> GroupError {
@@ -131,6 +137,9 @@ pub struct Group {
     members: BTreeMap<GroupActor, MemberRole>,
     #[serde(with = "pairs")]
     followers: BTreeMap<GroupActor, FollowState>,
+    /// The posts, by id (deleted ones are gone).
+    #[serde(default)]
+    posts: BTreeMap<String, PostState>,
 }
 
 /// Maps keyed by actors, stored in snapshots as lists of pairs (JSON keys are only strings).
@@ -177,6 +186,10 @@ impl Group {
     pub fn followers(&self) -> &BTreeMap<GroupActor, FollowState> {
         &self.followers
     }
+
+    pub fn posts(&self) -> &BTreeMap<String, PostState> {
+        &self.posts
+    }
 }
 
 impl Aggregate for Group {
@@ -213,6 +226,9 @@ impl Aggregate for Group {
             G::Unfollow { who } => self.unfollow(who),
             G::ApproveFollower { by, who } => self.approve_follower(&by, who),
             G::RejectFollower { by, who } => self.reject_follower(&by, who),
+            G::WritePost { by, post, content } => self.write_post(by, post, content),
+            G::EditPost { by, post, content } => self.edit_post(&by, post, content),
+            G::DeletePost { by, post } => self.delete_post(&by, post),
         }?;
         for change in changes {
             sink.write(change, self).await;
@@ -259,6 +275,10 @@ impl Aggregate for Group {
             C::Unfollowed { who } | C::FollowerRejected { who } => {
                 self.followers.remove(&who);
             }
+            C::PostCreated { .. }
+            | C::PostEdited { .. }
+            | C::PostPublished { .. }
+            | C::PostDeleted { .. } => self.apply_post(&change),
         }
     }
 }
