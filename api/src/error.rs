@@ -248,9 +248,10 @@ fn event_rule(error: &EventError) -> &'static str {
 fn group_class(error: &GroupError) -> Class {
     match error {
         GroupError::Invalid(_) | GroupError::RoleNotAssignable => Class::Invalid,
-        GroupError::NotFound | GroupError::NotInGroup(_) | GroupError::NotFollowing(_) => {
-            Class::NotFound
-        }
+        GroupError::NotFound
+        | GroupError::NotInGroup(_)
+        | GroupError::NotFollowing(_)
+        | GroupError::UnknownPost => Class::NotFound,
         GroupError::RoleNeeded(_)
         | GroupError::AboveOwnRole
         | GroupError::InviteOnly
@@ -290,6 +291,7 @@ fn group_rule(error: &GroupError) -> &'static str {
         GroupError::NotFollowable => "not-followable",
         GroupError::AlreadyFollowing(_) => "already-following",
         GroupError::NotFollowing(_) => "not-following",
+        GroupError::UnknownPost => "not-found",
     }
 }
 

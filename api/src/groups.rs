@@ -17,6 +17,7 @@ use convene_domain::group::{
 use convene_domain::{EventCommand, GroupCommand, GroupError, Profile, Role};
 use convene_projections::accounts::AccountRow;
 use convene_projections::events::{self as event_rows, EventView};
+use convene_projections::group_posts::PostView;
 use convene_projections::groups::{self, FollowerView, GroupView, Kind, MemberView, TimelineEntry};
 use convene_projections::log::EventLog;
 use convene_projections::profiles;
@@ -683,6 +684,22 @@ pub async fn timeline_with_events(
     Vec<TimelineEntry>,
     std::collections::HashMap<String, EventView>,
 )> {
+    let (entries, events, _) = timeline_with_subjects(state, session, handle, page).await?;
+    Ok((entries, events))
+}
+
+/// The same page of the timeline, with the events and the posts its entries are about (as
+/// the one asking may see them, by id).
+pub async fn timeline_with_subjects(
+    state: &AppState,
+    session: Option<&Session>,
+    handle: &str,
+    page: Option<i64>,
+) -> Result<(
+    Vec<TimelineEntry>,
+    std::collections::HashMap<String, EventView>,
+    std::collections::HashMap<String, PostView>,
+)> {
     show(state, handle).await?;
     let page = page.unwrap_or(1);
     if page < 1 {
@@ -719,11 +736,31 @@ pub async fn timeline_with_events(
             seen.insert(event.id.clone(), event);
         }
     }
+    // The page's posts likewise: a post put back to draft, made members-only or deleted since
+    // is shown as it is now, or not at all.
+    let post_ids: Vec<String> = entries
+        .iter()
+        .filter(|e| e.kind == Kind::PostPublished)
+        .filter_map(|e| e.subject.clone())
+        .collect();
+    let role = crate::group_posts::standing(state, session, handle).await?;
+    let posts: std::collections::HashMap<String, PostView> =
+        convene_projections::group_posts::find_many(state.db.pool(), &post_ids)
+            .await?
+            .into_iter()
+            .filter(|p| crate::group_posts::may_read(role, p))
+            .map(|p| (p.id.clone(), crate::group_posts::shown_to(role, p)))
+            .collect();
     let mut shown = Vec::with_capacity(entries.len());
     for mut entry in entries {
         // Who runs the group is for its members: others see the group itself act.
         if !member && entry.kind != Kind::EventOrganised {
             entry.actor = format!("@{handle}");
+        }
+        if entry.kind == Kind::PostPublished
+            && !posts.contains_key(entry.subject.as_deref().unwrap_or_default())
+        {
+            continue;
         }
         if entry.kind == Kind::EventOrganised {
             let id = entry.subject.clone().unwrap_or_default();
@@ -740,5 +777,5 @@ pub async fn timeline_with_events(
         }
         shown.push(entry);
     }
-    Ok((shown, seen))
+    Ok((shown, seen, posts))
 }

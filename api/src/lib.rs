@@ -16,6 +16,7 @@ pub mod consistency;
 pub mod error;
 pub mod events;
 pub mod group_mail;
+pub mod group_posts;
 pub mod groups;
 pub mod hashing;
 pub mod health;

@@ -3,6 +3,7 @@
 //! profile's memberships are found without parsing keys.
 
 use crate::error::Error;
+use crate::group_posts as posts;
 use crate::log::StoredEvent;
 use crate::projection::{Applying, Projection};
 use crate::tables::{flag, flag_of, known};
@@ -30,6 +31,7 @@ impl Projection for GroupsProjection {
             "group_members",
             "group_followers",
             "group_timeline",
+            "group_posts",
         ]
     }
 
@@ -75,6 +77,15 @@ impl Projection for GroupsProjection {
             C::Unfollowed { who } | C::FollowerRejected { who } => {
                 follower_gone(conn, &on, &who).await
             }
+            C::PostCreated {
+                post,
+                slug,
+                author,
+                content,
+            } => posts::created(conn, &on, &post, &slug, &author, &content).await,
+            C::PostEdited { post, content, .. } => posts::edited(conn, &on, &post, &content).await,
+            C::PostPublished { post } => posts::published(conn, &on, &post).await,
+            C::PostDeleted { post } => posts::deleted(conn, &post).await,
         }
     }
 }
@@ -100,10 +111,11 @@ pub enum Kind {
     FollowerApproved,
     Unfollowed,
     EventOrganised,
+    PostPublished,
 }
 
 impl Kind {
-    const ALL: [Kind; 16] = [
+    const ALL: [Kind; 17] = [
         Kind::GroupCreated,
         Kind::SettingsChanged,
         Kind::MemberJoined,
@@ -120,6 +132,7 @@ impl Kind {
         Kind::FollowerApproved,
         Kind::Unfollowed,
         Kind::EventOrganised,
+        Kind::PostPublished,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -140,6 +153,7 @@ impl Kind {
             Kind::FollowerApproved => "follower_approved",
             Kind::Unfollowed => "unfollowed",
             Kind::EventOrganised => "event_organised",
+            Kind::PostPublished => "post_published",
         }
     }
 
@@ -148,9 +162,15 @@ impl Kind {
     }
 
     /// Facts anyone may know: the group's own public settings. Who belongs to it and who
-    /// follows it are for its members; an event's entry follows the event's visibility.
+    /// follows it are for its members; an event's or a post's entry follows the visibility of
+    /// the event or post as it is when read.
     fn public(self) -> bool {
         matches!(self, Kind::GroupCreated | Kind::SettingsChanged)
+    }
+
+    /// Entries about something whose visibility is decided when read (an event, a post).
+    pub fn about_something_seen(self) -> bool {
+        matches!(self, Kind::EventOrganised | Kind::PostPublished)
     }
 }
 
@@ -208,6 +228,8 @@ impl Entry {
             C::Followed { .. } | C::FollowerRejected { .. } => return None,
             C::FollowerApproved { who } => about(Kind::FollowerApproved, who),
             C::Unfollowed { who } => about(Kind::Unfollowed, who),
+            C::PostPublished { post } => Entry::new(Kind::PostPublished).subject(post.clone()),
+            C::PostCreated { .. } | C::PostEdited { .. } | C::PostDeleted { .. } => return None,
         })
     }
 }
@@ -681,7 +703,7 @@ pub struct TimelineEntry {
     /// `@username`, a remote actor's URL, or `system`.
     pub actor: String,
     pub kind: Kind,
-    /// Whom or what it is about: a member or follower (`@username`), or an event's id.
+    /// Whom or what it is about: a member or follower (`@username`), an event's or a post's id.
     pub subject: Option<String>,
     /// A role given, or the settings changed (comma-separated).
     pub detail: Option<String>,
@@ -714,7 +736,7 @@ pub async fn timeline_of(
     let filter = if everything {
         ""
     } else {
-        " AND (public = 1 OR kind = 'event_organised')"
+        " AND (public = 1 OR kind IN ('event_organised', 'post_published'))"
     };
     let rows = sqlx::query(&format!(
         "SELECT position, at, actor, kind, subject, detail, public FROM group_timeline \

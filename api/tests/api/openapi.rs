@@ -74,6 +74,11 @@ const PROMISED: &[(&str, &str)] = &[
     ("post", "/api/v1/groups/{handle}/events"),
     ("get", "/api/v1/groups/{handle}/events"),
     ("get", "/api/v1/groups/{handle}/timeline"),
+    ("post", "/api/v1/groups/{handle}/posts"),
+    ("get", "/api/v1/groups/{handle}/posts"),
+    ("get", "/api/v1/groups/{handle}/posts/{post}"),
+    ("put", "/api/v1/groups/{handle}/posts/{post}"),
+    ("delete", "/api/v1/groups/{handle}/posts/{post}"),
     ("get", "/api/v1/search/events"),
 ];
 
@@ -101,7 +106,8 @@ async fn every_route_is_documented_and_every_documented_route_is_served() {
                     .replace("{id}", "x")
                     .replace("{pid}", "y")
                     .replace("{username}", "z")
-                    .replace("{handle}", "h");
+                    .replace("{handle}", "h")
+                    .replace("{post}", "p");
                 let body = (method != "get" && method != "delete")
                     .then(|| Value::Object(Default::default()));
                 let response = server
