@@ -124,9 +124,14 @@ pub async fn list(
         Some(r) if r.is_member() => Listed::Members,
         _ => Listed::Public,
     };
-    let found =
-        rows::of_group(state.db.pool(), handle, listed, POSTS_PAGE, (page - 1) * POSTS_PAGE)
-            .await?;
+    let found = rows::of_group(
+        state.db.pool(),
+        handle,
+        listed,
+        POSTS_PAGE,
+        (page - 1) * POSTS_PAGE,
+    )
+    .await?;
     Ok(found.into_iter().map(|p| shown_to(role, p)).collect())
 }
 

@@ -659,8 +659,8 @@ pub async fn followed_events(state: &AppState, account: &AccountRow) -> Result<V
 pub const TIMELINE_PAGE: i64 = 50;
 
 /// Group `handle`'s timeline, newest first, page `page` from 1: everything for the group's
-/// members; for others its public facts (with the group as their actor) and the events they may
-/// see. An event whose group hides
+/// members; for others its public facts (with the group as their actor) and the events and
+/// posts they may see. An event whose group hides
 /// its organiser shows the group as the actor to those the event page hides it from. A page may
 /// hold fewer entries than [`TIMELINE_PAGE`] when some are not for the one asking; its events
 /// are read in one query.
@@ -670,23 +670,13 @@ pub async fn timeline(
     handle: &str,
     page: Option<i64>,
 ) -> Result<Vec<TimelineEntry>> {
-    Ok(timeline_with_events(state, session, handle, page).await?.0)
+    Ok(timeline_with_subjects(state, session, handle, page)
+        .await?
+        .0)
 }
 
-/// The same page of the timeline, with the events its entries are about (as the one asking
-/// may see them, by id), for a page that shows their titles without reading them again.
-pub async fn timeline_with_events(
-    state: &AppState,
-    session: Option<&Session>,
-    handle: &str,
-    page: Option<i64>,
-) -> Result<(
-    Vec<TimelineEntry>,
-    std::collections::HashMap<String, EventView>,
-)> {
-    let (entries, events, _) = timeline_with_subjects(state, session, handle, page).await?;
-    Ok((entries, events))
-}
+/// Events or posts, by id.
+pub type ById<T> = std::collections::HashMap<String, T>;
 
 /// The same page of the timeline, with the events and the posts its entries are about (as
 /// the one asking may see them, by id).
@@ -695,11 +685,7 @@ pub async fn timeline_with_subjects(
     session: Option<&Session>,
     handle: &str,
     page: Option<i64>,
-) -> Result<(
-    Vec<TimelineEntry>,
-    std::collections::HashMap<String, EventView>,
-    std::collections::HashMap<String, PostView>,
-)> {
+) -> Result<(Vec<TimelineEntry>, ById<EventView>, ById<PostView>)> {
     show(state, handle).await?;
     let page = page.unwrap_or(1);
     if page < 1 {

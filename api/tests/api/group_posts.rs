@@ -244,8 +244,19 @@ async fn bad_posts_are_refused_field_by_field_and_write_nothing() {
             .post("/api/v1/groups/nowhere/posts", post("A", "public", false))
             .await;
         assert_eq!(nowhere.status, 404);
-        assert_eq!(server.head().await, head, "{}: nothing written", server.label);
-        let none = server.client().get("/api/v1/groups/repair/posts?page=0").await;
-        assert_eq!((none.status, fields(&none)), (422, vec!["page".to_string()]));
+        assert_eq!(
+            server.head().await,
+            head,
+            "{}: nothing written",
+            server.label
+        );
+        let none = server
+            .client()
+            .get("/api/v1/groups/repair/posts?page=0")
+            .await;
+        assert_eq!(
+            (none.status, fields(&none)),
+            (422, vec!["page".to_string()])
+        );
     }
 }

@@ -8,10 +8,10 @@ mod changes;
 mod commands;
 pub mod details;
 pub mod members;
-pub mod posts;
-mod rules;
 #[cfg(test)]
 mod post_tests;
+pub mod posts;
+mod rules;
 #[cfg(test)]
 mod tests;
 

@@ -6,8 +6,8 @@
 
 use super::{invalid, Group, GroupActor, GroupChange, GroupError, MemberRole};
 use crate::event::details::{at_most, normalise_tags, TAGS_MAX};
-use crate::validation::{has_control, html_deeper_than, sanitise_html, Errors, FieldError};
 use crate::validation::HTML_DEPTH_MAX;
+use crate::validation::{has_control, html_deeper_than, sanitise_html, Errors, FieldError};
 use serde::{Deserialize, Serialize};
 
 /// Longest title, in characters.
@@ -194,7 +194,8 @@ impl Group {
     /// A slug no other post of the group has: the title's, or it with `-2`, `-3`…
     fn free_slug(&self, title: &str) -> String {
         let base = slug_of(title);
-        let taken = |s: &str| self.posts.values().any(|p| p.slug == s) || self.posts.contains_key(s);
+        let taken =
+            |s: &str| self.posts.values().any(|p| p.slug == s) || self.posts.contains_key(s);
         if !taken(&base) {
             return base;
         }

@@ -14,7 +14,11 @@ impl Group {
     }
 
     /// The acting member's role, when it is at least `needed`.
-    pub(super) fn require(&self, by: &GroupActor, needed: MemberRole) -> Result<MemberRole, GroupError> {
+    pub(super) fn require(
+        &self,
+        by: &GroupActor,
+        needed: MemberRole,
+    ) -> Result<MemberRole, GroupError> {
         self.live()?;
         match self.role_of(by) {
             Some(role) if role.at_least(needed) => Ok(role),
