@@ -84,6 +84,37 @@ pub enum GroupChange {
     PostDeleted {
         post: String,
     },
+    /// A discussion begun; its first comment follows as `DiscussionCommented`.
+    DiscussionStarted {
+        discussion: String,
+        title: String,
+        author: GroupActor,
+    },
+    DiscussionCommented {
+        discussion: String,
+        comment: String,
+        author: GroupActor,
+        in_reply_to: Option<String>,
+        /// Sanitised HTML.
+        body: String,
+    },
+    DiscussionRenamed {
+        discussion: String,
+        title: String,
+    },
+    /// Archived (no more comments) or taken out of the archive.
+    DiscussionArchived {
+        discussion: String,
+        archived: bool,
+    },
+    DiscussionDeleted {
+        discussion: String,
+    },
+    /// The comment stays as a tombstone so that replies keep their place.
+    DiscussionCommentDeleted {
+        discussion: String,
+        comment: String,
+    },
 }
 
 impl DomainEvent for GroupChange {
@@ -108,6 +139,12 @@ impl DomainEvent for GroupChange {
             Self::PostEdited { .. } => "GroupPostEdited",
             Self::PostPublished { .. } => "GroupPostPublished",
             Self::PostDeleted { .. } => "GroupPostDeleted",
+            Self::DiscussionStarted { .. } => "GroupDiscussionStarted",
+            Self::DiscussionCommented { .. } => "GroupDiscussionCommented",
+            Self::DiscussionRenamed { .. } => "GroupDiscussionRenamed",
+            Self::DiscussionArchived { .. } => "GroupDiscussionArchived",
+            Self::DiscussionDeleted { .. } => "GroupDiscussionDeleted",
+            Self::DiscussionCommentDeleted { .. } => "GroupDiscussionCommentDeleted",
         }
         .to_string()
     }

@@ -83,4 +83,43 @@ pub enum GroupCommand {
         by: GroupActor,
         post: String,
     },
+    /// Start discussion `discussion` (a new id) with its first comment `comment` (members).
+    StartDiscussion {
+        by: GroupActor,
+        discussion: String,
+        title: String,
+        comment: String,
+        body: String,
+    },
+    /// Comment (a new id), or reply to comment `in_reply_to` (members).
+    CommentOnDiscussion {
+        by: GroupActor,
+        discussion: String,
+        comment: String,
+        in_reply_to: Option<String>,
+        body: String,
+    },
+    /// The author or a moderator.
+    RenameDiscussion {
+        by: GroupActor,
+        discussion: String,
+        title: String,
+    },
+    /// The author or a moderator.
+    ArchiveDiscussion {
+        by: GroupActor,
+        discussion: String,
+        archived: bool,
+    },
+    /// The author or a moderator.
+    DeleteDiscussion {
+        by: GroupActor,
+        discussion: String,
+    },
+    /// The comment's author or a moderator.
+    DeleteDiscussionComment {
+        by: GroupActor,
+        discussion: String,
+        comment: String,
+    },
 }

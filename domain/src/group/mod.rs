@@ -7,9 +7,12 @@
 mod changes;
 mod commands;
 pub mod details;
+pub mod discussions;
 pub mod members;
 #[cfg(test)]
 mod post_tests;
+#[cfg(test)]
+mod discussion_tests;
 pub mod posts;
 mod rules;
 #[cfg(test)]
@@ -17,6 +20,7 @@ mod tests;
 
 pub use changes::GroupChange;
 pub use commands::GroupCommand;
+pub use discussions::DiscussionState;
 pub use details::{GroupDetails, GroupPatch, GroupVisibility, Openness};
 pub use members::{FollowState, GroupActor, MemberRole};
 pub use posts::{PostContent, PostState, PostVisibility};
@@ -97,6 +101,12 @@ pub enum GroupError {
     NotFollowing(String),
     #[error("this group has no such post")]
     UnknownPost,
+    #[error("this group has no such discussion")]
+    UnknownDiscussion,
+    #[error("this discussion has no such comment (it may have been deleted)")]
+    UnknownComment,
+    #[error("this discussion is archived: it takes no more comments")]
+    DiscussionArchived,
 }
 
 fn invalid(field: &str, message: impl Into<String>) -> GroupError {
@@ -140,6 +150,9 @@ pub struct Group {
     /// The posts, by id (deleted ones are gone).
     #[serde(default)]
     posts: BTreeMap<String, PostState>,
+    /// The discussions, by id (deleted ones are gone).
+    #[serde(default)]
+    discussions: BTreeMap<String, DiscussionState>,
 }
 
 /// Maps keyed by actors, stored in snapshots as lists of pairs (JSON keys are only strings).
@@ -190,6 +203,10 @@ impl Group {
     pub fn posts(&self) -> &BTreeMap<String, PostState> {
         &self.posts
     }
+
+    pub fn discussions(&self) -> &BTreeMap<String, DiscussionState> {
+        &self.discussions
+    }
 }
 
 impl Aggregate for Group {
@@ -229,6 +246,36 @@ impl Aggregate for Group {
             G::WritePost { by, post, content } => self.write_post(by, post, content),
             G::EditPost { by, post, content } => self.edit_post(&by, post, content),
             G::DeletePost { by, post } => self.delete_post(&by, post),
+            G::StartDiscussion {
+                by,
+                discussion,
+                title,
+                comment,
+                body,
+            } => self.start_discussion(by, discussion, &title, comment, &body),
+            G::CommentOnDiscussion {
+                by,
+                discussion,
+                comment,
+                in_reply_to,
+                body,
+            } => self.comment_on_discussion(by, discussion, comment, in_reply_to, &body),
+            G::RenameDiscussion {
+                by,
+                discussion,
+                title,
+            } => self.rename_discussion(&by, discussion, &title),
+            G::ArchiveDiscussion {
+                by,
+                discussion,
+                archived,
+            } => self.archive_discussion(&by, discussion, archived),
+            G::DeleteDiscussion { by, discussion } => self.delete_discussion(&by, discussion),
+            G::DeleteDiscussionComment {
+                by,
+                discussion,
+                comment,
+            } => self.delete_discussion_comment(&by, discussion, comment),
         }?;
         for change in changes {
             sink.write(change, self).await;
@@ -279,6 +326,12 @@ impl Aggregate for Group {
             | C::PostEdited { .. }
             | C::PostPublished { .. }
             | C::PostDeleted { .. } => self.apply_post(&change),
+            C::DiscussionStarted { .. }
+            | C::DiscussionCommented { .. }
+            | C::DiscussionRenamed { .. }
+            | C::DiscussionArchived { .. }
+            | C::DiscussionDeleted { .. }
+            | C::DiscussionCommentDeleted { .. } => self.apply_discussion(&change),
         }
     }
 }
