@@ -251,7 +251,9 @@ fn group_class(error: &GroupError) -> Class {
         GroupError::NotFound
         | GroupError::NotInGroup(_)
         | GroupError::NotFollowing(_)
-        | GroupError::UnknownPost => Class::NotFound,
+        | GroupError::UnknownPost
+        | GroupError::UnknownDiscussion
+        | GroupError::UnknownComment => Class::NotFound,
         GroupError::RoleNeeded(_)
         | GroupError::AboveOwnRole
         | GroupError::InviteOnly
@@ -262,7 +264,8 @@ fn group_class(error: &GroupError) -> Class {
         | GroupError::RejectedBefore(_)
         | GroupError::WrongRole(..)
         | GroupError::NoRequest(_)
-        | GroupError::AlreadyFollowing(_) => Class::Conflict,
+        | GroupError::AlreadyFollowing(_)
+        | GroupError::DiscussionArchived => Class::Conflict,
     }
 }
 
@@ -291,7 +294,9 @@ fn group_rule(error: &GroupError) -> &'static str {
         GroupError::NotFollowable => "not-followable",
         GroupError::AlreadyFollowing(_) => "already-following",
         GroupError::NotFollowing(_) => "not-following",
-        GroupError::UnknownPost => "not-found",
+        GroupError::UnknownPost | GroupError::UnknownDiscussion => "not-found",
+        GroupError::UnknownComment => "unknown-comment",
+        GroupError::DiscussionArchived => "discussion-archived",
     }
 }
 

@@ -3,6 +3,7 @@
 //! profile's memberships are found without parsing keys.
 
 use crate::error::Error;
+use crate::group_discussions as discussions;
 use crate::group_posts as posts;
 use crate::log::StoredEvent;
 use crate::projection::{Applying, Projection};
@@ -32,6 +33,8 @@ impl Projection for GroupsProjection {
             "group_followers",
             "group_timeline",
             "group_posts",
+            "group_discussions",
+            "group_discussion_comments",
         ]
     }
 
@@ -86,6 +89,37 @@ impl Projection for GroupsProjection {
             C::PostEdited { post, content, .. } => posts::edited(conn, &on, &post, &content).await,
             C::PostPublished { post } => posts::published(conn, &on, &post).await,
             C::PostDeleted { post } => posts::deleted(conn, &post).await,
+            C::DiscussionStarted {
+                discussion,
+                title,
+                author,
+            } => discussions::started(conn, &on, &discussion, &title, &author).await,
+            C::DiscussionCommented {
+                discussion,
+                comment,
+                author,
+                in_reply_to,
+                body,
+            } => {
+                let comment = (
+                    comment.as_str(),
+                    &author,
+                    in_reply_to.as_deref(),
+                    body.as_str(),
+                );
+                discussions::commented(conn, &on, &discussion, comment).await
+            }
+            C::DiscussionRenamed { discussion, title } => {
+                discussions::renamed(conn, &discussion, &title).await
+            }
+            C::DiscussionArchived {
+                discussion,
+                archived,
+            } => discussions::archived(conn, &discussion, archived).await,
+            C::DiscussionDeleted { discussion } => discussions::deleted(conn, &discussion).await,
+            C::DiscussionCommentDeleted { comment, .. } => {
+                discussions::comment_deleted(conn, &comment).await
+            }
         }
     }
 }
@@ -112,10 +146,11 @@ pub enum Kind {
     Unfollowed,
     EventOrganised,
     PostPublished,
+    DiscussionStarted,
 }
 
 impl Kind {
-    const ALL: [Kind; 17] = [
+    const ALL: [Kind; 18] = [
         Kind::GroupCreated,
         Kind::SettingsChanged,
         Kind::MemberJoined,
@@ -133,6 +168,7 @@ impl Kind {
         Kind::Unfollowed,
         Kind::EventOrganised,
         Kind::PostPublished,
+        Kind::DiscussionStarted,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -154,6 +190,7 @@ impl Kind {
             Kind::Unfollowed => "unfollowed",
             Kind::EventOrganised => "event_organised",
             Kind::PostPublished => "post_published",
+            Kind::DiscussionStarted => "discussion_started",
         }
     }
 
@@ -229,7 +266,20 @@ impl Entry {
             C::FollowerApproved { who } => about(Kind::FollowerApproved, who),
             C::Unfollowed { who } => about(Kind::Unfollowed, who),
             C::PostPublished { post } => Entry::new(Kind::PostPublished).subject(post.clone()),
-            C::PostCreated { .. } | C::PostEdited { .. } | C::PostDeleted { .. } => return None,
+            // A discussion is for members: its entry is never public.
+            C::DiscussionStarted {
+                discussion, title, ..
+            } => Entry::new(Kind::DiscussionStarted)
+                .subject(discussion.clone())
+                .detail(title.clone()),
+            C::PostCreated { .. }
+            | C::PostEdited { .. }
+            | C::PostDeleted { .. }
+            | C::DiscussionCommented { .. }
+            | C::DiscussionRenamed { .. }
+            | C::DiscussionArchived { .. }
+            | C::DiscussionDeleted { .. }
+            | C::DiscussionCommentDeleted { .. } => return None,
         })
     }
 }

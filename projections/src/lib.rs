@@ -17,6 +17,7 @@ pub mod chain;
 pub mod db;
 pub mod error;
 pub mod events;
+pub mod group_discussions;
 pub mod group_posts;
 pub mod groups;
 pub mod lease;

@@ -9,6 +9,7 @@ pub mod comments;
 pub mod edge;
 pub mod events;
 pub mod extract;
+pub mod group_discussions;
 pub mod group_posts;
 pub mod groups;
 pub mod health;
@@ -57,6 +58,7 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(history::router())
         .merge(groups::router())
         .merge(group_posts::router())
+        .merge(group_discussions::router())
         .merge(search::router())
         .split_for_parts();
     doc.paths.paths = doc

@@ -79,6 +79,19 @@ const PROMISED: &[(&str, &str)] = &[
     ("get", "/api/v1/groups/{handle}/posts/{post}"),
     ("put", "/api/v1/groups/{handle}/posts/{post}"),
     ("delete", "/api/v1/groups/{handle}/posts/{post}"),
+    ("post", "/api/v1/groups/{handle}/discussions"),
+    ("get", "/api/v1/groups/{handle}/discussions"),
+    ("get", "/api/v1/groups/{handle}/discussions/{discussion}"),
+    ("patch", "/api/v1/groups/{handle}/discussions/{discussion}"),
+    ("delete", "/api/v1/groups/{handle}/discussions/{discussion}"),
+    (
+        "post",
+        "/api/v1/groups/{handle}/discussions/{discussion}/comments",
+    ),
+    (
+        "delete",
+        "/api/v1/groups/{handle}/discussions/{discussion}/comments/{comment}",
+    ),
     ("get", "/api/v1/search/events"),
 ];
 
@@ -107,7 +120,9 @@ async fn every_route_is_documented_and_every_documented_route_is_served() {
                     .replace("{pid}", "y")
                     .replace("{username}", "z")
                     .replace("{handle}", "h")
-                    .replace("{post}", "p");
+                    .replace("{post}", "p")
+                    .replace("{discussion}", "d")
+                    .replace("{comment}", "c");
                 let body = (method != "get" && method != "delete")
                     .then(|| Value::Object(Default::default()));
                 let response = server

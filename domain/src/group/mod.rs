@@ -7,12 +7,12 @@
 mod changes;
 mod commands;
 pub mod details;
+#[cfg(test)]
+mod discussion_tests;
 pub mod discussions;
 pub mod members;
 #[cfg(test)]
 mod post_tests;
-#[cfg(test)]
-mod discussion_tests;
 pub mod posts;
 mod rules;
 #[cfg(test)]
@@ -20,8 +20,8 @@ mod tests;
 
 pub use changes::GroupChange;
 pub use commands::GroupCommand;
-pub use discussions::DiscussionState;
 pub use details::{GroupDetails, GroupPatch, GroupVisibility, Openness};
+pub use discussions::DiscussionState;
 pub use members::{FollowState, GroupActor, MemberRole};
 pub use posts::{PostContent, PostState, PostVisibility};
 
