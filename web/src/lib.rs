@@ -61,6 +61,14 @@ pub fn routes(app: AppState, pages: Arc<Pages>) -> Router {
         )
         .route("/@{username}/p/{post}", get(pages::group_posts::show))
         .route(
+            "/@{username}/discussions",
+            get(pages::group_discussions::list).post(pages::group_discussions::start),
+        )
+        .route(
+            "/@{username}/c/{discussion}",
+            get(pages::group_discussions::show).post(pages::group_discussions::act),
+        )
+        .route(
             "/@{username}/p/{post}/edit",
             get(pages::group_posts::edit_form).post(pages::group_posts::update),
         )

@@ -579,6 +579,8 @@ struct Line {
     event: Option<(String, String)>,
     /// The post an entry is about: its slug and title.
     post: Option<(String, String)>,
+    /// The discussion an entry is about, with its title when it began (members only).
+    discussion: Option<(String, String)>,
 }
 
 pub async fn timeline(
@@ -652,6 +654,12 @@ pub async fn timeline(
         lines.push(Line {
             when: crate::view::stamp(catalogue, &entry.at, "UTC"),
             when_iso: entry.at,
+            discussion: (entry.kind == Kind::DiscussionStarted).then(|| {
+                (
+                    entry.subject.clone().unwrap_or_default(),
+                    entry.detail.clone().unwrap_or_default(),
+                )
+            }),
             text,
             event,
             post,

@@ -4,6 +4,7 @@ pub mod accounts;
 pub mod anonymous;
 pub mod event;
 pub mod event_form;
+pub mod group_discussions;
 pub mod group_posts;
 pub mod groups;
 pub mod home;

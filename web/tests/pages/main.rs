@@ -5,6 +5,7 @@ mod edge;
 mod feeds;
 mod flows;
 mod group_admin;
+mod group_discussions;
 mod group_posts;
 mod groups;
 mod hiding;
