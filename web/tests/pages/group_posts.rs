@@ -7,6 +7,9 @@ use crate::sites;
 use crate::support::Browser;
 use serde_json::json;
 
+/// A bad form: its fields, the message it shows and a value it keeps.
+type Case<'a> = (&'a [(&'a str, &'a str)], &'a str, &'a str);
+
 #[tokio::test]
 async fn moderators_write_posts_through_the_form_and_members_only_ones_stay_with_members() {
     for (_db, site) in sites("group_post_pages").await {
@@ -55,7 +58,7 @@ async fn moderators_write_posts_through_the_form_and_members_only_ones_stay_with
             .await;
         assert_eq!(forged.status, 403);
         let many_tags = vec!["t"; 21].join(",");
-        let cases: [(&[(&str, &str)], &str, &str); 3] = [
+        let cases: [Case; 3] = [
             (
                 &[("title", " "), ("body", "<p>Kept text</p>")],
                 "A title is 1 to 200 characters",
