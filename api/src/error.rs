@@ -253,7 +253,8 @@ fn group_class(error: &GroupError) -> Class {
         | GroupError::NotFollowing(_)
         | GroupError::UnknownPost
         | GroupError::UnknownDiscussion
-        | GroupError::UnknownComment => Class::NotFound,
+        | GroupError::UnknownComment
+        | GroupError::UnknownTodo => Class::NotFound,
         GroupError::RoleNeeded(_)
         | GroupError::AboveOwnRole
         | GroupError::InviteOnly
@@ -294,7 +295,9 @@ fn group_rule(error: &GroupError) -> &'static str {
         GroupError::NotFollowable => "not-followable",
         GroupError::AlreadyFollowing(_) => "already-following",
         GroupError::NotFollowing(_) => "not-following",
-        GroupError::UnknownPost | GroupError::UnknownDiscussion => "not-found",
+        GroupError::UnknownPost | GroupError::UnknownDiscussion | GroupError::UnknownTodo => {
+            "not-found"
+        }
         GroupError::UnknownComment => "unknown-comment",
         GroupError::DiscussionArchived => "discussion-archived",
     }

@@ -18,6 +18,7 @@ pub mod events;
 pub mod group_discussions;
 pub mod group_mail;
 pub mod group_posts;
+pub mod group_todos;
 pub mod groups;
 pub mod hashing;
 pub mod health;

@@ -5,6 +5,7 @@
 use crate::error::Error;
 use crate::group_discussions as discussions;
 use crate::group_posts as posts;
+use crate::group_todos as todos;
 use crate::log::StoredEvent;
 use crate::projection::{Applying, Projection};
 use crate::tables::{flag, flag_of, known};
@@ -35,6 +36,8 @@ impl Projection for GroupsProjection {
             "group_posts",
             "group_discussions",
             "group_discussion_comments",
+            "group_todo_lists",
+            "group_todos",
         ]
     }
 
@@ -120,6 +123,15 @@ impl Projection for GroupsProjection {
             C::DiscussionCommentDeleted { comment, .. } => {
                 discussions::comment_deleted(conn, &comment).await
             }
+            C::TodoListCreated { list, title } => {
+                todos::list_created(conn, &on, &list, &title).await
+            }
+            C::TodoAdded {
+                list,
+                todo,
+                content,
+            } => todos::added(conn, &on, &list, &todo, &content).await,
+            C::TodoUpdated { todo, content } => todos::updated(conn, &on, &todo, &content).await,
         }
     }
 }
@@ -279,7 +291,10 @@ impl Entry {
             | C::DiscussionRenamed { .. }
             | C::DiscussionArchived { .. }
             | C::DiscussionDeleted { .. }
-            | C::DiscussionCommentDeleted { .. } => return None,
+            | C::DiscussionCommentDeleted { .. }
+            | C::TodoListCreated { .. }
+            | C::TodoAdded { .. }
+            | C::TodoUpdated { .. } => return None,
         })
     }
 }

@@ -19,6 +19,7 @@ pub mod error;
 pub mod events;
 pub mod group_discussions;
 pub mod group_posts;
+pub mod group_todos;
 pub mod groups;
 pub mod lease;
 pub mod log;

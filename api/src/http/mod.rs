@@ -11,6 +11,7 @@ pub mod events;
 pub mod extract;
 pub mod group_discussions;
 pub mod group_posts;
+pub mod group_todos;
 pub mod groups;
 pub mod health;
 pub mod history;
@@ -59,6 +60,7 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(groups::router())
         .merge(group_posts::router())
         .merge(group_discussions::router())
+        .merge(group_todos::router())
         .merge(search::router())
         .split_for_parts();
     doc.paths.paths = doc

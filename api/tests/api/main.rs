@@ -6,6 +6,7 @@ mod contract;
 mod events;
 mod group_discussions;
 mod group_posts;
+mod group_todos;
 mod groups;
 mod health;
 mod hiding;

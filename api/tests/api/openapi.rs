@@ -80,6 +80,10 @@ const PROMISED: &[(&str, &str)] = &[
     ("put", "/api/v1/groups/{handle}/posts/{post}"),
     ("delete", "/api/v1/groups/{handle}/posts/{post}"),
     ("post", "/api/v1/groups/{handle}/discussions"),
+    ("post", "/api/v1/groups/{handle}/todo-lists"),
+    ("get", "/api/v1/groups/{handle}/todo-lists"),
+    ("post", "/api/v1/groups/{handle}/todo-lists/{list}/todos"),
+    ("put", "/api/v1/groups/{handle}/todos/{todo}"),
     ("get", "/api/v1/groups/{handle}/discussions"),
     ("get", "/api/v1/groups/{handle}/discussions/{discussion}"),
     ("patch", "/api/v1/groups/{handle}/discussions/{discussion}"),
@@ -122,7 +126,9 @@ async fn every_route_is_documented_and_every_documented_route_is_served() {
                     .replace("{handle}", "h")
                     .replace("{post}", "p")
                     .replace("{discussion}", "d")
-                    .replace("{comment}", "c");
+                    .replace("{comment}", "c")
+                    .replace("{list}", "l")
+                    .replace("{todo}", "t");
                 let body = (method != "get" && method != "delete")
                     .then(|| Value::Object(Default::default()));
                 let response = server

@@ -1,6 +1,7 @@
 use super::details::GroupDetails;
 use super::members::{FollowState, GroupActor, MemberRole};
 use super::posts::PostContent;
+use super::todos::TodoContent;
 use cqrs_es::DomainEvent;
 use serde::{Deserialize, Serialize};
 
@@ -115,6 +116,20 @@ pub enum GroupChange {
         discussion: String,
         comment: String,
     },
+    TodoListCreated {
+        list: String,
+        title: String,
+    },
+    TodoAdded {
+        list: String,
+        todo: String,
+        content: TodoContent,
+    },
+    /// The whole todo after the edit (done or not included).
+    TodoUpdated {
+        todo: String,
+        content: TodoContent,
+    },
 }
 
 impl DomainEvent for GroupChange {
@@ -145,6 +160,9 @@ impl DomainEvent for GroupChange {
             Self::DiscussionArchived { .. } => "GroupDiscussionArchived",
             Self::DiscussionDeleted { .. } => "GroupDiscussionDeleted",
             Self::DiscussionCommentDeleted { .. } => "GroupDiscussionCommentDeleted",
+            Self::TodoListCreated { .. } => "GroupTodoListCreated",
+            Self::TodoAdded { .. } => "GroupTodoAdded",
+            Self::TodoUpdated { .. } => "GroupTodoUpdated",
         }
         .to_string()
     }

@@ -1,6 +1,7 @@
 use super::details::{GroupDetails, GroupPatch};
 use super::members::{GroupActor, MemberRole};
 use super::posts::PostContent;
+use super::todos::TodoContent;
 
 /// What can be asked of a group. `by` and `who` name the acting member or follower (the caller
 /// has already checked that a local profile belongs to the account acting). The reason, when
@@ -121,5 +122,24 @@ pub enum GroupCommand {
         by: GroupActor,
         discussion: String,
         comment: String,
+    },
+    /// Create todo list `list` (a new id), members.
+    CreateTodoList {
+        by: GroupActor,
+        list: String,
+        title: String,
+    },
+    /// Add todo `todo` (a new id) to list `list`, members.
+    AddTodo {
+        by: GroupActor,
+        list: String,
+        todo: String,
+        content: TodoContent,
+    },
+    /// Replace what todo `todo` says (done or not included), members.
+    UpdateTodo {
+        by: GroupActor,
+        todo: String,
+        content: TodoContent,
     },
 }

@@ -17,6 +17,9 @@ pub mod posts;
 mod rules;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod todo_tests;
+pub mod todos;
 
 pub use changes::GroupChange;
 pub use commands::GroupCommand;
@@ -24,6 +27,7 @@ pub use details::{GroupDetails, GroupPatch, GroupVisibility, Openness};
 pub use discussions::DiscussionState;
 pub use members::{FollowState, GroupActor, MemberRole};
 pub use posts::{PostContent, PostState, PostVisibility};
+pub use todos::{TodoContent, TodoState};
 
 use crate::validation::FieldError;
 use cqrs_es::event_sink::EventSink;
@@ -107,6 +111,8 @@ pub enum GroupError {
     UnknownComment,
     #[error("this discussion is archived: it takes no more comments")]
     DiscussionArchived,
+    #[error("this group has no such todo or todo list")]
+    UnknownTodo,
 }
 
 fn invalid(field: &str, message: impl Into<String>) -> GroupError {
@@ -153,6 +159,10 @@ pub struct Group {
     /// The discussions, by id (deleted ones are gone).
     #[serde(default)]
     discussions: BTreeMap<String, DiscussionState>,
+    #[serde(default)]
+    todo_lists: std::collections::BTreeSet<String>,
+    #[serde(default)]
+    todos: BTreeMap<String, TodoState>,
 }
 
 /// Maps keyed by actors, stored in snapshots as lists of pairs (JSON keys are only strings).
@@ -276,6 +286,14 @@ impl Aggregate for Group {
                 discussion,
                 comment,
             } => self.delete_discussion_comment(&by, discussion, comment),
+            G::CreateTodoList { by, list, title } => self.create_todo_list(&by, list, &title),
+            G::AddTodo {
+                by,
+                list,
+                todo,
+                content,
+            } => self.add_todo(&by, list, todo, content),
+            G::UpdateTodo { by, todo, content } => self.update_todo(&by, todo, content),
         }?;
         for change in changes {
             sink.write(change, self).await;
@@ -332,6 +350,9 @@ impl Aggregate for Group {
             | C::DiscussionArchived { .. }
             | C::DiscussionDeleted { .. }
             | C::DiscussionCommentDeleted { .. } => self.apply_discussion(&change),
+            C::TodoListCreated { .. } | C::TodoAdded { .. } | C::TodoUpdated { .. } => {
+                self.apply_todo(&change)
+            }
         }
     }
 }
