@@ -61,6 +61,10 @@ pub fn routes(app: AppState, pages: Arc<Pages>) -> Router {
         )
         .route("/@{username}/p/{post}", get(pages::group_posts::show))
         .route(
+            "/@{username}/todos",
+            get(pages::group_todos::page).post(pages::group_todos::act),
+        )
+        .route(
             "/@{username}/discussions",
             get(pages::group_discussions::list).post(pages::group_discussions::start),
         )
