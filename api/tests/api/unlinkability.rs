@@ -106,6 +106,23 @@ async fn no_endpoint_reveals_that_two_profiles_share_an_account() {
             )
             .await;
 
+        let list = ana
+            .as_profile("ana_union")
+            .post(
+                "/api/v1/groups/collective/todo-lists",
+                json!({"title": "Saturday"}),
+            )
+            .await;
+        let list_id = list.json["id"].as_str().unwrap_or_default();
+        let added = ana
+            .as_profile("ana")
+            .post(
+                &format!("/api/v1/groups/collective/todo-lists/{list_id}/todos"),
+                json!({"title": "Chairs", "assignee": "ana_union"}),
+            )
+            .await;
+        assert_eq!(added.status, 201, "{}", added.text);
+
         let anyone = server.client();
         let stranger = member(&server, "stranger@example.org").await;
         profile(&stranger, "stranger").await;
@@ -132,6 +149,7 @@ async fn no_endpoint_reveals_that_two_profiles_share_an_account() {
                 format!("/api/v1/groups/collective/posts/{post_id}"),
                 "/api/v1/groups/collective/discussions".to_string(),
                 format!("/api/v1/groups/collective/discussions/{discussion_id}"),
+                "/api/v1/groups/collective/todo-lists".to_string(),
             ] {
                 let response = client.get(&path).await;
                 seen.push((path, response));
