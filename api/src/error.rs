@@ -264,9 +264,13 @@ fn event_rule(error: &EventError) -> &'static str {
 fn group_class(error: &GroupError) -> Class {
     match error {
         GroupError::Invalid(_) | GroupError::RoleNotAssignable => Class::Invalid,
-        GroupError::NotFound | GroupError::NotInGroup(_) | GroupError::NotFollowing(_) => {
-            Class::NotFound
-        }
+        GroupError::NotFound
+        | GroupError::NotInGroup(_)
+        | GroupError::NotFollowing(_)
+        | GroupError::UnknownPost
+        | GroupError::UnknownDiscussion
+        | GroupError::UnknownComment
+        | GroupError::UnknownTodo => Class::NotFound,
         GroupError::RoleNeeded(_)
         | GroupError::AboveOwnRole
         | GroupError::InviteOnly
@@ -277,7 +281,8 @@ fn group_class(error: &GroupError) -> Class {
         | GroupError::RejectedBefore(_)
         | GroupError::WrongRole(..)
         | GroupError::NoRequest(_)
-        | GroupError::AlreadyFollowing(_) => Class::Conflict,
+        | GroupError::AlreadyFollowing(_)
+        | GroupError::DiscussionArchived => Class::Conflict,
     }
 }
 
@@ -306,6 +311,11 @@ fn group_rule(error: &GroupError) -> &'static str {
         GroupError::NotFollowable => "not-followable",
         GroupError::AlreadyFollowing(_) => "already-following",
         GroupError::NotFollowing(_) => "not-following",
+        GroupError::UnknownPost | GroupError::UnknownDiscussion | GroupError::UnknownTodo => {
+            "not-found"
+        }
+        GroupError::UnknownComment => "unknown-comment",
+        GroupError::DiscussionArchived => "discussion-archived",
     }
 }
 

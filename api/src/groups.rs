@@ -17,6 +17,7 @@ use convene_domain::group::{
 use convene_domain::{EventCommand, GroupCommand, GroupError, Profile, Role};
 use convene_projections::accounts::AccountRow;
 use convene_projections::events::{self as event_rows, EventView};
+use convene_projections::group_posts::PostView;
 use convene_projections::groups::{self, FollowerView, GroupView, Kind, MemberView, TimelineEntry};
 use convene_projections::log::EventLog;
 use convene_projections::profiles;
@@ -658,8 +659,8 @@ pub async fn followed_events(state: &AppState, account: &AccountRow) -> Result<V
 pub const TIMELINE_PAGE: i64 = 50;
 
 /// Group `handle`'s timeline, newest first, page `page` from 1: everything for the group's
-/// members; for others its public facts (with the group as their actor) and the events they may
-/// see. An event whose group hides
+/// members; for others its public facts (with the group as their actor) and the events and
+/// posts they may see. An event whose group hides
 /// its organiser shows the group as the actor to those the event page hides it from. A page may
 /// hold fewer entries than [`TIMELINE_PAGE`] when some are not for the one asking; its events
 /// are read in one query.
@@ -669,20 +670,22 @@ pub async fn timeline(
     handle: &str,
     page: Option<i64>,
 ) -> Result<Vec<TimelineEntry>> {
-    Ok(timeline_with_events(state, session, handle, page).await?.0)
+    Ok(timeline_with_subjects(state, session, handle, page)
+        .await?
+        .0)
 }
 
-/// The same page of the timeline, with the events its entries are about (as the one asking
-/// may see them, by id), for a page that shows their titles without reading them again.
-pub async fn timeline_with_events(
+/// Events or posts, by id.
+pub type ById<T> = std::collections::HashMap<String, T>;
+
+/// The same page of the timeline, with the events and the posts its entries are about (as
+/// the one asking may see them, by id).
+pub async fn timeline_with_subjects(
     state: &AppState,
     session: Option<&Session>,
     handle: &str,
     page: Option<i64>,
-) -> Result<(
-    Vec<TimelineEntry>,
-    std::collections::HashMap<String, EventView>,
-)> {
+) -> Result<(Vec<TimelineEntry>, ById<EventView>, ById<PostView>)> {
     show(state, handle).await?;
     let page = page.unwrap_or(1);
     if page < 1 {
@@ -719,11 +722,31 @@ pub async fn timeline_with_events(
             seen.insert(event.id.clone(), event);
         }
     }
+    // The page's posts likewise: a post put back to draft, made members-only or deleted since
+    // is shown as it is now, or not at all.
+    let post_ids: Vec<String> = entries
+        .iter()
+        .filter(|e| e.kind == Kind::PostPublished)
+        .filter_map(|e| e.subject.clone())
+        .collect();
+    let role = crate::group_posts::standing(state, session, handle).await?;
+    let posts: std::collections::HashMap<String, PostView> =
+        convene_projections::group_posts::find_many(state.db.pool(), &post_ids)
+            .await?
+            .into_iter()
+            .filter(|p| crate::group_posts::may_read(role, p))
+            .map(|p| (p.id.clone(), crate::group_posts::shown_to(role, p)))
+            .collect();
     let mut shown = Vec::with_capacity(entries.len());
     for mut entry in entries {
         // Who runs the group is for its members: others see the group itself act.
         if !member && entry.kind != Kind::EventOrganised {
             entry.actor = format!("@{handle}");
+        }
+        if entry.kind == Kind::PostPublished
+            && !posts.contains_key(entry.subject.as_deref().unwrap_or_default())
+        {
+            continue;
         }
         if entry.kind == Kind::EventOrganised {
             let id = entry.subject.clone().unwrap_or_default();
@@ -740,5 +763,5 @@ pub async fn timeline_with_events(
         }
         shown.push(entry);
     }
-    Ok((shown, seen))
+    Ok((shown, seen, posts))
 }

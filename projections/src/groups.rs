@@ -3,6 +3,9 @@
 //! profile's memberships are found without parsing keys.
 
 use crate::error::Error;
+use crate::group_discussions as discussions;
+use crate::group_posts as posts;
+use crate::group_todos as todos;
 use crate::log::StoredEvent;
 use crate::projection::{Applying, Projection};
 use crate::tables::{flag, flag_of, known};
@@ -30,6 +33,11 @@ impl Projection for GroupsProjection {
             "group_members",
             "group_followers",
             "group_timeline",
+            "group_posts",
+            "group_discussions",
+            "group_discussion_comments",
+            "group_todo_lists",
+            "group_todos",
         ]
     }
 
@@ -75,6 +83,55 @@ impl Projection for GroupsProjection {
             C::Unfollowed { who } | C::FollowerRejected { who } => {
                 follower_gone(conn, &on, &who).await
             }
+            C::PostCreated {
+                post,
+                slug,
+                author,
+                content,
+            } => posts::created(conn, &on, &post, &slug, &author, &content).await,
+            C::PostEdited { post, content, .. } => posts::edited(conn, &on, &post, &content).await,
+            C::PostPublished { post } => posts::published(conn, &on, &post).await,
+            C::PostDeleted { post } => posts::deleted(conn, &post).await,
+            C::DiscussionStarted {
+                discussion,
+                title,
+                author,
+            } => discussions::started(conn, &on, &discussion, &title, &author).await,
+            C::DiscussionCommented {
+                discussion,
+                comment,
+                author,
+                in_reply_to,
+                body,
+            } => {
+                let comment = (
+                    comment.as_str(),
+                    &author,
+                    in_reply_to.as_deref(),
+                    body.as_str(),
+                );
+                discussions::commented(conn, &on, &discussion, comment).await
+            }
+            C::DiscussionRenamed { discussion, title } => {
+                discussions::renamed(conn, &discussion, &title).await
+            }
+            C::DiscussionArchived {
+                discussion,
+                archived,
+            } => discussions::archived(conn, &discussion, archived).await,
+            C::DiscussionDeleted { discussion } => discussions::deleted(conn, &discussion).await,
+            C::DiscussionCommentDeleted { comment, .. } => {
+                discussions::comment_deleted(conn, &comment).await
+            }
+            C::TodoListCreated { list, title } => {
+                todos::list_created(conn, &on, &list, &title).await
+            }
+            C::TodoAdded {
+                list,
+                todo,
+                content,
+            } => todos::added(conn, &on, &list, &todo, &content).await,
+            C::TodoUpdated { todo, content } => todos::updated(conn, &on, &todo, &content).await,
         }
     }
 }
@@ -100,10 +157,12 @@ pub enum Kind {
     FollowerApproved,
     Unfollowed,
     EventOrganised,
+    PostPublished,
+    DiscussionStarted,
 }
 
 impl Kind {
-    const ALL: [Kind; 16] = [
+    const ALL: [Kind; 18] = [
         Kind::GroupCreated,
         Kind::SettingsChanged,
         Kind::MemberJoined,
@@ -120,6 +179,8 @@ impl Kind {
         Kind::FollowerApproved,
         Kind::Unfollowed,
         Kind::EventOrganised,
+        Kind::PostPublished,
+        Kind::DiscussionStarted,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -140,6 +201,8 @@ impl Kind {
             Kind::FollowerApproved => "follower_approved",
             Kind::Unfollowed => "unfollowed",
             Kind::EventOrganised => "event_organised",
+            Kind::PostPublished => "post_published",
+            Kind::DiscussionStarted => "discussion_started",
         }
     }
 
@@ -148,9 +211,15 @@ impl Kind {
     }
 
     /// Facts anyone may know: the group's own public settings. Who belongs to it and who
-    /// follows it are for its members; an event's entry follows the event's visibility.
+    /// follows it are for its members; an event's or a post's entry follows the visibility of
+    /// the event or post as it is when read.
     fn public(self) -> bool {
         matches!(self, Kind::GroupCreated | Kind::SettingsChanged)
+    }
+
+    /// Entries about something whose visibility is decided when read (an event, a post).
+    pub fn about_something_seen(self) -> bool {
+        matches!(self, Kind::EventOrganised | Kind::PostPublished)
     }
 }
 
@@ -208,6 +277,24 @@ impl Entry {
             C::Followed { .. } | C::FollowerRejected { .. } => return None,
             C::FollowerApproved { who } => about(Kind::FollowerApproved, who),
             C::Unfollowed { who } => about(Kind::Unfollowed, who),
+            C::PostPublished { post } => Entry::new(Kind::PostPublished).subject(post.clone()),
+            // A discussion is for members: its entry is never public.
+            C::DiscussionStarted {
+                discussion, title, ..
+            } => Entry::new(Kind::DiscussionStarted)
+                .subject(discussion.clone())
+                .detail(title.clone()),
+            C::PostCreated { .. }
+            | C::PostEdited { .. }
+            | C::PostDeleted { .. }
+            | C::DiscussionCommented { .. }
+            | C::DiscussionRenamed { .. }
+            | C::DiscussionArchived { .. }
+            | C::DiscussionDeleted { .. }
+            | C::DiscussionCommentDeleted { .. }
+            | C::TodoListCreated { .. }
+            | C::TodoAdded { .. }
+            | C::TodoUpdated { .. } => return None,
         })
     }
 }
@@ -681,7 +768,7 @@ pub struct TimelineEntry {
     /// `@username`, a remote actor's URL, or `system`.
     pub actor: String,
     pub kind: Kind,
-    /// Whom or what it is about: a member or follower (`@username`), or an event's id.
+    /// Whom or what it is about: a member or follower (`@username`), an event's or a post's id.
     pub subject: Option<String>,
     /// A role given, or the settings changed (comma-separated).
     pub detail: Option<String>,
@@ -714,7 +801,7 @@ pub async fn timeline_of(
     let filter = if everything {
         ""
     } else {
-        " AND (public = 1 OR kind = 'event_organised')"
+        " AND (public = 1 OR kind IN ('event_organised', 'post_published'))"
     };
     let rows = sqlx::query(&format!(
         "SELECT position, at, actor, kind, subject, detail, public FROM group_timeline \

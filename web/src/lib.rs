@@ -58,6 +58,31 @@ pub fn routes(app: AppState, pages: Arc<Pages>) -> Router {
         )
         .route("/@{username}/timeline", get(pages::groups::timeline))
         .route(
+            "/@{username}/posts/new",
+            get(pages::group_posts::new_form).post(pages::group_posts::create),
+        )
+        .route("/@{username}/p/{post}", get(pages::group_posts::show))
+        .route(
+            "/@{username}/todos",
+            get(pages::group_todos::page).post(pages::group_todos::act),
+        )
+        .route(
+            "/@{username}/discussions",
+            get(pages::group_discussions::list).post(pages::group_discussions::start),
+        )
+        .route(
+            "/@{username}/c/{discussion}",
+            get(pages::group_discussions::show).post(pages::group_discussions::act),
+        )
+        .route(
+            "/@{username}/p/{post}/edit",
+            get(pages::group_posts::edit_form).post(pages::group_posts::update),
+        )
+        .route(
+            "/@{username}/p/{post}/delete",
+            post(pages::group_posts::delete),
+        )
+        .route(
             "/@{username}/events/new",
             get(pages::event_form::group_new_form).post(pages::event_form::group_create),
         )

@@ -60,7 +60,7 @@ pub struct ListQuery {
 
 impl ListQuery {
     /// The page asked for, once it is known to be one.
-    fn page(&self) -> Result<Option<i64>, Problem> {
+    pub(super) fn page(&self) -> Result<Option<i64>, Problem> {
         crate::validation::validate(self)?;
         Ok(self.page)
     }

@@ -9,6 +9,9 @@ pub mod comments;
 pub mod edge;
 pub mod events;
 pub mod extract;
+pub mod group_discussions;
+pub mod group_posts;
+pub mod group_todos;
 pub mod groups;
 pub mod health;
 pub mod history;
@@ -56,6 +59,9 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(comments::router())
         .merge(history::router())
         .merge(groups::router())
+        .merge(group_posts::router())
+        .merge(group_discussions::router())
+        .merge(group_todos::router())
         .merge(search::router())
         .merge(reports::router())
         .split_for_parts();

@@ -17,11 +17,11 @@ async fn group(client: &Client, handle: &str, extra: Value) -> Value {
     created.json
 }
 
-fn kind(response: &Response) -> &str {
+pub(crate) fn kind(response: &Response) -> &str {
     response.json["type"].as_str().unwrap_or_default()
 }
 
-fn fields(response: &Response) -> Vec<String> {
+pub(crate) fn fields(response: &Response) -> Vec<String> {
     response.json["errors"]
         .as_array()
         .map(|e| {
@@ -60,7 +60,7 @@ fn pairs(list: &[(&str, &str)]) -> Vec<(String, String)> {
 }
 
 /// Ana (creator of a moderated @repair), bob, cy and dee, each with a profile of that name.
-async fn cast(server: &TestServer) -> (Client, Client, Client, Client) {
+pub(crate) async fn cast(server: &TestServer) -> (Client, Client, Client, Client) {
     let mut people = Vec::new();
     for name in ["ana", "bob", "cy", "dee"] {
         let client = member(server, &format!("{name}@example.org")).await;

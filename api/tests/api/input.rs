@@ -34,6 +34,13 @@ async fn every_text_field_and_list_at_ten_times_its_limit_is_refused_at_once() {
         profile(&org, "org").await;
         let event = create_event(&org, json!({"options": {"anonymous_participation": true}})).await;
         let id = event["id"].as_str().unwrap_or_default().to_string();
+        let group = org
+            .post(
+                "/api/v1/groups",
+                json!({"handle": "repair", "display_name": "Repair café"}),
+            )
+            .await;
+        assert_eq!(group.status, 201, "{}", group.text);
         let before = server.head().await;
 
         let long = |n: usize| "x".repeat(n);
@@ -91,6 +98,30 @@ async fn every_text_field_and_list_at_ten_times_its_limit_is_refused_at_once() {
         for body in [json!(long(700_000)), json!("<div>".repeat(100_000))] {
             refused_quickly(&org, "POST", &comments, json!({"body": body}), "body").await;
         }
+        let posts = "/api/v1/groups/repair/posts";
+        let post_fields = [
+            ("title", json!(long(2_000))),
+            ("body", json!(long(1_000_000))),
+            ("body", json!("<div>".repeat(20_000))),
+            (
+                "tags",
+                json!((0..100_000).map(|n| format!("t{n}")).collect::<Vec<_>>()),
+            ),
+            ("tags", json!([long(400)])),
+        ];
+        for (key, value) in post_fields {
+            let mut body = json!({"title": "News"});
+            body[key] = value;
+            refused_quickly(&org, "POST", posts, body, key).await;
+        }
+        let discussions = "/api/v1/groups/repair/discussions";
+        let body = json!({"title": long(2_000), "body": "Hi"});
+        refused_quickly(&org, "POST", discussions, body, "title").await;
+        for body in [json!(long(700_000)), json!("<div>".repeat(100_000))] {
+            let body = json!({"title": "Plans", "body": body});
+            refused_quickly(&org, "POST", discussions, body, "body").await;
+        }
+
         let stranger = member(&server, "ana@example.org").await;
         profile(&stranger, "ana").await;
         let before_joins = server.head().await;

@@ -74,6 +74,28 @@ const PROMISED: &[(&str, &str)] = &[
     ("post", "/api/v1/groups/{handle}/events"),
     ("get", "/api/v1/groups/{handle}/events"),
     ("get", "/api/v1/groups/{handle}/timeline"),
+    ("post", "/api/v1/groups/{handle}/posts"),
+    ("get", "/api/v1/groups/{handle}/posts"),
+    ("get", "/api/v1/groups/{handle}/posts/{post}"),
+    ("put", "/api/v1/groups/{handle}/posts/{post}"),
+    ("delete", "/api/v1/groups/{handle}/posts/{post}"),
+    ("post", "/api/v1/groups/{handle}/discussions"),
+    ("post", "/api/v1/groups/{handle}/todo-lists"),
+    ("get", "/api/v1/groups/{handle}/todo-lists"),
+    ("post", "/api/v1/groups/{handle}/todo-lists/{list}/todos"),
+    ("put", "/api/v1/groups/{handle}/todos/{todo}"),
+    ("get", "/api/v1/groups/{handle}/discussions"),
+    ("get", "/api/v1/groups/{handle}/discussions/{discussion}"),
+    ("patch", "/api/v1/groups/{handle}/discussions/{discussion}"),
+    ("delete", "/api/v1/groups/{handle}/discussions/{discussion}"),
+    (
+        "post",
+        "/api/v1/groups/{handle}/discussions/{discussion}/comments",
+    ),
+    (
+        "delete",
+        "/api/v1/groups/{handle}/discussions/{discussion}/comments/{comment}",
+    ),
     ("get", "/api/v1/search/events"),
     ("post", "/api/v1/reports"),
     ("get", "/api/v1/moderation/reports"),
@@ -109,7 +131,12 @@ async fn every_route_is_documented_and_every_documented_route_is_served() {
                     .replace("{id}", "x")
                     .replace("{pid}", "y")
                     .replace("{username}", "z")
-                    .replace("{handle}", "h");
+                    .replace("{handle}", "h")
+                    .replace("{post}", "p")
+                    .replace("{discussion}", "d")
+                    .replace("{comment}", "c")
+                    .replace("{list}", "l")
+                    .replace("{todo}", "t");
                 let body = (method != "get" && method != "delete")
                     .then(|| Value::Object(Default::default()));
                 let response = server

@@ -70,6 +70,59 @@ async fn no_endpoint_reveals_that_two_profiles_share_an_account() {
                 .await;
         }
 
+        // Ana writes a post as one profile and discusses as the other.
+        let promoted = org
+            .put(
+                "/api/v1/groups/collective/members/ana/role",
+                json!({"role": "moderator"}),
+            )
+            .await;
+        assert_eq!(promoted.status, 200, "{}", promoted.text);
+        let post = ana
+            .as_profile("ana")
+            .post(
+                "/api/v1/groups/collective/posts",
+                json!({"title": "News", "body": "<p>Hello</p>"}),
+            )
+            .await;
+        assert_eq!(post.status, 201, "{}", post.text);
+        let post_id = post.json["id"].as_str().unwrap_or_default().to_string();
+        let discussion = ana
+            .as_profile("ana_union")
+            .post(
+                "/api/v1/groups/collective/discussions",
+                json!({"title": "Plans", "body": "Ideas?"}),
+            )
+            .await;
+        assert_eq!(discussion.status, 201, "{}", discussion.text);
+        let discussion_id = discussion.json["id"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
+        ana.as_profile("ana")
+            .post(
+                &format!("/api/v1/groups/collective/discussions/{discussion_id}/comments"),
+                json!({"body": "Agreed"}),
+            )
+            .await;
+
+        let list = ana
+            .as_profile("ana_union")
+            .post(
+                "/api/v1/groups/collective/todo-lists",
+                json!({"title": "Saturday"}),
+            )
+            .await;
+        let list_id = list.json["id"].as_str().unwrap_or_default();
+        let added = ana
+            .as_profile("ana")
+            .post(
+                &format!("/api/v1/groups/collective/todo-lists/{list_id}/todos"),
+                json!({"title": "Chairs", "assignee": "ana_union"}),
+            )
+            .await;
+        assert_eq!(added.status, 201, "{}", added.text);
+
         let anyone = server.client();
         let stranger = member(&server, "stranger@example.org").await;
         profile(&stranger, "stranger").await;
@@ -92,6 +145,11 @@ async fn no_endpoint_reveals_that_two_profiles_share_an_account() {
                 "/api/v1/groups/collective/followers".to_string(),
                 "/api/v1/groups/collective/timeline".to_string(),
                 "/api/v1/groups/collective/events".to_string(),
+                "/api/v1/groups/collective/posts".to_string(),
+                format!("/api/v1/groups/collective/posts/{post_id}"),
+                "/api/v1/groups/collective/discussions".to_string(),
+                format!("/api/v1/groups/collective/discussions/{discussion_id}"),
+                "/api/v1/groups/collective/todo-lists".to_string(),
             ] {
                 let response = client.get(&path).await;
                 seen.push((path, response));
@@ -114,6 +172,14 @@ async fn no_endpoint_reveals_that_two_profiles_share_an_account() {
             ),
             ("/api/v1/me/groups", ana.as_profile("ana")),
             ("/api/v1/me/groups", ana.as_profile("ana_union")),
+            (
+                "/api/v1/groups/collective/posts",
+                ana.as_profile("ana_union"),
+            ),
+            (
+                "/api/v1/groups/collective/discussions",
+                ana.as_profile("ana"),
+            ),
         ] {
             seen.push((format!("{path} as a member"), client.get(path).await));
         }
@@ -141,7 +207,7 @@ async fn no_endpoint_reveals_that_two_profiles_share_an_account() {
                 );
             }
         }
-        assert!(checked >= 28, "most endpoints answered ({checked})");
+        assert!(checked >= 36, "most endpoints answered ({checked})");
         for (path, other) in [
             ("/api/v1/profiles/ana", "ana_union"),
             ("/api/v1/profiles/ana_union", "\"ana\""),

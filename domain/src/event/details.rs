@@ -251,7 +251,7 @@ impl<'de, T: Deserialize<'de>, const MAX: usize> Deserialize<'de> for AtMost<T, 
     }
 }
 
-fn at_most<'de, D, T, const MAX: usize>(deserializer: D) -> Result<Vec<T>, D::Error>
+pub(crate) fn at_most<'de, D, T, const MAX: usize>(deserializer: D) -> Result<Vec<T>, D::Error>
 where
     D: serde::Deserializer<'de>,
     T: Deserialize<'de>,
@@ -544,7 +544,7 @@ pub(crate) fn validate_address(mut address: Address, errors: &mut Errors) -> Opt
     (address != Address::default()).then_some(address)
 }
 
-fn normalise_tags(tags: Vec<String>, errors: &mut Errors) -> Vec<String> {
+pub(crate) fn normalise_tags(tags: Vec<String>, errors: &mut Errors) -> Vec<String> {
     // Counted as sent, before any work on them: repeats and empty tags make up no excuse for
     // a list many times the limit.
     if tags.len() > TAGS_MAX {

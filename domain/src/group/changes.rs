@@ -1,5 +1,7 @@
 use super::details::GroupDetails;
 use super::members::{FollowState, GroupActor, MemberRole};
+use super::posts::PostContent;
+use super::todos::TodoContent;
 use cqrs_es::DomainEvent;
 use serde::{Deserialize, Serialize};
 
@@ -62,6 +64,72 @@ pub enum GroupChange {
     FollowerRejected {
         who: GroupActor,
     },
+    /// A post written, as a draft or to be published at once (then `PostPublished` follows).
+    PostCreated {
+        post: String,
+        /// Its address within the group (`/@group/p/{slug}`), unique there, kept for good.
+        slug: String,
+        author: GroupActor,
+        content: PostContent,
+    },
+    /// The whole content after the edit, and which fields it changed.
+    PostEdited {
+        post: String,
+        content: PostContent,
+        fields: Vec<String>,
+    },
+    /// A post left its draft for the first time: its publication time is this change's.
+    PostPublished {
+        post: String,
+    },
+    PostDeleted {
+        post: String,
+    },
+    /// A discussion begun; its first comment follows as `DiscussionCommented`.
+    DiscussionStarted {
+        discussion: String,
+        title: String,
+        author: GroupActor,
+    },
+    DiscussionCommented {
+        discussion: String,
+        comment: String,
+        author: GroupActor,
+        in_reply_to: Option<String>,
+        /// Sanitised HTML.
+        body: String,
+    },
+    DiscussionRenamed {
+        discussion: String,
+        title: String,
+    },
+    /// Archived (no more comments) or taken out of the archive.
+    DiscussionArchived {
+        discussion: String,
+        archived: bool,
+    },
+    DiscussionDeleted {
+        discussion: String,
+    },
+    /// The comment stays as a tombstone so that replies keep their place.
+    DiscussionCommentDeleted {
+        discussion: String,
+        comment: String,
+    },
+    TodoListCreated {
+        list: String,
+        title: String,
+    },
+    TodoAdded {
+        list: String,
+        todo: String,
+        content: TodoContent,
+    },
+    /// The whole todo after the edit (done or not included).
+    TodoUpdated {
+        todo: String,
+        content: TodoContent,
+    },
 }
 
 impl DomainEvent for GroupChange {
@@ -82,6 +150,19 @@ impl DomainEvent for GroupChange {
             Self::Unfollowed { .. } => "GroupUnfollowed",
             Self::FollowerApproved { .. } => "GroupFollowerApproved",
             Self::FollowerRejected { .. } => "GroupFollowerRejected",
+            Self::PostCreated { .. } => "GroupPostCreated",
+            Self::PostEdited { .. } => "GroupPostEdited",
+            Self::PostPublished { .. } => "GroupPostPublished",
+            Self::PostDeleted { .. } => "GroupPostDeleted",
+            Self::DiscussionStarted { .. } => "GroupDiscussionStarted",
+            Self::DiscussionCommented { .. } => "GroupDiscussionCommented",
+            Self::DiscussionRenamed { .. } => "GroupDiscussionRenamed",
+            Self::DiscussionArchived { .. } => "GroupDiscussionArchived",
+            Self::DiscussionDeleted { .. } => "GroupDiscussionDeleted",
+            Self::DiscussionCommentDeleted { .. } => "GroupDiscussionCommentDeleted",
+            Self::TodoListCreated { .. } => "GroupTodoListCreated",
+            Self::TodoAdded { .. } => "GroupTodoAdded",
+            Self::TodoUpdated { .. } => "GroupTodoUpdated",
         }
         .to_string()
     }

@@ -1,5 +1,7 @@
 use super::details::{GroupDetails, GroupPatch};
 use super::members::{GroupActor, MemberRole};
+use super::posts::PostContent;
+use super::todos::TodoContent;
 
 /// What can be asked of a group. `by` and `who` name the acting member or follower (the caller
 /// has already checked that a local profile belongs to the account acting). The reason, when
@@ -65,5 +67,79 @@ pub enum GroupCommand {
     RejectFollower {
         by: GroupActor,
         who: GroupActor,
+    },
+    /// Write post `post` (a new id), moderators and above.
+    WritePost {
+        by: GroupActor,
+        post: String,
+        content: PostContent,
+    },
+    /// Replace post `post`'s content, moderators and above.
+    EditPost {
+        by: GroupActor,
+        post: String,
+        content: PostContent,
+    },
+    DeletePost {
+        by: GroupActor,
+        post: String,
+    },
+    /// Start discussion `discussion` (a new id) with its first comment `comment` (members).
+    StartDiscussion {
+        by: GroupActor,
+        discussion: String,
+        title: String,
+        comment: String,
+        body: String,
+    },
+    /// Comment (a new id), or reply to comment `in_reply_to` (members).
+    CommentOnDiscussion {
+        by: GroupActor,
+        discussion: String,
+        comment: String,
+        in_reply_to: Option<String>,
+        body: String,
+    },
+    /// The author or a moderator.
+    RenameDiscussion {
+        by: GroupActor,
+        discussion: String,
+        title: String,
+    },
+    /// The author or a moderator.
+    ArchiveDiscussion {
+        by: GroupActor,
+        discussion: String,
+        archived: bool,
+    },
+    /// The author or a moderator.
+    DeleteDiscussion {
+        by: GroupActor,
+        discussion: String,
+    },
+    /// The comment's author or a moderator.
+    DeleteDiscussionComment {
+        by: GroupActor,
+        discussion: String,
+        comment: String,
+    },
+    /// Create todo list `list` (a new id), members.
+    CreateTodoList {
+        by: GroupActor,
+        list: String,
+        title: String,
+    },
+    /// Add todo `todo` (a new id) to list `list`, members.
+    AddTodo {
+        by: GroupActor,
+        list: String,
+        todo: String,
+        content: TodoContent,
+    },
+    /// Replace what todo `todo` says (done or not included), members.
+    UpdateTodo {
+        by: GroupActor,
+        todo: String,
+        content: TodoContent,
     },
 }

@@ -7,15 +7,27 @@
 mod changes;
 mod commands;
 pub mod details;
+#[cfg(test)]
+mod discussion_tests;
+pub mod discussions;
 pub mod members;
+#[cfg(test)]
+mod post_tests;
+pub mod posts;
 mod rules;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod todo_tests;
+pub mod todos;
 
 pub use changes::GroupChange;
 pub use commands::GroupCommand;
 pub use details::{GroupDetails, GroupPatch, GroupVisibility, Openness};
+pub use discussions::DiscussionState;
 pub use members::{FollowState, GroupActor, MemberRole};
+pub use posts::{PostContent, PostState, PostVisibility};
+pub use todos::{TodoContent, TodoState};
 
 use crate::validation::FieldError;
 use cqrs_es::event_sink::EventSink;
@@ -91,6 +103,16 @@ pub enum GroupError {
     AlreadyFollowing(String),
     #[error("{0} does not follow this group")]
     NotFollowing(String),
+    #[error("this group has no such post")]
+    UnknownPost,
+    #[error("this group has no such discussion")]
+    UnknownDiscussion,
+    #[error("this discussion has no such comment (it may have been deleted)")]
+    UnknownComment,
+    #[error("this discussion is archived: it takes no more comments")]
+    DiscussionArchived,
+    #[error("this group has no such todo or todo list")]
+    UnknownTodo,
 }
 
 fn invalid(field: &str, message: impl Into<String>) -> GroupError {
@@ -131,6 +153,16 @@ pub struct Group {
     members: BTreeMap<GroupActor, MemberRole>,
     #[serde(with = "pairs")]
     followers: BTreeMap<GroupActor, FollowState>,
+    /// The posts, by id (deleted ones are gone).
+    #[serde(default)]
+    posts: BTreeMap<String, PostState>,
+    /// The discussions, by id (deleted ones are gone).
+    #[serde(default)]
+    discussions: BTreeMap<String, DiscussionState>,
+    #[serde(default)]
+    todo_lists: std::collections::BTreeSet<String>,
+    #[serde(default)]
+    todos: BTreeMap<String, TodoState>,
 }
 
 /// Maps keyed by actors, stored in snapshots as lists of pairs (JSON keys are only strings).
@@ -177,6 +209,14 @@ impl Group {
     pub fn followers(&self) -> &BTreeMap<GroupActor, FollowState> {
         &self.followers
     }
+
+    pub fn posts(&self) -> &BTreeMap<String, PostState> {
+        &self.posts
+    }
+
+    pub fn discussions(&self) -> &BTreeMap<String, DiscussionState> {
+        &self.discussions
+    }
 }
 
 impl Aggregate for Group {
@@ -213,6 +253,47 @@ impl Aggregate for Group {
             G::Unfollow { who } => self.unfollow(who),
             G::ApproveFollower { by, who } => self.approve_follower(&by, who),
             G::RejectFollower { by, who } => self.reject_follower(&by, who),
+            G::WritePost { by, post, content } => self.write_post(by, post, content),
+            G::EditPost { by, post, content } => self.edit_post(&by, post, content),
+            G::DeletePost { by, post } => self.delete_post(&by, post),
+            G::StartDiscussion {
+                by,
+                discussion,
+                title,
+                comment,
+                body,
+            } => self.start_discussion(by, discussion, &title, comment, &body),
+            G::CommentOnDiscussion {
+                by,
+                discussion,
+                comment,
+                in_reply_to,
+                body,
+            } => self.comment_on_discussion(by, discussion, comment, in_reply_to, &body),
+            G::RenameDiscussion {
+                by,
+                discussion,
+                title,
+            } => self.rename_discussion(&by, discussion, &title),
+            G::ArchiveDiscussion {
+                by,
+                discussion,
+                archived,
+            } => self.archive_discussion(&by, discussion, archived),
+            G::DeleteDiscussion { by, discussion } => self.delete_discussion(&by, discussion),
+            G::DeleteDiscussionComment {
+                by,
+                discussion,
+                comment,
+            } => self.delete_discussion_comment(&by, discussion, comment),
+            G::CreateTodoList { by, list, title } => self.create_todo_list(&by, list, &title),
+            G::AddTodo {
+                by,
+                list,
+                todo,
+                content,
+            } => self.add_todo(&by, list, todo, content),
+            G::UpdateTodo { by, todo, content } => self.update_todo(&by, todo, content),
         }?;
         for change in changes {
             sink.write(change, self).await;
@@ -258,6 +339,19 @@ impl Aggregate for Group {
             }
             C::Unfollowed { who } | C::FollowerRejected { who } => {
                 self.followers.remove(&who);
+            }
+            C::PostCreated { .. }
+            | C::PostEdited { .. }
+            | C::PostPublished { .. }
+            | C::PostDeleted { .. } => self.apply_post(&change),
+            C::DiscussionStarted { .. }
+            | C::DiscussionCommented { .. }
+            | C::DiscussionRenamed { .. }
+            | C::DiscussionArchived { .. }
+            | C::DiscussionDeleted { .. }
+            | C::DiscussionCommentDeleted { .. } => self.apply_discussion(&change),
+            C::TodoListCreated { .. } | C::TodoAdded { .. } | C::TodoUpdated { .. } => {
+                self.apply_todo(&change)
             }
         }
     }

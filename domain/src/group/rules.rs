@@ -9,12 +9,16 @@ use crate::validation::multiline;
 type Decided = Result<Vec<GroupChange>, GroupError>;
 
 impl Group {
-    fn live(&self) -> Result<&GroupDetails, GroupError> {
+    pub(super) fn live(&self) -> Result<&GroupDetails, GroupError> {
         self.details.as_ref().ok_or(GroupError::NotFound)
     }
 
     /// The acting member's role, when it is at least `needed`.
-    fn require(&self, by: &GroupActor, needed: MemberRole) -> Result<MemberRole, GroupError> {
+    pub(super) fn require(
+        &self,
+        by: &GroupActor,
+        needed: MemberRole,
+    ) -> Result<MemberRole, GroupError> {
         self.live()?;
         match self.role_of(by) {
             Some(role) if role.at_least(needed) => Ok(role),

@@ -37,7 +37,7 @@ fn said(catalogue: &Catalogue, error: &Error) -> String {
 /// Each field at fault with what to fix, in the visitor's language (`err_group_<field>_taken`
 /// for a value someone else holds, `err_group_<field>`, else `err_<field>`, else the
 /// application's words).
-fn field_messages(catalogue: &Catalogue, error: &Error) -> BTreeMap<String, String> {
+pub(super) fn field_messages(catalogue: &Catalogue, error: &Error) -> BTreeMap<String, String> {
     let taken = error.class() == Class::Conflict;
     error
         .field_errors()
@@ -56,7 +56,7 @@ fn field_messages(catalogue: &Catalogue, error: &Error) -> BTreeMap<String, Stri
         .collect()
 }
 
-fn choice<T: serde::de::DeserializeOwned>(text: &str) -> Option<T> {
+pub(super) fn choice<T: serde::de::DeserializeOwned>(text: &str) -> Option<T> {
     serde_json::from_value(serde_json::Value::String(text.to_string())).ok()
 }
 
@@ -69,7 +69,7 @@ fn word<T: Serialize>(value: T) -> String {
 
 /// The visitor's account acting in group `handle` (as the profile the form names, or its
 /// profile with the highest role there); logged-out visitors go to the login page.
-async fn acting_in(
+pub(super) async fn acting_in(
     web: &Web,
     visitor: &Visitor,
     handle: &str,
@@ -577,6 +577,10 @@ struct Line {
     text: String,
     /// The event an entry is about, with its title.
     event: Option<(String, String)>,
+    /// The post an entry is about: its slug and title.
+    post: Option<(String, String)>,
+    /// The discussion an entry is about, with its title when it began (members only).
+    discussion: Option<(String, String)>,
 }
 
 pub async fn timeline(
@@ -597,8 +601,8 @@ pub async fn timeline(
         Err(error) => return web.pages.failure(&visitor, &error),
     };
     let session = visitor.session.as_ref();
-    let (entries, events) =
-        match groups::timeline_with_events(&web.app, session, &handle, Some(page)).await {
+    let (entries, events, posts) =
+        match groups::timeline_with_subjects(&web.app, session, &handle, Some(page)).await {
             Ok(found) => found,
             Err(error) => return web.pages.failure(&visitor, &error),
         };
@@ -606,6 +610,15 @@ pub async fn timeline(
     let mut lines = Vec::with_capacity(entries.len());
     for entry in entries {
         let mut event = None;
+        let mut post = None;
+        if entry.kind == Kind::PostPublished {
+            // Likewise the posts the visitor may read.
+            let id = entry.subject.clone().unwrap_or_default();
+            match posts.get(&id) {
+                Some(found) => post = Some((found.slug.clone(), found.title.clone())),
+                None => continue,
+            }
+        }
         if entry.kind == Kind::EventOrganised {
             // The use case kept only the events the visitor may see, and read them at once.
             let id = entry.subject.clone().unwrap_or_default();
@@ -641,8 +654,15 @@ pub async fn timeline(
         lines.push(Line {
             when: crate::view::stamp(catalogue, &entry.at, "UTC"),
             when_iso: entry.at,
+            discussion: (entry.kind == Kind::DiscussionStarted).then(|| {
+                (
+                    entry.subject.clone().unwrap_or_default(),
+                    entry.detail.clone().unwrap_or_default(),
+                )
+            }),
             text,
             event,
+            post,
         });
     }
     let mut context = Context::new();

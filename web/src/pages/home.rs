@@ -204,6 +204,17 @@ async fn group(web: &Web, visitor: &Visitor, handle: &str) -> Response {
         Ok(found) => found,
         Err(error) => return web.pages.failure(visitor, &error),
     };
+    let posts = match convene_api::group_posts::list(
+        &web.app,
+        visitor.session.as_ref(),
+        handle,
+        None,
+    )
+    .await
+    {
+        Ok(posts) => posts,
+        Err(error) => return web.pages.failure(visitor, &error),
+    };
     let now = time::OffsetDateTime::now_utc();
     let mut cards: Vec<_> = found
         .iter()
@@ -276,6 +287,7 @@ async fn group(web: &Web, visitor: &Visitor, handle: &str) -> Response {
     context.insert("group", &group);
     context.insert("address", &address);
     context.insert("events", &cards);
+    context.insert("posts", &posts);
     web.pages
         .render(visitor, StatusCode::OK, "group.html", context)
 }

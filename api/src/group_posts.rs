@@ -1,0 +1,210 @@
+//! A group's posts: moderators and above write, edit and delete them (the group aggregate
+//! decides); who reads which is decided here, once for every front end. Drafts are for the
+//! group's moderators, members-only posts for its members; to anyone else they do not exist
+//! (404). Who wrote a post is for the members: others see the group as its author.
+
+use crate::auth::{Acting, Session};
+use crate::consistency;
+use crate::error::{Error, Result};
+use crate::groups::{self, READS};
+use crate::AppState;
+use convene_domain::group::{GroupActor, MemberRole, PostContent, PostVisibility};
+use convene_domain::{GroupCommand, GroupError};
+use convene_projections::group_posts::{self as rows, Listed, PostView};
+use convene_projections::groups as group_rows;
+use serde::Deserialize;
+use utoipa::ToSchema;
+
+/// Posts in a page of a group's posts.
+pub const POSTS_PAGE: i64 = 20;
+
+/// A post as written: the whole of it, to create it or to replace what it says.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PostInput {
+    /// 1 to 200 characters on one line.
+    pub title: String,
+    /// HTML, sanitised; at most 100 KB as sent.
+    #[serde(default)]
+    pub body: String,
+    /// At most 20, 40 characters each.
+    #[serde(default)]
+    pub tags: Vec<String>,
+    /// `public` (the default), `unlisted` or `members`.
+    #[serde(default)]
+    pub visibility: PostVisibility,
+    /// Kept for the group's moderators until published.
+    #[serde(default)]
+    pub draft: bool,
+}
+
+impl PostInput {
+    fn content(self) -> PostContent {
+        PostContent {
+            title: self.title,
+            body: self.body,
+            tags: self.tags,
+            visibility: self.visibility,
+            draft: self.draft,
+        }
+    }
+}
+
+/// The highest role any of `session`'s profiles holds in group `handle` (none for strangers).
+/// Reading needs no particular profile: an account sees what any of its profiles may.
+pub async fn standing(
+    state: &AppState,
+    session: Option<&Session>,
+    handle: &str,
+) -> Result<Option<MemberRole>> {
+    let Some(session) = session else {
+        return Ok(None);
+    };
+    let own = crate::access::usernames_of(state, &session.account.id).await?;
+    Ok(group_rows::roles_of_profiles(state.db.pool(), handle, &own)
+        .await?
+        .into_iter()
+        .filter(|r| r.is_member())
+        .max_by_key(|r| r.rank()))
+}
+
+/// Whether someone of `role` may read `post`.
+pub fn may_read(role: Option<MemberRole>, post: &PostView) -> bool {
+    let member = role.is_some_and(MemberRole::is_member);
+    let moderator = role.is_some_and(|r| r.at_least(MemberRole::Moderator));
+    if post.draft {
+        return moderator;
+    }
+    post.visibility != PostVisibility::Members || member
+}
+
+/// `post` as someone of `role` sees it: the group as its author to those outside it.
+pub fn shown_to(role: Option<MemberRole>, mut post: PostView) -> PostView {
+    if !role.is_some_and(MemberRole::is_member) {
+        post.author = format!("@{}", post.group);
+    }
+    post
+}
+
+fn no_post(handle: &str) -> Error {
+    Error::not_found(format!("@{handle} has no such post"))
+}
+
+/// Post `key` (its slug or id) of group `handle`, as `session` (or a stranger) may see it.
+pub async fn show(
+    state: &AppState,
+    session: Option<&Session>,
+    handle: &str,
+    key: &str,
+) -> Result<PostView> {
+    groups::show(state, handle).await?;
+    let role = standing(state, session, handle).await?;
+    match rows::find(state.db.pool(), handle, key).await? {
+        Some(post) if may_read(role, &post) => Ok(shown_to(role, post)),
+        _ => Err(no_post(handle)),
+    }
+}
+
+/// Group `handle`'s posts, newest first, page `page` from 1: published public ones for
+/// everyone, every published one for members, drafts too for moderators.
+pub async fn list(
+    state: &AppState,
+    session: Option<&Session>,
+    handle: &str,
+    page: Option<i64>,
+) -> Result<Vec<PostView>> {
+    groups::show(state, handle).await?;
+    let page = page.unwrap_or(1);
+    if page < 1 {
+        return Err(Error::invalid_field("page", "pages are counted from 1"));
+    }
+    let role = standing(state, session, handle).await?;
+    let listed = match role {
+        Some(r) if r.at_least(MemberRole::Moderator) => Listed::Everything,
+        Some(r) if r.is_member() => Listed::Members,
+        _ => Listed::Public,
+    };
+    let found = rows::of_group(
+        state.db.pool(),
+        handle,
+        listed,
+        POSTS_PAGE,
+        (page - 1) * POSTS_PAGE,
+    )
+    .await?;
+    Ok(found.into_iter().map(|p| shown_to(role, p)).collect())
+}
+
+/// Whether the acting profile may write posts in group `handle` (moderators and above).
+pub async fn may_write(state: &AppState, acting: &Acting, handle: &str) -> Result<()> {
+    groups::show(state, handle).await?;
+    let who = GroupActor::profile(&acting.profile);
+    match group_rows::membership(state.db.pool(), handle, &who).await? {
+        Some(m) if m.role.at_least(MemberRole::Moderator) => Ok(()),
+        _ => Err(GroupError::RoleNeeded(MemberRole::Moderator).into()),
+    }
+}
+
+/// The post `key` for its editors: the acting profile must be a moderator or above, drafts
+/// included.
+pub async fn for_editing(
+    state: &AppState,
+    acting: &Acting,
+    handle: &str,
+    key: &str,
+) -> Result<PostView> {
+    may_write(state, acting, handle).await?;
+    rows::find(state.db.pool(), handle, key)
+        .await?
+        .ok_or_else(|| no_post(handle))
+}
+
+/// Writes a post in group `handle` as the acting profile (moderators and above).
+pub async fn write(
+    state: &AppState,
+    acting: &Acting,
+    handle: &str,
+    input: PostInput,
+) -> Result<PostView> {
+    let id = uuid::Uuid::new_v4().to_string();
+    let command = GroupCommand::WritePost {
+        by: GroupActor::profile(&acting.profile),
+        post: id.clone(),
+        content: input.content(),
+    };
+    let metadata = acting.metadata();
+    consistency::command(state, &state.groups, handle, command, &metadata, READS).await?;
+    show(state, Some(&acting.session), handle, &id).await
+}
+
+/// Replaces what post `key` says (moderators and above).
+pub async fn edit(
+    state: &AppState,
+    acting: &Acting,
+    handle: &str,
+    key: &str,
+    input: PostInput,
+) -> Result<PostView> {
+    let post = for_editing(state, acting, handle, key).await?;
+    let command = GroupCommand::EditPost {
+        by: GroupActor::profile(&acting.profile),
+        post: post.id.clone(),
+        content: input.content(),
+    };
+    let metadata = acting.metadata();
+    consistency::command(state, &state.groups, handle, command, &metadata, READS).await?;
+    show(state, Some(&acting.session), handle, &post.id).await
+}
+
+/// Deletes post `key` (moderators and above).
+pub async fn delete(state: &AppState, acting: &Acting, handle: &str, key: &str) -> Result<()> {
+    let post = for_editing(state, acting, handle, key).await?;
+    let command = GroupCommand::DeletePost {
+        by: GroupActor::profile(&acting.profile),
+        post: post.id,
+    };
+    let metadata = acting.metadata();
+    consistency::command(state, &state.groups, handle, command, &metadata, READS)
+        .await
+        .map(drop)
+}

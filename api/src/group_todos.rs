@@ -1,0 +1,138 @@
+//! A group's todo lists: for its members only (403 `/problems/member-needed` to everyone else,
+//! a removed member at once). Every member makes lists, adds todos, edits them and marks them
+//! done; an assignee is a member of the group (422 naming `assignee` otherwise).
+
+use crate::auth::Acting;
+use crate::consistency;
+use crate::error::{Error, Result};
+use crate::groups::{self, READS};
+use crate::AppState;
+use convene_domain::group::{GroupActor, MemberRole, TodoContent};
+use convene_domain::{GroupCommand, GroupError};
+use convene_projections::group_todos::{self as rows, TodoListView};
+use convene_projections::groups as group_rows;
+use serde::Deserialize;
+use utoipa::ToSchema;
+
+/// A new todo list.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewTodoList {
+    /// 1 to 200 characters on one line.
+    pub title: String,
+}
+
+/// A todo as written: the whole of it, to add it or to replace what it says.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TodoInput {
+    /// 1 to 200 characters on one line.
+    pub title: String,
+    /// A day, YYYY-MM-DD.
+    #[serde(default)]
+    pub due_on: Option<String>,
+    /// The username of a member of the group.
+    #[serde(default)]
+    pub assignee: Option<String>,
+    #[serde(default)]
+    pub done: bool,
+}
+
+impl TodoInput {
+    fn content(self) -> TodoContent {
+        TodoContent {
+            title: self.title,
+            due_on: self.due_on,
+            assignee: self
+                .assignee
+                .map(|a| a.trim().trim_start_matches('@').to_string())
+                .filter(|a| !a.is_empty())
+                .map(GroupActor::profile),
+            done: self.done,
+        }
+    }
+}
+
+async fn member(state: &AppState, acting: &Acting, handle: &str) -> Result<()> {
+    groups::show(state, handle).await?;
+    let who = GroupActor::profile(&acting.profile);
+    match group_rows::membership(state.db.pool(), handle, &who).await? {
+        Some(m) if m.role.is_member() => Ok(()),
+        _ => Err(GroupError::RoleNeeded(MemberRole::Member).into()),
+    }
+}
+
+async fn run(state: &AppState, acting: &Acting, handle: &str, command: GroupCommand) -> Result<()> {
+    let metadata = acting.metadata();
+    consistency::command(state, &state.groups, handle, command, &metadata, READS)
+        .await
+        .map(drop)
+}
+
+/// Group `handle`'s todo lists with their todos (members).
+pub async fn lists(state: &AppState, acting: &Acting, handle: &str) -> Result<Vec<TodoListView>> {
+    member(state, acting, handle).await?;
+    Ok(rows::of_group(state.db.pool(), handle).await?)
+}
+
+fn list_in(lists: Vec<TodoListView>, id: &str) -> Result<TodoListView> {
+    lists
+        .into_iter()
+        .find(|l| l.id == id || l.todos.iter().any(|t| t.id == id))
+        .ok_or_else(|| Error::not_found("there is no such todo list"))
+}
+
+/// Makes a todo list (members).
+pub async fn create_list(
+    state: &AppState,
+    acting: &Acting,
+    handle: &str,
+    new: NewTodoList,
+) -> Result<TodoListView> {
+    member(state, acting, handle).await?;
+    let id = uuid::Uuid::new_v4().to_string();
+    let command = GroupCommand::CreateTodoList {
+        by: GroupActor::profile(&acting.profile),
+        list: id.clone(),
+        title: new.title,
+    };
+    run(state, acting, handle, command).await?;
+    list_in(lists(state, acting, handle).await?, &id)
+}
+
+/// Adds a todo to list `list` (members); answers the list.
+pub async fn add(
+    state: &AppState,
+    acting: &Acting,
+    handle: &str,
+    list: &str,
+    input: TodoInput,
+) -> Result<TodoListView> {
+    member(state, acting, handle).await?;
+    let command = GroupCommand::AddTodo {
+        by: GroupActor::profile(&acting.profile),
+        list: list.to_string(),
+        todo: uuid::Uuid::new_v4().to_string(),
+        content: input.content(),
+    };
+    run(state, acting, handle, command).await?;
+    list_in(lists(state, acting, handle).await?, list)
+}
+
+/// Replaces what todo `todo` says, done or not included (members); answers its list.
+pub async fn update(
+    state: &AppState,
+    acting: &Acting,
+    handle: &str,
+    todo: &str,
+    input: TodoInput,
+) -> Result<TodoListView> {
+    member(state, acting, handle).await?;
+    let command = GroupCommand::UpdateTodo {
+        by: GroupActor::profile(&acting.profile),
+        todo: todo.to_string(),
+        content: input.content(),
+    };
+    run(state, acting, handle, command).await?;
+    list_in(lists(state, acting, handle).await?, todo)
+}

@@ -1,0 +1,114 @@
+//! A group's todo lists over real HTTP: members make lists, add todos assigned to members and
+//! mark them done; nobody else reads or writes any, a removed member at once; bad input is
+//! named and writes nothing.
+
+use crate::groups::{cast, fields, kind};
+use crate::servers;
+use serde_json::json;
+
+#[tokio::test]
+async fn members_keep_todo_lists_and_nobody_else_sees_them() {
+    for (_db, server) in servers("group_todos").await {
+        let (ana, bob, cy, _) = cast(&server).await;
+        bob.post("/api/v1/groups/repair/members", json!({})).await;
+        ana.post("/api/v1/groups/repair/members/bob/approve", json!({}))
+            .await;
+        cy.post("/api/v1/groups/repair/members", json!({})).await;
+
+        let made = bob
+            .post(
+                "/api/v1/groups/repair/todo-lists",
+                json!({"title": " Saturday "}),
+            )
+            .await;
+        assert_eq!(made.status, 201, "{}", made.text);
+        assert_eq!(made.json["title"], "Saturday");
+        let list = made.json["id"].as_str().unwrap_or_default().to_string();
+        let todos = format!("/api/v1/groups/repair/todo-lists/{list}/todos");
+        let added = bob
+            .post(
+                &todos,
+                json!({"title": "Bring the drill", "due_on": "2030-06-01", "assignee": "@ana"}),
+            )
+            .await;
+        assert_eq!(added.status, 201, "{}", added.text);
+        let todo = &added.json["todos"][0];
+        assert_eq!(todo["assignee"], "@ana");
+        assert_eq!(todo["due_on"], "2030-06-01");
+        assert_eq!(todo["done"], false);
+        let todo_path = format!(
+            "/api/v1/groups/repair/todos/{}",
+            todo["id"].as_str().unwrap_or_default()
+        );
+        let done = ana
+            .put(
+                &todo_path,
+                json!({"title": "Bring the drill", "assignee": "ana", "done": true}),
+            )
+            .await;
+        assert_eq!(done.status, 200, "{}", done.text);
+        assert_eq!(done.json["todos"][0]["done"], true);
+        assert!(done.json["todos"][0]["due_on"].is_null());
+
+        // Bad input: named, nothing written. An assignee must be a member (cy only asked).
+        let head = server.head().await;
+        let refused = bob
+            .post(&todos, json!({"title": " ", "due_on": "1 June"}))
+            .await;
+        assert_eq!(refused.status, 422, "{}", refused.text);
+        assert_eq!(fields(&refused), ["title", "due_on"]);
+        for who in ["cy", "nobody"] {
+            let refused = bob
+                .post(&todos, json!({"title": "Fix", "assignee": who}))
+                .await;
+            assert_eq!(
+                (refused.status, fields(&refused)),
+                (422, vec!["assignee".to_string()]),
+                "{who}: {}",
+                refused.text
+            );
+        }
+        let unknown = bob
+            .post(
+                "/api/v1/groups/repair/todo-lists/nope/todos",
+                json!({"title": "Fix"}),
+            )
+            .await;
+        assert_eq!(unknown.status, 404);
+        assert_eq!(
+            server.head().await,
+            head,
+            "{}: nothing written",
+            server.label
+        );
+
+        // Outsiders read and write nothing.
+        for client in [cy.clone(), server.client()] {
+            for response in [
+                client.get("/api/v1/groups/repair/todo-lists").await,
+                client.post(&todos, json!({"title": "Mine"})).await,
+                client.put(&todo_path, json!({"title": "Mine"})).await,
+                client
+                    .post("/api/v1/groups/repair/todo-lists", json!({"title": "Mine"}))
+                    .await,
+            ] {
+                assert!(matches!(response.status, 401 | 403), "{}", response.text);
+                assert!(!response.text.contains("drill"));
+            }
+        }
+        assert_eq!(
+            kind(&cy.get("/api/v1/groups/repair/todo-lists").await),
+            "/problems/member-needed"
+        );
+        let removed = ana
+            .post("/api/v1/groups/repair/members/bob/remove", json!({}))
+            .await;
+        assert_eq!(removed.status, 204);
+        assert_eq!(
+            bob.get("/api/v1/groups/repair/todo-lists").await.status,
+            403
+        );
+        let seen = ana.get("/api/v1/groups/repair/todo-lists").await;
+        assert_eq!(seen.json.as_array().map(Vec::len), Some(1));
+    }
+}

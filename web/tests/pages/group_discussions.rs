@@ -1,0 +1,182 @@
+//! A group's discussions in the pages: members start them and reply through forms (bad input
+//! shown again with the field named and the text kept, nothing written), the author or a
+//! moderator archives; nobody outside the group sees a word, a removed member at once.
+
+use crate::groups::{api, token};
+use crate::sites;
+use crate::support::Browser;
+use serde_json::json;
+
+#[tokio::test]
+async fn members_discuss_through_the_pages_and_outsiders_see_nothing() {
+    for (_db, site) in sites("group_discussion_pages").await {
+        let ana = Browser::member(&site, "ana@example.org", "ana", "en").await;
+        let bob = Browser::member(&site, "bob@example.org", "bob", "fr").await;
+        let cy = Browser::member(&site, "cy@example.org", "cy", "en").await;
+        let ana_token = token(&site.base, "ana@example.org").await;
+        let bob_token = token(&site.base, "bob@example.org").await;
+        api(
+            &site.base,
+            Some(&ana_token),
+            "POST",
+            "/api/v1/groups",
+            json!({"handle": "repair", "display_name": "Repair café", "openness": "open"}),
+        )
+        .await;
+        let joined = api(
+            &site.base,
+            Some(&bob_token),
+            "POST",
+            "/api/v1/groups/repair/members",
+            json!({}),
+        )
+        .await;
+        assert_eq!(joined["role"], "member", "{joined}");
+
+        assert_eq!(
+            site.browser("en").get("/@repair/discussions").await.status,
+            303
+        );
+        let refused = cy.get("/@repair/discussions").await;
+        assert_eq!(refused.status, 403, "{}", refused.body);
+        let group_page = bob.get("/@repair").await.body;
+        assert!(group_page.contains("href=\"/@repair/discussions\""));
+        assert!(!cy.get("/@repair").await.body.contains("/discussions"));
+
+        let list = bob.get("/@repair/discussions").await;
+        assert_eq!(list.status, 200, "{}", list.body);
+        assert!(list.body.contains("Lancer une discussion"), "{}", list.body);
+        let head = site.head().await;
+        let bad = bob
+            .post(
+                "/@repair/discussions",
+                &list.csrf(),
+                &[("title", ""), ("body", "<p>Kept words</p>")],
+            )
+            .await;
+        assert_eq!(bad.status, 422, "{}", bad.body);
+        assert!(
+            bad.body.contains("Un titre fait de 1 à 200"),
+            "{}",
+            bad.body
+        );
+        assert!(bad.body.contains("Kept words"), "the text is kept");
+        assert!(bad.body.contains("aria-invalid=\"true\""));
+        let bad = bob
+            .post(
+                "/@repair/discussions",
+                &list.csrf(),
+                &[("title", "Kept title"), ("body", " ")],
+            )
+            .await;
+        assert_eq!(bad.status, 422);
+        assert!(
+            bad.body.contains("Un message fait de 1 à 10 000"),
+            "{}",
+            bad.body
+        );
+        assert!(bad.body.contains("value=\"Kept title\""));
+        assert_eq!(site.head().await, head, "nothing written");
+
+        let started = bob
+            .post(
+                "/@repair/discussions",
+                &list.csrf(),
+                &[("title", "Tools"), ("body", "<p>Who has a drill?</p>")],
+            )
+            .await;
+        assert_eq!(started.status, 303, "{}", started.body);
+        let thread = started.location.unwrap_or_default();
+        assert!(thread.starts_with("/@repair/c/"), "{thread}");
+        let page = ana.get(&thread).await;
+        assert_eq!(page.status, 200, "{}", page.body);
+        assert!(page.body.contains("Who has a drill?"));
+        let marker = "name=\"in_reply_to\" value=\"";
+        let first: String = page
+            .body
+            .split(marker)
+            .nth(1)
+            .unwrap_or_default()
+            .chars()
+            .take_while(|c| *c != '"')
+            .collect();
+        let empty = ana
+            .post(
+                &thread,
+                &page.csrf(),
+                &[("action", "comment"), ("in_reply_to", &first), ("body", "")],
+            )
+            .await;
+        assert_eq!(empty.status, 422, "{}", empty.body);
+        assert!(empty.body.contains("A message is 1 to 10,000 characters."));
+        let replied = ana
+            .post(
+                &thread,
+                &page.csrf(),
+                &[
+                    ("action", "comment"),
+                    ("in_reply_to", &first),
+                    ("body", "I do"),
+                ],
+            )
+            .await;
+        assert_eq!(replied.status, 303, "{}", replied.body);
+        let page = bob.get(&thread).await;
+        assert!(
+            page.body.contains("class=\"comment reply\""),
+            "{}",
+            page.body
+        );
+        assert!(page.body.contains("I do"));
+
+        // Outsiders: no thread, no list, no timeline entry.
+        for visitor in [&cy] {
+            let hidden = visitor.get(&thread).await;
+            assert_eq!(hidden.status, 403, "{}", hidden.body);
+            assert!(!hidden.body.contains("drill") && !hidden.body.contains("Tools"));
+            let timeline = visitor.get("/@repair/timeline").await.body;
+            assert!(!timeline.contains("Tools") && !timeline.contains("started a discussion"));
+        }
+        let timeline = bob.get("/@repair/timeline").await.body;
+        assert!(timeline.contains("a lancé une discussion"), "{timeline}");
+        assert!(timeline.contains(&format!("href=\"{thread}\"")));
+
+        // Archived: no more messages, said in the visitor's language.
+        let anas = ana.get(&thread).await;
+        assert!(anas.body.contains("Archive"), "the creator manages it");
+        assert!(
+            page.body.contains("value=\"archive\""),
+            "its author manages it too"
+        );
+        let archived = ana
+            .post(&thread, &anas.csrf(), &[("action", "archive")])
+            .await;
+        assert_eq!(archived.status, 303, "{}", archived.body);
+        let late = bob
+            .post(
+                &thread,
+                &page.csrf(),
+                &[("action", "comment"), ("body", "Late")],
+            )
+            .await;
+        assert_eq!(late.status, 409, "{}", late.body);
+        assert!(
+            late.body.contains("Cette discussion est archivée"),
+            "{}",
+            late.body
+        );
+
+        // A removed member loses access at once.
+        let removed = api(
+            &site.base,
+            Some(&ana_token),
+            "POST",
+            "/api/v1/groups/repair/members/bob/remove",
+            json!({}),
+        )
+        .await;
+        assert!(removed.is_null(), "{removed}");
+        assert_eq!(bob.get(&thread).await.status, 403);
+        assert_eq!(bob.get("/@repair/discussions").await.status, 403);
+    }
+}

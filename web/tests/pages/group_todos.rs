@@ -1,0 +1,142 @@
+//! A group's todo lists in the pages: members make a list, add a todo assigned to a member and
+//! mark it done; bad input is shown again with the field named and the values kept, nothing
+//! written; nobody outside the group sees a list.
+
+use crate::groups::{api, token};
+use crate::sites;
+use crate::support::Browser;
+use serde_json::json;
+
+#[tokio::test]
+async fn members_keep_todo_lists_through_the_page() {
+    for (_db, site) in sites("group_todo_pages").await {
+        let ana = Browser::member(&site, "ana@example.org", "ana", "en").await;
+        let bob = Browser::member(&site, "bob@example.org", "bob", "fr").await;
+        let cy = Browser::member(&site, "cy@example.org", "cy", "en").await;
+        let ana_token = token(&site.base, "ana@example.org").await;
+        let bob_token = token(&site.base, "bob@example.org").await;
+        api(
+            &site.base,
+            Some(&ana_token),
+            "POST",
+            "/api/v1/groups",
+            json!({"handle": "repair", "display_name": "Repair café", "openness": "open"}),
+        )
+        .await;
+        api(
+            &site.base,
+            Some(&bob_token),
+            "POST",
+            "/api/v1/groups/repair/members",
+            json!({}),
+        )
+        .await;
+        assert_eq!(cy.get("/@repair/todos").await.status, 403);
+        assert!(bob
+            .get("/@repair")
+            .await
+            .body
+            .contains("href=\"/@repair/todos\""));
+
+        let page = bob.get("/@repair/todos").await;
+        assert_eq!(page.status, 200, "{}", page.body);
+        assert!(page.body.contains("Créer une liste"), "{}", page.body);
+        let head = site.head().await;
+        let refused = bob
+            .post(
+                "/@repair/todos",
+                &page.csrf(),
+                &[("action", "list"), ("title", "\u{7}")],
+            )
+            .await;
+        assert_eq!(refused.status, 422, "{}", refused.body);
+        assert!(refused.body.contains("Un titre fait de 1 à 200"));
+        assert_eq!(site.head().await, head, "nothing written");
+        let made = bob
+            .post(
+                "/@repair/todos",
+                &page.csrf(),
+                &[("action", "list"), ("title", "Saturday")],
+            )
+            .await;
+        assert_eq!(made.status, 303, "{}", made.body);
+        let page = bob.get("/@repair/todos").await;
+        assert!(page.body.contains("Saturday"));
+        assert!(page.body.contains("<option value=\"ana\">@ana</option>"));
+        let marker = "name=\"list\" value=\"";
+        let list: String = page
+            .body
+            .split(marker)
+            .nth(1)
+            .unwrap_or_default()
+            .chars()
+            .take_while(|c| *c != '"')
+            .collect();
+
+        let head = site.head().await;
+        for (fields, message) in [
+            (
+                vec![("title", "Bring the drill"), ("due_on", "soon")],
+                "Une échéance est un jour",
+            ),
+            (
+                vec![("title", "Bring the drill"), ("assignee", "cy")],
+                "Choisissez un membre du groupe",
+            ),
+        ] {
+            let mut all = vec![("action", "add"), ("list", list.as_str())];
+            all.extend(fields);
+            let refused = bob.post("/@repair/todos", &page.csrf(), &all).await;
+            assert_eq!(refused.status, 422, "{}", refused.body);
+            assert!(refused.body.contains(message), "{}", refused.body);
+            assert!(refused.body.contains("value=\"Bring the drill\""), "kept");
+        }
+        assert_eq!(site.head().await, head, "nothing written");
+
+        let added = bob
+            .post(
+                "/@repair/todos",
+                &page.csrf(),
+                &[
+                    ("action", "add"),
+                    ("list", &list),
+                    ("title", "Bring the drill"),
+                    ("due_on", "2030-06-01"),
+                    ("assignee", "ana"),
+                ],
+            )
+            .await;
+        assert_eq!(added.status, 303, "{}", added.body);
+        let page = ana.get("/@repair/todos").await;
+        assert!(page.body.contains("Bring the drill") && page.body.contains("@ana"));
+        assert!(page.body.contains("Mark done"), "{}", page.body);
+        let marker = "name=\"todo\" value=\"";
+        let todo: String = page
+            .body
+            .split(marker)
+            .nth(1)
+            .unwrap_or_default()
+            .chars()
+            .take_while(|c| *c != '"')
+            .collect();
+        let toggled = ana
+            .post(
+                "/@repair/todos",
+                &page.csrf(),
+                &[
+                    ("action", "toggle"),
+                    ("todo", &todo),
+                    ("title", "Bring the drill"),
+                    ("due_on", "2030-06-01"),
+                    ("assignee", "@ana"),
+                    ("done", "on"),
+                ],
+            )
+            .await;
+        assert_eq!(toggled.status, 303, "{}", toggled.body);
+        let page = ana.get("/@repair/todos").await;
+        assert!(page.body.contains("Mark not done"), "{}", page.body);
+        let hidden = cy.get("/@repair/todos").await;
+        assert!(!hidden.body.contains("drill"));
+    }
+}
