@@ -30,6 +30,8 @@ pub struct Visitor {
     new_csrf: bool,
     /// The path and query of the page, for "back here" links.
     pub here: String,
+    /// Their unread notifications (0 when logged out), for the page header.
+    pub unread: i64,
     /// Whether the request reads (GET) rather than posts a form.
     pub reading: bool,
     secure: bool,
@@ -133,6 +135,13 @@ impl FromRequestParts<Web> for Visitor {
             }
             None => Vec::new(),
         };
+        // One indexed count per page: the header shows it.
+        let unread = match &session {
+            Some(session) => convene_notifications::inbox::unread(&web.app, session)
+                .await
+                .unwrap_or(0),
+            None => 0,
+        };
         let catalogues = &web.pages.catalogues;
         let lang = cookie(headers, LANG_COOKIE)
             .filter(|l| catalogues.has(l))
@@ -165,6 +174,7 @@ impl FromRequestParts<Web> for Visitor {
         Ok(Visitor {
             origin,
             reading,
+            unread,
             session,
             profiles,
             lang,

@@ -6,6 +6,7 @@ pub mod event;
 pub mod event_form;
 pub mod groups;
 pub mod home;
+pub mod notifications;
 pub mod organise;
 pub mod search;
 pub mod settings;

@@ -7,6 +7,7 @@ mod flows;
 mod group_admin;
 mod groups;
 mod hiding;
+mod notifications;
 mod rendering;
 mod search;
 mod support;
