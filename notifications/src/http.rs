@@ -1,15 +1,26 @@
-//! The one-click unsubscribe link of every notification mail. `GET` shows a page with one
-//! button (mail scanners and link previews follow links; only people press buttons); `POST`
-//! — the button, or the mail client's RFC 8058 one-click request — turns the kind off.
+//! The notifications' HTTP routes: the inbox and the settings in the JSON API (each handler
+//! parses, calls one use case of [`crate::inbox`] or [`crate::settings`], answers problem+json
+//! on failure), and the one-click unsubscribe link of every notification mail. `GET` shows a
+//! page with one button (mail scanners and link previews follow links; only people press
+//! buttons); `POST` — the button, or the mail client's RFC 8058 one-click request — turns the
+//! kind off.
 
+use crate::inbox::{self, InboxPage};
+use crate::settings;
 use crate::unsubscribe::{unsubscribe, Refusal};
-use axum::extract::{Query, State};
+use crate::{Delivery, Kind};
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
-use axum::routing::get;
-use axum::Router;
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use convene_api::auth::Session;
+use convene_api::http::extract::Params;
+use convene_api::http::problem::{Body, Problem};
+use convene_api::AppState;
 use convene_projections::Database;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 #[derive(Deserialize)]
 struct Token {
@@ -21,6 +32,99 @@ pub fn routes(db: &Database) -> Router {
     Router::new()
         .route("/notifications/unsubscribe", get(ask).post(confirm))
         .with_state(db.clone())
+}
+
+/// `/api/v1/notifications…` and `/api/v1/notification-settings`.
+pub fn api(state: AppState) -> Router {
+    Router::new()
+        .route("/api/v1/notifications", get(list))
+        .route("/api/v1/notifications/unread", get(unread))
+        .route("/api/v1/notifications/read-all", post(read_all))
+        .route("/api/v1/notifications/{id}/read", post(read))
+        .route(
+            "/api/v1/notification-settings",
+            get(get_settings).put(put_settings),
+        )
+        .with_state(state)
+}
+
+#[derive(Deserialize)]
+struct Paging {
+    page: Option<i64>,
+    per_page: Option<i64>,
+}
+
+/// The session's inbox, newest first.
+async fn list(
+    State(state): State<AppState>,
+    session: Session,
+    Params(paging): Params<Paging>,
+) -> Result<Json<InboxPage>, Problem> {
+    Ok(Json(
+        inbox::list(&state, &session, paging.page, paging.per_page).await?,
+    ))
+}
+
+#[derive(Serialize)]
+struct Unread {
+    unread: i64,
+}
+
+async fn unread(State(state): State<AppState>, session: Session) -> Result<Json<Unread>, Problem> {
+    Ok(Json(Unread {
+        unread: inbox::unread(&state, &session).await?,
+    }))
+}
+
+async fn read(
+    State(state): State<AppState>,
+    session: Session,
+    Path(id): Path<String>,
+) -> Result<StatusCode, Problem> {
+    inbox::mark_read(&state, &session, &id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Serialize)]
+struct Marked {
+    marked: u64,
+}
+
+async fn read_all(
+    State(state): State<AppState>,
+    session: Session,
+) -> Result<Json<Marked>, Problem> {
+    Ok(Json(Marked {
+        marked: inbox::mark_all_read(&state, &session).await?,
+    }))
+}
+
+/// Kind → delivery, by their stored names.
+type Settings = BTreeMap<String, String>;
+
+fn named(all: Vec<(Kind, Delivery)>) -> Json<Settings> {
+    Json(
+        all.into_iter()
+            .map(|(k, d)| (k.as_str().to_string(), d.as_str().to_string()))
+            .collect(),
+    )
+}
+
+async fn get_settings(
+    State(state): State<AppState>,
+    session: Session,
+) -> Result<Json<Settings>, Problem> {
+    Ok(named(settings::get(&state, &session).await?))
+}
+
+/// Sets the kinds the body names (`{"join_request": "off"}`); the others stay as they are.
+async fn put_settings(
+    State(state): State<AppState>,
+    session: Session,
+    Body(wanted): Body<Settings>,
+) -> Result<Json<Settings>, Problem> {
+    let chosen = settings::parse(&wanted)?;
+    Ok(named(settings::set(&state, &session, &chosen).await?))
 }
 
 fn page(title: &str, body: &str) -> Html<String> {

@@ -6,12 +6,16 @@
 //! new. Notifications are the in-app inbox ([`store::inbox`]); those delivered by mail get a row
 //! in the mail outbox, which the [`Sender`] empties through the instance's mailer, in the
 //! recipient's language ([`templates`]), with retries and a signed one-click unsubscribe link
-//! ([`unsubscribe`]). Commands never wait for any of it.
+//! ([`unsubscribe`]). Commands never wait for any of it. The inbox ([`inbox`]) and each
+//! account's choice per kind ([`settings`]) are use cases the JSON API ([`http`]) and the pages
+//! call.
 
 pub mod http;
+pub mod inbox;
 pub mod kinds;
 pub mod mapping;
 pub mod sender;
+pub mod settings;
 pub mod store;
 pub mod subscriber;
 pub mod templates;

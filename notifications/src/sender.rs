@@ -4,7 +4,6 @@
 //! reached) is tried again later, after a delay that doubles each time; a permanent refusal
 //! (5xx), or too many attempts, leaves the mail failed with its reason, for administrators.
 
-use crate::kinds::Kind;
 use crate::mapping::Recipient;
 use crate::store::{self, Due};
 use crate::templates::{self, Links};
@@ -188,10 +187,7 @@ impl Sender {
             Some(Recipient::Email(email)) => (email, n.facts.language.clone(), None),
             None => return Ok(None),
         };
-        let link = match n.kind {
-            Kind::EventDeleted => format!("{}/", self.public_url),
-            _ => format!("{}/events/{}", self.public_url, n.event_id),
-        };
+        let link = crate::inbox::link(&self.public_url, n.kind, &n.event_id);
         let rendered = templates::render(
             &locale,
             n.kind,

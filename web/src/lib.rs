@@ -4,8 +4,9 @@
 //! (`convene-api`): every handler parses the request, calls one use case and renders its answer
 //! in the visitor's language, recording `web` as the source of each change; failures become
 //! pages in one place ([`render::Pages::failure`]). Depends on `convene-domain`,
-//! `convene-projections` (for the read models' types) and `convene-api`; never on
-//! `convene-federation`.
+//! `convene-projections` (for the read models' types), `convene-api` and
+//! `convene-notifications` (the inbox and the notification settings, whose JSON routes it
+//! serves beside the API's); never on `convene-federation`.
 
 // Page helpers fail with the page to show instead (an axum `Response`): it is large, and it is
 // exactly what the handler returns next.
@@ -172,6 +173,15 @@ pub fn routes(app: AppState, pages: Arc<Pages>) -> Router {
             post(pages::moderation::act),
         )
         .route("/my/events", get(pages::settings::my_events))
+        .route("/notifications", get(pages::notifications::inbox))
+        .route(
+            "/notifications/read-all",
+            post(pages::notifications::mark_all_read),
+        )
+        .route(
+            "/notifications/{id}/read",
+            post(pages::notifications::mark_read),
+        )
         .route(
             "/settings",
             get(pages::settings::settings).post(pages::settings::save),
@@ -214,7 +224,8 @@ pub fn app(app: AppState, pages: Arc<Pages>) -> Router {
         web.clone(),
         edge::refuse,
     ));
-    let router = convene_api::http::routes(app)
+    let router = convene_api::http::routes(app.clone())
+        .merge(convene_notifications::http::api(app))
         .merge(pages)
         .fallback(move |request: Request| not_found(web.clone(), request));
     convene_api::http::with_layers(router, limits)

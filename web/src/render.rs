@@ -87,6 +87,7 @@ impl Pages {
         context.insert("here", &visitor.here);
         context.insert("here_encoded", &crate::pages::encode(&visitor.here));
         context.insert("logged_in", &visitor.logged_in());
+        context.insert("unread", &visitor.unread);
         let menu: Vec<MenuProfile> = visitor
             .profiles
             .iter()

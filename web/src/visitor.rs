@@ -32,6 +32,8 @@ pub struct Visitor {
     new_csrf: bool,
     /// The path and query of the page, for "back here" links.
     pub here: String,
+    /// Their unread notifications (0 when logged out), for the page header.
+    pub unread: i64,
     /// Whether the request reads (GET) rather than posts a form.
     pub reading: bool,
     /// The message the last action left for this page (a `flash_…` catalogue key).
@@ -137,6 +139,13 @@ impl FromRequestParts<Web> for Visitor {
             }
             None => Vec::new(),
         };
+        // One indexed count per page: the header shows it.
+        let unread = match &session {
+            Some(session) => convene_notifications::inbox::unread(&web.app, session)
+                .await
+                .unwrap_or(0),
+            None => 0,
+        };
         let catalogues = &web.pages.catalogues;
         let lang = cookie(headers, LANG_COOKIE)
             .filter(|l| catalogues.has(l))
@@ -174,6 +183,7 @@ impl FromRequestParts<Web> for Visitor {
             origin,
             reading,
             flash,
+            unread,
             session,
             profiles,
             lang,

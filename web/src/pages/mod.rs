@@ -11,6 +11,7 @@ pub mod group_todos;
 pub mod groups;
 pub mod home;
 pub mod moderation;
+pub mod notifications;
 pub mod organise;
 pub mod search;
 pub mod settings;

@@ -2,6 +2,7 @@
 //! (identities, default identity, password, language).
 
 use super::{check_csrf, field, login_first, Fields};
+use crate::i18n::Catalogue;
 use crate::render::see_other_saying;
 use crate::view::card;
 use crate::visitor::{set_cookie, Visitor, LANG_COOKIE};
@@ -14,6 +15,7 @@ use convene_api::auth::Session;
 use convene_api::profiles::{self, NewProfile, ProfileChanges};
 use convene_api::{events, Error};
 use convene_domain::event::ParticipantState;
+use convene_notifications::{Delivery, Kind};
 use std::collections::{BTreeMap, HashMap};
 use tera::Context;
 
@@ -59,18 +61,47 @@ pub async fn my_events(State(web): State<Web>, visitor: Visitor) -> Response {
         .render(&visitor, StatusCode::OK, "my_events.html", context)
 }
 
-fn settings_page(
+async fn settings_page(
     web: &Web,
     visitor: &Visitor,
     status: StatusCode,
     notice: Option<String>,
     errors: BTreeMap<String, String>,
 ) -> Response {
-    feed_page(web, visitor, status, notice, errors, None)
+    feed_page(web, visitor, status, notice, errors, None).await
+}
+
+/// Each kind with its chosen delivery, as the settings form lists them.
+fn notification_rows(
+    catalogue: &Catalogue,
+    chosen: Vec<(Kind, Delivery)>,
+    errors: &BTreeMap<String, String>,
+) -> Vec<serde_json::Value> {
+    chosen
+        .into_iter()
+        .map(|(kind, delivery)| {
+            let options: Vec<serde_json::Value> = Delivery::ALL
+                .into_iter()
+                .map(|d| {
+                    serde_json::json!({
+                        "value": d.as_str(),
+                        "label": catalogue.text(&format!("notif_delivery_{}", d.as_str())),
+                        "selected": d == delivery,
+                    })
+                })
+                .collect();
+            serde_json::json!({
+                "kind": kind.as_str(),
+                "label": catalogue.text(&format!("notif_kind_{}", kind.as_str())),
+                "options": options,
+                "error": errors.get(&format!("kind_{}", kind.as_str())),
+            })
+        })
+        .collect()
 }
 
 /// The settings page; `feed_url` is a new private feed link, shown this once.
-fn feed_page(
+async fn feed_page(
     web: &Web,
     visitor: &Visitor,
     status: StatusCode,
@@ -79,6 +110,15 @@ fn feed_page(
     feed_url: Option<String>,
 ) -> Response {
     let mut context = Context::new();
+    if let Some(session) = &visitor.session {
+        match convene_notifications::settings::get(&web.app, session).await {
+            Ok(chosen) => context.insert(
+                "notification_settings",
+                &notification_rows(web.pages.catalogue(visitor), chosen, &errors),
+            ),
+            Err(error) => return web.pages.failure(visitor, &error),
+        }
+    }
     context.insert("feed_url", &feed_url);
     context.insert(
         "has_feed",
@@ -104,7 +144,7 @@ pub async fn settings(State(web): State<Web>, visitor: Visitor) -> Response {
     if !visitor.logged_in() {
         return login_first(&visitor);
     }
-    settings_page(&web, &visitor, StatusCode::OK, None, BTreeMap::new())
+    settings_page(&web, &visitor, StatusCode::OK, None, BTreeMap::new()).await
 }
 
 /// Every settings form posts here, saying which with `action`; each has a function of its own.
@@ -130,6 +170,7 @@ pub async fn save(State(web): State<Web>, visitor: Visitor, axum::Form(form): Fi
         "feed_revoke" => page.revoke_feed().await,
         "email" => page.email().await,
         "locale" => page.locale().await,
+        "notifications" => page.notifications().await,
         _ => web.pages.error(&visitor, StatusCode::NOT_FOUND),
     }
 }
@@ -153,16 +194,21 @@ impl Form<'_> {
     }
 
     /// Back to the settings after a change, or the page saying what to fix.
-    fn done(&self, outcome: Result<(), Error>, keys: &[(&str, &str)], saying: &str) -> Response {
+    async fn done(
+        &self,
+        outcome: Result<(), Error>,
+        keys: &[(&str, &str)],
+        saying: &str,
+    ) -> Response {
         match outcome {
             Ok(()) => see_other_saying(self.visitor, "/settings", saying),
-            Err(error) => self.refused(&error, keys),
+            Err(error) => self.refused(&error, keys).await,
         }
     }
 
     /// The settings page naming each field to fix (in the visitor's language: the catalogue's
     /// `err_<field>`, or the key `keys` gives a field), or the page for any other failure.
-    fn refused(&self, error: &Error, keys: &[(&str, &str)]) -> Response {
+    async fn refused(&self, error: &Error, keys: &[(&str, &str)]) -> Response {
         let errors = error.field_errors();
         if errors.is_empty() {
             return self.web.pages.failure(self.visitor, error);
@@ -190,6 +236,7 @@ impl Form<'_> {
             None,
             messages,
         )
+        .await
     }
 
     async fn new_profile(&self) -> Response {
@@ -203,6 +250,7 @@ impl Form<'_> {
             profiles::create_profile(&self.web.app, &session.account.id, &session.origin, new)
                 .await;
         self.done(created.map(drop), &[], "flash_identity_created")
+            .await
     }
 
     async fn rename(&self) -> Response {
@@ -221,7 +269,7 @@ impl Form<'_> {
             Err(error) if error.class() == convene_api::Class::Forbidden => {
                 self.web.pages.error(self.visitor, StatusCode::FORBIDDEN)
             }
-            renamed => self.done(renamed.map(drop), &[], "flash_saved"),
+            renamed => self.done(renamed.map(drop), &[], "flash_saved").await,
         }
     }
 
@@ -231,6 +279,7 @@ impl Form<'_> {
         };
         let chosen = accounts::choose_default_profile(&self.web.app, self.session, choice).await;
         self.done(chosen.map(drop), &[], "flash_default_changed")
+            .await
     }
 
     async fn password(&self) -> Response {
@@ -247,6 +296,7 @@ impl Form<'_> {
             ],
             "flash_password_changed",
         )
+        .await
     }
 
     async fn new_feed(&self) -> Response {
@@ -261,6 +311,7 @@ impl Form<'_> {
                     BTreeMap::new(),
                     Some(url),
                 )
+                .await
             }
             Err(error) => self.web.pages.failure(self.visitor, &error),
         }
@@ -268,7 +319,7 @@ impl Form<'_> {
 
     async fn revoke_feed(&self) -> Response {
         let revoked = accounts::revoke_feed_token(&self.web.app, self.session).await;
-        self.done(revoked, &[], "flash_feed_revoked")
+        self.done(revoked, &[], "flash_feed_revoked").await
     }
 
     async fn email(&self) -> Response {
@@ -287,8 +338,12 @@ impl Form<'_> {
                     Some(text),
                     BTreeMap::new(),
                 )
+                .await
             }
-            Err(error) => self.refused(&error, &[("password", "wrong_credentials")]),
+            Err(error) => {
+                self.refused(&error, &[("password", "wrong_credentials")])
+                    .await
+            }
         }
     }
 
@@ -309,7 +364,38 @@ impl Form<'_> {
                 );
                 response
             }
-            Err(error) => self.refused(&error, &[("locale", "error_403")]),
+            Err(error) => self.refused(&error, &[("locale", "error_403")]).await,
+        }
+    }
+
+    /// One select per kind (`kind_<name>`), each `mail`, `digest` or `off`.
+    async fn notifications(&self) -> Response {
+        let wanted = self
+            .form
+            .iter()
+            .filter_map(|(name, value)| {
+                let kind = name.strip_prefix("kind_")?;
+                Some((kind.to_string(), value.trim().to_string()))
+            })
+            .collect();
+        let chosen = match convene_notifications::settings::parse(&wanted) {
+            Ok(chosen) => chosen,
+            // Named as the form names them.
+            Err(Error::Invalid(errors)) => {
+                let errors = errors
+                    .into_iter()
+                    .map(|mut e| {
+                        e.field = format!("kind_{}", e.field);
+                        e
+                    })
+                    .collect();
+                return self.refused(&Error::Invalid(errors), &[]).await;
+            }
+            Err(error) => return self.refused(&error, &[]).await,
+        };
+        match convene_notifications::settings::set(&self.web.app, self.session, &chosen).await {
+            Ok(_) => see_other_saying(self.visitor, "/settings#notifications", "flash_saved"),
+            Err(error) => self.refused(&error, &[]).await,
         }
     }
 }

@@ -13,6 +13,7 @@ mod groups;
 mod hiding;
 mod messages;
 mod moderation;
+mod notifications;
 mod participants;
 mod rendering;
 mod search;

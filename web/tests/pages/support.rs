@@ -55,8 +55,13 @@ impl Site {
             http_limits: Default::default(),
             hashing: Default::default(),
         };
-        let subscribers = Subscribers::new(read_models())
-            .with([Arc::new(convene_search::SearchSubscriber::embedded()) as _]);
+        let subscribers = Subscribers::new(read_models()).with([
+            Arc::new(convene_search::SearchSubscriber::embedded()) as _,
+            // The inbox; no mail leaves (no sender runs), so pages' mail counts are unchanged.
+            Arc::new(convene_notifications::NotificationsSubscriber::new(
+                Arc::new(tokio::sync::Notify::new()),
+            )) as _,
+        ]);
         let state =
             AppState::new(&db, config, subscribers.clone()).with_group_creation(group_creation);
         let shutdown = CancellationToken::new();

@@ -1,0 +1,92 @@
+//! Each account's choice, kind by kind, of how it hears of things: a mail at once, the daily
+//! digest, or nothing (the inbox keeps every kind not turned off). Use cases every front end
+//! calls; a kind or a delivery the instance does not know is refused, naming it.
+
+use crate::kinds::{Delivery, Kind};
+use crate::store;
+use convene_api::auth::Session;
+use convene_api::{AppState, Error};
+use convene_domain::FieldError;
+use std::collections::BTreeMap;
+
+/// Every kind with how the session's account wants it delivered (its choice or the default).
+pub async fn get(state: &AppState, session: &Session) -> Result<Vec<(Kind, Delivery)>, Error> {
+    Ok(store::settings(state.db.pool(), &session.account.id).await?)
+}
+
+/// The choices `wanted` names (kind → delivery, by their stored names), checked all together
+/// so that every unknown kind or value is named at once.
+pub fn parse(wanted: &BTreeMap<String, String>) -> Result<Vec<(Kind, Delivery)>, Error> {
+    let mut chosen = Vec::new();
+    let mut errors = Vec::new();
+    let deliveries = Delivery::ALL.map(Delivery::as_str).join(", ");
+    for (kind, delivery) in wanted {
+        match (Kind::parse(kind), Delivery::parse(delivery)) {
+            (Some(kind), Some(delivery)) => chosen.push((kind, delivery)),
+            (None, _) => errors.push(FieldError {
+                field: kind.clone(),
+                message: format!(
+                    "not a kind of notification: one of {}",
+                    Kind::ALL.map(Kind::as_str).join(", ")
+                ),
+            }),
+            (Some(_), None) => errors.push(FieldError {
+                field: kind.clone(),
+                message: format!("“{delivery}” is not a delivery: one of {deliveries}"),
+            }),
+        }
+    }
+    if errors.is_empty() {
+        Ok(chosen)
+    } else {
+        Err(Error::Invalid(errors))
+    }
+}
+
+/// Sets the kinds `chosen` names (the others keep their setting), all or nothing; then every
+/// kind's setting.
+pub async fn set(
+    state: &AppState,
+    session: &Session,
+    chosen: &[(Kind, Delivery)],
+) -> Result<Vec<(Kind, Delivery)>, Error> {
+    let mut tx = state.db.pool().begin().await.map_err(internal)?;
+    for (kind, delivery) in chosen {
+        store::set_setting(&mut tx, &session.account.id, *kind, *delivery).await?;
+    }
+    tx.commit().await.map_err(internal)?;
+    get(state, session).await
+}
+
+fn internal(error: sqlx::Error) -> Error {
+    Error::from(convene_projections::Error::from(error))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unknown_kinds_and_values_are_each_named() {
+        let wanted: BTreeMap<String, String> = [
+            ("approved", "off"),
+            ("bogus", "mail"),
+            ("join_request", "sometimes"),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+        let Err(Error::Invalid(errors)) = parse(&wanted) else {
+            panic!("refused");
+        };
+        let fields: Vec<&str> = errors.iter().map(|e| e.field.as_str()).collect();
+        assert_eq!(fields, ["bogus", "join_request"]);
+        let fine: BTreeMap<String, String> = [("approved".to_string(), "digest".to_string())]
+            .into_iter()
+            .collect();
+        assert_eq!(
+            parse(&fine).ok(),
+            Some(vec![(Kind::Approved, Delivery::Digest)])
+        );
+    }
+}
