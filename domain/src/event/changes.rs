@@ -1,5 +1,6 @@
 use super::details::EventDetails;
 use super::participation::{Participant, ParticipantState};
+use super::remote::RemoteOrigin;
 use super::GroupLink;
 use cqrs_es::DomainEvent;
 use serde::{Deserialize, Serialize};
@@ -15,6 +16,12 @@ pub enum EventChange {
         creator_participation: String,
         details: EventDetails,
         draft: bool,
+    },
+    /// An event organised on another instance, received over ActivityPub: published, with no
+    /// local organiser.
+    Imported {
+        origin: RemoteOrigin,
+        details: EventDetails,
     },
     /// The whole details after the update, and which fields it changed.
     Updated {
@@ -81,6 +88,7 @@ impl DomainEvent for EventChange {
     fn event_type(&self) -> String {
         match self {
             Self::Created { .. } => "EventCreated",
+            Self::Imported { .. } => "EventImported",
             Self::Updated { .. } => "EventUpdated",
             Self::OrganisedByGroup { .. } => "EventOrganisedByGroup",
             Self::Published => "EventPublished",

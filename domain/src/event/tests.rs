@@ -749,9 +749,10 @@ fn kind(change: &C) -> usize {
         C::CommentEdited { .. } => 13,
         C::CommentDeleted { .. } => 14,
         C::OrganisedByGroup { .. } => 15,
+        C::Imported { .. } => 16,
     }
 }
-const KINDS: usize = 16;
+const KINDS: usize = 17;
 
 #[test]
 fn applying_any_change_twice_leaves_the_state_as_once() {
@@ -819,15 +820,20 @@ fn applying_any_change_twice_leaves_the_state_as_once() {
         C::Cancelled,
         C::Deleted,
     ];
-    let covered: std::collections::BTreeSet<usize> = history.iter().map(kind).collect();
+    // A remote event's life is a history of its own.
+    let remote = vec![imported(), C::Cancelled, C::Deleted];
+    let covered: std::collections::BTreeSet<usize> =
+        history.iter().chain(&remote).map(kind).collect();
     assert_eq!(covered, (0..KINDS).collect(), "every kind of change");
-    let mut once = Event::default();
-    let mut twice = Event::default();
-    for change in history {
-        once.apply(change.clone());
-        twice.apply(change.clone());
-        twice.apply(change);
-        assert_eq!(once, twice);
+    for history in [history, remote] {
+        let mut once = Event::default();
+        let mut twice = Event::default();
+        for change in history {
+            once.apply(change.clone());
+            twice.apply(change.clone());
+            twice.apply(change);
+            assert_eq!(once, twice);
+        }
     }
 }
 
@@ -930,5 +936,120 @@ fn the_organising_group_edits_its_event_and_another_group_does_not() {
         .when(EventCommand::Cancel {
             by: "repair".into(),
         })
+        .then_expect_error(EventError::NotAdministrator);
+}
+
+fn origin() -> RemoteOrigin {
+    RemoteOrigin {
+        object: "https://mobilizon.example/events/1".into(),
+        actor: "https://mobilizon.example/@ana".into(),
+        actor_handle: "ana@mobilizon.example".into(),
+        actor_name: Some("Ana".into()),
+        url: "https://mobilizon.example/events/1".into(),
+    }
+}
+
+fn imported() -> C {
+    C::Imported {
+        origin: origin(),
+        details: details(),
+    }
+}
+
+#[test]
+fn a_remote_event_is_imported_with_its_origin_and_sanitised_html() {
+    let mut d = details();
+    d.description = r#"<p onclick="x()">Bring <b>banners</b><script>x()</script></p>"#.into();
+    Given::with(())
+        .given_no_previous_events()
+        .when(EventCommand::Import {
+            origin: origin(),
+            details: d,
+        })
+        .then_expect_events(vec![imported()]);
+}
+
+#[test]
+fn a_remote_event_is_imported_once() {
+    Given::with(())
+        .given(vec![imported()])
+        .when(EventCommand::Import {
+            origin: origin(),
+            details: details(),
+        })
+        .then_expect_error(EventError::AlreadyExists);
+}
+
+#[test]
+fn only_the_remote_organiser_updates_a_remote_event() {
+    let mut d = details();
+    d.title = "Climate march, new route".into();
+    Given::with(())
+        .given(vec![imported()])
+        .when(EventCommand::UpdateRemote {
+            actor: "https://mobilizon.example/@ana".into(),
+            details: d.clone(),
+        })
+        .then_expect_events(vec![C::Updated {
+            details: d.clone(),
+            fields: vec!["title".into()],
+        }]);
+    Given::with(())
+        .given(vec![imported()])
+        .when(EventCommand::UpdateRemote {
+            actor: "https://other.example/@eve".into(),
+            details: d,
+        })
+        .then_expect_error(EventError::NotOrganiser);
+}
+
+#[test]
+fn a_remote_update_to_cancelled_is_a_cancellation() {
+    let mut d = details();
+    d.status = EventStatus::Cancelled;
+    Given::with(())
+        .given(vec![imported()])
+        .when(EventCommand::UpdateRemote {
+            actor: "https://mobilizon.example/@ana".into(),
+            details: d,
+        })
+        .then_expect_events(vec![C::Cancelled]);
+}
+
+#[test]
+fn only_the_remote_organiser_deletes_a_remote_event() {
+    Given::with(())
+        .given(vec![imported()])
+        .when(EventCommand::DeleteRemote {
+            actor: "https://other.example/@eve".into(),
+        })
+        .then_expect_error(EventError::NotOrganiser);
+    Given::with(())
+        .given(vec![imported()])
+        .when(EventCommand::DeleteRemote {
+            actor: "https://mobilizon.example/@ana".into(),
+        })
+        .then_expect_events(vec![C::Deleted]);
+}
+
+#[test]
+fn a_local_event_is_not_changed_as_a_remote_one() {
+    Given::with(())
+        .given(vec![created(None, JoinMode::Free)])
+        .when(EventCommand::DeleteRemote {
+            actor: "https://mobilizon.example/@ana".into(),
+        })
+        .then_expect_error(EventError::NotOrganiser);
+}
+
+#[test]
+fn local_profiles_take_part_in_a_remote_event_on_its_instance() {
+    Given::with(())
+        .given(vec![imported()])
+        .when(join("p1", "bob"))
+        .then_expect_error(EventError::Remote);
+    Given::with(())
+        .given(vec![imported()])
+        .when(EventCommand::Delete { by: "bob".into() })
         .then_expect_error(EventError::NotAdministrator);
 }
