@@ -50,6 +50,9 @@ fn summary(change: &EventChange, people: &HashMap<String, String>) -> String {
                 if *draft { " as a draft" } else { "" }
             )
         }
+        EventChange::Imported { origin, details } => {
+            format!("received \"{}\" from {}", details.title, origin.host())
+        }
         EventChange::Updated { fields, .. } => format!("changed {}", fields.join(", ")),
         EventChange::OrganisedByGroup { group } => {
             format!("organised it for the group @{}", group.handle)

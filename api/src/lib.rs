@@ -24,6 +24,7 @@ pub mod http;
 pub mod mail;
 pub mod participations;
 pub mod profiles;
+pub mod remote_events;
 pub mod search;
 pub mod throttle;
 pub mod validation;

@@ -150,6 +150,9 @@ pub struct EventCard {
     /// `pages::name_groups`, which reads the groups).
     pub group: Option<String>,
     pub group_name: Option<String>,
+    /// For an event organised on another instance: that instance, and the original's page.
+    pub origin_host: Option<String>,
+    pub original: Option<String>,
 }
 
 pub fn card(catalogue: &Catalogue, event: &EventView) -> EventCard {
@@ -168,6 +171,8 @@ pub fn card(catalogue: &Catalogue, event: &EventView) -> EventCard {
         draft: event.draft,
         group: event.group.as_ref().map(|g| g.handle.clone()),
         group_name: None,
+        origin_host: event.origin.as_ref().map(|o| o.host().to_string()),
+        original: event.origin.as_ref().map(|o| o.url.clone()),
     }
 }
 
