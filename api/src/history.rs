@@ -99,6 +99,9 @@ fn summary(change: &EventChange, people: &HashMap<String, String>) -> String {
             (false, Some(_)) => "replied to a comment".into(),
             (false, None) => "commented".into(),
         },
+        EventChange::RemoteCommentPosted { author, .. } => {
+            format!("{} commented from another instance", author.handle)
+        }
         EventChange::CommentEdited { .. } => "edited a comment".into(),
         EventChange::CommentDeleted { .. } => "deleted a comment".into(),
     }

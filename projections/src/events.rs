@@ -83,6 +83,12 @@ impl Projection for EventsProjection {
                 body,
                 announcement,
             } => comment_posted(conn, &on, &comment, &author, reply, &body, announcement).await,
+            EventChange::RemoteCommentPosted {
+                comment,
+                author,
+                in_reply_to: reply,
+                body,
+            } => comment_posted(conn, &on, &comment, &author.handle, reply, &body, false).await,
             EventChange::CommentEdited { comment, body } => {
                 comment_edited(conn, &on, &comment, &body).await
             }

@@ -1,6 +1,6 @@
 use super::details::EventDetails;
 use super::participation::{Participant, ParticipantState};
-use super::remote::RemoteOrigin;
+use super::remote::{RemoteAuthor, RemoteOrigin};
 use super::GroupLink;
 use cqrs_es::DomainEvent;
 use serde::{Deserialize, Serialize};
@@ -79,6 +79,13 @@ pub enum EventChange {
         comment: String,
         body: String,
     },
+    /// A comment from another instance (its author is a remote actor, never a profile here).
+    RemoteCommentPosted {
+        comment: String,
+        author: RemoteAuthor,
+        in_reply_to: Option<String>,
+        body: String,
+    },
     CommentDeleted {
         comment: String,
     },
@@ -103,6 +110,7 @@ impl DomainEvent for EventChange {
             Self::RoleChanged { .. } => "ParticipantRoleChanged",
             Self::CommentPosted { .. } => "CommentPosted",
             Self::CommentEdited { .. } => "CommentEdited",
+            Self::RemoteCommentPosted { .. } => "RemoteCommentPosted",
             Self::CommentDeleted { .. } => "CommentDeleted",
         }
         .to_string()

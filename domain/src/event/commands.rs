@@ -1,6 +1,6 @@
 use super::details::{EventDetails, EventPatch};
 use super::participation::ParticipantState;
-use super::remote::RemoteOrigin;
+use super::remote::{RemoteAuthor, RemoteOrigin};
 use super::GroupLink;
 
 /// What can be asked of an event. `by` is the acting profile's username (the caller has already
@@ -98,6 +98,13 @@ pub enum EventCommand {
     UpdateRemote {
         actor: String,
         details: EventDetails,
+    },
+    /// A remote actor's reply to the event or one of its comments.
+    PostRemoteComment {
+        comment: String,
+        author: RemoteAuthor,
+        in_reply_to: Option<String>,
+        body: String,
     },
     /// The remote organiser `actor` deleted its event.
     DeleteRemote {

@@ -17,7 +17,7 @@ pub use changes::EventChange;
 pub use commands::EventCommand;
 pub use details::{EventDetails, EventPatch};
 pub use participation::{Participant, ParticipantState, Participation};
-pub use remote::RemoteOrigin;
+pub use remote::{RemoteAuthor, RemoteOrigin};
 
 use crate::validation::FieldError;
 use cqrs_es::event_sink::EventSink;
@@ -302,6 +302,12 @@ impl Aggregate for Event {
             EventCommand::Import { origin, details } => self.import(origin, details),
             EventCommand::UpdateRemote { actor, details } => self.update_remote(&actor, details),
             EventCommand::DeleteRemote { actor } => self.delete_remote(&actor),
+            EventCommand::PostRemoteComment {
+                comment,
+                author,
+                in_reply_to,
+                body,
+            } => self.post_remote_comment(comment, author, in_reply_to, &body),
         }?;
         for change in changes {
             sink.write(change, self).await;
@@ -324,7 +330,8 @@ impl Aggregate for Event {
                 .any(|p| p.id == creator_participation) => {}
             C::Joined { participation, .. }
                 if self.participations.iter().any(|p| p.id == participation) => {}
-            C::CommentPosted { comment, .. } if self.comments.iter().any(|c| c.id == comment) => {}
+            C::CommentPosted { comment, .. } | C::RemoteCommentPosted { comment, .. }
+                if self.comments.iter().any(|c| c.id == comment) => {}
             C::Created {
                 organiser,
                 creator_participation,
@@ -399,6 +406,13 @@ impl Aggregate for Event {
             } => self.comments.push(CommentState {
                 id: comment,
                 author,
+                deleted: false,
+            }),
+            C::RemoteCommentPosted {
+                comment, author, ..
+            } => self.comments.push(CommentState {
+                id: comment,
+                author: author.handle,
                 deleted: false,
             }),
             C::CommentEdited { .. } => {}

@@ -23,6 +23,19 @@ pub struct RemoteOrigin {
     pub url: String,
 }
 
+/// Someone on another instance who wrote a comment (a reply from Mastodon, a Mobilizon
+/// comment), as comments and their read models name them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct RemoteAuthor {
+    /// The ActivityPub id of the actor.
+    pub actor: String,
+    /// `name@host`.
+    pub handle: String,
+    /// The ActivityPub id of the Note.
+    pub note: String,
+}
+
 impl RemoteOrigin {
     /// The host the event comes from, as shown ("on mobilizon.example").
     pub fn host(&self) -> &str {
@@ -91,6 +104,39 @@ impl Event {
             changes.push(EventChange::Cancelled);
         }
         Ok(changes)
+    }
+
+    /// A reply from another instance to this (local, published) event or one of its comments,
+    /// held to the local comment rules. A Note is posted once.
+    pub(super) fn post_remote_comment(
+        &self,
+        comment: String,
+        author: RemoteAuthor,
+        in_reply_to: Option<String>,
+        body: &str,
+    ) -> Result<Vec<EventChange>, EventError> {
+        self.require_local()?;
+        let details = self.live()?;
+        if self.draft {
+            return Err(EventError::Draft);
+        }
+        if !details.options.comments_open {
+            return Err(EventError::CommentsClosed);
+        }
+        if self.comments.iter().any(|c| c.id == comment) {
+            return Err(EventError::AlreadyExists);
+        }
+        if let Some(parent) = &in_reply_to {
+            self.comment(parent)?;
+        }
+        let body =
+            super::checked_comment(body).map_err(|message| super::invalid("body", message))?;
+        Ok(vec![EventChange::RemoteCommentPosted {
+            comment,
+            author,
+            in_reply_to,
+            body,
+        }])
     }
 
     pub(super) fn delete_remote(&self, actor: &str) -> Result<Vec<EventChange>, EventError> {

@@ -750,9 +750,10 @@ fn kind(change: &C) -> usize {
         C::CommentDeleted { .. } => 14,
         C::OrganisedByGroup { .. } => 15,
         C::Imported { .. } => 16,
+        C::RemoteCommentPosted { .. } => 17,
     }
 }
-const KINDS: usize = 17;
+const KINDS: usize = 18;
 
 #[test]
 fn applying_any_change_twice_leaves_the_state_as_once() {
@@ -817,6 +818,7 @@ fn applying_any_change_twice_leaves_the_state_as_once() {
         C::CommentDeleted {
             comment: "c1".into(),
         },
+        remote_comment("c2", None),
         C::Cancelled,
         C::Deleted,
     ];
@@ -1052,4 +1054,78 @@ fn local_profiles_take_part_in_a_remote_event_on_its_instance() {
         .given(vec![imported()])
         .when(EventCommand::Delete { by: "bob".into() })
         .then_expect_error(EventError::NotAdministrator);
+}
+
+fn zoe() -> RemoteAuthor {
+    RemoteAuthor {
+        actor: "https://masto.example/users/zoe".into(),
+        handle: "zoe@masto.example".into(),
+        note: "https://masto.example/users/zoe/statuses/1".into(),
+    }
+}
+
+fn remote_comment(id: &str, parent: Option<&str>) -> C {
+    C::RemoteCommentPosted {
+        comment: id.into(),
+        author: zoe(),
+        in_reply_to: parent.map(str::to_string),
+        body: "<p>Count me in</p>".into(),
+    }
+}
+
+fn post_remote(id: &str, parent: Option<&str>, body: &str) -> EventCommand {
+    EventCommand::PostRemoteComment {
+        comment: id.into(),
+        author: zoe(),
+        in_reply_to: parent.map(str::to_string),
+        body: body.into(),
+    }
+}
+
+#[test]
+fn a_remote_reply_is_a_comment_by_its_remote_author_once() {
+    Given::with(())
+        .given(vec![created(None, JoinMode::Free)])
+        .when(post_remote(
+            "c1",
+            None,
+            "<p>Count me in<script>x()</script></p>",
+        ))
+        .then_expect_events(vec![remote_comment("c1", None)]);
+    Given::with(())
+        .given(vec![
+            created(None, JoinMode::Free),
+            remote_comment("c1", None),
+        ])
+        .when(post_remote("c2", Some("c1"), "<p>Count me in</p>"))
+        .then_expect_events(vec![remote_comment("c2", Some("c1"))]);
+    Given::with(())
+        .given(vec![
+            created(None, JoinMode::Free),
+            remote_comment("c1", None),
+        ])
+        .when(post_remote("c1", None, "<p>Count me in</p>"))
+        .then_expect_error(EventError::AlreadyExists);
+    Given::with(())
+        .given(vec![created(None, JoinMode::Free)])
+        .when(post_remote("c2", Some("nope"), "<p>Hi</p>"))
+        .then_expect_error(EventError::UnknownComment);
+}
+
+#[test]
+fn remote_replies_follow_the_local_comment_rules() {
+    Given::with(())
+        .given(vec![created_with(|d| d.options.comments_open = false)])
+        .when(post_remote("c1", None, "<p>Hi</p>"))
+        .then_expect_error(EventError::CommentsClosed);
+    let result = Given::with(())
+        .given(vec![created(None, JoinMode::Free)])
+        .when(post_remote("c1", None, "  "))
+        .inspect_result();
+    assert_eq!(fields(result.expect_err("refused")), ["body"]);
+    // Replies to a remote event belong on its own instance.
+    Given::with(())
+        .given(vec![imported()])
+        .when(post_remote("c1", None, "<p>Hi</p>"))
+        .then_expect_error(EventError::Remote);
 }

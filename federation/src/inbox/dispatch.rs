@@ -5,12 +5,13 @@
 use super::remote_actors::handle;
 use super::{Inbox, Refusal};
 use crate::actors::remote::RemoteActor;
+use crate::incoming::IncomingNote;
 use crate::incoming::{self, IncomingActivity, IncomingEvent, IncomingObject, ObjectRef};
 use crate::objects::ActivityKind;
 use axum::http::StatusCode;
 use convene_api::error::Class;
 use convene_api::remote_events::{self, FromRemote};
-use convene_domain::event::RemoteOrigin;
+use convene_domain::event::{RemoteAuthor, RemoteOrigin};
 use convene_domain::EventError;
 
 /// Applies `activity`, signed by `signer` (its actor); what was done, in words.
@@ -27,9 +28,7 @@ pub(super) async fn dispatch(
     match activity.kind {
         ActivityKind::Create => match object(inbox, &activity.object).await? {
             IncomingObject::Event(event) => create(inbox, signer, &from, *event).await,
-            IncomingObject::Note(_) => Err(Refusal::ignored(
-                "comments from other instances are not taken yet",
-            )),
+            IncomingObject::Note(note) => comment(inbox, signer, &from, note).await,
             IncomingObject::Tombstone(_) => Err(Refusal::new(
                 StatusCode::BAD_REQUEST,
                 "a Tombstone is not created",
@@ -216,6 +215,44 @@ async fn announce(inbox: &Inbox, from: &FromRemote, object: &ObjectRef) -> Resul
         Err(convene_api::Error::Event(EventError::AlreadyExists)) => {
             Err(Refusal::ignored(format!("{id} is already here")))
         }
+        Err(error) => Err(refusal(error)),
+    }
+}
+
+/// A reply to one of our events or its comments, by the actor who wrote it.
+async fn comment(
+    inbox: &Inbox,
+    signer: &RemoteActor,
+    from: &FromRemote,
+    note: IncomingNote,
+) -> Result<String, Refusal> {
+    if note.attributed_to != from.actor {
+        return Err(Refusal::new(
+            StatusCode::FORBIDDEN,
+            format!(
+                "{} is written by {}, not by {}",
+                note.id, note.attributed_to, from.actor
+            ),
+        ));
+    }
+    let author = RemoteAuthor {
+        actor: from.actor.clone(),
+        handle: handle(signer),
+        note: note.id.clone(),
+    };
+    let posted =
+        remote_events::post_comment(&inbox.app, from, author, &note.in_reply_to, &note.content)
+            .await;
+    match posted {
+        Ok((event, comment)) => Ok(format!(
+            "comment {comment} on event {event} from {}",
+            note.id
+        )),
+        Err(convene_api::Error::Event(EventError::AlreadyExists)) => {
+            Err(Refusal::ignored(format!("{} is already here", note.id)))
+        }
+        // Replies in conversations Convene has no part in are common: not an error.
+        Err(convene_api::Error::NotFound(reason)) => Err(Refusal::ignored(reason)),
         Err(error) => Err(refusal(error)),
     }
 }

@@ -388,3 +388,132 @@ async fn only_the_organiser_updates_and_deletes_a_remote_event() {
         assert!(matches!(log.last().unwrap().0, EventChange::Deleted));
     }
 }
+
+/// A published public event of the local profile `@ana`, seeded straight through its aggregate;
+/// its id, once the read model shows it.
+async fn local_event(local: &Local) -> String {
+    let id = uuid::Uuid::new_v4().to_string();
+    let details = serde_json::from_value(json!({
+        "title": "Repair café",
+        "description": "<p>Bring a toaster</p>",
+        "begins_at": "2030-06-01T12:00:00Z",
+        "time_zone": "Europe/Paris",
+    }))
+    .expect("details");
+    let command = convene_domain::EventCommand::Create {
+        organiser: "ana".into(),
+        creator_participation: uuid::Uuid::new_v4().to_string(),
+        details,
+        draft: false,
+    };
+    let metadata = convene_domain::Metadata::now(Actor::System, Source::Cli, "seed");
+    convene_projections::Commands::<convene_domain::Event>::new(&local.db, ())
+        .execute_retrying(&id, command, &metadata)
+        .await
+        .expect("created");
+    for _ in 0..200 {
+        if events::find(local.db.pool(), &id)
+            .await
+            .expect("read")
+            .is_some()
+        {
+            return id;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    panic!("the event never showed")
+}
+
+fn note(actor: &str, n: u32, in_reply_to: &str, content: &str) -> Value {
+    json!({
+        "id": format!("{actor}/statuses/{n}"),
+        "type": "Note",
+        "attributedTo": actor,
+        "inReplyTo": in_reply_to,
+        "content": content,
+        "to": ["https://www.w3.org/ns/activitystreams#Public"],
+    })
+}
+
+#[tokio::test]
+async fn a_reply_to_a_local_event_is_a_comment_by_its_remote_author() {
+    for scratch in test_urls("inbox_note").await {
+        let local = Local::start(&scratch).await;
+        let remote = Remote::start().await;
+        let alice = remote.person("alice", ALICE_PUB);
+        let bob = remote.person("bob", BOB_PUB);
+        let (key_id, key) = alice_signs(&alice);
+        let signing = || Signing::Cavage {
+            key_id: &key_id,
+            key,
+        };
+        let event = local_event(&local).await;
+        let event_url = format!("{}/events/{event}", local.base);
+        let reply = note(
+            &alice,
+            1,
+            &event_url,
+            "<p>Count me <b>in</b><script>x()</script></p>",
+        );
+        let create = activity("Create", &alice, 1, reply.clone());
+        let (status, text) = post(&local, "/inbox", &bytes(&create), signing(), now()).await;
+        assert_eq!(status, 202, "{}: {text}", local.label);
+        let comments = events::comments(local.db.pool(), &event)
+            .await
+            .expect("comments");
+        let host = remote.base.trim_start_matches("http://");
+        assert_eq!(comments.len(), 1, "{}", local.label);
+        assert_eq!(comments[0].author, format!("alice@{host}"));
+        assert_eq!(
+            comments[0].body.as_deref(),
+            Some("<p>Count me <b>in</b></p>")
+        );
+
+        // A reply to that reply is threaded under it.
+        let answer = note(&alice, 2, reply["id"].as_str().unwrap(), "<p>And Bob</p>");
+        let create = activity("Create", &alice, 2, answer);
+        assert_eq!(
+            post(&local, "/inbox", &bytes(&create), signing(), now())
+                .await
+                .0,
+            202
+        );
+        let comments = events::comments(local.db.pool(), &event)
+            .await
+            .expect("comments");
+        assert_eq!(comments.len(), 2);
+        assert_eq!(
+            comments[1].in_reply_to.as_deref(),
+            Some(comments[0].id.as_str())
+        );
+
+        // The page shows who wrote it, without a link to a local profile.
+        let (_, page) = local.get(&format!("/events/{event}")).await;
+        assert!(page.contains(&format!("@alice@{host}")), "{page}");
+        assert!(
+            !page.contains(&format!("href=\"/@alice@{host}\"")),
+            "{page}"
+        );
+
+        // A note written by Bob, sent by Alice, is refused; a reply to nothing here is ignored.
+        let forged = activity("Create", &alice, 3, note(&bob, 3, &event_url, "<p>Hi</p>"));
+        assert_eq!(
+            post(&local, "/inbox", &bytes(&forged), signing(), now())
+                .await
+                .0,
+            403
+        );
+        let elsewhere = note(&alice, 4, &remote.url("statuses/9"), "<p>Hi</p>");
+        let create = activity("Create", &alice, 4, elsewhere);
+        let (status, text) = post(&local, "/inbox", &bytes(&create), signing(), now()).await;
+        assert_eq!(status, 202, "{text}");
+        assert!(text.contains("nothing here"), "{text}");
+        assert_eq!(
+            events::comments(local.db.pool(), &event)
+                .await
+                .unwrap()
+                .len(),
+            2
+        );
+    }
+}
