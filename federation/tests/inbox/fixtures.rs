@@ -63,7 +63,11 @@ async fn every_fixture_activity_is_imported_or_answered_with_a_reason() {
         let remote = Remote::start().await;
         let mut imported = 0;
         for path in &files {
-            let name = path.strip_prefix(&folder).unwrap().display().to_string();
+            let name = path
+                .strip_prefix(&folder)
+                .expect("as the test set it up")
+                .display()
+                .to_string();
             let text = std::fs::read_to_string(path).expect("readable");
             let Ok(value) = serde_json::from_str::<Value>(&text) else {
                 continue;
@@ -82,7 +86,7 @@ async fn every_fixture_activity_is_imported_or_answered_with_a_reason() {
             let actor = value
                 .get("actor")
                 .and_then(values::id_of)
-                .unwrap()
+                .expect("as the test set it up")
                 .to_string();
             let path_of_actor = actor
                 .strip_prefix(&format!("{}/", remote.base))

@@ -56,7 +56,10 @@ async fn a_signed_create_imports_the_event_with_its_origin_once() {
         let remote = Remote::start().await;
         let alice = remote.person("alice", ALICE_PUB);
         let event = event(&alice, 1, "Climate march");
-        let object = event["id"].as_str().unwrap().to_string();
+        let object = event["id"]
+            .as_str()
+            .expect("as the test set it up")
+            .to_string();
         let create = activity("Create", &alice, 1, event);
         let (key_id, key) = alice_signs(&alice);
         let signing = || Signing::Cavage {
@@ -125,7 +128,10 @@ async fn signatures_that_do_not_verify_are_401() {
         let alice = remote.person("alice", ALICE_PUB);
         let bob = remote.person("bob", BOB_PUB);
         let create = activity("Create", &alice, 1, event(&alice, 1, "Climate march"));
-        let object = create["object"]["id"].as_str().unwrap().to_string();
+        let object = create["object"]["id"]
+            .as_str()
+            .expect("as the test set it up")
+            .to_string();
         let body = bytes(&create);
         let (key_id, _) = alice_signs(&alice);
         let refused = |(status, text): (u16, String), why: &str| {
@@ -158,7 +164,7 @@ async fn signatures_that_do_not_verify_are_401() {
         );
 
         // Signed for one body, sent with another.
-        let url = url::Url::parse(&format!("{}/inbox", local.base)).unwrap();
+        let url = url::Url::parse(&format!("{}/inbox", local.base)).expect("as the test set it up");
         let headers = signer(&key_id, ALICE_KEY).sign_post(&url, &body, now());
         let tampered = bytes(&activity("Create", &alice, 1, event(&alice, 1, "Changed")));
         let text = refused(send(url, headers, tampered).await, "tampered");
@@ -217,7 +223,10 @@ async fn hs2019_and_rfc9421_signatures_are_accepted() {
             ),
         ] {
             let create = activity("Create", &alice, n, event(&alice, n, "Climate march"));
-            let object = create["object"]["id"].as_str().unwrap().to_string();
+            let object = create["object"]["id"]
+                .as_str()
+                .expect("as the test set it up")
+                .to_string();
             let (status, text) = post(&local, "/inbox", &bytes(&create), signing, now()).await;
             assert_eq!(status, 202, "{}: {text}", local.label);
             assert!(shown(&local, &object).await.is_some(), "{n} imported");
@@ -244,9 +253,14 @@ async fn a_rotated_key_is_fetched_again_once() {
         let second = activity("Create", &alice, 2, event(&alice, 2, "Bike ride"));
         let (status, text) = post(&local, "/inbox", &bytes(&second), signing(BOB_KEY), now()).await;
         assert_eq!(status, 202, "{}: {text}", local.label);
-        assert!(shown(&local, second["object"]["id"].as_str().unwrap())
-            .await
-            .is_some());
+        assert!(shown(
+            &local,
+            second["object"]["id"]
+                .as_str()
+                .expect("as the test set it up")
+        )
+        .await
+        .is_some());
     }
 }
 
@@ -283,7 +297,10 @@ async fn an_object_from_another_origin_is_believed_only_as_its_origin_serves_it(
         let carol = elsewhere.person("carol", BOB_PUB);
         let served = event(&carol, 7, "Carol's picnic");
         elsewhere.serve("events/7", served.clone());
-        let object = served["id"].as_str().unwrap().to_string();
+        let object = served["id"]
+            .as_str()
+            .expect("as the test set it up")
+            .to_string();
         let (key_id, key) = alice_signs(&alice);
         let signing = || Signing::Cavage {
             key_id: &key_id,
@@ -343,7 +360,10 @@ async fn only_the_organiser_updates_and_deletes_a_remote_event() {
             key: BOB_KEY,
         };
         let original = event(&alice, 1, "Climate march");
-        let object = original["id"].as_str().unwrap().to_string();
+        let object = original["id"]
+            .as_str()
+            .expect("as the test set it up")
+            .to_string();
         let create = activity("Create", &alice, 1, original.clone());
         assert_eq!(
             post(&local, "/inbox", &bytes(&create), as_alice(), now())
@@ -358,7 +378,11 @@ async fn only_the_organiser_updates_and_deletes_a_remote_event() {
         let (status, text) = post(&local, "/inbox", &bytes(&by_bob), as_bob(), now()).await;
         assert_eq!(status, 403, "{}: {text}", local.label);
         assert_eq!(
-            shown(&local, &object).await.unwrap().details.title,
+            shown(&local, &object)
+                .await
+                .expect("as the test set it up")
+                .details
+                .title,
             "Climate march"
         );
 
@@ -366,7 +390,11 @@ async fn only_the_organiser_updates_and_deletes_a_remote_event() {
         let (status, text) = post(&local, "/inbox", &bytes(&by_alice), as_alice(), now()).await;
         assert_eq!(status, 202, "{text}");
         assert_eq!(
-            shown(&local, &object).await.unwrap().details.title,
+            shown(&local, &object)
+                .await
+                .expect("as the test set it up")
+                .details
+                .title,
             "Climate march, new route"
         );
 
@@ -385,7 +413,10 @@ async fn only_the_organiser_updates_and_deletes_a_remote_event() {
         assert_eq!(status, 202, "{text}");
         assert!(shown(&local, &object).await.is_none(), "gone");
         let log = changes(&local, &object).await;
-        assert!(matches!(log.last().unwrap().0, EventChange::Deleted));
+        assert!(matches!(
+            log.last().expect("as the test set it up").0,
+            EventChange::Deleted
+        ));
     }
 }
 
@@ -470,7 +501,12 @@ async fn a_reply_to_a_local_event_is_a_comment_by_its_remote_author() {
         );
 
         // A reply to that reply is threaded under it.
-        let answer = note(&alice, 2, reply["id"].as_str().unwrap(), "<p>And Bob</p>");
+        let answer = note(
+            &alice,
+            2,
+            reply["id"].as_str().expect("as the test set it up"),
+            "<p>And Bob</p>",
+        );
         let create = activity("Create", &alice, 2, answer);
         assert_eq!(
             post(&local, "/inbox", &bytes(&create), signing(), now())
@@ -511,7 +547,7 @@ async fn a_reply_to_a_local_event_is_a_comment_by_its_remote_author() {
         assert_eq!(
             events::comments(local.db.pool(), &event)
                 .await
-                .unwrap()
+                .expect("as the test set it up")
                 .len(),
             2
         );
