@@ -6,8 +6,10 @@ use crate::http_server;
 use anyhow::Context;
 use convene_api::mail::Mailer;
 use convene_api::{ApiConfig, AppState, Registrations};
+use convene_federation::client::{Client, Limits as ClientLimits, Network};
 use convene_federation::discovery::nodeinfo::InstanceInfo;
 use convene_federation::http::Federation;
+use convene_federation::inbox::Inbox;
 use convene_projections::Database;
 use convene_web::render::Pages;
 use std::process::ExitCode;
@@ -112,7 +114,17 @@ fn app(
     };
     let federation = Federation::new(db, &settings.public_url, instance)
         .map_err(|e| anyhow::anyhow!("--public-url: {e}"))?;
-    let pages = convene_web::app(state, pages).merge(convene_notifications::http::routes(db));
+    let public_url =
+        url::Url::parse(&settings.public_url).map_err(|e| anyhow::anyhow!("--public-url: {e}"))?;
+    let client = Client::new(&public_url, Network::Public, ClientLimits::default())
+        .map_err(|e| anyhow::anyhow!("the federation client: {e}"))?;
+    let inbox = Inbox::new(state.clone(), federation.clone(), client);
+    let pages = convene_web::app(state, pages)
+        .merge(convene_notifications::http::routes(db))
+        .merge(convene_api::http::with_layers(
+            convene_federation::inbox::routes(inbox),
+            limits,
+        ));
     Ok(convene_federation::http::app(pages, federation, |routes| {
         convene_api::http::with_layers(routes, limits)
     }))

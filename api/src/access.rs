@@ -224,6 +224,7 @@ mod tests {
             details,
             draft: false,
             group: None,
+            origin: None,
             participant_count: 4,
             waitlist_count: 1,
             remaining_seats: Some(6),

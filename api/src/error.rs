@@ -136,7 +136,8 @@ impl Error {
                 | EventError::WrongState(..)
                 | EventError::LastOrganiser
                 | EventError::Full
-                | EventError::CommentsClosed => Class::Conflict,
+                | EventError::CommentsClosed
+                | EventError::Remote => Class::Conflict,
             },
             Error::Account(e) => match e {
                 AccountError::AlreadyRegistered => Class::Conflict,
@@ -257,6 +258,7 @@ fn event_rule(error: &EventError) -> &'static str {
         EventError::WrongState(..) => "wrong-state",
         EventError::LastOrganiser => "last-organiser",
         EventError::Full => "full",
+        EventError::Remote => "remote-event",
         EventError::CommentsClosed => "comments-closed",
     }
 }

@@ -50,6 +50,9 @@ fn summary(change: &EventChange, people: &HashMap<String, String>) -> String {
                 if *draft { " as a draft" } else { "" }
             )
         }
+        EventChange::Imported { origin, details } => {
+            format!("received \"{}\" from {}", details.title, origin.host())
+        }
         EventChange::Updated { fields, .. } => format!("changed {}", fields.join(", ")),
         EventChange::OrganisedByGroup { group } => {
             format!("organised it for the group @{}", group.handle)
@@ -96,6 +99,9 @@ fn summary(change: &EventChange, people: &HashMap<String, String>) -> String {
             (false, Some(_)) => "replied to a comment".into(),
             (false, None) => "commented".into(),
         },
+        EventChange::RemoteCommentPosted { author, .. } => {
+            format!("{} commented from another instance", author.handle)
+        }
         EventChange::CommentEdited { .. } => "edited a comment".into(),
         EventChange::CommentDeleted { .. } => "deleted a comment".into(),
     }

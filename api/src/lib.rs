@@ -28,6 +28,7 @@ pub mod mail;
 pub mod objects;
 pub mod participations;
 pub mod profiles;
+pub mod remote_events;
 pub mod reports;
 pub mod search;
 pub mod throttle;

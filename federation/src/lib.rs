@@ -2,10 +2,8 @@
 //! the inbox (incoming activities become domain commands) and the outbox (a projection of the
 //! log into activities and deliveries, sent by a delivery worker).
 //!
-//! May depend on `convene-domain` and `convene-projections`, never on `convene-api` or
-//! `convene-web`.
-//!
-//! Nothing federates yet: this crate fills in with the federation issues.
+//! May depend on `convene-domain`, `convene-projections` and `convene-api` (the inbox is a
+//! front end of the application), never on `convene-web`.
 
 pub mod actors;
 pub mod client;
@@ -13,6 +11,7 @@ pub mod context;
 pub mod delivery;
 pub mod discovery;
 pub mod http;
+pub mod inbox;
 pub mod incoming;
 pub mod keys;
 pub mod objects;

@@ -173,7 +173,10 @@ pub fn notices(before: &Event, change: &EventChange, memory: &Memory) -> Vec<Not
         | C::Left { .. }
         | C::RoleChanged { .. }
         | C::CommentEdited { .. }
-        | C::CommentDeleted { .. } => Vec::new(),
+        | C::CommentDeleted { .. }
+        // Remote events have nobody taking part here; remote replies notify nobody yet.
+        | C::Imported { .. }
+        | C::RemoteCommentPosted { .. } => Vec::new(),
     }
 }
 

@@ -6,7 +6,7 @@ use crate::projection::{Applying, Projection};
 use crate::tables::{flag, flag_of, known};
 use async_trait::async_trait;
 use convene_domain::event::details::{EventDetails, EventStatus};
-use convene_domain::event::{GroupLink, Participant, ParticipantState};
+use convene_domain::event::{GroupLink, Participant, ParticipantState, RemoteOrigin};
 use convene_domain::metadata::format_timestamp;
 use convene_domain::{Event, EventChange};
 use cqrs_es::Aggregate;
@@ -38,6 +38,9 @@ impl Projection for EventsProjection {
                 details,
                 draft,
             } => created(conn, &on, organiser, &creator, &details, draft).await,
+            EventChange::Imported { origin, details } => {
+                imported(conn, &on, &origin, &details).await
+            }
             EventChange::Updated { details, .. } => write_details(conn, &on, &details).await,
             EventChange::OrganisedByGroup { group } => organised_by_group(conn, &on, &group).await,
             EventChange::Published => published(conn, &on).await,
@@ -80,6 +83,12 @@ impl Projection for EventsProjection {
                 body,
                 announcement,
             } => comment_posted(conn, &on, &comment, &author, reply, &body, announcement).await,
+            EventChange::RemoteCommentPosted {
+                comment,
+                author,
+                in_reply_to: reply,
+                body,
+            } => comment_posted(conn, &on, &comment, &author.handle, reply, &body, false).await,
             EventChange::CommentEdited { comment, body } => {
                 comment_edited(conn, &on, &comment, &body).await
             }
@@ -122,6 +131,33 @@ async fn created(
         (None, None),
     )
     .await
+}
+
+/// A remote event: published, organised by its remote actor (shown by handle), no
+/// participation of ours.
+async fn imported(
+    conn: &mut AnyConnection,
+    on: &Applying<'_>,
+    origin: &RemoteOrigin,
+    details: &EventDetails,
+) -> Result<(), Error> {
+    sqlx::query(
+        "INSERT INTO events (id, organizer, title, begins_at, ends_at, status, visibility, \
+         draft, category, online, in_person, capacity, details, created_at, updated_at, \
+         origin_object, origin_actor, origin_name, origin_url) \
+         VALUES ($1, $2, '', '', NULL, '', '', $3, '', $3, $3, NULL, '', $4, $4, $5, $6, $7, $8)",
+    )
+    .bind(on.id)
+    .bind(&origin.actor_handle)
+    .bind(flag(false))
+    .bind(&on.at)
+    .bind(&origin.object)
+    .bind(&origin.actor)
+    .bind(&origin.actor_name)
+    .bind(&origin.url)
+    .execute(&mut *conn)
+    .await?;
+    write_details(conn, on, details).await
 }
 
 async fn organised_by_group(
@@ -362,6 +398,9 @@ pub struct EventView {
     pub draft: bool,
     /// The group organising the event, if one does.
     pub group: Option<GroupLink>,
+    /// Where an event organised on another instance comes from (`organizer` is then the
+    /// remote organiser's `name@host`); absent for local events.
+    pub origin: Option<RemoteOrigin>,
     pub participant_count: i64,
     pub waitlist_count: i64,
     /// Seats left, when the event has a capacity.
@@ -372,6 +411,7 @@ pub struct EventView {
 
 const EVENT_COLUMNS: &str = "e.id, e.organizer, e.draft, e.details, e.created_at, e.updated_at, \
      e.group_handle, e.members_only, e.hide_organiser, \
+     e.origin_object, e.origin_actor, e.origin_name, e.origin_url, \
      (SELECT COUNT(*) FROM participations p WHERE p.event_id = e.id AND p.state = 'participant') AS participants, \
      (SELECT COUNT(*) FROM participations p WHERE p.event_id = e.id AND p.state = 'waitlisted') AS waitlisted";
 
@@ -391,10 +431,23 @@ fn event_view(row: &AnyRow) -> Result<EventView, Error> {
         }),
         None => None,
     };
+    let organiser: String = row.try_get("organizer")?;
+    let object: Option<String> = row.try_get("origin_object")?;
+    let origin = match object {
+        Some(object) => Some(RemoteOrigin {
+            object,
+            actor: row.try_get("origin_actor")?,
+            actor_handle: organiser.clone(),
+            actor_name: row.try_get("origin_name")?,
+            url: row.try_get("origin_url")?,
+        }),
+        None => None,
+    };
     Ok(EventView {
         group,
+        origin,
         id: row.try_get("id")?,
-        organiser: row.try_get("organizer")?,
+        organiser,
         remaining_seats: details.capacity.map(|c| (c - participant_count).max(0)),
         details,
         draft: flag_of(row, "draft")?,

@@ -87,8 +87,11 @@ pub fn event_document(id: &str, event: &Event, draft: bool, origin: &str) -> Opt
     })
 }
 
-/// The username of the profile that created `event`.
+/// The username of the profile that created `event`, or the handle of its remote organiser.
 fn creator(event: &Event) -> String {
+    if let Some(origin) = event.origin() {
+        return origin.actor_handle.clone();
+    }
     event
         .participations()
         .iter()

@@ -234,7 +234,7 @@ async fn changes_between(
         };
         let payload: String = row.try_get("payload")?;
         let change: EventChange = serde_json::from_str(&payload).map_err(|e| unreadable(&e))?;
-        let origin = match change {
+        let origin = match &change {
             EventChange::Created { .. } => {
                 let text: String = row.try_get("metadata")?;
                 let map: std::collections::HashMap<String, String> =
@@ -242,6 +242,7 @@ async fn changes_between(
                 let metadata = Metadata::from_map(&map).map_err(|e| unreadable(&e))?;
                 Some(origin_of(&metadata))
             }
+            EventChange::Imported { origin, .. } => Some(origin.host().to_string()),
             _ => None,
         };
         changes.push(LoggedChange {
@@ -268,6 +269,12 @@ impl Folded {
         match &logged.change {
             EventChange::Created { draft, .. } => {
                 self.draft = *draft;
+                if let Some(origin) = logged.origin {
+                    self.origin = origin;
+                }
+            }
+            EventChange::Imported { .. } => {
+                self.draft = false;
                 if let Some(origin) = logged.origin {
                     self.origin = origin;
                 }

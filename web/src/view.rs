@@ -152,6 +152,9 @@ pub struct EventCard {
     pub group_name: Option<String>,
     /// Its tags, each a link to the list of events with it.
     pub tags: Vec<String>,
+    /// For an event organised on another instance: that instance, and the original's page.
+    pub origin_host: Option<String>,
+    pub original: Option<String>,
 }
 
 pub fn card(catalogue: &Catalogue, event: &EventView) -> EventCard {
@@ -171,6 +174,8 @@ pub fn card(catalogue: &Catalogue, event: &EventView) -> EventCard {
         group: event.group.as_ref().map(|g| g.handle.clone()),
         group_name: None,
         tags: details.tags.clone(),
+        origin_host: event.origin.as_ref().map(|o| o.host().to_string()),
+        original: event.origin.as_ref().map(|o| o.url.clone()),
     }
 }
 

@@ -1,5 +1,6 @@
 use super::details::EventDetails;
 use super::participation::{Participant, ParticipantState};
+use super::remote::{RemoteAuthor, RemoteOrigin};
 use super::GroupLink;
 use cqrs_es::DomainEvent;
 use serde::{Deserialize, Serialize};
@@ -15,6 +16,12 @@ pub enum EventChange {
         creator_participation: String,
         details: EventDetails,
         draft: bool,
+    },
+    /// An event organised on another instance, received over ActivityPub: published, with no
+    /// local organiser.
+    Imported {
+        origin: RemoteOrigin,
+        details: EventDetails,
     },
     /// The whole details after the update, and which fields it changed.
     Updated {
@@ -72,6 +79,13 @@ pub enum EventChange {
         comment: String,
         body: String,
     },
+    /// A comment from another instance (its author is a remote actor, never a profile here).
+    RemoteCommentPosted {
+        comment: String,
+        author: RemoteAuthor,
+        in_reply_to: Option<String>,
+        body: String,
+    },
     CommentDeleted {
         comment: String,
     },
@@ -81,6 +95,7 @@ impl DomainEvent for EventChange {
     fn event_type(&self) -> String {
         match self {
             Self::Created { .. } => "EventCreated",
+            Self::Imported { .. } => "EventImported",
             Self::Updated { .. } => "EventUpdated",
             Self::OrganisedByGroup { .. } => "EventOrganisedByGroup",
             Self::Published => "EventPublished",
@@ -95,6 +110,7 @@ impl DomainEvent for EventChange {
             Self::RoleChanged { .. } => "ParticipantRoleChanged",
             Self::CommentPosted { .. } => "CommentPosted",
             Self::CommentEdited { .. } => "CommentEdited",
+            Self::RemoteCommentPosted { .. } => "RemoteCommentPosted",
             Self::CommentDeleted { .. } => "CommentDeleted",
         }
         .to_string()

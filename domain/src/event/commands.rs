@@ -1,5 +1,6 @@
 use super::details::{EventDetails, EventPatch};
 use super::participation::ParticipantState;
+use super::remote::{RemoteAuthor, RemoteOrigin};
 use super::GroupLink;
 
 /// What can be asked of an event. `by` is the acting profile's username (the caller has already
@@ -87,5 +88,26 @@ pub enum EventCommand {
     DeleteComment {
         comment: String,
         by: String,
+    },
+    /// Record an event organised on another instance (its Create, or an Announce of it).
+    Import {
+        origin: RemoteOrigin,
+        details: EventDetails,
+    },
+    /// The remote organiser `actor` describes its event anew (an Update).
+    UpdateRemote {
+        actor: String,
+        details: EventDetails,
+    },
+    /// A remote actor's reply to the event or one of its comments.
+    PostRemoteComment {
+        comment: String,
+        author: RemoteAuthor,
+        in_reply_to: Option<String>,
+        body: String,
+    },
+    /// The remote organiser `actor` deleted its event.
+    DeleteRemote {
+        actor: String,
     },
 }

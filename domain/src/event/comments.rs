@@ -69,7 +69,7 @@ impl Event {
     }
 
     /// A comment that is there to reply to, edit or delete.
-    fn comment(&self, id: &str) -> Result<&CommentState, EventError> {
+    pub(super) fn comment(&self, id: &str) -> Result<&CommentState, EventError> {
         self.comments
             .iter()
             .find(|c| c.id == id && !c.deleted)

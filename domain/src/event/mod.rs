@@ -9,6 +9,7 @@ pub use comments::checked_comment;
 pub mod details;
 mod lifecycle;
 pub mod participation;
+mod remote;
 #[cfg(test)]
 mod tests;
 
@@ -16,6 +17,7 @@ pub use changes::EventChange;
 pub use commands::EventCommand;
 pub use details::{EventDetails, EventPatch};
 pub use participation::{Participant, ParticipantState, Participation};
+pub use remote::{RemoteAuthor, RemoteOrigin};
 
 use crate::validation::FieldError;
 use cqrs_es::event_sink::EventSink;
@@ -75,6 +77,8 @@ pub enum EventError {
     NotCommentAuthor,
     #[error("this link is not valid (any more)")]
     UnknownToken,
+    #[error("this event is organised on another instance: take part and comment there")]
+    Remote,
 }
 
 fn invalid(field: &str, message: impl Into<String>) -> EventError {
@@ -121,6 +125,9 @@ pub struct Event {
     comments: Vec<CommentState>,
     #[serde(default)]
     group: Option<GroupLink>,
+    /// Set for an event organised on another instance.
+    #[serde(default)]
+    origin: Option<RemoteOrigin>,
 }
 
 impl Event {
@@ -225,6 +232,14 @@ impl Aggregate for Event {
         _services: &Self::Services,
         sink: &EventSink<Self>,
     ) -> Result<(), Self::Error> {
+        if matches!(
+            command,
+            EventCommand::Join { .. }
+                | EventCommand::JoinAnonymously { .. }
+                | EventCommand::PostComment { .. }
+        ) {
+            self.require_local()?;
+        }
         let changes = match command {
             EventCommand::Create {
                 organiser,
@@ -284,6 +299,15 @@ impl Aggregate for Event {
                 self.edit_comment(comment, &by, &body)
             }
             EventCommand::DeleteComment { comment, by } => self.delete_comment(comment, &by),
+            EventCommand::Import { origin, details } => self.import(origin, details),
+            EventCommand::UpdateRemote { actor, details } => self.update_remote(&actor, details),
+            EventCommand::DeleteRemote { actor } => self.delete_remote(&actor),
+            EventCommand::PostRemoteComment {
+                comment,
+                author,
+                in_reply_to,
+                body,
+            } => self.post_remote_comment(comment, author, in_reply_to, &body),
         }?;
         for change in changes {
             sink.write(change, self).await;
@@ -306,7 +330,8 @@ impl Aggregate for Event {
                 .any(|p| p.id == creator_participation) => {}
             C::Joined { participation, .. }
                 if self.participations.iter().any(|p| p.id == participation) => {}
-            C::CommentPosted { comment, .. } if self.comments.iter().any(|c| c.id == comment) => {}
+            C::CommentPosted { comment, .. } | C::RemoteCommentPosted { comment, .. }
+                if self.comments.iter().any(|c| c.id == comment) => {}
             C::Created {
                 organiser,
                 creator_participation,
@@ -323,6 +348,10 @@ impl Aggregate for Event {
                 self.organiser = organiser;
                 self.details = Some(details);
                 self.draft = draft;
+            }
+            C::Imported { origin, details } => {
+                self.origin = Some(origin);
+                self.details = Some(details);
             }
             C::Updated { details, .. } => self.details = Some(details),
             C::OrganisedByGroup { group } => self.group = Some(group),
@@ -377,6 +406,13 @@ impl Aggregate for Event {
             } => self.comments.push(CommentState {
                 id: comment,
                 author,
+                deleted: false,
+            }),
+            C::RemoteCommentPosted {
+                comment, author, ..
+            } => self.comments.push(CommentState {
+                id: comment,
+                author: author.handle,
                 deleted: false,
             }),
             C::CommentEdited { .. } => {}

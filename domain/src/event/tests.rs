@@ -749,9 +749,11 @@ fn kind(change: &C) -> usize {
         C::CommentEdited { .. } => 13,
         C::CommentDeleted { .. } => 14,
         C::OrganisedByGroup { .. } => 15,
+        C::Imported { .. } => 16,
+        C::RemoteCommentPosted { .. } => 17,
     }
 }
-const KINDS: usize = 16;
+const KINDS: usize = 18;
 
 #[test]
 fn applying_any_change_twice_leaves_the_state_as_once() {
@@ -816,18 +818,24 @@ fn applying_any_change_twice_leaves_the_state_as_once() {
         C::CommentDeleted {
             comment: "c1".into(),
         },
+        remote_comment("c2", None),
         C::Cancelled,
         C::Deleted,
     ];
-    let covered: std::collections::BTreeSet<usize> = history.iter().map(kind).collect();
+    // A remote event's life is a history of its own.
+    let remote = vec![imported(), C::Cancelled, C::Deleted];
+    let covered: std::collections::BTreeSet<usize> =
+        history.iter().chain(&remote).map(kind).collect();
     assert_eq!(covered, (0..KINDS).collect(), "every kind of change");
-    let mut once = Event::default();
-    let mut twice = Event::default();
-    for change in history {
-        once.apply(change.clone());
-        twice.apply(change.clone());
-        twice.apply(change);
-        assert_eq!(once, twice);
+    for history in [history, remote] {
+        let mut once = Event::default();
+        let mut twice = Event::default();
+        for change in history {
+            once.apply(change.clone());
+            twice.apply(change.clone());
+            twice.apply(change);
+            assert_eq!(once, twice);
+        }
     }
 }
 
@@ -931,4 +939,193 @@ fn the_organising_group_edits_its_event_and_another_group_does_not() {
             by: "repair".into(),
         })
         .then_expect_error(EventError::NotAdministrator);
+}
+
+fn origin() -> RemoteOrigin {
+    RemoteOrigin {
+        object: "https://mobilizon.example/events/1".into(),
+        actor: "https://mobilizon.example/@ana".into(),
+        actor_handle: "ana@mobilizon.example".into(),
+        actor_name: Some("Ana".into()),
+        url: "https://mobilizon.example/events/1".into(),
+    }
+}
+
+fn imported() -> C {
+    C::Imported {
+        origin: origin(),
+        details: details(),
+    }
+}
+
+#[test]
+fn a_remote_event_is_imported_with_its_origin_and_sanitised_html() {
+    let mut d = details();
+    d.description = r#"<p onclick="x()">Bring <b>banners</b><script>x()</script></p>"#.into();
+    Given::with(())
+        .given_no_previous_events()
+        .when(EventCommand::Import {
+            origin: origin(),
+            details: d,
+        })
+        .then_expect_events(vec![imported()]);
+}
+
+#[test]
+fn a_remote_event_is_imported_once() {
+    Given::with(())
+        .given(vec![imported()])
+        .when(EventCommand::Import {
+            origin: origin(),
+            details: details(),
+        })
+        .then_expect_error(EventError::AlreadyExists);
+}
+
+#[test]
+fn only_the_remote_organiser_updates_a_remote_event() {
+    let mut d = details();
+    d.title = "Climate march, new route".into();
+    Given::with(())
+        .given(vec![imported()])
+        .when(EventCommand::UpdateRemote {
+            actor: "https://mobilizon.example/@ana".into(),
+            details: d.clone(),
+        })
+        .then_expect_events(vec![C::Updated {
+            details: d.clone(),
+            fields: vec!["title".into()],
+        }]);
+    Given::with(())
+        .given(vec![imported()])
+        .when(EventCommand::UpdateRemote {
+            actor: "https://other.example/@eve".into(),
+            details: d,
+        })
+        .then_expect_error(EventError::NotOrganiser);
+}
+
+#[test]
+fn a_remote_update_to_cancelled_is_a_cancellation() {
+    let mut d = details();
+    d.status = EventStatus::Cancelled;
+    Given::with(())
+        .given(vec![imported()])
+        .when(EventCommand::UpdateRemote {
+            actor: "https://mobilizon.example/@ana".into(),
+            details: d,
+        })
+        .then_expect_events(vec![C::Cancelled]);
+}
+
+#[test]
+fn only_the_remote_organiser_deletes_a_remote_event() {
+    Given::with(())
+        .given(vec![imported()])
+        .when(EventCommand::DeleteRemote {
+            actor: "https://other.example/@eve".into(),
+        })
+        .then_expect_error(EventError::NotOrganiser);
+    Given::with(())
+        .given(vec![imported()])
+        .when(EventCommand::DeleteRemote {
+            actor: "https://mobilizon.example/@ana".into(),
+        })
+        .then_expect_events(vec![C::Deleted]);
+}
+
+#[test]
+fn a_local_event_is_not_changed_as_a_remote_one() {
+    Given::with(())
+        .given(vec![created(None, JoinMode::Free)])
+        .when(EventCommand::DeleteRemote {
+            actor: "https://mobilizon.example/@ana".into(),
+        })
+        .then_expect_error(EventError::NotOrganiser);
+}
+
+#[test]
+fn local_profiles_take_part_in_a_remote_event_on_its_instance() {
+    Given::with(())
+        .given(vec![imported()])
+        .when(join("p1", "bob"))
+        .then_expect_error(EventError::Remote);
+    Given::with(())
+        .given(vec![imported()])
+        .when(EventCommand::Delete { by: "bob".into() })
+        .then_expect_error(EventError::NotAdministrator);
+}
+
+fn zoe() -> RemoteAuthor {
+    RemoteAuthor {
+        actor: "https://masto.example/users/zoe".into(),
+        handle: "zoe@masto.example".into(),
+        note: "https://masto.example/users/zoe/statuses/1".into(),
+    }
+}
+
+fn remote_comment(id: &str, parent: Option<&str>) -> C {
+    C::RemoteCommentPosted {
+        comment: id.into(),
+        author: zoe(),
+        in_reply_to: parent.map(str::to_string),
+        body: "<p>Count me in</p>".into(),
+    }
+}
+
+fn post_remote(id: &str, parent: Option<&str>, body: &str) -> EventCommand {
+    EventCommand::PostRemoteComment {
+        comment: id.into(),
+        author: zoe(),
+        in_reply_to: parent.map(str::to_string),
+        body: body.into(),
+    }
+}
+
+#[test]
+fn a_remote_reply_is_a_comment_by_its_remote_author_once() {
+    Given::with(())
+        .given(vec![created(None, JoinMode::Free)])
+        .when(post_remote(
+            "c1",
+            None,
+            "<p>Count me in<script>x()</script></p>",
+        ))
+        .then_expect_events(vec![remote_comment("c1", None)]);
+    Given::with(())
+        .given(vec![
+            created(None, JoinMode::Free),
+            remote_comment("c1", None),
+        ])
+        .when(post_remote("c2", Some("c1"), "<p>Count me in</p>"))
+        .then_expect_events(vec![remote_comment("c2", Some("c1"))]);
+    Given::with(())
+        .given(vec![
+            created(None, JoinMode::Free),
+            remote_comment("c1", None),
+        ])
+        .when(post_remote("c1", None, "<p>Count me in</p>"))
+        .then_expect_error(EventError::AlreadyExists);
+    Given::with(())
+        .given(vec![created(None, JoinMode::Free)])
+        .when(post_remote("c2", Some("nope"), "<p>Hi</p>"))
+        .then_expect_error(EventError::UnknownComment);
+}
+
+#[test]
+fn remote_replies_follow_the_local_comment_rules() {
+    Given::with(())
+        .given(vec![created_with(|d| d.options.comments_open = false)])
+        .when(post_remote("c1", None, "<p>Hi</p>"))
+        .then_expect_error(EventError::CommentsClosed);
+    let result = Given::with(())
+        .given(vec![created(None, JoinMode::Free)])
+        .when(post_remote("c1", None, "  "))
+        .inspect_result();
+    assert_eq!(fields(result.expect_err("refused")), ["body"]);
+    // Replies to a remote event belong on its own instance.
+    Given::with(())
+        .given(vec![imported()])
+        .when(post_remote("c1", None, "<p>Hi</p>"))
+        .then_expect_error(EventError::Remote);
 }

@@ -116,9 +116,11 @@ pub async fn show(State(web): State<Web>, visitor: Visitor, Path(id): Path<Strin
         _ => catalogue.text("your_state_participant"),
     });
     let details = &event.details;
+    // People take part in a remote event on its own instance (the page links to it).
     let joinable = details.status != EventStatus::Cancelled
         && matches!(details.join_mode, JoinMode::Free | JoinMode::Restricted)
-        && !event.draft;
+        && !event.draft
+        && event.origin.is_none();
     let handles: Vec<String> = event.group.iter().map(|g| g.handle.clone()).collect();
     let group_names = match super::group_names(&web, &handles).await {
         Ok(names) => names,
@@ -130,6 +132,7 @@ pub async fn show(State(web): State<Web>, visitor: Visitor, Path(id): Path<Strin
         &event.group.as_ref().map(|g| group_names[&g.handle].clone()),
     );
     context.insert("event", &event);
+    context.insert("origin_host", &event.origin.as_ref().map(|o| o.host()));
     context.insert(
         "when",
         &when(catalogue, details, visitor.time_zone.as_deref()),

@@ -1,0 +1,159 @@
+//! Events organised on other instances, as the ActivityPub inbox receives them: imported,
+//! updated and deleted by their remote organiser. Every change names the remote actor that sent
+//! the activity and the activity's id.
+
+use crate::consistency::{self, Reads};
+use crate::error::Error;
+use crate::error::Result;
+use crate::AppState;
+use convene_domain::event::details::Visibility;
+use convene_domain::event::{EventDetails, RemoteAuthor, RemoteOrigin};
+use convene_domain::{Actor, EventCommand, Metadata, Source};
+use convene_projections::events;
+use convene_projections::read_model::EVENTS;
+use sha2::{Digest, Sha256};
+
+/// What remote event use cases read back after their commands.
+pub const READS: Reads = &[EVENTS];
+
+/// Who sent an activity, and which: the metadata of every change it causes.
+#[derive(Debug, Clone)]
+pub struct FromRemote {
+    /// The activity's `actor`, whose signature the inbox verified.
+    pub actor: String,
+    /// The activity's id.
+    pub activity: String,
+    pub request_id: String,
+}
+
+impl FromRemote {
+    pub fn metadata(&self) -> Metadata {
+        Metadata::now(
+            Actor::Remote {
+                actor: self.actor.clone(),
+            },
+            Source::Federation {
+                activity: self.activity.clone(),
+            },
+            &self.request_id,
+        )
+    }
+}
+
+/// The id of the event aggregate holding the remote Event `object`: derived from the object's
+/// id, so a resent Create or an Announce of a known event finds the same aggregate.
+pub fn event_id(object: &str) -> String {
+    derived_id("event", object)
+}
+
+/// The id of the comment holding the remote Note `note`, derived the same way.
+pub fn comment_id(note: &str) -> String {
+    derived_id("comment", note)
+}
+
+fn derived_id(kind: &str, object: &str) -> String {
+    let digest = Sha256::digest(format!("{kind}\n{object}").as_bytes());
+    let mut bytes = [0u8; 16];
+    bytes.copy_from_slice(&digest[..16]);
+    uuid::Builder::from_custom_bytes(bytes)
+        .into_uuid()
+        .to_string()
+}
+
+async fn run(state: &AppState, from: &FromRemote, id: &str, command: EventCommand) -> Result<i64> {
+    consistency::command(state, &state.events, id, command, &from.metadata(), READS).await
+}
+
+/// Records the event `origin.object`, described by `details` (held to the local rules). A
+/// second import of one object is refused (`already-exists`). Returns the event's id.
+pub async fn import_event(
+    state: &AppState,
+    from: &FromRemote,
+    origin: RemoteOrigin,
+    details: EventDetails,
+) -> Result<String> {
+    let id = event_id(&origin.object);
+    run(state, from, &id, EventCommand::Import { origin, details }).await?;
+    Ok(id)
+}
+
+/// The remote event `object` as its organiser now describes it. Only that organiser may
+/// (`not-organiser` otherwise); an unknown event is `not-found`.
+pub async fn update_event(
+    state: &AppState,
+    from: &FromRemote,
+    object: &str,
+    details: EventDetails,
+) -> Result<String> {
+    let id = event_id(object);
+    let command = EventCommand::UpdateRemote {
+        actor: from.actor.clone(),
+        details,
+    };
+    run(state, from, &id, command).await?;
+    Ok(id)
+}
+
+/// A remote Note replying to `in_reply_to`: one of our events (`{public_url}/events/{id}`),
+/// one of its comments (`{public_url}/comments/{id}`), or a remote comment we hold. Only
+/// published public or unlisted events take comments from other instances. Returns the
+/// event's id and the comment's.
+pub async fn post_comment(
+    state: &AppState,
+    from: &FromRemote,
+    author: RemoteAuthor,
+    in_reply_to: &str,
+    body: &str,
+) -> Result<(String, String)> {
+    let base = state.config.public_url.trim_end_matches('/');
+    let pool = state.db.pool();
+    let nothing = || Error::NotFound(format!("{in_reply_to} is nothing here to reply to"));
+    let (event, parent) = match in_reply_to.strip_prefix(&format!("{base}/events/")) {
+        Some(event) => (event.to_string(), None),
+        None => {
+            let parent = in_reply_to
+                .strip_prefix(&format!("{base}/comments/"))
+                .map_or_else(|| comment_id(in_reply_to), str::to_string);
+            let comment = events::comment(pool, &parent).await?.ok_or_else(nothing)?;
+            (comment.event_id, Some(parent))
+        }
+    };
+    let view = events::find(pool, &event).await?.ok_or_else(nothing)?;
+    if view.draft || view.details.visibility == Visibility::Private {
+        return Err(nothing());
+    }
+    let comment = comment_id(&author.note);
+    let command = EventCommand::PostRemoteComment {
+        comment: comment.clone(),
+        author,
+        in_reply_to: parent,
+        body: body.to_string(),
+    };
+    run(state, from, &event, command).await?;
+    Ok((event, comment))
+}
+
+/// Deletes the remote event `object`, when its organiser asks.
+pub async fn delete_event(state: &AppState, from: &FromRemote, object: &str) -> Result<String> {
+    let id = event_id(object);
+    let command = EventCommand::DeleteRemote {
+        actor: from.actor.clone(),
+    };
+    run(state, from, &id, command).await?;
+    Ok(id)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::event_id;
+
+    #[test]
+    fn an_object_always_maps_to_the_same_event_and_two_objects_to_two() {
+        let a = event_id("https://mobilizon.example/events/1");
+        assert_eq!(a, event_id("https://mobilizon.example/events/1"));
+        assert_ne!(a, event_id("https://mobilizon.example/events/2"));
+        assert!(uuid::Uuid::parse_str(&a).is_ok());
+        let note = super::comment_id("https://mobilizon.example/events/1");
+        assert_ne!(a, note, "a comment and an event never share an id");
+    }
+}

@@ -1,0 +1,161 @@
+//! Events organised on another instance and received over ActivityPub. They are `Event`
+//! aggregates like local ones, marked with their origin: only the remote actor that organises
+//! one may change or delete it, and nobody here organises it.
+
+use super::details::{EventDetails, EventStatus};
+use super::{Event, EventChange, EventError};
+use serde::{Deserialize, Serialize};
+
+/// Where a remote event comes from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct RemoteOrigin {
+    /// The ActivityPub id of the Event object.
+    pub object: String,
+    /// The ActivityPub id of the actor organising it: the only one who may change it.
+    pub actor: String,
+    /// The organiser as people write it: `name@host`.
+    pub actor_handle: String,
+    /// The organiser's display name, when it has one.
+    #[serde(default)]
+    pub actor_name: Option<String>,
+    /// The event's page on its own instance (the object's `url`, else its id).
+    pub url: String,
+}
+
+/// Someone on another instance who wrote a comment (a reply from Mastodon, a Mobilizon
+/// comment), as comments and their read models name them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct RemoteAuthor {
+    /// The ActivityPub id of the actor.
+    pub actor: String,
+    /// `name@host`.
+    pub handle: String,
+    /// The ActivityPub id of the Note.
+    pub note: String,
+}
+
+impl RemoteOrigin {
+    /// The host the event comes from, as shown ("on mobilizon.example").
+    pub fn host(&self) -> &str {
+        self.actor_handle
+            .rsplit_once('@')
+            .map_or(self.actor_handle.as_str(), |(_, host)| host)
+    }
+}
+
+impl Event {
+    /// The origin of a remote event; `None` for a local one.
+    pub fn origin(&self) -> Option<&RemoteOrigin> {
+        self.origin.as_ref()
+    }
+
+    /// The remote actor that organises this event, or why `actor` may not act on it.
+    fn require_origin_actor(&self, actor: &str) -> Result<&RemoteOrigin, EventError> {
+        match &self.origin {
+            Some(origin) if origin.actor == actor => Ok(origin),
+            _ => Err(EventError::NotOrganiser),
+        }
+    }
+
+    /// Local commands that would change who takes part in or organises a remote event are
+    /// refused: that is decided on its own instance.
+    pub(super) fn require_local(&self) -> Result<(), EventError> {
+        if self.origin.is_some() {
+            return Err(EventError::Remote);
+        }
+        Ok(())
+    }
+
+    pub(super) fn import(
+        &self,
+        origin: RemoteOrigin,
+        details: EventDetails,
+    ) -> Result<Vec<EventChange>, EventError> {
+        if self.details.is_some() || self.deleted {
+            return Err(EventError::AlreadyExists);
+        }
+        let details = details.validate().map_err(EventError::Invalid)?;
+        Ok(vec![EventChange::Imported { origin, details }])
+    }
+
+    /// The whole details as the organiser's instance now describes them. A cancellation is its
+    /// own change, as for local events.
+    pub(super) fn update_remote(
+        &self,
+        actor: &str,
+        details: EventDetails,
+    ) -> Result<Vec<EventChange>, EventError> {
+        let current = self.live()?.clone();
+        self.require_origin_actor(actor)?;
+        let mut details = details.validate().map_err(EventError::Invalid)?;
+        let cancels =
+            details.status == EventStatus::Cancelled && current.status != EventStatus::Cancelled;
+        if cancels {
+            details.status = current.status;
+        }
+        let mut changes = vec![];
+        if details != current {
+            let fields = changed_fields(&current, &details);
+            changes.push(EventChange::Updated { details, fields });
+        }
+        if cancels {
+            changes.push(EventChange::Cancelled);
+        }
+        Ok(changes)
+    }
+
+    /// A reply from another instance to this (local, published) event or one of its comments,
+    /// held to the local comment rules. A Note is posted once.
+    pub(super) fn post_remote_comment(
+        &self,
+        comment: String,
+        author: RemoteAuthor,
+        in_reply_to: Option<String>,
+        body: &str,
+    ) -> Result<Vec<EventChange>, EventError> {
+        self.require_local()?;
+        let details = self.live()?;
+        if self.draft {
+            return Err(EventError::Draft);
+        }
+        if !details.options.comments_open {
+            return Err(EventError::CommentsClosed);
+        }
+        if self.comments.iter().any(|c| c.id == comment) {
+            return Err(EventError::AlreadyExists);
+        }
+        if let Some(parent) = &in_reply_to {
+            self.comment(parent)?;
+        }
+        let body =
+            super::checked_comment(body).map_err(|message| super::invalid("body", message))?;
+        Ok(vec![EventChange::RemoteCommentPosted {
+            comment,
+            author,
+            in_reply_to,
+            body,
+        }])
+    }
+
+    pub(super) fn delete_remote(&self, actor: &str) -> Result<Vec<EventChange>, EventError> {
+        self.live()?;
+        self.require_origin_actor(actor)?;
+        Ok(vec![EventChange::Deleted])
+    }
+}
+
+/// The names of the details' fields that differ, as local updates list them.
+fn changed_fields(before: &EventDetails, after: &EventDetails) -> Vec<String> {
+    let (Ok(serde_json::Value::Object(before)), Ok(serde_json::Value::Object(after))) =
+        (serde_json::to_value(before), serde_json::to_value(after))
+    else {
+        return vec![];
+    };
+    after
+        .iter()
+        .filter(|(field, value)| before.get(*field) != Some(*value))
+        .map(|(field, _)| field.clone())
+        .collect()
+}

@@ -1,0 +1,272 @@
+//! A verified activity becomes the use cases of `api`: remote events created, updated, deleted
+//! by their organiser, or announced by a relay or a group. What Convene does not act on is
+//! answered 202 with the reason.
+
+use super::remote_actors::handle;
+use super::{Inbox, Refusal};
+use crate::actors::remote::RemoteActor;
+use crate::incoming::IncomingNote;
+use crate::incoming::{self, IncomingActivity, IncomingEvent, IncomingObject, ObjectRef};
+use crate::objects::ActivityKind;
+use axum::http::StatusCode;
+use convene_api::error::Class;
+use convene_api::remote_events::{self, FromRemote};
+use convene_domain::event::{RemoteAuthor, RemoteOrigin};
+use convene_domain::EventError;
+
+/// Applies `activity`, signed by `signer` (its actor); what was done, in words.
+pub(super) async fn dispatch(
+    inbox: &Inbox,
+    signer: &RemoteActor,
+    activity: &IncomingActivity,
+) -> Result<String, Refusal> {
+    let from = FromRemote {
+        actor: activity.actor.clone(),
+        activity: activity.id.clone(),
+        request_id: uuid::Uuid::new_v4().to_string(),
+    };
+    match activity.kind {
+        ActivityKind::Create => match object(inbox, &activity.object).await? {
+            IncomingObject::Event(event) => create(inbox, signer, &from, *event).await,
+            IncomingObject::Note(note) => comment(inbox, signer, &from, note).await,
+            IncomingObject::Tombstone(_) => Err(Refusal::new(
+                StatusCode::BAD_REQUEST,
+                "a Tombstone is not created",
+            )),
+        },
+        ActivityKind::Update => match &activity.object {
+            ObjectRef::Actor { id, .. } => Err(Refusal::ignored(format!(
+                "updates of actors ({id}) are read when their key or document is next fetched"
+            ))),
+            object => match fetched_or_embedded(inbox, object).await? {
+                IncomingObject::Event(event) => update(inbox, signer, &from, *event).await,
+                _ => Err(Refusal::ignored("only events are updated here")),
+            },
+        },
+        ActivityKind::Delete => delete(inbox, &from, &activity.object).await,
+        ActivityKind::Announce => announce(inbox, &from, &activity.object).await,
+        other => Err(Refusal::ignored(format!(
+            "activities of type {} are not handled yet",
+            other.name()
+        ))),
+    }
+}
+
+/// The object of a Create or Update: embedded when it comes from the actor's own origin (the
+/// reader kept it), else fetched from its origin.
+async fn object(inbox: &Inbox, object: &ObjectRef) -> Result<IncomingObject, Refusal> {
+    fetched_or_embedded(inbox, object).await
+}
+
+async fn fetched_or_embedded(inbox: &Inbox, object: &ObjectRef) -> Result<IncomingObject, Refusal> {
+    match object {
+        ObjectRef::Object(object) => Ok(object.clone()),
+        ObjectRef::Id(id) => fetch(inbox, id).await,
+        ObjectRef::Activity(_) => Err(Refusal::ignored("an activity is not an object here")),
+        ObjectRef::Actor { kind, .. } => Err(Refusal::ignored(format!(
+            "{kind} actors are not objects here"
+        ))),
+    }
+}
+
+/// The object `id` as its origin serves it: as ActivityStreams, naming itself `id`.
+async fn fetch(inbox: &Inbox, id: &str) -> Result<IncomingObject, Refusal> {
+    let unreachable = |reason: String| {
+        Refusal::new(
+            StatusCode::BAD_REQUEST,
+            format!("the object {id} cannot be fetched from its origin: {reason}"),
+        )
+    };
+    let fetched = inbox
+        .client
+        .get_json(id, None)
+        .await
+        .map_err(|e| unreachable(e.to_string()))?;
+    if !fetched.is_activity_json() {
+        return Err(unreachable("it is not served as ActivityStreams".into()));
+    }
+    let served_id = fetched.json.get("id").and_then(|v| v.as_str());
+    if served_id != Some(id) {
+        return Err(unreachable(format!(
+            "it names itself {}",
+            served_id.unwrap_or("nothing")
+        )));
+    }
+    incoming::parse_object(&fetched.json).map_err(|ignored| Refusal::from_ignored(&ignored))
+}
+
+/// Where `event` comes from, its organiser named as people write it.
+async fn origin_of(
+    inbox: &Inbox,
+    signer: Option<&RemoteActor>,
+    event: &IncomingEvent,
+) -> Result<RemoteOrigin, Refusal> {
+    let organiser = match signer.filter(|s| s.id.as_str() == event.actor) {
+        Some(signer) => signer.clone(),
+        None => {
+            inbox
+                .actors
+                .get(&event.actor)
+                .await
+                .map_err(|error| match error.is_internal() {
+                    true => Refusal::new(StatusCode::INTERNAL_SERVER_ERROR, error.to_string()),
+                    false => Refusal::new(
+                        StatusCode::BAD_REQUEST,
+                        format!("the event's organiser: {error}"),
+                    ),
+                })?
+        }
+    };
+    Ok(RemoteOrigin {
+        object: event.id.clone(),
+        actor: event.actor.clone(),
+        actor_handle: handle(&organiser),
+        actor_name: organiser.name.clone(),
+        url: event.url.clone().unwrap_or_else(|| event.id.clone()),
+    })
+}
+
+/// Only the event's organiser creates or updates it.
+fn by_organiser(from: &FromRemote, event: &IncomingEvent) -> Result<(), Refusal> {
+    if event.actor == from.actor {
+        Ok(())
+    } else {
+        Err(Refusal::new(
+            StatusCode::FORBIDDEN,
+            format!(
+                "{} is organised by {}, not by {}",
+                event.id, event.actor, from.actor
+            ),
+        ))
+    }
+}
+
+async fn create(
+    inbox: &Inbox,
+    signer: &RemoteActor,
+    from: &FromRemote,
+    event: IncomingEvent,
+) -> Result<String, Refusal> {
+    by_organiser(from, &event)?;
+    let origin = origin_of(inbox, Some(signer), &event).await?;
+    match remote_events::import_event(&inbox.app, from, origin, event.details).await {
+        Ok(id) => Ok(format!("imported {} as event {id}", event.id)),
+        Err(convene_api::Error::Event(EventError::AlreadyExists)) => {
+            Err(Refusal::ignored(format!("{} is already here", event.id)))
+        }
+        Err(error) => Err(refusal(error)),
+    }
+}
+
+/// An Update of an event we do not have yet imports it (Mobilizon sends Updates to new
+/// followers of events created before).
+async fn update(
+    inbox: &Inbox,
+    signer: &RemoteActor,
+    from: &FromRemote,
+    event: IncomingEvent,
+) -> Result<String, Refusal> {
+    let details = event.details.clone();
+    match remote_events::update_event(&inbox.app, from, &event.id, details).await {
+        Ok(id) => Ok(format!("updated event {id} from {}", event.id)),
+        Err(convene_api::Error::Event(EventError::NotFound)) => {
+            create(inbox, signer, from, event).await
+        }
+        Err(error) => Err(refusal(error)),
+    }
+}
+
+async fn delete(inbox: &Inbox, from: &FromRemote, object: &ObjectRef) -> Result<String, Refusal> {
+    let id = match object {
+        ObjectRef::Id(id) => id.clone(),
+        ObjectRef::Object(IncomingObject::Tombstone(tombstone)) => tombstone.id.clone(),
+        ObjectRef::Object(IncomingObject::Event(event)) => event.id.clone(),
+        ObjectRef::Object(IncomingObject::Note(note)) => note.id.clone(),
+        ObjectRef::Actor { id, .. } => {
+            return Err(Refusal::ignored(format!(
+                "deletions of actors ({id}) are not handled yet"
+            )))
+        }
+        ObjectRef::Activity(_) => return Err(Refusal::ignored("an activity is not deleted")),
+    };
+    match remote_events::delete_event(&inbox.app, from, &id).await {
+        Ok(event) => Ok(format!("deleted event {event} ({id})")),
+        Err(convene_api::Error::Event(EventError::NotFound)) => {
+            Err(Refusal::ignored(format!("nothing here is {id}")))
+        }
+        Err(error) => Err(refusal(error)),
+    }
+}
+
+/// A relay or a group shares an event: believed only as fetched from its origin, and recorded
+/// as its own organiser's.
+async fn announce(inbox: &Inbox, from: &FromRemote, object: &ObjectRef) -> Result<String, Refusal> {
+    let id = match object {
+        ObjectRef::Id(id) => id.clone(),
+        ObjectRef::Object(IncomingObject::Event(event)) => event.id.clone(),
+        _ => return Err(Refusal::ignored("only announced events are taken")),
+    };
+    let IncomingObject::Event(event) = fetch(inbox, &id).await? else {
+        return Err(Refusal::ignored(format!("{id} is not an event")));
+    };
+    let origin = origin_of(inbox, None, &event).await?;
+    match remote_events::import_event(&inbox.app, from, origin, event.details).await {
+        Ok(event) => Ok(format!("imported announced {id} as event {event}")),
+        Err(convene_api::Error::Event(EventError::AlreadyExists)) => {
+            Err(Refusal::ignored(format!("{id} is already here")))
+        }
+        Err(error) => Err(refusal(error)),
+    }
+}
+
+/// A reply to one of our events or its comments, by the actor who wrote it.
+async fn comment(
+    inbox: &Inbox,
+    signer: &RemoteActor,
+    from: &FromRemote,
+    note: IncomingNote,
+) -> Result<String, Refusal> {
+    if note.attributed_to != from.actor {
+        return Err(Refusal::new(
+            StatusCode::FORBIDDEN,
+            format!(
+                "{} is written by {}, not by {}",
+                note.id, note.attributed_to, from.actor
+            ),
+        ));
+    }
+    let author = RemoteAuthor {
+        actor: from.actor.clone(),
+        handle: handle(signer),
+        note: note.id.clone(),
+    };
+    let posted =
+        remote_events::post_comment(&inbox.app, from, author, &note.in_reply_to, &note.content)
+            .await;
+    match posted {
+        Ok((event, comment)) => Ok(format!(
+            "comment {comment} on event {event} from {}",
+            note.id
+        )),
+        Err(convene_api::Error::Event(EventError::AlreadyExists)) => {
+            Err(Refusal::ignored(format!("{} is already here", note.id)))
+        }
+        // Replies in conversations Convene has no part in are common: not an error.
+        Err(convene_api::Error::NotFound(reason)) => Err(Refusal::ignored(reason)),
+        Err(error) => Err(refusal(error)),
+    }
+}
+
+/// A use case's refusal as the inbox answers it.
+fn refusal(error: convene_api::Error) -> Refusal {
+    let status = match error.class() {
+        Class::Invalid => StatusCode::UNPROCESSABLE_ENTITY,
+        Class::NotFound => StatusCode::NOT_FOUND,
+        Class::Forbidden | Class::Unauthenticated => StatusCode::FORBIDDEN,
+        Class::Conflict => StatusCode::CONFLICT,
+        Class::RateLimited => StatusCode::TOO_MANY_REQUESTS,
+        Class::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+        Class::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+    };
+    Refusal::new(status, format!("{}: {error}", error.rule()))
+}

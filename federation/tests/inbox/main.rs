@@ -1,0 +1,555 @@
+//! The inbox over real HTTP on 127.0.0.1, with real signatures and a remote server serving its
+//! actors and objects, on SQLite and (with TEST_DATABASE_URL) PostgreSQL.
+
+mod fixtures;
+mod support;
+
+use convene_api::remote_events::event_id;
+use convene_domain::{Actor, EventChange, Source};
+use convene_projections::events;
+use convene_projections::log::EventLog;
+use convene_projections::scratch::test_urls;
+use serde_json::{json, Value};
+use std::time::{Duration, SystemTime};
+use support::*;
+
+fn now() -> SystemTime {
+    SystemTime::now()
+}
+
+fn bytes(value: &Value) -> Vec<u8> {
+    value.to_string().into_bytes()
+}
+
+fn alice_signs(actor: &str) -> (String, &'static str) {
+    (format!("{actor}#main-key"), ALICE_KEY)
+}
+
+/// The changes of the event holding remote object `object`.
+async fn changes(local: &Local, object: &str) -> Vec<(EventChange, Actor, Source)> {
+    EventLog::new(&local.db)
+        .aggregate("Event", &event_id(object))
+        .await
+        .expect("the log")
+        .iter()
+        .map(|stored| {
+            let metadata = stored.metadata().expect("metadata");
+            (
+                stored.change().expect("a change"),
+                metadata.actor,
+                metadata.source,
+            )
+        })
+        .collect()
+}
+
+async fn shown(local: &Local, object: &str) -> Option<events::EventView> {
+    events::find(local.db.pool(), &event_id(object))
+        .await
+        .expect("the read model")
+}
+
+#[tokio::test]
+async fn a_signed_create_imports_the_event_with_its_origin_once() {
+    for scratch in test_urls("inbox_create").await {
+        let local = Local::start(&scratch).await;
+        let remote = Remote::start().await;
+        let alice = remote.person("alice", ALICE_PUB);
+        let event = event(&alice, 1, "Climate march");
+        let object = event["id"]
+            .as_str()
+            .expect("as the test set it up")
+            .to_string();
+        let create = activity("Create", &alice, 1, event);
+        let (key_id, key) = alice_signs(&alice);
+        let signing = || Signing::Cavage {
+            key_id: &key_id,
+            key,
+        };
+        let (status, text) = post(&local, "/inbox", &bytes(&create), signing(), now()).await;
+        assert_eq!(status, 202, "{}: {text}", local.label);
+
+        let view = shown(&local, &object).await.expect("the event is here");
+        let host = remote.base.trim_start_matches("http://");
+        assert_eq!(view.details.title, "Climate march");
+        assert_eq!(view.details.description, "<p>Bring <b>banners</b></p>");
+        assert_eq!(view.details.time_zone, "Europe/Paris");
+        assert_eq!(view.details.tags, ["climate"]);
+        assert_eq!(view.organiser, format!("alice@{host}"));
+        let origin = view.origin.expect("marked with its origin");
+        assert_eq!(origin.object, object);
+        assert_eq!(origin.actor, alice);
+        assert_eq!(origin.url, format!("{object}/page"));
+        assert_eq!(
+            origin.actor_name.as_deref(),
+            Some("alice on the other side")
+        );
+
+        // Sent again (a retry), it is answered the same and applied once.
+        let (status, _) = post(&local, "/inbox", &bytes(&create), signing(), now()).await;
+        assert_eq!(status, 202);
+        let log = changes(&local, &object).await;
+        assert_eq!(log.len(), 1, "{}: {log:?}", local.label);
+        assert!(matches!(log[0].0, EventChange::Imported { .. }));
+        assert_eq!(
+            log[0].1,
+            Actor::Remote {
+                actor: alice.clone()
+            }
+        );
+        assert_eq!(
+            log[0].2,
+            Source::Federation {
+                activity: format!("{alice}/activities/1")
+            }
+        );
+
+        // A new activity creating the same object is accepted and changes nothing.
+        let again = activity("Create", &alice, 2, support::event(&alice, 1, "Other"));
+        let (status, _) = post(&local, "/@someone/inbox", &bytes(&again), signing(), now()).await;
+        assert_eq!(status, 202);
+        assert_eq!(changes(&local, &object).await.len(), 1);
+
+        // The home page and the event page show where it comes from.
+        let (_, home) = local.get("/").await;
+        assert!(home.contains("Climate march"), "{home}");
+        assert!(home.contains(&format!("on {host}")), "{home}");
+        let (status, page) = local.get(&format!("/events/{}", event_id(&object))).await;
+        assert_eq!(status, 200);
+        assert!(page.contains(&format!("{object}/page")), "{page}");
+    }
+}
+
+#[tokio::test]
+async fn signatures_that_do_not_verify_are_401() {
+    for scratch in test_urls("inbox_signatures").await {
+        let local = Local::start(&scratch).await;
+        let remote = Remote::start().await;
+        let alice = remote.person("alice", ALICE_PUB);
+        let bob = remote.person("bob", BOB_PUB);
+        let create = activity("Create", &alice, 1, event(&alice, 1, "Climate march"));
+        let object = create["object"]["id"]
+            .as_str()
+            .expect("as the test set it up")
+            .to_string();
+        let body = bytes(&create);
+        let (key_id, _) = alice_signs(&alice);
+        let refused = |(status, text): (u16, String), why: &str| {
+            assert_eq!(status, 401, "{}: {why}: {text}", local.label);
+            text
+        };
+
+        let unsigned = post(&local, "/inbox", &body, Signing::Unsigned, now()).await;
+        let text = refused(unsigned, "unsigned");
+        assert!(text.contains("not signed"), "{text}");
+
+        // Alice's key id, Bob's key.
+        let wrong_key = Signing::Cavage {
+            key_id: &key_id,
+            key: BOB_KEY,
+        };
+        refused(
+            post(&local, "/inbox", &body, wrong_key, now()).await,
+            "wrong key",
+        );
+
+        let skewed = now() - Duration::from_secs(13 * 3600);
+        let alice_key = || Signing::Cavage {
+            key_id: &key_id,
+            key: ALICE_KEY,
+        };
+        refused(
+            post(&local, "/inbox", &body, alice_key(), skewed).await,
+            "skewed",
+        );
+
+        // Signed for one body, sent with another.
+        let url = url::Url::parse(&format!("{}/inbox", local.base)).expect("as the test set it up");
+        let headers = signer(&key_id, ALICE_KEY).sign_post(&url, &body, now());
+        let tampered = bytes(&activity("Create", &alice, 1, event(&alice, 1, "Changed")));
+        let text = refused(send(url, headers, tampered).await, "tampered");
+        assert!(text.contains("digest"), "{text}");
+
+        // Bob signs, properly, an activity claiming to be Alice's.
+        let bob_signs = Signing::Cavage {
+            key_id: &format!("{bob}#main-key"),
+            key: BOB_KEY,
+        };
+        let text = refused(
+            post(&local, "/inbox", &body, bob_signs, now()).await,
+            "owner",
+        );
+        assert!(text.contains("is not the activity's actor"), "{text}");
+
+        // A key nobody serves.
+        let unknown = Signing::Cavage {
+            key_id: &remote.url("users/nobody#main-key"),
+            key: ALICE_KEY,
+        };
+        refused(
+            post(&local, "/inbox", &body, unknown, now()).await,
+            "unknown key",
+        );
+
+        assert!(
+            shown(&local, &object).await.is_none(),
+            "nothing was applied"
+        );
+        assert!(changes(&local, &object).await.is_empty());
+    }
+}
+
+#[tokio::test]
+async fn hs2019_and_rfc9421_signatures_are_accepted() {
+    for scratch in test_urls("inbox_forms").await {
+        let local = Local::start(&scratch).await;
+        let remote = Remote::start().await;
+        let alice = remote.person("alice", ALICE_PUB);
+        let (key_id, key) = alice_signs(&alice);
+        for (n, signing) in [
+            (
+                1,
+                Signing::Hs2019 {
+                    key_id: &key_id,
+                    key,
+                },
+            ),
+            (
+                2,
+                Signing::Rfc9421 {
+                    key_id: &key_id,
+                    key,
+                },
+            ),
+        ] {
+            let create = activity("Create", &alice, n, event(&alice, n, "Climate march"));
+            let object = create["object"]["id"]
+                .as_str()
+                .expect("as the test set it up")
+                .to_string();
+            let (status, text) = post(&local, "/inbox", &bytes(&create), signing, now()).await;
+            assert_eq!(status, 202, "{}: {text}", local.label);
+            assert!(shown(&local, &object).await.is_some(), "{n} imported");
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_rotated_key_is_fetched_again_once() {
+    for scratch in test_urls("inbox_rotation").await {
+        let local = Local::start(&scratch).await;
+        let remote = Remote::start().await;
+        let alice = remote.person("alice", ALICE_PUB);
+        let (key_id, _) = alice_signs(&alice);
+        let first = activity("Create", &alice, 1, event(&alice, 1, "Climate march"));
+        let signing = |key| Signing::Cavage {
+            key_id: &key_id,
+            key,
+        };
+        let (status, _) = post(&local, "/inbox", &bytes(&first), signing(ALICE_KEY), now()).await;
+        assert_eq!(status, 202);
+        // Alice's server now publishes a new key under the same id.
+        remote.person("alice", BOB_PUB);
+        let second = activity("Create", &alice, 2, event(&alice, 2, "Bike ride"));
+        let (status, text) = post(&local, "/inbox", &bytes(&second), signing(BOB_KEY), now()).await;
+        assert_eq!(status, 202, "{}: {text}", local.label);
+        assert!(shown(
+            &local,
+            second["object"]["id"]
+                .as_str()
+                .expect("as the test set it up")
+        )
+        .await
+        .is_some());
+    }
+}
+
+#[tokio::test]
+async fn bodies_over_the_cap_and_bad_json_are_refused() {
+    for scratch in test_urls("inbox_bodies").await {
+        let local = Local::start(&scratch).await;
+        let remote = Remote::start().await;
+        let alice = remote.person("alice", ALICE_PUB);
+        let (key_id, key) = alice_signs(&alice);
+        let signing = || Signing::Cavage {
+            key_id: &key_id,
+            key,
+        };
+        let big = vec![b' '; 1024 * 1024 + 1];
+        let (status, _) = post(&local, "/inbox", &big, signing(), now()).await;
+        assert_eq!(status, 413, "{}", local.label);
+        let (status, text) = post(&local, "/inbox", b"{not json", signing(), now()).await;
+        assert_eq!(status, 400, "{text}");
+        // Understood, signed, and not something Convene acts on: 202 with the reason.
+        let like = activity("Like", &alice, 1, json!(remote.url("notes/1")));
+        let (status, text) = post(&local, "/inbox", &bytes(&like), signing(), now()).await;
+        assert_eq!(status, 202, "{text}");
+    }
+}
+
+#[tokio::test]
+async fn an_object_from_another_origin_is_believed_only_as_its_origin_serves_it() {
+    for scratch in test_urls("inbox_origin").await {
+        let local = Local::start(&scratch).await;
+        let remote = Remote::start().await;
+        let elsewhere = Remote::start().await;
+        let alice = remote.person("alice", ALICE_PUB);
+        let carol = elsewhere.person("carol", BOB_PUB);
+        let served = event(&carol, 7, "Carol's picnic");
+        elsewhere.serve("events/7", served.clone());
+        let object = served["id"]
+            .as_str()
+            .expect("as the test set it up")
+            .to_string();
+        let (key_id, key) = alice_signs(&alice);
+        let signing = || Signing::Cavage {
+            key_id: &key_id,
+            key,
+        };
+
+        // Alice embeds Carol's event with her own words: fetched from Carol's server, it is
+        // Carol's, so Alice may not create it.
+        let mut forged = served.clone();
+        forged["name"] = json!("Forged by Alice");
+        let create = activity("Create", &alice, 1, forged);
+        let (status, text) = post(&local, "/inbox", &bytes(&create), signing(), now()).await;
+        assert_eq!(status, 403, "{}: {text}", local.label);
+        assert!(shown(&local, &object).await.is_none());
+
+        // Alice shares it (a relay would): imported as Carol's server serves it.
+        let mut embedded = served.clone();
+        embedded["name"] = json!("Forged by Alice");
+        let announce = activity("Announce", &alice, 2, embedded);
+        let (status, text) = post(&local, "/inbox", &bytes(&announce), signing(), now()).await;
+        assert_eq!(status, 202, "{text}");
+        let view = shown(&local, &object).await.expect("imported");
+        assert_eq!(view.details.title, "Carol's picnic");
+        let origin = view.origin.expect("origin");
+        assert_eq!(origin.actor, carol);
+        let log = changes(&local, &object).await;
+        assert_eq!(
+            log[0].1,
+            Actor::Remote {
+                actor: alice.clone()
+            },
+            "who sent it"
+        );
+
+        // An object its origin does not serve is refused.
+        let missing = activity("Announce", &alice, 3, json!(elsewhere.url("events/404")));
+        let (status, _) = post(&local, "/inbox", &bytes(&missing), signing(), now()).await;
+        assert_eq!(status, 400);
+    }
+}
+
+#[tokio::test]
+async fn only_the_organiser_updates_and_deletes_a_remote_event() {
+    for scratch in test_urls("inbox_update_delete").await {
+        let local = Local::start(&scratch).await;
+        let remote = Remote::start().await;
+        let alice = remote.person("alice", ALICE_PUB);
+        let bob = remote.person("bob", BOB_PUB);
+        let alice_key = format!("{alice}#main-key");
+        let bob_key = format!("{bob}#main-key");
+        let as_alice = || Signing::Cavage {
+            key_id: &alice_key,
+            key: ALICE_KEY,
+        };
+        let as_bob = || Signing::Cavage {
+            key_id: &bob_key,
+            key: BOB_KEY,
+        };
+        let original = event(&alice, 1, "Climate march");
+        let object = original["id"]
+            .as_str()
+            .expect("as the test set it up")
+            .to_string();
+        let create = activity("Create", &alice, 1, original.clone());
+        assert_eq!(
+            post(&local, "/inbox", &bytes(&create), as_alice(), now())
+                .await
+                .0,
+            202
+        );
+
+        let mut changed = original.clone();
+        changed["name"] = json!("Climate march, new route");
+        let by_bob = activity("Update", &bob, 1, changed.clone());
+        let (status, text) = post(&local, "/inbox", &bytes(&by_bob), as_bob(), now()).await;
+        assert_eq!(status, 403, "{}: {text}", local.label);
+        assert_eq!(
+            shown(&local, &object)
+                .await
+                .expect("as the test set it up")
+                .details
+                .title,
+            "Climate march"
+        );
+
+        let by_alice = activity("Update", &alice, 2, changed);
+        let (status, text) = post(&local, "/inbox", &bytes(&by_alice), as_alice(), now()).await;
+        assert_eq!(status, 202, "{text}");
+        assert_eq!(
+            shown(&local, &object)
+                .await
+                .expect("as the test set it up")
+                .details
+                .title,
+            "Climate march, new route"
+        );
+
+        let tombstone = json!({"id": object, "type": "Tombstone"});
+        let delete = activity("Delete", &bob, 2, tombstone.clone());
+        assert_eq!(
+            post(&local, "/inbox", &bytes(&delete), as_bob(), now())
+                .await
+                .0,
+            403
+        );
+        assert!(shown(&local, &object).await.is_some());
+
+        let delete = activity("Delete", &alice, 3, tombstone);
+        let (status, text) = post(&local, "/inbox", &bytes(&delete), as_alice(), now()).await;
+        assert_eq!(status, 202, "{text}");
+        assert!(shown(&local, &object).await.is_none(), "gone");
+        let log = changes(&local, &object).await;
+        assert!(matches!(
+            log.last().expect("as the test set it up").0,
+            EventChange::Deleted
+        ));
+    }
+}
+
+/// A published public event of the local profile `@ana`, seeded straight through its aggregate;
+/// its id, once the read model shows it.
+async fn local_event(local: &Local) -> String {
+    let id = uuid::Uuid::new_v4().to_string();
+    let details = serde_json::from_value(json!({
+        "title": "Repair café",
+        "description": "<p>Bring a toaster</p>",
+        "begins_at": "2030-06-01T12:00:00Z",
+        "time_zone": "Europe/Paris",
+    }))
+    .expect("details");
+    let command = convene_domain::EventCommand::Create {
+        organiser: "ana".into(),
+        creator_participation: uuid::Uuid::new_v4().to_string(),
+        details,
+        draft: false,
+    };
+    let metadata = convene_domain::Metadata::now(Actor::System, Source::Cli, "seed");
+    convene_projections::Commands::<convene_domain::Event>::new(&local.db, ())
+        .execute_retrying(&id, command, &metadata)
+        .await
+        .expect("created");
+    for _ in 0..200 {
+        if events::find(local.db.pool(), &id)
+            .await
+            .expect("read")
+            .is_some()
+        {
+            return id;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    panic!("the event never showed")
+}
+
+fn note(actor: &str, n: u32, in_reply_to: &str, content: &str) -> Value {
+    json!({
+        "id": format!("{actor}/statuses/{n}"),
+        "type": "Note",
+        "attributedTo": actor,
+        "inReplyTo": in_reply_to,
+        "content": content,
+        "to": ["https://www.w3.org/ns/activitystreams#Public"],
+    })
+}
+
+#[tokio::test]
+async fn a_reply_to_a_local_event_is_a_comment_by_its_remote_author() {
+    for scratch in test_urls("inbox_note").await {
+        let local = Local::start(&scratch).await;
+        let remote = Remote::start().await;
+        let alice = remote.person("alice", ALICE_PUB);
+        let bob = remote.person("bob", BOB_PUB);
+        let (key_id, key) = alice_signs(&alice);
+        let signing = || Signing::Cavage {
+            key_id: &key_id,
+            key,
+        };
+        let event = local_event(&local).await;
+        let event_url = format!("{}/events/{event}", local.base);
+        let reply = note(
+            &alice,
+            1,
+            &event_url,
+            "<p>Count me <b>in</b><script>x()</script></p>",
+        );
+        let create = activity("Create", &alice, 1, reply.clone());
+        let (status, text) = post(&local, "/inbox", &bytes(&create), signing(), now()).await;
+        assert_eq!(status, 202, "{}: {text}", local.label);
+        let comments = events::comments(local.db.pool(), &event)
+            .await
+            .expect("comments");
+        let host = remote.base.trim_start_matches("http://");
+        assert_eq!(comments.len(), 1, "{}", local.label);
+        assert_eq!(comments[0].author, format!("alice@{host}"));
+        assert_eq!(
+            comments[0].body.as_deref(),
+            Some("<p>Count me <b>in</b></p>")
+        );
+
+        // A reply to that reply is threaded under it.
+        let answer = note(
+            &alice,
+            2,
+            reply["id"].as_str().expect("as the test set it up"),
+            "<p>And Bob</p>",
+        );
+        let create = activity("Create", &alice, 2, answer);
+        assert_eq!(
+            post(&local, "/inbox", &bytes(&create), signing(), now())
+                .await
+                .0,
+            202
+        );
+        let comments = events::comments(local.db.pool(), &event)
+            .await
+            .expect("comments");
+        assert_eq!(comments.len(), 2);
+        assert_eq!(
+            comments[1].in_reply_to.as_deref(),
+            Some(comments[0].id.as_str())
+        );
+
+        // The page shows who wrote it, without a link to a local profile.
+        let (_, page) = local.get(&format!("/events/{event}")).await;
+        assert!(page.contains(&format!("@alice@{host}")), "{page}");
+        assert!(
+            !page.contains(&format!("href=\"/@alice@{host}\"")),
+            "{page}"
+        );
+
+        // A note written by Bob, sent by Alice, is refused; a reply to nothing here is ignored.
+        let forged = activity("Create", &alice, 3, note(&bob, 3, &event_url, "<p>Hi</p>"));
+        assert_eq!(
+            post(&local, "/inbox", &bytes(&forged), signing(), now())
+                .await
+                .0,
+            403
+        );
+        let elsewhere = note(&alice, 4, &remote.url("statuses/9"), "<p>Hi</p>");
+        let create = activity("Create", &alice, 4, elsewhere);
+        let (status, text) = post(&local, "/inbox", &bytes(&create), signing(), now()).await;
+        assert_eq!(status, 202, "{text}");
+        assert!(text.contains("nothing here"), "{text}");
+        assert_eq!(
+            events::comments(local.db.pool(), &event)
+                .await
+                .expect("as the test set it up")
+                .len(),
+            2
+        );
+    }
+}
