@@ -7,7 +7,7 @@
 //! with a checkpoint committed in the same transaction as their writes, and stores outside the
 //! database), [`projection`] runs them, [`replay`] rebuilds them (read models also "as of" a
 //! past point) and [`verify`] proves the chain intact. The read models, and the queries over
-//! them, are [`accounts`], [`profiles`], [`events`] and [`groups`].
+//! them, are [`accounts`], [`profiles`], [`events`], [`groups`] and [`follows`].
 //!
 //! Depends on `convene-domain` only (and the database crates); the API, web and federation crates
 //! depend on this one. See `docs/event-log.md` for the guarantees and why they hold.
@@ -17,6 +17,7 @@ pub mod chain;
 pub mod db;
 pub mod error;
 pub mod events;
+pub mod follows;
 pub mod groups;
 pub mod lease;
 pub mod log;
@@ -45,6 +46,7 @@ pub mod read_model {
     pub const PROFILES: &str = "profiles";
     pub const EVENTS: &str = "events";
     pub const GROUPS: &str = "groups";
+    pub const FOLLOWS: &str = "follows";
 }
 
 /// The read models this crate offers, in the order they are run.
@@ -54,5 +56,6 @@ pub fn read_models() -> Vec<Arc<dyn Subscriber>> {
         Arc::new(profiles::ProfilesProjection),
         Arc::new(events::EventsProjection),
         Arc::new(groups::GroupsProjection),
+        Arc::new(follows::FollowsProjection),
     ]
 }

@@ -4,6 +4,7 @@ mod accounts;
 mod concurrency;
 mod contract;
 mod events;
+mod follows;
 mod groups;
 mod health;
 mod hiding;
