@@ -17,7 +17,10 @@ async fn healthz_reports_the_last_position_and_each_projections_lag() {
             .iter()
             .filter_map(|p| p["name"].as_str())
             .collect();
-        assert_eq!(names, ["accounts", "profiles", "events", "groups", "follows"]);
+        assert_eq!(
+            names,
+            ["accounts", "profiles", "events", "groups", "follows"]
+        );
         // Logging in reads the accounts read model back: read your writes waited for it, and
         // for it alone.
         assert_eq!(
