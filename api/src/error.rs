@@ -151,8 +151,9 @@ impl Error {
                 ProfileError::UsernameTaken(_) => Class::Conflict,
                 ProfileError::InvalidUsername
                 | ProfileError::InvalidDisplayName
-                | ProfileError::InvalidSummary => Class::Invalid,
-                ProfileError::NotFound => Class::NotFound,
+                | ProfileError::InvalidSummary
+                | ProfileError::NotAnActorUrl(_) => Class::Invalid,
+                ProfileError::NotFound | ProfileError::NotFollowing(_) => Class::NotFound,
             },
             Error::Claim(_) => Class::Conflict,
             Error::Group(e) => group_class(e),
@@ -224,6 +225,7 @@ impl Error {
             }
             Error::Profile(ProfileError::InvalidDisplayName) => field("display_name", detail()),
             Error::Profile(ProfileError::InvalidSummary) => field("summary", detail()),
+            Error::Profile(ProfileError::NotAnActorUrl(name)) => field(name, detail()),
             Error::Group(GroupError::Invalid(errors)) => errors.clone(),
             Error::Group(GroupError::RoleNotAssignable) => field("role", detail()),
             Error::Report(ReportError::Invalid {

@@ -15,6 +15,7 @@ pub mod comments;
 pub mod consistency;
 pub mod error;
 pub mod events;
+pub mod follows;
 pub mod group_discussions;
 pub mod group_mail;
 pub mod group_posts;

@@ -27,6 +27,17 @@ pub struct FromRemote {
 }
 
 impl FromRemote {
+    /// Where the change comes from: the activity, through the inbox.
+    pub fn origin(&self) -> crate::auth::Origin {
+        crate::auth::Origin::new(
+            Source::Federation {
+                activity: self.activity.clone(),
+            },
+            &self.request_id,
+            None,
+        )
+    }
+
     pub fn metadata(&self) -> Metadata {
         Metadata::now(
             Actor::Remote {

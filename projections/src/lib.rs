@@ -7,7 +7,7 @@
 //! with a checkpoint committed in the same transaction as their writes, and stores outside the
 //! database), [`projection`] runs them, [`replay`] rebuilds them (read models also "as of" a
 //! past point) and [`verify`] proves the chain intact. The read models, and the queries over
-//! them, are [`accounts`], [`profiles`], [`events`], [`groups`] and [`reports`].
+//! them, are [`accounts`], [`profiles`], [`events`], [`groups`], [`reports`] and [`follows`].
 //!
 //! Depends on `convene-domain` only (and the database crates); the API, web and federation crates
 //! depend on this one. See `docs/event-log.md` for the guarantees and why they hold.
@@ -17,6 +17,7 @@ pub mod chain;
 pub mod db;
 pub mod error;
 pub mod events;
+pub mod follows;
 pub mod group_discussions;
 pub mod group_posts;
 pub mod group_todos;
@@ -50,6 +51,7 @@ pub mod read_model {
     pub const EVENTS: &str = "events";
     pub const GROUPS: &str = "groups";
     pub const REPORTS: &str = "reports";
+    pub const FOLLOWS: &str = "follows";
 }
 
 /// The read models this crate offers, in the order they are run.
@@ -60,5 +62,6 @@ pub fn read_models() -> Vec<Arc<dyn Subscriber>> {
         Arc::new(events::EventsProjection),
         Arc::new(groups::GroupsProjection),
         Arc::new(reports::ReportsProjection),
+        Arc::new(follows::FollowsProjection),
     ]
 }

@@ -38,6 +38,13 @@ impl Projection for ProfilesProjection {
                 set(conn, &on, "display_name", &display_name).await
             }
             ProfileChange::SummaryChanged { summary } => set(conn, &on, "summary", &summary).await,
+            // Follows have a read model of their own (`follows`).
+            ProfileChange::FollowerAdded { .. }
+            | ProfileChange::FollowerRemoved { .. }
+            | ProfileChange::FollowRequested { .. }
+            | ProfileChange::FollowAccepted { .. }
+            | ProfileChange::FollowRejected { .. }
+            | ProfileChange::Unfollowed { .. } => Ok(()),
         }
     }
 }

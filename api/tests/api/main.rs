@@ -4,6 +4,7 @@ mod accounts;
 mod concurrency;
 mod contract;
 mod events;
+mod follows;
 mod group_discussions;
 mod group_posts;
 mod group_todos;

@@ -17,6 +17,8 @@ pub struct TestServer {
     pub db: Database,
     pub label: &'static str,
     pub mail: PathBuf,
+    /// The application the server runs, for use cases no HTTP route calls (the inbox's).
+    pub state: AppState,
     _folder: tempfile::TempDir,
     shutdown: CancellationToken,
     running: Vec<tokio::task::JoinHandle<()>>,
@@ -97,13 +99,15 @@ impl TestServer {
         }
         let shutdown = CancellationToken::new();
         let running = subscribers.spawn(&db, &shutdown);
-        let app = router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
+        let app =
+            router(state.clone()).into_make_service_with_connect_info::<std::net::SocketAddr>();
         tokio::spawn(async move { axum::serve(listener, app).await });
         TestServer {
             base,
             db,
             label: scratch.label,
             mail,
+            state,
             _folder: folder,
             shutdown,
             running,

@@ -18,6 +18,37 @@ pub enum ProfileChange {
     SummaryChanged {
         summary: String,
     },
+    /// A remote actor (by its id URL) follows this profile; `activity` is the id of its
+    /// `Follow`, which the `Accept` sent back names. Recorded again when the same actor sends
+    /// a new `Follow` (it did not get the first `Accept`): still one follower.
+    FollowerAdded {
+        actor: String,
+        inbox: String,
+        shared_inbox: Option<String>,
+        activity: String,
+    },
+    /// A remote actor stopped following this profile (an `Undo` of its `Follow`, or it was
+    /// deleted).
+    FollowerRemoved {
+        actor: String,
+    },
+    /// This profile asked to follow a remote actor; it follows once the actor accepts.
+    FollowRequested {
+        target: String,
+        inbox: String,
+        shared_inbox: Option<String>,
+    },
+    FollowAccepted {
+        target: String,
+    },
+    /// The remote actor refused: this profile does not follow it.
+    FollowRejected {
+        target: String,
+    },
+    /// This profile stopped following (or withdrew its request to follow) a remote actor.
+    Unfollowed {
+        target: String,
+    },
 }
 
 impl DomainEvent for ProfileChange {
@@ -26,6 +57,12 @@ impl DomainEvent for ProfileChange {
             ProfileChange::Created { .. } => "ProfileCreated",
             ProfileChange::Renamed { .. } => "ProfileRenamed",
             ProfileChange::SummaryChanged { .. } => "ProfileSummaryChanged",
+            ProfileChange::FollowerAdded { .. } => "ProfileFollowerAdded",
+            ProfileChange::FollowerRemoved { .. } => "ProfileFollowerRemoved",
+            ProfileChange::FollowRequested { .. } => "ProfileFollowRequested",
+            ProfileChange::FollowAccepted { .. } => "ProfileFollowAccepted",
+            ProfileChange::FollowRejected { .. } => "ProfileFollowRejected",
+            ProfileChange::Unfollowed { .. } => "ProfileUnfollowed",
         }
         .to_string()
     }

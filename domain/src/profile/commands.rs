@@ -15,4 +15,25 @@ pub enum ProfileCommand {
         display_name: Option<String>,
         summary: Option<String>,
     },
+    /// A remote actor follows this profile (its `Follow` activity is `activity`).
+    AddFollower {
+        actor: String,
+        inbox: String,
+        shared_inbox: Option<String>,
+        activity: String,
+    },
+    /// A remote actor no longer follows this profile.
+    RemoveFollower { actor: String },
+    /// Ask to follow the remote actor `target`, whose inbox is `inbox`.
+    Follow {
+        target: String,
+        inbox: String,
+        shared_inbox: Option<String>,
+    },
+    /// `target` accepted this profile's request to follow it.
+    AcceptFollow { target: String },
+    /// `target` refused this profile's request to follow it.
+    RejectFollow { target: String },
+    /// Stop following `target` (or withdraw the request).
+    Unfollow { target: String },
 }

@@ -3,9 +3,11 @@
 
 mod changes;
 mod commands;
+mod follows;
 
 pub use changes::ProfileChange;
 pub use commands::ProfileCommand;
+pub use follows::{FollowingState, Follows};
 
 use cqrs_es::event_sink::EventSink;
 use cqrs_es::Aggregate;
@@ -34,6 +36,11 @@ pub enum ProfileError {
     InvalidSummary,
     #[error("no such profile")]
     NotFound,
+    #[error("{0} is not followed by this profile")]
+    NotFollowing(String),
+    /// The field named is not an absolute http(s) URL.
+    #[error("`{0}` must be an absolute http or https URL")]
+    NotAnActorUrl(&'static str),
 }
 
 /// The state a profile's decisions need.
@@ -43,6 +50,8 @@ pub struct Profile {
     display_name: String,
     summary: String,
     account: Option<String>,
+    #[serde(default)]
+    follows: Follows,
 }
 
 impl Profile {
@@ -57,6 +66,11 @@ impl Profile {
     /// The owning account, if any.
     pub fn account(&self) -> Option<&str> {
         self.account.as_deref()
+    }
+
+    /// Who follows this profile and whom it follows.
+    pub fn follows(&self) -> &Follows {
+        &self.follows
     }
 }
 
@@ -150,6 +164,14 @@ impl Aggregate for Profile {
                         .await;
                 }
             }
+            follow => {
+                if self.username.is_none() {
+                    return Err(ProfileError::NotFound);
+                }
+                if let Some(change) = self.decide_follow(follow)? {
+                    sink.write(change, self).await;
+                }
+            }
         }
         Ok(())
     }
@@ -167,9 +189,41 @@ impl Aggregate for Profile {
             }
             ProfileChange::Renamed { display_name } => self.display_name = display_name,
             ProfileChange::SummaryChanged { summary } => self.summary = summary,
+            follow => self.follows.apply(&follow),
         }
     }
 }
+
+impl Profile {
+    /// The change a follow command makes, if any (see [`Follows`] for the rules).
+    fn decide_follow(
+        &self,
+        command: ProfileCommand,
+    ) -> Result<Option<ProfileChange>, ProfileError> {
+        let follows = &self.follows;
+        match command {
+            ProfileCommand::AddFollower {
+                actor,
+                inbox,
+                shared_inbox,
+                activity,
+            } => follows.add_follower(actor, inbox, shared_inbox, activity),
+            ProfileCommand::RemoveFollower { actor } => Ok(follows.remove_follower(actor)),
+            ProfileCommand::Follow {
+                target,
+                inbox,
+                shared_inbox,
+            } => follows.follow(target, inbox, shared_inbox),
+            ProfileCommand::AcceptFollow { target } => follows.accepted(target),
+            ProfileCommand::RejectFollow { target } => follows.rejected(target).map(Some),
+            ProfileCommand::Unfollow { target } => follows.unfollow(target).map(Some),
+            ProfileCommand::Create { .. } | ProfileCommand::Update { .. } => Ok(None),
+        }
+    }
+}
+
+#[cfg(test)]
+mod follow_tests;
 
 #[cfg(test)]
 mod tests {

@@ -1,6 +1,6 @@
 //! A verified activity becomes the use cases of `api`: remote events created, updated, deleted
-//! by their organiser, or announced by a relay or a group. What Convene does not act on is
-//! answered 202 with the reason.
+//! by their organiser, or announced by a relay or a group; follows of local profiles and the
+//! answers to theirs. What Convene does not act on is answered 202 with the reason.
 
 use super::remote_actors::handle;
 use super::{Inbox, Refusal};
@@ -10,6 +10,7 @@ use crate::incoming::{self, IncomingActivity, IncomingEvent, IncomingObject, Obj
 use crate::objects::ActivityKind;
 use axum::http::StatusCode;
 use convene_api::error::Class;
+use convene_api::follows;
 use convene_api::remote_events::{self, FromRemote};
 use convene_domain::event::{RemoteAuthor, RemoteOrigin};
 use convene_domain::EventError;
@@ -45,6 +46,11 @@ pub(super) async fn dispatch(
         },
         ActivityKind::Delete => delete(inbox, &from, &activity.object).await,
         ActivityKind::Announce => announce(inbox, &from, &activity.object).await,
+        ActivityKind::Follow => follow(inbox, signer, &from, &activity.object).await,
+        ActivityKind::Undo => undo(inbox, &from, &activity.object).await,
+        ActivityKind::Accept | ActivityKind::Reject => {
+            answer(inbox, &from, activity.kind, &activity.object).await
+        }
         other => Err(Refusal::ignored(format!(
             "activities of type {} are not handled yet",
             other.name()
@@ -253,6 +259,128 @@ async fn comment(
         }
         // Replies in conversations Convene has no part in are common: not an error.
         Err(convene_api::Error::NotFound(reason)) => Err(Refusal::ignored(reason)),
+        Err(error) => Err(refusal(error)),
+    }
+}
+
+/// The local profile whose actor id is `id` (`{public_url}/@name`), if it is one.
+fn local_profile(inbox: &Inbox, id: &str) -> Option<String> {
+    let prefix = format!("{}/@", inbox.federation.public_url);
+    id.strip_prefix(&prefix)
+        .filter(|name| !name.is_empty() && !name.contains(['/', '?', '#']))
+        .map(str::to_string)
+}
+
+/// The actor id an activity's object names.
+fn named_actor(object: &ObjectRef) -> Option<&str> {
+    match object {
+        ObjectRef::Id(id) | ObjectRef::Actor { id, .. } => Some(id),
+        _ => None,
+    }
+}
+
+/// `Follow` of a local profile: the signer follows it (profiles accept every follower).
+async fn follow(
+    inbox: &Inbox,
+    signer: &RemoteActor,
+    from: &FromRemote,
+    object: &ObjectRef,
+) -> Result<String, Refusal> {
+    let target = named_actor(object)
+        .ok_or_else(|| Refusal::ignored("a Follow names the actor it follows"))?;
+    let Some(profile) = local_profile(inbox, target) else {
+        return Err(Refusal::ignored(format!(
+            "follows of {target} are not handled here (only local profiles are followed yet)"
+        )));
+    };
+    let follower = follows::RemoteFollower {
+        actor: signer.id.to_string(),
+        inbox: signer.inbox.to_string(),
+        shared_inbox: signer.shared_inbox.as_ref().map(|u| u.to_string()),
+    };
+    match follows::add_follower(
+        &inbox.app,
+        &from.origin(),
+        &profile,
+        follower,
+        &from.activity,
+    )
+    .await
+    {
+        Ok(()) => Ok(format!("{} follows @{profile}", from.actor)),
+        Err(error) => Err(refusal(error)),
+    }
+}
+
+/// The `Follow` an `Undo`, `Accept` or `Reject` is about: it must be embedded, since only its
+/// `actor` and `object` say which follow it answers.
+fn embedded_follow(object: &ObjectRef) -> Option<&IncomingActivity> {
+    match object {
+        ObjectRef::Activity(inner) if inner.kind == ActivityKind::Follow => Some(inner),
+        _ => None,
+    }
+}
+
+/// `Undo` of a `Follow` by its own actor: it no longer follows the local profile.
+async fn undo(inbox: &Inbox, from: &FromRemote, object: &ObjectRef) -> Result<String, Refusal> {
+    let Some(follow) = embedded_follow(object) else {
+        return Err(Refusal::ignored(
+            "only an Undo of an embedded Follow is handled yet",
+        ));
+    };
+    if follow.actor != from.actor {
+        return Err(Refusal::new(
+            StatusCode::FORBIDDEN,
+            "only the actor of a Follow undoes it",
+        ));
+    }
+    let Some(profile) = named_actor(&follow.object).and_then(|id| local_profile(inbox, id)) else {
+        return Err(Refusal::ignored(
+            "the Follow undone is not of a local profile",
+        ));
+    };
+    match follows::remove_follower(&inbox.app, &from.origin(), &profile, &from.actor).await {
+        Ok(()) => Ok(format!("{} no longer follows @{profile}", from.actor)),
+        Err(error) => Err(refusal(error)),
+    }
+}
+
+/// `Accept` or `Reject` of a local profile's `Follow`, by the actor it asked to follow.
+async fn answer(
+    inbox: &Inbox,
+    from: &FromRemote,
+    kind: ActivityKind,
+    object: &ObjectRef,
+) -> Result<String, Refusal> {
+    let Some(follow) = embedded_follow(object) else {
+        return Err(Refusal::ignored(format!(
+            "only a {} of an embedded Follow is handled yet",
+            kind.name()
+        )));
+    };
+    if named_actor(&follow.object) != Some(from.actor.as_str()) {
+        return Err(Refusal::new(
+            StatusCode::FORBIDDEN,
+            "only the actor followed answers a Follow",
+        ));
+    }
+    let Some(profile) = local_profile(inbox, &follow.actor) else {
+        return Err(Refusal::ignored(
+            "the Follow answered is not of a local profile",
+        ));
+    };
+    let origin = from.origin();
+    let answered = if kind == ActivityKind::Accept {
+        follows::follow_accepted(&inbox.app, &origin, &profile, &from.actor).await
+    } else {
+        follows::follow_rejected(&inbox.app, &origin, &profile, &from.actor).await
+    };
+    match answered {
+        Ok(()) => Ok(format!(
+            "{} answered @{profile}'s Follow: {}",
+            from.actor,
+            kind.name()
+        )),
         Err(error) => Err(refusal(error)),
     }
 }

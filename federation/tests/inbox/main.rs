@@ -553,3 +553,109 @@ async fn a_reply_to_a_local_event_is_a_comment_by_its_remote_author() {
         );
     }
 }
+
+/// The local profile `@name`, seeded straight through its aggregate; its actor id.
+async fn local_profile(local: &Local, name: &str) -> String {
+    let command = convene_domain::ProfileCommand::Create {
+        username: name.into(),
+        display_name: None,
+        account: None,
+    };
+    let metadata = convene_domain::Metadata::now(Actor::System, Source::Cli, "seed");
+    convene_projections::Commands::<convene_domain::Profile>::new(&local.db, ())
+        .execute_retrying(name, command, &metadata)
+        .await
+        .expect("created");
+    format!("{}/@{name}", local.base)
+}
+
+async fn followers(local: &Local, profile: &str) -> Vec<String> {
+    for _ in 0..200 {
+        let found = convene_projections::follows::followers_of(local.db.pool(), profile)
+            .await
+            .expect("the read model");
+        if !found.is_empty() {
+            return found.into_iter().map(|f| f.actor).collect();
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    Vec::new()
+}
+
+#[tokio::test]
+async fn a_remote_actor_follows_a_local_profile_then_undoes_it() {
+    for scratch in test_urls("inbox_follow").await {
+        let local = Local::start(&scratch).await;
+        let remote = Remote::start().await;
+        let alice = remote.person("alice", ALICE_PUB);
+        let bob = local_profile(&local, "bob").await;
+        let (key_id, key) = alice_signs(&alice);
+        let signing = || Signing::Cavage {
+            key_id: &key_id,
+            key,
+        };
+
+        let follow = activity("Follow", &alice, 1, json!(bob));
+        let (status, text) = post(&local, "/@bob/inbox", &bytes(&follow), signing(), now()).await;
+        assert_eq!(status, 202, "{}: {text}", local.label);
+        assert_eq!(
+            followers(&local, "bob").await,
+            [alice.clone()],
+            "{}",
+            local.label
+        );
+        let added = EventLog::new(&local.db)
+            .aggregate("Profile", "bob")
+            .await
+            .expect("the log");
+        let metadata = added
+            .last()
+            .expect("a change")
+            .metadata()
+            .expect("metadata");
+        assert_eq!(
+            metadata.actor,
+            Actor::Remote {
+                actor: alice.clone()
+            }
+        );
+        assert_eq!(
+            metadata.source,
+            Source::Federation {
+                activity: follow["id"].as_str().unwrap_or_default().to_string()
+            }
+        );
+
+        let unknown = activity(
+            "Follow",
+            &alice,
+            2,
+            json!(format!("{}/@nobody", local.base)),
+        );
+        let (status, _) = post(&local, "/inbox", &bytes(&unknown), signing(), now()).await;
+        assert_eq!(status, 404, "{}: no such profile", local.label);
+
+        // Someone else cannot undo alice's follow.
+        let mut foreign = activity("Undo", &alice, 3, follow.clone());
+        foreign["object"]["actor"] = json!(remote.url("users/mallory"));
+        let (status, _) = post(&local, "/inbox", &bytes(&foreign), signing(), now()).await;
+        assert_eq!(status, 403, "{}", local.label);
+
+        let undo = activity("Undo", &alice, 4, follow);
+        let (status, text) = post(&local, "/inbox", &bytes(&undo), signing(), now()).await;
+        assert_eq!(status, 202, "{}: {text}", local.label);
+        for _ in 0..200 {
+            let left = convene_projections::follows::followers_of(local.db.pool(), "bob")
+                .await
+                .expect("the read model");
+            if left.is_empty() {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        let left = convene_projections::follows::followers_of(local.db.pool(), "bob")
+            .await
+            .expect("the read model");
+        assert!(left.is_empty(), "{}: {left:?}", local.label);
+    }
+}

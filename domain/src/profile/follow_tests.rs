@@ -1,0 +1,241 @@
+//! Follows of a profile, given/when/then.
+
+use super::*;
+use cqrs_es::test::TestFramework;
+
+type Given = TestFramework<Profile>;
+
+const BOB: &str = "https://remote.example/users/bob";
+const BOB_INBOX: &str = "https://remote.example/users/bob/inbox";
+const SHARED: &str = "https://remote.example/inbox";
+const FOLLOW: &str = "https://remote.example/activities/follow-1";
+
+fn alice() -> ProfileChange {
+    ProfileChange::Created {
+        username: "alice".into(),
+        display_name: "Alice".into(),
+        account: None,
+    }
+}
+
+fn add_bob(activity: &str) -> ProfileCommand {
+    ProfileCommand::AddFollower {
+        actor: BOB.into(),
+        inbox: BOB_INBOX.into(),
+        shared_inbox: Some(SHARED.into()),
+        activity: activity.into(),
+    }
+}
+
+fn bob_added(activity: &str) -> ProfileChange {
+    ProfileChange::FollowerAdded {
+        actor: BOB.into(),
+        inbox: BOB_INBOX.into(),
+        shared_inbox: Some(SHARED.into()),
+        activity: activity.into(),
+    }
+}
+
+fn follow_bob() -> ProfileCommand {
+    ProfileCommand::Follow {
+        target: BOB.into(),
+        inbox: BOB_INBOX.into(),
+        shared_inbox: None,
+    }
+}
+
+fn bob_requested() -> ProfileChange {
+    ProfileChange::FollowRequested {
+        target: BOB.into(),
+        inbox: BOB_INBOX.into(),
+        shared_inbox: None,
+    }
+}
+
+fn target(change: fn(String) -> ProfileCommand) -> ProfileCommand {
+    change(BOB.into())
+}
+
+#[test]
+fn a_remote_actor_follows_a_profile() {
+    Given::with(())
+        .given(vec![alice()])
+        .when(add_bob(FOLLOW))
+        .then_expect_events(vec![bob_added(FOLLOW)]);
+}
+
+#[test]
+fn the_same_follow_twice_is_one_follower_and_one_change() {
+    Given::with(())
+        .given(vec![alice(), bob_added(FOLLOW)])
+        .when(add_bob(FOLLOW))
+        .then_expect_events(vec![]);
+}
+
+#[test]
+fn a_new_follow_from_a_follower_is_recorded_again_to_be_accepted_again() {
+    let again = "https://remote.example/activities/follow-2";
+    Given::with(())
+        .given(vec![alice(), bob_added(FOLLOW)])
+        .when(add_bob(again))
+        .then_expect_events(vec![bob_added(again)]);
+}
+
+#[test]
+fn a_follower_with_an_inbox_that_is_not_a_url_is_refused_by_field() {
+    Given::with(())
+        .given(vec![alice()])
+        .when(ProfileCommand::AddFollower {
+            actor: BOB.into(),
+            inbox: "mailto:bob@remote.example".into(),
+            shared_inbox: None,
+            activity: FOLLOW.into(),
+        })
+        .then_expect_error(ProfileError::NotAnActorUrl("inbox"));
+}
+
+#[test]
+fn a_profile_that_does_not_exist_has_no_followers() {
+    Given::with(())
+        .given_no_previous_events()
+        .when(add_bob(FOLLOW))
+        .then_expect_error(ProfileError::NotFound);
+}
+
+#[test]
+fn a_follower_is_removed_and_removing_it_again_records_nothing() {
+    let remove = || ProfileCommand::RemoveFollower { actor: BOB.into() };
+    Given::with(())
+        .given(vec![alice(), bob_added(FOLLOW)])
+        .when(remove())
+        .then_expect_events(vec![ProfileChange::FollowerRemoved { actor: BOB.into() }]);
+    Given::with(())
+        .given(vec![
+            alice(),
+            bob_added(FOLLOW),
+            ProfileChange::FollowerRemoved { actor: BOB.into() },
+        ])
+        .when(remove())
+        .then_expect_events(vec![]);
+}
+
+#[test]
+fn following_is_requested_then_accepted() {
+    Given::with(())
+        .given(vec![alice()])
+        .when(follow_bob())
+        .then_expect_events(vec![bob_requested()]);
+    Given::with(())
+        .given(vec![alice(), bob_requested()])
+        .when(target(|target| ProfileCommand::AcceptFollow { target }))
+        .then_expect_events(vec![ProfileChange::FollowAccepted { target: BOB.into() }]);
+}
+
+#[test]
+fn following_twice_is_harmless() {
+    Given::with(())
+        .given(vec![alice(), bob_requested()])
+        .when(follow_bob())
+        .then_expect_events(vec![]);
+    Given::with(())
+        .given(vec![
+            alice(),
+            bob_requested(),
+            ProfileChange::FollowAccepted { target: BOB.into() },
+        ])
+        .when(follow_bob())
+        .then_expect_events(vec![]);
+}
+
+#[test]
+fn an_accept_seen_twice_records_nothing_the_second_time() {
+    Given::with(())
+        .given(vec![
+            alice(),
+            bob_requested(),
+            ProfileChange::FollowAccepted { target: BOB.into() },
+        ])
+        .when(target(|target| ProfileCommand::AcceptFollow { target }))
+        .then_expect_events(vec![]);
+}
+
+#[test]
+fn an_answer_to_a_follow_never_asked_is_refused() {
+    for command in [
+        target(|target| ProfileCommand::AcceptFollow { target }),
+        target(|target| ProfileCommand::RejectFollow { target }),
+    ] {
+        Given::with(())
+            .given(vec![alice()])
+            .when(command)
+            .then_expect_error(ProfileError::NotFollowing(BOB.into()));
+    }
+}
+
+#[test]
+fn a_rejected_follow_can_be_asked_again() {
+    let rejected = ProfileChange::FollowRejected { target: BOB.into() };
+    Given::with(())
+        .given(vec![alice(), bob_requested()])
+        .when(target(|target| ProfileCommand::RejectFollow { target }))
+        .then_expect_events(vec![rejected.clone()]);
+    Given::with(())
+        .given(vec![alice(), bob_requested(), rejected])
+        .when(follow_bob())
+        .then_expect_events(vec![bob_requested()]);
+}
+
+#[test]
+fn unfollowing_ends_a_follow_or_a_request() {
+    let unfollow = || target(|target| ProfileCommand::Unfollow { target });
+    let unfollowed = ProfileChange::Unfollowed { target: BOB.into() };
+    Given::with(())
+        .given(vec![alice(), bob_requested()])
+        .when(unfollow())
+        .then_expect_events(vec![unfollowed.clone()]);
+    Given::with(())
+        .given(vec![
+            alice(),
+            bob_requested(),
+            ProfileChange::FollowAccepted { target: BOB.into() },
+        ])
+        .when(unfollow())
+        .then_expect_events(vec![unfollowed]);
+}
+
+#[test]
+fn unfollowing_someone_not_followed_is_a_clear_error() {
+    let error = Given::with(())
+        .given(vec![alice()])
+        .when(target(|target| ProfileCommand::Unfollow { target }))
+        .inspect_result()
+        .expect_err("not followed");
+    assert_eq!(error, ProfileError::NotFollowing(BOB.into()));
+    assert_eq!(
+        error.to_string(),
+        "https://remote.example/users/bob is not followed by this profile"
+    );
+}
+
+#[test]
+fn a_follow_target_must_be_a_url() {
+    Given::with(())
+        .given(vec![alice()])
+        .when(ProfileCommand::Follow {
+            target: "bob@remote.example".into(),
+            inbox: BOB_INBOX.into(),
+            shared_inbox: None,
+        })
+        .then_expect_error(ProfileError::NotAnActorUrl("target"));
+}
+
+#[test]
+fn follow_changes_keep_their_stored_names() {
+    let stored = serde_json::to_value(bob_added(FOLLOW)).expect("serialises");
+    assert_eq!(
+        stored,
+        serde_json::json!({"FollowerAdded": {
+            "actor": BOB, "inbox": BOB_INBOX, "shared_inbox": SHARED, "activity": FOLLOW
+        }})
+    );
+}

@@ -1,0 +1,163 @@
+//! Follows between a local profile and remote ActivityPub actors, both ways: who follows this
+//! profile (by their `Follow`), and whom this profile follows or asked to follow. Remote actors
+//! are named by their id URL.
+
+use super::{ProfileChange, ProfileError};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// Where this profile stands with an actor it asked to follow.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FollowingState {
+    /// Asked; the actor has not answered.
+    Requested,
+    Accepted,
+}
+
+impl FollowingState {
+    /// How the read model stores it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Requested => "requested",
+            Self::Accepted => "accepted",
+        }
+    }
+}
+
+/// The follows a profile's decisions need.
+#[derive(Debug, Default, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct Follows {
+    /// Followers by actor id, with the id of the `Follow` last accepted.
+    #[serde(default)]
+    followers: BTreeMap<String, String>,
+    #[serde(default)]
+    following: BTreeMap<String, FollowingState>,
+}
+
+/// An actor, an inbox, an activity id: absolute `http(s)` URLs, or the field named is refused.
+fn actor_url(field: &'static str, value: &str) -> Result<(), ProfileError> {
+    match url::Url::parse(value) {
+        Ok(url) if matches!(url.scheme(), "http" | "https") && url.host().is_some() => Ok(()),
+        _ => Err(ProfileError::NotAnActorUrl(field)),
+    }
+}
+
+impl Follows {
+    pub fn is_follower(&self, actor: &str) -> bool {
+        self.followers.contains_key(actor)
+    }
+
+    pub fn following(&self, target: &str) -> Option<FollowingState> {
+        self.following.get(target).copied()
+    }
+
+    /// A `Follow` from `actor`. The same `Follow` again records nothing; a new one from a
+    /// follower is recorded again, so that it is accepted again (its sender did not see the
+    /// first `Accept`), and the follower stays one.
+    pub fn add_follower(
+        &self,
+        actor: String,
+        inbox: String,
+        shared_inbox: Option<String>,
+        activity: String,
+    ) -> Result<Option<ProfileChange>, ProfileError> {
+        actor_url("actor", &actor)?;
+        actor_url("inbox", &inbox)?;
+        if let Some(shared) = &shared_inbox {
+            actor_url("shared_inbox", shared)?;
+        }
+        actor_url("activity", &activity)?;
+        if self.followers.get(&actor) == Some(&activity) {
+            return Ok(None);
+        }
+        Ok(Some(ProfileChange::FollowerAdded {
+            actor,
+            inbox,
+            shared_inbox,
+            activity,
+        }))
+    }
+
+    /// `actor` stops following. An actor that does not follow records nothing: an `Undo` seen
+    /// twice, or a deleted actor that never followed, is no error.
+    pub fn remove_follower(&self, actor: String) -> Option<ProfileChange> {
+        self.is_follower(&actor)
+            .then_some(ProfileChange::FollowerRemoved { actor })
+    }
+
+    /// Ask to follow `target`; asking again while asked or following records nothing.
+    pub fn follow(
+        &self,
+        target: String,
+        inbox: String,
+        shared_inbox: Option<String>,
+    ) -> Result<Option<ProfileChange>, ProfileError> {
+        actor_url("target", &target)?;
+        actor_url("inbox", &inbox)?;
+        if let Some(shared) = &shared_inbox {
+            actor_url("shared_inbox", shared)?;
+        }
+        if self.following.contains_key(&target) {
+            return Ok(None);
+        }
+        Ok(Some(ProfileChange::FollowRequested {
+            target,
+            inbox,
+            shared_inbox,
+        }))
+    }
+
+    /// `target` accepted: only a request it was sent can be accepted, and only once.
+    pub fn accepted(&self, target: String) -> Result<Option<ProfileChange>, ProfileError> {
+        match self.following(&target) {
+            None => Err(ProfileError::NotFollowing(target)),
+            Some(FollowingState::Accepted) => Ok(None),
+            Some(FollowingState::Requested) => Ok(Some(ProfileChange::FollowAccepted { target })),
+        }
+    }
+
+    /// `target` refused (even after accepting: Mastodon rejects to remove a follower).
+    pub fn rejected(&self, target: String) -> Result<ProfileChange, ProfileError> {
+        match self.following(&target) {
+            None => Err(ProfileError::NotFollowing(target)),
+            Some(_) => Ok(ProfileChange::FollowRejected { target }),
+        }
+    }
+
+    /// Stop following `target`, or withdraw the request; it must have been asked.
+    pub fn unfollow(&self, target: String) -> Result<ProfileChange, ProfileError> {
+        match self.following(&target) {
+            None => Err(ProfileError::NotFollowing(target)),
+            Some(_) => Ok(ProfileChange::Unfollowed { target }),
+        }
+    }
+
+    /// Applies a follow change; other changes leave the follows as they are.
+    pub fn apply(&mut self, change: &ProfileChange) {
+        match change {
+            ProfileChange::FollowerAdded {
+                actor, activity, ..
+            } => {
+                self.followers.insert(actor.clone(), activity.clone());
+            }
+            ProfileChange::FollowerRemoved { actor } => {
+                self.followers.remove(actor);
+            }
+            ProfileChange::FollowRequested { target, .. } => {
+                self.following
+                    .insert(target.clone(), FollowingState::Requested);
+            }
+            ProfileChange::FollowAccepted { target } => {
+                self.following
+                    .insert(target.clone(), FollowingState::Accepted);
+            }
+            ProfileChange::FollowRejected { target } | ProfileChange::Unfollowed { target } => {
+                self.following.remove(target);
+            }
+            ProfileChange::Created { .. }
+            | ProfileChange::Renamed { .. }
+            | ProfileChange::SummaryChanged { .. } => {}
+        }
+    }
+}

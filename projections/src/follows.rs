@@ -1,0 +1,153 @@
+//! The `follows` read model: remote actors following local profiles (with the inboxes the
+//! outbox delivers to) and remote actors local profiles follow or asked to follow.
+
+use crate::error::Error;
+use crate::log::StoredEvent;
+use crate::projection::{Applying, Projection};
+use async_trait::async_trait;
+use convene_domain::profile::FollowingState;
+use convene_domain::{Profile, ProfileChange};
+use cqrs_es::Aggregate;
+use serde::Serialize;
+use sqlx::{AnyConnection, AnyPool, Row};
+
+pub struct FollowsProjection;
+
+#[async_trait]
+impl Projection for FollowsProjection {
+    fn name(&self) -> &'static str {
+        crate::read_model::FOLLOWS
+    }
+
+    fn tables(&self) -> &'static [&'static str] {
+        &["profile_followers", "profile_following"]
+    }
+
+    async fn apply(&self, conn: &mut AnyConnection, event: &StoredEvent) -> Result<(), Error> {
+        if event.aggregate_type != Profile::TYPE {
+            return Ok(());
+        }
+        let on = Applying::of(event)?;
+        let query = match event.change::<ProfileChange>()? {
+            // A follower seen again keeps its first `since`; its inboxes are refreshed.
+            ProfileChange::FollowerAdded {
+                actor,
+                inbox,
+                shared_inbox,
+                ..
+            } => sqlx::query(
+                "INSERT INTO profile_followers (profile, actor, inbox, shared_inbox, since) \
+                 VALUES ($1, $2, $3, $4, $5) ON CONFLICT (profile, actor) \
+                 DO UPDATE SET inbox = excluded.inbox, shared_inbox = excluded.shared_inbox",
+            )
+            .bind(on.id)
+            .bind(actor)
+            .bind(inbox)
+            .bind(shared_inbox)
+            .bind(on.at.clone()),
+            ProfileChange::FollowerRemoved { actor } => {
+                sqlx::query("DELETE FROM profile_followers WHERE profile = $1 AND actor = $2")
+                    .bind(on.id)
+                    .bind(actor)
+            }
+            ProfileChange::FollowRequested {
+                target,
+                inbox,
+                shared_inbox,
+            } => sqlx::query(
+                "INSERT INTO profile_following (profile, target, inbox, shared_inbox, state) \
+                 VALUES ($1, $2, $3, $4, $5) ON CONFLICT (profile, target) \
+                 DO UPDATE SET inbox = excluded.inbox, shared_inbox = excluded.shared_inbox, \
+                 state = excluded.state",
+            )
+            .bind(on.id)
+            .bind(target)
+            .bind(inbox)
+            .bind(shared_inbox)
+            .bind(FollowingState::Requested.as_str()),
+            ProfileChange::FollowAccepted { target } => sqlx::query(
+                "UPDATE profile_following SET state = $1 WHERE profile = $2 AND target = $3",
+            )
+            .bind(FollowingState::Accepted.as_str())
+            .bind(on.id)
+            .bind(target),
+            ProfileChange::FollowRejected { target } | ProfileChange::Unfollowed { target } => {
+                sqlx::query("DELETE FROM profile_following WHERE profile = $1 AND target = $2")
+                    .bind(on.id)
+                    .bind(target)
+            }
+            ProfileChange::Created { .. }
+            | ProfileChange::Renamed { .. }
+            | ProfileChange::SummaryChanged { .. } => return Ok(()),
+        };
+        query.execute(conn).await?;
+        Ok(())
+    }
+}
+
+/// A remote actor following a local profile, and where to deliver to it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Follower {
+    pub actor: String,
+    pub inbox: String,
+    pub shared_inbox: Option<String>,
+}
+
+/// A remote actor a local profile follows or asked to follow.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Following {
+    pub target: String,
+    pub state: FollowingState,
+}
+
+/// The followers of `@profile`, oldest first.
+pub async fn followers_of(pool: &AnyPool, profile: &str) -> Result<Vec<Follower>, Error> {
+    let rows = sqlx::query(
+        "SELECT actor, inbox, shared_inbox FROM profile_followers WHERE profile = $1 \
+         ORDER BY since, actor",
+    )
+    .bind(profile)
+    .fetch_all(pool)
+    .await?;
+    rows.iter()
+        .map(|row| {
+            Ok(Follower {
+                actor: row.try_get("actor")?,
+                inbox: row.try_get("inbox")?,
+                shared_inbox: row.try_get("shared_inbox")?,
+            })
+        })
+        .collect()
+}
+
+/// How many remote actors follow `@profile`.
+pub async fn follower_count(pool: &AnyPool, profile: &str) -> Result<i64, Error> {
+    let count = sqlx::query_scalar("SELECT COUNT(*) FROM profile_followers WHERE profile = $1")
+        .bind(profile)
+        .fetch_one(pool)
+        .await?;
+    Ok(count)
+}
+
+/// Whom `@profile` follows or asked to follow, by target.
+pub async fn following_of(pool: &AnyPool, profile: &str) -> Result<Vec<Following>, Error> {
+    let rows = sqlx::query(
+        "SELECT target, state FROM profile_following WHERE profile = $1 ORDER BY target",
+    )
+    .bind(profile)
+    .fetch_all(pool)
+    .await?;
+    rows.iter()
+        .map(|row| {
+            let state: String = row.try_get("state")?;
+            let state = match state.as_str() {
+                "accepted" => FollowingState::Accepted,
+                _ => FollowingState::Requested,
+            };
+            Ok(Following {
+                target: row.try_get("target")?,
+                state,
+            })
+        })
+        .collect()
+}
