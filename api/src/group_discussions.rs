@@ -158,22 +158,13 @@ pub async fn change(
             "give a new title, or archived: true or false",
         ));
     }
-    if let Some(title) = change.title {
-        let command = GroupCommand::RenameDiscussion {
-            by: me(acting),
-            discussion: id.to_string(),
-            title,
-        };
-        run(state, acting, handle, command).await?;
-    }
-    if let Some(archived) = change.archived {
-        let command = GroupCommand::ArchiveDiscussion {
-            by: me(acting),
-            discussion: id.to_string(),
-            archived,
-        };
-        run(state, acting, handle, command).await?;
-    }
+    let command = GroupCommand::ChangeDiscussion {
+        by: me(acting),
+        discussion: id.to_string(),
+        title: change.title,
+        archived: change.archived,
+    };
+    run(state, acting, handle, command).await?;
     show(state, acting, handle, id).await
 }
 

@@ -9,7 +9,7 @@ use crate::error::{Error, Result};
 use crate::groups::{self, READS};
 use crate::AppState;
 use convene_domain::group::{GroupActor, MemberRole, PostContent, PostVisibility};
-use convene_domain::{GroupCommand, GroupError};
+use convene_domain::GroupCommand;
 use convene_projections::group_posts::{self as rows, Listed, PostView};
 use convene_projections::groups as group_rows;
 use serde::Deserialize;
@@ -78,6 +78,13 @@ pub fn may_read(role: Option<MemberRole>, post: &PostView) -> bool {
     post.visibility != PostVisibility::Members || member
 }
 
+/// Whether `post` is listed to someone of `role` (the group page, its timeline): unlisted posts
+/// are read by their link, listed for members only.
+pub fn may_list(role: Option<MemberRole>, post: &PostView) -> bool {
+    may_read(role, post)
+        && (post.visibility == PostVisibility::Public || role.is_some_and(MemberRole::is_member))
+}
+
 /// `post` as someone of `role` sees it: the group as its author to those outside it.
 pub fn shown_to(role: Option<MemberRole>, mut post: PostView) -> PostView {
     if !role.is_some_and(MemberRole::is_member) {
@@ -135,16 +142,6 @@ pub async fn list(
     Ok(found.into_iter().map(|p| shown_to(role, p)).collect())
 }
 
-/// Whether the acting profile may write posts in group `handle` (moderators and above).
-pub async fn may_write(state: &AppState, acting: &Acting, handle: &str) -> Result<()> {
-    groups::show(state, handle).await?;
-    let who = GroupActor::profile(&acting.profile);
-    match group_rows::membership(state.db.pool(), handle, &who).await? {
-        Some(m) if m.role.at_least(MemberRole::Moderator) => Ok(()),
-        _ => Err(GroupError::RoleNeeded(MemberRole::Moderator).into()),
-    }
-}
-
 /// The post `key` for its editors: the acting profile must be a moderator or above, drafts
 /// included.
 pub async fn for_editing(
@@ -153,7 +150,7 @@ pub async fn for_editing(
     handle: &str,
     key: &str,
 ) -> Result<PostView> {
-    may_write(state, acting, handle).await?;
+    groups::may_organise(state, acting, handle).await?;
     rows::find(state.db.pool(), handle, key)
         .await?
         .ok_or_else(|| no_post(handle))

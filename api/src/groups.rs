@@ -734,7 +734,7 @@ pub async fn timeline_with_subjects(
         convene_projections::group_posts::find_many(state.db.pool(), &post_ids)
             .await?
             .into_iter()
-            .filter(|p| crate::group_posts::may_read(role, p))
+            .filter(|p| crate::group_posts::may_list(role, p))
             .map(|p| (p.id.clone(), crate::group_posts::shown_to(role, p)))
             .collect();
     let mut shown = Vec::with_capacity(entries.len());

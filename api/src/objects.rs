@@ -5,7 +5,7 @@
 use crate::error::{Error, Result};
 use crate::AppState;
 use convene_domain::metadata::format_timestamp;
-use convene_domain::{Actor, Event, EventChange, Group, Profile};
+use convene_domain::{Event, EventChange, Group, Profile};
 use convene_projections::log::{EventLog, StoredEvent};
 use cqrs_es::Aggregate;
 use serde::Serialize;
@@ -62,7 +62,31 @@ fn fold<A: Aggregate>(log: &[StoredEvent]) -> Result<Value> {
     for stored in log {
         aggregate.apply(stored.change::<A::Event>()?);
     }
-    serde_json::to_value(&aggregate).map_err(Error::internal)
+    let mut state = serde_json::to_value(&aggregate).map_err(Error::internal)?;
+    redact(&mut state);
+    Ok(state)
+}
+
+/// What moderators never need to see of an object, at any depth: anonymous participants'
+/// addresses and the hashes of their mailed tokens.
+const PRIVATE_FIELDS: [&str; 3] = ["email", "confirm_token", "cancel_token"];
+
+fn redact(value: &mut Value) {
+    match value {
+        Value::Object(fields) => {
+            for (name, field) in fields.iter_mut() {
+                if PRIVATE_FIELDS.contains(&name.as_str()) {
+                    if !field.is_null() {
+                        *field = Value::String("(hidden)".into());
+                    }
+                } else {
+                    redact(field);
+                }
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(redact),
+        _ => {}
+    }
 }
 
 /// Comments of an event's changes as they read at the end of `log`.
@@ -97,27 +121,13 @@ fn comments(log: &[StoredEvent]) -> Result<Vec<CommentAsOf>> {
     Ok(comments)
 }
 
-fn actor(actor: &Actor) -> String {
-    match actor {
-        Actor::Account {
-            account,
-            profile: Some(profile),
-        } => format!("account {account} as @{profile}"),
-        Actor::Account {
-            account,
-            profile: None,
-        } => format!("account {account}"),
-        other => other.to_string(),
-    }
-}
-
-fn change(stored: &StoredEvent) -> Result<ObjectChange> {
+pub(crate) fn change(stored: &StoredEvent) -> Result<ObjectChange> {
     let metadata = stored.metadata()?;
     Ok(ObjectChange {
         position: stored.position,
         at: format_timestamp(metadata.recorded_at),
         change: stored.event_type.clone(),
-        actor: actor(&metadata.actor),
+        actor: metadata.actor.to_string(),
         source: metadata.source.to_string(),
         request_id: metadata.request_id,
         reason: metadata.reason,
@@ -174,4 +184,26 @@ pub async fn as_of(
         comments,
         changes: changes.iter().map(change).collect::<Result<_>>()?,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn anonymous_addresses_and_token_hashes_are_hidden_at_any_depth() {
+        let mut state = json!({"participations": [
+            {"who": {"Anonymous": {"email": "zoe@example.org"}}, "confirm_token": "ab12", "cancel_token": null},
+            {"who": {"Profile": "ana"}, "confirm_token": null}
+        ]});
+        redact(&mut state);
+        assert_eq!(
+            state,
+            json!({"participations": [
+                {"who": {"Anonymous": {"email": "(hidden)"}}, "confirm_token": "(hidden)", "cancel_token": null},
+                {"who": {"Profile": "ana"}, "confirm_token": null}
+            ]})
+        );
+    }
 }

@@ -9,6 +9,7 @@ use crate::auth::{Acting, Origin, Session};
 use crate::consistency;
 use crate::error::{Error, Result};
 use crate::objects::{self, CommentAsOf, ObjectAsOf, ObjectChange};
+use crate::throttle::{self, Action};
 use crate::AppState;
 use convene_domain::report::{Category, ReportState, Target};
 use convene_domain::{Report, ReportChange, ReportCommand};
@@ -58,6 +59,11 @@ pub async fn file(state: &AppState, reporter: Reporter, new: NewReport) -> Resul
             Some(acting.profile.clone()),
         ),
         Reporter::Anonymous(origin) if state.reports_policy.anonymous => {
+            // Every report stays in the log for good: one address cannot file them unbounded.
+            state
+                .throttle
+                .check(Action::AnonymousReport, origin.ip, None)
+                .map_err(throttle::refused)?;
             (None, origin.anonymous(), None)
         }
         Reporter::Anonymous(_) => {
@@ -96,10 +102,11 @@ async fn target_exists(state: &AppState, session: Option<&Session>, target: &Tar
             access::event_for(state, session, id).await?;
         }
         Target::Comments { event, comments } => {
-            access::event_for(state, session, event).await?;
+            let (_, viewer) = access::event_for(state, session, event).await?;
+            // Only the comments the reporter may read (announcements are for participants).
+            let readable = access::comments_for(viewer, events::comments(pool, event).await?);
             for comment in comments {
-                let found = events::comment(pool, comment).await?;
-                if found.is_none_or(|c| c.event_id != *event) {
+                if !readable.iter().any(|c| c.id == *comment) {
                     return Err(Error::not_found(format!(
                         "there is no comment {comment} on this event"
                     )));
@@ -235,15 +242,7 @@ pub async fn detail(state: &AppState, session: &Session, id: &str) -> Result<Rep
                 at: at.clone(),
             });
         }
-        history.push(ObjectChange {
-            position: stored.position,
-            at,
-            change: stored.event_type.clone(),
-            actor: metadata.actor.to_string(),
-            source: metadata.source.to_string(),
-            request_id: metadata.request_id.clone(),
-            reason: metadata.reason.clone(),
-        });
+        history.push(crate::objects::change(stored)?);
         folded.apply(change);
     }
     let (Some(target), Some(category)) = (folded.target().cloned(), folded.category().cloned())
@@ -360,7 +359,10 @@ pub async fn handle(
         }
     };
     let detail = moderate(state, session, id, command, Some(&reason)).await?;
-    tell_reporter(state, &detail.report, resolved).await?;
+    // The decision is recorded: a reporter who cannot be told does not undo it.
+    if let Err(error) = tell_reporter(state, &detail.report, resolved).await {
+        tracing::error!(%error, report = id, "the reporter could not be told");
+    }
     Ok(detail)
 }
 

@@ -34,6 +34,8 @@ pub enum Action {
     Registration,
     PasswordReset,
     AnonymousParticipation,
+    /// Reports filed without an account (when the instance takes them): limited per address.
+    AnonymousReport,
 }
 
 /// How many attempts are allowed.

@@ -216,11 +216,6 @@ impl Kind {
     fn public(self) -> bool {
         matches!(self, Kind::GroupCreated | Kind::SettingsChanged)
     }
-
-    /// Entries about something whose visibility is decided when read (an event, a post).
-    pub fn about_something_seen(self) -> bool {
-        matches!(self, Kind::EventOrganised | Kind::PostPublished)
-    }
 }
 
 /// One entry about to be written.

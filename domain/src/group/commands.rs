@@ -100,17 +100,13 @@ pub enum GroupCommand {
         in_reply_to: Option<String>,
         body: String,
     },
-    /// The author or a moderator.
-    RenameDiscussion {
+    /// The author or a moderator renames it and/or puts it in or out of the archive: both
+    /// checked before either is recorded.
+    ChangeDiscussion {
         by: GroupActor,
         discussion: String,
-        title: String,
-    },
-    /// The author or a moderator.
-    ArchiveDiscussion {
-        by: GroupActor,
-        discussion: String,
-        archived: bool,
+        title: Option<String>,
+        archived: Option<bool>,
     },
     /// The author or a moderator.
     DeleteDiscussion {

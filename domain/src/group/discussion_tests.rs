@@ -165,10 +165,11 @@ fn an_archived_discussion_takes_no_comment_until_it_leaves_the_archive() {
         .then_expect_error(GroupError::DiscussionArchived);
     Given::with(())
         .given(archived)
-        .when(G::ArchiveDiscussion {
+        .when(G::ChangeDiscussion {
             by: p("mem"),
             discussion: "d1".into(),
-            archived: false,
+            title: None,
+            archived: Some(false),
         })
         .then_expect_events(vec![C::DiscussionArchived {
             discussion: "d1".into(),
@@ -177,14 +178,49 @@ fn an_archived_discussion_takes_no_comment_until_it_leaves_the_archive() {
 }
 
 #[test]
+fn a_rename_and_an_archive_asked_together_are_both_or_neither() {
+    Given::with(())
+        .given(talking())
+        .when(G::ChangeDiscussion {
+            by: p("mem"),
+            discussion: "d1".into(),
+            title: Some("Drills".into()),
+            archived: Some(true),
+        })
+        .then_expect_events(vec![
+            C::DiscussionRenamed {
+                discussion: "d1".into(),
+                title: "Drills".into(),
+            },
+            C::DiscussionArchived {
+                discussion: "d1".into(),
+                archived: true,
+            },
+        ]);
+    Given::with(())
+        .given(talking())
+        .when(G::ChangeDiscussion {
+            by: p("mem"),
+            discussion: "d1".into(),
+            title: Some("\n".into()),
+            archived: Some(true),
+        })
+        .then_expect_error(GroupError::Invalid(vec![crate::FieldError {
+            field: "title".into(),
+            message: "a title is 1 to 200 characters on one line".into(),
+        }]));
+}
+
+#[test]
 fn the_author_or_a_moderator_renames_archives_and_deletes_others_do_not() {
     for by in ["mem", "mod", "ana"] {
         Given::with(())
             .given(talking())
-            .when(G::RenameDiscussion {
+            .when(G::ChangeDiscussion {
                 by: p(by),
                 discussion: "d1".into(),
-                title: "Drills".into(),
+                title: Some("Drills".into()),
+                archived: None,
             })
             .then_expect_events(vec![C::DiscussionRenamed {
                 discussion: "d1".into(),
@@ -200,18 +236,20 @@ fn the_author_or_a_moderator_renames_archives_and_deletes_others_do_not() {
         .then_expect_error(GroupError::RoleNeeded(R::Moderator));
     Given::with(())
         .given(talking())
-        .when(G::ArchiveDiscussion {
+        .when(G::ChangeDiscussion {
             by: p("oth"),
             discussion: "d1".into(),
-            archived: true,
+            title: None,
+            archived: Some(true),
         })
         .then_expect_error(GroupError::RoleNeeded(R::Moderator));
     Given::with(())
         .given(talking())
-        .when(G::RenameDiscussion {
+        .when(G::ChangeDiscussion {
             by: p("mem"),
             discussion: "d1".into(),
-            title: "\n".into(),
+            title: Some("\n".into()),
+            archived: None,
         })
         .then_expect_error(GroupError::Invalid(vec![crate::FieldError {
             field: "title".into(),

@@ -133,23 +133,30 @@ impl Group {
         }])
     }
 
-    pub(super) fn rename_discussion(
+    pub(super) fn change_discussion(
         &self,
         by: &GroupActor,
         discussion: String,
-        title: &str,
+        title: Option<&str>,
+        archived: Option<bool>,
     ) -> Decided {
+        let mut changes = Vec::new();
+        if let Some(title) = title {
+            changes.extend(self.rename_discussion(by, discussion.clone(), title)?);
+        }
+        if let Some(archived) = archived {
+            changes.extend(self.archive_discussion(by, discussion, archived)?);
+        }
+        Ok(changes)
+    }
+
+    fn rename_discussion(&self, by: &GroupActor, discussion: String, title: &str) -> Decided {
         self.author_or_moderator(by, &discussion)?;
         let title = checked_title(title)?;
         Ok(vec![GroupChange::DiscussionRenamed { discussion, title }])
     }
 
-    pub(super) fn archive_discussion(
-        &self,
-        by: &GroupActor,
-        discussion: String,
-        archived: bool,
-    ) -> Decided {
+    fn archive_discussion(&self, by: &GroupActor, discussion: String, archived: bool) -> Decided {
         self.author_or_moderator(by, &discussion)?;
         if self.discussion(&discussion)?.archived == archived {
             return Ok(vec![]);

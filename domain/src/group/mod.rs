@@ -156,6 +156,9 @@ pub struct Group {
     /// The posts, by id (deleted ones are gone).
     #[serde(default)]
     posts: BTreeMap<String, PostState>,
+    /// The slugs of deleted posts: never given again, so an old link never opens another post.
+    #[serde(default)]
+    retired_slugs: std::collections::BTreeSet<String>,
     /// The discussions, by id (deleted ones are gone).
     #[serde(default)]
     discussions: BTreeMap<String, DiscussionState>,
@@ -270,16 +273,12 @@ impl Aggregate for Group {
                 in_reply_to,
                 body,
             } => self.comment_on_discussion(by, discussion, comment, in_reply_to, &body),
-            G::RenameDiscussion {
+            G::ChangeDiscussion {
                 by,
                 discussion,
                 title,
-            } => self.rename_discussion(&by, discussion, &title),
-            G::ArchiveDiscussion {
-                by,
-                discussion,
                 archived,
-            } => self.archive_discussion(&by, discussion, archived),
+            } => self.change_discussion(&by, discussion, title.as_deref(), archived),
             G::DeleteDiscussion { by, discussion } => self.delete_discussion(&by, discussion),
             G::DeleteDiscussionComment {
                 by,

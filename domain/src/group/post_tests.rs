@@ -206,6 +206,25 @@ fn slugs_are_unique_within_the_group() {
             created("p3", "news-3", "News"),
             C::PostPublished { post: "p3".into() },
         ]);
+    // A deleted post's slug is never given again: old links never open another post.
+    let deleted = with(
+        staffed(),
+        [
+            created("p1", "news", "News"),
+            C::PostDeleted { post: "p1".into() },
+        ],
+    );
+    Given::with(())
+        .given(deleted)
+        .when(G::WritePost {
+            by: p("mod"),
+            post: "p2".into(),
+            content: kept("News"),
+        })
+        .then_expect_events(vec![
+            created("p2", "news-2", "News"),
+            C::PostPublished { post: "p2".into() },
+        ]);
     assert_eq!(posts::slug_of("¿¡ !?"), "post");
     assert_eq!(posts::slug_of("Été 2026: l'atelier"), "ete-2026-l-atelier");
     assert!(posts::slug_of(&"long ".repeat(40)).len() <= posts::SLUG_MAX);

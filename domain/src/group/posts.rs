@@ -194,8 +194,11 @@ impl Group {
     /// A slug no other post of the group has: the title's, or it with `-2`, `-3`…
     fn free_slug(&self, title: &str) -> String {
         let base = slug_of(title);
-        let taken =
-            |s: &str| self.posts.values().any(|p| p.slug == s) || self.posts.contains_key(s);
+        let taken = |s: &str| {
+            self.posts.values().any(|p| p.slug == s)
+                || self.posts.contains_key(s)
+                || self.retired_slugs.contains(s)
+        };
         if !taken(&base) {
             return base;
         }
@@ -285,7 +288,9 @@ impl Group {
                 }
             }
             GroupChange::PostDeleted { post } => {
-                self.posts.remove(post);
+                if let Some(deleted) = self.posts.remove(post) {
+                    self.retired_slugs.insert(deleted.slug);
+                }
             }
             _ => {}
         }

@@ -112,6 +112,39 @@ fn a_todo_is_assigned_to_a_member_only() {
 }
 
 #[test]
+fn a_todo_whose_assignee_left_is_still_edited_and_marked_done() {
+    let mut changes = listed();
+    changes.push(C::TodoUpdated {
+        todo: "t1".into(),
+        content: todo(Some("mem")),
+    });
+    changes.push(C::MemberLeft { who: p("mem") });
+    let mut done = todo(Some("mem"));
+    done.done = true;
+    Given::with(())
+        .given(changes.clone())
+        .when(G::UpdateTodo {
+            by: p("ana"),
+            todo: "t1".into(),
+            content: done.clone(),
+        })
+        .then_expect_events(vec![C::TodoUpdated {
+            todo: "t1".into(),
+            content: done,
+        }]);
+    // Assigning it anew still needs a member.
+    let mut group = Group::default();
+    for change in changes {
+        group.apply(change);
+    }
+    let refused = group.update_todo(&p("ana"), "t1".into(), todo(Some("new")));
+    assert!(
+        matches!(refused, Err(GroupError::Invalid(_))),
+        "{refused:?}"
+    );
+}
+
+#[test]
 fn those_outside_the_group_touch_no_list_or_todo() {
     for who in ["new", "stranger"] {
         Given::with(())

@@ -54,19 +54,27 @@ impl TodoContent {
     }
 }
 
-/// What the group remembers of a todo: the list it is on (the rest is in the read model).
+/// What the group remembers of a todo: the list it is on and who it is assigned to (the rest
+/// is in the read model).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TodoState {
     pub list: String,
+    #[serde(default)]
+    pub assignee: Option<GroupActor>,
 }
 
 type Decided = Result<Vec<GroupChange>, GroupError>;
 
 impl Group {
-    /// The todo's content, its assignee a member of the group.
-    fn checked_todo(&self, content: TodoContent) -> Result<TodoContent, GroupError> {
+    /// The todo's content, a new assignee a member of the group (one assigned before and gone
+    /// since stays, so that the todo can still be edited and marked done).
+    fn checked_todo(
+        &self,
+        content: TodoContent,
+        assigned: Option<&GroupActor>,
+    ) -> Result<TodoContent, GroupError> {
         let content = content.validate().map_err(GroupError::Invalid)?;
-        if let Some(assignee) = &content.assignee {
+        if let Some(assignee) = content.assignee.as_ref().filter(|a| Some(*a) != assigned) {
             if !self.role_of(assignee).is_some_and(MemberRole::is_member) {
                 return Err(invalid(
                     "assignee",
@@ -103,7 +111,7 @@ impl Group {
         if self.todos.contains_key(&todo) {
             return Err(invalid("todo", "a todo with this id exists"));
         }
-        let content = self.checked_todo(content)?;
+        let content = self.checked_todo(content, None)?;
         Ok(vec![GroupChange::TodoAdded {
             list,
             todo,
@@ -118,10 +126,10 @@ impl Group {
         content: TodoContent,
     ) -> Decided {
         self.require(by, MemberRole::Member)?;
-        if !self.todos.contains_key(&todo) {
+        let Some(current) = self.todos.get(&todo) else {
             return Err(GroupError::UnknownTodo);
-        }
-        let content = self.checked_todo(content)?;
+        };
+        let content = self.checked_todo(content, current.assignee.as_ref())?;
         Ok(vec![GroupChange::TodoUpdated { todo, content }])
     }
 
@@ -131,9 +139,21 @@ impl Group {
             GroupChange::TodoListCreated { list, .. } => {
                 self.todo_lists.insert(list.clone());
             }
-            GroupChange::TodoAdded { list, todo, .. } => {
-                self.todos
-                    .insert(todo.clone(), TodoState { list: list.clone() });
+            GroupChange::TodoAdded {
+                list,
+                todo,
+                content,
+            } => {
+                let state = TodoState {
+                    list: list.clone(),
+                    assignee: content.assignee.clone(),
+                };
+                self.todos.insert(todo.clone(), state);
+            }
+            GroupChange::TodoUpdated { todo, content } => {
+                if let Some(state) = self.todos.get_mut(todo) {
+                    state.assignee = content.assignee.clone();
+                }
             }
             _ => {}
         }

@@ -600,7 +600,7 @@ async fn a_remote_actor_follows_a_local_profile_then_undoes_it() {
         assert_eq!(status, 202, "{}: {text}", local.label);
         assert_eq!(
             followers(&local, "bob").await,
-            [alice.clone()],
+            std::slice::from_ref(&alice),
             "{}",
             local.label
         );

@@ -20,29 +20,8 @@ use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
 use tera::Context;
 
-/// Each field at fault with what to fix, in the visitor's language.
 fn field_messages(catalogue: &Catalogue, error: &Error) -> BTreeMap<String, String> {
-    error
-        .field_errors()
-        .iter()
-        .map(|e| {
-            let text = catalogue
-                .t
-                .get(&format!("err_discussion_{}", e.field))
-                .cloned()
-                .unwrap_or_else(|| e.message.clone());
-            (e.field.clone(), text)
-        })
-        .collect()
-}
-
-/// A refusal said in the visitor's language (`problem_<rule>`), else as the application wrote it.
-fn said(catalogue: &Catalogue, error: &Error) -> String {
-    catalogue
-        .t
-        .get(&format!("problem_{}", error.rule().replace('-', "_")))
-        .cloned()
-        .unwrap_or_else(|| error.detail())
+    super::groups::messages_of(catalogue, error, "discussion")
 }
 
 /// What a refused form leaves on the page it is shown again on.
@@ -59,7 +38,9 @@ impl Refusal {
         let errors = field_messages(catalogue, error);
         Refusal {
             status: Some(status_of(error)),
-            problem: errors.is_empty().then(|| said(catalogue, error)),
+            problem: errors
+                .is_empty()
+                .then(|| super::groups::said(catalogue, error)),
             errors,
             values: form.clone(),
         }

@@ -75,23 +75,8 @@ fn values_of(post: Option<&PostView>) -> HashMap<String, String> {
     values
 }
 
-/// Each field at fault with what to fix, in the visitor's language (`err_post_<field>`, else
-/// `err_<field>`, else the application's words).
 fn field_messages(catalogue: &Catalogue, error: &Error) -> BTreeMap<String, String> {
-    error
-        .field_errors()
-        .iter()
-        .map(|e| {
-            let name = e.field.split(['.', '[']).next().unwrap_or_default();
-            let text = catalogue
-                .t
-                .get(&format!("err_post_{name}"))
-                .or_else(|| catalogue.t.get(&format!("err_{name}")))
-                .cloned()
-                .unwrap_or_else(|| e.message.clone());
-            (name.to_string(), text)
-        })
-        .collect()
+    super::groups::messages_of(catalogue, error, "post")
 }
 
 /// The post form of group `handle`: a new post (`editing` none) or post `editing`.
@@ -147,7 +132,7 @@ pub async fn new_form(
         Ok(acting) => acting,
         Err(response) => return response,
     };
-    if let Err(error) = group_posts::may_write(&web.app, &acting, &handle).await {
+    if let Err(error) = convene_api::groups::may_organise(&web.app, &acting, &handle).await {
         return web.pages.failure(&visitor, &error);
     }
     let mut values = values_of(None);

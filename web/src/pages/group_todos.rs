@@ -17,20 +17,8 @@ use convene_api::{groups, Class, Error};
 use std::collections::{BTreeMap, HashMap};
 use tera::Context;
 
-/// Each field at fault with what to fix, in the visitor's language.
 fn field_messages(catalogue: &Catalogue, error: &Error) -> BTreeMap<String, String> {
-    error
-        .field_errors()
-        .iter()
-        .map(|e| {
-            let text = catalogue
-                .t
-                .get(&format!("err_todo_{}", e.field))
-                .cloned()
-                .unwrap_or_else(|| e.message.clone());
-            (e.field.clone(), text)
-        })
-        .collect()
+    super::groups::messages_of(catalogue, error, "todo")
 }
 
 pub async fn page(

@@ -24,7 +24,7 @@ use tera::Context;
 /// A refusal said in the visitor's language: groups say some rules in words of their own
 /// (`group_problem_<rule>`), others as every page does (`problem_<rule>`), else as the
 /// application wrote it.
-fn said(catalogue: &Catalogue, error: &Error) -> String {
+pub(super) fn said(catalogue: &Catalogue, error: &Error) -> String {
     let rule = error.rule().replace('-', "_");
     catalogue
         .t
@@ -37,7 +37,17 @@ fn said(catalogue: &Catalogue, error: &Error) -> String {
 /// Each field at fault with what to fix, in the visitor's language (`err_group_<field>_taken`
 /// for a value someone else holds, `err_group_<field>`, else `err_<field>`, else the
 /// application's words).
-pub(super) fn field_messages(catalogue: &Catalogue, error: &Error) -> BTreeMap<String, String> {
+fn field_messages(catalogue: &Catalogue, error: &Error) -> BTreeMap<String, String> {
+    messages_of(catalogue, error, "group")
+}
+
+/// [`field_messages`] for the forms of one kind of thing: `err_<kind>_<field>_taken`,
+/// `err_<kind>_<field>`, `err_<field>`, else the application's words.
+pub(super) fn messages_of(
+    catalogue: &Catalogue,
+    error: &Error,
+    kind: &str,
+) -> BTreeMap<String, String> {
     let taken = error.class() == Class::Conflict;
     error
         .field_errors()
@@ -45,9 +55,9 @@ pub(super) fn field_messages(catalogue: &Catalogue, error: &Error) -> BTreeMap<S
         .map(|e| {
             let name = e.field.split(['.', '[']).next().unwrap_or_default();
             let text = taken
-                .then(|| catalogue.t.get(&format!("err_group_{name}_taken")))
+                .then(|| catalogue.t.get(&format!("err_{kind}_{name}_taken")))
                 .flatten()
-                .or_else(|| catalogue.t.get(&format!("err_group_{name}")))
+                .or_else(|| catalogue.t.get(&format!("err_{kind}_{name}")))
                 .or_else(|| catalogue.t.get(&format!("err_{name}")))
                 .cloned()
                 .unwrap_or_else(|| e.message.clone());
