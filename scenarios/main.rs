@@ -6,6 +6,7 @@ mod support;
 mod bad_input;
 mod discovery;
 mod event_core;
+mod federation;
 mod groups;
 mod limits;
 mod organising;

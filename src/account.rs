@@ -34,7 +34,7 @@ pub async fn run(settings: &Settings, command: AccountCommand) -> anyhow::Result
     // nothing behind.
     validate(&registration).map_err(|error| anyhow!("{error}"))?;
     let db = Database::open_within(&settings.database_url, settings.database_timeout).await?;
-    let read_models = crate::subscribers::all().read_models();
+    let read_models = crate::subscribers::all(&settings.public_url).read_models();
     let state = AppState::new(&db, api_config(settings)?, read_models.clone());
     // No server may be running to apply the read models: apply them here, up to the head, so
     // the checks below read a current view, and keep them running while the account is made.

@@ -88,6 +88,9 @@ pub enum Command {
     /// Measure Convene against raw database operations on a scratch database.
     #[command(subcommand)]
     Bench(BenchCommand),
+    /// Follow remote actors, and see and retry what is delivered to other instances.
+    #[command(subcommand)]
+    Federation(FederationCommand),
 }
 
 #[derive(Debug, Args)]
@@ -123,6 +126,11 @@ pub struct ServeArgs {
     /// (default false).
     #[arg(long, env = "CONVENE_ANONYMOUS_REPORTS", value_name = "BOOL")]
     pub anonymous_reports: Option<bool>,
+
+    /// Let federation reach instances on 127.0.0.1 (two instances on one machine, for tests and
+    /// trials). Refused unless --public-url is itself a loopback URL: never on a real instance.
+    #[arg(long, env = "CONVENE_FEDERATION_TEST_NETWORK")]
+    pub federation_test_network: bool,
 
     /// SMTP server for outgoing mail: smtp://USER:PASSWORD@HOST:587 (STARTTLS) or smtps://…
     /// (TLS). Without it, mail is written as .eml files under <data dir>/mail and logged.
@@ -251,6 +259,38 @@ pub enum ProfileCommand {
 }
 
 #[derive(Debug, Subcommand)]
+pub enum FederationCommand {
+    /// Make a profile follow a remote actor: name@host (found by WebFinger) or its id URL.
+    /// The running server sends the Follow.
+    Follow {
+        /// The local profile that follows.
+        #[arg(long = "as", value_name = "USERNAME")]
+        profile: String,
+        /// name@host, or the actor's id URL.
+        actor: String,
+        /// Reach instances on 127.0.0.1 (as `serve --federation-test-network`).
+        #[arg(long)]
+        test_network: bool,
+    },
+    /// Make a profile stop following a remote actor (its id URL, or name@host).
+    Unfollow {
+        #[arg(long = "as", value_name = "USERNAME")]
+        profile: String,
+        actor: String,
+        #[arg(long)]
+        test_network: bool,
+    },
+    /// The deliveries to other instances: pending, delivered, failed or dead (default: all
+    /// but delivered).
+    Deliveries {
+        #[arg(long, value_name = "STATE")]
+        state: Option<String>,
+    },
+    /// Try a failed or dead delivery again, from its first try.
+    Retry { id: String },
+}
+
+#[derive(Debug, Subcommand)]
 pub enum BenchCommand {
     /// Appends, catch-up reads, replay and verification, each next to the raw SQL baseline.
     /// Runs on a scratch database on the configured server (SQLite file or PostgreSQL),
@@ -372,6 +412,9 @@ pub struct Settings {
     pub group_creation: GroupCreation,
     /// Whether people without an account may report.
     pub anonymous_reports: bool,
+    /// Whether federation may reach loopback addresses (checked against the public URL when
+    /// the client is made).
+    pub federation_test_network: bool,
     pub smtp_url: Option<String>,
     pub mail_from: String,
     /// Body size and time limits on every request.
@@ -670,6 +713,7 @@ impl Settings {
                 .and_then(|a| a.anonymous_reports)
                 .or(file.anonymous_reports)
                 .unwrap_or(false),
+            federation_test_network: serve.is_some_and(|a| a.federation_test_network),
             smtp_url: serve.and_then(|a| a.smtp_url.clone()).or(file.smtp_url),
             mail_from,
             http_limits,

@@ -5,6 +5,7 @@ mod account;
 mod bench;
 mod config;
 mod connections;
+mod federation;
 mod http_server;
 mod maintenance;
 mod profile;
@@ -109,6 +110,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Reindex => reindex::run(&settings).await,
         Command::Account(command) => account::run(&settings, command).await,
         Command::Profile(command) => profile::run(&settings, command).await,
+        Command::Federation(command) => federation::run(&settings, command).await,
         Command::Bench(config::BenchCommand::Store { events }) => {
             bench::store::store(&settings, events).await
         }

@@ -17,7 +17,7 @@ pub async fn migrate(settings: &Settings) -> anyhow::Result<ExitCode> {
 }
 
 pub async fn replay(settings: &Settings, args: ReplayArgs) -> anyhow::Result<ExitCode> {
-    let projections = chosen_projections(args.projection.as_deref())?;
+    let projections = chosen_projections(&settings.public_url, args.projection.as_deref())?;
     // Refuse a bad --into before connecting, so nothing at all is written.
     if let Some(into) = &args.into {
         replay::check_new_file(into)?;
@@ -96,8 +96,8 @@ pub async fn verify(settings: &Settings) -> anyhow::Result<ExitCode> {
 }
 
 /// Every subscriber, or the one named.
-fn chosen_projections(name: Option<&str>) -> anyhow::Result<Subscribers> {
-    let all = crate::subscribers::all();
+fn chosen_projections(public_url: &str, name: Option<&str>) -> anyhow::Result<Subscribers> {
+    let all = crate::subscribers::all(public_url);
     match name {
         None => Ok(all),
         Some(name) => Ok(Subscribers::new([all.named(name)?])),

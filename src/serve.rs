@@ -7,9 +7,11 @@ use anyhow::Context;
 use convene_api::mail::Mailer;
 use convene_api::{ApiConfig, AppState, Registrations};
 use convene_federation::client::{Client, Limits as ClientLimits, Network};
+use convene_federation::delivery::{Worker, WorkerConfig};
 use convene_federation::discovery::nodeinfo::InstanceInfo;
 use convene_federation::http::Federation;
 use convene_federation::inbox::Inbox;
+use convene_federation::outbox::LocalSigners;
 use convene_projections::Database;
 use convene_web::render::Pages;
 use std::process::ExitCode;
@@ -40,15 +42,24 @@ pub async fn run(settings: &Settings) -> anyhow::Result<ExitCode> {
         })?;
     }
     let new_mail = Arc::new(tokio::sync::Notify::new());
-    let subscribers = crate::subscribers::serving(new_mail.clone());
+    let subscribers = crate::subscribers::serving(new_mail.clone(), &settings.public_url);
     let mut state = AppState::new(&db, api_config(settings)?, subscribers.clone())
         .with_group_creation(settings.group_creation)
         .with_report_policy(convene_api::reports::ReportPolicy {
             anonymous: settings.anonymous_reports,
         });
     state.search = crate::subscribers::search_index(&db)?;
+    let client = federation_client(settings)?;
     let shutdown = CancellationToken::new();
     let mut runners = subscribers.spawn(&db, &shutdown);
+    // What the outbox queues leaves from the deliveries table, whichever process queued it.
+    let worker = Worker::new(
+        db.clone(),
+        client.clone(),
+        Arc::new(LocalSigners::new(&db, &settings.public_url)),
+        WorkerConfig::default(),
+    );
+    runners.push(tokio::spawn(worker.run(shutdown.clone())));
     // Notification mail leaves from the outbox table, whichever process derived it.
     let sender = convene_notifications::Sender::new(
         &db,
@@ -67,7 +78,7 @@ pub async fn run(settings: &Settings) -> anyhow::Result<ExitCode> {
     );
     let after_answering = state.after_answering.clone();
     let pages = Arc::new(Pages::new().context("the page templates are broken")?);
-    let app = app(&db, settings, state, pages)?;
+    let app = app(&db, settings, state, pages, client)?;
     let connections = Connections::new(limits, settings.trusted_proxies.clone());
     http_server::serve(listener, app, connections, stop_signal()).await;
     tracing::info!(
@@ -104,6 +115,7 @@ fn app(
     settings: &Settings,
     state: AppState,
     pages: Arc<Pages>,
+    client: Client,
 ) -> anyhow::Result<axum::Router> {
     let limits = state.config.http_limits;
     let instance = InstanceInfo {
@@ -114,10 +126,6 @@ fn app(
     };
     let federation = Federation::new(db, &settings.public_url, instance)
         .map_err(|e| anyhow::anyhow!("--public-url: {e}"))?;
-    let public_url =
-        url::Url::parse(&settings.public_url).map_err(|e| anyhow::anyhow!("--public-url: {e}"))?;
-    let client = Client::new(&public_url, Network::Public, ClientLimits::default())
-        .map_err(|e| anyhow::anyhow!("the federation client: {e}"))?;
     let inbox = Inbox::new(state.clone(), federation.clone(), client);
     let pages = convene_web::app(state, pages)
         .merge(convene_notifications::http::routes(db))
@@ -128,6 +136,20 @@ fn app(
     Ok(convene_federation::http::app(pages, federation, |routes| {
         convene_api::http::with_layers(routes, limits)
     }))
+}
+
+/// The one client federation reaches other instances with: public addresses only, unless
+/// --federation-test-network allows loopback (refused with a public URL that is not loopback).
+fn federation_client(settings: &Settings) -> anyhow::Result<Client> {
+    let public_url =
+        url::Url::parse(&settings.public_url).map_err(|e| anyhow::anyhow!("--public-url: {e}"))?;
+    let network = if settings.federation_test_network {
+        Network::TestLoopback
+    } else {
+        Network::Public
+    };
+    Client::new(&public_url, network, ClientLimits::default())
+        .map_err(|e| anyhow::anyhow!("--federation-test-network: {e}"))
 }
 
 /// Where mail goes without an SMTP server.

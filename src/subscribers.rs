@@ -1,7 +1,7 @@
 //! The subscribers this build runs, assembled from what each crate offers: the read models of
-//! `convene-projections`, the search index of `convene-search` and the notifications of
-//! `convene-notifications`; the federation outbox joins the list from its own crate. `serve` runs them, `replay` rebuilds
-//! them, `/healthz` reports them.
+//! `convene-projections`, the search index of `convene-search`, the notifications of
+//! `convene-notifications` and the outbox of `convene-federation`. `serve` runs them, `replay`
+//! rebuilds them, `/healthz` reports them.
 
 use convene_projections::{Database, Subscribers};
 use convene_search::{Embedded, Meili, SearchIndex, SearchSubscriber};
@@ -15,12 +15,13 @@ pub const MEILI_KEY: &str = "CONVENE_MEILI_KEY";
 /// The Meilisearch index holding the events.
 pub const MEILI_INDEX: &str = "convene_events";
 
-pub fn all() -> Subscribers {
-    serving(Arc::new(Notify::new()))
+/// Every subscriber, for the instance at `public_url` (the outbox's ids start with it).
+pub fn all(public_url: &str) -> Subscribers {
+    serving(Arc::new(Notify::new()), public_url)
 }
 
 /// The subscribers, the notifications one waking `new_mail` when it stores mail to send.
-pub fn serving(new_mail: Arc<Notify>) -> Subscribers {
+pub fn serving(new_mail: Arc<Notify>, public_url: &str) -> Subscribers {
     let search = match meili() {
         Ok(Some(meili)) => SearchSubscriber::new(Arc::new(meili)),
         // A bad URL is reported by `search_index` when the server starts.
@@ -30,6 +31,9 @@ pub fn serving(new_mail: Arc<Notify>) -> Subscribers {
         Arc::new(search) as _,
         Arc::new(convene_notifications::NotificationsSubscriber::new(
             new_mail,
+        )) as _,
+        Arc::new(convene_federation::outbox::OutboxSubscriber::new(
+            public_url,
         )) as _,
     ])
 }

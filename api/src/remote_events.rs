@@ -106,9 +106,10 @@ pub async fn update_event(
 }
 
 /// A remote Note replying to `in_reply_to`: one of our events (`{public_url}/events/{id}`),
-/// one of its comments (`{public_url}/comments/{id}`), or a remote comment we hold. Only
-/// published public or unlisted events take comments from other instances. Returns the
-/// event's id and the comment's.
+/// one of its comments (`{public_url}/comments/{id}`), a remote comment we hold, or a remote
+/// event we hold a copy of (whose comments come from its own instance only). Only published
+/// public or unlisted events take comments from other instances. Returns the event's id and
+/// the comment's.
 pub async fn post_comment(
     state: &AppState,
     from: &FromRemote,
@@ -125,8 +126,11 @@ pub async fn post_comment(
             let parent = in_reply_to
                 .strip_prefix(&format!("{base}/comments/"))
                 .map_or_else(|| comment_id(in_reply_to), str::to_string);
-            let comment = events::comment(pool, &parent).await?.ok_or_else(nothing)?;
-            (comment.event_id, Some(parent))
+            match events::comment(pool, &parent).await? {
+                Some(comment) => (comment.event_id, Some(parent)),
+                // A reply to another instance's event we hold a copy of.
+                None => (event_id(in_reply_to), None),
+            }
         }
     };
     let view = events::find(pool, &event).await?.ok_or_else(nothing)?;

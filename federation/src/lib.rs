@@ -15,4 +15,5 @@ pub mod inbox;
 pub mod incoming;
 pub mod keys;
 pub mod objects;
+pub mod outbox;
 pub mod signatures;

@@ -70,6 +70,38 @@ pub struct Head {
     pub hash: Vec<u8>,
 }
 
+/// Aggregates read back per query: within every database's limit on bound parameters.
+const IDS_PER_QUERY: usize = 500;
+
+/// The changes of the aggregates `ids` of `aggregate_type`, up to and including log position
+/// `until`, in log order: each as it was then, for subscribers that decide on an aggregate's
+/// past (they hold a pool, not a [`Database`]).
+pub async fn aggregates_until(
+    pool: &sqlx::AnyPool,
+    aggregate_type: &str,
+    ids: &[String],
+    until: i64,
+) -> Result<Vec<StoredEvent>, Error> {
+    let mut events = Vec::new();
+    for chunk in ids.chunks(IDS_PER_QUERY) {
+        let placeholders: Vec<String> = (3..chunk.len() + 3).map(|i| format!("${i}")).collect();
+        let sql = format!(
+            "{SELECT_EVENTS} WHERE aggregate_type = $1 AND position <= $2 \
+             AND aggregate_id IN ({}) ORDER BY position",
+            placeholders.join(", ")
+        );
+        let mut query = sqlx::query(&sql).bind(aggregate_type).bind(until);
+        for id in chunk {
+            query = query.bind(id);
+        }
+        for row in query.fetch_all(pool).await? {
+            events.push(StoredEvent::from_row(&row)?);
+        }
+    }
+    events.sort_by_key(|e| e.position);
+    Ok(events)
+}
+
 /// Read access to the log.
 #[derive(Clone, Debug)]
 pub struct EventLog {

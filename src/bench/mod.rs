@@ -83,7 +83,7 @@ impl BenchServer {
             http_limits: settings.http_limits,
             hashing: Default::default(),
         };
-        let subscribers = crate::subscribers::all();
+        let subscribers = crate::subscribers::all(&base);
         let state = AppState::new(&db, config, subscribers);
         let shutdown = CancellationToken::new();
         state.subscribers.spawn(&db, &shutdown);

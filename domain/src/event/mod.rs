@@ -142,6 +142,19 @@ impl Event {
         self.group.as_ref().is_some_and(|g| g.handle == by)
     }
 
+    /// The profile that created the event (empty for a remote one).
+    pub fn organiser(&self) -> &str {
+        &self.organiser
+    }
+
+    pub fn is_draft(&self) -> bool {
+        self.draft
+    }
+
+    pub fn is_deleted(&self) -> bool {
+        self.deleted
+    }
+
     pub fn details(&self) -> Option<&EventDetails> {
         self.details.as_ref().filter(|_| !self.deleted)
     }

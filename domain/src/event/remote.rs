@@ -36,6 +36,16 @@ pub struct RemoteAuthor {
     pub note: String,
 }
 
+/// The host (and port) of an actor or object id.
+fn host_of(id: &str) -> Option<String> {
+    let url = url::Url::parse(id).ok()?;
+    Some(format!(
+        "{}:{}",
+        url.host_str()?,
+        url.port_or_known_default()?
+    ))
+}
+
 impl RemoteOrigin {
     /// The host the event comes from, as shown ("on mobilizon.example").
     pub fn host(&self) -> &str {
@@ -115,7 +125,13 @@ impl Event {
         in_reply_to: Option<String>,
         body: &str,
     ) -> Result<Vec<EventChange>, EventError> {
-        self.require_local()?;
+        // A copy of another instance's event shows the comments its instance relays, and
+        // only those: anyone else comments there.
+        if let Some(origin) = &self.origin {
+            if host_of(&author.actor) != host_of(&origin.object) {
+                return Err(EventError::Remote);
+            }
+        }
         let details = self.live()?;
         if self.draft {
             return Err(EventError::Draft);

@@ -1129,3 +1129,31 @@ fn remote_replies_follow_the_local_comment_rules() {
         .when(post_remote("c1", None, "<p>Hi</p>"))
         .then_expect_error(EventError::Remote);
 }
+
+#[test]
+fn a_remote_events_copy_takes_comments_from_its_own_instance_only() {
+    // Zoe is on masto.example: she comments on the event's own instance, not on this copy.
+    Given::with(())
+        .given(vec![imported()])
+        .when(post_remote("c1", None, "<p>Count me in</p>"))
+        .then_expect_error(EventError::Remote);
+    let relayed = RemoteAuthor {
+        actor: "https://mobilizon.example/@ana".into(),
+        handle: "ana@mobilizon.example".into(),
+        note: "https://mobilizon.example/comments/9".into(),
+    };
+    Given::with(())
+        .given(vec![imported()])
+        .when(EventCommand::PostRemoteComment {
+            comment: "c1".into(),
+            author: relayed.clone(),
+            in_reply_to: None,
+            body: "<p>Tools are provided.</p>".into(),
+        })
+        .then_expect_events(vec![C::RemoteCommentPosted {
+            comment: "c1".into(),
+            author: relayed,
+            in_reply_to: None,
+            body: "<p>Tools are provided.</p>".into(),
+        }]);
+}

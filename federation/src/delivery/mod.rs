@@ -7,7 +7,7 @@
 mod queue;
 mod worker;
 
-pub use queue::{claim, delivery_id, enqueue, list, retry, Claimed, Delivery, State};
+pub use queue::{claim, delivery_id, enqueue, enqueue_in, list, retry, Claimed, Delivery, State};
 pub use worker::{Backoff, Outcome, SignerSource, Worker, WorkerConfig};
 
 use std::time::{SystemTime, UNIX_EPOCH};

@@ -4,7 +4,7 @@
 use super::{now_ms, DeliveryError};
 use convene_projections::{Backend, Database};
 use sha2::{Digest, Sha256};
-use sqlx::Row;
+use sqlx::{AnyConnection, Row};
 use std::time::Duration;
 
 /// Where a delivery stands.
@@ -29,7 +29,7 @@ impl State {
         }
     }
 
-    fn parse(text: &str) -> Option<Self> {
+    pub fn parse(text: &str) -> Option<Self> {
         Some(match text {
             "pending" => State::Pending,
             "delivered" => State::Delivered,
@@ -73,8 +73,21 @@ pub async fn enqueue(
     inboxes: &[String],
     key_id: &str,
 ) -> Result<u64, DeliveryError> {
-    let now = now_ms();
     let mut tx = db.pool().begin().await?;
+    let added = enqueue_in(&mut tx, activity_id, activity_json, inboxes, key_id).await?;
+    tx.commit().await?;
+    Ok(added)
+}
+
+/// [`enqueue`] inside the caller's transaction (the outbox's, which moves its checkpoint).
+pub async fn enqueue_in(
+    conn: &mut AnyConnection,
+    activity_id: &str,
+    activity_json: &str,
+    inboxes: &[String],
+    key_id: &str,
+) -> Result<u64, DeliveryError> {
+    let now = now_ms();
     sqlx::query(
         "INSERT INTO activities (id, key_id, body, created_at) VALUES ($1, $2, $3, $4)
          ON CONFLICT (id) DO NOTHING",
@@ -83,7 +96,7 @@ pub async fn enqueue(
     .bind(key_id)
     .bind(activity_json)
     .bind(now)
-    .execute(&mut *tx)
+    .execute(&mut *conn)
     .await?;
     let mut added = 0;
     for inbox in inboxes {
@@ -102,11 +115,10 @@ pub async fn enqueue(
         .bind(inbox)
         .bind(host)
         .bind(now)
-        .execute(&mut *tx)
+        .execute(&mut *conn)
         .await?
         .rows_affected();
     }
-    tx.commit().await?;
     Ok(added)
 }
 

@@ -7,6 +7,8 @@ use crate::keys::{public_key_pem, KeyOwner};
 use axum::extract::{Path, State};
 use axum::http::{StatusCode, Uri};
 use axum::response::Response;
+use convene_domain::profile::FollowingState;
+use convene_projections::follows;
 use convene_projections::profiles::ProfileView;
 
 /// `GET /@{username}` as `application/activity+json`: the profile's `Person`.
@@ -63,7 +65,8 @@ pub async fn instance_collection(
         );
     }
     let owner = instance_actor_id(&federation.public_url);
-    empty_collection(&owner, &collection, &uri)
+    // The instance actor follows nobody and is followed by nobody yet.
+    listed(&owner, &collection, &uri, Vec::new())
 }
 
 /// `GET /@{username}/outbox`.
@@ -92,18 +95,41 @@ async fn profile_collection(
         Err(response) => return response,
     };
     let owner = person_id(&federation.public_url, &profile.username);
-    empty_collection(&owner, collection, &uri)
+    let pool = federation.db.pool();
+    let actors: Vec<String> = match collection {
+        "followers" => match follows::followers_of(pool, &profile.username).await {
+            Ok(followers) => followers.into_iter().map(|f| f.actor).collect(),
+            Err(e) => return internal("the followers", &e),
+        },
+        "following" => match follows::following_of(pool, &profile.username).await {
+            Ok(following) => following
+                .into_iter()
+                .filter(|f| f.state == FollowingState::Accepted)
+                .map(|f| f.target)
+                .collect(),
+            Err(e) => return internal("the follows", &e),
+        },
+        // The outbox lists nothing yet: its activities are delivered, not served.
+        _ => Vec::new(),
+    };
+    listed(&owner, collection, &uri, actors)
 }
 
-/// The collection `{owner}/{name}`, or the page asked for.
-///
-/// Empty for now, and honestly so (`totalItems: 0`): the outbox fills when activities are
-/// derived from the log, followers and following when profiles can be followed across instances.
-fn empty_collection(owner: &str, name: &str, uri: &Uri) -> Response {
+/// The collection `{owner}/{name}` of `items` (actor ids), or the page asked for.
+fn listed(owner: &str, name: &str, uri: &Uri, items: Vec<String>) -> Response {
     let id = format!("{owner}/{name}");
+    let total = items.len() as u64;
     match collections::page_number(uri.query()) {
-        Ok(None) => activity_json(&collections::collection(&id, owner, 0)),
-        Ok(Some(page)) => activity_json(&collections::page(&id, owner, 0, page, Vec::new())),
+        Ok(None) => activity_json(&collections::collection(&id, owner, total)),
+        Ok(Some(page)) => {
+            let shown = items
+                .into_iter()
+                .skip(((page - 1) * collections::PAGE_SIZE) as usize)
+                .take(collections::PAGE_SIZE as usize)
+                .map(serde_json::Value::String)
+                .collect();
+            activity_json(&collections::page(&id, owner, total, page, shown))
+        }
         Err(reason) => problem(StatusCode::BAD_REQUEST, &reason),
     }
 }

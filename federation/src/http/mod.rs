@@ -5,13 +5,14 @@
 //! [`app`] puts it in front of the pages and the API (`convene-web` stays unaware of it):
 //! - [`routes`] answers paths only federation has (`/.well-known/…`, `/nodeinfo/…`, `/relay…`,
 //!   `/@{name}/outbox`, `/interact`);
-//! - [`documents`] lists the paths shared with pages (`/@{name}`); the negotiation layer sends a
+//! - [`documents`] lists the paths shared with pages (`/@{name}`, `/events/{id}`); the negotiation layer sends a
 //!   GET there to the ActivityPub document when the `Accept` header asks for one, and to the page
 //!   otherwise, with `Vary: Accept` on both.
 
 pub mod actors;
 pub mod discovery;
 mod negotiation;
+pub mod objects;
 
 use crate::discovery::nodeinfo::InstanceInfo;
 use axum::http::{header, HeaderValue, StatusCode};
@@ -87,10 +88,12 @@ pub fn routes(federation: Federation) -> Router {
 
 /// The documents served at URLs shared with pages, for an ActivityPub `Accept`.
 ///
-/// The hook for other objects: add `("/events/{id}", get(handler))` here and the event page's
-/// URL answers the Event to peers, the page to browsers, with nothing else to change.
+/// Each path answers the ActivityPub document to peers, the page to browsers.
 pub fn documents() -> Vec<(&'static str, MethodRouter<Federation>)> {
-    vec![("/@{username}", get(actors::person))]
+    vec![
+        ("/@{username}", get(actors::person)),
+        ("/events/{id}", get(objects::event)),
+    ]
 }
 
 /// Federation in front of `pages` (the pages, the API and their fallback). `layers` wraps

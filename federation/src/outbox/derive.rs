@@ -1,0 +1,499 @@
+//! From changes of the log to activities: each change of a local actor gives zero or more
+//! activities, decided on the aggregate as the log had it at that change (never as it is now),
+//! and addressed to the inboxes that followed its actor at that change.
+//!
+//! What federates: public and unlisted events of a profile (not drafts, not a group's: groups
+//! federate with their own actors), their comments (announcements excepted: they are for those
+//! taking part), and a profile's follows (Follow, Undo, and the Accept of a remote actor's
+//! Follow).
+
+use super::LogOf;
+use crate::actors::local::person_id;
+use crate::keys::key_id;
+use crate::objects::{
+    activity_id, comment_url, event_object, event_url, note_object, tombstone, Activity,
+    ActivityKind, ActorRef, FederatedComment, FederatedEvent,
+};
+use convene_domain::event::details::Visibility;
+use convene_domain::{Event, EventChange, ProfileChange};
+use convene_projections::{Error, StoredEvent};
+use cqrs_es::Aggregate;
+use serde_json::{json, Value};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use time::OffsetDateTime;
+
+/// An activity to send, signed by `key_id`, to each of `inboxes`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Outgoing {
+    pub activity: Activity,
+    pub key_id: String,
+    pub inboxes: Vec<String>,
+}
+
+/// An event's comment as far as the outbox remembers it.
+#[derive(Debug, Clone)]
+struct Comment {
+    author: String,
+    in_reply_to: Option<String>,
+    published: OffsetDateTime,
+    announcement: bool,
+}
+
+/// An event folded change by change, with what its activities need beyond the aggregate.
+#[derive(Default)]
+struct Tracked {
+    event: Event,
+    published: Option<OffsetDateTime>,
+    comments: HashMap<String, Comment>,
+}
+
+impl Tracked {
+    /// Whether the event is federated as it stands: published, public or unlisted, a profile's.
+    fn federates(&self) -> bool {
+        let event = &self.event;
+        event.origin().is_none()
+            && event.group().is_none()
+            && !event.is_draft()
+            && event
+                .details()
+                .is_some_and(|d| d.visibility != Visibility::Private)
+    }
+}
+
+/// Everything the changes at positions `from..=to` of `events` and `profiles` give. The logs
+/// hold their aggregates' earlier changes for context, and may hold later ones: a change is
+/// decided with the one after it when both came from one command (an event created for a group
+/// is the group's from its first change, and is not federated as a profile's).
+pub fn derive(
+    public_url: &str,
+    (from, to): (i64, i64),
+    events: &LogOf,
+    profiles: &LogOf,
+) -> Result<Vec<(i64, Outgoing)>, Error> {
+    let mut out = Vec::new();
+    for (id, log) in events {
+        let mut tracked = Tracked::default();
+        for (index, stored) in log.iter().enumerate() {
+            if stored.position > to {
+                break;
+            }
+            let change: EventChange = stored.change()?;
+            let was_federated = tracked.federates();
+            let at = stored.metadata()?.recorded_at;
+            remember(&mut tracked, &change, at);
+            tracked.event.apply(change.clone());
+            if stored.position < from || for_a_group(&change, log.get(index + 1))? {
+                continue;
+            }
+            let made = event_activities(
+                public_url,
+                id,
+                stored,
+                &change,
+                &tracked,
+                was_federated,
+                at,
+                profiles,
+            );
+            out.extend(made.into_iter().map(|o| (stored.position, o)));
+        }
+    }
+    for (username, log) in profiles {
+        for (index, stored) in log.iter().enumerate() {
+            if stored.position < from || stored.position > to {
+                continue;
+            }
+            let change: ProfileChange = stored.change()?;
+            if let Some(outgoing) =
+                follow_activity(public_url, username, stored, &change, &log[..index])?
+            {
+                out.push((stored.position, outgoing));
+            }
+        }
+    }
+    out.sort_by_key(|(position, _)| *position);
+    Ok(out)
+}
+
+/// What peers are shown of an event at `/events/{id}`.
+#[derive(Debug, Clone, PartialEq)]
+pub enum EventDocument {
+    Event(Box<crate::objects::EventObject>),
+    /// Deleted, or no longer shown to peers: answered 410 Gone.
+    Gone(crate::objects::Tombstone),
+    /// Never shown to peers: a draft, private, a group's, or another instance's.
+    Hidden,
+}
+
+/// The event of `log` (all its changes) as peers see it now.
+pub fn event_document(
+    public_url: &str,
+    id: &str,
+    log: &[StoredEvent],
+) -> Result<EventDocument, Error> {
+    let mut tracked = Tracked::default();
+    let mut federated_once = false;
+    let mut last = None;
+    for stored in log {
+        let change: EventChange = stored.change()?;
+        let at = stored.metadata()?.recorded_at;
+        remember(&mut tracked, &change, at);
+        tracked.event.apply(change);
+        federated_once |= tracked.federates();
+        last = Some(at);
+    }
+    let Some(at) = last else {
+        return Ok(EventDocument::Hidden);
+    };
+    Ok(if tracked.federates() {
+        match federated_event(public_url, id, &tracked, at) {
+            Some(event) => EventDocument::Event(Box::new(event_object(public_url, &event))),
+            None => EventDocument::Hidden,
+        }
+    } else if federated_once {
+        EventDocument::Gone(tombstone(&event_url(public_url, id), "Event", at, None))
+    } else {
+        EventDocument::Hidden
+    })
+}
+
+/// Whether `change` creates an event that the next change gives to a group.
+fn for_a_group(change: &EventChange, next: Option<&StoredEvent>) -> Result<bool, Error> {
+    if !matches!(change, EventChange::Created { .. }) {
+        return Ok(false);
+    }
+    Ok(match next {
+        Some(next) => matches!(
+            next.change::<EventChange>()?,
+            EventChange::OrganisedByGroup { .. }
+        ),
+        None => false,
+    })
+}
+
+fn remember(tracked: &mut Tracked, change: &EventChange, at: OffsetDateTime) {
+    match change {
+        EventChange::Created { draft: false, .. } | EventChange::Published => {
+            tracked.published.get_or_insert(at);
+        }
+        EventChange::CommentPosted {
+            comment,
+            author,
+            in_reply_to,
+            announcement,
+            ..
+        } => {
+            tracked.comments.insert(
+                comment.clone(),
+                Comment {
+                    author: author.clone(),
+                    in_reply_to: in_reply_to.clone(),
+                    published: at,
+                    announcement: *announcement,
+                },
+            );
+        }
+        _ => {}
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn event_activities(
+    public_url: &str,
+    id: &str,
+    stored: &StoredEvent,
+    change: &EventChange,
+    tracked: &Tracked,
+    was_federated: bool,
+    at: OffsetDateTime,
+    profiles: &LogOf,
+) -> Vec<Outgoing> {
+    let event = &tracked.event;
+    let organiser = event.organiser();
+    let followers = || followers_at(profiles, organiser, stored.position);
+    let sequence = stored.sequence as u64;
+    let as_organiser = |kind: ActivityKind, object: Value, to: Vec<String>, cc: Vec<String>| {
+        let actor = person_id(public_url, organiser);
+        Outgoing {
+            activity: Activity::new(
+                activity_id(public_url, id, sequence, kind),
+                kind,
+                &actor,
+                object,
+                to,
+                cc,
+                at,
+            ),
+            key_id: key_id(&actor),
+            inboxes: followers(),
+        }
+    };
+    let object = || {
+        let object = event_object(public_url, &federated_event(public_url, id, tracked, at)?);
+        let (to, cc) = (object.to.clone(), object.cc.clone());
+        Some((serde_json::to_value(object).ok()?, to, cc))
+    };
+    match change {
+        EventChange::Created { .. }
+        | EventChange::Published
+        | EventChange::Updated { .. }
+        | EventChange::Cancelled
+            if tracked.federates() =>
+        {
+            let kind = if was_federated {
+                ActivityKind::Update
+            } else {
+                ActivityKind::Create
+            };
+            object()
+                .map(|(object, to, cc)| as_organiser(kind, object, to, cc))
+                .into_iter()
+                .collect()
+        }
+        // No longer shown to peers (deleted, or made private): they forget it.
+        EventChange::Updated { .. } | EventChange::Deleted if was_federated => {
+            let gone = tombstone(&event_url(public_url, id), "Event", at, None);
+            let public = vec![crate::context::PUBLIC.to_string()];
+            vec![as_organiser(
+                ActivityKind::Delete,
+                serde_json::to_value(gone).unwrap_or(Value::Null),
+                public,
+                Vec::new(),
+            )]
+        }
+        EventChange::CommentPosted { comment, .. }
+        | EventChange::CommentEdited { comment, .. }
+        | EventChange::CommentDeleted { comment } => comment_activity(
+            public_url, id, stored, change, comment, tracked, at, profiles,
+        )
+        .into_iter()
+        .collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// The Create, Update or Delete of a comment on a federated event, to the organiser's followers
+/// (comments on other instances' events are made there).
+#[allow(clippy::too_many_arguments)]
+fn comment_activity(
+    public_url: &str,
+    event_id: &str,
+    stored: &StoredEvent,
+    change: &EventChange,
+    comment_id: &str,
+    tracked: &Tracked,
+    at: OffsetDateTime,
+    profiles: &LogOf,
+) -> Option<Outgoing> {
+    let comment = tracked.comments.get(comment_id)?;
+    if comment.announcement {
+        // Announcements are for those taking part, all of them here.
+        return None;
+    }
+    let event = &tracked.event;
+    let details = event.details()?;
+    if !tracked.federates() {
+        return None;
+    }
+    let attributed_to = person_id(public_url, event.organiser());
+    let inboxes = followers_at(profiles, event.organiser(), stored.position);
+    if inboxes.is_empty() {
+        return None;
+    }
+    let author = person_id(public_url, &comment.author);
+    let in_reply_to =
+        comment
+            .in_reply_to
+            .as_ref()
+            .map(|parent| match tracked.comments.get(parent) {
+                Some(_) => comment_url(public_url, parent),
+                None => parent.clone(),
+            });
+    let event_url = event_url(public_url, event_id);
+    let (kind, object, to, cc) = match change {
+        EventChange::CommentDeleted { .. } => {
+            let gone = tombstone(
+                &comment_url(public_url, comment_id),
+                "Note",
+                at,
+                Some(&author),
+            );
+            (
+                ActivityKind::Delete,
+                serde_json::to_value(gone).unwrap_or(Value::Null),
+                vec![crate::context::PUBLIC.to_string()],
+                vec![attributed_to.clone()],
+            )
+        }
+        _ => {
+            let body = match change {
+                EventChange::CommentPosted { body, .. }
+                | EventChange::CommentEdited { body, .. } => body.clone(),
+                _ => return None,
+            };
+            let note = note_object(
+                public_url,
+                &FederatedComment {
+                    uuid: comment_id.to_string(),
+                    author: actor_ref(&author),
+                    event: event_url,
+                    event_attributed_to: attributed_to,
+                    event_visibility: details.visibility,
+                    in_reply_to,
+                    body,
+                    published: comment.published,
+                    updated: matches!(change, EventChange::CommentEdited { .. }).then_some(at),
+                },
+            );
+            let kind = match change {
+                EventChange::CommentEdited { .. } => ActivityKind::Update,
+                _ => ActivityKind::Create,
+            };
+            let (to, cc) = (note.to.clone(), note.cc.clone());
+            (
+                kind,
+                serde_json::to_value(note).unwrap_or(Value::Null),
+                to,
+                cc,
+            )
+        }
+    };
+    Some(Outgoing {
+        activity: Activity::new(
+            activity_id(public_url, event_id, stored.sequence as u64, kind),
+            kind,
+            &author,
+            object,
+            to,
+            cc,
+            at,
+        ),
+        key_id: key_id(&author),
+        inboxes,
+    })
+}
+
+/// The event as federated after the change at `at`.
+fn federated_event(
+    public_url: &str,
+    id: &str,
+    tracked: &Tracked,
+    at: OffsetDateTime,
+) -> Option<FederatedEvent> {
+    let event = &tracked.event;
+    let details = event.details()?.clone();
+    let participants = event
+        .participations()
+        .iter()
+        .filter(|p| p.state.is_going())
+        .count() as i64;
+    Some(FederatedEvent {
+        uuid: id.to_string(),
+        organiser: actor_ref(&person_id(public_url, event.organiser())),
+        group: None,
+        details,
+        draft: event.is_draft(),
+        participant_count: participants,
+        participants: Vec::new(),
+        published: tracked.published.unwrap_or(at),
+        updated: at,
+    })
+}
+
+fn actor_ref(id: &str) -> ActorRef {
+    ActorRef {
+        id: id.to_string(),
+        followers: format!("{id}/followers"),
+    }
+}
+
+/// The inboxes of the remote actors following `username` just after `position`, one per
+/// instance when they share an inbox, in a stable order.
+fn followers_at(profiles: &LogOf, username: &str, position: i64) -> Vec<String> {
+    let mut followers: BTreeMap<String, String> = BTreeMap::new();
+    for stored in profiles
+        .get(username)
+        .map(Vec::as_slice)
+        .unwrap_or_default()
+    {
+        if stored.position > position {
+            break;
+        }
+        match stored.change::<ProfileChange>() {
+            Ok(ProfileChange::FollowerAdded {
+                actor,
+                inbox,
+                shared_inbox,
+                ..
+            }) => {
+                followers.insert(actor, shared_inbox.unwrap_or(inbox));
+            }
+            Ok(ProfileChange::FollowerRemoved { actor }) => {
+                followers.remove(&actor);
+            }
+            _ => {}
+        }
+    }
+    let inboxes: BTreeSet<String> = followers.into_values().collect();
+    inboxes.into_iter().collect()
+}
+
+/// Follow, Undo of a Follow, and the Accept of a remote actor's Follow. `earlier` holds the
+/// profile's changes before this one.
+fn follow_activity(
+    public_url: &str,
+    username: &str,
+    stored: &StoredEvent,
+    change: &ProfileChange,
+    earlier: &[StoredEvent],
+) -> Result<Option<Outgoing>, Error> {
+    let person = person_id(public_url, username);
+    let at = stored.metadata()?.recorded_at;
+    let id = |kind| activity_id(public_url, username, stored.sequence as u64, kind);
+    let (kind, object, to, inbox) =
+        match change {
+            ProfileChange::FollowerAdded {
+                actor,
+                inbox,
+                activity,
+                ..
+            } => (
+                ActivityKind::Accept,
+                json!({"id": activity, "type": "Follow", "actor": actor, "object": person}),
+                actor.clone(),
+                inbox.clone(),
+            ),
+            ProfileChange::FollowRequested { target, inbox, .. } => (
+                ActivityKind::Follow,
+                Value::String(target.clone()),
+                target.clone(),
+                inbox.clone(),
+            ),
+            ProfileChange::Unfollowed { target } => {
+                // The Follow it undoes: the last request to follow that actor.
+                let Some((sequence, inbox)) = earlier.iter().rev().find_map(|e| match e
+                    .change::<ProfileChange>()
+                {
+                    Ok(ProfileChange::FollowRequested {
+                        target: t, inbox, ..
+                    }) if &t == target => Some((e.sequence as u64, inbox)),
+                    _ => None,
+                }) else {
+                    return Ok(None);
+                };
+                let follow = activity_id(public_url, username, sequence, ActivityKind::Follow);
+                (
+                    ActivityKind::Undo,
+                    json!({"id": follow, "type": "Follow", "actor": person, "object": target}),
+                    target.clone(),
+                    inbox,
+                )
+            }
+            _ => return Ok(None),
+        };
+    Ok(Some(Outgoing {
+        activity: Activity::new(id(kind), kind, &person, object, vec![to], Vec::new(), at),
+        key_id: key_id(&person),
+        inboxes: vec![inbox],
+    }))
+}

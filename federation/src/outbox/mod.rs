@@ -1,0 +1,150 @@
+//! The outbox: a subscriber to the log that turns each change of a local actor into activities
+//! ([`derive`]) and queues one delivery per target inbox, in the transaction that moves its
+//! checkpoint. Activity and delivery ids depend only on the change and the inbox, so a batch
+//! seen again queues nothing new; the [`crate::delivery::Worker`] sends what is queued.
+//!
+//! It is never rebuilt: what was sent stays sent, so `replay` leaves its checkpoint where it is.
+
+mod derive;
+mod signers;
+
+pub use derive::{derive, event_document, EventDocument, Outgoing};
+pub use signers::LocalSigners;
+
+use crate::delivery;
+use async_trait::async_trait;
+use convene_domain::{Event, EventChange, Profile};
+use convene_projections::log::aggregates_until;
+use convene_projections::subscriber::{checkpoint, move_checkpoint, Applied};
+use convene_projections::{Delivery, Error, StoredEvent, Subscriber};
+use cqrs_es::Aggregate;
+use sqlx::AnyPool;
+use std::collections::{BTreeMap, BTreeSet};
+
+/// The subscriber's name: its checkpoint's key.
+pub const SUBSCRIBER: &str = "outbox";
+
+/// Changes of each aggregate, by id, in log order.
+pub type LogOf = BTreeMap<String, Vec<StoredEvent>>;
+
+pub struct OutboxSubscriber {
+    public_url: String,
+}
+
+impl OutboxSubscriber {
+    /// The outbox of the instance at `public_url`: every id it derives starts with it.
+    pub fn new(public_url: &str) -> Self {
+        Self {
+            public_url: public_url.trim_end_matches('/').to_string(),
+        }
+    }
+
+    /// The activities `batch` gives, with the changes they need read from the log.
+    pub async fn outgoing(
+        &self,
+        pool: &AnyPool,
+        batch: &[StoredEvent],
+    ) -> Result<Vec<(i64, Outgoing)>, Error> {
+        let (Some(first), Some(last)) = (batch.first(), batch.last()) else {
+            return Ok(Vec::new());
+        };
+        let ids_of = |kind: &str| -> Vec<String> {
+            let ids: BTreeSet<&str> = batch
+                .iter()
+                .filter(|e| e.aggregate_type == kind)
+                .map(|e| e.aggregate_id.as_str())
+                .collect();
+            ids.into_iter().map(str::to_string).collect()
+        };
+        // Events are read past the batch: a change is decided with the next one of its command.
+        let events = by_aggregate(
+            aggregates_until(pool, Event::TYPE, &ids_of(Event::TYPE), i64::MAX).await?,
+        );
+        let mut profiles: BTreeSet<String> = ids_of(Profile::TYPE).into_iter().collect();
+        for log in events.values() {
+            if let Some(EventChange::Created { organiser, .. }) =
+                log.first().map(StoredEvent::change).transpose()?
+            {
+                profiles.insert(organiser);
+            }
+        }
+        let profiles: Vec<String> = profiles.into_iter().collect();
+        let profiles =
+            by_aggregate(aggregates_until(pool, Profile::TYPE, &profiles, last.position).await?);
+        derive(
+            &self.public_url,
+            (first.position, last.position),
+            &events,
+            &profiles,
+        )
+    }
+}
+
+fn by_aggregate(events: Vec<StoredEvent>) -> LogOf {
+    let mut log = LogOf::new();
+    for event in events {
+        log.entry(event.aggregate_id.clone())
+            .or_default()
+            .push(event);
+    }
+    log
+}
+
+#[async_trait]
+impl Subscriber for OutboxSubscriber {
+    fn name(&self) -> &'static str {
+        SUBSCRIBER
+    }
+
+    /// The queue is written with the checkpoint, but what leaves it leaves the database: an
+    /// activity may reach an inbox again after a crash (receivers dedupe by its id).
+    fn delivery(&self) -> Delivery {
+        Delivery::AtLeastOnce
+    }
+
+    async fn apply_batch(
+        &self,
+        target: &AnyPool,
+        from: i64,
+        batch: &[StoredEvent],
+    ) -> Result<Applied, Error> {
+        let Some(last) = batch.last() else {
+            return Ok(Applied::Moved { to: from });
+        };
+        let outgoing = self.outgoing(target, batch).await?;
+        let mut tx = target.begin().await?;
+        if !move_checkpoint(&mut tx, SUBSCRIBER, from, last.position).await? {
+            tx.rollback().await?;
+            return Ok(Applied::Fenced {
+                checkpoint: checkpoint(target, SUBSCRIBER).await?,
+            });
+        }
+        for (position, out) in &outgoing {
+            let body = serde_json::to_string(&out.activity).map_err(|e| Error::Unreadable {
+                position: *position,
+                reason: e.to_string(),
+            })?;
+            let queued =
+                delivery::enqueue_in(&mut tx, &out.activity.id, &body, &out.inboxes, &out.key_id);
+            match queued.await {
+                Ok(_) => {}
+                Err(delivery::DeliveryError::Database(e)) => return Err(e.into()),
+                Err(e) => {
+                    return Err(Error::Unreadable {
+                        position: *position,
+                        reason: e.to_string(),
+                    })
+                }
+            }
+        }
+        tx.commit().await?;
+        Ok(Applied::Moved { to: last.position })
+    }
+
+    /// Nothing is rebuilt: deliveries already made cannot be taken back, and deriving them
+    /// again would only find them queued.
+    async fn reset(&self, target: &AnyPool) -> Result<(), Error> {
+        checkpoint(target, SUBSCRIBER).await?;
+        Ok(())
+    }
+}

@@ -1,0 +1,241 @@
+//! Two instances on 127.0.0.1, each a real `convene serve` with the test network on: a profile on
+//! B follows a profile on A from the command line; A's public event reaches B, then its new
+//! time, its organiser's comment, its cancellation and its deletion, each signed by A and
+//! checked by B. A's drafts never leave A. Replaying A's subscribers sends nothing again.
+
+use crate::organising::{member, ok};
+use crate::support::{run, run_ok, Server};
+use convene_projections::scratch::test_urls;
+use serde_json::{json, Value};
+use std::process::Stdio;
+
+const TEST_NETWORK: &str = "--federation-test-network";
+
+fn start(url: &str) -> Server {
+    Server::start_with(
+        crate::support::convene(),
+        url,
+        &[TEST_NETWORK],
+        Stdio::inherit(),
+    )
+}
+
+/// The remote copy on `server` of the event titled `title`, if it has one.
+fn copy_of(server: &Server, title: &str) -> Option<Value> {
+    let (_, events) = server.get("/api/v1/events?limit=100");
+    events
+        .as_array()?
+        .iter()
+        .find(|e| e["title"] == title && !e["origin"].is_null())
+        .cloned()
+}
+
+/// The ActivityPub document at `path` of `server`: status and JSON.
+fn activity(server: &Server, path: &str) -> (u16, Value) {
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .build()
+        .into();
+    let url = format!("{}{path}", server.base);
+    let mut response = agent
+        .get(&url)
+        .header("accept", "application/activity+json")
+        .call()
+        .unwrap_or_else(|e| panic!("{url}: {e}"));
+    let text = response.body_mut().read_to_string().unwrap_or_default();
+    (
+        response.status().as_u16(),
+        serde_json::from_str(&text).unwrap_or_default(),
+    )
+}
+
+fn total(server: &Server, path: &str) -> i64 {
+    activity(server, path).1["totalItems"]
+        .as_i64()
+        .unwrap_or(-1)
+}
+
+#[test]
+fn an_event_published_on_one_instance_reaches_the_followers_on_another() {
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    let a_urls = runtime.block_on(test_urls("scenario federation (instance A)"));
+    let b_urls = runtime.block_on(test_urls("scenario federation (instance B)"));
+    for (a_db, b_db) in a_urls.iter().zip(&b_urls) {
+        let a = start(&a_db.url);
+        let b = start(&b_db.url);
+        let a_host = a.base.trim_start_matches("http://").to_string();
+
+        let ana = member(&a, "ana@a.example").as_profile("ana");
+        ok(
+            &a,
+            "POST",
+            "/api/v1/profiles",
+            &ana,
+            Some(json!({"username": "ana"})),
+        );
+        let bob = member(&b, "bob@b.example").as_profile("bob");
+        ok(
+            &b,
+            "POST",
+            "/api/v1/profiles",
+            &bob,
+            Some(json!({"username": "bob"})),
+        );
+
+        // Bob follows ana@A: B sends the Follow, A records the follower and sends the Accept.
+        let bad = run(&b_db.url, &["federation", "follow", "--as", "bob", "ana"]);
+        assert!(!bad.status.success());
+        assert!(
+            String::from_utf8_lossy(&bad.stderr).contains("neither name@host nor an http(s) URL"),
+            "{}",
+            String::from_utf8_lossy(&bad.stderr)
+        );
+        let said = run_ok(
+            &b_db.url,
+            &[
+                "federation",
+                "follow",
+                "--as",
+                "bob",
+                &format!("ana@{a_host}"),
+                "--test-network",
+            ],
+        );
+        assert!(said.contains("asked to follow"), "{said}");
+        a.wait_until(|a| total(a, "/@ana/followers") == 1);
+        b.wait_until(|b| total(b, "/@bob/following") == 1);
+        let (_, followers) = activity(&a, "/@ana/followers?page=1");
+        assert_eq!(
+            followers["orderedItems"],
+            json!([format!("{}/@bob", b.base)])
+        );
+
+        // A draft stays on A; publishing sends the event.
+        let draft = ok(
+            &a,
+            "POST",
+            "/api/v1/events",
+            &ana,
+            Some(json!({
+                "title": "Repair café",
+                "description": "<p>Bring what is broken.</p>",
+                "begins_at": "2030-05-16T14:00:00Z",
+                "time_zone": "Europe/Paris",
+                "tags": ["repair"],
+                "draft": true
+            })),
+        );
+        let id = draft["id"].as_str().expect("an id").to_string();
+        assert_eq!(
+            activity(&a, &format!("/events/{id}")).0,
+            404,
+            "a draft is not served"
+        );
+        ok(
+            &a,
+            "POST",
+            &format!("/api/v1/events/{id}/publish"),
+            &ana,
+            None,
+        );
+        b.wait_until(|b| copy_of(b, "Repair café").is_some());
+        let copy = copy_of(&b, "Repair café").expect("the copy");
+        assert_eq!(copy["origin"]["object"], format!("{}/events/{id}", a.base));
+        assert_eq!(copy["begins_at"], "2030-05-16T14:00:00Z");
+        let copy_id = copy["id"].as_str().expect("an id").to_string();
+        let (status, object) = activity(&a, &format!("/events/{id}"));
+        assert_eq!(
+            (status, &object["type"]),
+            (200, &json!("Event")),
+            "{object}"
+        );
+
+        // A new time reaches B.
+        ok(
+            &a,
+            "PATCH",
+            &format!("/api/v1/events/{id}"),
+            &ana,
+            Some(json!({"begins_at": "2030-05-16T15:00:00Z"})),
+        );
+        b.wait_until(|b| {
+            b.get(&format!("/api/v1/events/{copy_id}")).1["begins_at"] == "2030-05-16T15:00:00Z"
+        });
+
+        // The organiser's comment on A becomes a comment on B's copy.
+        ok(
+            &a,
+            "POST",
+            &format!("/api/v1/events/{id}/comments"),
+            &ana,
+            Some(json!({"body": "Tools are provided."})),
+        );
+        b.wait_until(|b| {
+            let (_, comments) = b.get(&format!("/api/v1/events/{copy_id}/comments"));
+            comments.to_string().contains("Tools are provided.")
+        });
+
+        // Cancelled on A, cancelled on B; deleted on A, gone from B and a Tombstone on A.
+        ok(
+            &a,
+            "POST",
+            &format!("/api/v1/events/{id}/cancel"),
+            &ana,
+            None,
+        );
+        b.wait_until(|b| b.get(&format!("/api/v1/events/{copy_id}")).1["status"] == "cancelled");
+        ok(&a, "DELETE", &format!("/api/v1/events/{id}"), &ana, None);
+        b.wait_until(|b| b.get(&format!("/api/v1/events/{copy_id}")).0 == 404);
+        let (status, gone) = activity(&a, &format!("/events/{id}"));
+        assert_eq!(
+            (status, &gone["type"]),
+            (410, &json!("Tombstone")),
+            "{gone}"
+        );
+
+        // Bob stops following: the Undo reaches A.
+        run_ok(
+            &b_db.url,
+            &[
+                "federation",
+                "unfollow",
+                "--as",
+                "bob",
+                &format!("{}/@ana", a.base),
+            ],
+        );
+        a.wait_until(|a| total(a, "/@ana/followers") == 0);
+
+        // Everything A queued was delivered, once: Accept, Create, Update (the time), Create
+        // (the comment), Update (cancelled), Delete. Replaying A's subscribers queues nothing.
+        a.wait_until(|_| {
+            run_ok(&a_db.url, &["federation", "deliveries"])
+                .trim_end()
+                .ends_with("0 deliveries")
+        });
+        let delivered = || {
+            run_ok(
+                &a_db.url,
+                &["federation", "deliveries", "--state", "delivered"],
+            )
+        };
+        assert!(
+            delivered().trim_end().ends_with("6 deliveries"),
+            "{}",
+            delivered()
+        );
+        a.stop();
+        b.stop();
+        run_ok(&a_db.url, &["replay"]);
+        assert!(
+            delivered().trim_end().ends_with("6 deliveries"),
+            "{}",
+            delivered()
+        );
+        let pending = run_ok(
+            &a_db.url,
+            &["federation", "deliveries", "--state", "pending"],
+        );
+        assert!(pending.trim_end().ends_with("0 deliveries"), "{pending}");
+    }
+}

@@ -1,0 +1,115 @@
+//! `convene federation follow|unfollow|deliveries|retry`: follows of remote actors and the
+//! delivery queue, from the command line. The running server sends what these record.
+
+use crate::config::{FederationCommand, Settings};
+use anyhow::{anyhow, bail, Context};
+use convene_domain::{Actor, Metadata, Profile, ProfileCommand, ProfileError, Source};
+use convene_federation::client::{Client, Limits, Network};
+use convene_federation::delivery::{self, State};
+use convene_federation::discovery::lookup;
+use convene_federation::inbox::remote_actors::RemoteActors;
+use convene_projections::{CommandError, Commands, Database};
+use std::process::ExitCode;
+
+pub async fn run(settings: &Settings, command: FederationCommand) -> anyhow::Result<ExitCode> {
+    match command {
+        FederationCommand::Follow {
+            profile,
+            actor,
+            test_network,
+        } => {
+            let db = open(settings).await?;
+            let client = client(settings, test_network)?;
+            let id = lookup::actor_id(&client, &actor).await?;
+            let remote = RemoteActors::new(&db, client)
+                .get(&id)
+                .await
+                .with_context(|| format!("cannot follow {actor}"))?;
+            let follow = ProfileCommand::Follow {
+                target: remote.id.to_string(),
+                inbox: remote.inbox.to_string(),
+                shared_inbox: remote.shared_inbox.map(|u| u.to_string()),
+            };
+            let position = execute(&db, &profile, follow).await?;
+            println!("@{profile} asked to follow {id} (log position {position}); the server sends the Follow");
+        }
+        FederationCommand::Unfollow {
+            profile,
+            actor,
+            test_network,
+        } => {
+            let db = open(settings).await?;
+            let id = lookup::actor_id(&client(settings, test_network)?, &actor).await?;
+            let unfollow = ProfileCommand::Unfollow { target: id.clone() };
+            let position = execute(&db, &profile, unfollow).await?;
+            println!("@{profile} no longer follows {id} (log position {position}); the server sends the Undo");
+        }
+        FederationCommand::Deliveries { state } => {
+            let state = state
+                .map(|s| {
+                    State::parse(&s).ok_or_else(|| {
+                        anyhow!("--state {s}: choose pending, delivered, failed or dead")
+                    })
+                })
+                .transpose()?;
+            let db = open(settings).await?;
+            let listed = delivery::list(&db, state).await?;
+            let shown: Vec<_> = listed
+                .iter()
+                .filter(|d| state.is_some() || d.state != State::Delivered)
+                .collect();
+            for d in &shown {
+                let last = match (&d.last_status, &d.last_error) {
+                    (_, Some(error)) => error.clone(),
+                    (Some(status), None) => format!("answered {status}"),
+                    (None, None) => "not tried yet".into(),
+                };
+                println!(
+                    "{}  {:<9}  tries {:>2}  {}  {}  ({last})",
+                    d.id,
+                    d.state.as_str(),
+                    d.attempts,
+                    d.inbox,
+                    d.activity_id
+                );
+            }
+            println!("{} deliveries", shown.len());
+        }
+        FederationCommand::Retry { id } => {
+            let db = open(settings).await?;
+            if !delivery::retry(&db, &id).await? {
+                bail!("there is no failed or dead delivery {id}: `convene federation deliveries` lists them");
+            }
+            println!("delivery {id} is pending again; the server tries it at once");
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn open(settings: &Settings) -> anyhow::Result<Database> {
+    Ok(Database::open_within(&settings.database_url, settings.database_timeout).await?)
+}
+
+fn client(settings: &Settings, test_network: bool) -> anyhow::Result<Client> {
+    let public_url = url::Url::parse(&settings.public_url)?;
+    let network = if test_network {
+        Network::TestLoopback
+    } else {
+        Network::Public
+    };
+    Client::new(&public_url, network, Limits::default()).map_err(|e| anyhow!("--test-network: {e}"))
+}
+
+/// Runs a follow command on `@profile`, recorded as done from the command line.
+async fn execute(db: &Database, profile: &str, command: ProfileCommand) -> anyhow::Result<i64> {
+    let metadata = Metadata::now(Actor::System, Source::Cli, uuid::Uuid::new_v4().to_string());
+    match Commands::<Profile>::new(db, ())
+        .execute_retrying(profile, command, &metadata)
+        .await
+    {
+        Err(CommandError::Rejected(ProfileError::NotFound)) => {
+            bail!("there is no profile @{profile}: give the username of a local profile with --as")
+        }
+        other => Ok(other?),
+    }
+}
