@@ -134,12 +134,13 @@ pub fn event_document(
     let mut tracked = Tracked::default();
     let mut federated_once = false;
     let mut last = None;
-    for stored in log {
+    for (index, stored) in log.iter().enumerate() {
         let change: EventChange = stored.change()?;
         let at = stored.metadata()?.recorded_at;
+        let groups = for_a_group(&change, log.get(index + 1))?;
         remember(&mut tracked, &change, at);
         tracked.event.apply(change);
-        federated_once |= tracked.federates();
+        federated_once |= tracked.federates() && !groups;
         last = Some(at);
     }
     let Some(at) = last else {

@@ -1,0 +1,335 @@
+//! The outbox over a real log on SQLite and (with TEST_DATABASE_URL) PostgreSQL: which changes
+//! give which activities, to whom, with ids that a second derivation (a replay, a batch seen
+//! again after a crash, another split into batches) gives again unchanged.
+
+use convene_domain::event::details::{EventDetails, EventPatch, EventStatus, JoinMode, Visibility};
+use convene_domain::event::GroupLink;
+use convene_domain::{Actor, Event, EventCommand, Metadata, Profile, ProfileCommand, Source};
+use convene_federation::outbox::{event_document, EventDocument, OutboxSubscriber, Outgoing};
+use convene_projections::log::EventLog;
+use convene_projections::scratch::test_databases;
+use convene_projections::{Commands, Database};
+use cqrs_es::Aggregate;
+use serde_json::Value;
+use time::macros::datetime;
+
+const PUBLIC_URL: &str = "https://convene.example";
+const SHARED: &str = "https://b.example/inbox";
+const LONE: &str = "https://c.example/users/cleo/inbox";
+
+fn details(title: &str, visibility: Visibility) -> EventDetails {
+    EventDetails {
+        title: title.into(),
+        description: "<p>Bring what is broken.</p>".into(),
+        begins_at: datetime!(2030-06-01 12:00 UTC),
+        ends_at: None,
+        time_zone: "Europe/Paris".into(),
+        status: EventStatus::Confirmed,
+        visibility,
+        join_mode: JoinMode::Free,
+        external_url: None,
+        capacity: None,
+        address: None,
+        online_url: None,
+        category: "CRAFTS".into(),
+        tags: vec![],
+        language: "en".into(),
+        links: vec![],
+        options: Default::default(),
+    }
+}
+
+struct Log {
+    db: Database,
+}
+
+impl Log {
+    fn metadata() -> Metadata {
+        Metadata::now(Actor::System, Source::Cli, "test".to_string())
+    }
+
+    async fn profile(&self, username: &str, command: ProfileCommand) {
+        Commands::<Profile>::new(&self.db, ())
+            .execute(username, command, &Self::metadata())
+            .await
+            .unwrap_or_else(|e| panic!("@{username}: {e}"));
+    }
+
+    async fn event(&self, id: &str, command: EventCommand) {
+        Commands::<Event>::new(&self.db, ())
+            .execute(id, command, &Self::metadata())
+            .await
+            .unwrap_or_else(|e| panic!("event {id}: {e}"));
+    }
+
+    async fn create(&self, id: &str, title: &str, visibility: Visibility, draft: bool) {
+        let command = EventCommand::Create {
+            organiser: "ana".into(),
+            creator_participation: format!("{id}-ana"),
+            details: details(title, visibility),
+            draft,
+        };
+        self.event(id, command).await;
+    }
+
+    async fn follower(&self, name: &str, inbox: &str, shared_inbox: Option<&str>) {
+        let actor = format!("https://{name}.example/users/{name}");
+        let command = ProfileCommand::AddFollower {
+            actor: actor.clone(),
+            inbox: inbox.into(),
+            shared_inbox: shared_inbox.map(str::to_string),
+            activity: format!("{actor}/follows/1"),
+        };
+        self.profile("ana", command).await;
+    }
+
+    /// What the outbox derives from the whole log, read in batches of `size`.
+    async fn derived(&self, size: usize) -> Vec<Outgoing> {
+        let all = EventLog::new(&self.db)
+            .read_after(0, 10_000)
+            .await
+            .expect("the log");
+        let outbox = OutboxSubscriber::new(PUBLIC_URL);
+        let mut out = Vec::new();
+        for batch in all.chunks(size) {
+            let made = outbox
+                .outgoing(self.db.pool(), batch)
+                .await
+                .expect("derived");
+            out.extend(made.into_iter().map(|(_, o)| o));
+        }
+        out
+    }
+}
+
+/// `(type, object id or type of the embedded object, inboxes)` of each activity.
+fn summary(out: &[Outgoing]) -> Vec<(String, String, Vec<String>)> {
+    out.iter()
+        .map(|o| {
+            let activity = serde_json::to_value(&o.activity).expect("serialises");
+            let object = match &activity["object"] {
+                Value::String(id) => id.clone(),
+                object => format!(
+                    "{} {}",
+                    object["type"].as_str().unwrap_or_default(),
+                    object["name"]
+                        .as_str()
+                        .or(object["content"].as_str())
+                        .or(object["id"].as_str())
+                        .unwrap_or_default()
+                ),
+            };
+            (
+                activity["type"].as_str().unwrap_or_default().to_string(),
+                object,
+                o.inboxes.clone(),
+            )
+        })
+        .collect()
+}
+
+fn s(text: &str) -> String {
+    text.to_string()
+}
+
+#[tokio::test]
+async fn changes_of_local_actors_become_activities_to_their_followers_of_the_time() {
+    for (scratch, db) in test_databases("outbox").await {
+        let log = Log { db };
+        log.profile(
+            "ana",
+            ProfileCommand::Create {
+                username: "ana".into(),
+                display_name: Some("Ana".into()),
+                account: None,
+            },
+        )
+        .await;
+        // Two followers on b.example share its inbox; Cleo has only her own.
+        log.follower("bea", "https://b.example/users/bea/inbox", Some(SHARED))
+            .await;
+        log.follower("bo", "https://b.example/users/bo/inbox", Some(SHARED))
+            .await;
+        log.create("e1", "Repair café", Visibility::Public, false)
+            .await;
+        log.follower("cleo", LONE, None).await;
+        log.create("e2", "Soup night", Visibility::Unlisted, true)
+            .await;
+        log.create("e3", "Board meeting", Visibility::Private, false)
+            .await;
+        let for_group = EventCommand::CreateForGroup {
+            organiser: "ana".into(),
+            creator_participation: "e4-ana".into(),
+            details: details("Union picnic", Visibility::Public),
+            draft: false,
+            group: GroupLink {
+                handle: "union".into(),
+                members_only: false,
+                hide_organiser: false,
+            },
+        };
+        log.event("e4", for_group).await;
+        log.event("e2", EventCommand::Publish { by: "ana".into() })
+            .await;
+        let retitle = EventPatch {
+            title: Some("Repair café, second edition".into()),
+            ..Default::default()
+        };
+        log.event(
+            "e1",
+            EventCommand::Update {
+                by: "ana".into(),
+                patch: retitle,
+            },
+        )
+        .await;
+        log.event(
+            "e2",
+            EventCommand::PostComment {
+                comment: "c1".into(),
+                by: "ana".into(),
+                in_reply_to: None,
+                body: "<p>Bring bowls.</p>".into(),
+                announcement: false,
+            },
+        )
+        .await;
+        log.event(
+            "e2",
+            EventCommand::PostComment {
+                comment: "c2".into(),
+                by: "ana".into(),
+                in_reply_to: None,
+                body: "<p>For those coming only.</p>".into(),
+                announcement: true,
+            },
+        )
+        .await;
+        log.event("e1", EventCommand::Cancel { by: "ana".into() })
+            .await;
+        log.event("e1", EventCommand::Delete { by: "ana".into() })
+            .await;
+
+        let out = log.derived(10_000).await;
+        let b_only = vec![s(SHARED)];
+        let everyone = vec![s(SHARED), s(LONE)];
+        let e1 = format!("{PUBLIC_URL}/events/e1");
+        assert_eq!(
+            summary(&out),
+            vec![
+                // Each follower's Follow is accepted, at its own inbox.
+                (
+                    s("Accept"),
+                    s("Follow https://bea.example/users/bea/follows/1"),
+                    vec![s("https://b.example/users/bea/inbox")]
+                ),
+                (
+                    s("Accept"),
+                    s("Follow https://bo.example/users/bo/follows/1"),
+                    vec![s("https://b.example/users/bo/inbox")]
+                ),
+                // Cleo followed after e1 was published: she does not get its Create.
+                (s("Create"), s("Event Repair café"), b_only.clone()),
+                (
+                    s("Accept"),
+                    s("Follow https://cleo.example/users/cleo/follows/1"),
+                    vec![s(LONE)]
+                ),
+                // No draft, private event or group's event; the draft once published.
+                (s("Create"), s("Event Soup night"), everyone.clone()),
+                (
+                    s("Update"),
+                    s("Event Repair café, second edition"),
+                    everyone.clone()
+                ),
+                // The announcement stays here.
+                (s("Create"), s("Note <p>Bring bowls.</p>"), everyone.clone()),
+                (
+                    s("Update"),
+                    s("Event Repair café, second edition"),
+                    everyone.clone()
+                ),
+                (s("Delete"), format!("Tombstone {e1}"), everyone.clone()),
+            ]
+        );
+        let cancelled = serde_json::to_value(&out[7].activity).expect("serialises");
+        assert_eq!(
+            cancelled["object"]["ical:status"], "CANCELLED",
+            "{}",
+            scratch.label
+        );
+        for o in &out {
+            assert_eq!(o.key_id, format!("{PUBLIC_URL}/@ana#main-key"));
+            assert_eq!(o.activity.actor, format!("{PUBLIC_URL}/@ana"));
+        }
+
+        // However the log is cut into batches, the same activities with the same ids.
+        for size in [1, 2, 3, 7] {
+            assert_eq!(log.derived(size).await, out, "batches of {size}");
+        }
+
+        // Peers fetching the events see what was sent.
+        let document = |id: &str| {
+            let db = log.db.clone();
+            let id = id.to_string();
+            async move {
+                let changes = EventLog::new(&db)
+                    .aggregate(Event::TYPE, &id)
+                    .await
+                    .expect("the log");
+                event_document(PUBLIC_URL, &id, &changes).expect("a document")
+            }
+        };
+        assert!(matches!(document("e1").await, EventDocument::Gone(t) if t.id == e1));
+        assert!(matches!(document("e2").await, EventDocument::Event(e) if e.name == "Soup night"));
+        assert_eq!(document("e3").await, EventDocument::Hidden);
+        assert_eq!(document("e4").await, EventDocument::Hidden);
+        assert_eq!(document("nope").await, EventDocument::Hidden);
+    }
+}
+
+#[tokio::test]
+async fn a_follow_and_its_undo_name_the_same_follow() {
+    for (_scratch, db) in test_databases("outbox_follow").await {
+        let log = Log { db };
+        log.profile(
+            "ana",
+            ProfileCommand::Create {
+                username: "ana".into(),
+                display_name: None,
+                account: None,
+            },
+        )
+        .await;
+        let target = "https://mobilizon.example/@climate";
+        log.profile(
+            "ana",
+            ProfileCommand::Follow {
+                target: target.into(),
+                inbox: format!("{target}/inbox"),
+                shared_inbox: Some("https://mobilizon.example/inbox".into()),
+            },
+        )
+        .await;
+        log.profile(
+            "ana",
+            ProfileCommand::Unfollow {
+                target: target.into(),
+            },
+        )
+        .await;
+        let out = log.derived(100).await;
+        let [follow, undo] = &out[..] else {
+            panic!("a Follow and an Undo: {out:?}")
+        };
+        let follow = serde_json::to_value(&follow.activity).expect("serialises");
+        let undo_json = serde_json::to_value(&undo.activity).expect("serialises");
+        assert_eq!(follow["type"], "Follow");
+        assert_eq!(follow["object"], target);
+        assert_eq!(undo_json["type"], "Undo");
+        assert_eq!(undo_json["object"]["id"], follow["id"]);
+        assert_eq!(undo_json["object"]["type"], "Follow");
+        // A follow goes to the actor's own inbox.
+        assert_eq!(undo.inboxes, vec![format!("{target}/inbox")]);
+    }
+}
