@@ -36,6 +36,7 @@ fn who(participant: &Participant) -> String {
     match participant {
         Participant::Profile(username) => format!("@{username}"),
         Participant::Anonymous { .. } => "an anonymous participant".into(),
+        Participant::Remote(remote) => format!("@{}", remote.handle),
     }
 }
 

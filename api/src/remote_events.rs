@@ -7,7 +7,9 @@ use crate::error::Error;
 use crate::error::Result;
 use crate::AppState;
 use convene_domain::event::details::Visibility;
-use convene_domain::event::{EventDetails, RemoteAuthor, RemoteOrigin};
+use convene_domain::event::{
+    EventDetails, ParticipantState, RemoteAuthor, RemoteOrigin, RemoteParticipant,
+};
 use convene_domain::{Actor, EventCommand, Metadata, Source};
 use convene_projections::events;
 use convene_projections::read_model::EVENTS;
@@ -146,6 +148,49 @@ pub async fn post_comment(
     };
     run(state, from, &event, command).await?;
     Ok((event, comment))
+}
+
+/// The id of our event at `url` (`{public_url}/events/{id}`), or not-found.
+fn local_event(state: &AppState, url: &str) -> Result<String> {
+    let base = state.config.public_url.trim_end_matches('/');
+    url.strip_prefix(&format!("{base}/events/"))
+        .filter(|id| !id.is_empty() && !id.contains(['/', '?', '#']))
+        .map(str::to_string)
+        .ok_or_else(|| Error::not_found(format!("{url} is no event of this instance")))
+}
+
+/// A `Join` of our event at `event_url` by someone on another instance: a participation with the
+/// same rules as a local profile's (approval, seats, the waitlist). Returns the event's id and
+/// the participation's state.
+pub async fn join(
+    state: &AppState,
+    from: &FromRemote,
+    event_url: &str,
+    who: RemoteParticipant,
+    message: Option<String>,
+) -> Result<(String, ParticipantState)> {
+    let event = local_event(state, event_url)?;
+    let participation = derived_id("participation", &who.join);
+    let command = EventCommand::JoinRemote {
+        participation: participation.clone(),
+        who,
+        message,
+    };
+    run(state, from, &event, command).await?;
+    let joined = events::participation(state.db.pool(), &event, &participation)
+        .await?
+        .ok_or_else(|| Error::internal("a participation just recorded is not in the read model"))?;
+    Ok((event, joined.state))
+}
+
+/// A `Leave` of our event at `event_url` (or the `Undo` of a `Join`) by its remote participant.
+pub async fn leave(state: &AppState, from: &FromRemote, event_url: &str) -> Result<String> {
+    let event = local_event(state, event_url)?;
+    let command = EventCommand::LeaveRemote {
+        actor: from.actor.clone(),
+    };
+    run(state, from, &event, command).await?;
+    Ok(event)
 }
 
 /// Deletes the remote event `object`, when its organiser asks.

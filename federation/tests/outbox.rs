@@ -333,3 +333,88 @@ async fn a_follow_and_its_undo_name_the_same_follow() {
         assert_eq!(undo.inboxes, vec![format!("{target}/inbox")]);
     }
 }
+
+fn remote(name: &str) -> convene_domain::event::RemoteParticipant {
+    let actor = format!("https://{name}.example/users/{name}");
+    convene_domain::event::RemoteParticipant {
+        handle: format!("{name}@{name}.example"),
+        inbox: format!("{actor}/inbox"),
+        join: format!("{actor}/joins/1"),
+        actor,
+    }
+}
+
+#[tokio::test]
+async fn remote_participants_hear_accept_once_they_hold_a_seat_and_reject_when_refused() {
+    for (_scratch, db) in test_databases("outbox_join").await {
+        let log = Log { db };
+        let restricted = EventCommand::Create {
+            organiser: "ana".into(),
+            creator_participation: "r-ana".into(),
+            details: EventDetails {
+                join_mode: JoinMode::Restricted,
+                capacity: Some(2),
+                ..details("Soup night", Visibility::Public)
+            },
+            draft: false,
+        };
+        log.event("r", restricted).await;
+        for (n, name) in ["zoe", "yan", "xia"].iter().enumerate() {
+            let join = EventCommand::JoinRemote {
+                participation: format!("p{n}"),
+                who: remote(name),
+                message: None,
+            };
+            log.event("r", join).await;
+        }
+        let decide = |participation: &str, approve: bool| {
+            let (by, participation) = ("ana".to_string(), participation.to_string());
+            if approve {
+                EventCommand::Approve { by, participation }
+            } else {
+                EventCommand::Reject { by, participation }
+            }
+        };
+        // Zoe takes the seat left beside the organiser; Yan is refused; Xia waits for a seat,
+        // which Zoe's leaving frees.
+        log.event("r", decide("p0", true)).await;
+        log.event("r", decide("p1", false)).await;
+        log.event("r", decide("p2", true)).await;
+        let leave = EventCommand::LeaveRemote {
+            actor: remote("zoe").actor,
+        };
+        log.event("r", leave).await;
+
+        let out = log.derived(10_000).await;
+        let event = format!("{PUBLIC_URL}/events/r");
+        let answers: Vec<(String, String, Vec<String>)> = out
+            .iter()
+            .map(|o| {
+                let json = serde_json::to_value(&o.activity).expect("serialises");
+                assert_eq!(json["object"]["type"], "Join");
+                assert_eq!(json["object"]["object"], event.as_str());
+                assert_eq!(json["actor"], format!("{PUBLIC_URL}/@ana"));
+                (
+                    json["type"].as_str().unwrap_or_default().to_string(),
+                    json["object"]["id"]
+                        .as_str()
+                        .unwrap_or_default()
+                        .to_string(),
+                    o.inboxes.clone(),
+                )
+            })
+            .collect();
+        let answer = |kind: &str, name: &str| {
+            let who = remote(name);
+            (s(kind), who.join, vec![who.inbox])
+        };
+        assert_eq!(
+            answers,
+            vec![
+                answer("Accept", "zoe"),
+                answer("Reject", "yan"),
+                answer("Accept", "xia"),
+            ]
+        );
+    }
+}

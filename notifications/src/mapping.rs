@@ -194,6 +194,7 @@ fn joined(
     };
     let named = match who {
         Participant::Profile(username) => Some(username.clone()),
+        Participant::Remote(remote) => Some(remote.handle.clone()),
         Participant::Anonymous { .. } => None,
     };
     organisers(before)
@@ -218,7 +219,7 @@ fn to_participant(
     kind: Kind,
     adjust: impl Fn(&mut Facts),
 ) -> Vec<Notice> {
-    let Some(recipient) = who_of(before, participation).map(recipient_of) else {
+    let Some(recipient) = who_of(before, participation).and_then(recipient_of) else {
         return Vec::new();
     };
     let mut facts = facts(details, &recipient);
@@ -270,15 +271,15 @@ fn to_everyone_taking_part(
                 ParticipantState::Participant | ParticipantState::Waitlisted
             )
         })
-        .map(|p| {
-            let recipient = recipient_of(p.who.clone());
+        .filter_map(|p| {
+            let recipient = recipient_of(p.who.clone())?;
             let mut facts = facts(details, &recipient);
             adjust(&mut facts);
-            Notice {
+            Some(Notice {
                 kind,
                 recipient,
                 facts,
-            }
+            })
         })
         .collect()
 }
@@ -291,7 +292,7 @@ fn organisers(event: &Event) -> Vec<String> {
         .filter(|p| p.state.is_organiser())
         .filter_map(|p| match &p.who {
             Participant::Profile(username) => Some(username.clone()),
-            Participant::Anonymous { .. } => None,
+            Participant::Anonymous { .. } | Participant::Remote(_) => None,
         })
         .collect()
 }
@@ -304,10 +305,12 @@ fn who_of(event: &Event, participation: &str) -> Option<Participant> {
         .map(|p| p.who.clone())
 }
 
-fn recipient_of(who: Participant) -> Recipient {
+/// Who is told here; participants on other instances hear of changes over federation.
+fn recipient_of(who: Participant) -> Option<Recipient> {
     match who {
-        Participant::Profile(username) => Recipient::Profile(username),
-        Participant::Anonymous { email } => Recipient::Email(email),
+        Participant::Profile(username) => Some(Recipient::Profile(username)),
+        Participant::Anonymous { email } => Some(Recipient::Email(email)),
+        Participant::Remote(_) => None,
     }
 }
 

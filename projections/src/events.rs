@@ -221,14 +221,15 @@ async fn joined(
     message: Option<String>,
     (confirm_token, cancel_token): (Option<String>, Option<String>),
 ) -> Result<(), Error> {
-    let (profile, email) = match who {
-        Participant::Profile(username) => (Some(username.as_str()), None),
-        Participant::Anonymous { email } => (None, Some(email.as_str())),
+    let (profile, email, remote) = match who {
+        Participant::Profile(username) => (Some(username.as_str()), None, None),
+        Participant::Anonymous { email } => (None, Some(email.as_str()), None),
+        Participant::Remote(remote) => (None, None, Some(remote)),
     };
     sqlx::query(
         "INSERT INTO participations (id, event_id, profile, email, state, message, confirm_token, \
-         cancel_token, waitlist_rank, joined_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10)",
+         cancel_token, waitlist_rank, joined_at, updated_at, remote_actor, remote_handle) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10, $11, $12)",
     )
     .bind(participation)
     .bind(on.id)
@@ -240,6 +241,8 @@ async fn joined(
     .bind(cancel_token)
     .bind(waitlist_rank(state, on.position))
     .bind(&on.at)
+    .bind(remote.map(|r| r.actor.as_str()))
+    .bind(remote.map(|r| r.handle.as_str()))
     .execute(conn)
     .await?;
     Ok(())
@@ -642,6 +645,9 @@ pub struct ParticipationView {
     pub profile: Option<String>,
     /// Set only for anonymous participants, and shown to organisers only.
     pub email: Option<String>,
+    /// A participant on another instance: `name@host`, and their actor's id.
+    pub remote: Option<String>,
+    pub remote_actor: Option<String>,
     pub state: ParticipantState,
     pub message: Option<String>,
     /// Place on the waitlist, from 1, when waitlisted.
@@ -651,7 +657,7 @@ pub struct ParticipationView {
 }
 
 const PARTICIPATION_COLUMNS: &str = "p.id, p.event_id, p.profile, p.email, p.state, p.message, \
-     p.waitlist_rank, p.joined_at, p.updated_at";
+     p.waitlist_rank, p.joined_at, p.updated_at, p.remote_actor, p.remote_handle";
 
 /// The order of an event's participations: everyone not waitlisted in the order they joined,
 /// then the waitlist in its order.
@@ -675,6 +681,8 @@ fn participation_view(row: &AnyRow) -> Result<ParticipationView, Error> {
         event_id: row.try_get("event_id")?,
         profile: row.try_get("profile")?,
         email: row.try_get("email")?,
+        remote: row.try_get("remote_handle")?,
+        remote_actor: row.try_get("remote_actor")?,
         state: known(row, "participations", "state", ParticipantState::parse)?,
         message: row.try_get("message")?,
         waitlist_position: None,

@@ -1,5 +1,5 @@
 use super::details::{EventDetails, EventPatch};
-use super::participation::ParticipantState;
+use super::participation::{ParticipantState, RemoteParticipant};
 use super::remote::{RemoteAuthor, RemoteOrigin};
 use super::GroupLink;
 
@@ -59,6 +59,16 @@ pub enum EventCommand {
     },
     LeaveAnonymously {
         cancel_token: String,
+    },
+    /// A `Join` from someone on another instance.
+    JoinRemote {
+        participation: String,
+        who: RemoteParticipant,
+        message: Option<String>,
+    },
+    /// Their `Leave`, or the `Undo` of their `Join`.
+    LeaveRemote {
+        actor: String,
     },
     Approve {
         by: String,

@@ -16,7 +16,7 @@ mod tests;
 pub use changes::EventChange;
 pub use commands::EventCommand;
 pub use details::{EventDetails, EventPatch};
-pub use participation::{Participant, ParticipantState, Participation};
+pub use participation::{Participant, ParticipantState, Participation, RemoteParticipant};
 pub use remote::{RemoteAuthor, RemoteOrigin};
 
 use crate::validation::FieldError;
@@ -294,6 +294,12 @@ impl Aggregate for Event {
             EventCommand::LeaveAnonymously { cancel_token } => {
                 self.leave_anonymously(&cancel_token)
             }
+            EventCommand::JoinRemote {
+                participation,
+                who,
+                message,
+            } => self.join_remote(participation, who, message),
+            EventCommand::LeaveRemote { actor } => self.leave_remote(&actor),
             EventCommand::Approve { by, participation } => self.approve(&by, participation),
             EventCommand::Reject { by, participation } => self.reject(&by, participation),
             EventCommand::ChangeRole {

@@ -92,6 +92,20 @@ pub enum Participant {
     Anonymous {
         email: String,
     },
+    /// Someone on another instance who joined with a `Join` activity.
+    Remote(RemoteParticipant),
+}
+
+/// A participant on another instance: their actor, how people write them, where their instance
+/// takes activities, and the `Join` they sent (which the `Accept` or `Reject` names).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct RemoteParticipant {
+    pub actor: String,
+    /// `name@host`.
+    pub handle: String,
+    pub inbox: String,
+    pub join: String,
 }
 
 /// One participation as the aggregate remembers it.
@@ -142,6 +156,68 @@ impl Event {
             confirm_token: None,
             cancel_token: None,
         }])
+    }
+
+    /// A `Join` from another instance: the same rules as a local profile's join, for public
+    /// and unlisted events of this instance.
+    pub(super) fn join_remote(
+        &self,
+        participation: String,
+        who: RemoteParticipant,
+        message: Option<String>,
+    ) -> Result<Vec<EventChange>, EventError> {
+        self.require_local()?;
+        let details = self.open()?;
+        if details.visibility == super::details::Visibility::Private {
+            return Err(EventError::NotFound);
+        }
+        match details.join_mode {
+            JoinMode::External => {
+                let url = details.external_url.clone().unwrap_or_default();
+                return Err(EventError::ExternalRegistration(url));
+            }
+            JoinMode::Invite => return Err(EventError::InviteOnly),
+            JoinMode::Free | JoinMode::Restricted => {}
+        }
+        match self.of_remote(&who.actor) {
+            Some(found) if found.state == ParticipantState::Rejected => {
+                return Err(EventError::RejectedBefore(who.handle))
+            }
+            Some(_) => return Err(EventError::AlreadyParticipating(who.handle)),
+            None => {}
+        }
+        let state = if details.join_mode == JoinMode::Restricted {
+            ParticipantState::NotApproved
+        } else {
+            self.admission()
+        };
+        Ok(vec![EventChange::Joined {
+            participation,
+            who: Participant::Remote(who),
+            state,
+            message: checked_message(message)?,
+            confirm_token: None,
+            cancel_token: None,
+        }])
+    }
+
+    /// A `Leave` (or the `Undo` of a `Join`) from the remote participant `actor`.
+    pub(super) fn leave_remote(&self, actor: &str) -> Result<Vec<EventChange>, EventError> {
+        self.live()?;
+        let found = self
+            .of_remote(actor)
+            .ok_or_else(|| EventError::NotParticipating(actor.to_string()))?;
+        if found.state == ParticipantState::Rejected {
+            return Err(EventError::RejectedBefore(actor.to_string()));
+        }
+        let participation = found.id.clone();
+        Ok(self.followed_by_promotions(vec![EventChange::Left { participation }]))
+    }
+
+    fn of_remote(&self, actor: &str) -> Option<&Participation> {
+        self.participations
+            .iter()
+            .find(|p| matches!(&p.who, Participant::Remote(r) if r.actor == actor))
     }
 
     pub(super) fn join_anonymously(

@@ -1157,3 +1157,104 @@ fn a_remote_events_copy_takes_comments_from_its_own_instance_only() {
             body: "<p>Tools are provided.</p>".into(),
         }]);
 }
+
+fn zoe_joins() -> RemoteParticipant {
+    RemoteParticipant {
+        actor: "https://masto.example/users/zoe".into(),
+        handle: "zoe@masto.example".into(),
+        inbox: "https://masto.example/users/zoe/inbox".into(),
+        join: "https://masto.example/users/zoe/joins/1".into(),
+    }
+}
+
+fn join_remote(id: &str) -> EventCommand {
+    EventCommand::JoinRemote {
+        participation: id.into(),
+        who: zoe_joins(),
+        message: Some("From the next town".into()),
+    }
+}
+
+fn remote_joined(id: &str, state: S) -> C {
+    C::Joined {
+        participation: id.into(),
+        who: Participant::Remote(zoe_joins()),
+        state,
+        message: Some("From the next town".into()),
+        confirm_token: None,
+        cancel_token: None,
+    }
+}
+
+#[test]
+fn someone_on_another_instance_joins_by_the_same_rules() {
+    Given::with(())
+        .given(vec![created(None, JoinMode::Free)])
+        .when(join_remote("p1"))
+        .then_expect_events(vec![remote_joined("p1", S::Participant)]);
+    Given::with(())
+        .given(vec![created(None, JoinMode::Restricted)])
+        .when(join_remote("p1"))
+        .then_expect_events(vec![remote_joined("p1", S::NotApproved)]);
+    Given::with(())
+        .given(vec![
+            created(Some(1), JoinMode::Free),
+            joined("p1", "bob", S::Participant),
+        ])
+        .when(join_remote("p2"))
+        .then_expect_events(vec![remote_joined("p2", S::Waitlisted)]);
+    Given::with(())
+        .given(vec![created(None, JoinMode::Invite)])
+        .when(join_remote("p1"))
+        .then_expect_error(EventError::InviteOnly);
+    Given::with(())
+        .given(vec![created_with(|d| {
+            d.visibility = details::Visibility::Private
+        })])
+        .when(join_remote("p1"))
+        .then_expect_error(EventError::NotFound);
+    Given::with(())
+        .given(vec![created(None, JoinMode::Free), C::Cancelled])
+        .when(join_remote("p1"))
+        .then_expect_error(EventError::Cancelled);
+    Given::with(())
+        .given(vec![imported()])
+        .when(join_remote("p1"))
+        .then_expect_error(EventError::Remote);
+    Given::with(())
+        .given(vec![
+            created(None, JoinMode::Free),
+            remote_joined("p1", S::Participant),
+        ])
+        .when(join_remote("p2"))
+        .then_expect_error(EventError::AlreadyParticipating("zoe@masto.example".into()));
+}
+
+#[test]
+fn a_remote_participant_leaves_and_the_first_in_line_takes_the_seat() {
+    Given::with(())
+        .given(vec![
+            created(Some(1), JoinMode::Free),
+            remote_joined("p1", S::Participant),
+            joined("p2", "bob", S::Waitlisted),
+        ])
+        .when(EventCommand::LeaveRemote {
+            actor: "https://masto.example/users/zoe".into(),
+        })
+        .then_expect_events(vec![
+            C::Left {
+                participation: "p1".into(),
+            },
+            C::Promoted {
+                participation: "p2".into(),
+            },
+        ]);
+    Given::with(())
+        .given(vec![created(None, JoinMode::Free)])
+        .when(EventCommand::LeaveRemote {
+            actor: "https://masto.example/users/zoe".into(),
+        })
+        .then_expect_error(EventError::NotParticipating(
+            "https://masto.example/users/zoe".into(),
+        ));
+}

@@ -1,6 +1,6 @@
 //! A verified activity becomes the use cases of `api`: remote events created, updated, deleted
-//! by their organiser, or announced by a relay or a group; follows of local profiles and the
-//! answers to theirs. What Convene does not act on is answered 202 with the reason.
+//! by their organiser, or announced by a relay or a group; joins and leaves of local events;
+//! follows of local profiles and the answers to theirs. What Convene does not act on is answered 202 with the reason.
 
 use super::remote_actors::handle;
 use super::{Inbox, Refusal};
@@ -12,7 +12,7 @@ use axum::http::StatusCode;
 use convene_api::error::Class;
 use convene_api::follows;
 use convene_api::remote_events::{self, FromRemote};
-use convene_domain::event::{RemoteAuthor, RemoteOrigin};
+use convene_domain::event::{RemoteAuthor, RemoteOrigin, RemoteParticipant};
 use convene_domain::EventError;
 
 /// Applies `activity`, signed by `signer` (its actor); what was done, in words.
@@ -48,13 +48,11 @@ pub(super) async fn dispatch(
         ActivityKind::Announce => announce(inbox, &from, &activity.object).await,
         ActivityKind::Follow => follow(inbox, signer, &from, &activity.object).await,
         ActivityKind::Undo => undo(inbox, &from, &activity.object).await,
+        ActivityKind::Join => join(inbox, signer, &from, activity).await,
+        ActivityKind::Leave => leave(inbox, &from, &activity.object).await,
         ActivityKind::Accept | ActivityKind::Reject => {
             answer(inbox, &from, activity.kind, &activity.object).await
         }
-        other => Err(Refusal::ignored(format!(
-            "activities of type {} are not handled yet",
-            other.name()
-        ))),
     }
 }
 
@@ -321,11 +319,75 @@ fn embedded_follow(object: &ObjectRef) -> Option<&IncomingActivity> {
     }
 }
 
-/// `Undo` of a `Follow` by its own actor: it no longer follows the local profile.
+/// The id of the event a `Join` or `Leave` is about: named, or embedded.
+fn event_named(object: &ObjectRef) -> Option<&str> {
+    match object {
+        ObjectRef::Id(id) => Some(id),
+        ObjectRef::Object(IncomingObject::Event(event)) => Some(&event.id),
+        _ => None,
+    }
+}
+
+/// `Join` of one of our events: the signer takes part, by the same rules as a local profile.
+async fn join(
+    inbox: &Inbox,
+    signer: &RemoteActor,
+    from: &FromRemote,
+    activity: &IncomingActivity,
+) -> Result<String, Refusal> {
+    let event = event_named(&activity.object)
+        .ok_or_else(|| Refusal::ignored("a Join names the event it joins"))?;
+    let who = RemoteParticipant {
+        actor: signer.id.to_string(),
+        handle: handle(signer),
+        inbox: signer.inbox.to_string(),
+        join: activity.id.clone(),
+    };
+    let joined = remote_events::join(
+        &inbox.app,
+        from,
+        event,
+        who,
+        activity.participation_message.clone(),
+    )
+    .await;
+    match joined {
+        Ok((event, state)) => Ok(format!(
+            "{} joined event {event}: {}",
+            from.actor,
+            state.as_str()
+        )),
+        Err(error) => Err(refusal(error)),
+    }
+}
+
+/// `Leave` of one of our events by its remote participant.
+async fn leave(inbox: &Inbox, from: &FromRemote, object: &ObjectRef) -> Result<String, Refusal> {
+    let event =
+        event_named(object).ok_or_else(|| Refusal::ignored("a Leave names the event it leaves"))?;
+    match remote_events::leave(&inbox.app, from, event).await {
+        Ok(event) => Ok(format!("{} left event {event}", from.actor)),
+        Err(error) => Err(refusal(error)),
+    }
+}
+
+/// `Undo` of a `Follow` or a `Join` by its own actor: it no longer follows the local profile, or
+/// no longer takes part.
 async fn undo(inbox: &Inbox, from: &FromRemote, object: &ObjectRef) -> Result<String, Refusal> {
+    if let ObjectRef::Activity(inner) = object {
+        if inner.kind == ActivityKind::Join {
+            if inner.actor != from.actor {
+                return Err(Refusal::new(
+                    StatusCode::FORBIDDEN,
+                    "only the actor of a Join undoes it",
+                ));
+            }
+            return leave(inbox, from, &inner.object).await;
+        }
+    }
     let Some(follow) = embedded_follow(object) else {
         return Err(Refusal::ignored(
-            "only an Undo of an embedded Follow is handled yet",
+            "only an Undo of an embedded Follow or Join is handled yet",
         ));
     };
     if follow.actor != from.actor {

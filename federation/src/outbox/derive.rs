@@ -15,6 +15,7 @@ use crate::objects::{
     ActivityKind, ActorRef, FederatedComment, FederatedEvent,
 };
 use convene_domain::event::details::Visibility;
+use convene_domain::event::{Participant, ParticipantState};
 use convene_domain::{Event, EventChange, ProfileChange};
 use convene_projections::{Error, StoredEvent};
 use cqrs_es::Aggregate;
@@ -111,6 +112,8 @@ pub fn derive(
             }
         }
     }
+    // An activity nobody is to receive is not kept.
+    out.retain(|(_, o)| !o.inboxes.is_empty());
     out.sort_by_key(|(position, _)| *position);
     Ok(out)
 }
@@ -262,6 +265,14 @@ fn event_activities(
                 Vec::new(),
             )]
         }
+        EventChange::Joined { participation, .. }
+        | EventChange::Approved { participation, .. }
+        | EventChange::Promoted { participation }
+        | EventChange::Rejected { participation } => {
+            answer_to_join(public_url, id, stored, tracked, participation, at)
+                .into_iter()
+                .collect()
+        }
         EventChange::CommentPosted { comment, .. }
         | EventChange::CommentEdited { comment, .. }
         | EventChange::CommentDeleted { comment } => comment_activity(
@@ -271,6 +282,52 @@ fn event_activities(
         .collect(),
         _ => Vec::new(),
     }
+}
+
+/// The `Accept` of a remote participant's `Join` once they hold a seat (on joining, approval or
+/// promotion from the waitlist), its `Reject` when refused; sent by the event's organiser to the
+/// participant's own inbox. Waiting (for approval or a seat) sends nothing yet.
+fn answer_to_join(
+    public_url: &str,
+    event_id: &str,
+    stored: &StoredEvent,
+    tracked: &Tracked,
+    participation: &str,
+    at: OffsetDateTime,
+) -> Option<Outgoing> {
+    let found = tracked
+        .event
+        .participations()
+        .iter()
+        .find(|p| p.id == participation)?;
+    let Participant::Remote(remote) = &found.who else {
+        return None;
+    };
+    let kind = match found.state {
+        ParticipantState::Participant => ActivityKind::Accept,
+        ParticipantState::Rejected => ActivityKind::Reject,
+        _ => return None,
+    };
+    let organiser = person_id(public_url, tracked.event.organiser());
+    let join = json!({
+        "id": remote.join,
+        "type": "Join",
+        "actor": remote.actor,
+        "object": event_url(public_url, event_id),
+    });
+    Some(Outgoing {
+        activity: Activity::new(
+            activity_id(public_url, event_id, stored.sequence as u64, kind),
+            kind,
+            &organiser,
+            join,
+            vec![remote.actor.clone()],
+            Vec::new(),
+            at,
+        ),
+        key_id: key_id(&organiser),
+        inboxes: vec![remote.inbox.clone()],
+    })
 }
 
 /// The Create, Update or Delete of a comment on a federated event, to the organiser's followers

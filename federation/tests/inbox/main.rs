@@ -659,3 +659,73 @@ async fn a_remote_actor_follows_a_local_profile_then_undoes_it() {
         assert!(left.is_empty(), "{}: {left:?}", local.label);
     }
 }
+
+/// The participations of event `id` as the read model has them.
+async fn participants(local: &Local, id: &str) -> Vec<events::ParticipationView> {
+    events::participations(local.db.pool(), id, None)
+        .await
+        .expect("the read model")
+}
+
+#[tokio::test]
+async fn a_remote_person_joins_a_local_event_then_leaves_it() {
+    for scratch in test_urls("inbox_join").await {
+        let local = Local::start(&scratch).await;
+        let remote = Remote::start().await;
+        let alice = remote.person("alice", ALICE_PUB);
+        let event = local_event(&local).await;
+        let event_url = format!("{}/events/{event}", local.base);
+        let (key_id, key) = alice_signs(&alice);
+        let signing = || Signing::Cavage {
+            key_id: &key_id,
+            key,
+        };
+
+        let mut join = activity("Join", &alice, 1, json!(event_url));
+        join["participationMessage"] = json!("I bring a kettle");
+        let (status, text) = post(&local, "/inbox", &bytes(&join), signing(), now()).await;
+        assert_eq!(status, 202, "{}: {text}", local.label);
+        let found = participants(&local, &event).await;
+        let remote_one = found
+            .iter()
+            .find(|p| p.remote_actor.as_deref() == Some(alice.as_str()))
+            .unwrap_or_else(|| panic!("{}: {found:?}", local.label));
+        let handle = remote_one.remote.clone().unwrap_or_default();
+        assert!(
+            handle.starts_with("alice@127.0.0.1:"),
+            "{}: {handle}",
+            local.label
+        );
+        assert_eq!(remote_one.state.as_str(), "participant");
+        assert_eq!(remote_one.message.as_deref(), Some("I bring a kettle"));
+        assert_eq!(remote_one.profile, None);
+
+        // Twice is refused; an event that is not ours is not found.
+        let again = activity("Join", &alice, 2, json!(event_url));
+        let (status, _) = post(&local, "/inbox", &bytes(&again), signing(), now()).await;
+        assert_eq!(status, 409, "{}", local.label);
+        let elsewhere = activity("Join", &alice, 3, json!(remote.url("events/9")));
+        let (status, _) = post(&local, "/inbox", &bytes(&elsewhere), signing(), now()).await;
+        assert_eq!(status, 404, "{}", local.label);
+
+        // Only its own actor undoes a Join; then it is gone.
+        let mut foreign = activity("Undo", &alice, 4, join.clone());
+        foreign["object"]["actor"] = json!(remote.url("users/mallory"));
+        let (status, _) = post(&local, "/inbox", &bytes(&foreign), signing(), now()).await;
+        assert_eq!(status, 403, "{}", local.label);
+        let undo = activity("Undo", &alice, 5, join);
+        let (status, text) = post(&local, "/inbox", &bytes(&undo), signing(), now()).await;
+        assert_eq!(status, 202, "{}: {text}", local.label);
+        let found = participants(&local, &event).await;
+        assert!(
+            found.iter().all(|p| p.remote_actor.is_none()),
+            "{}: {found:?}",
+            local.label
+        );
+
+        // A Leave of an event it does not take part in is refused with the reason.
+        let leave = activity("Leave", &alice, 6, json!(event_url));
+        let (status, _) = post(&local, "/inbox", &bytes(&leave), signing(), now()).await;
+        assert_eq!(status, 404, "{}", local.label);
+    }
+}

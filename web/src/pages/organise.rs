@@ -107,10 +107,12 @@ fn rows(
         .map(|p| {
             let state = p.state;
             Row {
-                who: p.profile.as_ref().map_or_else(
-                    || catalogue.text("anonymous"),
-                    |u| names.get(u).cloned().unwrap_or_else(|| format!("@{u}")),
-                ),
+                who: match (&p.profile, &p.remote) {
+                    (Some(u), _) => names.get(u).cloned().unwrap_or_else(|| format!("@{u}")),
+                    // Someone on another instance, as people write them there.
+                    (None, Some(remote)) => format!("@{remote}"),
+                    (None, None) => catalogue.text("anonymous"),
+                },
                 handle: p.profile.as_ref().map(|u| format!("@{u}")),
                 state_label: catalogue.text(&format!("state_{}", state.as_str())),
                 can_approve: state.may_be_approved(),
