@@ -1,7 +1,8 @@
 //! Two instances on 127.0.0.1, each a real `convene serve` with the test network on: a profile on
-//! B follows a profile on A from the command line; A's public event reaches B, then its new
-//! time, its organiser's comment, its cancellation and its deletion, each signed by A and
-//! checked by B. A's drafts never leave A. Replaying A's subscribers sends nothing again.
+//! B follows a profile on A from the command line; A's public event reaches B; someone on B
+//! takes part and A accepts them, then they leave; the event's new time, its organiser's
+//! comment, its cancellation and its deletion reach B, each signed by A and checked by B. A's
+//! drafts never leave A. Replaying A's subscribers sends nothing again.
 
 use crate::organising::{member, ok};
 use crate::support::{run, run_ok, Server};
@@ -150,6 +151,37 @@ fn an_event_published_on_one_instance_reaches_the_followers_on_another() {
             "{object}"
         );
 
+        // Bob takes part from B: A counts him among its participants and accepts him, and B
+        // shows him taking part.
+        let asked = ok(
+            &b,
+            "POST",
+            &format!("/api/v1/events/{copy_id}/participations"),
+            &bob,
+            Some(json!({"message": "I bring a lamp"})),
+        );
+        assert_eq!(asked["state"], "not_approved", "B waits for A's answer");
+        let remote_on_a = |a: &Server| {
+            let (_, found) = a.call(
+                "GET",
+                &format!("/api/v1/events/{id}/participations"),
+                &ana,
+                None,
+            );
+            found
+                .as_array()
+                .and_then(|all| all.iter().find(|p| !p["remote"].is_null()).cloned())
+        };
+        a.wait_until(|a| remote_on_a(a).is_some());
+        let bob_on_a = remote_on_a(&a).expect("bob on A");
+        assert_eq!(
+            bob_on_a["remote"],
+            format!("bob@{}", b.base.trim_start_matches("http://"))
+        );
+        assert_eq!(bob_on_a["state"], "participant");
+        assert_eq!(bob_on_a["message"], "I bring a lamp");
+        b.wait_until(|b| b.get(&format!("/api/v1/events/{copy_id}")).1["participant_count"] == 1);
+
         // A new time reaches B.
         ok(
             &a,
@@ -174,6 +206,16 @@ fn an_event_published_on_one_instance_reaches_the_followers_on_another() {
             let (_, comments) = b.get(&format!("/api/v1/events/{copy_id}/comments"));
             comments.to_string().contains("Tools are provided.")
         });
+
+        // Bob leaves on B: he is no longer among A's participants.
+        ok(
+            &b,
+            "DELETE",
+            &format!("/api/v1/events/{copy_id}/participations/mine"),
+            &bob,
+            None,
+        );
+        a.wait_until(|a| remote_on_a(a).is_none());
 
         // Cancelled on A, cancelled on B; deleted on A, gone from B and a Tombstone on A.
         ok(
@@ -206,8 +248,9 @@ fn an_event_published_on_one_instance_reaches_the_followers_on_another() {
         );
         a.wait_until(|a| total(a, "/@ana/followers") == 0);
 
-        // Everything A queued was delivered, once: Accept, Create, Update (the time), Create
-        // (the comment), Update (cancelled), Delete. Replaying A's subscribers queues nothing.
+        // Everything A queued was delivered, once: Accept (the follow), Create, Accept (the
+        // join), Update (the time), Create (the comment), Update (cancelled), Delete. Replaying
+        // A's subscribers queues nothing.
         a.wait_until(|_| {
             run_ok(&a_db.url, &["federation", "deliveries"])
                 .trim_end()
@@ -220,7 +263,7 @@ fn an_event_published_on_one_instance_reaches_the_followers_on_another() {
             )
         };
         assert!(
-            delivered().trim_end().ends_with("6 deliveries"),
+            delivered().trim_end().ends_with("7 deliveries"),
             "{}",
             delivered()
         );
@@ -228,7 +271,7 @@ fn an_event_published_on_one_instance_reaches_the_followers_on_another() {
         b.stop();
         run_ok(&a_db.url, &["replay"]);
         assert!(
-            delivered().trim_end().ends_with("6 deliveries"),
+            delivered().trim_end().ends_with("7 deliveries"),
             "{}",
             delivered()
         );

@@ -193,6 +193,25 @@ pub async fn leave(state: &AppState, from: &FromRemote, event_url: &str) -> Resu
     Ok(event)
 }
 
+/// The answer of the remote event `object`'s instance to `profile`'s `Join`: accepted, the
+/// profile takes part; refused, it does not. Returns the event's id.
+pub async fn answer_join(
+    state: &AppState,
+    from: &FromRemote,
+    object: &str,
+    profile: &str,
+    accepted: bool,
+) -> Result<String> {
+    let id = event_id(object);
+    let command = EventCommand::AnswerRemoteJoin {
+        actor: from.actor.clone(),
+        profile: profile.to_string(),
+        accepted,
+    };
+    run(state, from, &id, command).await?;
+    Ok(id)
+}
+
 /// Deletes the remote event `object`, when its organiser asks.
 pub async fn delete_event(state: &AppState, from: &FromRemote, object: &str) -> Result<String> {
     let id = event_id(object);

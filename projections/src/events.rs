@@ -443,6 +443,8 @@ fn event_view(row: &AnyRow) -> Result<EventView, Error> {
             actor_handle: organiser.clone(),
             actor_name: row.try_get("origin_name")?,
             url: row.try_get("origin_url")?,
+            // Kept in the log, not in the read model.
+            inbox: None,
         }),
         None => None,
     };

@@ -70,6 +70,13 @@ pub enum EventCommand {
     LeaveRemote {
         actor: String,
     },
+    /// The `Accept` (or `Reject`) by `actor` of the `Join` that local `profile` sent to this
+    /// remote event's instance.
+    AnswerRemoteJoin {
+        actor: String,
+        profile: String,
+        accepted: bool,
+    },
     Approve {
         by: String,
         participation: String,

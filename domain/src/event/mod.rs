@@ -247,9 +247,7 @@ impl Aggregate for Event {
     ) -> Result<(), Self::Error> {
         if matches!(
             command,
-            EventCommand::Join { .. }
-                | EventCommand::JoinAnonymously { .. }
-                | EventCommand::PostComment { .. }
+            EventCommand::JoinAnonymously { .. } | EventCommand::PostComment { .. }
         ) {
             self.require_local()?;
         }
@@ -300,6 +298,11 @@ impl Aggregate for Event {
                 message,
             } => self.join_remote(participation, who, message),
             EventCommand::LeaveRemote { actor } => self.leave_remote(&actor),
+            EventCommand::AnswerRemoteJoin {
+                actor,
+                profile,
+                accepted,
+            } => self.answer_remote_join(&actor, &profile, accepted),
             EventCommand::Approve { by, participation } => self.approve(&by, participation),
             EventCommand::Reject { by, participation } => self.reject(&by, participation),
             EventCommand::ChangeRole {

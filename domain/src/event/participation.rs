@@ -135,7 +135,9 @@ impl Event {
             JoinMode::Invite => return Err(EventError::InviteOnly),
             JoinMode::Free | JoinMode::Restricted => {}
         }
-        let restricted = details.join_mode == JoinMode::Restricted;
+        // Another instance's event: its organiser's instance decides, and the profile waits
+        // for its answer.
+        let restricted = details.join_mode == JoinMode::Restricted || self.origin().is_some();
         match self.role_of(&profile) {
             Some(ParticipantState::Rejected) => {
                 return Err(EventError::RejectedBefore(format!("@{profile}")))

@@ -3,7 +3,7 @@
 //! one may change or delete it, and nobody here organises it.
 
 use super::details::{EventDetails, EventStatus};
-use super::{Event, EventChange, EventError};
+use super::{Event, EventChange, EventError, ParticipantState};
 use serde::{Deserialize, Serialize};
 
 /// Where a remote event comes from.
@@ -21,6 +21,10 @@ pub struct RemoteOrigin {
     pub actor_name: Option<String>,
     /// The event's page on its own instance (the object's `url`, else its id).
     pub url: String,
+    /// Where the organiser's instance takes activities (a `Join` of the event): recorded at
+    /// import; absent from events imported before it was.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub inbox: Option<String>,
 }
 
 /// Someone on another instance who wrote a comment (a reply from Mastodon, a Mobilizon
@@ -71,6 +75,34 @@ impl Event {
 
     /// Local commands that would change who takes part in or organises a remote event are
     /// refused: that is decided on its own instance.
+    /// The organiser's instance answered `profile`'s `Join`: `actor` must be on the event's own
+    /// instance. Accepted, the profile takes part (the seats are counted there); refused, it
+    /// does not.
+    pub(super) fn answer_remote_join(
+        &self,
+        actor: &str,
+        profile: &str,
+        accepted: bool,
+    ) -> Result<Vec<EventChange>, EventError> {
+        let origin = self.origin.as_ref().ok_or(EventError::NotFound)?;
+        if host_of(actor) != host_of(&origin.object) {
+            return Err(EventError::NotOrganiser);
+        }
+        self.live()?;
+        let found = self
+            .of_profile(profile)
+            .ok_or_else(|| EventError::NotParticipating(profile.to_string()))?;
+        let participation = found.id.clone();
+        Ok(match (accepted, found.state) {
+            (true, ParticipantState::Participant) | (false, ParticipantState::Rejected) => vec![],
+            (true, _) => vec![EventChange::Approved {
+                participation,
+                state: ParticipantState::Participant,
+            }],
+            (false, _) => vec![EventChange::Rejected { participation }],
+        })
+    }
+
     pub(super) fn require_local(&self) -> Result<(), EventError> {
         if self.origin.is_some() {
             return Err(EventError::Remote);

@@ -948,6 +948,7 @@ fn origin() -> RemoteOrigin {
         actor_handle: "ana@mobilizon.example".into(),
         actor_name: Some("Ana".into()),
         url: "https://mobilizon.example/events/1".into(),
+        inbox: Some("https://mobilizon.example/inbox".into()),
     }
 }
 
@@ -1046,10 +1047,48 @@ fn a_local_event_is_not_changed_as_a_remote_one() {
 
 #[test]
 fn local_profiles_take_part_in_a_remote_event_on_its_instance() {
+    // Bob asks; the event's instance answers.
     Given::with(())
         .given(vec![imported()])
         .when(join("p1", "bob"))
-        .then_expect_error(EventError::Remote);
+        .then_expect_events(vec![joined("p1", "bob", S::NotApproved)]);
+    let answer = |actor: &str, accepted| EventCommand::AnswerRemoteJoin {
+        actor: actor.into(),
+        profile: "bob".into(),
+        accepted,
+    };
+    let asked = || vec![imported(), joined("p1", "bob", S::NotApproved)];
+    Given::with(())
+        .given(asked())
+        .when(answer("https://mobilizon.example/@ana", true))
+        .then_expect_events(vec![C::Approved {
+            participation: "p1".into(),
+            state: S::Participant,
+        }]);
+    Given::with(())
+        .given(asked())
+        .when(answer("https://mobilizon.example/@ana", false))
+        .then_expect_events(vec![C::Rejected {
+            participation: "p1".into(),
+        }]);
+    // Only the event's own instance answers, and answering twice changes nothing.
+    Given::with(())
+        .given(asked())
+        .when(answer("https://masto.example/users/zoe", true))
+        .then_expect_error(EventError::NotOrganiser);
+    let mut accepted = asked();
+    accepted.push(C::Approved {
+        participation: "p1".into(),
+        state: S::Participant,
+    });
+    Given::with(())
+        .given(accepted)
+        .when(answer("https://mobilizon.example/@ana", true))
+        .then_expect_events(vec![]);
+    Given::with(())
+        .given(vec![created(None, JoinMode::Free)])
+        .when(answer("https://mobilizon.example/@ana", true))
+        .then_expect_error(EventError::NotFound);
     Given::with(())
         .given(vec![imported()])
         .when(EventCommand::Delete { by: "bob".into() })

@@ -127,6 +127,7 @@ async fn origin_of(
         actor_handle: handle(&organiser),
         actor_name: organiser.name.clone(),
         url: event.url.clone().unwrap_or_else(|| event.id.clone()),
+        inbox: Some(organiser.delivery_inbox().to_string()),
     })
 }
 
@@ -414,9 +415,14 @@ async fn answer(
     kind: ActivityKind,
     object: &ObjectRef,
 ) -> Result<String, Refusal> {
+    if let ObjectRef::Activity(join) = object {
+        if join.kind == ActivityKind::Join {
+            return answer_join(inbox, from, kind, join).await;
+        }
+    }
     let Some(follow) = embedded_follow(object) else {
         return Err(Refusal::ignored(format!(
-            "only a {} of an embedded Follow is handled yet",
+            "only a {} of an embedded Follow or Join is handled yet",
             kind.name()
         )));
     };
@@ -440,6 +446,31 @@ async fn answer(
     match answered {
         Ok(()) => Ok(format!(
             "{} answered @{profile}'s Follow: {}",
+            from.actor,
+            kind.name()
+        )),
+        Err(error) => Err(refusal(error)),
+    }
+}
+
+/// `Accept` or `Reject` of a local profile's `Join` of an event on the answering instance.
+async fn answer_join(
+    inbox: &Inbox,
+    from: &FromRemote,
+    kind: ActivityKind,
+    join: &IncomingActivity,
+) -> Result<String, Refusal> {
+    let Some(profile) = local_profile(inbox, &join.actor) else {
+        return Err(Refusal::ignored(
+            "the Join answered is not of a local profile",
+        ));
+    };
+    let event = event_named(&join.object)
+        .ok_or_else(|| Refusal::ignored("the Join answered names no event"))?;
+    let accepted = kind == ActivityKind::Accept;
+    match remote_events::answer_join(&inbox.app, from, event, &profile, accepted).await {
+        Ok(id) => Ok(format!(
+            "{} answered @{profile}'s Join of event {id}: {}",
             from.actor,
             kind.name()
         )),

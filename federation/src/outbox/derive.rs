@@ -46,6 +46,8 @@ struct Tracked {
     event: Event,
     published: Option<OffsetDateTime>,
     comments: HashMap<String, Comment>,
+    /// Who each participation is, kept after they leave.
+    people: HashMap<String, (Participant, Option<String>)>,
 }
 
 impl Tracked {
@@ -177,6 +179,16 @@ fn for_a_group(change: &EventChange, next: Option<&StoredEvent>) -> Result<bool,
 
 fn remember(tracked: &mut Tracked, change: &EventChange, at: OffsetDateTime) {
     match change {
+        EventChange::Joined {
+            participation,
+            who,
+            message,
+            ..
+        } => {
+            tracked
+                .people
+                .insert(participation.clone(), (who.clone(), message.clone()));
+        }
         EventChange::Created { draft: false, .. } | EventChange::Published => {
             tracked.published.get_or_insert(at);
         }
@@ -265,6 +277,13 @@ fn event_activities(
                 Vec::new(),
             )]
         }
+        EventChange::Joined { participation, .. } | EventChange::Left { participation }
+            if event.origin().is_some() =>
+        {
+            join_or_leave(public_url, id, stored, change, tracked, participation, at)
+                .into_iter()
+                .collect()
+        }
         EventChange::Joined { participation, .. }
         | EventChange::Approved { participation, .. }
         | EventChange::Promoted { participation }
@@ -282,6 +301,45 @@ fn event_activities(
         .collect(),
         _ => Vec::new(),
     }
+}
+
+/// A local profile's `Join` (with its message) or `Leave` of another instance's event, to the
+/// organiser's instance.
+fn join_or_leave(
+    public_url: &str,
+    event_id: &str,
+    stored: &StoredEvent,
+    change: &EventChange,
+    tracked: &Tracked,
+    participation: &str,
+    at: OffsetDateTime,
+) -> Option<Outgoing> {
+    let origin = tracked.event.origin()?;
+    let (Participant::Profile(username), message) = tracked.people.get(participation)? else {
+        return None;
+    };
+    let kind = match change {
+        EventChange::Joined { .. } => ActivityKind::Join,
+        _ => ActivityKind::Leave,
+    };
+    let person = person_id(public_url, username);
+    let mut activity = Activity::new(
+        activity_id(public_url, event_id, stored.sequence as u64, kind),
+        kind,
+        &person,
+        Value::String(origin.object.clone()),
+        vec![origin.actor.clone()],
+        Vec::new(),
+        at,
+    );
+    if kind == ActivityKind::Join {
+        activity.participation_message = message.clone();
+    }
+    Some(Outgoing {
+        activity,
+        key_id: key_id(&person),
+        inboxes: vec![origin.inbox.clone()?],
+    })
 }
 
 /// The `Accept` of a remote participant's `Join` once they hold a seat (on joining, approval or
