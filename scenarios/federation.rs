@@ -21,6 +21,38 @@ fn start(url: &str) -> Server {
     )
 }
 
+/// `@name` with an account on `server`, acting as that profile.
+fn someone(server: &Server, name: &str) -> crate::support::Caller {
+    let caller = member(server, &format!("{name}@{name}.example")).as_profile(name);
+    ok(
+        server,
+        "POST",
+        "/api/v1/profiles",
+        &caller,
+        Some(json!({"username": name})),
+    );
+    caller
+}
+
+/// `@follower` on `b` follows `@followed` on `a`, from the command line, until both know it.
+fn follows(b: (&Server, &str), follower: &str, a: &Server, followed: &str) {
+    let host = a.base.trim_start_matches("http://");
+    let said = run_ok(
+        b.1,
+        &[
+            "federation",
+            "follow",
+            "--as",
+            follower,
+            &format!("{followed}@{host}"),
+            "--test-network",
+        ],
+    );
+    assert!(said.contains("asked to follow"), "{said}");
+    a.wait_until(|a| total(a, &format!("/@{followed}/followers")) == 1);
+    b.0.wait_until(|b| total(b, &format!("/@{follower}/following")) == 1);
+}
+
 /// The remote copy on `server` of the event titled `title`, if it has one.
 fn copy_of(server: &Server, title: &str) -> Option<Value> {
     let (_, events) = server.get("/api/v1/events?limit=100");
@@ -64,24 +96,8 @@ fn an_event_published_on_one_instance_reaches_the_followers_on_another() {
     for (a_db, b_db) in a_urls.iter().zip(&b_urls) {
         let a = start(&a_db.url);
         let b = start(&b_db.url);
-        let a_host = a.base.trim_start_matches("http://").to_string();
-
-        let ana = member(&a, "ana@a.example").as_profile("ana");
-        ok(
-            &a,
-            "POST",
-            "/api/v1/profiles",
-            &ana,
-            Some(json!({"username": "ana"})),
-        );
-        let bob = member(&b, "bob@b.example").as_profile("bob");
-        ok(
-            &b,
-            "POST",
-            "/api/v1/profiles",
-            &bob,
-            Some(json!({"username": "bob"})),
-        );
+        let ana = someone(&a, "ana");
+        let bob = someone(&b, "bob");
 
         // Bob follows ana@A: B sends the Follow, A records the follower and sends the Accept.
         let bad = run(&b_db.url, &["federation", "follow", "--as", "bob", "ana"]);
@@ -91,20 +107,7 @@ fn an_event_published_on_one_instance_reaches_the_followers_on_another() {
             "{}",
             String::from_utf8_lossy(&bad.stderr)
         );
-        let said = run_ok(
-            &b_db.url,
-            &[
-                "federation",
-                "follow",
-                "--as",
-                "bob",
-                &format!("ana@{a_host}"),
-                "--test-network",
-            ],
-        );
-        assert!(said.contains("asked to follow"), "{said}");
-        a.wait_until(|a| total(a, "/@ana/followers") == 1);
-        b.wait_until(|b| total(b, "/@bob/following") == 1);
+        follows((&b, &b_db.url), "bob", &a, "ana");
         let (_, followers) = activity(&a, "/@ana/followers?page=1");
         assert_eq!(
             followers["orderedItems"],
@@ -280,5 +283,66 @@ fn an_event_published_on_one_instance_reaches_the_followers_on_another() {
             &["federation", "deliveries", "--state", "pending"],
         );
         assert!(pending.trim_end().ends_with("0 deliveries"), "{pending}");
+    }
+}
+
+#[test]
+fn a_delivery_to_an_instance_that_was_down_arrives_when_it_is_back() {
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    let a_urls = runtime.block_on(test_urls("scenario federation retry (instance A)"));
+    let b_urls = runtime.block_on(test_urls("scenario federation retry (instance B)"));
+    for (a_db, b_db) in a_urls.iter().zip(&b_urls) {
+        let a = start(&a_db.url);
+        let mut b = start(&b_db.url);
+        let ana = someone(&a, "ana");
+        someone(&b, "bob");
+        follows((&b, &b_db.url), "bob", &a, "ana");
+
+        // B is down while A publishes: the delivery fails, and waits for its next try.
+        let port = b.port();
+        b.terminate();
+        ok(
+            &a,
+            "POST",
+            "/api/v1/events",
+            &ana,
+            Some(json!({
+                "title": "Night walk",
+                "begins_at": "2030-09-02T19:00:00Z",
+                "time_zone": "Europe/Paris"
+            })),
+        );
+        a.wait_until(|_| {
+            let pending = run_ok(
+                &a_db.url,
+                &["federation", "deliveries", "--state", "pending"],
+            );
+            pending.contains("tries  1")
+        });
+
+        // B is back on its address: the retry (15 to 25 s after the failure) brings the event.
+        drop(b);
+        let b = Server::start_on(
+            crate::support::convene(),
+            &b_db.url,
+            port,
+            &[TEST_NETWORK],
+            Stdio::inherit(),
+        );
+        b.wait_within(std::time::Duration::from_secs(60), |b| {
+            copy_of(b, "Night walk").is_some()
+        });
+        let delivered = run_ok(
+            &a_db.url,
+            &["federation", "deliveries", "--state", "delivered"],
+        );
+        // The Accept of the follow, then the event on its second try.
+        assert!(delivered.contains("tries  2"), "{delivered}");
+        assert!(
+            delivered.trim_end().ends_with("2 deliveries"),
+            "{delivered}"
+        );
+        a.stop();
+        b.stop();
     }
 }

@@ -74,12 +74,22 @@ impl Server {
     /// `command` (a way to run `convene`) serving `database_url` with more `serve` options,
     /// its log going to `stderr`.
     pub fn start_with(
-        mut command: Command,
+        command: Command,
         database_url: &str,
         options: &[&str],
         stderr: Stdio,
     ) -> Server {
-        let port = free_port();
+        Server::start_on(command, database_url, free_port(), options, stderr)
+    }
+
+    /// [`Server::start_with`] on `port` (the address another instance knows it by).
+    pub fn start_on(
+        mut command: Command,
+        database_url: &str,
+        port: u16,
+        options: &[&str],
+        stderr: Stdio,
+    ) -> Server {
         let data = tempfile::tempdir().expect("a data folder");
         let child = command
             .args(["--database-url", database_url, "serve", "--listen"])
@@ -98,6 +108,15 @@ impl Server {
         };
         server.wait_until(|s| s.get("/healthz").0 == 200);
         server
+    }
+
+    /// Its port on 127.0.0.1.
+    pub fn port(&self) -> u16 {
+        self.base
+            .rsplit(':')
+            .next()
+            .and_then(|p| p.parse().ok())
+            .expect("a port")
     }
 
     /// The server's resident memory, in bytes (Linux).
@@ -209,7 +228,12 @@ impl Server {
 
     /// Polls until `ready` holds, or fails the scenario after a while.
     pub fn wait_until(&self, ready: impl Fn(&Server) -> bool) {
-        let deadline = Instant::now() + PATIENCE;
+        self.wait_within(PATIENCE, ready)
+    }
+
+    /// Polls until `ready` holds, or fails the scenario after `patience`.
+    pub fn wait_within(&self, patience: Duration, ready: impl Fn(&Server) -> bool) {
+        let deadline = Instant::now() + patience;
         while !ready(self) {
             assert!(
                 Instant::now() < deadline,
