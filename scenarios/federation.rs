@@ -12,6 +12,16 @@ use std::process::Stdio;
 
 const TEST_NETWORK: &str = "--federation-test-network";
 
+/// One pair of instances at a time: each server keeps a pool of connections, and PostgreSQL's
+/// default limit of 100 is shared with the rest of the suite.
+static ONE_PAIR_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+fn pair_turn() -> std::sync::MutexGuard<'static, ()> {
+    ONE_PAIR_AT_A_TIME
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
 fn start(url: &str) -> Server {
     Server::start_with(
         crate::support::convene(),
@@ -90,6 +100,7 @@ fn total(server: &Server, path: &str) -> i64 {
 
 #[test]
 fn an_event_published_on_one_instance_reaches_the_followers_on_another() {
+    let _turn = pair_turn();
     let runtime = tokio::runtime::Runtime::new().expect("runtime");
     let a_urls = runtime.block_on(test_urls("scenario federation (instance A)"));
     let b_urls = runtime.block_on(test_urls("scenario federation (instance B)"));
@@ -288,6 +299,7 @@ fn an_event_published_on_one_instance_reaches_the_followers_on_another() {
 
 #[test]
 fn a_delivery_to_an_instance_that_was_down_arrives_when_it_is_back() {
+    let _turn = pair_turn();
     let runtime = tokio::runtime::Runtime::new().expect("runtime");
     let a_urls = runtime.block_on(test_urls("scenario federation retry (instance A)"));
     let b_urls = runtime.block_on(test_urls("scenario federation retry (instance B)"));
