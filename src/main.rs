@@ -7,6 +7,7 @@ mod config;
 mod connections;
 mod http_server;
 mod maintenance;
+mod notifications;
 mod profile;
 mod reindex;
 mod serve;
@@ -109,6 +110,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Reindex => reindex::run(&settings).await,
         Command::Account(command) => account::run(&settings, command).await,
         Command::Profile(command) => profile::run(&settings, command).await,
+        Command::Notifications(command) => notifications::run(&settings, command).await,
         Command::Bench(config::BenchCommand::Store { events }) => {
             bench::store::store(&settings, events).await
         }

@@ -186,6 +186,12 @@ async fn reminders_come_at_the_right_instant_follow_the_event_and_are_sent_once(
             ],
             "{label}: the waitlist is not reminded"
         );
+        let health = server.client().get("/healthz").await;
+        assert_eq!(
+            health.json["notifications"],
+            json!({"pending": 0, "failed": 0, "reminders_pending": 10}),
+            "{label}"
+        );
 
         // Moved a week later: the reminders move with it.
         let moved = org
@@ -262,6 +268,13 @@ async fn reminders_come_at_the_right_instant_follow_the_event_and_are_sent_once(
         let after = scheduler.fire_due(begins + 60).await.expect("fire");
         assert_eq!((after.sent, after.skipped), (0, 1), "{label}");
         assert_eq!(reminder_notifications(&server).await.len(), 2, "{label}");
+        let health = server.client().get("/healthz").await;
+        assert_eq!(
+            health.json["notifications"],
+            json!({"pending": 6, "failed": 0, "reminders_pending": 0}),
+            "{label}: the mails of the two reminders, the move (Ana, Bob) and the cancellation \
+             (Ana, Bob waiting) wait for the sender"
+        );
         assert_eq!(
             of_event(&server, &spring).await,
             vec![
