@@ -28,7 +28,7 @@ use convene_domain::metadata::format_timestamp;
 use convene_domain::{Event, FieldError};
 use convene_projections::{Backend, Database, Error};
 use sqlx::{AnyConnection, Row};
-use std::collections::{BTreeSet, HashSet};
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::Notify;
@@ -169,7 +169,12 @@ pub async fn set_minutes(
             });
         }
     }
-    reconcile(conn, "account_id", account, &wanted, now).await
+    let pending: Vec<String> =
+        sqlx::query_scalar("SELECT id FROM reminders WHERE account_id = $1 AND state = 'pending'")
+            .bind(account)
+            .fetch_all(&mut *conn)
+            .await?;
+    reconcile(conn, &pending, &wanted, now).await
 }
 
 /// Someone to remind of an event, with what the reminder will say.
@@ -249,70 +254,101 @@ impl Owed {
     }
 }
 
-/// Replaces who takes part in `schedule.event_id` and the reminders they are owed.
+/// A person's row of `reminder_attendance`: account, start (Unix seconds), facts (JSON).
+type AttendanceRow = (String, i64, String);
+
+/// Brings who takes part in `schedule.event_id`, and the reminders they are owed, to the
+/// schedule. Only the people whose row differs are written (a join to a crowded event writes
+/// one person's rows, not everyone's).
 pub async fn schedule_event(conn: &mut AnyConnection, schedule: &Schedule) -> Result<(), Error> {
-    sqlx::query("DELETE FROM reminder_attendance WHERE event_id = $1")
-        .bind(&schedule.event_id)
-        .execute(&mut *conn)
-        .await?;
-    let mut wanted = Vec::new();
+    let stored: HashMap<String, AttendanceRow> = sqlx::query_as(
+        "SELECT recipient, account_id, begins_at, facts FROM reminder_attendance \
+         WHERE event_id = $1",
+    )
+    .bind(&schedule.event_id)
+    .fetch_all(&mut *conn)
+    .await?
+    .into_iter()
+    .map(
+        |(recipient, account, begins_at, facts): (String, String, i64, String)| {
+            (recipient, (account, begins_at, facts))
+        },
+    )
+    .collect();
+    let mut now: HashMap<String, AttendanceRow> = HashMap::new();
     // An event already begun owes nobody anything more.
     if schedule.begins_at > schedule.decided_at {
         for person in &schedule.attending {
-            let recipient = Recipient::Profile(person.username.clone()).key();
             let facts = serde_json::to_string(&person.facts).map_err(|e| Error::Unreadable {
                 position: 0,
                 reason: e.to_string(),
             })?;
+            now.insert(
+                Recipient::Profile(person.username.clone()).key(),
+                (person.account_id.clone(), schedule.begins_at, facts),
+            );
+        }
+    }
+    let gone = stored.keys().filter(|r| !now.contains_key(*r));
+    let changed = now.iter().filter(|(r, row)| stored.get(*r) != Some(*row));
+    let mut touched: Vec<(&String, Option<&AttendanceRow>)> = gone
+        .map(|r| (r, None))
+        .chain(changed.map(|(r, row)| (r, Some(row))))
+        .collect();
+    touched.sort();
+    for (recipient, row) in touched {
+        sqlx::query("DELETE FROM reminder_attendance WHERE event_id = $1 AND recipient = $2")
+            .bind(&schedule.event_id)
+            .bind(recipient)
+            .execute(&mut *conn)
+            .await?;
+        let mut wanted = Vec::new();
+        if let Some((account_id, begins_at, facts)) = row {
             sqlx::query(
-                "INSERT INTO reminder_attendance (event_id, recipient, account_id, begins_at, facts) \
-                 VALUES ($1, $2, $3, $4, $5) ON CONFLICT (event_id, recipient) DO NOTHING",
+                "INSERT INTO reminder_attendance \
+                 (event_id, recipient, account_id, begins_at, facts) VALUES ($1, $2, $3, $4, $5)",
             )
             .bind(&schedule.event_id)
-            .bind(&recipient)
-            .bind(&person.account_id)
-            .bind(schedule.begins_at)
+            .bind(recipient)
+            .bind(account_id)
+            .bind(begins_at)
             .bind(facts)
             .execute(&mut *conn)
             .await?;
-            for minutes_before in minutes_of(conn, &person.account_id).await? {
+            for minutes_before in minutes_of(conn, account_id).await? {
                 wanted.push(Owed {
                     event_id: schedule.event_id.clone(),
                     recipient: recipient.clone(),
-                    account_id: person.account_id.clone(),
+                    account_id: account_id.clone(),
                     minutes_before,
-                    begins_at: schedule.begins_at,
+                    begins_at: *begins_at,
                 });
             }
         }
+        let pending: Vec<String> = sqlx::query_scalar(
+            "SELECT id FROM reminders \
+             WHERE event_id = $1 AND recipient = $2 AND state = 'pending'",
+        )
+        .bind(&schedule.event_id)
+        .bind(recipient)
+        .fetch_all(&mut *conn)
+        .await?;
+        reconcile(conn, &pending, &wanted, schedule.decided_at).await?;
     }
-    reconcile(
-        conn,
-        "event_id",
-        &schedule.event_id,
-        &wanted,
-        schedule.decided_at,
-    )
-    .await
+    Ok(())
 }
 
-/// Makes the pending reminders where `column` is `value` exactly `wanted`: those no longer
-/// owed go; those newly owed are added when their time is still after `decided_at` (someone
-/// joining an hour before the event is not told a day before). Sent and skipped ones stay.
+/// Makes `pending` (the pending reminders of one scope: a person at an event, or an account)
+/// exactly `wanted`: those no longer owed go; those newly owed are added when their time is
+/// still after `decided_at` (someone joining an hour before the event is not told a day
+/// before). Sent and skipped ones stay.
 async fn reconcile(
     conn: &mut AnyConnection,
-    column: &str,
-    value: &str,
+    pending: &[String],
     wanted: &[Owed],
     decided_at: i64,
 ) -> Result<(), Error> {
     let ids: HashSet<String> = wanted.iter().map(Owed::id).collect();
-    let pending: Vec<String> = sqlx::query_scalar(&format!(
-        "SELECT id FROM reminders WHERE {column} = $1 AND state = 'pending'"
-    ))
-    .bind(value)
-    .fetch_all(&mut *conn)
-    .await?;
     for id in pending.iter().filter(|id| !ids.contains(*id)) {
         sqlx::query("DELETE FROM reminders WHERE id = $1 AND state = 'pending'")
             .bind(id)
