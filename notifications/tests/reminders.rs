@@ -197,7 +197,8 @@ async fn reminders_come_at_the_right_instant_follow_the_event_and_are_sent_once(
         let moved = org
             .patch(
                 &format!("/api/v1/events/{spring}"),
-                json!({"begins_at": "2027-04-04T10:00:00+02:00", "ends_at": "2027-04-04T12:00:00+02:00"}),
+                json!({"begins_at": "2027-04-04T10:00:00+02:00", "ends_at": "2027-04-04T12:00:00+02:00",
+                       "title": "Spring march"}),
             )
             .await;
         assert_eq!(moved.status, 200, "{label}: {}", moved.text);
@@ -258,6 +259,15 @@ async fn reminders_come_at_the_right_instant_follow_the_event_and_are_sent_once(
             vec![("@ana".to_string(), false), ("@org".to_string(), true)],
             "{label}"
         );
+        // Ana's inbox shows it, as its mail will say it.
+        let inbox = store::inbox(server.db.pool(), &ana_account, 50, 0)
+            .await
+            .expect("inbox");
+        assert_eq!(
+            inbox.first().map(|n| n.kind),
+            Some(convene_notifications::Kind::Reminder),
+            "{label}"
+        );
         // Again: nothing more.
         let again = scheduler
             .fire_due(begins - 3 * 3600 + 20)
@@ -305,6 +315,7 @@ async fn reminders_come_at_the_right_instant_follow_the_event_and_are_sent_once(
         assert_eq!(ana_mail.len(), 1, "{label}: {ana_mail:?}");
         assert!(
             ana_mail[0].contains("2027-04-04 10:00 (Europe/Paris)")
+                && ana_mail[0].contains("Spring march")
                 && !ana_mail[0].contains("retard"),
             "{label}: {}",
             ana_mail[0]
