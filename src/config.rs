@@ -85,6 +85,9 @@ pub enum Command {
     /// Create and rename profiles.
     #[command(subcommand)]
     Profile(ProfileCommand),
+    /// What the notifications' outbox and reminders hold: what waits to be sent, what failed.
+    #[command(subcommand)]
+    Notifications(NotificationsCommand),
     /// Measure Convene against raw database operations on a scratch database.
     #[command(subcommand)]
     Bench(BenchCommand),
@@ -238,6 +241,23 @@ pub enum AccountCommand {
         /// en or fr.
         #[arg(long, default_value = "en")]
         locale: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum NotificationsCommand {
+    /// Mails waiting to be sent (with their attempts and last refusal) and reminders waiting
+    /// for their time, soonest first.
+    Pending {
+        /// The most of each listed.
+        #[arg(long, default_value_t = 100)]
+        limit: i64,
+    },
+    /// Mails given up, each with its reason.
+    Failed {
+        /// The most listed.
+        #[arg(long, default_value_t = 100)]
+        limit: i64,
     },
 }
 

@@ -8,6 +8,7 @@ mod connections;
 mod federation;
 mod http_server;
 mod maintenance;
+mod notifications;
 mod profile;
 mod reindex;
 mod serve;
@@ -111,6 +112,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Account(command) => account::run(&settings, command).await,
         Command::Profile(command) => profile::run(&settings, command).await,
         Command::Federation(command) => federation::run(&settings, command).await,
+        Command::Notifications(command) => notifications::run(&settings, command).await,
         Command::Bench(config::BenchCommand::Store { events }) => {
             bench::store::store(&settings, events).await
         }

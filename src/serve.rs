@@ -65,10 +65,18 @@ pub async fn run(settings: &Settings) -> anyhow::Result<ExitCode> {
         &db,
         state.config.mailer.clone(),
         &settings.public_url,
-        new_mail,
+        new_mail.clone(),
         Default::default(),
     );
     runners.push(tokio::spawn(sender.run(shutdown.clone())));
+    // Reminders come from the database when due; one stopped over their time sends them at
+    // start, marked late. Every process may run one: a reminder is claimed once.
+    let scheduler = convene_notifications::Scheduler::new(
+        &db,
+        new_mail,
+        convene_notifications::reminders::POLL,
+    );
+    runners.push(tokio::spawn(scheduler.run(shutdown.clone())));
     tracing::info!(
         listen = %settings.listen,
         public_url = %settings.public_url,

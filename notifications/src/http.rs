@@ -1,4 +1,4 @@
-//! The notifications' HTTP routes: the inbox and the settings in the JSON API (each handler
+//! The notifications' HTTP routes: the inbox, the settings and when reminders come in the JSON API (each handler
 //! parses, calls one use case of [`crate::inbox`] or [`crate::settings`], answers problem+json
 //! on failure), and the one-click unsubscribe link of every notification mail. `GET` shows a
 //! page with one button (mail scanners and link previews follow links; only people press
@@ -44,6 +44,10 @@ pub fn api(state: AppState) -> Router {
         .route(
             "/api/v1/notification-settings",
             get(get_settings).put(put_settings),
+        )
+        .route(
+            "/api/v1/notification-settings/reminders",
+            get(get_reminders).put(put_reminders),
         )
         .with_state(state)
 }
@@ -125,6 +129,51 @@ async fn put_settings(
 ) -> Result<Json<Settings>, Problem> {
     let chosen = settings::parse(&wanted)?;
     Ok(named(settings::set(&state, &session, &chosen).await?))
+}
+
+/// When reminders come: `before` as written (`["1d", "2h"]`), and in minutes.
+#[derive(Serialize)]
+struct Reminders {
+    before: Vec<String>,
+    minutes: Vec<i64>,
+}
+
+impl From<Vec<i64>> for Reminders {
+    fn from(minutes: Vec<i64>) -> Self {
+        Self {
+            before: minutes
+                .iter()
+                .map(|m| crate::reminders::format_minutes(*m))
+                .collect(),
+            minutes,
+        }
+    }
+}
+
+#[derive(Deserialize)]
+struct WantedReminders {
+    before: Vec<String>,
+}
+
+async fn get_reminders(
+    State(state): State<AppState>,
+    session: Session,
+) -> Result<Json<Reminders>, Problem> {
+    Ok(Json(settings::reminders(&state, &session).await?.into()))
+}
+
+/// Sets when reminders come (`{"before": ["1d", "2h"]}`; an empty list turns them off).
+async fn put_reminders(
+    State(state): State<AppState>,
+    session: Session,
+    Body(wanted): Body<WantedReminders>,
+) -> Result<Json<Reminders>, Problem> {
+    let minutes = settings::parse_reminders("before", &wanted.before)?;
+    Ok(Json(
+        settings::set_reminders(&state, &session, &minutes)
+            .await?
+            .into(),
+    ))
 }
 
 fn page(title: &str, body: &str) -> Html<String> {

@@ -26,10 +26,12 @@ pub enum Kind {
     Announcement,
     /// Someone answered the person's comment.
     CommentReply,
+    /// An event the person takes part in begins soon (at the times the person chose).
+    Reminder,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 10] = [
+    pub const ALL: [Kind; 11] = [
         Kind::JoinRequest,
         Kind::NewParticipant,
         Kind::Approved,
@@ -40,6 +42,7 @@ impl Kind {
         Kind::EventDeleted,
         Kind::Announcement,
         Kind::CommentReply,
+        Kind::Reminder,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -54,6 +57,7 @@ impl Kind {
             Kind::EventDeleted => "event_deleted",
             Kind::Announcement => "announcement",
             Kind::CommentReply => "comment_reply",
+            Kind::Reminder => "reminder",
         }
     }
 

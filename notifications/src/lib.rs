@@ -8,12 +8,14 @@
 //! recipient's language ([`templates`]), with retries and a signed one-click unsubscribe link
 //! ([`unsubscribe`]). Commands never wait for any of it. The inbox ([`inbox`]) and each
 //! account's choice per kind ([`settings`]) are use cases the JSON API ([`http`]) and the pages
-//! call.
+//! call. Reminders before the events people take part in ([`reminders`]) are scheduled by the
+//! same subscriber and sent, once, by the [`Scheduler`].
 
 pub mod http;
 pub mod inbox;
 pub mod kinds;
 pub mod mapping;
+pub mod reminders;
 pub mod sender;
 pub mod settings;
 pub mod store;
@@ -22,6 +24,7 @@ pub mod templates;
 pub mod unsubscribe;
 
 pub use kinds::{Delivery, Kind};
+pub use reminders::Scheduler;
 pub use sender::{Retries, Sender};
 pub use subscriber::NotificationsSubscriber;
 

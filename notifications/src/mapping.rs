@@ -73,6 +73,9 @@ pub struct Facts {
     /// The text of an announcement or a reply (plain text).
     #[serde(default)]
     pub text: Option<String>,
+    /// A reminder sent after its time (the server was stopped when it was due).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub late: bool,
 }
 
 /// One notification to derive.
@@ -88,16 +91,22 @@ pub struct Notice {
 pub struct Memory {
     /// Comment id → its author's username.
     pub comment_authors: HashMap<String, String>,
+    /// Created as a draft and not yet published (nobody is reminded of a draft).
+    pub draft: bool,
 }
 
 impl Memory {
     /// Keeps what later changes of the event need (called after [`notices`], for every change).
     pub fn remember(&mut self, change: &EventChange) {
-        if let EventChange::CommentPosted {
-            comment, author, ..
-        } = change
-        {
-            self.comment_authors.insert(comment.clone(), author.clone());
+        match change {
+            EventChange::CommentPosted {
+                comment, author, ..
+            } => {
+                self.comment_authors.insert(comment.clone(), author.clone());
+            }
+            EventChange::Created { draft, .. } => self.draft = *draft,
+            EventChange::Published => self.draft = false,
+            _ => {}
         }
     }
 }
@@ -314,7 +323,7 @@ fn recipient_of(who: Participant) -> Option<Recipient> {
     }
 }
 
-fn facts(details: &EventDetails, recipient: &Recipient) -> Facts {
+pub(crate) fn facts(details: &EventDetails, recipient: &Recipient) -> Facts {
     Facts {
         title: details.title.clone(),
         begins_at: rfc3339(details),

@@ -1,8 +1,10 @@
 //! Each account's choice, kind by kind, of how it hears of things: a mail at once, the daily
 //! digest, or nothing (the inbox keeps every kind not turned off). Use cases every front end
-//! calls; a kind or a delivery the instance does not know is refused, naming it.
+//! calls; a kind or a delivery the instance does not know is refused, naming it. Also when
+//! reminders come before the events the account takes part in.
 
 use crate::kinds::{Delivery, Kind};
+use crate::reminders;
 use crate::store;
 use convene_api::auth::Session;
 use convene_api::{AppState, Error};
@@ -56,6 +58,30 @@ pub async fn set(
     }
     tx.commit().await.map_err(internal)?;
     get(state, session).await
+}
+
+/// How long before its events the session's account is reminded, longest first (minutes).
+pub async fn reminders(state: &AppState, session: &Session) -> Result<Vec<i64>, Error> {
+    let mut conn = state.db.pool().acquire().await.map_err(internal)?;
+    Ok(reminders::minutes_of(&mut conn, &session.account.id).await?)
+}
+
+/// The durations `before` names (`1d`, `2h`, `30m`), each mistake named on `field`.
+pub fn parse_reminders(field: &str, before: &[String]) -> Result<Vec<i64>, Error> {
+    reminders::parse_minutes(field, before).map_err(Error::Invalid)
+}
+
+/// Sets when the session's account is reminded (no durations: no reminders) and reschedules
+/// the reminders of the events it takes part in, all or nothing; then the choice.
+pub async fn set_reminders(
+    state: &AppState,
+    session: &Session,
+    minutes: &[i64],
+) -> Result<Vec<i64>, Error> {
+    let mut tx = state.db.pool().begin().await.map_err(internal)?;
+    reminders::set_minutes(&mut tx, &session.account.id, minutes, store::now()).await?;
+    tx.commit().await.map_err(internal)?;
+    reminders(state, session).await
 }
 
 fn internal(error: sqlx::Error) -> Error {

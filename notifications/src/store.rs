@@ -156,7 +156,9 @@ fn stored(row: &sqlx::any::AnyRow) -> Result<Stored, Error> {
     })
 }
 
-/// The account's notifications (those it did not turn off), newest first.
+/// The account's notifications (those it did not turn off), newest first: by when they were
+/// made (a reminder is made when it is sent, after the change that scheduled it), then by
+/// position.
 pub async fn inbox(
     pool: &AnyPool,
     account: &str,
@@ -165,7 +167,7 @@ pub async fn inbox(
 ) -> Result<Vec<Stored>, Error> {
     let rows = sqlx::query(&format!(
         "SELECT {COLUMNS} FROM notifications n WHERE n.account_id = $1 AND n.delivery <> 'off' \
-         ORDER BY n.position DESC, n.id LIMIT $2 OFFSET $3"
+         ORDER BY n.created_at DESC, n.position DESC, n.id LIMIT $2 OFFSET $3"
     ))
     .bind(account)
     .bind(limit)

@@ -3,15 +3,19 @@
 //! accounts owning the profiles concerned, stored with ids derived from (position, recipient,
 //! kind) in the batch's transaction, with a pending mail for each one delivered by mail.
 //!
+//! It also keeps who takes part in each event it sees change, and the reminders they are owed
+//! ([`reminders`]), in the same transaction.
+//!
 //! Its rows are never emptied: a replay (or a batch seen again after a crash) derives the same
 //! ids and inserts nothing, so nothing is sent twice. Commands never wait for it.
 
 use crate::kinds::{Delivery, Kind};
 use crate::mapping::{self, Memory, Notice, Recipient};
+use crate::reminders::{self, Attending, Schedule};
 use crate::store;
 use crate::SUBSCRIBER;
 use async_trait::async_trait;
-use convene_domain::metadata::format_timestamp;
+use convene_domain::metadata::{format_timestamp, parse_timestamp};
 use convene_domain::{Actor, Event, EventChange};
 use convene_projections::subscriber::{checkpoint, move_checkpoint, set_checkpoint, Applied};
 use convene_projections::{Delivery as Promise, Error, StoredEvent, Subscriber};
@@ -58,10 +62,21 @@ pub fn notification_id(position: i64, recipient: &Recipient, kind: Kind) -> Stri
     hex::encode(&digest[..16])
 }
 
+/// What a batch gives rise to: its notifications, and the reminders of the events it changed.
+#[derive(Debug, Default)]
+pub struct Derivation {
+    pub notifications: Vec<Derived>,
+    pub schedules: Vec<Schedule>,
+}
+
 /// Everything `batch` gives rise to, for the accounts and addresses concerned.
-pub async fn derive(pool: &AnyPool, batch: &[StoredEvent]) -> Result<Vec<Derived>, Error> {
+///
+/// Notifications are decided on each event as the log had it just before each change; the
+/// reminders on each event as the log has it now (its head), so a replay never schedules, even
+/// for a moment, a reminder for a time the event has since left.
+pub async fn derive(pool: &AnyPool, batch: &[StoredEvent]) -> Result<Derivation, Error> {
     let (Some(first), Some(last)) = (batch.first(), batch.last()) else {
-        return Ok(Vec::new());
+        return Ok(Derivation::default());
     };
     let mut seen = HashSet::new();
     let ids: Vec<&str> = batch
@@ -82,19 +97,22 @@ pub async fn derive(pool: &AnyPool, batch: &[StoredEvent]) -> Result<Vec<Derived
         })
         .collect::<Result<_, Error>>()?;
     let mut found: Vec<(i64, String, Notice)> = Vec::new();
+    // Each event at the log's head, and when its last change was recorded.
+    let mut heads: Vec<(String, Event, Memory, String)> = Vec::new();
     for chunk in ids.chunks(IDS_PER_QUERY) {
-        let placeholders: Vec<String> = (3..chunk.len() + 3).map(|i| format!("${i}")).collect();
+        let placeholders: Vec<String> = (2..chunk.len() + 2).map(|i| format!("${i}")).collect();
         let sql = format!(
-            "SELECT aggregate_id, position, CAST(payload AS TEXT) AS payload FROM event_log \
-             WHERE aggregate_type = $1 AND position <= $2 AND aggregate_id IN ({}) \
+            "SELECT aggregate_id, position, CAST(payload AS TEXT) AS payload, \
+             CAST(metadata AS TEXT) AS metadata FROM event_log \
+             WHERE aggregate_type = $1 AND aggregate_id IN ({}) \
              ORDER BY position",
             placeholders.join(", ")
         );
-        let mut query = sqlx::query(&sql).bind(Event::TYPE).bind(last.position);
+        let mut query = sqlx::query(&sql).bind(Event::TYPE);
         for id in chunk {
             query = query.bind(*id);
         }
-        let mut events: HashMap<String, (Event, Memory)> = HashMap::new();
+        let mut events: HashMap<String, (Event, Memory, String)> = HashMap::new();
         for row in query.fetch_all(pool).await? {
             let id: String = row.try_get("aggregate_id")?;
             let position: i64 = row.try_get("position")?;
@@ -104,14 +122,20 @@ pub async fn derive(pool: &AnyPool, batch: &[StoredEvent]) -> Result<Vec<Derived
                     position,
                     reason: e.to_string(),
                 })?;
-            let (event, memory) = events.entry(id.clone()).or_default();
-            if position >= first.position {
+            let (event, memory, metadata) = events.entry(id.clone()).or_default();
+            if position >= first.position && position <= last.position {
                 for notice in mapping::notices(event, &change, memory) {
                     found.push((position, id.clone(), notice));
                 }
             }
             memory.remember(&change);
             event.apply(change);
+            *metadata = row.try_get("metadata")?;
+        }
+        for id in chunk {
+            if let Some((event, memory, metadata)) = events.remove(*id) {
+                heads.push((id.to_string(), event, memory, metadata));
+            }
         }
     }
     let recorded: HashMap<i64, String> = batch
@@ -162,7 +186,47 @@ pub async fn derive(pool: &AnyPool, batch: &[StoredEvent]) -> Result<Vec<Derived
             notice,
         });
     }
-    Ok(derived)
+    let mut schedules = Vec::with_capacity(heads.len());
+    for (event_id, event, memory, metadata) in heads {
+        let decided_at = recorded_at(&metadata).ok_or_else(|| Error::Unreadable {
+            position: last.position,
+            reason: format!("event {event_id}: its last change has no readable recorded_at"),
+        })?;
+        let begins_at = event
+            .details()
+            .map_or(0, |details| details.begins_at.unix_timestamp());
+        let mut attending = Vec::new();
+        for (username, facts) in reminders::taking_part(&event, memory.draft) {
+            if !owners.contains_key(&username) {
+                owners.insert(username.clone(), store::owner(pool, &username).await?);
+            }
+            if let Some(account_id) = owners.get(&username).cloned().flatten() {
+                attending.push(Attending {
+                    username,
+                    account_id,
+                    facts,
+                });
+            }
+        }
+        schedules.push(Schedule {
+            event_id,
+            begins_at,
+            attending,
+            decided_at,
+        });
+    }
+    Ok(Derivation {
+        notifications: derived,
+        schedules,
+    })
+}
+
+/// The Unix time in a stored change's metadata.
+fn recorded_at(metadata: &str) -> Option<i64> {
+    let map: HashMap<String, String> = serde_json::from_str(metadata).ok()?;
+    parse_timestamp(map.get("recorded_at")?)
+        .ok()
+        .map(time::OffsetDateTime::unix_timestamp)
 }
 
 #[async_trait]
@@ -195,10 +259,13 @@ impl Subscriber for NotificationsSubscriber {
             });
         }
         let mut mails = 0;
-        for notification in &derived {
+        for notification in &derived.notifications {
             if store::insert(&mut tx, notification).await? {
                 mails += 1;
             }
+        }
+        for schedule in &derived.schedules {
+            reminders::schedule_event(&mut tx, schedule).await?;
         }
         tx.commit().await?;
         if mails > 0 {

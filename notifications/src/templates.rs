@@ -21,7 +21,7 @@ const SOURCES: [(&str, &str); 2] = [
 pub const PARTS: [&str; 3] = ["subject", "text", "html"];
 
 /// Every phrase the renderer uses.
-pub const PHRASES: [&str; 14] = [
+pub const PHRASES: [&str; 15] = [
     "greeting_profile",
     "greeting_anonymous",
     "seat",
@@ -36,6 +36,7 @@ pub const PHRASES: [&str; 14] = [
     "unsubscribe",
     "unsubscribe_text",
     "settings",
+    "late",
 ];
 
 type Catalogue = BTreeMap<String, BTreeMap<String, String>>;
@@ -173,6 +174,15 @@ pub fn render(lang: &str, kind: Kind, facts: &Facts, links: &Links) -> Rendered 
             ),
             ("changes", changes.join(if html { "<br>" } else { "\n" })),
             ("text", e(facts.text.as_deref().unwrap_or_default())),
+            (
+                "place",
+                e(&facts
+                    .place
+                    .clone()
+                    .or_else(|| facts.online_url.clone())
+                    .unwrap_or_else(|| phrase("nowhere").to_string())),
+            ),
+            ("late", e(if facts.late { phrase("late") } else { "" })),
             ("link", e(links.link)),
         ]
     };

@@ -512,5 +512,15 @@ async fn smtp_refusals_and_outages_lose_nothing_and_send_nothing_twice() {
             .await
             .expect("outbox");
         assert_eq!(administrators_see.len(), 1);
+        let health = server.client().get("/healthz").await;
+        assert_eq!(
+            (
+                health.json["notifications"]["pending"].as_i64(),
+                health.json["notifications"]["failed"].as_i64()
+            ),
+            (Some(0), Some(1)),
+            "{label}: {}",
+            health.text
+        );
     }
 }

@@ -68,3 +68,17 @@ fn cell_text(row: &AnyRow, i: usize) -> String {
         Err(e) => format!("<unreadable: {e}>"),
     }
 }
+
+/// How many rows of `table` are in `state` (its `state` column): figures for `/healthz`.
+pub async fn count_in_state(
+    pool: &AnyPool,
+    table: &'static str,
+    state: &'static str,
+) -> Result<i64, Error> {
+    Ok(
+        sqlx::query_scalar(&format!("SELECT COUNT(*) FROM {table} WHERE state = $1"))
+            .bind(state)
+            .fetch_one(pool)
+            .await?,
+    )
+}

@@ -9,6 +9,13 @@ async fn healthz_reports_the_last_position_and_each_projections_lag() {
         assert_eq!(health.status, 200, "{}", server.label);
         let last = health.json["last_position"].as_i64().unwrap_or_default();
         assert_eq!(last, server.head().await);
+        // The notifications' figures: nothing waits or failed yet.
+        assert_eq!(
+            health.json["notifications"],
+            serde_json::json!({"pending": 0, "failed": 0, "reminders_pending": 0}),
+            "{}",
+            server.label
+        );
         let projections = health.json["projections"]
             .as_array()
             .cloned()

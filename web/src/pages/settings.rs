@@ -118,6 +118,17 @@ async fn feed_page(
             ),
             Err(error) => return web.pages.failure(visitor, &error),
         }
+        match convene_notifications::settings::reminders(&web.app, session).await {
+            Ok(minutes) => context.insert(
+                "reminders",
+                &minutes
+                    .iter()
+                    .map(|m| convene_notifications::reminders::format_minutes(*m))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            ),
+            Err(error) => return web.pages.failure(visitor, &error),
+        }
     }
     context.insert("feed_url", &feed_url);
     context.insert(
@@ -368,7 +379,9 @@ impl Form<'_> {
         }
     }
 
-    /// One select per kind (`kind_<name>`), each `mail`, `digest` or `off`.
+    /// One select per kind (`kind_<name>`), each `mail`, `digest` or `off`; and `reminders`,
+    /// the times before an event its reminders come (`1d, 2h`; empty: none). Every mistake is
+    /// named at once and nothing is saved unless all is right.
     async fn notifications(&self) -> Response {
         let wanted = self
             .form
@@ -378,24 +391,54 @@ impl Form<'_> {
                 Some((kind.to_string(), value.trim().to_string()))
             })
             .collect();
+        let mut errors = Vec::new();
         let chosen = match convene_notifications::settings::parse(&wanted) {
             Ok(chosen) => chosen,
             // Named as the form names them.
-            Err(Error::Invalid(errors)) => {
-                let errors = errors
-                    .into_iter()
-                    .map(|mut e| {
-                        e.field = format!("kind_{}", e.field);
-                        e
-                    })
-                    .collect();
-                return self.refused(&Error::Invalid(errors), &[]).await;
+            Err(Error::Invalid(refused)) => {
+                errors.extend(refused.into_iter().map(|mut e| {
+                    e.field = format!("kind_{}", e.field);
+                    e
+                }));
+                Vec::new()
             }
             Err(error) => return self.refused(&error, &[]).await,
         };
-        match convene_notifications::settings::set(&self.web.app, self.session, &chosen).await {
-            Ok(_) => see_other_saying(self.visitor, "/settings#notifications", "flash_saved"),
-            Err(error) => self.refused(&error, &[]).await,
+        let reminders = match self.form.get("reminders") {
+            None => None,
+            Some(text) => match convene_notifications::settings::parse_reminders(
+                "reminders",
+                std::slice::from_ref(text),
+            ) {
+                Ok(minutes) => Some(minutes),
+                Err(Error::Invalid(refused)) => {
+                    errors.extend(refused);
+                    None
+                }
+                Err(error) => return self.refused(&error, &[]).await,
+            },
+        };
+        if !errors.is_empty() {
+            return self
+                .refused(&Error::Invalid(errors), &[("reminders", "err_reminders")])
+                .await;
         }
+        if let Err(error) =
+            convene_notifications::settings::set(&self.web.app, self.session, &chosen).await
+        {
+            return self.refused(&error, &[]).await;
+        }
+        if let Some(minutes) = reminders {
+            if let Err(error) = convene_notifications::settings::set_reminders(
+                &self.web.app,
+                self.session,
+                &minutes,
+            )
+            .await
+            {
+                return self.refused(&error, &[]).await;
+            }
+        }
+        see_other_saying(self.visitor, "/settings#notifications", "flash_saved")
     }
 }

@@ -385,3 +385,90 @@ async fn notification_settings_are_chosen_per_kind_and_unknown_ones_are_named() 
         );
     }
 }
+
+#[tokio::test]
+async fn reminder_times_are_chosen_in_the_api_and_the_settings_page() {
+    for (scratch, site) in sites("pages_reminder_settings").await {
+        let label = scratch.label;
+        let ana = Browser::member(&site, "ana@example.org", "ana", "fr").await;
+        let ana_token = token(&site, "ana@example.org").await;
+        let path = "/api/v1/notification-settings/reminders";
+
+        // The default: a day and two hours before.
+        let (status, chosen) = api(&site, "GET", path, Some(&ana_token), None).await;
+        assert_eq!(status, 200, "{label}: {chosen}");
+        assert_eq!(
+            chosen,
+            json!({"before": ["1d", "2h"], "minutes": [1440, 120]})
+        );
+
+        // Bad times are refused, naming the field, and change nothing.
+        let (status, problem) = api(
+            &site,
+            "PUT",
+            path,
+            Some(&ana_token),
+            Some(json!({"before": ["3h", "soon", "40d"]})),
+        )
+        .await;
+        assert_eq!(status, 422, "{label}: {problem}");
+        let fields: Vec<&str> = problem["errors"]
+            .as_array()
+            .map(|e| e.iter().filter_map(|e| e["field"].as_str()).collect())
+            .unwrap_or_default();
+        assert_eq!(fields, ["before", "before"], "{label}: {problem}");
+        assert!(problem.to_string().contains("soon"), "{label}: {problem}");
+        let (_, unchanged) = api(&site, "GET", path, Some(&ana_token), None).await;
+        assert_eq!(unchanged["before"], json!(["1d", "2h"]), "{label}");
+        let (status, _) = api(&site, "PUT", path, None, Some(json!({"before": []}))).await;
+        assert_eq!(status, 401, "{label}");
+
+        let (status, chosen) = api(
+            &site,
+            "PUT",
+            path,
+            Some(&ana_token),
+            Some(json!({"before": ["30m", "3h"]})),
+        )
+        .await;
+        assert_eq!(status, 200, "{label}: {chosen}");
+        assert_eq!(chosen["before"], json!(["3h", "30m"]), "{label}");
+
+        // The settings page shows the choice, in French, and changes it.
+        let settings = ana.get("/settings").await;
+        assert!(
+            settings.body.contains("Rappels avant chaque événement")
+                && settings
+                    .body
+                    .contains("name=\"reminders\" value=\"3h, 30m\""),
+            "{label}: {}",
+            settings.body
+        );
+        let refused = ana
+            .post(
+                "/settings",
+                &settings.csrf(),
+                &[("action", "notifications"), ("reminders", "1d, demain")],
+            )
+            .await;
+        assert_eq!(refused.status, 422, "{label}: {}", refused.body);
+        assert!(
+            refused.body.contains("id=\"notif-reminders-error\"")
+                && refused.body.contains("Indiquez des durées"),
+            "{label}: {}",
+            refused.body
+        );
+        let (_, unchanged) = api(&site, "GET", path, Some(&ana_token), None).await;
+        assert_eq!(unchanged["before"], json!(["3h", "30m"]), "{label}");
+        let saved = ana
+            .post(
+                "/settings",
+                &settings.csrf(),
+                &[("action", "notifications"), ("reminders", "")],
+            )
+            .await;
+        assert_eq!(saved.status, 303, "{label}: {}", saved.body);
+        let (_, none) = api(&site, "GET", path, Some(&ana_token), None).await;
+        assert_eq!(none["before"], json!([]), "{label}: no reminders");
+    }
+}

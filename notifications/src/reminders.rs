@@ -1,0 +1,637 @@
+//! Reminders before the events people take part in.
+//!
+//! The notifications subscriber keeps, for every event it sees change, who takes part in it as
+//! of the log's head (`reminder_attendance`: local profiles holding a seat or an organiser's
+//! role; the waitlist and anonymous participants are left out) and the reminders they are owed
+//! (`reminders`): one per chosen duration before the start, due that many seconds before the
+//! instant the event begins in UTC — a day before is 24 hours before, whatever the event's time
+//! zone and its clock changes. A reminder's id is derived from (event, recipient, duration,
+//! start), so a replay derives the same rows, and an event moved gets new ones while the old
+//! pending ones go. Someone who leaves, or an event cancelled or deleted, leaves nobody to
+//! remind. Changing one's choice of durations reschedules one's reminders at once.
+//!
+//! The [`Scheduler`] reads due reminders from the database (never from timers in memory, so a
+//! restart loses nothing) and turns each, once, into a notification of kind
+//! [`Kind::Reminder`]: the inbox entry, and a mail in the outbox when the person gets reminders
+//! by mail. A reminder is claimed by the same update that marks it sent, in the transaction
+//! that stores its notification, with `FOR UPDATE SKIP LOCKED` on PostgreSQL: two schedulers
+//! never send one twice. One found long after its time (the server was stopped) is sent marked
+//! late, unless the event has begun, when it is skipped.
+
+use crate::kinds::{Delivery, Kind};
+use crate::mapping::{self, Facts, Notice, Recipient};
+use crate::store;
+use crate::subscriber::Derived;
+use convene_domain::event::details::EventStatus;
+use convene_domain::event::{Participant, ParticipantState};
+use convene_domain::metadata::format_timestamp;
+use convene_domain::{Event, FieldError};
+use convene_projections::{Backend, Database, Error};
+use sqlx::{AnyConnection, Row};
+use std::collections::{BTreeSet, HashMap, HashSet};
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::Notify;
+use tokio_util::sync::CancellationToken;
+
+/// When reminders come unless the person chose otherwise: a day and two hours before.
+pub const DEFAULT_MINUTES: [i64; 2] = [24 * 60, 2 * 60];
+/// The most reminders one may ask for per event.
+pub const MAX_REMINDERS: usize = 5;
+/// The longest time before an event a reminder may come.
+pub const MAX_MINUTES: i64 = 30 * 24 * 60;
+/// A reminder sent more than this after its time is marked late.
+pub const LATE_AFTER_SECONDS: i64 = 5 * 60;
+/// How often `serve`'s scheduler looks for due reminders.
+pub const POLL: Duration = Duration::from_secs(30);
+/// Reminders claimed per round.
+const PER_ROUND: i64 = 100;
+
+/// `minutes` as one writes it: `1d`, `2h`, `90m`.
+pub fn format_minutes(minutes: i64) -> String {
+    if minutes % (24 * 60) == 0 {
+        format!("{}d", minutes / (24 * 60))
+    } else if minutes % 60 == 0 {
+        format!("{}h", minutes / 60)
+    } else {
+        format!("{minutes}m")
+    }
+}
+
+/// The durations `items` names (`1d`, `2h`, `30m`; several in one item may be separated by
+/// commas or spaces), longest first, each once. Every mistake is reported on `field`.
+pub fn parse_minutes(field: &str, items: &[String]) -> Result<Vec<i64>, Vec<FieldError>> {
+    let mut chosen = BTreeSet::new();
+    let mut errors = Vec::new();
+    let words = items
+        .iter()
+        .flat_map(|item| item.split(|c: char| c == ',' || c.is_whitespace()))
+        .map(str::trim)
+        .filter(|w| !w.is_empty());
+    for word in words {
+        match one_duration(word) {
+            Some(minutes) if (1..=MAX_MINUTES).contains(&minutes) => {
+                chosen.insert(minutes);
+            }
+            Some(_) => errors.push(FieldError {
+                field: field.to_string(),
+                message: format!(
+                    "“{word}”: a reminder comes between 1 minute and {} before the event",
+                    format_minutes(MAX_MINUTES)
+                ),
+            }),
+            None => errors.push(FieldError {
+                field: field.to_string(),
+                message: format!(
+                    "“{word}” is not a time before the event: a whole number followed by m, h or d (such as 2h or 1d)"
+                ),
+            }),
+        }
+    }
+    if errors.is_empty() && chosen.len() > MAX_REMINDERS {
+        errors.push(FieldError {
+            field: field.to_string(),
+            message: format!("at most {MAX_REMINDERS} reminders per event"),
+        });
+    }
+    if errors.is_empty() {
+        Ok(chosen.into_iter().rev().collect())
+    } else {
+        Err(errors)
+    }
+}
+
+fn one_duration(word: &str) -> Option<i64> {
+    let unit = word.chars().last()?;
+    let number: i64 = word[..word.len() - unit.len_utf8()].parse().ok()?;
+    let per = match unit.to_ascii_lowercase() {
+        'm' => 1,
+        'h' => 60,
+        'd' => 24 * 60,
+        _ => return None,
+    };
+    number.checked_mul(per)
+}
+
+/// How long before its events `account` wants reminders, longest first.
+pub async fn minutes_of(conn: &mut AnyConnection, account: &str) -> Result<Vec<i64>, Error> {
+    let stored: Option<String> =
+        sqlx::query_scalar("SELECT minutes FROM reminder_offsets WHERE account_id = $1")
+            .bind(account)
+            .fetch_optional(&mut *conn)
+            .await?;
+    Ok(match stored {
+        None => DEFAULT_MINUTES.to_vec(),
+        Some(text) => text
+            .split(',')
+            .filter_map(|m| m.trim().parse().ok())
+            .collect(),
+    })
+}
+
+/// Stores `account`'s choice and reschedules its reminders, as of `now` (Unix seconds).
+pub async fn set_minutes(
+    conn: &mut AnyConnection,
+    account: &str,
+    minutes: &[i64],
+    now: i64,
+) -> Result<(), Error> {
+    let text = minutes
+        .iter()
+        .map(i64::to_string)
+        .collect::<Vec<_>>()
+        .join(",");
+    sqlx::query(
+        "INSERT INTO reminder_offsets (account_id, minutes) VALUES ($1, $2) \
+         ON CONFLICT (account_id) DO UPDATE SET minutes = excluded.minutes",
+    )
+    .bind(account)
+    .bind(text)
+    .execute(&mut *conn)
+    .await?;
+    let rows = sqlx::query(
+        "SELECT event_id, recipient, account_id, begins_at, facts FROM reminder_attendance \
+         WHERE account_id = $1",
+    )
+    .bind(account)
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut wanted = Vec::new();
+    for row in rows {
+        let begins_at: i64 = row.try_get("begins_at")?;
+        for m in minutes {
+            wanted.push(Owed {
+                event_id: row.try_get("event_id")?,
+                recipient: row.try_get("recipient")?,
+                account_id: account.to_string(),
+                minutes_before: *m,
+                begins_at,
+            });
+        }
+    }
+    let pending: Vec<String> =
+        sqlx::query_scalar("SELECT id FROM reminders WHERE account_id = $1 AND state = 'pending'")
+            .bind(account)
+            .fetch_all(&mut *conn)
+            .await?;
+    reconcile(conn, &pending, &wanted, now).await
+}
+
+/// Someone to remind of an event, with what the reminder will say.
+#[derive(Debug, Clone)]
+pub struct Attending {
+    pub username: String,
+    pub account_id: String,
+    pub facts: Facts,
+}
+
+/// What the subscriber keeps of an event: those to remind as of the log's head, and when the
+/// last change of the event was recorded (a reminder whose time had passed by then is not owed).
+#[derive(Debug, Clone)]
+pub struct Schedule {
+    pub event_id: String,
+    /// Unix seconds, UTC.
+    pub begins_at: i64,
+    pub attending: Vec<Attending>,
+    pub decided_at: i64,
+}
+
+/// The local profiles taking part in `event` as it stands (a seat or an organiser's role), or
+/// none when the event is a draft, cancelled or deleted. Those on the waitlist have no seat to
+/// be reminded of; they are once promoted.
+pub fn taking_part(event: &Event, draft: bool) -> Vec<(String, Facts)> {
+    let Some(details) = event.details() else {
+        return Vec::new();
+    };
+    if draft || details.status == EventStatus::Cancelled {
+        return Vec::new();
+    }
+    event
+        .participations()
+        .iter()
+        .filter(|p| p.state == ParticipantState::Participant || p.state.is_organiser())
+        .filter_map(|p| match &p.who {
+            Participant::Profile(username) => {
+                let recipient = Recipient::Profile(username.clone());
+                Some((username.clone(), mapping::facts(details, &recipient)))
+            }
+            Participant::Anonymous { .. } | Participant::Remote(_) => None,
+        })
+        .collect()
+}
+
+/// The id of the reminder `minutes_before` the start at `begins_at` of `event_id`, to
+/// `recipient` (also the id of the notification it becomes).
+pub fn reminder_id(event_id: &str, recipient: &str, minutes_before: i64, begins_at: i64) -> String {
+    use sha2::{Digest, Sha256};
+    let digest = Sha256::digest(format!(
+        "reminder\n{event_id}\n{recipient}\n{minutes_before}\n{begins_at}"
+    ));
+    hex::encode(&digest[..16])
+}
+
+/// A reminder someone is owed.
+struct Owed {
+    event_id: String,
+    recipient: String,
+    account_id: String,
+    minutes_before: i64,
+    begins_at: i64,
+}
+
+impl Owed {
+    fn id(&self) -> String {
+        reminder_id(
+            &self.event_id,
+            &self.recipient,
+            self.minutes_before,
+            self.begins_at,
+        )
+    }
+
+    fn due_at(&self) -> i64 {
+        self.begins_at - self.minutes_before * 60
+    }
+}
+
+/// A person's row of `reminder_attendance`: account, start (Unix seconds), facts (JSON).
+type AttendanceRow = (String, i64, String);
+
+/// Brings who takes part in `schedule.event_id`, and the reminders they are owed, to the
+/// schedule. Only the people whose row differs are written (a join to a crowded event writes
+/// one person's rows, not everyone's).
+pub async fn schedule_event(conn: &mut AnyConnection, schedule: &Schedule) -> Result<(), Error> {
+    let stored: HashMap<String, AttendanceRow> = sqlx::query_as(
+        "SELECT recipient, account_id, begins_at, facts FROM reminder_attendance \
+         WHERE event_id = $1",
+    )
+    .bind(&schedule.event_id)
+    .fetch_all(&mut *conn)
+    .await?
+    .into_iter()
+    .map(
+        |(recipient, account, begins_at, facts): (String, String, i64, String)| {
+            (recipient, (account, begins_at, facts))
+        },
+    )
+    .collect();
+    let mut now: HashMap<String, AttendanceRow> = HashMap::new();
+    // An event already begun owes nobody anything more.
+    if schedule.begins_at > schedule.decided_at {
+        for person in &schedule.attending {
+            let facts = serde_json::to_string(&person.facts).map_err(|e| Error::Unreadable {
+                position: 0,
+                reason: e.to_string(),
+            })?;
+            now.insert(
+                Recipient::Profile(person.username.clone()).key(),
+                (person.account_id.clone(), schedule.begins_at, facts),
+            );
+        }
+    }
+    let gone = stored.keys().filter(|r| !now.contains_key(*r));
+    let changed = now.iter().filter(|(r, row)| stored.get(*r) != Some(*row));
+    let mut touched: Vec<(&String, Option<&AttendanceRow>)> = gone
+        .map(|r| (r, None))
+        .chain(changed.map(|(r, row)| (r, Some(row))))
+        .collect();
+    touched.sort();
+    for (recipient, row) in touched {
+        sqlx::query("DELETE FROM reminder_attendance WHERE event_id = $1 AND recipient = $2")
+            .bind(&schedule.event_id)
+            .bind(recipient)
+            .execute(&mut *conn)
+            .await?;
+        let mut wanted = Vec::new();
+        if let Some((account_id, begins_at, facts)) = row {
+            sqlx::query(
+                "INSERT INTO reminder_attendance \
+                 (event_id, recipient, account_id, begins_at, facts) VALUES ($1, $2, $3, $4, $5)",
+            )
+            .bind(&schedule.event_id)
+            .bind(recipient)
+            .bind(account_id)
+            .bind(begins_at)
+            .bind(facts)
+            .execute(&mut *conn)
+            .await?;
+            for minutes_before in minutes_of(conn, account_id).await? {
+                wanted.push(Owed {
+                    event_id: schedule.event_id.clone(),
+                    recipient: recipient.clone(),
+                    account_id: account_id.clone(),
+                    minutes_before,
+                    begins_at: *begins_at,
+                });
+            }
+        }
+        let pending: Vec<String> = sqlx::query_scalar(
+            "SELECT id FROM reminders \
+             WHERE event_id = $1 AND recipient = $2 AND state = 'pending'",
+        )
+        .bind(&schedule.event_id)
+        .bind(recipient)
+        .fetch_all(&mut *conn)
+        .await?;
+        reconcile(conn, &pending, &wanted, schedule.decided_at).await?;
+    }
+    Ok(())
+}
+
+/// Makes `pending` (the pending reminders of one scope: a person at an event, or an account)
+/// exactly `wanted`: those no longer owed go; those newly owed are added when their time is
+/// still after `decided_at` (someone joining an hour before the event is not told a day
+/// before). Sent and skipped ones stay.
+async fn reconcile(
+    conn: &mut AnyConnection,
+    pending: &[String],
+    wanted: &[Owed],
+    decided_at: i64,
+) -> Result<(), Error> {
+    let ids: HashSet<String> = wanted.iter().map(Owed::id).collect();
+    for id in pending.iter().filter(|id| !ids.contains(*id)) {
+        sqlx::query("DELETE FROM reminders WHERE id = $1 AND state = 'pending'")
+            .bind(id)
+            .execute(&mut *conn)
+            .await?;
+    }
+    for owed in wanted.iter().filter(|o| o.due_at() > decided_at) {
+        sqlx::query(
+            "INSERT INTO reminders \
+             (id, event_id, recipient, account_id, minutes_before, begins_at, due_at, state, late) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, 'pending', 0) ON CONFLICT (id) DO NOTHING",
+        )
+        .bind(owed.id())
+        .bind(&owed.event_id)
+        .bind(&owed.recipient)
+        .bind(&owed.account_id)
+        .bind(owed.minutes_before)
+        .bind(owed.begins_at)
+        .bind(owed.due_at())
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok(())
+}
+
+/// A reminder as administrators and tests see it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reminder {
+    pub id: String,
+    pub event_id: String,
+    pub recipient: String,
+    pub minutes_before: i64,
+    /// Unix seconds, UTC.
+    pub begins_at: i64,
+    pub due_at: i64,
+    /// pending, sent or skipped.
+    pub state: String,
+    pub late: bool,
+}
+
+/// The reminders in `state` (all when `None`), soonest first.
+pub async fn list(
+    pool: &sqlx::AnyPool,
+    state: Option<&str>,
+    limit: i64,
+) -> Result<Vec<Reminder>, Error> {
+    let rows = sqlx::query(
+        "SELECT id, event_id, recipient, minutes_before, begins_at, due_at, state, late \
+         FROM reminders WHERE ($1 = '' OR state = $1) ORDER BY due_at, id LIMIT $2",
+    )
+    .bind(state.unwrap_or_default())
+    .bind(limit)
+    .fetch_all(pool)
+    .await?;
+    rows.iter()
+        .map(|row| {
+            Ok(Reminder {
+                id: row.try_get("id")?,
+                event_id: row.try_get("event_id")?,
+                recipient: row.try_get("recipient")?,
+                minutes_before: row.try_get("minutes_before")?,
+                begins_at: row.try_get("begins_at")?,
+                due_at: row.try_get("due_at")?,
+                state: row.try_get("state")?,
+                late: row.try_get::<i64, _>("late")? != 0,
+            })
+        })
+        .collect()
+}
+
+/// How many reminders wait to be sent.
+pub async fn pending_count(pool: &sqlx::AnyPool) -> Result<i64, Error> {
+    Ok(
+        sqlx::query_scalar("SELECT COUNT(*) FROM reminders WHERE state = 'pending'")
+            .fetch_one(pool)
+            .await?,
+    )
+}
+
+/// What one round of the scheduler did.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Fired {
+    /// Turned into notifications (late ones included).
+    pub sent: usize,
+    /// Of those, sent after their time.
+    pub late: usize,
+    /// Not sent: the event had begun.
+    pub skipped: usize,
+}
+
+/// Sends due reminders: see the module's documentation.
+#[derive(Clone)]
+pub struct Scheduler {
+    db: Database,
+    new_mail: Arc<Notify>,
+    poll: Duration,
+}
+
+impl Scheduler {
+    /// A scheduler waking `new_mail` (the sender) when it queued mail, looking for due
+    /// reminders every `poll`.
+    pub fn new(db: &Database, new_mail: Arc<Notify>, poll: Duration) -> Self {
+        Self {
+            db: db.clone(),
+            new_mail,
+            poll,
+        }
+    }
+
+    /// Sends due reminders until `shutdown`: at once (those due while the server was stopped),
+    /// then every poll interval.
+    pub async fn run(self, shutdown: CancellationToken) {
+        loop {
+            if let Err(error) = self.fire_due(store::now()).await {
+                tracing::warn!(%error, "reminders: the due reminders could not be read");
+            }
+            tokio::select! {
+                _ = shutdown.cancelled() => return,
+                _ = tokio::time::sleep(self.poll) => {}
+            }
+        }
+    }
+
+    /// Sends every reminder due at `now` (Unix seconds), round after round.
+    pub async fn fire_due(&self, now: i64) -> Result<Fired, Error> {
+        let mut total = Fired::default();
+        loop {
+            let (round, claimed) = self.round(now).await?;
+            total.sent += round.sent;
+            total.late += round.late;
+            total.skipped += round.skipped;
+            if round.sent > 0 {
+                self.new_mail.notify_one();
+            }
+            if claimed < PER_ROUND {
+                return Ok(total);
+            }
+        }
+    }
+
+    /// One transaction: claims up to [`PER_ROUND`] due reminders (marking them sent, the
+    /// transaction's first write, so that SQLite's writers queue here rather than fail later)
+    /// and stores their notifications. Returns what it did and how many it claimed.
+    async fn round(&self, now: i64) -> Result<(Fired, i64), Error> {
+        let lock = if self.db.backend() == Backend::Postgres {
+            " FOR UPDATE SKIP LOCKED"
+        } else {
+            ""
+        };
+        let at = time::OffsetDateTime::from_unix_timestamp(now)
+            .map(format_timestamp)
+            .unwrap_or_default();
+        let mut tx = self.db.pool().begin().await?;
+        let ids: Vec<String> = sqlx::query_scalar(&format!(
+            "UPDATE reminders SET state = 'sent', fired_at = $1 \
+             WHERE id IN (SELECT id FROM reminders \
+                          WHERE state = 'pending' AND due_at <= $2 \
+                          ORDER BY due_at, id LIMIT $3{lock}) \
+             RETURNING id"
+        ))
+        .bind(&at)
+        .bind(now)
+        .bind(PER_ROUND)
+        .fetch_all(&mut *tx)
+        .await?;
+        let claimed = i64::try_from(ids.len()).unwrap_or(PER_ROUND);
+        let position: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(position), 0) FROM event_log")
+            .fetch_one(&mut *tx)
+            .await?;
+        let mut fired = Fired::default();
+        for id in ids {
+            let row = sqlx::query(
+                "SELECT r.event_id, r.recipient, r.account_id, r.begins_at, r.due_at, \
+                        a.facts, s.delivery \
+                 FROM reminders r \
+                 LEFT JOIN reminder_attendance a \
+                        ON a.event_id = r.event_id AND a.recipient = r.recipient \
+                 LEFT JOIN notification_settings s \
+                        ON s.account_id = r.account_id AND s.kind = $1 \
+                 WHERE r.id = $2",
+            )
+            .bind(Kind::Reminder.as_str())
+            .bind(&id)
+            .fetch_one(&mut *tx)
+            .await?;
+            let begins_at: i64 = row.try_get("begins_at")?;
+            let due_at: i64 = row.try_get("due_at")?;
+            let facts: Option<String> = row.try_get("facts")?;
+            let facts: Option<Facts> = facts.and_then(|f| serde_json::from_str(&f).ok());
+            // Begun: too late to remind anyone of it.
+            let Some(mut facts) = facts.filter(|_| begins_at > now) else {
+                sqlx::query("UPDATE reminders SET state = 'skipped' WHERE id = $1")
+                    .bind(&id)
+                    .execute(&mut *tx)
+                    .await?;
+                fired.skipped += 1;
+                continue;
+            };
+            facts.late = now - due_at > LATE_AFTER_SECONDS;
+            if facts.late {
+                sqlx::query("UPDATE reminders SET late = 1 WHERE id = $1")
+                    .bind(&id)
+                    .execute(&mut *tx)
+                    .await?;
+                fired.late += 1;
+            }
+            let recipient: String = row.try_get("recipient")?;
+            let delivery: Option<String> = row.try_get("delivery")?;
+            let delivery = delivery
+                .as_deref()
+                .and_then(Delivery::parse)
+                .unwrap_or(Kind::Reminder.default_delivery());
+            let notification = Derived {
+                id,
+                position,
+                notice: Notice {
+                    kind: Kind::Reminder,
+                    recipient: Recipient::parse(&recipient)
+                        .unwrap_or(Recipient::Profile(recipient.clone())),
+                    facts,
+                },
+                account: Some(row.try_get("account_id")?),
+                event_id: row.try_get("event_id")?,
+                delivery,
+                created_at: at.clone(),
+            };
+            store::insert(&mut tx, &notification).await?;
+            fired.sent += 1;
+        }
+        tx.commit().await?;
+        Ok((fired, claimed))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn words(items: &[&str]) -> Vec<String> {
+        items.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn durations_read_and_write_back() {
+        assert_eq!(
+            parse_minutes("before", &words(&["2h", "1d", "30m", "1d"])),
+            Ok(vec![1440, 120, 30])
+        );
+        assert_eq!(
+            parse_minutes("before", &words(&["1d, 2h"])),
+            Ok(vec![1440, 120])
+        );
+        assert_eq!(parse_minutes("before", &words(&[""])), Ok(vec![]));
+        for minutes in [1440, 120, 90, 2880] {
+            assert_eq!(
+                parse_minutes("before", &[format_minutes(minutes)]),
+                Ok(vec![minutes])
+            );
+        }
+    }
+
+    #[test]
+    fn bad_durations_are_each_named_on_the_field() {
+        let Err(errors) = parse_minutes("before", &words(&["2x", "0h", "31d", "h", "-1d", "1é"]))
+        else {
+            panic!("refused");
+        };
+        assert_eq!(errors.len(), 6, "{errors:?}");
+        assert!(errors.iter().all(|e| e.field == "before"));
+        assert!(errors[0].message.contains("“2x”"), "{errors:?}");
+        assert!(errors[2].message.contains("30d"), "{errors:?}");
+        let Err(errors) = parse_minutes("before", &words(&["1m 2m 3m 4m 5m 6m"])) else {
+            panic!("too many");
+        };
+        assert!(errors[0].message.contains("at most 5"), "{errors:?}");
+    }
+
+    #[test]
+    fn ids_change_with_the_start() {
+        let a = reminder_id("e", "@ana", 120, 1_000_000);
+        assert_eq!(a, reminder_id("e", "@ana", 120, 1_000_000));
+        assert_ne!(a, reminder_id("e", "@ana", 120, 1_003_600));
+        assert_ne!(a, reminder_id("e", "@ana", 1440, 1_000_000));
+        assert_ne!(a, reminder_id("e", "@bob", 120, 1_000_000));
+    }
+}

@@ -1,0 +1,450 @@
+//! Reminders against a real server on 127.0.0.1, on SQLite and (with TEST_DATABASE_URL)
+//! PostgreSQL: due at the right instant across the clock changes, moved with the event, dropped
+//! when a person leaves or the event is cancelled, rescheduled when a person chooses other
+//! times; sent once, late when the server was stopped over their time, never once the event has
+//! begun; two schedulers racing send each one once.
+
+#[path = "../../api/tests/api/support.rs"]
+#[allow(dead_code)]
+mod support;
+
+use convene_api::mail::Mailer;
+use convene_notifications::reminders::{self, Reminder, Scheduler};
+use convene_notifications::{store, NotificationsSubscriber, Retries, Sender};
+use convene_projections::scratch::test_urls;
+use convene_projections::Database;
+use serde_json::json;
+use std::sync::Arc;
+use std::time::Duration;
+use support::{create_event, log_in, profile, Client, Options, TestServer};
+use time::format_description::well_known::Rfc3339;
+use time::OffsetDateTime;
+use tokio::sync::Notify;
+use tokio_util::sync::CancellationToken;
+
+async fn server(scratch: &convene_projections::scratch::Scratch) -> (TestServer, Arc<Notify>) {
+    let new_mail = Arc::new(Notify::new());
+    let options = Options {
+        more_subscribers: vec![Arc::new(NotificationsSubscriber::new(new_mail.clone()))],
+        ..Options::default()
+    };
+    (TestServer::start_with(scratch, options).await, new_mail)
+}
+
+/// Registers `email` with `locale`, confirms it, logs in and makes profile `username`.
+async fn person(server: &TestServer, email: &str, locale: &str, username: &str) -> Client {
+    let registered = server
+        .client()
+        .post(
+            "/api/v1/accounts",
+            json!({"email": email, "password": "correct horse battery", "locale": locale}),
+        )
+        .await;
+    assert_eq!(registered.status, 202, "{}", registered.text);
+    let token = server.token_mailed(email, "confirm").await;
+    let confirmed = server
+        .client()
+        .post("/api/v1/accounts/confirm", json!({ "token": token }))
+        .await;
+    assert_eq!(confirmed.status, 200, "{}", confirmed.text);
+    let client = log_in(server, email).await;
+    profile(&client, username).await;
+    client.as_profile(username)
+}
+
+/// Waits until the notifications subscriber has seen the whole log.
+async fn settled(server: &TestServer) {
+    let head = server.head().await;
+    for _ in 0..400 {
+        let at = convene_projections::projection::checkpoint(server.db.pool(), "notifications")
+            .await
+            .expect("checkpoint");
+        if at >= head {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    panic!(
+        "{}: the notifications subscriber did not catch up",
+        server.label
+    );
+}
+
+fn unix(rfc3339: &str) -> i64 {
+    OffsetDateTime::parse(rfc3339, &Rfc3339)
+        .expect("a time")
+        .unix_timestamp()
+}
+
+/// (recipient, minutes before, due at as RFC 3339 UTC, state) of the event's reminders.
+async fn of_event(server: &TestServer, event: &str) -> Vec<(String, i64, String, String)> {
+    let mut found: Vec<(String, i64, String, String)> =
+        reminders::list(server.db.pool(), None, 1000)
+            .await
+            .expect("reminders")
+            .into_iter()
+            .filter(|r| r.event_id == event)
+            .map(|r: Reminder| {
+                let due = OffsetDateTime::from_unix_timestamp(r.due_at)
+                    .ok()
+                    .and_then(|t| t.format(&Rfc3339).ok())
+                    .unwrap_or_default();
+                (r.recipient, r.minutes_before, due, r.state)
+            })
+            .collect();
+    found.sort();
+    found
+}
+
+fn r(recipient: &str, minutes: i64, due: &str, state: &str) -> (String, i64, String, String) {
+    (recipient.into(), minutes, due.into(), state.into())
+}
+
+async fn join(who: &Client, event: &str) {
+    let joined = who
+        .post(&format!("/api/v1/events/{event}/participations"), json!({}))
+        .await;
+    assert_eq!(joined.status, 201, "{}", joined.text);
+}
+
+async fn account_of(server: &TestServer, email: &str) -> String {
+    convene_projections::accounts::by_email(server.db.pool(), email)
+        .await
+        .expect("account")
+        .expect("exists")
+        .id
+}
+
+/// (recipient, late) of every reminder notification, in id order.
+async fn reminder_notifications(server: &TestServer) -> Vec<(String, bool)> {
+    let rows: Vec<(String, String)> = sqlx::query_as(
+        "SELECT recipient, facts FROM notifications WHERE kind = 'reminder' ORDER BY recipient, id",
+    )
+    .fetch_all(server.db.pool())
+    .await
+    .expect("notifications");
+    rows.into_iter()
+        .map(|(recipient, facts)| {
+            let facts: serde_json::Value = serde_json::from_str(&facts).unwrap_or_default();
+            (recipient, facts["late"].as_bool().unwrap_or(false))
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn reminders_come_at_the_right_instant_follow_the_event_and_are_sent_once() {
+    for scratch in test_urls("notifications_reminders").await {
+        let (server, new_mail) = server(&scratch).await;
+        let label = server.label;
+        let org = person(&server, "org@example.org", "en", "org").await;
+        let ana = person(&server, "ana@example.org", "fr", "ana").await;
+        let bob = person(&server, "bob@example.org", "en", "bob").await;
+        // The morning the clocks go forward in Paris (02:00 → 03:00 on 28 March 2027), and the
+        // morning they go back (03:00 → 02:00 on 31 October 2027).
+        let spring = create_event(
+            &org,
+            json!({"begins_at": "2027-03-28T10:00:00+02:00", "ends_at": "2027-03-28T12:00:00+02:00",
+                   "time_zone": "Europe/Paris"}),
+        )
+        .await;
+        let spring = spring["id"].as_str().unwrap_or_default().to_string();
+        let autumn = create_event(
+            &org,
+            json!({"begins_at": "2027-10-31T10:00:00+01:00", "ends_at": "2027-10-31T12:00:00+01:00",
+                   "time_zone": "Europe/Paris", "capacity": 1}),
+        )
+        .await;
+        let autumn = autumn["id"].as_str().unwrap_or_default().to_string();
+        join(&ana, &spring).await;
+        join(&bob, &spring).await;
+        join(&ana, &autumn).await;
+        // Bob waits for a seat: nothing to remind him of yet.
+        join(&bob, &autumn).await;
+        settled(&server).await;
+
+        // A day before is 24 hours before the instant: on the eve of the spring change that is
+        // 09:00 in Paris (08:00 UTC), on the eve of the autumn one 11:00 (09:00 UTC).
+        assert_eq!(
+            of_event(&server, &spring).await,
+            vec![
+                r("@ana", 120, "2027-03-28T06:00:00Z", "pending"),
+                r("@ana", 1440, "2027-03-27T08:00:00Z", "pending"),
+                r("@bob", 120, "2027-03-28T06:00:00Z", "pending"),
+                r("@bob", 1440, "2027-03-27T08:00:00Z", "pending"),
+                r("@org", 120, "2027-03-28T06:00:00Z", "pending"),
+                r("@org", 1440, "2027-03-27T08:00:00Z", "pending"),
+            ],
+            "{label}"
+        );
+        assert_eq!(
+            of_event(&server, &autumn).await,
+            vec![
+                r("@ana", 120, "2027-10-31T07:00:00Z", "pending"),
+                r("@ana", 1440, "2027-10-30T09:00:00Z", "pending"),
+                r("@org", 120, "2027-10-31T07:00:00Z", "pending"),
+                r("@org", 1440, "2027-10-30T09:00:00Z", "pending"),
+            ],
+            "{label}: the waitlist is not reminded"
+        );
+        let health = server.client().get("/healthz").await;
+        assert_eq!(
+            health.json["notifications"],
+            json!({"pending": 0, "failed": 0, "reminders_pending": 10}),
+            "{label}"
+        );
+
+        // Moved a week later: the reminders move with it.
+        let moved = org
+            .patch(
+                &format!("/api/v1/events/{spring}"),
+                json!({"begins_at": "2027-04-04T10:00:00+02:00", "ends_at": "2027-04-04T12:00:00+02:00",
+                       "title": "Spring march"}),
+            )
+            .await;
+        assert_eq!(moved.status, 200, "{label}: {}", moved.text);
+        // Bob leaves; the autumn event is cancelled.
+        let left = bob
+            .delete(&format!("/api/v1/events/{spring}/participations/mine"))
+            .await;
+        assert!(left.status < 300, "{label}: {}", left.text);
+        let cancelled = org
+            .post(&format!("/api/v1/events/{autumn}/cancel"), json!({}))
+            .await;
+        assert!(cancelled.status < 300, "{label}: {}", cancelled.text);
+        settled(&server).await;
+        assert_eq!(
+            of_event(&server, &spring).await,
+            vec![
+                r("@ana", 120, "2027-04-04T06:00:00Z", "pending"),
+                r("@ana", 1440, "2027-04-03T08:00:00Z", "pending"),
+                r("@org", 120, "2027-04-04T06:00:00Z", "pending"),
+                r("@org", 1440, "2027-04-03T08:00:00Z", "pending"),
+            ],
+            "{label}: moved, and Bob gone"
+        );
+        assert_eq!(of_event(&server, &autumn).await, vec![], "{label}");
+
+        // Ana wants one reminder, three hours before: hers are rescheduled at once.
+        let ana_account = account_of(&server, "ana@example.org").await;
+        let mut conn = server.db.pool().acquire().await.expect("connection");
+        reminders::set_minutes(&mut conn, &ana_account, &[180], store::now())
+            .await
+            .expect("choice");
+        drop(conn);
+        let begins = unix("2027-04-04T08:00:00Z");
+        assert_eq!(
+            of_event(&server, &spring).await,
+            vec![
+                r("@ana", 180, "2027-04-04T05:00:00Z", "pending"),
+                r("@org", 120, "2027-04-04T06:00:00Z", "pending"),
+                r("@org", 1440, "2027-04-03T08:00:00Z", "pending"),
+            ],
+            "{label}"
+        );
+
+        // The scheduler, ten seconds after Ana's reminder is due: hers goes on time; the
+        // organiser's of the day before goes too, late (as after a server stopped over it).
+        let scheduler = Scheduler::new(&server.db, new_mail.clone(), Duration::from_secs(30));
+        let fired = scheduler
+            .fire_due(begins - 3 * 3600 + 10)
+            .await
+            .expect("fire");
+        assert_eq!(
+            (fired.sent, fired.late, fired.skipped),
+            (2, 1, 0),
+            "{label}"
+        );
+        assert_eq!(
+            reminder_notifications(&server).await,
+            vec![("@ana".to_string(), false), ("@org".to_string(), true)],
+            "{label}"
+        );
+        // Ana's inbox shows it, as its mail will say it.
+        let inbox = store::inbox(server.db.pool(), &ana_account, 50, 0)
+            .await
+            .expect("inbox");
+        assert_eq!(
+            inbox.first().map(|n| n.kind),
+            Some(convene_notifications::Kind::Reminder),
+            "{label}"
+        );
+        // Again: nothing more.
+        let again = scheduler
+            .fire_due(begins - 3 * 3600 + 20)
+            .await
+            .expect("fire");
+        assert_eq!(again, Default::default(), "{label}");
+        // Once the event has begun, the organiser's two-hour reminder is no use: skipped.
+        let after = scheduler.fire_due(begins + 60).await.expect("fire");
+        assert_eq!((after.sent, after.skipped), (0, 1), "{label}");
+        assert_eq!(reminder_notifications(&server).await.len(), 2, "{label}");
+        let health = server.client().get("/healthz").await;
+        assert_eq!(
+            health.json["notifications"],
+            json!({"pending": 6, "failed": 0, "reminders_pending": 0}),
+            "{label}: the mails of the two reminders, the move (Ana, Bob) and the cancellation \
+             (Ana, Bob waiting) wait for the sender"
+        );
+        assert_eq!(
+            of_event(&server, &spring).await,
+            vec![
+                r("@ana", 180, "2027-04-04T05:00:00Z", "sent"),
+                r("@org", 120, "2027-04-04T06:00:00Z", "skipped"),
+                r("@org", 1440, "2027-04-03T08:00:00Z", "sent"),
+            ],
+            "{label}"
+        );
+
+        // The mails, each in its reader's language, the time as Paris shows it.
+        let mailer =
+            Mailer::to_folder("Convene <noreply@127.0.0.1>", &server.mail).expect("mailer");
+        let sender = Sender::new(
+            &server.db,
+            Arc::new(mailer),
+            &server.base,
+            new_mail.clone(),
+            Retries::default(),
+        );
+        let round = sender.send_due().await.expect("send");
+        assert!(round.sent >= 2, "{label}: {round:?}");
+        let ana_mail: Vec<String> = server
+            .mails_to("ana@example.org")
+            .into_iter()
+            .filter(|m| m.contains("Rappel"))
+            .collect();
+        assert_eq!(ana_mail.len(), 1, "{label}: {ana_mail:?}");
+        assert!(
+            ana_mail[0].contains("2027-04-04 10:00 (Europe/Paris)")
+                && ana_mail[0].contains("Spring march")
+                && !ana_mail[0].contains("retard"),
+            "{label}: {}",
+            ana_mail[0]
+        );
+        let org_mail: Vec<String> = server
+            .mails_to("org@example.org")
+            .into_iter()
+            .filter(|m| m.contains("Reminder"))
+            .collect();
+        assert_eq!(org_mail.len(), 1, "{label}: {org_mail:?}");
+        assert!(
+            org_mail[0].contains("comes late"),
+            "{label}: {}",
+            org_mail[0]
+        );
+
+        // Replaying the subscriber schedules nothing again and sends nothing again.
+        let mut server = server;
+        server.stop_subscribers().await;
+        let subscriber: Arc<dyn convene_projections::Subscriber> =
+            Arc::new(NotificationsSubscriber::new(new_mail.clone()));
+        let runner = convene_projections::Runner::new(subscriber, &server.db);
+        runner.reset().await.expect("reset");
+        runner
+            .catch_up(server.head().await, &mut |_| {})
+            .await
+            .expect("replay");
+        assert_eq!(of_event(&server, &spring).await.len(), 3, "{label}");
+        let replayed = scheduler.fire_due(begins + 60).await.expect("fire");
+        assert_eq!(replayed, Default::default(), "{label}");
+        assert_eq!(sender.send_due().await.expect("send").sent, 0, "{label}");
+    }
+}
+
+/// A server stopped over a reminder's time: once started, its scheduler sends it at once,
+/// marked late, and only once.
+#[tokio::test]
+async fn a_scheduler_started_after_the_time_sends_the_reminder_once_marked_late() {
+    for scratch in test_urls("notifications_reminders_late").await {
+        let (server, new_mail) = server(&scratch).await;
+        let label = server.label;
+        let org = person(&server, "org@example.org", "en", "org").await;
+        let soon = (OffsetDateTime::now_utc() + time::Duration::hours(3))
+            .replace_nanosecond(0)
+            .expect("a time");
+        let begins = soon.format(&Rfc3339).expect("a time");
+        let ends = (soon + time::Duration::hours(1))
+            .format(&Rfc3339)
+            .expect("a time");
+        let event = create_event(&org, json!({"begins_at": begins, "ends_at": ends})).await;
+        let event = event["id"].as_str().unwrap_or_default().to_string();
+        settled(&server).await;
+        // Created three hours ahead: the day-before reminder's time had passed, so only the
+        // two-hour one is owed.
+        let owed = of_event(&server, &event).await;
+        assert_eq!(owed.len(), 1, "{label}: {owed:?}");
+        assert_eq!(owed[0].1, 120, "{label}");
+        // Its time passes while no server runs (an hour ago, in effect).
+        sqlx::query("UPDATE reminders SET due_at = $1 WHERE event_id = $2")
+            .bind(store::now() - 3600)
+            .bind(&event)
+            .execute(server.db.pool())
+            .await
+            .expect("update");
+        let shutdown = CancellationToken::new();
+        let scheduler = Scheduler::new(&server.db, new_mail.clone(), Duration::from_secs(3600));
+        let running = tokio::spawn(scheduler.clone().run(shutdown.clone()));
+        let mut sent = Vec::new();
+        for _ in 0..200 {
+            sent = reminder_notifications(&server).await;
+            if !sent.is_empty() {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(25)).await;
+        }
+        assert_eq!(sent, vec![("@org".to_string(), true)], "{label}");
+        shutdown.cancel();
+        let _ = running.await;
+        // A second start finds nothing to send.
+        let again = scheduler.fire_due(store::now()).await.expect("fire");
+        assert_eq!(again, Default::default(), "{label}");
+        assert_eq!(reminder_notifications(&server).await.len(), 1, "{label}");
+    }
+}
+
+/// Two schedulers (two processes, each its own connections) racing over the same due
+/// reminders: each is sent once.
+#[tokio::test]
+async fn two_schedulers_racing_send_each_reminder_once() {
+    for scratch in test_urls("notifications_reminders_race").await {
+        let (server, new_mail) = server(&scratch).await;
+        let label = server.label;
+        let org = person(&server, "org@example.org", "en", "org").await;
+        let crowd = person(&server, "crowd@example.org", "en", "crowd0").await;
+        let event = create_event(&org, json!({})).await;
+        let event = event["id"].as_str().unwrap_or_default().to_string();
+        join(&crowd, &event).await;
+        for i in 1..40 {
+            let name = format!("crowd{i}");
+            profile(&crowd, &name).await;
+            join(&crowd.as_profile(&name), &event).await;
+        }
+        settled(&server).await;
+        let owed = of_event(&server, &event).await.len();
+        assert_eq!(owed, 2 * 41, "{label}");
+        let other = Database::open(&scratch.url).await.expect("database");
+        let one = Scheduler::new(&server.db, new_mail.clone(), Duration::from_secs(30));
+        let two = Scheduler::new(&other, new_mail.clone(), Duration::from_secs(30));
+        // After both reminders' times, before the event.
+        let at = unix("2030-06-01T13:00:00Z");
+        let mut sent = 0;
+        for _ in 0..3 {
+            let (a, b) = tokio::join!(one.fire_due(at), two.fire_due(at));
+            sent += a.expect("one").sent + b.expect("two").sent;
+        }
+        assert_eq!(sent, owed, "{label}");
+        let mails: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM notification_mails m JOIN notifications n ON n.id = m.id \
+             WHERE n.kind = 'reminder'",
+        )
+        .fetch_one(server.db.pool())
+        .await
+        .expect("count");
+        assert_eq!(mails, i64::try_from(owed).unwrap_or(0), "{label}");
+        assert_eq!(
+            reminders::pending_count(server.db.pool()).await.ok(),
+            Some(0),
+            "{label}"
+        );
+        other.close().await;
+    }
+}
