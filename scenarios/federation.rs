@@ -358,3 +358,34 @@ fn a_delivery_to_an_instance_that_was_down_arrives_when_it_is_back() {
         b.stop();
     }
 }
+
+#[test]
+fn the_federation_bench_delivers_every_inbox_once_and_prints_its_figures() {
+    let (_folder, path) = crate::support::temp_path("bench.db");
+    let url = format!("sqlite://{}", path.display());
+    let printed = run_ok(
+        &url,
+        &[
+            "bench",
+            "federation",
+            "--inboxes",
+            "40",
+            "--hosts",
+            "4",
+            "--latency-ms",
+            "10",
+        ],
+    );
+    for row in [
+        "fan-out: outbox + signed deliveries",
+        "plain POSTs, same limits",
+        "signing alone",
+        "verifying alone",
+    ] {
+        assert!(printed.contains(row), "{row}: {printed}");
+    }
+    assert!(
+        printed.contains("40 inboxes in under 10 s: met"),
+        "{printed}"
+    );
+}

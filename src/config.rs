@@ -345,6 +345,20 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 10)]
         seconds: u64,
     },
+    /// One event fanned out to the followers' inboxes (the outbox and the signed deliveries)
+    /// against receivers on 127.0.0.1 with an added latency; next to plain POSTs to the same
+    /// receivers with the same limits, and to signing and verifying alone.
+    Federation {
+        /// Followers' inboxes, each its own delivery.
+        #[arg(long, default_value_t = 1_000)]
+        inboxes: usize,
+        /// Receivers (instances) the inboxes are spread over, each on its own port.
+        #[arg(long, default_value_t = 50)]
+        hosts: usize,
+        /// Milliseconds each receiver waits before answering.
+        #[arg(long, default_value_t = 100)]
+        latency_ms: u64,
+    },
     /// Latency (p50, p99) of joining an event over the JSON API, one join after another, each
     /// answered once the read model shows it; next to /healthz on the same server.
     Join {

@@ -119,6 +119,11 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Bench(config::BenchCommand::Search { events, queries }) => {
             bench::search::search(&settings, events, queries).await
         }
+        Command::Bench(config::BenchCommand::Federation {
+            inboxes,
+            hosts,
+            latency_ms,
+        }) => bench::federation::federation(&settings, inboxes, hosts, latency_ms).await,
         Command::Bench(config::BenchCommand::Join { joins }) => {
             bench::join::join(&settings, joins).await
         }

@@ -4,16 +4,10 @@
 
 use super::{machine, BenchServer, Latencies};
 use crate::config::Settings;
-use anyhow::{bail, Context};
-use convene_api::accounts::{create_account, open_session, Credentials, Registration};
-use convene_api::auth::Origin;
+use anyhow::bail;
 use convene_api::events::{create_event, NewEvent};
-use convene_api::profiles::{create_profile, NewProfile};
-use convene_domain::{Actor, Metadata, Role, Source};
 use std::process::ExitCode;
 use std::time::Instant;
-
-const PASSWORD: &str = "correct horse battery";
 
 pub async fn join(settings: &Settings, joins: usize) -> anyhow::Result<ExitCode> {
     if joins == 0 {
@@ -28,35 +22,9 @@ pub async fn join(settings: &Settings, joins: usize) -> anyhow::Result<ExitCode>
     );
     // One account with an organising profile and one profile per joiner: each join is made as
     // another identity of the same session.
-    let origin = Origin::new(Source::Cli, "bench", None);
-    let registration = Registration {
-        email: "bench@example.org".into(),
-        password: PASSWORD.into(),
-        locale: "en".into(),
-    };
-    let account = create_account(&state, registration, Role::User, true, |_| {
-        Metadata::now(Actor::System, Source::Cli, "bench")
-    })
-    .await?;
     let mut usernames = vec!["organiser".to_string()];
     usernames.extend((0..joins).map(|i| format!("joiner{i}")));
-    for username in &usernames {
-        let profile = NewProfile {
-            username: username.clone(),
-            display_name: None,
-            summary: None,
-        };
-        create_profile(&state, &account.id, &origin, profile).await?;
-    }
-    let credentials = Credentials {
-        email: "bench@example.org".into(),
-        password: PASSWORD.into(),
-    };
-    let (token, _) = open_session(&state, credentials, &origin).await?;
-    let session = convene_api::auth::Session::open(&state, &token, origin.clone())
-        .await?
-        .context("the bench session did not open")?;
-    let acting = session.acting_as(&state, Some("organiser".into())).await?;
+    let (token, acting) = super::account_with(&state, &usernames).await?;
     let details = serde_json::from_value(serde_json::json!({
         "title": "Bench assembly",
         "begins_at": "2030-06-01T12:00:00Z",

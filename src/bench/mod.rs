@@ -1,7 +1,9 @@
 //! `convene bench`: measured figures printed with ratios to a baseline, on scratch databases
-//! (never on your data): the event store ([`store`]), the pages under load ([`web`]) and the
-//! latency of a command that reads its own write ([`join`]).
+//! (never on your data): the event store ([`store`]), the pages under load ([`web`]), the
+//! latency of a command that reads its own write ([`join`]), search ([`search`]) and one event
+//! fanned out to many inboxes ([`federation`]).
 
+pub mod federation;
 pub mod join;
 pub mod search;
 pub mod store;
@@ -132,6 +134,48 @@ impl BenchServer {
         self.shutdown.cancel();
         self.db.close().await;
     }
+}
+
+/// A new account owning the profiles `usernames`, logged in: its session token, and the first
+/// profile acting.
+pub async fn account_with(
+    state: &AppState,
+    usernames: &[String],
+) -> anyhow::Result<(String, convene_api::auth::Acting)> {
+    use convene_api::accounts::{create_account, open_session, Credentials, Registration};
+    use convene_api::auth::{Origin, Session};
+    use convene_api::profiles::{create_profile, NewProfile};
+    use convene_domain::{Actor, Metadata, Role, Source};
+    const PASSWORD: &str = "correct horse battery";
+    let origin = Origin::new(Source::Cli, "bench", None);
+    let registration = Registration {
+        email: "bench@example.org".into(),
+        password: PASSWORD.into(),
+        locale: "en".into(),
+    };
+    let account = create_account(state, registration, Role::User, true, |_| {
+        Metadata::now(Actor::System, Source::Cli, "bench")
+    })
+    .await?;
+    for username in usernames {
+        let profile = NewProfile {
+            username: username.clone(),
+            display_name: None,
+            summary: None,
+        };
+        create_profile(state, &account.id, &origin, profile).await?;
+    }
+    let credentials = Credentials {
+        email: "bench@example.org".into(),
+        password: PASSWORD.into(),
+    };
+    let (token, _) = open_session(state, credentials, &origin).await?;
+    let session = Session::open(state, &token, origin.clone())
+        .await?
+        .context("the bench session did not open")?;
+    let first = usernames.first().cloned();
+    let acting = session.acting_as(state, first).await?;
+    Ok((token, acting))
 }
 
 /// Latencies in microseconds, summarised.

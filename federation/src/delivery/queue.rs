@@ -100,9 +100,16 @@ pub async fn enqueue_in(
     .await?;
     let mut added = 0;
     for inbox in inboxes {
+        // The server's authority: each host and port is limited and paused on its own.
         let host = url::Url::parse(inbox)
             .ok()
-            .and_then(|u| u.host_str().map(str::to_ascii_lowercase))
+            .and_then(|u| {
+                let host = u.host_str()?.to_ascii_lowercase();
+                Some(match u.port() {
+                    Some(port) => format!("{host}:{port}"),
+                    None => host,
+                })
+            })
             .ok_or_else(|| DeliveryError::BadInbox(inbox.clone()))?;
         added += sqlx::query(
             "INSERT INTO deliveries (id, activity_id, inbox, host, state, attempts,
