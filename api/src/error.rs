@@ -121,7 +121,8 @@ impl Error {
                 | EventError::UnknownParticipation
                 | EventError::UnknownComment
                 | EventError::NotParticipating(_)
-                | EventError::UnknownToken => Class::NotFound,
+                | EventError::UnknownToken
+                | EventError::RemovedByModerators => Class::NotFound,
                 EventError::NotOrganiser
                 | EventError::NotAdministrator
                 | EventError::NotCommentAuthor
@@ -137,6 +138,7 @@ impl Error {
                 | EventError::LastOrganiser
                 | EventError::Full
                 | EventError::CommentsClosed
+                | EventError::AlreadyDecided(_)
                 | EventError::Remote => Class::Conflict,
             },
             Error::Account(e) => match e {
@@ -262,6 +264,8 @@ fn event_rule(error: &EventError) -> &'static str {
         EventError::Full => "full",
         EventError::Remote => "remote-event",
         EventError::CommentsClosed => "comments-closed",
+        EventError::AlreadyDecided(_) => "already-decided",
+        EventError::RemovedByModerators => "removed-by-moderators",
     }
 }
 

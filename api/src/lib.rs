@@ -26,6 +26,7 @@ pub mod health;
 pub mod history;
 pub mod http;
 pub mod mail;
+pub mod moderation;
 pub mod objects;
 pub mod participations;
 pub mod profiles;

@@ -5,6 +5,7 @@
 use crate::error::{Error, Result};
 use crate::AppState;
 use convene_domain::metadata::format_timestamp;
+use convene_domain::moderation::ContentAction;
 use convene_domain::{Event, EventChange, Group, Profile};
 use convene_projections::log::{EventLog, StoredEvent};
 use cqrs_es::Aggregate;
@@ -38,6 +39,8 @@ pub struct CommentAsOf {
     pub author: String,
     pub body: String,
     pub deleted: bool,
+    /// Removed by the instance's moderators (its body is kept here as evidence).
+    pub removed: bool,
 }
 
 /// An object folded up to a log position.
@@ -104,6 +107,7 @@ fn comments(log: &[StoredEvent]) -> Result<Vec<CommentAsOf>> {
                 author,
                 body,
                 deleted: false,
+                removed: false,
             }),
             EventChange::CommentEdited { comment, body } => {
                 if let Some(c) = comments.iter_mut().find(|c| c.id == comment) {
@@ -113,6 +117,16 @@ fn comments(log: &[StoredEvent]) -> Result<Vec<CommentAsOf>> {
             EventChange::CommentDeleted { comment } => {
                 if let Some(c) = comments.iter_mut().find(|c| c.id == comment) {
                     c.deleted = true;
+                }
+            }
+            EventChange::Moderated { action, .. } => {
+                let (comment, removed) = match action {
+                    ContentAction::RemoveComment { comment } => (comment, true),
+                    ContentAction::RestoreComment { comment } => (comment, false),
+                    _ => continue,
+                };
+                if let Some(c) = comments.iter_mut().find(|c| c.id == comment) {
+                    c.removed = removed;
                 }
             }
             _ => {}

@@ -1,0 +1,370 @@
+//! Moderators' decisions on content: each recorded with its reason, refused bad input writing
+//! nothing, and its effect on what everyone else sees (listings, search, tombstones, comments),
+//! undone by its reversal or by its end.
+
+use crate::reports::{fields, kind, make_moderator};
+use crate::support::{create_event, member, profile, Client, Options, Response, TestServer};
+use convene_projections::scratch::test_urls;
+use convene_search::SearchSubscriber;
+use serde_json::{json, Value};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use time::OffsetDateTime;
+
+async fn server(scratch: &convene_projections::scratch::Scratch) -> TestServer {
+    let options = Options {
+        more_subscribers: vec![Arc::new(SearchSubscriber::embedded())],
+        ..Options::default()
+    };
+    TestServer::start_with(scratch, options).await
+}
+
+/// Waits until /healthz shows the search index caught up with the log.
+async fn indexed(server: &TestServer) {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let head = server.head().await;
+    loop {
+        let health = server.client().get("/healthz").await;
+        let search = health.json["projections"]
+            .as_array()
+            .and_then(|all| all.iter().find(|p| p["name"] == "search").cloned())
+            .unwrap_or_default();
+        if search["checkpoint"] == head && search["lag"] == 0 {
+            return;
+        }
+        assert!(Instant::now() < deadline, "search never caught up");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+async fn decide(client: &Client, body: Value) -> Response {
+    client.post("/api/v1/moderation/decisions", body).await
+}
+
+fn on_event(action: &str, id: &str, reason: &str) -> Value {
+    json!({"action": action, "target": {"kind": "event", "id": id}, "reason": reason})
+}
+
+fn on_comment(action: &str, event: &str, id: &str) -> Value {
+    json!({"action": action, "target": {"kind": "comment", "event": event, "id": id},
+           "reason": "insults"})
+}
+
+async fn listed(client: &Client, id: &str) -> bool {
+    let all = client.get("/api/v1/events").await;
+    all.json
+        .as_array()
+        .is_some_and(|events| events.iter().any(|e| e["id"] == id))
+}
+
+async fn found(server: &TestServer, id: &str) -> bool {
+    indexed(server).await;
+    let hits = server.client().get("/api/v1/search/events?q=march").await;
+    hits.text.contains(id)
+}
+
+fn text(value: &Value) -> String {
+    value.as_str().unwrap_or_default().to_string()
+}
+
+#[tokio::test]
+async fn bad_decisions_are_refused_naming_what_to_fix_and_write_nothing() {
+    for scratch in test_urls("moderation_refusals").await {
+        let server = server(&scratch).await;
+        let org = member(&server, "org@example.org").await;
+        profile(&org, "org").await;
+        let mia = member(&server, "mia@example.org").await;
+        make_moderator(&server, &mia).await;
+        let id = text(&create_event(&org, json!({"title": "Climate march"})).await["id"]);
+        let posted = org
+            .post(
+                &format!("/api/v1/events/{id}/comments"),
+                json!({"body": "Hello"}),
+            )
+            .await;
+        let comment = text(&posted.json["id"]);
+
+        let head = server.head().await;
+        let user = decide(&org, on_event("hide", &id, "spam")).await;
+        assert_eq!(user.status, 403, "{}", user.text);
+        assert!(user.text.contains("your role is user"), "{}", user.text);
+        let anonymous = server
+            .client()
+            .post(
+                "/api/v1/moderation/decisions",
+                on_event("hide", &id, "spam"),
+            )
+            .await;
+        assert_eq!(anonymous.status, 401, "{}", anonymous.text);
+        for reason in ["", "   "] {
+            let blank = decide(&mia, on_event("hide", &id, reason)).await;
+            assert_eq!(blank.status, 422, "{}", blank.text);
+            assert_eq!(fields(&blank), ["reason"]);
+        }
+        let no_reason = decide(
+            &mia,
+            json!({"action": "hide", "target": {"kind": "event", "id": id}}),
+        )
+        .await;
+        assert_eq!(fields(&no_reason), ["reason"], "{}", no_reason.text);
+        let mut past = on_event("hide", &id, "spam");
+        past["until"] = json!("2020-01-01T00:00:00Z");
+        let past = decide(&mia, past).await;
+        assert_eq!(past.status, 422, "{}", past.text);
+        assert_eq!(fields(&past), ["until"]);
+        let mut garbled = on_event("hide", &id, "spam");
+        garbled["until"] = json!("next tuesday");
+        assert_eq!(fields(&decide(&mia, garbled).await), ["until"]);
+        let mut reversal_ending = on_event("unhide", &id, "spam");
+        reversal_ending["until"] = json!("2099-01-01T00:00:00Z");
+        let refused = decide(&mia, reversal_ending).await;
+        assert_eq!(fields(&refused), ["until"], "{}", refused.text);
+        let mut no_report = on_event("hide", &id, "spam");
+        no_report["report"] = json!("no-such-report");
+        assert_eq!(fields(&decide(&mia, no_report).await), ["report"]);
+        let missing = decide(&mia, on_event("hide", "no-such-event", "spam")).await;
+        assert_eq!(missing.status, 404, "{}", missing.text);
+        let no_comment = decide(&mia, on_comment("remove", &id, "no-such-comment")).await;
+        assert_eq!(no_comment.status, 404, "{}", no_comment.text);
+        let mut hide_comment = on_comment("remove", &id, &comment);
+        hide_comment["action"] = json!("hide");
+        assert_eq!(fields(&decide(&mia, hide_comment).await), ["action"]);
+        let unknown_action = decide(&mia, on_event("explode", &id, "spam")).await;
+        assert!(
+            unknown_action.status == 400 || unknown_action.status == 422,
+            "{}",
+            unknown_action.text
+        );
+        let not_in_force = decide(&mia, on_event("restore", &id, "oops")).await;
+        assert_eq!(not_in_force.status, 409, "{}", not_in_force.text);
+        assert_eq!(kind(&not_in_force), "/problems/already-decided");
+        assert_eq!(server.head().await, head, "refusals write nothing");
+    }
+}
+
+#[tokio::test]
+async fn hiding_an_event_keeps_it_out_of_listings_and_search_until_it_is_unhidden() {
+    for scratch in test_urls("moderation_hide").await {
+        let server = server(&scratch).await;
+        let org = member(&server, "org@example.org").await;
+        profile(&org, "org").await;
+        let mia = member(&server, "mia@example.org").await;
+        make_moderator(&server, &mia).await;
+        let id = text(&create_event(&org, json!({"title": "Climate march"})).await["id"]);
+        let stranger = server.client();
+        assert!(listed(&stranger, &id).await);
+        assert!(found(&server, &id).await);
+
+        let hidden = decide(&mia, on_event("hide", &id, "spam wave")).await;
+        assert_eq!(hidden.status, 201, "{}", hidden.text);
+        assert_eq!(hidden.json["change"], "EventHidden");
+        assert_eq!(hidden.json["reason"], "spam wave");
+        assert!(!listed(&stranger, &id).await, "out of public listings");
+        assert!(!found(&server, &id).await, "out of search");
+        let by_link = stranger.get(&format!("/api/v1/events/{id}")).await;
+        assert_eq!(by_link.status, 200, "still reached by its link");
+        assert_eq!(by_link.json["hidden_by_moderators"], true);
+
+        let head = server.head().await;
+        let twice = decide(&mia, on_event("hide", &id, "again")).await;
+        assert_eq!(twice.status, 409, "{}", twice.text);
+        assert_eq!(kind(&twice), "/problems/already-decided");
+        assert_eq!(server.head().await, head);
+
+        let unhidden = decide(&mia, on_event("unhide", &id, "false alarm")).await;
+        assert_eq!(unhidden.status, 201, "{}", unhidden.text);
+        assert!(listed(&stranger, &id).await);
+        assert!(found(&server, &id).await);
+
+        // The organisers read the decisions in the event's history, never who made them.
+        let history = org.get(&format!("/api/v1/events/{id}/history")).await;
+        let entries = history.json.as_array().cloned().unwrap_or_default();
+        let hid = entries
+            .iter()
+            .find(|e| e["change"] == "EventHidden")
+            .expect("the decision in the history");
+        assert_eq!(hid["reason"], "spam wave");
+        assert!(!history.text.contains("mia"), "{}", history.text);
+    }
+}
+
+#[tokio::test]
+async fn a_removed_event_is_a_tombstone_for_all_but_moderators_until_restored() {
+    for scratch in test_urls("moderation_remove").await {
+        let server = server(&scratch).await;
+        let org = member(&server, "org@example.org").await;
+        profile(&org, "org").await;
+        let bob = member(&server, "bob@example.org").await;
+        profile(&bob, "bob").await;
+        let mia = member(&server, "mia@example.org").await;
+        make_moderator(&server, &mia).await;
+        let id = text(&create_event(&org, json!({"title": "Climate march"})).await["id"]);
+
+        let removed = decide(&mia, on_event("remove", &id, "illegal content")).await;
+        assert_eq!(removed.status, 201, "{}", removed.text);
+        for client in [server.client(), org.clone(), bob.clone()] {
+            let gone = client.get(&format!("/api/v1/events/{id}")).await;
+            assert_eq!(gone.status, 404, "{}", gone.text);
+            assert_eq!(kind(&gone), "/problems/removed-by-moderators");
+            assert!(gone.text.contains("removed by the instance's moderators"));
+        }
+        assert!(!listed(&server.client(), &id).await);
+        assert!(!found(&server, &id).await);
+        let join = bob
+            .post(&format!("/api/v1/events/{id}/participations"), json!({}))
+            .await;
+        assert_eq!(join.status, 404, "{}", join.text);
+        // Moderators still see it, and it as it was.
+        let seen = mia.get(&format!("/api/v1/events/{id}")).await;
+        assert_eq!(seen.status, 200, "{}", seen.text);
+        assert_eq!(seen.json["removed_by_moderators"], true);
+        let evidence = mia
+            .get(&format!("/api/v1/moderation/objects/event/{id}"))
+            .await;
+        assert_eq!(evidence.json["state"]["details"]["title"], "Climate march");
+        assert_eq!(evidence.json["state"]["moderation"]["removed"], true);
+
+        let restored = decide(&mia, on_event("restore", &id, "appeal granted")).await;
+        assert_eq!(restored.status, 201, "{}", restored.text);
+        assert_eq!(
+            server
+                .client()
+                .get(&format!("/api/v1/events/{id}"))
+                .await
+                .status,
+            200
+        );
+        assert!(listed(&server.client(), &id).await);
+        assert!(found(&server, &id).await);
+    }
+}
+
+#[tokio::test]
+async fn removed_comments_and_closed_comments_until_moderators_undo_them() {
+    for scratch in test_urls("moderation_comments").await {
+        let server = server(&scratch).await;
+        let org = member(&server, "org@example.org").await;
+        profile(&org, "org").await;
+        let bob = member(&server, "bob@example.org").await;
+        profile(&bob, "bob").await;
+        let mia = member(&server, "mia@example.org").await;
+        make_moderator(&server, &mia).await;
+        let id = text(&create_event(&org, json!({"title": "Climate march"})).await["id"]);
+        let comments = format!("/api/v1/events/{id}/comments");
+        let posted = bob
+            .post(&comments, json!({"body": "You are all idiots"}))
+            .await;
+        let comment = text(&posted.json["id"]);
+
+        let removed = decide(&mia, on_comment("remove", &id, &comment)).await;
+        assert_eq!(removed.status, 201, "{}", removed.text);
+        assert_eq!(removed.json["change"], "CommentRemoved");
+        for client in [server.client(), org.clone(), bob.clone()] {
+            let list = client.get(&comments).await;
+            let shown = &list.json[0];
+            assert_eq!(shown["removed_by_moderators"], true, "{}", list.text);
+            assert!(shown["body"].is_null(), "a tombstone: {}", list.text);
+        }
+        let for_moderators = mia.get(&comments).await;
+        assert_eq!(for_moderators.json[0]["body"], "You are all idiots");
+        let evidence = mia
+            .get(&format!("/api/v1/moderation/objects/event/{id}"))
+            .await;
+        assert_eq!(evidence.json["comments"][0]["removed"], true);
+        assert_eq!(evidence.json["comments"][0]["body"], "You are all idiots");
+        let reply = org
+            .post(&comments, json!({"body": "No", "in_reply_to": comment}))
+            .await;
+        assert_eq!(reply.status, 404, "{}", reply.text);
+        let twice = decide(&mia, on_comment("remove", &id, &comment)).await;
+        assert_eq!(twice.status, 409, "{}", twice.text);
+        let restored = decide(&mia, on_comment("restore", &id, &comment)).await;
+        assert_eq!(restored.status, 201, "{}", restored.text);
+        assert_eq!(
+            bob.get(&comments).await.json[0]["body"],
+            "You are all idiots"
+        );
+
+        let closed = decide(&mia, on_event("close_comments", &id, "flame war")).await;
+        assert_eq!(closed.status, 201, "{}", closed.text);
+        let refused = bob.post(&comments, json!({"body": "One more"})).await;
+        assert_eq!(refused.status, 409, "{}", refused.text);
+        assert_eq!(kind(&refused), "/problems/comments-closed");
+        let event = server.client().get(&format!("/api/v1/events/{id}")).await;
+        assert_eq!(event.json["comments_closed_by_moderators"], true);
+        let reopened = decide(&mia, on_event("reopen_comments", &id, "calm again")).await;
+        assert_eq!(reopened.status, 201, "{}", reopened.text);
+        let again = bob.post(&comments, json!({"body": "One more"})).await;
+        assert_eq!(again.status, 201, "{}", again.text);
+    }
+}
+
+#[tokio::test]
+async fn a_timed_decision_ends_by_itself_as_a_change_of_the_instance() {
+    for scratch in test_urls("moderation_timed").await {
+        let server = server(&scratch).await;
+        let org = member(&server, "org@example.org").await;
+        profile(&org, "org").await;
+        let mia = member(&server, "mia@example.org").await;
+        make_moderator(&server, &mia).await;
+        let id = text(&create_event(&org, json!({"title": "Climate march"})).await["id"]);
+        let mut timed = on_event("hide", &id, "cooling off");
+        let until = OffsetDateTime::now_utc() + time::Duration::hours(1);
+        timed["until"] = json!(until
+            .format(&time::format_description::well_known::Rfc3339)
+            .unwrap());
+        let hidden = decide(&mia, timed).await;
+        assert_eq!(hidden.status, 201, "{}", hidden.text);
+        assert!(hidden.json["until"].as_str().is_some());
+
+        // Not yet due: nothing ends.
+        let now = OffsetDateTime::now_utc();
+        assert_eq!(
+            convene_api::moderation::end_due(&server.state, now)
+                .await
+                .unwrap(),
+            0
+        );
+        assert!(!listed(&server.client(), &id).await);
+
+        let later = until + time::Duration::seconds(1);
+        let ended = convene_api::moderation::end_due(&server.state, later)
+            .await
+            .unwrap();
+        assert_eq!(ended, 1);
+        assert!(listed(&server.client(), &id).await);
+        assert_eq!(
+            convene_api::moderation::end_due(&server.state, later)
+                .await
+                .unwrap(),
+            0,
+            "an ended decision ends once"
+        );
+        let history = mia
+            .get(&format!("/api/v1/moderation/objects/event/{id}"))
+            .await;
+        let last = history.json["changes"]
+            .as_array()
+            .and_then(|c| c.last().cloned())
+            .unwrap_or_default();
+        assert_eq!(last["change"], "EventUnhidden");
+        assert_eq!(last["actor"], "system");
+        assert_eq!(last["source"], "schedule");
+        assert_eq!(last["reason"], "the decision's time ran out");
+
+        // A timed decision undone by a moderator is no longer due.
+        let mut again = on_event("close_comments", &id, "flame war");
+        again["until"] = json!(until
+            .format(&time::format_description::well_known::Rfc3339)
+            .unwrap());
+        assert_eq!(decide(&mia, again).await.status, 201);
+        let reopened = decide(&mia, on_event("reopen_comments", &id, "calm")).await;
+        assert_eq!(reopened.status, 201, "{}", reopened.text);
+        assert_eq!(
+            convene_api::moderation::end_due(&server.state, later)
+                .await
+                .unwrap(),
+            0
+        );
+    }
+}
