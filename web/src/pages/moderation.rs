@@ -1,5 +1,6 @@
 //! Reports from the pages: the "Report" form reached from events, comments, profiles and
-//! groups, and the moderators' queue and report page (take, note, resolve, close). Moderation
+//! groups, and the moderators' queue and report page (take, note, resolve, close, and decide
+//! on the reported content: hide, remove, close comments, and undo them). Moderation
 //! pages answer everyone else with a 403 page naming the role they need.
 
 use super::accounts::form;
@@ -10,6 +11,7 @@ use crate::Web;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
+use convene_api::moderation::{self, Action, DecisionTarget, NewDecision};
 use convene_api::reports::{self, Decision, NewNote, NewReport, QueueQuery, Reporter};
 use convene_api::Class;
 use convene_domain::report::{Category, Target};
@@ -147,6 +149,41 @@ pub async fn report(
     }
 }
 
+/// A decision from the report page's form: `action`, `target` (`event`, or `comment:ID`) on
+/// the form's `event`, `reason`, and an optional end `until` (a date and time in UTC, as a
+/// `datetime-local` field sends it, or with its offset).
+fn decision(
+    report: &str,
+    values: &HashMap<String, String>,
+) -> Result<NewDecision, convene_api::Error> {
+    let action = Action::parse(&field(values, "action"))
+        .ok_or_else(|| convene_api::Error::invalid_field("action", "choose a decision"))?;
+    let event = field(values, "event");
+    let target = match field(values, "target").split_once(':') {
+        Some(("comment", id)) => DecisionTarget::Comment {
+            event,
+            id: id.to_string(),
+        },
+        _ => DecisionTarget::Event { id: event },
+    };
+    let until = Some(field(values, "until"))
+        .map(|u| u.trim().to_string())
+        .filter(|u| !u.is_empty())
+        .map(|u| match u.len() {
+            // 2026-06-01T12:00 and 2026-06-01T12:00:30, from a datetime-local field: UTC.
+            16 => format!("{u}:00Z"),
+            19 => format!("{u}Z"),
+            _ => u,
+        });
+    Ok(NewDecision {
+        action,
+        target,
+        reason: field(values, "reason"),
+        report: Some(report.to_string()),
+        until,
+    })
+}
+
 /// Moderation answers a refusal with a 403 page naming the role needed.
 fn refused(web: &Web, visitor: &Visitor, error: &convene_api::Error) -> Response {
     if error.class() != Class::Forbidden {
@@ -230,7 +267,8 @@ pub async fn show(State(web): State<Web>, visitor: Visitor, Path(id): Path<Strin
     report_page(&web, &visitor, &id, &HashMap::new(), None).await
 }
 
-/// POST `/moderation/reports/{id}/{action}`: assign, note, resolve or close.
+/// POST `/moderation/reports/{id}/{action}`: assign, note, resolve, close, or decide on the
+/// reported event or comments.
 pub async fn act(
     State(web): State<Web>,
     visitor: Visitor,
@@ -245,14 +283,22 @@ pub async fn act(
     };
     let text = |k: &str| values.get(k).cloned().unwrap_or_default();
     let done = match action.as_str() {
-        "assign" => reports::assign(&web.app, session, &id).await,
-        "note" => reports::add_note(&web.app, session, &id, NewNote { body: text("body") }).await,
+        "assign" => reports::assign(&web.app, session, &id).await.map(drop),
+        "note" => reports::add_note(&web.app, session, &id, NewNote { body: text("body") })
+            .await
+            .map(drop),
         "resolve" | "close" => {
             let decision = Decision {
                 reason: text("reason"),
             };
-            reports::handle(&web.app, session, &id, decision, action == "resolve").await
+            reports::handle(&web.app, session, &id, decision, action == "resolve")
+                .await
+                .map(drop)
         }
+        "decide" => match decision(&id, &values) {
+            Ok(new) => moderation::decide(&web.app, session, new).await.map(drop),
+            Err(error) => Err(error),
+        },
         _ => return web.pages.error(&visitor, StatusCode::NOT_FOUND),
     };
     match done {
