@@ -136,6 +136,56 @@ impl ContentAction {
     }
 }
 
+/// What moderators decide on an account: suspend it (login refused, its profiles' public content
+/// hidden, its data kept) and lift that, or warn it (a mailed message, kept as a strike).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum AccountAction {
+    Suspend,
+    Unsuspend,
+    Warn,
+}
+
+impl AccountAction {
+    pub fn change_name(self) -> &'static str {
+        match self {
+            Self::Suspend => "AccountSuspended",
+            Self::Unsuspend => "AccountUnsuspended",
+            Self::Warn => "AccountWarned",
+        }
+    }
+
+    /// The action undoing this one, for those that can end by themselves.
+    pub fn reversal(self) -> Option<Self> {
+        (self == Self::Suspend).then_some(Self::Unsuspend)
+    }
+}
+
+/// What moderators decide on one profile: suspend it (its public content hidden, its data kept)
+/// and lift that.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum ProfileAction {
+    Suspend,
+    Unsuspend,
+}
+
+impl ProfileAction {
+    pub fn change_name(self) -> &'static str {
+        match self {
+            Self::Suspend => "ProfileSuspended",
+            Self::Unsuspend => "ProfileUnsuspended",
+        }
+    }
+
+    /// The action undoing this one, for those that can end by themselves.
+    pub fn reversal(self) -> Option<Self> {
+        (self == Self::Suspend).then_some(Self::Unsuspend)
+    }
+}
+
 /// Every name a content decision's change has in the log.
 pub const CONTENT_CHANGES: [&str; 8] = [
     "EventHidden",
