@@ -96,7 +96,8 @@ impl Viewer {
 /// group's members; an event the instance's moderators removed is for them alone.
 pub fn may_see(viewer: Viewer, event: &EventView) -> bool {
     let members_only = event.group.as_ref().is_some_and(|g| g.members_only);
-    let hidden = (event.removed_by_moderators && !viewer.moderator)
+    let taken_down = event.removed_by_moderators || event.organiser_suspended;
+    let hidden = (taken_down && !viewer.moderator)
         || (event.draft && !viewer.insider())
         || (event.details.visibility == Visibility::Private
             && !(viewer.insider() || viewer.participant))
@@ -137,9 +138,10 @@ pub async fn visible(state: &AppState, viewer: Viewer, id: &str) -> Result<Event
     let event = events::find(state.db.pool(), id)
         .await?
         .ok_or_else(missing)?;
-    if event.removed_by_moderators && !viewer.moderator {
+    if (event.removed_by_moderators || event.organiser_suspended) && !viewer.moderator {
         let before = EventView {
             removed_by_moderators: false,
+            organiser_suspended: false,
             ..event
         };
         return Err(if may_see(viewer, &before) {
@@ -169,7 +171,8 @@ pub async fn event_for(
 pub fn comments_for(viewer: Viewer, mut comments: Vec<CommentView>) -> Vec<CommentView> {
     // What moderators removed is a tombstone for everyone but them (organisers included).
     if !viewer.moderator {
-        for comment in comments.iter_mut().filter(|c| c.removed_by_moderators) {
+        let taken_down = |c: &&mut CommentView| c.removed_by_moderators || c.author_suspended;
+        for comment in comments.iter_mut().filter(taken_down) {
             comment.body = None;
         }
     }
@@ -253,6 +256,7 @@ mod tests {
             hidden_by_moderators: false,
             removed_by_moderators: false,
             comments_closed_by_moderators: false,
+            organiser_suspended: false,
         }
     }
 

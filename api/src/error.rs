@@ -147,7 +147,10 @@ impl Error {
                 AccountError::WrongConfirmation
                 | AccountError::WrongResetToken
                 | AccountError::NotOwnProfile(_) => Class::Invalid,
-                AccountError::Unconfirmed | AccountError::Disabled => Class::Forbidden,
+                AccountError::Unconfirmed | AccountError::Disabled | AccountError::Suspended => {
+                    Class::Forbidden
+                }
+                AccountError::AlreadyDecided(_) => Class::Conflict,
             },
             Error::Profile(e) => match e {
                 ProfileError::UsernameTaken(_) => Class::Conflict,
@@ -155,7 +158,10 @@ impl Error {
                 | ProfileError::InvalidDisplayName
                 | ProfileError::InvalidSummary
                 | ProfileError::NotAnActorUrl(_) => Class::Invalid,
-                ProfileError::NotFound | ProfileError::NotFollowing(_) => Class::NotFound,
+                ProfileError::NotFound
+                | ProfileError::NotFollowing(_)
+                | ProfileError::Suspended => Class::NotFound,
+                ProfileError::AlreadyDecided(_) => Class::Conflict,
             },
             Error::Claim(_) => Class::Conflict,
             Error::Group(e) => group_class(e),
@@ -188,6 +194,10 @@ impl Error {
             Error::Report(ReportError::AlreadyAssigned) => "already-assigned",
             Error::Account(AccountError::Unconfirmed) => "unconfirmed",
             Error::Account(AccountError::Disabled) => "disabled",
+            Error::Account(AccountError::Suspended) => "suspended",
+            Error::Account(AccountError::AlreadyDecided(_))
+            | Error::Profile(ProfileError::AlreadyDecided(_)) => "already-decided",
+            Error::Profile(ProfileError::Suspended) => "suspended-by-moderators",
             Error::Unavailable(_) => "unavailable",
             _ => match self.class() {
                 Class::Invalid => "invalid",

@@ -10,10 +10,12 @@ use crate::error::{Error, Result};
 use crate::reports::require_moderator;
 use crate::AppState;
 use convene_domain::metadata::{format_timestamp, parse_timestamp};
-use convene_domain::moderation::{ContentAction, Decision};
-use convene_domain::{Actor, Event, EventCommand, Metadata, Source};
-use convene_projections::read_model::{DECISION_TIMERS, EVENTS};
-use convene_projections::{decisions, events, reports};
+use convene_domain::moderation::{AccountAction, ContentAction, Decision, ProfileAction};
+use convene_domain::{
+    Account, AccountCommand, Actor, Event, EventCommand, Metadata, Profile, ProfileCommand, Source,
+};
+use convene_projections::read_model::{ACCOUNTS, DECISION_TIMERS, EVENTS, PROFILES};
+use convene_projections::{accounts, decisions, events, profiles, reports};
 use cqrs_es::Aggregate;
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
@@ -31,9 +33,18 @@ pub enum DecisionTarget {
         event: String,
         id: String,
     },
+    /// A local profile: suspend or unsuspend it, or warn its account.
+    Profile {
+        username: String,
+    },
+    Account {
+        id: String,
+    },
 }
 
-/// What is decided. On a comment, only `remove` and `restore`.
+/// What is decided. On an event: hide, unhide, remove, restore, close_comments,
+/// reopen_comments; on a comment: remove, restore; on a profile or an account: suspend,
+/// unsuspend, warn (a warning goes to the profile's account).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Action {
@@ -43,16 +54,22 @@ pub enum Action {
     Restore,
     CloseComments,
     ReopenComments,
+    Suspend,
+    Unsuspend,
+    Warn,
 }
 
 impl Action {
-    pub const ALL: [Action; 6] = [
+    pub const ALL: [Action; 9] = [
         Action::Hide,
         Action::Unhide,
         Action::Remove,
         Action::Restore,
         Action::CloseComments,
         Action::ReopenComments,
+        Action::Suspend,
+        Action::Unsuspend,
+        Action::Warn,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -63,6 +80,9 @@ impl Action {
             Action::Restore => "restore",
             Action::CloseComments => "close_comments",
             Action::ReopenComments => "reopen_comments",
+            Action::Suspend => "suspend",
+            Action::Unsuspend => "unsuspend",
+            Action::Warn => "warn",
         }
     }
 
@@ -103,37 +123,84 @@ pub struct DecisionMade {
     pub until: Option<String>,
 }
 
-fn content_action(action: Action, target: &DecisionTarget) -> Result<ContentAction> {
-    Ok(match (target, action) {
-        (DecisionTarget::Event { .. }, Action::Hide) => ContentAction::Hide,
-        (DecisionTarget::Event { .. }, Action::Unhide) => ContentAction::Unhide,
-        (DecisionTarget::Event { .. }, Action::Remove) => ContentAction::Remove,
-        (DecisionTarget::Event { .. }, Action::Restore) => ContentAction::Restore,
-        (DecisionTarget::Event { .. }, Action::CloseComments) => ContentAction::CloseComments,
-        (DecisionTarget::Event { .. }, Action::ReopenComments) => ContentAction::ReopenComments,
-        (DecisionTarget::Comment { id, .. }, Action::Remove) => ContentAction::RemoveComment {
-            comment: id.clone(),
-        },
-        (DecisionTarget::Comment { id, .. }, Action::Restore) => ContentAction::RestoreComment {
-            comment: id.clone(),
-        },
-        (DecisionTarget::Comment { .. }, other) => {
-            return Err(Error::invalid_field(
-                "action",
-                format!(
-                    "a comment is removed or restored; `{}` is for events",
-                    other.as_str()
-                ),
-            ))
+/// What a decision does, on which aggregate.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Plan {
+    Event(String, ContentAction),
+    Profile(String, ProfileAction),
+    Account(String, AccountAction),
+    /// A warning to the account owning a profile.
+    WarnProfile(String),
+}
+
+fn plan(action: Action, target: &DecisionTarget) -> Result<Plan> {
+    use Action as A;
+    let event_action = match action {
+        A::Hide => Some(ContentAction::Hide),
+        A::Unhide => Some(ContentAction::Unhide),
+        A::Remove => Some(ContentAction::Remove),
+        A::Restore => Some(ContentAction::Restore),
+        A::CloseComments => Some(ContentAction::CloseComments),
+        A::ReopenComments => Some(ContentAction::ReopenComments),
+        _ => None,
+    };
+    let wrong = |on: &str, allowed: &str| {
+        Error::invalid_field(
+            "action",
+            format!(
+                "`{}` is not decided on {on}: choose one of {allowed}",
+                action.as_str()
+            ),
+        )
+    };
+    Ok(match target {
+        DecisionTarget::Event { id } => Plan::Event(
+            id.clone(),
+            event_action.ok_or_else(|| {
+                wrong(
+                    "an event",
+                    "hide, unhide, remove, restore, close_comments, reopen_comments",
+                )
+            })?,
+        ),
+        DecisionTarget::Comment { id, .. } => {
+            let comment = id.clone();
+            match action {
+                A::Remove => Plan::Event(String::new(), ContentAction::RemoveComment { comment }),
+                A::Restore => Plan::Event(String::new(), ContentAction::RestoreComment { comment }),
+                _ => return Err(wrong("a comment", "remove, restore")),
+            }
         }
+        DecisionTarget::Profile { username } => match action {
+            A::Suspend => Plan::Profile(username.clone(), ProfileAction::Suspend),
+            A::Unsuspend => Plan::Profile(username.clone(), ProfileAction::Unsuspend),
+            A::Warn => Plan::WarnProfile(username.clone()),
+            _ => return Err(wrong("a profile", "suspend, unsuspend, warn")),
+        },
+        DecisionTarget::Account { id } => match action {
+            A::Suspend => Plan::Account(id.clone(), AccountAction::Suspend),
+            A::Unsuspend => Plan::Account(id.clone(), AccountAction::Unsuspend),
+            A::Warn => Plan::Account(id.clone(), AccountAction::Warn),
+            _ => return Err(wrong("an account", "suspend, unsuspend, warn")),
+        },
     })
+}
+
+/// Whether the decision can end by itself.
+fn can_end(plan: &Plan) -> bool {
+    match plan {
+        Plan::Event(_, action) => action.reversal().is_some(),
+        Plan::Profile(_, action) => action.reversal().is_some(),
+        Plan::Account(_, action) => action.reversal().is_some(),
+        Plan::WarnProfile(_) => false,
+    }
 }
 
 /// Records moderator `session`'s decision, or says what to fix; a refused decision writes
 /// nothing.
 pub async fn decide(state: &AppState, session: &Session, new: NewDecision) -> Result<DecisionMade> {
     require_moderator(session)?;
-    let action = content_action(new.action, &new.target)?;
+    let mut plan = plan(new.action, &new.target)?;
     let until = match new
         .until
         .as_deref()
@@ -156,6 +223,12 @@ pub async fn decide(state: &AppState, session: &Session, new: NewDecision) -> Re
         OffsetDateTime::now_utc(),
     )
     .map_err(|e| Error::Invalid(vec![e]))?;
+    if decision.until.is_some() && !can_end(&plan) {
+        return Err(Error::invalid_field(
+            "until",
+            "only hiding, removing, closing comments and suspending end by themselves",
+        ));
+    }
     if let Some(report) = &decision.report {
         if reports::find(state.db.pool(), report).await?.is_none() {
             return Err(Error::invalid_field(
@@ -164,37 +237,132 @@ pub async fn decide(state: &AppState, session: &Session, new: NewDecision) -> Re
             ));
         }
     }
-    let target = new.target.clone();
-    let event = match &target {
-        DecisionTarget::Event { id } => id,
-        DecisionTarget::Comment { event, id } => {
-            let comment = events::comment(state.db.pool(), id).await?;
+    let pool = state.db.pool();
+    // The object decided on must exist (and a comment be of its event).
+    match (&new.target, &mut plan) {
+        (DecisionTarget::Comment { event, id }, Plan::Event(on, _)) => {
+            let comment = events::comment(pool, id).await?;
             if comment.is_none_or(|c| c.event_id != *event) {
                 return Err(Error::not_found(format!(
                     "there is no comment {id} on event {event}"
                 )));
             }
-            event
+            on.clone_from(event);
         }
-    };
-    if events::find(state.db.pool(), event).await?.is_none() {
-        return Err(Error::not_found(format!("there is no event {event}")));
+        _ => {}
     }
-    let change = action.change_name().to_string();
+    match &plan {
+        Plan::Event(event, _) => {
+            if events::find(pool, event).await?.is_none() {
+                return Err(Error::not_found(format!("there is no event {event}")));
+            }
+        }
+        Plan::Profile(username, _) => {
+            if profiles::find(pool, username).await?.is_none() {
+                return Err(Error::not_found(format!("there is no profile @{username}")));
+            }
+        }
+        Plan::WarnProfile(username) => {
+            let owner = profiles::owner(pool, username).await?.ok_or_else(|| {
+                Error::not_found(format!("there is no account behind a profile @{username}"))
+            })?;
+            plan = Plan::Account(owner, AccountAction::Warn);
+        }
+        Plan::Account(id, _) => {
+            if accounts::by_id(pool, id).await?.is_none() {
+                return Err(Error::not_found(format!("there is no account {id}")));
+            }
+        }
+    }
     let metadata = session.metadata().with_reason(decision.reason.clone());
     let made = DecisionMade {
         position: 0,
-        change,
-        target: new.target,
+        change: String::new(),
+        target: new.target.clone(),
         reason: decision.reason.clone(),
         report: decision.report.clone(),
         until: decision.until.clone(),
     };
-    let command = EventCommand::Moderate { action, decision };
-    let reads = &[EVENTS, DECISION_TIMERS];
-    let position =
-        consistency::command(state, &state.events, event, command, &metadata, reads).await?;
-    Ok(DecisionMade { position, ..made })
+    let (position, change) = record(state, plan.clone(), decision, &metadata).await?;
+    if let Plan::Account(account, AccountAction::Warn) = &plan {
+        // The warning is recorded: a mail that fails is logged, not a failed decision.
+        if let Err(error) = mail_warning(state, account, &made.reason).await {
+            tracing::error!(%error, account, "the warning could not be mailed");
+        }
+    }
+    Ok(DecisionMade {
+        position,
+        change,
+        ..made
+    })
+}
+
+/// Appends the decision to its object; its position and the change's name.
+async fn record(
+    state: &AppState,
+    plan: Plan,
+    decision: Decision,
+    metadata: &Metadata,
+) -> Result<(i64, String)> {
+    Ok(match plan {
+        Plan::Event(id, action) => {
+            let change = action.change_name().to_string();
+            let command = EventCommand::Moderate { action, decision };
+            let reads = &[EVENTS, DECISION_TIMERS];
+            let at = consistency::command(state, &state.events, &id, command, metadata, reads);
+            (at.await?, change)
+        }
+        Plan::Profile(username, action) => {
+            let change = action.change_name().to_string();
+            let command = ProfileCommand::Moderate { action, decision };
+            let reads = &[PROFILES, DECISION_TIMERS];
+            let at =
+                consistency::command(state, &state.profiles, &username, command, metadata, reads);
+            (at.await?, change)
+        }
+        Plan::Account(id, action) => {
+            let change = action.change_name().to_string();
+            let command = AccountCommand::Moderate { action, decision };
+            let reads = &[ACCOUNTS, PROFILES, DECISION_TIMERS];
+            let at = consistency::command(state, &state.accounts, &id, command, metadata, reads);
+            (at.await?, change)
+        }
+        Plan::WarnProfile(_) => {
+            return Err(Error::internal("a profile's warning goes to its account"))
+        }
+    })
+}
+
+/// Mails account `account` the moderators' warning, in its language, naming neither moderator.
+async fn mail_warning(state: &AppState, account: &str, reason: &str) -> Result<()> {
+    let Some(account) = accounts::by_id(state.db.pool(), account).await? else {
+        return Ok(());
+    };
+    let instance = &state.config.public_url;
+    let (subject, body) = if account.locale == "fr" {
+        (
+            "Avertissement des modérateurs".to_string(),
+            format!(
+                "Les modérateurs de {instance} vous adressent un avertissement :\n\n{reason}\n\nIl est gardé au dossier de votre compte.\n"
+            ),
+        )
+    } else {
+        (
+            "A warning from the moderators".to_string(),
+            format!(
+                "The moderators of {instance} send you a warning:\n\n{reason}\n\nIt is kept on your account's record.\n"
+            ),
+        )
+    };
+    if let Err(error) = state
+        .config
+        .mailer
+        .send(&account.email, &subject, body)
+        .await
+    {
+        tracing::error!(%error, "the mail carrying a warning was not sent");
+    }
+    Ok(())
 }
 
 /// Most timed decisions ended in one sweep; the next sweep takes the rest.
@@ -208,37 +376,35 @@ pub async fn end_due(state: &AppState, now: OffsetDateTime) -> Result<usize> {
     let due = decisions::due(state.db.pool(), &format_timestamp(now), SWEEP_MAX).await?;
     let mut ended = 0;
     for timer in due {
-        if timer.aggregate_type != Event::TYPE {
-            continue;
-        }
-        let action: ContentAction = serde_json::from_str(&timer.action).map_err(Error::internal)?;
-        let Some(reversal) = action.reversal() else {
+        let plan = match timer.aggregate_type.as_str() {
+            t if t == Event::TYPE => serde_json::from_str::<ContentAction>(&timer.action)
+                .ok()
+                .and_then(|a| a.reversal())
+                .map(|a| Plan::Event(timer.aggregate_id.clone(), a)),
+            t if t == Profile::TYPE => serde_json::from_str::<ProfileAction>(&timer.action)
+                .ok()
+                .and_then(|a| a.reversal())
+                .map(|a| Plan::Profile(timer.aggregate_id.clone(), a)),
+            t if t == Account::TYPE => serde_json::from_str::<AccountAction>(&timer.action)
+                .ok()
+                .and_then(|a| a.reversal())
+                .map(|a| Plan::Account(timer.aggregate_id.clone(), a)),
+            _ => None,
+        };
+        let Some(plan) = plan else {
+            tracing::warn!(action = timer.action, "a timed decision that cannot end");
             continue;
         };
         let decision = Decision::expired(timer.report.clone());
         let metadata = Metadata::now(Actor::System, Source::Schedule, uuid::Uuid::new_v4())
             .with_reason(decision.reason.clone());
-        let command = EventCommand::Moderate {
-            action: reversal,
-            decision,
-        };
-        let reads = &[EVENTS, DECISION_TIMERS];
-        match consistency::command(
-            state,
-            &state.events,
-            &timer.aggregate_id,
-            command,
-            &metadata,
-            reads,
-        )
-        .await
-        {
+        match record(state, plan, decision, &metadata).await {
             Ok(_) => ended += 1,
             // Another process, or a moderator, ended it first.
             Err(error) if error.rule() == "already-decided" => {}
             Err(error) => tracing::warn!(
                 %error,
-                event = timer.aggregate_id,
+                object = timer.aggregate_id,
                 until = timer.until,
                 "a timed decision could not be ended"
             ),
@@ -252,21 +418,34 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_comment_is_only_removed_or_restored() {
+    fn each_target_takes_its_own_actions() {
         let comment = DecisionTarget::Comment {
             event: "e".into(),
             id: "c".into(),
         };
-        for action in [Action::Hide, Action::CloseComments, Action::ReopenComments] {
-            let refused = content_action(action, &comment).unwrap_err();
+        for action in [Action::Hide, Action::CloseComments, Action::Suspend] {
+            let refused = plan(action, &comment).unwrap_err();
             assert_eq!(refused.field_errors()[0].field, "action");
         }
         assert_eq!(
-            content_action(Action::Remove, &comment).unwrap(),
-            ContentAction::RemoveComment {
-                comment: "c".into()
-            }
+            plan(Action::Remove, &comment).unwrap(),
+            Plan::Event(
+                String::new(),
+                ContentAction::RemoveComment {
+                    comment: "c".into()
+                }
+            )
         );
+        let profile = DecisionTarget::Profile {
+            username: "ana".into(),
+        };
+        assert!(plan(Action::Hide, &profile).is_err());
+        assert_eq!(
+            plan(Action::Warn, &profile).unwrap(),
+            Plan::WarnProfile("ana".into())
+        );
+        assert!(!can_end(&plan(Action::Warn, &profile).unwrap()));
+        assert!(can_end(&plan(Action::Suspend, &profile).unwrap()));
     }
 
     #[test]

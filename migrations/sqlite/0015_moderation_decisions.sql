@@ -19,3 +19,10 @@ CREATE TABLE decision_timers
     PRIMARY KEY (aggregate_type, aggregate_id, action_key)
 );
 CREATE INDEX decision_timers_until ON decision_timers (until);
+
+-- Suspensions and strikes: a suspended account cannot log in; a suspended profile (or any
+-- profile of a suspended account) has its public content hidden.
+ALTER TABLE accounts ADD COLUMN suspended INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE accounts ADD COLUMN strikes INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE profiles ADD COLUMN suspended INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE profiles ADD COLUMN account_suspended INTEGER NOT NULL DEFAULT 0;

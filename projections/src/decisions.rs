@@ -1,14 +1,14 @@
 //! The `decision_timers` read model: the moderators' timed decisions still in force, one row
 //! each, so the sweep that ends them reads a short table instead of the log. A decision leaves
 //! the table when its reversal is recorded, whoever made it (a moderator, or the sweep), and
-//! when its object is deleted.
+//! when its object (an event) is deleted. Events, profiles and accounts have timed decisions.
 
 use crate::error::Error;
 use crate::log::StoredEvent;
 use crate::projection::{Applying, Projection};
 use async_trait::async_trait;
-use convene_domain::moderation::ContentAction;
-use convene_domain::{Event, EventChange};
+use convene_domain::moderation::{AccountAction, ContentAction};
+use convene_domain::{Account, AccountChange, Event, EventChange, Profile, ProfileChange};
 use cqrs_es::Aggregate;
 use sqlx::{AnyConnection, AnyPool, Row};
 
@@ -25,47 +25,75 @@ impl Projection for DecisionTimersProjection {
     }
 
     async fn apply(&self, conn: &mut AnyConnection, event: &StoredEvent) -> Result<(), Error> {
-        if event.aggregate_type != Event::TYPE {
-            return Ok(());
-        }
         let on = Applying::of(event)?;
-        match event.change::<EventChange>()? {
-            EventChange::Moderated { action, decision } => {
-                let (key, ends) = match action.reversal() {
-                    Some(_) => (action_key(&action), true),
-                    None => (reversed_key(&action), false),
-                };
-                clear(conn, event, &key).await?;
-                if let (true, Some(until)) = (ends, decision.until) {
-                    let text = serde_json::to_string(&action).map_err(|e| on.unreadable(e))?;
-                    sqlx::query(
-                        "INSERT INTO decision_timers (aggregate_type, aggregate_id, action_key, \
-                         action, until, report, position) VALUES ($1, $2, $3, $4, $5, $6, $7)",
-                    )
-                    .bind(&event.aggregate_type)
-                    .bind(on.id)
-                    .bind(&key)
-                    .bind(text)
-                    .bind(until)
-                    .bind(decision.report)
-                    .bind(event.position)
-                    .execute(conn)
-                    .await?;
+        let unreadable = |e: serde_json::Error| on.unreadable(e);
+        // Each timed decision as (its key, whether it starts a timer, the action as written,
+        // the decision); a reversal clears the timer of what it undoes.
+        let (key, starts, action, decision) = match event.aggregate_type.as_str() {
+            t if t == Event::TYPE => match event.change::<EventChange>()? {
+                EventChange::Moderated { action, decision } => {
+                    let starts = action.reversal().is_some();
+                    let key = if starts {
+                        action_key(&action)
+                    } else {
+                        reversed_key(&action)
+                    };
+                    let text = serde_json::to_string(&action).map_err(unreadable)?;
+                    (key, starts, text, decision)
                 }
-            }
-            EventChange::Deleted => {
-                sqlx::query(
-                    "DELETE FROM decision_timers WHERE aggregate_type = $1 AND aggregate_id = $2",
-                )
-                .bind(&event.aggregate_type)
-                .bind(on.id)
-                .execute(conn)
-                .await?;
-            }
-            _ => {}
+                EventChange::Deleted => return forget(conn, event).await,
+                _ => return Ok(()),
+            },
+            t if t == Profile::TYPE => match event.change::<ProfileChange>()? {
+                ProfileChange::Moderated { action, decision } => {
+                    let text = serde_json::to_string(&action).map_err(unreadable)?;
+                    let starts = action.reversal().is_some();
+                    ("suspend".to_string(), starts, text, decision)
+                }
+                _ => return Ok(()),
+            },
+            t if t == Account::TYPE => match event.change::<AccountChange>()? {
+                // A warning does not last: it has no timer.
+                AccountChange::Moderated { action, .. } if action == AccountAction::Warn => {
+                    return Ok(())
+                }
+                AccountChange::Moderated { action, decision } => {
+                    let text = serde_json::to_string(&action).map_err(unreadable)?;
+                    let starts = action.reversal().is_some();
+                    ("suspend".to_string(), starts, text, decision)
+                }
+                _ => return Ok(()),
+            },
+            _ => return Ok(()),
+        };
+        clear(conn, event, &key).await?;
+        if let (true, Some(until)) = (starts, decision.until) {
+            sqlx::query(
+                "INSERT INTO decision_timers (aggregate_type, aggregate_id, action_key, \
+                 action, until, report, position) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            )
+            .bind(&event.aggregate_type)
+            .bind(on.id)
+            .bind(&key)
+            .bind(action)
+            .bind(until)
+            .bind(decision.report)
+            .bind(event.position)
+            .execute(conn)
+            .await?;
         }
         Ok(())
     }
+}
+
+/// A deleted object's timers go with it.
+async fn forget(conn: &mut AnyConnection, event: &StoredEvent) -> Result<(), Error> {
+    sqlx::query("DELETE FROM decision_timers WHERE aggregate_type = $1 AND aggregate_id = $2")
+        .bind(&event.aggregate_type)
+        .bind(&event.aggregate_id)
+        .execute(conn)
+        .await?;
+    Ok(())
 }
 
 async fn clear(conn: &mut AnyConnection, event: &StoredEvent, key: &str) -> Result<(), Error> {

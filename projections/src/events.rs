@@ -442,10 +442,15 @@ pub struct EventView {
     pub removed_by_moderators: bool,
     /// Comments closed by the instance's moderators.
     pub comments_closed_by_moderators: bool,
+    /// The organising profile (or its account) is suspended by the instance's moderators: its
+    /// public content is hidden.
+    pub organiser_suspended: bool,
 }
 
 const EVENT_COLUMNS: &str = "e.id, e.organizer, e.draft, e.details, e.created_at, e.updated_at, \
      e.group_handle, e.members_only, e.hide_organiser, e.hidden, e.removed, e.comments_closed, \
+     (SELECT COUNT(*) FROM profiles sp WHERE sp.username = e.organizer \
+      AND (sp.suspended = 1 OR sp.account_suspended = 1)) AS organiser_suspended, \
      e.origin_object, e.origin_actor, e.origin_name, e.origin_url, \
      (SELECT COUNT(*) FROM participations p WHERE p.event_id = e.id AND p.state = 'participant') AS participants, \
      (SELECT COUNT(*) FROM participations p WHERE p.event_id = e.id AND p.state = 'waitlisted') AS waitlisted";
@@ -493,6 +498,7 @@ fn event_view(row: &AnyRow) -> Result<EventView, Error> {
         hidden_by_moderators: flag_of(row, "hidden")?,
         removed_by_moderators: flag_of(row, "removed")?,
         comments_closed_by_moderators: flag_of(row, "comments_closed")?,
+        organiser_suspended: flag_of(row, "organiser_suspended")?,
     })
 }
 
@@ -615,10 +621,12 @@ pub async fn count_public(pool: &AnyPool, filter: &EventFilter) -> Result<i64, E
 /// The conditions `filter` sets on public events, and the values they bind after the draft
 /// flag (`$1`).
 fn public_conditions(filter: &EventFilter) -> (String, Vec<String>) {
-    // What moderators hid or removed is never listed.
-    let mut sql = "e.visibility = 'public' AND e.draft = $1 AND e.members_only = 0 \
-                   AND e.hidden = 0 AND e.removed = 0"
-        .to_string();
+    // What moderators hid or removed, and what suspended profiles organise, is never listed.
+    let mut sql = format!(
+        "e.visibility = 'public' AND e.draft = $1 AND e.members_only = 0 \
+         AND e.hidden = 0 AND e.removed = 0 AND {} = 0",
+        crate::profiles::suspended_sql("e.organizer")
+    );
     let mut binds: Vec<String> = Vec::new();
     let mut param = |sql: &mut String, clause: &str, value: &str| {
         binds.push(value.to_string());
@@ -874,6 +882,8 @@ pub struct CommentView {
     /// Removed by the instance's moderators: shown as a tombstone (`body` is kept for
     /// moderators and taken out by the access policy for everyone else).
     pub removed_by_moderators: bool,
+    /// Its author (or the author's account) is suspended: shown as a tombstone too.
+    pub author_suspended: bool,
 }
 
 fn comment_view(row: &AnyRow) -> Result<CommentView, Error> {
@@ -888,12 +898,14 @@ fn comment_view(row: &AnyRow) -> Result<CommentView, Error> {
         edited_at: row.try_get("edited_at")?,
         deleted_at: row.try_get("deleted_at")?,
         removed_by_moderators: flag_of(row, "removed")?,
+        author_suspended: flag_of(row, "author_suspended")?,
     })
 }
 
 const COMMENT_COLUMNS: &str =
     "id, event_id, author, in_reply_to, body, announcement, created_at, edited_at, deleted_at, \
-     removed";
+     removed, (SELECT COUNT(*) FROM profiles sp WHERE sp.username = comments.author \
+     AND (sp.suspended = 1 OR sp.account_suspended = 1)) AS author_suspended";
 
 /// An event's comments, oldest first (replies point at their parent).
 pub async fn comments(pool: &AnyPool, event: &str) -> Result<Vec<CommentView>, Error> {

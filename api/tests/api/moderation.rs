@@ -368,3 +368,165 @@ async fn a_timed_decision_ends_by_itself_as_a_change_of_the_instance() {
         );
     }
 }
+
+fn on_profile(action: &str, username: &str, reason: &str) -> Value {
+    json!({"action": action, "target": {"kind": "profile", "username": username},
+           "reason": reason})
+}
+
+fn on_account(action: &str, id: &str, reason: &str) -> Value {
+    json!({"action": action, "target": {"kind": "account", "id": id}, "reason": reason})
+}
+
+#[tokio::test]
+async fn a_suspended_profile_s_public_content_is_hidden_until_it_is_unsuspended() {
+    for scratch in test_urls("moderation_suspend_profile").await {
+        let server = server(&scratch).await;
+        let org = member(&server, "org@example.org").await;
+        profile(&org, "org").await;
+        let ana = member(&server, "ana@example.org").await;
+        profile(&ana, "ana").await;
+        let mia = member(&server, "mia@example.org").await;
+        make_moderator(&server, &mia).await;
+        let own = text(&create_event(&ana, json!({"title": "Fake march"})).await["id"]);
+        let other = text(&create_event(&org, json!({"title": "Climate march"})).await["id"]);
+        let comments = format!("/api/v1/events/{other}/comments");
+        ana.post(&comments, json!({"body": "Follow my link"})).await;
+
+        let head = server.head().await;
+        let hide = decide(&mia, on_profile("hide", "ana", "spam")).await;
+        assert_eq!(fields(&hide), ["action"], "{}", hide.text);
+        let nobody = decide(&mia, on_profile("suspend", "nobody", "spam")).await;
+        assert_eq!(nobody.status, 404, "{}", nobody.text);
+        let not_yet = decide(&mia, on_profile("unsuspend", "ana", "spam")).await;
+        assert_eq!(not_yet.status, 409, "{}", not_yet.text);
+        let by_user = decide(&org, on_profile("suspend", "ana", "spam")).await;
+        assert_eq!(by_user.status, 403, "{}", by_user.text);
+        assert_eq!(server.head().await, head, "refusals write nothing");
+
+        let suspended = decide(&mia, on_profile("suspend", "ana", "impersonation")).await;
+        assert_eq!(suspended.status, 201, "{}", suspended.text);
+        assert_eq!(suspended.json["change"], "ProfileSuspended");
+        let page = server.client().get("/api/v1/profiles/ana").await;
+        assert_eq!(page.status, 404, "{}", page.text);
+        assert_eq!(kind(&page), "/problems/suspended-by-moderators");
+        assert!(!listed(&server.client(), &own).await);
+        let event = server.client().get(&format!("/api/v1/events/{own}")).await;
+        assert_eq!(kind(&event), "/problems/removed-by-moderators");
+        let list = server.client().get(&comments).await;
+        assert_eq!(list.json[0]["author_suspended"], true, "{}", list.text);
+        assert!(list.json[0]["body"].is_null(), "{}", list.text);
+        let acting = ana.post(&comments, json!({"body": "Still here"})).await;
+        assert_eq!(acting.status, 403, "{}", acting.text);
+        assert_eq!(
+            decide(&mia, on_profile("suspend", "ana", "again"))
+                .await
+                .status,
+            409
+        );
+
+        let lifted = decide(&mia, on_profile("unsuspend", "ana", "appeal granted")).await;
+        assert_eq!(lifted.status, 201, "{}", lifted.text);
+        assert_eq!(
+            server.client().get("/api/v1/profiles/ana").await.status,
+            200
+        );
+        assert!(listed(&server.client(), &own).await);
+        let list = server.client().get(&comments).await;
+        assert_eq!(list.json[0]["body"], "Follow my link");
+    }
+}
+
+#[tokio::test]
+async fn a_suspended_account_cannot_log_in_and_a_warning_is_mailed_and_counted() {
+    for scratch in test_urls("moderation_suspend_account").await {
+        let server = server(&scratch).await;
+        let bob = member(&server, "bob@example.org").await;
+        profile(&bob, "bob").await;
+        let mia = member(&server, "mia@example.org").await;
+        make_moderator(&server, &mia).await;
+        let bob_id = crate::reports::account_id(&bob).await;
+        let event = text(&create_event(&bob, json!({"title": "Climate march"})).await["id"]);
+
+        let mut timed = on_account("warn", &bob_id, "Mind the rules");
+        timed["until"] = json!("2099-01-01T00:00:00Z");
+        let refused = decide(&mia, timed).await;
+        assert_eq!(fields(&refused), ["until"], "{}", refused.text);
+        let missing = decide(&mia, on_account("suspend", "no-such-account", "spam")).await;
+        assert_eq!(missing.status, 404, "{}", missing.text);
+
+        let warned = decide(&mia, on_profile("warn", "bob", "Please stop the spam.")).await;
+        assert_eq!(warned.status, 201, "{}", warned.text);
+        assert_eq!(warned.json["change"], "AccountWarned");
+        let mail = server
+            .mail_with("bob@example.org", "Please stop the spam.")
+            .await;
+        assert!(mail.contains("warning"), "{mail}");
+        assert!(
+            !mail.contains("mia"),
+            "the moderator is never named: {mail}"
+        );
+        let row = convene_projections::accounts::by_id(server.db.pool(), &bob_id)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(row.strikes, 1, "kept as a strike");
+
+        let mut timed = on_account("suspend", &bob_id, "spam wave");
+        let until = OffsetDateTime::now_utc() + time::Duration::days(7);
+        timed["until"] = json!(until
+            .format(&time::format_description::well_known::Rfc3339)
+            .unwrap());
+        let suspended = decide(&mia, timed).await;
+        assert_eq!(suspended.status, 201, "{}", suspended.text);
+        assert_eq!(bob.get("/api/v1/me").await.status, 401, "its sessions stop");
+        let login = server
+            .client()
+            .post(
+                "/api/v1/sessions",
+                json!({"email": "bob@example.org", "password": "correct horse battery"}),
+            )
+            .await;
+        assert_eq!(login.status, 403, "{}", login.text);
+        assert_eq!(kind(&login), "/problems/suspended");
+        assert!(
+            !listed(&server.client(), &event).await,
+            "its content hidden"
+        );
+        assert_eq!(
+            server.client().get("/api/v1/profiles/bob").await.status,
+            404
+        );
+
+        // The suspension ends by itself; the data was kept.
+        let later = until + time::Duration::seconds(1);
+        let ended = convene_api::moderation::end_due(&server.state, later)
+            .await
+            .unwrap();
+        assert_eq!(ended, 1);
+        assert!(listed(&server.client(), &event).await);
+        let back = crate::support::log_in(&server, "bob@example.org").await;
+        assert_eq!(back.get("/api/v1/me").await.status, 200);
+    }
+}
+
+#[tokio::test]
+async fn a_moderator_cannot_change_roles() {
+    for scratch in test_urls("moderation_roles").await {
+        let server = server(&scratch).await;
+        let bob = member(&server, "bob@example.org").await;
+        let mia = member(&server, "mia@example.org").await;
+        make_moderator(&server, &mia).await;
+        let bob_id = crate::reports::account_id(&bob).await;
+        let head = server.head().await;
+        let refused = mia
+            .post(
+                &format!("/api/v1/admin/accounts/{bob_id}/role"),
+                json!({"role": "moderator"}),
+            )
+            .await;
+        assert_eq!(refused.status, 403, "{}", refused.text);
+        assert_eq!(server.head().await, head);
+        assert_eq!(bob.get("/api/v1/me").await.json["account"]["role"], "user");
+    }
+}

@@ -45,6 +45,8 @@ pub enum ProfileError {
     /// A moderators' decision that would change nothing.
     #[error("{0}")]
     AlreadyDecided(&'static str),
+    #[error("this profile is suspended by the instance's moderators")]
+    Suspended,
 }
 
 /// The state a profile's decisions need.
