@@ -149,8 +149,8 @@ pub async fn report(
     }
 }
 
-/// A decision from the report page's form: `action`, `target` (`event`, or `comment:ID`) on
-/// the form's `event`, `reason`, and an optional end `until` (a date and time in UTC, as a
+/// A decision from the report page's form: `action`, `target` (`event` or `comment:ID` on the
+/// form's `event`, or `profile` for the form's `profile`), `reason`, and an optional end `until` (a date and time in UTC, as a
 /// `datetime-local` field sends it, or with its offset).
 fn decision(
     report: &str,
@@ -163,6 +163,9 @@ fn decision(
         Some(("comment", id)) => DecisionTarget::Comment {
             event,
             id: id.to_string(),
+        },
+        _ if field(values, "target") == "profile" => DecisionTarget::Profile {
+            username: field(values, "profile"),
         },
         _ => DecisionTarget::Event { id: event },
     };

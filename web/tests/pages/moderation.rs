@@ -236,3 +236,67 @@ async fn a_comment_is_reported_and_a_moderator_resolves_it_with_a_reason() {
         assert_eq!(refused.status, 403, "{}", refused.body);
     }
 }
+
+#[tokio::test]
+async fn a_reported_profile_is_suspended_from_the_report_page_and_unsuspended() {
+    for (_db, site) in sites("moderation_profile_pages").await {
+        let ana = Browser::member(&site, "ana@example.org", "ana", "en").await;
+        let bob = Browser::member(&site, "bob@example.org", "bob", "en").await;
+        let mia = Browser::member(&site, "mia@example.org", "mia", "en").await;
+        make_moderator(&site, "mia").await;
+        let form = bob.get("/report?profile=ana").await;
+        let sent = bob
+            .post(
+                "/report",
+                &form.csrf(),
+                &[("profile", "ana"), ("category", "spam")],
+            )
+            .await;
+        assert_eq!(sent.status, 200, "{}", sent.body);
+        let queue = mia.get("/moderation/reports").await;
+        let marker = "href=\"/moderation/reports/";
+        let start = queue.body.find(marker).expect("a report in the queue") + marker.len();
+        let report: String = queue.body[start..]
+            .chars()
+            .take_while(|c| *c != '"')
+            .collect();
+        let path = format!("/moderation/reports/{report}");
+        let shown = mia.get(&path).await;
+        assert!(
+            shown.body.contains("Suspend (login refused"),
+            "{}",
+            shown.body
+        );
+        let decide = |action: &'static str| {
+            [
+                ("profile", "ana"),
+                ("target", "profile"),
+                ("action", action),
+                ("reason", "Impersonation"),
+            ]
+        };
+        let suspended = mia
+            .post(&format!("{path}/decide"), &shown.csrf(), &decide("suspend"))
+            .await;
+        assert_eq!(suspended.status, 303, "{}", suspended.body);
+        let page = site.browser("en").get("/@ana").await;
+        assert_eq!(page.status, 404, "{}", page.body);
+        assert!(
+            page.body
+                .contains("This profile is suspended by the instance&#39;s moderators."),
+            "{}",
+            page.body
+        );
+        let own = ana.get("/@ana").await;
+        assert_eq!(own.status, 404);
+        let lifted = mia
+            .post(
+                &format!("{path}/decide"),
+                &shown.csrf(),
+                &decide("unsuspend"),
+            )
+            .await;
+        assert_eq!(lifted.status, 303, "{}", lifted.body);
+        assert_eq!(site.browser("en").get("/@ana").await.status, 200);
+    }
+}
