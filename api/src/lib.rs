@@ -10,6 +10,7 @@
 
 pub mod access;
 pub mod accounts;
+pub mod audit;
 pub mod auth;
 pub mod comments;
 pub mod consistency;

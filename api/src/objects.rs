@@ -60,6 +60,17 @@ pub struct ObjectAsOf {
     pub changes: Vec<ObjectChange>,
 }
 
+/// The state of an object of `kind` (event, profile or group) folded from `log`; none for other
+/// kinds (an account's state holds secrets that no view shows).
+pub(crate) fn fold_kind(kind: &str, log: &[StoredEvent]) -> Result<Option<Value>> {
+    Ok(match kind {
+        "event" => Some(fold::<Event>(log)?),
+        "profile" => Some(fold::<Profile>(log)?),
+        "group" => Some(fold::<Group>(log)?),
+        _ => None,
+    })
+}
+
 fn fold<A: Aggregate>(log: &[StoredEvent]) -> Result<Value> {
     let mut aggregate = A::default();
     for stored in log {

@@ -3,6 +3,7 @@
 
 use super::extract::{ApiOrigin, MaybeSession, Params, PROFILE_HEADER};
 use super::problem::{Body, Problem};
+use crate::audit::{self, AuditPage, AuditQuery};
 use crate::auth::Session;
 use crate::moderation::{self, DecisionMade, NewDecision};
 use crate::objects::{self, ObjectAsOf};
@@ -29,6 +30,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(close))
         .routes(routes!(object))
         .routes(routes!(decide))
+        .routes(routes!(audit))
 }
 
 /// Report a profile, an event, comments of an event or a group to the instance's moderators,
@@ -175,4 +177,18 @@ async fn decide(
 ) -> Result<(StatusCode, Json<DecisionMade>), Problem> {
     let made = moderation::decide(&state, &session, new).await?;
     Ok((StatusCode::CREATED, Json(made)))
+}
+
+/// The audit trail over the log, newest first, 20 a page (moderators and administrators):
+/// filtered by acting account, object (`target_kind` and `target_id`), kind of change and time;
+/// each entry with its reason, report, and the object before and after.
+#[utoipa::path(get, path = "/moderation/audit", tag = "moderation", params(AuditQuery),
+    security(("bearer" = [])),
+    responses((status = 200, body = AuditPage), (status = 401, body = Problem), (status = 403, body = Problem), (status = 422, body = Problem)))]
+async fn audit(
+    State(state): State<AppState>,
+    session: Session,
+    Params(query): Params<AuditQuery>,
+) -> Result<Json<AuditPage>, Problem> {
+    Ok(Json(audit::trail(&state, &session, query).await?))
 }

@@ -530,3 +530,95 @@ async fn a_moderator_cannot_change_roles() {
         assert_eq!(bob.get("/api/v1/me").await.json["account"]["role"], "user");
     }
 }
+
+#[tokio::test]
+async fn the_audit_trail_finds_decisions_by_actor_target_change_and_time_with_before_and_after() {
+    for scratch in test_urls("moderation_audit").await {
+        let server = server(&scratch).await;
+        let org = member(&server, "org@example.org").await;
+        profile(&org, "org").await;
+        let bob = member(&server, "bob@example.org").await;
+        profile(&bob, "bob").await;
+        let mia = member(&server, "mia@example.org").await;
+        make_moderator(&server, &mia).await;
+        let mia_id = crate::reports::account_id(&mia).await;
+        let id = text(&create_event(&org, json!({"title": "Climate march"})).await["id"]);
+        let filed = bob
+            .post(
+                "/api/v1/reports",
+                json!({"target": {"kind": "event", "id": id}, "category": {"kind": "spam"}}),
+            )
+            .await;
+        let report = text(&filed.json["id"]);
+        let mut hide = on_event("hide", &id, "spam wave");
+        hide["report"] = json!(report);
+        assert_eq!(decide(&mia, hide).await.status, 201);
+
+        let by_mia = mia
+            .get(&format!("/api/v1/moderation/audit?account={mia_id}"))
+            .await;
+        assert_eq!(by_mia.status, 200, "{}", by_mia.text);
+        let entries = by_mia.json["entries"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default();
+        assert_eq!(entries[0]["change"], "EventHidden", "newest first");
+        assert!(entries
+            .iter()
+            .all(|e| e["actor"].as_str().unwrap_or_default().contains(&mia_id)));
+        let entry = &entries[0];
+        assert_eq!(entry["reason"], "spam wave");
+        assert_eq!(entry["report"], report.as_str());
+        assert_eq!(entry["target_kind"], "event");
+        assert_eq!(entry["before"]["moderation"]["hidden"], false);
+        assert_eq!(entry["after"]["moderation"]["hidden"], true);
+        assert_eq!(entry["after"]["details"]["title"], "Climate march");
+
+        let on_target = mia
+            .get(&format!(
+                "/api/v1/moderation/audit?target_kind=event&target_id={id}&change=EventHidden"
+            ))
+            .await;
+        assert_eq!(on_target.json["entries"].as_array().map(Vec::len), Some(1));
+        let created = mia
+            .get(&format!(
+                "/api/v1/moderation/audit?target_kind=event&target_id={id}&change=EventCreated"
+            ))
+            .await;
+        assert!(created.json["entries"][0]["before"].is_null());
+        let report_trail = mia
+            .get(&format!(
+                "/api/v1/moderation/audit?target_kind=report&target_id={report}"
+            ))
+            .await;
+        assert_eq!(report_trail.json["entries"][0]["change"], "ReportFiled");
+        let future = mia
+            .get("/api/v1/moderation/audit?from=2099-01-01T00:00:00Z")
+            .await;
+        assert_eq!(future.json["entries"], json!([]));
+        let past = mia
+            .get("/api/v1/moderation/audit?to=2020-01-01T00:00:00Z")
+            .await;
+        assert_eq!(past.json["entries"], json!([]));
+        let window = mia
+            .get(
+                "/api/v1/moderation/audit?from=2020-01-01T00:00:00Z&to=2099-01-01T00:00:00Z&page=1",
+            )
+            .await;
+        assert_eq!(window.json["entries"].as_array().map(Vec::len), Some(20));
+        assert_eq!(window.json["more"], true);
+
+        let user = org.get("/api/v1/moderation/audit").await;
+        assert_eq!(user.status, 403, "{}", user.text);
+        assert_eq!(
+            server.client().get("/api/v1/moderation/audit").await.status,
+            401
+        );
+        let bad = mia.get("/api/v1/moderation/audit?target_kind=planet").await;
+        assert_eq!(fields(&bad), ["target_kind"], "{}", bad.text);
+        let reversed = mia
+            .get("/api/v1/moderation/audit?from=2026-02-01T00:00:00Z&to=2026-01-01T00:00:00Z")
+            .await;
+        assert_eq!(fields(&reversed), ["to"], "{}", reversed.text);
+    }
+}
