@@ -11,6 +11,7 @@ use crate::Web;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
+use convene_api::audit::{self, AuditQuery};
 use convene_api::moderation::{self, Action, DecisionTarget, NewDecision};
 use convene_api::reports::{self, Decision, NewNote, NewReport, QueueQuery, Reporter};
 use convene_api::Class;
@@ -311,4 +312,74 @@ pub async fn act(
         }
         Err(error) => refused(&web, &visitor, &error),
     }
+}
+
+/// GET `/moderation/audit?account=…&target_kind=…&target_id=…&change=…&from=…&to=…&page=…`: the
+/// audit trail, with its filters; a filter at fault is marked on the form.
+pub async fn audit(
+    State(web): State<Web>,
+    visitor: Visitor,
+    Query(values): Query<HashMap<String, String>>,
+) -> Response {
+    let Some(session) = visitor.session.as_ref() else {
+        return login_first(&visitor);
+    };
+    let get = |k: &str| values.get(k).cloned();
+    let page = field(&values, "page");
+    let query = AuditQuery {
+        account: get("account"),
+        target_kind: get("target_kind"),
+        target_id: get("target_id"),
+        change: get("change"),
+        from: get("from"),
+        to: get("to"),
+        page: if page.trim().is_empty() {
+            None
+        } else {
+            Some(page.trim().parse().unwrap_or(0))
+        },
+    };
+    let mut context = Context::new();
+    context.insert("values", &values);
+    let (status, trail, errors) = match audit::trail(&web.app, session, query).await {
+        Ok(trail) => (StatusCode::OK, Some(trail), HashMap::new()),
+        Err(error) if error.class() == Class::Invalid => {
+            let errors: HashMap<String, String> = error
+                .field_errors()
+                .into_iter()
+                .map(|e| (e.field, e.message))
+                .collect();
+            (status_of(&error), None, errors)
+        }
+        Err(error) => return refused(&web, &visitor, &error),
+    };
+    if let Some(trail) = &trail {
+        let mut next = url::form_urlencoded::Serializer::new(String::new());
+        for (key, value) in &values {
+            if key != "page" && !value.trim().is_empty() {
+                next.append_pair(key, value);
+            }
+        }
+        next.append_pair("page", &(trail.page + 1).to_string());
+        context.insert("next", &format!("/moderation/audit?{}", next.finish()));
+    }
+    // The objects before and after, as moderators read them (pretty JSON text).
+    let trail = trail.map(|trail| {
+        let mut shown = serde_json::to_value(&trail).unwrap_or_default();
+        if let Some(entries) = shown["entries"].as_array_mut() {
+            for entry in entries {
+                for side in ["before", "after"] {
+                    if !entry[side].is_null() {
+                        let text = serde_json::to_string_pretty(&entry[side]).unwrap_or_default();
+                        entry[side] = serde_json::Value::String(text);
+                    }
+                }
+            }
+        }
+        shown
+    });
+    context.insert("trail", &trail);
+    context.insert("errors", &errors);
+    web.pages
+        .render(&visitor, status, "moderation_audit.html", context)
 }
