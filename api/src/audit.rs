@@ -239,7 +239,11 @@ mod tests {
 
     #[test]
     fn bad_filters_name_the_field_at_fault() {
-        let field = |query: AuditQuery| filter(query).unwrap_err().field_errors()[0].field.clone();
+        let field = |query: AuditQuery| {
+            filter(query).expect_err("refused").field_errors()[0]
+                .field
+                .clone()
+        };
         let q = AuditQuery::default;
         assert_eq!(
             field(AuditQuery {
@@ -293,7 +297,7 @@ mod tests {
             target_kind: Some("".into()),
             ..AuditQuery::default()
         })
-        .unwrap();
+        .expect("accepted");
         assert_eq!(filter, AuditFilter::default());
         assert_eq!(page, 1);
     }

@@ -239,17 +239,14 @@ pub async fn decide(state: &AppState, session: &Session, new: NewDecision) -> Re
     }
     let pool = state.db.pool();
     // The object decided on must exist (and a comment be of its event).
-    match (&new.target, &mut plan) {
-        (DecisionTarget::Comment { event, id }, Plan::Event(on, _)) => {
-            let comment = events::comment(pool, id).await?;
-            if comment.is_none_or(|c| c.event_id != *event) {
-                return Err(Error::not_found(format!(
-                    "there is no comment {id} on event {event}"
-                )));
-            }
-            on.clone_from(event);
+    if let (DecisionTarget::Comment { event, id }, Plan::Event(on, _)) = (&new.target, &mut plan) {
+        let comment = events::comment(pool, id).await?;
+        if comment.is_none_or(|c| c.event_id != *event) {
+            return Err(Error::not_found(format!(
+                "there is no comment {id} on event {event}"
+            )));
         }
-        _ => {}
+        on.clone_from(event);
     }
     match &plan {
         Plan::Event(event, _) => {
@@ -424,11 +421,11 @@ mod tests {
             id: "c".into(),
         };
         for action in [Action::Hide, Action::CloseComments, Action::Suspend] {
-            let refused = plan(action, &comment).unwrap_err();
+            let refused = plan(action, &comment).expect_err("refused");
             assert_eq!(refused.field_errors()[0].field, "action");
         }
         assert_eq!(
-            plan(Action::Remove, &comment).unwrap(),
+            plan(Action::Remove, &comment).expect("accepted"),
             Plan::Event(
                 String::new(),
                 ContentAction::RemoveComment {
@@ -441,11 +438,11 @@ mod tests {
         };
         assert!(plan(Action::Hide, &profile).is_err());
         assert_eq!(
-            plan(Action::Warn, &profile).unwrap(),
+            plan(Action::Warn, &profile).expect("accepted"),
             Plan::WarnProfile("ana".into())
         );
-        assert!(!can_end(&plan(Action::Warn, &profile).unwrap()));
-        assert!(can_end(&plan(Action::Suspend, &profile).unwrap()));
+        assert!(!can_end(&plan(Action::Warn, &profile).expect("accepted")));
+        assert!(can_end(&plan(Action::Suspend, &profile).expect("accepted")));
     }
 
     #[test]

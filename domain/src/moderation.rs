@@ -212,21 +212,28 @@ mod tests {
     #[test]
     fn a_decision_without_a_reason_is_refused_naming_the_reason() {
         for reason in ["", "   ", &"x".repeat(REASON_MAX + 1)] {
-            assert_eq!(decide(reason, None).unwrap_err().field, "reason");
+            assert_eq!(decide(reason, None).expect_err("refused").field, "reason");
         }
-        assert_eq!(decide("bad\u{7}", None).unwrap_err().field, "reason");
+        assert_eq!(
+            decide("bad\u{7}", None).expect_err("refused").field,
+            "reason"
+        );
     }
 
     #[test]
     fn an_end_in_the_past_or_now_is_refused_naming_until() {
         for until in [NOW, datetime!(2026-04-30 12:00 UTC)] {
-            assert_eq!(decide("spam", Some(until)).unwrap_err().field, "until");
+            assert_eq!(
+                decide("spam", Some(until)).expect_err("refused").field,
+                "until"
+            );
         }
     }
 
     #[test]
     fn a_valid_decision_keeps_the_trimmed_reason_and_the_end_in_log_form() {
-        let decision = decide("  spam wave ", Some(datetime!(2026-05-02 12:00 +2))).unwrap();
+        let decision =
+            decide("  spam wave ", Some(datetime!(2026-05-02 12:00 +2))).expect("as expected");
         assert_eq!(decision.reason, "spam wave");
         assert_eq!(decision.moderator.as_deref(), Some("m1"));
         assert_eq!(

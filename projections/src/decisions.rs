@@ -54,9 +54,10 @@ impl Projection for DecisionTimersProjection {
             },
             t if t == Account::TYPE => match event.change::<AccountChange>()? {
                 // A warning does not last: it has no timer.
-                AccountChange::Moderated { action, .. } if action == AccountAction::Warn => {
-                    return Ok(())
-                }
+                AccountChange::Moderated {
+                    action: AccountAction::Warn,
+                    ..
+                } => return Ok(()),
                 AccountChange::Moderated { action, decision } => {
                     let text = serde_json::to_string(&action).map_err(unreadable)?;
                     let starts = action.reversal().is_some();

@@ -51,7 +51,7 @@ async fn file(
                 .get(PROFILE_HEADER)
                 .and_then(|v| v.to_str().ok())
                 .map(str::to_string);
-            Reporter::Profile(session.acting_as(&state, chosen).await?)
+            Reporter::Profile(Box::new(session.acting_as(&state, chosen).await?))
         }
         None => Reporter::Anonymous(origin),
     };

@@ -312,7 +312,7 @@ async fn a_timed_decision_ends_by_itself_as_a_change_of_the_instance() {
         let until = OffsetDateTime::now_utc() + time::Duration::hours(1);
         timed["until"] = json!(until
             .format(&time::format_description::well_known::Rfc3339)
-            .unwrap());
+            .expect("as expected"));
         let hidden = decide(&mia, timed).await;
         assert_eq!(hidden.status, 201, "{}", hidden.text);
         assert!(hidden.json["until"].as_str().is_some());
@@ -322,7 +322,7 @@ async fn a_timed_decision_ends_by_itself_as_a_change_of_the_instance() {
         assert_eq!(
             convene_api::moderation::end_due(&server.state, now)
                 .await
-                .unwrap(),
+                .expect("as expected"),
             0
         );
         assert!(!listed(&server.client(), &id).await);
@@ -330,13 +330,13 @@ async fn a_timed_decision_ends_by_itself_as_a_change_of_the_instance() {
         let later = until + time::Duration::seconds(1);
         let ended = convene_api::moderation::end_due(&server.state, later)
             .await
-            .unwrap();
+            .expect("as expected");
         assert_eq!(ended, 1);
         assert!(listed(&server.client(), &id).await);
         assert_eq!(
             convene_api::moderation::end_due(&server.state, later)
                 .await
-                .unwrap(),
+                .expect("as expected"),
             0,
             "an ended decision ends once"
         );
@@ -356,14 +356,14 @@ async fn a_timed_decision_ends_by_itself_as_a_change_of_the_instance() {
         let mut again = on_event("close_comments", &id, "flame war");
         again["until"] = json!(until
             .format(&time::format_description::well_known::Rfc3339)
-            .unwrap());
+            .expect("as expected"));
         assert_eq!(decide(&mia, again).await.status, 201);
         let reopened = decide(&mia, on_event("reopen_comments", &id, "calm")).await;
         assert_eq!(reopened.status, 201, "{}", reopened.text);
         assert_eq!(
             convene_api::moderation::end_due(&server.state, later)
                 .await
-                .unwrap(),
+                .expect("as expected"),
             0
         );
     }
@@ -468,15 +468,15 @@ async fn a_suspended_account_cannot_log_in_and_a_warning_is_mailed_and_counted()
         );
         let row = convene_projections::accounts::by_id(server.db.pool(), &bob_id)
             .await
-            .unwrap()
-            .unwrap();
+            .expect("as expected")
+            .expect("as expected");
         assert_eq!(row.strikes, 1, "kept as a strike");
 
         let mut timed = on_account("suspend", &bob_id, "spam wave");
         let until = OffsetDateTime::now_utc() + time::Duration::days(7);
         timed["until"] = json!(until
             .format(&time::format_description::well_known::Rfc3339)
-            .unwrap());
+            .expect("as expected"));
         let suspended = decide(&mia, timed).await;
         assert_eq!(suspended.status, 201, "{}", suspended.text);
         assert_eq!(bob.get("/api/v1/me").await.status, 401, "its sessions stop");
@@ -502,7 +502,7 @@ async fn a_suspended_account_cannot_log_in_and_a_warning_is_mailed_and_counted()
         let later = until + time::Duration::seconds(1);
         let ended = convene_api::moderation::end_due(&server.state, later)
             .await
-            .unwrap();
+            .expect("as expected");
         assert_eq!(ended, 1);
         assert!(listed(&server.client(), &event).await);
         let back = crate::support::log_in(&server, "bob@example.org").await;

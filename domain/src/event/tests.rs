@@ -1216,7 +1216,7 @@ fn first_error(history: &[C], action: ContentAction) -> EventError {
     for change in history {
         event.apply(change.clone());
     }
-    event.moderate(action, decision()).unwrap_err()
+    event.moderate(action, decision()).expect_err("refused")
 }
 
 #[test]
@@ -1314,6 +1314,8 @@ fn decisions_on_missing_things_or_ending_when_they_cannot_are_refused() {
     let mut event = Event::default();
     event.apply(created(None, JoinMode::Free));
     event.apply(moderated(ContentAction::Hide));
-    let refused = event.moderate(ContentAction::Unhide, timed).unwrap_err();
+    let refused = event
+        .moderate(ContentAction::Unhide, timed)
+        .expect_err("refused");
     assert_eq!(fields(refused), vec!["until"]);
 }

@@ -113,7 +113,7 @@ pub async fn report(
     };
     let reporter = match visitor.session.clone() {
         Some(session) => match session.acting_as(&web.app, None).await {
-            Ok(acting) => Reporter::Profile(acting),
+            Ok(acting) => Reporter::Profile(Box::new(acting)),
             Err(error) => return web.pages.failure(&visitor, &error),
         },
         None if web.app.reports_policy.anonymous => Reporter::Anonymous(visitor.origin.clone()),
