@@ -77,6 +77,10 @@ pub async fn run(settings: &Settings) -> anyhow::Result<ExitCode> {
         convene_notifications::reminders::POLL,
     );
     runners.push(tokio::spawn(scheduler.run(shutdown.clone())));
+    runners.push(tokio::spawn(end_timed_decisions(
+        state.clone(),
+        shutdown.clone(),
+    )));
     tracing::info!(
         listen = %settings.listen,
         public_url = %settings.public_url,
@@ -114,6 +118,28 @@ pub async fn run(settings: &Settings) -> anyhow::Result<ExitCode> {
     db.close().await;
     tracing::info!("stopped");
     Ok(ExitCode::SUCCESS)
+}
+
+/// How often timed moderation decisions whose end has come are ended.
+const DECISION_SWEEP_EVERY: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// Ends timed moderation decisions whose time has come, once a minute, until shutdown. Several
+/// processes may sweep one database: a decision ended by one is no longer due for the others.
+async fn end_timed_decisions(state: AppState, shutdown: CancellationToken) {
+    let mut every = tokio::time::interval(DECISION_SWEEP_EVERY);
+    every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            _ = shutdown.cancelled() => return,
+            _ = every.tick() => {}
+        }
+        let now = time::OffsetDateTime::now_utc();
+        match convene_api::moderation::end_due(&state, now).await {
+            Ok(0) => {}
+            Ok(ended) => tracing::info!(ended, "timed moderation decisions ended"),
+            Err(error) => tracing::error!(%error, "timed moderation decisions could not be swept"),
+        }
+    }
 }
 
 /// The pages and the API, with federation in front: its own routes, and the ActivityPub

@@ -7,6 +7,7 @@ use crate::error::{Error, Result};
 use crate::AppState;
 use convene_domain::event::details::Visibility;
 use convene_domain::event::ParticipantState;
+use convene_domain::EventError;
 use convene_domain::MemberRole;
 use convene_projections::accounts::AccountRow;
 use convene_projections::events::{self, CommentView, EventView, ParticipationView};
@@ -92,10 +93,12 @@ impl Viewer {
 
 /// Whether `viewer` may know event `event` exists: drafts are for insiders, private events for
 /// insiders and participants, members-only group events for insiders, participants and the
-/// group's members.
+/// group's members; an event the instance's moderators removed is for them alone.
 pub fn may_see(viewer: Viewer, event: &EventView) -> bool {
     let members_only = event.group.as_ref().is_some_and(|g| g.members_only);
-    let hidden = (event.draft && !viewer.insider())
+    let taken_down = event.removed_by_moderators || event.organiser_suspended;
+    let hidden = (taken_down && !viewer.moderator)
+        || (event.draft && !viewer.insider())
         || (event.details.visibility == Visibility::Private
             && !(viewer.insider() || viewer.participant))
         || (members_only && !(viewer.insider() || viewer.participant || viewer.group_member));
@@ -128,12 +131,25 @@ pub fn shown_to(viewer: Viewer, mut event: EventView) -> EventView {
     event
 }
 
-/// Event `id` as `viewer` may see it, or not found (a hidden event looks like a missing one).
+/// Event `id` as `viewer` may see it, or not found (a hidden event looks like a missing one;
+/// one the moderators removed says so to those who could see it before).
 pub async fn visible(state: &AppState, viewer: Viewer, id: &str) -> Result<EventView> {
     let missing = || Error::not_found("there is no such event");
     let event = events::find(state.db.pool(), id)
         .await?
         .ok_or_else(missing)?;
+    if (event.removed_by_moderators || event.organiser_suspended) && !viewer.moderator {
+        let before = EventView {
+            removed_by_moderators: false,
+            organiser_suspended: false,
+            ..event
+        };
+        return Err(if may_see(viewer, &before) {
+            Error::Event(EventError::RemovedByModerators)
+        } else {
+            missing()
+        });
+    }
     if !may_see(viewer, &event) {
         return Err(missing());
     }
@@ -152,7 +168,14 @@ pub async fn event_for(
 
 /// The comments `viewer` may read: announcements (door codes, meeting points) are for the people
 /// taking part, the waitlist included, and the insiders; replies to them go with them.
-pub fn comments_for(viewer: Viewer, comments: Vec<CommentView>) -> Vec<CommentView> {
+pub fn comments_for(viewer: Viewer, mut comments: Vec<CommentView>) -> Vec<CommentView> {
+    // What moderators removed is a tombstone for everyone but them (organisers included).
+    if !viewer.moderator {
+        let taken_down = |c: &&mut CommentView| c.removed_by_moderators || c.author_suspended;
+        for comment in comments.iter_mut().filter(taken_down) {
+            comment.body = None;
+        }
+    }
     if viewer.insider() || viewer.participant {
         return comments;
     }
@@ -230,7 +253,30 @@ mod tests {
             remaining_seats: Some(6),
             created_at: String::new(),
             updated_at: String::new(),
+            hidden_by_moderators: false,
+            removed_by_moderators: false,
+            comments_closed_by_moderators: false,
+            organiser_suspended: false,
         }
+    }
+
+    #[test]
+    fn a_removed_event_is_for_the_instance_s_moderators_alone() {
+        let removed = EventView {
+            removed_by_moderators: true,
+            ..event(|_| {})
+        };
+        let organiser = Viewer {
+            organiser: true,
+            ..Viewer::default()
+        };
+        let moderator = Viewer {
+            moderator: true,
+            ..Viewer::default()
+        };
+        assert!(!may_see(Viewer::default(), &removed));
+        assert!(!may_see(organiser, &removed));
+        assert!(may_see(moderator, &removed));
     }
 
     #[test]

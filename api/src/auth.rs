@@ -90,7 +90,7 @@ impl Session {
         let token_hash = token_hash(token.trim());
         let account = accounts::by_session(state.db.pool(), &token_hash)
             .await?
-            .filter(|a| !a.disabled);
+            .filter(|a| !a.disabled && !a.suspended);
         Ok(account.map(|account| Session {
             account,
             token_hash,
@@ -132,6 +132,15 @@ impl Session {
                 )
             })?,
         };
+        // A profile the moderators suspended does not act in public.
+        if profiles::find(state.db.pool(), &profile)
+            .await?
+            .is_some_and(|p| p.suspended)
+        {
+            return Err(Error::forbidden(format!(
+                "@{profile} is suspended by the instance's moderators"
+            )));
+        }
         Ok(Acting {
             session: self,
             profile,

@@ -121,7 +121,8 @@ impl Error {
                 | EventError::UnknownParticipation
                 | EventError::UnknownComment
                 | EventError::NotParticipating(_)
-                | EventError::UnknownToken => Class::NotFound,
+                | EventError::UnknownToken
+                | EventError::RemovedByModerators => Class::NotFound,
                 EventError::NotOrganiser
                 | EventError::NotAdministrator
                 | EventError::NotCommentAuthor
@@ -137,6 +138,7 @@ impl Error {
                 | EventError::LastOrganiser
                 | EventError::Full
                 | EventError::CommentsClosed
+                | EventError::AlreadyDecided(_)
                 | EventError::Remote => Class::Conflict,
             },
             Error::Account(e) => match e {
@@ -145,7 +147,10 @@ impl Error {
                 AccountError::WrongConfirmation
                 | AccountError::WrongResetToken
                 | AccountError::NotOwnProfile(_) => Class::Invalid,
-                AccountError::Unconfirmed | AccountError::Disabled => Class::Forbidden,
+                AccountError::Unconfirmed | AccountError::Disabled | AccountError::Suspended => {
+                    Class::Forbidden
+                }
+                AccountError::AlreadyDecided(_) => Class::Conflict,
             },
             Error::Profile(e) => match e {
                 ProfileError::UsernameTaken(_) => Class::Conflict,
@@ -153,7 +158,10 @@ impl Error {
                 | ProfileError::InvalidDisplayName
                 | ProfileError::InvalidSummary
                 | ProfileError::NotAnActorUrl(_) => Class::Invalid,
-                ProfileError::NotFound | ProfileError::NotFollowing(_) => Class::NotFound,
+                ProfileError::NotFound
+                | ProfileError::NotFollowing(_)
+                | ProfileError::Suspended => Class::NotFound,
+                ProfileError::AlreadyDecided(_) => Class::Conflict,
             },
             Error::Claim(_) => Class::Conflict,
             Error::Group(e) => group_class(e),
@@ -186,6 +194,10 @@ impl Error {
             Error::Report(ReportError::AlreadyAssigned) => "already-assigned",
             Error::Account(AccountError::Unconfirmed) => "unconfirmed",
             Error::Account(AccountError::Disabled) => "disabled",
+            Error::Account(AccountError::Suspended) => "suspended",
+            Error::Account(AccountError::AlreadyDecided(_))
+            | Error::Profile(ProfileError::AlreadyDecided(_)) => "already-decided",
+            Error::Profile(ProfileError::Suspended) => "suspended-by-moderators",
             Error::Unavailable(_) => "unavailable",
             _ => match self.class() {
                 Class::Invalid => "invalid",
@@ -262,6 +274,8 @@ fn event_rule(error: &EventError) -> &'static str {
         EventError::Full => "full",
         EventError::Remote => "remote-event",
         EventError::CommentsClosed => "comments-closed",
+        EventError::AlreadyDecided(_) => "already-decided",
+        EventError::RemovedByModerators => "removed-by-moderators",
     }
 }
 

@@ -7,6 +7,7 @@ use crate::error::{Error, Result};
 use crate::AppState;
 use convene_domain::event::Participant;
 use convene_domain::metadata::format_timestamp;
+use convene_domain::moderation::ContentAction;
 use convene_domain::{Actor, Event, EventChange};
 use convene_projections::events;
 use convene_projections::log::EventLog;
@@ -105,6 +106,25 @@ fn summary(change: &EventChange, people: &HashMap<String, String>) -> String {
         }
         EventChange::CommentEdited { .. } => "edited a comment".into(),
         EventChange::CommentDeleted { .. } => "deleted a comment".into(),
+        // Moderators are never named here: the decision is the instance's.
+        EventChange::Moderated { action, decision } => {
+            let what = match action {
+                ContentAction::Hide => "hid the event from public listings and search",
+                ContentAction::Unhide => "listed the event again",
+                ContentAction::Remove => "removed the event",
+                ContentAction::Restore => "restored the event",
+                ContentAction::CloseComments => "closed the comments",
+                ContentAction::ReopenComments => "reopened the comments",
+                ContentAction::RemoveComment { .. } => "removed a comment",
+                ContentAction::RestoreComment { .. } => "restored a comment",
+            };
+            let until = decision
+                .until
+                .as_ref()
+                .map(|u| format!(" until {u}"))
+                .unwrap_or_default();
+            format!("the instance's moderators {what}{until}")
+        }
     }
 }
 

@@ -10,6 +10,7 @@
 
 pub mod access;
 pub mod accounts;
+pub mod audit;
 pub mod auth;
 pub mod comments;
 pub mod consistency;
@@ -26,6 +27,7 @@ pub mod health;
 pub mod history;
 pub mod http;
 pub mod mail;
+pub mod moderation;
 pub mod objects;
 pub mod participations;
 pub mod profiles;

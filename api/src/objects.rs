@@ -5,6 +5,7 @@
 use crate::error::{Error, Result};
 use crate::AppState;
 use convene_domain::metadata::format_timestamp;
+use convene_domain::moderation::ContentAction;
 use convene_domain::{Event, EventChange, Group, Profile};
 use convene_projections::log::{EventLog, StoredEvent};
 use cqrs_es::Aggregate;
@@ -38,6 +39,8 @@ pub struct CommentAsOf {
     pub author: String,
     pub body: String,
     pub deleted: bool,
+    /// Removed by the instance's moderators (its body is kept here as evidence).
+    pub removed: bool,
 }
 
 /// An object folded up to a log position.
@@ -55,6 +58,17 @@ pub struct ObjectAsOf {
     pub comments: Vec<CommentAsOf>,
     /// Its changes up to that position, oldest first.
     pub changes: Vec<ObjectChange>,
+}
+
+/// The state of an object of `kind` (event, profile or group) folded from `log`; none for other
+/// kinds (an account's state holds secrets that no view shows).
+pub(crate) fn fold_kind(kind: &str, log: &[StoredEvent]) -> Result<Option<Value>> {
+    Ok(match kind {
+        "event" => Some(fold::<Event>(log)?),
+        "profile" => Some(fold::<Profile>(log)?),
+        "group" => Some(fold::<Group>(log)?),
+        _ => None,
+    })
 }
 
 fn fold<A: Aggregate>(log: &[StoredEvent]) -> Result<Value> {
@@ -104,6 +118,7 @@ fn comments(log: &[StoredEvent]) -> Result<Vec<CommentAsOf>> {
                 author,
                 body,
                 deleted: false,
+                removed: false,
             }),
             EventChange::CommentEdited { comment, body } => {
                 if let Some(c) = comments.iter_mut().find(|c| c.id == comment) {
@@ -113,6 +128,16 @@ fn comments(log: &[StoredEvent]) -> Result<Vec<CommentAsOf>> {
             EventChange::CommentDeleted { comment } => {
                 if let Some(c) = comments.iter_mut().find(|c| c.id == comment) {
                     c.deleted = true;
+                }
+            }
+            EventChange::Moderated { action, .. } => {
+                let (comment, removed) = match action {
+                    ContentAction::RemoveComment { comment } => (comment, true),
+                    ContentAction::RestoreComment { comment } => (comment, false),
+                    _ => continue,
+                };
+                if let Some(c) = comments.iter_mut().find(|c| c.id == comment) {
+                    c.removed = removed;
                 }
             }
             _ => {}

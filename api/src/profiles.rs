@@ -35,11 +35,15 @@ pub struct ProfileChanges {
     pub summary: Option<String>,
 }
 
-/// Profile `username`'s public view.
+/// Profile `username`'s public view (a profile the moderators suspended is a tombstone).
 pub async fn find(state: &AppState, username: &str) -> Result<ProfileView> {
-    profiles::find(state.db.pool(), username)
+    let profile = profiles::find(state.db.pool(), username)
         .await?
-        .ok_or_else(|| Error::not_found(format!("there is no profile @{username}")))
+        .ok_or_else(|| Error::not_found(format!("there is no profile @{username}")))?;
+    if profile.suspended {
+        return Err(Error::Profile(convene_domain::ProfileError::Suspended));
+    }
+    Ok(profile)
 }
 
 /// The profiles of `session`'s account (only the account itself ever sees them together).

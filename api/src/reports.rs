@@ -46,7 +46,8 @@ pub struct FiledReport {
 
 /// Who files a report.
 pub enum Reporter {
-    Profile(Acting),
+    /// Boxed: a session is much larger than an anonymous origin.
+    Profile(Box<Acting>),
     Anonymous(Origin),
 }
 

@@ -10,6 +10,7 @@ pub mod claim;
 pub mod event;
 pub mod group;
 pub mod metadata;
+pub mod moderation;
 pub mod profile;
 pub mod report;
 pub mod text;

@@ -418,3 +418,82 @@ async fn remote_participants_hear_accept_once_they_hold_a_seat_and_reject_when_r
         );
     }
 }
+
+#[tokio::test]
+async fn what_moderators_remove_is_deleted_for_peers_and_sent_again_when_restored() {
+    use convene_domain::moderation::{ContentAction, Decision};
+    for (_scratch, db) in test_databases("outbox_moderation").await {
+        let log = Log { db };
+        log.profile(
+            "ana",
+            ProfileCommand::Create {
+                username: "ana".into(),
+                display_name: None,
+                account: None,
+            },
+        )
+        .await;
+        log.follower("bea", "https://b.example/users/bea/inbox", Some(SHARED))
+            .await;
+        log.create("e1", "Repair café", Visibility::Public, false)
+            .await;
+        log.event(
+            "e1",
+            EventCommand::PostComment {
+                comment: "c1".into(),
+                by: "ana".into(),
+                in_reply_to: None,
+                body: "<p>Cheap pills here</p>".into(),
+                announcement: false,
+            },
+        )
+        .await;
+        let decide = |action: ContentAction| EventCommand::Moderate {
+            action,
+            decision: Decision::by_moderator(
+                "moderator".into(),
+                "spam",
+                None,
+                None,
+                time::OffsetDateTime::now_utc(),
+            )
+            .expect("a decision"),
+        };
+        for action in [
+            ContentAction::RemoveComment {
+                comment: "c1".into(),
+            },
+            ContentAction::RestoreComment {
+                comment: "c1".into(),
+            },
+            ContentAction::Hide,
+            ContentAction::Remove,
+            ContentAction::Restore,
+        ] {
+            log.event("e1", decide(action)).await;
+        }
+        let out = log.derived(10_000).await;
+        let kinds: Vec<(String, String)> = summary(&out)
+            .into_iter()
+            .map(|(kind, object, _)| (kind, object))
+            .collect();
+        let note = format!("{PUBLIC_URL}/comments/c1");
+        let event = format!("{PUBLIC_URL}/events/e1");
+        assert_eq!(
+            kinds,
+            vec![
+                (
+                    s("Accept"),
+                    s("Follow https://bea.example/users/bea/follows/1")
+                ),
+                (s("Create"), s("Event Repair café")),
+                (s("Create"), s("Note <p>Cheap pills here</p>")),
+                (s("Delete"), format!("Tombstone {note}")),
+                (s("Create"), s("Note <p>Cheap pills here</p>")),
+                // Hiding from listings changes nothing for peers; removing deletes it there.
+                (s("Delete"), format!("Tombstone {event}")),
+                (s("Create"), s("Event Repair café")),
+            ]
+        );
+    }
+}

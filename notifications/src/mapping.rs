@@ -185,7 +185,9 @@ pub fn notices(before: &Event, change: &EventChange, memory: &Memory) -> Vec<Not
         | C::CommentDeleted { .. }
         // Remote events have nobody taking part here; remote replies notify nobody yet.
         | C::Imported { .. }
-        | C::RemoteCommentPosted { .. } => Vec::new(),
+        | C::RemoteCommentPosted { .. }
+        // Moderators' decisions reach people by the moderators' own mail, not as notices.
+        | C::Moderated { .. } => Vec::new(),
     }
 }
 

@@ -8,6 +8,7 @@ use crate::tables::{flag, flag_of, known};
 use async_trait::async_trait;
 use convene_domain::account::{Account, AccountChange, Role};
 use convene_domain::metadata::format_timestamp;
+use convene_domain::moderation::AccountAction;
 use cqrs_es::Aggregate;
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, AnyPool, Row};
@@ -54,6 +55,18 @@ impl Projection for AccountsProjection {
             }
             AccountChange::RoleChanged { role } => set(conn, id, "role", Some(role.as_str())).await,
             AccountChange::Disabled => disabled(conn, id).await,
+            AccountChange::Moderated { action, .. } => {
+                let sql = match action {
+                    AccountAction::Suspend => "UPDATE accounts SET suspended = 1 WHERE id = $1",
+                    AccountAction::Unsuspend => "UPDATE accounts SET suspended = 0 WHERE id = $1",
+                    // Each warning is a strike.
+                    AccountAction::Warn => {
+                        "UPDATE accounts SET strikes = strikes + 1 WHERE id = $1"
+                    }
+                };
+                sqlx::query(sql).bind(id).execute(conn).await?;
+                Ok(())
+            }
             AccountChange::ProfileAdded { .. } => Ok(()),
             AccountChange::FeedTokenRotated { token } => {
                 set(conn, id, "feed_token", Some(&token)).await
@@ -245,6 +258,10 @@ pub struct AccountRow {
     pub locale: String,
     pub confirmed: bool,
     pub disabled: bool,
+    /// Suspended by the instance's moderators: no session opens or works.
+    pub suspended: bool,
+    /// Warnings received from the instance's moderators.
+    pub strikes: i64,
     pub default_profile: Option<String>,
     /// Whether a private feed link exists (its secret is only ever stored hashed).
     pub has_feed: bool,
@@ -261,6 +278,8 @@ fn account(row: &AnyRow) -> Result<AccountRow, Error> {
         locale: row.try_get("locale")?,
         confirmed: confirmation.is_none(),
         disabled: flag_of(row, "disabled")?,
+        suspended: flag_of(row, "suspended")?,
+        strikes: row.try_get("strikes")?,
         default_profile: row.try_get("default_profile")?,
         has_feed: row.try_get::<Option<String>, _>("feed_token")?.is_some(),
         created_at: row.try_get("created_at")?,
@@ -268,7 +287,7 @@ fn account(row: &AnyRow) -> Result<AccountRow, Error> {
 }
 
 const COLUMNS: &str = "id, email, password_hash, role, locale, confirmation, disabled, \
-     default_profile, feed_token, created_at";
+     suspended, strikes, default_profile, feed_token, created_at";
 
 async fn one_by(pool: &AnyPool, column: &str, value: &str) -> Result<Option<AccountRow>, Error> {
     let row = sqlx::query(&format!(

@@ -8,6 +8,7 @@ use async_trait::async_trait;
 use convene_domain::event::details::{EventDetails, EventStatus};
 use convene_domain::event::{GroupLink, Participant, ParticipantState, RemoteOrigin};
 use convene_domain::metadata::format_timestamp;
+use convene_domain::moderation::ContentAction;
 use convene_domain::{Event, EventChange};
 use cqrs_es::Aggregate;
 use serde::Serialize;
@@ -93,6 +94,7 @@ impl Projection for EventsProjection {
                 comment_edited(conn, &on, &comment, &body).await
             }
             EventChange::CommentDeleted { comment } => comment_deleted(conn, &on, &comment).await,
+            EventChange::Moderated { action, .. } => moderated(conn, &on, &action).await,
         }
     }
 }
@@ -335,6 +337,33 @@ async fn comment_deleted(
     Ok(())
 }
 
+/// A moderators' decision: a flag of the event, or of one comment (whose body stays in the
+/// read model, so restoring it needs nothing else; readers show removed comments as tombstones).
+async fn moderated(
+    conn: &mut AnyConnection,
+    on: &Applying<'_>,
+    action: &ContentAction,
+) -> Result<(), Error> {
+    let (table, column, value, id) = match action {
+        ContentAction::Hide => ("events", "hidden", true, on.id),
+        ContentAction::Unhide => ("events", "hidden", false, on.id),
+        ContentAction::Remove => ("events", "removed", true, on.id),
+        ContentAction::Restore => ("events", "removed", false, on.id),
+        ContentAction::CloseComments => ("events", "comments_closed", true, on.id),
+        ContentAction::ReopenComments => ("events", "comments_closed", false, on.id),
+        ContentAction::RemoveComment { comment } => ("comments", "removed", true, comment.as_str()),
+        ContentAction::RestoreComment { comment } => {
+            ("comments", "removed", false, comment.as_str())
+        }
+    };
+    sqlx::query(&format!("UPDATE {table} SET {column} = $1 WHERE id = $2"))
+        .bind(flag(value))
+        .bind(id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
 fn status_text(status: EventStatus) -> &'static str {
     match status {
         EventStatus::Tentative => "tentative",
@@ -410,10 +439,21 @@ pub struct EventView {
     pub remaining_seats: Option<i64>,
     pub created_at: String,
     pub updated_at: String,
+    /// Hidden by the instance's moderators from public listings and search.
+    pub hidden_by_moderators: bool,
+    /// Removed by the instance's moderators: a tombstone for everyone else.
+    pub removed_by_moderators: bool,
+    /// Comments closed by the instance's moderators.
+    pub comments_closed_by_moderators: bool,
+    /// The organising profile (or its account) is suspended by the instance's moderators: its
+    /// public content is hidden.
+    pub organiser_suspended: bool,
 }
 
 const EVENT_COLUMNS: &str = "e.id, e.organizer, e.draft, e.details, e.created_at, e.updated_at, \
-     e.group_handle, e.members_only, e.hide_organiser, \
+     e.group_handle, e.members_only, e.hide_organiser, e.hidden, e.removed, e.comments_closed, \
+     (SELECT COUNT(*) FROM profiles sp WHERE sp.username = e.organizer \
+      AND (sp.suspended = 1 OR sp.account_suspended = 1)) AS organiser_suspended, \
      e.origin_object, e.origin_actor, e.origin_name, e.origin_url, \
      (SELECT COUNT(*) FROM participations p WHERE p.event_id = e.id AND p.state = 'participant') AS participants, \
      (SELECT COUNT(*) FROM participations p WHERE p.event_id = e.id AND p.state = 'waitlisted') AS waitlisted";
@@ -460,6 +500,10 @@ fn event_view(row: &AnyRow) -> Result<EventView, Error> {
         waitlist_count: row.try_get("waitlisted")?,
         created_at: row.try_get("created_at")?,
         updated_at: row.try_get("updated_at")?,
+        hidden_by_moderators: flag_of(row, "hidden")?,
+        removed_by_moderators: flag_of(row, "removed")?,
+        comments_closed_by_moderators: flag_of(row, "comments_closed")?,
+        organiser_suspended: flag_of(row, "organiser_suspended")?,
     })
 }
 
@@ -582,7 +626,12 @@ pub async fn count_public(pool: &AnyPool, filter: &EventFilter) -> Result<i64, E
 /// The conditions `filter` sets on public events, and the values they bind after the draft
 /// flag (`$1`).
 fn public_conditions(filter: &EventFilter) -> (String, Vec<String>) {
-    let mut sql = "e.visibility = 'public' AND e.draft = $1 AND e.members_only = 0".to_string();
+    // What moderators hid or removed, and what suspended profiles organise, is never listed.
+    let mut sql = format!(
+        "e.visibility = 'public' AND e.draft = $1 AND e.members_only = 0 \
+         AND e.hidden = 0 AND e.removed = 0 AND {} = 0",
+        crate::profiles::suspended_sql("e.organizer")
+    );
     let mut binds: Vec<String> = Vec::new();
     let mut param = |sql: &mut String, clause: &str, value: &str| {
         binds.push(value.to_string());
@@ -840,6 +889,11 @@ pub struct CommentView {
     pub created_at: String,
     pub edited_at: Option<String>,
     pub deleted_at: Option<String>,
+    /// Removed by the instance's moderators: shown as a tombstone (`body` is kept for
+    /// moderators and taken out by the access policy for everyone else).
+    pub removed_by_moderators: bool,
+    /// Its author (or the author's account) is suspended: shown as a tombstone too.
+    pub author_suspended: bool,
 }
 
 fn comment_view(row: &AnyRow) -> Result<CommentView, Error> {
@@ -853,11 +907,15 @@ fn comment_view(row: &AnyRow) -> Result<CommentView, Error> {
         created_at: row.try_get("created_at")?,
         edited_at: row.try_get("edited_at")?,
         deleted_at: row.try_get("deleted_at")?,
+        removed_by_moderators: flag_of(row, "removed")?,
+        author_suspended: flag_of(row, "author_suspended")?,
     })
 }
 
 const COMMENT_COLUMNS: &str =
-    "id, event_id, author, in_reply_to, body, announcement, created_at, edited_at, deleted_at";
+    "id, event_id, author, in_reply_to, body, announcement, created_at, edited_at, deleted_at, \
+     removed, (SELECT COUNT(*) FROM profiles sp WHERE sp.username = comments.author \
+     AND (sp.suspended = 1 OR sp.account_suspended = 1)) AS author_suspended";
 
 /// An event's comments, oldest first (replies point at their parent).
 pub async fn comments(pool: &AnyPool, event: &str) -> Result<Vec<CommentView>, Error> {

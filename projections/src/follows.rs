@@ -78,7 +78,8 @@ impl Projection for FollowsProjection {
             }
             ProfileChange::Created { .. }
             | ProfileChange::Renamed { .. }
-            | ProfileChange::SummaryChanged { .. } => return Ok(()),
+            | ProfileChange::SummaryChanged { .. }
+            | ProfileChange::Moderated { .. } => return Ok(()),
         };
         query.execute(conn).await?;
         Ok(())

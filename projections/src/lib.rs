@@ -7,7 +7,8 @@
 //! with a checkpoint committed in the same transaction as their writes, and stores outside the
 //! database), [`projection`] runs them, [`replay`] rebuilds them (read models also "as of" a
 //! past point) and [`verify`] proves the chain intact. The read models, and the queries over
-//! them, are [`accounts`], [`profiles`], [`events`], [`groups`], [`reports`] and [`follows`].
+//! them, are [`accounts`], [`profiles`], [`events`], [`groups`], [`reports`], [`follows`] and
+//! [`decisions`] (the timed moderation decisions in force).
 //!
 //! Depends on `convene-domain` only (and the database crates); the API, web and federation crates
 //! depend on this one. See `docs/event-log.md` for the guarantees and why they hold.
@@ -15,6 +16,7 @@
 pub mod accounts;
 pub mod chain;
 pub mod db;
+pub mod decisions;
 pub mod error;
 pub mod events;
 pub mod follows;
@@ -52,6 +54,7 @@ pub mod read_model {
     pub const GROUPS: &str = "groups";
     pub const REPORTS: &str = "reports";
     pub const FOLLOWS: &str = "follows";
+    pub const DECISION_TIMERS: &str = "decision_timers";
 }
 
 /// The read models this crate offers, in the order they are run.
@@ -63,5 +66,6 @@ pub fn read_models() -> Vec<Arc<dyn Subscriber>> {
         Arc::new(groups::GroupsProjection),
         Arc::new(reports::ReportsProjection),
         Arc::new(follows::FollowsProjection),
+        Arc::new(decisions::DecisionTimersProjection),
     ]
 }

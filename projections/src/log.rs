@@ -63,6 +63,22 @@ const SELECT_EVENTS: &str = "SELECT position, aggregate_type, aggregate_id, sequ
      event_version, CAST(payload AS TEXT) AS payload, CAST(metadata AS TEXT) AS metadata, hash \
      FROM event_log";
 
+/// What the audit trail is filtered by; every field is optional. Times are fixed-width UTC text
+/// as the log stores them.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AuditFilter {
+    /// The acting account's id.
+    pub account: Option<String>,
+    pub aggregate_type: Option<String>,
+    pub aggregate_id: Option<String>,
+    /// The change's name, such as EventHidden.
+    pub event_type: Option<String>,
+    /// Recorded at or after.
+    pub from: Option<String>,
+    /// Recorded before.
+    pub to: Option<String>,
+}
+
 /// The head of the chain: the last position and its hash.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Head {
@@ -234,6 +250,63 @@ impl EventLog {
             .fetch_one(self.db.pool())
             .await?;
         Ok(position.unwrap_or(0))
+    }
+
+    /// Up to `limit` changes matching `filter`, newest first, skipping `offset`: the audit
+    /// trail. Every filter is a condition on the log itself, nothing is stored twice.
+    pub async fn audit(
+        &self,
+        filter: &AuditFilter,
+        limit: i64,
+        offset: i64,
+    ) -> Result<Vec<StoredEvent>, Error> {
+        let mut conditions: Vec<String> = Vec::new();
+        let mut binds: Vec<String> = Vec::new();
+        let mut condition = |sql: &str, value: &str| {
+            binds.push(value.to_string());
+            conditions.push(sql.replace('?', &format!("${}", binds.len())));
+        };
+        let account = match self.db.backend() {
+            Backend::Sqlite => "json_extract(metadata, '$.account')",
+            Backend::Postgres => "(metadata ->> 'account')",
+        };
+        if let Some(value) = &filter.account {
+            condition(&format!("{account} = ?"), value);
+        }
+        if let Some(value) = &filter.aggregate_type {
+            condition("aggregate_type = ?", value);
+        }
+        if let Some(value) = &filter.aggregate_id {
+            condition("aggregate_id = ?", value);
+        }
+        if let Some(value) = &filter.event_type {
+            condition("event_type = ?", value);
+        }
+        if let Some(value) = &filter.from {
+            condition(&format!("{} >= ?", self.recorded_at_sql()), value);
+        }
+        if let Some(value) = &filter.to {
+            condition(&format!("{} < ?", self.recorded_at_sql()), value);
+        }
+        let filters = if conditions.is_empty() {
+            String::new()
+        } else {
+            format!("WHERE {}", conditions.join(" AND "))
+        };
+        let sql = format!(
+            "{SELECT_EVENTS} {filters} ORDER BY position DESC LIMIT {} OFFSET {}",
+            limit.max(0),
+            offset.max(0)
+        );
+        let mut query = sqlx::query(&sql);
+        for value in &binds {
+            query = query.bind(value);
+        }
+        let rows = query.fetch_all(self.db.pool()).await?;
+        Ok(rows
+            .iter()
+            .map(StoredEvent::from_row)
+            .collect::<Result<_, _>>()?)
     }
 
     fn recorded_at_sql(&self) -> &'static str {

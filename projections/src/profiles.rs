@@ -4,8 +4,10 @@
 use crate::error::Error;
 use crate::log::StoredEvent;
 use crate::projection::{Applying, Projection};
+use crate::tables::{flag, flag_of};
 use async_trait::async_trait;
-use convene_domain::{Profile, ProfileChange};
+use convene_domain::moderation::{AccountAction, ProfileAction};
+use convene_domain::{Account, AccountChange, Profile, ProfileChange};
 use cqrs_es::Aggregate;
 use serde::Serialize;
 use sqlx::any::AnyRow;
@@ -24,6 +26,9 @@ impl Projection for ProfilesProjection {
     }
 
     async fn apply(&self, conn: &mut AnyConnection, event: &StoredEvent) -> Result<(), Error> {
+        if event.aggregate_type == Account::TYPE {
+            return account_moderated(conn, event).await;
+        }
         if event.aggregate_type != Profile::TYPE {
             return Ok(());
         }
@@ -45,8 +50,46 @@ impl Projection for ProfilesProjection {
             | ProfileChange::FollowAccepted { .. }
             | ProfileChange::FollowRejected { .. }
             | ProfileChange::Unfollowed { .. } => Ok(()),
+            ProfileChange::Moderated { action, .. } => {
+                let suspended = action == ProfileAction::Suspend;
+                sqlx::query("UPDATE profiles SET suspended = $1 WHERE username = $2")
+                    .bind(flag(suspended))
+                    .bind(on.id)
+                    .execute(conn)
+                    .await?;
+                Ok(())
+            }
         }
     }
+}
+
+/// A suspended account's profiles are suspended with it, and come back with it.
+async fn account_moderated(conn: &mut AnyConnection, event: &StoredEvent) -> Result<(), Error> {
+    if !matches!(
+        event.event_type.as_str(),
+        "AccountSuspended" | "AccountUnsuspended"
+    ) {
+        return Ok(());
+    }
+    let AccountChange::Moderated { action, .. } = event.change::<AccountChange>()? else {
+        return Ok(());
+    };
+    sqlx::query("UPDATE profiles SET account_suspended = $1 WHERE account_id = $2")
+        .bind(flag(action == AccountAction::Suspend))
+        .bind(&event.aggregate_id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// SQL counting (0 or 1, an integer on every database) whether the profile named by `column` (a
+/// username column of the query) is suspended, by its own decision or its account's: what
+/// hides a profile's public content.
+pub fn suspended_sql(column: &str) -> String {
+    format!(
+        "(SELECT COUNT(*) FROM profiles sp WHERE sp.username = {column} \
+         AND (sp.suspended = 1 OR sp.account_suspended = 1))"
+    )
 }
 
 async fn created(
@@ -97,9 +140,12 @@ pub struct ProfileView {
     pub summary: String,
     pub created_at: String,
     pub updated_at: String,
+    /// Suspended by the instance's moderators (itself or its account).
+    pub suspended: bool,
 }
 
-const COLUMNS: &str = "username, display_name, summary, created_at, updated_at";
+const COLUMNS: &str = "username, display_name, summary, created_at, updated_at, \
+     suspended + account_suspended AS is_suspended";
 
 fn view(row: &AnyRow) -> Result<ProfileView, Error> {
     Ok(ProfileView {
@@ -108,6 +154,7 @@ fn view(row: &AnyRow) -> Result<ProfileView, Error> {
         summary: row.try_get("summary")?,
         created_at: row.try_get("created_at")?,
         updated_at: row.try_get("updated_at")?,
+        suspended: flag_of(row, "is_suspended")?,
     })
 }
 

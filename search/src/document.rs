@@ -52,10 +52,14 @@ pub fn status_name(status: EventStatus) -> &'static str {
 
 /// The document of event `id` in state `event`, or none when it must not be found: deleted,
 /// draft, not public (unlisted and private events are reached by their link or invitation
-/// only), or kept to a group's members.
+/// only), kept to a group's members, or hidden or removed by the instance's moderators.
 pub fn event_document(id: &str, event: &Event, draft: bool, origin: &str) -> Option<EventDocument> {
     let details = event.details()?;
     let group = event.group();
+    let moderation = event.moderation();
+    if moderation.hidden || moderation.removed {
+        return None;
+    }
     if draft || details.visibility != Visibility::Public || group.is_some_and(|g| g.members_only) {
         return None;
     }

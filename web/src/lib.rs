@@ -167,6 +167,7 @@ pub fn routes(app: AppState, pages: Arc<Pages>) -> Router {
             get(pages::moderation::report_form).post(pages::moderation::report),
         )
         .route("/moderation/reports", get(pages::moderation::queue))
+        .route("/moderation/audit", get(pages::moderation::audit))
         .route("/moderation/reports/{id}", get(pages::moderation::show))
         .route(
             "/moderation/reports/{id}/{action}",

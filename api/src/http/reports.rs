@@ -1,9 +1,11 @@
 //! `/reports` (filing) and `/moderation/…` (the queue, a report in full, moderators' actions,
-//! any object as it was).
+//! any object as it was, decisions).
 
 use super::extract::{ApiOrigin, MaybeSession, Params, PROFILE_HEADER};
 use super::problem::{Body, Problem};
+use crate::audit::{self, AuditPage, AuditQuery};
 use crate::auth::Session;
+use crate::moderation::{self, DecisionMade, NewDecision};
 use crate::objects::{self, ObjectAsOf};
 use crate::reports::{
     self, Decision, FiledReport, NewNote, NewReport, QueueQuery, ReportDetail, Reporter,
@@ -27,6 +29,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(resolve))
         .routes(routes!(close))
         .routes(routes!(object))
+        .routes(routes!(decide))
+        .routes(routes!(audit))
 }
 
 /// Report a profile, an event, comments of an event or a group to the instance's moderators,
@@ -47,7 +51,7 @@ async fn file(
                 .get(PROFILE_HEADER)
                 .and_then(|v| v.to_str().ok())
                 .map(str::to_string);
-            Reporter::Profile(session.acting_as(&state, chosen).await?)
+            Reporter::Profile(Box::new(session.acting_as(&state, chosen).await?))
         }
         None => Reporter::Anonymous(origin),
     };
@@ -157,4 +161,34 @@ async fn object(
 ) -> Result<Json<ObjectAsOf>, Problem> {
     reports::require_moderator(&session)?;
     Ok(Json(objects::as_of(&state, &kind, &id, query.at).await?))
+}
+
+/// Decide on an event or one of its comments (moderators and administrators): hide, unhide,
+/// remove, restore, close_comments or reopen_comments an event; remove or restore a comment.
+/// The reason is required; `until` (in the future) ends hide, remove and close_comments by
+/// itself. A decision that would change nothing is a 409.
+#[utoipa::path(post, path = "/moderation/decisions", tag = "moderation", request_body = NewDecision,
+    security(("bearer" = [])),
+    responses((status = 201, body = DecisionMade), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+async fn decide(
+    State(state): State<AppState>,
+    session: Session,
+    Body(new): Body<NewDecision>,
+) -> Result<(StatusCode, Json<DecisionMade>), Problem> {
+    let made = moderation::decide(&state, &session, new).await?;
+    Ok((StatusCode::CREATED, Json(made)))
+}
+
+/// The audit trail over the log, newest first, 20 a page (moderators and administrators):
+/// filtered by acting account, object (`target_kind` and `target_id`), kind of change and time;
+/// each entry with its reason, report, and the object before and after.
+#[utoipa::path(get, path = "/moderation/audit", tag = "moderation", params(AuditQuery),
+    security(("bearer" = [])),
+    responses((status = 200, body = AuditPage), (status = 401, body = Problem), (status = 403, body = Problem), (status = 422, body = Problem)))]
+async fn audit(
+    State(state): State<AppState>,
+    session: Session,
+    Params(query): Params<AuditQuery>,
+) -> Result<Json<AuditPage>, Problem> {
+    Ok(Json(audit::trail(&state, &session, query).await?))
 }

@@ -26,7 +26,15 @@ async fn healthz_reports_the_last_position_and_each_projections_lag() {
             .collect();
         assert_eq!(
             names,
-            ["accounts", "profiles", "events", "groups", "reports", "follows"]
+            [
+                "accounts",
+                "profiles",
+                "events",
+                "groups",
+                "reports",
+                "follows",
+                "decision_timers"
+            ]
         );
         // Logging in reads the accounts read model back: read your writes waited for it, and
         // for it alone.

@@ -14,6 +14,7 @@ mod hiding;
 mod hygiene;
 mod input;
 mod login_delay;
+mod moderation;
 mod openapi;
 mod participation;
 mod reports;

@@ -105,6 +105,8 @@ const PROMISED: &[(&str, &str)] = &[
     ("post", "/api/v1/moderation/reports/{id}/resolve"),
     ("post", "/api/v1/moderation/reports/{id}/close"),
     ("get", "/api/v1/moderation/objects/{kind}/{id}"),
+    ("post", "/api/v1/moderation/decisions"),
+    ("get", "/api/v1/moderation/audit"),
 ];
 
 #[tokio::test]

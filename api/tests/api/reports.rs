@@ -9,11 +9,11 @@ use convene_projections::scratch::test_urls;
 use convene_projections::Commands;
 use serde_json::{json, Value};
 
-fn kind(response: &Response) -> &str {
+pub(crate) fn kind(response: &Response) -> &str {
     response.json["type"].as_str().unwrap_or_default()
 }
 
-fn fields(response: &Response) -> Vec<String> {
+pub(crate) fn fields(response: &Response) -> Vec<String> {
     response.json["errors"]
         .as_array()
         .map(|e| {
@@ -24,7 +24,7 @@ fn fields(response: &Response) -> Vec<String> {
         .unwrap_or_default()
 }
 
-async fn account_id(client: &Client) -> String {
+pub(crate) async fn account_id(client: &Client) -> String {
     client.get("/api/v1/me").await.json["account"]["id"]
         .as_str()
         .unwrap_or_default()
@@ -32,7 +32,7 @@ async fn account_id(client: &Client) -> String {
 }
 
 /// Makes the client's account a moderator, as the command line would.
-async fn make_moderator(server: &TestServer, client: &Client) {
+pub(crate) async fn make_moderator(server: &TestServer, client: &Client) {
     let id = account_id(client).await;
     let metadata = Metadata::now(Actor::System, Source::Cli, "test");
     Commands::<Account>::new(&server.db, ())

@@ -1,4 +1,5 @@
 use super::Role;
+use crate::moderation::{AccountAction, Decision};
 use cqrs_es::DomainEvent;
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
@@ -61,6 +62,12 @@ pub enum AccountChange {
         email: String,
         previous: String,
     },
+    /// An instance moderator's decision (its name in the log is the action's: AccountSuspended,
+    /// AccountWarned…).
+    Moderated {
+        action: AccountAction,
+        decision: Decision,
+    },
 }
 
 impl DomainEvent for AccountChange {
@@ -82,6 +89,7 @@ impl DomainEvent for AccountChange {
             Self::FeedTokenRevoked => "AccountFeedTokenRevoked",
             Self::EmailChangeRequested { .. } => "AccountEmailChangeRequested",
             Self::EmailChanged { .. } => "AccountEmailChanged",
+            Self::Moderated { action, .. } => action.change_name(),
         }
         .to_string()
     }

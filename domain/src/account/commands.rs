@@ -1,4 +1,5 @@
 use super::Role;
+use crate::moderation::{AccountAction, Decision};
 use time::OffsetDateTime;
 
 /// What can be asked of an account, by its holder or, for the role and disabling, an
@@ -64,5 +65,11 @@ pub enum AccountCommand {
     },
     ConfirmEmailChange {
         confirmation: String,
+    },
+    /// An instance moderator's decision (the caller checked the role and the decision's
+    /// fields).
+    Moderate {
+        action: AccountAction,
+        decision: Decision,
     },
 }

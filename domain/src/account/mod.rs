@@ -17,6 +17,7 @@ pub use validation::{
     normalise_email, validate_locale, validate_password, LOCALES, PASSWORD_MAX, PASSWORD_MIN,
 };
 
+use crate::moderation::{AccountAction, Decision};
 use cqrs_es::event_sink::EventSink;
 use cqrs_es::Aggregate;
 use serde::{Deserialize, Serialize};
@@ -38,6 +39,11 @@ pub enum AccountError {
     WrongResetToken,
     #[error("@{0} is not one of this account's profiles")]
     NotOwnProfile(String),
+    #[error("this account is suspended by the instance's moderators")]
+    Suspended,
+    /// A moderators' decision that would change nothing.
+    #[error("{0}")]
+    AlreadyDecided(&'static str),
 }
 
 /// The state an account's decisions need.
@@ -54,6 +60,9 @@ pub struct Account {
     sessions: Vec<String>,
     profiles: Vec<String>,
     default_profile: Option<String>,
+    /// Suspended by the instance's moderators.
+    #[serde(default)]
+    suspended: bool,
 }
 
 impl Account {
@@ -72,7 +81,33 @@ impl Account {
         if self.disabled {
             return Err(AccountError::Disabled);
         }
+        if self.suspended {
+            return Err(AccountError::Suspended);
+        }
         Ok(())
+    }
+
+    pub fn suspended(&self) -> bool {
+        self.suspended
+    }
+
+    fn moderate(
+        &self,
+        action: AccountAction,
+        decision: Decision,
+    ) -> Result<Vec<AccountChange>, AccountError> {
+        if !self.registered {
+            return Err(AccountError::NotFound);
+        }
+        let already = match action {
+            AccountAction::Suspend => self.suspended.then_some("the account is already suspended"),
+            AccountAction::Unsuspend => (!self.suspended).then_some("the account is not suspended"),
+            AccountAction::Warn => None,
+        };
+        if let Some(already) = already {
+            return Err(AccountError::AlreadyDecided(already));
+        }
+        Ok(vec![AccountChange::Moderated { action, decision }])
     }
 }
 
@@ -114,6 +149,7 @@ impl Aggregate for Account {
             } => self.reset_password(&token, password_hash, now),
             AccountCommand::ChangeRole { role } => self.change_role(role),
             AccountCommand::Disable => self.disable(),
+            AccountCommand::Moderate { action, decision } => self.moderate(action, decision),
             AccountCommand::AddProfile { username } => self.add_profile(username),
             AccountCommand::ChooseDefaultProfile { username } => {
                 self.choose_default_profile(username)
@@ -190,6 +226,13 @@ impl Aggregate for Account {
                 self.email = email;
                 self.pending_email = None;
             }
+            C::Moderated { action, .. } => match action {
+                AccountAction::Suspend => self.suspended = true,
+                AccountAction::Unsuspend => self.suspended = false,
+                // A warning is a strike in the log (the accounts read model counts them); no
+                // decision depends on it.
+                AccountAction::Warn => {}
+            },
         }
     }
 }

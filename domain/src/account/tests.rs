@@ -1,6 +1,7 @@
 //! Given/when/then specifications of the account aggregate.
 
 use super::*;
+use crate::moderation::{AccountAction, Decision};
 use cqrs_es::test::TestFramework;
 use time::macros::datetime;
 
@@ -202,9 +203,10 @@ fn kind(change: &C) -> usize {
         C::FeedTokenRevoked => 13,
         C::EmailChangeRequested { .. } => 14,
         C::EmailChanged { .. } => 15,
+        C::Moderated { .. } => 16,
     }
 }
-const KINDS: usize = 16;
+const KINDS: usize = 17;
 
 #[test]
 fn applying_any_change_twice_leaves_the_state_as_once() {
@@ -265,6 +267,9 @@ fn applying_any_change_twice_leaves_the_state_as_once() {
         C::RoleChanged {
             role: Role::Moderator,
         },
+        moderated(AccountAction::Warn),
+        moderated(AccountAction::Suspend),
+        moderated(AccountAction::Unsuspend),
         C::Disabled,
     ];
     let covered: std::collections::BTreeSet<usize> = history.iter().map(kind).collect();
@@ -300,4 +305,72 @@ fn a_command_s_changes_applied_again_leave_the_state_as_once() {
         twice.apply(change);
     }
     assert_eq!(once, twice);
+}
+
+fn decision() -> Decision {
+    Decision {
+        moderator: Some("m1".into()),
+        reason: "spam".into(),
+        report: None,
+        until: None,
+    }
+}
+
+fn moderated(action: AccountAction) -> C {
+    C::Moderated {
+        action,
+        decision: decision(),
+    }
+}
+
+fn moderate(action: AccountAction) -> AccountCommand {
+    AccountCommand::Moderate {
+        action,
+        decision: decision(),
+    }
+}
+
+#[test]
+fn a_suspended_account_cannot_log_in_until_unsuspended_and_warnings_pile_up() {
+    let confirmed = || vec![registered(None)];
+    Given::with(())
+        .given(confirmed())
+        .when(moderate(AccountAction::Suspend))
+        .then_expect_events(vec![moderated(AccountAction::Suspend)]);
+    let mut suspended = confirmed();
+    suspended.push(moderated(AccountAction::Suspend));
+    Given::with(())
+        .given(suspended.clone())
+        .when(AccountCommand::OpenSession {
+            session: "s1".into(),
+        })
+        .then_expect_error(AccountError::Suspended);
+    Given::with(())
+        .given(suspended.clone())
+        .when(moderate(AccountAction::Suspend))
+        .then_expect_error(AccountError::AlreadyDecided(
+            "the account is already suspended",
+        ));
+    suspended.push(moderated(AccountAction::Unsuspend));
+    Given::with(())
+        .given(suspended.clone())
+        .when(AccountCommand::OpenSession {
+            session: "s1".into(),
+        })
+        .then_expect_events(vec![C::SessionOpened {
+            session: "s1".into(),
+        }]);
+    Given::with(())
+        .given(confirmed())
+        .when(moderate(AccountAction::Unsuspend))
+        .then_expect_error(AccountError::AlreadyDecided("the account is not suspended"));
+    suspended.push(moderated(AccountAction::Warn));
+    Given::with(())
+        .given(suspended)
+        .when(moderate(AccountAction::Warn))
+        .then_expect_events(vec![moderated(AccountAction::Warn)]);
+    Given::with(())
+        .given(vec![])
+        .when(moderate(AccountAction::Warn))
+        .then_expect_error(AccountError::NotFound);
 }

@@ -2,6 +2,7 @@ use super::details::EventDetails;
 use super::participation::{Participant, ParticipantState};
 use super::remote::{RemoteAuthor, RemoteOrigin};
 use super::GroupLink;
+use crate::moderation::{ContentAction, Decision};
 use cqrs_es::DomainEvent;
 use serde::{Deserialize, Serialize};
 
@@ -89,6 +90,12 @@ pub enum EventChange {
     CommentDeleted {
         comment: String,
     },
+    /// A moderators' decision on the event or one of its comments (its name in the log is the
+    /// action's: EventHidden, CommentRemoved…).
+    Moderated {
+        action: ContentAction,
+        decision: Decision,
+    },
 }
 
 impl DomainEvent for EventChange {
@@ -112,6 +119,7 @@ impl DomainEvent for EventChange {
             Self::CommentEdited { .. } => "CommentEdited",
             Self::RemoteCommentPosted { .. } => "RemoteCommentPosted",
             Self::CommentDeleted { .. } => "CommentDeleted",
+            Self::Moderated { action, .. } => action.change_name(),
         }
         .to_string()
     }

@@ -2,6 +2,7 @@ use super::details::{EventDetails, EventPatch};
 use super::participation::{ParticipantState, RemoteParticipant};
 use super::remote::{RemoteAuthor, RemoteOrigin};
 use super::GroupLink;
+use crate::moderation::{ContentAction, Decision};
 
 /// What can be asked of an event. `by` is the acting profile's username (the caller has already
 /// checked that the profile belongs to the account acting).
@@ -126,5 +127,11 @@ pub enum EventCommand {
     /// The remote organiser `actor` deleted its event.
     DeleteRemote {
         actor: String,
+    },
+    /// An instance moderator's decision (the caller checked the role and the decision's
+    /// fields).
+    Moderate {
+        action: ContentAction,
+        decision: Decision,
     },
 }

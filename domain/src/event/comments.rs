@@ -26,7 +26,8 @@ impl Event {
         if announcement && !organiser {
             return Err(EventError::NotOrganiser);
         }
-        if !details.options.comments_open && !announcement {
+        let closed = !details.options.comments_open || self.moderation.comments_closed;
+        if closed && !announcement {
             return Err(EventError::CommentsClosed);
         }
         if let Some(parent) = &in_reply_to {
@@ -72,7 +73,7 @@ impl Event {
     pub(super) fn comment(&self, id: &str) -> Result<&CommentState, EventError> {
         self.comments
             .iter()
-            .find(|c| c.id == id && !c.deleted)
+            .find(|c| c.id == id && !c.deleted && !c.removed)
             .ok_or(EventError::UnknownComment)
     }
 }

@@ -8,6 +8,7 @@ mod comments;
 pub use comments::checked_comment;
 pub mod details;
 mod lifecycle;
+mod moderated;
 pub mod participation;
 mod remote;
 #[cfg(test)]
@@ -16,6 +17,7 @@ mod tests;
 pub use changes::EventChange;
 pub use commands::EventCommand;
 pub use details::{EventDetails, EventPatch};
+pub use moderated::Moderation;
 pub use participation::{Participant, ParticipantState, Participation, RemoteParticipant};
 pub use remote::{RemoteAuthor, RemoteOrigin};
 
@@ -79,6 +81,11 @@ pub enum EventError {
     UnknownToken,
     #[error("this event is organised on another instance: take part and comment there")]
     Remote,
+    /// A moderators' decision that would change nothing.
+    #[error("{0}")]
+    AlreadyDecided(&'static str),
+    #[error("this event was removed by the instance's moderators")]
+    RemovedByModerators,
 }
 
 fn invalid(field: &str, message: impl Into<String>) -> EventError {
@@ -107,6 +114,9 @@ struct CommentState {
     id: String,
     author: String,
     deleted: bool,
+    /// Removed by moderators (a tombstone for everyone else).
+    #[serde(default)]
+    removed: bool,
 }
 
 /// The state an event's decisions need.
@@ -128,6 +138,9 @@ pub struct Event {
     /// Set for an event organised on another instance.
     #[serde(default)]
     origin: Option<RemoteOrigin>,
+    /// Where the instance moderators' decisions leave it.
+    #[serde(default)]
+    moderation: Moderation,
 }
 
 impl Event {
@@ -175,8 +188,13 @@ impl Event {
             .count()
     }
 
+    /// There, and not removed by moderators: what everyone's commands need.
     fn live(&self) -> Result<&EventDetails, EventError> {
-        self.details().ok_or(EventError::NotFound)
+        let details = self.details().ok_or(EventError::NotFound)?;
+        if self.moderation.removed {
+            return Err(EventError::RemovedByModerators);
+        }
+        Ok(details)
     }
 
     /// Joinable: exists, published, not cancelled.
@@ -330,6 +348,7 @@ impl Aggregate for Event {
                 in_reply_to,
                 body,
             } => self.post_remote_comment(comment, author, in_reply_to, &body),
+            EventCommand::Moderate { action, decision } => self.moderate(action, decision),
         }?;
         for change in changes {
             sink.write(change, self).await;
@@ -429,6 +448,7 @@ impl Aggregate for Event {
                 id: comment,
                 author,
                 deleted: false,
+                removed: false,
             }),
             C::RemoteCommentPosted {
                 comment, author, ..
@@ -436,6 +456,7 @@ impl Aggregate for Event {
                 id: comment,
                 author: author.handle,
                 deleted: false,
+                removed: false,
             }),
             C::CommentEdited { .. } => {}
             C::CommentDeleted { comment } => {
@@ -443,6 +464,7 @@ impl Aggregate for Event {
                     c.deleted = true;
                 }
             }
+            C::Moderated { action, .. } => self.apply_decision(action),
         }
     }
 }

@@ -168,7 +168,7 @@ impl Event {
         if self.draft {
             return Err(EventError::Draft);
         }
-        if !details.options.comments_open {
+        if !details.options.comments_open || self.moderation.comments_closed {
             return Err(EventError::CommentsClosed);
         }
         if self.comments.iter().any(|c| c.id == comment) {

@@ -2,6 +2,7 @@
 
 use super::details::{EventStatus, JoinMode};
 use super::*;
+use crate::moderation::{ContentAction, Decision};
 use cqrs_es::test::TestFramework;
 use time::macros::datetime;
 
@@ -751,9 +752,10 @@ fn kind(change: &C) -> usize {
         C::OrganisedByGroup { .. } => 15,
         C::Imported { .. } => 16,
         C::RemoteCommentPosted { .. } => 17,
+        C::Moderated { .. } => 18,
     }
 }
-const KINDS: usize = 18;
+const KINDS: usize = 19;
 
 #[test]
 fn applying_any_change_twice_leaves_the_state_as_once() {
@@ -819,6 +821,13 @@ fn applying_any_change_twice_leaves_the_state_as_once() {
             comment: "c1".into(),
         },
         remote_comment("c2", None),
+        moderated(ContentAction::RemoveComment {
+            comment: "c2".into(),
+        }),
+        moderated(ContentAction::Hide),
+        moderated(ContentAction::CloseComments),
+        moderated(ContentAction::Remove),
+        moderated(ContentAction::Restore),
         C::Cancelled,
         C::Deleted,
     ];
@@ -1296,4 +1305,183 @@ fn a_remote_participant_leaves_and_the_first_in_line_takes_the_seat() {
         .then_expect_error(EventError::NotParticipating(
             "https://masto.example/users/zoe".into(),
         ));
+fn decision() -> Decision {
+    Decision {
+        moderator: Some("m1".into()),
+        reason: "spam".into(),
+        report: None,
+        until: None,
+    }
+}
+
+fn moderated(action: ContentAction) -> C {
+    C::Moderated {
+        action,
+        decision: decision(),
+    }
+}
+
+fn moderate(action: ContentAction) -> EventCommand {
+    EventCommand::Moderate {
+        action,
+        decision: decision(),
+    }
+}
+
+fn posted(id: &str) -> C {
+    C::CommentPosted {
+        comment: id.into(),
+        author: "ana".into(),
+        in_reply_to: None,
+        body: "Buy now".into(),
+        announcement: false,
+    }
+}
+
+#[test]
+fn each_decision_is_recorded_once_and_undone_only_when_in_force() {
+    let pairs = [
+        (ContentAction::Hide, ContentAction::Unhide),
+        (ContentAction::Remove, ContentAction::Restore),
+        (ContentAction::CloseComments, ContentAction::ReopenComments),
+        (
+            ContentAction::RemoveComment {
+                comment: "c1".into(),
+            },
+            ContentAction::RestoreComment {
+                comment: "c1".into(),
+            },
+        ),
+    ];
+    for (decide, undo) in pairs {
+        let base = || vec![created(None, JoinMode::Free), posted("c1")];
+        Given::with(())
+            .given(base())
+            .when(moderate(decide.clone()))
+            .then_expect_events(vec![moderated(decide.clone())]);
+        let mut decided = base();
+        decided.push(moderated(decide.clone()));
+        assert!(matches!(
+            first_error(&decided, decide.clone()),
+            EventError::AlreadyDecided(_)
+        ));
+        Given::with(())
+            .given(decided)
+            .when(moderate(undo.clone()))
+            .then_expect_events(vec![moderated(undo.clone())]);
+        assert!(matches!(
+            first_error(&base(), undo),
+            EventError::AlreadyDecided(_)
+        ));
+    }
+}
+
+/// The error `action` meets after `history`.
+fn first_error(history: &[C], action: ContentAction) -> EventError {
+    let mut event = Event::default();
+    for change in history {
+        event.apply(change.clone());
+    }
+    event.moderate(action, decision()).expect_err("refused")
+}
+
+#[test]
+fn a_removed_event_takes_no_command_but_moderators_and_a_hidden_one_stays_open() {
+    let removed = vec![
+        created(None, JoinMode::Free),
+        moderated(ContentAction::Remove),
+    ];
+    Given::with(())
+        .given(removed.clone())
+        .when(join("p1", "ana"))
+        .then_expect_error(EventError::RemovedByModerators);
+    Given::with(())
+        .given(removed)
+        .when(EventCommand::PostComment {
+            comment: "c1".into(),
+            by: "ana".into(),
+            in_reply_to: None,
+            body: "Hi".into(),
+            announcement: false,
+        })
+        .then_expect_error(EventError::RemovedByModerators);
+    Given::with(())
+        .given(vec![
+            created(None, JoinMode::Free),
+            moderated(ContentAction::Hide),
+        ])
+        .when(join("p1", "ana"))
+        .then_expect_events(vec![joined("p1", "ana", S::Participant)]);
+}
+
+#[test]
+fn closed_comments_take_only_announcements_and_a_removed_comment_takes_no_reply() {
+    let post = |id: &str, by: &str, parent: Option<&str>, announcement| EventCommand::PostComment {
+        comment: id.into(),
+        by: by.into(),
+        in_reply_to: parent.map(Into::into),
+        body: "Hello".into(),
+        announcement,
+    };
+    let closed = vec![
+        created(None, JoinMode::Free),
+        moderated(ContentAction::CloseComments),
+    ];
+    Given::with(())
+        .given(closed.clone())
+        .when(post("c1", "ana", None, false))
+        .then_expect_error(EventError::CommentsClosed);
+    Given::with(())
+        .given(closed)
+        .when(post("c1", "org", None, true))
+        .then_expect_events(vec![C::CommentPosted {
+            comment: "c1".into(),
+            author: "org".into(),
+            in_reply_to: None,
+            body: "Hello".into(),
+            announcement: true,
+        }]);
+    Given::with(())
+        .given(vec![
+            created(None, JoinMode::Free),
+            posted("c1"),
+            moderated(ContentAction::RemoveComment {
+                comment: "c1".into(),
+            }),
+        ])
+        .when(post("c2", "bob", Some("c1"), false))
+        .then_expect_error(EventError::UnknownComment);
+}
+
+#[test]
+fn decisions_on_missing_things_or_ending_when_they_cannot_are_refused() {
+    Given::with(())
+        .given(vec![])
+        .when(moderate(ContentAction::Hide))
+        .then_expect_error(EventError::NotFound);
+    Given::with(())
+        .given(vec![created(None, JoinMode::Free), C::Deleted])
+        .when(moderate(ContentAction::Hide))
+        .then_expect_error(EventError::NotFound);
+    Given::with(())
+        .given(vec![
+            created(None, JoinMode::Free),
+            posted("c1"),
+            C::CommentDeleted {
+                comment: "c1".into(),
+            },
+        ])
+        .when(moderate(ContentAction::RemoveComment {
+            comment: "c1".into(),
+        }))
+        .then_expect_error(EventError::UnknownComment);
+    let mut timed = decision();
+    timed.until = Some("2030-01-01T00:00:00.000000Z".into());
+    let mut event = Event::default();
+    event.apply(created(None, JoinMode::Free));
+    event.apply(moderated(ContentAction::Hide));
+    let refused = event
+        .moderate(ContentAction::Unhide, timed)
+        .expect_err("refused");
+    assert_eq!(fields(refused), vec!["until"]);
 }

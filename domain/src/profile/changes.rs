@@ -1,3 +1,4 @@
+use crate::moderation::{Decision, ProfileAction};
 use cqrs_es::DomainEvent;
 use serde::{Deserialize, Serialize};
 
@@ -49,6 +50,11 @@ pub enum ProfileChange {
     Unfollowed {
         target: String,
     },
+    /// An instance moderator's decision (ProfileSuspended, ProfileUnsuspended in the log).
+    Moderated {
+        action: ProfileAction,
+        decision: Decision,
+    },
 }
 
 impl DomainEvent for ProfileChange {
@@ -63,6 +69,7 @@ impl DomainEvent for ProfileChange {
             ProfileChange::FollowAccepted { .. } => "ProfileFollowAccepted",
             ProfileChange::FollowRejected { .. } => "ProfileFollowRejected",
             ProfileChange::Unfollowed { .. } => "ProfileUnfollowed",
+            ProfileChange::Moderated { action, .. } => action.change_name(),
         }
         .to_string()
     }

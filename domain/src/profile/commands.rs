@@ -1,3 +1,4 @@
+use crate::moderation::{Decision, ProfileAction};
 use serde::{Deserialize, Serialize};
 
 /// What can be asked of a profile.
@@ -36,4 +37,10 @@ pub enum ProfileCommand {
     RejectFollow { target: String },
     /// Stop following `target` (or withdraw the request).
     Unfollow { target: String },
+    /// An instance moderator's decision (the caller checked the role and the decision's
+    /// fields).
+    Moderate {
+        action: ProfileAction,
+        decision: Decision,
+    },
 }

@@ -157,7 +157,8 @@ impl Follows {
             }
             ProfileChange::Created { .. }
             | ProfileChange::Renamed { .. }
-            | ProfileChange::SummaryChanged { .. } => {}
+            | ProfileChange::SummaryChanged { .. }
+            | ProfileChange::Moderated { .. } => {}
         }
     }
 }

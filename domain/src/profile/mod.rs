@@ -9,6 +9,7 @@ pub use changes::ProfileChange;
 pub use commands::ProfileCommand;
 pub use follows::{FollowingState, Follows};
 
+use crate::moderation::ProfileAction;
 use cqrs_es::event_sink::EventSink;
 use cqrs_es::Aggregate;
 use serde::{Deserialize, Serialize};
@@ -41,6 +42,11 @@ pub enum ProfileError {
     /// The field named is not an absolute http(s) URL.
     #[error("`{0}` must be an absolute http or https URL")]
     NotAnActorUrl(&'static str),
+    /// A moderators' decision that would change nothing.
+    #[error("{0}")]
+    AlreadyDecided(&'static str),
+    #[error("this profile is suspended by the instance's moderators")]
+    Suspended,
 }
 
 /// The state a profile's decisions need.
@@ -52,9 +58,17 @@ pub struct Profile {
     account: Option<String>,
     #[serde(default)]
     follows: Follows,
+    /// Suspended by the instance's moderators.
+    #[serde(default)]
+    suspended: bool,
 }
 
 impl Profile {
+    /// Suspended by the instance's moderators.
+    pub fn suspended(&self) -> bool {
+        self.suspended
+    }
+
     pub fn username(&self) -> Option<&str> {
         self.username.as_deref()
     }
@@ -164,6 +178,24 @@ impl Aggregate for Profile {
                         .await;
                 }
             }
+            ProfileCommand::Moderate { action, decision } => {
+                if self.username.is_none() {
+                    return Err(ProfileError::NotFound);
+                }
+                let already = match action {
+                    ProfileAction::Suspend => {
+                        self.suspended.then_some("the profile is already suspended")
+                    }
+                    ProfileAction::Unsuspend => {
+                        (!self.suspended).then_some("the profile is not suspended")
+                    }
+                };
+                if let Some(already) = already {
+                    return Err(ProfileError::AlreadyDecided(already));
+                }
+                sink.write(ProfileChange::Moderated { action, decision }, self)
+                    .await;
+            }
             follow => {
                 if self.username.is_none() {
                     return Err(ProfileError::NotFound);
@@ -189,6 +221,9 @@ impl Aggregate for Profile {
             }
             ProfileChange::Renamed { display_name } => self.display_name = display_name,
             ProfileChange::SummaryChanged { summary } => self.summary = summary,
+            ProfileChange::Moderated { action, .. } => {
+                self.suspended = action == ProfileAction::Suspend
+            }
             follow => self.follows.apply(&follow),
         }
     }
@@ -217,7 +252,9 @@ impl Profile {
             ProfileCommand::AcceptFollow { target } => follows.accepted(target),
             ProfileCommand::RejectFollow { target } => follows.rejected(target).map(Some),
             ProfileCommand::Unfollow { target } => follows.unfollow(target).map(Some),
-            ProfileCommand::Create { .. } | ProfileCommand::Update { .. } => Ok(None),
+            ProfileCommand::Create { .. }
+            | ProfileCommand::Update { .. }
+            | ProfileCommand::Moderate { .. } => Ok(None),
         }
     }
 }
@@ -253,6 +290,54 @@ mod tests {
             display_name: Some(display_name.into()),
             summary: None,
         }
+    }
+
+    fn moderate(action: ProfileAction) -> ProfileCommand {
+        ProfileCommand::Moderate {
+            action,
+            decision: crate::moderation::Decision {
+                moderator: Some("m1".into()),
+                reason: "impersonation".into(),
+                report: None,
+                until: None,
+            },
+        }
+    }
+
+    #[test]
+    fn a_profile_is_suspended_once_and_unsuspended_once() {
+        let ProfileCommand::Moderate { decision, .. } = moderate(ProfileAction::Suspend) else {
+            unreachable!()
+        };
+        let suspended = ProfileChange::Moderated {
+            action: ProfileAction::Suspend,
+            decision: decision.clone(),
+        };
+        Given::with(())
+            .given(vec![created("ana", "Ana")])
+            .when(moderate(ProfileAction::Suspend))
+            .then_expect_events(vec![suspended.clone()]);
+        Given::with(())
+            .given(vec![created("ana", "Ana"), suspended.clone()])
+            .when(moderate(ProfileAction::Suspend))
+            .then_expect_error(ProfileError::AlreadyDecided(
+                "the profile is already suspended",
+            ));
+        Given::with(())
+            .given(vec![created("ana", "Ana"), suspended])
+            .when(moderate(ProfileAction::Unsuspend))
+            .then_expect_events(vec![ProfileChange::Moderated {
+                action: ProfileAction::Unsuspend,
+                decision,
+            }]);
+        Given::with(())
+            .given(vec![created("ana", "Ana")])
+            .when(moderate(ProfileAction::Unsuspend))
+            .then_expect_error(ProfileError::AlreadyDecided("the profile is not suspended"));
+        Given::with(())
+            .given(vec![])
+            .when(moderate(ProfileAction::Suspend))
+            .then_expect_error(ProfileError::NotFound);
     }
 
     #[test]

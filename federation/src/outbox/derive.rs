@@ -16,6 +16,7 @@ use crate::objects::{
 };
 use convene_domain::event::details::Visibility;
 use convene_domain::event::{Participant, ParticipantState};
+use convene_domain::moderation::ContentAction;
 use convene_domain::{Event, EventChange, ProfileChange};
 use convene_projections::{Error, StoredEvent};
 use cqrs_es::Aggregate;
@@ -35,6 +36,8 @@ pub struct Outgoing {
 #[derive(Debug, Clone)]
 struct Comment {
     author: String,
+    /// As last posted or edited.
+    body: String,
     in_reply_to: Option<String>,
     published: OffsetDateTime,
     announcement: bool,
@@ -57,6 +60,7 @@ impl Tracked {
         event.origin().is_none()
             && event.group().is_none()
             && !event.is_draft()
+            && !event.moderation().removed
             && event
                 .details()
                 .is_some_and(|d| d.visibility != Visibility::Private)
@@ -197,17 +201,23 @@ fn remember(tracked: &mut Tracked, change: &EventChange, at: OffsetDateTime) {
             author,
             in_reply_to,
             announcement,
-            ..
+            body,
         } => {
             tracked.comments.insert(
                 comment.clone(),
                 Comment {
                     author: author.clone(),
+                    body: body.clone(),
                     in_reply_to: in_reply_to.clone(),
                     published: at,
                     announcement: *announcement,
                 },
             );
+        }
+        EventChange::CommentEdited { comment, body } => {
+            if let Some(c) = tracked.comments.get_mut(comment) {
+                c.body = body.clone();
+            }
         }
         _ => {}
     }
@@ -249,25 +259,47 @@ fn event_activities(
         let (to, cc) = (object.to.clone(), object.cc.clone());
         Some((serde_json::to_value(object).ok()?, to, cc))
     };
-    match change {
+    let lifecycle = matches!(
+        change,
         EventChange::Created { .. }
-        | EventChange::Published
-        | EventChange::Updated { .. }
-        | EventChange::Cancelled
-            if tracked.federates() =>
-        {
-            let kind = if was_federated {
-                ActivityKind::Update
-            } else {
-                ActivityKind::Create
+            | EventChange::Published
+            | EventChange::Updated { .. }
+            | EventChange::Cancelled
+            | EventChange::Deleted
+            | EventChange::Moderated { .. }
+    );
+    match change {
+        // A comment removed by moderators is gone for peers; restored, it comes back.
+        EventChange::Moderated {
+            action: ContentAction::RemoveComment { comment },
+            ..
+        } => comment_activity(
+            public_url, id, stored, change, comment, tracked, at, profiles,
+        )
+        .into_iter()
+        .collect(),
+        EventChange::Moderated {
+            action: ContentAction::RestoreComment { comment },
+            ..
+        } => comment_activity(
+            public_url, id, stored, change, comment, tracked, at, profiles,
+        )
+        .into_iter()
+        .collect(),
+        _ if lifecycle && tracked.federates() => {
+            let kind = match change {
+                _ if !was_federated => ActivityKind::Create,
+                EventChange::Moderated { .. } => return Vec::new(),
+                _ => ActivityKind::Update,
             };
             object()
                 .map(|(object, to, cc)| as_organiser(kind, object, to, cc))
                 .into_iter()
                 .collect()
         }
-        // No longer shown to peers (deleted, or made private): they forget it.
-        EventChange::Updated { .. } | EventChange::Deleted if was_federated => {
+        // No longer shown to peers (deleted, made private, removed by moderators): they forget
+        // it.
+        _ if lifecycle && was_federated => {
             let gone = tombstone(&event_url(public_url, id), "Event", at, None);
             let public = vec![crate::context::PUBLIC.to_string()];
             vec![as_organiser(
@@ -426,53 +458,58 @@ fn comment_activity(
                 None => parent.clone(),
             });
     let event_url = event_url(public_url, event_id);
-    let (kind, object, to, cc) = match change {
-        EventChange::CommentDeleted { .. } => {
-            let gone = tombstone(
-                &comment_url(public_url, comment_id),
-                "Note",
-                at,
-                Some(&author),
-            );
-            (
-                ActivityKind::Delete,
-                serde_json::to_value(gone).unwrap_or(Value::Null),
-                vec![crate::context::PUBLIC.to_string()],
-                vec![attributed_to.clone()],
-            )
-        }
-        _ => {
-            let body = match change {
-                EventChange::CommentPosted { body, .. }
-                | EventChange::CommentEdited { body, .. } => body.clone(),
-                _ => return None,
-            };
-            let note = note_object(
-                public_url,
-                &FederatedComment {
-                    uuid: comment_id.to_string(),
-                    author: actor_ref(&author),
-                    event: event_url,
-                    event_attributed_to: attributed_to,
-                    event_visibility: details.visibility,
-                    in_reply_to,
-                    body,
-                    published: comment.published,
-                    updated: matches!(change, EventChange::CommentEdited { .. }).then_some(at),
-                },
-            );
-            let kind = match change {
-                EventChange::CommentEdited { .. } => ActivityKind::Update,
-                _ => ActivityKind::Create,
-            };
-            let (to, cc) = (note.to.clone(), note.cc.clone());
-            (
-                kind,
-                serde_json::to_value(note).unwrap_or(Value::Null),
-                to,
-                cc,
-            )
-        }
+    let removal = matches!(
+        change,
+        EventChange::CommentDeleted { .. }
+            | EventChange::Moderated {
+                action: ContentAction::RemoveComment { .. },
+                ..
+            }
+    );
+    // What moderators removed is not sent again until they restore it.
+    if !removal && tracked.event.comment_removed(comment_id) {
+        return None;
+    }
+    let (kind, object, to, cc) = if removal {
+        let gone = tombstone(
+            &comment_url(public_url, comment_id),
+            "Note",
+            at,
+            Some(&author),
+        );
+        (
+            ActivityKind::Delete,
+            serde_json::to_value(gone).unwrap_or(Value::Null),
+            vec![crate::context::PUBLIC.to_string()],
+            vec![attributed_to.clone()],
+        )
+    } else {
+        let note = note_object(
+            public_url,
+            &FederatedComment {
+                uuid: comment_id.to_string(),
+                author: actor_ref(&author),
+                event: event_url,
+                event_attributed_to: attributed_to,
+                event_visibility: details.visibility,
+                in_reply_to,
+                body: comment.body.clone(),
+                published: comment.published,
+                updated: matches!(change, EventChange::CommentEdited { .. }).then_some(at),
+            },
+        );
+        let kind = match change {
+            EventChange::CommentEdited { .. } => ActivityKind::Update,
+            // Posted, or restored by moderators.
+            _ => ActivityKind::Create,
+        };
+        let (to, cc) = (note.to.clone(), note.cc.clone());
+        (
+            kind,
+            serde_json::to_value(note).unwrap_or(Value::Null),
+            to,
+            cc,
+        )
     };
     Some(Outgoing {
         activity: Activity::new(

@@ -162,6 +162,10 @@ pub async fn profile(
     let catalogue = web.pages.catalogue(&visitor);
     let profile = match profiles::find(&web.app, &username).await {
         Ok(profile) => profile,
+        // A suspended profile says so (a tombstone), rather than looking for a group.
+        Err(error) if error.rule() == "suspended-by-moderators" => {
+            return web.pages.failure(&visitor, &error)
+        }
         // Profiles and groups share the /@name namespace.
         Err(error) if error.class() == convene_api::Class::NotFound => {
             return group(&web, &visitor, &username).await

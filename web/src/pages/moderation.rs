@@ -1,5 +1,6 @@
 //! Reports from the pages: the "Report" form reached from events, comments, profiles and
-//! groups, and the moderators' queue and report page (take, note, resolve, close). Moderation
+//! groups, and the moderators' queue and report page (take, note, resolve, close, and decide
+//! on the reported content: hide, remove, close comments, and undo them). Moderation
 //! pages answer everyone else with a 403 page naming the role they need.
 
 use super::accounts::form;
@@ -10,6 +11,8 @@ use crate::Web;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
+use convene_api::audit::{self, AuditQuery};
+use convene_api::moderation::{self, Action, DecisionTarget, NewDecision};
 use convene_api::reports::{self, Decision, NewNote, NewReport, QueueQuery, Reporter};
 use convene_api::Class;
 use convene_domain::report::{Category, Target};
@@ -110,7 +113,7 @@ pub async fn report(
     };
     let reporter = match visitor.session.clone() {
         Some(session) => match session.acting_as(&web.app, None).await {
-            Ok(acting) => Reporter::Profile(acting),
+            Ok(acting) => Reporter::Profile(Box::new(acting)),
             Err(error) => return web.pages.failure(&visitor, &error),
         },
         None if web.app.reports_policy.anonymous => Reporter::Anonymous(visitor.origin.clone()),
@@ -145,6 +148,44 @@ pub async fn report(
         }
         Err(error) => web.pages.failure(&visitor, &error),
     }
+}
+
+/// A decision from the report page's form: `action`, `target` (`event` or `comment:ID` on the
+/// form's `event`, or `profile` for the form's `profile`), `reason`, and an optional end `until` (a date and time in UTC, as a
+/// `datetime-local` field sends it, or with its offset).
+fn decision(
+    report: &str,
+    values: &HashMap<String, String>,
+) -> Result<NewDecision, convene_api::Error> {
+    let action = Action::parse(&field(values, "action"))
+        .ok_or_else(|| convene_api::Error::invalid_field("action", "choose a decision"))?;
+    let event = field(values, "event");
+    let target = match field(values, "target").split_once(':') {
+        Some(("comment", id)) => DecisionTarget::Comment {
+            event,
+            id: id.to_string(),
+        },
+        _ if field(values, "target") == "profile" => DecisionTarget::Profile {
+            username: field(values, "profile"),
+        },
+        _ => DecisionTarget::Event { id: event },
+    };
+    let until = Some(field(values, "until"))
+        .map(|u| u.trim().to_string())
+        .filter(|u| !u.is_empty())
+        .map(|u| match u.len() {
+            // 2026-06-01T12:00 and 2026-06-01T12:00:30, from a datetime-local field: UTC.
+            16 => format!("{u}:00Z"),
+            19 => format!("{u}Z"),
+            _ => u,
+        });
+    Ok(NewDecision {
+        action,
+        target,
+        reason: field(values, "reason"),
+        report: Some(report.to_string()),
+        until,
+    })
 }
 
 /// Moderation answers a refusal with a 403 page naming the role needed.
@@ -230,7 +271,8 @@ pub async fn show(State(web): State<Web>, visitor: Visitor, Path(id): Path<Strin
     report_page(&web, &visitor, &id, &HashMap::new(), None).await
 }
 
-/// POST `/moderation/reports/{id}/{action}`: assign, note, resolve or close.
+/// POST `/moderation/reports/{id}/{action}`: assign, note, resolve, close, or decide on the
+/// reported event or comments.
 pub async fn act(
     State(web): State<Web>,
     visitor: Visitor,
@@ -245,14 +287,22 @@ pub async fn act(
     };
     let text = |k: &str| values.get(k).cloned().unwrap_or_default();
     let done = match action.as_str() {
-        "assign" => reports::assign(&web.app, session, &id).await,
-        "note" => reports::add_note(&web.app, session, &id, NewNote { body: text("body") }).await,
+        "assign" => reports::assign(&web.app, session, &id).await.map(drop),
+        "note" => reports::add_note(&web.app, session, &id, NewNote { body: text("body") })
+            .await
+            .map(drop),
         "resolve" | "close" => {
             let decision = Decision {
                 reason: text("reason"),
             };
-            reports::handle(&web.app, session, &id, decision, action == "resolve").await
+            reports::handle(&web.app, session, &id, decision, action == "resolve")
+                .await
+                .map(drop)
         }
+        "decide" => match decision(&id, &values) {
+            Ok(new) => moderation::decide(&web.app, session, new).await.map(drop),
+            Err(error) => Err(error),
+        },
         _ => return web.pages.error(&visitor, StatusCode::NOT_FOUND),
     };
     match done {
@@ -262,4 +312,74 @@ pub async fn act(
         }
         Err(error) => refused(&web, &visitor, &error),
     }
+}
+
+/// GET `/moderation/audit?account=…&target_kind=…&target_id=…&change=…&from=…&to=…&page=…`: the
+/// audit trail, with its filters; a filter at fault is marked on the form.
+pub async fn audit(
+    State(web): State<Web>,
+    visitor: Visitor,
+    Query(values): Query<HashMap<String, String>>,
+) -> Response {
+    let Some(session) = visitor.session.as_ref() else {
+        return login_first(&visitor);
+    };
+    let get = |k: &str| values.get(k).cloned();
+    let page = field(&values, "page");
+    let query = AuditQuery {
+        account: get("account"),
+        target_kind: get("target_kind"),
+        target_id: get("target_id"),
+        change: get("change"),
+        from: get("from"),
+        to: get("to"),
+        page: if page.trim().is_empty() {
+            None
+        } else {
+            Some(page.trim().parse().unwrap_or(0))
+        },
+    };
+    let mut context = Context::new();
+    context.insert("values", &values);
+    let (status, trail, errors) = match audit::trail(&web.app, session, query).await {
+        Ok(trail) => (StatusCode::OK, Some(trail), HashMap::new()),
+        Err(error) if error.class() == Class::Invalid => {
+            let errors: HashMap<String, String> = error
+                .field_errors()
+                .into_iter()
+                .map(|e| (e.field, e.message))
+                .collect();
+            (status_of(&error), None, errors)
+        }
+        Err(error) => return refused(&web, &visitor, &error),
+    };
+    if let Some(trail) = &trail {
+        let mut next = url::form_urlencoded::Serializer::new(String::new());
+        for (key, value) in &values {
+            if key != "page" && !value.trim().is_empty() {
+                next.append_pair(key, value);
+            }
+        }
+        next.append_pair("page", &(trail.page + 1).to_string());
+        context.insert("next", &format!("/moderation/audit?{}", next.finish()));
+    }
+    // The objects before and after, as moderators read them (pretty JSON text).
+    let trail = trail.map(|trail| {
+        let mut shown = serde_json::to_value(&trail).unwrap_or_default();
+        if let Some(entries) = shown["entries"].as_array_mut() {
+            for entry in entries {
+                for side in ["before", "after"] {
+                    if !entry[side].is_null() {
+                        let text = serde_json::to_string_pretty(&entry[side]).unwrap_or_default();
+                        entry[side] = serde_json::Value::String(text);
+                    }
+                }
+            }
+        }
+        shown
+    });
+    context.insert("trail", &trail);
+    context.insert("errors", &errors);
+    web.pages
+        .render(&visitor, status, "moderation_audit.html", context)
 }

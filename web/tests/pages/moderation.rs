@@ -162,5 +162,141 @@ async fn a_comment_is_reported_and_a_moderator_resolves_it_with_a_reason() {
         let mail = site.mails_to("carol@example.org");
         assert!(mail.iter().any(|m| m.contains("signalement")), "{mail:?}");
         assert!(mail.iter().all(|m| !m.contains("mia")));
+
+        // The moderator removes the comment from the report page: a reason is required and an
+        // end must lie ahead; nothing is written until both are right.
+        let target = format!("comment:{comment}");
+        let decide = |reason: &'static str, until: &'static str| {
+            vec![
+                ("event", id.clone()),
+                ("action", "remove".to_string()),
+                ("target", target.clone()),
+                ("reason", reason.to_string()),
+                ("until", until.to_string()),
+            ]
+        };
+        let head = site.head().await;
+        for (fields, field) in [
+            (decide("", ""), "decision-reason"),
+            (decide("Spam", "2020-01-01T10:00"), "decision-until"),
+        ] {
+            let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            let refused = mia
+                .post(&format!("{path}/decide"), &after.csrf(), &fields)
+                .await;
+            assert_eq!(refused.status, 422, "{}", refused.body);
+            assert!(
+                refused
+                    .body
+                    .contains(&format!("aria-describedby=\"{field}-error\"")),
+                "{}",
+                refused.body
+            );
+        }
+        assert_eq!(site.head().await, head, "nothing written");
+        let fields = decide("Advertising", "");
+        let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let removed = mia
+            .post(&format!("{path}/decide"), &after.csrf(), &fields)
+            .await;
+        assert_eq!(removed.status, 303, "{}", removed.body);
+        let seen = carol.get(&format!("/events/{id}")).await;
+        assert!(
+            seen.body
+                .contains("Ce commentaire a été retiré par les modérateurs."),
+            "{}",
+            seen.body
+        );
+        assert!(!seen.body.contains("Cheap watches"));
+        let moderator = mia.get(&format!("/events/{id}")).await;
+        assert!(moderator.body.contains("Cheap watches"));
+        assert!(moderator.body.contains("Removed by the moderators"));
+        let twice = mia
+            .post(&format!("{path}/decide"), &after.csrf(), &fields)
+            .await;
+        assert_eq!(twice.status, 409, "{}", twice.body);
+
+        // Comments closed by the moderators: the form gives way to the notice.
+        let close = [
+            ("event", id.as_str()),
+            ("action", "close_comments"),
+            ("target", "event"),
+            ("reason", "Flame war"),
+        ];
+        let closed = mia
+            .post(&format!("{path}/decide"), &after.csrf(), &close)
+            .await;
+        assert_eq!(closed.status, 303, "{}", closed.body);
+        let page = bob.get(&format!("/events/{id}")).await;
+        assert!(page.body.contains("Comments are closed."), "{}", page.body);
+        assert!(!page.body.contains("id=\"comment-body\""));
+        let refused = bob
+            .post("/moderation/reports/x/decide", &page.csrf(), &close)
+            .await;
+        assert_eq!(refused.status, 403, "{}", refused.body);
+    }
+}
+
+#[tokio::test]
+async fn a_reported_profile_is_suspended_from_the_report_page_and_unsuspended() {
+    for (_db, site) in sites("moderation_profile_pages").await {
+        let ana = Browser::member(&site, "ana@example.org", "ana", "en").await;
+        let bob = Browser::member(&site, "bob@example.org", "bob", "en").await;
+        let mia = Browser::member(&site, "mia@example.org", "mia", "en").await;
+        make_moderator(&site, "mia").await;
+        let form = bob.get("/report?profile=ana").await;
+        let sent = bob
+            .post(
+                "/report",
+                &form.csrf(),
+                &[("profile", "ana"), ("category", "spam")],
+            )
+            .await;
+        assert_eq!(sent.status, 200, "{}", sent.body);
+        let queue = mia.get("/moderation/reports").await;
+        let marker = "href=\"/moderation/reports/";
+        let start = queue.body.find(marker).expect("a report in the queue") + marker.len();
+        let report: String = queue.body[start..]
+            .chars()
+            .take_while(|c| *c != '"')
+            .collect();
+        let path = format!("/moderation/reports/{report}");
+        let shown = mia.get(&path).await;
+        assert!(
+            shown.body.contains("Suspend (login refused"),
+            "{}",
+            shown.body
+        );
+        let decide = |action: &'static str| {
+            [
+                ("profile", "ana"),
+                ("target", "profile"),
+                ("action", action),
+                ("reason", "Impersonation"),
+            ]
+        };
+        let suspended = mia
+            .post(&format!("{path}/decide"), &shown.csrf(), &decide("suspend"))
+            .await;
+        assert_eq!(suspended.status, 303, "{}", suspended.body);
+        let page = site.browser("en").get("/@ana").await;
+        assert_eq!(page.status, 404, "{}", page.body);
+        assert!(
+            page.body
+                .contains("This profile is suspended by the instance&#39;s moderators."),
+            "{}",
+            page.body
+        );
+        let own = ana.get("/@ana").await;
+        assert_eq!(own.status, 404);
+        let lifted = mia
+            .post(
+                &format!("{path}/decide"),
+                &shown.csrf(),
+                &decide("unsuspend"),
+            )
+            .await;
+        assert_eq!(lifted.status, 303, "{}", lifted.body);
+        assert_eq!(site.browser("en").get("/@ana").await.status, 200);
     }
 }

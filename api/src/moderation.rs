@@ -1,0 +1,455 @@
+//! The instance moderators' decisions on content: hide an event from public listings and
+//! search, remove an event or a comment (a tombstone for everyone else, the content kept in the
+//! log as evidence), close an event's comments, and undo each. Every decision is a change of the
+//! event with the moderator, the required reason, the report it answers and, for those that can
+//! end, when it ends by itself; [`end_due`] records those ends.
+
+use crate::auth::Session;
+use crate::consistency;
+use crate::error::{Error, Result};
+use crate::reports::require_moderator;
+use crate::AppState;
+use convene_domain::metadata::{format_timestamp, parse_timestamp};
+use convene_domain::moderation::{AccountAction, ContentAction, Decision, ProfileAction};
+use convene_domain::{
+    Account, AccountCommand, Actor, Event, EventCommand, Metadata, Profile, ProfileCommand, Source,
+};
+use convene_projections::read_model::{ACCOUNTS, DECISION_TIMERS, EVENTS, PROFILES};
+use convene_projections::{accounts, decisions, events, profiles, reports};
+use cqrs_es::Aggregate;
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+use utoipa::ToSchema;
+
+/// What a decision is about.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum DecisionTarget {
+    Event {
+        id: String,
+    },
+    /// One comment of an event.
+    Comment {
+        event: String,
+        id: String,
+    },
+    /// A local profile: suspend or unsuspend it, or warn its account.
+    Profile {
+        username: String,
+    },
+    Account {
+        id: String,
+    },
+}
+
+/// What is decided. On an event: hide, unhide, remove, restore, close_comments,
+/// reopen_comments; on a comment: remove, restore; on a profile or an account: suspend,
+/// unsuspend, warn (a warning goes to the profile's account).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Action {
+    Hide,
+    Unhide,
+    Remove,
+    Restore,
+    CloseComments,
+    ReopenComments,
+    Suspend,
+    Unsuspend,
+    Warn,
+}
+
+impl Action {
+    pub const ALL: [Action; 9] = [
+        Action::Hide,
+        Action::Unhide,
+        Action::Remove,
+        Action::Restore,
+        Action::CloseComments,
+        Action::ReopenComments,
+        Action::Suspend,
+        Action::Unsuspend,
+        Action::Warn,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Action::Hide => "hide",
+            Action::Unhide => "unhide",
+            Action::Remove => "remove",
+            Action::Restore => "restore",
+            Action::CloseComments => "close_comments",
+            Action::ReopenComments => "reopen_comments",
+            Action::Suspend => "suspend",
+            Action::Unsuspend => "unsuspend",
+            Action::Warn => "warn",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|a| a.as_str() == text)
+    }
+}
+
+/// A decision as asked.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewDecision {
+    pub action: Action,
+    pub target: DecisionTarget,
+    /// Why (required, 1 to 2,000 characters): kept in the log and shown in the audit trail.
+    #[serde(default)]
+    pub reason: String,
+    /// The report this decision answers.
+    #[serde(default)]
+    pub report: Option<String>,
+    /// When the decision ends by itself (RFC 3339, in the future); for hide, remove and
+    /// close_comments only.
+    #[serde(default)]
+    pub until: Option<String>,
+}
+
+/// A decision as recorded.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct DecisionMade {
+    /// Its position in the log.
+    pub position: i64,
+    /// The change's name in the log and the audit trail (EventHidden, CommentRemoved…).
+    pub change: String,
+    pub target: DecisionTarget,
+    pub reason: String,
+    pub report: Option<String>,
+    /// When it ends by itself (fixed-width UTC).
+    pub until: Option<String>,
+}
+
+/// What a decision does, on which aggregate.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Plan {
+    Event(String, ContentAction),
+    Profile(String, ProfileAction),
+    Account(String, AccountAction),
+    /// A warning to the account owning a profile.
+    WarnProfile(String),
+}
+
+fn plan(action: Action, target: &DecisionTarget) -> Result<Plan> {
+    use Action as A;
+    let event_action = match action {
+        A::Hide => Some(ContentAction::Hide),
+        A::Unhide => Some(ContentAction::Unhide),
+        A::Remove => Some(ContentAction::Remove),
+        A::Restore => Some(ContentAction::Restore),
+        A::CloseComments => Some(ContentAction::CloseComments),
+        A::ReopenComments => Some(ContentAction::ReopenComments),
+        _ => None,
+    };
+    let wrong = |on: &str, allowed: &str| {
+        Error::invalid_field(
+            "action",
+            format!(
+                "`{}` is not decided on {on}: choose one of {allowed}",
+                action.as_str()
+            ),
+        )
+    };
+    Ok(match target {
+        DecisionTarget::Event { id } => Plan::Event(
+            id.clone(),
+            event_action.ok_or_else(|| {
+                wrong(
+                    "an event",
+                    "hide, unhide, remove, restore, close_comments, reopen_comments",
+                )
+            })?,
+        ),
+        DecisionTarget::Comment { id, .. } => {
+            let comment = id.clone();
+            match action {
+                A::Remove => Plan::Event(String::new(), ContentAction::RemoveComment { comment }),
+                A::Restore => Plan::Event(String::new(), ContentAction::RestoreComment { comment }),
+                _ => return Err(wrong("a comment", "remove, restore")),
+            }
+        }
+        DecisionTarget::Profile { username } => match action {
+            A::Suspend => Plan::Profile(username.clone(), ProfileAction::Suspend),
+            A::Unsuspend => Plan::Profile(username.clone(), ProfileAction::Unsuspend),
+            A::Warn => Plan::WarnProfile(username.clone()),
+            _ => return Err(wrong("a profile", "suspend, unsuspend, warn")),
+        },
+        DecisionTarget::Account { id } => match action {
+            A::Suspend => Plan::Account(id.clone(), AccountAction::Suspend),
+            A::Unsuspend => Plan::Account(id.clone(), AccountAction::Unsuspend),
+            A::Warn => Plan::Account(id.clone(), AccountAction::Warn),
+            _ => return Err(wrong("an account", "suspend, unsuspend, warn")),
+        },
+    })
+}
+
+/// Whether the decision can end by itself.
+fn can_end(plan: &Plan) -> bool {
+    match plan {
+        Plan::Event(_, action) => action.reversal().is_some(),
+        Plan::Profile(_, action) => action.reversal().is_some(),
+        Plan::Account(_, action) => action.reversal().is_some(),
+        Plan::WarnProfile(_) => false,
+    }
+}
+
+/// Records moderator `session`'s decision, or says what to fix; a refused decision writes
+/// nothing.
+pub async fn decide(state: &AppState, session: &Session, new: NewDecision) -> Result<DecisionMade> {
+    require_moderator(session)?;
+    let mut plan = plan(new.action, &new.target)?;
+    let until = match new
+        .until
+        .as_deref()
+        .map(str::trim)
+        .filter(|u| !u.is_empty())
+    {
+        Some(text) => Some(parse_timestamp(text).map_err(|_| {
+            Error::invalid_field(
+                "until",
+                "a date and time with its offset, such as 2026-06-01T12:00:00Z",
+            )
+        })?),
+        None => None,
+    };
+    let decision = Decision::by_moderator(
+        session.account.id.clone(),
+        &new.reason,
+        new.report.clone(),
+        until,
+        OffsetDateTime::now_utc(),
+    )
+    .map_err(|e| Error::Invalid(vec![e]))?;
+    if decision.until.is_some() && !can_end(&plan) {
+        return Err(Error::invalid_field(
+            "until",
+            "only hiding, removing, closing comments and suspending end by themselves",
+        ));
+    }
+    if let Some(report) = &decision.report {
+        if reports::find(state.db.pool(), report).await?.is_none() {
+            return Err(Error::invalid_field(
+                "report",
+                format!("there is no report {report}"),
+            ));
+        }
+    }
+    let pool = state.db.pool();
+    // The object decided on must exist (and a comment be of its event).
+    if let (DecisionTarget::Comment { event, id }, Plan::Event(on, _)) = (&new.target, &mut plan) {
+        let comment = events::comment(pool, id).await?;
+        if comment.is_none_or(|c| c.event_id != *event) {
+            return Err(Error::not_found(format!(
+                "there is no comment {id} on event {event}"
+            )));
+        }
+        on.clone_from(event);
+    }
+    match &plan {
+        Plan::Event(event, _) => {
+            if events::find(pool, event).await?.is_none() {
+                return Err(Error::not_found(format!("there is no event {event}")));
+            }
+        }
+        Plan::Profile(username, _) => {
+            if profiles::find(pool, username).await?.is_none() {
+                return Err(Error::not_found(format!("there is no profile @{username}")));
+            }
+        }
+        Plan::WarnProfile(username) => {
+            let owner = profiles::owner(pool, username).await?.ok_or_else(|| {
+                Error::not_found(format!("there is no account behind a profile @{username}"))
+            })?;
+            plan = Plan::Account(owner, AccountAction::Warn);
+        }
+        Plan::Account(id, _) => {
+            if accounts::by_id(pool, id).await?.is_none() {
+                return Err(Error::not_found(format!("there is no account {id}")));
+            }
+        }
+    }
+    let metadata = session.metadata().with_reason(decision.reason.clone());
+    let made = DecisionMade {
+        position: 0,
+        change: String::new(),
+        target: new.target.clone(),
+        reason: decision.reason.clone(),
+        report: decision.report.clone(),
+        until: decision.until.clone(),
+    };
+    let (position, change) = record(state, plan.clone(), decision, &metadata).await?;
+    if let Plan::Account(account, AccountAction::Warn) = &plan {
+        // The warning is recorded: a mail that fails is logged, not a failed decision.
+        if let Err(error) = mail_warning(state, account, &made.reason).await {
+            tracing::error!(%error, account, "the warning could not be mailed");
+        }
+    }
+    Ok(DecisionMade {
+        position,
+        change,
+        ..made
+    })
+}
+
+/// Appends the decision to its object; its position and the change's name.
+async fn record(
+    state: &AppState,
+    plan: Plan,
+    decision: Decision,
+    metadata: &Metadata,
+) -> Result<(i64, String)> {
+    Ok(match plan {
+        Plan::Event(id, action) => {
+            let change = action.change_name().to_string();
+            let command = EventCommand::Moderate { action, decision };
+            let reads = &[EVENTS, DECISION_TIMERS];
+            let at = consistency::command(state, &state.events, &id, command, metadata, reads);
+            (at.await?, change)
+        }
+        Plan::Profile(username, action) => {
+            let change = action.change_name().to_string();
+            let command = ProfileCommand::Moderate { action, decision };
+            let reads = &[PROFILES, DECISION_TIMERS];
+            let at =
+                consistency::command(state, &state.profiles, &username, command, metadata, reads);
+            (at.await?, change)
+        }
+        Plan::Account(id, action) => {
+            let change = action.change_name().to_string();
+            let command = AccountCommand::Moderate { action, decision };
+            let reads = &[ACCOUNTS, PROFILES, DECISION_TIMERS];
+            let at = consistency::command(state, &state.accounts, &id, command, metadata, reads);
+            (at.await?, change)
+        }
+        Plan::WarnProfile(_) => {
+            return Err(Error::internal("a profile's warning goes to its account"))
+        }
+    })
+}
+
+/// Mails account `account` the moderators' warning, in its language, naming neither moderator.
+async fn mail_warning(state: &AppState, account: &str, reason: &str) -> Result<()> {
+    let Some(account) = accounts::by_id(state.db.pool(), account).await? else {
+        return Ok(());
+    };
+    let instance = &state.config.public_url;
+    let (subject, body) = if account.locale == "fr" {
+        (
+            "Avertissement des modérateurs".to_string(),
+            format!(
+                "Les modérateurs de {instance} vous adressent un avertissement :\n\n{reason}\n\nIl est gardé au dossier de votre compte.\n"
+            ),
+        )
+    } else {
+        (
+            "A warning from the moderators".to_string(),
+            format!(
+                "The moderators of {instance} send you a warning:\n\n{reason}\n\nIt is kept on your account's record.\n"
+            ),
+        )
+    };
+    if let Err(error) = state
+        .config
+        .mailer
+        .send(&account.email, &subject, body)
+        .await
+    {
+        tracing::error!(%error, "the mail carrying a warning was not sent");
+    }
+    Ok(())
+}
+
+/// Most timed decisions ended in one sweep; the next sweep takes the rest.
+const SWEEP_MAX: i64 = 500;
+
+/// Ends the timed decisions whose time has come by `now`: each end is a change of its own,
+/// made by the instance (`system`, source `schedule`) with the decision's report. Returns how
+/// many ended. A decision undone meanwhile by a moderator is no longer due; one that cannot be
+/// ended (its object deleted meanwhile) is logged and skipped.
+pub async fn end_due(state: &AppState, now: OffsetDateTime) -> Result<usize> {
+    let due = decisions::due(state.db.pool(), &format_timestamp(now), SWEEP_MAX).await?;
+    let mut ended = 0;
+    for timer in due {
+        let plan = match timer.aggregate_type.as_str() {
+            t if t == Event::TYPE => serde_json::from_str::<ContentAction>(&timer.action)
+                .ok()
+                .and_then(|a| a.reversal())
+                .map(|a| Plan::Event(timer.aggregate_id.clone(), a)),
+            t if t == Profile::TYPE => serde_json::from_str::<ProfileAction>(&timer.action)
+                .ok()
+                .and_then(|a| a.reversal())
+                .map(|a| Plan::Profile(timer.aggregate_id.clone(), a)),
+            t if t == Account::TYPE => serde_json::from_str::<AccountAction>(&timer.action)
+                .ok()
+                .and_then(|a| a.reversal())
+                .map(|a| Plan::Account(timer.aggregate_id.clone(), a)),
+            _ => None,
+        };
+        let Some(plan) = plan else {
+            tracing::warn!(action = timer.action, "a timed decision that cannot end");
+            continue;
+        };
+        let decision = Decision::expired(timer.report.clone());
+        let metadata = Metadata::now(Actor::System, Source::Schedule, uuid::Uuid::new_v4())
+            .with_reason(decision.reason.clone());
+        match record(state, plan, decision, &metadata).await {
+            Ok(_) => ended += 1,
+            // Another process, or a moderator, ended it first.
+            Err(error) if error.rule() == "already-decided" => {}
+            Err(error) => tracing::warn!(
+                %error,
+                object = timer.aggregate_id,
+                until = timer.until,
+                "a timed decision could not be ended"
+            ),
+        }
+    }
+    Ok(ended)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_target_takes_its_own_actions() {
+        let comment = DecisionTarget::Comment {
+            event: "e".into(),
+            id: "c".into(),
+        };
+        for action in [Action::Hide, Action::CloseComments, Action::Suspend] {
+            let refused = plan(action, &comment).expect_err("refused");
+            assert_eq!(refused.field_errors()[0].field, "action");
+        }
+        assert_eq!(
+            plan(Action::Remove, &comment).expect("accepted"),
+            Plan::Event(
+                String::new(),
+                ContentAction::RemoveComment {
+                    comment: "c".into()
+                }
+            )
+        );
+        let profile = DecisionTarget::Profile {
+            username: "ana".into(),
+        };
+        assert!(plan(Action::Hide, &profile).is_err());
+        assert_eq!(
+            plan(Action::Warn, &profile).expect("accepted"),
+            Plan::WarnProfile("ana".into())
+        );
+        assert!(!can_end(&plan(Action::Warn, &profile).expect("accepted")));
+        assert!(can_end(&plan(Action::Suspend, &profile).expect("accepted")));
+    }
+
+    #[test]
+    fn every_action_reads_back_from_its_name() {
+        for action in Action::ALL {
+            assert_eq!(Action::parse(action.as_str()), Some(action));
+        }
+        assert_eq!(Action::parse("delete"), None);
+    }
+}

@@ -1,0 +1,624 @@
+//! Moderators' decisions on content: each recorded with its reason, refused bad input writing
+//! nothing, and its effect on what everyone else sees (listings, search, tombstones, comments),
+//! undone by its reversal or by its end.
+
+use crate::reports::{fields, kind, make_moderator};
+use crate::support::{create_event, member, profile, Client, Options, Response, TestServer};
+use convene_projections::scratch::test_urls;
+use convene_search::SearchSubscriber;
+use serde_json::{json, Value};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use time::OffsetDateTime;
+
+async fn server(scratch: &convene_projections::scratch::Scratch) -> TestServer {
+    let options = Options {
+        more_subscribers: vec![Arc::new(SearchSubscriber::embedded())],
+        ..Options::default()
+    };
+    TestServer::start_with(scratch, options).await
+}
+
+/// Waits until /healthz shows the search index caught up with the log.
+async fn indexed(server: &TestServer) {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let head = server.head().await;
+    loop {
+        let health = server.client().get("/healthz").await;
+        let search = health.json["projections"]
+            .as_array()
+            .and_then(|all| all.iter().find(|p| p["name"] == "search").cloned())
+            .unwrap_or_default();
+        if search["checkpoint"] == head && search["lag"] == 0 {
+            return;
+        }
+        assert!(Instant::now() < deadline, "search never caught up");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+async fn decide(client: &Client, body: Value) -> Response {
+    client.post("/api/v1/moderation/decisions", body).await
+}
+
+fn on_event(action: &str, id: &str, reason: &str) -> Value {
+    json!({"action": action, "target": {"kind": "event", "id": id}, "reason": reason})
+}
+
+fn on_comment(action: &str, event: &str, id: &str) -> Value {
+    json!({"action": action, "target": {"kind": "comment", "event": event, "id": id},
+           "reason": "insults"})
+}
+
+async fn listed(client: &Client, id: &str) -> bool {
+    let all = client.get("/api/v1/events").await;
+    all.json
+        .as_array()
+        .is_some_and(|events| events.iter().any(|e| e["id"] == id))
+}
+
+async fn found(server: &TestServer, id: &str) -> bool {
+    indexed(server).await;
+    let hits = server.client().get("/api/v1/search/events?q=march").await;
+    hits.text.contains(id)
+}
+
+fn text(value: &Value) -> String {
+    value.as_str().unwrap_or_default().to_string()
+}
+
+#[tokio::test]
+async fn bad_decisions_are_refused_naming_what_to_fix_and_write_nothing() {
+    for scratch in test_urls("moderation_refusals").await {
+        let server = server(&scratch).await;
+        let org = member(&server, "org@example.org").await;
+        profile(&org, "org").await;
+        let mia = member(&server, "mia@example.org").await;
+        make_moderator(&server, &mia).await;
+        let id = text(&create_event(&org, json!({"title": "Climate march"})).await["id"]);
+        let posted = org
+            .post(
+                &format!("/api/v1/events/{id}/comments"),
+                json!({"body": "Hello"}),
+            )
+            .await;
+        let comment = text(&posted.json["id"]);
+
+        let head = server.head().await;
+        let user = decide(&org, on_event("hide", &id, "spam")).await;
+        assert_eq!(user.status, 403, "{}", user.text);
+        assert!(user.text.contains("your role is user"), "{}", user.text);
+        let anonymous = server
+            .client()
+            .post(
+                "/api/v1/moderation/decisions",
+                on_event("hide", &id, "spam"),
+            )
+            .await;
+        assert_eq!(anonymous.status, 401, "{}", anonymous.text);
+        for reason in ["", "   "] {
+            let blank = decide(&mia, on_event("hide", &id, reason)).await;
+            assert_eq!(blank.status, 422, "{}", blank.text);
+            assert_eq!(fields(&blank), ["reason"]);
+        }
+        let no_reason = decide(
+            &mia,
+            json!({"action": "hide", "target": {"kind": "event", "id": id}}),
+        )
+        .await;
+        assert_eq!(fields(&no_reason), ["reason"], "{}", no_reason.text);
+        let mut past = on_event("hide", &id, "spam");
+        past["until"] = json!("2020-01-01T00:00:00Z");
+        let past = decide(&mia, past).await;
+        assert_eq!(past.status, 422, "{}", past.text);
+        assert_eq!(fields(&past), ["until"]);
+        let mut garbled = on_event("hide", &id, "spam");
+        garbled["until"] = json!("next tuesday");
+        assert_eq!(fields(&decide(&mia, garbled).await), ["until"]);
+        let mut reversal_ending = on_event("unhide", &id, "spam");
+        reversal_ending["until"] = json!("2099-01-01T00:00:00Z");
+        let refused = decide(&mia, reversal_ending).await;
+        assert_eq!(fields(&refused), ["until"], "{}", refused.text);
+        let mut no_report = on_event("hide", &id, "spam");
+        no_report["report"] = json!("no-such-report");
+        assert_eq!(fields(&decide(&mia, no_report).await), ["report"]);
+        let missing = decide(&mia, on_event("hide", "no-such-event", "spam")).await;
+        assert_eq!(missing.status, 404, "{}", missing.text);
+        let no_comment = decide(&mia, on_comment("remove", &id, "no-such-comment")).await;
+        assert_eq!(no_comment.status, 404, "{}", no_comment.text);
+        let mut hide_comment = on_comment("remove", &id, &comment);
+        hide_comment["action"] = json!("hide");
+        assert_eq!(fields(&decide(&mia, hide_comment).await), ["action"]);
+        let unknown_action = decide(&mia, on_event("explode", &id, "spam")).await;
+        assert!(
+            unknown_action.status == 400 || unknown_action.status == 422,
+            "{}",
+            unknown_action.text
+        );
+        let not_in_force = decide(&mia, on_event("restore", &id, "oops")).await;
+        assert_eq!(not_in_force.status, 409, "{}", not_in_force.text);
+        assert_eq!(kind(&not_in_force), "/problems/already-decided");
+        assert_eq!(server.head().await, head, "refusals write nothing");
+    }
+}
+
+#[tokio::test]
+async fn hiding_an_event_keeps_it_out_of_listings_and_search_until_it_is_unhidden() {
+    for scratch in test_urls("moderation_hide").await {
+        let server = server(&scratch).await;
+        let org = member(&server, "org@example.org").await;
+        profile(&org, "org").await;
+        let mia = member(&server, "mia@example.org").await;
+        make_moderator(&server, &mia).await;
+        let id = text(&create_event(&org, json!({"title": "Climate march"})).await["id"]);
+        let stranger = server.client();
+        assert!(listed(&stranger, &id).await);
+        assert!(found(&server, &id).await);
+
+        let hidden = decide(&mia, on_event("hide", &id, "spam wave")).await;
+        assert_eq!(hidden.status, 201, "{}", hidden.text);
+        assert_eq!(hidden.json["change"], "EventHidden");
+        assert_eq!(hidden.json["reason"], "spam wave");
+        assert!(!listed(&stranger, &id).await, "out of public listings");
+        assert!(!found(&server, &id).await, "out of search");
+        let by_link = stranger.get(&format!("/api/v1/events/{id}")).await;
+        assert_eq!(by_link.status, 200, "still reached by its link");
+        assert_eq!(by_link.json["hidden_by_moderators"], true);
+
+        let head = server.head().await;
+        let twice = decide(&mia, on_event("hide", &id, "again")).await;
+        assert_eq!(twice.status, 409, "{}", twice.text);
+        assert_eq!(kind(&twice), "/problems/already-decided");
+        assert_eq!(server.head().await, head);
+
+        let unhidden = decide(&mia, on_event("unhide", &id, "false alarm")).await;
+        assert_eq!(unhidden.status, 201, "{}", unhidden.text);
+        assert!(listed(&stranger, &id).await);
+        assert!(found(&server, &id).await);
+
+        // The organisers read the decisions in the event's history, never who made them.
+        let history = org.get(&format!("/api/v1/events/{id}/history")).await;
+        let entries = history.json.as_array().cloned().unwrap_or_default();
+        let hid = entries
+            .iter()
+            .find(|e| e["change"] == "EventHidden")
+            .expect("the decision in the history");
+        assert_eq!(hid["reason"], "spam wave");
+        assert!(!history.text.contains("mia"), "{}", history.text);
+    }
+}
+
+#[tokio::test]
+async fn a_removed_event_is_a_tombstone_for_all_but_moderators_until_restored() {
+    for scratch in test_urls("moderation_remove").await {
+        let server = server(&scratch).await;
+        let org = member(&server, "org@example.org").await;
+        profile(&org, "org").await;
+        let bob = member(&server, "bob@example.org").await;
+        profile(&bob, "bob").await;
+        let mia = member(&server, "mia@example.org").await;
+        make_moderator(&server, &mia).await;
+        let id = text(&create_event(&org, json!({"title": "Climate march"})).await["id"]);
+
+        let removed = decide(&mia, on_event("remove", &id, "illegal content")).await;
+        assert_eq!(removed.status, 201, "{}", removed.text);
+        for client in [server.client(), org.clone(), bob.clone()] {
+            let gone = client.get(&format!("/api/v1/events/{id}")).await;
+            assert_eq!(gone.status, 404, "{}", gone.text);
+            assert_eq!(kind(&gone), "/problems/removed-by-moderators");
+            assert!(gone.text.contains("removed by the instance's moderators"));
+        }
+        assert!(!listed(&server.client(), &id).await);
+        assert!(!found(&server, &id).await);
+        let join = bob
+            .post(&format!("/api/v1/events/{id}/participations"), json!({}))
+            .await;
+        assert_eq!(join.status, 404, "{}", join.text);
+        // Moderators still see it, and it as it was.
+        let seen = mia.get(&format!("/api/v1/events/{id}")).await;
+        assert_eq!(seen.status, 200, "{}", seen.text);
+        assert_eq!(seen.json["removed_by_moderators"], true);
+        let evidence = mia
+            .get(&format!("/api/v1/moderation/objects/event/{id}"))
+            .await;
+        assert_eq!(evidence.json["state"]["details"]["title"], "Climate march");
+        assert_eq!(evidence.json["state"]["moderation"]["removed"], true);
+
+        let restored = decide(&mia, on_event("restore", &id, "appeal granted")).await;
+        assert_eq!(restored.status, 201, "{}", restored.text);
+        assert_eq!(
+            server
+                .client()
+                .get(&format!("/api/v1/events/{id}"))
+                .await
+                .status,
+            200
+        );
+        assert!(listed(&server.client(), &id).await);
+        assert!(found(&server, &id).await);
+    }
+}
+
+#[tokio::test]
+async fn removed_comments_and_closed_comments_until_moderators_undo_them() {
+    for scratch in test_urls("moderation_comments").await {
+        let server = server(&scratch).await;
+        let org = member(&server, "org@example.org").await;
+        profile(&org, "org").await;
+        let bob = member(&server, "bob@example.org").await;
+        profile(&bob, "bob").await;
+        let mia = member(&server, "mia@example.org").await;
+        make_moderator(&server, &mia).await;
+        let id = text(&create_event(&org, json!({"title": "Climate march"})).await["id"]);
+        let comments = format!("/api/v1/events/{id}/comments");
+        let posted = bob
+            .post(&comments, json!({"body": "You are all idiots"}))
+            .await;
+        let comment = text(&posted.json["id"]);
+
+        let removed = decide(&mia, on_comment("remove", &id, &comment)).await;
+        assert_eq!(removed.status, 201, "{}", removed.text);
+        assert_eq!(removed.json["change"], "CommentRemoved");
+        for client in [server.client(), org.clone(), bob.clone()] {
+            let list = client.get(&comments).await;
+            let shown = &list.json[0];
+            assert_eq!(shown["removed_by_moderators"], true, "{}", list.text);
+            assert!(shown["body"].is_null(), "a tombstone: {}", list.text);
+        }
+        let for_moderators = mia.get(&comments).await;
+        assert_eq!(for_moderators.json[0]["body"], "You are all idiots");
+        let evidence = mia
+            .get(&format!("/api/v1/moderation/objects/event/{id}"))
+            .await;
+        assert_eq!(evidence.json["comments"][0]["removed"], true);
+        assert_eq!(evidence.json["comments"][0]["body"], "You are all idiots");
+        let reply = org
+            .post(&comments, json!({"body": "No", "in_reply_to": comment}))
+            .await;
+        assert_eq!(reply.status, 404, "{}", reply.text);
+        let twice = decide(&mia, on_comment("remove", &id, &comment)).await;
+        assert_eq!(twice.status, 409, "{}", twice.text);
+        let restored = decide(&mia, on_comment("restore", &id, &comment)).await;
+        assert_eq!(restored.status, 201, "{}", restored.text);
+        assert_eq!(
+            bob.get(&comments).await.json[0]["body"],
+            "You are all idiots"
+        );
+
+        let closed = decide(&mia, on_event("close_comments", &id, "flame war")).await;
+        assert_eq!(closed.status, 201, "{}", closed.text);
+        let refused = bob.post(&comments, json!({"body": "One more"})).await;
+        assert_eq!(refused.status, 409, "{}", refused.text);
+        assert_eq!(kind(&refused), "/problems/comments-closed");
+        let event = server.client().get(&format!("/api/v1/events/{id}")).await;
+        assert_eq!(event.json["comments_closed_by_moderators"], true);
+        let reopened = decide(&mia, on_event("reopen_comments", &id, "calm again")).await;
+        assert_eq!(reopened.status, 201, "{}", reopened.text);
+        let again = bob.post(&comments, json!({"body": "One more"})).await;
+        assert_eq!(again.status, 201, "{}", again.text);
+    }
+}
+
+#[tokio::test]
+async fn a_timed_decision_ends_by_itself_as_a_change_of_the_instance() {
+    for scratch in test_urls("moderation_timed").await {
+        let server = server(&scratch).await;
+        let org = member(&server, "org@example.org").await;
+        profile(&org, "org").await;
+        let mia = member(&server, "mia@example.org").await;
+        make_moderator(&server, &mia).await;
+        let id = text(&create_event(&org, json!({"title": "Climate march"})).await["id"]);
+        let mut timed = on_event("hide", &id, "cooling off");
+        let until = OffsetDateTime::now_utc() + time::Duration::hours(1);
+        timed["until"] = json!(until
+            .format(&time::format_description::well_known::Rfc3339)
+            .expect("as expected"));
+        let hidden = decide(&mia, timed).await;
+        assert_eq!(hidden.status, 201, "{}", hidden.text);
+        assert!(hidden.json["until"].as_str().is_some());
+
+        // Not yet due: nothing ends.
+        let now = OffsetDateTime::now_utc();
+        assert_eq!(
+            convene_api::moderation::end_due(&server.state, now)
+                .await
+                .expect("as expected"),
+            0
+        );
+        assert!(!listed(&server.client(), &id).await);
+
+        let later = until + time::Duration::seconds(1);
+        let ended = convene_api::moderation::end_due(&server.state, later)
+            .await
+            .expect("as expected");
+        assert_eq!(ended, 1);
+        assert!(listed(&server.client(), &id).await);
+        assert_eq!(
+            convene_api::moderation::end_due(&server.state, later)
+                .await
+                .expect("as expected"),
+            0,
+            "an ended decision ends once"
+        );
+        let history = mia
+            .get(&format!("/api/v1/moderation/objects/event/{id}"))
+            .await;
+        let last = history.json["changes"]
+            .as_array()
+            .and_then(|c| c.last().cloned())
+            .unwrap_or_default();
+        assert_eq!(last["change"], "EventUnhidden");
+        assert_eq!(last["actor"], "system");
+        assert_eq!(last["source"], "schedule");
+        assert_eq!(last["reason"], "the decision's time ran out");
+
+        // A timed decision undone by a moderator is no longer due.
+        let mut again = on_event("close_comments", &id, "flame war");
+        again["until"] = json!(until
+            .format(&time::format_description::well_known::Rfc3339)
+            .expect("as expected"));
+        assert_eq!(decide(&mia, again).await.status, 201);
+        let reopened = decide(&mia, on_event("reopen_comments", &id, "calm")).await;
+        assert_eq!(reopened.status, 201, "{}", reopened.text);
+        assert_eq!(
+            convene_api::moderation::end_due(&server.state, later)
+                .await
+                .expect("as expected"),
+            0
+        );
+    }
+}
+
+fn on_profile(action: &str, username: &str, reason: &str) -> Value {
+    json!({"action": action, "target": {"kind": "profile", "username": username},
+           "reason": reason})
+}
+
+fn on_account(action: &str, id: &str, reason: &str) -> Value {
+    json!({"action": action, "target": {"kind": "account", "id": id}, "reason": reason})
+}
+
+#[tokio::test]
+async fn a_suspended_profile_s_public_content_is_hidden_until_it_is_unsuspended() {
+    for scratch in test_urls("moderation_suspend_profile").await {
+        let server = server(&scratch).await;
+        let org = member(&server, "org@example.org").await;
+        profile(&org, "org").await;
+        let ana = member(&server, "ana@example.org").await;
+        profile(&ana, "ana").await;
+        let mia = member(&server, "mia@example.org").await;
+        make_moderator(&server, &mia).await;
+        let own = text(&create_event(&ana, json!({"title": "Fake march"})).await["id"]);
+        let other = text(&create_event(&org, json!({"title": "Climate march"})).await["id"]);
+        let comments = format!("/api/v1/events/{other}/comments");
+        ana.post(&comments, json!({"body": "Follow my link"})).await;
+
+        let head = server.head().await;
+        let hide = decide(&mia, on_profile("hide", "ana", "spam")).await;
+        assert_eq!(fields(&hide), ["action"], "{}", hide.text);
+        let nobody = decide(&mia, on_profile("suspend", "nobody", "spam")).await;
+        assert_eq!(nobody.status, 404, "{}", nobody.text);
+        let not_yet = decide(&mia, on_profile("unsuspend", "ana", "spam")).await;
+        assert_eq!(not_yet.status, 409, "{}", not_yet.text);
+        let by_user = decide(&org, on_profile("suspend", "ana", "spam")).await;
+        assert_eq!(by_user.status, 403, "{}", by_user.text);
+        assert_eq!(server.head().await, head, "refusals write nothing");
+
+        let suspended = decide(&mia, on_profile("suspend", "ana", "impersonation")).await;
+        assert_eq!(suspended.status, 201, "{}", suspended.text);
+        assert_eq!(suspended.json["change"], "ProfileSuspended");
+        let page = server.client().get("/api/v1/profiles/ana").await;
+        assert_eq!(page.status, 404, "{}", page.text);
+        assert_eq!(kind(&page), "/problems/suspended-by-moderators");
+        assert!(!listed(&server.client(), &own).await);
+        let event = server.client().get(&format!("/api/v1/events/{own}")).await;
+        assert_eq!(kind(&event), "/problems/removed-by-moderators");
+        let list = server.client().get(&comments).await;
+        assert_eq!(list.json[0]["author_suspended"], true, "{}", list.text);
+        assert!(list.json[0]["body"].is_null(), "{}", list.text);
+        let acting = ana.post(&comments, json!({"body": "Still here"})).await;
+        assert_eq!(acting.status, 403, "{}", acting.text);
+        assert_eq!(
+            decide(&mia, on_profile("suspend", "ana", "again"))
+                .await
+                .status,
+            409
+        );
+
+        let lifted = decide(&mia, on_profile("unsuspend", "ana", "appeal granted")).await;
+        assert_eq!(lifted.status, 201, "{}", lifted.text);
+        assert_eq!(
+            server.client().get("/api/v1/profiles/ana").await.status,
+            200
+        );
+        assert!(listed(&server.client(), &own).await);
+        let list = server.client().get(&comments).await;
+        assert_eq!(list.json[0]["body"], "Follow my link");
+    }
+}
+
+#[tokio::test]
+async fn a_suspended_account_cannot_log_in_and_a_warning_is_mailed_and_counted() {
+    for scratch in test_urls("moderation_suspend_account").await {
+        let server = server(&scratch).await;
+        let bob = member(&server, "bob@example.org").await;
+        profile(&bob, "bob").await;
+        let mia = member(&server, "mia@example.org").await;
+        make_moderator(&server, &mia).await;
+        let bob_id = crate::reports::account_id(&bob).await;
+        let event = text(&create_event(&bob, json!({"title": "Climate march"})).await["id"]);
+
+        let mut timed = on_account("warn", &bob_id, "Mind the rules");
+        timed["until"] = json!("2099-01-01T00:00:00Z");
+        let refused = decide(&mia, timed).await;
+        assert_eq!(fields(&refused), ["until"], "{}", refused.text);
+        let missing = decide(&mia, on_account("suspend", "no-such-account", "spam")).await;
+        assert_eq!(missing.status, 404, "{}", missing.text);
+
+        let warned = decide(&mia, on_profile("warn", "bob", "Please stop the spam.")).await;
+        assert_eq!(warned.status, 201, "{}", warned.text);
+        assert_eq!(warned.json["change"], "AccountWarned");
+        let mail = server
+            .mail_with("bob@example.org", "Please stop the spam.")
+            .await;
+        assert!(mail.contains("warning"), "{mail}");
+        assert!(
+            !mail.contains("mia"),
+            "the moderator is never named: {mail}"
+        );
+        let row = convene_projections::accounts::by_id(server.db.pool(), &bob_id)
+            .await
+            .expect("as expected")
+            .expect("as expected");
+        assert_eq!(row.strikes, 1, "kept as a strike");
+
+        let mut timed = on_account("suspend", &bob_id, "spam wave");
+        let until = OffsetDateTime::now_utc() + time::Duration::days(7);
+        timed["until"] = json!(until
+            .format(&time::format_description::well_known::Rfc3339)
+            .expect("as expected"));
+        let suspended = decide(&mia, timed).await;
+        assert_eq!(suspended.status, 201, "{}", suspended.text);
+        assert_eq!(bob.get("/api/v1/me").await.status, 401, "its sessions stop");
+        let login = server
+            .client()
+            .post(
+                "/api/v1/sessions",
+                json!({"email": "bob@example.org", "password": "correct horse battery"}),
+            )
+            .await;
+        assert_eq!(login.status, 403, "{}", login.text);
+        assert_eq!(kind(&login), "/problems/suspended");
+        assert!(
+            !listed(&server.client(), &event).await,
+            "its content hidden"
+        );
+        assert_eq!(
+            server.client().get("/api/v1/profiles/bob").await.status,
+            404
+        );
+
+        // The suspension ends by itself; the data was kept.
+        let later = until + time::Duration::seconds(1);
+        let ended = convene_api::moderation::end_due(&server.state, later)
+            .await
+            .expect("as expected");
+        assert_eq!(ended, 1);
+        assert!(listed(&server.client(), &event).await);
+        let back = crate::support::log_in(&server, "bob@example.org").await;
+        assert_eq!(back.get("/api/v1/me").await.status, 200);
+    }
+}
+
+#[tokio::test]
+async fn a_moderator_cannot_change_roles() {
+    for scratch in test_urls("moderation_roles").await {
+        let server = server(&scratch).await;
+        let bob = member(&server, "bob@example.org").await;
+        let mia = member(&server, "mia@example.org").await;
+        make_moderator(&server, &mia).await;
+        let bob_id = crate::reports::account_id(&bob).await;
+        let head = server.head().await;
+        let refused = mia
+            .post(
+                &format!("/api/v1/admin/accounts/{bob_id}/role"),
+                json!({"role": "moderator"}),
+            )
+            .await;
+        assert_eq!(refused.status, 403, "{}", refused.text);
+        assert_eq!(server.head().await, head);
+        assert_eq!(bob.get("/api/v1/me").await.json["account"]["role"], "user");
+    }
+}
+
+#[tokio::test]
+async fn the_audit_trail_finds_decisions_by_actor_target_change_and_time_with_before_and_after() {
+    for scratch in test_urls("moderation_audit").await {
+        let server = server(&scratch).await;
+        let org = member(&server, "org@example.org").await;
+        profile(&org, "org").await;
+        let bob = member(&server, "bob@example.org").await;
+        profile(&bob, "bob").await;
+        let mia = member(&server, "mia@example.org").await;
+        make_moderator(&server, &mia).await;
+        let mia_id = crate::reports::account_id(&mia).await;
+        let id = text(&create_event(&org, json!({"title": "Climate march"})).await["id"]);
+        let filed = bob
+            .post(
+                "/api/v1/reports",
+                json!({"target": {"kind": "event", "id": id}, "category": {"kind": "spam"}}),
+            )
+            .await;
+        let report = text(&filed.json["id"]);
+        let mut hide = on_event("hide", &id, "spam wave");
+        hide["report"] = json!(report);
+        assert_eq!(decide(&mia, hide).await.status, 201);
+
+        let by_mia = mia
+            .get(&format!("/api/v1/moderation/audit?account={mia_id}"))
+            .await;
+        assert_eq!(by_mia.status, 200, "{}", by_mia.text);
+        let entries = by_mia.json["entries"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default();
+        assert_eq!(entries[0]["change"], "EventHidden", "newest first");
+        assert!(entries
+            .iter()
+            .all(|e| e["actor"].as_str().unwrap_or_default().contains(&mia_id)));
+        let entry = &entries[0];
+        assert_eq!(entry["reason"], "spam wave");
+        assert_eq!(entry["report"], report.as_str());
+        assert_eq!(entry["target_kind"], "event");
+        assert_eq!(entry["before"]["moderation"]["hidden"], false);
+        assert_eq!(entry["after"]["moderation"]["hidden"], true);
+        assert_eq!(entry["after"]["details"]["title"], "Climate march");
+
+        let on_target = mia
+            .get(&format!(
+                "/api/v1/moderation/audit?target_kind=event&target_id={id}&change=EventHidden"
+            ))
+            .await;
+        assert_eq!(on_target.json["entries"].as_array().map(Vec::len), Some(1));
+        let created = mia
+            .get(&format!(
+                "/api/v1/moderation/audit?target_kind=event&target_id={id}&change=EventCreated"
+            ))
+            .await;
+        assert!(created.json["entries"][0]["before"].is_null());
+        let report_trail = mia
+            .get(&format!(
+                "/api/v1/moderation/audit?target_kind=report&target_id={report}"
+            ))
+            .await;
+        assert_eq!(report_trail.json["entries"][0]["change"], "ReportFiled");
+        let future = mia
+            .get("/api/v1/moderation/audit?from=2099-01-01T00:00:00Z")
+            .await;
+        assert_eq!(future.json["entries"], json!([]));
+        let past = mia
+            .get("/api/v1/moderation/audit?to=2020-01-01T00:00:00Z")
+            .await;
+        assert_eq!(past.json["entries"], json!([]));
+        let window = mia
+            .get(
+                "/api/v1/moderation/audit?from=2020-01-01T00:00:00Z&to=2099-01-01T00:00:00Z&page=1",
+            )
+            .await;
+        assert_eq!(window.json["entries"].as_array().map(Vec::len), Some(20));
+        assert_eq!(window.json["more"], true);
+
+        let user = org.get("/api/v1/moderation/audit").await;
+        assert_eq!(user.status, 403, "{}", user.text);
+        assert_eq!(
+            server.client().get("/api/v1/moderation/audit").await.status,
+            401
+        );
+        let bad = mia.get("/api/v1/moderation/audit?target_kind=planet").await;
+        assert_eq!(fields(&bad), ["target_kind"], "{}", bad.text);
+        let reversed = mia
+            .get("/api/v1/moderation/audit?from=2026-02-01T00:00:00Z&to=2026-01-01T00:00:00Z")
+            .await;
+        assert_eq!(fields(&reversed), ["to"], "{}", reversed.text);
+    }
+}
