@@ -1305,6 +1305,8 @@ fn a_remote_participant_leaves_and_the_first_in_line_takes_the_seat() {
         .then_expect_error(EventError::NotParticipating(
             "https://masto.example/users/zoe".into(),
         ));
+}
+
 fn decision() -> Decision {
     Decision {
         moderator: Some("m1".into()),
