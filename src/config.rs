@@ -142,6 +142,16 @@ pub struct ServeArgs {
     #[arg(long, env = "CONVENE_REQUEST_TIMEOUT", value_name = "SECONDS")]
     pub request_timeout: Option<String>,
 
+    /// The largest event picture accepted, in bytes (default 10485760, 10 MiB); larger ones are
+    /// refused with 413 naming the limit. Upload routes take bodies this large (plus 1 MiB for
+    /// the form's other fields) whatever --body-limit says.
+    #[arg(long, env = "CONVENE_PICTURE_LIMIT", value_name = "BYTES")]
+    pub picture_limit: Option<String>,
+
+    /// The largest avatar accepted, in bytes (default 2097152, 2 MiB).
+    #[arg(long, env = "CONVENE_AVATAR_LIMIT", value_name = "BYTES")]
+    pub avatar_limit: Option<String>,
+
     /// Attempts per minute from one client address at logging in, registering, resetting a
     /// password or joining anonymously, each counted apart (default 10; 0: no limit).
     #[arg(long, env = "CONVENE_RATE_LIMIT_IP", value_name = "N")]
@@ -311,6 +321,8 @@ struct FileConfig {
     mail_from: Option<String>,
     body_limit: Option<FileNumber>,
     request_timeout: Option<FileNumber>,
+    picture_limit: Option<FileNumber>,
+    avatar_limit: Option<FileNumber>,
     rate_limit_ip: Option<FileNumber>,
     rate_limit_account: Option<FileNumber>,
     password_hashers: Option<FileNumber>,
@@ -376,6 +388,9 @@ pub struct Settings {
     pub mail_from: String,
     /// Body size and time limits on every request.
     pub http_limits: HttpLimits,
+    /// The largest event picture and avatar, in bytes.
+    pub picture_limit: usize,
+    pub avatar_limit: usize,
     /// How often logins, registrations, resets and anonymous participations may be tried.
     pub throttle: Limits,
     /// The proxies whose X-Forwarded-For is believed.
@@ -474,8 +489,35 @@ impl Settings {
         let number = |from_cli: Option<String>, from_file: Option<FileNumber>| {
             from_cli.or(from_file.map(FileNumber::text))
         };
+        let picture_limit: usize = whole_number(
+            "picture-limit",
+            number(
+                serve.and_then(|a| a.picture_limit.clone()),
+                file.picture_limit,
+            ),
+            1,
+            convene_api::pictures::PICTURE_LIMIT,
+            (
+                "a size in bytes",
+                "use a number above 0, such as 10485760 (10 MiB)",
+            ),
+        )?;
+        let avatar_limit: usize = whole_number(
+            "avatar-limit",
+            number(
+                serve.and_then(|a| a.avatar_limit.clone()),
+                file.avatar_limit,
+            ),
+            1,
+            convene_api::pictures::AVATAR_LIMIT,
+            (
+                "a size in bytes",
+                "use a number above 0, such as 2097152 (2 MiB)",
+            ),
+        )?;
         let defaults = HttpLimits::default();
         let http_limits = HttpLimits {
+            upload_limit: picture_limit.max(avatar_limit).saturating_add(1024 * 1024),
             body_limit: whole_number(
                 "body-limit",
                 number(serve.and_then(|a| a.body_limit.clone()), file.body_limit),
@@ -673,6 +715,8 @@ impl Settings {
             smtp_url: serve.and_then(|a| a.smtp_url.clone()).or(file.smtp_url),
             mail_from,
             http_limits,
+            picture_limit,
+            avatar_limit,
             throttle,
             trusted_proxies,
             hashing,

@@ -33,6 +33,8 @@ pub enum Source {
         activity: String,
     },
     Cli,
+    /// Work the server does by itself on a schedule (removing unused uploads).
+    Schedule,
 }
 
 /// The metadata of one change.
@@ -115,6 +117,7 @@ impl Metadata {
             Source::Web => put("source", "web"),
             Source::Api => put("source", "api"),
             Source::Cli => put("source", "cli"),
+            Source::Schedule => put("source", "schedule"),
             Source::Federation { activity } => {
                 put("source", "federation");
                 put("activity", activity);
@@ -151,6 +154,7 @@ impl Metadata {
             "web" => Source::Web,
             "api" => Source::Api,
             "cli" => Source::Cli,
+            "schedule" => Source::Schedule,
             "federation" => Source::Federation {
                 activity: get("activity")?,
             },
@@ -189,6 +193,7 @@ impl std::fmt::Display for Source {
             Source::Web => f.write_str("web"),
             Source::Api => f.write_str("api"),
             Source::Cli => f.write_str("cli"),
+            Source::Schedule => f.write_str("schedule"),
             Source::Federation { activity } => write!(f, "federation ({activity})"),
         }
     }
@@ -235,6 +240,7 @@ mod tests {
                 },
             ),
             sample(Actor::System, Source::Cli),
+            sample(Actor::System, Source::Schedule),
             sample(Actor::Anonymous, Source::Web),
         ];
         for metadata in cases {

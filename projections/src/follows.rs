@@ -78,7 +78,9 @@ impl Projection for FollowsProjection {
             }
             ProfileChange::Created { .. }
             | ProfileChange::Renamed { .. }
-            | ProfileChange::SummaryChanged { .. } => return Ok(()),
+            | ProfileChange::SummaryChanged { .. }
+            | ProfileChange::AvatarSet { .. }
+            | ProfileChange::AvatarRemoved => return Ok(()),
         };
         query.execute(conn).await?;
         Ok(())

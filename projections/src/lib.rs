@@ -7,7 +7,7 @@
 //! with a checkpoint committed in the same transaction as their writes, and stores outside the
 //! database), [`projection`] runs them, [`replay`] rebuilds them (read models also "as of" a
 //! past point) and [`verify`] proves the chain intact. The read models, and the queries over
-//! them, are [`accounts`], [`profiles`], [`events`], [`groups`], [`reports`] and [`follows`].
+//! them, are [`accounts`], [`profiles`], [`events`], [`groups`], [`reports`], [`follows`] and [`pictures`].
 //!
 //! Depends on `convene-domain` only (and the database crates); the API, web and federation crates
 //! depend on this one. See `docs/event-log.md` for the guarantees and why they hold.
@@ -23,6 +23,7 @@ pub mod group_posts;
 pub mod group_todos;
 pub mod groups;
 pub mod lease;
+pub mod pictures;
 pub mod log;
 pub mod profiles;
 pub mod projection;
@@ -52,6 +53,7 @@ pub mod read_model {
     pub const GROUPS: &str = "groups";
     pub const REPORTS: &str = "reports";
     pub const FOLLOWS: &str = "follows";
+    pub const PICTURES: &str = "pictures";
 }
 
 /// The read models this crate offers, in the order they are run.
@@ -63,5 +65,6 @@ pub fn read_models() -> Vec<Arc<dyn Subscriber>> {
         Arc::new(groups::GroupsProjection),
         Arc::new(reports::ReportsProjection),
         Arc::new(follows::FollowsProjection),
+        Arc::new(pictures::PicturesProjection),
     ]
 }

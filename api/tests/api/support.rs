@@ -89,6 +89,7 @@ impl TestServer {
             trusted_proxies: Vec::new(),
             http_limits: Default::default(),
             hashing: Default::default(),
+            pictures: convene_api::pictures::PictureConfig::in_folder(folder.path().join("pictures")),
         };
         let subscribers = Subscribers::new(read_models()).with(options.more_subscribers);
         let mut state = AppState::new(&db, config, subscribers.clone())

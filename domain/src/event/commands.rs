@@ -2,6 +2,7 @@ use super::details::{EventDetails, EventPatch};
 use super::participation::ParticipantState;
 use super::remote::{RemoteAuthor, RemoteOrigin};
 use super::GroupLink;
+use crate::picture::ShownPicture;
 
 /// What can be asked of an event. `by` is the acting profile's username (the caller has already
 /// checked that the profile belongs to the account acting).
@@ -36,6 +37,15 @@ pub enum EventCommand {
         by: String,
     },
     Delete {
+        by: String,
+    },
+    /// Show `picture` on the event (replacing any other); the caller checked that it is an
+    /// event picture uploaded by the acting profile and not discarded.
+    SetPicture {
+        by: String,
+        picture: ShownPicture,
+    },
+    RemovePicture {
         by: String,
     },
     Join {

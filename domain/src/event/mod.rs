@@ -128,6 +128,9 @@ pub struct Event {
     /// Set for an event organised on another instance.
     #[serde(default)]
     origin: Option<RemoteOrigin>,
+    /// The id of the picture shown.
+    #[serde(default)]
+    picture: Option<String>,
 }
 
 impl Event {
@@ -140,6 +143,11 @@ impl Event {
     /// namespace, so no profile has that name).
     fn is_own_group(&self, by: &str) -> bool {
         self.group.as_ref().is_some_and(|g| g.handle == by)
+    }
+
+    /// The id of the picture the event shows, if any.
+    pub fn picture(&self) -> Option<&str> {
+        self.picture.as_deref()
     }
 
     pub fn details(&self) -> Option<&EventDetails> {
@@ -262,6 +270,8 @@ impl Aggregate for Event {
             EventCommand::Publish { by } => self.publish(&by),
             EventCommand::Cancel { by } => self.cancel(&by),
             EventCommand::Delete { by } => self.delete(&by),
+            EventCommand::SetPicture { by, picture } => self.set_picture(&by, picture),
+            EventCommand::RemovePicture { by } => self.remove_picture(&by),
             EventCommand::Join {
                 participation,
                 profile,
@@ -355,6 +365,8 @@ impl Aggregate for Event {
             }
             C::Updated { details, .. } => self.details = Some(details),
             C::OrganisedByGroup { group } => self.group = Some(group),
+            C::PictureSet { picture } => self.picture = Some(picture.id),
+            C::PictureRemoved => self.picture = None,
             C::Published => self.draft = false,
             C::Cancelled => {
                 if let Some(details) = &mut self.details {

@@ -1,3 +1,4 @@
+use crate::picture::ShownPicture;
 use serde::{Deserialize, Serialize};
 
 /// What can be asked of a profile.
@@ -15,6 +16,10 @@ pub enum ProfileCommand {
         display_name: Option<String>,
         summary: Option<String>,
     },
+    /// Show `picture` as the profile's avatar; the caller checked that it is an avatar
+    /// uploaded by this profile and not discarded.
+    SetAvatar { picture: ShownPicture },
+    RemoveAvatar,
     /// A remote actor follows this profile (its `Follow` activity is `activity`).
     AddFollower {
         actor: String,

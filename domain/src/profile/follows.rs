@@ -157,7 +157,9 @@ impl Follows {
             }
             ProfileChange::Created { .. }
             | ProfileChange::Renamed { .. }
-            | ProfileChange::SummaryChanged { .. } => {}
+            | ProfileChange::SummaryChanged { .. }
+            | ProfileChange::AvatarSet { .. }
+            | ProfileChange::AvatarRemoved => {}
         }
     }
 }

@@ -52,6 +52,9 @@ pub struct Profile {
     account: Option<String>,
     #[serde(default)]
     follows: Follows,
+    /// The id of the avatar shown.
+    #[serde(default)]
+    avatar: Option<String>,
 }
 
 impl Profile {
@@ -164,6 +167,20 @@ impl Aggregate for Profile {
                         .await;
                 }
             }
+            ProfileCommand::SetAvatar { picture } => {
+                if self.username.is_none() {
+                    return Err(ProfileError::NotFound);
+                }
+                sink.write(ProfileChange::AvatarSet { picture }, self).await;
+            }
+            ProfileCommand::RemoveAvatar => {
+                if self.username.is_none() {
+                    return Err(ProfileError::NotFound);
+                }
+                if self.avatar.is_some() {
+                    sink.write(ProfileChange::AvatarRemoved, self).await;
+                }
+            }
             follow => {
                 if self.username.is_none() {
                     return Err(ProfileError::NotFound);
@@ -189,6 +206,8 @@ impl Aggregate for Profile {
             }
             ProfileChange::Renamed { display_name } => self.display_name = display_name,
             ProfileChange::SummaryChanged { summary } => self.summary = summary,
+            ProfileChange::AvatarSet { picture } => self.avatar = Some(picture.id),
+            ProfileChange::AvatarRemoved => self.avatar = None,
             follow => self.follows.apply(&follow),
         }
     }
@@ -217,7 +236,10 @@ impl Profile {
             ProfileCommand::AcceptFollow { target } => follows.accepted(target),
             ProfileCommand::RejectFollow { target } => follows.rejected(target).map(Some),
             ProfileCommand::Unfollow { target } => follows.unfollow(target).map(Some),
-            ProfileCommand::Create { .. } | ProfileCommand::Update { .. } => Ok(None),
+            ProfileCommand::Create { .. }
+            | ProfileCommand::Update { .. }
+            | ProfileCommand::SetAvatar { .. }
+            | ProfileCommand::RemoveAvatar => Ok(None),
         }
     }
 }
