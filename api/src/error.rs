@@ -7,8 +7,8 @@
 
 use convene_domain::account::AccountError;
 use convene_domain::claim::ClaimError;
-use convene_domain::{PictureError, ReportError};
 use convene_domain::{EventError, FieldError, GroupError, MemberRole, ProfileError};
+use convene_domain::{PictureError, ReportError};
 use convene_projections::CommandError;
 use std::time::Duration;
 

@@ -120,6 +120,15 @@ pub fn routes(app: AppState, pages: Arc<Pages>) -> Router {
             "/events/{id}/edit",
             get(pages::event_form::edit_form).post(pages::event_form::update),
         )
+        .route(
+            "/events/{id}/picture",
+            post(pages::pictures::upload_for_event),
+        )
+        .route(
+            "/events/{id}/picture/remove",
+            post(pages::pictures::remove_from_event),
+        )
+        .route("/pictures/{name}", get(pages::pictures::serve))
         .route("/events/{id}/join", post(pages::event::join))
         .route("/events/{id}/leave", post(pages::event::leave))
         .route(

@@ -23,7 +23,11 @@ use utoipa_axum::routes;
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(upload))
-        .routes(routes!(upload_for_event, set_event_picture, remove_event_picture))
+        .routes(routes!(
+            upload_for_event,
+            set_event_picture,
+            remove_event_picture
+        ))
         .routes(routes!(upload_avatar, remove_avatar))
 }
 
@@ -81,7 +85,10 @@ pub async fn read_form(mut multipart: Multipart, limit: usize) -> Result<UploadF
             let text = String::from_utf8(bytes)
                 .map_err(|_| Error::invalid_field(&name, "this field is not UTF-8 text"))?;
             if text.contains('\0') {
-                return Err(Error::invalid_field(&name, "this field holds a NUL character"));
+                return Err(Error::invalid_field(
+                    &name,
+                    "this field holds a NUL character",
+                ));
             }
             form.fields.insert(name, text);
         }
@@ -95,7 +102,10 @@ fn broken(error: MultipartError, limit: usize) -> Error {
     } else {
         Error::invalid_field(
             "file",
-            format!("the form could not be read as multipart/form-data: {}", error.body_text()),
+            format!(
+                "the form could not be read as multipart/form-data: {}",
+                error.body_text()
+            ),
         )
     }
 }
@@ -129,9 +139,8 @@ async fn upload(
     let mut form = read_form(multipart, limit).await?;
     let purpose = match form.text("purpose").as_deref().map(str::trim) {
         None | Some("") => PicturePurpose::Event,
-        Some(text) => PicturePurpose::parse(text).ok_or_else(|| {
-            Error::invalid_field("purpose", "a purpose is `event` or `avatar`")
-        })?,
+        Some(text) => PicturePurpose::parse(text)
+            .ok_or_else(|| Error::invalid_field("purpose", "a purpose is `event` or `avatar`"))?,
     };
     let upload = Upload {
         purpose,
@@ -194,7 +203,9 @@ async fn remove_event_picture(
     acting: Acting,
     Path(id): Path<String>,
 ) -> Result<Json<EventView>, Problem> {
-    Ok(Json(pictures::remove_event_picture(&state, &acting, &id).await?))
+    Ok(Json(
+        pictures::remove_event_picture(&state, &acting, &id).await?,
+    ))
 }
 
 /// Upload an avatar for one of your profiles and show it (at most 2 MB unless the instance says

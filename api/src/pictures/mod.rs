@@ -305,7 +305,11 @@ async fn may_edit(state: &AppState, acting: &Acting, event: &EventView) -> Resul
 }
 
 /// Stops showing event `id`'s picture (its organisers).
-pub async fn remove_event_picture(state: &AppState, acting: &Acting, id: &str) -> Result<EventView> {
+pub async fn remove_event_picture(
+    state: &AppState,
+    acting: &Acting,
+    id: &str,
+) -> Result<EventView> {
     let by = acting_for(state, acting, id).await?;
     let metadata = acting.metadata();
     let command = EventCommand::RemovePicture { by };
@@ -314,7 +318,11 @@ pub async fn remove_event_picture(state: &AppState, acting: &Acting, id: &str) -
 }
 
 /// Uploads an avatar (at most the avatar limit) and shows it on the acting profile.
-pub async fn upload_avatar(state: &AppState, acting: &Acting, bytes: Vec<u8>) -> Result<ProfileView> {
+pub async fn upload_avatar(
+    state: &AppState,
+    acting: &Acting,
+    bytes: Vec<u8>,
+) -> Result<ProfileView> {
     let upload = Upload {
         purpose: PicturePurpose::Avatar,
         bytes,
@@ -327,8 +335,15 @@ pub async fn upload_avatar(state: &AppState, acting: &Acting, bytes: Vec<u8>) ->
     };
     let metadata = acting.metadata();
     let profile = &acting.profile;
-    consistency::command(state, &state.profiles, profile, command, &metadata, PROFILE_READS)
-        .await?;
+    consistency::command(
+        state,
+        &state.profiles,
+        profile,
+        command,
+        &metadata,
+        PROFILE_READS,
+    )
+    .await?;
     profile_view(state, profile).await
 }
 
@@ -337,8 +352,15 @@ pub async fn remove_avatar(state: &AppState, acting: &Acting) -> Result<ProfileV
     let metadata = acting.metadata();
     let profile = &acting.profile;
     let command = ProfileCommand::RemoveAvatar;
-    consistency::command(state, &state.profiles, profile, command, &metadata, PROFILE_READS)
-        .await?;
+    consistency::command(
+        state,
+        &state.profiles,
+        profile,
+        command,
+        &metadata,
+        PROFILE_READS,
+    )
+    .await?;
     profile_view(state, profile).await
 }
 
@@ -366,11 +388,22 @@ pub async fn sweep(state: &AppState, now: time::OffsetDateTime) -> Result<Swept>
             return Ok(swept);
         }
         for picture in unused {
-            let metadata = Metadata::now(Actor::System, Source::Schedule, uuid::Uuid::new_v4().to_string())
-                .with_reason("unused for a day after its upload");
+            let metadata = Metadata::now(
+                Actor::System,
+                Source::Schedule,
+                uuid::Uuid::new_v4().to_string(),
+            )
+            .with_reason("unused for a day after its upload");
             let command = PictureCommand::Discard;
-            consistency::command(state, &state.pictures, &picture.id, command, &metadata, READS)
-                .await?;
+            consistency::command(
+                state,
+                &state.pictures,
+                &picture.id,
+                command,
+                &metadata,
+                READS,
+            )
+            .await?;
             swept.discarded += 1;
             if !pictures::hash_kept(state.db.pool(), &picture.facts.hash, &picture.id).await? {
                 let paths = store::paths_of(

@@ -50,6 +50,9 @@ pub fn process(bytes: &[u8]) -> Result<Processed, Vec<FieldError>> {
         Some(ImageFormat::Jpeg | ImageFormat::Png | ImageFormat::WebP | ImageFormat::Gif) => {}
         _ => return Err(refused(NOT_A_PICTURE)),
     }
+    if reader.format() == Some(ImageFormat::Jpeg) && !jpeg_is_whole(bytes) {
+        return Err(refused(DAMAGED));
+    }
     let mut limits = Limits::default();
     limits.max_image_width = Some(MAX_SIDE);
     limits.max_image_height = Some(MAX_SIDE);
@@ -63,7 +66,9 @@ pub fn process(bytes: &[u8]) -> Result<Processed, Vec<FieldError>> {
             MAX_PIXELS / 1_000_000
         )));
     }
-    let orientation = decoder.orientation().unwrap_or(image::metadata::Orientation::NoTransforms);
+    let orientation = decoder
+        .orientation()
+        .unwrap_or(image::metadata::Orientation::NoTransforms);
     let mut picture = DynamicImage::from_decoder(decoder).map_err(unreadable)?;
     picture.apply_orientation(orientation);
     let hash = hex::encode(Sha256::digest(bytes));
@@ -71,6 +76,17 @@ pub fn process(bytes: &[u8]) -> Result<Processed, Vec<FieldError>> {
 }
 
 const NOT_A_PICTURE: &str = "the file is not a JPEG, PNG, WebP or GIF picture";
+const DAMAGED: &str = "the picture cannot be read: the file is damaged or incomplete";
+
+/// Whether a JPEG's image data ends with its end marker. JPEG decoders fill a cut-off image
+/// with grey rather than fail, so a truncated upload would pass unnoticed. The marker is looked
+/// for after the last start of scan (an embedded thumbnail has its own end marker before it);
+/// inside the image data a 0xFF byte is always followed by 0x00, so the pair cannot occur there
+/// by chance.
+fn jpeg_is_whole(bytes: &[u8]) -> bool {
+    let last_scan = bytes.windows(2).rposition(|w| w == [0xFF, 0xDA]);
+    last_scan.is_some_and(|scan| bytes[scan..].windows(2).any(|w| w == [0xFF, 0xD9]))
+}
 
 fn unreadable(error: image::ImageError) -> Vec<FieldError> {
     match error {
@@ -79,7 +95,7 @@ fn unreadable(error: image::ImageError) -> Vec<FieldError> {
             MAX_PIXELS / 1_000_000
         )),
         image::ImageError::Unsupported(_) => refused(NOT_A_PICTURE),
-        _ => refused("the picture cannot be read: the file is damaged or incomplete"),
+        _ => refused(DAMAGED),
     }
 }
 
@@ -104,7 +120,7 @@ fn render(picture: DynamicImage, hash: String) -> Result<Processed, Vec<FieldErr
         let mut out = Vec::new();
         JpegEncoder::new_with_quality(&mut out, QUALITY)
             .encode_image(&source)
-            .map_err(|_| refused("the picture cannot be read: the file is damaged or incomplete"))?;
+            .map_err(|_| refused(DAMAGED))?;
         renditions.push((w, out));
         heights.push(h);
     }
@@ -193,7 +209,10 @@ mod tests {
         // Half red, half white.
         let colour = &done.facts.colour;
         let channel = |i: usize| u8::from_str_radix(&colour[i..i + 2], 16).expect("hex");
-        assert!(channel(1) > 200 && channel(3) > 100 && channel(5) > 100, "{colour}");
+        assert!(
+            channel(1) > 200 && channel(3) > 100 && channel(5) > 100,
+            "{colour}"
+        );
         assert_eq!(done.facts.hash.len(), 64);
     }
 
@@ -202,9 +221,14 @@ mod tests {
         let message = |bytes: &[u8]| process(bytes).expect_err("refused")[0].message.clone();
         assert!(message(b"").contains("empty"));
         assert!(message(b"hello, this is text").contains("not a JPEG"));
-        assert!(message(b"<svg xmlns='http://www.w3.org/2000/svg'><script>x()</script></svg>")
-            .contains("not a JPEG"));
+        assert!(
+            message(b"<svg xmlns='http://www.w3.org/2000/svg'><script>x()</script></svg>")
+                .contains("not a JPEG")
+        );
         let whole = png(64, 64);
         assert!(message(&whole[..whole.len() / 2]).contains("damaged"));
+        let jpeg = process(&whole).expect("png").renditions.remove(0).1;
+        assert!(jpeg_is_whole(&jpeg));
+        assert!(message(&jpeg[..jpeg.len() - 40]).contains("damaged"));
     }
 }

@@ -19,7 +19,7 @@ async fn healthz_reports_the_last_position_and_each_projections_lag() {
             .collect();
         assert_eq!(
             names,
-            ["accounts", "profiles", "events", "groups", "reports", "follows"]
+            ["accounts", "profiles", "events", "groups", "reports", "follows", "pictures"]
         );
         // Logging in reads the accounts read model back: read your writes waited for it, and
         // for it alone.

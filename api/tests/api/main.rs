@@ -16,6 +16,7 @@ mod input;
 mod login_delay;
 mod openapi;
 mod participation;
+mod pictures;
 mod reports;
 mod search;
 mod subscribers;

@@ -18,7 +18,9 @@ pub enum ProfileCommand {
     },
     /// Show `picture` as the profile's avatar; the caller checked that it is an avatar
     /// uploaded by this profile and not discarded.
-    SetAvatar { picture: ShownPicture },
+    SetAvatar {
+        picture: ShownPicture,
+    },
     RemoveAvatar,
     /// A remote actor follows this profile (its `Follow` activity is `activity`).
     AddFollower {
@@ -28,7 +30,9 @@ pub enum ProfileCommand {
         activity: String,
     },
     /// A remote actor no longer follows this profile.
-    RemoveFollower { actor: String },
+    RemoveFollower {
+        actor: String,
+    },
     /// Ask to follow the remote actor `target`, whose inbox is `inbox`.
     Follow {
         target: String,
@@ -36,9 +40,15 @@ pub enum ProfileCommand {
         shared_inbox: Option<String>,
     },
     /// `target` accepted this profile's request to follow it.
-    AcceptFollow { target: String },
+    AcceptFollow {
+        target: String,
+    },
     /// `target` refused this profile's request to follow it.
-    RejectFollow { target: String },
+    RejectFollow {
+        target: String,
+    },
     /// Stop following `target` (or withdraw the request).
-    Unfollow { target: String },
+    Unfollow {
+        target: String,
+    },
 }

@@ -18,6 +18,7 @@ use convene_domain::event::{EventDetails, EventPatch, ParticipantState};
 use convene_domain::text::markdown_to_html;
 use convene_domain::validation::sanitise_html;
 use convene_domain::FieldError;
+use convene_projections::events::EventView;
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
 use tera::Context;
@@ -116,7 +117,7 @@ pub fn details_from(form: &HashMap<String, String>) -> Result<EventDetails, Vec<
 }
 
 /// The form's values from existing details (to edit them).
-fn values_of(details: &EventDetails) -> HashMap<String, String> {
+pub(crate) fn values_of(details: &EventDetails) -> HashMap<String, String> {
     let zone = &details.time_zone;
     let local = |at: OffsetDateTime| {
         crate::view::local(at, zone)
@@ -294,7 +295,57 @@ struct Form<'a> {
     group: Option<&'a str>,
 }
 
+/// The edit page of `event`: its form with the event's values (or `values`, as sent), and the
+/// picture's own form, with `errors` marked on either.
+pub(crate) fn edit_page(
+    web: &Web,
+    visitor: &Visitor,
+    status: StatusCode,
+    event: &EventView,
+    values: Option<&HashMap<String, String>>,
+    errors: &[FieldError],
+) -> Response {
+    let own;
+    let values = match values {
+        Some(values) => values,
+        None => {
+            own = values_of(&event.details);
+            &own
+        }
+    };
+    let action = format!("/events/{}/edit", event.id);
+    let form = Form {
+        action: &action,
+        editing: true,
+        group: None,
+    };
+    let limit = convene_api::pictures::human_size(web.app.config.pictures.picture_limit);
+    let alt = values
+        .get("alt")
+        .cloned()
+        .or_else(|| event.picture.as_ref().map(|p| p.alt.clone()))
+        .unwrap_or_default();
+    let extra = move |context: &mut Context| {
+        context.insert("event_id", &event.id);
+        context.insert("picture_alt", &alt);
+        context.insert("picture", &event.picture.as_ref().map(crate::view::picture));
+        context.insert("picture_limit", &limit);
+    };
+    form_page_with(web, visitor, status, form, values, errors, extra)
+}
+
 fn form_page_for(
+    web: &Web,
+    visitor: &Visitor,
+    status: StatusCode,
+    form: Form,
+    values: &HashMap<String, String>,
+    errors: &[FieldError],
+) -> Response {
+    form_page_with(web, visitor, status, form, values, errors, |_| {})
+}
+
+fn form_page_with(
     web: &Web,
     visitor: &Visitor,
     status: StatusCode,
@@ -305,6 +356,7 @@ fn form_page_for(
     }: Form,
     values: &HashMap<String, String>,
     errors: &[FieldError],
+    extra: impl FnOnce(&mut Context),
 ) -> Response {
     let catalogue = web.pages.catalogue(visitor);
     let messages: BTreeMap<String, String> = errors
@@ -347,6 +399,7 @@ fn form_page_for(
     context.insert("categories", &categories);
     let chosen = values.get("time_zone").map_or("", String::as_str);
     context.insert("zones", &zone_groups(chosen));
+    extra(&mut context);
     web.pages
         .render(visitor, status, "event_form.html", context)
 }
@@ -431,7 +484,11 @@ pub async fn create(
 }
 
 /// The event, if the visitor organises it.
-async fn organised(web: &Web, visitor: &Visitor, id: &str) -> Result<EventDetails, Response> {
+pub(crate) async fn organised(
+    web: &Web,
+    visitor: &Visitor,
+    id: &str,
+) -> Result<EventView, Response> {
     if !visitor.logged_in() {
         return Err(login_first(visitor));
     }
@@ -441,7 +498,7 @@ async fn organised(web: &Web, visitor: &Visitor, id: &str) -> Result<EventDetail
     if !roles.organiser {
         return Err(web.pages.error(visitor, StatusCode::FORBIDDEN));
     }
-    Ok(event.details)
+    Ok(event)
 }
 
 pub async fn edit_form(
@@ -450,15 +507,7 @@ pub async fn edit_form(
     Path(id): Path<String>,
 ) -> Response {
     match organised(&web, &visitor, &id).await {
-        Ok(details) => form_page(
-            &web,
-            &visitor,
-            StatusCode::OK,
-            &format!("/events/{id}/edit"),
-            true,
-            &values_of(&details),
-            &[],
-        ),
+        Ok(event) => edit_page(&web, &visitor, StatusCode::OK, &event, None, &[]),
         Err(response) => response,
     }
 }
@@ -472,9 +521,15 @@ pub async fn update(
     if let Err(refused) = check_csrf(&web, &visitor, &form) {
         return refused;
     }
-    let action = format!("/events/{id}/edit");
+    let event = match organised(&web, &visitor, &id).await {
+        Ok(event) => event,
+        Err(response) => return response,
+    };
+    let page = |status, errors: &[FieldError]| {
+        edit_page(&web, &visitor, status, &event, Some(&form), errors)
+    };
     if form.contains_key(PREVIEW) {
-        return form_page(&web, &visitor, StatusCode::OK, &action, true, &form, &[]);
+        return page(StatusCode::OK, &[]);
     }
     let acting = match acting_on(
         &web,
@@ -488,23 +543,10 @@ pub async fn update(
         Ok(acting) => acting,
         Err(response) => return response,
     };
-    let current = match organised(&web, &visitor, &id).await {
-        Ok(details) => details,
-        Err(response) => return response,
-    };
+    let current = event.details.clone();
     let details = match details_from(&form) {
         Ok(details) => details,
-        Err(errors) => {
-            return form_page(
-                &web,
-                &visitor,
-                StatusCode::UNPROCESSABLE_ENTITY,
-                &action,
-                true,
-                &form,
-                &errors,
-            )
-        }
+        Err(errors) => return page(StatusCode::UNPROCESSABLE_ENTITY, &errors),
     };
     // The form edits five address fields: keep the region and coordinates set elsewhere.
     let address = details.address.map(|mut address| {
@@ -537,15 +579,9 @@ pub async fn update(
     };
     match events::update(&web.app, &acting, &id, patch).await {
         Ok(_) => see_other_saying(&visitor, &format!("/events/{id}"), "flash_saved"),
-        Err(error) if !error.field_errors().is_empty() => form_page(
-            &web,
-            &visitor,
-            StatusCode::UNPROCESSABLE_ENTITY,
-            &action,
-            true,
-            &form,
-            &error.field_errors(),
-        ),
+        Err(error) if !error.field_errors().is_empty() => {
+            page(StatusCode::UNPROCESSABLE_ENTITY, &error.field_errors())
+        }
         Err(error) => web.pages.failure(&visitor, &error),
     }
 }

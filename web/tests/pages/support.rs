@@ -54,7 +54,9 @@ impl Site {
             trusted_proxies: Vec::new(),
             http_limits: Default::default(),
             hashing: Default::default(),
-            pictures: convene_api::pictures::PictureConfig::in_folder(folder.path().join("pictures")),
+            pictures: convene_api::pictures::PictureConfig::in_folder(
+                folder.path().join("pictures"),
+            ),
         };
         let subscribers = Subscribers::new(read_models()).with([
             Arc::new(convene_search::SearchSubscriber::embedded()) as _,

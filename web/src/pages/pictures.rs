@@ -1,0 +1,187 @@
+//! Pictures on the pages: the renditions served (`/pictures/{name}`), the picture form of the
+//! event's edit page and the avatar form of the settings page. The forms are
+//! `multipart/form-data` and work without JavaScript; a refusal shows the form again with the
+//! field at fault said in the visitor's language, and stores nothing.
+
+use super::event_form::{edit_page, organised};
+use super::{acting_on, check_csrf};
+use crate::i18n::Catalogue;
+use crate::render::see_other_saying;
+use crate::visitor::Visitor;
+use crate::Web;
+use axum::extract::multipart::Multipart;
+use axum::extract::{Path, State};
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
+use convene_api::http::pictures::{read_form, UploadForm};
+use convene_api::pictures::{self, process::MAX_PIXELS, store};
+use convene_api::Class;
+use convene_domain::event::ParticipantState;
+use convene_domain::FieldError;
+use std::collections::HashMap;
+
+/// `GET /pictures/{name}`: a rendition, cached for a year (its name is its content's hash).
+pub async fn serve(State(web): State<Web>, Path(name): Path<String>) -> Response {
+    if !store::is_file_name(&name) {
+        return StatusCode::NOT_FOUND.into_response();
+    }
+    let path = store::path_of(&web.app.config.pictures.folder, &name);
+    match tokio::fs::read(&path).await {
+        Ok(bytes) => (
+            [
+                (header::CONTENT_TYPE, "image/jpeg"),
+                (header::CACHE_CONTROL, "public, max-age=31536000, immutable"),
+                (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+            ],
+            bytes,
+        )
+            .into_response(),
+        Err(_) => StatusCode::NOT_FOUND.into_response(),
+    }
+}
+
+/// `bytes` said in the visitor's language ("10 MB", "10 Mo").
+pub fn size(catalogue: &Catalogue, bytes: usize) -> String {
+    const MIB: usize = 1024 * 1024;
+    if bytes >= MIB {
+        let n = if bytes % MIB == 0 {
+            (bytes / MIB).to_string()
+        } else {
+            format!("{:.1}", bytes as f64 / MIB as f64)
+        };
+        catalogue.fill("size_mb", &[("n", &n)])
+    } else {
+        let n = bytes.div_ceil(1024).to_string();
+        catalogue.fill("size_kb", &[("n", &n)])
+    }
+}
+
+/// The upload's refusals said in the visitor's language, by field: the file (too large, with
+/// the limit; too many pixels; not a picture) and the alternative text.
+fn said(catalogue: &Catalogue, error: &convene_api::Error, limit: usize) -> Vec<FieldError> {
+    error
+        .field_errors()
+        .into_iter()
+        .map(|e| {
+            let message = match e.field.as_str() {
+                "file" if error.class() == Class::TooLarge => catalogue.fill(
+                    "picture_err_too_large",
+                    &[("limit", &size(catalogue, limit))],
+                ),
+                "file" if e.message.starts_with("choose a picture") => {
+                    catalogue.text("picture_err_empty")
+                }
+                "file" if e.message.contains("megapixels") => catalogue.fill(
+                    "picture_err_pixels",
+                    &[("n", &(MAX_PIXELS / 1_000_000).to_string())],
+                ),
+                "file" => catalogue.text("picture_err_file"),
+                "alt" => catalogue.text("picture_err_alt"),
+                _ => e.message.clone(),
+            };
+            FieldError {
+                field: e.field,
+                message,
+            }
+        })
+        .collect()
+}
+
+/// Reads an upload form and checks its CSRF token.
+async fn form_of(
+    web: &Web,
+    visitor: &Visitor,
+    multipart: Multipart,
+    limit: usize,
+) -> Result<UploadForm, Result<convene_api::Error, Response>> {
+    let form = read_form(multipart, limit).await.map_err(Ok)?;
+    check_csrf(web, visitor, &form.fields).map_err(Err)?;
+    Ok(form)
+}
+
+/// `POST /events/{id}/picture`: upload a picture and show it on the event.
+pub async fn upload_for_event(
+    State(web): State<Web>,
+    visitor: Visitor,
+    Path(id): Path<String>,
+    multipart: Multipart,
+) -> Response {
+    let limit = web.app.config.pictures.picture_limit;
+    let event = match organised(&web, &visitor, &id).await {
+        Ok(event) => event,
+        Err(response) => return response,
+    };
+    let catalogue = web.pages.catalogue(&visitor);
+    let refused = |error: &convene_api::Error, alt: Option<String>| {
+        let status = convene_api::http::problem::status_of(error);
+        let errors = said(catalogue, error, limit);
+        let sent = alt.into_iter().map(|a| ("alt".to_string(), a)).collect();
+        let values = with_event(&event, sent);
+        edit_page(&web, &visitor, status, &event, Some(&values), &errors)
+    };
+    let mut form = match form_of(&web, &visitor, multipart, limit).await {
+        Ok(form) => form,
+        Err(Ok(error)) => return refused(&error, None),
+        Err(Err(response)) => return response,
+    };
+    let alt = form.text("alt");
+    let acting = match acting_on(
+        &web,
+        &visitor,
+        &id,
+        form.fields.get("profile"),
+        ParticipantState::is_administrator,
+    )
+    .await
+    {
+        Ok(acting) => acting,
+        Err(response) => return response,
+    };
+    let bytes = match form.file() {
+        Ok(bytes) => bytes,
+        Err(error) => return refused(&error, alt),
+    };
+    match pictures::upload_for_event(&web.app, &acting, &id, bytes, alt.clone()).await {
+        Ok(_) => see_other_saying(&visitor, &format!("/events/{id}"), "flash_picture_saved"),
+        Err(error) if !error.field_errors().is_empty() => refused(&error, alt),
+        Err(error) => web.pages.failure(&visitor, &error),
+    }
+}
+
+/// The event's own values for its form, with `extra` (the picture form's fields) over them.
+fn with_event(
+    event: &convene_projections::events::EventView,
+    extra: HashMap<String, String>,
+) -> HashMap<String, String> {
+    let mut values = super::event_form::values_of(&event.details);
+    values.extend(extra);
+    values
+}
+
+/// `POST /events/{id}/picture/remove`.
+pub async fn remove_from_event(
+    State(web): State<Web>,
+    visitor: Visitor,
+    Path(id): Path<String>,
+    axum::Form(form): super::Fields,
+) -> Response {
+    if let Err(refused) = check_csrf(&web, &visitor, &form) {
+        return refused;
+    }
+    let acting = match acting_on(
+        &web,
+        &visitor,
+        &id,
+        form.get("profile"),
+        ParticipantState::is_administrator,
+    )
+    .await
+    {
+        Ok(acting) => acting,
+        Err(response) => return response,
+    };
+    match pictures::remove_event_picture(&web.app, &acting, &id).await {
+        Ok(_) => see_other_saying(&visitor, &format!("/events/{id}"), "flash_picture_removed"),
+        Err(error) => web.pages.failure(&visitor, &error),
+    }
+}
