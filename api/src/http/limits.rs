@@ -143,13 +143,17 @@ fn compressible(_: StatusCode, _: Version, headers: &HeaderMap, _: &Extensions) 
 
 /// Every 413 leaves as problem+json, whoever made it: the limit layer for a declared length, an
 /// extractor for a body that grew past the limit while being read. A handler's own
-/// problem+json passes untouched.
+/// problem+json, or its own page (a form shown again, naming the file too large), passes
+/// untouched.
 fn too_large_as_problem(response: Response, body_limit: usize) -> Response {
-    let is_problem = response
+    let is_answer = response
         .headers()
         .get(header::CONTENT_TYPE)
-        .is_some_and(|v| v.as_bytes().starts_with(PROBLEM_JSON.as_bytes()));
-    if response.status() != StatusCode::PAYLOAD_TOO_LARGE || is_problem {
+        .is_some_and(|v| {
+            v.as_bytes().starts_with(PROBLEM_JSON.as_bytes())
+                || v.as_bytes().starts_with(b"text/html")
+        });
+    if response.status() != StatusCode::PAYLOAD_TOO_LARGE || is_answer {
         return response;
     }
     problem(

@@ -1,0 +1,240 @@
+//! Pictures on the pages: the edit page's picture form (multipart, no JavaScript), the picture
+//! on the event page and the cards, link previews and JSON-LD, the renditions served with long
+//! cache headers, refusals said in the visitor's language with nothing stored.
+
+#[path = "../../../api/tests/fixtures/images.rs"]
+mod images;
+
+use crate::sites;
+use crate::support::{create_event, Browser, Page};
+use images::*;
+
+/// Posts the edit page's picture form.
+async fn send_picture(
+    browser: &Browser,
+    id: &str,
+    alt: Option<&str>,
+    file: Option<(&str, &str, &[u8])>,
+) -> Page {
+    let form = browser.get(&format!("/events/{id}/edit")).await;
+    assert_eq!(form.status, 200, "{}", form.body);
+    let csrf = form.csrf();
+    let mut fields = vec![("_csrf", csrf.as_str())];
+    if let Some(alt) = alt {
+        fields.push(("alt", alt));
+    }
+    let (content_type, body) = multipart(&fields, file);
+    browser
+        .post_body(&format!("/events/{id}/picture"), content_type, body)
+        .await
+}
+
+/// The value of attribute `name` in the first `<img class="picture"` of `body`.
+fn picture_attribute(body: &str, name: &str) -> Option<String> {
+    let start = body.find("<img class=\"picture\"")?;
+    let tag = &body[start..start + body[start..].find('>')?];
+    let marker = format!(" {name}=\"");
+    let from = tag.find(&marker)? + marker.len();
+    Some(tag[from..].chars().take_while(|c| *c != '"').collect())
+}
+
+#[tokio::test]
+async fn an_organiser_adds_a_picture_from_the_edit_page_and_everyone_sees_it() {
+    for (db, site) in sites("web_pictures").await {
+        let label = db.label;
+        let organiser = Browser::member(&site, "org@example.org", "org", "en").await;
+        let id = create_event(&organiser, &[("title", "Repair café")]).await;
+        let edit = organiser.get(&format!("/events/{id}/edit")).await;
+        assert!(
+            edit.body.contains("enctype=\"multipart/form-data\""),
+            "{label}"
+        );
+        assert!(edit
+            .body
+            .contains("<label for=\"alt\">Describe the picture</label>"));
+        assert!(edit.body.contains("at most 10 MB"), "{label}");
+
+        let bytes = png_with_exif(900, 600, &exif(1, false));
+        let saved = send_picture(
+            &organiser,
+            &id,
+            Some("Volunteers fixing a lamp"),
+            Some(("lamp.png", "image/png", &bytes)),
+        )
+        .await;
+        assert_eq!(saved.status, 303, "{label}: {}", saved.body);
+        assert_eq!(
+            saved.location.as_deref(),
+            Some(format!("/events/{id}").as_str())
+        );
+
+        let visitor = site.browser("en");
+        let page = visitor.get(&format!("/events/{id}")).await;
+        assert_eq!(
+            picture_attribute(&page.body, "alt").as_deref(),
+            Some("Volunteers fixing a lamp"),
+            "{label}"
+        );
+        assert_eq!(
+            picture_attribute(&page.body, "width").as_deref(),
+            Some("900")
+        );
+        assert_eq!(
+            picture_attribute(&page.body, "height").as_deref(),
+            Some("600")
+        );
+        let srcset = picture_attribute(&page.body, "srcset").expect("srcset");
+        assert_eq!(srcset.matches("w, ").count() + 1, 3, "{srcset}");
+        assert!(srcset.ends_with(" 900w"), "{srcset}");
+        assert!(picture_attribute(&page.body, "sizes").is_some());
+        assert!(picture_attribute(&page.body, "style")
+            .is_some_and(|s| s.contains("background-color: #")));
+        // Link previews and search engines get the widest rendition, with its size.
+        let src = picture_attribute(&page.body, "src").expect("src");
+        let widest = src.replace("-640.jpg", "-900.jpg");
+        assert!(
+            page.body.contains(&format!(
+                "<meta property=\"og:image\" content=\"{}{widest}\">",
+                site.base
+            )),
+            "{label}"
+        );
+        assert!(page
+            .body
+            .contains("<meta property=\"og:image:width\" content=\"900\">"));
+        assert!(page
+            .body
+            .contains("<meta property=\"og:image:height\" content=\"600\">"));
+        assert!(
+            page.body
+                .contains(&format!("\"image\":[\"{}/pictures/", site.base)),
+            "{label}"
+        );
+
+        // The rendition is served as JPEG, cached for a year.
+        let served = visitor.get(&src).await;
+        assert_eq!(served.status, 200, "{label}");
+        assert_eq!(served.content_type, "image/jpeg");
+        assert_eq!(
+            served.header("cache-control"),
+            "public, max-age=31536000, immutable"
+        );
+        let decoded = image::load_from_memory(&served.bytes).expect("a JPEG");
+        assert_eq!((decoded.width(), decoded.height()), (640, 427));
+        for path in [
+            "/pictures/nothing.jpg",
+            "/pictures/..%2F..%2Fetc%2Fpasswd",
+            &src.replace("-640.jpg", "-641.jpg"),
+        ] {
+            assert_eq!(visitor.get(path).await.status, 404, "{path}");
+        }
+
+        // The home page's card shows it too, small.
+        let home = visitor.get("/").await;
+        assert!(
+            home.body.contains(&format!("src=\"{src}\"")),
+            "{label}: the card shows the picture"
+        );
+        assert!(home.body.contains("sizes=\"8rem\""));
+
+        // Removed: the event shows its category's colour again.
+        let edit = organiser.get(&format!("/events/{id}/edit")).await;
+        assert!(edit.body.contains("Replace the picture"), "{label}");
+        let removed = organiser
+            .post(&format!("/events/{id}/picture/remove"), &edit.csrf(), &[])
+            .await;
+        assert_eq!(removed.status, 303, "{label}: {}", removed.body);
+        let page = visitor.get(&format!("/events/{id}")).await;
+        assert!(picture_attribute(&page.body, "src").is_none(), "{label}");
+        assert!(page.body.contains("class=\"picture-band\""));
+        assert!(!page.body.contains("og:image"));
+    }
+}
+
+#[tokio::test]
+async fn refused_pictures_say_why_in_the_visitors_language_and_store_nothing() {
+    for (db, site) in sites("web_pictures_refused").await {
+        let label = db.label;
+        for (language, no_alt, not_a_picture, too_large) in [
+            (
+                "en",
+                "Describe the picture in one line",
+                "is not a picture that can be read",
+                "larger than 10 MB",
+            ),
+            (
+                "fr",
+                "Décrivez l’image en une ligne",
+                "n’est pas une image lisible",
+                "dépasse 10 Mo",
+            ),
+        ] {
+            let organiser = Browser::member(
+                &site,
+                &format!("org-{language}@example.org"),
+                &format!("org_{language}"),
+                language,
+            )
+            .await;
+            let id = create_event(&organiser, &[("title", "Repair café")]).await;
+            let png = png(40, 30);
+            let page =
+                send_picture(&organiser, &id, None, Some(("a.png", "image/png", &png))).await;
+            assert_eq!(page.status, 422, "{label} {language}: {}", page.body);
+            assert!(page.body.contains(no_alt), "{label} {language}");
+            assert!(page.body.contains("id=\"alt-error\""));
+            let text = b"this is a text file".to_vec();
+            let page = send_picture(
+                &organiser,
+                &id,
+                Some("A lamp"),
+                Some(("lamp.jpg", "image/jpeg", &text)),
+            )
+            .await;
+            assert_eq!(page.status, 422, "{label} {language}");
+            assert!(page.body.contains(not_a_picture), "{label} {language}");
+            assert!(page.body.contains("id=\"file-error\""));
+            // What was typed stays in the field.
+            assert!(page.body.contains("value=\"A lamp\""));
+            let big = vec![0u8; 10 * 1024 * 1024 + 10];
+            let page = send_picture(
+                &organiser,
+                &id,
+                Some("A lamp"),
+                Some(("big.jpg", "image/jpeg", &big)),
+            )
+            .await;
+            assert_eq!(page.status, 413, "{label} {language}");
+            assert!(
+                page.body.contains(too_large),
+                "{label} {language}: {}",
+                page.body
+            );
+            let event = site.browser(language).get(&format!("/events/{id}")).await;
+            assert!(
+                picture_attribute(&event.body, "src").is_none(),
+                "{label} {language}"
+            );
+        }
+        let folder = &site.state.config.pictures.folder;
+        assert!(
+            !folder.exists() || std::fs::read_dir(folder).map(|d| d.count()).unwrap_or(0) == 0,
+            "{label}: no file stored"
+        );
+        // Without the form's token, nothing is even read.
+        let organiser = Browser::member(&site, "forger@example.org", "forger", "en").await;
+        let id = create_event(&organiser, &[]).await;
+        let (content_type, body) = multipart(
+            &[("alt", "A lamp")],
+            Some(("a.png", "image/png", &png(10, 10))),
+        );
+        let forged = organiser
+            .post_body(&format!("/events/{id}/picture"), content_type, body)
+            .await;
+        assert_eq!(forged.status, 403, "{label}");
+        // Someone who does not organise the event may not.
+        let stranger = Browser::member(&site, "stranger@example.org", "stranger", "en").await;
+        let page = stranger.get(&format!("/events/{id}/edit")).await;
+        assert_eq!(page.status, 403, "{label}");
+    }
+}
