@@ -47,6 +47,11 @@ pub fn routes(app: AppState, pages: Arc<Pages>) -> Router {
         .route("/@{username}", get(pages::home::profile))
         .route("/@{username}/feed.ics", get(feeds::profile_ics))
         .route("/@{username}/join", post(pages::home::join_group))
+        .route("/@{username}/avatar", post(pages::pictures::upload_avatar))
+        .route(
+            "/@{username}/avatar/remove",
+            post(pages::pictures::remove_avatar),
+        )
         .route("/@{username}/leave", post(pages::home::leave_group))
         .route("/@{username}/follow", post(pages::home::follow_group))
         .route(

@@ -131,7 +131,13 @@ pub async fn show(State(web): State<Web>, visitor: Visitor, Path(id): Path<Strin
         Ok(names) => names,
         Err(error) => return web.pages.failure(&visitor, &error),
     };
+    // The organiser's avatar beside their name (a remote organiser has none here).
+    let organiser_avatar = match convene_api::profiles::find(app, &event.organiser).await {
+        Ok(profile) => profile.avatar.as_ref().map(crate::view::picture),
+        Err(_) => None,
+    };
     let mut context = Context::new();
+    context.insert("organiser_avatar", &organiser_avatar);
     context.insert(
         "group_name",
         &event.group.as_ref().map(|g| group_names[&g.handle].clone()),

@@ -185,3 +185,86 @@ pub async fn remove_from_event(
         Err(error) => web.pages.failure(&visitor, &error),
     }
 }
+
+/// Who acts on the avatar of `@username`: the visitor's own profile of that name, or the page
+/// saying why not.
+async fn own_profile(
+    web: &Web,
+    visitor: &Visitor,
+    username: &str,
+) -> Result<convene_api::auth::Acting, Response> {
+    let Some(session) = visitor.session.clone() else {
+        return Err(super::login_first(visitor));
+    };
+    session
+        .acting_as(&web.app, Some(username.to_string()))
+        .await
+        .map_err(|error| web.pages.failure(visitor, &error))
+}
+
+/// `POST /@{username}/avatar`: upload an avatar for one of the visitor's profiles.
+pub async fn upload_avatar(
+    State(web): State<Web>,
+    visitor: Visitor,
+    Path(username): Path<String>,
+    multipart: Multipart,
+) -> Response {
+    let limit = web.app.config.pictures.avatar_limit;
+    let mut form = match form_of(&web, &visitor, multipart, limit).await {
+        Ok(form) => form,
+        Err(Ok(error)) => return avatar_refused(&web, &visitor, &username, &error).await,
+        Err(Err(response)) => return response,
+    };
+    let acting = match own_profile(&web, &visitor, &username).await {
+        Ok(acting) => acting,
+        Err(response) => return response,
+    };
+    let saved = match form.file() {
+        Ok(bytes) => pictures::upload_avatar(&web.app, &acting, bytes).await,
+        Err(error) => Err(error),
+    };
+    match saved {
+        Ok(_) => see_other_saying(&visitor, "/settings#identities", "flash_avatar_saved"),
+        Err(error) => avatar_refused(&web, &visitor, &username, &error).await,
+    }
+}
+
+/// The settings page saying why the avatar of `@username` was refused.
+async fn avatar_refused(
+    web: &Web,
+    visitor: &Visitor,
+    username: &str,
+    error: &convene_api::Error,
+) -> Response {
+    if error.field_errors().is_empty() {
+        return web.pages.failure(visitor, error);
+    }
+    let limit = web.app.config.pictures.avatar_limit;
+    let catalogue = web.pages.catalogue(visitor);
+    let status = convene_api::http::problem::status_of(error);
+    let errors = said(catalogue, error, limit)
+        .into_iter()
+        .map(|e| (format!("avatar-{username}"), e.message))
+        .collect();
+    super::settings::settings_page(web, visitor, status, None, errors).await
+}
+
+/// `POST /@{username}/avatar/remove`.
+pub async fn remove_avatar(
+    State(web): State<Web>,
+    visitor: Visitor,
+    Path(username): Path<String>,
+    axum::Form(form): super::Fields,
+) -> Response {
+    if let Err(refused) = check_csrf(&web, &visitor, &form) {
+        return refused;
+    }
+    let acting = match own_profile(&web, &visitor, &username).await {
+        Ok(acting) => acting,
+        Err(response) => return response,
+    };
+    match pictures::remove_avatar(&web.app, &acting).await {
+        Ok(_) => see_other_saying(&visitor, "/settings#identities", "flash_avatar_removed"),
+        Err(error) => web.pages.failure(&visitor, &error),
+    }
+}

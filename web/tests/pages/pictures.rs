@@ -238,3 +238,82 @@ async fn refused_pictures_say_why_in_the_visitors_language_and_store_nothing() {
         assert_eq!(page.status, 403, "{label}");
     }
 }
+
+#[tokio::test]
+async fn an_avatar_from_the_settings_shows_on_the_profile_and_beside_the_organisers_name() {
+    for (db, site) in sites("web_avatars").await {
+        let label = db.label;
+        let ana = Browser::member(&site, "ana@example.org", "ana", "fr").await;
+        let id = create_event(&ana, &[("title", "Repair café")]).await;
+        let settings = ana.get("/settings").await;
+        assert!(settings.body.contains("action=\"/@ana/avatar\""), "{label}");
+        assert!(settings.body.contains("2 Mo au plus"), "{label}");
+        let post = |bytes: Vec<u8>| {
+            let ana = ana.clone();
+            async move {
+                let csrf = ana.get("/settings").await.csrf();
+                let (content_type, body) = multipart(
+                    &[("_csrf", csrf.as_str())],
+                    Some(("me.jpg", "image/jpeg", &bytes)),
+                );
+                ana.post_body("/@ana/avatar", content_type, body).await
+            }
+        };
+        let too_large = post(vec![0u8; 2 * 1024 * 1024 + 1]).await;
+        assert_eq!(too_large.status, 413, "{label}");
+        assert!(
+            too_large.body.contains("dépasse 2 Mo"),
+            "{label}: {}",
+            too_large.body
+        );
+        let not_a_picture = post(b"GIF89a but not really".to_vec()).await;
+        assert_eq!(not_a_picture.status, 422, "{label}");
+        assert!(
+            site.browser("en")
+                .get("/@ana")
+                .await
+                .body
+                .contains("class=\"avatar\"")
+                == false
+        );
+        let saved = post(jpeg(200, 100)).await;
+        assert_eq!(saved.status, 303, "{label}: {}", saved.body);
+        let profile = site.browser("en").get("/@ana").await;
+        assert!(
+            profile
+                .body
+                .contains("<img class=\"avatar\" src=\"/pictures/"),
+            "{label}"
+        );
+        let event = site.browser("en").get(&format!("/events/{id}")).await;
+        assert!(
+            event
+                .body
+                .contains("<img class=\"avatar\" src=\"/pictures/"),
+            "{label}: beside the organiser's name"
+        );
+        // Someone else's profile is not theirs to change.
+        let bob = Browser::member(&site, "bob@example.org", "bob", "en").await;
+        let csrf = bob.get("/settings").await.csrf();
+        let (content_type, body) = multipart(
+            &[("_csrf", csrf.as_str())],
+            Some(("me.jpg", "image/jpeg", &jpeg(50, 50))),
+        );
+        let refused = bob.post_body("/@ana/avatar", content_type, body).await;
+        assert!(
+            refused.status == 403 || refused.status == 422,
+            "{label}: {}",
+            refused.status
+        );
+        // Removed.
+        let csrf = ana.get("/settings").await.csrf();
+        let removed = ana.post("/@ana/avatar/remove", &csrf, &[]).await;
+        assert_eq!(removed.status, 303, "{label}");
+        assert!(!site
+            .browser("en")
+            .get("/@ana")
+            .await
+            .body
+            .contains("class=\"avatar\""));
+    }
+}
