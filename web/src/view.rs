@@ -206,8 +206,7 @@ pub fn picture(shown: &ShownPicture) -> Picture {
         .widths
         .iter()
         .copied()
-        .filter(|w| *w <= 640)
-        .next_back()
+        .rfind(|w| *w <= 640)
         .unwrap_or(facts.width);
     Picture {
         src: url(middle),

@@ -134,7 +134,7 @@ fn urls(hash: &str, widths: &[u32]) -> Vec<String> {
 /// `bytes` said for people: `10 MB`, `512 KB`.
 pub fn human_size(bytes: usize) -> String {
     const MIB: usize = 1024 * 1024;
-    if bytes >= MIB && bytes % MIB == 0 {
+    if bytes >= MIB && bytes.is_multiple_of(MIB) {
         format!("{} MB", bytes / MIB)
     } else if bytes >= MIB {
         format!("{:.1} MB", bytes as f64 / MIB as f64)

@@ -197,6 +197,16 @@ async fn a_jpeg_comes_out_without_its_gps_position_and_a_renamed_png_is_read_by_
     }
 }
 
+/// A bad upload: what it is, its text fields, its file (name, type, bytes), the status and the
+/// field named.
+type Case<'a> = (
+    &'a str,
+    Vec<(&'a str, &'a str)>,
+    Option<(&'a str, &'a str, Vec<u8>)>,
+    u16,
+    &'a str,
+);
+
 #[tokio::test]
 async fn bad_uploads_are_refused_by_field_and_store_nothing() {
     for (_scratch, server) in servers("pictures_bad").await {
@@ -208,13 +218,7 @@ async fn bad_uploads_are_refused_by_field_and_store_nothing() {
         truncated.truncate(truncated.len() / 2);
         let svg =
             b"<svg xmlns=\"http://www.w3.org/2000/svg\"><script>alert(1)</script></svg>".to_vec();
-        let cases: Vec<(
-            &str,
-            Vec<(&str, &str)>,
-            Option<(&str, &str, Vec<u8>)>,
-            u16,
-            &str,
-        )> = vec![
+        let cases: Vec<Case> = vec![
             (
                 "no alt",
                 vec![],

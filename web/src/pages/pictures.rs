@@ -44,7 +44,7 @@ pub async fn serve(State(web): State<Web>, Path(name): Path<String>) -> Response
 pub fn size(catalogue: &Catalogue, bytes: usize) -> String {
     const MIB: usize = 1024 * 1024;
     if bytes >= MIB {
-        let n = if bytes % MIB == 0 {
+        let n = if bytes.is_multiple_of(MIB) {
             (bytes / MIB).to_string()
         } else {
             format!("{:.1}", bytes as f64 / MIB as f64)
