@@ -841,6 +841,8 @@ mod tests {
         let s = settings(&["--database-url", "sqlite://x.db", "serve"])?;
         assert_eq!(s.http_limits.body_limit, 1_048_576);
         assert_eq!(s.http_limits.request_timeout, Duration::from_secs(30));
+        assert_eq!((s.picture_limit, s.avatar_limit), (10_485_760, 2_097_152));
+        assert_eq!(s.http_limits.upload_limit, 11 * 1_048_576);
         assert_eq!(s.throttle.per_ip_per_minute, 10);
         assert_eq!(s.throttle.per_account_per_hour, 30);
         assert_eq!(
@@ -918,8 +920,14 @@ mod tests {
             "100",
             "--trusted-proxies",
             "10.0.0.0/8, fd00::/8,192.0.2.7",
+            "--picture-limit",
+            "20971520",
+            "--avatar-limit",
+            "1048576",
         ])?;
         assert_eq!(s.http_limits.body_limit, 2_097_152);
+        assert_eq!((s.picture_limit, s.avatar_limit), (20_971_520, 1_048_576));
+        assert_eq!(s.http_limits.upload_limit, 21 * 1_048_576);
         assert_eq!(s.http_limits.request_timeout, Duration::from_secs(5));
         assert_eq!(s.throttle.per_ip_per_minute, 0);
         assert_eq!(s.throttle.per_account_per_hour, 100);
@@ -985,6 +993,8 @@ mod tests {
             ("--body-limit", "1MB", "such as 1048576"),
             ("--body-limit", "0", "use a number above 0"),
             ("--body-limit", "-5", "use a number above 0"),
+            ("--picture-limit", "10MB", "such as 10485760"),
+            ("--avatar-limit", "0", "such as 2097152"),
             ("--request-timeout", "0", "such as 30"),
             ("--request-timeout", "1.5", "use a whole number"),
             ("--rate-limit-ip", "ten", "or 0 for no limit"),

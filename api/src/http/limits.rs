@@ -23,7 +23,8 @@ pub struct HttpLimits {
     /// The largest request body accepted, in bytes.
     pub body_limit: usize,
     /// The largest body of an upload (a route whose path ends in `/picture` or `/avatar`, or
-    /// is `/api/v1/pictures`): the largest picture and room for the form's other fields. The
+    /// is `/api/v1/pictures` or `/events/new`): the largest picture and room for the form's
+    /// other fields. The
     /// upload's handler checks the file itself against its own limit.
     pub upload_limit: usize,
     /// How long a request may take, from its head read to its response ready.
@@ -77,9 +78,13 @@ pub fn with_limits(router: Router, limits: HttpLimits) -> Router {
         ))
 }
 
-/// Whether `path` takes a file: its body may be as large as the upload limit.
+/// Whether `path` takes a file: its body may be as large as the upload limit. The new-event
+/// page's form carries the event's picture.
 pub fn is_upload(path: &str) -> bool {
-    path == "/api/v1/pictures" || path.ends_with("/picture") || path.ends_with("/avatar")
+    path == "/api/v1/pictures"
+        || path == "/events/new"
+        || path.ends_with("/picture")
+        || path.ends_with("/avatar")
 }
 
 /// The body limit of `request`'s route, applied as `RequestBodyLimitLayer` would: a declared

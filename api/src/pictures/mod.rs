@@ -158,39 +158,65 @@ pub async fn upload(state: &AppState, acting: &Acting, upload: Upload) -> Result
     find(state, &id).await.map(PictureView::from)
 }
 
-/// Checks, renders, writes and records an upload; returns its id.
-async fn stored(state: &AppState, acting: &Acting, upload: Upload) -> Result<String> {
-    let config = &state.config.pictures;
-    let limit = config.limit(upload.purpose);
+/// An upload checked and rendered, not yet stored: what a form checks before it saves anything
+/// else, so that a refused picture leaves nothing behind.
+#[derive(Debug)]
+pub struct Prepared {
+    purpose: PicturePurpose,
+    alt: String,
+    processed: process::Processed,
+}
+
+/// Checks an upload's size, alternative text and content, and renders it; nothing is stored.
+pub async fn prepare(state: &AppState, upload: Upload) -> Result<Prepared> {
+    let limit = state.config.pictures.limit(upload.purpose);
     if upload.bytes.len() > limit {
         return Err(too_large(limit));
     }
     let required = upload.purpose == PicturePurpose::Event;
     let alt = checked_alt(upload.alt.as_deref(), required).map_err(Error::Invalid)?;
-    let processed = {
-        let _permit = state
-            .picture_work
-            .acquire()
-            .await
-            .map_err(Error::internal)?;
-        let bytes = upload.bytes;
-        tokio::task::spawn_blocking(move || process::process(&bytes))
+    let _permit = state
+        .picture_work
+        .acquire()
+        .await
+        .map_err(Error::internal)?;
+    let bytes = upload.bytes;
+    let processed = tokio::task::spawn_blocking(move || process::process(&bytes))
+        .await
+        .map_err(Error::internal)?
+        .map_err(Error::Invalid)?;
+    Ok(Prepared {
+        purpose: upload.purpose,
+        alt,
+        processed,
+    })
+}
+
+/// Checks, renders, writes and records an upload; returns its id.
+async fn stored(state: &AppState, acting: &Acting, upload: Upload) -> Result<String> {
+    let prepared = prepare(state, upload).await?;
+    record(state, acting, prepared).await
+}
+
+/// Writes a prepared upload's files and records it, by the acting profile; returns its id.
+async fn record(state: &AppState, acting: &Acting, prepared: Prepared) -> Result<String> {
+    let Prepared {
+        purpose,
+        alt,
+        processed,
+    } = prepared;
+    let folder = state.config.pictures.folder.clone();
+    let hash = processed.facts.hash.clone();
+    let renditions = processed.renditions;
+    let written =
+        tokio::task::spawn_blocking(move || store::write_all(&folder, &hash, &renditions))
             .await
             .map_err(Error::internal)?
-            .map_err(Error::Invalid)?
-    };
-    let folder = config.folder.clone();
-    let hash = processed.facts.hash.clone();
-    let written = tokio::task::spawn_blocking(move || {
-        store::write_all(&folder, &hash, &processed.renditions)
-    })
-    .await
-    .map_err(Error::internal)?
-    .map_err(Error::internal)?;
+            .map_err(Error::internal)?;
     let id = uuid::Uuid::new_v4().to_string();
     let command = PictureCommand::Upload {
         by: acting.profile.clone(),
-        purpose: upload.purpose,
+        purpose,
         facts: processed.facts,
         alt: Some(alt),
     };
@@ -202,6 +228,25 @@ async fn stored(state: &AppState, acting: &Acting, upload: Upload) -> Result<Str
         return Err(error);
     }
     Ok(id)
+}
+
+/// Stores a prepared event picture and shows it on event `id` (just created by the acting
+/// profile, say); returns the event as now seen.
+pub async fn show_prepared(
+    state: &AppState,
+    acting: &Acting,
+    id: &str,
+    prepared: Prepared,
+) -> Result<EventView> {
+    if prepared.purpose != PicturePurpose::Event {
+        return Err(Error::invalid_field(
+            "file",
+            "this picture is not an event's",
+        ));
+    }
+    let picture = record(state, acting, prepared).await?;
+    let row = find(state, &picture).await?;
+    show_on_event(state, acting, id, row.shown()).await
 }
 
 async fn find(state: &AppState, id: &str) -> Result<PictureRow> {

@@ -1,8 +1,10 @@
 //! Creating and editing an event: one form, inline messages naming each field to fix, the values
 //! kept when something is wrong, nothing recorded until everything is right.
 
+use super::pictures::{said, FormWithFile};
 use super::{acting, acting_on, check_csrf, field, login_first, Fields};
 use crate::render::see_other_saying;
+use crate::render::status_of;
 use crate::visitor::Visitor;
 use crate::Web;
 use axum::extract::{Path, State};
@@ -11,10 +13,12 @@ use axum::response::Response;
 use chrono::TimeZone;
 use convene_api::events::{self, NewEvent};
 use convene_api::groups::{self, GroupEventOptions};
+use convene_api::pictures::{self, Upload};
 use convene_domain::event::details::{
     Address, EventOptions, EventStatus, JoinMode, Visibility, CATEGORIES,
 };
 use convene_domain::event::{EventDetails, EventPatch, ParticipantState};
+use convene_domain::picture::PicturePurpose;
 use convene_domain::text::markdown_to_html;
 use convene_domain::validation::sanitise_html;
 use convene_domain::FieldError;
@@ -319,7 +323,6 @@ pub(crate) fn edit_page(
         editing: true,
         group: None,
     };
-    let limit = convene_api::pictures::human_size(web.app.config.pictures.picture_limit);
     let alt = values
         .get("alt")
         .cloned()
@@ -329,7 +332,6 @@ pub(crate) fn edit_page(
         context.insert("event_id", &event.id);
         context.insert("picture_alt", &alt);
         context.insert("picture", &event.picture.as_ref().map(crate::view::picture));
-        context.insert("picture_limit", &limit);
     };
     form_page_with(web, visitor, status, form, values, errors, extra)
 }
@@ -399,6 +401,10 @@ fn form_page_with(
     context.insert("categories", &categories);
     let chosen = values.get("time_zone").map_or("", String::as_str);
     context.insert("zones", &zone_groups(chosen));
+    context.insert(
+        "picture_limit",
+        &super::pictures::size(catalogue, web.app.config.pictures.picture_limit),
+    );
     extra(&mut context);
     web.pages
         .render(visitor, status, "event_form.html", context)
@@ -425,21 +431,27 @@ pub async fn new_form(State(web): State<Web>, visitor: Visitor) -> Response {
 pub async fn create(
     State(web): State<Web>,
     visitor: Visitor,
-    axum::Form(form): Fields,
+    FormWithFile(body): FormWithFile,
 ) -> Response {
+    let page = |status, values: &HashMap<String, String>, errors: &[FieldError]| {
+        form_page(&web, &visitor, status, "/events/new", false, values, errors)
+    };
+    let catalogue = web.pages.catalogue(&visitor);
+    let limit = web.app.config.pictures.picture_limit;
+    let refused_picture = |values: &HashMap<String, String>, error: &convene_api::Error| {
+        let errors = said(catalogue, error, limit);
+        page(status_of(error), values, &errors)
+    };
+    let mut body = match body {
+        Ok(body) => body,
+        Err(error) => return refused_picture(&HashMap::new(), &error),
+    };
+    let form = std::mem::take(&mut body.fields);
     if let Err(refused) = check_csrf(&web, &visitor, &form) {
         return refused;
     }
     if form.contains_key(PREVIEW) {
-        return form_page(
-            &web,
-            &visitor,
-            StatusCode::OK,
-            "/events/new",
-            false,
-            &form,
-            &[],
-        );
+        return page(StatusCode::OK, &form, &[]);
     }
     let acting = match acting(&web, &visitor, form.get("profile").cloned()).await {
         Ok(acting) => acting,
@@ -447,17 +459,25 @@ pub async fn create(
     };
     let details = match details_from(&form) {
         Ok(details) => details,
-        Err(errors) => {
-            return form_page(
-                &web,
-                &visitor,
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "/events/new",
-                false,
-                &form,
-                &errors,
-            )
+        Err(errors) => return page(StatusCode::UNPROCESSABLE_ENTITY, &form, &errors),
+    };
+    // The picture is checked before the event is created: refused, nothing is saved.
+    let picture = match body.file.take() {
+        Some(bytes) => {
+            let upload = Upload {
+                purpose: PicturePurpose::Event,
+                bytes,
+                alt: form.get("alt").cloned(),
+            };
+            match pictures::prepare(&web.app, upload).await {
+                Ok(prepared) => Some(prepared),
+                Err(error) if !error.field_errors().is_empty() => {
+                    return refused_picture(&form, &error)
+                }
+                Err(error) => return web.pages.failure(&visitor, &error),
+            }
         }
+        None => None,
     };
     let new = NewEvent {
         details,
@@ -468,19 +488,24 @@ pub async fn create(
     } else {
         "flash_published"
     };
-    match events::create_event(&web.app, &acting, new).await {
-        Ok(created) => see_other_saying(&visitor, &format!("/events/{}", created.id), saying),
-        Err(error) if !error.field_errors().is_empty() => form_page(
-            &web,
-            &visitor,
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "/events/new",
-            false,
-            &form,
-            &error.field_errors(),
-        ),
-        Err(error) => web.pages.failure(&visitor, &error),
+    let created = match events::create_event(&web.app, &acting, new).await {
+        Ok(created) => created,
+        Err(error) if !error.field_errors().is_empty() => {
+            return page(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &form,
+                &error.field_errors(),
+            )
+        }
+        Err(error) => return web.pages.failure(&visitor, &error),
+    };
+    if let Some(prepared) = picture {
+        if let Err(error) = pictures::show_prepared(&web.app, &acting, &created.id, prepared).await
+        {
+            return web.pages.failure(&visitor, &error);
+        }
     }
+    see_other_saying(&visitor, &format!("/events/{}", created.id), saying)
 }
 
 /// The event, if the visitor organises it.

@@ -10,7 +10,7 @@ use crate::render::see_other_saying;
 use crate::visitor::Visitor;
 use crate::Web;
 use axum::extract::multipart::Multipart;
-use axum::extract::{Path, State};
+use axum::extract::{FromRequest, Path, Request, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use convene_api::http::pictures::{read_form, UploadForm};
@@ -58,7 +58,11 @@ pub fn size(catalogue: &Catalogue, bytes: usize) -> String {
 
 /// The upload's refusals said in the visitor's language, by field: the file (too large, with
 /// the limit; too many pixels; not a picture) and the alternative text.
-fn said(catalogue: &Catalogue, error: &convene_api::Error, limit: usize) -> Vec<FieldError> {
+pub(crate) fn said(
+    catalogue: &Catalogue,
+    error: &convene_api::Error,
+    limit: usize,
+) -> Vec<FieldError> {
     error
         .field_errors()
         .into_iter()
@@ -85,6 +89,34 @@ fn said(catalogue: &Catalogue, error: &convene_api::Error, limit: usize) -> Vec<
             }
         })
         .collect()
+}
+
+/// A form's body, sent as `application/x-www-form-urlencoded` or, when it may carry a file, as
+/// `multipart/form-data`: its fields and its file, or why it could not be read (a file over the
+/// limit, a broken body), for the handler to say on the form.
+pub struct FormWithFile(pub Result<UploadForm, convene_api::Error>);
+
+impl FromRequest<Web> for FormWithFile {
+    type Rejection = Response;
+
+    async fn from_request(request: Request, web: &Web) -> Result<Self, Response> {
+        let multipart = request
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.starts_with("multipart/form-data"));
+        if multipart {
+            let limit = web.app.config.pictures.picture_limit;
+            let multipart = Multipart::from_request(request, web)
+                .await
+                .map_err(IntoResponse::into_response)?;
+            return Ok(Self(read_form(multipart, limit).await));
+        }
+        let axum::Form(fields) = super::Fields::from_request(request, web)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        Ok(Self(Ok(UploadForm { file: None, fields })))
+    }
 }
 
 /// Reads an upload form and checks its CSRF token.

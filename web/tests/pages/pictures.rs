@@ -311,3 +311,56 @@ async fn an_avatar_from_the_settings_shows_on_the_profile_and_beside_the_organis
             .contains("class=\"avatar\""));
     }
 }
+
+#[tokio::test]
+async fn the_new_event_form_takes_a_picture_checked_before_anything_is_saved() {
+    for (db, site) in sites("web_pictures_new").await {
+        let label = db.label;
+        let organiser = Browser::member(&site, "org@example.org", "org", "en").await;
+        let form = organiser.get("/events/new").await;
+        assert!(
+            form.body.contains("enctype=\"multipart/form-data\""),
+            "{label}"
+        );
+        assert!(form.body.contains("id=\"file\"") && form.body.contains("id=\"alt\""));
+        let post = |title: &'static str, alt: Option<&'static str>, file: Vec<u8>| {
+            let organiser = organiser.clone();
+            async move {
+                let csrf = organiser.get("/events/new").await.csrf();
+                let mut fields = crate::support::event_form(&[("title", title)]);
+                fields.push(("_csrf", csrf.as_str()));
+                if let Some(alt) = alt {
+                    fields.push(("alt", alt));
+                }
+                let (content_type, body) = multipart(&fields, Some(("p.png", "image/png", &file)));
+                organiser.post_body("/events/new", content_type, body).await
+            }
+        };
+        let no_alt = post("Lamp repair evening", None, png(60, 40)).await;
+        assert_eq!(no_alt.status, 422, "{label}: {}", no_alt.body);
+        assert!(no_alt.body.contains("id=\"alt-error\""));
+        assert!(
+            no_alt.body.contains("value=\"Lamp repair evening\""),
+            "what was typed stays"
+        );
+        let text = post("Lamp repair evening", Some("Lamps"), b"plain text".to_vec()).await;
+        assert_eq!(text.status, 422, "{label}");
+        assert!(text.body.contains("id=\"file-error\""));
+        let home = site.browser("en").get("/").await;
+        assert!(
+            !home.body.contains("Lamp repair evening"),
+            "{label}: no event was created"
+        );
+        let created = post("Lamp repair evening", Some("Lamps on a table"), png(60, 40)).await;
+        assert_eq!(created.status, 303, "{label}: {}", created.body);
+        let page = site
+            .browser("en")
+            .get(created.location.as_deref().unwrap_or("/"))
+            .await;
+        assert_eq!(
+            picture_attribute(&page.body, "alt").as_deref(),
+            Some("Lamps on a table"),
+            "{label}"
+        );
+    }
+}
