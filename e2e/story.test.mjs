@@ -36,6 +36,10 @@ async function mailedLink(to, marker) {
   assert.fail(`no ${marker} link in a mail to ${to}`);
 }
 
+/** A 4×3 PNG (red and blue), for the picture upload. */
+const PNG =
+  "iVBORw0KGgoAAAANSUhEUgAAAAQAAAADCAIAAAA7ljmRAAAAE0lEQVR4nGO4IyICRGDiDgNODgDtzwwxN8ZgHwAAAABJRU5ErkJggg==";
+
 /** axe-core on the current page: no serious or critical violation. */
 async function accessible(page, name) {
   await page.addScriptTag({ content: axeSource });
@@ -132,6 +136,16 @@ for (const lang of ["en", "fr"]) {
       await page.waitForURL(/\/events\/[0-9a-f-]{36}$/);
       const eventUrl = page.url();
       await visit(page, `${lang}-event-organiser`);
+
+      // A picture from the edit page's own form, with its description.
+      await page.goto(`${eventUrl}/edit`);
+      await visit(page, `${lang}-event-edit`);
+      await page.setInputFiles("#file", { name: "workshop.png", mimeType: "image/png", buffer: Buffer.from(PNG, "base64") });
+      await page.fill("#alt", "Bikes upside down on a workbench");
+      await page.click("#picture-section form[enctype] button[type=submit]");
+      await page.waitForURL(new RegExp(`${eventUrl}$`));
+      assert.equal(await page.getAttribute("img.picture", "alt"), "Bikes upside down on a workbench");
+      await visit(page, `${lang}-event-picture`);
 
       const guest = await member(browser, lang, `guest-${lang}@example.org`, `guest_${lang}`);
       const g = guest.page;

@@ -153,6 +153,16 @@ pub struct ServeArgs {
     #[arg(long, env = "CONVENE_REQUEST_TIMEOUT", value_name = "SECONDS")]
     pub request_timeout: Option<String>,
 
+    /// The largest event picture accepted, in bytes (default 10485760, 10 MiB); larger ones are
+    /// refused with 413 naming the limit. Upload routes take bodies this large (plus 1 MiB for
+    /// the form's other fields) whatever --body-limit says.
+    #[arg(long, env = "CONVENE_PICTURE_LIMIT", value_name = "BYTES")]
+    pub picture_limit: Option<String>,
+
+    /// The largest avatar accepted, in bytes (default 2097152, 2 MiB).
+    #[arg(long, env = "CONVENE_AVATAR_LIMIT", value_name = "BYTES")]
+    pub avatar_limit: Option<String>,
+
     /// Attempts per minute from one client address at logging in, registering, resetting a
     /// password or joining anonymously, each counted apart (default 10; 0: no limit).
     #[arg(long, env = "CONVENE_RATE_LIMIT_IP", value_name = "N")]
@@ -385,6 +395,8 @@ struct FileConfig {
     mail_from: Option<String>,
     body_limit: Option<FileNumber>,
     request_timeout: Option<FileNumber>,
+    picture_limit: Option<FileNumber>,
+    avatar_limit: Option<FileNumber>,
     rate_limit_ip: Option<FileNumber>,
     rate_limit_account: Option<FileNumber>,
     password_hashers: Option<FileNumber>,
@@ -453,6 +465,9 @@ pub struct Settings {
     pub mail_from: String,
     /// Body size and time limits on every request.
     pub http_limits: HttpLimits,
+    /// The largest event picture and avatar, in bytes.
+    pub picture_limit: usize,
+    pub avatar_limit: usize,
     /// How often logins, registrations, resets and anonymous participations may be tried.
     pub throttle: Limits,
     /// The proxies whose X-Forwarded-For is believed.
@@ -551,8 +566,35 @@ impl Settings {
         let number = |from_cli: Option<String>, from_file: Option<FileNumber>| {
             from_cli.or(from_file.map(FileNumber::text))
         };
+        let picture_limit: usize = whole_number(
+            "picture-limit",
+            number(
+                serve.and_then(|a| a.picture_limit.clone()),
+                file.picture_limit,
+            ),
+            1,
+            convene_api::pictures::PICTURE_LIMIT,
+            (
+                "a size in bytes",
+                "use a number above 0, such as 10485760 (10 MiB)",
+            ),
+        )?;
+        let avatar_limit: usize = whole_number(
+            "avatar-limit",
+            number(
+                serve.and_then(|a| a.avatar_limit.clone()),
+                file.avatar_limit,
+            ),
+            1,
+            convene_api::pictures::AVATAR_LIMIT,
+            (
+                "a size in bytes",
+                "use a number above 0, such as 2097152 (2 MiB)",
+            ),
+        )?;
         let defaults = HttpLimits::default();
         let http_limits = HttpLimits {
+            upload_limit: picture_limit.max(avatar_limit).saturating_add(1024 * 1024),
             body_limit: whole_number(
                 "body-limit",
                 number(serve.and_then(|a| a.body_limit.clone()), file.body_limit),
@@ -751,6 +793,8 @@ impl Settings {
             smtp_url: serve.and_then(|a| a.smtp_url.clone()).or(file.smtp_url),
             mail_from,
             http_limits,
+            picture_limit,
+            avatar_limit,
             throttle,
             trusted_proxies,
             hashing,
@@ -875,6 +919,8 @@ mod tests {
         let s = settings(&["--database-url", "sqlite://x.db", "serve"])?;
         assert_eq!(s.http_limits.body_limit, 1_048_576);
         assert_eq!(s.http_limits.request_timeout, Duration::from_secs(30));
+        assert_eq!((s.picture_limit, s.avatar_limit), (10_485_760, 2_097_152));
+        assert_eq!(s.http_limits.upload_limit, 11 * 1_048_576);
         assert_eq!(s.throttle.per_ip_per_minute, 10);
         assert_eq!(s.throttle.per_account_per_hour, 30);
         assert_eq!(
@@ -952,8 +998,14 @@ mod tests {
             "100",
             "--trusted-proxies",
             "10.0.0.0/8, fd00::/8,192.0.2.7",
+            "--picture-limit",
+            "20971520",
+            "--avatar-limit",
+            "1048576",
         ])?;
         assert_eq!(s.http_limits.body_limit, 2_097_152);
+        assert_eq!((s.picture_limit, s.avatar_limit), (20_971_520, 1_048_576));
+        assert_eq!(s.http_limits.upload_limit, 21 * 1_048_576);
         assert_eq!(s.http_limits.request_timeout, Duration::from_secs(5));
         assert_eq!(s.throttle.per_ip_per_minute, 0);
         assert_eq!(s.throttle.per_account_per_hour, 100);
@@ -1019,6 +1071,8 @@ mod tests {
             ("--body-limit", "1MB", "such as 1048576"),
             ("--body-limit", "0", "use a number above 0"),
             ("--body-limit", "-5", "use a number above 0"),
+            ("--picture-limit", "10MB", "such as 10485760"),
+            ("--avatar-limit", "0", "such as 2097152"),
             ("--request-timeout", "0", "such as 30"),
             ("--request-timeout", "1.5", "use a whole number"),
             ("--rate-limit-ip", "ten", "or 0 for no limit"),

@@ -81,6 +81,11 @@ pub async fn run(settings: &Settings) -> anyhow::Result<ExitCode> {
         state.clone(),
         shutdown.clone(),
     )));
+    // Uploads nobody used within a day are discarded, hour by hour.
+    runners.push(tokio::spawn(convene_api::pictures::sweep_every_hour(
+        state.clone(),
+        shutdown.clone(),
+    )));
     tracing::info!(
         listen = %settings.listen,
         public_url = %settings.public_url,
@@ -205,6 +210,11 @@ pub fn api_config(settings: &Settings) -> anyhow::Result<ApiConfig> {
         trusted_proxies: settings.trusted_proxies.clone(),
         http_limits: settings.http_limits,
         hashing: settings.hashing,
+        pictures: convene_api::pictures::PictureConfig {
+            folder: settings.data_dir.join("pictures"),
+            picture_limit: settings.picture_limit,
+            avatar_limit: settings.avatar_limit,
+        },
     })
 }
 

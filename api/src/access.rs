@@ -248,6 +248,7 @@ mod tests {
             draft: false,
             group: None,
             origin: None,
+            picture: None,
             participant_count: 4,
             waitlist_count: 1,
             remaining_seats: Some(6),

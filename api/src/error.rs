@@ -7,8 +7,8 @@
 
 use convene_domain::account::AccountError;
 use convene_domain::claim::ClaimError;
-use convene_domain::ReportError;
 use convene_domain::{EventError, FieldError, GroupError, MemberRole, ProfileError};
+use convene_domain::{PictureError, ReportError};
 use convene_projections::CommandError;
 use std::time::Duration;
 
@@ -30,6 +30,13 @@ pub enum Error {
     /// Input of the wrong shape, field by field.
     #[error("{}", describe(.0))]
     Invalid(Vec<FieldError>),
+    /// A file larger than its limit (the field names it, the message says the limit).
+    #[error("{}", describe(.0))]
+    TooLarge(Vec<FieldError>),
+    /// A picture rule: the upload is not an image, is damaged, too large in pixels, or is not
+    /// one the acting profile may use.
+    #[error(transparent)]
+    Picture(#[from] convene_domain::PictureError),
     /// Absent, or hidden from the one asking (which must look the same).
     #[error("{0}")]
     NotFound(String),
@@ -62,6 +69,8 @@ pub enum Error {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Class {
     Invalid,
+    /// A file over its size limit (413).
+    TooLarge,
     NotFound,
     Forbidden,
     Unauthenticated,
@@ -172,7 +181,13 @@ impl Error {
                 | ReportError::AlreadyHandled(_)
                 | ReportError::AlreadyAssigned => Class::Conflict,
             },
+            Error::Picture(e) => match e {
+                PictureError::Invalid(_) => Class::Invalid,
+                PictureError::NotFound => Class::NotFound,
+                PictureError::AlreadyExists => Class::Conflict,
+            },
             Error::Invalid(_) => Class::Invalid,
+            Error::TooLarge(_) => Class::TooLarge,
             Error::NotFound(_) => Class::NotFound,
             Error::Forbidden(_) => Class::Forbidden,
             Error::Unauthenticated(_) => Class::Unauthenticated,
@@ -201,6 +216,7 @@ impl Error {
             Error::Unavailable(_) => "unavailable",
             _ => match self.class() {
                 Class::Invalid => "invalid",
+                Class::TooLarge => "payload-too-large",
                 Class::NotFound => "not-found",
                 Class::Forbidden => "forbidden",
                 Class::Unauthenticated => "unauthorized",
@@ -216,7 +232,7 @@ impl Error {
     /// (`title: a title is 3 to 200 characters`), otherwise the error's own words.
     pub fn detail(&self) -> String {
         match self.class() {
-            Class::Invalid => describe(&self.field_errors()),
+            Class::Invalid | Class::TooLarge => describe(&self.field_errors()),
             Class::Internal => "something went wrong on the server; it has been logged".into(),
             _ => self.to_string(),
         }
@@ -226,7 +242,10 @@ impl Error {
     pub fn field_errors(&self) -> Vec<FieldError> {
         let detail = || self.to_string();
         match self {
-            Error::Invalid(errors) | Error::Conflict { errors, .. } => errors.clone(),
+            Error::Invalid(errors) | Error::TooLarge(errors) | Error::Conflict { errors, .. } => {
+                errors.clone()
+            }
+            Error::Picture(PictureError::Invalid(errors)) => errors.clone(),
             Error::Event(EventError::Invalid(errors)) => errors.clone(),
             Error::Account(AccountError::WrongConfirmation | AccountError::WrongResetToken) => {
                 field("token", detail())

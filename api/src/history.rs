@@ -59,6 +59,8 @@ fn summary(change: &EventChange, people: &HashMap<String, String>) -> String {
         EventChange::OrganisedByGroup { group } => {
             format!("organised it for the group @{}", group.handle)
         }
+        EventChange::PictureSet { picture } => format!("showed a picture: \"{}\"", picture.alt),
+        EventChange::PictureRemoved => "removed the picture".into(),
         EventChange::Published => "published the event".into(),
         EventChange::Cancelled => "cancelled the event".into(),
         EventChange::Deleted => "deleted the event".into(),

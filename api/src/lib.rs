@@ -30,6 +30,7 @@ pub mod mail;
 pub mod moderation;
 pub mod objects;
 pub mod participations;
+pub mod pictures;
 pub mod profiles;
 pub mod remote_events;
 pub mod reports;
@@ -39,7 +40,7 @@ pub mod validation;
 
 pub use error::{Class, Error};
 
-use convene_domain::{Account, Claim, Event, Group, Profile, Report};
+use convene_domain::{Account, Claim, Event, Group, Picture, Profile, Report};
 use convene_projections::{Commands, Database, Subscribers};
 use std::sync::Arc;
 
@@ -88,6 +89,8 @@ pub struct ApiConfig {
     pub http_limits: http::limits::HttpLimits,
     /// How many password hashes run at once, and how many may wait.
     pub hashing: hashing::HashingLimits,
+    /// Where pictures are kept, and how large an upload may be.
+    pub pictures: pictures::PictureConfig,
 }
 
 /// What every use case may use.
@@ -109,6 +112,9 @@ pub struct AppState {
     pub events: Arc<Commands<Event>>,
     pub groups: Arc<Commands<Group>>,
     pub reports: Arc<Commands<Report>>,
+    pub pictures: Arc<Commands<Picture>>,
+    /// Pictures being decoded at once (each takes memory in proportion to its pixels).
+    pub picture_work: Arc<tokio::sync::Semaphore>,
     /// Whether people without an account may report (off by default).
     pub reports_policy: reports::ReportPolicy,
     /// Who may create groups (anyone unless the instance says otherwise).
@@ -134,6 +140,8 @@ impl AppState {
             // A group gathers a change per membership and follower: snapshot it too.
             groups: Arc::new(Commands::with_snapshots(db, (), GROUP_SNAPSHOT_EVERY)),
             reports: Arc::new(Commands::new(db, ())),
+            pictures: Arc::new(Commands::new(db, ())),
+            picture_work: pictures::gate(),
             reports_policy: reports::ReportPolicy::default(),
             group_creation: groups::GroupCreation::default(),
             search: Arc::new(convene_search::Embedded::new(db.pool(), db.backend())),

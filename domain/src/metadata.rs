@@ -33,7 +33,8 @@ pub enum Source {
         activity: String,
     },
     Cli,
-    /// Work the server does by itself on a timer (a timed decision ending).
+    /// Work the server does by itself on a schedule (a timed decision ending, removing unused
+    /// uploads).
     Schedule,
 }
 

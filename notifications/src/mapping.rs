@@ -178,6 +178,8 @@ pub fn notices(before: &Event, change: &EventChange, memory: &Memory) -> Vec<Not
         }
         C::Created { .. }
         | C::OrganisedByGroup { .. }
+        | C::PictureSet { .. }
+        | C::PictureRemoved
         | C::Published
         | C::Left { .. }
         | C::RoleChanged { .. }

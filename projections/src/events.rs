@@ -9,6 +9,7 @@ use convene_domain::event::details::{EventDetails, EventStatus};
 use convene_domain::event::{GroupLink, Participant, ParticipantState, RemoteOrigin};
 use convene_domain::metadata::format_timestamp;
 use convene_domain::moderation::ContentAction;
+use convene_domain::picture::ShownPicture;
 use convene_domain::{Event, EventChange};
 use cqrs_es::Aggregate;
 use serde::Serialize;
@@ -44,6 +45,8 @@ impl Projection for EventsProjection {
             }
             EventChange::Updated { details, .. } => write_details(conn, &on, &details).await,
             EventChange::OrganisedByGroup { group } => organised_by_group(conn, &on, &group).await,
+            EventChange::PictureSet { picture } => picture_shown(conn, &on, Some(&picture)).await,
+            EventChange::PictureRemoved => picture_shown(conn, &on, None).await,
             EventChange::Published => published(conn, &on).await,
             EventChange::Cancelled => cancelled(conn, &on).await,
             EventChange::Deleted => deleted(conn, &on).await,
@@ -187,6 +190,40 @@ async fn published(conn: &mut AnyConnection, on: &Applying<'_>) -> Result<(), Er
         .execute(conn)
         .await?;
     Ok(())
+}
+
+/// The picture the event shows, as JSON (or none).
+async fn picture_shown(
+    conn: &mut AnyConnection,
+    on: &Applying<'_>,
+    picture: Option<&ShownPicture>,
+) -> Result<(), Error> {
+    let json = picture
+        .map(serde_json::to_string)
+        .transpose()
+        .map_err(|e| Error::Unreadable {
+            position: on.position,
+            reason: format!("event picture: {e}"),
+        })?;
+    sqlx::query("UPDATE events SET picture = $1, updated_at = $2 WHERE id = $3")
+        .bind(json)
+        .bind(&on.at)
+        .bind(on.id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Reads a picture kept as JSON (`events.picture`, `profiles.avatar`).
+pub(crate) fn picture_of(row: &AnyRow, column: &str) -> Result<Option<ShownPicture>, Error> {
+    let text: Option<String> = row.try_get(column)?;
+    text.map(|t| {
+        serde_json::from_str(&t).map_err(|e| Error::Unreadable {
+            position: 0,
+            reason: format!("{column}: {e}"),
+        })
+    })
+    .transpose()
 }
 
 /// Only the status changes: the rest of the details stays as last written.
@@ -433,6 +470,8 @@ pub struct EventView {
     /// Where an event organised on another instance comes from (`organizer` is then the
     /// remote organiser's `name@host`); absent for local events.
     pub origin: Option<RemoteOrigin>,
+    /// The picture the event shows, if any.
+    pub picture: Option<ShownPicture>,
     pub participant_count: i64,
     pub waitlist_count: i64,
     /// Seats left, when the event has a capacity.
@@ -454,7 +493,7 @@ const EVENT_COLUMNS: &str = "e.id, e.organizer, e.draft, e.details, e.created_at
      e.group_handle, e.members_only, e.hide_organiser, e.hidden, e.removed, e.comments_closed, \
      (SELECT COUNT(*) FROM profiles sp WHERE sp.username = e.organizer \
       AND (sp.suspended = 1 OR sp.account_suspended = 1)) AS organiser_suspended, \
-     e.origin_object, e.origin_actor, e.origin_name, e.origin_url, \
+     e.origin_object, e.origin_actor, e.origin_name, e.origin_url, e.picture, \
      (SELECT COUNT(*) FROM participations p WHERE p.event_id = e.id AND p.state = 'participant') AS participants, \
      (SELECT COUNT(*) FROM participations p WHERE p.event_id = e.id AND p.state = 'waitlisted') AS waitlisted";
 
@@ -491,6 +530,7 @@ fn event_view(row: &AnyRow) -> Result<EventView, Error> {
     Ok(EventView {
         group,
         origin,
+        picture: picture_of(row, "picture")?,
         id: row.try_get("id")?,
         organiser,
         remaining_seats: details.capacity.map(|c| (c - participant_count).max(0)),

@@ -79,7 +79,9 @@ impl Projection for FollowsProjection {
             ProfileChange::Created { .. }
             | ProfileChange::Renamed { .. }
             | ProfileChange::SummaryChanged { .. }
-            | ProfileChange::Moderated { .. } => return Ok(()),
+            | ProfileChange::Moderated { .. }
+            | ProfileChange::AvatarSet { .. }
+            | ProfileChange::AvatarRemoved => return Ok(()),
         };
         query.execute(conn).await?;
         Ok(())

@@ -7,8 +7,8 @@
 //! with a checkpoint committed in the same transaction as their writes, and stores outside the
 //! database), [`projection`] runs them, [`replay`] rebuilds them (read models also "as of" a
 //! past point) and [`verify`] proves the chain intact. The read models, and the queries over
-//! them, are [`accounts`], [`profiles`], [`events`], [`groups`], [`reports`], [`follows`] and
-//! [`decisions`] (the timed moderation decisions in force).
+//! them, are [`accounts`], [`profiles`], [`events`], [`groups`], [`reports`], [`follows`],
+//! [`decisions`] (the timed moderation decisions in force) and [`pictures`].
 //!
 //! Depends on `convene-domain` only (and the database crates); the API, web and federation crates
 //! depend on this one. See `docs/event-log.md` for the guarantees and why they hold.
@@ -26,6 +26,7 @@ pub mod group_todos;
 pub mod groups;
 pub mod lease;
 pub mod log;
+pub mod pictures;
 pub mod profiles;
 pub mod projection;
 pub mod replay;
@@ -55,6 +56,7 @@ pub mod read_model {
     pub const REPORTS: &str = "reports";
     pub const FOLLOWS: &str = "follows";
     pub const DECISION_TIMERS: &str = "decision_timers";
+    pub const PICTURES: &str = "pictures";
 }
 
 /// The read models this crate offers, in the order they are run.
@@ -67,5 +69,6 @@ pub fn read_models() -> Vec<Arc<dyn Subscriber>> {
         Arc::new(reports::ReportsProjection),
         Arc::new(follows::FollowsProjection),
         Arc::new(decisions::DecisionTimersProjection),
+        Arc::new(pictures::PicturesProjection),
     ]
 }

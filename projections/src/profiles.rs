@@ -7,6 +7,7 @@ use crate::projection::{Applying, Projection};
 use crate::tables::{flag, flag_of};
 use async_trait::async_trait;
 use convene_domain::moderation::{AccountAction, ProfileAction};
+use convene_domain::picture::ShownPicture;
 use convene_domain::{Account, AccountChange, Profile, ProfileChange};
 use cqrs_es::Aggregate;
 use serde::Serialize;
@@ -43,6 +44,8 @@ impl Projection for ProfilesProjection {
                 set(conn, &on, "display_name", &display_name).await
             }
             ProfileChange::SummaryChanged { summary } => set(conn, &on, "summary", &summary).await,
+            ProfileChange::AvatarSet { picture } => avatar(conn, &on, Some(&picture)).await,
+            ProfileChange::AvatarRemoved => avatar(conn, &on, None).await,
             // Follows have a read model of their own (`follows`).
             ProfileChange::FollowerAdded { .. }
             | ProfileChange::FollowerRemoved { .. }
@@ -131,6 +134,28 @@ async fn set(
     Ok(())
 }
 
+/// The avatar the profile shows, as JSON (or none).
+async fn avatar(
+    conn: &mut AnyConnection,
+    on: &Applying<'_>,
+    picture: Option<&ShownPicture>,
+) -> Result<(), Error> {
+    let json = picture
+        .map(serde_json::to_string)
+        .transpose()
+        .map_err(|e| Error::Unreadable {
+            position: on.position,
+            reason: format!("avatar: {e}"),
+        })?;
+    sqlx::query("UPDATE profiles SET avatar = $1, updated_at = $2 WHERE username = $3")
+        .bind(json)
+        .bind(&on.at)
+        .bind(on.id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
 /// A profile as anyone may see it. Never carries its account.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -138,13 +163,15 @@ pub struct ProfileView {
     pub username: String,
     pub display_name: String,
     pub summary: String,
+    /// The avatar the profile shows, if any.
+    pub avatar: Option<ShownPicture>,
     pub created_at: String,
     pub updated_at: String,
     /// Suspended by the instance's moderators (itself or its account).
     pub suspended: bool,
 }
 
-const COLUMNS: &str = "username, display_name, summary, created_at, updated_at, \
+const COLUMNS: &str = "username, display_name, summary, avatar, created_at, updated_at, \
      suspended + account_suspended AS is_suspended";
 
 fn view(row: &AnyRow) -> Result<ProfileView, Error> {
@@ -152,6 +179,7 @@ fn view(row: &AnyRow) -> Result<ProfileView, Error> {
         username: row.try_get("username")?,
         display_name: row.try_get("display_name")?,
         summary: row.try_get("summary")?,
+        avatar: crate::events::picture_of(row, "avatar")?,
         created_at: row.try_get("created_at")?,
         updated_at: row.try_get("updated_at")?,
         suspended: flag_of(row, "is_suspended")?,
@@ -212,4 +240,29 @@ pub async fn owner(pool: &AnyPool, username: &str) -> Result<Option<String>, Err
             .fetch_optional(pool)
             .await?;
     Ok(owner.flatten())
+}
+
+/// The avatars of the profiles among `usernames` that show one.
+pub async fn avatars(
+    pool: &AnyPool,
+    usernames: &[&str],
+) -> Result<std::collections::HashMap<String, ShownPicture>, Error> {
+    let mut found = std::collections::HashMap::new();
+    for chunk in usernames.chunks(500) {
+        let binds: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
+        let sql = format!(
+            "SELECT username, avatar FROM profiles WHERE avatar IS NOT NULL AND username IN ({})",
+            binds.join(", ")
+        );
+        let mut query = sqlx::query(&sql);
+        for username in chunk {
+            query = query.bind(*username);
+        }
+        for row in query.fetch_all(pool).await? {
+            if let Some(avatar) = crate::events::picture_of(&row, "avatar")? {
+                found.insert(row.try_get("username")?, avatar);
+            }
+        }
+    }
+    Ok(found)
 }

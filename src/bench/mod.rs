@@ -84,6 +84,7 @@ impl BenchServer {
             trusted_proxies: Vec::new(),
             http_limits: settings.http_limits,
             hashing: Default::default(),
+            pictures: convene_api::pictures::PictureConfig::in_folder(mail.path().join("pictures")),
         };
         let subscribers = crate::subscribers::all(&base);
         let state = AppState::new(&db, config, subscribers);

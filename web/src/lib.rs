@@ -47,6 +47,11 @@ pub fn routes(app: AppState, pages: Arc<Pages>) -> Router {
         .route("/@{username}", get(pages::home::profile))
         .route("/@{username}/feed.ics", get(feeds::profile_ics))
         .route("/@{username}/join", post(pages::home::join_group))
+        .route("/@{username}/avatar", post(pages::pictures::upload_avatar))
+        .route(
+            "/@{username}/avatar/remove",
+            post(pages::pictures::remove_avatar),
+        )
         .route("/@{username}/leave", post(pages::home::leave_group))
         .route("/@{username}/follow", post(pages::home::follow_group))
         .route(
@@ -120,6 +125,15 @@ pub fn routes(app: AppState, pages: Arc<Pages>) -> Router {
             "/events/{id}/edit",
             get(pages::event_form::edit_form).post(pages::event_form::update),
         )
+        .route(
+            "/events/{id}/picture",
+            post(pages::pictures::upload_for_event),
+        )
+        .route(
+            "/events/{id}/picture/remove",
+            post(pages::pictures::remove_from_event),
+        )
+        .route("/pictures/{name}", get(pages::pictures::serve))
         .route("/events/{id}/join", post(pages::event::join))
         .route("/events/{id}/leave", post(pages::event::leave))
         .route(

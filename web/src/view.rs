@@ -4,6 +4,7 @@ use crate::i18n::Catalogue;
 use chrono::TimeZone;
 use chrono_tz::Tz;
 use convene_domain::event::details::{Address, EventDetails, EventStatus};
+use convene_domain::picture::ShownPicture;
 use convene_projections::events::EventView;
 use serde::Serialize;
 use time::OffsetDateTime;
@@ -155,6 +156,10 @@ pub struct EventCard {
     /// For an event organised on another instance: that instance, and the original's page.
     pub origin_host: Option<String>,
     pub original: Option<String>,
+    /// The event's picture, if it shows one.
+    pub picture: Option<Picture>,
+    /// The hue of the category's own colour, shown when there is no picture.
+    pub hue: u16,
 }
 
 pub fn card(catalogue: &Catalogue, event: &EventView) -> EventCard {
@@ -176,7 +181,55 @@ pub fn card(catalogue: &Catalogue, event: &EventView) -> EventCard {
         tags: details.tags.clone(),
         origin_host: event.origin.as_ref().map(|o| o.host().to_string()),
         original: event.origin.as_ref().map(|o| o.url.clone()),
+        picture: event.picture.as_ref().map(picture),
+        hue: category_hue(&details.category),
     }
+}
+
+/// A picture as an `<img>` shows it: a middle-sized `src` for browsers without `srcset`, every
+/// rendition in `srcset`, the size (so the page keeps its place while it loads) and the
+/// dominant colour behind it.
+#[derive(Debug, Serialize)]
+pub struct Picture {
+    pub src: String,
+    pub srcset: String,
+    pub width: u32,
+    pub height: u32,
+    pub colour: String,
+    pub alt: String,
+}
+
+pub fn picture(shown: &ShownPicture) -> Picture {
+    let facts = &shown.facts;
+    let url = |w: u32| convene_api::pictures::url(&facts.hash, w);
+    let middle = facts
+        .widths
+        .iter()
+        .copied()
+        .rfind(|w| *w <= 640)
+        .unwrap_or(facts.width);
+    Picture {
+        src: url(middle),
+        srcset: facts
+            .widths
+            .iter()
+            .map(|w| format!("{} {w}w", url(*w)))
+            .collect::<Vec<_>>()
+            .join(", "),
+        width: facts.width,
+        height: facts.height,
+        colour: facts.colour.clone(),
+        alt: shown.alt.clone(),
+    }
+}
+
+/// A hue (0–359) of the category's own, so that events without a picture still differ at a
+/// glance; the same category always has the same one.
+pub fn category_hue(category: &str) -> u16 {
+    let sum = category
+        .bytes()
+        .fold(0u32, |h, b| h.wrapping_mul(31).wrapping_add(u32::from(b)));
+    u16::try_from(sum % 360).unwrap_or(0)
 }
 
 /// "3 seats left" or "Full…", when the organiser shows it.

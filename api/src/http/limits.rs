@@ -14,7 +14,6 @@ use std::task::{Context, Poll};
 use std::time::Duration;
 use tower_http::compression::predicate::{Predicate, SizeAbove};
 use tower_http::compression::CompressionLayer;
-use tower_http::limit::RequestBodyLimitLayer;
 
 const PROBLEM_JSON: &str = "application/problem+json";
 
@@ -23,6 +22,11 @@ const PROBLEM_JSON: &str = "application/problem+json";
 pub struct HttpLimits {
     /// The largest request body accepted, in bytes.
     pub body_limit: usize,
+    /// The largest body of an upload (a route whose path ends in `/picture` or `/avatar`, or
+    /// is `/api/v1/pictures` or `/events/new`): the largest picture and room for the form's
+    /// other fields. The
+    /// upload's handler checks the file itself against its own limit.
+    pub upload_limit: usize,
     /// How long a request may take, from its head read to its response ready.
     pub request_timeout: Duration,
 }
@@ -33,6 +37,7 @@ impl Default for HttpLimits {
     fn default() -> Self {
         Self {
             body_limit: 1024 * 1024,
+            upload_limit: 11 * 1024 * 1024,
             request_timeout: Duration::from_secs(30),
         }
     }
@@ -48,16 +53,19 @@ impl Default for HttpLimits {
 pub fn with_limits(router: Router, limits: HttpLimits) -> Router {
     let HttpLimits {
         body_limit,
+        upload_limit,
         request_timeout,
     } = limits;
     // Each layer wraps those above it: the last is the first to see a request.
     router
         // The extractors (`Bytes`, `Form`, `Json`, `String`) enforce their own limit, 2 MB unless
         // told otherwise: tell them ours, so a larger configured limit is not cut short.
-        .layer(DefaultBodyLimit::max(body_limit))
+        .layer(DefaultBodyLimit::max(body_limit.max(upload_limit)))
         // Refuses a declared Content-Length above the limit before any handler runs, and cuts a
         // chunked body off once it passes the limit (the extractor reading it then fails).
-        .layer(RequestBodyLimitLayer::new(body_limit))
+        .layer(middleware::from_fn(move |request: Request, next: Next| {
+            limit_body(body_limit, upload_limit, request, next)
+        }))
         .layer(middleware::map_response(
             move |response: Response| async move { too_large_as_problem(response, body_limit) },
         ))
@@ -68,6 +76,40 @@ pub fn with_limits(router: Router, limits: HttpLimits) -> Router {
         .layer(CompressionLayer::new().gzip(true).br(true).compress_when(
             SizeAbove::new(MIN_COMPRESSED_SIZE).and(compressible as fn(_, _, &_, &_) -> bool),
         ))
+}
+
+/// Whether `path` takes a file: its body may be as large as the upload limit. The new-event
+/// page's form carries the event's picture.
+pub fn is_upload(path: &str) -> bool {
+    path == "/api/v1/pictures"
+        || path == "/events/new"
+        || path.ends_with("/picture")
+        || path.ends_with("/avatar")
+}
+
+/// The body limit of `request`'s route, applied as `RequestBodyLimitLayer` would: a declared
+/// length above it is refused at once, a longer chunked body is cut off where it passes it.
+async fn limit_body(
+    body_limit: usize,
+    upload_limit: usize,
+    request: Request,
+    next: Next,
+) -> Response {
+    let limit = if is_upload(request.uri().path()) {
+        upload_limit.max(body_limit)
+    } else {
+        body_limit
+    };
+    let declared = request
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|length| length > limit as u64) {
+        return too_large_as_problem(StatusCode::PAYLOAD_TOO_LARGE.into_response(), limit);
+    }
+    let request = request.map(|body| Body::new(http_body_util::Limited::new(body, limit)));
+    next.run(request).await
 }
 
 /// Below this many bytes compression saves too little to be worth its headers and time.
@@ -106,13 +148,17 @@ fn compressible(_: StatusCode, _: Version, headers: &HeaderMap, _: &Extensions) 
 
 /// Every 413 leaves as problem+json, whoever made it: the limit layer for a declared length, an
 /// extractor for a body that grew past the limit while being read. A handler's own
-/// problem+json passes untouched.
+/// problem+json, or its own page (a form shown again, naming the file too large), passes
+/// untouched.
 fn too_large_as_problem(response: Response, body_limit: usize) -> Response {
-    let is_problem = response
+    let is_answer = response
         .headers()
         .get(header::CONTENT_TYPE)
-        .is_some_and(|v| v.as_bytes().starts_with(PROBLEM_JSON.as_bytes()));
-    if response.status() != StatusCode::PAYLOAD_TOO_LARGE || is_problem {
+        .is_some_and(|v| {
+            v.as_bytes().starts_with(PROBLEM_JSON.as_bytes())
+                || v.as_bytes().starts_with(b"text/html")
+        });
+    if response.status() != StatusCode::PAYLOAD_TOO_LARGE || is_answer {
         return response;
     }
     problem(

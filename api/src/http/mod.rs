@@ -18,6 +18,7 @@ pub mod history;
 pub mod limits;
 pub mod mailed_links;
 pub mod participations;
+pub mod pictures;
 pub mod problem;
 pub mod profiles;
 pub mod reports;
@@ -64,6 +65,7 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(group_todos::router())
         .merge(search::router())
         .merge(reports::router())
+        .merge(pictures::router())
         .split_for_parts();
     doc.paths.paths = doc
         .paths

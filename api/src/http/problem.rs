@@ -77,6 +77,7 @@ impl IntoResponse for Problem {
 pub fn status_of(error: &Error) -> StatusCode {
     match error.class() {
         Class::Invalid => StatusCode::UNPROCESSABLE_ENTITY,
+        Class::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
         Class::NotFound => StatusCode::NOT_FOUND,
         Class::Forbidden => StatusCode::FORBIDDEN,
         Class::Unauthenticated => StatusCode::UNAUTHORIZED,

@@ -33,7 +33,8 @@ async fn healthz_reports_the_last_position_and_each_projections_lag() {
                 "groups",
                 "reports",
                 "follows",
-                "decision_timers"
+                "decision_timers",
+                "pictures"
             ]
         );
         // Logging in reads the accounts read model back: read your writes waited for it, and

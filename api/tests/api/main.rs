@@ -17,6 +17,7 @@ mod login_delay;
 mod moderation;
 mod openapi;
 mod participation;
+mod pictures;
 mod reports;
 mod search;
 mod subscribers;

@@ -5,6 +5,12 @@ use serde_json::Value;
 
 /// The routes the API promises (method, path).
 const PROMISED: &[(&str, &str)] = &[
+    ("post", "/api/v1/pictures"),
+    ("post", "/api/v1/events/{id}/picture"),
+    ("put", "/api/v1/events/{id}/picture"),
+    ("delete", "/api/v1/events/{id}/picture"),
+    ("post", "/api/v1/profiles/{username}/avatar"),
+    ("delete", "/api/v1/profiles/{username}/avatar"),
     ("post", "/api/v1/accounts"),
     ("post", "/api/v1/accounts/confirm"),
     ("get", "/api/v1/accounts/confirm"),

@@ -89,6 +89,9 @@ impl TestServer {
             trusted_proxies: Vec::new(),
             http_limits: Default::default(),
             hashing: Default::default(),
+            pictures: convene_api::pictures::PictureConfig::in_folder(
+                folder.path().join("pictures"),
+            ),
         };
         let subscribers = Subscribers::new(read_models()).with(options.more_subscribers);
         let mut state = AppState::new(&db, config, subscribers.clone())
@@ -225,6 +228,17 @@ impl Client {
         method: &str,
         path: &str,
         body: Option<(String, String)>,
+    ) -> Response {
+        let body = body.map(|(content_type, text)| (content_type, text.into_bytes()));
+        self.send_bytes(method, path, body).await
+    }
+
+    /// Sends `body` as it is (a multipart form, say) with its content type.
+    pub async fn send_bytes(
+        &self,
+        method: &str,
+        path: &str,
+        body: Option<(String, Vec<u8>)>,
     ) -> Response {
         let url = format!("{}{path}", self.base);
         let (token, profile, method) =

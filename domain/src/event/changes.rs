@@ -3,6 +3,7 @@ use super::participation::{Participant, ParticipantState};
 use super::remote::{RemoteAuthor, RemoteOrigin};
 use super::GroupLink;
 use crate::moderation::{ContentAction, Decision};
+use crate::picture::ShownPicture;
 use cqrs_es::DomainEvent;
 use serde::{Deserialize, Serialize};
 
@@ -33,6 +34,11 @@ pub enum EventChange {
     OrganisedByGroup {
         group: GroupLink,
     },
+    /// The event shows this picture (replacing the one it showed, if any).
+    PictureSet {
+        picture: ShownPicture,
+    },
+    PictureRemoved,
     Published,
     Cancelled,
     Deleted,
@@ -105,6 +111,8 @@ impl DomainEvent for EventChange {
             Self::Imported { .. } => "EventImported",
             Self::Updated { .. } => "EventUpdated",
             Self::OrganisedByGroup { .. } => "EventOrganisedByGroup",
+            Self::PictureSet { .. } => "EventPictureSet",
+            Self::PictureRemoved => "EventPictureRemoved",
             Self::Published => "EventPublished",
             Self::Cancelled => "EventCancelled",
             Self::Deleted => "EventDeleted",

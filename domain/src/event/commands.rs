@@ -3,6 +3,7 @@ use super::participation::{ParticipantState, RemoteParticipant};
 use super::remote::{RemoteAuthor, RemoteOrigin};
 use super::GroupLink;
 use crate::moderation::{ContentAction, Decision};
+use crate::picture::ShownPicture;
 
 /// What can be asked of an event. `by` is the acting profile's username (the caller has already
 /// checked that the profile belongs to the account acting).
@@ -37,6 +38,15 @@ pub enum EventCommand {
         by: String,
     },
     Delete {
+        by: String,
+    },
+    /// Show `picture` on the event (replacing any other); the caller checked that it is an
+    /// event picture uploaded by the acting profile and not discarded.
+    SetPicture {
+        by: String,
+        picture: ShownPicture,
+    },
+    RemovePicture {
         by: String,
     },
     Join {

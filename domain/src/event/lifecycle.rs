@@ -3,6 +3,7 @@
 
 use super::details::{EventDetails, EventPatch, EventStatus};
 use super::{invalid, Event, EventChange, EventError};
+use crate::picture::{checked_alt, ShownPicture};
 
 impl Event {
     pub(super) fn create(
@@ -76,5 +77,27 @@ impl Event {
         self.live()?;
         self.require_administrator(by)?;
         Ok(vec![EventChange::Deleted])
+    }
+
+    /// Organisers who may edit the event choose its picture; the alternative text is required.
+    pub(super) fn set_picture(
+        &self,
+        by: &str,
+        mut picture: ShownPicture,
+    ) -> Result<Vec<EventChange>, EventError> {
+        self.live()?;
+        self.require_local()?;
+        self.require_administrator(by)?;
+        picture.alt = checked_alt(Some(&picture.alt), true).map_err(EventError::Invalid)?;
+        Ok(vec![EventChange::PictureSet { picture }])
+    }
+
+    pub(super) fn remove_picture(&self, by: &str) -> Result<Vec<EventChange>, EventError> {
+        self.live()?;
+        self.require_administrator(by)?;
+        if self.picture.is_none() {
+            return Ok(vec![]);
+        }
+        Ok(vec![EventChange::PictureRemoved])
     }
 }

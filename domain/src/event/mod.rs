@@ -141,6 +141,9 @@ pub struct Event {
     /// Where the instance moderators' decisions leave it.
     #[serde(default)]
     moderation: Moderation,
+    /// The id of the picture shown.
+    #[serde(default)]
+    picture: Option<String>,
 }
 
 impl Event {
@@ -166,6 +169,11 @@ impl Event {
 
     pub fn is_deleted(&self) -> bool {
         self.deleted
+    }
+
+    /// The id of the picture the event shows, if any.
+    pub fn picture(&self) -> Option<&str> {
+        self.picture.as_deref()
     }
 
     pub fn details(&self) -> Option<&EventDetails> {
@@ -291,6 +299,8 @@ impl Aggregate for Event {
             EventCommand::Publish { by } => self.publish(&by),
             EventCommand::Cancel { by } => self.cancel(&by),
             EventCommand::Delete { by } => self.delete(&by),
+            EventCommand::SetPicture { by, picture } => self.set_picture(&by, picture),
+            EventCommand::RemovePicture { by } => self.remove_picture(&by),
             EventCommand::Join {
                 participation,
                 profile,
@@ -396,6 +406,8 @@ impl Aggregate for Event {
             }
             C::Updated { details, .. } => self.details = Some(details),
             C::OrganisedByGroup { group } => self.group = Some(group),
+            C::PictureSet { picture } => self.picture = Some(picture.id),
+            C::PictureRemoved => self.picture = None,
             C::Published => self.draft = false,
             C::Cancelled => {
                 if let Some(details) = &mut self.details {

@@ -753,9 +753,11 @@ fn kind(change: &C) -> usize {
         C::Imported { .. } => 16,
         C::RemoteCommentPosted { .. } => 17,
         C::Moderated { .. } => 18,
+        C::PictureSet { .. } => 19,
+        C::PictureRemoved => 20,
     }
 }
-const KINDS: usize = 19;
+const KINDS: usize = 21;
 
 #[test]
 fn applying_any_change_twice_leaves_the_state_as_once() {
@@ -770,6 +772,10 @@ fn applying_any_change_twice_leaves_the_state_as_once() {
         draft,
         C::OrganisedByGroup { group: repair() },
         C::Published,
+        C::PictureSet {
+            picture: picture("pic1", "A choir"),
+        },
+        C::PictureRemoved,
         joined("p1", "ana", S::Participant),
         joined("p2", "bob", S::Participant),
         joined("p3", "cy", S::Waitlisted),
@@ -1486,4 +1492,73 @@ fn decisions_on_missing_things_or_ending_when_they_cannot_are_refused() {
         .moderate(ContentAction::Unhide, timed)
         .expect_err("refused");
     assert_eq!(fields(refused), vec!["until"]);
+}
+
+fn picture(id: &str, alt: &str) -> crate::picture::ShownPicture {
+    crate::picture::ShownPicture {
+        id: id.into(),
+        facts: crate::picture::PictureFacts {
+            hash: "cd".repeat(32),
+            width: 1280,
+            height: 720,
+            widths: vec![320, 640, 1280],
+            colour: "#112233".into(),
+        },
+        alt: alt.into(),
+    }
+}
+
+#[test]
+fn administrators_set_replace_and_remove_the_picture() {
+    Given::with(())
+        .given(vec![created(None, JoinMode::Free)])
+        .when(EventCommand::SetPicture {
+            by: "org".into(),
+            picture: picture("pic1", " A choir on stairs "),
+        })
+        .then_expect_events(vec![C::PictureSet {
+            picture: picture("pic1", "A choir on stairs"),
+        }]);
+    let shown = C::PictureSet {
+        picture: picture("pic1", "A choir"),
+    };
+    Given::with(())
+        .given(vec![created(None, JoinMode::Free), shown.clone()])
+        .when(EventCommand::SetPicture {
+            by: "org".into(),
+            picture: picture("pic2", "A march"),
+        })
+        .then_expect_events(vec![C::PictureSet {
+            picture: picture("pic2", "A march"),
+        }]);
+    Given::with(())
+        .given(vec![created(None, JoinMode::Free), shown])
+        .when(EventCommand::RemovePicture { by: "org".into() })
+        .then_expect_events(vec![C::PictureRemoved]);
+    Given::with(())
+        .given(vec![created(None, JoinMode::Free)])
+        .when(EventCommand::RemovePicture { by: "org".into() })
+        .then_expect_events(vec![]);
+}
+
+#[test]
+fn a_picture_needs_alternative_text_and_an_administrator() {
+    let result = Given::with(())
+        .given(vec![created(None, JoinMode::Free)])
+        .when(EventCommand::SetPicture {
+            by: "org".into(),
+            picture: picture("pic1", "  "),
+        })
+        .inspect_result();
+    assert_eq!(fields(result.expect_err("refused")), ["alt"]);
+    Given::with(())
+        .given(vec![
+            created(None, JoinMode::Free),
+            joined("p1", "ana", S::Participant),
+        ])
+        .when(EventCommand::SetPicture {
+            by: "ana".into(),
+            picture: picture("pic1", "A choir"),
+        })
+        .then_expect_error(EventError::NotAdministrator);
 }

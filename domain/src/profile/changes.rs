@@ -1,4 +1,5 @@
 use crate::moderation::{Decision, ProfileAction};
+use crate::picture::ShownPicture;
 use cqrs_es::DomainEvent;
 use serde::{Deserialize, Serialize};
 
@@ -19,6 +20,11 @@ pub enum ProfileChange {
     SummaryChanged {
         summary: String,
     },
+    /// The profile shows this avatar (replacing the one it showed, if any).
+    AvatarSet {
+        picture: ShownPicture,
+    },
+    AvatarRemoved,
     /// A remote actor (by its id URL) follows this profile; `activity` is the id of its
     /// `Follow`, which the `Accept` sent back names. Recorded again when the same actor sends
     /// a new `Follow` (it did not get the first `Accept`): still one follower.
@@ -63,6 +69,8 @@ impl DomainEvent for ProfileChange {
             ProfileChange::Created { .. } => "ProfileCreated",
             ProfileChange::Renamed { .. } => "ProfileRenamed",
             ProfileChange::SummaryChanged { .. } => "ProfileSummaryChanged",
+            ProfileChange::AvatarSet { .. } => "ProfileAvatarSet",
+            ProfileChange::AvatarRemoved => "ProfileAvatarRemoved",
             ProfileChange::FollowerAdded { .. } => "ProfileFollowerAdded",
             ProfileChange::FollowerRemoved { .. } => "ProfileFollowerRemoved",
             ProfileChange::FollowRequested { .. } => "ProfileFollowRequested",

@@ -1,4 +1,5 @@
 use crate::moderation::{Decision, ProfileAction};
+use crate::picture::ShownPicture;
 use serde::{Deserialize, Serialize};
 
 /// What can be asked of a profile.
@@ -16,6 +17,12 @@ pub enum ProfileCommand {
         display_name: Option<String>,
         summary: Option<String>,
     },
+    /// Show `picture` as the profile's avatar; the caller checked that it is an avatar
+    /// uploaded by this profile and not discarded.
+    SetAvatar {
+        picture: ShownPicture,
+    },
+    RemoveAvatar,
     /// A remote actor follows this profile (its `Follow` activity is `activity`).
     AddFollower {
         actor: String,
@@ -24,7 +31,9 @@ pub enum ProfileCommand {
         activity: String,
     },
     /// A remote actor no longer follows this profile.
-    RemoveFollower { actor: String },
+    RemoveFollower {
+        actor: String,
+    },
     /// Ask to follow the remote actor `target`, whose inbox is `inbox`.
     Follow {
         target: String,
@@ -32,11 +41,17 @@ pub enum ProfileCommand {
         shared_inbox: Option<String>,
     },
     /// `target` accepted this profile's request to follow it.
-    AcceptFollow { target: String },
+    AcceptFollow {
+        target: String,
+    },
     /// `target` refused this profile's request to follow it.
-    RejectFollow { target: String },
+    RejectFollow {
+        target: String,
+    },
     /// Stop following `target` (or withdraw the request).
-    Unfollow { target: String },
+    Unfollow {
+        target: String,
+    },
     /// An instance moderator's decision (the caller checked the role and the decision's
     /// fields).
     Moderate {

@@ -158,7 +158,9 @@ impl Follows {
             ProfileChange::Created { .. }
             | ProfileChange::Renamed { .. }
             | ProfileChange::SummaryChanged { .. }
-            | ProfileChange::Moderated { .. } => {}
+            | ProfileChange::Moderated { .. }
+            | ProfileChange::AvatarSet { .. }
+            | ProfileChange::AvatarRemoved => {}
         }
     }
 }

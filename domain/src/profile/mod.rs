@@ -61,6 +61,9 @@ pub struct Profile {
     /// Suspended by the instance's moderators.
     #[serde(default)]
     suspended: bool,
+    /// The id of the avatar shown.
+    #[serde(default)]
+    avatar: Option<String>,
 }
 
 impl Profile {
@@ -196,6 +199,20 @@ impl Aggregate for Profile {
                 sink.write(ProfileChange::Moderated { action, decision }, self)
                     .await;
             }
+            ProfileCommand::SetAvatar { picture } => {
+                if self.username.is_none() {
+                    return Err(ProfileError::NotFound);
+                }
+                sink.write(ProfileChange::AvatarSet { picture }, self).await;
+            }
+            ProfileCommand::RemoveAvatar => {
+                if self.username.is_none() {
+                    return Err(ProfileError::NotFound);
+                }
+                if self.avatar.is_some() {
+                    sink.write(ProfileChange::AvatarRemoved, self).await;
+                }
+            }
             follow => {
                 if self.username.is_none() {
                     return Err(ProfileError::NotFound);
@@ -224,6 +241,8 @@ impl Aggregate for Profile {
             ProfileChange::Moderated { action, .. } => {
                 self.suspended = action == ProfileAction::Suspend
             }
+            ProfileChange::AvatarSet { picture } => self.avatar = Some(picture.id),
+            ProfileChange::AvatarRemoved => self.avatar = None,
             follow => self.follows.apply(&follow),
         }
     }
@@ -254,7 +273,9 @@ impl Profile {
             ProfileCommand::Unfollow { target } => follows.unfollow(target).map(Some),
             ProfileCommand::Create { .. }
             | ProfileCommand::Update { .. }
-            | ProfileCommand::Moderate { .. } => Ok(None),
+            | ProfileCommand::Moderate { .. }
+            | ProfileCommand::SetAvatar { .. }
+            | ProfileCommand::RemoveAvatar => Ok(None),
         }
     }
 }

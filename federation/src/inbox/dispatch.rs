@@ -482,6 +482,7 @@ async fn answer_join(
 fn refusal(error: convene_api::Error) -> Refusal {
     let status = match error.class() {
         Class::Invalid => StatusCode::UNPROCESSABLE_ENTITY,
+        Class::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
         Class::NotFound => StatusCode::NOT_FOUND,
         Class::Forbidden | Class::Unauthenticated => StatusCode::FORBIDDEN,
         Class::Conflict => StatusCode::CONFLICT,

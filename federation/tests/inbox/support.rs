@@ -72,6 +72,9 @@ impl Local {
             trusted_proxies: Vec::new(),
             http_limits: Default::default(),
             hashing: Default::default(),
+            pictures: convene_api::pictures::PictureConfig::in_folder(
+                folder.path().join("pictures"),
+            ),
         };
         let limits = config.http_limits;
         let subscribers = Subscribers::new(read_models());

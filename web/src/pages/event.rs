@@ -88,6 +88,11 @@ fn json_ld(web: &Web, event: &EventView) -> String {
         "url": format!("{}/events/{}", web.app.config.public_url, event.id),
         "organizer": {"@type": "Person", "name": event.organiser, "url": format!("{}/@{}", web.app.config.public_url, event.organiser)},
         "inLanguage": details.language,
+        "image": event.picture.as_ref().map(|p| p.facts.widths.iter().map(|w| format!(
+            "{}{}",
+            web.app.config.public_url,
+            convene_api::pictures::url(&p.facts.hash, *w)
+        )).collect::<Vec<_>>()),
     });
     // No `<` at all: `</script>` or `<!--` inside a title must not end or change the element.
     value.to_string().replace('<', "\\u003c")
@@ -126,7 +131,13 @@ pub async fn show(State(web): State<Web>, visitor: Visitor, Path(id): Path<Strin
         Ok(names) => names,
         Err(error) => return web.pages.failure(&visitor, &error),
     };
+    // The organiser's avatar beside their name (a remote organiser has none here).
+    let organiser_avatar = match convene_api::profiles::find(app, &event.organiser).await {
+        Ok(profile) => profile.avatar.as_ref().map(crate::view::picture),
+        Err(_) => None,
+    };
     let mut context = Context::new();
+    context.insert("organiser_avatar", &organiser_avatar);
     context.insert(
         "group_name",
         &event.group.as_ref().map(|g| group_names[&g.handle].clone()),
@@ -184,6 +195,21 @@ pub async fn show(State(web): State<Web>, visitor: Visitor, Path(id): Path<Strin
     context.insert("when_of", &when_of);
     context.insert("threads", &threads(comments));
     context.insert("json_ld", &json_ld(&web, &event));
+    context.insert("picture", &event.picture.as_ref().map(crate::view::picture));
+    context.insert("hue", &crate::view::category_hue(&details.category));
+    // Link previews take the widest rendition, by its absolute address and size.
+    context.insert(
+        "og_image",
+        &event.picture.as_ref().map(|p| {
+            let widest = convene_api::pictures::url(&p.facts.hash, p.facts.width);
+            json!({
+                "url": format!("{}{widest}", app.config.public_url),
+                "width": p.facts.width,
+                "height": p.facts.height,
+                "alt": p.alt,
+            })
+        }),
+    );
     context.insert("excerpt", &excerpt(&details.description, 200));
     context.insert(
         "url",

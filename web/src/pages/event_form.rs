@@ -1,8 +1,10 @@
 //! Creating and editing an event: one form, inline messages naming each field to fix, the values
 //! kept when something is wrong, nothing recorded until everything is right.
 
+use super::pictures::{said, FormWithFile};
 use super::{acting, acting_on, check_csrf, field, login_first, Fields};
 use crate::render::see_other_saying;
+use crate::render::status_of;
 use crate::visitor::Visitor;
 use crate::Web;
 use axum::extract::{Path, State};
@@ -11,13 +13,16 @@ use axum::response::Response;
 use chrono::TimeZone;
 use convene_api::events::{self, NewEvent};
 use convene_api::groups::{self, GroupEventOptions};
+use convene_api::pictures::{self, Upload};
 use convene_domain::event::details::{
     Address, EventOptions, EventStatus, JoinMode, Visibility, CATEGORIES,
 };
 use convene_domain::event::{EventDetails, EventPatch, ParticipantState};
+use convene_domain::picture::PicturePurpose;
 use convene_domain::text::markdown_to_html;
 use convene_domain::validation::sanitise_html;
 use convene_domain::FieldError;
+use convene_projections::events::EventView;
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
 use tera::Context;
@@ -116,7 +121,7 @@ pub fn details_from(form: &HashMap<String, String>) -> Result<EventDetails, Vec<
 }
 
 /// The form's values from existing details (to edit them).
-fn values_of(details: &EventDetails) -> HashMap<String, String> {
+pub(crate) fn values_of(details: &EventDetails) -> HashMap<String, String> {
     let zone = &details.time_zone;
     let local = |at: OffsetDateTime| {
         crate::view::local(at, zone)
@@ -294,7 +299,55 @@ struct Form<'a> {
     group: Option<&'a str>,
 }
 
+/// The edit page of `event`: its form with the event's values (or `values`, as sent), and the
+/// picture's own form, with `errors` marked on either.
+pub(crate) fn edit_page(
+    web: &Web,
+    visitor: &Visitor,
+    status: StatusCode,
+    event: &EventView,
+    values: Option<&HashMap<String, String>>,
+    errors: &[FieldError],
+) -> Response {
+    let own;
+    let values = match values {
+        Some(values) => values,
+        None => {
+            own = values_of(&event.details);
+            &own
+        }
+    };
+    let action = format!("/events/{}/edit", event.id);
+    let form = Form {
+        action: &action,
+        editing: true,
+        group: None,
+    };
+    let alt = values
+        .get("alt")
+        .cloned()
+        .or_else(|| event.picture.as_ref().map(|p| p.alt.clone()))
+        .unwrap_or_default();
+    let extra = move |context: &mut Context| {
+        context.insert("event_id", &event.id);
+        context.insert("picture_alt", &alt);
+        context.insert("picture", &event.picture.as_ref().map(crate::view::picture));
+    };
+    form_page_with(web, visitor, status, form, values, errors, extra)
+}
+
 fn form_page_for(
+    web: &Web,
+    visitor: &Visitor,
+    status: StatusCode,
+    form: Form,
+    values: &HashMap<String, String>,
+    errors: &[FieldError],
+) -> Response {
+    form_page_with(web, visitor, status, form, values, errors, |_| {})
+}
+
+fn form_page_with(
     web: &Web,
     visitor: &Visitor,
     status: StatusCode,
@@ -305,6 +358,7 @@ fn form_page_for(
     }: Form,
     values: &HashMap<String, String>,
     errors: &[FieldError],
+    extra: impl FnOnce(&mut Context),
 ) -> Response {
     let catalogue = web.pages.catalogue(visitor);
     let messages: BTreeMap<String, String> = errors
@@ -347,6 +401,11 @@ fn form_page_for(
     context.insert("categories", &categories);
     let chosen = values.get("time_zone").map_or("", String::as_str);
     context.insert("zones", &zone_groups(chosen));
+    context.insert(
+        "picture_limit",
+        &super::pictures::size(catalogue, web.app.config.pictures.picture_limit),
+    );
+    extra(&mut context);
     web.pages
         .render(visitor, status, "event_form.html", context)
 }
@@ -372,21 +431,27 @@ pub async fn new_form(State(web): State<Web>, visitor: Visitor) -> Response {
 pub async fn create(
     State(web): State<Web>,
     visitor: Visitor,
-    axum::Form(form): Fields,
+    FormWithFile(body): FormWithFile,
 ) -> Response {
+    let page = |status, values: &HashMap<String, String>, errors: &[FieldError]| {
+        form_page(&web, &visitor, status, "/events/new", false, values, errors)
+    };
+    let catalogue = web.pages.catalogue(&visitor);
+    let limit = web.app.config.pictures.picture_limit;
+    let refused_picture = |values: &HashMap<String, String>, error: &convene_api::Error| {
+        let errors = said(catalogue, error, limit);
+        page(status_of(error), values, &errors)
+    };
+    let mut body = match body {
+        Ok(body) => body,
+        Err(error) => return refused_picture(&HashMap::new(), &error),
+    };
+    let form = std::mem::take(&mut body.fields);
     if let Err(refused) = check_csrf(&web, &visitor, &form) {
         return refused;
     }
     if form.contains_key(PREVIEW) {
-        return form_page(
-            &web,
-            &visitor,
-            StatusCode::OK,
-            "/events/new",
-            false,
-            &form,
-            &[],
-        );
+        return page(StatusCode::OK, &form, &[]);
     }
     let acting = match acting(&web, &visitor, form.get("profile").cloned()).await {
         Ok(acting) => acting,
@@ -394,17 +459,25 @@ pub async fn create(
     };
     let details = match details_from(&form) {
         Ok(details) => details,
-        Err(errors) => {
-            return form_page(
-                &web,
-                &visitor,
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "/events/new",
-                false,
-                &form,
-                &errors,
-            )
+        Err(errors) => return page(StatusCode::UNPROCESSABLE_ENTITY, &form, &errors),
+    };
+    // The picture is checked before the event is created: refused, nothing is saved.
+    let picture = match body.file.take() {
+        Some(bytes) => {
+            let upload = Upload {
+                purpose: PicturePurpose::Event,
+                bytes,
+                alt: form.get("alt").cloned(),
+            };
+            match pictures::prepare(&web.app, upload).await {
+                Ok(prepared) => Some(prepared),
+                Err(error) if !error.field_errors().is_empty() => {
+                    return refused_picture(&form, &error)
+                }
+                Err(error) => return web.pages.failure(&visitor, &error),
+            }
         }
+        None => None,
     };
     let new = NewEvent {
         details,
@@ -415,23 +488,32 @@ pub async fn create(
     } else {
         "flash_published"
     };
-    match events::create_event(&web.app, &acting, new).await {
-        Ok(created) => see_other_saying(&visitor, &format!("/events/{}", created.id), saying),
-        Err(error) if !error.field_errors().is_empty() => form_page(
-            &web,
-            &visitor,
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "/events/new",
-            false,
-            &form,
-            &error.field_errors(),
-        ),
-        Err(error) => web.pages.failure(&visitor, &error),
+    let created = match events::create_event(&web.app, &acting, new).await {
+        Ok(created) => created,
+        Err(error) if !error.field_errors().is_empty() => {
+            return page(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &form,
+                &error.field_errors(),
+            )
+        }
+        Err(error) => return web.pages.failure(&visitor, &error),
+    };
+    if let Some(prepared) = picture {
+        if let Err(error) = pictures::show_prepared(&web.app, &acting, &created.id, prepared).await
+        {
+            return web.pages.failure(&visitor, &error);
+        }
     }
+    see_other_saying(&visitor, &format!("/events/{}", created.id), saying)
 }
 
 /// The event, if the visitor organises it.
-async fn organised(web: &Web, visitor: &Visitor, id: &str) -> Result<EventDetails, Response> {
+pub(crate) async fn organised(
+    web: &Web,
+    visitor: &Visitor,
+    id: &str,
+) -> Result<EventView, Response> {
     if !visitor.logged_in() {
         return Err(login_first(visitor));
     }
@@ -441,7 +523,7 @@ async fn organised(web: &Web, visitor: &Visitor, id: &str) -> Result<EventDetail
     if !roles.organiser {
         return Err(web.pages.error(visitor, StatusCode::FORBIDDEN));
     }
-    Ok(event.details)
+    Ok(event)
 }
 
 pub async fn edit_form(
@@ -450,15 +532,7 @@ pub async fn edit_form(
     Path(id): Path<String>,
 ) -> Response {
     match organised(&web, &visitor, &id).await {
-        Ok(details) => form_page(
-            &web,
-            &visitor,
-            StatusCode::OK,
-            &format!("/events/{id}/edit"),
-            true,
-            &values_of(&details),
-            &[],
-        ),
+        Ok(event) => edit_page(&web, &visitor, StatusCode::OK, &event, None, &[]),
         Err(response) => response,
     }
 }
@@ -472,9 +546,15 @@ pub async fn update(
     if let Err(refused) = check_csrf(&web, &visitor, &form) {
         return refused;
     }
-    let action = format!("/events/{id}/edit");
+    let event = match organised(&web, &visitor, &id).await {
+        Ok(event) => event,
+        Err(response) => return response,
+    };
+    let page = |status, errors: &[FieldError]| {
+        edit_page(&web, &visitor, status, &event, Some(&form), errors)
+    };
     if form.contains_key(PREVIEW) {
-        return form_page(&web, &visitor, StatusCode::OK, &action, true, &form, &[]);
+        return page(StatusCode::OK, &[]);
     }
     let acting = match acting_on(
         &web,
@@ -488,23 +568,10 @@ pub async fn update(
         Ok(acting) => acting,
         Err(response) => return response,
     };
-    let current = match organised(&web, &visitor, &id).await {
-        Ok(details) => details,
-        Err(response) => return response,
-    };
+    let current = event.details.clone();
     let details = match details_from(&form) {
         Ok(details) => details,
-        Err(errors) => {
-            return form_page(
-                &web,
-                &visitor,
-                StatusCode::UNPROCESSABLE_ENTITY,
-                &action,
-                true,
-                &form,
-                &errors,
-            )
-        }
+        Err(errors) => return page(StatusCode::UNPROCESSABLE_ENTITY, &errors),
     };
     // The form edits five address fields: keep the region and coordinates set elsewhere.
     let address = details.address.map(|mut address| {
@@ -537,15 +604,9 @@ pub async fn update(
     };
     match events::update(&web.app, &acting, &id, patch).await {
         Ok(_) => see_other_saying(&visitor, &format!("/events/{id}"), "flash_saved"),
-        Err(error) if !error.field_errors().is_empty() => form_page(
-            &web,
-            &visitor,
-            StatusCode::UNPROCESSABLE_ENTITY,
-            &action,
-            true,
-            &form,
-            &error.field_errors(),
-        ),
+        Err(error) if !error.field_errors().is_empty() => {
+            page(StatusCode::UNPROCESSABLE_ENTITY, &error.field_errors())
+        }
         Err(error) => web.pages.failure(&visitor, &error),
     }
 }

@@ -187,6 +187,7 @@ pub async fn profile(
         return web.pages.failure(&visitor, &error);
     }
     let mut context = Context::new();
+    context.insert("avatar", &profile.avatar.as_ref().map(crate::view::picture));
     context.insert("profile", &profile);
     context.insert("events", &cards);
     web.pages

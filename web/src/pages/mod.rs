@@ -13,6 +13,7 @@ pub mod home;
 pub mod moderation;
 pub mod notifications;
 pub mod organise;
+pub mod pictures;
 pub mod search;
 pub mod settings;
 pub mod share;

@@ -61,7 +61,7 @@ pub async fn my_events(State(web): State<Web>, visitor: Visitor) -> Response {
         .render(&visitor, StatusCode::OK, "my_events.html", context)
 }
 
-async fn settings_page(
+pub(crate) async fn settings_page(
     web: &Web,
     visitor: &Visitor,
     status: StatusCode,
@@ -130,6 +130,25 @@ async fn feed_page(
             Err(error) => return web.pages.failure(visitor, &error),
         }
     }
+    // Each of the account's profiles' avatars, by username.
+    let avatars: BTreeMap<&str, crate::view::Picture> = visitor
+        .profiles
+        .iter()
+        .filter_map(|p| {
+            Some((
+                p.username.as_str(),
+                crate::view::picture(p.avatar.as_ref()?),
+            ))
+        })
+        .collect();
+    context.insert("avatars", &avatars);
+    context.insert(
+        "avatar_limit",
+        &super::pictures::size(
+            web.pages.catalogue(visitor),
+            web.app.config.pictures.avatar_limit,
+        ),
+    );
     context.insert("feed_url", &feed_url);
     context.insert(
         "has_feed",

@@ -89,9 +89,9 @@ fn card<'a>(page: &'a Page, id: &str, label: &str, where_: &str) -> &'a str {
         .body
         .find(&link)
         .unwrap_or_else(|| panic!("{label}: {where_} lists no event {id}:\n{}", page.body));
-    let start = page.body[..at].rfind("<li class=\"card\"").unwrap_or(at);
+    let start = page.body[..at].rfind("<li class=\"card").unwrap_or(at);
     // Up to the next card, or the end of the list (a card holds lists of its own: its tags).
-    let end = ["<li class=\"card\"", "\n</ul>"]
+    let end = ["<li class=\"card", "\n</ul>"]
         .iter()
         .filter_map(|marker| page.body[at..].find(marker))
         .min()

@@ -15,6 +15,7 @@ mod messages;
 mod moderation;
 mod notifications;
 mod participants;
+mod pictures;
 mod rendering;
 mod search;
 mod sharing;

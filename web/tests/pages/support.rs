@@ -54,6 +54,9 @@ impl Site {
             trusted_proxies: Vec::new(),
             http_limits: Default::default(),
             hashing: Default::default(),
+            pictures: convene_api::pictures::PictureConfig::in_folder(
+                folder.path().join("pictures"),
+            ),
         };
         let subscribers = Subscribers::new(read_models()).with([
             Arc::new(convene_search::SearchSubscriber::embedded()) as _,
@@ -163,6 +166,8 @@ pub struct Page {
     /// Every header, by lowercase name (the last value of a repeated one).
     pub headers: std::collections::HashMap<String, String>,
     pub body: String,
+    /// The body as it came (a picture's bytes).
+    pub bytes: Vec<u8>,
 }
 
 impl Page {
@@ -201,6 +206,32 @@ impl Browser {
         path: &str,
         form: Option<Vec<(String, String)>>,
     ) -> Page {
+        let body = form.map(|fields| {
+            let body: String = fields
+                .iter()
+                .map(|(k, v)| format!("{}={}", encode(k), encode(v)))
+                .collect::<Vec<_>>()
+                .join("&");
+            (
+                "application/x-www-form-urlencoded".to_string(),
+                body.into_bytes(),
+            )
+        });
+        self.send_body(method, path, body).await
+    }
+
+    /// Posts `body` as it is, with its content type (a multipart form).
+    pub async fn post_body(&self, path: &str, content_type: String, body: Vec<u8>) -> Page {
+        self.send_body("POST", path, Some((content_type, body)))
+            .await
+    }
+
+    async fn send_body(
+        &self,
+        method: &'static str,
+        path: &str,
+        body: Option<(String, Vec<u8>)>,
+    ) -> Page {
         let url = format!("{}{path}", self.base);
         let cookies = self.cookies.clone();
         let language = self.language.clone();
@@ -226,20 +257,13 @@ impl Browser {
             if !cookie_header.is_empty() {
                 request = request.header("cookie", cookie_header);
             }
-            let result = match form {
-                Some(fields) => {
-                    let body: String = fields
-                        .iter()
-                        .map(|(k, v)| format!("{}={}", encode(k), encode(v)))
-                        .collect::<Vec<_>>()
-                        .join("&");
-                    agent.run(
-                        request
-                            .header("content-type", "application/x-www-form-urlencoded")
-                            .body(body)
-                            .expect("request"),
-                    )
-                }
+            let result = match body {
+                Some((content_type, body)) => agent.run(
+                    request
+                        .header("content-type", content_type)
+                        .body(body)
+                        .expect("request"),
+                ),
                 None => agent.run(request.body(()).expect("request")),
             };
             let mut response = result.expect("the server answers");
@@ -273,13 +297,19 @@ impl Browser {
                     (name.as_str().to_string(), value)
                 })
                 .collect();
-            let body = response.body_mut().read_to_string().unwrap_or_default();
+            let bytes = response
+                .body_mut()
+                .with_config()
+                .limit(64 * 1024 * 1024)
+                .read_to_vec()
+                .unwrap_or_default();
             Page {
                 status: response.status().as_u16(),
                 location,
                 content_type,
                 headers,
-                body,
+                body: String::from_utf8_lossy(&bytes).into_owned(),
+                bytes,
             }
         })
         .await

@@ -1,0 +1,302 @@
+//! Pictures on the pages: the renditions served (`/pictures/{name}`), the picture form of the
+//! event's edit page and the avatar form of the settings page. The forms are
+//! `multipart/form-data` and work without JavaScript; a refusal shows the form again with the
+//! field at fault said in the visitor's language, and stores nothing.
+
+use super::event_form::{edit_page, organised};
+use super::{acting_on, check_csrf};
+use crate::i18n::Catalogue;
+use crate::render::see_other_saying;
+use crate::visitor::Visitor;
+use crate::Web;
+use axum::extract::multipart::Multipart;
+use axum::extract::{FromRequest, Path, Request, State};
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
+use convene_api::http::pictures::{read_form, UploadForm};
+use convene_api::pictures::{self, process::MAX_PIXELS, store};
+use convene_api::Class;
+use convene_domain::event::ParticipantState;
+use convene_domain::FieldError;
+use std::collections::HashMap;
+
+/// `GET /pictures/{name}`: a rendition, cached for a year (its name is its content's hash).
+pub async fn serve(State(web): State<Web>, Path(name): Path<String>) -> Response {
+    if !store::is_file_name(&name) {
+        return StatusCode::NOT_FOUND.into_response();
+    }
+    let path = store::path_of(&web.app.config.pictures.folder, &name);
+    match tokio::fs::read(&path).await {
+        Ok(bytes) => (
+            [
+                (header::CONTENT_TYPE, "image/jpeg"),
+                (header::CACHE_CONTROL, "public, max-age=31536000, immutable"),
+                (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+            ],
+            bytes,
+        )
+            .into_response(),
+        Err(_) => StatusCode::NOT_FOUND.into_response(),
+    }
+}
+
+/// `bytes` said in the visitor's language ("10 MB", "10 Mo").
+pub fn size(catalogue: &Catalogue, bytes: usize) -> String {
+    const MIB: usize = 1024 * 1024;
+    if bytes >= MIB {
+        let n = if bytes.is_multiple_of(MIB) {
+            (bytes / MIB).to_string()
+        } else {
+            format!("{:.1}", bytes as f64 / MIB as f64)
+        };
+        catalogue.fill("size_mb", &[("n", &n)])
+    } else {
+        let n = bytes.div_ceil(1024).to_string();
+        catalogue.fill("size_kb", &[("n", &n)])
+    }
+}
+
+/// The upload's refusals said in the visitor's language, by field: the file (too large, with
+/// the limit; too many pixels; not a picture) and the alternative text.
+pub(crate) fn said(
+    catalogue: &Catalogue,
+    error: &convene_api::Error,
+    limit: usize,
+) -> Vec<FieldError> {
+    error
+        .field_errors()
+        .into_iter()
+        .map(|e| {
+            let message = match e.field.as_str() {
+                "file" if error.class() == Class::TooLarge => catalogue.fill(
+                    "picture_err_too_large",
+                    &[("limit", &size(catalogue, limit))],
+                ),
+                "file" if e.message.starts_with("choose a picture") => {
+                    catalogue.text("picture_err_empty")
+                }
+                "file" if e.message.contains("megapixels") => catalogue.fill(
+                    "picture_err_pixels",
+                    &[("n", &(MAX_PIXELS / 1_000_000).to_string())],
+                ),
+                "file" => catalogue.text("picture_err_file"),
+                "alt" => catalogue.text("picture_err_alt"),
+                _ => e.message.clone(),
+            };
+            FieldError {
+                field: e.field,
+                message,
+            }
+        })
+        .collect()
+}
+
+/// A form's body, sent as `application/x-www-form-urlencoded` or, when it may carry a file, as
+/// `multipart/form-data`: its fields and its file, or why it could not be read (a file over the
+/// limit, a broken body), for the handler to say on the form.
+pub struct FormWithFile(pub Result<UploadForm, convene_api::Error>);
+
+impl FromRequest<Web> for FormWithFile {
+    type Rejection = Response;
+
+    async fn from_request(request: Request, web: &Web) -> Result<Self, Response> {
+        let multipart = request
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.starts_with("multipart/form-data"));
+        if multipart {
+            let limit = web.app.config.pictures.picture_limit;
+            let multipart = Multipart::from_request(request, web)
+                .await
+                .map_err(IntoResponse::into_response)?;
+            return Ok(Self(read_form(multipart, limit).await));
+        }
+        let axum::Form(fields) = super::Fields::from_request(request, web)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        Ok(Self(Ok(UploadForm { file: None, fields })))
+    }
+}
+
+/// Reads an upload form and checks its CSRF token.
+async fn form_of(
+    web: &Web,
+    visitor: &Visitor,
+    multipart: Multipart,
+    limit: usize,
+) -> Result<UploadForm, Result<convene_api::Error, Response>> {
+    let form = read_form(multipart, limit).await.map_err(Ok)?;
+    check_csrf(web, visitor, &form.fields).map_err(Err)?;
+    Ok(form)
+}
+
+/// `POST /events/{id}/picture`: upload a picture and show it on the event.
+pub async fn upload_for_event(
+    State(web): State<Web>,
+    visitor: Visitor,
+    Path(id): Path<String>,
+    multipart: Multipart,
+) -> Response {
+    let limit = web.app.config.pictures.picture_limit;
+    let event = match organised(&web, &visitor, &id).await {
+        Ok(event) => event,
+        Err(response) => return response,
+    };
+    let catalogue = web.pages.catalogue(&visitor);
+    let refused = |error: &convene_api::Error, alt: Option<String>| {
+        let status = convene_api::http::problem::status_of(error);
+        let errors = said(catalogue, error, limit);
+        let sent = alt.into_iter().map(|a| ("alt".to_string(), a)).collect();
+        let values = with_event(&event, sent);
+        edit_page(&web, &visitor, status, &event, Some(&values), &errors)
+    };
+    let mut form = match form_of(&web, &visitor, multipart, limit).await {
+        Ok(form) => form,
+        Err(Ok(error)) => return refused(&error, None),
+        Err(Err(response)) => return response,
+    };
+    let alt = form.text("alt");
+    let acting = match acting_on(
+        &web,
+        &visitor,
+        &id,
+        form.fields.get("profile"),
+        ParticipantState::is_administrator,
+    )
+    .await
+    {
+        Ok(acting) => acting,
+        Err(response) => return response,
+    };
+    let bytes = match form.file() {
+        Ok(bytes) => bytes,
+        Err(error) => return refused(&error, alt),
+    };
+    match pictures::upload_for_event(&web.app, &acting, &id, bytes, alt.clone()).await {
+        Ok(_) => see_other_saying(&visitor, &format!("/events/{id}"), "flash_picture_saved"),
+        Err(error) if !error.field_errors().is_empty() => refused(&error, alt),
+        Err(error) => web.pages.failure(&visitor, &error),
+    }
+}
+
+/// The event's own values for its form, with `extra` (the picture form's fields) over them.
+fn with_event(
+    event: &convene_projections::events::EventView,
+    extra: HashMap<String, String>,
+) -> HashMap<String, String> {
+    let mut values = super::event_form::values_of(&event.details);
+    values.extend(extra);
+    values
+}
+
+/// `POST /events/{id}/picture/remove`.
+pub async fn remove_from_event(
+    State(web): State<Web>,
+    visitor: Visitor,
+    Path(id): Path<String>,
+    axum::Form(form): super::Fields,
+) -> Response {
+    if let Err(refused) = check_csrf(&web, &visitor, &form) {
+        return refused;
+    }
+    let acting = match acting_on(
+        &web,
+        &visitor,
+        &id,
+        form.get("profile"),
+        ParticipantState::is_administrator,
+    )
+    .await
+    {
+        Ok(acting) => acting,
+        Err(response) => return response,
+    };
+    match pictures::remove_event_picture(&web.app, &acting, &id).await {
+        Ok(_) => see_other_saying(&visitor, &format!("/events/{id}"), "flash_picture_removed"),
+        Err(error) => web.pages.failure(&visitor, &error),
+    }
+}
+
+/// Who acts on the avatar of `@username`: the visitor's own profile of that name, or the page
+/// saying why not.
+async fn own_profile(
+    web: &Web,
+    visitor: &Visitor,
+    username: &str,
+) -> Result<convene_api::auth::Acting, Response> {
+    let Some(session) = visitor.session.clone() else {
+        return Err(super::login_first(visitor));
+    };
+    session
+        .acting_as(&web.app, Some(username.to_string()))
+        .await
+        .map_err(|error| web.pages.failure(visitor, &error))
+}
+
+/// `POST /@{username}/avatar`: upload an avatar for one of the visitor's profiles.
+pub async fn upload_avatar(
+    State(web): State<Web>,
+    visitor: Visitor,
+    Path(username): Path<String>,
+    multipart: Multipart,
+) -> Response {
+    let limit = web.app.config.pictures.avatar_limit;
+    let mut form = match form_of(&web, &visitor, multipart, limit).await {
+        Ok(form) => form,
+        Err(Ok(error)) => return avatar_refused(&web, &visitor, &username, &error).await,
+        Err(Err(response)) => return response,
+    };
+    let acting = match own_profile(&web, &visitor, &username).await {
+        Ok(acting) => acting,
+        Err(response) => return response,
+    };
+    let saved = match form.file() {
+        Ok(bytes) => pictures::upload_avatar(&web.app, &acting, bytes).await,
+        Err(error) => Err(error),
+    };
+    match saved {
+        Ok(_) => see_other_saying(&visitor, "/settings#identities", "flash_avatar_saved"),
+        Err(error) => avatar_refused(&web, &visitor, &username, &error).await,
+    }
+}
+
+/// The settings page saying why the avatar of `@username` was refused.
+async fn avatar_refused(
+    web: &Web,
+    visitor: &Visitor,
+    username: &str,
+    error: &convene_api::Error,
+) -> Response {
+    if error.field_errors().is_empty() {
+        return web.pages.failure(visitor, error);
+    }
+    let limit = web.app.config.pictures.avatar_limit;
+    let catalogue = web.pages.catalogue(visitor);
+    let status = convene_api::http::problem::status_of(error);
+    let errors = said(catalogue, error, limit)
+        .into_iter()
+        .map(|e| (format!("avatar-{username}"), e.message))
+        .collect();
+    super::settings::settings_page(web, visitor, status, None, errors).await
+}
+
+/// `POST /@{username}/avatar/remove`.
+pub async fn remove_avatar(
+    State(web): State<Web>,
+    visitor: Visitor,
+    Path(username): Path<String>,
+    axum::Form(form): super::Fields,
+) -> Response {
+    if let Err(refused) = check_csrf(&web, &visitor, &form) {
+        return refused;
+    }
+    let acting = match own_profile(&web, &visitor, &username).await {
+        Ok(acting) => acting,
+        Err(response) => return response,
+    };
+    match pictures::remove_avatar(&web.app, &acting).await {
+        Ok(_) => see_other_saying(&visitor, "/settings#identities", "flash_avatar_removed"),
+        Err(error) => web.pages.failure(&visitor, &error),
+    }
+}

@@ -1,0 +1,366 @@
+//! Pictures on the pages: the edit page's picture form (multipart, no JavaScript), the picture
+//! on the event page and the cards, link previews and JSON-LD, the renditions served with long
+//! cache headers, refusals said in the visitor's language with nothing stored.
+
+#[path = "../../../api/tests/fixtures/images.rs"]
+mod images;
+
+use crate::sites;
+use crate::support::{create_event, Browser, Page};
+use images::*;
+
+/// Posts the edit page's picture form.
+async fn send_picture(
+    browser: &Browser,
+    id: &str,
+    alt: Option<&str>,
+    file: Option<(&str, &str, &[u8])>,
+) -> Page {
+    let form = browser.get(&format!("/events/{id}/edit")).await;
+    assert_eq!(form.status, 200, "{}", form.body);
+    let csrf = form.csrf();
+    let mut fields = vec![("_csrf", csrf.as_str())];
+    if let Some(alt) = alt {
+        fields.push(("alt", alt));
+    }
+    let (content_type, body) = multipart(&fields, file);
+    browser
+        .post_body(&format!("/events/{id}/picture"), content_type, body)
+        .await
+}
+
+/// The value of attribute `name` in the first `<img class="picture"` of `body`.
+fn picture_attribute(body: &str, name: &str) -> Option<String> {
+    let start = body.find("<img class=\"picture\"")?;
+    let tag = &body[start..start + body[start..].find('>')?];
+    let marker = format!(" {name}=\"");
+    let from = tag.find(&marker)? + marker.len();
+    Some(tag[from..].chars().take_while(|c| *c != '"').collect())
+}
+
+#[tokio::test]
+async fn an_organiser_adds_a_picture_from_the_edit_page_and_everyone_sees_it() {
+    for (db, site) in sites("web_pictures").await {
+        let label = db.label;
+        let organiser = Browser::member(&site, "org@example.org", "org", "en").await;
+        let id = create_event(&organiser, &[("title", "Repair café")]).await;
+        let edit = organiser.get(&format!("/events/{id}/edit")).await;
+        assert!(
+            edit.body.contains("enctype=\"multipart/form-data\""),
+            "{label}"
+        );
+        assert!(edit
+            .body
+            .contains("<label for=\"alt\">Describe the picture</label>"));
+        assert!(edit.body.contains("at most 10 MB"), "{label}");
+
+        let bytes = png_with_exif(900, 600, &exif(1, false));
+        let saved = send_picture(
+            &organiser,
+            &id,
+            Some("Volunteers fixing a lamp"),
+            Some(("lamp.png", "image/png", &bytes)),
+        )
+        .await;
+        assert_eq!(saved.status, 303, "{label}: {}", saved.body);
+        assert_eq!(
+            saved.location.as_deref(),
+            Some(format!("/events/{id}").as_str())
+        );
+
+        let visitor = site.browser("en");
+        let page = visitor.get(&format!("/events/{id}")).await;
+        assert_eq!(
+            picture_attribute(&page.body, "alt").as_deref(),
+            Some("Volunteers fixing a lamp"),
+            "{label}"
+        );
+        assert_eq!(
+            picture_attribute(&page.body, "width").as_deref(),
+            Some("900")
+        );
+        assert_eq!(
+            picture_attribute(&page.body, "height").as_deref(),
+            Some("600")
+        );
+        let srcset = picture_attribute(&page.body, "srcset").expect("srcset");
+        assert_eq!(srcset.matches("w, ").count() + 1, 3, "{srcset}");
+        assert!(srcset.ends_with(" 900w"), "{srcset}");
+        assert!(picture_attribute(&page.body, "sizes").is_some());
+        assert!(picture_attribute(&page.body, "style")
+            .is_some_and(|s| s.contains("background-color: #")));
+        // Link previews and search engines get the widest rendition, with its size.
+        let src = picture_attribute(&page.body, "src").expect("src");
+        let widest = src.replace("-640.jpg", "-900.jpg");
+        assert!(
+            page.body.contains(&format!(
+                "<meta property=\"og:image\" content=\"{}{widest}\">",
+                site.base
+            )),
+            "{label}"
+        );
+        assert!(page
+            .body
+            .contains("<meta property=\"og:image:width\" content=\"900\">"));
+        assert!(page
+            .body
+            .contains("<meta property=\"og:image:height\" content=\"600\">"));
+        assert!(
+            page.body
+                .contains(&format!("\"image\":[\"{}/pictures/", site.base)),
+            "{label}"
+        );
+
+        // The rendition is served as JPEG, cached for a year.
+        let served = visitor.get(&src).await;
+        assert_eq!(served.status, 200, "{label}");
+        assert_eq!(served.content_type, "image/jpeg");
+        assert_eq!(
+            served.header("cache-control"),
+            "public, max-age=31536000, immutable"
+        );
+        let decoded = image::load_from_memory(&served.bytes).expect("a JPEG");
+        assert_eq!((decoded.width(), decoded.height()), (640, 427));
+        for path in [
+            "/pictures/nothing.jpg",
+            "/pictures/..%2F..%2Fetc%2Fpasswd",
+            &src.replace("-640.jpg", "-641.jpg"),
+        ] {
+            assert_eq!(visitor.get(path).await.status, 404, "{path}");
+        }
+
+        // The home page's card shows it too, small.
+        let home = visitor.get("/").await;
+        assert!(
+            home.body.contains(&format!("src=\"{src}\"")),
+            "{label}: the card shows the picture"
+        );
+        assert!(home.body.contains("sizes=\"8rem\""));
+
+        // Removed: the event shows its category's colour again.
+        let edit = organiser.get(&format!("/events/{id}/edit")).await;
+        assert!(edit.body.contains("Replace the picture"), "{label}");
+        let removed = organiser
+            .post(&format!("/events/{id}/picture/remove"), &edit.csrf(), &[])
+            .await;
+        assert_eq!(removed.status, 303, "{label}: {}", removed.body);
+        let page = visitor.get(&format!("/events/{id}")).await;
+        assert!(picture_attribute(&page.body, "src").is_none(), "{label}");
+        assert!(page.body.contains("class=\"picture-band\""));
+        assert!(!page.body.contains("og:image"));
+    }
+}
+
+#[tokio::test]
+async fn refused_pictures_say_why_in_the_visitors_language_and_store_nothing() {
+    for (db, site) in sites("web_pictures_refused").await {
+        let label = db.label;
+        for (language, no_alt, not_a_picture, too_large) in [
+            (
+                "en",
+                "Describe the picture in one line",
+                "is not a picture that can be read",
+                "larger than 10 MB",
+            ),
+            (
+                "fr",
+                "Décrivez l’image en une ligne",
+                "n’est pas une image lisible",
+                "dépasse 10 Mo",
+            ),
+        ] {
+            let organiser = Browser::member(
+                &site,
+                &format!("org-{language}@example.org"),
+                &format!("org_{language}"),
+                language,
+            )
+            .await;
+            let id = create_event(&organiser, &[("title", "Repair café")]).await;
+            let png = png(40, 30);
+            let page =
+                send_picture(&organiser, &id, None, Some(("a.png", "image/png", &png))).await;
+            assert_eq!(page.status, 422, "{label} {language}: {}", page.body);
+            assert!(page.body.contains(no_alt), "{label} {language}");
+            assert!(page.body.contains("id=\"alt-error\""));
+            let text = b"this is a text file".to_vec();
+            let page = send_picture(
+                &organiser,
+                &id,
+                Some("A lamp"),
+                Some(("lamp.jpg", "image/jpeg", &text)),
+            )
+            .await;
+            assert_eq!(page.status, 422, "{label} {language}");
+            assert!(page.body.contains(not_a_picture), "{label} {language}");
+            assert!(page.body.contains("id=\"file-error\""));
+            // What was typed stays in the field.
+            assert!(page.body.contains("value=\"A lamp\""));
+            let big = vec![0u8; 10 * 1024 * 1024 + 10];
+            let page = send_picture(
+                &organiser,
+                &id,
+                Some("A lamp"),
+                Some(("big.jpg", "image/jpeg", &big)),
+            )
+            .await;
+            assert_eq!(page.status, 413, "{label} {language}");
+            assert!(
+                page.body.contains(too_large),
+                "{label} {language}: {}",
+                page.body
+            );
+            let event = site.browser(language).get(&format!("/events/{id}")).await;
+            assert!(
+                picture_attribute(&event.body, "src").is_none(),
+                "{label} {language}"
+            );
+        }
+        let folder = &site.state.config.pictures.folder;
+        assert!(
+            !folder.exists() || std::fs::read_dir(folder).map(|d| d.count()).unwrap_or(0) == 0,
+            "{label}: no file stored"
+        );
+        // Without the form's token, nothing is even read.
+        let organiser = Browser::member(&site, "forger@example.org", "forger", "en").await;
+        let id = create_event(&organiser, &[]).await;
+        let (content_type, body) = multipart(
+            &[("alt", "A lamp")],
+            Some(("a.png", "image/png", &png(10, 10))),
+        );
+        let forged = organiser
+            .post_body(&format!("/events/{id}/picture"), content_type, body)
+            .await;
+        assert_eq!(forged.status, 403, "{label}");
+        // Someone who does not organise the event may not.
+        let stranger = Browser::member(&site, "stranger@example.org", "stranger", "en").await;
+        let page = stranger.get(&format!("/events/{id}/edit")).await;
+        assert_eq!(page.status, 403, "{label}");
+    }
+}
+
+#[tokio::test]
+async fn an_avatar_from_the_settings_shows_on_the_profile_and_beside_the_organisers_name() {
+    for (db, site) in sites("web_avatars").await {
+        let label = db.label;
+        let ana = Browser::member(&site, "ana@example.org", "ana", "fr").await;
+        let id = create_event(&ana, &[("title", "Repair café")]).await;
+        let settings = ana.get("/settings").await;
+        assert!(settings.body.contains("action=\"/@ana/avatar\""), "{label}");
+        assert!(settings.body.contains("2 Mo au plus"), "{label}");
+        let post = |bytes: Vec<u8>| {
+            let ana = ana.clone();
+            async move {
+                let csrf = ana.get("/settings").await.csrf();
+                let (content_type, body) = multipart(
+                    &[("_csrf", csrf.as_str())],
+                    Some(("me.jpg", "image/jpeg", &bytes)),
+                );
+                ana.post_body("/@ana/avatar", content_type, body).await
+            }
+        };
+        let too_large = post(vec![0u8; 2 * 1024 * 1024 + 1]).await;
+        assert_eq!(too_large.status, 413, "{label}");
+        assert!(
+            too_large.body.contains("dépasse 2 Mo"),
+            "{label}: {}",
+            too_large.body
+        );
+        let not_a_picture = post(b"GIF89a but not really".to_vec()).await;
+        assert_eq!(not_a_picture.status, 422, "{label}");
+        let profile = site.browser("en").get("/@ana").await;
+        assert!(!profile.body.contains("class=\"avatar\""), "{label}");
+        let saved = post(jpeg(200, 100)).await;
+        assert_eq!(saved.status, 303, "{label}: {}", saved.body);
+        let profile = site.browser("en").get("/@ana").await;
+        assert!(
+            profile
+                .body
+                .contains("<img class=\"avatar\" src=\"/pictures/"),
+            "{label}"
+        );
+        let event = site.browser("en").get(&format!("/events/{id}")).await;
+        assert!(
+            event
+                .body
+                .contains("<img class=\"avatar\" src=\"/pictures/"),
+            "{label}: beside the organiser's name"
+        );
+        // Someone else's profile is not theirs to change.
+        let bob = Browser::member(&site, "bob@example.org", "bob", "en").await;
+        let csrf = bob.get("/settings").await.csrf();
+        let (content_type, body) = multipart(
+            &[("_csrf", csrf.as_str())],
+            Some(("me.jpg", "image/jpeg", &jpeg(50, 50))),
+        );
+        let refused = bob.post_body("/@ana/avatar", content_type, body).await;
+        assert!(
+            refused.status == 403 || refused.status == 422,
+            "{label}: {}",
+            refused.status
+        );
+        // Removed.
+        let csrf = ana.get("/settings").await.csrf();
+        let removed = ana.post("/@ana/avatar/remove", &csrf, &[]).await;
+        assert_eq!(removed.status, 303, "{label}");
+        assert!(!site
+            .browser("en")
+            .get("/@ana")
+            .await
+            .body
+            .contains("class=\"avatar\""));
+    }
+}
+
+#[tokio::test]
+async fn the_new_event_form_takes_a_picture_checked_before_anything_is_saved() {
+    for (db, site) in sites("web_pictures_new").await {
+        let label = db.label;
+        let organiser = Browser::member(&site, "org@example.org", "org", "en").await;
+        let form = organiser.get("/events/new").await;
+        assert!(
+            form.body.contains("enctype=\"multipart/form-data\""),
+            "{label}"
+        );
+        assert!(form.body.contains("id=\"file\"") && form.body.contains("id=\"alt\""));
+        let post = |title: &'static str, alt: Option<&'static str>, file: Vec<u8>| {
+            let organiser = organiser.clone();
+            async move {
+                let csrf = organiser.get("/events/new").await.csrf();
+                let mut fields = crate::support::event_form(&[("title", title)]);
+                fields.push(("_csrf", csrf.as_str()));
+                if let Some(alt) = alt {
+                    fields.push(("alt", alt));
+                }
+                let (content_type, body) = multipart(&fields, Some(("p.png", "image/png", &file)));
+                organiser.post_body("/events/new", content_type, body).await
+            }
+        };
+        let no_alt = post("Lamp repair evening", None, png(60, 40)).await;
+        assert_eq!(no_alt.status, 422, "{label}: {}", no_alt.body);
+        assert!(no_alt.body.contains("id=\"alt-error\""));
+        assert!(
+            no_alt.body.contains("value=\"Lamp repair evening\""),
+            "what was typed stays"
+        );
+        let text = post("Lamp repair evening", Some("Lamps"), b"plain text".to_vec()).await;
+        assert_eq!(text.status, 422, "{label}");
+        assert!(text.body.contains("id=\"file-error\""));
+        let home = site.browser("en").get("/").await;
+        assert!(
+            !home.body.contains("Lamp repair evening"),
+            "{label}: no event was created"
+        );
+        let created = post("Lamp repair evening", Some("Lamps on a table"), png(60, 40)).await;
+        assert_eq!(created.status, 303, "{label}: {}", created.body);
+        let page = site
+            .browser("en")
+            .get(created.location.as_deref().unwrap_or("/"))
+            .await;
+        assert_eq!(
+            picture_attribute(&page.body, "alt").as_deref(),
+            Some("Lamps on a table"),
+            "{label}"
+        );
+    }
+}
