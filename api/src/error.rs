@@ -307,7 +307,8 @@ fn group_class(error: &GroupError) -> Class {
         | GroupError::UnknownPost
         | GroupError::UnknownDiscussion
         | GroupError::UnknownComment
-        | GroupError::UnknownTodo => Class::NotFound,
+        | GroupError::UnknownTodo
+        | GroupError::UnknownResource => Class::NotFound,
         GroupError::RoleNeeded(_)
         | GroupError::AboveOwnRole
         | GroupError::InviteOnly
@@ -348,9 +349,10 @@ fn group_rule(error: &GroupError) -> &'static str {
         GroupError::NotFollowable => "not-followable",
         GroupError::AlreadyFollowing(_) => "already-following",
         GroupError::NotFollowing(_) => "not-following",
-        GroupError::UnknownPost | GroupError::UnknownDiscussion | GroupError::UnknownTodo => {
-            "not-found"
-        }
+        GroupError::UnknownPost
+        | GroupError::UnknownDiscussion
+        | GroupError::UnknownTodo
+        | GroupError::UnknownResource => "not-found",
         GroupError::UnknownComment => "unknown-comment",
         GroupError::DiscussionArchived => "discussion-archived",
     }

@@ -20,6 +20,7 @@ pub mod follows;
 pub mod group_discussions;
 pub mod group_mail;
 pub mod group_posts;
+pub mod group_resources;
 pub mod group_todos;
 pub mod groups;
 pub mod hashing;

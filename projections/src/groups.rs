@@ -5,6 +5,7 @@
 use crate::error::Error;
 use crate::group_discussions as discussions;
 use crate::group_posts as posts;
+use crate::group_resources as resources;
 use crate::group_todos as todos;
 use crate::log::StoredEvent;
 use crate::projection::{Applying, Projection};
@@ -38,6 +39,7 @@ impl Projection for GroupsProjection {
             "group_discussion_comments",
             "group_todo_lists",
             "group_todos",
+            "group_resources",
         ]
     }
 
@@ -132,6 +134,24 @@ impl Projection for GroupsProjection {
                 content,
             } => todos::added(conn, &on, &list, &todo, &content).await,
             C::TodoUpdated { todo, content } => todos::updated(conn, &on, &todo, &content).await,
+            C::ResourceAdded {
+                resource,
+                parent,
+                author,
+                content,
+            } => {
+                let parent = parent.as_deref();
+                resources::added(conn, &on, &resource, parent, &author, &content).await
+            }
+            C::ResourceEdited { resource, content } => {
+                resources::edited(conn, &on, &resource, &content).await
+            }
+            C::ResourceMoved { resource, parent } => {
+                resources::moved(conn, &on, &resource, parent.as_deref()).await
+            }
+            C::ResourceDeleted { resource, content } => {
+                resources::deleted(conn, &resource, &content).await
+            }
         }
     }
 }
@@ -159,10 +179,11 @@ pub enum Kind {
     EventOrganised,
     PostPublished,
     DiscussionStarted,
+    ResourceAdded,
 }
 
 impl Kind {
-    const ALL: [Kind; 18] = [
+    const ALL: [Kind; 19] = [
         Kind::GroupCreated,
         Kind::SettingsChanged,
         Kind::MemberJoined,
@@ -181,6 +202,7 @@ impl Kind {
         Kind::EventOrganised,
         Kind::PostPublished,
         Kind::DiscussionStarted,
+        Kind::ResourceAdded,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -203,6 +225,7 @@ impl Kind {
             Kind::EventOrganised => "event_organised",
             Kind::PostPublished => "post_published",
             Kind::DiscussionStarted => "discussion_started",
+            Kind::ResourceAdded => "resource_added",
         }
     }
 
@@ -279,6 +302,12 @@ impl Entry {
             } => Entry::new(Kind::DiscussionStarted)
                 .subject(discussion.clone())
                 .detail(title.clone()),
+            // Resources are for members: the entry is never public.
+            C::ResourceAdded {
+                resource, content, ..
+            } => Entry::new(Kind::ResourceAdded)
+                .subject(resource.clone())
+                .detail(content.title.clone()),
             C::PostCreated { .. }
             | C::PostEdited { .. }
             | C::PostDeleted { .. }
@@ -289,7 +318,10 @@ impl Entry {
             | C::DiscussionCommentDeleted { .. }
             | C::TodoListCreated { .. }
             | C::TodoAdded { .. }
-            | C::TodoUpdated { .. } => return None,
+            | C::TodoUpdated { .. }
+            | C::ResourceEdited { .. }
+            | C::ResourceMoved { .. }
+            | C::ResourceDeleted { .. } => return None,
         })
     }
 }

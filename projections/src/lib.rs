@@ -22,6 +22,7 @@ pub mod events;
 pub mod follows;
 pub mod group_discussions;
 pub mod group_posts;
+pub mod group_resources;
 pub mod group_todos;
 pub mod groups;
 pub mod lease;

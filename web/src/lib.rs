@@ -73,6 +73,14 @@ pub fn routes(app: AppState, pages: Arc<Pages>) -> Router {
             get(pages::group_todos::page).post(pages::group_todos::act),
         )
         .route(
+            "/@{username}/resources",
+            get(pages::group_resources::top).post(pages::group_resources::act_at_top),
+        )
+        .route(
+            "/@{username}/resources/{folder}",
+            get(pages::group_resources::folder).post(pages::group_resources::act_in_folder),
+        )
+        .route(
             "/@{username}/discussions",
             get(pages::group_discussions::list).post(pages::group_discussions::start),
         )

@@ -11,6 +11,7 @@ pub mod events;
 pub mod extract;
 pub mod group_discussions;
 pub mod group_posts;
+pub mod group_resources;
 pub mod group_todos;
 pub mod groups;
 pub mod health;
@@ -63,6 +64,7 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(group_posts::router())
         .merge(group_discussions::router())
         .merge(group_todos::router())
+        .merge(group_resources::router())
         .merge(search::router())
         .merge(reports::router())
         .merge(pictures::router())

@@ -7,6 +7,7 @@ mod events;
 mod follows;
 mod group_discussions;
 mod group_posts;
+mod group_resources;
 mod group_todos;
 mod groups;
 mod health;

@@ -90,6 +90,12 @@ const PROMISED: &[(&str, &str)] = &[
     ("get", "/api/v1/groups/{handle}/todo-lists"),
     ("post", "/api/v1/groups/{handle}/todo-lists/{list}/todos"),
     ("put", "/api/v1/groups/{handle}/todos/{todo}"),
+    ("post", "/api/v1/groups/{handle}/resources"),
+    ("get", "/api/v1/groups/{handle}/resources"),
+    ("get", "/api/v1/groups/{handle}/resources/{resource}"),
+    ("patch", "/api/v1/groups/{handle}/resources/{resource}"),
+    ("delete", "/api/v1/groups/{handle}/resources/{resource}"),
+    ("post", "/api/v1/groups/{handle}/resources/{resource}/move"),
     ("get", "/api/v1/groups/{handle}/discussions"),
     ("get", "/api/v1/groups/{handle}/discussions/{discussion}"),
     ("patch", "/api/v1/groups/{handle}/discussions/{discussion}"),
@@ -144,7 +150,8 @@ async fn every_route_is_documented_and_every_documented_route_is_served() {
                     .replace("{discussion}", "d")
                     .replace("{comment}", "c")
                     .replace("{list}", "l")
-                    .replace("{todo}", "t");
+                    .replace("{todo}", "t")
+                    .replace("{resource}", "r");
                 let body = (method != "get" && method != "delete")
                     .then(|| Value::Object(Default::default()));
                 let response = server

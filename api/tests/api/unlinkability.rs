@@ -123,6 +123,24 @@ async fn no_endpoint_reveals_that_two_profiles_share_an_account() {
             .await;
         assert_eq!(added.status, 201, "{}", added.text);
 
+        let folder = ana
+            .as_profile("ana_union")
+            .post(
+                "/api/v1/groups/collective/resources",
+                json!({"kind": "folder", "title": "Flyers"}),
+            )
+            .await;
+        let folder_id = folder.json["id"].as_str().unwrap_or_default();
+        let link = ana
+            .as_profile("ana")
+            .post(
+                "/api/v1/groups/collective/resources",
+                json!({"kind": "pad", "title": "Minutes", "parent": folder_id,
+                       "url": "https://pad.example.org/p/minutes"}),
+            )
+            .await;
+        assert_eq!(link.status, 201, "{}", link.text);
+
         let anyone = server.client();
         let stranger = member(&server, "stranger@example.org").await;
         profile(&stranger, "stranger").await;
@@ -150,6 +168,8 @@ async fn no_endpoint_reveals_that_two_profiles_share_an_account() {
                 "/api/v1/groups/collective/discussions".to_string(),
                 format!("/api/v1/groups/collective/discussions/{discussion_id}"),
                 "/api/v1/groups/collective/todo-lists".to_string(),
+                "/api/v1/groups/collective/resources".to_string(),
+                format!("/api/v1/groups/collective/resources/{folder_id}"),
             ] {
                 let response = client.get(&path).await;
                 seen.push((path, response));
@@ -183,6 +203,10 @@ async fn no_endpoint_reveals_that_two_profiles_share_an_account() {
         ] {
             seen.push((format!("{path} as a member"), client.get(path).await));
         }
+        let folder_path = format!("/api/v1/groups/collective/resources/{folder_id}");
+        let resources = ana.as_profile("ana_union").get(&folder_path).await;
+        assert_eq!(resources.status, 200, "{}", resources.text);
+        seen.push((format!("{folder_path} as a member"), resources));
         let own_groups = ana.as_profile("ana").get("/api/v1/me/groups").await;
         assert!(
             !own_groups.text.contains("ana_union"),

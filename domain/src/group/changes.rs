@@ -1,6 +1,7 @@
 use super::details::GroupDetails;
 use super::members::{FollowState, GroupActor, MemberRole};
 use super::posts::PostContent;
+use super::resources::ResourceContent;
 use super::todos::TodoContent;
 use cqrs_es::DomainEvent;
 use serde::{Deserialize, Serialize};
@@ -130,6 +131,30 @@ pub enum GroupChange {
         todo: String,
         content: TodoContent,
     },
+    /// A folder or a link, in folder `parent` (none: at the top).
+    ResourceAdded {
+        resource: String,
+        #[serde(default)]
+        parent: Option<String>,
+        author: GroupActor,
+        content: ResourceContent,
+    },
+    /// The whole resource after the edit (renamed, or a link changed).
+    ResourceEdited {
+        resource: String,
+        content: ResourceContent,
+    },
+    ResourceMoved {
+        resource: String,
+        #[serde(default)]
+        parent: Option<String>,
+    },
+    /// Deleted with everything it held (`content`, at any depth).
+    ResourceDeleted {
+        resource: String,
+        #[serde(default)]
+        content: Vec<String>,
+    },
 }
 
 impl DomainEvent for GroupChange {
@@ -163,6 +188,10 @@ impl DomainEvent for GroupChange {
             Self::TodoListCreated { .. } => "GroupTodoListCreated",
             Self::TodoAdded { .. } => "GroupTodoAdded",
             Self::TodoUpdated { .. } => "GroupTodoUpdated",
+            Self::ResourceAdded { .. } => "GroupResourceAdded",
+            Self::ResourceEdited { .. } => "GroupResourceEdited",
+            Self::ResourceMoved { .. } => "GroupResourceMoved",
+            Self::ResourceDeleted { .. } => "GroupResourceDeleted",
         }
         .to_string()
     }

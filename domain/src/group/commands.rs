@@ -1,6 +1,7 @@
 use super::details::{GroupDetails, GroupPatch};
 use super::members::{GroupActor, MemberRole};
 use super::posts::PostContent;
+use super::resources::{ResourceContent, ResourcePatch};
 use super::todos::TodoContent;
 
 /// What can be asked of a group. `by` and `who` name the acting member or follower (the caller
@@ -137,5 +138,30 @@ pub enum GroupCommand {
         by: GroupActor,
         todo: String,
         content: TodoContent,
+    },
+    /// Add resource `resource` (a new id) in folder `parent` (none: at the top), members.
+    AddResource {
+        by: GroupActor,
+        resource: String,
+        parent: Option<String>,
+        content: ResourceContent,
+    },
+    /// Rename a resource or change what a link says, members.
+    EditResource {
+        by: GroupActor,
+        resource: String,
+        patch: ResourcePatch,
+    },
+    /// Move a resource into folder `parent` (none: the top), never a folder into itself or
+    /// one of its own folders; members.
+    MoveResource {
+        by: GroupActor,
+        resource: String,
+        parent: Option<String>,
+    },
+    /// Delete a resource, a folder with everything in it; members.
+    DeleteResource {
+        by: GroupActor,
+        resource: String,
     },
 }

@@ -14,6 +14,9 @@ pub mod members;
 #[cfg(test)]
 mod post_tests;
 pub mod posts;
+#[cfg(test)]
+mod resource_tests;
+pub mod resources;
 mod rules;
 #[cfg(test)]
 mod tests;
@@ -27,6 +30,7 @@ pub use details::{GroupDetails, GroupPatch, GroupVisibility, Openness};
 pub use discussions::DiscussionState;
 pub use members::{FollowState, GroupActor, MemberRole};
 pub use posts::{PostContent, PostState, PostVisibility};
+pub use resources::{ResourceContent, ResourceKind, ResourcePatch, ResourceState};
 pub use todos::{TodoContent, TodoState};
 
 use crate::validation::FieldError;
@@ -113,6 +117,8 @@ pub enum GroupError {
     DiscussionArchived,
     #[error("this group has no such todo or todo list")]
     UnknownTodo,
+    #[error("this group has no such resource")]
+    UnknownResource,
 }
 
 fn invalid(field: &str, message: impl Into<String>) -> GroupError {
@@ -166,6 +172,9 @@ pub struct Group {
     todo_lists: std::collections::BTreeSet<String>,
     #[serde(default)]
     todos: BTreeMap<String, TodoState>,
+    /// The resources (folders and links), by id (deleted ones are gone).
+    #[serde(default)]
+    resources: BTreeMap<String, ResourceState>,
 }
 
 /// Maps keyed by actors, stored in snapshots as lists of pairs (JSON keys are only strings).
@@ -219,6 +228,10 @@ impl Group {
 
     pub fn discussions(&self) -> &BTreeMap<String, DiscussionState> {
         &self.discussions
+    }
+
+    pub fn resources(&self) -> &BTreeMap<String, ResourceState> {
+        &self.resources
     }
 }
 
@@ -293,6 +306,23 @@ impl Aggregate for Group {
                 content,
             } => self.add_todo(&by, list, todo, content),
             G::UpdateTodo { by, todo, content } => self.update_todo(&by, todo, content),
+            G::AddResource {
+                by,
+                resource,
+                parent,
+                content,
+            } => self.add_resource(by, resource, parent, content),
+            G::EditResource {
+                by,
+                resource,
+                patch,
+            } => self.edit_resource(&by, resource, patch),
+            G::MoveResource {
+                by,
+                resource,
+                parent,
+            } => self.move_resource(&by, resource, parent),
+            G::DeleteResource { by, resource } => self.delete_resource(&by, resource),
         }?;
         for change in changes {
             sink.write(change, self).await;
@@ -352,6 +382,10 @@ impl Aggregate for Group {
             C::TodoListCreated { .. } | C::TodoAdded { .. } | C::TodoUpdated { .. } => {
                 self.apply_todo(&change)
             }
+            C::ResourceAdded { .. }
+            | C::ResourceEdited { .. }
+            | C::ResourceMoved { .. }
+            | C::ResourceDeleted { .. } => self.apply_resource(&change),
         }
     }
 }

@@ -7,6 +7,7 @@ pub mod event;
 pub mod event_form;
 pub mod group_discussions;
 pub mod group_posts;
+pub mod group_resources;
 pub mod group_todos;
 pub mod groups;
 pub mod home;

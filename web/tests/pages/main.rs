@@ -8,6 +8,7 @@ mod flows;
 mod group_admin;
 mod group_discussions;
 mod group_posts;
+mod group_resources;
 mod group_todos;
 mod groups;
 mod hiding;

@@ -1,0 +1,242 @@
+//! A group's resources, a tree of folders and links: for its members only (403
+//! `/problems/member-needed` to everyone else, a removed member at once). Every member adds,
+//! edits, moves and deletes them; bad input is refused naming the field (`title`, `url`,
+//! `summary`, `kind`, `parent` — a folder moved into itself or one of its own folders is 422
+//! naming `parent`) and writes nothing.
+
+use crate::auth::Acting;
+use crate::consistency;
+use crate::error::{Error, Result};
+use crate::groups::{self, READS};
+use crate::AppState;
+use convene_domain::group::{GroupActor, MemberRole, ResourceContent, ResourceKind, ResourcePatch};
+use convene_domain::validation::FieldError;
+use convene_domain::{GroupCommand, GroupError};
+use convene_projections::group_resources::{self as rows, Crumb, ResourceView};
+use convene_projections::groups as group_rows;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+/// A new folder or link.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewResource {
+    /// The folder to put it in; none (or null) for the top.
+    #[serde(default)]
+    pub parent: Option<String>,
+    /// `folder`, `link`, `pad`, `calc` or `visio`.
+    pub kind: String,
+    /// 1 to 200 characters on one line.
+    pub title: String,
+    /// A link's absolute http(s) URL (a folder has none).
+    #[serde(default)]
+    pub url: Option<String>,
+    /// At most 1,000 characters.
+    #[serde(default)]
+    pub summary: Option<String>,
+}
+
+/// A change to some of what a resource says; what is left out stays. An empty summary takes
+/// it away. A folder stays a folder and a link a link (its kind may change among link, pad,
+/// calc and visio).
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ResourceChange {
+    #[serde(default)]
+    pub kind: Option<String>,
+    #[serde(default)]
+    pub title: Option<String>,
+    #[serde(default)]
+    pub url: Option<String>,
+    #[serde(default)]
+    pub summary: Option<String>,
+}
+
+/// Where to move a resource.
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MoveTo {
+    /// The folder to move it into; none (or null) for the top.
+    #[serde(default)]
+    pub parent: Option<String>,
+}
+
+/// A folder's content (or the top's), with the way down to it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct Listing {
+    pub group: String,
+    /// The folder listed; none at the top.
+    pub folder: Option<ResourceView>,
+    /// The folders from the top down to this one (included); empty at the top.
+    pub path: Vec<Crumb>,
+    /// Folders first, then links, each by title.
+    pub items: Vec<ResourceView>,
+}
+
+fn kind_of(text: &str) -> Result<ResourceKind> {
+    ResourceKind::parse(text.trim()).ok_or_else(|| {
+        GroupError::Invalid(vec![FieldError {
+            field: "kind".into(),
+            message: "a kind is folder, link, pad, calc or visio".into(),
+        }])
+        .into()
+    })
+}
+
+/// An id or none: an empty one is the top.
+fn folder_id(parent: Option<String>) -> Option<String> {
+    parent
+        .map(|p| p.trim().to_string())
+        .filter(|p| !p.is_empty())
+}
+
+async fn member(state: &AppState, acting: &Acting, handle: &str) -> Result<()> {
+    groups::show(state, handle).await?;
+    let who = GroupActor::profile(&acting.profile);
+    match group_rows::membership(state.db.pool(), handle, &who).await? {
+        Some(m) if m.role.is_member() => Ok(()),
+        _ => Err(GroupError::RoleNeeded(MemberRole::Member).into()),
+    }
+}
+
+async fn run(state: &AppState, acting: &Acting, handle: &str, command: GroupCommand) -> Result<()> {
+    let metadata = acting.metadata();
+    consistency::command(state, &state.groups, handle, command, &metadata, READS)
+        .await
+        .map(drop)
+}
+
+async fn read(state: &AppState, handle: &str, id: &str) -> Result<ResourceView> {
+    rows::one(state.db.pool(), handle, id)
+        .await?
+        .ok_or_else(|| GroupError::UnknownResource.into())
+}
+
+/// What folder `folder` of group `handle` holds (none: the top), with the way down to it
+/// (members).
+pub async fn listing(
+    state: &AppState,
+    acting: &Acting,
+    handle: &str,
+    folder: Option<&str>,
+) -> Result<Listing> {
+    member(state, acting, handle).await?;
+    let pool = state.db.pool();
+    let shown = match folder {
+        Some(id) => match rows::one(pool, handle, id).await? {
+            Some(found) if found.is_folder() => Some(found),
+            _ => return Err(Error::not_found("this group has no such folder")),
+        },
+        None => None,
+    };
+    let folders = rows::folders(pool, handle).await?;
+    Ok(Listing {
+        group: handle.to_string(),
+        path: rows::path(&folders, folder),
+        items: rows::children(pool, handle, folder).await?,
+        folder: shown,
+    })
+}
+
+/// Every folder of group `handle` with the way down to it, the top first (members): where a
+/// resource may be moved.
+pub async fn folders(
+    state: &AppState,
+    acting: &Acting,
+    handle: &str,
+) -> Result<Vec<(String, Vec<Crumb>)>> {
+    member(state, acting, handle).await?;
+    let folders = rows::folders(state.db.pool(), handle).await?;
+    let mut found: Vec<(String, Vec<Crumb>)> = folders
+        .iter()
+        .map(|f| (f.id.clone(), rows::path(&folders, Some(&f.id))))
+        .collect();
+    found.sort_by_cached_key(|(_, path)| {
+        path.iter()
+            .map(|c| c.title.to_lowercase())
+            .collect::<Vec<_>>()
+    });
+    Ok(found)
+}
+
+/// Adds a folder or a link (members).
+pub async fn create(
+    state: &AppState,
+    acting: &Acting,
+    handle: &str,
+    new: NewResource,
+) -> Result<ResourceView> {
+    member(state, acting, handle).await?;
+    let id = uuid::Uuid::new_v4().to_string();
+    let command = GroupCommand::AddResource {
+        by: GroupActor::profile(&acting.profile),
+        resource: id.clone(),
+        parent: folder_id(new.parent),
+        content: ResourceContent {
+            kind: kind_of(&new.kind)?,
+            title: new.title,
+            url: new.url,
+            summary: new.summary,
+        },
+    };
+    run(state, acting, handle, command).await?;
+    read(state, handle, &id).await
+}
+
+/// Renames a resource or changes what a link says (members).
+pub async fn change(
+    state: &AppState,
+    acting: &Acting,
+    handle: &str,
+    resource: &str,
+    change: ResourceChange,
+) -> Result<ResourceView> {
+    member(state, acting, handle).await?;
+    let command = GroupCommand::EditResource {
+        by: GroupActor::profile(&acting.profile),
+        resource: resource.to_string(),
+        patch: ResourcePatch {
+            kind: change.kind.as_deref().map(kind_of).transpose()?,
+            title: change.title,
+            url: change.url,
+            summary: change.summary,
+        },
+    };
+    run(state, acting, handle, command).await?;
+    read(state, handle, resource).await
+}
+
+/// Moves a resource into another folder or to the top (members).
+pub async fn move_to(
+    state: &AppState,
+    acting: &Acting,
+    handle: &str,
+    resource: &str,
+    to: MoveTo,
+) -> Result<ResourceView> {
+    member(state, acting, handle).await?;
+    let command = GroupCommand::MoveResource {
+        by: GroupActor::profile(&acting.profile),
+        resource: resource.to_string(),
+        parent: folder_id(to.parent),
+    };
+    run(state, acting, handle, command).await?;
+    read(state, handle, resource).await
+}
+
+/// Deletes a resource, a folder with everything in it (members). Answers the folder it was in.
+pub async fn delete(
+    state: &AppState,
+    acting: &Acting,
+    handle: &str,
+    resource: &str,
+) -> Result<Option<String>> {
+    member(state, acting, handle).await?;
+    let parent = read(state, handle, resource).await?.parent;
+    let command = GroupCommand::DeleteResource {
+        by: GroupActor::profile(&acting.profile),
+        resource: resource.to_string(),
+    };
+    run(state, acting, handle, command).await?;
+    Ok(parent)
+}

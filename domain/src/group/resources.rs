@@ -1,0 +1,308 @@
+//! A group's resources: a tree of folders and links (a link typed `link`, `pad`, `calc` or
+//! `visio`). Every member adds, edits, moves and deletes them; a folder is never moved into
+//! itself or one of its own folders, and a folder deleted takes its content with it. What a
+//! link says is what the member typed: nothing is fetched.
+
+use super::{invalid, Group, GroupActor, GroupChange, GroupError, MemberRole};
+use crate::validation::{has_control, is_web_url, Errors, FieldError};
+use serde::{Deserialize, Serialize};
+
+/// Longest title of a resource, in characters.
+pub const RESOURCE_TITLE_MAX: usize = 200;
+/// Longest summary of a resource, in characters.
+pub const RESOURCE_SUMMARY_MAX: usize = 1_000;
+/// Longest URL of a link, in bytes.
+pub const RESOURCE_URL_MAX: usize = 2_000;
+
+/// What a resource is: a folder, or a link of one of the types Mobilizon knows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum ResourceKind {
+    Folder,
+    Link,
+    Pad,
+    Calc,
+    Visio,
+}
+
+impl ResourceKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ResourceKind::Folder => "folder",
+            ResourceKind::Link => "link",
+            ResourceKind::Pad => "pad",
+            ResourceKind::Calc => "calc",
+            ResourceKind::Visio => "visio",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<ResourceKind> {
+        [
+            ResourceKind::Folder,
+            ResourceKind::Link,
+            ResourceKind::Pad,
+            ResourceKind::Calc,
+            ResourceKind::Visio,
+        ]
+        .into_iter()
+        .find(|k| k.as_str() == text)
+    }
+
+    pub fn is_folder(self) -> bool {
+        self == ResourceKind::Folder
+    }
+}
+
+/// What a resource says: the whole of it, when added and at every edit.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ResourceContent {
+    pub kind: ResourceKind,
+    pub title: String,
+    /// A link's absolute http(s) URL; a folder has none.
+    #[serde(default)]
+    pub url: Option<String>,
+    #[serde(default)]
+    pub summary: Option<String>,
+}
+
+impl ResourceContent {
+    /// A folder named `title`.
+    pub fn folder(title: &str) -> Self {
+        Self {
+            kind: ResourceKind::Folder,
+            title: title.into(),
+            url: None,
+            summary: None,
+        }
+    }
+
+    /// A link of type `kind` to `url`.
+    pub fn link(kind: ResourceKind, title: &str, url: &str) -> Self {
+        Self {
+            kind,
+            title: title.into(),
+            url: Some(url.into()),
+            summary: None,
+        }
+    }
+
+    /// Checks every rule and returns the normalised content, or every broken rule by field.
+    pub fn validate(mut self) -> Result<ResourceContent, Vec<FieldError>> {
+        let mut errors = Errors::default();
+        self.title = self.title.trim().to_string();
+        errors.check(
+            (1..=RESOURCE_TITLE_MAX).contains(&self.title.chars().count())
+                && !has_control(&self.title),
+            "title",
+            format!("a title is 1 to {RESOURCE_TITLE_MAX} characters on one line"),
+        );
+        self.url = self
+            .url
+            .map(|u| u.trim().to_string())
+            .filter(|u| !u.is_empty());
+        match (&self.url, self.kind.is_folder()) {
+            (Some(_), true) => errors.add("url", "a folder has no URL"),
+            (None, false) => errors.add("url", "a link needs an http:// or https:// URL"),
+            (Some(url), false) => errors.check(
+                url.len() <= RESOURCE_URL_MAX && is_web_url(url),
+                "url",
+                format!(
+                    "a link is an absolute http:// or https:// URL of at most \
+                     {RESOURCE_URL_MAX} characters"
+                ),
+            ),
+            (None, true) => {}
+        }
+        self.summary = self
+            .summary
+            .map(|s| s.trim().to_string())
+            .filter(|s| !s.is_empty());
+        if let Some(summary) = &self.summary {
+            errors.check(
+                summary.chars().count() <= RESOURCE_SUMMARY_MAX,
+                "summary",
+                format!("a summary is at most {RESOURCE_SUMMARY_MAX} characters"),
+            );
+        }
+        errors.finish(self)
+    }
+}
+
+/// A change to some of what a resource says; what is left out stays. An empty summary takes
+/// the summary away. A folder stays a folder and a link a link (its type may change).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ResourcePatch {
+    #[serde(default)]
+    pub kind: Option<ResourceKind>,
+    #[serde(default)]
+    pub title: Option<String>,
+    #[serde(default)]
+    pub url: Option<String>,
+    #[serde(default)]
+    pub summary: Option<String>,
+}
+
+/// What the group remembers of a resource: the folder it is in (none: the top) and what it
+/// says.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ResourceState {
+    #[serde(default)]
+    pub parent: Option<String>,
+    pub content: ResourceContent,
+}
+
+type Decided = Result<Vec<GroupChange>, GroupError>;
+
+impl Group {
+    /// `parent` is a folder of this group (or the top).
+    fn check_parent(&self, parent: Option<&String>) -> Result<(), GroupError> {
+        let Some(parent) = parent else {
+            return Ok(());
+        };
+        match self.resources.get(parent) {
+            Some(state) if state.content.kind.is_folder() => Ok(()),
+            Some(_) => Err(invalid("parent", "a link holds nothing: choose a folder")),
+            None => Err(invalid("parent", "this group has no such folder")),
+        }
+    }
+
+    /// Every resource inside `resource`, at any depth, in a stable order.
+    pub fn resource_descendants(&self, resource: &str) -> Vec<String> {
+        let mut found = Vec::new();
+        let mut pending = vec![resource.to_string()];
+        while let Some(folder) = pending.pop() {
+            for (id, state) in &self.resources {
+                if state.parent.as_deref() == Some(folder.as_str()) {
+                    found.push(id.clone());
+                    pending.push(id.clone());
+                }
+            }
+        }
+        found.sort();
+        found
+    }
+
+    pub(super) fn add_resource(
+        &self,
+        by: GroupActor,
+        resource: String,
+        parent: Option<String>,
+        content: ResourceContent,
+    ) -> Decided {
+        self.require(&by, MemberRole::Member)?;
+        if self.resources.contains_key(&resource) {
+            return Err(invalid("resource", "a resource with this id exists"));
+        }
+        let content = content.validate().map_err(GroupError::Invalid)?;
+        self.check_parent(parent.as_ref())?;
+        Ok(vec![GroupChange::ResourceAdded {
+            resource,
+            parent,
+            author: by,
+            content,
+        }])
+    }
+
+    pub(super) fn edit_resource(
+        &self,
+        by: &GroupActor,
+        resource: String,
+        patch: ResourcePatch,
+    ) -> Decided {
+        self.require(by, MemberRole::Member)?;
+        let Some(current) = self.resources.get(&resource) else {
+            return Err(GroupError::UnknownResource);
+        };
+        let was = current.content.clone();
+        if let Some(kind) = patch.kind {
+            if kind.is_folder() != was.kind.is_folder() {
+                return Err(invalid(
+                    "kind",
+                    "a folder stays a folder and a link stays a link",
+                ));
+            }
+        }
+        let content = ResourceContent {
+            kind: patch.kind.unwrap_or(was.kind),
+            title: patch.title.unwrap_or_else(|| was.title.clone()),
+            url: patch.url.or_else(|| was.url.clone()),
+            summary: patch.summary.or_else(|| was.summary.clone()),
+        }
+        .validate()
+        .map_err(GroupError::Invalid)?;
+        if content == was {
+            return Ok(vec![]);
+        }
+        Ok(vec![GroupChange::ResourceEdited { resource, content }])
+    }
+
+    pub(super) fn move_resource(
+        &self,
+        by: &GroupActor,
+        resource: String,
+        parent: Option<String>,
+    ) -> Decided {
+        self.require(by, MemberRole::Member)?;
+        let Some(current) = self.resources.get(&resource) else {
+            return Err(GroupError::UnknownResource);
+        };
+        self.check_parent(parent.as_ref())?;
+        if let Some(target) = &parent {
+            if *target == resource || self.resource_descendants(&resource).contains(target) {
+                return Err(invalid(
+                    "parent",
+                    "a folder cannot be moved into itself or one of its own folders",
+                ));
+            }
+        }
+        if current.parent == parent {
+            return Ok(vec![]);
+        }
+        Ok(vec![GroupChange::ResourceMoved { resource, parent }])
+    }
+
+    pub(super) fn delete_resource(&self, by: &GroupActor, resource: String) -> Decided {
+        self.require(by, MemberRole::Member)?;
+        if !self.resources.contains_key(&resource) {
+            return Err(GroupError::UnknownResource);
+        }
+        let content = self.resource_descendants(&resource);
+        Ok(vec![GroupChange::ResourceDeleted { resource, content }])
+    }
+
+    /// Sets what the group remembers of its resources, for [`Group::apply`].
+    pub(super) fn apply_resource(&mut self, change: &GroupChange) {
+        match change {
+            GroupChange::ResourceAdded {
+                resource,
+                parent,
+                content,
+                ..
+            } => {
+                let state = ResourceState {
+                    parent: parent.clone(),
+                    content: content.clone(),
+                };
+                self.resources.insert(resource.clone(), state);
+            }
+            GroupChange::ResourceEdited { resource, content } => {
+                if let Some(state) = self.resources.get_mut(resource) {
+                    state.content = content.clone();
+                }
+            }
+            GroupChange::ResourceMoved { resource, parent } => {
+                if let Some(state) = self.resources.get_mut(resource) {
+                    state.parent = parent.clone();
+                }
+            }
+            GroupChange::ResourceDeleted { resource, content } => {
+                self.resources.remove(resource);
+                for id in content {
+                    self.resources.remove(id);
+                }
+            }
+            _ => {}
+        }
+    }
+}

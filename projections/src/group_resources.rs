@@ -1,0 +1,251 @@
+//! The read model of a group's resources (`group_resources`), written by the groups projection:
+//! a tree of folders and links. Members only: the application checks membership on every read.
+
+use crate::error::Error;
+use crate::projection::Applying;
+use convene_domain::group::{GroupActor, ResourceContent};
+use serde::Serialize;
+use sqlx::any::AnyRow;
+use sqlx::{AnyConnection, AnyPool, Row};
+
+pub(crate) async fn added(
+    conn: &mut AnyConnection,
+    on: &Applying<'_>,
+    resource: &str,
+    parent: Option<&str>,
+    author: &GroupActor,
+    content: &ResourceContent,
+) -> Result<(), Error> {
+    sqlx::query(
+        "INSERT INTO group_resources (id, group_handle, parent, kind, title, url, summary, \
+         author, position, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10)",
+    )
+    .bind(resource)
+    .bind(on.id)
+    .bind(parent)
+    .bind(content.kind.as_str())
+    .bind(&content.title)
+    .bind(&content.url)
+    .bind(&content.summary)
+    .bind(author.key())
+    .bind(on.position)
+    .bind(&on.at)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+pub(crate) async fn edited(
+    conn: &mut AnyConnection,
+    on: &Applying<'_>,
+    resource: &str,
+    content: &ResourceContent,
+) -> Result<(), Error> {
+    sqlx::query(
+        "UPDATE group_resources SET kind = $1, title = $2, url = $3, summary = $4, \
+         updated_at = $5 WHERE id = $6",
+    )
+    .bind(content.kind.as_str())
+    .bind(&content.title)
+    .bind(&content.url)
+    .bind(&content.summary)
+    .bind(&on.at)
+    .bind(resource)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+pub(crate) async fn moved(
+    conn: &mut AnyConnection,
+    on: &Applying<'_>,
+    resource: &str,
+    parent: Option<&str>,
+) -> Result<(), Error> {
+    sqlx::query("UPDATE group_resources SET parent = $1, updated_at = $2 WHERE id = $3")
+        .bind(parent)
+        .bind(&on.at)
+        .bind(resource)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// The resource and everything it held.
+pub(crate) async fn deleted(
+    conn: &mut AnyConnection,
+    resource: &str,
+    content: &[String],
+) -> Result<(), Error> {
+    for id in std::iter::once(resource).chain(content.iter().map(String::as_str)) {
+        sqlx::query("DELETE FROM group_resources WHERE id = $1")
+            .bind(id)
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok(())
+}
+
+/// A folder or a link.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ResourceView {
+    pub id: String,
+    pub group: String,
+    /// The folder it is in; none at the top.
+    pub parent: Option<String>,
+    /// `folder`, `link`, `pad`, `calc` or `visio`.
+    pub kind: String,
+    pub title: String,
+    /// A link's URL, as the member typed it.
+    pub url: Option<String>,
+    pub summary: Option<String>,
+    /// `@username` of the member who added it.
+    pub author: String,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+impl ResourceView {
+    pub fn is_folder(&self) -> bool {
+        self.kind == "folder"
+    }
+}
+
+/// A folder on the way down from the top: the breadcrumb.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Crumb {
+    pub id: String,
+    pub title: String,
+}
+
+const COLUMNS: &str =
+    "id, group_handle, parent, kind, title, url, summary, author, created_at, updated_at";
+
+fn view(row: &AnyRow) -> Result<ResourceView, Error> {
+    Ok(ResourceView {
+        id: row.try_get("id")?,
+        group: row.try_get("group_handle")?,
+        parent: row.try_get("parent")?,
+        kind: row.try_get("kind")?,
+        title: row.try_get("title")?,
+        url: row.try_get("url")?,
+        summary: row.try_get("summary")?,
+        author: row.try_get("author")?,
+        created_at: row.try_get("created_at")?,
+        updated_at: row.try_get("updated_at")?,
+    })
+}
+
+/// Resource `id` of group `handle`.
+pub async fn one(pool: &AnyPool, handle: &str, id: &str) -> Result<Option<ResourceView>, Error> {
+    let row = sqlx::query(&format!(
+        "SELECT {COLUMNS} FROM group_resources WHERE group_handle = $1 AND id = $2"
+    ))
+    .bind(handle)
+    .bind(id)
+    .fetch_optional(pool)
+    .await?;
+    row.as_ref().map(view).transpose()
+}
+
+/// What folder `parent` of group `handle` holds (none: the top): folders first, then links,
+/// each by title.
+pub async fn children(
+    pool: &AnyPool,
+    handle: &str,
+    parent: Option<&str>,
+) -> Result<Vec<ResourceView>, Error> {
+    let order = "ORDER BY CASE WHEN kind = 'folder' THEN 0 ELSE 1 END, lower(title), position";
+    let rows = match parent {
+        Some(parent) => {
+            sqlx::query(&format!(
+                "SELECT {COLUMNS} FROM group_resources WHERE group_handle = $1 AND parent = $2 \
+                 {order}"
+            ))
+            .bind(handle)
+            .bind(parent)
+            .fetch_all(pool)
+            .await?
+        }
+        None => {
+            sqlx::query(&format!(
+                "SELECT {COLUMNS} FROM group_resources WHERE group_handle = $1 \
+                 AND parent IS NULL {order}"
+            ))
+            .bind(handle)
+            .fetch_all(pool)
+            .await?
+        }
+    };
+    rows.iter().map(view).collect()
+}
+
+/// Every folder of group `handle`, in the order they were made.
+pub async fn folders(pool: &AnyPool, handle: &str) -> Result<Vec<ResourceView>, Error> {
+    let rows = sqlx::query(&format!(
+        "SELECT {COLUMNS} FROM group_resources WHERE group_handle = $1 AND kind = 'folder' \
+         ORDER BY position"
+    ))
+    .bind(handle)
+    .fetch_all(pool)
+    .await?;
+    rows.iter().map(view).collect()
+}
+
+/// The folders from the top down to `folder` (included), found among `folders`.
+pub fn path(folders: &[ResourceView], folder: Option<&str>) -> Vec<Crumb> {
+    let mut crumbs = Vec::new();
+    let mut next = folder.map(str::to_string);
+    while let Some(id) = next.take() {
+        let Some(found) = folders.iter().find(|f| f.id == id) else {
+            break;
+        };
+        if crumbs.iter().any(|c: &Crumb| c.id == found.id) || crumbs.len() > folders.len() {
+            break;
+        }
+        crumbs.push(Crumb {
+            id: found.id.clone(),
+            title: found.title.clone(),
+        });
+        next = found.parent.clone();
+    }
+    crumbs.reverse();
+    crumbs
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn folder(id: &str, parent: Option<&str>) -> ResourceView {
+        ResourceView {
+            id: id.into(),
+            group: "g".into(),
+            parent: parent.map(str::to_string),
+            kind: "folder".into(),
+            title: id.to_uppercase(),
+            url: None,
+            summary: None,
+            author: "@ana".into(),
+            created_at: String::new(),
+            updated_at: String::new(),
+        }
+    }
+
+    #[test]
+    fn a_path_goes_from_the_top_down() {
+        let folders = [
+            folder("a", None),
+            folder("b", Some("a")),
+            folder("c", Some("b")),
+        ];
+        let ids = |crumbs: Vec<Crumb>| crumbs.into_iter().map(|c| c.id).collect::<Vec<_>>();
+        assert_eq!(ids(path(&folders, Some("c"))), ["a", "b", "c"]);
+        assert_eq!(ids(path(&folders, Some("a"))), ["a"]);
+        assert!(path(&folders, None).is_empty());
+        assert!(path(&folders, Some("gone")).is_empty());
+    }
+}
