@@ -4,14 +4,12 @@
 //! `/problems/member-needed` for every discussion, so nothing about one is shown to them.
 
 use crate::auth::Acting;
-use crate::consistency;
 use crate::error::{Error, Result};
-use crate::groups::{self, READS};
+use crate::groups::{self};
 use crate::AppState;
-use convene_domain::group::{GroupActor, MemberRole};
-use convene_domain::{GroupCommand, GroupError};
+use convene_domain::group::GroupActor;
+use convene_domain::GroupCommand;
 use convene_projections::group_discussions::{self as rows, DiscussionComment, DiscussionView};
-use convene_projections::groups as group_rows;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -53,25 +51,8 @@ pub struct Thread {
     pub comments: Vec<DiscussionComment>,
 }
 
-/// The acting profile's role in group `handle`, which must be a member's.
-async fn member(state: &AppState, acting: &Acting, handle: &str) -> Result<MemberRole> {
-    groups::show(state, handle).await?;
-    let who = GroupActor::profile(&acting.profile);
-    match group_rows::membership(state.db.pool(), handle, &who).await? {
-        Some(m) if m.role.is_member() => Ok(m.role),
-        _ => Err(GroupError::RoleNeeded(MemberRole::Member).into()),
-    }
-}
-
 fn me(acting: &Acting) -> GroupActor {
     GroupActor::profile(&acting.profile)
-}
-
-async fn run(state: &AppState, acting: &Acting, handle: &str, command: GroupCommand) -> Result<()> {
-    let metadata = acting.metadata();
-    consistency::command(state, &state.groups, handle, command, &metadata, READS)
-        .await
-        .map(drop)
 }
 
 /// Group `handle`'s discussions, the last commented first, page `page` from 1 (members).
@@ -81,7 +62,7 @@ pub async fn list(
     handle: &str,
     page: Option<i64>,
 ) -> Result<Vec<DiscussionView>> {
-    member(state, acting, handle).await?;
+    groups::member_role(state, acting, handle).await?;
     let page = page.unwrap_or(1);
     if page < 1 {
         return Err(Error::invalid_field("page", "pages are counted from 1"));
@@ -92,7 +73,7 @@ pub async fn list(
 
 /// Discussion `id` of group `handle` with its comments (members).
 pub async fn show(state: &AppState, acting: &Acting, handle: &str, id: &str) -> Result<Thread> {
-    member(state, acting, handle).await?;
+    groups::member_role(state, acting, handle).await?;
     let discussion = rows::find(state.db.pool(), handle, id)
         .await?
         .ok_or_else(|| Error::not_found(format!("@{handle} has no such discussion")))?;
@@ -110,7 +91,7 @@ pub async fn start(
     handle: &str,
     new: NewDiscussion,
 ) -> Result<Thread> {
-    member(state, acting, handle).await?;
+    groups::member_role(state, acting, handle).await?;
     let id = uuid::Uuid::new_v4().to_string();
     let command = GroupCommand::StartDiscussion {
         by: me(acting),
@@ -119,7 +100,7 @@ pub async fn start(
         comment: uuid::Uuid::new_v4().to_string(),
         body: new.body,
     };
-    run(state, acting, handle, command).await?;
+    groups::run_as_member(state, acting, handle, command).await?;
     show(state, acting, handle, &id).await
 }
 
@@ -131,7 +112,7 @@ pub async fn comment(
     id: &str,
     new: NewComment,
 ) -> Result<Thread> {
-    member(state, acting, handle).await?;
+    groups::member_role(state, acting, handle).await?;
     let command = GroupCommand::CommentOnDiscussion {
         by: me(acting),
         discussion: id.to_string(),
@@ -139,7 +120,7 @@ pub async fn comment(
         in_reply_to: new.in_reply_to.filter(|r| !r.trim().is_empty()),
         body: new.body,
     };
-    run(state, acting, handle, command).await?;
+    groups::run_as_member(state, acting, handle, command).await?;
     show(state, acting, handle, id).await
 }
 
@@ -151,7 +132,7 @@ pub async fn change(
     id: &str,
     change: DiscussionChange,
 ) -> Result<Thread> {
-    member(state, acting, handle).await?;
+    groups::member_role(state, acting, handle).await?;
     if change.title.is_none() && change.archived.is_none() {
         return Err(Error::invalid_field(
             "title",
@@ -164,18 +145,18 @@ pub async fn change(
         title: change.title,
         archived: change.archived,
     };
-    run(state, acting, handle, command).await?;
+    groups::run_as_member(state, acting, handle, command).await?;
     show(state, acting, handle, id).await
 }
 
 /// Deletes discussion `id` with its comments (its author or moderators).
 pub async fn delete(state: &AppState, acting: &Acting, handle: &str, id: &str) -> Result<()> {
-    member(state, acting, handle).await?;
+    groups::member_role(state, acting, handle).await?;
     let command = GroupCommand::DeleteDiscussion {
         by: me(acting),
         discussion: id.to_string(),
     };
-    run(state, acting, handle, command).await
+    groups::run_as_member(state, acting, handle, command).await
 }
 
 /// Deletes a comment of discussion `id` (its author or moderators); it stays as a tombstone.
@@ -186,12 +167,12 @@ pub async fn delete_comment(
     id: &str,
     comment: &str,
 ) -> Result<Thread> {
-    member(state, acting, handle).await?;
+    groups::member_role(state, acting, handle).await?;
     let command = GroupCommand::DeleteDiscussionComment {
         by: me(acting),
         discussion: id.to_string(),
         comment: comment.to_string(),
     };
-    run(state, acting, handle, command).await?;
+    groups::run_as_member(state, acting, handle, command).await?;
     show(state, acting, handle, id).await
 }

@@ -5,15 +5,13 @@
 //! naming `parent`) and writes nothing.
 
 use crate::auth::Acting;
-use crate::consistency;
 use crate::error::{Error, Result};
-use crate::groups::{self, READS};
+use crate::groups::{self};
 use crate::AppState;
-use convene_domain::group::{GroupActor, MemberRole, ResourceContent, ResourceKind, ResourcePatch};
+use convene_domain::group::{GroupActor, ResourceContent, ResourceKind, ResourcePatch};
 use convene_domain::validation::FieldError;
 use convene_domain::{GroupCommand, GroupError};
 use convene_projections::group_resources::{self as rows, Crumb, ResourceView};
-use convene_projections::groups as group_rows;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -90,22 +88,6 @@ fn folder_id(parent: Option<String>) -> Option<String> {
         .filter(|p| !p.is_empty())
 }
 
-async fn member(state: &AppState, acting: &Acting, handle: &str) -> Result<()> {
-    groups::show(state, handle).await?;
-    let who = GroupActor::profile(&acting.profile);
-    match group_rows::membership(state.db.pool(), handle, &who).await? {
-        Some(m) if m.role.is_member() => Ok(()),
-        _ => Err(GroupError::RoleNeeded(MemberRole::Member).into()),
-    }
-}
-
-async fn run(state: &AppState, acting: &Acting, handle: &str, command: GroupCommand) -> Result<()> {
-    let metadata = acting.metadata();
-    consistency::command(state, &state.groups, handle, command, &metadata, READS)
-        .await
-        .map(drop)
-}
-
 async fn read(state: &AppState, handle: &str, id: &str) -> Result<ResourceView> {
     rows::one(state.db.pool(), handle, id)
         .await?
@@ -120,7 +102,7 @@ pub async fn listing(
     handle: &str,
     folder: Option<&str>,
 ) -> Result<Listing> {
-    member(state, acting, handle).await?;
+    groups::member_role(state, acting, handle).await?;
     let pool = state.db.pool();
     let shown = match folder {
         Some(id) => match rows::one(pool, handle, id).await? {
@@ -145,7 +127,7 @@ pub async fn folders(
     acting: &Acting,
     handle: &str,
 ) -> Result<Vec<(String, Vec<Crumb>)>> {
-    member(state, acting, handle).await?;
+    groups::member_role(state, acting, handle).await?;
     let folders = rows::folders(state.db.pool(), handle).await?;
     let mut found: Vec<(String, Vec<Crumb>)> = folders
         .iter()
@@ -166,7 +148,7 @@ pub async fn create(
     handle: &str,
     new: NewResource,
 ) -> Result<ResourceView> {
-    member(state, acting, handle).await?;
+    groups::member_role(state, acting, handle).await?;
     let id = uuid::Uuid::new_v4().to_string();
     let command = GroupCommand::AddResource {
         by: GroupActor::profile(&acting.profile),
@@ -179,7 +161,7 @@ pub async fn create(
             summary: new.summary,
         },
     };
-    run(state, acting, handle, command).await?;
+    groups::run_as_member(state, acting, handle, command).await?;
     read(state, handle, &id).await
 }
 
@@ -191,7 +173,7 @@ pub async fn change(
     resource: &str,
     change: ResourceChange,
 ) -> Result<ResourceView> {
-    member(state, acting, handle).await?;
+    groups::member_role(state, acting, handle).await?;
     let command = GroupCommand::EditResource {
         by: GroupActor::profile(&acting.profile),
         resource: resource.to_string(),
@@ -202,7 +184,7 @@ pub async fn change(
             summary: change.summary,
         },
     };
-    run(state, acting, handle, command).await?;
+    groups::run_as_member(state, acting, handle, command).await?;
     read(state, handle, resource).await
 }
 
@@ -214,13 +196,13 @@ pub async fn move_to(
     resource: &str,
     to: MoveTo,
 ) -> Result<ResourceView> {
-    member(state, acting, handle).await?;
+    groups::member_role(state, acting, handle).await?;
     let command = GroupCommand::MoveResource {
         by: GroupActor::profile(&acting.profile),
         resource: resource.to_string(),
         parent: folder_id(to.parent),
     };
-    run(state, acting, handle, command).await?;
+    groups::run_as_member(state, acting, handle, command).await?;
     read(state, handle, resource).await
 }
 
@@ -231,12 +213,12 @@ pub async fn delete(
     handle: &str,
     resource: &str,
 ) -> Result<Option<String>> {
-    member(state, acting, handle).await?;
+    groups::member_role(state, acting, handle).await?;
     let parent = read(state, handle, resource).await?.parent;
     let command = GroupCommand::DeleteResource {
         by: GroupActor::profile(&acting.profile),
         resource: resource.to_string(),
     };
-    run(state, acting, handle, command).await?;
+    groups::run_as_member(state, acting, handle, command).await?;
     Ok(parent)
 }

@@ -3,14 +3,12 @@
 //! done; an assignee is a member of the group (422 naming `assignee` otherwise).
 
 use crate::auth::Acting;
-use crate::consistency;
 use crate::error::{Error, Result};
-use crate::groups::{self, READS};
+use crate::groups::{self};
 use crate::AppState;
-use convene_domain::group::{GroupActor, MemberRole, TodoContent};
-use convene_domain::{GroupCommand, GroupError};
+use convene_domain::group::{GroupActor, TodoContent};
+use convene_domain::GroupCommand;
 use convene_projections::group_todos::{self as rows, TodoListView};
-use convene_projections::groups as group_rows;
 use serde::Deserialize;
 use utoipa::ToSchema;
 
@@ -53,25 +51,9 @@ impl TodoInput {
     }
 }
 
-async fn member(state: &AppState, acting: &Acting, handle: &str) -> Result<()> {
-    groups::show(state, handle).await?;
-    let who = GroupActor::profile(&acting.profile);
-    match group_rows::membership(state.db.pool(), handle, &who).await? {
-        Some(m) if m.role.is_member() => Ok(()),
-        _ => Err(GroupError::RoleNeeded(MemberRole::Member).into()),
-    }
-}
-
-async fn run(state: &AppState, acting: &Acting, handle: &str, command: GroupCommand) -> Result<()> {
-    let metadata = acting.metadata();
-    consistency::command(state, &state.groups, handle, command, &metadata, READS)
-        .await
-        .map(drop)
-}
-
 /// Group `handle`'s todo lists with their todos (members).
 pub async fn lists(state: &AppState, acting: &Acting, handle: &str) -> Result<Vec<TodoListView>> {
-    member(state, acting, handle).await?;
+    groups::member_role(state, acting, handle).await?;
     Ok(rows::of_group(state.db.pool(), handle).await?)
 }
 
@@ -89,14 +71,14 @@ pub async fn create_list(
     handle: &str,
     new: NewTodoList,
 ) -> Result<TodoListView> {
-    member(state, acting, handle).await?;
+    groups::member_role(state, acting, handle).await?;
     let id = uuid::Uuid::new_v4().to_string();
     let command = GroupCommand::CreateTodoList {
         by: GroupActor::profile(&acting.profile),
         list: id.clone(),
         title: new.title,
     };
-    run(state, acting, handle, command).await?;
+    groups::run_as_member(state, acting, handle, command).await?;
     list_in(lists(state, acting, handle).await?, &id)
 }
 
@@ -108,14 +90,14 @@ pub async fn add(
     list: &str,
     input: TodoInput,
 ) -> Result<TodoListView> {
-    member(state, acting, handle).await?;
+    groups::member_role(state, acting, handle).await?;
     let command = GroupCommand::AddTodo {
         by: GroupActor::profile(&acting.profile),
         list: list.to_string(),
         todo: uuid::Uuid::new_v4().to_string(),
         content: input.content(),
     };
-    run(state, acting, handle, command).await?;
+    groups::run_as_member(state, acting, handle, command).await?;
     list_in(lists(state, acting, handle).await?, list)
 }
 
@@ -127,12 +109,12 @@ pub async fn update(
     todo: &str,
     input: TodoInput,
 ) -> Result<TodoListView> {
-    member(state, acting, handle).await?;
+    groups::member_role(state, acting, handle).await?;
     let command = GroupCommand::UpdateTodo {
         by: GroupActor::profile(&acting.profile),
         todo: todo.to_string(),
         content: input.content(),
     };
-    run(state, acting, handle, command).await?;
+    groups::run_as_member(state, acting, handle, command).await?;
     list_in(lists(state, acting, handle).await?, todo)
 }

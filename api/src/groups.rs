@@ -111,6 +111,39 @@ async fn run(
     consistency::command(state, &state.groups, handle, command, &metadata, READS).await
 }
 
+/// The acting profile's role in group `handle`, which must be a member's (posts, discussions,
+/// todos and resources are for members).
+pub(crate) async fn member_role(
+    state: &AppState,
+    acting: &Acting,
+    handle: &str,
+) -> Result<MemberRole> {
+    show(state, handle).await?;
+    match groups::membership(state.db.pool(), handle, &me(acting)).await? {
+        Some(m) if m.role.is_member() => Ok(m.role),
+        _ => Err(GroupError::RoleNeeded(MemberRole::Member).into()),
+    }
+}
+
+/// Runs a members' group command (on posts, discussions, todos, resources) as `acting`.
+pub(crate) async fn run_as_member(
+    state: &AppState,
+    acting: &Acting,
+    handle: &str,
+    command: GroupCommand,
+) -> Result<()> {
+    consistency::command(
+        state,
+        &state.groups,
+        handle,
+        command,
+        &acting.metadata(),
+        READS,
+    )
+    .await
+    .map(drop)
+}
+
 fn reason_of(reason: Option<String>) -> Result<Option<String>> {
     let reason = reason
         .map(|r| r.trim().to_string())

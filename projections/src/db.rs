@@ -93,8 +93,11 @@ struct Inner {
     url: String,
     pool: AnyPool,
     append: AppendPool,
-    /// Bumped after every local append, so in-process subscribers wake at once.
+    /// Bumped after every local append, so in-process subscribers wake at once; on PostgreSQL
+    /// also after other processes' appends (see [`Database::appended`]).
     appended: watch::Sender<u64>,
+    /// Whether this process listens for other processes' appends yet.
+    listening: std::sync::atomic::AtomicBool,
     /// Each subscriber's checkpoint as last seen in this process, so a command waiting for a
     /// read model wakes when the batch holding its change commits.
     progress: Mutex<HashMap<String, Arc<watch::Sender<i64>>>>,
@@ -242,6 +245,7 @@ impl Database {
                 pool,
                 append,
                 appended,
+                listening: std::sync::atomic::AtomicBool::new(false),
                 progress: Mutex::default(),
             }),
         })
@@ -310,8 +314,23 @@ impl Database {
         self.inner.appended.send_modify(|n| *n = n.wrapping_add(1));
     }
 
+    /// The signal that the log grew. On PostgreSQL the first call also starts this process's
+    /// one listener for `NOTIFY convene_log` (sent at commit by every process appending), on a
+    /// connection of its own: every subscriber of the process wakes on it, and none holds a
+    /// connection of the pools while it waits.
     pub(crate) fn appended(&self) -> watch::Receiver<u64> {
-        self.inner.appended.subscribe()
+        let receiver = self.inner.appended.subscribe();
+        if self.inner.backend == Backend::Postgres
+            && !self
+                .inner
+                .listening
+                .swap(true, std::sync::atomic::Ordering::SeqCst)
+        {
+            let inner = Arc::downgrade(&self.inner);
+            let url = self.inner.url.clone();
+            tokio::spawn(listen_for_appends(url, inner));
+        }
+        receiver
     }
 
     /// The in-process channel on which subscriber `name`'s checkpoint is published.
@@ -370,6 +389,40 @@ pub fn redact(url: &str) -> String {
         return url.to_string();
     };
     format!("{}{user}:***@{host}{}", &url[..start], &url[end..])
+}
+
+/// Bumps `inner`'s append signal on every `NOTIFY convene_log`, until the database is dropped.
+/// A lost connection is made again after a pause; meanwhile subscribers still poll.
+async fn listen_for_appends(url: String, inner: std::sync::Weak<Inner>) {
+    const PAUSE: Duration = Duration::from_secs(1);
+    while inner.strong_count() > 0 {
+        let mut listener = match sqlx::postgres::PgListener::connect(&url).await {
+            Ok(listener) => listener,
+            Err(error) => {
+                tracing::warn!(%error, "cannot listen for other processes' appends; retrying");
+                tokio::time::sleep(PAUSE).await;
+                continue;
+            }
+        };
+        if let Err(error) = listener.listen("convene_log").await {
+            tracing::warn!(%error, "cannot listen for other processes' appends; retrying");
+            tokio::time::sleep(PAUSE).await;
+            continue;
+        }
+        loop {
+            // Wakes at least every pause, so a dropped database ends the task.
+            match tokio::time::timeout(PAUSE, listener.try_recv()).await {
+                Ok(Ok(Some(_))) => match inner.upgrade() {
+                    Some(inner) => inner.appended.send_modify(|n| *n = n.wrapping_add(1)),
+                    None => return,
+                },
+                // The connection was lost: listen again.
+                Ok(Ok(None)) | Ok(Err(_)) => break,
+                Err(_) if inner.strong_count() == 0 => return,
+                Err(_) => {}
+            }
+        }
+    }
 }
 
 #[cfg(test)]

@@ -198,13 +198,7 @@ async fn picture_shown(
     on: &Applying<'_>,
     picture: Option<&ShownPicture>,
 ) -> Result<(), Error> {
-    let json = picture
-        .map(serde_json::to_string)
-        .transpose()
-        .map_err(|e| Error::Unreadable {
-            position: on.position,
-            reason: format!("event picture: {e}"),
-        })?;
+    let json = crate::pictures::shown_json(on, picture)?;
     sqlx::query("UPDATE events SET picture = $1, updated_at = $2 WHERE id = $3")
         .bind(json)
         .bind(&on.at)

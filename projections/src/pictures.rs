@@ -204,3 +204,14 @@ pub async fn hash_kept(pool: &AnyPool, hash: &str, except: &str) -> Result<bool,
     .await?;
     Ok(count > 0)
 }
+
+/// A shown picture as the read models keep it: JSON, or NULL for none.
+pub(crate) fn shown_json(
+    on: &Applying<'_>,
+    picture: Option<&ShownPicture>,
+) -> Result<Option<String>, Error> {
+    picture
+        .map(serde_json::to_string)
+        .transpose()
+        .map_err(|e| on.unreadable(format!("picture: {e}")))
+}

@@ -140,13 +140,7 @@ async fn avatar(
     on: &Applying<'_>,
     picture: Option<&ShownPicture>,
 ) -> Result<(), Error> {
-    let json = picture
-        .map(serde_json::to_string)
-        .transpose()
-        .map_err(|e| Error::Unreadable {
-            position: on.position,
-            reason: format!("avatar: {e}"),
-        })?;
+    let json = crate::pictures::shown_json(on, picture)?;
     sqlx::query("UPDATE profiles SET avatar = $1, updated_at = $2 WHERE username = $3")
         .bind(json)
         .bind(&on.at)

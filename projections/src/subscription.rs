@@ -1,14 +1,13 @@
 //! Catch-up subscriptions: read the log from a checkpoint in batches, then follow new appends.
 //!
-//! A subscriber wakes on three signals: an in-process append (a watch channel bumped by
-//! [`crate::Commands`]), a PostgreSQL `NOTIFY convene_log` sent by the appending trigger at commit
-//! (so several processes can share one database), and a short poll as the last resort (another
-//! process appending to the same SQLite file).
+//! A subscriber wakes on an append signal (a watch channel bumped by [`crate::Commands`] in this
+//! process, and on PostgreSQL by the process's one listener for the `NOTIFY convene_log` every
+//! process's appends send at commit), and on a short poll as the last resort (another process
+//! appending to the same SQLite file).
 
-use crate::db::{AppendPool, Database};
+use crate::db::Database;
 use crate::error::Error;
 use crate::log::{EventLog, StoredEvent};
-use sqlx::postgres::PgListener;
 use std::time::Duration;
 use tokio::sync::watch;
 
@@ -21,26 +20,16 @@ pub struct Subscription {
     after: i64,
     batch_size: i64,
     appended: watch::Receiver<u64>,
-    remote: Option<PgListener>,
 }
 
 impl Subscription {
     /// Starts after `checkpoint` (0 for the beginning).
     pub async fn start(db: &Database, checkpoint: i64, batch_size: i64) -> Result<Self, Error> {
-        let remote = match db.append_pool() {
-            AppendPool::Postgres(pool) => {
-                let mut listener = PgListener::connect_with(pool).await?;
-                listener.listen("convene_log").await?;
-                Some(listener)
-            }
-            AppendPool::Sqlite(_) => None,
-        };
         Ok(Self {
             log: EventLog::new(db),
             after: checkpoint,
             batch_size,
             appended: db.appended(),
-            remote,
         })
     }
 
@@ -69,21 +58,9 @@ impl Subscription {
     }
 
     async fn wait(&mut self) {
-        let local = self.appended.changed();
-        match &mut self.remote {
-            Some(listener) => {
-                tokio::select! {
-                    _ = local => {}
-                    _ = listener.try_recv() => {}
-                    _ = tokio::time::sleep(POLL_INTERVAL) => {}
-                }
-            }
-            None => {
-                tokio::select! {
-                    _ = local => {}
-                    _ = tokio::time::sleep(POLL_INTERVAL) => {}
-                }
-            }
+        tokio::select! {
+            _ = self.appended.changed() => {}
+            _ = tokio::time::sleep(POLL_INTERVAL) => {}
         }
     }
 }
