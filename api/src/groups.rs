@@ -660,7 +660,9 @@ pub async fn events_of(
             }
             None => crate::access::Viewer::default(),
         };
-        if crate::access::may_see(viewer, &event) {
+        // Hidden from public listings by moderators: listed to those it concerns only.
+        let listed = !event.hidden_by_moderators || viewer.insider();
+        if listed && crate::access::may_see(viewer, &event) {
             found.push(crate::access::shown_to(viewer, event));
         }
     }

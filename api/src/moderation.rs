@@ -12,7 +12,8 @@ use crate::AppState;
 use convene_domain::metadata::{format_timestamp, parse_timestamp};
 use convene_domain::moderation::{AccountAction, ContentAction, Decision, ProfileAction};
 use convene_domain::{
-    Account, AccountCommand, Actor, Event, EventCommand, Metadata, Profile, ProfileCommand, Source,
+    Account, AccountCommand, Actor, Event, EventCommand, Metadata, Profile, ProfileCommand, Role,
+    Source,
 };
 use convene_projections::read_model::{ACCOUNTS, DECISION_TIMERS, EVENTS, PROFILES};
 use convene_projections::{accounts, decisions, events, profiles, reports};
@@ -271,6 +272,21 @@ pub async fn decide(state: &AppState, session: &Session, new: NewDecision) -> Re
             }
         }
     }
+    // A decision on someone is never on oneself, nor on someone of one's own rank or above.
+    let target_account = match &plan {
+        Plan::Account(id, _) => Some(id.clone()),
+        Plan::Profile(username, _) => profiles::owner(pool, username).await?,
+        _ => None,
+    };
+    if let Some(id) = target_account {
+        let role = accounts::by_id(pool, &id).await?.map(|a| a.role);
+        if id == session.account.id || role.is_some_and(|r| rank(r) >= rank(session.account.role)) {
+            return Err(Error::forbidden(
+                "moderators decide on other people's accounts and profiles only, and only on \
+                 those of a lower role than theirs",
+            ));
+        }
+    }
     let metadata = session.metadata().with_reason(decision.reason.clone());
     let made = DecisionMade {
         position: 0,
@@ -408,6 +424,15 @@ pub async fn end_due(state: &AppState, now: OffsetDateTime) -> Result<usize> {
         }
     }
     Ok(ended)
+}
+
+/// Roles in order: a decision reaches only a lower one.
+fn rank(role: Role) -> u8 {
+    match role {
+        Role::User => 0,
+        Role::Moderator => 1,
+        Role::Administrator => 2,
+    }
 }
 
 #[cfg(test)]

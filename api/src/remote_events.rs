@@ -170,6 +170,9 @@ pub async fn join(
     message: Option<String>,
 ) -> Result<(String, ParticipantState)> {
     let event = local_event(state, event_url)?;
+    // What a stranger here may not see (members only, a suspended organiser's, removed), one
+    // from elsewhere may not join: it is not found.
+    crate::access::visible(state, crate::access::Viewer::default(), &event).await?;
     let participation = derived_id("participation", &who.join);
     let command = EventCommand::JoinRemote {
         participation: participation.clone(),

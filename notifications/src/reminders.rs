@@ -197,13 +197,14 @@ pub struct Schedule {
 }
 
 /// The local profiles taking part in `event` as it stands (a seat or an organiser's role), or
-/// none when the event is a draft, cancelled or deleted. Those on the waitlist have no seat to
+/// none when the event is a draft, cancelled, deleted or removed by moderators. Those on the waitlist have no seat to
 /// be reminded of; they are once promoted.
 pub fn taking_part(event: &Event, draft: bool) -> Vec<(String, Facts)> {
     let Some(details) = event.details() else {
         return Vec::new();
     };
-    if draft || details.status == EventStatus::Cancelled {
+    // Nobody is reminded of what moderators removed.
+    if draft || details.status == EventStatus::Cancelled || event.moderation().removed {
         return Vec::new();
     }
     event

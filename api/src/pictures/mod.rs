@@ -433,6 +433,13 @@ pub async fn sweep(state: &AppState, now: time::OffsetDateTime) -> Result<Swept>
             return Ok(swept);
         }
         for picture in unused {
+            // Put to use since the list was read: kept.
+            let now_used = pictures::find(state.db.pool(), &picture.id)
+                .await?
+                .is_none_or(|row| row.used_at.is_some());
+            if now_used {
+                continue;
+            }
             let metadata = Metadata::now(
                 Actor::System,
                 Source::Schedule,

@@ -511,7 +511,7 @@ async fn a_suspended_account_cannot_log_in_and_a_warning_is_mailed_and_counted()
 }
 
 #[tokio::test]
-async fn a_moderator_cannot_change_roles() {
+async fn a_moderator_cannot_change_roles_nor_decide_on_themselves_or_their_peers() {
     for scratch in test_urls("moderation_roles").await {
         let server = server(&scratch).await;
         let bob = member(&server, "bob@example.org").await;
@@ -528,6 +528,22 @@ async fn a_moderator_cannot_change_roles() {
         assert_eq!(refused.status, 403, "{}", refused.text);
         assert_eq!(server.head().await, head);
         assert_eq!(bob.get("/api/v1/me").await.json["account"]["role"], "user");
+
+        // Nor decide on themselves, or on a moderator like them.
+        let eve = member(&server, "eve@example.org").await;
+        make_moderator(&server, &eve).await;
+        let (mia_id, eve_id) = (
+            crate::reports::account_id(&mia).await,
+            crate::reports::account_id(&eve).await,
+        );
+        let head = server.head().await;
+        for target in [&mia_id, &eve_id] {
+            let refused = decide(&mia, on_account("suspend", target, "a coup")).await;
+            assert_eq!(refused.status, 403, "{}", refused.text);
+        }
+        assert_eq!(server.head().await, head, "nothing written");
+        let warned = decide(&mia, on_account("warn", &bob_id, "mind the rules")).await;
+        assert_eq!(warned.status, 201, "{}", warned.text);
     }
 }
 

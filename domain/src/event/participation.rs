@@ -170,7 +170,9 @@ impl Event {
     ) -> Result<Vec<EventChange>, EventError> {
         self.require_local()?;
         let details = self.open()?;
-        if details.visibility == super::details::Visibility::Private {
+        // Private events, and groups' events until groups federate as their own actors (the
+        // answer would come from the member who organised it).
+        if details.visibility == super::details::Visibility::Private || self.group.is_some() {
             return Err(EventError::NotFound);
         }
         match details.join_mode {

@@ -75,8 +75,7 @@ impl Event {
 
     /// Local commands that would change who takes part in or organises a remote event are
     /// refused: that is decided on its own instance.
-    /// The organiser's instance answered `profile`'s `Join`: `actor` must be on the event's own
-    /// instance. Accepted, the profile takes part (the seats are counted there); refused, it
+    /// The organiser answered `profile`'s `Join`: `actor` must be the event's organiser. Accepted, the profile takes part (the seats are counted there); refused, it
     /// does not.
     pub(super) fn answer_remote_join(
         &self,
@@ -85,7 +84,8 @@ impl Event {
         accepted: bool,
     ) -> Result<Vec<EventChange>, EventError> {
         let origin = self.origin.as_ref().ok_or(EventError::NotFound)?;
-        if host_of(actor) != host_of(&origin.object) {
+        // Only the organiser answers: anyone else on its instance could accept or refuse for it.
+        if actor != origin.actor {
             return Err(EventError::NotOrganiser);
         }
         self.live()?;

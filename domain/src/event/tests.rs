@@ -1091,6 +1091,11 @@ fn local_profiles_take_part_in_a_remote_event_on_its_instance() {
         .given(asked())
         .when(answer("https://masto.example/users/zoe", true))
         .then_expect_error(EventError::NotOrganiser);
+    // Someone else on the event's own instance is not its organiser either.
+    Given::with(())
+        .given(asked())
+        .when(answer("https://mobilizon.example/@mallory", false))
+        .then_expect_error(EventError::NotOrganiser);
     let mut accepted = asked();
     accepted.push(C::Approved {
         participation: "p1".into(),
@@ -1275,6 +1280,14 @@ fn someone_on_another_instance_joins_by_the_same_rules() {
         .given(vec![imported()])
         .when(join_remote("p1"))
         .then_expect_error(EventError::Remote);
+    // A group's event is joined once groups federate as their own actors.
+    Given::with(())
+        .given(vec![
+            created(None, JoinMode::Free),
+            C::OrganisedByGroup { group: repair() },
+        ])
+        .when(join_remote("p1"))
+        .then_expect_error(EventError::NotFound);
     Given::with(())
         .given(vec![
             created(None, JoinMode::Free),
