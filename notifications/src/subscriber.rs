@@ -17,16 +17,14 @@ use crate::SUBSCRIBER;
 use async_trait::async_trait;
 use convene_domain::metadata::{format_timestamp, parse_timestamp};
 use convene_domain::{Actor, Event, EventChange};
+use convene_projections::log::aggregates_until;
 use convene_projections::subscriber::{checkpoint, move_checkpoint, set_checkpoint, Applied};
 use convene_projections::{Delivery as Promise, Error, StoredEvent, Subscriber};
 use cqrs_es::Aggregate;
-use sqlx::{AnyPool, Row};
+use sqlx::AnyPool;
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use tokio::sync::Notify;
-
-/// Aggregates read back per query.
-const IDS_PER_QUERY: usize = 500;
 
 pub struct NotificationsSubscriber {
     /// Woken after a batch stored new mails, so the sender sends them at once.
@@ -99,43 +97,25 @@ pub async fn derive(pool: &AnyPool, batch: &[StoredEvent]) -> Result<Derivation,
     let mut found: Vec<(i64, String, Notice)> = Vec::new();
     // Each event at the log's head, and when its last change was recorded.
     let mut heads: Vec<(String, Event, Memory, String)> = Vec::new();
-    for chunk in ids.chunks(IDS_PER_QUERY) {
-        let placeholders: Vec<String> = (2..chunk.len() + 2).map(|i| format!("${i}")).collect();
-        let sql = format!(
-            "SELECT aggregate_id, position, CAST(payload AS TEXT) AS payload, \
-             CAST(metadata AS TEXT) AS metadata FROM event_log \
-             WHERE aggregate_type = $1 AND aggregate_id IN ({}) \
-             ORDER BY position",
-            placeholders.join(", ")
-        );
-        let mut query = sqlx::query(&sql).bind(Event::TYPE);
-        for id in chunk {
-            query = query.bind(*id);
-        }
-        let mut events: HashMap<String, (Event, Memory, String)> = HashMap::new();
-        for row in query.fetch_all(pool).await? {
-            let id: String = row.try_get("aggregate_id")?;
-            let position: i64 = row.try_get("position")?;
-            let payload: String = row.try_get("payload")?;
-            let change: EventChange =
-                serde_json::from_str(&payload).map_err(|e| Error::Unreadable {
-                    position,
-                    reason: e.to_string(),
-                })?;
-            let (event, memory, metadata) = events.entry(id.clone()).or_default();
-            if position >= first.position && position <= last.position {
-                for notice in mapping::notices(event, &change, memory) {
-                    found.push((position, id.clone(), notice));
-                }
+    // Read past the batch, up to the log's head, for the heads the reminders need.
+    let ids: Vec<String> = ids.into_iter().map(str::to_string).collect();
+    let mut events: HashMap<String, (Event, Memory, String)> = HashMap::new();
+    for stored in aggregates_until(pool, Event::TYPE, &ids, i64::MAX).await? {
+        let change: EventChange = stored.change()?;
+        let position = stored.position;
+        let (event, memory, metadata) = events.entry(stored.aggregate_id.clone()).or_default();
+        if position >= first.position && position <= last.position {
+            for notice in mapping::notices(event, &change, memory) {
+                found.push((position, stored.aggregate_id.clone(), notice));
             }
-            memory.remember(&change);
-            event.apply(change);
-            *metadata = row.try_get("metadata")?;
         }
-        for id in chunk {
-            if let Some((event, memory, metadata)) = events.remove(*id) {
-                heads.push((id.to_string(), event, memory, metadata));
-            }
+        memory.remember(&change);
+        event.apply(change);
+        *metadata = stored.metadata;
+    }
+    for id in ids {
+        if let Some((event, memory, metadata)) = events.remove(&id) {
+            heads.push((id, event, memory, metadata));
         }
     }
     let recorded: HashMap<i64, String> = batch
