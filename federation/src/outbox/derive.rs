@@ -271,17 +271,13 @@ fn event_activities(
     match change {
         // A comment removed by moderators is gone for peers; restored, it comes back.
         EventChange::Moderated {
-            action: ContentAction::RemoveComment { comment },
+            action:
+                ContentAction::RemoveComment { comment } | ContentAction::RestoreComment { comment },
             ..
-        } => comment_activity(
-            public_url, id, stored, change, comment, tracked, at, profiles,
-        )
-        .into_iter()
-        .collect(),
-        EventChange::Moderated {
-            action: ContentAction::RestoreComment { comment },
-            ..
-        } => comment_activity(
+        }
+        | EventChange::CommentPosted { comment, .. }
+        | EventChange::CommentEdited { comment, .. }
+        | EventChange::CommentDeleted { comment } => comment_activity(
             public_url, id, stored, change, comment, tracked, at, profiles,
         )
         .into_iter()
@@ -324,13 +320,6 @@ fn event_activities(
                 .into_iter()
                 .collect()
         }
-        EventChange::CommentPosted { comment, .. }
-        | EventChange::CommentEdited { comment, .. }
-        | EventChange::CommentDeleted { comment } => comment_activity(
-            public_url, id, stored, change, comment, tracked, at, profiles,
-        )
-        .into_iter()
-        .collect(),
         _ => Vec::new(),
     }
 }
