@@ -318,6 +318,23 @@ pub enum FederationCommand {
     },
     /// Try a failed or dead delivery again, from its first try.
     Retry { id: String },
+    /// Decide on another instance's domain (`mobilizon.example`, or `host:port`): suspend it
+    /// (its activities refused, nothing delivered to it, its content shown to moderators only),
+    /// limit it (its content out of public listings and search), or lift the decision. Nothing
+    /// is deleted: lifting brings everything back.
+    Domain {
+        #[arg(value_parser = ["suspend", "limit", "lift"])]
+        action: String,
+        domain: String,
+        /// Why (required): kept in the log and shown in the audit trail.
+        #[arg(long)]
+        reason: String,
+        /// What the instance's public list of moderated domains says.
+        #[arg(long)]
+        public_comment: Option<String>,
+    },
+    /// The domains with a decision in force, and what each one touches here.
+    Domains,
 }
 
 #[derive(Debug, Subcommand)]

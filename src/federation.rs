@@ -1,13 +1,19 @@
-//! `convene federation follow|unfollow|deliveries|retry`: follows of remote actors and the
-//! delivery queue, from the command line. The running server sends what these record.
+//! `convene federation follow|unfollow|deliveries|retry|domain|domains`: follows of remote
+//! actors, the delivery queue and decisions on other instances' domains, from the command line. The running server sends what these record.
 
 use crate::config::{FederationCommand, Settings};
 use anyhow::{anyhow, bail, Context};
-use convene_domain::{Actor, Metadata, Profile, ProfileCommand, ProfileError, Source};
+use convene_domain::moderation::Decision;
+use convene_domain::remote_domain::{normalise_domain, DomainAction};
+use convene_domain::{
+    Actor, Metadata, Profile, ProfileCommand, ProfileError, RemoteDomain, RemoteDomainCommand,
+    RemoteDomainError, Source,
+};
 use convene_federation::client::{Client, Limits, Network};
 use convene_federation::delivery::{self, State};
 use convene_federation::discovery::lookup;
 use convene_federation::inbox::remote_actors::RemoteActors;
+use convene_projections::domains;
 use convene_projections::{CommandError, Commands, Database};
 use std::process::ExitCode;
 
@@ -82,8 +88,99 @@ pub async fn run(settings: &Settings, command: FederationCommand) -> anyhow::Res
             }
             println!("delivery {id} is pending again; the server tries it at once");
         }
+        FederationCommand::Domain {
+            action,
+            domain,
+            reason,
+            public_comment,
+        } => {
+            let own = domains::host_of_url(&settings.public_url).unwrap_or_default();
+            if convene_domain::remote_domain::covers(&normalise(&domain)?, &own) {
+                bail!(
+                    "{domain} is this instance's own domain (--public-url {})",
+                    settings.public_url
+                );
+            }
+            let db = open(settings).await?;
+            let position = decide_on_domain(&db, &action, &domain, &reason, public_comment).await?;
+            println!("{domain}: {action} recorded (log position {position}); the running server applies it at once");
+        }
+        FederationCommand::Domains => {
+            let db = open(settings).await?;
+            let in_force = domains::in_force(db.pool()).await?;
+            for decision in &in_force {
+                let impact = domains::impact(db.pool(), &decision.domain).await?;
+                println!(
+                    "{}  {:<8} since {}  ({} events, {} comments, {} participants, {} followers, {} followed)  reason: {}",
+                    decision.domain,
+                    decision.action,
+                    decision.decided_at,
+                    impact.events,
+                    impact.comments,
+                    impact.participants,
+                    impact.followers,
+                    impact.following,
+                    decision.reason
+                );
+            }
+            println!("{} domains with a decision in force", in_force.len());
+        }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Records a decision on a domain from the command line: by the instance (`system`, source
+/// `cli`), the operator at the server's shell standing for its administrators.
+async fn decide_on_domain(
+    db: &Database,
+    action: &str,
+    domain: &str,
+    reason: &str,
+    public_comment: Option<String>,
+) -> anyhow::Result<i64> {
+    let domain =
+        normalise_domain(domain, "DOMAIN").map_err(|e| anyhow!("{}: {}", e.field, e.message))?;
+    let action = match action {
+        "suspend" => DomainAction::Suspend,
+        "limit" => DomainAction::Limit,
+        _ => DomainAction::Lift,
+    };
+    let decision = Decision::by_moderator(
+        String::new(),
+        reason,
+        None,
+        None,
+        time::OffsetDateTime::now_utc(),
+    )
+    .map_err(|e| anyhow!("--{}: {}", e.field, e.message))?;
+    let decision = Decision {
+        moderator: None,
+        ..decision
+    };
+    let metadata = Metadata::now(Actor::System, Source::Cli, uuid::Uuid::new_v4().to_string())
+        .with_reason(decision.reason.clone());
+    let command = RemoteDomainCommand::Moderate {
+        action,
+        decision,
+        public_comment,
+    };
+    match Commands::<RemoteDomain>::new(db, ())
+        .execute_retrying(&domain, command, &metadata)
+        .await
+    {
+        Err(CommandError::Rejected(RemoteDomainError::AlreadyDecided(why))) => {
+            bail!("{domain}: {why}")
+        }
+        Err(CommandError::Rejected(RemoteDomainError::Invalid(errors))) => {
+            let error = &errors[0];
+            bail!("--{}: {}", error.field.replace('_', "-"), error.message)
+        }
+        other => Ok(other?),
+    }
+}
+
+fn normalise(domain: &str) -> anyhow::Result<String> {
+    normalise_domain(domain, "DOMAIN").map_err(|e| anyhow!("{domain}: {}", e.message))
 }
 
 async fn open(settings: &Settings) -> anyhow::Result<Database> {

@@ -9,7 +9,7 @@ use crate::objects;
 use crate::reports::require_moderator;
 use crate::AppState;
 use convene_domain::metadata::{format_timestamp, parse_timestamp};
-use convene_domain::{Account, Claim, Event, Group, Profile, Report};
+use convene_domain::{Account, Claim, Event, Group, Profile, RemoteDomain, Report};
 use convene_projections::log::{AuditFilter, EventLog, StoredEvent};
 use cqrs_es::Aggregate;
 use serde::{Deserialize, Serialize};
@@ -22,13 +22,14 @@ pub const PAGE_SIZE: i64 = 20;
 const PAGE_MAX: i64 = 100_000;
 
 /// The kinds of object the trail is filtered by, and their aggregates.
-const KINDS: [(&str, &str); 6] = [
+const KINDS: [(&str, &str); 7] = [
     ("event", Event::TYPE),
     ("profile", Profile::TYPE),
     ("group", Group::TYPE),
     ("account", Account::TYPE),
     ("report", Report::TYPE),
     ("name", Claim::TYPE),
+    ("domain", RemoteDomain::TYPE),
 ];
 
 /// The audit trail's filters, as asked (every one optional).

@@ -8,7 +8,7 @@
 use convene_domain::account::AccountError;
 use convene_domain::claim::ClaimError;
 use convene_domain::{EventError, FieldError, GroupError, MemberRole, ProfileError};
-use convene_domain::{PictureError, ReportError};
+use convene_domain::{PictureError, RemoteDomainError, ReportError};
 use convene_projections::CommandError;
 use std::time::Duration;
 
@@ -27,6 +27,9 @@ pub enum Error {
     Group(#[from] GroupError),
     #[error(transparent)]
     Report(#[from] ReportError),
+    /// A decision on another instance's domain.
+    #[error(transparent)]
+    Domain(#[from] RemoteDomainError),
     /// Input of the wrong shape, field by field.
     #[error("{}", describe(.0))]
     Invalid(Vec<FieldError>),
@@ -181,6 +184,10 @@ impl Error {
                 | ReportError::AlreadyHandled(_)
                 | ReportError::AlreadyAssigned => Class::Conflict,
             },
+            Error::Domain(e) => match e {
+                RemoteDomainError::Invalid(_) => Class::Invalid,
+                RemoteDomainError::AlreadyDecided(_) => Class::Conflict,
+            },
             Error::Picture(e) => match e {
                 PictureError::Invalid(_) => Class::Invalid,
                 PictureError::NotFound => Class::NotFound,
@@ -211,7 +218,8 @@ impl Error {
             Error::Account(AccountError::Disabled) => "disabled",
             Error::Account(AccountError::Suspended) => "suspended",
             Error::Account(AccountError::AlreadyDecided(_))
-            | Error::Profile(ProfileError::AlreadyDecided(_)) => "already-decided",
+            | Error::Profile(ProfileError::AlreadyDecided(_))
+            | Error::Domain(RemoteDomainError::AlreadyDecided(_)) => "already-decided",
             Error::Profile(ProfileError::Suspended) => "suspended-by-moderators",
             Error::Unavailable(_) => "unavailable",
             _ => match self.class() {
@@ -245,7 +253,8 @@ impl Error {
             Error::Invalid(errors) | Error::TooLarge(errors) | Error::Conflict { errors, .. } => {
                 errors.clone()
             }
-            Error::Picture(PictureError::Invalid(errors)) => errors.clone(),
+            Error::Picture(PictureError::Invalid(errors))
+            | Error::Domain(RemoteDomainError::Invalid(errors)) => errors.clone(),
             Error::Event(EventError::Invalid(errors)) => errors.clone(),
             Error::Account(AccountError::WrongConfirmation | AccountError::WrongResetToken) => {
                 field("token", detail())

@@ -41,7 +41,7 @@ pub mod validation;
 
 pub use error::{Class, Error};
 
-use convene_domain::{Account, Claim, Event, Group, Picture, Profile, Report};
+use convene_domain::{Account, Claim, Event, Group, Picture, Profile, RemoteDomain, Report};
 use convene_projections::{Commands, Database, Subscribers};
 use std::sync::Arc;
 
@@ -114,6 +114,8 @@ pub struct AppState {
     pub groups: Arc<Commands<Group>>,
     pub reports: Arc<Commands<Report>>,
     pub pictures: Arc<Commands<Picture>>,
+    /// Other instances' domains, as administrators decide on them.
+    pub domains: Arc<Commands<RemoteDomain>>,
     /// Pictures being decoded at once (each takes memory in proportion to its pixels).
     pub picture_work: Arc<tokio::sync::Semaphore>,
     /// Whether people without an account may report (off by default).
@@ -142,6 +144,7 @@ impl AppState {
             groups: Arc::new(Commands::with_snapshots(db, (), GROUP_SNAPSHOT_EVERY)),
             reports: Arc::new(Commands::new(db, ())),
             pictures: Arc::new(Commands::new(db, ())),
+            domains: Arc::new(Commands::new(db, ())),
             picture_work: pictures::gate(),
             reports_policy: reports::ReportPolicy::default(),
             group_creation: groups::GroupCreation::default(),

@@ -11,12 +11,15 @@ use crate::reports::require_moderator;
 use crate::AppState;
 use convene_domain::metadata::{format_timestamp, parse_timestamp};
 use convene_domain::moderation::{AccountAction, ContentAction, Decision, ProfileAction};
+use convene_domain::remote_domain::{normalise_domain, DomainAction};
 use convene_domain::{
-    Account, AccountCommand, Actor, Event, EventCommand, Metadata, Profile, ProfileCommand, Role,
-    Source,
+    Account, AccountCommand, Actor, Event, EventCommand, Metadata, Profile, ProfileCommand,
+    RemoteDomain, RemoteDomainCommand, Role, Source,
 };
-use convene_projections::read_model::{ACCOUNTS, DECISION_TIMERS, EVENTS, PROFILES};
-use convene_projections::{accounts, decisions, events, profiles, reports};
+use convene_projections::read_model::{
+    ACCOUNTS, DECISION_TIMERS, DOMAIN_DECISIONS, EVENTS, PROFILES,
+};
+use convene_projections::{accounts, decisions, domains, events, profiles, reports};
 use cqrs_es::Aggregate;
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
@@ -41,11 +44,17 @@ pub enum DecisionTarget {
     Account {
         id: String,
     },
+    /// Another instance's domain (`mobilizon.example`, or `host:port`): suspend, limit or
+    /// lift; administrators only.
+    Domain {
+        domain: String,
+    },
 }
 
 /// What is decided. On an event: hide, unhide, remove, restore, close_comments,
 /// reopen_comments; on a comment: remove, restore; on a profile or an account: suspend,
-/// unsuspend, warn (a warning goes to the profile's account).
+/// unsuspend, warn (a warning goes to the profile's account); on another instance's domain:
+/// suspend, limit, lift.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Action {
@@ -58,10 +67,12 @@ pub enum Action {
     Suspend,
     Unsuspend,
     Warn,
+    Limit,
+    Lift,
 }
 
 impl Action {
-    pub const ALL: [Action; 9] = [
+    pub const ALL: [Action; 11] = [
         Action::Hide,
         Action::Unhide,
         Action::Remove,
@@ -71,6 +82,8 @@ impl Action {
         Action::Suspend,
         Action::Unsuspend,
         Action::Warn,
+        Action::Limit,
+        Action::Lift,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -84,6 +97,8 @@ impl Action {
             Action::Suspend => "suspend",
             Action::Unsuspend => "unsuspend",
             Action::Warn => "warn",
+            Action::Limit => "limit",
+            Action::Lift => "lift",
         }
     }
 
@@ -105,9 +120,12 @@ pub struct NewDecision {
     #[serde(default)]
     pub report: Option<String>,
     /// When the decision ends by itself (RFC 3339, in the future); for hide, remove and
-    /// close_comments only.
+    /// close_comments, suspend and limit only.
     #[serde(default)]
     pub until: Option<String>,
+    /// On a domain: what the instance's public list of moderated domains says (one line).
+    #[serde(default)]
+    pub public_comment: Option<String>,
 }
 
 /// A decision as recorded.
@@ -132,6 +150,8 @@ enum Plan {
     Account(String, AccountAction),
     /// A warning to the account owning a profile.
     WarnProfile(String),
+    /// On another instance's domain, with its public comment.
+    Domain(String, DomainAction, Option<String>),
 }
 
 fn plan(action: Action, target: &DecisionTarget) -> Result<Plan> {
@@ -184,6 +204,17 @@ fn plan(action: Action, target: &DecisionTarget) -> Result<Plan> {
             A::Warn => Plan::Account(id.clone(), AccountAction::Warn),
             _ => return Err(wrong("an account", "suspend, unsuspend, warn")),
         },
+        DecisionTarget::Domain { domain } => {
+            let domain =
+                normalise_domain(domain, "target.domain").map_err(|e| Error::Invalid(vec![e]))?;
+            let action = match action {
+                A::Suspend => DomainAction::Suspend,
+                A::Limit => DomainAction::Limit,
+                A::Lift => DomainAction::Lift,
+                _ => return Err(wrong("a domain", "suspend, limit, lift")),
+            };
+            Plan::Domain(domain, action, None)
+        }
     })
 }
 
@@ -194,6 +225,7 @@ fn can_end(plan: &Plan) -> bool {
         Plan::Profile(_, action) => action.reversal().is_some(),
         Plan::Account(_, action) => action.reversal().is_some(),
         Plan::WarnProfile(_) => false,
+        Plan::Domain(_, action, _) => action.reversal().is_some(),
     }
 }
 
@@ -202,6 +234,27 @@ fn can_end(plan: &Plan) -> bool {
 pub async fn decide(state: &AppState, session: &Session, new: NewDecision) -> Result<DecisionMade> {
     require_moderator(session)?;
     let mut plan = plan(new.action, &new.target)?;
+    if let Plan::Domain(domain, _, comment) = &mut plan {
+        // Defederating concerns the whole instance: its administrators decide.
+        if session.account.role != Role::Administrator {
+            return Err(Error::forbidden(
+                "decisions on other instances' domains are for the instance's administrators",
+            ));
+        }
+        let own = convene_projections::domains::host_of_url(&state.config.public_url);
+        if own.is_some_and(|own| convene_domain::remote_domain::covers(domain, &own)) {
+            return Err(Error::invalid_field(
+                "target.domain",
+                "this is the instance's own domain",
+            ));
+        }
+        comment.clone_from(&new.public_comment);
+    } else if new.public_comment.is_some() {
+        return Err(Error::invalid_field(
+            "public_comment",
+            "only decisions on domains have a public comment",
+        ));
+    }
     let until = match new
         .until
         .as_deref()
@@ -227,7 +280,7 @@ pub async fn decide(state: &AppState, session: &Session, new: NewDecision) -> Re
     if decision.until.is_some() && !can_end(&plan) {
         return Err(Error::invalid_field(
             "until",
-            "only hiding, removing, closing comments and suspending end by themselves",
+            "only hiding, removing, closing comments, suspending and limiting end by themselves",
         ));
     }
     if let Some(report) = &decision.report {
@@ -271,6 +324,8 @@ pub async fn decide(state: &AppState, session: &Session, new: NewDecision) -> Re
                 return Err(Error::not_found(format!("there is no account {id}")));
             }
         }
+        // Any domain may be decided on, known here or not yet.
+        Plan::Domain(..) => {}
     }
     // A decision on someone is never on oneself, nor on someone of one's own rank or above.
     let target_account = match &plan {
@@ -340,6 +395,17 @@ async fn record(
             let at = consistency::command(state, &state.accounts, &id, command, metadata, reads);
             (at.await?, change)
         }
+        Plan::Domain(domain, action, public_comment) => {
+            let change = action.change_name().to_string();
+            let command = RemoteDomainCommand::Moderate {
+                action,
+                decision,
+                public_comment,
+            };
+            let reads = &[DOMAIN_DECISIONS, EVENTS, DECISION_TIMERS];
+            let at = consistency::command(state, &state.domains, &domain, command, metadata, reads);
+            (at.await?, change)
+        }
         Plan::WarnProfile(_) => {
             return Err(Error::internal("a profile's warning goes to its account"))
         }
@@ -402,6 +468,10 @@ pub async fn end_due(state: &AppState, now: OffsetDateTime) -> Result<usize> {
                 .ok()
                 .and_then(|a| a.reversal())
                 .map(|a| Plan::Account(timer.aggregate_id.clone(), a)),
+            t if t == RemoteDomain::TYPE => serde_json::from_str::<DomainAction>(&timer.action)
+                .ok()
+                .and_then(|a| a.reversal())
+                .map(|a| Plan::Domain(timer.aggregate_id.clone(), a, None)),
             _ => None,
         };
         let Some(plan) = plan else {
@@ -477,4 +547,49 @@ mod tests {
         }
         assert_eq!(Action::parse("delete"), None);
     }
+}
+
+/// A domain as administrators see it: the decision in force, if any, and what a decision
+/// touches here (counted as of now: nothing is deleted, so this is also what lifting brings back).
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct DomainStanding {
+    pub domain: String,
+    pub decision: Option<domains::DomainDecisionView>,
+    pub impact: domains::DomainImpact,
+}
+
+/// Every domain with a decision in force (moderators and administrators).
+pub async fn domains_in_force(state: &AppState, session: &Session) -> Result<Vec<DomainStanding>> {
+    require_moderator(session)?;
+    let pool = state.db.pool();
+    let mut standings = Vec::new();
+    for decision in domains::in_force(pool).await? {
+        standings.push(DomainStanding {
+            domain: decision.domain.clone(),
+            impact: domains::impact(pool, &decision.domain).await?,
+            decision: Some(decision),
+        });
+    }
+    Ok(standings)
+}
+
+/// One domain (moderators and administrators): what is decided on it and what a decision would
+/// touch, to see before deciding.
+pub async fn domain_standing(
+    state: &AppState,
+    session: &Session,
+    domain: &str,
+) -> Result<DomainStanding> {
+    require_moderator(session)?;
+    let domain = normalise_domain(domain, "domain").map_err(|e| Error::Invalid(vec![e]))?;
+    let pool = state.db.pool();
+    let decision = domains::in_force(pool)
+        .await?
+        .into_iter()
+        .find(|d| d.domain == domain);
+    Ok(DomainStanding {
+        impact: domains::impact(pool, &domain).await?,
+        decision,
+        domain,
+    })
 }

@@ -13,6 +13,7 @@ pub mod metadata;
 pub mod moderation;
 pub mod picture;
 pub mod profile;
+pub mod remote_domain;
 pub mod report;
 pub mod text;
 pub mod validation;
@@ -24,5 +25,6 @@ pub use group::{Group, GroupActor, GroupChange, GroupCommand, GroupError, Member
 pub use metadata::{Actor, Metadata, MetadataError, Source};
 pub use picture::{Picture, PictureChange, PictureCommand, PictureError};
 pub use profile::{Profile, ProfileChange, ProfileCommand, ProfileError};
+pub use remote_domain::{RemoteDomain, RemoteDomainChange, RemoteDomainCommand, RemoteDomainError};
 pub use report::{Report, ReportChange, ReportCommand, ReportError};
 pub use validation::FieldError;

@@ -509,3 +509,70 @@ async fn a_host_that_keeps_failing_is_left_alone_for_a_while() {
         db.close().await;
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn nothing_is_sent_to_a_suspended_domain_and_a_retry_sends_it_once_lifted() {
+    for (scratch, db) in test_databases("delivery_suspended").await {
+        let (blocked, blocked_seen) = receiver().await;
+        let (open, open_seen) = receiver().await;
+        let inboxes = vec![
+            format!("http://{blocked}/ok/1"),
+            format!("http://{open}/ok/1"),
+        ];
+        let id = "http://127.0.0.1:1/activities/suspended";
+        delivery::enqueue(&db, id, &activity(id), &inboxes, ALICE_ID)
+            .await
+            .expect("enqueued");
+        // The read model as an administrator's suspension of that address leaves it.
+        let decide = "INSERT INTO domain_decisions (domain, action, reason, decided_at, position) \
+                      VALUES ($1, 'suspend', 'spam', '2026-01-01', 1)";
+        sqlx::query(decide)
+            .bind(blocked.to_string())
+            .execute(db.pool())
+            .await
+            .expect("a decision");
+        let worker = worker(&db);
+        drain(&db, &worker, Duration::from_secs(5)).await;
+
+        let all = delivery::list(&db, None).await.expect("listed");
+        let refused = state_of(&all, &inboxes[0]);
+        assert_eq!(
+            (refused.state, refused.attempts),
+            (State::Failed, 0),
+            "{}",
+            scratch.label
+        );
+        assert!(
+            refused
+                .last_error
+                .as_deref()
+                .is_some_and(|e| e.contains("suspended")),
+            "{refused:?}"
+        );
+        assert_eq!(state_of(&all, &inboxes[1]).state, State::Delivered);
+        assert!(blocked_seen
+            .lock()
+            .expect("not poisoned")
+            .answers
+            .is_empty());
+        assert_eq!(
+            open_seen.lock().expect("not poisoned").answers["/ok/1"],
+            [202]
+        );
+
+        // Lifted, an administrator's retry sends it.
+        sqlx::query("DELETE FROM domain_decisions")
+            .execute(db.pool())
+            .await
+            .expect("lifted");
+        assert!(delivery::retry(&db, &refused.id).await.expect("retried"));
+        drain(&db, &worker, Duration::from_secs(5)).await;
+        let all = delivery::list(&db, None).await.expect("listed");
+        assert_eq!(state_of(&all, &inboxes[0]).state, State::Delivered);
+        assert_eq!(
+            blocked_seen.lock().expect("not poisoned").answers["/ok/1"],
+            [202]
+        );
+        db.close().await;
+    }
+}

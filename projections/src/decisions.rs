@@ -1,14 +1,18 @@
 //! The `decision_timers` read model: the moderators' timed decisions still in force, one row
 //! each, so the sweep that ends them reads a short table instead of the log. A decision leaves
 //! the table when its reversal is recorded, whoever made it (a moderator, or the sweep), and
-//! when its object (an event) is deleted. Events, profiles and accounts have timed decisions.
+//! when its object (an event) is deleted. Events, profiles, accounts and other instances'
+//! domains have timed decisions.
 
 use crate::error::Error;
 use crate::log::StoredEvent;
 use crate::projection::{Applying, Projection};
 use async_trait::async_trait;
 use convene_domain::moderation::{AccountAction, ContentAction};
-use convene_domain::{Account, AccountChange, Event, EventChange, Profile, ProfileChange};
+use convene_domain::{
+    Account, AccountChange, Event, EventChange, Profile, ProfileChange, RemoteDomain,
+    RemoteDomainChange,
+};
 use cqrs_es::Aggregate;
 use sqlx::{AnyConnection, AnyPool, Row};
 
@@ -65,6 +69,15 @@ impl Projection for DecisionTimersProjection {
                 }
                 _ => return Ok(()),
             },
+            t if t == RemoteDomain::TYPE => {
+                let RemoteDomainChange::Moderated {
+                    action, decision, ..
+                } = event.change::<RemoteDomainChange>()?;
+                let text = serde_json::to_string(&action).map_err(unreadable)?;
+                // Suspending and limiting replace each other: one timer per domain.
+                let starts = action.reversal().is_some();
+                ("domain".to_string(), starts, text, decision)
+            }
             _ => return Ok(()),
         };
         clear(conn, event, &key).await?;

@@ -1,5 +1,6 @@
 //! The read models of events: `events` (with `event_tags`), `participations` and `comments`.
 
+use crate::domains::covered_sql;
 use crate::error::Error;
 use crate::log::StoredEvent;
 use crate::projection::{Applying, Projection};
@@ -483,13 +484,19 @@ pub struct EventView {
     pub organiser_suspended: bool,
 }
 
-const EVENT_COLUMNS: &str = "e.id, e.organizer, e.draft, e.details, e.created_at, e.updated_at, \
+// A remote organiser on a suspended domain counts as suspended.
+const EVENT_COLUMNS: &str = concat!(
+    "e.id, e.organizer, e.draft, e.details, e.created_at, e.updated_at, \
      e.group_handle, e.members_only, e.hide_organiser, e.hidden, e.removed, e.comments_closed, \
      (SELECT COUNT(*) FROM profiles sp WHERE sp.username = e.organizer \
-      AND (sp.suspended = 1 OR sp.account_suspended = 1)) AS organiser_suspended, \
+      AND (sp.suspended = 1 OR sp.account_suspended = 1)) \
+      + CASE WHEN ",
+    covered_sql!("e.organizer", "'suspend'"),
+    " THEN 1 ELSE 0 END AS organiser_suspended, \
      e.origin_object, e.origin_actor, e.origin_name, e.origin_url, e.picture, \
      (SELECT COUNT(*) FROM participations p WHERE p.event_id = e.id AND p.state = 'participant') AS participants, \
-     (SELECT COUNT(*) FROM participations p WHERE p.event_id = e.id AND p.state = 'waitlisted') AS waitlisted";
+     (SELECT COUNT(*) FROM participations p WHERE p.event_id = e.id AND p.state = 'waitlisted') AS waitlisted"
+);
 
 fn event_view(row: &AnyRow) -> Result<EventView, Error> {
     let text: String = row.try_get("details")?;
@@ -660,11 +667,13 @@ pub async fn count_public(pool: &AnyPool, filter: &EventFilter) -> Result<i64, E
 /// The conditions `filter` sets on public events, and the values they bind after the draft
 /// flag (`$1`).
 fn public_conditions(filter: &EventFilter) -> (String, Vec<String>) {
-    // What moderators hid or removed, and what suspended profiles organise, is never listed.
+    // What moderators hid or removed, what suspended profiles organise, and what comes from
+    // suspended or limited domains is never listed.
     let mut sql = format!(
         "e.visibility = 'public' AND e.draft = $1 AND e.members_only = 0 \
-         AND e.hidden = 0 AND e.removed = 0 AND {} = 0",
-        crate::profiles::suspended_sql("e.organizer")
+         AND e.hidden = 0 AND e.removed = 0 AND {} = 0 AND NOT {}",
+        crate::profiles::suspended_sql("e.organizer"),
+        covered_sql!("e.organizer", "'suspend', 'limit'")
     );
     let mut binds: Vec<String> = Vec::new();
     let mut param = |sql: &mut String, clause: &str, value: &str| {
@@ -946,10 +955,14 @@ fn comment_view(row: &AnyRow) -> Result<CommentView, Error> {
     })
 }
 
-const COMMENT_COLUMNS: &str =
+// A remote author on a suspended domain counts as suspended.
+const COMMENT_COLUMNS: &str = concat!(
     "id, event_id, author, in_reply_to, body, announcement, created_at, edited_at, deleted_at, \
      removed, (SELECT COUNT(*) FROM profiles sp WHERE sp.username = comments.author \
-     AND (sp.suspended = 1 OR sp.account_suspended = 1)) AS author_suspended";
+     AND (sp.suspended = 1 OR sp.account_suspended = 1)) + CASE WHEN ",
+    covered_sql!("comments.author", "'suspend'"),
+    " THEN 1 ELSE 0 END AS author_suspended"
+);
 
 /// An event's comments, oldest first (replies point at their parent).
 pub async fn comments(pool: &AnyPool, event: &str) -> Result<Vec<CommentView>, Error> {

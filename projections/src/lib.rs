@@ -8,7 +8,8 @@
 //! database), [`projection`] runs them, [`replay`] rebuilds them (read models also "as of" a
 //! past point) and [`verify`] proves the chain intact. The read models, and the queries over
 //! them, are [`accounts`], [`profiles`], [`events`], [`groups`], [`reports`], [`follows`],
-//! [`decisions`] (the timed moderation decisions in force) and [`pictures`].
+//! [`decisions`] (the timed moderation decisions in force), [`pictures`] and [`domains`] (the
+//! decisions in force on other instances' domains).
 //!
 //! Depends on `convene-domain` only (and the database crates); the API, web and federation crates
 //! depend on this one. See `docs/event-log.md` for the guarantees and why they hold.
@@ -17,6 +18,7 @@ pub mod accounts;
 pub mod chain;
 pub mod db;
 pub mod decisions;
+pub mod domains;
 pub mod error;
 pub mod events;
 pub mod follows;
@@ -58,6 +60,7 @@ pub mod read_model {
     pub const FOLLOWS: &str = "follows";
     pub const DECISION_TIMERS: &str = "decision_timers";
     pub const PICTURES: &str = "pictures";
+    pub const DOMAIN_DECISIONS: &str = "domain_decisions";
 }
 
 /// The read models this crate offers, in the order they are run.
@@ -71,5 +74,6 @@ pub fn read_models() -> Vec<Arc<dyn Subscriber>> {
         Arc::new(follows::FollowsProjection),
         Arc::new(decisions::DecisionTimersProjection),
         Arc::new(pictures::PicturesProjection),
+        Arc::new(domains::DomainDecisionsProjection),
     ]
 }

@@ -5,7 +5,7 @@ use super::extract::{ApiOrigin, MaybeSession, Params, PROFILE_HEADER};
 use super::problem::{Body, Problem};
 use crate::audit::{self, AuditPage, AuditQuery};
 use crate::auth::Session;
-use crate::moderation::{self, DecisionMade, NewDecision};
+use crate::moderation::{self, DecisionMade, DomainStanding, NewDecision};
 use crate::objects::{self, ObjectAsOf};
 use crate::reports::{
     self, Decision, FiledReport, NewNote, NewReport, QueueQuery, ReportDetail, Reporter,
@@ -30,6 +30,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(close))
         .routes(routes!(object))
         .routes(routes!(decide))
+        .routes(routes!(domains))
+        .routes(routes!(domain))
         .routes(routes!(audit))
 }
 
@@ -163,10 +165,12 @@ async fn object(
     Ok(Json(objects::as_of(&state, &kind, &id, query.at).await?))
 }
 
-/// Decide on an event or one of its comments (moderators and administrators): hide, unhide,
-/// remove, restore, close_comments or reopen_comments an event; remove or restore a comment.
-/// The reason is required; `until` (in the future) ends hide, remove and close_comments by
-/// itself. A decision that would change nothing is a 409.
+/// Decide on an event, a comment, a profile or an account (moderators and administrators), or
+/// on another instance's domain (administrators): hide, unhide, remove, restore,
+/// close_comments or reopen_comments an event; remove or restore a comment; suspend, unsuspend
+/// or warn a profile or an account; suspend, limit or lift a domain. The reason is required;
+/// `until` (in the future) ends hide, remove, close_comments, suspend and limit by itself. A
+/// decision that would change nothing is a 409.
 #[utoipa::path(post, path = "/moderation/decisions", tag = "moderation", request_body = NewDecision,
     security(("bearer" = [])),
     responses((status = 201, body = DecisionMade), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
@@ -177,6 +181,35 @@ async fn decide(
 ) -> Result<(StatusCode, Json<DecisionMade>), Problem> {
     let made = moderation::decide(&state, &session, new).await?;
     Ok((StatusCode::CREATED, Json(made)))
+}
+
+/// Other instances' domains with a decision in force (moderators and administrators): suspended
+/// or limited, with the reason, the public comment, and what each decision touches here.
+#[utoipa::path(get, path = "/moderation/domains", tag = "moderation",
+    security(("bearer" = [])),
+    responses((status = 200, body = [DomainStanding]), (status = 401, body = Problem), (status = 403, body = Problem)))]
+async fn domains(
+    State(state): State<AppState>,
+    session: Session,
+) -> Result<Json<Vec<DomainStanding>>, Problem> {
+    Ok(Json(moderation::domains_in_force(&state, &session).await?))
+}
+
+/// One domain (moderators and administrators): the decision in force, if any, and what a
+/// decision touches here — the events, comments, participants, followers and follows from it,
+/// counted before deciding. Nothing is deleted by a decision; lifting it brings all back.
+#[utoipa::path(get, path = "/moderation/domains/{domain}", tag = "moderation",
+    params(("domain" = String, Path, description = "mobilizon.example, or host:port")),
+    security(("bearer" = [])),
+    responses((status = 200, body = DomainStanding), (status = 401, body = Problem), (status = 403, body = Problem), (status = 422, body = Problem)))]
+async fn domain(
+    State(state): State<AppState>,
+    session: Session,
+    Path(domain): Path<String>,
+) -> Result<Json<DomainStanding>, Problem> {
+    Ok(Json(
+        moderation::domain_standing(&state, &session, &domain).await?,
+    ))
 }
 
 /// The audit trail over the log, newest first, 20 a page (moderators and administrators):

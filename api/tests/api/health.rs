@@ -34,7 +34,8 @@ async fn healthz_reports_the_last_position_and_each_projections_lag() {
                 "reports",
                 "follows",
                 "decision_timers",
-                "pictures"
+                "pictures",
+                "domain_decisions"
             ]
         );
         // Logging in reads the accounts read model back: read your writes waited for it, and

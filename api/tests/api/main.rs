@@ -3,6 +3,7 @@
 mod accounts;
 mod concurrency;
 mod contract;
+mod domains;
 mod events;
 mod follows;
 mod group_discussions;

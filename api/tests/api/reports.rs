@@ -33,20 +33,19 @@ pub(crate) async fn account_id(client: &Client) -> String {
 
 /// Makes the client's account a moderator, as the command line would.
 pub(crate) async fn make_moderator(server: &TestServer, client: &Client) {
+    give_role(server, client, Role::Moderator).await;
+}
+
+/// Gives `client`'s account `role`, from the command line as an administrator would.
+pub(crate) async fn give_role(server: &TestServer, client: &Client, role: Role) {
     let id = account_id(client).await;
     let metadata = Metadata::now(Actor::System, Source::Cli, "test");
     Commands::<Account>::new(&server.db, ())
-        .execute(
-            &id,
-            AccountCommand::ChangeRole {
-                role: Role::Moderator,
-            },
-            &metadata,
-        )
+        .execute(&id, AccountCommand::ChangeRole { role }, &metadata)
         .await
-        .expect("make a moderator");
+        .expect("give a role");
     for _ in 0..100 {
-        if client.get("/api/v1/me").await.json["account"]["role"] == "moderator" {
+        if client.get("/api/v1/me").await.json["account"]["role"] == role.as_str() {
             return;
         }
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;

@@ -20,6 +20,8 @@ pub enum DeliveryError {
     BadInbox(String),
     #[error("unknown delivery state {0:?}")]
     UnknownState(String),
+    #[error("read models: {0}")]
+    ReadModel(#[from] convene_projections::Error),
 }
 
 /// Now, in Unix milliseconds, as the queue stores times.

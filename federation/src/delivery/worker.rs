@@ -4,6 +4,7 @@ use super::queue::{self, Claimed, State};
 use super::{now_ms, DeliveryError};
 use crate::client::{Client, FetchError, Posted};
 use crate::signatures::Signer;
+use convene_projections::domains::DomainDecisions;
 use convene_projections::Database;
 use ring::rand::{SecureRandom, SystemRandom};
 use std::collections::HashMap;
@@ -177,10 +178,20 @@ impl Worker {
     pub async fn run_once(self: &Arc<Self>) -> Result<usize, DeliveryError> {
         let claimed = queue::claim(&self.db, self.config.batch, self.config.lease).await?;
         let count = claimed.len();
+        if count == 0 {
+            return Ok(0);
+        }
+        let decisions = Arc::new(DomainDecisions::load(self.db.pool()).await?);
         let mut tasks = Vec::with_capacity(count);
         for delivery in claimed {
             let worker = Arc::clone(self);
-            tasks.push(tokio::spawn(async move { worker.attempt(delivery).await }));
+            let decisions = Arc::clone(&decisions);
+            tasks.push(tokio::spawn(async move {
+                if decisions.suspends(&delivery.host) {
+                    return worker.refuse_suspended(delivery).await;
+                }
+                worker.attempt(delivery).await
+            }));
         }
         for task in tasks {
             match task.await {
@@ -190,6 +201,25 @@ impl Worker {
             }
         }
         Ok(count)
+    }
+
+    /// Nothing goes to a domain the administrators suspended: the delivery fails, saying why
+    /// (`convene federation retry` sends it once the decision is lifted).
+    async fn refuse_suspended(&self, delivery: Claimed) -> Result<(), DeliveryError> {
+        let error = format!(
+            "not sent: {} is suspended by this instance's administrators",
+            delivery.host
+        );
+        queue::record(
+            &self.db,
+            &delivery.id,
+            State::Failed,
+            delivery.attempts,
+            now_ms(),
+            None,
+            Some(&error),
+        )
+        .await
     }
 
     async fn attempt(&self, delivery: Claimed) -> Result<(), DeliveryError> {

@@ -211,6 +211,7 @@ async fn announce(inbox: &Inbox, from: &FromRemote, object: &ObjectRef) -> Resul
         ObjectRef::Object(IncomingObject::Event(event)) => event.id.clone(),
         _ => return Err(Refusal::ignored("only announced events are taken")),
     };
+    super::not_suspended(inbox, &id).await?;
     let IncomingObject::Event(event) = fetch(inbox, &id).await? else {
         return Err(Refusal::ignored(format!("{id} is not an event")));
     };

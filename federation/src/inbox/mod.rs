@@ -25,6 +25,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use axum::Router;
 use convene_api::AppState;
+use convene_projections::domains::{self, DomainDecisions};
 use std::time::Duration;
 
 /// The largest activity accepted, in bytes (Mastodon's limit too).
@@ -155,6 +156,8 @@ async fn take(inbox: &Inbox, parts: &http::request::Parts, body: &[u8]) -> Resul
     let document: serde_json::Value = serde_json::from_slice(body)
         .map_err(|e| Refusal::new(StatusCode::BAD_REQUEST, format!("not JSON: {e}")))?;
     let claimed_actor = claimed_actor(&document)?;
+    // Refused before anything is fetched from it: no key, no object.
+    not_suspended(inbox, &claimed_actor).await?;
     let signer = verify::signer(inbox, parts, body, &claimed_actor).await?;
     let activity = match incoming::parse(&document) {
         Ok(incoming::Incoming::Activity(activity)) => activity,
@@ -175,6 +178,29 @@ async fn take(inbox: &Inbox, parts: &http::request::Parts, body: &[u8]) -> Resul
         seen::record(&inbox.federation.db, &activity.id, &activity.actor).await?;
     }
     outcome
+}
+
+/// Refuses (403) what comes from, or would be fetched from, a domain this instance's
+/// administrators suspended.
+pub(crate) async fn not_suspended(inbox: &Inbox, url: &str) -> Result<(), Refusal> {
+    let Some(host) = domains::host_of_url(url) else {
+        return Ok(());
+    };
+    let decisions = DomainDecisions::load(inbox.app.db.pool())
+        .await
+        .map_err(|e| {
+            Refusal::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                format!("the domain decisions cannot be read: {e}"),
+            )
+        })?;
+    if decisions.suspends(&host) {
+        return Err(Refusal::new(
+            StatusCode::FORBIDDEN,
+            format!("{host} is suspended by this instance's administrators"),
+        ));
+    }
+    Ok(())
 }
 
 /// The activity's `actor`, which the signature must be by.

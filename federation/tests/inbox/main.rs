@@ -5,10 +5,13 @@ mod fixtures;
 mod support;
 
 use convene_api::remote_events::event_id;
-use convene_domain::{Actor, EventChange, Source};
-use convene_projections::events;
+use convene_domain::moderation::Decision;
+use convene_domain::remote_domain::DomainAction;
+use convene_domain::{Actor, EventChange, Metadata, RemoteDomain, RemoteDomainCommand, Source};
+use convene_projections::domains::DomainDecisions;
 use convene_projections::log::EventLog;
 use convene_projections::scratch::test_urls;
+use convene_projections::{events, Commands};
 use serde_json::{json, Value};
 use std::time::{Duration, SystemTime};
 use support::*;
@@ -727,5 +730,70 @@ async fn a_remote_person_joins_a_local_event_then_leaves_it() {
         let leave = activity("Leave", &alice, 6, json!(event_url));
         let (status, _) = post(&local, "/inbox", &bytes(&leave), signing(), now()).await;
         assert_eq!(status, 404, "{}", local.label);
+    }
+}
+
+/// Records an administrator's decision on `domain` and waits for the read model to show it.
+async fn decide_on_domain(local: &Local, domain: &str, action: DomainAction) {
+    let decision = Decision {
+        moderator: Some("admin".into()),
+        reason: "a spam wave".into(),
+        report: None,
+        until: None,
+    };
+    let metadata = Metadata::now(Actor::System, Source::Cli, "test");
+    let command = RemoteDomainCommand::Moderate {
+        action,
+        decision,
+        public_comment: None,
+    };
+    Commands::<RemoteDomain>::new(&local.db, ())
+        .execute(domain, command, &metadata)
+        .await
+        .expect("a domain decision");
+    let suspended = action == DomainAction::Suspend;
+    for _ in 0..200 {
+        let decisions = DomainDecisions::load(local.db.pool()).await.expect("read");
+        if decisions.suspends(domain) == suspended {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    panic!("the decision on {domain} never showed");
+}
+
+#[tokio::test]
+async fn a_suspended_domain_s_activities_are_refused_and_taken_again_once_lifted() {
+    for scratch in test_urls("inbox_domain_suspended").await {
+        let local = Local::start(&scratch).await;
+        let remote = Remote::start().await;
+        let alice = remote.person("alice", ALICE_PUB);
+        let host = remote.base.trim_start_matches("http://").to_string();
+        let (key_id, key) = alice_signs(&alice);
+        let signing = || Signing::Cavage {
+            key_id: &key_id,
+            key,
+        };
+        let first = activity("Create", &alice, 1, event(&alice, 1, "Before"));
+        let (status, text) = post(&local, "/inbox", &bytes(&first), signing(), now()).await;
+        assert_eq!(status, 202, "{}: {text}", local.label);
+
+        decide_on_domain(&local, &host, DomainAction::Suspend).await;
+        let second = activity("Create", &alice, 2, event(&alice, 2, "During"));
+        let (status, text) = post(&local, "/inbox", &bytes(&second), signing(), now()).await;
+        assert_eq!(status, 403, "{}: {text}", local.label);
+        assert!(text.contains("suspended"), "{text}");
+        let during = format!("{}/events/2", remote.base);
+        assert!(shown(&local, &during).await.is_none(), "nothing applied");
+        let before = format!("{}/events/1", remote.base);
+        let kept = shown(&local, &before).await.expect("kept, not deleted");
+        assert!(kept.organiser_suspended, "shown to nobody but moderators");
+
+        decide_on_domain(&local, &host, DomainAction::Lift).await;
+        let third = activity("Create", &alice, 3, event(&alice, 3, "After"));
+        let (status, text) = post(&local, "/inbox", &bytes(&third), signing(), now()).await;
+        assert_eq!(status, 202, "{}: {text}", local.label);
+        let kept = shown(&local, &before).await.expect("still here");
+        assert!(!kept.organiser_suspended, "back once lifted");
     }
 }

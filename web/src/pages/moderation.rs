@@ -185,6 +185,7 @@ fn decision(
         reason: field(values, "reason"),
         report: Some(report.to_string()),
         until,
+        public_comment: None,
     })
 }
 

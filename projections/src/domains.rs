@@ -1,0 +1,282 @@
+//! The `domain_decisions` read model: the administrators' decisions in force on other instances'
+//! domains (suspended or limited), one row per domain, and the questions the rest of Convene asks
+//! of them — is this host suspended (the inbox, the delivery worker), is this remote organiser's
+//! or author's content to be shown (the listings, through [`covered_sql`]).
+
+use crate::error::Error;
+use crate::log::StoredEvent;
+use crate::projection::{Applying, Projection};
+use async_trait::async_trait;
+use convene_domain::remote_domain::{covers, DomainAction};
+use convene_domain::{RemoteDomain, RemoteDomainChange};
+use cqrs_es::Aggregate;
+use serde::Serialize;
+use sqlx::{AnyConnection, AnyPool, Row};
+
+pub struct DomainDecisionsProjection;
+
+#[async_trait]
+impl Projection for DomainDecisionsProjection {
+    fn name(&self) -> &'static str {
+        crate::read_model::DOMAIN_DECISIONS
+    }
+
+    fn tables(&self) -> &'static [&'static str] {
+        &["domain_decisions"]
+    }
+
+    async fn apply(&self, conn: &mut AnyConnection, event: &StoredEvent) -> Result<(), Error> {
+        if event.aggregate_type != RemoteDomain::TYPE {
+            return Ok(());
+        }
+        let on = Applying::of(event)?;
+        let RemoteDomainChange::Moderated {
+            action,
+            decision,
+            public_comment,
+        } = event.change::<RemoteDomainChange>()?;
+        sqlx::query("DELETE FROM domain_decisions WHERE domain = $1")
+            .bind(on.id)
+            .execute(&mut *conn)
+            .await?;
+        if action != DomainAction::Lift {
+            sqlx::query(
+                "INSERT INTO domain_decisions (domain, action, reason, public_comment, until, \
+                 decided_at, position) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            )
+            .bind(on.id)
+            .bind(action.as_str())
+            .bind(decision.reason)
+            .bind(public_comment)
+            .bind(decision.until)
+            .bind(on.at.clone())
+            .bind(on.position)
+            .execute(&mut *conn)
+            .await?;
+        }
+        Ok(())
+    }
+}
+
+/// A decision in force on a domain.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct DomainDecisionView {
+    pub domain: String,
+    /// `suspend` or `limit`.
+    pub action: String,
+    /// The administrators' reason: for moderators only.
+    pub reason: String,
+    /// What the public list of moderated domains says.
+    pub public_comment: Option<String>,
+    /// When it ends by itself, if it does.
+    pub until: Option<String>,
+    pub decided_at: String,
+}
+
+/// Every decision in force, by domain.
+pub async fn in_force(pool: &AnyPool) -> Result<Vec<DomainDecisionView>, Error> {
+    let rows = sqlx::query(
+        "SELECT domain, action, reason, public_comment, until, decided_at \
+         FROM domain_decisions ORDER BY domain",
+    )
+    .fetch_all(pool)
+    .await?;
+    rows.iter()
+        .map(|row| {
+            Ok(DomainDecisionView {
+                domain: row.try_get("domain")?,
+                action: row.try_get("action")?,
+                reason: row.try_get("reason")?,
+                public_comment: row.try_get("public_comment")?,
+                until: row.try_get("until")?,
+                decided_at: row.try_get("decided_at")?,
+            })
+        })
+        .collect()
+}
+
+/// The decisions in force, to ask about many hosts in a row (a batch of deliveries).
+#[derive(Debug, Clone, Default)]
+pub struct DomainDecisions(Vec<(String, DomainAction)>);
+
+impl DomainDecisions {
+    pub async fn load(pool: &AnyPool) -> Result<Self, Error> {
+        let rows: Vec<(String, String)> =
+            sqlx::query_as("SELECT domain, action FROM domain_decisions")
+                .fetch_all(pool)
+                .await?;
+        Ok(Self(
+            rows.into_iter()
+                .map(|(domain, action)| {
+                    let action = if action == "suspend" {
+                        DomainAction::Suspend
+                    } else {
+                        DomainAction::Limit
+                    };
+                    (domain, action)
+                })
+                .collect(),
+        ))
+    }
+
+    /// What applies to `host` (`name` or `name:port`): a suspension wins over a limit when
+    /// decisions on a domain and its subdomain both cover it.
+    pub fn for_host(&self, host: &str) -> Option<DomainAction> {
+        let mut found = None;
+        for (domain, action) in &self.0 {
+            if covers(domain, host) {
+                if *action == DomainAction::Suspend {
+                    return Some(DomainAction::Suspend);
+                }
+                found = Some(*action);
+            }
+        }
+        found
+    }
+
+    /// Whether `host` is suspended.
+    pub fn suspends(&self, host: &str) -> bool {
+        self.for_host(host) == Some(DomainAction::Suspend)
+    }
+}
+
+/// The host (`name`, or `name:port` when the port is not the scheme's) of an actor or object
+/// URL, as decisions are matched against it.
+pub fn host_of_url(url: &str) -> Option<String> {
+    let url = url::Url::parse(url).ok()?;
+    let host = url.host_str()?;
+    Some(match url.port() {
+        Some(port) => format!("{host}:{port}"),
+        None => host.to_string(),
+    })
+}
+
+/// An SQL condition, true when the `name@host` handle in column `$column` (a remote organiser
+/// or author; local ones have no `@`) is on a domain under one of `$actions` (`"'suspend'"`, or
+/// `"'suspend', 'limit'"`). The same rule as [`covers`]: the domain itself, its subdomains, any
+/// port unless the decision names one. A literal, so that column lists stay constants.
+macro_rules! covered_sql {
+    ($column:literal, $actions:literal) => {
+        concat!(
+            "EXISTS (SELECT 1 FROM domain_decisions dd WHERE dd.action IN (",
+            $actions,
+            ") AND (",
+            $column,
+            " LIKE '%@' || dd.domain OR ",
+            $column,
+            " LIKE '%@%.' || dd.domain OR ",
+            $column,
+            " LIKE '%@' || dd.domain || ':%' OR ",
+            $column,
+            " LIKE '%@%.' || dd.domain || ':%'))"
+        )
+    };
+}
+pub(crate) use covered_sql;
+
+/// What a decision on a domain touches here, counted before it is made (or lifted): nothing of
+/// it is deleted, so these are what is hidden or paused, and what comes back on lifting.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct DomainImpact {
+    /// Events organised there.
+    pub events: i64,
+    /// Comments written there on events here.
+    pub comments: i64,
+    /// People from there taking part in events here.
+    pub participants: i64,
+    /// Their actors following profiles here.
+    pub followers: i64,
+    /// Their actors profiles here follow.
+    pub following: i64,
+}
+
+/// What a decision on `domain` touches (see [`DomainImpact`]).
+pub async fn impact(pool: &AnyPool, domain: &str) -> Result<DomainImpact, Error> {
+    let on_domain = |handle: &str| {
+        handle
+            .rsplit_once('@')
+            .is_some_and(|(_, host)| covers(domain, host))
+    };
+    let by_handle = |sql: &'static str| async move {
+        let handles: Vec<String> = sqlx::query_scalar(sql).fetch_all(pool).await?;
+        Ok::<i64, Error>(handles.iter().filter(|h| on_domain(h)).count() as i64)
+    };
+    let by_url = |sql: &'static str| async move {
+        let urls: Vec<String> = sqlx::query_scalar(sql).fetch_all(pool).await?;
+        Ok::<i64, Error>(
+            urls.iter()
+                .filter(|u| host_of_url(u).is_some_and(|host| covers(domain, &host)))
+                .count() as i64,
+        )
+    };
+    Ok(DomainImpact {
+        events: by_handle("SELECT organizer FROM events WHERE origin_object IS NOT NULL").await?,
+        comments: by_handle("SELECT author FROM comments WHERE author LIKE '%@%'").await?,
+        participants: by_handle(
+            "SELECT remote_handle FROM participations WHERE remote_handle IS NOT NULL",
+        )
+        .await?,
+        followers: by_url("SELECT actor FROM profile_followers").await?,
+        following: by_url("SELECT target FROM profile_following").await?,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The SQL rule and the Rust rule agree on every kind of handle.
+    #[tokio::test]
+    async fn the_sql_condition_covers_what_covers_covers() {
+        for (_scratch, db) in crate::scratch::test_databases("domains_sql").await {
+            sql_and_rust_agree(db.pool()).await;
+        }
+    }
+
+    async fn sql_and_rust_agree(pool: &AnyPool) {
+        for (domain, action) in [("bad.example", "suspend"), ("127.0.0.1:8081", "limit")] {
+            sqlx::query(
+                "INSERT INTO domain_decisions (domain, action, reason, decided_at, position) \
+                 VALUES ($1, $2, 'r', 't', 1)",
+            )
+            .bind(domain)
+            .bind(action)
+            .execute(pool)
+            .await
+            .expect("insert");
+        }
+        let decisions = DomainDecisions::load(pool).await.expect("load");
+        for handle in [
+            "ana",
+            "ana@bad.example",
+            "ana@events.bad.example",
+            "ana@bad.example:8443",
+            "ana@notbad.example",
+            "ana@bad.example.org",
+            "ana@127.0.0.1:8081",
+            "ana@127.0.0.1:8082",
+        ] {
+            let sql = concat!(
+                "SELECT CASE WHEN ",
+                covered_sql!("h", "'suspend', 'limit'"),
+                " THEN 1 ELSE 0 END FROM (SELECT CAST($1 AS TEXT) AS h) t"
+            );
+            let covered: i64 = sqlx::query_scalar(sql)
+                .bind(handle)
+                .fetch_one(pool)
+                .await
+                .expect("query");
+            let host = handle.rsplit_once('@').map(|(_, h)| h);
+            let expected = host.is_some_and(|h| decisions.for_host(h).is_some());
+            assert_eq!(covered == 1, expected, "{handle}");
+        }
+        assert!(decisions.suspends("events.bad.example"));
+        assert!(!decisions.suspends("127.0.0.1:8081"));
+        assert_eq!(
+            decisions.for_host("127.0.0.1:8081"),
+            Some(DomainAction::Limit)
+        );
+    }
+}
