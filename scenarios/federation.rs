@@ -2,7 +2,8 @@
 //! B follows a profile on A from the command line; A's public event reaches B; someone on B
 //! takes part and A accepts them, then they leave; the event's new time, its organiser's
 //! comment, its cancellation and its deletion reach B, each signed by A and checked by B. A's
-//! drafts never leave A. Replaying A's subscribers sends nothing again.
+//! drafts never leave A. Replaying A's subscribers sends nothing again. Once A suspends B's
+//! address, nothing crosses either way until the decision is lifted.
 
 use crate::organising::{member, ok};
 use crate::support::{run, run_ok, Server};
@@ -354,6 +355,127 @@ fn a_delivery_to_an_instance_that_was_down_arrives_when_it_is_back() {
             delivered.trim_end().ends_with("2 deliveries"),
             "{delivered}"
         );
+        a.stop();
+        b.stop();
+    }
+}
+
+#[test]
+fn once_a_domain_is_suspended_nothing_crosses_either_way_until_it_is_lifted() {
+    let _turn = pair_turn();
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    let a_urls = runtime.block_on(test_urls("scenario federation domain (instance A)"));
+    let b_urls = runtime.block_on(test_urls("scenario federation domain (instance B)"));
+    for (a_db, b_db) in a_urls.iter().zip(&b_urls) {
+        let a = start(&a_db.url);
+        let b = start(&b_db.url);
+        let ana = someone(&a, "ana");
+        someone(&b, "bob");
+        follows((&b, &b_db.url), "bob", &a, "ana");
+
+        // A's administrators suspend B's address from the command line.
+        let b_host = b.base.trim_start_matches("http://").to_string();
+        let bad = run(
+            &a_db.url,
+            &[
+                "federation",
+                "domain",
+                "suspend",
+                "https://x/",
+                "--reason",
+                "x",
+            ],
+        );
+        assert!(!bad.status.success());
+        let said = String::from_utf8_lossy(&bad.stderr);
+        assert!(said.contains("a domain name such as"), "{said}");
+        let said = run_ok(
+            &a_db.url,
+            &[
+                "federation",
+                "domain",
+                "suspend",
+                &b_host,
+                "--reason",
+                "spam from there",
+            ],
+        );
+        assert!(said.contains("suspend recorded"), "{said}");
+        // The running server applies it to its read models.
+        a.wait_until(|_| run_ok(&a_db.url, &["federation", "domains"]).contains(&b_host));
+        let listed = run_ok(&a_db.url, &["federation", "domains"]);
+        assert!(
+            listed.contains(&b_host) && listed.contains("1 followers"),
+            "{listed}"
+        );
+
+        // A publishes: nothing goes to B, and the delivery says why.
+        ok(
+            &a,
+            "POST",
+            "/api/v1/events",
+            &ana,
+            Some(json!({
+                "title": "Quiet walk",
+                "begins_at": "2030-09-03T19:00:00Z",
+                "time_zone": "Europe/Paris"
+            })),
+        );
+        a.wait_until(|_| {
+            run_ok(
+                &a_db.url,
+                &["federation", "deliveries", "--state", "failed"],
+            )
+            .contains("suspended by this instance's administrators")
+        });
+        assert!(copy_of(&b, "Quiet walk").is_none());
+
+        // B sends an Undo of bob's follow: A refuses it, and still counts bob.
+        run_ok(
+            &b_db.url,
+            &[
+                "federation",
+                "unfollow",
+                "--as",
+                "bob",
+                &format!("{}/@ana", a.base),
+                "--test-network",
+            ],
+        );
+        b.wait_until(|_| {
+            run_ok(
+                &b_db.url,
+                &["federation", "deliveries", "--state", "failed"],
+            )
+            .contains("answered 403")
+        });
+        assert_eq!(total(&a, "/@ana/followers"), 1);
+
+        // Lifted: A's operator retries the delivery, and the event reaches B.
+        run_ok(
+            &a_db.url,
+            &[
+                "federation",
+                "domain",
+                "lift",
+                &b_host,
+                "--reason",
+                "talked to them",
+            ],
+        );
+        a.wait_until(|_| !run_ok(&a_db.url, &["federation", "domains"]).contains(&b_host));
+        let failed = run_ok(
+            &a_db.url,
+            &["federation", "deliveries", "--state", "failed"],
+        );
+        let id = failed
+            .lines()
+            .find(|l| l.contains("suspended"))
+            .and_then(|l| l.split_whitespace().next())
+            .expect("the refused delivery")
+            .to_string();
+        run_ok(&a_db.url, &["federation", "retry", &id]);
+        b.wait_until(|b| copy_of(b, "Quiet walk").is_some());
         a.stop();
         b.stop();
     }
