@@ -190,6 +190,10 @@ pub fn routes(app: AppState, pages: Arc<Pages>) -> Router {
         )
         .route("/moderation/reports", get(pages::moderation::queue))
         .route("/moderation/audit", get(pages::moderation::audit))
+        .route(
+            "/moderation/domains",
+            get(pages::moderation::domains).post(pages::moderation::decide_on_domain),
+        )
         .route("/moderation/reports/{id}", get(pages::moderation::show))
         .route(
             "/moderation/reports/{id}/{action}",

@@ -16,7 +16,7 @@ use convene_api::moderation::{self, Action, DecisionTarget, NewDecision};
 use convene_api::reports::{self, Decision, NewNote, NewReport, QueueQuery, Reporter};
 use convene_api::Class;
 use convene_domain::report::{Category, Target};
-use convene_domain::FieldError;
+use convene_domain::{FieldError, Role};
 use std::collections::HashMap;
 use tera::Context;
 
@@ -170,23 +170,27 @@ fn decision(
         },
         _ => DecisionTarget::Event { id: event },
     };
-    let until = Some(field(values, "until"))
-        .map(|u| u.trim().to_string())
-        .filter(|u| !u.is_empty())
-        .map(|u| match u.len() {
-            // 2026-06-01T12:00 and 2026-06-01T12:00:30, from a datetime-local field: UTC.
-            16 => format!("{u}:00Z"),
-            19 => format!("{u}Z"),
-            _ => u,
-        });
     Ok(NewDecision {
         action,
         target,
         reason: field(values, "reason"),
         report: Some(report.to_string()),
-        until,
+        until: datetime_local(&field(values, "until")),
         public_comment: None,
     })
+}
+
+/// An end as a `datetime-local` field sends it (read as UTC), or with its offset; none when
+/// blank.
+fn datetime_local(text: &str) -> Option<String> {
+    let text = text.trim();
+    match text.len() {
+        0 => None,
+        // 2026-06-01T12:00 and 2026-06-01T12:00:30.
+        16 => Some(format!("{text}:00Z")),
+        19 => Some(format!("{text}Z")),
+        _ => Some(text.to_string()),
+    }
 }
 
 /// Moderation answers a refusal with a 403 page naming the role needed.
@@ -383,4 +387,92 @@ pub async fn audit(
     context.insert("errors", &errors);
     web.pages
         .render(&visitor, status, "moderation_audit.html", context)
+}
+
+/// GET `/moderation/domains`: other instances' domains with a decision in force, what each
+/// touches here, and the administrators' form to decide (moderators read it).
+pub async fn domains(State(web): State<Web>, visitor: Visitor) -> Response {
+    domains_page(&web, &visitor, &HashMap::new(), None).await
+}
+
+/// POST `/moderation/domains`: an administrator's decision on a domain (`domain`, `action`,
+/// `reason`, `public_comment`, `until`); a refused one shows the form again, the field marked.
+pub async fn decide_on_domain(
+    State(web): State<Web>,
+    visitor: Visitor,
+    axum::Form(values): Fields,
+) -> Response {
+    if let Err(refused) = check_csrf(&web, &visitor, &values) {
+        return refused;
+    }
+    let Some(session) = visitor.session.as_ref() else {
+        return login_first(&visitor);
+    };
+    let Some(action) = Action::parse(&field(&values, "action")) else {
+        let error = convene_api::Error::invalid_field("action", "choose suspend, limit or lift");
+        return domains_page(&web, &visitor, &values, Some(&error)).await;
+    };
+    let comment = field(&values, "public_comment");
+    let new = NewDecision {
+        action,
+        target: DecisionTarget::Domain {
+            domain: field(&values, "domain"),
+        },
+        reason: field(&values, "reason"),
+        report: None,
+        until: datetime_local(&field(&values, "until")),
+        public_comment: Some(comment).filter(|c| !c.trim().is_empty()),
+    };
+    match moderation::decide(&web.app, session, new).await {
+        Ok(_) => see_other(&visitor, "/moderation/domains"),
+        Err(error) if matches!(error.class(), Class::Invalid | Class::Conflict) => {
+            domains_page(&web, &visitor, &values, Some(&error)).await
+        }
+        Err(error) => refused(&web, &visitor, &error),
+    }
+}
+
+async fn domains_page(
+    web: &Web,
+    visitor: &Visitor,
+    values: &HashMap<String, String>,
+    failed: Option<&convene_api::Error>,
+) -> Response {
+    let Some(session) = visitor.session.as_ref() else {
+        return login_first(visitor);
+    };
+    let standings = match moderation::domains_in_force(&web.app, session).await {
+        Ok(standings) => standings,
+        Err(error) => return refused(web, visitor, &error),
+    };
+    // The API names the domain `target.domain`; the form's field is `domain`.
+    let errors: HashMap<String, String> = failed
+        .map(|e| {
+            let fields = e.field_errors();
+            if fields.is_empty() {
+                vec![("form".to_string(), e.to_string())]
+            } else {
+                fields
+                    .into_iter()
+                    .map(|f| (f.field.replace("target.", ""), f.message))
+                    .collect()
+            }
+        })
+        .unwrap_or_default()
+        .into_iter()
+        .collect();
+    let mut context = Context::new();
+    context.insert("standings", &standings);
+    context.insert(
+        "administrator",
+        &(session.account.role == Role::Administrator),
+    );
+    context.insert("values", values);
+    context.insert("errors", &errors);
+    web.pages.render(
+        visitor,
+        failed.map_or(StatusCode::OK, status_of),
+        "moderation_domains.html",
+        context,
+    )
 }

@@ -8,26 +8,24 @@ use convene_domain::{Account, AccountCommand, Actor, Metadata, Role, Source};
 use convene_projections::{accounts, events, profiles, Commands};
 
 async fn make_moderator(site: &Site, username: &str) {
+    give_role(site, username, Role::Moderator).await;
+}
+
+async fn give_role(site: &Site, username: &str, role: Role) {
     let account = profiles::owner(site.db.pool(), username)
         .await
         .expect("owner")
         .expect("an account");
     let metadata = Metadata::now(Actor::System, Source::Cli, "test");
     Commands::<Account>::new(&site.db, ())
-        .execute(
-            &account,
-            AccountCommand::ChangeRole {
-                role: Role::Moderator,
-            },
-            &metadata,
-        )
+        .execute(&account, AccountCommand::ChangeRole { role }, &metadata)
         .await
-        .expect("make a moderator");
+        .expect("give a role");
     for _ in 0..100 {
         let row = accounts::by_id(site.db.pool(), &account)
             .await
             .expect("row");
-        if row.is_some_and(|a| a.role == Role::Moderator) {
+        if row.is_some_and(|a| a.role == role) {
             return;
         }
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
@@ -298,5 +296,109 @@ async fn a_reported_profile_is_suspended_from_the_report_page_and_unsuspended() 
             .await;
         assert_eq!(lifted.status, 303, "{}", lifted.body);
         assert_eq!(site.browser("en").get("/@ana").await.status, 200);
+    }
+}
+
+#[tokio::test]
+async fn an_administrator_suspends_a_domain_from_the_domains_page_and_lifts_it() {
+    for (_db, site) in sites("moderation_domains").await {
+        let admin = Browser::member(&site, "admin@example.org", "admin", "fr").await;
+        give_role(&site, "admin", Role::Administrator).await;
+        let mia = Browser::member(&site, "mia@example.org", "mia", "en").await;
+        make_moderator(&site, "mia").await;
+        let bob = Browser::member(&site, "bob@example.org", "bob", "en").await;
+
+        assert_eq!(bob.get("/moderation/domains").await.status, 403);
+        let page = mia.get("/moderation/domains").await;
+        assert_eq!(page.status, 200, "{}", page.body);
+        assert!(
+            page.body.contains("No decision is in force"),
+            "{}",
+            page.body
+        );
+        assert!(
+            page.body.contains("administrators decide on domains"),
+            "{}",
+            page.body
+        );
+
+        let page = admin.get("/moderation/domains").await;
+        assert!(
+            page.body.contains("Domaines des autres instances"),
+            "{}",
+            page.body
+        );
+        let head = site.head().await;
+        let bad = admin
+            .post(
+                "/moderation/domains",
+                &page.csrf(),
+                &[
+                    ("domain", "https://bad.example/"),
+                    ("action", "suspend"),
+                    ("reason", "spam"),
+                    ("public_comment", "Spam"),
+                ],
+            )
+            .await;
+        assert_eq!(bad.status, 422, "{}", bad.body);
+        assert!(
+            bad.body.contains("id=\"domain-domain-error\""),
+            "{}",
+            bad.body
+        );
+        assert!(
+            bad.body.contains("value=\"Spam\""),
+            "the values are kept: {}",
+            bad.body
+        );
+        assert_eq!(site.head().await, head, "nothing written");
+
+        let done = admin
+            .post(
+                "/moderation/domains",
+                &page.csrf(),
+                &[
+                    ("domain", "Bad.Example"),
+                    ("action", "suspend"),
+                    ("reason", "spam wave"),
+                    ("public_comment", ""),
+                ],
+            )
+            .await;
+        assert_eq!(done.status, 303, "{}", done.body);
+        let listed = mia.get("/moderation/domains").await;
+        assert!(
+            listed.body.contains("bad.example") && listed.body.contains("spam wave"),
+            "{}",
+            listed.body
+        );
+
+        let refused = mia
+            .post(
+                "/moderation/domains",
+                &listed.csrf(),
+                &[
+                    ("domain", "bad.example"),
+                    ("action", "lift"),
+                    ("reason", "x"),
+                ],
+            )
+            .await;
+        assert_eq!(refused.status, 403, "{}", refused.body);
+        let lifted = admin
+            .post(
+                "/moderation/domains",
+                &page.csrf(),
+                &[
+                    ("domain", "bad.example"),
+                    ("action", "lift"),
+                    ("reason", "talked"),
+                ],
+            )
+            .await;
+        assert_eq!(lifted.status, 303, "{}", lifted.body);
+        let again = admin.get("/moderation/domains").await;
+        assert!(again.body.contains("Aucune décision"), "{}", again.body);
     }
 }
