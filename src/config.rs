@@ -94,6 +94,28 @@ pub enum Command {
     /// Follow remote actors, and see and retry what is delivered to other instances.
     #[command(subcommand)]
     Federation(FederationCommand),
+    /// Export a slice of the log signed with the instance key, and check such an export
+    /// offline.
+    #[command(subcommand)]
+    Audit(AuditCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AuditCommand {
+    /// Write the log's changes from `--from` to `--to` (positions or RFC 3339 times; the whole
+    /// log by default) with their chain links, signed with the instance key, as JSON Lines.
+    Export {
+        #[arg(long, value_name = "POSITION|TIME")]
+        from: Option<AsOf>,
+        #[arg(long, value_name = "POSITION|TIME")]
+        to: Option<AsOf>,
+        /// The file to write (refused if it exists).
+        #[arg(long, short, value_name = "PATH")]
+        output: PathBuf,
+    },
+    /// Verify an export: every change chained to the one before, nothing missing, the
+    /// signature the instance's. Reads no database.
+    Check { file: PathBuf },
 }
 
 #[derive(Debug, Args)]

@@ -2,6 +2,7 @@
 //! over to the crates that do the work; nothing else lives here.
 
 mod account;
+mod audit;
 mod bench;
 mod config;
 mod connections;
@@ -108,6 +109,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Migrate => maintenance::migrate(&settings).await,
         Command::Replay(args) => maintenance::replay(&settings, args).await,
         Command::Verify => maintenance::verify(&settings).await,
+        Command::Audit(command) => audit::run(&settings, command).await,
         Command::Reindex => reindex::run(&settings).await,
         Command::Account(command) => account::run(&settings, command).await,
         Command::Profile(command) => profile::run(&settings, command).await,
