@@ -96,6 +96,15 @@ fn me(acting: &Acting) -> GroupActor {
     GroupActor::profile(&acting.profile)
 }
 
+/// A follower as moderators name it: a local profile's username, or a remote actor's URL.
+fn follower_named(name: &str) -> GroupActor {
+    if name.starts_with("https://") || name.starts_with("http://") {
+        GroupActor::Remote(name.to_string())
+    } else {
+        GroupActor::profile(name)
+    }
+}
+
 /// Runs a group command as `acting`, with `reason` in its metadata.
 async fn run(
     state: &AppState,
@@ -550,14 +559,15 @@ pub async fn followers(
     }
 }
 
-/// Approves `@username`'s pending follow (moderators and above).
+/// Approves the pending follow of `@username` or of a remote actor by its URL (moderators and
+/// above).
 pub async fn approve_follower(
     state: &AppState,
     acting: &Acting,
     handle: &str,
     username: &str,
 ) -> Result<FollowerView> {
-    let who = GroupActor::profile(username);
+    let who = follower_named(username);
     let command = GroupCommand::ApproveFollower {
         by: me(acting),
         who: who.clone(),
@@ -568,7 +578,8 @@ pub async fn approve_follower(
         .ok_or_else(|| Error::not_found(format!("{who} does not follow @{handle}")))
 }
 
-/// Refuses `@username`'s follow, pending or approved (moderators and above).
+/// Refuses the follow of `@username` or of a remote actor by its URL, pending or approved
+/// (moderators and above).
 pub async fn reject_follower(
     state: &AppState,
     acting: &Acting,
@@ -578,7 +589,7 @@ pub async fn reject_follower(
 ) -> Result<()> {
     let command = GroupCommand::RejectFollower {
         by: me(acting),
-        who: GroupActor::profile(username),
+        who: follower_named(username),
     };
     run(state, acting, handle, command, decision.reason)
         .await
