@@ -1,5 +1,6 @@
 //! Remote actors and the groups of this instance: a remote actor's `Follow` of a group makes it
-//! a follower (pending when the group approves its followers), its `Undo` ends it. The inbox
+//! a follower (pending when the group approves its followers), its `Undo` ends it; a remote
+//! person's `Join` makes it a member (or a request), its `Leave` ends it. The inbox
 //! calls these with the incoming activity (`FromRemote`): the change's metadata names the remote
 //! actor and the activity's id, which the outbox's `Accept` answers.
 
@@ -8,7 +9,7 @@ use crate::error::{Error, Result};
 use crate::groups::READS;
 use crate::remote_events::FromRemote;
 use crate::AppState;
-use convene_domain::group::{FollowState, GroupActor};
+use convene_domain::group::{FollowState, GroupActor, MemberRole};
 use convene_domain::{GroupCommand, GroupError};
 use convene_projections::groups;
 
@@ -66,4 +67,31 @@ pub async fn unfollow(state: &AppState, from: &FromRemote, handle: &str) -> Resu
         Ok(()) | Err(Error::Group(GroupError::NotFollowing(_))) => Ok(()),
         Err(other) => Err(other),
     }
+}
+
+/// The actor of `from` joins group `@handle` (its `Join`), by the rules local profiles follow:
+/// a member of an open group at once, a request to approve in a moderated one, refused by an
+/// invite-only one. Its role after the change.
+pub async fn join(
+    state: &AppState,
+    from: &FromRemote,
+    handle: &str,
+    message: Option<String>,
+) -> Result<MemberRole> {
+    let who = GroupActor::Remote(from.actor.clone());
+    let command = GroupCommand::Join {
+        who: who.clone(),
+        message,
+    };
+    run(state, from, handle, command).await?;
+    groups::membership(state.db.pool(), handle, &who)
+        .await?
+        .map(|m| m.role)
+        .ok_or_else(|| Error::conflict(format!("{who} joined @{handle}, then left at once")))
+}
+
+/// The actor of `from` leaves group `@handle`, or withdraws its request (its `Leave`).
+pub async fn leave(state: &AppState, from: &FromRemote, handle: &str) -> Result<()> {
+    let who = GroupActor::Remote(from.actor.clone());
+    run(state, from, handle, GroupCommand::Leave { who }).await
 }

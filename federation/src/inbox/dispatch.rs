@@ -284,6 +284,14 @@ async fn is_group(inbox: &Inbox, name: &str) -> Result<bool, Refusal> {
         .map_err(|e| Refusal::new(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))
 }
 
+/// The local group an activity's object names (by id, or embedded as an actor), if it does.
+async fn local_group(inbox: &Inbox, object: &ObjectRef) -> Result<Option<String>, Refusal> {
+    let Some(name) = named_actor(object).and_then(|id| local_profile(inbox, id)) else {
+        return Ok(None);
+    };
+    Ok(is_group(inbox, &name).await?.then_some(name))
+}
+
 /// The actor id an activity's object names.
 fn named_actor(object: &ObjectRef) -> Option<&str> {
     match object {
@@ -354,15 +362,33 @@ fn event_named(object: &ObjectRef) -> Option<&str> {
     }
 }
 
-/// `Join` of one of our events: the signer takes part, by the same rules as a local profile.
+/// `Join` of one of our events or groups: the signer takes part, or becomes a member (or asks
+/// to), by the same rules as a local profile.
 async fn join(
     inbox: &Inbox,
     signer: &RemoteActor,
     from: &FromRemote,
     activity: &IncomingActivity,
 ) -> Result<String, Refusal> {
+    if let Some(group) = local_group(inbox, &activity.object).await? {
+        let joined = remote_groups::join(
+            &inbox.app,
+            from,
+            &group,
+            activity.participation_message.clone(),
+        )
+        .await;
+        return match joined {
+            Ok(role) => Ok(format!(
+                "{} joined group @{group}: {}",
+                from.actor,
+                role.as_str()
+            )),
+            Err(error) => Err(refusal(error)),
+        };
+    }
     let event = event_named(&activity.object)
-        .ok_or_else(|| Refusal::ignored("a Join names the event it joins"))?;
+        .ok_or_else(|| Refusal::ignored("a Join names the event or group it joins"))?;
     let who = RemoteParticipant {
         actor: signer.id.to_string(),
         handle: handle(signer),
@@ -387,10 +413,17 @@ async fn join(
     }
 }
 
-/// `Leave` of one of our events by its remote participant.
+/// `Leave` of one of our events by its remote participant, or of one of our groups by its
+/// remote member.
 async fn leave(inbox: &Inbox, from: &FromRemote, object: &ObjectRef) -> Result<String, Refusal> {
-    let event =
-        event_named(object).ok_or_else(|| Refusal::ignored("a Leave names the event it leaves"))?;
+    if let Some(group) = local_group(inbox, object).await? {
+        return match remote_groups::leave(&inbox.app, from, &group).await {
+            Ok(()) => Ok(format!("{} left group @{group}", from.actor)),
+            Err(error) => Err(refusal(error)),
+        };
+    }
+    let event = event_named(object)
+        .ok_or_else(|| Refusal::ignored("a Leave names the event or group it leaves"))?;
     match remote_events::leave(&inbox.app, from, event).await {
         Ok(event) => Ok(format!("{} left event {event}", from.actor)),
         Err(error) => Err(refusal(error)),

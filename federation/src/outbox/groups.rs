@@ -1,5 +1,5 @@
 //! What a group of this instance sends, as its own actor: the `Accept` (or `Reject`) of a
-//! remote actor's `Follow` once decided, and its public posts as `Article`s to its remote
+//! remote actor's `Follow` or `Join` once decided, and its public posts as `Article`s to its remote
 //! followers. Its events are derived with the other events ([`super::derive`]), addressed to
 //! the same followers ([`GroupLogs::followers_at`]).
 //!
@@ -15,7 +15,7 @@ use crate::objects::{
     activity_id, article_object, post_url, tombstone, Activity, ActivityKind, ActorRef,
     FederatedPost,
 };
-use convene_domain::group::{FollowState, GroupActor, PostContent, PostVisibility};
+use convene_domain::group::{FollowState, GroupActor, MemberRole, PostContent, PostVisibility};
 use convene_domain::{GroupChange, Source};
 use convene_projections::{Error, StoredEvent};
 use serde_json::{json, Value};
@@ -23,7 +23,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use time::OffsetDateTime;
 
 /// The groups' changes, by handle, and the delivery inbox of each remote actor among their
-/// followers (its shared inbox when it has one).
+/// followers and members (its shared inbox when it has one).
 #[derive(Debug, Default)]
 pub struct GroupLogs {
     pub logs: LogOf,
@@ -113,6 +113,15 @@ pub fn group_activities(
             if stored.position < from {
                 continue;
             }
+            let answered = |actor: &str, kind, request| {
+                let asked = Asked {
+                    actor,
+                    kind,
+                    request,
+                };
+                answer(public_url, handle, stored, &asked, &log[..=index], groups)
+            };
+            use ActivityKind::{Accept, Follow, Join, Reject};
             let made = match &change {
                 GroupChange::Followed {
                     who: GroupActor::Remote(actor),
@@ -120,26 +129,22 @@ pub fn group_activities(
                 }
                 | GroupChange::FollowerApproved {
                     who: GroupActor::Remote(actor),
-                } => answer(
-                    public_url,
-                    handle,
-                    stored,
-                    actor,
-                    ActivityKind::Accept,
-                    &log[..=index],
-                    groups,
-                )?,
+                } => answered(actor, Accept, Follow)?,
                 GroupChange::FollowerRejected {
                     who: GroupActor::Remote(actor),
-                } => answer(
-                    public_url,
-                    handle,
-                    stored,
-                    actor,
-                    ActivityKind::Reject,
-                    &log[..=index],
-                    groups,
-                )?,
+                } => answered(actor, Reject, Follow)?,
+                // A member at once (an open group), or once approved; a request waits.
+                GroupChange::MemberJoined {
+                    who: GroupActor::Remote(actor),
+                    role: MemberRole::Member,
+                    ..
+                }
+                | GroupChange::MemberApproved {
+                    who: GroupActor::Remote(actor),
+                } => answered(actor, Accept, Join)?,
+                GroupChange::MemberRejected {
+                    who: GroupActor::Remote(actor),
+                } => answered(actor, Reject, Join)?,
                 _ => match post_of(&change).and_then(|p| posts.get(p).map(|post| (p, post))) {
                     Some((id, post)) => post_activity(
                         public_url,
@@ -207,46 +212,57 @@ fn remember(posts: &mut BTreeMap<String, Post>, change: &GroupChange, at: Offset
     }
 }
 
-/// The `Accept` or `Reject` of `actor`'s `Follow` (the one recorded last), by the group, to the
-/// follower's own delivery inbox.
+/// An answer the group owes a remote actor: `kind` (`Accept` or `Reject`) of its `request`
+/// (`Follow` or `Join`).
+struct Asked<'a> {
+    actor: &'a str,
+    kind: ActivityKind,
+    request: ActivityKind,
+}
+
+/// The `Accept` or `Reject` of the actor's `Follow` or `Join` (the one recorded last, whose id
+/// its change's metadata holds), by the group, to the actor's delivery inbox.
 fn answer(
     public_url: &str,
     handle: &str,
     stored: &StoredEvent,
-    actor: &str,
-    kind: ActivityKind,
+    asked: &Asked<'_>,
     log: &[StoredEvent],
     groups: &GroupLogs,
 ) -> Result<Option<Outgoing>, Error> {
-    let mut follow = None;
+    let mut request = None;
     for earlier in log.iter().rev() {
-        if let GroupChange::Followed {
-            who: GroupActor::Remote(who),
-            ..
-        } = earlier.change::<GroupChange>()?
-        {
-            if who == actor {
-                follow = match earlier.metadata()?.source {
-                    Source::Federation { activity } => Some(activity),
-                    _ => None,
-                };
-                break;
-            }
+        let who = match earlier.change::<GroupChange>()? {
+            GroupChange::Followed { who, .. } if asked.request == ActivityKind::Follow => who,
+            GroupChange::MemberJoined { who, .. } if asked.request == ActivityKind::Join => who,
+            _ => continue,
+        };
+        if who == GroupActor::Remote(asked.actor.to_string()) {
+            request = match earlier.metadata()?.source {
+                Source::Federation { activity } => Some(activity),
+                _ => None,
+            };
+            break;
         }
     }
-    let (Some(follow), Some(inbox)) = (follow, groups.inboxes.get(actor)) else {
+    let (Some(request), Some(inbox)) = (request, groups.inboxes.get(asked.actor)) else {
         return Ok(None);
     };
     let group = group_id(public_url, handle);
     let at = stored.metadata()?.recorded_at;
-    let object = json!({"id": follow, "type": "Follow", "actor": actor, "object": group});
+    let object = json!({
+        "id": request,
+        "type": asked.request.name(),
+        "actor": asked.actor,
+        "object": group,
+    });
     Ok(Some(Outgoing {
         activity: Activity::new(
-            activity_id(public_url, handle, stored.sequence as u64, kind),
-            kind,
+            activity_id(public_url, handle, stored.sequence as u64, asked.kind),
+            asked.kind,
             &group,
             object,
-            vec![actor.to_string()],
+            vec![asked.actor.to_string()],
             Vec::new(),
             at,
         ),

@@ -87,7 +87,7 @@ impl OutboxSubscriber {
     }
 
     /// The logs of the groups changed in the batch or organising its events, up to `until`,
-    /// and where their remote followers take deliveries.
+    /// and where their remote followers and members take deliveries.
     async fn groups(
         &self,
         pool: &AnyPool,
@@ -110,12 +110,18 @@ impl OutboxSubscriber {
         let logs = by_aggregate(aggregates_until(pool, Group::TYPE, &handles, until).await?);
         let mut remote = BTreeSet::new();
         for stored in logs.values().flatten() {
-            if let GroupChange::Followed {
-                who: GroupActor::Remote(actor),
-                ..
-            } = stored.change()?
-            {
-                remote.insert(actor);
+            match stored.change()? {
+                GroupChange::Followed {
+                    who: GroupActor::Remote(actor),
+                    ..
+                }
+                | GroupChange::MemberJoined {
+                    who: GroupActor::Remote(actor),
+                    ..
+                } => {
+                    remote.insert(actor);
+                }
+                _ => {}
             }
         }
         let mut inboxes = std::collections::HashMap::new();

@@ -1,13 +1,16 @@
 //! A Mastodon account (the Mastodon actor fixture, moved to 127.0.0.1 with a test key) follows
 //! a local group: accepted at once, or pending until a moderator approves; the group's public
 //! event and post then go to its shared inbox, signed by the group, shaped as Mastodon reads
-//! them; members-only ones never do. Its Undo ends the follow.
+//! them; members-only ones never do. Its Undo ends the follow. A remote person joins a group
+//! by the local rules (open, moderated, invite-only), hears the group's answer, and leaves.
 
 use crate::support::*;
 use crate::{bytes, now};
 use convene_domain::event::details::{EventDetails, EventStatus, JoinMode, Visibility};
 use convene_domain::event::GroupLink;
-use convene_domain::group::{FollowState, GroupActor, GroupDetails, PostContent, PostVisibility};
+use convene_domain::group::{
+    FollowState, GroupActor, GroupDetails, MemberRole, Openness, PostContent, PostVisibility,
+};
 use convene_domain::{
     Actor, Event, EventCommand, Group, GroupChange, GroupCommand, Metadata, Source,
 };
@@ -430,5 +433,210 @@ async fn a_group_that_approves_its_followers_accepts_once_a_moderator_does() {
                             "actor": mastodon, "object": format!("{}/@nobody", local.base)});
         let (status, _) = post(&local, "/inbox", &bytes(&nobody), signing(), now()).await;
         assert_eq!(status, 404, "{}", local.label);
+    }
+}
+
+async fn role_of(local: &Local, handle: &str, actor: &str) -> Option<MemberRole> {
+    let who = GroupActor::Remote(actor.to_string());
+    convene_projections::groups::membership(local.db.pool(), handle, &who)
+        .await
+        .expect("the read model")
+        .map(|m| m.role)
+}
+
+/// Waits until `actor`'s role in `@handle` is `role` (none: no membership).
+async fn wait_for_role(local: &Local, handle: &str, actor: &str, role: Option<MemberRole>) {
+    for _ in 0..200 {
+        if role_of(local, handle, actor).await == role {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    assert_eq!(role_of(local, handle, actor).await, role, "{}", local.label);
+}
+
+#[tokio::test]
+async fn a_remote_person_joins_a_group_by_the_local_rules_and_leaves_it() {
+    for scratch in test_urls("inbox_group_join").await {
+        let local = Local::start(&scratch).await;
+        let remote = Remote::start().await;
+        let alice = remote.person("alice", ALICE_PUB);
+        let bob = remote.person("bob", BOB_PUB);
+        let alice_key = format!("{alice}#main-key");
+        let bob_key = format!("{bob}#main-key");
+        let as_alice = || Signing::Cavage {
+            key_id: &alice_key,
+            key: ALICE_KEY,
+        };
+        let as_bob = || Signing::Cavage {
+            key_id: &bob_key,
+            key: BOB_KEY,
+        };
+        let open = group(&local, "open", false).await;
+        let moderated = group(&local, "moderated", false).await;
+        let closed = group(&local, "closed", false).await;
+        let openness = |openness| {
+            let mut patch = convene_domain::group::GroupPatch::default();
+            patch.openness = Some(openness);
+            GroupCommand::Update {
+                by: GroupActor::profile("ana"),
+                patch,
+            }
+        };
+        group_command(&local, "open", openness(Openness::Open)).await;
+        group_command(&local, "closed", openness(Openness::InviteOnly)).await;
+
+        // An open group: a member at once, and the group accepts the Join.
+        let join = activity("Join", &alice, 1, json!(open));
+        let (status, text) = post(&local, "/inbox", &bytes(&join), as_alice(), now()).await;
+        assert_eq!(status, 202, "{}: {text}", local.label);
+        wait_for_role(&local, "open", &alice, Some(MemberRole::Member)).await;
+        let joined = EventLog::new(&local.db)
+            .aggregate(Group::TYPE, "open")
+            .await
+            .expect("the log");
+        let metadata = joined
+            .last()
+            .expect("a change")
+            .metadata()
+            .expect("metadata");
+        assert_eq!(
+            metadata.actor,
+            Actor::Remote {
+                actor: alice.clone()
+            }
+        );
+        assert_eq!(
+            metadata.source,
+            Source::Federation {
+                activity: join["id"].as_str().unwrap_or_default().to_string()
+            }
+        );
+
+        // A moderated group: a request with its message; approved, then accepted; another
+        // rejected, then refused.
+        let mut asks = activity("Join", &alice, 2, json!(moderated));
+        asks["participationMessage"] = json!("I grow tomatoes");
+        let (status, text) = post(&local, "/inbox", &bytes(&asks), as_alice(), now()).await;
+        assert_eq!(status, 202, "{}: {text}", local.label);
+        wait_for_role(&local, "moderated", &alice, Some(MemberRole::NotApproved)).await;
+        let member = convene_projections::groups::membership(
+            local.db.pool(),
+            "moderated",
+            &GroupActor::Remote(alice.clone()),
+        )
+        .await
+        .expect("the read model")
+        .expect("a request");
+        assert_eq!(member.message.as_deref(), Some("I grow tomatoes"));
+        let bob_asks = activity("Join", &bob, 3, json!(moderated));
+        let (status, text) = post(&local, "/inbox", &bytes(&bob_asks), as_bob(), now()).await;
+        assert_eq!(status, 202, "{}: {text}", local.label);
+        let answers_before = derived(&local).await.len();
+        assert_eq!(
+            answers_before, 1,
+            "{}: only the open group's Accept",
+            local.label
+        );
+        group_command(
+            &local,
+            "moderated",
+            GroupCommand::Approve {
+                by: GroupActor::profile("ana"),
+                who: GroupActor::Remote(alice.clone()),
+            },
+        )
+        .await;
+        group_command(
+            &local,
+            "moderated",
+            GroupCommand::Reject {
+                by: GroupActor::profile("ana"),
+                who: GroupActor::Remote(bob.clone()),
+            },
+        )
+        .await;
+        let out = derived(&local).await;
+        let answers: Vec<(String, String, String, Vec<String>)> = out
+            .iter()
+            .map(|o| {
+                let a = serde_json::to_value(&o.activity).expect("serialises");
+                (
+                    a["type"].as_str().unwrap_or_default().to_string(),
+                    a["actor"].as_str().unwrap_or_default().to_string(),
+                    a["object"]["id"].as_str().unwrap_or_default().to_string(),
+                    o.inboxes.clone(),
+                )
+            })
+            .collect();
+        let id = |a: &Value| a["id"].as_str().unwrap_or_default().to_string();
+        let shared = vec![remote.url("inbox")];
+        assert_eq!(
+            answers,
+            vec![
+                ("Accept".into(), open.clone(), id(&join), shared.clone()),
+                (
+                    "Accept".into(),
+                    moderated.clone(),
+                    id(&asks),
+                    shared.clone()
+                ),
+                (
+                    "Reject".into(),
+                    moderated.clone(),
+                    id(&bob_asks),
+                    shared.clone()
+                ),
+            ],
+            "{}",
+            local.label
+        );
+        for o in &out {
+            assert_eq!(o.activity.to.len(), 1);
+            assert_eq!(
+                serde_json::to_value(&o.activity).expect("serialises")["object"]["type"],
+                "Join"
+            );
+        }
+
+        // Refused with a reason, nothing applied: an invite-only group, a second Join, a
+        // rejected person asking again, a group we do not host.
+        for (join, signing, status, says) in [
+            (
+                activity("Join", &alice, 4, json!(closed)),
+                as_alice(),
+                403,
+                "invite-only",
+            ),
+            (
+                activity("Join", &alice, 5, json!(open)),
+                as_alice(),
+                409,
+                "already-in-group",
+            ),
+            (
+                activity("Join", &bob, 6, json!(moderated)),
+                as_bob(),
+                409,
+                "rejected-before",
+            ),
+            (
+                activity("Join", &alice, 7, json!(remote.url("groups/elsewhere"))),
+                as_alice(),
+                404,
+                "",
+            ),
+        ] {
+            let (got, text) = post(&local, "/inbox", &bytes(&join), signing, now()).await;
+            assert_eq!(got, status, "{}: {text}", local.label);
+            assert!(text.contains(says), "{text}");
+        }
+        assert_eq!(role_of(&local, "closed", &alice).await, None);
+
+        // Leave: no longer a member.
+        let leave = activity("Leave", &alice, 8, json!(open));
+        let (status, text) = post(&local, "/inbox", &bytes(&leave), as_alice(), now()).await;
+        assert_eq!(status, 202, "{}: {text}", local.label);
+        wait_for_role(&local, "open", &alice, None).await;
     }
 }
