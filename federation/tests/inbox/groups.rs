@@ -413,8 +413,10 @@ async fn a_group_that_approves_its_followers_accepts_once_a_moderator_does() {
 
         // A group nobody may follow (unlisted) refuses with the reason; an unknown one is 404.
         let hidden = group(&local, "hidden", false).await;
-        let mut patch = convene_domain::group::GroupPatch::default();
-        patch.visibility = Some(convene_domain::group::GroupVisibility::Unlisted);
+        let patch = convene_domain::group::GroupPatch {
+            visibility: Some(convene_domain::group::GroupVisibility::Unlisted),
+            ..Default::default()
+        };
         group_command(
             &local,
             "hidden",
@@ -476,8 +478,10 @@ async fn a_remote_person_joins_a_group_by_the_local_rules_and_leaves_it() {
         let moderated = group(&local, "moderated", false).await;
         let closed = group(&local, "closed", false).await;
         let openness = |openness| {
-            let mut patch = convene_domain::group::GroupPatch::default();
-            patch.openness = Some(openness);
+            let patch = convene_domain::group::GroupPatch {
+                openness: Some(openness),
+                ..Default::default()
+            };
             GroupCommand::Update {
                 by: GroupActor::profile("ana"),
                 patch,
