@@ -821,3 +821,89 @@ async fn invitations_are_mailed_in_the_language_of_the_invited() {
         );
     }
 }
+
+#[tokio::test]
+async fn moderators_approve_or_refuse_a_remote_follower_named_by_its_url() {
+    use convene_api::remote_events::FromRemote;
+    use convene_domain::group::FollowState;
+    for (_db, server) in servers("group_remote_followers").await {
+        let (ana, bob, _, _) = cast(&server).await;
+        ana.patch(
+            "/api/v1/groups/repair",
+            json!({"manually_approves_followers": true}),
+        )
+        .await;
+        let from = |actor: &str, n: u32| FromRemote {
+            actor: actor.to_string(),
+            activity: format!("{actor}/follows/{n}"),
+            request_id: format!("test-{n}"),
+        };
+        let mastodon = "https://social.example/users/zoe";
+        let other = "https://other.example/users/yan";
+        for (actor, n) in [(mastodon, 1), (other, 2)] {
+            let state =
+                convene_api::remote_groups::follow(&server.state, &from(actor, n), "repair")
+                    .await
+                    .expect("followed");
+            assert_eq!(state, FollowState::Pending, "{}", server.label);
+        }
+        // A new Follow from the same actor changes nothing.
+        let again = convene_api::remote_groups::follow(&server.state, &from(mastodon, 3), "repair")
+            .await
+            .expect("followed");
+        assert_eq!(again, FollowState::Pending);
+        let escaped = |url: &str| url.replace(':', "%3A").replace('/', "%2F");
+        let by_follower = bob
+            .post(
+                &format!(
+                    "/api/v1/groups/repair/followers/{}/approve",
+                    escaped(mastodon)
+                ),
+                json!({}),
+            )
+            .await;
+        assert_eq!(
+            (by_follower.status, kind(&by_follower)),
+            (403, "/problems/moderator-needed")
+        );
+        let approved = ana
+            .post(
+                &format!(
+                    "/api/v1/groups/repair/followers/{}/approve",
+                    escaped(mastodon)
+                ),
+                json!({}),
+            )
+            .await;
+        assert_eq!(approved.status, 200, "{}", approved.text);
+        assert_eq!(approved.json["follower"], mastodon);
+        assert_eq!(approved.json["state"], "approved");
+        let refused = ana
+            .post(
+                &format!("/api/v1/groups/repair/followers/{}/reject", escaped(other)),
+                json!({"reason": "spam"}),
+            )
+            .await;
+        assert_eq!(refused.status, 204, "{}", refused.text);
+        let listed = ana.get("/api/v1/groups/repair/followers").await;
+        let followers: Vec<&str> = listed
+            .json
+            .as_array()
+            .map(|l| l.iter().filter_map(|f| f["follower"].as_str()).collect())
+            .unwrap_or_default();
+        assert_eq!(followers, [mastodon], "{}", listed.text);
+        // Its Undo: no longer a follower; an Undo of nothing changes nothing.
+        convene_api::remote_groups::unfollow(&server.state, &from(mastodon, 4), "repair")
+            .await
+            .expect("unfollowed");
+        convene_api::remote_groups::unfollow(&server.state, &from(mastodon, 5), "repair")
+            .await
+            .expect("nothing to undo");
+        let listed = ana.get("/api/v1/groups/repair/followers").await;
+        assert_eq!(listed.json, json!([]), "{}", listed.text);
+        let unknown = convene_api::remote_groups::follow(&server.state, &from(other, 6), "nope")
+            .await
+            .expect_err("no such group");
+        assert_eq!(unknown.to_string(), "there is no group @nope");
+    }
+}
