@@ -637,6 +637,24 @@ async fn a_remote_person_joins_a_group_by_the_local_rules_and_leaves_it() {
         }
         assert_eq!(role_of(&local, "closed", &alice).await, None);
 
+        // The group's timeline shows each decision with the remote actor who made it.
+        let timeline =
+            convene_projections::groups::timeline_of(local.db.pool(), "moderated", true, 50, 0)
+                .await
+                .expect("the timeline");
+        let shown: Vec<(String, &str, Option<String>)> = timeline
+            .iter()
+            .map(|e| (e.actor.clone(), e.kind.as_str(), e.subject.clone()))
+            .collect();
+        assert!(
+            shown.contains(&(alice.clone(), "join_requested", Some(alice.clone()))),
+            "{shown:?}"
+        );
+        assert!(
+            shown.contains(&(bob.clone(), "join_requested", Some(bob.clone()))),
+            "{shown:?}"
+        );
+
         // Leave: no longer a member.
         let leave = activity("Leave", &alice, 8, json!(open));
         let (status, text) = post(&local, "/inbox", &bytes(&leave), as_alice(), now()).await;
