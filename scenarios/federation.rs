@@ -2,8 +2,9 @@
 //! B follows a profile on A from the command line; A's public event reaches B; someone on B
 //! takes part and A accepts them, then they leave; the event's new time, its organiser's
 //! comment, its cancellation and its deletion reach B, each signed by A and checked by B. A's
-//! drafts never leave A. Replaying A's subscribers sends nothing again. Once A suspends B's
-//! address, nothing crosses either way until the decision is lifted.
+//! drafts never leave A. Replaying A's subscribers sends nothing again. A profile on B follows
+//! a group on A by its handle and gets the group's public events, never its members-only ones.
+//! Once A suspends B's address, nothing crosses either way until the decision is lifted.
 
 use crate::organising::{member, ok};
 use crate::support::{run, run_ok, Server};
@@ -295,6 +296,82 @@ fn an_event_published_on_one_instance_reaches_the_followers_on_another() {
             &["federation", "deliveries", "--state", "pending"],
         );
         assert!(pending.trim_end().ends_with("0 deliveries"), "{pending}");
+    }
+}
+
+/// A profile on B follows a group on A by its handle; the group's public event reaches B, signed
+/// by the group, and its members-only event never leaves A.
+#[test]
+fn a_groups_public_event_reaches_its_followers_on_another_instance() {
+    let _turn = pair_turn();
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    let a_urls = runtime.block_on(test_urls("scenario group federation (instance A)"));
+    let b_urls = runtime.block_on(test_urls("scenario group federation (instance B)"));
+    for (a_db, b_db) in a_urls.iter().zip(&b_urls) {
+        let a = start(&a_db.url);
+        let b = start(&b_db.url);
+        let ana = someone(&a, "ana");
+        someone(&b, "bob");
+        ok(
+            &a,
+            "POST",
+            "/api/v1/groups",
+            &ana,
+            Some(json!({"handle": "gardeners", "display_name": "Gardeners"})),
+        );
+        let (status, group) = activity(&a, "/@gardeners");
+        assert_eq!((status, &group["type"]), (200, &json!("Group")), "{group}");
+
+        // Bob follows gardeners@A: the group accepts at once (it approves nobody by hand).
+        follows((&b, &b_db.url), "bob", &a, "gardeners");
+
+        let event = |title: &str, members_only: bool| {
+            json!({"title": title, "description": "<p>Dig in.</p>",
+                   "begins_at": "2030-05-16T14:00:00Z", "time_zone": "Europe/Paris",
+                   "members_only": members_only})
+        };
+        ok(
+            &a,
+            "POST",
+            "/api/v1/groups/gardeners/events",
+            &ana,
+            Some(event("Seed swap for members", true)),
+        );
+        let public = ok(
+            &a,
+            "POST",
+            "/api/v1/groups/gardeners/events",
+            &ana,
+            Some(event("Planting day", false)),
+        );
+        b.wait_until(|b| copy_of(b, "Planting day").is_some());
+        let copy = copy_of(&b, "Planting day").expect("the copy");
+        let id = public["id"].as_str().expect("an id");
+        assert_eq!(copy["origin"]["object"], format!("{}/events/{id}", a.base));
+        // The group stands for its event on B: its updates and deletions are its own.
+        assert_eq!(
+            copy["origin"]["actor"],
+            format!("{}/@gardeners", a.base),
+            "{copy}"
+        );
+
+        // A queued two deliveries, both delivered: the Accept and the public event's Create.
+        a.wait_until(|_| {
+            run_ok(&a_db.url, &["federation", "deliveries"])
+                .trim_end()
+                .ends_with("0 deliveries")
+        });
+        let delivered = run_ok(
+            &a_db.url,
+            &["federation", "deliveries", "--state", "delivered"],
+        );
+        assert!(
+            delivered.trim_end().ends_with("2 deliveries"),
+            "{delivered}"
+        );
+        assert!(copy_of(&b, "Seed swap for members").is_none());
+        a.stop();
+        b.stop();
     }
 }
 

@@ -96,6 +96,16 @@ fn me(acting: &Acting) -> GroupActor {
     GroupActor::profile(&acting.profile)
 }
 
+/// A member or follower as moderators name them: a local profile's username, or a remote
+/// actor's URL.
+fn named(name: &str) -> GroupActor {
+    if name.starts_with("https://") || name.starts_with("http://") {
+        GroupActor::Remote(name.to_string())
+    } else {
+        GroupActor::profile(name)
+    }
+}
+
 /// Runs a group command as `acting`, with `reason` in its metadata.
 async fn run(
     state: &AppState,
@@ -346,7 +356,8 @@ pub async fn decline_invitation(state: &AppState, acting: &Acting, handle: &str)
     run(state, acting, handle, command, None).await.map(drop)
 }
 
-/// Approves `@username`'s request to join (moderators and above).
+/// Approves the request to join of `@username`, or of a remote person by its URL (moderators
+/// and above).
 pub async fn approve(
     state: &AppState,
     acting: &Acting,
@@ -354,7 +365,7 @@ pub async fn approve(
     username: &str,
     decision: Decision,
 ) -> Result<MemberView> {
-    let who = GroupActor::profile(username);
+    let who = named(username);
     let command = GroupCommand::Approve {
         by: me(acting),
         who: who.clone(),
@@ -368,7 +379,8 @@ pub async fn approve(
         .ok_or_else(|| Error::conflict(format!("{who} was approved, then left @{handle} at once")))
 }
 
-/// Rejects `@username`'s request to join (moderators and above).
+/// Rejects the request to join of `@username`, or of a remote person by its URL (moderators
+/// and above).
 pub async fn reject(
     state: &AppState,
     acting: &Acting,
@@ -376,7 +388,7 @@ pub async fn reject(
     username: &str,
     decision: Decision,
 ) -> Result<MemberView> {
-    let who = GroupActor::profile(username);
+    let who = named(username);
     let command = GroupCommand::Reject {
         by: me(acting),
         who: who.clone(),
@@ -399,7 +411,7 @@ pub async fn change_role(
     username: &str,
     change: RoleChange,
 ) -> Result<MemberView> {
-    let who = GroupActor::profile(username);
+    let who = named(username);
     let command = GroupCommand::ChangeRole {
         by: me(acting),
         who: who.clone(),
@@ -419,7 +431,7 @@ pub async fn remove(
 ) -> Result<()> {
     let command = GroupCommand::Remove {
         by: me(acting),
-        who: GroupActor::profile(username),
+        who: named(username),
     };
     run(state, acting, handle, command, decision.reason)
         .await
@@ -550,14 +562,15 @@ pub async fn followers(
     }
 }
 
-/// Approves `@username`'s pending follow (moderators and above).
+/// Approves the pending follow of `@username` or of a remote actor by its URL (moderators and
+/// above).
 pub async fn approve_follower(
     state: &AppState,
     acting: &Acting,
     handle: &str,
     username: &str,
 ) -> Result<FollowerView> {
-    let who = GroupActor::profile(username);
+    let who = named(username);
     let command = GroupCommand::ApproveFollower {
         by: me(acting),
         who: who.clone(),
@@ -568,7 +581,8 @@ pub async fn approve_follower(
         .ok_or_else(|| Error::not_found(format!("{who} does not follow @{handle}")))
 }
 
-/// Refuses `@username`'s follow, pending or approved (moderators and above).
+/// Refuses the follow of `@username` or of a remote actor by its URL, pending or approved
+/// (moderators and above).
 pub async fn reject_follower(
     state: &AppState,
     acting: &Acting,
@@ -578,7 +592,7 @@ pub async fn reject_follower(
 ) -> Result<()> {
     let command = GroupCommand::RejectFollower {
         by: me(acting),
-        who: GroupActor::profile(username),
+        who: named(username),
     };
     run(state, acting, handle, command, decision.reason)
         .await

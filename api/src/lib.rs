@@ -34,6 +34,7 @@ pub mod participations;
 pub mod pictures;
 pub mod profiles;
 pub mod remote_events;
+pub mod remote_groups;
 pub mod reports;
 pub mod search;
 pub mod throttle;

@@ -4,7 +4,10 @@
 
 use convene_domain::event::details::{EventDetails, EventPatch, EventStatus, JoinMode, Visibility};
 use convene_domain::event::GroupLink;
-use convene_domain::{Actor, Event, EventCommand, Metadata, Profile, ProfileCommand, Source};
+use convene_domain::group::{GroupActor, GroupDetails, PostContent, PostVisibility};
+use convene_domain::{
+    Actor, Event, EventCommand, Group, GroupCommand, Metadata, Profile, ProfileCommand, Source,
+};
 use convene_federation::outbox::{event_document, EventDocument, OutboxSubscriber, Outgoing};
 use convene_projections::log::EventLog;
 use convene_projections::scratch::test_databases;
@@ -235,7 +238,8 @@ async fn changes_of_local_actors_become_activities_to_their_followers_of_the_tim
                     s("Follow https://cleo.example/users/cleo/follows/1"),
                     vec![s(LONE)]
                 ),
-                // No draft, private event or group's event; the draft once published.
+                // No draft, no private event, no event of a group nobody follows from elsewhere; the
+                // draft once published.
                 (s("Create"), s("Event Soup night"), everyone.clone()),
                 (
                     s("Update"),
@@ -283,7 +287,10 @@ async fn changes_of_local_actors_become_activities_to_their_followers_of_the_tim
         assert!(matches!(document("e1").await, EventDocument::Gone(t) if t.id == e1));
         assert!(matches!(document("e2").await, EventDocument::Event(e) if e.name == "Soup night"));
         assert_eq!(document("e3").await, EventDocument::Hidden);
-        assert_eq!(document("e4").await, EventDocument::Hidden);
+        // A group's public event is the group's: attributed to it, to its followers.
+        assert!(matches!(document("e4").await, EventDocument::Event(e)
+            if e.attributed_to == format!("{PUBLIC_URL}/@union")
+                && e.cc == [format!("{PUBLIC_URL}/@union/followers")]));
         assert_eq!(document("nope").await, EventDocument::Hidden);
     }
 }
@@ -495,5 +502,155 @@ async fn what_moderators_remove_is_deleted_for_peers_and_sent_again_when_restore
                 (s("Create"), s("Event Repair café")),
             ]
         );
+    }
+}
+
+/// `command` on group `handle`, with `metadata`.
+async fn group(db: &Database, handle: &str, command: GroupCommand, metadata: &Metadata) {
+    Commands::<Group>::new(db, ())
+        .execute(handle, command, metadata)
+        .await
+        .unwrap_or_else(|e| panic!("@{handle}: {e}"));
+}
+
+#[tokio::test]
+async fn a_groups_public_events_and_posts_go_to_its_remote_followers_of_the_time() {
+    for (scratch, db) in test_databases("outbox_group").await {
+        let log = Log { db: db.clone() };
+        let system = Log::metadata();
+        let ana = || GroupActor::profile("ana");
+        group(
+            &db,
+            "union",
+            GroupCommand::Create {
+                handle: "union".into(),
+                creator: ana(),
+                details: GroupDetails::named("Union"),
+            },
+            &system,
+        )
+        .await;
+        let for_group = |title: &str, members_only: bool| EventCommand::CreateForGroup {
+            organiser: "ana".into(),
+            creator_participation: format!("{title}-ana"),
+            details: details(title, Visibility::Public),
+            draft: false,
+            group: GroupLink {
+                handle: "union".into(),
+                members_only,
+                hide_organiser: true,
+            },
+        };
+        // Before anyone follows from elsewhere: nothing to send.
+        log.event("g0", for_group("Founding", false)).await;
+        // A remote actor follows, as the inbox records it (its Follow's id in the metadata);
+        // where it takes deliveries is in the remote actors' cache.
+        let bo = "https://b.example/users/bo";
+        sqlx::query(
+            "INSERT INTO remote_actors (id, kind, inbox, shared_inbox, key_id, public_key_pem, \
+             preferred_username, fetched_at) VALUES ($1, 'Person', $2, $3, $4, 'x', 'bo', 'now')",
+        )
+        .bind(bo)
+        .bind(format!("{bo}/inbox"))
+        .bind(SHARED)
+        .bind(format!("{bo}#main-key"))
+        .execute(db.pool())
+        .await
+        .expect("cached");
+        let follow = "https://b.example/follows/1";
+        let by_bo = Metadata::now(
+            Actor::Remote { actor: bo.into() },
+            Source::Federation {
+                activity: follow.into(),
+            },
+            "test".to_string(),
+        );
+        let who = || GroupActor::Remote(bo.into());
+        group(&db, "union", GroupCommand::Follow { who: who() }, &by_bo).await;
+        log.event("g1", for_group("Picnic", false)).await;
+        log.event("g2", for_group("Members' meeting", true)).await;
+        let retitle = EventPatch {
+            title: Some("Picnic by the river".into()),
+            ..Default::default()
+        };
+        log.event(
+            "g1",
+            EventCommand::Update {
+                by: "ana".into(),
+                patch: retitle,
+            },
+        )
+        .await;
+        let content = |title: &str, visibility: PostVisibility, draft: bool| PostContent {
+            title: title.into(),
+            body: "<p>Dear all</p>".into(),
+            tags: vec![],
+            visibility,
+            draft,
+        };
+        for (post, title, visibility, draft) in [
+            ("p1", "Spring news", PostVisibility::Public, false),
+            ("p2", "Minutes", PostVisibility::Members, false),
+            ("p3", "Draft", PostVisibility::Public, true),
+        ] {
+            let write = GroupCommand::WritePost {
+                by: ana(),
+                post: post.into(),
+                content: content(title, visibility, draft),
+            };
+            group(&db, "union", write, &system).await;
+        }
+        // Made members-only: peers forget it.
+        let edit = GroupCommand::EditPost {
+            by: ana(),
+            post: "p1".into(),
+            content: content("Spring news", PostVisibility::Members, false),
+        };
+        group(&db, "union", edit, &system).await;
+        log.event("g1", EventCommand::Delete { by: "ana".into() })
+            .await;
+        group(&db, "union", GroupCommand::Unfollow { who: who() }, &by_bo).await;
+        log.event("g3", for_group("After", false)).await;
+
+        let out = log.derived(1_000).await;
+        let shared = vec![s(SHARED)];
+        let union = format!("{PUBLIC_URL}/@union");
+        let g1 = format!("{PUBLIC_URL}/events/g1");
+        assert_eq!(
+            summary(&out),
+            vec![
+                (
+                    s("Accept"),
+                    s("Follow https://b.example/follows/1"),
+                    shared.clone()
+                ),
+                (s("Create"), s("Event Picnic"), shared.clone()),
+                (s("Update"), s("Event Picnic by the river"), shared.clone()),
+                (s("Create"), s("Article Spring news"), shared.clone()),
+                (
+                    s("Delete"),
+                    format!("Tombstone {union}/p/spring-news"),
+                    shared.clone()
+                ),
+                (s("Delete"), format!("Tombstone {g1}"), shared.clone()),
+            ],
+            "{}",
+            scratch.label
+        );
+        for o in &out {
+            assert_eq!(
+                o.activity.actor, union,
+                "{}: the group sends",
+                scratch.label
+            );
+            assert_eq!(o.key_id, format!("{union}#main-key"));
+        }
+        // The group hides its organiser: the event is the group's alone.
+        let created = serde_json::to_value(&out[1].activity).expect("serialises");
+        assert_eq!(created["object"]["actor"], union);
+        assert_eq!(created["object"]["attributedTo"], union);
+        for size in [1, 2, 3] {
+            assert_eq!(log.derived(size).await, out, "batches of {size}");
+        }
     }
 }

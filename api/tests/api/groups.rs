@@ -821,3 +821,150 @@ async fn invitations_are_mailed_in_the_language_of_the_invited() {
         );
     }
 }
+
+#[tokio::test]
+async fn moderators_approve_or_refuse_a_remote_follower_named_by_its_url() {
+    use convene_api::remote_events::FromRemote;
+    use convene_domain::group::FollowState;
+    for (_db, server) in servers("group_remote_followers").await {
+        let (ana, bob, _, _) = cast(&server).await;
+        ana.patch(
+            "/api/v1/groups/repair",
+            json!({"manually_approves_followers": true}),
+        )
+        .await;
+        let from = |actor: &str, n: u32| FromRemote {
+            actor: actor.to_string(),
+            activity: format!("{actor}/follows/{n}"),
+            request_id: format!("test-{n}"),
+        };
+        let mastodon = "https://social.example/users/zoe";
+        let other = "https://other.example/users/yan";
+        for (actor, n) in [(mastodon, 1), (other, 2)] {
+            let state =
+                convene_api::remote_groups::follow(&server.state, &from(actor, n), "repair")
+                    .await
+                    .expect("followed");
+            assert_eq!(state, FollowState::Pending, "{}", server.label);
+        }
+        // A new Follow from the same actor changes nothing.
+        let again = convene_api::remote_groups::follow(&server.state, &from(mastodon, 3), "repair")
+            .await
+            .expect("followed");
+        assert_eq!(again, FollowState::Pending);
+        let escaped = |url: &str| url.replace(':', "%3A").replace('/', "%2F");
+        let by_follower = bob
+            .post(
+                &format!(
+                    "/api/v1/groups/repair/followers/{}/approve",
+                    escaped(mastodon)
+                ),
+                json!({}),
+            )
+            .await;
+        assert_eq!(
+            (by_follower.status, kind(&by_follower)),
+            (403, "/problems/moderator-needed")
+        );
+        let approved = ana
+            .post(
+                &format!(
+                    "/api/v1/groups/repair/followers/{}/approve",
+                    escaped(mastodon)
+                ),
+                json!({}),
+            )
+            .await;
+        assert_eq!(approved.status, 200, "{}", approved.text);
+        assert_eq!(approved.json["follower"], mastodon);
+        assert_eq!(approved.json["state"], "approved");
+        let refused = ana
+            .post(
+                &format!("/api/v1/groups/repair/followers/{}/reject", escaped(other)),
+                json!({"reason": "spam"}),
+            )
+            .await;
+        assert_eq!(refused.status, 204, "{}", refused.text);
+        let listed = ana.get("/api/v1/groups/repair/followers").await;
+        let followers: Vec<&str> = listed
+            .json
+            .as_array()
+            .map(|l| l.iter().filter_map(|f| f["follower"].as_str()).collect())
+            .unwrap_or_default();
+        assert_eq!(followers, [mastodon], "{}", listed.text);
+        // Its Undo: no longer a follower; an Undo of nothing changes nothing.
+        convene_api::remote_groups::unfollow(&server.state, &from(mastodon, 4), "repair")
+            .await
+            .expect("unfollowed");
+        convene_api::remote_groups::unfollow(&server.state, &from(mastodon, 5), "repair")
+            .await
+            .expect("nothing to undo");
+        let listed = ana.get("/api/v1/groups/repair/followers").await;
+        assert_eq!(listed.json, json!([]), "{}", listed.text);
+        let unknown = convene_api::remote_groups::follow(&server.state, &from(other, 6), "nope")
+            .await
+            .expect_err("no such group");
+        assert_eq!(unknown.to_string(), "there is no group @nope");
+    }
+}
+
+#[tokio::test]
+async fn moderators_decide_on_a_remote_persons_request_named_by_its_url() {
+    use convene_api::remote_events::FromRemote;
+    use convene_domain::group::MemberRole;
+    for (_db, server) in servers("group_remote_members").await {
+        let (ana, bob, _, _) = cast(&server).await;
+        let from = |actor: &str, n: u32| FromRemote {
+            actor: actor.to_string(),
+            activity: format!("{actor}/joins/{n}"),
+            request_id: format!("test-{n}"),
+        };
+        let zoe = "https://mobilizon.example/@zoe";
+        let yan = "https://other.example/@yan";
+        for (actor, n) in [(zoe, 1), (yan, 2)] {
+            let role = convene_api::remote_groups::join(
+                &server.state,
+                &from(actor, n),
+                "repair",
+                Some("Hello".into()),
+            )
+            .await
+            .expect("asked");
+            assert_eq!(role, MemberRole::NotApproved, "{}", server.label);
+        }
+        let escaped = |url: &str| url.replace(':', "%3A").replace('/', "%2F");
+        let path = |url: &str, what: &str| {
+            format!("/api/v1/groups/repair/members/{}/{what}", escaped(url))
+        };
+        let by_stranger = bob.post(&path(zoe, "approve"), json!({})).await;
+        assert_eq!(
+            (by_stranger.status, kind(&by_stranger)),
+            (403, "/problems/moderator-needed")
+        );
+        let approved = ana.post(&path(zoe, "approve"), json!({})).await;
+        assert_eq!(approved.status, 200, "{}", approved.text);
+        assert_eq!(approved.json["member"], zoe);
+        assert_eq!(approved.json["role"], "member");
+        let rejected = ana
+            .post(&path(yan, "reject"), json!({"reason": "unknown to us"}))
+            .await;
+        assert_eq!(rejected.json["role"], "rejected", "{}", rejected.text);
+        let promoted = ana
+            .put(&path(zoe, "role"), json!({"role": "moderator"}))
+            .await;
+        assert_eq!(promoted.json["role"], "moderator", "{}", promoted.text);
+        let removed = ana.post(&path(zoe, "remove"), json!({})).await;
+        assert_eq!(removed.status, 204, "{}", removed.text);
+        let members = ana.get("/api/v1/groups/repair/members").await;
+        let listed: Vec<&str> = members
+            .json
+            .as_array()
+            .map(|l| l.iter().filter_map(|m| m["member"].as_str()).collect())
+            .unwrap_or_default();
+        assert!(!listed.contains(&zoe), "{listed:?}");
+        assert!(
+            listed.contains(&yan),
+            "rejected, still listed to moderators: {listed:?}"
+        );
+    }
+}

@@ -52,6 +52,11 @@ pub fn person_id(public_url: &str, username: &str) -> String {
     format!("{public_url}/@{username}")
 }
 
+/// The id of the group `@handle`: also its page. Groups and profiles share the `/@name` space.
+pub fn group_id(public_url: &str, handle: &str) -> String {
+    format!("{public_url}/@{handle}")
+}
+
 /// The id of the instance actor.
 pub fn instance_actor_id(public_url: &str) -> String {
     format!("{public_url}/{INSTANCE_USERNAME}")
@@ -81,6 +86,69 @@ pub fn person(public_url: &str, fields: &PersonFields<'_>, public_key_pem: Strin
         manually_approves_followers: false,
         published: Some(fields.published.to_string()),
         ..LocalActor::at(public_url, id, "Person", fields.username, public_key_pem)
+    }
+}
+
+/// What a group shows of itself.
+pub struct GroupFields<'a> {
+    pub handle: &'a str,
+    pub display_name: &'a str,
+    pub summary: &'a str,
+    /// `open`, `moderated` or `invite_only`, as Mobilizon writes it.
+    pub openness: &'a str,
+    pub manually_approves_followers: bool,
+    /// Listed on the instance (a public group), or reached by its address only (unlisted).
+    pub discoverable: bool,
+    /// Members, role `member` and above.
+    pub member_count: i64,
+    pub published: &'a str,
+}
+
+/// A group's actor document: the actor's fields and Mobilizon's group extras, its openness,
+/// its member count and the collections of its tools.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct GroupActor {
+    #[serde(flatten)]
+    pub actor: LocalActor,
+    pub openness: String,
+    pub member_count: i64,
+    pub members: String,
+    pub events: String,
+    pub posts: String,
+    pub discussions: String,
+    pub resources: String,
+    pub todos: String,
+}
+
+/// The `Group` of a group, as Mobilizon serves one (`lib/federation/activity_stream/converter/
+/// actor.ex`): the collections beside `followers` and `outbox` are its tools'.
+pub fn group(public_url: &str, fields: &GroupFields<'_>, public_key_pem: String) -> GroupActor {
+    let id = group_id(public_url, fields.handle);
+    let collection = |name: &str| format!("{id}/{name}");
+    GroupActor {
+        openness: fields.openness.to_string(),
+        member_count: fields.member_count,
+        members: collection("members"),
+        events: collection("events"),
+        posts: collection("posts"),
+        discussions: collection("discussions"),
+        resources: collection("resources"),
+        todos: collection("todos"),
+        actor: LocalActor {
+            name: fields.display_name.to_string(),
+            summary: fields.summary.to_string(),
+            discoverable: fields.discoverable,
+            manually_approves_followers: fields.manually_approves_followers,
+            published: Some(fields.published.to_string()),
+            ..LocalActor::at(
+                public_url,
+                id.clone(),
+                "Group",
+                fields.handle,
+                public_key_pem,
+            )
+        },
     }
 }
 
@@ -174,6 +242,63 @@ mod tests {
         assert_eq!(json["published"], "2026-11-26T10:00:00Z");
         let back: LocalActor = serde_json::from_value(json)?;
         assert_eq!(back, actor);
+        Ok(())
+    }
+
+    #[test]
+    fn a_group_has_mobilizons_extras_and_round_trips() -> Result<(), serde_json::Error> {
+        let fields = GroupFields {
+            handle: "climbers",
+            display_name: "Climbers",
+            summary: "<p>Up</p>",
+            openness: "moderated",
+            manually_approves_followers: true,
+            discoverable: true,
+            member_count: 3,
+            published: "2026-11-26T10:00:00Z",
+        };
+        let group = group("https://events.example", &fields, PEM.to_string());
+        let json = serde_json::to_value(&group)?;
+        assert_eq!(json["id"], "https://events.example/@climbers");
+        assert_eq!(json["type"], "Group");
+        assert_eq!(json["preferredUsername"], "climbers");
+        assert_eq!(json["openness"], "moderated");
+        assert_eq!(json["memberCount"], 3);
+        assert_eq!(json["manuallyApprovesFollowers"], true);
+        assert_eq!(json["discoverable"], true);
+        for name in [
+            "members",
+            "events",
+            "posts",
+            "discussions",
+            "resources",
+            "todos",
+        ] {
+            assert_eq!(
+                json[name],
+                format!("https://events.example/@climbers/{name}")
+            );
+        }
+        assert_eq!(
+            json["followers"],
+            "https://events.example/@climbers/followers"
+        );
+        assert_eq!(
+            json["publicKey"]["id"],
+            "https://events.example/@climbers#main-key"
+        );
+        assert_eq!(
+            json["endpoints"]["sharedInbox"],
+            "https://events.example/inbox"
+        );
+        // Read back as peers read it: the actors module takes it as a Group.
+        let remote = crate::actors::remote::parse(&json);
+        assert!(
+            matches!(&remote, Err(crate::actors::RemoteActorError::BadKey(_))),
+            "only the test's placeholder key is refused: {remote:?}"
+        );
+        let back: GroupActor = serde_json::from_value(json)?;
+        assert_eq!(back, group);
         Ok(())
     }
 

@@ -5,5 +5,5 @@ pub mod collections;
 pub mod local;
 pub mod remote;
 
-pub use local::{instance_actor, person, LocalActor};
+pub use local::{group, instance_actor, person, GroupActor, LocalActor};
 pub use remote::{RemoteActor, RemoteActorError};

@@ -82,7 +82,7 @@ pub fn resource(resource: Option<&str>, public_url: &str, host: &str) -> Result<
     )))
 }
 
-/// The JRD of the profile `@username`.
+/// The JRD of the profile or group `@username` (both are actors at `/@name`).
 pub fn person(public_url: &str, host: &str, username: &str) -> Value {
     let id = person_id(public_url, username);
     jrd(public_url, &format!("acct:{username}@{host}"), &id, &id)

@@ -9,15 +9,18 @@ use axum::http::{StatusCode, Uri};
 use axum::response::Response;
 use convene_domain::profile::FollowingState;
 use convene_projections::follows;
+use convene_projections::groups::GroupView;
 use convene_projections::profiles::ProfileView;
 
-/// `GET /@{username}` as `application/activity+json`: the profile's `Person`.
+/// `GET /@{username}` as `application/activity+json`: the profile's `Person`, or the group's
+/// `Group`.
 pub async fn person(
     State(federation): State<Federation>,
     Path(username): Path<String>,
 ) -> Response {
-    let profile = match profile(&federation, &username).await {
-        Ok(profile) => profile,
+    let profile = match named(&federation, &username).await {
+        Ok(Named::Profile(profile)) => profile,
+        Ok(Named::Group(group)) => return super::groups::document(&federation, &group).await,
         Err(response) => return response,
     };
     let key =
@@ -90,8 +93,11 @@ async fn profile_collection(
     uri: Uri,
     collection: &str,
 ) -> Response {
-    let profile = match profile(&federation, &username).await {
-        Ok(profile) => profile,
+    let profile = match named(&federation, &username).await {
+        Ok(Named::Profile(profile)) => profile,
+        Ok(Named::Group(group)) => {
+            return super::groups::collection(&federation, &group, collection, &uri)
+        }
         Err(response) => return response,
     };
     let owner = person_id(&federation.public_url, &profile.username);
@@ -116,7 +122,7 @@ async fn profile_collection(
 }
 
 /// The collection `{owner}/{name}` of `items` (actor ids), or the page asked for.
-fn listed(owner: &str, name: &str, uri: &Uri, items: Vec<String>) -> Response {
+pub(super) fn listed(owner: &str, name: &str, uri: &Uri, items: Vec<String>) -> Response {
     let id = format!("{owner}/{name}");
     let total = items.len() as u64;
     match collections::page_number(uri.query()) {
@@ -134,22 +140,25 @@ fn listed(owner: &str, name: &str, uri: &Uri, items: Vec<String>) -> Response {
     }
 }
 
-/// The profile `@username`, or the answer for a name that is not one.
-async fn profile(federation: &Federation, username: &str) -> Result<ProfileView, Response> {
+/// What `/@{name}` names: a profile or a group (they share the names).
+enum Named {
+    Profile(ProfileView),
+    Group(GroupView),
+}
+
+/// The profile or group `@name`, or the answer for a name that is neither.
+async fn named(federation: &Federation, name: &str) -> Result<Named, Response> {
     let pool = federation.db.pool();
-    match convene_projections::profiles::find(pool, username).await {
-        Ok(Some(profile)) => return Ok(profile),
+    match convene_projections::profiles::find(pool, name).await {
+        Ok(Some(profile)) => return Ok(Named::Profile(profile)),
         Ok(None) => {}
         Err(e) => return Err(internal("the profile", &e)),
     }
-    match convene_projections::groups::find(pool, username).await {
-        Ok(Some(_)) => Err(problem(
-            StatusCode::NOT_FOUND,
-            &format!("@{username} is a group: groups are not served as ActivityPub actors yet"),
-        )),
+    match convene_projections::groups::find(pool, name).await {
+        Ok(Some(group)) => Ok(Named::Group(group)),
         Ok(None) => Err(problem(
             StatusCode::NOT_FOUND,
-            &format!("there is no profile @{username} here"),
+            &format!("there is no profile or group @{name} here"),
         )),
         Err(e) => Err(internal("the group", &e)),
     }

@@ -39,11 +39,19 @@ pub async fn webfinger(
                     JRD,
                     &webfinger::person(&federation.public_url, &federation.host, &profile.username),
                 ),
-                // Groups join when their actor is served.
-                Ok(None) => problem(
-                    StatusCode::NOT_FOUND,
-                    &format!("there is no profile @{name} here"),
-                ),
+                Ok(None) => match convene_projections::groups::find(federation.db.pool(), &name)
+                    .await
+                {
+                    Ok(Some(group)) => json(
+                        JRD,
+                        &webfinger::person(&federation.public_url, &federation.host, &group.handle),
+                    ),
+                    Ok(None) => problem(
+                        StatusCode::NOT_FOUND,
+                        &format!("there is no profile or group @{name} here"),
+                    ),
+                    Err(e) => internal("the group", &e),
+                },
                 Err(e) => internal("the profile", &e),
             }
         }

@@ -11,6 +11,7 @@
 
 pub mod actors;
 pub mod discovery;
+pub mod groups;
 mod negotiation;
 pub mod objects;
 
@@ -92,6 +93,12 @@ pub fn routes(federation: Federation) -> Router {
 pub fn documents() -> Vec<(&'static str, MethodRouter<Federation>)> {
     vec![
         ("/@{username}", get(actors::person)),
+        ("/@{username}/events", get(groups::events)),
+        ("/@{username}/posts", get(groups::posts)),
+        ("/@{username}/members", get(groups::members_only)),
+        ("/@{username}/discussions", get(groups::members_only)),
+        ("/@{username}/resources", get(groups::members_only)),
+        ("/@{username}/todos", get(groups::members_only)),
         ("/events/{id}", get(objects::event)),
     ]
 }

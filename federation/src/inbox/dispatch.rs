@@ -12,6 +12,7 @@ use axum::http::StatusCode;
 use convene_api::error::Class;
 use convene_api::follows;
 use convene_api::remote_events::{self, FromRemote};
+use convene_api::remote_groups;
 use convene_domain::event::{RemoteAuthor, RemoteOrigin, RemoteParticipant};
 use convene_domain::EventError;
 
@@ -131,9 +132,14 @@ async fn origin_of(
     })
 }
 
-/// Only the event's organiser creates or updates it.
-fn by_organiser(from: &FromRemote, event: &IncomingEvent) -> Result<(), Refusal> {
+/// Only the event's organiser creates or updates it; a group's event, the group too (it sends
+/// its events to its followers itself, and then stands as the organiser of the copy here, so
+/// that its Updates and Deletes are its own).
+fn by_organiser(from: &FromRemote, event: &mut IncomingEvent) -> Result<(), Refusal> {
     if event.actor == from.actor {
+        Ok(())
+    } else if event.attributed_to == from.actor {
+        event.actor = event.attributed_to.clone();
         Ok(())
     } else {
         Err(Refusal::new(
@@ -150,9 +156,9 @@ async fn create(
     inbox: &Inbox,
     signer: &RemoteActor,
     from: &FromRemote,
-    event: IncomingEvent,
+    mut event: IncomingEvent,
 ) -> Result<String, Refusal> {
-    by_organiser(from, &event)?;
+    by_organiser(from, &mut event)?;
     let origin = origin_of(inbox, Some(signer), &event).await?;
     match remote_events::import_event(&inbox.app, from, origin, event.details).await {
         Ok(id) => Ok(format!("imported {} as event {id}", event.id)),
@@ -271,6 +277,22 @@ fn local_profile(inbox: &Inbox, id: &str) -> Option<String> {
         .map(str::to_string)
 }
 
+/// Whether the local name `@name` is a group's (groups and profiles share names).
+async fn is_group(inbox: &Inbox, name: &str) -> Result<bool, Refusal> {
+    convene_projections::groups::find(inbox.federation.db.pool(), name)
+        .await
+        .map(|found| found.is_some())
+        .map_err(|e| Refusal::new(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))
+}
+
+/// The local group an activity's object names (by id, or embedded as an actor), if it does.
+async fn local_group(inbox: &Inbox, object: &ObjectRef) -> Result<Option<String>, Refusal> {
+    let Some(name) = named_actor(object).and_then(|id| local_profile(inbox, id)) else {
+        return Ok(None);
+    };
+    Ok(is_group(inbox, &name).await?.then_some(name))
+}
+
 /// The actor id an activity's object names.
 fn named_actor(object: &ObjectRef) -> Option<&str> {
     match object {
@@ -279,7 +301,8 @@ fn named_actor(object: &ObjectRef) -> Option<&str> {
     }
 }
 
-/// `Follow` of a local profile: the signer follows it (profiles accept every follower).
+/// `Follow` of a local profile (which accepts every follower) or group (which may approve
+/// its followers first).
 async fn follow(
     inbox: &Inbox,
     signer: &RemoteActor,
@@ -290,9 +313,19 @@ async fn follow(
         .ok_or_else(|| Refusal::ignored("a Follow names the actor it follows"))?;
     let Some(profile) = local_profile(inbox, target) else {
         return Err(Refusal::ignored(format!(
-            "follows of {target} are not handled here (only local profiles are followed yet)"
+            "follows of {target} are not handled here (only local profiles and groups are followed)"
         )));
     };
+    if is_group(inbox, &profile).await? {
+        return match remote_groups::follow(&inbox.app, from, &profile).await {
+            Ok(state) => Ok(format!(
+                "{} follows group @{profile}: {}",
+                from.actor,
+                state.as_str()
+            )),
+            Err(error) => Err(refusal(error)),
+        };
+    }
     let follower = follows::RemoteFollower {
         actor: signer.id.to_string(),
         inbox: signer.inbox.to_string(),
@@ -330,15 +363,33 @@ fn event_named(object: &ObjectRef) -> Option<&str> {
     }
 }
 
-/// `Join` of one of our events: the signer takes part, by the same rules as a local profile.
+/// `Join` of one of our events or groups: the signer takes part, or becomes a member (or asks
+/// to), by the same rules as a local profile.
 async fn join(
     inbox: &Inbox,
     signer: &RemoteActor,
     from: &FromRemote,
     activity: &IncomingActivity,
 ) -> Result<String, Refusal> {
+    if let Some(group) = local_group(inbox, &activity.object).await? {
+        let joined = remote_groups::join(
+            &inbox.app,
+            from,
+            &group,
+            activity.participation_message.clone(),
+        )
+        .await;
+        return match joined {
+            Ok(role) => Ok(format!(
+                "{} joined group @{group}: {}",
+                from.actor,
+                role.as_str()
+            )),
+            Err(error) => Err(refusal(error)),
+        };
+    }
     let event = event_named(&activity.object)
-        .ok_or_else(|| Refusal::ignored("a Join names the event it joins"))?;
+        .ok_or_else(|| Refusal::ignored("a Join names the event or group it joins"))?;
     let who = RemoteParticipant {
         actor: signer.id.to_string(),
         handle: handle(signer),
@@ -363,10 +414,17 @@ async fn join(
     }
 }
 
-/// `Leave` of one of our events by its remote participant.
+/// `Leave` of one of our events by its remote participant, or of one of our groups by its
+/// remote member.
 async fn leave(inbox: &Inbox, from: &FromRemote, object: &ObjectRef) -> Result<String, Refusal> {
-    let event =
-        event_named(object).ok_or_else(|| Refusal::ignored("a Leave names the event it leaves"))?;
+    if let Some(group) = local_group(inbox, object).await? {
+        return match remote_groups::leave(&inbox.app, from, &group).await {
+            Ok(()) => Ok(format!("{} left group @{group}", from.actor)),
+            Err(error) => Err(refusal(error)),
+        };
+    }
+    let event = event_named(object)
+        .ok_or_else(|| Refusal::ignored("a Leave names the event or group it leaves"))?;
     match remote_events::leave(&inbox.app, from, event).await {
         Ok(event) => Ok(format!("{} left event {event}", from.actor)),
         Err(error) => Err(refusal(error)),
@@ -400,9 +458,15 @@ async fn undo(inbox: &Inbox, from: &FromRemote, object: &ObjectRef) -> Result<St
     }
     let Some(profile) = named_actor(&follow.object).and_then(|id| local_profile(inbox, id)) else {
         return Err(Refusal::ignored(
-            "the Follow undone is not of a local profile",
+            "the Follow undone is not of a local profile or group",
         ));
     };
+    if is_group(inbox, &profile).await? {
+        return match remote_groups::unfollow(&inbox.app, from, &profile).await {
+            Ok(()) => Ok(format!("{} no longer follows group @{profile}", from.actor)),
+            Err(error) => Err(refusal(error)),
+        };
+    }
     match follows::remove_follower(&inbox.app, &from.origin(), &profile, &from.actor).await {
         Ok(()) => Ok(format!("{} no longer follows @{profile}", from.actor)),
         Err(error) => Err(refusal(error)),

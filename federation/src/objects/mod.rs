@@ -9,11 +9,13 @@
 //! `{public_url}/comments/{uuid}`; activity ids are [`activity_id`].
 
 mod activity;
+mod article;
 mod event;
 mod note;
 mod place;
 
 pub use activity::{activity_id, Activity, ActivityKind};
+pub use article::{article_object, post_url, ArticleObject, FederatedPost};
 pub use event::{event_object, event_url, EventObject, FederatedEvent, FederatedGroup};
 pub use note::{comment_url, note_object, FederatedComment, NoteObject};
 pub use place::{Hashtag, Link, Place, PostalAddress, PropertyValue};

@@ -2,17 +2,19 @@
 //! activities, decided on the aggregate as the log had it at that change (never as it is now),
 //! and addressed to the inboxes that followed its actor at that change.
 //!
-//! What federates: public and unlisted events of a profile (not drafts, not a group's: groups
-//! federate with their own actors), their comments (announcements excepted: they are for those
-//! taking part), and a profile's follows (Follow, Undo, and the Accept of a remote actor's
-//! Follow).
+//! What federates: public and unlisted events of a profile, sent by the profile to its
+//! followers, and of a group (not members-only), sent by the group to its remote followers (not
+//! drafts); their comments (announcements excepted: they are for those taking part); a
+//! profile's follows (Follow, Undo, and the Accept of a remote actor's Follow); and what a
+//! group sends as itself ([`super::groups`]).
 
+use super::groups::{group_activities, GroupLogs};
 use super::LogOf;
-use crate::actors::local::person_id;
+use crate::actors::local::{group_id, person_id};
 use crate::keys::key_id;
 use crate::objects::{
     activity_id, comment_url, event_object, event_url, note_object, tombstone, Activity,
-    ActivityKind, ActorRef, FederatedComment, FederatedEvent,
+    ActivityKind, ActorRef, FederatedComment, FederatedEvent, FederatedGroup,
 };
 use convene_domain::event::details::Visibility;
 use convene_domain::event::{Participant, ParticipantState};
@@ -51,31 +53,55 @@ struct Tracked {
     comments: HashMap<String, Comment>,
     /// Who each participation is, kept after they leave.
     people: HashMap<String, (Participant, Option<String>)>,
+    /// Created for a group, whose link comes with the next change: nobody's event until then.
+    awaiting_group: bool,
 }
 
 impl Tracked {
-    /// Whether the event is federated as it stands: published, public or unlisted, a profile's.
+    /// Whether the event is federated as it stands: ours, published, public or unlisted, and
+    /// for everyone when a group's (members-only events stay with the members).
     fn federates(&self) -> bool {
         let event = &self.event;
-        event.origin().is_none()
-            && event.group().is_none()
+        let whose = match event.group() {
+            Some(group) => !group.members_only,
+            None => !self.awaiting_group,
+        };
+        whose
+            && event.origin().is_none()
             && !event.is_draft()
             && !event.moderation().removed
             && event
                 .details()
                 .is_some_and(|d| d.visibility != Visibility::Private)
     }
+
+    /// The actor sending the event's activities: its group, or else its organiser.
+    fn sender(&self, public_url: &str) -> String {
+        match self.event.group() {
+            Some(group) => group_id(public_url, &group.handle),
+            None => person_id(public_url, self.event.organiser()),
+        }
+    }
+
+    /// The inboxes of the sender's followers just after `position`.
+    fn followers_at(&self, profiles: &LogOf, groups: &GroupLogs, position: i64) -> Vec<String> {
+        match self.event.group() {
+            Some(group) => groups.followers_at(&group.handle, position),
+            None => followers_at(profiles, self.event.organiser(), position),
+        }
+    }
 }
 
-/// Everything the changes at positions `from..=to` of `events` and `profiles` give. The logs
-/// hold their aggregates' earlier changes for context, and may hold later ones: a change is
-/// decided with the one after it when both came from one command (an event created for a group
-/// is the group's from its first change, and is not federated as a profile's).
+/// Everything the changes at positions `from..=to` of `events`, `profiles` and `groups` give.
+/// The logs hold their aggregates' earlier changes for context, and may hold later ones: a
+/// change is decided with the one after it when both came from one command (an event created
+/// for a group is the group's from its first change, and is never federated as a profile's).
 pub fn derive(
     public_url: &str,
     (from, to): (i64, i64),
     events: &LogOf,
     profiles: &LogOf,
+    groups: &GroupLogs,
 ) -> Result<Vec<(i64, Outgoing)>, Error> {
     let mut out = Vec::new();
     for (id, log) in events {
@@ -89,9 +115,13 @@ pub fn derive(
             let at = stored.metadata()?.recorded_at;
             remember(&mut tracked, &change, at);
             tracked.event.apply(change.clone());
-            if stored.position < from || for_a_group(&change, log.get(index + 1))? {
+            if for_a_group(&change, log.get(index + 1))? {
+                tracked.awaiting_group = true;
+            }
+            if stored.position < from || tracked.awaiting_group && tracked.event.group().is_none() {
                 continue;
             }
+            let senders = (profiles, groups);
             let made = event_activities(
                 public_url,
                 id,
@@ -100,7 +130,7 @@ pub fn derive(
                 &tracked,
                 was_federated,
                 at,
-                profiles,
+                senders,
             );
             out.extend(made.into_iter().map(|o| (stored.position, o)));
         }
@@ -118,6 +148,7 @@ pub fn derive(
             }
         }
     }
+    out.extend(group_activities(public_url, (from, to), groups)?);
     // An activity nobody is to receive is not kept.
     out.retain(|(_, o)| !o.inboxes.is_empty());
     out.sort_by_key(|(position, _)| *position);
@@ -130,7 +161,7 @@ pub enum EventDocument {
     Event(Box<crate::objects::EventObject>),
     /// Deleted, or no longer shown to peers: answered 410 Gone.
     Gone(crate::objects::Tombstone),
-    /// Never shown to peers: a draft, private, a group's, or another instance's.
+    /// Never shown to peers: a draft, private, a group's for its members, or another instance's.
     Hidden,
 }
 
@@ -146,10 +177,10 @@ pub fn event_document(
     for (index, stored) in log.iter().enumerate() {
         let change: EventChange = stored.change()?;
         let at = stored.metadata()?.recorded_at;
-        let groups = for_a_group(&change, log.get(index + 1))?;
+        tracked.awaiting_group |= for_a_group(&change, log.get(index + 1))?;
         remember(&mut tracked, &change, at);
         tracked.event.apply(change);
-        federated_once |= tracked.federates() && !groups;
+        federated_once |= tracked.federates();
         last = Some(at);
     }
     let Some(at) = last else {
@@ -232,14 +263,14 @@ fn event_activities(
     tracked: &Tracked,
     was_federated: bool,
     at: OffsetDateTime,
-    profiles: &LogOf,
+    (profiles, groups): (&LogOf, &GroupLogs),
 ) -> Vec<Outgoing> {
     let event = &tracked.event;
-    let organiser = event.organiser();
-    let followers = || followers_at(profiles, organiser, stored.position);
+    let followers = || tracked.followers_at(profiles, groups, stored.position);
     let sequence = stored.sequence as u64;
+    // The organiser, or the group for its events.
     let as_organiser = |kind: ActivityKind, object: Value, to: Vec<String>, cc: Vec<String>| {
-        let actor = person_id(public_url, organiser);
+        let actor = tracked.sender(public_url);
         Outgoing {
             activity: Activity::new(
                 activity_id(public_url, id, sequence, kind),
@@ -262,6 +293,7 @@ fn event_activities(
     let lifecycle = matches!(
         change,
         EventChange::Created { .. }
+            | EventChange::OrganisedByGroup { .. }
             | EventChange::Published
             | EventChange::Updated { .. }
             | EventChange::Cancelled
@@ -278,7 +310,14 @@ fn event_activities(
         | EventChange::CommentPosted { comment, .. }
         | EventChange::CommentEdited { comment, .. }
         | EventChange::CommentDeleted { comment } => comment_activity(
-            public_url, id, stored, change, comment, tracked, at, profiles,
+            public_url,
+            id,
+            stored,
+            change,
+            comment,
+            tracked,
+            at,
+            (profiles, groups),
         )
         .into_iter()
         .collect(),
@@ -420,7 +459,7 @@ fn comment_activity(
     comment_id: &str,
     tracked: &Tracked,
     at: OffsetDateTime,
-    profiles: &LogOf,
+    (profiles, groups): (&LogOf, &GroupLogs),
 ) -> Option<Outgoing> {
     let comment = tracked.comments.get(comment_id)?;
     if comment.announcement {
@@ -432,8 +471,8 @@ fn comment_activity(
     if !tracked.federates() {
         return None;
     }
-    let attributed_to = person_id(public_url, event.organiser());
-    let inboxes = followers_at(profiles, event.organiser(), stored.position);
+    let attributed_to = tracked.sender(public_url);
+    let inboxes = tracked.followers_at(profiles, groups, stored.position);
     if inboxes.is_empty() {
         return None;
     }
@@ -532,7 +571,10 @@ fn federated_event(
     Some(FederatedEvent {
         uuid: id.to_string(),
         organiser: actor_ref(&person_id(public_url, event.organiser())),
-        group: None,
+        group: event.group().map(|group| FederatedGroup {
+            actor: actor_ref(&group_id(public_url, &group.handle)),
+            hide_organiser: group.hide_organiser,
+        }),
         details,
         draft: event.is_draft(),
         participant_count: participants,

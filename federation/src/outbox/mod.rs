@@ -6,14 +6,17 @@
 //! It is never rebuilt: what was sent stays sent, so `replay` leaves its checkpoint where it is.
 
 mod derive;
+mod groups;
 mod signers;
 
 pub use derive::{derive, event_document, EventDocument, Outgoing};
+pub use groups::GroupLogs;
 pub use signers::LocalSigners;
 
 use crate::delivery;
 use async_trait::async_trait;
-use convene_domain::{Event, EventChange, Profile};
+use convene_domain::group::GroupActor;
+use convene_domain::{Event, EventChange, Group, GroupChange, Profile};
 use convene_projections::log::aggregates_until;
 use convene_projections::subscriber::{checkpoint, move_checkpoint, Applied};
 use convene_projections::{Delivery, Error, StoredEvent, Subscriber};
@@ -71,12 +74,68 @@ impl OutboxSubscriber {
         let profiles: Vec<String> = profiles.into_iter().collect();
         let profiles =
             by_aggregate(aggregates_until(pool, Profile::TYPE, &profiles, last.position).await?);
+        let groups = self
+            .groups(pool, ids_of(Group::TYPE), &events, last.position)
+            .await?;
         derive(
             &self.public_url,
             (first.position, last.position),
             &events,
             &profiles,
+            &groups,
         )
+    }
+
+    /// The logs of the groups changed in the batch or organising its events, up to `until`,
+    /// and where their remote followers and members take deliveries.
+    async fn groups(
+        &self,
+        pool: &AnyPool,
+        changed: Vec<String>,
+        events: &LogOf,
+        until: i64,
+    ) -> Result<GroupLogs, Error> {
+        let mut handles: BTreeSet<String> = changed.into_iter().collect();
+        for log in events.values() {
+            for stored in log.iter().take(2) {
+                if let EventChange::OrganisedByGroup { group } = stored.change()? {
+                    handles.insert(group.handle);
+                }
+            }
+        }
+        if handles.is_empty() {
+            return Ok(GroupLogs::default());
+        }
+        let handles: Vec<String> = handles.into_iter().collect();
+        let logs = by_aggregate(aggregates_until(pool, Group::TYPE, &handles, until).await?);
+        let mut remote = BTreeSet::new();
+        for stored in logs.values().flatten() {
+            match stored.change()? {
+                GroupChange::Followed {
+                    who: GroupActor::Remote(actor),
+                    ..
+                }
+                | GroupChange::MemberJoined {
+                    who: GroupActor::Remote(actor),
+                    ..
+                } => {
+                    remote.insert(actor);
+                }
+                _ => {}
+            }
+        }
+        let mut inboxes = std::collections::HashMap::new();
+        for actor in remote {
+            let row: Option<(String, Option<String>)> =
+                sqlx::query_as("SELECT inbox, shared_inbox FROM remote_actors WHERE id = $1")
+                    .bind(&actor)
+                    .fetch_optional(pool)
+                    .await?;
+            if let Some((inbox, shared)) = row {
+                inboxes.insert(actor, shared.unwrap_or(inbox));
+            }
+        }
+        Ok(GroupLogs { logs, inboxes })
     }
 }
 

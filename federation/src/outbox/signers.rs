@@ -6,8 +6,8 @@ use crate::keys::{key_id, key_pair, KeyOwner};
 use crate::signatures::Signer;
 use convene_projections::Database;
 
-/// Signs with the keys of this instance's actors (`{public_url}/@name#main-key` and the
-/// instance actor's).
+/// Signs with the keys of this instance's actors (`{public_url}/@name#main-key`, a profile's or
+/// a group's, and the instance actor's).
 pub struct LocalSigners {
     db: Database,
     public_url: String,
@@ -38,7 +38,20 @@ fn owner(public_url: &str, key: &str) -> Option<KeyOwner> {
 #[async_trait::async_trait]
 impl SignerSource for LocalSigners {
     async fn signer(&self, key: &str) -> Option<Signer> {
-        let owner = owner(&self.public_url, key)?;
+        let owner = match owner(&self.public_url, key)? {
+            // Groups and profiles share the `/@name` space: a group's name is no profile's.
+            KeyOwner::Profile(name) => {
+                match convene_projections::groups::find(self.db.pool(), &name).await {
+                    Ok(Some(_)) => KeyOwner::Group(name),
+                    Ok(None) => KeyOwner::Profile(name),
+                    Err(error) => {
+                        tracing::warn!(%error, key, "cannot tell whose key signs a delivery");
+                        return None;
+                    }
+                }
+            }
+            other => other,
+        };
         let pair = match key_pair(&self.db, &owner).await {
             Ok(pair) => pair,
             Err(error) => {

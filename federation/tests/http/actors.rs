@@ -81,38 +81,6 @@ async fn a_profile_is_a_person_for_each_activitypub_accept_and_a_page_otherwise(
 }
 
 #[tokio::test]
-async fn unknown_profiles_and_groups_are_not_actors_yet() {
-    for (_scratch, server) in servers("unknown_profiles_and_groups_are_not_actors_yet").await {
-        let alice = member_with_profile(&server, "alice@example.org", "alice").await;
-        let created = alice
-            .post(
-                "/api/v1/groups",
-                json!({"handle": "gardeners", "display_name": "Gardeners"}),
-            )
-            .await;
-        assert_eq!(created.status, 201, "{}", created.text);
-        let client = server.client();
-        let nobody = client.get_as("/@nobody", "application/activity+json").await;
-        assert_eq!(nobody.status, 404, "{}", nobody.text);
-        assert_eq!(nobody.header("content-type"), "application/problem+json");
-        let group = client
-            .get_as("/@gardeners", "application/activity+json")
-            .await;
-        assert_eq!(group.status, 404, "{}", group.text);
-        assert!(group.json["detail"]
-            .as_str()
-            .unwrap_or_default()
-            .contains("is a group"));
-        // The group's page is still there for browsers.
-        let page = client.get_as("/@gardeners", "text/html").await;
-        assert_eq!(page.status, 200);
-        for path in ["/@nobody/outbox", "/@gardeners/followers"] {
-            assert_eq!(client.get(path).await.status, 404, "{path}");
-        }
-    }
-}
-
-#[tokio::test]
 async fn the_instance_actor_is_an_application_at_relay() {
     for (_scratch, server) in servers("the_instance_actor_is_an_application_at_relay").await {
         let client = server.client();

@@ -71,7 +71,7 @@ async fn webfinger_refuses_unknown_and_malformed_resources() {
             (
                 format!("resource=acct:nobody@{host}"),
                 404,
-                "no profile @nobody",
+                "no profile or group @nobody",
             ),
             (
                 "resource=acct:alice@elsewhere.example".to_string(),

@@ -3,6 +3,7 @@
 
 mod actors;
 mod discovery;
+mod groups;
 mod keys;
 mod support;
 

@@ -2,6 +2,7 @@
 //! actors and objects, on SQLite and (with TEST_DATABASE_URL) PostgreSQL.
 
 mod fixtures;
+mod groups;
 mod support;
 
 use convene_api::remote_events::event_id;

@@ -304,6 +304,8 @@ pub async fn save_settings(
 struct MemberRow {
     who: String,
     username: Option<String>,
+    /// How the forms name them: a profile's username, or a remote person's URL.
+    name: String,
     role: String,
     role_label: String,
     message: Option<String>,
@@ -383,6 +385,7 @@ async fn members_page(
                 },
                 role: m.role.as_str().to_string(),
                 role_label: role_label(catalogue, m.role),
+                name: m.profile.clone().unwrap_or_else(|| m.member.clone()),
                 who: m.member,
                 username: m.profile,
                 message: m.message,

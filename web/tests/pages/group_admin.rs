@@ -698,3 +698,42 @@ async fn moderators_create_the_groups_events_through_the_event_form() {
         assert_eq!(site.browser("en").get(&path).await.status, 404);
     }
 }
+
+#[tokio::test]
+async fn moderators_answer_a_remote_persons_request_from_the_members_page() {
+    use convene_api::remote_events::FromRemote;
+    for (_db, site) in sites("group_page_remote_members").await {
+        let ana = Browser::member(&site, "ana@example.org", "ana", "en").await;
+        create_group(&ana, "repair", "Repair café", "moderated").await;
+        let zoe = "https://mobilizon.example/@zoe";
+        let from = FromRemote {
+            actor: zoe.to_string(),
+            activity: format!("{zoe}/joins/1"),
+            request_id: "test".into(),
+        };
+        convene_api::remote_groups::join(&site.state, &from, "repair", Some("Hi from afar".into()))
+            .await
+            .expect("asked");
+        let page = ana.get("/@repair/members").await;
+        assert!(page.body.contains(zoe), "{}", page.body);
+        assert!(page.body.contains("Hi from afar"), "{}", page.body);
+        assert!(
+            page.body
+                .contains(&format!("name=\"username\" value=\"{zoe}\"")),
+            "the forms name the remote person: {}",
+            page.body
+        );
+        let (status, body) =
+            members_form(&ana, "repair", &[("action", "approve"), ("username", zoe)]).await;
+        assert_eq!(status, 303, "{body}");
+        let member = convene_projections::groups::membership(
+            site.state.db.pool(),
+            "repair",
+            &convene_domain::group::GroupActor::Remote(zoe.into()),
+        )
+        .await
+        .expect("the read model")
+        .expect("a member");
+        assert_eq!(member.role.as_str(), "member");
+    }
+}

@@ -1,0 +1,97 @@
+//! Remote actors and the groups of this instance: a remote actor's `Follow` of a group makes it
+//! a follower (pending when the group approves its followers), its `Undo` ends it; a remote
+//! person's `Join` makes it a member (or a request), its `Leave` ends it. The inbox
+//! calls these with the incoming activity (`FromRemote`): the change's metadata names the remote
+//! actor and the activity's id, which the outbox's `Accept` answers.
+
+use crate::consistency;
+use crate::error::{Error, Result};
+use crate::groups::READS;
+use crate::remote_events::FromRemote;
+use crate::AppState;
+use convene_domain::group::{FollowState, GroupActor, MemberRole};
+use convene_domain::{GroupCommand, GroupError};
+use convene_projections::groups;
+
+/// Runs `command` on group `@handle` for the remote actor of `from`; an unknown group is said
+/// by name.
+async fn run(
+    state: &AppState,
+    from: &FromRemote,
+    handle: &str,
+    command: GroupCommand,
+) -> Result<()> {
+    consistency::command(
+        state,
+        &state.groups,
+        handle,
+        command,
+        &from.metadata(),
+        READS,
+    )
+    .await
+    .map(drop)
+    .map_err(|e| match e {
+        Error::Group(GroupError::NotFound) => {
+            Error::not_found(format!("there is no group @{handle}"))
+        }
+        other => other,
+    })
+}
+
+/// The actor of `from` follows group `@handle`: approved at once, or pending until a moderator
+/// approves it. A follower sending a new `Follow` stays as it is.
+pub async fn follow(state: &AppState, from: &FromRemote, handle: &str) -> Result<FollowState> {
+    let who = GroupActor::Remote(from.actor.clone());
+    match run(
+        state,
+        from,
+        handle,
+        GroupCommand::Follow { who: who.clone() },
+    )
+    .await
+    {
+        Ok(()) | Err(Error::Group(GroupError::AlreadyFollowing(_))) => {}
+        Err(other) => return Err(other),
+    }
+    groups::follower(state.db.pool(), handle, &who)
+        .await?
+        .map(|f| f.state)
+        .ok_or_else(|| Error::conflict(format!("{who} followed @{handle}, then stopped at once")))
+}
+
+/// The actor of `from` no longer follows group `@handle` (its `Undo`); nothing when it did not.
+pub async fn unfollow(state: &AppState, from: &FromRemote, handle: &str) -> Result<()> {
+    let who = GroupActor::Remote(from.actor.clone());
+    match run(state, from, handle, GroupCommand::Unfollow { who }).await {
+        Ok(()) | Err(Error::Group(GroupError::NotFollowing(_))) => Ok(()),
+        Err(other) => Err(other),
+    }
+}
+
+/// The actor of `from` joins group `@handle` (its `Join`), by the rules local profiles follow:
+/// a member of an open group at once, a request to approve in a moderated one, refused by an
+/// invite-only one. Its role after the change.
+pub async fn join(
+    state: &AppState,
+    from: &FromRemote,
+    handle: &str,
+    message: Option<String>,
+) -> Result<MemberRole> {
+    let who = GroupActor::Remote(from.actor.clone());
+    let command = GroupCommand::Join {
+        who: who.clone(),
+        message,
+    };
+    run(state, from, handle, command).await?;
+    groups::membership(state.db.pool(), handle, &who)
+        .await?
+        .map(|m| m.role)
+        .ok_or_else(|| Error::conflict(format!("{who} joined @{handle}, then left at once")))
+}
+
+/// The actor of `from` leaves group `@handle`, or withdraws its request (its `Leave`).
+pub async fn leave(state: &AppState, from: &FromRemote, handle: &str) -> Result<()> {
+    let who = GroupActor::Remote(from.actor.clone());
+    run(state, from, handle, GroupCommand::Leave { who }).await
+}

@@ -1,0 +1,351 @@
+//! What a group of this instance sends, as its own actor: the `Accept` (or `Reject`) of a
+//! remote actor's `Follow` or `Join` once decided, and its public posts as `Article`s to its remote
+//! followers. Its events are derived with the other events ([`super::derive`]), addressed to
+//! the same followers ([`GroupLogs::followers_at`]).
+//!
+//! A remote follower is recorded in the log by its actor URL (`Followed` of a
+//! `GroupActor::Remote`, the `Follow`'s id in the change's metadata); where it takes deliveries
+//! is read from the `remote_actors` cache, which verified its `Follow`'s signature.
+
+use super::derive::Outgoing;
+use super::LogOf;
+use crate::actors::local::group_id;
+use crate::keys::key_id;
+use crate::objects::{
+    activity_id, article_object, post_url, tombstone, Activity, ActivityKind, ActorRef,
+    FederatedPost,
+};
+use convene_domain::group::{FollowState, GroupActor, MemberRole, PostContent, PostVisibility};
+use convene_domain::{GroupChange, Source};
+use convene_projections::{Error, StoredEvent};
+use serde_json::{json, Value};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use time::OffsetDateTime;
+
+/// The groups' changes, by handle, and the delivery inbox of each remote actor among their
+/// followers and members (its shared inbox when it has one).
+#[derive(Debug, Default)]
+pub struct GroupLogs {
+    pub logs: LogOf,
+    pub inboxes: HashMap<String, String>,
+}
+
+impl GroupLogs {
+    /// The remote actors that followed group `handle` (approved) just after `position`.
+    pub fn remote_followers_at(&self, handle: &str, position: i64) -> BTreeSet<String> {
+        let mut followers = BTreeSet::new();
+        for stored in self.logs.get(handle).map(Vec::as_slice).unwrap_or_default() {
+            if stored.position > position {
+                break;
+            }
+            match stored.change::<GroupChange>() {
+                Ok(GroupChange::Followed {
+                    who: GroupActor::Remote(actor),
+                    state: FollowState::Approved,
+                })
+                | Ok(GroupChange::FollowerApproved {
+                    who: GroupActor::Remote(actor),
+                }) => {
+                    followers.insert(actor);
+                }
+                Ok(GroupChange::Unfollowed {
+                    who: GroupActor::Remote(actor),
+                })
+                | Ok(GroupChange::FollowerRejected {
+                    who: GroupActor::Remote(actor),
+                }) => {
+                    followers.remove(&actor);
+                }
+                _ => {}
+            }
+        }
+        followers
+    }
+
+    /// The inboxes of group `handle`'s remote followers just after `position`, once per
+    /// instance when they share an inbox.
+    pub fn followers_at(&self, handle: &str, position: i64) -> Vec<String> {
+        let inboxes: BTreeSet<String> = self
+            .remote_followers_at(handle, position)
+            .iter()
+            .filter_map(|actor| self.inboxes.get(actor).cloned())
+            .collect();
+        inboxes.into_iter().collect()
+    }
+}
+
+/// A post as far as the outbox remembers it.
+struct Post {
+    slug: String,
+    content: PostContent,
+    /// When it first left its draft.
+    published: Option<OffsetDateTime>,
+}
+
+impl Post {
+    /// Whether peers are shown it: published, not back in draft, not for members only.
+    fn federates(&self) -> bool {
+        self.published.is_some()
+            && !self.content.draft
+            && self.content.visibility != PostVisibility::Members
+    }
+}
+
+/// Everything the changes of the groups at positions `from..=to` give.
+pub fn group_activities(
+    public_url: &str,
+    (from, to): (i64, i64),
+    groups: &GroupLogs,
+) -> Result<Vec<(i64, Outgoing)>, Error> {
+    let mut out = Vec::new();
+    for (handle, log) in &groups.logs {
+        let mut posts: BTreeMap<String, Post> = BTreeMap::new();
+        for (index, stored) in log.iter().enumerate() {
+            if stored.position > to {
+                break;
+            }
+            let change: GroupChange = stored.change()?;
+            let at = stored.metadata()?.recorded_at;
+            let was_federated = post_of(&change)
+                .and_then(|p| posts.get(p))
+                .is_some_and(Post::federates);
+            remember(&mut posts, &change, at);
+            if stored.position < from {
+                continue;
+            }
+            let answered = |actor: &str, kind, request| {
+                let asked = Asked {
+                    actor,
+                    kind,
+                    request,
+                };
+                answer(public_url, handle, stored, &asked, &log[..=index], groups)
+            };
+            use ActivityKind::{Accept, Follow, Join, Reject};
+            let made = match &change {
+                GroupChange::Followed {
+                    who: GroupActor::Remote(actor),
+                    state: FollowState::Approved,
+                }
+                | GroupChange::FollowerApproved {
+                    who: GroupActor::Remote(actor),
+                } => answered(actor, Accept, Follow)?,
+                GroupChange::FollowerRejected {
+                    who: GroupActor::Remote(actor),
+                } => answered(actor, Reject, Follow)?,
+                // A member at once (an open group), or once approved; a request waits.
+                GroupChange::MemberJoined {
+                    who: GroupActor::Remote(actor),
+                    role: MemberRole::Member,
+                    ..
+                }
+                | GroupChange::MemberApproved {
+                    who: GroupActor::Remote(actor),
+                } => answered(actor, Accept, Join)?,
+                GroupChange::MemberRejected {
+                    who: GroupActor::Remote(actor),
+                } => answered(actor, Reject, Join)?,
+                _ => match post_of(&change).and_then(|p| posts.get(p).map(|post| (p, post))) {
+                    Some((id, post)) => post_activity(
+                        public_url,
+                        handle,
+                        stored,
+                        (id, post),
+                        was_federated,
+                        at,
+                        groups,
+                    ),
+                    None => None,
+                },
+            };
+            out.extend(made.map(|o| (stored.position, o)));
+        }
+    }
+    Ok(out)
+}
+
+/// The post a change is about, if any.
+fn post_of(change: &GroupChange) -> Option<&str> {
+    match change {
+        GroupChange::PostCreated { post, .. }
+        | GroupChange::PostEdited { post, .. }
+        | GroupChange::PostPublished { post }
+        | GroupChange::PostDeleted { post } => Some(post),
+        _ => None,
+    }
+}
+
+fn remember(posts: &mut BTreeMap<String, Post>, change: &GroupChange, at: OffsetDateTime) {
+    match change {
+        GroupChange::PostCreated {
+            post,
+            slug,
+            content,
+            ..
+        } => {
+            posts.insert(
+                post.clone(),
+                Post {
+                    slug: slug.clone(),
+                    content: content.clone(),
+                    published: None,
+                },
+            );
+        }
+        GroupChange::PostEdited { post, content, .. } => {
+            if let Some(p) = posts.get_mut(post) {
+                p.content = content.clone();
+            }
+        }
+        GroupChange::PostPublished { post } => {
+            if let Some(p) = posts.get_mut(post) {
+                p.published.get_or_insert(at);
+            }
+        }
+        GroupChange::PostDeleted { post } => {
+            // Kept as deleted: its Delete is derived from what it was.
+            if let Some(p) = posts.get_mut(post) {
+                p.content.draft = true;
+            }
+        }
+        _ => {}
+    }
+}
+
+/// An answer the group owes a remote actor: `kind` (`Accept` or `Reject`) of its `request`
+/// (`Follow` or `Join`).
+struct Asked<'a> {
+    actor: &'a str,
+    kind: ActivityKind,
+    request: ActivityKind,
+}
+
+/// The `Accept` or `Reject` of the actor's `Follow` or `Join` (the one recorded last, whose id
+/// its change's metadata holds), by the group, to the actor's delivery inbox.
+fn answer(
+    public_url: &str,
+    handle: &str,
+    stored: &StoredEvent,
+    asked: &Asked<'_>,
+    log: &[StoredEvent],
+    groups: &GroupLogs,
+) -> Result<Option<Outgoing>, Error> {
+    let mut request = None;
+    for earlier in log.iter().rev() {
+        let who = match earlier.change::<GroupChange>()? {
+            GroupChange::Followed { who, .. } if asked.request == ActivityKind::Follow => who,
+            GroupChange::MemberJoined { who, .. } if asked.request == ActivityKind::Join => who,
+            _ => continue,
+        };
+        if who == GroupActor::Remote(asked.actor.to_string()) {
+            request = match earlier.metadata()?.source {
+                Source::Federation { activity } => Some(activity),
+                _ => None,
+            };
+            break;
+        }
+    }
+    let (Some(request), Some(inbox)) = (request, groups.inboxes.get(asked.actor)) else {
+        return Ok(None);
+    };
+    let group = group_id(public_url, handle);
+    let at = stored.metadata()?.recorded_at;
+    let object = json!({
+        "id": request,
+        "type": asked.request.name(),
+        "actor": asked.actor,
+        "object": group,
+    });
+    Ok(Some(Outgoing {
+        activity: Activity::new(
+            activity_id(public_url, handle, stored.sequence as u64, asked.kind),
+            asked.kind,
+            &group,
+            object,
+            vec![asked.actor.to_string()],
+            Vec::new(),
+            at,
+        ),
+        key_id: key_id(&group),
+        inboxes: vec![inbox.clone()],
+    }))
+}
+
+/// The `Create`, `Update` or `Delete` of a post's `Article`, by the group, to its remote
+/// followers: created when first shown to peers, updated while shown, deleted when no longer
+/// shown (deleted, back in draft, made members-only).
+fn post_activity(
+    public_url: &str,
+    handle: &str,
+    stored: &StoredEvent,
+    (id, post): (&str, &Post),
+    was_federated: bool,
+    at: OffsetDateTime,
+    groups: &GroupLogs,
+) -> Option<Outgoing> {
+    let group = group_id(public_url, handle);
+    let (kind, object, to, cc) = match (was_federated, post.federates()) {
+        (false, false) => return None,
+        (true, false) => {
+            let gone = tombstone(
+                &post_url(public_url, handle, &post.slug),
+                "Article",
+                at,
+                Some(&group),
+            );
+            (
+                ActivityKind::Delete,
+                serde_json::to_value(gone).unwrap_or(Value::Null),
+                vec![crate::context::PUBLIC.to_string()],
+                Vec::new(),
+            )
+        }
+        (was, true) => {
+            let article = article_object(
+                public_url,
+                &FederatedPost {
+                    uuid: id.to_string(),
+                    slug: post.slug.clone(),
+                    group_handle: handle.to_string(),
+                    group: ActorRef {
+                        id: group.clone(),
+                        followers: format!("{group}/followers"),
+                    },
+                    // Who runs the group is for its members: the group signs its posts.
+                    author: group.clone(),
+                    title: post.content.title.clone(),
+                    body: post.content.body.clone(),
+                    tags: post.content.tags.clone(),
+                    visibility: post.content.visibility,
+                    published: post.published.unwrap_or(at),
+                    updated: was.then_some(at),
+                },
+            );
+            let (to, cc) = (article.to.clone(), article.cc.clone());
+            let kind = if was {
+                ActivityKind::Update
+            } else {
+                ActivityKind::Create
+            };
+            (
+                kind,
+                serde_json::to_value(article).unwrap_or(Value::Null),
+                to,
+                cc,
+            )
+        }
+    };
+    Some(Outgoing {
+        activity: Activity::new(
+            activity_id(public_url, handle, stored.sequence as u64, kind),
+            kind,
+            &group,
+            object,
+            to,
+            cc,
+            at,
+        ),
+        key_id: key_id(&group),
+        inboxes: groups.followers_at(handle, stored.position),
+    })
+}
