@@ -152,6 +152,11 @@ pub struct ServeArgs {
     #[arg(long, env = "CONVENE_ANONYMOUS_REPORTS", value_name = "BOOL")]
     pub anonymous_reports: Option<bool>,
 
+    /// Whether anyone may read the other instances' domains the administrators suspended or
+    /// limited, with their public comments: true or false (default false).
+    #[arg(long, env = "CONVENE_PUBLISH_DOMAIN_DECISIONS", value_name = "BOOL")]
+    pub publish_domain_decisions: Option<bool>,
+
     /// Let federation reach instances on 127.0.0.1 (two instances on one machine, for tests and
     /// trials). Refused unless --public-url is itself a loopback URL: never on a real instance.
     #[arg(long, env = "CONVENE_FEDERATION_TEST_NETWORK")]
@@ -430,6 +435,7 @@ struct FileConfig {
     registration_allowlist: Option<Vec<String>>,
     group_creation: Option<String>,
     anonymous_reports: Option<bool>,
+    publish_domain_decisions: Option<bool>,
     smtp_url: Option<String>,
     mail_from: Option<String>,
     body_limit: Option<FileNumber>,
@@ -497,6 +503,8 @@ pub struct Settings {
     pub group_creation: GroupCreation,
     /// Whether people without an account may report.
     pub anonymous_reports: bool,
+    /// Whether anyone may read the domain decisions in force.
+    pub publish_domain_decisions: bool,
     /// Whether federation may reach loopback addresses (checked against the public URL when
     /// the client is made).
     pub federation_test_network: bool,
@@ -827,6 +835,10 @@ impl Settings {
             anonymous_reports: serve
                 .and_then(|a| a.anonymous_reports)
                 .or(file.anonymous_reports)
+                .unwrap_or(false),
+            publish_domain_decisions: serve
+                .and_then(|a| a.publish_domain_decisions)
+                .or(file.publish_domain_decisions)
                 .unwrap_or(false),
             federation_test_network: serve.is_some_and(|a| a.federation_test_network),
             smtp_url: serve.and_then(|a| a.smtp_url.clone()).or(file.smtp_url),

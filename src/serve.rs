@@ -47,7 +47,8 @@ pub async fn run(settings: &Settings) -> anyhow::Result<ExitCode> {
         .with_group_creation(settings.group_creation)
         .with_report_policy(convene_api::reports::ReportPolicy {
             anonymous: settings.anonymous_reports,
-        });
+        })
+        .with_public_domain_decisions(settings.publish_domain_decisions);
     state.search = crate::subscribers::search_index(&db)?;
     let client = federation_client(settings)?;
     let shutdown = CancellationToken::new();

@@ -121,6 +121,9 @@ pub struct AppState {
     pub picture_work: Arc<tokio::sync::Semaphore>,
     /// Whether people without an account may report (off by default).
     pub reports_policy: reports::ReportPolicy,
+    /// Whether anyone may read the domains the administrators suspended or limited (off by
+    /// default: such lists are scraped to find instances to harass).
+    pub domain_decisions_public: bool,
     /// Who may create groups (anyone unless the instance says otherwise).
     pub group_creation: groups::GroupCreation,
     /// Where events are searched: the embedded index of `db` unless another is given.
@@ -148,6 +151,7 @@ impl AppState {
             domains: Arc::new(Commands::new(db, ())),
             picture_work: pictures::gate(),
             reports_policy: reports::ReportPolicy::default(),
+            domain_decisions_public: false,
             group_creation: groups::GroupCreation::default(),
             search: Arc::new(convene_search::Embedded::new(db.pool(), db.backend())),
         }
@@ -162,6 +166,12 @@ impl AppState {
     /// The same application, taking reports as `policy` says.
     pub fn with_report_policy(mut self, policy: reports::ReportPolicy) -> Self {
         self.reports_policy = policy;
+        self
+    }
+
+    /// The same application, publishing its domain decisions or not.
+    pub fn with_public_domain_decisions(mut self, public: bool) -> Self {
+        self.domain_decisions_public = public;
         self
     }
 }

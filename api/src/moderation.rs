@@ -593,3 +593,33 @@ pub async fn domain_standing(
         domain,
     })
 }
+
+/// A domain decision as the public list shows it: no reason, no moderator.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct PublicDomainDecision {
+    pub domain: String,
+    /// `suspend` or `limit`.
+    pub action: String,
+    pub public_comment: Option<String>,
+    pub decided_at: String,
+}
+
+/// The domains suspended or limited here, for everyone, when the instance publishes them
+/// (404 otherwise).
+pub async fn public_domain_decisions(state: &AppState) -> Result<Vec<PublicDomainDecision>> {
+    if !state.domain_decisions_public {
+        return Err(Error::not_found(
+            "this instance does not publish its decisions on other instances' domains",
+        ));
+    }
+    Ok(domains::in_force(state.db.pool())
+        .await?
+        .into_iter()
+        .map(|d| PublicDomainDecision {
+            domain: d.domain,
+            action: d.action,
+            public_comment: d.public_comment,
+            decided_at: d.decided_at,
+        })
+        .collect())
+}

@@ -5,7 +5,7 @@ use super::extract::{ApiOrigin, MaybeSession, Params, PROFILE_HEADER};
 use super::problem::{Body, Problem};
 use crate::audit::{self, AuditPage, AuditQuery};
 use crate::auth::Session;
-use crate::moderation::{self, DecisionMade, DomainStanding, NewDecision};
+use crate::moderation::{self, DecisionMade, DomainStanding, NewDecision, PublicDomainDecision};
 use crate::objects::{self, ObjectAsOf};
 use crate::reports::{
     self, Decision, FiledReport, NewNote, NewReport, QueueQuery, ReportDetail, Reporter,
@@ -32,6 +32,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(decide))
         .routes(routes!(domains))
         .routes(routes!(domain))
+        .routes(routes!(public_domains))
         .routes(routes!(audit))
 }
 
@@ -210,6 +211,16 @@ async fn domain(
     Ok(Json(
         moderation::domain_standing(&state, &session, &domain).await?,
     ))
+}
+
+/// The domains this instance suspended or limited, with their public comments, for everyone:
+/// only when the instance publishes them (`--publish-domain-decisions`), 404 otherwise.
+#[utoipa::path(get, path = "/instance/domain-decisions", tag = "moderation",
+    responses((status = 200, body = [PublicDomainDecision]), (status = 404, body = Problem)))]
+async fn public_domains(
+    State(state): State<AppState>,
+) -> Result<Json<Vec<PublicDomainDecision>>, Problem> {
+    Ok(Json(moderation::public_domain_decisions(&state).await?))
 }
 
 /// The audit trail over the log, newest first, 20 a page (moderators and administrators):

@@ -262,3 +262,44 @@ async fn a_timed_suspension_ends_by_itself() {
         assert!(listed(&server.client(), &spam).await);
     }
 }
+
+#[tokio::test]
+async fn the_public_list_shows_decisions_without_reasons_only_when_the_instance_publishes_it() {
+    for public in [false, true] {
+        for scratch in test_urls("domain_public_list").await {
+            let options = Options {
+                public_domain_decisions: public,
+                ..Options::default()
+            };
+            let server = TestServer::start_with(&scratch, options).await;
+            let admin = member(&server, &format!("admin{public}@example.org")).await;
+            give_role(&server, &admin, Role::Administrator).await;
+            let domain = format!("bad{public}.example");
+            let decided = decide(&admin, "limit", &domain, json!({"public_comment": "Spam"})).await;
+            assert_eq!(decided.status, 201, "{}", decided.text);
+            let list = server
+                .client()
+                .get("/api/v1/instance/domain-decisions")
+                .await;
+            if !public {
+                assert_eq!(list.status, 404, "{}", list.text);
+                continue;
+            }
+            assert_eq!(list.status, 200, "{}", list.text);
+            let entry = list
+                .json
+                .as_array()
+                .and_then(|l| l.first())
+                .cloned()
+                .unwrap_or_default();
+            assert_eq!(entry["domain"], domain.as_str());
+            assert_eq!(entry["action"], "limit");
+            assert_eq!(entry["public_comment"], "Spam");
+            assert!(
+                !list.text.contains("a spam wave"),
+                "the reason stays with moderators: {}",
+                list.text
+            );
+        }
+    }
+}

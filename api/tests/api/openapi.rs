@@ -119,6 +119,9 @@ const PROMISED: &[(&str, &str)] = &[
     ("get", "/api/v1/moderation/objects/{kind}/{id}"),
     ("post", "/api/v1/moderation/decisions"),
     ("get", "/api/v1/moderation/audit"),
+    ("get", "/api/v1/moderation/domains"),
+    ("get", "/api/v1/moderation/domains/{domain}"),
+    ("get", "/api/v1/instance/domain-decisions"),
 ];
 
 #[tokio::test]
@@ -151,7 +154,8 @@ async fn every_route_is_documented_and_every_documented_route_is_served() {
                     .replace("{comment}", "c")
                     .replace("{list}", "l")
                     .replace("{todo}", "t")
-                    .replace("{resource}", "r");
+                    .replace("{resource}", "r")
+                    .replace("{domain}", "bad.example");
                 let body = (method != "get" && method != "delete")
                     .then(|| Value::Object(Default::default()));
                 let response = server

@@ -42,6 +42,8 @@ pub struct Options {
     pub search: Option<Arc<dyn convene_search::SearchIndex>>,
     /// Whether anonymous reports are taken.
     pub reports: convene_api::reports::ReportPolicy,
+    /// Whether the domain decisions are public.
+    pub public_domain_decisions: bool,
 }
 
 impl Default for Options {
@@ -53,6 +55,7 @@ impl Default for Options {
             group_creation: Default::default(),
             search: None,
             reports: Default::default(),
+            public_domain_decisions: false,
         }
     }
 }
@@ -96,7 +99,8 @@ impl TestServer {
         let subscribers = Subscribers::new(read_models()).with(options.more_subscribers);
         let mut state = AppState::new(&db, config, subscribers.clone())
             .with_group_creation(options.group_creation)
-            .with_report_policy(options.reports);
+            .with_report_policy(options.reports)
+            .with_public_domain_decisions(options.public_domain_decisions);
         if let Some(search) = options.search {
             state.search = search;
         }
