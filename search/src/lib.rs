@@ -17,6 +17,7 @@ pub mod meili;
 pub mod query;
 pub mod reindex;
 pub mod subscriber;
+pub mod suspensions;
 pub mod text;
 
 pub use document::EventDocument;
