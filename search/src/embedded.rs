@@ -36,6 +36,8 @@ pub const SHADOW: &str = "search_next";
 
 /// Words of the description shown around the first match.
 const SNIPPET_WORDS: usize = 30;
+/// Matches counted (and, by relevance, ranked) at most: past it the total says "at least".
+pub const COUNTED_MAX: u64 = 1_000;
 /// Alternatives considered for one mistyped word.
 const TYPO_ALTERNATIVES_MAX: usize = 8;
 
@@ -553,13 +555,13 @@ impl Embedded {
         filter
     }
 
-    /// The total and the facets in one pass: matching events counted per (category, online,
-    /// origin), a few dozen rows at most, summed here.
-    async fn tally(&self, filter: &Filter) -> Result<(u64, Facets), Error> {
+    /// The total and the facets in one pass over at most [`COUNTED_MAX`] matches, counted per
+    /// (category, online, origin) and summed here; whether the total is exact.
+    async fn tally(&self, filter: &Filter) -> Result<(u64, bool, Facets), Error> {
         let sql = format!(
-            "SELECT d.category AS category, d.online AS online, \
-             CASE WHEN d.origin = '{LOCAL}' THEN 'local' ELSE 'remote' END AS origin, \
-             COUNT(*) AS n FROM {} GROUP BY 1, 2, 3",
+            "SELECT category, online, origin, COUNT(*) AS n FROM (SELECT d.category AS category, \
+             d.online AS online, CASE WHEN d.origin = '{LOCAL}' THEN 'local' ELSE 'remote' END \
+             AS origin FROM {} LIMIT {COUNTED_MAX}) c GROUP BY 1, 2, 3",
             filter.sql()
         );
         let rows = bind_all(sqlx::query(&sql), &filter.values)
@@ -577,22 +579,47 @@ impl Embedded {
             *facets.online.entry(online.to_string()).or_default() += n;
             *facets.origin.entry(row.try_get("origin")?).or_default() += n;
         }
-        Ok((total, facets))
+        let exact = total < COUNTED_MAX || !self.more_than_counted(filter).await?;
+        Ok((total, exact, facets))
+    }
+
+    /// Whether more than [`COUNTED_MAX`] events match.
+    async fn more_than_counted(&self, filter: &Filter) -> Result<bool, Error> {
+        let sql = format!(
+            "SELECT d.doc FROM {} LIMIT 1 OFFSET {COUNTED_MAX}",
+            filter.sql()
+        );
+        let more: Option<AnyRow> = bind_all(sqlx::query(&sql), &filter.values)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(more.is_some())
     }
 
     async fn page(&self, filter: &Filter, query: &EventQuery) -> Result<Vec<EventDocument>, Error> {
         let by_date = "d.begins_at, d.id";
-        let order = match (query.sort, &filter.rank) {
-            (Sort::Relevance, Some(rank)) => format!("{rank}, {by_date}"),
-            (Sort::Relevance | Sort::Date, _) => by_date.to_string(),
-            (Sort::Participants, _) => format!("COALESCE(d.participants, -1) DESC, {by_date}"),
+        let window = format!("LIMIT {} OFFSET {}", query.per_page, query.offset());
+        let sql = match (query.sort, &filter.rank) {
+            // Ranked among the counted matches only: scoring every match of a common word is
+            // what made a search slow, and the pages a search offers end with its count.
+            (Sort::Relevance, Some(rank)) => format!(
+                "SELECT d.document FROM (SELECT d.doc AS doc, {rank} AS score, \
+                 d.begins_at AS begins_at, d.id AS id FROM {} LIMIT {COUNTED_MAX}) c \
+                 JOIN {} d ON d.doc = c.doc ORDER BY c.score, c.begins_at, c.id {window}",
+                filter.sql(),
+                self.table("events")
+            ),
+            (Sort::Relevance | Sort::Date, _) => {
+                format!(
+                    "SELECT d.document FROM {} ORDER BY {by_date} {window}",
+                    filter.sql()
+                )
+            }
+            (Sort::Participants, _) => format!(
+                "SELECT d.document FROM {} ORDER BY COALESCE(d.participants, -1) DESC, \
+                 {by_date} {window}",
+                filter.sql()
+            ),
         };
-        let sql = format!(
-            "SELECT d.document FROM {} ORDER BY {order} LIMIT {} OFFSET {}",
-            filter.sql(),
-            query.per_page,
-            query.offset()
-        );
         let rows: Vec<AnyRow> = bind_all(sqlx::query(&sql), &filter.values)
             .fetch_all(&self.pool)
             .await?;
@@ -666,8 +693,10 @@ impl SearchIndex for Embedded {
             .map(|w| vec![w])
             .collect();
         let mut filter = self.filter(query, &words);
-        let (mut total, mut facets) = self.tally(&filter).await?;
-        if total == 0 && words.iter().any(|w| w[0].chars().count() >= TYPO_MIN_LEN) {
+        // The page and the count at once, on two connections.
+        let (mut counted, mut page) =
+            tokio::try_join!(self.tally(&filter), self.page(&filter, query))?;
+        if counted.0 == 0 && words.iter().any(|w| w[0].chars().count() >= TYPO_MIN_LEN) {
             for alternatives in &mut words {
                 if alternatives[0].chars().count() >= TYPO_MIN_LEN {
                     let more = self.typo_alternatives(&alternatives[0]).await?;
@@ -675,20 +704,21 @@ impl SearchIndex for Embedded {
                 }
             }
             filter = self.filter(query, &words);
-            (total, facets) = self.tally(&filter).await?;
+            (counted, page) = tokio::try_join!(self.tally(&filter), self.page(&filter, query))?;
         }
-        let mut hits = Vec::new();
-        if query.offset() < total {
-            let terms: Vec<String> = words.into_iter().flatten().collect();
-            hits = self
-                .page(&filter, query)
-                .await?
-                .into_iter()
+        let (total, total_exact, facets) = counted;
+        let terms: Vec<String> = words.into_iter().flatten().collect();
+        // Past the counted matches there is no page (relevance ranks only those).
+        let hits = if query.offset() < total {
+            page.into_iter()
                 .map(|event| hit(event, &terms, query))
-                .collect();
-        }
+                .collect()
+        } else {
+            Vec::new()
+        };
         Ok(EventHits {
             total,
+            total_exact,
             hits,
             facets,
         })

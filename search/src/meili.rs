@@ -337,6 +337,8 @@ impl SearchIndex for Meili {
         }
         Ok(EventHits {
             total,
+            // Counted exhaustively up to the index's limit.
+            total_exact: total < MAX_TOTAL_HITS as u64,
             hits: found
                 .hits
                 .into_iter()

@@ -299,3 +299,87 @@ async fn folds_kept_between_batches_give_the_documents_of_the_whole_log() {
         );
     }
 }
+
+/// Past [`COUNTED_MAX`] matches the embedded index stops counting: the total says "at least",
+/// the facets count what was counted, and pages end there; below it, counts are exact.
+#[tokio::test]
+async fn the_embedded_count_stops_at_its_bound() {
+    use convene_search::embedded::COUNTED_MAX;
+    for (scratch, db) in test_databases("the_embedded_count_stops_at_its_bound").await {
+        let index = Embedded::with_prefix(db.pool(), db.backend(), "search_many");
+        index.prepare().await.expect("prepare");
+        let document = |n: u64| convene_search::EventDocument {
+            id: format!("many-{n:05}"),
+            title: if n % 2 == 0 {
+                "Even meetup"
+            } else {
+                "Odd meetup"
+            }
+            .into(),
+            description: String::new(),
+            tags: vec![],
+            place: None,
+            locality: None,
+            organiser: "organiser".into(),
+            group: None,
+            begins_at: 2_000_000_000 + n as i64,
+            ends_at: None,
+            time_zone: "UTC".into(),
+            category: "MEETING".into(),
+            online: false,
+            status: "confirmed".into(),
+            origin: "local".into(),
+            language: "en".into(),
+            lat: None,
+            lon: None,
+            participants: Some(0),
+        };
+        let changes: Vec<Change> = (0..COUNTED_MAX + 10)
+            .map(|n| Change::Put(Box::new(document(n))))
+            .collect();
+        index.write(&changes).await.expect("write");
+        let label = &scratch.label;
+
+        let all = index
+            .search_events(&EventQuery::text("meetup"))
+            .await
+            .expect("search");
+        assert_eq!(
+            (all.total, all.total_exact),
+            (COUNTED_MAX, false),
+            "{label}"
+        );
+        assert_eq!(
+            all.facets.category.get("MEETING"),
+            Some(&COUNTED_MAX),
+            "{label}"
+        );
+        assert_eq!(all.hits.len(), 20, "{label}");
+        let last_page = (COUNTED_MAX / 20) as u32;
+        let page = |page| EventQuery {
+            page,
+            ..EventQuery::text("meetup")
+        };
+        let at_the_end = index.search_events(&page(last_page)).await.expect("search");
+        assert_eq!(at_the_end.hits.len(), 20, "{label}: the last counted page");
+        let past = index
+            .search_events(&page(last_page + 1))
+            .await
+            .expect("search");
+        assert!(past.hits.is_empty(), "{label}: no page past the count");
+
+        let half = index
+            .search_events(&EventQuery::text("odd"))
+            .await
+            .expect("search");
+        assert_eq!(
+            (half.total, half.total_exact),
+            ((COUNTED_MAX + 10) / 2, true),
+            "{label}: below the bound, exact"
+        );
+        assert!(
+            half.hits.iter().all(|h| h.event.title == "Odd meetup"),
+            "{label}"
+        );
+    }
+}

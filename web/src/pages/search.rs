@@ -127,6 +127,7 @@ pub async fn page(State(web): State<Web>, visitor: Visitor, RawQuery(raw): RawQu
     context.insert("results", &cards);
     context.insert("searched", &hits.is_some());
     context.insert("total", &hits.as_ref().map_or(0, |h| h.total));
+    context.insert("total_exact", &hits.as_ref().is_none_or(|h| h.total_exact));
     context.insert("errors", &errors);
     web.pages.render(&visitor, status, "search.html", context)
 }
