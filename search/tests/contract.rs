@@ -80,6 +80,12 @@ impl SearchIndex for CrashingIndex {
     async fn search_events(&self, query: &EventQuery) -> Result<convene_search::EventHits, Error> {
         self.inner.search_events(query).await
     }
+    async fn search_groups(
+        &self,
+        query: &convene_search::GroupQuery,
+    ) -> Result<convene_search::GroupHits, Error> {
+        self.inner.search_groups(query).await
+    }
     async fn ids(&self) -> Result<Vec<String>, Error> {
         self.inner.ids().await
     }
@@ -158,6 +164,13 @@ async fn a_subscriber_killed_mid_batch_ends_with_exactly_the_log() {
             fresh.search_events(&everything).await.expect("search"),
         );
         assert_eq!(got, want, "{}: same documents", scratch.label);
+        let groups = convene_search::GroupQuery::default();
+        assert_eq!(
+            crashing.search_groups(&groups).await.expect("groups"),
+            fresh.search_groups(&groups).await.expect("groups"),
+            "{}: same groups",
+            scratch.label
+        );
     }
 }
 
@@ -295,6 +308,13 @@ async fn folds_kept_between_batches_give_the_documents_of_the_whole_log() {
             stepwise.search_events(&everything).await.expect("search"),
             whole.search_events(&everything).await.expect("search"),
             "{}: same documents",
+            scratch.label
+        );
+        let groups = convene_search::GroupQuery::default();
+        assert_eq!(
+            stepwise.search_groups(&groups).await.expect("groups"),
+            whole.search_groups(&groups).await.expect("groups"),
+            "{}: same groups",
             scratch.label
         );
     }

@@ -3,11 +3,13 @@
 use convene_domain::event::details::Visibility;
 use convene_domain::event::details::{Address, EventDetails, EventOptions, EventStatus, JoinMode};
 use convene_domain::event::GroupLink;
+use convene_domain::group::{GroupDetails, GroupPatch, GroupVisibility, Openness};
 use convene_domain::moderation::{AccountAction, ContentAction, Decision, ProfileAction};
 use convene_domain::{
     Account, AccountCommand, Actor, Event, EventCommand, Metadata, Profile, ProfileCommand, Role,
     Source,
 };
+use convene_domain::{Group, GroupActor, GroupCommand};
 use convene_projections::{Commands, Database};
 use time::{Duration, OffsetDateTime};
 
@@ -378,6 +380,7 @@ pub async fn seed(db: &Database) {
     )
     .await;
     moderated(db, &log).await;
+    groups(db).await;
     // Many alike, for pages.
     for n in 0..25 {
         let id = format!("series-{n:02}");
@@ -463,6 +466,116 @@ async fn moderated(db: &Database, log: &Log) {
     log.moderate("unhidden", ContentAction::Unhide).await;
     log.moderate("restored", ContentAction::Restore).await;
 }
+
+/// Groups: public ones found by their name, summary and place, unlisted ones never.
+async fn groups(db: &Database) {
+    let commands: Commands<Group> = Commands::new(db, ());
+    let run = |handle: &'static str, command: GroupCommand| {
+        let commands = &commands;
+        async move {
+            commands
+                .execute(handle, command, &local())
+                .await
+                .unwrap_or_else(|e| panic!("{handle}: {e}"));
+        }
+    };
+    let place = |(lat, lon): (f64, f64), locality: &str| Address {
+        locality: Some(locality.into()),
+        latitude: Some(lat),
+        longitude: Some(lon),
+        ..Address::default()
+    };
+    let paris_9km = east_of(PARIS, 9.0);
+    let groups = [
+        (
+            "repair_collective",
+            "Repair collective",
+            "We fix bikes and toasters together",
+            Some(place(paris_9km, "Montreuil")),
+            GroupVisibility::Public,
+        ),
+        (
+            "climate_network",
+            "Climate network",
+            "Marches and talks for the climate",
+            Some(place((45.764, 4.8357), "Lyon")),
+            GroupVisibility::Public,
+        ),
+        (
+            "fetes",
+            "Comité des fêtes",
+            "Le village en musique",
+            None,
+            GroupVisibility::Public,
+        ),
+        (
+            "secret_circle",
+            "Climate secret circle",
+            "Only by its address",
+            None,
+            GroupVisibility::Unlisted,
+        ),
+        (
+            "turned_unlisted",
+            "Climate walkers",
+            "Listed once",
+            None,
+            GroupVisibility::Public,
+        ),
+        (
+            "turned_public",
+            "Climate cyclists",
+            "Unlisted once",
+            None,
+            GroupVisibility::Unlisted,
+        ),
+    ];
+    for (handle, name, summary, address, visibility) in groups {
+        let mut details = GroupDetails::named(name);
+        details.summary = format!("<p>{summary}</p>");
+        details.address = address;
+        details.visibility = visibility;
+        details.openness = Openness::Open;
+        let creator = GroupActor::profile("organiser");
+        run(
+            handle,
+            GroupCommand::Create {
+                handle: handle.into(),
+                creator,
+                details,
+            },
+        )
+        .await;
+    }
+    // Three members in the climate network, one in the others.
+    for who in ["alice", "bob"] {
+        let join = GroupCommand::Join {
+            who: GroupActor::profile(who),
+            message: None,
+        };
+        run("climate_network", join).await;
+    }
+    for (handle, visibility) in [
+        ("turned_unlisted", GroupVisibility::Unlisted),
+        ("turned_public", GroupVisibility::Public),
+    ] {
+        let patch = GroupPatch {
+            visibility: Some(visibility),
+            ..GroupPatch::default()
+        };
+        run(
+            handle,
+            GroupCommand::Update {
+                by: GroupActor::profile("organiser"),
+                patch,
+            },
+        )
+        .await;
+    }
+}
+
+/// How many groups everyone may find.
+pub const GROUPS_FINDABLE: usize = 4;
 
 /// How many events everyone may find.
 pub const FINDABLE: usize = 38;

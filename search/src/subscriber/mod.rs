@@ -24,6 +24,8 @@ use std::collections::{BTreeSet, HashSet};
 use std::num::NonZeroUsize;
 use std::sync::{Arc, Mutex, OnceLock};
 
+mod groups;
+
 /// Aggregates read back per query.
 const IDS_PER_QUERY: usize = 500;
 
@@ -91,8 +93,8 @@ fn origin_of(metadata: &Metadata) -> String {
     }
 }
 
-/// The index changes for the events `batch` touches, as they stand at the batch's end, each event
-/// folded from its first change.
+/// The index changes for the events and groups `batch` touches, as they stand at the batch's
+/// end, each folded from its first change.
 pub async fn changes_of(pool: &AnyPool, batch: &[StoredEvent]) -> Result<Vec<Change>, Error> {
     Folds::new(1).changes(pool, batch).await
 }
@@ -119,7 +121,8 @@ impl Folds {
         self.cache().clear();
     }
 
-    /// The index changes for the events `batch` touches, as they stand at the batch's end.
+    /// The index changes for the events and groups `batch` touches, as they stand at the
+    /// batch's end.
     pub async fn changes(
         &self,
         pool: &AnyPool,
@@ -185,7 +188,7 @@ impl Folds {
         let organisers: BTreeSet<&str> = folded.iter().map(|(_, f)| f.event.organiser()).collect();
         let organisers: Vec<&str> = organisers.into_iter().collect();
         let suspended = suspensions::suspended(pool, &organisers, last.position).await?;
-        let changes = folded
+        let mut changes: Vec<Change> = folded
             .iter()
             .map(|(id, f)| {
                 let shown = Shown {
@@ -198,10 +201,14 @@ impl Folds {
                 )
             })
             .collect();
-        let mut cache = self.cache();
-        for (id, fold) in folded {
-            cache.put(id.to_string(), fold);
+        {
+            let mut cache = self.cache();
+            for (id, fold) in folded {
+                cache.put(id.to_string(), fold);
+            }
         }
+        // Groups are folded from their start each time: their documents read few changes.
+        changes.extend(groups::changes(pool, batch).await?);
         Ok(changes)
     }
 }

@@ -17,7 +17,8 @@
 
 use crate::document::{EventDocument, LOCAL};
 use crate::geo::{self, BoundingBox};
-use crate::query::{EventHit, EventHits, EventQuery, Facets, OriginFilter, Sort};
+use crate::group::{GroupHits, GroupQuery};
+use crate::query::{EventHit, EventHits, EventQuery, Facets, Near, OriginFilter, Sort};
 use crate::text::{self, TYPO_MIN_LEN};
 use crate::{Change, Error, SearchIndex};
 use async_trait::async_trait;
@@ -29,6 +30,8 @@ use std::collections::BTreeSet;
 use std::sync::Arc;
 use tokio::sync::OnceCell;
 
+mod groups;
+
 /// The tables of a live index.
 pub const LIVE: &str = "search";
 /// The tables a rebuild writes before they replace the live ones.
@@ -36,6 +39,11 @@ pub const SHADOW: &str = "search_next";
 
 /// Words of the description shown around the first match.
 const SNIPPET_WORDS: usize = 30;
+/// The two kinds of documents, each with its tables.
+const EVENTS: &str = "events";
+const GROUPS: &str = "groups";
+const KINDS: [&str; 2] = [EVENTS, GROUPS];
+
 /// Matches counted (and, by relevance, ranked) at most: past it the total says "at least".
 pub const COUNTED_MAX: u64 = 1_000;
 /// Alternatives considered for one mistyped word.
@@ -137,25 +145,48 @@ impl Embedded {
         format!("{}_{name}", self.prefix)
     }
 
-    /// The tables of this index, the main one last (it is created first).
+    /// The tables of this index, each main one after its companions (it is created first).
     fn tables(&self) -> Vec<String> {
         let mut names = vec![self.table("event_tags"), self.table("terms")];
-        if self.backend == Backend::Sqlite {
-            names.push(self.table("events_text"));
-            names.push(self.table("events_geo"));
+        for kind in KINDS {
+            if self.backend == Backend::Sqlite {
+                names.push(self.table(&format!("{kind}_text")));
+                names.push(self.table(&format!("{kind}_geo")));
+            }
+            names.push(self.table(kind));
         }
-        names.push(self.table("events"));
         names
     }
 
+    /// The tables holding a document of `kind`, keyed by the column named with each.
+    fn document_tables(&self, kind: &str) -> Vec<(String, &'static str)> {
+        let mut tables = Vec::new();
+        if kind == EVENTS {
+            tables.push((self.table("event_tags"), "doc"));
+        }
+        if self.backend == Backend::Sqlite {
+            tables.push((self.table(&format!("{kind}_text")), "rowid"));
+            tables.push((self.table(&format!("{kind}_geo")), "doc"));
+        }
+        tables.push((self.table(kind), "doc"));
+        tables
+    }
+
     fn schema(&self) -> Vec<String> {
-        let (events, tags, terms) = (
+        let (events, tags, terms, groups) = (
             self.table("events"),
             self.table("event_tags"),
             self.table("terms"),
+            self.table("groups"),
         );
         let common = |doc: &str, body: &str| {
             vec![
+                format!(
+                    "CREATE TABLE IF NOT EXISTS {groups} ({doc}, id TEXT NOT NULL UNIQUE, \
+                     document TEXT NOT NULL, {body}members BIGINT NOT NULL, \
+                     lat DOUBLE PRECISION, lon DOUBLE PRECISION, x DOUBLE PRECISION, \
+                     y DOUBLE PRECISION, z DOUBLE PRECISION)"
+                ),
                 format!(
                     "CREATE TABLE IF NOT EXISTS {events} ({doc}, id TEXT NOT NULL UNIQUE, \
                      document TEXT NOT NULL, {body}begins_at BIGINT NOT NULL, \
@@ -176,26 +207,30 @@ impl Embedded {
         match self.backend {
             Backend::Sqlite => {
                 let mut all = common("doc INTEGER PRIMARY KEY", "");
-                all.push(format!(
-                    "CREATE VIRTUAL TABLE IF NOT EXISTS {} USING fts5(body, \
-                     tokenize = 'unicode61 remove_diacritics 2')",
-                    self.table("events_text")
-                ));
-                all.push(format!(
-                    "CREATE VIRTUAL TABLE IF NOT EXISTS {} USING rtree(doc, min_lat, max_lat, \
-                     min_lon, max_lon)",
-                    self.table("events_geo")
-                ));
+                for kind in KINDS {
+                    all.push(format!(
+                        "CREATE VIRTUAL TABLE IF NOT EXISTS {} USING fts5(body, \
+                         tokenize = 'unicode61 remove_diacritics 2')",
+                        self.table(&format!("{kind}_text"))
+                    ));
+                    all.push(format!(
+                        "CREATE VIRTUAL TABLE IF NOT EXISTS {} USING rtree(doc, min_lat, \
+                         max_lat, min_lon, max_lon)",
+                        self.table(&format!("{kind}_geo"))
+                    ));
+                }
                 all
             }
             Backend::Postgres => {
                 let mut all = common("doc BIGSERIAL PRIMARY KEY", "body TSVECTOR NOT NULL, ");
-                all.push(format!(
-                    "CREATE INDEX IF NOT EXISTS {events}_body ON {events} USING GIN (body)"
-                ));
-                all.push(format!(
-                    "CREATE INDEX IF NOT EXISTS {events}_place ON {events} (lat, lon)"
-                ));
+                for main in [&events, &groups] {
+                    all.push(format!(
+                        "CREATE INDEX IF NOT EXISTS {main}_body ON {main} USING GIN (body)"
+                    ));
+                    all.push(format!(
+                        "CREATE INDEX IF NOT EXISTS {main}_place ON {main} (lat, lon)"
+                    ));
+                }
                 all
             }
         }
@@ -233,20 +268,20 @@ impl Embedded {
         }
         if self.backend == Backend::Postgres {
             // Index names are not renamed with their tables on PostgreSQL.
-            for index in ["begins", "body", "place"] {
+            let indexes = [
+                ("events", "begins"),
+                ("events", "body"),
+                ("events", "place"),
+                ("groups", "body"),
+                ("groups", "place"),
+                ("event_tags", "tag"),
+                ("event_tags", "doc"),
+            ];
+            for (table, index) in indexes {
                 sqlx::query(&format!(
                     "ALTER INDEX IF EXISTS {}_{index} RENAME TO {}_{index}",
-                    self.table("events"),
-                    live.table("events")
-                ))
-                .execute(&mut *tx)
-                .await?;
-            }
-            for index in ["tag", "doc"] {
-                sqlx::query(&format!(
-                    "ALTER INDEX IF EXISTS {}_{index} RENAME TO {}_{index}",
-                    self.table("event_tags"),
-                    live.table("event_tags")
+                    self.table(table),
+                    live.table(table)
                 ))
                 .execute(&mut *tx)
                 .await?;
@@ -257,22 +292,17 @@ impl Embedded {
         Ok(())
     }
 
-    async fn remove(&self, conn: &mut AnyConnection, id: &str) -> Result<(), Error> {
+    /// Removes the document `id` of `kind` (events or groups), if it is there.
+    async fn remove(&self, conn: &mut AnyConnection, kind: &str, id: &str) -> Result<(), Error> {
         let doc: Option<i64> = sqlx::query_scalar(&format!(
             "SELECT doc FROM {} WHERE id = $1",
-            self.table("events")
+            self.table(kind)
         ))
         .bind(id)
         .fetch_optional(&mut *conn)
         .await?;
         let Some(doc) = doc else { return Ok(()) };
-        let mut tables = vec![(self.table("event_tags"), "doc")];
-        if self.backend == Backend::Sqlite {
-            tables.push((self.table("events_text"), "rowid"));
-            tables.push((self.table("events_geo"), "doc"));
-        }
-        tables.push((self.table("events"), "doc"));
-        for (table, key) in tables {
+        for (table, key) in self.document_tables(kind) {
             sqlx::query(&format!("DELETE FROM {table} WHERE {key} = $1"))
                 .bind(doc)
                 .execute(&mut *conn)
@@ -282,7 +312,7 @@ impl Embedded {
     }
 
     async fn put(&self, conn: &mut AnyConnection, event: &EventDocument) -> Result<(), Error> {
-        self.remove(conn, &event.id).await?;
+        self.remove(conn, EVENTS, &event.id).await?;
         let body = text::words(&event.searchable_text()).join(" ");
         let document =
             serde_json::to_string(event).map_err(|e| Error::Unreadable(e.to_string()))?;
@@ -325,28 +355,8 @@ impl Embedded {
             query = query.bind(lat).bind(lon).bind(x).bind(y).bind(z);
         }
         let doc = query.fetch_one(&mut *conn).await?;
-        if self.backend == Backend::Sqlite {
-            sqlx::query(&format!(
-                "INSERT INTO {} (rowid, body) VALUES ($1, $2)",
-                self.table("events_text")
-            ))
-            .bind(doc)
-            .bind(&body)
-            .execute(&mut *conn)
+        self.put_text_and_place(conn, EVENTS, doc, &body, place)
             .await?;
-            if let Some((lat, lon)) = place {
-                sqlx::query(&format!(
-                    "INSERT INTO {} (doc, min_lat, max_lat, min_lon, max_lon) \
-                     VALUES ($1, $2, $2, $3, $3)",
-                    self.table("events_geo")
-                ))
-                .bind(doc)
-                .bind(lat)
-                .bind(lon)
-                .execute(&mut *conn)
-                .await?;
-            }
-        }
         for tag in event.tags.iter().collect::<BTreeSet<_>>() {
             sqlx::query(&format!(
                 "INSERT INTO {} (doc, tag) VALUES ($1, $2)",
@@ -360,29 +370,70 @@ impl Embedded {
         Ok(())
     }
 
+    /// On SQLite, the FTS row and the R*Tree entry of document `doc` of `kind` (PostgreSQL
+    /// keeps both in the main table).
+    async fn put_text_and_place(
+        &self,
+        conn: &mut AnyConnection,
+        kind: &str,
+        doc: i64,
+        body: &str,
+        place: Option<(f64, f64)>,
+    ) -> Result<(), Error> {
+        if self.backend != Backend::Sqlite {
+            return Ok(());
+        }
+        sqlx::query(&format!(
+            "INSERT INTO {} (rowid, body) VALUES ($1, $2)",
+            self.table(&format!("{kind}_text"))
+        ))
+        .bind(doc)
+        .bind(body)
+        .execute(&mut *conn)
+        .await?;
+        if let Some((lat, lon)) = place {
+            sqlx::query(&format!(
+                "INSERT INTO {} (doc, min_lat, max_lat, min_lon, max_lon) \
+                 VALUES ($1, $2, $2, $3, $3)",
+                self.table(&format!("{kind}_geo"))
+            ))
+            .bind(doc)
+            .bind(lat)
+            .bind(lon)
+            .execute(&mut *conn)
+            .await?;
+        }
+        Ok(())
+    }
+
     async fn write_in(&self, conn: &mut AnyConnection, changes: &[Change]) -> Result<(), Error> {
-        let mut put = Vec::new();
+        let mut texts = Vec::new();
         for change in changes {
             match change {
                 Change::Put(event) => {
                     self.put(conn, event).await?;
-                    put.push(event.as_ref());
+                    texts.push(event.searchable_text());
                 }
-                Change::Remove(id) => self.remove(conn, id).await?,
+                Change::Remove(id) => self.remove(conn, EVENTS, id).await?,
+                Change::PutGroup(group) => {
+                    self.put_group(conn, group).await?;
+                    texts.push(group.searchable_text());
+                }
+                Change::RemoveGroup(id) => self.remove(conn, GROUPS, id).await?,
             }
         }
-        self.remember_words(conn, &put).await
+        self.remember_words(conn, &texts).await
     }
 
-    /// Records the words of `events` for typo matching, many per statement.
+    /// Records the words of `texts` for typo matching, many per statement.
     async fn remember_words(
         &self,
         conn: &mut AnyConnection,
-        events: &[&EventDocument],
+        texts: &[String],
     ) -> Result<(), Error> {
-        let words: BTreeSet<String> = events
+        let words: BTreeSet<String> = texts
             .iter()
-            .flat_map(|e| text::words(&e.searchable_text()))
+            .flat_map(|t| text::words(t))
             .filter(|w| w.chars().count() >= TYPO_MIN_LEN - 1)
             .collect();
         let words: Vec<String> = words.into_iter().collect();
@@ -398,6 +449,17 @@ impl Embedded {
                 query = query.bind(word.as_str());
             }
             query.execute(&mut *conn).await?;
+        }
+        Ok(())
+    }
+
+    /// Adds to each word long enough the indexed words one typo away from it.
+    async fn add_typo_alternatives(&self, words: &mut [Vec<String>]) -> Result<(), Error> {
+        for alternatives in words {
+            if alternatives[0].chars().count() >= TYPO_MIN_LEN {
+                let more = self.typo_alternatives(&alternatives[0]).await?;
+                alternatives.extend(more);
+            }
         }
         Ok(())
     }
@@ -455,10 +517,12 @@ impl Embedded {
         groups.collect::<Vec<_>>().join(and)
     }
 
-    fn filter(&self, query: &EventQuery, words: &[Vec<String>]) -> Filter {
-        let events = self.table("events");
+    /// The filter on documents of `kind` matching `words` (each with its alternatives) within
+    /// `near`: what events and groups are searched by alike.
+    fn text_and_place(&self, kind: &str, words: &[Vec<String>], near: Option<Near>) -> Filter {
+        let main = self.table(kind);
         let mut filter = Filter {
-            from: format!("{events} d"),
+            from: format!("{main} d"),
             conditions: Vec::new(),
             values: Vec::new(),
             rank: None,
@@ -468,8 +532,8 @@ impl Embedded {
             let value = filter.push(Value::Text(expression));
             match self.backend {
                 Backend::Sqlite => {
-                    let text = self.table("events_text");
-                    filter.from = format!("{text} JOIN {events} d ON d.doc = {text}.rowid");
+                    let text = self.table(&format!("{kind}_text"));
+                    filter.from = format!("{text} JOIN {main} d ON d.doc = {text}.rowid");
                     filter.conditions.push(format!("{text} MATCH {value}"));
                     filter.rank = Some(format!("bm25({text})"));
                 }
@@ -481,7 +545,7 @@ impl Embedded {
                 }
             }
         }
-        if let Some(near) = query.near {
+        if let Some(near) = near {
             let b = BoundingBox::around(near.lat, near.lon, near.radius_km);
             let (min_lat, max_lat) = (
                 filter.push(Value::Real(b.min_lat)),
@@ -503,7 +567,7 @@ impl Embedded {
                 Backend::Sqlite => format!(
                     "d.doc IN (SELECT doc FROM {} WHERE min_lat >= {min_lat} AND \
                      max_lat <= {max_lat} AND ({ranges}))",
-                    self.table("events_geo")
+                    self.table(&format!("{kind}_geo"))
                 ),
                 Backend::Postgres => {
                     format!("d.lat BETWEEN {min_lat} AND {max_lat} AND ({ranges})")
@@ -520,6 +584,11 @@ impl Embedded {
                 .conditions
                 .push(format!("d.x * {x} + d.y * {y} + d.z * {z} >= {min}"));
         }
+        filter
+    }
+
+    fn filter(&self, query: &EventQuery, words: &[Vec<String>]) -> Filter {
+        let mut filter = self.text_and_place(EVENTS, words, query.near);
         if let Some(from) = query.from {
             let v = filter.push(Value::Int(from));
             filter.conditions.push(format!("d.begins_at >= {v}"));
@@ -688,21 +757,13 @@ impl SearchIndex for Embedded {
 
     async fn search_events(&self, query: &EventQuery) -> Result<EventHits, Error> {
         self.ready().await?;
-        let mut words: Vec<Vec<String>> = text::query_words(&query.text)
-            .into_iter()
-            .map(|w| vec![w])
-            .collect();
+        let mut words = query_words(&query.text);
         let mut filter = self.filter(query, &words);
         // The page and the count at once, on two connections.
         let (mut counted, mut page) =
             tokio::try_join!(self.tally(&filter), self.page(&filter, query))?;
-        if counted.0 == 0 && words.iter().any(|w| w[0].chars().count() >= TYPO_MIN_LEN) {
-            for alternatives in &mut words {
-                if alternatives[0].chars().count() >= TYPO_MIN_LEN {
-                    let more = self.typo_alternatives(&alternatives[0]).await?;
-                    alternatives.extend(more);
-                }
-            }
+        if counted.0 == 0 && typo_forgiven(&words) {
+            self.add_typo_alternatives(&mut words).await?;
             filter = self.filter(query, &words);
             (counted, page) = tokio::try_join!(self.tally(&filter), self.page(&filter, query))?;
         }
@@ -722,6 +783,11 @@ impl SearchIndex for Embedded {
             hits,
             facets,
         })
+    }
+
+    async fn search_groups(&self, query: &GroupQuery) -> Result<GroupHits, Error> {
+        self.ready().await?;
+        self.groups(query).await
     }
 
     async fn ids(&self) -> Result<Vec<String>, Error> {
@@ -745,6 +811,19 @@ impl SearchIndex for Embedded {
         tx.commit().await?;
         Ok(())
     }
+}
+
+/// The words of `text`, each its own only alternative so far.
+fn query_words(text: &str) -> Vec<Vec<String>> {
+    text::query_words(text)
+        .into_iter()
+        .map(|w| vec![w])
+        .collect()
+}
+
+/// Whether a search that found nothing is worth trying again with typos forgiven.
+fn typo_forgiven(words: &[Vec<String>]) -> bool {
+    words.iter().any(|w| w[0].chars().count() >= TYPO_MIN_LEN)
 }
 
 /// An event found, highlighted for `terms`, with its distance from the query's point.
