@@ -23,6 +23,73 @@ use std::collections::BTreeMap;
 use std::future::Future;
 use std::time::Duration;
 
+/// The number of times a rebuild swapped an index in, kept as a checkpoint row. A batch written
+/// to Meilisearch (which no database transaction covers) moves its checkpoint only if no swap
+/// happened since it began: otherwise its documents may have gone to the index swapped out, or
+/// be older than the ones swapped in.
+pub const SWAPS: &str = "search:swaps";
+
+/// How many swaps there have been.
+pub async fn swaps(pool: &sqlx::AnyPool) -> Result<i64, Error> {
+    Ok(convene_projections::subscriber::checkpoint(pool, SWAPS).await?)
+}
+
+/// Moves checkpoint `name` from `from` to `to` if there have still been `seen` swaps; false,
+/// and nothing moved, otherwise. The swap count's row is locked first, so a swap counted meanwhile
+/// makes this wait, then fail.
+pub async fn move_unless_swapped(
+    pool: &sqlx::AnyPool,
+    seen: i64,
+    (name, from, to): (&str, i64, i64),
+) -> Result<bool, Error> {
+    let mut tx = pool.begin().await?;
+    let unchanged = sqlx::query(
+        "UPDATE projection_checkpoints SET position = position WHERE name = $1 AND position = $2",
+    )
+    .bind(SWAPS)
+    .bind(seen)
+    .execute(&mut *tx)
+    .await?
+    .rows_affected()
+        == 1;
+    if !unchanged
+        || !convene_projections::subscriber::move_checkpoint(&mut tx, name, from, to).await?
+    {
+        tx.rollback().await?;
+        return Ok(false);
+    }
+    tx.commit().await?;
+    Ok(true)
+}
+
+/// Counts a swap just made and sets the live checkpoint `name` to where both the index swapped
+/// in (built up to `built`) and the live subscriber (at its checkpoint) agree: the earlier of
+/// the two, so a live subscriber that was behind writes its batches again over the new index.
+pub async fn count_swap(pool: &sqlx::AnyPool, name: &str, built: i64) -> Result<(), Error> {
+    swaps(pool).await?;
+    let mut tx = pool.begin().await?;
+    sqlx::query("UPDATE projection_checkpoints SET position = position + 1 WHERE name = $1")
+        .bind(SWAPS)
+        .execute(&mut *tx)
+        .await?;
+    let live: Option<i64> =
+        sqlx::query_scalar("SELECT position FROM projection_checkpoints WHERE name = $1")
+            .bind(name)
+            .fetch_optional(&mut *tx)
+            .await?;
+    let at = live.map_or(built, |live| live.min(built));
+    sqlx::query(
+        "INSERT INTO projection_checkpoints (name, position) VALUES ($1, $2) \
+         ON CONFLICT (name) DO UPDATE SET position = excluded.position",
+    )
+    .bind(name)
+    .bind(at)
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
 /// How long a search may take before Meilisearch counts as unavailable.
 pub const SEARCH_TIMEOUT: Duration = Duration::from_secs(3);
 /// How long a batch's task may take.
@@ -323,6 +390,22 @@ impl SearchIndex for Meili {
         let groups = self.client.index(self.groups_uid());
         let task = bounded(SEARCH_TIMEOUT, groups.set_settings(&Self::group_settings())).await?;
         self.wait(task).await
+    }
+
+    async fn write_fenced(
+        &self,
+        pool: &sqlx::AnyPool,
+        changes: &[Change],
+        fence: (&str, i64, i64),
+    ) -> Result<bool, Error> {
+        let seen = swaps(pool).await?;
+        if convene_projections::subscriber::checkpoint(pool, fence.0).await? != fence.1 {
+            return Ok(false);
+        }
+        if !changes.is_empty() {
+            self.write(changes).await?;
+        }
+        move_unless_swapped(pool, seen, fence).await
     }
 
     async fn write(&self, changes: &[Change]) -> Result<(), Error> {

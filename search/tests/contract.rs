@@ -403,3 +403,66 @@ async fn the_embedded_count_stops_at_its_bound() {
         );
     }
 }
+
+/// A rebuild swapped in while the live subscriber, behind it, is writing a batch: that batch's
+/// documents (older than the rebuild's) land in the new index, but its checkpoint does not
+/// move, and the live subscriber resumes from its own place, so it writes the newer documents
+/// again; nothing older than the log stays.
+#[tokio::test]
+async fn a_batch_written_across_a_meilisearch_swap_is_written_again() {
+    use convene_domain::EventCommand;
+    use convene_search::meili::{move_unless_swapped, swaps};
+    let Some(server) =
+        MeiliServer::start("a_batch_written_across_a_meilisearch_swap_is_written_again")
+    else {
+        return;
+    };
+    let scratch = convene_projections::scratch::Scratch::sqlite().expect("a temporary folder");
+    let db = Database::open(&scratch.url).await.expect("database");
+    seed::seed(&db).await;
+    let uid = format!("swap_{}", std::process::id());
+    let live = Arc::new(Meili::new(&server.url, server.key.as_deref(), &uid).expect("client"));
+    index_log(&db, live.clone()).await;
+    let before = EventLog::new(&db).head().await.expect("head").position;
+
+    // Two changes of one event: a participant joins, then it is cancelled.
+    let log = seed::Log::new(&db);
+    log.join("series-00", "zoe").await;
+    log.by_organiser("series-00", |by| EventCommand::Cancel { by })
+        .await;
+    let joined = EventLog::new(&db).read_after(before, 1).await.expect("log");
+    let stale = convene_search::subscriber::changes_of(db.pool(), &joined)
+        .await
+        .expect("changes");
+
+    // The live subscriber starts its batch (the join), a rebuild swaps in meanwhile, then the
+    // batch's documents are written and its checkpoint would move.
+    let seen = swaps(db.pool()).await.expect("swaps");
+    reindex_meili(&db, &live, &mut |_, _| {})
+        .await
+        .expect("reindex");
+    live.write(&stale).await.expect("write");
+    let fence = (convene_search::SUBSCRIBER, before, before + 1);
+    assert!(
+        !move_unless_swapped(db.pool(), seen, fence)
+            .await
+            .expect("move"),
+        "a batch begun before a swap does not move the checkpoint"
+    );
+    let runner = Runner::new(Arc::new(SearchSubscriber::new(live.clone())), &db);
+    assert_eq!(runner.checkpoint().await.expect("checkpoint"), before);
+
+    let head = EventLog::new(&db).head().await.expect("head").position;
+    runner.catch_up(head, &mut |_| {}).await.expect("resume");
+    let cancelled = live
+        .search_events(&EventQuery {
+            status: Some("cancelled".into()),
+            per_page: 100,
+            ..EventQuery::default()
+        })
+        .await
+        .expect("search");
+    let ids: Vec<&str> = cancelled.hits.iter().map(|h| h.event.id.as_str()).collect();
+    assert!(ids.contains(&"series-00"), "the newer document: {ids:?}");
+    live.delete().await.expect("delete the index");
+}
