@@ -330,7 +330,7 @@ async fn the_embedded_count_stops_at_its_bound() {
         index.prepare().await.expect("prepare");
         let document = |n: u64| convene_search::EventDocument {
             id: format!("many-{n:05}"),
-            title: if n % 2 == 0 {
+            title: if n.is_multiple_of(2) {
                 "Even meetup"
             } else {
                 "Odd meetup"
