@@ -7,7 +7,7 @@ use convene_domain::event::details::CATEGORIES;
 use convene_domain::metadata::parse_timestamp;
 use convene_domain::FieldError;
 use convene_search::query::{PER_PAGE_MAX, RADIUS_KM_MAX};
-use convene_search::{EventHits, EventQuery, Near, OriginFilter, Sort};
+use convene_search::{EventHits, EventQuery, GroupHits, GroupQuery, Near, OriginFilter, Sort};
 use time::macros::format_description;
 use time::{Date, Time};
 
@@ -35,9 +35,28 @@ pub const EVENT_PARAMETERS: [&str; 13] = [
     "per_page",
 ];
 
-/// Reads a search from `name=value` pairs; every parameter it does not know, and every value
-/// that does not read, is a field error. An empty value is the same as no value.
+/// The parameters `GET /api/v1/search/groups` and the search page's groups take.
+pub const GROUP_PARAMETERS: [&str; 5] = ["q", "near", "radius_km", "page", "per_page"];
+
+/// Reads a search for events from `name=value` pairs; every parameter it does not know, and
+/// every value that does not read, is a field error. An empty value is the same as no value.
 pub fn event_query(pairs: &[(String, String)]) -> Result<EventQuery> {
+    read_query(pairs, &EVENT_PARAMETERS)
+}
+
+/// Reads a search for groups: words, a distance and a page, by the same rules as events.
+pub fn group_query(pairs: &[(String, String)]) -> Result<GroupQuery> {
+    let query = read_query(pairs, &GROUP_PARAMETERS)?;
+    Ok(GroupQuery {
+        text: query.text,
+        near: query.near,
+        page: query.page,
+        per_page: query.per_page,
+    })
+}
+
+/// Reads the parameters `allowed` (a subset of [`EVENT_PARAMETERS`]) from `pairs`.
+fn read_query(pairs: &[(String, String)], allowed: &[&str]) -> Result<EventQuery> {
     let mut errors = Vec::new();
     let mut query = EventQuery::default();
     let mut refuse = |field: &str, message: String| {
@@ -50,12 +69,12 @@ pub fn event_query(pairs: &[(String, String)]) -> Result<EventQuery> {
     let mut radius: Option<f64> = None;
     for (name, value) in pairs {
         let value = value.trim();
-        if !EVENT_PARAMETERS.contains(&name.as_str()) {
+        if !allowed.contains(&name.as_str()) {
             refuse(
                 name,
                 format!(
                     "`{name}` is not a search parameter: use {}",
-                    EVENT_PARAMETERS.join(", ")
+                    allowed.join(", ")
                 ),
             );
             continue;
@@ -197,19 +216,22 @@ fn parse_time(value: &str, end_of_day: bool) -> Option<i64> {
 
 /// Public events matching `query`, local and remote.
 pub async fn events(state: &AppState, query: &EventQuery) -> Result<EventHits> {
-    state
-        .search
-        .search_events(query)
-        .await
-        .map_err(|error| match error {
-            convene_search::Error::Unavailable(cause) => {
-                tracing::warn!(%cause, "search is unavailable");
-                Error::Unavailable(
-                    "search is unavailable for a moment: try again in a minute".into(),
-                )
-            }
-            other => Error::internal(other),
-        })
+    state.search.search_events(query).await.map_err(failed)
+}
+
+/// Public groups matching `query`.
+pub async fn groups(state: &AppState, query: &GroupQuery) -> Result<GroupHits> {
+    state.search.search_groups(query).await.map_err(failed)
+}
+
+fn failed(error: convene_search::Error) -> Error {
+    match error {
+        convene_search::Error::Unavailable(cause) => {
+            tracing::warn!(%cause, "search is unavailable");
+            Error::Unavailable("search is unavailable for a moment: try again in a minute".into())
+        }
+        other => Error::internal(other),
+    }
 }
 
 #[cfg(test)]
@@ -242,6 +264,26 @@ mod tests {
         assert_eq!(fields(&format!("q={}", "a".repeat(10_000))), ["q"]);
         assert_eq!(fields("page=0&per_page=1000"), ["page", "per_page"]);
         assert_eq!(fields("category=NOPE&online=maybe"), ["category", "online"]);
+    }
+
+    #[test]
+    fn groups_take_words_distance_and_pages_only() {
+        let query = group_query(&pairs(
+            "q=bikes&near=48.85,2.35&radius_km=10&page=2&per_page=5",
+        ))
+        .expect("a query");
+        assert_eq!(query.near.map(|n| n.radius_km), Some(10.0));
+        assert_eq!(
+            (query.text.as_str(), query.page, query.per_page),
+            ("bikes", 2, 5)
+        );
+        match group_query(&pairs("category=MUSIC&radius_km=5")) {
+            Err(Error::Invalid(errors)) => assert_eq!(
+                errors.into_iter().map(|e| e.field).collect::<Vec<_>>(),
+                ["category", "radius_km"]
+            ),
+            other => panic!("{other:?}"),
+        }
     }
 
     #[test]

@@ -50,16 +50,31 @@ pub fn status_name(status: EventStatus) -> &'static str {
     }
 }
 
+/// What the log says of an event beyond its aggregate's state.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Shown {
+    pub draft: bool,
+    /// The profile that created it, or that profile's account, is suspended by moderators.
+    pub organiser_suspended: bool,
+}
+
 /// The document of event `id` in state `event`, or none when it must not be found: deleted,
 /// draft, not public (unlisted and private events are reached by their link or invitation
-/// only), kept to a group's members, or hidden or removed by the instance's moderators.
-pub fn event_document(id: &str, event: &Event, draft: bool, origin: &str) -> Option<EventDocument> {
+/// only), kept to a group's members, hidden or removed by the instance's moderators, or
+/// organised by a profile they suspended.
+pub fn event_document(
+    id: &str,
+    event: &Event,
+    shown: Shown,
+    origin: &str,
+) -> Option<EventDocument> {
     let details = event.details()?;
     let group = event.group();
     let moderation = event.moderation();
-    if moderation.hidden || moderation.removed {
+    if moderation.hidden || moderation.removed || shown.organiser_suspended {
         return None;
     }
+    let draft = shown.draft;
     if draft || details.visibility != Visibility::Public || group.is_some_and(|g| g.members_only) {
         return None;
     }

@@ -6,22 +6,25 @@
 //! like any other (at least once, idempotent by document id) and can rebuild the index from
 //! position 0 into shadow tables swapped in when complete ([`reindex`]).
 //!
-//! Documents are events today; groups join as a second kind of document (a `Change` variant and
-//! a `search_groups` query) once the Group aggregate exists.
+//! Two kinds of documents are kept: public events, and public groups ([`group`]), each with its
+//! own query.
 
 pub mod document;
 pub mod embedded;
 pub mod error;
 pub mod geo;
+pub mod group;
 pub mod meili;
 pub mod query;
 pub mod reindex;
 pub mod subscriber;
+pub mod suspensions;
 pub mod text;
 
 pub use document::EventDocument;
 pub use embedded::Embedded;
 pub use error::Error;
+pub use group::{GroupDocument, GroupHit, GroupHits, GroupQuery};
 pub use meili::Meili;
 pub use query::{EventHit, EventHits, EventQuery, Facets, Near, OriginFilter, Sort};
 pub use subscriber::SearchSubscriber;
@@ -38,6 +41,10 @@ pub enum Change {
     Put(Box<EventDocument>),
     /// Removes the event with this id, if it is there.
     Remove(String),
+    /// Adds the group's document, or replaces the one with its id.
+    PutGroup(Box<GroupDocument>),
+    /// Removes the group with this id, if it is there.
+    RemoveGroup(String),
 }
 
 /// Where events are searched. Every backend passes the contract suite (`tests/contract.rs`).
@@ -74,6 +81,8 @@ pub trait SearchIndex: Send + Sync {
     }
 
     async fn search_events(&self, query: &EventQuery) -> Result<EventHits, Error>;
+
+    async fn search_groups(&self, query: &GroupQuery) -> Result<GroupHits, Error>;
 
     /// Every document id in the index, sorted (what tests compare with the log).
     async fn ids(&self) -> Result<Vec<String>, Error>;

@@ -8,7 +8,8 @@
 
 use crate::document::{EventDocument, LOCAL};
 use crate::embedded::hit;
-use crate::query::{EventHits, EventQuery, Facets, OriginFilter, Sort};
+use crate::group::{group_hit, GroupDocument, GroupHits, GroupQuery};
+use crate::query::{EventHits, EventQuery, Facets, Near, OriginFilter, Sort};
 use crate::text;
 use crate::{Change, Error, SearchIndex};
 use async_trait::async_trait;
@@ -21,6 +22,73 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::future::Future;
 use std::time::Duration;
+
+/// The number of times a rebuild swapped an index in, kept as a checkpoint row. A batch written
+/// to Meilisearch (which no database transaction covers) moves its checkpoint only if no swap
+/// happened since it began: otherwise its documents may have gone to the index swapped out, or
+/// be older than the ones swapped in.
+pub const SWAPS: &str = "search:swaps";
+
+/// How many swaps there have been.
+pub async fn swaps(pool: &sqlx::AnyPool) -> Result<i64, Error> {
+    Ok(convene_projections::subscriber::checkpoint(pool, SWAPS).await?)
+}
+
+/// Moves checkpoint `name` from `from` to `to` if there have still been `seen` swaps; false,
+/// and nothing moved, otherwise. The swap count's row is locked first, so a swap counted meanwhile
+/// makes this wait, then fail.
+pub async fn move_unless_swapped(
+    pool: &sqlx::AnyPool,
+    seen: i64,
+    (name, from, to): (&str, i64, i64),
+) -> Result<bool, Error> {
+    let mut tx = pool.begin().await?;
+    let unchanged = sqlx::query(
+        "UPDATE projection_checkpoints SET position = position WHERE name = $1 AND position = $2",
+    )
+    .bind(SWAPS)
+    .bind(seen)
+    .execute(&mut *tx)
+    .await?
+    .rows_affected()
+        == 1;
+    if !unchanged
+        || !convene_projections::subscriber::move_checkpoint(&mut tx, name, from, to).await?
+    {
+        tx.rollback().await?;
+        return Ok(false);
+    }
+    tx.commit().await?;
+    Ok(true)
+}
+
+/// Counts a swap just made and sets the live checkpoint `name` to where both the index swapped
+/// in (built up to `built`) and the live subscriber (at its checkpoint) agree: the earlier of
+/// the two, so a live subscriber that was behind writes its batches again over the new index.
+pub async fn count_swap(pool: &sqlx::AnyPool, name: &str, built: i64) -> Result<(), Error> {
+    swaps(pool).await?;
+    let mut tx = pool.begin().await?;
+    sqlx::query("UPDATE projection_checkpoints SET position = position + 1 WHERE name = $1")
+        .bind(SWAPS)
+        .execute(&mut *tx)
+        .await?;
+    let live: Option<i64> =
+        sqlx::query_scalar("SELECT position FROM projection_checkpoints WHERE name = $1")
+            .bind(name)
+            .fetch_optional(&mut *tx)
+            .await?;
+    let at = live.map_or(built, |live| live.min(built));
+    sqlx::query(
+        "INSERT INTO projection_checkpoints (name, position) VALUES ($1, $2) \
+         ON CONFLICT (name) DO UPDATE SET position = excluded.position",
+    )
+    .bind(name)
+    .bind(at)
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
 
 /// How long a search may take before Meilisearch counts as unavailable.
 pub const SEARCH_TIMEOUT: Duration = Duration::from_secs(3);
@@ -65,6 +133,24 @@ impl From<&EventDocument> for Stored {
             .into(),
             geo: event.lat.zip(event.lon).map(|(lat, lng)| Geo { lat, lng }),
             event: event.clone(),
+        }
+    }
+}
+
+/// A group as Meilisearch holds it.
+#[derive(Debug, Serialize, Deserialize)]
+struct StoredGroup {
+    #[serde(flatten)]
+    group: GroupDocument,
+    #[serde(rename = "_geo", default, skip_serializing_if = "Option::is_none")]
+    geo: Option<Geo>,
+}
+
+impl From<&GroupDocument> for StoredGroup {
+    fn from(group: &GroupDocument) -> Self {
+        Self {
+            geo: group.lat.zip(group.lon).map(|(lat, lng)| Geo { lat, lng }),
+            group: group.clone(),
         }
     }
 }
@@ -115,6 +201,11 @@ impl Meili {
 
     pub fn uid(&self) -> &str {
         &self.uid
+    }
+
+    /// The index of groups beside this index of events.
+    fn groups_uid(&self) -> String {
+        format!("{}_groups", self.uid)
     }
 
     /// The same server, another index.
@@ -178,16 +269,35 @@ impl Meili {
             })
     }
 
+    fn group_settings() -> Settings {
+        Settings::new()
+            .with_searchable_attributes(["name", "id", "summary", "locality"])
+            .with_filterable_attributes(["_geo"])
+            .with_sortable_attributes(["members", "id"])
+            .with_stop_words(STOP_WORDS)
+            .with_typo_tolerance(TypoToleranceSettings {
+                enabled: Some(true),
+                ..TypoToleranceSettings::default()
+            })
+            .with_pagination(PaginationSetting {
+                max_total_hits: MAX_TOTAL_HITS,
+            })
+    }
+
+    /// Meilisearch's distance filter, in metres (it measures on the sphere too).
+    fn geo_radius(near: Near) -> String {
+        format!(
+            "_geoRadius({}, {}, {})",
+            near.lat,
+            near.lon,
+            (near.radius_km * 1000.0).round()
+        )
+    }
+
     fn filter(query: &EventQuery) -> String {
         let mut parts = Vec::new();
         if let Some(near) = query.near {
-            // Meilisearch measures on the sphere too (haversine), in metres.
-            parts.push(format!(
-                "_geoRadius({}, {}, {})",
-                near.lat,
-                near.lon,
-                (near.radius_km * 1000.0).round()
-            ));
+            parts.push(Self::geo_radius(near));
         }
         if let Some(from) = query.from {
             parts.push(format!("begins_at >= {from}"));
@@ -215,24 +325,54 @@ impl Meili {
         parts.join(" AND ")
     }
 
-    /// Makes `other` this index's content and this one the other's (a rebuild swapped in).
+    /// Makes `other` this index's content and this one the other's (a rebuild swapped in):
+    /// events and groups in one task.
     pub async fn swap_with(&self, other: &Meili) -> Result<(), Error> {
         let task = bounded(
             SEARCH_TIMEOUT,
-            self.client.swap_indexes([&SwapIndexes {
-                indexes: (self.uid.clone(), other.uid.clone()),
-                rename: None,
-            }]),
+            self.client.swap_indexes([
+                &SwapIndexes {
+                    indexes: (self.uid.clone(), other.uid.clone()),
+                    rename: None,
+                },
+                &SwapIndexes {
+                    indexes: (self.groups_uid(), other.groups_uid()),
+                    rename: None,
+                },
+            ]),
         )
         .await?;
         self.wait(task).await
     }
 
-    /// Deletes the whole index.
+    /// Deletes the whole index, events and groups.
     pub async fn delete(&self) -> Result<(), Error> {
-        let task = bounded(SEARCH_TIMEOUT, self.client.index(&self.uid).delete()).await?;
-        // Deleting an index that does not exist fails the task: nothing to do then.
-        let _ = self.wait(task).await;
+        for uid in [self.uid.clone(), self.groups_uid()] {
+            let task = bounded(SEARCH_TIMEOUT, self.client.index(&uid).delete()).await?;
+            // Deleting an index that does not exist fails the task: nothing to do then.
+            let _ = self.wait(task).await;
+        }
+        Ok(())
+    }
+}
+
+impl Meili {
+    /// One task of documents put into index `uid`, one of removals, each awaited.
+    async fn send<T: Serialize + Send + Sync>(
+        &self,
+        uid: &str,
+        put: &[T],
+        removed: &[String],
+    ) -> Result<(), Error> {
+        let index = self.client.index(uid);
+        if !put.is_empty() {
+            let task = bounded(SEARCH_TIMEOUT, index.add_or_replace(put, Some("id"))).await?;
+            self.wait(task).await?;
+        }
+        if !removed.is_empty() {
+            let task = bounded(SEARCH_TIMEOUT, index.delete_documents(removed)).await?;
+            self.wait(task).await?;
+        }
         Ok(())
     }
 }
@@ -246,37 +386,53 @@ impl SearchIndex for Meili {
     async fn prepare(&self) -> Result<(), Error> {
         let index = self.client.index(&self.uid);
         let task = bounded(SEARCH_TIMEOUT, index.set_settings(&Self::settings())).await?;
+        self.wait(task).await?;
+        let groups = self.client.index(self.groups_uid());
+        let task = bounded(SEARCH_TIMEOUT, groups.set_settings(&Self::group_settings())).await?;
         self.wait(task).await
     }
 
-    async fn write(&self, changes: &[Change]) -> Result<(), Error> {
-        let index = self.client.index(&self.uid);
-        // Later changes of one id win: keep each id's last change only.
-        let mut last: BTreeMap<&str, &Change> = BTreeMap::new();
-        for change in changes {
-            let id = match change {
-                Change::Put(event) => event.id.as_str(),
-                Change::Remove(id) => id.as_str(),
-            };
-            last.insert(id, change);
+    async fn write_fenced(
+        &self,
+        pool: &sqlx::AnyPool,
+        changes: &[Change],
+        fence: (&str, i64, i64),
+    ) -> Result<bool, Error> {
+        let seen = swaps(pool).await?;
+        if convene_projections::subscriber::checkpoint(pool, fence.0).await? != fence.1 {
+            return Ok(false);
         }
-        let mut put = Vec::new();
-        let mut removed = Vec::new();
+        if !changes.is_empty() {
+            self.write(changes).await?;
+        }
+        move_unless_swapped(pool, seen, fence).await
+    }
+
+    async fn write(&self, changes: &[Change]) -> Result<(), Error> {
+        // Later changes of one document win: keep each one's last change only.
+        let mut last: BTreeMap<(bool, &str), &Change> = BTreeMap::new();
+        for change in changes {
+            let key = match change {
+                Change::Put(event) => (false, event.id.as_str()),
+                Change::Remove(id) => (false, id.as_str()),
+                Change::PutGroup(group) => (true, group.id.as_str()),
+                Change::RemoveGroup(id) => (true, id.as_str()),
+            };
+            last.insert(key, change);
+        }
+        let (mut put, mut removed) = (Vec::new(), Vec::new());
+        let (mut put_groups, mut removed_groups) = (Vec::new(), Vec::new());
         for change in last.values() {
             match change {
                 Change::Put(event) => put.push(Stored::from(event.as_ref())),
                 Change::Remove(id) => removed.push(id.clone()),
+                Change::PutGroup(group) => put_groups.push(StoredGroup::from(group.as_ref())),
+                Change::RemoveGroup(id) => removed_groups.push(id.clone()),
             }
         }
-        if !put.is_empty() {
-            let task = bounded(SEARCH_TIMEOUT, index.add_or_replace(&put, Some("id"))).await?;
-            self.wait(task).await?;
-        }
-        if !removed.is_empty() {
-            let task = bounded(SEARCH_TIMEOUT, index.delete_documents(&removed)).await?;
-            self.wait(task).await?;
-        }
-        Ok(())
+        self.send(&self.uid, &put, &removed).await?;
+        self.send(&self.groups_uid(), &put_groups, &removed_groups)
+            .await
     }
 
     async fn search_events(&self, query: &EventQuery) -> Result<EventHits, Error> {
@@ -337,12 +493,44 @@ impl SearchIndex for Meili {
         }
         Ok(EventHits {
             total,
+            // Counted exhaustively up to the index's limit.
+            total_exact: total < MAX_TOTAL_HITS as u64,
             hits: found
                 .hits
                 .into_iter()
                 .map(|h| hit(h.result.event, &words, query))
                 .collect(),
             facets,
+        })
+    }
+
+    async fn search_groups(&self, query: &GroupQuery) -> Result<GroupHits, Error> {
+        let index = self.client.index(self.groups_uid());
+        let words = text::query_words(&query.text);
+        let text = words.join(" ");
+        let filter = query.near.map(Self::geo_radius);
+        let mut search = index.search();
+        search
+            .with_query(&text)
+            .with_page(query.page as usize)
+            .with_hits_per_page(query.per_page as usize)
+            .with_matching_strategy(MatchingStrategies::ALL);
+        if let Some(filter) = &filter {
+            search.with_filter(filter);
+        }
+        if text.is_empty() {
+            search.with_sort(&["members:desc", "id:asc"]);
+        }
+        let found = bounded(SEARCH_TIMEOUT, search.execute::<StoredGroup>()).await?;
+        let total = found.total_hits.unwrap_or(0) as u64;
+        Ok(GroupHits {
+            total,
+            total_exact: total < MAX_TOTAL_HITS as u64,
+            hits: found
+                .hits
+                .into_iter()
+                .map(|h| group_hit(h.result.group, &words, query.near))
+                .collect(),
         })
     }
 
@@ -367,8 +555,11 @@ impl SearchIndex for Meili {
     }
 
     async fn clear(&self) -> Result<(), Error> {
-        let index = self.client.index(&self.uid);
-        let task = bounded(SEARCH_TIMEOUT, index.delete_all_documents()).await?;
-        self.wait(task).await
+        for uid in [self.uid.clone(), self.groups_uid()] {
+            let index = self.client.index(&uid);
+            let task = bounded(SEARCH_TIMEOUT, index.delete_all_documents()).await?;
+            self.wait(task).await?;
+        }
+        Ok(())
     }
 }

@@ -117,7 +117,11 @@ pub struct Facets {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct EventHits {
+    /// How many events match; when `total_exact` is false, at least this many.
     pub total: u64,
+    /// False when the backend stopped counting (the embedded index counts up to 1,000 matches;
+    /// facets then count those).
+    pub total_exact: bool,
     pub hits: Vec<EventHit>,
     pub facets: Facets,
 }

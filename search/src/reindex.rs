@@ -31,7 +31,11 @@ pub async fn reindex(
 }
 
 /// Rebuilds the Meilisearch index `live` from the whole log into a sibling index, swaps the two
-/// when complete (searches see the old one until then) and deletes the old one.
+/// when complete (searches see the old one until then) and deletes the old one. The live
+/// subscriber may be writing a batch meanwhile, to either index: the swap is counted
+/// ([`crate::meili::count_swap`]) so that batch's checkpoint does not move, and the live
+/// checkpoint is set to the earlier of the rebuild's and its own, so nothing older than the
+/// new index stays in it and nothing newer is skipped.
 pub async fn reindex_meili(
     db: &Database,
     live: &crate::Meili,
@@ -48,8 +52,9 @@ pub async fn reindex_meili(
     progress(0, head);
     let at = runner.catch_up(head, &mut |at| progress(at, head)).await?;
     live.swap_with(&shadow).await?;
-    let mut conn = db.pool().acquire().await?;
-    convene_projections::subscriber::set_checkpoint(&mut conn, SUBSCRIBER, at).await?;
+    // Batches the live subscriber wrote meanwhile are fenced off, and it resumes from where the
+    // new index and it agree.
+    crate::meili::count_swap(db.pool(), SUBSCRIBER, at).await?;
     shadow.delete().await?;
     Ok(at)
 }

@@ -80,6 +80,12 @@ impl SearchIndex for CrashingIndex {
     async fn search_events(&self, query: &EventQuery) -> Result<convene_search::EventHits, Error> {
         self.inner.search_events(query).await
     }
+    async fn search_groups(
+        &self,
+        query: &convene_search::GroupQuery,
+    ) -> Result<convene_search::GroupHits, Error> {
+        self.inner.search_groups(query).await
+    }
     async fn ids(&self) -> Result<Vec<String>, Error> {
         self.inner.ids().await
     }
@@ -158,6 +164,13 @@ async fn a_subscriber_killed_mid_batch_ends_with_exactly_the_log() {
             fresh.search_events(&everything).await.expect("search"),
         );
         assert_eq!(got, want, "{}: same documents", scratch.label);
+        let groups = convene_search::GroupQuery::default();
+        assert_eq!(
+            crashing.search_groups(&groups).await.expect("groups"),
+            fresh.search_groups(&groups).await.expect("groups"),
+            "{}: same groups",
+            scratch.label
+        );
     }
 }
 
@@ -297,5 +310,159 @@ async fn folds_kept_between_batches_give_the_documents_of_the_whole_log() {
             "{}: same documents",
             scratch.label
         );
+        let groups = convene_search::GroupQuery::default();
+        assert_eq!(
+            stepwise.search_groups(&groups).await.expect("groups"),
+            whole.search_groups(&groups).await.expect("groups"),
+            "{}: same groups",
+            scratch.label
+        );
     }
+}
+
+/// Past [`COUNTED_MAX`] matches the embedded index stops counting: the total says "at least",
+/// the facets count what was counted, and pages end there; below it, counts are exact.
+#[tokio::test]
+async fn the_embedded_count_stops_at_its_bound() {
+    use convene_search::embedded::COUNTED_MAX;
+    for (scratch, db) in test_databases("the_embedded_count_stops_at_its_bound").await {
+        let index = Embedded::with_prefix(db.pool(), db.backend(), "search_many");
+        index.prepare().await.expect("prepare");
+        let document = |n: u64| convene_search::EventDocument {
+            id: format!("many-{n:05}"),
+            title: if n.is_multiple_of(2) {
+                "Even meetup"
+            } else {
+                "Odd meetup"
+            }
+            .into(),
+            description: String::new(),
+            tags: vec![],
+            place: None,
+            locality: None,
+            organiser: "organiser".into(),
+            group: None,
+            begins_at: 2_000_000_000 + n as i64,
+            ends_at: None,
+            time_zone: "UTC".into(),
+            category: "MEETING".into(),
+            online: false,
+            status: "confirmed".into(),
+            origin: "local".into(),
+            language: "en".into(),
+            lat: None,
+            lon: None,
+            participants: Some(0),
+        };
+        let changes: Vec<Change> = (0..COUNTED_MAX + 10)
+            .map(|n| Change::Put(Box::new(document(n))))
+            .collect();
+        index.write(&changes).await.expect("write");
+        let label = &scratch.label;
+
+        let all = index
+            .search_events(&EventQuery::text("meetup"))
+            .await
+            .expect("search");
+        assert_eq!(
+            (all.total, all.total_exact),
+            (COUNTED_MAX, false),
+            "{label}"
+        );
+        assert_eq!(
+            all.facets.category.get("MEETING"),
+            Some(&COUNTED_MAX),
+            "{label}"
+        );
+        assert_eq!(all.hits.len(), 20, "{label}");
+        let last_page = (COUNTED_MAX / 20) as u32;
+        let page = |page| EventQuery {
+            page,
+            ..EventQuery::text("meetup")
+        };
+        let at_the_end = index.search_events(&page(last_page)).await.expect("search");
+        assert_eq!(at_the_end.hits.len(), 20, "{label}: the last counted page");
+        let past = index
+            .search_events(&page(last_page + 1))
+            .await
+            .expect("search");
+        assert!(past.hits.is_empty(), "{label}: no page past the count");
+
+        let half = index
+            .search_events(&EventQuery::text("odd"))
+            .await
+            .expect("search");
+        assert_eq!(
+            (half.total, half.total_exact),
+            ((COUNTED_MAX + 10) / 2, true),
+            "{label}: below the bound, exact"
+        );
+        assert!(
+            half.hits.iter().all(|h| h.event.title == "Odd meetup"),
+            "{label}"
+        );
+    }
+}
+
+/// A rebuild swapped in while the live subscriber, behind it, is writing a batch: that batch's
+/// documents (older than the rebuild's) land in the new index, but its checkpoint does not
+/// move, and the live subscriber resumes from its own place, so it writes the newer documents
+/// again; nothing older than the log stays.
+#[tokio::test]
+async fn a_batch_written_across_a_meilisearch_swap_is_written_again() {
+    use convene_domain::EventCommand;
+    use convene_search::meili::{move_unless_swapped, swaps};
+    let Some(server) =
+        MeiliServer::start("a_batch_written_across_a_meilisearch_swap_is_written_again")
+    else {
+        return;
+    };
+    let scratch = convene_projections::scratch::Scratch::sqlite().expect("a temporary folder");
+    let db = Database::open(&scratch.url).await.expect("database");
+    seed::seed(&db).await;
+    let uid = format!("swap_{}", std::process::id());
+    let live = Arc::new(Meili::new(&server.url, server.key.as_deref(), &uid).expect("client"));
+    index_log(&db, live.clone()).await;
+    let before = EventLog::new(&db).head().await.expect("head").position;
+
+    // Two changes of one event: a participant joins, then it is cancelled.
+    let log = seed::Log::new(&db);
+    log.join("series-00", "zoe").await;
+    log.by_organiser("series-00", |by| EventCommand::Cancel { by })
+        .await;
+    let joined = EventLog::new(&db).read_after(before, 1).await.expect("log");
+    let stale = convene_search::subscriber::changes_of(db.pool(), &joined)
+        .await
+        .expect("changes");
+
+    // The live subscriber starts its batch (the join), a rebuild swaps in meanwhile, then the
+    // batch's documents are written and its checkpoint would move.
+    let seen = swaps(db.pool()).await.expect("swaps");
+    reindex_meili(&db, &live, &mut |_, _| {})
+        .await
+        .expect("reindex");
+    live.write(&stale).await.expect("write");
+    let fence = (convene_search::SUBSCRIBER, before, before + 1);
+    assert!(
+        !move_unless_swapped(db.pool(), seen, fence)
+            .await
+            .expect("move"),
+        "a batch begun before a swap does not move the checkpoint"
+    );
+    let runner = Runner::new(Arc::new(SearchSubscriber::new(live.clone())), &db);
+    assert_eq!(runner.checkpoint().await.expect("checkpoint"), before);
+
+    let head = EventLog::new(&db).head().await.expect("head").position;
+    runner.catch_up(head, &mut |_| {}).await.expect("resume");
+    let cancelled = live
+        .search_events(&EventQuery {
+            status: Some("cancelled".into()),
+            per_page: 100,
+            ..EventQuery::default()
+        })
+        .await
+        .expect("search");
+    let ids: Vec<&str> = cancelled.hits.iter().map(|h| h.event.id.as_str()).collect();
+    assert!(ids.contains(&"series-00"), "the newer document: {ids:?}");
+    live.delete().await.expect("delete the index");
 }

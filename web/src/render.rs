@@ -52,14 +52,17 @@ impl Pages {
         tera.register_filter("urlencode", |text: &str, _: Kwargs, _: &State| {
             crate::pages::encode(text)
         });
+        // All at once: a template may include one whose name sorts after its own.
+        let mut templates = Vec::new();
         for file in TEMPLATES.files() {
             let name = file.path().display().to_string();
             let text = file
                 .contents_utf8()
                 .ok_or_else(|| PagesError::Template(format!("{name}: not UTF-8")))?;
-            tera.add_raw_template(&name, text)
-                .map_err(|e| PagesError::Template(format!("{name}: {e}")))?;
+            templates.push((name, text));
         }
+        tera.add_raw_templates(templates)
+            .map_err(|e| PagesError::Template(e.to_string()))?;
         Ok(Self {
             tera,
             catalogues: Catalogues::embedded()?,

@@ -109,6 +109,7 @@ const PROMISED: &[(&str, &str)] = &[
         "/api/v1/groups/{handle}/discussions/{discussion}/comments/{comment}",
     ),
     ("get", "/api/v1/search/events"),
+    ("get", "/api/v1/search/groups"),
     ("post", "/api/v1/reports"),
     ("get", "/api/v1/moderation/reports"),
     ("get", "/api/v1/moderation/reports/{id}"),

@@ -150,3 +150,67 @@ async fn search_answers_503_within_bounds_when_meilisearch_is_down_and_the_rest_
         assert_eq!(client.get("/healthz").await.status, 200);
     }
 }
+
+#[tokio::test]
+async fn public_groups_are_found_by_their_own_query_and_bad_parameters_named() {
+    for scratch in test_urls("search_groups").await {
+        let server = search_server(&scratch).await;
+        let ana = member(&server, "ana@example.org").await;
+        profile(&ana, "ana").await;
+        for (handle, name, visibility) in [
+            ("repair", "Repair <café>", "public"),
+            ("circle", "Repair circle", "unlisted"),
+        ] {
+            let body = json!({
+                "handle": handle, "display_name": name, "visibility": visibility,
+                "summary": "<p>We fix bikes in Montreuil</p>",
+                "address": {"locality": "Montreuil", "latitude": 48.8566, "longitude": 2.3522},
+            });
+            let created = ana.post("/api/v1/groups", body).await;
+            assert_eq!(created.status, 201, "{}: {}", server.label, created.text);
+        }
+        indexed(&server).await;
+        let client = server.client();
+
+        let found = client.get("/api/v1/search/groups?q=repiar").await;
+        assert_eq!(found.status, 200, "{}: {}", server.label, found.text);
+        assert_eq!(
+            found.json["total"], 1,
+            "{}: unlisted never found: {}",
+            server.label, found.text
+        );
+        assert_eq!(found.json["hits"][0]["id"], "repair");
+        assert_eq!(
+            found.json["hits"][0]["name_html"],
+            "<mark>Repair</mark> &lt;café&gt;"
+        );
+        assert_eq!(found.json["hits"][0]["members"], 1);
+        let near = client
+            .get("/api/v1/search/groups?near=48.8566,2.4&radius_km=5")
+            .await;
+        assert_eq!(near.json["total"], 1, "{}", near.text);
+        assert!(near.json["hits"][0]["distance_km"].as_f64().is_some());
+        let far = client
+            .get("/api/v1/search/groups?near=45.76,4.83&radius_km=5")
+            .await;
+        assert_eq!(far.json["total"], 0, "{}", far.text);
+
+        for (query, field) in [
+            ("colour=red", "colour"),
+            ("category=MUSIC", "category"),
+            ("radius_km=5", "radius_km"),
+            ("near=95,2", "near"),
+            ("page=0", "page"),
+            ("per_page=500", "per_page"),
+        ] {
+            let response = client.get(&format!("/api/v1/search/groups?{query}")).await;
+            assert_eq!(
+                response.status, 422,
+                "{}: {query}: {}",
+                server.label, response.text
+            );
+            assert_eq!(response.content_type, "application/problem+json");
+            assert_eq!(response.json["errors"][0]["field"], field, "{query}");
+        }
+    }
+}

@@ -3,7 +3,13 @@
 use convene_domain::event::details::Visibility;
 use convene_domain::event::details::{Address, EventDetails, EventOptions, EventStatus, JoinMode};
 use convene_domain::event::GroupLink;
-use convene_domain::{Actor, Event, EventCommand, Metadata, Source};
+use convene_domain::group::{GroupDetails, GroupPatch, GroupVisibility, Openness};
+use convene_domain::moderation::{AccountAction, ContentAction, Decision, ProfileAction};
+use convene_domain::{
+    Account, AccountCommand, Actor, Event, EventCommand, Metadata, Profile, ProfileCommand, Role,
+    Source,
+};
+use convene_domain::{Group, GroupActor, GroupCommand};
 use convene_projections::{Commands, Database};
 use time::{Duration, OffsetDateTime};
 
@@ -150,6 +156,96 @@ impl Log {
     pub async fn by_organiser(&self, id: &str, command: fn(String) -> EventCommand) {
         self.run(id, command("organiser".into()), &local()).await;
     }
+
+    /// An event created by profile `profile` rather than the usual organiser.
+    pub async fn create_by(&self, id: &str, seed: &Seed, profile: &str) {
+        let command = EventCommand::Create {
+            organiser: profile.into(),
+            creator_participation: format!("{id}-{profile}"),
+            details: seed.details(),
+            draft: false,
+        };
+        self.run(id, command, &local()).await;
+    }
+
+    /// A moderator's decision on event `id`.
+    pub async fn moderate(&self, id: &str, action: ContentAction) {
+        let command = EventCommand::Moderate {
+            action,
+            decision: decision(),
+        };
+        self.run(id, command, &local()).await;
+    }
+}
+
+fn decision() -> Decision {
+    Decision {
+        moderator: Some("moderator".into()),
+        reason: "breaks the rules".into(),
+        report: None,
+        until: None,
+    }
+}
+
+/// Local profiles and their accounts, and moderators' decisions on them.
+pub struct People {
+    profiles: Commands<Profile>,
+    accounts: Commands<Account>,
+}
+
+impl People {
+    pub fn new(db: &Database) -> Self {
+        Self {
+            profiles: Commands::new(db, ()),
+            accounts: Commands::new(db, ()),
+        }
+    }
+
+    /// Profile `username` of a new account `account`.
+    pub async fn profile(&self, username: &str, account: &str) {
+        let register = AccountCommand::Register {
+            email: format!("{username}@example.org"),
+            password_hash: "not a hash".into(),
+            locale: "en".into(),
+            role: Role::User,
+            confirmation: None,
+        };
+        self.accounts
+            .execute(account, register, &local())
+            .await
+            .unwrap_or_else(|e| panic!("{account}: {e}"));
+        let create = ProfileCommand::Create {
+            username: username.into(),
+            display_name: None,
+            account: Some(account.into()),
+        };
+        self.profiles
+            .execute(username, create, &local())
+            .await
+            .unwrap_or_else(|e| panic!("{username}: {e}"));
+    }
+
+    pub async fn moderate_profile(&self, username: &str, action: ProfileAction) {
+        let command = ProfileCommand::Moderate {
+            action,
+            decision: decision(),
+        };
+        self.profiles
+            .execute(username, command, &local())
+            .await
+            .unwrap_or_else(|e| panic!("{username}: {e}"));
+    }
+
+    pub async fn moderate_account(&self, account: &str, action: AccountAction) {
+        let command = AccountCommand::Moderate {
+            action,
+            decision: decision(),
+        };
+        self.accounts
+            .execute(account, command, &local())
+            .await
+            .unwrap_or_else(|e| panic!("{account}: {e}"));
+    }
 }
 
 /// Appends the contract's events. Ids say what each is for.
@@ -283,6 +379,8 @@ pub async fn seed(db: &Database) {
         group(false, true),
     )
     .await;
+    moderated(db, &log).await;
+    groups(db).await;
     // Many alike, for pages.
     for n in 0..25 {
         let id = format!("series-{n:02}");
@@ -296,8 +394,209 @@ pub async fn seed(db: &Database) {
     }
 }
 
+/// Moderators' decisions: on events, and on the profiles and accounts organising them; the
+/// reversed ones bring their events back.
+async fn moderated(db: &Database, log: &Log) {
+    let people = People::new(db);
+    for (username, account) in [
+        ("mallory", "account-mallory"),
+        ("trudy", "account-trudy"),
+        ("peggy", "account-peggy"),
+        ("victor", "account-victor"),
+    ] {
+        people.profile(username, account).await;
+    }
+    log.create_by(
+        "suspended-organiser",
+        &Seed::new("Climate talk by a suspended profile", 80),
+        "mallory",
+    )
+    .await;
+    log.create_by(
+        "suspended-account",
+        &Seed::new("Climate talk of a suspended account", 81),
+        "trudy",
+    )
+    .await;
+    log.create_by(
+        "unsuspended-organiser",
+        &Seed::new("Climate quiz", 82),
+        "peggy",
+    )
+    .await;
+    log.create_by(
+        "unsuspended-account",
+        &Seed::new("Climate choir", 83),
+        "victor",
+    )
+    .await;
+    for (id, title) in [
+        ("hidden-by-moderators", "Climate hidden rally"),
+        ("removed-by-moderators", "Climate removed rally"),
+        ("unhidden", "Climate bike ride"),
+        ("restored", "Climate swap shop"),
+    ] {
+        log.create(id, &Seed::new(title, 84), false, &local()).await;
+    }
+    people
+        .moderate_profile("mallory", ProfileAction::Suspend)
+        .await;
+    people
+        .moderate_account("account-trudy", AccountAction::Suspend)
+        .await;
+    people
+        .moderate_profile("peggy", ProfileAction::Suspend)
+        .await;
+    people
+        .moderate_account("account-victor", AccountAction::Suspend)
+        .await;
+    log.moderate("hidden-by-moderators", ContentAction::Hide)
+        .await;
+    log.moderate("removed-by-moderators", ContentAction::Remove)
+        .await;
+    log.moderate("unhidden", ContentAction::Hide).await;
+    log.moderate("restored", ContentAction::Remove).await;
+    // Reversed: found again.
+    people
+        .moderate_profile("peggy", ProfileAction::Unsuspend)
+        .await;
+    people
+        .moderate_account("account-victor", AccountAction::Unsuspend)
+        .await;
+    log.moderate("unhidden", ContentAction::Unhide).await;
+    log.moderate("restored", ContentAction::Restore).await;
+}
+
+/// Groups: public ones found by their name, summary and place, unlisted ones never.
+async fn groups(db: &Database) {
+    let commands: Commands<Group> = Commands::new(db, ());
+    let run = |handle: &'static str, command: GroupCommand| {
+        let commands = &commands;
+        async move {
+            commands
+                .execute(handle, command, &local())
+                .await
+                .unwrap_or_else(|e| panic!("{handle}: {e}"));
+        }
+    };
+    let place = |(lat, lon): (f64, f64), locality: &str| Address {
+        locality: Some(locality.into()),
+        latitude: Some(lat),
+        longitude: Some(lon),
+        ..Address::default()
+    };
+    let paris_9km = east_of(PARIS, 9.0);
+    let groups = [
+        (
+            "repair_collective",
+            "Repair collective",
+            "We fix bikes and toasters together",
+            Some(place(paris_9km, "Montreuil")),
+            GroupVisibility::Public,
+        ),
+        (
+            "climate_network",
+            "Climate network",
+            "Marches and talks for the climate",
+            Some(place((45.764, 4.8357), "Lyon")),
+            GroupVisibility::Public,
+        ),
+        (
+            "fetes",
+            "Comité des fêtes",
+            "Le village en musique",
+            None,
+            GroupVisibility::Public,
+        ),
+        (
+            "secret_circle",
+            "Climate secret circle",
+            "Only by its address",
+            None,
+            GroupVisibility::Unlisted,
+        ),
+        (
+            "turned_unlisted",
+            "Climate walkers",
+            "Listed once",
+            None,
+            GroupVisibility::Public,
+        ),
+        (
+            "turned_public",
+            "Climate cyclists",
+            "Unlisted once",
+            None,
+            GroupVisibility::Unlisted,
+        ),
+    ];
+    for (handle, name, summary, address, visibility) in groups {
+        let mut details = GroupDetails::named(name);
+        details.summary = format!("<p>{summary}</p>");
+        details.address = address;
+        details.visibility = visibility;
+        details.openness = Openness::Open;
+        let creator = GroupActor::profile("organiser");
+        run(
+            handle,
+            GroupCommand::Create {
+                handle: handle.into(),
+                creator,
+                details,
+            },
+        )
+        .await;
+    }
+    // Three members in the climate network, one in the others.
+    for who in ["alice", "bob"] {
+        let join = GroupCommand::Join {
+            who: GroupActor::profile(who),
+            message: None,
+        };
+        run("climate_network", join).await;
+    }
+    for (handle, visibility) in [
+        ("turned_unlisted", GroupVisibility::Unlisted),
+        ("turned_public", GroupVisibility::Public),
+    ] {
+        let patch = GroupPatch {
+            visibility: Some(visibility),
+            ..GroupPatch::default()
+        };
+        run(
+            handle,
+            GroupCommand::Update {
+                by: GroupActor::profile("organiser"),
+                patch,
+            },
+        )
+        .await;
+    }
+}
+
+/// How many groups everyone may find.
+pub const GROUPS_FINDABLE: usize = 4;
+
 /// How many events everyone may find.
-pub const FINDABLE: usize = 34;
+pub const FINDABLE: usize = 38;
 
 /// Ids of the events no search may ever return.
-pub const NEVER: [&str; 5] = ["draft", "private", "unlisted", "deleted", "members-only"];
+pub const NEVER: [&str; 9] = [
+    "draft",
+    "private",
+    "unlisted",
+    "deleted",
+    "members-only",
+    "hidden-by-moderators",
+    "removed-by-moderators",
+    "suspended-organiser",
+    "suspended-account",
+];
+
+/// Events found again once moderators reversed their decision.
+pub const REVERSED: [&str; 4] = [
+    "unsuspended-organiser",
+    "unsuspended-account",
+    "unhidden",
+    "restored",
+];

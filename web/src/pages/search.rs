@@ -1,6 +1,7 @@
 //! The search page: one box in every page's header, filters, result cards with the matching
-//! words marked, pages, and an empty state that suggests a wider search. Works without
-//! JavaScript: a plain GET form.
+//! words marked, pages, and an empty state that suggests a wider search. Events by default;
+//! `kind=groups` searches groups by words and distance. Works without JavaScript: plain GET
+//! forms and links.
 
 use crate::pages::encode;
 use crate::view::moment;
@@ -12,7 +13,7 @@ use axum::response::Response;
 use convene_api::search;
 use convene_domain::event::details::CATEGORIES;
 use convene_domain::FieldError;
-use convene_search::{EventHit, EventHits, EventQuery};
+use convene_search::{EventHit, EventHits, GroupHit};
 use serde::Serialize;
 use tera::Context;
 use time::OffsetDateTime;
@@ -65,6 +66,39 @@ fn result_card(catalogue: &crate::i18n::Catalogue, hit: &EventHit) -> ResultCard
     }
 }
 
+/// A group found, as the page shows it.
+#[derive(Debug, Serialize)]
+struct GroupCard {
+    handle: String,
+    /// Escaped, with `<mark>` around the matching words: shown as is.
+    name_html: String,
+    snippet_html: String,
+    locality: Option<String>,
+    members: String,
+    distance: Option<String>,
+}
+
+fn group_card(catalogue: &crate::i18n::Catalogue, hit: &GroupHit) -> GroupCard {
+    let group = &hit.group;
+    GroupCard {
+        handle: group.id.clone(),
+        name_html: hit.name_html.clone(),
+        snippet_html: hit.snippet_html.clone(),
+        locality: group.locality.clone(),
+        members: catalogue.fill("search_group_members", &[("n", &group.members.to_string())]),
+        distance: hit
+            .distance_km
+            .map(|km| catalogue.fill("search_distance", &[("km", &format!("{km:.1}"))])),
+    }
+}
+
+/// What a search looks for: `kind=events` (the default) or `kind=groups`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Events,
+    Groups,
+}
+
 /// The link to page `page` of the same search.
 fn page_link(pairs: &[(String, String)], page: u32) -> String {
     let mut link = String::from("/search?");
@@ -94,6 +128,30 @@ pub async fn page(State(web): State<Web>, visitor: Visitor, RawQuery(raw): RawQu
     for name in search::EVENT_PARAMETERS {
         context.insert(name, &value(name));
     }
+    // `kind` chooses the query; every other pair is the query's own.
+    let kind = match value("kind").as_str() {
+        "" | "events" => Ok(Kind::Events),
+        "groups" => Ok(Kind::Groups),
+        other => Err(FieldError {
+            field: "kind".into(),
+            message: format!("`{other}` is not something to search: events or groups"),
+        }),
+    };
+    let pairs: Vec<(String, String)> = pairs.iter().filter(|(n, _)| n != "kind").cloned().collect();
+    context.insert("q_link", &encode(&value("q")));
+    if matches!(kind, Ok(Kind::Groups)) {
+        return groups_page(&web, &visitor, &pairs, context).await;
+    }
+    if let Err(error) = kind {
+        context.insert("categories", &Vec::<(String, String)>::new());
+        context.insert("results", &Vec::<ResultCard>::new());
+        context.insert("searched", &false);
+        context.insert("total", &0);
+        context.insert("total_exact", &true);
+        context.insert("errors", &[error]);
+        let status = StatusCode::UNPROCESSABLE_ENTITY;
+        return web.pages.render(&visitor, status, "search.html", context);
+    }
     let categories: Vec<(String, String)> = CATEGORIES
         .iter()
         .map(|c| (c.to_string(), catalogue.text(&format!("category_{c}"))))
@@ -112,7 +170,7 @@ pub async fn page(State(web): State<Web>, visitor: Visitor, RawQuery(raw): RawQu
                 }
                 match search::events(&web.app, &query).await {
                     Ok(hits) => {
-                        insert_pages(&mut context, &pairs, &query, &hits);
+                        insert_pages(&mut context, &pairs, query.page, query.per_page, hits.total);
                         (StatusCode::OK, Some(hits), Vec::new())
                     }
                     Err(error) => return web.pages.failure(&visitor, &error),
@@ -127,6 +185,7 @@ pub async fn page(State(web): State<Web>, visitor: Visitor, RawQuery(raw): RawQu
     context.insert("results", &cards);
     context.insert("searched", &hits.is_some());
     context.insert("total", &hits.as_ref().map_or(0, |h| h.total));
+    context.insert("total_exact", &hits.as_ref().is_none_or(|h| h.total_exact));
     context.insert("errors", &errors);
     web.pages.render(&visitor, status, "search.html", context)
 }
@@ -134,19 +193,54 @@ pub async fn page(State(web): State<Web>, visitor: Visitor, RawQuery(raw): RawQu
 fn insert_pages(
     context: &mut Context,
     pairs: &[(String, String)],
-    query: &EventQuery,
-    hits: &EventHits,
+    page: u32,
+    per_page: u32,
+    total: u64,
 ) {
-    let pages = hits.total.div_ceil(u64::from(query.per_page)).max(1);
-    let page = u64::from(query.page);
+    let pages = total.div_ceil(u64::from(per_page)).max(1);
     context.insert("page_number", &page);
     context.insert("pages", &pages);
-    context.insert(
-        "previous",
-        &(page > 1).then(|| page_link(pairs, query.page - 1)),
-    );
+    context.insert("previous", &(page > 1).then(|| page_link(pairs, page - 1)));
     context.insert(
         "next",
-        &(page < pages).then(|| page_link(pairs, query.page + 1)),
+        &(u64::from(page) < pages).then(|| page_link(pairs, page + 1)),
     );
+}
+
+/// The search for groups: words and a distance, group cards.
+async fn groups_page(
+    web: &Web,
+    visitor: &Visitor,
+    pairs: &[(String, String)],
+    mut context: Context,
+) -> Response {
+    let catalogue = web.pages.catalogue(visitor);
+    let mut pairs = pairs.to_vec();
+    // The page links keep searching groups.
+    pairs.insert(0, ("kind".into(), "groups".into()));
+    let (status, hits, errors) = match search::group_query(&pairs[1..]) {
+        Err(convene_api::Error::Invalid(errors)) => {
+            (StatusCode::UNPROCESSABLE_ENTITY, None, errors)
+        }
+        Err(error) => return web.pages.failure(visitor, &error),
+        Ok(query) => match search::groups(&web.app, &query).await {
+            Ok(hits) => {
+                insert_pages(&mut context, &pairs, query.page, query.per_page, hits.total);
+                (StatusCode::OK, Some(hits), Vec::new())
+            }
+            Err(error) => return web.pages.failure(visitor, &error),
+        },
+    };
+    let cards: Vec<GroupCard> = hits
+        .iter()
+        .flat_map(|h| h.hits.iter())
+        .map(|hit| group_card(catalogue, hit))
+        .collect();
+    context.insert("groups", &cards);
+    context.insert("searched", &hits.is_some());
+    context.insert("total", &hits.as_ref().map_or(0, |h| h.total));
+    context.insert("total_exact", &hits.as_ref().is_none_or(|h| h.total_exact));
+    context.insert("errors", &errors);
+    web.pages
+        .render(visitor, status, "search_groups.html", context)
 }

@@ -92,3 +92,79 @@ async fn the_search_page_finds_marks_pages_and_suggests_widening() {
         assert_eq!(odd.status, 200);
     }
 }
+
+#[tokio::test]
+async fn the_search_page_finds_groups_with_their_own_form() {
+    for (_db, site) in sites("web_search_groups").await {
+        let organiser = Browser::member(&site, "org@example.org", "org", "en").await;
+        for (handle, name, visibility) in [
+            ("velo", "Atelier vélo", "public"),
+            ("secret", "Atelier secret", "unlisted"),
+        ] {
+            let form = organiser.get("/groups/new").await;
+            let created = organiser
+                .post(
+                    "/groups/new",
+                    &form.csrf(),
+                    &[
+                        ("handle", handle),
+                        ("display_name", name),
+                        ("summary", "On répare les vélos ensemble"),
+                        ("visibility", visibility),
+                        ("openness", "open"),
+                    ],
+                )
+                .await;
+            assert_eq!(created.status, 303, "{}", created.body);
+        }
+        site.indexed().await;
+        let visitor = site.browser("en");
+
+        let found = visitor.get("/search?kind=groups&q=atelier").await;
+        assert_eq!(found.status, 200, "{}", found.body);
+        assert!(found.body.contains("1 groups found"), "{}", found.body);
+        assert!(
+            found
+                .body
+                .contains("href=\"/@velo\" dir=\"auto\"><mark>Atelier</mark> vélo</a>"),
+            "{}",
+            found.body
+        );
+        assert!(found.body.contains("1 members"), "{}", found.body);
+        assert!(
+            !found.body.contains("Atelier secret"),
+            "unlisted: {}",
+            found.body
+        );
+        // The groups' form keeps to groups; the way back to events keeps the words.
+        assert!(
+            found.body.contains("name=\"kind\" value=\"groups\""),
+            "{}",
+            found.body
+        );
+        assert!(!found.body.contains("name=\"category\""), "{}", found.body);
+        assert!(
+            found.body.contains("href=\"/search?q=atelier\""),
+            "{}",
+            found.body
+        );
+
+        // A filter of events is not one of groups: named, in a 422.
+        let wrong = visitor.get("/search?kind=groups&category=MUSIC").await;
+        assert_eq!(wrong.status, 422, "{}", wrong.body);
+        assert!(wrong.body.contains("href=\"#category\""), "{}", wrong.body);
+        let odd = visitor.get("/search?kind=people").await;
+        assert_eq!(odd.status, 422, "{}", odd.body);
+        assert!(odd.body.contains("href=\"#kind\""), "{}", odd.body);
+
+        let french = site.browser("fr");
+        let rien = french.get("/search?kind=groups&q=zzzzzz").await;
+        assert!(
+            rien.body.contains("Aucun groupe ne correspond"),
+            "{}",
+            rien.body
+        );
+        let trouve = french.get("/search?kind=groups&q=velo").await;
+        assert!(trouve.body.contains("1 groupes trouvés"), "{}", trouve.body);
+    }
+}

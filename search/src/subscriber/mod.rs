@@ -11,8 +11,8 @@
 //! batch grows with the batch, not with the events' histories. A fold past the batch (after a
 //! reset, or a batch sent again) is dropped and the event folded from its start.
 
-use crate::document::{event_document, LOCAL};
-use crate::{Change, Error, SearchIndex, SUBSCRIBER};
+use crate::document::{event_document, Shown, LOCAL};
+use crate::{suspensions, Change, Error, SearchIndex, SUBSCRIBER};
 use async_trait::async_trait;
 use convene_domain::{Actor, Event, EventChange, Metadata};
 use convene_projections::subscriber::{checkpoint, set_checkpoint, Applied};
@@ -20,9 +20,11 @@ use convene_projections::{Delivery, StoredEvent, Subscriber};
 use cqrs_es::Aggregate;
 use lru::LruCache;
 use sqlx::{AnyPool, Row};
-use std::collections::HashSet;
+use std::collections::{BTreeSet, HashSet};
 use std::num::NonZeroUsize;
 use std::sync::{Arc, Mutex, OnceLock};
+
+mod groups;
 
 /// Aggregates read back per query.
 const IDS_PER_QUERY: usize = 500;
@@ -91,8 +93,8 @@ fn origin_of(metadata: &Metadata) -> String {
     }
 }
 
-/// The index changes for the events `batch` touches, as they stand at the batch's end, each event
-/// folded from its first change.
+/// The index changes for the events and groups `batch` touches, as they stand at the batch's
+/// end, each folded from its first change.
 pub async fn changes_of(pool: &AnyPool, batch: &[StoredEvent]) -> Result<Vec<Change>, Error> {
     Folds::new(1).changes(pool, batch).await
 }
@@ -119,7 +121,8 @@ impl Folds {
         self.cache().clear();
     }
 
-    /// The index changes for the events `batch` touches, as they stand at the batch's end.
+    /// The index changes for the events and groups `batch` touches, as they stand at the
+    /// batch's end.
     pub async fn changes(
         &self,
         pool: &AnyPool,
@@ -128,11 +131,15 @@ impl Folds {
         let Some(last) = batch.last() else {
             return Ok(Vec::new());
         };
+        // The events the batch changes, and those of organisers whose suspension it decides.
+        let decided = suspensions::decided_in(pool, batch).await?;
+        let organised = suspensions::events_organised_by(pool, &decided, last.position).await?;
         let mut seen = HashSet::new();
         let ids: Vec<&str> = batch
             .iter()
             .filter(|e| e.aggregate_type == Event::TYPE)
             .map(|e| e.aggregate_id.as_str())
+            .chain(organised.iter().map(String::as_str))
             .filter(|id| seen.insert(*id))
             .collect();
         let mut folded = Vec::with_capacity(ids.len());
@@ -178,19 +185,30 @@ impl Folds {
             }
             folded.extend(chunk.iter().copied().zip(chunk_folds));
         }
-        let changes = folded
+        let organisers: BTreeSet<&str> = folded.iter().map(|(_, f)| f.event.organiser()).collect();
+        let organisers: Vec<&str> = organisers.into_iter().collect();
+        let suspended = suspensions::suspended(pool, &organisers, last.position).await?;
+        let mut changes: Vec<Change> = folded
             .iter()
             .map(|(id, f)| {
-                event_document(id, &f.event, f.draft, &f.origin).map_or_else(
+                let shown = Shown {
+                    draft: f.draft,
+                    organiser_suspended: suspended.contains(f.event.organiser()),
+                };
+                event_document(id, &f.event, shown, &f.origin).map_or_else(
                     || Change::Remove(id.to_string()),
                     |d| Change::Put(Box::new(d)),
                 )
             })
             .collect();
-        let mut cache = self.cache();
-        for (id, fold) in folded {
-            cache.put(id.to_string(), fold);
+        {
+            let mut cache = self.cache();
+            for (id, fold) in folded {
+                cache.put(id.to_string(), fold);
+            }
         }
+        // Groups are folded from their start each time: their documents read few changes.
+        changes.extend(groups::changes(pool, batch).await?);
         Ok(changes)
     }
 }

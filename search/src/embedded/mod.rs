@@ -17,7 +17,8 @@
 
 use crate::document::{EventDocument, LOCAL};
 use crate::geo::{self, BoundingBox};
-use crate::query::{EventHit, EventHits, EventQuery, Facets, OriginFilter, Sort};
+use crate::group::{GroupHits, GroupQuery};
+use crate::query::{EventHit, EventHits, EventQuery, Facets, Near, OriginFilter, Sort};
 use crate::text::{self, TYPO_MIN_LEN};
 use crate::{Change, Error, SearchIndex};
 use async_trait::async_trait;
@@ -29,6 +30,8 @@ use std::collections::BTreeSet;
 use std::sync::Arc;
 use tokio::sync::OnceCell;
 
+mod groups;
+
 /// The tables of a live index.
 pub const LIVE: &str = "search";
 /// The tables a rebuild writes before they replace the live ones.
@@ -36,6 +39,13 @@ pub const SHADOW: &str = "search_next";
 
 /// Words of the description shown around the first match.
 const SNIPPET_WORDS: usize = 30;
+/// The two kinds of documents, each with its tables.
+const EVENTS: &str = "events";
+const GROUPS: &str = "groups";
+const KINDS: [&str; 2] = [EVENTS, GROUPS];
+
+/// Matches counted (and, by relevance, ranked) at most: past it the total says "at least".
+pub const COUNTED_MAX: u64 = 1_000;
 /// Alternatives considered for one mistyped word.
 const TYPO_ALTERNATIVES_MAX: usize = 8;
 
@@ -135,25 +145,48 @@ impl Embedded {
         format!("{}_{name}", self.prefix)
     }
 
-    /// The tables of this index, the main one last (it is created first).
+    /// The tables of this index, each main one after its companions (it is created first).
     fn tables(&self) -> Vec<String> {
         let mut names = vec![self.table("event_tags"), self.table("terms")];
-        if self.backend == Backend::Sqlite {
-            names.push(self.table("events_text"));
-            names.push(self.table("events_geo"));
+        for kind in KINDS {
+            if self.backend == Backend::Sqlite {
+                names.push(self.table(&format!("{kind}_text")));
+                names.push(self.table(&format!("{kind}_geo")));
+            }
+            names.push(self.table(kind));
         }
-        names.push(self.table("events"));
         names
     }
 
+    /// The tables holding a document of `kind`, keyed by the column named with each.
+    fn document_tables(&self, kind: &str) -> Vec<(String, &'static str)> {
+        let mut tables = Vec::new();
+        if kind == EVENTS {
+            tables.push((self.table("event_tags"), "doc"));
+        }
+        if self.backend == Backend::Sqlite {
+            tables.push((self.table(&format!("{kind}_text")), "rowid"));
+            tables.push((self.table(&format!("{kind}_geo")), "doc"));
+        }
+        tables.push((self.table(kind), "doc"));
+        tables
+    }
+
     fn schema(&self) -> Vec<String> {
-        let (events, tags, terms) = (
+        let (events, tags, terms, groups) = (
             self.table("events"),
             self.table("event_tags"),
             self.table("terms"),
+            self.table("groups"),
         );
         let common = |doc: &str, body: &str| {
             vec![
+                format!(
+                    "CREATE TABLE IF NOT EXISTS {groups} ({doc}, id TEXT NOT NULL UNIQUE, \
+                     document TEXT NOT NULL, {body}members BIGINT NOT NULL, \
+                     lat DOUBLE PRECISION, lon DOUBLE PRECISION, x DOUBLE PRECISION, \
+                     y DOUBLE PRECISION, z DOUBLE PRECISION)"
+                ),
                 format!(
                     "CREATE TABLE IF NOT EXISTS {events} ({doc}, id TEXT NOT NULL UNIQUE, \
                      document TEXT NOT NULL, {body}begins_at BIGINT NOT NULL, \
@@ -174,26 +207,30 @@ impl Embedded {
         match self.backend {
             Backend::Sqlite => {
                 let mut all = common("doc INTEGER PRIMARY KEY", "");
-                all.push(format!(
-                    "CREATE VIRTUAL TABLE IF NOT EXISTS {} USING fts5(body, \
-                     tokenize = 'unicode61 remove_diacritics 2')",
-                    self.table("events_text")
-                ));
-                all.push(format!(
-                    "CREATE VIRTUAL TABLE IF NOT EXISTS {} USING rtree(doc, min_lat, max_lat, \
-                     min_lon, max_lon)",
-                    self.table("events_geo")
-                ));
+                for kind in KINDS {
+                    all.push(format!(
+                        "CREATE VIRTUAL TABLE IF NOT EXISTS {} USING fts5(body, \
+                         tokenize = 'unicode61 remove_diacritics 2')",
+                        self.table(&format!("{kind}_text"))
+                    ));
+                    all.push(format!(
+                        "CREATE VIRTUAL TABLE IF NOT EXISTS {} USING rtree(doc, min_lat, \
+                         max_lat, min_lon, max_lon)",
+                        self.table(&format!("{kind}_geo"))
+                    ));
+                }
                 all
             }
             Backend::Postgres => {
                 let mut all = common("doc BIGSERIAL PRIMARY KEY", "body TSVECTOR NOT NULL, ");
-                all.push(format!(
-                    "CREATE INDEX IF NOT EXISTS {events}_body ON {events} USING GIN (body)"
-                ));
-                all.push(format!(
-                    "CREATE INDEX IF NOT EXISTS {events}_place ON {events} (lat, lon)"
-                ));
+                for main in [&events, &groups] {
+                    all.push(format!(
+                        "CREATE INDEX IF NOT EXISTS {main}_body ON {main} USING GIN (body)"
+                    ));
+                    all.push(format!(
+                        "CREATE INDEX IF NOT EXISTS {main}_place ON {main} (lat, lon)"
+                    ));
+                }
                 all
             }
         }
@@ -231,20 +268,20 @@ impl Embedded {
         }
         if self.backend == Backend::Postgres {
             // Index names are not renamed with their tables on PostgreSQL.
-            for index in ["begins", "body", "place"] {
+            let indexes = [
+                ("events", "begins"),
+                ("events", "body"),
+                ("events", "place"),
+                ("groups", "body"),
+                ("groups", "place"),
+                ("event_tags", "tag"),
+                ("event_tags", "doc"),
+            ];
+            for (table, index) in indexes {
                 sqlx::query(&format!(
                     "ALTER INDEX IF EXISTS {}_{index} RENAME TO {}_{index}",
-                    self.table("events"),
-                    live.table("events")
-                ))
-                .execute(&mut *tx)
-                .await?;
-            }
-            for index in ["tag", "doc"] {
-                sqlx::query(&format!(
-                    "ALTER INDEX IF EXISTS {}_{index} RENAME TO {}_{index}",
-                    self.table("event_tags"),
-                    live.table("event_tags")
+                    self.table(table),
+                    live.table(table)
                 ))
                 .execute(&mut *tx)
                 .await?;
@@ -255,22 +292,17 @@ impl Embedded {
         Ok(())
     }
 
-    async fn remove(&self, conn: &mut AnyConnection, id: &str) -> Result<(), Error> {
+    /// Removes the document `id` of `kind` (events or groups), if it is there.
+    async fn remove(&self, conn: &mut AnyConnection, kind: &str, id: &str) -> Result<(), Error> {
         let doc: Option<i64> = sqlx::query_scalar(&format!(
             "SELECT doc FROM {} WHERE id = $1",
-            self.table("events")
+            self.table(kind)
         ))
         .bind(id)
         .fetch_optional(&mut *conn)
         .await?;
         let Some(doc) = doc else { return Ok(()) };
-        let mut tables = vec![(self.table("event_tags"), "doc")];
-        if self.backend == Backend::Sqlite {
-            tables.push((self.table("events_text"), "rowid"));
-            tables.push((self.table("events_geo"), "doc"));
-        }
-        tables.push((self.table("events"), "doc"));
-        for (table, key) in tables {
+        for (table, key) in self.document_tables(kind) {
             sqlx::query(&format!("DELETE FROM {table} WHERE {key} = $1"))
                 .bind(doc)
                 .execute(&mut *conn)
@@ -280,7 +312,7 @@ impl Embedded {
     }
 
     async fn put(&self, conn: &mut AnyConnection, event: &EventDocument) -> Result<(), Error> {
-        self.remove(conn, &event.id).await?;
+        self.remove(conn, EVENTS, &event.id).await?;
         let body = text::words(&event.searchable_text()).join(" ");
         let document =
             serde_json::to_string(event).map_err(|e| Error::Unreadable(e.to_string()))?;
@@ -323,28 +355,8 @@ impl Embedded {
             query = query.bind(lat).bind(lon).bind(x).bind(y).bind(z);
         }
         let doc = query.fetch_one(&mut *conn).await?;
-        if self.backend == Backend::Sqlite {
-            sqlx::query(&format!(
-                "INSERT INTO {} (rowid, body) VALUES ($1, $2)",
-                self.table("events_text")
-            ))
-            .bind(doc)
-            .bind(&body)
-            .execute(&mut *conn)
+        self.put_text_and_place(conn, EVENTS, doc, &body, place)
             .await?;
-            if let Some((lat, lon)) = place {
-                sqlx::query(&format!(
-                    "INSERT INTO {} (doc, min_lat, max_lat, min_lon, max_lon) \
-                     VALUES ($1, $2, $2, $3, $3)",
-                    self.table("events_geo")
-                ))
-                .bind(doc)
-                .bind(lat)
-                .bind(lon)
-                .execute(&mut *conn)
-                .await?;
-            }
-        }
         for tag in event.tags.iter().collect::<BTreeSet<_>>() {
             sqlx::query(&format!(
                 "INSERT INTO {} (doc, tag) VALUES ($1, $2)",
@@ -358,29 +370,70 @@ impl Embedded {
         Ok(())
     }
 
+    /// On SQLite, the FTS row and the R*Tree entry of document `doc` of `kind` (PostgreSQL
+    /// keeps both in the main table).
+    async fn put_text_and_place(
+        &self,
+        conn: &mut AnyConnection,
+        kind: &str,
+        doc: i64,
+        body: &str,
+        place: Option<(f64, f64)>,
+    ) -> Result<(), Error> {
+        if self.backend != Backend::Sqlite {
+            return Ok(());
+        }
+        sqlx::query(&format!(
+            "INSERT INTO {} (rowid, body) VALUES ($1, $2)",
+            self.table(&format!("{kind}_text"))
+        ))
+        .bind(doc)
+        .bind(body)
+        .execute(&mut *conn)
+        .await?;
+        if let Some((lat, lon)) = place {
+            sqlx::query(&format!(
+                "INSERT INTO {} (doc, min_lat, max_lat, min_lon, max_lon) \
+                 VALUES ($1, $2, $2, $3, $3)",
+                self.table(&format!("{kind}_geo"))
+            ))
+            .bind(doc)
+            .bind(lat)
+            .bind(lon)
+            .execute(&mut *conn)
+            .await?;
+        }
+        Ok(())
+    }
+
     async fn write_in(&self, conn: &mut AnyConnection, changes: &[Change]) -> Result<(), Error> {
-        let mut put = Vec::new();
+        let mut texts = Vec::new();
         for change in changes {
             match change {
                 Change::Put(event) => {
                     self.put(conn, event).await?;
-                    put.push(event.as_ref());
+                    texts.push(event.searchable_text());
                 }
-                Change::Remove(id) => self.remove(conn, id).await?,
+                Change::Remove(id) => self.remove(conn, EVENTS, id).await?,
+                Change::PutGroup(group) => {
+                    self.put_group(conn, group).await?;
+                    texts.push(group.searchable_text());
+                }
+                Change::RemoveGroup(id) => self.remove(conn, GROUPS, id).await?,
             }
         }
-        self.remember_words(conn, &put).await
+        self.remember_words(conn, &texts).await
     }
 
-    /// Records the words of `events` for typo matching, many per statement.
+    /// Records the words of `texts` for typo matching, many per statement.
     async fn remember_words(
         &self,
         conn: &mut AnyConnection,
-        events: &[&EventDocument],
+        texts: &[String],
     ) -> Result<(), Error> {
-        let words: BTreeSet<String> = events
+        let words: BTreeSet<String> = texts
             .iter()
-            .flat_map(|e| text::words(&e.searchable_text()))
+            .flat_map(|t| text::words(t))
             .filter(|w| w.chars().count() >= TYPO_MIN_LEN - 1)
             .collect();
         let words: Vec<String> = words.into_iter().collect();
@@ -396,6 +449,17 @@ impl Embedded {
                 query = query.bind(word.as_str());
             }
             query.execute(&mut *conn).await?;
+        }
+        Ok(())
+    }
+
+    /// Adds to each word long enough the indexed words one typo away from it.
+    async fn add_typo_alternatives(&self, words: &mut [Vec<String>]) -> Result<(), Error> {
+        for alternatives in words {
+            if alternatives[0].chars().count() >= TYPO_MIN_LEN {
+                let more = self.typo_alternatives(&alternatives[0]).await?;
+                alternatives.extend(more);
+            }
         }
         Ok(())
     }
@@ -453,10 +517,12 @@ impl Embedded {
         groups.collect::<Vec<_>>().join(and)
     }
 
-    fn filter(&self, query: &EventQuery, words: &[Vec<String>]) -> Filter {
-        let events = self.table("events");
+    /// The filter on documents of `kind` matching `words` (each with its alternatives) within
+    /// `near`: what events and groups are searched by alike.
+    fn text_and_place(&self, kind: &str, words: &[Vec<String>], near: Option<Near>) -> Filter {
+        let main = self.table(kind);
         let mut filter = Filter {
-            from: format!("{events} d"),
+            from: format!("{main} d"),
             conditions: Vec::new(),
             values: Vec::new(),
             rank: None,
@@ -466,8 +532,8 @@ impl Embedded {
             let value = filter.push(Value::Text(expression));
             match self.backend {
                 Backend::Sqlite => {
-                    let text = self.table("events_text");
-                    filter.from = format!("{text} JOIN {events} d ON d.doc = {text}.rowid");
+                    let text = self.table(&format!("{kind}_text"));
+                    filter.from = format!("{text} JOIN {main} d ON d.doc = {text}.rowid");
                     filter.conditions.push(format!("{text} MATCH {value}"));
                     filter.rank = Some(format!("bm25({text})"));
                 }
@@ -479,7 +545,7 @@ impl Embedded {
                 }
             }
         }
-        if let Some(near) = query.near {
+        if let Some(near) = near {
             let b = BoundingBox::around(near.lat, near.lon, near.radius_km);
             let (min_lat, max_lat) = (
                 filter.push(Value::Real(b.min_lat)),
@@ -501,7 +567,7 @@ impl Embedded {
                 Backend::Sqlite => format!(
                     "d.doc IN (SELECT doc FROM {} WHERE min_lat >= {min_lat} AND \
                      max_lat <= {max_lat} AND ({ranges}))",
-                    self.table("events_geo")
+                    self.table(&format!("{kind}_geo"))
                 ),
                 Backend::Postgres => {
                     format!("d.lat BETWEEN {min_lat} AND {max_lat} AND ({ranges})")
@@ -518,6 +584,11 @@ impl Embedded {
                 .conditions
                 .push(format!("d.x * {x} + d.y * {y} + d.z * {z} >= {min}"));
         }
+        filter
+    }
+
+    fn filter(&self, query: &EventQuery, words: &[Vec<String>]) -> Filter {
+        let mut filter = self.text_and_place(EVENTS, words, query.near);
         if let Some(from) = query.from {
             let v = filter.push(Value::Int(from));
             filter.conditions.push(format!("d.begins_at >= {v}"));
@@ -553,13 +624,13 @@ impl Embedded {
         filter
     }
 
-    /// The total and the facets in one pass: matching events counted per (category, online,
-    /// origin), a few dozen rows at most, summed here.
-    async fn tally(&self, filter: &Filter) -> Result<(u64, Facets), Error> {
+    /// The total and the facets in one pass over at most [`COUNTED_MAX`] matches, counted per
+    /// (category, online, origin) and summed here; whether the total is exact.
+    async fn tally(&self, filter: &Filter) -> Result<(u64, bool, Facets), Error> {
         let sql = format!(
-            "SELECT d.category AS category, d.online AS online, \
-             CASE WHEN d.origin = '{LOCAL}' THEN 'local' ELSE 'remote' END AS origin, \
-             COUNT(*) AS n FROM {} GROUP BY 1, 2, 3",
+            "SELECT category, online, origin, COUNT(*) AS n FROM (SELECT d.category AS category, \
+             d.online AS online, CASE WHEN d.origin = '{LOCAL}' THEN 'local' ELSE 'remote' END \
+             AS origin FROM {} LIMIT {COUNTED_MAX}) c GROUP BY 1, 2, 3",
             filter.sql()
         );
         let rows = bind_all(sqlx::query(&sql), &filter.values)
@@ -577,22 +648,47 @@ impl Embedded {
             *facets.online.entry(online.to_string()).or_default() += n;
             *facets.origin.entry(row.try_get("origin")?).or_default() += n;
         }
-        Ok((total, facets))
+        let exact = total < COUNTED_MAX || !self.more_than_counted(filter).await?;
+        Ok((total, exact, facets))
+    }
+
+    /// Whether more than [`COUNTED_MAX`] events match.
+    async fn more_than_counted(&self, filter: &Filter) -> Result<bool, Error> {
+        let sql = format!(
+            "SELECT d.doc FROM {} LIMIT 1 OFFSET {COUNTED_MAX}",
+            filter.sql()
+        );
+        let more: Option<AnyRow> = bind_all(sqlx::query(&sql), &filter.values)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(more.is_some())
     }
 
     async fn page(&self, filter: &Filter, query: &EventQuery) -> Result<Vec<EventDocument>, Error> {
         let by_date = "d.begins_at, d.id";
-        let order = match (query.sort, &filter.rank) {
-            (Sort::Relevance, Some(rank)) => format!("{rank}, {by_date}"),
-            (Sort::Relevance | Sort::Date, _) => by_date.to_string(),
-            (Sort::Participants, _) => format!("COALESCE(d.participants, -1) DESC, {by_date}"),
+        let window = format!("LIMIT {} OFFSET {}", query.per_page, query.offset());
+        let sql = match (query.sort, &filter.rank) {
+            // Ranked among the counted matches only: scoring every match of a common word is
+            // what made a search slow, and the pages a search offers end with its count.
+            (Sort::Relevance, Some(rank)) => format!(
+                "SELECT d.document FROM (SELECT d.doc AS doc, {rank} AS score, \
+                 d.begins_at AS begins_at, d.id AS id FROM {} LIMIT {COUNTED_MAX}) c \
+                 JOIN {} d ON d.doc = c.doc ORDER BY c.score, c.begins_at, c.id {window}",
+                filter.sql(),
+                self.table("events")
+            ),
+            (Sort::Relevance | Sort::Date, _) => {
+                format!(
+                    "SELECT d.document FROM {} ORDER BY {by_date} {window}",
+                    filter.sql()
+                )
+            }
+            (Sort::Participants, _) => format!(
+                "SELECT d.document FROM {} ORDER BY COALESCE(d.participants, -1) DESC, \
+                 {by_date} {window}",
+                filter.sql()
+            ),
         };
-        let sql = format!(
-            "SELECT d.document FROM {} ORDER BY {order} LIMIT {} OFFSET {}",
-            filter.sql(),
-            query.per_page,
-            query.offset()
-        );
         let rows: Vec<AnyRow> = bind_all(sqlx::query(&sql), &filter.values)
             .fetch_all(&self.pool)
             .await?;
@@ -661,37 +757,37 @@ impl SearchIndex for Embedded {
 
     async fn search_events(&self, query: &EventQuery) -> Result<EventHits, Error> {
         self.ready().await?;
-        let mut words: Vec<Vec<String>> = text::query_words(&query.text)
-            .into_iter()
-            .map(|w| vec![w])
-            .collect();
+        let mut words = query_words(&query.text);
         let mut filter = self.filter(query, &words);
-        let (mut total, mut facets) = self.tally(&filter).await?;
-        if total == 0 && words.iter().any(|w| w[0].chars().count() >= TYPO_MIN_LEN) {
-            for alternatives in &mut words {
-                if alternatives[0].chars().count() >= TYPO_MIN_LEN {
-                    let more = self.typo_alternatives(&alternatives[0]).await?;
-                    alternatives.extend(more);
-                }
-            }
+        // The page and the count at once, on two connections.
+        let (mut counted, mut page) =
+            tokio::try_join!(self.tally(&filter), self.page(&filter, query))?;
+        if counted.0 == 0 && typo_forgiven(&words) {
+            self.add_typo_alternatives(&mut words).await?;
             filter = self.filter(query, &words);
-            (total, facets) = self.tally(&filter).await?;
+            (counted, page) = tokio::try_join!(self.tally(&filter), self.page(&filter, query))?;
         }
-        let mut hits = Vec::new();
-        if query.offset() < total {
-            let terms: Vec<String> = words.into_iter().flatten().collect();
-            hits = self
-                .page(&filter, query)
-                .await?
-                .into_iter()
+        let (total, total_exact, facets) = counted;
+        let terms: Vec<String> = words.into_iter().flatten().collect();
+        // Past the counted matches there is no page (relevance ranks only those).
+        let hits = if query.offset() < total {
+            page.into_iter()
                 .map(|event| hit(event, &terms, query))
-                .collect();
-        }
+                .collect()
+        } else {
+            Vec::new()
+        };
         Ok(EventHits {
             total,
+            total_exact,
             hits,
             facets,
         })
+    }
+
+    async fn search_groups(&self, query: &GroupQuery) -> Result<GroupHits, Error> {
+        self.ready().await?;
+        self.groups(query).await
     }
 
     async fn ids(&self) -> Result<Vec<String>, Error> {
@@ -715,6 +811,19 @@ impl SearchIndex for Embedded {
         tx.commit().await?;
         Ok(())
     }
+}
+
+/// The words of `text`, each its own only alternative so far.
+fn query_words(text: &str) -> Vec<Vec<String>> {
+    text::query_words(text)
+        .into_iter()
+        .map(|w| vec![w])
+        .collect()
+}
+
+/// Whether a search that found nothing is worth trying again with typos forgiven.
+fn typo_forgiven(words: &[Vec<String>]) -> bool {
+    words.iter().any(|w| w[0].chars().count() >= TYPO_MIN_LEN)
 }
 
 /// An event found, highlighted for `terms`, with its distance from the query's point.

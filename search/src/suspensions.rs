@@ -1,0 +1,206 @@
+//! Which organisers the instance's moderators have suspended, as the log says at a position.
+//!
+//! A suspended profile, or any profile of a suspended account, has its public content hidden,
+//! so its events leave the index and come back when the suspension is lifted. The answer is read
+//! from the log (the profiles' and accounts' own decisions up to the batch's end), never from a
+//! read model, so a rebuild from position 0 gives the same index.
+
+use crate::Error;
+use convene_domain::{Account, AccountChange, Event, EventChange, Profile, ProfileChange};
+use cqrs_es::Aggregate;
+use sqlx::{AnyPool, Row};
+use std::collections::{BTreeSet, HashMap};
+
+/// Names bound per query.
+const PER_QUERY: usize = 500;
+
+/// One change of the log, as these lookups read it.
+struct Logged {
+    id: String,
+    event_type: String,
+    payload: String,
+}
+
+/// The changes named `types` of the `kind` aggregates `ids` up to `until`, in log order.
+async fn changes_of(
+    pool: &AnyPool,
+    kind: &str,
+    ids: &[&str],
+    types: &[&str],
+    until: i64,
+) -> Result<Vec<Logged>, Error> {
+    let mut all = Vec::new();
+    for chunk in ids.chunks(PER_QUERY) {
+        let types_at = 3;
+        let ids_at = types_at + types.len();
+        let placeholders = |from: usize, n: usize| {
+            (from..from + n)
+                .map(|i| format!("${i}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        let sql = format!(
+            "SELECT aggregate_id, event_type, CAST(payload AS TEXT) AS payload FROM event_log \
+             WHERE aggregate_type = $1 AND position <= $2 AND event_type IN ({}) \
+             AND aggregate_id IN ({}) ORDER BY position",
+            placeholders(types_at, types.len()),
+            placeholders(ids_at, chunk.len())
+        );
+        let mut query = sqlx::query(&sql).bind(kind).bind(until);
+        for t in types {
+            query = query.bind(*t);
+        }
+        for id in chunk {
+            query = query.bind(*id);
+        }
+        for row in query.fetch_all(pool).await? {
+            all.push(Logged {
+                id: row.try_get("aggregate_id")?,
+                event_type: row.try_get("event_type")?,
+                payload: row.try_get("payload")?,
+            });
+        }
+    }
+    Ok(all)
+}
+
+fn unreadable(error: serde_json::Error) -> Error {
+    Error::Unreadable(error.to_string())
+}
+
+/// The profiles among `profiles` that are suspended at `until`, by their own decision or their
+/// account's.
+pub async fn suspended(
+    pool: &AnyPool,
+    profiles: &[&str],
+    until: i64,
+) -> Result<BTreeSet<String>, Error> {
+    let mut out = BTreeSet::new();
+    let profiles: Vec<&str> = profiles.iter().copied().filter(|p| !p.is_empty()).collect();
+    if profiles.is_empty() {
+        return Ok(out);
+    }
+    let mut account_of: HashMap<String, String> = HashMap::new();
+    let types = ["ProfileCreated", "ProfileSuspended", "ProfileUnsuspended"];
+    for logged in changes_of(pool, Profile::TYPE, &profiles, &types, until).await? {
+        match serde_json::from_str(&logged.payload).map_err(unreadable)? {
+            ProfileChange::Created {
+                account: Some(account),
+                ..
+            } => {
+                account_of.insert(logged.id, account);
+            }
+            ProfileChange::Moderated { .. } if logged.event_type == "ProfileSuspended" => {
+                out.insert(logged.id);
+            }
+            ProfileChange::Moderated { .. } => {
+                out.remove(&logged.id);
+            }
+            _ => {}
+        }
+    }
+    let accounts: BTreeSet<&str> = account_of.values().map(String::as_str).collect();
+    let accounts: Vec<&str> = accounts.into_iter().collect();
+    let types = ["AccountSuspended", "AccountUnsuspended"];
+    let mut suspended_accounts = BTreeSet::new();
+    for logged in changes_of(pool, Account::TYPE, &accounts, &types, until).await? {
+        if let AccountChange::Moderated { .. } =
+            serde_json::from_str(&logged.payload).map_err(unreadable)?
+        {
+            if logged.event_type == "AccountSuspended" {
+                suspended_accounts.insert(logged.id);
+            } else {
+                suspended_accounts.remove(&logged.id);
+            }
+        }
+    }
+    out.extend(
+        account_of
+            .into_iter()
+            .filter(|(_, account)| suspended_accounts.contains(account))
+            .map(|(profile, _)| profile),
+    );
+    Ok(out)
+}
+
+/// The profiles whose suspension a batch decides on: those suspended or unsuspended themselves,
+/// and every profile of an account suspended or unsuspended (as their creations name it).
+pub async fn decided_in(
+    pool: &AnyPool,
+    batch: &[convene_projections::StoredEvent],
+) -> Result<BTreeSet<String>, Error> {
+    let mut profiles = BTreeSet::new();
+    let mut accounts = BTreeSet::new();
+    for e in batch {
+        match (e.aggregate_type.as_str(), e.event_type.as_str()) {
+            (Profile::TYPE, "ProfileSuspended" | "ProfileUnsuspended") => {
+                profiles.insert(e.aggregate_id.clone());
+            }
+            (Account::TYPE, "AccountSuspended" | "AccountUnsuspended") => {
+                accounts.insert(e.aggregate_id.as_str());
+            }
+            _ => {}
+        }
+    }
+    let Some(last) = batch.last() else {
+        return Ok(profiles);
+    };
+    for account in accounts {
+        // The account's id appears in the creation of each of its profiles: a cheap prefilter,
+        // each candidate then read for certain.
+        let rows = sqlx::query(
+            "SELECT aggregate_id, CAST(payload AS TEXT) AS payload FROM event_log \
+             WHERE aggregate_type = $1 AND event_type = 'ProfileCreated' AND position <= $2 \
+             AND CAST(payload AS TEXT) LIKE $3",
+        )
+        .bind(Profile::TYPE)
+        .bind(last.position)
+        .bind(format!("%{account}%"))
+        .fetch_all(pool)
+        .await?;
+        for row in rows {
+            let payload: String = row.try_get("payload")?;
+            if let ProfileChange::Created {
+                account: Some(of), ..
+            } = serde_json::from_str(&payload).map_err(unreadable)?
+            {
+                if of == account {
+                    profiles.insert(row.try_get("aggregate_id")?);
+                }
+            }
+        }
+    }
+    Ok(profiles)
+}
+
+/// The events created by the profiles `profiles` up to `until`.
+pub async fn events_organised_by(
+    pool: &AnyPool,
+    profiles: &BTreeSet<String>,
+    until: i64,
+) -> Result<Vec<String>, Error> {
+    let mut events = Vec::new();
+    for profile in profiles {
+        let rows = sqlx::query(
+            "SELECT aggregate_id, CAST(payload AS TEXT) AS payload FROM event_log \
+             WHERE aggregate_type = $1 AND event_type = 'EventCreated' AND position <= $2 \
+             AND CAST(payload AS TEXT) LIKE $3 ORDER BY position",
+        )
+        .bind(Event::TYPE)
+        .bind(until)
+        .bind(format!("%{profile}%"))
+        .fetch_all(pool)
+        .await?;
+        for row in rows {
+            let payload: String = row.try_get("payload")?;
+            if let EventChange::Created { organiser, .. } =
+                serde_json::from_str(&payload).map_err(unreadable)?
+            {
+                if organiser == *profile {
+                    events.push(row.try_get("aggregate_id")?);
+                }
+            }
+        }
+    }
+    Ok(events)
+}
