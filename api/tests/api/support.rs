@@ -42,6 +42,8 @@ pub struct Options {
     pub search: Option<Arc<dyn convene_search::SearchIndex>>,
     /// Whether anonymous reports are taken.
     pub reports: convene_api::reports::ReportPolicy,
+    /// The pad, calc and video call services proposed (none by default).
+    pub link_services: convene_api::group_resources::LinkServices,
 }
 
 impl Default for Options {
@@ -53,6 +55,7 @@ impl Default for Options {
             group_creation: Default::default(),
             search: None,
             reports: Default::default(),
+            link_services: Default::default(),
         }
     }
 }
@@ -96,7 +99,8 @@ impl TestServer {
         let subscribers = Subscribers::new(read_models()).with(options.more_subscribers);
         let mut state = AppState::new(&db, config, subscribers.clone())
             .with_group_creation(options.group_creation)
-            .with_report_policy(options.reports);
+            .with_report_policy(options.reports)
+            .with_link_services(options.link_services);
         if let Some(search) = options.search {
             state.search = search;
         }
