@@ -5,103 +5,20 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import fs from "node:fs";
-import path from "node:path";
-import { createRequire } from "node:module";
-import { chromium } from "playwright-core";
-
-const require = createRequire(import.meta.url);
-const axeSource = fs.readFileSync(require.resolve("axe-core/axe.min.js"), "utf8");
-const base = process.env.BASE_URL;
-const mailDir = process.env.MAIL_DIR;
-const shots = process.env.SCREENSHOTS;
-const sizes = { desktop: { width: 1280, height: 800 }, phone: { width: 390, height: 844 } };
-const password = "correct horse battery";
-
-/** The last link containing `marker` in a mail to `to`, waiting for it (some mail goes out
- * after the answer). */
-async function mailedLink(to, marker) {
-  for (let tries = 0; tries < 200; tries++) {
-    const line = fs
-      .readdirSync(mailDir)
-      .map((f) => path.join(mailDir, f))
-      .map((f) => ({ t: fs.statSync(f).mtimeMs, text: fs.readFileSync(f, "utf8") }))
-      .filter((m) => m.text.split("\n").some((l) => l.startsWith("To: ") && l.includes(to)))
-      .sort((a, b) => a.t - b.t)
-      .map((m) => m.text.split("\n").find((l) => l.includes(marker)))
-      .filter(Boolean)
-      .at(-1);
-    if (line) return line.trim();
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  assert.fail(`no ${marker} link in a mail to ${to}`);
-}
+import { base, member, visit, launch } from "./support.mjs";
 
 /** A 4×3 PNG (red and blue), for the picture upload. */
 const PNG =
   "iVBORw0KGgoAAAANSUhEUgAAAAQAAAADCAIAAAA7ljmRAAAAE0lEQVR4nGO4IyICRGDiDgNODgDtzwwxN8ZgHwAAAABJRU5ErkJggg==";
 
-/** axe-core on the current page: no serious or critical violation. */
-async function accessible(page, name) {
-  await page.addScriptTag({ content: axeSource });
-  const violations = await page.evaluate(async () => {
-    const results = await window.axe.run(document, { resultTypes: ["violations"] });
-    return results.violations
-      .filter((v) => v.impact === "serious" || v.impact === "critical")
-      .map((v) => `${v.id} (${v.impact}): ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`);
-  });
-  assert.deepEqual(violations, [], `${name}: accessibility violations`);
-}
-
-/** Screenshots of the current page at desktop and phone widths. */
-async function screenshots(page, name) {
-  for (const [size, viewport] of Object.entries(sizes)) {
-    await page.setViewportSize(viewport);
-    await page.screenshot({ path: path.join(shots, `${name}-${size}.png`), fullPage: true });
-  }
-  await page.setViewportSize(sizes.desktop);
-}
-
-async function visit(page, name) {
-  await accessible(page, name);
-  await screenshots(page, name);
-}
-
-async function member(browser, lang, email, username) {
-  const context = await browser.newContext({ locale: lang, viewport: sizes.desktop });
-  const page = await context.newPage();
-  await page.goto(`${base}/register`);
-  await page.fill("#email", email);
-  await page.fill("#password", password);
-  await page.fill("#username", username);
-  await page.selectOption("#locale", lang);
-  await page.click("form.stacked button[type=submit]");
-  await page.waitForLoadState();
-  assert.match(await page.textContent("main"), new RegExp(email.replace(".", "\\.")));
-  // The mailed link opens a page with one button: following the link alone confirms nothing.
-  await page.goto(await mailedLink(email, "/confirm-email?token="));
-  await visit(page, `${lang}-confirm-email`);
-  await page.click("main form button[type=submit]");
-  await page.waitForLoadState();
-  assert.match(await page.textContent("main"), text[lang].confirmed);
-  await page.goto(`${base}/login`);
-  await page.fill("#email", email);
-  await page.fill("#password", password);
-  await page.click("form.stacked button[type=submit]");
-  await page.waitForURL(`${base}/`);
-  return { context, page };
-}
-
 const text = {
-  en: { confirmed: /Your address is confirmed/, publish: "Publish", join: "Ask to take part", waiting: "Your request waits", approve: "Approve", going: "You take part.", comment: "Post the comment", calendar: "Add to calendar (ICS)", create: "Create the identity", makeDefault: "Make default", defaultBadge: "Default identity" },
-  fr: { confirmed: /Votre adresse est confirmée/, publish: "Publier", join: "Demander à participer", waiting: "Votre demande attend", approve: "Accepter", going: "Vous participez.", comment: "Publier le commentaire", calendar: "Ajouter à l’agenda (ICS)", create: "Créer l’identité", makeDefault: "Utiliser par défaut", defaultBadge: "Identité par défaut" },
+  en: { publish: "Publish", join: "Ask to take part", waiting: "Your request waits", approve: "Approve", going: "You take part.", comment: "Post the comment", calendar: "Add to calendar (ICS)", create: "Create the identity", makeDefault: "Make default", defaultBadge: "Default identity" },
+  fr: { publish: "Publier", join: "Demander à participer", waiting: "Votre demande attend", approve: "Accepter", going: "Vous participez.", comment: "Publier le commentaire", calendar: "Ajouter à l’agenda (ICS)", create: "Créer l’identité", makeDefault: "Utiliser par défaut", defaultBadge: "Identité par défaut" },
 };
 
 for (const lang of ["en", "fr"]) {
   test(`an organiser and a participant, in ${lang}`, async () => {
-    const browser = await chromium.launch({
-      executablePath: process.env.CHROMIUM,
-      args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-    });
+    const browser = await launch();
     try {
       const t = text[lang];
       const home = await (await browser.newContext({ locale: lang })).newPage();

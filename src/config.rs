@@ -4,6 +4,7 @@
 use crate::connections::ConnectionLimits;
 use anyhow::{bail, Context};
 use clap::{Args, Parser, Subcommand};
+use convene_api::group_resources::LinkServices;
 use convene_api::groups::GroupCreation;
 use convene_api::hashing::HashingLimits;
 use convene_api::http::client_ip::{parse_network, DEFAULT_TRUSTED_PROXIES};
@@ -156,6 +157,18 @@ pub struct ServeArgs {
     /// limited, with their public comments: true or false (default false).
     #[arg(long, env = "CONVENE_PUBLISH_DOMAIN_DECISIONS", value_name = "BOOL")]
     pub publish_domain_decisions: Option<bool>,
+    /// The pad service groups' new pads are made on: an http(s) address a fresh name is
+    /// appended to (https://pad.example.org/p/). None: members paste a pad's address.
+    #[arg(long, env = "CONVENE_PAD_SERVICE", value_name = "URL")]
+    pub pad_service: Option<String>,
+
+    /// The same for shared spreadsheets (https://calc.example.org/).
+    #[arg(long, env = "CONVENE_CALC_SERVICE", value_name = "URL")]
+    pub calc_service: Option<String>,
+
+    /// The same for video calls (https://meet.example.org/).
+    #[arg(long, env = "CONVENE_VISIO_SERVICE", value_name = "URL")]
+    pub visio_service: Option<String>,
 
     /// Let federation reach instances on 127.0.0.1 (two instances on one machine, for tests and
     /// trials). Refused unless --public-url is itself a loopback URL: never on a real instance.
@@ -436,6 +449,9 @@ struct FileConfig {
     group_creation: Option<String>,
     anonymous_reports: Option<bool>,
     publish_domain_decisions: Option<bool>,
+    pad_service: Option<String>,
+    calc_service: Option<String>,
+    visio_service: Option<String>,
     smtp_url: Option<String>,
     mail_from: Option<String>,
     body_limit: Option<FileNumber>,
@@ -505,6 +521,8 @@ pub struct Settings {
     pub anonymous_reports: bool,
     /// Whether anyone may read the domain decisions in force.
     pub publish_domain_decisions: bool,
+    /// Where groups' new pads, spreadsheets and video calls are made.
+    pub link_services: LinkServices,
     /// Whether federation may reach loopback addresses (checked against the public URL when
     /// the client is made).
     pub federation_test_network: bool,
@@ -600,6 +618,32 @@ impl Settings {
             Some(other) => {
                 bail!("--group-creation `{other}` is not a policy: use anyone or admins")
             }
+        };
+        let service = |option: &str, from_cli: Option<String>, from_file: Option<String>| {
+            match from_cli.or(from_file).map(|u| u.trim().to_string()) {
+                Some(url) if convene_domain::validation::is_web_url(&url) => Ok(Some(url)),
+                Some(url) => bail!(
+                    "--{option} `{url}` is not an http(s) address: use one such as https://pad.example.org/p/"
+                ),
+                None => Ok(None),
+            }
+        };
+        let link_services = LinkServices {
+            pad: service(
+                "pad-service",
+                serve.and_then(|a| a.pad_service.clone()),
+                file.pad_service,
+            )?,
+            calc: service(
+                "calc-service",
+                serve.and_then(|a| a.calc_service.clone()),
+                file.calc_service,
+            )?,
+            visio: service(
+                "visio-service",
+                serve.and_then(|a| a.visio_service.clone()),
+                file.visio_service,
+            )?,
         };
         let host = public_url
             .split_once("://")
@@ -840,6 +884,7 @@ impl Settings {
                 .and_then(|a| a.publish_domain_decisions)
                 .or(file.publish_domain_decisions)
                 .unwrap_or(false),
+            link_services,
             federation_test_network: serve.is_some_and(|a| a.federation_test_network),
             smtp_url: serve.and_then(|a| a.smtp_url.clone()).or(file.smtp_url),
             mail_from,
@@ -905,6 +950,59 @@ mod tests {
             "127.0.0.1:9001",
             "the command line wins"
         );
+        Ok(())
+    }
+
+    #[test]
+    fn link_services_come_from_the_command_line_or_the_file_and_must_be_web_addresses(
+    ) -> anyhow::Result<()> {
+        let folder = tempfile::tempdir()?;
+        let path = folder.path().join("convene.toml");
+        std::fs::write(
+            &path,
+            "pad_service = \"https://pad.example.org/p/\"\nvisio_service = \"https://meet.example.org/\"\n",
+        )?;
+        let config = path.to_string_lossy().to_string();
+        let base = [
+            "--database-url",
+            "sqlite://x.db",
+            "--config",
+            &config,
+            "serve",
+        ];
+        let s = settings(&base)?;
+        assert_eq!(
+            s.link_services,
+            LinkServices {
+                pad: Some("https://pad.example.org/p/".into()),
+                calc: None,
+                visio: Some("https://meet.example.org/".into()),
+            }
+        );
+        let mut args = base.to_vec();
+        args.extend(["--pad-service", "https://other.example/pad/"]);
+        args.extend(["--calc-service", "https://calc.example.org/"]);
+        let s = settings(&args)?;
+        assert_eq!(
+            s.link_services.pad.as_deref(),
+            Some("https://other.example/pad/")
+        );
+        assert_eq!(
+            s.link_services.calc.as_deref(),
+            Some("https://calc.example.org/")
+        );
+        let mut args = base.to_vec();
+        args.extend(["--calc-service", "calc.example.org"]);
+        let error = settings(&args)
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert!(
+            error.contains("--calc-service `calc.example.org` is not an http(s) address"),
+            "{error}"
+        );
+        let s = settings(&["--database-url", "sqlite://x.db", "serve"])?;
+        assert_eq!(s.link_services, LinkServices::default());
         Ok(())
     }
 

@@ -45,6 +45,7 @@ pub async fn run(settings: &Settings) -> anyhow::Result<ExitCode> {
     let subscribers = crate::subscribers::serving(new_mail.clone(), &settings.public_url);
     let mut state = AppState::new(&db, api_config(settings)?, subscribers.clone())
         .with_group_creation(settings.group_creation)
+        .with_link_services(settings.link_services.clone())
         .with_report_policy(convene_api::reports::ReportPolicy {
             anonymous: settings.anonymous_reports,
         })

@@ -321,7 +321,8 @@ fn group_class(error: &GroupError) -> Class {
         GroupError::RoleNeeded(_)
         | GroupError::AboveOwnRole
         | GroupError::InviteOnly
-        | GroupError::NotFollowable => Class::Forbidden,
+        | GroupError::NotFollowable
+        | GroupError::AuthorOnly => Class::Forbidden,
         GroupError::AlreadyExists
         | GroupError::LastAdministrator
         | GroupError::AlreadyIn(..)
@@ -364,6 +365,7 @@ fn group_rule(error: &GroupError) -> &'static str {
         | GroupError::UnknownResource => "not-found",
         GroupError::UnknownComment => "unknown-comment",
         GroupError::DiscussionArchived => "discussion-archived",
+        GroupError::AuthorOnly => "author-only",
     }
 }
 

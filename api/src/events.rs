@@ -152,6 +152,7 @@ pub async fn list(state: &AppState, query: ListQuery) -> Result<Listing> {
         organiser: query
             .organiser
             .map(|o| o.trim_start_matches('@').to_string()),
+        group: None,
         text: query.q,
         online: None,
         limit: per_page,

@@ -1,6 +1,6 @@
 //! A group's discussions: for its members only. Every member starts them and comments; the
-//! author or a moderator renames, archives or deletes one; a comment is deleted by its author
-//! or a moderator. Those outside the group — a removed member at once — get 403
+//! author or a moderator renames, archives or deletes one; a comment is edited by its author
+//! only, and deleted by its author or a moderator. Those outside the group — a removed member at once — get 403
 //! `/problems/member-needed` for every discussion, so nothing about one is shown to them.
 
 use crate::auth::Acting;
@@ -33,6 +33,14 @@ pub struct NewComment {
     pub body: String,
     #[serde(default)]
     pub in_reply_to: Option<String>,
+}
+
+/// A comment's new text.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EditedComment {
+    /// HTML, sanitised, 1 to 10,000 characters.
+    pub body: String,
 }
 
 /// A discussion's new title, or whether it is archived.
@@ -172,6 +180,27 @@ pub async fn delete_comment(
         by: me(acting),
         discussion: id.to_string(),
         comment: comment.to_string(),
+    };
+    groups::run_as_member(state, acting, handle, command).await?;
+    show(state, acting, handle, id).await
+}
+
+/// Replaces what a comment of discussion `id` says (its author only, while the discussion is
+/// not archived).
+pub async fn edit_comment(
+    state: &AppState,
+    acting: &Acting,
+    handle: &str,
+    id: &str,
+    comment: &str,
+    edited: EditedComment,
+) -> Result<Thread> {
+    groups::member_role(state, acting, handle).await?;
+    let command = GroupCommand::EditDiscussionComment {
+        by: me(acting),
+        discussion: id.to_string(),
+        comment: comment.to_string(),
+        body: edited.body,
     };
     groups::run_as_member(state, acting, handle, command).await?;
     show(state, acting, handle, id).await

@@ -2,7 +2,8 @@
 //! `/problems/member-needed` to everyone else, a removed member at once). Every member adds,
 //! edits, moves and deletes them; bad input is refused naming the field (`title`, `url`,
 //! `summary`, `kind`, `parent` — a folder moved into itself or one of its own folders is 422
-//! naming `parent`) and writes nothing.
+//! naming `parent`) and writes nothing. A pad, calc or video call left without an address is
+//! made on the service the instance proposes for it ([`LinkServices`]), with a fresh name.
 
 use crate::auth::Acting;
 use crate::error::{Error, Result};
@@ -15,6 +16,42 @@ use convene_projections::group_resources::{self as rows, Crumb, ResourceView};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+/// The pad, spreadsheet and video call services the instance proposes: the address a new name
+/// is appended to (`https://pad.example.org/p/`), for each kind it proposes.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct LinkServices {
+    pub pad: Option<String>,
+    pub calc: Option<String>,
+    pub visio: Option<String>,
+}
+
+impl LinkServices {
+    fn base(&self, kind: ResourceKind) -> Option<&str> {
+        match kind {
+            ResourceKind::Pad => self.pad.as_deref(),
+            ResourceKind::Calc => self.calc.as_deref(),
+            ResourceKind::Visio => self.visio.as_deref(),
+            ResourceKind::Folder | ResourceKind::Link => None,
+        }
+    }
+
+    /// The kinds of link the instance makes new ones of.
+    pub fn offered(&self) -> Vec<ResourceKind> {
+        [ResourceKind::Pad, ResourceKind::Calc, ResourceKind::Visio]
+            .into_iter()
+            .filter(|k| self.base(*k).is_some())
+            .collect()
+    }
+
+    /// A new address on the service for `kind`, if the instance proposes one. Anyone who knows
+    /// a pad's address may write in it, so its name is 128 random bits from a cryptographic
+    /// generator seeded by the system, never derived from anything guessable.
+    pub fn fresh(&self, kind: ResourceKind) -> Option<String> {
+        let base = self.base(kind)?;
+        Some(format!("{base}{:032x}", rand::random::<u128>()))
+    }
+}
+
 /// A new folder or link.
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -26,7 +63,9 @@ pub struct NewResource {
     pub kind: String,
     /// 1 to 200 characters on one line.
     pub title: String,
-    /// A link's absolute http(s) URL (a folder has none).
+    /// A link's absolute http(s) URL (a folder has none). Left out for a `pad`, `calc` or
+    /// `visio` the instance proposes a service for (see `services` in a listing), a new one is
+    /// made there with a fresh, unguessable name.
     #[serde(default)]
     pub url: Option<String>,
     /// At most 1,000 characters.
@@ -69,6 +108,8 @@ pub struct Listing {
     pub path: Vec<Crumb>,
     /// Folders first, then links, each by title.
     pub items: Vec<ResourceView>,
+    /// The kinds of link the instance makes new ones of when added without an address.
+    pub services: Vec<ResourceKind>,
 }
 
 fn kind_of(text: &str) -> Result<ResourceKind> {
@@ -117,6 +158,7 @@ pub async fn listing(
         path: rows::path(&folders, folder),
         items: rows::children(pool, handle, folder).await?,
         folder: shown,
+        services: state.link_services.offered(),
     })
 }
 
@@ -150,14 +192,20 @@ pub async fn create(
 ) -> Result<ResourceView> {
     groups::member_role(state, acting, handle).await?;
     let id = uuid::Uuid::new_v4().to_string();
+    let kind = kind_of(&new.kind)?;
+    let url = match new.url.filter(|u| !u.trim().is_empty()) {
+        Some(url) => Some(url),
+        // Made on the instance's service, or refused by the rules for want of an address.
+        None => state.link_services.fresh(kind),
+    };
     let command = GroupCommand::AddResource {
         by: GroupActor::profile(&acting.profile),
         resource: id.clone(),
         parent: folder_id(new.parent),
         content: ResourceContent {
-            kind: kind_of(&new.kind)?,
+            kind,
             title: new.title,
-            url: new.url,
+            url,
             summary: new.summary,
         },
     };

@@ -1,6 +1,6 @@
 //! A group's todo lists: for its members only (403 `/problems/member-needed` to everyone else,
-//! a removed member at once). Every member makes lists, adds todos, edits them and marks them
-//! done; an assignee is a member of the group (422 naming `assignee` otherwise).
+//! a removed member at once). Every member makes lists, adds todos, edits them, marks them
+//! done and deletes them or a whole list; an assignee is a member of the group (422 naming `assignee` otherwise).
 
 use crate::auth::Acting;
 use crate::error::{Error, Result};
@@ -117,4 +117,29 @@ pub async fn update(
     };
     groups::run_as_member(state, acting, handle, command).await?;
     list_in(lists(state, acting, handle).await?, todo)
+}
+
+/// Deletes todo `todo` (members).
+pub async fn delete(state: &AppState, acting: &Acting, handle: &str, todo: &str) -> Result<()> {
+    groups::member_role(state, acting, handle).await?;
+    let command = GroupCommand::DeleteTodo {
+        by: GroupActor::profile(&acting.profile),
+        todo: todo.to_string(),
+    };
+    groups::run_as_member(state, acting, handle, command).await
+}
+
+/// Deletes todo list `list` with its todos (members).
+pub async fn delete_list(
+    state: &AppState,
+    acting: &Acting,
+    handle: &str,
+    list: &str,
+) -> Result<()> {
+    groups::member_role(state, acting, handle).await?;
+    let command = GroupCommand::DeleteTodoList {
+        by: GroupActor::profile(&acting.profile),
+        list: list.to_string(),
+    };
+    groups::run_as_member(state, acting, handle, command).await
 }

@@ -126,6 +126,8 @@ pub struct AppState {
     pub domain_decisions_public: bool,
     /// Who may create groups (anyone unless the instance says otherwise).
     pub group_creation: groups::GroupCreation,
+    /// The pad, spreadsheet and video call services groups' new links are made on.
+    pub link_services: group_resources::LinkServices,
     /// Where events are searched: the embedded index of `db` unless another is given.
     pub search: Arc<dyn convene_search::SearchIndex>,
 }
@@ -153,6 +155,7 @@ impl AppState {
             reports_policy: reports::ReportPolicy::default(),
             domain_decisions_public: false,
             group_creation: groups::GroupCreation::default(),
+            link_services: group_resources::LinkServices::default(),
             search: Arc::new(convene_search::Embedded::new(db.pool(), db.backend())),
         }
     }
@@ -160,6 +163,13 @@ impl AppState {
     /// The same application, with group creation limited as `policy` says.
     pub fn with_group_creation(mut self, policy: groups::GroupCreation) -> Self {
         self.group_creation = policy;
+        self
+    }
+
+    /// The same application, making groups' new pads, spreadsheets and video calls on
+    /// `services`.
+    pub fn with_link_services(mut self, services: group_resources::LinkServices) -> Self {
+        self.link_services = services;
         self
     }
 

@@ -628,6 +628,8 @@ pub struct EventFilter {
     pub category: Option<String>,
     pub tag: Option<String>,
     pub organiser: Option<String>,
+    /// Handle of the organising group.
+    pub group: Option<String>,
     /// Text the title must contain (case-insensitive).
     pub text: Option<String>,
     /// Only events held online (true), or only events with a place (false).
@@ -696,6 +698,9 @@ fn public_conditions(filter: &EventFilter) -> (String, Vec<String>) {
             " AND e.organizer = ? AND e.hide_organiser = 0",
             organiser,
         );
+    }
+    if let Some(group) = &filter.group {
+        param(&mut sql, " AND e.group_handle = ?", group);
     }
     if let Some(text) = filter
         .text

@@ -107,6 +107,21 @@ pub(crate) async fn comment_deleted(conn: &mut AnyConnection, comment: &str) -> 
     Ok(())
 }
 
+pub(crate) async fn comment_edited(
+    conn: &mut AnyConnection,
+    on: &Applying<'_>,
+    comment: &str,
+    body: &str,
+) -> Result<(), Error> {
+    sqlx::query("UPDATE group_discussion_comments SET body = $1, edited_at = $2 WHERE id = $3")
+        .bind(body)
+        .bind(&on.at)
+        .bind(comment)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
 /// A discussion, for the group's members.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -134,6 +149,8 @@ pub struct DiscussionComment {
     pub body: String,
     pub deleted: bool,
     pub created_at: String,
+    /// When its author last changed it, if ever.
+    pub edited_at: Option<String>,
 }
 
 const COLUMNS: &str =
@@ -186,7 +203,8 @@ pub async fn of_group(
 /// Discussion `id`'s comments, in the order they were written.
 pub async fn comments(pool: &AnyPool, id: &str) -> Result<Vec<DiscussionComment>, Error> {
     let rows = sqlx::query(
-        "SELECT id, author, in_reply_to, body, deleted, created_at FROM group_discussion_comments \
+        "SELECT id, author, in_reply_to, body, deleted, created_at, edited_at \
+         FROM group_discussion_comments \
          WHERE discussion = $1 ORDER BY position",
     )
     .bind(id)
@@ -201,6 +219,7 @@ pub async fn comments(pool: &AnyPool, id: &str) -> Result<Vec<DiscussionComment>
                 body: row.try_get("body")?,
                 deleted: flag_of(row, "deleted")?,
                 created_at: row.try_get("created_at")?,
+                edited_at: row.try_get("edited_at")?,
             })
         })
         .collect()

@@ -71,6 +71,26 @@ pub(crate) async fn updated(
     Ok(())
 }
 
+pub(crate) async fn deleted(conn: &mut AnyConnection, todo: &str) -> Result<(), Error> {
+    sqlx::query("DELETE FROM group_todos WHERE id = $1")
+        .bind(todo)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+pub(crate) async fn list_deleted(conn: &mut AnyConnection, list: &str) -> Result<(), Error> {
+    sqlx::query("DELETE FROM group_todos WHERE list = $1")
+        .bind(list)
+        .execute(&mut *conn)
+        .await?;
+    sqlx::query("DELETE FROM group_todo_lists WHERE id = $1")
+        .bind(list)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
 /// One todo.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

@@ -125,6 +125,9 @@ impl Projection for GroupsProjection {
             C::DiscussionCommentDeleted { comment, .. } => {
                 discussions::comment_deleted(conn, &comment).await
             }
+            C::DiscussionCommentEdited { comment, body, .. } => {
+                discussions::comment_edited(conn, &on, &comment, &body).await
+            }
             C::TodoListCreated { list, title } => {
                 todos::list_created(conn, &on, &list, &title).await
             }
@@ -134,6 +137,8 @@ impl Projection for GroupsProjection {
                 content,
             } => todos::added(conn, &on, &list, &todo, &content).await,
             C::TodoUpdated { todo, content } => todos::updated(conn, &on, &todo, &content).await,
+            C::TodoDeleted { todo } => todos::deleted(conn, &todo).await,
+            C::TodoListDeleted { list, .. } => todos::list_deleted(conn, &list).await,
             C::ResourceAdded {
                 resource,
                 parent,
@@ -316,9 +321,12 @@ impl Entry {
             | C::DiscussionArchived { .. }
             | C::DiscussionDeleted { .. }
             | C::DiscussionCommentDeleted { .. }
+            | C::DiscussionCommentEdited { .. }
             | C::TodoListCreated { .. }
             | C::TodoAdded { .. }
             | C::TodoUpdated { .. }
+            | C::TodoDeleted { .. }
+            | C::TodoListDeleted { .. }
             | C::ResourceEdited { .. }
             | C::ResourceMoved { .. }
             | C::ResourceDeleted { .. } => return None,

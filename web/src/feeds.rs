@@ -1,5 +1,5 @@
-//! Calendar feeds (ICS) for one event, a profile's events and the instance's public events, and
-//! an Atom feed of the public events. Times are given in UTC, which every calendar reads as the
+//! Calendar feeds (ICS) for one event, a profile's or a group's events and the instance's public
+//! events, and Atom feeds of the same lists. Times are given in UTC, which every calendar reads as the
 //! exact instant and shows in its own time zone.
 
 use crate::view::place;
@@ -8,7 +8,7 @@ use axum::extract::{Path, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use chrono::{TimeZone, Utc};
-use convene_api::{accounts, events, profiles};
+use convene_api::{accounts, events, groups, profiles, Class};
 use convene_domain::event::details::{Address, EventStatus};
 use convene_domain::event::ParticipantState;
 use convene_domain::metadata::format_timestamp;
@@ -190,17 +190,62 @@ pub async fn instance_ics(State(web): State<Web>) -> Response {
     }
 }
 
-pub async fn profile_ics(State(web): State<Web>, Path(username): Path<String>) -> Response {
-    let found = async {
-        let profile = profiles::find(&web.app, &username).await?;
-        let found = events::upcoming(&web.app, &upcoming(Some(profile.username.clone()))).await?;
-        Ok::<_, convene_api::Error>((profile, found))
-    };
-    match found.await {
-        Ok((profile, found)) => ics(
-            calendar(&web, &format!("@{}", profile.username), &found),
-            &profile.username,
-        ),
+/// Whose feed `/@name/feed.*` is: its name as the instance spells it, and the feed's title.
+struct FeedOwner {
+    name: String,
+    title: String,
+}
+
+/// The upcoming events `/@name` stands for, with their owner: a profile's (those it
+/// organises and shows itself as organising), or a group's public ones (never members-only
+/// ones or drafts: the filter lists only what anyone may see).
+async fn events_of_name(
+    web: &Web,
+    name: &str,
+) -> Result<(FeedOwner, Vec<EventView>), convene_api::Error> {
+    match profiles::find(&web.app, name).await {
+        Ok(profile) => {
+            let found =
+                events::upcoming(&web.app, &upcoming(Some(profile.username.clone()))).await?;
+            let owner = FeedOwner {
+                title: format!("@{}", profile.username),
+                name: profile.username,
+            };
+            Ok((owner, found))
+        }
+        // Profiles and groups share the /@name namespace.
+        Err(error) if error.class() == Class::NotFound => {
+            let group = groups::show(&web.app, name).await?;
+            let filter = EventFilter {
+                group: Some(group.handle.clone()),
+                ..upcoming(None)
+            };
+            let found = events::upcoming(&web.app, &filter).await?;
+            let owner = FeedOwner {
+                title: format!("{} (@{})", group.details.display_name, group.handle),
+                name: group.handle,
+            };
+            Ok((owner, found))
+        }
+        Err(error) => Err(error),
+    }
+}
+
+/// `/@name/feed.ics`: a profile's or a group's calendar.
+pub async fn name_ics(State(web): State<Web>, Path(name): Path<String>) -> Response {
+    match events_of_name(&web, &name).await {
+        Ok((owner, found)) => ics(calendar(&web, &owner.title, &found), &owner.name),
+        Err(error) => plain_failure(&error),
+    }
+}
+
+/// `/@name/feed.atom`: a profile's or a group's events as an Atom feed.
+pub async fn name_atom(State(web): State<Web>, Path(name): Path<String>) -> Response {
+    match events_of_name(&web, &name).await {
+        Ok((owner, found)) => {
+            let path = format!("/@{}/feed.atom", owner.name);
+            atom(&web, &owner.title, &path, found)
+        }
         Err(error) => plain_failure(&error),
     }
 }

@@ -45,7 +45,8 @@ pub fn routes(app: AppState, pages: Arc<Pages>) -> Router {
         .route("/calendar", get(pages::calendar::month))
         .route("/search", get(pages::search::page))
         .route("/@{username}", get(pages::home::profile))
-        .route("/@{username}/feed.ics", get(feeds::profile_ics))
+        .route("/@{username}/feed.ics", get(feeds::name_ics))
+        .route("/@{username}/feed.atom", get(feeds::name_atom))
         .route("/@{username}/join", post(pages::home::join_group))
         .route("/@{username}/avatar", post(pages::pictures::upload_avatar))
         .route(

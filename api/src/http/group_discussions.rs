@@ -4,7 +4,9 @@ use super::extract::Params;
 use super::groups::ListQuery;
 use super::problem::{Body, Problem};
 use crate::auth::Acting;
-use crate::group_discussions::{self, DiscussionChange, NewComment, NewDiscussion, Thread};
+use crate::group_discussions::{
+    self, DiscussionChange, EditedComment, NewComment, NewDiscussion, Thread,
+};
 use crate::AppState;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -18,7 +20,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(start, list))
         .routes(routes!(show, change, delete))
         .routes(routes!(comment))
-        .routes(routes!(delete_comment))
+        .routes(routes!(edit_comment, delete_comment))
 }
 
 /// Start a discussion with its first comment (members).
@@ -133,5 +135,26 @@ async fn delete_comment(
 ) -> Result<Json<Thread>, Problem> {
     Ok(Json(
         group_discussions::delete_comment(&state, &acting, &handle, &discussion, &comment).await?,
+    ))
+}
+
+/// Change what a comment says (its author only; not in an archived discussion).
+#[utoipa::path(put, path = "/groups/{handle}/discussions/{discussion}/comments/{comment}", tag = "groups",
+    request_body = EditedComment,
+    params(("handle" = String, Path), ("discussion" = String, Path), ("comment" = String, Path)),
+    security(("bearer" = [])),
+    responses((status = 200, body = Thread),
+              (status = 403, body = Problem, description = "member-needed, or author-only for someone else's comment"),
+              (status = 404, body = Problem, description = "no such discussion, or unknown-comment (deleted)"),
+              (status = 409, body = Problem, description = "discussion-archived"), (status = 422, body = Problem)))]
+async fn edit_comment(
+    State(state): State<AppState>,
+    acting: Acting,
+    Path((handle, discussion, comment)): Path<(String, String, String)>,
+    Body(edited): Body<EditedComment>,
+) -> Result<Json<Thread>, Problem> {
+    Ok(Json(
+        group_discussions::edit_comment(&state, &acting, &handle, &discussion, &comment, edited)
+            .await?,
     ))
 }

@@ -15,7 +15,8 @@ pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(create_list, lists))
         .routes(routes!(add))
-        .routes(routes!(update))
+        .routes(routes!(update, delete))
+        .routes(routes!(delete_list))
 }
 
 /// Make a todo list (members).
@@ -75,4 +76,32 @@ async fn update(
     Ok(Json(
         group_todos::update(&state, &acting, &handle, &todo, input).await?,
     ))
+}
+
+/// Delete a todo (members).
+#[utoipa::path(delete, path = "/groups/{handle}/todos/{todo}", tag = "groups",
+    params(("handle" = String, Path), ("todo" = String, Path)), security(("bearer" = [])),
+    responses((status = 204), (status = 403, body = Problem, description = "member-needed"),
+              (status = 404, body = Problem)))]
+async fn delete(
+    State(state): State<AppState>,
+    acting: Acting,
+    Path((handle, todo)): Path<(String, String)>,
+) -> Result<StatusCode, Problem> {
+    group_todos::delete(&state, &acting, &handle, &todo).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Delete a todo list with its todos (members).
+#[utoipa::path(delete, path = "/groups/{handle}/todo-lists/{list}", tag = "groups",
+    params(("handle" = String, Path), ("list" = String, Path)), security(("bearer" = [])),
+    responses((status = 204), (status = 403, body = Problem, description = "member-needed"),
+              (status = 404, body = Problem)))]
+async fn delete_list(
+    State(state): State<AppState>,
+    acting: Acting,
+    Path((handle, list)): Path<(String, String)>,
+) -> Result<StatusCode, Problem> {
+    group_todos::delete_list(&state, &acting, &handle, &list).await?;
+    Ok(StatusCode::NO_CONTENT)
 }

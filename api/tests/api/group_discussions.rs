@@ -241,3 +241,102 @@ async fn bad_discussions_and_comments_are_refused_by_field_and_write_nothing() {
         );
     }
 }
+
+#[tokio::test]
+async fn a_comment_is_edited_by_its_author_only_and_deleted_by_a_moderator() {
+    for (_db, server) in servers("group_comment_edits").await {
+        let (ana, bob, cy, _) = cast(&server).await;
+        for who in [&bob, &cy] {
+            who.post("/api/v1/groups/repair/members", json!({})).await;
+        }
+        for name in ["bob", "cy"] {
+            ana.post(
+                &format!("/api/v1/groups/repair/members/{name}/approve"),
+                json!({}),
+            )
+            .await;
+        }
+        let started = bob
+            .post(
+                "/api/v1/groups/repair/discussions",
+                json!({"title": "Tools", "body": "<p>Who has a drill?</p>"}),
+            )
+            .await;
+        assert_eq!(started.status, 201, "{}", started.text);
+        let id = started.json["id"].as_str().unwrap_or_default().to_string();
+        let first = started.json["comments"][0]["id"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
+        assert!(started.json["comments"][0]["edited_at"].is_null());
+        let path = format!("/api/v1/groups/repair/discussions/{id}");
+        let comment = format!("{path}/comments/{first}");
+
+        let edited = bob
+            .put(
+                &comment,
+                json!({"body": "<p>Who has a <b>drill</b>?</p><script>x()</script>"}),
+            )
+            .await;
+        assert_eq!(edited.status, 200, "{}", edited.text);
+        assert_eq!(
+            comments(&edited),
+            [(
+                "@bob".to_string(),
+                String::new(),
+                "<p>Who has a <b>drill</b>?</p>".to_string()
+            )]
+        );
+        assert!(edited.json["comments"][0]["edited_at"].is_string());
+
+        // Nobody else edits it, the group's creator included; bad input is named; nothing is
+        // written either way.
+        let head = server.head().await;
+        for who in [&ana, &cy] {
+            let refused = who.put(&comment, json!({"body": "<p>Mine now</p>"})).await;
+            assert_eq!(refused.status, 403, "{}", refused.text);
+            assert_eq!(kind(&refused), "/problems/author-only");
+        }
+        let refused = server
+            .client()
+            .put(&comment, json!({"body": "<p>Mine now</p>"}))
+            .await;
+        assert_eq!(refused.status, 401);
+        let refused = bob.put(&comment, json!({"body": "  "})).await;
+        assert_eq!(
+            (refused.status, fields(&refused)),
+            (422, vec!["body".to_string()])
+        );
+        let refused = bob.put(&comment, json!({"text": "x"})).await;
+        assert_eq!(refused.status, 422, "{}", refused.text);
+        let missing = bob
+            .put(
+                &format!("{path}/comments/nope"),
+                json!({"body": "<p>x</p>"}),
+            )
+            .await;
+        assert_eq!(missing.status, 404);
+        assert_eq!(
+            server.head().await,
+            head,
+            "{}: nothing written",
+            server.label
+        );
+
+        // An archived discussion takes no edit; a moderator deletes, and a deleted comment is
+        // edited no more.
+        bob.patch(&path, json!({"archived": true})).await;
+        let refused = bob.put(&comment, json!({"body": "<p>Later</p>"})).await;
+        assert_eq!(refused.status, 409, "{}", refused.text);
+        assert_eq!(kind(&refused), "/problems/discussion-archived");
+        bob.patch(&path, json!({"archived": false})).await;
+        let deleted = ana.delete(&comment).await;
+        assert_eq!(deleted.status, 200, "{}", deleted.text);
+        assert_eq!(deleted.json["comments"][0]["deleted"], true);
+        assert_eq!(deleted.json["comments"][0]["body"], "");
+        let refused = bob.put(&comment, json!({"body": "<p>Back</p>"})).await;
+        assert_eq!(kind(&refused), "/problems/unknown-comment");
+        let thread = ana.get(&path).await;
+        assert!(!thread.text.contains("drill"), "{}", thread.text);
+    }
+}

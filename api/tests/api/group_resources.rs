@@ -225,3 +225,94 @@ async fn members_keep_a_tree_of_folders_and_links() {
         assert_eq!(bob.get(base).await.status, 403);
     }
 }
+
+/// The 32 hexadecimal digits after `base` in `url`, if that is what it is.
+fn fresh_name<'a>(url: &'a str, base: &str) -> Option<&'a str> {
+    url.strip_prefix(base)
+        .filter(|name| name.len() == 32 && name.chars().all(|c| c.is_ascii_hexdigit()))
+}
+
+#[tokio::test]
+async fn a_pad_or_a_video_call_is_made_on_the_services_the_instance_proposes() {
+    use convene_api::group_resources::LinkServices;
+    use convene_projections::scratch::test_urls;
+    for scratch in test_urls("group_link_services").await {
+        let options = crate::support::Options {
+            link_services: LinkServices {
+                pad: Some("https://pad.example.org/p/".into()),
+                calc: None,
+                visio: Some("https://meet.example.org/".into()),
+            },
+            ..Default::default()
+        };
+        let server = crate::support::TestServer::start_with(&scratch, options).await;
+        let (ana, bob, _, _) = cast(&server).await;
+        let base = "/api/v1/groups/repair/resources";
+        let top = ana.get(base).await;
+        assert_eq!(
+            top.json["services"],
+            json!(["pad", "visio"]),
+            "{}",
+            top.text
+        );
+
+        let mut names = Vec::new();
+        for (kind, service) in [
+            ("pad", "https://pad.example.org/p/"),
+            ("pad", "https://pad.example.org/p/"),
+            ("visio", "https://meet.example.org/"),
+        ] {
+            let made = ana
+                .post(base, json!({"kind": kind, "title": "Minutes"}))
+                .await;
+            assert_eq!(made.status, 201, "{}", made.text);
+            let url = made.json["url"].as_str().unwrap_or_default().to_string();
+            let name = fresh_name(&url, service).map(str::to_string);
+            assert!(name.is_some(), "{kind}: {url}");
+            names.extend(name);
+        }
+        names.sort();
+        names.dedup();
+        assert_eq!(names.len(), 3, "every pad its own name");
+        // An address given is kept, whatever the services.
+        let given = ana
+            .post(
+                base,
+                json!({"kind": "pad", "title": "Old", "url": "https://pads.example/p/old"}),
+            )
+            .await;
+        assert_eq!(given.json["url"], "https://pads.example/p/old");
+
+        // No spreadsheet service here, and a plain link has no service: each needs its address.
+        let head = server.head().await;
+        for kind in ["calc", "link"] {
+            let refused = ana
+                .post(base, json!({"kind": kind, "title": "Budget"}))
+                .await;
+            assert_eq!(
+                (refused.status, fields(&refused)),
+                (422, vec!["url".to_string()]),
+                "{kind}: {}",
+                refused.text
+            );
+        }
+        let refused = ana.post(base, json!({"kind": "pad", "title": " "})).await;
+        assert_eq!(fields(&refused), ["title"]);
+        // Outsiders make nothing on the instance's services.
+        let refused = bob
+            .post(base, json!({"kind": "pad", "title": "Mine"}))
+            .await;
+        assert_eq!(kind(&refused), "/problems/member-needed");
+        assert_eq!(server.head().await, head, "nothing written");
+    }
+    // An instance that proposes none makes none.
+    for (_db, server) in servers("group_no_link_services").await {
+        let (ana, _, _, _) = cast(&server).await;
+        let base = "/api/v1/groups/repair/resources";
+        assert_eq!(ana.get(base).await.json["services"], json!([]));
+        let refused = ana
+            .post(base, json!({"kind": "pad", "title": "Minutes"}))
+            .await;
+        assert_eq!(fields(&refused), ["url"], "{}", refused.text);
+    }
+}

@@ -112,3 +112,101 @@ async fn members_keep_todo_lists_and_nobody_else_sees_them() {
         assert_eq!(seen.json.as_array().map(Vec::len), Some(1));
     }
 }
+
+#[tokio::test]
+async fn members_delete_a_todo_and_a_whole_list() {
+    for (_db, server) in servers("group_todo_deletes").await {
+        let (ana, bob, cy, _) = cast(&server).await;
+        bob.post("/api/v1/groups/repair/members", json!({})).await;
+        ana.post("/api/v1/groups/repair/members/bob/approve", json!({}))
+            .await;
+        cy.post("/api/v1/groups/repair/members", json!({})).await;
+        let mut lists = Vec::new();
+        for title in ["Saturday", "Sunday"] {
+            let made = ana
+                .post("/api/v1/groups/repair/todo-lists", json!({"title": title}))
+                .await;
+            lists.push(made.json["id"].as_str().unwrap_or_default().to_string());
+        }
+        let todos = format!("/api/v1/groups/repair/todo-lists/{}/todos", lists[0]);
+        for title in ["Bring the drill", "Bring the glue"] {
+            let added = ana.post(&todos, json!({"title": title})).await;
+            assert_eq!(added.status, 201, "{}", added.text);
+        }
+        let sunday = format!("/api/v1/groups/repair/todo-lists/{}/todos", lists[1]);
+        ana.post(&sunday, json!({"title": "Sweep"})).await;
+        let seen = ana.get("/api/v1/groups/repair/todo-lists").await;
+        let drill = seen.json[0]["todos"][0]["id"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
+        let drill_path = format!("/api/v1/groups/repair/todos/{drill}");
+        let list_path = format!("/api/v1/groups/repair/todo-lists/{}", lists[1]);
+
+        // Outsiders (one who only asked, and strangers) delete nothing.
+        let head = server.head().await;
+        for client in [cy.clone(), server.client()] {
+            for response in [
+                client.delete(&drill_path).await,
+                client.delete(&list_path).await,
+            ] {
+                assert!(matches!(response.status, 401 | 403), "{}", response.text);
+            }
+        }
+        assert_eq!(
+            kind(&cy.delete(&drill_path).await),
+            "/problems/member-needed"
+        );
+        for path in [
+            "/api/v1/groups/repair/todos/nope",
+            "/api/v1/groups/repair/todo-lists/nope",
+        ] {
+            assert_eq!(bob.delete(path).await.status, 404, "{path}");
+        }
+        assert_eq!(
+            server.head().await,
+            head,
+            "{}: nothing written",
+            server.label
+        );
+
+        let deleted = bob.delete(&drill_path).await;
+        assert_eq!(deleted.status, 204, "{}", deleted.text);
+        assert_eq!(bob.delete(&drill_path).await.status, 404, "once only");
+        let deleted = bob.delete(&list_path).await;
+        assert_eq!(deleted.status, 204, "{}", deleted.text);
+        let seen = ana.get("/api/v1/groups/repair/todo-lists").await;
+        let left: Vec<(String, Vec<String>)> = seen
+            .json
+            .as_array()
+            .map(|lists| {
+                lists
+                    .iter()
+                    .map(|l| {
+                        let titles = l["todos"]
+                            .as_array()
+                            .map(|t| {
+                                t.iter()
+                                    .map(|t| t["title"].as_str().unwrap_or_default().to_string())
+                                    .collect()
+                            })
+                            .unwrap_or_default();
+                        (l["title"].as_str().unwrap_or_default().to_string(), titles)
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        assert_eq!(
+            left,
+            [("Saturday".to_string(), vec!["Bring the glue".to_string()])]
+        );
+        // A todo on a deleted list is gone with it.
+        let on_deleted = bob
+            .post(
+                &format!("/api/v1/groups/repair/todo-lists/{}/todos", lists[1]),
+                json!({"title": "Sweep again"}),
+            )
+            .await;
+        assert_eq!(on_deleted.status, 404);
+    }
+}

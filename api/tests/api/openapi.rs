@@ -90,6 +90,8 @@ const PROMISED: &[(&str, &str)] = &[
     ("get", "/api/v1/groups/{handle}/todo-lists"),
     ("post", "/api/v1/groups/{handle}/todo-lists/{list}/todos"),
     ("put", "/api/v1/groups/{handle}/todos/{todo}"),
+    ("delete", "/api/v1/groups/{handle}/todos/{todo}"),
+    ("delete", "/api/v1/groups/{handle}/todo-lists/{list}"),
     ("post", "/api/v1/groups/{handle}/resources"),
     ("get", "/api/v1/groups/{handle}/resources"),
     ("get", "/api/v1/groups/{handle}/resources/{resource}"),
@@ -106,6 +108,10 @@ const PROMISED: &[(&str, &str)] = &[
     ),
     (
         "delete",
+        "/api/v1/groups/{handle}/discussions/{discussion}/comments/{comment}",
+    ),
+    (
+        "put",
         "/api/v1/groups/{handle}/discussions/{discussion}/comments/{comment}",
     ),
     ("get", "/api/v1/search/events"),

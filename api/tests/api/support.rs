@@ -44,6 +44,8 @@ pub struct Options {
     pub reports: convene_api::reports::ReportPolicy,
     /// Whether the domain decisions are public.
     pub public_domain_decisions: bool,
+    /// The pad, calc and video call services proposed (none by default).
+    pub link_services: convene_api::group_resources::LinkServices,
 }
 
 impl Default for Options {
@@ -56,6 +58,7 @@ impl Default for Options {
             search: None,
             reports: Default::default(),
             public_domain_decisions: false,
+            link_services: Default::default(),
         }
     }
 }
@@ -100,7 +103,8 @@ impl TestServer {
         let mut state = AppState::new(&db, config, subscribers.clone())
             .with_group_creation(options.group_creation)
             .with_report_policy(options.reports)
-            .with_public_domain_decisions(options.public_domain_decisions);
+            .with_public_domain_decisions(options.public_domain_decisions)
+            .with_link_services(options.link_services);
         if let Some(search) = options.search {
             state.search = search;
         }

@@ -203,6 +203,20 @@ async fn no_endpoint_reveals_that_two_profiles_share_an_account() {
         ] {
             seen.push((format!("{path} as a member"), client.get(path).await));
         }
+        // A comment edited by its author answers the thread: each comment names its profile only.
+        let thread = format!("/api/v1/groups/collective/discussions/{discussion_id}");
+        let first = discussion.json["comments"][0]["id"]
+            .as_str()
+            .unwrap_or_default();
+        let edited = ana
+            .as_profile("ana_union")
+            .put(
+                &format!("{thread}/comments/{first}"),
+                json!({"body": "Ideas, anyone?"}),
+            )
+            .await;
+        assert_eq!(edited.status, 200, "{}", edited.text);
+        seen.push((format!("{thread} edited by its author"), edited));
         let folder_path = format!("/api/v1/groups/collective/resources/{folder_id}");
         let resources = ana.as_profile("ana_union").get(&folder_path).await;
         assert_eq!(resources.status, 200, "{}", resources.text);

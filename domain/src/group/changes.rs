@@ -117,6 +117,12 @@ pub enum GroupChange {
         discussion: String,
         comment: String,
     },
+    /// The comment's new text (sanitised HTML), by its author.
+    DiscussionCommentEdited {
+        discussion: String,
+        comment: String,
+        body: String,
+    },
     TodoListCreated {
         list: String,
         title: String,
@@ -130,6 +136,15 @@ pub enum GroupChange {
     TodoUpdated {
         todo: String,
         content: TodoContent,
+    },
+    TodoDeleted {
+        todo: String,
+    },
+    /// Deleted with the todos it held (`todos`).
+    TodoListDeleted {
+        list: String,
+        #[serde(default)]
+        todos: Vec<String>,
     },
     /// A folder or a link, in folder `parent` (none: at the top).
     ResourceAdded {
@@ -185,9 +200,12 @@ impl DomainEvent for GroupChange {
             Self::DiscussionArchived { .. } => "GroupDiscussionArchived",
             Self::DiscussionDeleted { .. } => "GroupDiscussionDeleted",
             Self::DiscussionCommentDeleted { .. } => "GroupDiscussionCommentDeleted",
+            Self::DiscussionCommentEdited { .. } => "GroupDiscussionCommentEdited",
             Self::TodoListCreated { .. } => "GroupTodoListCreated",
             Self::TodoAdded { .. } => "GroupTodoAdded",
             Self::TodoUpdated { .. } => "GroupTodoUpdated",
+            Self::TodoDeleted { .. } => "GroupTodoDeleted",
+            Self::TodoListDeleted { .. } => "GroupTodoListDeleted",
             Self::ResourceAdded { .. } => "GroupResourceAdded",
             Self::ResourceEdited { .. } => "GroupResourceEdited",
             Self::ResourceMoved { .. } => "GroupResourceMoved",

@@ -120,6 +120,13 @@ pub enum GroupCommand {
         discussion: String,
         comment: String,
     },
+    /// Replace what comment `comment` says: its author only, while the discussion is open.
+    EditDiscussionComment {
+        by: GroupActor,
+        discussion: String,
+        comment: String,
+        body: String,
+    },
     /// Create todo list `list` (a new id), members.
     CreateTodoList {
         by: GroupActor,
@@ -138,6 +145,16 @@ pub enum GroupCommand {
         by: GroupActor,
         todo: String,
         content: TodoContent,
+    },
+    /// Delete todo `todo`, members.
+    DeleteTodo {
+        by: GroupActor,
+        todo: String,
+    },
+    /// Delete todo list `list` with its todos, members.
+    DeleteTodoList {
+        by: GroupActor,
+        list: String,
     },
     /// Add resource `resource` (a new id) in folder `parent` (none: at the top), members.
     AddResource {

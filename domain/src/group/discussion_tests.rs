@@ -344,3 +344,70 @@ fn discussions_apply_twice_as_once_and_survive_a_snapshot() {
     let snapshot = serde_json::to_string(&once).expect("snapshot");
     assert_eq!(serde_json::from_str::<Group>(&snapshot).ok(), Some(once));
 }
+
+fn edit(by: &str, comment: &str) -> G {
+    G::EditDiscussionComment {
+        by: p(by),
+        discussion: "d1".into(),
+        comment: comment.into(),
+        body: " <p>Who has a <b>drill</b>?</p><script>x()</script> ".into(),
+    }
+}
+
+#[test]
+fn a_comment_is_edited_by_its_author_only_sanitised() {
+    Given::with(())
+        .given(talking())
+        .when(edit("mem", "c1"))
+        .then_expect_events(vec![C::DiscussionCommentEdited {
+            discussion: "d1".into(),
+            comment: "c1".into(),
+            body: "<p>Who has a <b>drill</b>?</p>".into(),
+        }]);
+    // Moderators delete; nobody else puts words in the author's mouth.
+    for by in ["mod", "ana", "oth"] {
+        Given::with(())
+            .given(talking())
+            .when(edit(by, "c1"))
+            .then_expect_error(GroupError::AuthorOnly);
+    }
+    Given::with(())
+        .given(talking())
+        .when(edit("stranger", "c1"))
+        .then_expect_error(GroupError::RoleNeeded(R::Member));
+}
+
+#[test]
+fn a_deleted_comment_or_an_archived_discussion_takes_no_edit_and_a_bad_body_is_named() {
+    let deleted = C::DiscussionCommentDeleted {
+        discussion: "d1".into(),
+        comment: "c1".into(),
+    };
+    Given::with(())
+        .given(with(talking(), [deleted]))
+        .when(edit("mem", "c1"))
+        .then_expect_error(GroupError::UnknownComment);
+    Given::with(())
+        .given(talking())
+        .when(edit("mem", "nope"))
+        .then_expect_error(GroupError::UnknownComment);
+    let archived = C::DiscussionArchived {
+        discussion: "d1".into(),
+        archived: true,
+    };
+    Given::with(())
+        .given(with(talking(), [archived]))
+        .when(edit("mem", "c1"))
+        .then_expect_error(GroupError::DiscussionArchived);
+    let group = talking().into_iter().fold(Group::default(), |mut g, c| {
+        g.apply(c);
+        g
+    });
+    for body in ["  ", &"x".repeat(10_001)] {
+        let refused = group.edit_discussion_comment(&p("mem"), "d1".into(), "c1".into(), body);
+        match refused {
+            Err(GroupError::Invalid(fields)) => assert_eq!(fields[0].field, "body"),
+            other => panic!("{other:?}"),
+        }
+    }
+}

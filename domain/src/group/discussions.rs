@@ -1,7 +1,7 @@
 //! A group's discussions: members-only threads whose comments are threaded like an event's.
 //! Every member may start one and comment; its author or a moderator renames, archives or
-//! deletes it; a comment is deleted by its author or a moderator and stays as a tombstone so
-//! replies keep their place. They live inside the group aggregate for the reason posts do:
+//! deletes it; a comment is edited by its author only, and deleted by its author or a moderator,
+//! staying as a tombstone so replies keep their place. They live inside the group aggregate for the reason posts do:
 //! whether someone is a member is decided on the same version of the members, so a member
 //! removed a moment ago neither reads (the read side) nor writes (here) any more. The aggregate
 //! keeps only who wrote what and what is archived or deleted; the text is in the changes and the
@@ -189,6 +189,34 @@ impl Group {
         Ok(vec![GroupChange::DiscussionCommentDeleted {
             discussion,
             comment,
+        }])
+    }
+
+    /// Only the comment's author edits it (moderators delete, never put words in someone's
+    /// mouth), and not once the discussion is archived.
+    pub(super) fn edit_discussion_comment(
+        &self,
+        by: &GroupActor,
+        discussion: String,
+        comment: String,
+        body: &str,
+    ) -> Decided {
+        self.require(by, MemberRole::Member)?;
+        let state = self.discussion(&discussion)?;
+        let author = match state.comments.get(&comment) {
+            Some((author, false)) => author,
+            _ => return Err(GroupError::UnknownComment),
+        };
+        if author != by {
+            return Err(GroupError::AuthorOnly);
+        }
+        if state.archived {
+            return Err(GroupError::DiscussionArchived);
+        }
+        Ok(vec![GroupChange::DiscussionCommentEdited {
+            discussion,
+            comment,
+            body: checked_body(body)?,
         }])
     }
 

@@ -115,6 +115,9 @@ pub enum GroupError {
     UnknownComment,
     #[error("this discussion is archived: it takes no more comments")]
     DiscussionArchived,
+    /// Only the one who wrote something may change what it says.
+    #[error("only its author may change what it says")]
+    AuthorOnly,
     #[error("this group has no such todo or todo list")]
     UnknownTodo,
     #[error("this group has no such resource")]
@@ -298,6 +301,12 @@ impl Aggregate for Group {
                 discussion,
                 comment,
             } => self.delete_discussion_comment(&by, discussion, comment),
+            G::EditDiscussionComment {
+                by,
+                discussion,
+                comment,
+                body,
+            } => self.edit_discussion_comment(&by, discussion, comment, &body),
             G::CreateTodoList { by, list, title } => self.create_todo_list(&by, list, &title),
             G::AddTodo {
                 by,
@@ -306,6 +315,8 @@ impl Aggregate for Group {
                 content,
             } => self.add_todo(&by, list, todo, content),
             G::UpdateTodo { by, todo, content } => self.update_todo(&by, todo, content),
+            G::DeleteTodo { by, todo } => self.delete_todo(&by, todo),
+            G::DeleteTodoList { by, list } => self.delete_todo_list(&by, list),
             G::AddResource {
                 by,
                 resource,
@@ -378,10 +389,13 @@ impl Aggregate for Group {
             | C::DiscussionRenamed { .. }
             | C::DiscussionArchived { .. }
             | C::DiscussionDeleted { .. }
-            | C::DiscussionCommentDeleted { .. } => self.apply_discussion(&change),
-            C::TodoListCreated { .. } | C::TodoAdded { .. } | C::TodoUpdated { .. } => {
-                self.apply_todo(&change)
-            }
+            | C::DiscussionCommentDeleted { .. }
+            | C::DiscussionCommentEdited { .. } => self.apply_discussion(&change),
+            C::TodoListCreated { .. }
+            | C::TodoAdded { .. }
+            | C::TodoUpdated { .. }
+            | C::TodoDeleted { .. }
+            | C::TodoListDeleted { .. } => self.apply_todo(&change),
             C::ResourceAdded { .. }
             | C::ResourceEdited { .. }
             | C::ResourceMoved { .. }

@@ -209,3 +209,92 @@ fn todos_apply_twice_as_once_and_survive_a_snapshot() {
     let snapshot = serde_json::to_string(&once).expect("snapshot");
     assert_eq!(serde_json::from_str::<Group>(&snapshot).ok(), Some(once));
 }
+
+#[test]
+fn members_delete_a_todo_or_a_list_with_its_todos() {
+    Given::with(())
+        .given(listed())
+        .when(G::DeleteTodo {
+            by: p("mem"),
+            todo: "t1".into(),
+        })
+        .then_expect_events(vec![C::TodoDeleted { todo: "t1".into() }]);
+    Given::with(())
+        .given(listed())
+        .when(G::DeleteTodoList {
+            by: p("ana"),
+            list: "l1".into(),
+        })
+        .then_expect_events(vec![C::TodoListDeleted {
+            list: "l1".into(),
+            todos: vec!["t1".into()],
+        }]);
+    for who in ["new", "stranger"] {
+        Given::with(())
+            .given(listed())
+            .when(G::DeleteTodo {
+                by: p(who),
+                todo: "t1".into(),
+            })
+            .then_expect_error(GroupError::RoleNeeded(R::Member));
+        Given::with(())
+            .given(listed())
+            .when(G::DeleteTodoList {
+                by: p(who),
+                list: "l1".into(),
+            })
+            .then_expect_error(GroupError::RoleNeeded(R::Member));
+    }
+}
+
+#[test]
+fn a_deleted_todo_or_list_is_gone_for_every_later_command() {
+    let list_gone = C::TodoListDeleted {
+        list: "l1".into(),
+        todos: vec!["t1".into()],
+    };
+    let mut gone = listed();
+    gone.push(list_gone);
+    Given::with(())
+        .given(gone.clone())
+        .when(G::UpdateTodo {
+            by: p("mem"),
+            todo: "t1".into(),
+            content: todo(None),
+        })
+        .then_expect_error(GroupError::UnknownTodo);
+    Given::with(())
+        .given(gone.clone())
+        .when(G::AddTodo {
+            by: p("mem"),
+            list: "l1".into(),
+            todo: "t2".into(),
+            content: todo(None),
+        })
+        .then_expect_error(GroupError::UnknownTodo);
+    Given::with(())
+        .given(gone)
+        .when(G::DeleteTodoList {
+            by: p("mem"),
+            list: "l1".into(),
+        })
+        .then_expect_error(GroupError::UnknownTodo);
+    let mut deleted = listed();
+    deleted.push(C::TodoDeleted { todo: "t1".into() });
+    Given::with(())
+        .given(deleted.clone())
+        .when(G::DeleteTodo {
+            by: p("mem"),
+            todo: "t1".into(),
+        })
+        .then_expect_error(GroupError::UnknownTodo);
+    // Applied twice, a deletion leaves what applying it once does.
+    let mut once = Group::default();
+    let mut twice = Group::default();
+    for change in deleted {
+        once.apply(change.clone());
+        twice.apply(change.clone());
+        twice.apply(change);
+    }
+    assert_eq!(once, twice);
+}

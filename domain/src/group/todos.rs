@@ -1,5 +1,5 @@
-//! A group's todo lists: every member creates a list, adds todos, edits them and marks them
-//! done; a todo's assignee, if any, is a member of the group, decided on the same version of
+//! A group's todo lists: every member creates a list, adds todos, edits them, marks them done
+//! and deletes them or a whole list; a todo's assignee, if any, is a member of the group, decided on the same version of
 //! the members as every other rule.
 
 use super::{invalid, Group, GroupActor, GroupChange, GroupError, MemberRole};
@@ -133,6 +133,30 @@ impl Group {
         Ok(vec![GroupChange::TodoUpdated { todo, content }])
     }
 
+    pub(super) fn delete_todo(&self, by: &GroupActor, todo: String) -> Decided {
+        self.require(by, MemberRole::Member)?;
+        if !self.todos.contains_key(&todo) {
+            return Err(GroupError::UnknownTodo);
+        }
+        Ok(vec![GroupChange::TodoDeleted { todo }])
+    }
+
+    /// Deletes a list with its todos, named in the change so that the read side needs no
+    /// lookup.
+    pub(super) fn delete_todo_list(&self, by: &GroupActor, list: String) -> Decided {
+        self.require(by, MemberRole::Member)?;
+        if !self.todo_lists.contains(&list) {
+            return Err(GroupError::UnknownTodo);
+        }
+        let todos = self
+            .todos
+            .iter()
+            .filter(|(_, state)| state.list == list)
+            .map(|(id, _)| id.clone())
+            .collect();
+        Ok(vec![GroupChange::TodoListDeleted { list, todos }])
+    }
+
     /// Sets what the group remembers of its todo lists, for [`Group::apply`].
     pub(super) fn apply_todo(&mut self, change: &GroupChange) {
         match change {
@@ -154,6 +178,13 @@ impl Group {
                 if let Some(state) = self.todos.get_mut(todo) {
                     state.assignee = content.assignee.clone();
                 }
+            }
+            GroupChange::TodoDeleted { todo } => {
+                self.todos.remove(todo);
+            }
+            GroupChange::TodoListDeleted { list, .. } => {
+                self.todo_lists.remove(list);
+                self.todos.retain(|_, state| state.list != *list);
             }
             _ => {}
         }

@@ -12,7 +12,9 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use convene_api::auth::Acting;
-use convene_api::group_discussions::{self, DiscussionChange, NewComment, NewDiscussion};
+use convene_api::group_discussions::{
+    self, DiscussionChange, EditedComment, NewComment, NewDiscussion,
+};
 use convene_api::{groups, Class, Error};
 use convene_domain::group::MemberRole;
 use convene_projections::group_discussions::DiscussionComment;
@@ -131,6 +133,8 @@ struct Shown {
     comment: DiscussionComment,
     when: String,
     deletable: bool,
+    /// Only its author changes what it says.
+    editable: bool,
 }
 
 fn branches(
@@ -151,6 +155,7 @@ fn branches(
         let shown = Shown {
             when: crate::view::stamp(catalogue, &comment.created_at, "UTC"),
             deletable: !comment.deleted && (moderator || comment.author == me),
+            editable: !comment.deleted && comment.author == me,
             comment,
         };
         match found.iter_mut().find(|b| b.comment.comment.id == root) {
@@ -221,7 +226,7 @@ async fn thread_page(
 }
 
 /// Every form of a thread posts here, saying which with `action`: comment (or reply, with
-/// `in_reply_to`), rename, archive, unarchive, delete or delete_comment.
+/// `in_reply_to`), rename, archive, unarchive, delete, edit_comment or delete_comment.
 pub async fn act(
     State(web): State<Web>,
     visitor: Visitor,
@@ -265,6 +270,15 @@ pub async fn act(
                 Ok(()) => see_other(&visitor, &format!("/@{handle}/discussions")),
                 Err(error) => web.pages.failure(&visitor, &error),
             }
+        }
+        "edit_comment" => {
+            let comment = field(&form, "comment");
+            let edited = EditedComment {
+                body: field(&form, "body"),
+            };
+            group_discussions::edit_comment(app, &acting, &handle, &id, &comment, edited)
+                .await
+                .map(drop)
         }
         "delete_comment" => {
             let comment = field(&form, "comment");

@@ -1,7 +1,7 @@
 //! A group's resources (`/@group/resources` and `/@group/resources/{folder}`), for its members:
 //! the folders and links of a folder with the way down to it, forms to add a folder or a link
-//! there, and for each resource forms to change it, move it (a list of the folders) and delete
-//! it. A refused form is shown again with the field named and the values kept.
+//! there (or a new pad, spreadsheet or video call on a service the instance proposes), and for
+//! each resource forms to change it, move it (a list of the folders) and delete it. A refused form is shown again with the field named and the values kept.
 
 use super::groups::acting_in;
 use super::{check_csrf, field, Fields};
@@ -131,8 +131,8 @@ pub async fn act_in_folder(
     act(web, visitor, handle, Some(folder), form).await
 }
 
-/// Every form of the page posts to the page, saying which with `action`: folder, link, edit,
-/// move or delete.
+/// Every form of the page posts to the page, saying which with `action`: folder, link, service
+/// (a new link on the instance's pad, calc or video call service), edit, move or delete.
 async fn act(
     web: Web,
     visitor: Visitor,
@@ -153,6 +153,19 @@ async fn act(
     let resource = field(&form, "resource");
     let mut back = folder.clone();
     let done = match field(&form, "action").as_str() {
+        // A new pad, spreadsheet or video call on the instance's service: no address given.
+        "service" => {
+            let new = NewResource {
+                parent: folder.clone(),
+                kind: field(&form, "kind"),
+                title: field(&form, "title"),
+                url: None,
+                summary: None,
+            };
+            group_resources::create(app, &acting, &handle, new)
+                .await
+                .map(drop)
+        }
         "folder" | "link" => {
             let is_folder = field(&form, "action") == "folder";
             let new = NewResource {

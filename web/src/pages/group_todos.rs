@@ -73,7 +73,8 @@ async fn render(
         .render(visitor, status, "group_todos.html", context)
 }
 
-/// Every form of the page posts here, saying which with `action`: list, add or toggle.
+/// Every form of the page posts here, saying which with `action`: list, add, toggle, delete (a
+/// todo) or delete_list.
 pub async fn act(
     State(web): State<Web>,
     visitor: Visitor,
@@ -115,6 +116,10 @@ pub async fn act(
             group_todos::update(app, &acting, &handle, &todo, input())
                 .await
                 .map(drop)
+        }
+        "delete" => group_todos::delete(app, &acting, &handle, &field(&form, "todo")).await,
+        "delete_list" => {
+            group_todos::delete_list(app, &acting, &handle, &field(&form, "list")).await
         }
         _ => return web.pages.error(&visitor, StatusCode::NOT_FOUND),
     };

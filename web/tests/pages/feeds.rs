@@ -260,3 +260,107 @@ async fn a_calendar_names_the_full_address_its_coordinates_and_a_file_after_the_
         }
     }
 }
+
+const ICS_ORGANISERS: &str = r#"
+import sys, icalendar
+calendar = icalendar.Calendar.from_ical(open(sys.argv[1], 'rb').read())
+print(str(calendar.get('X-WR-CALNAME')))
+for event in sorted(calendar.walk('VEVENT'), key=lambda e: str(e.get('SUMMARY'))):
+    print(str(event.get('SUMMARY')), '|', str(event.get('ORGANIZER')), '|', event.decoded('DTSTART').isoformat())
+"#;
+
+#[tokio::test]
+async fn a_groups_feeds_hold_its_public_events_only() {
+    use crate::groups::{api, token};
+    use serde_json::json;
+    for (_db, site) in sites("web_group_feeds").await {
+        let ana_browser = Browser::member(&site, "ana@example.org", "ana", "en").await;
+        let ana = token(&site.base, "ana@example.org").await;
+        let created = api(
+            &site.base,
+            Some(&ana),
+            "POST",
+            "/api/v1/groups",
+            json!({"handle": "repair", "display_name": "Repair café"}),
+        )
+        .await;
+        assert_eq!(created["handle"], "repair", "{created}");
+        for (title, extra) in [
+            ("Open workshop", json!({})),
+            ("Repair day", json!({"hide_organiser": true})),
+            ("Members' meeting", json!({"members_only": true})),
+            ("Draft plan", json!({"draft": true})),
+        ] {
+            let mut body = json!({
+                "title": title, "begins_at": "2030-06-01T14:00:00Z", "time_zone": "Europe/Paris"
+            });
+            if let (Some(body), Some(extra)) = (body.as_object_mut(), extra.as_object()) {
+                body.extend(extra.clone());
+            }
+            let event = api(
+                &site.base,
+                Some(&ana),
+                "POST",
+                "/api/v1/groups/repair/events",
+                body,
+            )
+            .await;
+            assert!(event["id"].is_string(), "{title}: {event}");
+        }
+        // Ana's own event is hers, not the group's.
+        create_event(&ana_browser, &[("title", "Ana's own party")]).await;
+
+        // Members and strangers read the same feed: it is the group's public calendar.
+        for browser in [site.browser("en"), ana_browser] {
+            let ics = browser.get("/@repair/feed.ics").await;
+            assert_eq!(ics.status, 200, "{}", ics.body);
+            assert!(ics.content_type.starts_with("text/calendar"));
+            for absent in ["Members", "Draft plan", "Ana's own party"] {
+                assert!(!ics.body.contains(absent), "{absent}: {}", ics.body);
+            }
+            if let Some(parsed) = python(ICS_ORGANISERS, &ics.body) {
+                let base = &site.base;
+                assert_eq!(
+                    parsed.trim(),
+                    format!(
+                        "Repair café (@repair)\n\
+                         Open workshop | {base}/@ana | 2030-06-01T14:00:00+00:00\n\
+                         Repair day | {base}/@repair | 2030-06-01T14:00:00+00:00"
+                    ),
+                    "the group stands as the organiser when it hides the member"
+                );
+            }
+            let atom = browser.get("/@repair/feed.atom").await;
+            assert_eq!(atom.status, 200, "{}", atom.body);
+            assert!(atom.content_type.starts_with("application/atom+xml"));
+            assert!(atom.body.contains("/@repair/feed.atom"), "{}", atom.body);
+            if let Some(titles) = python(ATOM, &atom.body) {
+                let mut titles: Vec<&str> = titles.lines().collect();
+                titles.sort_unstable();
+                assert_eq!(titles, ["Open workshop", "Repair day"]);
+            }
+        }
+        let page = site.browser("fr").get("/@repair").await;
+        assert!(
+            page.body.contains("href=\"/@repair/feed.ics\"")
+                && page.body.contains("href=\"/@repair/feed.atom\""),
+            "the group page links its feeds: {}",
+            page.body
+        );
+        // A profile's feeds hold what it is shown organising: never an event whose group hides
+        // which member organised it.
+        let ics = site.browser("en").get("/@ana/feed.ics").await;
+        assert!(
+            ics.body.contains("Ana's own party")
+                && ics.body.contains("Open workshop")
+                && !ics.body.contains("Repair day"),
+            "{}",
+            ics.body
+        );
+        let atom = site.browser("en").get("/@ana/feed.atom").await;
+        assert!(atom.body.contains("own party"), "{}", atom.body);
+        for path in ["/@nobody/feed.ics", "/@nobody/feed.atom"] {
+            assert_eq!(site.browser("en").get(path).await.status, 404, "{path}");
+        }
+    }
+}

@@ -180,3 +180,120 @@ async fn members_discuss_through_the_pages_and_outsiders_see_nothing() {
         assert_eq!(bob.get("/@repair/discussions").await.status, 403);
     }
 }
+
+#[tokio::test]
+async fn the_author_edits_a_message_through_the_page_and_nobody_else_may() {
+    for (_db, site) in sites("group_comment_edit_pages").await {
+        let ana = Browser::member(&site, "ana@example.org", "ana", "en").await;
+        let bob = Browser::member(&site, "bob@example.org", "bob", "fr").await;
+        let ana_token = token(&site.base, "ana@example.org").await;
+        let bob_token = token(&site.base, "bob@example.org").await;
+        api(
+            &site.base,
+            Some(&ana_token),
+            "POST",
+            "/api/v1/groups",
+            json!({"handle": "repair", "openness": "open"}),
+        )
+        .await;
+        api(
+            &site.base,
+            Some(&bob_token),
+            "POST",
+            "/api/v1/groups/repair/members",
+            json!({}),
+        )
+        .await;
+        let started = api(
+            &site.base,
+            Some(&bob_token),
+            "POST",
+            "/api/v1/groups/repair/discussions",
+            json!({"title": "Tools", "body": "<p>Who has a drill?</p>"}),
+        )
+        .await;
+        let id = started["id"].as_str().unwrap_or_default().to_string();
+        let first = started["comments"][0]["id"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
+        let thread = format!("/@repair/c/{id}");
+
+        // The group's creator deletes the message but has no form to change its words.
+        let page = ana.get(&thread).await;
+        assert!(!page.body.contains("Edit this message"), "{}", page.body);
+        assert!(page.body.contains("Delete this message"));
+        let refused = ana
+            .post(
+                &thread,
+                &page.csrf(),
+                &[
+                    ("action", "edit_comment"),
+                    ("comment", first.as_str()),
+                    ("body", "<p>Mine now</p>"),
+                ],
+            )
+            .await;
+        assert_eq!(refused.status, 403, "{}", refused.body);
+        assert!(
+            refused
+                .body
+                .contains("Only its author may change what a message says."),
+            "{}",
+            refused.body
+        );
+
+        let page = bob.get(&thread).await;
+        assert!(page.body.contains("Modifier ce message"), "{}", page.body);
+        assert!(
+            page.body
+                .contains("&lt;p&gt;Who has a drill?&lt;&#x2F;p&gt;")
+                || page.body.contains("&lt;p&gt;Who has a drill?&lt;/p&gt;"),
+            "the form holds the words as they are: {}",
+            page.body
+        );
+        let head = site.head().await;
+        let bad = bob
+            .post(
+                &thread,
+                &page.csrf(),
+                &[
+                    ("action", "edit_comment"),
+                    ("comment", first.as_str()),
+                    ("body", "   "),
+                ],
+            )
+            .await;
+        assert_eq!(bad.status, 422, "{}", bad.body);
+        assert!(bad.body.contains("Un message fait de 1 à 10 000"));
+        assert!(
+            bad.body.contains(&format!(
+                "id=\"edit-{first}\" name=\"body\" rows=\"3\" aria-invalid=\"true\""
+            )),
+            "the field is named: {}",
+            bad.body
+        );
+        assert!(bad.body.contains("<details open>"), "{}", bad.body);
+        assert_eq!(site.head().await, head, "nothing written");
+
+        let edited = bob
+            .post(
+                &thread,
+                &page.csrf(),
+                &[
+                    ("action", "edit_comment"),
+                    ("comment", first.as_str()),
+                    ("body", "<p>Who has a <b>drill</b>?</p><script>x()</script>"),
+                ],
+            )
+            .await;
+        assert_eq!(edited.status, 303, "{}", edited.body);
+        let page = ana.get(&thread).await;
+        assert!(
+            page.body.contains("<p>Who has a <b>drill</b>?</p>") && !page.body.contains("x()"),
+            "{}",
+            page.body
+        );
+        assert!(page.body.contains(" · edited"), "{}", page.body);
+    }
+}

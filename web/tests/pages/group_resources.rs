@@ -233,3 +233,86 @@ async fn members_keep_folders_and_links_through_the_page() {
         assert!(!hidden.body.contains("Monday call"));
     }
 }
+
+#[tokio::test]
+async fn create_a_pad_makes_a_new_link_on_the_instances_service() {
+    for (_db, site) in sites("group_resource_services").await {
+        let ana = Browser::member(&site, "ana@example.org", "ana", "en").await;
+        let ana_token = token(&site.base, "ana@example.org").await;
+        api(
+            &site.base,
+            Some(&ana_token),
+            "POST",
+            "/api/v1/groups",
+            json!({"handle": "repair"}),
+        )
+        .await;
+        let page = ana.get("/@repair/resources").await;
+        // The test instance proposes a pad and a video call service, and no spreadsheets.
+        assert!(
+            page.body.contains(">Create a pad</button>")
+                && page.body.contains(">Create a video call</button>")
+                && !page.body.contains("Create a spreadsheet"),
+            "{}",
+            page.body
+        );
+        let head = site.head().await;
+        let refused = ana
+            .post(
+                "/@repair/resources",
+                &page.csrf(),
+                &[("action", "service"), ("kind", "pad"), ("title", "\u{7}")],
+            )
+            .await;
+        assert_eq!(refused.status, 422, "{}", refused.body);
+        assert!(
+            refused.body.contains("A title is 1 to 200"),
+            "{}",
+            refused.body
+        );
+        assert!(
+            refused.body.contains(
+                "id=\"service-pad\" name=\"title\" value=\"\u{7}\" aria-invalid=\"true\""
+            ) || refused
+                .body
+                .contains("id=\"service-pad\" name=\"title\" value=\"&#7;\"")
+                || refused
+                    .body
+                    .contains("aria-describedby=\"service-pad-error\""),
+            "the pad's title is named: {}",
+            refused.body
+        );
+        assert_eq!(site.head().await, head, "nothing written");
+        for title in ["Minutes", "Agenda"] {
+            let made = ana
+                .post(
+                    "/@repair/resources",
+                    &page.csrf(),
+                    &[("action", "service"), ("kind", "pad"), ("title", title)],
+                )
+                .await;
+            assert_eq!(made.status, 303, "{}", made.body);
+        }
+        let page = ana.get("/@repair/resources").await;
+        let mut names = Vec::new();
+        for title in ["Minutes", "Agenda"] {
+            let link = page
+                .body
+                .split_once(&format!("dir=\"auto\">{title}</a>"))
+                .map(|(before, _)| before)
+                .and_then(|before| before.rsplit_once("href=\""))
+                .map(|(_, url)| url.chars().take_while(|c| *c != '"').collect::<String>())
+                .unwrap_or_default();
+            let name = link
+                .strip_prefix("https://pad.example.org/p/")
+                .unwrap_or_default()
+                .to_string();
+            assert!(
+                name.len() == 32 && name.chars().all(|c| c.is_ascii_hexdigit()),
+                "{title}: {link}"
+            );
+            names.push(name);
+        }
+        assert_ne!(names[0], names[1], "each pad its own name");
+    }
+}

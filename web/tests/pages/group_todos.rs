@@ -140,3 +140,88 @@ async fn members_keep_todo_lists_through_the_page() {
         assert!(!hidden.body.contains("drill"));
     }
 }
+
+/// The value of the first hidden field `name` after `after` in `body`.
+fn hidden_after(body: &str, after: &str, name: &str) -> String {
+    let marker = format!("name=\"{name}\" value=\"");
+    body.split_once(after)
+        .map(|(_, rest)| rest)
+        .and_then(|rest| rest.split(marker.as_str()).nth(1))
+        .unwrap_or_default()
+        .chars()
+        .take_while(|c| *c != '"')
+        .collect()
+}
+
+#[tokio::test]
+async fn members_delete_a_todo_and_a_list_through_the_page() {
+    for (_db, site) in sites("group_todo_page_deletes").await {
+        let ana = Browser::member(&site, "ana@example.org", "ana", "fr").await;
+        let ana_token = token(&site.base, "ana@example.org").await;
+        api(
+            &site.base,
+            Some(&ana_token),
+            "POST",
+            "/api/v1/groups",
+            json!({"handle": "repair", "display_name": "Repair café"}),
+        )
+        .await;
+        let list = api(
+            &site.base,
+            Some(&ana_token),
+            "POST",
+            "/api/v1/groups/repair/todo-lists",
+            json!({"title": "Saturday"}),
+        )
+        .await;
+        let list = list["id"].as_str().unwrap_or_default().to_string();
+        for title in ["Bring the drill", "Bring the glue"] {
+            api(
+                &site.base,
+                Some(&ana_token),
+                "POST",
+                &format!("/api/v1/groups/repair/todo-lists/{list}/todos"),
+                json!({"title": title}),
+            )
+            .await;
+        }
+        let page = ana.get("/@repair/todos").await;
+        assert!(
+            page.body
+                .contains("aria-label=\"Supprimer : Bring the drill\"")
+                || page.body.contains("Supprimer: Bring the drill"),
+            "{}",
+            page.body
+        );
+        assert!(page.body.contains("Supprimer cette liste et ses tâches"));
+        let drill = hidden_after(&page.body, "Bring the drill", "todo");
+        let gone = ana
+            .post(
+                "/@repair/todos",
+                &page.csrf(),
+                &[("action", "delete"), ("todo", drill.as_str())],
+            )
+            .await;
+        assert_eq!(gone.status, 303, "{}", gone.body);
+        let page = ana.get("/@repair/todos").await;
+        assert!(!page.body.contains("Bring the drill") && page.body.contains("Bring the glue"));
+        let missing = ana
+            .post(
+                "/@repair/todos",
+                &page.csrf(),
+                &[("action", "delete"), ("todo", drill.as_str())],
+            )
+            .await;
+        assert_eq!(missing.status, 404, "a todo is deleted once");
+        let gone = ana
+            .post(
+                "/@repair/todos",
+                &page.csrf(),
+                &[("action", "delete_list"), ("list", list.as_str())],
+            )
+            .await;
+        assert_eq!(gone.status, 303, "{}", gone.body);
+        let page = ana.get("/@repair/todos").await;
+        assert!(!page.body.contains("Saturday") && !page.body.contains("Bring the glue"));
+    }
+}

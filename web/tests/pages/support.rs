@@ -65,8 +65,15 @@ impl Site {
                 Arc::new(tokio::sync::Notify::new()),
             )) as _,
         ]);
-        let state =
-            AppState::new(&db, config, subscribers.clone()).with_group_creation(group_creation);
+        // Every test instance proposes a pad and a video call service, and no spreadsheets.
+        let services = convene_api::group_resources::LinkServices {
+            pad: Some("https://pad.example.org/p/".into()),
+            calc: None,
+            visio: Some("https://meet.example.org/".into()),
+        };
+        let state = AppState::new(&db, config, subscribers.clone())
+            .with_group_creation(group_creation)
+            .with_link_services(services);
         let shutdown = CancellationToken::new();
         subscribers.spawn(&db, &shutdown);
         let pages = Arc::new(Pages::new().expect("templates"));
