@@ -101,6 +101,16 @@ pub async fn in_force(pool: &AnyPool) -> Result<Vec<DomainDecisionView>, Error> 
 pub struct DomainDecisions(Vec<(String, DomainAction)>);
 
 impl DomainDecisions {
+    /// The decisions `decisions` (by domain), lifted ones included.
+    pub fn from_decisions(decisions: impl IntoIterator<Item = (String, DomainAction)>) -> Self {
+        Self(
+            decisions
+                .into_iter()
+                .filter(|(_, action)| *action != DomainAction::Lift)
+                .collect(),
+        )
+    }
+
     pub async fn load(pool: &AnyPool) -> Result<Self, Error> {
         let rows: Vec<(String, String)> =
             sqlx::query_as("SELECT domain, action FROM domain_decisions")

@@ -10,6 +10,7 @@
 //! own query.
 
 pub mod document;
+pub mod domains;
 pub mod embedded;
 pub mod error;
 pub mod geo;

@@ -12,7 +12,7 @@
 //! reset, or a batch sent again) is dropped and the event folded from its start.
 
 use crate::document::{event_document, Shown, LOCAL};
-use crate::{suspensions, Change, Error, SearchIndex, SUBSCRIBER};
+use crate::{domains, suspensions, Change, Error, SearchIndex, SUBSCRIBER};
 use async_trait::async_trait;
 use convene_domain::{Actor, Event, EventChange, Metadata};
 use convene_projections::subscriber::{checkpoint, set_checkpoint, Applied};
@@ -134,12 +134,15 @@ impl Folds {
         // The events the batch changes, and those of organisers whose suspension it decides.
         let decided = suspensions::decided_in(pool, batch).await?;
         let organised = suspensions::events_organised_by(pool, &decided, last.position).await?;
+        // And the remote events of domains it suspends, limits or lifts.
+        let from_domains = domains::events_decided_in(pool, batch).await?;
         let mut seen = HashSet::new();
         let ids: Vec<&str> = batch
             .iter()
             .filter(|e| e.aggregate_type == Event::TYPE)
             .map(|e| e.aggregate_id.as_str())
             .chain(organised.iter().map(String::as_str))
+            .chain(from_domains.iter().map(String::as_str))
             .filter(|id| seen.insert(*id))
             .collect();
         let mut folded = Vec::with_capacity(ids.len());
@@ -188,12 +191,17 @@ impl Folds {
         let organisers: BTreeSet<&str> = folded.iter().map(|(_, f)| f.event.organiser()).collect();
         let organisers: Vec<&str> = organisers.into_iter().collect();
         let suspended = suspensions::suspended(pool, &organisers, last.position).await?;
+        let domain_decisions = domains::in_force(pool, last.position).await?;
         let mut changes: Vec<Change> = folded
             .iter()
             .map(|(id, f)| {
                 let shown = Shown {
                     draft: f.draft,
-                    organiser_suspended: suspended.contains(f.event.organiser()),
+                    // A suspended or limited domain's events are out of public listings.
+                    organiser_suspended: suspended.contains(f.event.organiser())
+                        || f.event
+                            .origin()
+                            .is_some_and(|o| domain_decisions.for_host(o.host()).is_some()),
                 };
                 event_document(id, &f.event, shown, &f.origin).map_or_else(
                     || Change::Remove(id.to_string()),

@@ -377,8 +377,8 @@ pub async fn run(index: &dyn SearchIndex) {
             }
         )
         .await,
-        ["vegan-barbecue"],
-        "{name}: remote"
+        ["vegan-barbecue", "lifted-domain"],
+        "{name}: remote (a suspended or limited domain's never)"
     );
     let local = ids(
         index,
@@ -390,8 +390,8 @@ pub async fn run(index: &dyn SearchIndex) {
     .await;
     assert_eq!(
         local.len(),
-        FINDABLE - 1,
-        "{name}: local (all but the remote one)"
+        FINDABLE - 2,
+        "{name}: local (all but the remote ones)"
     );
     assert!(!found(&local, "vegan-barbecue"));
     assert_eq!(
@@ -418,7 +418,7 @@ pub async fn run(index: &dyn SearchIndex) {
     );
     let facets = search(index, all()).await.facets;
     assert_eq!(facets.online.get("online"), Some(&1), "{name}: {facets:?}");
-    assert_eq!(facets.origin.get("remote"), Some(&1), "{name}: {facets:?}");
+    assert_eq!(facets.origin.get("remote"), Some(&2), "{name}: {facets:?}");
 
     // Sorted by participants, most first; hidden counts are not indexed.
     let by_count = search(

@@ -3,13 +3,15 @@
 use convene_domain::event::details::Visibility;
 use convene_domain::event::details::{Address, EventDetails, EventOptions, EventStatus, JoinMode};
 use convene_domain::event::GroupLink;
+use convene_domain::event::RemoteOrigin;
 use convene_domain::group::{GroupDetails, GroupPatch, GroupVisibility, Openness};
 use convene_domain::moderation::{AccountAction, ContentAction, Decision, ProfileAction};
+use convene_domain::remote_domain::DomainAction;
 use convene_domain::{
     Account, AccountCommand, Actor, Event, EventCommand, Metadata, Profile, ProfileCommand, Role,
     Source,
 };
-use convene_domain::{Group, GroupActor, GroupCommand};
+use convene_domain::{Group, GroupActor, GroupCommand, RemoteDomain, RemoteDomainCommand};
 use convene_projections::{Commands, Database};
 use time::{Duration, OffsetDateTime};
 
@@ -133,6 +135,31 @@ impl Log {
     }
 
     /// An event organised by group `group` (created by its member `member`).
+    /// An event organised by `name` on another instance, `host`, as the inbox records it.
+    pub async fn import(&self, id: &str, seed: &Seed, name: &str, host: &str) {
+        let actor = format!("https://{host}/@{name}");
+        let origin = RemoteOrigin {
+            object: format!("https://{host}/events/{id}"),
+            actor: actor.clone(),
+            actor_handle: format!("{name}@{host}"),
+            actor_name: None,
+            url: format!("https://{host}/events/{id}"),
+            inbox: None,
+        };
+        let metadata = Metadata::now(
+            Actor::Remote { actor },
+            Source::Federation {
+                activity: format!("https://{host}/activities/{id}"),
+            },
+            "seed",
+        );
+        let command = EventCommand::Import {
+            origin,
+            details: seed.details(),
+        };
+        self.run(id, command, &metadata).await;
+    }
+
     pub async fn create_for_group(&self, id: &str, seed: &Seed, member: &str, group: GroupLink) {
         let command = EventCommand::CreateForGroup {
             organiser: member.into(),
@@ -465,6 +492,50 @@ async fn moderated(db: &Database, log: &Log) {
         .await;
     log.moderate("unhidden", ContentAction::Unhide).await;
     log.moderate("restored", ContentAction::Restore).await;
+    domains(db, log).await;
+}
+
+/// Administrators' decisions on other instances' domains: a suspended domain's events and a
+/// limited one's are never found; a lifted decision brings them back.
+async fn domains(db: &Database, log: &Log) {
+    log.import(
+        "suspended-domain",
+        &Seed::new("Climate offer from a spam instance", 85),
+        "spam",
+        "events.spam.example",
+    )
+    .await;
+    log.import(
+        "limited-domain",
+        &Seed::new("Climate noise from a limited instance", 86),
+        "noise",
+        "limited.example",
+    )
+    .await;
+    log.import(
+        "lifted-domain",
+        &Seed::new("Climate tool library", 87),
+        "calm",
+        "calm.example",
+    )
+    .await;
+    let commands: Commands<RemoteDomain> = Commands::new(db, ());
+    for (domain, action) in [
+        ("spam.example", DomainAction::Suspend),
+        ("limited.example", DomainAction::Limit),
+        ("calm.example", DomainAction::Suspend),
+        ("calm.example", DomainAction::Lift),
+    ] {
+        let command = RemoteDomainCommand::Moderate {
+            action,
+            decision: decision(),
+            public_comment: None,
+        };
+        commands
+            .execute(domain, command, &local())
+            .await
+            .unwrap_or_else(|e| panic!("{domain}: {e}"));
+    }
 }
 
 /// Groups: public ones found by their name, summary and place, unlisted ones never.
@@ -578,10 +649,10 @@ async fn groups(db: &Database) {
 pub const GROUPS_FINDABLE: usize = 4;
 
 /// How many events everyone may find.
-pub const FINDABLE: usize = 38;
+pub const FINDABLE: usize = 39;
 
 /// Ids of the events no search may ever return.
-pub const NEVER: [&str; 9] = [
+pub const NEVER: [&str; 11] = [
     "draft",
     "private",
     "unlisted",
@@ -591,12 +662,15 @@ pub const NEVER: [&str; 9] = [
     "removed-by-moderators",
     "suspended-organiser",
     "suspended-account",
+    "suspended-domain",
+    "limited-domain",
 ];
 
 /// Events found again once moderators reversed their decision.
-pub const REVERSED: [&str; 4] = [
+pub const REVERSED: [&str; 5] = [
     "unsuspended-organiser",
     "unsuspended-account",
     "unhidden",
     "restored",
+    "lifted-domain",
 ];
