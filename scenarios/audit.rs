@@ -8,11 +8,15 @@ use convene_projections::scratch::test_urls;
 use std::path::Path;
 
 fn check(file: &Path) -> (bool, String) {
+    check_with(file, &[])
+}
+
+fn check_with(file: &Path, more: &[&str]) -> (bool, String) {
     // `check` reads no database: any URL will do, and none is touched.
-    let output = run(
-        "sqlite:///nonexistent/never-opened.db",
-        &["audit", "check", &file.to_string_lossy()],
-    );
+    let file = file.to_string_lossy();
+    let mut args = vec!["audit", "check", &file];
+    args.extend_from_slice(more);
+    let output = run("sqlite:///nonexistent/never-opened.db", &args);
     let text = format!(
         "{}{}",
         String::from_utf8_lossy(&output.stdout),
@@ -43,6 +47,14 @@ fn an_audit_export_verifies_and_any_edit_to_it_is_found() {
             text.contains("intact") && text.contains("up to its head"),
             "{text}"
         );
+        // Against the instance's key, as `audit key` gives it to an auditor; another fails.
+        let key = run_ok(url, &["audit", "key"]);
+        let fingerprint = key.split_whitespace().next().expect("a fingerprint");
+        assert!(text.contains(fingerprint), "{text}");
+        let (ok, text) = check_with(&whole, &["--key-sha256", fingerprint]);
+        assert!(ok && text.contains("the expected key"), "{text}");
+        let (ok, text) = check_with(&whole, &["--key-sha256", &"0".repeat(64)]);
+        assert!(!ok && text.contains("signed by another key"), "{text}");
 
         // A slice from the middle chains from the hash before it.
         let slice = folder.path().join("slice.jsonl");

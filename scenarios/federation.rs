@@ -4,11 +4,11 @@
 //! comment, its cancellation and its deletion reach B, each signed by A and checked by B. A's
 //! drafts never leave A. Replaying A's subscribers sends nothing again. A profile on B follows
 //! a group on A by its handle and gets the group's public events, never its members-only ones.
-//! Once A suspends B's address, nothing crosses either way until the decision is lifted.
+//! Once A suspends B's address, no activity crosses either way until the decision is lifted.
 
 use crate::organising::{member, ok};
 use crate::support::{run, run_ok, Server};
-use convene_projections::scratch::test_urls;
+use convene_projections::scratch::{test_urls, Scratch};
 use serde_json::{json, Value};
 use std::process::Stdio;
 
@@ -22,6 +22,18 @@ fn pair_turn() -> std::sync::MutexGuard<'static, ()> {
     ONE_PAIR_AT_A_TIME
         .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// Runs `story` with fresh databases for an instance A and an instance B, on each database
+/// available (SQLite, and PostgreSQL when set), one pair of instances at a time.
+fn each_pair(label: &str, story: impl Fn(&Scratch, &Scratch)) {
+    let _turn = pair_turn();
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    let a_urls = runtime.block_on(test_urls(&format!("scenario {label} (instance A)")));
+    let b_urls = runtime.block_on(test_urls(&format!("scenario {label} (instance B)")));
+    for (a_db, b_db) in a_urls.iter().zip(&b_urls) {
+        story(a_db, b_db);
+    }
 }
 
 fn start(url: &str) -> Server {
@@ -102,11 +114,7 @@ fn total(server: &Server, path: &str) -> i64 {
 
 #[test]
 fn an_event_published_on_one_instance_reaches_the_followers_on_another() {
-    let _turn = pair_turn();
-    let runtime = tokio::runtime::Runtime::new().expect("runtime");
-    let a_urls = runtime.block_on(test_urls("scenario federation (instance A)"));
-    let b_urls = runtime.block_on(test_urls("scenario federation (instance B)"));
-    for (a_db, b_db) in a_urls.iter().zip(&b_urls) {
+    each_pair("federation", |a_db, b_db| {
         let a = start(&a_db.url);
         let b = start(&b_db.url);
         let ana = someone(&a, "ana");
@@ -296,18 +304,14 @@ fn an_event_published_on_one_instance_reaches_the_followers_on_another() {
             &["federation", "deliveries", "--state", "pending"],
         );
         assert!(pending.trim_end().ends_with("0 deliveries"), "{pending}");
-    }
+    });
 }
 
 /// A profile on B follows a group on A by its handle; the group's public event reaches B, signed
 /// by the group, and its members-only event never leaves A.
 #[test]
 fn a_groups_public_event_reaches_its_followers_on_another_instance() {
-    let _turn = pair_turn();
-    let runtime = tokio::runtime::Runtime::new().expect("runtime");
-    let a_urls = runtime.block_on(test_urls("scenario group federation (instance A)"));
-    let b_urls = runtime.block_on(test_urls("scenario group federation (instance B)"));
-    for (a_db, b_db) in a_urls.iter().zip(&b_urls) {
+    each_pair("group federation", |a_db, b_db| {
         let a = start(&a_db.url);
         let b = start(&b_db.url);
         let ana = someone(&a, "ana");
@@ -372,16 +376,12 @@ fn a_groups_public_event_reaches_its_followers_on_another_instance() {
         assert!(copy_of(&b, "Seed swap for members").is_none());
         a.stop();
         b.stop();
-    }
+    });
 }
 
 #[test]
 fn a_delivery_to_an_instance_that_was_down_arrives_when_it_is_back() {
-    let _turn = pair_turn();
-    let runtime = tokio::runtime::Runtime::new().expect("runtime");
-    let a_urls = runtime.block_on(test_urls("scenario federation retry (instance A)"));
-    let b_urls = runtime.block_on(test_urls("scenario federation retry (instance B)"));
-    for (a_db, b_db) in a_urls.iter().zip(&b_urls) {
+    each_pair("federation retry", |a_db, b_db| {
         let a = start(&a_db.url);
         let mut b = start(&b_db.url);
         let ana = someone(&a, "ana");
@@ -434,16 +434,12 @@ fn a_delivery_to_an_instance_that_was_down_arrives_when_it_is_back() {
         );
         a.stop();
         b.stop();
-    }
+    });
 }
 
 #[test]
 fn once_a_domain_is_suspended_nothing_crosses_either_way_until_it_is_lifted() {
-    let _turn = pair_turn();
-    let runtime = tokio::runtime::Runtime::new().expect("runtime");
-    let a_urls = runtime.block_on(test_urls("scenario federation domain (instance A)"));
-    let b_urls = runtime.block_on(test_urls("scenario federation domain (instance B)"));
-    for (a_db, b_db) in a_urls.iter().zip(&b_urls) {
+    each_pair("federation domain", |a_db, b_db| {
         let a = start(&a_db.url);
         let b = start(&b_db.url);
         let ana = someone(&a, "ana");
@@ -555,7 +551,7 @@ fn once_a_domain_is_suspended_nothing_crosses_either_way_until_it_is_lifted() {
         b.wait_until(|b| copy_of(b, "Quiet walk").is_some());
         a.stop();
         b.stop();
-    }
+    });
 }
 
 #[test]

@@ -210,7 +210,7 @@ pub struct Checked {
     pub from: i64,
     pub to: i64,
     pub key_id: String,
-    /// SHA-256 of the public key's PEM text, hex: to compare with the instance's published key.
+    /// SHA-256 of the public key (its DER), hex: to compare with the instance's published key.
     pub key_fingerprint: String,
     /// Whether the slice ends at the head the instance had when exporting (its last hash then
     /// checked against that head).
@@ -246,7 +246,25 @@ pub fn check(input: &mut dyn BufRead) -> anyhow::Result<Checked> {
     }
     let key = PublicKey::from_pem(&header.public_key_pem)
         .map_err(|e| anyhow!("line 1: the public key does not read: {e}"))?;
+    let key_fingerprint = fingerprint(&header.public_key_pem)
+        .ok_or_else(|| anyhow!("line 1: the public key is not PEM"))?;
     let mut previous = hex::decode(&header.previous_hash).context("line 1: previous_hash")?;
+    let head_hash = hex::decode(&header.head_hash).context("line 1: head_hash")?;
+    // A header that contradicts itself is refused, whoever signed it.
+    if previous.len() != GENESIS.len() || head_hash.len() != GENESIS.len() {
+        bail!("line 1: the hashes are not SHA-256");
+    }
+    if header.from < 1 || header.from > header.to || header.to > header.head_position {
+        bail!(
+            "line 1: the slice {} to {} is not within the log's 1 to {}",
+            header.from,
+            header.to,
+            header.head_position
+        );
+    }
+    if header.from == 1 && previous != GENESIS {
+        bail!("line 1: a slice from the first change chains from zeros");
+    }
     let mut expected = header.from;
     loop {
         // The signature line is not covered by the digest: read it apart.
@@ -301,9 +319,20 @@ pub fn check(input: &mut dyn BufRead) -> anyhow::Result<Checked> {
         from: header.from,
         to: header.to,
         key_id: header.key_id,
-        key_fingerprint: hex::encode(Sha256::digest(header.public_key_pem.as_bytes())),
+        key_fingerprint,
         reaches_head,
     })
+}
+
+/// SHA-256 (hex) of a PEM key's DER: the same key however its lines are broken.
+pub fn fingerprint(pem: &str) -> Option<String> {
+    let body: String = pem
+        .lines()
+        .filter(|l| !l.starts_with("-----"))
+        .flat_map(|l| l.trim().chars())
+        .collect();
+    let der = base64_decode(&body)?;
+    (!der.is_empty()).then(|| hex::encode(Sha256::digest(&der)))
 }
 
 fn base64_encode(bytes: &[u8]) -> String {
@@ -347,18 +376,44 @@ pub async fn run(settings: &Settings, command: AuditCommand) -> anyhow::Result<E
                 }
             }
         }
-        AuditCommand::Check { file } => {
+        AuditCommand::Key => {
+            let db =
+                Database::open_existing(&settings.database_url, settings.database_timeout).await?;
+            let pair = keys::key_pair(&db, &KeyOwner::Instance).await?;
+            let actor = convene_federation::actors::local::instance_actor_id(&settings.public_url);
+            let fingerprint = fingerprint(&pair.public_pem)
+                .ok_or_else(|| anyhow!("the instance key is not PEM"))?;
+            println!("{fingerprint}  {}", keys::key_id(&actor));
+            Ok(ExitCode::SUCCESS)
+        }
+        AuditCommand::Check { file, key_sha256 } => {
             let opened = std::fs::File::open(&file)
                 .with_context(|| format!("cannot read {}", file.display()))?;
-            match check(&mut std::io::BufReader::new(opened)) {
+            let expected = key_sha256.map(|k| k.trim().to_ascii_lowercase());
+            let outcome =
+                check(&mut std::io::BufReader::new(opened)).and_then(|checked| match &expected {
+                    Some(expected) if *expected != checked.key_fingerprint => bail!(
+                        "signed by another key (SHA-256 {}) than the one expected ({expected})",
+                        checked.key_fingerprint
+                    ),
+                    _ => Ok(checked),
+                });
+            match outcome {
                 Ok(checked) => {
+                    let key = if expected.is_some() {
+                        "the expected key".to_string()
+                    } else {
+                        "the key the file carries: compare it with the instance's, or give \
+                         --key-sha256"
+                            .to_string()
+                    };
                     println!(
-                        "{}: intact — positions {} to {} of {}{}, signed by {} (key SHA-256 {}; compare it with the key the instance publishes at its /relay actor)",
+                        "{}: intact — positions {} to {}{}, said to be of {} ({}); signed by {key}, SHA-256 {}",
                         file.display(),
                         checked.from,
                         checked.to,
-                        checked.instance,
                         if checked.reaches_head { ", up to its head then" } else { "" },
+                        checked.instance,
                         checked.key_id,
                         checked.key_fingerprint
                     );

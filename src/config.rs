@@ -116,7 +116,15 @@ pub enum AuditCommand {
     },
     /// Verify an export: every change chained to the one before, nothing missing, the
     /// signature the instance's. Reads no database.
-    Check { file: PathBuf },
+    Check {
+        file: PathBuf,
+        /// The SHA-256 (hex) of the instance key the file must be signed with, as `convene
+        /// audit key` prints it on the instance: another key is then a failure.
+        #[arg(long, value_name = "HEX")]
+        key_sha256: Option<String>,
+    },
+    /// The SHA-256 of the instance key that signs exports, to give to auditors.
+    Key,
 }
 
 #[derive(Debug, Args)]

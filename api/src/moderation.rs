@@ -233,14 +233,16 @@ fn can_end(plan: &Plan) -> bool {
 /// nothing.
 pub async fn decide(state: &AppState, session: &Session, new: NewDecision) -> Result<DecisionMade> {
     require_moderator(session)?;
+    // Defederating concerns the whole instance: its administrators decide.
+    if matches!(new.target, DecisionTarget::Domain { .. })
+        && session.account.role != Role::Administrator
+    {
+        return Err(Error::forbidden(
+            "decisions on other instances' domains are for the instance's administrators",
+        ));
+    }
     let mut plan = plan(new.action, &new.target)?;
     if let Plan::Domain(domain, _, comment) = &mut plan {
-        // Defederating concerns the whole instance: its administrators decide.
-        if session.account.role != Role::Administrator {
-            return Err(Error::forbidden(
-                "decisions on other instances' domains are for the instance's administrators",
-            ));
-        }
         let own = convene_projections::domains::host_of_url(&state.config.public_url);
         if own.is_some_and(|own| convene_domain::remote_domain::covers(domain, &own)) {
             return Err(Error::invalid_field(
@@ -468,10 +470,13 @@ pub async fn end_due(state: &AppState, now: OffsetDateTime) -> Result<usize> {
                 .ok()
                 .and_then(|a| a.reversal())
                 .map(|a| Plan::Account(timer.aggregate_id.clone(), a)),
-            t if t == RemoteDomain::TYPE => serde_json::from_str::<DomainAction>(&timer.action)
-                .ok()
-                .and_then(|a| a.reversal())
-                .map(|a| Plan::Domain(timer.aggregate_id.clone(), a, None)),
+            // A timed decision on a domain gives way to the one in force before it (a limit
+            // under a timed suspension), not to nothing.
+            t if t == RemoteDomain::TYPE => Some(Plan::Domain(
+                timer.aggregate_id.clone(),
+                domain_before(state, &timer.aggregate_id, timer.position).await?,
+                None,
+            )),
             _ => None,
         };
         let Some(plan) = plan else {
@@ -622,4 +627,18 @@ pub async fn public_domain_decisions(state: &AppState) -> Result<Vec<PublicDomai
             decided_at: d.decided_at,
         })
         .collect())
+}
+
+/// The decision in force on `domain` just before log position `position` (lift when none was).
+async fn domain_before(state: &AppState, domain: &str, position: i64) -> Result<DomainAction> {
+    let log = convene_projections::EventLog::new(&state.db);
+    let mut in_force = DomainAction::Lift;
+    for stored in log
+        .aggregate_until(RemoteDomain::TYPE, domain, position - 1)
+        .await?
+    {
+        let convene_domain::RemoteDomainChange::Moderated { action, .. } = stored.change()?;
+        in_force = action;
+    }
+    Ok(in_force)
 }

@@ -1,6 +1,7 @@
 //! Another instance's domain, as this instance's administrators treat it. A domain decision
 //! never deletes anything: a **suspended** domain's activities are refused, nothing is delivered
-//! to it and what it sent is shown to nobody but moderators; a **limited** one still federates
+//! to it and the events and comments it sent are shown to nobody but moderators (its
+//! participations keep their seats); a **limited** one still federates
 //! but its content stays out of public listings and search. Follows, participations and
 //! comments stay recorded, so lifting the decision brings everything back as it was.
 //!
@@ -85,7 +86,9 @@ pub fn normalise_domain(text: &str, field: &str) -> Result<String, FieldError> {
 /// Whether a decision on `domain` (as [`normalise_domain`] writes it) covers `host`, an
 /// address written `name` or `name:port`.
 pub fn covers(domain: &str, host: &str) -> bool {
-    let host = host.to_ascii_lowercase();
+    // `bad.example.` is `bad.example` to DNS: one way of writing each host.
+    let host = host.to_ascii_lowercase().replace(".:", ":");
+    let host = host.trim_end_matches('.');
     if domain.contains(':') && !domain.ends_with(']') {
         return host == domain;
     }
@@ -93,7 +96,7 @@ pub fn covers(domain: &str, host: &str) -> bool {
         Some((name, port)) if !name.ends_with(':') && port.bytes().all(|b| b.is_ascii_digit()) => {
             name
         }
-        _ => host.as_str(),
+        _ => host,
     };
     name == domain || name.ends_with(&format!(".{domain}"))
 }
@@ -359,5 +362,8 @@ mod tests {
         assert!(!covers("127.0.0.1:8081", "127.0.0.1:8082"));
         assert!(covers("127.0.0.1", "127.0.0.1:8082"));
         assert!(covers("[::1]", "[::1]:8080"));
+        // A trailing dot names the same host.
+        assert!(covers("bad.example", "bad.example."));
+        assert!(covers("bad.example", "events.bad.example.:8443"));
     }
 }

@@ -155,12 +155,14 @@ pub struct DueDecision {
     pub action: String,
     pub until: String,
     pub report: Option<String>,
+    /// The log position of the decision.
+    pub position: i64,
 }
 
 /// Up to `limit` timed decisions ending at or before `now` (fixed-width UTC), soonest first.
 pub async fn due(pool: &AnyPool, now: &str, limit: i64) -> Result<Vec<DueDecision>, Error> {
     let rows = sqlx::query(
-        "SELECT aggregate_type, aggregate_id, action, until, report FROM decision_timers \
+        "SELECT aggregate_type, aggregate_id, action, until, report, position FROM decision_timers \
          WHERE until <= $1 ORDER BY until, position LIMIT $2",
     )
     .bind(now)
@@ -175,6 +177,7 @@ pub async fn due(pool: &AnyPool, now: &str, limit: i64) -> Result<Vec<DueDecisio
                 action: row.try_get("action")?,
                 until: row.try_get("until")?,
                 report: row.try_get("report")?,
+                position: row.try_get("position")?,
             })
         })
         .collect()

@@ -155,7 +155,8 @@ impl DomainDecisions {
 /// URL, as decisions are matched against it.
 pub fn host_of_url(url: &str) -> Option<String> {
     let url = url::Url::parse(url).ok()?;
-    let host = url.host_str()?;
+    // `bad.example.` is `bad.example` to DNS.
+    let host = url.host_str()?.trim_end_matches('.');
     Some(match url.port() {
         Some(port) => format!("{host}:{port}"),
         None => host.to_string(),
@@ -165,7 +166,9 @@ pub fn host_of_url(url: &str) -> Option<String> {
 /// An SQL condition, true when the `name@host` handle in column `$column` (a remote organiser
 /// or author; local ones have no `@`) is on a domain under one of `$actions` (`"'suspend'"`, or
 /// `"'suspend', 'limit'"`). The same rule as [`covers`]: the domain itself, its subdomains, any
-/// port unless the decision names one. A literal, so that column lists stay constants.
+/// port unless the decision names one (then that address only). A literal, so that column
+/// lists stay constants. (An `_` in a domain would match any character here: such names are
+/// not valid host names.)
 macro_rules! covered_sql {
     ($column:literal, $actions:literal) => {
         concat!(
@@ -173,13 +176,13 @@ macro_rules! covered_sql {
             $actions,
             ") AND (",
             $column,
-            " LIKE '%@' || dd.domain OR ",
+            " LIKE '%@' || dd.domain OR ((dd.domain NOT LIKE '%:%' OR dd.domain LIKE '%]') AND (",
             $column,
             " LIKE '%@%.' || dd.domain OR ",
             $column,
             " LIKE '%@' || dd.domain || ':%' OR ",
             $column,
-            " LIKE '%@%.' || dd.domain || ':%'))"
+            " LIKE '%@%.' || dd.domain || ':%'))))"
         )
     };
 }
@@ -246,7 +249,11 @@ mod tests {
     }
 
     async fn sql_and_rust_agree(pool: &AnyPool) {
-        for (domain, action) in [("bad.example", "suspend"), ("127.0.0.1:8081", "limit")] {
+        for (domain, action) in [
+            ("bad.example", "suspend"),
+            ("127.0.0.1:8081", "limit"),
+            ("port.example:8443", "limit"),
+        ] {
             sqlx::query(
                 "INSERT INTO domain_decisions (domain, action, reason, decided_at, position) \
                  VALUES ($1, $2, 'r', 't', 1)",
@@ -267,6 +274,9 @@ mod tests {
             "ana@bad.example.org",
             "ana@127.0.0.1:8081",
             "ana@127.0.0.1:8082",
+            "ana@port.example:8443",
+            "ana@sub.port.example:8443",
+            "ana@port.example",
         ] {
             let sql = concat!(
                 "SELECT CASE WHEN ",

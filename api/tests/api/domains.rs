@@ -235,12 +235,14 @@ async fn bad_domain_decisions_name_what_to_fix_and_write_nothing() {
 }
 
 #[tokio::test]
-async fn a_timed_suspension_ends_by_itself() {
+async fn a_timed_suspension_ends_by_itself_giving_way_to_the_decision_before_it() {
     for scratch in test_urls("domain_timed").await {
         let server = TestServer::start_with(&scratch, Options::default()).await;
         let admin = member(&server, "admin@example.org").await;
         give_role(&server, &admin, Role::Administrator).await;
         let spam = remote_event(&server, "spam", "bad.example", "Cheap pills").await;
+        let limited = decide(&admin, "limit", "bad.example", json!({})).await;
+        assert_eq!(limited.status, 201, "{}", limited.text);
         let until = OffsetDateTime::now_utc() + time::Duration::hours(1);
         let until_text = until
             .format(&time::format_description::well_known::Rfc3339)
@@ -259,6 +261,14 @@ async fn a_timed_suspension_ends_by_itself() {
             .await
             .expect("end due decisions");
         assert_eq!(ended, 1);
+        // It gives way to the limit in force before it, not to nothing.
+        let all = admin.get("/api/v1/moderation/domains").await;
+        assert_eq!(all.json[0]["decision"]["action"], "limit", "{}", all.text);
+        assert!(!listed(&server.client(), &spam).await);
+        let page = server.client().get(&format!("/api/v1/events/{spam}")).await;
+        assert_eq!(page.status, 200, "limited, not suspended: {}", page.text);
+        let lifted = decide(&admin, "lift", "bad.example", json!({})).await;
+        assert_eq!(lifted.status, 201, "{}", lifted.text);
         assert!(listed(&server.client(), &spam).await);
     }
 }

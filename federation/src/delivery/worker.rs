@@ -176,12 +176,10 @@ impl Worker {
     /// Claims one batch of due deliveries and tries each, concurrently within the limits;
     /// returns how many were claimed.
     pub async fn run_once(self: &Arc<Self>) -> Result<usize, DeliveryError> {
+        // Read before claiming: a failure here leaves no claim waiting out its lease.
+        let decisions = Arc::new(DomainDecisions::load(self.db.pool()).await?);
         let claimed = queue::claim(&self.db, self.config.batch, self.config.lease).await?;
         let count = claimed.len();
-        if count == 0 {
-            return Ok(0);
-        }
-        let decisions = Arc::new(DomainDecisions::load(self.db.pool()).await?);
         let mut tasks = Vec::with_capacity(count);
         for delivery in claimed {
             let worker = Arc::clone(self);

@@ -76,6 +76,8 @@ async fn fetched_or_embedded(inbox: &Inbox, object: &ObjectRef) -> Result<Incomi
 
 /// The object `id` as its origin serves it: as ActivityStreams, naming itself `id`.
 async fn fetch(inbox: &Inbox, id: &str) -> Result<IncomingObject, Refusal> {
+    // Nothing is fetched from a suspended domain, whoever names the object.
+    super::not_suspended(inbox, id).await?;
     let unreachable = |reason: String| {
         Refusal::new(
             StatusCode::BAD_REQUEST,
@@ -138,7 +140,11 @@ async fn origin_of(
 fn by_organiser(from: &FromRemote, event: &mut IncomingEvent) -> Result<(), Refusal> {
     if event.actor == from.actor {
         Ok(())
-    } else if event.attributed_to == from.actor {
+    } else if event.attributed_to == from.actor
+        && crate::incoming::values::same_origin(&event.id, &event.attributed_to)
+    {
+        // A group's event lives on the group's instance (as Mobilizon keeps them): a group
+        // never vouches for another instance's event.
         event.actor = event.attributed_to.clone();
         Ok(())
     } else {
@@ -217,7 +223,6 @@ async fn announce(inbox: &Inbox, from: &FromRemote, object: &ObjectRef) -> Resul
         ObjectRef::Object(IncomingObject::Event(event)) => event.id.clone(),
         _ => return Err(Refusal::ignored("only announced events are taken")),
     };
-    super::not_suspended(inbox, &id).await?;
     let IncomingObject::Event(event) = fetch(inbox, &id).await? else {
         return Err(Refusal::ignored(format!("{id} is not an event")));
     };

@@ -197,7 +197,12 @@ impl RemoteActors {
 
 /// How people write a remote actor: `name@host` (with the port when it is not the scheme's).
 pub fn handle(actor: &RemoteActor) -> String {
-    let host = actor.id.host_str().unwrap_or_default();
+    // `bad.example.` is `bad.example` to DNS: handles (which domain decisions match) say it once.
+    let host = actor
+        .id
+        .host_str()
+        .unwrap_or_default()
+        .trim_end_matches('.');
     match actor.id.port() {
         Some(port) => format!("{}@{host}:{port}", actor.preferred_username),
         None => format!("{}@{host}", actor.preferred_username),
