@@ -28,6 +28,8 @@ pub(super) async fn signer(
     let signed = signatures::parse(&received, SystemTime::now(), inbox.max_skew)
         .map_err(Refusal::unauthorized)?;
     let key_id = signed.key_id();
+    // The key is fetched from where its id says: never from a suspended domain.
+    super::not_suspended(inbox, key_id).await?;
     let (actor, fresh) = key_owner(inbox, key_id, false).await?;
     owned_by(&actor, claimed_actor)?;
     match signed.verify(&actor.public_key.pem) {

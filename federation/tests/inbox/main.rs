@@ -790,6 +790,15 @@ async fn a_suspended_domain_s_activities_are_refused_and_taken_again_once_lifted
         let kept = shown(&local, &before).await.expect("kept, not deleted");
         assert!(kept.organiser_suspended, "shown to nobody but moderators");
 
+        // Another instance's actor whose key id points at the suspended host: refused before
+        // that key is fetched.
+        let other = Remote::start().await;
+        let bob = other.person("bob", BOB_PUB);
+        let pointing = activity("Create", &bob, 1, event(&bob, 1, "Pointing"));
+        let (status, text) = post(&local, "/inbox", &bytes(&pointing), signing(), now()).await;
+        assert_eq!(status, 403, "{}: {text}", local.label);
+        assert!(text.contains("suspended"), "{text}");
+
         decide_on_domain(&local, &host, DomainAction::Lift).await;
         let third = activity("Create", &alice, 3, event(&alice, 3, "After"));
         let (status, text) = post(&local, "/inbox", &bytes(&third), signing(), now()).await;
