@@ -16,6 +16,9 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use utoipa::ToSchema;
 
+/// The sources a change is recorded from, as its metadata names them.
+const SOURCES: [&str; 5] = ["web", "api", "cli", "schedule", "federation"];
+
 /// Entries on one page.
 pub const PAGE_SIZE: i64 = 20;
 /// The last page asked for, so an offset never overflows.
@@ -39,6 +42,12 @@ const KINDS: [(&str, &str); 7] = [
 pub struct AuditQuery {
     /// The acting account's id.
     pub account: Option<String>,
+    /// The profile it acted as (a username).
+    pub profile: Option<String>,
+    /// Where changes came from: web, api, cli, schedule or federation.
+    pub source: Option<String>,
+    /// Every change made by one request (or one revert, or one incoming activity).
+    pub request_id: Option<String>,
     /// event, profile, group, account, report or name.
     pub target_kind: Option<String>,
     /// The object's id (with `target_kind`).
@@ -141,6 +150,22 @@ fn filter(query: AuditQuery) -> Result<(AuditFilter, i64)> {
             ));
         }
     }
+    let source = blank(query.source);
+    if let Some(source) = &source {
+        if !SOURCES.contains(&source.as_str()) {
+            return Err(Error::invalid_field(
+                "source",
+                format!("`{source}` is not one of {}", SOURCES.join(", ")),
+            ));
+        }
+    }
+    let request_id = blank(query.request_id);
+    if request_id.as_ref().is_some_and(|id| id.len() > 200) {
+        return Err(Error::invalid_field(
+            "request_id",
+            "a request id is at most 200 characters",
+        ));
+    }
     let from = time("from", query.from)?;
     let to = time("to", query.to)?;
     if let (Some(from), Some(to)) = (&from, &to) {
@@ -157,6 +182,9 @@ fn filter(query: AuditQuery) -> Result<(AuditFilter, i64)> {
     }
     let filter = AuditFilter {
         account: blank(query.account),
+        profile: blank(query.profile).map(|p| p.trim_start_matches('@').to_string()),
+        source,
+        request_id,
         aggregate_type,
         aggregate_id,
         event_type: change,
@@ -281,6 +309,13 @@ mod tests {
                 ..q()
             }),
             "to"
+        );
+        assert_eq!(
+            field(AuditQuery {
+                source: Some("carrier pigeon".into()),
+                ..q()
+            }),
+            "source"
         );
         assert_eq!(
             field(AuditQuery {

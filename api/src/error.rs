@@ -159,9 +159,10 @@ impl Error {
                 AccountError::WrongConfirmation
                 | AccountError::WrongResetToken
                 | AccountError::NotOwnProfile(_) => Class::Invalid,
-                AccountError::Unconfirmed | AccountError::Disabled | AccountError::Suspended => {
-                    Class::Forbidden
-                }
+                AccountError::Unconfirmed
+                | AccountError::Disabled
+                | AccountError::Suspended
+                | AccountError::LockedOut => Class::Forbidden,
                 AccountError::AlreadyDecided(_) => Class::Conflict,
             },
             Error::Profile(e) => match e {

@@ -36,6 +36,7 @@ pub mod profiles;
 pub mod remote_events;
 pub mod remote_groups;
 pub mod reports;
+pub mod revert;
 pub mod search;
 pub mod throttle;
 pub mod validation;

@@ -53,8 +53,9 @@ pub enum DecisionTarget {
 
 /// What is decided. On an event: hide, unhide, remove, restore, close_comments,
 /// reopen_comments; on a comment: remove, restore; on a profile or an account: suspend,
-/// unsuspend, warn (a warning goes to the profile's account); on another instance's domain:
-/// suspend, limit, lift.
+/// unsuspend, warn, lock_out (warnings and lock-outs go to the profile's account: a lock-out
+/// closes every session until the password is reset); on another instance's domain: suspend,
+/// limit, lift.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Action {
@@ -69,10 +70,11 @@ pub enum Action {
     Warn,
     Limit,
     Lift,
+    LockOut,
 }
 
 impl Action {
-    pub const ALL: [Action; 11] = [
+    pub const ALL: [Action; 12] = [
         Action::Hide,
         Action::Unhide,
         Action::Remove,
@@ -84,6 +86,7 @@ impl Action {
         Action::Warn,
         Action::Limit,
         Action::Lift,
+        Action::LockOut,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -99,6 +102,7 @@ impl Action {
             Action::Warn => "warn",
             Action::Limit => "limit",
             Action::Lift => "lift",
+            Action::LockOut => "lock_out",
         }
     }
 
@@ -148,8 +152,8 @@ enum Plan {
     Event(String, ContentAction),
     Profile(String, ProfileAction),
     Account(String, AccountAction),
-    /// A warning to the account owning a profile.
-    WarnProfile(String),
+    /// On the account owning a profile (a warning, a lock-out).
+    ProfileOwner(String, AccountAction),
     /// On another instance's domain, with its public comment.
     Domain(String, DomainAction, Option<String>),
 }
@@ -195,14 +199,16 @@ fn plan(action: Action, target: &DecisionTarget) -> Result<Plan> {
         DecisionTarget::Profile { username } => match action {
             A::Suspend => Plan::Profile(username.clone(), ProfileAction::Suspend),
             A::Unsuspend => Plan::Profile(username.clone(), ProfileAction::Unsuspend),
-            A::Warn => Plan::WarnProfile(username.clone()),
-            _ => return Err(wrong("a profile", "suspend, unsuspend, warn")),
+            A::Warn => Plan::ProfileOwner(username.clone(), AccountAction::Warn),
+            A::LockOut => Plan::ProfileOwner(username.clone(), AccountAction::LockOut),
+            _ => return Err(wrong("a profile", "suspend, unsuspend, warn, lock_out")),
         },
         DecisionTarget::Account { id } => match action {
             A::Suspend => Plan::Account(id.clone(), AccountAction::Suspend),
             A::Unsuspend => Plan::Account(id.clone(), AccountAction::Unsuspend),
             A::Warn => Plan::Account(id.clone(), AccountAction::Warn),
-            _ => return Err(wrong("an account", "suspend, unsuspend, warn")),
+            A::LockOut => Plan::Account(id.clone(), AccountAction::LockOut),
+            _ => return Err(wrong("an account", "suspend, unsuspend, warn, lock_out")),
         },
         DecisionTarget::Domain { domain } => {
             let domain =
@@ -224,7 +230,7 @@ fn can_end(plan: &Plan) -> bool {
         Plan::Event(_, action) => action.reversal().is_some(),
         Plan::Profile(_, action) => action.reversal().is_some(),
         Plan::Account(_, action) => action.reversal().is_some(),
-        Plan::WarnProfile(_) => false,
+        Plan::ProfileOwner(..) => false,
         Plan::Domain(_, action, _) => action.reversal().is_some(),
     }
 }
@@ -315,11 +321,11 @@ pub async fn decide(state: &AppState, session: &Session, new: NewDecision) -> Re
                 return Err(Error::not_found(format!("there is no profile @{username}")));
             }
         }
-        Plan::WarnProfile(username) => {
+        Plan::ProfileOwner(username, action) => {
             let owner = profiles::owner(pool, username).await?.ok_or_else(|| {
                 Error::not_found(format!("there is no account behind a profile @{username}"))
             })?;
-            plan = Plan::Account(owner, AccountAction::Warn);
+            plan = Plan::Account(owner, *action);
         }
         Plan::Account(id, _) => {
             if accounts::by_id(pool, id).await?.is_none() {
@@ -336,13 +342,7 @@ pub async fn decide(state: &AppState, session: &Session, new: NewDecision) -> Re
         _ => None,
     };
     if let Some(id) = target_account {
-        let role = accounts::by_id(pool, &id).await?.map(|a| a.role);
-        if id == session.account.id || role.is_some_and(|r| rank(r) >= rank(session.account.role)) {
-            return Err(Error::forbidden(
-                "moderators decide on other people's accounts and profiles only, and only on \
-                 those of a lower role than theirs",
-            ));
-        }
+        may_decide_on(state, session, &id).await?;
     }
     let metadata = session.metadata().with_reason(decision.reason.clone());
     let made = DecisionMade {
@@ -408,8 +408,10 @@ async fn record(
             let at = consistency::command(state, &state.domains, &domain, command, metadata, reads);
             (at.await?, change)
         }
-        Plan::WarnProfile(_) => {
-            return Err(Error::internal("a profile's warning goes to its account"))
+        Plan::ProfileOwner(..) => {
+            return Err(Error::internal(
+                "a decision on a profile's owner goes to its account",
+            ))
         }
     })
 }
@@ -502,6 +504,19 @@ pub async fn end_due(state: &AppState, now: OffsetDateTime) -> Result<usize> {
 }
 
 /// Roles in order: a decision reaches only a lower one.
+/// Refused unless `session` may decide on account `id`: never on oneself, nor on someone of
+/// one's own rank or above.
+pub(crate) async fn may_decide_on(state: &AppState, session: &Session, id: &str) -> Result<()> {
+    let role = accounts::by_id(state.db.pool(), id).await?.map(|a| a.role);
+    if id == session.account.id || role.is_some_and(|r| rank(r) >= rank(session.account.role)) {
+        return Err(Error::forbidden(
+            "moderators decide on other people's accounts and profiles only, and only on those \
+             of a lower role than theirs",
+        ));
+    }
+    Ok(())
+}
+
 fn rank(role: Role) -> u8 {
     match role {
         Role::User => 0,

@@ -137,7 +137,8 @@ impl ContentAction {
 }
 
 /// What moderators decide on an account: suspend it (login refused, its profiles' public content
-/// hidden, its data kept) and lift that, or warn it (a mailed message, kept as a strike).
+/// hidden, its data kept) and lift that, warn it (a mailed message, kept as a strike), or lock it
+/// out until its password is reset.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
@@ -145,6 +146,9 @@ pub enum AccountAction {
     Suspend,
     Unsuspend,
     Warn,
+    /// Every session closed and login refused until the password is reset through the mailed
+    /// link (a hijacked account's first aid); the reset ends it.
+    LockOut,
 }
 
 impl AccountAction {
@@ -153,6 +157,7 @@ impl AccountAction {
             Self::Suspend => "AccountSuspended",
             Self::Unsuspend => "AccountUnsuspended",
             Self::Warn => "AccountWarned",
+            Self::LockOut => "AccountLockedOut",
         }
     }
 

@@ -55,6 +55,10 @@ impl Projection for AccountsProjection {
             }
             AccountChange::RoleChanged { role } => set(conn, id, "role", Some(role.as_str())).await,
             AccountChange::Disabled => disabled(conn, id).await,
+            AccountChange::Moderated {
+                action: AccountAction::LockOut,
+                ..
+            } => close_sessions(conn, id).await,
             AccountChange::Moderated { action, .. } => {
                 let sql = match action {
                     AccountAction::Suspend => "UPDATE accounts SET suspended = 1 WHERE id = $1",
@@ -63,6 +67,7 @@ impl Projection for AccountsProjection {
                     AccountAction::Warn => {
                         "UPDATE accounts SET strikes = strikes + 1 WHERE id = $1"
                     }
+                    AccountAction::LockOut => return Ok(()),
                 };
                 sqlx::query(sql).bind(id).execute(conn).await?;
                 Ok(())
@@ -81,6 +86,8 @@ impl Projection for AccountsProjection {
             AccountChange::DefaultProfileChosen { username } => {
                 set(conn, id, "default_profile", Some(&username)).await
             }
+            // The revert's own changes follow it; the record itself changes no table.
+            AccountChange::Reverted { .. } => Ok(()),
         }
     }
 }

@@ -57,9 +57,9 @@ impl Projection for DecisionTimersProjection {
                 _ => return Ok(()),
             },
             t if t == Account::TYPE => match event.change::<AccountChange>()? {
-                // A warning does not last: it has no timer.
+                // A warning does not last, and a lock-out ends with a new password: no timer.
                 AccountChange::Moderated {
-                    action: AccountAction::Warn,
+                    action: AccountAction::Warn | AccountAction::LockOut,
                     ..
                 } => return Ok(()),
                 AccountChange::Moderated { action, decision } => {

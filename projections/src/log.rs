@@ -69,6 +69,12 @@ const SELECT_EVENTS: &str = "SELECT position, aggregate_type, aggregate_id, sequ
 pub struct AuditFilter {
     /// The acting account's id.
     pub account: Option<String>,
+    /// The profile it acted as.
+    pub profile: Option<String>,
+    /// web, api, cli, schedule or federation.
+    pub source: Option<String>,
+    /// Every change one request made.
+    pub request_id: Option<String>,
     pub aggregate_type: Option<String>,
     pub aggregate_id: Option<String>,
     /// The change's name, such as EventHidden.
@@ -260,18 +266,45 @@ impl EventLog {
         limit: i64,
         offset: i64,
     ) -> Result<Vec<StoredEvent>, Error> {
+        self.matching(filter, "DESC", limit, offset).await
+    }
+
+    /// Up to `limit` changes matching `filter`, oldest first.
+    pub async fn matching_in_order(
+        &self,
+        filter: &AuditFilter,
+        limit: i64,
+    ) -> Result<Vec<StoredEvent>, Error> {
+        self.matching(filter, "ASC", limit, 0).await
+    }
+
+    async fn matching(
+        &self,
+        filter: &AuditFilter,
+        order: &str,
+        limit: i64,
+        offset: i64,
+    ) -> Result<Vec<StoredEvent>, Error> {
         let mut conditions: Vec<String> = Vec::new();
         let mut binds: Vec<String> = Vec::new();
         let mut condition = |sql: &str, value: &str| {
             binds.push(value.to_string());
             conditions.push(sql.replace('?', &format!("${}", binds.len())));
         };
-        let account = match self.db.backend() {
-            Backend::Sqlite => "json_extract(metadata, '$.account')",
-            Backend::Postgres => "(metadata ->> 'account')",
+        let field = |name: &str| match self.db.backend() {
+            Backend::Sqlite => format!("json_extract(metadata, '$.{name}')"),
+            Backend::Postgres => format!("(metadata ->> '{name}')"),
         };
-        if let Some(value) = &filter.account {
-            condition(&format!("{account} = ?"), value);
+        let metadata = [
+            ("account", &filter.account),
+            ("profile", &filter.profile),
+            ("source", &filter.source),
+            ("request_id", &filter.request_id),
+        ];
+        for (name, value) in metadata {
+            if let Some(value) = value {
+                condition(&format!("{} = ?", field(name)), value);
+            }
         }
         if let Some(value) = &filter.aggregate_type {
             condition("aggregate_type = ?", value);
@@ -294,7 +327,7 @@ impl EventLog {
             format!("WHERE {}", conditions.join(" AND "))
         };
         let sql = format!(
-            "{SELECT_EVENTS} {filters} ORDER BY position DESC LIMIT {} OFFSET {}",
+            "{SELECT_EVENTS} {filters} ORDER BY position {order} LIMIT {} OFFSET {}",
             limit.max(0),
             offset.max(0)
         );

@@ -10,6 +10,7 @@ use crate::objects::{self, ObjectAsOf};
 use crate::reports::{
     self, Decision, FiledReport, NewNote, NewReport, QueueQuery, ReportDetail, Reporter,
 };
+use crate::revert::{self, RevertPlan, RevertRequest};
 use crate::AppState;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
@@ -34,6 +35,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(domain))
         .routes(routes!(public_domains))
         .routes(routes!(audit))
+        .routes(routes!(revert))
 }
 
 /// Report a profile, an event, comments of an event or a group to the instance's moderators,
@@ -169,7 +171,8 @@ async fn object(
 /// Decide on an event, a comment, a profile or an account (moderators and administrators), or
 /// on another instance's domain (administrators): hide, unhide, remove, restore,
 /// close_comments or reopen_comments an event; remove or restore a comment; suspend, unsuspend
-/// or warn a profile or an account; suspend, limit or lift a domain. The reason is required;
+/// warn or lock out (every session closed until the password is reset) a profile's account or
+/// an account; suspend, limit or lift a domain. The reason is required;
 /// `until` (in the future) ends hide, remove, close_comments, suspend and limit by itself. A
 /// decision that would change nothing is a 409.
 #[utoipa::path(post, path = "/moderation/decisions", tag = "moderation", request_body = NewDecision,
@@ -235,4 +238,29 @@ async fn audit(
     Params(query): Params<AuditQuery>,
 ) -> Result<Json<AuditPage>, Problem> {
     Ok(Json(audit::trail(&state, &session, query).await?))
+}
+
+/// Revert what an account (or one of its profiles) did between `from` and `to` (moderators and
+/// administrators, on accounts of a lower role): events it created removed, its edits restored,
+/// its comments removed, its joins and leaves undone, its profile changes undone, its
+/// moderation decisions undone, its address restored, and (unless `lock_out` is false) every
+/// session closed until a new password is set. Without `apply` this only shows the plan (200);
+/// with it, one decision is recorded on the account and the plan is carried out under the same
+/// request id (201). What someone else changed since is listed as a conflict, never
+/// overwritten; applying twice does nothing more.
+#[utoipa::path(post, path = "/moderation/reverts", tag = "moderation", request_body = RevertRequest,
+    security(("bearer" = [])),
+    responses((status = 200, body = RevertPlan), (status = 201, body = RevertPlan), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
+async fn revert(
+    State(state): State<AppState>,
+    session: Session,
+    Body(request): Body<RevertRequest>,
+) -> Result<(StatusCode, Json<RevertPlan>), Problem> {
+    let plan = revert::revert(&state, &session, request).await?;
+    let status = if plan.applied {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
+    Ok((status, Json(plan)))
 }

@@ -21,6 +21,7 @@ mod openapi;
 mod participation;
 mod pictures;
 mod reports;
+mod revert;
 mod search;
 mod subscribers;
 mod support;

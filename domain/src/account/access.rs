@@ -43,6 +43,9 @@ impl Account {
         if self.confirmation.is_some() {
             return Err(AccountError::Unconfirmed);
         }
+        if self.locked_out {
+            return Err(AccountError::LockedOut);
+        }
         Ok(vec![AccountChange::SessionOpened { session }])
     }
 

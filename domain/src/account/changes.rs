@@ -68,6 +68,17 @@ pub enum AccountChange {
         action: AccountAction,
         decision: Decision,
     },
+    /// A moderator reverted what this account did between `from` and `to` (log times): the
+    /// positions of the changes reverted, and of those left for a moderator because someone
+    /// else changed the same thing since. The compensating changes follow, each with the same
+    /// request id.
+    Reverted {
+        decision: Decision,
+        from: String,
+        to: String,
+        reverts: Vec<i64>,
+        conflicts: Vec<i64>,
+    },
 }
 
 impl DomainEvent for AccountChange {
@@ -90,6 +101,7 @@ impl DomainEvent for AccountChange {
             Self::EmailChangeRequested { .. } => "AccountEmailChangeRequested",
             Self::EmailChanged { .. } => "AccountEmailChanged",
             Self::Moderated { action, .. } => action.change_name(),
+            Self::Reverted { .. } => "AccountReverted",
         }
         .to_string()
     }

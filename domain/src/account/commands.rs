@@ -72,4 +72,16 @@ pub enum AccountCommand {
         action: AccountAction,
         decision: Decision,
     },
+    /// Record a moderator's revert of the account's changes (the caller planned it).
+    RecordRevert {
+        decision: Decision,
+        from: String,
+        to: String,
+        reverts: Vec<i64>,
+        conflicts: Vec<i64>,
+    },
+    /// Put back the address `email` the account had before a change being reverted.
+    RestoreEmail {
+        email: String,
+    },
 }

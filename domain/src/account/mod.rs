@@ -41,6 +41,11 @@ pub enum AccountError {
     NotOwnProfile(String),
     #[error("this account is suspended by the instance's moderators")]
     Suspended,
+    #[error(
+        "the instance's moderators closed this account's sessions: reset its password with the \
+         link mailed on request, then log in again"
+    )]
+    LockedOut,
     /// A moderators' decision that would change nothing.
     #[error("{0}")]
     AlreadyDecided(&'static str),
@@ -63,6 +68,9 @@ pub struct Account {
     /// Suspended by the instance's moderators.
     #[serde(default)]
     suspended: bool,
+    /// Locked out by the moderators until the password is reset.
+    #[serde(default)]
+    locked_out: bool,
 }
 
 impl Account {
@@ -91,6 +99,11 @@ impl Account {
         self.suspended
     }
 
+    /// Locked out by the moderators until the password is reset.
+    pub fn locked_out(&self) -> bool {
+        self.locked_out
+    }
+
     fn moderate(
         &self,
         action: AccountAction,
@@ -103,11 +116,29 @@ impl Account {
             AccountAction::Suspend => self.suspended.then_some("the account is already suspended"),
             AccountAction::Unsuspend => (!self.suspended).then_some("the account is not suspended"),
             AccountAction::Warn => None,
+            AccountAction::LockOut => self
+                .locked_out
+                .then_some("the account is already locked out until its password is reset"),
         };
         if let Some(already) = already {
             return Err(AccountError::AlreadyDecided(already));
         }
         Ok(vec![AccountChange::Moderated { action, decision }])
+    }
+}
+
+impl Account {
+    fn restore_email(&self, email: String) -> Result<Vec<AccountChange>, AccountError> {
+        if !self.registered {
+            return Err(AccountError::NotFound);
+        }
+        if email == self.email {
+            return Ok(vec![]);
+        }
+        Ok(vec![AccountChange::EmailChanged {
+            previous: self.email.clone(),
+            email,
+        }])
     }
 }
 
@@ -150,6 +181,25 @@ impl Aggregate for Account {
             AccountCommand::ChangeRole { role } => self.change_role(role),
             AccountCommand::Disable => self.disable(),
             AccountCommand::Moderate { action, decision } => self.moderate(action, decision),
+            AccountCommand::RecordRevert {
+                decision,
+                from,
+                to,
+                reverts,
+                conflicts,
+            } => {
+                if !self.registered {
+                    return Err(AccountError::NotFound);
+                }
+                Ok(vec![AccountChange::Reverted {
+                    decision,
+                    from,
+                    to,
+                    reverts,
+                    conflicts,
+                }])
+            }
+            AccountCommand::RestoreEmail { email } => self.restore_email(email),
             AccountCommand::AddProfile { username } => self.add_profile(username),
             AccountCommand::ChooseDefaultProfile { username } => {
                 self.choose_default_profile(username)
@@ -205,6 +255,7 @@ impl Aggregate for Account {
             C::PasswordReset { .. } => {
                 self.reset = None;
                 self.sessions.clear();
+                self.locked_out = false;
             }
             C::RoleChanged { role } => self.role = role,
             C::Disabled => {
@@ -226,12 +277,17 @@ impl Aggregate for Account {
                 self.email = email;
                 self.pending_email = None;
             }
+            C::Reverted { .. } => {}
             C::Moderated { action, .. } => match action {
                 AccountAction::Suspend => self.suspended = true,
                 AccountAction::Unsuspend => self.suspended = false,
                 // A warning is a strike in the log (the accounts read model counts them); no
                 // decision depends on it.
                 AccountAction::Warn => {}
+                AccountAction::LockOut => {
+                    self.locked_out = true;
+                    self.sessions.clear();
+                }
             },
         }
     }

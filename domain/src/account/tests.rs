@@ -204,9 +204,10 @@ fn kind(change: &C) -> usize {
         C::EmailChangeRequested { .. } => 14,
         C::EmailChanged { .. } => 15,
         C::Moderated { .. } => 16,
+        C::Reverted { .. } => 17,
     }
 }
-const KINDS: usize = 17;
+const KINDS: usize = 18;
 
 #[test]
 fn applying_any_change_twice_leaves_the_state_as_once() {
@@ -270,6 +271,14 @@ fn applying_any_change_twice_leaves_the_state_as_once() {
         moderated(AccountAction::Warn),
         moderated(AccountAction::Suspend),
         moderated(AccountAction::Unsuspend),
+        moderated(AccountAction::LockOut),
+        C::Reverted {
+            decision: decision(),
+            from: "2026-11-01T00:00:00.000000Z".into(),
+            to: "2026-11-02T00:00:00.000000Z".into(),
+            reverts: vec![4, 5],
+            conflicts: vec![6],
+        },
         C::Disabled,
     ];
     let covered: std::collections::BTreeSet<usize> = history.iter().map(kind).collect();
@@ -373,4 +382,67 @@ fn a_suspended_account_cannot_log_in_until_unsuspended_and_warnings_pile_up() {
         .given(vec![])
         .when(moderate(AccountAction::Warn))
         .then_expect_error(AccountError::NotFound);
+}
+
+#[test]
+fn a_locked_out_account_logs_in_again_only_after_a_password_reset() {
+    let opened = C::SessionOpened {
+        session: "s1".into(),
+    };
+    let mut history = vec![registered(None), opened.clone()];
+    Given::with(())
+        .given(history.clone())
+        .when(moderate(AccountAction::LockOut))
+        .then_expect_events(vec![moderated(AccountAction::LockOut)]);
+    history.push(moderated(AccountAction::LockOut));
+    let mut state = Account::default();
+    for change in &history {
+        state.apply(change.clone());
+    }
+    assert!(state.locked_out());
+    assert!(state.sessions.is_empty(), "every session closed");
+    Given::with(())
+        .given(history.clone())
+        .when(AccountCommand::OpenSession {
+            session: "s2".into(),
+        })
+        .then_expect_error(AccountError::LockedOut);
+    Given::with(())
+        .given(history.clone())
+        .when(moderate(AccountAction::LockOut))
+        .then_expect_error(AccountError::AlreadyDecided(
+            "the account is already locked out until its password is reset",
+        ));
+    history.push(C::PasswordReset {
+        password_hash: "new".into(),
+    });
+    Given::with(())
+        .given(history)
+        .when(AccountCommand::OpenSession {
+            session: "s2".into(),
+        })
+        .then_expect_events(vec![C::SessionOpened {
+            session: "s2".into(),
+        }]);
+}
+
+#[test]
+fn a_restored_address_names_the_one_it_replaces_and_the_same_address_changes_nothing() {
+    let history = vec![registered(None)];
+    let mut state = Account::default();
+    state.apply(history[0].clone());
+    let current = state.email.clone();
+    Given::with(())
+        .given(history.clone())
+        .when(AccountCommand::RestoreEmail {
+            email: "old@example.org".into(),
+        })
+        .then_expect_events(vec![C::EmailChanged {
+            email: "old@example.org".into(),
+            previous: current.clone(),
+        }]);
+    Given::with(())
+        .given(history)
+        .when(AccountCommand::RestoreEmail { email: current })
+        .then_expect_events(vec![]);
 }

@@ -24,6 +24,13 @@ impl Event {
         self.moderation
     }
 
+    /// Whether comment `id` is there for everyone: posted, neither deleted nor removed.
+    pub fn comment_shown(&self, id: &str) -> bool {
+        self.comments
+            .iter()
+            .any(|c| c.id == id && !c.removed && !c.deleted)
+    }
+
     /// Whether comment `id` was removed by moderators.
     pub fn comment_removed(&self, id: &str) -> bool {
         self.comments.iter().any(|c| c.id == id && c.removed)

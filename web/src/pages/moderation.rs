@@ -333,6 +333,9 @@ pub async fn audit(
     let page = field(&values, "page");
     let query = AuditQuery {
         account: get("account"),
+        profile: get("profile"),
+        source: get("source"),
+        request_id: get("request_id"),
         target_kind: get("target_kind"),
         target_id: get("target_id"),
         change: get("change"),
