@@ -192,6 +192,10 @@ pub fn routes(app: AppState, pages: Arc<Pages>) -> Router {
         .route("/moderation/reports", get(pages::moderation::queue))
         .route("/moderation/audit", get(pages::moderation::audit))
         .route(
+            "/moderation/revert",
+            get(pages::moderation::revert_form).post(pages::moderation::revert),
+        )
+        .route(
             "/moderation/domains",
             get(pages::moderation::domains).post(pages::moderation::decide_on_domain),
         )

@@ -14,6 +14,7 @@ use axum::response::Response;
 use convene_api::audit::{self, AuditQuery};
 use convene_api::moderation::{self, Action, DecisionTarget, NewDecision};
 use convene_api::reports::{self, Decision, NewNote, NewReport, QueueQuery, Reporter};
+use convene_api::revert::{self, RevertPlan, RevertRequest};
 use convene_api::Class;
 use convene_domain::report::{Category, Target};
 use convene_domain::{FieldError, Role};
@@ -476,6 +477,105 @@ async fn domains_page(
         visitor,
         failed.map_or(StatusCode::OK, status_of),
         "moderation_domains.html",
+        context,
+    )
+}
+
+/// GET `/moderation/revert?account=…&from=…&to=…`: the form to revert what an account (or one
+/// of its profiles) did in a window, filled from the link that opened it.
+pub async fn revert_form(
+    State(web): State<Web>,
+    visitor: Visitor,
+    Query(values): Query<HashMap<String, String>>,
+) -> Response {
+    let Some(session) = visitor.session.as_ref() else {
+        return login_first(&visitor);
+    };
+    if let Err(error) = convene_api::reports::require_moderator(session) {
+        return refused(&web, &visitor, &error);
+    }
+    revert_page(&web, &visitor, &values, None, None)
+}
+
+/// POST `/moderation/revert`: the plan (`apply` absent or 0), or the plan carried out
+/// (`apply=1`, from the preview's button); a refused request shows the form again, the field
+/// marked.
+pub async fn revert(
+    State(web): State<Web>,
+    visitor: Visitor,
+    axum::Form(values): Fields,
+) -> Response {
+    if let Err(refused) = check_csrf(&web, &visitor, &values) {
+        return refused;
+    }
+    let Some(session) = visitor.session.as_ref() else {
+        return login_first(&visitor);
+    };
+    let given = |k: &str| Some(field(&values, k)).filter(|v| !v.trim().is_empty());
+    let request = RevertRequest {
+        account: given("account"),
+        profile: given("profile"),
+        from: datetime_local(&field(&values, "from")).unwrap_or_default(),
+        to: datetime_local(&field(&values, "to")).unwrap_or_default(),
+        reason: field(&values, "reason"),
+        report: None,
+        lock_out: field(&values, "lock_out") == "1",
+        apply: field(&values, "apply") == "1",
+    };
+    match revert::revert(&web.app, session, request).await {
+        Ok(plan) => revert_page(&web, &visitor, &values, Some(&plan), None),
+        Err(error) if matches!(error.class(), Class::Invalid | Class::NotFound) => {
+            revert_page(&web, &visitor, &values, None, Some(&error))
+        }
+        Err(error) => refused(&web, &visitor, &error),
+    }
+}
+
+fn revert_page(
+    web: &Web,
+    visitor: &Visitor,
+    values: &HashMap<String, String>,
+    plan: Option<&RevertPlan>,
+    failed: Option<&convene_api::Error>,
+) -> Response {
+    let errors: HashMap<String, String> = failed
+        .map(|e| {
+            let fields = e.field_errors();
+            if fields.is_empty() {
+                vec![("form".to_string(), e.to_string())]
+            } else {
+                fields.into_iter().map(|f| (f.field, f.message)).collect()
+            }
+        })
+        .unwrap_or_default()
+        .into_iter()
+        .collect();
+    // Each step's before and after, as moderators read them (pretty JSON text).
+    let plan = plan.map(|plan| {
+        let mut shown = serde_json::to_value(plan).unwrap_or_default();
+        if let Some(steps) = shown["steps"].as_array_mut() {
+            for step in steps {
+                for side in ["before", "after"] {
+                    let text = serde_json::to_string_pretty(&step[side]).unwrap_or_default();
+                    step[side] = serde_json::Value::String(text);
+                }
+            }
+        }
+        shown
+    });
+    let mut context = Context::new();
+    let mut values = values.clone();
+    // A new form locks the account out unless the moderator says otherwise.
+    if !values.contains_key("_csrf") {
+        values.insert("lock_out".into(), "1".into());
+    }
+    context.insert("values", &values);
+    context.insert("errors", &errors);
+    context.insert("plan", &plan);
+    web.pages.render(
+        visitor,
+        failed.map_or(StatusCode::OK, status_of),
+        "moderation_revert.html",
         context,
     )
 }

@@ -402,3 +402,104 @@ async fn an_administrator_suspends_a_domain_from_the_domains_page_and_lifts_it()
         assert!(again.body.contains("Aucune décision"), "{}", again.body);
     }
 }
+
+/// Now, as the revert form's window bounds are written, a moment apart from the changes around
+/// it.
+async fn instant() -> String {
+    tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    let now = time::OffsetDateTime::now_utc()
+        .format(&time::format_description::well_known::Rfc3339)
+        .expect("format");
+    tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    now
+}
+
+#[tokio::test]
+async fn a_moderator_previews_a_revert_then_applies_it_from_the_revert_page() {
+    for (_db, site) in sites("moderation_revert").await {
+        let mia = Browser::member(&site, "mia@example.org", "mia", "en").await;
+        make_moderator(&site, "mia").await;
+        let ana = Browser::member(&site, "ana@example.org", "ana", "en").await;
+        let from = instant().await;
+        let spam = create_event(&ana, &[("title", "Cheap pills")]).await;
+        let to = instant().await;
+
+        assert_eq!(ana.get("/moderation/revert").await.status, 403);
+        let form = mia
+            .get("/moderation/revert?account=&from=2026-01-01T00:00:00Z")
+            .await;
+        assert_eq!(form.status, 200, "{}", form.body);
+        assert!(
+            form.body.contains("value=\"2026-01-01T00:00:00Z\""),
+            "{}",
+            form.body
+        );
+        assert!(
+            form.body.contains("name=\"lock_out\" value=\"1\" checked"),
+            "{}",
+            form.body
+        );
+        let head = site.head().await;
+        let ask = |reason: &'static str, apply: &'static str| {
+            vec![
+                ("profile", "ana".to_string()),
+                ("from", from.clone()),
+                ("to", to.clone()),
+                ("reason", reason.to_string()),
+                ("lock_out", "1".to_string()),
+                ("apply", apply.to_string()),
+            ]
+        };
+        let send = |values: Vec<(&'static str, String)>| {
+            let mia = mia.clone();
+            let csrf = form.csrf();
+            async move {
+                let borrowed: Vec<(&str, &str)> =
+                    values.iter().map(|(k, v)| (*k, v.as_str())).collect();
+                mia.post("/moderation/revert", &csrf, &borrowed).await
+            }
+        };
+        let refused = send(ask(" ", "1")).await;
+        assert_eq!(refused.status, 422, "{}", refused.body);
+        assert!(
+            refused.body.contains("id=\"revert-reason-error\""),
+            "{}",
+            refused.body
+        );
+        let preview = send(ask("account taken over", "0")).await;
+        assert_eq!(preview.status, 200, "{}", preview.body);
+        assert!(
+            preview.body.contains("Remove the event"),
+            "{}",
+            preview.body
+        );
+        assert!(preview.body.contains(&spam), "{}", preview.body);
+        assert!(
+            preview.body.contains("Apply these 2 steps"),
+            "{}",
+            preview.body
+        );
+        assert_eq!(site.head().await, head, "a preview writes nothing");
+
+        let applied = send(ask("account taken over", "1")).await;
+        assert_eq!(applied.status, 200, "{}", applied.body);
+        assert!(
+            applied.body.contains("Reverted: the decision is recorded"),
+            "{}",
+            applied.body
+        );
+        assert_eq!(
+            site.browser("en")
+                .get(&format!("/events/{spam}"))
+                .await
+                .status,
+            404
+        );
+        let again = send(ask("account taken over", "1")).await;
+        assert!(
+            again.body.contains("Nothing left to revert"),
+            "{}",
+            again.body
+        );
+    }
+}
