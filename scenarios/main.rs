@@ -9,6 +9,7 @@ mod discovery;
 mod event_core;
 mod federation;
 mod groups;
+mod incident;
 mod limits;
 mod organising;
 mod search;

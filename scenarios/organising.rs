@@ -31,7 +31,7 @@ pub(crate) fn member(server: &Server, email: &str) -> Caller {
     log_in(server, email)
 }
 
-fn log_in(server: &Server, email: &str) -> Caller {
+pub(crate) fn log_in(server: &Server, email: &str) -> Caller {
     let (status, body) = server.call(
         "POST",
         "/api/v1/sessions",
