@@ -554,7 +554,7 @@ mod tests {
         assert!(plan(Action::Hide, &profile).is_err());
         assert_eq!(
             plan(Action::Warn, &profile).expect("accepted"),
-            Plan::WarnProfile("ana".into())
+            Plan::ProfileOwner("ana".into(), AccountAction::Warn)
         );
         assert!(!can_end(&plan(Action::Warn, &profile).expect("accepted")));
         assert!(can_end(&plan(Action::Suspend, &profile).expect("accepted")));

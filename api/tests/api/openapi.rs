@@ -129,6 +129,7 @@ const PROMISED: &[(&str, &str)] = &[
     ("get", "/api/v1/moderation/domains"),
     ("get", "/api/v1/moderation/domains/{domain}"),
     ("get", "/api/v1/instance/domain-decisions"),
+    ("post", "/api/v1/moderation/reverts"),
 ];
 
 #[tokio::test]
