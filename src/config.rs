@@ -387,9 +387,6 @@ pub enum FederationCommand {
 
 #[derive(Debug, Subcommand)]
 pub enum BenchCommand {
-    /// Appends, catch-up reads, replay and verification, each next to the raw SQL baseline.
-    /// Runs on a scratch database on the configured server (SQLite file or PostgreSQL),
-    /// never on your data.
     /// Search: events indexed per second from the log, and p50/p99 of five query shapes at 1
     /// and 16 clients, each next to the same query run directly against the backend (SQL, or
     /// Meilisearch's own HTTP search when CONVENE_MEILI_URL is set). Scratch database and
@@ -402,6 +399,9 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 400)]
         queries: usize,
     },
+    /// Appends, catch-up reads, replay and verification, each next to the raw SQL baseline.
+    /// Runs on a scratch database on the configured server (SQLite file or PostgreSQL),
+    /// never on your data.
     Store {
         /// Events appended by each append phase.
         #[arg(long, default_value_t = 2_000)]
@@ -433,6 +433,17 @@ pub enum BenchCommand {
         /// Milliseconds each receiver waits before answering.
         #[arg(long, default_value_t = 100)]
         latency_ms: u64,
+    },
+    /// On a log of many changes: the audit trail filtered by account, by object and by time,
+    /// an event as of a position, each next to the raw SQL reading the same rows; and a revert
+    /// of 1,000 changes, planned then applied. Scratch database only.
+    Audit {
+        /// Changes in the log (most of them recorded by a thousand other accounts over a year).
+        #[arg(long, default_value_t = 1_000_000)]
+        changes: usize,
+        /// Queries per measure.
+        #[arg(long, default_value_t = 200)]
+        queries: usize,
     },
     /// Latency (p50, p99) of joining an event over the JSON API, one join after another, each
     /// answered once the read model shows it; next to /healthz on the same server.

@@ -126,6 +126,9 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             hosts,
             latency_ms,
         }) => bench::federation::federation(&settings, inboxes, hosts, latency_ms).await,
+        Command::Bench(config::BenchCommand::Audit { changes, queries }) => {
+            bench::audit::audit(&settings, changes, queries).await
+        }
         Command::Bench(config::BenchCommand::Join { joins }) => {
             bench::join::join(&settings, joins).await
         }

@@ -14,6 +14,7 @@ use convene_projections::log::{AuditFilter, EventLog, StoredEvent};
 use cqrs_es::Aggregate;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
+use std::collections::{BTreeMap, BTreeSet};
 use utoipa::ToSchema;
 
 /// The sources a change is recorded from, as its metadata names them.
@@ -194,6 +195,14 @@ fn filter(query: AuditQuery) -> Result<(AuditFilter, i64)> {
     Ok((filter, page))
 }
 
+/// The name the trail gives an aggregate type.
+pub(crate) fn kind_of(aggregate_type: &str) -> String {
+    KINDS
+        .iter()
+        .find(|(_, t)| *t == aggregate_type)
+        .map_or_else(|| aggregate_type.to_lowercase(), |(k, _)| k.to_string())
+}
+
 /// The report a change answers: a decision's `report`, or the report itself.
 fn report_of(stored: &StoredEvent) -> Option<String> {
     if stored.aggregate_type == Report::TYPE {
@@ -214,37 +223,36 @@ pub async fn trail(state: &AppState, session: &Session, query: AuditQuery) -> Re
         .await?;
     let more = found.len() as i64 > PAGE_SIZE;
     found.truncate(PAGE_SIZE as usize);
+    // Each object on the page is folded once, up to its last change shown.
+    let mut on_page: BTreeMap<(&str, &str), BTreeSet<i64>> = BTreeMap::new();
+    for stored in &found {
+        on_page
+            .entry((&stored.aggregate_type, &stored.aggregate_id))
+            .or_default()
+            .insert(stored.position);
+    }
+    let mut states = BTreeMap::new();
+    for ((aggregate_type, id), positions) in &on_page {
+        let kind = kind_of(aggregate_type);
+        if !objects::KINDS.contains(&kind.as_str()) {
+            continue;
+        }
+        let last = positions.last().copied().unwrap_or_default();
+        let history = log.aggregate_until(aggregate_type, id, last).await?;
+        states.extend(objects::around(&kind, &history, positions)?);
+    }
     let mut entries = Vec::with_capacity(found.len());
     for stored in &found {
-        let kind = KINDS
-            .iter()
-            .find(|(_, t)| *t == stored.aggregate_type)
-            .map_or_else(
-                || stored.aggregate_type.to_lowercase(),
-                |(k, _)| k.to_string(),
-            );
-        let (before, after) = if objects::KINDS.contains(&kind.as_str()) {
-            let history = log
-                .aggregate_until(
-                    &stored.aggregate_type,
-                    &stored.aggregate_id,
-                    stored.position,
-                )
-                .await?;
-            let before = match history.len() {
-                0 | 1 => None,
-                n => objects::fold_kind(&kind, &history[..n - 1])?,
-            };
-            (before, objects::fold_kind(&kind, &history)?)
-        } else {
-            (None, None)
+        let (before, after) = match states.remove(&stored.position) {
+            Some((before, after)) => (before, Some(after)),
+            None => (None, None),
         };
         let change = objects::change(stored)?;
         entries.push(AuditEntry {
             position: stored.position,
             at: change.at,
             change: change.change,
-            target_kind: kind,
+            target_kind: kind_of(&stored.aggregate_type),
             target_id: stored.aggregate_id.clone(),
             actor: change.actor,
             source: change.source,

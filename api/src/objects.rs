@@ -11,6 +11,7 @@ use convene_projections::log::{EventLog, StoredEvent};
 use cqrs_es::Aggregate;
 use serde::Serialize;
 use serde_json::Value;
+use std::collections::{BTreeMap, BTreeSet};
 use utoipa::ToSchema;
 
 /// The kinds of object that can be folded, as named in paths.
@@ -60,25 +61,55 @@ pub struct ObjectAsOf {
     pub changes: Vec<ObjectChange>,
 }
 
-/// The state of an object of `kind` (event, profile or group) folded from `log`; none for other
-/// kinds (an account's state holds secrets that no view shows).
-pub(crate) fn fold_kind(kind: &str, log: &[StoredEvent]) -> Result<Option<Value>> {
-    Ok(match kind {
-        "event" => Some(fold::<Event>(log)?),
-        "profile" => Some(fold::<Profile>(log)?),
-        "group" => Some(fold::<Group>(log)?),
-        _ => None,
-    })
-}
-
 fn fold<A: Aggregate>(log: &[StoredEvent]) -> Result<Value> {
     let mut aggregate = A::default();
     for stored in log {
         aggregate.apply(stored.change::<A::Event>()?);
     }
-    let mut state = serde_json::to_value(&aggregate).map_err(Error::internal)?;
+    shown(&aggregate)
+}
+
+fn shown<A: Aggregate>(aggregate: &A) -> Result<Value> {
+    let mut state = serde_json::to_value(aggregate).map_err(Error::internal)?;
     redact(&mut state);
     Ok(state)
+}
+
+/// The object of `kind` just before and just after each change of `log` at `positions`, in
+/// one fold of `log` (its own changes, in order): none before its first change. Empty for kinds
+/// that are not shown.
+pub(crate) fn around(
+    kind: &str,
+    log: &[StoredEvent],
+    positions: &BTreeSet<i64>,
+) -> Result<BTreeMap<i64, (Option<Value>, Value)>> {
+    match kind {
+        "event" => walk::<Event>(log, positions),
+        "profile" => walk::<Profile>(log, positions),
+        "group" => walk::<Group>(log, positions),
+        _ => Ok(BTreeMap::new()),
+    }
+}
+
+fn walk<A: Aggregate>(
+    log: &[StoredEvent],
+    positions: &BTreeSet<i64>,
+) -> Result<BTreeMap<i64, (Option<Value>, Value)>> {
+    let mut aggregate = A::default();
+    let mut states = BTreeMap::new();
+    for (i, stored) in log.iter().enumerate() {
+        let wanted = positions.contains(&stored.position);
+        let before = if wanted && i > 0 {
+            Some(shown(&aggregate)?)
+        } else {
+            None
+        };
+        aggregate.apply(stored.change::<A::Event>()?);
+        if wanted {
+            states.insert(stored.position, (before, shown(&aggregate)?));
+        }
+    }
+    Ok(states)
 }
 
 /// What moderators never need to see of an object, at any depth: anonymous participants'

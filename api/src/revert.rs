@@ -7,6 +7,7 @@
 //! conflict for a moderator to decide. What is already undone plans nothing, so applying twice
 //! does nothing more, and applying again after a failure finishes the work.
 
+use crate::audit::kind_of;
 use crate::auth::Session;
 use crate::consistency;
 use crate::error::{Error, Result};
@@ -339,14 +340,38 @@ async fn apply(
     .await?;
     plan.position = Some(position);
     plan.applied = true;
-    for step in &plan.steps {
-        if let Err(error) = run(state, &step.command, &metadata).await {
-            plan.failed.push(FailedStep {
-                action: step.action.clone(),
-                target_kind: step.target_kind.clone(),
-                target_id: step.target_id.clone(),
-                message: error.to_string(),
-            });
+    // The decisions on one event go as one command: a thousand removed comments are one
+    // append, not a thousand.
+    let mut on_events: BTreeMap<String, (Vec<usize>, Vec<ContentAction>, Decision)> =
+        BTreeMap::new();
+    let mut runs: Vec<(Vec<usize>, Command)> = Vec::new();
+    for (i, step) in plan.steps.iter().enumerate() {
+        match &step.command {
+            Command::Event(id, EventCommand::Moderate { action, decision }) => {
+                let (steps, actions, _) = on_events
+                    .entry(id.clone())
+                    .or_insert_with(|| (vec![], vec![], decision.clone()));
+                steps.push(i);
+                actions.push(action.clone());
+            }
+            command => runs.push((vec![i], command.clone())),
+        }
+    }
+    for (id, (steps, actions, decision)) in on_events {
+        let command = EventCommand::ModerateAll { actions, decision };
+        runs.insert(0, (steps, Command::Event(id, command)));
+    }
+    for (steps, command) in runs {
+        if let Err(error) = run(state, &command, &metadata).await {
+            for i in steps {
+                let step = &plan.steps[i];
+                plan.failed.push(FailedStep {
+                    action: step.action.clone(),
+                    target_kind: step.target_kind.clone(),
+                    target_id: step.target_id.clone(),
+                    message: error.to_string(),
+                });
+            }
         }
     }
     Ok(())
@@ -1099,11 +1124,6 @@ impl Planner {
         }
         Ok(())
     }
-}
-
-/// The name the audit trail gives an aggregate type.
-fn kind_of(aggregate_type: &str) -> String {
-    aggregate_type.to_lowercase()
 }
 
 #[cfg(test)]

@@ -1,8 +1,10 @@
 //! `convene bench`: measured figures printed with ratios to a baseline, on scratch databases
 //! (never on your data): the event store ([`store`]), the pages under load ([`web`]), the
 //! latency of a command that reads its own write ([`join`]), search ([`search`]) and one event
-//! fanned out to many inboxes ([`federation`]).
+//! fanned out to many inboxes ([`federation`]), and the audit trail, objects as they were and
+//! reverts on a large log ([`audit`]).
 
+pub mod audit;
 pub mod federation;
 pub mod join;
 pub mod search;
@@ -143,18 +145,34 @@ pub async fn account_with(
     state: &AppState,
     usernames: &[String],
 ) -> anyhow::Result<(String, convene_api::auth::Acting)> {
+    account_as(
+        state,
+        "bench@example.org",
+        convene_domain::Role::User,
+        usernames,
+    )
+    .await
+}
+
+/// [`account_with`] for the account `email` with `role`.
+pub async fn account_as(
+    state: &AppState,
+    email: &str,
+    role: convene_domain::Role,
+    usernames: &[String],
+) -> anyhow::Result<(String, convene_api::auth::Acting)> {
     use convene_api::accounts::{create_account, open_session, Credentials, Registration};
     use convene_api::auth::{Origin, Session};
     use convene_api::profiles::{create_profile, NewProfile};
-    use convene_domain::{Actor, Metadata, Role, Source};
+    use convene_domain::{Actor, Metadata, Source};
     const PASSWORD: &str = "correct horse battery";
     let origin = Origin::new(Source::Cli, "bench", None);
     let registration = Registration {
-        email: "bench@example.org".into(),
+        email: email.into(),
         password: PASSWORD.into(),
         locale: "en".into(),
     };
-    let account = create_account(state, registration, Role::User, true, |_| {
+    let account = create_account(state, registration, role, true, |_| {
         Metadata::now(Actor::System, Source::Cli, "bench")
     })
     .await?;
@@ -167,7 +185,7 @@ pub async fn account_with(
         create_profile(state, &account.id, &origin, profile).await?;
     }
     let credentials = Credentials {
-        email: "bench@example.org".into(),
+        email: email.into(),
         password: PASSWORD.into(),
     };
     let (token, _) = open_session(state, credentials, &origin).await?;
@@ -177,6 +195,26 @@ pub async fn account_with(
     let first = usernames.first().cloned();
     let acting = session.acting_as(state, first).await?;
     Ok((token, acting))
+}
+
+/// A small deterministic generator: the same data and queries on every run.
+pub struct Dice(pub u64);
+
+impl Dice {
+    pub fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+
+    pub fn below(&mut self, n: usize) -> usize {
+        (self.next() % n.max(1) as u64) as usize
+    }
+
+    pub fn unit(&mut self) -> f64 {
+        (self.next() % 1_000_000) as f64 / 1_000_000.0
+    }
 }
 
 /// Latencies in microseconds, summarised.

@@ -4,7 +4,7 @@
 //! (the page query in SQL; Meilisearch's own HTTP search). Meilisearch is measured when
 //! `CONVENE_MEILI_URL` names one.
 
-use super::{machine, Latencies};
+use super::{machine, Dice, Latencies};
 use crate::config::Settings;
 use anyhow::bail;
 use convene_domain::event::details::{Address, EventDetails, EventOptions};
@@ -96,24 +96,6 @@ const CITIES: [(&str, f64, f64); 12] = [
     ("London", 51.5074, -0.1278),
     ("Genève", 46.2044, 6.1432),
 ];
-
-/// A small deterministic generator: the same events on every run.
-struct Dice(u64);
-
-impl Dice {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-    fn unit(&mut self) -> f64 {
-        (self.next() % 1_000_000) as f64 / 1_000_000.0
-    }
-}
 
 fn start() -> time::OffsetDateTime {
     time::OffsetDateTime::from_unix_timestamp(1_800_000_000)

@@ -144,4 +144,10 @@ pub enum EventCommand {
         action: ContentAction,
         decision: Decision,
     },
+    /// Several decisions of one moderator at once (a revert's): each checked against the event
+    /// as the ones before it leave it, all recorded or none.
+    ModerateAll {
+        actions: Vec<ContentAction>,
+        decision: Decision,
+    },
 }

@@ -359,6 +359,7 @@ impl Aggregate for Event {
                 body,
             } => self.post_remote_comment(comment, author, in_reply_to, &body),
             EventCommand::Moderate { action, decision } => self.moderate(action, decision),
+            EventCommand::ModerateAll { actions, decision } => self.moderate_all(actions, decision),
         }?;
         for change in changes {
             sink.write(change, self).await;

@@ -36,6 +36,22 @@ impl Event {
         self.comments.iter().any(|c| c.id == id && c.removed)
     }
 
+    pub(super) fn moderate_all(
+        &self,
+        actions: Vec<ContentAction>,
+        decision: Decision,
+    ) -> Result<Vec<EventChange>, EventError> {
+        let mut event = self.clone();
+        let mut changes = Vec::new();
+        for action in actions {
+            for change in event.moderate(action, decision.clone())? {
+                cqrs_es::Aggregate::apply(&mut event, change.clone());
+                changes.push(change);
+            }
+        }
+        Ok(changes)
+    }
+
     pub(super) fn moderate(
         &self,
         action: ContentAction,

@@ -1507,6 +1507,29 @@ fn decisions_on_missing_things_or_ending_when_they_cannot_are_refused() {
     assert_eq!(fields(refused), vec!["until"]);
 }
 
+#[test]
+fn several_decisions_at_once_are_each_checked_against_the_ones_before_and_all_or_none_recorded() {
+    let history = vec![created(None, JoinMode::Free), posted("c1"), posted("c2")];
+    let remove = |id: &str| ContentAction::RemoveComment { comment: id.into() };
+    let all = |actions: Vec<ContentAction>| EventCommand::ModerateAll {
+        actions,
+        decision: decision(),
+    };
+    Given::with(())
+        .given(history.clone())
+        .when(all(vec![remove("c1"), remove("c2"), ContentAction::Hide]))
+        .then_expect_events(vec![
+            moderated(remove("c1")),
+            moderated(remove("c2")),
+            moderated(ContentAction::Hide),
+        ]);
+    // The second removal of c1 meets the first: nothing is recorded.
+    Given::with(())
+        .given(history)
+        .when(all(vec![remove("c1"), remove("c1")]))
+        .then_expect_error(EventError::AlreadyDecided("the comment is already removed"));
+}
+
 fn picture(id: &str, alt: &str) -> crate::picture::ShownPicture {
     crate::picture::ShownPicture {
         id: id.into(),
