@@ -1,7 +1,7 @@
 //! The audit trail: the log itself, filtered for moderators by acting account, object, kind of
-//! change and time, newest first. Each entry carries its reason, the report it answers, and the
-//! object before and after the change, folded from that object's own changes (nothing is
-//! stored twice).
+//! change and time, newest first. Each entry carries its reason, the report it answers, and what
+//! the change changed in its object, before and after, folded from that object's own changes
+//! (nothing is stored twice).
 
 use crate::auth::Session;
 use crate::error::{Error, Result};
@@ -80,10 +80,11 @@ pub struct AuditEntry {
     pub reason: Option<String>,
     /// The report the change answers (a moderation decision's, or the report's own changes).
     pub report: Option<String>,
-    /// The object just before the change (events, profiles and groups; none before its first).
+    /// What the change changed in the object, as it was (events, profiles and groups: only the
+    /// fields that differ and, in lists, the items that went; none for its first change).
     #[schema(value_type = Option<Object>)]
     pub before: Option<Value>,
-    /// The object just after the change (events, profiles and groups).
+    /// The same, as it became (the items that came; the whole object for its first change).
     #[schema(value_type = Option<Object>)]
     pub after: Option<Value>,
 }

@@ -75,9 +75,10 @@ fn shown<A: Aggregate>(aggregate: &A) -> Result<Value> {
     Ok(state)
 }
 
-/// The object of `kind` just before and just after each change of `log` at `positions`, in
-/// one fold of `log` (its own changes, in order): none before its first change. Empty for kinds
-/// that are not shown.
+/// What each change of `log` at `positions` changed in the object of `kind`, in one fold of
+/// `log` (its own changes, in order): the parts that differ, as they were before and as they are
+/// after; for its first change, no before and the whole object after. Empty for kinds that are
+/// not shown.
 pub(crate) fn around(
     kind: &str,
     log: &[StoredEvent],
@@ -97,19 +98,70 @@ fn walk<A: Aggregate>(
 ) -> Result<BTreeMap<i64, (Option<Value>, Value)>> {
     let mut aggregate = A::default();
     let mut states = BTreeMap::new();
+    // The state after the change just before, when it was shown: consecutive changes share it.
+    let mut last: Option<Value> = None;
     for (i, stored) in log.iter().enumerate() {
         let wanted = positions.contains(&stored.position);
-        let before = if wanted && i > 0 {
-            Some(shown(&aggregate)?)
-        } else {
-            None
+        let before = match (wanted && i > 0, last.take()) {
+            (true, Some(shown)) => Some(shown),
+            (true, None) => Some(shown(&aggregate)?),
+            (false, _) => None,
         };
         aggregate.apply(stored.change::<A::Event>()?);
         if wanted {
-            states.insert(stored.position, (before, shown(&aggregate)?));
+            let after = shown(&aggregate)?;
+            last = Some(after.clone());
+            let (before, after) = match before {
+                Some(before) => {
+                    let (before, after) = difference(&before, &after);
+                    (Some(before), after)
+                }
+                None => (None, after),
+            };
+            states.insert(stored.position, (before, after));
         }
     }
     Ok(states)
+}
+
+/// What differs between two states, each side with only its own: the fields that changed
+/// (nested objects compared field by field) and, in lists, the items one side has and the
+/// other lacks. An event with thousands of participations shows the one that joined.
+fn difference(before: &Value, after: &Value) -> (Value, Value) {
+    match (before, after) {
+        (Value::Object(b), Value::Object(a)) => {
+            let (mut left, mut right) = (serde_json::Map::new(), serde_json::Map::new());
+            let keys: BTreeSet<&String> = b.keys().chain(a.keys()).collect();
+            for key in keys {
+                let (old, new) = (
+                    b.get(key).unwrap_or(&Value::Null),
+                    a.get(key).unwrap_or(&Value::Null),
+                );
+                if old != new {
+                    let (old, new) = difference(old, new);
+                    left.insert(key.clone(), old);
+                    right.insert(key.clone(), new);
+                }
+            }
+            (Value::Object(left), Value::Object(right))
+        }
+        (Value::Array(b), Value::Array(a)) => {
+            let text = |v: &Value| v.to_string();
+            let (old, new): (BTreeSet<String>, BTreeSet<String>) =
+                (b.iter().map(text).collect(), a.iter().map(text).collect());
+            let only = |items: &[Value], other: &BTreeSet<String>| -> Value {
+                Value::Array(
+                    items
+                        .iter()
+                        .filter(|v| !other.contains(&text(v)))
+                        .cloned()
+                        .collect(),
+                )
+            };
+            (only(b, &new), only(a, &old))
+        }
+        _ => (before.clone(), after.clone()),
+    }
 }
 
 /// What moderators never need to see of an object, at any depth: anonymous participants'
@@ -261,5 +313,30 @@ mod tests {
                 {"who": {"Profile": "ana"}, "confirm_token": null}
             ]})
         );
+    }
+}
+
+#[cfg(test)]
+mod difference_tests {
+    use super::difference;
+    use serde_json::json;
+
+    #[test]
+    fn only_what_changed_is_kept_on_each_side() {
+        let before = json!({"details": {"title": "Walk", "capacity": 2}, "draft": false,
+                            "participations": [{"id": "p1"}, {"id": "p2"}]});
+        let after = json!({"details": {"title": "Night walk", "capacity": 2}, "draft": false,
+                           "participations": [{"id": "p2"}, {"id": "p3"}]});
+        let (old, new) = difference(&before, &after);
+        assert_eq!(
+            old,
+            json!({"details": {"title": "Walk"}, "participations": [{"id": "p1"}]})
+        );
+        assert_eq!(
+            new,
+            json!({"details": {"title": "Night walk"}, "participations": [{"id": "p3"}]})
+        );
+        let (old, new) = difference(&before, &before);
+        assert_eq!((old, new), (json!({}), json!({})));
     }
 }

@@ -27,7 +27,7 @@ use convene_projections::{accounts, profiles};
 use cqrs_es::Aggregate;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use time::OffsetDateTime;
 use utoipa::ToSchema;
 
@@ -418,6 +418,12 @@ fn fold<A: Aggregate>(history: &[StoredEvent]) -> Result<A> {
     Ok(aggregate)
 }
 
+/// A change of `history` by its position, decoded once.
+fn lookup<C: Clone>(history: &[(StoredEvent, C)]) -> impl Fn(&StoredEvent) -> Option<C> + '_ {
+    let by_position: HashMap<i64, &C> = history.iter().map(|(s, c)| (s.position, c)).collect();
+    move |stored| by_position.get(&stored.position).map(|c| (*c).clone())
+}
+
 /// Who made a stored change, as the audit trail names them.
 fn actor(change: &StoredEvent) -> String {
     change
@@ -551,12 +557,7 @@ impl Planner {
             }
             return Ok(());
         }
-        let change_of = |c: &StoredEvent| {
-            history
-                .iter()
-                .find(|(h, _)| h.position == c.position)
-                .map(|(_, change)| change.clone())
-        };
+        let change_of = lookup(&history);
         // An event the account created in the window goes, with all it did on it.
         if mine
             .iter()
@@ -583,17 +584,19 @@ impl Planner {
             })
             .collect();
         let mut comment_edits: BTreeMap<String, Vec<&StoredEvent>> = BTreeMap::new();
+        // The window's edits of each comment, by position.
+        let mut edited: BTreeMap<String, Vec<i64>> = BTreeMap::new();
+        for change in mine {
+            if let Some(EventChange::CommentEdited { comment, .. }) = change_of(change) {
+                edited.entry(comment).or_default().push(change.position);
+            }
+        }
         for change in mine {
             match change_of(change) {
                 Some(EventChange::Updated { .. }) => edits.push(change),
                 Some(EventChange::CommentPosted { comment, .. }) => {
                     let mut reverts = vec![change.position];
-                    reverts.extend(mine.iter().filter_map(|c| match change_of(c) {
-                        Some(EventChange::CommentEdited {
-                            comment: edited, ..
-                        }) if edited == comment => Some(c.position),
-                        _ => None,
-                    }));
+                    reverts.extend(edited.get(&comment).into_iter().flatten());
                     if event.comment_shown(&comment) {
                         let action = ContentAction::RemoveComment {
                             comment: comment.clone(),
@@ -874,12 +877,7 @@ impl Planner {
             .iter()
             .map(|s| Ok((s.clone(), s.change::<ProfileChange>()?)))
             .collect::<Result<_>>()?;
-        let change_of = |c: &StoredEvent| {
-            history
-                .iter()
-                .find(|(h, _)| h.position == c.position)
-                .map(|(_, change)| change.clone())
-        };
+        let change_of = lookup(&history);
         // A profile made in the window is suspended: its public content hidden, kept as
         // evidence.
         if mine
@@ -1027,12 +1025,7 @@ impl Planner {
             .iter()
             .map(|s| Ok((s.clone(), s.change::<AccountChange>()?)))
             .collect::<Result<_>>()?;
-        let change_of = |c: &StoredEvent| {
-            history
-                .iter()
-                .find(|(h, _)| h.position == c.position)
-                .map(|(_, change)| change.clone())
-        };
+        let change_of = lookup(&history);
         let mut email_restored = false;
         for change in mine {
             match change_of(change) {
