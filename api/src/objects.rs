@@ -125,8 +125,9 @@ fn walk<A: Aggregate>(
 }
 
 /// What differs between two states, each side with only its own: the fields that changed
-/// (nested objects compared field by field) and, in lists, the items one side has and the
-/// other lacks. An event with thousands of participations shows the one that joined.
+/// (nested objects compared field by field) and, in lists, the items between the part both
+/// start with and the part both end with. An event with thousands of participations shows the
+/// one that joined.
 fn difference(before: &Value, after: &Value) -> (Value, Value) {
     match (before, after) {
         (Value::Object(b), Value::Object(a)) => {
@@ -145,20 +146,20 @@ fn difference(before: &Value, after: &Value) -> (Value, Value) {
             }
             (Value::Object(left), Value::Object(right))
         }
+        // A change adds, removes or edits items in one place of a list: what lies between the
+        // common start and the common end is each side's own.
         (Value::Array(b), Value::Array(a)) => {
-            let text = |v: &Value| v.to_string();
-            let (old, new): (BTreeSet<String>, BTreeSet<String>) =
-                (b.iter().map(text).collect(), a.iter().map(text).collect());
-            let only = |items: &[Value], other: &BTreeSet<String>| -> Value {
-                Value::Array(
-                    items
-                        .iter()
-                        .filter(|v| !other.contains(&text(v)))
-                        .cloned()
-                        .collect(),
-                )
-            };
-            (only(b, &new), only(a, &old))
+            let start = b.iter().zip(a).take_while(|(x, y)| x == y).count();
+            let end = b[start..]
+                .iter()
+                .rev()
+                .zip(a[start..].iter().rev())
+                .take_while(|(x, y)| x == y)
+                .count();
+            (
+                Value::Array(b[start..b.len() - end].to_vec()),
+                Value::Array(a[start..a.len() - end].to_vec()),
+            )
         }
         _ => (before.clone(), after.clone()),
     }
@@ -324,18 +325,26 @@ mod difference_tests {
     #[test]
     fn only_what_changed_is_kept_on_each_side() {
         let before = json!({"details": {"title": "Walk", "capacity": 2}, "draft": false,
-                            "participations": [{"id": "p1"}, {"id": "p2"}]});
+                            "participations": [{"id": "p1"}, {"id": "p2"}, {"id": "p3"}]});
+        // One left, from the middle of the list.
         let after = json!({"details": {"title": "Night walk", "capacity": 2}, "draft": false,
-                           "participations": [{"id": "p2"}, {"id": "p3"}]});
+                           "participations": [{"id": "p1"}, {"id": "p3"}]});
         let (old, new) = difference(&before, &after);
         assert_eq!(
             old,
-            json!({"details": {"title": "Walk"}, "participations": [{"id": "p1"}]})
+            json!({"details": {"title": "Walk"}, "participations": [{"id": "p2"}]})
         );
         assert_eq!(
             new,
-            json!({"details": {"title": "Night walk"}, "participations": [{"id": "p3"}]})
+            json!({"details": {"title": "Night walk"}, "participations": []})
         );
+        // One joined, at the end.
+        let (old, new) = difference(
+            &json!({"participations": [{"id": "p1"}]}),
+            &json!({"participations": [{"id": "p1"}, {"id": "p2"}]}),
+        );
+        assert_eq!(old, json!({"participations": []}));
+        assert_eq!(new, json!({"participations": [{"id": "p2"}]}));
         let (old, new) = difference(&before, &before);
         assert_eq!((old, new), (json!({}), json!({})));
     }

@@ -87,7 +87,7 @@ pub struct Notice {
 }
 
 /// What the mapping remembers of an event beyond the aggregate's public state.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub struct Memory {
     /// Comment id → its author's username.
     pub comment_authors: HashMap<String, String>,

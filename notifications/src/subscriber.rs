@@ -17,24 +17,58 @@ use crate::SUBSCRIBER;
 use async_trait::async_trait;
 use convene_domain::metadata::{format_timestamp, parse_timestamp};
 use convene_domain::{Actor, Event, EventChange};
-use convene_projections::log::aggregates_until;
+use convene_projections::log::aggregate_after;
 use convene_projections::subscriber::{checkpoint, move_checkpoint, set_checkpoint, Applied};
 use convene_projections::{Delivery as Promise, Error, StoredEvent, Subscriber};
 use cqrs_es::Aggregate;
 use sqlx::AnyPool;
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
-use tokio::sync::Notify;
+use tokio::sync::{Mutex, Notify};
 
 pub struct NotificationsSubscriber {
     /// Woken after a batch stored new mails, so the sender sends them at once.
     new_mail: Arc<Notify>,
+    folds: Mutex<Folds>,
 }
 
 impl NotificationsSubscriber {
     pub fn new(new_mail: Arc<Notify>) -> Self {
-        Self { new_mail }
+        Self {
+            new_mail,
+            folds: Mutex::new(Folds::default()),
+        }
     }
+}
+
+/// Events folded at most, kept between batches.
+const FOLDS_KEPT: usize = 10_000;
+
+/// Each event the last batches touched, folded up to the end of the batch that last touched
+/// it: the next batch reads on from there instead of folding the event's whole history again
+/// (a comment on an event with thousands of participations reads one change, not thousands).
+#[derive(Default)]
+pub struct Folds {
+    kept: HashMap<String, Fold>,
+}
+
+impl Folds {
+    fn keep(&mut self, id: String, kept: Fold) {
+        if self.kept.len() >= FOLDS_KEPT {
+            self.kept.clear();
+        }
+        self.kept.insert(id, kept);
+    }
+}
+
+/// An event as of a position: the aggregate, what the mapping remembers, its last change's
+/// metadata.
+#[derive(Default, Clone)]
+struct Fold {
+    event: Event,
+    memory: Memory,
+    metadata: String,
+    position: i64,
 }
 
 /// A notification ready to store.
@@ -72,7 +106,11 @@ pub struct Derivation {
 /// Notifications are decided on each event as the log had it just before each change; the
 /// reminders on each event as the log has it now (its head), so a replay never schedules, even
 /// for a moment, a reminder for a time the event has since left.
-pub async fn derive(pool: &AnyPool, batch: &[StoredEvent]) -> Result<Derivation, Error> {
+pub async fn derive(
+    pool: &AnyPool,
+    batch: &[StoredEvent],
+    folds: &mut Folds,
+) -> Result<Derivation, Error> {
     let (Some(first), Some(last)) = (batch.first(), batch.last()) else {
         return Ok(Derivation::default());
     };
@@ -97,26 +135,43 @@ pub async fn derive(pool: &AnyPool, batch: &[StoredEvent]) -> Result<Derivation,
     let mut found: Vec<(i64, String, Notice)> = Vec::new();
     // Each event at the log's head, and when its last change was recorded.
     let mut heads: Vec<(String, Event, Memory, String)> = Vec::new();
-    // Read past the batch, up to the log's head, for the heads the reminders need.
-    let ids: Vec<String> = ids.into_iter().map(str::to_string).collect();
-    let mut events: HashMap<String, (Event, Memory, String)> = HashMap::new();
-    for stored in aggregates_until(pool, Event::TYPE, &ids, i64::MAX).await? {
-        let change: EventChange = stored.change()?;
-        let position = stored.position;
-        let (event, memory, metadata) = events.entry(stored.aggregate_id.clone()).or_default();
-        if position >= first.position && position <= last.position {
-            for notice in mapping::notices(event, &change, memory) {
-                found.push((position, stored.aggregate_id.clone(), notice));
-            }
-        }
-        memory.remember(&change);
-        event.apply(change);
-        *metadata = stored.metadata;
+    let mut first_change: HashMap<&str, i64> = HashMap::new();
+    for stored in batch.iter().filter(|e| e.aggregate_type == Event::TYPE) {
+        first_change
+            .entry(stored.aggregate_id.as_str())
+            .or_insert(stored.position);
     }
     for id in ids {
-        if let Some((event, memory, metadata)) = events.remove(&id) {
-            heads.push((id, event, memory, metadata));
+        // Read on from the fold kept at the end of an earlier batch, when it ends before this
+        // batch's first change of the event; else from the event's first change.
+        let first_here = first_change.get(id).copied().unwrap_or(first.position);
+        let (mut fold, after) = match folds.kept.remove(id) {
+            Some(kept) if kept.position < first_here => {
+                let after = kept.position;
+                (kept, after)
+            }
+            _ => (Fold::default(), 0),
+        };
+        let mut kept = None;
+        // Read past the batch, up to the log's head, for the head the reminders need.
+        for stored in aggregate_after(pool, Event::TYPE, id, after).await? {
+            let position = stored.position;
+            if position > last.position && kept.is_none() {
+                kept = Some(fold.clone());
+            }
+            let change: EventChange = stored.change()?;
+            if position >= first.position && position <= last.position {
+                for notice in mapping::notices(&fold.event, &change, &fold.memory) {
+                    found.push((position, id.to_string(), notice));
+                }
+            }
+            fold.memory.remember(&change);
+            fold.event.apply(change);
+            fold.metadata = stored.metadata;
+            fold.position = position;
         }
+        folds.keep(id.to_string(), kept.unwrap_or_else(|| fold.clone()));
+        heads.push((id.to_string(), fold.event, fold.memory, fold.metadata));
     }
     let recorded: HashMap<i64, String> = batch
         .iter()
@@ -230,7 +285,7 @@ impl Subscriber for NotificationsSubscriber {
         let Some(last) = batch.last() else {
             return Ok(Applied::Moved { to: from });
         };
-        let derived = derive(target, batch).await?;
+        let derived = derive(target, batch, &mut *self.folds.lock().await).await?;
         let mut tx = target.begin().await?;
         if !move_checkpoint(&mut tx, SUBSCRIBER, from, last.position).await? {
             tx.rollback().await?;

@@ -144,7 +144,9 @@ async fn each_change_reaches_exactly_those_concerned_once() {
             .delete(&format!("/api/v1/events/{id}/participations/mine"))
             .await;
         assert!(left.status < 300, "{label}: {}", left.text);
-        // The organiser turns requests off, then a third person asks: no notification.
+        // The organiser turns requests off (once the requests so far are told: the setting is
+        // read when a change is derived), then a third person asks: no notification.
+        settled(&server).await;
         let org_account = account_of(&server, "org@example.org").await;
         let mut conn = server.db.pool().acquire().await.expect("connection");
         store::set_setting(&mut conn, &org_account, Kind::JoinRequest, Delivery::Off)
@@ -522,5 +524,75 @@ async fn smtp_refusals_and_outages_lose_nothing_and_send_nothing_twice() {
             "{label}: {}",
             health.text
         );
+    }
+}
+
+#[tokio::test]
+async fn folds_kept_between_batches_derive_what_one_fold_of_the_whole_log_derives() {
+    use convene_notifications::subscriber::{derive, Folds};
+    for scratch in test_urls("notifications_folds").await {
+        let (server, _) = server(&scratch).await;
+        let org = person(&server, "org@example.org", "en", "org").await;
+        let ana = person(&server, "ana@example.org", "fr", "ana").await;
+        let bob = person(&server, "bob@example.org", "en", "bob").await;
+        let event = create_event(&org, json!({"capacity": 1, "join_mode": "restricted"})).await;
+        let id = event["id"].as_str().unwrap_or_default().to_string();
+        for who in [&ana, &bob] {
+            let joined = who
+                .post(&format!("/api/v1/events/{id}/participations"), json!({}))
+                .await;
+            let pid = joined.json["id"].as_str().unwrap_or_default().to_string();
+            org.post(
+                &format!("/api/v1/events/{id}/participations/{pid}/approve"),
+                json!({}),
+            )
+            .await;
+        }
+        let posted = ana
+            .post(
+                &format!("/api/v1/events/{id}/comments"),
+                json!({"body": "Hi"}),
+            )
+            .await;
+        let parent = posted.json["id"].as_str().unwrap_or_default().to_string();
+        bob.post(
+            &format!("/api/v1/events/{id}/comments"),
+            json!({"body": "Hello", "in_reply_to": parent}),
+        )
+        .await;
+        ana.delete(&format!("/api/v1/events/{id}/participations/mine"))
+            .await;
+        org.patch(
+            &format!("/api/v1/events/{id}"),
+            json!({"begins_at": "2030-06-02T14:00:00Z", "ends_at": "2030-06-02T17:00:00Z"}),
+        )
+        .await;
+        settled(&server).await;
+
+        let pool = server.db.pool();
+        let log = convene_projections::EventLog::new(&server.db)
+            .read_after(0, 10_000)
+            .await
+            .expect("the log");
+        let ids = |derived: convene_notifications::subscriber::Derivation| {
+            derived
+                .notifications
+                .into_iter()
+                .map(|n| n.id)
+                .collect::<Vec<_>>()
+        };
+        let whole = ids(derive(pool, &log, &mut Folds::default())
+            .await
+            .expect("derive"));
+        assert!(whole.len() >= 5, "{}: {whole:?}", server.label);
+        let mut folds = Folds::default();
+        let mut one_by_one = Vec::new();
+        for change in log.chunks(1) {
+            one_by_one.extend(ids(derive(pool, change, &mut folds).await.expect("derive")));
+        }
+        assert_eq!(one_by_one, whole, "{}", server.label);
+        // A batch seen again (a replay, another process's batch) reads from the start.
+        let again = ids(derive(pool, &log, &mut folds).await.expect("derive"));
+        assert_eq!(again, whole, "{}", server.label);
     }
 }

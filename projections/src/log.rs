@@ -124,6 +124,30 @@ pub async fn aggregates_until(
     Ok(events)
 }
 
+/// The changes of aggregate `id` of `aggregate_type` after log position `after`, in order: what
+/// a subscriber keeping the aggregate folded up to `after` reads on.
+pub async fn aggregate_after(
+    pool: &sqlx::AnyPool,
+    aggregate_type: &str,
+    id: &str,
+    after: i64,
+) -> Result<Vec<StoredEvent>, Error> {
+    let sql = format!(
+        "{SELECT_EVENTS} WHERE aggregate_type = $1 AND aggregate_id = $2 AND position > $3 \
+         ORDER BY sequence"
+    );
+    let rows = sqlx::query(&sql)
+        .bind(aggregate_type)
+        .bind(id)
+        .bind(after)
+        .fetch_all(pool)
+        .await?;
+    Ok(rows
+        .iter()
+        .map(StoredEvent::from_row)
+        .collect::<Result<_, _>>()?)
+}
+
 /// Read access to the log.
 #[derive(Clone, Debug)]
 pub struct EventLog {
