@@ -100,15 +100,13 @@ pub async fn insert(conn: &mut AnyConnection, n: &Derived) -> Result<bool, Error
     .await?
     .rows_affected()
         == 1;
-    // Announcements are mailed by the comment use case itself (`api::comments`) as they are
-    // posted: they stay in the inbox here, so nobody gets them twice.
     if !inserted {
         return Ok(false);
     }
     if let (Delivery::Digest, Some(account)) = (n.delivery, &n.account) {
         crate::digest::ensure_time(conn, account, now()).await?;
     }
-    if n.delivery != Delivery::Mail || n.notice.kind == Kind::Announcement {
+    if n.delivery != Delivery::Mail {
         return Ok(false);
     }
     queue_mail(conn, &n.id).await?;
