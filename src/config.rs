@@ -452,6 +452,21 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 200)]
         joins: usize,
     },
+    /// One event whose time changes, told to every participant: notifications derived per
+    /// second, mails written per second to .eml files and to an SMTP sink on 127.0.0.1, each
+    /// next to a plain loop; and join and edit latency with the notifications subscriber
+    /// running and stopped.
+    Notifications {
+        /// Participants of the event, each told of the change.
+        #[arg(long, default_value_t = 10_000)]
+        participants: usize,
+        /// Of their mails, those sent again to the SMTP sink (and in the plain SMTP loop).
+        #[arg(long, default_value_t = 1_000)]
+        smtp_mails: usize,
+        /// Joins and edits measured with the subscriber on, and again with it off.
+        #[arg(long, default_value_t = 100)]
+        requests: usize,
+    },
 }
 
 /// The TOML file's shape; unknown keys are refused so a typo does not go unnoticed.

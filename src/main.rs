@@ -132,6 +132,13 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Bench(config::BenchCommand::Join { joins }) => {
             bench::join::join(&settings, joins).await
         }
+        Command::Bench(config::BenchCommand::Notifications {
+            participants,
+            smtp_mails,
+            requests,
+        }) => {
+            bench::notifications::notifications(&settings, participants, smtp_mails, requests).await
+        }
         Command::Bench(config::BenchCommand::Web {
             events,
             clients,

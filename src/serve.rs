@@ -75,10 +75,14 @@ pub async fn run(settings: &Settings) -> anyhow::Result<ExitCode> {
     // start, marked late. Every process may run one: a reminder is claimed once.
     let scheduler = convene_notifications::Scheduler::new(
         &db,
-        new_mail,
+        new_mail.clone(),
         convene_notifications::reminders::POLL,
     );
     runners.push(tokio::spawn(scheduler.run(shutdown.clone())));
+    // Daily digests likewise: due times live in the database, each claimed by one process.
+    let digester =
+        convene_notifications::Digester::new(&db, new_mail, convene_notifications::digest::POLL);
+    runners.push(tokio::spawn(digester.run(shutdown.clone())));
     runners.push(tokio::spawn(end_timed_decisions(
         state.clone(),
         shutdown.clone(),

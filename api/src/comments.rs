@@ -1,5 +1,6 @@
 //! Comments on events: threaded replies, edits, tombstones, and organisers' announcements
-//! (mailed to everyone taking part).
+//! (everyone taking part or waiting hears of them through the notifications derived from the
+//! log, by mail or in the inbox as each chose).
 
 use crate::access;
 use crate::auth::{Acting, Session};
@@ -7,10 +8,8 @@ use crate::consistency;
 use crate::error::{Error, Result};
 use crate::events::READS;
 use crate::AppState;
-use convene_domain::event::ParticipantState;
 use convene_domain::EventCommand;
 use convene_projections::events::{self, CommentView};
-use convene_projections::{accounts, profiles};
 use serde::Deserialize;
 use utoipa::ToSchema;
 
@@ -21,7 +20,8 @@ pub struct NewComment {
     pub body: String,
     /// The comment this one answers.
     pub in_reply_to: Option<String>,
-    /// An organiser's announcement to everyone taking part (also mailed to them).
+    /// An organiser's announcement to everyone taking part or waiting (each hears of it through
+    /// their notifications).
     #[serde(default)]
     pub announcement: bool,
 }
@@ -49,7 +49,7 @@ pub async fn list(
     Ok(access::comments_for(viewer, comments))
 }
 
-/// Posts a comment (or an announcement, mailed to everyone taking part) as the acting profile.
+/// Posts a comment (or an announcement to everyone taking part) as the acting profile.
 pub async fn post(
     state: &AppState,
     acting: &Acting,
@@ -67,54 +67,7 @@ pub async fn post(
         announcement: new.announcement,
     };
     consistency::command(state, &state.events, id, command, &acting.metadata(), READS).await?;
-    let view = comment_of(state, &comment).await?;
-    if view.announcement {
-        announce(
-            state,
-            id,
-            &acting.profile,
-            view.body.as_deref().unwrap_or_default(),
-        )
-        .await?;
-    }
-    Ok(view)
-}
-
-/// Mails an announcement to everyone going or waiting, one message each (no one sees the
-/// others' addresses).
-async fn announce(state: &AppState, event: &str, author: &str, body: &str) -> Result<()> {
-    let title = events::find(state.db.pool(), event)
-        .await?
-        .map(|e| e.details.title)
-        .unwrap_or_default();
-    for p in events::participations(state.db.pool(), event, None).await? {
-        let going = p.state.is_going() || p.state == ParticipantState::Waitlisted;
-        if !going || p.profile.as_deref() == Some(author) {
-            continue;
-        }
-        let address = match (&p.email, &p.profile) {
-            (Some(email), _) => Some(email.clone()),
-            (None, Some(profile)) => match profiles::owner(state.db.pool(), profile).await? {
-                Some(account) => accounts::by_id(state.db.pool(), &account)
-                    .await?
-                    .map(|a| a.email),
-                None => None,
-            },
-            (None, None) => None,
-        };
-        if let Some(address) = address {
-            let text = format!("@{author}, organiser of \"{title}\", writes:\n\n{body}\n");
-            if let Err(error) = state
-                .config
-                .mailer
-                .send(&address, &format!("Announcement: {title}"), text)
-                .await
-            {
-                tracing::error!(%error, "an announcement mail was not sent");
-            }
-        }
-    }
-    Ok(())
+    comment_of(state, &comment).await
 }
 
 /// Edits comment `id` (its author only).

@@ -1,4 +1,4 @@
-//! The notifications' HTTP routes: the inbox, the settings and when reminders come in the JSON API (each handler
+//! The notifications' HTTP routes: the inbox, the settings, when reminders and the digest come in the JSON API (each handler
 //! parses, calls one use case of [`crate::inbox`] or [`crate::settings`], answers problem+json
 //! on failure), and the one-click unsubscribe link of every notification mail. `GET` shows a
 //! page with one button (mail scanners and link previews follow links; only people press
@@ -48,6 +48,10 @@ pub fn api(state: AppState) -> Router {
         .route(
             "/api/v1/notification-settings/reminders",
             get(get_reminders).put(put_reminders),
+        )
+        .route(
+            "/api/v1/notification-settings/digest",
+            get(get_digest).put(put_digest),
         )
         .with_state(state)
 }
@@ -173,6 +177,56 @@ async fn put_reminders(
         settings::set_reminders(&state, &session, &minutes)
             .await?
             .into(),
+    ))
+}
+
+/// When the daily digest comes: the hour on the time zone's clock, and the next one's instant.
+#[derive(Serialize)]
+struct Digest {
+    hour: u32,
+    time_zone: String,
+    /// RFC 3339, UTC.
+    next_at: String,
+}
+
+impl From<crate::digest::DigestTime> for Digest {
+    fn from(time: crate::digest::DigestTime) -> Self {
+        Self {
+            hour: time.hour,
+            time_zone: time.time_zone,
+            next_at: time::OffsetDateTime::from_unix_timestamp(time.next_at)
+                .ok()
+                .and_then(|t| {
+                    t.format(&time::format_description::well_known::Rfc3339)
+                        .ok()
+                })
+                .unwrap_or_default(),
+        }
+    }
+}
+
+#[derive(Deserialize)]
+struct WantedDigest {
+    hour: i64,
+    time_zone: String,
+}
+
+async fn get_digest(
+    State(state): State<AppState>,
+    session: Session,
+) -> Result<Json<Digest>, Problem> {
+    Ok(Json(settings::digest(&state, &session).await?.into()))
+}
+
+/// Sets when the digest comes (`{"hour": 8, "time_zone": "Europe/Paris"}`).
+async fn put_digest(
+    State(state): State<AppState>,
+    session: Session,
+    Body(wanted): Body<WantedDigest>,
+) -> Result<Json<Digest>, Problem> {
+    let chosen = settings::parse_digest(wanted.hour, &wanted.time_zone)?;
+    Ok(Json(
+        settings::set_digest(&state, &session, chosen).await?.into(),
     ))
 }
 

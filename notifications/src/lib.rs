@@ -9,8 +9,10 @@
 //! ([`unsubscribe`]). Commands never wait for any of it. The inbox ([`inbox`]) and each
 //! account's choice per kind ([`settings`]) are use cases the JSON API ([`http`]) and the pages
 //! call. Reminders before the events people take part in ([`reminders`]) are scheduled by the
-//! same subscriber and sent, once, by the [`Scheduler`].
+//! same subscriber and sent, once, by the [`Scheduler`]. Notifications an account gets "in the
+//! digest" are listed in one mail a day at its chosen hour by the [`Digester`] ([`digest`]).
 
+pub mod digest;
 pub mod http;
 pub mod inbox;
 pub mod kinds;
@@ -23,6 +25,7 @@ pub mod subscriber;
 pub mod templates;
 pub mod unsubscribe;
 
+pub use digest::Digester;
 pub use kinds::{Delivery, Kind};
 pub use reminders::Scheduler;
 pub use sender::{Retries, Sender};

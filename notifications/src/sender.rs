@@ -5,7 +5,7 @@
 //! (5xx), or too many attempts, leaves the mail failed with its reason, for administrators.
 
 use crate::mapping::Recipient;
-use crate::store::{self, Due};
+use crate::store::{self, Due, Mail, Stored};
 use crate::templates::{self, Links};
 use crate::unsubscribe;
 use convene_api::mail::{MailError, Mailer, Outgoing};
@@ -124,7 +124,7 @@ impl Sender {
         .await?;
         let mut round = Round::default();
         for mail in due {
-            let id = mail.notification.id.clone();
+            let id = mail.id.clone();
             let outcome = match self.compose(&mail).await? {
                 Some(outgoing) => self.mailer.send_mail(&outgoing).await,
                 None => Err(MailError::Refused(
@@ -163,26 +163,49 @@ impl Sender {
     /// The message for `mail`, in its recipient's language; `None` when there is nobody to send
     /// it to any more (the account is gone or disabled).
     async fn compose(&self, mail: &Due) -> Result<Option<Outgoing>, Error> {
-        let n = &mail.notification;
+        match &mail.mail {
+            Mail::Notification(n) => self.notification(n).await,
+            Mail::Digest { account_id, items } => self.digest(&mail.id, account_id, items).await,
+        }
+    }
+
+    /// The account's address and language, and the signed link stopping what the mail `id`
+    /// tells of (`what`: a kind's name, or [`unsubscribe::DIGEST`]).
+    async fn account_link(
+        &self,
+        account_id: &str,
+        id: &str,
+        what: &str,
+    ) -> Result<Option<(String, String, String)>, Error> {
         let pool = self.db.pool();
+        let Some(account) = accounts::by_id(pool, account_id).await? else {
+            return Ok(None);
+        };
+        if account.disabled {
+            return Ok(None);
+        }
+        let key = unsubscribe::key(pool).await?;
+        let token = unsubscribe::sign(&key, id, account_id, what);
+        let link = format!(
+            "{}/notifications/unsubscribe?token={token}",
+            self.public_url
+        );
+        Ok(Some((account.email, account.locale, link)))
+    }
+
+    async fn notification(&self, n: &Stored) -> Result<Option<Outgoing>, Error> {
         let (to, locale, unsubscribe) = match Recipient::parse(&n.recipient) {
             Some(Recipient::Profile(_)) => {
                 let Some(account_id) = &n.account_id else {
                     return Ok(None);
                 };
-                let Some(account) = accounts::by_id(pool, account_id).await? else {
-                    return Ok(None);
-                };
-                if account.disabled {
-                    return Ok(None);
+                match self
+                    .account_link(account_id, &n.id, n.kind.as_str())
+                    .await?
+                {
+                    Some((to, locale, link)) => (to, locale, Some(link)),
+                    None => return Ok(None),
                 }
-                let key = unsubscribe::key(pool).await?;
-                let token = unsubscribe::token(&key, &n.id, account_id, n.kind);
-                let link = format!(
-                    "{}/notifications/unsubscribe?token={token}",
-                    self.public_url
-                );
-                (account.email, account.locale, Some(link))
             }
             Some(Recipient::Email(email)) => (email, n.facts.language.clone(), None),
             None => return Ok(None),
@@ -203,6 +226,54 @@ impl Sender {
             text: rendered.text,
             html: rendered.html,
             unsubscribe,
+        }))
+    }
+
+    /// A digest: each notification's line and link, in the account's language.
+    async fn digest(
+        &self,
+        id: &str,
+        account_id: &str,
+        items: &[Stored],
+    ) -> Result<Option<Outgoing>, Error> {
+        let Some((to, locale, unsubscribe)) = self
+            .account_link(account_id, id, unsubscribe::DIGEST)
+            .await?
+        else {
+            return Ok(None);
+        };
+        let lines: Vec<(String, String)> = items
+            .iter()
+            .map(|n| {
+                let link = crate::inbox::link(&self.public_url, n.kind, &n.event_id);
+                let line = templates::render(
+                    &locale,
+                    n.kind,
+                    &n.facts,
+                    &Links {
+                        link: &link,
+                        unsubscribe: None,
+                    },
+                )
+                .subject;
+                (line, link)
+            })
+            .collect();
+        let inbox = format!("{}/notifications", self.public_url);
+        let rendered = templates::render_digest(
+            &locale,
+            &lines,
+            &Links {
+                link: &inbox,
+                unsubscribe: Some(&unsubscribe),
+            },
+        );
+        Ok(Some(Outgoing {
+            to,
+            subject: rendered.subject,
+            text: rendered.text,
+            html: rendered.html,
+            unsubscribe: Some(unsubscribe),
         }))
     }
 }

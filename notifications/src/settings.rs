@@ -1,8 +1,9 @@
 //! Each account's choice, kind by kind, of how it hears of things: a mail at once, the daily
 //! digest, or nothing (the inbox keeps every kind not turned off). Use cases every front end
 //! calls; a kind or a delivery the instance does not know is refused, naming it. Also when
-//! reminders come before the events the account takes part in.
+//! reminders come before the events the account takes part in, and when its daily digest comes.
 
+use crate::digest::{self, DigestTime};
 use crate::kinds::{Delivery, Kind};
 use crate::reminders;
 use crate::store;
@@ -82,6 +83,30 @@ pub async fn set_reminders(
     reminders::set_minutes(&mut tx, &session.account.id, minutes, store::now()).await?;
     tx.commit().await.map_err(internal)?;
     reminders(state, session).await
+}
+
+/// When the session's account gets its daily digest (the defaults until it chooses).
+pub async fn digest(state: &AppState, session: &Session) -> Result<DigestTime, Error> {
+    Ok(digest::time_of(state.db.pool(), &session.account.id, store::now()).await?)
+}
+
+/// The hour (0 to 23) and IANA time zone of a digest, each mistake named on `hour` or
+/// `time_zone`.
+pub fn parse_digest(hour: i64, time_zone: &str) -> Result<(u32, chrono_tz::Tz), Error> {
+    digest::parse(hour, time_zone).map_err(Error::Invalid)
+}
+
+/// Sets when the session's account gets its digest: the next one comes at the first such hour
+/// from now. Then the choice.
+pub async fn set_digest(
+    state: &AppState,
+    session: &Session,
+    (hour, zone): (u32, chrono_tz::Tz),
+) -> Result<DigestTime, Error> {
+    let mut conn = state.db.pool().acquire().await.map_err(internal)?;
+    digest::set_time(&mut conn, &session.account.id, hour, zone, store::now()).await?;
+    drop(conn);
+    digest(state, session).await
 }
 
 fn internal(error: sqlx::Error) -> Error {

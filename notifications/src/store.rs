@@ -100,20 +100,30 @@ pub async fn insert(conn: &mut AnyConnection, n: &Derived) -> Result<bool, Error
     .await?
     .rows_affected()
         == 1;
-    // Announcements are mailed by the comment use case itself (`api::comments`) as they are
-    // posted: they stay in the inbox here, so nobody gets them twice.
-    if !inserted || n.delivery != Delivery::Mail || n.notice.kind == Kind::Announcement {
+    if !inserted {
         return Ok(false);
     }
+    if let (Delivery::Digest, Some(account)) = (n.delivery, &n.account) {
+        crate::digest::ensure_time(conn, account, now()).await?;
+    }
+    if n.delivery != Delivery::Mail {
+        return Ok(false);
+    }
+    queue_mail(conn, &n.id).await?;
+    Ok(true)
+}
+
+/// Puts mail `id` (a notification's or a digest's) in the outbox, due now.
+pub async fn queue_mail(conn: &mut AnyConnection, id: &str) -> Result<(), Error> {
     sqlx::query(
         "INSERT INTO notification_mails (id, state, attempts, due_at) VALUES ($1, 'pending', 0, $2) \
          ON CONFLICT (id) DO NOTHING",
     )
-    .bind(&n.id)
+    .bind(id)
     .bind(now())
     .execute(&mut *conn)
     .await?;
-    Ok(true)
+    Ok(())
 }
 
 /// Now, in Unix seconds.
@@ -222,11 +232,24 @@ pub async fn mark_all_read(pool: &AnyPool, account: &str, at: &str) -> Result<u6
     .rows_affected())
 }
 
-/// A mail to send, with the notification it tells of.
+/// A mail to send: what it tells of, and how many times it was tried (this claim included).
 #[derive(Debug, Clone)]
 pub struct Due {
-    pub notification: Stored,
+    pub id: String,
     pub attempts: i64,
+    pub mail: Mail,
+}
+
+/// What a mail of the outbox tells of.
+#[derive(Debug, Clone)]
+pub enum Mail {
+    /// One notification.
+    Notification(Box<Stored>),
+    /// An account's daily digest: the notifications it lists, oldest first.
+    Digest {
+        account_id: String,
+        items: Vec<Stored>,
+    },
 }
 
 /// Claims up to `limit` due mails for `lease` seconds: each claim counts an attempt and moves
@@ -261,12 +284,30 @@ pub async fn claim_due(
             "SELECT {COLUMNS} FROM notifications n WHERE n.id = $1"
         ))
         .bind(&id)
-        .fetch_one(pool)
+        .fetch_optional(pool)
         .await?;
-        due.push(Due {
-            notification: stored(&row)?,
-            attempts,
-        });
+        let mail = match row {
+            Some(row) => Mail::Notification(Box::new(stored(&row)?)),
+            None => {
+                let account_id: String =
+                    sqlx::query_scalar("SELECT account_id FROM notification_digests WHERE id = $1")
+                        .bind(&id)
+                        .fetch_one(pool)
+                        .await?;
+                let items = sqlx::query(&format!(
+                    "SELECT {COLUMNS} FROM notifications n WHERE n.digest_id = $1 \
+                     ORDER BY n.created_at, n.position, n.id"
+                ))
+                .bind(&id)
+                .fetch_all(pool)
+                .await?
+                .iter()
+                .map(stored)
+                .collect::<Result<_, _>>()?;
+                Mail::Digest { account_id, items }
+            }
+        };
+        due.push(Due { id, attempts, mail });
     }
     Ok(due)
 }
@@ -320,8 +361,11 @@ pub struct OutboxMail {
 /// The mails in `state` (pending, sent, failed), oldest first.
 pub async fn outbox(pool: &AnyPool, state: &str, limit: i64) -> Result<Vec<OutboxMail>, Error> {
     let rows = sqlx::query(
-        "SELECT m.id, n.kind, n.recipient, m.state, m.attempts, m.due_at, m.last_error \
-         FROM notification_mails m JOIN notifications n ON n.id = m.id \
+        "SELECT m.id, COALESCE(n.kind, 'digest') AS kind, \
+                COALESCE(n.recipient, 'account ' || d.account_id, '?') AS recipient, \
+                m.state, m.attempts, m.due_at, m.last_error \
+         FROM notification_mails m LEFT JOIN notifications n ON n.id = m.id \
+         LEFT JOIN notification_digests d ON d.id = m.id \
          WHERE m.state = $1 ORDER BY m.due_at, m.id LIMIT $2",
     )
     .bind(state)

@@ -21,7 +21,7 @@ const SOURCES: [(&str, &str); 2] = [
 pub const PARTS: [&str; 3] = ["subject", "text", "html"];
 
 /// Every phrase the renderer uses.
-pub const PHRASES: [&str; 15] = [
+pub const PHRASES: [&str; 17] = [
     "greeting_profile",
     "greeting_anonymous",
     "seat",
@@ -37,7 +37,12 @@ pub const PHRASES: [&str; 15] = [
     "unsubscribe_text",
     "settings",
     "late",
+    "digest_unsubscribe",
+    "digest_unsubscribe_text",
 ];
+
+/// The section of the daily digest (beside one per kind), with the same parts.
+pub const DIGEST: &str = "digest";
 
 type Catalogue = BTreeMap<String, BTreeMap<String, String>>;
 
@@ -192,16 +197,26 @@ pub fn render(lang: &str, kind: Kind, facts: &Facts, links: &Links) -> Rendered 
     let mut text = fill(lookup(lang, section, "text"), &plain);
     let mut html = fill(lookup(lang, section, "html"), &marked);
     if let Some(unsubscribe) = links.unsubscribe {
-        text.push_str(&format!(
-            "\n-- \n{} {unsubscribe}\n",
-            phrase("unsubscribe_text")
-        ));
-        html.push_str(&format!(
-            "<hr><p><a href=\"{}\">{}</a></p>",
-            escape(unsubscribe),
-            escape(phrase("unsubscribe"))
-        ));
+        footer(lang, "unsubscribe", unsubscribe, &mut text, &mut html);
     }
+    finish(lang, subject, text, html)
+}
+
+/// The link stopping these mails, under both parts (`phrase` and `phrase_text` say it).
+fn footer(lang: &str, phrase: &str, link: &str, text: &mut String, html: &mut String) {
+    let say = |key: &str| lookup(lang, "phrases", key);
+    text.push_str(&format!(
+        "\n-- \n{} {link}\n",
+        say(&format!("{phrase}_text"))
+    ));
+    html.push_str(&format!(
+        "<hr><p><a href=\"{}\">{}</a></p>",
+        escape(link),
+        escape(say(phrase))
+    ));
+}
+
+fn finish(lang: &str, subject: String, text: String, html: String) -> Rendered {
     let html = format!(
         "<!DOCTYPE html>\n<html lang=\"{lang}\"><head><meta charset=\"utf-8\"><title>{}</title></head><body>{html}</body></html>\n",
         escape(&subject)
@@ -211,6 +226,54 @@ pub fn render(lang: &str, kind: Kind, facts: &Facts, links: &Links) -> Rendered 
         text,
         html,
     }
+}
+
+/// The daily digest in `lang`: `items` are each notification's line and link, oldest first;
+/// `links.link` is the inbox, `links.unsubscribe` the link stopping the digest.
+pub fn render_digest(lang: &str, items: &[(String, String)], links: &Links) -> Rendered {
+    let lang = if LANGUAGES.contains(&lang) {
+        lang
+    } else {
+        "en"
+    };
+    let text_items = items
+        .iter()
+        .map(|(line, link)| format!("- {line}\n  {link}"))
+        .collect::<Vec<_>>()
+        .join("\n");
+    let html_items: String = items
+        .iter()
+        .map(|(line, link)| format!("<li><a href=\"{}\">{}</a></li>", escape(link), escape(line)))
+        .collect();
+    // The lines go in last: text in them is never taken for a placeholder.
+    let count = items.len().to_string();
+    let subject = fill(lookup(lang, DIGEST, "subject"), &[("count", count.clone())]);
+    let mut text = fill(
+        lookup(lang, DIGEST, "text"),
+        &[
+            ("count", count.clone()),
+            ("link", links.link.to_string()),
+            ("items", text_items),
+        ],
+    );
+    let mut html = fill(
+        lookup(lang, DIGEST, "html"),
+        &[
+            ("count", count),
+            ("link", escape(links.link)),
+            ("items", html_items),
+        ],
+    );
+    if let Some(unsubscribe) = links.unsubscribe {
+        footer(
+            lang,
+            "digest_unsubscribe",
+            unsubscribe,
+            &mut text,
+            &mut html,
+        );
+    }
+    finish(lang, subject, text, html)
 }
 
 #[cfg(test)]
@@ -226,17 +289,13 @@ mod tests {
                 .get(lang)
                 .filter(|c| !c.is_empty())
                 .unwrap_or_else(|| panic!("templates/{lang}.toml does not read"));
-            for kind in Kind::ALL {
+            for section in Kind::ALL.map(Kind::as_str).into_iter().chain([DIGEST]) {
                 for part in PARTS {
                     let text = catalogue
-                        .get(kind.as_str())
+                        .get(section)
                         .and_then(|s| s.get(part))
-                        .unwrap_or_else(|| panic!("{lang}: {}.{part} is missing", kind.as_str()));
-                    assert!(
-                        !text.trim().is_empty(),
-                        "{lang}: {}.{part} is empty",
-                        kind.as_str()
-                    );
+                        .unwrap_or_else(|| panic!("{lang}: {section}.{part} is missing"));
+                    assert!(!text.trim().is_empty(), "{lang}: {section}.{part} is empty");
                 }
             }
             for phrase in PHRASES {
@@ -251,6 +310,8 @@ mod tests {
             for (section, keys) in catalogue {
                 let known: Vec<&str> = if section == "phrases" {
                     PHRASES.to_vec()
+                } else if section == DIGEST {
+                    PARTS.to_vec()
                 } else {
                     assert!(
                         Kind::parse(section).is_some(),
@@ -301,6 +362,42 @@ mod tests {
                 assert!(!rendered.html.contains("<march>"));
             }
         }
+    }
+
+    /// The digest lists each line with its link, escaped in HTML, in each language, with the
+    /// link stopping it.
+    #[test]
+    fn the_digest_lists_every_line_with_its_link() {
+        let items = vec![
+            (
+                "@ana takes part in <b>".to_string(),
+                "http://127.0.0.1/events/1".to_string(),
+            ),
+            (
+                "@bob takes part in x".to_string(),
+                "http://127.0.0.1/events/2".to_string(),
+            ),
+        ];
+        let links = Links {
+            link: "http://127.0.0.1/notifications",
+            unsubscribe: Some("http://127.0.0.1/u?t=1"),
+        };
+        for lang in LANGUAGES {
+            let rendered = render_digest(lang, &items, &links);
+            for part in [&rendered.subject, &rendered.text, &rendered.html] {
+                assert!(!part.contains('{'), "{lang}: {part}");
+            }
+            assert!(rendered.subject.contains('2'), "{}", rendered.subject);
+            assert!(rendered
+                .text
+                .contains("- @ana takes part in <b>\n  http://127.0.0.1/events/1"));
+            assert!(rendered.html.contains("&lt;b&gt;") && !rendered.html.contains("<b>"));
+            assert!(rendered.text.contains("http://127.0.0.1/u?t=1"));
+            assert!(rendered.html.contains("href=\"http://127.0.0.1/events/2\""));
+        }
+        assert!(render_digest("fr", &items, &links)
+            .subject
+            .contains("résumé"));
     }
 
     #[test]

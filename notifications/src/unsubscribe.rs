@@ -1,7 +1,8 @@
 //! Signed one-click unsubscribe links (RFC 8058): each mail carries a link naming its mail, its
 //! account and its kind, signed with the instance's key (HMAC-SHA-256). Following it (a POST)
-//! turns that kind off for that account, once: a link altered in any way, or used a second
-//! time, is refused and changes nothing.
+//! turns that kind off for that account, once (a digest's link: every kind the account gets in
+//! the digest): a link altered in any way, or used a second time, is refused and changes
+//! nothing.
 
 use crate::kinds::{Delivery, Kind};
 use crate::store;
@@ -40,9 +41,18 @@ fn signature(key: &[u8], payload: &str) -> Signer {
     mac
 }
 
+/// What a digest's link stops: every kind the account gets in the digest.
+pub const DIGEST: &str = "digest";
+
 /// The token of the link in mail `mail` to `account` about `kind`.
 pub fn token(key: &[u8], mail: &str, account: &str, kind: Kind) -> String {
-    let payload = format!("{mail}:{account}:{}", kind.as_str());
+    sign(key, mail, account, kind.as_str())
+}
+
+/// The token of the link in mail `mail` to `account` stopping `what` (a kind's name, or
+/// [`DIGEST`]).
+pub fn sign(key: &[u8], mail: &str, account: &str, what: &str) -> String {
+    let payload = format!("{mail}:{account}:{what}");
     let tag = signature(key, &payload).finalize().into_bytes();
     format!("{}.{}", hex::encode(payload), hex::encode(tag))
 }
@@ -60,7 +70,8 @@ pub enum Refusal {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Unsubscribed {
     pub account: String,
-    pub kind: Kind,
+    /// The kinds turned off: the mail's own, or for a digest every kind it listed.
+    pub kinds: Vec<Kind>,
 }
 
 /// Checks `token` and, if it is genuine and unused, turns its kind off for its account.
@@ -82,12 +93,21 @@ pub async fn unsubscribe(
         return Ok(Err(Refusal::Invalid));
     }
     let mut parts = payload.splitn(3, ':');
-    let (Some(mail), Some(account), Some(kind)) = (
-        parts.next(),
-        parts.next(),
-        parts.next().and_then(Kind::parse),
-    ) else {
+    let (Some(mail), Some(account), Some(what)) = (parts.next(), parts.next(), parts.next()) else {
         return Ok(Err(Refusal::Invalid));
+    };
+    let kinds = if what == DIGEST {
+        store::settings(pool, account)
+            .await?
+            .into_iter()
+            .filter(|(_, delivery)| *delivery == Delivery::Digest)
+            .map(|(kind, _)| kind)
+            .collect()
+    } else {
+        match Kind::parse(what) {
+            Some(kind) => vec![kind],
+            None => return Ok(Err(Refusal::Invalid)),
+        }
     };
     let mut tx = pool.begin().await?;
     let first = sqlx::query(
@@ -106,11 +126,13 @@ pub async fn unsubscribe(
         tx.rollback().await?;
         return Ok(Err(Refusal::Used));
     }
-    store::set_setting(&mut tx, account, kind, Delivery::Off).await?;
+    for kind in &kinds {
+        store::set_setting(&mut tx, account, *kind, Delivery::Off).await?;
+    }
     tx.commit().await?;
     Ok(Ok(Unsubscribed {
         account: account.to_string(),
-        kind,
+        kinds,
     }))
 }
 

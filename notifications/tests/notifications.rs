@@ -596,3 +596,144 @@ async fn folds_kept_between_batches_derive_what_one_fold_of_the_whole_log_derive
         assert_eq!(again, whole, "{}", server.label);
     }
 }
+
+/// An organiser's announcement reaches everyone taking part or waiting — accounts in their own
+/// language, an anonymous participant at the confirmed address in the event's — through the
+/// outbox, once, except those who turned announcements off.
+#[tokio::test]
+async fn announcements_reach_participants_and_the_waitlist_as_each_chose() {
+    for scratch in test_urls("notifications_announcements").await {
+        let (server, new_mail) = server(&scratch).await;
+        let label = server.label;
+        let org = person(&server, "org@example.org", "en", "org").await;
+        let ana = person(&server, "ana@example.org", "fr", "ana").await;
+        let dan = person(&server, "dan@example.org", "en", "dan").await;
+        let bob = person(&server, "bob@example.org", "en", "bob").await;
+        let event = create_event(
+            &org,
+            json!({"capacity": 3, "options": {"anonymous_participation": true}}),
+        )
+        .await;
+        let id = event["id"].as_str().unwrap_or_default().to_string();
+        for who in [&ana, &dan] {
+            let joined = who
+                .post(&format!("/api/v1/events/{id}/participations"), json!({}))
+                .await;
+            assert_eq!(joined.status, 201, "{label}: {}", joined.text);
+        }
+        let asked = server
+            .client()
+            .post(
+                &format!("/api/v1/events/{id}/anonymous-participations"),
+                json!({"email": "zoe@example.org"}),
+            )
+            .await;
+        assert_eq!(asked.status, 202, "{label}: {}", asked.text);
+        let confirm = server.token_mailed("zoe@example.org", "confirm").await;
+        let confirmed = server
+            .client()
+            .post(
+                "/api/v1/anonymous-participations/confirm",
+                json!({ "token": confirm }),
+            )
+            .await;
+        assert_eq!(confirmed.status, 200, "{label}: {}", confirmed.text);
+        // No seat left: Bob waits.
+        let waiting = bob
+            .post(&format!("/api/v1/events/{id}/participations"), json!({}))
+            .await;
+        assert_eq!(
+            waiting.json["state"], "waitlisted",
+            "{label}: {}",
+            waiting.text
+        );
+        // Dan turned announcements off.
+        let dan_account = account_of(&server, "dan@example.org").await;
+        let mut conn = server.db.pool().acquire().await.expect("connection");
+        store::set_setting(&mut conn, &dan_account, Kind::Announcement, Delivery::Off)
+            .await
+            .expect("setting");
+        drop(conn);
+        let announced = org
+            .post(
+                &format!("/api/v1/events/{id}/comments"),
+                json!({"body": "<p>Bring water!</p>", "announcement": true}),
+            )
+            .await;
+        assert_eq!(announced.status, 201, "{label}: {}", announced.text);
+        settled(&server).await;
+        let told: Vec<_> = all(&server)
+            .await
+            .into_iter()
+            .filter(|(_, kind, _)| kind == "announcement")
+            .collect();
+        assert_eq!(
+            told,
+            [
+                n("@ana", "announcement", "mail"),
+                n("@bob", "announcement", "mail"),
+                n("@dan", "announcement", "off"),
+                n("mailto:zoe@example.org", "announcement", "mail"),
+            ],
+            "{label}"
+        );
+
+        let sender = mail_folder_sender(&server, new_mail.clone());
+        sender.send_due().await.expect("send");
+        let announcements = |server: &TestServer, to: &str| -> Vec<String> {
+            server
+                .mails_to(to)
+                .into_iter()
+                .filter(|m| m.contains("Bring water!"))
+                .collect()
+        };
+        let ana_mail = announcements(&server, "ana@example.org");
+        assert_eq!(ana_mail.len(), 1, "{label}: {ana_mail:?}");
+        assert!(
+            ana_mail[0].contains("annoncent")
+                && ana_mail[0].contains("text/html")
+                && ana_mail[0].contains("List-Unsubscribe-Post: List-Unsubscribe=One-Click"),
+            "{label}: in French, with the one-click link: {}",
+            ana_mail[0]
+        );
+        let bob_mail = announcements(&server, "bob@example.org");
+        assert_eq!(bob_mail.len(), 1, "{label}: the waitlist hears too");
+        assert!(
+            bob_mail[0].contains("announce:"),
+            "{label}: {}",
+            bob_mail[0]
+        );
+        let zoe_mail = announcements(&server, "zoe@example.org");
+        assert_eq!(zoe_mail.len(), 1, "{label}: {zoe_mail:?}");
+        assert!(
+            !zoe_mail[0].contains("List-Unsubscribe"),
+            "{label}: no settings to unsubscribe from"
+        );
+        assert!(
+            announcements(&server, "dan@example.org").is_empty(),
+            "{label}"
+        );
+        assert!(
+            announcements(&server, "org@example.org").is_empty(),
+            "{label}"
+        );
+
+        // Replayed: nothing new, nothing sent again.
+        let mut server = server;
+        server.stop_subscribers().await;
+        let subscriber: Arc<dyn Subscriber> =
+            Arc::new(NotificationsSubscriber::new(new_mail.clone()));
+        let runner = Runner::new(subscriber, &server.db);
+        runner.reset().await.expect("reset");
+        runner
+            .catch_up(server.head().await, &mut |_| {})
+            .await
+            .expect("replay");
+        assert_eq!(sender.send_due().await.expect("send").sent, 0, "{label}");
+        assert_eq!(
+            announcements(&server, "ana@example.org").len(),
+            1,
+            "{label}"
+        );
+    }
+}

@@ -1,12 +1,14 @@
 //! `convene bench`: measured figures printed with ratios to a baseline, on scratch databases
 //! (never on your data): the event store ([`store`]), the pages under load ([`web`]), the
-//! latency of a command that reads its own write ([`join`]), search ([`search`]) and one event
-//! fanned out to many inboxes ([`federation`]), and the audit trail, objects as they were and
-//! reverts on a large log ([`audit`]).
+//! latency of a command that reads its own write ([`join`]), search ([`search`]), one event
+//! fanned out to many inboxes ([`federation`]), one change told to many participants
+//! ([`notifications`]), and the audit trail, objects as they were and reverts on a large log
+//! ([`audit`]).
 
 pub mod audit;
 pub mod federation;
 pub mod join;
+pub mod notifications;
 pub mod search;
 pub mod store;
 pub mod web;
@@ -69,6 +71,15 @@ impl BenchServer {
     /// PostgreSQL server of DATABASE_URL) and the application over it with its subscribers
     /// running, not yet listening.
     pub async fn prepare(settings: &Settings) -> anyhow::Result<Self> {
+        Self::prepare_with(settings, crate::subscribers::all).await
+    }
+
+    /// Like [`BenchServer::prepare`], running the subscribers `subscribers` gives for the
+    /// server's base URL.
+    pub async fn prepare_with(
+        settings: &Settings,
+        subscribers: impl FnOnce(&str) -> convene_projections::Subscribers,
+    ) -> anyhow::Result<Self> {
         let scratch = scratch(settings).await?;
         let db = Database::open(&scratch.url).await?;
         let mail = tempfile::tempdir()?;
@@ -88,8 +99,7 @@ impl BenchServer {
             hashing: Default::default(),
             pictures: convene_api::pictures::PictureConfig::in_folder(mail.path().join("pictures")),
         };
-        let subscribers = crate::subscribers::all(&base);
-        let state = AppState::new(&db, config, subscribers);
+        let state = AppState::new(&db, config, subscribers(&base));
         let shutdown = CancellationToken::new();
         state.subscribers.spawn(&db, &shutdown);
         Ok(Self {

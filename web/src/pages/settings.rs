@@ -118,6 +118,14 @@ async fn feed_page(
             ),
             Err(error) => return web.pages.failure(visitor, &error),
         }
+        match convene_notifications::settings::digest(&web.app, session).await {
+            Ok(time) => {
+                context.insert("digest_hour", &time.hour);
+                context.insert("digest_time_zone", &time.time_zone);
+                context.insert("digest_hours", &(0..24).collect::<Vec<u32>>());
+            }
+            Err(error) => return web.pages.failure(visitor, &error),
+        }
         match convene_notifications::settings::reminders(&web.app, session).await {
             Ok(minutes) => context.insert(
                 "reminders",
@@ -398,9 +406,10 @@ impl Form<'_> {
         }
     }
 
-    /// One select per kind (`kind_<name>`), each `mail`, `digest` or `off`; and `reminders`,
-    /// the times before an event its reminders come (`1d, 2h`; empty: none). Every mistake is
-    /// named at once and nothing is saved unless all is right.
+    /// One select per kind (`kind_<name>`), each `mail`, `digest` or `off`; `reminders`, the
+    /// times before an event its reminders come (`1d, 2h`; empty: none); `digest_hour` and
+    /// `digest_time_zone`, when the daily digest comes. Every mistake is named at once and
+    /// nothing is saved unless all is right.
     async fn notifications(&self) -> Response {
         let wanted = self
             .form
@@ -437,10 +446,45 @@ impl Form<'_> {
                 Err(error) => return self.refused(&error, &[]).await,
             },
         };
+        // The digest's hour and time zone, named as the form names them.
+        let digest = match (
+            self.form.get("digest_hour"),
+            self.form.get("digest_time_zone"),
+        ) {
+            (Some(hour), Some(zone)) => {
+                let hour = hour.trim().parse().unwrap_or(-1);
+                match convene_notifications::settings::parse_digest(hour, zone) {
+                    Ok(chosen) => Some(chosen),
+                    Err(Error::Invalid(refused)) => {
+                        errors.extend(refused.into_iter().map(|mut e| {
+                            e.field = format!("digest_{}", e.field);
+                            e
+                        }));
+                        None
+                    }
+                    Err(error) => return self.refused(&error, &[]).await,
+                }
+            }
+            _ => None,
+        };
         if !errors.is_empty() {
             return self
-                .refused(&Error::Invalid(errors), &[("reminders", "err_reminders")])
+                .refused(
+                    &Error::Invalid(errors),
+                    &[
+                        ("reminders", "err_reminders"),
+                        ("digest_time_zone", "err_time_zone"),
+                    ],
+                )
                 .await;
+        }
+        if let Some(chosen) = digest {
+            if let Err(error) =
+                convene_notifications::settings::set_digest(&self.web.app, self.session, chosen)
+                    .await
+            {
+                return self.refused(&error, &[]).await;
+            }
         }
         if let Err(error) =
             convene_notifications::settings::set(&self.web.app, self.session, &chosen).await

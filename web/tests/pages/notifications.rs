@@ -472,3 +472,123 @@ async fn reminder_times_are_chosen_in_the_api_and_the_settings_page() {
         assert_eq!(none["before"], json!([]), "{label}: no reminders");
     }
 }
+
+#[tokio::test]
+async fn the_digest_time_is_chosen_in_the_api_and_the_settings_page() {
+    for (scratch, site) in sites("pages_digest_settings").await {
+        let label = scratch.label;
+        let ana = Browser::member(&site, "ana@example.org", "ana", "fr").await;
+        let ana_token = token(&site, "ana@example.org").await;
+        let path = "/api/v1/notification-settings/digest";
+
+        // The default: 08:00 UTC.
+        let (status, chosen) = api(&site, "GET", path, Some(&ana_token), None).await;
+        assert_eq!(status, 200, "{label}: {chosen}");
+        assert_eq!(
+            (chosen["hour"].as_u64(), chosen["time_zone"].as_str()),
+            (Some(8), Some("UTC")),
+            "{label}: {chosen}"
+        );
+        assert!(
+            chosen["next_at"]
+                .as_str()
+                .is_some_and(|t| t.ends_with("T08:00:00Z")),
+            "{label}: {chosen}"
+        );
+
+        // A bad hour and zone are refused, each named, and change nothing.
+        let (status, problem) = api(
+            &site,
+            "PUT",
+            path,
+            Some(&ana_token),
+            Some(json!({"hour": 24, "time_zone": "Mars/Olympus"})),
+        )
+        .await;
+        assert_eq!(status, 422, "{label}: {problem}");
+        let fields: Vec<&str> = problem["errors"]
+            .as_array()
+            .map(|e| e.iter().filter_map(|e| e["field"].as_str()).collect())
+            .unwrap_or_default();
+        assert_eq!(fields, ["hour", "time_zone"], "{label}: {problem}");
+        let (_, unchanged) = api(&site, "GET", path, Some(&ana_token), None).await;
+        assert_eq!(unchanged["time_zone"], "UTC", "{label}");
+        let (status, _) = api(
+            &site,
+            "PUT",
+            path,
+            None,
+            Some(json!({"hour": 7, "time_zone": "UTC"})),
+        )
+        .await;
+        assert_eq!(status, 401, "{label}");
+
+        // 18:00 in Paris: the next digest is at that hour on Paris's clock.
+        let (status, chosen) = api(
+            &site,
+            "PUT",
+            path,
+            Some(&ana_token),
+            Some(json!({"hour": 18, "time_zone": "Europe/Paris"})),
+        )
+        .await;
+        assert_eq!(status, 200, "{label}: {chosen}");
+        let next = chosen["next_at"].as_str().unwrap_or_default();
+        assert!(
+            next.ends_with("T16:00:00Z") || next.ends_with("T17:00:00Z"),
+            "{label}: 18:00 in Paris is 16:00 or 17:00 UTC: {chosen}"
+        );
+
+        // The settings page shows the choice, in French, refuses a bad zone naming it, and
+        // changes it.
+        let settings = ana.get("/settings").await;
+        assert!(
+            settings.body.contains("Heure du résumé quotidien")
+                && settings
+                    .body
+                    .contains("<option value=\"18\" selected>18:00</option>")
+                && settings
+                    .body
+                    .contains("name=\"digest_time_zone\" value=\"Europe/Paris\""),
+            "{label}: {}",
+            settings.body
+        );
+        let refused = ana
+            .post(
+                "/settings",
+                &settings.csrf(),
+                &[
+                    ("action", "notifications"),
+                    ("digest_hour", "9"),
+                    ("digest_time_zone", "Paris"),
+                ],
+            )
+            .await;
+        assert_eq!(refused.status, 422, "{label}: {}", refused.body);
+        assert!(
+            refused.body.contains("id=\"notif-digest-zone-error\""),
+            "{label}: {}",
+            refused.body
+        );
+        let (_, unchanged) = api(&site, "GET", path, Some(&ana_token), None).await;
+        assert_eq!(unchanged["hour"], 18, "{label}");
+        let saved = ana
+            .post(
+                "/settings",
+                &settings.csrf(),
+                &[
+                    ("action", "notifications"),
+                    ("digest_hour", "6"),
+                    ("digest_time_zone", "America/New_York"),
+                ],
+            )
+            .await;
+        assert_eq!(saved.status, 303, "{label}: {}", saved.body);
+        let (_, chosen) = api(&site, "GET", path, Some(&ana_token), None).await;
+        assert_eq!(
+            (chosen["hour"].as_u64(), chosen["time_zone"].as_str()),
+            (Some(6), Some("America/New_York")),
+            "{label}: {chosen}"
+        );
+    }
+}
