@@ -51,6 +51,13 @@ pub async fn audit(
         "filled the log with {changes} changes in {:.1} s",
         started.elapsed().as_secs_f64()
     );
+    // Every subscriber reads past them before the commands below wait on the read models.
+    let started = Instant::now();
+    server.caught_up().await?;
+    println!(
+        "the subscribers read past them in {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
 
     let (_, moderator) = account_as(
         &state,

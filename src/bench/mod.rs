@@ -114,15 +114,21 @@ impl BenchServer {
         })
     }
 
-    /// Waits until the subscribers have applied everything appended so far, then starts
-    /// answering requests.
-    pub async fn serve(&mut self) -> anyhow::Result<()> {
+    /// Waits until the subscribers have applied everything appended so far.
+    pub async fn caught_up(&self) -> anyhow::Result<()> {
         let head = EventLog::new(&self.db).head().await?.position;
         let names = self.state.subscribers.names();
         let deadline = tokio::time::Instant::now() + Duration::from_secs(600);
         if !convene_projections::projection::wait_for(&self.db, &names, head, deadline).await {
             anyhow::bail!("the subscribers did not catch up with the log in 10 minutes");
         }
+        Ok(())
+    }
+
+    /// Waits until the subscribers have applied everything appended so far, then starts
+    /// answering requests.
+    pub async fn serve(&mut self) -> anyhow::Result<()> {
+        self.caught_up().await?;
         let pages = Arc::new(convene_web::render::Pages::new()?);
         let app = convene_web::app(self.state.clone(), pages);
         let listener = self
