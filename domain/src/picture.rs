@@ -94,6 +94,49 @@ pub struct ShownPicture {
     pub alt: String,
 }
 
+/// The picture of an event organised on another instance, as its instance federates it: the
+/// address of the file there (`https` or `http` only) and its alternative text. Nothing is
+/// fetched: pages link to it where it is.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct RemotePicture {
+    pub url: String,
+    /// Alternative text (empty when the other instance sent none).
+    #[serde(default)]
+    pub alt: String,
+    /// The file's type as the other instance says it (`image/jpeg`), when it does.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub media_type: Option<String>,
+}
+
+/// Longest address of a remote picture, in bytes.
+pub const REMOTE_URL_MAX: usize = 2_000;
+
+impl RemotePicture {
+    /// A remote picture at `url` when it is a web address (never `data:` or another scheme)
+    /// of a sane length, with `alt` cut to one line of at most [`ALT_MAX`] characters.
+    pub fn new(url: &str, alt: &str, media_type: Option<&str>) -> Option<Self> {
+        let url = url.trim();
+        let parsed = url::Url::parse(url).ok()?;
+        let web = matches!(parsed.scheme(), "https" | "http") && parsed.host_str().is_some();
+        if !web || url.len() > REMOTE_URL_MAX || url.chars().any(char::is_control) {
+            return None;
+        }
+        let one_line = |text: &str, max: usize| -> String {
+            let text: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
+            text.chars().take(max).collect()
+        };
+        let media_type = media_type
+            .map(|m| one_line(m, 100))
+            .filter(|m| m.starts_with("image/"));
+        Some(RemotePicture {
+            url: url.to_string(),
+            alt: one_line(alt, ALT_MAX),
+            media_type,
+        })
+    }
+}
+
 /// Checks alternative text: required (for event pictures), at most [`ALT_MAX`] characters, on
 /// one line. Returns it trimmed.
 pub fn checked_alt(alt: Option<&str>, required: bool) -> Result<String, Vec<FieldError>> {
@@ -299,6 +342,34 @@ mod tests {
                 facts: facts(),
                 alt: String::new(),
             }]);
+    }
+
+    #[test]
+    fn a_remote_picture_is_a_web_address_and_its_text_one_line() {
+        let picture = RemotePicture::new(
+            " https://mobilizon.fr/media/a.png ",
+            "A choir\non stairs",
+            Some("image/png"),
+        )
+        .expect("a web address");
+        assert_eq!(picture.url, "https://mobilizon.fr/media/a.png");
+        assert_eq!(picture.alt, "A choir on stairs");
+        assert_eq!(picture.media_type.as_deref(), Some("image/png"));
+        for bad in [
+            "data:image/png;base64,iVBORw0KGgo=",
+            "javascript:alert(1)",
+            "ftp://example.org/a.png",
+            "/relative.png",
+            "https://",
+        ] {
+            assert_eq!(RemotePicture::new(bad, "", None), None, "{bad}");
+        }
+        let long = format!("https://example.org/{}", "a".repeat(REMOTE_URL_MAX));
+        assert_eq!(RemotePicture::new(&long, "", None), None);
+        let text = RemotePicture::new("http://example.org/a", &"b".repeat(900), Some("text/html"))
+            .expect("a web address");
+        assert_eq!(text.alt.chars().count(), ALT_MAX);
+        assert_eq!(text.media_type, None);
     }
 
     #[test]

@@ -1,5 +1,6 @@
 //! What an organiser says about an event, and the rules it must follow.
 
+use crate::picture::RemotePicture;
 use crate::validation::{
     has_control, html_deeper_than, is_web_url, sanitise_html, Errors, FieldError, HTML_DEPTH_MAX,
 };
@@ -171,6 +172,10 @@ pub struct EventDetails {
     pub links: Vec<MetadataLink>,
     #[serde(default)]
     pub options: EventOptions,
+    /// For an event organised on another instance, the picture it shows there (its address and
+    /// alternative text), linked where it is. Never set on a local event: those upload theirs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub remote_picture: Option<RemotePicture>,
 }
 
 fn default_category() -> String {
@@ -404,6 +409,10 @@ impl EventDetails {
                 self.time_zone
             ),
         );
+        // Held to the same rules however it came: a web address, one line of text.
+        self.remote_picture = self
+            .remote_picture
+            .and_then(|p| RemotePicture::new(&p.url, &p.alt, p.media_type.as_deref()));
         self.external_url = trimmed(self.external_url);
         match (self.join_mode, &self.external_url) {
             (JoinMode::External, None) => errors.add(

@@ -16,6 +16,12 @@ impl Event {
         if self.details.is_some() {
             return Err(EventError::AlreadyExists);
         }
+        if details.remote_picture.is_some() {
+            return Err(invalid(
+                "remote_picture",
+                "only events from other instances show a picture by its address: upload one",
+            ));
+        }
         let details = details.validate().map_err(EventError::Invalid)?;
         Ok(vec![EventChange::Created {
             organiser,

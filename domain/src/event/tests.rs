@@ -12,6 +12,7 @@ use ParticipantState as S;
 
 fn details() -> EventDetails {
     EventDetails {
+        remote_picture: None,
         title: "Climate march".into(),
         description: "<p>Bring <b>banners</b></p>".into(),
         begins_at: datetime!(2026-12-05 14:00 UTC),
@@ -1574,4 +1575,67 @@ fn a_picture_needs_alternative_text_and_an_administrator() {
             picture: picture("pic1", "A choir"),
         })
         .then_expect_error(EventError::NotAdministrator);
+}
+
+fn remote_picture() -> crate::picture::RemotePicture {
+    crate::picture::RemotePicture::new(
+        "https://mobilizon.example/media/banner.jpg",
+        "Marchers under umbrellas",
+        Some("image/jpeg"),
+    )
+    .expect("a web address")
+}
+
+#[test]
+fn a_remote_event_keeps_its_picture_until_an_update_changes_it() {
+    let mut pictured = details();
+    pictured.remote_picture = Some(remote_picture());
+    Given::with(())
+        .given(vec![imported()])
+        .when(EventCommand::UpdateRemote {
+            actor: "https://mobilizon.example/@ana".into(),
+            details: pictured.clone(),
+        })
+        .then_expect_events(vec![C::Updated {
+            details: pictured.clone(),
+            fields: vec!["remote_picture".into()],
+        }]);
+    let with_picture = C::Imported {
+        origin: origin(),
+        details: pictured.clone(),
+    };
+    Given::with(())
+        .given(vec![with_picture])
+        .when(EventCommand::UpdateRemote {
+            actor: "https://mobilizon.example/@ana".into(),
+            details: pictured,
+        })
+        .then_expect_events(vec![]);
+}
+
+#[test]
+fn a_local_event_never_shows_a_picture_by_its_address() {
+    let mut d = details();
+    d.remote_picture = Some(remote_picture());
+    let result = Given::with(())
+        .given_no_previous_events()
+        .when(EventCommand::Create {
+            organiser: "org".into(),
+            creator_participation: "c1".into(),
+            details: d,
+            draft: false,
+        })
+        .inspect_result();
+    assert!(
+        matches!(&result, Err(EventError::Invalid(e)) if e[0].field == "remote_picture"),
+        "{result:?}"
+    );
+    // A spoilt address is dropped by the rules themselves.
+    let mut spoilt = details();
+    spoilt.remote_picture = Some(crate::picture::RemotePicture {
+        url: "data:image/png;base64,AAAA".into(),
+        alt: String::new(),
+        media_type: None,
+    });
+    assert_eq!(spoilt.validate().expect("valid").remote_picture, None);
 }

@@ -33,6 +33,7 @@ pub async fn person(
         display_name: &profile.display_name,
         summary: &profile.summary,
         published: &profile.created_at,
+        avatar: profile.avatar.as_ref(),
     };
     let actor = crate::actors::person(&federation.public_url, &fields, key);
     match serde_json::to_value(&actor) {

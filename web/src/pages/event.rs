@@ -195,7 +195,7 @@ pub async fn show(State(web): State<Web>, visitor: Visitor, Path(id): Path<Strin
     context.insert("when_of", &when_of);
     context.insert("threads", &threads(comments));
     context.insert("json_ld", &json_ld(&web, &event));
-    context.insert("picture", &event.picture.as_ref().map(crate::view::picture));
+    context.insert("picture", &crate::view::event_picture(&event));
     context.insert("hue", &crate::view::category_hue(&details.category));
     // Link previews take the widest rendition, by its absolute address and size.
     context.insert(

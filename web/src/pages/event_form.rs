@@ -81,6 +81,7 @@ pub fn details_from(form: &HashMap<String, String>) -> Result<EventDetails, Vec<
         ..Address::default()
     };
     let details = EventDetails {
+        remote_picture: None,
         title: field(form, "title"),
         description: markdown_to_html(&field(form, "description")),
         begins_at,
@@ -248,6 +249,7 @@ fn zone_groups(chosen: &str) -> Vec<ZoneGroup> {
 /// A new event's values, in `language` (the form's: organisers mostly write in it).
 fn new_values(language: &str, zone: Option<&str>) -> HashMap<String, String> {
     let mut values = values_of(&EventDetails {
+        remote_picture: None,
         title: String::new(),
         description: String::new(),
         begins_at: OffsetDateTime::now_utc(),
