@@ -22,6 +22,10 @@ pub enum PicturePurpose {
     Event,
     /// A profile's avatar: shown beside the name, which says who it is.
     Avatar,
+    /// A group's avatar: alternative text required, at most the avatar limit.
+    GroupAvatar,
+    /// A group's banner, across the top of its page: alternative text required.
+    GroupBanner,
 }
 
 impl PicturePurpose {
@@ -29,14 +33,49 @@ impl PicturePurpose {
         match self {
             PicturePurpose::Event => "event",
             PicturePurpose::Avatar => "avatar",
+            PicturePurpose::GroupAvatar => "group_avatar",
+            PicturePurpose::GroupBanner => "group_banner",
         }
+    }
+
+    /// Every picture but a profile's avatar is described for those who cannot see it.
+    pub fn alt_required(self) -> bool {
+        self != PicturePurpose::Avatar
     }
 
     pub fn parse(text: &str) -> Option<Self> {
         match text {
             "event" => Some(PicturePurpose::Event),
             "avatar" => Some(PicturePurpose::Avatar),
+            "group_avatar" => Some(PicturePurpose::GroupAvatar),
+            "group_banner" => Some(PicturePurpose::GroupBanner),
             _ => None,
+        }
+    }
+}
+
+/// Where a group shows a picture: beside its name, or across the top of its page.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum GroupPicture {
+    Avatar,
+    Banner,
+}
+
+impl GroupPicture {
+    /// What an upload for this place is for.
+    pub fn purpose(self) -> PicturePurpose {
+        match self {
+            GroupPicture::Avatar => PicturePurpose::GroupAvatar,
+            GroupPicture::Banner => PicturePurpose::GroupBanner,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            GroupPicture::Avatar => "avatar",
+            GroupPicture::Banner => "banner",
         }
     }
 }
@@ -243,7 +282,7 @@ impl Aggregate for Picture {
                 }
                 let mut errors = Errors::default();
                 facts.check(&mut errors);
-                let alt = match checked_alt(alt.as_deref(), purpose == PicturePurpose::Event) {
+                let alt = match checked_alt(alt.as_deref(), purpose.alt_required()) {
                     Ok(alt) => alt,
                     Err(alt_errors) => {
                         for e in alt_errors {
@@ -332,6 +371,17 @@ mod tests {
                 Err(PictureError::Invalid(errors)) => assert_eq!(errors[0].field, "alt"),
                 other => panic!("{other:?}"),
             }
+        }
+        for purpose in [PicturePurpose::GroupAvatar, PicturePurpose::GroupBanner] {
+            let result = Test::with(())
+                .given_no_previous_events()
+                .when(upload(purpose, None))
+                .inspect_result();
+            assert!(
+                matches!(&result, Err(PictureError::Invalid(e)) if e[0].field == "alt"),
+                "{purpose:?}: {result:?}"
+            );
+            assert_eq!(PicturePurpose::parse(purpose.as_str()), Some(purpose));
         }
         Test::with(())
             .given_no_previous_events()

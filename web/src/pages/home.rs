@@ -289,6 +289,8 @@ async fn group(web: &Web, visitor: &Visitor, handle: &str) -> Response {
     context.insert("moderator", &moderator);
     context.insert("acting", &acting_as);
     context.insert("openness", openness);
+    context.insert("banner", &group.banner.as_ref().map(crate::view::picture));
+    context.insert("avatar", &group.avatar.as_ref().map(crate::view::picture));
     context.insert("group", &group);
     context.insert("address", &address);
     context.insert("events", &cards);
