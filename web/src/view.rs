@@ -158,6 +158,8 @@ pub struct EventCard {
     pub original: Option<String>,
     /// The event's picture, if it shows one.
     pub picture: Option<Picture>,
+    /// The organising profile's avatar (filled by `pages::fill_cards`, which reads profiles).
+    pub organiser_avatar: Option<Picture>,
     /// The hue of the category's own colour, shown when there is no picture.
     pub hue: u16,
 }
@@ -182,6 +184,7 @@ pub fn card(catalogue: &Catalogue, event: &EventView) -> EventCard {
         origin_host: event.origin.as_ref().map(|o| o.host().to_string()),
         original: event.origin.as_ref().map(|o| o.url.clone()),
         picture: event_picture(event),
+        organiser_avatar: None,
         hue: category_hue(&details.category),
     }
 }
@@ -190,7 +193,7 @@ pub fn card(catalogue: &Catalogue, event: &EventView) -> EventCard {
 /// rendition in `srcset`, the size (so the page keeps its place while it loads) and the
 /// dominant colour behind it.
 /// A picture of another instance's has one address, and no known size.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Clone, Serialize)]
 pub struct Picture {
     pub src: String,
     pub srcset: Option<String>,
@@ -237,6 +240,20 @@ pub fn picture(shown: &ShownPicture) -> Picture {
         ),
         width: Some(facts.width),
         height: Some(facts.height),
+        colour: facts.colour.clone(),
+        alt: shown.alt.clone(),
+    }
+}
+
+/// An avatar beside a name on a card: its narrowest rendition, small enough for its place.
+pub fn small_avatar(shown: &ShownPicture) -> Picture {
+    let facts = &shown.facts;
+    let narrowest = facts.widths.first().copied().unwrap_or(facts.width);
+    Picture {
+        src: convene_api::pictures::url(&facts.hash, narrowest),
+        srcset: None,
+        width: Some(narrowest),
+        height: Some(facts.height * narrowest / facts.width.max(1)),
         colour: facts.colour.clone(),
         alt: shown.alt.clone(),
     }

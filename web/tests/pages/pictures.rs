@@ -270,8 +270,19 @@ async fn an_avatar_from_the_settings_shows_on_the_profile_and_beside_the_organis
         assert_eq!(not_a_picture.status, 422, "{label}");
         let profile = site.browser("en").get("/@ana").await;
         assert!(!profile.body.contains("class=\"avatar\""), "{label}");
-        let saved = post(jpeg(200, 100)).await;
+        let saved = post(jpeg(800, 400)).await;
         assert_eq!(saved.status, 303, "{label}: {}", saved.body);
+        // On the event's card, the narrowest rendition, described, in the visitor's language.
+        for (language, alt) in [("en", "Avatar of @ana"), ("fr", "Avatar de @ana")] {
+            let home = site.browser(language).get("/").await;
+            let card = &home.body[home.body.find("Repair café").expect("the card")..];
+            let start = card
+                .find("<img class=\"avatar\"")
+                .expect("an avatar on the card");
+            let tag = &card[start..start + card[start..].find('>').expect("a tag")];
+            assert!(tag.contains("-320.jpg\""), "{label}: {tag}");
+            assert!(tag.contains(&format!("alt=\"{alt}\"")), "{label}: {tag}");
+        }
         let profile = site.browser("en").get("/@ana").await;
         assert!(
             profile
