@@ -1639,3 +1639,20 @@ fn a_local_event_never_shows_a_picture_by_its_address() {
     });
     assert_eq!(spoilt.validate().expect("valid").remote_picture, None);
 }
+
+#[test]
+fn a_reason_for_cancelling_is_trimmed_and_at_most_1000_characters() {
+    use super::lifecycle::{checked_cancel_reason, CANCEL_REASON_MAX};
+    assert_eq!(
+        checked_cancel_reason(Some("  The hall is flooded.\r\nSee you soon. \u{7}")),
+        Ok(Some("The hall is flooded.\nSee you soon.".into()))
+    );
+    assert_eq!(checked_cancel_reason(Some("   ")), Ok(None));
+    assert_eq!(checked_cancel_reason(None), Ok(None));
+    assert!(checked_cancel_reason(Some(&"é".repeat(CANCEL_REASON_MAX))).is_ok());
+    let too_long = checked_cancel_reason(Some(&"a".repeat(CANCEL_REASON_MAX + 1)));
+    assert_eq!(
+        too_long.map_err(|e| e[0].field.clone()),
+        Err("reason".into())
+    );
+}

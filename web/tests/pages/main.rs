@@ -2,6 +2,7 @@
 //! and (with TEST_DATABASE_URL) PostgreSQL.
 
 mod calendar;
+mod cancel;
 mod edge;
 mod feeds;
 mod flows;
