@@ -22,6 +22,7 @@ const LONE: &str = "https://c.example/users/cleo/inbox";
 
 fn details(title: &str, visibility: Visibility) -> EventDetails {
     EventDetails {
+        description_source: None,
         remote_picture: None,
         title: title.into(),
         description: "<p>Bring what is broken.</p>".into(),
@@ -360,6 +361,7 @@ async fn remote_participants_hear_accept_once_they_hold_a_seat_and_reject_when_r
             organiser: "ana".into(),
             creator_participation: "r-ana".into(),
             details: EventDetails {
+                description_source: None,
                 remote_picture: None,
                 join_mode: JoinMode::Restricted,
                 capacity: Some(2),

@@ -12,6 +12,7 @@ use ParticipantState as S;
 
 fn details() -> EventDetails {
     EventDetails {
+        description_source: None,
         remote_picture: None,
         title: "Climate march".into(),
         description: "<p>Bring <b>banners</b></p>".into(),
@@ -1655,4 +1656,70 @@ fn a_reason_for_cancelling_is_trimmed_and_at_most_1000_characters() {
         too_long.map_err(|e| e[0].field.clone()),
         Err("reason".into())
     );
+}
+
+#[test]
+fn a_description_written_in_markdown_keeps_its_source_and_html_alone_drops_it() {
+    let mut written = details();
+    written.description = String::new();
+    written.description_source = Some("Tous et toutes\n\n- **banderoles**\n- eau".into());
+    let valid = written.validate().expect("valid");
+    assert_eq!(
+        valid.description,
+        "<p>Tous et toutes</p>\n<ul>\n<li><strong>banderoles</strong></li>\n<li>eau</li>\n</ul>\n"
+    );
+    assert_eq!(
+        valid.description_source.as_deref(),
+        Some("Tous et toutes\n\n- **banderoles**\n- eau")
+    );
+    // A patch of HTML alone leaves no source saying something else; a new source replaces it.
+    let html = EventPatch {
+        description: Some("<p>New text</p>".into()),
+        ..EventPatch::default()
+    };
+    let patched = html.apply_to(valid.clone()).validate().expect("valid");
+    assert_eq!(patched.description_source, None);
+    assert_eq!(patched.description, "<p>New text</p>");
+    let untouched = EventPatch {
+        title: Some("Another title".into()),
+        ..EventPatch::default()
+    };
+    let patched = untouched.apply_to(valid.clone()).validate().expect("valid");
+    assert_eq!(patched.description_source, valid.description_source);
+    let source = EventPatch {
+        description_source: Some("*Later*".into()),
+        ..EventPatch::default()
+    };
+    let patched = source.apply_to(valid).validate().expect("valid");
+    assert_eq!(patched.description, "<p><em>Later</em></p>\n");
+    // Scripts written in the source are sanitised away like pasted HTML.
+    let mut hostile = details();
+    hostile.description_source =
+        Some("Hi <script>steal()</script> [x](javascript:alert(1))".into());
+    let valid = hostile.validate().expect("valid");
+    assert!(
+        !valid.description.contains("script"),
+        "{}",
+        valid.description
+    );
+    assert!(
+        !valid.description.contains("javascript"),
+        "{}",
+        valid.description
+    );
+}
+
+#[test]
+fn details_stored_before_sources_were_kept_still_load() {
+    let mut stored = serde_json::to_value(details()).expect("serialises");
+    assert!(
+        stored.get("description_source").is_none(),
+        "none, none written"
+    );
+    stored
+        .as_object_mut()
+        .expect("an object")
+        .remove("description_source");
+    let loaded: EventDetails = serde_json::from_value(stored).expect("loads");
+    assert_eq!(loaded.description_source, None);
 }

@@ -181,6 +181,7 @@ pub fn parse_event(object: &Value) -> Result<IncomingEvent, Ignored> {
     };
 
     let details = EventDetails {
+        description_source: None,
         remote_picture: picture(object),
         title: line(&title, TITLE_MAX),
         description,

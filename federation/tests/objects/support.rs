@@ -19,6 +19,7 @@ pub fn organiser() -> ActorRef {
 
 pub fn details() -> EventDetails {
     EventDetails {
+        description_source: None,
         remote_picture: None,
         title: "Repair café".into(),
         description: "<p>Bring a <b>broken</b> toaster.</p>".into(),

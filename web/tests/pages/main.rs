@@ -4,6 +4,7 @@
 mod calendar;
 mod cancel;
 mod edge;
+mod editing;
 mod feeds;
 mod flows;
 mod group_admin;
