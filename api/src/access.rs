@@ -249,6 +249,7 @@ mod tests {
             group: None,
             origin: None,
             picture: None,
+            cancel_reason: None,
             participant_count: 4,
             waitlist_count: 1,
             remaining_seats: Some(6),

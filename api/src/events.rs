@@ -6,6 +6,7 @@ use crate::consistency::{self, Reads};
 use crate::error::Result;
 use crate::validation::validate;
 use crate::AppState;
+use convene_domain::event::checked_cancel_reason;
 use convene_domain::event::{EventDetails, EventPatch};
 use convene_domain::group::{GroupActor, MemberRole};
 use convene_domain::metadata::{format_timestamp, parse_timestamp};
@@ -184,9 +185,22 @@ pub async fn publish(state: &AppState, acting: &Acting, id: &str) -> Result<Even
 }
 
 /// Cancels event `id`: it stays visible, marked cancelled, and takes no more participants.
-pub async fn cancel(state: &AppState, acting: &Acting, id: &str) -> Result<EventView> {
+/// Cancels event `id`, saying why when `reason` does (at most 1,000 characters, shown to
+/// everyone who sees the event): the reason travels in the change's metadata.
+pub async fn cancel(
+    state: &AppState,
+    acting: &Acting,
+    id: &str,
+    reason: Option<&str>,
+) -> Result<EventView> {
+    let reason = checked_cancel_reason(reason).map_err(crate::Error::Invalid)?;
     let by = acting_for(state, acting, id).await?;
-    run(state, acting, id, EventCommand::Cancel { by }).await?;
+    let mut metadata = acting.metadata();
+    if let Some(reason) = reason {
+        metadata = metadata.with_reason(reason);
+    }
+    let command = EventCommand::Cancel { by };
+    consistency::command(state, &state.events, id, command, &metadata, READS).await?;
     as_seen(state, acting, id).await
 }
 

@@ -22,6 +22,10 @@ pub enum PicturePurpose {
     Event,
     /// A profile's avatar: shown beside the name, which says who it is.
     Avatar,
+    /// A group's avatar: alternative text required, at most the avatar limit.
+    GroupAvatar,
+    /// A group's banner, across the top of its page: alternative text required.
+    GroupBanner,
 }
 
 impl PicturePurpose {
@@ -29,14 +33,49 @@ impl PicturePurpose {
         match self {
             PicturePurpose::Event => "event",
             PicturePurpose::Avatar => "avatar",
+            PicturePurpose::GroupAvatar => "group_avatar",
+            PicturePurpose::GroupBanner => "group_banner",
         }
+    }
+
+    /// Every picture but a profile's avatar is described for those who cannot see it.
+    pub fn alt_required(self) -> bool {
+        self != PicturePurpose::Avatar
     }
 
     pub fn parse(text: &str) -> Option<Self> {
         match text {
             "event" => Some(PicturePurpose::Event),
             "avatar" => Some(PicturePurpose::Avatar),
+            "group_avatar" => Some(PicturePurpose::GroupAvatar),
+            "group_banner" => Some(PicturePurpose::GroupBanner),
             _ => None,
+        }
+    }
+}
+
+/// Where a group shows a picture: beside its name, or across the top of its page.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum GroupPicture {
+    Avatar,
+    Banner,
+}
+
+impl GroupPicture {
+    /// What an upload for this place is for.
+    pub fn purpose(self) -> PicturePurpose {
+        match self {
+            GroupPicture::Avatar => PicturePurpose::GroupAvatar,
+            GroupPicture::Banner => PicturePurpose::GroupBanner,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            GroupPicture::Avatar => "avatar",
+            GroupPicture::Banner => "banner",
         }
     }
 }
@@ -92,6 +131,49 @@ pub struct ShownPicture {
     /// Alternative text, for those who cannot see the picture (empty for avatars).
     #[serde(default)]
     pub alt: String,
+}
+
+/// The picture of an event organised on another instance, as its instance federates it: the
+/// address of the file there (`https` or `http` only) and its alternative text. Nothing is
+/// fetched: pages link to it where it is.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct RemotePicture {
+    pub url: String,
+    /// Alternative text (empty when the other instance sent none).
+    #[serde(default)]
+    pub alt: String,
+    /// The file's type as the other instance says it (`image/jpeg`), when it does.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub media_type: Option<String>,
+}
+
+/// Longest address of a remote picture, in bytes.
+pub const REMOTE_URL_MAX: usize = 2_000;
+
+impl RemotePicture {
+    /// A remote picture at `url` when it is a web address (never `data:` or another scheme)
+    /// of a sane length, with `alt` cut to one line of at most [`ALT_MAX`] characters.
+    pub fn new(url: &str, alt: &str, media_type: Option<&str>) -> Option<Self> {
+        let url = url.trim();
+        let parsed = url::Url::parse(url).ok()?;
+        let web = matches!(parsed.scheme(), "https" | "http") && parsed.host_str().is_some();
+        if !web || url.len() > REMOTE_URL_MAX || url.chars().any(char::is_control) {
+            return None;
+        }
+        let one_line = |text: &str, max: usize| -> String {
+            let text: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
+            text.chars().take(max).collect()
+        };
+        let media_type = media_type
+            .map(|m| one_line(m, 100))
+            .filter(|m| m.starts_with("image/"));
+        Some(RemotePicture {
+            url: url.to_string(),
+            alt: one_line(alt, ALT_MAX),
+            media_type,
+        })
+    }
 }
 
 /// Checks alternative text: required (for event pictures), at most [`ALT_MAX`] characters, on
@@ -200,7 +282,7 @@ impl Aggregate for Picture {
                 }
                 let mut errors = Errors::default();
                 facts.check(&mut errors);
-                let alt = match checked_alt(alt.as_deref(), purpose == PicturePurpose::Event) {
+                let alt = match checked_alt(alt.as_deref(), purpose.alt_required()) {
                     Ok(alt) => alt,
                     Err(alt_errors) => {
                         for e in alt_errors {
@@ -290,6 +372,17 @@ mod tests {
                 other => panic!("{other:?}"),
             }
         }
+        for purpose in [PicturePurpose::GroupAvatar, PicturePurpose::GroupBanner] {
+            let result = Test::with(())
+                .given_no_previous_events()
+                .when(upload(purpose, None))
+                .inspect_result();
+            assert!(
+                matches!(&result, Err(PictureError::Invalid(e)) if e[0].field == "alt"),
+                "{purpose:?}: {result:?}"
+            );
+            assert_eq!(PicturePurpose::parse(purpose.as_str()), Some(purpose));
+        }
         Test::with(())
             .given_no_previous_events()
             .when(upload(PicturePurpose::Avatar, None))
@@ -299,6 +392,34 @@ mod tests {
                 facts: facts(),
                 alt: String::new(),
             }]);
+    }
+
+    #[test]
+    fn a_remote_picture_is_a_web_address_and_its_text_one_line() {
+        let picture = RemotePicture::new(
+            " https://mobilizon.fr/media/a.png ",
+            "A choir\non stairs",
+            Some("image/png"),
+        )
+        .expect("a web address");
+        assert_eq!(picture.url, "https://mobilizon.fr/media/a.png");
+        assert_eq!(picture.alt, "A choir on stairs");
+        assert_eq!(picture.media_type.as_deref(), Some("image/png"));
+        for bad in [
+            "data:image/png;base64,iVBORw0KGgo=",
+            "javascript:alert(1)",
+            "ftp://example.org/a.png",
+            "/relative.png",
+            "https://",
+        ] {
+            assert_eq!(RemotePicture::new(bad, "", None), None, "{bad}");
+        }
+        let long = format!("https://example.org/{}", "a".repeat(REMOTE_URL_MAX));
+        assert_eq!(RemotePicture::new(&long, "", None), None);
+        let text = RemotePicture::new("http://example.org/a", &"b".repeat(900), Some("text/html"))
+            .expect("a web address");
+        assert_eq!(text.alt.chars().count(), ALT_MAX);
+        assert_eq!(text.media_type, None);
     }
 
     #[test]

@@ -22,6 +22,8 @@ const LONE: &str = "https://c.example/users/cleo/inbox";
 
 fn details(title: &str, visibility: Visibility) -> EventDetails {
     EventDetails {
+        description_source: None,
+        remote_picture: None,
         title: title.into(),
         description: "<p>Bring what is broken.</p>".into(),
         begins_at: datetime!(2030-06-01 12:00 UTC),
@@ -359,6 +361,8 @@ async fn remote_participants_hear_accept_once_they_hold_a_seat_and_reject_when_r
             organiser: "ana".into(),
             creator_participation: "r-ana".into(),
             details: EventDetails {
+                description_source: None,
+                remote_picture: None,
                 join_mode: JoinMode::Restricted,
                 capacity: Some(2),
                 ..details("Soup night", Visibility::Public)
@@ -651,6 +655,72 @@ async fn a_groups_public_events_and_posts_go_to_its_remote_followers_of_the_time
         assert_eq!(created["object"]["attributedTo"], union);
         for size in [1, 2, 3] {
             assert_eq!(log.derived(size).await, out, "batches of {size}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_picture_set_or_removed_is_sent_as_an_update_carrying_it() {
+    for (_scratch, db) in test_databases("outbox_picture").await {
+        let log = Log { db };
+        log.profile(
+            "ana",
+            ProfileCommand::Create {
+                username: "ana".into(),
+                display_name: Some("Ana".into()),
+                account: None,
+            },
+        )
+        .await;
+        log.follower("bea", "https://b.example/users/bea/inbox", Some(SHARED))
+            .await;
+        log.create("e1", "Repair café", Visibility::Public, false)
+            .await;
+        let picture = convene_domain::picture::ShownPicture {
+            id: "p1".into(),
+            facts: convene_domain::picture::PictureFacts {
+                hash: "ab".repeat(32),
+                width: 1280,
+                height: 720,
+                widths: vec![320, 640, 1280],
+                colour: "#102030".into(),
+            },
+            alt: "A lamp on a workbench".into(),
+        };
+        log.event(
+            "e1",
+            EventCommand::SetPicture {
+                by: "ana".into(),
+                picture,
+            },
+        )
+        .await;
+        log.event("e1", EventCommand::RemovePicture { by: "ana".into() })
+            .await;
+        let out = log.derived(10_000).await;
+        let updates: Vec<Value> = out
+            .iter()
+            .map(|o| serde_json::to_value(&o.activity).expect("serialises"))
+            .filter(|a| a["type"] == "Update")
+            .collect();
+        assert_eq!(updates.len(), 2, "{updates:?}");
+        let url = format!("{PUBLIC_URL}/pictures/{}-1280.jpg", "ab".repeat(32));
+        let banner = updates[0]["object"]["attachment"]
+            .as_array()
+            .and_then(|a| a.iter().find(|d| d["name"] == "Banner"))
+            .expect("the picture as Mobilizon's banner");
+        assert_eq!(banner["url"], url.as_str());
+        assert_eq!(banner["summary"], "A lamp on a workbench");
+        assert_eq!(updates[0]["object"]["image"]["url"], url.as_str());
+        assert!(updates[1]["object"].get("image").is_none(), "removed");
+        // The event's own document says the same as the last update.
+        let events = EventLog::new(&log.db)
+            .aggregate("Event", "e1")
+            .await
+            .expect("the log");
+        match event_document(PUBLIC_URL, "e1", &events).expect("derived") {
+            EventDocument::Event(event) => assert_eq!(event.image, None),
+            other => panic!("{other:?}"),
         }
     }
 }

@@ -49,7 +49,9 @@ impl Projection for EventsProjection {
             EventChange::PictureSet { picture } => picture_shown(conn, &on, Some(&picture)).await,
             EventChange::PictureRemoved => picture_shown(conn, &on, None).await,
             EventChange::Published => published(conn, &on).await,
-            EventChange::Cancelled => cancelled(conn, &on).await,
+            EventChange::Cancelled => {
+                cancelled(conn, &on, event.metadata()?.reason.as_deref()).await
+            }
             EventChange::Deleted => deleted(conn, &on).await,
             EventChange::Joined {
                 participation,
@@ -222,13 +224,23 @@ pub(crate) fn picture_of(row: &AnyRow, column: &str) -> Result<Option<ShownPictu
 }
 
 /// Only the status changes: the rest of the details stays as last written.
-async fn cancelled(conn: &mut AnyConnection, on: &Applying<'_>) -> Result<(), Error> {
+/// Cancelled, with the reason its organisers gave in the change's metadata, if any.
+async fn cancelled(
+    conn: &mut AnyConnection,
+    on: &Applying<'_>,
+    reason: Option<&str>,
+) -> Result<(), Error> {
     let text: String = sqlx::query_scalar("SELECT details FROM events WHERE id = $1")
         .bind(on.id)
         .fetch_one(&mut *conn)
         .await?;
     let mut details: EventDetails = serde_json::from_str(&text).map_err(|e| on.unreadable(e))?;
     details.status = EventStatus::Cancelled;
+    sqlx::query("UPDATE events SET cancel_reason = $1 WHERE id = $2")
+        .bind(reason)
+        .bind(on.id)
+        .execute(&mut *conn)
+        .await?;
     write_details(conn, on, &details).await
 }
 
@@ -467,6 +479,8 @@ pub struct EventView {
     pub origin: Option<RemoteOrigin>,
     /// The picture the event shows, if any.
     pub picture: Option<ShownPicture>,
+    /// Why its organisers cancelled it, when they said.
+    pub cancel_reason: Option<String>,
     pub participant_count: i64,
     pub waitlist_count: i64,
     /// Seats left, when the event has a capacity.
@@ -493,7 +507,7 @@ const EVENT_COLUMNS: &str = concat!(
       + CASE WHEN ",
     covered_sql!("e.organizer", "'suspend'"),
     " THEN 1 ELSE 0 END AS organiser_suspended, \
-     e.origin_object, e.origin_actor, e.origin_name, e.origin_url, e.picture, \
+     e.origin_object, e.origin_actor, e.origin_name, e.origin_url, e.picture, e.cancel_reason, \
      (SELECT COUNT(*) FROM participations p WHERE p.event_id = e.id AND p.state = 'participant') AS participants, \
      (SELECT COUNT(*) FROM participations p WHERE p.event_id = e.id AND p.state = 'waitlisted') AS waitlisted"
 );
@@ -532,6 +546,7 @@ fn event_view(row: &AnyRow) -> Result<EventView, Error> {
         group,
         origin,
         picture: picture_of(row, "picture")?,
+        cancel_reason: row.try_get("cancel_reason")?,
         id: row.try_get("id")?,
         organiser,
         remaining_seats: details.capacity.map(|c| (c - participant_count).max(0)),

@@ -14,6 +14,7 @@ use async_trait::async_trait;
 use convene_domain::group::{
     FollowState, GroupActor, GroupChange, GroupDetails, GroupVisibility, MemberRole, Openness,
 };
+use convene_domain::picture::{GroupPicture, ShownPicture};
 use convene_domain::{Actor, Event, EventChange, Group};
 use cqrs_es::Aggregate;
 use serde::Serialize;
@@ -70,6 +71,8 @@ impl Projection for GroupsProjection {
                 creator, details, ..
             } => created(conn, &on, &creator, &details).await,
             C::Updated { details, .. } => updated(conn, &on, &details).await,
+            C::PictureSet { slot, picture } => group_picture(conn, &on, slot, Some(&picture)).await,
+            C::PictureRemoved { slot } => group_picture(conn, &on, slot, None).await,
             C::MemberJoined { who, role, message } => member(conn, &on, &who, role, message).await,
             C::MemberInvited { who } => member(conn, &on, &who, MemberRole::Invited, None).await,
             C::InvitationAccepted { who } | C::MemberApproved { who } => {
@@ -280,6 +283,10 @@ impl Entry {
         Some(match change {
             C::Created { .. } => Entry::new(Kind::GroupCreated),
             C::Updated { fields, .. } => Entry::new(Kind::SettingsChanged).detail(fields.join(",")),
+            // A new or removed picture is a change of the settings, named by its place.
+            C::PictureSet { slot, .. } | C::PictureRemoved { slot } => {
+                Entry::new(Kind::SettingsChanged).detail(slot.as_str().to_string())
+            }
             C::MemberJoined { who, role, .. } if *role == MemberRole::NotApproved => {
                 about(Kind::JoinRequested, who)
             }
@@ -438,6 +445,30 @@ async fn updated(
     Ok(())
 }
 
+/// The picture the group shows as its avatar or banner, as JSON (or none).
+async fn group_picture(
+    conn: &mut AnyConnection,
+    on: &Applying<'_>,
+    slot: GroupPicture,
+    picture: Option<&ShownPicture>,
+) -> Result<(), Error> {
+    let json = crate::pictures::shown_json(on, picture)?;
+    // The column is one of two fixed names, never input.
+    let column = match slot {
+        GroupPicture::Avatar => "avatar",
+        GroupPicture::Banner => "banner",
+    };
+    sqlx::query(&format!(
+        "UPDATE groups SET {column} = $1, updated_at = $2 WHERE handle = $3"
+    ))
+    .bind(json)
+    .bind(&on.at)
+    .bind(on.id)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
 /// A membership begins (or, for someone rejected before and now invited, begins again).
 async fn member(
     conn: &mut AnyConnection,
@@ -552,6 +583,10 @@ pub struct GroupView {
     pub member_count: i64,
     /// Approved followers.
     pub follower_count: i64,
+    /// The picture shown beside its name, if any.
+    pub avatar: Option<ShownPicture>,
+    /// The picture across the top of its page, if any.
+    pub banner: Option<ShownPicture>,
     pub created_at: String,
     pub updated_at: String,
 }
@@ -561,7 +596,7 @@ const BELONGING: &str = "('member', 'moderator', 'administrator', 'creator')";
 
 fn group_columns() -> String {
     format!(
-        "g.handle, g.details, g.created_at, g.updated_at, \
+        "g.handle, g.details, g.avatar, g.banner, g.created_at, g.updated_at, \
          (SELECT COUNT(*) FROM group_members m WHERE m.group_handle = g.handle \
           AND m.role IN {BELONGING}) AS members, \
          (SELECT COUNT(*) FROM group_followers f WHERE f.group_handle = g.handle \
@@ -580,6 +615,8 @@ fn group_view(row: &AnyRow) -> Result<GroupView, Error> {
         details,
         member_count: row.try_get("members")?,
         follower_count: row.try_get("followers")?,
+        avatar: crate::events::picture_of(row, "avatar")?,
+        banner: crate::events::picture_of(row, "banner")?,
         created_at: row.try_get("created_at")?,
         updated_at: row.try_get("updated_at")?,
     })

@@ -1,4 +1,5 @@
-//! The `pictures` read model: one row per upload, whether an event or a profile ever showed it,
+//! The `pictures` read model: one row per upload, whether an event, a profile or a group ever
+//! showed it,
 //! and whether it was discarded. Uploads wait here to be used; the sweep of unused ones
 //! (`convene_api::pictures::sweep`) reads it.
 
@@ -7,8 +8,9 @@ use crate::log::StoredEvent;
 use crate::projection::{Applying, Projection};
 use crate::tables::{flag, flag_of, known};
 use async_trait::async_trait;
+use convene_domain::group::GroupChange;
 use convene_domain::picture::{PictureChange, PictureFacts, PicturePurpose, ShownPicture};
-use convene_domain::{Event, EventChange, Picture, Profile, ProfileChange};
+use convene_domain::{Event, EventChange, Group, Picture, Profile, ProfileChange};
 use cqrs_es::Aggregate;
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, AnyPool, Row};
@@ -45,6 +47,10 @@ impl Projection for PicturesProjection {
             }
         } else if event.aggregate_type == Event::TYPE {
             if let EventChange::PictureSet { picture } = event.change::<EventChange>()? {
+                used(conn, &on, &picture).await?;
+            }
+        } else if event.aggregate_type == Group::TYPE {
+            if let GroupChange::PictureSet { picture, .. } = event.change::<GroupChange>()? {
                 used(conn, &on, &picture).await?;
             }
         } else if event.aggregate_type == Profile::TYPE {

@@ -18,6 +18,8 @@ use time::{Duration, OffsetDateTime};
 fn details(capacity: i64) -> EventDetails {
     let begins_at = OffsetDateTime::now_utc() + Duration::days(30);
     EventDetails {
+        description_source: None,
+        remote_picture: None,
         title: "Repair café".into(),
         description: "<p>Bring what is broken</p>".into(),
         begins_at,

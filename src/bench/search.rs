@@ -108,6 +108,8 @@ fn details(dice: &mut Dice, i: usize) -> EventDetails {
     let begins_at = start() + time::Duration::minutes(dice.below(2 * 365 * 24 * 60) as i64);
     let online = dice.below(10) == 0;
     EventDetails {
+        description_source: None,
+        remote_picture: None,
         title: format!("{title} {city} #{i}"),
         description: format!("<p>{description}. Rendez-vous à {city}.</p>"),
         begins_at,

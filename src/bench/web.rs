@@ -112,6 +112,8 @@ pub async fn web(
 /// The details of a benchmark event.
 fn details_at(title: String, begins_at: time::OffsetDateTime) -> EventDetails {
     EventDetails {
+        description_source: None,
+        remote_picture: None,
         title,
         description: "<p>Agenda: bikes, trees, the library.</p>".into(),
         begins_at,

@@ -60,6 +60,22 @@ pub fn routes(app: AppState, pages: Arc<Pages>) -> Router {
             get(pages::groups::settings_form).post(pages::groups::save_settings),
         )
         .route(
+            "/@{username}/settings/avatar",
+            post(pages::pictures::upload_group_avatar),
+        )
+        .route(
+            "/@{username}/settings/avatar/remove",
+            post(pages::pictures::remove_group_avatar),
+        )
+        .route(
+            "/@{username}/settings/banner",
+            post(pages::pictures::upload_group_banner),
+        )
+        .route(
+            "/@{username}/settings/banner/remove",
+            post(pages::pictures::remove_group_banner),
+        )
+        .route(
             "/@{username}/members",
             get(pages::groups::members).post(pages::groups::act_on_members),
         )

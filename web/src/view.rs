@@ -158,6 +158,8 @@ pub struct EventCard {
     pub original: Option<String>,
     /// The event's picture, if it shows one.
     pub picture: Option<Picture>,
+    /// The organising profile's avatar (filled by `pages::fill_cards`, which reads profiles).
+    pub organiser_avatar: Option<Picture>,
     /// The hue of the category's own colour, shown when there is no picture.
     pub hue: u16,
 }
@@ -181,7 +183,8 @@ pub fn card(catalogue: &Catalogue, event: &EventView) -> EventCard {
         tags: details.tags.clone(),
         origin_host: event.origin.as_ref().map(|o| o.host().to_string()),
         original: event.origin.as_ref().map(|o| o.url.clone()),
-        picture: event.picture.as_ref().map(picture),
+        picture: event_picture(event),
+        organiser_avatar: None,
         hue: category_hue(&details.category),
     }
 }
@@ -189,14 +192,31 @@ pub fn card(catalogue: &Catalogue, event: &EventView) -> EventCard {
 /// A picture as an `<img>` shows it: a middle-sized `src` for browsers without `srcset`, every
 /// rendition in `srcset`, the size (so the page keeps its place while it loads) and the
 /// dominant colour behind it.
-#[derive(Debug, Serialize)]
+/// A picture of another instance's has one address, and no known size.
+#[derive(Debug, Clone, Serialize)]
 pub struct Picture {
     pub src: String,
-    pub srcset: String,
-    pub width: u32,
-    pub height: u32,
+    pub srcset: Option<String>,
+    pub width: Option<u32>,
+    pub height: Option<u32>,
     pub colour: String,
     pub alt: String,
+}
+
+/// The picture an event shows: its own, or for another instance's event the one shown there.
+pub fn event_picture(event: &EventView) -> Option<Picture> {
+    match (&event.picture, &event.details.remote_picture) {
+        (Some(shown), _) => Some(picture(shown)),
+        (None, Some(remote)) => Some(Picture {
+            src: remote.url.clone(),
+            srcset: None,
+            width: None,
+            height: None,
+            colour: "transparent".into(),
+            alt: remote.alt.clone(),
+        }),
+        (None, None) => None,
+    }
 }
 
 pub fn picture(shown: &ShownPicture) -> Picture {
@@ -210,14 +230,30 @@ pub fn picture(shown: &ShownPicture) -> Picture {
         .unwrap_or(facts.width);
     Picture {
         src: url(middle),
-        srcset: facts
-            .widths
-            .iter()
-            .map(|w| format!("{} {w}w", url(*w)))
-            .collect::<Vec<_>>()
-            .join(", "),
-        width: facts.width,
-        height: facts.height,
+        srcset: Some(
+            facts
+                .widths
+                .iter()
+                .map(|w| format!("{} {w}w", url(*w)))
+                .collect::<Vec<_>>()
+                .join(", "),
+        ),
+        width: Some(facts.width),
+        height: Some(facts.height),
+        colour: facts.colour.clone(),
+        alt: shown.alt.clone(),
+    }
+}
+
+/// An avatar beside a name on a card: its narrowest rendition, small enough for its place.
+pub fn small_avatar(shown: &ShownPicture) -> Picture {
+    let facts = &shown.facts;
+    let narrowest = facts.widths.first().copied().unwrap_or(facts.width);
+    Picture {
+        src: convene_api::pictures::url(&facts.hash, narrowest),
+        srcset: None,
+        width: Some(narrowest),
+        height: Some(facts.height * narrowest / facts.width.max(1)),
         colour: facts.colour.clone(),
         alt: shown.alt.clone(),
     }

@@ -1,7 +1,7 @@
 //! `/events`.
 
 use super::extract::{MaybeSession, Params};
-use super::problem::{Body, JsonBytes, Problem};
+use super::problem::{Body, BodyBytes, JsonBytes, Problem};
 use crate::auth::Acting;
 use crate::events::{self, ListQuery, NewEvent};
 use crate::AppState;
@@ -10,6 +10,8 @@ use axum::http::{HeaderName, StatusCode};
 use axum::Json;
 use convene_domain::event::EventPatch;
 use convene_projections::events::EventView;
+use serde::Deserialize;
+use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -108,15 +110,33 @@ async fn publish(
     Ok(Json(events::publish(&state, &acting, &id).await?))
 }
 
-/// Cancel an event; it stays visible, marked cancelled, and takes no more participants.
+/// Why an event is cancelled (the body is optional).
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Cancellation {
+    /// Shown on the event (`cancel_reason`): at most 1,000 characters.
+    pub reason: Option<String>,
+}
+
+/// Cancel an event, saying why or not; it stays visible, marked cancelled, and takes no more
+/// participants.
 #[utoipa::path(post, path = "/events/{id}/cancel", tag = "events", params(("id" = String, Path)),
-    security(("bearer" = [])), responses((status = 200, body = EventView), (status = 403, body = Problem)))]
+    request_body = Cancellation, security(("bearer" = [])),
+    responses((status = 200, body = EventView), (status = 403, body = Problem),
+              (status = 422, body = Problem)))]
 async fn cancel(
     State(state): State<AppState>,
     acting: Acting,
     Path(id): Path<String>,
+    BodyBytes(body): BodyBytes,
 ) -> Result<Json<EventView>, Problem> {
-    Ok(Json(events::cancel(&state, &acting, &id).await?))
+    let cancellation: Cancellation = if body.iter().all(u8::is_ascii_whitespace) {
+        Cancellation::default()
+    } else {
+        super::problem::parse_json(&body)?
+    };
+    let reason = cancellation.reason.as_deref();
+    Ok(Json(events::cancel(&state, &acting, &id, reason).await?))
 }
 
 /// Delete an event (its history stays in the log).

@@ -22,7 +22,7 @@ const PROBLEM_JSON: &str = "application/problem+json";
 pub struct HttpLimits {
     /// The largest request body accepted, in bytes.
     pub body_limit: usize,
-    /// The largest body of an upload (a route whose path ends in `/picture` or `/avatar`, or
+    /// The largest body of an upload (a route whose path ends in `/picture`, `/avatar` or `/banner`, or
     /// is `/api/v1/pictures` or `/events/new`): the largest picture and room for the form's
     /// other fields. The
     /// upload's handler checks the file itself against its own limit.
@@ -85,6 +85,7 @@ pub fn is_upload(path: &str) -> bool {
         || path == "/events/new"
         || path.ends_with("/picture")
         || path.ends_with("/avatar")
+        || path.ends_with("/banner")
 }
 
 /// The body limit of `request`'s route, applied as `RequestBodyLimitLayer` would: a declared

@@ -1,4 +1,5 @@
-//! `/pictures`, `/events/{id}/picture` and `/profiles/{username}/avatar`: uploads as
+//! `/pictures`, `/events/{id}/picture`, `/profiles/{username}/avatar` and
+//! `/groups/{handle}/avatar|banner`: uploads as
 //! `multipart/form-data` (a `file` field and text fields), so that a plain HTML form sends the
 //! same request as a client.
 
@@ -11,8 +12,9 @@ use axum::extract::multipart::{Multipart, MultipartError};
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::Json;
-use convene_domain::picture::PicturePurpose;
+use convene_domain::picture::{GroupPicture, PicturePurpose};
 use convene_projections::events::EventView;
+use convene_projections::groups::GroupView;
 use convene_projections::profiles::ProfileView;
 use serde::Deserialize;
 use std::collections::HashMap;
@@ -29,6 +31,8 @@ pub fn router() -> OpenApiRouter<AppState> {
             remove_event_picture
         ))
         .routes(routes!(upload_avatar, remove_avatar))
+        .routes(routes!(upload_group_avatar, remove_group_avatar))
+        .routes(routes!(upload_group_banner, remove_group_banner))
 }
 
 /// The longest text field of an upload form, in bytes.
@@ -117,10 +121,10 @@ struct UploadFields {
     /// The picture: JPEG, PNG, WebP or GIF (its first frame), found from its content.
     #[schema(format = Binary, content_media_type = "application/octet-stream")]
     file: String,
-    /// `event` (the default; at most 10 MB unless the instance says otherwise) or `avatar`
-    /// (2 MB).
+    /// `event` (the default; at most 10 MB unless the instance says otherwise), `avatar`
+    /// (2 MB), `group_avatar` (2 MB) or `group_banner` (10 MB).
     purpose: Option<String>,
-    /// Alternative text: required for event pictures, at most 500 characters on one line.
+    /// Alternative text: required but for profiles' avatars, at most 500 characters on one line.
     alt: Option<String>,
 }
 
@@ -139,8 +143,12 @@ async fn upload(
     let mut form = read_form(multipart, limit).await?;
     let purpose = match form.text("purpose").as_deref().map(str::trim) {
         None | Some("") => PicturePurpose::Event,
-        Some(text) => PicturePurpose::parse(text)
-            .ok_or_else(|| Error::invalid_field("purpose", "a purpose is `event` or `avatar`"))?,
+        Some(text) => PicturePurpose::parse(text).ok_or_else(|| {
+            Error::invalid_field(
+                "purpose",
+                "a purpose is `event`, `avatar`, `group_avatar` or `group_banner`",
+            )
+        })?,
     };
     let upload = Upload {
         purpose,
@@ -238,4 +246,82 @@ async fn remove_avatar(
 ) -> Result<Json<ProfileView>, Problem> {
     let acting = session.acting_as(&state, Some(username)).await?;
     Ok(Json(pictures::remove_avatar(&state, &acting).await?))
+}
+
+/// Upload a picture and show it as the group's avatar or banner; its administrators only.
+async fn upload_for_group(
+    state: AppState,
+    acting: Acting,
+    handle: String,
+    slot: GroupPicture,
+    multipart: Multipart,
+) -> Result<Json<GroupView>, Problem> {
+    let limit = state.config.pictures.limit(slot.purpose());
+    let mut form = read_form(multipart, limit).await?;
+    let bytes = form.file()?;
+    let alt = form.text("alt");
+    let group = pictures::upload_for_group(&state, &acting, &handle, slot, bytes, alt).await?;
+    Ok(Json(group))
+}
+
+/// Upload the group's avatar (administrators; at most 2 MB unless the instance says otherwise;
+/// alternative text required).
+#[utoipa::path(post, path = "/groups/{handle}/avatar", tag = "pictures",
+    security(("bearer" = [])), params(("handle" = String, Path)),
+    request_body(content = UploadFields, content_type = "multipart/form-data"),
+    responses((status = 200, body = GroupView), (status = 403, body = Problem),
+              (status = 404, body = Problem), (status = 413, body = Problem),
+              (status = 422, body = Problem)))]
+async fn upload_group_avatar(
+    State(state): State<AppState>,
+    acting: Acting,
+    Path(handle): Path<String>,
+    multipart: Multipart,
+) -> Result<Json<GroupView>, Problem> {
+    upload_for_group(state, acting, handle, GroupPicture::Avatar, multipart).await
+}
+
+/// Stop showing the group's avatar (administrators).
+#[utoipa::path(delete, path = "/groups/{handle}/avatar", tag = "pictures",
+    security(("bearer" = [])), params(("handle" = String, Path)),
+    responses((status = 200, body = GroupView), (status = 403, body = Problem),
+              (status = 404, body = Problem)))]
+async fn remove_group_avatar(
+    State(state): State<AppState>,
+    acting: Acting,
+    Path(handle): Path<String>,
+) -> Result<Json<GroupView>, Problem> {
+    let group = pictures::remove_group_picture(&state, &acting, &handle, GroupPicture::Avatar);
+    Ok(Json(group.await?))
+}
+
+/// Upload the group's banner (administrators; at most 10 MB unless the instance says
+/// otherwise; alternative text required).
+#[utoipa::path(post, path = "/groups/{handle}/banner", tag = "pictures",
+    security(("bearer" = [])), params(("handle" = String, Path)),
+    request_body(content = UploadFields, content_type = "multipart/form-data"),
+    responses((status = 200, body = GroupView), (status = 403, body = Problem),
+              (status = 404, body = Problem), (status = 413, body = Problem),
+              (status = 422, body = Problem)))]
+async fn upload_group_banner(
+    State(state): State<AppState>,
+    acting: Acting,
+    Path(handle): Path<String>,
+    multipart: Multipart,
+) -> Result<Json<GroupView>, Problem> {
+    upload_for_group(state, acting, handle, GroupPicture::Banner, multipart).await
+}
+
+/// Stop showing the group's banner (administrators).
+#[utoipa::path(delete, path = "/groups/{handle}/banner", tag = "pictures",
+    security(("bearer" = [])), params(("handle" = String, Path)),
+    responses((status = 200, body = GroupView), (status = 403, body = Problem),
+              (status = 404, body = Problem)))]
+async fn remove_group_banner(
+    State(state): State<AppState>,
+    acting: Acting,
+    Path(handle): Path<String>,
+) -> Result<Json<GroupView>, Problem> {
+    let group = pictures::remove_group_picture(&state, &acting, &handle, GroupPicture::Banner);
+    Ok(Json(group.await?))
 }

@@ -1,8 +1,8 @@
-//! Pictures: an event's picture and a profile's avatar. An upload is checked by its content
+//! Pictures: an event's picture, a profile's avatar, a group's avatar and banner. An upload is checked by its content
 //! ([`process`]), stored under the data folder in files named after its hash ([`store`]), and
 //! recorded in the log (`PictureUploaded`: who, the hash, the sizes, the alternative text); the
-//! bytes never enter the log. An event or a profile then shows it (`EventPictureSet`,
-//! `ProfileAvatarSet`). Uploads nobody used within a day are discarded by [`sweep`], which
+//! bytes never enter the log. An event, a profile or a group then shows it (`EventPictureSet`,
+//! `ProfileAvatarSet`, `GroupPictureSet`). Uploads nobody used within a day are discarded by [`sweep`], which
 //! deletes their files unless another upload has the same bytes.
 //!
 //! Bad input stores nothing: the size, the alternative text and the content are checked before
@@ -16,13 +16,15 @@ use crate::consistency::{self, Reads};
 use crate::error::{Error, Result};
 use crate::events::acting_for;
 use crate::AppState;
+use convene_domain::group::GroupActor;
 use convene_domain::metadata::{format_timestamp, Actor, Metadata, Source};
-use convene_domain::picture::{checked_alt, PicturePurpose, ShownPicture};
-use convene_domain::{EventCommand, FieldError, PictureCommand, ProfileCommand};
+use convene_domain::picture::{checked_alt, GroupPicture, PicturePurpose, ShownPicture};
+use convene_domain::{EventCommand, FieldError, GroupCommand, PictureCommand, ProfileCommand};
 use convene_projections::events::EventView;
+use convene_projections::groups::GroupView;
 use convene_projections::pictures::{self, PictureRow};
 use convene_projections::profiles::ProfileView;
-use convene_projections::read_model::{EVENTS, PICTURES, PROFILES};
+use convene_projections::read_model::{EVENTS, GROUPS, PICTURES, PROFILES};
 use serde::Serialize;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -63,8 +65,8 @@ impl PictureConfig {
     /// The largest upload accepted for `purpose`, in bytes.
     pub fn limit(&self, purpose: PicturePurpose) -> usize {
         match purpose {
-            PicturePurpose::Event => self.picture_limit,
-            PicturePurpose::Avatar => self.avatar_limit,
+            PicturePurpose::Event | PicturePurpose::GroupBanner => self.picture_limit,
+            PicturePurpose::Avatar | PicturePurpose::GroupAvatar => self.avatar_limit,
         }
     }
 }
@@ -78,6 +80,7 @@ pub fn gate() -> Arc<Semaphore> {
 pub const READS: Reads = &[PICTURES];
 const EVENT_READS: Reads = &[EVENTS, PICTURES];
 const PROFILE_READS: Reads = &[PROFILES, PICTURES];
+const GROUP_READS: Reads = &[GROUPS, PICTURES];
 
 /// An upload as sent: the file's bytes, what it is for and its alternative text.
 #[derive(Debug)]
@@ -173,7 +176,7 @@ pub async fn prepare(state: &AppState, upload: Upload) -> Result<Prepared> {
     if upload.bytes.len() > limit {
         return Err(too_large(limit));
     }
-    let required = upload.purpose == PicturePurpose::Event;
+    let required = upload.purpose.alt_required();
     let alt = checked_alt(upload.alt.as_deref(), required).map_err(Error::Invalid)?;
     let _permit = state
         .picture_work
@@ -413,6 +416,66 @@ async fn profile_view(state: &AppState, username: &str) -> Result<ProfileView> {
     convene_projections::profiles::find(state.db.pool(), username)
         .await?
         .ok_or_else(|| Error::not_found("there is no such profile"))
+}
+
+/// Uploads a picture and shows it as group `handle`'s avatar or banner (its administrators:
+/// checked first, so that a refused upload stores nothing); returns the group as now seen.
+pub async fn upload_for_group(
+    state: &AppState,
+    acting: &Acting,
+    handle: &str,
+    slot: GroupPicture,
+    bytes: Vec<u8>,
+    alt: Option<String>,
+) -> Result<GroupView> {
+    crate::groups::settings_of(state, acting, handle).await?;
+    let upload = Upload {
+        purpose: slot.purpose(),
+        bytes,
+        alt,
+    };
+    let picture = stored(state, acting, upload).await?;
+    let row = own(state, acting, &picture, slot.purpose()).await?;
+    let command = GroupCommand::SetPicture {
+        by: GroupActor::profile(&acting.profile),
+        slot,
+        picture: row.shown(),
+    };
+    let metadata = acting.metadata();
+    consistency::command(
+        state,
+        &state.groups,
+        handle,
+        command,
+        &metadata,
+        GROUP_READS,
+    )
+    .await?;
+    crate::groups::show(state, handle).await
+}
+
+/// Stops showing group `handle`'s avatar or banner (its administrators).
+pub async fn remove_group_picture(
+    state: &AppState,
+    acting: &Acting,
+    handle: &str,
+    slot: GroupPicture,
+) -> Result<GroupView> {
+    let command = GroupCommand::RemovePicture {
+        by: GroupActor::profile(&acting.profile),
+        slot,
+    };
+    let metadata = acting.metadata();
+    consistency::command(
+        state,
+        &state.groups,
+        handle,
+        command,
+        &metadata,
+        GROUP_READS,
+    )
+    .await?;
+    crate::groups::show(state, handle).await
 }
 
 /// What a sweep did.

@@ -280,3 +280,42 @@ async fn each_invalid_field_is_named_and_nothing_is_appended() {
         );
     }
 }
+
+#[tokio::test]
+async fn a_cancellation_may_say_why_and_the_event_shows_it() {
+    for (_db, server) in servers("event_cancel_reason").await {
+        let org = member(&server, "org@example.org").await;
+        profile(&org, "org").await;
+        let event = create_event(&org, json!({})).await;
+        let id = event["id"].as_str().unwrap_or_default().to_string();
+        let cancel = format!("/api/v1/events/{id}/cancel");
+        let head = server.head().await;
+        let too_long = org.post(&cancel, json!({"reason": "a".repeat(1001)})).await;
+        assert_eq!(too_long.status, 422, "{}", too_long.text);
+        assert_eq!(too_long.json["errors"][0]["field"], "reason");
+        let unknown = org.post(&cancel, json!({"why": "no"})).await;
+        assert!(
+            unknown.status == 400 || unknown.status == 422,
+            "{}",
+            unknown.text
+        );
+        assert_eq!(server.head().await, head, "nothing written");
+        let seen = server.client().get(&format!("/api/v1/events/{id}")).await;
+        assert_eq!(seen.json["status"], "confirmed");
+        assert!(seen.json["cancel_reason"].is_null());
+
+        let cancelled = org
+            .post(&cancel, json!({"reason": " The hall is flooded. "}))
+            .await;
+        assert_eq!(cancelled.status, 200, "{}", cancelled.text);
+        assert_eq!(cancelled.json["status"], "cancelled");
+        assert_eq!(cancelled.json["cancel_reason"], "The hall is flooded.");
+        let seen = server.client().get(&format!("/api/v1/events/{id}")).await;
+        assert_eq!(seen.json["cancel_reason"], "The hall is flooded.");
+        // Recorded with the change: its history names the reason.
+        let history = org.get(&format!("/api/v1/events/{id}/history")).await;
+        let last = &history.json[1];
+        assert_eq!(last["change"], "EventCancelled", "{}", history.text);
+        assert_eq!(last["reason"], "The hall is flooded.");
+    }
+}

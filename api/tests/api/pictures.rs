@@ -550,3 +550,74 @@ async fn uploads_unused_for_a_day_are_swept_with_their_files_unless_shared() {
         assert_eq!(again.discarded, 0);
     }
 }
+
+#[tokio::test]
+async fn only_a_group_s_administrators_set_and_remove_its_avatar_and_banner() {
+    for (_scratch, server) in servers("pictures_group").await {
+        // Ana created @repair; bob is no member of it.
+        let (ana, bob, _, _) = crate::groups::cast(&server).await;
+        let banner = jpeg(800, 400);
+        let before = uploads_logged(&server).await;
+        let refused = upload(
+            &bob,
+            "/api/v1/groups/repair/banner",
+            &[("alt", "A cliff")],
+            Some(("b.jpg", "image/jpeg", &banner)),
+        )
+        .await;
+        assert_eq!(refused.status, 403, "{}: {}", server.label, refused.text);
+        let no_alt = upload(
+            &ana,
+            "/api/v1/groups/repair/banner",
+            &[],
+            Some(("b.jpg", "image/jpeg", &banner)),
+        )
+        .await;
+        assert_eq!(no_alt.status, 422, "{}", no_alt.text);
+        assert_eq!(fields(&no_alt), ["alt"]);
+        let too_large = vec![0u8; 2 * 1024 * 1024 + 1];
+        let over = upload(
+            &ana,
+            "/api/v1/groups/repair/avatar",
+            &[("alt", "A knot")],
+            Some(("a.jpg", "image/jpeg", &too_large)),
+        )
+        .await;
+        assert_eq!(over.status, 413, "an avatar's limit: {}", over.text);
+        assert_eq!(uploads_logged(&server).await, before, "nothing stored");
+        assert!(stored_files(&server).is_empty());
+
+        let answer = upload(
+            &ana,
+            "/api/v1/groups/repair/banner",
+            &[("alt", "A cliff at dawn")],
+            Some(("b.jpg", "image/jpeg", &banner)),
+        )
+        .await;
+        assert_eq!(answer.status, 200, "{}", answer.text);
+        assert_eq!(answer.json["banner"]["alt"], "A cliff at dawn");
+        assert_eq!(answer.json["banner"]["width"], 800);
+        assert!(answer.json["avatar"].is_null());
+        let avatar = jpeg(300, 300);
+        let answer = upload(
+            &ana,
+            "/api/v1/groups/repair/avatar",
+            &[("alt", "A knot")],
+            Some(("a.jpg", "image/jpeg", &avatar)),
+        )
+        .await;
+        assert_eq!(answer.status, 200, "{}", answer.text);
+        let seen = server.client().get("/api/v1/groups/repair").await;
+        assert_eq!(seen.json["avatar"]["hash"], answer.json["avatar"]["hash"]);
+        assert_eq!(seen.json["avatar"]["alt"], "A knot");
+        assert_eq!(seen.json["banner"]["alt"], "A cliff at dawn");
+        assert_eq!(uploads_logged(&server).await, before + 2);
+
+        let refused = bob.delete("/api/v1/groups/repair/banner").await;
+        assert_eq!(refused.status, 403, "{}", refused.text);
+        let removed = ana.delete("/api/v1/groups/repair/banner").await;
+        assert_eq!(removed.status, 200, "{}", removed.text);
+        assert!(removed.json["banner"].is_null());
+        assert_eq!(removed.json["avatar"]["alt"], "A knot", "the avatar stays");
+    }
+}

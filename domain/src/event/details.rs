@@ -1,5 +1,6 @@
 //! What an organiser says about an event, and the rules it must follow.
 
+use crate::picture::RemotePicture;
 use crate::validation::{
     has_control, html_deeper_than, is_web_url, sanitise_html, Errors, FieldError, HTML_DEPTH_MAX,
 };
@@ -137,8 +138,14 @@ impl Default for EventOptions {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct EventDetails {
     pub title: String,
+    /// Sanitised HTML. Sent with `description_source`, it is made from that source.
     #[serde(default)]
     pub description: String,
+    /// What the organiser wrote, Markdown (CommonMark) or HTML, as they wrote it: kept so that
+    /// editing starts from it again, and `description` is made from it. Absent when the HTML
+    /// came as HTML (the API without it, other instances, events described before it was kept).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description_source: Option<String>,
     #[serde(with = "time::serde::rfc3339")]
     #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
     pub begins_at: OffsetDateTime,
@@ -171,6 +178,10 @@ pub struct EventDetails {
     pub links: Vec<MetadataLink>,
     #[serde(default)]
     pub options: EventOptions,
+    /// For an event organised on another instance, the picture it shows there (its address and
+    /// alternative text), linked where it is. Never set on a local event: those upload theirs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub remote_picture: Option<RemotePicture>,
 }
 
 fn default_category() -> String {
@@ -187,7 +198,10 @@ fn default_language() -> String {
 #[serde(default, deny_unknown_fields)]
 pub struct EventPatch {
     pub title: Option<String>,
+    /// HTML: the source kept before is dropped, unless `description_source` comes too.
     pub description: Option<String>,
+    /// Markdown or HTML as the organiser wrote it; the description is made from it.
+    pub description_source: Option<String>,
     #[serde(with = "time::serde::rfc3339::option")]
     #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = DateTime))]
     pub begins_at: Option<OffsetDateTime>,
@@ -303,7 +317,10 @@ impl EventPatch {
     pub fn fields(&self) -> Vec<&'static str> {
         let set = [
             ("title", self.title.is_some()),
-            ("description", self.description.is_some()),
+            (
+                "description",
+                self.description.is_some() || self.description_source.is_some(),
+            ),
             ("begins_at", self.begins_at.is_some()),
             ("ends_at", self.ends_at.is_some()),
             ("time_zone", self.time_zone.is_some()),
@@ -328,6 +345,10 @@ impl EventPatch {
 
     /// `details` with this patch laid over it (not yet validated).
     pub fn apply_to(self, mut details: EventDetails) -> EventDetails {
+        // New HTML without its source leaves the old source behind: it no longer says this.
+        if self.description_source.is_some() || self.description.is_some() {
+            details.description_source = self.description_source.clone();
+        }
         macro_rules! set {
             ($($field:ident),*) => { $( if let Some(v) = self.$field { details.$field = v; } )* };
         }
@@ -373,6 +394,21 @@ impl EventDetails {
             "title",
             format!("a title is {TITLE_MIN} to {TITLE_MAX} characters on one line (this one has {title_len})"),
         );
+        self.description_source = self.description_source.filter(|s| !s.trim().is_empty());
+        if let Some(source) = &self.description_source {
+            if source.len() > DESCRIPTION_MAX_BYTES {
+                errors.add(
+                    "description",
+                    format!(
+                        "a description is at most 100 KB as written (this one is {} KB)",
+                        source.len().div_ceil(1024)
+                    ),
+                );
+                self.description_source = None;
+            } else {
+                self.description = crate::text::markdown_to_html(source);
+            }
+        }
         if self.description.len() > DESCRIPTION_MAX_BYTES {
             errors.add(
                 "description",
@@ -404,6 +440,10 @@ impl EventDetails {
                 self.time_zone
             ),
         );
+        // Held to the same rules however it came: a web address, one line of text.
+        self.remote_picture = self
+            .remote_picture
+            .and_then(|p| RemotePicture::new(&p.url, &p.alt, p.media_type.as_deref()));
         self.external_url = trimmed(self.external_url);
         match (self.join_mode, &self.external_url) {
             (JoinMode::External, None) => errors.add(

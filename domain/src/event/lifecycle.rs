@@ -4,6 +4,27 @@
 use super::details::{EventDetails, EventPatch, EventStatus};
 use super::{invalid, Event, EventChange, EventError};
 use crate::picture::{checked_alt, ShownPicture};
+use crate::validation::{multiline, FieldError};
+
+/// Longest reason given for a cancellation, in characters.
+pub const CANCEL_REASON_MAX: usize = 1_000;
+
+/// Why the organisers cancel, as they may say it: trimmed, line breaks kept, at most
+/// [`CANCEL_REASON_MAX`] characters; blank is no reason. It travels in the metadata of the
+/// `Cancelled` change (the change itself is a fact every reader already knows), shown to
+/// everyone who sees the event.
+pub fn checked_cancel_reason(reason: Option<&str>) -> Result<Option<String>, Vec<FieldError>> {
+    let reason = reason
+        .map(|r| multiline(r).trim().to_string())
+        .filter(|r| !r.is_empty());
+    match reason {
+        Some(r) if r.chars().count() > CANCEL_REASON_MAX => Err(vec![FieldError {
+            field: "reason".into(),
+            message: format!("a reason is at most {CANCEL_REASON_MAX} characters"),
+        }]),
+        reason => Ok(reason),
+    }
+}
 
 impl Event {
     pub(super) fn create(
@@ -15,6 +36,12 @@ impl Event {
     ) -> Result<Vec<EventChange>, EventError> {
         if self.details.is_some() {
             return Err(EventError::AlreadyExists);
+        }
+        if details.remote_picture.is_some() {
+            return Err(invalid(
+                "remote_picture",
+                "only events from other instances show a picture by its address: upload one",
+            ));
         }
         let details = details.validate().map_err(EventError::Invalid)?;
         Ok(vec![EventChange::Created {

@@ -8,6 +8,7 @@ mod comments;
 pub use comments::checked_comment;
 pub mod details;
 mod lifecycle;
+pub use lifecycle::{checked_cancel_reason, CANCEL_REASON_MAX};
 mod moderated;
 pub mod participation;
 mod remote;

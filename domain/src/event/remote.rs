@@ -201,9 +201,13 @@ fn changed_fields(before: &EventDetails, after: &EventDetails) -> Vec<String> {
     else {
         return vec![];
     };
+    // Fields left out when empty (the picture) count as changed when they go.
+    let gone = before.keys().filter(|field| !after.contains_key(*field));
     after
         .iter()
         .filter(|(field, value)| before.get(*field) != Some(*value))
-        .map(|(field, _)| field.clone())
+        .map(|(field, _)| field)
+        .chain(gone)
+        .cloned()
         .collect()
 }

@@ -12,6 +12,8 @@ use ParticipantState as S;
 
 fn details() -> EventDetails {
     EventDetails {
+        description_source: None,
+        remote_picture: None,
         title: "Climate march".into(),
         description: "<p>Bring <b>banners</b></p>".into(),
         begins_at: datetime!(2026-12-05 14:00 UTC),
@@ -1597,4 +1599,150 @@ fn a_picture_needs_alternative_text_and_an_administrator() {
             picture: picture("pic1", "A choir"),
         })
         .then_expect_error(EventError::NotAdministrator);
+}
+
+fn remote_picture() -> crate::picture::RemotePicture {
+    crate::picture::RemotePicture::new(
+        "https://mobilizon.example/media/banner.jpg",
+        "Marchers under umbrellas",
+        Some("image/jpeg"),
+    )
+    .expect("a web address")
+}
+
+#[test]
+fn a_remote_event_keeps_its_picture_until_an_update_changes_it() {
+    let mut pictured = details();
+    pictured.remote_picture = Some(remote_picture());
+    Given::with(())
+        .given(vec![imported()])
+        .when(EventCommand::UpdateRemote {
+            actor: "https://mobilizon.example/@ana".into(),
+            details: pictured.clone(),
+        })
+        .then_expect_events(vec![C::Updated {
+            details: pictured.clone(),
+            fields: vec!["remote_picture".into()],
+        }]);
+    let with_picture = C::Imported {
+        origin: origin(),
+        details: pictured.clone(),
+    };
+    Given::with(())
+        .given(vec![with_picture])
+        .when(EventCommand::UpdateRemote {
+            actor: "https://mobilizon.example/@ana".into(),
+            details: pictured,
+        })
+        .then_expect_events(vec![]);
+}
+
+#[test]
+fn a_local_event_never_shows_a_picture_by_its_address() {
+    let mut d = details();
+    d.remote_picture = Some(remote_picture());
+    let result = Given::with(())
+        .given_no_previous_events()
+        .when(EventCommand::Create {
+            organiser: "org".into(),
+            creator_participation: "c1".into(),
+            details: d,
+            draft: false,
+        })
+        .inspect_result();
+    assert!(
+        matches!(&result, Err(EventError::Invalid(e)) if e[0].field == "remote_picture"),
+        "{result:?}"
+    );
+    // A spoilt address is dropped by the rules themselves.
+    let mut spoilt = details();
+    spoilt.remote_picture = Some(crate::picture::RemotePicture {
+        url: "data:image/png;base64,AAAA".into(),
+        alt: String::new(),
+        media_type: None,
+    });
+    assert_eq!(spoilt.validate().expect("valid").remote_picture, None);
+}
+
+#[test]
+fn a_reason_for_cancelling_is_trimmed_and_at_most_1000_characters() {
+    use super::lifecycle::{checked_cancel_reason, CANCEL_REASON_MAX};
+    assert_eq!(
+        checked_cancel_reason(Some("  The hall is flooded.\r\nSee you soon. \u{7}")),
+        Ok(Some("The hall is flooded.\nSee you soon.".into()))
+    );
+    assert_eq!(checked_cancel_reason(Some("   ")), Ok(None));
+    assert_eq!(checked_cancel_reason(None), Ok(None));
+    assert!(checked_cancel_reason(Some(&"é".repeat(CANCEL_REASON_MAX))).is_ok());
+    let too_long = checked_cancel_reason(Some(&"a".repeat(CANCEL_REASON_MAX + 1)));
+    assert_eq!(
+        too_long.map_err(|e| e[0].field.clone()),
+        Err("reason".into())
+    );
+}
+
+#[test]
+fn a_description_written_in_markdown_keeps_its_source_and_html_alone_drops_it() {
+    let mut written = details();
+    written.description = String::new();
+    written.description_source = Some("Tous et toutes\n\n- **banderoles**\n- eau".into());
+    let valid = written.validate().expect("valid");
+    assert_eq!(
+        valid.description,
+        "<p>Tous et toutes</p>\n<ul>\n<li><strong>banderoles</strong></li>\n<li>eau</li>\n</ul>\n"
+    );
+    assert_eq!(
+        valid.description_source.as_deref(),
+        Some("Tous et toutes\n\n- **banderoles**\n- eau")
+    );
+    // A patch of HTML alone leaves no source saying something else; a new source replaces it.
+    let html = EventPatch {
+        description: Some("<p>New text</p>".into()),
+        ..EventPatch::default()
+    };
+    let patched = html.apply_to(valid.clone()).validate().expect("valid");
+    assert_eq!(patched.description_source, None);
+    assert_eq!(patched.description, "<p>New text</p>");
+    let untouched = EventPatch {
+        title: Some("Another title".into()),
+        ..EventPatch::default()
+    };
+    let patched = untouched.apply_to(valid.clone()).validate().expect("valid");
+    assert_eq!(patched.description_source, valid.description_source);
+    let source = EventPatch {
+        description_source: Some("*Later*".into()),
+        ..EventPatch::default()
+    };
+    let patched = source.apply_to(valid).validate().expect("valid");
+    assert_eq!(patched.description, "<p><em>Later</em></p>\n");
+    // Scripts written in the source are sanitised away like pasted HTML.
+    let mut hostile = details();
+    hostile.description_source =
+        Some("Hi <script>steal()</script> [x](javascript:alert(1))".into());
+    let valid = hostile.validate().expect("valid");
+    assert!(
+        !valid.description.contains("script"),
+        "{}",
+        valid.description
+    );
+    assert!(
+        !valid.description.contains("javascript"),
+        "{}",
+        valid.description
+    );
+}
+
+#[test]
+fn details_stored_before_sources_were_kept_still_load() {
+    let mut stored = serde_json::to_value(details()).expect("serialises");
+    assert!(
+        stored.get("description_source").is_none(),
+        "none, none written"
+    );
+    stored
+        .as_object_mut()
+        .expect("an object")
+        .remove("description_source");
+    let loaded: EventDetails = serde_json::from_value(stored).expect("loads");
+    assert_eq!(loaded.description_source, None);
 }

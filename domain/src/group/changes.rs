@@ -3,6 +3,7 @@ use super::members::{FollowState, GroupActor, MemberRole};
 use super::posts::PostContent;
 use super::resources::ResourceContent;
 use super::todos::TodoContent;
+use crate::picture::{GroupPicture, ShownPicture};
 use cqrs_es::DomainEvent;
 use serde::{Deserialize, Serialize};
 
@@ -19,6 +20,14 @@ pub enum GroupChange {
     Updated {
         details: GroupDetails,
         fields: Vec<String>,
+    },
+    /// The group shows this picture as its avatar or its banner (replacing the one it showed).
+    PictureSet {
+        slot: GroupPicture,
+        picture: ShownPicture,
+    },
+    PictureRemoved {
+        slot: GroupPicture,
     },
     /// A membership began: `member` in an open group, `not_approved` for a request.
     MemberJoined {
@@ -177,6 +186,8 @@ impl DomainEvent for GroupChange {
         match self {
             Self::Created { .. } => "GroupCreated",
             Self::Updated { .. } => "GroupUpdated",
+            Self::PictureSet { .. } => "GroupPictureSet",
+            Self::PictureRemoved { .. } => "GroupPictureRemoved",
             Self::MemberJoined { .. } => "GroupMemberJoined",
             Self::MemberInvited { .. } => "GroupMemberInvited",
             Self::InvitationAccepted { .. } => "GroupInvitationAccepted",

@@ -3,6 +3,7 @@ use super::members::{GroupActor, MemberRole};
 use super::posts::PostContent;
 use super::resources::{ResourceContent, ResourcePatch};
 use super::todos::TodoContent;
+use crate::picture::{GroupPicture, ShownPicture};
 
 /// What can be asked of a group. `by` and `who` name the acting member or follower (the caller
 /// has already checked that a local profile belongs to the account acting). The reason, when
@@ -18,6 +19,17 @@ pub enum GroupCommand {
     Update {
         by: GroupActor,
         patch: GroupPatch,
+    },
+    /// Show `picture` as the group's avatar or banner (administrators); the caller checked that
+    /// it is an upload of the acting profile's, for this place, not discarded.
+    SetPicture {
+        by: GroupActor,
+        slot: GroupPicture,
+        picture: ShownPicture,
+    },
+    RemovePicture {
+        by: GroupActor,
+        slot: GroupPicture,
     },
     /// Join an open group, or ask to join a moderated one.
     Join {

@@ -178,6 +178,11 @@ pub struct Group {
     /// The resources (folders and links), by id (deleted ones are gone).
     #[serde(default)]
     resources: BTreeMap<String, ResourceState>,
+    /// The ids of the pictures shown as its avatar and its banner.
+    #[serde(default)]
+    avatar: Option<String>,
+    #[serde(default)]
+    banner: Option<String>,
 }
 
 /// Maps keyed by actors, stored in snapshots as lists of pairs (JSON keys are only strings).
@@ -236,6 +241,21 @@ impl Group {
     pub fn resources(&self) -> &BTreeMap<String, ResourceState> {
         &self.resources
     }
+
+    /// The id of the picture shown in `slot`, if any.
+    pub fn picture(&self, slot: crate::picture::GroupPicture) -> Option<&str> {
+        match slot {
+            crate::picture::GroupPicture::Avatar => self.avatar.as_deref(),
+            crate::picture::GroupPicture::Banner => self.banner.as_deref(),
+        }
+    }
+
+    fn picture_mut(&mut self, slot: crate::picture::GroupPicture) -> &mut Option<String> {
+        match slot {
+            crate::picture::GroupPicture::Avatar => &mut self.avatar,
+            crate::picture::GroupPicture::Banner => &mut self.banner,
+        }
+    }
 }
 
 impl Aggregate for Group {
@@ -259,6 +279,8 @@ impl Aggregate for Group {
                 details,
             } => self.create(handle, creator, details),
             G::Update { by, patch } => self.update(&by, patch),
+            G::SetPicture { by, slot, picture } => self.set_picture(&by, slot, picture),
+            G::RemovePicture { by, slot } => self.remove_picture(&by, slot),
             G::Join { who, message } => self.join(who, message),
             G::Invite { by, who } => self.invite(&by, who),
             G::AcceptInvitation { who } => self.accept_invitation(who),
@@ -356,6 +378,8 @@ impl Aggregate for Group {
                 self.members.insert(creator, MemberRole::Creator);
             }
             C::Updated { details, .. } => self.details = Some(details),
+            C::PictureSet { slot, picture } => *self.picture_mut(slot) = Some(picture.id),
+            C::PictureRemoved { slot } => *self.picture_mut(slot) = None,
             C::MemberJoined { who, role, .. } | C::MemberRoleChanged { who, role } => {
                 self.members.insert(who, role);
             }

@@ -4,6 +4,7 @@ use super::{
     invalid, validate_handle, FollowState, Group, GroupActor, GroupChange, GroupDetails,
     GroupError, GroupPatch, GroupVisibility, MemberRole, Openness, MESSAGE_MAX,
 };
+use crate::picture::{checked_alt, GroupPicture, ShownPicture};
 use crate::validation::multiline;
 
 type Decided = Result<Vec<GroupChange>, GroupError>;
@@ -93,6 +94,26 @@ impl Group {
             details,
             fields: fields.into_iter().map(String::from).collect(),
         }])
+    }
+
+    /// Administrators choose the group's avatar and banner; both are described.
+    pub(super) fn set_picture(
+        &self,
+        by: &GroupActor,
+        slot: GroupPicture,
+        mut picture: ShownPicture,
+    ) -> Decided {
+        self.require(by, MemberRole::Administrator)?;
+        picture.alt = checked_alt(Some(&picture.alt), true).map_err(GroupError::Invalid)?;
+        Ok(vec![GroupChange::PictureSet { slot, picture }])
+    }
+
+    pub(super) fn remove_picture(&self, by: &GroupActor, slot: GroupPicture) -> Decided {
+        self.require(by, MemberRole::Administrator)?;
+        if self.picture(slot).is_none() {
+            return Ok(vec![]);
+        }
+        Ok(vec![GroupChange::PictureRemoved { slot }])
     }
 
     pub(super) fn join(&self, who: GroupActor, message: Option<String>) -> Decided {

@@ -732,3 +732,86 @@ fn applying_every_change_twice_leaves_the_state_as_once() {
     );
     assert_eq!(once.role_of(&p("cy")), Some(R::Member));
 }
+
+fn shown(id: &str, alt: &str) -> crate::picture::ShownPicture {
+    crate::picture::ShownPicture {
+        id: id.into(),
+        facts: crate::picture::PictureFacts {
+            hash: "ab".repeat(32),
+            width: 640,
+            height: 480,
+            widths: vec![320, 640],
+            colour: "#a0b1c2".into(),
+        },
+        alt: alt.into(),
+    }
+}
+
+#[test]
+fn administrators_set_and_remove_the_avatar_and_the_banner_others_may_not() {
+    use crate::picture::GroupPicture as Slot;
+    for slot in [Slot::Avatar, Slot::Banner] {
+        Given::with(())
+            .given(staffed())
+            .when(G::SetPicture {
+                by: p("adm"),
+                slot,
+                picture: shown("pic1", " A knot "),
+            })
+            .then_expect_events(vec![C::PictureSet {
+                slot,
+                picture: shown("pic1", "A knot"),
+            }]);
+        for who in ["mod", "mem", "stranger"] {
+            Given::with(())
+                .given(staffed())
+                .when(G::SetPicture {
+                    by: p(who),
+                    slot,
+                    picture: shown("pic1", "A knot"),
+                })
+                .then_expect_error(GroupError::RoleNeeded(R::Administrator));
+        }
+        let result = Given::with(())
+            .given(staffed())
+            .when(G::SetPicture {
+                by: p("ana"),
+                slot,
+                picture: shown("pic1", "  "),
+            })
+            .inspect_result();
+        assert!(
+            matches!(&result, Err(GroupError::Invalid(e)) if e[0].field == "alt"),
+            "{result:?}"
+        );
+        let mut with_picture = staffed();
+        with_picture.push(C::PictureSet {
+            slot,
+            picture: shown("pic1", "A knot"),
+        });
+        Given::with(())
+            .given(with_picture.clone())
+            .when(G::RemovePicture { by: p("mem"), slot })
+            .then_expect_error(GroupError::RoleNeeded(R::Administrator));
+        Given::with(())
+            .given(with_picture)
+            .when(G::RemovePicture { by: p("ana"), slot })
+            .then_expect_events(vec![C::PictureRemoved { slot }]);
+        // Nothing shown, nothing to remove.
+        Given::with(())
+            .given(staffed())
+            .when(G::RemovePicture { by: p("ana"), slot })
+            .then_expect_events(vec![]);
+    }
+    // Each place keeps its own picture.
+    let mut group = Group::default();
+    for change in staffed() {
+        group.apply(change);
+    }
+    group.apply(C::PictureSet {
+        slot: Slot::Banner,
+        picture: shown("banner1", "A cliff"),
+    });
+    assert_eq!(group.picture(Slot::Banner), Some("banner1"));
+    assert_eq!(group.picture(Slot::Avatar), None);
+}

@@ -2,6 +2,8 @@
 //! and the instance actor, an `Application` at `{public_url}/relay` (Mobilizon's convention).
 
 use crate::keys::key_id;
+use crate::objects::{image_object, ImageObject};
+use convene_domain::picture::ShownPicture;
 use serde::{Deserialize, Serialize};
 
 /// The username of the instance actor, and the last segment of its id.
@@ -31,6 +33,12 @@ pub struct LocalActor {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub published: Option<String>,
     pub public_key: PublicKey,
+    /// The avatar, as Mastodon and Mobilizon read it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub icon: Option<ImageObject>,
+    /// The banner (a group's).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub image: Option<ImageObject>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -73,6 +81,7 @@ pub struct PersonFields<'a> {
     pub display_name: &'a str,
     pub summary: &'a str,
     pub published: &'a str,
+    pub avatar: Option<&'a ShownPicture>,
 }
 
 /// The `Person` of a profile. Profiles are public and anyone may follow them (no approval until
@@ -85,6 +94,7 @@ pub fn person(public_url: &str, fields: &PersonFields<'_>, public_key_pem: Strin
         discoverable: true,
         manually_approves_followers: false,
         published: Some(fields.published.to_string()),
+        icon: fields.avatar.map(|p| image_object(public_url, p)),
         ..LocalActor::at(public_url, id, "Person", fields.username, public_key_pem)
     }
 }
@@ -102,6 +112,8 @@ pub struct GroupFields<'a> {
     /// Members, role `member` and above.
     pub member_count: i64,
     pub published: &'a str,
+    pub avatar: Option<&'a ShownPicture>,
+    pub banner: Option<&'a ShownPicture>,
 }
 
 /// A group's actor document: the actor's fields and Mobilizon's group extras, its openness,
@@ -141,6 +153,8 @@ pub fn group(public_url: &str, fields: &GroupFields<'_>, public_key_pem: String)
             discoverable: fields.discoverable,
             manually_approves_followers: fields.manually_approves_followers,
             published: Some(fields.published.to_string()),
+            icon: fields.avatar.map(|p| image_object(public_url, p)),
+            image: fields.banner.map(|p| image_object(public_url, p)),
             ..LocalActor::at(
                 public_url,
                 id.clone(),
@@ -197,6 +211,8 @@ impl LocalActor {
             discoverable: false,
             manually_approves_followers: true,
             published: None,
+            icon: None,
+            image: None,
             public_key: PublicKey {
                 id: key_id(&id),
                 owner: id.clone(),
@@ -213,13 +229,29 @@ mod tests {
 
     const PEM: &str = "-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----\n";
 
+    fn shown(hash: &str, alt: &str) -> ShownPicture {
+        ShownPicture {
+            id: "p1".into(),
+            facts: convene_domain::picture::PictureFacts {
+                hash: hash.repeat(32),
+                width: 1280,
+                height: 720,
+                widths: vec![320, 640, 1280],
+                colour: "#102030".into(),
+            },
+            alt: alt.into(),
+        }
+    }
+
     #[test]
     fn a_person_has_mobilizons_ids_and_round_trips() -> Result<(), serde_json::Error> {
+        let avatar = shown("ab", "");
         let fields = PersonFields {
             username: "alice",
             display_name: "Alice",
             summary: "<p>Hi</p>",
             published: "2026-11-26T10:00:00Z",
+            avatar: Some(&avatar),
         };
         let actor = person("https://events.example", &fields, PEM.to_string());
         let json = serde_json::to_value(&actor)?;
@@ -240,6 +272,27 @@ mod tests {
         assert_eq!(json["manuallyApprovesFollowers"], false);
         assert_eq!(json["discoverable"], true);
         assert_eq!(json["published"], "2026-11-26T10:00:00Z");
+        // The avatar as Mastodon reads it: the widest rendition, with its size.
+        assert_eq!(json["icon"]["type"], "Image");
+        assert_eq!(json["icon"]["mediaType"], "image/jpeg");
+        assert_eq!(
+            json["icon"]["url"],
+            format!(
+                "https://events.example/pictures/{}-1280.jpg",
+                "ab".repeat(32)
+            )
+        );
+        assert_eq!(json["icon"]["width"], 1280);
+        assert!(
+            json["icon"].get("name").is_none(),
+            "no empty alternative text"
+        );
+        assert!(json.get("image").is_none());
+        let remote = crate::actors::remote::parse(&json);
+        assert!(
+            matches!(&remote, Err(crate::actors::RemoteActorError::BadKey(_))),
+            "{remote:?}"
+        );
         let back: LocalActor = serde_json::from_value(json)?;
         assert_eq!(back, actor);
         Ok(())
@@ -247,6 +300,10 @@ mod tests {
 
     #[test]
     fn a_group_has_mobilizons_extras_and_round_trips() -> Result<(), serde_json::Error> {
+        let (avatar, banner) = (
+            shown("cd", "The club's knot"),
+            shown("ef", "A cliff at dawn"),
+        );
         let fields = GroupFields {
             handle: "climbers",
             display_name: "Climbers",
@@ -256,6 +313,8 @@ mod tests {
             discoverable: true,
             member_count: 3,
             published: "2026-11-26T10:00:00Z",
+            avatar: Some(&avatar),
+            banner: Some(&banner),
         };
         let group = group("https://events.example", &fields, PEM.to_string());
         let json = serde_json::to_value(&group)?;
@@ -266,6 +325,16 @@ mod tests {
         assert_eq!(json["memberCount"], 3);
         assert_eq!(json["manuallyApprovesFollowers"], true);
         assert_eq!(json["discoverable"], true);
+        assert_eq!(json["icon"]["name"], "The club's knot");
+        assert_eq!(json["image"]["name"], "A cliff at dawn");
+        assert_eq!(
+            json["image"]["url"],
+            format!(
+                "https://events.example/pictures/{}-1280.jpg",
+                "ef".repeat(32)
+            )
+        );
+        assert_eq!(json["image"]["height"], 720);
         for name in [
             "members",
             "events",

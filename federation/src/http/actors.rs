@@ -33,6 +33,7 @@ pub async fn person(
         display_name: &profile.display_name,
         summary: &profile.summary,
         published: &profile.created_at,
+        avatar: profile.avatar.as_ref(),
     };
     let actor = crate::actors::person(&federation.public_url, &fields, key);
     match serde_json::to_value(&actor) {
@@ -141,21 +142,22 @@ pub(super) fn listed(owner: &str, name: &str, uri: &Uri, items: Vec<String>) -> 
 }
 
 /// What `/@{name}` names: a profile or a group (they share the names).
+/// Boxed: both are large, and of different sizes.
 enum Named {
-    Profile(ProfileView),
-    Group(GroupView),
+    Profile(Box<ProfileView>),
+    Group(Box<GroupView>),
 }
 
 /// The profile or group `@name`, or the answer for a name that is neither.
 async fn named(federation: &Federation, name: &str) -> Result<Named, Response> {
     let pool = federation.db.pool();
     match convene_projections::profiles::find(pool, name).await {
-        Ok(Some(profile)) => return Ok(Named::Profile(profile)),
+        Ok(Some(profile)) => return Ok(Named::Profile(Box::new(profile))),
         Ok(None) => {}
         Err(e) => return Err(internal("the profile", &e)),
     }
     match convene_projections::groups::find(pool, name).await {
-        Ok(Some(group)) => Ok(Named::Group(group)),
+        Ok(Some(group)) => Ok(Named::Group(Box::new(group))),
         Ok(None) => Err(problem(
             StatusCode::NOT_FOUND,
             &format!("there is no profile or group @{name} here"),

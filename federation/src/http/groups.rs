@@ -44,6 +44,8 @@ pub async fn document(federation: &Federation, group: &GroupView) -> Response {
         discoverable: details.visibility == GroupVisibility::Public,
         member_count: group.member_count,
         published: &group.created_at,
+        avatar: group.avatar.as_ref(),
+        banner: group.banner.as_ref(),
     };
     let actor = crate::actors::group(&federation.public_url, &fields, key);
     match serde_json::to_value(&actor) {

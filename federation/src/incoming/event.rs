@@ -12,10 +12,12 @@ use super::values::{
     text, visibility, web_id,
 };
 use super::Ignored;
+use crate::objects::BANNER;
 use convene_domain::event::details::{
     Address, EventDetails, EventOptions, EventStatus, JoinMode, MetadataLink, CATEGORIES,
     LINKS_MAX, TAGS_MAX, TAG_MAX, TITLE_MAX,
 };
+use convene_domain::picture::RemotePicture;
 use convene_domain::text::plain_text;
 use serde_json::Value;
 use time::{OffsetDateTime, UtcOffset};
@@ -179,6 +181,8 @@ pub fn parse_event(object: &Value) -> Result<IncomingEvent, Ignored> {
     };
 
     let details = EventDetails {
+        description_source: None,
+        remote_picture: picture(object),
         title: line(&title, TITLE_MAX),
         description,
         begins_at: begins_at.to_offset(UtcOffset::UTC),
@@ -288,6 +292,49 @@ fn place(item: &Value) -> Option<Address> {
 
 fn address(address: Address) -> Option<Address> {
     (address != Address::default()).then_some(address)
+}
+
+/// An event's picture as Mobilizon reads one: the first image attachment named "Banner", else
+/// the `image` property, else (Gancio, Mastodon) the first image attachment. The alternative
+/// text is `summary` (Mastodon's place for it), else `name` unless that is the "Banner" marker.
+/// Only web addresses are kept: anything else leaves the event without a picture.
+pub fn picture(object: &Value) -> Option<RemotePicture> {
+    let is_image = |item: &&Value| {
+        matches!(kind(item), Some("Document" | "Image"))
+            && text(item.get("mediaType")).is_none_or(|m| m.starts_with("image/"))
+    };
+    let images: Vec<&Value> = items(object.get("attachment")).filter(is_image).collect();
+    let banner = images
+        .iter()
+        .find(|item| text(item.get("name")).as_deref() == Some(BANNER))
+        .copied();
+    let image = object.get("image").filter(|i| !i.is_null());
+    [banner, image, images.first().copied()]
+        .into_iter()
+        .flatten()
+        .find_map(remote_picture)
+}
+
+/// An `Image`, a `Document`, a `Link` or a bare address as a picture, when it is usable.
+fn remote_picture(item: &Value) -> Option<RemotePicture> {
+    let url = match item {
+        Value::String(url) => Some(url.clone()),
+        Value::Object(_) => match item.get("url") {
+            Some(Value::String(url)) => Some(url.clone()),
+            // Several renditions, or a Link: the first address given.
+            Some(links) => items(Some(links)).find_map(|link| match link {
+                Value::String(url) => Some(url.clone()),
+                other => text(other.get("href")),
+            }),
+            None => text(item.get("href")),
+        },
+        _ => None,
+    }?;
+    let alt = non_empty(text(item.get("summary")))
+        .or_else(|| non_empty(text(item.get("name"))).filter(|n| n != BANNER))
+        .unwrap_or_default();
+    let media_type = text(item.get("mediaType"));
+    RemotePicture::new(&url, &alt, media_type.as_deref())
 }
 
 fn metadata_link(attachment: &Value) -> Option<MetadataLink> {

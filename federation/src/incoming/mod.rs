@@ -13,7 +13,7 @@ mod event;
 mod note;
 pub mod values;
 
-pub use event::{parse_event, parse_location, IncomingEvent, Location};
+pub use event::{parse_event, parse_location, picture, IncomingEvent, Location};
 pub use note::{parse_note, parse_tombstone, IncomingNote, IncomingTombstone};
 
 use crate::objects::ActivityKind;

@@ -1,9 +1,11 @@
 //! An event as an ActivityStreams `Event`, with Mobilizon's extensions.
 
+use super::image::{banner_document, image_object, DocumentObject, ImageObject};
 use super::place::{Hashtag, Link, Place, PostalAddress, PropertyValue};
 use super::{audience, base, timestamp, ActorRef};
 use chrono::{Offset, TimeZone};
 use convene_domain::event::details::{Address, EventDetails, EventStatus, JoinMode};
+use convene_domain::picture::ShownPicture;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use time::{OffsetDateTime, UtcOffset};
@@ -23,6 +25,8 @@ pub struct FederatedEvent {
     pub participant_count: i64,
     /// Actor ids of the people taking part, addressed when the event is private.
     pub participants: Vec<String>,
+    /// The picture it shows, if any.
+    pub picture: Option<ShownPicture>,
     pub published: OffsetDateTime,
     pub updated: OffsetDateTime,
 }
@@ -89,6 +93,9 @@ pub struct EventObject {
     pub ical_status: String,
     pub in_language: String,
     pub attachment: Vec<Attachment>,
+    /// The picture again, as an `Image` with its alternative text (Mobilizon 5 reads either).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub image: Option<ImageObject>,
 }
 
 /// What an event attaches: metadata links and its online address.
@@ -97,6 +104,8 @@ pub struct EventObject {
 pub enum Attachment {
     PropertyValue(PropertyValue),
     Link(Link),
+    /// The picture, named "Banner".
+    Document(DocumentObject),
 }
 
 /// The `Event` object of `event`.
@@ -143,6 +152,9 @@ pub fn event_object(public_url: &str, event: &FederatedEvent) -> EventObject {
             media_type: "text/html".into(),
             name: "Website".into(),
         }));
+    }
+    if let Some(picture) = &event.picture {
+        attachment.push(Attachment::Document(banner_document(public_url, picture)));
     }
     let remaining = details
         .capacity
@@ -205,6 +217,10 @@ pub fn event_object(public_url: &str, event: &FederatedEvent) -> EventObject {
         status,
         in_language: details.language.clone(),
         attachment,
+        image: event
+            .picture
+            .as_ref()
+            .map(|picture| image_object(public_url, picture)),
         id,
     }
 }

@@ -11,12 +11,14 @@
 mod activity;
 mod article;
 mod event;
+mod image;
 mod note;
 mod place;
 
 pub use activity::{activity_id, Activity, ActivityKind};
 pub use article::{article_object, post_url, ArticleObject, FederatedPost};
 pub use event::{event_object, event_url, EventObject, FederatedEvent, FederatedGroup};
+pub use image::{banner_document, image_object, picture_url, DocumentObject, ImageObject, BANNER};
 pub use note::{comment_url, note_object, FederatedComment, NoteObject};
 pub use place::{Hashtag, Link, Place, PostalAddress, PropertyValue};
 

@@ -55,6 +55,8 @@ struct Tracked {
     people: HashMap<String, (Participant, Option<String>)>,
     /// Created for a group, whose link comes with the next change: nobody's event until then.
     awaiting_group: bool,
+    /// The picture it shows (the aggregate keeps only its id).
+    picture: Option<convene_domain::picture::ShownPicture>,
 }
 
 impl Tracked {
@@ -214,6 +216,8 @@ fn for_a_group(change: &EventChange, next: Option<&StoredEvent>) -> Result<bool,
 
 fn remember(tracked: &mut Tracked, change: &EventChange, at: OffsetDateTime) {
     match change {
+        EventChange::PictureSet { picture } => tracked.picture = Some(picture.clone()),
+        EventChange::PictureRemoved => tracked.picture = None,
         EventChange::Joined {
             participation,
             who,
@@ -296,6 +300,8 @@ fn event_activities(
             | EventChange::OrganisedByGroup { .. }
             | EventChange::Published
             | EventChange::Updated { .. }
+            | EventChange::PictureSet { .. }
+            | EventChange::PictureRemoved
             | EventChange::Cancelled
             | EventChange::Deleted
             | EventChange::Moderated { .. }
@@ -579,6 +585,7 @@ fn federated_event(
         draft: event.is_draft(),
         participant_count: participants,
         participants: Vec::new(),
+        picture: tracked.picture.clone(),
         published: tracked.published.unwrap_or(at),
         updated: at,
     })

@@ -62,6 +62,7 @@ async fn every_fixture_activity_is_imported_or_answered_with_a_reason() {
         let local = Local::start(&scratch).await;
         let remote = Remote::start().await;
         let mut imported = 0;
+        let mut ids = std::collections::HashSet::new();
         for path in &files {
             let name = path
                 .strip_prefix(&folder)
@@ -141,7 +142,14 @@ async fn every_fixture_activity_is_imported_or_answered_with_a_reason() {
                             .await
                             .expect("read model")
                             .unwrap_or_else(|| panic!("{name}: imported"));
-                        assert_eq!(view.details, e.details, "{name}");
+                        // Three Mobilizon fixtures share one event id and differ only by their
+                        // picture: the first one imported stays.
+                        let (mut shown, mut read) = (view.details.clone(), e.details.clone());
+                        if !ids.insert(e.id.clone()) {
+                            shown.remote_picture = None;
+                            read.remote_picture = None;
+                        }
+                        assert_eq!(shown, read, "{name}");
                         imported += 1;
                     }
                 }

@@ -116,6 +116,8 @@ async fn derived(local: &Local) -> Vec<Outgoing> {
 
 fn details(title: &str) -> EventDetails {
     EventDetails {
+        description_source: None,
+        remote_picture: None,
         title: title.into(),
         description: "<p>Bring <b>seeds</b>.</p>".into(),
         begins_at: datetime!(2030-06-01 12:00 UTC),

@@ -807,3 +807,106 @@ async fn a_suspended_domain_s_activities_are_refused_and_taken_again_once_lifted
         assert!(!kept.organiser_suspended, "back once lifted");
     }
 }
+
+/// A fixture from real peers, read in place.
+fn real_fixture(path: &str) -> Value {
+    let path = format!(
+        "{}/../../shared/fixtures/activitypub/{path}",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let text = std::fs::read_to_string(&path).expect("the ActivityPub fixtures are there");
+    serde_json::from_str(&text).expect("fixtures are JSON")
+}
+
+#[tokio::test]
+async fn a_remote_event_shows_its_picture_where_its_instance_keeps_it() {
+    // Gancio's picture: an image attachment whose name is its alternative text.
+    let gancio = real_fixture("event-bridge/gancio-v1.22.json");
+    // Mobilizon's: the attachment named "Banner" among links and other documents.
+    let mobilizon = real_fixture("mobilizon/mobilizon-post-activity-media-2.json");
+    for scratch in test_urls("inbox_pictures").await {
+        let local = Local::start(&scratch).await;
+        let remote = Remote::start().await;
+        let alice = remote.person("alice", ALICE_PUB);
+        let alice_key = format!("{alice}#main-key");
+        let as_alice = || Signing::Cavage {
+            key_id: &alice_key,
+            key: ALICE_KEY,
+        };
+        let mut original = event(&alice, 1, "Picture show");
+        original["attachment"] = gancio["attachment"].clone();
+        let object = original["id"]
+            .as_str()
+            .expect("as the test set it up")
+            .to_string();
+        let create = activity("Create", &alice, 1, original.clone());
+        let (status, text) = post(&local, "/inbox", &bytes(&create), as_alice(), now()).await;
+        assert_eq!(status, 202, "{}: {text}", local.label);
+        let picture = shown(&local, &object)
+            .await
+            .expect("imported")
+            .details
+            .remote_picture
+            .expect("with its picture");
+        assert_eq!(
+            picture.url,
+            "http://remote.example/media/36755574a6e48a1ccd3351d35e1a371f.jpg"
+        );
+        assert_eq!(picture.alt, "Picture Show alt");
+        assert_eq!(picture.media_type.as_deref(), Some("image/jpeg"));
+
+        // The event page and the cards show it, with its alternative text.
+        let page_path = format!("/events/{}", event_id(&object));
+        let (_, page) = local.get(&page_path).await;
+        assert!(
+            page.contains(
+                r#"src="http://remote.example/media/36755574a6e48a1ccd3351d35e1a371f.jpg""#
+            ),
+            "{page}"
+        );
+        assert!(page.contains(r#"alt="Picture Show alt""#), "{page}");
+        let (_, home) = local.get("/").await;
+        assert!(
+            home.contains("36755574a6e48a1ccd3351d35e1a371f.jpg"),
+            "{home}"
+        );
+
+        // Mobilizon's banner replaces it; the marker name is no alternative text.
+        let mut changed = original.clone();
+        changed["attachment"] = mobilizon["object"]["attachment"].clone();
+        let update = activity("Update", &alice, 2, changed);
+        let (status, text) = post(&local, "/inbox", &bytes(&update), as_alice(), now()).await;
+        assert_eq!(status, 202, "{text}");
+        let picture = shown(&local, &object)
+            .await
+            .expect("still here")
+            .details
+            .remote_picture
+            .expect("a picture");
+        assert_eq!(picture.url, "https://mobilizon.fr/some-image-2");
+        assert_eq!(picture.alt, "");
+
+        // A `data:` picture is no picture, and the update is taken all the same.
+        let mut spoilt = original.clone();
+        spoilt["name"] = json!("Picture show, new date");
+        spoilt["attachment"] = json!([]);
+        spoilt["image"] = json!({"type": "Image", "url": "data:image/png;base64,iVBORw0KGgo="});
+        let update = activity("Update", &alice, 3, spoilt);
+        let (status, text) = post(&local, "/inbox", &bytes(&update), as_alice(), now()).await;
+        assert_eq!(status, 202, "{text}");
+        let view = shown(&local, &object).await.expect("still here");
+        assert_eq!(view.details.title, "Picture show, new date");
+        assert_eq!(view.details.remote_picture, None);
+        let (_, page) = local.get(&page_path).await;
+        assert!(!page.contains("data:image"), "{page}");
+        // Each change of picture is an update naming it.
+        let log = changes(&local, &object).await;
+        let pictures = log
+            .iter()
+            .filter(|(c, _, _)| {
+                matches!(c, EventChange::Updated { fields, .. } if fields.iter().any(|f| f == "remote_picture"))
+            })
+            .count();
+        assert_eq!(pictures, 2, "{log:?}");
+    }
+}

@@ -92,6 +92,12 @@ fn describe_event(event: &IncomingEvent) -> String {
     if let Some(capacity) = d.capacity {
         text.push_str(&format!(", {capacity} seats"));
     }
+    if let Some(picture) = &d.remote_picture {
+        text.push_str(&format!(", picture {}", picture.url));
+        if !picture.alt.is_empty() {
+            text.push_str(&format!(" (“{}”)", picture.alt));
+        }
+    }
     text
 }
 
@@ -480,4 +486,84 @@ fn participation_and_follow_activities_name_their_objects() {
     // A note whose id is on another host than its author is refused (CVE-2024-23832).
     let forged = read("forged", "mobilizon/https__info.pleroma.site_activity.json").expect("there");
     assert_eq!(parse(&forged).map_err(|e| e.rule()), Err("foreign_origin"));
+}
+
+#[test]
+fn pictures_are_read_as_mobilizon_reads_them() {
+    let test = "pictures_are_read_as_mobilizon_reads_them";
+    // The attachment named "Banner", else `image`, else the first image attachment.
+    for (file, url) in [
+        (
+            "mobilizon/mobilizon-post-activity-media-2.json",
+            "https://mobilizon.fr/some-image-2",
+        ),
+        (
+            "mobilizon/mobilizon-post-activity-media-1.json",
+            "https://mobilizon.fr/some-image-1",
+        ),
+        (
+            "mobilizon/mobilizon-post-activity-media.json",
+            "https://mobilizon.fr/some-image",
+        ),
+    ] {
+        let Some(value) = read(test, file) else {
+            return;
+        };
+        let picture = created_event(&value).details.remote_picture.expect(file);
+        assert_eq!(picture.url, url, "{file}");
+        assert_eq!(
+            picture.alt, "",
+            "{file}: no description, and Banner is none"
+        );
+        assert_eq!(picture.media_type.as_deref(), Some("image/png"));
+    }
+    let Some(value) = read(test, "mobilizon/mobilizon-post-activity.json") else {
+        return;
+    };
+    assert_eq!(
+        created_event(&value).details.remote_picture,
+        None,
+        "links are no picture"
+    );
+    // Gancio's: a Document whose name describes it (the event itself lacks its start time).
+    let Some(value) = read(test, "event-bridge/gancio-v1.22.json") else {
+        return;
+    };
+    let picture = convene_federation::incoming::picture(&value).expect("a picture");
+    assert_eq!(
+        picture.url,
+        "http://remote.example/media/36755574a6e48a1ccd3351d35e1a371f.jpg"
+    );
+    assert_eq!(picture.alt, "Picture Show alt");
+}
+
+#[test]
+fn a_spoilt_picture_leaves_the_event_without_one() {
+    let Some(mut value) = read(
+        "a_spoilt_picture_leaves_the_event_without_one",
+        "mobilizon/mobilizon-post-activity-media-1.json",
+    ) else {
+        return;
+    };
+    for (image, attachment) in [
+        (
+            serde_json::json!({"type": "Image", "url": "data:image/png;base64,iVBORw0KGgo="}),
+            serde_json::json!([]),
+        ),
+        (
+            serde_json::json!(42),
+            serde_json::json!([{"type": "Document"}]),
+        ),
+        (
+            serde_json::json!({"type": "Image", "url": ["javascript:alert(1)"]}),
+            serde_json::json!([{"type": "Document", "mediaType": "image/png", "url": "ftp://x.example/a.png", "name": "Banner"}]),
+        ),
+        (serde_json::Value::Null, serde_json::json!("not a list")),
+    ] {
+        value["object"]["image"] = image.clone();
+        value["object"]["attachment"] = attachment;
+        let event = created_event(&value);
+        assert_eq!(event.details.remote_picture, None, "{image}");
+        assert_eq!(event.details.title, "My first event", "still accepted");
+    }
 }

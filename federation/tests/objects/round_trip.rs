@@ -143,3 +143,52 @@ fn activities_read_back_with_their_object_embedded_or_named() {
     );
     assert_eq!(read.participation_message.as_deref(), Some("Room for two?"));
 }
+
+#[test]
+fn an_event_s_picture_is_a_banner_document_and_an_image_that_read_back() {
+    let mut sent = event();
+    sent.picture = Some(convene_domain::picture::ShownPicture {
+        id: "p1".into(),
+        facts: convene_domain::picture::PictureFacts {
+            hash: "0f".repeat(32),
+            width: 1280,
+            height: 853,
+            widths: vec![320, 640, 1280],
+            colour: "#334455".into(),
+        },
+        alt: "Toasters on a table".into(),
+    });
+    let json = serde_json::to_value(event_object(PUBLIC_URL, &sent)).expect("serialises");
+    let url = format!("{PUBLIC_URL}/pictures/{}-1280.jpg", "0f".repeat(32));
+    // As Mobilizon writes and reads it: a Document named "Banner" among the attachments.
+    let banner = json["attachment"]
+        .as_array()
+        .expect("attachments")
+        .iter()
+        .find(|a| a["name"] == "Banner")
+        .expect("a banner");
+    assert_eq!(banner["type"], "Document");
+    assert_eq!(banner["mediaType"], "image/jpeg");
+    assert_eq!(banner["url"], url.as_str());
+    // Mastodon takes a description from `summary` first.
+    assert_eq!(banner["summary"], "Toasters on a table");
+    assert_eq!(banner["width"], 1280);
+    assert_eq!(banner["height"], 853);
+    assert_eq!(json["image"]["type"], "Image");
+    assert_eq!(json["image"]["url"], url.as_str());
+    assert_eq!(json["image"]["name"], "Toasters on a table");
+
+    let mut read = read_back(&sent);
+    let picture = read
+        .details
+        .remote_picture
+        .take()
+        .expect("the picture reads back");
+    assert_eq!(picture.url, url);
+    assert_eq!(picture.alt, "Toasters on a table");
+    assert_eq!(
+        read.details, sent.details,
+        "links and the online address stay apart"
+    );
+    assert_eq!(read_back(&event()).details.remote_picture, None);
+}

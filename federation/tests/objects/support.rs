@@ -19,6 +19,8 @@ pub fn organiser() -> ActorRef {
 
 pub fn details() -> EventDetails {
     EventDetails {
+        description_source: None,
+        remote_picture: None,
         title: "Repair café".into(),
         description: "<p>Bring a <b>broken</b> toaster.</p>".into(),
         begins_at: datetime!(2030-06-01 12:00 UTC),
@@ -69,6 +71,7 @@ pub fn event() -> FederatedEvent {
         draft: false,
         participant_count: 7,
         participants: vec!["https://mobilizon.example/@bob".into()],
+        picture: None,
         published: datetime!(2030-05-01 08:00:00.250 UTC),
         updated: datetime!(2030-05-02 09:30 UTC),
     }

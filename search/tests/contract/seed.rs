@@ -60,6 +60,8 @@ impl Seed {
 
     fn details(&self) -> EventDetails {
         EventDetails {
+            description_source: None,
+            remote_picture: None,
             title: self.title.into(),
             description: format!("<p>{}</p>", self.description),
             begins_at: day(self.days),

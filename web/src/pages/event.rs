@@ -195,7 +195,7 @@ pub async fn show(State(web): State<Web>, visitor: Visitor, Path(id): Path<Strin
     context.insert("when_of", &when_of);
     context.insert("threads", &threads(comments));
     context.insert("json_ld", &json_ld(&web, &event));
-    context.insert("picture", &event.picture.as_ref().map(crate::view::picture));
+    context.insert("picture", &crate::view::event_picture(&event));
     context.insert("hue", &crate::view::category_hue(&details.category));
     // Link previews take the widest rendition, by its absolute address and size.
     context.insert(
@@ -325,10 +325,10 @@ pub async fn comment(
 }
 
 /// What organisers do to the whole event from its page.
-#[derive(Clone, Copy)]
 enum Decision {
     Publish,
-    Cancel,
+    /// With the reason the organiser gave, if any.
+    Cancel(Option<String>),
     Delete,
 }
 
@@ -358,11 +358,26 @@ async fn organise(
     };
     let saying = match decision {
         Decision::Publish => "flash_published",
-        Decision::Cancel => "flash_cancelled",
+        Decision::Cancel(_) => "flash_cancelled",
         Decision::Delete => "flash_deleted",
+    };
+    let reason = match &decision {
+        Decision::Cancel(reason) => reason.clone(),
+        _ => None,
     };
     match decide(web, &acting, id, decision).await {
         Ok(then) => see_other_saying(visitor, &then, saying),
+        // Only the reason can be at fault: asked again, with what was typed.
+        Err(error) if !error.field_errors().is_empty() && reason.is_some() => {
+            let catalogue = web.pages.catalogue(visitor);
+            let refused = (
+                reason.unwrap_or_default(),
+                catalogue.text("err_cancel_reason"),
+            );
+            let status = convene_api::http::problem::status_of(&error);
+            let question = "confirm_cancel";
+            confirm(web, visitor, id, "cancel", question, status, Some(refused)).await
+        }
         Err(error) => web.pages.failure(visitor, &error),
     }
 }
@@ -371,7 +386,9 @@ async fn decide(web: &Web, acting: &Acting, id: &str, decision: Decision) -> Res
     let app = &web.app;
     match decision {
         Decision::Publish => events::publish(app, acting, id).await.map(drop)?,
-        Decision::Cancel => events::cancel(app, acting, id).await.map(drop)?,
+        Decision::Cancel(reason) => events::cancel(app, acting, id, reason.as_deref())
+            .await
+            .map(drop)?,
         Decision::Delete => {
             events::delete(app, acting, id).await?;
             return Ok("/".into());
@@ -395,7 +412,8 @@ pub async fn cancel(
     Path(id): Path<String>,
     axum::Form(form): Fields,
 ) -> Response {
-    organise(&web, &visitor, &id, &form, Decision::Cancel).await
+    let reason = form.get("reason").cloned();
+    organise(&web, &visitor, &id, &form, Decision::Cancel(reason)).await
 }
 
 pub async fn delete(
@@ -407,8 +425,17 @@ pub async fn delete(
     organise(&web, &visitor, &id, &form, Decision::Delete).await
 }
 
-/// A page asking to confirm `action` (cancel or delete) with a button that posts it.
-async fn confirm(web: &Web, visitor: &Visitor, id: &str, action: &str, question: &str) -> Response {
+/// A page asking to confirm `action` (cancel or delete) with a button that posts it; a refused
+/// cancellation's reason comes back with what is wrong with it.
+async fn confirm(
+    web: &Web,
+    visitor: &Visitor,
+    id: &str,
+    action: &str,
+    question: &str,
+    status: StatusCode,
+    refused: Option<(String, String)>,
+) -> Response {
     if !visitor.logged_in() {
         return login_first(visitor);
     }
@@ -426,8 +453,10 @@ async fn confirm(web: &Web, visitor: &Visitor, id: &str, action: &str, question:
     context.insert("action", action);
     context.insert("question", &catalogue.text(question));
     context.insert("button", &catalogue.text(&format!("{action}_event")));
-    web.pages
-        .render(visitor, StatusCode::OK, "confirm.html", context)
+    let (reason, reason_error) = refused.unzip();
+    context.insert("reason", &reason);
+    context.insert("reason_error", &reason_error);
+    web.pages.render(visitor, status, "confirm.html", context)
 }
 
 pub async fn confirm_cancel(
@@ -435,7 +464,16 @@ pub async fn confirm_cancel(
     visitor: Visitor,
     Path(id): Path<String>,
 ) -> Response {
-    confirm(&web, &visitor, &id, "cancel", "confirm_cancel").await
+    confirm(
+        &web,
+        &visitor,
+        &id,
+        "cancel",
+        "confirm_cancel",
+        StatusCode::OK,
+        None,
+    )
+    .await
 }
 
 pub async fn confirm_delete(
@@ -443,5 +481,14 @@ pub async fn confirm_delete(
     visitor: Visitor,
     Path(id): Path<String>,
 ) -> Response {
-    confirm(&web, &visitor, &id, "delete", "confirm_delete").await
+    confirm(
+        &web,
+        &visitor,
+        &id,
+        "delete",
+        "confirm_delete",
+        StatusCode::OK,
+        None,
+    )
+    .await
 }

@@ -81,8 +81,11 @@ pub fn details_from(form: &HashMap<String, String>) -> Result<EventDetails, Vec<
         ..Address::default()
     };
     let details = EventDetails {
+        remote_picture: None,
         title: field(form, "title"),
         description: markdown_to_html(&field(form, "description")),
+        // Kept, so that editing shows what was written rather than its HTML.
+        description_source: Some(field(form, "description")).filter(|s| !s.trim().is_empty()),
         begins_at,
         ends_at,
         time_zone: zone,
@@ -133,7 +136,16 @@ pub(crate) fn values_of(details: &EventDetails) -> HashMap<String, String> {
     let address = details.address.clone().unwrap_or_default();
     for (key, value) in [
         ("title", text(&details.title)),
-        ("description", text(&details.description)),
+        // What the organiser wrote, else (descriptions from before it was kept) the HTML.
+        (
+            "description",
+            text(
+                details
+                    .description_source
+                    .as_deref()
+                    .unwrap_or(&details.description),
+            ),
+        ),
         ("begins_at", local(details.begins_at)),
         ("ends_at", details.ends_at.map(local).unwrap_or_default()),
         ("time_zone", text(zone)),
@@ -248,6 +260,8 @@ fn zone_groups(chosen: &str) -> Vec<ZoneGroup> {
 /// A new event's values, in `language` (the form's: organisers mostly write in it).
 fn new_values(language: &str, zone: Option<&str>) -> HashMap<String, String> {
     let mut values = values_of(&EventDetails {
+        description_source: None,
+        remote_picture: None,
         title: String::new(),
         description: String::new(),
         begins_at: OffsetDateTime::now_utc(),
@@ -585,6 +599,7 @@ pub async fn update(
     let patch = EventPatch {
         title: Some(details.title),
         description: Some(details.description),
+        description_source: details.description_source,
         begins_at: Some(details.begins_at),
         ends_at: Some(details.ends_at),
         time_zone: Some(details.time_zone),

@@ -15,6 +15,7 @@ use convene_api::auth::Acting;
 use convene_api::groups::{self, Decision, Invitation, NewGroup, RoleChange};
 use convene_api::{Class, Error};
 use convene_domain::group::{GroupDetails, GroupPatch, GroupVisibility, MemberRole, Openness};
+use convene_domain::picture::GroupPicture;
 use convene_domain::FieldError;
 use convene_projections::groups::Kind;
 use serde::{Deserialize, Serialize};
@@ -131,7 +132,7 @@ fn settings_from(form: &HashMap<String, String>) -> Result<Settings, Vec<FieldEr
     })
 }
 
-fn values_of(handle: &str, details: &GroupDetails) -> HashMap<String, String> {
+pub(super) fn values_of(handle: &str, details: &GroupDetails) -> HashMap<String, String> {
     let mut values = HashMap::from([
         ("handle".to_string(), handle.to_string()),
         ("display_name".to_string(), details.display_name.clone()),
@@ -158,7 +159,78 @@ fn form_page(
     let errors = refused
         .map(|error| field_messages(catalogue, error))
         .unwrap_or_default();
+    with_pictures(web, visitor, status, editing, values, errors, None)
+}
+
+/// One of the group's pictures on its settings page: what it shows now and its form.
+#[derive(Serialize)]
+pub(super) struct PictureSlot {
+    /// `avatar` or `banner`: the form's address and its fields' ids.
+    name: &'static str,
+    title: String,
+    file_label: String,
+    hint: String,
+    save: String,
+    remove: String,
+    shown: Option<crate::view::Picture>,
+    /// The alternative text in the form: what was sent, else what is shown.
+    alt: String,
+    file_error: Option<String>,
+    alt_error: Option<String>,
+}
+
+/// The avatar and banner forms of `group`'s settings page; `sent` is the alternative text a
+/// refused form sent for `slot`.
+pub(super) fn picture_slots(
+    web: &Web,
+    catalogue: &Catalogue,
+    group: &convene_projections::groups::GroupView,
+    sent: Option<(GroupPicture, String)>,
+    errors: &BTreeMap<String, String>,
+) -> Vec<PictureSlot> {
+    [
+        (GroupPicture::Avatar, group.avatar.as_ref()),
+        (GroupPicture::Banner, group.banner.as_ref()),
+    ]
+    .into_iter()
+    .map(|(slot, shown)| {
+        let name = slot.as_str();
+        let limit = web.app.config.pictures.limit(slot.purpose());
+        let alt = match &sent {
+            Some((sent_slot, alt)) if *sent_slot == slot => alt.clone(),
+            _ => shown.map(|p| p.alt.clone()).unwrap_or_default(),
+        };
+        PictureSlot {
+            name,
+            title: catalogue.text(&format!("group_{name}")),
+            file_label: catalogue.text(&format!("group_{name}_file")),
+            hint: catalogue.fill(
+                "avatar_file_hint",
+                &[("limit", &super::pictures::size(catalogue, limit))],
+            ),
+            save: catalogue.text(&format!("group_{name}_save")),
+            remove: catalogue.text(&format!("group_{name}_remove")),
+            shown: shown.map(crate::view::picture),
+            alt,
+            file_error: errors.get(&format!("{name}-file")).cloned(),
+            alt_error: errors.get(&format!("{name}-alt")).cloned(),
+        }
+    })
+    .collect()
+}
+
+/// The group form with, when it is a group's settings, the forms of its pictures.
+pub(super) fn with_pictures(
+    web: &Web,
+    visitor: &Visitor,
+    status: StatusCode,
+    editing: Option<&str>,
+    values: &HashMap<String, String>,
+    errors: BTreeMap<String, String>,
+    pictures: Option<Vec<PictureSlot>>,
+) -> Response {
     let mut context = Context::new();
+    context.insert("pictures", &pictures);
     context.insert("values", values);
     context.insert("errors", &errors);
     context.insert("editing", &editing);
@@ -237,7 +309,19 @@ pub async fn settings_form(
         Ok(group) => {
             let mut values = values_of(&group.handle, &group.details);
             values.insert("profile".into(), acting.profile);
-            form_page(&web, &visitor, StatusCode::OK, Some(&handle), &values, None)
+            let catalogue = web.pages.catalogue(&visitor);
+            let errors = BTreeMap::new();
+            let pictures = picture_slots(&web, catalogue, &group, None, &errors);
+            let status = StatusCode::OK;
+            with_pictures(
+                &web,
+                &visitor,
+                status,
+                Some(&handle),
+                &values,
+                errors,
+                Some(pictures),
+            )
         }
         Err(error) => web.pages.failure(&visitor, &error),
     }

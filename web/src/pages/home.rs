@@ -96,7 +96,7 @@ pub async fn home(
         .take(PAGE_SIZE as usize)
         .map(|e| card(catalogue, e))
         .collect();
-    if let Err(error) = super::name_groups(&web, &mut cards).await {
+    if let Err(error) = super::fill_cards(&web, &mut cards).await {
         return web.pages.failure(&visitor, &error);
     }
     let categories: Vec<(String, String)> = CATEGORIES
@@ -183,7 +183,7 @@ pub async fn profile(
         Err(error) => return web.pages.failure(&visitor, &error),
     };
     let mut cards: Vec<_> = found.iter().map(|e| card(catalogue, e)).collect();
-    if let Err(error) = super::name_groups(&web, &mut cards).await {
+    if let Err(error) = super::fill_cards(&web, &mut cards).await {
         return web.pages.failure(&visitor, &error);
     }
     let mut context = Context::new();
@@ -226,7 +226,7 @@ async fn group(web: &Web, visitor: &Visitor, handle: &str) -> Response {
         .filter(|e| e.details.begins_at >= now)
         .map(|e| card(catalogue, e))
         .collect();
-    if let Err(error) = super::name_groups(web, &mut cards).await {
+    if let Err(error) = super::fill_cards(web, &mut cards).await {
         return web.pages.failure(visitor, &error);
     }
     let address = group.details.address.as_ref().map(|a| {
@@ -289,6 +289,8 @@ async fn group(web: &Web, visitor: &Visitor, handle: &str) -> Response {
     context.insert("moderator", &moderator);
     context.insert("acting", &acting_as);
     context.insert("openness", openness);
+    context.insert("banner", &group.banner.as_ref().map(crate::view::picture));
+    context.insert("avatar", &group.avatar.as_ref().map(crate::view::picture));
     context.insert("group", &group);
     context.insert("address", &address);
     context.insert("events", &cards);

@@ -151,15 +151,29 @@ pub async fn group_names(
     Ok(names)
 }
 
-/// Event cards with their groups named.
-pub async fn name_groups(
+/// Event cards with their groups named and their organisers' avatars (an organiser on another
+/// instance, or without an avatar, has none).
+pub async fn fill_cards(
     web: &Web,
     cards: &mut [crate::view::EventCard],
 ) -> Result<(), convene_api::Error> {
     let handles: Vec<String> = cards.iter().filter_map(|c| c.group.clone()).collect();
     let names = group_names(web, &handles).await?;
+    let mut avatars: HashMap<String, Option<crate::view::Picture>> = HashMap::new();
     for card in cards {
         card.group_name = card.group.as_ref().map(|g| names[g].clone());
+        if card.origin_host.is_some() {
+            continue;
+        }
+        if !avatars.contains_key(&card.organiser) {
+            let avatar = match convene_api::profiles::find(&web.app, &card.organiser).await {
+                Ok(profile) => profile.avatar.as_ref().map(crate::view::small_avatar),
+                Err(error) if error.class() == convene_api::Class::NotFound => None,
+                Err(error) => return Err(error),
+            };
+            avatars.insert(card.organiser.clone(), avatar);
+        }
+        card.organiser_avatar = avatars[&card.organiser].clone();
     }
     Ok(())
 }

@@ -1,5 +1,6 @@
 //! Pictures on the pages: the renditions served (`/pictures/{name}`), the picture form of the
-//! event's edit page and the avatar form of the settings page. The forms are
+//! event's edit page, the avatar form of the settings page and the avatar and banner forms of
+//! a group's settings page. The forms are
 //! `multipart/form-data` and work without JavaScript; a refusal shows the form again with the
 //! field at fault said in the visitor's language, and stores nothing.
 
@@ -17,7 +18,9 @@ use convene_api::http::pictures::{read_form, UploadForm};
 use convene_api::pictures::{self, process::MAX_PIXELS, store};
 use convene_api::Class;
 use convene_domain::event::ParticipantState;
+use convene_domain::picture::GroupPicture;
 use convene_domain::FieldError;
+use std::collections::BTreeMap;
 use std::collections::HashMap;
 
 /// `GET /pictures/{name}`: a rendition, cached for a year (its name is its content's hash).
@@ -297,6 +300,145 @@ pub async fn remove_avatar(
     };
     match pictures::remove_avatar(&web.app, &acting).await {
         Ok(_) => see_other_saying(&visitor, "/settings#identities", "flash_avatar_removed"),
+        Err(error) => web.pages.failure(&visitor, &error),
+    }
+}
+
+/// `POST /@{handle}/settings/avatar`: upload the group's avatar (administrators).
+pub async fn upload_group_avatar(
+    State(web): State<Web>,
+    visitor: Visitor,
+    Path(handle): Path<String>,
+    multipart: Multipart,
+) -> Response {
+    upload_for_group(web, visitor, handle, GroupPicture::Avatar, multipart).await
+}
+
+/// `POST /@{handle}/settings/banner`: upload the group's banner (administrators).
+pub async fn upload_group_banner(
+    State(web): State<Web>,
+    visitor: Visitor,
+    Path(handle): Path<String>,
+    multipart: Multipart,
+) -> Response {
+    upload_for_group(web, visitor, handle, GroupPicture::Banner, multipart).await
+}
+
+async fn upload_for_group(
+    web: Web,
+    visitor: Visitor,
+    handle: String,
+    slot: GroupPicture,
+    multipart: Multipart,
+) -> Response {
+    let limit = web.app.config.pictures.limit(slot.purpose());
+    let mut form = match form_of(&web, &visitor, multipart, limit).await {
+        Ok(form) => form,
+        Err(Ok(error)) => return group_refused(&web, &visitor, &handle, slot, &error, None).await,
+        Err(Err(response)) => return response,
+    };
+    let named = form.fields.get("profile").cloned();
+    let acting = match super::groups::acting_in(&web, &visitor, &handle, named).await {
+        Ok(acting) => acting,
+        Err(response) => return response,
+    };
+    let alt = form.text("alt");
+    let saved = match form.file() {
+        Ok(bytes) => {
+            pictures::upload_for_group(&web.app, &acting, &handle, slot, bytes, alt.clone()).await
+        }
+        Err(error) => Err(error),
+    };
+    match saved {
+        Ok(_) => see_other_saying(&visitor, &format!("/@{handle}"), "flash_picture_saved"),
+        Err(error) if !error.field_errors().is_empty() => {
+            group_refused(&web, &visitor, &handle, slot, &error, alt).await
+        }
+        Err(error) => web.pages.failure(&visitor, &error),
+    }
+}
+
+/// The group's settings page saying why its picture in `slot` was refused, with the
+/// alternative text sent.
+async fn group_refused(
+    web: &Web,
+    visitor: &Visitor,
+    handle: &str,
+    slot: GroupPicture,
+    error: &convene_api::Error,
+    alt: Option<String>,
+) -> Response {
+    if error.field_errors().is_empty() {
+        return web.pages.failure(visitor, error);
+    }
+    let acting = match super::groups::acting_in(web, visitor, handle, None).await {
+        Ok(acting) => acting,
+        Err(response) => return response,
+    };
+    // Only its administrators see the settings, refusals included.
+    let group = match convene_api::groups::settings_of(&web.app, &acting, handle).await {
+        Ok(group) => group,
+        Err(error) => return web.pages.failure(visitor, &error),
+    };
+    let catalogue = web.pages.catalogue(visitor);
+    let limit = web.app.config.pictures.limit(slot.purpose());
+    let errors: BTreeMap<String, String> = said(catalogue, error, limit)
+        .into_iter()
+        .map(|e| (format!("{}-{}", slot.as_str(), e.field), e.message))
+        .collect();
+    let mut values = super::groups::values_of(&group.handle, &group.details);
+    values.insert("profile".into(), acting.profile);
+    let sent = alt.map(|alt| (slot, alt));
+    let pictures = super::groups::picture_slots(web, catalogue, &group, sent, &errors);
+    let status = convene_api::http::problem::status_of(error);
+    super::groups::with_pictures(
+        web,
+        visitor,
+        status,
+        Some(handle),
+        &values,
+        errors,
+        Some(pictures),
+    )
+}
+
+/// `POST /@{handle}/settings/avatar/remove`.
+pub async fn remove_group_avatar(
+    State(web): State<Web>,
+    visitor: Visitor,
+    Path(handle): Path<String>,
+    axum::Form(form): super::Fields,
+) -> Response {
+    remove_from_group(web, visitor, handle, GroupPicture::Avatar, form).await
+}
+
+/// `POST /@{handle}/settings/banner/remove`.
+pub async fn remove_group_banner(
+    State(web): State<Web>,
+    visitor: Visitor,
+    Path(handle): Path<String>,
+    axum::Form(form): super::Fields,
+) -> Response {
+    remove_from_group(web, visitor, handle, GroupPicture::Banner, form).await
+}
+
+async fn remove_from_group(
+    web: Web,
+    visitor: Visitor,
+    handle: String,
+    slot: GroupPicture,
+    form: HashMap<String, String>,
+) -> Response {
+    if let Err(refused) = check_csrf(&web, &visitor, &form) {
+        return refused;
+    }
+    let named = form.get("profile").cloned();
+    let acting = match super::groups::acting_in(&web, &visitor, &handle, named).await {
+        Ok(acting) => acting,
+        Err(response) => return response,
+    };
+    match pictures::remove_group_picture(&web.app, &acting, &handle, slot).await {
+        Ok(_) => see_other_saying(&visitor, &format!("/@{handle}"), "flash_picture_removed"),
         Err(error) => web.pages.failure(&visitor, &error),
     }
 }

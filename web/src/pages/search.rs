@@ -76,6 +76,8 @@ struct GroupCard {
     locality: Option<String>,
     members: String,
     distance: Option<String>,
+    /// Filled from the group's read model: the search index does not keep pictures.
+    avatar: Option<crate::view::Picture>,
 }
 
 fn group_card(catalogue: &crate::i18n::Catalogue, hit: &GroupHit) -> GroupCard {
@@ -89,6 +91,7 @@ fn group_card(catalogue: &crate::i18n::Catalogue, hit: &GroupHit) -> GroupCard {
         distance: hit
             .distance_km
             .map(|km| catalogue.fill("search_distance", &[("km", &format!("{km:.1}"))])),
+        avatar: None,
     }
 }
 
@@ -231,11 +234,18 @@ async fn groups_page(
             Err(error) => return web.pages.failure(visitor, &error),
         },
     };
-    let cards: Vec<GroupCard> = hits
+    let mut cards: Vec<GroupCard> = hits
         .iter()
         .flat_map(|h| h.hits.iter())
         .map(|hit| group_card(catalogue, hit))
         .collect();
+    for card in &mut cards {
+        card.avatar = match convene_api::groups::show(&web.app, &card.handle).await {
+            Ok(group) => group.avatar.as_ref().map(crate::view::picture),
+            Err(error) if error.class() == convene_api::Class::NotFound => None,
+            Err(error) => return web.pages.failure(visitor, &error),
+        };
+    }
     context.insert("groups", &cards);
     context.insert("searched", &hits.is_some());
     context.insert("total", &hits.as_ref().map_or(0, |h| h.total));

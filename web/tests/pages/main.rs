@@ -2,7 +2,9 @@
 //! and (with TEST_DATABASE_URL) PostgreSQL.
 
 mod calendar;
+mod cancel;
 mod edge;
+mod editing;
 mod feeds;
 mod flows;
 mod group_admin;

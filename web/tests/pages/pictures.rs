@@ -270,8 +270,19 @@ async fn an_avatar_from_the_settings_shows_on_the_profile_and_beside_the_organis
         assert_eq!(not_a_picture.status, 422, "{label}");
         let profile = site.browser("en").get("/@ana").await;
         assert!(!profile.body.contains("class=\"avatar\""), "{label}");
-        let saved = post(jpeg(200, 100)).await;
+        let saved = post(jpeg(800, 400)).await;
         assert_eq!(saved.status, 303, "{label}: {}", saved.body);
+        // On the event's card, the narrowest rendition, described, in the visitor's language.
+        for (language, alt) in [("en", "Avatar of @ana"), ("fr", "Avatar de @ana")] {
+            let home = site.browser(language).get("/").await;
+            let card = &home.body[home.body.find("Repair café").expect("the card")..];
+            let start = card
+                .find("<img class=\"avatar\"")
+                .expect("an avatar on the card");
+            let tag = &card[start..start + card[start..].find('>').expect("a tag")];
+            assert!(tag.contains("-320.jpg\""), "{label}: {tag}");
+            assert!(tag.contains(&format!("alt=\"{alt}\"")), "{label}: {tag}");
+        }
         let profile = site.browser("en").get("/@ana").await;
         assert!(
             profile
@@ -362,5 +373,141 @@ async fn the_new_event_form_takes_a_picture_checked_before_anything_is_saved() {
             Some("Lamps on a table"),
             "{label}"
         );
+    }
+}
+
+/// Posts one of a group's picture forms (`avatar` or `banner`) from its settings page.
+async fn send_group_picture(
+    browser: &Browser,
+    handle: &str,
+    slot: &str,
+    alt: Option<&str>,
+    file: Option<(&str, &str, &[u8])>,
+) -> Page {
+    let form = browser.get(&format!("/@{handle}/settings")).await;
+    let csrf = form.csrf();
+    let mut fields = vec![("_csrf", csrf.as_str())];
+    if let Some(alt) = alt {
+        fields.push(("alt", alt));
+    }
+    let (content_type, body) = multipart(&fields, file);
+    browser
+        .post_body(&format!("/@{handle}/settings/{slot}"), content_type, body)
+        .await
+}
+
+#[tokio::test]
+async fn a_group_s_administrators_give_it_an_avatar_and_a_banner_from_its_settings() {
+    for (db, site) in sites("web_group_pictures").await {
+        let label = db.label;
+        let ana = Browser::member(&site, "ana@example.org", "ana", "en").await;
+        let form = ana.get("/groups/new").await;
+        let created = ana
+            .post(
+                "/groups/new",
+                &form.csrf(),
+                &[
+                    ("handle", "choir"),
+                    ("display_name", "Choir"),
+                    ("visibility", "public"),
+                    ("openness", "open"),
+                ],
+            )
+            .await;
+        assert_eq!(created.status, 303, "{label}: {}", created.body);
+        let settings = ana.get("/@choir/settings").await;
+        assert_eq!(settings.status, 200, "{label}");
+        for needed in [
+            "action=\"/@choir/settings/avatar\" enctype=\"multipart/form-data\"",
+            "action=\"/@choir/settings/banner\" enctype=\"multipart/form-data\"",
+            "<label for=\"banner-alt\">Describe the picture</label>",
+        ] {
+            assert!(settings.body.contains(needed), "{label}: {needed}");
+        }
+
+        // Without a description, the banner is refused, said on the form, and nothing kept.
+        let banner = jpeg(1200, 400);
+        let refused = send_group_picture(
+            &ana,
+            "choir",
+            "banner",
+            None,
+            Some(("b.jpg", "image/jpeg", &banner)),
+        )
+        .await;
+        assert_eq!(refused.status, 422, "{label}: {}", refused.body);
+        assert!(refused.body.contains("id=\"banner-alt-error\""), "{label}");
+        assert!(refused.body.contains("Describe the picture in one line"));
+
+        let saved = send_group_picture(
+            &ana,
+            "choir",
+            "banner",
+            Some("Singers on the stairs"),
+            Some(("b.jpg", "image/jpeg", &banner)),
+        )
+        .await;
+        assert_eq!(saved.status, 303, "{label}: {}", saved.body);
+        let avatar = png(200, 200);
+        let saved = send_group_picture(
+            &ana,
+            "choir",
+            "avatar",
+            Some("A tuning fork"),
+            Some(("a.png", "image/png", &avatar)),
+        )
+        .await;
+        assert_eq!(saved.status, 303, "{label}: {}", saved.body);
+
+        // Everyone sees them on the group's page, described.
+        let page = site.browser("en").get("/@choir").await;
+        assert!(
+            page.body.contains("<img class=\"picture banner\""),
+            "{label}: {}",
+            page.body
+        );
+        assert!(
+            page.body.contains("alt=\"Singers on the stairs\""),
+            "{label}"
+        );
+        assert!(page.body.contains("alt=\"A tuning fork\""), "{label}");
+        // And on the group's card among the groups found.
+        site.indexed().await;
+        let found = site.browser("fr").get("/search?kind=groups&q=choir").await;
+        assert!(
+            found.body.contains("alt=\"A tuning fork\""),
+            "{label}: {}",
+            found.body
+        );
+
+        // A member who is no administrator changes nothing.
+        let zoe = Browser::member(&site, "zoe@example.org", "zoe", "fr").await;
+        let group = zoe.get("/@choir").await;
+        zoe.post("/@choir/join", &group.csrf(), &[]).await;
+        let (content_type, body) = multipart(
+            &[("_csrf", group.csrf().as_str()), ("alt", "Taken over")],
+            Some(("a.png", "image/png", &avatar)),
+        );
+        let refused = zoe
+            .post_body("/@choir/settings/avatar", content_type, body)
+            .await;
+        assert_eq!(refused.status, 403, "{label}: {}", refused.body);
+        let refused = zoe
+            .post("/@choir/settings/banner/remove", &group.csrf(), &[])
+            .await;
+        assert_eq!(refused.status, 403, "{label}");
+
+        let settings = ana.get("/@choir/settings").await;
+        let removed = ana
+            .post(
+                "/@choir/settings/banner/remove",
+                &settings.csrf(),
+                &[("profile", "ana")],
+            )
+            .await;
+        assert_eq!(removed.status, 303, "{label}: {}", removed.body);
+        let page = site.browser("en").get("/@choir").await;
+        assert!(!page.body.contains("Singers on the stairs"), "{label}");
+        assert!(page.body.contains("alt=\"A tuning fork\""), "{label}");
     }
 }
