@@ -37,9 +37,7 @@ pub(super) async fn dispatch(
             )),
         },
         ActivityKind::Update => match &activity.object {
-            ObjectRef::Actor { id, .. } => Err(Refusal::ignored(format!(
-                "updates of actors ({id}) are read when their key or document is next fetched"
-            ))),
+            ObjectRef::Actor { id, document, .. } => update_actor(inbox, &from, id, document).await,
             object => match fetched_or_embedded(inbox, object).await? {
                 IncomingObject::Event(event) => update(inbox, signer, &from, *event).await,
                 _ => Err(Refusal::ignored("only events are updated here")),
@@ -173,6 +171,42 @@ async fn create(
         }
         Err(error) => Err(refusal(error)),
     }
+}
+
+/// An actor's `Update` of itself (a Person renamed, a Group's settings changed, a key
+/// rotated): the cached actor is replaced by the document sent, checked as a fetched one is.
+/// An actor speaks only for itself: an `Update` of another actor is refused (403).
+async fn update_actor(
+    inbox: &Inbox,
+    from: &FromRemote,
+    id: &str,
+    document: &serde_json::Value,
+) -> Result<String, Refusal> {
+    if id != from.actor {
+        return Err(Refusal::new(
+            StatusCode::FORBIDDEN,
+            format!(
+                "{} cannot update {id}: an actor updates only itself",
+                from.actor
+            ),
+        ));
+    }
+    let actor = crate::actors::remote::parse(document).map_err(|e| {
+        Refusal::new(
+            StatusCode::BAD_REQUEST,
+            format!("the updated actor {id} is refused: {e}"),
+        )
+    })?;
+    inbox
+        .actors
+        .refresh(&actor)
+        .await
+        .map_err(|e| Refusal::new(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?;
+    Ok(format!(
+        "refreshed {} {id} ({})",
+        actor.kind,
+        actor.name.as_deref().unwrap_or(&actor.preferred_username)
+    ))
 }
 
 /// An Update of an event we do not have yet imports it (Mobilizon sends Updates to new

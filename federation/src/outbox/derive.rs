@@ -5,9 +5,11 @@
 //! What federates: public and unlisted events of a profile, sent by the profile to its
 //! followers, and of a group (not members-only), sent by the group to its remote followers (not
 //! drafts); their comments (announcements excepted: they are for those taking part); a
-//! profile's follows (Follow, Undo, and the Accept of a remote actor's Follow); and what a
-//! group sends as itself ([`super::groups`]).
+//! profile's follows (Follow, Undo, and the Accept of a remote actor's Follow); the `Update`s of
+//! profiles and groups ([`super::actors`]); and what a group sends as itself
+//! ([`super::groups`]).
 
+use super::actors::{changes_person, person_update, Extras};
 use super::groups::{group_activities, GroupLogs};
 use super::LogOf;
 use crate::actors::local::{group_id, person_id};
@@ -102,6 +104,7 @@ pub fn derive(
     events: &LogOf,
     profiles: &LogOf,
     groups: &GroupLogs,
+    extras: &Extras,
 ) -> Result<Vec<(i64, Outgoing)>, Error> {
     let mut out = Vec::new();
     for (id, log) in events {
@@ -141,6 +144,15 @@ pub fn derive(
                 continue;
             }
             let change: ProfileChange = stored.change()?;
+            if changes_person(&change) {
+                let followers = followers_at(profiles, username, stored.position);
+                let earlier = &log[..index];
+                if let Some(update) =
+                    person_update(public_url, username, stored, earlier, followers, extras)?
+                {
+                    out.push((stored.position, update));
+                }
+            }
             if let Some(outgoing) =
                 follow_activity(public_url, username, stored, &change, &log[..index])?
             {
@@ -148,7 +160,7 @@ pub fn derive(
             }
         }
     }
-    out.extend(group_activities(public_url, (from, to), groups)?);
+    out.extend(group_activities(public_url, (from, to), groups, extras)?);
     // An activity nobody is to receive is not kept.
     out.retain(|(_, o)| !o.inboxes.is_empty());
     out.sort_by_key(|(position, _)| *position);

@@ -4,6 +4,7 @@
 mod fixtures;
 mod groups;
 mod support;
+mod updates;
 
 use convene_api::remote_events::event_id;
 use convene_domain::moderation::Decision;
