@@ -6,7 +6,8 @@ use convene_domain::event::details::{EventDetails, EventPatch, EventStatus, Join
 use convene_domain::event::GroupLink;
 use convene_domain::group::{GroupActor, GroupDetails, PostContent, PostVisibility};
 use convene_domain::{
-    Actor, Event, EventCommand, Group, GroupCommand, Metadata, Profile, ProfileCommand, Source,
+    Actor, Event, EventCommand, Group, GroupCommand, InstanceFollow, InstanceFollowCommand,
+    Metadata, Profile, ProfileCommand, Source,
 };
 use convene_federation::keys::{public_key_pem, KeyOwner};
 use convene_federation::outbox::{event_document, EventDocument, OutboxSubscriber, Outgoing};
@@ -868,6 +869,92 @@ async fn a_groups_new_settings_go_to_its_remote_followers_and_members() {
         let read = convene_federation::actors::remote::parse(document).expect("a Group peers take");
         assert_eq!(read.kind, "Group");
         for size in [1, 3] {
+            assert_eq!(log.derived(size).await, out, "batches of {size}");
+        }
+    }
+}
+
+async fn instance(db: &Database, actor: &str, command: InstanceFollowCommand) {
+    Commands::<InstanceFollow>::new(db, ())
+        .execute(actor, command, &Log::metadata())
+        .await
+        .unwrap_or_else(|e| panic!("{actor}: {e}"));
+}
+
+#[tokio::test]
+async fn instance_follows_are_sent_by_the_instance_and_bring_public_events_to_followers() {
+    for (scratch, db) in test_databases("outbox_relays").await {
+        let log = Log { db: db.clone() };
+        let create = ProfileCommand::Create {
+            username: "ana".into(),
+            display_name: None,
+            account: None,
+        };
+        log.profile("ana", create).await;
+        // This instance follows b.example's, which accepts; c.example's follows this one.
+        let theirs = "https://b.example/relay";
+        let follow = InstanceFollowCommand::Follow {
+            inbox: SHARED.into(),
+        };
+        instance(&db, theirs, follow).await;
+        instance(&db, theirs, InstanceFollowCommand::Accept).await;
+        let follower = "https://c.example/relay";
+        let c_inbox = "https://c.example/inbox";
+        let add = InstanceFollowCommand::AddFollower {
+            inbox: c_inbox.into(),
+            activity: "https://c.example/follows/1".into(),
+        };
+        instance(&db, follower, add).await;
+        log.create("e1", "Bike kitchen", Visibility::Public, false)
+            .await;
+        log.create("e2", "Tinkering", Visibility::Unlisted, false)
+            .await;
+        let retitle = EventPatch {
+            title: Some("Bike kitchen, again".into()),
+            ..Default::default()
+        };
+        let update = EventCommand::Update {
+            by: "ana".into(),
+            patch: retitle,
+        };
+        log.event("e1", update).await;
+        instance(&db, theirs, InstanceFollowCommand::Unfollow).await;
+        instance(&db, follower, InstanceFollowCommand::RemoveFollower).await;
+        log.create("e3", "After the break", Visibility::Public, false)
+            .await;
+
+        let out = log.derived(1_000).await;
+        let relay = format!("{PUBLIC_URL}/relay");
+        let c_only = vec![s(c_inbox)];
+        let follow_id = serde_json::to_value(&out[0].activity).expect("JSON")["id"].clone();
+        assert_eq!(
+            summary(&out),
+            vec![
+                (s("Follow"), s(theirs), vec![s(SHARED)]),
+                (
+                    s("Accept"),
+                    s("Follow https://c.example/follows/1"),
+                    c_only.clone()
+                ),
+                // The public event, not the unlisted one, nor any once c.example stopped.
+                (s("Create"), s("Event Bike kitchen"), c_only.clone()),
+                (s("Update"), s("Event Bike kitchen, again"), c_only.clone()),
+                (
+                    s("Undo"),
+                    format!("Follow {}", follow_id.as_str().unwrap_or_default()),
+                    vec![s(SHARED)]
+                ),
+            ],
+            "{}",
+            scratch.label
+        );
+        for o in [&out[0], &out[1], &out[4]] {
+            assert_eq!(o.activity.actor, relay, "the instance's own actor");
+            assert_eq!(o.key_id, format!("{relay}#main-key"));
+        }
+        // The event is its organiser's, as to her followers.
+        assert_eq!(out[2].activity.actor, format!("{PUBLIC_URL}/@ana"));
+        for size in [1, 2, 4] {
             assert_eq!(log.derived(size).await, out, "batches of {size}");
         }
     }

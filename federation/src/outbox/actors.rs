@@ -21,6 +21,8 @@ use std::collections::{BTreeSet, HashMap};
 /// before deriving.
 #[derive(Debug, Default)]
 pub struct Extras {
+    /// The changes between this instance and others (instance follows).
+    pub relays: super::relays::Relays,
     /// The public key (SPKI PEM) of each local actor whose document changed, by
     /// [`KeyOwner::storage_key`].
     pub keys: HashMap<String, String>,

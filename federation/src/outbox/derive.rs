@@ -11,6 +11,7 @@
 
 use super::actors::{changes_person, person_update, Extras};
 use super::groups::{group_activities, GroupLogs};
+use super::relays::relay_activities;
 use super::LogOf;
 use crate::actors::local::{group_id, person_id};
 use crate::keys::key_id;
@@ -57,6 +58,8 @@ struct Tracked {
     people: HashMap<String, (Participant, Option<String>)>,
     /// Created for a group, whose link comes with the next change: nobody's event until then.
     awaiting_group: bool,
+    /// Federated as public at some point: the instances following this one have it too.
+    public_once: bool,
 }
 
 impl Tracked {
@@ -92,6 +95,15 @@ impl Tracked {
             None => followers_at(profiles, self.event.organiser(), position),
         }
     }
+
+    /// Notes whether the event, as it stands, is federated as public.
+    fn note_public(&mut self) {
+        self.public_once |= self.federates()
+            && self
+                .event
+                .details()
+                .is_some_and(|d| d.visibility == Visibility::Public);
+    }
 }
 
 /// Everything the changes at positions `from..=to` of `events`, `profiles` and `groups` give.
@@ -121,10 +133,11 @@ pub fn derive(
             if for_a_group(&change, log.get(index + 1))? {
                 tracked.awaiting_group = true;
             }
+            tracked.note_public();
             if stored.position < from || tracked.awaiting_group && tracked.event.group().is_none() {
                 continue;
             }
-            let senders = (profiles, groups);
+            let senders = (profiles, groups, extras);
             let made = event_activities(
                 public_url,
                 id,
@@ -161,6 +174,7 @@ pub fn derive(
         }
     }
     out.extend(group_activities(public_url, (from, to), groups, extras)?);
+    out.extend(relay_activities(public_url, (from, to), &extras.relays)?);
     // An activity nobody is to receive is not kept.
     out.retain(|(_, o)| !o.inboxes.is_empty());
     out.sort_by_key(|(position, _)| *position);
@@ -275,10 +289,19 @@ fn event_activities(
     tracked: &Tracked,
     was_federated: bool,
     at: OffsetDateTime,
-    (profiles, groups): (&LogOf, &GroupLogs),
+    (profiles, groups, extras): (&LogOf, &GroupLogs, &Extras),
 ) -> Vec<Outgoing> {
     let event = &tracked.event;
-    let followers = || tracked.followers_at(profiles, groups, stored.position);
+    // The sender's followers, and for a public event the instances following this one.
+    let followers = || {
+        let mut inboxes = tracked.followers_at(profiles, groups, stored.position);
+        if tracked.public_once {
+            inboxes.extend(extras.relays.followers_at(stored.position));
+            inboxes.sort();
+            inboxes.dedup();
+        }
+        inboxes
+    };
     let sequence = stored.sequence as u64;
     // The organiser, or the group for its events.
     let as_organiser = |kind: ActivityKind, object: Value, to: Vec<String>, cc: Vec<String>| {

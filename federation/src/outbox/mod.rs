@@ -8,19 +8,23 @@
 mod actors;
 mod derive;
 mod groups;
+mod relays;
 mod signers;
 
 pub use actors::Extras;
 pub use derive::{derive, event_document, EventDocument, Outgoing};
 pub use groups::GroupLogs;
+pub use relays::Relays;
 pub use signers::LocalSigners;
 
 use crate::delivery;
 use crate::keys::{key_pair_in, KeyError, KeyOwner};
 use async_trait::async_trait;
 use convene_domain::group::GroupActor;
-use convene_domain::{Event, EventChange, Group, GroupChange, Profile, ProfileChange};
-use convene_projections::log::aggregates_until;
+use convene_domain::{
+    Event, EventChange, Group, GroupChange, InstanceFollow, Profile, ProfileChange,
+};
+use convene_projections::log::{aggregates_until, all_of_type_until};
 use convene_projections::subscriber::{checkpoint, move_checkpoint, Applied};
 use convene_projections::{Delivery, Error, StoredEvent, Subscriber};
 use cqrs_es::Aggregate;
@@ -80,7 +84,9 @@ impl OutboxSubscriber {
         let groups = self
             .groups(pool, ids_of(Group::TYPE), &events, last.position)
             .await?;
-        let extras = extras(pool, batch, &profiles, &groups).await?;
+        let mut extras = extras(pool, batch, &profiles, &groups).await?;
+        extras.relays.logs =
+            by_aggregate(all_of_type_until(pool, InstanceFollow::TYPE, last.position).await?);
         derive(
             &self.public_url,
             (first.position, last.position),

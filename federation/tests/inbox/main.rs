@@ -3,6 +3,7 @@
 
 mod fixtures;
 mod groups;
+mod instances;
 mod support;
 mod updates;
 
