@@ -5,11 +5,14 @@
 //! drafts never leave A. Replaying A's subscribers sends nothing again. A profile on B follows
 //! a group on A by its handle and gets the group's public events, never its members-only ones.
 //! Once A suspends B's address, no activity crosses either way until the decision is lifted.
+//! A's administrator makes A follow B's instance: B's public events then reach A, though
+//! nobody on A follows their organisers.
 
-use crate::organising::{member, ok};
+use crate::organising::{log_in, member, ok, PASSWORD};
 use crate::support::{run, run_ok, Server};
 use convene_projections::scratch::{test_urls, Scratch};
 use serde_json::{json, Value};
+use std::io::Write;
 use std::process::Stdio;
 
 const TEST_NETWORK: &str = "--federation-test-network";
@@ -549,6 +552,185 @@ fn once_a_domain_is_suspended_nothing_crosses_either_way_until_it_is_lifted() {
             .to_string();
         run_ok(&a_db.url, &["federation", "retry", &id]);
         b.wait_until(|b| copy_of(b, "Quiet walk").is_some());
+        a.stop();
+        b.stop();
+    });
+}
+
+/// An administrator account `email` on the instance at `database_url`, made from the command
+/// line, logged in on `server`.
+fn administrator(server: &Server, database_url: &str, email: &str) -> crate::support::Caller {
+    let mut create = crate::support::convene()
+        .args([
+            "--database-url",
+            database_url,
+            "account",
+            "create",
+            email,
+            "--admin",
+        ])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("convene account create");
+    if let Some(mut stdin) = create.stdin.take() {
+        writeln!(stdin, "{PASSWORD}").expect("password");
+    }
+    let output = create.wait_with_output().expect("wait");
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    log_in(server, email)
+}
+
+/// Whether `server`'s delivery queue is empty (all delivered, or given up).
+fn settled(database_url: &str) -> bool {
+    run_ok(
+        database_url,
+        &["federation", "deliveries", "--state", "pending"],
+    )
+    .trim_end()
+    .ends_with("0 deliveries")
+}
+
+#[test]
+fn an_instance_following_another_gets_its_public_events() {
+    each_pair("instance follows", |a_db, b_db| {
+        let a = start(&a_db.url);
+        let b = start(&b_db.url);
+        let admin = administrator(&a, &a_db.url, "admin@a.example");
+        let bea = someone(&b, "bea");
+        let b_host = b.base.trim_start_matches("http://").to_string();
+
+        // Only administrators, and only an instance that answers.
+        let (status, _) = a.call(
+            "POST",
+            "/api/v1/admin/instances",
+            &member(&a, "ann@a.example"),
+            Some(json!({"instance": b_host})),
+        );
+        assert_eq!(status, 403);
+        let (status, said) = a.call(
+            "POST",
+            "/api/v1/admin/instances",
+            &admin,
+            Some(json!({"instance": "127.0.0.1:1"})),
+        );
+        assert_eq!(status, 422, "{said}");
+        assert_eq!(said["errors"][0]["field"], "instance", "{said}");
+
+        // A's administrator makes A follow B's instance by its host; B accepts at once.
+        let (status, asked) = a.call(
+            "POST",
+            "/api/v1/admin/instances",
+            &admin,
+            Some(json!({"instance": b_host})),
+        );
+        assert_eq!(status, 202, "{asked}");
+        assert_eq!(asked["actor"], format!("{}/relay", b.base));
+        assert_eq!(asked["following"], "pending");
+        a.wait_until(|a| {
+            a.call("GET", "/api/v1/admin/instances", &admin, None).1[0]["following"] == "accepted"
+        });
+        let (_, following) = activity(&a, "/relay/following?page=1");
+        assert_eq!(
+            following["orderedItems"],
+            json!([format!("{}/relay", b.base)])
+        );
+        let (_, followers) = activity(&b, "/relay/followers?page=1");
+        assert_eq!(
+            followers["orderedItems"],
+            json!([format!("{}/relay", a.base)])
+        );
+        let listed = run_ok(&b_db.url, &["federation", "instances"]);
+        assert!(listed.contains("follows us: yes"), "{listed}");
+        let listed = run_ok(&a_db.url, &["federation", "instances"]);
+        assert!(listed.contains("following: accepted"), "{listed}");
+
+        // Bea publishes on B: her public event appears on A, listed and found, though nobody
+        // on A follows her; her unlisted one stays on B.
+        let event = |title: &str, visibility: &str| {
+            json!({"title": title, "description": "<p>Spanners provided.</p>",
+                   "begins_at": "2030-05-20T17:00:00Z", "time_zone": "Europe/Paris",
+                   "visibility": visibility})
+        };
+        ok(
+            &b,
+            "POST",
+            "/api/v1/events",
+            &bea,
+            Some(event("Unlisted tinkering", "unlisted")),
+        );
+        ok(
+            &b,
+            "POST",
+            "/api/v1/events",
+            &bea,
+            Some(event("Bike kitchen", "public")),
+        );
+        a.wait_until(|a| copy_of(a, "Bike kitchen").is_some());
+        a.wait_until(|a| a.get("/api/v1/search/events?q=kitchen").1["total"] == 1);
+        b.wait_until(|_| settled(&b_db.url));
+        assert!(copy_of(&a, "Unlisted tinkering").is_none());
+
+        // A stops following from the command line: B forgets A, and its next event stays on B.
+        let said = run_ok(&a_db.url, &["federation", "unfollow-instance", &b_host]);
+        assert!(said.contains("no longer follows"), "{said}");
+        b.wait_until(|b| total(b, "/relay/followers") == 0);
+        assert_eq!(total(&a, "/relay/following"), 0);
+        ok(
+            &b,
+            "POST",
+            "/api/v1/events",
+            &bea,
+            Some(event("After the break", "public")),
+        );
+        b.wait_until(|_| settled(&b_db.url));
+        assert!(copy_of(&a, "After the break").is_none());
+
+        // A suspended domain can be neither followed nor follow.
+        run_ok(
+            &a_db.url,
+            &[
+                "federation",
+                "domain",
+                "suspend",
+                &b_host,
+                "--reason",
+                "spam from there",
+            ],
+        );
+        a.wait_until(|_| run_ok(&a_db.url, &["federation", "domains"]).contains(&b_host));
+        let refused = run(
+            &a_db.url,
+            &["federation", "follow-instance", &b_host, "--test-network"],
+        );
+        assert!(!refused.status.success());
+        let said = String::from_utf8_lossy(&refused.stderr);
+        assert!(said.contains("suspended"), "{said}");
+        let (status, said) = a.call(
+            "POST",
+            "/api/v1/admin/instances",
+            &admin,
+            Some(json!({"instance": b_host})),
+        );
+        assert_eq!(status, 422, "{said}");
+        let a_host = a.base.trim_start_matches("http://").to_string();
+        run_ok(
+            &b_db.url,
+            &["federation", "follow-instance", &a_host, "--test-network"],
+        );
+        b.wait_until(|_| {
+            run_ok(
+                &b_db.url,
+                &["federation", "deliveries", "--state", "failed"],
+            )
+            .contains("answered 403")
+        });
+        assert_eq!(total(&a, "/relay/followers"), 0);
         a.stop();
         b.stop();
     });

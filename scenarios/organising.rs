@@ -8,7 +8,7 @@ use serde_json::{json, Value};
 use std::io::Write;
 use std::process::Stdio;
 
-const PASSWORD: &str = "correct horse battery";
+pub(crate) const PASSWORD: &str = "correct horse battery";
 
 /// Registers `email`, confirms it with the link from the .eml, logs in.
 pub(crate) fn member(server: &Server, email: &str) -> Caller {

@@ -383,6 +383,20 @@ pub enum FederationCommand {
     },
     /// The domains with a decision in force, and what each one touches here.
     Domains,
+    /// Make this instance follow another instance's actor (its relay, as Mobilizon's instance
+    /// follows): once it accepts, its new public events come here. The running server sends
+    /// the Follow.
+    FollowInstance {
+        /// The instance's host (events.example), its URL, or its actor's URL.
+        instance: String,
+        /// Reach instances on 127.0.0.1 (as `serve --federation-test-network`).
+        #[arg(long)]
+        test_network: bool,
+    },
+    /// Stop following another instance (or withdraw the request): its host or actor URL.
+    UnfollowInstance { instance: String },
+    /// The instances this one follows (pending or accepted) and those following it.
+    Instances,
 }
 
 #[derive(Debug, Subcommand)]

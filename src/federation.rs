@@ -1,19 +1,22 @@
-//! `convene federation follow|unfollow|deliveries|retry|domain|domains`: follows of remote
-//! actors, the delivery queue and decisions on other instances' domains, from the command line. The running server sends what these record.
+//! `convene federation follow|unfollow|deliveries|retry|domain|domains|follow-instance|
+//! unfollow-instance|instances`: follows of remote actors, the delivery queue, decisions on
+//! other instances' domains and instance follows, from the command line. The running server
+//! sends what these record.
 
 use crate::config::{FederationCommand, Settings};
 use anyhow::{anyhow, bail, Context};
 use convene_domain::moderation::Decision;
 use convene_domain::remote_domain::{normalise_domain, DomainAction};
 use convene_domain::{
-    Actor, Metadata, Profile, ProfileCommand, ProfileError, RemoteDomain, RemoteDomainCommand,
-    RemoteDomainError, Source,
+    Actor, InstanceFollow, InstanceFollowCommand, Metadata, Profile, ProfileCommand, ProfileError,
+    RemoteDomain, RemoteDomainCommand, RemoteDomainError, Source,
 };
+use convene_federation::admin;
 use convene_federation::client::{Client, Limits, Network};
 use convene_federation::delivery::{self, State};
 use convene_federation::discovery::lookup;
 use convene_federation::inbox::remote_actors::RemoteActors;
-use convene_projections::domains;
+use convene_projections::{domains, instance_follows};
 use convene_projections::{CommandError, Commands, Database};
 use std::process::ExitCode;
 
@@ -125,6 +128,42 @@ pub async fn run(settings: &Settings, command: FederationCommand) -> anyhow::Res
             }
             println!("{} domains with a decision in force", in_force.len());
         }
+        FederationCommand::FollowInstance {
+            instance,
+            test_network,
+        } => {
+            let db = open(settings).await?;
+            let client = client(settings, test_network)?;
+            let actors = RemoteActors::new(&db, client.clone());
+            let (actor, inbox) = admin::resolve(&client, &actors, db.pool(), &instance)
+                .await
+                .map_err(|reason| anyhow!("cannot follow {instance}: {reason}"))?;
+            let follow = InstanceFollowCommand::Follow { inbox };
+            let position = on_instance(&db, &actor, follow).await?;
+            println!("this instance asked to follow {actor} (log position {position}); the server sends the Follow");
+        }
+        FederationCommand::UnfollowInstance { instance } => {
+            let db = open(settings).await?;
+            let Some(actor) = admin::followed(db.pool(), &instance).await? else {
+                bail!("this instance does not follow {instance}: `convene federation instances` lists those it follows");
+            };
+            let position = on_instance(&db, &actor, InstanceFollowCommand::Unfollow).await?;
+            println!("this instance no longer follows {actor} (log position {position}); the server sends the Undo");
+        }
+        FederationCommand::Instances => {
+            let db = open(settings).await?;
+            let listed = instance_follows::all(db.pool()).await?;
+            for i in &listed {
+                println!(
+                    "{}  following: {:<8}  follows us: {:<3}  {}",
+                    i.host,
+                    i.following.as_deref().unwrap_or("no"),
+                    if i.follower { "yes" } else { "no" },
+                    i.actor
+                );
+            }
+            println!("{} instances", listed.len());
+        }
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -195,6 +234,23 @@ fn client(settings: &Settings, test_network: bool) -> anyhow::Result<Client> {
         Network::Public
     };
     Client::new(&public_url, network, Limits::default()).map_err(|e| anyhow!("--test-network: {e}"))
+}
+
+/// Runs an instance follow command on the remote instance actor `actor`, recorded as done from
+/// the command line.
+async fn on_instance(
+    db: &Database,
+    actor: &str,
+    command: InstanceFollowCommand,
+) -> anyhow::Result<i64> {
+    let metadata = Metadata::now(Actor::System, Source::Cli, uuid::Uuid::new_v4().to_string());
+    match Commands::<InstanceFollow>::new(db, ())
+        .execute_retrying(actor, command, &metadata)
+        .await
+    {
+        Err(CommandError::Rejected(error)) => bail!("{actor}: {error}"),
+        other => Ok(other?),
+    }
 }
 
 /// Runs a follow command on `@profile`, recorded as done from the command line.

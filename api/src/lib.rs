@@ -27,6 +27,7 @@ pub mod hashing;
 pub mod health;
 pub mod history;
 pub mod http;
+pub mod instance_follows;
 pub mod mail;
 pub mod moderation;
 pub mod objects;
@@ -43,7 +44,9 @@ pub mod validation;
 
 pub use error::{Class, Error};
 
-use convene_domain::{Account, Claim, Event, Group, Picture, Profile, RemoteDomain, Report};
+use convene_domain::{
+    Account, Claim, Event, Group, InstanceFollow, Picture, Profile, RemoteDomain, Report,
+};
 use convene_projections::{Commands, Database, Subscribers};
 use std::sync::Arc;
 
@@ -118,6 +121,8 @@ pub struct AppState {
     pub pictures: Arc<Commands<Picture>>,
     /// Other instances' domains, as administrators decide on them.
     pub domains: Arc<Commands<RemoteDomain>>,
+    /// Other instances' actors this instance follows or is followed by.
+    pub instance_follows: Arc<Commands<InstanceFollow>>,
     /// Pictures being decoded at once (each takes memory in proportion to its pixels).
     pub picture_work: Arc<tokio::sync::Semaphore>,
     /// Whether people without an account may report (off by default).
@@ -152,6 +157,7 @@ impl AppState {
             reports: Arc::new(Commands::new(db, ())),
             pictures: Arc::new(Commands::new(db, ())),
             domains: Arc::new(Commands::new(db, ())),
+            instance_follows: Arc::new(Commands::new(db, ())),
             picture_work: pictures::gate(),
             reports_policy: reports::ReportPolicy::default(),
             domain_decisions_public: false,

@@ -9,6 +9,7 @@ pub mod account;
 pub mod claim;
 pub mod event;
 pub mod group;
+pub mod instance_follow;
 pub mod metadata;
 pub mod moderation;
 pub mod picture;
@@ -22,6 +23,9 @@ pub use account::{Account, AccountChange, AccountCommand, AccountError, Role};
 pub use claim::{Claim, ClaimChange, ClaimCommand, ClaimError};
 pub use event::{Event, EventChange, EventCommand, EventError};
 pub use group::{Group, GroupActor, GroupChange, GroupCommand, GroupError, MemberRole};
+pub use instance_follow::{
+    InstanceFollow, InstanceFollowChange, InstanceFollowCommand, InstanceFollowError,
+};
 pub use metadata::{Actor, Metadata, MetadataError, Source};
 pub use picture::{Picture, PictureChange, PictureCommand, PictureError};
 pub use profile::{Profile, ProfileChange, ProfileCommand, ProfileError};

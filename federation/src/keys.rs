@@ -9,7 +9,7 @@ use convene_domain::metadata::format_timestamp;
 use convene_projections::Database;
 use rsa::pkcs8::{EncodePrivateKey, EncodePublicKey, LineEnding};
 use rsa::RsaPrivateKey;
-use sqlx::Row;
+use sqlx::{AnyPool, Row};
 
 /// The size Mastodon and Mobilizon use.
 pub const KEY_BITS: usize = 2048;
@@ -74,8 +74,13 @@ pub fn key_id(actor_id: &str) -> String {
 /// The key pair of `owner`, generated and stored on first need. Two concurrent first calls agree
 /// on one key: each tries to insert, the first insert wins, and both read back the stored row.
 pub async fn key_pair(db: &Database, owner: &KeyOwner) -> Result<KeyPair, KeyError> {
+    key_pair_in(db.pool(), owner).await
+}
+
+/// [`key_pair`] over a pool (the outbox, which publishes keys in the actors' `Update`s, has one).
+pub async fn key_pair_in(pool: &AnyPool, owner: &KeyOwner) -> Result<KeyPair, KeyError> {
     let actor = owner.storage_key();
-    if let Some(pair) = stored(db, &actor).await? {
+    if let Some(pair) = stored(pool, &actor).await? {
         return Ok(pair);
     }
     // Seconds of work even optimised: off the async threads.
@@ -90,9 +95,9 @@ pub async fn key_pair(db: &Database, owner: &KeyOwner) -> Result<KeyPair, KeyErr
     .bind(&generated.public_pem)
     .bind(generated.private_pem.expose())
     .bind(format_timestamp(time::OffsetDateTime::now_utc()))
-    .execute(db.pool())
+    .execute(pool)
     .await?;
-    match stored(db, &actor).await? {
+    match stored(pool, &actor).await? {
         Some(pair) => Ok(pair),
         None => Err(KeyError::Store(sqlx::Error::RowNotFound)),
     }
@@ -103,11 +108,11 @@ pub async fn public_key_pem(db: &Database, owner: &KeyOwner) -> Result<String, K
     Ok(key_pair(db, owner).await?.public_pem)
 }
 
-async fn stored(db: &Database, actor: &str) -> Result<Option<KeyPair>, KeyError> {
+async fn stored(pool: &AnyPool, actor: &str) -> Result<Option<KeyPair>, KeyError> {
     let row =
         sqlx::query("SELECT public_key_pem, private_key_pem FROM actor_keys WHERE actor = $1")
             .bind(actor)
-            .fetch_optional(db.pool())
+            .fetch_optional(pool)
             .await?;
     row.map(|row| {
         Ok(KeyPair {

@@ -6,6 +6,7 @@
 //! front end of the application), never on `convene-web`.
 
 pub mod actors;
+pub mod admin;
 pub mod client;
 pub mod context;
 pub mod delivery;

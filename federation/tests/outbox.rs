@@ -6,8 +6,10 @@ use convene_domain::event::details::{EventDetails, EventPatch, EventStatus, Join
 use convene_domain::event::GroupLink;
 use convene_domain::group::{GroupActor, GroupDetails, PostContent, PostVisibility};
 use convene_domain::{
-    Actor, Event, EventCommand, Group, GroupCommand, Metadata, Profile, ProfileCommand, Source,
+    Actor, Event, EventCommand, Group, GroupCommand, InstanceFollow, InstanceFollowCommand,
+    Metadata, Profile, ProfileCommand, Source,
 };
+use convene_federation::keys::{public_key_pem, KeyOwner};
 use convene_federation::outbox::{event_document, EventDocument, OutboxSubscriber, Outgoing};
 use convene_projections::log::EventLog;
 use convene_projections::scratch::test_databases;
@@ -721,6 +723,309 @@ async fn a_picture_set_or_removed_is_sent_as_an_update_carrying_it() {
         match event_document(PUBLIC_URL, "e1", &events).expect("derived") {
             EventDocument::Event(event) => assert_eq!(event.image, None),
             other => panic!("{other:?}"),
+        }
+    }
+}
+
+/// Caches remote actor `actor` as the inbox does on its first signed activity.
+async fn cache_actor(db: &Database, actor: &str, inbox: &str, shared_inbox: Option<&str>) {
+    sqlx::query(
+        "INSERT INTO remote_actors (id, kind, inbox, shared_inbox, key_id, public_key_pem, \
+         preferred_username, fetched_at) VALUES ($1, 'Person', $2, $3, $4, 'x', 'someone', 'now')",
+    )
+    .bind(actor)
+    .bind(inbox)
+    .bind(shared_inbox)
+    .bind(format!("{actor}#main-key"))
+    .execute(db.pool())
+    .await
+    .expect("cached");
+}
+
+/// The `Update`s derived, as `(actor, object, inboxes)`.
+fn updates(out: &[Outgoing]) -> Vec<(String, Value, Vec<String>)> {
+    out.iter()
+        .filter(|o| o.activity.kind == convene_federation::objects::ActivityKind::Update)
+        .map(|o| {
+            let json = serde_json::to_value(&o.activity).expect("serialises");
+            (
+                o.activity.actor.clone(),
+                json["object"].clone(),
+                o.inboxes.clone(),
+            )
+        })
+        .collect()
+}
+
+async fn key_of(db: &Database, owner: KeyOwner) -> String {
+    public_key_pem(db, &owner).await.expect("a key")
+}
+
+#[tokio::test]
+async fn a_renamed_profile_sends_its_person_to_every_instance_that_knows_it() {
+    for (scratch, db) in test_databases("outbox_person_update").await {
+        let log = Log { db: db.clone() };
+        for name in ["ana", "bob"] {
+            let create = ProfileCommand::Create {
+                username: name.into(),
+                display_name: Some(name.to_uppercase()),
+                account: None,
+            };
+            log.profile(name, create).await;
+        }
+        log.follower("bea", "https://b.example/users/bea/inbox", Some(SHARED))
+            .await;
+        // Ana takes part in an event of m.example's…
+        let organiser = "https://m.example/@org";
+        cache_actor(
+            &db,
+            organiser,
+            &format!("{organiser}/inbox"),
+            Some("https://m.example/inbox"),
+        )
+        .await;
+        let import = EventCommand::Import {
+            origin: convene_domain::event::RemoteOrigin {
+                object: "https://m.example/events/1".into(),
+                actor: organiser.into(),
+                actor_handle: "org@m.example".into(),
+                actor_name: None,
+                url: "https://m.example/events/1".into(),
+                inbox: Some("https://m.example/inbox".into()),
+            },
+            details: details("Their march", Visibility::Public),
+        };
+        log.event("m1", import).await;
+        let join = EventCommand::Join {
+            participation: "m1-ana".into(),
+            profile: "ana".into(),
+            message: None,
+        };
+        log.event("m1", join).await;
+        // …and organises one Zoe, on c.example, takes part in.
+        log.create("e1", "Repair café", Visibility::Public, false)
+            .await;
+        let zoe = remote("zoe");
+        cache_actor(&db, &zoe.actor, &zoe.inbox, None).await;
+        let join = EventCommand::JoinRemote {
+            participation: "e1-zoe".into(),
+            who: zoe.clone(),
+            message: None,
+        };
+        log.event("e1", join).await;
+        let subscribers = convene_projections::Subscribers::new(convene_projections::read_models());
+        convene_projections::replay::rebuild(&db, &subscribers, &mut |_, _, _| {})
+            .await
+            .expect("read models");
+
+        let rename = |name: &str| ProfileCommand::Update {
+            display_name: Some(name.into()),
+            summary: Some("<p>Fixes bikes</p>".into()),
+        };
+        log.profile("ana", rename("Ana the Fixer")).await;
+        // Nobody elsewhere knows Bob: nothing is sent.
+        log.profile("bob", rename("Bob")).await;
+
+        let out = log.derived(1_000).await;
+        let sent = updates(&out);
+        let ana = format!("{PUBLIC_URL}/@ana");
+        let key = key_of(&db, KeyOwner::Profile("ana".into())).await;
+        let everyone = vec![s(SHARED), s("https://m.example/inbox"), zoe.inbox.clone()];
+        // Renamed and described in one command: two changes, two Updates, the last one
+        // showing both.
+        assert_eq!(sent.len(), 2, "{}: {sent:?}", scratch.label);
+        let (actor, person, inboxes) = &sent[1];
+        assert_eq!(actor, &ana);
+        assert_eq!(inboxes, &everyone, "{}", scratch.label);
+        assert_eq!(person["type"], "Person");
+        assert_eq!(person["id"], ana.as_str());
+        assert_eq!(person["name"], "Ana the Fixer");
+        assert_eq!(person["summary"], "<p>Fixes bikes</p>");
+        assert_eq!(person["inbox"], format!("{ana}/inbox"));
+        assert_eq!(person["publicKey"]["publicKeyPem"], key.as_str());
+        assert_eq!(person["publicKey"]["owner"], ana.as_str());
+        let update = out
+            .iter()
+            .rfind(|o| o.activity.kind == convene_federation::objects::ActivityKind::Update)
+            .expect("an Update");
+        assert_eq!(
+            update.key_id,
+            format!("{ana}#main-key"),
+            "signed by the profile"
+        );
+        // Parsed back as a peer reads it.
+        let read = convene_federation::actors::remote::parse(person).expect("a Person peers take");
+        assert_eq!(read.name.as_deref(), Some("Ana the Fixer"));
+        for size in [1, 2, 5] {
+            assert_eq!(log.derived(size).await, out, "batches of {size}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_groups_new_settings_go_to_its_remote_followers_and_members() {
+    for (scratch, db) in test_databases("outbox_group_update").await {
+        let system = Log::metadata();
+        let ana = || GroupActor::profile("ana");
+        let create = GroupCommand::Create {
+            handle: "union".into(),
+            creator: ana(),
+            details: GroupDetails::named("Union"),
+        };
+        group(&db, "union", create, &system).await;
+        let by = |actor: &str, n: u32| {
+            Metadata::now(
+                Actor::Remote {
+                    actor: actor.into(),
+                },
+                Source::Federation {
+                    activity: format!("{actor}/activities/{n}"),
+                },
+                "test".to_string(),
+            )
+        };
+        // Bo follows from b.example; Zed asks to join from c.example and is approved; Yan asks
+        // and is still waiting.
+        let bo = "https://b.example/users/bo";
+        cache_actor(&db, bo, &format!("{bo}/inbox"), Some(SHARED)).await;
+        let follow = GroupCommand::Follow {
+            who: GroupActor::Remote(bo.into()),
+        };
+        group(&db, "union", follow, &by(bo, 1)).await;
+        for name in ["zed", "yan"] {
+            let who = remote(name);
+            cache_actor(&db, &who.actor, &who.inbox, None).await;
+            let join = GroupCommand::Join {
+                who: GroupActor::Remote(who.actor.clone()),
+                message: None,
+            };
+            group(&db, "union", join, &by(&who.actor, 1)).await;
+        }
+        let approve = GroupCommand::Approve {
+            by: ana(),
+            who: GroupActor::Remote(remote("zed").actor),
+        };
+        group(&db, "union", approve, &system).await;
+        let patch = convene_domain::group::GroupPatch {
+            display_name: Some("Tenants' union".into()),
+            summary: Some("<p>Rent strikes</p>".into()),
+            openness: Some(convene_domain::group::Openness::Open),
+            ..Default::default()
+        };
+        let update = GroupCommand::Update { by: ana(), patch };
+        group(&db, "union", update, &system).await;
+
+        let log = Log { db: db.clone() };
+        let out = log.derived(1_000).await;
+        let sent = updates(&out);
+        let union = format!("{PUBLIC_URL}/@union");
+        assert_eq!(sent.len(), 1, "{}: {sent:?}", scratch.label);
+        let (actor, document, inboxes) = &sent[0];
+        assert_eq!(actor, &union);
+        assert_eq!(
+            inboxes,
+            &vec![s(SHARED), remote("zed").inbox],
+            "{}",
+            scratch.label
+        );
+        assert_eq!(document["type"], "Group");
+        assert_eq!(document["name"], "Tenants' union");
+        assert_eq!(document["summary"], "<p>Rent strikes</p>");
+        assert_eq!(document["openness"], "open");
+        // Ana and Zed; Yan still waits.
+        assert_eq!(document["memberCount"], 2);
+        let key = key_of(&db, KeyOwner::Group("union".into())).await;
+        assert_eq!(document["publicKey"]["publicKeyPem"], key.as_str());
+        let read = convene_federation::actors::remote::parse(document).expect("a Group peers take");
+        assert_eq!(read.kind, "Group");
+        for size in [1, 3] {
+            assert_eq!(log.derived(size).await, out, "batches of {size}");
+        }
+    }
+}
+
+async fn instance(db: &Database, actor: &str, command: InstanceFollowCommand) {
+    Commands::<InstanceFollow>::new(db, ())
+        .execute(actor, command, &Log::metadata())
+        .await
+        .unwrap_or_else(|e| panic!("{actor}: {e}"));
+}
+
+#[tokio::test]
+async fn instance_follows_are_sent_by_the_instance_and_bring_public_events_to_followers() {
+    for (scratch, db) in test_databases("outbox_relays").await {
+        let log = Log { db: db.clone() };
+        let create = ProfileCommand::Create {
+            username: "ana".into(),
+            display_name: None,
+            account: None,
+        };
+        log.profile("ana", create).await;
+        // This instance follows b.example's, which accepts; c.example's follows this one.
+        let theirs = "https://b.example/relay";
+        let follow = InstanceFollowCommand::Follow {
+            inbox: SHARED.into(),
+        };
+        instance(&db, theirs, follow).await;
+        instance(&db, theirs, InstanceFollowCommand::Accept).await;
+        let follower = "https://c.example/relay";
+        let c_inbox = "https://c.example/inbox";
+        let add = InstanceFollowCommand::AddFollower {
+            inbox: c_inbox.into(),
+            activity: "https://c.example/follows/1".into(),
+        };
+        instance(&db, follower, add).await;
+        log.create("e1", "Bike kitchen", Visibility::Public, false)
+            .await;
+        log.create("e2", "Tinkering", Visibility::Unlisted, false)
+            .await;
+        let retitle = EventPatch {
+            title: Some("Bike kitchen, again".into()),
+            ..Default::default()
+        };
+        let update = EventCommand::Update {
+            by: "ana".into(),
+            patch: retitle,
+        };
+        log.event("e1", update).await;
+        instance(&db, theirs, InstanceFollowCommand::Unfollow).await;
+        instance(&db, follower, InstanceFollowCommand::RemoveFollower).await;
+        log.create("e3", "After the break", Visibility::Public, false)
+            .await;
+
+        let out = log.derived(1_000).await;
+        let relay = format!("{PUBLIC_URL}/relay");
+        let c_only = vec![s(c_inbox)];
+        let follow_id = serde_json::to_value(&out[0].activity).expect("JSON")["id"].clone();
+        assert_eq!(
+            summary(&out),
+            vec![
+                (s("Follow"), s(theirs), vec![s(SHARED)]),
+                (
+                    s("Accept"),
+                    s("Follow https://c.example/follows/1"),
+                    c_only.clone()
+                ),
+                // The public event, not the unlisted one, nor any once c.example stopped.
+                (s("Create"), s("Event Bike kitchen"), c_only.clone()),
+                (s("Update"), s("Event Bike kitchen, again"), c_only.clone()),
+                (
+                    s("Undo"),
+                    format!("Follow {}", follow_id.as_str().unwrap_or_default()),
+                    vec![s(SHARED)]
+                ),
+            ],
+            "{}",
+            scratch.label
+        );
+        for o in [&out[0], &out[1], &out[4]] {
+            assert_eq!(o.activity.actor, relay, "the instance's own actor");
+            assert_eq!(o.key_id, format!("{relay}#main-key"));
+        }
+        // The event is its organiser's, as to her followers.
+        assert_eq!(out[2].activity.actor, format!("{PUBLIC_URL}/@ana"));
+        for size in [1, 2, 4] {
+            assert_eq!(log.derived(size).await, out, "batches of {size}");
         }
     }
 }

@@ -27,6 +27,7 @@ pub mod group_posts;
 pub mod group_resources;
 pub mod group_todos;
 pub mod groups;
+pub mod instance_follows;
 pub mod lease;
 pub mod log;
 pub mod pictures;
@@ -61,6 +62,7 @@ pub mod read_model {
     pub const DECISION_TIMERS: &str = "decision_timers";
     pub const PICTURES: &str = "pictures";
     pub const DOMAIN_DECISIONS: &str = "domain_decisions";
+    pub const INSTANCE_FOLLOWS: &str = "instance_follows";
 }
 
 /// The read models this crate offers, in the order they are run.
@@ -75,5 +77,6 @@ pub fn read_models() -> Vec<Arc<dyn Subscriber>> {
         Arc::new(decisions::DecisionTimersProjection),
         Arc::new(pictures::PicturesProjection),
         Arc::new(domains::DomainDecisionsProjection),
+        Arc::new(instance_follows::InstanceFollowsProjection),
     ]
 }

@@ -148,6 +148,26 @@ pub async fn aggregate_after(
         .collect::<Result<_, _>>()?)
 }
 
+/// Every change of the aggregates of `aggregate_type` up to and including position `until`, in
+/// log order: for kinds of aggregates that stay few (instance follows).
+pub async fn all_of_type_until(
+    pool: &sqlx::AnyPool,
+    aggregate_type: &str,
+    until: i64,
+) -> Result<Vec<StoredEvent>, Error> {
+    let sql =
+        format!("{SELECT_EVENTS} WHERE aggregate_type = $1 AND position <= $2 ORDER BY position");
+    let rows = sqlx::query(&sql)
+        .bind(aggregate_type)
+        .bind(until)
+        .fetch_all(pool)
+        .await?;
+    Ok(rows
+        .iter()
+        .map(StoredEvent::from_row)
+        .collect::<Result<_, _>>()?)
+}
+
 /// Read access to the log.
 #[derive(Clone, Debug)]
 pub struct EventLog {

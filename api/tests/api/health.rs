@@ -35,7 +35,8 @@ async fn healthz_reports_the_last_position_and_each_projections_lag() {
                 "follows",
                 "decision_timers",
                 "pictures",
-                "domain_decisions"
+                "domain_decisions",
+                "instance_follows"
             ]
         );
         // Logging in reads the accounts read model back: read your writes waited for it, and

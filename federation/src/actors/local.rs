@@ -166,14 +166,14 @@ pub fn group(public_url: &str, fields: &GroupFields<'_>, public_key_pem: String)
     }
 }
 
-/// The instance actor: it signs fetches, follows other instances and is followed by them; an
-/// administrator approves who follows it.
+/// The instance actor: it signs fetches, follows other instances and is followed by them. It
+/// accepts followers at once: all they get is the instance's public events.
 pub fn instance_actor(public_url: &str, name: &str, public_key_pem: String) -> LocalActor {
     let id = instance_actor_id(public_url);
     LocalActor {
         name: name.to_string(),
         discoverable: false,
-        manually_approves_followers: true,
+        manually_approves_followers: false,
         ..LocalActor::at(
             public_url,
             id,

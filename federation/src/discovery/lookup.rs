@@ -53,6 +53,41 @@ pub async fn actor_id(client: &Client, who: &str) -> Result<String, LookupError>
     self_link(&jrd).ok_or_else(|| LookupError::NoActor(handle.to_string()))
 }
 
+/// The instance actor of the instance `given` names: the actor URL as given, or for a host
+/// (`events.example`, or its root URL) its `relay@host` by WebFinger (Mobilizon's and
+/// Convene's instance actor), else `/relay` on it.
+pub async fn instance_actor_id(client: &Client, given: &str) -> Result<String, LookupError> {
+    let given = given.trim().trim_end_matches('/');
+    let host = match url::Url::parse(given) {
+        Ok(url) if matches!(url.scheme(), "http" | "https") => {
+            if !url.path().trim_matches('/').is_empty() {
+                return Ok(given.to_string());
+            }
+            let host = url
+                .host_str()
+                .ok_or_else(|| LookupError::NotAName(given.to_string()))?;
+            match url.port() {
+                Some(port) => format!("{host}:{port}"),
+                None => host.to_string(),
+            }
+        }
+        _ => given.to_string(),
+    };
+    if host.is_empty() || host.contains(['/', '@', ' ']) {
+        return Err(LookupError::NotAName(given.to_string()));
+    }
+    match actor_id(client, &format!("relay@{host}")).await {
+        Ok(id) => Ok(id),
+        Err(_) => {
+            let scheme = match client.network() {
+                Network::TestLoopback => "http",
+                Network::Public => "https",
+            };
+            Ok(format!("{scheme}://{host}/relay"))
+        }
+    }
+}
+
 /// The `self` link of a JRD with an ActivityPub type.
 fn self_link(jrd: &Value) -> Option<String> {
     jrd.get("links")?.as_array()?.iter().find_map(|link| {

@@ -8,9 +8,9 @@ use axum::extract::{Path, State};
 use axum::http::{StatusCode, Uri};
 use axum::response::Response;
 use convene_domain::profile::FollowingState;
-use convene_projections::follows;
 use convene_projections::groups::GroupView;
 use convene_projections::profiles::ProfileView;
+use convene_projections::{follows, instance_follows};
 
 /// `GET /@{username}` as `application/activity+json`: the profile's `Person`, or the group's
 /// `Group`.
@@ -69,8 +69,19 @@ pub async fn instance_collection(
         );
     }
     let owner = instance_actor_id(&federation.public_url);
-    // The instance actor follows nobody and is followed by nobody yet.
-    listed(&owner, &collection, &uri, Vec::new())
+    // The instances following this one, and those it follows (accepted); its activities are
+    // delivered, not served.
+    let actors = match collection.as_str() {
+        "outbox" => Vec::new(),
+        which => {
+            let followers = which == "followers";
+            match instance_follows::actors(federation.db.pool(), followers).await {
+                Ok(actors) => actors,
+                Err(e) => return internal("the instance's follows", &e),
+            }
+        }
+    };
+    listed(&owner, &collection, &uri, actors)
 }
 
 /// `GET /@{username}/outbox`.

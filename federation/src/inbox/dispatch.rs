@@ -11,6 +11,7 @@ use crate::objects::ActivityKind;
 use axum::http::StatusCode;
 use convene_api::error::Class;
 use convene_api::follows;
+use convene_api::instance_follows;
 use convene_api::remote_events::{self, FromRemote};
 use convene_api::remote_groups;
 use convene_domain::event::{RemoteAuthor, RemoteOrigin, RemoteParticipant};
@@ -37,9 +38,7 @@ pub(super) async fn dispatch(
             )),
         },
         ActivityKind::Update => match &activity.object {
-            ObjectRef::Actor { id, .. } => Err(Refusal::ignored(format!(
-                "updates of actors ({id}) are read when their key or document is next fetched"
-            ))),
+            ObjectRef::Actor { id, document, .. } => update_actor(inbox, &from, id, document).await,
             object => match fetched_or_embedded(inbox, object).await? {
                 IncomingObject::Event(event) => update(inbox, signer, &from, *event).await,
                 _ => Err(Refusal::ignored("only events are updated here")),
@@ -175,6 +174,42 @@ async fn create(
     }
 }
 
+/// An actor's `Update` of itself (a Person renamed, a Group's settings changed, a key
+/// rotated): the cached actor is replaced by the document sent, checked as a fetched one is.
+/// An actor speaks only for itself: an `Update` of another actor is refused (403).
+async fn update_actor(
+    inbox: &Inbox,
+    from: &FromRemote,
+    id: &str,
+    document: &serde_json::Value,
+) -> Result<String, Refusal> {
+    if id != from.actor {
+        return Err(Refusal::new(
+            StatusCode::FORBIDDEN,
+            format!(
+                "{} cannot update {id}: an actor updates only itself",
+                from.actor
+            ),
+        ));
+    }
+    let actor = crate::actors::remote::parse(document).map_err(|e| {
+        Refusal::new(
+            StatusCode::BAD_REQUEST,
+            format!("the updated actor {id} is refused: {e}"),
+        )
+    })?;
+    inbox
+        .actors
+        .refresh(&actor)
+        .await
+        .map_err(|e| Refusal::new(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?;
+    Ok(format!(
+        "refreshed {} {id} ({})",
+        actor.kind,
+        actor.name.as_deref().unwrap_or(&actor.preferred_username)
+    ))
+}
+
 /// An Update of an event we do not have yet imports it (Mobilizon sends Updates to new
 /// followers of events created before).
 async fn update(
@@ -282,6 +317,11 @@ fn local_profile(inbox: &Inbox, id: &str) -> Option<String> {
         .map(str::to_string)
 }
 
+/// Whether `id` is this instance's own actor (`/relay`).
+fn is_instance_actor(inbox: &Inbox, id: &str) -> bool {
+    id == crate::actors::local::instance_actor_id(&inbox.federation.public_url)
+}
+
 /// Whether the local name `@name` is a group's (groups and profiles share names).
 async fn is_group(inbox: &Inbox, name: &str) -> Result<bool, Refusal> {
     convene_projections::groups::find(inbox.federation.db.pool(), name)
@@ -316,6 +356,13 @@ async fn follow(
 ) -> Result<String, Refusal> {
     let target = named_actor(object)
         .ok_or_else(|| Refusal::ignored("a Follow names the actor it follows"))?;
+    if is_instance_actor(inbox, target) {
+        let inbox_url = signer.delivery_inbox().to_string();
+        return match instance_follows::follower_added(&inbox.app, from, &inbox_url).await {
+            Ok(()) => Ok(format!("{} follows this instance", from.actor)),
+            Err(error) => Err(refusal(error)),
+        };
+    }
     let Some(profile) = local_profile(inbox, target) else {
         return Err(Refusal::ignored(format!(
             "follows of {target} are not handled here (only local profiles and groups are followed)"
@@ -461,6 +508,12 @@ async fn undo(inbox: &Inbox, from: &FromRemote, object: &ObjectRef) -> Result<St
             "only the actor of a Follow undoes it",
         ));
     }
+    if named_actor(&follow.object).is_some_and(|id| is_instance_actor(inbox, id)) {
+        return match instance_follows::follower_removed(&inbox.app, from).await {
+            Ok(()) => Ok(format!("{} no longer follows this instance", from.actor)),
+            Err(error) => Err(refusal(error)),
+        };
+    }
     let Some(profile) = named_actor(&follow.object).and_then(|id| local_profile(inbox, id)) else {
         return Err(Refusal::ignored(
             "the Follow undone is not of a local profile or group",
@@ -502,13 +555,24 @@ async fn answer(
             "only the actor followed answers a Follow",
         ));
     }
+    let accepted = kind == ActivityKind::Accept;
+    if is_instance_actor(inbox, &follow.actor) {
+        return match instance_follows::answered(&inbox.app, from, accepted).await {
+            Ok(()) => Ok(format!(
+                "{} answered this instance's Follow: {}",
+                from.actor,
+                kind.name()
+            )),
+            Err(error) => Err(refusal(error)),
+        };
+    }
     let Some(profile) = local_profile(inbox, &follow.actor) else {
         return Err(Refusal::ignored(
             "the Follow answered is not of a local profile",
         ));
     };
     let origin = from.origin();
-    let answered = if kind == ActivityKind::Accept {
+    let answered = if accepted {
         follows::follow_accepted(&inbox.app, &origin, &profile, &from.actor).await
     } else {
         follows::follow_rejected(&inbox.app, &origin, &profile, &from.actor).await

@@ -56,13 +56,15 @@ impl Inbox {
     }
 }
 
-/// The inboxes: the shared one, each profile's and the instance actor's. They all read the
-/// same way: an activity says whom it concerns.
+/// The inboxes: the shared one, each profile's and the instance actor's (they all read the
+/// same way: an activity says whom it concerns); and the administrators' API of instance
+/// follows ([`crate::admin`]).
 pub fn routes(inbox: Inbox) -> Router {
     Router::new()
         .route("/inbox", post(receive))
         .route("/@{username}/inbox", post(receive))
         .route("/relay/inbox", post(receive))
+        .merge(crate::admin::routes())
         .with_state(inbox)
 }
 

@@ -103,6 +103,11 @@ impl RemoteActors {
         Ok(actor)
     }
 
+    /// Replaces the cached `actor` with the document it sent of itself (its `Update`).
+    pub async fn refresh(&self, actor: &RemoteActor) -> Result<(), ActorError> {
+        Ok(self.store(actor).await?)
+    }
+
     /// A document served as ActivityStreams whose `id` is on the origin it was served from
     /// after redirects (Mastodon CVE-2024-25623).
     async fn fetch(&self, url: &str) -> Result<Value, ActorError> {

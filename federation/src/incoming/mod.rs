@@ -114,10 +114,11 @@ pub enum ObjectRef {
     /// An embedded activity (the Follow of an Accept, the Announce of an Undo…).
     Activity(Box<IncomingActivity>),
     /// An actor (`Update` and `Delete` of profiles, groups, instances): the actors module
-    /// reads the document itself.
+    /// reads `document` itself.
     Actor {
         kind: String,
         id: String,
+        document: Box<Value>,
     },
 }
 
@@ -201,6 +202,7 @@ fn object_ref(embedded: &Value, actor: &str, depth: usize) -> Result<ObjectRef, 
         return Ok(ObjectRef::Actor {
             kind: name.into(),
             id,
+            document: Box::new(embedded.clone()),
         });
     }
     // What another origin's object says is only believed when fetched from there.

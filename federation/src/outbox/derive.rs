@@ -5,10 +5,13 @@
 //! What federates: public and unlisted events of a profile, sent by the profile to its
 //! followers, and of a group (not members-only), sent by the group to its remote followers (not
 //! drafts); their comments (announcements excepted: they are for those taking part); a
-//! profile's follows (Follow, Undo, and the Accept of a remote actor's Follow); and what a
-//! group sends as itself ([`super::groups`]).
+//! profile's follows (Follow, Undo, and the Accept of a remote actor's Follow); the `Update`s of
+//! profiles and groups ([`super::actors`]); and what a group sends as itself
+//! ([`super::groups`]).
 
+use super::actors::{changes_person, person_update, Extras};
 use super::groups::{group_activities, GroupLogs};
+use super::relays::relay_activities;
 use super::LogOf;
 use crate::actors::local::{group_id, person_id};
 use crate::keys::key_id;
@@ -57,6 +60,8 @@ struct Tracked {
     awaiting_group: bool,
     /// The picture it shows (the aggregate keeps only its id).
     picture: Option<convene_domain::picture::ShownPicture>,
+    /// Federated as public at some point: the instances following this one have it too.
+    public_once: bool,
 }
 
 impl Tracked {
@@ -92,6 +97,15 @@ impl Tracked {
             None => followers_at(profiles, self.event.organiser(), position),
         }
     }
+
+    /// Notes whether the event, as it stands, is federated as public.
+    fn note_public(&mut self) {
+        self.public_once |= self.federates()
+            && self
+                .event
+                .details()
+                .is_some_and(|d| d.visibility == Visibility::Public);
+    }
 }
 
 /// Everything the changes at positions `from..=to` of `events`, `profiles` and `groups` give.
@@ -104,6 +118,7 @@ pub fn derive(
     events: &LogOf,
     profiles: &LogOf,
     groups: &GroupLogs,
+    extras: &Extras,
 ) -> Result<Vec<(i64, Outgoing)>, Error> {
     let mut out = Vec::new();
     for (id, log) in events {
@@ -120,10 +135,11 @@ pub fn derive(
             if for_a_group(&change, log.get(index + 1))? {
                 tracked.awaiting_group = true;
             }
+            tracked.note_public();
             if stored.position < from || tracked.awaiting_group && tracked.event.group().is_none() {
                 continue;
             }
-            let senders = (profiles, groups);
+            let senders = (profiles, groups, extras);
             let made = event_activities(
                 public_url,
                 id,
@@ -143,6 +159,15 @@ pub fn derive(
                 continue;
             }
             let change: ProfileChange = stored.change()?;
+            if changes_person(&change) {
+                let followers = followers_at(profiles, username, stored.position);
+                let earlier = &log[..index];
+                if let Some(update) =
+                    person_update(public_url, username, stored, earlier, followers, extras)?
+                {
+                    out.push((stored.position, update));
+                }
+            }
             if let Some(outgoing) =
                 follow_activity(public_url, username, stored, &change, &log[..index])?
             {
@@ -150,7 +175,8 @@ pub fn derive(
             }
         }
     }
-    out.extend(group_activities(public_url, (from, to), groups)?);
+    out.extend(group_activities(public_url, (from, to), groups, extras)?);
+    out.extend(relay_activities(public_url, (from, to), &extras.relays)?);
     // An activity nobody is to receive is not kept.
     out.retain(|(_, o)| !o.inboxes.is_empty());
     out.sort_by_key(|(position, _)| *position);
@@ -267,10 +293,19 @@ fn event_activities(
     tracked: &Tracked,
     was_federated: bool,
     at: OffsetDateTime,
-    (profiles, groups): (&LogOf, &GroupLogs),
+    (profiles, groups, extras): (&LogOf, &GroupLogs, &Extras),
 ) -> Vec<Outgoing> {
     let event = &tracked.event;
-    let followers = || tracked.followers_at(profiles, groups, stored.position);
+    // The sender's followers, and for a public event the instances following this one.
+    let followers = || {
+        let mut inboxes = tracked.followers_at(profiles, groups, stored.position);
+        if tracked.public_once {
+            inboxes.extend(extras.relays.followers_at(stored.position));
+            inboxes.sort();
+            inboxes.dedup();
+        }
+        inboxes
+    };
     let sequence = stored.sequence as u64;
     // The organiser, or the group for its events.
     let as_organiser = |kind: ActivityKind, object: Value, to: Vec<String>, cc: Vec<String>| {

@@ -7,6 +7,7 @@
 //! `GroupActor::Remote`, the `Follow`'s id in the change's metadata); where it takes deliveries
 //! is read from the `remote_actors` cache, which verified its `Follow`'s signature.
 
+use super::actors::{changes_group, group_update, Extras, GroupPictures};
 use super::derive::Outgoing;
 use super::LogOf;
 use crate::actors::local::group_id;
@@ -16,8 +17,9 @@ use crate::objects::{
     FederatedPost,
 };
 use convene_domain::group::{FollowState, GroupActor, MemberRole, PostContent, PostVisibility};
-use convene_domain::{GroupChange, Source};
+use convene_domain::{Group, GroupChange, Source};
 use convene_projections::{Error, StoredEvent};
+use cqrs_es::Aggregate;
 use serde_json::{json, Value};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use time::OffsetDateTime;
@@ -62,6 +64,24 @@ impl GroupLogs {
         followers
     }
 
+    /// Whether a remote actor ever followed group `handle` or asked to join it.
+    pub fn ever_known(&self, handle: &str) -> Result<bool, Error> {
+        for stored in self.logs.get(handle).map(Vec::as_slice).unwrap_or_default() {
+            if let GroupChange::Followed {
+                who: GroupActor::Remote(_),
+                ..
+            }
+            | GroupChange::MemberJoined {
+                who: GroupActor::Remote(_),
+                ..
+            } = stored.change()?
+            {
+                return Ok(true);
+            }
+        }
+        Ok(false)
+    }
+
     /// The inboxes of group `handle`'s remote followers just after `position`, once per
     /// instance when they share an inbox.
     pub fn followers_at(&self, handle: &str, position: i64) -> Vec<String> {
@@ -96,16 +116,23 @@ pub fn group_activities(
     public_url: &str,
     (from, to): (i64, i64),
     groups: &GroupLogs,
+    extras: &Extras,
 ) -> Result<Vec<(i64, Outgoing)>, Error> {
     let mut out = Vec::new();
     for (handle, log) in &groups.logs {
         let mut posts: BTreeMap<String, Post> = BTreeMap::new();
+        let mut group = Group::default();
+        let mut pictures = GroupPictures::default();
+        let mut created = None;
         for (index, stored) in log.iter().enumerate() {
             if stored.position > to {
                 break;
             }
             let change: GroupChange = stored.change()?;
             let at = stored.metadata()?.recorded_at;
+            created.get_or_insert(at);
+            group.apply(change.clone());
+            pictures.follow(&change);
             let was_federated = post_of(&change)
                 .and_then(|p| posts.get(p))
                 .is_some_and(Post::federates);
@@ -145,6 +172,11 @@ pub fn group_activities(
                 GroupChange::MemberRejected {
                     who: GroupActor::Remote(actor),
                 } => answered(actor, Reject, Join)?,
+                _ if changes_group(&change) => {
+                    let created = created.unwrap_or(at);
+                    let shown = (&group, &pictures);
+                    group_update(public_url, handle, stored, shown, created, groups, extras)
+                }
                 _ => match post_of(&change).and_then(|p| posts.get(p).map(|post| (p, post))) {
                     Some((id, post)) => post_activity(
                         public_url,

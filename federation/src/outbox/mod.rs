@@ -5,19 +5,26 @@
 //!
 //! It is never rebuilt: what was sent stays sent, so `replay` leaves its checkpoint where it is.
 
+mod actors;
 mod derive;
 mod groups;
+mod relays;
 mod signers;
 
+pub use actors::Extras;
 pub use derive::{derive, event_document, EventDocument, Outgoing};
 pub use groups::GroupLogs;
+pub use relays::Relays;
 pub use signers::LocalSigners;
 
 use crate::delivery;
+use crate::keys::{key_pair_in, KeyError, KeyOwner};
 use async_trait::async_trait;
 use convene_domain::group::GroupActor;
-use convene_domain::{Event, EventChange, Group, GroupChange, Profile};
-use convene_projections::log::aggregates_until;
+use convene_domain::{
+    Event, EventChange, Group, GroupChange, InstanceFollow, Profile, ProfileChange,
+};
+use convene_projections::log::{aggregates_until, all_of_type_until};
 use convene_projections::subscriber::{checkpoint, move_checkpoint, Applied};
 use convene_projections::{Delivery, Error, StoredEvent, Subscriber};
 use cqrs_es::Aggregate;
@@ -77,12 +84,16 @@ impl OutboxSubscriber {
         let groups = self
             .groups(pool, ids_of(Group::TYPE), &events, last.position)
             .await?;
+        let mut extras = extras(pool, batch, &profiles, &groups).await?;
+        extras.relays.logs =
+            by_aggregate(all_of_type_until(pool, InstanceFollow::TYPE, last.position).await?);
         derive(
             &self.public_url,
             (first.position, last.position),
             &events,
             &profiles,
             &groups,
+            &extras,
         )
     }
 
@@ -137,6 +148,81 @@ impl OutboxSubscriber {
         }
         Ok(GroupLogs { logs, inboxes })
     }
+}
+
+/// The keys of the actors whose documents change in `batch`, and for profiles, the instances
+/// that know them through events (read from the read models: who takes part where now). An
+/// actor nobody elsewhere ever knew gets no key made for an `Update` nobody is to receive.
+async fn extras(
+    pool: &AnyPool,
+    batch: &[StoredEvent],
+    profiles: &LogOf,
+    groups: &GroupLogs,
+) -> Result<Extras, Error> {
+    let mut extras = Extras::default();
+    for stored in batch {
+        let owner = match stored.aggregate_type.as_str() {
+            Profile::TYPE if actors::changes_person(&stored.change()?) => {
+                KeyOwner::Profile(stored.aggregate_id.clone())
+            }
+            Group::TYPE if actors::changes_group(&stored.change()?) => {
+                KeyOwner::Group(stored.aggregate_id.clone())
+            }
+            _ => continue,
+        };
+        if extras.keys.contains_key(&owner.storage_key()) {
+            continue;
+        }
+        let mut known = match &owner {
+            KeyOwner::Profile(username) => ever_followed(profiles.get(username))?,
+            _ => groups.ever_known(&stored.aggregate_id)?,
+        };
+        if let KeyOwner::Profile(username) = &owner {
+            let inboxes = through_events(pool, username).await?;
+            known |= !inboxes.is_empty();
+            extras.through_events.insert(username.clone(), inboxes);
+        }
+        if !known {
+            continue;
+        }
+        let pair = key_pair_in(pool, &owner).await.map_err(|e| match e {
+            KeyError::Store(e) => Error::Database(e),
+            other => Error::Unreadable {
+                position: stored.position,
+                reason: other.to_string(),
+            },
+        })?;
+        extras.keys.insert(owner.storage_key(), pair.public_pem);
+    }
+    Ok(extras)
+}
+
+/// Whether a remote actor ever followed the profile whose changes are `log`.
+fn ever_followed(log: Option<&Vec<StoredEvent>>) -> Result<bool, Error> {
+    for stored in log.into_iter().flatten() {
+        if let ProfileChange::FollowerAdded { .. } = stored.change()? {
+            return Ok(true);
+        }
+    }
+    Ok(false)
+}
+
+/// The delivery inboxes of the instances that know `username` through events: those of the
+/// remote events it takes part in, and of the remote participants of the events it organises.
+async fn through_events(pool: &AnyPool, username: &str) -> Result<Vec<String>, Error> {
+    let inboxes: Vec<(String,)> = sqlx::query_as(
+        "SELECT COALESCE(a.shared_inbox, a.inbox) FROM participations p \
+         JOIN events e ON e.id = p.event_id JOIN remote_actors a ON a.id = e.origin_actor \
+         WHERE p.profile = $1 AND p.state <> 'rejected' \
+         UNION SELECT COALESCE(a.shared_inbox, a.inbox) FROM events e \
+         JOIN participations p ON p.event_id = e.id \
+         JOIN remote_actors a ON a.id = p.remote_actor \
+         WHERE e.organizer = $1 AND p.state <> 'rejected'",
+    )
+    .bind(username)
+    .fetch_all(pool)
+    .await?;
+    Ok(inboxes.into_iter().map(|(inbox,)| inbox).collect())
 }
 
 fn by_aggregate(events: Vec<StoredEvent>) -> LogOf {

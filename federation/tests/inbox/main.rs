@@ -3,7 +3,9 @@
 
 mod fixtures;
 mod groups;
+mod instances;
 mod support;
+mod updates;
 
 use convene_api::remote_events::event_id;
 use convene_domain::moderation::Decision;

@@ -117,7 +117,7 @@ fn describe_activity(activity: &IncomingActivity) -> String {
         ObjectRef::Id(id) => format!("id {id}"),
         ObjectRef::Object(object) => describe_object(object),
         ObjectRef::Activity(inner) => format!("[{}]", describe_activity(inner)),
-        ObjectRef::Actor { kind, id } => format!("{kind} {id}"),
+        ObjectRef::Actor { kind, id, .. } => format!("{kind} {id}"),
     };
     format!("{:?} by {}: {object}", activity.kind, activity.actor)
 }

@@ -1,0 +1,204 @@
+//! `Update`s of this instance's actors: a profile whose name, summary or avatar changed sends
+//! its `Person` to every instance that knows it (its followers, and the instances of the events
+//! it takes part in or organises with remote participants); a group whose settings changed
+//! sends its `Group` to its remote followers and members. Peers (Mastodon, Mobilizon) replace
+//! their copy of the actor with the document sent, key included, so it is the whole document
+//! as `/@name` serves it, built by the same builders from the actor as the log had it then.
+
+use super::derive::Outgoing;
+use super::groups::GroupLogs;
+use crate::actors::local::{group_id, person_id, GroupFields, PersonFields};
+use crate::http::groups::openness_name;
+use crate::keys::{key_id, KeyOwner};
+use crate::objects::{activity_id, Activity, ActivityKind};
+use convene_domain::group::{GroupActor, GroupVisibility};
+use convene_domain::metadata::format_timestamp;
+use convene_domain::picture::{GroupPicture, ShownPicture};
+use convene_domain::{Group, GroupChange, ProfileChange};
+use convene_projections::{Error, StoredEvent};
+use std::collections::{BTreeSet, HashMap};
+
+/// What derivation needs beyond the logs of events, profiles and groups, read by the outbox
+/// before deriving.
+#[derive(Debug, Default)]
+pub struct Extras {
+    /// The changes between this instance and others (instance follows).
+    pub relays: super::relays::Relays,
+    /// The public key (SPKI PEM) of each local actor whose document changed, by
+    /// [`KeyOwner::storage_key`].
+    pub keys: HashMap<String, String>,
+    /// The delivery inboxes of the instances that know each profile through events: those of the
+    /// remote events it takes part in, and of the remote participants of the events it
+    /// organises.
+    pub through_events: HashMap<String, Vec<String>>,
+}
+
+/// Whether `change` alters what a profile's `Person` shows.
+pub fn changes_person(change: &ProfileChange) -> bool {
+    matches!(
+        change,
+        ProfileChange::Renamed { .. }
+            | ProfileChange::SummaryChanged { .. }
+            | ProfileChange::AvatarSet { .. }
+            | ProfileChange::AvatarRemoved
+    )
+}
+
+/// The `Update` of profile `username`'s `Person` after `stored` (whose earlier changes are
+/// `earlier`), to `followers` and the instances that know it through events.
+pub fn person_update(
+    public_url: &str,
+    username: &str,
+    stored: &StoredEvent,
+    earlier: &[StoredEvent],
+    followers: Vec<String>,
+    extras: &Extras,
+) -> Result<Option<Outgoing>, Error> {
+    let Some(pem) = extras
+        .keys
+        .get(&KeyOwner::Profile(username.to_string()).storage_key())
+    else {
+        return Ok(None);
+    };
+    let (mut display_name, mut summary, mut published) = (String::new(), String::new(), None);
+    let mut avatar = None;
+    for change in earlier.iter().chain([stored]) {
+        published.get_or_insert(change.metadata()?.recorded_at);
+        match change.change::<ProfileChange>()? {
+            ProfileChange::Created {
+                display_name: name, ..
+            }
+            | ProfileChange::Renamed { display_name: name } => display_name = name,
+            ProfileChange::SummaryChanged { summary: text } => summary = text,
+            ProfileChange::AvatarSet { picture } => avatar = Some(picture),
+            ProfileChange::AvatarRemoved => avatar = None,
+            _ => {}
+        }
+    }
+    let at = stored.metadata()?.recorded_at;
+    let published = format_timestamp(published.unwrap_or(at));
+    let fields = PersonFields {
+        username,
+        display_name: &display_name,
+        summary: &summary,
+        published: &published,
+        avatar: avatar.as_ref(),
+    };
+    let person = crate::actors::person(public_url, &fields, pem.clone());
+    let actor = person_id(public_url, username);
+    let mut inboxes: BTreeSet<String> = followers.into_iter().collect();
+    inboxes.extend(
+        extras
+            .through_events
+            .get(username)
+            .into_iter()
+            .flatten()
+            .cloned(),
+    );
+    Ok(Some(update(
+        public_url, username, stored, &actor, &person, inboxes,
+    )))
+}
+
+/// The `Update` of group `handle`'s `Group` after `stored`, `group` being the group as it stands
+/// then with its avatar and banner, to its remote followers and members.
+pub fn group_update(
+    public_url: &str,
+    handle: &str,
+    stored: &StoredEvent,
+    (group, pictures): (&Group, &GroupPictures),
+    created: time::OffsetDateTime,
+    groups: &GroupLogs,
+    extras: &Extras,
+) -> Option<Outgoing> {
+    let pem = extras
+        .keys
+        .get(&KeyOwner::Group(handle.to_string()).storage_key())?;
+    let details = group.details()?;
+    let published = format_timestamp(created);
+    let fields = GroupFields {
+        handle,
+        display_name: &details.display_name,
+        summary: &details.summary,
+        openness: openness_name(details.openness),
+        manually_approves_followers: details.manually_approves_followers,
+        discoverable: details.visibility == GroupVisibility::Public,
+        member_count: group.members().values().filter(|r| r.is_member()).count() as i64,
+        published: &published,
+        avatar: pictures.avatar.as_ref(),
+        banner: pictures.banner.as_ref(),
+    };
+    let document = crate::actors::group(public_url, &fields, pem.clone());
+    let mut inboxes: BTreeSet<String> = groups
+        .followers_at(handle, stored.position)
+        .into_iter()
+        .collect();
+    for (who, role) in group.members() {
+        if let (GroupActor::Remote(actor), true) = (who, role.is_member()) {
+            inboxes.extend(groups.inboxes.get(actor).cloned());
+        }
+    }
+    let actor = group_id(public_url, handle);
+    Some(update(
+        public_url, handle, stored, &actor, &document, inboxes,
+    ))
+}
+
+/// Whether `change` alters what a group's `Group` shows.
+pub fn changes_group(change: &GroupChange) -> bool {
+    matches!(
+        change,
+        GroupChange::Updated { .. }
+            | GroupChange::PictureSet { .. }
+            | GroupChange::PictureRemoved { .. }
+    )
+}
+
+/// The pictures a group shows, as its changes set them.
+#[derive(Debug, Default)]
+pub struct GroupPictures {
+    pub avatar: Option<ShownPicture>,
+    pub banner: Option<ShownPicture>,
+}
+
+impl GroupPictures {
+    pub fn follow(&mut self, change: &GroupChange) {
+        let (slot, shown) = match change {
+            GroupChange::PictureSet { slot, picture } => (*slot, Some(picture.clone())),
+            GroupChange::PictureRemoved { slot } => (*slot, None),
+            _ => return,
+        };
+        match slot {
+            GroupPicture::Avatar => self.avatar = shown,
+            GroupPicture::Banner => self.banner = shown,
+        }
+    }
+}
+
+fn update(
+    public_url: &str,
+    name: &str,
+    stored: &StoredEvent,
+    actor: &str,
+    document: &impl serde::Serialize,
+    inboxes: BTreeSet<String>,
+) -> Outgoing {
+    let at = stored
+        .metadata()
+        .map(|m| m.recorded_at)
+        .unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
+    let kind = ActivityKind::Update;
+    Outgoing {
+        activity: Activity::new(
+            activity_id(public_url, name, stored.sequence as u64, kind),
+            kind,
+            actor,
+            document,
+            vec![crate::context::PUBLIC.to_string()],
+            vec![format!("{actor}/followers")],
+            at,
+        ),
+        key_id: key_id(actor),
+        inboxes: inboxes.into_iter().collect(),
+    }
+}
