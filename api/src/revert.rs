@@ -147,7 +147,7 @@ pub struct FailedStep {
 enum Command {
     #[default]
     Nothing,
-    Event(String, EventCommand),
+    Event(String, Box<EventCommand>),
     Profile(String, ProfileCommand),
     Account(String, AccountCommand),
 }
@@ -347,7 +347,12 @@ async fn apply(
     let mut runs: Vec<(Vec<usize>, Command)> = Vec::new();
     for (i, step) in plan.steps.iter().enumerate() {
         match &step.command {
-            Command::Event(id, EventCommand::Moderate { action, decision }) => {
+            Command::Event(id, command)
+                if matches!(command.as_ref(), EventCommand::Moderate { .. }) =>
+            {
+                let EventCommand::Moderate { action, decision } = command.as_ref() else {
+                    continue;
+                };
                 let (steps, actions, _) = on_events
                     .entry(id.clone())
                     .or_insert_with(|| (vec![], vec![], decision.clone()));
@@ -359,7 +364,7 @@ async fn apply(
     }
     for (id, (steps, actions, decision)) in on_events {
         let command = EventCommand::ModerateAll { actions, decision };
-        runs.insert(0, (steps, Command::Event(id, command)));
+        runs.insert(0, (steps, Command::Event(id, Box::new(command))));
     }
     for (steps, command) in runs {
         if let Err(error) = run(state, &command, &metadata).await {
@@ -382,7 +387,7 @@ async fn run(state: &AppState, command: &Command, metadata: &Metadata) -> Result
         Command::Nothing => Ok(0),
         Command::Event(id, command) => {
             let reads = &[EVENTS, DECISION_TIMERS];
-            consistency::command(state, &state.events, &id, command, metadata, reads).await
+            consistency::command(state, &state.events, &id, *command, metadata, reads).await
         }
         Command::Profile(id, command) => {
             let reads = &[PROFILES, DECISION_TIMERS];
@@ -393,6 +398,10 @@ async fn run(state: &AppState, command: &Command, metadata: &Metadata) -> Result
             consistency::command(state, &state.accounts, &id, command, metadata, reads).await
         }
     }
+}
+
+fn on_event(id: &str, command: EventCommand) -> Command {
+    Command::Event(id.into(), Box::new(command))
 }
 
 fn blank(value: Option<String>) -> Option<String> {
@@ -569,7 +578,7 @@ impl Planner {
                 }
             } else {
                 let reverts = mine.iter().map(|c| c.position).collect();
-                let command = Command::Event(id.into(), self.moderate(ContentAction::Remove));
+                let command = on_event(id, self.moderate(ContentAction::Remove));
                 let diff = (json!({ "removed": false }), json!({ "removed": true }));
                 self.step("remove_event", "event", id, reverts, diff, command);
             }
@@ -601,7 +610,7 @@ impl Planner {
                         let action = ContentAction::RemoveComment {
                             comment: comment.clone(),
                         };
-                        let command = Command::Event(id.into(), self.moderate(action));
+                        let command = on_event(id, self.moderate(action));
                         let diff = (json!({ "shown": true }), json!({ "shown": false }));
                         self.step(
                             "remove_comment",
@@ -629,8 +638,8 @@ impl Planner {
                         .iter()
                         .any(|p| p.who == Participant::Profile(profile.clone()));
                     if taking_part {
-                        let command = Command::Event(
-                            id.into(),
+                        let command = on_event(
+                            id,
                             EventCommand::Leave {
                                 profile: profile.clone(),
                             },
@@ -666,8 +675,8 @@ impl Planner {
                         self.keep(change, "taking part again already");
                         continue;
                     }
-                    let command = Command::Event(
-                        id.into(),
+                    let command = on_event(
+                        id,
                         EventCommand::Join {
                             participation: uuid::Uuid::new_v4().to_string(),
                             profile: profile.clone(),
@@ -691,7 +700,7 @@ impl Planner {
                     } else if let Some(later) = later {
                         self.conflict(change, None, later);
                     } else {
-                        let command = Command::Event(id.into(), self.moderate(undo.clone()));
+                        let command = on_event(id, self.moderate(undo.clone()));
                         let diff = (json!({ "decision": action }), json!({ "decision": undo }));
                         let reverts = vec![change.position];
                         self.step("undo_decision", "event", id, reverts, diff, command);
@@ -754,8 +763,8 @@ impl Planner {
                     self.conflict(change, Some("body"), later);
                 }
             } else {
-                let command = Command::Event(
-                    id.into(),
+                let command = on_event(
+                    id,
                     EventCommand::EditComment {
                         comment: comment.clone(),
                         by: author,
@@ -799,7 +808,7 @@ impl Planner {
                     | EventChange::Updated { details, .. } => serde_json::to_value(details).ok(),
                     _ => None,
                 })
-                .last()
+                .next_back()
         };
         let fields_of = |position: i64| -> Vec<String> {
             history
@@ -858,8 +867,8 @@ impl Planner {
         }
         let patch: EventPatch =
             serde_json::from_value(Value::Object(after.clone())).map_err(Error::internal)?;
-        let command = Command::Event(
-            id.into(),
+        let command = on_event(
+            id,
             EventCommand::Update {
                 by: event.organiser().to_string(),
                 patch,
@@ -1040,7 +1049,7 @@ impl Planner {
                             | AccountChange::EmailChanged { email, .. } => Some(email.clone()),
                             _ => None,
                         })
-                        .last()
+                        .next_back()
                         .unwrap_or_default();
                     let later = self.changed_since(&history, change.position, |c| {
                         matches!(c, AccountChange::EmailChanged { .. })
