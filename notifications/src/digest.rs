@@ -204,15 +204,8 @@ impl Digester {
     /// Makes due digests until `shutdown`: at once (those due while the server was stopped),
     /// then every poll interval.
     pub async fn run(self, shutdown: CancellationToken) {
-        loop {
-            if let Err(error) = self.fire_due(store::now()).await {
-                tracing::warn!(%error, "digests: the due digests could not be read");
-            }
-            tokio::select! {
-                _ = shutdown.cancelled() => return,
-                _ = tokio::time::sleep(self.poll) => {}
-            }
-        }
+        let what = "digests: the due digests could not be read";
+        crate::every(self.poll, shutdown, what, || self.fire_due(store::now())).await
     }
 
     /// Makes every digest due at `now` (Unix seconds), round after round.

@@ -33,3 +33,25 @@ pub use subscriber::NotificationsSubscriber;
 
 /// The subscriber's name: its checkpoint, its lease, `convene replay --projection notifications`.
 pub const SUBSCRIBER: &str = "notifications";
+
+/// Does `work` at once (what fell due while the server was stopped), then every `poll` until
+/// `shutdown`; a failed round is logged as `what` and tried again at the next.
+pub(crate) async fn every<T, F, Fut>(
+    poll: std::time::Duration,
+    shutdown: tokio_util::sync::CancellationToken,
+    what: &str,
+    work: F,
+) where
+    F: Fn() -> Fut,
+    Fut: std::future::Future<Output = Result<T, convene_projections::Error>>,
+{
+    loop {
+        if let Err(error) = work().await {
+            tracing::warn!(%error, "{what}");
+        }
+        tokio::select! {
+            _ = shutdown.cancelled() => return,
+            _ = tokio::time::sleep(poll) => {}
+        }
+    }
+}

@@ -462,15 +462,8 @@ impl Scheduler {
     /// Sends due reminders until `shutdown`: at once (those due while the server was stopped),
     /// then every poll interval.
     pub async fn run(self, shutdown: CancellationToken) {
-        loop {
-            if let Err(error) = self.fire_due(store::now()).await {
-                tracing::warn!(%error, "reminders: the due reminders could not be read");
-            }
-            tokio::select! {
-                _ = shutdown.cancelled() => return,
-                _ = tokio::time::sleep(self.poll) => {}
-            }
-        }
+        let what = "reminders: the due reminders could not be read";
+        crate::every(self.poll, shutdown, what, || self.fire_due(store::now())).await
     }
 
     /// Sends every reminder due at `now` (Unix seconds), round after round.

@@ -194,6 +194,18 @@ fn datetime_local(text: &str) -> Option<String> {
     }
 }
 
+/// A refusal's messages by form field; one without fields is the whole form's (`form`).
+fn form_errors(failed: Option<&convene_api::Error>) -> HashMap<String, String> {
+    let Some(error) = failed else {
+        return HashMap::new();
+    };
+    let fields = error.field_errors();
+    if fields.is_empty() {
+        return HashMap::from([("form".to_string(), error.to_string())]);
+    }
+    fields.into_iter().map(|f| (f.field, f.message)).collect()
+}
+
 /// Moderation answers a refusal with a 403 page naming the role needed.
 fn refused(web: &Web, visitor: &Visitor, error: &convene_api::Error) -> Response {
     if error.class() != Class::Forbidden {
@@ -450,20 +462,9 @@ async fn domains_page(
         Err(error) => return refused(web, visitor, &error),
     };
     // The API names the domain `target.domain`; the form's field is `domain`.
-    let errors: HashMap<String, String> = failed
-        .map(|e| {
-            let fields = e.field_errors();
-            if fields.is_empty() {
-                vec![("form".to_string(), e.to_string())]
-            } else {
-                fields
-                    .into_iter()
-                    .map(|f| (f.field.replace("target.", ""), f.message))
-                    .collect()
-            }
-        })
-        .unwrap_or_default()
+    let errors: HashMap<String, String> = form_errors(failed)
         .into_iter()
+        .map(|(field, message)| (field.replace("target.", ""), message))
         .collect();
     let mut context = Context::new();
     context.insert("standings", &standings);
@@ -538,18 +539,7 @@ fn revert_page(
     plan: Option<&RevertPlan>,
     failed: Option<&convene_api::Error>,
 ) -> Response {
-    let errors: HashMap<String, String> = failed
-        .map(|e| {
-            let fields = e.field_errors();
-            if fields.is_empty() {
-                vec![("form".to_string(), e.to_string())]
-            } else {
-                fields.into_iter().map(|f| (f.field, f.message)).collect()
-            }
-        })
-        .unwrap_or_default()
-        .into_iter()
-        .collect();
+    let errors = form_errors(failed);
     // Each step's before and after, as moderators read them (pretty JSON text).
     let plan = plan.map(|plan| {
         let mut shown = serde_json::to_value(plan).unwrap_or_default();
