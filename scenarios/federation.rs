@@ -8,11 +8,10 @@
 //! A's administrator makes A follow B's instance: B's public events then reach A, though
 //! nobody on A follows their organisers.
 
-use crate::organising::{log_in, member, ok, PASSWORD};
+use crate::organising::{create_administrator, log_in, member, ok};
 use crate::support::{run, run_ok, Server};
 use convene_projections::scratch::{test_urls, Scratch};
 use serde_json::{json, Value};
-use std::io::Write;
 use std::process::Stdio;
 
 const TEST_NETWORK: &str = "--federation-test-network";
@@ -560,29 +559,7 @@ fn once_a_domain_is_suspended_nothing_crosses_either_way_until_it_is_lifted() {
 /// An administrator account `email` on the instance at `database_url`, made from the command
 /// line, logged in on `server`.
 fn administrator(server: &Server, database_url: &str, email: &str) -> crate::support::Caller {
-    let mut create = crate::support::convene()
-        .args([
-            "--database-url",
-            database_url,
-            "account",
-            "create",
-            email,
-            "--admin",
-        ])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("convene account create");
-    if let Some(mut stdin) = create.stdin.take() {
-        writeln!(stdin, "{PASSWORD}").expect("password");
-    }
-    let output = create.wait_with_output().expect("wait");
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    create_administrator(database_url, email);
     log_in(server, email)
 }
 

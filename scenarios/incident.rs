@@ -6,13 +6,11 @@
 //! which are all kept; `verify` passes; the revert is in the audit trail; an export of the
 //! incident verifies, and fails once one byte of it is edited.
 
-use crate::organising::{member, ok};
-use crate::support::{convene, run, run_ok, Caller, Server};
+use crate::organising::{create_administrator, member, ok};
+use crate::support::{run, run_ok, Caller, Server};
 use convene_projections::scratch::test_urls;
 use serde_json::{json, Value};
 use std::collections::{BTreeMap, BTreeSet};
-use std::io::Write;
-use std::process::Stdio;
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
@@ -78,31 +76,12 @@ fn trail(server: &Server, admin: &Caller, query: &str) -> Vec<Value> {
     entries
 }
 
-fn administrator(url: &str, email: &str) {
-    let mut create = convene()
-        .args(["--database-url", url, "account", "create", email, "--admin"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("convene account create");
-    if let Some(mut stdin) = create.stdin.take() {
-        writeln!(stdin, "correct horse battery").expect("password");
-    }
-    let output = create.wait_with_output().expect("wait");
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-}
-
 #[test]
 fn a_hijacked_account_s_spam_wave_is_found_reverted_and_exported_for_the_record() {
     let runtime = tokio::runtime::Runtime::new().expect("runtime");
     for database in runtime.block_on(test_urls("scenario incident")) {
         let url = &database.url;
-        administrator(url, "admin@example.org");
+        create_administrator(url, "admin@example.org");
         let server = Server::start(url);
         let admin = crate::organising::log_in(&server, "admin@example.org");
         let mut people = BTreeMap::new();

@@ -10,6 +10,35 @@ use std::process::Stdio;
 
 pub(crate) const PASSWORD: &str = "correct horse battery";
 
+/// Makes the administrator account `email` from the command line (its password on standard
+/// input, as an administrator types it); what the command said.
+pub(crate) fn create_administrator(database_url: &str, email: &str) -> String {
+    let mut create = crate::support::convene()
+        .args([
+            "--database-url",
+            database_url,
+            "account",
+            "create",
+            email,
+            "--admin",
+        ])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("convene account create");
+    if let Some(mut stdin) = create.stdin.take() {
+        writeln!(stdin, "{PASSWORD}").expect("password");
+    }
+    let output = create.wait_with_output().expect("wait");
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
 /// Registers `email`, confirms it with the link from the .eml, logs in.
 pub(crate) fn member(server: &Server, email: &str) -> Caller {
     let anyone = Caller::default();
@@ -283,31 +312,10 @@ fn an_event_with_approval_and_two_seats_from_registration_to_cancellation() {
 fn the_first_administrator_is_made_from_the_command_line_and_can_disable_accounts() {
     let folder = tempfile::tempdir().expect("tmp");
     let url = format!("sqlite://{}", folder.path().join("convene.db").display());
-    let mut create = crate::support::convene()
-        .args([
-            "--database-url",
-            &url,
-            "account",
-            "create",
-            "admin@example.org",
-            "--admin",
-        ])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("convene account create");
-    if let Some(mut stdin) = create.stdin.take() {
-        writeln!(stdin, "{PASSWORD}").expect("password");
-    }
-    let output = create.wait_with_output().expect("wait");
+    let said = create_administrator(&url, "admin@example.org");
     assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    assert!(
-        String::from_utf8_lossy(&output.stdout).starts_with("created the administrator account ")
+        said.starts_with("created the administrator account "),
+        "{said}"
     );
     let twice = run(&url, &["account", "create", "admin@example.org"]);
     assert!(!twice.status.success());
