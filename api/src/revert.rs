@@ -14,6 +14,7 @@ use crate::error::{Error, Result};
 use crate::moderation::may_decide_on;
 use crate::reports::require_moderator;
 use crate::AppState;
+use convene_domain::claim::{email_claim, ClaimCommand};
 use convene_domain::event::{EventPatch, Participant};
 use convene_domain::metadata::{format_timestamp, parse_timestamp};
 use convene_domain::moderation::{AccountAction, ContentAction, Decision, ProfileAction};
@@ -275,7 +276,9 @@ pub async fn revert(
             }
         }
     }
-    if request.lock_out {
+    // A lock-out comes with what it protects: once the rest is undone (and the owner has reset
+    // the password), applying again locks nobody out.
+    if request.lock_out && !planner.plan.steps.is_empty() {
         let own = log.aggregate(Account::TYPE, &account).await?;
         if !fold::<Account>(&own)?.locked_out() {
             planner.plan.steps.push(RevertStep {
@@ -393,11 +396,52 @@ async fn run(state: &AppState, command: &Command, metadata: &Metadata) -> Result
             let reads = &[PROFILES, DECISION_TIMERS];
             consistency::command(state, &state.profiles, &id, command, metadata, reads).await
         }
+        Command::Account(id, AccountCommand::RestoreEmail { email }) => {
+            restore_email(state, &id, email, metadata).await
+        }
         Command::Account(id, command) => {
             let reads = &[ACCOUNTS, PROFILES, DECISION_TIMERS];
             consistency::command(state, &state.accounts, &id, command, metadata, reads).await
         }
     }
+}
+
+/// Gives account `id` its address `email` back: the address is claimed for it first (refused
+/// when another account took it since), and the one it replaces is released.
+async fn restore_email(
+    state: &AppState,
+    id: &str,
+    email: String,
+    metadata: &Metadata,
+) -> Result<i64> {
+    let current = accounts::by_id(state.db.pool(), id)
+        .await?
+        .map(|a| a.email)
+        .unwrap_or_default();
+    let take = ClaimCommand::Take { owner: id.into() };
+    if current != email {
+        consistency::command(
+            state,
+            &state.claims,
+            &email_claim(&email),
+            take,
+            metadata,
+            &[],
+        )
+        .await
+        .map_err(|_| Error::conflict(format!("{email} belongs to another account now")))?;
+    }
+    let command = AccountCommand::RestoreEmail { email };
+    let reads = &[ACCOUNTS];
+    let at = consistency::command(state, &state.accounts, id, command, metadata, reads).await?;
+    let release = ClaimCommand::Release { owner: id.into() };
+    let claim = email_claim(&current);
+    if let Err(error) =
+        consistency::command(state, &state.claims, &claim, release, metadata, &[]).await
+    {
+        tracing::warn!(%error, "the replaced address could not be released");
+    }
+    Ok(at)
 }
 
 fn on_event(id: &str, command: EventCommand) -> Command {
@@ -655,18 +699,23 @@ impl Planner {
                     }
                 }
                 Some(EventChange::Left { participation }) => {
-                    let profile = history.iter().find_map(|(_, h)| match h {
+                    let joined = history.iter().find_map(|(s, h)| match h {
                         EventChange::Joined {
                             participation: p,
                             who: Participant::Profile(profile),
                             ..
-                        } if *p == participation => Some(profile.clone()),
+                        } if *p == participation => Some((s.position, profile.clone())),
                         _ => None,
                     });
-                    let Some(profile) = profile else {
+                    let Some((joined_at, profile)) = joined else {
                         self.keep(change, "not undone automatically: decide on it by hand");
                         continue;
                     };
+                    // Joined and left within the window: as before it, not taking part.
+                    if self.reverted.contains(&joined_at) {
+                        self.keep(change, "joined within the window too: nothing to undo");
+                        continue;
+                    }
                     let back = event
                         .participations()
                         .iter()
@@ -691,19 +740,31 @@ impl Planner {
                     self.step("join_again", "event", id, reverts, diff, command);
                 }
                 Some(EventChange::Moderated { action, .. }) => {
+                    // The window's decisions on one thing are undone together, back to how
+                    // it was before the first of them.
                     let (undo, key) = undoing(&action);
+                    let same: Vec<i64> = mine
+                        .iter()
+                        .filter(|c| {
+                            matches!(change_of(c), Some(EventChange::Moderated { action, .. })
+                                if undoing(&action).1 == key)
+                        })
+                        .map(|c| c.position)
+                        .collect();
+                    if same.first() != Some(&change.position) {
+                        continue;
+                    }
                     let later = self.changed_since(&history, change.position, |h| {
                         matches!(h, EventChange::Moderated { action, .. } if undoing(action).1 == key)
                     });
                     if !in_force(&event, &action) {
-                        self.keep(change, "already undone");
+                        self.keep(change, "already as before");
                     } else if let Some(later) = later {
                         self.conflict(change, None, later);
                     } else {
                         let command = on_event(id, self.moderate(undo.clone()));
                         let diff = (json!({ "decision": action }), json!({ "decision": undo }));
-                        let reverts = vec![change.position];
-                        self.step("undo_decision", "event", id, reverts, diff, command);
+                        self.step("undo_decision", "event", id, same, diff, command);
                     }
                 }
                 _ => self.keep(change, "not undone automatically: decide on it by hand"),
@@ -855,6 +916,11 @@ impl Planner {
             }
             before.insert(field.clone(), current[field].clone());
             after.insert(field.clone(), old);
+            // A description comes back with the source it was made from.
+            if field == "description" {
+                let source = details_at(*first).map(|d| d["description_source"].clone());
+                after.insert("description_source".into(), source.unwrap_or(Value::Null));
+            }
             reverts.extend(touching);
         }
         for edit in edits {
@@ -967,7 +1033,15 @@ impl Planner {
             match change_of(change) {
                 Some(c) if field_of(&c).is_some() => {}
                 Some(ProfileChange::Moderated { action, .. }) => {
-                    self.undo_profile_decision(id, &profile, &history, change, action)
+                    // The window's suspensions and liftings are undone together.
+                    let same: Vec<i64> = mine
+                        .iter()
+                        .filter(|c| matches!(change_of(c), Some(ProfileChange::Moderated { .. })))
+                        .map(|c| c.position)
+                        .collect();
+                    if same.first() == Some(&change.position) {
+                        self.undo_profile_decision(id, &profile, &history, (change, same), action)
+                    }
                 }
                 _ => self.keep(change, "not undone automatically: decide on it by hand"),
             }
@@ -993,7 +1067,7 @@ impl Planner {
         id: &str,
         profile: &Profile,
         history: &[(StoredEvent, ProfileChange)],
-        change: &StoredEvent,
+        (change, same): (&StoredEvent, Vec<i64>),
         action: ProfileAction,
     ) {
         let undo = match action {
@@ -1004,7 +1078,7 @@ impl Planner {
             matches!(c, ProfileChange::Moderated { .. })
         });
         if profile.suspended() != (action == ProfileAction::Suspend) {
-            self.keep(change, "already undone");
+            self.keep(change, "already as before");
         } else if let Some(later) = later {
             let later = later.clone();
             self.conflict(change, None, &later);
@@ -1017,14 +1091,7 @@ impl Planner {
                 },
             );
             let diff = (json!({ "decision": action }), json!({ "decision": undo }));
-            self.step(
-                "undo_decision",
-                "profile",
-                id,
-                vec![change.position],
-                diff,
-                command,
-            );
+            self.step("undo_decision", "profile", id, same, diff, command);
         }
     }
 
@@ -1081,6 +1148,24 @@ impl Planner {
                 Some(AccountChange::Moderated { action, .. })
                     if matches!(action, AccountAction::Suspend | AccountAction::Unsuspend) =>
                 {
+                    // The window's suspensions and liftings are undone together.
+                    let suspension = |c: &StoredEvent| {
+                        matches!(
+                            change_of(c),
+                            Some(AccountChange::Moderated {
+                                action: AccountAction::Suspend | AccountAction::Unsuspend,
+                                ..
+                            })
+                        )
+                    };
+                    let same: Vec<i64> = mine
+                        .iter()
+                        .filter(|c| suspension(c))
+                        .map(|c| c.position)
+                        .collect();
+                    if same.first() != Some(&change.position) {
+                        continue;
+                    }
                     let undo = if action == AccountAction::Suspend {
                         AccountAction::Unsuspend
                     } else {
@@ -1096,7 +1181,7 @@ impl Planner {
                         )
                     });
                     if account.suspended() != (action == AccountAction::Suspend) {
-                        self.keep(change, "already undone");
+                        self.keep(change, "already as before");
                     } else if let Some(later) = later {
                         let later = later.clone();
                         self.conflict(change, None, &later);
@@ -1109,8 +1194,7 @@ impl Planner {
                             },
                         );
                         let diff = (json!({ "decision": action }), json!({ "decision": undo }));
-                        let reverts = vec![change.position];
-                        self.step("undo_decision", "account", id, reverts, diff, command);
+                        self.step("undo_decision", "account", id, same, diff, command);
                     }
                 }
                 Some(

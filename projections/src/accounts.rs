@@ -58,7 +58,16 @@ impl Projection for AccountsProjection {
             AccountChange::Moderated {
                 action: AccountAction::LockOut,
                 ..
-            } => close_sessions(conn, id).await,
+            } => {
+                sqlx::query(
+                    "UPDATE accounts SET reset_token = NULL, reset_expires_at = NULL, \
+                     pending_email = NULL, pending_confirmation = NULL WHERE id = $1",
+                )
+                .bind(id)
+                .execute(&mut *conn)
+                .await?;
+                close_sessions(conn, id).await
+            }
             AccountChange::Moderated { action, .. } => {
                 let sql = match action {
                     AccountAction::Suspend => "UPDATE accounts SET suspended = 1 WHERE id = $1",

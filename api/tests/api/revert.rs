@@ -305,6 +305,70 @@ async fn a_moderator_s_mistaken_decisions_are_undone_by_reverting_their_window()
 }
 
 #[tokio::test]
+async fn what_the_window_did_and_undid_itself_leaves_nothing_to_revert() {
+    for scratch in test_urls("revert_undone_within").await {
+        let server = TestServer::start_with(&scratch, Default::default()).await;
+        let org = member(&server, "org@example.org").await;
+        profile(&org, "org").await;
+        let bob = member(&server, "bob@example.org").await;
+        profile(&bob, "bob").await;
+        let mia = member(&server, "mia@example.org").await;
+        profile(&mia, "mia").await;
+        make_moderator(&server, &mia).await;
+        let admin = member(&server, "admin@example.org").await;
+        give_role(&server, &admin, Role::Administrator).await;
+        let id = text(&create_event(&org, json!({"title": "Climate march"})).await["id"]);
+        let from = instant().await;
+        for (action, target) in [
+            ("hide", json!({"kind": "event", "id": id})),
+            ("unhide", json!({"kind": "event", "id": id})),
+            ("hide", json!({"kind": "event", "id": id})),
+            ("suspend", json!({"kind": "profile", "username": "bob"})),
+            ("unsuspend", json!({"kind": "profile", "username": "bob"})),
+        ] {
+            let body = json!({"action": action, "target": target, "reason": "oops"});
+            let decided = mia.post("/api/v1/moderation/decisions", body).await;
+            assert_eq!(decided.status, 201, "{}", decided.text);
+        }
+        let path = format!("/api/v1/events/{id}/participations");
+        assert_eq!(mia.post(&path, json!({})).await.status, 201);
+        let left = mia.delete(&format!("{path}/mine")).await;
+        assert!(left.status < 300, "{}", left.text);
+        let to = instant().await;
+
+        let mia_id = account_id(&mia).await;
+        let applied = revert(
+            &admin,
+            json!({"account": mia_id, "from": from, "to": to,
+                                            "reason": "wrong decisions", "apply": true}),
+        )
+        .await;
+        assert_eq!(applied.status, 201, "{}", applied.text);
+        // Hidden, shown, hidden again: one undoing, back to shown; bob's suspension and its
+        // lifting, and mia's join and leave, need nothing.
+        assert_eq!(
+            actions(&applied),
+            ["lock_out", "undo_decision"],
+            "{}",
+            applied.text
+        );
+        assert_eq!(applied.json["failed"], json!([]), "{}", applied.text);
+        let listed = server.client().get("/api/v1/events").await;
+        assert!(listed.text.contains(&id), "shown again: {}", listed.text);
+        assert_eq!(
+            server.client().get("/api/v1/profiles/bob").await.status,
+            200
+        );
+        let people = org.get(&path).await;
+        assert!(
+            !people.text.contains("\"mia\""),
+            "mia does not take part again: {}",
+            people.text
+        );
+    }
+}
+
+#[tokio::test]
 async fn bad_reverts_are_refused_naming_what_to_fix_and_write_nothing() {
     for scratch in test_urls("revert_refusals").await {
         let server = TestServer::start_with(&scratch, Default::default()).await;

@@ -284,9 +284,13 @@ impl Aggregate for Account {
                 // A warning is a strike in the log (the accounts read model counts them); no
                 // decision depends on it.
                 AccountAction::Warn => {}
+                // Nothing asked before opens it again: neither a reset link nor an address
+                // change waiting for confirmation (the taker may hold them).
                 AccountAction::LockOut => {
                     self.locked_out = true;
                     self.sessions.clear();
+                    self.reset = None;
+                    self.pending_email = None;
                 }
             },
         }

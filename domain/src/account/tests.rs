@@ -446,3 +446,34 @@ fn a_restored_address_names_the_one_it_replaces_and_the_same_address_changes_not
         .when(AccountCommand::RestoreEmail { email: current })
         .then_expect_events(vec![]);
 }
+
+#[test]
+fn a_lock_out_voids_a_reset_link_or_an_address_change_asked_before_it() {
+    let soon = time::OffsetDateTime::now_utc() + time::Duration::hours(1);
+    let history = vec![
+        registered(None),
+        C::PasswordResetRequested {
+            token: "t1".into(),
+            expires_at: soon,
+        },
+        C::EmailChangeRequested {
+            email: "taker@example.org".into(),
+            confirmation: "c1".into(),
+        },
+        moderated(AccountAction::LockOut),
+    ];
+    Given::with(())
+        .given(history.clone())
+        .when(AccountCommand::ResetPassword {
+            token: "t1".into(),
+            password_hash: "new".into(),
+            now: time::OffsetDateTime::now_utc(),
+        })
+        .then_expect_error(AccountError::WrongResetToken);
+    Given::with(())
+        .given(history)
+        .when(AccountCommand::ConfirmEmailChange {
+            confirmation: "c1".into(),
+        })
+        .then_expect_error(AccountError::WrongConfirmation);
+}
