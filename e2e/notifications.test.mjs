@@ -4,9 +4,7 @@
 // it. Every page is checked with axe-core and screenshotted at desktop and phone widths.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import fs from "node:fs";
-import path from "node:path";
-import { base, member, visit, launch } from "./support.mjs";
+import { base, mailsTo, member, visit, launch } from "./support.mjs";
 
 const text = {
   en: { join: "Ask to take part", waiting: "Your request waits", approve: "Approve", asks: "asks to join", approved: "You may take part in", changed: "has changed", unread: /\(\d+ unread\)/, markAll: "Mark all read", none: "0 unread" },
@@ -16,15 +14,8 @@ const text = {
 /** The text of the first mail to `to` containing `marker`, waiting for it (the sender mails
  * after the subscriber has seen the change). */
 async function mailTo(to, marker) {
-  const dir = process.env.MAIL_DIR;
   for (let tries = 0; tries < 300; tries++) {
-    const found = fs.existsSync(dir)
-      ? fs
-          .readdirSync(dir)
-          .map((f) => fs.readFileSync(path.join(dir, f), "utf8"))
-          .filter((m) => m.split("\n").some((l) => l.startsWith("To: ") && l.includes(to)))
-          .filter((m) => m.includes(marker))
-      : [];
+    const found = mailsTo(to).filter((m) => m.includes(marker));
     if (found.length > 0) return found;
     await new Promise((resolve) => setTimeout(resolve, 100));
   }

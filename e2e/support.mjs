@@ -15,17 +15,28 @@ const shots = process.env.SCREENSHOTS;
 export const sizes = { desktop: { width: 1280, height: 800 }, phone: { width: 390, height: 844 } };
 const password = "correct horse battery";
 
+/** The mails to exactly `to` (norg-en@… is not org-en@…), oldest first. */
+export function mailsTo(to) {
+  if (!fs.existsSync(mailDir)) return [];
+  return fs
+    .readdirSync(mailDir)
+    .map((f) => path.join(mailDir, f))
+    .map((f) => ({ t: fs.statSync(f).mtimeMs, text: fs.readFileSync(f, "utf8") }))
+    .filter((m) =>
+      m.text
+        .split("\n")
+        .some((l) => l.startsWith("To: ") && l.slice(4).split(/[\s<>,]+/).includes(to)),
+    )
+    .sort((a, b) => a.t - b.t)
+    .map((m) => m.text);
+}
+
 /** The last link containing `marker` in a mail to `to`, waiting for it (some mail goes out
  * after the answer). */
 export async function mailedLink(to, marker) {
   for (let tries = 0; tries < 200; tries++) {
-    const line = fs
-      .readdirSync(mailDir)
-      .map((f) => path.join(mailDir, f))
-      .map((f) => ({ t: fs.statSync(f).mtimeMs, text: fs.readFileSync(f, "utf8") }))
-      .filter((m) => m.text.split("\n").some((l) => l.startsWith("To: ") && l.includes(to)))
-      .sort((a, b) => a.t - b.t)
-      .map((m) => m.text.split("\n").find((l) => l.includes(marker)))
+    const line = mailsTo(to)
+      .map((text) => text.split("\n").find((l) => l.includes(marker)))
       .filter(Boolean)
       .at(-1);
     if (line) return line.trim();
@@ -33,7 +44,6 @@ export async function mailedLink(to, marker) {
   }
   assert.fail(`no ${marker} link in a mail to ${to}`);
 }
-
 
 /** axe-core on the current page: no serious or critical violation. */
 export async function accessible(page, name) {
