@@ -29,6 +29,7 @@ pub async fn run(settings: &Settings, command: AccountCommand) -> anyhow::Result
         email,
         password: read_password()?,
         locale,
+        reason: None,
     };
     // Checked before the database and the mail folder are opened, so that bad input leaves
     // nothing behind.

@@ -138,7 +138,9 @@ pub struct ServeArgs {
     #[arg(long, env = "CONVENE_PUBLIC_URL", value_name = "URL")]
     pub public_url: Option<String>,
 
-    /// Who may register: open, closed, or allowlist (see --registration-allowlist).
+    /// Who may register until an administrator saves the instance's settings (which then
+    /// decide): open, approval (each account approved by a moderator), closed, or allowlist
+    /// (see --registration-allowlist).
     #[arg(long, env = "CONVENE_REGISTRATIONS", value_name = "POLICY")]
     pub registrations: Option<String>,
 
@@ -647,14 +649,15 @@ impl Settings {
             .unwrap_or_else(|| "open".into());
         let registrations = match policy.as_str() {
             "open" => Registrations::Open,
+            "approval" => Registrations::Approval,
             "closed" => Registrations::Closed,
-            "allowlist" if !allowlist.is_empty() => Registrations::Allowlist(
-                allowlist.into_iter().map(|a| a.trim().to_lowercase()).collect(),
-            ),
+            "allowlist" if !allowlist.is_empty() => Registrations::Allowlist {
+                allowed: allowlist.into_iter().map(|a| a.trim().to_lowercase()).collect(),
+            },
             "allowlist" => bail!(
                 "--registrations allowlist needs --registration-allowlist with the addresses or domains allowed"
             ),
-            other => bail!("--registrations `{other}` is not a policy: use open, closed or allowlist"),
+            other => bail!("--registrations `{other}` is not a policy: use open, approval, closed or allowlist"),
         };
         let group_creation = match serve
             .and_then(|a| a.group_creation.clone())

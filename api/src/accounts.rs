@@ -62,6 +62,29 @@ pub struct Registration {
     #[serde(default = "english")]
     #[validate(custom(function = "crate::validation::locale"))]
     pub locale: String,
+    /// Why you would like to join: required when the instance approves each registration (at
+    /// most 1,000 characters), ignored otherwise.
+    #[serde(default)]
+    pub reason: Option<String>,
+}
+
+/// Longest reason for joining, in characters.
+pub const APPLICATION_MAX: usize = 1_000;
+
+/// The reason a registration under approval gives, or the field at fault.
+fn application(reason: Option<&str>) -> Result<String> {
+    let reason = convene_domain::validation::multiline(reason.unwrap_or_default().trim());
+    let length = reason.chars().count();
+    if length == 0 || length > APPLICATION_MAX {
+        return Err(Error::invalid_field(
+            "reason",
+            format!(
+                "this instance's moderators approve each registration: say why you would like \
+                 to join, in 1 to {APPLICATION_MAX} characters"
+            ),
+        ));
+    }
+    Ok(reason)
 }
 
 fn english() -> String {
@@ -92,6 +115,7 @@ pub async fn create_account(
         locale: registration.locale,
         role,
         confirmed,
+        application: None,
     };
     record_account(state, account, metadata).await
 }
@@ -103,6 +127,8 @@ struct AccountToRecord {
     locale: String,
     role: Role,
     confirmed: bool,
+    /// Why the person asks to join, when a moderator approves each registration.
+    application: Option<String>,
 }
 
 /// Claims the address and records the account; a conflict when another account has it.
@@ -117,6 +143,7 @@ async fn record_account(
         locale,
         role,
         confirmed,
+        application,
     } = account;
     let taken =
         || address_taken("an account already uses this address: log in or reset the password");
@@ -141,6 +168,7 @@ async fn record_account(
         locale,
         role,
         confirmation: token.as_deref().map(token_hash),
+        application,
     };
     run(state, &id, command, &metadata).await?;
     Ok(NewAccount {
@@ -203,6 +231,8 @@ async fn on_own_account(
 pub struct Registered {
     pub email: String,
     pub detail: String,
+    /// Whether a moderator approves the account before it can log in.
+    pub awaiting_approval: bool,
 }
 
 /// Registers an account as the instance's policy allows, and mails the confirmation link
@@ -230,26 +260,40 @@ async fn register(
     attempt(state, Action::Registration, origin, &registration.email)?;
     validate(&registration)?;
     let email = normalise_email(&registration.email).map_err(|e| Error::Invalid(vec![e]))?;
-    if !state.config.registrations.allows(&email) {
-        return Err(Error::forbidden(match state.config.registrations {
+    let registrations = crate::instance::registrations_now(state, origin).await?;
+    if !registrations.allows(&email) {
+        return Err(Error::forbidden(match registrations {
             crate::Registrations::Closed => "registrations are closed on this instance",
             _ => "this instance only takes registrations from invited addresses",
         }));
     }
+    let application = match registrations {
+        crate::Registrations::Approval => Some(application(registration.reason.as_deref())?),
+        _ => None,
+    };
+    let awaits = application.is_some();
     let account = AccountToRecord {
         email: email.clone(),
         password_hash: state.hasher.hash(registration.password).await?,
         locale: registration.locale,
         role: Role::User,
         confirmed: false,
+        application,
     };
     let (origin, base) = (origin.clone(), confirm_base.to_string());
     after_answering(state, "registration", move |state| async move {
         finish_registration(&state, account, username, &origin, &base).await
     });
+    let detail = if awaits {
+        "check your mailbox and follow the link we sent to confirm the address; a moderator \
+         then reviews your registration, and a mail tells you when you can log in"
+    } else {
+        "check your mailbox and follow the link we sent to confirm the address"
+    };
     Ok(Registered {
         email,
-        detail: "check your mailbox and follow the link we sent to confirm the address".into(),
+        detail: detail.into(),
+        awaiting_approval: awaits,
     })
 }
 

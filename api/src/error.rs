@@ -162,8 +162,12 @@ impl Error {
                 AccountError::Unconfirmed
                 | AccountError::Disabled
                 | AccountError::Suspended
-                | AccountError::LockedOut => Class::Forbidden,
-                AccountError::AlreadyDecided(_) => Class::Conflict,
+                | AccountError::LockedOut
+                | AccountError::AwaitingApproval
+                | AccountError::RegistrationRejected => Class::Forbidden,
+                AccountError::AlreadyDecided(_) | AccountError::NotAwaitingApproval => {
+                    Class::Conflict
+                }
             },
             Error::Profile(e) => match e {
                 ProfileError::UsernameTaken(_) => Class::Conflict,
@@ -218,6 +222,7 @@ impl Error {
             Error::Account(AccountError::Unconfirmed) => "unconfirmed",
             Error::Account(AccountError::Disabled) => "disabled",
             Error::Account(AccountError::Suspended) => "suspended",
+            Error::Account(AccountError::AwaitingApproval) => "awaiting-approval",
             Error::Account(AccountError::AlreadyDecided(_))
             | Error::Profile(ProfileError::AlreadyDecided(_))
             | Error::Domain(RemoteDomainError::AlreadyDecided(_)) => "already-decided",

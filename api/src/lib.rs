@@ -27,6 +27,7 @@ pub mod hashing;
 pub mod health;
 pub mod history;
 pub mod http;
+pub mod instance;
 pub mod instance_follows;
 pub mod mail;
 pub mod moderation;
@@ -45,7 +46,7 @@ pub mod validation;
 pub use error::{Class, Error};
 
 use convene_domain::{
-    Account, Claim, Event, Group, InstanceFollow, Picture, Profile, RemoteDomain, Report,
+    Account, Claim, Event, Group, Instance, InstanceFollow, Picture, Profile, RemoteDomain, Report,
 };
 use convene_projections::{Commands, Database, Subscribers};
 use std::sync::Arc;
@@ -55,29 +56,7 @@ pub const EVENT_SNAPSHOT_EVERY: usize = 50;
 /// Changes between two snapshots of a group aggregate.
 pub const GROUP_SNAPSHOT_EVERY: usize = 50;
 
-/// Who may register.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Registrations {
-    Open,
-    /// Only these addresses, or addresses at these domains (`example.org`), may register.
-    Allowlist(Vec<String>),
-    Closed,
-}
-
-impl Registrations {
-    pub fn allows(&self, email: &str) -> bool {
-        match self {
-            Registrations::Open => true,
-            Registrations::Closed => false,
-            Registrations::Allowlist(allowed) => {
-                let domain = email.rsplit_once('@').map_or("", |(_, d)| d);
-                allowed
-                    .iter()
-                    .any(|a| a.eq_ignore_ascii_case(email) || a.eq_ignore_ascii_case(domain))
-            }
-        }
-    }
-}
+pub use convene_domain::instance::Registrations;
 
 /// How the application is configured by the instance.
 #[derive(Clone)]
@@ -123,6 +102,10 @@ pub struct AppState {
     pub domains: Arc<Commands<RemoteDomain>>,
     /// Other instances' actors this instance follows or is followed by.
     pub instance_follows: Arc<Commands<InstanceFollow>>,
+    /// The instance's own settings.
+    pub instances: Arc<Commands<Instance>>,
+    /// The time for use cases that count days.
+    pub clock: instance::Clock,
     /// Pictures being decoded at once (each takes memory in proportion to its pixels).
     pub picture_work: Arc<tokio::sync::Semaphore>,
     /// Whether people without an account may report (off by default).
@@ -158,6 +141,8 @@ impl AppState {
             pictures: Arc::new(Commands::new(db, ())),
             domains: Arc::new(Commands::new(db, ())),
             instance_follows: Arc::new(Commands::new(db, ())),
+            instances: Arc::new(Commands::new(db, ())),
+            clock: instance::Clock::system(),
             picture_work: pictures::gate(),
             reports_policy: reports::ReportPolicy::default(),
             domain_decisions_public: false,
@@ -190,20 +175,5 @@ impl AppState {
     pub fn with_public_domain_decisions(mut self, public: bool) -> Self {
         self.domain_decisions_public = public;
         self
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::Registrations;
-
-    #[test]
-    fn an_allowlist_takes_addresses_and_domains() {
-        let list = Registrations::Allowlist(vec!["example.org".into(), "zoe@other.net".into()]);
-        assert!(list.allows("ana@example.org"));
-        assert!(list.allows("zoe@other.net"));
-        assert!(!list.allows("bob@other.net"));
-        assert!(!Registrations::Closed.allows("ana@example.org"));
-        assert!(Registrations::Open.allows("ana@example.org"));
     }
 }

@@ -74,6 +74,7 @@ pub async fn file(state: &AppState, reporter: Reporter, new: NewReport) -> Resul
         }
     };
     target_exists(state, session, &new.target).await?;
+    named_rules_exist(state, &new.category).await?;
     let evidence = EventLog::new(&state.db).head().await?.position;
     let id = uuid::Uuid::new_v4().to_string();
     let command = ReportCommand::File {
@@ -88,6 +89,37 @@ pub async fn file(state: &AppState, reporter: Reporter, new: NewReport) -> Resul
         id,
         state: ReportState::Open,
     })
+}
+
+/// A report naming broken rules names rules the instance has (by id), once it has any.
+async fn named_rules_exist(state: &AppState, category: &Category) -> Result<()> {
+    let Category::RuleViolation { rules } = category else {
+        return Ok(());
+    };
+    let in_force = crate::instance::settings(state).await?.rules;
+    if in_force.is_empty() {
+        return Ok(());
+    }
+    let unknown: Vec<&str> = rules
+        .iter()
+        .map(|r| r.trim())
+        .filter(|r| !in_force.iter().any(|rule| rule.id.to_string() == *r))
+        .collect();
+    if unknown.is_empty() {
+        return Ok(());
+    }
+    let known: Vec<String> = in_force
+        .iter()
+        .map(|r| format!("{} ({})", r.id, r.text))
+        .collect();
+    Err(Error::invalid_field(
+        "rules",
+        format!(
+            "this instance has no rule {}: name rules by their ids, among {}",
+            unknown.join(", "),
+            known.join("; ")
+        ),
+    ))
 }
 
 /// The target is there and the reporter may see it (a private event is as missing).

@@ -9,6 +9,7 @@ pub mod account;
 pub mod claim;
 pub mod event;
 pub mod group;
+pub mod instance;
 pub mod instance_follow;
 pub mod metadata;
 pub mod moderation;
@@ -23,6 +24,7 @@ pub use account::{Account, AccountChange, AccountCommand, AccountError, Role};
 pub use claim::{Claim, ClaimChange, ClaimCommand, ClaimError};
 pub use event::{Event, EventChange, EventCommand, EventError};
 pub use group::{Group, GroupActor, GroupChange, GroupCommand, GroupError, MemberRole};
+pub use instance::{Instance, InstanceChange, InstanceCommand, InstanceError};
 pub use instance_follow::{
     InstanceFollow, InstanceFollowChange, InstanceFollowCommand, InstanceFollowError,
 };

@@ -39,8 +39,35 @@ impl Projection for AccountsProjection {
                 locale,
                 role,
                 confirmation,
-            } => registered(conn, &on, &email, &hash, role, &locale, confirmation).await,
+                application,
+            } => {
+                let account = Registered {
+                    email: &email,
+                    password_hash: &hash,
+                    role,
+                    locale: &locale,
+                    confirmation,
+                    application,
+                };
+                registered(conn, &on, account).await
+            }
             AccountChange::EmailConfirmed => set(conn, id, "confirmation", None).await,
+            AccountChange::RegistrationApproved { .. } => {
+                sqlx::query("UPDATE accounts SET awaiting_approval = 0 WHERE id = $1")
+                    .bind(id)
+                    .execute(conn)
+                    .await?;
+                Ok(())
+            }
+            // Like an account never made: the address may register again (the log keeps it).
+            AccountChange::RegistrationRejected { .. } => {
+                close_sessions(conn, id).await?;
+                sqlx::query("DELETE FROM accounts WHERE id = $1")
+                    .bind(id)
+                    .execute(conn)
+                    .await?;
+                Ok(())
+            }
             AccountChange::SessionOpened { session } => session_opened(conn, &on, &session).await,
             AccountChange::SessionClosed { session } => session_closed(conn, &session).await,
             AccountChange::PasswordChanged {
@@ -101,27 +128,35 @@ impl Projection for AccountsProjection {
     }
 }
 
+struct Registered<'a> {
+    email: &'a str,
+    password_hash: &'a str,
+    role: Role,
+    locale: &'a str,
+    confirmation: Option<String>,
+    application: Option<String>,
+}
+
 async fn registered(
     conn: &mut AnyConnection,
     on: &Applying<'_>,
-    email: &str,
-    password_hash: &str,
-    role: Role,
-    locale: &str,
-    confirmation: Option<String>,
+    account: Registered<'_>,
 ) -> Result<(), Error> {
     sqlx::query(
         "INSERT INTO accounts (id, email, password_hash, role, locale, confirmation, \
-         disabled, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+         disabled, created_at, awaiting_approval, application) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
     )
     .bind(on.id)
-    .bind(email)
-    .bind(password_hash)
-    .bind(role.as_str())
-    .bind(locale)
-    .bind(confirmation)
+    .bind(account.email)
+    .bind(account.password_hash)
+    .bind(account.role.as_str())
+    .bind(account.locale)
+    .bind(account.confirmation)
     .bind(flag(false))
     .bind(&on.at)
+    .bind(flag(account.application.is_some()))
+    .bind(account.application)
     .execute(conn)
     .await?;
     Ok(())
@@ -282,6 +317,10 @@ pub struct AccountRow {
     /// Whether a private feed link exists (its secret is only ever stored hashed).
     pub has_feed: bool,
     pub created_at: String,
+    /// Registered under approval and not approved yet.
+    pub awaiting_approval: bool,
+    /// Why the person asked to join, under approval.
+    pub application: Option<String>,
 }
 
 fn account(row: &AnyRow) -> Result<AccountRow, Error> {
@@ -299,11 +338,32 @@ fn account(row: &AnyRow) -> Result<AccountRow, Error> {
         default_profile: row.try_get("default_profile")?,
         has_feed: row.try_get::<Option<String>, _>("feed_token")?.is_some(),
         created_at: row.try_get("created_at")?,
+        awaiting_approval: flag_of(row, "awaiting_approval")?,
+        application: row.try_get("application")?,
     })
 }
 
 const COLUMNS: &str = "id, email, password_hash, role, locale, confirmation, disabled, \
-     suspended, strikes, default_profile, feed_token, created_at";
+     suspended, strikes, default_profile, feed_token, created_at, awaiting_approval, application";
+
+/// Registrations waiting for a moderator's approval, oldest first.
+pub async fn awaiting_approval(pool: &AnyPool) -> Result<Vec<AccountRow>, Error> {
+    let rows = sqlx::query(&format!(
+        "SELECT {COLUMNS} FROM accounts WHERE awaiting_approval = 1 ORDER BY created_at, id"
+    ))
+    .fetch_all(pool)
+    .await?;
+    rows.iter().map(account).collect()
+}
+
+/// The ids of the instance's moderators and administrators.
+pub async fn staff(pool: &AnyPool) -> Result<Vec<String>, Error> {
+    Ok(sqlx::query_scalar(
+        "SELECT id FROM accounts WHERE role IN ('moderator', 'administrator') AND disabled = 0",
+    )
+    .fetch_all(pool)
+    .await?)
+}
 
 async fn one_by(pool: &AnyPool, column: &str, value: &str) -> Result<Option<AccountRow>, Error> {
     let row = sqlx::query(&format!(

@@ -8,8 +8,9 @@
 //! database), [`projection`] runs them, [`replay`] rebuilds them (read models also "as of" a
 //! past point) and [`verify`] proves the chain intact. The read models, and the queries over
 //! them, are [`accounts`], [`profiles`], [`events`], [`groups`], [`reports`], [`follows`],
-//! [`decisions`] (the timed moderation decisions in force), [`pictures`] and [`domains`] (the
-//! decisions in force on other instances' domains).
+//! [`decisions`] (the timed moderation decisions in force), [`pictures`], [`domains`] (the
+//! decisions in force on other instances' domains) and [`instance`] (the instance's settings and
+//! its transparency log).
 //!
 //! Depends on `convene-domain` only (and the database crates); the API, web and federation crates
 //! depend on this one. See `docs/event-log.md` for the guarantees and why they hold.
@@ -27,6 +28,7 @@ pub mod group_posts;
 pub mod group_resources;
 pub mod group_todos;
 pub mod groups;
+pub mod instance;
 pub mod instance_follows;
 pub mod lease;
 pub mod log;
@@ -63,6 +65,8 @@ pub mod read_model {
     pub const PICTURES: &str = "pictures";
     pub const DOMAIN_DECISIONS: &str = "domain_decisions";
     pub const INSTANCE_FOLLOWS: &str = "instance_follows";
+    pub const INSTANCE_SETTINGS: &str = "instance_settings";
+    pub const TRANSPARENCY: &str = "transparency";
 }
 
 /// The read models this crate offers, in the order they are run.
@@ -78,5 +82,7 @@ pub fn read_models() -> Vec<Arc<dyn Subscriber>> {
         Arc::new(pictures::PicturesProjection),
         Arc::new(domains::DomainDecisionsProjection),
         Arc::new(instance_follows::InstanceFollowsProjection),
+        Arc::new(instance::InstanceSettingsProjection),
+        Arc::new(instance::TransparencyProjection),
     ]
 }

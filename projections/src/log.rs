@@ -313,6 +313,15 @@ impl EventLog {
         self.matching(filter, "DESC", limit, offset).await
     }
 
+    /// The latest change `account` made, if any.
+    pub async fn last_change_by(&self, account: &str) -> Result<Option<StoredEvent>, Error> {
+        let filter = AuditFilter {
+            account: Some(account.to_string()),
+            ..AuditFilter::default()
+        };
+        Ok(self.matching(&filter, "DESC", 1, 0).await?.pop())
+    }
+
     /// Up to `limit` changes matching `filter`, oldest first.
     pub async fn matching_in_order(
         &self,

@@ -187,6 +187,7 @@ pub async fn account_as(
         email: email.into(),
         password: PASSWORD.into(),
         locale: "en".into(),
+        reason: None,
     };
     let account = create_account(state, registration, role, true, |_| {
         Metadata::now(Actor::System, Source::Cli, "bench")

@@ -93,6 +93,7 @@ pub async fn notifications(
             email: "crowd@example.org".into(),
             password: "correct horse battery".into(),
             locale: "en".into(),
+            reason: None,
         },
         Role::User,
         true,

@@ -410,7 +410,9 @@ async fn closed_and_allowlisted_registrations_are_enforced() {
         let other = Scratch::sqlite().expect("scratch");
         let listed = TestServer::start(
             &other,
-            Registrations::Allowlist(vec!["union.example".into()]),
+            Registrations::Allowlist {
+                allowed: vec!["union.example".into()],
+            },
         )
         .await;
         let outsider = listed

@@ -15,6 +15,7 @@ mod health;
 mod hiding;
 mod hygiene;
 mod input;
+mod instance;
 mod login_delay;
 mod moderation;
 mod openapi;

@@ -134,6 +134,13 @@ const PROMISED: &[(&str, &str)] = &[
     ("get", "/api/v1/moderation/domains/{domain}"),
     ("get", "/api/v1/instance/domain-decisions"),
     ("post", "/api/v1/moderation/reverts"),
+    ("get", "/api/v1/instance"),
+    ("get", "/api/v1/instance/transparency"),
+    ("get", "/api/v1/admin/settings"),
+    ("put", "/api/v1/admin/settings"),
+    ("get", "/api/v1/admin/registrations"),
+    ("post", "/api/v1/admin/registrations/{account}"),
+    ("get", "/api/v1/admin/dashboard"),
 ];
 
 #[tokio::test]
@@ -167,7 +174,8 @@ async fn every_route_is_documented_and_every_documented_route_is_served() {
                     .replace("{list}", "l")
                     .replace("{todo}", "t")
                     .replace("{resource}", "r")
-                    .replace("{domain}", "bad.example");
+                    .replace("{domain}", "bad.example")
+                    .replace("{account}", "a");
                 let body = (method != "get" && method != "delete")
                     .then(|| Value::Object(Default::default()));
                 let response = server

@@ -46,6 +46,8 @@ pub struct Options {
     pub public_domain_decisions: bool,
     /// The pad, calc and video call services proposed (none by default).
     pub link_services: convene_api::group_resources::LinkServices,
+    /// The time use cases counting days go by (the system's by default).
+    pub clock: convene_api::instance::Clock,
 }
 
 impl Default for Options {
@@ -59,6 +61,7 @@ impl Default for Options {
             reports: Default::default(),
             public_domain_decisions: false,
             link_services: Default::default(),
+            clock: Default::default(),
         }
     }
 }
@@ -108,6 +111,7 @@ impl TestServer {
         if let Some(search) = options.search {
             state.search = search;
         }
+        state.clock = options.clock;
         let shutdown = CancellationToken::new();
         let running = subscribers.spawn(&db, &shutdown);
         let app =

@@ -12,6 +12,7 @@ impl Account {
         locale: String,
         role: Role,
         confirmation: Option<String>,
+        application: Option<String>,
     ) -> Result<Vec<AccountChange>, AccountError> {
         if self.registered {
             return Err(AccountError::AlreadyRegistered);
@@ -22,6 +23,7 @@ impl Account {
             locale,
             role,
             confirmation,
+            application,
         }])
     }
 
@@ -45,6 +47,9 @@ impl Account {
         }
         if self.locked_out {
             return Err(AccountError::LockedOut);
+        }
+        if self.awaiting_approval {
+            return Err(AccountError::AwaitingApproval);
         }
         Ok(vec![AccountChange::SessionOpened { session }])
     }

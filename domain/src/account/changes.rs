@@ -13,8 +13,21 @@ pub enum AccountChange {
         locale: String,
         role: Role,
         confirmation: Option<String>,
+        /// Why the person asks to join, when the instance approves each registration: the
+        /// account waits for a moderator's approval until then.
+        #[serde(default)]
+        application: Option<String>,
     },
     EmailConfirmed,
+    /// A moderator approved the registration: the account may log in.
+    RegistrationApproved {
+        moderator: String,
+    },
+    /// A moderator rejected the registration: the account never opens, and its address is
+    /// free to register again.
+    RegistrationRejected {
+        decision: Decision,
+    },
     SessionOpened {
         session: String,
     },
@@ -86,6 +99,8 @@ impl DomainEvent for AccountChange {
         match self {
             Self::Registered { .. } => "AccountRegistered",
             Self::EmailConfirmed => "AccountEmailConfirmed",
+            Self::RegistrationApproved { .. } => "AccountRegistrationApproved",
+            Self::RegistrationRejected { .. } => "AccountRegistrationRejected",
             Self::SessionOpened { .. } => "AccountSessionOpened",
             Self::SessionClosed { .. } => "AccountSessionClosed",
             Self::PasswordChanged { .. } => "AccountPasswordChanged",

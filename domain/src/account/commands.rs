@@ -14,6 +14,8 @@ pub enum AccountCommand {
         locale: String,
         role: Role,
         confirmation: Option<String>,
+        /// Why the person asks to join, when each registration waits for approval.
+        application: Option<String>,
     },
     ConfirmEmail {
         confirmation: String,
@@ -79,6 +81,14 @@ pub enum AccountCommand {
         to: String,
         reverts: Vec<i64>,
         conflicts: Vec<i64>,
+    },
+    /// A moderator approves a registration that waits for approval.
+    ApproveRegistration {
+        moderator: String,
+    },
+    /// A moderator rejects a registration that waits for approval.
+    RejectRegistration {
+        decision: Decision,
     },
     /// Put back the address `email` the account had before a change being reverted.
     RestoreEmail {

@@ -46,6 +46,14 @@ pub enum AccountError {
          link mailed on request, then log in again"
     )]
     LockedOut,
+    #[error(
+        "this account waits for a moderator's approval: a mail will tell you when it is approved"
+    )]
+    AwaitingApproval,
+    #[error("this instance's moderators did not accept this registration")]
+    RegistrationRejected,
+    #[error("this account does not wait for approval")]
+    NotAwaitingApproval,
     /// A moderators' decision that would change nothing.
     #[error("{0}")]
     AlreadyDecided(&'static str),
@@ -71,6 +79,11 @@ pub struct Account {
     /// Locked out by the moderators until the password is reset.
     #[serde(default)]
     locked_out: bool,
+    /// Registered under approval and neither approved nor rejected yet.
+    #[serde(default)]
+    awaiting_approval: bool,
+    #[serde(default)]
+    rejected: bool,
 }
 
 impl Account {
@@ -92,7 +105,28 @@ impl Account {
         if self.suspended {
             return Err(AccountError::Suspended);
         }
+        if self.rejected {
+            return Err(AccountError::RegistrationRejected);
+        }
         Ok(())
+    }
+
+    /// Waiting for a moderator to approve or reject its registration.
+    pub fn awaiting_approval(&self) -> bool {
+        self.awaiting_approval
+    }
+
+    fn decide_registration(
+        &self,
+        change: AccountChange,
+    ) -> Result<Vec<AccountChange>, AccountError> {
+        if !self.registered {
+            return Err(AccountError::NotFound);
+        }
+        if !self.awaiting_approval {
+            return Err(AccountError::NotAwaitingApproval);
+        }
+        Ok(vec![change])
     }
 
     pub fn suspended(&self) -> bool {
@@ -162,7 +196,21 @@ impl Aggregate for Account {
                 locale,
                 role,
                 confirmation,
-            } => self.register(email, password_hash, locale, role, confirmation),
+                application,
+            } => self.register(
+                email,
+                password_hash,
+                locale,
+                role,
+                confirmation,
+                application,
+            ),
+            AccountCommand::ApproveRegistration { moderator } => {
+                self.decide_registration(AccountChange::RegistrationApproved { moderator })
+            }
+            AccountCommand::RejectRegistration { decision } => {
+                self.decide_registration(AccountChange::RegistrationRejected { decision })
+            }
             AccountCommand::ConfirmEmail { confirmation } => self.confirm_email(&confirmation),
             AccountCommand::OpenSession { session } => self.open_session(session),
             AccountCommand::CloseSession { session } => self.close_session(session),
@@ -231,14 +279,22 @@ impl Aggregate for Account {
                 email,
                 role,
                 confirmation,
+                application,
                 ..
             } => {
                 self.registered = true;
                 self.email = email;
                 self.role = role;
                 self.confirmation = confirmation;
+                self.awaiting_approval = application.is_some();
             }
             C::EmailConfirmed => self.confirmation = None,
+            C::RegistrationApproved { .. } => self.awaiting_approval = false,
+            C::RegistrationRejected { .. } => {
+                self.awaiting_approval = false;
+                self.rejected = true;
+                self.sessions.clear();
+            }
             C::SessionOpened { session } => {
                 if !self.sessions.contains(&session) {
                     self.sessions.push(session);

@@ -15,6 +15,7 @@ fn registered(confirmation: Option<&str>) -> C {
         locale: "fr".into(),
         role: Role::User,
         confirmation: confirmation.map(Into::into),
+        application: None,
     }
 }
 
@@ -179,6 +180,7 @@ fn an_account_registers_once() {
             locale: "en".into(),
             role: Role::User,
             confirmation: None,
+            application: None,
         })
         .then_expect_error(AccountError::AlreadyRegistered);
 }
@@ -205,9 +207,11 @@ fn kind(change: &C) -> usize {
         C::EmailChanged { .. } => 15,
         C::Moderated { .. } => 16,
         C::Reverted { .. } => 17,
+        C::RegistrationApproved { .. } => 18,
+        C::RegistrationRejected { .. } => 19,
     }
 }
-const KINDS: usize = 18;
+const KINDS: usize = 20;
 
 #[test]
 fn applying_any_change_twice_leaves_the_state_as_once() {
@@ -217,6 +221,9 @@ fn applying_any_change_twice_leaves_the_state_as_once() {
     let history = vec![
         registered(Some("h1")),
         C::EmailConfirmed,
+        C::RegistrationApproved {
+            moderator: "m1".into(),
+        },
         opened("s1"),
         opened("s2"),
         opened("s3"),
@@ -278,6 +285,9 @@ fn applying_any_change_twice_leaves_the_state_as_once() {
             to: "2026-11-02T00:00:00.000000Z".into(),
             reverts: vec![4, 5],
             conflicts: vec![6],
+        },
+        C::RegistrationRejected {
+            decision: decision(),
         },
         C::Disabled,
     ];
@@ -476,4 +486,70 @@ fn a_lock_out_voids_a_reset_link_or_an_address_change_asked_before_it() {
             confirmation: "c1".into(),
         })
         .then_expect_error(AccountError::WrongConfirmation);
+}
+
+fn applied(moderator: bool) -> Vec<C> {
+    let mut first = registered(None);
+    if let C::Registered { application, .. } = &mut first {
+        *application = Some("I run the repair café's events".into());
+    }
+    let mut history = vec![first];
+    if moderator {
+        history.push(C::RegistrationApproved {
+            moderator: "m1".into(),
+        });
+    }
+    history
+}
+
+#[test]
+fn an_account_under_approval_logs_in_once_approved() {
+    Given::with(())
+        .given(applied(false))
+        .when(AccountCommand::OpenSession {
+            session: "s1".into(),
+        })
+        .then_expect_error(AccountError::AwaitingApproval);
+    Given::with(())
+        .given(applied(false))
+        .when(AccountCommand::ApproveRegistration {
+            moderator: "m1".into(),
+        })
+        .then_expect_events(vec![C::RegistrationApproved {
+            moderator: "m1".into(),
+        }]);
+    Given::with(())
+        .given(applied(true))
+        .when(AccountCommand::OpenSession {
+            session: "s1".into(),
+        })
+        .then_expect_events(vec![C::SessionOpened {
+            session: "s1".into(),
+        }]);
+    Given::with(())
+        .given(applied(true))
+        .when(AccountCommand::RejectRegistration {
+            decision: decision(),
+        })
+        .then_expect_error(AccountError::NotAwaitingApproval);
+}
+
+#[test]
+fn a_rejected_registration_never_opens() {
+    let mut history = applied(false);
+    history.push(C::RegistrationRejected {
+        decision: decision(),
+    });
+    Given::with(())
+        .given(history.clone())
+        .when(AccountCommand::OpenSession {
+            session: "s1".into(),
+        })
+        .then_expect_error(AccountError::RegistrationRejected);
+    Given::with(())
+        .given(history)
+        .when(AccountCommand::ApproveRegistration {
+            moderator: "m1".into(),
+        })
+        .then_expect_error(AccountError::NotAwaitingApproval);
 }

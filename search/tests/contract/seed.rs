@@ -238,6 +238,7 @@ impl People {
             locale: "en".into(),
             role: Role::User,
             confirmation: None,
+            application: None,
         };
         self.accounts
             .execute(account, register, &local())

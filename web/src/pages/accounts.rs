@@ -175,6 +175,7 @@ pub async fn register(
             email: field(&values, "email"),
             password: values.get("password").cloned().unwrap_or_default(),
             locale: field(&values, "locale"),
+            reason: values.get("reason").cloned(),
         },
         username: field(&values, "username"),
     };
