@@ -167,7 +167,10 @@ fn app(
         // No instance name is configured yet: federation names the instance by its host.
         name: String::new(),
         description: String::new(),
-        open_registrations: settings.registrations == Registrations::Open,
+        open_registrations: matches!(
+            settings.registrations,
+            Registrations::Open | Registrations::Approval
+        ),
     };
     let federation = Federation::new(db, &settings.public_url, instance)
         .map_err(|e| anyhow::anyhow!("--public-url: {e}"))?;

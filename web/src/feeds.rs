@@ -30,7 +30,7 @@ fn utc(at: OffsetDateTime) -> CalendarDateTime {
 }
 
 /// The host of the instance, for globally unique event ids.
-fn host(web: &Web) -> String {
+pub(crate) fn host(web: &Web) -> String {
     web.app
         .config
         .public_url
@@ -179,7 +179,7 @@ pub async fn event_ics(State(web): State<Web>, Path(id): Path<String>) -> Respon
 }
 
 /// A failure as feeds answer it: its status and its words, as plain text.
-fn plain_failure(error: &convene_api::Error) -> Response {
+pub(crate) fn plain_failure(error: &convene_api::Error) -> Response {
     (crate::render::status_of(error), error.detail()).into_response()
 }
 

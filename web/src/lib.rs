@@ -205,6 +205,20 @@ pub fn routes(app: AppState, pages: Arc<Pages>) -> Router {
             "/report",
             get(pages::moderation::report_form).post(pages::moderation::report),
         )
+        .route("/admin", get(pages::admin::dashboard))
+        .route(
+            "/admin/settings",
+            get(pages::admin::settings).post(pages::admin::save_settings),
+        )
+        .route("/admin/registrations", get(pages::admin::registrations))
+        .route(
+            "/admin/registrations/{account}",
+            post(pages::admin::decide_registration),
+        )
+        .route("/about", get(pages::admin::about))
+        .route("/about/{page}", get(pages::admin::about_page))
+        .route("/transparency", get(pages::admin::transparency))
+        .route("/transparency.atom", get(pages::admin::transparency_atom))
         .route("/moderation/reports", get(pages::moderation::queue))
         .route("/moderation/audit", get(pages::moderation::audit))
         .route(

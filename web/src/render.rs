@@ -90,6 +90,15 @@ impl Pages {
         context.insert("here", &visitor.here);
         context.insert("here_encoded", &crate::pages::encode(&visitor.here));
         context.insert("logged_in", &visitor.logged_in());
+        context.insert(
+            "instance_staff",
+            &visitor.session.as_ref().is_some_and(|s| {
+                matches!(
+                    s.account.role,
+                    convene_domain::Role::Moderator | convene_domain::Role::Administrator
+                )
+            }),
+        );
         context.insert("unread", &visitor.unread);
         let menu: Vec<MenuProfile> = visitor
             .profiles

@@ -6,6 +6,7 @@ use crate::discovery::{host_meta, nodeinfo, webfinger};
 use axum::extract::{Query, State};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
+use convene_domain::instance::Registrations;
 use serde::Deserialize;
 use serde_json::Value;
 
@@ -104,7 +105,23 @@ async fn nodeinfo_document(
         Ok(usage) => usage,
         Err(e) => return internal("the instance's counts", &e),
     };
-    let document = nodeinfo::document(version, &federation.instance, usage);
+    // What the administrators saved, over what the configuration said at start.
+    let mut instance = federation.instance.clone();
+    match convene_projections::instance::settings(federation.db.pool()).await {
+        Ok(Some(saved)) => {
+            if !saved.name.is_empty() {
+                instance.name = saved.name;
+            }
+            instance.description = saved.description;
+            instance.open_registrations = matches!(
+                saved.registrations,
+                Registrations::Open | Registrations::Approval
+            );
+        }
+        Ok(None) => {}
+        Err(e) => return internal("the instance's settings", &e),
+    }
+    let document = nodeinfo::document(version, &instance, usage);
     let content_type = format!("application/json; profile=\"{}#\"", version.schema());
     cors(json(&content_type, &document))
 }

@@ -36,6 +36,37 @@ pub(crate) fn form(
     errors: &[FieldError],
     notice: Option<String>,
 ) -> Response {
+    let filled = Filled {
+        status,
+        values,
+        errors,
+        notice,
+    };
+    form_with(web, visitor, template, filled, Context::new())
+}
+
+/// A form as it is shown again: its status, the values sent, the errors and a notice.
+pub(crate) struct Filled<'a> {
+    pub status: StatusCode,
+    pub values: &'a HashMap<String, String>,
+    pub errors: &'a [FieldError],
+    pub notice: Option<String>,
+}
+
+/// Like [`form`], with more in the page's `context`.
+pub(crate) fn form_with(
+    web: &Web,
+    visitor: &Visitor,
+    template: &str,
+    filled: Filled<'_>,
+    mut context: Context,
+) -> Response {
+    let Filled {
+        status,
+        values,
+        errors,
+        notice,
+    } = filled;
     let catalogue = web.pages.catalogue(visitor);
     let messages: BTreeMap<String, String> = errors
         .iter()
@@ -48,7 +79,6 @@ pub(crate) fn form(
             (e.field.clone(), text)
         })
         .collect();
-    let mut context = Context::new();
     let mut values = values.clone();
     values.remove("password");
     values.remove("_csrf");
@@ -150,15 +180,30 @@ pub async fn logout(
 pub async fn register_form(State(web): State<Web>, visitor: Visitor) -> Response {
     let mut values = HashMap::new();
     values.insert("locale".to_string(), visitor.lang.clone());
-    form(
-        &web,
-        &visitor,
-        StatusCode::OK,
-        "register.html",
-        &values,
-        &[],
-        None,
-    )
+    register_page(&web, &visitor, StatusCode::OK, &values, &[]).await
+}
+
+/// The registration form, asking why when a moderator approves each account.
+async fn register_page(
+    web: &Web,
+    visitor: &Visitor,
+    status: StatusCode,
+    values: &HashMap<String, String>,
+    errors: &[FieldError],
+) -> Response {
+    let registrations = match convene_api::instance::settings(&web.app).await {
+        Ok(settings) => settings.registrations,
+        Err(error) => return web.pages.failure(visitor, &error),
+    };
+    let mut context = Context::new();
+    context.insert("registrations", registrations.as_str());
+    let filled = Filled {
+        status,
+        values,
+        errors,
+        notice: None,
+    };
+    form_with(web, visitor, "register.html", filled, context)
 }
 
 pub async fn register(
@@ -182,7 +227,12 @@ pub async fn register(
     let base = format!("{}/confirm-email", web.app.config.public_url);
     match accounts::sign_up(&web.app, signup, &visitor.origin, &base).await {
         Ok(account) => {
-            let text = catalogue.fill("register_done", &[("email", &account.email)]);
+            let done = if account.awaiting_approval {
+                "register_done_approval"
+            } else {
+                "register_done"
+            };
+            let text = catalogue.fill(done, &[("email", &account.email)]);
             web.pages
                 .message(&visitor, &catalogue.text("register_done_title"), &text)
         }
@@ -192,25 +242,13 @@ pub async fn register(
                 field: "username_taken".into(),
                 message: String::new(),
             };
-            form(
-                &web,
-                &visitor,
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "register.html",
-                &values,
-                &[taken],
-                None,
-            )
+            let status = StatusCode::UNPROCESSABLE_ENTITY;
+            register_page(&web, &visitor, status, &values, &[taken]).await
         }
-        Err(error) if !error.field_errors().is_empty() => form(
-            &web,
-            &visitor,
-            crate::render::status_of(&error),
-            "register.html",
-            &values,
-            &error.field_errors(),
-            None,
-        ),
+        Err(error) if !error.field_errors().is_empty() => {
+            let status = crate::render::status_of(&error);
+            register_page(&web, &visitor, status, &values, &error.field_errors()).await
+        }
         Err(error) => web.pages.failure(&visitor, &error),
     }
 }

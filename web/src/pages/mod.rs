@@ -1,6 +1,7 @@
 //! Page handlers, one module per area.
 
 pub mod accounts;
+pub mod admin;
 pub mod anonymous;
 pub mod calendar;
 pub mod event;

@@ -3,7 +3,7 @@
 //! on the reported content: hide, remove, close comments, and undo them). Moderation
 //! pages answer everyone else with a 403 page naming the role they need.
 
-use super::accounts::form;
+use super::accounts::{form_with, Filled};
 use super::{check_csrf, field, login_first, Fields};
 use crate::render::{see_other, status_of};
 use crate::visitor::Visitor;
@@ -47,13 +47,23 @@ fn category(values: &HashMap<String, String>) -> Result<Category, FieldError> {
         "spam" => Ok(Category::Spam),
         "illegal" => Ok(Category::Illegal),
         "other" => Ok(Category::Other),
-        "rule_violation" => Ok(Category::RuleViolation {
-            rules: field(values, "rules")
-                .split(',')
-                .map(|r| r.trim().to_string())
-                .filter(|r| !r.is_empty())
-                .collect(),
-        }),
+        // The instance's rules as checkboxes (`rule_ID`), or ids typed in when it has none.
+        "rule_violation" => {
+            let mut checked: Vec<String> = values
+                .iter()
+                .filter_map(|(k, v)| k.strip_prefix("rule_").filter(|_| !v.is_empty()))
+                .map(str::to_string)
+                .collect();
+            checked.sort_by_key(|id| id.parse::<u32>().unwrap_or(u32::MAX));
+            let typed = field(values, "rules");
+            checked.extend(
+                typed
+                    .split(',')
+                    .map(|r| r.trim().to_string())
+                    .filter(|r| !r.is_empty()),
+            );
+            Ok(Category::RuleViolation { rules: checked })
+        }
         _ => Err(FieldError {
             field: "category".into(),
             message: "choose a category".into(),
@@ -73,15 +83,30 @@ pub async fn report_form(
     if visitor.session.is_none() && !web.app.reports_policy.anonymous {
         return login_first(&visitor);
     }
-    form(
-        &web,
-        &visitor,
-        StatusCode::OK,
-        "report.html",
-        &values,
-        &[],
-        None,
-    )
+    filing_page(&web, &visitor, StatusCode::OK, &values, &[]).await
+}
+
+/// The report form, offering the instance's rules to tick.
+async fn filing_page(
+    web: &Web,
+    visitor: &Visitor,
+    status: StatusCode,
+    values: &HashMap<String, String>,
+    errors: &[FieldError],
+) -> Response {
+    let rules = match convene_api::instance::settings(&web.app).await {
+        Ok(settings) => settings.rules,
+        Err(error) => return web.pages.failure(visitor, &error),
+    };
+    let mut context = Context::new();
+    context.insert("instance_rules", &rules);
+    let filled = Filled {
+        status,
+        values,
+        errors,
+        notice: None,
+    };
+    form_with(web, visitor, "report.html", filled, context)
 }
 
 /// POST `/report`: files the report as the visitor's default profile (or anonymously, when the
@@ -101,15 +126,7 @@ pub async fn report(
         Ok(category) => category,
         Err(error) => {
             let status = StatusCode::UNPROCESSABLE_ENTITY;
-            return form(
-                &web,
-                &visitor,
-                status,
-                "report.html",
-                &values,
-                &[error],
-                None,
-            );
+            return filing_page(&web, &visitor, status, &values, &[error]).await;
         }
     };
     let reporter = match visitor.session.clone() {
@@ -136,16 +153,7 @@ pub async fn report(
         }
         Err(error) if error.class() == Class::Invalid => {
             let errors = error.field_errors();
-            let status = status_of(&error);
-            form(
-                &web,
-                &visitor,
-                status,
-                "report.html",
-                &values,
-                &errors,
-                None,
-            )
+            filing_page(&web, &visitor, status_of(&error), &values, &errors).await
         }
         Err(error) => web.pages.failure(&visitor, &error),
     }

@@ -1,6 +1,7 @@
 //! The pages over real HTTP on 127.0.0.1, as a browser without JavaScript uses them, on SQLite
 //! and (with TEST_DATABASE_URL) PostgreSQL.
 
+mod admin;
 mod calendar;
 mod cancel;
 mod edge;

@@ -11,7 +11,7 @@ async fn make_moderator(site: &Site, username: &str) {
     give_role(site, username, Role::Moderator).await;
 }
 
-async fn give_role(site: &Site, username: &str, role: Role) {
+pub(crate) async fn give_role(site: &Site, username: &str, role: Role) {
     let account = profiles::owner(site.db.pool(), username)
         .await
         .expect("owner")

@@ -1,0 +1,267 @@
+//! The administration pages without JavaScript: an administrator saves the instance's settings
+//! (the about pages show them, a plain user is refused), registrations under approval ask why
+//! and wait in a moderator's queue, reports tick the instance's rules, and the transparency
+//! log and its feed show decisions without their reasons.
+
+use crate::moderation::give_role;
+use crate::sites;
+use crate::support::{create_event, Browser};
+use convene_domain::Role;
+
+async fn save_settings(admin: &Browser, fields: &[(&str, &str)]) -> crate::support::Page {
+    let form = admin.get("/admin/settings").await;
+    assert_eq!(form.status, 200, "{}", form.body);
+    admin.post("/admin/settings", &form.csrf(), fields).await
+}
+
+#[tokio::test]
+async fn an_administrator_describes_the_instance_and_everyone_reads_it() {
+    for (_db, site) in sites("admin_settings_pages").await {
+        let admin = Browser::member(&site, "admin@example.org", "admin", "en").await;
+        give_role(&site, "admin", Role::Administrator).await;
+        let ana = Browser::member(&site, "ana@example.org", "ana", "fr").await;
+
+        let refused = ana.get("/admin/settings").await;
+        assert_eq!(refused.status, 403, "{}", refused.body);
+        let dashboard = ana.get("/admin").await;
+        assert_eq!(dashboard.status, 403, "{}", dashboard.body);
+
+        let head = site.head().await;
+        let bad = save_settings(&admin, &[("name", "Repair café"), ("contact", "nobody")]).await;
+        assert_eq!(bad.status, 422, "{}", bad.body);
+        assert!(bad.body.contains("aria-invalid=\"true\""), "{}", bad.body);
+        assert!(bad.body.contains("Repair café"), "the values are kept");
+        assert_eq!(site.head().await, head, "nothing written");
+
+        let saved = save_settings(
+            &admin,
+            &[
+                ("name", "Repair café"),
+                ("description", "Fixing things together."),
+                ("contact", "hello@repair.example"),
+                ("languages", "fr, en"),
+                ("new_rules", "Be kind\nNo advertising"),
+                (
+                    "terms",
+                    "# Terms\n\nBe **nice**.\n\n<script>alert(1)</script>",
+                ),
+                ("registrations", "approval"),
+                ("transparency", "anonymous"),
+            ],
+        )
+        .await;
+        assert_eq!(saved.status, 303, "{}", saved.body);
+
+        let about = site.browser("en").get("/about").await;
+        assert_eq!(about.status, 200, "{}", about.body);
+        for shown in [
+            "Repair café",
+            "Fixing things together.",
+            "Be kind",
+            "No advertising",
+            "hello@repair.example",
+            "a moderator approves each one",
+            "href=\"/about/terms\"",
+            "href=\"/transparency\"",
+        ] {
+            assert!(about.body.contains(shown), "{shown}: {}", about.body);
+        }
+        assert!(
+            !about.body.contains("/about/privacy"),
+            "no privacy page written"
+        );
+        let terms = site.browser("en").get("/about/terms").await;
+        assert_eq!(terms.status, 200, "{}", terms.body);
+        assert!(
+            terms.body.contains("<strong>nice</strong>"),
+            "{}",
+            terms.body
+        );
+        assert!(!terms.body.contains("<script>alert"), "{}", terms.body);
+        let privacy = site.browser("en").get("/about/privacy").await;
+        assert_eq!(privacy.status, 404);
+
+        // The form shows each rule by its number; emptying one removes it.
+        let form = admin.get("/admin/settings").await;
+        assert!(form.body.contains("name=\"rule_2\""), "{}", form.body);
+        let kept = save_settings(
+            &admin,
+            &[
+                ("name", "Repair café"),
+                ("rule_1", ""),
+                ("rule_2", "No advertising"),
+                ("registrations", "approval"),
+                ("transparency", "anonymous"),
+            ],
+        )
+        .await;
+        assert_eq!(kept.status, 303, "{}", kept.body);
+        let about = site.browser("en").get("/about").await;
+        assert!(!about.body.contains("Be kind"), "{}", about.body);
+
+        let dashboard = admin.get("/admin").await;
+        assert_eq!(dashboard.status, 200, "{}", dashboard.body);
+        assert!(dashboard.body.contains("href=\"/admin/settings\""));
+        let home = admin.get("/").await;
+        assert!(
+            home.body.contains("href=\"/admin\""),
+            "staff see the way in"
+        );
+        assert!(!ana.get("/").await.body.contains("href=\"/admin\""));
+    }
+}
+
+#[tokio::test]
+async fn under_approval_the_form_asks_why_and_a_moderator_decides() {
+    for (_db, site) in sites("admin_registration_pages").await {
+        let admin = Browser::member(&site, "admin@example.org", "admin", "en").await;
+        give_role(&site, "admin", Role::Administrator).await;
+        let saved = save_settings(&admin, &[("registrations", "approval")]).await;
+        assert_eq!(saved.status, 303, "{}", saved.body);
+
+        let zoe = site.browser("fr");
+        let form = zoe.get("/register").await;
+        assert!(form.body.contains("name=\"reason\""), "{}", form.body);
+        let fields = [
+            ("email", "zoe@example.org"),
+            ("password", "correct horse battery"),
+            ("username", "zoe"),
+            ("locale", "fr"),
+        ];
+        let without = zoe.post("/register", &form.csrf(), &fields).await;
+        assert_eq!(without.status, 422, "{}", without.body);
+        assert!(
+            without.body.contains("dites en quelques mots"),
+            "{}",
+            without.body
+        );
+        let mut with_reason = fields.to_vec();
+        with_reason.push(("reason", "Je répare des vélos"));
+        let asked = zoe.post("/register", &form.csrf(), &with_reason).await;
+        assert_eq!(asked.status, 200, "{}", asked.body);
+        assert!(
+            asked.body.contains("examine ensuite votre inscription"),
+            "{}",
+            asked.body
+        );
+
+        let mut queue = admin.get("/admin/registrations").await;
+        for _ in 0..100 {
+            if queue.body.contains("zoe@example.org") {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+            queue = admin.get("/admin/registrations").await;
+        }
+        assert!(queue.body.contains("Je répare des vélos"), "{}", queue.body);
+        let marker = "action=\"/admin/registrations/";
+        let start = queue.body.find(marker).expect("a form") + marker.len();
+        let account: String = queue.body[start..]
+            .chars()
+            .take_while(|c| *c != '"')
+            .collect();
+        let path = format!("/admin/registrations/{account}");
+        let unexplained = admin
+            .post(
+                &path,
+                &queue.csrf(),
+                &[("verdict", "reject"), ("reason", "")],
+            )
+            .await;
+        assert_eq!(unexplained.status, 422, "{}", unexplained.body);
+        let approved = admin
+            .post(&path, &queue.csrf(), &[("verdict", "approve")])
+            .await;
+        assert_eq!(approved.status, 303, "{}", approved.body);
+        let queue = admin.get("/admin/registrations").await;
+        assert!(!queue.body.contains("zoe@example.org"), "{}", queue.body);
+        site.link_mailed("zoe@example.org", "/login").await;
+    }
+}
+
+#[tokio::test]
+async fn reports_tick_rules_and_the_transparency_log_shows_the_decision() {
+    for (_db, site) in sites("admin_transparency_pages").await {
+        let admin = Browser::member(&site, "admin@example.org", "admin", "en").await;
+        give_role(&site, "admin", Role::Administrator).await;
+        let bob = Browser::member(&site, "bob@example.org", "bob", "en").await;
+        let ana = Browser::member(&site, "ana@example.org", "ana", "en").await;
+        let id = create_event(&bob, &[("title", "Cheap watches")]).await;
+
+        let off = site.browser("en").get("/transparency").await;
+        assert_eq!(off.status, 404);
+        let saved = save_settings(
+            &admin,
+            &[
+                ("new_rules", "Be kind\nNo advertising"),
+                ("transparency", "named"),
+            ],
+        )
+        .await;
+        assert_eq!(saved.status, 303, "{}", saved.body);
+
+        let link = format!("/report?event={id}");
+        let form = ana.get(&link).await;
+        assert!(form.body.contains("name=\"rule_2\""), "{}", form.body);
+        let filed = ana
+            .post(
+                "/report",
+                &form.csrf(),
+                &[
+                    ("event", id.as_str()),
+                    ("category", "rule_violation"),
+                    ("rule_2", "on"),
+                    ("comment", "selling watches"),
+                ],
+            )
+            .await;
+        assert_eq!(filed.status, 200, "{}", filed.body);
+        let report = convene_projections::reports::queue(
+            site.db.pool(),
+            &convene_projections::reports::QueueFilter::default(),
+            1,
+        )
+        .await
+        .expect("queue")
+        .remove(0)
+        .id;
+        let decided = admin.get(&format!("/moderation/reports/{report}")).await;
+        let removed = admin
+            .post(
+                &format!("/moderation/reports/{report}/decide"),
+                &decided.csrf(),
+                &[
+                    ("action", "remove"),
+                    ("target", "event"),
+                    ("event", id.as_str()),
+                    ("reason", "secret: a known spammer"),
+                ],
+            )
+            .await;
+        assert_eq!(removed.status, 303, "{}", removed.body);
+
+        let mut page = site.browser("en").get("/transparency").await;
+        for _ in 0..100 {
+            if page.body.contains("Event removed") {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+            page = site.browser("en").get("/transparency").await;
+        }
+        assert_eq!(page.status, 200, "{}", page.body);
+        for shown in ["Event removed", "rule 2", "No advertising", "@admin"] {
+            assert!(page.body.contains(shown), "{shown}: {}", page.body);
+        }
+        assert!(!page.body.contains("secret"), "{}", page.body);
+        assert!(!page.body.contains("Cheap watches"), "{}", page.body);
+        let feed = site.browser("en").get("/transparency.atom").await;
+        assert_eq!(feed.status, 200, "{}", feed.body);
+        assert!(feed.content_type.starts_with("application/atom+xml"));
+        assert!(
+            feed.body.contains("<title>EventRemoved: an event</title>"),
+            "{}",
+            feed.body
+        );
+        assert!(!feed.body.contains("secret"), "{}", feed.body);
+    }
+}
