@@ -379,6 +379,76 @@ pub struct Dashboard {
     pub registrations: String,
 }
 
+/// An account as the administration lists it.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct AccountSummary {
+    pub id: String,
+    pub email: String,
+    /// `user`, `moderator` or `administrator`.
+    pub role: String,
+    pub confirmed: bool,
+    pub disabled: bool,
+    pub suspended: bool,
+    pub awaiting_approval: bool,
+    /// Warnings received.
+    pub strikes: i64,
+    pub created_at: String,
+    /// Its profiles' usernames.
+    pub profiles: Vec<String>,
+}
+
+/// A page of accounts.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct AccountList {
+    pub page: i64,
+    pub accounts: Vec<AccountSummary>,
+    /// Whether another page follows.
+    pub more: bool,
+}
+
+/// Accounts, newest first, 50 a page, whose address or one of whose profiles (username or
+/// display name) contains `words` (moderators and administrators).
+pub async fn accounts(
+    state: &AppState,
+    session: &Session,
+    words: &str,
+    page: i64,
+) -> Result<AccountList> {
+    require_moderator(session)?;
+    if page < 1 {
+        return Err(Error::invalid_field("page", "a page number, from 1"));
+    }
+    let pool = state.db.pool();
+    let mut found = accounts::search(pool, words, page).await?;
+    let more = found.len() as i64 > accounts::LIST_PAGE;
+    found.truncate(accounts::LIST_PAGE as usize);
+    let mut listed = Vec::new();
+    for account in found {
+        let profiles = profiles::owned_by(pool, &account.id)
+            .await?
+            .into_iter()
+            .map(|p| p.username)
+            .collect();
+        listed.push(AccountSummary {
+            id: account.id,
+            email: account.email,
+            role: account.role.as_str().to_string(),
+            confirmed: account.confirmed,
+            disabled: account.disabled,
+            suspended: account.suspended,
+            awaiting_approval: account.awaiting_approval,
+            strikes: account.strikes,
+            created_at: account.created_at,
+            profiles,
+        });
+    }
+    Ok(AccountList {
+        page,
+        accounts: listed,
+        more,
+    })
+}
+
 /// What a published decision is about, as the public may know it.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct PublicTarget {

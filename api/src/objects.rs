@@ -6,7 +6,7 @@ use crate::error::{Error, Result};
 use crate::AppState;
 use convene_domain::metadata::format_timestamp;
 use convene_domain::moderation::ContentAction;
-use convene_domain::{Event, EventChange, Group, Profile};
+use convene_domain::{Event, EventChange, Group, Instance, Profile};
 use convene_projections::log::{EventLog, StoredEvent};
 use cqrs_es::Aggregate;
 use serde::Serialize;
@@ -15,7 +15,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use utoipa::ToSchema;
 
 /// The kinds of object that can be folded, as named in paths.
-pub const KINDS: [&str; 3] = ["event", "profile", "group"];
+pub const KINDS: [&str; 4] = ["event", "profile", "group", "instance"];
 
 /// One change of the object, with who made it.
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -88,6 +88,7 @@ pub(crate) fn around(
         "event" => walk::<Event>(log, positions),
         "profile" => walk::<Profile>(log, positions),
         "group" => walk::<Group>(log, positions),
+        "instance" => walk::<Instance>(log, positions),
         _ => Ok(BTreeMap::new()),
     }
 }
@@ -267,6 +268,7 @@ pub async fn as_of(
         "event" => Event::TYPE,
         "profile" => Profile::TYPE,
         "group" => Group::TYPE,
+        "instance" => Instance::TYPE,
         _ => {
             return Err(Error::invalid_field(
                 "kind",
@@ -283,6 +285,7 @@ pub async fn as_of(
     let (state_then, comments) = match kind {
         "event" => (fold::<Event>(&changes)?, comments(&changes)?),
         "profile" => (fold::<Profile>(&changes)?, Vec::new()),
+        "instance" => (fold::<Instance>(&changes)?, Vec::new()),
         _ => (fold::<Group>(&changes)?, Vec::new()),
     };
     Ok(ObjectAsOf {

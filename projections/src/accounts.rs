@@ -356,6 +356,33 @@ pub async fn awaiting_approval(pool: &AnyPool) -> Result<Vec<AccountRow>, Error>
     rows.iter().map(account).collect()
 }
 
+/// Accounts per page of the administrators' list.
+pub const LIST_PAGE: i64 = 50;
+
+/// A page (from 1) of accounts, newest first, whose address, or one of whose profiles' username
+/// or display name, contains `words` (any letter case; every account when blank).
+pub async fn search(pool: &AnyPool, words: &str, page: i64) -> Result<Vec<AccountRow>, Error> {
+    let escaped = words
+        .trim()
+        .to_lowercase()
+        .replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_");
+    let pattern = format!("%{escaped}%");
+    let rows = sqlx::query(&format!(
+        "SELECT {COLUMNS} FROM accounts WHERE LOWER(email) LIKE $1 ESCAPE '\\' \
+         OR id IN (SELECT account_id FROM profiles WHERE LOWER(username) LIKE $1 ESCAPE '\\' \
+         OR LOWER(display_name) LIKE $1 ESCAPE '\\') \
+         ORDER BY created_at DESC, id LIMIT $2 OFFSET $3"
+    ))
+    .bind(pattern)
+    .bind(LIST_PAGE + 1)
+    .bind((page.max(1) - 1) * LIST_PAGE)
+    .fetch_all(pool)
+    .await?;
+    rows.iter().map(account).collect()
+}
+
 /// The ids of the instance's moderators and administrators.
 pub async fn staff(pool: &AnyPool) -> Result<Vec<String>, Error> {
     Ok(sqlx::query_scalar(

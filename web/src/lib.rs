@@ -211,6 +211,8 @@ pub fn routes(app: AppState, pages: Arc<Pages>) -> Router {
             get(pages::admin::settings).post(pages::admin::save_settings),
         )
         .route("/admin/registrations", get(pages::admin::registrations))
+        .route("/admin/accounts", get(pages::admin::accounts))
+        .route("/admin/accounts/{id}/role", post(pages::admin::change_role))
         .route(
             "/admin/registrations/{account}",
             post(pages::admin::decide_registration),

@@ -5,7 +5,7 @@ use super::extract::Params;
 use super::problem::{Body, Problem};
 use crate::auth::Session;
 use crate::instance::{
-    self, Dashboard, PendingRegistration, SettingsForm, TransparencyPage, Verdict,
+    self, AccountList, Dashboard, PendingRegistration, SettingsForm, TransparencyPage, Verdict,
 };
 use crate::AppState;
 use axum::extract::{Path, State};
@@ -25,6 +25,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(registrations))
         .routes(routes!(decide_registration))
         .routes(routes!(dashboard))
+        .routes(routes!(accounts))
 }
 
 /// What the instance says of itself, for everyone.
@@ -173,4 +174,30 @@ async fn dashboard(
     session: Session,
 ) -> Result<Json<Dashboard>, Problem> {
     Ok(Json(instance::dashboard(&state, &session).await?))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+struct AccountsQuery {
+    /// Words found in the address, or in a profile's username or display name.
+    q: Option<String>,
+    /// From 1.
+    page: Option<i64>,
+}
+
+/// The instance's accounts, newest first, 50 a page, with their profiles, role and standing
+/// (moderators and administrators); `q` searches addresses and profiles.
+#[utoipa::path(get, path = "/admin/accounts", tag = "instance", params(AccountsQuery),
+    security(("bearer" = [])),
+    responses((status = 200, body = AccountList), (status = 401, body = Problem), (status = 403, body = Problem), (status = 422, body = Problem)))]
+async fn accounts(
+    State(state): State<AppState>,
+    session: Session,
+    Params(query): Params<AccountsQuery>,
+) -> Result<Json<AccountList>, Problem> {
+    let words = query.q.unwrap_or_default();
+    let page = query.page.unwrap_or(1);
+    Ok(Json(
+        instance::accounts(&state, &session, &words, page).await?,
+    ))
 }

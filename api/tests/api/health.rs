@@ -36,7 +36,9 @@ async fn healthz_reports_the_last_position_and_each_projections_lag() {
                 "decision_timers",
                 "pictures",
                 "domain_decisions",
-                "instance_follows"
+                "instance_follows",
+                "instance_settings",
+                "transparency"
             ]
         );
         // Logging in reads the accounts read model back: read your writes waited for it, and

@@ -74,6 +74,19 @@ async fn administrators_set_the_instance_s_settings_and_everyone_reads_them() {
         save(&admin, settings(json!({ "rules": rules }))).await;
         assert_eq!(server.head().await, head, "{}", server.label);
 
+        // The audit trail shows what a change of the settings changed, and only that.
+        let trail = admin
+            .get("/api/v1/moderation/audit?target_kind=instance")
+            .await;
+        assert_eq!(trail.status, 200, "{}", trail.text);
+        let entry = &trail.json["entries"][0];
+        assert_eq!(entry["change"], "InstanceSettingsChanged", "{}", trail.text);
+        assert_eq!(
+            entry["after"]["settings"]["name"], "Repair café",
+            "{}",
+            trail.text
+        );
+
         // A removed rule's id is never given again.
         let rules =
             json!([{"id": 2, "text": "No advertising"}, {"text": "Speak French or English"}]);
@@ -511,5 +524,63 @@ async fn the_transparency_log_publishes_decisions_never_their_reasons() {
             "{}",
             named.text
         );
+    }
+}
+
+#[tokio::test]
+async fn moderators_find_accounts_by_address_or_profile() {
+    for scratch in test_urls("instance_accounts").await {
+        let server = TestServer::start_with(&scratch, Options::default()).await;
+        let mia = moderator(&server, "mia@example.org").await;
+        let ana = member(&server, "ana@union.example").await;
+        profile(&ana, "ana_rouge").await;
+        let bob = member(&server, "bob@example.org").await;
+        profile(&bob, "bob").await;
+
+        let all = mia.get("/api/v1/admin/accounts").await;
+        assert_eq!(all.status, 200, "{}", all.text);
+        assert_eq!(all.json["accounts"].as_array().map(Vec::len), Some(3));
+        assert_eq!(all.json["more"], false);
+
+        let by_address = mia.get("/api/v1/admin/accounts?q=UNION").await;
+        assert_eq!(by_address.json["accounts"][0]["email"], "ana@union.example");
+        assert_eq!(
+            by_address.json["accounts"][0]["profiles"],
+            json!(["ana_rouge"])
+        );
+        assert_eq!(
+            by_address.json["accounts"].as_array().map(Vec::len),
+            Some(1)
+        );
+        let by_profile = mia.get("/api/v1/admin/accounts?q=rouge").await;
+        assert_eq!(by_profile.json["accounts"][0]["email"], "ana@union.example");
+        // `_` is a letter here, not a wildcard.
+        let literal = mia.get("/api/v1/admin/accounts?q=a_r").await;
+        assert_eq!(
+            literal.json["accounts"].as_array().map(Vec::len),
+            Some(1),
+            "{}",
+            literal.text
+        );
+        let not_bob = mia.get("/api/v1/admin/accounts?q=b_b").await;
+        assert_eq!(
+            not_bob.json["accounts"].as_array().map(Vec::len),
+            Some(0),
+            "{}",
+            not_bob.text
+        );
+        let none = mia.get("/api/v1/admin/accounts?q=%25").await;
+        assert_eq!(
+            none.json["accounts"].as_array().map(Vec::len),
+            Some(0),
+            "{}",
+            none.text
+        );
+
+        let bad = mia.get("/api/v1/admin/accounts?page=0").await;
+        assert_eq!(bad.status, 422, "{}", bad.text);
+        assert_eq!(fields(&bad), ["page"]);
+        let refused = ana.get("/api/v1/admin/accounts").await;
+        assert_eq!(refused.status, 403, "{}", refused.text);
     }
 }

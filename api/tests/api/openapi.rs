@@ -141,6 +141,7 @@ const PROMISED: &[(&str, &str)] = &[
     ("get", "/api/v1/admin/registrations"),
     ("post", "/api/v1/admin/registrations/{account}"),
     ("get", "/api/v1/admin/dashboard"),
+    ("get", "/api/v1/admin/accounts"),
 ];
 
 #[tokio::test]

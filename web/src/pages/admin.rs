@@ -306,6 +306,59 @@ pub async fn decide_registration(
     }
 }
 
+/// GET `/admin/accounts?q=…&page=…`: accounts and their profiles, searched (moderators);
+/// administrators change roles from here.
+pub async fn accounts(
+    State(web): State<Web>,
+    visitor: Visitor,
+    Query(values): Query<HashMap<String, String>>,
+) -> Response {
+    let Some(session) = visitor.session.as_ref() else {
+        return login_first(&visitor);
+    };
+    let words = field(&values, "q");
+    let page = field(&values, "page").parse::<i64>().unwrap_or(1);
+    let list = match instance::accounts(&web.app, session, &words, page).await {
+        Ok(list) => list,
+        Err(error) => return refused(&web, &visitor, &error),
+    };
+    let mut context = Context::new();
+    context.insert("list", &list);
+    context.insert("q", &words);
+    context.insert(
+        "administrator",
+        &(session.account.role == convene_domain::Role::Administrator),
+    );
+    web.pages
+        .render(&visitor, StatusCode::OK, "admin_accounts.html", context)
+}
+
+/// POST `/admin/accounts/{id}/role`: an administrator gives an account a role (`role`).
+pub async fn change_role(
+    State(web): State<Web>,
+    visitor: Visitor,
+    Path(id): Path<String>,
+    axum::Form(values): Fields,
+) -> Response {
+    if let Err(refused) = check_csrf(&web, &visitor, &values) {
+        return refused;
+    }
+    let Some(session) = visitor.session.as_ref() else {
+        return login_first(&visitor);
+    };
+    let Some(role) = convene_domain::Role::parse(&field(&values, "role")) else {
+        let error = convene_api::Error::invalid_field("role", "user, moderator or administrator");
+        return web.pages.failure(&visitor, &error);
+    };
+    match convene_api::accounts::change_role(&web.app, session, &id, role).await {
+        Ok(()) => see_other(
+            &visitor,
+            &format!("/admin/accounts?q={}", super::encode(&id)),
+        ),
+        Err(error) => refused(&web, &visitor, &error),
+    }
+}
+
 /// GET `/about`: the instance's name, description, rules, contact and languages.
 pub async fn about(State(web): State<Web>, visitor: Visitor) -> Response {
     let settings = match instance::settings(&web.app).await {

@@ -102,12 +102,48 @@ async fn an_administrator_describes_the_instance_and_everyone_reads_it() {
         let dashboard = admin.get("/admin").await;
         assert_eq!(dashboard.status, 200, "{}", dashboard.body);
         assert!(dashboard.body.contains("href=\"/admin/settings\""));
+        assert!(!ana.get("/").await.body.contains("href=\"/admin\""));
+        let accounts = admin.get("/admin/accounts?q=fr").await;
+        assert_eq!(accounts.status, 200, "{}", accounts.body);
+        assert!(
+            !accounts.body.contains("ana@example.org"),
+            "{}",
+            accounts.body
+        );
+        let accounts = admin.get("/admin/accounts?q=ana").await;
+        assert!(
+            accounts.body.contains("ana@example.org"),
+            "{}",
+            accounts.body
+        );
+        let marker = "action=\"/admin/accounts/";
+        let start = accounts.body.find(marker).expect("a role form") + marker.len();
+        let id: String = accounts.body[start..]
+            .chars()
+            .take_while(|c| *c != '/')
+            .collect();
+        let promoted = admin
+            .post(
+                &format!("/admin/accounts/{id}/role"),
+                &accounts.csrf(),
+                &[("role", "moderator")],
+            )
+            .await;
+        assert_eq!(promoted.status, 303, "{}", promoted.body);
+        let mut now_staff = false;
+        for _ in 0..100 {
+            if ana.get("/").await.body.contains("href=\"/admin\"") {
+                now_staff = true;
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        assert!(now_staff, "ana became a moderator");
         let home = admin.get("/").await;
         assert!(
             home.body.contains("href=\"/admin\""),
             "staff see the way in"
         );
-        assert!(!ana.get("/").await.body.contains("href=\"/admin\""));
     }
 }
 
