@@ -474,7 +474,7 @@ pub struct TransparencyEntry {
     pub category: Option<String>,
     /// The instance's rules the report named.
     pub rules: Vec<Rule>,
-    /// What the moderators said for everyone to read (domain decisions).
+    /// What the moderators said for everyone to read.
     pub public_comment: Option<String>,
     /// The moderator's profile, when the instance names its moderators.
     pub moderator: Option<String>,
@@ -589,6 +589,7 @@ async fn published(
                 .unwrap_or_default(),
         })
         .collect();
+    // A domain's public comment may name it: shown only where the domain is.
     let public_comment = match row.target_kind.as_str() {
         "domain" if !state.domain_decisions_public => None,
         _ => row.public_comment,

@@ -127,7 +127,9 @@ pub struct NewDecision {
     /// close_comments, suspend and limit only.
     #[serde(default)]
     pub until: Option<String>,
-    /// On a domain: what the instance's public list of moderated domains says (one line).
+    /// What the decision says for everyone to read (one line, at most 500 characters): on a
+    /// domain, in the public list of moderated domains; on anything, in the transparency log
+    /// when the instance publishes it.
     #[serde(default)]
     pub public_comment: Option<String>,
 }
@@ -257,11 +259,6 @@ pub async fn decide(state: &AppState, session: &Session, new: NewDecision) -> Re
             ));
         }
         comment.clone_from(&new.public_comment);
-    } else if new.public_comment.is_some() {
-        return Err(Error::invalid_field(
-            "public_comment",
-            "only decisions on domains have a public comment",
-        ));
     }
     let until = match new
         .until
@@ -285,6 +282,13 @@ pub async fn decide(state: &AppState, session: &Session, new: NewDecision) -> Re
         OffsetDateTime::now_utc(),
     )
     .map_err(|e| Error::Invalid(vec![e]))?;
+    // A domain decision keeps its public comment beside the decision, as it always has.
+    let decision = match plan {
+        Plan::Domain(..) => decision,
+        _ => decision
+            .with_public_comment(new.public_comment.as_deref())
+            .map_err(|e| Error::Invalid(vec![e]))?,
+    };
     if decision.until.is_some() && !can_end(&plan) {
         return Err(Error::invalid_field(
             "until",

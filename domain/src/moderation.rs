@@ -9,6 +9,8 @@ use time::OffsetDateTime;
 
 /// Longest reason, in characters.
 pub const REASON_MAX: usize = 2_000;
+/// Longest public comment on a decision, in characters.
+pub const PUBLIC_COMMENT_MAX: usize = 500;
 
 /// What every decision carries.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -23,6 +25,9 @@ pub struct Decision {
     /// When the decision ends by itself (fixed-width UTC, as the log writes times).
     #[serde(default)]
     pub until: Option<String>,
+    /// What the moderators say of it for everyone to read (the public transparency log).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub public_comment: Option<String>,
 }
 
 fn invalid(field: &str, message: impl Into<String>) -> FieldError {
@@ -70,7 +75,27 @@ impl Decision {
             reason: reason.to_string(),
             report: report.filter(|r| !r.trim().is_empty()),
             until: until.map(crate::metadata::format_timestamp),
+            public_comment: None,
         })
+    }
+
+    /// The same decision with a comment for everyone to read (blank: none), or the field at
+    /// fault: one line of at most [`PUBLIC_COMMENT_MAX`] characters.
+    pub fn with_public_comment(mut self, comment: Option<&str>) -> Result<Self, FieldError> {
+        let comment = comment.map(str::trim).filter(|c| !c.is_empty());
+        if let Some(comment) = comment {
+            if comment.chars().count() > PUBLIC_COMMENT_MAX || comment.chars().any(char::is_control)
+            {
+                return Err(invalid(
+                    "public_comment",
+                    format!(
+                        "one line of at most {PUBLIC_COMMENT_MAX} characters, for everyone to read"
+                    ),
+                ));
+            }
+        }
+        self.public_comment = comment.map(str::to_string);
+        Ok(self)
     }
 
     /// The instance ending a timed decision by itself.
@@ -80,6 +105,7 @@ impl Decision {
             reason: "the decision's time ran out".into(),
             report,
             until: None,
+            public_comment: None,
         }
     }
 }

@@ -14,8 +14,7 @@ use cqrs_es::event_sink::EventSink;
 use cqrs_es::{Aggregate, DomainEvent};
 use serde::{Deserialize, Serialize};
 
-/// Longest public comment, in characters.
-pub const PUBLIC_COMMENT_MAX: usize = 500;
+pub use crate::moderation::PUBLIC_COMMENT_MAX;
 
 /// What administrators decide on a domain.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -240,6 +239,7 @@ mod tests {
             reason: "spam wave".into(),
             report: None,
             until: until.map(String::from),
+            public_comment: None,
         }
     }
 

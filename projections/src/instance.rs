@@ -210,6 +210,9 @@ impl Projection for TransparencyProjection {
             Some(report) => report_grounds(conn, report).await?,
             None => (None, None),
         };
+        let public_comment = entry
+            .public_comment
+            .or_else(|| entry.decision.public_comment.clone());
         let undone = undoes(&event.event_type);
         let mut undoes_position: Option<i64> = None;
         if !undone.is_empty() {
@@ -253,7 +256,7 @@ impl Projection for TransparencyProjection {
         .bind(entry.event_id)
         .bind(category)
         .bind(rules)
-        .bind(entry.public_comment)
+        .bind(public_comment)
         .bind(entry.decision.moderator)
         .bind(undoes_position)
         .execute(conn)

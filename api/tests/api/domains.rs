@@ -222,7 +222,7 @@ async fn bad_domain_decisions_name_what_to_fix_and_write_nothing() {
             .post(
                 "/api/v1/moderation/decisions",
                 json!({"action": "warn", "target": {"kind": "account", "id": "x"},
-                       "reason": "r", "public_comment": "c"}),
+                       "reason": "r", "public_comment": "x".repeat(501)}),
             )
             .await;
         assert_eq!(fields(&comment_elsewhere), ["public_comment"]);

@@ -448,7 +448,8 @@ async fn the_transparency_log_publishes_decisions_never_their_reasons() {
         .await;
         decide(
             json!({"action": "hide", "target": {"kind": "event", "id": fair},
-                      "reason": "secret: looked like spam"}),
+                      "reason": "secret: looked like spam",
+                      "public_comment": "Reported as spam, checking"}),
         )
         .await;
         decide(
@@ -506,6 +507,7 @@ async fn the_transparency_log_publishes_decisions_never_their_reasons() {
         assert_eq!(unhidden["undoes"], hidden["id"]);
         assert_eq!(hidden["undone_by"], unhidden["id"]);
         assert_eq!(hidden["target"]["label"], "Repair café");
+        assert_eq!(hidden["public_comment"], "Reported as spam, checking");
         assert_eq!(removed["category"], "rule_violation");
         assert_eq!(
             removed["rules"],

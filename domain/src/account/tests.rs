@@ -332,6 +332,7 @@ fn decision() -> Decision {
         reason: "spam".into(),
         report: None,
         until: None,
+        public_comment: None,
     }
 }
 

@@ -1334,6 +1334,7 @@ fn decision() -> Decision {
         reason: "spam".into(),
         report: None,
         until: None,
+        public_comment: None,
     }
 }
 

@@ -321,6 +321,7 @@ mod tests {
                 reason: "impersonation".into(),
                 report: None,
                 until: None,
+                public_comment: None,
             },
         }
     }

@@ -743,6 +743,7 @@ async fn decide_on_domain(local: &Local, domain: &str, action: DomainAction) {
         reason: "a spam wave".into(),
         report: None,
         until: None,
+        public_comment: None,
     };
     let metadata = Metadata::now(Actor::System, Source::Cli, "test");
     let command = RemoteDomainCommand::Moderate {

@@ -213,6 +213,7 @@ fn decision() -> Decision {
         reason: "breaks the rules".into(),
         report: None,
         until: None,
+        public_comment: None,
     }
 }
 

@@ -185,7 +185,7 @@ fn decision(
         reason: field(values, "reason"),
         report: Some(report.to_string()),
         until: datetime_local(&field(values, "until")),
-        public_comment: None,
+        public_comment: Some(field(values, "public_comment")).filter(|c| !c.trim().is_empty()),
     })
 }
 

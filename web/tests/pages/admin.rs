@@ -271,6 +271,7 @@ async fn reports_tick_rules_and_the_transparency_log_shows_the_decision() {
                     ("target", "event"),
                     ("event", id.as_str()),
                     ("reason", "secret: a known spammer"),
+                    ("public_comment", "Advertising is not allowed here"),
                 ],
             )
             .await;
@@ -285,7 +286,13 @@ async fn reports_tick_rules_and_the_transparency_log_shows_the_decision() {
             page = site.browser("en").get("/transparency").await;
         }
         assert_eq!(page.status, 200, "{}", page.body);
-        for shown in ["Event removed", "rule 2", "No advertising", "@admin"] {
+        for shown in [
+            "Event removed",
+            "rule 2",
+            "No advertising",
+            "@admin",
+            "Advertising is not allowed here",
+        ] {
             assert!(page.body.contains(shown), "{shown}: {}", page.body);
         }
         assert!(!page.body.contains("secret"), "{}", page.body);
