@@ -16,6 +16,7 @@ pub mod group_todos;
 pub mod groups;
 pub mod health;
 pub mod history;
+pub mod instances;
 pub mod limits;
 pub mod mailed_links;
 pub mod participations;
@@ -68,6 +69,7 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(search::router())
         .merge(reports::router())
         .merge(pictures::router())
+        .merge(instances::router())
         .split_for_parts();
     doc.paths.paths = doc
         .paths

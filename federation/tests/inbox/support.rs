@@ -12,10 +12,11 @@ use base64::Engine as _;
 use convene_api::mail::Mailer;
 use convene_api::throttle::Limits;
 use convene_api::{ApiConfig, AppState, Registrations};
-use convene_federation::client::{Client, Limits as ClientLimits, Network};
+use convene_federation::admin::Resolver;
+use convene_federation::client::{Client, FetchSigner, Limits as ClientLimits, Network};
 use convene_federation::discovery::nodeinfo::InstanceInfo;
 use convene_federation::http::Federation;
-use convene_federation::inbox::{self, Inbox};
+use convene_federation::inbox::{self, Inbox, RemoteActors};
 use convene_federation::signatures::{PrivateKey, Signer};
 use convene_projections::scratch::Scratch;
 use convene_projections::{read_models, Database, Subscribers};
@@ -93,8 +94,16 @@ impl Local {
             Network::TestLoopback,
             ClientLimits::default(),
         )
-        .expect("client");
+        .expect("client")
+        .signing_fetches(FetchSigner::instance(&db, &base));
+        let state = state.with_instance_resolver(Arc::new(Resolver {
+            client: client.clone(),
+            actors: RemoteActors::new(&db, client.clone()),
+            db: db.clone(),
+            public_url: base.clone(),
+        }));
         let inbox = Inbox::new(state.clone(), federation.clone(), client);
+        let federation = federation.verifying_fetches(inbox.actors.clone());
         let pages = convene_web::app(state.clone(), pages)
             .merge(convene_api::http::with_layers(inbox::routes(inbox), limits));
         let app = convene_federation::http::app(pages, federation, |routes| {
