@@ -71,6 +71,14 @@ pub async fn resolve(
         ));
     }
     let actor = actors.get(&id).await.map_err(|e| format!("{id}: {e}"))?;
+    // Whatever name led there (a configuration that does not know this instance's public URL,
+    // a proxy), an actor publishing this instance's own key is this instance.
+    let own_key = crate::keys::key_pair_in(pool, &crate::keys::KeyOwner::Instance)
+        .await
+        .map_err(|e| format!("this instance's key cannot be read: {e}"))?;
+    if actor.public_key.pem.trim() == own_key.public_pem.trim() {
+        return Err(own());
+    }
     Ok((actor.id.to_string(), actor.delivery_inbox().to_string()))
 }
 

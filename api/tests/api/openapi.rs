@@ -134,6 +134,9 @@ const PROMISED: &[(&str, &str)] = &[
     ("get", "/api/v1/moderation/domains/{domain}"),
     ("get", "/api/v1/instance/domain-decisions"),
     ("post", "/api/v1/moderation/reverts"),
+    ("get", "/api/v1/admin/instances"),
+    ("post", "/api/v1/admin/instances"),
+    ("delete", "/api/v1/admin/instances/{instance}"),
 ];
 
 #[tokio::test]
@@ -167,7 +170,8 @@ async fn every_route_is_documented_and_every_documented_route_is_served() {
                     .replace("{list}", "l")
                     .replace("{todo}", "t")
                     .replace("{resource}", "r")
-                    .replace("{domain}", "bad.example");
+                    .replace("{domain}", "bad.example")
+                    .replace("{instance}", "other.example");
                 let body = (method != "get" && method != "delete")
                     .then(|| Value::Object(Default::default()));
                 let response = server
