@@ -763,6 +763,17 @@ fn browse(
     path: &str,
     form: Option<(&str, &[(&str, &str)])>,
 ) -> (u16, String, String) {
+    browse_in("en", server, caller, path, form)
+}
+
+/// [`browse`] in `language`.
+fn browse_in(
+    language: &str,
+    server: &Server,
+    caller: &crate::support::Caller,
+    path: &str,
+    form: Option<(&str, &[(&str, &str)])>,
+) -> (u16, String, String) {
     let agent: ureq::Agent = ureq::Agent::config_builder()
         .http_status_as_error(false)
         .max_redirects(0)
@@ -771,7 +782,7 @@ fn browse(
     let token = caller.token.clone().unwrap_or_default();
     // The CSRF cookie is the visitor's secret; forms carry it masked.
     let cookies = format!(
-        "convene_session={token}; convene_csrf=scenario-csrf-secret-0123456789ab; convene_lang=en"
+        "convene_session={token}; convene_csrf=scenario-csrf-secret-0123456789ab; convene_lang={language}"
     );
     let read = |mut response: ureq::http::Response<ureq::Body>| {
         let location = response
@@ -883,6 +894,9 @@ fn an_administrator_follows_and_unfollows_an_instance_from_its_page_never_its_ow
         });
         let (_, body, _) = browse(&a, &admin, "/admin/instances", None);
         assert!(body.contains(&b_host), "{body}");
+        let (_, body, _) = browse_in("fr", &a, &admin, "/admin/instances", None);
+        assert!(body.contains("Instances suivies et abonnées"), "{body}");
+        assert!(body.contains(&format!("Ne plus suivre {b_host}")), "{body}");
         let b_actor = format!("{}/relay", b.base);
         let (status, body, _) = browse(
             &a,
