@@ -28,7 +28,7 @@ fn pair_turn() -> std::sync::MutexGuard<'static, ()> {
 
 /// Runs `story` with fresh databases for an instance A and an instance B, on each database
 /// available (SQLite, and PostgreSQL when set), one pair of instances at a time.
-fn each_pair(label: &str, story: impl Fn(&Scratch, &Scratch)) {
+pub(crate) fn each_pair(label: &str, story: impl Fn(&Scratch, &Scratch)) {
     let _turn = pair_turn();
     let runtime = tokio::runtime::Runtime::new().expect("runtime");
     let a_urls = runtime.block_on(test_urls(&format!("scenario {label} (instance A)")));
@@ -38,7 +38,7 @@ fn each_pair(label: &str, story: impl Fn(&Scratch, &Scratch)) {
     }
 }
 
-fn start(url: &str) -> Server {
+pub(crate) fn start(url: &str) -> Server {
     Server::start_with(
         crate::support::convene(),
         url,
@@ -47,8 +47,19 @@ fn start(url: &str) -> Server {
     )
 }
 
+/// [`start`] on `port`: the same instance again, at the address others know it by.
+pub(crate) fn start_on_port(url: &str, port: u16) -> Server {
+    Server::start_on(
+        crate::support::convene(),
+        url,
+        port,
+        &[TEST_NETWORK],
+        Stdio::inherit(),
+    )
+}
+
 /// `@name` with an account on `server`, acting as that profile.
-fn someone(server: &Server, name: &str) -> crate::support::Caller {
+pub(crate) fn someone(server: &Server, name: &str) -> crate::support::Caller {
     let caller = member(server, &format!("{name}@{name}.example")).as_profile(name);
     ok(
         server,
@@ -61,7 +72,7 @@ fn someone(server: &Server, name: &str) -> crate::support::Caller {
 }
 
 /// `@follower` on `b` follows `@followed` on `a`, from the command line, until both know it.
-fn follows(b: (&Server, &str), follower: &str, a: &Server, followed: &str) {
+pub(crate) fn follows(b: (&Server, &str), follower: &str, a: &Server, followed: &str) {
     let host = a.base.trim_start_matches("http://");
     let said = run_ok(
         b.1,
@@ -80,7 +91,7 @@ fn follows(b: (&Server, &str), follower: &str, a: &Server, followed: &str) {
 }
 
 /// The remote copy on `server` of the event titled `title`, if it has one.
-fn copy_of(server: &Server, title: &str) -> Option<Value> {
+pub(crate) fn copy_of(server: &Server, title: &str) -> Option<Value> {
     let (_, events) = server.get("/api/v1/events?limit=100");
     events
         .as_array()?
@@ -90,7 +101,7 @@ fn copy_of(server: &Server, title: &str) -> Option<Value> {
 }
 
 /// The ActivityPub document at `path` of `server`: status and JSON.
-fn activity(server: &Server, path: &str) -> (u16, Value) {
+pub(crate) fn activity(server: &Server, path: &str) -> (u16, Value) {
     let agent: ureq::Agent = ureq::Agent::config_builder()
         .http_status_as_error(false)
         .build()
@@ -742,4 +753,165 @@ fn the_federation_bench_delivers_every_inbox_once_and_prints_its_figures() {
         printed.contains("40 inboxes in under 10 s: met"),
         "{printed}"
     );
+}
+
+/// A page of `server` as a browser with `caller`'s session sees it, or the answer to a form
+/// posted from it: status, body and `Location`. The CSRF token is the page's own.
+fn browse(
+    server: &Server,
+    caller: &crate::support::Caller,
+    path: &str,
+    form: Option<(&str, &[(&str, &str)])>,
+) -> (u16, String, String) {
+    browse_in("en", server, caller, path, form)
+}
+
+/// [`browse`] in `language`.
+fn browse_in(
+    language: &str,
+    server: &Server,
+    caller: &crate::support::Caller,
+    path: &str,
+    form: Option<(&str, &[(&str, &str)])>,
+) -> (u16, String, String) {
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .max_redirects(0)
+        .build()
+        .into();
+    let token = caller.token.clone().unwrap_or_default();
+    // The CSRF cookie is the visitor's secret; forms carry it masked.
+    let cookies = format!(
+        "convene_session={token}; convene_csrf=scenario-csrf-secret-0123456789ab; convene_lang={language}"
+    );
+    let read = |mut response: ureq::http::Response<ureq::Body>| {
+        let location = response
+            .headers()
+            .get("location")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_string();
+        let status = response.status().as_u16();
+        (
+            status,
+            response.body_mut().read_to_string().unwrap_or_default(),
+            location,
+        )
+    };
+    let page = agent
+        .get(format!("{}{path}", server.base))
+        .header("cookie", &cookies)
+        .call()
+        .map(read)
+        .expect("the page answers");
+    let Some((action, fields)) = form else {
+        return page;
+    };
+    let csrf = page
+        .1
+        .split("name=\"_csrf\" value=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .unwrap_or_else(|| panic!("a form on {path}: {}", page.1))
+        .to_string();
+    let mut body: Vec<(&str, &str)> = vec![("_csrf", &csrf)];
+    body.extend_from_slice(fields);
+    agent
+        .post(format!("{}{action}", server.base))
+        .header("cookie", &cookies)
+        .send_form(body)
+        .map(read)
+        .expect("the form is answered")
+}
+
+#[test]
+fn an_administrator_follows_and_unfollows_an_instance_from_its_page_never_its_own() {
+    each_pair("instances page", |a_db, b_db| {
+        let a = start(&a_db.url);
+        let b = start(&b_db.url);
+        let admin = administrator(&a, &a_db.url, "admin@a.example");
+        let ann = member(&a, "ann@a.example");
+        let a_host = a.base.trim_start_matches("http://").to_string();
+        let b_host = b.base.trim_start_matches("http://").to_string();
+
+        // Administrators only.
+        let (status, body, _) = browse(&a, &ann, "/admin/instances", None);
+        assert_eq!(status, 403, "{body}");
+        assert!(body.contains("Only the instance"), "{body}");
+        let (status, body, _) = browse(&a, &admin, "/admin/instances", None);
+        assert_eq!(status, 200, "{body}");
+        assert!(body.contains("follows no other instance"), "{body}");
+
+        // This instance itself, by any of its names: refused on the field, nothing recorded,
+        // from the page, the API and the command line alike.
+        let head = || run_ok(&a_db.url, &["federation", "instances"]);
+        for own in [a_host.clone(), a.base.clone(), format!("{}/relay", a.base)] {
+            let (status, body, _) = browse(
+                &a,
+                &admin,
+                "/admin/instances",
+                Some(("/admin/instances", &[("instance", own.as_str())])),
+            );
+            assert_eq!(status, 422, "{own}: {body}");
+            assert!(body.contains("id=\"instance-error\""), "{body}");
+            assert!(body.contains("is this instance itself"), "{body}");
+            let (status, said) = a.call(
+                "POST",
+                "/api/v1/admin/instances",
+                &admin,
+                Some(json!({"instance": own})),
+            );
+            assert_eq!(status, 422, "{said}");
+            assert_eq!(said["errors"][0]["field"], "instance", "{said}");
+        }
+        let refused = run(
+            &a_db.url,
+            &["federation", "follow-instance", &a_host, "--test-network"],
+        );
+        assert!(!refused.status.success());
+        let said = String::from_utf8_lossy(&refused.stderr);
+        assert!(said.contains("is this instance itself"), "{said}");
+        assert!(head().contains("0 instances"), "{}", head());
+
+        // B, by its host: followed, listed as asked then accepted, then unfollowed.
+        let (status, body, location) = browse(
+            &a,
+            &admin,
+            "/admin/instances",
+            Some(("/admin/instances", &[("instance", b_host.as_str())])),
+        );
+        assert_eq!(
+            (status, location.as_str()),
+            (303, "/admin/instances"),
+            "{body}"
+        );
+        a.wait_until(|a| {
+            browse(a, &admin, "/admin/instances", None)
+                .1
+                .contains(&format!("Stop following {b_host}"))
+                && a.call("GET", "/api/v1/admin/instances", &admin, None).1[0]["following"]
+                    == "accepted"
+        });
+        let (_, body, _) = browse(&a, &admin, "/admin/instances", None);
+        assert!(body.contains(&b_host), "{body}");
+        let (_, body, _) = browse_in("fr", &a, &admin, "/admin/instances", None);
+        assert!(body.contains("Instances suivies et abonnées"), "{body}");
+        assert!(body.contains(&format!("Ne plus suivre {b_host}")), "{body}");
+        let b_actor = format!("{}/relay", b.base);
+        let (status, body, _) = browse(
+            &a,
+            &admin,
+            "/admin/instances",
+            Some((
+                "/admin/instances/unfollow",
+                &[("instance", b_actor.as_str())],
+            )),
+        );
+        assert_eq!(status, 303, "{body}");
+        b.wait_until(|b| total(b, "/relay/followers") == 0);
+        let (_, body, _) = browse(&a, &admin, "/admin/instances", None);
+        assert!(!body.contains("Stop following"), "{body}");
+        a.stop();
+        b.stop();
+    });
 }

@@ -7,6 +7,7 @@ mod audit;
 mod bad_input;
 mod discovery;
 mod event_core;
+mod fan_out;
 mod federation;
 mod groups;
 mod incident;

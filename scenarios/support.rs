@@ -249,6 +249,12 @@ impl Server {
         self.terminate();
     }
 
+    /// Kills the process with SIGKILL (no shutdown of any kind) and waits for it to be gone.
+    pub fn kill(mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
     /// Sends SIGTERM and waits for a clean exit, keeping the data folder to read.
     pub fn terminate(&mut self) {
         let pid = self.child.id().to_string();

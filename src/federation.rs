@@ -5,6 +5,7 @@
 
 use crate::config::{FederationCommand, Settings};
 use anyhow::{anyhow, bail, Context};
+use convene_api::instance_follows;
 use convene_domain::moderation::Decision;
 use convene_domain::remote_domain::{normalise_domain, DomainAction};
 use convene_domain::{
@@ -12,11 +13,11 @@ use convene_domain::{
     RemoteDomain, RemoteDomainCommand, RemoteDomainError, Source,
 };
 use convene_federation::admin;
-use convene_federation::client::{Client, Limits, Network};
+use convene_federation::client::{Client, FetchSigner, Limits, Network};
 use convene_federation::delivery::{self, State};
 use convene_federation::discovery::lookup;
 use convene_federation::inbox::remote_actors::RemoteActors;
-use convene_projections::{domains, instance_follows};
+use convene_projections::domains;
 use convene_projections::{CommandError, Commands, Database};
 use std::process::ExitCode;
 
@@ -28,7 +29,7 @@ pub async fn run(settings: &Settings, command: FederationCommand) -> anyhow::Res
             test_network,
         } => {
             let db = open(settings).await?;
-            let client = client(settings, test_network)?;
+            let client = client(settings, &db, test_network)?;
             let id = lookup::actor_id(&client, &actor).await?;
             let remote = RemoteActors::new(&db, client)
                 .get(&id)
@@ -48,7 +49,7 @@ pub async fn run(settings: &Settings, command: FederationCommand) -> anyhow::Res
             test_network,
         } => {
             let db = open(settings).await?;
-            let id = lookup::actor_id(&client(settings, test_network)?, &actor).await?;
+            let id = lookup::actor_id(&client(settings, &db, test_network)?, &actor).await?;
             let unfollow = ProfileCommand::Unfollow { target: id.clone() };
             let position = execute(&db, &profile, unfollow).await?;
             println!("@{profile} no longer follows {id} (log position {position}); the server sends the Undo");
@@ -133,18 +134,19 @@ pub async fn run(settings: &Settings, command: FederationCommand) -> anyhow::Res
             test_network,
         } => {
             let db = open(settings).await?;
-            let client = client(settings, test_network)?;
+            let client = client(settings, &db, test_network)?;
             let actors = RemoteActors::new(&db, client.clone());
-            let (actor, inbox) = admin::resolve(&client, &actors, db.pool(), &instance)
-                .await
-                .map_err(|reason| anyhow!("cannot follow {instance}: {reason}"))?;
+            let (actor, inbox) =
+                admin::resolve(&client, &actors, db.pool(), &settings.public_url, &instance)
+                    .await
+                    .map_err(|reason| anyhow!("cannot follow {instance}: {reason}"))?;
             let follow = InstanceFollowCommand::Follow { inbox };
             let position = on_instance(&db, &actor, follow).await?;
             println!("this instance asked to follow {actor} (log position {position}); the server sends the Follow");
         }
         FederationCommand::UnfollowInstance { instance } => {
             let db = open(settings).await?;
-            let Some(actor) = admin::followed(db.pool(), &instance).await? else {
+            let Some(actor) = instance_follows::followed(&db, &instance).await? else {
                 bail!("this instance does not follow {instance}: `convene federation instances` lists those it follows");
             };
             let position = on_instance(&db, &actor, InstanceFollowCommand::Unfollow).await?;
@@ -152,7 +154,7 @@ pub async fn run(settings: &Settings, command: FederationCommand) -> anyhow::Res
         }
         FederationCommand::Instances => {
             let db = open(settings).await?;
-            let listed = instance_follows::all(db.pool()).await?;
+            let listed = convene_projections::instance_follows::all(db.pool()).await?;
             for i in &listed {
                 println!(
                     "{}  following: {:<8}  follows us: {:<3}  {}",
@@ -226,14 +228,18 @@ async fn open(settings: &Settings) -> anyhow::Result<Database> {
     Ok(Database::open_within(&settings.database_url, settings.database_timeout).await?)
 }
 
-fn client(settings: &Settings, test_network: bool) -> anyhow::Result<Client> {
+/// The client the commands fetch with, signing its fetches as the instance actor (whose key
+/// `db` holds), as the server does.
+fn client(settings: &Settings, db: &Database, test_network: bool) -> anyhow::Result<Client> {
     let public_url = url::Url::parse(&settings.public_url)?;
     let network = if test_network {
         Network::TestLoopback
     } else {
         Network::Public
     };
-    Client::new(&public_url, network, Limits::default()).map_err(|e| anyhow!("--test-network: {e}"))
+    let client = Client::new(&public_url, network, Limits::default())
+        .map_err(|e| anyhow!("--test-network: {e}"))?;
+    Ok(client.signing_fetches(FetchSigner::instance(db, &settings.public_url)))
 }
 
 /// Runs an instance follow command on the remote instance actor `actor`, recorded as done from

@@ -6,11 +6,12 @@ use crate::http_server;
 use anyhow::Context;
 use convene_api::mail::Mailer;
 use convene_api::{ApiConfig, AppState, Registrations};
-use convene_federation::client::{Client, Limits as ClientLimits, Network};
+use convene_federation::admin::Resolver;
+use convene_federation::client::{Client, FetchSigner, Limits as ClientLimits, Network};
 use convene_federation::delivery::{Worker, WorkerConfig};
 use convene_federation::discovery::nodeinfo::InstanceInfo;
 use convene_federation::http::Federation;
-use convene_federation::inbox::Inbox;
+use convene_federation::inbox::{Inbox, RemoteActors};
 use convene_federation::outbox::LocalSigners;
 use convene_projections::Database;
 use convene_web::render::Pages;
@@ -51,7 +52,14 @@ pub async fn run(settings: &Settings) -> anyhow::Result<ExitCode> {
         })
         .with_public_domain_decisions(settings.publish_domain_decisions);
     state.search = crate::subscribers::search_index(&db)?;
-    let client = federation_client(settings)?;
+    let client = federation_client(settings, &db)?;
+    // Administrators follow other instances (API and pages) through federation's client.
+    state = state.with_instance_resolver(Arc::new(Resolver {
+        client: client.clone(),
+        actors: RemoteActors::new(&db, client.clone()),
+        db: db.clone(),
+        public_url: settings.public_url.clone(),
+    }));
     let shutdown = CancellationToken::new();
     let mut runners = subscribers.spawn(&db, &shutdown);
     // What the outbox queues leaves from the deliveries table, whichever process queued it.
@@ -175,6 +183,7 @@ fn app(
     let federation = Federation::new(db, &settings.public_url, instance)
         .map_err(|e| anyhow::anyhow!("--public-url: {e}"))?;
     let inbox = Inbox::new(state.clone(), federation.clone(), client);
+    let federation = federation.verifying_fetches(inbox.actors.clone());
     let pages = convene_web::app(state, pages)
         .merge(convene_notifications::http::routes(db))
         .merge(convene_api::http::with_layers(
@@ -188,7 +197,7 @@ fn app(
 
 /// The one client federation reaches other instances with: public addresses only, unless
 /// --federation-test-network allows loopback (refused with a public URL that is not loopback).
-fn federation_client(settings: &Settings) -> anyhow::Result<Client> {
+fn federation_client(settings: &Settings, db: &Database) -> anyhow::Result<Client> {
     let public_url =
         url::Url::parse(&settings.public_url).map_err(|e| anyhow::anyhow!("--public-url: {e}"))?;
     let network = if settings.federation_test_network {
@@ -196,8 +205,10 @@ fn federation_client(settings: &Settings) -> anyhow::Result<Client> {
     } else {
         Network::Public
     };
-    Client::new(&public_url, network, ClientLimits::default())
-        .map_err(|e| anyhow::anyhow!("--federation-test-network: {e}"))
+    let client = Client::new(&public_url, network, ClientLimits::default())
+        .map_err(|e| anyhow::anyhow!("--federation-test-network: {e}"))?;
+    // Fetches are signed by the instance actor (servers in secure mode require it).
+    Ok(client.signing_fetches(FetchSigner::instance(db, &settings.public_url)))
 }
 
 /// Where mail goes without an SMTP server.

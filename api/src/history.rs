@@ -106,6 +106,10 @@ fn summary(change: &EventChange, people: &HashMap<String, String>) -> String {
         EventChange::RemoteCommentPosted { author, .. } => {
             format!("{} commented from another instance", author.handle)
         }
+        EventChange::RemoteActorDescribed { handle, name, .. } => match name {
+            Some(name) => format!("{handle} updated its profile on its instance ({name})"),
+            None => format!("{handle} updated its profile on its instance"),
+        },
         EventChange::CommentEdited { .. } => "edited a comment".into(),
         EventChange::CommentDeleted { .. } => "deleted a comment".into(),
         // Moderators are never named here: the decision is the instance's.

@@ -96,6 +96,80 @@ pub async fn unfollow(state: &AppState, session: &Session, actor: &str) -> Resul
     .await
 }
 
+/// Finds another instance's actor from what an administrator typed (a host, a URL, an actor's
+/// URL): where it is and where it takes deliveries, or why not, in words. Federation provides
+/// it (it fetches through the guarded client); this instance itself is refused, and so is a
+/// suspended domain, before anything is fetched.
+#[async_trait::async_trait]
+pub trait InstanceResolver: Send + Sync {
+    async fn resolve(&self, given: &str) -> std::result::Result<ResolvedInstance, String>;
+}
+
+/// An instance actor found: its id URL and the inbox it takes deliveries at.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ResolvedInstance {
+    pub actor: String,
+    pub inbox: String,
+}
+
+/// This instance asks to follow the instance `given` names (administrators only): found by
+/// the resolver, refused on the field `instance` with the reason when it cannot be. Returns
+/// the follow as listed (`following: pending` until the answer).
+pub async fn follow_instance(
+    state: &AppState,
+    session: &Session,
+    given: &str,
+) -> Result<InstanceFollowView> {
+    require_administrator(session)?;
+    if given.trim().is_empty() {
+        return Err(Error::invalid_field(
+            "instance",
+            "give the instance's host (events.example) or its URL",
+        ));
+    }
+    let resolver = state.instance_resolver.as_ref().ok_or_else(|| {
+        Error::invalid_field("instance", "this server does not reach other instances")
+    })?;
+    let found = resolver
+        .resolve(given)
+        .await
+        .map_err(|reason| Error::invalid_field("instance", reason))?;
+    follow(state, session, &found.actor, &found.inbox).await?;
+    instance_follows::all(state.db.pool())
+        .await?
+        .into_iter()
+        .find(|v| v.actor == found.actor)
+        .ok_or_else(|| Error::not_found("the follow was recorded and is gone already"))
+}
+
+/// This instance stops following the instance `given` names (its host or actor URL), or
+/// withdraws its request (administrators only); `not-found` when it does not follow it.
+pub async fn unfollow_instance(state: &AppState, session: &Session, given: &str) -> Result<()> {
+    require_administrator(session)?;
+    let Some(actor) = followed(&state.db, given).await? else {
+        return Err(Error::not_found(format!(
+            "this instance does not follow {given}"
+        )));
+    };
+    unfollow(state, session, &actor).await
+}
+
+/// The instance actor this instance follows (or asked to) that `given` names: its actor URL,
+/// or its host.
+pub async fn followed(
+    db: &convene_projections::Database,
+    given: &str,
+) -> std::result::Result<Option<String>, convene_projections::Error> {
+    let given = given.trim().trim_end_matches('/');
+    let host = host_of_url(given).unwrap_or_else(|| given.to_ascii_lowercase());
+    Ok(instance_follows::all(db.pool())
+        .await?
+        .into_iter()
+        .filter(|v| v.following.is_some())
+        .find(|v| v.actor == given || v.host == host)
+        .map(|v| v.actor))
+}
+
 /// The instances this one follows or is followed by (administrators only).
 pub async fn list(state: &AppState, session: &Session) -> Result<Vec<InstanceFollowView>> {
     require_administrator(session)?;

@@ -119,6 +119,9 @@ pub struct AppState {
     pub link_services: group_resources::LinkServices,
     /// Where events are searched: the embedded index of `db` unless another is given.
     pub search: Arc<dyn convene_search::SearchIndex>,
+    /// Finds other instances' actors for instance follows (federation provides it); without
+    /// it, following an instance is refused.
+    pub instance_resolver: Option<Arc<dyn instance_follows::InstanceResolver>>,
 }
 
 impl AppState {
@@ -149,7 +152,17 @@ impl AppState {
             group_creation: groups::GroupCreation::default(),
             link_services: group_resources::LinkServices::default(),
             search: Arc::new(convene_search::Embedded::new(db.pool(), db.backend())),
+            instance_resolver: None,
         }
+    }
+
+    /// The same application, finding other instances' actors with `resolver`.
+    pub fn with_instance_resolver(
+        mut self,
+        resolver: Arc<dyn instance_follows::InstanceResolver>,
+    ) -> Self {
+        self.instance_resolver = Some(resolver);
+        self
     }
 
     /// The same application, with group creation limited as `policy` says.

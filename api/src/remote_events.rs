@@ -107,6 +107,31 @@ pub async fn update_event(
     Ok(id)
 }
 
+/// How remote `actor` now describes itself (its `Update`), carried to every event here that
+/// names it: events it organises, takes part in or commented on (by `former_handle`). Each
+/// event records the change only when it names the actor otherwise. Returns the events that
+/// name it.
+pub async fn describe_actor(
+    state: &AppState,
+    from: &FromRemote,
+    actor: &str,
+    former_handle: &str,
+    handle: &str,
+    name: Option<&str>,
+) -> Result<Vec<String>> {
+    let naming = events::naming_remote_actor(state.db.pool(), actor, former_handle).await?;
+    for id in &naming {
+        let command = EventCommand::DescribeRemoteActor {
+            actor: actor.to_string(),
+            former_handle: former_handle.to_string(),
+            handle: handle.to_string(),
+            name: name.map(str::to_string),
+        };
+        run(state, from, id, command).await?;
+    }
+    Ok(naming)
+}
+
 /// A remote Note replying to `in_reply_to`: one of our events (`{public_url}/events/{id}`),
 /// one of its comments (`{public_url}/comments/{id}`), a remote comment we hold, or a remote
 /// event we hold a copy of (whose comments come from its own instance only). Only published

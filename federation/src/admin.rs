@@ -1,98 +1,66 @@
-//! The administrators' API of instance follows, here because following needs the remote
-//! instance's actor found and fetched: `GET /api/v1/admin/instances` lists the instances this
-//! one follows or is followed by; `POST` with `{"instance": "URL or host"}` makes this instance
-//! follow one; `DELETE /api/v1/admin/instances/{instance}` (its host or actor URL) stops.
+//! Finding another instance's actor for an instance follow: the administrators' API and
+//! pages (through [`Resolver`], the application's `InstanceResolver`) and the command line
+//! (through [`resolve`]) share it. This instance itself is refused, and so is a suspended
+//! domain, before anything is fetched.
 
 use crate::client::Client;
 use crate::discovery::lookup;
-use crate::inbox::{Inbox, RemoteActors};
-use axum::extract::{FromRequestParts, Path, State};
-use axum::http::request::Parts;
-use axum::http::StatusCode;
-use axum::routing::{delete, get};
-use axum::{Json, Router};
-use convene_api::auth::Session;
-use convene_api::http::problem::{Body, Problem};
-use convene_api::instance_follows;
+use crate::inbox::RemoteActors;
+use convene_api::instance_follows::{InstanceResolver, ResolvedInstance};
 use convene_projections::domains::{host_of_url, DomainDecisions};
-use convene_projections::instance_follows::{all, InstanceFollowView};
-use serde::Deserialize;
+use convene_projections::Database;
 use sqlx::AnyPool;
 
-pub fn routes() -> Router<Inbox> {
-    Router::new()
-        .route("/api/v1/admin/instances", get(list).post(follow))
-        .route("/api/v1/admin/instances/{instance}", delete(unfollow))
+/// Finds instance actors through the guarded client, for the application's use cases.
+pub struct Resolver {
+    pub client: Client,
+    pub actors: RemoteActors,
+    pub db: Database,
+    /// This instance's public URL (never followed).
+    pub public_url: String,
 }
 
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct NewFollow {
-    /// The instance: its host (`events.example`), its URL, or its actor's URL.
-    instance: String,
-}
-
-async fn administrator(inbox: &Inbox, parts: &mut Parts) -> Result<Session, Problem> {
-    let session = Session::from_request_parts(parts, &inbox.app).await?;
-    instance_follows::require_administrator(&session)?;
-    Ok(session)
-}
-
-async fn list(
-    State(inbox): State<Inbox>,
-    mut parts: Parts,
-) -> Result<Json<Vec<InstanceFollowView>>, Problem> {
-    let session = administrator(&inbox, &mut parts).await?;
-    Ok(Json(instance_follows::list(&inbox.app, &session).await?))
-}
-
-/// 202: the running server sends the `Follow`; the state is `pending` until the answer.
-async fn follow(
-    State(inbox): State<Inbox>,
-    mut parts: Parts,
-    Body(new): Body<NewFollow>,
-) -> Result<(StatusCode, Json<InstanceFollowView>), Problem> {
-    let session = administrator(&inbox, &mut parts).await?;
-    let pool = inbox.app.db.pool();
-    let (actor, delivery) = resolve(&inbox.client, &inbox.actors, pool, &new.instance)
-        .await
-        .map_err(|reason| Problem::invalid_field("instance", reason))?;
-    instance_follows::follow(&inbox.app, &session, &actor, &delivery).await?;
-    let view = all(inbox.app.db.pool())
-        .await?
-        .into_iter()
-        .find(|v| v.actor == actor)
-        .ok_or_else(|| Problem::bad_request("the follow was recorded and is gone already"))?;
-    Ok((StatusCode::ACCEPTED, Json(view)))
-}
-
-async fn unfollow(
-    State(inbox): State<Inbox>,
-    mut parts: Parts,
-    Path(instance): Path<String>,
-) -> Result<StatusCode, Problem> {
-    let session = administrator(&inbox, &mut parts).await?;
-    let Some(actor) = followed(inbox.app.db.pool(), &instance).await? else {
-        return Err(convene_api::Error::not_found(format!(
-            "this instance does not follow {instance}"
-        ))
-        .into());
-    };
-    instance_follows::unfollow(&inbox.app, &session, &actor).await?;
-    Ok(StatusCode::NO_CONTENT)
+#[async_trait::async_trait]
+impl InstanceResolver for Resolver {
+    async fn resolve(&self, given: &str) -> Result<ResolvedInstance, String> {
+        let (actor, inbox) = resolve(
+            &self.client,
+            &self.actors,
+            self.db.pool(),
+            &self.public_url,
+            given,
+        )
+        .await?;
+        Ok(ResolvedInstance { actor, inbox })
+    }
 }
 
 /// The instance actor `given` names, fetched (and cached), and where it takes deliveries; or
-/// why not. A suspended domain is refused before anything is fetched from it.
+/// why not. This instance (at `public_url`) is refused, and so is a suspended domain, before
+/// anything is fetched.
 pub async fn resolve(
     client: &Client,
     actors: &RemoteActors,
     pool: &AnyPool,
+    public_url: &str,
     given: &str,
 ) -> Result<(String, String), String> {
+    let own = || {
+        format!(
+            "{} is this instance itself: give another instance's host or URL",
+            given.trim()
+        )
+    };
+    if is_own_instance(public_url, given) {
+        return Err(own());
+    }
     let id = lookup::instance_actor_id(client, given)
         .await
         .map_err(|e| e.to_string())?;
+    // A name that leads back here (another name of this host, a redirect).
+    if is_own_instance(public_url, &id) {
+        return Err(own());
+    }
     let host = host_of_url(&id).ok_or_else(|| format!("{id} is not an http(s) URL"))?;
     let decisions = DomainDecisions::load(pool)
         .await
@@ -103,21 +71,61 @@ pub async fn resolve(
         ));
     }
     let actor = actors.get(&id).await.map_err(|e| format!("{id}: {e}"))?;
+    // Whatever name led there (a configuration that does not know this instance's public URL,
+    // a proxy), an actor publishing this instance's own key is this instance.
+    let own_key = crate::keys::key_pair_in(pool, &crate::keys::KeyOwner::Instance)
+        .await
+        .map_err(|e| format!("this instance's key cannot be read: {e}"))?;
+    if actor.public_key.pem.trim() == own_key.public_pem.trim() {
+        return Err(own());
+    }
     Ok((actor.id.to_string(), actor.delivery_inbox().to_string()))
 }
 
-/// The instance actor this instance follows (or asked to) that `given` names: its actor URL,
-/// or its host.
-pub async fn followed(
-    pool: &AnyPool,
-    given: &str,
-) -> Result<Option<String>, convene_projections::Error> {
+/// Whether `given` (a host, `host:port`, or a URL) names the instance at `public_url`: the same
+/// host, and the same port when either says one (a URL's port is its scheme's by default).
+pub fn is_own_instance(public_url: &str, given: &str) -> bool {
+    let Ok(own) = url::Url::parse(public_url) else {
+        return false;
+    };
     let given = given.trim().trim_end_matches('/');
-    let host = host_of_url(given).unwrap_or_else(|| given.to_ascii_lowercase());
-    Ok(all(pool)
-        .await?
-        .into_iter()
-        .filter(|v| v.following.is_some())
-        .find(|v| v.actor == given || v.host == host)
-        .map(|v| v.actor))
+    let parsed = match url::Url::parse(given) {
+        Ok(url) if url.has_host() => url,
+        // A bare host (or host:port) is reached as the public URL is: by its scheme.
+        _ => match url::Url::parse(&format!("{}://{given}", own.scheme())) {
+            Ok(url) => url,
+            Err(_) => return false,
+        },
+    };
+    let host = |url: &url::Url| {
+        url.host_str()
+            .map(|h| h.trim_end_matches('.').to_ascii_lowercase())
+    };
+    host(&parsed).is_some()
+        && host(&parsed) == host(&own)
+        && parsed.port_or_known_default() == own.port_or_known_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_own_instance;
+
+    #[test]
+    fn this_instance_is_known_by_any_of_its_names() {
+        let own = |given| is_own_instance("https://events.example", given);
+        assert!(own("events.example"));
+        assert!(own("EVENTS.example."));
+        assert!(own("https://events.example/"));
+        assert!(own("https://events.example/relay"));
+        assert!(own("events.example:443"));
+        assert!(!own("other.example"));
+        assert!(!own("events.example:8443"));
+        assert!(!own("http://events.example"));
+        assert!(!own("sub.events.example"));
+        let local = |given| is_own_instance("http://127.0.0.1:8080", given);
+        assert!(local("127.0.0.1:8080"));
+        assert!(local("http://127.0.0.1:8080/relay"));
+        assert!(!local("127.0.0.1:8081"));
+        assert!(!local("127.0.0.1"));
+    }
 }

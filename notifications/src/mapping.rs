@@ -188,6 +188,8 @@ pub fn notices(before: &Event, change: &EventChange, memory: &Memory) -> Vec<Not
         // Remote events have nobody taking part here; remote replies notify nobody yet.
         | C::Imported { .. }
         | C::RemoteCommentPosted { .. }
+        // A remote actor's new name is shown, not announced.
+        | C::RemoteActorDescribed { .. }
         // Moderators' decisions reach people by the moderators' own mail, not as notices.
         | C::Moderated { .. } => Vec::new(),
     }

@@ -100,6 +100,12 @@ impl Projection for EventsProjection {
                 comment_edited(conn, &on, &comment, &body).await
             }
             EventChange::CommentDeleted { comment } => comment_deleted(conn, &on, &comment).await,
+            EventChange::RemoteActorDescribed {
+                actor,
+                former_handle,
+                handle,
+                name,
+            } => remote_actor_described(conn, &on, &actor, &former_handle, &handle, name).await,
             EventChange::Moderated { action, .. } => moderated(conn, &on, &action).await,
         }
     }
@@ -166,6 +172,44 @@ async fn imported(
     .execute(&mut *conn)
     .await?;
     write_details(conn, on, details).await
+}
+
+/// A remote actor's new description, wherever this event names it: as its organiser (handle
+/// and name), a participant (handle) or the author of comments (recorded by handle).
+async fn remote_actor_described(
+    conn: &mut AnyConnection,
+    on: &Applying<'_>,
+    actor: &str,
+    former_handle: &str,
+    handle: &str,
+    name: Option<String>,
+) -> Result<(), Error> {
+    sqlx::query(
+        "UPDATE events SET organizer = $1, origin_name = $2 WHERE id = $3 AND origin_actor = $4",
+    )
+    .bind(handle)
+    .bind(name)
+    .bind(on.id)
+    .bind(actor)
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query(
+        "UPDATE participations SET remote_handle = $1 WHERE event_id = $2 AND remote_actor = $3",
+    )
+    .bind(handle)
+    .bind(on.id)
+    .bind(actor)
+    .execute(&mut *conn)
+    .await?;
+    if former_handle.contains('@') {
+        sqlx::query("UPDATE comments SET author = $1 WHERE event_id = $2 AND author = $3")
+            .bind(handle)
+            .bind(on.id)
+            .bind(former_handle)
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok(())
 }
 
 async fn organised_by_group(
@@ -572,6 +616,25 @@ pub async fn find(pool: &AnyPool, id: &str) -> Result<Option<EventView>, Error> 
     .fetch_optional(pool)
     .await?;
     row.as_ref().map(event_view).transpose()
+}
+
+/// The events that name remote `actor`: those it organises, takes part in, or commented on
+/// (comments record their remote author as `handle`).
+pub async fn naming_remote_actor(
+    pool: &AnyPool,
+    actor: &str,
+    handle: &str,
+) -> Result<Vec<String>, Error> {
+    Ok(sqlx::query_scalar(
+        "SELECT id FROM events WHERE origin_actor = $1 \
+         UNION SELECT event_id FROM participations WHERE remote_actor = $1 \
+         UNION SELECT event_id FROM comments WHERE author = $2 \
+         ORDER BY 1",
+    )
+    .bind(actor)
+    .bind(handle)
+    .fetch_all(pool)
+    .await?)
 }
 
 /// The handle of the group organising event `id`, if one does.

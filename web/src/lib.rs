@@ -231,6 +231,14 @@ pub fn routes(app: AppState, pages: Arc<Pages>) -> Router {
             "/moderation/domains",
             get(pages::moderation::domains).post(pages::moderation::decide_on_domain),
         )
+        .route(
+            "/admin/instances",
+            get(pages::instances::list).post(pages::instances::follow),
+        )
+        .route(
+            "/admin/instances/unfollow",
+            post(pages::instances::unfollow),
+        )
         .route("/moderation/reports/{id}", get(pages::moderation::show))
         .route(
             "/moderation/reports/{id}/{action}",

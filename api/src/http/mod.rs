@@ -17,6 +17,7 @@ pub mod groups;
 pub mod health;
 pub mod history;
 pub mod instance;
+pub mod instances;
 pub mod limits;
 pub mod mailed_links;
 pub mod participations;
@@ -70,6 +71,7 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(reports::router())
         .merge(pictures::router())
         .merge(instance::router())
+        .merge(instances::router())
         .split_for_parts();
     doc.paths.paths = doc
         .paths

@@ -142,6 +142,9 @@ const PROMISED: &[(&str, &str)] = &[
     ("post", "/api/v1/admin/registrations/{account}"),
     ("get", "/api/v1/admin/dashboard"),
     ("get", "/api/v1/admin/accounts"),
+    ("get", "/api/v1/admin/instances"),
+    ("post", "/api/v1/admin/instances"),
+    ("delete", "/api/v1/admin/instances/{instance}"),
 ];
 
 #[tokio::test]
@@ -176,7 +179,8 @@ async fn every_route_is_documented_and_every_documented_route_is_served() {
                     .replace("{todo}", "t")
                     .replace("{resource}", "r")
                     .replace("{domain}", "bad.example")
-                    .replace("{account}", "a");
+                    .replace("{account}", "a")
+                    .replace("{instance}", "other.example");
                 let body = (method != "get" && method != "delete")
                     .then(|| Value::Object(Default::default()));
                 let response = server

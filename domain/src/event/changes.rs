@@ -96,6 +96,15 @@ pub enum EventChange {
     CommentDeleted {
         comment: String,
     },
+    /// A remote actor named in the event (its organiser, a participant, a comment's author)
+    /// described itself anew: from now on it is written `handle` (its comments were by
+    /// `former_handle`) and, as the organiser, called `name`.
+    RemoteActorDescribed {
+        actor: String,
+        former_handle: String,
+        handle: String,
+        name: Option<String>,
+    },
     /// A moderators' decision on the event or one of its comments (its name in the log is the
     /// action's: EventHidden, CommentRemoved…).
     Moderated {
@@ -127,6 +136,7 @@ impl DomainEvent for EventChange {
             Self::CommentEdited { .. } => "CommentEdited",
             Self::RemoteCommentPosted { .. } => "RemoteCommentPosted",
             Self::CommentDeleted { .. } => "CommentDeleted",
+            Self::RemoteActorDescribed { .. } => "RemoteActorDescribed",
             Self::Moderated { action, .. } => action.change_name(),
         }
         .to_string()

@@ -134,6 +134,15 @@ pub enum EventCommand {
         in_reply_to: Option<String>,
         body: String,
     },
+    /// The remote `actor` sent a new description of itself (an `Update` of its actor): how the
+    /// event names it (as organiser, participant or comment author) follows. `former_handle` is
+    /// how it was written before, which the event's comments name it by.
+    DescribeRemoteActor {
+        actor: String,
+        former_handle: String,
+        handle: String,
+        name: Option<String>,
+    },
     /// The remote organiser `actor` deleted its event.
     DeleteRemote {
         actor: String,

@@ -353,6 +353,12 @@ impl Aggregate for Event {
             EventCommand::Import { origin, details } => self.import(origin, details),
             EventCommand::UpdateRemote { actor, details } => self.update_remote(&actor, details),
             EventCommand::DeleteRemote { actor } => self.delete_remote(&actor),
+            EventCommand::DescribeRemoteActor {
+                actor,
+                former_handle,
+                handle,
+                name,
+            } => Ok(self.describe_remote_actor(actor, former_handle, handle, name)),
             EventCommand::PostRemoteComment {
                 comment,
                 author,
@@ -473,6 +479,12 @@ impl Aggregate for Event {
                 removed: false,
             }),
             C::CommentEdited { .. } => {}
+            C::RemoteActorDescribed {
+                actor,
+                former_handle,
+                handle,
+                name,
+            } => self.remote_actor_described(&actor, &former_handle, &handle, name),
             C::CommentDeleted { comment } => {
                 if let Some(c) = self.comments.iter_mut().find(|c| c.id == comment) {
                     c.deleted = true;

@@ -3,7 +3,7 @@
 //! one may change or delete it, and nobody here organises it.
 
 use super::details::{EventDetails, EventStatus};
-use super::{Event, EventChange, EventError, ParticipantState};
+use super::{Event, EventChange, EventError, Participant, ParticipantState};
 use serde::{Deserialize, Serialize};
 
 /// Where a remote event comes from.
@@ -185,6 +185,70 @@ impl Event {
             in_reply_to,
             body,
         }])
+    }
+
+    /// What the event records of remote `actor` that its new description changes: nothing when
+    /// the event does not name it, or names it as it now is (an `Update` seen twice, a rename
+    /// that leaves the handle when only comments name it).
+    pub(super) fn describe_remote_actor(
+        &self,
+        actor: String,
+        former_handle: String,
+        handle: String,
+        name: Option<String>,
+    ) -> Vec<EventChange> {
+        if self.deleted {
+            return vec![];
+        }
+        let organiser = self
+            .origin
+            .as_ref()
+            .filter(|o| o.actor == actor)
+            .is_some_and(|o| o.actor_handle != handle || o.actor_name != name);
+        let participant = self.participations.iter().any(
+            |p| matches!(&p.who, Participant::Remote(r) if r.actor == actor && r.handle != handle),
+        );
+        let commenter = former_handle != handle
+            && former_handle.contains('@')
+            && self.comments.iter().any(|c| c.author == former_handle);
+        if !(organiser || participant || commenter) {
+            return vec![];
+        }
+        vec![EventChange::RemoteActorDescribed {
+            actor,
+            former_handle,
+            handle,
+            name,
+        }]
+    }
+
+    /// Applies `RemoteActorDescribed` (idempotent: applying it twice is applying it once).
+    pub(super) fn remote_actor_described(
+        &mut self,
+        actor: &str,
+        former_handle: &str,
+        handle: &str,
+        name: Option<String>,
+    ) {
+        if let Some(origin) = self.origin.as_mut().filter(|o| o.actor == actor) {
+            origin.actor_handle = handle.to_string();
+            origin.actor_name = name;
+        }
+        for participation in &mut self.participations {
+            if let Participant::Remote(remote) = &mut participation.who {
+                if remote.actor == actor {
+                    remote.handle = handle.to_string();
+                }
+            }
+        }
+        // Local authors are usernames, never `name@host`: only remote comments match.
+        if former_handle.contains('@') {
+            for comment in &mut self.comments {
+                if comment.author == former_handle {
+                    comment.author = handle.to_string();
+                }
+            }
+        }
     }
 
     pub(super) fn delete_remote(&self, actor: &str) -> Result<Vec<EventChange>, EventError> {

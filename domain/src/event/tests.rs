@@ -757,9 +757,10 @@ fn kind(change: &C) -> usize {
         C::Moderated { .. } => 18,
         C::PictureSet { .. } => 19,
         C::PictureRemoved => 20,
+        C::RemoteActorDescribed { .. } => 21,
     }
 }
-const KINDS: usize = 21;
+const KINDS: usize = 22;
 
 #[test]
 fn applying_any_change_twice_leaves_the_state_as_once() {
@@ -840,7 +841,12 @@ fn applying_any_change_twice_leaves_the_state_as_once() {
         C::Deleted,
     ];
     // A remote event's life is a history of its own.
-    let remote = vec![imported(), C::Cancelled, C::Deleted];
+    let remote = vec![
+        imported(),
+        ana_described("ana@mobilizon.example", "Ana B."),
+        C::Cancelled,
+        C::Deleted,
+    ];
     let covered: std::collections::BTreeSet<usize> =
         history.iter().chain(&remote).map(kind).collect();
     assert_eq!(covered, (0..KINDS).collect(), "every kind of change");
@@ -1746,4 +1752,117 @@ fn details_stored_before_sources_were_kept_still_load() {
         .remove("description_source");
     let loaded: EventDetails = serde_json::from_value(stored).expect("loads");
     assert_eq!(loaded.description_source, None);
+}
+
+fn ana_described(handle: &str, name: &str) -> C {
+    C::RemoteActorDescribed {
+        actor: "https://mobilizon.example/@ana".into(),
+        former_handle: "ana@mobilizon.example".into(),
+        handle: handle.into(),
+        name: Some(name.into()),
+    }
+}
+
+fn describe(actor: &str, former: &str, handle: &str, name: &str) -> EventCommand {
+    EventCommand::DescribeRemoteActor {
+        actor: actor.into(),
+        former_handle: former.into(),
+        handle: handle.into(),
+        name: Some(name.into()),
+    }
+}
+
+#[test]
+fn a_remote_actor_described_anew_is_named_so_wherever_the_event_names_it() {
+    let ana = "https://mobilizon.example/@ana";
+    // The organiser of a copy renamed: recorded once, not again when sent twice.
+    Given::with(())
+        .given(vec![imported()])
+        .when(describe(
+            ana,
+            "ana@mobilizon.example",
+            "ana@mobilizon.example",
+            "Ana B.",
+        ))
+        .then_expect_events(vec![ana_described("ana@mobilizon.example", "Ana B.")]);
+    Given::with(())
+        .given(vec![
+            imported(),
+            ana_described("ana@mobilizon.example", "Ana B."),
+        ])
+        .when(describe(
+            ana,
+            "ana@mobilizon.example",
+            "ana@mobilizon.example",
+            "Ana B.",
+        ))
+        .then_expect_events(vec![]);
+    // Someone the event does not name, or a deleted event: nothing.
+    Given::with(())
+        .given(vec![imported()])
+        .when(describe(
+            "https://masto.example/users/zoe",
+            "zoe@masto.example",
+            "zoe@masto.example",
+            "Zoé",
+        ))
+        .then_expect_events(vec![]);
+    Given::with(())
+        .given(vec![imported(), C::Deleted])
+        .when(describe(
+            ana,
+            "ana@mobilizon.example",
+            "ana@mobilizon.example",
+            "Ana B.",
+        ))
+        .then_expect_events(vec![]);
+    // A participant and a comment's author whose handle changed; the state follows.
+    let zoe = "https://masto.example/users/zoe";
+    let zoe_renamed = C::RemoteActorDescribed {
+        actor: zoe.into(),
+        former_handle: "zoe@masto.example".into(),
+        handle: "zoe2@masto.example".into(),
+        name: Some("Zoé".into()),
+    };
+    for history in [
+        vec![
+            created(None, JoinMode::Free),
+            remote_joined("p1", S::Participant),
+        ],
+        vec![created(None, JoinMode::Free), remote_comment("c1", None)],
+    ] {
+        Given::with(())
+            .given(history.clone())
+            .when(describe(
+                zoe,
+                "zoe@masto.example",
+                "zoe2@masto.example",
+                "Zoé",
+            ))
+            .then_expect_events(vec![zoe_renamed.clone()]);
+        let mut after = history.clone();
+        after.push(zoe_renamed.clone());
+        Given::with(())
+            .given(after)
+            .when(describe(
+                zoe,
+                "zoe@masto.example",
+                "zoe2@masto.example",
+                "Zoé",
+            ))
+            .then_expect_events(vec![]);
+    }
+    // Only a display name changed: participants and commenters are shown by handle.
+    Given::with(())
+        .given(vec![
+            created(None, JoinMode::Free),
+            remote_comment("c1", None),
+        ])
+        .when(describe(
+            zoe,
+            "zoe@masto.example",
+            "zoe@masto.example",
+            "Zoé",
+        ))
+        .then_expect_events(vec![]);
 }

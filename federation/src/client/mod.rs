@@ -2,8 +2,10 @@
 //! through [`Client`], behind the SSRF guard ([`guard`]), with timeouts, a response size cap and
 //! a redirect limit.
 
+mod fetch_signer;
 mod guard;
 
+pub use fetch_signer::FetchSigner;
 pub use guard::{check_ip, check_test_network, check_url, GuardedResolver, Network, Refused};
 
 use crate::signatures::{Signer, ACTIVITY_JSON};
@@ -100,6 +102,8 @@ pub struct Client {
     http: reqwest::Client,
     network: Network,
     limits: Arc<Limits>,
+    /// Signs the GETs not signed otherwise (the instance actor), when set.
+    fetch_signer: Option<FetchSigner>,
 }
 
 impl Client {
@@ -136,11 +140,20 @@ impl Client {
             http,
             network,
             limits: Arc::new(limits),
+            fetch_signer: None,
         })
     }
 
-    /// GETs a JSON document (`Accept: application/activity+json`), signed with `signer` (the
-    /// instance actor's key) when given. A non-2xx answer is [`FetchError::Status`].
+    /// The same client, signing every GET not given another signer with `signer` (the
+    /// instance actor's key), as servers in secure mode require.
+    pub fn signing_fetches(mut self, signer: FetchSigner) -> Self {
+        self.fetch_signer = Some(signer);
+        self
+    }
+
+    /// GETs a JSON document (`Accept: application/activity+json`), signed with `signer` when
+    /// given, else with the client's fetch signer (the instance actor) when it has one. A
+    /// non-2xx answer is [`FetchError::Status`].
     pub async fn get_json(
         &self,
         url: &str,
@@ -148,7 +161,18 @@ impl Client {
     ) -> Result<Fetched, FetchError> {
         let url = self.target(url)?;
         let mut request = self.http.get(url.clone()).header(ACCEPT, ACTIVITY_JSON);
-        if let Some(signer) = signer {
+        let instance = match (signer, &self.fetch_signer) {
+            (None, Some(fetch_signer)) => match fetch_signer.signer().await {
+                Ok(instance) => Some(instance),
+                Err(error) => {
+                    // Unsigned, the fetch still reaches servers that do not demand signatures.
+                    tracing::warn!(%error, "the instance actor's key cannot sign a fetch");
+                    None
+                }
+            },
+            _ => None,
+        };
+        if let Some(signer) = signer.or(instance.as_deref()) {
             request = with_headers(request, signer.sign_get(&url, SystemTime::now()));
         }
         let response = request.send().await.map_err(from_reqwest)?;

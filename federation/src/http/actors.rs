@@ -135,6 +135,17 @@ async fn profile_collection(
 
 /// The collection `{owner}/{name}` of `items` (actor ids), or the page asked for.
 pub(super) fn listed(owner: &str, name: &str, uri: &Uri, items: Vec<String>) -> Response {
+    let items = items.into_iter().map(serde_json::Value::String).collect();
+    listed_values(owner, name, uri, items)
+}
+
+/// The collection `{owner}/{name}` of `items` (ids or embedded objects), or the page asked for.
+pub(super) fn listed_values(
+    owner: &str,
+    name: &str,
+    uri: &Uri,
+    items: Vec<serde_json::Value>,
+) -> Response {
     let id = format!("{owner}/{name}");
     let total = items.len() as u64;
     match collections::page_number(uri.query()) {
@@ -144,7 +155,6 @@ pub(super) fn listed(owner: &str, name: &str, uri: &Uri, items: Vec<String>) -> 
                 .into_iter()
                 .skip(((page - 1) * collections::PAGE_SIZE) as usize)
                 .take(collections::PAGE_SIZE as usize)
-                .map(serde_json::Value::String)
                 .collect();
             activity_json(&collections::page(&id, owner, total, page, shown))
         }

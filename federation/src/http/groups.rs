@@ -1,20 +1,25 @@
 //! A group as an ActivityPub actor: its `Group` document at `/@{handle}` and its collections.
 //! What anyone may read is served to anyone (the followers' count, the public events and
-//! posts); the collections of members (members, discussions, resources, todos) are refused
-//! until signed fetches by members are verified.
+//! posts); the collections of members (members, discussions, resources, todos) only to a
+//! fetch signed by a current member.
 
-use super::actors::listed;
+use super::actors::{listed, listed_values};
 use super::{activity_json, internal, problem, Federation};
-use crate::actors::local::{group_id, GroupFields};
+use crate::actors::local::{group_id, person_id, GroupFields};
+use crate::inbox::Checks;
 use crate::keys::{public_key_pem, KeyOwner};
 use axum::extract::{Path, State};
-use axum::http::{header, HeaderMap, StatusCode, Uri};
-use axum::response::Response;
+use axum::http::{HeaderMap, Method, StatusCode, Uri};
+use axum::response::{IntoResponse, Response};
 use convene_api::access::{may_see, Viewer};
 use convene_domain::event::details::Visibility;
 use convene_domain::group::{GroupVisibility, Openness};
+use convene_domain::{GroupActor, MemberRole};
 use convene_projections::group_posts::{self, Listed};
 use convene_projections::groups::GroupView;
+use convene_projections::{group_discussions, group_resources, group_todos};
+use serde_json::{json, Value};
+use sha2::{Digest, Sha256};
 
 /// The most items a public collection lists (events, posts).
 pub const LISTED_MAX: i64 = 1_000;
@@ -146,31 +151,195 @@ pub async fn posts(
     listed(&owner, "posts", &uri, ids)
 }
 
-/// `GET /@{handle}/{members|discussions|resources|todos}`: for the group's members only, and
-/// a member's signed fetch is not verified yet, so every fetch is refused: unsigned 401,
-/// signed 403.
+/// `GET /@{handle}/{members|discussions|resources|todos}`: for the group's current members
+/// only, who fetch them signed by their own key (as Mobilizon's members do). Unsigned: 401; a
+/// signature that does not verify: 401; by anyone not a member now (a removed member's next
+/// fetch included): 403.
 pub async fn members_only(
     State(federation): State<Federation>,
     Path(handle): Path<String>,
+    method: Method,
     headers: HeaderMap,
     uri: Uri,
 ) -> Response {
-    if let Err(response) = group(&federation, &handle).await {
-        return response;
+    let group = match group(&federation, &handle).await {
+        Ok(group) => group,
+        Err(response) => return response,
+    };
+    let name = uri
+        .path()
+        .rsplit('/')
+        .next()
+        .unwrap_or_default()
+        .to_string();
+    let member = match fetching_member(&federation, &group, &name, (&method, &uri, &headers)).await
+    {
+        Ok(member) => member,
+        Err(response) => return response,
+    };
+    tracing::info!(group = %handle, member = %member, "members-only {name} served to a member");
+    let pool = federation.db.pool();
+    let owner = group_id(&federation.public_url, &group.handle);
+    let items = match name.as_str() {
+        "members" => members(&federation, pool, &owner, &group.handle).await,
+        "discussions" => discussions(&owner, pool, &group.handle).await,
+        "resources" => resources(&owner, pool, &group.handle).await,
+        _ => todos(&owner, pool, &group.handle).await,
+    };
+    match items {
+        Ok(items) => listed_values(&owner, &name, &uri, items),
+        Err(e) => internal("the group's collection", &e),
     }
-    let name = uri.path().rsplit('/').next().unwrap_or_default();
-    let signed = headers.contains_key("signature") || headers.contains_key(header::AUTHORIZATION);
-    if signed {
-        problem(
-            StatusCode::FORBIDDEN,
-            &format!(
-                "the {name} of @{handle} are for its members, and members' signed fetches are not served yet"
-            ),
-        )
-    } else {
-        problem(
+}
+
+/// The current member whose signed fetch this is, or the refusal.
+async fn fetching_member(
+    federation: &Federation,
+    group: &GroupView,
+    name: &str,
+    request: (&Method, &Uri, &HeaderMap),
+) -> Result<String, Response> {
+    let handle = &group.handle;
+    let headers = request.2;
+    let signed = headers.contains_key("signature") || headers.contains_key("signature-input");
+    if !signed {
+        return Err(problem(
             StatusCode::UNAUTHORIZED,
             &format!("the {name} of @{handle} are for its members: sign the fetch as a member"),
-        )
+        ));
     }
+    let Some(actors) = &federation.signed_fetches else {
+        return Err(problem(
+            StatusCode::FORBIDDEN,
+            &format!("the {name} of @{handle} are for its members, and this server verifies no signed fetch"),
+        ));
+    };
+    let checks = Checks {
+        actors,
+        pool: federation.db.pool(),
+        public_url: &federation.public_url,
+        max_skew: crate::signatures::DEFAULT_MAX_SKEW,
+    };
+    let signer = match checks.signed_by(request, &[], None).await {
+        Ok(signer) => signer,
+        Err(refusal) => {
+            tracing::info!(group = %handle, status = refusal.status.as_u16(), "members-only {name}: {}", refusal.reason);
+            return Err(refusal.into_response());
+        }
+    };
+    let who = GroupActor::Remote(signer.id.to_string());
+    // Read now, from the read model the group's decisions update: a removed member's next
+    // fetch is refused.
+    let membership = convene_projections::groups::membership(federation.db.pool(), handle, &who)
+        .await
+        .map_err(|e| internal("the group's members", &e))?;
+    match membership {
+        Some(m) if m.role.is_member() => Ok(signer.id.to_string()),
+        _ => {
+            tracing::info!(group = %handle, actor = %signer.id, "members-only {name}: not a member");
+            Err(problem(
+                StatusCode::FORBIDDEN,
+                &format!(
+                    "the {name} of @{handle} are for its members, and {} is not one",
+                    signer.id
+                ),
+            ))
+        }
+    }
+}
+
+/// The members (role member and above) as Mobilizon lists them: `Member` objects naming the
+/// person, the group and the role.
+async fn members(
+    federation: &Federation,
+    pool: &sqlx::AnyPool,
+    owner: &str,
+    handle: &str,
+) -> Result<Vec<Value>, convene_projections::Error> {
+    let roles = [
+        MemberRole::Member,
+        MemberRole::Moderator,
+        MemberRole::Administrator,
+        MemberRole::Creator,
+    ];
+    let members = convene_projections::groups::members(pool, handle, &roles).await?;
+    Ok(members
+        .iter()
+        .map(|m| {
+            let actor = match &m.profile {
+                Some(username) => person_id(&federation.public_url, username),
+                None => m.member.clone(),
+            };
+            let digest = hex::encode(&Sha256::digest(m.member.as_bytes())[..16]);
+            json!({
+                "id": format!("{owner}/members/{digest}"),
+                "type": "Member",
+                "actor": actor,
+                "object": owner,
+                "role": m.role.as_str(),
+            })
+        })
+        .collect())
+}
+
+/// The discussions, by the URL of their page.
+async fn discussions(
+    owner: &str,
+    pool: &sqlx::AnyPool,
+    handle: &str,
+) -> Result<Vec<Value>, convene_projections::Error> {
+    let found = group_discussions::of_group(pool, handle, LISTED_MAX, 0).await?;
+    Ok(found
+        .iter()
+        .map(|d| json!({ "id": format!("{owner}/c/{}", d.id), "type": "Note", "name": d.title }))
+        .collect())
+}
+
+/// The folders and links at the top of the group's resources (Mobilizon's
+/// `ResourceCollection` and `Document`).
+async fn resources(
+    owner: &str,
+    pool: &sqlx::AnyPool,
+    handle: &str,
+) -> Result<Vec<Value>, convene_projections::Error> {
+    let found = group_resources::children(pool, handle, None).await?;
+    Ok(found
+        .iter()
+        .map(|r| {
+            let kind = if r.is_folder() {
+                "ResourceCollection"
+            } else {
+                "Document"
+            };
+            let mut item = json!({
+                "id": format!("{owner}/resources/{}", r.id),
+                "type": kind,
+                "name": r.title,
+            });
+            if let Some(url) = &r.url {
+                item["url"] = json!(url);
+            }
+            item
+        })
+        .collect())
+}
+
+/// The todo lists, each with how many todos it holds and how many are done.
+async fn todos(
+    owner: &str,
+    pool: &sqlx::AnyPool,
+    handle: &str,
+) -> Result<Vec<Value>, convene_projections::Error> {
+    let lists = group_todos::of_group(pool, handle).await?;
+    Ok(lists
+        .iter()
+        .map(|l| {
+            json!({
+                "id": format!("{owner}/todos/{}", l.id),
+                "type": "TodoList",
+                "name": l.title,
+                "totalItems": l.todos.len(),
+            })
+        })
+        .collect())
 }

@@ -37,6 +37,9 @@ pub struct Federation {
     /// accounts name it.
     pub host: String,
     pub instance: InstanceInfo,
+    /// The remote actors whose keys verify signed fetches (members fetching their group's
+    /// collections); without them, no signed fetch is served.
+    pub signed_fetches: Option<crate::inbox::RemoteActors>,
 }
 
 impl Federation {
@@ -62,7 +65,15 @@ impl Federation {
             public_url,
             host,
             instance,
+            signed_fetches: None,
         })
+    }
+
+    /// The same, verifying signed fetches with the keys of `actors` (fetched through the
+    /// inbox's client when not cached).
+    pub fn verifying_fetches(mut self, actors: crate::inbox::RemoteActors) -> Self {
+        self.signed_fetches = Some(actors);
+        self
     }
 }
 

@@ -39,6 +39,7 @@ pub(super) async fn dispatch(
         },
         ActivityKind::Update => match &activity.object {
             ObjectRef::Actor { id, document, .. } => update_actor(inbox, &from, id, document).await,
+            ObjectRef::Id(id) => update_by_id(inbox, signer, &from, id).await,
             object => match fetched_or_embedded(inbox, object).await? {
                 IncomingObject::Event(event) => update(inbox, signer, &from, *event).await,
                 _ => Err(Refusal::ignored("only events are updated here")),
@@ -75,6 +76,13 @@ async fn fetched_or_embedded(inbox: &Inbox, object: &ObjectRef) -> Result<Incomi
 
 /// The object `id` as its origin serves it: as ActivityStreams, naming itself `id`.
 async fn fetch(inbox: &Inbox, id: &str) -> Result<IncomingObject, Refusal> {
+    let document = fetch_document(inbox, id).await?;
+    incoming::parse_object(&document).map_err(|ignored| Refusal::from_ignored(&ignored))
+}
+
+/// The document `id` as its origin serves it (the client signs the fetch as the instance
+/// actor): served as ActivityStreams, naming itself `id`.
+async fn fetch_document(inbox: &Inbox, id: &str) -> Result<serde_json::Value, Refusal> {
     // Nothing is fetched from a suspended domain, whoever names the object.
     super::not_suspended(inbox, id).await?;
     let unreachable = |reason: String| {
@@ -98,7 +106,7 @@ async fn fetch(inbox: &Inbox, id: &str) -> Result<IncomingObject, Refusal> {
             served_id.unwrap_or("nothing")
         )));
     }
-    incoming::parse_object(&fetched.json).map_err(|ignored| Refusal::from_ignored(&ignored))
+    Ok(fetched.json)
 }
 
 /// Where `event` comes from, its organiser named as people write it.
@@ -175,8 +183,10 @@ async fn create(
 }
 
 /// An actor's `Update` of itself (a Person renamed, a Group's settings changed, a key
-/// rotated): the cached actor is replaced by the document sent, checked as a fetched one is.
-/// An actor speaks only for itself: an `Update` of another actor is refused (403).
+/// rotated): the cached actor is replaced by the document sent, checked as a fetched one is,
+/// and every event here that names the actor records its new name (so pages, the API and a
+/// replay of the log agree). An actor speaks only for itself: an `Update` of another actor is
+/// refused (403).
 async fn update_actor(
     inbox: &Inbox,
     from: &FromRemote,
@@ -198,15 +208,85 @@ async fn update_actor(
             format!("the updated actor {id} is refused: {e}"),
         )
     })?;
+    refresh_actor(inbox, from, actor).await
+}
+
+/// An `Update` naming its object by id alone (Mobilizon and others do so for actors): the
+/// document is fetched from its origin. An actor is refreshed only when it lives on the
+/// sender's own origin (a server speaks for its own actors); an event is updated as when
+/// embedded.
+async fn update_by_id(
+    inbox: &Inbox,
+    signer: &RemoteActor,
+    from: &FromRemote,
+    id: &str,
+) -> Result<String, Refusal> {
+    let document = fetch_document(inbox, id).await?;
+    let kind = document.get("type").and_then(|t| t.as_str()).unwrap_or("");
+    if !crate::actors::remote::ACTOR_TYPES.contains(&kind) {
+        return match incoming::parse_object(&document) {
+            Ok(IncomingObject::Event(event)) => update(inbox, signer, from, *event).await,
+            Ok(_) => Err(Refusal::ignored("only events are updated here")),
+            Err(ignored) => Err(Refusal::from_ignored(&ignored)),
+        };
+    }
+    if !crate::incoming::values::same_origin(id, &from.actor) {
+        return Err(Refusal::new(
+            StatusCode::FORBIDDEN,
+            format!(
+                "{} cannot update {id}: an actor on another instance speaks for itself",
+                from.actor
+            ),
+        ));
+    }
+    let actor = crate::actors::remote::parse(&document).map_err(|e| {
+        Refusal::new(
+            StatusCode::BAD_REQUEST,
+            format!("the updated actor {id} is refused: {e}"),
+        )
+    })?;
+    refresh_actor(inbox, from, actor).await
+}
+
+/// Replaces the cached actor with `actor` (its document as sent or fetched from its origin)
+/// and records its new name on the events that name it.
+async fn refresh_actor(
+    inbox: &Inbox,
+    from: &FromRemote,
+    actor: RemoteActor,
+) -> Result<String, Refusal> {
+    let internal =
+        |e: &dyn std::fmt::Display| Refusal::new(StatusCode::INTERNAL_SERVER_ERROR, e.to_string());
+    let former = inbox
+        .actors
+        .known(actor.id.as_str())
+        .await
+        .map_err(|e| internal(&e))?;
     inbox
         .actors
         .refresh(&actor)
         .await
-        .map_err(|e| Refusal::new(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?;
+        .map_err(|e| internal(&e))?;
+    let handle = handle(&actor);
+    let former_handle = former
+        .as_ref()
+        .map_or_else(|| handle.clone(), super::remote_actors::handle);
+    let events = remote_events::describe_actor(
+        &inbox.app,
+        from,
+        actor.id.as_str(),
+        &former_handle,
+        &handle,
+        actor.name.as_deref(),
+    )
+    .await
+    .map_err(refusal)?;
     Ok(format!(
-        "refreshed {} {id} ({})",
+        "refreshed {} {} ({}), named anew in {} event(s)",
         actor.kind,
-        actor.name.as_deref().unwrap_or(&actor.preferred_username)
+        actor.id,
+        actor.name.as_deref().unwrap_or(&actor.preferred_username),
+        events.len()
     ))
 }
 

@@ -14,6 +14,7 @@ mod seen;
 mod verify;
 
 pub use remote_actors::RemoteActors;
+pub use verify::Checks;
 
 use crate::client::Client;
 use crate::http::{problem, Federation};
@@ -57,14 +58,12 @@ impl Inbox {
 }
 
 /// The inboxes: the shared one, each profile's and the instance actor's (they all read the
-/// same way: an activity says whom it concerns); and the administrators' API of instance
-/// follows ([`crate::admin`]).
+/// same way: an activity says whom it concerns).
 pub fn routes(inbox: Inbox) -> Router {
     Router::new()
         .route("/inbox", post(receive))
         .route("/@{username}/inbox", post(receive))
         .route("/relay/inbox", post(receive))
-        .merge(crate::admin::routes())
         .with_state(inbox)
 }
 
@@ -185,17 +184,20 @@ async fn take(inbox: &Inbox, parts: &http::request::Parts, body: &[u8]) -> Resul
 /// Refuses (403) what comes from, or would be fetched from, a domain this instance's
 /// administrators suspended.
 pub(crate) async fn not_suspended(inbox: &Inbox, url: &str) -> Result<(), Refusal> {
+    not_suspended_in(inbox.app.db.pool(), url).await
+}
+
+/// [`not_suspended`], with the decisions read from `pool`.
+pub(crate) async fn not_suspended_in(pool: &sqlx::AnyPool, url: &str) -> Result<(), Refusal> {
     let Some(host) = domains::host_of_url(url) else {
         return Ok(());
     };
-    let decisions = DomainDecisions::load(inbox.app.db.pool())
-        .await
-        .map_err(|e| {
-            Refusal::new(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                format!("the domain decisions cannot be read: {e}"),
-            )
-        })?;
+    let decisions = DomainDecisions::load(pool).await.map_err(|e| {
+        Refusal::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            format!("the domain decisions cannot be read: {e}"),
+        )
+    })?;
     if decisions.suspends(&host) {
         return Err(Refusal::new(
             StatusCode::FORBIDDEN,

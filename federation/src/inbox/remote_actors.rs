@@ -103,6 +103,11 @@ impl RemoteActors {
         Ok(actor)
     }
 
+    /// The actor `id` as cached, without fetching anything.
+    pub async fn known(&self, id: &str) -> Result<Option<RemoteActor>, ActorError> {
+        self.cached("id", id).await
+    }
+
     /// Replaces the cached `actor` with the document it sent of itself (its `Update`).
     pub async fn refresh(&self, actor: &RemoteActor) -> Result<(), ActorError> {
         Ok(self.store(actor).await?)

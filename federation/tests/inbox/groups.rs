@@ -664,3 +664,90 @@ async fn a_remote_person_joins_a_group_by_the_local_rules_and_leaves_it() {
         wait_for_role(&local, "open", &alice, None).await;
     }
 }
+
+#[tokio::test]
+async fn members_only_collections_are_served_to_a_current_members_signed_fetch_only() {
+    for scratch in test_urls("inbox_group_members_only").await {
+        let local = Local::start(&scratch).await;
+        let remote = Remote::start().await;
+        let alice = remote.person("alice", ALICE_PUB);
+        let bob = remote.person("bob", BOB_PUB);
+        let alice_key = format!("{alice}#main-key");
+        let bob_key = format!("{bob}#main-key");
+        let club = group(&local, "club", false).await;
+        let open = GroupCommand::Update {
+            by: GroupActor::profile("ana"),
+            patch: convene_domain::group::GroupPatch {
+                openness: Some(Openness::Open),
+                ..Default::default()
+            },
+        };
+        group_command(&local, "club", open).await;
+        let join = activity("Join", &alice, 1, json!(club));
+        let as_alice = Signing::Cavage {
+            key_id: &alice_key,
+            key: ALICE_KEY,
+        };
+        let (status, text) = post(&local, "/inbox", &bytes(&join), as_alice, now()).await;
+        assert_eq!(status, 202, "{}: {text}", local.label);
+        wait_for_role(&local, "club", &alice, Some(MemberRole::Member)).await;
+
+        // Alice, a member, fetches each collection signed with her key.
+        let (status, text) = signed_get(
+            &local,
+            "/@club/members?page=1",
+            Some((&alice_key, ALICE_KEY)),
+        )
+        .await;
+        assert_eq!(status, 200, "{}: {text}", local.label);
+        let page: Value = serde_json::from_str(&text).expect("JSON");
+        let items = page["orderedItems"].as_array().expect("items");
+        let actors: Vec<&str> = items.iter().filter_map(|m| m["actor"].as_str()).collect();
+        assert!(actors.contains(&alice.as_str()), "{text}");
+        assert!(
+            actors.contains(&format!("{}/@ana", local.base).as_str()),
+            "{text}"
+        );
+        assert!(items
+            .iter()
+            .all(|m| m["type"] == "Member" && m["object"] == club.as_str()));
+        for name in ["discussions", "resources", "todos"] {
+            let (status, text) = signed_get(
+                &local,
+                &format!("/@club/{name}"),
+                Some((&alice_key, ALICE_KEY)),
+            )
+            .await;
+            assert_eq!(status, 200, "{name}: {text}");
+            let collection: Value = serde_json::from_str(&text).expect("JSON");
+            assert_eq!(collection["id"], format!("{club}/{name}"), "{text}");
+        }
+
+        // Unsigned: 401. Alice's key id with Bob's key (it does not verify): 401. Bob, who is
+        // not a member, signing with his own key: 403.
+        let (status, _) = signed_get(&local, "/@club/members", None).await;
+        assert_eq!(status, 401, "{}", local.label);
+        let (status, _) = signed_get(&local, "/@club/members", Some((&alice_key, BOB_KEY))).await;
+        assert_eq!(status, 401, "{}", local.label);
+        let (status, text) = signed_get(&local, "/@club/members", Some((&bob_key, BOB_KEY))).await;
+        assert_eq!(status, 403, "{}: {text}", local.label);
+        assert!(text.contains("is not one"), "{text}");
+
+        // Removed by the group's administrator: her next fetch is refused.
+        group_command(
+            &local,
+            "club",
+            GroupCommand::Remove {
+                by: GroupActor::profile("ana"),
+                who: GroupActor::Remote(alice.clone()),
+            },
+        )
+        .await;
+        wait_for_role(&local, "club", &alice, None).await;
+        let (status, _) = signed_get(&local, "/@club/members", Some((&alice_key, ALICE_KEY))).await;
+        assert_eq!(status, 403, "{}", local.label);
+        // The public ones need no signature.
+        let (status, _) = signed_get(&local, "/@club/events", None).await;
+        assert_eq!(status, 200, "{}", local.label);
+    }
+}

@@ -913,3 +913,63 @@ async fn a_remote_event_shows_its_picture_where_its_instance_keeps_it() {
         assert_eq!(pictures, 2, "{log:?}");
     }
 }
+
+#[tokio::test]
+async fn the_instance_fetches_actors_signed_by_its_instance_actor() {
+    for scratch in test_urls("inbox_signed_fetches").await {
+        let local = Local::start(&scratch).await;
+        let remote = Remote::start().await;
+        let alice = remote.person("alice", ALICE_PUB);
+        let (key_id, key) = alice_signs(&alice);
+        let create = activity("Create", &alice, 1, event(&alice, 1, "Signed fetches"));
+        let signing = Signing::Cavage {
+            key_id: &key_id,
+            key,
+        };
+        let (status, text) = post(&local, "/inbox", &bytes(&create), signing, now()).await;
+        assert_eq!(status, 202, "{}: {text}", local.label);
+
+        // The inbox fetched Alice's document to verify her: signed by this instance's actor,
+        // over `(request-target) host date`, verifiable with the key `/relay` publishes.
+        let asked = remote.asked();
+        let (path, headers) = asked
+            .iter()
+            .find(|(path, _)| path == "/users/alice")
+            .unwrap_or_else(|| panic!("{}: {asked:?}", local.label));
+        let signature = headers
+            .get("signature")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_else(|| panic!("{}: unsigned fetch", local.label));
+        let relay = format!("{}/relay", local.base);
+        assert!(
+            signature.contains(&format!("keyId=\"{relay}#main-key\"")),
+            "{signature}"
+        );
+        assert!(
+            signature.contains("headers=\"(request-target) host date\""),
+            "{signature}"
+        );
+        let (_, document) = local.get("/relay").await;
+        let document: Value = serde_json::from_str(&document).expect("the instance actor");
+        let pem = document["publicKey"]["publicKeyPem"]
+            .as_str()
+            .expect("a key");
+        let uri: axum::http::Uri = path.parse().expect("a path");
+        let received = convene_federation::signatures::Received {
+            method: &axum::http::Method::GET,
+            uri: &uri,
+            headers,
+            body: &[],
+            scheme: "http",
+        };
+        let parsed = convene_federation::signatures::parse(
+            &received,
+            now(),
+            convene_federation::signatures::DEFAULT_MAX_SKEW,
+        )
+        .expect("a well-formed signature");
+        parsed.verify(pem).expect("signed by the instance actor");
+        // Another key does not verify it: the check above is not vacuous.
+        assert!(parsed.verify(ALICE_PUB).is_err());
+    }
+}

@@ -12,10 +12,11 @@ use base64::Engine as _;
 use convene_api::mail::Mailer;
 use convene_api::throttle::Limits;
 use convene_api::{ApiConfig, AppState, Registrations};
-use convene_federation::client::{Client, Limits as ClientLimits, Network};
+use convene_federation::admin::Resolver;
+use convene_federation::client::{Client, FetchSigner, Limits as ClientLimits, Network};
 use convene_federation::discovery::nodeinfo::InstanceInfo;
 use convene_federation::http::Federation;
-use convene_federation::inbox::{self, Inbox};
+use convene_federation::inbox::{self, Inbox, RemoteActors};
 use convene_federation::signatures::{PrivateKey, Signer};
 use convene_projections::scratch::Scratch;
 use convene_projections::{read_models, Database, Subscribers};
@@ -93,8 +94,16 @@ impl Local {
             Network::TestLoopback,
             ClientLimits::default(),
         )
-        .expect("client");
+        .expect("client")
+        .signing_fetches(FetchSigner::instance(&db, &base));
+        let state = state.with_instance_resolver(Arc::new(Resolver {
+            client: client.clone(),
+            actors: RemoteActors::new(&db, client.clone()),
+            db: db.clone(),
+            public_url: base.clone(),
+        }));
         let inbox = Inbox::new(state.clone(), federation.clone(), client);
+        let federation = federation.verifying_fetches(inbox.actors.clone());
         let pages = convene_web::app(state.clone(), pages)
             .merge(convene_api::http::with_layers(inbox::routes(inbox), limits));
         let app = convene_federation::http::app(pages, federation, |routes| {
@@ -123,13 +132,17 @@ impl Local {
     }
 }
 
-/// What the remote server serves, by path.
-type Documents = Arc<Mutex<HashMap<String, Value>>>;
+/// What the remote server serves, by path, and the GETs it was sent (path and headers).
+#[derive(Clone, Default)]
+struct Served {
+    documents: Arc<Mutex<HashMap<String, Value>>>,
+    asked: Arc<Mutex<Vec<(String, HeaderMap)>>>,
+}
 
 /// A remote server: actor documents and objects, as ActivityStreams.
 pub struct Remote {
     pub base: String,
-    documents: Documents,
+    served: Served,
     serving: tokio::task::JoinHandle<()>,
 }
 
@@ -139,8 +152,22 @@ impl Drop for Remote {
     }
 }
 
-async fn serve_document(State(documents): State<Documents>, Path(path): Path<String>) -> Response {
-    let found = documents.lock().expect("documents").get(&path).cloned();
+async fn serve_document(
+    State(served): State<Served>,
+    Path(path): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    served
+        .asked
+        .lock()
+        .expect("requests")
+        .push((format!("/{path}"), headers));
+    let found = served
+        .documents
+        .lock()
+        .expect("documents")
+        .get(&path)
+        .cloned();
     match found {
         Some(document) => (
             [(header::CONTENT_TYPE, "application/activity+json")],
@@ -157,18 +184,23 @@ impl Remote {
             .await
             .expect("bind");
         let base = format!("http://{}", listener.local_addr().expect("address"));
-        let documents: Documents = Arc::default();
+        let served = Served::default();
         let app = Router::new()
             .route("/{*path}", get(serve_document))
-            .with_state(documents.clone());
+            .with_state(served.clone());
         let serving = tokio::spawn(async move {
             let _ = axum::serve(listener, app).await;
         });
         Remote {
             base,
-            documents,
+            served,
             serving,
         }
+    }
+
+    /// The GETs sent to the server so far: path and headers.
+    pub fn asked(&self) -> Vec<(String, HeaderMap)> {
+        self.served.asked.lock().expect("requests").clone()
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -176,7 +208,8 @@ impl Remote {
     }
 
     pub fn serve(&self, path: &str, document: Value) {
-        self.documents
+        self.served
+            .documents
             .lock()
             .expect("documents")
             .insert(path.to_string(), document);
@@ -295,6 +328,28 @@ pub async fn send(url: Url, headers: HeaderMap, body: Vec<u8>) -> (u16, String) 
         .post(url)
         .headers(headers)
         .body(body)
+        .send()
+        .await
+        .expect("the instance answers");
+    let status = response.status().as_u16();
+    (status, response.text().await.unwrap_or_default())
+}
+
+/// GETs `{local}{path}` as ActivityStreams, signed with `key` under `key_id` when given (a
+/// signed fetch, `(request-target) host date`); the status and body answered.
+pub async fn signed_get(local: &Local, path: &str, signing: Option<(&str, &str)>) -> (u16, String) {
+    let url = Url::parse(&format!("{}{path}", local.base)).expect("URL");
+    let mut headers = match signing {
+        Some((key_id, key)) => signer(key_id, key).sign_get(&url, SystemTime::now()),
+        None => HeaderMap::new(),
+    };
+    headers.insert(
+        header::ACCEPT,
+        "application/activity+json".parse().expect("header"),
+    );
+    let response = reqwest::Client::new()
+        .get(url)
+        .headers(headers)
         .send()
         .await
         .expect("the instance answers");

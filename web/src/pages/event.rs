@@ -144,6 +144,14 @@ pub async fn show(State(web): State<Web>, visitor: Visitor, Path(id): Path<Strin
     );
     context.insert("event", &event);
     context.insert("origin_host", &event.origin.as_ref().map(|o| o.host()));
+    // A remote organiser by the name its instance last gave, with its handle.
+    context.insert(
+        "origin_organiser",
+        &event.origin.as_ref().map(|o| match &o.actor_name {
+            Some(name) if !name.trim().is_empty() => format!("{name} (@{})", o.actor_handle),
+            _ => format!("@{}", o.actor_handle),
+        }),
+    );
     context.insert(
         "when",
         &when(catalogue, details, visitor.time_zone.as_deref()),

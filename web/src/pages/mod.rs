@@ -12,6 +12,7 @@ pub mod group_resources;
 pub mod group_todos;
 pub mod groups;
 pub mod home;
+pub mod instances;
 pub mod moderation;
 pub mod notifications;
 pub mod organise;

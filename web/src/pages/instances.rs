@@ -1,0 +1,111 @@
+//! `/admin/instances`: the instances this one follows or is followed by (Mobilizon's relays),
+//! for administrators: listed, followed by host or URL, unfollowed. The same use cases as
+//! `/api/v1/admin/instances`; everyone else gets a 403 page saying who may.
+
+use super::{check_csrf, field, login_first, Fields};
+use crate::render::{see_other, status_of};
+use crate::visitor::Visitor;
+use crate::Web;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::Response;
+use convene_api::{instance_follows, Class};
+use std::collections::HashMap;
+use tera::Context;
+
+/// GET `/admin/instances`.
+pub async fn list(State(web): State<Web>, visitor: Visitor) -> Response {
+    page(&web, &visitor, &HashMap::new(), None).await
+}
+
+/// POST `/admin/instances` (`instance`): this instance follows the one named; a refusal shows
+/// the form again with the field marked and nothing recorded.
+pub async fn follow(
+    State(web): State<Web>,
+    visitor: Visitor,
+    axum::Form(values): Fields,
+) -> Response {
+    if let Err(refused) = check_csrf(&web, &visitor, &values) {
+        return refused;
+    }
+    let Some(session) = visitor.session.as_ref() else {
+        return login_first(&visitor);
+    };
+    let given = field(&values, "instance");
+    match instance_follows::follow_instance(&web.app, session, &given).await {
+        Ok(_) => see_other(&visitor, "/admin/instances"),
+        Err(error) if matches!(error.class(), Class::Invalid | Class::Conflict) => {
+            page(&web, &visitor, &values, Some(&error)).await
+        }
+        Err(error) => refused(&web, &visitor, &error),
+    }
+}
+
+/// POST `/admin/instances/unfollow` (`instance`: the actor followed): this instance stops
+/// following it, or withdraws its request.
+pub async fn unfollow(
+    State(web): State<Web>,
+    visitor: Visitor,
+    axum::Form(values): Fields,
+) -> Response {
+    if let Err(refused) = check_csrf(&web, &visitor, &values) {
+        return refused;
+    }
+    let Some(session) = visitor.session.as_ref() else {
+        return login_first(&visitor);
+    };
+    let given = field(&values, "instance");
+    match instance_follows::unfollow_instance(&web.app, session, &given).await {
+        Ok(()) => see_other(&visitor, "/admin/instances"),
+        Err(error) => refused(&web, &visitor, &error),
+    }
+}
+
+async fn page(
+    web: &Web,
+    visitor: &Visitor,
+    values: &HashMap<String, String>,
+    failed: Option<&convene_api::Error>,
+) -> Response {
+    let Some(session) = visitor.session.as_ref() else {
+        return login_first(visitor);
+    };
+    let instances = match instance_follows::list(&web.app, session).await {
+        Ok(instances) => instances,
+        Err(error) => return refused(web, visitor, &error),
+    };
+    let errors: HashMap<String, String> = match failed {
+        Some(error) if !error.field_errors().is_empty() => error
+            .field_errors()
+            .into_iter()
+            .map(|f| (f.field, f.message))
+            .collect(),
+        Some(error) => HashMap::from([("instance".to_string(), error.to_string())]),
+        None => HashMap::new(),
+    };
+    let mut context = Context::new();
+    context.insert("instances", &instances);
+    context.insert("values", values);
+    context.insert("errors", &errors);
+    web.pages.render(
+        visitor,
+        failed.map_or(StatusCode::OK, status_of),
+        "admin_instances.html",
+        context,
+    )
+}
+
+/// A 403 page saying that administrators only follow instances; other failures as usual.
+fn refused(web: &Web, visitor: &Visitor, error: &convene_api::Error) -> Response {
+    if error.class() != Class::Forbidden {
+        return web.pages.failure(visitor, error);
+    }
+    let catalogue = web.pages.catalogue(visitor);
+    let mut response = web.pages.message(
+        visitor,
+        &catalogue.text("error_403_title"),
+        &catalogue.text("instances_admins_only"),
+    );
+    *response.status_mut() = StatusCode::FORBIDDEN;
+    response
+}
