@@ -30,6 +30,7 @@ pub struct NotificationsSubscriber {
     /// Woken after a batch stored new mails, so the sender sends them at once.
     new_mail: Arc<Notify>,
     folds: Mutex<Folds>,
+    writes_per_transaction: usize,
 }
 
 impl NotificationsSubscriber {
@@ -37,19 +38,32 @@ impl NotificationsSubscriber {
         Self {
             new_mail,
             folds: Mutex::new(Folds::default()),
+            writes_per_transaction: WRITES_PER_TRANSACTION,
         }
+    }
+
+    /// Writes at most `rows` rows per transaction instead of [`WRITES_PER_TRANSACTION`].
+    pub fn writing_at_most(mut self, rows: usize) -> Self {
+        self.writes_per_transaction = rows.max(1);
+        self
     }
 }
 
 /// Events folded at most, kept between batches.
 const FOLDS_KEPT: usize = 10_000;
 
+/// Profile owners kept at most.
+const OWNERS_KEPT: usize = 100_000;
+
 /// Each event the last batches touched, folded up to the end of the batch that last touched
 /// it: the next batch reads on from there instead of folding the event's whole history again
 /// (a comment on an event with thousands of participations reads one change, not thousands).
+/// Also the owner of each profile met: it never changes (the profile's creation names it), and
+/// every change of a crowded event reschedules the reminders of all its attendees.
 #[derive(Default)]
 pub struct Folds {
     kept: HashMap<String, Fold>,
+    owners: HashMap<String, String>,
 }
 
 impl Folds {
@@ -58,6 +72,22 @@ impl Folds {
             self.kept.clear();
         }
         self.kept.insert(id, kept);
+    }
+
+    /// The account owning profile `username` (none for a profile the instance runs, or one not
+    /// created yet; those are asked again).
+    async fn owner(&mut self, pool: &AnyPool, username: &str) -> Result<Option<String>, Error> {
+        if let Some(account) = self.owners.get(username) {
+            return Ok(Some(account.clone()));
+        }
+        let account = store::owner(pool, username).await?;
+        if let Some(account) = &account {
+            if self.owners.len() >= OWNERS_KEPT {
+                self.owners.clear();
+            }
+            self.owners.insert(username.to_string(), account.clone());
+        }
+        Ok(account)
     }
 }
 
@@ -69,6 +99,19 @@ struct Fold {
     memory: Memory,
     metadata: String,
     position: i64,
+}
+
+/// Rows written per transaction by the subscriber, at most (a notification with its mail, or a
+/// person's reminders).
+pub const WRITES_PER_TRANSACTION: usize = 200;
+
+/// A part of a batch's writes, in its own transaction.
+enum Piece<'a> {
+    Notifications(&'a [Derived]),
+    People(
+        &'a reminders::Rescheduling,
+        &'a [(String, Option<reminders::AttendanceRow>)],
+    ),
 }
 
 /// A notification ready to store.
@@ -177,21 +220,15 @@ pub async fn derive(
         .iter()
         .map(|e| Ok((e.position, format_timestamp(e.metadata()?.recorded_at))))
         .collect::<Result<_, Error>>()?;
-    let mut owners = HashMap::new();
     let mut settings = HashMap::new();
     let mut derived = Vec::with_capacity(found.len());
     for (position, event_id, notice) in found {
         let account = match &notice.recipient {
-            Recipient::Profile(username) => {
-                if !owners.contains_key(username) {
-                    owners.insert(username.clone(), store::owner(pool, username).await?);
-                }
-                match owners.get(username).cloned().flatten() {
-                    Some(account) => Some(account),
-                    // A profile the instance runs has no one to tell.
-                    None => continue,
-                }
-            }
+            Recipient::Profile(username) => match folds.owner(pool, username).await? {
+                Some(account) => Some(account),
+                // A profile the instance runs has no one to tell.
+                None => continue,
+            },
             Recipient::Email(_) => None,
         };
         // Nobody hears of their own doing, nor — through another of their profiles — of a
@@ -230,22 +267,20 @@ pub async fn derive(
         let begins_at = event
             .details()
             .map_or(0, |details| details.begins_at.unix_timestamp());
+        let (facts, usernames) = reminders::taking_part(&event, memory.draft).unzip();
         let mut attending = Vec::new();
-        for (username, facts) in reminders::taking_part(&event, memory.draft) {
-            if !owners.contains_key(&username) {
-                owners.insert(username.clone(), store::owner(pool, &username).await?);
-            }
-            if let Some(account_id) = owners.get(&username).cloned().flatten() {
+        for username in usernames.into_iter().flatten() {
+            if let Some(account_id) = folds.owner(pool, &username).await? {
                 attending.push(Attending {
                     username,
                     account_id,
-                    facts,
                 });
             }
         }
         schedules.push(Schedule {
             event_id,
             begins_at,
+            facts,
             attending,
             decided_at,
         });
@@ -286,27 +321,68 @@ impl Subscriber for NotificationsSubscriber {
             return Ok(Applied::Moved { to: from });
         };
         let derived = derive(target, batch, &mut *self.folds.lock().await).await?;
-        let mut tx = target.begin().await?;
-        if !move_checkpoint(&mut tx, SUBSCRIBER, from, last.position).await? {
-            tx.rollback().await?;
-            return Ok(Applied::Fenced {
-                checkpoint: checkpoint(target, SUBSCRIBER).await?,
-            });
+        let mut plans = Vec::with_capacity(derived.schedules.len());
+        for schedule in &derived.schedules {
+            plans.push(reminders::plan(target, schedule).await?);
+        }
+        // Written in transactions of at most WRITES_PER_TRANSACTION rows, so that a change to a
+        // crowded event does not hold SQLite's only write lock for seconds while commands wait.
+        // Every piece is idempotent (ids derived from the log; reminders brought to a state),
+        // and the checkpoint moves with the last piece only: a batch cut short is written
+        // again, whole, by its replay. Each piece first re-checks the checkpoint (on PostgreSQL
+        // also locking it), so a runner that lost its turn writes nothing.
+        let mut pieces: Vec<Piece> = derived
+            .notifications
+            .chunks(self.writes_per_transaction)
+            .map(Piece::Notifications)
+            .collect();
+        for plan in &plans {
+            pieces.extend(
+                plan.people
+                    .chunks(self.writes_per_transaction)
+                    .map(|people| Piece::People(plan, people)),
+            );
         }
         let mut mails = 0;
-        for notification in &derived.notifications {
-            if store::insert(&mut tx, notification).await? {
-                mails += 1;
+        let mut pieces = pieces.into_iter().peekable();
+        loop {
+            let piece = pieces.next();
+            let last_piece = pieces.peek().is_none();
+            let mut tx = target.begin().await?;
+            let to = if last_piece { last.position } else { from };
+            if !move_checkpoint(&mut tx, SUBSCRIBER, from, to).await? {
+                tx.rollback().await?;
+                return Ok(Applied::Fenced {
+                    checkpoint: checkpoint(target, SUBSCRIBER).await?,
+                });
+            }
+            match piece {
+                Some(Piece::Notifications(notifications)) => {
+                    for notification in notifications {
+                        if store::insert(&mut tx, notification).await? {
+                            mails += 1;
+                        }
+                    }
+                }
+                Some(Piece::People(plan, people)) => {
+                    reminders::write_people(&mut tx, &plan.event_id, plan.decided_at, people)
+                        .await?;
+                }
+                None => {}
+            }
+            if last_piece {
+                for plan in &plans {
+                    reminders::write_event(&mut tx, plan).await?;
+                }
+            }
+            tx.commit().await?;
+            if mails > 0 {
+                self.new_mail.notify_one();
+            }
+            if last_piece {
+                return Ok(Applied::Moved { to: last.position });
             }
         }
-        for schedule in &derived.schedules {
-            reminders::schedule_event(&mut tx, schedule).await?;
-        }
-        tx.commit().await?;
-        if mails > 0 {
-            self.new_mail.notify_one();
-        }
-        Ok(Applied::Moved { to: last.position })
     }
 
     /// Only the checkpoint goes back: the notifications stay, so re-deriving them is a no-op.
