@@ -17,7 +17,7 @@ use crate::SUBSCRIBER;
 use async_trait::async_trait;
 use convene_domain::metadata::{format_timestamp, parse_timestamp};
 use convene_domain::{Actor, Event, EventChange};
-use convene_projections::log::aggregate_after;
+use convene_projections::log::{aggregate_after, aggregate_between};
 use convene_projections::subscriber::{checkpoint, move_checkpoint, set_checkpoint, Applied};
 use convene_projections::{Delivery as Promise, Error, StoredEvent, Subscriber};
 use cqrs_es::Aggregate;
@@ -63,14 +63,18 @@ const OWNERS_KEPT: usize = 100_000;
 #[derive(Default)]
 pub struct Folds {
     kept: HashMap<String, Fold>,
+    /// The same events folded up to the log's head as the batch that last touched them read it.
+    heads: HashMap<String, Fold>,
     owners: HashMap<String, String>,
 }
 
 impl Folds {
-    fn keep(&mut self, id: String, kept: Fold) {
+    fn keep(&mut self, id: String, kept: Fold, head: Fold) {
         if self.kept.len() >= FOLDS_KEPT {
             self.kept.clear();
+            self.heads.clear();
         }
+        self.heads.insert(id.clone(), head);
         self.kept.insert(id, kept);
     }
 
@@ -112,6 +116,15 @@ enum Piece<'a> {
         &'a reminders::Rescheduling,
         &'a [(String, Option<reminders::AttendanceRow>)],
     ),
+}
+
+impl Fold {
+    fn advance(&mut self, stored: StoredEvent, change: EventChange) {
+        self.memory.remember(&change);
+        self.event.apply(change);
+        self.metadata = stored.metadata;
+        self.position = stored.position;
+    }
 }
 
 /// A notification ready to store.
@@ -195,26 +208,28 @@ pub async fn derive(
             }
             _ => (Fold::default(), 0),
         };
-        let mut kept = None;
-        // Read past the batch, up to the log's head, for the head the reminders need.
-        for stored in aggregate_after(pool, Event::TYPE, id, after).await? {
-            let position = stored.position;
-            if position > last.position && kept.is_none() {
-                kept = Some(fold.clone());
-            }
+        for stored in aggregate_between(pool, Event::TYPE, id, after, last.position).await? {
             let change: EventChange = stored.change()?;
-            if position >= first.position && position <= last.position {
+            if stored.position >= first.position {
                 for notice in mapping::notices(&fold.event, &change, &fold.memory) {
-                    found.push((position, id.to_string(), notice));
+                    found.push((stored.position, id.to_string(), notice));
                 }
             }
-            fold.memory.remember(&change);
-            fold.event.apply(change);
-            fold.metadata = stored.metadata;
-            fold.position = position;
+            fold.advance(stored, change);
         }
-        folds.keep(id.to_string(), kept.unwrap_or_else(|| fold.clone()));
-        heads.push((id.to_string(), fold.event, fold.memory, fold.metadata));
+        // The event at the log's head, for the reminders: read on from the head an earlier batch
+        // kept when it is not behind this batch, else from the end of this batch. Each change is
+        // so folded once more at most, however far behind the log the subscriber runs.
+        let mut head = match folds.heads.remove(id) {
+            Some(head) if head.position >= fold.position => head,
+            _ => fold.clone(),
+        };
+        for stored in aggregate_after(pool, Event::TYPE, id, head.position).await? {
+            let change: EventChange = stored.change()?;
+            head.advance(stored, change);
+        }
+        folds.keep(id.to_string(), fold, head.clone());
+        heads.push((id.to_string(), head.event, head.memory, head.metadata));
     }
     let recorded: HashMap<i64, String> = batch
         .iter()

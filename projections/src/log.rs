@@ -148,6 +148,32 @@ pub async fn aggregate_after(
         .collect::<Result<_, _>>()?)
 }
 
+/// The changes of aggregate `id` of `aggregate_type` after log position `after` up to and
+/// including `until`, in order.
+pub async fn aggregate_between(
+    pool: &sqlx::AnyPool,
+    aggregate_type: &str,
+    id: &str,
+    after: i64,
+    until: i64,
+) -> Result<Vec<StoredEvent>, Error> {
+    let sql = format!(
+        "{SELECT_EVENTS} WHERE aggregate_type = $1 AND aggregate_id = $2 AND position > $3 \
+         AND position <= $4 ORDER BY sequence"
+    );
+    let rows = sqlx::query(&sql)
+        .bind(aggregate_type)
+        .bind(id)
+        .bind(after)
+        .bind(until)
+        .fetch_all(pool)
+        .await?;
+    Ok(rows
+        .iter()
+        .map(StoredEvent::from_row)
+        .collect::<Result<_, _>>()?)
+}
+
 /// Every change of the aggregates of `aggregate_type` up to and including position `until`, in
 /// log order: for kinds of aggregates that stay few (instance follows).
 pub async fn all_of_type_until(
