@@ -291,14 +291,17 @@ impl EventLog {
         })
     }
 
-    /// The last position of one aggregate (0 when it has no event).
+    /// The last position of one aggregate (0 when it has no event): that of its last sequence,
+    /// since an aggregate's changes are committed in sequence order. Read through the key's
+    /// index from its end, it costs the same for an event of ten thousand changes as of one.
     pub async fn last_position_of(&self, aggregate_type: &str, id: &str) -> Result<i64, Error> {
         let position: Option<i64> = sqlx::query_scalar(
-            "SELECT MAX(position) FROM event_log WHERE aggregate_type = $1 AND aggregate_id = $2",
+            "SELECT position FROM event_log WHERE aggregate_type = $1 AND aggregate_id = $2 \
+             ORDER BY sequence DESC LIMIT 1",
         )
         .bind(aggregate_type)
         .bind(id)
-        .fetch_one(self.db.pool())
+        .fetch_optional(self.db.pool())
         .await?;
         Ok(position.unwrap_or(0))
     }

@@ -19,7 +19,7 @@ pub async fn join(
     if joins == 0 {
         bail!("--joins must be at least 1");
     }
-    let mut server = BenchServer::prepare_quiet_with(settings, crate::subscribers::all).await?;
+    let mut server = BenchServer::prepare(settings).await?;
     let state = server.state.clone();
     println!(
         "convene bench join: {} scratch database, {joins} sequential joins of one event \
@@ -47,7 +47,7 @@ pub async fn join(
     )
     .await?;
     if participants > 0 {
-        super::seed_crowd(&state, &event.id, participants).await?;
+        super::seed_crowd(&mut server, &event.id, participants).await?;
     }
     let started = Instant::now();
     server.serve().await?;

@@ -64,7 +64,8 @@ pub struct BenchServer {
     _mail: tempfile::TempDir,
     shutdown: CancellationToken,
     connection_limits: ConnectionLimits,
-    subscribers_running: bool,
+    /// The subscribers' own token and tasks, while they run.
+    subscribers_running: Option<(CancellationToken, Vec<tokio::task::JoinHandle<()>>)>,
 }
 
 impl BenchServer {
@@ -80,14 +81,6 @@ impl BenchServer {
     pub async fn prepare_with(
         settings: &Settings,
         subscribers: impl FnOnce(&str) -> convene_projections::Subscribers,
-    ) -> anyhow::Result<Self> {
-        Self::assemble(settings, subscribers, true).await
-    }
-
-    async fn assemble(
-        settings: &Settings,
-        subscribers: impl FnOnce(&str) -> convene_projections::Subscribers,
-        start_subscribers: bool,
     ) -> anyhow::Result<Self> {
         let scratch = scratch(settings).await?;
         let db = Database::open(&scratch.url).await?;
@@ -118,28 +111,31 @@ impl BenchServer {
             _mail: mail,
             shutdown: CancellationToken::new(),
             connection_limits: settings.connections,
-            subscribers_running: false,
+            subscribers_running: None,
         };
-        if start_subscribers {
-            server.start_subscribers();
-        }
+        server.start_subscribers();
         Ok(server)
     }
 
-    /// Like [`BenchServer::prepare_with`], with the subscribers started only by
-    /// [`BenchServer::serve`]: a bench seeding thousands of changes appends them alone, and the
-    /// subscribers then catch up in large batches rather than a transaction or more each.
-    pub async fn prepare_quiet_with(
-        settings: &Settings,
-        subscribers: impl FnOnce(&str) -> convene_projections::Subscribers,
-    ) -> anyhow::Result<Self> {
-        Self::assemble(settings, subscribers, false).await
+    /// Stops the subscribers once they have caught up, until [`BenchServer::serve`] starts them
+    /// again: a bench seeding thousands of changes appends them alone, and the subscribers then
+    /// catch up in large batches rather than a transaction or more each.
+    pub async fn pause_subscribers(&mut self) -> anyhow::Result<()> {
+        self.caught_up().await?;
+        if let Some((running, tasks)) = self.subscribers_running.take() {
+            running.cancel();
+            for task in tasks {
+                task.await?;
+            }
+        }
+        Ok(())
     }
 
     fn start_subscribers(&mut self) {
-        if !self.subscribers_running {
-            self.state.subscribers.spawn(&self.db, &self.shutdown);
-            self.subscribers_running = true;
+        if self.subscribers_running.is_none() {
+            let running = self.shutdown.child_token();
+            let tasks = self.state.subscribers.spawn(&self.db, &running);
+            self.subscribers_running = Some((running, tasks));
         }
     }
 
@@ -201,17 +197,18 @@ pub async fn account_with(
 }
 
 /// Gives event `event_id` `count` more participants, each a profile of one other account than
-/// the organiser's (so they hear of the organiser's changes), through the command side directly.
-/// Prints how long it took, and the join command's latency for
+/// the organiser's (so they hear of the organiser's changes), through the command side directly,
+/// with the subscribers paused until [`BenchServer::serve`]. Prints how long it took, and the join command's latency for
 /// the first and the last hundred participants: a join should cost the same on a small event
 /// and a crowded one. Returns how long it took.
 pub async fn seed_crowd(
-    state: &AppState,
+    server: &mut BenchServer,
     event_id: &str,
     count: usize,
 ) -> anyhow::Result<std::time::Duration> {
     use convene_api::accounts::{create_account, Registration};
     use convene_domain::{Actor, EventCommand, Metadata, ProfileCommand, Role, Source};
+    let state = &server.state.clone();
     let crowd = create_account(
         state,
         Registration {
@@ -224,6 +221,7 @@ pub async fn seed_crowd(
         |_| Metadata::now(Actor::System, Source::Cli, "bench"),
     )
     .await?;
+    server.pause_subscribers().await?;
     let started = std::time::Instant::now();
     let mut joins = Vec::with_capacity(count);
     for i in 0..count {

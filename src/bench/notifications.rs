@@ -61,7 +61,7 @@ pub async fn notifications(
     }
     let smtp_mails = smtp_mails.min(participants);
     // The notifications subscriber is started and stopped by the bench itself.
-    let mut server = BenchServer::prepare_quiet_with(settings, |base| {
+    let mut server = BenchServer::prepare_with(settings, |base| {
         Subscribers::new(
             crate::subscribers::all(base)
                 .iter()
@@ -100,7 +100,7 @@ pub async fn notifications(
         },
     )
     .await?;
-    super::seed_crowd(&state, &event.id, participants).await?;
+    super::seed_crowd(&mut server, &event.id, participants).await?;
     let started = Instant::now();
     server.serve().await?;
     eprintln!(
