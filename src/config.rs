@@ -467,6 +467,10 @@ pub enum BenchCommand {
         /// Joins, each by another profile.
         #[arg(long, default_value_t = 200)]
         joins: usize,
+        /// Participants the event has before the measured joins (seeded through the command
+        /// side), to show a join costs the same on a small event and a crowded one.
+        #[arg(long, default_value_t = 0)]
+        participants: usize,
     },
     /// One event whose time changes, told to every participant: notifications derived per
     /// second, mails written per second to .eml files and to an SMTP sink on 127.0.0.1, each

@@ -129,9 +129,10 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Bench(config::BenchCommand::Audit { changes, queries }) => {
             bench::audit::audit(&settings, changes, queries).await
         }
-        Command::Bench(config::BenchCommand::Join { joins }) => {
-            bench::join::join(&settings, joins).await
-        }
+        Command::Bench(config::BenchCommand::Join {
+            joins,
+            participants,
+        }) => bench::join::join(&settings, joins, participants).await,
         Command::Bench(config::BenchCommand::Notifications {
             participants,
             smtp_mails,

@@ -41,7 +41,7 @@ pub async fn command<A>(
     reads: Reads,
 ) -> Result<i64, Error>
 where
-    A: Aggregate + 'static,
+    A: Aggregate + Clone + 'static,
     A::Command: Clone,
     A::Error: Into<Error> + 'static,
 {

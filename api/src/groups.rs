@@ -665,6 +665,29 @@ pub async fn events_of(
     }
     let offset = (page - 1) * EVENTS_PAGE;
     let listed = event_rows::of_group(state.db.pool(), handle, EVENTS_PAGE, offset).await?;
+    shown_to_session(state, session, listed).await
+}
+
+/// The next `limit` events of group `handle` not yet over, soonest first, as `session` (or a
+/// stranger) may see them; fewer when some are not for the one asking. For the group's page,
+/// which has found the group already.
+pub async fn upcoming_events_of(
+    state: &AppState,
+    session: Option<&Session>,
+    handle: &str,
+    limit: i64,
+) -> Result<Vec<EventView>> {
+    let now = convene_domain::metadata::format_timestamp(time::OffsetDateTime::now_utc());
+    let listed = event_rows::upcoming_of_group(state.db.pool(), handle, &now, limit).await?;
+    shown_to_session(state, session, listed).await
+}
+
+/// The events of `listed` that `session` (or a stranger) may see, as they are shown to it.
+async fn shown_to_session(
+    state: &AppState,
+    session: Option<&Session>,
+    listed: Vec<EventView>,
+) -> Result<Vec<EventView>> {
     let mut found = Vec::with_capacity(listed.len());
     for event in listed {
         // A stranger relates to no event: no need to ask.

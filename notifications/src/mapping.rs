@@ -331,16 +331,23 @@ fn recipient_of(who: Participant) -> Option<Recipient> {
 
 pub(crate) fn facts(details: &EventDetails, recipient: &Recipient) -> Facts {
     Facts {
+        profile: match recipient {
+            Recipient::Profile(username) => Some(username.clone()),
+            Recipient::Email(_) => None,
+        },
+        ..event_facts(details)
+    }
+}
+
+/// What any message about the event says of it, to nobody in particular.
+pub(crate) fn event_facts(details: &EventDetails) -> Facts {
+    Facts {
         title: details.title.clone(),
         begins_at: rfc3339(details),
         time_zone: details.time_zone.clone(),
         language: details.language.clone(),
         place: details.address.as_ref().map(place),
         online_url: details.online_url.clone(),
-        profile: match recipient {
-            Recipient::Profile(username) => Some(username.clone()),
-            Recipient::Email(_) => None,
-        },
         ..Facts::default()
     }
 }

@@ -2,8 +2,9 @@
 //!
 //! The notifications subscriber keeps, for every event it sees change, who takes part in it as
 //! of the log's head (`reminder_attendance`: local profiles holding a seat or an organiser's
-//! role; the waitlist and anonymous participants are left out) and the reminders they are owed
-//! (`reminders`): one per chosen duration before the start, due that many seconds before the
+//! role; the waitlist and anonymous participants are left out), what the reminders will say of
+//! the event (`reminder_events`, once per event, so a title edit rewrites one row) and the
+//! reminders they are owed (`reminders`): one per chosen duration before the start, due that many seconds before the
 //! instant the event begins in UTC — a day before is 24 hours before, whatever the event's time
 //! zone and its clock changes. A reminder's id is derived from (event, recipient, duration,
 //! start), so a replay derives the same rows, and an event moved gets new ones while the old
@@ -27,7 +28,7 @@ use convene_domain::event::{Participant, ParticipantState};
 use convene_domain::metadata::format_timestamp;
 use convene_domain::{Event, FieldError};
 use convene_projections::{Backend, Database, Error};
-use sqlx::{AnyConnection, Row};
+use sqlx::{AnyConnection, AnyPool, Row};
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::sync::Arc;
 use std::time::Duration;
@@ -150,7 +151,7 @@ pub async fn set_minutes(
     .execute(&mut *conn)
     .await?;
     let rows = sqlx::query(
-        "SELECT event_id, recipient, account_id, begins_at, facts FROM reminder_attendance \
+        "SELECT event_id, recipient, account_id, begins_at FROM reminder_attendance \
          WHERE account_id = $1",
     )
     .bind(account)
@@ -177,48 +178,48 @@ pub async fn set_minutes(
     reconcile(conn, &pending, &wanted, now).await
 }
 
-/// Someone to remind of an event, with what the reminder will say.
+/// Someone to remind of an event.
 #[derive(Debug, Clone)]
 pub struct Attending {
     pub username: String,
     pub account_id: String,
-    pub facts: Facts,
 }
 
-/// What the subscriber keeps of an event: those to remind as of the log's head, and when the
-/// last change of the event was recorded (a reminder whose time had passed by then is not owed).
+/// What the subscriber keeps of an event: what its reminders will say of it and those to remind,
+/// as of the log's head, and when the last change of the event was recorded (a reminder whose
+/// time had passed by then is not owed).
 #[derive(Debug, Clone)]
 pub struct Schedule {
     pub event_id: String,
     /// Unix seconds, UTC.
     pub begins_at: i64,
+    /// The event as its reminders tell it (no recipient's profile in it); `None` when nobody is
+    /// to be reminded of it.
+    pub facts: Option<Facts>,
     pub attending: Vec<Attending>,
     pub decided_at: i64,
 }
 
-/// The local profiles taking part in `event` as it stands (a seat or an organiser's role), or
-/// none when the event is a draft, cancelled, deleted or removed by moderators. Those on the waitlist have no seat to
-/// be reminded of; they are once promoted.
-pub fn taking_part(event: &Event, draft: bool) -> Vec<(String, Facts)> {
-    let Some(details) = event.details() else {
-        return Vec::new();
-    };
+/// What the event's reminders will say of it, and the local profiles taking part in it as it
+/// stands (a seat or an organiser's role); `None` when the event is a draft, cancelled, deleted
+/// or removed by moderators. Those on the waitlist have no seat to be reminded of; they are once
+/// promoted.
+pub fn taking_part(event: &Event, draft: bool) -> Option<(Facts, Vec<String>)> {
+    let details = event.details()?;
     // Nobody is reminded of what moderators removed.
     if draft || details.status == EventStatus::Cancelled || event.moderation().removed {
-        return Vec::new();
+        return None;
     }
-    event
+    let usernames = event
         .participations()
         .iter()
         .filter(|p| p.state == ParticipantState::Participant || p.state.is_organiser())
         .filter_map(|p| match &p.who {
-            Participant::Profile(username) => {
-                let recipient = Recipient::Profile(username.clone());
-                Some((username.clone(), mapping::facts(details, &recipient)))
-            }
+            Participant::Profile(username) => Some(username.clone()),
             Participant::Anonymous { .. } | Participant::Remote(_) => None,
         })
-        .collect()
+        .collect();
+    Some((mapping::event_facts(details), usernames))
 }
 
 /// The id of the reminder `minutes_before` the start at `begins_at` of `event_id`, to
@@ -255,73 +256,134 @@ impl Owed {
     }
 }
 
-/// A person's row of `reminder_attendance`: account, start (Unix seconds), facts (JSON).
-type AttendanceRow = (String, i64, String);
+/// A person's row of `reminder_attendance`: account and the event's start (Unix seconds).
+pub type AttendanceRow = (String, i64);
 
-/// Brings who takes part in `schedule.event_id`, and the reminders they are owed, to the
-/// schedule. Only the people whose row differs are written (a join to a crowded event writes
-/// one person's rows, not everyone's).
-pub async fn schedule_event(conn: &mut AnyConnection, schedule: &Schedule) -> Result<(), Error> {
+/// What bringing one event's reminders to its [`Schedule`] writes: what they say of the event,
+/// when that changed, and each person whose row differs (`None`: nobody to remind any more).
+/// Only those are written: a join to a crowded event writes one person's rows, a title edit
+/// one row, and only a new start rewrites everyone's reminders.
+#[derive(Debug)]
+pub struct Rescheduling {
+    pub event_id: String,
+    pub decided_at: i64,
+    /// The event's new facts (JSON), or `Some(None)` to forget them; `None` when unchanged.
+    facts: Option<Option<String>>,
+    pub people: Vec<(String, Option<AttendanceRow>)>,
+}
+
+/// Compares `schedule` with what is stored for its event.
+pub async fn plan(pool: &AnyPool, schedule: &Schedule) -> Result<Rescheduling, Error> {
     let stored: HashMap<String, AttendanceRow> = sqlx::query_as(
-        "SELECT recipient, account_id, begins_at, facts FROM reminder_attendance \
-         WHERE event_id = $1",
+        "SELECT recipient, account_id, begins_at FROM reminder_attendance WHERE event_id = $1",
     )
     .bind(&schedule.event_id)
-    .fetch_all(&mut *conn)
+    .fetch_all(pool)
     .await?
     .into_iter()
-    .map(
-        |(recipient, account, begins_at, facts): (String, String, i64, String)| {
-            (recipient, (account, begins_at, facts))
-        },
-    )
+    .map(|(recipient, account, begins_at): (String, String, i64)| (recipient, (account, begins_at)))
     .collect();
+    let stored_facts: Option<String> =
+        sqlx::query_scalar("SELECT facts FROM reminder_events WHERE event_id = $1")
+            .bind(&schedule.event_id)
+            .fetch_optional(pool)
+            .await?;
     let mut now: HashMap<String, AttendanceRow> = HashMap::new();
+    let mut facts = None;
     // An event already begun owes nobody anything more.
     if schedule.begins_at > schedule.decided_at {
-        for person in &schedule.attending {
-            let facts = serde_json::to_string(&person.facts).map_err(|e| Error::Unreadable {
+        if let Some(told) = &schedule.facts {
+            facts = Some(serde_json::to_string(told).map_err(|e| Error::Unreadable {
                 position: 0,
                 reason: e.to_string(),
-            })?;
-            now.insert(
-                Recipient::Profile(person.username.clone()).key(),
-                (person.account_id.clone(), schedule.begins_at, facts),
-            );
+            })?);
+            for person in &schedule.attending {
+                now.insert(
+                    Recipient::Profile(person.username.clone()).key(),
+                    (person.account_id.clone(), schedule.begins_at),
+                );
+            }
         }
     }
     let gone = stored.keys().filter(|r| !now.contains_key(*r));
     let changed = now.iter().filter(|(r, row)| stored.get(*r) != Some(*row));
-    let mut touched: Vec<(&String, Option<&AttendanceRow>)> = gone
-        .map(|r| (r, None))
-        .chain(changed.map(|(r, row)| (r, Some(row))))
+    let mut people: Vec<(String, Option<AttendanceRow>)> = gone
+        .map(|r| (r.clone(), None))
+        .chain(changed.map(|(r, row)| (r.clone(), Some(row.clone()))))
         .collect();
-    touched.sort();
-    for (recipient, row) in touched {
+    people.sort();
+    Ok(Rescheduling {
+        event_id: schedule.event_id.clone(),
+        decided_at: schedule.decided_at,
+        facts: (facts != stored_facts).then_some(facts),
+        people,
+    })
+}
+
+/// Writes what `rescheduling` says of the event itself.
+pub async fn write_event(
+    conn: &mut AnyConnection,
+    rescheduling: &Rescheduling,
+) -> Result<(), Error> {
+    match &rescheduling.facts {
+        None => {}
+        Some(None) => {
+            sqlx::query("DELETE FROM reminder_events WHERE event_id = $1")
+                .bind(&rescheduling.event_id)
+                .execute(&mut *conn)
+                .await?;
+        }
+        Some(Some(facts)) => {
+            sqlx::query(
+                "INSERT INTO reminder_events (event_id, facts) VALUES ($1, $2) \
+                 ON CONFLICT (event_id) DO UPDATE SET facts = excluded.facts",
+            )
+            .bind(&rescheduling.event_id)
+            .bind(facts)
+            .execute(&mut *conn)
+            .await?;
+        }
+    }
+    Ok(())
+}
+
+/// Brings `people` of event `event_id` (a slice of a [`Rescheduling`]'s) to their new rows and
+/// reminders. Writing them again changes nothing, so a batch cut short is finished by its replay.
+pub async fn write_people(
+    conn: &mut AnyConnection,
+    event_id: &str,
+    decided_at: i64,
+    people: &[(String, Option<AttendanceRow>)],
+) -> Result<(), Error> {
+    let mut minutes: HashMap<String, Vec<i64>> = HashMap::new();
+    for (recipient, row) in people {
         sqlx::query("DELETE FROM reminder_attendance WHERE event_id = $1 AND recipient = $2")
-            .bind(&schedule.event_id)
+            .bind(event_id)
             .bind(recipient)
             .execute(&mut *conn)
             .await?;
         let mut wanted = Vec::new();
-        if let Some((account_id, begins_at, facts)) = row {
+        if let Some((account_id, begins_at)) = row {
             sqlx::query(
-                "INSERT INTO reminder_attendance \
-                 (event_id, recipient, account_id, begins_at, facts) VALUES ($1, $2, $3, $4, $5)",
+                "INSERT INTO reminder_attendance (event_id, recipient, account_id, begins_at) \
+                 VALUES ($1, $2, $3, $4)",
             )
-            .bind(&schedule.event_id)
+            .bind(event_id)
             .bind(recipient)
             .bind(account_id)
             .bind(begins_at)
-            .bind(facts)
             .execute(&mut *conn)
             .await?;
-            for minutes_before in minutes_of(conn, account_id).await? {
+            if !minutes.contains_key(account_id) {
+                let chosen = minutes_of(conn, account_id).await?;
+                minutes.insert(account_id.clone(), chosen);
+            }
+            for minutes_before in &minutes[account_id] {
                 wanted.push(Owed {
-                    event_id: schedule.event_id.clone(),
+                    event_id: event_id.to_string(),
                     recipient: recipient.clone(),
                     account_id: account_id.clone(),
-                    minutes_before,
+                    minutes_before: *minutes_before,
                     begins_at: *begins_at,
                 });
             }
@@ -330,11 +392,11 @@ pub async fn schedule_event(conn: &mut AnyConnection, schedule: &Schedule) -> Re
             "SELECT id FROM reminders \
              WHERE event_id = $1 AND recipient = $2 AND state = 'pending'",
         )
-        .bind(&schedule.event_id)
+        .bind(event_id)
         .bind(recipient)
         .fetch_all(&mut *conn)
         .await?;
-        reconcile(conn, &pending, &wanted, schedule.decided_at).await?;
+        reconcile(conn, &pending, &wanted, decided_at).await?;
     }
     Ok(())
 }
@@ -516,10 +578,12 @@ impl Scheduler {
         for id in ids {
             let row = sqlx::query(
                 "SELECT r.event_id, r.recipient, r.account_id, r.begins_at, r.due_at, \
-                        a.facts, s.delivery \
+                        CASE WHEN a.recipient IS NULL THEN NULL ELSE e.facts END AS facts, \
+                        s.delivery \
                  FROM reminders r \
                  LEFT JOIN reminder_attendance a \
                         ON a.event_id = r.event_id AND a.recipient = r.recipient \
+                 LEFT JOIN reminder_events e ON e.event_id = r.event_id \
                  LEFT JOIN notification_settings s \
                         ON s.account_id = r.account_id AND s.kind = $1 \
                  WHERE r.id = $2",
@@ -550,6 +614,11 @@ impl Scheduler {
                 fired.late += 1;
             }
             let recipient: String = row.try_get("recipient")?;
+            let recipient = Recipient::parse(&recipient).unwrap_or(Recipient::Profile(recipient));
+            facts.profile = match &recipient {
+                Recipient::Profile(username) => Some(username.clone()),
+                Recipient::Email(_) => None,
+            };
             let delivery: Option<String> = row.try_get("delivery")?;
             let delivery = delivery
                 .as_deref()
@@ -560,8 +629,7 @@ impl Scheduler {
                 position,
                 notice: Notice {
                     kind: Kind::Reminder,
-                    recipient: Recipient::parse(&recipient)
-                        .unwrap_or(Recipient::Profile(recipient.clone())),
+                    recipient,
                     facts,
                 },
                 account: Some(row.try_get("account_id")?),

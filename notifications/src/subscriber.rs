@@ -17,7 +17,7 @@ use crate::SUBSCRIBER;
 use async_trait::async_trait;
 use convene_domain::metadata::{format_timestamp, parse_timestamp};
 use convene_domain::{Actor, Event, EventChange};
-use convene_projections::log::aggregate_after;
+use convene_projections::log::{aggregate_after, aggregate_between};
 use convene_projections::subscriber::{checkpoint, move_checkpoint, set_checkpoint, Applied};
 use convene_projections::{Delivery as Promise, Error, StoredEvent, Subscriber};
 use cqrs_es::Aggregate;
@@ -30,6 +30,7 @@ pub struct NotificationsSubscriber {
     /// Woken after a batch stored new mails, so the sender sends them at once.
     new_mail: Arc<Notify>,
     folds: Mutex<Folds>,
+    writes_per_transaction: usize,
 }
 
 impl NotificationsSubscriber {
@@ -37,27 +38,60 @@ impl NotificationsSubscriber {
         Self {
             new_mail,
             folds: Mutex::new(Folds::default()),
+            writes_per_transaction: WRITES_PER_TRANSACTION,
         }
+    }
+
+    /// Writes at most `rows` rows per transaction instead of [`WRITES_PER_TRANSACTION`].
+    pub fn writing_at_most(mut self, rows: usize) -> Self {
+        self.writes_per_transaction = rows.max(1);
+        self
     }
 }
 
 /// Events folded at most, kept between batches.
 const FOLDS_KEPT: usize = 10_000;
 
+/// Profile owners kept at most.
+const OWNERS_KEPT: usize = 100_000;
+
 /// Each event the last batches touched, folded up to the end of the batch that last touched
 /// it: the next batch reads on from there instead of folding the event's whole history again
 /// (a comment on an event with thousands of participations reads one change, not thousands).
+/// Also the owner of each profile met: it never changes (the profile's creation names it), and
+/// every change of a crowded event reschedules the reminders of all its attendees.
 #[derive(Default)]
 pub struct Folds {
     kept: HashMap<String, Fold>,
+    /// The same events folded up to the log's head as the batch that last touched them read it.
+    heads: HashMap<String, Fold>,
+    owners: HashMap<String, String>,
 }
 
 impl Folds {
-    fn keep(&mut self, id: String, kept: Fold) {
+    fn keep(&mut self, id: String, kept: Fold, head: Fold) {
         if self.kept.len() >= FOLDS_KEPT {
             self.kept.clear();
+            self.heads.clear();
         }
+        self.heads.insert(id.clone(), head);
         self.kept.insert(id, kept);
+    }
+
+    /// The account owning profile `username` (none for a profile the instance runs, or one not
+    /// created yet; those are asked again).
+    async fn owner(&mut self, pool: &AnyPool, username: &str) -> Result<Option<String>, Error> {
+        if let Some(account) = self.owners.get(username) {
+            return Ok(Some(account.clone()));
+        }
+        let account = store::owner(pool, username).await?;
+        if let Some(account) = &account {
+            if self.owners.len() >= OWNERS_KEPT {
+                self.owners.clear();
+            }
+            self.owners.insert(username.to_string(), account.clone());
+        }
+        Ok(account)
     }
 }
 
@@ -69,6 +103,28 @@ struct Fold {
     memory: Memory,
     metadata: String,
     position: i64,
+}
+
+/// Rows written per transaction by the subscriber, at most (a notification with its mail, or a
+/// person's reminders).
+pub const WRITES_PER_TRANSACTION: usize = 200;
+
+/// A part of a batch's writes, in its own transaction.
+enum Piece<'a> {
+    Notifications(&'a [Derived]),
+    People(
+        &'a reminders::Rescheduling,
+        &'a [(String, Option<reminders::AttendanceRow>)],
+    ),
+}
+
+impl Fold {
+    fn advance(&mut self, stored: StoredEvent, change: EventChange) {
+        self.memory.remember(&change);
+        self.event.apply(change);
+        self.metadata = stored.metadata;
+        self.position = stored.position;
+    }
 }
 
 /// A notification ready to store.
@@ -152,46 +208,42 @@ pub async fn derive(
             }
             _ => (Fold::default(), 0),
         };
-        let mut kept = None;
-        // Read past the batch, up to the log's head, for the head the reminders need.
-        for stored in aggregate_after(pool, Event::TYPE, id, after).await? {
-            let position = stored.position;
-            if position > last.position && kept.is_none() {
-                kept = Some(fold.clone());
-            }
+        for stored in aggregate_between(pool, Event::TYPE, id, after, last.position).await? {
             let change: EventChange = stored.change()?;
-            if position >= first.position && position <= last.position {
+            if stored.position >= first.position {
                 for notice in mapping::notices(&fold.event, &change, &fold.memory) {
-                    found.push((position, id.to_string(), notice));
+                    found.push((stored.position, id.to_string(), notice));
                 }
             }
-            fold.memory.remember(&change);
-            fold.event.apply(change);
-            fold.metadata = stored.metadata;
-            fold.position = position;
+            fold.advance(stored, change);
         }
-        folds.keep(id.to_string(), kept.unwrap_or_else(|| fold.clone()));
-        heads.push((id.to_string(), fold.event, fold.memory, fold.metadata));
+        // The event at the log's head, for the reminders: read on from the head an earlier batch
+        // kept when it is not behind this batch, else from the end of this batch. Each change is
+        // so folded once more at most, however far behind the log the subscriber runs.
+        let mut head = match folds.heads.remove(id) {
+            Some(head) if head.position >= fold.position => head,
+            _ => fold.clone(),
+        };
+        for stored in aggregate_after(pool, Event::TYPE, id, head.position).await? {
+            let change: EventChange = stored.change()?;
+            head.advance(stored, change);
+        }
+        folds.keep(id.to_string(), fold, head.clone());
+        heads.push((id.to_string(), head.event, head.memory, head.metadata));
     }
     let recorded: HashMap<i64, String> = batch
         .iter()
         .map(|e| Ok((e.position, format_timestamp(e.metadata()?.recorded_at))))
         .collect::<Result<_, Error>>()?;
-    let mut owners = HashMap::new();
     let mut settings = HashMap::new();
     let mut derived = Vec::with_capacity(found.len());
     for (position, event_id, notice) in found {
         let account = match &notice.recipient {
-            Recipient::Profile(username) => {
-                if !owners.contains_key(username) {
-                    owners.insert(username.clone(), store::owner(pool, username).await?);
-                }
-                match owners.get(username).cloned().flatten() {
-                    Some(account) => Some(account),
-                    // A profile the instance runs has no one to tell.
-                    None => continue,
-                }
-            }
+            Recipient::Profile(username) => match folds.owner(pool, username).await? {
+                Some(account) => Some(account),
+                // A profile the instance runs has no one to tell.
+                None => continue,
+            },
             Recipient::Email(_) => None,
         };
         // Nobody hears of their own doing, nor — through another of their profiles — of a
@@ -230,22 +282,20 @@ pub async fn derive(
         let begins_at = event
             .details()
             .map_or(0, |details| details.begins_at.unix_timestamp());
+        let (facts, usernames) = reminders::taking_part(&event, memory.draft).unzip();
         let mut attending = Vec::new();
-        for (username, facts) in reminders::taking_part(&event, memory.draft) {
-            if !owners.contains_key(&username) {
-                owners.insert(username.clone(), store::owner(pool, &username).await?);
-            }
-            if let Some(account_id) = owners.get(&username).cloned().flatten() {
+        for username in usernames.into_iter().flatten() {
+            if let Some(account_id) = folds.owner(pool, &username).await? {
                 attending.push(Attending {
                     username,
                     account_id,
-                    facts,
                 });
             }
         }
         schedules.push(Schedule {
             event_id,
             begins_at,
+            facts,
             attending,
             decided_at,
         });
@@ -286,27 +336,68 @@ impl Subscriber for NotificationsSubscriber {
             return Ok(Applied::Moved { to: from });
         };
         let derived = derive(target, batch, &mut *self.folds.lock().await).await?;
-        let mut tx = target.begin().await?;
-        if !move_checkpoint(&mut tx, SUBSCRIBER, from, last.position).await? {
-            tx.rollback().await?;
-            return Ok(Applied::Fenced {
-                checkpoint: checkpoint(target, SUBSCRIBER).await?,
-            });
+        let mut plans = Vec::with_capacity(derived.schedules.len());
+        for schedule in &derived.schedules {
+            plans.push(reminders::plan(target, schedule).await?);
+        }
+        // Written in transactions of at most WRITES_PER_TRANSACTION rows, so that a change to a
+        // crowded event does not hold SQLite's only write lock for seconds while commands wait.
+        // Every piece is idempotent (ids derived from the log; reminders brought to a state),
+        // and the checkpoint moves with the last piece only: a batch cut short is written
+        // again, whole, by its replay. Each piece first re-checks the checkpoint (on PostgreSQL
+        // also locking it), so a runner that lost its turn writes nothing.
+        let mut pieces: Vec<Piece> = derived
+            .notifications
+            .chunks(self.writes_per_transaction)
+            .map(Piece::Notifications)
+            .collect();
+        for plan in &plans {
+            pieces.extend(
+                plan.people
+                    .chunks(self.writes_per_transaction)
+                    .map(|people| Piece::People(plan, people)),
+            );
         }
         let mut mails = 0;
-        for notification in &derived.notifications {
-            if store::insert(&mut tx, notification).await? {
-                mails += 1;
+        let mut pieces = pieces.into_iter().peekable();
+        loop {
+            let piece = pieces.next();
+            let last_piece = pieces.peek().is_none();
+            let mut tx = target.begin().await?;
+            let to = if last_piece { last.position } else { from };
+            if !move_checkpoint(&mut tx, SUBSCRIBER, from, to).await? {
+                tx.rollback().await?;
+                return Ok(Applied::Fenced {
+                    checkpoint: checkpoint(target, SUBSCRIBER).await?,
+                });
+            }
+            match piece {
+                Some(Piece::Notifications(notifications)) => {
+                    for notification in notifications {
+                        if store::insert(&mut tx, notification).await? {
+                            mails += 1;
+                        }
+                    }
+                }
+                Some(Piece::People(plan, people)) => {
+                    reminders::write_people(&mut tx, &plan.event_id, plan.decided_at, people)
+                        .await?;
+                }
+                None => {}
+            }
+            if last_piece {
+                for plan in &plans {
+                    reminders::write_event(&mut tx, plan).await?;
+                }
+            }
+            tx.commit().await?;
+            if mails > 0 {
+                self.new_mail.notify_one();
+            }
+            if last_piece {
+                return Ok(Applied::Moved { to: last.position });
             }
         }
-        for schedule in &derived.schedules {
-            reminders::schedule_event(&mut tx, schedule).await?;
-        }
-        tx.commit().await?;
-        if mails > 0 {
-            self.new_mail.notify_one();
-        }
-        Ok(Applied::Moved { to: last.position })
     }
 
     /// Only the checkpoint goes back: the notifications stay, so re-deriving them is a no-op.

@@ -2,7 +2,9 @@
 //! PostgreSQL: due at the right instant across the clock changes, moved with the event, dropped
 //! when a person leaves or the event is cancelled, rescheduled when a person chooses other
 //! times; sent once, late when the server was stopped over their time, never once the event has
-//! begun; two schedulers racing send each one once.
+//! begun; two schedulers racing send each one once. A title edit rewrites no attendee's row and
+//! the reminder says the new title; a change to a crowded event is written in pieces that a
+//! replay writes again to the same rows.
 
 #[path = "../../api/tests/api/support.rs"]
 #[allow(dead_code)]
@@ -23,9 +25,22 @@ use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 
 async fn server(scratch: &convene_projections::scratch::Scratch) -> (TestServer, Arc<Notify>) {
+    server_writing_at_most(
+        scratch,
+        convene_notifications::subscriber::WRITES_PER_TRANSACTION,
+    )
+    .await
+}
+
+/// A server whose notifications subscriber writes at most `rows` rows per transaction.
+async fn server_writing_at_most(
+    scratch: &convene_projections::scratch::Scratch,
+    rows: usize,
+) -> (TestServer, Arc<Notify>) {
     let new_mail = Arc::new(Notify::new());
+    let subscriber = NotificationsSubscriber::new(new_mail.clone()).writing_at_most(rows);
     let options = Options {
-        more_subscribers: vec![Arc::new(NotificationsSubscriber::new(new_mail.clone()))],
+        more_subscribers: vec![Arc::new(subscriber)],
         ..Options::default()
     };
     (TestServer::start_with(scratch, options).await, new_mail)
@@ -446,5 +461,194 @@ async fn two_schedulers_racing_send_each_reminder_once() {
             "{label}"
         );
         other.close().await;
+    }
+}
+
+/// (recipient, account, begins_at) of each attendee's row for `event`, and the reminders' ids.
+async fn stored_attendance(
+    server: &TestServer,
+    event: &str,
+) -> (Vec<(String, String, i64)>, Vec<String>) {
+    let attendance = sqlx::query_as(
+        "SELECT recipient, account_id, begins_at FROM reminder_attendance WHERE event_id = $1 \
+         ORDER BY recipient",
+    )
+    .bind(event)
+    .fetch_all(server.db.pool())
+    .await
+    .expect("attendance");
+    let ids = sqlx::query_scalar("SELECT id FROM reminders WHERE event_id = $1 ORDER BY id")
+        .bind(event)
+        .fetch_all(server.db.pool())
+        .await
+        .expect("reminders");
+    (attendance, ids)
+}
+
+#[tokio::test]
+async fn a_title_edit_rewrites_no_attendee_and_the_reminder_says_the_new_title() {
+    for scratch in test_urls("notifications_reminders_title").await {
+        let (server, new_mail) = server(&scratch).await;
+        let label = server.label;
+        let org = person(&server, "org@example.org", "en", "org").await;
+        let ana = person(&server, "ana@example.org", "en", "ana").await;
+        let event = create_event(
+            &org,
+            json!({"title": "Repair café", "begins_at": "2031-05-10T10:00:00Z",
+                   "ends_at": "2031-05-10T12:00:00Z", "time_zone": "Europe/Paris"}),
+        )
+        .await;
+        let event = event["id"].as_str().unwrap_or_default().to_string();
+        join(&ana, &event).await;
+        settled(&server).await;
+        let before = stored_attendance(&server, &event).await;
+        assert_eq!(before.0.len(), 2, "{label}: the organiser and Ana");
+        assert_eq!(before.1.len(), 4, "{label}: two reminders each");
+
+        let edited = org
+            .patch(
+                &format!("/api/v1/events/{event}"),
+                json!({"title": "Bike repair café"}),
+            )
+            .await;
+        assert_eq!(edited.status, 200, "{label}: {}", edited.text);
+        settled(&server).await;
+        assert_eq!(stored_attendance(&server, &event).await, before, "{label}");
+        let facts: String =
+            sqlx::query_scalar("SELECT facts FROM reminder_events WHERE event_id = $1")
+                .bind(&event)
+                .fetch_one(server.db.pool())
+                .await
+                .expect("the event's reminder text");
+        let facts: serde_json::Value = serde_json::from_str(&facts).expect("JSON");
+        assert_eq!(facts["title"], "Bike repair café", "{label}");
+
+        // The schedule as the subscriber would make it again: nobody to write.
+        let account = account_of(&server, "ana@example.org").await;
+        let org_account = account_of(&server, "org@example.org").await;
+        let schedule = reminders::Schedule {
+            event_id: event.clone(),
+            begins_at: unix("2031-05-10T10:00:00Z"),
+            facts: serde_json::from_value(facts).ok(),
+            attending: vec![
+                reminders::Attending {
+                    username: "ana".into(),
+                    account_id: account.clone(),
+                },
+                reminders::Attending {
+                    username: "org".into(),
+                    account_id: org_account,
+                },
+            ],
+            decided_at: store::now(),
+        };
+        let plan = reminders::plan(server.db.pool(), &schedule)
+            .await
+            .expect("plan");
+        assert!(plan.people.is_empty(), "{label}: {plan:?}");
+
+        // Fired, the reminder tells each person the title as it is now, as their own.
+        let scheduler = Scheduler::new(&server.db, new_mail.clone(), Duration::from_secs(30));
+        let fired = scheduler
+            .fire_due(unix("2031-05-09T10:00:00Z") + 1)
+            .await
+            .expect("fire");
+        assert_eq!(fired.sent, 2, "{label}");
+        let told: Vec<(String, String)> = sqlx::query_as(
+            "SELECT recipient, facts FROM notifications WHERE kind = 'reminder' ORDER BY recipient",
+        )
+        .fetch_all(server.db.pool())
+        .await
+        .expect("notifications");
+        for (recipient, facts) in told {
+            let facts: serde_json::Value = serde_json::from_str(&facts).expect("JSON");
+            assert_eq!(facts["title"], "Bike repair café", "{label}: {recipient}");
+            assert_eq!(
+                format!("@{}", facts["profile"].as_str().unwrap_or_default()),
+                recipient,
+                "{label}"
+            );
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_change_to_a_crowded_event_is_written_in_pieces_that_a_replay_writes_again_alike() {
+    for scratch in test_urls("notifications_in_pieces").await {
+        // Two rows per transaction: five participants' notifications and reminders take several.
+        let (server, _new_mail) = server_writing_at_most(&scratch, 2).await;
+        let label = server.label;
+        let org = person(&server, "org@example.org", "en", "org").await;
+        let event = create_event(
+            &org,
+            json!({"begins_at": "2031-05-10T10:00:00Z", "ends_at": "2031-05-10T12:00:00Z",
+                   "time_zone": "Europe/Paris"}),
+        )
+        .await;
+        let event = event["id"].as_str().unwrap_or_default().to_string();
+        for i in 0..5 {
+            let who = person(
+                &server,
+                &format!("p{i}@example.org"),
+                "en",
+                &format!("p{i}"),
+            )
+            .await;
+            join(&who, &event).await;
+        }
+        settled(&server).await;
+        let before_move = server.head().await;
+        let moved = org
+            .patch(
+                &format!("/api/v1/events/{event}"),
+                json!({"begins_at": "2031-05-11T10:00:00Z", "ends_at": "2031-05-11T12:00:00Z"}),
+            )
+            .await;
+        assert_eq!(moved.status, 200, "{label}: {}", moved.text);
+        settled(&server).await;
+        let count = |sql: &'static str| {
+            let pool = server.db.pool().clone();
+            async move {
+                sqlx::query_scalar::<_, i64>(sql)
+                    .fetch_one(&pool)
+                    .await
+                    .expect("count")
+            }
+        };
+        let changed = "SELECT COUNT(*) FROM notifications WHERE kind = 'event_changed'";
+        let mails = "SELECT COUNT(*) FROM notification_mails";
+        assert_eq!(
+            count(changed).await,
+            5,
+            "{label}: each participant told once"
+        );
+        let written = stored_attendance(&server, &event).await;
+        assert_eq!(written.0.len(), 6, "{label}");
+        assert!(
+            written
+                .0
+                .iter()
+                .all(|(_, _, at)| *at == unix("2031-05-11T10:00:00Z")),
+            "{label}: {written:?}"
+        );
+        let mails_before = count(mails).await;
+
+        // As if the process had died before the piece moving the checkpoint: the batch is
+        // derived and written again, to the same rows.
+        let mut conn = server.db.pool().acquire().await.expect("connection");
+        convene_projections::subscriber::set_checkpoint(&mut conn, "notifications", before_move)
+            .await
+            .expect("checkpoint back");
+        drop(conn);
+        // The subscriber meets the moved checkpoint on its next batch.
+        person(&server, "late@example.org", "en", "late").await;
+        settled(&server).await;
+        assert_eq!(count(changed).await, 5, "{label}: nobody told twice");
+        assert_eq!(
+            count(mails).await,
+            mails_before,
+            "{label}: no mail queued twice"
+        );
+        assert_eq!(stored_attendance(&server, &event).await, written, "{label}");
     }
 }

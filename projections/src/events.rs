@@ -696,6 +696,27 @@ pub async fn of_group(
     rows.iter().map(event_view).collect()
 }
 
+/// The events group `handle` organises that have not ended at `from` (a stored timestamp),
+/// drafts and every visibility included (callers decide who sees which), soonest first, at most
+/// `limit`.
+pub async fn upcoming_of_group(
+    pool: &AnyPool,
+    handle: &str,
+    from: &str,
+    limit: i64,
+) -> Result<Vec<EventView>, Error> {
+    let rows = sqlx::query(&format!(
+        "SELECT {EVENT_COLUMNS} FROM events e WHERE e.group_handle = $1 \
+         AND COALESCE(e.ends_at, e.begins_at) >= $2 ORDER BY e.begins_at, e.id LIMIT $3"
+    ))
+    .bind(handle)
+    .bind(from)
+    .bind(limit)
+    .fetch_all(pool)
+    .await?;
+    rows.iter().map(event_view).collect()
+}
+
 /// What a list of events is filtered by.
 #[derive(Debug, Clone, Default)]
 pub struct EventFilter {

@@ -16,6 +16,7 @@
 //! depend on this one. See `docs/event-log.md` for the guarantees and why they hold.
 
 pub mod accounts;
+pub mod aggregate_cache;
 pub mod chain;
 pub mod db;
 pub mod decisions;

@@ -148,6 +148,32 @@ pub async fn aggregate_after(
         .collect::<Result<_, _>>()?)
 }
 
+/// The changes of aggregate `id` of `aggregate_type` after log position `after` up to and
+/// including `until`, in order.
+pub async fn aggregate_between(
+    pool: &sqlx::AnyPool,
+    aggregate_type: &str,
+    id: &str,
+    after: i64,
+    until: i64,
+) -> Result<Vec<StoredEvent>, Error> {
+    let sql = format!(
+        "{SELECT_EVENTS} WHERE aggregate_type = $1 AND aggregate_id = $2 AND position > $3 \
+         AND position <= $4 ORDER BY sequence"
+    );
+    let rows = sqlx::query(&sql)
+        .bind(aggregate_type)
+        .bind(id)
+        .bind(after)
+        .bind(until)
+        .fetch_all(pool)
+        .await?;
+    Ok(rows
+        .iter()
+        .map(StoredEvent::from_row)
+        .collect::<Result<_, _>>()?)
+}
+
 /// Every change of the aggregates of `aggregate_type` up to and including position `until`, in
 /// log order: for kinds of aggregates that stay few (instance follows).
 pub async fn all_of_type_until(
@@ -265,14 +291,17 @@ impl EventLog {
         })
     }
 
-    /// The last position of one aggregate (0 when it has no event).
+    /// The last position of one aggregate (0 when it has no event): that of its last sequence,
+    /// since an aggregate's changes are committed in sequence order. Read through the key's
+    /// index from its end, it costs the same for an event of ten thousand changes as of one.
     pub async fn last_position_of(&self, aggregate_type: &str, id: &str) -> Result<i64, Error> {
         let position: Option<i64> = sqlx::query_scalar(
-            "SELECT MAX(position) FROM event_log WHERE aggregate_type = $1 AND aggregate_id = $2",
+            "SELECT position FROM event_log WHERE aggregate_type = $1 AND aggregate_id = $2 \
+             ORDER BY sequence DESC LIMIT 1",
         )
         .bind(aggregate_type)
         .bind(id)
-        .fetch_one(self.db.pool())
+        .fetch_optional(self.db.pool())
         .await?;
         Ok(position.unwrap_or(0))
     }

@@ -3,8 +3,6 @@
 
 mod support;
 
-use convene_domain::event::details::Visibility;
-use convene_domain::event::details::{EventDetails, EventOptions, EventStatus, JoinMode};
 use convene_domain::event::ParticipantState;
 use convene_domain::{Event, EventCommand};
 use convene_projections::events::{self, ParticipationView};
@@ -12,39 +10,13 @@ use convene_projections::log::EventLog;
 use convene_projections::projection::Runner;
 use convene_projections::scratch::test_databases;
 use convene_projections::{read_models, Commands, Database, Error};
-use support::cli;
-use time::{Duration, OffsetDateTime};
-
-fn details(capacity: i64) -> EventDetails {
-    let begins_at = OffsetDateTime::now_utc() + Duration::days(30);
-    EventDetails {
-        description_source: None,
-        remote_picture: None,
-        title: "Repair café".into(),
-        description: "<p>Bring what is broken</p>".into(),
-        begins_at,
-        ends_at: Some(begins_at + Duration::hours(3)),
-        time_zone: "Europe/Paris".into(),
-        status: EventStatus::Confirmed,
-        visibility: Visibility::Public,
-        join_mode: JoinMode::Free,
-        external_url: None,
-        capacity: Some(capacity),
-        address: None,
-        online_url: None,
-        category: "COMMUNITY".into(),
-        tags: vec![],
-        language: "fr".into(),
-        links: vec![],
-        options: EventOptions::default(),
-    }
-}
+use support::{cli, event_details};
 
 async fn create(commands: &Commands<Event>, event: &str, capacity: i64) {
     let command = EventCommand::Create {
         organiser: "org".into(),
         creator_participation: format!("{event}-org"),
-        details: details(capacity),
+        details: event_details(capacity),
         draft: false,
     };
     commands

@@ -1,6 +1,8 @@
 //! `convene bench join`: the latency of one command that reads its own write — joining an
 //! event over the JSON API, answered once the events read model shows the participation —
-//! next to `/healthz`, which reads the log's head and the checkpoints and writes nothing.
+//! next to `/healthz`, which reads the log's head and the checkpoints and writes nothing. With
+//! `--participants N` the event first gets N participants, to compare a join on a small event
+//! with one on a crowded event.
 
 use super::{machine, BenchServer, Latencies};
 use crate::config::Settings;
@@ -9,14 +11,19 @@ use convene_api::events::{create_event, NewEvent};
 use std::process::ExitCode;
 use std::time::Instant;
 
-pub async fn join(settings: &Settings, joins: usize) -> anyhow::Result<ExitCode> {
+pub async fn join(
+    settings: &Settings,
+    joins: usize,
+    participants: usize,
+) -> anyhow::Result<ExitCode> {
     if joins == 0 {
         bail!("--joins must be at least 1");
     }
     let mut server = BenchServer::prepare(settings).await?;
     let state = server.state.clone();
     println!(
-        "convene bench join: {} scratch database, {joins} sequential joins of one event, {}",
+        "convene bench join: {} scratch database, {joins} sequential joins of one event \
+         with {participants} participants before, {}",
         server.scratch.label,
         machine()
     );
@@ -39,7 +46,15 @@ pub async fn join(settings: &Settings, joins: usize) -> anyhow::Result<ExitCode>
         },
     )
     .await?;
+    if participants > 0 {
+        super::seed_crowd(&mut server, &event.id, participants).await?;
+    }
+    let started = Instant::now();
     server.serve().await?;
+    eprintln!(
+        "  the subscribers caught up with the seeding in {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
 
     let agent: ureq::Agent = ureq::Agent::config_builder()
         .http_status_as_error(false)

@@ -64,6 +64,8 @@ pub struct BenchServer {
     _mail: tempfile::TempDir,
     shutdown: CancellationToken,
     connection_limits: ConnectionLimits,
+    /// The subscribers' own token and tasks, while they run.
+    subscribers_running: Option<(CancellationToken, Vec<tokio::task::JoinHandle<()>>)>,
 }
 
 impl BenchServer {
@@ -100,18 +102,41 @@ impl BenchServer {
             pictures: convene_api::pictures::PictureConfig::in_folder(mail.path().join("pictures")),
         };
         let state = AppState::new(&db, config, subscribers(&base));
-        let shutdown = CancellationToken::new();
-        state.subscribers.spawn(&db, &shutdown);
-        Ok(Self {
+        let mut server = Self {
             base,
             db,
             state,
             scratch,
             listener: Some(listener),
             _mail: mail,
-            shutdown,
+            shutdown: CancellationToken::new(),
             connection_limits: settings.connections,
-        })
+            subscribers_running: None,
+        };
+        server.start_subscribers();
+        Ok(server)
+    }
+
+    /// Stops the subscribers once they have caught up, until [`BenchServer::serve`] starts them
+    /// again: a bench seeding thousands of changes appends them alone, and the subscribers then
+    /// catch up in large batches rather than a transaction or more each.
+    pub async fn pause_subscribers(&mut self) -> anyhow::Result<()> {
+        self.caught_up().await?;
+        if let Some((running, tasks)) = self.subscribers_running.take() {
+            running.cancel();
+            for task in tasks {
+                task.await?;
+            }
+        }
+        Ok(())
+    }
+
+    fn start_subscribers(&mut self) {
+        if self.subscribers_running.is_none() {
+            let running = self.shutdown.child_token();
+            let tasks = self.state.subscribers.spawn(&self.db, &running);
+            self.subscribers_running = Some((running, tasks));
+        }
     }
 
     /// Waits until the subscribers have applied everything appended so far.
@@ -128,6 +153,7 @@ impl BenchServer {
     /// Waits until the subscribers have applied everything appended so far, then starts
     /// answering requests.
     pub async fn serve(&mut self) -> anyhow::Result<()> {
+        self.start_subscribers();
         self.caught_up().await?;
         let pages = Arc::new(convene_web::render::Pages::new()?);
         let app = convene_web::app(self.state.clone(), pages);
@@ -168,6 +194,78 @@ pub async fn account_with(
         usernames,
     )
     .await
+}
+
+/// Gives event `event_id` `count` more participants, each a profile of one other account than
+/// the organiser's (so they hear of the organiser's changes), through the command side directly,
+/// with the subscribers paused until [`BenchServer::serve`]. Prints how long it took, and the join command's latency for
+/// the first and the last hundred participants: a join should cost the same on a small event
+/// and a crowded one. Returns how long it took.
+pub async fn seed_crowd(
+    server: &mut BenchServer,
+    event_id: &str,
+    count: usize,
+) -> anyhow::Result<std::time::Duration> {
+    use convene_api::accounts::{create_account, Registration};
+    use convene_domain::{Actor, EventCommand, Metadata, ProfileCommand, Role, Source};
+    let state = &server.state.clone();
+    let crowd = create_account(
+        state,
+        Registration {
+            email: "crowd@example.org".into(),
+            password: "correct horse battery".into(),
+            locale: "en".into(),
+            reason: None,
+        },
+        Role::User,
+        true,
+        |_| Metadata::now(Actor::System, Source::Cli, "bench"),
+    )
+    .await?;
+    server.pause_subscribers().await?;
+    let started = std::time::Instant::now();
+    let mut joins = Vec::with_capacity(count);
+    for i in 0..count {
+        let username = format!("p{i}");
+        let metadata = Metadata::now(
+            Actor::Account {
+                account: crowd.id.clone(),
+                profile: Some(username.clone()),
+            },
+            Source::Cli,
+            "bench",
+        );
+        let create = ProfileCommand::Create {
+            username: username.clone(),
+            display_name: None,
+            account: Some(crowd.id.clone()),
+        };
+        state.profiles.execute(&username, create, &metadata).await?;
+        let join = EventCommand::Join {
+            participation: uuid::Uuid::new_v4().to_string(),
+            profile: username,
+            message: None,
+        };
+        let sent = std::time::Instant::now();
+        state.events.execute(event_id, join, &metadata).await?;
+        joins.push(sent.elapsed().as_micros() as u64);
+    }
+    let took = started.elapsed();
+    eprintln!(
+        "  seeded {count} participants in {:.1} s",
+        took.as_secs_f64()
+    );
+    let ends = [("first", 0), ("last", count.saturating_sub(100))];
+    for (which, from) in ends {
+        let these = Latencies::new(joins.iter().skip(from).take(100).copied().collect());
+        eprintln!(
+            "  join command, {which} {} participants: p50 {:.2} ms, p99 {:.2} ms",
+            these.len(),
+            these.ms(0.50),
+            these.ms(0.99)
+        );
+    }
+    Ok(took)
 }
 
 /// [`account_with`] for the account `email` with `role`.

@@ -8,11 +8,9 @@
 use super::{machine, BenchServer, Latencies};
 use crate::config::Settings;
 use anyhow::bail;
-use convene_api::accounts::{create_account, Registration};
 use convene_api::events::{create_event, update, NewEvent};
 use convene_api::mail::{Mailer, Outgoing};
 use convene_domain::event::EventPatch;
-use convene_domain::{Actor, EventCommand, Metadata, ProfileCommand, Role, Source};
 use convene_notifications::{NotificationsSubscriber, Retries, Sender, SUBSCRIBER};
 use convene_projections::{EventLog, Subscriber, Subscribers};
 use std::process::ExitCode;
@@ -87,19 +85,6 @@ pub async fn notifications(
     let mut usernames = vec!["organiser".to_string()];
     usernames.extend((0..2 * requests).map(|i| format!("joiner{i}")));
     let (token, acting) = super::account_with(&state, &usernames).await?;
-    let crowd = create_account(
-        &state,
-        Registration {
-            email: "crowd@example.org".into(),
-            password: "correct horse battery".into(),
-            locale: "en".into(),
-            reason: None,
-        },
-        Role::User,
-        true,
-        |_| Metadata::now(Actor::System, Source::Cli, "bench"),
-    )
-    .await?;
     let details = serde_json::from_value(serde_json::json!({
         "title": "Bench assembly",
         "begins_at": "2030-06-01T12:00:00Z",
@@ -115,35 +100,13 @@ pub async fn notifications(
         },
     )
     .await?;
+    super::seed_crowd(&mut server, &event.id, participants).await?;
     let started = Instant::now();
-    for i in 0..participants {
-        let username = format!("p{i}");
-        let metadata = Metadata::now(
-            Actor::Account {
-                account: crowd.id.clone(),
-                profile: Some(username.clone()),
-            },
-            Source::Cli,
-            "bench",
-        );
-        let create = ProfileCommand::Create {
-            username: username.clone(),
-            display_name: None,
-            account: Some(crowd.id.clone()),
-        };
-        state.profiles.execute(&username, create, &metadata).await?;
-        let join = EventCommand::Join {
-            participation: uuid::Uuid::new_v4().to_string(),
-            profile: username,
-            message: None,
-        };
-        state.events.execute(&event.id, join, &metadata).await?;
-    }
+    server.serve().await?;
     eprintln!(
-        "  seeded {participants} participants in {:.1} s",
+        "  the subscribers caught up with the seeding in {:.1} s",
         started.elapsed().as_secs_f64()
     );
-    server.serve().await?;
     let new_mail = Arc::new(Notify::new());
     let started = Instant::now();
     let running = start_notifications(&db, &new_mail);

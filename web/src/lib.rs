@@ -80,6 +80,7 @@ pub fn routes(app: AppState, pages: Arc<Pages>) -> Router {
             get(pages::groups::members).post(pages::groups::act_on_members),
         )
         .route("/@{username}/timeline", get(pages::groups::timeline))
+        .route("/@{username}/events", get(pages::groups::events))
         .route(
             "/@{username}/posts/new",
             get(pages::group_posts::new_form).post(pages::group_posts::create),

@@ -2,11 +2,41 @@
 #![allow(dead_code)]
 
 use async_trait::async_trait;
+use convene_domain::event::details::{
+    EventDetails, EventOptions, EventStatus, JoinMode, Visibility,
+};
 use convene_domain::{Actor, Metadata, Profile, ProfileCommand, Source};
 use convene_projections::{Commands, Database, Error, Projection, StoredEvent};
 use sqlx::AnyConnection;
 use std::sync::Arc;
+use time::{Duration, OffsetDateTime};
 use tokio::sync::Notify;
+
+/// A public event a month from now that anyone may join, with `capacity` seats.
+pub fn event_details(capacity: i64) -> EventDetails {
+    let begins_at = OffsetDateTime::now_utc() + Duration::days(30);
+    EventDetails {
+        description_source: None,
+        remote_picture: None,
+        title: "Repair café".into(),
+        description: "<p>Bring what is broken</p>".into(),
+        begins_at,
+        ends_at: Some(begins_at + Duration::hours(3)),
+        time_zone: "Europe/Paris".into(),
+        status: EventStatus::Confirmed,
+        visibility: Visibility::Public,
+        join_mode: JoinMode::Free,
+        external_url: None,
+        capacity: Some(capacity),
+        address: None,
+        online_url: None,
+        category: "COMMUNITY".into(),
+        tags: vec![],
+        language: "fr".into(),
+        links: vec![],
+        options: EventOptions::default(),
+    }
+}
 
 pub fn cli() -> Metadata {
     Metadata::now(Actor::System, Source::Cli, "test")

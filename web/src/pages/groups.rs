@@ -770,3 +770,45 @@ pub async fn timeline(
     web.pages
         .render(&visitor, StatusCode::OK, "group_timeline.html", context)
 }
+
+/// All of a group's events as the visitor may see them, soonest first, a page at a time.
+pub async fn events(
+    State(web): State<Web>,
+    visitor: Visitor,
+    Path(handle): Path<String>,
+    Query(query): Query<PageQuery>,
+) -> Response {
+    let catalogue = web.pages.catalogue(&visitor);
+    let page = query
+        .page
+        .as_deref()
+        .and_then(|p| p.trim().parse::<i64>().ok())
+        .unwrap_or(1)
+        .clamp(1, convene_api::events::PAGE_MAX);
+    let group = match groups::show(&web.app, &handle).await {
+        Ok(group) => group,
+        Err(error) => return web.pages.failure(&visitor, &error),
+    };
+    let session = visitor.session.as_ref();
+    let found = match groups::events_of(&web.app, session, &handle, Some(page)).await {
+        Ok(found) => found,
+        Err(error) => return web.pages.failure(&visitor, &error),
+    };
+    // A page may hold fewer than a full page when some events are not for the visitor; one
+    // holding none ends the list.
+    let more = !found.is_empty();
+    let mut cards: Vec<_> = found
+        .iter()
+        .map(|e| crate::view::card(catalogue, e))
+        .collect();
+    if let Err(error) = super::fill_cards(&web, &mut cards).await {
+        return web.pages.failure(&visitor, &error);
+    }
+    let mut context = Context::new();
+    context.insert("group", &group);
+    context.insert("events", &cards);
+    context.insert("previous", &(page > 1).then(|| page - 1));
+    context.insert("next", &more.then(|| page + 1));
+    web.pages
+        .render(&visitor, StatusCode::OK, "group_events.html", context)
+}

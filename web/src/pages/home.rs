@@ -194,8 +194,11 @@ pub async fn profile(
         .render(&visitor, StatusCode::OK, "profile.html", context)
 }
 
-/// A group's page: about, address, member count and its events as the visitor may see them
-/// (members-only events to members only, as the use case decides).
+/// Upcoming events on a group's page; the group's events page lists them all.
+const GROUP_PAGE_EVENTS: i64 = 5;
+
+/// A group's page: about, address, member count and its next events as the visitor may see
+/// them (members-only events to members only, as the use case decides).
 async fn group(web: &Web, visitor: &Visitor, handle: &str) -> Response {
     let catalogue = web.pages.catalogue(visitor);
     let group = match groups::show(&web.app, handle).await {
@@ -205,7 +208,9 @@ async fn group(web: &Web, visitor: &Visitor, handle: &str) -> Response {
         }
         Err(error) => return web.pages.failure(visitor, &error),
     };
-    let found = match groups::events_of(&web.app, visitor.session.as_ref(), handle, None).await {
+    let session = visitor.session.as_ref();
+    let found = match groups::upcoming_events_of(&web.app, session, handle, GROUP_PAGE_EVENTS).await
+    {
         Ok(found) => found,
         Err(error) => return web.pages.failure(visitor, &error),
     };
@@ -220,12 +225,7 @@ async fn group(web: &Web, visitor: &Visitor, handle: &str) -> Response {
         Ok(posts) => posts,
         Err(error) => return web.pages.failure(visitor, &error),
     };
-    let now = time::OffsetDateTime::now_utc();
-    let mut cards: Vec<_> = found
-        .iter()
-        .filter(|e| e.details.begins_at >= now)
-        .map(|e| card(catalogue, e))
-        .collect();
+    let mut cards: Vec<_> = found.iter().map(|e| card(catalogue, e)).collect();
     if let Err(error) = super::fill_cards(web, &mut cards).await {
         return web.pages.failure(visitor, &error);
     }

@@ -304,3 +304,87 @@ async fn the_group_page_offers_the_button_that_says_what_will_happen() {
         assert!(page.body.contains(">Suivre<"), "{}", page.body);
     }
 }
+
+#[tokio::test]
+async fn a_group_page_shows_its_next_events_and_links_to_all_of_them() {
+    for (_db, site) in sites("group_next_events").await {
+        let _ana = Browser::member(&site, "ana@example.org", "ana", "en").await;
+        let ana = token(&site.base, "ana@example.org").await;
+        api(
+            &site.base,
+            Some(&ana),
+            "POST",
+            "/api/v1/groups",
+            json!({"handle": "repair", "display_name": "Repair café"}),
+        )
+        .await;
+        // One event already over, then seven to come, one a day.
+        let days = std::iter::once(("Meeting past".to_string(), "2020-06-01".to_string()))
+            .chain((1..=7).map(|i| (format!("Meeting {i}"), format!("2031-06-0{i}"))));
+        for (title, day) in days {
+            let created = api(
+                &site.base,
+                Some(&ana),
+                "POST",
+                "/api/v1/groups/repair/events",
+                json!({"title": title, "begins_at": format!("{day}T14:00:00Z"),
+                       "ends_at": format!("{day}T16:00:00Z"), "time_zone": "Europe/Paris"}),
+            )
+            .await;
+            assert_eq!(created["title"], title.as_str(), "{created}");
+        }
+        let shown = |body: &str| -> Vec<String> {
+            std::iter::once("Meeting past".to_string())
+                .chain((1..=7).map(|i| format!("Meeting {i}")))
+                .filter(|title| body.contains(&format!(">{title}<")))
+                .collect()
+        };
+        for (language, all) in [
+            ("en", "All the group’s events"),
+            ("fr", "Tous les événements du groupe"),
+        ] {
+            let page = site.browser(language).get("/@repair").await;
+            assert_eq!(page.status, 200, "{}", page.body);
+            assert_eq!(
+                shown(&page.body),
+                [
+                    "Meeting 1",
+                    "Meeting 2",
+                    "Meeting 3",
+                    "Meeting 4",
+                    "Meeting 5"
+                ],
+                "{language}: the next five, none over"
+            );
+            assert!(
+                page.body
+                    .contains(&format!("<a href=\"/@repair/events\">{all}</a>")),
+                "{language}: {}",
+                page.body
+            );
+        }
+        let all = site.browser("en").get("/@repair/events").await;
+        assert_eq!(all.status, 200, "{}", all.body);
+        assert_eq!(
+            shown(&all.body).len(),
+            8,
+            "every event, the past one too: {}",
+            all.body
+        );
+        assert!(
+            all.body.contains("href=\"/@repair/events?page=2\""),
+            "{}",
+            all.body
+        );
+        let beyond = site.browser("en").get("/@repair/events?page=2").await;
+        assert_eq!(beyond.status, 200, "{}", beyond.body);
+        assert!(shown(&beyond.body).is_empty(), "{}", beyond.body);
+        assert!(
+            beyond.body.contains("href=\"/@repair/events?page=1\""),
+            "{}",
+            beyond.body
+        );
+        let nobody = site.browser("en").get("/@nobody/events").await;
+        assert_eq!(nobody.status, 404);
+    }
+}
