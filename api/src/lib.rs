@@ -28,6 +28,7 @@ pub mod health;
 pub mod history;
 pub mod http;
 pub mod instance_follows;
+pub mod keys;
 pub mod mail;
 pub mod moderation;
 pub mod objects;

@@ -59,6 +59,7 @@ fn shown(n: Stored, lang: &str, base: &str) -> Notification {
         &Links {
             link: &link,
             unsubscribe: None,
+            cancel: None,
         },
     );
     Notification {

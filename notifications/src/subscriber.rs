@@ -161,7 +161,13 @@ pub async fn derive(
             }
             let change: EventChange = stored.change()?;
             if position >= first.position && position <= last.position {
-                for notice in mapping::notices(&fold.event, &change, &fold.memory) {
+                let reason = match change {
+                    EventChange::Cancelled => stored.metadata()?.reason,
+                    _ => None,
+                };
+                let notices =
+                    mapping::notices(&fold.event, &change, &fold.memory, reason.as_deref());
+                for notice in notices {
                     found.push((position, id.to_string(), notice));
                 }
             }

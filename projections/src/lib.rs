@@ -28,6 +28,7 @@ pub mod group_resources;
 pub mod group_todos;
 pub mod groups;
 pub mod instance_follows;
+pub mod keys;
 pub mod lease;
 pub mod log;
 pub mod pictures;
@@ -46,6 +47,7 @@ pub use db::{Backend, Database};
 pub use error::Error;
 pub use log::{EventLog, StoredEvent};
 pub use projection::Runner;
+pub use sqlx::AnyPool;
 pub use store::{CommandError, Commands};
 pub use subscriber::{Delivery, Projection, Subscriber, Subscribers};
 
