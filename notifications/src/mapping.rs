@@ -9,7 +9,7 @@ use crate::kinds::Kind;
 use convene_domain::event::details::{Address, EventDetails};
 use convene_domain::event::{Participant, ParticipantState};
 use convene_domain::text::{plain_text, shorten};
-use convene_domain::{Event, EventChange};
+use convene_domain::{Event, EventChange, Group, GroupActor, GroupChange, MemberRole};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 
@@ -206,6 +206,53 @@ pub fn notices(
         // Moderators' decisions reach people by the moderators' own mail, not as notices.
         | C::Moderated { .. } => Vec::new(),
     }
+}
+
+/// The notices a change of a group gives rise to, `before` being the group just before it: a
+/// request to join reaches its moderators and administrators (profiles here; members on other
+/// instances hear through their own).
+pub fn group_notices(before: &Group, change: &GroupChange) -> Vec<Notice> {
+    let GroupChange::MemberJoined {
+        who,
+        role: MemberRole::NotApproved,
+        message,
+    } = change
+    else {
+        return Vec::new();
+    };
+    let Some(details) = before.details() else {
+        return Vec::new();
+    };
+    let asker = match who {
+        GroupActor::Profile(username) => username.clone(),
+        GroupActor::Remote(actor) => actor.clone(),
+    };
+    before
+        .members()
+        .iter()
+        .filter(|(_, role)| role.at_least(MemberRole::Moderator))
+        .filter_map(|(member, _)| match member {
+            GroupActor::Profile(username) => Some(username.clone()),
+            GroupActor::Remote(_) => None,
+        })
+        .map(|moderator| {
+            let recipient = Recipient::Profile(moderator.clone());
+            Notice {
+                kind: Kind::GroupJoinRequest,
+                facts: Facts {
+                    title: details.display_name.clone(),
+                    profile: Some(moderator),
+                    who: Some(asker.clone()),
+                    text: message
+                        .as_deref()
+                        .map(|m| shorten(&plain_text(m), 500))
+                        .filter(|m| !m.is_empty()),
+                    ..Facts::default()
+                },
+                recipient,
+            }
+        })
+        .collect()
 }
 
 /// A join (or a confirmed anonymous one): the organisers hear of a request or a new participant.

@@ -21,7 +21,7 @@ const SOURCES: [(&str, &str); 2] = [
 pub const PARTS: [&str; 3] = ["subject", "text", "html"];
 
 /// Every phrase the renderer uses.
-pub const PHRASES: [&str; 20] = [
+pub const PHRASES: [&str; 21] = [
     "greeting_profile",
     "greeting_anonymous",
     "seat",
@@ -42,6 +42,7 @@ pub const PHRASES: [&str; 20] = [
     "cancel_reason",
     "cancel_participation",
     "cancel_participation_text",
+    "request_message",
 ];
 
 /// The section of the daily digest (beside one per kind), with the same parts.
@@ -194,6 +195,7 @@ pub fn render(lang: &str, kind: Kind, facts: &Facts, links: &Links) -> Rendered 
             ),
             ("late", e(if facts.late { phrase("late") } else { "" })),
             ("reason", reason(phrase("cancel_reason"), facts, html)),
+            ("message", message(phrase("request_message"), facts, html)),
             ("link", e(links.link)),
         ]
     };
@@ -209,6 +211,18 @@ pub fn render(lang: &str, kind: Kind, facts: &Facts, links: &Links) -> Rendered 
         footer(lang, "unsubscribe", unsubscribe, &mut text, &mut html);
     }
     finish(lang, subject, text, html)
+}
+
+/// The message a request to join came with, set apart, or nothing when it came without one.
+fn message(phrase: &str, facts: &Facts, html: bool) -> String {
+    let Some(text) = facts.text.as_deref().filter(|t| !t.trim().is_empty()) else {
+        return String::new();
+    };
+    if html {
+        format!("<blockquote>{}</blockquote>", escape(text))
+    } else {
+        format!("\n\n{}", fill(phrase, &[("text", text.to_string())]))
+    }
 }
 
 /// The organisers' reason for cancelling, as a paragraph of its own (its line breaks kept), or

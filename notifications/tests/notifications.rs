@@ -880,3 +880,114 @@ async fn a_cancellation_mail_carries_the_organisers_reason() {
         assert!(cancellation("org@example.org").is_empty(), "{label}");
     }
 }
+
+/// A request to join a moderated group reaches its moderators and administrators, each in their
+/// language, with its message and the link to the group's members page; a plain member and the
+/// one asking hear nothing; a replay sends nothing again.
+#[tokio::test]
+async fn a_request_to_join_a_group_reaches_its_moderators() {
+    for scratch in test_urls("notifications_group_requests").await {
+        let (server, new_mail) = server(&scratch).await;
+        let label = server.label;
+        let ana = person(&server, "ana@example.org", "fr", "ana").await;
+        let bob = person(&server, "bob@example.org", "en", "bob").await;
+        let cy = person(&server, "cy@example.org", "en", "cy").await;
+        let dee = person(&server, "dee@example.org", "en", "dee").await;
+        let created = ana
+            .post(
+                "/api/v1/groups",
+                json!({"handle": "repair", "display_name": "Repair café"}),
+            )
+            .await;
+        assert_eq!(created.status, 201, "{label}: {}", created.text);
+        // Bob and Cy ask and are let in; Bob becomes a moderator.
+        for (who, name) in [(&bob, "bob"), (&cy, "cy")] {
+            let asked = who
+                .post("/api/v1/groups/repair/members", json!({}))
+                .await;
+            assert_eq!(asked.status, 201, "{label}: {}", asked.text);
+            let approved = ana
+                .post(
+                    &format!("/api/v1/groups/repair/members/{name}/approve"),
+                    json!({}),
+                )
+                .await;
+            assert_eq!(approved.status, 200, "{label}: {}", approved.text);
+        }
+        let promoted = ana
+            .put(
+                "/api/v1/groups/repair/members/bob/role",
+                json!({"role": "moderator"}),
+            )
+            .await;
+        assert_eq!(promoted.status, 200, "{label}: {}", promoted.text);
+        let asked = dee
+            .post(
+                "/api/v1/groups/repair/members",
+                json!({"message": "I fix <b>lamps</b>"}),
+            )
+            .await;
+        assert_eq!(asked.status, 201, "{label}: {}", asked.text);
+        settled(&server).await;
+        let told: Vec<_> = all(&server)
+            .await
+            .into_iter()
+            .filter(|(_, kind, _)| kind == "group_join_request")
+            .collect();
+        // Ana heard of Cy's request before Bob was a moderator; Bob hears of Dee's only.
+        assert_eq!(
+            told,
+            [
+                n("@ana", "group_join_request", "mail"),
+                n("@ana", "group_join_request", "mail"),
+                n("@ana", "group_join_request", "mail"),
+                n("@bob", "group_join_request", "mail"),
+            ],
+            "{label}"
+        );
+        let sender = mail_folder_sender(&server, new_mail.clone());
+        sender.send_due().await.expect("send");
+        let about_dee = |server: &TestServer, to: &str| -> Vec<String> {
+            server
+                .mails_to(to)
+                .into_iter()
+                .filter(|m| m.contains("@dee"))
+                .collect()
+        };
+        let members_page = format!("{}/@repair/members", server.base);
+        let ana_mail = about_dee(&server, "ana@example.org");
+        assert_eq!(ana_mail.len(), 1, "{label}: {ana_mail:?}");
+        assert!(
+            ana_mail[0].contains("demande à rejoindre le groupe « Repair café »")
+                && ana_mail[0].contains("Son message : I fix lamps")
+                && ana_mail[0].contains(&members_page),
+            "{label}: {}",
+            ana_mail[0]
+        );
+        let bob_mail = about_dee(&server, "bob@example.org");
+        assert_eq!(bob_mail.len(), 1, "{label}: {bob_mail:?}");
+        assert!(
+            bob_mail[0].contains("asks to join the group “Repair café”")
+                && bob_mail[0].contains("<blockquote>I fix lamps</blockquote>"),
+            "{label}: {}",
+            bob_mail[0]
+        );
+        assert!(about_dee(&server, "cy@example.org").is_empty(), "{label}");
+        assert!(about_dee(&server, "dee@example.org").is_empty(), "{label}");
+        // Replayed: the same notifications, nothing sent again.
+        let before = all(&server).await;
+        let mut server = server;
+        server.stop_subscribers().await;
+        let subscriber: Arc<dyn Subscriber> =
+            Arc::new(NotificationsSubscriber::new(new_mail.clone()));
+        let runner = Runner::new(subscriber, &server.db);
+        runner.reset().await.expect("reset");
+        runner
+            .catch_up(server.head().await, &mut |_| {})
+            .await
+            .expect("replay");
+        assert_eq!(all(&server).await, before, "{label}");
+        assert_eq!(sender.send_due().await.expect("send").sent, 0, "{label}");
+        assert_eq!(about_dee(&server, "bob@example.org").len(), 1, "{label}");
+    }
+}
