@@ -902,9 +902,7 @@ async fn a_request_to_join_a_group_reaches_its_moderators() {
         assert_eq!(created.status, 201, "{label}: {}", created.text);
         // Bob and Cy ask and are let in; Bob becomes a moderator.
         for (who, name) in [(&bob, "bob"), (&cy, "cy")] {
-            let asked = who
-                .post("/api/v1/groups/repair/members", json!({}))
-                .await;
+            let asked = who.post("/api/v1/groups/repair/members", json!({})).await;
             assert_eq!(asked.status, 201, "{label}: {}", asked.text);
             let approved = ana
                 .post(
