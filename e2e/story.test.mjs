@@ -5,15 +5,15 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import fs from "node:fs";
-import { base, member, visit, launch } from "./support.mjs";
+import { base, member, visit, launch, accessible, sizes, screenshotAsIs } from "./support.mjs";
 
 /** A 4×3 PNG (red and blue), for the picture upload. */
 const PNG =
   "iVBORw0KGgoAAAANSUhEUgAAAAQAAAADCAIAAAA7ljmRAAAAE0lEQVR4nGO4IyICRGDiDgNODgDtzwwxN8ZgHwAAAABJRU5ErkJggg==";
 
 const text = {
-  en: { publish: "Publish", join: "Ask to take part", waiting: "Your request waits", approve: "Approve", going: "You take part.", comment: "Post the comment", calendar: "Add to calendar (ICS)", create: "Create the identity", makeDefault: "Make default", defaultBadge: "Default identity" },
-  fr: { publish: "Publier", join: "Demander à participer", waiting: "Votre demande attend", approve: "Accepter", going: "Vous participez.", comment: "Publier le commentaire", calendar: "Ajouter à l’agenda (ICS)", create: "Créer l’identité", makeDefault: "Utiliser par défaut", defaultBadge: "Identité par défaut" },
+  en: { day: "Saturday, June 1, 2030", publish: "Publish", join: "Ask to take part", waiting: "Your request waits", approve: "Approve", going: "You take part.", comment: "Post the comment", calendar: "Add to calendar (ICS)", create: "Create the identity", makeDefault: "Make default", defaultBadge: "Default identity" },
+  fr: { day: "samedi 1 juin 2030", publish: "Publier", join: "Demander à participer", waiting: "Votre demande attend", approve: "Accepter", going: "Vous participez.", comment: "Publier le commentaire", calendar: "Ajouter à l’agenda (ICS)", create: "Créer l’identité", makeDefault: "Utiliser par défaut", defaultBadge: "Identité par défaut" },
 };
 
 for (const lang of ["en", "fr"]) {
@@ -106,6 +106,34 @@ for (const lang of ["en", "fr"]) {
       await visit(page, `${lang}-history`);
       await home.goto(`${base}/`);
       await visit(home, `${lang}-home`);
+      // The event under its day's heading, with its picture as WebP.
+      const day = home.locator("section.day", { hasText: `Bike repair workshop (${lang})` });
+      assert.equal(await day.locator("h2").textContent(), t.day);
+      const card = day.locator(".card", { hasText: `Bike repair workshop (${lang})` });
+      assert.equal(await card.locator("picture source").getAttribute("type"), "image/webp");
+      const shown = await card.locator("img.picture").evaluate((img) => img.currentSrc);
+      assert.match(shown, /\.webp$/, "Chromium takes the WebP rendition");
+      // Wide: the header's links in a row, no menu button.
+      assert.equal(await home.isVisible("details.menu > summary"), false);
+      assert.equal(await home.isVisible("header nav[aria-label=Convene]"), true);
+      // On a phone: the header is one line, its links behind a button that opens without script.
+      await home.setViewportSize(sizes.phone);
+      assert.equal(await home.isVisible("details.menu > summary"), true);
+      assert.equal(await home.isVisible("header nav[aria-label=Convene]"), false);
+      const header = await home.evaluate(() => document.querySelector("header.site").getBoundingClientRect().height);
+      assert.ok(header < 70, `the header is one line on a phone (${header}px)`);
+      // The filters are folded too: the first day's first event shows without scrolling.
+      assert.equal(await home.isVisible("#from"), false);
+      const first = await home.evaluate(() => document.querySelector("section.day .card").getBoundingClientRect().top);
+      assert.ok(first < sizes.phone.height - 100, `the first event is in sight (${first}px)`);
+      await home.click("details.menu > summary");
+      assert.equal(await home.isVisible("header nav[aria-label=Convene]"), true);
+      assert.equal(await home.isVisible("#site-q"), true);
+      await accessible(home, `${lang}-home-menu-open`);
+      await screenshotAsIs(home, `${lang}-home-menu-open-phone`);
+      await home.click("details.menu > summary");
+      assert.equal(await home.isVisible("header nav[aria-label=Convene]"), false);
+      await home.setViewportSize(sizes.desktop);
       await home.goto(`${base}/calendar?month=2030-06`);
       assert.match(await home.textContent("table.month"), /Bike repair workshop/);
       await visit(home, `${lang}-calendar`);

@@ -66,6 +66,11 @@ export async function screenshots(page, name) {
   await page.setViewportSize(sizes.desktop);
 }
 
+/** A screenshot of the current page at the viewport it has now (a menu opened, say). */
+export async function screenshotAsIs(page, name) {
+  await page.screenshot({ path: path.join(shots, `${name}.png`), fullPage: true });
+}
+
 export async function visit(page, name) {
   await accessible(page, name);
   await screenshots(page, name);

@@ -29,6 +29,7 @@ pub mod history;
 pub mod http;
 pub mod instance;
 pub mod instance_follows;
+pub mod keys;
 pub mod mail;
 pub mod moderation;
 pub mod objects;

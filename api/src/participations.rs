@@ -8,6 +8,7 @@ use crate::error::{Error, Result};
 use crate::events::READS;
 use crate::throttle::{attempt, Action};
 use crate::AppState;
+use base64::Engine;
 use convene_domain::event::ParticipantState;
 use convene_domain::{EventCommand, EventError};
 use convene_projections::events::{self, ParticipationView, TokenKind};
@@ -219,6 +220,47 @@ fn mail_sent(event: &str) -> AnonymousState {
     }
 }
 
+/// The name of the instance's key deriving cancellation tokens.
+pub const CANCEL_KEY: &str = "anonymous_cancel";
+
+/// The token of the link cancelling anonymous participation `participation`, derived from the
+/// instance's key ([`CANCEL_KEY`]): every later mail to the participant can then carry the same
+/// link, while the log and the read models keep only its hash, as for any token.
+pub fn cancel_token(key: &[u8], participation: &str) -> String {
+    let tag = crate::keys::sign(key, &format!("cancel participation {participation}"));
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(tag)
+}
+
+/// The address of the page cancelling anonymous participation `participation`, when it can
+/// still be cancelled that way: a participation whose token was not derived (one made before
+/// tokens were), or that is no longer waiting, taking part or on the waitlist, has none.
+pub async fn cancel_link(
+    pool: &convene_projections::AnyPool,
+    public_url: &str,
+    participation: &str,
+) -> std::result::Result<Option<String>, convene_projections::Error> {
+    let key = crate::keys::named(pool, CANCEL_KEY).await?;
+    let token = cancel_token(&key, participation);
+    let found = events::participation_by_token(pool, TokenKind::Cancel, &token_hash(&token))
+        .await?
+        .filter(|p| {
+            p.id == participation
+                && matches!(
+                    p.state,
+                    ParticipantState::Participant
+                        | ParticipantState::Waitlisted
+                        | ParticipantState::NotApproved
+                        | ParticipantState::NotConfirmed
+                )
+        });
+    Ok(found.map(|_| {
+        format!(
+            "{}/participations/cancel?token={token}",
+            public_url.trim_end_matches('/')
+        )
+    }))
+}
+
 /// Records an anonymous participation and mails its confirmation and cancellation links.
 pub async fn join_anonymously(
     state: &AppState,
@@ -234,10 +276,12 @@ pub async fn join_anonymously(
     )?;
     // Only events anyone may see can be joined without an account (private ones: not found).
     access::visible(state, Viewer::default(), id).await?;
-    let (confirm, cancel) = (new_token(), new_token());
+    let participation = uuid::Uuid::new_v4().to_string();
+    let key = crate::keys::named(state.db.pool(), CANCEL_KEY).await?;
+    let (confirm, cancel) = (new_token(), cancel_token(&key, &participation));
     let email = request.email.trim().to_lowercase();
     let command = EventCommand::JoinAnonymously {
-        participation: uuid::Uuid::new_v4().to_string(),
+        participation,
         email: email.clone(),
         message: request.message,
         confirm_token: token_hash(&confirm),

@@ -81,8 +81,8 @@ impl GroupPicture {
 }
 
 /// What was stored of an upload: the SHA-256 of the bytes sent (hex), the size of the largest
-/// rendition, every width stored (narrowest first) and the dominant colour (`#rrggbb`), shown
-/// while the picture loads.
+/// rendition, every width stored (narrowest first), the dominant colour (`#rrggbb`) and a
+/// blurhash, shown while the picture loads (uploads older than blurhashes have none).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PictureFacts {
@@ -91,7 +91,16 @@ pub struct PictureFacts {
     pub height: u32,
     pub widths: Vec<u32>,
     pub colour: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub blurhash: Option<String>,
 }
+
+/// Longest blurhash kept: 9×9 components take 4 + 2 × 80 characters.
+pub const BLURHASH_MAX: usize = 164;
+
+/// The characters of a blurhash (its base 83).
+const BASE83: &str =
+    "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz#$%*+,-.:;=?@[]^_{|}~";
 
 impl PictureFacts {
     /// The facts' own rules, whoever sends them.
@@ -116,6 +125,13 @@ impl PictureFacts {
                 && self.colour[1..].bytes().all(|b| b.is_ascii_hexdigit()),
             "file",
             "the picture's colour is not #rrggbb",
+        );
+        errors.check(
+            self.blurhash.as_ref().is_none_or(|b| {
+                (6..=BLURHASH_MAX).contains(&b.len()) && b.chars().all(|c| BASE83.contains(c))
+            }),
+            "file",
+            "the picture's blurhash is not one",
         );
     }
 }
@@ -333,6 +349,7 @@ mod tests {
             height: 480,
             widths: vec![320, 640],
             colour: "#a0b1c2".into(),
+            blurhash: Some("LEHV6nWB2yk8pyo0adR*.7kCMdnj".into()),
         }
     }
 
@@ -434,6 +451,7 @@ mod tests {
         let mut bad = facts();
         bad.widths = vec![640, 320];
         bad.colour = "red".into();
+        bad.blurhash = Some("<script>".into());
         let result = Test::with(())
             .given_no_previous_events()
             .when(PictureCommand::Upload {
@@ -444,9 +462,19 @@ mod tests {
             })
             .inspect_result();
         match result {
-            Err(PictureError::Invalid(errors)) => assert_eq!(errors.len(), 2, "{errors:?}"),
+            Err(PictureError::Invalid(errors)) => assert_eq!(errors.len(), 3, "{errors:?}"),
             other => panic!("{other:?}"),
         }
+    }
+
+    #[test]
+    fn facts_recorded_before_blurhashes_still_read() {
+        let old = r##"{"hash":"ab","width":1,"height":1,"widths":[1],"colour":"#000000"}"##;
+        let facts: PictureFacts = serde_json::from_str(old).expect("old facts");
+        assert_eq!(facts.blurhash, None);
+        assert!(!serde_json::to_string(&facts)
+            .expect("json")
+            .contains("blurhash"));
     }
 
     #[test]

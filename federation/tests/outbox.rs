@@ -686,6 +686,7 @@ async fn a_picture_set_or_removed_is_sent_as_an_update_carrying_it() {
                 height: 720,
                 widths: vec![320, 640, 1280],
                 colour: "#102030".into(),
+                blurhash: None,
             },
             alt: "A lamp on a workbench".into(),
         };

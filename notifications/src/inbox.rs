@@ -46,6 +46,8 @@ pub fn link(base: &str, kind: Kind, event_id: &str) -> String {
     let base = base.trim_end_matches('/');
     match kind {
         Kind::EventDeleted => format!("{base}/"),
+        // A group's notification keeps the group's handle where events keep their id.
+        Kind::GroupJoinRequest => format!("{base}/@{event_id}/members"),
         _ => format!("{base}/events/{event_id}"),
     }
 }
@@ -59,6 +61,7 @@ fn shown(n: Stored, lang: &str, base: &str) -> Notification {
         &Links {
             link: &link,
             unsubscribe: None,
+            cancel: None,
         },
     );
     Notification {

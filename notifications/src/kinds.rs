@@ -28,10 +28,12 @@ pub enum Kind {
     CommentReply,
     /// An event the person takes part in begins soon (at the times the person chose).
     Reminder,
+    /// Someone asks to join a moderated group (to its moderators and administrators).
+    GroupJoinRequest,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 11] = [
+    pub const ALL: [Kind; 12] = [
         Kind::JoinRequest,
         Kind::NewParticipant,
         Kind::Approved,
@@ -43,6 +45,7 @@ impl Kind {
         Kind::Announcement,
         Kind::CommentReply,
         Kind::Reminder,
+        Kind::GroupJoinRequest,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -58,6 +61,7 @@ impl Kind {
             Kind::Announcement => "announcement",
             Kind::CommentReply => "comment_reply",
             Kind::Reminder => "reminder",
+            Kind::GroupJoinRequest => "group_join_request",
         }
     }
 

@@ -9,7 +9,7 @@ use crate::kinds::Kind;
 use convene_domain::event::details::{Address, EventDetails};
 use convene_domain::event::{Participant, ParticipantState};
 use convene_domain::text::{plain_text, shorten};
-use convene_domain::{Event, EventChange};
+use convene_domain::{Event, EventChange, Group, GroupActor, GroupChange, MemberRole};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 
@@ -76,6 +76,13 @@ pub struct Facts {
     /// A reminder sent after its time (the server was stopped when it was due).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub late: bool,
+    /// Why the organisers cancelled the event, as they said it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    /// An anonymous participant's participation, while it can still be cancelled: their mail
+    /// carries the link cancelling it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub participation: Option<String>,
 }
 
 /// One notification to derive.
@@ -111,8 +118,14 @@ impl Memory {
     }
 }
 
-/// The notices `change` gives rise to, `before` being the event just before it.
-pub fn notices(before: &Event, change: &EventChange, memory: &Memory) -> Vec<Notice> {
+/// The notices `change` gives rise to, `before` being the event just before it; `reason` is
+/// the one its metadata records, if any.
+pub fn notices(
+    before: &Event,
+    change: &EventChange,
+    memory: &Memory,
+    reason: Option<&str>,
+) -> Vec<Notice> {
     let Some(details) = before.details().or(match change {
         EventChange::Created { details, .. } => Some(details),
         _ => None,
@@ -141,7 +154,9 @@ pub fn notices(before: &Event, change: &EventChange, memory: &Memory) -> Vec<Not
             to_participant(before, details, participation, Kind::Promoted, |_| {})
         }
         C::Updated { details: after, .. } => changed(before, details, after),
-        C::Cancelled => to_everyone_taking_part(before, details, Kind::EventCancelled, |_| {}),
+        C::Cancelled => to_everyone_taking_part(before, details, Kind::EventCancelled, |f| {
+            f.reason = reason.map(str::to_string)
+        }),
         C::Deleted => to_everyone_taking_part(before, details, Kind::EventDeleted, |_| {}),
         C::CommentPosted {
             author,
@@ -195,6 +210,53 @@ pub fn notices(before: &Event, change: &EventChange, memory: &Memory) -> Vec<Not
     }
 }
 
+/// The notices a change of a group gives rise to, `before` being the group just before it: a
+/// request to join reaches its moderators and administrators (profiles here; members on other
+/// instances hear through their own).
+pub fn group_notices(before: &Group, change: &GroupChange) -> Vec<Notice> {
+    let GroupChange::MemberJoined {
+        who,
+        role: MemberRole::NotApproved,
+        message,
+    } = change
+    else {
+        return Vec::new();
+    };
+    let Some(details) = before.details() else {
+        return Vec::new();
+    };
+    let asker = match who {
+        GroupActor::Profile(username) => username.clone(),
+        GroupActor::Remote(actor) => actor.clone(),
+    };
+    before
+        .members()
+        .iter()
+        .filter(|(_, role)| role.at_least(MemberRole::Moderator))
+        .filter_map(|(member, _)| match member {
+            GroupActor::Profile(username) => Some(username.clone()),
+            GroupActor::Remote(_) => None,
+        })
+        .map(|moderator| {
+            let recipient = Recipient::Profile(moderator.clone());
+            Notice {
+                kind: Kind::GroupJoinRequest,
+                facts: Facts {
+                    title: details.display_name.clone(),
+                    profile: Some(moderator),
+                    who: Some(asker.clone()),
+                    text: message
+                        .as_deref()
+                        .map(|m| shorten(&plain_text(m), 500))
+                        .filter(|m| !m.is_empty()),
+                    ..Facts::default()
+                },
+                recipient,
+            }
+        })
+        .collect()
+}
+
 /// A join (or a confirmed anonymous one): the organisers hear of a request or a new participant.
 fn joined(
     before: &Event,
@@ -238,6 +300,7 @@ fn to_participant(
         return Vec::new();
     };
     let mut facts = facts(details, &recipient);
+    facts.participation = cancellable(kind, &recipient, participation);
     adjust(&mut facts);
     vec![Notice {
         kind,
@@ -289,6 +352,7 @@ fn to_everyone_taking_part(
         .filter_map(|p| {
             let recipient = recipient_of(p.who.clone())?;
             let mut facts = facts(details, &recipient);
+            facts.participation = cancellable(kind, &recipient, &p.id);
             adjust(&mut facts);
             Some(Notice {
                 kind,
@@ -297,6 +361,17 @@ fn to_everyone_taking_part(
             })
         })
         .collect()
+}
+
+/// An anonymous participant's participation, when after a change of `kind` they still take
+/// part (or wait) and may want to cancel: not once the event is cancelled or deleted, nor once
+/// their request was declined.
+fn cancellable(kind: Kind, recipient: &Recipient, participation: &str) -> Option<String> {
+    let open = !matches!(
+        kind,
+        Kind::EventCancelled | Kind::EventDeleted | Kind::Rejected
+    );
+    (open && matches!(recipient, Recipient::Email(_))).then(|| participation.to_string())
 }
 
 /// The event's organisers who are profiles (a group organising is heard through its members).

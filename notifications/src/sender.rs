@@ -211,6 +211,19 @@ impl Sender {
             None => return Ok(None),
         };
         let link = crate::inbox::link(&self.public_url, n.kind, &n.event_id);
+        // Checked when sent: a participation cancelled since, or made before cancellation
+        // tokens were derived, gets no link that would not work.
+        let cancel = match &n.facts.participation {
+            Some(participation) => {
+                convene_api::participations::cancel_link(
+                    self.db.pool(),
+                    &self.public_url,
+                    participation,
+                )
+                .await?
+            }
+            None => None,
+        };
         let rendered = templates::render(
             &locale,
             n.kind,
@@ -218,6 +231,7 @@ impl Sender {
             &Links {
                 link: &link,
                 unsubscribe: unsubscribe.as_deref(),
+                cancel: cancel.as_deref(),
             },
         );
         Ok(Some(Outgoing {
@@ -253,6 +267,7 @@ impl Sender {
                     &Links {
                         link: &link,
                         unsubscribe: None,
+                        cancel: None,
                     },
                 )
                 .subject;
@@ -266,6 +281,7 @@ impl Sender {
             &Links {
                 link: &inbox,
                 unsubscribe: Some(&unsubscribe),
+                cancel: None,
             },
         );
         Ok(Some(Outgoing {

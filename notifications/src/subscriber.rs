@@ -16,7 +16,7 @@ use crate::store;
 use crate::SUBSCRIBER;
 use async_trait::async_trait;
 use convene_domain::metadata::{format_timestamp, parse_timestamp};
-use convene_domain::{Actor, Event, EventChange};
+use convene_domain::{Actor, Event, EventChange, Group, GroupChange, MemberRole};
 use convene_projections::log::{aggregate_after, aggregate_between};
 use convene_projections::subscriber::{checkpoint, move_checkpoint, set_checkpoint, Applied};
 use convene_projections::{Delivery as Promise, Error, StoredEvent, Subscriber};
@@ -179,7 +179,7 @@ pub async fn derive(
         .collect();
     let acting: HashMap<i64, Option<String>> = batch
         .iter()
-        .filter(|e| e.aggregate_type == Event::TYPE)
+        .filter(|e| e.aggregate_type == Event::TYPE || e.aggregate_type == Group::TYPE)
         .map(|e| {
             let account = match e.metadata()?.actor {
                 Actor::Account { account, .. } => Some(account),
@@ -211,7 +211,13 @@ pub async fn derive(
         for stored in aggregate_between(pool, Event::TYPE, id, after, last.position).await? {
             let change: EventChange = stored.change()?;
             if stored.position >= first.position {
-                for notice in mapping::notices(&fold.event, &change, &fold.memory) {
+                let reason = match change {
+                    EventChange::Cancelled => stored.metadata()?.reason,
+                    _ => None,
+                };
+                let notices =
+                    mapping::notices(&fold.event, &change, &fold.memory, reason.as_deref());
+                for notice in notices {
                     found.push((stored.position, id.to_string(), notice));
                 }
             }
@@ -231,6 +237,7 @@ pub async fn derive(
         folds.keep(id.to_string(), fold, head.clone());
         heads.push((id.to_string(), head.event, head.memory, head.metadata));
     }
+    found.extend(group_notices(pool, batch).await?);
     let recorded: HashMap<i64, String> = batch
         .iter()
         .map(|e| Ok((e.position, format_timestamp(e.metadata()?.recorded_at))))
@@ -304,6 +311,48 @@ pub async fn derive(
         notifications: derived,
         schedules,
     })
+}
+
+/// The notices of the batch's changes of groups, each decided on the group just before it. Only
+/// groups someone asks to join in the batch are read (their whole history: groups change far
+/// less often than events are joined).
+async fn group_notices(
+    pool: &AnyPool,
+    batch: &[StoredEvent],
+) -> Result<Vec<(i64, String, Notice)>, Error> {
+    let (Some(first), Some(last)) = (batch.first(), batch.last()) else {
+        return Ok(Vec::new());
+    };
+    let mut asked: Vec<&str> = Vec::new();
+    for stored in batch.iter().filter(|e| e.aggregate_type == Group::TYPE) {
+        if matches!(
+            stored.change::<GroupChange>()?,
+            GroupChange::MemberJoined {
+                role: MemberRole::NotApproved,
+                ..
+            }
+        ) && !asked.contains(&stored.aggregate_id.as_str())
+        {
+            asked.push(&stored.aggregate_id);
+        }
+    }
+    let mut found = Vec::new();
+    for id in asked {
+        let mut group = Group::default();
+        for stored in aggregate_after(pool, Group::TYPE, id, 0).await? {
+            if stored.position > last.position {
+                break;
+            }
+            let change: GroupChange = stored.change()?;
+            if stored.position >= first.position {
+                for notice in mapping::group_notices(&group, &change) {
+                    found.push((stored.position, id.to_string(), notice));
+                }
+            }
+            group.apply(change);
+        }
+    }
+    Ok(found)
 }
 
 /// The Unix time in a stored change's metadata.

@@ -21,7 +21,7 @@ const SOURCES: [(&str, &str); 2] = [
 pub const PARTS: [&str; 3] = ["subject", "text", "html"];
 
 /// Every phrase the renderer uses.
-pub const PHRASES: [&str; 17] = [
+pub const PHRASES: [&str; 21] = [
     "greeting_profile",
     "greeting_anonymous",
     "seat",
@@ -39,6 +39,10 @@ pub const PHRASES: [&str; 17] = [
     "late",
     "digest_unsubscribe",
     "digest_unsubscribe_text",
+    "cancel_reason",
+    "cancel_participation",
+    "cancel_participation_text",
+    "request_message",
 ];
 
 /// The section of the daily digest (beside one per kind), with the same parts.
@@ -72,6 +76,8 @@ pub struct Links<'a> {
     pub link: &'a str,
     /// The signed one-click unsubscribe link, when the recipient has settings.
     pub unsubscribe: Option<&'a str>,
+    /// The link cancelling an anonymous participant's participation.
+    pub cancel: Option<&'a str>,
 }
 
 fn lookup<'a>(lang: &str, section: &str, key: &str) -> &'a str {
@@ -188,6 +194,8 @@ pub fn render(lang: &str, kind: Kind, facts: &Facts, links: &Links) -> Rendered 
                     .unwrap_or_else(|| phrase("nowhere").to_string())),
             ),
             ("late", e(if facts.late { phrase("late") } else { "" })),
+            ("reason", reason(phrase("cancel_reason"), facts, html)),
+            ("message", message(phrase("request_message"), facts, html)),
             ("link", e(links.link)),
         ]
     };
@@ -196,10 +204,39 @@ pub fn render(lang: &str, kind: Kind, facts: &Facts, links: &Links) -> Rendered 
     let subject = fill(lookup(lang, section, "subject"), &plain);
     let mut text = fill(lookup(lang, section, "text"), &plain);
     let mut html = fill(lookup(lang, section, "html"), &marked);
+    if let Some(cancel) = links.cancel {
+        footer(lang, "cancel_participation", cancel, &mut text, &mut html);
+    }
     if let Some(unsubscribe) = links.unsubscribe {
         footer(lang, "unsubscribe", unsubscribe, &mut text, &mut html);
     }
     finish(lang, subject, text, html)
+}
+
+/// The message a request to join came with, set apart, or nothing when it came without one.
+fn message(phrase: &str, facts: &Facts, html: bool) -> String {
+    let Some(text) = facts.text.as_deref().filter(|t| !t.trim().is_empty()) else {
+        return String::new();
+    };
+    if html {
+        format!("<blockquote>{}</blockquote>", escape(text))
+    } else {
+        format!("\n\n{}", fill(phrase, &[("text", text.to_string())]))
+    }
+}
+
+/// The organisers' reason for cancelling, as a paragraph of its own (its line breaks kept), or
+/// nothing when they gave none.
+fn reason(phrase: &str, facts: &Facts, html: bool) -> String {
+    let Some(reason) = facts.reason.as_deref().filter(|r| !r.trim().is_empty()) else {
+        return String::new();
+    };
+    let said = fill(phrase, &[("reason", reason.to_string())]);
+    if html {
+        format!("<p>{}</p>", escape(&said).replace('\n', "<br>"))
+    } else {
+        format!("\n\n{said}")
+    }
 }
 
 /// The link stopping these mails, under both parts (`phrase` and `phrase_text` say it).
@@ -342,6 +379,7 @@ mod tests {
             changed: vec!["time".into(), "place".into(), "online_url".into()],
             begins_at_before: Some("2030-05-01T14:00:00Z".into()),
             text: Some("Bring water".into()),
+            reason: Some("The hall is flooded.".into()),
             ..Facts::default()
         };
         for lang in LANGUAGES {
@@ -353,6 +391,7 @@ mod tests {
                     &Links {
                         link: "http://127.0.0.1/events/1",
                         unsubscribe: Some("http://127.0.0.1/u?t=1"),
+                        cancel: Some("http://127.0.0.1/participations/cancel?token=c"),
                     },
                 );
                 for part in [&rendered.subject, &rendered.text, &rendered.html] {
@@ -381,6 +420,7 @@ mod tests {
         let links = Links {
             link: "http://127.0.0.1/notifications",
             unsubscribe: Some("http://127.0.0.1/u?t=1"),
+            cancel: None,
         };
         for lang in LANGUAGES {
             let rendered = render_digest(lang, &items, &links);
@@ -398,6 +438,61 @@ mod tests {
         assert!(render_digest("fr", &items, &links)
             .subject
             .contains("résumé"));
+    }
+
+    /// A cancellation says the organisers' reason when they gave one (escaped, its lines kept),
+    /// and nothing in its place when they did not; the link cancelling an anonymous
+    /// participation is in both parts.
+    #[test]
+    fn a_cancellation_says_why_and_an_anonymous_mail_carries_its_cancel_link() {
+        let mut facts = Facts {
+            title: "Repair café".into(),
+            begins_at: "2030-06-01T14:00:00Z".into(),
+            time_zone: "Europe/Paris".into(),
+            reason: Some("The hall is <flooded>.\nSee you in July.".into()),
+            ..Facts::default()
+        };
+        let cancel = "http://127.0.0.1/participations/cancel?token=abc";
+        let links = Links {
+            link: "http://127.0.0.1/events/1",
+            unsubscribe: None,
+            cancel: Some(cancel),
+        };
+        for (lang, said) in [
+            ("en", "The organisers’ reason: The hall is"),
+            ("fr", "Raison donnée par l’organisation : The hall is"),
+        ] {
+            let rendered = render(lang, Kind::EventCancelled, &facts, &links);
+            assert!(rendered.text.contains(said), "{lang}: {}", rendered.text);
+            assert!(
+                rendered.text.contains("<flooded>.\nSee you in July."),
+                "{}",
+                rendered.text
+            );
+            assert!(
+                rendered
+                    .html
+                    .contains("&lt;flooded&gt;.<br>See you in July."),
+                "{}",
+                rendered.html
+            );
+            assert!(rendered.text.contains(cancel), "{lang}: {}", rendered.text);
+            assert!(rendered.html.contains(&format!("href=\"{cancel}\"")));
+        }
+        facts.reason = None;
+        let rendered = render("en", Kind::EventCancelled, &facts, &links);
+        assert!(!rendered.text.contains("reason"), "{}", rendered.text);
+        assert!(
+            rendered.text.contains("is cancelled.\nhttp"),
+            "{}",
+            rendered.text
+        );
+        let account = Links {
+            cancel: None,
+            ..links
+        };
+        let rendered = render("en", Kind::EventCancelled, &facts, &account);
+        assert!(!rendered.text.contains("participations/cancel"));
     }
 
     #[test]

@@ -8,31 +8,14 @@ use crate::kinds::{Delivery, Kind};
 use crate::store;
 use convene_projections::Error;
 use hmac::{Hmac, Mac};
-use rand::RngCore;
 use sha2::Sha256;
 use sqlx::AnyPool;
 
 type Signer = Hmac<Sha256>;
 
-/// The instance's signing key, made (randomly) the first time it is needed.
+/// The instance's key signing unsubscribe links.
 pub async fn key(pool: &AnyPool) -> Result<Vec<u8>, Error> {
-    let mut fresh = [0u8; 32];
-    rand::thread_rng().fill_bytes(&mut fresh);
-    sqlx::query(
-        "INSERT INTO notification_keys (name, key) VALUES ('unsubscribe', $1) \
-         ON CONFLICT (name) DO NOTHING",
-    )
-    .bind(hex::encode(fresh))
-    .execute(pool)
-    .await?;
-    let key: String =
-        sqlx::query_scalar("SELECT key FROM notification_keys WHERE name = 'unsubscribe'")
-            .fetch_one(pool)
-            .await?;
-    hex::decode(key).map_err(|e| Error::Unreadable {
-        position: 0,
-        reason: format!("the unsubscribe key: {e}"),
-    })
+    convene_api::keys::named(pool, "unsubscribe").await
 }
 
 fn signature(key: &[u8], payload: &str) -> Signer {

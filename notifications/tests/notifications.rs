@@ -709,12 +709,67 @@ async fn announcements_reach_participants_and_the_waitlist_as_each_chose() {
             !zoe_mail[0].contains("List-Unsubscribe"),
             "{label}: no settings to unsubscribe from"
         );
+        // Zoe's mail carries the link cancelling her participation, in both parts; accounts'
+        // mails carry none.
+        let marker = format!("{}/participations/cancel?token=", server.base);
+        assert_eq!(
+            zoe_mail[0].matches(&marker).count(),
+            2,
+            "{label}: {}",
+            zoe_mail[0]
+        );
+        assert!(!ana_mail[0].contains("participations/cancel"), "{label}");
+        let start = zoe_mail[0].find(&marker).unwrap_or_default() + marker.len();
+        let token: String = zoe_mail[0][start..]
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
+            .collect();
+        assert_eq!(
+            token,
+            server.token_mailed("zoe@example.org", "cancel").await,
+            "{label}: the very link of her confirmation mail"
+        );
         assert!(
             announcements(&server, "dan@example.org").is_empty(),
             "{label}"
         );
         assert!(
             announcements(&server, "org@example.org").is_empty(),
+            "{label}"
+        );
+
+        // It works: Zoe leaves, and the next mails to the event's participants reach her no more.
+        let cancelled = server
+            .client()
+            .post(
+                "/api/v1/anonymous-participations/cancel",
+                json!({ "token": token }),
+            )
+            .await;
+        assert_eq!(cancelled.status, 200, "{label}: {}", cancelled.text);
+        let again = org
+            .post(
+                &format!("/api/v1/events/{id}/comments"),
+                json!({"body": "<p>Bring hats!</p>", "announcement": true}),
+            )
+            .await;
+        assert_eq!(again.status, 201, "{label}: {}", again.text);
+        settled(&server).await;
+        sender.send_due().await.expect("send");
+        assert!(
+            server
+                .mails_to("zoe@example.org")
+                .iter()
+                .all(|m| !m.contains("Bring hats!")),
+            "{label}"
+        );
+        assert_eq!(
+            server
+                .mails_to("ana@example.org")
+                .iter()
+                .filter(|m| m.contains("Bring hats!"))
+                .count(),
+            1,
             "{label}"
         );
 
@@ -735,5 +790,202 @@ async fn announcements_reach_participants_and_the_waitlist_as_each_chose() {
             1,
             "{label}"
         );
+    }
+}
+
+/// A cancellation mail says why, as the organisers put it, in each recipient's language: an
+/// account in its own, an anonymous participant in the event's, without a link to cancel a
+/// participation in an event that will not take place.
+#[tokio::test]
+async fn a_cancellation_mail_carries_the_organisers_reason() {
+    for scratch in test_urls("notifications_cancel_reason").await {
+        let (server, new_mail) = server(&scratch).await;
+        let label = server.label;
+        let org = person(&server, "org@example.org", "en", "org").await;
+        let ana = person(&server, "ana@example.org", "fr", "ana").await;
+        let bob = person(&server, "bob@example.org", "en", "bob").await;
+        let event = create_event(
+            &org,
+            json!({"language": "en", "options": {"anonymous_participation": true}}),
+        )
+        .await;
+        let id = event["id"].as_str().unwrap_or_default().to_string();
+        for who in [&ana, &bob] {
+            let joined = who
+                .post(&format!("/api/v1/events/{id}/participations"), json!({}))
+                .await;
+            assert_eq!(joined.status, 201, "{label}: {}", joined.text);
+        }
+        let asked = server
+            .client()
+            .post(
+                &format!("/api/v1/events/{id}/anonymous-participations"),
+                json!({"email": "zoe@example.org"}),
+            )
+            .await;
+        assert_eq!(asked.status, 202, "{label}: {}", asked.text);
+        let confirm = server.token_mailed("zoe@example.org", "confirm").await;
+        let confirmed = server
+            .client()
+            .post(
+                "/api/v1/anonymous-participations/confirm",
+                json!({ "token": confirm }),
+            )
+            .await;
+        assert_eq!(confirmed.status, 200, "{label}: {}", confirmed.text);
+        let cancelled = org
+            .post(
+                &format!("/api/v1/events/{id}/cancel"),
+                json!({"reason": "The hall is flooded.\nSee you in July."}),
+            )
+            .await;
+        assert_eq!(cancelled.status, 200, "{label}: {}", cancelled.text);
+        settled(&server).await;
+        let sender = mail_folder_sender(&server, new_mail.clone());
+        sender.send_due().await.expect("send");
+        let cancellation = |to: &str| -> Vec<String> {
+            server
+                .mails_to(to)
+                .into_iter()
+                .filter(|m| m.contains("The hall is flooded."))
+                .collect()
+        };
+        for (to, says) in [
+            (
+                "ana@example.org",
+                "Raison donnée par l’organisation : The hall is flooded.",
+            ),
+            (
+                "bob@example.org",
+                "The organisers’ reason: The hall is flooded.",
+            ),
+            (
+                "zoe@example.org",
+                "The organisers’ reason: The hall is flooded.",
+            ),
+        ] {
+            let mails = cancellation(to);
+            assert_eq!(mails.len(), 1, "{label} {to}: {mails:?}");
+            assert!(mails[0].contains(says), "{label} {to}: {}", mails[0]);
+            assert!(
+                mails[0].contains("The hall is flooded.<br>See you in July."),
+                "{label} {to}: the HTML part keeps the line break: {}",
+                mails[0]
+            );
+            assert!(
+                !mails[0].contains("participations/cancel"),
+                "{label} {to}: nothing left to cancel"
+            );
+        }
+        assert!(cancellation("org@example.org").is_empty(), "{label}");
+    }
+}
+
+/// A request to join a moderated group reaches its moderators and administrators, each in their
+/// language, with its message and the link to the group's members page; a plain member and the
+/// one asking hear nothing; a replay sends nothing again.
+#[tokio::test]
+async fn a_request_to_join_a_group_reaches_its_moderators() {
+    for scratch in test_urls("notifications_group_requests").await {
+        let (server, new_mail) = server(&scratch).await;
+        let label = server.label;
+        let ana = person(&server, "ana@example.org", "fr", "ana").await;
+        let bob = person(&server, "bob@example.org", "en", "bob").await;
+        let cy = person(&server, "cy@example.org", "en", "cy").await;
+        let dee = person(&server, "dee@example.org", "en", "dee").await;
+        let created = ana
+            .post(
+                "/api/v1/groups",
+                json!({"handle": "repair", "display_name": "Repair café"}),
+            )
+            .await;
+        assert_eq!(created.status, 201, "{label}: {}", created.text);
+        // Bob and Cy ask and are let in; Bob becomes a moderator.
+        for (who, name) in [(&bob, "bob"), (&cy, "cy")] {
+            let asked = who.post("/api/v1/groups/repair/members", json!({})).await;
+            assert_eq!(asked.status, 201, "{label}: {}", asked.text);
+            let approved = ana
+                .post(
+                    &format!("/api/v1/groups/repair/members/{name}/approve"),
+                    json!({}),
+                )
+                .await;
+            assert_eq!(approved.status, 200, "{label}: {}", approved.text);
+        }
+        let promoted = ana
+            .put(
+                "/api/v1/groups/repair/members/bob/role",
+                json!({"role": "moderator"}),
+            )
+            .await;
+        assert_eq!(promoted.status, 200, "{label}: {}", promoted.text);
+        let asked = dee
+            .post(
+                "/api/v1/groups/repair/members",
+                json!({"message": "I fix <b>lamps</b>"}),
+            )
+            .await;
+        assert_eq!(asked.status, 201, "{label}: {}", asked.text);
+        settled(&server).await;
+        let told: Vec<_> = all(&server)
+            .await
+            .into_iter()
+            .filter(|(_, kind, _)| kind == "group_join_request")
+            .collect();
+        // Ana heard of Cy's request before Bob was a moderator; Bob hears of Dee's only.
+        assert_eq!(
+            told,
+            [
+                n("@ana", "group_join_request", "mail"),
+                n("@ana", "group_join_request", "mail"),
+                n("@ana", "group_join_request", "mail"),
+                n("@bob", "group_join_request", "mail"),
+            ],
+            "{label}"
+        );
+        let sender = mail_folder_sender(&server, new_mail.clone());
+        sender.send_due().await.expect("send");
+        let about_dee = |server: &TestServer, to: &str| -> Vec<String> {
+            server
+                .mails_to(to)
+                .into_iter()
+                .filter(|m| m.contains("@dee"))
+                .collect()
+        };
+        let members_page = format!("{}/@repair/members", server.base);
+        let ana_mail = about_dee(&server, "ana@example.org");
+        assert_eq!(ana_mail.len(), 1, "{label}: {ana_mail:?}");
+        assert!(
+            ana_mail[0].contains("demande à rejoindre le groupe « Repair café »")
+                && ana_mail[0].contains("Son message : I fix lamps")
+                && ana_mail[0].contains(&members_page),
+            "{label}: {}",
+            ana_mail[0]
+        );
+        let bob_mail = about_dee(&server, "bob@example.org");
+        assert_eq!(bob_mail.len(), 1, "{label}: {bob_mail:?}");
+        assert!(
+            bob_mail[0].contains("asks to join the group “Repair café”")
+                && bob_mail[0].contains("<blockquote>I fix lamps</blockquote>"),
+            "{label}: {}",
+            bob_mail[0]
+        );
+        assert!(about_dee(&server, "cy@example.org").is_empty(), "{label}");
+        assert!(about_dee(&server, "dee@example.org").is_empty(), "{label}");
+        // Replayed: the same notifications, nothing sent again.
+        let before = all(&server).await;
+        let mut server = server;
+        server.stop_subscribers().await;
+        let subscriber: Arc<dyn Subscriber> =
+            Arc::new(NotificationsSubscriber::new(new_mail.clone()));
+        let runner = Runner::new(subscriber, &server.db);
+        runner.reset().await.expect("reset");
+        runner
+            .catch_up(server.head().await, &mut |_| {})
+            .await
+            .expect("replay");
+        assert_eq!(all(&server).await, before, "{label}");
+        assert_eq!(sender.send_due().await.expect("send").sent, 0, "{label}");
+        assert_eq!(about_dee(&server, "bob@example.org").len(), 1, "{label}");
     }
 }

@@ -31,6 +31,7 @@ pub mod group_todos;
 pub mod groups;
 pub mod instance;
 pub mod instance_follows;
+pub mod keys;
 pub mod lease;
 pub mod log;
 pub mod pictures;
@@ -49,6 +50,7 @@ pub use db::{Backend, Database};
 pub use error::Error;
 pub use log::{EventLog, StoredEvent};
 pub use projection::Runner;
+pub use sqlx::AnyPool;
 pub use store::{CommandError, Commands};
 pub use subscriber::{Delivery, Projection, Subscriber, Subscribers};
 

@@ -73,7 +73,8 @@ async fn uploaded(
     let widths: Vec<String> = facts.widths.iter().map(u32::to_string).collect();
     sqlx::query(
         "INSERT INTO pictures (id, hash, uploader, purpose, width, height, widths, colour, alt, \
-         uploaded_at, used_at, discarded) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, NULL, $11)",
+         uploaded_at, used_at, discarded, blurhash) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, NULL, $11, $12)",
     )
     .bind(on.id)
     .bind(&facts.hash)
@@ -86,6 +87,7 @@ async fn uploaded(
     .bind(alt)
     .bind(&on.at)
     .bind(flag(false))
+    .bind(facts.blurhash.as_deref())
     .execute(conn)
     .await?;
     Ok(())
@@ -129,8 +131,8 @@ impl PictureRow {
     }
 }
 
-const COLUMNS: &str =
-    "id, hash, uploader, purpose, width, height, widths, colour, alt, uploaded_at, used_at, discarded";
+const COLUMNS: &str = "id, hash, uploader, purpose, width, height, widths, colour, alt, \
+     uploaded_at, used_at, discarded, blurhash";
 
 fn row_of(row: &AnyRow) -> Result<PictureRow, Error> {
     let widths: String = row.try_get("widths")?;
@@ -161,6 +163,7 @@ fn row_of(row: &AnyRow) -> Result<PictureRow, Error> {
             height: size("height")?,
             widths,
             colour: row.try_get("colour")?,
+            blurhash: row.try_get("blurhash")?,
         },
         alt: row.try_get("alt")?,
         uploaded_at: row.try_get("uploaded_at")?,

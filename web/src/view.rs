@@ -3,8 +3,9 @@
 use crate::i18n::Catalogue;
 use chrono::TimeZone;
 use chrono_tz::Tz;
+use convene_api::pictures::store::Format;
 use convene_domain::event::details::{Address, EventDetails, EventStatus};
-use convene_domain::picture::ShownPicture;
+use convene_domain::picture::{PictureFacts, ShownPicture};
 use convene_projections::events::EventView;
 use serde::Serialize;
 use time::OffsetDateTime;
@@ -189,17 +190,21 @@ pub fn card(catalogue: &Catalogue, event: &EventView) -> EventCard {
     }
 }
 
-/// A picture as an `<img>` shows it: a middle-sized `src` for browsers without `srcset`, every
-/// rendition in `srcset`, the size (so the page keeps its place while it loads) and the
-/// dominant colour behind it.
-/// A picture of another instance's has one address, and no known size.
+/// A picture as a `<picture>` shows it: a middle-sized JPEG `src` for browsers without
+/// `srcset`, every JPEG rendition in `srcset` and every WebP one in `webp_srcset` (browsers
+/// that take WebP choose it), the size (so the page keeps its place while it loads) and the
+/// placeholder behind it (`style`: the dominant colour, and the blurhash drawn blurred when
+/// there is one). A picture of another instance's has one address, and no known size.
 #[derive(Debug, Clone, Serialize)]
 pub struct Picture {
     pub src: String,
     pub srcset: Option<String>,
+    pub webp_srcset: Option<String>,
     pub width: Option<u32>,
     pub height: Option<u32>,
     pub colour: String,
+    /// The `style` attribute: what shows in the picture's place while it loads.
+    pub style: String,
     pub alt: String,
 }
 
@@ -210,18 +215,43 @@ pub fn event_picture(event: &EventView) -> Option<Picture> {
         (None, Some(remote)) => Some(Picture {
             src: remote.url.clone(),
             srcset: None,
+            webp_srcset: None,
             width: None,
             height: None,
             colour: "transparent".into(),
+            style: "background-color: transparent".into(),
             alt: remote.alt.clone(),
         }),
         (None, None) => None,
     }
 }
 
+/// The `style` of a picture's place: its dominant colour, and over it the blurhash stretched
+/// to the picture's size (browsers smooth it into a blur).
+fn placeholder_style(facts: &PictureFacts) -> String {
+    let blur = facts.blurhash.as_deref().and_then(|hash| {
+        convene_api::pictures::placeholder::data_uri(hash, facts.width, facts.height)
+    });
+    match blur {
+        Some(uri) => format!(
+            "background-color: {}; background-image: url({uri}); background-size: 100% 100%",
+            facts.colour
+        ),
+        None => format!("background-color: {}", facts.colour),
+    }
+}
+
 pub fn picture(shown: &ShownPicture) -> Picture {
     let facts = &shown.facts;
-    let url = |w: u32| convene_api::pictures::url(&facts.hash, w);
+    let url = |w: u32, format: Format| convene_api::pictures::url(&facts.hash, w, format);
+    let srcset = |format: Format| {
+        facts
+            .widths
+            .iter()
+            .map(|w| format!("{} {w}w", url(*w, format)))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
     let middle = facts
         .widths
         .iter()
@@ -229,18 +259,13 @@ pub fn picture(shown: &ShownPicture) -> Picture {
         .rfind(|w| *w <= 640)
         .unwrap_or(facts.width);
     Picture {
-        src: url(middle),
-        srcset: Some(
-            facts
-                .widths
-                .iter()
-                .map(|w| format!("{} {w}w", url(*w)))
-                .collect::<Vec<_>>()
-                .join(", "),
-        ),
+        src: url(middle, Format::Jpeg),
+        srcset: Some(srcset(Format::Jpeg)),
+        webp_srcset: Some(srcset(Format::Webp)),
         width: Some(facts.width),
         height: Some(facts.height),
         colour: facts.colour.clone(),
+        style: placeholder_style(facts),
         alt: shown.alt.clone(),
     }
 }
@@ -250,11 +275,13 @@ pub fn small_avatar(shown: &ShownPicture) -> Picture {
     let facts = &shown.facts;
     let narrowest = facts.widths.first().copied().unwrap_or(facts.width);
     Picture {
-        src: convene_api::pictures::url(&facts.hash, narrowest),
+        src: convene_api::pictures::url(&facts.hash, narrowest, Format::Jpeg),
         srcset: None,
+        webp_srcset: None,
         width: Some(narrowest),
         height: Some(facts.height * narrowest / facts.width.max(1)),
         colour: facts.colour.clone(),
+        style: format!("background-color: {}", facts.colour),
         alt: shown.alt.clone(),
     }
 }

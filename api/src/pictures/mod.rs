@@ -1,5 +1,7 @@
 //! Pictures: an event's picture, a profile's avatar, a group's avatar and banner. An upload is checked by its content
-//! ([`process`]), stored under the data folder in files named after its hash ([`store`]), and
+//! ([`process`]), stored under the data folder in files named after its hash ([`store`]), each
+//! width as JPEG and WebP (for uploads older than WebP renditions, made when first asked,
+//! [`webp_on_demand`]), and
 //! recorded in the log (`PictureUploaded`: who, the hash, the sizes, the alternative text); the
 //! bytes never enter the log. An event, a profile or a group then shows it (`EventPictureSet`,
 //! `ProfileAvatarSet`, `GroupPictureSet`). Uploads nobody used within a day are discarded by [`sweep`], which
@@ -8,6 +10,7 @@
 //! Bad input stores nothing: the size, the alternative text and the content are checked before
 //! a file is written, and the files written are removed if the log refuses the upload.
 
+pub mod placeholder;
 pub mod process;
 pub mod store;
 
@@ -29,6 +32,7 @@ use serde::Serialize;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
+use store::Format;
 use tokio::sync::Semaphore;
 use utoipa::ToSchema;
 
@@ -104,15 +108,21 @@ pub struct PictureView {
     pub widths: Vec<u32>,
     /// The dominant colour (`#rrggbb`), to show while the picture loads.
     pub colour: String,
+    /// A blurhash of the picture, to show blurred while it loads (none for old uploads).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub blurhash: Option<String>,
     pub alt: String,
-    /// The address of each rendition, narrowest first (`/pictures/<hash>-<width>.jpg`).
+    /// The address of each JPEG rendition, narrowest first (`/pictures/<hash>-<width>.jpg`).
     pub urls: Vec<String>,
+    /// The same widths as WebP (`/pictures/<hash>-<width>.webp`), smaller.
+    pub webp_urls: Vec<String>,
 }
 
 impl From<PictureRow> for PictureView {
     fn from(row: PictureRow) -> Self {
         PictureView {
-            urls: urls(&row.facts.hash, &row.facts.widths),
+            urls: urls(&row.facts.hash, &row.facts.widths, Format::Jpeg),
+            webp_urls: urls(&row.facts.hash, &row.facts.widths, Format::Webp),
             id: row.id,
             purpose: row.purpose,
             hash: row.facts.hash,
@@ -120,18 +130,52 @@ impl From<PictureRow> for PictureView {
             height: row.facts.height,
             widths: row.facts.widths,
             colour: row.facts.colour,
+            blurhash: row.facts.blurhash,
             alt: row.alt,
         }
     }
 }
 
-/// Where the rendition of `hash` at `width` is served.
-pub fn url(hash: &str, width: u32) -> String {
-    format!("/pictures/{}", store::file_name(hash, width))
+/// Where the rendition of `hash` at `width` in `format` is served.
+pub fn url(hash: &str, width: u32, format: Format) -> String {
+    format!("/pictures/{}", store::file_name(hash, width, format))
 }
 
-fn urls(hash: &str, widths: &[u32]) -> Vec<String> {
-    widths.iter().map(|w| url(hash, *w)).collect()
+fn urls(hash: &str, widths: &[u32], format: Format) -> Vec<String> {
+    widths.iter().map(|w| url(hash, *w, format)).collect()
+}
+
+/// The WebP rendition of an upload stored before WebP renditions were made: made from its JPEG
+/// rendition of the same width, stored, and returned; `None` when there is no such JPEG (so a
+/// name nobody uploaded costs nothing). Made once: later requests find the file.
+pub async fn webp_on_demand(state: &AppState, hash: &str, width: u32) -> Result<Option<Vec<u8>>> {
+    let folder = state.config.pictures.folder.clone();
+    let jpeg = store::path_of(&folder, &store::file_name(hash, width, Format::Jpeg));
+    let webp = store::path_of(&folder, &store::file_name(hash, width, Format::Webp));
+    let _permit = state
+        .picture_work
+        .acquire()
+        .await
+        .map_err(Error::internal)?;
+    tokio::task::spawn_blocking(move || -> std::io::Result<Option<Vec<u8>>> {
+        // Another request may have made it while this one waited.
+        if let Ok(bytes) = std::fs::read(&webp) {
+            return Ok(Some(bytes));
+        }
+        let Ok(bytes) = std::fs::read(&jpeg) else {
+            return Ok(None);
+        };
+        let rgb = image::load_from_memory_with_format(&bytes, image::ImageFormat::Jpeg)
+            .map_err(std::io::Error::other)?
+            .into_rgb8();
+        let made =
+            process::webp(&rgb).map_err(|_| std::io::Error::other("the WebP encoder failed"))?;
+        store::write_one(&folder, &webp, &made)?;
+        Ok(Some(made))
+    })
+    .await
+    .map_err(Error::internal)?
+    .map_err(Error::internal)
 }
 
 /// `bytes` said for people: `10 MB`, `512 KB`.

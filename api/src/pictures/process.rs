@@ -1,9 +1,11 @@
 //! Turning uploaded bytes into the renditions served: the type found from the content (JPEG,
 //! PNG, WebP, GIF's first frame; never from a name or a declared type), dimensions checked from
 //! the header before anything is decoded (so a decompression bomb costs nothing), the
-//! orientation applied, then each width re-encoded as JPEG — which leaves every piece of
-//! metadata (EXIF with its GPS position, comments, profiles) behind.
+//! orientation applied, then each width re-encoded as JPEG and as lossy WebP — which leaves
+//! every piece of metadata (EXIF with its GPS position, comments, profiles) behind — and a
+//! blurhash computed to stand in for the picture while it loads.
 
+use super::store::{Format, Rendition};
 use convene_domain::picture::PictureFacts;
 use convene_domain::FieldError;
 use image::codecs::jpeg::JpegEncoder;
@@ -23,12 +25,16 @@ pub const MAX_SIDE: u32 = 16_384;
 pub const MAX_ALLOC: u64 = 256 * 1024 * 1024;
 /// JPEG quality of the renditions: small files, no visible loss on photos.
 const QUALITY: u8 = 82;
+/// WebP quality (libwebp's lossy scale): about a third smaller than the JPEG at the same look.
+/// The `image` crate only writes lossless WebP, several times larger than a JPEG on photos.
+const WEBP_QUALITY: f32 = 80.0;
 
-/// What an upload became: its facts and each rendition's JPEG bytes, by width.
+/// What an upload became: its facts and its renditions (each width as JPEG then WebP,
+/// narrowest first).
 #[derive(Debug)]
 pub struct Processed {
     pub facts: PictureFacts,
-    pub renditions: Vec<(u32, Vec<u8>)>,
+    pub renditions: Vec<Rendition>,
 }
 
 fn refused(message: impl Into<String>) -> Vec<FieldError> {
@@ -117,15 +123,22 @@ fn render(picture: DynamicImage, hash: String) -> Result<Processed, Vec<FieldErr
         if source.width() != w {
             source = source.resize_exact(w, h, FilterType::Triangle);
         }
-        let mut out = Vec::new();
-        JpegEncoder::new_with_quality(&mut out, QUALITY)
-            .encode_image(&source)
-            .map_err(|_| refused(DAMAGED))?;
-        renditions.push((w, out));
+        let rgb = source.as_rgb8().ok_or_else(|| refused(DAMAGED))?;
+        renditions.push(Rendition {
+            width: w,
+            format: Format::Webp,
+            bytes: webp(rgb)?,
+        });
+        renditions.push(Rendition {
+            width: w,
+            format: Format::Jpeg,
+            bytes: jpeg(rgb)?,
+        });
         heights.push(h);
     }
     renditions.reverse();
     let colour = dominant_colour(&source);
+    let blurhash = Some(blurhash_of(&source));
     let largest = widths[widths.len() - 1];
     Ok(Processed {
         facts: PictureFacts {
@@ -134,9 +147,37 @@ fn render(picture: DynamicImage, hash: String) -> Result<Processed, Vec<FieldErr
             height: heights[0],
             widths,
             colour,
+            blurhash,
         },
         renditions,
     })
+}
+
+fn jpeg(rgb: &RgbImage) -> Result<Vec<u8>, Vec<FieldError>> {
+    let mut out = Vec::new();
+    JpegEncoder::new_with_quality(&mut out, QUALITY)
+        .encode_image(rgb)
+        .map_err(|_| refused(DAMAGED))?;
+    Ok(out)
+}
+
+/// Lossy WebP through libwebp.
+pub fn webp(rgb: &RgbImage) -> Result<Vec<u8>, Vec<FieldError>> {
+    let (width, height) = rgb.dimensions();
+    webp::Encoder::from_rgb(rgb.as_raw(), width, height)
+        .encode_simple(false, WEBP_QUALITY)
+        .map(|memory| memory.to_vec())
+        .map_err(|_| refused(DAMAGED))
+}
+
+/// The blurhash of a picture: 4 components along its longer side, 3 along the other, computed
+/// on a copy at most 64 pixels wide (as good for a blur, and fast).
+fn blurhash_of(picture: &DynamicImage) -> String {
+    let small = picture.thumbnail(64, 64).into_rgba8();
+    let (w, h) = small.dimensions();
+    let (x, y) = if w >= h { (4, 3) } else { (3, 4) };
+    // Only fails for component counts outside 1..=9.
+    blurhash::encode(x, y, w, h, small.as_raw()).unwrap_or_default()
 }
 
 fn scaled_height(width: u32, height: u32, to: u32) -> u32 {
@@ -193,9 +234,17 @@ mod tests {
         let done = process(&png(800, 400)).expect("processed");
         assert_eq!(done.facts.widths, [320, 640, 800]);
         assert_eq!((done.facts.width, done.facts.height), (800, 400));
-        assert_eq!(done.renditions.len(), 3);
-        let small = image::load_from_memory(&done.renditions[0].1).expect("jpeg");
-        assert_eq!((small.width(), small.height()), (320, 160));
+        assert_eq!(done.renditions.len(), 6);
+        for (i, format) in [Format::Jpeg, Format::Webp].into_iter().enumerate() {
+            let small = &done.renditions[i];
+            assert_eq!((small.width, small.format), (320, format));
+            let decoded = image::load_from_memory(&small.bytes).expect("decoded");
+            assert_eq!((decoded.width(), decoded.height()), (320, 160));
+        }
+        assert_eq!(
+            image::guess_format(&done.renditions[1].bytes).ok(),
+            Some(ImageFormat::WebP)
+        );
         let tiny = process(&png(100, 50)).expect("processed");
         assert_eq!(tiny.facts.widths, [100]);
         let huge = process(&png(3000, 100)).expect("processed");
@@ -227,7 +276,7 @@ mod tests {
         );
         let whole = png(64, 64);
         assert!(message(&whole[..whole.len() / 2]).contains("damaged"));
-        let jpeg = process(&whole).expect("png").renditions.remove(0).1;
+        let jpeg = process(&whole).expect("png").renditions.remove(0).bytes;
         assert!(jpeg_is_whole(&jpeg));
         assert!(message(&jpeg[..jpeg.len() - 40]).contains("damaged"));
     }

@@ -171,6 +171,12 @@ async fn a_jpeg_comes_out_without_its_gps_position_and_a_renamed_png_is_read_by_
             assert!(!contains(&out, b"II*\0"), "no TIFF block left");
         }
         assert_eq!(answer.json["urls"][0], format!("/pictures/{hash}-320.jpg"));
+        assert_eq!(
+            answer.json["webp_urls"][2],
+            format!("/pictures/{hash}-700.webp")
+        );
+        let blurhash = answer.json["blurhash"].as_str().expect("a blurhash");
+        assert!(blurhash.len() >= 6, "{blurhash}");
         // A PNG called .jpg and sent as image/jpeg is a PNG, and a fine picture.
         let renamed = upload(
             &ana,
@@ -502,7 +508,8 @@ async fn uploads_unused_for_a_day_are_swept_with_their_files_unless_shared() {
         )
         .await;
         let orphan_hash = orphan.json["hash"].as_str().expect("hash").to_string();
-        assert_eq!(stored_files(&server).len(), 2);
+        // One width each, as JPEG and as WebP.
+        assert_eq!(stored_files(&server).len(), 4);
         // Before a day has passed, nothing goes.
         let now = time::OffsetDateTime::now_utc();
         let swept = convene_api::pictures::sweep(&server.state, now)
@@ -515,12 +522,14 @@ async fn uploads_unused_for_a_day_are_swept_with_their_files_unless_shared() {
             .expect("sweep");
         assert_eq!(swept.discarded, 2, "{}", server.label);
         assert_eq!(
-            swept.files_removed, 1,
+            swept.files_removed, 2,
             "the twin's files are the used picture's too"
         );
         let files = stored_files(&server);
-        assert_eq!(files.len(), 1);
-        assert!(!files[0].to_string_lossy().contains(&orphan_hash));
+        assert_eq!(files.len(), 2);
+        assert!(files
+            .iter()
+            .all(|f| !f.to_string_lossy().contains(&orphan_hash)));
         // Discarded uploads can no longer be shown; the used one still is.
         let twin_id = twin.json["id"].as_str().expect("id");
         let answer = ana

@@ -1548,6 +1548,7 @@ fn picture(id: &str, alt: &str) -> crate::picture::ShownPicture {
             height: 720,
             widths: vec![320, 640, 1280],
             colour: "#112233".into(),
+            blurhash: None,
         },
         alt: alt.into(),
     }

@@ -742,6 +742,7 @@ fn shown(id: &str, alt: &str) -> crate::picture::ShownPicture {
             height: 480,
             widths: vec![320, 640],
             colour: "#a0b1c2".into(),
+            blurhash: None,
         },
         alt: alt.into(),
     }

@@ -238,6 +238,7 @@ mod tests {
                 height: 720,
                 widths: vec![320, 640, 1280],
                 colour: "#102030".into(),
+                blurhash: None,
             },
             alt: alt.into(),
         }

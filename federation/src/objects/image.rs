@@ -48,7 +48,11 @@ pub struct DocumentObject {
 
 /// The absolute address of `picture`'s widest rendition.
 pub fn picture_url(public_url: &str, picture: &ShownPicture) -> String {
-    let path = convene_api::pictures::url(&picture.facts.hash, picture.facts.width);
+    let path = convene_api::pictures::url(
+        &picture.facts.hash,
+        picture.facts.width,
+        convene_api::pictures::store::Format::Jpeg,
+    );
     format!("{}{path}", base(public_url))
 }
 

@@ -155,6 +155,7 @@ fn an_event_s_picture_is_a_banner_document_and_an_image_that_read_back() {
             height: 853,
             widths: vec![320, 640, 1280],
             colour: "#334455".into(),
+            blurhash: None,
         },
         alt: "Toasters on a table".into(),
     });

@@ -13,6 +13,7 @@ use convene_api::auth::Acting;
 use convene_api::comments::{self, NewComment};
 use convene_api::events::{self, EventPage};
 use convene_api::participations::{self, AnonymousJoin, JoinRequest};
+use convene_api::pictures::store::Format;
 use convene_api::Error;
 use convene_domain::event::details::{EventStatus, JoinMode};
 use convene_domain::event::ParticipantState;
@@ -91,7 +92,7 @@ fn json_ld(web: &Web, event: &EventView) -> String {
         "image": event.picture.as_ref().map(|p| p.facts.widths.iter().map(|w| format!(
             "{}{}",
             web.app.config.public_url,
-            convene_api::pictures::url(&p.facts.hash, *w)
+            convene_api::pictures::url(&p.facts.hash, *w, Format::Jpeg)
         )).collect::<Vec<_>>()),
     });
     // No `<` at all: `</script>` or `<!--` inside a title must not end or change the element.
@@ -209,7 +210,7 @@ pub async fn show(State(web): State<Web>, visitor: Visitor, Path(id): Path<Strin
     context.insert(
         "og_image",
         &event.picture.as_ref().map(|p| {
-            let widest = convene_api::pictures::url(&p.facts.hash, p.facts.width);
+            let widest = convene_api::pictures::url(&p.facts.hash, p.facts.width, Format::Jpeg);
             json!({
                 "url": format!("{}{widest}", app.config.public_url),
                 "width": p.facts.width,

@@ -1,6 +1,7 @@
 //! The home page (upcoming public events, with filters) and profile pages.
 
-use crate::view::card;
+use crate::i18n::Catalogue;
+use crate::view::{card, EventCard};
 use crate::visitor::Visitor;
 use crate::Web;
 use axum::extract::{Path, Query, State};
@@ -12,7 +13,7 @@ use convene_domain::group::details::Openness;
 use convene_domain::group::members::MemberRole;
 use convene_domain::metadata::format_timestamp;
 use convene_projections::events::EventFilter;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use tera::Context;
 
 #[derive(Debug, Default, Deserialize)]
@@ -99,12 +100,13 @@ pub async fn home(
     if let Err(error) = super::fill_cards(&web, &mut cards).await {
         return web.pages.failure(&visitor, &error);
     }
+    let days = by_day(catalogue, cards);
     let categories: Vec<(String, String)> = CATEGORIES
         .iter()
         .map(|c| (c.to_string(), catalogue.text(&format!("category_{c}"))))
         .collect();
     let mut context = Context::new();
-    context.insert("events", &cards);
+    context.insert("days", &days);
     context.insert("categories", &categories);
     context.insert("from", &query.from.clone().unwrap_or_default());
     context.insert("to", &query.to.clone().unwrap_or_default());
@@ -131,6 +133,37 @@ pub async fn home(
     context.insert("next", &next);
     web.pages
         .render(&visitor, StatusCode::OK, "home.html", context)
+}
+
+/// The events of one day, under its heading.
+#[derive(Debug, Serialize)]
+pub struct Day {
+    /// `yyyy-mm-dd`, for `<time datetime>` and the heading's id.
+    pub date: String,
+    /// The date said in the visitor's language ("Saturday, June 1, 2030").
+    pub heading: String,
+    pub events: Vec<EventCard>,
+}
+
+/// `cards` (in order of their start) under the day each begins, in its own time zone — the
+/// rule the calendar and the cards' times follow — days in order.
+pub fn by_day(catalogue: &Catalogue, cards: Vec<EventCard>) -> Vec<Day> {
+    let mut days: Vec<Day> = Vec::new();
+    for card in cards {
+        let starts = chrono::DateTime::parse_from_rfc3339(&card.when_iso).ok();
+        let date = starts.map_or_else(String::new, |at| at.format("%Y-%m-%d").to_string());
+        match days.iter_mut().find(|d| d.date == date) {
+            Some(day) => day.events.push(card),
+            None => days.push(Day {
+                heading: starts.map_or_else(String::new, |at| catalogue.date(&at)),
+                date,
+                events: vec![card],
+            }),
+        }
+    }
+    // Events in zones far apart can start on a later day yet earlier in time.
+    days.sort_by(|a, b| a.date.cmp(&b.date));
+    days
 }
 
 /// The home page's filters with words become a search (all instances, same filters).

@@ -161,23 +161,40 @@ pub async fn fill_cards(
 ) -> Result<(), convene_api::Error> {
     let handles: Vec<String> = cards.iter().filter_map(|c| c.group.clone()).collect();
     let names = group_names(web, &handles).await?;
-    let mut avatars: HashMap<String, Option<crate::view::Picture>> = HashMap::new();
+    let local: Vec<&str> = cards
+        .iter()
+        .filter(|c| c.origin_host.is_none())
+        .map(|c| c.organiser.as_str())
+        .collect();
+    let avatars = organiser_avatars(web, &local).await?;
     for card in cards {
         card.group_name = card.group.as_ref().map(|g| names[g].clone());
-        if card.origin_host.is_some() {
-            continue;
+        if card.origin_host.is_none() {
+            card.organiser_avatar = avatars.get(&card.organiser).cloned().flatten();
         }
-        if !avatars.contains_key(&card.organiser) {
-            let avatar = match convene_api::profiles::find(&web.app, &card.organiser).await {
-                Ok(profile) => profile.avatar.as_ref().map(crate::view::small_avatar),
-                Err(error) if error.class() == convene_api::Class::NotFound => None,
-                Err(error) => return Err(error),
-            };
-            avatars.insert(card.organiser.clone(), avatar);
-        }
-        card.organiser_avatar = avatars[&card.organiser].clone();
     }
     Ok(())
+}
+
+/// The small avatar of each local organiser among `usernames` (none for a profile without one,
+/// or gone), each profile read once.
+pub async fn organiser_avatars(
+    web: &Web,
+    usernames: &[&str],
+) -> Result<HashMap<String, Option<crate::view::Picture>>, convene_api::Error> {
+    let mut avatars = HashMap::new();
+    for username in usernames {
+        if avatars.contains_key(*username) {
+            continue;
+        }
+        let avatar = match convene_api::profiles::find(&web.app, username).await {
+            Ok(profile) => profile.avatar.as_ref().map(crate::view::small_avatar),
+            Err(error) if error.class() == convene_api::Class::NotFound => None,
+            Err(error) => return Err(error),
+        };
+        avatars.insert(username.to_string(), avatar);
+    }
+    Ok(avatars)
 }
 
 /// Percent-encodes a path for a query parameter.

@@ -15,7 +15,8 @@ use axum::extract::{FromRequest, Path, Request, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use convene_api::http::pictures::{read_form, UploadForm};
-use convene_api::pictures::{self, process::MAX_PIXELS, store};
+use convene_api::pictures::store::{self, Format};
+use convene_api::pictures::{self, process::MAX_PIXELS};
 use convene_api::Class;
 use convene_domain::event::ParticipantState;
 use convene_domain::picture::GroupPicture;
@@ -23,23 +24,38 @@ use convene_domain::FieldError;
 use std::collections::BTreeMap;
 use std::collections::HashMap;
 
-/// `GET /pictures/{name}`: a rendition, cached for a year (its name is its content's hash).
+/// `GET /pictures/{name}`: a rendition, cached for a year (its name is its content's hash). The
+/// WebP rendition of an upload older than WebP renditions is made from its JPEG when first
+/// asked for.
 pub async fn serve(State(web): State<Web>, Path(name): Path<String>) -> Response {
-    if !store::is_file_name(&name) {
+    let Some((hash, width, format)) = store::parse_file_name(&name) else {
         return StatusCode::NOT_FOUND.into_response();
-    }
+    };
     let path = store::path_of(&web.app.config.pictures.folder, &name);
-    match tokio::fs::read(&path).await {
-        Ok(bytes) => (
+    let bytes = match tokio::fs::read(&path).await {
+        Ok(bytes) => Some(bytes),
+        Err(_) if format == Format::Webp => {
+            match pictures::webp_on_demand(&web.app, hash, width).await {
+                Ok(made) => made,
+                Err(error) => {
+                    tracing::warn!(%error, name, "a WebP rendition could not be made");
+                    None
+                }
+            }
+        }
+        Err(_) => None,
+    };
+    match bytes {
+        Some(bytes) => (
             [
-                (header::CONTENT_TYPE, "image/jpeg"),
+                (header::CONTENT_TYPE, format.content_type()),
                 (header::CACHE_CONTROL, "public, max-age=31536000, immutable"),
                 (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
             ],
             bytes,
         )
             .into_response(),
-        Err(_) => StatusCode::NOT_FOUND.into_response(),
+        None => StatusCode::NOT_FOUND.into_response(),
     }
 }
 

@@ -34,6 +34,8 @@ struct ResultCard {
     tentative: bool,
     remote: Option<String>,
     distance: Option<String>,
+    /// A local organiser's avatar, filled from the profiles: the search index keeps no pictures.
+    organiser_avatar: Option<crate::view::Picture>,
 }
 
 fn result_card(catalogue: &crate::i18n::Catalogue, hit: &EventHit) -> ResultCard {
@@ -63,6 +65,7 @@ fn result_card(catalogue: &crate::i18n::Catalogue, hit: &EventHit) -> ResultCard
         distance: hit
             .distance_km
             .map(|km| catalogue.fill("search_distance", &[("km", &format!("{km:.1}"))])),
+        organiser_avatar: None,
     }
 }
 
@@ -180,11 +183,23 @@ pub async fn page(State(web): State<Web>, visitor: Visitor, RawQuery(raw): RawQu
                 }
             }
         };
-    let cards: Vec<ResultCard> = hits
+    let mut cards: Vec<ResultCard> = hits
         .iter()
         .flat_map(|h| h.hits.iter())
         .map(|hit| result_card(catalogue, hit))
         .collect();
+    let local: Vec<&str> = cards
+        .iter()
+        .filter(|c| c.remote.is_none())
+        .map(|c| c.organiser.as_str())
+        .collect();
+    let avatars = match crate::pages::organiser_avatars(&web, &local).await {
+        Ok(avatars) => avatars,
+        Err(error) => return web.pages.failure(&visitor, &error),
+    };
+    for card in cards.iter_mut().filter(|c| c.remote.is_none()) {
+        card.organiser_avatar = avatars.get(&card.organiser).cloned().flatten();
+    }
     context.insert("results", &cards);
     context.insert("searched", &hits.is_some());
     context.insert("total", &hits.as_ref().map_or(0, |h| h.total));

@@ -15,6 +15,7 @@ mod group_resources;
 mod group_todos;
 mod groups;
 mod hiding;
+mod home;
 mod messages;
 mod moderation;
 mod notifications;

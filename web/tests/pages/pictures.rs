@@ -29,6 +29,14 @@ async fn send_picture(
         .await
 }
 
+/// The `srcset` of the first WebP `<source>` of `body`.
+fn source_srcset(body: &str) -> Option<String> {
+    let start = body.find("<source type=\"image/webp\"")?;
+    let tag = &body[start..start + body[start..].find('>')?];
+    let from = tag.find(" srcset=\"")? + " srcset=\"".len();
+    Some(tag[from..].chars().take_while(|c| *c != '"').collect())
+}
+
 /// The value of attribute `name` in the first `<img class="picture"` of `body`.
 fn picture_attribute(body: &str, name: &str) -> Option<String> {
     let start = body.find("<img class=\"picture\"")?;
@@ -129,6 +137,45 @@ async fn an_organiser_adds_a_picture_from_the_edit_page_and_everyone_sees_it() {
             assert_eq!(visitor.get(path).await.status, 404, "{path}");
         }
 
+        // Browsers that take WebP get the same widths in it, smaller; the blurhash, drawn as a
+        // tiny inline PNG, stands in the picture's place while it loads.
+        let webp_srcset = source_srcset(&page.body).expect("a WebP source");
+        assert_eq!(webp_srcset, srcset.replace(".jpg", ".webp"), "{label}");
+        let style = picture_attribute(&page.body, "style").expect("style");
+        assert!(
+            style.contains("background-image: url(data:image&#x2F;png;base64,")
+                || style.contains("background-image: url(data:image/png;base64,"),
+            "{label}: {style}"
+        );
+        let webp = src.replace("-640.jpg", "-640.webp");
+        let served_webp = visitor.get(&webp).await;
+        assert_eq!(served_webp.status, 200, "{label}");
+        assert_eq!(served_webp.content_type, "image/webp");
+        assert_eq!(
+            served_webp.header("cache-control"),
+            "public, max-age=31536000, immutable"
+        );
+        let decoded =
+            image::load_from_memory_with_format(&served_webp.bytes, image::ImageFormat::WebP)
+                .expect("a WebP");
+        assert_eq!((decoded.width(), decoded.height()), (640, 427));
+        // An upload stored before WebP renditions were made gets its WebP when first asked
+        // for, made from its JPEG and kept; a WebP nobody uploaded is not made.
+        let name = webp.trim_start_matches("/pictures/");
+        let path = convene_api::pictures::store::path_of(&site.state.config.pictures.folder, name);
+        std::fs::remove_file(&path).expect("the WebP rendition was stored");
+        let remade = visitor.get(&webp).await;
+        assert_eq!(remade.status, 200, "{label}");
+        assert_eq!(remade.content_type, "image/webp");
+        assert!(path.exists(), "{label}: kept for the next visitor");
+        assert_eq!(
+            visitor
+                .get(&format!("/pictures/{}-640.webp", "ab".repeat(32)))
+                .await
+                .status,
+            404
+        );
+
         // The home page's card shows it too, small.
         let home = visitor.get("/").await;
         assert!(
@@ -136,6 +183,7 @@ async fn an_organiser_adds_a_picture_from_the_edit_page_and_everyone_sees_it() {
             "{label}: the card shows the picture"
         );
         assert!(home.body.contains("sizes=\"8rem\""));
+        assert!(home.body.contains("<source type=\"image/webp\""), "{label}");
 
         // Removed: the event shows its category's colour again.
         let edit = organiser.get(&format!("/events/{id}/edit")).await;
@@ -272,16 +320,23 @@ async fn an_avatar_from_the_settings_shows_on_the_profile_and_beside_the_organis
         assert!(!profile.body.contains("class=\"avatar\""), "{label}");
         let saved = post(jpeg(800, 400)).await;
         assert_eq!(saved.status, 303, "{label}: {}", saved.body);
-        // On the event's card, the narrowest rendition, described, in the visitor's language.
+        // On the event's card — on the home page and among search results — the narrowest
+        // rendition, described, in the visitor's language.
+        site.indexed().await;
         for (language, alt) in [("en", "Avatar of @ana"), ("fr", "Avatar de @ana")] {
-            let home = site.browser(language).get("/").await;
-            let card = &home.body[home.body.find("Repair café").expect("the card")..];
-            let start = card
-                .find("<img class=\"avatar\"")
-                .expect("an avatar on the card");
-            let tag = &card[start..start + card[start..].find('>').expect("a tag")];
-            assert!(tag.contains("-320.jpg\""), "{label}: {tag}");
-            assert!(tag.contains(&format!("alt=\"{alt}\"")), "{label}: {tag}");
+            for path in ["/", "/search?q=repair"] {
+                let page = site.browser(language).get(path).await;
+                let card = &page.body[page.body.find("café</").expect("the card")..];
+                let start = card
+                    .find("<img class=\"avatar\"")
+                    .unwrap_or_else(|| panic!("{label} {path}: an avatar on the card"));
+                let tag = &card[start..start + card[start..].find('>').expect("a tag")];
+                assert!(tag.contains("-320.jpg\""), "{label} {path}: {tag}");
+                assert!(
+                    tag.contains(&format!("alt=\"{alt}\"")),
+                    "{label} {path}: {tag}"
+                );
+            }
         }
         let profile = site.browser("en").get("/@ana").await;
         assert!(
@@ -320,6 +375,9 @@ async fn an_avatar_from_the_settings_shows_on_the_profile_and_beside_the_organis
             .await
             .body
             .contains("class=\"avatar\""));
+        let found = site.browser("en").get("/search?q=repair").await;
+        assert!(found.body.contains("<mark>Repair</mark> café"), "{label}");
+        assert!(!found.body.contains("class=\"avatar\""), "{label}");
     }
 }
 
