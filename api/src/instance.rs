@@ -10,7 +10,7 @@ use crate::reports::require_moderator;
 use crate::AppState;
 use convene_domain::event::details::Visibility;
 use convene_domain::instance::{
-    InstanceSettings, Registrations, Rule, RuleInput, SettingsInput, Transparency, INSTANCE_ID,
+    InstanceSettings, Registrations, Rule, SettingsInput, Transparency, INSTANCE_ID,
 };
 use convene_domain::metadata::format_timestamp;
 use convene_domain::moderation::Decision;
@@ -72,65 +72,17 @@ fn defaults(state: &AppState) -> InstanceSettings {
     }
 }
 
-/// The settings as an administrator sends them: every field replaces the one in force (a
-/// missing one is empty). A rule keeps its `id`; a rule without one is new.
-#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct SettingsForm {
-    /// At most 100 characters; empty: the instance is named by its host.
-    #[serde(default)]
-    pub name: String,
-    /// At most 2,000 characters.
-    #[serde(default)]
-    pub description: String,
-    /// At most 50 rules of at most 500 characters each.
-    #[serde(default)]
-    pub rules: Vec<RuleInput>,
-    /// The terms of use, in Markdown (at most 50,000 characters).
-    #[serde(default)]
-    pub terms: String,
-    /// The privacy policy, in Markdown (at most 50,000 characters).
-    #[serde(default)]
-    pub privacy: String,
-    /// An email address people can write to.
-    #[serde(default)]
-    pub contact: String,
-    /// ISO 639 codes such as `en` and `fr`.
-    #[serde(default)]
-    pub languages: Vec<String>,
-    #[serde(default)]
-    pub registrations: Registrations,
-    /// With open registrations: switch to approval when no moderator or administrator changed
-    /// anything for this many days (1 to 365; none: never).
-    #[serde(default)]
-    pub approval_after_idle_days: Option<u16>,
-    #[serde(default)]
-    pub transparency: Transparency,
-}
-
 /// Saves the instance's settings (administrators only) and returns them as now in force.
 pub async fn change_settings(
     state: &AppState,
     session: &Session,
-    form: SettingsForm,
+    input: SettingsInput,
 ) -> Result<InstanceSettings> {
     if require_administrator(session).is_err() {
         return Err(Error::forbidden(
             "the instance's settings are for its administrators",
         ));
     }
-    let input = SettingsInput {
-        name: form.name,
-        description: form.description,
-        rules: form.rules,
-        terms: form.terms,
-        privacy: form.privacy,
-        contact: form.contact,
-        languages: form.languages,
-        registrations: form.registrations,
-        approval_after_idle_days: form.approval_after_idle_days,
-        transparency: form.transparency,
-    };
     let change = InstanceCommand::ChangeSettings {
         input,
         current: settings(state).await?,

@@ -139,17 +139,29 @@ pub struct RuleInput {
     pub text: String,
 }
 
-/// The settings as an administrator submits them.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// The settings as an administrator submits them: every field replaces the one in force (a
+/// missing one is empty). A rule keeps its `id`; a rule without one is new.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(default, deny_unknown_fields)]
 pub struct SettingsInput {
+    /// At most 100 characters; empty: the instance is named by its host.
     pub name: String,
+    /// At most 2,000 characters.
     pub description: String,
+    /// At most 50 rules of at most 500 characters each.
     pub rules: Vec<RuleInput>,
+    /// The terms of use, in Markdown (at most 50,000 characters).
     pub terms: String,
+    /// The privacy policy, in Markdown (at most 50,000 characters).
     pub privacy: String,
+    /// An email address people can write to.
     pub contact: String,
+    /// ISO 639 codes such as `en` and `fr`.
     pub languages: Vec<String>,
     pub registrations: Registrations,
+    /// With open registrations: switch to approval when no moderator or administrator changed
+    /// anything for this many days (1 to 365; none: never).
     pub approval_after_idle_days: Option<u16>,
     pub transparency: Transparency,
 }

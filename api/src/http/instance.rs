@@ -5,13 +5,13 @@ use super::extract::Params;
 use super::problem::{Body, Problem};
 use crate::auth::Session;
 use crate::instance::{
-    self, AccountList, Dashboard, PendingRegistration, SettingsForm, TransparencyPage, Verdict,
+    self, AccountList, Dashboard, PendingRegistration, TransparencyPage, Verdict,
 };
 use crate::AppState;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::Json;
-use convene_domain::instance::{InstanceSettings, Rule, Transparency};
+use convene_domain::instance::{InstanceSettings, Rule, SettingsInput, Transparency};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
@@ -108,13 +108,13 @@ async fn settings(
 /// Replace the instance's settings (administrators): each field not sent becomes empty. Each
 /// change is recorded in the log with who made it; sending the same settings again records
 /// nothing.
-#[utoipa::path(put, path = "/admin/settings", tag = "instance", request_body = SettingsForm,
+#[utoipa::path(put, path = "/admin/settings", tag = "instance", request_body = SettingsInput,
     security(("bearer" = [])),
     responses((status = 200, body = InstanceSettings), (status = 401, body = Problem), (status = 403, body = Problem), (status = 422, body = Problem)))]
 async fn change_settings(
     State(state): State<AppState>,
     session: Session,
-    Body(form): Body<SettingsForm>,
+    Body(form): Body<SettingsInput>,
 ) -> Result<Json<InstanceSettings>, Problem> {
     Ok(Json(
         instance::change_settings(&state, &session, form).await?,

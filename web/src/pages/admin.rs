@@ -3,37 +3,24 @@
 //! (`/admin/registrations`, moderators); and what everyone reads of the instance: `/about`, its
 //! terms and privacy pages, and the transparency log (`/transparency`, with its Atom feed).
 
-use super::{check_csrf, field, login_first, Fields};
+use super::{check_csrf, field, forbidden, login_first, Fields};
 use crate::render::{see_other, status_of};
 use crate::visitor::Visitor;
 use crate::Web;
 use axum::extract::{Path, Query, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
-use convene_api::instance::{self, SettingsForm, Verdict};
+use convene_api::instance::{self, Verdict};
 use convene_api::Class;
-use convene_domain::instance::{InstanceSettings, Registrations, RuleInput, Transparency};
+use convene_domain::instance::{
+    InstanceSettings, Registrations, RuleInput, SettingsInput, Transparency,
+};
 use convene_domain::metadata::format_timestamp;
 use convene_domain::text::markdown_to_html;
 use convene_domain::validation::sanitise_html;
 use std::collections::HashMap;
 use tera::Context;
 use time::OffsetDateTime;
-
-/// Administration answers a refusal with a 403 page naming the role needed.
-fn refused(web: &Web, visitor: &Visitor, error: &convene_api::Error) -> Response {
-    if error.class() != Class::Forbidden {
-        return web.pages.failure(visitor, error);
-    }
-    let catalogue = web.pages.catalogue(visitor);
-    let mut response = web.pages.message(
-        visitor,
-        &catalogue.text("error_403_title"),
-        &error.to_string(),
-    );
-    *response.status_mut() = StatusCode::FORBIDDEN;
-    response
-}
 
 /// GET `/admin`: the dashboard (moderators and administrators).
 pub async fn dashboard(State(web): State<Web>, visitor: Visitor) -> Response {
@@ -42,7 +29,7 @@ pub async fn dashboard(State(web): State<Web>, visitor: Visitor) -> Response {
     };
     let dashboard = match instance::dashboard(&web.app, session).await {
         Ok(dashboard) => dashboard,
-        Err(error) => return refused(&web, &visitor, &error),
+        Err(error) => return forbidden(&web, &visitor, &error, "moderators_only"),
     };
     let mut context = Context::new();
     context.insert("dashboard", &dashboard);
@@ -94,7 +81,7 @@ fn form_values(settings: &InstanceSettings) -> HashMap<String, String> {
 fn submitted(
     values: &HashMap<String, String>,
     rules: &[convene_domain::instance::Rule],
-) -> Result<SettingsForm, convene_api::Error> {
+) -> Result<SettingsInput, convene_api::Error> {
     let lines = |name: &str| -> Vec<String> {
         field(values, name)
             .split(['\n', ','])
@@ -142,7 +129,7 @@ fn submitted(
             )
         })?)
     };
-    Ok(SettingsForm {
+    Ok(SettingsInput {
         name: field(values, "name"),
         description: values.get("description").cloned().unwrap_or_default(),
         rules: kept,
@@ -164,7 +151,7 @@ pub async fn settings(State(web): State<Web>, visitor: Visitor) -> Response {
     if session.account.role != convene_domain::Role::Administrator {
         let error =
             convene_api::Error::forbidden("the instance's settings are for its administrators");
-        return refused(&web, &visitor, &error);
+        return forbidden(&web, &visitor, &error, "admins_only");
     }
     let current = match instance::settings(&web.app).await {
         Ok(current) => current,
@@ -198,7 +185,7 @@ pub async fn save_settings(
         Err(error) if error.class() == Class::Invalid => {
             settings_page(&web, &visitor, &current, &values, Some(&error))
         }
-        Err(error) => refused(&web, &visitor, &error),
+        Err(error) => forbidden(&web, &visitor, &error, "admins_only"),
     }
 }
 
@@ -256,7 +243,7 @@ async fn registrations_page(
     };
     let pending = match instance::pending_registrations(&web.app, session).await {
         Ok(pending) => pending,
-        Err(error) => return refused(web, visitor, &error),
+        Err(error) => return forbidden(web, visitor, &error, "moderators_only"),
     };
     let mut context = Context::new();
     context.insert("pending", &pending);
@@ -302,7 +289,7 @@ pub async fn decide_registration(
         Err(error) if error.class() == Class::Invalid => {
             registrations_page(&web, &visitor, Some((&account, &error)), &values).await
         }
-        Err(error) => refused(&web, &visitor, &error),
+        Err(error) => forbidden(&web, &visitor, &error, "moderators_only"),
     }
 }
 
@@ -320,7 +307,7 @@ pub async fn accounts(
     let page = field(&values, "page").parse::<i64>().unwrap_or(1);
     let list = match instance::accounts(&web.app, session, &words, page).await {
         Ok(list) => list,
-        Err(error) => return refused(&web, &visitor, &error),
+        Err(error) => return forbidden(&web, &visitor, &error, "moderators_only"),
     };
     let mut context = Context::new();
     context.insert("list", &list);
@@ -351,11 +338,8 @@ pub async fn change_role(
         return web.pages.failure(&visitor, &error);
     };
     match convene_api::accounts::change_role(&web.app, session, &id, role).await {
-        Ok(()) => see_other(
-            &visitor,
-            &format!("/admin/accounts?q={}", super::encode(&id)),
-        ),
-        Err(error) => refused(&web, &visitor, &error),
+        Ok(()) => see_other(&visitor, "/admin/accounts"),
+        Err(error) => forbidden(&web, &visitor, &error, "admins_only"),
     }
 }
 

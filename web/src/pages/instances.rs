@@ -2,7 +2,7 @@
 //! for administrators: listed, followed by host or URL, unfollowed. The same use cases as
 //! `/api/v1/admin/instances`; everyone else gets a 403 page saying who may.
 
-use super::{check_csrf, field, login_first, Fields};
+use super::{check_csrf, field, forbidden, login_first, Fields};
 use crate::render::{see_other, status_of};
 use crate::visitor::Visitor;
 use crate::Web;
@@ -37,7 +37,7 @@ pub async fn follow(
         Err(error) if matches!(error.class(), Class::Invalid | Class::Conflict) => {
             page(&web, &visitor, &values, Some(&error)).await
         }
-        Err(error) => refused(&web, &visitor, &error),
+        Err(error) => forbidden(&web, &visitor, &error, "instances_admins_only"),
     }
 }
 
@@ -57,7 +57,7 @@ pub async fn unfollow(
     let given = field(&values, "instance");
     match instance_follows::unfollow_instance(&web.app, session, &given).await {
         Ok(()) => see_other(&visitor, "/admin/instances"),
-        Err(error) => refused(&web, &visitor, &error),
+        Err(error) => forbidden(&web, &visitor, &error, "instances_admins_only"),
     }
 }
 
@@ -72,7 +72,7 @@ async fn page(
     };
     let instances = match instance_follows::list(&web.app, session).await {
         Ok(instances) => instances,
-        Err(error) => return refused(web, visitor, &error),
+        Err(error) => return forbidden(web, visitor, &error, "instances_admins_only"),
     };
     let errors: HashMap<String, String> = match failed {
         Some(error) if !error.field_errors().is_empty() => error
@@ -93,19 +93,4 @@ async fn page(
         "admin_instances.html",
         context,
     )
-}
-
-/// A 403 page saying that administrators only follow instances; other failures as usual.
-fn refused(web: &Web, visitor: &Visitor, error: &convene_api::Error) -> Response {
-    if error.class() != Class::Forbidden {
-        return web.pages.failure(visitor, error);
-    }
-    let catalogue = web.pages.catalogue(visitor);
-    let mut response = web.pages.message(
-        visitor,
-        &catalogue.text("error_403_title"),
-        &catalogue.text("instances_admins_only"),
-    );
-    *response.status_mut() = StatusCode::FORBIDDEN;
-    response
 }

@@ -94,6 +94,27 @@ pub async fn acting(
         .map_err(|error| web.pages.failure(visitor, &error))
 }
 
+/// A refusal for want of a role: the 403 page saying `who_may` (a catalogue key); any other
+/// failure as usual.
+pub fn forbidden(
+    web: &crate::Web,
+    visitor: &Visitor,
+    error: &convene_api::Error,
+    who_may: &str,
+) -> Response {
+    if error.class() != convene_api::Class::Forbidden {
+        return web.pages.failure(visitor, error);
+    }
+    let catalogue = web.pages.catalogue(visitor);
+    let mut response = web.pages.message(
+        visitor,
+        &catalogue.text("error_403_title"),
+        &catalogue.text(who_may),
+    );
+    *response.status_mut() = axum::http::StatusCode::FORBIDDEN;
+    response
+}
+
 /// A redirection to the login page, coming back here afterwards (to the page a form was on,
 /// for a form: its action cannot be opened).
 pub fn login_first(visitor: &Visitor) -> Response {

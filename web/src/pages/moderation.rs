@@ -4,7 +4,7 @@
 //! pages answer everyone else with a 403 page naming the role they need.
 
 use super::accounts::{form_with, Filled};
-use super::{check_csrf, field, login_first, Fields};
+use super::{check_csrf, field, forbidden, login_first, Fields};
 use crate::render::{see_other, status_of};
 use crate::visitor::Visitor;
 use crate::Web;
@@ -214,21 +214,6 @@ fn form_errors(failed: Option<&convene_api::Error>) -> HashMap<String, String> {
     fields.into_iter().map(|f| (f.field, f.message)).collect()
 }
 
-/// Moderation answers a refusal with a 403 page naming the role needed.
-fn refused(web: &Web, visitor: &Visitor, error: &convene_api::Error) -> Response {
-    if error.class() != Class::Forbidden {
-        return web.pages.failure(visitor, error);
-    }
-    let catalogue = web.pages.catalogue(visitor);
-    let mut response = web.pages.message(
-        visitor,
-        &catalogue.text("error_403_title"),
-        &catalogue.text("moderators_only"),
-    );
-    *response.status_mut() = StatusCode::FORBIDDEN;
-    response
-}
-
 /// GET `/moderation/reports?state=…&category=…`: the queue.
 pub async fn queue(
     State(web): State<Web>,
@@ -251,7 +236,7 @@ pub async fn queue(
             web.pages
                 .render(&visitor, StatusCode::OK, "moderation_queue.html", context)
         }
-        Err(error) => refused(&web, &visitor, &error),
+        Err(error) => forbidden(&web, &visitor, &error, "moderators_only"),
     }
 }
 
@@ -288,7 +273,7 @@ async fn report_page(
             web.pages
                 .render(visitor, status, "moderation_report.html", context)
         }
-        Err(error) => refused(web, visitor, &error),
+        Err(error) => forbidden(web, visitor, &error, "moderators_only"),
     }
 }
 
@@ -336,7 +321,7 @@ pub async fn act(
         Err(error) if matches!(error.class(), Class::Invalid | Class::Conflict) => {
             report_page(&web, &visitor, &id, &values, Some(&error)).await
         }
-        Err(error) => refused(&web, &visitor, &error),
+        Err(error) => forbidden(&web, &visitor, &error, "moderators_only"),
     }
 }
 
@@ -380,7 +365,7 @@ pub async fn audit(
                 .collect();
             (status_of(&error), None, errors)
         }
-        Err(error) => return refused(&web, &visitor, &error),
+        Err(error) => return forbidden(&web, &visitor, &error, "moderators_only"),
     };
     if let Some(trail) = &trail {
         let mut next = url::form_urlencoded::Serializer::new(String::new());
@@ -452,7 +437,7 @@ pub async fn decide_on_domain(
         Err(error) if matches!(error.class(), Class::Invalid | Class::Conflict) => {
             domains_page(&web, &visitor, &values, Some(&error)).await
         }
-        Err(error) => refused(&web, &visitor, &error),
+        Err(error) => forbidden(&web, &visitor, &error, "moderators_only"),
     }
 }
 
@@ -467,7 +452,7 @@ async fn domains_page(
     };
     let standings = match moderation::domains_in_force(&web.app, session).await {
         Ok(standings) => standings,
-        Err(error) => return refused(web, visitor, &error),
+        Err(error) => return forbidden(web, visitor, &error, "moderators_only"),
     };
     // The API names the domain `target.domain`; the form's field is `domain`.
     let errors: HashMap<String, String> = form_errors(failed)
@@ -501,7 +486,7 @@ pub async fn revert_form(
         return login_first(&visitor);
     };
     if let Err(error) = convene_api::reports::require_moderator(session) {
-        return refused(&web, &visitor, &error);
+        return forbidden(&web, &visitor, &error, "moderators_only");
     }
     revert_page(&web, &visitor, &values, None, None)
 }
@@ -536,7 +521,7 @@ pub async fn revert(
         Err(error) if matches!(error.class(), Class::Invalid | Class::NotFound) => {
             revert_page(&web, &visitor, &values, None, Some(&error))
         }
-        Err(error) => refused(&web, &visitor, &error),
+        Err(error) => forbidden(&web, &visitor, &error, "moderators_only"),
     }
 }
 
