@@ -3,9 +3,11 @@
 //! change), in its language, listing what came since the last one; nothing new, no mail; a
 //! restart or a replay sends nothing twice; two digesters racing make each digest once.
 
+mod common;
 #[path = "../../api/tests/api/support.rs"]
 #[allow(dead_code)]
 mod support;
+use common::{account_of, join, person, server, settled, unix};
 
 use convene_api::mail::Mailer;
 use convene_notifications::digest::{self, Digester};
@@ -16,79 +18,8 @@ use convene_projections::Database;
 use serde_json::json;
 use std::sync::Arc;
 use std::time::Duration;
-use support::{create_event, log_in, profile, Client, Options, TestServer};
-use time::format_description::well_known::Rfc3339;
-use time::OffsetDateTime;
+use support::{create_event, TestServer};
 use tokio::sync::Notify;
-
-async fn server(scratch: &convene_projections::scratch::Scratch) -> (TestServer, Arc<Notify>) {
-    let new_mail = Arc::new(Notify::new());
-    let options = Options {
-        more_subscribers: vec![Arc::new(NotificationsSubscriber::new(new_mail.clone()))],
-        ..Options::default()
-    };
-    (TestServer::start_with(scratch, options).await, new_mail)
-}
-
-/// Registers `email` with `locale`, confirms it, logs in and makes profile `username`.
-async fn person(server: &TestServer, email: &str, locale: &str, username: &str) -> Client {
-    let registered = server
-        .client()
-        .post(
-            "/api/v1/accounts",
-            json!({"email": email, "password": "correct horse battery", "locale": locale}),
-        )
-        .await;
-    assert_eq!(registered.status, 202, "{}", registered.text);
-    let token = server.token_mailed(email, "confirm").await;
-    let confirmed = server
-        .client()
-        .post("/api/v1/accounts/confirm", json!({ "token": token }))
-        .await;
-    assert_eq!(confirmed.status, 200, "{}", confirmed.text);
-    let client = log_in(server, email).await;
-    profile(&client, username).await;
-    client.as_profile(username)
-}
-
-/// Waits until the notifications subscriber has seen the whole log.
-async fn settled(server: &TestServer) {
-    let head = server.head().await;
-    for _ in 0..400 {
-        let at = convene_projections::projection::checkpoint(server.db.pool(), "notifications")
-            .await
-            .expect("checkpoint");
-        if at >= head {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(25)).await;
-    }
-    panic!(
-        "{}: the notifications subscriber did not catch up",
-        server.label
-    );
-}
-
-fn unix(rfc3339: &str) -> i64 {
-    OffsetDateTime::parse(rfc3339, &Rfc3339)
-        .expect("a time")
-        .unix_timestamp()
-}
-
-async fn join(who: &Client, event: &str) {
-    let joined = who
-        .post(&format!("/api/v1/events/{event}/participations"), json!({}))
-        .await;
-    assert_eq!(joined.status, 201, "{}", joined.text);
-}
-
-async fn account_of(server: &TestServer, email: &str) -> String {
-    convene_projections::accounts::by_email(server.db.pool(), email)
-        .await
-        .expect("account")
-        .expect("exists")
-        .id
-}
 
 /// The digests mailed to `to` (in French).
 fn digests_to(server: &TestServer, to: &str) -> Vec<String> {

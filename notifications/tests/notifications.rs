@@ -2,9 +2,11 @@
 //! TEST_DATABASE_URL) PostgreSQL: who hears of each change, in which language, once; settings;
 //! replay; the mail outbox and its sender; one-click unsubscribe links.
 
+mod common;
 #[path = "../../api/tests/api/support.rs"]
 #[allow(dead_code)]
 mod support;
+use common::{account_of, person, server, settled};
 
 use convene_api::mail::Mailer;
 use convene_notifications::unsubscribe::{self, Refusal};
@@ -16,56 +18,8 @@ use sqlx::Row;
 use std::io::Write;
 use std::sync::Arc;
 use std::time::Duration;
-use support::{create_event, log_in, profile, Client, Options, TestServer};
+use support::{create_event, profile, TestServer};
 use tokio::sync::Notify;
-
-async fn server(scratch: &convene_projections::scratch::Scratch) -> (TestServer, Arc<Notify>) {
-    let new_mail = Arc::new(Notify::new());
-    let options = Options {
-        more_subscribers: vec![Arc::new(NotificationsSubscriber::new(new_mail.clone()))],
-        ..Options::default()
-    };
-    (TestServer::start_with(scratch, options).await, new_mail)
-}
-
-/// Registers `email` with `locale`, confirms it, logs in and makes profile `username`.
-async fn person(server: &TestServer, email: &str, locale: &str, username: &str) -> Client {
-    let registered = server
-        .client()
-        .post(
-            "/api/v1/accounts",
-            json!({"email": email, "password": "correct horse battery", "locale": locale}),
-        )
-        .await;
-    assert_eq!(registered.status, 202, "{}", registered.text);
-    let token = server.token_mailed(email, "confirm").await;
-    let confirmed = server
-        .client()
-        .post("/api/v1/accounts/confirm", json!({ "token": token }))
-        .await;
-    assert_eq!(confirmed.status, 200, "{}", confirmed.text);
-    let client = log_in(server, email).await;
-    profile(&client, username).await;
-    client.as_profile(username)
-}
-
-/// Waits until the notifications subscriber has seen the whole log.
-async fn settled(server: &TestServer) {
-    let head = server.head().await;
-    for _ in 0..200 {
-        let at = convene_projections::projection::checkpoint(server.db.pool(), "notifications")
-            .await
-            .expect("checkpoint");
-        if at >= head {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(25)).await;
-    }
-    panic!(
-        "{}: the notifications subscriber did not catch up",
-        server.label
-    );
-}
 
 /// (recipient, kind, delivery) of every notification, in log order.
 async fn all(server: &TestServer) -> Vec<(String, String, String)> {
@@ -88,14 +42,6 @@ async fn all(server: &TestServer) -> Vec<(String, String, String)> {
 
 fn n(recipient: &str, kind: &str, delivery: &str) -> (String, String, String) {
     (recipient.into(), kind.into(), delivery.into())
-}
-
-async fn account_of(server: &TestServer, email: &str) -> String {
-    convene_projections::accounts::by_email(server.db.pool(), email)
-        .await
-        .expect("account")
-        .expect("exists")
-        .id
 }
 
 fn mail_folder_sender(server: &TestServer, new_mail: Arc<Notify>) -> Sender {

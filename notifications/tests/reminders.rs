@@ -6,9 +6,11 @@
 //! the reminder says the new title; a change to a crowded event is written in pieces that a
 //! replay writes again to the same rows.
 
+mod common;
 #[path = "../../api/tests/api/support.rs"]
 #[allow(dead_code)]
 mod support;
+use common::{account_of, join, person, server, server_writing_at_most, settled, unix};
 
 use convene_api::mail::Mailer;
 use convene_notifications::reminders::{self, Reminder, Scheduler};
@@ -18,78 +20,10 @@ use convene_projections::Database;
 use serde_json::json;
 use std::sync::Arc;
 use std::time::Duration;
-use support::{create_event, log_in, profile, Client, Options, TestServer};
+use support::{create_event, profile, TestServer};
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
-use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
-
-async fn server(scratch: &convene_projections::scratch::Scratch) -> (TestServer, Arc<Notify>) {
-    server_writing_at_most(
-        scratch,
-        convene_notifications::subscriber::WRITES_PER_TRANSACTION,
-    )
-    .await
-}
-
-/// A server whose notifications subscriber writes at most `rows` rows per transaction.
-async fn server_writing_at_most(
-    scratch: &convene_projections::scratch::Scratch,
-    rows: usize,
-) -> (TestServer, Arc<Notify>) {
-    let new_mail = Arc::new(Notify::new());
-    let subscriber = NotificationsSubscriber::new(new_mail.clone()).writing_at_most(rows);
-    let options = Options {
-        more_subscribers: vec![Arc::new(subscriber)],
-        ..Options::default()
-    };
-    (TestServer::start_with(scratch, options).await, new_mail)
-}
-
-/// Registers `email` with `locale`, confirms it, logs in and makes profile `username`.
-async fn person(server: &TestServer, email: &str, locale: &str, username: &str) -> Client {
-    let registered = server
-        .client()
-        .post(
-            "/api/v1/accounts",
-            json!({"email": email, "password": "correct horse battery", "locale": locale}),
-        )
-        .await;
-    assert_eq!(registered.status, 202, "{}", registered.text);
-    let token = server.token_mailed(email, "confirm").await;
-    let confirmed = server
-        .client()
-        .post("/api/v1/accounts/confirm", json!({ "token": token }))
-        .await;
-    assert_eq!(confirmed.status, 200, "{}", confirmed.text);
-    let client = log_in(server, email).await;
-    profile(&client, username).await;
-    client.as_profile(username)
-}
-
-/// Waits until the notifications subscriber has seen the whole log.
-async fn settled(server: &TestServer) {
-    let head = server.head().await;
-    for _ in 0..400 {
-        let at = convene_projections::projection::checkpoint(server.db.pool(), "notifications")
-            .await
-            .expect("checkpoint");
-        if at >= head {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(25)).await;
-    }
-    panic!(
-        "{}: the notifications subscriber did not catch up",
-        server.label
-    );
-}
-
-fn unix(rfc3339: &str) -> i64 {
-    OffsetDateTime::parse(rfc3339, &Rfc3339)
-        .expect("a time")
-        .unix_timestamp()
-}
 
 /// (recipient, minutes before, due at as RFC 3339 UTC, state) of the event's reminders.
 async fn of_event(server: &TestServer, event: &str) -> Vec<(String, i64, String, String)> {
@@ -113,21 +47,6 @@ async fn of_event(server: &TestServer, event: &str) -> Vec<(String, i64, String,
 
 fn r(recipient: &str, minutes: i64, due: &str, state: &str) -> (String, i64, String, String) {
     (recipient.into(), minutes, due.into(), state.into())
-}
-
-async fn join(who: &Client, event: &str) {
-    let joined = who
-        .post(&format!("/api/v1/events/{event}/participations"), json!({}))
-        .await;
-    assert_eq!(joined.status, 201, "{}", joined.text);
-}
-
-async fn account_of(server: &TestServer, email: &str) -> String {
-    convene_projections::accounts::by_email(server.db.pool(), email)
-        .await
-        .expect("account")
-        .expect("exists")
-        .id
 }
 
 /// (recipient, late) of every reminder notification, in id order.

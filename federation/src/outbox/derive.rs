@@ -108,25 +108,61 @@ impl Tracked {
     }
 }
 
+/// An event folded through the change at `position`, kept between batches: a change to a
+/// crowded event then reads the changes after it, not the event's whole history again.
+pub struct EventFold {
+    tracked: Tracked,
+    position: i64,
+}
+
+impl EventFold {
+    /// The last position folded in.
+    pub fn position(&self) -> i64 {
+        self.position
+    }
+
+    pub fn organiser(&self) -> &str {
+        self.tracked.event.organiser()
+    }
+
+    /// The handle of the group organising the event, if any.
+    pub fn group(&self) -> Option<&str> {
+        self.tracked.event.group().map(|g| g.handle.as_str())
+    }
+}
+
+/// Folds by event id.
+pub type EventFolds = HashMap<String, EventFold>;
+
 /// Everything the changes at positions `from..=to` of `events`, `profiles` and `groups` give.
-/// The logs hold their aggregates' earlier changes for context, and may hold later ones: a
-/// change is decided with the one after it when both came from one command (an event created
-/// for a group is the group's from its first change, and is never federated as a profile's).
+/// The logs hold their aggregates' earlier changes for context — or only those after the event's
+/// fold in `folds`, which each event's fold through `to` then replaces — and may hold later
+/// ones: a change is decided with the one after it when both came from one command (an event
+/// created for a group is the group's from its first change, and is never federated as a
+/// profile's).
 pub fn derive(
     public_url: &str,
     (from, to): (i64, i64),
     events: &LogOf,
+    folds: &mut EventFolds,
     profiles: &LogOf,
     groups: &GroupLogs,
     extras: &Extras,
 ) -> Result<Vec<(i64, Outgoing)>, Error> {
     let mut out = Vec::new();
     for (id, log) in events {
-        let mut tracked = Tracked::default();
+        let (mut tracked, mut folded) = match folds.remove(id) {
+            Some(fold) => (fold.tracked, fold.position),
+            None => (Tracked::default(), 0),
+        };
         for (index, stored) in log.iter().enumerate() {
             if stored.position > to {
                 break;
             }
+            if stored.position <= folded {
+                continue;
+            }
+            folded = stored.position;
             let change: EventChange = stored.change()?;
             let was_federated = tracked.federates();
             let at = stored.metadata()?.recorded_at;
@@ -151,6 +187,13 @@ pub fn derive(
                 senders,
             );
             out.extend(made.into_iter().map(|o| (stored.position, o)));
+        }
+        if folded > 0 {
+            let fold = EventFold {
+                tracked,
+                position: folded,
+            };
+            folds.insert(id.clone(), fold);
         }
     }
     for (username, log) in profiles {

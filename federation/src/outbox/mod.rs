@@ -12,7 +12,7 @@ mod relays;
 mod signers;
 
 pub use actors::Extras;
-pub use derive::{derive, event_document, EventDocument, Outgoing};
+pub use derive::{derive, event_document, EventDocument, EventFold, EventFolds, Outgoing};
 pub use groups::GroupLogs;
 pub use relays::Relays;
 pub use signers::LocalSigners;
@@ -24,7 +24,7 @@ use convene_domain::group::GroupActor;
 use convene_domain::{
     Event, EventChange, Group, GroupChange, InstanceFollow, Profile, ProfileChange,
 };
-use convene_projections::log::{aggregates_until, all_of_type_until};
+use convene_projections::log::{aggregate_after, aggregates_until, all_of_type_until};
 use convene_projections::subscriber::{checkpoint, move_checkpoint, Applied};
 use convene_projections::{Delivery, Error, StoredEvent, Subscriber};
 use cqrs_es::Aggregate;
@@ -37,8 +37,12 @@ pub const SUBSCRIBER: &str = "outbox";
 /// Changes of each aggregate, by id, in log order.
 pub type LogOf = BTreeMap<String, Vec<StoredEvent>>;
 
+/// Events kept folded between batches, at most.
+const FOLDS_KEPT: usize = 128;
+
 pub struct OutboxSubscriber {
     public_url: String,
+    folds: tokio::sync::Mutex<EventFolds>,
 }
 
 impl OutboxSubscriber {
@@ -46,6 +50,7 @@ impl OutboxSubscriber {
     pub fn new(public_url: &str) -> Self {
         Self {
             public_url: public_url.trim_end_matches('/').to_string(),
+            folds: Default::default(),
         }
     }
 
@@ -66,10 +71,30 @@ impl OutboxSubscriber {
                 .collect();
             ids.into_iter().map(str::to_string).collect()
         };
+        // An event's kept fold serves when it ends before the batch's first change of the event
+        // (a batch seen again, or a fold from a fenced run, is folded again from the start).
+        let mut kept = self.folds.lock().await;
+        let mut folds = EventFolds::new();
+        let mut from_start = Vec::new();
+        for id in ids_of(Event::TYPE) {
+            let first_here = batch
+                .iter()
+                .find(|e| e.aggregate_type == Event::TYPE && e.aggregate_id == id)
+                .map_or(i64::MAX, |e| e.position);
+            match kept.remove(&id) {
+                Some(fold) if fold.position() < first_here => {
+                    folds.insert(id, fold);
+                }
+                _ => from_start.push(id),
+            }
+        }
         // Events are read past the batch: a change is decided with the next one of its command.
-        let events = by_aggregate(
-            aggregates_until(pool, Event::TYPE, &ids_of(Event::TYPE), i64::MAX).await?,
-        );
+        let mut events =
+            by_aggregate(aggregates_until(pool, Event::TYPE, &from_start, i64::MAX).await?);
+        for (id, fold) in &folds {
+            let after = aggregate_after(pool, Event::TYPE, id, fold.position()).await?;
+            events.insert(id.clone(), after);
+        }
         let mut profiles: BTreeSet<String> = ids_of(Profile::TYPE).into_iter().collect();
         for log in events.values() {
             if let Some(EventChange::Created { organiser, .. }) =
@@ -78,23 +103,30 @@ impl OutboxSubscriber {
                 profiles.insert(organiser);
             }
         }
+        profiles.extend(folds.values().map(|f| f.organiser().to_string()));
         let profiles: Vec<String> = profiles.into_iter().collect();
         let profiles =
             by_aggregate(aggregates_until(pool, Profile::TYPE, &profiles, last.position).await?);
         let groups = self
-            .groups(pool, ids_of(Group::TYPE), &events, last.position)
+            .groups(pool, ids_of(Group::TYPE), &events, &folds, last.position)
             .await?;
         let mut extras = extras(pool, batch, &profiles, &groups).await?;
         extras.relays.logs =
             by_aggregate(all_of_type_until(pool, InstanceFollow::TYPE, last.position).await?);
-        derive(
+        let out = derive(
             &self.public_url,
             (first.position, last.position),
             &events,
+            &mut folds,
             &profiles,
             &groups,
             &extras,
-        )
+        )?;
+        if kept.len() + folds.len() > FOLDS_KEPT {
+            kept.clear();
+        }
+        kept.extend(folds);
+        Ok(out)
     }
 
     /// The logs of the groups changed in the batch or organising its events, up to `until`,
@@ -104,9 +136,11 @@ impl OutboxSubscriber {
         pool: &AnyPool,
         changed: Vec<String>,
         events: &LogOf,
+        folds: &EventFolds,
         until: i64,
     ) -> Result<GroupLogs, Error> {
         let mut handles: BTreeSet<String> = changed.into_iter().collect();
+        handles.extend(folds.values().filter_map(|f| f.group().map(str::to_string)));
         for log in events.values() {
             for stored in log.iter().take(2) {
                 if let EventChange::OrganisedByGroup { group } = stored.change()? {
