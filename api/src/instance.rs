@@ -72,20 +72,28 @@ fn defaults(state: &AppState) -> InstanceSettings {
     }
 }
 
-/// Saves the instance's settings (administrators only) and returns them as now in force.
-pub async fn change_settings(
+/// The settings in force, for the administrators who edit them.
+pub async fn settings_for_administrators(
     state: &AppState,
     session: &Session,
-    input: SettingsInput,
 ) -> Result<InstanceSettings> {
     if require_administrator(session).is_err() {
         return Err(Error::forbidden(
             "the instance's settings are for its administrators",
         ));
     }
+    settings(state).await
+}
+
+/// Saves the instance's settings (administrators only) and returns them as now in force.
+pub async fn change_settings(
+    state: &AppState,
+    session: &Session,
+    input: SettingsInput,
+) -> Result<InstanceSettings> {
     let change = InstanceCommand::ChangeSettings {
         input,
-        current: settings(state).await?,
+        current: settings_for_administrators(state, session).await?,
     };
     let reads = &[INSTANCE_SETTINGS];
     command(

@@ -99,10 +99,9 @@ async fn settings(
     State(state): State<AppState>,
     session: Session,
 ) -> Result<Json<InstanceSettings>, Problem> {
-    crate::instance_follows::require_administrator(&session).map_err(|_| {
-        crate::Error::forbidden("the instance's settings are for its administrators")
-    })?;
-    Ok(Json(instance::settings(&state).await?))
+    Ok(Json(
+        instance::settings_for_administrators(&state, &session).await?,
+    ))
 }
 
 /// Replace the instance's settings (administrators): each field not sent becomes empty. Each

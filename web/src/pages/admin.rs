@@ -148,16 +148,13 @@ pub async fn settings(State(web): State<Web>, visitor: Visitor) -> Response {
     let Some(session) = visitor.session.as_ref() else {
         return login_first(&visitor);
     };
-    if session.account.role != convene_domain::Role::Administrator {
-        let error =
-            convene_api::Error::forbidden("the instance's settings are for its administrators");
-        return forbidden(&web, &visitor, &error, "admins_only");
+    match instance::settings_for_administrators(&web.app, session).await {
+        Ok(current) => settings_page(&web, &visitor, &current, &form_values(&current), None),
+        Err(error) if error.class() == Class::Forbidden => {
+            forbidden(&web, &visitor, &error, "admins_only")
+        }
+        Err(error) => web.pages.failure(&visitor, &error),
     }
-    let current = match instance::settings(&web.app).await {
-        Ok(current) => current,
-        Err(error) => return web.pages.failure(&visitor, &error),
-    };
-    settings_page(&web, &visitor, &current, &form_values(&current), None)
 }
 
 /// POST `/admin/settings`: saves them; a refused field shows the form again, marked.
@@ -185,7 +182,10 @@ pub async fn save_settings(
         Err(error) if error.class() == Class::Invalid => {
             settings_page(&web, &visitor, &current, &values, Some(&error))
         }
-        Err(error) => forbidden(&web, &visitor, &error, "admins_only"),
+        Err(error) if error.class() == Class::Forbidden => {
+            forbidden(&web, &visitor, &error, "admins_only")
+        }
+        Err(error) => web.pages.failure(&visitor, &error),
     }
 }
 
@@ -399,8 +399,17 @@ pub async fn transparency(
         Ok(page) => page,
         Err(error) => return web.pages.failure(&visitor, &error),
     };
+    // When each was decided, in the visitor's words and time zone.
+    let catalogue = web.pages.catalogue(&visitor);
+    let zone = visitor.time_zone.as_deref().unwrap_or("UTC");
+    let decided: Vec<String> = page
+        .entries
+        .iter()
+        .map(|e| crate::view::stamp(catalogue, &e.decided_at, zone))
+        .collect();
     let mut context = Context::new();
     context.insert("page", &page);
+    context.insert("decided", &decided);
     web.pages
         .render(&visitor, StatusCode::OK, "transparency.html", context)
 }

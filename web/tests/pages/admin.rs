@@ -297,6 +297,15 @@ async fn reports_tick_rules_and_the_transparency_log_shows_the_decision() {
         }
         assert!(!page.body.contains("secret"), "{}", page.body);
         assert!(!page.body.contains("Cheap watches"), "{}", page.body);
+        // The time is written in words (UTC for a visitor who chose no zone), not as stored.
+        let now = time::OffsetDateTime::now_utc();
+        let in_words = format!("{} {}, {}", now.month(), now.day(), now.year());
+        assert!(page.body.contains(&in_words), "{in_words}: {}", page.body);
+        assert!(
+            !page.body.contains(&format!(">{}-", now.year())),
+            "{}",
+            page.body
+        );
         let feed = site.browser("en").get("/transparency.atom").await;
         assert_eq!(feed.status, 200, "{}", feed.body);
         assert!(feed.content_type.starts_with("application/atom+xml"));
