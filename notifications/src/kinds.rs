@@ -30,10 +30,12 @@ pub enum Kind {
     Reminder,
     /// Someone asks to join a moderated group (to its moderators and administrators).
     GroupJoinRequest,
+    /// Someone named the person (`@username`) in a comment.
+    Mention,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 12] = [
+    pub const ALL: [Kind; 13] = [
         Kind::JoinRequest,
         Kind::NewParticipant,
         Kind::Approved,
@@ -46,6 +48,7 @@ impl Kind {
         Kind::CommentReply,
         Kind::Reminder,
         Kind::GroupJoinRequest,
+        Kind::Mention,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -62,6 +65,7 @@ impl Kind {
             Kind::CommentReply => "comment_reply",
             Kind::Reminder => "reminder",
             Kind::GroupJoinRequest => "group_join_request",
+            Kind::Mention => "mention",
         }
     }
 

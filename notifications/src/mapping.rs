@@ -6,7 +6,7 @@
 //! templates in every catalogue (`templates/*.toml`; a test checks they are all there).
 
 use crate::kinds::Kind;
-use convene_domain::event::details::{Address, EventDetails};
+use convene_domain::event::details::{Address, EventDetails, Visibility};
 use convene_domain::event::{Participant, ParticipantState};
 use convene_domain::text::{plain_text, shorten};
 use convene_domain::{Event, EventChange, Group, GroupActor, GroupChange, MemberRole};
@@ -165,23 +165,20 @@ pub fn notices(
             announcement,
             ..
         } => {
-            let text = shorten(&plain_text(body), 500);
-            if *announcement {
-                let mut notices =
-                    to_everyone_taking_part(before, details, Kind::Announcement, |f| {
-                        f.text = Some(text.clone())
-                    });
-                notices.retain(|n| n.recipient != Recipient::Profile(author.clone()));
-                notices
+            let plain = plain_text(body);
+            let text = shorten(&plain, 500);
+            let mut notices = if *announcement {
+                to_everyone_taking_part(before, details, Kind::Announcement, |f| {
+                    f.text = Some(text.clone())
+                })
             } else {
                 in_reply_to
                     .as_ref()
                     .and_then(|parent| memory.comment_authors.get(parent))
-                    .filter(|parent_author| *parent_author != author)
                     .map(|parent_author| {
                         let mut facts = facts(details, &Recipient::Profile(parent_author.clone()));
                         facts.who = Some(author.clone());
-                        facts.text = Some(text);
+                        facts.text = Some(text.clone());
                         vec![Notice {
                             kind: Kind::CommentReply,
                             recipient: Recipient::Profile(parent_author.clone()),
@@ -189,7 +186,26 @@ pub fn notices(
                         }]
                     })
                     .unwrap_or_default()
+            };
+            // Those named who hear nothing else of this comment hear they were named.
+            for named in mentioned(&plain) {
+                let recipient = Recipient::Profile(named.clone());
+                if notices.iter().any(|n| n.recipient == recipient)
+                    || !may_be_told_of(before, details, &named)
+                {
+                    continue;
+                }
+                let mut facts = facts(details, &recipient);
+                facts.who = Some(author.clone());
+                facts.text = Some(text.clone());
+                notices.push(Notice {
+                    kind: Kind::Mention,
+                    recipient,
+                    facts,
+                });
             }
+            notices.retain(|n| n.recipient != Recipient::Profile(author.clone()));
+            notices
         }
         C::Created { .. }
         | C::OrganisedByGroup { .. }
@@ -334,6 +350,55 @@ fn changed(before: &Event, details: &EventDetails, after: &EventDetails) -> Vec<
     })
 }
 
+/// Profiles named at most in one comment: a comment naming more tells none of the rest.
+pub const MENTIONS_MAX: usize = 10;
+
+/// The local profiles a text names as `@username`, in order and once each: not the `@name@host`
+/// of another instance, nor the middle of an address such as `ana@example.org`.
+pub fn mentioned(text: &str) -> Vec<String> {
+    let is_name = |c: char| c.is_ascii_alphanumeric() || c == '_';
+    let mut found: Vec<String> = Vec::new();
+    let mut previous: Option<char> = None;
+    let mut chars = text.char_indices().peekable();
+    while let Some((at, c)) = chars.next() {
+        let after_word = previous.is_some_and(|p| is_name(p) || p == '@');
+        previous = Some(c);
+        if c != '@' || after_word {
+            continue;
+        }
+        let rest = &text[at + 1..];
+        let length = rest.find(|c: char| !is_name(c)).unwrap_or(rest.len());
+        let (name, tail) = rest.split_at(length);
+        let remote = tail.starts_with('@') && tail[1..].starts_with(|c: char| c.is_alphanumeric());
+        let name = name.to_ascii_lowercase();
+        if name.is_empty() || remote || convene_domain::profile::validate_username(&name).is_err() {
+            continue;
+        }
+        if !found.contains(&name) {
+            found.push(name);
+        }
+        if found.len() == MENTIONS_MAX {
+            break;
+        }
+        // Skip over the name, so `@ana@host` is not read again from its second `@`.
+        for _ in 0..length {
+            previous = chars.next().map(|(_, c)| c);
+        }
+    }
+    found
+}
+
+/// Whether `username` may read what is said on the event: anyone may, on a public or unlisted
+/// event that is not a group's for its members; else only those taking part in it.
+fn may_be_told_of(before: &Event, details: &EventDetails, username: &str) -> bool {
+    let open = details.visibility != Visibility::Private
+        && !before.group().is_some_and(|g| g.members_only);
+    open || before.participations().iter().any(|p| {
+        p.state != ParticipantState::Rejected
+            && matches!(&p.who, Participant::Profile(who) if who == username)
+    })
+}
+
 fn to_everyone_taking_part(
     before: &Event,
     details: &EventDetails,
@@ -462,5 +527,102 @@ mod tests {
         ] {
             assert_eq!(Recipient::parse(&r.key()), Some(r));
         }
+    }
+    use convene_domain::event::details::{EventStatus, JoinMode};
+    use time::macros::datetime;
+
+    #[test]
+    fn names_are_found_once_each_and_addresses_and_other_instances_are_not_names() {
+        assert_eq!(
+            mentioned("@ana, thanks! cc @Bob_2 and @ana again (@cleo)."),
+            ["ana", "bob_2", "cleo"]
+        );
+        assert!(mentioned("write to ana@example.org or @dan@other.example").is_empty());
+        assert!(mentioned("@ @- @@ana @Ça").is_empty());
+        let crowd: String = (0..15).map(|i| format!("@p{i} ")).collect();
+        assert_eq!(mentioned(&crowd).len(), MENTIONS_MAX);
+    }
+
+    fn event(visibility: Visibility) -> Event {
+        let details = EventDetails {
+            description_source: None,
+            remote_picture: None,
+            title: "Soup night".into(),
+            description: String::new(),
+            begins_at: datetime!(2030-06-01 18:00 UTC),
+            ends_at: None,
+            time_zone: "Europe/Paris".into(),
+            status: EventStatus::Confirmed,
+            visibility,
+            join_mode: JoinMode::Free,
+            external_url: None,
+            capacity: None,
+            address: None,
+            online_url: None,
+            category: "MEETING".into(),
+            tags: vec![],
+            language: "en".into(),
+            links: vec![],
+            options: Default::default(),
+        };
+        let mut event = Event::default();
+        cqrs_es::Aggregate::apply(
+            &mut event,
+            EventChange::Created {
+                organiser: "org".into(),
+                creator_participation: "p-org".into(),
+                details,
+                draft: false,
+            },
+        );
+        event
+    }
+
+    fn comment(body: &str, in_reply_to: Option<&str>) -> EventChange {
+        EventChange::CommentPosted {
+            comment: "c2".into(),
+            author: "ana".into(),
+            in_reply_to: in_reply_to.map(str::to_string),
+            body: format!("<p>{body}</p>"),
+            announcement: false,
+        }
+    }
+
+    fn told(notices: &[Notice]) -> Vec<(Kind, String)> {
+        notices
+            .iter()
+            .map(|n| (n.kind, n.recipient.key()))
+            .collect()
+    }
+
+    #[test]
+    fn those_named_hear_of_it_unless_they_hear_otherwise_or_may_not_read_it() {
+        let public = event(Visibility::Public);
+        let mut memory = Memory::default();
+        memory.comment_authors.insert("c1".into(), "bob".into());
+        let said = notices(
+            &public,
+            &comment("@bob @cleo @ana see you there", Some("c1")),
+            &memory,
+            None,
+        );
+        // Bob hears of the reply, not twice; the author never of herself.
+        assert_eq!(
+            told(&said),
+            [
+                (Kind::CommentReply, "@bob".to_string()),
+                (Kind::Mention, "@cleo".to_string())
+            ]
+        );
+        assert_eq!(said[1].facts.who.as_deref(), Some("ana"));
+        assert_eq!(
+            said[1].facts.text.as_deref(),
+            Some("@bob @cleo @ana see you there")
+        );
+
+        // On a private event only those taking part are told: the organiser, not Cleo.
+        let private = event(Visibility::Private);
+        let said = notices(&private, &comment("@cleo @org", None), &memory, None);
+        assert_eq!(told(&said), [(Kind::Mention, "@org".to_string())]);
     }
 }

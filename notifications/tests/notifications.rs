@@ -935,3 +935,64 @@ async fn a_request_to_join_a_group_reaches_its_moderators() {
         assert_eq!(about_dee(&server, "bob@example.org").len(), 1, "{label}");
     }
 }
+
+#[tokio::test]
+async fn people_named_in_a_comment_hear_of_it_in_their_language() {
+    for scratch in test_urls("notifications_mentions").await {
+        let (server, new_mail) = server(&scratch).await;
+        let label = server.label;
+        let org = person(&server, "org@example.org", "en", "org").await;
+        person(&server, "ana@example.org", "fr", "ana").await;
+        person(&server, "bob@example.org", "en", "bob").await;
+        let event = create_event(&org, json!({"language": "en"})).await;
+        let id = event["id"].as_str().unwrap_or_default().to_string();
+        let private = create_event(&org, json!({"visibility": "private"})).await;
+        let private = private["id"].as_str().unwrap_or_default().to_string();
+        for (on, body) in [
+            (
+                &id,
+                "<p>@ana @bob come along! Mail org@example.org, or @nobody.</p>",
+            ),
+            // Bob may not read the private event: naming him there tells him nothing.
+            (&private, "<p>@bob this one is private</p>"),
+        ] {
+            let posted = org
+                .post(
+                    &format!("/api/v1/events/{on}/comments"),
+                    json!({ "body": body }),
+                )
+                .await;
+            assert_eq!(posted.status, 201, "{label}: {}", posted.text);
+        }
+        settled(&server).await;
+        let mentions: Vec<(String, String)> = all(&server)
+            .await
+            .into_iter()
+            .filter(|(_, kind, _)| kind == "mention")
+            .map(|(recipient, _, delivery)| (recipient, delivery))
+            .collect();
+        assert_eq!(
+            mentions,
+            [(s("@ana"), s("mail")), (s("@bob"), s("mail"))],
+            "{label}"
+        );
+        mail_folder_sender(&server, new_mail)
+            .send_due()
+            .await
+            .expect("send");
+        let said = |to: &str, words: &str| -> usize {
+            server
+                .mails_to(to)
+                .into_iter()
+                .filter(|m| m.contains(words))
+                .count()
+        };
+        assert_eq!(said("ana@example.org", "vous a mentionné"), 1, "{label}");
+        assert_eq!(said("bob@example.org", "mentioned you"), 1, "{label}");
+        assert_eq!(said("bob@example.org", "this one is private"), 0, "{label}");
+    }
+}
+
+fn s(text: &str) -> String {
+    text.to_string()
+}
