@@ -2,6 +2,7 @@
 //! passwords, email address, language, private feed link, and the administrators' account
 //! actions.
 
+use crate::account_mail::{send, AccountMail};
 use crate::auth::{self, new_token, token_hash, Origin, Session};
 use crate::consistency::{self, Reads};
 use crate::error::{Error, Result};
@@ -306,17 +307,25 @@ async fn finish_registration(
     origin: &Origin,
     confirm_base: &str,
 ) -> Result<()> {
-    let email = account.email.clone();
+    let (email, locale) = (account.email.clone(), account.locale.clone());
     let created = match record_account(state, account, |id| origin.account(id)).await {
         Ok(created) => created,
         Err(error) if error.class() == crate::Class::Conflict => {
-            let base = &state.config.public_url;
-            let body = format!(
-                "Someone asked to register a Convene account with this address, which already \
-                 has one.\n\nIf it was you, log in at {base}/login, or choose a new password at \
-                 {base}/reset-password.\n\nIf it was not, ignore this message: nothing changed.\n"
-            );
-            send(state, &email, "You already have an account", body).await;
+            // Told in the language of the account the address has.
+            let lang = match accounts::by_email(state.db.pool(), &email).await? {
+                Some(existing) => existing.locale,
+                None => locale,
+            };
+            let base = state.config.public_url.as_str();
+            let values = [("base", base)];
+            send(
+                state,
+                AccountMail::AlreadyRegistered,
+                &lang,
+                &email,
+                &values,
+            )
+            .await;
             return Ok(());
         }
         Err(error) => return Err(error),
@@ -335,11 +344,14 @@ async fn finish_registration(
     }
     if let Some(token) = created.confirmation {
         let link = format!("{confirm_base}?token={token}");
-        let body = format!(
-            "Welcome to Convene!\n\nConfirm your email address by following this link:\n\n{link}\n\n\
-             If you did not register, ignore this message.\n"
-        );
-        send(state, &email, "Confirm your email address", body).await;
+        send(
+            state,
+            AccountMail::Confirm,
+            &locale,
+            &email,
+            &[("link", &link)],
+        )
+        .await;
     }
     Ok(())
 }
@@ -362,13 +374,6 @@ where
             tracing::error!(%error, what, "work done after answering failed");
         }
     });
-}
-
-/// Sends a mail, logging a failure (the request it follows has succeeded either way).
-async fn send(state: &AppState, to: &str, subject: &str, body: String) {
-    if let Err(error) = state.config.mailer.send(to, subject, body).await {
-        tracing::error!(%error, subject, "a mail was not sent");
-    }
 }
 
 /// A registration with its first profile, as the pages take it.
@@ -466,17 +471,14 @@ pub async fn open_session(
     if !matches {
         let burst = state.throttle.failed_login(&email);
         if let Some(account) = account.as_ref().filter(|_| burst) {
-            let to = account.email.clone();
+            let (to, lang) = (account.email.clone(), account.locale.clone());
             after_answering(state, "failed logins notice", move |state| async move {
-                let body = format!(
-                    "Someone has just failed to log in to your Convene account {} times in a \
-                     row. Logins to it now wait longer after each failure.\n\nIf it was you, \
-                     you can choose a new password at {}/reset-password. If it was not, nothing \
-                     is lost as long as your password is not easy to guess; change it if it is.\n",
-                    crate::throttle::BURST_FAILURES,
-                    state.config.public_url
-                );
-                send(&state, &to, "Failed logins to your account", body).await;
+                let count = crate::throttle::BURST_FAILURES.to_string();
+                let values = [
+                    ("count", count.as_str()),
+                    ("base", &state.config.public_url),
+                ];
+                send(&state, AccountMail::FailedLogins, &lang, &to, &values).await;
                 Ok(())
             });
         }
@@ -633,15 +635,10 @@ async fn send_reset(state: &AppState, origin: &Origin, email: &str) -> Result<()
     };
     let metadata = origin.account(&account.id);
     run(state, &account.id, command, &metadata).await?;
-    let base = &state.config.public_url;
-    let body = format!(
-        "Someone (hopefully you) asked to reset the password of your Convene account.\n\n\
-         Choose a new one within the hour on this page:\n\n{base}/reset-password/complete?token={token}\n\n\
-         Your reset code, valid for one hour:\n\n{token}\n\n\
-         (Applications send it with the new password to {base}/api/v1/password-resets/complete.)\n\n\
-         If you did not ask, ignore this message: your password stays as it is.\n"
-    );
-    send(state, email, "Reset your password", body).await;
+    let base = state.config.public_url.as_str();
+    let link = format!("{base}/reset-password/complete?token={token}");
+    let values = [("base", base), ("link", &link), ("token", &token)];
+    send(state, AccountMail::Reset, &account.locale, email, &values).await;
     Ok(())
 }
 
@@ -776,34 +773,17 @@ pub async fn request_email_change(
         "{}/confirm-email-change?token={token}",
         state.config.public_url
     );
-    let body = format!(
-        "Confirm that this address becomes the one of your Convene account:\n\n{link}\n\n\
-         If you did not ask, ignore this message.\n"
-    );
-    if let Err(error) = state
-        .config
-        .mailer
-        .send(&email, "Confirm your new email address", body)
-        .await
-    {
-        tracing::error!(%error, "the address change mail was not sent");
-    }
-    let notice = format!(
-        "Someone asked to move your Convene account to {email}. It happens only if that address \
-         confirms. If it was not you, change your password.\n"
-    );
-    if let Err(error) = state
-        .config
-        .mailer
-        .send(
-            &session.account.email,
-            "Your email address may change",
-            notice,
-        )
-        .await
-    {
-        tracing::error!(%error, "the address change notice was not sent");
-    }
+    let lang = &session.account.locale;
+    send(
+        state,
+        AccountMail::NewAddress,
+        lang,
+        &email,
+        &[("link", &link)],
+    )
+    .await;
+    let (mail, old) = (AccountMail::AddressMayChange, &session.account.email);
+    send(state, mail, lang, old, &[("email", &email)]).await;
     Ok(())
 }
 

@@ -2,6 +2,7 @@
 //! say, who may register), registrations waiting for approval, the switch to approval when no
 //! moderator is around, a dashboard, and the public transparency log.
 
+use crate::account_mail::{self, AccountMail};
 use crate::auth::{Origin, Session};
 use crate::consistency::command;
 use crate::error::{Error, Result};
@@ -273,39 +274,6 @@ pub async fn decide_registration(
         &[ACCOUNTS],
     )
     .await?;
-    let french = found.locale == "fr";
-    let (subject, body) = match (verdict, french) {
-        (Verdict::Approve, false) => (
-            "Your account is approved",
-            format!(
-                "The moderators of {} approved your account: you can log in at {}/login.\n",
-                state.config.public_url, state.config.public_url
-            ),
-        ),
-        (Verdict::Approve, true) => (
-            "Votre compte est approuvé",
-            format!(
-                "Les modérateurs de {} ont approuvé votre compte : connectez-vous sur {}/login.\n",
-                state.config.public_url, state.config.public_url
-            ),
-        ),
-        (Verdict::Reject, false) => (
-            "Your registration was not accepted",
-            format!(
-                "The moderators of {} did not accept your registration. Your address is no \
-                 longer recorded as an account here.\n",
-                state.config.public_url
-            ),
-        ),
-        (Verdict::Reject, true) => (
-            "Votre inscription n'a pas été acceptée",
-            format!(
-                "Les modérateurs de {} n'ont pas accepté votre inscription. Votre adresse n'est \
-                 plus enregistrée comme compte ici.\n",
-                state.config.public_url
-            ),
-        ),
-    };
     if verdict == Verdict::Reject {
         let release = ClaimCommand::Release {
             owner: account.to_string(),
@@ -315,9 +283,12 @@ pub async fn decide_registration(
             tracing::warn!(%error, "a rejected registration's address could not be released");
         }
     }
-    if let Err(error) = state.config.mailer.send(&found.email, subject, body).await {
-        tracing::error!(%error, subject, "a mail was not sent");
-    }
+    let mail = match verdict {
+        Verdict::Approve => AccountMail::RegistrationApproved,
+        Verdict::Reject => AccountMail::RegistrationRejected,
+    };
+    let values = [("base", state.config.public_url.as_str())];
+    account_mail::send(state, mail, &found.locale, &found.email, &values).await;
     Ok(())
 }
 

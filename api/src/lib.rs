@@ -9,6 +9,7 @@
 //! `convene-projections`.
 
 pub mod access;
+pub mod account_mail;
 pub mod accounts;
 pub mod audit;
 pub mod auth;

@@ -183,3 +183,12 @@ fn mailbox(address: &str) -> Result<Mailbox, MailError> {
         .parse()
         .map_err(|_| MailError::Address(address.to_string()))
 }
+
+/// `text` with HTML's special characters escaped.
+pub fn escape(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+        .replace('\'', "&#39;")
+}

@@ -100,13 +100,7 @@ fn fill(template: &str, values: &[(&str, String)]) -> String {
     out
 }
 
-pub fn escape(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-        .replace('\'', "&#39;")
-}
+pub use convene_api::mail::escape;
 
 /// A start time as its zone shows it: `2030-06-01 16:00 (Europe/Paris)`.
 pub fn when(rfc3339: &str, zone: &str) -> String {

@@ -238,6 +238,55 @@ async fn registering_a_used_address_answers_as_for_a_new_one_and_tells_the_owner
     }
 }
 
+#[tokio::test]
+async fn account_mails_are_written_in_the_accounts_language_with_a_text_and_an_html_part() {
+    for (_db, server) in servers("account_mail_language").await {
+        let anonymous = server.client();
+        let registered = anonymous
+            .post(
+                "/api/v1/accounts",
+                json!({"email": "lea@example.org", "password": "correct horse battery", "locale": "fr"}),
+            )
+            .await;
+        assert_eq!(registered.status, 202, "{}", registered.text);
+        let mail = server.mail_with("lea@example.org", "/confirm?token=").await;
+        assert!(mail.contains("Bienvenue sur Convene !"), "{mail}");
+        assert!(mail.contains("Content-Type: text/plain"), "{mail}");
+        assert!(mail.contains("Content-Type: text/html"), "{mail}");
+        assert!(mail.contains("<a href=\""), "{mail}");
+        let token = server.token_mailed("lea@example.org", "confirm").await;
+        let confirmed = anonymous
+            .post("/api/v1/accounts/confirm", json!({ "token": token }))
+            .await;
+        assert_eq!(confirmed.status, 200, "{}", confirmed.text);
+        // Registering the address again tells its owner, in the owner's language, whatever
+        // language the new registration asked for.
+        let again = anonymous
+            .post(
+                "/api/v1/accounts",
+                json!({"email": "lea@example.org", "password": "another horse battery", "locale": "en"}),
+            )
+            .await;
+        assert_eq!(again.status, 202, "{}", again.text);
+        let notice = server
+            .mail_with("lea@example.org", "qui en a déjà un")
+            .await;
+        assert!(!notice.contains("token="), "{notice}");
+        // So does a reset.
+        let reset = anonymous
+            .post(
+                "/api/v1/password-resets",
+                json!({"email": "lea@example.org"}),
+            )
+            .await;
+        assert_eq!(reset.status, 202, "{}", reset.text);
+        let mail = server
+            .mail_with("lea@example.org", "Votre code de réinitialisation")
+            .await;
+        assert!(mail.contains("/reset-password/complete?token="), "{mail}");
+    }
+}
+
 /// One keep-alive HTTP/1.1 connection, so that timings measure the server rather than
 /// connection setup.
 struct Connection {
