@@ -218,10 +218,10 @@ pub fn routes(app: AppState, pages: Arc<Pages>) -> Router {
             "/admin/registrations/{account}",
             post(pages::admin::decide_registration),
         )
-        .route("/about", get(pages::admin::about))
-        .route("/about/{page}", get(pages::admin::about_page))
-        .route("/transparency", get(pages::admin::transparency))
-        .route("/transparency.atom", get(pages::admin::transparency_atom))
+        .route("/about", get(pages::about::about))
+        .route("/about/{page}", get(pages::about::about_page))
+        .route("/transparency", get(pages::about::transparency))
+        .route("/transparency.atom", get(pages::about::transparency_atom))
         .route("/moderation/reports", get(pages::moderation::queue))
         .route("/moderation/audit", get(pages::moderation::audit))
         .route(

@@ -1,5 +1,6 @@
 //! Page handlers, one module per area.
 
+pub mod about;
 pub mod accounts;
 pub mod admin;
 pub mod anonymous;
