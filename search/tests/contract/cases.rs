@@ -76,12 +76,13 @@ async fn run_groups(index: &dyn SearchIndex) {
     // Most members first without words.
     assert_eq!(listed[0], "climate_network", "{name}: {listed:?}");
     assert_eq!(everything.hits[0].group.members, 3, "{name}: members");
-    // Unlisted groups are never found, whether unlisted from the start or later.
+    // Unlisted groups are never found, whether unlisted from the start or later, nor groups
+    // the moderators suspended (found again once the suspension is lifted).
     let climate = group_ids(index, group_text("climate")).await;
     let climate: BTreeSet<&str> = climate.iter().map(String::as_str).collect();
     assert_eq!(
         climate,
-        BTreeSet::from(["climate_network", "turned_public"]),
+        BTreeSet::from(["climate_network", "turned_public", "unsuspended_group"]),
         "{name}: groups' text"
     );
     // Highlighted, escaped; found by summary, place, typo, prefix and accents.
@@ -193,7 +194,8 @@ pub async fn run(index: &dyn SearchIndex) {
         FINDABLE,
         "{name}: everything: {everything:?}"
     );
-    // Moderators' decisions reversed (unsuspended profile and account, unhidden, restored).
+    // Moderators' decisions reversed (unsuspended profile, account and group, unhidden,
+    // restored).
     for back in REVERSED {
         assert!(
             found(&climate, back),
