@@ -239,10 +239,16 @@ fn plan(action: Action, target: &DecisionTarget) -> Result<Plan> {
             _ => return Err(wrong("a group", "suspend, unsuspend")),
         },
         DecisionTarget::RemoteActor { actor } => match action {
-            A::Suspend => Plan::RemoteActor(actor.trim().to_string(), ActorAction::Suspend, String::new()),
-            A::Unsuspend => {
-                Plan::RemoteActor(actor.trim().to_string(), ActorAction::Unsuspend, String::new())
-            }
+            A::Suspend => Plan::RemoteActor(
+                actor.trim().to_string(),
+                ActorAction::Suspend,
+                String::new(),
+            ),
+            A::Unsuspend => Plan::RemoteActor(
+                actor.trim().to_string(),
+                ActorAction::Unsuspend,
+                String::new(),
+            ),
             _ => return Err(wrong("another instance's actor", "suspend, unsuspend")),
         },
         DecisionTarget::Account { id } => match action {
@@ -464,8 +470,14 @@ async fn record(
                 handle,
             };
             let reads = &[DOMAIN_DECISIONS, EVENTS, DECISION_TIMERS];
-            let at =
-                consistency::command(state, &state.remote_actors, &actor, command, metadata, reads);
+            let at = consistency::command(
+                state,
+                &state.remote_actors,
+                &actor,
+                command,
+                metadata,
+                reads,
+            );
             (at.await?, change)
         }
         Plan::Account(id, action) => {
@@ -555,7 +567,8 @@ pub async fn end_due(state: &AppState, now: OffsetDateTime) -> Result<usize> {
                 .and_then(|a| a.reversal())
             {
                 Some(a) => {
-                    let handle = domains::remote_handle(state.db.pool(), &timer.aggregate_id).await?;
+                    let handle =
+                        domains::remote_handle(state.db.pool(), &timer.aggregate_id).await?;
                     Some(Plan::RemoteActor(
                         timer.aggregate_id.clone(),
                         a,

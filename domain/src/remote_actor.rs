@@ -181,6 +181,8 @@ mod tests {
         Test::with(())
             .given_no_previous_events()
             .when(moderate(ActorAction::Unsuspend))
-            .then_expect_error(RemoteActorError::AlreadyDecided("the actor is not suspended"));
+            .then_expect_error(RemoteActorError::AlreadyDecided(
+                "the actor is not suspended",
+            ));
     }
 }

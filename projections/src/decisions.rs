@@ -53,7 +53,11 @@ impl Projection for DecisionTimersProjection {
                 ProfileChange::Moderated { action, decision } => {
                     let text = serde_json::to_string(&action).map_err(unreadable)?;
                     let starts = action.reversal().is_some();
-                    let key = if action.on_suspension() { "suspend" } else { "limit" };
+                    let key = if action.on_suspension() {
+                        "suspend"
+                    } else {
+                        "limit"
+                    };
                     (key.to_string(), starts, text, decision)
                 }
                 _ => return Ok(()),

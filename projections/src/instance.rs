@@ -13,8 +13,8 @@ use convene_domain::moderation::{AccountAction, ContentAction, Decision};
 use convene_domain::report::{Category, ReportChange};
 use convene_domain::{
     Account, AccountChange, Event, EventChange, Group, GroupChange, Instance, InstanceChange,
-    Profile, ProfileChange, RemoteActor, RemoteActorChange,
-    RemoteDomain, RemoteDomainChange, Report,
+    Profile, ProfileChange, RemoteActor, RemoteActorChange, RemoteDomain, RemoteDomainChange,
+    Report,
 };
 use cqrs_es::Aggregate;
 use sqlx::{AnyConnection, AnyPool, Row};
@@ -159,7 +159,8 @@ fn entry(event: &StoredEvent) -> Result<Option<Entry>, Error> {
             _ => None,
         },
         t if t == RemoteActor::TYPE => {
-            let RemoteActorChange::Moderated { decision, .. } = event.change::<RemoteActorChange>()?;
+            let RemoteActorChange::Moderated { decision, .. } =
+                event.change::<RemoteActorChange>()?;
             Some(Entry {
                 target_kind: "actor",
                 target_id: event.aggregate_id.clone(),

@@ -99,7 +99,9 @@ async fn show(
     MaybeSession(session): MaybeSession,
     Path(handle): Path<String>,
 ) -> Result<Json<GroupView>, Problem> {
-    Ok(Json(groups::show_to(&state, session.as_ref(), &handle).await?))
+    Ok(Json(
+        groups::show_to(&state, session.as_ref(), &handle).await?,
+    ))
 }
 
 /// Change the group's settings (administrators); `address: null` clears the address.

@@ -764,7 +764,9 @@ async fn a_suspended_group_is_gone_for_all_but_moderators_until_it_is_lifted() {
 
         // In the audit trail (kind group), on the report, in the transparency log.
         let trail = admin
-            .get("/api/v1/moderation/audit?target_kind=group&target_id=repair&change=GroupSuspended")
+            .get(
+                "/api/v1/moderation/audit?target_kind=group&target_id=repair&change=GroupSuspended",
+            )
             .await;
         assert_eq!(trail.status, 200, "{}", trail.text);
         assert_eq!(trail.json["entries"][0]["reason"], "secret: a spam network");
@@ -775,7 +777,10 @@ async fn a_suspended_group_is_gone_for_all_but_moderators_until_it_is_lifted() {
         assert_eq!(detail.json["decisions"][0]["change"], "GroupSuspended");
         let mut public = server.client().get("/api/v1/instance/transparency").await;
         for _ in 0..100 {
-            if public.json["entries"].as_array().is_some_and(|e| !e.is_empty()) {
+            if public.json["entries"]
+                .as_array()
+                .is_some_and(|e| !e.is_empty())
+            {
                 break;
             }
             tokio::time::sleep(Duration::from_millis(50)).await;
@@ -790,7 +795,10 @@ async fn a_suspended_group_is_gone_for_all_but_moderators_until_it_is_lifted() {
         // Lifted: everything comes back.
         let lifted = decide(&admin, on_group("unsuspend", "repair", "appeal granted")).await;
         assert_eq!(lifted.status, 201, "{}", lifted.text);
-        assert_eq!(server.client().get("/api/v1/groups/repair").await.status, 200);
+        assert_eq!(
+            server.client().get("/api/v1/groups/repair").await.status,
+            200
+        );
         assert!(groups_listed(&server.client(), "repair").await);
         assert!(listed(&server.client(), &event).await);
         assert!(group_found(&server, "repair").await);
@@ -812,7 +820,10 @@ async fn a_suspended_group_is_gone_for_all_but_moderators_until_it_is_lifted() {
             .await
             .expect("as expected");
         assert_eq!(ended, 1);
-        assert_eq!(server.client().get("/api/v1/groups/repair").await.status, 200);
+        assert_eq!(
+            server.client().get("/api/v1/groups/repair").await.status,
+            200
+        );
     }
 }
 
@@ -843,7 +854,9 @@ async fn a_limited_profile_s_events_leave_listings_and_search_but_stay_reachable
         assert_eq!(limited.status, 201, "{}", limited.text);
         assert_eq!(limited.json["change"], "ProfileLimited");
         assert_eq!(
-            decide(&mia, on_profile("limit", "ana", "again")).await.status,
+            decide(&mia, on_profile("limit", "ana", "again"))
+                .await
+                .status,
             409
         );
         assert!(!listed(&server.client(), &own).await);
@@ -894,7 +907,11 @@ async fn moderators_suspend_a_remote_actor_known_here_by_its_url_and_lift_it() {
         };
 
         let head = server.head().await;
-        let unknown = decide(&mia, on_actor("suspend", "https://remote.example/users/nobody")).await;
+        let unknown = decide(
+            &mia,
+            on_actor("suspend", "https://remote.example/users/nobody"),
+        )
+        .await;
         assert_eq!(unknown.status, 404, "{}", unknown.text);
         let wrong = decide(&mia, on_actor("hide", actor)).await;
         assert_eq!(fields(&wrong), ["action"], "{}", wrong.text);

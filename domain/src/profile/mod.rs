@@ -209,7 +209,9 @@ impl Aggregate for Profile {
                     ProfileAction::Unsuspend => {
                         (!self.suspended).then_some("the profile is not suspended")
                     }
-                    ProfileAction::Limit => self.limited.then_some("the profile is already limited"),
+                    ProfileAction::Limit => {
+                        self.limited.then_some("the profile is already limited")
+                    }
                     ProfileAction::Unlimit => {
                         (!self.limited).then_some("the profile is not limited")
                     }
@@ -400,7 +402,9 @@ mod tests {
         Given::with(())
             .given(vec![created("ana", "Ana"), changed(ProfileAction::Limit)])
             .when(moderate(ProfileAction::Limit))
-            .then_expect_error(ProfileError::AlreadyDecided("the profile is already limited"));
+            .then_expect_error(ProfileError::AlreadyDecided(
+                "the profile is already limited",
+            ));
         // A limited profile may still be suspended, and a suspended one is not limited by it.
         Given::with(())
             .given(vec![created("ana", "Ana"), changed(ProfileAction::Limit)])

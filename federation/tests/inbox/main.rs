@@ -1037,7 +1037,13 @@ async fn a_suspended_remote_actor_s_activities_are_refused_and_what_it_sent_hidd
         assert!(!shown_before.organiser_suspended);
         assert_eq!(shown_before.organiser, format!("alice@{host}"));
 
-        decide_on_actor(&local, &alice, &format!("alice@{host}"), ActorAction::Suspend).await;
+        decide_on_actor(
+            &local,
+            &alice,
+            &format!("alice@{host}"),
+            ActorAction::Suspend,
+        )
+        .await;
         let second = activity("Create", &alice, 2, event(&alice, 2, "During"));
         let (status, text) = post(&local, "/inbox", &bytes(&second), as_alice(), now()).await;
         assert_eq!(status, 403, "{}: {text}", local.label);
@@ -1051,7 +1057,13 @@ async fn a_suspended_remote_actor_s_activities_are_refused_and_what_it_sent_hidd
         let (status, text) = post(&local, "/inbox", &bytes(&bobs), as_bob(), now()).await;
         assert_eq!(status, 202, "{}: {text}", local.label);
 
-        decide_on_actor(&local, &alice, &format!("alice@{host}"), ActorAction::Unsuspend).await;
+        decide_on_actor(
+            &local,
+            &alice,
+            &format!("alice@{host}"),
+            ActorAction::Unsuspend,
+        )
+        .await;
         let third = activity("Create", &alice, 4, event(&alice, 4, "After"));
         let (status, text) = post(&local, "/inbox", &bytes(&third), as_alice(), now()).await;
         assert_eq!(status, 202, "{}: {text}", local.label);

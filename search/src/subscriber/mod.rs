@@ -136,8 +136,7 @@ impl Folds {
         let organised = suspensions::events_organised_by(pool, &decided, last.position).await?;
         // And the events of groups whose suspension it decides.
         let decided_groups = suspensions::groups_decided_in(batch);
-        let of_groups =
-            suspensions::events_of_groups(pool, &decided_groups, last.position).await?;
+        let of_groups = suspensions::events_of_groups(pool, &decided_groups, last.position).await?;
         // And the remote events of domains it suspends, limits or lifts, and of remote actors it
         // suspends or lifts.
         let from_domains = domains::events_decided_in(pool, batch).await?;
@@ -204,15 +203,13 @@ impl Folds {
             .filter_map(|(_, f)| f.event.group().map(|g| g.handle.as_str()))
             .collect();
         let groups: Vec<&str> = groups.into_iter().collect();
-        let suspended_groups =
-            suspensions::suspended_groups(pool, &groups, last.position).await?;
+        let suspended_groups = suspensions::suspended_groups(pool, &groups, last.position).await?;
         let actors: BTreeSet<&str> = folded
             .iter()
             .filter_map(|(_, f)| f.event.origin().map(|o| o.actor.as_str()))
             .collect();
         let actors: Vec<&str> = actors.into_iter().collect();
-        let suspended_actors =
-            suspensions::suspended_actors(pool, &actors, last.position).await?;
+        let suspended_actors = suspensions::suspended_actors(pool, &actors, last.position).await?;
         let domain_decisions = domains::in_force(pool, last.position).await?;
         let mut changes: Vec<Change> = folded
             .iter()
@@ -222,12 +219,10 @@ impl Folds {
                     // A suspended group's or remote actor's, and a suspended or limited
                     // domain's, events are out of public listings.
                     organiser_suspended: suspended.contains(f.event.organiser())
-                        || f
-                            .event
+                        || f.event
                             .group()
                             .is_some_and(|g| suspended_groups.contains(&g.handle))
-                        || f
-                            .event
+                        || f.event
                             .origin()
                             .is_some_and(|o| suspended_actors.contains(&o.actor))
                         || f.event

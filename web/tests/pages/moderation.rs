@@ -542,11 +542,7 @@ async fn a_reported_group_is_suspended_from_the_report_page_and_its_page_is_a_to
             .collect();
         let path = format!("/moderation/reports/{report}");
         let shown = mia.get(&path).await;
-        assert!(
-            shown.body.contains("Suspend the group"),
-            "{}",
-            shown.body
-        );
+        assert!(shown.body.contains("Suspend the group"), "{}", shown.body);
         let decide = |action: &'static str, reason: &'static str| {
             [
                 ("group", "repair"),
@@ -557,10 +553,18 @@ async fn a_reported_group_is_suspended_from_the_report_page_and_its_page_is_a_to
         };
         // A refusal names the field on the form again.
         let refused = mia
-            .post(&format!("{path}/decide"), &shown.csrf(), &decide("suspend", ""))
+            .post(
+                &format!("{path}/decide"),
+                &shown.csrf(),
+                &decide("suspend", ""),
+            )
             .await;
         assert_eq!(refused.status, 422, "{}", refused.body);
-        assert!(refused.body.contains("aria-invalid=\"true\""), "{}", refused.body);
+        assert!(
+            refused.body.contains("aria-invalid=\"true\""),
+            "{}",
+            refused.body
+        );
         let suspended = mia
             .post(
                 &format!("{path}/decide"),
@@ -594,8 +598,14 @@ async fn a_reported_group_is_suspended_from_the_report_page_and_its_page_is_a_to
             "{}",
             page.body
         );
-        assert_eq!(site.browser("en").get("/@repair/feed.ics").await.status, 404);
-        assert_eq!(site.browser("en").get("/@repair/feed.atom").await.status, 404);
+        assert_eq!(
+            site.browser("en").get("/@repair/feed.ics").await.status,
+            404
+        );
+        assert_eq!(
+            site.browser("en").get("/@repair/feed.atom").await.status,
+            404
+        );
         let moderators = mia.get("/@repair").await;
         assert_eq!(moderators.status, 200, "{}", moderators.body);
         assert!(
