@@ -9,7 +9,9 @@ use crate::objects;
 use crate::reports::require_moderator;
 use crate::AppState;
 use convene_domain::metadata::{format_timestamp, parse_timestamp};
-use convene_domain::{Account, Claim, Event, Group, Instance, Profile, RemoteDomain, Report};
+use convene_domain::{
+    Account, Claim, Event, Group, Instance, Profile, RemoteActor, RemoteDomain, Report,
+};
 use convene_projections::log::{AuditFilter, EventLog, StoredEvent};
 use cqrs_es::Aggregate;
 use serde::{Deserialize, Serialize};
@@ -26,7 +28,7 @@ pub const PAGE_SIZE: i64 = 20;
 const PAGE_MAX: i64 = 100_000;
 
 /// The kinds of object the trail is filtered by, and their aggregates.
-const KINDS: [(&str, &str); 8] = [
+const KINDS: [(&str, &str); 9] = [
     ("event", Event::TYPE),
     ("profile", Profile::TYPE),
     ("group", Group::TYPE),
@@ -34,6 +36,7 @@ const KINDS: [(&str, &str); 8] = [
     ("report", Report::TYPE),
     ("name", Claim::TYPE),
     ("domain", RemoteDomain::TYPE),
+    ("actor", RemoteActor::TYPE),
     ("instance", Instance::TYPE),
 ];
 
@@ -50,7 +53,7 @@ pub struct AuditQuery {
     pub source: Option<String>,
     /// Every change made by one request (or one revert, or one incoming activity).
     pub request_id: Option<String>,
-    /// event, profile, group, account, report, name, domain or instance.
+    /// event, profile, group, account, report, name, domain, actor or instance.
     pub target_kind: Option<String>,
     /// The object's id (with `target_kind`).
     pub target_id: Option<String>,
@@ -71,7 +74,7 @@ pub struct AuditEntry {
     pub at: String,
     /// Such as EventHidden or ReportResolved.
     pub change: String,
-    /// event, profile, group, account, report, name, domain or instance.
+    /// event, profile, group, account, report, name, domain, actor or instance.
     pub target_kind: String,
     pub target_id: String,
     /// `account ID as @username`, `anonymous`, `system` or a remote actor's id.
@@ -206,7 +209,7 @@ pub(crate) fn kind_of(aggregate_type: &str) -> String {
 }
 
 /// The report a change answers: a decision's `report`, or the report itself.
-fn report_of(stored: &StoredEvent) -> Option<String> {
+pub(crate) fn report_of(stored: &StoredEvent) -> Option<String> {
     if stored.aggregate_type == Report::TYPE {
         return Some(stored.aggregate_id.clone());
     }

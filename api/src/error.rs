@@ -8,7 +8,7 @@
 use convene_domain::account::AccountError;
 use convene_domain::claim::ClaimError;
 use convene_domain::{EventError, FieldError, GroupError, MemberRole, ProfileError};
-use convene_domain::{PictureError, RemoteDomainError, ReportError};
+use convene_domain::{PictureError, RemoteActorError, RemoteDomainError, ReportError};
 use convene_projections::CommandError;
 use std::time::Duration;
 
@@ -30,6 +30,9 @@ pub enum Error {
     /// A decision on another instance's domain.
     #[error(transparent)]
     Domain(#[from] RemoteDomainError),
+    /// A decision on another instance's actor.
+    #[error(transparent)]
+    RemoteActor(#[from] RemoteActorError),
     /// Input of the wrong shape, field by field.
     #[error("{}", describe(.0))]
     Invalid(Vec<FieldError>),
@@ -193,6 +196,7 @@ impl Error {
                 RemoteDomainError::Invalid(_) => Class::Invalid,
                 RemoteDomainError::AlreadyDecided(_) => Class::Conflict,
             },
+            Error::RemoteActor(RemoteActorError::AlreadyDecided(_)) => Class::Conflict,
             Error::Picture(e) => match e {
                 PictureError::Invalid(_) => Class::Invalid,
                 PictureError::NotFound => Class::NotFound,
@@ -225,7 +229,8 @@ impl Error {
             Error::Account(AccountError::AwaitingApproval) => "awaiting-approval",
             Error::Account(AccountError::AlreadyDecided(_))
             | Error::Profile(ProfileError::AlreadyDecided(_))
-            | Error::Domain(RemoteDomainError::AlreadyDecided(_)) => "already-decided",
+            | Error::Domain(RemoteDomainError::AlreadyDecided(_))
+            | Error::RemoteActor(RemoteActorError::AlreadyDecided(_)) => "already-decided",
             Error::Profile(ProfileError::Suspended) => "suspended-by-moderators",
             Error::Unavailable(_) => "unavailable",
             _ => match self.class() {
@@ -323,8 +328,10 @@ fn group_class(error: &GroupError) -> Class {
         | GroupError::UnknownDiscussion
         | GroupError::UnknownComment
         | GroupError::UnknownTodo
-        | GroupError::UnknownResource => Class::NotFound,
+        | GroupError::UnknownResource
+        | GroupError::SuspendedByModerators => Class::NotFound,
         GroupError::RoleNeeded(_)
+        | GroupError::Suspended
         | GroupError::AboveOwnRole
         | GroupError::InviteOnly
         | GroupError::NotFollowable
@@ -336,7 +343,8 @@ fn group_class(error: &GroupError) -> Class {
         | GroupError::WrongRole(..)
         | GroupError::NoRequest(_)
         | GroupError::AlreadyFollowing(_)
-        | GroupError::DiscussionArchived => Class::Conflict,
+        | GroupError::DiscussionArchived
+        | GroupError::AlreadyDecided(_) => Class::Conflict,
     }
 }
 
@@ -372,6 +380,9 @@ fn group_rule(error: &GroupError) -> &'static str {
         GroupError::UnknownComment => "unknown-comment",
         GroupError::DiscussionArchived => "discussion-archived",
         GroupError::AuthorOnly => "author-only",
+        GroupError::AlreadyDecided(_) => "already-decided",
+        GroupError::SuspendedByModerators => "group-suspended-by-moderators",
+        GroupError::Suspended => "group-suspended",
     }
 }
 

@@ -104,7 +104,7 @@ pub async fn show(
     handle: &str,
     key: &str,
 ) -> Result<PostView> {
-    groups::show(state, handle).await?;
+    groups::show_to(state, session, handle).await?;
     let role = standing(state, session, handle).await?;
     match rows::find(state.db.pool(), handle, key).await? {
         Some(post) if may_read(role, &post) => Ok(shown_to(role, post)),
@@ -120,7 +120,7 @@ pub async fn list(
     handle: &str,
     page: Option<i64>,
 ) -> Result<Vec<PostView>> {
-    groups::show(state, handle).await?;
+    groups::show_to(state, session, handle).await?;
     let page = page.unwrap_or(1);
     if page < 1 {
         return Err(Error::invalid_field("page", "pages are counted from 1"));

@@ -128,7 +128,7 @@ pub(crate) async fn member_role(
     acting: &Acting,
     handle: &str,
 ) -> Result<MemberRole> {
-    show(state, handle).await?;
+    open_for_work(state, handle).await?;
     match groups::membership(state.db.pool(), handle, &me(acting)).await? {
         Some(m) if m.role.is_member() => Ok(m.role),
         _ => Err(GroupError::RoleNeeded(MemberRole::Member).into()),
@@ -171,11 +171,41 @@ fn reason_of(reason: Option<String>) -> Result<Option<String>> {
     }
 }
 
-/// Group `@handle`. Unlisted groups are shown to whoever has their address.
-pub async fn show(state: &AppState, handle: &str) -> Result<GroupView> {
+/// Group `@handle`, whatever the moderators decided on it.
+async fn found(state: &AppState, handle: &str) -> Result<GroupView> {
     groups::find(state.db.pool(), handle)
         .await?
         .ok_or_else(|| Error::not_found(format!("there is no group @{handle}")))
+}
+
+/// Group `@handle`. Unlisted groups are shown to whoever has their address; a group the
+/// instance's moderators suspended to nobody (404 `suspended-by-moderators`): see [`show_to`].
+pub async fn show(state: &AppState, handle: &str) -> Result<GroupView> {
+    show_to(state, None, handle).await
+}
+
+/// Group `@handle` as `session` (or a stranger) may see it: a suspended group only to the
+/// instance's moderators.
+pub async fn show_to(
+    state: &AppState,
+    session: Option<&Session>,
+    handle: &str,
+) -> Result<GroupView> {
+    let group = found(state, handle).await?;
+    let moderator = session.is_some_and(|s| s.account.role.moderates());
+    if group.suspended_by_moderators && !moderator {
+        return Err(GroupError::SuspendedByModerators.into());
+    }
+    Ok(group)
+}
+
+/// Group `@handle` for its members to work in: refused (403) while it is suspended.
+async fn open_for_work(state: &AppState, handle: &str) -> Result<GroupView> {
+    let group = found(state, handle).await?;
+    if group.suspended_by_moderators {
+        return Err(GroupError::Suspended.into());
+    }
+    Ok(group)
 }
 
 /// Public groups, by name, 20 a page from page 1.
@@ -612,7 +642,7 @@ pub struct GroupEventOptions {
 
 /// Whether the acting profile may organise events for group `handle` (moderators and above).
 pub async fn may_organise(state: &AppState, acting: &Acting, handle: &str) -> Result<()> {
-    show(state, handle).await?;
+    open_for_work(state, handle).await?;
     match role_in(state, acting, handle).await? {
         Some(role) if role.at_least(MemberRole::Moderator) => Ok(()),
         _ => Err(GroupError::RoleNeeded(MemberRole::Moderator).into()),
@@ -658,7 +688,7 @@ pub async fn events_of(
     handle: &str,
     page: Option<i64>,
 ) -> Result<Vec<EventView>> {
-    show(state, handle).await?;
+    show_to(state, session, handle).await?;
     let page = page.unwrap_or(1);
     if page < 1 {
         return Err(Error::invalid_field("page", "pages are counted from 1"));
@@ -758,7 +788,7 @@ pub async fn timeline_with_subjects(
     handle: &str,
     page: Option<i64>,
 ) -> Result<(Vec<TimelineEntry>, ById<EventView>, ById<PostView>)> {
-    show(state, handle).await?;
+    show_to(state, session, handle).await?;
     let page = page.unwrap_or(1);
     if page < 1 {
         return Err(Error::invalid_field("page", "pages are counted from 1"));

@@ -482,7 +482,7 @@ async fn published(
                 label: event.map(|e| e.details.title),
             }
         }
-        "profile" => PublicTarget {
+        "profile" | "group" => PublicTarget {
             kind: row.target_kind.clone(),
             label: Some(format!("@{}", row.target_id)),
             url: Some(format!("{base}/@{}", row.target_id)),

@@ -48,7 +48,8 @@ pub mod validation;
 pub use error::{Class, Error};
 
 use convene_domain::{
-    Account, Claim, Event, Group, Instance, InstanceFollow, Picture, Profile, RemoteDomain, Report,
+    Account, Claim, Event, Group, Instance, InstanceFollow, Picture, Profile, RemoteActor,
+    RemoteDomain, Report,
 };
 use convene_projections::{Commands, Database, Subscribers};
 use std::sync::Arc;
@@ -102,6 +103,8 @@ pub struct AppState {
     pub pictures: Arc<Commands<Picture>>,
     /// Other instances' domains, as administrators decide on them.
     pub domains: Arc<Commands<RemoteDomain>>,
+    /// Other instances' actors, as moderators decide on them.
+    pub remote_actors: Arc<Commands<RemoteActor>>,
     /// Other instances' actors this instance follows or is followed by.
     pub instance_follows: Arc<Commands<InstanceFollow>>,
     /// The instance's own settings.
@@ -145,6 +148,7 @@ impl AppState {
             reports: Arc::new(Commands::new(db, ())),
             pictures: Arc::new(Commands::new(db, ())),
             domains: Arc::new(Commands::new(db, ())),
+            remote_actors: Arc::new(Commands::new(db, ())),
             instance_follows: Arc::new(Commands::new(db, ())),
             instances: Arc::new(Commands::new(db, ())),
             clock: instance::Clock::system(),

@@ -10,16 +10,20 @@ use crate::error::{Error, Result};
 use crate::reports::require_moderator;
 use crate::AppState;
 use convene_domain::metadata::{format_timestamp, parse_timestamp};
-use convene_domain::moderation::{AccountAction, ContentAction, Decision, ProfileAction};
+use convene_domain::moderation::{
+    AccountAction, ContentAction, Decision, GroupAction, ProfileAction,
+};
+use convene_domain::remote_actor::ActorAction;
 use convene_domain::remote_domain::{normalise_domain, DomainAction};
 use convene_domain::{
-    Account, AccountCommand, Actor, Event, EventCommand, Metadata, Profile, ProfileCommand,
-    RemoteDomain, RemoteDomainCommand, Role, Source,
+    Account, AccountCommand, Actor, Event, EventCommand, Group, GroupCommand, Metadata, Profile,
+    ProfileCommand, RemoteActor, RemoteActorCommand, RemoteDomain, RemoteDomainCommand, Role,
+    Source,
 };
 use convene_projections::read_model::{
-    ACCOUNTS, DECISION_TIMERS, DOMAIN_DECISIONS, EVENTS, PROFILES,
+    ACCOUNTS, DECISION_TIMERS, DOMAIN_DECISIONS, EVENTS, GROUPS, PROFILES,
 };
-use convene_projections::{accounts, decisions, domains, events, profiles, reports};
+use convene_projections::{accounts, decisions, domains, events, groups, profiles, reports};
 use cqrs_es::Aggregate;
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
@@ -37,12 +41,21 @@ pub enum DecisionTarget {
         event: String,
         id: String,
     },
-    /// A local profile: suspend or unsuspend it, or warn its account.
+    /// A local profile: suspend or unsuspend it, limit or unlimit it, or warn its account.
     Profile {
         username: String,
     },
     Account {
         id: String,
+    },
+    /// A local group, by its handle: suspend or unsuspend it.
+    Group {
+        handle: String,
+    },
+    /// Another instance's profile or group known here, by its actor URL: suspend or
+    /// unsuspend.
+    RemoteActor {
+        actor: String,
     },
     /// Another instance's domain (`mobilizon.example`, or `host:port`): suspend, limit or
     /// lift; administrators only.
@@ -52,7 +65,9 @@ pub enum DecisionTarget {
 }
 
 /// What is decided. On an event: hide, unhide, remove, restore, close_comments,
-/// reopen_comments; on a comment: remove, restore; on a profile or an account: suspend,
+/// reopen_comments; on a comment: remove, restore; on a group: suspend, unsuspend; on a
+/// profile: limit (out of public listings and search), unlimit; on another instance's actor:
+/// suspend, unsuspend; on a profile or an account: suspend,
 /// unsuspend, warn, lock_out (warnings and lock-outs go to the profile's account: a lock-out
 /// closes every session until the password is reset); on another instance's domain: suspend,
 /// limit, lift.
@@ -69,12 +84,13 @@ pub enum Action {
     Unsuspend,
     Warn,
     Limit,
+    Unlimit,
     Lift,
     LockOut,
 }
 
 impl Action {
-    pub const ALL: [Action; 12] = [
+    pub const ALL: [Action; 13] = [
         Action::Hide,
         Action::Unhide,
         Action::Remove,
@@ -85,6 +101,7 @@ impl Action {
         Action::Unsuspend,
         Action::Warn,
         Action::Limit,
+        Action::Unlimit,
         Action::Lift,
         Action::LockOut,
     ];
@@ -101,6 +118,7 @@ impl Action {
             Action::Unsuspend => "unsuspend",
             Action::Warn => "warn",
             Action::Limit => "limit",
+            Action::Unlimit => "unlimit",
             Action::Lift => "lift",
             Action::LockOut => "lock_out",
         }
@@ -153,6 +171,9 @@ pub struct DecisionMade {
 enum Plan {
     Event(String, ContentAction),
     Profile(String, ProfileAction),
+    Group(String, GroupAction),
+    /// On another instance's actor (its URL), with its handle here once found.
+    RemoteActor(String, ActorAction, String),
     Account(String, AccountAction),
     /// On the account owning a profile (a warning, a lock-out).
     ProfileOwner(String, AccountAction),
@@ -201,9 +222,34 @@ fn plan(action: Action, target: &DecisionTarget) -> Result<Plan> {
         DecisionTarget::Profile { username } => match action {
             A::Suspend => Plan::Profile(username.clone(), ProfileAction::Suspend),
             A::Unsuspend => Plan::Profile(username.clone(), ProfileAction::Unsuspend),
+            A::Limit => Plan::Profile(username.clone(), ProfileAction::Limit),
+            A::Unlimit => Plan::Profile(username.clone(), ProfileAction::Unlimit),
             A::Warn => Plan::ProfileOwner(username.clone(), AccountAction::Warn),
             A::LockOut => Plan::ProfileOwner(username.clone(), AccountAction::LockOut),
-            _ => return Err(wrong("a profile", "suspend, unsuspend, warn, lock_out")),
+            _ => {
+                return Err(wrong(
+                    "a profile",
+                    "suspend, unsuspend, limit, unlimit, warn, lock_out",
+                ))
+            }
+        },
+        DecisionTarget::Group { handle } => match action {
+            A::Suspend => Plan::Group(handle.clone(), GroupAction::Suspend),
+            A::Unsuspend => Plan::Group(handle.clone(), GroupAction::Unsuspend),
+            _ => return Err(wrong("a group", "suspend, unsuspend")),
+        },
+        DecisionTarget::RemoteActor { actor } => match action {
+            A::Suspend => Plan::RemoteActor(
+                actor.trim().to_string(),
+                ActorAction::Suspend,
+                String::new(),
+            ),
+            A::Unsuspend => Plan::RemoteActor(
+                actor.trim().to_string(),
+                ActorAction::Unsuspend,
+                String::new(),
+            ),
+            _ => return Err(wrong("another instance's actor", "suspend, unsuspend")),
         },
         DecisionTarget::Account { id } => match action {
             A::Suspend => Plan::Account(id.clone(), AccountAction::Suspend),
@@ -231,6 +277,8 @@ fn can_end(plan: &Plan) -> bool {
     match plan {
         Plan::Event(_, action) => action.reversal().is_some(),
         Plan::Profile(_, action) => action.reversal().is_some(),
+        Plan::Group(_, action) => action.reversal().is_some(),
+        Plan::RemoteActor(_, action, _) => action.reversal().is_some(),
         Plan::Account(_, action) => action.reversal().is_some(),
         Plan::ProfileOwner(..) => false,
         Plan::Domain(_, action, _) => action.reversal().is_some(),
@@ -314,6 +362,12 @@ pub async fn decide(state: &AppState, session: &Session, new: NewDecision) -> Re
         }
         on.clone_from(event);
     }
+    // A remote actor must be known here: its handle is how its content names it.
+    if let Plan::RemoteActor(actor, _, handle) = &mut plan {
+        *handle = domains::remote_handle(pool, actor)
+            .await?
+            .ok_or_else(|| Error::not_found(format!("there is no actor {actor} known here")))?;
+    }
     match &plan {
         Plan::Event(event, _) => {
             if events::find(pool, event).await?.is_none() {
@@ -325,6 +379,13 @@ pub async fn decide(state: &AppState, session: &Session, new: NewDecision) -> Re
                 return Err(Error::not_found(format!("there is no profile @{username}")));
             }
         }
+        Plan::Group(handle, _) => {
+            if groups::find(pool, handle).await?.is_none() {
+                return Err(Error::not_found(format!("there is no group @{handle}")));
+            }
+        }
+        // Found above.
+        Plan::RemoteActor(..) => {}
         Plan::ProfileOwner(username, action) => {
             let owner = profiles::owner(pool, username).await?.ok_or_else(|| {
                 Error::not_found(format!("there is no account behind a profile @{username}"))
@@ -392,6 +453,31 @@ async fn record(
             let reads = &[PROFILES, DECISION_TIMERS];
             let at =
                 consistency::command(state, &state.profiles, &username, command, metadata, reads);
+            (at.await?, change)
+        }
+        Plan::Group(handle, action) => {
+            let change = action.change_name().to_string();
+            let command = GroupCommand::Moderate { action, decision };
+            let reads = &[GROUPS, EVENTS, DECISION_TIMERS];
+            let at = consistency::command(state, &state.groups, &handle, command, metadata, reads);
+            (at.await?, change)
+        }
+        Plan::RemoteActor(actor, action, handle) => {
+            let change = action.change_name().to_string();
+            let command = RemoteActorCommand::Moderate {
+                action,
+                decision,
+                handle,
+            };
+            let reads = &[DOMAIN_DECISIONS, EVENTS, DECISION_TIMERS];
+            let at = consistency::command(
+                state,
+                &state.remote_actors,
+                &actor,
+                command,
+                metadata,
+                reads,
+            );
             (at.await?, change)
         }
         Plan::Account(id, action) => {
@@ -472,6 +558,25 @@ pub async fn end_due(state: &AppState, now: OffsetDateTime) -> Result<usize> {
                 .ok()
                 .and_then(|a| a.reversal())
                 .map(|a| Plan::Profile(timer.aggregate_id.clone(), a)),
+            t if t == Group::TYPE => serde_json::from_str::<GroupAction>(&timer.action)
+                .ok()
+                .and_then(|a| a.reversal())
+                .map(|a| Plan::Group(timer.aggregate_id.clone(), a)),
+            t if t == RemoteActor::TYPE => match serde_json::from_str::<ActorAction>(&timer.action)
+                .ok()
+                .and_then(|a| a.reversal())
+            {
+                Some(a) => {
+                    let handle =
+                        domains::remote_handle(state.db.pool(), &timer.aggregate_id).await?;
+                    Some(Plan::RemoteActor(
+                        timer.aggregate_id.clone(),
+                        a,
+                        handle.unwrap_or_default(),
+                    ))
+                }
+                None => None,
+            },
             t if t == Account::TYPE => serde_json::from_str::<AccountAction>(&timer.action)
                 .ok()
                 .and_then(|a| a.reversal())
@@ -562,6 +667,18 @@ mod tests {
         );
         assert!(!can_end(&plan(Action::Warn, &profile).expect("accepted")));
         assert!(can_end(&plan(Action::Suspend, &profile).expect("accepted")));
+        let group = DecisionTarget::Group {
+            handle: "repair".into(),
+        };
+        for action in [Action::Hide, Action::Warn, Action::LockOut, Action::Limit] {
+            let refused = plan(action, &group).expect_err("refused");
+            assert_eq!(refused.field_errors()[0].field, "action");
+        }
+        assert_eq!(
+            plan(Action::Suspend, &group).expect("accepted"),
+            Plan::Group("repair".into(), GroupAction::Suspend)
+        );
+        assert!(can_end(&plan(Action::Suspend, &group).expect("accepted")));
     }
 
     #[test]

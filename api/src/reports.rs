@@ -246,6 +246,8 @@ pub struct ReportDetail {
     /// The reported comments as they read then (for a report on comments).
     pub reported_comments: Vec<CommentAsOf>,
     pub history: Vec<ObjectChange>,
+    /// The moderators' decisions on the reported object that answer this report, oldest first.
+    pub decisions: Vec<ObjectChange>,
 }
 
 /// Report `id` in full.
@@ -299,6 +301,7 @@ pub async fn detail(state: &AppState, session: &Session, id: &str) -> Result<Rep
             .collect(),
         _ => Vec::new(),
     };
+    let decisions = decisions_answering(state, &target, id).await?;
     Ok(ReportDetail {
         report,
         target,
@@ -308,7 +311,29 @@ pub async fn detail(state: &AppState, session: &Session, id: &str) -> Result<Rep
         evidence,
         reported_comments,
         history,
+        decisions,
     })
+}
+
+/// The decisions on `target`'s own aggregate that answer report `id` (read from that
+/// aggregate's changes only, never the whole log).
+async fn decisions_answering(
+    state: &AppState,
+    target: &Target,
+    id: &str,
+) -> Result<Vec<ObjectChange>> {
+    let aggregate_type = match target {
+        Target::Profile { .. } => convene_domain::Profile::TYPE,
+        Target::Event { .. } | Target::Comments { .. } => convene_domain::Event::TYPE,
+        Target::Group { .. } => convene_domain::Group::TYPE,
+    };
+    EventLog::new(&state.db)
+        .aggregate(aggregate_type, target.aggregate_id())
+        .await?
+        .iter()
+        .filter(|stored| crate::audit::report_of(stored).as_deref() == Some(id))
+        .map(objects::change)
+        .collect()
 }
 
 /// A moderator's note on a report.

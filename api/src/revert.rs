@@ -17,13 +17,15 @@ use crate::AppState;
 use convene_domain::claim::{email_claim, ClaimCommand};
 use convene_domain::event::{EventPatch, Participant};
 use convene_domain::metadata::{format_timestamp, parse_timestamp};
-use convene_domain::moderation::{AccountAction, ContentAction, Decision, ProfileAction};
+use convene_domain::moderation::{
+    AccountAction, ContentAction, Decision, GroupAction, ProfileAction,
+};
 use convene_domain::{
-    Account, AccountChange, AccountCommand, Event, EventChange, EventCommand, Metadata, Profile,
-    ProfileChange, ProfileCommand,
+    Account, AccountChange, AccountCommand, Event, EventChange, EventCommand, Group, GroupChange,
+    GroupCommand, Metadata, Profile, ProfileChange, ProfileCommand,
 };
 use convene_projections::log::{AuditFilter, EventLog, StoredEvent};
-use convene_projections::read_model::{ACCOUNTS, DECISION_TIMERS, EVENTS, PROFILES};
+use convene_projections::read_model::{ACCOUNTS, DECISION_TIMERS, EVENTS, GROUPS, PROFILES};
 use convene_projections::{accounts, profiles};
 use cqrs_es::Aggregate;
 use serde::{Deserialize, Serialize};
@@ -150,6 +152,7 @@ enum Command {
     Nothing,
     Event(String, Box<EventCommand>),
     Profile(String, ProfileCommand),
+    Group(String, GroupCommand),
     Account(String, AccountCommand),
 }
 
@@ -269,6 +272,7 @@ pub async fn revert(
             t if t == Event::TYPE => planner.event(id, &history, mine)?,
             t if t == Profile::TYPE => planner.profile(id, &history, mine)?,
             t if t == Account::TYPE => planner.account(id, &history, mine)?,
+            t if t == Group::TYPE => planner.group(id, &history, mine)?,
             _ => {
                 for change in mine {
                     planner.keep(change, "not undone automatically: decide on it by hand");
@@ -395,6 +399,10 @@ async fn run(state: &AppState, command: &Command, metadata: &Metadata) -> Result
         Command::Profile(id, command) => {
             let reads = &[PROFILES, DECISION_TIMERS];
             consistency::command(state, &state.profiles, &id, command, metadata, reads).await
+        }
+        Command::Group(id, command) => {
+            let reads = &[GROUPS, EVENTS, DECISION_TIMERS];
+            consistency::command(state, &state.groups, &id, command, metadata, reads).await
         }
         Command::Account(id, AccountCommand::RestoreEmail { email }) => {
             restore_email(state, &id, email, metadata).await
@@ -1033,10 +1041,14 @@ impl Planner {
             match change_of(change) {
                 Some(c) if field_of(&c).is_some() => {}
                 Some(ProfileChange::Moderated { action, .. }) => {
-                    // The window's suspensions and liftings are undone together.
+                    // The window's suspensions and liftings are undone together, and so are
+                    // its limits and liftings.
                     let same: Vec<i64> = mine
                         .iter()
-                        .filter(|c| matches!(change_of(c), Some(ProfileChange::Moderated { .. })))
+                        .filter(|c| {
+                            matches!(change_of(c), Some(ProfileChange::Moderated { action: a, .. })
+                                if a.on_suspension() == action.on_suspension())
+                        })
                         .map(|c| c.position)
                         .collect();
                     if same.first() == Some(&change.position) {
@@ -1070,14 +1082,12 @@ impl Planner {
         (change, same): (&StoredEvent, Vec<i64>),
         action: ProfileAction,
     ) {
-        let undo = match action {
-            ProfileAction::Suspend => ProfileAction::Unsuspend,
-            ProfileAction::Unsuspend => ProfileAction::Suspend,
-        };
+        let undo = action.opposite();
         let later = self.changed_since(history, change.position, |c| {
-            matches!(c, ProfileChange::Moderated { .. })
+            matches!(c, ProfileChange::Moderated { action: a, .. }
+                if a.on_suspension() == action.on_suspension())
         });
-        if profile.suspended() != (action == ProfileAction::Suspend) {
+        if profile.decided(action) != action.imposes() {
             self.keep(change, "already as before");
         } else if let Some(later) = later {
             let later = later.clone();
@@ -1093,6 +1103,56 @@ impl Planner {
             let diff = (json!({ "decision": action }), json!({ "decision": undo }));
             self.step("undo_decision", "profile", id, same, diff, command);
         }
+    }
+
+    /// A group: the window's suspensions and liftings of it undone together, back to how it was
+    /// before the first; anything else done in a group is kept for a moderator.
+    fn group(&mut self, id: &str, stored: &[StoredEvent], mine: &[StoredEvent]) -> Result<()> {
+        let group: Group = fold(stored)?;
+        let history: Vec<(StoredEvent, GroupChange)> = stored
+            .iter()
+            .map(|s| Ok((s.clone(), s.change::<GroupChange>()?)))
+            .collect::<Result<_>>()?;
+        let change_of = lookup(&history);
+        let decided = |c: &StoredEvent| matches!(change_of(c), Some(GroupChange::Moderated { .. }));
+        let same: Vec<i64> = mine
+            .iter()
+            .filter(|c| decided(c))
+            .map(|c| c.position)
+            .collect();
+        for change in mine {
+            let Some(GroupChange::Moderated { action, .. }) = change_of(change) else {
+                self.keep(change, "not undone automatically: decide on it by hand");
+                continue;
+            };
+            if same.first() != Some(&change.position) {
+                continue;
+            }
+            let undo = match action {
+                GroupAction::Suspend => GroupAction::Unsuspend,
+                GroupAction::Unsuspend => GroupAction::Suspend,
+            };
+            let later = self.changed_since(&history, change.position, |c| {
+                matches!(c, GroupChange::Moderated { .. })
+            });
+            if group.suspended() != (action == GroupAction::Suspend) {
+                self.keep(change, "already as before");
+            } else if let Some(later) = later {
+                let later = later.clone();
+                self.conflict(change, None, &later);
+            } else {
+                let command = Command::Group(
+                    id.into(),
+                    GroupCommand::Moderate {
+                        action: undo,
+                        decision: self.decision.clone(),
+                    },
+                );
+                let diff = (json!({ "decision": action }), json!({ "decision": undo }));
+                self.step("undo_decision", "group", id, same.clone(), diff, command);
+            }
+        }
+        Ok(())
     }
 
     fn account(&mut self, id: &str, stored: &[StoredEvent], mine: &[StoredEvent]) -> Result<()> {

@@ -15,6 +15,7 @@ pub mod metadata;
 pub mod moderation;
 pub mod picture;
 pub mod profile;
+pub mod remote_actor;
 pub mod remote_domain;
 pub mod report;
 pub mod text;
@@ -31,6 +32,7 @@ pub use instance_follow::{
 pub use metadata::{Actor, Metadata, MetadataError, Source};
 pub use picture::{Picture, PictureChange, PictureCommand, PictureError};
 pub use profile::{Profile, ProfileChange, ProfileCommand, ProfileError};
+pub use remote_actor::{RemoteActor, RemoteActorChange, RemoteActorCommand, RemoteActorError};
 pub use remote_domain::{RemoteDomain, RemoteDomainChange, RemoteDomainCommand, RemoteDomainError};
 pub use report::{Report, ReportChange, ReportCommand, ReportError};
 pub use validation::FieldError;

@@ -194,13 +194,16 @@ impl AccountAction {
 }
 
 /// What moderators decide on one profile: suspend it (its public content hidden, its data kept)
-/// and lift that.
+/// or limit it (its events out of public listings and search, still reached by their link and
+/// by those taking part), and lift each.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ProfileAction {
     Suspend,
     Unsuspend,
+    Limit,
+    Unlimit,
 }
 
 impl ProfileAction {
@@ -208,6 +211,57 @@ impl ProfileAction {
         match self {
             Self::Suspend => "ProfileSuspended",
             Self::Unsuspend => "ProfileUnsuspended",
+            Self::Limit => "ProfileLimited",
+            Self::Unlimit => "ProfileUnlimited",
+        }
+    }
+
+    /// The action undoing this one, for those that can end by themselves.
+    pub fn reversal(self) -> Option<Self> {
+        match self {
+            Self::Suspend => Some(Self::Unsuspend),
+            Self::Limit => Some(Self::Unlimit),
+            _ => None,
+        }
+    }
+
+    /// The opposite action: what undoes this one, or what this one undoes.
+    pub fn opposite(self) -> Self {
+        match self {
+            Self::Suspend => Self::Unsuspend,
+            Self::Unsuspend => Self::Suspend,
+            Self::Limit => Self::Unlimit,
+            Self::Unlimit => Self::Limit,
+        }
+    }
+
+    /// Whether it decides on a suspension (else on a limit): the two stand apart.
+    pub fn on_suspension(self) -> bool {
+        matches!(self, Self::Suspend | Self::Unsuspend)
+    }
+
+    /// Whether it puts a decision in force (suspend, limit) rather than lifting one.
+    pub fn imposes(self) -> bool {
+        matches!(self, Self::Suspend | Self::Limit)
+    }
+}
+
+/// What moderators decide on a group: suspend it (gone for everyone but moderators, out of
+/// listings and search, its members unable to post or organise in it; its data kept) and lift
+/// that.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum GroupAction {
+    Suspend,
+    Unsuspend,
+}
+
+impl GroupAction {
+    pub fn change_name(self) -> &'static str {
+        match self {
+            Self::Suspend => "GroupSuspended",
+            Self::Unsuspend => "GroupUnsuspended",
         }
     }
 

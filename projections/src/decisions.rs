@@ -1,8 +1,8 @@
 //! The `decision_timers` read model: the moderators' timed decisions still in force, one row
 //! each, so the sweep that ends them reads a short table instead of the log. A decision leaves
 //! the table when its reversal is recorded, whoever made it (a moderator, or the sweep), and
-//! when its object (an event) is deleted. Events, profiles, accounts and other instances'
-//! domains have timed decisions.
+//! when its object (an event) is deleted. Events, profiles, groups, accounts and other
+//! instances' actors and domains have timed decisions.
 
 use crate::error::Error;
 use crate::log::StoredEvent;
@@ -10,8 +10,8 @@ use crate::projection::{Applying, Projection};
 use async_trait::async_trait;
 use convene_domain::moderation::{AccountAction, ContentAction};
 use convene_domain::{
-    Account, AccountChange, Event, EventChange, Profile, ProfileChange, RemoteDomain,
-    RemoteDomainChange,
+    Account, AccountChange, Event, EventChange, Group, GroupChange, Profile, ProfileChange,
+    RemoteActor, RemoteActorChange, RemoteDomain, RemoteDomainChange,
 };
 use cqrs_es::Aggregate;
 use sqlx::{AnyConnection, AnyPool, Row};
@@ -49,7 +49,21 @@ impl Projection for DecisionTimersProjection {
                 _ => return Ok(()),
             },
             t if t == Profile::TYPE => match event.change::<ProfileChange>()? {
+                // A suspension and a limit each have their timer.
                 ProfileChange::Moderated { action, decision } => {
+                    let text = serde_json::to_string(&action).map_err(unreadable)?;
+                    let starts = action.reversal().is_some();
+                    let key = if action.on_suspension() {
+                        "suspend"
+                    } else {
+                        "limit"
+                    };
+                    (key.to_string(), starts, text, decision)
+                }
+                _ => return Ok(()),
+            },
+            t if t == Group::TYPE => match event.change::<GroupChange>()? {
+                GroupChange::Moderated { action, decision } => {
                     let text = serde_json::to_string(&action).map_err(unreadable)?;
                     let starts = action.reversal().is_some();
                     ("suspend".to_string(), starts, text, decision)
@@ -69,6 +83,14 @@ impl Projection for DecisionTimersProjection {
                 }
                 _ => return Ok(()),
             },
+            t if t == RemoteActor::TYPE => {
+                let RemoteActorChange::Moderated {
+                    action, decision, ..
+                } = event.change::<RemoteActorChange>()?;
+                let text = serde_json::to_string(&action).map_err(unreadable)?;
+                let starts = action.reversal().is_some();
+                ("suspend".to_string(), starts, text, decision)
+            }
             t if t == RemoteDomain::TYPE => {
                 let RemoteDomainChange::Moderated {
                     action, decision, ..

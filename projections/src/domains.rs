@@ -7,8 +7,9 @@ use crate::error::Error;
 use crate::log::StoredEvent;
 use crate::projection::{Applying, Projection};
 use async_trait::async_trait;
+use convene_domain::remote_actor::ActorAction;
 use convene_domain::remote_domain::{covers, DomainAction};
-use convene_domain::{RemoteDomain, RemoteDomainChange};
+use convene_domain::{RemoteActor, RemoteActorChange, RemoteDomain, RemoteDomainChange};
 use cqrs_es::Aggregate;
 use serde::Serialize;
 use sqlx::{AnyConnection, AnyPool, Row};
@@ -22,10 +23,13 @@ impl Projection for DomainDecisionsProjection {
     }
 
     fn tables(&self) -> &'static [&'static str] {
-        &["domain_decisions"]
+        &["domain_decisions", "actor_decisions"]
     }
 
     async fn apply(&self, conn: &mut AnyConnection, event: &StoredEvent) -> Result<(), Error> {
+        if event.aggregate_type == RemoteActor::TYPE {
+            return actor_decided(conn, event).await;
+        }
         if event.aggregate_type != RemoteDomain::TYPE {
             return Ok(());
         }
@@ -56,6 +60,62 @@ impl Projection for DomainDecisionsProjection {
         }
         Ok(())
     }
+}
+
+/// A remote actor suspended, or its suspension lifted.
+async fn actor_decided(conn: &mut AnyConnection, event: &StoredEvent) -> Result<(), Error> {
+    let on = Applying::of(event)?;
+    let RemoteActorChange::Moderated {
+        action,
+        decision,
+        handle,
+    } = event.change::<RemoteActorChange>()?;
+    sqlx::query("DELETE FROM actor_decisions WHERE actor = $1")
+        .bind(on.id)
+        .execute(&mut *conn)
+        .await?;
+    if action == ActorAction::Suspend {
+        sqlx::query(
+            "INSERT INTO actor_decisions (actor, handle, reason, until, decided_at, position) \
+             VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(on.id)
+        .bind(handle)
+        .bind(decision.reason)
+        .bind(decision.until)
+        .bind(on.at.clone())
+        .bind(on.position)
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok(())
+}
+
+/// Whether the remote actor `actor` (its URL) is suspended here.
+pub async fn actor_suspended(pool: &AnyPool, actor: &str) -> Result<bool, Error> {
+    let found: Option<i64> =
+        sqlx::query_scalar("SELECT position FROM actor_decisions WHERE actor = $1")
+            .bind(actor)
+            .fetch_optional(pool)
+            .await?;
+    Ok(found.is_some())
+}
+
+/// How this instance's content names the remote actor `actor` (`name@host`, as federation
+/// writes handles), when the actor is known here (in the cache federation fills).
+pub async fn remote_handle(pool: &AnyPool, actor: &str) -> Result<Option<String>, Error> {
+    let name: Option<String> =
+        sqlx::query_scalar("SELECT preferred_username FROM remote_actors WHERE id = $1")
+            .bind(actor)
+            .fetch_optional(pool)
+            .await?;
+    Ok(name.and_then(|name| host_of_url(actor).map(|host| format!("{name}@{host}"))))
+}
+
+/// An SQL condition, true when the `name@host` handle in `column` (a remote organiser or
+/// author) is an actor the moderators suspended.
+pub fn actor_suspended_sql(column: &str) -> String {
+    format!("EXISTS (SELECT 1 FROM actor_decisions ad WHERE ad.handle = {column})")
 }
 
 /// A decision in force on a domain.

@@ -542,12 +542,13 @@ pub struct EventView {
     pub organiser_suspended: bool,
 }
 
-// A remote organiser on a suspended domain counts as suspended.
+// A remote organiser on a suspended domain, or suspended itself, counts as suspended.
 const EVENT_COLUMNS: &str = concat!(
     "e.id, e.organizer, e.draft, e.details, e.created_at, e.updated_at, \
      e.group_handle, e.members_only, e.hide_organiser, e.hidden, e.removed, e.comments_closed, \
      (SELECT COUNT(*) FROM profiles sp WHERE sp.username = e.organizer \
       AND (sp.suspended = 1 OR sp.account_suspended = 1)) \
+      + (SELECT COUNT(*) FROM actor_decisions ad WHERE ad.handle = e.organizer) \
       + CASE WHEN ",
     covered_sql!("e.organizer", "'suspend'"),
     " THEN 1 ELSE 0 END AS organiser_suspended, \
@@ -768,12 +769,17 @@ pub async fn count_public(pool: &AnyPool, filter: &EventFilter) -> Result<i64, E
 /// The conditions `filter` sets on public events, and the values they bind after the draft
 /// flag (`$1`).
 fn public_conditions(filter: &EventFilter) -> (String, Vec<String>) {
-    // What moderators hid or removed, what suspended profiles organise, and what comes from
-    // suspended or limited domains is never listed.
+    // What moderators hid or removed, what suspended or limited profiles, suspended groups and
+    // suspended remote actors organise, and what comes from suspended or limited domains is
+    // never listed.
     let mut sql = format!(
         "e.visibility = 'public' AND e.draft = $1 AND e.members_only = 0 \
-         AND e.hidden = 0 AND e.removed = 0 AND {} = 0 AND NOT {}",
+         AND e.hidden = 0 AND e.removed = 0 AND {} = 0 AND {} = 0 AND {} = 0 AND NOT {} \
+         AND NOT {}",
         crate::profiles::suspended_sql("e.organizer"),
+        crate::profiles::limited_sql("e.organizer"),
+        crate::groups::suspended_sql("e.group_handle"),
+        crate::domains::actor_suspended_sql("e.organizer"),
         covered_sql!("e.organizer", "'suspend', 'limit'")
     );
     let mut binds: Vec<String> = Vec::new();
@@ -1059,11 +1065,12 @@ fn comment_view(row: &AnyRow) -> Result<CommentView, Error> {
     })
 }
 
-// A remote author on a suspended domain counts as suspended.
+// A remote author on a suspended domain, or suspended itself, counts as suspended.
 const COMMENT_COLUMNS: &str = concat!(
     "id, event_id, author, in_reply_to, body, announcement, created_at, edited_at, deleted_at, \
      removed, (SELECT COUNT(*) FROM profiles sp WHERE sp.username = comments.author \
-     AND (sp.suspended = 1 OR sp.account_suspended = 1)) + CASE WHEN ",
+     AND (sp.suspended = 1 OR sp.account_suspended = 1)) \
+     + (SELECT COUNT(*) FROM actor_decisions ad WHERE ad.handle = comments.author) + CASE WHEN ",
     covered_sql!("comments.author", "'suspend'"),
     " THEN 1 ELSE 0 END AS author_suspended"
 );

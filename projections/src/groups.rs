@@ -160,6 +160,16 @@ impl Projection for GroupsProjection {
             C::ResourceDeleted { resource, content } => {
                 resources::deleted(conn, &resource, &content).await
             }
+            C::Moderated { action, .. } => {
+                let suspended = action == convene_domain::moderation::GroupAction::Suspend;
+                sqlx::query("UPDATE groups SET suspended = $1, updated_at = $2 WHERE handle = $3")
+                    .bind(crate::tables::flag(suspended))
+                    .bind(&on.at)
+                    .bind(on.id)
+                    .execute(conn)
+                    .await?;
+                Ok(())
+            }
         }
     }
 }
@@ -336,7 +346,8 @@ impl Entry {
             | C::TodoListDeleted { .. }
             | C::ResourceEdited { .. }
             | C::ResourceMoved { .. }
-            | C::ResourceDeleted { .. } => return None,
+            | C::ResourceDeleted { .. }
+            | C::Moderated { .. } => return None,
         })
     }
 }
@@ -589,6 +600,8 @@ pub struct GroupView {
     pub banner: Option<ShownPicture>,
     pub created_at: String,
     pub updated_at: String,
+    /// Suspended by the instance's moderators: only they see it.
+    pub suspended_by_moderators: bool,
 }
 
 /// Roles that belong to the group, as SQL.
@@ -596,7 +609,7 @@ const BELONGING: &str = "('member', 'moderator', 'administrator', 'creator')";
 
 fn group_columns() -> String {
     format!(
-        "g.handle, g.details, g.avatar, g.banner, g.created_at, g.updated_at, \
+        "g.handle, g.details, g.avatar, g.banner, g.created_at, g.updated_at, g.suspended, \
          (SELECT COUNT(*) FROM group_members m WHERE m.group_handle = g.handle \
           AND m.role IN {BELONGING}) AS members, \
          (SELECT COUNT(*) FROM group_followers f WHERE f.group_handle = g.handle \
@@ -619,7 +632,14 @@ fn group_view(row: &AnyRow) -> Result<GroupView, Error> {
         banner: crate::events::picture_of(row, "banner")?,
         created_at: row.try_get("created_at")?,
         updated_at: row.try_get("updated_at")?,
+        suspended_by_moderators: crate::tables::flag_of(row, "suspended")?,
     })
+}
+
+/// Whether the group `column` names is suspended (1) or not (0), as SQL: a suspended group's
+/// events leave public listings.
+pub fn suspended_sql(column: &str) -> String {
+    format!("(SELECT COUNT(*) FROM groups sg WHERE sg.handle = {column} AND sg.suspended = 1)")
 }
 
 /// The group `@handle`, if it exists (every visibility: callers decide).
@@ -637,7 +657,7 @@ pub async fn find(pool: &AnyPool, handle: &str) -> Result<Option<GroupView>, Err
 /// Public groups, by display name.
 pub async fn list_public(pool: &AnyPool, limit: i64, offset: i64) -> Result<Vec<GroupView>, Error> {
     let rows = sqlx::query(&format!(
-        "SELECT {} FROM groups g WHERE g.visibility = 'public' \
+        "SELECT {} FROM groups g WHERE g.visibility = 'public' AND g.suspended = 0 \
          ORDER BY g.display_name, g.handle LIMIT $1 OFFSET $2",
         group_columns()
     ))

@@ -1,6 +1,6 @@
 //! The instance's own read models: `instance_settings` (the settings its administrators last
 //! saved) and `transparency_entries` (the moderation decisions a public transparency log may
-//! show: content, profile, account and domain decisions, never warnings, lock-outs, reports or
+//! show: content, profile, group, account, remote actor and domain decisions, never warnings, lock-outs, reports or
 //! reverts). What an entry shows to the public is decided when it is read, from the settings in
 //! force, so turning the log on, off or naming the moderators needs no replay.
 
@@ -12,8 +12,9 @@ use convene_domain::instance::{InstanceSettings, INSTANCE_ID};
 use convene_domain::moderation::{AccountAction, ContentAction, Decision};
 use convene_domain::report::{Category, ReportChange};
 use convene_domain::{
-    Account, AccountChange, Event, EventChange, Instance, InstanceChange, Profile, ProfileChange,
-    RemoteDomain, RemoteDomainChange, Report,
+    Account, AccountChange, Event, EventChange, Group, GroupChange, Instance, InstanceChange,
+    Profile, ProfileChange, RemoteActor, RemoteActorChange, RemoteDomain, RemoteDomainChange,
+    Report,
 };
 use cqrs_es::Aggregate;
 use sqlx::{AnyConnection, AnyPool, Row};
@@ -91,6 +92,9 @@ fn undoes(change: &str) -> &'static [&'static str] {
         "EventCommentsReopened" => &["EventCommentsClosed"],
         "CommentRestored" => &["CommentRemoved"],
         "ProfileUnsuspended" => &["ProfileSuspended"],
+        "ProfileUnlimited" => &["ProfileLimited"],
+        "GroupUnsuspended" => &["GroupSuspended"],
+        "RemoteActorUnsuspended" => &["RemoteActorSuspended"],
         "AccountUnsuspended" => &["AccountSuspended"],
         "DomainLifted" => &["DomainSuspended", "DomainLimited"],
         _ => &[],
@@ -120,6 +124,16 @@ fn entry(event: &StoredEvent) -> Result<Option<Entry>, Error> {
             }),
             _ => None,
         },
+        t if t == Group::TYPE => match event.change::<GroupChange>()? {
+            GroupChange::Moderated { decision, .. } => Some(Entry {
+                target_kind: "group",
+                target_id: event.aggregate_id.clone(),
+                event_id: None,
+                decision,
+                public_comment: None,
+            }),
+            _ => None,
+        },
         t if t == Profile::TYPE => match event.change::<ProfileChange>()? {
             ProfileChange::Moderated { decision, .. } => Some(Entry {
                 target_kind: "profile",
@@ -144,6 +158,17 @@ fn entry(event: &StoredEvent) -> Result<Option<Entry>, Error> {
             }),
             _ => None,
         },
+        t if t == RemoteActor::TYPE => {
+            let RemoteActorChange::Moderated { decision, .. } =
+                event.change::<RemoteActorChange>()?;
+            Some(Entry {
+                target_kind: "actor",
+                target_id: event.aggregate_id.clone(),
+                event_id: None,
+                decision,
+                public_comment: None,
+            })
+        }
         t if t == RemoteDomain::TYPE => {
             let RemoteDomainChange::Moderated {
                 decision,

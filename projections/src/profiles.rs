@@ -6,7 +6,7 @@ use crate::log::StoredEvent;
 use crate::projection::{Applying, Projection};
 use crate::tables::{flag, flag_of};
 use async_trait::async_trait;
-use convene_domain::moderation::{AccountAction, ProfileAction};
+use convene_domain::moderation::AccountAction;
 use convene_domain::picture::ShownPicture;
 use convene_domain::{Account, AccountChange, Profile, ProfileChange};
 use cqrs_es::Aggregate;
@@ -54,9 +54,13 @@ impl Projection for ProfilesProjection {
             | ProfileChange::FollowRejected { .. }
             | ProfileChange::Unfollowed { .. } => Ok(()),
             ProfileChange::Moderated { action, .. } => {
-                let suspended = action == ProfileAction::Suspend;
-                sqlx::query("UPDATE profiles SET suspended = $1 WHERE username = $2")
-                    .bind(flag(suspended))
+                let sql = if action.on_suspension() {
+                    "UPDATE profiles SET suspended = $1 WHERE username = $2"
+                } else {
+                    "UPDATE profiles SET limited = $1 WHERE username = $2"
+                };
+                sqlx::query(sql)
+                    .bind(flag(action.imposes()))
                     .bind(on.id)
                     .execute(conn)
                     .await?;
@@ -93,6 +97,12 @@ pub fn suspended_sql(column: &str) -> String {
         "(SELECT COUNT(*) FROM profiles sp WHERE sp.username = {column} \
          AND (sp.suspended = 1 OR sp.account_suspended = 1))"
     )
+}
+
+/// SQL counting (0 or 1) whether the profile named by `column` is limited by the instance's
+/// moderators: its events stay out of public listings.
+pub fn limited_sql(column: &str) -> String {
+    format!("(SELECT COUNT(*) FROM profiles lp WHERE lp.username = {column} AND lp.limited = 1)")
 }
 
 async fn created(

@@ -54,8 +54,9 @@ pub fn status_name(status: EventStatus) -> &'static str {
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Shown {
     pub draft: bool,
-    /// The profile that created it, or that profile's account, is suspended by moderators; or
-    /// it comes from another instance's domain the administrators suspended or limited.
+    /// The profile that created it, or that profile's account, or the group organising it, is
+    /// suspended by moderators; or it comes from another instance's domain the administrators
+    /// suspended or limited.
     pub organiser_suspended: bool,
 }
 

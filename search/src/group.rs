@@ -24,10 +24,10 @@ pub struct GroupDocument {
 }
 
 /// The document of group `id` in state `group`, or none when it must not be found: not
-/// created, or unlisted.
+/// created, unlisted, or suspended by the instance's moderators.
 pub fn group_document(id: &str, group: &Group) -> Option<GroupDocument> {
     let details = group.details()?;
-    if details.visibility != GroupVisibility::Public {
+    if details.visibility != GroupVisibility::Public || group.suspended() {
         return None;
     }
     let address = details.address.as_ref();

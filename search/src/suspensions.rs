@@ -1,12 +1,15 @@
 //! Which organisers the instance's moderators have suspended, as the log says at a position.
 //!
 //! A suspended profile, or any profile of a suspended account, has its public content hidden,
-//! so its events leave the index and come back when the suspension is lifted. The answer is read
+//! and so has a suspended group; a limited profile's events leave public listings: their events
+//! leave the index and come back when the decision is lifted. The answer is read
 //! from the log (the profiles' and accounts' own decisions up to the batch's end), never from a
 //! read model, so a rebuild from position 0 gives the same index.
 
 use crate::Error;
-use convene_domain::{Account, AccountChange, Event, EventChange, Profile, ProfileChange};
+use convene_domain::{
+    Account, AccountChange, Event, EventChange, Group, Profile, ProfileChange, RemoteActor,
+};
 use cqrs_es::Aggregate;
 use sqlx::{AnyPool, Row};
 use std::collections::{BTreeSet, HashMap};
@@ -68,8 +71,8 @@ fn unreadable(error: serde_json::Error) -> Error {
     Error::Unreadable(error.to_string())
 }
 
-/// The profiles among `profiles` that are suspended at `until`, by their own decision or their
-/// account's.
+/// The profiles among `profiles` whose events are out of public listings at `until`: suspended
+/// by their own decision or their account's, or limited.
 pub async fn suspended(
     pool: &AnyPool,
     profiles: &[&str],
@@ -81,7 +84,14 @@ pub async fn suspended(
         return Ok(out);
     }
     let mut account_of: HashMap<String, String> = HashMap::new();
-    let types = ["ProfileCreated", "ProfileSuspended", "ProfileUnsuspended"];
+    let mut limited = BTreeSet::new();
+    let types = [
+        "ProfileCreated",
+        "ProfileSuspended",
+        "ProfileUnsuspended",
+        "ProfileLimited",
+        "ProfileUnlimited",
+    ];
     for logged in changes_of(pool, Profile::TYPE, &profiles, &types, until).await? {
         match serde_json::from_str(&logged.payload).map_err(unreadable)? {
             ProfileChange::Created {
@@ -90,15 +100,22 @@ pub async fn suspended(
             } => {
                 account_of.insert(logged.id, account);
             }
-            ProfileChange::Moderated { .. } if logged.event_type == "ProfileSuspended" => {
-                out.insert(logged.id);
-            }
-            ProfileChange::Moderated { .. } => {
-                out.remove(&logged.id);
+            ProfileChange::Moderated { action, .. } => {
+                let decided = if action.on_suspension() {
+                    &mut out
+                } else {
+                    &mut limited
+                };
+                if action.imposes() {
+                    decided.insert(logged.id);
+                } else {
+                    decided.remove(&logged.id);
+                }
             }
             _ => {}
         }
     }
+    out.extend(limited);
     let accounts: BTreeSet<&str> = account_of.values().map(String::as_str).collect();
     let accounts: Vec<&str> = accounts.into_iter().collect();
     let types = ["AccountSuspended", "AccountUnsuspended"];
@@ -123,7 +140,7 @@ pub async fn suspended(
     Ok(out)
 }
 
-/// The profiles whose suspension a batch decides on: those suspended or unsuspended themselves,
+/// The profiles whose suspension or limit a batch decides on: those suspended, limited or lifted themselves,
 /// and every profile of an account suspended or unsuspended (as their creations name it).
 pub async fn decided_in(
     pool: &AnyPool,
@@ -133,7 +150,10 @@ pub async fn decided_in(
     let mut accounts = BTreeSet::new();
     for e in batch {
         match (e.aggregate_type.as_str(), e.event_type.as_str()) {
-            (Profile::TYPE, "ProfileSuspended" | "ProfileUnsuspended") => {
+            (
+                Profile::TYPE,
+                "ProfileSuspended" | "ProfileUnsuspended" | "ProfileLimited" | "ProfileUnlimited",
+            ) => {
                 profiles.insert(e.aggregate_id.clone());
             }
             (Account::TYPE, "AccountSuspended" | "AccountUnsuspended") => {
@@ -197,6 +217,135 @@ pub async fn events_organised_by(
                 serde_json::from_str(&payload).map_err(unreadable)?
             {
                 if organiser == *profile {
+                    events.push(row.try_get("aggregate_id")?);
+                }
+            }
+        }
+    }
+    Ok(events)
+}
+
+/// The change names of a group's suspension and its lifting.
+const GROUP_DECISIONS: [&str; 2] = ["GroupSuspended", "GroupUnsuspended"];
+
+/// The groups among `groups` that are suspended at `until`.
+pub async fn suspended_groups(
+    pool: &AnyPool,
+    groups: &[&str],
+    until: i64,
+) -> Result<BTreeSet<String>, Error> {
+    let mut out = BTreeSet::new();
+    for logged in changes_of(pool, Group::TYPE, groups, &GROUP_DECISIONS, until).await? {
+        if logged.event_type == GROUP_DECISIONS[0] {
+            out.insert(logged.id);
+        } else {
+            out.remove(&logged.id);
+        }
+    }
+    Ok(out)
+}
+
+/// The groups whose suspension a batch decides on.
+pub fn groups_decided_in(batch: &[convene_projections::StoredEvent]) -> BTreeSet<String> {
+    batch
+        .iter()
+        .filter(|e| {
+            e.aggregate_type == Group::TYPE && GROUP_DECISIONS.contains(&e.event_type.as_str())
+        })
+        .map(|e| e.aggregate_id.clone())
+        .collect()
+}
+
+/// The events the groups `groups` organise, up to `until`.
+pub async fn events_of_groups(
+    pool: &AnyPool,
+    groups: &BTreeSet<String>,
+    until: i64,
+) -> Result<Vec<String>, Error> {
+    let mut events = Vec::new();
+    for group in groups {
+        // The handle appears in the change that gives the event its group: a cheap prefilter,
+        // each candidate then read for certain.
+        let rows = sqlx::query(
+            "SELECT aggregate_id, CAST(payload AS TEXT) AS payload FROM event_log \
+             WHERE aggregate_type = $1 AND event_type = 'EventOrganisedByGroup' \
+             AND position <= $2 AND CAST(payload AS TEXT) LIKE $3 ORDER BY position",
+        )
+        .bind(Event::TYPE)
+        .bind(until)
+        .bind(format!("%{group}%"))
+        .fetch_all(pool)
+        .await?;
+        for row in rows {
+            let payload: String = row.try_get("payload")?;
+            if let EventChange::OrganisedByGroup { group: link } =
+                serde_json::from_str(&payload).map_err(unreadable)?
+            {
+                if link.handle == *group {
+                    events.push(row.try_get("aggregate_id")?);
+                }
+            }
+        }
+    }
+    Ok(events)
+}
+
+/// The change names of a remote actor's suspension and its lifting.
+const ACTOR_DECISIONS: [&str; 2] = ["RemoteActorSuspended", "RemoteActorUnsuspended"];
+
+/// The remote actors (by URL) among `actors` that are suspended at `until`.
+pub async fn suspended_actors(
+    pool: &AnyPool,
+    actors: &[&str],
+    until: i64,
+) -> Result<BTreeSet<String>, Error> {
+    let mut out = BTreeSet::new();
+    for logged in changes_of(pool, RemoteActor::TYPE, actors, &ACTOR_DECISIONS, until).await? {
+        if logged.event_type == ACTOR_DECISIONS[0] {
+            out.insert(logged.id);
+        } else {
+            out.remove(&logged.id);
+        }
+    }
+    Ok(out)
+}
+
+/// The events the remote actors suspended or lifted in `batch` sent here, up to the batch's end.
+pub async fn events_of_actors_decided_in(
+    pool: &AnyPool,
+    batch: &[convene_projections::StoredEvent],
+) -> Result<Vec<String>, Error> {
+    let Some(last) = batch.last() else {
+        return Ok(Vec::new());
+    };
+    let actors: BTreeSet<&str> = batch
+        .iter()
+        .filter(|e| {
+            e.aggregate_type == RemoteActor::TYPE
+                && ACTOR_DECISIONS.contains(&e.event_type.as_str())
+        })
+        .map(|e| e.aggregate_id.as_str())
+        .collect();
+    let mut events = Vec::new();
+    for actor in actors {
+        // The actor's URL appears in each event it sent: a cheap prefilter, each candidate
+        // then read for certain.
+        let rows = sqlx::query(
+            "SELECT aggregate_id, CAST(payload AS TEXT) AS payload FROM event_log \
+             WHERE aggregate_type = $1 AND event_type = 'EventImported' AND position <= $2 \
+             AND CAST(payload AS TEXT) LIKE $3 ORDER BY position",
+        )
+        .bind(Event::TYPE)
+        .bind(last.position)
+        .bind(format!("%{actor}%"))
+        .fetch_all(pool)
+        .await?;
+        for row in rows {
+            let payload: String = row.try_get("payload")?;
+            if let EventChange::Imported { origin, .. } =
+                serde_json::from_str(&payload).map_err(unreadable)?
+            {
+                if origin.actor == actor {
                     events.push(row.try_get("aggregate_id")?);
                 }
             }

@@ -90,14 +90,18 @@ async fn list(
     Ok(Json(groups::list(&state, query.page()?).await?))
 }
 
-/// One group (unlisted groups too, to whoever has the address).
+/// One group (unlisted groups too, to whoever has the address). A group the instance's
+/// moderators suspended is 404 `/problems/suspended-by-moderators` for everyone but them.
 #[utoipa::path(get, path = "/groups/{handle}", tag = "groups", params(("handle" = String, Path)),
     responses((status = 200, body = GroupView), (status = 404, body = Problem)))]
 async fn show(
     State(state): State<AppState>,
+    MaybeSession(session): MaybeSession,
     Path(handle): Path<String>,
 ) -> Result<Json<GroupView>, Problem> {
-    Ok(Json(groups::show(&state, &handle).await?))
+    Ok(Json(
+        groups::show_to(&state, session.as_ref(), &handle).await?,
+    ))
 }
 
 /// Change the group's settings (administrators); `address: null` clears the address.

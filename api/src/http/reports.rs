@@ -168,11 +168,14 @@ async fn object(
     Ok(Json(objects::as_of(&state, &kind, &id, query.at).await?))
 }
 
-/// Decide on an event, a comment, a profile or an account (moderators and administrators), or
+/// Decide on an event, a comment, a profile, a group, another instance's actor or an account
+/// (moderators and administrators), or
 /// on another instance's domain (administrators): hide, unhide, remove, restore,
 /// close_comments or reopen_comments an event; remove or restore a comment; suspend, unsuspend
 /// warn or lock out (every session closed until the password is reset) a profile's account or
-/// an account; suspend, limit or lift a domain. The reason is required;
+/// an account; limit or unlimit a profile (its events out of public listings and search);
+/// suspend or unsuspend a group, or another instance's actor known here (by its URL); suspend,
+/// limit or lift a domain. The reason is required;
 /// `until` (in the future) ends hide, remove, close_comments, suspend and limit by itself. A
 /// decision that would change nothing is a 409.
 #[utoipa::path(post, path = "/moderation/decisions", tag = "moderation", request_body = NewDecision,

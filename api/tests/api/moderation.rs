@@ -645,3 +645,293 @@ async fn the_audit_trail_finds_decisions_by_actor_target_change_and_time_with_be
         assert_eq!(fields(&reversed), ["to"], "{}", reversed.text);
     }
 }
+
+fn on_group(action: &str, handle: &str, reason: &str) -> Value {
+    json!({"action": action, "target": {"kind": "group", "handle": handle}, "reason": reason})
+}
+
+async fn group_found(server: &TestServer, handle: &str) -> bool {
+    indexed(server).await;
+    let hits = server.client().get("/api/v1/search/groups?q=repair").await;
+    assert_eq!(hits.status, 200, "{}", hits.text);
+    hits.text.contains(&format!("\"id\":\"{handle}\""))
+}
+
+async fn groups_listed(client: &Client, handle: &str) -> bool {
+    let all = client.get("/api/v1/groups").await;
+    all.json
+        .as_array()
+        .is_some_and(|groups| groups.iter().any(|g| g["handle"] == handle))
+}
+
+#[tokio::test]
+async fn a_suspended_group_is_gone_for_all_but_moderators_until_it_is_lifted() {
+    for scratch in test_urls("moderation_suspend_group").await {
+        let server = server(&scratch).await;
+        let org = member(&server, "org@example.org").await;
+        profile(&org, "org").await;
+        let ana = member(&server, "ana@example.org").await;
+        profile(&ana, "ana").await;
+        let admin = member(&server, "admin@example.org").await;
+        crate::reports::give_role(&server, &admin, convene_domain::Role::Administrator).await;
+        let created = org
+            .post(
+                "/api/v1/groups",
+                json!({"handle": "repair", "display_name": "Repair café"}),
+            )
+            .await;
+        assert_eq!(created.status, 201, "{}", created.text);
+        let event_body = |title: &str| crate::support::event_body(json!({ "title": title }));
+        let organised = org
+            .post("/api/v1/groups/repair/events", event_body("Climate march"))
+            .await;
+        assert_eq!(organised.status, 201, "{}", organised.text);
+        let event = text(&organised.json["id"]);
+        let published = admin
+            .put(
+                "/api/v1/admin/settings",
+                json!({"name": "Repair", "transparency": "anonymous"}),
+            )
+            .await;
+        assert_eq!(published.status, 200, "{}", published.text);
+        let report = ana
+            .post(
+                "/api/v1/reports",
+                json!({"target": {"kind": "group", "handle": "repair"},
+                       "category": {"kind": "spam"}, "comment": "a front for spam"}),
+            )
+            .await;
+        assert_eq!(report.status, 201, "{}", report.text);
+        let report = text(&report.json["id"]);
+        assert!(group_found(&server, "repair").await);
+        assert!(found(&server, &event).await);
+
+        let head = server.head().await;
+        let hide = decide(&admin, on_group("hide", "repair", "spam")).await;
+        assert_eq!(fields(&hide), ["action"], "{}", hide.text);
+        let nobody = decide(&admin, on_group("suspend", "nobody", "spam")).await;
+        assert_eq!(nobody.status, 404, "{}", nobody.text);
+        let not_yet = decide(&admin, on_group("unsuspend", "repair", "spam")).await;
+        assert_eq!(not_yet.status, 409, "{}", not_yet.text);
+        let by_user = decide(&ana, on_group("suspend", "repair", "spam")).await;
+        assert_eq!(by_user.status, 403, "{}", by_user.text);
+        let no_reason = decide(&admin, on_group("suspend", "repair", " ")).await;
+        assert_eq!(fields(&no_reason), ["reason"], "{}", no_reason.text);
+        assert_eq!(server.head().await, head, "refusals write nothing");
+
+        let mut suspend = on_group("suspend", "repair", "secret: a spam network");
+        suspend["report"] = json!(report);
+        suspend["public_comment"] = json!("Spam network");
+        let suspended = decide(&admin, suspend).await;
+        assert_eq!(suspended.status, 201, "{}", suspended.text);
+        assert_eq!(suspended.json["change"], "GroupSuspended");
+        assert_eq!(
+            decide(&admin, on_group("suspend", "repair", "again"))
+                .await
+                .status,
+            409
+        );
+
+        // Gone for everyone but moderators: the group, its listing, its events' listing, search.
+        for client in [server.client(), ana.clone(), org.clone()] {
+            let page = client.get("/api/v1/groups/repair").await;
+            assert_eq!(page.status, 404, "{}", page.text);
+            assert_eq!(kind(&page), "/problems/group-suspended-by-moderators");
+            let events = client.get("/api/v1/groups/repair/events").await;
+            assert_eq!(events.status, 404, "{}", events.text);
+        }
+        let seen = admin.get("/api/v1/groups/repair").await;
+        assert_eq!(seen.status, 200, "{}", seen.text);
+        assert_eq!(seen.json["suspended_by_moderators"], true);
+        assert!(!groups_listed(&server.client(), "repair").await);
+        assert!(!listed(&server.client(), &event).await);
+        assert!(!group_found(&server, "repair").await);
+        assert!(!found(&server, &event).await);
+
+        // Its members cannot post or organise in it.
+        let organising = org
+            .post("/api/v1/groups/repair/events", event_body("Another march"))
+            .await;
+        assert_eq!(organising.status, 403, "{}", organising.text);
+        assert_eq!(kind(&organising), "/problems/group-suspended");
+        let posting = org
+            .post(
+                "/api/v1/groups/repair/posts",
+                json!({"title": "Still here", "body": "Hello", "visibility": "public"}),
+            )
+            .await;
+        assert_eq!(posting.status, 403, "{}", posting.text);
+
+        // In the audit trail (kind group), on the report, in the transparency log.
+        let trail = admin
+            .get(
+                "/api/v1/moderation/audit?target_kind=group&target_id=repair&change=GroupSuspended",
+            )
+            .await;
+        assert_eq!(trail.status, 200, "{}", trail.text);
+        assert_eq!(trail.json["entries"][0]["reason"], "secret: a spam network");
+        assert_eq!(trail.json["entries"][0]["report"], json!(report));
+        let detail = admin
+            .get(&format!("/api/v1/moderation/reports/{report}"))
+            .await;
+        assert_eq!(detail.json["decisions"][0]["change"], "GroupSuspended");
+        let mut public = server.client().get("/api/v1/instance/transparency").await;
+        for _ in 0..100 {
+            if public.json["entries"]
+                .as_array()
+                .is_some_and(|e| !e.is_empty())
+            {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+            public = server.client().get("/api/v1/instance/transparency").await;
+        }
+        let entry = &public.json["entries"][0];
+        assert_eq!(entry["action"], "GroupSuspended", "{}", public.text);
+        assert_eq!(entry["target"]["label"], "@repair");
+        assert_eq!(entry["public_comment"], "Spam network");
+        assert!(!public.text.contains("secret"), "{}", public.text);
+
+        // Lifted: everything comes back.
+        let lifted = decide(&admin, on_group("unsuspend", "repair", "appeal granted")).await;
+        assert_eq!(lifted.status, 201, "{}", lifted.text);
+        assert_eq!(
+            server.client().get("/api/v1/groups/repair").await.status,
+            200
+        );
+        assert!(groups_listed(&server.client(), "repair").await);
+        assert!(listed(&server.client(), &event).await);
+        assert!(group_found(&server, "repair").await);
+        assert!(found(&server, &event).await);
+        let organising = org
+            .post("/api/v1/groups/repair/events", event_body("Repair day"))
+            .await;
+        assert_eq!(organising.status, 201, "{}", organising.text);
+
+        // A timed suspension ends by itself.
+        let mut timed = on_group("suspend", "repair", "cooling off");
+        let until = OffsetDateTime::now_utc() + time::Duration::hours(1);
+        timed["until"] = json!(until
+            .format(&time::format_description::well_known::Rfc3339)
+            .expect("as expected"));
+        assert_eq!(decide(&admin, timed).await.status, 201);
+        let later = until + time::Duration::seconds(1);
+        let ended = convene_api::moderation::end_due(&server.state, later)
+            .await
+            .expect("as expected");
+        assert_eq!(ended, 1);
+        assert_eq!(
+            server.client().get("/api/v1/groups/repair").await.status,
+            200
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_limited_profile_s_events_leave_listings_and_search_but_stay_reachable() {
+    for scratch in test_urls("moderation_limit_profile").await {
+        let server = server(&scratch).await;
+        let org = member(&server, "org@example.org").await;
+        profile(&org, "org").await;
+        let ana = member(&server, "ana@example.org").await;
+        profile(&ana, "ana").await;
+        let mia = member(&server, "mia@example.org").await;
+        make_moderator(&server, &mia).await;
+        let own = text(&create_event(&ana, json!({"title": "Climate march"})).await["id"]);
+        let other = text(&create_event(&org, json!({"title": "Another march"})).await["id"]);
+        let comments = format!("/api/v1/events/{other}/comments");
+        ana.post(&comments, json!({"body": "See you there"})).await;
+        assert!(found(&server, &own).await);
+
+        let head = server.head().await;
+        let not_yet = decide(&mia, on_profile("unlimit", "ana", "spam")).await;
+        assert_eq!(not_yet.status, 409, "{}", not_yet.text);
+        let wrong = decide(&mia, on_event("limit", &own, "spam")).await;
+        assert_eq!(fields(&wrong), ["action"], "{}", wrong.text);
+        assert_eq!(server.head().await, head, "refusals write nothing");
+
+        let limited = decide(&mia, on_profile("limit", "ana", "borderline promotion")).await;
+        assert_eq!(limited.status, 201, "{}", limited.text);
+        assert_eq!(limited.json["change"], "ProfileLimited");
+        assert_eq!(
+            decide(&mia, on_profile("limit", "ana", "again"))
+                .await
+                .status,
+            409
+        );
+        assert!(!listed(&server.client(), &own).await);
+        assert!(!found(&server, &own).await);
+        assert!(listed(&server.client(), &other).await);
+        // Still reached by its link, by its page and by those taking part.
+        let event = server.client().get(&format!("/api/v1/events/{own}")).await;
+        assert_eq!(event.status, 200, "{}", event.text);
+        assert_eq!(
+            server.client().get("/api/v1/profiles/ana").await.status,
+            200
+        );
+        let list = server.client().get(&comments).await;
+        assert_eq!(list.json[0]["body"], "See you there", "{}", list.text);
+        let acting = ana.post(&comments, json!({"body": "Still here"})).await;
+        assert_eq!(acting.status, 201, "{}", acting.text);
+
+        let lifted = decide(&mia, on_profile("unlimit", "ana", "reviewed")).await;
+        assert_eq!(lifted.status, 201, "{}", lifted.text);
+        assert_eq!(lifted.json["change"], "ProfileUnlimited");
+        assert!(listed(&server.client(), &own).await);
+        assert!(found(&server, &own).await);
+    }
+}
+
+#[tokio::test]
+async fn moderators_suspend_a_remote_actor_known_here_by_its_url_and_lift_it() {
+    for scratch in test_urls("moderation_remote_actor").await {
+        let server = server(&scratch).await;
+        let mia = member(&server, "mia@example.org").await;
+        make_moderator(&server, &mia).await;
+        let actor = "https://remote.example/users/troll";
+        // Known here as federation caches what it fetched.
+        sqlx::query(
+            "INSERT INTO remote_actors (id, kind, inbox, shared_inbox, key_id, public_key_pem, \
+             preferred_username, name, url, fetched_at) \
+             VALUES ($1, 'Person', $2, NULL, $3, 'pem', 'troll', NULL, NULL, '2026-01-01')",
+        )
+        .bind(actor)
+        .bind(format!("{actor}/inbox"))
+        .bind(format!("{actor}#main-key"))
+        .execute(server.state.db.pool())
+        .await
+        .expect("a cached actor");
+        let on_actor = |action: &str, actor: &str| {
+            json!({"action": action, "target": {"kind": "remote_actor", "actor": actor},
+                   "reason": "harassment"})
+        };
+
+        let head = server.head().await;
+        let unknown = decide(
+            &mia,
+            on_actor("suspend", "https://remote.example/users/nobody"),
+        )
+        .await;
+        assert_eq!(unknown.status, 404, "{}", unknown.text);
+        let wrong = decide(&mia, on_actor("hide", actor)).await;
+        assert_eq!(fields(&wrong), ["action"], "{}", wrong.text);
+        let not_yet = decide(&mia, on_actor("unsuspend", actor)).await;
+        assert_eq!(not_yet.status, 409, "{}", not_yet.text);
+        assert_eq!(server.head().await, head, "refusals write nothing");
+
+        let suspended = decide(&mia, on_actor("suspend", actor)).await;
+        assert_eq!(suspended.status, 201, "{}", suspended.text);
+        assert_eq!(suspended.json["change"], "RemoteActorSuspended");
+        assert_eq!(decide(&mia, on_actor("suspend", actor)).await.status, 409);
+        let trail = mia
+            .get(&format!(
+                "/api/v1/moderation/audit?target_kind=actor&target_id={actor}"
+            ))
+            .await;
+        assert_eq!(trail.status, 200, "{}", trail.text);
+        assert_eq!(trail.json["entries"][0]["change"], "RemoteActorSuspended");
+        let lifted = decide(&mia, on_actor("unsuspend", actor)).await;
+        assert_eq!(lifted.status, 201, "{}", lifted.text);
+        assert_eq!(lifted.json["change"], "RemoteActorUnsuspended");
+    }
+}

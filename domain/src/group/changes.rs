@@ -3,6 +3,7 @@ use super::members::{FollowState, GroupActor, MemberRole};
 use super::posts::PostContent;
 use super::resources::ResourceContent;
 use super::todos::TodoContent;
+use crate::moderation::{Decision, GroupAction};
 use crate::picture::{GroupPicture, ShownPicture};
 use cqrs_es::DomainEvent;
 use serde::{Deserialize, Serialize};
@@ -179,6 +180,11 @@ pub enum GroupChange {
         #[serde(default)]
         content: Vec<String>,
     },
+    /// An instance moderator's decision (GroupSuspended, GroupUnsuspended in the log).
+    Moderated {
+        action: GroupAction,
+        decision: Decision,
+    },
 }
 
 impl DomainEvent for GroupChange {
@@ -221,6 +227,7 @@ impl DomainEvent for GroupChange {
             Self::ResourceEdited { .. } => "GroupResourceEdited",
             Self::ResourceMoved { .. } => "GroupResourceMoved",
             Self::ResourceDeleted { .. } => "GroupResourceDeleted",
+            Self::Moderated { action, .. } => action.change_name(),
         }
         .to_string()
     }

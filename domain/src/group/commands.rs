@@ -3,6 +3,7 @@ use super::members::{GroupActor, MemberRole};
 use super::posts::PostContent;
 use super::resources::{ResourceContent, ResourcePatch};
 use super::todos::TodoContent;
+use crate::moderation::{Decision, GroupAction};
 use crate::picture::{GroupPicture, ShownPicture};
 
 /// What can be asked of a group. `by` and `who` name the acting member or follower (the caller
@@ -192,5 +193,11 @@ pub enum GroupCommand {
     DeleteResource {
         by: GroupActor,
         resource: String,
+    },
+    /// An instance moderator's decision (the caller checked the role and the decision's
+    /// fields).
+    Moderate {
+        action: GroupAction,
+        decision: Decision,
     },
 }

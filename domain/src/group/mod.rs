@@ -33,6 +33,7 @@ pub use posts::{PostContent, PostState, PostVisibility};
 pub use resources::{ResourceContent, ResourceKind, ResourcePatch, ResourceState};
 pub use todos::{TodoContent, TodoState};
 
+use crate::moderation::{Decision, GroupAction};
 use crate::validation::FieldError;
 use cqrs_es::event_sink::EventSink;
 use cqrs_es::Aggregate;
@@ -122,6 +123,15 @@ pub enum GroupError {
     UnknownTodo,
     #[error("this group has no such resource")]
     UnknownResource,
+    /// A moderators' decision that would change nothing.
+    #[error("{0}")]
+    AlreadyDecided(&'static str),
+    /// Suspended by the instance's moderators: gone for everyone but them.
+    #[error("this group is suspended by the instance's moderators")]
+    SuspendedByModerators,
+    /// Suspended by the instance's moderators: nothing is posted, organised or changed in it.
+    #[error("this group is suspended by the instance's moderators: nothing can be posted or organised in it")]
+    Suspended,
 }
 
 fn invalid(field: &str, message: impl Into<String>) -> GroupError {
@@ -183,6 +193,9 @@ pub struct Group {
     avatar: Option<String>,
     #[serde(default)]
     banner: Option<String>,
+    /// Suspended by the instance's moderators.
+    #[serde(default)]
+    suspended: bool,
 }
 
 /// Maps keyed by actors, stored in snapshots as lists of pairs (JSON keys are only strings).
@@ -210,6 +223,30 @@ mod pairs {
 }
 
 impl Group {
+    /// Suspended by the instance's moderators.
+    pub fn suspended(&self) -> bool {
+        self.suspended
+    }
+
+    /// A moderator's decision, or why it would change nothing.
+    fn moderate(
+        &self,
+        action: GroupAction,
+        decision: Decision,
+    ) -> Result<Vec<GroupChange>, GroupError> {
+        if self.handle.is_none() {
+            return Err(GroupError::NotFound);
+        }
+        let already = match action {
+            GroupAction::Suspend => self.suspended.then_some("the group is already suspended"),
+            GroupAction::Unsuspend => (!self.suspended).then_some("the group is not suspended"),
+        };
+        if let Some(already) = already {
+            return Err(GroupError::AlreadyDecided(already));
+        }
+        Ok(vec![GroupChange::Moderated { action, decision }])
+    }
+
     pub fn handle(&self) -> Option<&str> {
         self.handle.as_deref()
     }
@@ -272,6 +309,14 @@ impl Aggregate for Group {
         sink: &EventSink<Self>,
     ) -> Result<(), Self::Error> {
         use GroupCommand as G;
+        // A suspended group takes only its moderators' decisions, and its people leaving it.
+        let leaving = matches!(
+            command,
+            G::Moderate { .. } | G::Leave { .. } | G::Unfollow { .. }
+        );
+        if self.suspended && !leaving {
+            return Err(GroupError::Suspended);
+        }
         let changes = match command {
             G::Create {
                 handle,
@@ -356,6 +401,7 @@ impl Aggregate for Group {
                 parent,
             } => self.move_resource(&by, resource, parent),
             G::DeleteResource { by, resource } => self.delete_resource(&by, resource),
+            G::Moderate { action, decision } => self.moderate(action, decision),
         }?;
         for change in changes {
             sink.write(change, self).await;
@@ -424,6 +470,7 @@ impl Aggregate for Group {
             | C::ResourceEdited { .. }
             | C::ResourceMoved { .. }
             | C::ResourceDeleted { .. } => self.apply_resource(&change),
+            C::Moderated { action, .. } => self.suspended = action == GroupAction::Suspend,
         }
     }
 }

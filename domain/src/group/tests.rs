@@ -816,3 +816,87 @@ fn administrators_set_and_remove_the_avatar_and_the_banner_others_may_not() {
     assert_eq!(group.picture(Slot::Banner), Some("banner1"));
     assert_eq!(group.picture(Slot::Avatar), None);
 }
+
+// The instance moderators' decisions.
+
+fn moderate(action: crate::moderation::GroupAction) -> G {
+    G::Moderate {
+        action,
+        decision: crate::moderation::Decision {
+            moderator: Some("m1".into()),
+            reason: "a front for spam".into(),
+            report: None,
+            until: None,
+            public_comment: None,
+        },
+    }
+}
+
+fn moderated(action: crate::moderation::GroupAction) -> C {
+    let G::Moderate { action, decision } = moderate(action) else {
+        unreachable!()
+    };
+    C::Moderated { action, decision }
+}
+
+#[test]
+fn a_group_is_suspended_once_and_unsuspended_once() {
+    use crate::moderation::GroupAction::{Suspend, Unsuspend};
+    Given::with(())
+        .given(staffed())
+        .when(moderate(Suspend))
+        .then_expect_events(vec![moderated(Suspend)]);
+    let mut suspended = staffed();
+    suspended.push(moderated(Suspend));
+    Given::with(())
+        .given(suspended.clone())
+        .when(moderate(Suspend))
+        .then_expect_error(GroupError::AlreadyDecided("the group is already suspended"));
+    Given::with(())
+        .given(suspended)
+        .when(moderate(Unsuspend))
+        .then_expect_events(vec![moderated(Unsuspend)]);
+    Given::with(())
+        .given(staffed())
+        .when(moderate(Unsuspend))
+        .then_expect_error(GroupError::AlreadyDecided("the group is not suspended"));
+    Given::with(())
+        .given_no_previous_events()
+        .when(moderate(Suspend))
+        .then_expect_error(GroupError::NotFound);
+}
+
+#[test]
+fn a_suspended_group_takes_nothing_from_its_members_but_their_leaving() {
+    use crate::moderation::GroupAction::{Suspend, Unsuspend};
+    let mut suspended = staffed();
+    suspended.push(moderated(Suspend));
+    Given::with(())
+        .given(suspended.clone())
+        .when(G::StartDiscussion {
+            by: p("mem"),
+            discussion: "d1".into(),
+            title: "Next session".into(),
+            comment: "c1".into(),
+            body: "Who brings the solder?".into(),
+        })
+        .then_expect_error(GroupError::Suspended);
+    Given::with(())
+        .given(suspended.clone())
+        .when(join("zoe"))
+        .then_expect_error(GroupError::Suspended);
+    Given::with(())
+        .given(suspended.clone())
+        .when(G::Leave { who: p("mem") })
+        .then_expect_events(vec![C::MemberLeft { who: p("mem") }]);
+    // Lifted, the group takes its members' work again.
+    suspended.push(moderated(Unsuspend));
+    Given::with(())
+        .given(suspended)
+        .when(join("zoe"))
+        .then_expect_events(vec![C::MemberJoined {
+            who: p("zoe"),
+            role: R::NotApproved,
+            message: None,
+        }]);
+}

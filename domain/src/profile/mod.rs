@@ -61,6 +61,9 @@ pub struct Profile {
     /// Suspended by the instance's moderators.
     #[serde(default)]
     suspended: bool,
+    /// Limited by the instance's moderators: out of public listings and search.
+    #[serde(default)]
+    limited: bool,
     /// The id of the avatar shown.
     #[serde(default)]
     avatar: Option<String>,
@@ -70,6 +73,20 @@ impl Profile {
     /// Suspended by the instance's moderators.
     pub fn suspended(&self) -> bool {
         self.suspended
+    }
+
+    /// Limited by the instance's moderators.
+    pub fn limited(&self) -> bool {
+        self.limited
+    }
+
+    /// Whether the decision `action` is on (a suspension or a limit) now.
+    pub fn decided(&self, action: ProfileAction) -> bool {
+        if action.on_suspension() {
+            self.suspended
+        } else {
+            self.limited
+        }
     }
 
     pub fn username(&self) -> Option<&str> {
@@ -192,6 +209,12 @@ impl Aggregate for Profile {
                     ProfileAction::Unsuspend => {
                         (!self.suspended).then_some("the profile is not suspended")
                     }
+                    ProfileAction::Limit => {
+                        self.limited.then_some("the profile is already limited")
+                    }
+                    ProfileAction::Unlimit => {
+                        (!self.limited).then_some("the profile is not limited")
+                    }
                 };
                 if let Some(already) = already {
                     return Err(ProfileError::AlreadyDecided(already));
@@ -238,9 +261,10 @@ impl Aggregate for Profile {
             }
             ProfileChange::Renamed { display_name } => self.display_name = display_name,
             ProfileChange::SummaryChanged { summary } => self.summary = summary,
-            ProfileChange::Moderated { action, .. } => {
-                self.suspended = action == ProfileAction::Suspend
+            ProfileChange::Moderated { action, .. } if action.on_suspension() => {
+                self.suspended = action.imposes()
             }
+            ProfileChange::Moderated { action, .. } => self.limited = action.imposes(),
             ProfileChange::AvatarSet { picture } => self.avatar = Some(picture.id),
             ProfileChange::AvatarRemoved => self.avatar = None,
             follow => self.follows.apply(&follow),
@@ -360,6 +384,50 @@ mod tests {
             .given(vec![])
             .when(moderate(ProfileAction::Suspend))
             .then_expect_error(ProfileError::NotFound);
+    }
+
+    #[test]
+    fn a_profile_is_limited_apart_from_its_suspension_and_the_limit_lifted_once() {
+        let ProfileCommand::Moderate { decision, .. } = moderate(ProfileAction::Limit) else {
+            unreachable!()
+        };
+        let changed = |action| ProfileChange::Moderated {
+            action,
+            decision: decision.clone(),
+        };
+        Given::with(())
+            .given(vec![created("ana", "Ana")])
+            .when(moderate(ProfileAction::Limit))
+            .then_expect_events(vec![changed(ProfileAction::Limit)]);
+        Given::with(())
+            .given(vec![created("ana", "Ana"), changed(ProfileAction::Limit)])
+            .when(moderate(ProfileAction::Limit))
+            .then_expect_error(ProfileError::AlreadyDecided(
+                "the profile is already limited",
+            ));
+        // A limited profile may still be suspended, and a suspended one is not limited by it.
+        Given::with(())
+            .given(vec![created("ana", "Ana"), changed(ProfileAction::Limit)])
+            .when(moderate(ProfileAction::Suspend))
+            .then_expect_events(vec![changed(ProfileAction::Suspend)]);
+        Given::with(())
+            .given(vec![created("ana", "Ana"), changed(ProfileAction::Suspend)])
+            .when(moderate(ProfileAction::Unlimit))
+            .then_expect_error(ProfileError::AlreadyDecided("the profile is not limited"));
+        Given::with(())
+            .given(vec![created("ana", "Ana"), changed(ProfileAction::Limit)])
+            .when(moderate(ProfileAction::Unlimit))
+            .then_expect_events(vec![changed(ProfileAction::Unlimit)]);
+        let mut profile = Profile::default();
+        for change in [
+            created("ana", "Ana"),
+            changed(ProfileAction::Limit),
+            changed(ProfileAction::Suspend),
+            changed(ProfileAction::Unsuspend),
+        ] {
+            profile.apply(change);
+        }
+        assert!(profile.limited() && !profile.suspended());
     }
 
     #[test]

@@ -159,6 +159,7 @@ async fn take(inbox: &Inbox, parts: &http::request::Parts, body: &[u8]) -> Resul
     let claimed_actor = claimed_actor(&document)?;
     // Refused before anything is fetched from it: no key, no object.
     not_suspended(inbox, &claimed_actor).await?;
+    not_suspended_actor(inbox, &claimed_actor).await?;
     let signer = verify::signer(inbox, parts, body, &claimed_actor).await?;
     let activity = match incoming::parse(&document) {
         Ok(incoming::Incoming::Activity(activity)) => activity,
@@ -202,6 +203,26 @@ pub(crate) async fn not_suspended_in(pool: &sqlx::AnyPool, url: &str) -> Result<
         return Err(Refusal::new(
             StatusCode::FORBIDDEN,
             format!("{host} is suspended by this instance's administrators"),
+        ));
+    }
+    Ok(())
+}
+
+/// Refuses (403, as for a suspended domain) what an actor this instance's moderators suspended
+/// sends.
+async fn not_suspended_actor(inbox: &Inbox, actor: &str) -> Result<(), Refusal> {
+    let suspended = domains::actor_suspended(inbox.app.db.pool(), actor)
+        .await
+        .map_err(|e| {
+            Refusal::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                format!("the decisions on actors cannot be read: {e}"),
+            )
+        })?;
+    if suspended {
+        return Err(Refusal::new(
+            StatusCode::FORBIDDEN,
+            format!("{actor} is suspended by this instance's moderators"),
         ));
     }
     Ok(())

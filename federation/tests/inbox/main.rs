@@ -9,8 +9,12 @@ mod updates;
 
 use convene_api::remote_events::event_id;
 use convene_domain::moderation::Decision;
+use convene_domain::remote_actor::ActorAction;
 use convene_domain::remote_domain::DomainAction;
-use convene_domain::{Actor, EventChange, Metadata, RemoteDomain, RemoteDomainCommand, Source};
+use convene_domain::{
+    Actor, EventChange, Metadata, RemoteActor, RemoteActorCommand, RemoteDomain,
+    RemoteDomainCommand, Source,
+};
 use convene_projections::domains::DomainDecisions;
 use convene_projections::log::EventLog;
 use convene_projections::scratch::test_urls;
@@ -971,5 +975,99 @@ async fn the_instance_fetches_actors_signed_by_its_instance_actor() {
         parsed.verify(pem).expect("signed by the instance actor");
         // Another key does not verify it: the check above is not vacuous.
         assert!(parsed.verify(ALICE_PUB).is_err());
+    }
+}
+
+/// Suspends (or lifts the suspension of) the remote actor `actor`, named `handle` here, and
+/// waits for the read model.
+async fn decide_on_actor(local: &Local, actor: &str, handle: &str, action: ActorAction) {
+    let decision = Decision {
+        moderator: Some("mia".into()),
+        reason: "harassment".into(),
+        report: None,
+        until: None,
+        public_comment: None,
+    };
+    let metadata = Metadata::now(Actor::System, Source::Cli, "test");
+    let command = RemoteActorCommand::Moderate {
+        action,
+        decision,
+        handle: handle.into(),
+    };
+    Commands::<RemoteActor>::new(&local.db, ())
+        .execute(actor, command, &metadata)
+        .await
+        .expect("a decision on an actor");
+    let suspended = action == ActorAction::Suspend;
+    for _ in 0..200 {
+        let now = convene_projections::domains::actor_suspended(local.db.pool(), actor)
+            .await
+            .expect("read");
+        if now == suspended {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    panic!("the decision on {actor} never showed");
+}
+
+#[tokio::test]
+async fn a_suspended_remote_actor_s_activities_are_refused_and_what_it_sent_hidden_until_lifted() {
+    for scratch in test_urls("inbox_actor_suspended").await {
+        let local = Local::start(&scratch).await;
+        let remote = Remote::start().await;
+        let alice = remote.person("alice", ALICE_PUB);
+        let bob = remote.person("bob", BOB_PUB);
+        let host = remote.base.trim_start_matches("http://").to_string();
+        let alice_key = format!("{alice}#main-key");
+        let bob_key = format!("{bob}#main-key");
+        let as_alice = || Signing::Cavage {
+            key_id: &alice_key,
+            key: ALICE_KEY,
+        };
+        let as_bob = || Signing::Cavage {
+            key_id: &bob_key,
+            key: BOB_KEY,
+        };
+        let first = activity("Create", &alice, 1, event(&alice, 1, "Before"));
+        let (status, text) = post(&local, "/inbox", &bytes(&first), as_alice(), now()).await;
+        assert_eq!(status, 202, "{}: {text}", local.label);
+        let before = format!("{}/events/1", remote.base);
+        let shown_before = shown(&local, &before).await.expect("imported");
+        assert!(!shown_before.organiser_suspended);
+        assert_eq!(shown_before.organiser, format!("alice@{host}"));
+
+        decide_on_actor(
+            &local,
+            &alice,
+            &format!("alice@{host}"),
+            ActorAction::Suspend,
+        )
+        .await;
+        let second = activity("Create", &alice, 2, event(&alice, 2, "During"));
+        let (status, text) = post(&local, "/inbox", &bytes(&second), as_alice(), now()).await;
+        assert_eq!(status, 403, "{}: {text}", local.label);
+        assert!(text.contains("suspended"), "{text}");
+        let during = format!("{}/events/2", remote.base);
+        assert!(shown(&local, &during).await.is_none(), "nothing applied");
+        let kept = shown(&local, &before).await.expect("kept, not deleted");
+        assert!(kept.organiser_suspended, "shown to nobody but moderators");
+        // Another actor of the same instance still federates.
+        let bobs = activity("Create", &bob, 3, event(&bob, 3, "Bob's"));
+        let (status, text) = post(&local, "/inbox", &bytes(&bobs), as_bob(), now()).await;
+        assert_eq!(status, 202, "{}: {text}", local.label);
+
+        decide_on_actor(
+            &local,
+            &alice,
+            &format!("alice@{host}"),
+            ActorAction::Unsuspend,
+        )
+        .await;
+        let third = activity("Create", &alice, 4, event(&alice, 4, "After"));
+        let (status, text) = post(&local, "/inbox", &bytes(&third), as_alice(), now()).await;
+        assert_eq!(status, 202, "{}: {text}", local.label);
+        let kept = shown(&local, &before).await.expect("still here");
+        assert!(!kept.organiser_suspended, "back once lifted");
     }
 }

@@ -1,6 +1,6 @@
 //! Groups as the subscriber sees them: each group a batch touches is folded from its first
 //! change up to the batch's end, reading only the changes its document depends on (its
-//! settings and its memberships, not its posts or discussions).
+//! settings, its memberships and its suspension, not its posts or discussions).
 
 use crate::group::group_document;
 use crate::{Change, Error};
@@ -11,7 +11,7 @@ use sqlx::{AnyPool, Row};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// The changes a group's document depends on.
-const SHOWN: [&str; 11] = [
+const SHOWN: [&str; 13] = [
     "GroupCreated",
     "GroupUpdated",
     "GroupMemberJoined",
@@ -23,6 +23,8 @@ const SHOWN: [&str; 11] = [
     "GroupMemberLeft",
     "GroupMemberRoleChanged",
     "GroupMemberRemoved",
+    "GroupSuspended",
+    "GroupUnsuspended",
 ];
 
 /// The index changes for the groups `batch` touches, as they stand at the batch's end.

@@ -134,15 +134,22 @@ impl Folds {
         // The events the batch changes, and those of organisers whose suspension it decides.
         let decided = suspensions::decided_in(pool, batch).await?;
         let organised = suspensions::events_organised_by(pool, &decided, last.position).await?;
-        // And the remote events of domains it suspends, limits or lifts.
+        // And the events of groups whose suspension it decides.
+        let decided_groups = suspensions::groups_decided_in(batch);
+        let of_groups = suspensions::events_of_groups(pool, &decided_groups, last.position).await?;
+        // And the remote events of domains it suspends, limits or lifts, and of remote actors it
+        // suspends or lifts.
         let from_domains = domains::events_decided_in(pool, batch).await?;
+        let from_actors = suspensions::events_of_actors_decided_in(pool, batch).await?;
         let mut seen = HashSet::new();
         let ids: Vec<&str> = batch
             .iter()
             .filter(|e| e.aggregate_type == Event::TYPE)
             .map(|e| e.aggregate_id.as_str())
             .chain(organised.iter().map(String::as_str))
+            .chain(of_groups.iter().map(String::as_str))
             .chain(from_domains.iter().map(String::as_str))
+            .chain(from_actors.iter().map(String::as_str))
             .filter(|id| seen.insert(*id))
             .collect();
         let mut folded = Vec::with_capacity(ids.len());
@@ -191,14 +198,33 @@ impl Folds {
         let organisers: BTreeSet<&str> = folded.iter().map(|(_, f)| f.event.organiser()).collect();
         let organisers: Vec<&str> = organisers.into_iter().collect();
         let suspended = suspensions::suspended(pool, &organisers, last.position).await?;
+        let groups: BTreeSet<&str> = folded
+            .iter()
+            .filter_map(|(_, f)| f.event.group().map(|g| g.handle.as_str()))
+            .collect();
+        let groups: Vec<&str> = groups.into_iter().collect();
+        let suspended_groups = suspensions::suspended_groups(pool, &groups, last.position).await?;
+        let actors: BTreeSet<&str> = folded
+            .iter()
+            .filter_map(|(_, f)| f.event.origin().map(|o| o.actor.as_str()))
+            .collect();
+        let actors: Vec<&str> = actors.into_iter().collect();
+        let suspended_actors = suspensions::suspended_actors(pool, &actors, last.position).await?;
         let domain_decisions = domains::in_force(pool, last.position).await?;
         let mut changes: Vec<Change> = folded
             .iter()
             .map(|(id, f)| {
                 let shown = Shown {
                     draft: f.draft,
-                    // A suspended or limited domain's events are out of public listings.
+                    // A suspended group's or remote actor's, and a suspended or limited
+                    // domain's, events are out of public listings.
                     organiser_suspended: suspended.contains(f.event.organiser())
+                        || f.event
+                            .group()
+                            .is_some_and(|g| suspended_groups.contains(&g.handle))
+                        || f.event
+                            .origin()
+                            .is_some_and(|o| suspended_actors.contains(&o.actor))
                         || f.event
                             .origin()
                             .is_some_and(|o| domain_decisions.for_host(o.host()).is_some()),

@@ -5,7 +5,9 @@ use convene_domain::event::details::{Address, EventDetails, EventOptions, EventS
 use convene_domain::event::GroupLink;
 use convene_domain::event::RemoteOrigin;
 use convene_domain::group::{GroupDetails, GroupPatch, GroupVisibility, Openness};
-use convene_domain::moderation::{AccountAction, ContentAction, Decision, ProfileAction};
+use convene_domain::moderation::{
+    AccountAction, ContentAction, Decision, GroupAction, ProfileAction,
+};
 use convene_domain::remote_domain::DomainAction;
 use convene_domain::{
     Account, AccountCommand, Actor, Event, EventCommand, Metadata, Profile, ProfileCommand, Role,
@@ -410,6 +412,23 @@ pub async fn seed(db: &Database) {
         group(false, true),
     )
     .await;
+    // Organised by groups the moderators suspend: one stays suspended, one is lifted.
+    for (id, title, handle) in [
+        (
+            "suspended-group",
+            "Climate picnic of a suspended group",
+            "suspended_group",
+        ),
+        ("unsuspended-group", "Climate picnic", "unsuspended_group"),
+    ] {
+        let link = GroupLink {
+            handle: handle.into(),
+            members_only: false,
+            hide_organiser: false,
+        };
+        log.create_for_group(id, &Seed::new(title, 87), "organiser", link)
+            .await;
+    }
     moderated(db, &log).await;
     groups(db).await;
     // Many alike, for pages.
@@ -604,6 +623,20 @@ async fn groups(db: &Database) {
             None,
             GroupVisibility::Unlisted,
         ),
+        (
+            "suspended_group",
+            "Climate spammers",
+            "Suspended by the moderators",
+            None,
+            GroupVisibility::Public,
+        ),
+        (
+            "unsuspended_group",
+            "Climate gardeners",
+            "Suspended, then lifted",
+            None,
+            GroupVisibility::Public,
+        ),
     ];
     for (handle, name, summary, address, visibility) in groups {
         let mut details = GroupDetails::named(name);
@@ -647,16 +680,24 @@ async fn groups(db: &Database) {
         )
         .await;
     }
+    // Suspended groups are never found, nor their events; a lifted suspension brings both back.
+    let moderate = |action| GroupCommand::Moderate {
+        action,
+        decision: decision(),
+    };
+    run("suspended_group", moderate(GroupAction::Suspend)).await;
+    run("unsuspended_group", moderate(GroupAction::Suspend)).await;
+    run("unsuspended_group", moderate(GroupAction::Unsuspend)).await;
 }
 
 /// How many groups everyone may find.
-pub const GROUPS_FINDABLE: usize = 4;
+pub const GROUPS_FINDABLE: usize = 5;
 
 /// How many events everyone may find.
-pub const FINDABLE: usize = 39;
+pub const FINDABLE: usize = 40;
 
 /// Ids of the events no search may ever return.
-pub const NEVER: [&str; 11] = [
+pub const NEVER: [&str; 12] = [
     "draft",
     "private",
     "unlisted",
@@ -666,14 +707,16 @@ pub const NEVER: [&str; 11] = [
     "removed-by-moderators",
     "suspended-organiser",
     "suspended-account",
+    "suspended-group",
     "suspended-domain",
     "limited-domain",
 ];
 
 /// Events found again once moderators reversed their decision.
-pub const REVERSED: [&str; 5] = [
+pub const REVERSED: [&str; 6] = [
     "unsuspended-organiser",
     "unsuspended-account",
+    "unsuspended-group",
     "unhidden",
     "restored",
     "lifted-domain",

@@ -234,8 +234,12 @@ const GROUP_PAGE_EVENTS: i64 = 5;
 /// them (members-only events to members only, as the use case decides).
 async fn group(web: &Web, visitor: &Visitor, handle: &str) -> Response {
     let catalogue = web.pages.catalogue(visitor);
-    let group = match groups::show(&web.app, handle).await {
+    let group = match groups::show_to(&web.app, visitor.session.as_ref(), handle).await {
         Ok(group) => group,
+        // A suspended group says so to everyone but moderators (a tombstone).
+        Err(error) if error.rule() == "group-suspended-by-moderators" => {
+            return web.pages.failure(visitor, &error)
+        }
         Err(error) if error.class() == convene_api::Class::NotFound => {
             return web.pages.error(visitor, StatusCode::NOT_FOUND)
         }

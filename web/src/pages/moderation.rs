@@ -160,7 +160,7 @@ pub async fn report(
 }
 
 /// A decision from the report page's form: `action`, `target` (`event` or `comment:ID` on the
-/// form's `event`, or `profile` for the form's `profile`), `reason`, and an optional end `until` (a date and time in UTC, as a
+/// form's `event`, `profile` for the form's `profile`, or `group` for the form's `group`), `reason`, and an optional end `until` (a date and time in UTC, as a
 /// `datetime-local` field sends it, or with its offset).
 fn decision(
     report: &str,
@@ -176,6 +176,9 @@ fn decision(
         },
         _ if field(values, "target") == "profile" => DecisionTarget::Profile {
             username: field(values, "profile"),
+        },
+        _ if field(values, "target") == "group" => DecisionTarget::Group {
+            handle: field(values, "group"),
         },
         _ => DecisionTarget::Event { id: event },
     };

@@ -503,3 +503,127 @@ async fn a_moderator_previews_a_revert_then_applies_it_from_the_revert_page() {
         );
     }
 }
+
+#[tokio::test]
+async fn a_reported_group_is_suspended_from_the_report_page_and_its_page_is_a_tombstone() {
+    use crate::groups::{api, token};
+    for (_db, site) in sites("moderation_group_pages").await {
+        let _ana = Browser::member(&site, "ana@example.org", "ana", "en").await;
+        let bob = Browser::member(&site, "bob@example.org", "bob", "fr").await;
+        let mia = Browser::member(&site, "mia@example.org", "mia", "en").await;
+        make_moderator(&site, "mia").await;
+        let ana = token(&site.base, "ana@example.org").await;
+        let created = api(
+            &site.base,
+            Some(&ana),
+            "POST",
+            "/api/v1/groups",
+            serde_json::json!({"handle": "repair", "display_name": "Repair café"}),
+        )
+        .await;
+        assert_eq!(created["handle"], "repair", "{created}");
+        assert_eq!(site.browser("en").get("/@repair").await.status, 200);
+
+        let form = bob.get("/report?group=repair").await;
+        let sent = bob
+            .post(
+                "/report",
+                &form.csrf(),
+                &[("group", "repair"), ("category", "spam")],
+            )
+            .await;
+        assert_eq!(sent.status, 200, "{}", sent.body);
+        let queue = mia.get("/moderation/reports").await;
+        let marker = "href=\"/moderation/reports/";
+        let start = queue.body.find(marker).expect("a report in the queue") + marker.len();
+        let report: String = queue.body[start..]
+            .chars()
+            .take_while(|c| *c != '"')
+            .collect();
+        let path = format!("/moderation/reports/{report}");
+        let shown = mia.get(&path).await;
+        assert!(shown.body.contains("Suspend the group"), "{}", shown.body);
+        let decide = |action: &'static str, reason: &'static str| {
+            [
+                ("group", "repair"),
+                ("target", "group"),
+                ("action", action),
+                ("reason", reason),
+            ]
+        };
+        // A refusal names the field on the form again.
+        let refused = mia
+            .post(
+                &format!("{path}/decide"),
+                &shown.csrf(),
+                &decide("suspend", ""),
+            )
+            .await;
+        assert_eq!(refused.status, 422, "{}", refused.body);
+        assert!(
+            refused.body.contains("aria-invalid=\"true\""),
+            "{}",
+            refused.body
+        );
+        let suspended = mia
+            .post(
+                &format!("{path}/decide"),
+                &shown.csrf(),
+                &decide("suspend", "A spam network"),
+            )
+            .await;
+        assert_eq!(suspended.status, 303, "{}", suspended.body);
+        let decided = mia.get(&path).await;
+        assert!(
+            decided.body.contains("Decisions answering this report")
+                && decided.body.contains("Group suspended"),
+            "{}",
+            decided.body
+        );
+
+        // A tombstone for everyone but moderators, in their language; its feeds too.
+        let page = site.browser("en").get("/@repair").await;
+        assert_eq!(page.status, 404, "{}", page.body);
+        assert!(
+            page.body
+                .contains("This group is suspended by the instance&#39;s moderators."),
+            "{}",
+            page.body
+        );
+        let page = bob.get("/@repair").await;
+        assert_eq!(page.status, 404, "{}", page.body);
+        assert!(
+            page.body
+                .contains("Ce groupe est suspendu par les modérateurs de l&#39;instance."),
+            "{}",
+            page.body
+        );
+        assert_eq!(
+            site.browser("en").get("/@repair/feed.ics").await.status,
+            404
+        );
+        assert_eq!(
+            site.browser("en").get("/@repair/feed.atom").await.status,
+            404
+        );
+        let moderators = mia.get("/@repair").await;
+        assert_eq!(moderators.status, 200, "{}", moderators.body);
+        assert!(
+            moderators
+                .body
+                .contains("The instance&#39;s moderators suspended this group"),
+            "{}",
+            moderators.body
+        );
+
+        let lifted = mia
+            .post(
+                &format!("{path}/decide"),
+                &shown.csrf(),
+                &decide("unsuspend", "Appeal granted"),
+            )
+            .await;
+        assert_eq!(lifted.status, 303, "{}", lifted.body);
+        assert_eq!(site.browser("en").get("/@repair").await.status, 200);
+    }
+}
