@@ -5,11 +5,11 @@ use crate::connections::ConnectionLimits;
 use anyhow::{bail, Context};
 use clap::{Args, Parser, Subcommand};
 use convene_api::group_resources::LinkServices;
-use convene_api::places::{GeocoderConfig, Service};
 use convene_api::groups::GroupCreation;
 use convene_api::hashing::HashingLimits;
 use convene_api::http::client_ip::{parse_network, DEFAULT_TRUSTED_PROXIES};
 use convene_api::http::limits::HttpLimits;
+use convene_api::places::{GeocoderConfig, Service};
 use convene_api::throttle::Limits;
 use convene_api::Registrations;
 use convene_projections::db::{Backend, DEFAULT_DATABASE_TIMEOUT, DEFAULT_DATABASE_URL};
@@ -1148,20 +1148,39 @@ mod tests {
             (Service::Photon, Duration::from_secs(2))
         );
         for (bad, said) in [
-            (vec!["--geocoder", "addok"], "--geocoder addok needs --geocoder-url"),
             (
-                vec!["--geocoder-url", "http://127.0.0.1:7070", "--geocoder", "google"],
+                vec!["--geocoder", "addok"],
+                "--geocoder addok needs --geocoder-url",
+            ),
+            (
+                vec![
+                    "--geocoder-url",
+                    "http://127.0.0.1:7070",
+                    "--geocoder",
+                    "google",
+                ],
                 "`google` is not a geocoder",
             ),
-            (vec!["--geocoder-url", "nominatim"], "--geocoder-url `nominatim` is not an http(s) address"),
             (
-                vec!["--geocoder-url", "http://127.0.0.1:7070", "--geocoder-timeout", "600"],
+                vec!["--geocoder-url", "nominatim"],
+                "--geocoder-url `nominatim` is not an http(s) address",
+            ),
+            (
+                vec![
+                    "--geocoder-url",
+                    "http://127.0.0.1:7070",
+                    "--geocoder-timeout",
+                    "600",
+                ],
                 "--geocoder-timeout `600`",
             ),
         ] {
             let mut args = base.to_vec();
             args.extend(bad);
-            let error = settings(&args).err().map(|e| e.to_string()).unwrap_or_default();
+            let error = settings(&args)
+                .err()
+                .map(|e| e.to_string())
+                .unwrap_or_default();
             assert!(error.contains(said), "{error}");
         }
         Ok(())

@@ -88,7 +88,10 @@ mod tests {
         assert_eq!(house.country.as_deref(), Some("France"));
         assert_eq!((house.latitude, house.longitude), (45.751718, 4.842569));
         let city = &places[1];
-        assert_eq!((city.street.as_deref(), city.locality.as_deref()), (None, Some("Lyon")));
+        assert_eq!(
+            (city.street.as_deref(), city.locality.as_deref()),
+            (None, Some("Lyon"))
+        );
     }
 
     #[test]

@@ -103,13 +103,16 @@ const CACHE_ENTRIES: usize = 2_000;
 /// How long an answer is kept: places seldom move.
 const CACHE_FOR: Duration = Duration::from_secs(24 * 3600);
 
+/// What was asked: the text (folded), the language and how many places.
+type Question = (String, String, usize);
+
 /// A geocoder over HTTP: rate-limited, its answers cached, every lookup bounded in time.
 pub struct HttpGeocoder {
     config: GeocoderConfig,
     client: reqwest::Client,
     /// When the next request may leave.
     next_slot: Mutex<Instant>,
-    cache: Mutex<lru::LruCache<(String, String, usize), (Instant, Vec<Place>)>>,
+    cache: Mutex<lru::LruCache<Question, (Instant, Vec<Place>)>>,
 }
 
 impl HttpGeocoder {
@@ -152,7 +155,7 @@ impl HttpGeocoder {
         Some(slot - now)
     }
 
-    fn cached(&self, key: &(String, String, usize)) -> Option<Vec<Place>> {
+    fn cached(&self, key: &Question) -> Option<Vec<Place>> {
         let mut cache = self
             .cache
             .lock()
@@ -212,11 +215,7 @@ impl Geocoder for HttpGeocoder {
         language: &str,
         limit: usize,
     ) -> Result<Vec<Place>, GeocoderError> {
-        let key = (
-            super::fold(text),
-            language.to_ascii_lowercase(),
-            limit,
-        );
+        let key = (super::fold(text), language.to_ascii_lowercase(), limit);
         if let Some(places) = self.cached(&key) {
             return Ok(places);
         }
@@ -257,8 +256,14 @@ mod tests {
             .map(|_| geocoder.take_turn(deadline).map(|d| d.as_millis()))
             .collect();
         assert_eq!(waits[0], Some(0));
-        assert!(waits[1].is_some_and(|w| (990..=1_000).contains(&w)), "{waits:?}");
-        assert!(waits[2].is_some_and(|w| (1_990..=2_000).contains(&w)), "{waits:?}");
+        assert!(
+            waits[1].is_some_and(|w| (990..=1_000).contains(&w)),
+            "{waits:?}"
+        );
+        assert!(
+            waits[2].is_some_and(|w| (1_990..=2_000).contains(&w)),
+            "{waits:?}"
+        );
         // The fourth would leave after the deadline: refused, and the next slot not moved.
         assert_eq!(waits[3], None);
         let later = Instant::now() + Duration::from_secs(10);
@@ -269,7 +274,8 @@ mod tests {
 
     #[test]
     fn the_user_agent_names_the_instance() {
-        let config = GeocoderConfig::new(Service::Photon, "http://127.0.0.1:1", "https://ev.example");
+        let config =
+            GeocoderConfig::new(Service::Photon, "http://127.0.0.1:1", "https://ev.example");
         assert!(config.user_agent.starts_with("Convene/"));
         assert!(config.user_agent.ends_with("(+https://ev.example)"));
         assert!(HttpGeocoder::new(GeocoderConfig::new(Service::Addok, "ftp://x", "")).is_err());
@@ -278,6 +284,8 @@ mod tests {
     #[test]
     fn services_are_named_as_in_the_configuration() {
         assert_eq!("photon".parse::<Service>(), Ok(Service::Photon));
-        assert!("google".parse::<Service>().is_err_and(|e| e.contains("nominatim, photon or addok")));
+        assert!("google"
+            .parse::<Service>()
+            .is_err_and(|e| e.contains("nominatim, photon or addok")));
     }
 }

@@ -53,14 +53,18 @@ impl Place {
                     .join(" ");
                 // A region tells two towns of one name apart; an address has its street.
                 let region = self.street.is_none().then_some(self.region.as_deref());
-                [self.name.as_deref(), self.street.as_deref(), Some(town.as_str())]
-                    .into_iter()
-                    .chain(region)
-                    .chain([self.country.as_deref()])
-                    .flatten()
-                    .filter(|part| !part.is_empty())
-                    .collect::<Vec<_>>()
-                    .join(", ")
+                [
+                    self.name.as_deref(),
+                    self.street.as_deref(),
+                    Some(town.as_str()),
+                ]
+                .into_iter()
+                .chain(region)
+                .chain([self.country.as_deref()])
+                .flatten()
+                .filter(|part| !part.is_empty())
+                .collect::<Vec<_>>()
+                .join(", ")
             }
         };
         self
@@ -94,9 +98,7 @@ impl Point {
     /// Longitude and latitude, when both are there and on the globe.
     fn lon_lat(&self) -> Option<(f64, f64)> {
         match self.coordinates[..] {
-            [lon, lat, ..]
-                if (-180.0..=180.0).contains(&lon) && (-90.0..=90.0).contains(&lat) =>
-            {
+            [lon, lat, ..] if (-180.0..=180.0).contains(&lon) && (-90.0..=90.0).contains(&lat) => {
                 Some((lon, lat))
             }
             _ => None,
@@ -241,9 +243,18 @@ mod tests {
 
     #[test]
     fn zones_come_from_the_bundled_map() {
-        assert_eq!(time_zone_at(45.7578, 4.8320).as_deref(), Some("Europe/Paris"));
-        assert_eq!(time_zone_at(40.7128, -74.0060).as_deref(), Some("America/New_York"));
-        assert_eq!(time_zone_at(-33.8688, 151.2093).as_deref(), Some("Australia/Sydney"));
+        assert_eq!(
+            time_zone_at(45.7578, 4.8320).as_deref(),
+            Some("Europe/Paris")
+        );
+        assert_eq!(
+            time_zone_at(40.7128, -74.0060).as_deref(),
+            Some("America/New_York")
+        );
+        assert_eq!(
+            time_zone_at(-33.8688, 151.2093).as_deref(),
+            Some("Australia/Sydney")
+        );
         assert_eq!(time_zone_at(91.0, 0.0), None);
     }
 }

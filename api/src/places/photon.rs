@@ -45,7 +45,9 @@ pub(super) fn parse(body: &[u8]) -> Result<Vec<Place>, serde_json::Error> {
             let p = f.properties;
             let (longitude, latitude) = f.geometry.lon_lat()?;
             // A city found by its name is its own locality.
-            let locality = p.city.or_else(|| p.street.is_none().then(|| p.name.clone()).flatten());
+            let locality = p
+                .city
+                .or_else(|| p.street.is_none().then(|| p.name.clone()).flatten());
             Some(
                 Place {
                     label: String::new(),

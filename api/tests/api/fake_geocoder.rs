@@ -40,18 +40,59 @@ type Known = (
 );
 
 const PLACES: &[Known] = &[
-    ("10 rue jangot lyon", None, Some("10"), Some("Rue Jangot"), Some("69007"), "Lyon", "Auvergne-Rhône-Alpes", "France", 45.7775264, 4.8425657),
-    ("lyon", Some("Lyon"), None, None, None, "Lyon", "Auvergne-Rhône-Alpes", "France", 45.7578137, 4.8320114),
-    ("lyon", Some("Lyon"), None, None, None, "Lyon", "Mississippi", "United States", 34.2176, -90.5412),
-    ("times square", Some("Times Square"), None, Some("7th Avenue"), Some("10036"), "New York", "New York", "United States", 40.7570095, -73.9859724),
+    (
+        "10 rue jangot lyon",
+        None,
+        Some("10"),
+        Some("Rue Jangot"),
+        Some("69007"),
+        "Lyon",
+        "Auvergne-Rhône-Alpes",
+        "France",
+        45.7775264,
+        4.8425657,
+    ),
+    (
+        "lyon",
+        Some("Lyon"),
+        None,
+        None,
+        None,
+        "Lyon",
+        "Auvergne-Rhône-Alpes",
+        "France",
+        45.7578137,
+        4.8320114,
+    ),
+    (
+        "lyon",
+        Some("Lyon"),
+        None,
+        None,
+        None,
+        "Lyon",
+        "Mississippi",
+        "United States",
+        34.2176,
+        -90.5412,
+    ),
+    (
+        "times square",
+        Some("Times Square"),
+        None,
+        Some("7th Avenue"),
+        Some("10036"),
+        "New York",
+        "New York",
+        "United States",
+        40.7570095,
+        -73.9859724,
+    ),
 ];
 
 fn matching(q: &str) -> Vec<&'static Known> {
     let q = q.trim().to_lowercase().replace(',', "");
-    PLACES
-        .iter()
-        .filter(|p| q.contains(p.0))
-        .collect()
+    PLACES.iter().filter(|p| q.contains(p.0)).collect()
 }
 
 fn point(p: &Known) -> Value {
@@ -104,7 +145,10 @@ async fn nominatim(
     headers: HeaderMap,
     Query(params): Query<HashMap<String, String>>,
 ) -> Json<Value> {
-    assert_eq!(params.get("format").map(String::as_str), Some("geocodejson"));
+    assert_eq!(
+        params.get("format").map(String::as_str),
+        Some("geocodejson")
+    );
     let q = fake.record(&params, &headers).await;
     let features: Vec<Value> = matching(&q)
         .into_iter()
@@ -120,7 +164,9 @@ async fn nominatim(
                 "country": p.7}}, "geometry": point(p)})
         })
         .collect();
-    Json(json!({"type": "FeatureCollection", "geocoding": {"version": "0.1.0", "licence": "ODbL", "query": q}, "features": features}))
+    Json(
+        json!({"type": "FeatureCollection", "geocoding": {"version": "0.1.0", "licence": "ODbL", "query": q}, "features": features}),
+    )
 }
 
 async fn photon(
@@ -150,11 +196,14 @@ async fn addok(
         .into_iter()
         .filter(|p| p.7 == "France")
         .map(|p| {
-            let kind = if p.2.is_some() { "housenumber" } else { "municipality" };
-            let street = p
-                .3
-                .map(|s| format!("{} {s} ", p.2.unwrap_or_default()))
-                .unwrap_or_default();
+            let kind = if p.2.is_some() {
+                "housenumber"
+            } else {
+                "municipality"
+            };
+            let street =
+                p.3.map(|s| format!("{} {s} ", p.2.unwrap_or_default()))
+                    .unwrap_or_default();
             let label = format!("{street}{}", p.5);
             json!({"type": "Feature", "geometry": point(p), "properties": {
                 "label": label.trim(),
@@ -163,5 +212,7 @@ async fn addok(
                 "context": format!("69, Rhône, {}", p.6)}})
         })
         .collect();
-    Json(json!({"type": "FeatureCollection", "version": "draft", "attribution": "BAN", "licence": "ETALAB-2.0", "query": q, "features": features}))
+    Json(
+        json!({"type": "FeatureCollection", "version": "draft", "attribution": "BAN", "licence": "ETALAB-2.0", "query": q, "features": features}),
+    )
 }

@@ -115,7 +115,9 @@ async fn the_geocoder_is_asked_once_a_second_and_its_answers_kept() {
         let server = with_geocoder(&scratch, &fake, Service::Nominatim).await;
         let client = server.client();
         let asked = fake.asked().len();
-        let found = client.get("/api/v1/places?q=10%20rue%20Jangot%20Lyon").await;
+        let found = client
+            .get("/api/v1/places?q=10%20rue%20Jangot%20Lyon")
+            .await;
         assert_eq!(found.status, 200, "{}", found.text);
         assert_eq!(found.json["source"], "geocoder");
         let place = &found.json["places"][0];
@@ -169,7 +171,11 @@ async fn a_slow_geocoder_is_a_clear_503_in_bounded_time_and_blocks_nothing_else(
             "{}",
             refused.text
         );
-        assert!(started.elapsed() < Duration::from_secs(3), "{:?}", started.elapsed());
+        assert!(
+            started.elapsed() < Duration::from_secs(3),
+            "{:?}",
+            started.elapsed()
+        );
     }
 }
 

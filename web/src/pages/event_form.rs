@@ -357,8 +357,7 @@ async fn address_step(
         }
         let proposed = form.get(ZONE_PROPOSED).filter(|z| !z.is_empty());
         if proposed.is_some() && proposed == form.get("time_zone") {
-            if let Some(zone) = convene_api::places::time_zone_at(place.latitude, place.longitude)
-            {
+            if let Some(zone) = convene_api::places::time_zone_at(place.latitude, place.longitude) {
                 values.insert("time_zone".into(), zone.clone());
                 values.insert(ZONE_PROPOSED.into(), zone.clone());
                 lookup.zone = Some(zone);
@@ -370,11 +369,17 @@ async fn address_step(
     if !form.contains_key(FIND_ADDRESS) {
         return None;
     }
-    let typed: Vec<&str> = ["address_name", "street", "postal_code", "locality", "country"]
-        .iter()
-        .filter_map(|name| form.get(*name).map(|v| v.trim()))
-        .filter(|v| !v.is_empty())
-        .collect();
+    let typed: Vec<&str> = [
+        "address_name",
+        "street",
+        "postal_code",
+        "locality",
+        "country",
+    ]
+    .iter()
+    .filter_map(|name| form.get(*name).map(|v| v.trim()))
+    .filter(|v| !v.is_empty())
+    .collect();
     let text = typed.join(", ");
     if convene_api::places::read_name(FIND_ADDRESS, &text).is_err() {
         return Some((values, lookup, refused("address_type_first", &text)));
@@ -385,7 +390,12 @@ async fn address_step(
             lookup.matches = found
                 .places
                 .iter()
-                .map(|p| (p.label.clone(), serde_json::to_string(p).unwrap_or_default()))
+                .map(|p| {
+                    (
+                        p.label.clone(),
+                        serde_json::to_string(p).unwrap_or_default(),
+                    )
+                })
                 .collect();
             Vec::new()
         }
@@ -736,7 +746,11 @@ pub async fn update(
     };
     // A form without the hidden region and coordinates keeps those set elsewhere.
     let address = details.address.map(|mut address| {
-        if let Some(old) = current.address.as_ref().filter(|_| !form.contains_key("latitude")) {
+        if let Some(old) = current
+            .address
+            .as_ref()
+            .filter(|_| !form.contains_key("latitude"))
+        {
             address.region = old.region.clone();
             address.latitude = old.latitude;
             address.longitude = old.longitude;

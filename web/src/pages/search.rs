@@ -303,7 +303,11 @@ impl Near {
             .find(|(n, v)| n == "place" && !v.trim().is_empty())
             .map(|(_, v)| v.trim().to_string());
         Near {
-            query: pairs.iter().filter(|(n, _)| n != "place").cloned().collect(),
+            query: pairs
+                .iter()
+                .filter(|(n, _)| n != "place")
+                .cloned()
+                .collect(),
             links: pairs.to_vec(),
             used,
             others: Vec::new(),
@@ -383,7 +387,11 @@ async fn resolve_near(
         })
         .collect();
     Ok(Near {
-        query: links.iter().filter(|(n, _)| n != "place").cloned().collect(),
+        query: links
+            .iter()
+            .filter(|(n, _)| n != "place")
+            .cloned()
+            .collect(),
         links,
         used: Some(first.label.clone()),
         others,
