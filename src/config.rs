@@ -9,6 +9,7 @@ use convene_api::groups::GroupCreation;
 use convene_api::hashing::HashingLimits;
 use convene_api::http::client_ip::{parse_network, DEFAULT_TRUSTED_PROXIES};
 use convene_api::http::limits::HttpLimits;
+use convene_api::places::{GeocoderConfig, Service};
 use convene_api::throttle::Limits;
 use convene_api::Registrations;
 use convene_projections::db::{Backend, DEFAULT_DATABASE_TIMEOUT, DEFAULT_DATABASE_URL};
@@ -179,6 +180,21 @@ pub struct ServeArgs {
     /// The same for video calls (https://meet.example.org/).
     #[arg(long, env = "CONVENE_VISIO_SERVICE", value_name = "URL")]
     pub visio_service: Option<String>,
+
+    /// The geocoder's base URL (https://nominatim.example.org): addresses on the event form
+    /// and places in search are looked up there, at most once a second. None: places come
+    /// from the public events and groups here.
+    #[arg(long, env = "CONVENE_GEOCODER_URL", value_name = "URL")]
+    pub geocoder_url: Option<String>,
+
+    /// The service at --geocoder-url: nominatim (default), photon or addok.
+    #[arg(long, env = "CONVENE_GEOCODER", value_name = "SERVICE")]
+    pub geocoder: Option<String>,
+
+    /// The longest a place lookup may take, in seconds (default 5); then the page says the
+    /// geocoder does not answer.
+    #[arg(long, env = "CONVENE_GEOCODER_TIMEOUT", value_name = "SECONDS")]
+    pub geocoder_timeout: Option<String>,
 
     /// Let federation reach instances on 127.0.0.1 (two instances on one machine, for tests and
     /// trials). Refused unless --public-url is itself a loopback URL: never on a real instance.
@@ -506,6 +522,9 @@ struct FileConfig {
     pad_service: Option<String>,
     calc_service: Option<String>,
     visio_service: Option<String>,
+    geocoder_url: Option<String>,
+    geocoder: Option<String>,
+    geocoder_timeout: Option<FileNumber>,
     smtp_url: Option<String>,
     mail_from: Option<String>,
     body_limit: Option<FileNumber>,
@@ -561,6 +580,41 @@ fn whole_number<T: std::str::FromStr + PartialOrd>(
     }
 }
 
+/// The geocoder the options name: a service (nominatim unless said), at a URL, with a time
+/// limit; a service or a time limit without a URL is a mistake.
+fn geocoder_config(
+    service: Option<String>,
+    url: Option<String>,
+    timeout: Option<String>,
+    public_url: &str,
+) -> anyhow::Result<Option<GeocoderConfig>> {
+    let Some(url) = url else {
+        if let Some(service) = service {
+            bail!("--geocoder {service} needs --geocoder-url: the address of the service, such as https://nominatim.example.org");
+        }
+        return Ok(None);
+    };
+    let service = match service.as_deref().map(str::trim) {
+        None | Some("") => Service::Nominatim,
+        Some(name) => name
+            .parse::<Service>()
+            .map_err(|e| anyhow::anyhow!("--geocoder {e}"))?,
+    };
+    let mut config = GeocoderConfig::new(service, &url, public_url);
+    let seconds: u64 = whole_number(
+        "geocoder-timeout",
+        timeout,
+        1,
+        5,
+        ("a number of seconds", "use 1 to 60"),
+    )?;
+    if seconds > 60 {
+        bail!("--geocoder-timeout `{seconds}` is not a number of seconds: use 1 to 60");
+    }
+    config.timeout = Duration::from_secs(seconds);
+    Ok(Some(config))
+}
+
 /// The options in force.
 #[derive(Debug, Clone)]
 pub struct Settings {
@@ -577,6 +631,8 @@ pub struct Settings {
     pub publish_domain_decisions: bool,
     /// Where groups' new pads, spreadsheets and video calls are made.
     pub link_services: LinkServices,
+    /// The geocoder places are looked up with, if any.
+    pub geocoder: Option<GeocoderConfig>,
     /// Whether federation may reach loopback addresses (checked against the public URL when
     /// the client is made).
     pub federation_test_network: bool,
@@ -700,6 +756,18 @@ impl Settings {
                 file.visio_service,
             )?,
         };
+        let geocoder = geocoder_config(
+            serve.and_then(|a| a.geocoder.clone()).or(file.geocoder),
+            service(
+                "geocoder-url",
+                serve.and_then(|a| a.geocoder_url.clone()),
+                file.geocoder_url,
+            )?,
+            serve
+                .and_then(|a| a.geocoder_timeout.clone())
+                .or(file.geocoder_timeout.map(FileNumber::text)),
+            &public_url,
+        )?;
         let host = public_url
             .split_once("://")
             .map_or("localhost", |(_, rest)| {
@@ -940,6 +1008,7 @@ impl Settings {
                 .or(file.publish_domain_decisions)
                 .unwrap_or(false),
             link_services,
+            geocoder,
             federation_test_network: serve.is_some_and(|a| a.federation_test_network),
             smtp_url: serve.and_then(|a| a.smtp_url.clone()).or(file.smtp_url),
             mail_from,
@@ -1058,6 +1127,62 @@ mod tests {
         );
         let s = settings(&["--database-url", "sqlite://x.db", "serve"])?;
         assert_eq!(s.link_services, LinkServices::default());
+        Ok(())
+    }
+
+    #[test]
+    fn the_geocoder_is_off_unless_a_url_is_given() -> anyhow::Result<()> {
+        let base = ["--database-url", "sqlite://x.db", "serve"];
+        assert!(settings(&base)?.geocoder.is_none());
+        let mut args = base.to_vec();
+        args.extend(["--geocoder-url", "http://127.0.0.1:7070"]);
+        let s = settings(&args)?;
+        let geocoder = s.geocoder.expect("a geocoder");
+        assert_eq!(geocoder.service, Service::Nominatim);
+        assert_eq!(geocoder.timeout, Duration::from_secs(5));
+        assert!(geocoder.user_agent.contains(&s.public_url));
+        args.extend(["--geocoder", "photon", "--geocoder-timeout", "2"]);
+        let geocoder = settings(&args)?.geocoder.expect("a geocoder");
+        assert_eq!(
+            (geocoder.service, geocoder.timeout),
+            (Service::Photon, Duration::from_secs(2))
+        );
+        for (bad, said) in [
+            (
+                vec!["--geocoder", "addok"],
+                "--geocoder addok needs --geocoder-url",
+            ),
+            (
+                vec![
+                    "--geocoder-url",
+                    "http://127.0.0.1:7070",
+                    "--geocoder",
+                    "google",
+                ],
+                "`google` is not a geocoder",
+            ),
+            (
+                vec!["--geocoder-url", "nominatim"],
+                "--geocoder-url `nominatim` is not an http(s) address",
+            ),
+            (
+                vec![
+                    "--geocoder-url",
+                    "http://127.0.0.1:7070",
+                    "--geocoder-timeout",
+                    "600",
+                ],
+                "--geocoder-timeout `600`",
+            ),
+        ] {
+            let mut args = base.to_vec();
+            args.extend(bad);
+            let error = settings(&args)
+                .err()
+                .map(|e| e.to_string())
+                .unwrap_or_default();
+            assert!(error.contains(said), "{error}");
+        }
         Ok(())
     }
 

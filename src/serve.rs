@@ -52,6 +52,11 @@ pub async fn run(settings: &Settings) -> anyhow::Result<ExitCode> {
         })
         .with_public_domain_decisions(settings.publish_domain_decisions);
     state.search = crate::subscribers::search_index(&db)?;
+    if let Some(geocoder) = &settings.geocoder {
+        let geocoder = convene_api::places::HttpGeocoder::new(geocoder.clone())
+            .map_err(|e| anyhow::anyhow!("--geocoder-url: {e}"))?;
+        state = state.with_geocoder(Arc::new(geocoder));
+    }
     let client = federation_client(settings, &db)?;
     // Administrators follow other instances (API and pages) through federation's client.
     state = state.with_instance_resolver(Arc::new(Resolver {

@@ -36,6 +36,7 @@ pub mod moderation;
 pub mod objects;
 pub mod participations;
 pub mod pictures;
+pub mod places;
 pub mod profiles;
 pub mod remote_events;
 pub mod remote_groups;
@@ -127,6 +128,9 @@ pub struct AppState {
     /// Finds other instances' actors for instance follows (federation provides it); without
     /// it, following an instance is refused.
     pub instance_resolver: Option<Arc<dyn instance_follows::InstanceResolver>>,
+    /// Finds places by name or address; without it, places come from the public events and
+    /// groups here.
+    pub geocoder: Option<Arc<dyn places::Geocoder>>,
 }
 
 impl AppState {
@@ -159,7 +163,14 @@ impl AppState {
             link_services: group_resources::LinkServices::default(),
             search: Arc::new(convene_search::Embedded::new(db.pool(), db.backend())),
             instance_resolver: None,
+            geocoder: None,
         }
+    }
+
+    /// The same application, finding places with `geocoder`.
+    pub fn with_geocoder(mut self, geocoder: Arc<dyn places::Geocoder>) -> Self {
+        self.geocoder = Some(geocoder);
+        self
     }
 
     /// The same application, finding other instances' actors with `resolver`.

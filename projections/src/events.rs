@@ -768,7 +768,7 @@ pub async fn count_public(pool: &AnyPool, filter: &EventFilter) -> Result<i64, E
 
 /// The conditions `filter` sets on public events, and the values they bind after the draft
 /// flag (`$1`).
-fn public_conditions(filter: &EventFilter) -> (String, Vec<String>) {
+pub(crate) fn public_conditions(filter: &EventFilter) -> (String, Vec<String>) {
     // What moderators hid or removed, what suspended or limited profiles, suspended groups and
     // suspended remote actors organise, and what comes from suspended or limited domains is
     // never listed.

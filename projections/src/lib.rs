@@ -35,6 +35,7 @@ pub mod keys;
 pub mod lease;
 pub mod log;
 pub mod pictures;
+pub mod places;
 pub mod profiles;
 pub mod projection;
 pub mod replay;

@@ -22,6 +22,7 @@ pub mod limits;
 pub mod mailed_links;
 pub mod participations;
 pub mod pictures;
+pub mod places;
 pub mod problem;
 pub mod profiles;
 pub mod reports;
@@ -68,6 +69,7 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(group_todos::router())
         .merge(group_resources::router())
         .merge(search::router())
+        .merge(places::router())
         .merge(reports::router())
         .merge(pictures::router())
         .merge(instance::router())

@@ -120,6 +120,7 @@ const PROMISED: &[(&str, &str)] = &[
     ),
     ("get", "/api/v1/search/events"),
     ("get", "/api/v1/search/groups"),
+    ("get", "/api/v1/places"),
     ("post", "/api/v1/reports"),
     ("get", "/api/v1/moderation/reports"),
     ("get", "/api/v1/moderation/reports/{id}"),

@@ -48,6 +48,8 @@ pub struct Options {
     pub link_services: convene_api::group_resources::LinkServices,
     /// The time use cases counting days go by (the system's by default).
     pub clock: convene_api::instance::Clock,
+    /// The geocoder places are looked up with (none by default).
+    pub geocoder: Option<Arc<dyn convene_api::places::Geocoder>>,
 }
 
 impl Default for Options {
@@ -62,6 +64,7 @@ impl Default for Options {
             public_domain_decisions: false,
             link_services: Default::default(),
             clock: Default::default(),
+            geocoder: None,
         }
     }
 }
@@ -112,6 +115,7 @@ impl TestServer {
             state.search = search;
         }
         state.clock = options.clock;
+        state.geocoder = options.geocoder;
         let shutdown = CancellationToken::new();
         let running = subscribers.spawn(&db, &shutdown);
         let app =

@@ -72,13 +72,17 @@ pub fn details_from(form: &HashMap<String, String>) -> Result<EventDetails, Vec<
         })
     });
     let optional = |name: &str| Some(field(form, name)).filter(|v| !v.is_empty());
+    // Coordinates come with an address chosen among the geocoder's matches (hidden fields).
+    let coordinate = |name: &str| optional(name).and_then(|v| v.parse::<f64>().ok());
     let address = Address {
         name: optional("address_name"),
         street: optional("street"),
         postal_code: optional("postal_code"),
         locality: optional("locality"),
+        region: optional("region"),
         country: optional("country"),
-        ..Address::default()
+        latitude: coordinate("latitude"),
+        longitude: coordinate("longitude"),
     };
     let details = EventDetails {
         remote_picture: None,
@@ -177,6 +181,15 @@ pub(crate) fn values_of(details: &EventDetails) -> HashMap<String, String> {
         ("postal_code", address.postal_code.unwrap_or_default()),
         ("locality", address.locality.unwrap_or_default()),
         ("country", address.country.unwrap_or_default()),
+        ("region", address.region.unwrap_or_default()),
+        (
+            "latitude",
+            address.latitude.map(|l| l.to_string()).unwrap_or_default(),
+        ),
+        (
+            "longitude",
+            address.longitude.map(|l| l.to_string()).unwrap_or_default(),
+        ),
         ("category", text(&details.category)),
         ("tags", details.tags.join(", ")),
         ("language", text(&details.language)),
@@ -282,11 +295,114 @@ fn new_values(language: &str, zone: Option<&str>) -> HashMap<String, String> {
         options: EventOptions::default(),
     });
     values.insert("begins_at".into(), String::new());
+    // The zone proposed until the organiser chooses another: a chosen address may replace it.
+    let zone = values.get("time_zone").cloned().unwrap_or_default();
+    values.insert(ZONE_PROPOSED.into(), zone);
     values
 }
 
 /// The button showing the description as it will be published, without saving anything.
 const PREVIEW: &str = "preview";
+/// The button looking up the address typed, and the one choosing among the places found.
+const FIND_ADDRESS: &str = "find_address";
+const USE_PLACE: &str = "use_place";
+/// The time zone the form proposed itself (hidden): while the organiser keeps it, choosing an
+/// address proposes the zone of that place instead.
+const ZONE_PROPOSED: &str = "time_zone_proposed";
+
+/// What the address buttons did, as the form shows it.
+#[derive(Debug, Default, Serialize)]
+pub(crate) struct AddressLookup {
+    /// The places found: (label, the place as its button sends it back).
+    matches: Vec<(String, String)>,
+    /// The place whose address now fills the form.
+    chosen: Option<String>,
+    /// The time zone proposed from the chosen place.
+    zone: Option<String>,
+}
+
+/// When one of the address buttons sent the form: its values (with a chosen place filled in),
+/// what to show, and what went wrong (nothing typed, nothing found, the geocoder silent).
+/// Nothing is saved either way.
+async fn address_step(
+    web: &Web,
+    catalogue: &crate::i18n::Catalogue,
+    form: &HashMap<String, String>,
+) -> Option<(HashMap<String, String>, AddressLookup, Vec<FieldError>)> {
+    let mut values = form.clone();
+    values.remove(FIND_ADDRESS);
+    values.remove(USE_PLACE);
+    let mut lookup = AddressLookup::default();
+    let refused = |key: &str, place: &str| {
+        vec![FieldError {
+            field: FIND_ADDRESS.into(),
+            message: catalogue.fill(key, &[("place", place)]),
+        }]
+    };
+    if let Some(chosen) = form.get(USE_PLACE) {
+        let Ok(place) = serde_json::from_str::<convene_api::places::Place>(chosen) else {
+            return Some((values, lookup, refused("address_find_again", "")));
+        };
+        for (key, value) in [
+            ("address_name", place.name.clone()),
+            ("street", place.street.clone()),
+            ("postal_code", place.postal_code.clone()),
+            ("locality", place.locality.clone()),
+            ("region", place.region.clone()),
+            ("country", place.country.clone()),
+            ("latitude", Some(place.latitude.to_string())),
+            ("longitude", Some(place.longitude.to_string())),
+        ] {
+            values.insert(key.into(), value.unwrap_or_default());
+        }
+        let proposed = form.get(ZONE_PROPOSED).filter(|z| !z.is_empty());
+        if proposed.is_some() && proposed == form.get("time_zone") {
+            if let Some(zone) = convene_api::places::time_zone_at(place.latitude, place.longitude) {
+                values.insert("time_zone".into(), zone.clone());
+                values.insert(ZONE_PROPOSED.into(), zone.clone());
+                lookup.zone = Some(zone);
+            }
+        }
+        lookup.chosen = Some(place.label);
+        return Some((values, lookup, Vec::new()));
+    }
+    if !form.contains_key(FIND_ADDRESS) {
+        return None;
+    }
+    let typed: Vec<&str> = [
+        "address_name",
+        "street",
+        "postal_code",
+        "locality",
+        "country",
+    ]
+    .iter()
+    .filter_map(|name| form.get(*name).map(|v| v.trim()))
+    .filter(|v| !v.is_empty())
+    .collect();
+    let text = typed.join(", ");
+    if convene_api::places::read_name(FIND_ADDRESS, &text).is_err() {
+        return Some((values, lookup, refused("address_type_first", &text)));
+    }
+    let errors = match convene_api::places::find(&web.app, &text, &catalogue.code).await {
+        Ok(found) if found.places.is_empty() => refused("address_not_found", &text),
+        Ok(found) => {
+            lookup.matches = found
+                .places
+                .iter()
+                .map(|p| {
+                    (
+                        p.label.clone(),
+                        serde_json::to_string(p).unwrap_or_default(),
+                    )
+                })
+                .collect();
+            Vec::new()
+        }
+        Err(_) => refused("address_unavailable", &text),
+    };
+    Some((values, lookup, errors))
+}
 
 /// The form page, with `errors` (field → message in the visitor's language) when refused.
 fn form_page(
@@ -302,15 +418,18 @@ fn form_page(
         action,
         editing,
         group: None,
+        lookup: None,
     };
     form_page_for(web, visitor, status, form, values, errors)
 }
 
-/// Where the form posts, whether it edits, and the group it creates an event for.
+/// Where the form posts, whether it edits, the group it creates an event for, and what the
+/// address buttons found.
 struct Form<'a> {
     action: &'a str,
     editing: bool,
     group: Option<&'a str>,
+    lookup: Option<&'a AddressLookup>,
 }
 
 /// The edit page of `event`: its form with the event's values (or `values`, as sent), and the
@@ -322,6 +441,19 @@ pub(crate) fn edit_page(
     event: &EventView,
     values: Option<&HashMap<String, String>>,
     errors: &[FieldError],
+) -> Response {
+    edit_page_looked_up(web, visitor, status, event, values, errors, None)
+}
+
+/// The edit page, with what the address buttons found.
+fn edit_page_looked_up(
+    web: &Web,
+    visitor: &Visitor,
+    status: StatusCode,
+    event: &EventView,
+    values: Option<&HashMap<String, String>>,
+    errors: &[FieldError],
+    lookup: Option<&AddressLookup>,
 ) -> Response {
     let own;
     let values = match values {
@@ -336,6 +468,7 @@ pub(crate) fn edit_page(
         action: &action,
         editing: true,
         group: None,
+        lookup,
     };
     let alt = values
         .get("alt")
@@ -369,6 +502,7 @@ fn form_page_with(
         action,
         editing,
         group,
+        lookup,
     }: Form,
     values: &HashMap<String, String>,
     errors: &[FieldError],
@@ -412,6 +546,7 @@ fn form_page_with(
     context.insert("action", action);
     context.insert("editing", &editing);
     context.insert("group", &group);
+    context.insert("lookup", &lookup);
     context.insert("categories", &categories);
     let chosen = values.get("time_zone").map_or("", String::as_str);
     context.insert("zones", &zone_groups(chosen));
@@ -463,6 +598,15 @@ pub async fn create(
     let form = std::mem::take(&mut body.fields);
     if let Err(refused) = check_csrf(&web, &visitor, &form) {
         return refused;
+    }
+    if let Some((values, lookup, errors)) = address_step(&web, catalogue, &form).await {
+        let form = Form {
+            action: "/events/new",
+            editing: false,
+            group: None,
+            lookup: Some(&lookup),
+        };
+        return form_page_for(&web, &visitor, looked_up(&errors), form, &values, &errors);
     }
     if form.contains_key(PREVIEW) {
         return page(StatusCode::OK, &form, &[]);
@@ -567,6 +711,19 @@ pub async fn update(
     let page = |status, errors: &[FieldError]| {
         edit_page(&web, &visitor, status, &event, Some(&form), errors)
     };
+    let catalogue = web.pages.catalogue(&visitor);
+    if let Some((values, lookup, errors)) = address_step(&web, catalogue, &form).await {
+        let status = looked_up(&errors);
+        return edit_page_looked_up(
+            &web,
+            &visitor,
+            status,
+            &event,
+            Some(&values),
+            &errors,
+            Some(&lookup),
+        );
+    }
     if form.contains_key(PREVIEW) {
         return page(StatusCode::OK, &[]);
     }
@@ -587,9 +744,13 @@ pub async fn update(
         Ok(details) => details,
         Err(errors) => return page(StatusCode::UNPROCESSABLE_ENTITY, &errors),
     };
-    // The form edits five address fields: keep the region and coordinates set elsewhere.
+    // A form without the hidden region and coordinates keeps those set elsewhere.
     let address = details.address.map(|mut address| {
-        if let Some(old) = &current.address {
+        if let Some(old) = current
+            .address
+            .as_ref()
+            .filter(|_| !form.contains_key("latitude"))
+        {
             address.region = old.region.clone();
             address.latitude = old.latitude;
             address.longitude = old.longitude;
@@ -654,6 +815,7 @@ pub async fn group_new_form(
         action: &action,
         editing: false,
         group: Some(&handle),
+        lookup: None,
     };
     form_page_for(&web, &visitor, StatusCode::OK, form, &values, &[])
 }
@@ -681,9 +843,20 @@ pub async fn group_create(
             action: &action,
             editing: false,
             group: Some(&handle),
+            lookup: None,
         };
         form_page_for(&web, &visitor, status, page, &form, errors)
     };
+    let catalogue = web.pages.catalogue(&visitor);
+    if let Some((values, lookup, errors)) = address_step(&web, catalogue, &form).await {
+        let page = Form {
+            action: &action,
+            editing: false,
+            group: Some(&handle),
+            lookup: Some(&lookup),
+        };
+        return form_page_for(&web, &visitor, looked_up(&errors), page, &values, &errors);
+    }
     if form.contains_key(PREVIEW) {
         return page(StatusCode::OK, &[]);
     }
@@ -709,5 +882,15 @@ pub async fn group_create(
         Ok(created) => see_other_saying(&visitor, &format!("/events/{}", created.id), saying),
         Err(error) if !error.field_errors().is_empty() => refused(&error.field_errors()),
         Err(error) => web.pages.failure(&visitor, &error),
+    }
+}
+
+/// The status of a form shown again after an address button: 200, or 422 when the address
+/// could not be found.
+fn looked_up(errors: &[FieldError]) -> StatusCode {
+    if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
     }
 }

@@ -145,9 +145,19 @@ pub async fn page(State(web): State<Web>, visitor: Visitor, RawQuery(raw): RawQu
     };
     let pairs: Vec<(String, String)> = pairs.iter().filter(|(n, _)| n != "kind").cloned().collect();
     context.insert("q_link", &encode(&value("q")));
-    if matches!(kind, Ok(Kind::Groups)) {
-        return groups_page(&web, &visitor, &pairs, context).await;
+    let near = resolve_near(&web, catalogue, &pairs, matches!(kind, Ok(Kind::Groups))).await;
+    let near_error = near.as_ref().err().cloned();
+    let near = near.unwrap_or_else(|_| Near::as_given(&pairs));
+    // The field shows the place used, by its name.
+    if let Some(place) = &near.used {
+        context.insert("near", place);
     }
+    context.insert("near_used", &near.used);
+    context.insert("near_others", &near.others);
+    if matches!(kind, Ok(Kind::Groups)) {
+        return groups_page(&web, &visitor, &near, near_error, context).await;
+    }
+    let pairs = near.links;
     if let Err(error) = kind {
         context.insert("categories", &Vec::<(String, String)>::new());
         context.insert("results", &Vec::<ResultCard>::new());
@@ -164,7 +174,7 @@ pub async fn page(State(web): State<Web>, visitor: Visitor, RawQuery(raw): RawQu
         .collect();
     context.insert("categories", &categories);
     let (status, hits, errors): (StatusCode, Option<EventHits>, Vec<FieldError>) =
-        match search::event_query(&pairs) {
+        match with_near_error(search::event_query(&near.query), near_error) {
             Err(convene_api::Error::Invalid(errors)) => {
                 (StatusCode::UNPROCESSABLE_ENTITY, None, errors)
             }
@@ -229,14 +239,16 @@ fn insert_pages(
 async fn groups_page(
     web: &Web,
     visitor: &Visitor,
-    pairs: &[(String, String)],
+    near: &Near,
+    near_error: Option<FieldError>,
     mut context: Context,
 ) -> Response {
     let catalogue = web.pages.catalogue(visitor);
-    let mut pairs = pairs.to_vec();
+    let mut pairs = near.links.clone();
     // The page links keep searching groups.
     pairs.insert(0, ("kind".into(), "groups".into()));
-    let (status, hits, errors) = match search::group_query(&pairs[1..]) {
+    let (status, hits, errors) = match with_near_error(search::group_query(&near.query), near_error)
+    {
         Err(convene_api::Error::Invalid(errors)) => {
             (StatusCode::UNPROCESSABLE_ENTITY, None, errors)
         }
@@ -268,4 +280,140 @@ async fn groups_page(
     context.insert("errors", &errors);
     web.pages
         .render(visitor, status, "search_groups.html", context)
+}
+
+/// The search's pairs once `near` is resolved: a place's name becomes its coordinates.
+#[derive(Debug, Clone)]
+struct Near {
+    /// What the query reads: `near` as coordinates, `place` left out.
+    query: Vec<(String, String)>,
+    /// What links to other pages of the search keep: the coordinates and the place's name.
+    links: Vec<(String, String)>,
+    /// The name of the place searched near.
+    used: Option<String>,
+    /// Other places of that name: (name, link to the same search near it).
+    others: Vec<(String, String)>,
+}
+
+impl Near {
+    /// The pairs as they came (`near` coordinates, or nothing to resolve).
+    fn as_given(pairs: &[(String, String)]) -> Self {
+        let used = pairs
+            .iter()
+            .find(|(n, v)| n == "place" && !v.trim().is_empty())
+            .map(|(_, v)| v.trim().to_string());
+        Near {
+            query: pairs
+                .iter()
+                .filter(|(n, _)| n != "place")
+                .cloned()
+                .collect(),
+            links: pairs.to_vec(),
+            used,
+            others: Vec::new(),
+        }
+    }
+}
+
+/// Coordinates in the form `search::event_query` reads ("48.85,2.35").
+fn looks_like_coordinates(text: &str) -> bool {
+    text.split_once(',').is_some_and(|(lat, lon)| {
+        lat.trim().parse::<f64>().is_ok() && lon.trim().parse::<f64>().is_ok()
+    })
+}
+
+/// `near` as the visitor gave it: coordinates are kept as they are (the query checks them), a
+/// place's name is looked up (the instance's geocoder, else the places of public events and
+/// groups here) and its first match used, the others offered as links.
+async fn resolve_near(
+    web: &Web,
+    catalogue: &crate::i18n::Catalogue,
+    pairs: &[(String, String)],
+    groups: bool,
+) -> Result<Near, FieldError> {
+    let given = Near::as_given(pairs);
+    let text = pairs
+        .iter()
+        .find(|(n, _)| n == "near")
+        .map(|(_, v)| v.trim().to_string())
+        .unwrap_or_default();
+    if text.is_empty() || looks_like_coordinates(&text) {
+        return Ok(given);
+    }
+    let refuse = |key: &str| FieldError {
+        field: "near".into(),
+        message: catalogue.fill(key, &[("place", text.as_str())]),
+    };
+    if let Err(convene_api::Error::Invalid(mut errors)) =
+        convene_api::places::read_name("near", &text)
+    {
+        return Err(errors.remove(0));
+    }
+    let found = match convene_api::places::find(&web.app, &text, &catalogue.code).await {
+        Ok(found) => found.places,
+        Err(_) => return Err(refuse("search_near_unavailable")),
+    };
+    let Some(first) = found.first() else {
+        return Err(refuse("search_near_unknown"));
+    };
+    let near_place = |place: &convene_api::places::Place| {
+        let mut pairs: Vec<(String, String)> = pairs
+            .iter()
+            .filter(|(n, _)| !matches!(n.as_str(), "near" | "place" | "page"))
+            .cloned()
+            .collect();
+        pairs.push((
+            "near".into(),
+            format!("{:.5},{:.5}", place.latitude, place.longitude),
+        ));
+        pairs.push(("place".into(), place.label.clone()));
+        pairs
+    };
+    let links = near_place(first);
+    let others = found
+        .iter()
+        .skip(1)
+        .map(|place| {
+            let mut pairs = near_place(place);
+            if groups {
+                pairs.insert(0, ("kind".into(), "groups".into()));
+            }
+            let query: Vec<String> = pairs
+                .iter()
+                .filter(|(_, v)| !v.is_empty())
+                .map(|(n, v)| format!("{n}={}", encode(v)))
+                .collect();
+            (place.label.clone(), format!("/search?{}", query.join("&")))
+        })
+        .collect();
+    Ok(Near {
+        query: links
+            .iter()
+            .filter(|(n, _)| n != "place")
+            .cloned()
+            .collect(),
+        links,
+        used: Some(first.label.clone()),
+        others,
+    })
+}
+
+/// The query read, with the place that could not be found named among its mistakes.
+fn with_near_error<T>(
+    read: convene_api::error::Result<T>,
+    near: Option<FieldError>,
+) -> convene_api::error::Result<T> {
+    let Some(near) = near else {
+        return read;
+    };
+    let mut errors = match read {
+        Err(convene_api::Error::Invalid(errors)) => errors,
+        _ => Vec::new(),
+    };
+    // The query saw the name where it reads coordinates: those complaints are this one.
+    errors.retain(|e| {
+        e.field != "near" && !(e.field == "radius_km" && e.message.contains("needs a point"))
+    });
+    errors.insert(0, near);
+    Err(convene_api::Error::Invalid(errors))
 }

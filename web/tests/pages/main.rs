@@ -21,6 +21,7 @@ mod moderation;
 mod notifications;
 mod participants;
 mod pictures;
+mod places;
 mod rendering;
 mod search;
 mod sharing;

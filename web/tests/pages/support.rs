@@ -36,6 +36,22 @@ impl Site {
         scratch: &Scratch,
         group_creation: convene_api::groups::GroupCreation,
     ) -> Site {
+        Self::start_configured(scratch, group_creation, None).await
+    }
+
+    /// A site finding places with `geocoder`.
+    pub async fn start_with_geocoder(
+        scratch: &Scratch,
+        geocoder: Arc<dyn convene_api::places::Geocoder>,
+    ) -> Site {
+        Self::start_configured(scratch, Default::default(), Some(geocoder)).await
+    }
+
+    async fn start_configured(
+        scratch: &Scratch,
+        group_creation: convene_api::groups::GroupCreation,
+        geocoder: Option<Arc<dyn convene_api::places::Geocoder>>,
+    ) -> Site {
         let db = Database::open(&scratch.url).await.expect("database");
         let folder = tempfile::tempdir().expect("mail folder");
         let mail = folder.path().join("mail");
@@ -71,9 +87,10 @@ impl Site {
             calc: None,
             visio: Some("https://meet.example.org/".into()),
         };
-        let state = AppState::new(&db, config, subscribers.clone())
+        let mut state = AppState::new(&db, config, subscribers.clone())
             .with_group_creation(group_creation)
             .with_link_services(services);
+        state.geocoder = geocoder;
         let shutdown = CancellationToken::new();
         subscribers.spawn(&db, &shutdown);
         let pages = Arc::new(Pages::new().expect("templates"));
