@@ -286,6 +286,25 @@ impl Embedded {
                 .execute(&mut *tx)
                 .await?;
         }
+        if self.backend == Backend::Sqlite {
+            // SQLite keeps an index's name when its table is renamed: the live tables take
+            // indexes named after them, else the next rebuild could not create its shadow's
+            // (the names would be taken) and would swap in tables without indexes.
+            let indexes: Vec<String> = sqlx::query_scalar(
+                "SELECT name FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL",
+            )
+            .fetch_all(&mut *tx)
+            .await?;
+            let shadow = format!("{}_", self.prefix);
+            for index in indexes.iter().filter(|name| name.starts_with(&shadow)) {
+                sqlx::query(&format!("DROP INDEX {index}"))
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            for statement in live.schema() {
+                sqlx::query(&statement).execute(&mut *tx).await?;
+            }
+        }
         if self.backend == Backend::Postgres {
             // Index names are not renamed with their tables on PostgreSQL.
             let indexes = [
