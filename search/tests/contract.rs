@@ -455,7 +455,9 @@ async fn the_embedded_count_stops_at_its_bound() {
         };
         // 450 documents lie within 500 m (the 450th is 499.3 m away, the next 500.4 m).
         let within_500_m = |n: u64| n < 450;
-        let cases: Vec<(&str, EventQuery, Vec<u64>, (u64, bool))> = vec![
+        // A case: its name, the query, the ids of its second page, the total and whether exact.
+        type Case<'a> = (&'a str, EventQuery, Vec<u64>, (u64, bool));
+        let cases: Vec<Case> = vec![
             (
                 "by date, past the bound",
                 second_page(Sort::Date, "meetup", None),
