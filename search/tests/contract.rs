@@ -15,7 +15,9 @@ use convene_projections::{Database, EventLog, Runner, StoredEvent};
 use convene_search::reindex::{reindex, reindex_meili};
 use convene_search::subscriber::Folds;
 use convene_search::Meili;
-use convene_search::{Change, Embedded, Error, EventQuery, SearchIndex, SearchSubscriber};
+use convene_search::{
+    Change, Embedded, Error, EventHits, EventQuery, Near, SearchIndex, SearchSubscriber, Sort,
+};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
@@ -53,6 +55,23 @@ async fn the_embedded_backend_passes_the_contract() {
             .expect("search");
         assert_eq!(before, after, "{}: after reindex", scratch.label);
         cases::run(index.as_ref()).await;
+
+        // A second rebuild's tables carry their indexes too (SQLite keeps index names when
+        // tables are renamed: the first rebuild's must not stand in the way of the second's).
+        if db.backend() == convene_projections::Backend::Sqlite {
+            reindex(&db, &index, &mut |_, _| {})
+                .await
+                .unwrap_or_else(|e| panic!("{}: second reindex: {e}", scratch.label));
+            let indexes: Vec<String> = sqlx::query_scalar(
+                "SELECT name FROM sqlite_master WHERE type = 'index' \
+                 AND tbl_name = 'search_events' AND sql IS NOT NULL ORDER BY name",
+            )
+            .fetch_all(db.pool())
+            .await
+            .expect("indexes");
+            assert_eq!(indexes, ["search_events_begins", "search_events_filter"]);
+            cases::run(index.as_ref()).await;
+        }
     }
 }
 
@@ -350,9 +369,10 @@ async fn the_embedded_count_stops_at_its_bound() {
             status: "confirmed".into(),
             origin: "local".into(),
             language: "en".into(),
-            lat: None,
-            lon: None,
-            participants: Some(0),
+            // One metre and a little more apart, northwards.
+            lat: Some(48.85 + n as f64 * 1e-5),
+            lon: Some(2.35),
+            participants: Some((n % 7) as i64),
         };
         let changes: Vec<Change> = (0..COUNTED_MAX + 10)
             .map(|n| Change::Put(Box::new(document(n))))
@@ -401,6 +421,91 @@ async fn the_embedded_count_stops_at_its_bound() {
             half.hits.iter().all(|h| h.event.title == "Odd meetup"),
             "{label}"
         );
+
+        // Pages by date or participants: chosen among the counted matches when they are all
+        // the matches, by a query of their own past the bound; in the same order either way.
+        let ids = |hits: EventHits| -> Vec<u64> {
+            hits.hits
+                .iter()
+                .map(|h| h.event.id["many-".len()..].parse().expect("a number"))
+                .collect()
+        };
+        let near = |radius_km| Near {
+            lat: 48.85,
+            lon: 2.35,
+            radius_km,
+        };
+        let second_page = |sort, text: &str, near| EventQuery {
+            sort,
+            page: 2,
+            near,
+            ..EventQuery::text(text)
+        };
+        let soonest = |keep: &dyn Fn(u64) -> bool| -> Vec<u64> {
+            (0..COUNTED_MAX + 10)
+                .filter(|n| keep(*n))
+                .skip(20)
+                .take(20)
+                .collect()
+        };
+        let most_participants = |keep: &dyn Fn(u64) -> bool| -> Vec<u64> {
+            let mut all: Vec<u64> = (0..COUNTED_MAX + 10).filter(|n| keep(*n)).collect();
+            all.sort_by_key(|n| (std::cmp::Reverse(n % 7), *n));
+            all.into_iter().skip(20).take(20).collect()
+        };
+        // 450 documents lie within 500 m (the 450th is 499.3 m away, the next 500.4 m).
+        let within_500_m = |n: u64| n < 450;
+        // A case: its name, the query, the ids of its second page, the total and whether exact.
+        type Case<'a> = (&'a str, EventQuery, Vec<u64>, (u64, bool));
+        let cases: Vec<Case> = vec![
+            (
+                "by date, past the bound",
+                second_page(Sort::Date, "meetup", None),
+                soonest(&|_| true),
+                (COUNTED_MAX, false),
+            ),
+            (
+                "by date, below the bound",
+                second_page(Sort::Date, "odd", None),
+                soonest(&|n| n % 2 == 1),
+                ((COUNTED_MAX + 10) / 2, true),
+            ),
+            (
+                "no words within 5 km, past the bound",
+                second_page(Sort::Relevance, "", Some(near(5.0))),
+                soonest(&|_| true),
+                (COUNTED_MAX, false),
+            ),
+            (
+                "no words within 500 m",
+                second_page(Sort::Date, "", Some(near(0.5))),
+                soonest(&within_500_m),
+                (450, true),
+            ),
+            (
+                "words within 500 m by date",
+                second_page(Sort::Date, "odd", Some(near(0.5))),
+                soonest(&|n| n % 2 == 1 && within_500_m(n)),
+                (225, true),
+            ),
+            (
+                "by participants, past the bound",
+                second_page(Sort::Participants, "meetup", None),
+                most_participants(&|_| true),
+                (COUNTED_MAX, false),
+            ),
+            (
+                "by participants, below the bound",
+                second_page(Sort::Participants, "even", None),
+                most_participants(&|n| n % 2 == 0),
+                ((COUNTED_MAX + 10) / 2, true),
+            ),
+        ];
+        for (case, query, expected, counted) in cases {
+            let hits = index.search_events(&query).await.expect("search");
+            assert_eq!((hits.total, hits.total_exact), counted, "{label}: {case}");
+            assert_eq!(ids(hits), expected, "{label}: {case}");
+        }
     }
 }
 

@@ -18,10 +18,11 @@
 use crate::document::{EventDocument, LOCAL};
 use crate::geo::{self, BoundingBox};
 use crate::group::{GroupHits, GroupQuery};
-use crate::query::{EventHit, EventHits, EventQuery, Facets, Near, OriginFilter, Sort};
+use crate::query::{EventHit, EventHits, EventQuery, Near, OriginFilter, Sort};
 use crate::text::{self, TYPO_MIN_LEN};
 use crate::{Change, Error, SearchIndex};
 use async_trait::async_trait;
+use candidates::Candidates;
 use convene_projections::subscriber::move_checkpoint;
 use convene_projections::Backend;
 use sqlx::any::AnyRow;
@@ -30,6 +31,7 @@ use std::collections::BTreeSet;
 use std::sync::Arc;
 use tokio::sync::OnceCell;
 
+mod candidates;
 mod groups;
 
 /// The tables of a live index.
@@ -64,6 +66,18 @@ enum Value {
     Text(String),
     Int(i64),
     Real(f64),
+}
+
+/// Which side of a search the database starts from.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Lead {
+    /// The words lead (the full-text index), else the place, else the table. On SQLite the
+    /// place is checked on the text index's row ids before any document row is read.
+    Words,
+    /// The date index leads: a page by date over many matches walks it in order and stops at
+    /// the page's end, checking each event against the set of those matching the words and the
+    /// set within reach of the place.
+    Date,
 }
 
 /// The `FROM … WHERE …` of a search and its values.
@@ -207,6 +221,12 @@ impl Embedded {
         match self.backend {
             Backend::Sqlite => {
                 let mut all = common("doc INTEGER PRIMARY KEY", "");
+                // What a search filters, ranks and counts by, in an index: a match found by its
+                // words or place is checked without reading its row and its document.
+                all.push(format!(
+                    "CREATE INDEX IF NOT EXISTS {events}_filter ON {events} (doc, begins_at, \
+                     category, online, origin, status, participants, id, x, y, z)"
+                ));
                 for kind in KINDS {
                     all.push(format!(
                         "CREATE VIRTUAL TABLE IF NOT EXISTS {} USING fts5(body, \
@@ -265,6 +285,25 @@ impl Embedded {
             sqlx::query(&format!("ALTER TABLE {shadow} RENAME TO {table}"))
                 .execute(&mut *tx)
                 .await?;
+        }
+        if self.backend == Backend::Sqlite {
+            // SQLite keeps an index's name when its table is renamed: the live tables take
+            // indexes named after them, else the next rebuild could not create its shadow's
+            // (the names would be taken) and would swap in tables without indexes.
+            let indexes: Vec<String> = sqlx::query_scalar(
+                "SELECT name FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL",
+            )
+            .fetch_all(&mut *tx)
+            .await?;
+            let shadow = format!("{}_", self.prefix);
+            for index in indexes.iter().filter(|name| name.starts_with(&shadow)) {
+                sqlx::query(&format!("DROP INDEX {index}"))
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            for statement in live.schema() {
+                sqlx::query(&statement).execute(&mut *tx).await?;
+            }
         }
         if self.backend == Backend::Postgres {
             // Index names are not renamed with their tables on PostgreSQL.
@@ -455,9 +494,19 @@ impl Embedded {
 
     /// Adds to each word long enough the indexed words one typo away from it.
     async fn add_typo_alternatives(&self, words: &mut [Vec<String>]) -> Result<(), Error> {
+        let mut conn = self.pool.acquire().await?;
+        self.add_typo_alternatives_on(&mut conn, words).await
+    }
+
+    /// [`Embedded::add_typo_alternatives`] on a connection the search already holds.
+    async fn add_typo_alternatives_on(
+        &self,
+        conn: &mut AnyConnection,
+        words: &mut [Vec<String>],
+    ) -> Result<(), Error> {
         for alternatives in words {
             if alternatives[0].chars().count() >= TYPO_MIN_LEN {
-                let more = self.typo_alternatives(&alternatives[0]).await?;
+                let more = self.typo_alternatives(conn, &alternatives[0]).await?;
                 alternatives.extend(more);
             }
         }
@@ -465,7 +514,11 @@ impl Embedded {
     }
 
     /// Indexed words one typo away from `word`, starting with the same letter.
-    async fn typo_alternatives(&self, word: &str) -> Result<Vec<String>, Error> {
+    async fn typo_alternatives(
+        &self,
+        conn: &mut AnyConnection,
+        word: &str,
+    ) -> Result<Vec<String>, Error> {
         let Some(first) = word.chars().next() else {
             return Ok(Vec::new());
         };
@@ -480,7 +533,7 @@ impl Embedded {
         .bind(next.to_string())
         .bind(len - 1)
         .bind(len + 1)
-        .fetch_all(&self.pool)
+        .fetch_all(&mut *conn)
         .await?;
         Ok(candidates
             .into_iter()
@@ -520,7 +573,20 @@ impl Embedded {
     /// The filter on documents of `kind` matching `words` (each with its alternatives) within
     /// `near`: what events and groups are searched by alike.
     fn text_and_place(&self, kind: &str, words: &[Vec<String>], near: Option<Near>) -> Filter {
+        self.led_by(Lead::Words, kind, words, near)
+    }
+
+    fn led_by(&self, lead: Lead, kind: &str, words: &[Vec<String>], near: Option<Near>) -> Filter {
         let main = self.table(kind);
+        let text = self.table(&format!("{kind}_text"));
+        // What the place is checked on (SQLite). A unary plus keeps a set check from becoming
+        // the lead: on the text index's row ids it would run the full-text query once per
+        // place found (seconds), and it would keep the date index from leading.
+        let place_key = match lead {
+            Lead::Words if words.is_empty() => "d.doc".to_string(),
+            Lead::Words => format!("+{text}.rowid"),
+            Lead::Date => "+d.doc".to_string(),
+        };
         let mut filter = Filter {
             from: format!("{main} d"),
             conditions: Vec::new(),
@@ -530,18 +596,23 @@ impl Embedded {
         if !words.is_empty() {
             let expression = self.match_expression(words);
             let value = filter.push(Value::Text(expression));
-            match self.backend {
-                Backend::Sqlite => {
-                    let text = self.table(&format!("{kind}_text"));
+            match (self.backend, lead) {
+                (Backend::Sqlite, Lead::Words) => {
                     filter.from = format!("{text} JOIN {main} d ON d.doc = {text}.rowid");
                     filter.conditions.push(format!("{text} MATCH {value}"));
                     filter.rank = Some(format!("bm25({text})"));
                 }
-                Backend::Postgres => {
+                (Backend::Sqlite, Lead::Date) => filter.conditions.push(format!(
+                    "+d.doc IN (SELECT rowid FROM {text} WHERE {text} MATCH {value})"
+                )),
+                (Backend::Postgres, _) => {
                     filter
                         .conditions
                         .push(format!("d.body @@ to_tsquery('simple', {value})"));
-                    filter.rank = Some(format!("-ts_rank(d.body, to_tsquery('simple', {value}))"));
+                    if lead == Lead::Words {
+                        filter.rank =
+                            Some(format!("-ts_rank(d.body, to_tsquery('simple', {value}))"));
+                    }
                 }
             }
         }
@@ -565,7 +636,7 @@ impl Embedded {
             let ranges = ranges.join(" OR ");
             filter.conditions.push(match self.backend {
                 Backend::Sqlite => format!(
-                    "d.doc IN (SELECT doc FROM {} WHERE min_lat >= {min_lat} AND \
+                    "{place_key} IN (SELECT doc FROM {} WHERE min_lat >= {min_lat} AND \
                      max_lat <= {max_lat} AND ({ranges}))",
                     self.table(&format!("{kind}_geo"))
                 ),
@@ -587,8 +658,8 @@ impl Embedded {
         filter
     }
 
-    fn filter(&self, query: &EventQuery, words: &[Vec<String>]) -> Filter {
-        let mut filter = self.text_and_place(EVENTS, words, query.near);
+    fn filter(&self, lead: Lead, query: &EventQuery, words: &[Vec<String>]) -> Filter {
+        let mut filter = self.led_by(lead, EVENTS, words, query.near);
         if let Some(from) = query.from {
             let v = filter.push(Value::Int(from));
             filter.conditions.push(format!("d.begins_at >= {v}"));
@@ -624,35 +695,7 @@ impl Embedded {
         filter
     }
 
-    /// The total and the facets in one pass over at most [`COUNTED_MAX`] matches, counted per
-    /// (category, online, origin) and summed here; whether the total is exact.
-    async fn tally(&self, filter: &Filter) -> Result<(u64, bool, Facets), Error> {
-        let sql = format!(
-            "SELECT category, online, origin, COUNT(*) AS n FROM (SELECT d.category AS category, \
-             d.online AS online, CASE WHEN d.origin = '{LOCAL}' THEN 'local' ELSE 'remote' END \
-             AS origin FROM {} LIMIT {COUNTED_MAX}) c GROUP BY 1, 2, 3",
-            filter.sql()
-        );
-        let rows = bind_all(sqlx::query(&sql), &filter.values)
-            .fetch_all(&self.pool)
-            .await?;
-        let mut total = 0;
-        let mut facets = Facets::default();
-        for row in &rows {
-            let n: i64 = row.try_get("n")?;
-            let n = n.max(0) as u64;
-            let online: i64 = row.try_get("online")?;
-            let online = if online == 1 { "online" } else { "in_person" };
-            total += n;
-            *facets.category.entry(row.try_get("category")?).or_default() += n;
-            *facets.online.entry(online.to_string()).or_default() += n;
-            *facets.origin.entry(row.try_get("origin")?).or_default() += n;
-        }
-        let exact = total < COUNTED_MAX || !self.more_than_counted(filter).await?;
-        Ok((total, exact, facets))
-    }
-
-    /// Whether more than [`COUNTED_MAX`] events match.
+    /// Whether more than [`COUNTED_MAX`] documents match.
     async fn more_than_counted(&self, filter: &Filter) -> Result<bool, Error> {
         let sql = format!(
             "SELECT d.doc FROM {} LIMIT 1 OFFSET {COUNTED_MAX}",
@@ -664,7 +707,13 @@ impl Embedded {
         Ok(more.is_some())
     }
 
-    async fn page(&self, filter: &Filter, query: &EventQuery) -> Result<Vec<EventDocument>, Error> {
+    /// The page of `query` in SQL: what the database runs to answer it without counting.
+    async fn page(
+        &self,
+        conn: &mut AnyConnection,
+        filter: &Filter,
+        query: &EventQuery,
+    ) -> Result<Vec<EventDocument>, Error> {
         let by_date = "d.begins_at, d.id";
         let window = format!("LIMIT {} OFFSET {}", query.per_page, query.offset());
         let sql = match (query.sort, &filter.rank) {
@@ -690,7 +739,7 @@ impl Embedded {
             ),
         };
         let rows: Vec<AnyRow> = bind_all(sqlx::query(&sql), &filter.values)
-            .fetch_all(&self.pool)
+            .fetch_all(&mut *conn)
             .await?;
         rows.iter()
             .map(|row| {
@@ -710,8 +759,41 @@ impl Embedded {
         words: &[Vec<String>],
     ) -> Result<usize, Error> {
         self.ready().await?;
-        let filter = self.filter(query, words);
-        Ok(self.page(&filter, query).await?.len())
+        let mut conn = self.pool.acquire().await?;
+        let filter = self.filter(page_lead(query, words), query, words);
+        Ok(self.page(&mut conn, &filter, query).await?.len())
+    }
+
+    /// The page, total and facets of `query` for these words, on one connection: one scan of
+    /// the first matches, then the page's documents (or, by date or participants over more
+    /// matches than are counted, the page query).
+    async fn search_with(
+        &self,
+        conn: &mut AnyConnection,
+        query: &EventQuery,
+        words: &[Vec<String>],
+    ) -> Result<(Candidates, Vec<EventDocument>), Error> {
+        let filter = self.filter(Lead::Words, query, words);
+        let candidates = self.candidates(conn, &filter).await?;
+        let page = match candidates.page_keys(query, filter.rank.is_some()) {
+            Some(docs) => self.documents(conn, &docs).await?,
+            None if query.offset() < candidates.total() => {
+                let filter = self.filter(page_lead(query, words), query, words);
+                self.page(conn, &filter, query).await?
+            }
+            None => Vec::new(),
+        };
+        Ok((candidates, page))
+    }
+}
+
+/// What leads the page query: the date index for a page by date (and by relevance without
+/// words, which is by date), the words or the place otherwise.
+fn page_lead(query: &EventQuery, words: &[Vec<String>]) -> Lead {
+    match query.sort {
+        Sort::Date => Lead::Date,
+        Sort::Relevance if words.is_empty() => Lead::Date,
+        _ => Lead::Words,
     }
 }
 
@@ -757,17 +839,14 @@ impl SearchIndex for Embedded {
 
     async fn search_events(&self, query: &EventQuery) -> Result<EventHits, Error> {
         self.ready().await?;
+        let mut conn = self.pool.acquire().await?;
         let mut words = query_words(&query.text);
-        let mut filter = self.filter(query, &words);
-        // The page and the count at once, on two connections.
-        let (mut counted, mut page) =
-            tokio::try_join!(self.tally(&filter), self.page(&filter, query))?;
-        if counted.0 == 0 && typo_forgiven(&words) {
-            self.add_typo_alternatives(&mut words).await?;
-            filter = self.filter(query, &words);
-            (counted, page) = tokio::try_join!(self.tally(&filter), self.page(&filter, query))?;
+        let (mut candidates, mut page) = self.search_with(&mut conn, query, &words).await?;
+        if candidates.total() == 0 && typo_forgiven(&words) {
+            self.add_typo_alternatives_on(&mut conn, &mut words).await?;
+            (candidates, page) = self.search_with(&mut conn, query, &words).await?;
         }
-        let (total, total_exact, facets) = counted;
+        let (total, total_exact) = (candidates.total(), candidates.complete());
         let terms: Vec<String> = words.into_iter().flatten().collect();
         // Past the counted matches there is no page (relevance ranks only those).
         let hits = if query.offset() < total {
@@ -781,7 +860,7 @@ impl SearchIndex for Embedded {
             total,
             total_exact,
             hits,
-            facets,
+            facets: candidates.facets(),
         })
     }
 
