@@ -91,9 +91,10 @@ async fn list(
 }
 
 /// One group (unlisted groups too, to whoever has the address). A group the instance's
-/// moderators suspended is 404 `/problems/suspended-by-moderators` for everyone but them.
+/// moderators suspended is 404 `/problems/group-suspended-by-moderators` for everyone but them.
 #[utoipa::path(get, path = "/groups/{handle}", tag = "groups", params(("handle" = String, Path)),
-    responses((status = 200, body = GroupView), (status = 404, body = Problem)))]
+    responses((status = 200, body = GroupView), (status = 404, body = Problem),
+              (status = 401, description = "a bearer token was sent and names no session", body = Problem)))]
 async fn show(
     State(state): State<AppState>,
     MaybeSession(session): MaybeSession,
