@@ -9,17 +9,6 @@ pub(super) fn search_url(base: &str, text: &str, limit: usize) -> String {
 }
 
 #[derive(Deserialize)]
-struct Collection {
-    features: Vec<Feature>,
-}
-
-#[derive(Deserialize)]
-struct Feature {
-    geometry: super::Point,
-    properties: Properties,
-}
-
-#[derive(Deserialize)]
 struct Properties {
     label: Option<String>,
     name: Option<String>,
@@ -34,13 +23,9 @@ struct Properties {
 }
 
 pub(super) fn parse(body: &[u8]) -> Result<Vec<Place>, serde_json::Error> {
-    let collection: Collection = serde_json::from_slice(body)?;
-    Ok(collection
-        .features
+    Ok(super::features::<Properties>(body)?
         .into_iter()
-        .filter_map(|f| {
-            let p = f.properties;
-            let (longitude, latitude) = f.geometry.lon_lat()?;
+        .map(|(p, longitude, latitude)| {
             let street = match p.kind.as_deref() {
                 Some("housenumber") => super::street(p.housenumber, p.street.clone()),
                 Some("street") => p.street.clone().or(p.name.clone()),
@@ -50,22 +35,20 @@ pub(super) fn parse(body: &[u8]) -> Result<Vec<Place>, serde_json::Error> {
                 Some("locality") => p.name,
                 _ => None,
             };
-            Some(
-                Place {
-                    label: String::new(),
-                    name,
-                    street,
-                    postal_code: p.postcode,
-                    locality: p.city,
-                    region: p
-                        .context
-                        .and_then(|c| c.rsplit(", ").next().map(str::to_string)),
-                    country: Some("France".into()),
-                    latitude,
-                    longitude,
-                }
-                .labelled(p.label),
-            )
+            Place {
+                label: String::new(),
+                name,
+                street,
+                postal_code: p.postcode,
+                locality: p.city,
+                region: p
+                    .context
+                    .and_then(|c| c.rsplit(", ").next().map(str::to_string)),
+                country: Some("France".into()),
+                latitude,
+                longitude,
+            }
+            .labelled(p.label)
         })
         .collect())
 }

@@ -88,6 +88,34 @@ pub struct Places {
     pub places: Vec<Place>,
 }
 
+/// A GeoJSON feature collection, as the three geocoders answer, with each service's properties.
+#[derive(Deserialize)]
+struct Collection<P> {
+    features: Vec<Feature<P>>,
+}
+
+#[derive(Deserialize)]
+struct Feature<P> {
+    geometry: Point,
+    properties: P,
+}
+
+/// The features of a GeoJSON collection with their longitude and latitude, those without a
+/// point on the globe left out.
+fn features<P: serde::de::DeserializeOwned>(
+    body: &[u8],
+) -> Result<Vec<(P, f64, f64)>, serde_json::Error> {
+    let collection: Collection<P> = serde_json::from_slice(body)?;
+    Ok(collection
+        .features
+        .into_iter()
+        .filter_map(|f| {
+            let (longitude, latitude) = f.geometry.lon_lat()?;
+            Some((f.properties, longitude, latitude))
+        })
+        .collect())
+}
+
 /// A GeoJSON point: `[longitude, latitude]`.
 #[derive(Deserialize)]
 struct Point {

@@ -13,17 +13,6 @@ pub(super) fn search_url(base: &str, text: &str, language: &str, limit: usize) -
 }
 
 #[derive(Deserialize)]
-struct Collection {
-    features: Vec<Feature>,
-}
-
-#[derive(Deserialize)]
-struct Feature {
-    geometry: super::Point,
-    properties: Properties,
-}
-
-#[derive(Deserialize)]
 struct Properties {
     geocoding: Geocoding,
 }
@@ -44,29 +33,24 @@ struct Geocoding {
 }
 
 pub(super) fn parse(body: &[u8]) -> Result<Vec<Place>, serde_json::Error> {
-    let collection: Collection = serde_json::from_slice(body)?;
-    Ok(collection
-        .features
+    Ok(super::features::<Properties>(body)?
         .into_iter()
-        .filter_map(|f| {
-            let g = f.properties.geocoding;
-            let (longitude, latitude) = f.geometry.lon_lat()?;
+        .map(|(properties, longitude, latitude)| {
+            let g = properties.geocoding;
             let street = super::street(g.housenumber, g.street);
-            Some(
-                Place {
-                    label: String::new(),
-                    // A place's own name, not its street repeated.
-                    name: g.name.filter(|n| Some(n) != street.as_ref()),
-                    street,
-                    postal_code: g.postcode,
-                    locality: g.city.or(g.town).or(g.village).or(g.county),
-                    region: g.state,
-                    country: g.country,
-                    latitude,
-                    longitude,
-                }
-                .labelled(g.label),
-            )
+            Place {
+                label: String::new(),
+                // A place's own name, not its street repeated.
+                name: g.name.filter(|n| Some(n) != street.as_ref()),
+                street,
+                postal_code: g.postcode,
+                locality: g.city.or(g.town).or(g.village).or(g.county),
+                region: g.state,
+                country: g.country,
+                latitude,
+                longitude,
+            }
+            .labelled(g.label)
         })
         .collect())
 }

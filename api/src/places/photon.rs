@@ -15,17 +15,6 @@ pub(super) fn search_url(base: &str, text: &str, language: &str, limit: usize) -
 }
 
 #[derive(Deserialize)]
-struct Collection {
-    features: Vec<Feature>,
-}
-
-#[derive(Deserialize)]
-struct Feature {
-    geometry: super::Point,
-    properties: Properties,
-}
-
-#[derive(Deserialize)]
 struct Properties {
     name: Option<String>,
     housenumber: Option<String>,
@@ -37,31 +26,25 @@ struct Properties {
 }
 
 pub(super) fn parse(body: &[u8]) -> Result<Vec<Place>, serde_json::Error> {
-    let collection: Collection = serde_json::from_slice(body)?;
-    Ok(collection
-        .features
+    Ok(super::features::<Properties>(body)?
         .into_iter()
-        .filter_map(|f| {
-            let p = f.properties;
-            let (longitude, latitude) = f.geometry.lon_lat()?;
+        .map(|(p, longitude, latitude)| {
             // A city found by its name is its own locality.
             let locality = p
                 .city
                 .or_else(|| p.street.is_none().then(|| p.name.clone()).flatten());
-            Some(
-                Place {
-                    label: String::new(),
-                    name: p.name.filter(|n| Some(n) != locality.as_ref()),
-                    street: super::street(p.housenumber, p.street),
-                    postal_code: p.postcode,
-                    locality,
-                    region: p.state,
-                    country: p.country,
-                    latitude,
-                    longitude,
-                }
-                .labelled(None),
-            )
+            Place {
+                label: String::new(),
+                name: p.name.filter(|n| Some(n) != locality.as_ref()),
+                street: super::street(p.housenumber, p.street),
+                postal_code: p.postcode,
+                locality,
+                region: p.state,
+                country: p.country,
+                latitude,
+                longitude,
+            }
+            .labelled(None)
         })
         .collect())
 }
