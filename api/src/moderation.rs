@@ -238,19 +238,15 @@ fn plan(action: Action, target: &DecisionTarget) -> Result<Plan> {
             A::Unsuspend => Plan::Group(handle.clone(), GroupAction::Unsuspend),
             _ => return Err(wrong("a group", "suspend, unsuspend")),
         },
-        DecisionTarget::RemoteActor { actor } => match action {
-            A::Suspend => Plan::RemoteActor(
-                actor.trim().to_string(),
-                ActorAction::Suspend,
-                String::new(),
-            ),
-            A::Unsuspend => Plan::RemoteActor(
-                actor.trim().to_string(),
-                ActorAction::Unsuspend,
-                String::new(),
-            ),
-            _ => return Err(wrong("another instance's actor", "suspend, unsuspend")),
-        },
+        DecisionTarget::RemoteActor { actor } => {
+            let action = match action {
+                A::Suspend => ActorAction::Suspend,
+                A::Unsuspend => ActorAction::Unsuspend,
+                _ => return Err(wrong("another instance's actor", "suspend, unsuspend")),
+            };
+            // Its handle is found when the decision is checked.
+            Plan::RemoteActor(actor.trim().to_string(), action, String::new())
+        }
         DecisionTarget::Account { id } => match action {
             A::Suspend => Plan::Account(id.clone(), AccountAction::Suspend),
             A::Unsuspend => Plan::Account(id.clone(), AccountAction::Unsuspend),

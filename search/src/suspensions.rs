@@ -234,9 +234,21 @@ pub async fn suspended_groups(
     groups: &[&str],
     until: i64,
 ) -> Result<BTreeSet<String>, Error> {
+    in_force(pool, Group::TYPE, groups, GROUP_DECISIONS, until).await
+}
+
+/// The aggregates among `ids` of `kind` on which the decision named `imposed` is in force at
+/// `until`: it was their last of `[imposed, lifted]`.
+async fn in_force(
+    pool: &AnyPool,
+    kind: &str,
+    ids: &[&str],
+    [imposed, lifted]: [&str; 2],
+    until: i64,
+) -> Result<BTreeSet<String>, Error> {
     let mut out = BTreeSet::new();
-    for logged in changes_of(pool, Group::TYPE, groups, &GROUP_DECISIONS, until).await? {
-        if logged.event_type == GROUP_DECISIONS[0] {
+    for logged in changes_of(pool, kind, ids, &[imposed, lifted], until).await? {
+        if logged.event_type == imposed {
             out.insert(logged.id);
         } else {
             out.remove(&logged.id);
@@ -299,15 +311,7 @@ pub async fn suspended_actors(
     actors: &[&str],
     until: i64,
 ) -> Result<BTreeSet<String>, Error> {
-    let mut out = BTreeSet::new();
-    for logged in changes_of(pool, RemoteActor::TYPE, actors, &ACTOR_DECISIONS, until).await? {
-        if logged.event_type == ACTOR_DECISIONS[0] {
-            out.insert(logged.id);
-        } else {
-            out.remove(&logged.id);
-        }
-    }
-    Ok(out)
+    in_force(pool, RemoteActor::TYPE, actors, ACTOR_DECISIONS, until).await
 }
 
 /// The events the remote actors suspended or lifted in `batch` sent here, up to the batch's end.
