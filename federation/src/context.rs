@@ -20,6 +20,7 @@ pub fn context() -> Value {
         ("toot", json!("http://joinmastodon.org/ns#")),
         ("mz", json!("https://joinmobilizon.org/ns#")),
         ("discoverable", json!("toot:discoverable")),
+        ("suspended", json!("toot:suspended")),
         (
             "manuallyApprovesFollowers",
             json!("as:manuallyApprovesFollowers"),
@@ -107,6 +108,7 @@ mod tests {
         assert_eq!(context[1], SECURITY);
         let terms = &context[2];
         for term in [
+            "suspended",
             "joinMode",
             "anonymousParticipationEnabled",
             "participantCount",

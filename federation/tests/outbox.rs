@@ -5,6 +5,7 @@
 use convene_domain::event::details::{EventDetails, EventPatch, EventStatus, JoinMode, Visibility};
 use convene_domain::event::GroupLink;
 use convene_domain::group::{GroupActor, GroupDetails, PostContent, PostVisibility};
+use convene_domain::moderation::{Decision, GroupAction, ProfileAction};
 use convene_domain::{
     Actor, Event, EventCommand, Group, GroupCommand, InstanceFollow, InstanceFollowCommand,
     Metadata, Profile, ProfileCommand, Source,
@@ -872,6 +873,29 @@ async fn a_renamed_profile_sends_its_person_to_every_instance_that_knows_it() {
         // Parsed back as a peer reads it.
         let read = convene_federation::actors::remote::parse(person).expect("a Person peers take");
         assert_eq!(read.name.as_deref(), Some("Ana the Fixer"));
+
+        // Suspended, then reinstated: each sent to the same instances, the first stripped of
+        // what Ana wrote and marked suspended (as Mastodon marks its own), the second whole.
+        log.profile("ana", moderate_profile(ProfileAction::Suspend))
+            .await;
+        log.profile("ana", moderate_profile(ProfileAction::Limit))
+            .await;
+        log.profile("ana", moderate_profile(ProfileAction::Unsuspend))
+            .await;
+        let out = log.derived(1_000).await;
+        let sent = updates(&out);
+        assert_eq!(sent.len(), 4, "a limit is not sent: {sent:?}");
+        let (_, suspended, inboxes) = &sent[2];
+        assert_eq!(inboxes, &everyone, "{}", scratch.label);
+        assert_eq!(suspended["suspended"], true);
+        assert_eq!(suspended["name"], "ana");
+        assert_eq!(suspended["summary"], Value::Null);
+        assert_eq!(suspended["discoverable"], false);
+        assert_eq!(suspended["publicKey"]["publicKeyPem"], key.as_str());
+        let (_, reinstated, _) = &sent[3];
+        assert_eq!(reinstated["suspended"], Value::Null);
+        assert_eq!(reinstated["name"], "Ana the Fixer");
+        assert_eq!(reinstated["summary"], "<p>Fixes bikes</p>");
         for size in [1, 2, 5] {
             assert_eq!(log.derived(size).await, out, "batches of {size}");
         }
@@ -954,9 +978,47 @@ async fn a_groups_new_settings_go_to_its_remote_followers_and_members() {
         assert_eq!(document["publicKey"]["publicKeyPem"], key.as_str());
         let read = convene_federation::actors::remote::parse(document).expect("a Group peers take");
         assert_eq!(read.kind, "Group");
+
+        // Suspended by moderators, then reinstated: both sent to the same audience.
+        for action in [GroupAction::Suspend, GroupAction::Unsuspend] {
+            let moderate = GroupCommand::Moderate {
+                action,
+                decision: decision(),
+            };
+            group(&db, "union", moderate, &system).await;
+        }
+        let out = log.derived(1_000).await;
+        let sent = updates(&out);
+        assert_eq!(sent.len(), 3, "{}: {sent:?}", scratch.label);
+        let (_, suspended, inboxes) = &sent[1];
+        assert_eq!(inboxes, &vec![s(SHARED), remote("zed").inbox]);
+        assert_eq!(suspended["suspended"], true);
+        assert_eq!(suspended["name"], "union");
+        assert_eq!(suspended["summary"], Value::Null);
+        assert_eq!(suspended["members"], format!("{union}/members"));
+        let (_, reinstated, _) = &sent[2];
+        assert_eq!(reinstated["suspended"], Value::Null);
+        assert_eq!(reinstated["name"], "Tenants' union");
         for size in [1, 3] {
             assert_eq!(log.derived(size).await, out, "batches of {size}");
         }
+    }
+}
+
+fn decision() -> Decision {
+    Decision {
+        moderator: Some("m1".into()),
+        reason: "spam".into(),
+        report: None,
+        until: None,
+        public_comment: None,
+    }
+}
+
+fn moderate_profile(action: ProfileAction) -> ProfileCommand {
+    ProfileCommand::Moderate {
+        action,
+        decision: decision(),
     }
 }
 

@@ -39,6 +39,9 @@ pub struct LocalActor {
     /// The banner (a group's).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub image: Option<ImageObject>,
+    /// Suspended by this instance's moderators (Mastodon's `toot:suspended`).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub suspended: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -166,6 +169,16 @@ pub fn group(public_url: &str, fields: &GroupFields<'_>, public_key_pem: String)
     }
 }
 
+impl GroupActor {
+    /// The group as it shows while suspended (see [`LocalActor::suspended`]).
+    pub fn suspended(self) -> Self {
+        Self {
+            actor: self.actor.suspended(),
+            ..self
+        }
+    }
+}
+
 /// The instance actor: it signs fetches, follows other instances and is followed by them. It
 /// accepts followers at once: all they get is the instance's public events.
 pub fn instance_actor(public_url: &str, name: &str, public_key_pem: String) -> LocalActor {
@@ -185,6 +198,21 @@ pub fn instance_actor(public_url: &str, name: &str, public_key_pem: String) -> L
 }
 
 impl LocalActor {
+    /// The actor as it shows while suspended, the way Mastodon shows its suspended accounts:
+    /// its ids, collections and key stay, so that peers can tell it is suspended and still check
+    /// what it signed; what it wrote or chose (name, summary, pictures) does not show.
+    pub fn suspended(self) -> Self {
+        Self {
+            name: self.preferred_username.clone(),
+            summary: String::new(),
+            discoverable: false,
+            icon: None,
+            image: None,
+            suspended: true,
+            ..self
+        }
+    }
+
     /// An actor at `id` with its inbox, outbox, collections, the shared inbox and its key; named
     /// by its username alone, not discoverable, approving its followers, until said otherwise.
     fn at(
@@ -213,6 +241,7 @@ impl LocalActor {
             published: None,
             icon: None,
             image: None,
+            suspended: false,
             public_key: PublicKey {
                 id: key_id(&id),
                 owner: id.clone(),

@@ -35,7 +35,10 @@ pub async fn person(
         published: &profile.created_at,
         avatar: profile.avatar.as_ref(),
     };
-    let actor = crate::actors::person(&federation.public_url, &fields, key);
+    let mut actor = crate::actors::person(&federation.public_url, &fields, key);
+    if profile.suspended {
+        actor = actor.suspended();
+    }
     match serde_json::to_value(&actor) {
         Ok(document) => activity_json(&document),
         Err(e) => internal("the actor document", &e),

@@ -52,7 +52,10 @@ pub async fn document(federation: &Federation, group: &GroupView) -> Response {
         avatar: group.avatar.as_ref(),
         banner: group.banner.as_ref(),
     };
-    let actor = crate::actors::group(&federation.public_url, &fields, key);
+    let mut actor = crate::actors::group(&federation.public_url, &fields, key);
+    if group.suspended_by_moderators {
+        actor = actor.suspended();
+    }
     match serde_json::to_value(&actor) {
         Ok(document) => activity_json(&document),
         Err(e) => internal("the actor document", &e),
@@ -86,9 +89,14 @@ pub fn collection(federation: &Federation, group: &GroupView, name: &str, uri: &
     }
 }
 
-/// The group `@handle`, or the answer for a name that is not one.
+/// The group `@handle`, or the answer for a name that is not one. A suspended group's
+/// collections are gone as its pages are (its actor document says it is suspended).
 async fn group(federation: &Federation, handle: &str) -> Result<GroupView, Response> {
     match convene_projections::groups::find(federation.db.pool(), handle).await {
+        Ok(Some(group)) if group.suspended_by_moderators => Err(problem(
+            StatusCode::NOT_FOUND,
+            &format!("the group @{handle} is suspended by this instance's moderators"),
+        )),
         Ok(Some(group)) => Ok(group),
         Ok(None) => Err(problem(
             StatusCode::NOT_FOUND,

@@ -1,7 +1,7 @@
-//! `Update`s of this instance's actors: a profile whose name, summary or avatar changed sends
-//! its `Person` to every instance that knows it (its followers, and the instances of the events
-//! it takes part in or organises with remote participants); a group whose settings changed
-//! sends its `Group` to its remote followers and members. Peers (Mastodon, Mobilizon) replace
+//! `Update`s of this instance's actors: a profile whose name, summary or avatar changed, or
+//! that moderators suspended or reinstated, sends its `Person` to every instance that knows it (its followers, and the instances of the events
+//! it takes part in or organises with remote participants); a group whose settings changed, or
+//! that moderators suspended or reinstated, sends its `Group` to its remote followers and members. Peers (Mastodon, Mobilizon) replace
 //! their copy of the actor with the document sent, key included, so it is the whole document
 //! as `/@name` serves it, built by the same builders from the actor as the log had it then.
 
@@ -13,6 +13,7 @@ use crate::keys::{key_id, KeyOwner};
 use crate::objects::{activity_id, Activity, ActivityKind};
 use convene_domain::group::{GroupActor, GroupVisibility};
 use convene_domain::metadata::format_timestamp;
+use convene_domain::moderation::ProfileAction;
 use convene_domain::picture::{GroupPicture, ShownPicture};
 use convene_domain::{Group, GroupChange, ProfileChange};
 use convene_projections::{Error, StoredEvent};
@@ -33,7 +34,7 @@ pub struct Extras {
     pub through_events: HashMap<String, Vec<String>>,
 }
 
-/// Whether `change` alters what a profile's `Person` shows.
+/// Whether `change` alters what a profile's `Person` shows (a suspension strips it).
 pub fn changes_person(change: &ProfileChange) -> bool {
     matches!(
         change,
@@ -41,6 +42,10 @@ pub fn changes_person(change: &ProfileChange) -> bool {
             | ProfileChange::SummaryChanged { .. }
             | ProfileChange::AvatarSet { .. }
             | ProfileChange::AvatarRemoved
+            | ProfileChange::Moderated {
+                action: ProfileAction::Suspend | ProfileAction::Unsuspend,
+                ..
+            }
     )
 }
 
@@ -61,7 +66,7 @@ pub fn person_update(
         return Ok(None);
     };
     let (mut display_name, mut summary, mut published) = (String::new(), String::new(), None);
-    let mut avatar = None;
+    let (mut avatar, mut suspended) = (None, false);
     for change in earlier.iter().chain([stored]) {
         published.get_or_insert(change.metadata()?.recorded_at);
         match change.change::<ProfileChange>()? {
@@ -72,6 +77,11 @@ pub fn person_update(
             ProfileChange::SummaryChanged { summary: text } => summary = text,
             ProfileChange::AvatarSet { picture } => avatar = Some(picture),
             ProfileChange::AvatarRemoved => avatar = None,
+            ProfileChange::Moderated { action, .. } => match action {
+                ProfileAction::Suspend => suspended = true,
+                ProfileAction::Unsuspend => suspended = false,
+                ProfileAction::Limit | ProfileAction::Unlimit => {}
+            },
             _ => {}
         }
     }
@@ -84,7 +94,10 @@ pub fn person_update(
         published: &published,
         avatar: avatar.as_ref(),
     };
-    let person = crate::actors::person(public_url, &fields, pem.clone());
+    let mut person = crate::actors::person(public_url, &fields, pem.clone());
+    if suspended {
+        person = person.suspended();
+    }
     let actor = person_id(public_url, username);
     let mut inboxes: BTreeSet<String> = followers.into_iter().collect();
     inboxes.extend(
@@ -128,7 +141,10 @@ pub fn group_update(
         avatar: pictures.avatar.as_ref(),
         banner: pictures.banner.as_ref(),
     };
-    let document = crate::actors::group(public_url, &fields, pem.clone());
+    let mut document = crate::actors::group(public_url, &fields, pem.clone());
+    if group.suspended() {
+        document = document.suspended();
+    }
     let mut inboxes: BTreeSet<String> = groups
         .followers_at(handle, stored.position)
         .into_iter()
@@ -144,13 +160,14 @@ pub fn group_update(
     ))
 }
 
-/// Whether `change` alters what a group's `Group` shows.
+/// Whether `change` alters what a group's `Group` shows (a suspension strips it).
 pub fn changes_group(change: &GroupChange) -> bool {
     matches!(
         change,
         GroupChange::Updated { .. }
             | GroupChange::PictureSet { .. }
             | GroupChange::PictureRemoved { .. }
+            | GroupChange::Moderated { .. }
     )
 }
 

@@ -3,7 +3,7 @@
 
 use super::servers;
 use super::support::member_with_profile;
-use serde_json::json;
+use serde_json::{json, Value};
 
 const AP: &str = "application/activity+json";
 
@@ -187,5 +187,116 @@ async fn a_group_is_a_group_actor_with_its_collections() {
         let unknown = client.get_as("/@nobody/events", AP).await;
         assert_eq!(unknown.status, 404);
         server.assert_no_private_key_served();
+    }
+}
+
+/// A moderator's decision on `group` or `profile`, as the moderation use case records it.
+async fn moderate(server: &super::support::TestServer, target: Moderated) {
+    use convene_domain::moderation::Decision;
+    use convene_domain::{Actor, Group, GroupCommand, Metadata, Profile, ProfileCommand, Source};
+    use convene_projections::Commands;
+    let decision = Decision {
+        moderator: Some("m1".into()),
+        reason: "spam".into(),
+        report: None,
+        until: None,
+        public_comment: None,
+    };
+    let metadata = Metadata::now(Actor::System, Source::Cli, "test");
+    let done = match target {
+        Moderated::Group(handle, action) => Commands::<Group>::new(&server.db, ())
+            .execute(
+                handle,
+                GroupCommand::Moderate { action, decision },
+                &metadata,
+            )
+            .await
+            .map_err(|e| e.to_string()),
+        Moderated::Profile(username, action) => Commands::<Profile>::new(&server.db, ())
+            .execute(
+                username,
+                ProfileCommand::Moderate { action, decision },
+                &metadata,
+            )
+            .await
+            .map_err(|e| e.to_string()),
+    };
+    done.expect("the decision");
+}
+
+enum Moderated {
+    Group(&'static str, convene_domain::moderation::GroupAction),
+    Profile(&'static str, convene_domain::moderation::ProfileAction),
+}
+
+/// `path` as ActivityPub once the read models show `shown` on it.
+async fn once(
+    client: &super::support::Client,
+    path: &str,
+    shown: impl Fn(&Value) -> bool,
+) -> Value {
+    for _ in 0..100 {
+        let answer = client.get_as(path, AP).await;
+        if shown(&answer.json) {
+            return answer.json;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("{path} never changed");
+}
+
+#[tokio::test]
+async fn suspended_actors_show_as_suspended_and_a_suspended_groups_collections_are_gone() {
+    use convene_domain::moderation::{GroupAction, ProfileAction};
+    for (_scratch, server) in servers("suspended_actors_show_as_suspended").await {
+        let ana = member_with_profile(&server, "ana@example.org", "ana").await;
+        let created = ana
+            .post(
+                "/api/v1/groups",
+                json!({"handle": "gardeners", "display_name": "Gardeners",
+                       "summary": "<p>We grow things</p>"}),
+            )
+            .await;
+        assert_eq!(created.status, 201, "{}", created.text);
+        let client = server.client();
+        let before = client.get_as("/@gardeners", AP).await.json;
+        assert_eq!(before["suspended"], Value::Null, "{}", server.label);
+
+        moderate(&server, Moderated::Group("gardeners", GroupAction::Suspend)).await;
+        let doc = once(&client, "/@gardeners", |doc| doc["suspended"] == true).await;
+        // Mastodon's way: the ids and the key stay, so peers can tell, and still verify what
+        // the group signed; what it wrote does not show.
+        assert_eq!(doc["type"], "Group");
+        assert_eq!(doc["name"], "gardeners");
+        assert_eq!(doc["summary"], Value::Null);
+        assert_eq!(doc["discoverable"], false);
+        assert_eq!(doc["publicKey"], before["publicKey"]);
+        assert_eq!(doc["@context"][2]["suspended"], "toot:suspended");
+        for collection in ["events", "posts", "members"] {
+            let gone = client
+                .get_as(&format!("/@gardeners/{collection}"), AP)
+                .await;
+            assert_eq!(gone.status, 404, "{collection}: {}", gone.text);
+            assert!(
+                gone.text.contains("suspended"),
+                "{collection}: {}",
+                gone.text
+            );
+        }
+        moderate(
+            &server,
+            Moderated::Group("gardeners", GroupAction::Unsuspend),
+        )
+        .await;
+        let doc = once(&client, "/@gardeners", |doc| doc["suspended"].is_null()).await;
+        assert_eq!(doc["name"], "Gardeners");
+        assert_eq!(client.get_as("/@gardeners/events", AP).await.status, 200);
+
+        moderate(&server, Moderated::Profile("ana", ProfileAction::Suspend)).await;
+        let doc = once(&client, "/@ana", |doc| doc["suspended"] == true).await;
+        assert_eq!(doc["type"], "Person");
+        assert_eq!(doc["name"], "ana");
+        assert_eq!(doc["discoverable"], false);
+        convene_federation::actors::remote::parse(&doc).expect("peers still read it");
     }
 }
