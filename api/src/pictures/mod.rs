@@ -277,6 +277,25 @@ async fn record(state: &AppState, acting: &Acting, prepared: Prepared) -> Result
     Ok(id)
 }
 
+/// Stores a prepared event picture by the acting profile without showing it anywhere yet: a
+/// form shown again (to find an address, for a preview, or refused) keeps the picture chosen,
+/// so that it need not be chosen twice. Unused, it is swept like any upload.
+pub async fn keep_prepared(
+    state: &AppState,
+    acting: &Acting,
+    prepared: Prepared,
+) -> Result<ShownPicture> {
+    let id = record(state, acting, prepared).await?;
+    find(state, &id).await.map(|row| row.shown())
+}
+
+/// The acting profile's own event upload `id`, as it would show (see [`keep_prepared`]).
+pub async fn kept_for_event(state: &AppState, acting: &Acting, id: &str) -> Result<ShownPicture> {
+    own(state, acting, id, PicturePurpose::Event)
+        .await
+        .map(|row| row.shown())
+}
+
 /// Stores a prepared event picture and shows it on event `id` (just created by the acting
 /// profile, say); returns the event as now seen.
 pub async fn show_prepared(

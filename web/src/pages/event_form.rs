@@ -18,7 +18,7 @@ use convene_domain::event::details::{
     Address, EventOptions, EventStatus, JoinMode, Visibility, CATEGORIES,
 };
 use convene_domain::event::{EventDetails, EventPatch, ParticipantState};
-use convene_domain::picture::PicturePurpose;
+use convene_domain::picture::{checked_alt, PicturePurpose, ShownPicture};
 use convene_domain::text::markdown_to_html;
 use convene_domain::validation::sanitise_html;
 use convene_domain::FieldError;
@@ -419,17 +419,32 @@ fn form_page(
         editing,
         group: None,
         lookup: None,
+        kept: None,
     };
     form_page_for(web, visitor, status, form, values, errors)
 }
 
-/// Where the form posts, whether it edits, the group it creates an event for, and what the
-/// address buttons found.
+/// Where the form posts, whether it edits, the group it creates an event for, what the
+/// address buttons found, and the picture a new event's form kept.
 struct Form<'a> {
     action: &'a str,
     editing: bool,
     group: Option<&'a str>,
     lookup: Option<&'a AddressLookup>,
+    kept: Option<&'a ShownPicture>,
+}
+
+impl<'a> Form<'a> {
+    /// The new-event form, keeping `kept`.
+    fn new(kept: Option<&'a ShownPicture>) -> Self {
+        Form {
+            action: "/events/new",
+            editing: false,
+            group: None,
+            lookup: None,
+            kept,
+        }
+    }
 }
 
 /// The edit page of `event`: its form with the event's values (or `values`, as sent), and the
@@ -469,6 +484,7 @@ fn edit_page_looked_up(
         editing: true,
         group: None,
         lookup,
+        kept: None,
     };
     let alt = values
         .get("alt")
@@ -503,6 +519,7 @@ fn form_page_with(
         editing,
         group,
         lookup,
+        kept: _,
     }: Form,
     values: &HashMap<String, String>,
     errors: &[FieldError],
@@ -582,61 +599,80 @@ pub async fn create(
     visitor: Visitor,
     FormWithFile(body): FormWithFile,
 ) -> Response {
-    let page = |status, values: &HashMap<String, String>, errors: &[FieldError]| {
-        form_page(&web, &visitor, status, "/events/new", false, values, errors)
-    };
     let catalogue = web.pages.catalogue(&visitor);
     let limit = web.app.config.pictures.picture_limit;
-    let refused_picture = |values: &HashMap<String, String>, error: &convene_api::Error| {
-        let errors = said(catalogue, error, limit);
-        page(status_of(error), values, &errors)
-    };
     let mut body = match body {
         Ok(body) => body,
-        Err(error) => return refused_picture(&HashMap::new(), &error),
+        Err(error) => {
+            let errors = said(catalogue, &error, limit);
+            let (status, values) = (status_of(&error), HashMap::new());
+            return new_event_page(&web, &visitor, status, Form::new(None), &values, &errors);
+        }
     };
-    let form = std::mem::take(&mut body.fields);
+    let mut form = std::mem::take(&mut body.fields);
     if let Err(refused) = check_csrf(&web, &visitor, &form) {
         return refused;
-    }
-    if let Some((values, lookup, errors)) = address_step(&web, catalogue, &form).await {
-        let form = Form {
-            action: "/events/new",
-            editing: false,
-            group: None,
-            lookup: Some(&lookup),
-        };
-        return form_page_for(&web, &visitor, looked_up(&errors), form, &values, &errors);
-    }
-    if form.contains_key(PREVIEW) {
-        return page(StatusCode::OK, &form, &[]);
     }
     let acting = match acting(&web, &visitor, form.get("profile").cloned()).await {
         Ok(acting) => acting,
         Err(response) => return response,
     };
+    // The picture is checked before anything else is saved: refused, nothing is.
+    let picture = match chosen_picture(&web, &acting, body.file.take(), &mut form).await {
+        Ok(picture) => picture,
+        Err(error) if !error.field_errors().is_empty() => {
+            let errors = said(catalogue, &error, limit);
+            let status = status_of(&error);
+            return new_event_page(&web, &visitor, status, Form::new(None), &form, &errors);
+        }
+        Err(error) => return web.pages.failure(&visitor, &error),
+    };
+    // Whatever shows the form again keeps the picture chosen, stored as an upload.
+    let (web, visitor, acting) = (&web, &visitor, &acting);
+    let again = |picture, values, lookup, status, errors: Vec<FieldError>| async move {
+        let mut values: HashMap<String, String> = values;
+        let kept = match picture {
+            ChosenPicture::Fresh(prepared) => {
+                match pictures::keep_prepared(&web.app, acting, prepared).await {
+                    Ok(kept) => Some(kept),
+                    Err(error) => return web.pages.failure(visitor, &error),
+                }
+            }
+            ChosenPicture::Kept(kept) => Some(kept),
+            ChosenPicture::None => None,
+        };
+        if let Some(kept) = &kept {
+            values.insert(KEPT_PICTURE.into(), kept.id.clone());
+        }
+        let form = Form {
+            lookup,
+            ..Form::new(kept.as_ref())
+        };
+        new_event_page(web, visitor, status, form, &values, &errors)
+    };
+    if let Some((values, lookup, errors)) = address_step(web, catalogue, &form).await {
+        let status = looked_up(&errors);
+        return again(picture, values, Some(&lookup), status, errors).await;
+    }
+    if form.contains_key(PREVIEW) {
+        return again(picture, form.clone(), None, StatusCode::OK, Vec::new()).await;
+    }
+    let refused = StatusCode::UNPROCESSABLE_ENTITY;
     let details = match details_from(&form) {
         Ok(details) => details,
-        Err(errors) => return page(StatusCode::UNPROCESSABLE_ENTITY, &form, &errors),
+        Err(errors) => return again(picture, form.clone(), None, refused, errors).await,
     };
-    // The picture is checked before the event is created: refused, nothing is saved.
-    let picture = match body.file.take() {
-        Some(bytes) => {
-            let upload = Upload {
-                purpose: PicturePurpose::Event,
-                bytes,
-                alt: form.get("alt").cloned(),
-            };
-            match pictures::prepare(&web.app, upload).await {
-                Ok(prepared) => Some(prepared),
-                Err(error) if !error.field_errors().is_empty() => {
-                    return refused_picture(&form, &error)
-                }
-                Err(error) => return web.pages.failure(&visitor, &error),
+    // A kept picture's text may have been changed since: checked as a fresh one's is.
+    let mut picture = picture;
+    if let ChosenPicture::Kept(kept) = &mut picture {
+        match checked_alt(form.get("alt").map(String::as_str), true) {
+            Ok(alt) => kept.alt = alt,
+            Err(errors) => {
+                let errors = said(catalogue, &convene_api::Error::Invalid(errors), limit);
+                return again(picture, form.clone(), None, refused, errors).await;
             }
         }
-        None => None,
-    };
+    }
     let new = NewEvent {
         details,
         draft: field(&form, "publish") != "now",
@@ -646,24 +682,86 @@ pub async fn create(
     } else {
         "flash_published"
     };
-    let created = match events::create_event(&web.app, &acting, new).await {
+    let created = match events::create_event(&web.app, acting, new).await {
         Ok(created) => created,
         Err(error) if !error.field_errors().is_empty() => {
-            return page(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                &form,
-                &error.field_errors(),
-            )
+            return again(picture, form.clone(), None, refused, error.field_errors()).await
         }
-        Err(error) => return web.pages.failure(&visitor, &error),
+        Err(error) => return web.pages.failure(visitor, &error),
     };
-    if let Some(prepared) = picture {
-        if let Err(error) = pictures::show_prepared(&web.app, &acting, &created.id, prepared).await
-        {
-            return web.pages.failure(&visitor, &error);
+    let shown = match picture {
+        ChosenPicture::Fresh(prepared) => {
+            pictures::show_prepared(&web.app, acting, &created.id, prepared).await
         }
+        ChosenPicture::Kept(kept) => {
+            let alt = Some(kept.alt);
+            pictures::set_event_picture(&web.app, acting, &created.id, &kept.id, alt).await
+        }
+        ChosenPicture::None => Ok(created.clone()),
+    };
+    if let Err(error) = shown {
+        return web.pages.failure(visitor, &error);
     }
-    see_other_saying(&visitor, &format!("/events/{}", created.id), saying)
+    see_other_saying(visitor, &format!("/events/{}", created.id), saying)
+}
+
+/// The hidden field naming the upload a new event's form kept (see [`ChosenPicture::Kept`]).
+const KEPT_PICTURE: &str = "kept_picture";
+
+/// The picture a new event's form brings.
+enum ChosenPicture {
+    None,
+    /// A file sent with this submission, checked and rendered, not stored yet.
+    Fresh(pictures::Prepared),
+    /// One sent with an earlier submission of the same form, stored then as the profile's upload.
+    Kept(ShownPicture),
+}
+
+/// The picture sent with `form`, else the one it kept; a new file replaces a kept one. A kept
+/// upload that is gone (swept after a day unused, or not this profile's) is asked for again.
+async fn chosen_picture(
+    web: &Web,
+    acting: &convene_api::auth::Acting,
+    file: Option<Vec<u8>>,
+    form: &mut HashMap<String, String>,
+) -> Result<ChosenPicture, convene_api::Error> {
+    let kept = form.remove(KEPT_PICTURE).filter(|id| !id.is_empty());
+    if let Some(bytes) = file {
+        let upload = Upload {
+            purpose: PicturePurpose::Event,
+            bytes,
+            alt: form.get("alt").cloned(),
+        };
+        return Ok(ChosenPicture::Fresh(
+            pictures::prepare(&web.app, upload).await?,
+        ));
+    }
+    let Some(id) = kept else {
+        return Ok(ChosenPicture::None);
+    };
+    match pictures::kept_for_event(&web.app, acting, &id).await {
+        Ok(kept) => Ok(ChosenPicture::Kept(kept)),
+        Err(convene_api::Error::NotFound(_)) => Err(convene_api::Error::invalid_field(
+            "file",
+            "the picture chosen before is no longer kept: choose it again",
+        )),
+        Err(error) => Err(error),
+    }
+}
+
+/// The new-event form shown again with `values`, and `errors` marked.
+fn new_event_page(
+    web: &Web,
+    visitor: &Visitor,
+    status: StatusCode,
+    form: Form,
+    values: &HashMap<String, String>,
+    errors: &[FieldError],
+) -> Response {
+    let kept = form.kept.map(crate::view::picture);
+    form_page_with(web, visitor, status, form, values, errors, move |context| {
+        context.insert("kept_picture", &kept);
+    })
 }
 
 /// The event, if the visitor organises it.
@@ -816,6 +914,7 @@ pub async fn group_new_form(
         editing: false,
         group: Some(&handle),
         lookup: None,
+        kept: None,
     };
     form_page_for(&web, &visitor, StatusCode::OK, form, &values, &[])
 }
@@ -844,6 +943,7 @@ pub async fn group_create(
             editing: false,
             group: Some(&handle),
             lookup: None,
+            kept: None,
         };
         form_page_for(&web, &visitor, status, page, &form, errors)
     };
@@ -854,6 +954,7 @@ pub async fn group_create(
             editing: false,
             group: Some(&handle),
             lookup: Some(&lookup),
+            kept: None,
         };
         return form_page_for(&web, &visitor, looked_up(&errors), page, &values, &errors);
     }

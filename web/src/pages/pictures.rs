@@ -98,6 +98,9 @@ pub(crate) fn said(
                     "picture_err_pixels",
                     &[("n", &(MAX_PIXELS / 1_000_000).to_string())],
                 ),
+                "file" if e.message.starts_with("the picture chosen before") => {
+                    catalogue.text("picture_err_kept_gone")
+                }
                 "file" => catalogue.text("picture_err_file"),
                 "alt" => catalogue.text("picture_err_alt"),
                 _ => e.message.clone(),

@@ -434,6 +434,116 @@ async fn the_new_event_form_takes_a_picture_checked_before_anything_is_saved() {
     }
 }
 
+/// The upload the new-event form keeps in `body`, if any.
+fn kept_picture(body: &str) -> Option<String> {
+    let marker = "name=\"kept_picture\" value=\"";
+    let from = body.find(marker)? + marker.len();
+    Some(body[from..].chars().take_while(|c| *c != '"').collect())
+}
+
+#[tokio::test]
+async fn a_picture_chosen_on_the_new_event_form_is_kept_through_every_step_that_saves_nothing() {
+    for (db, site) in sites("web_pictures_kept").await {
+        let label = db.label;
+        let organiser = Browser::member(&site, "org@example.org", "org", "en").await;
+        let other = Browser::member(&site, "bo@example.org", "bo", "en").await;
+        let post = |who: &Browser, extra: Vec<(&'static str, String)>, file: Option<Vec<u8>>| {
+            let who = who.clone();
+            async move {
+                let csrf = who.get("/events/new").await.csrf();
+                let mut fields = crate::support::event_form(&[]);
+                fields.retain(|(name, _)| !extra.iter().any(|(e, _)| e == name));
+                fields.push(("_csrf", csrf.as_str()));
+                for (name, value) in &extra {
+                    fields.push((*name, value.as_str()));
+                }
+                let file = file.as_ref().map(|f| ("p.png", "image/png", f.as_slice()));
+                let (content_type, body) = multipart(&fields, file);
+                who.post_body("/events/new", content_type, body).await
+            }
+        };
+        let s = |v: &str| v.to_string();
+        // A preview with a picture: nothing is saved but the picture, kept as an upload.
+        let preview = vec![
+            ("title", s("Lamp repair evening")),
+            ("alt", s("Lamps")),
+            ("preview", s("1")),
+        ];
+        let previewed = post(&organiser, preview, Some(png(60, 40))).await;
+        assert_eq!(previewed.status, 200, "{label}: {}", previewed.body);
+        let kept = kept_picture(&previewed.body).expect("the picture kept");
+        assert!(previewed
+            .body
+            .contains("This picture is kept with the form"));
+        assert!(previewed.body.contains("class=\"picture-preview\""));
+        let home = site.browser("en").get("/").await;
+        assert!(!home.body.contains("Lamp repair evening"), "{label}");
+        // "Find the address" too (nothing is known of Paris here: it says so), with a new file.
+        let find = vec![
+            ("find_address", s("1")),
+            ("alt", s("Lamps")),
+            ("kept_picture", kept.clone()),
+        ];
+        let found = post(&organiser, find, Some(png(50, 40))).await;
+        assert_eq!(found.status, 422, "{label}: {}", found.body);
+        assert!(found.body.contains("id=\"find_address-error\""), "{label}");
+        let replaced = kept_picture(&found.body).expect("the new picture kept");
+        assert_ne!(replaced, kept, "{label}: a new file replaces the kept one");
+
+        // Refused for a missing title, then for an empty text: still kept, nothing chosen again.
+        let untitled = vec![("title", s("")), ("kept_picture", kept.clone())];
+        let refused = post(&organiser, untitled, None).await;
+        assert_eq!(refused.status, 422, "{label}: {}", refused.body);
+        assert_eq!(kept_picture(&refused.body).as_deref(), Some(kept.as_str()));
+        let no_alt = vec![
+            ("title", s("Lamp repair evening")),
+            ("alt", s(" ")),
+            ("kept_picture", kept.clone()),
+        ];
+        let refused = post(&organiser, no_alt, None).await;
+        assert_eq!(refused.status, 422, "{label}: {}", refused.body);
+        assert!(refused.body.contains("id=\"alt-error\""), "{label}");
+        assert_eq!(kept_picture(&refused.body).as_deref(), Some(kept.as_str()));
+
+        // Someone else's upload, or one that is gone, is asked for again.
+        for (who, id) in [(&other, kept.clone()), (&organiser, s("no-such-upload"))] {
+            let theirs = vec![
+                ("title", s("Not theirs")),
+                ("alt", s("Lamps")),
+                ("kept_picture", id),
+            ];
+            let refused = post(who, theirs, None).await;
+            assert_eq!(refused.status, 422, "{label}: {}", refused.body);
+            assert!(
+                refused.body.contains("no longer kept: choose it again"),
+                "{label}: {}",
+                refused.body
+            );
+            assert_eq!(kept_picture(&refused.body), None);
+        }
+
+        // Published at last, with the text as it now reads.
+        let publish = vec![
+            ("title", s("Lamp repair evening")),
+            ("alt", s("Lamps on a table")),
+            ("kept_picture", kept.clone()),
+        ];
+        let created = post(&organiser, publish, None).await;
+        assert_eq!(created.status, 303, "{label}: {}", created.body);
+        let page = site
+            .browser("en")
+            .get(created.location.as_deref().unwrap_or("/"))
+            .await;
+        assert_eq!(
+            picture_attribute(&page.body, "alt").as_deref(),
+            Some("Lamps on a table"),
+            "{label}"
+        );
+        let home = site.browser("en").get("/").await;
+        assert!(!home.body.contains("Not theirs"), "{label}");
+    }
+}
+
 /// Posts one of a group's picture forms (`avatar` or `banner`) from its settings page.
 async fn send_group_picture(
     browser: &Browser,
