@@ -131,6 +131,8 @@ pub struct AppState {
     /// Finds places by name or address; without it, places come from the public events and
     /// groups here.
     pub geocoder: Option<Arc<dyn places::Geocoder>>,
+    /// The localities of public events and groups here, kept between lookups.
+    pub known_places: Arc<convene_projections::places::KnownPlaces>,
 }
 
 impl AppState {
@@ -164,6 +166,7 @@ impl AppState {
             search: Arc::new(convene_search::Embedded::new(db.pool(), db.backend())),
             instance_resolver: None,
             geocoder: None,
+            known_places: Arc::default(),
         }
     }
 

@@ -195,10 +195,13 @@ pub async fn find(state: &AppState, text: &str, language: &str) -> Result<Places
 /// or begins with it: exact names first, then the most used.
 async fn known(state: &AppState, text: &str) -> Result<Vec<Place>> {
     let wanted = fold(text);
-    let mut found: Vec<(bool, Place)> = convene_projections::places::known(&state.db)
+    let known = state
+        .known_places
+        .get(&state.db)
         .await
-        .map_err(Error::internal)?
-        .into_iter()
+        .map_err(Error::internal)?;
+    let mut found: Vec<(bool, Place)> = known
+        .iter()
         .filter_map(|known| {
             let name = fold(&known.locality);
             let with_country = match &known.country {
@@ -212,9 +215,9 @@ async fn known(state: &AppState, text: &str) -> Result<Vec<Place>> {
                     name: None,
                     street: None,
                     postal_code: None,
-                    locality: Some(known.locality),
+                    locality: Some(known.locality.clone()),
                     region: None,
-                    country: known.country,
+                    country: known.country.clone(),
                     latitude: known.latitude,
                     longitude: known.longitude,
                 };

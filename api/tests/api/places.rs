@@ -52,7 +52,7 @@ async fn without_a_geocoder_places_are_the_localities_of_public_events_and_group
         )
         .await;
         create_event(&ana, json!({"address": {"locality": "Lyonnais"}})).await;
-        create_event(
+        let in_evry = create_event(
             &ana,
             json!({"address": {"locality": "Évry", "country": "France", "latitude": 48.63, "longitude": 2.44}}),
         )
@@ -84,6 +84,25 @@ async fn without_a_geocoder_places_are_the_localities_of_public_events_and_group
         let nothing = client.get("/api/v1/places?q=Atlantis").await;
         assert_eq!(nothing.status, 200);
         assert_eq!(nothing.json["places"], json!([]));
+
+        // The places are kept between lookups, but never past a change: a deleted event's
+        // place goes, a new one's comes, at once.
+        let id = in_evry["id"].as_str().unwrap_or_default();
+        let deleted = ana.delete(&format!("/api/v1/events/{id}")).await;
+        assert_eq!(deleted.status, 204, "{}", deleted.text);
+        let evry = client.get("/api/v1/places?q=EVR").await;
+        assert_eq!(evry.json["places"], json!([]), "{}", server.label);
+        create_event(
+            &ana,
+            json!({"address": {"locality": "Grenoble", "latitude": 45.19, "longitude": 5.72}}),
+        )
+        .await;
+        let grenoble = client.get("/api/v1/places?q=gren").await;
+        assert_eq!(
+            grenoble.json["places"][0]["locality"], "Grenoble",
+            "{}",
+            server.label
+        );
     }
 }
 
