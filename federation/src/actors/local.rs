@@ -65,6 +65,15 @@ pub fn group_id(public_url: &str, handle: &str) -> String {
     format!("{public_url}/@{handle}")
 }
 
+/// The id of a membership of the group whose id is `group`, as its `Member` object and its
+/// `Invite` name it: the member's key (`@username` or actor URL, see `GroupActor::key`)
+/// hashed, so the URL says nothing of who it is and stays the same for the same member.
+pub fn member_id(group: &str, member_key: &str) -> String {
+    use sha2::{Digest, Sha256};
+    let digest = hex::encode(&Sha256::digest(member_key.as_bytes())[..16]);
+    format!("{group}/members/{digest}")
+}
+
 /// The id of the instance actor.
 pub fn instance_actor_id(public_url: &str) -> String {
     format!("{public_url}/{INSTANCE_USERNAME}")

@@ -5,7 +5,7 @@
 
 use super::actors::{listed, listed_values};
 use super::{activity_json, internal, problem, Federation};
-use crate::actors::local::{group_id, person_id, GroupFields};
+use crate::actors::local::{group_id, member_id, person_id, GroupFields};
 use crate::inbox::Checks;
 use crate::keys::{public_key_pem, KeyOwner};
 use axum::extract::{Path, State};
@@ -19,7 +19,6 @@ use convene_projections::group_posts::{self, Listed};
 use convene_projections::groups::GroupView;
 use convene_projections::{group_discussions, group_resources, group_todos};
 use serde_json::{json, Value};
-use sha2::{Digest, Sha256};
 
 /// The most items a public collection lists (events, posts).
 pub const LISTED_MAX: i64 = 1_000;
@@ -270,9 +269,8 @@ async fn members(
                 Some(username) => person_id(&federation.public_url, username),
                 None => m.member.clone(),
             };
-            let digest = hex::encode(&Sha256::digest(m.member.as_bytes())[..16]);
             json!({
-                "id": format!("{owner}/members/{digest}"),
+                "id": member_id(owner, &m.member),
                 "type": "Member",
                 "actor": actor,
                 "object": owner,
