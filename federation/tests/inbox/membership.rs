@@ -241,6 +241,34 @@ async fn a_remote_members_new_role_and_removal_go_out_as_mobilizon_sends_them() 
         assert_eq!(updates[0].inboxes, vec![remote.url("inbox")]);
         signed_by_the_group(&local, updates[0], &club).await;
 
+        // The Member it names is served as Mobilizon fetches it before applying the role: to
+        // a member, or to the member's own instance; nobody else.
+        let path = member["id"]
+            .as_str()
+            .and_then(|id| id.strip_prefix(&local.base))
+            .expect("a local id")
+            .to_string();
+        let alice_key = format!("{alice}#main-key");
+        let (status, text) = signed_get(&local, &path, Some((&alice_key, ALICE_KEY))).await;
+        assert_eq!(status, 200, "{}: {text}", local.label);
+        let served: Value = serde_json::from_str(&text).expect("JSON");
+        assert_eq!(
+            (&served["id"], &served["type"], &served["role"]),
+            (&member["id"], &json!("Member"), &json!("moderator")),
+            "{text}"
+        );
+        assert_eq!(served["actor"], alice.as_str());
+        let elsewhere = Remote::start().await;
+        let eve = elsewhere.person("eve", BOB_PUB);
+        let eve_key = format!("{eve}#main-key");
+        let (status, text) = signed_get(&local, &path, Some((&eve_key, BOB_KEY))).await;
+        assert_eq!(status, 403, "{}: {text}", local.label);
+        let (status, _) = signed_get(&local, &path, None).await;
+        assert_eq!(status, 401, "{}", local.label);
+        let (status, _) =
+            signed_get(&local, "/@club/members/00", Some((&alice_key, ALICE_KEY))).await;
+        assert_eq!(status, 404, "{}", local.label);
+
         let removes = about(&out, "Remove", &bob);
         assert_eq!(removes.len(), 1, "{}: {out:?}", local.label);
         let remove = serde_json::to_value(&removes[0].activity).expect("JSON");
