@@ -238,6 +238,20 @@ mod tests {
 
     const PEM: &str = "-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----\n";
 
+    #[test]
+    fn a_member_id_is_stable_and_says_nothing_of_who() {
+        let group = "https://x.example/@club";
+        let alice = member_id(group, "https://y.example/users/alice");
+        assert_eq!(alice, member_id(group, "https://y.example/users/alice"));
+        assert_ne!(alice, member_id(group, "@alice"));
+        assert!(
+            alice.starts_with("https://x.example/@club/members/"),
+            "{alice}"
+        );
+        assert!(!alice.contains("alice"), "{alice}");
+        assert_eq!(alice.rsplit('/').next().map(str::len), Some(32));
+    }
+
     fn shown(hash: &str, alt: &str) -> ShownPicture {
         ShownPicture {
             id: "p1".into(),

@@ -40,10 +40,10 @@ fn member_named(inbox: &Inbox, actor: &str) -> GroupActor {
     }
 }
 
-/// The handle of the group an id of ours names as a membership: the group's `Invite`
-/// (`/activities/{handle}/{n}/invite`) or a `Member` (`/@{handle}/members/{digest}`).
-fn group_of_membership_id(inbox: &Inbox, id: &str) -> Option<String> {
-    let base = &inbox.federation.public_url;
+/// The handle of the group an id of this instance (at `base`) names as a membership: the
+/// group's `Invite` (`/activities/{handle}/{n}/invite`) or a `Member`
+/// (`/@{handle}/members/{digest}`).
+fn group_of_membership_id(base: &str, id: &str) -> Option<String> {
     if let Some(rest) = id.strip_prefix(&format!("{base}/activities/")) {
         let parts: Vec<&str> = rest.split('/').collect();
         return match parts.as_slice() {
@@ -66,7 +66,7 @@ pub(super) fn invited_to(inbox: &Inbox, object: &ObjectRef) -> Option<String> {
             named_actor(&invite.object).map(str::to_string)
         }
         ObjectRef::Member(member) => Some(member.group.clone()),
-        ObjectRef::Id(id) => group_of_membership_id(inbox, id)
+        ObjectRef::Id(id) => group_of_membership_id(base, id)
             .map(|handle| crate::actors::local::group_id(base, &handle)),
         _ => None,
     }
@@ -209,7 +209,9 @@ pub(super) async fn remove(
     let handle = hosted(inbox, &group).await?;
     let who = match (&activity.object, embedded) {
         (_, Some(member)) => member_named(inbox, &member.actor),
-        (ObjectRef::Id(id), None) if group_of_membership_id(inbox, id).is_some() => {
+        (ObjectRef::Id(id), None)
+            if group_of_membership_id(&inbox.federation.public_url, id).is_some() =>
+        {
             member_by_id(inbox, &handle, &group, id).await?
         }
         (ObjectRef::Id(id), None) => member_named(inbox, id),
@@ -250,4 +252,29 @@ async fn member_by_id(
                 format!("{id} is no membership of @{handle}"),
             )
         })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::group_of_membership_id;
+
+    #[test]
+    fn our_invitations_and_members_name_their_group() {
+        let of = |id| group_of_membership_id("https://x.example", id);
+        assert_eq!(
+            of("https://x.example/activities/club/7/invite").as_deref(),
+            Some("club")
+        );
+        assert_eq!(
+            of("https://x.example/@club/members/0a1b").as_deref(),
+            Some("club")
+        );
+        // Another activity of ours, another instance's ids, a member's sub-path: none.
+        assert_eq!(of("https://x.example/activities/club/7/accept"), None);
+        assert_eq!(of("https://x.example/activities/club/x/invite"), None);
+        assert_eq!(of("https://y.example/@club/members/0a1b"), None);
+        assert_eq!(of("https://x.example/@club/members/"), None);
+        assert_eq!(of("https://x.example/@club/members/0a/b"), None);
+        assert_eq!(of("https://x.example/@club"), None);
+    }
 }
