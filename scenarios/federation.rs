@@ -6,7 +6,7 @@
 //! a group on A by its handle and gets the group's public events, never its members-only ones.
 //! Once A suspends B's address, no activity crosses either way until the decision is lifted.
 //! A's administrator makes A follow B's instance: B's public events then reach A, though
-//! nobody on A follows their organisers.
+//! nobody on A follows their organisers. A group on A invites a profile on B by its URL.
 
 use crate::organising::{create_administrator, log_in, member, ok};
 use crate::support::{run, run_ok, Server};
@@ -569,6 +569,82 @@ fn once_a_domain_is_suspended_nothing_crosses_either_way_until_it_is_lifted() {
 
 /// An administrator account `email` on the instance at `database_url`, made from the command
 /// line, logged in on `server`.
+/// A moderator on A invites a profile on B by the URL of its actor: A keeps the invitation and
+/// its group sends B the `Invite`, signed by the group; B, which holds no memberships in other
+/// instances' groups yet, answers that it does not keep it. URLs that are no actor elsewhere
+/// are refused on the field.
+#[test]
+fn a_group_invites_a_profile_on_another_instance_by_its_url() {
+    each_pair("group invitations", |a_db, b_db| {
+        let a = start(&a_db.url);
+        let b = start(&b_db.url);
+        let ana = someone(&a, "ana");
+        someone(&b, "bob");
+        ok(
+            &a,
+            "POST",
+            "/api/v1/groups",
+            &ana,
+            Some(json!({"handle": "gardeners", "display_name": "Gardeners"})),
+        );
+        let bob = format!("{}/@bob", b.base);
+        let invited = ok(
+            &a,
+            "POST",
+            "/api/v1/groups/gardeners/invitations",
+            &ana,
+            Some(json!({ "username": bob })),
+        );
+        assert_eq!(
+            (&invited["member"], &invited["role"]),
+            (&json!(bob), &json!("invited")),
+            "{invited}"
+        );
+        for (url, says) in [
+            (format!("{}/@ana", a.base), "on this instance"),
+            (format!("{}/@nobody", b.base), "nobody"),
+        ] {
+            let (status, problem) = a.call(
+                "POST",
+                "/api/v1/groups/gardeners/invitations",
+                &ana,
+                Some(json!({ "username": url })),
+            );
+            assert_eq!(status, 422, "{url}: {problem}");
+            let field = problem["errors"]
+                .as_array()
+                .and_then(|e| e.first())
+                .cloned();
+            let field = field.unwrap_or_default();
+            assert_eq!(field["field"], "username", "{problem}");
+            assert!(
+                field["message"].as_str().unwrap_or("").contains(says),
+                "{problem}"
+            );
+        }
+
+        // The Invite leaves A once and B takes it (answering that it keeps nothing of it).
+        a.wait_until(|_| settled(&a_db.url));
+        let delivered = run_ok(
+            &a_db.url,
+            &["federation", "deliveries", "--state", "delivered"],
+        );
+        assert!(
+            delivered.trim_end().ends_with("1 deliveries"),
+            "{delivered}"
+        );
+        let (_, members) = a.call("GET", "/api/v1/groups/gardeners/members", &ana, None);
+        assert!(
+            members
+                .as_array()
+                .is_some_and(|m| m.iter().any(|m| m["member"] == bob.as_str())),
+            "{members}"
+        );
+        a.stop();
+        b.stop();
+    });
+}
+
 fn administrator(server: &Server, database_url: &str, email: &str) -> crate::support::Caller {
     create_administrator(database_url, email);
     log_in(server, email)

@@ -58,13 +58,17 @@ pub async fn run(settings: &Settings) -> anyhow::Result<ExitCode> {
         state = state.with_geocoder(Arc::new(geocoder));
     }
     let client = federation_client(settings, &db)?;
-    // Administrators follow other instances (API and pages) through federation's client.
-    state = state.with_instance_resolver(Arc::new(Resolver {
+    // Administrators follow other instances, and moderators invite other instances' actors
+    // to their groups (API and pages), through federation's client.
+    let resolver = Arc::new(Resolver {
         client: client.clone(),
         actors: RemoteActors::new(&db, client.clone()),
         db: db.clone(),
         public_url: settings.public_url.clone(),
-    }));
+    });
+    state = state
+        .with_instance_resolver(resolver.clone())
+        .with_actor_resolver(resolver);
     let shutdown = CancellationToken::new();
     let mut runners = subscribers.spawn(&db, &shutdown);
     // What the outbox queues leaves from the deliveries table, whichever process queued it.

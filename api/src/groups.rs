@@ -72,7 +72,8 @@ pub struct JoinGroup {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Invitation {
-    /// The profile's username.
+    /// The profile's username, or another instance's actor by its URL (the group then sends
+    /// it an ActivityPub `Invite`).
     pub username: String,
 }
 
@@ -337,13 +338,17 @@ pub async fn leave(state: &AppState, acting: &Acting, handle: &str) -> Result<()
     run(state, acting, handle, command, None).await.map(drop)
 }
 
-/// Invites the profile `@username` (moderators and above).
+/// Invites the profile `@username`, or another instance's actor by its URL (moderators and
+/// above).
 pub async fn invite(
     state: &AppState,
     acting: &Acting,
     handle: &str,
     invitation: Invitation,
 ) -> Result<MemberView> {
+    if let GroupActor::Remote(url) = named(invitation.username.trim()) {
+        return invite_remote(state, acting, handle, &url).await;
+    }
     let username = invitation
         .username
         .trim()
@@ -366,6 +371,33 @@ pub async fn invite(
         by: &acting.profile,
     };
     group_mail::notify(state, &username, &group, notice).await?;
+    membership_of(state, handle, &who).await
+}
+
+/// Invites the actor at `url` on another instance: found (and kept) first, so that the group's
+/// `Invite` knows where to go; an actor that cannot be found is refused on the field.
+async fn invite_remote(
+    state: &AppState,
+    acting: &Acting,
+    handle: &str,
+    url: &str,
+) -> Result<MemberView> {
+    let Some(resolver) = &state.actor_resolver else {
+        return Err(Error::invalid_field(
+            "username",
+            "this instance does not federate: only its own profiles can be invited",
+        ));
+    };
+    let actor = resolver
+        .resolve_actor(url)
+        .await
+        .map_err(|reason| Error::invalid_field("username", reason))?;
+    let who = GroupActor::Remote(actor);
+    let command = GroupCommand::Invite {
+        by: me(acting),
+        who: who.clone(),
+    };
+    run(state, acting, handle, command, None).await?;
     membership_of(state, handle, &who).await
 }
 

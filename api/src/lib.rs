@@ -128,6 +128,9 @@ pub struct AppState {
     /// Finds other instances' actors for instance follows (federation provides it); without
     /// it, following an instance is refused.
     pub instance_resolver: Option<Arc<dyn instance_follows::InstanceResolver>>,
+    /// Finds other instances' actors by URL, for invitations to groups (federation provides
+    /// it); without it, only local profiles are invited.
+    pub actor_resolver: Option<Arc<dyn remote_groups::ActorResolver>>,
     /// Finds places by name or address; without it, places come from the public events and
     /// groups here.
     pub geocoder: Option<Arc<dyn places::Geocoder>>,
@@ -165,6 +168,7 @@ impl AppState {
             link_services: group_resources::LinkServices::default(),
             search: Arc::new(convene_search::Embedded::new(db.pool(), db.backend())),
             instance_resolver: None,
+            actor_resolver: None,
             geocoder: None,
             known_places: Arc::default(),
         }
@@ -173,6 +177,12 @@ impl AppState {
     /// The same application, finding places with `geocoder`.
     pub fn with_geocoder(mut self, geocoder: Arc<dyn places::Geocoder>) -> Self {
         self.geocoder = Some(geocoder);
+        self
+    }
+
+    /// The same application, finding other instances' actors by URL with `resolver`.
+    pub fn with_actor_resolver(mut self, resolver: Arc<dyn remote_groups::ActorResolver>) -> Self {
+        self.actor_resolver = Some(resolver);
         self
     }
 

@@ -2,7 +2,10 @@
 //! a follower (pending when the group approves its followers), its `Undo` ends it; a remote
 //! person's `Join` makes it a member (or a request), its `Leave` ends it. The inbox
 //! calls these with the incoming activity (`FromRemote`): the change's metadata names the remote
-//! actor and the activity's id, which the outbox's `Accept` answers.
+//! actor and the activity's id, which the outbox's `Accept` answers. An invited remote actor
+//! accepts or declines (its `Accept` or `Reject` of the group's `Invite`); a remote member who
+//! moderates the group invites, changes roles and removes members by the same rules as a local
+//! one (its `Invite`, `Update` of a `Member`, `Remove`).
 
 use crate::consistency;
 use crate::error::{Error, Result};
@@ -94,4 +97,65 @@ pub async fn join(
 pub async fn leave(state: &AppState, from: &FromRemote, handle: &str) -> Result<()> {
     let who = GroupActor::Remote(from.actor.clone());
     run(state, from, handle, GroupCommand::Leave { who }).await
+}
+
+/// Finds another instance's actor by URL for an invitation: fetched from its origin and kept, so
+/// that the group's `Invite` knows where it takes deliveries. Its id, or why not, in words.
+#[async_trait::async_trait]
+pub trait ActorResolver: Send + Sync {
+    async fn resolve_actor(&self, url: &str) -> std::result::Result<String, String>;
+}
+
+/// The actor of `from` accepts its invitation to group `@handle` (its `Accept` of the `Invite`).
+pub async fn accept_invitation(state: &AppState, from: &FromRemote, handle: &str) -> Result<()> {
+    let who = GroupActor::Remote(from.actor.clone());
+    run(state, from, handle, GroupCommand::AcceptInvitation { who }).await
+}
+
+/// The actor of `from` declines its invitation to group `@handle` (its `Reject` of the `Invite`).
+pub async fn decline_invitation(state: &AppState, from: &FromRemote, handle: &str) -> Result<()> {
+    let who = GroupActor::Remote(from.actor.clone());
+    run(state, from, handle, GroupCommand::DeclineInvitation { who }).await
+}
+
+/// The actor of `from`, a member of group `@handle`, invites `who` (moderators and above).
+pub async fn invite(
+    state: &AppState,
+    from: &FromRemote,
+    handle: &str,
+    who: GroupActor,
+) -> Result<()> {
+    let by = GroupActor::Remote(from.actor.clone());
+    run(state, from, handle, GroupCommand::Invite { by, who }).await
+}
+
+/// The actor of `from`, a member of group `@handle`, gives `who` the role `role`
+/// (administrators, up to their own).
+pub async fn change_role(
+    state: &AppState,
+    from: &FromRemote,
+    handle: &str,
+    who: GroupActor,
+    role: MemberRole,
+) -> Result<()> {
+    let by = GroupActor::Remote(from.actor.clone());
+    run(
+        state,
+        from,
+        handle,
+        GroupCommand::ChangeRole { by, who, role },
+    )
+    .await
+}
+
+/// The actor of `from`, a member of group `@handle`, removes `who` (moderators and above; never
+/// the last administrator).
+pub async fn remove(
+    state: &AppState,
+    from: &FromRemote,
+    handle: &str,
+    who: GroupActor,
+) -> Result<()> {
+    let by = GroupActor::Remote(from.actor.clone());
+    run(state, from, handle, GroupCommand::Remove { by, who }).await
 }

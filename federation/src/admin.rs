@@ -1,12 +1,14 @@
 //! Finding another instance's actor for an instance follow: the administrators' API and
 //! pages (through [`Resolver`], the application's `InstanceResolver`) and the command line
-//! (through [`resolve`]) share it. This instance itself is refused, and so is a suspended
+//! (through [`resolve`]) share it. [`Resolver`] also finds the actors moderators invite to
+//! their groups by URL (the application's `ActorResolver`). This instance itself is refused, and so is a suspended
 //! domain, before anything is fetched.
 
 use crate::client::Client;
 use crate::discovery::lookup;
 use crate::inbox::RemoteActors;
 use convene_api::instance_follows::{InstanceResolver, ResolvedInstance};
+use convene_api::remote_groups::ActorResolver;
 use convene_projections::domains::{host_of_url, DomainDecisions};
 use convene_projections::Database;
 use sqlx::AnyPool;
@@ -32,6 +34,31 @@ impl InstanceResolver for Resolver {
         )
         .await?;
         Ok(ResolvedInstance { actor, inbox })
+    }
+}
+
+/// Finds other instances' actors by URL for invitations to groups: this instance's own URLs
+/// and suspended domains are refused before anything is fetched; the actor is kept in the
+/// `remote_actors` cache, where the outbox reads its inbox.
+#[async_trait::async_trait]
+impl ActorResolver for Resolver {
+    async fn resolve_actor(&self, url: &str) -> Result<String, String> {
+        if is_own_instance(&self.public_url, url) {
+            return Err(format!(
+                "{url} is on this instance: invite its profiles by their username"
+            ));
+        }
+        let host = host_of_url(url).ok_or_else(|| format!("{url} is not an http(s) URL"))?;
+        let decisions = DomainDecisions::load(self.db.pool())
+            .await
+            .map_err(|e| format!("the domain decisions cannot be read: {e}"))?;
+        if decisions.suspends(&host) {
+            return Err(format!(
+                "{host} is suspended by this instance's administrators"
+            ));
+        }
+        let actor = self.actors.get(url).await.map_err(|e| e.to_string())?;
+        Ok(actor.id.to_string())
     }
 }
 

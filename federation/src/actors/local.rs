@@ -68,6 +68,15 @@ pub fn group_id(public_url: &str, handle: &str) -> String {
     format!("{public_url}/@{handle}")
 }
 
+/// The id of a membership of the group whose id is `group`, as its `Member` object and its
+/// `Invite` name it: the member's key (`@username` or actor URL, see `GroupActor::key`)
+/// hashed, so the URL says nothing of who it is and stays the same for the same member.
+pub fn member_id(group: &str, member_key: &str) -> String {
+    use sha2::{Digest, Sha256};
+    let digest = hex::encode(&Sha256::digest(member_key.as_bytes())[..16]);
+    format!("{group}/members/{digest}")
+}
+
 /// The id of the instance actor.
 pub fn instance_actor_id(public_url: &str) -> String {
     format!("{public_url}/{INSTANCE_USERNAME}")
@@ -257,6 +266,20 @@ mod tests {
     use super::*;
 
     const PEM: &str = "-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----\n";
+
+    #[test]
+    fn a_member_id_is_stable_and_says_nothing_of_who() {
+        let group = "https://x.example/@club";
+        let alice = member_id(group, "https://y.example/users/alice");
+        assert_eq!(alice, member_id(group, "https://y.example/users/alice"));
+        assert_ne!(alice, member_id(group, "@alice"));
+        assert!(
+            alice.starts_with("https://x.example/@club/members/"),
+            "{alice}"
+        );
+        assert!(!alice.contains("alice"), "{alice}");
+        assert_eq!(alice.rsplit('/').next().map(str::len), Some(32));
+    }
 
     fn shown(hash: &str, alt: &str) -> ShownPicture {
         ShownPicture {

@@ -1,11 +1,11 @@
 //! A group as an ActivityPub actor: its `Group` document at `/@{handle}` and its collections.
 //! What anyone may read is served to anyone (the followers' count, the public events and
 //! posts); the collections of members (members, discussions, resources, todos) only to a
-//! fetch signed by a current member.
+//! fetch signed by a current member; one `Member` also to the member's own instance.
 
 use super::actors::{listed, listed_values};
 use super::{activity_json, internal, problem, Federation};
-use crate::actors::local::{group_id, person_id, GroupFields};
+use crate::actors::local::{group_id, member_id, person_id, GroupFields};
 use crate::inbox::Checks;
 use crate::keys::{public_key_pem, KeyOwner};
 use axum::extract::{Path, State};
@@ -19,7 +19,6 @@ use convene_projections::group_posts::{self, Listed};
 use convene_projections::groups::GroupView;
 use convene_projections::{group_discussions, group_resources, group_todos};
 use serde_json::{json, Value};
-use sha2::{Digest, Sha256};
 
 /// The most items a public collection lists (events, posts).
 pub const LISTED_MAX: i64 = 1_000;
@@ -208,6 +207,40 @@ async fn fetching_member(
     request: (&Method, &Uri, &HeaderMap),
 ) -> Result<String, Response> {
     let handle = &group.handle;
+    let signer = signed_fetcher(federation, group, name, request).await?;
+    if is_current_member(federation, handle, &signer).await? {
+        return Ok(signer);
+    }
+    tracing::info!(group = %handle, actor = %signer, "members-only {name}: not a member");
+    Err(problem(
+        StatusCode::FORBIDDEN,
+        &format!("the {name} of @{handle} are for its members, and {signer} is not one"),
+    ))
+}
+
+/// Whether `actor` is a member (role member and above) of `@handle` now, read from the read
+/// model the group's decisions update: a removed member's next fetch is refused.
+async fn is_current_member(
+    federation: &Federation,
+    handle: &str,
+    actor: &str,
+) -> Result<bool, Response> {
+    let who = GroupActor::Remote(actor.to_string());
+    let membership = convene_projections::groups::membership(federation.db.pool(), handle, &who)
+        .await
+        .map_err(|e| internal("the group's members", &e))?;
+    Ok(membership.is_some_and(|m| m.role.is_member()))
+}
+
+/// The actor whose signature this fetch of the group's `name` bears, verified, or the refusal:
+/// unsigned or not verifying 401, no verifier here 403.
+async fn signed_fetcher(
+    federation: &Federation,
+    group: &GroupView,
+    name: &str,
+    request: (&Method, &Uri, &HeaderMap),
+) -> Result<String, Response> {
+    let handle = &group.handle;
     let headers = request.2;
     let signed = headers.contains_key("signature") || headers.contains_key("signature-input");
     if !signed {
@@ -235,25 +268,70 @@ async fn fetching_member(
             return Err(refusal.into_response());
         }
     };
-    let who = GroupActor::Remote(signer.id.to_string());
-    // Read now, from the read model the group's decisions update: a removed member's next
-    // fetch is refused.
-    let membership = convene_projections::groups::membership(federation.db.pool(), handle, &who)
-        .await
-        .map_err(|e| internal("the group's members", &e))?;
-    match membership {
-        Some(m) if m.role.is_member() => Ok(signer.id.to_string()),
-        _ => {
-            tracing::info!(group = %handle, actor = %signer.id, "members-only {name}: not a member");
-            Err(problem(
-                StatusCode::FORBIDDEN,
-                &format!(
-                    "the {name} of @{handle} are for its members, and {} is not one",
-                    signer.id
-                ),
-            ))
-        }
+    Ok(signer.id.to_string())
+}
+
+/// `GET /@{handle}/members/{digest}`: one membership as its `Member` (the id the group's
+/// `Update` of a role names, which Mobilizon fetches before applying it). To a fetch signed by
+/// a current member, or by an actor of the member's own instance (the server that keeps that
+/// member's memberships); unsigned 401, anyone else 403, no such membership 404.
+pub async fn member(
+    State(federation): State<Federation>,
+    Path((handle, _digest)): Path<(String, String)>,
+    method: Method,
+    headers: HeaderMap,
+    uri: Uri,
+) -> Response {
+    let group = match group(&federation, &handle).await {
+        Ok(group) => group,
+        Err(response) => return response,
+    };
+    let request = (&method, &uri, &headers);
+    let signer = match signed_fetcher(&federation, &group, "members", request).await {
+        Ok(signer) => signer,
+        Err(response) => return response,
+    };
+    let owner = group_id(&federation.public_url, &group.handle);
+    let id = format!("{}{}", federation.public_url, uri.path());
+    let all =
+        convene_projections::groups::members(federation.db.pool(), &handle, &MemberRole::ALL).await;
+    let members = match all {
+        Ok(members) => members,
+        Err(e) => return internal("the group's members", &e),
+    };
+    let Some(found) = members.iter().find(|m| member_id(&owner, &m.member) == id) else {
+        return problem(
+            StatusCode::NOT_FOUND,
+            &format!("{id} is no membership of @{handle}"),
+        );
+    };
+    let actor = match &found.profile {
+        Some(username) => person_id(&federation.public_url, username),
+        None => found.member.clone(),
+    };
+    let allowed = crate::incoming::values::same_origin(&signer, &actor)
+        || match is_current_member(&federation, &handle, &signer).await {
+            Ok(member) => member,
+            Err(response) => return response,
+        };
+    if !allowed {
+        tracing::info!(group = %handle, actor = %signer, "a Member of @{handle}: refused");
+        return problem(
+            StatusCode::FORBIDDEN,
+            &format!(
+                "the members of @{handle} are for its members and their own instances, and {signer} is neither"
+            ),
+        );
     }
+    let mut document = json!({
+        "id": id,
+        "type": "Member",
+        "actor": actor,
+        "object": owner,
+        "role": found.role.as_str(),
+    });
+    document["@context"] = crate::context::context();
+    activity_json(&document)
 }
 
 /// The members (role member and above) as Mobilizon lists them: `Member` objects naming the
@@ -278,9 +356,8 @@ async fn members(
                 Some(username) => person_id(&federation.public_url, username),
                 None => m.member.clone(),
             };
-            let digest = hex::encode(&Sha256::digest(m.member.as_bytes())[..16]);
             json!({
-                "id": format!("{owner}/members/{digest}"),
+                "id": member_id(owner, &m.member),
                 "type": "Member",
                 "actor": actor,
                 "object": owner,

@@ -94,6 +94,7 @@ pub fn routes(federation: Federation) -> Router {
         .route("/@{username}/outbox", get(actors::outbox))
         .route("/@{username}/followers", get(actors::followers))
         .route("/@{username}/following", get(actors::following))
+        .route("/@{username}/members/{member}", get(groups::member))
         .route("/interact", get(discovery::interact))
         .with_state(federation)
 }

@@ -1,7 +1,9 @@
 //! A verified activity becomes the use cases of `api`: remote events created, updated, deleted
 //! by their organiser, or announced by a relay or a group; joins and leaves of local events;
-//! follows of local profiles and the answers to theirs. What Convene does not act on is answered 202 with the reason.
+//! follows of local profiles and the answers to theirs; the membership of remote actors in our
+//! groups ([`super::members`]). What Convene does not act on is answered 202 with the reason.
 
+use super::members;
 use super::remote_actors::handle;
 use super::{Inbox, Refusal};
 use crate::actors::remote::RemoteActor;
@@ -39,6 +41,7 @@ pub(super) async fn dispatch(
         },
         ActivityKind::Update => match &activity.object {
             ObjectRef::Actor { id, document, .. } => update_actor(inbox, &from, id, document).await,
+            ObjectRef::Member(member) => members::update_member(inbox, &from, member).await,
             ObjectRef::Id(id) => update_by_id(inbox, signer, &from, id).await,
             object => match fetched_or_embedded(inbox, object).await? {
                 IncomingObject::Event(event) => update(inbox, signer, &from, *event).await,
@@ -54,6 +57,8 @@ pub(super) async fn dispatch(
         ActivityKind::Accept | ActivityKind::Reject => {
             answer(inbox, &from, activity.kind, &activity.object).await
         }
+        ActivityKind::Invite => members::invite(inbox, &from, activity).await,
+        ActivityKind::Remove => members::remove(inbox, &from, activity).await,
     }
 }
 
@@ -68,6 +73,7 @@ async fn fetched_or_embedded(inbox: &Inbox, object: &ObjectRef) -> Result<Incomi
         ObjectRef::Object(object) => Ok(object.clone()),
         ObjectRef::Id(id) => fetch(inbox, id).await,
         ObjectRef::Activity(_) => Err(Refusal::ignored("an activity is not an object here")),
+        ObjectRef::Member(_) => Err(Refusal::ignored("a Member is not an object here")),
         ObjectRef::Actor { kind, .. } => Err(Refusal::ignored(format!(
             "{kind} actors are not objects here"
         ))),
@@ -320,6 +326,11 @@ async fn delete(inbox: &Inbox, from: &FromRemote, object: &ObjectRef) -> Result<
             )))
         }
         ObjectRef::Activity(_) => return Err(Refusal::ignored("an activity is not deleted")),
+        ObjectRef::Member(_) => {
+            return Err(Refusal::ignored(
+                "a membership ends with a Leave or a Remove, not a Delete",
+            ))
+        }
     };
     match remote_events::delete_event(&inbox.app, from, &id).await {
         Ok(event) => Ok(format!("deleted event {event} ({id})")),
@@ -390,7 +401,7 @@ async fn comment(
 }
 
 /// The local profile whose actor id is `id` (`{public_url}/@name`), if it is one.
-fn local_profile(inbox: &Inbox, id: &str) -> Option<String> {
+pub(super) fn local_profile(inbox: &Inbox, id: &str) -> Option<String> {
     let prefix = format!("{}/@", inbox.federation.public_url);
     id.strip_prefix(&prefix)
         .filter(|name| !name.is_empty() && !name.contains(['/', '?', '#']))
@@ -403,7 +414,7 @@ fn is_instance_actor(inbox: &Inbox, id: &str) -> bool {
 }
 
 /// Whether the local name `@name` is a group's (groups and profiles share names).
-async fn is_group(inbox: &Inbox, name: &str) -> Result<bool, Refusal> {
+pub(super) async fn is_group(inbox: &Inbox, name: &str) -> Result<bool, Refusal> {
     convene_projections::groups::find(inbox.federation.db.pool(), name)
         .await
         .map(|found| found.is_some())
@@ -411,7 +422,10 @@ async fn is_group(inbox: &Inbox, name: &str) -> Result<bool, Refusal> {
 }
 
 /// The local group an activity's object names (by id, or embedded as an actor), if it does.
-async fn local_group(inbox: &Inbox, object: &ObjectRef) -> Result<Option<String>, Refusal> {
+pub(super) async fn local_group(
+    inbox: &Inbox,
+    object: &ObjectRef,
+) -> Result<Option<String>, Refusal> {
     let Some(name) = named_actor(object).and_then(|id| local_profile(inbox, id)) else {
         return Ok(None);
     };
@@ -419,7 +433,7 @@ async fn local_group(inbox: &Inbox, object: &ObjectRef) -> Result<Option<String>
 }
 
 /// The actor id an activity's object names.
-fn named_actor(object: &ObjectRef) -> Option<&str> {
+pub(super) fn named_actor(object: &ObjectRef) -> Option<&str> {
     match object {
         ObjectRef::Id(id) | ObjectRef::Actor { id, .. } => Some(id),
         _ => None,
@@ -623,6 +637,9 @@ async fn answer(
             return answer_join(inbox, from, kind, join).await;
         }
     }
+    if let Some(group) = members::invited_to(inbox, object) {
+        return members::answer_invite(inbox, from, kind, &group).await;
+    }
     let Some(follow) = embedded_follow(object) else {
         return Err(Refusal::ignored(format!(
             "only a {} of an embedded Follow or Join is handled yet",
@@ -693,7 +710,7 @@ async fn answer_join(
 }
 
 /// A use case's refusal as the inbox answers it.
-fn refusal(error: convene_api::Error) -> Refusal {
+pub(super) fn refusal(error: convene_api::Error) -> Refusal {
     let status = match error.class() {
         Class::Invalid => StatusCode::UNPROCESSABLE_ENTITY,
         Class::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,

@@ -102,6 +102,20 @@ pub struct IncomingActivity {
     pub published: Option<OffsetDateTime>,
     /// The message of a `Join`, as plain text on one line.
     pub participation_message: Option<String>,
+    /// Who an `Invite` invites.
+    pub target: Option<String>,
+    /// The group a `Remove` removes a member from (Mobilizon's `origin`).
+    pub origin: Option<String>,
+}
+
+/// A membership as Mobilizon writes it (`Member`): who, in which group, with which role.
+#[derive(Debug, Clone, PartialEq)]
+pub struct IncomingMember {
+    pub id: String,
+    pub actor: String,
+    pub group: String,
+    /// As written (`member`, `moderator`…); the inbox checks it.
+    pub role: Option<String>,
 }
 
 /// What an activity is about.
@@ -113,6 +127,8 @@ pub enum ObjectRef {
     Object(IncomingObject),
     /// An embedded activity (the Follow of an Accept, the Announce of an Undo…).
     Activity(Box<IncomingActivity>),
+    /// A group's `Member` (an `Update` of a role, an `Accept` of an `Invite`).
+    Member(IncomingMember),
     /// An actor (`Update` and `Delete` of profiles, groups, instances): the actors module
     /// reads `document` itself.
     Actor {
@@ -189,11 +205,26 @@ fn activity_at(value: &Value, depth: usize) -> Result<IncomingActivity, Ignored>
         cc: ids(value.get("cc")),
         published: values::instant(value.get("published")),
         participation_message,
+        target: first_id(value.get("target")),
+        origin: first_id(value.get("origin")),
     })
+}
+
+/// The first http(s) id of a value that names one or more (bare, or embedded with an `id`).
+fn first_id(value: Option<&Value>) -> Option<String> {
+    ids(value).into_iter().find(|id| values::is_web_id(id))
 }
 
 fn object_ref(embedded: &Value, actor: &str, depth: usize) -> Result<ObjectRef, Ignored> {
     let name = kind(embedded).ok_or(Ignored::MissingField("object.type"))?;
+    if name == "Member" {
+        return Ok(ObjectRef::Member(IncomingMember {
+            id: web_id(embedded, "id")?,
+            actor: web_id(embedded, "actor")?,
+            group: web_id(embedded, "object")?,
+            role: values::non_empty(values::text(embedded.get("role"))),
+        }));
+    }
     if ActivityKind::from_name(name).is_some() || embedded.get("object").is_some() {
         return activity_at(embedded, depth + 1).map(|a| ObjectRef::Activity(Box::new(a)));
     }

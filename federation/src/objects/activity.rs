@@ -1,5 +1,5 @@
 //! The activity envelopes: Create, Update, Delete, Join, Leave, Accept, Reject, Announce,
-//! Follow, Undo.
+//! Follow, Undo, and a group's Invite and Remove of members.
 
 use super::{base, timestamp};
 use serde::{Deserialize, Serialize};
@@ -18,10 +18,12 @@ pub enum ActivityKind {
     Announce,
     Follow,
     Undo,
+    Invite,
+    Remove,
 }
 
 impl ActivityKind {
-    pub const ALL: [ActivityKind; 10] = [
+    pub const ALL: [ActivityKind; 12] = [
         Self::Create,
         Self::Update,
         Self::Delete,
@@ -32,6 +34,8 @@ impl ActivityKind {
         Self::Announce,
         Self::Follow,
         Self::Undo,
+        Self::Invite,
+        Self::Remove,
     ];
 
     /// The ActivityStreams type name.
@@ -47,6 +51,8 @@ impl ActivityKind {
             Self::Announce => "Announce",
             Self::Follow => "Follow",
             Self::Undo => "Undo",
+            Self::Invite => "Invite",
+            Self::Remove => "Remove",
         }
     }
 
@@ -87,6 +93,15 @@ pub struct Activity {
     /// The message of a `Join` (Mobilizon's `participationMessage`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub participation_message: Option<String>,
+    /// Who an `Invite` invites (Mobilizon's `target`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub target: Option<String>,
+    /// The group a member is removed from (Mobilizon's `Remove` names it as `origin`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub origin: Option<String>,
+    /// The group a membership activity is about, as Mobilizon attributes it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub attributed_to: Option<String>,
 }
 
 impl Activity {
@@ -114,6 +129,9 @@ impl Activity {
             cc,
             published: Some(timestamp(published)),
             participation_message: None,
+            target: None,
+            origin: None,
+            attributed_to: None,
         }
     }
 }

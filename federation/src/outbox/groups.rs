@@ -1,6 +1,8 @@
 //! What a group of this instance sends, as its own actor: the `Accept` (or `Reject`) of a
-//! remote actor's `Follow` or `Join` once decided, and its public posts as `Article`s to its remote
-//! followers. Its events are derived with the other events ([`super::derive`]), addressed to
+//! remote actor's `Follow` or `Join` once decided; the `Invite` of a remote actor, the `Update`
+//! of a remote member's `Member` when its role changes and the `Remove` of a remote member
+//! (Mobilizon's shapes, see [`membership_activity`]); and its public posts as `Article`s to its
+//! remote followers. Its events are derived with the other events ([`super::derive`]), addressed to
 //! the same followers ([`GroupLogs::followers_at`]).
 //!
 //! A remote follower is recorded in the log by its actor URL (`Followed` of a
@@ -10,7 +12,7 @@
 use super::actors::{changes_group, group_update, Extras, GroupPictures};
 use super::derive::Outgoing;
 use super::LogOf;
-use crate::actors::local::group_id;
+use crate::actors::local::{group_id, member_id};
 use crate::keys::key_id;
 use crate::objects::{
     activity_id, article_object, post_url, tombstone, Activity, ActivityKind, ActorRef,
@@ -64,7 +66,7 @@ impl GroupLogs {
         followers
     }
 
-    /// Whether a remote actor ever followed group `handle` or asked to join it.
+    /// Whether a remote actor ever followed group `handle`, asked to join it or was invited.
     pub fn ever_known(&self, handle: &str) -> Result<bool, Error> {
         for stored in self.logs.get(handle).map(Vec::as_slice).unwrap_or_default() {
             if let GroupChange::Followed {
@@ -74,6 +76,9 @@ impl GroupLogs {
             | GroupChange::MemberJoined {
                 who: GroupActor::Remote(_),
                 ..
+            }
+            | GroupChange::MemberInvited {
+                who: GroupActor::Remote(_),
             } = stored.change()?
             {
                 return Ok(true);
@@ -172,6 +177,23 @@ pub fn group_activities(
                 GroupChange::MemberRejected {
                     who: GroupActor::Remote(actor),
                 } => answered(actor, Reject, Join)?,
+                GroupChange::MemberInvited {
+                    who: GroupActor::Remote(actor),
+                }
+                | GroupChange::MemberRoleChanged {
+                    who: GroupActor::Remote(actor),
+                    ..
+                }
+                | GroupChange::MemberRemoved {
+                    who: GroupActor::Remote(actor),
+                } => {
+                    let about = Membership {
+                        actor,
+                        change: &change,
+                        group: &group,
+                    };
+                    membership_activity(public_url, handle, stored, &about, groups)?
+                }
                 _ if changes_group(&change) => {
                     let created = created.unwrap_or(at);
                     let shown = (&group, &pictures);
@@ -300,6 +322,75 @@ fn answer(
         ),
         key_id: key_id(&group),
         inboxes: vec![inbox.clone()],
+    }))
+}
+
+/// A change of a remote actor's membership, and the group as it stands after it.
+struct Membership<'a> {
+    actor: &'a str,
+    change: &'a GroupChange,
+    group: &'a Group,
+}
+
+/// The group's `Invite` of a remote actor, `Update` of a remote member's `Member` (a new role)
+/// or `Remove` of a remote member, in Mobilizon's shapes (its `Actions.Invite`,
+/// `Types.Members.update` and `Actions.Remove`), addressed to the member and the group's
+/// members. The group is the actor and signs them: Mobilizon trusts a membership activity
+/// from the group's own origin. The `Remove` names the person removed (which Mobilizon fetches
+/// and accepts) rather than the `Member`, which only members may read. Delivered to the actor
+/// concerned and to the group's other remote members, once per inbox.
+fn membership_activity(
+    public_url: &str,
+    handle: &str,
+    stored: &StoredEvent,
+    about: &Membership<'_>,
+    groups: &GroupLogs,
+) -> Result<Option<Outgoing>, Error> {
+    let Some(inbox) = groups.inboxes.get(about.actor) else {
+        return Ok(None);
+    };
+    let group = group_id(public_url, handle);
+    let at = stored.metadata()?.recorded_at;
+    let to = vec![about.actor.to_string(), format!("{group}/members")];
+    let (kind, object) = match about.change {
+        GroupChange::MemberInvited { .. } => (ActivityKind::Invite, json!(group)),
+        GroupChange::MemberRoleChanged { role, .. } => (
+            ActivityKind::Update,
+            json!({
+                "id": member_id(&group, about.actor),
+                "type": "Member",
+                "actor": about.actor,
+                "object": group,
+                "role": role.as_str(),
+            }),
+        ),
+        _ => (ActivityKind::Remove, json!(about.actor)),
+    };
+    let mut activity = Activity::new(
+        activity_id(public_url, handle, stored.sequence as u64, kind),
+        kind,
+        &group,
+        object,
+        to,
+        vec![group.clone()],
+        at,
+    );
+    activity.attributed_to = Some(group.clone());
+    match kind {
+        ActivityKind::Invite => activity.target = Some(about.actor.to_string()),
+        ActivityKind::Remove => activity.origin = Some(group.clone()),
+        _ => {}
+    }
+    let mut inboxes = BTreeSet::from([inbox.clone()]);
+    for (who, role) in about.group.members() {
+        if let (GroupActor::Remote(member), true) = (who, role.is_member()) {
+            inboxes.extend(groups.inboxes.get(member).cloned());
+        }
+    }
+    Ok(Some(Outgoing {
+        activity,
+        key_id: key_id(&group),
+        inboxes: inboxes.into_iter().collect(),
     }))
 }
 

@@ -163,6 +163,9 @@ impl OutboxSubscriber {
                 | GroupChange::MemberJoined {
                     who: GroupActor::Remote(actor),
                     ..
+                }
+                | GroupChange::MemberInvited {
+                    who: GroupActor::Remote(actor),
                 } => {
                     remote.insert(actor);
                 }

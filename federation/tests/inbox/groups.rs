@@ -52,11 +52,15 @@ fn mastodon_actor(remote: &Remote) -> Option<String> {
     Some(id)
 }
 
-fn seed() -> Metadata {
+pub(crate) fn seed() -> Metadata {
     Metadata::now(Actor::System, Source::Cli, "seed")
 }
 
-async fn group(local: &Local, handle: &str, manually_approves_followers: bool) -> String {
+pub(crate) async fn group(
+    local: &Local,
+    handle: &str,
+    manually_approves_followers: bool,
+) -> String {
     let mut details = GroupDetails::named(handle);
     details.manually_approves_followers = manually_approves_followers;
     let create = GroupCommand::Create {
@@ -78,7 +82,7 @@ async fn group(local: &Local, handle: &str, manually_approves_followers: bool) -
     format!("{}/@{handle}", local.base)
 }
 
-async fn group_command(local: &Local, handle: &str, command: GroupCommand) {
+pub(crate) async fn group_command(local: &Local, handle: &str, command: GroupCommand) {
     Commands::<Group>::new(&local.db, ())
         .execute_retrying(handle, command, &seed())
         .await
@@ -100,7 +104,7 @@ async fn follower_state(local: &Local, handle: &str, actor: &str) -> Option<Foll
 }
 
 /// What the outbox derives from the whole log.
-async fn derived(local: &Local) -> Vec<Outgoing> {
+pub(crate) async fn derived(local: &Local) -> Vec<Outgoing> {
     let all = EventLog::new(&local.db)
         .read_after(0, 10_000)
         .await
@@ -157,7 +161,7 @@ async fn group_event(local: &Local, id: &str, handle: &str, title: &str, members
 }
 
 /// Checks that `out` is signed as the group's published key verifies.
-async fn signed_by_the_group(local: &Local, out: &Outgoing, group: &str) {
+pub(crate) async fn signed_by_the_group(local: &Local, out: &Outgoing, group: &str) {
     assert_eq!(out.key_id, format!("{group}#main-key"));
     let signer = LocalSigners::new(&local.db, &local.base)
         .signer(&out.key_id)
@@ -440,7 +444,7 @@ async fn a_group_that_approves_its_followers_accepts_once_a_moderator_does() {
     }
 }
 
-async fn role_of(local: &Local, handle: &str, actor: &str) -> Option<MemberRole> {
+pub(crate) async fn role_of(local: &Local, handle: &str, actor: &str) -> Option<MemberRole> {
     let who = GroupActor::Remote(actor.to_string());
     convene_projections::groups::membership(local.db.pool(), handle, &who)
         .await
@@ -449,7 +453,12 @@ async fn role_of(local: &Local, handle: &str, actor: &str) -> Option<MemberRole>
 }
 
 /// Waits until `actor`'s role in `@handle` is `role` (none: no membership).
-async fn wait_for_role(local: &Local, handle: &str, actor: &str, role: Option<MemberRole>) {
+pub(crate) async fn wait_for_role(
+    local: &Local,
+    handle: &str,
+    actor: &str,
+    role: Option<MemberRole>,
+) {
     for _ in 0..200 {
         if role_of(local, handle, actor).await == role {
             return;

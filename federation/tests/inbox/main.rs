@@ -4,6 +4,7 @@
 mod fixtures;
 mod groups;
 mod instances;
+mod membership;
 mod support;
 mod updates;
 

@@ -37,6 +37,8 @@ pub const BOB_PUB: &str = include_str!("../keys/bob.pub.pem");
 pub struct Local {
     pub base: String,
     pub db: Database,
+    /// The application as the server runs it (its resolvers included).
+    pub state: AppState,
     pub label: &'static str,
     _folder: tempfile::TempDir,
     shutdown: CancellationToken,
@@ -96,12 +98,15 @@ impl Local {
         )
         .expect("client")
         .signing_fetches(FetchSigner::instance(&db, &base));
-        let state = state.with_instance_resolver(Arc::new(Resolver {
+        let resolver = Arc::new(Resolver {
             client: client.clone(),
             actors: RemoteActors::new(&db, client.clone()),
             db: db.clone(),
             public_url: base.clone(),
-        }));
+        });
+        let state = state
+            .with_instance_resolver(resolver.clone())
+            .with_actor_resolver(resolver);
         let inbox = Inbox::new(state.clone(), federation.clone(), client);
         let federation = federation.verifying_fetches(inbox.actors.clone());
         let pages = convene_web::app(state.clone(), pages)
@@ -116,6 +121,7 @@ impl Local {
         Local {
             base,
             db,
+            state,
             label: scratch.label,
             _folder: folder,
             shutdown,

@@ -118,8 +118,16 @@ fn describe_activity(activity: &IncomingActivity) -> String {
         ObjectRef::Object(object) => describe_object(object),
         ObjectRef::Activity(inner) => format!("[{}]", describe_activity(inner)),
         ObjectRef::Actor { kind, id, .. } => format!("{kind} {id}"),
+        ObjectRef::Member(m) => format!("Member {} of {} ({:?})", m.actor, m.group, m.role),
     };
-    format!("{:?} by {}: {object}", activity.kind, activity.actor)
+    let target = activity
+        .target
+        .as_ref()
+        .map_or_else(String::new, |t| format!(", inviting {t}"));
+    format!(
+        "{:?} by {}: {object}{target}",
+        activity.kind, activity.actor
+    )
 }
 
 fn walk(folder: &Path, found: &mut Vec<std::path::PathBuf>) {

@@ -556,7 +556,14 @@ pub async fn act_on_members(
         return web.pages.failure(&visitor, &error);
     }
     let catalogue = web.pages.catalogue(&visitor);
-    let errors = field_messages(catalogue, &error);
+    let mut errors = field_messages(catalogue, &error);
+    // Another instance's actor, by URL: why it cannot be invited is the application's to say
+    // (not found there, a suspended domain…), not "no profile here".
+    if username.starts_with("https://") || username.starts_with("http://") {
+        for e in error.field_errors() {
+            errors.insert(e.field.clone(), e.message.clone());
+        }
+    }
     let refusal = Refusal {
         status: Some(status_of(&error)),
         problem: errors.is_empty().then(|| said(catalogue, &error)),

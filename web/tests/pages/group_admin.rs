@@ -345,6 +345,21 @@ async fn moderators_answer_requests_invite_and_administrators_give_roles() {
             "{body}"
         );
         assert!(body.contains("value=\"nobody\""), "{body}");
+        // Another instance's actor by URL: this test instance federates with nobody, and says so.
+        let (status, body) = members_form(
+            &ana,
+            "repair",
+            &[
+                ("action", "invite"),
+                ("username", "https://other.example/@bo"),
+            ],
+        )
+        .await;
+        assert_eq!(status, 422, "{body}");
+        assert!(
+            body.contains("only its own profiles can be invited"),
+            "{body}"
+        );
         let (status, _) =
             members_form(&ana, "repair", &[("action", "invite"), ("username", "bob")]).await;
         assert_eq!(status, 303);

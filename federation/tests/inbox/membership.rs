@@ -1,0 +1,457 @@
+//! Membership across instances, as Mobilizon federates it: a group invites a remote actor found
+//! by URL (`Invite` signed by the group), which accepts (Mobilizon's `Accept` of the `Member`)
+//! or declines (its `Reject` naming the invitation); a remote member's new role goes out as the
+//! `Update` of its `Member`, its removal as a `Remove`. A remote moderator invites, by the
+//! group's rules; a non-moderator's `Invite`, a `Remove` of the last administrator, membership
+//! activities about groups not hosted here are refused with a status and a reason, nothing
+//! applied.
+
+use crate::groups::{derived, group, group_command, role_of, signed_by_the_group, wait_for_role};
+use crate::support::*;
+use crate::{bytes, now};
+use convene_domain::group::{GroupActor, GroupPatch, MemberRole, Openness};
+use convene_domain::{Actor, Group, GroupCommand, Source};
+use convene_federation::outbox::Outgoing;
+use convene_projections::log::EventLog;
+use convene_projections::scratch::test_urls;
+use cqrs_es::Aggregate;
+use serde_json::{json, Value};
+
+fn signing<'a>(key_id: &'a str, key: &'a str) -> Signing<'a> {
+    Signing::Cavage { key_id, key }
+}
+
+/// The outgoing activities of `kind` about `actor` (its target, object or `Member`).
+fn about<'a>(out: &'a [Outgoing], kind: &str, actor: &str) -> Vec<&'a Outgoing> {
+    out.iter()
+        .filter(|o| {
+            let a = serde_json::to_value(&o.activity).expect("serialises");
+            a["type"] == kind
+                && (a["target"] == actor || a["object"] == actor || a["object"]["actor"] == actor)
+        })
+        .collect()
+}
+
+async fn log_length(local: &Local, handle: &str) -> usize {
+    EventLog::new(&local.db)
+        .aggregate(Group::TYPE, handle)
+        .await
+        .expect("the log")
+        .len()
+}
+
+async fn open_group(local: &Local, handle: &str) -> String {
+    let id = group(local, handle, false).await;
+    let open = GroupCommand::Update {
+        by: GroupActor::profile("ana"),
+        patch: GroupPatch {
+            openness: Some(Openness::Open),
+            ..Default::default()
+        },
+    };
+    group_command(local, handle, open).await;
+    id
+}
+
+#[tokio::test]
+async fn a_remote_actor_invited_by_url_accepts_or_declines_the_groups_invite() {
+    for scratch in test_urls("inbox_group_invite").await {
+        let local = Local::start(&scratch).await;
+        let remote = Remote::start().await;
+        let alice = remote.person("alice", ALICE_PUB);
+        let bob = remote.person("bob", BOB_PUB);
+        let (alice_key, bob_key) = (format!("{alice}#main-key"), format!("{bob}#main-key"));
+        let club = group(&local, "club", false).await;
+
+        // Found by URL (and kept), as the API's invitation does; this instance's own URLs are not.
+        let resolver = local.state.actor_resolver.clone().expect("a resolver");
+        assert_eq!(resolver.resolve_actor(&alice).await, Ok(alice.clone()));
+        assert_eq!(resolver.resolve_actor(&bob).await, Ok(bob.clone()));
+        let own = resolver
+            .resolve_actor(&format!("{}/@ana", local.base))
+            .await
+            .expect_err("a local profile is invited by its username");
+        assert!(own.contains("on this instance"), "{own}");
+        let missing = resolver.resolve_actor(&remote.url("users/nobody")).await;
+        assert!(missing.is_err(), "{missing:?}");
+        for who in [&alice, &bob] {
+            let invite = GroupCommand::Invite {
+                by: GroupActor::profile("ana"),
+                who: GroupActor::Remote(who.clone()),
+            };
+            group_command(&local, "club", invite).await;
+            wait_for_role(&local, "club", who, Some(MemberRole::Invited)).await;
+        }
+
+        // The group's Invite, in Mobilizon's shape, to the invitee's inbox, signed by the group.
+        let out = derived(&local).await;
+        let invites = about(&out, "Invite", &alice);
+        assert_eq!(invites.len(), 1, "{}: {out:?}", local.label);
+        let invite = serde_json::to_value(&invites[0].activity).expect("JSON");
+        assert_eq!(invite["actor"], club.as_str());
+        assert_eq!(invite["object"], club.as_str());
+        assert_eq!(invite["target"], alice.as_str());
+        assert_eq!(invite["attributedTo"], club.as_str());
+        let to: Vec<&str> = invite["to"]
+            .as_array()
+            .expect("to")
+            .iter()
+            .filter_map(Value::as_str)
+            .collect();
+        assert!(to.contains(&alice.as_str()), "{invite}");
+        assert!(to.contains(&format!("{club}/members").as_str()), "{invite}");
+        assert_eq!(invites[0].inboxes, vec![remote.url("inbox")]);
+        signed_by_the_group(&local, invites[0], &club).await;
+        let bob_invite = about(&out, "Invite", &bob)[0].activity.id.clone();
+
+        // Invited is not a member yet: the members' collections stay closed to her.
+        let (status, _) = signed_get(&local, "/@club/members", Some((&alice_key, ALICE_KEY))).await;
+        assert_eq!(status, 403, "{}", local.label);
+
+        // Alice accepts as Mobilizon does (the Member of the invitation as object).
+        let mut accept = activity(
+            "Accept",
+            &alice,
+            1,
+            json!({"id": invite["id"], "type": "Member", "actor": alice, "object": club, "role": "invited"}),
+        );
+        accept["to"] = json!([club, format!("{club}/members")]);
+        let signed = signing(&alice_key, ALICE_KEY);
+        let (status, text) = post(&local, "/inbox", &bytes(&accept), signed, now()).await;
+        assert_eq!(status, 202, "{}: {text}", local.label);
+        wait_for_role(&local, "club", &alice, Some(MemberRole::Member)).await;
+        let log = EventLog::new(&local.db)
+            .aggregate(Group::TYPE, "club")
+            .await
+            .expect("the log");
+        let metadata = log.last().expect("a change").metadata().expect("metadata");
+        assert_eq!(
+            metadata.actor,
+            Actor::Remote {
+                actor: alice.clone()
+            }
+        );
+        assert_eq!(
+            metadata.source,
+            Source::Federation {
+                activity: accept["id"].as_str().unwrap_or_default().to_string()
+            }
+        );
+        let (status, _) = signed_get(&local, "/@club/members", Some((&alice_key, ALICE_KEY))).await;
+        assert_eq!(status, 200, "{}", local.label);
+
+        // Bob declines, naming the invitation by its id (Mobilizon's Reject).
+        let reject = activity("Reject", &bob, 2, json!(bob_invite));
+        let signed = signing(&bob_key, BOB_KEY);
+        let (status, text) = post(&local, "/inbox", &bytes(&reject), signed, now()).await;
+        assert_eq!(status, 202, "{}: {text}", local.label);
+        wait_for_role(&local, "club", &bob, None).await;
+
+        // An answer with no invitation behind it, or about a group not hosted here: refused.
+        let length = log_length(&local, "club").await;
+        let again = activity(
+            "Accept",
+            &bob,
+            3,
+            json!({"type": "Invite", "id": bob_invite,
+            "actor": club, "object": club, "target": bob}),
+        );
+        let signed = signing(&bob_key, BOB_KEY);
+        let (status, text) = post(&local, "/inbox", &bytes(&again), signed, now()).await;
+        assert_eq!(status, 404, "{}: {text}", local.label);
+        assert!(text.contains("no membership"), "{text}");
+        let elsewhere = remote.url("groups/elsewhere");
+        let foreign = activity(
+            "Accept",
+            &bob,
+            4,
+            json!({"id": remote.url("member/1"), "type": "Member", "actor": bob, "object": elsewhere, "role": "invited"}),
+        );
+        let signed = signing(&bob_key, BOB_KEY);
+        let (status, text) = post(&local, "/inbox", &bytes(&foreign), signed, now()).await;
+        assert_eq!(status, 404, "{}: {text}", local.label);
+        assert!(text.contains("not a group hosted here"), "{text}");
+        assert_eq!(log_length(&local, "club").await, length, "{}", local.label);
+        assert_eq!(role_of(&local, "club", &bob).await, None);
+    }
+}
+
+#[tokio::test]
+async fn a_remote_members_new_role_and_removal_go_out_as_mobilizon_sends_them() {
+    for scratch in test_urls("inbox_group_member_changes").await {
+        let local = Local::start(&scratch).await;
+        let remote = Remote::start().await;
+        let alice = remote.person("alice", ALICE_PUB);
+        let bob = remote.person("bob", BOB_PUB);
+        let club = open_group(&local, "club").await;
+        for (n, (who, key)) in [(&alice, ALICE_KEY), (&bob, BOB_KEY)]
+            .into_iter()
+            .enumerate()
+        {
+            let key_id = format!("{who}#main-key");
+            let join = activity("Join", who, n as u32 + 1, json!(club));
+            let (status, text) = post(
+                &local,
+                "/inbox",
+                &bytes(&join),
+                signing(&key_id, key),
+                now(),
+            )
+            .await;
+            assert_eq!(status, 202, "{}: {text}", local.label);
+            wait_for_role(&local, "club", who, Some(MemberRole::Member)).await;
+        }
+        group_command(
+            &local,
+            "club",
+            GroupCommand::ChangeRole {
+                by: GroupActor::profile("ana"),
+                who: GroupActor::Remote(alice.clone()),
+                role: MemberRole::Moderator,
+            },
+        )
+        .await;
+        group_command(
+            &local,
+            "club",
+            GroupCommand::Remove {
+                by: GroupActor::profile("ana"),
+                who: GroupActor::Remote(bob.clone()),
+            },
+        )
+        .await;
+        let out = derived(&local).await;
+
+        let updates = about(&out, "Update", &alice);
+        assert_eq!(updates.len(), 1, "{}: {out:?}", local.label);
+        let update = serde_json::to_value(&updates[0].activity).expect("JSON");
+        assert_eq!(update["actor"], club.as_str());
+        assert_eq!(update["attributedTo"], club.as_str());
+        let member = &update["object"];
+        assert_eq!(member["type"], "Member");
+        assert_eq!(member["actor"], alice.as_str());
+        assert_eq!(member["object"], club.as_str());
+        assert_eq!(member["role"], "moderator");
+        assert!(
+            member["id"]
+                .as_str()
+                .is_some_and(|id| id.starts_with(&format!("{club}/members/"))),
+            "{update}"
+        );
+        assert_eq!(updates[0].inboxes, vec![remote.url("inbox")]);
+        signed_by_the_group(&local, updates[0], &club).await;
+
+        // The Member it names is served as Mobilizon fetches it before applying the role: to
+        // a member, or to the member's own instance; nobody else.
+        let path = member["id"]
+            .as_str()
+            .and_then(|id| id.strip_prefix(&local.base))
+            .expect("a local id")
+            .to_string();
+        let alice_key = format!("{alice}#main-key");
+        let (status, text) = signed_get(&local, &path, Some((&alice_key, ALICE_KEY))).await;
+        assert_eq!(status, 200, "{}: {text}", local.label);
+        let served: Value = serde_json::from_str(&text).expect("JSON");
+        assert_eq!(
+            (&served["id"], &served["type"], &served["role"]),
+            (&member["id"], &json!("Member"), &json!("moderator")),
+            "{text}"
+        );
+        assert_eq!(served["actor"], alice.as_str());
+        let elsewhere = Remote::start().await;
+        let eve = elsewhere.person("eve", BOB_PUB);
+        let eve_key = format!("{eve}#main-key");
+        let (status, text) = signed_get(&local, &path, Some((&eve_key, BOB_KEY))).await;
+        assert_eq!(status, 403, "{}: {text}", local.label);
+        let (status, _) = signed_get(&local, &path, None).await;
+        assert_eq!(status, 401, "{}", local.label);
+        let (status, _) =
+            signed_get(&local, "/@club/members/00", Some((&alice_key, ALICE_KEY))).await;
+        assert_eq!(status, 404, "{}", local.label);
+
+        let removes = about(&out, "Remove", &bob);
+        assert_eq!(removes.len(), 1, "{}: {out:?}", local.label);
+        let remove = serde_json::to_value(&removes[0].activity).expect("JSON");
+        assert_eq!(remove["actor"], club.as_str());
+        assert_eq!(remove["origin"], club.as_str());
+        assert_eq!(remove["object"], bob.as_str());
+        assert!(remove["to"]
+            .as_array()
+            .is_some_and(|to| to.contains(&json!(bob))));
+        assert_eq!(removes[0].inboxes, vec![remote.url("inbox")]);
+
+        // A local member's changes stay here: nothing goes out about ana.
+        let ana = format!("{}/@ana", local.base);
+        assert!(about(&out, "Update", &ana).is_empty());
+
+        // Derived again from the log, the same ids: a replay sends nothing twice.
+        let again = derived(&local).await;
+        assert_eq!(
+            about(&again, "Remove", &bob)[0].activity.id,
+            removes[0].activity.id
+        );
+    }
+}
+
+#[tokio::test]
+async fn membership_activities_are_refused_by_the_groups_rules_and_nothing_is_applied() {
+    for scratch in test_urls("inbox_group_member_refusals").await {
+        let local = Local::start(&scratch).await;
+        let remote = Remote::start().await;
+        let alice = remote.person("alice", ALICE_PUB);
+        let bob = remote.person("bob", BOB_PUB);
+        let carol = remote.person("carol", BOB_PUB);
+        let (alice_key, bob_key) = (format!("{alice}#main-key"), format!("{bob}#main-key"));
+        let as_alice = || signing(&alice_key, ALICE_KEY);
+        let as_bob = || signing(&bob_key, BOB_KEY);
+        let club = open_group(&local, "club").await;
+        for (n, (who, signed)) in [(&alice, as_alice()), (&bob, as_bob())]
+            .into_iter()
+            .enumerate()
+        {
+            let join = activity("Join", who, n as u32 + 1, json!(club));
+            let (status, text) = post(&local, "/inbox", &bytes(&join), signed, now()).await;
+            assert_eq!(status, 202, "{}: {text}", local.label);
+            wait_for_role(&local, "club", who, Some(MemberRole::Member)).await;
+        }
+        let invite_carol = |n| {
+            let mut invite = activity("Invite", &alice, n, json!(club));
+            invite["target"] = json!(carol);
+            invite
+        };
+        let elsewhere = remote.url("groups/elsewhere");
+        let ana = format!("{}/@ana", local.base);
+        let mut refused = vec![
+            // A member who does not moderate invites: the group's rule.
+            (invite_carol(10), as_alice(), 403, "moderator"),
+            // A member makes himself administrator.
+            (
+                activity(
+                    "Update",
+                    &bob,
+                    11,
+                    json!({"id": format!("{club}/members/x"), "type": "Member", "actor": bob,
+                           "object": club, "role": "administrator"}),
+                ),
+                as_bob(),
+                403,
+                "administrator",
+            ),
+            // A member removes another.
+            (
+                {
+                    let mut remove = activity("Remove", &bob, 12, json!(alice));
+                    remove["origin"] = json!(club);
+                    remove
+                },
+                as_bob(),
+                403,
+                "moderator",
+            ),
+            // A role that is none.
+            (
+                activity(
+                    "Update",
+                    &alice,
+                    13,
+                    json!({"id": format!("{club}/members/x"), "type": "Member", "actor": bob,
+                           "object": club, "role": "overlord"}),
+                ),
+                as_alice(),
+                422,
+                "overlord",
+            ),
+        ];
+        // Membership activities about a group not hosted here.
+        let mut foreign_invite = activity("Invite", &alice, 14, json!(elsewhere));
+        foreign_invite["target"] = json!(bob);
+        refused.push((foreign_invite, as_alice(), 404, "not a group hosted here"));
+        let mut foreign_remove = activity("Remove", &alice, 15, json!(bob));
+        foreign_remove["origin"] = json!(elsewhere);
+        refused.push((foreign_remove, as_alice(), 404, "not a group hosted here"));
+        let length = log_length(&local, "club").await;
+        for (body, signed, status, says) in refused {
+            let (got, text) = post(&local, "/inbox", &bytes(&body), signed, now()).await;
+            assert_eq!(got, status, "{}: {body}: {text}", local.label);
+            assert!(text.contains(says), "{says}: {text}");
+        }
+        assert_eq!(log_length(&local, "club").await, length, "{}", local.label);
+        assert_eq!(role_of(&local, "club", &carol).await, None);
+        assert_eq!(
+            role_of(&local, "club", &bob).await,
+            Some(MemberRole::Member)
+        );
+
+        // Another instance's group invites one of our profiles: not kept, and said.
+        let mut to_ana = activity("Invite", &alice, 16, json!(elsewhere));
+        to_ana["target"] = json!(ana);
+        let (status, text) = post(&local, "/inbox", &bytes(&to_ana), as_alice(), now()).await;
+        assert_eq!(status, 202, "{}: {text}", local.label);
+        assert!(text.contains("no memberships in other instances"), "{text}");
+
+        // Made moderator, Alice invites Carol: the group's Invite goes to Carol.
+        group_command(
+            &local,
+            "club",
+            GroupCommand::ChangeRole {
+                by: GroupActor::profile("ana"),
+                who: GroupActor::Remote(alice.clone()),
+                role: MemberRole::Administrator,
+            },
+        )
+        .await;
+        let invite = invite_carol(17);
+        let (status, text) = post(&local, "/inbox", &bytes(&invite), as_alice(), now()).await;
+        assert_eq!(status, 202, "{}: {text}", local.label);
+        wait_for_role(&local, "club", &carol, Some(MemberRole::Invited)).await;
+        assert_eq!(about(&derived(&local).await, "Invite", &carol).len(), 1);
+
+        // Ana leaves: Alice is the last administrator, and her Remove of herself is refused.
+        group_command(
+            &local,
+            "club",
+            GroupCommand::Leave {
+                who: GroupActor::profile("ana"),
+            },
+        )
+        .await;
+        let length = log_length(&local, "club").await;
+        let mut last = activity("Remove", &alice, 18, json!(alice));
+        last["origin"] = json!(club);
+        let (status, text) = post(&local, "/inbox", &bytes(&last), as_alice(), now()).await;
+        assert_eq!(status, 409, "{}: {text}", local.label);
+        assert!(text.contains("last administrator"), "{text}");
+        assert_eq!(log_length(&local, "club").await, length, "{}", local.label);
+        assert_eq!(
+            role_of(&local, "club", &alice).await,
+            Some(MemberRole::Administrator)
+        );
+
+        // As administrator she removes Bob, by his Member's id: he loses access at once.
+        let bob_member = {
+            let (status, text) = signed_get(
+                &local,
+                "/@club/members?page=1",
+                Some((&alice_key, ALICE_KEY)),
+            )
+            .await;
+            assert_eq!(status, 200, "{text}");
+            let page: Value = serde_json::from_str(&text).expect("JSON");
+            page["orderedItems"]
+                .as_array()
+                .expect("items")
+                .iter()
+                .find(|m| m["actor"] == bob.as_str())
+                .and_then(|m| m["id"].as_str())
+                .expect("Bob's Member")
+                .to_string()
+        };
+        let mut remove = activity("Remove", &alice, 19, json!(bob_member));
+        remove["origin"] = json!(club);
+        let (status, text) = post(&local, "/inbox", &bytes(&remove), as_alice(), now()).await;
+        assert_eq!(status, 202, "{}: {text}", local.label);
+        wait_for_role(&local, "club", &bob, None).await;
+        let (status, _) = signed_get(&local, "/@club/members", Some((&bob_key, BOB_KEY))).await;
+        assert_eq!(status, 403, "{}", local.label);
+    }
+}
