@@ -22,7 +22,7 @@ use convene_projections::subscriber::{checkpoint, move_checkpoint, set_checkpoin
 use convene_projections::{Delivery as Promise, Error, StoredEvent, Subscriber};
 use cqrs_es::Aggregate;
 use sqlx::AnyPool;
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::sync::Arc;
 use tokio::sync::{Mutex, Notify};
 
@@ -103,6 +103,9 @@ struct Fold {
     memory: Memory,
     metadata: String,
     position: i64,
+    /// Kept at the log's head only: whose reminders each change it folded may alter
+    /// ([`reminders::touched_by`]), by position, for the batches that end before it.
+    touches: Vec<(i64, Option<Vec<String>>)>,
 }
 
 /// Rows written per transaction by the subscriber, at most (a notification with its mail, or a
@@ -119,6 +122,13 @@ enum Piece<'a> {
 }
 
 impl Fold {
+    /// Advances the fold at the log's head, noting whose reminders the change may alter.
+    fn advance_noting(&mut self, stored: StoredEvent, change: EventChange) {
+        self.touches
+            .push((stored.position, reminders::touched_by(&self.event, &change)));
+        self.advance(stored, change);
+    }
+
     fn advance(&mut self, stored: StoredEvent, change: EventChange) {
         self.memory.remember(&change);
         self.event.apply(change);
@@ -189,8 +199,9 @@ pub async fn derive(
         })
         .collect::<Result<_, Error>>()?;
     let mut found: Vec<(i64, String, Notice)> = Vec::new();
-    // Each event at the log's head, and when its last change was recorded.
-    let mut heads: Vec<(String, Event, Memory, String)> = Vec::new();
+    // Each event at the log's head, when its last change was recorded, and whose reminders the
+    // changes from this batch's first to the head may alter.
+    let mut heads: Vec<(String, Fold, Option<BTreeSet<String>>)> = Vec::new();
     let mut first_change: HashMap<&str, i64> = HashMap::new();
     for stored in batch.iter().filter(|e| e.aggregate_type == Event::TYPE) {
         first_change
@@ -208,9 +219,14 @@ pub async fn derive(
             }
             _ => (Fold::default(), 0),
         };
+        // The stored reminders were planned on the event as it stood before this batch, or at a
+        // later head (the checkpoint moves with them): only this batch's changes and the later
+        // ones may have altered what they should be.
+        let mut touched = Some(BTreeSet::new());
         for stored in aggregate_between(pool, Event::TYPE, id, after, last.position).await? {
             let change: EventChange = stored.change()?;
             if stored.position >= first.position {
+                reminders::note_touched(&mut touched, reminders::touched_by(&fold.event, &change));
                 let reason = match change {
                     EventChange::Cancelled => stored.metadata()?.reason,
                     _ => None,
@@ -226,16 +242,24 @@ pub async fn derive(
         // The event at the log's head, for the reminders: read on from the head an earlier batch
         // kept when it is not behind this batch, else from the end of this batch. Each change is
         // so folded once more at most, however far behind the log the subscriber runs.
+        // The head kept notes the changes it folded after this batch's end.
         let mut head = match folds.heads.remove(id) {
-            Some(head) if head.position >= fold.position => head,
+            Some(mut head) if head.position >= fold.position => {
+                head.touches
+                    .retain(|(position, _)| *position > last.position);
+                head
+            }
             _ => fold.clone(),
         };
         for stored in aggregate_after(pool, Event::TYPE, id, head.position).await? {
             let change: EventChange = stored.change()?;
-            head.advance(stored, change);
+            head.advance_noting(stored, change);
+        }
+        for (_, change) in &head.touches {
+            reminders::note_touched(&mut touched, change.clone());
         }
         folds.keep(id.to_string(), fold, head.clone());
-        heads.push((id.to_string(), head.event, head.memory, head.metadata));
+        heads.push((id.to_string(), head, touched));
     }
     found.extend(group_notices(pool, batch).await?);
     let recorded: HashMap<i64, String> = batch
@@ -281,7 +305,17 @@ pub async fn derive(
         });
     }
     let mut schedules = Vec::with_capacity(heads.len());
-    for (event_id, event, memory, metadata) in heads {
+    for (
+        event_id,
+        Fold {
+            event,
+            memory,
+            metadata,
+            ..
+        },
+        touched,
+    ) in heads
+    {
         let decided_at = recorded_at(&metadata).ok_or_else(|| Error::Unreadable {
             position: last.position,
             reason: format!("event {event_id}: its last change has no readable recorded_at"),
@@ -305,6 +339,7 @@ pub async fn derive(
             facts,
             attending,
             decided_at,
+            touched,
         });
     }
     Ok(Derivation {
