@@ -10,6 +10,9 @@
 //! start), so a replay derives the same rows, and an event moved gets new ones while the old
 //! pending ones go. Someone who leaves, or an event cancelled or deleted, leaves nobody to
 //! remind. Changing one's choice of durations reschedules one's reminders at once.
+//! A join or a leave reads and writes only the rows of the person it concerns, however many take
+//! part ([`touched_by`]); only what may alter everyone's (a new start, a cancellation, an edit)
+//! compares every row.
 //!
 //! The [`Scheduler`] reads due reminders from the database (never from timers in memory, so a
 //! restart loses nothing) and turns each, once, into a notification of kind
