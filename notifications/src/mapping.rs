@@ -516,7 +516,7 @@ fn place(address: &Address) -> String {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
     #[test]
@@ -543,7 +543,8 @@ mod tests {
         assert_eq!(mentioned(&crowd).len(), MENTIONS_MAX);
     }
 
-    fn event(visibility: Visibility) -> Event {
+    /// A published event organised by `org` (participation `p-org`).
+    pub(crate) fn event(visibility: Visibility) -> Event {
         let details = EventDetails {
             description_source: None,
             remote_picture: None,

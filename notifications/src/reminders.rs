@@ -10,6 +10,9 @@
 //! start), so a replay derives the same rows, and an event moved gets new ones while the old
 //! pending ones go. Someone who leaves, or an event cancelled or deleted, leaves nobody to
 //! remind. Changing one's choice of durations reschedules one's reminders at once.
+//! A join or a leave reads and writes only the rows of the person it concerns, however many take
+//! part ([`touched_by`]); only what may alter everyone's (a new start, a cancellation, an edit)
+//! compares every row.
 //!
 //! The [`Scheduler`] reads due reminders from the database (never from timers in memory, so a
 //! restart loses nothing) and turns each, once, into a notification of kind
@@ -24,7 +27,7 @@ use crate::mapping::{self, Facts, Notice, Recipient};
 use crate::store;
 use crate::subscriber::Derived;
 use convene_domain::event::details::EventStatus;
-use convene_domain::event::{Participant, ParticipantState};
+use convene_domain::event::{EventChange, Participant, ParticipantState};
 use convene_domain::metadata::format_timestamp;
 use convene_domain::{Event, FieldError};
 use convene_projections::{Backend, Database, Error};
@@ -198,6 +201,62 @@ pub struct Schedule {
     pub facts: Option<Facts>,
     pub attending: Vec<Attending>,
     pub decided_at: i64,
+    /// The profiles whose part in the event the changes since it was last planned may have
+    /// altered, when those changes could alter nobody else's ([`touched_by`]); `None` when they
+    /// could alter everyone's (a new start, a cancellation…).
+    pub touched: Option<BTreeSet<String>>,
+}
+
+/// The local profiles whose reminders `change` may alter, `before` being the event just before
+/// it: a participation's own profile (joining, leaving, approved, promoted, a new role), nobody
+/// for what reminders ignore (comments, a picture); `None` when it may alter everyone's (the
+/// event created, edited — perhaps its start —, published, cancelled, deleted or moderated).
+pub fn touched_by(before: &Event, change: &EventChange) -> Option<Vec<String>> {
+    use EventChange as C;
+    let profile = |who: &Participant| match who {
+        Participant::Profile(username) => vec![username.clone()],
+        Participant::Anonymous { .. } | Participant::Remote(_) => Vec::new(),
+    };
+    match change {
+        C::Joined { who, .. } => Some(profile(who)),
+        C::Confirmed { participation, .. }
+        | C::Approved { participation, .. }
+        | C::Left { participation }
+        | C::Rejected { participation }
+        | C::Promoted { participation }
+        | C::RoleChanged { participation, .. } => Some(
+            before
+                .participations()
+                .iter()
+                .filter(|p| p.id == *participation)
+                .flat_map(|p| profile(&p.who))
+                .collect(),
+        ),
+        C::CommentPosted { .. }
+        | C::CommentEdited { .. }
+        | C::RemoteCommentPosted { .. }
+        | C::CommentDeleted { .. }
+        | C::RemoteActorDescribed { .. }
+        | C::PictureSet { .. }
+        | C::PictureRemoved
+        | C::OrganisedByGroup { .. } => Some(Vec::new()),
+        C::Created { .. }
+        | C::Imported { .. }
+        | C::Updated { .. }
+        | C::Published
+        | C::Cancelled
+        | C::Deleted
+        | C::Moderated { .. } => None,
+    }
+}
+
+/// Adds what one change touched ([`touched_by`]) to what earlier ones did.
+pub fn note_touched(touched: &mut Option<BTreeSet<String>>, change: Option<Vec<String>>) {
+    match (touched.as_mut(), change) {
+        (Some(profiles), Some(names)) => profiles.extend(names),
+        (_, None) => *touched = None,
+        (None, Some(_)) => {}
+    }
 }
 
 /// What the event's reminders will say of it, and the local profiles taking part in it as it
@@ -273,38 +332,48 @@ pub struct Rescheduling {
 }
 
 /// Compares `schedule` with what is stored for its event.
+///
+/// When the event's reminders were planned before and are still owed, and the changes since
+/// could alter only some people's part ([`Schedule::touched`]), only their rows are read and
+/// compared: every other row holds the start it already held. Otherwise every row is.
 pub async fn plan(pool: &AnyPool, schedule: &Schedule) -> Result<Rescheduling, Error> {
-    let stored: HashMap<String, AttendanceRow> = sqlx::query_as(
-        "SELECT recipient, account_id, begins_at FROM reminder_attendance WHERE event_id = $1",
-    )
-    .bind(&schedule.event_id)
-    .fetch_all(pool)
-    .await?
-    .into_iter()
-    .map(|(recipient, account, begins_at): (String, String, i64)| (recipient, (account, begins_at)))
-    .collect();
     let stored_facts: Option<String> =
         sqlx::query_scalar("SELECT facts FROM reminder_events WHERE event_id = $1")
             .bind(&schedule.event_id)
             .fetch_optional(pool)
             .await?;
-    let mut now: HashMap<String, AttendanceRow> = HashMap::new();
-    let mut facts = None;
     // An event already begun owes nobody anything more.
-    if schedule.begins_at > schedule.decided_at {
-        if let Some(told) = &schedule.facts {
-            facts = Some(serde_json::to_string(told).map_err(|e| Error::Unreadable {
+    let facts = match &schedule.facts {
+        Some(told) if schedule.begins_at > schedule.decided_at => {
+            Some(serde_json::to_string(told).map_err(|e| Error::Unreadable {
                 position: 0,
                 reason: e.to_string(),
-            })?);
-            for person in &schedule.attending {
-                now.insert(
-                    Recipient::Profile(person.username.clone()).key(),
-                    (person.account_id.clone(), schedule.begins_at),
-                );
+            })?)
+        }
+        _ => None,
+    };
+    let only: Option<HashSet<String>> = match &schedule.touched {
+        Some(touched) if stored_facts.is_some() && facts.is_some() => Some(
+            touched
+                .iter()
+                .map(|username| Recipient::Profile(username.clone()).key())
+                .collect(),
+        ),
+        _ => None,
+    };
+    let mut now: HashMap<String, AttendanceRow> = HashMap::new();
+    if facts.is_some() {
+        for person in &schedule.attending {
+            let recipient = Recipient::Profile(person.username.clone()).key();
+            if only.as_ref().is_none_or(|only| only.contains(&recipient)) {
+                now.insert(recipient, (person.account_id.clone(), schedule.begins_at));
             }
         }
     }
+    let stored = match &only {
+        Some(recipients) => attendance_of(pool, &schedule.event_id, recipients).await?,
+        None => attendance(pool, &schedule.event_id).await?,
+    };
     let gone = stored.keys().filter(|r| !now.contains_key(*r));
     let changed = now.iter().filter(|(r, row)| stored.get(*r) != Some(*row));
     let mut people: Vec<(String, Option<AttendanceRow>)> = gone
@@ -318,6 +387,55 @@ pub async fn plan(pool: &AnyPool, schedule: &Schedule) -> Result<Rescheduling, E
         facts: (facts != stored_facts).then_some(facts),
         people,
     })
+}
+
+type StoredAttendance = HashMap<String, AttendanceRow>;
+
+/// Every stored row of `event_id`'s attendees, by recipient.
+async fn attendance(pool: &AnyPool, event_id: &str) -> Result<StoredAttendance, Error> {
+    let rows: Vec<(String, String, i64)> = sqlx::query_as(
+        "SELECT recipient, account_id, begins_at FROM reminder_attendance WHERE event_id = $1",
+    )
+    .bind(event_id)
+    .fetch_all(pool)
+    .await?;
+    Ok(by_recipient(rows))
+}
+
+/// Recipients named in one query, at most.
+const RECIPIENTS_PER_QUERY: usize = 100;
+
+/// The stored rows of `recipients` at `event_id` (those who have one).
+async fn attendance_of(
+    pool: &AnyPool,
+    event_id: &str,
+    recipients: &HashSet<String>,
+) -> Result<StoredAttendance, Error> {
+    let recipients: Vec<&String> = recipients.iter().collect();
+    let mut found = HashMap::new();
+    for some in recipients.chunks(RECIPIENTS_PER_QUERY) {
+        let placeholders = (2..some.len() + 2)
+            .map(|i| format!("${i}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let sql = format!(
+            "SELECT recipient, account_id, begins_at FROM reminder_attendance \
+             WHERE event_id = $1 AND recipient IN ({placeholders})"
+        );
+        let mut query = sqlx::query_as(&sql).bind(event_id);
+        for recipient in some {
+            query = query.bind(*recipient);
+        }
+        let rows: Vec<(String, String, i64)> = query.fetch_all(pool).await?;
+        found.extend(by_recipient(rows));
+    }
+    Ok(found)
+}
+
+fn by_recipient(rows: Vec<(String, String, i64)>) -> StoredAttendance {
+    rows.into_iter()
+        .map(|(recipient, account, begins_at)| (recipient, (account, begins_at)))
+        .collect()
 }
 
 /// Writes what `rescheduling` says of the event itself.
@@ -686,6 +804,79 @@ mod tests {
             panic!("too many");
         };
         assert!(errors[0].message.contains("at most 5"), "{errors:?}");
+    }
+
+    fn joined(participation: &str, who: Participant) -> EventChange {
+        EventChange::Joined {
+            participation: participation.into(),
+            who,
+            state: ParticipantState::Participant,
+            message: None,
+            confirm_token: None,
+            cancel_token: None,
+        }
+    }
+
+    #[test]
+    fn a_participation_touches_its_profile_only_and_the_event_everyone() {
+        use cqrs_es::Aggregate;
+        let mut event =
+            crate::mapping::tests::event(convene_domain::event::details::Visibility::Public);
+        event.apply(joined("p-ana", Participant::Profile("ana".into())));
+        let anonymous = Participant::Anonymous {
+            email: "x@example.org".into(),
+        };
+        event.apply(joined("p-x", anonymous.clone()));
+        let ana = Some(vec!["ana".to_string()]);
+        let nobody = Some(Vec::new());
+        let left = |p: &str| EventChange::Left {
+            participation: p.into(),
+        };
+        assert_eq!(
+            touched_by(&event, &joined("p-bob", Participant::Profile("bob".into()))),
+            Some(vec!["bob".to_string()])
+        );
+        assert_eq!(touched_by(&event, &left("p-ana")), ana);
+        let promoted = EventChange::Promoted {
+            participation: "p-ana".into(),
+        };
+        assert_eq!(touched_by(&event, &promoted), ana);
+        let role = EventChange::RoleChanged {
+            participation: "p-ana".into(),
+            role: ParticipantState::Moderator,
+        };
+        assert_eq!(touched_by(&event, &role), ana);
+        // Anonymous participants and participations unknown have no reminders to alter.
+        assert_eq!(touched_by(&event, &joined("p-y", anonymous)), nobody);
+        assert_eq!(touched_by(&event, &left("p-x")), nobody);
+        assert_eq!(touched_by(&event, &left("p-none")), nobody);
+        let comment = EventChange::CommentDeleted {
+            comment: "c1".into(),
+        };
+        assert_eq!(touched_by(&event, &comment), nobody);
+        let details = event.details().cloned().expect("details");
+        let edited = EventChange::Updated {
+            details,
+            fields: vec!["begins_at".into()],
+        };
+        for everyone in [edited, EventChange::Cancelled, EventChange::Published] {
+            assert_eq!(touched_by(&event, &everyone), None, "{everyone:?}");
+        }
+    }
+
+    #[test]
+    fn what_changes_touched_adds_up_until_one_touches_everyone() {
+        let mut touched = Some(BTreeSet::new());
+        note_touched(&mut touched, Some(vec!["ana".into()]));
+        note_touched(&mut touched, Some(vec!["bob".into(), "ana".into()]));
+        note_touched(&mut touched, Some(Vec::new()));
+        assert_eq!(
+            touched,
+            Some(BTreeSet::from(["ana".to_string(), "bob".to_string()]))
+        );
+        note_touched(&mut touched, None);
+        note_touched(&mut touched, Some(vec!["cleo".into()]));
+        assert_eq!(touched, None);
     }
 
     #[test]

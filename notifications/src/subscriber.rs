@@ -22,7 +22,7 @@ use convene_projections::subscriber::{checkpoint, move_checkpoint, set_checkpoin
 use convene_projections::{Delivery as Promise, Error, StoredEvent, Subscriber};
 use cqrs_es::Aggregate;
 use sqlx::AnyPool;
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::sync::Arc;
 use tokio::sync::{Mutex, Notify};
 
@@ -69,12 +69,16 @@ pub struct Folds {
 }
 
 impl Folds {
-    fn keep(&mut self, id: String, kept: Fold, head: Fold) {
+    /// Keeps the event's fold at the end of the batch, and the fold at the log's head when that
+    /// is further on.
+    fn keep(&mut self, id: String, kept: Fold, head: Option<Fold>) {
         if self.kept.len() >= FOLDS_KEPT {
             self.kept.clear();
             self.heads.clear();
         }
-        self.heads.insert(id.clone(), head);
+        if let Some(head) = head {
+            self.heads.insert(id.clone(), head);
+        }
         self.kept.insert(id, kept);
     }
 
@@ -103,6 +107,9 @@ struct Fold {
     memory: Memory,
     metadata: String,
     position: i64,
+    /// Kept at the log's head only: whose reminders each change it folded may alter
+    /// ([`reminders::touched_by`]), by position, for the batches that end before it.
+    touches: Vec<(i64, Option<Vec<String>>)>,
 }
 
 /// Rows written per transaction by the subscriber, at most (a notification with its mail, or a
@@ -119,6 +126,13 @@ enum Piece<'a> {
 }
 
 impl Fold {
+    /// Advances the fold at the log's head, noting whose reminders the change may alter.
+    fn advance_noting(&mut self, stored: StoredEvent, change: EventChange) {
+        self.touches
+            .push((stored.position, reminders::touched_by(&self.event, &change)));
+        self.advance(stored, change);
+    }
+
     fn advance(&mut self, stored: StoredEvent, change: EventChange) {
         self.memory.remember(&change);
         self.event.apply(change);
@@ -189,8 +203,7 @@ pub async fn derive(
         })
         .collect::<Result<_, Error>>()?;
     let mut found: Vec<(i64, String, Notice)> = Vec::new();
-    // Each event at the log's head, and when its last change was recorded.
-    let mut heads: Vec<(String, Event, Memory, String)> = Vec::new();
+    let mut heads: Vec<AtHead> = Vec::new();
     let mut first_change: HashMap<&str, i64> = HashMap::new();
     for stored in batch.iter().filter(|e| e.aggregate_type == Event::TYPE) {
         first_change
@@ -208,9 +221,14 @@ pub async fn derive(
             }
             _ => (Fold::default(), 0),
         };
+        // The stored reminders were planned on the event as it stood before this batch, or at a
+        // later head (the checkpoint moves with them): only this batch's changes and the later
+        // ones may have altered what they should be.
+        let mut touched = Some(BTreeSet::new());
         for stored in aggregate_between(pool, Event::TYPE, id, after, last.position).await? {
             let change: EventChange = stored.change()?;
             if stored.position >= first.position {
+                reminders::note_touched(&mut touched, reminders::touched_by(&fold.event, &change));
                 let reason = match change {
                     EventChange::Cancelled => stored.metadata()?.reason,
                     _ => None,
@@ -225,17 +243,42 @@ pub async fn derive(
         }
         // The event at the log's head, for the reminders: read on from the head an earlier batch
         // kept when it is not behind this batch, else from the end of this batch. Each change is
-        // so folded once more at most, however far behind the log the subscriber runs.
-        let mut head = match folds.heads.remove(id) {
-            Some(head) if head.position >= fold.position => head,
-            _ => fold.clone(),
+        // so folded once more at most, however far behind the log the subscriber runs. When
+        // nothing follows the batch (the subscriber has caught up), the head is the fold itself.
+        let kept_head = folds
+            .heads
+            .remove(id)
+            .filter(|head| head.position >= fold.position);
+        let after = kept_head
+            .as_ref()
+            .map_or(fold.position, |head| head.position);
+        let later = aggregate_after(pool, Event::TYPE, id, after).await?;
+        let mut head = match kept_head {
+            Some(mut head) => {
+                // What it noted up to this batch's end, this batch's changes tell.
+                head.touches
+                    .retain(|(position, _)| *position > last.position);
+                Some(head)
+            }
+            None if later.is_empty() => None,
+            None => Some(fold.clone()),
         };
-        for stored in aggregate_after(pool, Event::TYPE, id, head.position).await? {
-            let change: EventChange = stored.change()?;
-            head.advance(stored, change);
+        if let Some(head) = head.as_mut() {
+            for stored in later {
+                let change: EventChange = stored.change()?;
+                head.advance_noting(stored, change);
+            }
+            for (_, change) in &head.touches {
+                reminders::note_touched(&mut touched, change.clone());
+            }
         }
-        folds.keep(id.to_string(), fold, head.clone());
-        heads.push((id.to_string(), head.event, head.memory, head.metadata));
+        heads.push(AtHead::of(
+            id,
+            head.as_ref().unwrap_or(&fold),
+            touched,
+            last.position,
+        )?);
+        folds.keep(id.to_string(), fold, head);
     }
     found.extend(group_notices(pool, batch).await?);
     let recorded: HashMap<i64, String> = batch
@@ -281,15 +324,8 @@ pub async fn derive(
         });
     }
     let mut schedules = Vec::with_capacity(heads.len());
-    for (event_id, event, memory, metadata) in heads {
-        let decided_at = recorded_at(&metadata).ok_or_else(|| Error::Unreadable {
-            position: last.position,
-            reason: format!("event {event_id}: its last change has no readable recorded_at"),
-        })?;
-        let begins_at = event
-            .details()
-            .map_or(0, |details| details.begins_at.unix_timestamp());
-        let (facts, usernames) = reminders::taking_part(&event, memory.draft).unzip();
+    for at in heads {
+        let (facts, usernames) = at.told.unzip();
         let mut attending = Vec::new();
         for username in usernames.into_iter().flatten() {
             if let Some(account_id) = folds.owner(pool, &username).await? {
@@ -300,17 +336,53 @@ pub async fn derive(
             }
         }
         schedules.push(Schedule {
-            event_id,
-            begins_at,
+            event_id: at.event_id,
+            begins_at: at.begins_at,
             facts,
             attending,
-            decided_at,
+            decided_at: at.decided_at,
+            touched: at.touched,
         });
     }
     Ok(Derivation {
         notifications: derived,
         schedules,
     })
+}
+
+/// What the reminders need of an event at the log's head: its start, what they say of it and
+/// who takes part ([`reminders::taking_part`]), when its last change was recorded, and whose
+/// reminders the changes from the batch's first to the head may alter.
+struct AtHead {
+    event_id: String,
+    begins_at: i64,
+    told: Option<(mapping::Facts, Vec<String>)>,
+    decided_at: i64,
+    touched: Option<BTreeSet<String>>,
+}
+
+impl AtHead {
+    fn of(
+        event_id: &str,
+        head: &Fold,
+        touched: Option<BTreeSet<String>>,
+        batch_end: i64,
+    ) -> Result<Self, Error> {
+        let decided_at = recorded_at(&head.metadata).ok_or_else(|| Error::Unreadable {
+            position: batch_end,
+            reason: format!("event {event_id}: its last change has no readable recorded_at"),
+        })?;
+        Ok(Self {
+            event_id: event_id.to_string(),
+            begins_at: head
+                .event
+                .details()
+                .map_or(0, |details| details.begins_at.unix_timestamp()),
+            told: reminders::taking_part(&head.event, head.memory.draft),
+            decided_at,
+            touched,
+        })
+    }
 }
 
 /// The notices of the batch's changes of groups, each decided on the group just before it. Only

@@ -460,6 +460,7 @@ async fn a_title_edit_rewrites_no_attendee_and_the_reminder_says_the_new_title()
                 },
             ],
             decided_at: store::now(),
+            touched: None,
         };
         let plan = reminders::plan(server.db.pool(), &schedule)
             .await
@@ -569,5 +570,145 @@ async fn a_change_to_a_crowded_event_is_written_in_pieces_that_a_replay_writes_a
             "{label}: no mail queued twice"
         );
         assert_eq!(stored_attendance(&server, &event).await, written, "{label}");
+    }
+}
+
+/// The ids of the default reminders (a day and two hours before) of `recipients` at `event`
+/// starting at `begins_at`, sorted.
+fn default_ids(event: &str, recipients: &[String], begins_at: i64) -> Vec<String> {
+    let mut ids: Vec<String> = recipients
+        .iter()
+        .flat_map(|r| {
+            reminders::DEFAULT_MINUTES.map(|m| reminders::reminder_id(event, r, m, begins_at))
+        })
+        .collect();
+    ids.sort();
+    ids
+}
+
+/// Moves the notifications subscriber's checkpoint back to `position` and lets it write again
+/// what follows, as after a crash before the checkpoint moved.
+async fn replay_from(server: &TestServer, position: i64) {
+    let mut conn = server.db.pool().acquire().await.expect("connection");
+    convene_projections::subscriber::set_checkpoint(&mut conn, "notifications", position)
+        .await
+        .expect("checkpoint back");
+    drop(conn);
+    // The subscriber meets the moved checkpoint on its next batch.
+    let who = format!("replay{position}");
+    person(server, &format!("{who}@example.org"), "en", &who).await;
+    settled(server).await;
+}
+
+#[tokio::test]
+async fn a_join_or_a_leave_reads_and_writes_only_its_row_and_a_move_reschedules_everyone() {
+    for scratch in test_urls("notifications_reminders_touched").await {
+        let (server, _new_mail) = server(&scratch).await;
+        let label = server.label;
+        let org = person(&server, "org@example.org", "en", "org").await;
+        let event = create_event(
+            &org,
+            json!({"begins_at": "2031-05-10T10:00:00Z", "ends_at": "2031-05-10T12:00:00Z",
+                   "time_zone": "Europe/Paris"}),
+        )
+        .await;
+        let event = event["id"].as_str().unwrap_or_default().to_string();
+        let begins = unix("2031-05-10T10:00:00Z");
+        let mut people = Vec::new();
+        for i in 0..6 {
+            let who = person(
+                &server,
+                &format!("p{i}@example.org"),
+                "en",
+                &format!("p{i}"),
+            )
+            .await;
+            join(&who, &event).await;
+            people.push(who);
+        }
+        settled(&server).await;
+        assert_eq!(
+            stored_attendance(&server, &event).await.0.len(),
+            7,
+            "{label}"
+        );
+
+        // Behind the subscriber's back, p0's row says another start: only a planning that
+        // reads p0's row would put it right.
+        sqlx::query(
+            "UPDATE reminder_attendance SET begins_at = 1 WHERE event_id = $1 AND recipient = '@p0'",
+        )
+        .bind(&event)
+        .execute(server.db.pool())
+        .await
+        .expect("altered");
+        let (rows, ids) = stored_attendance(&server, &event).await;
+        let before_join = server.head().await;
+
+        // A newcomer joins: their row and their two reminders are added, nobody else's read.
+        let newcomer = person(&server, "new@example.org", "en", "new").await;
+        join(&newcomer, &event).await;
+        settled(&server).await;
+        let new_account = account_of(&server, "new@example.org").await;
+        let mut expected_rows = rows.clone();
+        expected_rows.push(("@new".into(), new_account, begins));
+        expected_rows.sort();
+        let mut expected_ids = ids.clone();
+        expected_ids.extend(default_ids(&event, &["@new".into()], begins));
+        expected_ids.sort();
+        let joined = stored_attendance(&server, &event).await;
+        assert_eq!(
+            joined,
+            (expected_rows.clone(), expected_ids.clone()),
+            "{label}"
+        );
+
+        // p1 leaves: their row and reminders go, p0's row is still not read.
+        let left = people[1]
+            .delete(&format!("/api/v1/events/{event}/participations/mine"))
+            .await;
+        assert!(left.status < 300, "{label}: {}", left.text);
+        settled(&server).await;
+        expected_rows.retain(|(recipient, _, _)| recipient != "@p1");
+        let p1_ids = default_ids(&event, &["@p1".into()], begins);
+        expected_ids.retain(|id| !p1_ids.contains(id));
+        let after_leave = stored_attendance(&server, &event).await;
+        assert_eq!(after_leave, (expected_rows, expected_ids), "{label}");
+
+        // The join and the leave written again: the same rows.
+        replay_from(&server, before_join).await;
+        assert_eq!(
+            stored_attendance(&server, &event).await,
+            after_leave,
+            "{label}"
+        );
+
+        // The event moves: every row is compared, p0's put right, everyone's reminders moved.
+        let moved = org
+            .patch(
+                &format!("/api/v1/events/{event}"),
+                json!({"begins_at": "2031-05-11T10:00:00Z", "ends_at": "2031-05-11T12:00:00Z"}),
+            )
+            .await;
+        assert_eq!(moved.status, 200, "{label}: {}", moved.text);
+        settled(&server).await;
+        let moved_to = unix("2031-05-11T10:00:00Z");
+        let (rows, ids) = stored_attendance(&server, &event).await;
+        let recipients: Vec<String> = rows.iter().map(|(r, _, _)| r.clone()).collect();
+        assert_eq!(
+            recipients,
+            ["@new", "@org", "@p0", "@p2", "@p3", "@p4", "@p5"],
+            "{label}"
+        );
+        assert!(
+            rows.iter().all(|(_, _, at)| *at == moved_to),
+            "{label}: {rows:?}"
+        );
+        assert_eq!(ids, default_ids(&event, &recipients, moved_to), "{label}");
+
+        // The whole log written again: the same rows.
+        let moved = stored_attendance(&server, &event).await;
+        replay_from(&server, 0).await;
+        assert_eq!(stored_attendance(&server, &event).await, moved, "{label}");
     }
 }
