@@ -90,6 +90,19 @@ impl Candidates {
     }
 }
 
+/// The scan of [`Embedded::candidates`].
+fn candidates_sql(filter: &Filter) -> String {
+    // ts_rank is a `real`; both databases give a double here.
+    let score = filter.rank.as_deref().unwrap_or("0");
+    format!(
+        "SELECT d.doc AS doc, CAST({score} AS DOUBLE PRECISION) AS score, \
+         d.begins_at AS begins_at, d.id AS id, COALESCE(d.participants, -1) AS participants, \
+         d.category AS category, d.online AS online, d.origin AS origin FROM {} LIMIT {}",
+        filter.covered_sql(),
+        COUNTED_MAX + 1
+    )
+}
+
 impl Embedded {
     /// The first [`COUNTED_MAX`] + 1 matches of `filter`, in one scan.
     pub(super) async fn candidates(
@@ -97,15 +110,7 @@ impl Embedded {
         conn: &mut AnyConnection,
         filter: &Filter,
     ) -> Result<Candidates, Error> {
-        // ts_rank is a `real`; both databases give a double here.
-        let score = filter.rank.as_deref().unwrap_or("0");
-        let sql = format!(
-            "SELECT d.doc AS doc, CAST({score} AS DOUBLE PRECISION) AS score, \
-             d.begins_at AS begins_at, d.id AS id, COALESCE(d.participants, -1) AS participants, \
-             d.category AS category, d.online AS online, d.origin AS origin FROM {} LIMIT {}",
-            filter.sql(),
-            COUNTED_MAX + 1
-        );
+        let sql = candidates_sql(filter);
         let rows: Vec<AnyRow> = bind_all(sqlx::query(&sql), &filter.values)
             .fetch_all(&mut *conn)
             .await?;
@@ -158,5 +163,72 @@ impl Embedded {
             .filter_map(|doc| found.remove(doc))
             .map(|text| serde_json::from_str(&text).map_err(|e| Error::Unreadable(e.to_string())))
             .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::candidates_sql;
+    use crate::embedded::{bind_all, query_words, Embedded, Lead, EVENTS};
+    use crate::query::{EventQuery, Near};
+    use crate::SearchIndex;
+    use convene_projections::scratch::Scratch;
+    use convene_projections::Database;
+    use sqlx::Row;
+
+    /// SQLite's plan for the candidate scan of `query`, one step a line.
+    async fn plan(index: &Embedded, db: &Database, query: &EventQuery) -> String {
+        let words = query_words(&query.text);
+        let filter = index.filter(Lead::Words, query, &words);
+        let explain = format!("EXPLAIN QUERY PLAN {}", candidates_sql(&filter));
+        let steps: Vec<String> = bind_all(sqlx::query(&explain), &filter.values)
+            .fetch_all(db.pool())
+            .await
+            .expect("explain")
+            .iter()
+            .map(|row| row.get("detail"))
+            .collect();
+        steps.join("\n")
+    }
+
+    /// Matches found by their words or their place are checked in the covering index, not in
+    /// their rows; a search by dates alone still walks the date index.
+    #[tokio::test]
+    async fn sqlite_checks_candidates_in_the_covering_index_only_when_words_or_place_lead() {
+        let scratch = Scratch::sqlite().expect("a temporary folder");
+        let db = Database::open(&scratch.url).await.expect("open");
+        let index = Embedded::new(db.pool(), db.backend());
+        index.prepare().await.expect("prepare");
+        let covering = format!("COVERING INDEX {}_filter", index.table(EVENTS));
+        let near = Some(Near {
+            lat: 48.85,
+            lon: 2.35,
+            radius_km: 25.0,
+        });
+        let by_words = EventQuery {
+            from: Some(0),
+            category: Some("MEETING".into()),
+            ..EventQuery::text("climate")
+        };
+        let by_place = EventQuery {
+            near,
+            ..EventQuery::default()
+        };
+        for query in [&by_words, &by_place] {
+            let plan = plan(&index, &db, query).await;
+            assert!(plan.contains(&covering), "{plan}");
+        }
+        let by_dates = EventQuery {
+            from: Some(0),
+            to: Some(86_400),
+            ..EventQuery::default()
+        };
+        let plan = plan(&index, &db, &by_dates).await;
+        assert!(!plan.contains(&covering), "{plan}");
+        assert!(
+            plan.contains(&format!("{}_begins", index.table(EVENTS))),
+            "{plan}"
+        );
+        db.close().await;
     }
 }

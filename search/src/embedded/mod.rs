@@ -82,7 +82,14 @@ enum Lead {
 
 /// The `FROM … WHERE …` of a search and its values.
 struct Filter {
-    from: String,
+    /// The documents' table, read as `d`.
+    main: String,
+    /// The full-text table leading the search (SQLite), joined to `d` on its row ids.
+    text: Option<String>,
+    /// On SQLite, an index holding every column of `d` the candidate scan reads, when the words
+    /// or the place name the documents: looking each one up there rather than in its row
+    /// (which holds the whole document) reads a fraction of the pages.
+    covering: Option<String>,
     conditions: Vec<String>,
     values: Vec<Value>,
     /// The ranking expression when there is text to rank by.
@@ -96,10 +103,27 @@ impl Filter {
     }
 
     fn sql(&self) -> String {
+        self.sql_reading(None)
+    }
+
+    /// [`Filter::sql`] reading `d` through the covering index, when there is one.
+    fn covered_sql(&self) -> String {
+        self.sql_reading(self.covering.as_deref())
+    }
+
+    fn sql_reading(&self, index: Option<&str>) -> String {
+        let main = match index {
+            Some(index) => format!("{} d INDEXED BY {index}", self.main),
+            None => format!("{} d", self.main),
+        };
+        let from = match &self.text {
+            Some(text) => format!("{text} JOIN {main} ON d.doc = {text}.rowid"),
+            None => main,
+        };
         if self.conditions.is_empty() {
-            self.from.clone()
+            from
         } else {
-            format!("{} WHERE {}", self.from, self.conditions.join(" AND "))
+            format!("{from} WHERE {}", self.conditions.join(" AND "))
         }
     }
 }
@@ -588,7 +612,9 @@ impl Embedded {
             Lead::Date => "+d.doc".to_string(),
         };
         let mut filter = Filter {
-            from: format!("{main} d"),
+            main: main.clone(),
+            text: None,
+            covering: None,
             conditions: Vec::new(),
             values: Vec::new(),
             rank: None,
@@ -598,7 +624,7 @@ impl Embedded {
             let value = filter.push(Value::Text(expression));
             match (self.backend, lead) {
                 (Backend::Sqlite, Lead::Words) => {
-                    filter.from = format!("{text} JOIN {main} d ON d.doc = {text}.rowid");
+                    filter.text = Some(text.clone());
                     filter.conditions.push(format!("{text} MATCH {value}"));
                     filter.rank = Some(format!("bm25({text})"));
                 }
@@ -660,6 +686,12 @@ impl Embedded {
 
     fn filter(&self, lead: Lead, query: &EventQuery, words: &[Vec<String>]) -> Filter {
         let mut filter = self.led_by(lead, EVENTS, words, query.near);
+        // Only when the words or the place lead: forced on a search by dates alone, the
+        // covering index would be scanned whole instead of the date index walked.
+        let named = !words.is_empty() || query.near.is_some();
+        if self.backend == Backend::Sqlite && lead == Lead::Words && named {
+            filter.covering = Some(format!("{}_filter", self.table(EVENTS)));
+        }
         if let Some(from) = query.from {
             let v = filter.push(Value::Int(from));
             filter.conditions.push(format!("d.begins_at >= {v}"));
