@@ -38,6 +38,18 @@ fn invalid(field: &str, message: impl Into<String>) -> FieldError {
 }
 
 impl Decision {
+    /// A decision by `moderator` for `reason`, answering no report, without an end or a public
+    /// comment.
+    pub fn plain(moderator: &str, reason: &str) -> Self {
+        Self {
+            moderator: Some(moderator.into()),
+            reason: reason.into(),
+            report: None,
+            until: None,
+            public_comment: None,
+        }
+    }
+
     /// A moderator's decision made at `now`, or the field at fault: the reason is required
     /// (1 to [`REASON_MAX`] characters, no control characters but line breaks), and an end, when
     /// given, lies in the future.

@@ -137,13 +137,7 @@ mod tests {
     type Test = TestFramework<RemoteActor>;
 
     fn decision() -> Decision {
-        Decision {
-            moderator: Some("mia".into()),
-            reason: "harassment".into(),
-            report: None,
-            until: None,
-            public_comment: None,
-        }
+        Decision::plain("mia", "harassment")
     }
 
     fn moderate(action: ActorAction) -> RemoteActorCommand {

@@ -1006,13 +1006,7 @@ async fn a_groups_new_settings_go_to_its_remote_followers_and_members() {
 }
 
 fn decision() -> Decision {
-    Decision {
-        moderator: Some("m1".into()),
-        reason: "spam".into(),
-        report: None,
-        until: None,
-        public_comment: None,
-    }
+    Decision::plain("m1", "spam")
 }
 
 fn moderate_profile(action: ProfileAction) -> ProfileCommand {

@@ -327,13 +327,7 @@ fn a_command_s_changes_applied_again_leave_the_state_as_once() {
 }
 
 fn decision() -> Decision {
-    Decision {
-        moderator: Some("m1".into()),
-        reason: "spam".into(),
-        report: None,
-        until: None,
-        public_comment: None,
-    }
+    Decision::plain("m1", "spam")
 }
 
 fn moderated(action: AccountAction) -> C {

@@ -1335,13 +1335,7 @@ fn a_remote_participant_leaves_and_the_first_in_line_takes_the_seat() {
 }
 
 fn decision() -> Decision {
-    Decision {
-        moderator: Some("m1".into()),
-        reason: "spam".into(),
-        report: None,
-        until: None,
-        public_comment: None,
-    }
+    Decision::plain("m1", "spam")
 }
 
 fn moderated(action: ContentAction) -> C {

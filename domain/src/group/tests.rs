@@ -822,13 +822,7 @@ fn administrators_set_and_remove_the_avatar_and_the_banner_others_may_not() {
 fn moderate(action: crate::moderation::GroupAction) -> G {
     G::Moderate {
         action,
-        decision: crate::moderation::Decision {
-            moderator: Some("m1".into()),
-            reason: "a front for spam".into(),
-            report: None,
-            until: None,
-            public_comment: None,
-        },
+        decision: crate::moderation::Decision::plain("m1", "a front for spam"),
     }
 }
 

@@ -340,13 +340,7 @@ mod tests {
     fn moderate(action: ProfileAction) -> ProfileCommand {
         ProfileCommand::Moderate {
             action,
-            decision: crate::moderation::Decision {
-                moderator: Some("m1".into()),
-                reason: "impersonation".into(),
-                report: None,
-                until: None,
-                public_comment: None,
-            },
+            decision: crate::moderation::Decision::plain("m1", "impersonation"),
         }
     }
 

@@ -195,13 +195,7 @@ async fn moderate(server: &super::support::TestServer, target: Moderated) {
     use convene_domain::moderation::Decision;
     use convene_domain::{Actor, Group, GroupCommand, Metadata, Profile, ProfileCommand, Source};
     use convene_projections::Commands;
-    let decision = Decision {
-        moderator: Some("m1".into()),
-        reason: "spam".into(),
-        report: None,
-        until: None,
-        public_comment: None,
-    };
+    let decision = Decision::plain("m1", "spam");
     let metadata = Metadata::now(Actor::System, Source::Cli, "test");
     let done = match target {
         Moderated::Group(handle, action) => Commands::<Group>::new(&server.db, ())

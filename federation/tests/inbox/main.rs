@@ -743,13 +743,7 @@ async fn a_remote_person_joins_a_local_event_then_leaves_it() {
 
 /// Records an administrator's decision on `domain` and waits for the read model to show it.
 async fn decide_on_domain(local: &Local, domain: &str, action: DomainAction) {
-    let decision = Decision {
-        moderator: Some("admin".into()),
-        reason: "a spam wave".into(),
-        report: None,
-        until: None,
-        public_comment: None,
-    };
+    let decision = Decision::plain("admin", "a spam wave");
     let metadata = Metadata::now(Actor::System, Source::Cli, "test");
     let command = RemoteDomainCommand::Moderate {
         action,
@@ -982,13 +976,7 @@ async fn the_instance_fetches_actors_signed_by_its_instance_actor() {
 /// Suspends (or lifts the suspension of) the remote actor `actor`, named `handle` here, and
 /// waits for the read model.
 async fn decide_on_actor(local: &Local, actor: &str, handle: &str, action: ActorAction) {
-    let decision = Decision {
-        moderator: Some("mia".into()),
-        reason: "harassment".into(),
-        report: None,
-        until: None,
-        public_comment: None,
-    };
+    let decision = Decision::plain("mia", "harassment");
     let metadata = Metadata::now(Actor::System, Source::Cli, "test");
     let command = RemoteActorCommand::Moderate {
         action,

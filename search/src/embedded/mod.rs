@@ -299,6 +299,15 @@ impl Embedded {
         name: &str,
         position: i64,
     ) -> Result<(), Error> {
+        if self.backend == Backend::Postgres {
+            // Freshly filled tables have no statistics until autovacuum comes by (never, where
+            // it is off): the planner would then guess, and lead with the wrong index.
+            for table in self.tables() {
+                sqlx::query(&format!("ANALYZE {table}"))
+                    .execute(&self.pool)
+                    .await?;
+            }
+        }
         let mut tx = self.pool.begin().await?;
         for table in live.tables() {
             sqlx::query(&format!("DROP TABLE IF EXISTS {table}"))

@@ -210,13 +210,7 @@ impl Log {
 }
 
 fn decision() -> Decision {
-    Decision {
-        moderator: Some("moderator".into()),
-        reason: "breaks the rules".into(),
-        report: None,
-        until: None,
-        public_comment: None,
-    }
+    Decision::plain("moderator", "breaks the rules")
 }
 
 /// Local profiles and their accounts, and moderators' decisions on them.
