@@ -519,7 +519,7 @@ fn form_page_with(
         editing,
         group,
         lookup,
-        kept: _,
+        kept,
     }: Form,
     values: &HashMap<String, String>,
     errors: &[FieldError],
@@ -564,6 +564,7 @@ fn form_page_with(
     context.insert("editing", &editing);
     context.insert("group", &group);
     context.insert("lookup", &lookup);
+    context.insert("kept_picture", &kept.map(crate::view::picture));
     context.insert("categories", &categories);
     let chosen = values.get("time_zone").map_or("", String::as_str);
     context.insert("zones", &zone_groups(chosen));
@@ -606,7 +607,7 @@ pub async fn create(
         Err(error) => {
             let errors = said(catalogue, &error, limit);
             let (status, values) = (status_of(&error), HashMap::new());
-            return new_event_page(&web, &visitor, status, Form::new(None), &values, &errors);
+            return form_page_for(&web, &visitor, status, Form::new(None), &values, &errors);
         }
     };
     let mut form = std::mem::take(&mut body.fields);
@@ -623,7 +624,7 @@ pub async fn create(
         Err(error) if !error.field_errors().is_empty() => {
             let errors = said(catalogue, &error, limit);
             let status = status_of(&error);
-            return new_event_page(&web, &visitor, status, Form::new(None), &form, &errors);
+            return form_page_for(&web, &visitor, status, Form::new(None), &form, &errors);
         }
         Err(error) => return web.pages.failure(&visitor, &error),
     };
@@ -648,7 +649,7 @@ pub async fn create(
             lookup,
             ..Form::new(kept.as_ref())
         };
-        new_event_page(web, visitor, status, form, &values, &errors)
+        form_page_for(web, visitor, status, form, &values, &errors)
     };
     if let Some((values, lookup, errors)) = address_step(web, catalogue, &form).await {
         let status = looked_up(&errors);
@@ -747,21 +748,6 @@ async fn chosen_picture(
         )),
         Err(error) => Err(error),
     }
-}
-
-/// The new-event form shown again with `values`, and `errors` marked.
-fn new_event_page(
-    web: &Web,
-    visitor: &Visitor,
-    status: StatusCode,
-    form: Form,
-    values: &HashMap<String, String>,
-    errors: &[FieldError],
-) -> Response {
-    let kept = form.kept.map(crate::view::picture);
-    form_page_with(web, visitor, status, form, values, errors, move |context| {
-        context.insert("kept_picture", &kept);
-    })
 }
 
 /// The event, if the visitor organises it.
