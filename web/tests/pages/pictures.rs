@@ -392,27 +392,16 @@ async fn the_new_event_form_takes_a_picture_checked_before_anything_is_saved() {
             "{label}"
         );
         assert!(form.body.contains("id=\"file\"") && form.body.contains("id=\"alt\""));
-        let post = |title: &'static str, alt: Option<&'static str>, file: Vec<u8>| {
-            let organiser = organiser.clone();
-            async move {
-                let csrf = organiser.get("/events/new").await.csrf();
-                let mut fields = crate::support::event_form(&[("title", title)]);
-                fields.push(("_csrf", csrf.as_str()));
-                if let Some(alt) = alt {
-                    fields.push(("alt", alt));
-                }
-                let (content_type, body) = multipart(&fields, Some(("p.png", "image/png", &file)));
-                organiser.post_body("/events/new", content_type, body).await
-            }
-        };
-        let no_alt = post("Lamp repair evening", None, png(60, 40)).await;
+        let title = ("title", "Lamp repair evening");
+        let no_alt = post_new_event(&organiser, &[title], Some(&png(60, 40))).await;
         assert_eq!(no_alt.status, 422, "{label}: {}", no_alt.body);
         assert!(no_alt.body.contains("id=\"alt-error\""));
         assert!(
             no_alt.body.contains("value=\"Lamp repair evening\""),
             "what was typed stays"
         );
-        let text = post("Lamp repair evening", Some("Lamps"), b"plain text".to_vec()).await;
+        let text =
+            post_new_event(&organiser, &[title, ("alt", "Lamps")], Some(b"plain text")).await;
         assert_eq!(text.status, 422, "{label}");
         assert!(text.body.contains("id=\"file-error\""));
         let home = site.browser("en").get("/").await;
@@ -420,7 +409,8 @@ async fn the_new_event_form_takes_a_picture_checked_before_anything_is_saved() {
             !home.body.contains("Lamp repair evening"),
             "{label}: no event was created"
         );
-        let created = post("Lamp repair evening", Some("Lamps on a table"), png(60, 40)).await;
+        let with_alt = [title, ("alt", "Lamps on a table")];
+        let created = post_new_event(&organiser, &with_alt, Some(&png(60, 40))).await;
         assert_eq!(created.status, 303, "{label}: {}", created.body);
         let page = site
             .browser("en")
@@ -432,6 +422,16 @@ async fn the_new_event_form_takes_a_picture_checked_before_anything_is_saved() {
             "{label}"
         );
     }
+}
+
+/// Posts the new-event form as `who`: the usual fields with `overrides` (an empty value leaves a
+/// field out), and `file` as its picture.
+async fn post_new_event(who: &Browser, overrides: &[(&str, &str)], file: Option<&[u8]>) -> Page {
+    let csrf = who.get("/events/new").await.csrf();
+    let mut fields = crate::support::event_form(overrides);
+    fields.push(("_csrf", csrf.as_str()));
+    let (content_type, body) = multipart(&fields, file.map(|f| ("p.png", "image/png", f)));
+    who.post_body("/events/new", content_type, body).await
 }
 
 /// The upload the new-event form keeps in `body`, if any.
@@ -447,29 +447,13 @@ async fn a_picture_chosen_on_the_new_event_form_is_kept_through_every_step_that_
         let label = db.label;
         let organiser = Browser::member(&site, "org@example.org", "org", "en").await;
         let other = Browser::member(&site, "bo@example.org", "bo", "en").await;
-        let post = |who: &Browser, extra: Vec<(&'static str, String)>, file: Option<Vec<u8>>| {
-            let who = who.clone();
-            async move {
-                let csrf = who.get("/events/new").await.csrf();
-                let mut fields = crate::support::event_form(&[]);
-                fields.retain(|(name, _)| !extra.iter().any(|(e, _)| e == name));
-                fields.push(("_csrf", csrf.as_str()));
-                for (name, value) in &extra {
-                    fields.push((*name, value.as_str()));
-                }
-                let file = file.as_ref().map(|f| ("p.png", "image/png", f.as_slice()));
-                let (content_type, body) = multipart(&fields, file);
-                who.post_body("/events/new", content_type, body).await
-            }
-        };
-        let s = |v: &str| v.to_string();
         // A preview with a picture: nothing is saved but the picture, kept as an upload.
-        let preview = vec![
-            ("title", s("Lamp repair evening")),
-            ("alt", s("Lamps")),
-            ("preview", s("1")),
+        let preview = [
+            ("title", "Lamp repair evening"),
+            ("alt", "Lamps"),
+            ("preview", "1"),
         ];
-        let previewed = post(&organiser, preview, Some(png(60, 40))).await;
+        let previewed = post_new_event(&organiser, &preview, Some(&png(60, 40))).await;
         assert_eq!(previewed.status, 200, "{label}: {}", previewed.body);
         let kept = kept_picture(&previewed.body).expect("the picture kept");
         assert!(previewed
@@ -479,40 +463,40 @@ async fn a_picture_chosen_on_the_new_event_form_is_kept_through_every_step_that_
         let home = site.browser("en").get("/").await;
         assert!(!home.body.contains("Lamp repair evening"), "{label}");
         // "Find the address" too (nothing is known of Paris here: it says so), with a new file.
-        let find = vec![
-            ("find_address", s("1")),
-            ("alt", s("Lamps")),
-            ("kept_picture", kept.clone()),
+        let find = [
+            ("find_address", "1"),
+            ("alt", "Lamps"),
+            ("kept_picture", kept.as_str()),
         ];
-        let found = post(&organiser, find, Some(png(50, 40))).await;
+        let found = post_new_event(&organiser, &find, Some(&png(50, 40))).await;
         assert_eq!(found.status, 422, "{label}: {}", found.body);
         assert!(found.body.contains("id=\"find_address-error\""), "{label}");
         let replaced = kept_picture(&found.body).expect("the new picture kept");
         assert_ne!(replaced, kept, "{label}: a new file replaces the kept one");
 
         // Refused for a missing title, then for an empty text: still kept, nothing chosen again.
-        let untitled = vec![("title", s("")), ("kept_picture", kept.clone())];
-        let refused = post(&organiser, untitled, None).await;
+        let untitled = [("title", ""), ("kept_picture", kept.as_str())];
+        let refused = post_new_event(&organiser, &untitled, None).await;
         assert_eq!(refused.status, 422, "{label}: {}", refused.body);
         assert_eq!(kept_picture(&refused.body).as_deref(), Some(kept.as_str()));
-        let no_alt = vec![
-            ("title", s("Lamp repair evening")),
-            ("alt", s(" ")),
-            ("kept_picture", kept.clone()),
+        let no_alt = [
+            ("title", "Lamp repair evening"),
+            ("alt", " "),
+            ("kept_picture", kept.as_str()),
         ];
-        let refused = post(&organiser, no_alt, None).await;
+        let refused = post_new_event(&organiser, &no_alt, None).await;
         assert_eq!(refused.status, 422, "{label}: {}", refused.body);
         assert!(refused.body.contains("id=\"alt-error\""), "{label}");
         assert_eq!(kept_picture(&refused.body).as_deref(), Some(kept.as_str()));
 
         // Someone else's upload, or one that is gone, is asked for again.
-        for (who, id) in [(&other, kept.clone()), (&organiser, s("no-such-upload"))] {
-            let theirs = vec![
-                ("title", s("Not theirs")),
-                ("alt", s("Lamps")),
+        for (who, id) in [(&other, kept.as_str()), (&organiser, "no-such-upload")] {
+            let theirs = [
+                ("title", "Not theirs"),
+                ("alt", "Lamps"),
                 ("kept_picture", id),
             ];
-            let refused = post(who, theirs, None).await;
+            let refused = post_new_event(who, &theirs, None).await;
             assert_eq!(refused.status, 422, "{label}: {}", refused.body);
             assert!(
                 refused.body.contains("no longer kept: choose it again"),
@@ -523,12 +507,12 @@ async fn a_picture_chosen_on_the_new_event_form_is_kept_through_every_step_that_
         }
 
         // Published at last, with the text as it now reads.
-        let publish = vec![
-            ("title", s("Lamp repair evening")),
-            ("alt", s("Lamps on a table")),
-            ("kept_picture", kept.clone()),
+        let publish = [
+            ("title", "Lamp repair evening"),
+            ("alt", "Lamps on a table"),
+            ("kept_picture", kept.as_str()),
         ];
-        let created = post(&organiser, publish, None).await;
+        let created = post_new_event(&organiser, &publish, None).await;
         assert_eq!(created.status, 303, "{label}: {}", created.body);
         let page = site
             .browser("en")
