@@ -48,11 +48,7 @@ impl ActorResolver for Resolver {
                 "{url} is on this instance: invite its profiles by their username"
             ));
         }
-        let host = host_of_url(url).ok_or_else(|| format!("{url} is not an http(s) URL"))?;
-        let decisions = DomainDecisions::load(self.db.pool())
-            .await
-            .map_err(|e| format!("the domain decisions cannot be read: {e}"))?;
-        if decisions.suspends(&host) {
+        if let Some(host) = suspended_host(self.db.pool(), url).await? {
             return Err(format!(
                 "{host} is suspended by this instance's administrators"
             ));
@@ -88,11 +84,7 @@ pub async fn resolve(
     if is_own_instance(public_url, &id) {
         return Err(own());
     }
-    let host = host_of_url(&id).ok_or_else(|| format!("{id} is not an http(s) URL"))?;
-    let decisions = DomainDecisions::load(pool)
-        .await
-        .map_err(|e| format!("the domain decisions cannot be read: {e}"))?;
-    if decisions.suspends(&host) {
+    if let Some(host) = suspended_host(pool, &id).await? {
         return Err(format!(
             "{host} is suspended by this instance's administrators: lift the decision first"
         ));
@@ -107,6 +99,16 @@ pub async fn resolve(
         return Err(own());
     }
     Ok((actor.id.to_string(), actor.delivery_inbox().to_string()))
+}
+
+/// The host of `url` when the administrators suspended its domain, else none; or why it cannot
+/// be told.
+async fn suspended_host(pool: &AnyPool, url: &str) -> Result<Option<String>, String> {
+    let host = host_of_url(url).ok_or_else(|| format!("{url} is not an http(s) URL"))?;
+    let decisions = DomainDecisions::load(pool)
+        .await
+        .map_err(|e| format!("the domain decisions cannot be read: {e}"))?;
+    Ok(decisions.suspends(&host).then_some(host))
 }
 
 /// Whether `given` (a host, `host:port`, or a URL) names the instance at `public_url`: the same
