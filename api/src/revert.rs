@@ -1,5 +1,5 @@
-//! Reverting what an account did in a window of time: after a hijacking, or a moderator's
-//! mistaken decisions. The plan comes from the log — each change the account made in the
+//! Reverting what an account did in a window of time, or in one request: after a hijacking, or
+//! a moderator's mistaken decision with its consequences. The plan comes from the log — each change the account made in the
 //! window, and what undoes it — and is shown before anything is written (a dry run). Applying
 //! it records one decision on the account naming every change it reverts, then the changes that
 //! undo them, all under the request's id, so the audit trail shows the decision with its
@@ -16,7 +16,7 @@ use crate::reports::require_moderator;
 use crate::AppState;
 use convene_domain::claim::{email_claim, ClaimCommand};
 use convene_domain::event::{EventPatch, Participant};
-use convene_domain::metadata::{format_timestamp, parse_timestamp};
+use convene_domain::metadata::{format_timestamp, parse_timestamp, Actor};
 use convene_domain::moderation::{
     AccountAction, ContentAction, Decision, GroupAction, ProfileAction,
 };
@@ -51,10 +51,16 @@ pub struct RevertRequest {
     /// One profile: only what was done as this profile is reverted.
     #[serde(default)]
     pub profile: Option<String>,
+    /// One request (its id, as the audit trail shows it): only what it changed is reverted, and
+    /// its account is the one whose changes these are. Without it, `from` and `to` are required.
+    #[serde(default)]
+    pub request_id: Option<String>,
     /// The window's start (RFC 3339): changes recorded at or after it.
-    pub from: String,
+    #[serde(default)]
+    pub from: Option<String>,
     /// The window's end (RFC 3339): changes recorded before it.
-    pub to: String,
+    #[serde(default)]
+    pub to: Option<String>,
     /// Why (required, 1 to 2,000 characters).
     #[serde(default)]
     pub reason: String,
@@ -74,6 +80,7 @@ pub struct RevertRequest {
 pub struct RevertPlan {
     pub account: String,
     pub profile: Option<String>,
+    pub request_id: Option<String>,
     /// The window, as the log writes times.
     pub from: String,
     pub to: String,
@@ -166,8 +173,14 @@ pub async fn revert(
     require_moderator(session)?;
     let pool = state.db.pool();
     let profile = blank(request.profile.clone()).map(|p| p.trim_start_matches('@').to_string());
-    let account = match (blank(request.account.clone()), &profile) {
-        (Some(account), _) => {
+    let request_id = blank(request.request_id.clone());
+    let log = EventLog::new(&state.db);
+    let requested = match &request_id {
+        Some(id) => Some(request_changes(&log, id).await?),
+        None => None,
+    };
+    let account = match (blank(request.account.clone()), &profile, &requested) {
+        (Some(account), _, _) => {
             if accounts::by_id(pool, &account).await?.is_none() {
                 return Err(Error::not_found(format!("there is no account {account}")));
             }
@@ -181,19 +194,30 @@ pub async fn revert(
             }
             account
         }
-        (None, Some(profile)) => profiles::owner(pool, profile).await?.ok_or_else(|| {
+        (None, Some(profile), _) => profiles::owner(pool, profile).await?.ok_or_else(|| {
             Error::not_found(format!("there is no account behind a profile @{profile}"))
         })?,
-        (None, None) => {
+        (None, None, Some((account, _))) => account.clone(),
+        (None, None, None) => {
             return Err(Error::invalid_field(
                 "account",
-                "name the account (its id) or one of its profiles whose changes to revert",
+                "name the account (its id), one of its profiles or a request whose changes to \
+                 revert",
             ))
         }
     };
     may_decide_on(state, session, &account).await?;
-    let from = time("from", &request.from)?;
-    let to = time("to", &request.to)?;
+    let (from, to) = match (&requested, &request.from, &request.to) {
+        // A request's window is its own, unless narrowed.
+        (Some((_, (first, last))), from, to) => (
+            optional_time("from", from)?.unwrap_or(*first),
+            optional_time("to", to)?.unwrap_or(*last + time::Duration::microseconds(1)),
+        ),
+        (None, from, to) => (
+            time("from", from.as_deref().unwrap_or_default())?,
+            time("to", to.as_deref().unwrap_or_default())?,
+        ),
+    };
     if from >= to {
         return Err(Error::invalid_field("to", "the end comes after the start"));
     }
@@ -218,22 +242,29 @@ pub async fn revert(
         }
     }
     let (from, to) = (format_timestamp(from), format_timestamp(to));
-    let log = EventLog::new(&state.db);
     let filter = AuditFilter {
         account: Some(account.clone()),
         profile: profile.clone(),
+        request_id: request_id.clone(),
         from: Some(from.clone()),
         to: Some(to.clone()),
         ..AuditFilter::default()
     };
     let window = log.matching_in_order(&filter, WINDOW_MAX + 1).await?;
     if window.is_empty() {
-        let who = profile.as_ref().map_or_else(
+        let mut who = profile.as_ref().map_or_else(
             || format!("account {account}"),
             |p| format!("@{p} (account {account})"),
         );
+        if let Some(id) = &request_id {
+            who = format!("{who} in request {id}");
+        }
         return Err(Error::invalid_field(
-            "from",
+            if request_id.is_some() {
+                "request_id"
+            } else {
+                "from"
+            },
             format!("{who} changed nothing between {from} and {to}: widen the window"),
         ));
     }
@@ -249,6 +280,7 @@ pub async fn revert(
         plan: RevertPlan {
             account: account.clone(),
             profile,
+            request_id,
             from,
             to,
             applied: false,
@@ -460,6 +492,46 @@ fn blank(value: Option<String>) -> Option<String> {
     value
         .map(|v| v.trim().to_string())
         .filter(|v| !v.is_empty())
+}
+
+/// The account that made the changes of request `id`, and the times of its first and last
+/// change (a request is one account's, or the instance's own work, which is not reverted).
+async fn request_changes(
+    log: &EventLog,
+    id: &str,
+) -> Result<(String, (OffsetDateTime, OffsetDateTime))> {
+    let filter = AuditFilter {
+        request_id: Some(id.to_string()),
+        ..AuditFilter::default()
+    };
+    let changes = log.matching_in_order(&filter, WINDOW_MAX + 1).await?;
+    let (Some(first), Some(last)) = (changes.first(), changes.last()) else {
+        return Err(Error::invalid_field(
+            "request_id",
+            format!("no change was recorded under request {id}: copy its id from the audit trail"),
+        ));
+    };
+    let metadata = |change: &StoredEvent| {
+        change
+            .metadata()
+            .map_err(|e| Error::Internal(format!("metadata at #{}: {e}", change.position)))
+    };
+    let Actor::Account { account, .. } = metadata(first)?.actor else {
+        return Err(Error::invalid_field(
+            "request_id",
+            format!(
+                "request {id} was not made by an account: only an account's changes are reverted"
+            ),
+        ));
+    };
+    Ok((
+        account,
+        (metadata(first)?.recorded_at, metadata(last)?.recorded_at),
+    ))
+}
+
+fn optional_time(field: &str, text: &Option<String>) -> Result<Option<OffsetDateTime>> {
+    blank(text.clone()).map(|t| time(field, &t)).transpose()
 }
 
 fn time(field: &str, text: &str) -> Result<OffsetDateTime> {

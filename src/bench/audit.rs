@@ -233,8 +233,9 @@ pub async fn audit(
     let request = |apply: bool| RevertRequest {
         account: Some(mallory.session.account.id.clone()),
         profile: None,
-        from: format_timestamp(from),
-        to: format_timestamp(to),
+        request_id: None,
+        from: Some(format_timestamp(from)),
+        to: Some(format_timestamp(to)),
         reason: "bench: a spam wave".into(),
         report: None,
         lock_out: true,

@@ -418,3 +418,89 @@ async fn bad_reverts_are_refused_naming_what_to_fix_and_write_nothing() {
         assert_eq!(by_profile.json["account"], ana_id);
     }
 }
+
+#[tokio::test]
+async fn one_mistaken_decision_is_undone_by_its_request_alone() {
+    for scratch in test_urls("revert_request").await {
+        let server = TestServer::start_with(&scratch, Default::default()).await;
+        let org = member(&server, "org@example.org").await;
+        profile(&org, "org").await;
+        let bob = member(&server, "bob@example.org").await;
+        profile(&bob, "bob").await;
+        let mia = member(&server, "mia@example.org").await;
+        make_moderator(&server, &mia).await;
+        let admin = member(&server, "admin@example.org").await;
+        give_role(&server, &admin, Role::Administrator).await;
+        let id = text(&create_event(&org, json!({"title": "Climate march"})).await["id"]);
+        for body in [
+            json!({"action": "hide", "target": {"kind": "event", "id": id}, "reason": "spam"}),
+            json!({"action": "suspend", "target": {"kind": "profile", "username": "bob"},
+                   "reason": "oops"}),
+        ] {
+            let decided = mia.post("/api/v1/moderation/decisions", body).await;
+            assert_eq!(decided.status, 201, "{}", decided.text);
+        }
+        let mia_id = account_id(&mia).await;
+        let trail = admin
+            .get(&format!("/api/v1/moderation/audit?account={mia_id}"))
+            .await;
+        let entries = trail.json["entries"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default();
+        let suspension = entries
+            .iter()
+            .find(|e| e["target_kind"] == "profile")
+            .unwrap_or_else(|| panic!("the suspension is in the trail: {}", trail.text));
+        let request = text(&suspension["request_id"]);
+
+        let head = server.head().await;
+        for (body, status) in [
+            (json!({"request_id": "no-such-request", "reason": "r"}), 422),
+            (
+                json!({"request_id": request, "account": account_id(&org).await,
+                    "reason": "r"}),
+                422,
+            ),
+        ] {
+            let refused = revert(&admin, body.clone()).await;
+            assert_eq!(refused.status, status, "{body}: {}", refused.text);
+            assert_eq!(fields(&refused), ["request_id"], "{body}: {}", refused.text);
+        }
+        assert_eq!(server.head().await, head, "nothing written");
+
+        let plan = revert(
+            &admin,
+            json!({"request_id": request, "reason": "wrong person"}),
+        )
+        .await;
+        assert_eq!(plan.status, 200, "{}", plan.text);
+        assert_eq!(plan.json["account"], mia_id, "{}", plan.text);
+        assert_eq!(plan.json["request_id"], request.as_str());
+        assert_eq!(
+            actions(&plan),
+            ["lock_out", "undo_decision"],
+            "{}",
+            plan.text
+        );
+        let applied = revert(
+            &admin,
+            json!({"request_id": request, "reason": "wrong person", "lock_out": false,
+                   "apply": true}),
+        )
+        .await;
+        assert_eq!(applied.status, 201, "{}", applied.text);
+        assert_eq!(actions(&applied), ["undo_decision"], "{}", applied.text);
+        assert_eq!(
+            server.client().get("/api/v1/profiles/bob").await.status,
+            200,
+            "bob is back"
+        );
+        let listed = server.client().get("/api/v1/events").await;
+        assert!(
+            !listed.text.contains(&id),
+            "the other decision of the same moderator stands: {}",
+            listed.text
+        );
+    }
+}

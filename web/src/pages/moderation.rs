@@ -512,8 +512,9 @@ pub async fn revert(
     let request = RevertRequest {
         account: given("account"),
         profile: given("profile"),
-        from: datetime_local(&field(&values, "from")).unwrap_or_default(),
-        to: datetime_local(&field(&values, "to")).unwrap_or_default(),
+        request_id: given("request_id"),
+        from: given("from").map(|v| datetime_local(&v).unwrap_or_default()),
+        to: given("to").map(|v| datetime_local(&v).unwrap_or_default()),
         reason: field(&values, "reason"),
         report: None,
         lock_out: field(&values, "lock_out") == "1",

@@ -627,3 +627,52 @@ async fn a_reported_group_is_suspended_from_the_report_page_and_its_page_is_a_to
         assert_eq!(site.browser("en").get("/@repair").await.status, 200);
     }
 }
+
+#[tokio::test]
+async fn the_audit_trail_links_each_action_to_reverting_that_action_alone() {
+    for (_db, site) in sites("moderation_revert_request").await {
+        let mia = Browser::member(&site, "mia@example.org", "mia", "fr").await;
+        make_moderator(&site, "mia").await;
+        let ana = Browser::member(&site, "ana@example.org", "ana", "en").await;
+        let first = create_event(&ana, &[("title", "Cheap pills")]).await;
+        let second = create_event(&ana, &[("title", "Cheaper pills")]).await;
+
+        let trail = mia.get("/moderation/audit?profile=ana").await;
+        assert_eq!(trail.status, 200, "{}", trail.body);
+        let link = "/moderation/revert?request_id=";
+        let request = trail
+            .body
+            .split(link)
+            .nth(1)
+            .and_then(|rest| rest.split('"').next())
+            .unwrap_or_else(|| panic!("each entry links to its revert: {}", trail.body))
+            .to_string();
+        assert!(
+            trail.body.contains("annuler cette action"),
+            "{}",
+            trail.body
+        );
+        let form = mia.get(&format!("{link}{request}")).await;
+        assert_eq!(form.status, 200, "{}", form.body);
+        assert!(
+            form.body.contains(&format!("value=\"{request}\"")),
+            "{}",
+            form.body
+        );
+        let preview = mia
+            .post(
+                "/moderation/revert",
+                &form.csrf(),
+                &[
+                    ("request_id", request.as_str()),
+                    ("reason", "spam"),
+                    ("apply", "0"),
+                ],
+            )
+            .await;
+        assert_eq!(preview.status, 200, "{}", preview.body);
+        // The newest entry comes first: the second event's creation, and nothing else.
+        assert!(preview.body.contains(&second), "{}", preview.body);
+        assert!(!preview.body.contains(&first), "{}", preview.body);
+    }
+}
