@@ -235,6 +235,34 @@ async fn a_comment_is_reported_and_a_moderator_resolves_it_with_a_reason() {
     }
 }
 
+/// `reporter` reports profile `username` as spam; the report's page as moderator `moderator`
+/// opens it, with its path.
+async fn reported_profile(
+    reporter: &Browser,
+    moderator: &Browser,
+    username: &str,
+) -> (String, crate::support::Page) {
+    let form = reporter.get(&format!("/report?profile={username}")).await;
+    let sent = reporter
+        .post(
+            "/report",
+            &form.csrf(),
+            &[("profile", username), ("category", "spam")],
+        )
+        .await;
+    assert_eq!(sent.status, 200, "{}", sent.body);
+    let queue = moderator.get("/moderation/reports").await;
+    let marker = "href=\"/moderation/reports/";
+    let start = queue.body.find(marker).expect("a report in the queue") + marker.len();
+    let report: String = queue.body[start..]
+        .chars()
+        .take_while(|c| *c != '"')
+        .collect();
+    let path = format!("/moderation/reports/{report}");
+    let shown = moderator.get(&path).await;
+    (path, shown)
+}
+
 #[tokio::test]
 async fn a_reported_profile_is_suspended_from_the_report_page_and_unsuspended() {
     for (_db, site) in sites("moderation_profile_pages").await {
@@ -242,24 +270,7 @@ async fn a_reported_profile_is_suspended_from_the_report_page_and_unsuspended() 
         let bob = Browser::member(&site, "bob@example.org", "bob", "en").await;
         let mia = Browser::member(&site, "mia@example.org", "mia", "en").await;
         make_moderator(&site, "mia").await;
-        let form = bob.get("/report?profile=ana").await;
-        let sent = bob
-            .post(
-                "/report",
-                &form.csrf(),
-                &[("profile", "ana"), ("category", "spam")],
-            )
-            .await;
-        assert_eq!(sent.status, 200, "{}", sent.body);
-        let queue = mia.get("/moderation/reports").await;
-        let marker = "href=\"/moderation/reports/";
-        let start = queue.body.find(marker).expect("a report in the queue") + marker.len();
-        let report: String = queue.body[start..]
-            .chars()
-            .take_while(|c| *c != '"')
-            .collect();
-        let path = format!("/moderation/reports/{report}");
-        let shown = mia.get(&path).await;
+        let (path, shown) = reported_profile(&bob, &mia, "ana").await;
         assert!(
             shown.body.contains("Suspend (login refused"),
             "{}",
@@ -296,6 +307,53 @@ async fn a_reported_profile_is_suspended_from_the_report_page_and_unsuspended() 
             .await;
         assert_eq!(lifted.status, 303, "{}", lifted.body);
         assert_eq!(site.browser("en").get("/@ana").await.status, 200);
+    }
+}
+
+#[tokio::test]
+async fn a_reported_profile_is_limited_from_the_report_page_its_events_leave_the_listings() {
+    for (_db, site) in sites("moderation_limit_pages").await {
+        let ana = Browser::member(&site, "ana@example.org", "ana", "en").await;
+        let bob = Browser::member(&site, "bob@example.org", "bob", "en").await;
+        let mia = Browser::member(&site, "mia@example.org", "mia", "en").await;
+        make_moderator(&site, "mia").await;
+        let event = create_event(&ana, &[("title", "Miracle diet seminar")]).await;
+        let listed = |site: &Site| {
+            let home = site.browser("en");
+            async move { home.get("/").await.body.contains("Miracle diet seminar") }
+        };
+        assert!(listed(&site).await, "listed before the decision");
+        let (path, shown) = reported_profile(&bob, &mia, "ana").await;
+        let decide = |action: &'static str| {
+            [
+                ("profile", "ana"),
+                ("target", "profile"),
+                ("action", action),
+                ("reason", "Spam on the home page"),
+            ]
+        };
+        let limited = mia
+            .post(&format!("{path}/decide"), &shown.csrf(), &decide("limit"))
+            .await;
+        assert_eq!(limited.status, 303, "{}", limited.body);
+        assert!(
+            !listed(&site).await,
+            "a limited profile's event leaves the home page"
+        );
+        let by_link = site.browser("en").get(&format!("/events/{event}")).await;
+        assert_eq!(by_link.status, 200, "still reachable by its link");
+        assert_eq!(site.browser("en").get("/@ana").await.status, 200);
+        let decided = mia.get(&path).await;
+        assert!(
+            decided.body.contains("Spam on the home page"),
+            "{}",
+            decided.body
+        );
+        let lifted = mia
+            .post(&format!("{path}/decide"), &shown.csrf(), &decide("unlimit"))
+            .await;
+        assert_eq!(lifted.status, 303, "{}", lifted.body);
+        assert!(listed(&site).await, "listed again once lifted");
     }
 }
 
