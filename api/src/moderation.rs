@@ -250,9 +250,16 @@ fn plan(action: Action, target: &DecisionTarget) -> Result<Plan> {
         DecisionTarget::Account { id } => match action {
             A::Suspend => Plan::Account(id.clone(), AccountAction::Suspend),
             A::Unsuspend => Plan::Account(id.clone(), AccountAction::Unsuspend),
+            A::Limit => Plan::Account(id.clone(), AccountAction::Limit),
+            A::Unlimit => Plan::Account(id.clone(), AccountAction::Unlimit),
             A::Warn => Plan::Account(id.clone(), AccountAction::Warn),
             A::LockOut => Plan::Account(id.clone(), AccountAction::LockOut),
-            _ => return Err(wrong("an account", "suspend, unsuspend, warn, lock_out")),
+            _ => {
+                return Err(wrong(
+                    "an account",
+                    "suspend, unsuspend, limit, unlimit, warn, lock_out",
+                ))
+            }
         },
         DecisionTarget::Domain { domain } => {
             let domain =

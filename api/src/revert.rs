@@ -1277,42 +1277,28 @@ impl Planner {
                     }
                 }
                 Some(AccountChange::EmailChanged { .. }) => {}
-                Some(AccountChange::Moderated { action, .. })
-                    if matches!(action, AccountAction::Suspend | AccountAction::Unsuspend) =>
-                {
-                    // The window's suspensions and liftings are undone together.
-                    let suspension = |c: &StoredEvent| {
-                        matches!(
-                            change_of(c),
-                            Some(AccountChange::Moderated {
-                                action: AccountAction::Suspend | AccountAction::Unsuspend,
-                                ..
-                            })
-                        )
+                Some(AccountChange::Moderated { action, .. }) if action.opposite().is_some() => {
+                    // The window's suspensions and liftings are undone together, and so are its
+                    // limits and liftings.
+                    let undo = action.opposite().unwrap_or(action);
+                    let alike = |c: &AccountChange| {
+                        matches!(c, AccountChange::Moderated { action: a, .. }
+                            if *a == action || *a == undo)
                     };
                     let same: Vec<i64> = mine
                         .iter()
-                        .filter(|c| suspension(c))
+                        .filter(|c| change_of(c).is_some_and(|c| alike(&c)))
                         .map(|c| c.position)
                         .collect();
                     if same.first() != Some(&change.position) {
                         continue;
                     }
-                    let undo = if action == AccountAction::Suspend {
-                        AccountAction::Unsuspend
-                    } else {
-                        AccountAction::Suspend
+                    let later = self.changed_since(&history, change.position, alike);
+                    let in_force = match action {
+                        AccountAction::Suspend | AccountAction::Unsuspend => account.suspended(),
+                        _ => account.limited(),
                     };
-                    let later = self.changed_since(&history, change.position, |c| {
-                        matches!(
-                            c,
-                            AccountChange::Moderated {
-                                action: AccountAction::Suspend | AccountAction::Unsuspend,
-                                ..
-                            }
-                        )
-                    });
-                    if account.suspended() != (action == AccountAction::Suspend) {
+                    if in_force != action.imposes() {
                         self.keep(change, "already as before");
                     } else if let Some(later) = later {
                         let later = later.clone();

@@ -183,6 +183,10 @@ impl ContentAction {
 pub enum AccountAction {
     Suspend,
     Unsuspend,
+    /// Every profile of the account limited at once (its events out of public listings and
+    /// search), those it creates later included; it can still act.
+    Limit,
+    Unlimit,
     Warn,
     /// Every session closed and login refused until the password is reset through the mailed
     /// link (a hijacked account's first aid); the reset ends it.
@@ -194,6 +198,8 @@ impl AccountAction {
         match self {
             Self::Suspend => "AccountSuspended",
             Self::Unsuspend => "AccountUnsuspended",
+            Self::Limit => "AccountLimited",
+            Self::Unlimit => "AccountUnlimited",
             Self::Warn => "AccountWarned",
             Self::LockOut => "AccountLockedOut",
         }
@@ -201,7 +207,27 @@ impl AccountAction {
 
     /// The action undoing this one, for those that can end by themselves.
     pub fn reversal(self) -> Option<Self> {
-        (self == Self::Suspend).then_some(Self::Unsuspend)
+        match self {
+            Self::Suspend => Some(Self::Unsuspend),
+            Self::Limit => Some(Self::Unlimit),
+            _ => None,
+        }
+    }
+
+    /// What undoes this one, or what this one undoes: none for a warning or a lock-out.
+    pub fn opposite(self) -> Option<Self> {
+        match self {
+            Self::Suspend => Some(Self::Unsuspend),
+            Self::Unsuspend => Some(Self::Suspend),
+            Self::Limit => Some(Self::Unlimit),
+            Self::Unlimit => Some(Self::Limit),
+            Self::Warn | Self::LockOut => None,
+        }
+    }
+
+    /// Whether it puts a decision in force (suspend, limit) rather than lifting one.
+    pub fn imposes(self) -> bool {
+        matches!(self, Self::Suspend | Self::Limit)
     }
 }
 

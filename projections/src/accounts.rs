@@ -99,6 +99,8 @@ impl Projection for AccountsProjection {
                 let sql = match action {
                     AccountAction::Suspend => "UPDATE accounts SET suspended = 1 WHERE id = $1",
                     AccountAction::Unsuspend => "UPDATE accounts SET suspended = 0 WHERE id = $1",
+                    AccountAction::Limit => "UPDATE accounts SET limited = 1 WHERE id = $1",
+                    AccountAction::Unlimit => "UPDATE accounts SET limited = 0 WHERE id = $1",
                     // Each warning is a strike.
                     AccountAction::Warn => {
                         "UPDATE accounts SET strikes = strikes + 1 WHERE id = $1"

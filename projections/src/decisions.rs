@@ -79,7 +79,12 @@ impl Projection for DecisionTimersProjection {
                 AccountChange::Moderated { action, decision } => {
                     let text = serde_json::to_string(&action).map_err(unreadable)?;
                     let starts = action.reversal().is_some();
-                    ("suspend".to_string(), starts, text, decision)
+                    // A suspension and a limit stand apart, each with its own timer.
+                    let key = match action {
+                        AccountAction::Limit | AccountAction::Unlimit => "limit",
+                        _ => "suspend",
+                    };
+                    (key.to_string(), starts, text, decision)
                 }
                 _ => return Ok(()),
             },

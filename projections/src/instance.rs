@@ -96,6 +96,7 @@ fn undoes(change: &str) -> &'static [&'static str] {
         "GroupUnsuspended" => &["GroupSuspended"],
         "RemoteActorUnsuspended" => &["RemoteActorSuspended"],
         "AccountUnsuspended" => &["AccountSuspended"],
+        "AccountUnlimited" => &["AccountLimited"],
         "DomainLifted" => &["DomainSuspended", "DomainLimited"],
         _ => &[],
     }
@@ -147,7 +148,11 @@ fn entry(event: &StoredEvent) -> Result<Option<Entry>, Error> {
         // Warnings and lock-outs concern one person, not the public.
         t if t == Account::TYPE => match event.change::<AccountChange>()? {
             AccountChange::Moderated {
-                action: AccountAction::Suspend | AccountAction::Unsuspend,
+                action:
+                    AccountAction::Suspend
+                    | AccountAction::Unsuspend
+                    | AccountAction::Limit
+                    | AccountAction::Unlimit,
                 decision,
             } => Some(Entry {
                 target_kind: "account",

@@ -23,7 +23,7 @@ impl Projection for ProfilesProjection {
     }
 
     fn tables(&self) -> &'static [&'static str] {
-        &["profiles"]
+        &["profiles", "account_limits"]
     }
 
     async fn apply(&self, conn: &mut AnyConnection, event: &StoredEvent) -> Result<(), Error> {
@@ -70,19 +70,32 @@ impl Projection for ProfilesProjection {
     }
 }
 
-/// A suspended account's profiles are suspended with it, and come back with it.
+/// A suspended account's profiles are suspended with it, and come back with it; a limited
+/// account's profiles are limited with it, those it creates later included.
 async fn account_moderated(conn: &mut AnyConnection, event: &StoredEvent) -> Result<(), Error> {
     if !matches!(
         event.event_type.as_str(),
-        "AccountSuspended" | "AccountUnsuspended"
+        "AccountSuspended" | "AccountUnsuspended" | "AccountLimited" | "AccountUnlimited"
     ) {
         return Ok(());
     }
     let AccountChange::Moderated { action, .. } = event.change::<AccountChange>()? else {
         return Ok(());
     };
-    sqlx::query("UPDATE profiles SET account_suspended = $1 WHERE account_id = $2")
-        .bind(flag(action == AccountAction::Suspend))
+    let sql = match action {
+        AccountAction::Suspend | AccountAction::Unsuspend => {
+            sqlx::query("UPDATE profiles SET account_suspended = $1 WHERE account_id = $2")
+                .bind(flag(action == AccountAction::Suspend))
+                .bind(&event.aggregate_id)
+                .execute(conn)
+                .await?;
+            return Ok(());
+        }
+        AccountAction::Limit => "INSERT INTO account_limits (account_id) VALUES ($1)",
+        AccountAction::Unlimit => "DELETE FROM account_limits WHERE account_id = $1",
+        AccountAction::Warn | AccountAction::LockOut => return Ok(()),
+    };
+    sqlx::query(sql)
         .bind(&event.aggregate_id)
         .execute(conn)
         .await?;
@@ -100,9 +113,12 @@ pub fn suspended_sql(column: &str) -> String {
 }
 
 /// SQL counting (0 or 1) whether the profile named by `column` is limited by the instance's
-/// moderators: its events stay out of public listings.
+/// moderators, by its own decision or its account's: its events stay out of public listings.
 pub fn limited_sql(column: &str) -> String {
-    format!("(SELECT COUNT(*) FROM profiles lp WHERE lp.username = {column} AND lp.limited = 1)")
+    format!(
+        "(SELECT COUNT(*) FROM profiles lp WHERE lp.username = {column} AND (lp.limited = 1 \
+         OR lp.account_id IN (SELECT account_id FROM account_limits)))"
+    )
 }
 
 async fn created(

@@ -7,12 +7,22 @@
 //! read model, so a rebuild from position 0 gives the same index.
 
 use crate::Error;
+use convene_domain::moderation::AccountAction;
 use convene_domain::{
     Account, AccountChange, Event, EventChange, Group, Profile, ProfileChange, RemoteActor,
 };
 use cqrs_es::Aggregate;
 use sqlx::{AnyPool, Row};
 use std::collections::{BTreeSet, HashMap};
+
+/// The decisions on an account that take its profiles' events out of public listings, and their
+/// liftings.
+const ACCOUNT_DECISIONS: [&str; 4] = [
+    "AccountSuspended",
+    "AccountUnsuspended",
+    "AccountLimited",
+    "AccountUnlimited",
+];
 
 /// Names bound per query.
 const PER_QUERY: usize = 500;
@@ -118,30 +128,34 @@ pub async fn suspended(
     out.extend(limited);
     let accounts: BTreeSet<&str> = account_of.values().map(String::as_str).collect();
     let accounts: Vec<&str> = accounts.into_iter().collect();
-    let types = ["AccountSuspended", "AccountUnsuspended"];
-    let mut suspended_accounts = BTreeSet::new();
-    for logged in changes_of(pool, Account::TYPE, &accounts, &types, until).await? {
-        if let AccountChange::Moderated { .. } =
+    // An account suspended or limited as a whole: each decision stands apart from the other.
+    let mut decided: [BTreeSet<String>; 2] = Default::default();
+    for logged in changes_of(pool, Account::TYPE, &accounts, &ACCOUNT_DECISIONS, until).await? {
+        if let AccountChange::Moderated { action, .. } =
             serde_json::from_str(&logged.payload).map_err(unreadable)?
         {
-            if logged.event_type == "AccountSuspended" {
-                suspended_accounts.insert(logged.id);
+            let on = &mut decided[usize::from(matches!(
+                action,
+                AccountAction::Limit | AccountAction::Unlimit
+            ))];
+            if action.imposes() {
+                on.insert(logged.id);
             } else {
-                suspended_accounts.remove(&logged.id);
+                on.remove(&logged.id);
             }
         }
     }
     out.extend(
         account_of
             .into_iter()
-            .filter(|(_, account)| suspended_accounts.contains(account))
+            .filter(|(_, account)| decided.iter().any(|d| d.contains(account)))
             .map(|(profile, _)| profile),
     );
     Ok(out)
 }
 
 /// The profiles whose suspension or limit a batch decides on: those suspended, limited or lifted themselves,
-/// and every profile of an account suspended or unsuspended (as their creations name it).
+/// and every profile of an account suspended, limited or lifted (as their creations name it).
 pub async fn decided_in(
     pool: &AnyPool,
     batch: &[convene_projections::StoredEvent],
@@ -156,7 +170,7 @@ pub async fn decided_in(
             ) => {
                 profiles.insert(e.aggregate_id.clone());
             }
-            (Account::TYPE, "AccountSuspended" | "AccountUnsuspended") => {
+            (Account::TYPE, t) if ACCOUNT_DECISIONS.contains(&t) => {
                 accounts.insert(e.aggregate_id.as_str());
             }
             _ => {}

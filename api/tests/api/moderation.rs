@@ -883,6 +883,63 @@ async fn a_limited_profile_s_events_leave_listings_and_search_but_stay_reachable
 }
 
 #[tokio::test]
+async fn a_limited_account_s_profiles_leave_listings_and_search_those_made_later_too() {
+    for scratch in test_urls("moderation_limit_account").await {
+        let server = server(&scratch).await;
+        let ana = member(&server, "ana@example.org").await;
+        profile(&ana, "ana").await;
+        let mia = member(&server, "mia@example.org").await;
+        make_moderator(&server, &mia).await;
+        let first = text(&create_event(&ana, json!({"title": "Climate march"})).await["id"]);
+        assert!(found(&server, &first).await);
+        let id = crate::reports::account_id(&ana).await;
+
+        let head = server.head().await;
+        let not_yet = decide(&mia, on_account("unlimit", &id, "spam")).await;
+        assert_eq!(not_yet.status, 409, "{}", not_yet.text);
+        assert_eq!(server.head().await, head, "a refusal writes nothing");
+        let limited = decide(&mia, on_account("limit", &id, "a promotion network")).await;
+        assert_eq!(limited.status, 201, "{}", limited.text);
+        assert_eq!(limited.json["change"], "AccountLimited");
+        assert!(!listed(&server.client(), &first).await);
+        assert!(!found(&server, &first).await);
+
+        // A profile made after the decision is limited from the start; the account still acts.
+        let made = ana
+            .post(
+                "/api/v1/profiles",
+                json!({"username": "ana2", "display_name": "Ana"}),
+            )
+            .await;
+        assert_eq!(made.status, 201, "{}", made.text);
+        let later = create_event(
+            &ana.as_profile("ana2"),
+            json!({"title": "Climate march again"}),
+        )
+        .await;
+        let later = text(&later["id"]);
+        assert!(!listed(&server.client(), &later).await);
+        assert!(!found(&server, &later).await);
+        let page = server
+            .client()
+            .get(&format!("/api/v1/events/{later}"))
+            .await;
+        assert_eq!(page.status, 200, "still reached by its link: {}", page.text);
+
+        let lifted = decide(&mia, on_account("unlimit", &id, "reviewed")).await;
+        assert_eq!(lifted.status, 201, "{}", lifted.text);
+        assert_eq!(lifted.json["change"], "AccountUnlimited");
+        for event in [&first, &later] {
+            assert!(
+                listed(&server.client(), event).await,
+                "{event} listed again"
+            );
+            assert!(found(&server, event).await, "{event} found again");
+        }
+    }
+}
+
+#[tokio::test]
 async fn moderators_suspend_a_remote_actor_known_here_by_its_url_and_lift_it() {
     for scratch in test_urls("moderation_remote_actor").await {
         let server = server(&scratch).await;

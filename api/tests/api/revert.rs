@@ -242,6 +242,7 @@ async fn a_moderator_s_mistaken_decisions_are_undone_by_reverting_their_window()
         make_moderator(&server, &mia).await;
         let admin = member(&server, "admin@example.org").await;
         give_role(&server, &admin, Role::Administrator).await;
+        let org_id = account_id(&org).await;
         let id = text(&create_event(&org, json!({"title": "Climate march"})).await["id"]);
         let comment = bob
             .post(
@@ -257,6 +258,8 @@ async fn a_moderator_s_mistaken_decisions_are_undone_by_reverting_their_window()
             json!({"action": "remove", "target": {"kind": "comment", "event": id, "id": comment},
                    "reason": "oops"}),
             json!({"action": "suspend", "target": {"kind": "profile", "username": "bob"},
+                   "reason": "oops"}),
+            json!({"action": "limit", "target": {"kind": "account", "id": org_id},
                    "reason": "oops"}),
         ] {
             let decided = mia.post("/api/v1/moderation/decisions", body).await;
@@ -282,11 +285,22 @@ async fn a_moderator_s_mistaken_decisions_are_undone_by_reverting_their_window()
         assert_eq!(applied.status, 201, "{}", applied.text);
         assert_eq!(
             actions(&applied),
-            ["undo_decision", "undo_decision", "undo_decision"]
+            [
+                "undo_decision",
+                "undo_decision",
+                "undo_decision",
+                "undo_decision"
+            ]
         );
         assert_eq!(applied.json["failed"], json!([]), "{}", applied.text);
         let event = server.client().get(&format!("/api/v1/events/{id}")).await;
         assert_eq!(event.status, 200);
+        let listed = server.client().get("/api/v1/events").await;
+        assert!(
+            listed.text.contains(&id),
+            "unhidden and its organiser's account no longer limited: {}",
+            listed.text
+        );
         let comments = server
             .client()
             .get(&format!("/api/v1/events/{id}/comments"))

@@ -76,6 +76,9 @@ pub struct Account {
     /// Suspended by the instance's moderators.
     #[serde(default)]
     suspended: bool,
+    /// Limited by the instance's moderators.
+    #[serde(default)]
+    limited: bool,
     /// Locked out by the moderators until the password is reset.
     #[serde(default)]
     locked_out: bool,
@@ -133,6 +136,11 @@ impl Account {
         self.suspended
     }
 
+    /// Limited by the moderators: all its profiles' events out of public listings and search.
+    pub fn limited(&self) -> bool {
+        self.limited
+    }
+
     /// Locked out by the moderators until the password is reset.
     pub fn locked_out(&self) -> bool {
         self.locked_out
@@ -149,6 +157,8 @@ impl Account {
         let already = match action {
             AccountAction::Suspend => self.suspended.then_some("the account is already suspended"),
             AccountAction::Unsuspend => (!self.suspended).then_some("the account is not suspended"),
+            AccountAction::Limit => self.limited.then_some("the account is already limited"),
+            AccountAction::Unlimit => (!self.limited).then_some("the account is not limited"),
             AccountAction::Warn => None,
             AccountAction::LockOut => self
                 .locked_out
@@ -337,6 +347,8 @@ impl Aggregate for Account {
             C::Moderated { action, .. } => match action {
                 AccountAction::Suspend => self.suspended = true,
                 AccountAction::Unsuspend => self.suspended = false,
+                AccountAction::Limit => self.limited = true,
+                AccountAction::Unlimit => self.limited = false,
                 // A warning is a strike in the log (the accounts read model counts them); no
                 // decision depends on it.
                 AccountAction::Warn => {}

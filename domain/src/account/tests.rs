@@ -548,3 +548,35 @@ fn a_rejected_registration_never_opens() {
         })
         .then_expect_error(AccountError::NotAwaitingApproval);
 }
+
+#[test]
+fn a_limited_account_still_logs_in_and_a_limit_stands_apart_from_a_suspension() {
+    let mut limited = vec![registered(None), moderated(AccountAction::Limit)];
+    Given::with(())
+        .given(vec![registered(None)])
+        .when(moderate(AccountAction::Limit))
+        .then_expect_events(vec![moderated(AccountAction::Limit)]);
+    Given::with(())
+        .given(limited.clone())
+        .when(AccountCommand::OpenSession {
+            session: "s1".into(),
+        })
+        .then_expect_events(vec![C::SessionOpened {
+            session: "s1".into(),
+        }]);
+    Given::with(())
+        .given(limited.clone())
+        .when(moderate(AccountAction::Limit))
+        .then_expect_error(AccountError::AlreadyDecided(
+            "the account is already limited",
+        ));
+    Given::with(())
+        .given(limited.clone())
+        .when(moderate(AccountAction::Unsuspend))
+        .then_expect_error(AccountError::AlreadyDecided("the account is not suspended"));
+    limited.push(moderated(AccountAction::Unlimit));
+    Given::with(())
+        .given(limited)
+        .when(moderate(AccountAction::Unlimit))
+        .then_expect_error(AccountError::AlreadyDecided("the account is not limited"));
+}
