@@ -903,6 +903,89 @@ async fn a_renamed_profile_sends_its_person_to_every_instance_that_knows_it() {
 }
 
 #[tokio::test]
+async fn a_suspended_account_s_profiles_send_their_person_suspended_and_whole_again() {
+    use convene_domain::moderation::AccountAction;
+    use convene_domain::{Account, AccountCommand, Role};
+    for (scratch, db) in test_databases("outbox_account_suspension").await {
+        let log = Log { db: db.clone() };
+        let account = |command: AccountCommand| {
+            let db = db.clone();
+            async move {
+                Commands::<Account>::new(&db, ())
+                    .execute("acc-1", command, &Log::metadata())
+                    .await
+                    .unwrap_or_else(|e| panic!("account: {e}"));
+            }
+        };
+        account(AccountCommand::Register {
+            email: "ana@example.org".into(),
+            password_hash: "$argon2id$…".into(),
+            locale: "en".into(),
+            role: Role::User,
+            confirmation: None,
+            application: None,
+        })
+        .await;
+        for name in ["ana", "ana2"] {
+            let create = ProfileCommand::Create {
+                username: name.into(),
+                display_name: Some(name.to_uppercase()),
+                account: Some("acc-1".into()),
+            };
+            log.profile(name, create).await;
+            account(AccountCommand::AddProfile {
+                username: name.into(),
+            })
+            .await;
+        }
+        // Only Ana is known elsewhere: ana2's document goes nowhere.
+        log.follower("bea", "https://b.example/users/bea/inbox", Some(SHARED))
+            .await;
+        for action in [
+            AccountAction::Warn,
+            AccountAction::Suspend,
+            AccountAction::Unsuspend,
+        ] {
+            account(AccountCommand::Moderate {
+                action,
+                decision: decision(),
+            })
+            .await;
+        }
+
+        let out = log.derived(1_000).await;
+        let sent = updates(&out);
+        let ana = format!("{PUBLIC_URL}/@ana");
+        assert_eq!(
+            sent.len(),
+            2,
+            "{}: a warning is not sent: {sent:?}",
+            scratch.label
+        );
+        let (actor, suspended, inboxes) = &sent[0];
+        assert_eq!(actor, &ana);
+        assert_eq!(inboxes, &vec![s(SHARED)], "{}", scratch.label);
+        assert_eq!(suspended["suspended"], true);
+        assert_eq!(suspended["name"], "ana");
+        let (_, reinstated, _) = &sent[1];
+        assert_eq!(reinstated["suspended"], Value::Null);
+        assert_eq!(reinstated["name"], "ANA");
+        let ids: Vec<&str> = out
+            .iter()
+            .filter(|o| o.activity.kind == convene_federation::objects::ActivityKind::Update)
+            .map(|o| o.activity.id.as_str())
+            .collect();
+        assert_eq!(ids.len(), 2);
+        assert_ne!(ids[0], ids[1], "one id per decision");
+        let key = key_of(&db, KeyOwner::Profile("ana".into())).await;
+        assert_eq!(suspended["publicKey"]["publicKeyPem"], key.as_str());
+        for size in [1, 2, 5] {
+            assert_eq!(log.derived(size).await, out, "batches of {size}");
+        }
+    }
+}
+
+#[tokio::test]
 async fn a_groups_new_settings_go_to_its_remote_followers_and_members() {
     for (scratch, db) in test_databases("outbox_group_update").await {
         let system = Log::metadata();

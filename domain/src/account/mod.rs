@@ -136,6 +136,11 @@ impl Account {
         self.suspended
     }
 
+    /// Its profiles, oldest first.
+    pub fn profiles(&self) -> &[String] {
+        &self.profiles
+    }
+
     /// Limited by the moderators: all its profiles' events out of public listings and search.
     pub fn limited(&self) -> bool {
         self.limited

@@ -1,5 +1,5 @@
 //! `Update`s of this instance's actors: a profile whose name, summary or avatar changed, or
-//! that moderators suspended or reinstated, sends its `Person` to every instance that knows it (its followers, and the instances of the events
+//! that moderators suspended or reinstated (itself or its whole account), sends its `Person` to every instance that knows it (its followers, and the instances of the events
 //! it takes part in or organises with remote participants); a group whose settings changed, or
 //! that moderators suspended or reinstated, sends its `Group` to its remote followers and members. Peers (Mastodon, Mobilizon) replace
 //! their copy of the actor with the document sent, key included, so it is the whole document
@@ -13,10 +13,11 @@ use crate::keys::{key_id, KeyOwner};
 use crate::objects::{activity_id, Activity, ActivityKind};
 use convene_domain::group::{GroupActor, GroupVisibility};
 use convene_domain::metadata::format_timestamp;
-use convene_domain::moderation::ProfileAction;
+use convene_domain::moderation::{AccountAction, ProfileAction};
 use convene_domain::picture::{GroupPicture, ShownPicture};
-use convene_domain::{Group, GroupChange, ProfileChange};
+use convene_domain::{Account, AccountChange, Group, GroupChange, ProfileChange};
 use convene_projections::{Error, StoredEvent};
+use cqrs_es::Aggregate;
 use std::collections::{BTreeSet, HashMap};
 
 /// What derivation needs beyond the logs of events, profiles and groups, read by the outbox
@@ -32,6 +33,55 @@ pub struct Extras {
     /// remote events it takes part in, and of the remote participants of the events it
     /// organises.
     pub through_events: HashMap<String, Vec<String>>,
+    /// The changes of each account suspended or reinstated in the batch, up to its end: its
+    /// profiles' `Person`s change with it.
+    pub accounts: super::LogOf,
+}
+
+/// Whether `change` suspends or reinstates an account, and so every profile's `Person` of it.
+pub fn changes_persons(change: &AccountChange) -> bool {
+    matches!(
+        change,
+        AccountChange::Moderated {
+            action: AccountAction::Suspend | AccountAction::Unsuspend,
+            ..
+        }
+    )
+}
+
+/// The `Update`s of the `Person`s of account `log`'s profiles after its change `stored`, which
+/// suspended or reinstated it: each profile as its own changes `profiles` had it then.
+pub fn account_updates(
+    public_url: &str,
+    log: &[StoredEvent],
+    stored: &StoredEvent,
+    profiles: &super::LogOf,
+    extras: &Extras,
+) -> Result<Vec<Outgoing>, Error> {
+    let mut account = Account::default();
+    for change in log.iter().take_while(|c| c.position <= stored.position) {
+        account.apply(change.change()?);
+    }
+    let at = stored.metadata()?.recorded_at;
+    let mut out = Vec::new();
+    for username in account.profiles() {
+        let Some(log) = profiles.get(username) else {
+            continue;
+        };
+        let upto: Vec<StoredEvent> = log
+            .iter()
+            .take_while(|c| c.position <= stored.position)
+            .cloned()
+            .collect();
+        let followers = super::derive::followers_at(profiles, username, stored.position);
+        // One id per profile and decision: the position is the account's change's.
+        let cause = (format!("{username}/account"), stored.position as u64, at);
+        let suspended = account.suspended();
+        out.extend(person_update(
+            public_url, username, &upto, cause, suspended, followers, extras,
+        )?);
+    }
+    Ok(out)
 }
 
 /// Whether `change` alters what a profile's `Person` shows (a suspension strips it).
@@ -49,13 +99,15 @@ pub fn changes_person(change: &ProfileChange) -> bool {
     )
 }
 
-/// The `Update` of profile `username`'s `Person` after `stored` (whose earlier changes are
-/// `earlier`), to `followers` and the instances that know it through events.
+/// The `Update` of profile `username`'s `Person` as its changes `log` leave it (suspended
+/// when `account_suspended` too), to `followers` and the instances that know it through
+/// events; `cause` names the activity (the name and sequence in its id) and its time.
 pub fn person_update(
     public_url: &str,
     username: &str,
-    stored: &StoredEvent,
-    earlier: &[StoredEvent],
+    log: &[StoredEvent],
+    cause: (String, u64, time::OffsetDateTime),
+    account_suspended: bool,
     followers: Vec<String>,
     extras: &Extras,
 ) -> Result<Option<Outgoing>, Error> {
@@ -67,7 +119,7 @@ pub fn person_update(
     };
     let (mut display_name, mut summary, mut published) = (String::new(), String::new(), None);
     let (mut avatar, mut suspended) = (None, false);
-    for change in earlier.iter().chain([stored]) {
+    for change in log {
         published.get_or_insert(change.metadata()?.recorded_at);
         match change.change::<ProfileChange>()? {
             ProfileChange::Created {
@@ -85,8 +137,7 @@ pub fn person_update(
             _ => {}
         }
     }
-    let at = stored.metadata()?.recorded_at;
-    let published = format_timestamp(published.unwrap_or(at));
+    let published = format_timestamp(published.unwrap_or(cause.2));
     let fields = PersonFields {
         username,
         display_name: &display_name,
@@ -95,7 +146,7 @@ pub fn person_update(
         avatar: avatar.as_ref(),
     };
     let mut person = crate::actors::person(public_url, &fields, pem.clone());
-    if suspended {
+    if suspended || account_suspended {
         person = person.suspended();
     }
     let actor = person_id(public_url, username);
@@ -108,9 +159,7 @@ pub fn person_update(
             .flatten()
             .cloned(),
     );
-    Ok(Some(update(
-        public_url, username, stored, &actor, &person, inboxes,
-    )))
+    Ok(Some(update(public_url, cause, &actor, &person, inboxes)))
 }
 
 /// The `Update` of group `handle`'s `Group` after `stored`, `group` being the group as it stands
@@ -156,7 +205,11 @@ pub fn group_update(
     }
     let actor = group_id(public_url, handle);
     Some(update(
-        public_url, handle, stored, &actor, &document, inboxes,
+        public_url,
+        cause_of(handle, stored),
+        &actor,
+        &document,
+        inboxes,
     ))
 }
 
@@ -192,22 +245,27 @@ impl GroupPictures {
     }
 }
 
-fn update(
-    public_url: &str,
-    name: &str,
-    stored: &StoredEvent,
-    actor: &str,
-    document: &impl serde::Serialize,
-    inboxes: BTreeSet<String>,
-) -> Outgoing {
+/// What names the `Update` that change `stored` of aggregate `name` causes: its sequence, and
+/// its time.
+pub fn cause_of(name: &str, stored: &StoredEvent) -> (String, u64, time::OffsetDateTime) {
     let at = stored
         .metadata()
         .map(|m| m.recorded_at)
         .unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
+    (name.to_string(), stored.sequence as u64, at)
+}
+
+fn update(
+    public_url: &str,
+    (name, sequence, at): (String, u64, time::OffsetDateTime),
+    actor: &str,
+    document: &impl serde::Serialize,
+    inboxes: BTreeSet<String>,
+) -> Outgoing {
     let kind = ActivityKind::Update;
     Outgoing {
         activity: Activity::new(
-            activity_id(public_url, name, stored.sequence as u64, kind),
+            activity_id(public_url, &name, sequence, kind),
             kind,
             actor,
             document,

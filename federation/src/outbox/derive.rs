@@ -9,7 +9,7 @@
 //! profiles and groups ([`super::actors`]); and what a group sends as itself
 //! ([`super::groups`]).
 
-use super::actors::{changes_person, person_update, Extras};
+use super::actors::{account_updates, cause_of, changes_person, person_update, Extras};
 use super::groups::{group_activities, GroupLogs};
 use super::relays::relay_activities;
 use super::LogOf;
@@ -204,10 +204,18 @@ pub fn derive(
             let change: ProfileChange = stored.change()?;
             if changes_person(&change) {
                 let followers = followers_at(profiles, username, stored.position);
-                let earlier = &log[..index];
-                if let Some(update) =
-                    person_update(public_url, username, stored, earlier, followers, extras)?
-                {
+                let upto = &log[..=index];
+                let cause = cause_of(username, stored);
+                let account_suspended = false;
+                if let Some(update) = person_update(
+                    public_url,
+                    username,
+                    upto,
+                    cause,
+                    account_suspended,
+                    followers,
+                    extras,
+                )? {
                     out.push((stored.position, update));
                 }
             }
@@ -215,6 +223,16 @@ pub fn derive(
                 follow_activity(public_url, username, stored, &change, &log[..index])?
             {
                 out.push((stored.position, outgoing));
+            }
+        }
+    }
+    for log in extras.accounts.values() {
+        for stored in log {
+            if (from..=to).contains(&stored.position)
+                && super::actors::changes_persons(&stored.change()?)
+            {
+                let updates = account_updates(public_url, log, stored, profiles, extras)?;
+                out.extend(updates.into_iter().map(|o| (stored.position, o)));
             }
         }
     }
@@ -678,7 +696,7 @@ fn actor_ref(id: &str) -> ActorRef {
 
 /// The inboxes of the remote actors following `username` just after `position`, one per
 /// instance when they share an inbox, in a stable order.
-fn followers_at(profiles: &LogOf, username: &str, position: i64) -> Vec<String> {
+pub(super) fn followers_at(profiles: &LogOf, username: &str, position: i64) -> Vec<String> {
     let mut followers: BTreeMap<String, String> = BTreeMap::new();
     for stored in profiles
         .get(username)

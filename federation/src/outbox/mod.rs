@@ -22,7 +22,8 @@ use crate::keys::{key_pair_in, KeyError, KeyOwner};
 use async_trait::async_trait;
 use convene_domain::group::GroupActor;
 use convene_domain::{
-    Event, EventChange, Group, GroupChange, InstanceFollow, Profile, ProfileChange,
+    Account, AccountChange, Event, EventChange, Group, GroupChange, InstanceFollow, Profile,
+    ProfileChange,
 };
 use convene_projections::log::{aggregate_after, aggregates_until, all_of_type_until};
 use convene_projections::subscriber::{checkpoint, move_checkpoint, Applied};
@@ -104,13 +105,36 @@ impl OutboxSubscriber {
             }
         }
         profiles.extend(folds.values().map(|f| f.organiser().to_string()));
+        // An account suspended or reinstated changes each of its profiles' documents.
+        let mut accounts = LogOf::new();
+        let suspensions: Vec<String> = ids_of(Account::TYPE)
+            .into_iter()
+            .filter(|id| {
+                batch.iter().any(|e| {
+                    e.aggregate_id == *id
+                        && e.aggregate_type == Account::TYPE
+                        && e.change().is_ok_and(|c| actors::changes_persons(&c))
+                })
+            })
+            .collect();
+        if !suspensions.is_empty() {
+            accounts = by_aggregate(
+                aggregates_until(pool, Account::TYPE, &suspensions, last.position).await?,
+            );
+            for stored in accounts.values().flatten() {
+                if let AccountChange::ProfileAdded { username } = stored.change()? {
+                    profiles.insert(username);
+                }
+            }
+        }
         let profiles: Vec<String> = profiles.into_iter().collect();
         let profiles =
             by_aggregate(aggregates_until(pool, Profile::TYPE, &profiles, last.position).await?);
         let groups = self
             .groups(pool, ids_of(Group::TYPE), &events, &folds, last.position)
             .await?;
-        let mut extras = extras(pool, batch, &profiles, &groups).await?;
+        let mut extras = extras(pool, batch, &profiles, &groups, &accounts).await?;
+        extras.accounts = accounts;
         extras.relays.logs =
             by_aggregate(all_of_type_until(pool, InstanceFollow::TYPE, last.position).await?);
         let out = derive(
@@ -195,24 +219,38 @@ async fn extras(
     batch: &[StoredEvent],
     profiles: &LogOf,
     groups: &GroupLogs,
+    accounts: &LogOf,
 ) -> Result<Extras, Error> {
     let mut extras = Extras::default();
+    // Each actor whose document a change of the batch alters, with the change.
+    let mut changed = Vec::new();
     for stored in batch {
-        let owner = match stored.aggregate_type.as_str() {
+        match stored.aggregate_type.as_str() {
             Profile::TYPE if actors::changes_person(&stored.change()?) => {
-                KeyOwner::Profile(stored.aggregate_id.clone())
+                changed.push((KeyOwner::Profile(stored.aggregate_id.clone()), stored));
             }
             Group::TYPE if actors::changes_group(&stored.change()?) => {
-                KeyOwner::Group(stored.aggregate_id.clone())
+                changed.push((KeyOwner::Group(stored.aggregate_id.clone()), stored));
             }
-            _ => continue,
-        };
+            Account::TYPE if actors::changes_persons(&stored.change()?) => {
+                let log = accounts.get(&stored.aggregate_id).into_iter().flatten();
+                for added in log.take_while(|c| c.position <= stored.position) {
+                    if let AccountChange::ProfileAdded { username } = added.change()? {
+                        changed.push((KeyOwner::Profile(username), stored));
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    for (owner, stored) in changed {
         if extras.keys.contains_key(&owner.storage_key()) {
             continue;
         }
         let mut known = match &owner {
             KeyOwner::Profile(username) => ever_followed(profiles.get(username))?,
-            _ => groups.ever_known(&stored.aggregate_id)?,
+            KeyOwner::Group(handle) => groups.ever_known(handle)?,
+            _ => false,
         };
         if let KeyOwner::Profile(username) = &owner {
             let inboxes = through_events(pool, username).await?;
