@@ -174,7 +174,8 @@ mod tests {
         )
         .expect("valid");
         assert_eq!(osm.origin(), "https://*.tile.example.org");
-        let local = TileServer::new("http://127.0.0.1:9000/t/{z}/{x}/{y}.png", "Tiles").unwrap();
+        let local =
+            TileServer::new("http://127.0.0.1:9000/t/{z}/{x}/{y}.png", "Tiles").expect("valid");
         assert_eq!(local.origin(), "http://127.0.0.1:9000");
         for (url, attribution, said) in [
             (
@@ -198,7 +199,7 @@ mod tests {
 
     #[test]
     fn the_policy_allows_the_tiles_and_the_pictures_shown_from_elsewhere() {
-        let tiles = TileServer::new("https://t.example.org/{z}/{x}/{y}.png", "T").unwrap();
+        let tiles = TileServer::new("https://t.example.org/{z}/{x}/{y}.png", "T").expect("valid");
         let response = with_policy(
             Response::new(axum::body::Body::empty()),
             &tiles,
@@ -218,7 +219,7 @@ mod tests {
 
     #[test]
     fn no_tiles_or_no_point_means_no_map() {
-        let tiles = TileServer::new("https://t.example.org/{z}/{x}/{y}.png", "T").unwrap();
+        let tiles = TileServer::new("https://t.example.org/{z}/{x}/{y}.png", "T").expect("valid");
         let point = || Point {
             lat: 45.75,
             lon: 4.85,
