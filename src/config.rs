@@ -14,6 +14,7 @@ use convene_api::throttle::Limits;
 use convene_api::Registrations;
 use convene_projections::db::{Backend, DEFAULT_DATABASE_TIMEOUT, DEFAULT_DATABASE_URL};
 use convene_projections::replay::AsOf;
+use convene_web::map::TileServer;
 use ipnet::IpNet;
 use serde::Deserialize;
 use std::net::SocketAddr;
@@ -195,6 +196,17 @@ pub struct ServeArgs {
     /// geocoder does not answer.
     #[arg(long, env = "CONVENE_GEOCODER_TIMEOUT", value_name = "SECONDS")]
     pub geocoder_timeout: Option<String>,
+
+    /// The tile server maps are drawn from, as Leaflet reads it
+    /// (https://tiles.example.org/{z}/{x}/{y}.png): event pages, the home page and search
+    /// results then show a map. None: no map, nothing loaded from elsewhere.
+    #[arg(long, env = "CONVENE_TILE_URL", value_name = "URL")]
+    pub tile_url: Option<String>,
+
+    /// The credit the tile server's terms ask for, shown on every map (plain text, such as
+    /// "© OpenStreetMap contributors"); required with --tile-url.
+    #[arg(long, env = "CONVENE_TILE_ATTRIBUTION", value_name = "TEXT")]
+    pub tile_attribution: Option<String>,
 
     /// Let federation reach instances on 127.0.0.1 (two instances on one machine, for tests and
     /// trials). Refused unless --public-url is itself a loopback URL: never on a real instance.
@@ -525,6 +537,8 @@ struct FileConfig {
     geocoder_url: Option<String>,
     geocoder: Option<String>,
     geocoder_timeout: Option<FileNumber>,
+    tile_url: Option<String>,
+    tile_attribution: Option<String>,
     smtp_url: Option<String>,
     mail_from: Option<String>,
     body_limit: Option<FileNumber>,
@@ -615,6 +629,22 @@ fn geocoder_config(
     Ok(Some(config))
 }
 
+/// The tile server the options name; an attribution without a tile server is a mistake.
+fn tile_server(
+    url: Option<String>,
+    attribution: Option<String>,
+) -> anyhow::Result<Option<TileServer>> {
+    match (url, attribution) {
+        (None, None) => Ok(None),
+        (None, Some(_)) => bail!(
+            "--tile-attribution needs --tile-url: the tile server to draw maps from, such as https://tiles.example.org/{{z}}/{{x}}/{{y}}.png"
+        ),
+        (Some(url), attribution) => TileServer::new(&url, attribution.as_deref().unwrap_or(""))
+            .map(Some)
+            .map_err(|e| anyhow::anyhow!(e)),
+    }
+}
+
 /// The options in force.
 #[derive(Debug, Clone)]
 pub struct Settings {
@@ -633,6 +663,8 @@ pub struct Settings {
     pub link_services: LinkServices,
     /// The geocoder places are looked up with, if any.
     pub geocoder: Option<GeocoderConfig>,
+    /// The tile server maps are drawn from, if any.
+    pub tiles: Option<TileServer>,
     /// Whether federation may reach loopback addresses (checked against the public URL when
     /// the client is made).
     pub federation_test_network: bool,
@@ -767,6 +799,12 @@ impl Settings {
                 .and_then(|a| a.geocoder_timeout.clone())
                 .or(file.geocoder_timeout.map(FileNumber::text)),
             &public_url,
+        )?;
+        let tiles = tile_server(
+            serve.and_then(|a| a.tile_url.clone()).or(file.tile_url),
+            serve
+                .and_then(|a| a.tile_attribution.clone())
+                .or(file.tile_attribution),
         )?;
         let host = public_url
             .split_once("://")
@@ -1009,6 +1047,7 @@ impl Settings {
                 .unwrap_or(false),
             link_services,
             geocoder,
+            tiles,
             federation_test_network: serve.is_some_and(|a| a.federation_test_network),
             smtp_url: serve.and_then(|a| a.smtp_url.clone()).or(file.smtp_url),
             mail_from,
@@ -1127,6 +1166,41 @@ mod tests {
         );
         let s = settings(&["--database-url", "sqlite://x.db", "serve"])?;
         assert_eq!(s.link_services, LinkServices::default());
+        Ok(())
+    }
+
+    #[test]
+    fn maps_need_a_tile_url_and_its_attribution() -> anyhow::Result<()> {
+        let base = ["--database-url", "sqlite://x.db", "serve"];
+        assert!(settings(&base)?.tiles.is_none());
+        let mut args = base.to_vec();
+        args.extend(["--tile-url", "https://tiles.example.org/{z}/{x}/{y}.png"]);
+        args.extend(["--tile-attribution", "© OpenStreetMap contributors"]);
+        let tiles = settings(&args)?.tiles.expect("tiles");
+        assert_eq!(tiles.origin(), "https://tiles.example.org");
+        assert_eq!(tiles.attribution, "© OpenStreetMap contributors");
+        for (bad, said) in [
+            (
+                vec!["--tile-url", "https://tiles.example.org/{z}/{x}/{y}.png"],
+                "--tile-url https://tiles.example.org/{z}/{x}/{y}.png needs --tile-attribution",
+            ),
+            (
+                vec!["--tile-attribution", "© OpenStreetMap contributors"],
+                "--tile-attribution needs --tile-url",
+            ),
+            (
+                vec!["--tile-url", "tiles.example.org", "--tile-attribution", "x"],
+                "--tile-url `tiles.example.org` is not a tile address",
+            ),
+        ] {
+            let mut args = base.to_vec();
+            args.extend(bad);
+            let error = settings(&args)
+                .err()
+                .map(|e| e.to_string())
+                .unwrap_or_default();
+            assert!(error.contains(said), "{error}");
+        }
         Ok(())
     }
 

@@ -117,7 +117,11 @@ pub async fn run(settings: &Settings) -> anyhow::Result<ExitCode> {
         "Convene is serving"
     );
     let after_answering = state.after_answering.clone();
-    let pages = Arc::new(Pages::new().context("the page templates are broken")?);
+    let pages = Arc::new(
+        Pages::new()
+            .context("the page templates are broken")?
+            .with_tiles(settings.tiles.clone()),
+    );
     let app = app(&db, settings, state, pages, client)?;
     let connections = Connections::new(limits, settings.trusted_proxies.clone());
     http_server::serve(listener, app, connections, stop_signal()).await;

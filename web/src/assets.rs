@@ -1,6 +1,8 @@
-//! The stylesheet and the script, served under names holding a hash of their content: browsers
+//! The stylesheet and the scripts, served under names holding a hash of their content: browsers
 //! keep them for a year and fetch them again only when a new version changes the name. The
-//! plain names stay served, cached for an hour, for pages saved before.
+//! plain names stay served, cached for an hour, for pages saved before. Leaflet (under
+//! `vendor/leaflet/`) is served the same way, for the pages showing a map; its marker images
+//! keep their names, which its stylesheet and script point to.
 
 use axum::extract::Path;
 use axum::http::{header, StatusCode};
@@ -10,17 +12,17 @@ use sha2::{Digest, Sha256};
 use std::sync::LazyLock;
 
 struct Asset {
-    /// `convene.css`
+    /// `convene.css`, `vendor/leaflet/leaflet.js`
     name: &'static str,
     /// `convene.1a2b3c4d5e.css`
     hashed: String,
     content_type: &'static str,
-    body: &'static str,
+    body: &'static [u8],
 }
 
 impl Asset {
-    fn new(name: &'static str, content_type: &'static str, body: &'static str) -> Asset {
-        let hash = hex::encode(&Sha256::digest(body.as_bytes())[..5]);
+    fn new(name: &'static str, content_type: &'static str, body: &'static [u8]) -> Asset {
+        let hash = hex::encode(&Sha256::digest(body)[..5]);
         let (stem, extension) = name.rsplit_once('.').unwrap_or((name, ""));
         Asset {
             name,
@@ -31,17 +33,38 @@ impl Asset {
     }
 }
 
-static ASSETS: LazyLock<[Asset; 2]> = LazyLock::new(|| {
+const CSS: &str = "text/css; charset=utf-8";
+const JS: &str = "text/javascript; charset=utf-8";
+
+static ASSETS: LazyLock<[Asset; 8]> = LazyLock::new(|| {
     [
+        Asset::new("convene.css", CSS, include_bytes!("../static/convene.css")),
+        Asset::new("convene.js", JS, include_bytes!("../static/convene.js")),
+        Asset::new("map.js", JS, include_bytes!("../static/map.js")),
         Asset::new(
-            "convene.css",
-            "text/css; charset=utf-8",
-            include_str!("../static/convene.css"),
+            "vendor/leaflet/leaflet.css",
+            CSS,
+            include_bytes!("../static/vendor/leaflet/leaflet.css"),
         ),
         Asset::new(
-            "convene.js",
-            "text/javascript; charset=utf-8",
-            include_str!("../static/convene.js"),
+            "vendor/leaflet/leaflet.js",
+            JS,
+            include_bytes!("../static/vendor/leaflet/leaflet.js"),
+        ),
+        Asset::new(
+            "vendor/leaflet/images/marker-icon.png",
+            "image/png",
+            include_bytes!("../static/vendor/leaflet/images/marker-icon.png"),
+        ),
+        Asset::new(
+            "vendor/leaflet/images/marker-icon-2x.png",
+            "image/png",
+            include_bytes!("../static/vendor/leaflet/images/marker-icon-2x.png"),
+        ),
+        Asset::new(
+            "vendor/leaflet/images/marker-shadow.png",
+            "image/png",
+            include_bytes!("../static/vendor/leaflet/images/marker-shadow.png"),
         ),
     ]
 });
@@ -51,17 +74,25 @@ static ASSETS: LazyLock<[Asset; 2]> = LazyLock::new(|| {
 pub struct Links {
     pub css: String,
     pub js: String,
+    /// Only the pages showing a map link these.
+    pub map_js: String,
+    pub leaflet_css: String,
+    pub leaflet_js: String,
 }
 
 pub fn links() -> Links {
-    let [css, js] = &*ASSETS;
+    let [css, js, map_js, leaflet_css, leaflet_js, ..] = &*ASSETS;
+    let link = |asset: &Asset| format!("/static/{}", asset.hashed);
     Links {
-        css: format!("/static/{}", css.hashed),
-        js: format!("/static/{}", js.hashed),
+        css: link(css),
+        js: link(js),
+        map_js: link(map_js),
+        leaflet_css: link(leaflet_css),
+        leaflet_js: link(leaflet_js),
     }
 }
 
-/// `GET /static/{file}`.
+/// `GET /static/{*file}`.
 pub async fn serve(Path(file): Path<String>) -> Response {
     for asset in ASSETS.iter() {
         let cache = if file == asset.hashed {
@@ -89,10 +120,12 @@ mod tests {
 
     #[test]
     fn hashed_names_change_with_the_content() {
-        let a = Asset::new("convene.css", "text/css", "body { color: red }");
-        let b = Asset::new("convene.css", "text/css", "body { color: blue }");
+        let a = Asset::new("convene.css", "text/css", b"body { color: red }");
+        let b = Asset::new("convene.css", "text/css", b"body { color: blue }");
         assert!(a.hashed.starts_with("convene.") && a.hashed.ends_with(".css"));
         assert_eq!(a.hashed.len(), "convene..css".len() + 10);
         assert_ne!(a.hashed, b.hashed);
+        let leaflet = Asset::new("vendor/leaflet/leaflet.js", "text/javascript", b"L");
+        assert!(leaflet.hashed.starts_with("vendor/leaflet/leaflet."));
     }
 }

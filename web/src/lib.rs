@@ -16,6 +16,7 @@ pub mod assets;
 pub mod edge;
 pub mod feeds;
 pub mod i18n;
+pub mod map;
 pub(crate) mod pages;
 pub mod render;
 pub mod view;
@@ -281,7 +282,7 @@ pub fn routes(app: AppState, pages: Arc<Pages>) -> Router {
             "/participations/cancel",
             get(pages::anonymous::cancel_form).post(pages::anonymous::cancel),
         )
-        .route("/static/{file}", get(assets::serve))
+        .route("/static/{*file}", get(assets::serve))
         .with_state(Web { app, pages })
 }
 

@@ -16,6 +16,8 @@ static TEMPLATES: Dir<'_> = include_dir!("$CARGO_MANIFEST_DIR/templates");
 pub struct Pages {
     tera: Tera,
     pub catalogues: Catalogues,
+    /// The tile server maps are drawn from; none: no maps.
+    pub tiles: Option<crate::map::TileServer>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -66,7 +68,14 @@ impl Pages {
         Ok(Self {
             tera,
             catalogues: Catalogues::embedded()?,
+            tiles: None,
         })
+    }
+
+    /// The same pages, with maps drawn from `tiles`.
+    pub fn with_tiles(mut self, tiles: Option<crate::map::TileServer>) -> Self {
+        self.tiles = tiles;
+        self
     }
 
     pub fn catalogue(&self, visitor: &Visitor) -> &Catalogue {

@@ -1,7 +1,8 @@
 //! Pictures: an event's picture, a profile's avatar, a group's avatar and banner. An upload is checked by its content
 //! ([`process`]), stored under the data folder in files named after its hash ([`store`]), each
-//! width as JPEG and WebP (for uploads older than WebP renditions, made when first asked,
-//! [`webp_on_demand`]), and
+//! width as JPEG then, in the background once the upload is recorded, as WebP ([`make_webp`];
+//! a WebP asked for before it is made, or of an upload older than WebP renditions, is made
+//! when asked, [`webp_on_demand`]), and
 //! recorded in the log (`PictureUploaded`: who, the hash, the sizes, the alternative text); the
 //! bytes never enter the log. An event, a profile or a group then shows it (`EventPictureSet`,
 //! `ProfileAvatarSet`, `GroupPictureSet`). Uploads nobody used within a day are discarded by [`sweep`], which
@@ -254,7 +255,9 @@ async fn record(state: &AppState, acting: &Acting, prepared: Prepared) -> Result
     } = prepared;
     let folder = state.config.pictures.folder.clone();
     let hash = processed.facts.hash.clone();
+    let webp_hash = hash.clone();
     let renditions = processed.renditions;
+    let webp_sources = processed.webp_sources;
     let written =
         tokio::task::spawn_blocking(move || store::write_all(&folder, &hash, &renditions))
             .await
@@ -274,7 +277,43 @@ async fn record(state: &AppState, acting: &Acting, prepared: Prepared) -> Result
         store::remove(&written);
         return Err(error);
     }
+    make_webp(state, webp_hash, webp_sources);
     Ok(id)
+}
+
+/// Makes the WebP renditions of a stored upload in the background, narrowest first: the upload
+/// answers once its JPEGs are stored, since WebP would double the time it takes. One asked for
+/// before its turn is made then ([`webp_on_demand`]); a file already there is kept.
+fn make_webp(state: &AppState, hash: String, sources: process::WebpSources) {
+    let folder = state.config.pictures.folder.clone();
+    let gate = state.picture_work.clone();
+    tokio::spawn(async move {
+        // Within the same bound on pictures worked on at once as uploads.
+        let Ok(_permit) = gate.acquire_owned().await else {
+            return;
+        };
+        let made = tokio::task::spawn_blocking(move || -> std::io::Result<()> {
+            for (width, pixels) in &sources.0 {
+                let path = store::path_of(&folder, &store::file_name(&hash, *width, Format::Webp));
+                if path.exists() {
+                    continue;
+                }
+                let bytes = process::webp(pixels)
+                    .map_err(|_| std::io::Error::other("the WebP encoder failed"))?;
+                store::write_one(&folder, &path, &bytes)?;
+            }
+            Ok(())
+        })
+        .await;
+        match made {
+            Ok(Ok(())) => {}
+            Ok(Err(error)) => tracing::warn!(
+                %error,
+                "a picture's WebP renditions were not made now; they will be when asked for"
+            ),
+            Err(error) => tracing::warn!(%error, "making a picture's WebP renditions stopped"),
+        }
+    });
 }
 
 /// Stores a prepared event picture by the acting profile without showing it anywhere yet: a

@@ -1,9 +1,10 @@
 //! Turning uploaded bytes into the renditions served: the type found from the content (JPEG,
 //! PNG, WebP, GIF's first frame; never from a name or a declared type), dimensions checked from
 //! the header before anything is decoded (so a decompression bomb costs nothing), the
-//! orientation applied, then each width re-encoded as JPEG and as lossy WebP — which leaves
-//! every piece of metadata (EXIF with its GPS position, comments, profiles) behind — and a
-//! blurhash computed to stand in for the picture while it loads.
+//! orientation applied, then each width re-encoded as JPEG — which leaves every piece of
+//! metadata (EXIF with its GPS position, comments, profiles) behind — and a blurhash computed
+//! to stand in for the picture while it loads. Each width's pixels are kept for its lossy WebP,
+//! which takes as long as all the rest and is made once the upload is stored ([`webp`]).
 
 use super::store::{Format, Rendition};
 use convene_domain::picture::PictureFacts;
@@ -29,12 +30,23 @@ const QUALITY: u8 = 82;
 /// The `image` crate only writes lossless WebP, several times larger than a JPEG on photos.
 const WEBP_QUALITY: f32 = 80.0;
 
-/// What an upload became: its facts and its renditions (each width as JPEG then WebP,
-/// narrowest first).
+/// What an upload became: its facts, its JPEG renditions (narrowest first) and the pixels its
+/// WebP renditions are to be made from.
 #[derive(Debug)]
 pub struct Processed {
     pub facts: PictureFacts,
     pub renditions: Vec<Rendition>,
+    pub webp_sources: WebpSources,
+}
+
+/// Each width's pixels (narrowest first), for its WebP rendition.
+pub struct WebpSources(pub Vec<(u32, RgbImage)>);
+
+impl std::fmt::Debug for WebpSources {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let widths: Vec<u32> = self.0.iter().map(|(w, _)| *w).collect();
+        write!(f, "WebpSources({widths:?})")
+    }
 }
 
 fn refused(message: impl Into<String>) -> Vec<FieldError> {
@@ -116,6 +128,7 @@ fn render(picture: DynamicImage, hash: String) -> Result<Processed, Vec<FieldErr
     // Each rendition is made from the next wider one: far faster than from the original, and
     // as good at these ratios.
     let mut renditions = Vec::with_capacity(widths.len());
+    let mut webp_sources = Vec::with_capacity(widths.len());
     let mut source = DynamicImage::ImageRgb8(rgb);
     let mut heights = Vec::with_capacity(widths.len());
     for &w in widths.iter().rev() {
@@ -126,17 +139,14 @@ fn render(picture: DynamicImage, hash: String) -> Result<Processed, Vec<FieldErr
         let rgb = source.as_rgb8().ok_or_else(|| refused(DAMAGED))?;
         renditions.push(Rendition {
             width: w,
-            format: Format::Webp,
-            bytes: webp(rgb)?,
-        });
-        renditions.push(Rendition {
-            width: w,
             format: Format::Jpeg,
             bytes: jpeg(rgb)?,
         });
+        webp_sources.push((w, rgb.clone()));
         heights.push(h);
     }
     renditions.reverse();
+    webp_sources.reverse();
     let colour = dominant_colour(&source);
     let blurhash = Some(blurhash_of(&source));
     let largest = widths[widths.len() - 1];
@@ -150,6 +160,7 @@ fn render(picture: DynamicImage, hash: String) -> Result<Processed, Vec<FieldErr
             blurhash,
         },
         renditions,
+        webp_sources: WebpSources(webp_sources),
     })
 }
 
@@ -234,22 +245,57 @@ mod tests {
         let done = process(&png(800, 400)).expect("processed");
         assert_eq!(done.facts.widths, [320, 640, 800]);
         assert_eq!((done.facts.width, done.facts.height), (800, 400));
-        assert_eq!(done.renditions.len(), 6);
-        for (i, format) in [Format::Jpeg, Format::Webp].into_iter().enumerate() {
-            let small = &done.renditions[i];
-            assert_eq!((small.width, small.format), (320, format));
-            let decoded = image::load_from_memory(&small.bytes).expect("decoded");
-            assert_eq!((decoded.width(), decoded.height()), (320, 160));
-        }
-        assert_eq!(
-            image::guess_format(&done.renditions[1].bytes).ok(),
-            Some(ImageFormat::WebP)
-        );
+        assert_eq!(done.renditions.len(), 3);
+        let small = &done.renditions[0];
+        assert_eq!((small.width, small.format), (320, Format::Jpeg));
+        let decoded = image::load_from_memory(&small.bytes).expect("decoded");
+        assert_eq!((decoded.width(), decoded.height()), (320, 160));
+        // The WebP of each width, made later from the pixels kept.
+        let (width, pixels) = &done.webp_sources.0[0];
+        assert_eq!((*width, pixels.dimensions()), (320, (320, 160)));
+        let webp = webp(pixels).expect("encoded");
+        assert_eq!(image::guess_format(&webp).ok(), Some(ImageFormat::WebP));
+        assert_eq!(done.webp_sources.0.len(), 3);
         let tiny = process(&png(100, 50)).expect("processed");
         assert_eq!(tiny.facts.widths, [100]);
         let huge = process(&png(3000, 100)).expect("processed");
         assert_eq!(huge.facts.widths, [320, 640, 1280]);
         assert_eq!(huge.facts.height, 43);
+    }
+
+    /// A measurement, not a check: `cargo test -p convene-api --lib -- --ignored --nocapture
+    /// upload_time`. A 4000×2650 photo-like JPEG (gradients and grain, about 5 MB) is processed
+    /// as an upload is (what it waits for), then its WebPs encoded as the background does.
+    #[test]
+    #[ignore]
+    fn upload_time_of_a_5_mb_jpeg() {
+        let (w, h) = (4000, 2650);
+        let mut seed = 1u32;
+        let photo = image::RgbImage::from_fn(w, h, |x, y| {
+            seed = seed.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
+            let grain = (seed >> 24) as u8 / 3;
+            let at = |v: u32, of: u32| u8::try_from(v * 200 / of).unwrap_or(200);
+            let [r, g, b] = [at(x, w), at(y, h), at(x + y, w + h)].map(|c| c.saturating_add(grain));
+            image::Rgb([r, g, b])
+        });
+        let mut jpeg = Vec::new();
+        JpegEncoder::new_with_quality(&mut jpeg, 92)
+            .encode_image(&photo)
+            .expect("jpeg");
+        let started = std::time::Instant::now();
+        let done = process(&jpeg).expect("processed");
+        let upload = started.elapsed();
+        let started = std::time::Instant::now();
+        for (_, pixels) in &done.webp_sources.0 {
+            webp(pixels).expect("webp");
+        }
+        let webps = started.elapsed();
+        println!(
+            "{} bytes: the upload waits {upload:?}; its WebPs then take {webps:?} (on the \
+             upload's path before: {:?})",
+            jpeg.len(),
+            upload + webps
+        );
     }
 
     #[test]

@@ -51,6 +51,19 @@ fn stored_files(server: &TestServer) -> Vec<PathBuf> {
     files
 }
 
+/// The files in the picture folder once there are `n` (waiting up to 30 s: the WebP
+/// renditions are made in the background after the upload answers).
+async fn stored_files_once(server: &TestServer, n: usize) -> Vec<PathBuf> {
+    for _ in 0..600 {
+        let files = stored_files(server);
+        if files.len() >= n {
+            return files;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    stored_files(server)
+}
+
 fn rendition(server: &TestServer, hash: &str, width: u64) -> Vec<u8> {
     let name = format!("{hash}-{width}.jpg");
     let path = server
@@ -508,8 +521,8 @@ async fn uploads_unused_for_a_day_are_swept_with_their_files_unless_shared() {
         )
         .await;
         let orphan_hash = orphan.json["hash"].as_str().expect("hash").to_string();
-        // One width each, as JPEG and as WebP.
-        assert_eq!(stored_files(&server).len(), 4);
+        // One width each, as JPEG and (soon after) as WebP.
+        assert_eq!(stored_files_once(&server, 4).await.len(), 4);
         // Before a day has passed, nothing goes.
         let now = time::OffsetDateTime::now_utc();
         let swept = convene_api::pictures::sweep(&server.state, now)

@@ -224,8 +224,32 @@ pub async fn show(State(web): State<Web>, visitor: Visitor, Path(id): Path<Strin
         "url",
         &format!("{}/events/{}", app.config.public_url, event.id),
     );
-    web.pages
-        .render(&visitor, StatusCode::OK, "event.html", context)
+    let point = details.address.as_ref().and_then(|a| {
+        Some(crate::map::Point {
+            lat: a.latitude?,
+            lon: a.longitude?,
+            title: details.title.clone(),
+            link: None,
+        })
+    });
+    let map = crate::map::view(
+        web.pages.tiles.as_ref(),
+        catalogue.text("map_of_place"),
+        point.into_iter().collect(),
+    );
+    let pictures: Vec<String> = crate::view::event_picture(&event)
+        .map(|p| p.src)
+        .into_iter()
+        .collect();
+    crate::map::render(
+        &web.pages,
+        &visitor,
+        StatusCode::OK,
+        "event.html",
+        context,
+        map,
+        &pictures,
+    )
 }
 
 pub async fn join(

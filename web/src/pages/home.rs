@@ -92,6 +92,24 @@ pub async fn home(
         Err(error) => return web.pages.failure(&visitor, &error),
     };
     let more = found.len() as i64 > PAGE_SIZE;
+    let points = found
+        .iter()
+        .take(PAGE_SIZE as usize)
+        .filter_map(|e| {
+            let address = e.details.address.as_ref()?;
+            Some(crate::map::Point {
+                lat: address.latitude?,
+                lon: address.longitude?,
+                title: e.details.title.clone(),
+                link: Some(format!("/events/{}", e.id)),
+            })
+        })
+        .collect();
+    let map = crate::map::view(
+        web.pages.tiles.as_ref(),
+        catalogue.text("map_of_events"),
+        points,
+    );
     let mut cards: Vec<_> = found
         .iter()
         .take(PAGE_SIZE as usize)
@@ -100,6 +118,11 @@ pub async fn home(
     if let Err(error) = super::fill_cards(&web, &mut cards).await {
         return web.pages.failure(&visitor, &error);
     }
+    // The cards' pictures of other instances' events are shown from there.
+    let pictures: Vec<String> = cards
+        .iter()
+        .filter_map(|c| c.picture.as_ref().map(|p| p.src.clone()))
+        .collect();
     let days = by_day(catalogue, cards);
     let categories: Vec<(String, String)> = CATEGORIES
         .iter()
@@ -131,8 +154,15 @@ pub async fn home(
         link
     });
     context.insert("next", &next);
-    web.pages
-        .render(&visitor, StatusCode::OK, "home.html", context)
+    crate::map::render(
+        &web.pages,
+        &visitor,
+        StatusCode::OK,
+        "home.html",
+        context,
+        map,
+        &pictures,
+    )
 }
 
 /// The events of one day, under its heading.

@@ -210,12 +210,39 @@ pub async fn page(State(web): State<Web>, visitor: Visitor, RawQuery(raw): RawQu
     for card in cards.iter_mut().filter(|c| c.remote.is_none()) {
         card.organiser_avatar = avatars.get(&card.organiser).cloned().flatten();
     }
+    let points = hits
+        .iter()
+        .flat_map(|h| h.hits.iter())
+        .filter_map(|hit| {
+            let event = &hit.event;
+            Some(crate::map::Point {
+                lat: event.lat?,
+                lon: event.lon?,
+                title: event.title.clone(),
+                link: Some(format!("/events/{}", event.id)),
+            })
+        })
+        .collect();
+    let map = crate::map::view(
+        web.pages.tiles.as_ref(),
+        catalogue.text("map_of_results"),
+        points,
+    );
     context.insert("results", &cards);
     context.insert("searched", &hits.is_some());
     context.insert("total", &hits.as_ref().map_or(0, |h| h.total));
     context.insert("total_exact", &hits.as_ref().is_none_or(|h| h.total_exact));
     context.insert("errors", &errors);
-    web.pages.render(&visitor, status, "search.html", context)
+    // Results show no pictures from elsewhere: the avatars are this instance's.
+    crate::map::render(
+        &web.pages,
+        &visitor,
+        status,
+        "search.html",
+        context,
+        map,
+        &[],
+    )
 }
 
 fn insert_pages(

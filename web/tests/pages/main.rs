@@ -16,6 +16,7 @@ mod group_todos;
 mod groups;
 mod hiding;
 mod home;
+mod maps;
 mod messages;
 mod moderation;
 mod notifications;

@@ -200,6 +200,57 @@ async fn an_organiser_adds_a_picture_from_the_edit_page_and_everyone_sees_it() {
 }
 
 #[tokio::test]
+async fn the_webp_renditions_are_made_right_after_the_upload_and_served_before_too() {
+    for (db, site) in sites("web_pictures_webp").await {
+        let label = db.label;
+        let organiser = Browser::member(&site, "org@example.org", "org", "en").await;
+        let id = create_event(&organiser, &[("title", "Repair café")]).await;
+        let bytes = png_with_exif(900, 600, &exif(1, false));
+        let saved = send_picture(
+            &organiser,
+            &id,
+            Some("Volunteers fixing a lamp"),
+            Some(("lamp.png", "image/png", &bytes)),
+        )
+        .await;
+        assert_eq!(saved.status, 303, "{label}: {}", saved.body);
+        let page = organiser.get(&format!("/events/{id}")).await;
+        let webps: Vec<String> = source_srcset(&page.body)
+            .expect("a WebP source")
+            .split(", ")
+            .map(|entry| entry.split(' ').next().unwrap_or_default().to_string())
+            .collect();
+        assert_eq!(webps.len(), 3, "{label}: {webps:?}");
+        // Asked for at once, before the background has surely made it: made then.
+        let widest = organiser.get(&webps[2]).await;
+        assert_eq!(widest.status, 200, "{label}");
+        let decoded = image::load_from_memory_with_format(&widest.bytes, image::ImageFormat::WebP)
+            .expect("a WebP");
+        assert_eq!(decoded.width(), 900, "{label}");
+        // Every width's WebP is on disk shortly after, none of them asked for.
+        let folder = &site.state.config.pictures.folder;
+        let paths: Vec<_> = webps
+            .iter()
+            .map(|url| {
+                convene_api::pictures::store::path_of(folder, url.trim_start_matches("/pictures/"))
+            })
+            .collect();
+        for _ in 0..600 {
+            if paths.iter().all(|p| p.exists()) {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        for (path, size) in paths.iter().zip([(320, 213), (640, 427), (900, 600)]) {
+            let stored = std::fs::read(path).unwrap_or_else(|_| panic!("{label}: {path:?}"));
+            let decoded = image::load_from_memory_with_format(&stored, image::ImageFormat::WebP)
+                .expect("a WebP");
+            assert_eq!((decoded.width(), decoded.height()), size, "{label}");
+        }
+    }
+}
+
+#[tokio::test]
 async fn refused_pictures_say_why_in_the_visitors_language_and_store_nothing() {
     for (db, site) in sites("web_pictures_refused").await {
         let label = db.label;

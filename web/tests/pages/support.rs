@@ -36,7 +36,7 @@ impl Site {
         scratch: &Scratch,
         group_creation: convene_api::groups::GroupCreation,
     ) -> Site {
-        Self::start_configured(scratch, group_creation, None).await
+        Self::start_configured(scratch, group_creation, None, None).await
     }
 
     /// A site finding places with `geocoder`.
@@ -44,13 +44,19 @@ impl Site {
         scratch: &Scratch,
         geocoder: Arc<dyn convene_api::places::Geocoder>,
     ) -> Site {
-        Self::start_configured(scratch, Default::default(), Some(geocoder)).await
+        Self::start_configured(scratch, Default::default(), Some(geocoder), None).await
+    }
+
+    /// A site drawing maps from `tiles`.
+    pub async fn start_with_tiles(scratch: &Scratch, tiles: convene_web::map::TileServer) -> Site {
+        Self::start_configured(scratch, Default::default(), None, Some(tiles)).await
     }
 
     async fn start_configured(
         scratch: &Scratch,
         group_creation: convene_api::groups::GroupCreation,
         geocoder: Option<Arc<dyn convene_api::places::Geocoder>>,
+        tiles: Option<convene_web::map::TileServer>,
     ) -> Site {
         let db = Database::open(&scratch.url).await.expect("database");
         let folder = tempfile::tempdir().expect("mail folder");
@@ -93,7 +99,7 @@ impl Site {
         state.geocoder = geocoder;
         let shutdown = CancellationToken::new();
         subscribers.spawn(&db, &shutdown);
-        let pages = Arc::new(Pages::new().expect("templates"));
+        let pages = Arc::new(Pages::new().expect("templates").with_tiles(tiles));
         let app = convene_web::app(state.clone(), pages)
             .into_make_service_with_connect_info::<std::net::SocketAddr>();
         tokio::spawn(async move { axum::serve(listener, app).await });
