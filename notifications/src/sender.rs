@@ -195,7 +195,7 @@ impl Sender {
 
     async fn notification(&self, n: &Stored) -> Result<Option<Outgoing>, Error> {
         let (to, locale, unsubscribe) = match Recipient::parse(&n.recipient) {
-            Some(Recipient::Profile(_)) => {
+            Some(Recipient::Profile(_) | Recipient::Account(_)) => {
                 let Some(account_id) = &n.account_id else {
                     return Ok(None);
                 };
@@ -203,7 +203,10 @@ impl Sender {
                     .account_link(account_id, &n.id, n.kind.as_str())
                     .await?
                 {
-                    Some((to, locale, link)) => (to, locale, Some(link)),
+                    // A kind nobody may turn off offers no link pretending to.
+                    Some((to, locale, link)) => {
+                        (to, locale, n.kind.chosen_by_person().then_some(link))
+                    }
                     None => return Ok(None),
                 }
             }

@@ -34,8 +34,12 @@ pub async fn owner(pool: &AnyPool, username: &str) -> Result<Option<String>, Err
     }
 }
 
-/// How `account` wants `kind` delivered.
+/// How `account` wants `kind` delivered (a kind nobody chooses the delivery of comes as its
+/// default).
 pub async fn setting(pool: &AnyPool, account: &str, kind: Kind) -> Result<Delivery, Error> {
+    if !kind.chosen_by_person() {
+        return Ok(kind.default_delivery());
+    }
     let chosen: Option<String> = sqlx::query_scalar(
         "SELECT delivery FROM notification_settings WHERE account_id = $1 AND kind = $2",
     )
@@ -49,10 +53,10 @@ pub async fn setting(pool: &AnyPool, account: &str, kind: Kind) -> Result<Delive
         .unwrap_or(kind.default_delivery()))
 }
 
-/// Every kind with how `account` wants it delivered.
+/// Every kind a person chooses the delivery of, with how `account` wants it delivered.
 pub async fn settings(pool: &AnyPool, account: &str) -> Result<Vec<(Kind, Delivery)>, Error> {
     let mut all = Vec::new();
-    for kind in Kind::ALL {
+    for kind in Kind::chosen() {
         all.push((kind, setting(pool, account, kind).await?));
     }
     Ok(all)
