@@ -420,4 +420,3 @@ pub async fn handle(
     // The reporter hears of it from the notifications the log gives rise to (`report_handled`).
     moderate(state, session, id, command, Some(&reason)).await
 }
-

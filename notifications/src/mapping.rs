@@ -8,8 +8,8 @@
 use crate::kinds::Kind;
 use convene_domain::event::details::{Address, EventDetails, Visibility};
 use convene_domain::event::{Participant, ParticipantState};
-use convene_domain::text::{plain_text, shorten};
 use convene_domain::moderation::AccountAction;
+use convene_domain::text::{plain_text, shorten};
 use convene_domain::{
     AccountChange, Event, EventChange, Group, GroupActor, GroupChange, MemberRole, ReportChange,
 };

@@ -33,7 +33,10 @@ pub fn parse(wanted: &BTreeMap<String, String>) -> Result<Vec<(Kind, Delivery)>,
                 field: kind.clone(),
                 message: format!(
                     "not a kind of notification one may choose: one of {}",
-                    Kind::chosen().map(Kind::as_str).collect::<Vec<_>>().join(", ")
+                    Kind::chosen()
+                        .map(Kind::as_str)
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 ),
             }),
             (Some(_), None) => errors.push(FieldError {

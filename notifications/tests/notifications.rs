@@ -1089,7 +1089,10 @@ async fn a_group_s_invitations_and_answers_reach_the_profile_concerned() {
             "{label}: {}",
             bob_mail[0]
         );
-        assert!(!bob_mail[0].contains("@ana"), "{label}: the moderator is not named");
+        assert!(
+            !bob_mail[0].contains("@ana"),
+            "{label}: the moderator is not named"
+        );
         assert!(about_repair("cy@example.org").is_empty(), "{label}");
         let dee_mail = about_repair("dee@example.org");
         assert_eq!(dee_mail.len(), 1, "{label}: {dee_mail:?}");
@@ -1259,6 +1262,75 @@ async fn a_handled_report_and_a_warning_reach_only_those_concerned() {
         assert!(
             inbox.iter().any(|n| n.kind == Kind::ModerationWarning),
             "{label}: {inbox:?}"
+        );
+    }
+}
+
+/// A mail about an account (here a password reset) outlives a mail server that is down: kept in
+/// the outbox with the refusal, sent once, in the account's language with both parts, when the
+/// server is back; its link is then forgotten by the store.
+#[tokio::test]
+async fn account_mails_wait_in_the_outbox_while_the_mail_server_is_down() {
+    use convene_api::account_mail::{self, AccountMail};
+    for scratch in test_urls("notifications_account_mails").await {
+        let (server, new_mail) = server(&scratch).await;
+        let label = server.label;
+        person(&server, "ana@example.org", "fr", "ana").await;
+        let mut down = server.state.clone();
+        down.config.mailer = Arc::new(
+            Mailer::smtp(
+                "Convene <noreply@127.0.0.1>",
+                &format!("smtp://127.0.0.1:{}", free_port()),
+            )
+            .expect("mailer"),
+        );
+        let link = format!("{}/reset-password?token=s3cret-token", server.base);
+        let values = [
+            ("link", link.as_str()),
+            ("token", "s3cret-token"),
+            ("base", server.base.as_str()),
+        ];
+        account_mail::send(&down, AccountMail::Reset, "fr", "ana@example.org", &values).await;
+        let pending = store::outbox(server.db.pool(), "pending", 10)
+            .await
+            .expect("outbox");
+        assert_eq!(pending.len(), 1, "{label}: {pending:?}");
+        assert_eq!(
+            (pending[0].kind.as_str(), pending[0].recipient.as_str()),
+            ("account:reset", "mailto:ana@example.org"),
+            "{label}"
+        );
+        assert!(pending[0].last_error.is_some(), "{label}: {pending:?}");
+        let with_token = |server: &TestServer| -> Vec<String> {
+            server
+                .mails_to("ana@example.org")
+                .into_iter()
+                .filter(|m| m.contains("s3cret-token"))
+                .collect()
+        };
+        assert!(with_token(&server).is_empty(), "{label}");
+
+        // The server is back (the mail folder here): sent once, in French, text and HTML.
+        let sender = mail_folder_sender(&server, new_mail.clone());
+        assert_eq!(sender.send_due().await.expect("send").sent, 1, "{label}");
+        assert_eq!(sender.send_due().await.expect("send").sent, 0, "{label}");
+        let sent = with_token(&server);
+        assert_eq!(sent.len(), 1, "{label}: {sent:?}");
+        assert!(
+            sent[0].contains("Choisissez-en un nouveau dans l’heure")
+                && sent[0].contains("text/plain")
+                && sent[0].contains("text/html")
+                && !sent[0].contains("List-Unsubscribe"),
+            "{label}: {}",
+            sent[0]
+        );
+        let kept: Vec<Option<String>> = sqlx::query_scalar("SELECT vals FROM account_mails")
+            .fetch_all(server.db.pool())
+            .await
+            .expect("account mails");
+        assert!(
+            !kept.is_empty() && kept.iter().all(Option::is_none),
+            "{label}: every link forgotten once sent: {kept:?}"
         );
     }
 }

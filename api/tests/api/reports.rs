@@ -332,7 +332,7 @@ async fn a_comment_is_reported_and_handled_by_a_moderator_only() {
         assert_eq!(server.head().await, head, "nothing written");
 
         // What Carol hears of it (and Bob does not) is the notifications' part:
-        // notifications/tests/moderation_mail.rs.
+        // notifications/tests/notifications.rs.
     }
 }
 

@@ -296,15 +296,20 @@ async fn notification_settings_are_chosen_per_kind_and_unknown_ones_are_named() 
         assert_eq!(chosen["new_participant"], "digest", "{label}");
         assert_eq!(chosen["group_invitation"], "mail", "{label}");
         // A moderators' warning is not the person's to turn off: it is not among the choices.
-        assert!(chosen.get("moderation_warning").is_none(), "{label}: {chosen}");
+        assert!(
+            chosen.get("moderation_warning").is_none(),
+            "{label}: {chosen}"
+        );
 
         let (status, problem) = api(
             &site,
             "PUT",
             "/api/v1/notification-settings",
             Some(&org_token),
-            Some(json!({"join_request": "off", "bogus": "mail", "approved": "sometimes",
-                        "moderation_warning": "off"})),
+            Some(
+                json!({"join_request": "off", "bogus": "mail", "approved": "sometimes",
+                        "moderation_warning": "off"}),
+            ),
         )
         .await;
         assert_eq!(status, 422, "{label}: {problem}");
