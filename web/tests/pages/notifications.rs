@@ -9,7 +9,7 @@ use serde_json::{json, Value};
 use std::time::Duration;
 
 /// Waits until the notifications subscriber has seen the whole log.
-async fn settled(site: &Site) {
+pub(crate) async fn settled(site: &Site) {
     let head = site.head().await;
     for _ in 0..400 {
         let at = convene_projections::projection::checkpoint(site.db.pool(), "notifications")
