@@ -1,9 +1,13 @@
 //! The mails about an account itself — confirming an address, a password reset, an address
 //! change, failed logins, a registration's approval or rejection — in the account's language,
-//! each with a plain-text and an HTML part. The texts are in `api/mail/{lang}.toml`.
+//! and the links of a participation without an account, in the event's language,
+//! each with a plain-text and an HTML part. The texts are in `api/mail/{lang}.toml`. Each goes
+//! through the notifications' mail outbox ([`send`]), so none is lost when the mail server is
+//! down.
 
-use crate::mail::{escape, Outgoing};
+use crate::mail::{escape, MailError, Outgoing};
 use crate::AppState;
+use convene_projections::account_mails;
 use std::collections::HashMap;
 use std::sync::OnceLock;
 
@@ -18,10 +22,12 @@ pub enum AccountMail {
     AddressMayChange,
     RegistrationApproved,
     RegistrationRejected,
+    /// The links confirming and cancelling a participation without an account.
+    Participation,
 }
 
 impl AccountMail {
-    pub const ALL: [AccountMail; 8] = [
+    pub const ALL: [AccountMail; 9] = [
         AccountMail::Confirm,
         AccountMail::AlreadyRegistered,
         AccountMail::FailedLogins,
@@ -30,9 +36,15 @@ impl AccountMail {
         AccountMail::AddressMayChange,
         AccountMail::RegistrationApproved,
         AccountMail::RegistrationRejected,
+        AccountMail::Participation,
     ];
 
-    fn key(self) -> &'static str {
+    /// The mail called `key` (as [`AccountMail::key`] names it).
+    pub fn parse(key: &str) -> Option<AccountMail> {
+        AccountMail::ALL.into_iter().find(|m| m.key() == key)
+    }
+
+    pub fn key(self) -> &'static str {
         match self {
             AccountMail::Confirm => "confirm",
             AccountMail::AlreadyRegistered => "already_registered",
@@ -42,6 +54,7 @@ impl AccountMail {
             AccountMail::AddressMayChange => "address_may_change",
             AccountMail::RegistrationApproved => "registration_approved",
             AccountMail::RegistrationRejected => "registration_rejected",
+            AccountMail::Participation => "participation",
         }
     }
 }
@@ -100,8 +113,15 @@ pub fn compose(mail: AccountMail, lang: &str, to: &str, values: &[(&str, &str)])
     }
 }
 
-/// Composes and sends `mail`, logging a failure: the request it follows has succeeded either
-/// way, and these mails are asked for again by asking again.
+/// How long the request that wrote a mail keeps it from the notifications sender while it
+/// tries it once (the sender's own lease).
+const CLAIM_SECONDS: i64 = 300;
+
+/// Composes and sends `mail` durably: written first to the notifications' mail outbox (what
+/// composing it again needs, its values only until it is sent), then tried at once. A refusal
+/// that may pass (the server is down, a 4xx) leaves it to the notifications sender's retries,
+/// as does a process that dies before it knows the outcome; never a digest, never turned off.
+/// The request it follows has succeeded either way: a failure is logged.
 pub async fn send(
     state: &AppState,
     mail: AccountMail,
@@ -109,9 +129,48 @@ pub async fn send(
     to: &str,
     values: &[(&str, &str)],
 ) {
+    if let Err(error) = send_durably(state, mail, lang, to, values).await {
+        tracing::error!(%error, mail = mail.key(), "an account mail could not be kept to send");
+    }
+}
+
+async fn send_durably(
+    state: &AppState,
+    mail: AccountMail,
+    lang: &str,
+    to: &str,
+    values: &[(&str, &str)],
+) -> Result<(), convene_projections::Error> {
+    let pool = state.db.pool();
+    let id = uuid::Uuid::new_v4().to_string();
+    let now = time::OffsetDateTime::now_utc();
+    let created_at = convene_domain::metadata::format_timestamp(now);
+    let now = now.unix_timestamp();
+    account_mails::queue(
+        pool,
+        &id,
+        mail.key(),
+        lang,
+        to,
+        values,
+        now + CLAIM_SECONDS,
+        &created_at,
+    )
+    .await?;
     let outgoing = compose(mail, lang, to, values);
-    if let Err(error) = state.config.mailer.send_mail(&outgoing).await {
-        tracing::error!(%error, subject = outgoing.subject, "a mail was not sent");
+    match state.config.mailer.send_mail(&outgoing).await {
+        Ok(()) => {
+            let at = convene_domain::metadata::format_timestamp(time::OffsetDateTime::now_utc());
+            account_mails::sent(pool, &id, &at).await
+        }
+        Err(MailError::Send(reason)) => {
+            tracing::info!(%reason, mail = mail.key(), "an account mail was refused for now; the outbox tries again");
+            account_mails::retry_at(pool, &id, now, &reason).await
+        }
+        Err(error) => {
+            tracing::warn!(%error, mail = mail.key(), "an account mail failed");
+            account_mails::failed(pool, &id, &error.to_string()).await
+        }
     }
 }
 
@@ -152,6 +211,11 @@ mod tests {
             ("token", "abc"),
             ("email", "new@example.org"),
             ("count", "10"),
+            ("title", "Soup night"),
+            (
+                "cancel",
+                "https://convene.example/participations/cancel?token=def",
+            ),
         ];
         for (lang, _) in SOURCES {
             let catalogue = &catalogues()[lang];

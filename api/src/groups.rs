@@ -6,7 +6,6 @@ use crate::auth::{Acting, Session};
 use crate::consistency::{self, Reads};
 use crate::error::{Error, Result};
 use crate::events::{self, NewEvent};
-use crate::group_mail::{self, Notice};
 use crate::AppState;
 use convene_domain::claim::{handle_claim, handle_owner, ClaimCommand, ClaimError, HandleKind};
 use convene_domain::event::details::Address;
@@ -366,11 +365,6 @@ pub async fn invite(
         who: who.clone(),
     };
     run(state, acting, handle, command, None).await?;
-    let group = show(state, handle).await?;
-    let notice = Notice::Invited {
-        by: &acting.profile,
-    };
-    group_mail::notify(state, &username, &group, notice).await?;
     membership_of(state, handle, &who).await
 }
 
@@ -433,8 +427,6 @@ pub async fn approve(
         who: who.clone(),
     };
     run(state, acting, handle, command, decision.reason).await?;
-    let group = show(state, handle).await?;
-    group_mail::notify(state, username, &group, Notice::Approved).await?;
     // Approved, then gone before the answer is read back: say so rather than "not found".
     groups::membership(state.db.pool(), handle, &who)
         .await?
@@ -456,12 +448,7 @@ pub async fn reject(
         who: who.clone(),
     };
     let reason = reason_of(decision.reason)?;
-    run(state, acting, handle, command, reason.clone()).await?;
-    let group = show(state, handle).await?;
-    let notice = Notice::Rejected {
-        reason: reason.as_deref(),
-    };
-    group_mail::notify(state, username, &group, notice).await?;
+    run(state, acting, handle, command, reason).await?;
     membership_of(state, handle, &who).await
 }
 

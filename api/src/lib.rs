@@ -19,7 +19,6 @@ pub mod error;
 pub mod events;
 pub mod follows;
 pub mod group_discussions;
-pub mod group_mail;
 pub mod group_posts;
 pub mod group_resources;
 pub mod group_todos;

@@ -421,13 +421,8 @@ pub async fn decide(state: &AppState, session: &Session, new: NewDecision) -> Re
         report: decision.report.clone(),
         until: decision.until.clone(),
     };
-    let (position, change) = record(state, plan.clone(), decision, &metadata).await?;
-    if let Plan::Account(account, AccountAction::Warn) = &plan {
-        // The warning is recorded: a mail that fails is logged, not a failed decision.
-        if let Err(error) = mail_warning(state, account, &made.reason).await {
-            tracing::error!(%error, account, "the warning could not be mailed");
-        }
-    }
+    // A warning reaches the account as a notification derived from the log.
+    let (position, change) = record(state, plan, decision, &metadata).await?;
     Ok(DecisionMade {
         position,
         change,
@@ -507,38 +502,6 @@ async fn record(
             ))
         }
     })
-}
-
-/// Mails account `account` the moderators' warning, in its language, naming neither moderator.
-async fn mail_warning(state: &AppState, account: &str, reason: &str) -> Result<()> {
-    let Some(account) = accounts::by_id(state.db.pool(), account).await? else {
-        return Ok(());
-    };
-    let instance = &state.config.public_url;
-    let (subject, body) = if account.locale == "fr" {
-        (
-            "Avertissement des modérateurs".to_string(),
-            format!(
-                "Les modérateurs de {instance} vous adressent un avertissement :\n\n{reason}\n\nIl est gardé au dossier de votre compte.\n"
-            ),
-        )
-    } else {
-        (
-            "A warning from the moderators".to_string(),
-            format!(
-                "The moderators of {instance} send you a warning:\n\n{reason}\n\nIt is kept on your account's record.\n"
-            ),
-        )
-    };
-    if let Err(error) = state
-        .config
-        .mailer
-        .send(&account.email, &subject, body)
-        .await
-    {
-        tracing::error!(%error, "the mail carrying a warning was not sent");
-    }
-    Ok(())
 }
 
 /// Most timed decisions ended in one sweep; the next sweep takes the rest.

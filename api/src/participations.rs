@@ -2,6 +2,7 @@
 //! the organisers' list (and its CSV), approvals, rejections and roles.
 
 use crate::access::{self, Viewer};
+use crate::account_mail::{self, AccountMail};
 use crate::auth::{new_token, token_hash, Acting, Origin, Session};
 use crate::consistency;
 use crate::error::{Error, Result};
@@ -302,30 +303,29 @@ pub async fn join_anonymously(
         Err(Error::Event(EventError::AlreadyParticipating(_))) => return Ok(mail_sent(id)),
         Err(error) => return Err(error),
     }
-    let title = events::find(state.db.pool(), id)
+    let (title, language) = events::find(state.db.pool(), id)
         .await?
-        .map(|e| e.details.title)
+        .map(|e| (e.details.title, e.details.language))
         .unwrap_or_default();
     // The links open pages with a button that confirms or cancels: a GET changes nothing.
     let base = format!("{}/participations", state.config.public_url);
-    let body = format!(
-        "You asked to take part in \"{title}\".\n\n\
-         Confirm your participation by following this link:\n\n{base}/confirm?token={confirm}\n\n\
-         To cancel it at any time, follow this one:\n\n{base}/cancel?token={cancel}\n\n\
-         If you did not ask, ignore this message: nothing happens until you confirm.\n"
+    let (confirm, cancel) = (
+        format!("{base}/confirm?token={confirm}"),
+        format!("{base}/cancel?token={cancel}"),
     );
-    if let Err(error) = state
-        .config
-        .mailer
-        .send(
-            &email,
-            &format!("Confirm your participation: {title}"),
-            body,
-        )
-        .await
-    {
-        tracing::error!(%error, "the anonymous participation mail was not sent");
-    }
+    let values = [
+        ("title", title.as_str()),
+        ("link", &confirm),
+        ("cancel", &cancel),
+    ];
+    account_mail::send(
+        state,
+        AccountMail::Participation,
+        &language,
+        &email,
+        &values,
+    )
+    .await;
     Ok(mail_sent(id))
 }
 

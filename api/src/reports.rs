@@ -1,7 +1,8 @@
 //! Reports: anyone signed in (and anyone at all when the instance allows anonymous reports)
 //! tells the moderators about a profile, an event, comments or a group; moderators work the
 //! queue, take reports, write internal notes and resolve or close them with a reason. The
-//! reporter is mailed, in their language, that the report was handled — never by whom. Nothing
+//! reporter is told (a notification derived from the log, mailed in their language) that the
+//! report was handled — never by whom. Nothing
 //! here is visible to anyone but moderators, the reported person least of all.
 
 use crate::access;
@@ -16,7 +17,7 @@ use convene_domain::{Report, ReportChange, ReportCommand};
 use convene_projections::log::EventLog;
 use convene_projections::read_model::REPORTS;
 use convene_projections::reports::{self, QueueFilter, ReportRow};
-use convene_projections::{accounts, events, groups, profiles};
+use convene_projections::{events, groups, profiles};
 use cqrs_es::Aggregate;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -416,61 +417,6 @@ pub async fn handle(
             reason: reason.clone(),
         }
     };
-    let detail = moderate(state, session, id, command, Some(&reason)).await?;
-    // The decision is recorded: a reporter who cannot be told does not undo it.
-    if let Err(error) = tell_reporter(state, &detail.report, resolved).await {
-        tracing::error!(%error, report = id, "the reporter could not be told");
-    }
-    Ok(detail)
-}
-
-/// Mails the reporter, in their language, that their report was handled (never by whom, never
-/// the moderators' reason). Anonymous reporters left no address.
-async fn tell_reporter(state: &AppState, report: &ReportRow, resolved: bool) -> Result<()> {
-    let Some(profile) = &report.reporter else {
-        return Ok(());
-    };
-    let Some(account) = profiles::owner(state.db.pool(), profile).await? else {
-        return Ok(());
-    };
-    let Some(account) = accounts::by_id(state.db.pool(), &account).await? else {
-        return Ok(());
-    };
-    let day = report.filed_at.get(..10).unwrap_or(&report.filed_at);
-    let instance = &state.config.public_url;
-    let (subject, body) = if account.locale == "fr" {
-        let outcome = if resolved {
-            "ils ont pris les mesures nécessaires"
-        } else {
-            "ils n'ont trouvé aucune mesure à prendre"
-        };
-        (
-            "Votre signalement a été traité".to_string(),
-            format!(
-                "Merci pour votre signalement du {day} (@{profile}).\n\nLes modérateurs de {instance} l'ont examiné : {outcome}.\n"
-            ),
-        )
-    } else {
-        let outcome = if resolved {
-            "they took action"
-        } else {
-            "they found nothing to act on"
-        };
-        (
-            "Your report was handled".to_string(),
-            format!(
-                "Thank you for your report of {day} (@{profile}).\n\nThe moderators of {instance} have looked into it: {outcome}.\n"
-            ),
-        )
-    };
-    // The decision is recorded; a mail that fails is logged, not a failed decision.
-    if let Err(error) = state
-        .config
-        .mailer
-        .send(&account.email, &subject, body)
-        .await
-    {
-        tracing::error!(%error, "the mail telling a reporter their report was handled was not sent");
-    }
-    Ok(())
+    // The reporter hears of it from the notifications the log gives rise to (`report_handled`).
+    moderate(state, session, id, command, Some(&reason)).await
 }

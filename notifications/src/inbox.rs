@@ -48,6 +48,11 @@ pub fn link(base: &str, kind: Kind, event_id: &str) -> String {
         Kind::EventDeleted => format!("{base}/"),
         // A group's notification keeps the group's handle where events keep their id.
         Kind::GroupJoinRequest => format!("{base}/@{event_id}/members"),
+        Kind::GroupInvitation | Kind::GroupApproved | Kind::GroupRejected => {
+            format!("{base}/@{event_id}")
+        }
+        // A report is for moderators' eyes, a warning is the account's own: the inbox keeps them.
+        Kind::ReportHandled | Kind::ModerationWarning => format!("{base}/notifications"),
         _ => format!("{base}/events/{event_id}"),
     }
 }

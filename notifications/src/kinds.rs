@@ -32,10 +32,20 @@ pub enum Kind {
     GroupJoinRequest,
     /// Someone named the person (`@username`) in a comment.
     Mention,
+    /// A group's moderator invited the person's profile to join.
+    GroupInvitation,
+    /// The group's moderators approved the person's request to join.
+    GroupApproved,
+    /// They declined it (with their reason, when they gave one).
+    GroupRejected,
+    /// The moderators handled the person's report (never saying who, nor their reason).
+    ReportHandled,
+    /// The moderators warned the account: always mailed, whatever the settings say.
+    ModerationWarning,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 13] = [
+    pub const ALL: [Kind; 18] = [
         Kind::JoinRequest,
         Kind::NewParticipant,
         Kind::Approved,
@@ -49,6 +59,11 @@ impl Kind {
         Kind::Reminder,
         Kind::GroupJoinRequest,
         Kind::Mention,
+        Kind::GroupInvitation,
+        Kind::GroupApproved,
+        Kind::GroupRejected,
+        Kind::ReportHandled,
+        Kind::ModerationWarning,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -66,11 +81,27 @@ impl Kind {
             Kind::Reminder => "reminder",
             Kind::GroupJoinRequest => "group_join_request",
             Kind::Mention => "mention",
+            Kind::GroupInvitation => "group_invitation",
+            Kind::GroupApproved => "group_approved",
+            Kind::GroupRejected => "group_rejected",
+            Kind::ReportHandled => "report_handled",
+            Kind::ModerationWarning => "moderation_warning",
         }
     }
 
     pub fn parse(name: &str) -> Option<Kind> {
         Kind::ALL.into_iter().find(|k| k.as_str() == name)
+    }
+
+    /// Whether a person may choose how this kind reaches them: a moderators' warning is not
+    /// theirs to turn off (nor to put off until a digest).
+    pub fn chosen_by_person(self) -> bool {
+        self != Kind::ModerationWarning
+    }
+
+    /// The kinds a person chooses the delivery of.
+    pub fn chosen() -> impl Iterator<Item = Kind> {
+        Kind::ALL.into_iter().filter(|k| k.chosen_by_person())
     }
 
     /// Participants hear of what happens to them and to the event at once; organisers get

@@ -8,23 +8,29 @@
 use crate::kinds::Kind;
 use convene_domain::event::details::{Address, EventDetails, Visibility};
 use convene_domain::event::{Participant, ParticipantState};
+use convene_domain::moderation::AccountAction;
 use convene_domain::text::{plain_text, shorten};
-use convene_domain::{Event, EventChange, Group, GroupActor, GroupChange, MemberRole};
+use convene_domain::{
+    AccountChange, Event, EventChange, Group, GroupActor, GroupChange, MemberRole, ReportChange,
+};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 
-/// Who a notification is for: a local profile, or an anonymous participant's confirmed address.
+/// Who a notification is for: a local profile, an account itself (what concerns none of its
+/// profiles, such as a moderators' warning), or an anonymous participant's confirmed address.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Recipient {
     Profile(String),
+    Account(String),
     Email(String),
 }
 
 impl Recipient {
-    /// As stored: `@username` or `mailto:address`.
+    /// As stored: `@username`, `account:id` or `mailto:address`.
     pub fn key(&self) -> String {
         match self {
             Recipient::Profile(username) => format!("@{username}"),
+            Recipient::Account(id) => format!("account:{id}"),
             Recipient::Email(email) => format!("mailto:{email}"),
         }
     }
@@ -32,6 +38,8 @@ impl Recipient {
     pub fn parse(key: &str) -> Option<Recipient> {
         if let Some(username) = key.strip_prefix('@') {
             Some(Recipient::Profile(username.to_string()))
+        } else if let Some(id) = key.strip_prefix("account:") {
+            Some(Recipient::Account(id.to_string()))
         } else {
             key.strip_prefix("mailto:")
                 .map(|email| Recipient::Email(email.to_string()))
@@ -83,6 +91,10 @@ pub struct Facts {
     /// carries the link cancelling it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub participation: Option<String>,
+    /// What the moderators did with a report: `resolved` (they acted) or `closed` (nothing to
+    /// act on).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub outcome: Option<String>,
 }
 
 /// One notification to derive.
@@ -226,51 +238,122 @@ pub fn notices(
     }
 }
 
-/// The notices a change of a group gives rise to, `before` being the group just before it: a
-/// request to join reaches its moderators and administrators (profiles here; members on other
-/// instances hear through their own).
-pub fn group_notices(before: &Group, change: &GroupChange) -> Vec<Notice> {
-    let GroupChange::MemberJoined {
-        who,
-        role: MemberRole::NotApproved,
-        message,
-    } = change
-    else {
-        return Vec::new();
-    };
+/// The notices a change of a group gives rise to, `before` being the group just before it;
+/// `acting` is the profile that made the change and `reason` the one its metadata records. A
+/// request to join reaches the group's moderators and administrators; an invitation, and the
+/// answer to a request, the profile concerned. Profiles here only: people on other instances
+/// hear through their own.
+pub fn group_notices(
+    before: &Group,
+    change: &GroupChange,
+    acting: Option<&str>,
+    reason: Option<&str>,
+) -> Vec<Notice> {
     let Some(details) = before.details() else {
         return Vec::new();
     };
-    let asker = match who {
-        GroupActor::Profile(username) => username.clone(),
-        GroupActor::Remote(actor) => actor.clone(),
+    let group_facts = |recipient: &str| Facts {
+        title: details.display_name.clone(),
+        profile: Some(recipient.to_string()),
+        ..Facts::default()
     };
-    before
-        .members()
-        .iter()
-        .filter(|(_, role)| role.at_least(MemberRole::Moderator))
-        .filter_map(|(member, _)| match member {
-            GroupActor::Profile(username) => Some(username.clone()),
-            GroupActor::Remote(_) => None,
-        })
-        .map(|moderator| {
-            let recipient = Recipient::Profile(moderator.clone());
-            Notice {
-                kind: Kind::GroupJoinRequest,
-                facts: Facts {
-                    title: details.display_name.clone(),
-                    profile: Some(moderator),
-                    who: Some(asker.clone()),
-                    text: message
-                        .as_deref()
-                        .map(|m| shorten(&plain_text(m), 500))
-                        .filter(|m| !m.is_empty()),
-                    ..Facts::default()
-                },
-                recipient,
-            }
-        })
-        .collect()
+    let to_profile = |who: &GroupActor, kind: Kind, adjust: &dyn Fn(&mut Facts)| {
+        let GroupActor::Profile(username) = who else {
+            return Vec::new();
+        };
+        let mut facts = group_facts(username);
+        adjust(&mut facts);
+        vec![Notice {
+            kind,
+            recipient: Recipient::Profile(username.clone()),
+            facts,
+        }]
+    };
+    match change {
+        GroupChange::MemberJoined {
+            who,
+            role: MemberRole::NotApproved,
+            message,
+        } => {
+            let asker = match who {
+                GroupActor::Profile(username) => username.clone(),
+                GroupActor::Remote(actor) => actor.clone(),
+            };
+            before
+                .members()
+                .iter()
+                .filter(|(_, role)| role.at_least(MemberRole::Moderator))
+                .filter_map(|(member, _)| match member {
+                    GroupActor::Profile(username) => Some(username.clone()),
+                    GroupActor::Remote(_) => None,
+                })
+                .map(|moderator| Notice {
+                    kind: Kind::GroupJoinRequest,
+                    recipient: Recipient::Profile(moderator.clone()),
+                    facts: Facts {
+                        who: Some(asker.clone()),
+                        text: message
+                            .as_deref()
+                            .map(|m| shorten(&plain_text(m), 500))
+                            .filter(|m| !m.is_empty()),
+                        ..group_facts(&moderator)
+                    },
+                })
+                .collect()
+        }
+        GroupChange::MemberInvited { who } => to_profile(who, Kind::GroupInvitation, &|f| {
+            f.who = acting.map(str::to_string)
+        }),
+        GroupChange::MemberApproved { who } => to_profile(who, Kind::GroupApproved, &|_| {}),
+        GroupChange::MemberRejected { who } => to_profile(who, Kind::GroupRejected, &|f| {
+            f.reason = reason
+                .map(|r| shorten(r.trim(), 500))
+                .filter(|r| !r.is_empty())
+        }),
+        _ => Vec::new(),
+    }
+}
+
+/// The notice a report's end gives rise to: its reporter (a profile here; an anonymous reporter
+/// left no address) hears it was handled, when they filed it, and whether the moderators acted —
+/// never who decided, nor why.
+pub fn report_notice(reporter: &str, filed_at: &str, change: &ReportChange) -> Option<Notice> {
+    let outcome = match change {
+        ReportChange::Resolved { .. } => "resolved",
+        ReportChange::Closed { .. } => "closed",
+        _ => return None,
+    };
+    Some(Notice {
+        kind: Kind::ReportHandled,
+        recipient: Recipient::Profile(reporter.to_string()),
+        facts: Facts {
+            begins_at: filed_at.to_string(),
+            time_zone: "UTC".into(),
+            profile: Some(reporter.to_string()),
+            outcome: Some(outcome.into()),
+            ..Facts::default()
+        },
+    })
+}
+
+/// The notice a moderators' decision on an account gives rise to: a warning reaches the account
+/// with the moderators' words (never naming a moderator, nor any of the account's profiles).
+pub fn account_notice(account: &str, change: &AccountChange) -> Option<Notice> {
+    let AccountChange::Moderated {
+        action: AccountAction::Warn,
+        decision,
+    } = change
+    else {
+        return None;
+    };
+    Some(Notice {
+        kind: Kind::ModerationWarning,
+        recipient: Recipient::Account(account.to_string()),
+        facts: Facts {
+            text: Some(decision.reason.clone()),
+            ..Facts::default()
+        },
+    })
 }
 
 /// A join (or a confirmed anonymous one): the organisers hear of a request or a new participant.
@@ -473,7 +556,7 @@ pub(crate) fn facts(details: &EventDetails, recipient: &Recipient) -> Facts {
     Facts {
         profile: match recipient {
             Recipient::Profile(username) => Some(username.clone()),
-            Recipient::Email(_) => None,
+            Recipient::Account(_) | Recipient::Email(_) => None,
         },
         ..event_facts(details)
     }
@@ -523,6 +606,7 @@ pub(crate) mod tests {
     fn recipients_read_back() {
         for r in [
             Recipient::Profile("ana".into()),
+            Recipient::Account("a1".into()),
             Recipient::Email("x@example.org".into()),
         ] {
             assert_eq!(Recipient::parse(&r.key()), Some(r));

@@ -735,7 +735,7 @@ impl Scheduler {
             let recipient = Recipient::parse(&recipient).unwrap_or(Recipient::Profile(recipient));
             facts.profile = match &recipient {
                 Recipient::Profile(username) => Some(username.clone()),
-                Recipient::Email(_) => None,
+                Recipient::Account(_) | Recipient::Email(_) => None,
             };
             let delivery: Option<String> = row.try_get("delivery")?;
             let delivery = delivery

@@ -8,7 +8,9 @@ use crate::mapping::Recipient;
 use crate::store::{self, Due, Mail, Stored};
 use crate::templates::{self, Links};
 use crate::unsubscribe;
+use convene_api::account_mail::{self, AccountMail};
 use convene_api::mail::{MailError, Mailer, Outgoing};
+use convene_projections::account_mails::AccountMailRow;
 use convene_projections::{accounts, Backend, Database, Error};
 use std::sync::Arc;
 use std::time::Duration;
@@ -128,7 +130,8 @@ impl Sender {
             let outcome = match self.compose(&mail).await? {
                 Some(outgoing) => self.mailer.send_mail(&outgoing).await,
                 None => Err(MailError::Refused(
-                    "the recipient no longer has an address".into(),
+                    "nobody to send it to (the account is gone or disabled), or nothing left to send"
+                        .into(),
                 )),
             };
             match outcome {
@@ -166,6 +169,7 @@ impl Sender {
         match &mail.mail {
             Mail::Notification(n) => self.notification(n).await,
             Mail::Digest { account_id, items } => self.digest(&mail.id, account_id, items).await,
+            Mail::Account(row) => Ok(account_mail(row)),
         }
     }
 
@@ -195,7 +199,7 @@ impl Sender {
 
     async fn notification(&self, n: &Stored) -> Result<Option<Outgoing>, Error> {
         let (to, locale, unsubscribe) = match Recipient::parse(&n.recipient) {
-            Some(Recipient::Profile(_)) => {
+            Some(Recipient::Profile(_) | Recipient::Account(_)) => {
                 let Some(account_id) = &n.account_id else {
                     return Ok(None);
                 };
@@ -203,7 +207,10 @@ impl Sender {
                     .account_link(account_id, &n.id, n.kind.as_str())
                     .await?
                 {
-                    Some((to, locale, link)) => (to, locale, Some(link)),
+                    // A kind nobody may turn off offers no link pretending to.
+                    Some((to, locale, link)) => {
+                        (to, locale, n.kind.chosen_by_person().then_some(link))
+                    }
                     None => return Ok(None),
                 }
             }
@@ -292,6 +299,23 @@ impl Sender {
             unsubscribe: Some(unsubscribe),
         }))
     }
+}
+
+/// A mail about an account, composed again from what the outbox kept; `None` when it cannot be
+/// (its values already forgotten, or a mail this version does not know).
+fn account_mail(row: &AccountMailRow) -> Option<Outgoing> {
+    let mail = AccountMail::parse(&row.mail)?;
+    let values = row.values.as_ref()?;
+    let values: Vec<(&str, &str)> = values
+        .iter()
+        .map(|(name, value)| (name.as_str(), value.as_str()))
+        .collect();
+    Some(account_mail::compose(
+        mail,
+        &row.locale,
+        &row.recipient,
+        &values,
+    ))
 }
 
 #[cfg(test)]

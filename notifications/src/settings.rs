@@ -24,13 +24,19 @@ pub fn parse(wanted: &BTreeMap<String, String>) -> Result<Vec<(Kind, Delivery)>,
     let mut errors = Vec::new();
     let deliveries = Delivery::ALL.map(Delivery::as_str).join(", ");
     for (kind, delivery) in wanted {
-        match (Kind::parse(kind), Delivery::parse(delivery)) {
+        match (
+            Kind::parse(kind).filter(|k| k.chosen_by_person()),
+            Delivery::parse(delivery),
+        ) {
             (Some(kind), Some(delivery)) => chosen.push((kind, delivery)),
             (None, _) => errors.push(FieldError {
                 field: kind.clone(),
                 message: format!(
-                    "not a kind of notification: one of {}",
-                    Kind::ALL.map(Kind::as_str).join(", ")
+                    "not a kind of notification one may choose: one of {}",
+                    Kind::chosen()
+                        .map(Kind::as_str)
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 ),
             }),
             (Some(_), None) => errors.push(FieldError {

@@ -5,6 +5,7 @@
 use crate::kinds::{Delivery, Kind};
 use crate::subscriber::Derived;
 use convene_domain::{Profile, ProfileChange};
+use convene_projections::account_mails::{self, AccountMailRow};
 use convene_projections::Error;
 use cqrs_es::Aggregate;
 use sqlx::{AnyConnection, AnyPool, Row};
@@ -34,8 +35,12 @@ pub async fn owner(pool: &AnyPool, username: &str) -> Result<Option<String>, Err
     }
 }
 
-/// How `account` wants `kind` delivered.
+/// How `account` wants `kind` delivered (a kind nobody chooses the delivery of comes as its
+/// default).
 pub async fn setting(pool: &AnyPool, account: &str, kind: Kind) -> Result<Delivery, Error> {
+    if !kind.chosen_by_person() {
+        return Ok(kind.default_delivery());
+    }
     let chosen: Option<String> = sqlx::query_scalar(
         "SELECT delivery FROM notification_settings WHERE account_id = $1 AND kind = $2",
     )
@@ -49,10 +54,10 @@ pub async fn setting(pool: &AnyPool, account: &str, kind: Kind) -> Result<Delive
         .unwrap_or(kind.default_delivery()))
 }
 
-/// Every kind with how `account` wants it delivered.
+/// Every kind a person chooses the delivery of, with how `account` wants it delivered.
 pub async fn settings(pool: &AnyPool, account: &str) -> Result<Vec<(Kind, Delivery)>, Error> {
     let mut all = Vec::new();
-    for kind in Kind::ALL {
+    for kind in Kind::chosen() {
         all.push((kind, setting(pool, account, kind).await?));
     }
     Ok(all)
@@ -250,6 +255,8 @@ pub enum Mail {
         account_id: String,
         items: Vec<Stored>,
     },
+    /// A mail about an account itself (confirming an address, a password reset…).
+    Account(AccountMailRow),
 }
 
 /// Claims up to `limit` due mails for `lease` seconds: each claim counts an attempt and moves
@@ -289,6 +296,14 @@ pub async fn claim_due(
         let mail = match row {
             Some(row) => Mail::Notification(Box::new(stored(&row)?)),
             None => {
+                if let Some(mail) = account_mails::find(pool, &id).await? {
+                    due.push(Due {
+                        id,
+                        attempts,
+                        mail: Mail::Account(mail),
+                    });
+                    continue;
+                }
                 let account_id: String =
                     sqlx::query_scalar("SELECT account_id FROM notification_digests WHERE id = $1")
                         .bind(&id)
@@ -322,7 +337,7 @@ pub async fn mark_sent(pool: &AnyPool, id: &str) -> Result<(), Error> {
     .bind(id)
     .execute(pool)
     .await?;
-    Ok(())
+    account_mails::forget_values(pool, id).await
 }
 
 /// A refusal that may pass: tried again at `due_at`.
@@ -343,7 +358,7 @@ pub async fn mark_failed(pool: &AnyPool, id: &str, error: &str) -> Result<(), Er
         .bind(id)
         .execute(pool)
         .await?;
-    Ok(())
+    account_mails::forget_values(pool, id).await
 }
 
 /// A mail of the outbox, as administrators see it.
@@ -361,11 +376,13 @@ pub struct OutboxMail {
 /// The mails in `state` (pending, sent, failed), oldest first.
 pub async fn outbox(pool: &AnyPool, state: &str, limit: i64) -> Result<Vec<OutboxMail>, Error> {
     let rows = sqlx::query(
-        "SELECT m.id, COALESCE(n.kind, 'digest') AS kind, \
-                COALESCE(n.recipient, 'account ' || d.account_id, '?') AS recipient, \
+        "SELECT m.id, COALESCE(n.kind, 'account:' || a.mail, 'digest') AS kind, \
+                COALESCE(n.recipient, 'mailto:' || a.recipient, 'account ' || d.account_id, '?') \
+                  AS recipient, \
                 m.state, m.attempts, m.due_at, m.last_error \
          FROM notification_mails m LEFT JOIN notifications n ON n.id = m.id \
          LEFT JOIN notification_digests d ON d.id = m.id \
+         LEFT JOIN account_mails a ON a.id = m.id \
          WHERE m.state = $1 ORDER BY m.due_at, m.id LIMIT $2",
     )
     .bind(state)

@@ -16,7 +16,9 @@ use crate::store;
 use crate::SUBSCRIBER;
 use async_trait::async_trait;
 use convene_domain::metadata::{format_timestamp, parse_timestamp};
-use convene_domain::{Actor, Event, EventChange, Group, GroupChange, MemberRole};
+use convene_domain::{
+    Account, Actor, Event, EventChange, Group, GroupChange, MemberRole, Report, ReportChange,
+};
 use convene_projections::log::{aggregate_after, aggregate_between};
 use convene_projections::subscriber::{checkpoint, move_checkpoint, set_checkpoint, Applied};
 use convene_projections::{Delivery as Promise, Error, StoredEvent, Subscriber};
@@ -193,7 +195,6 @@ pub async fn derive(
         .collect();
     let acting: HashMap<i64, Option<String>> = batch
         .iter()
-        .filter(|e| e.aggregate_type == Event::TYPE || e.aggregate_type == Group::TYPE)
         .map(|e| {
             let account = match e.metadata()?.actor {
                 Actor::Account { account, .. } => Some(account),
@@ -281,6 +282,7 @@ pub async fn derive(
         folds.keep(id.to_string(), fold, head);
     }
     found.extend(group_notices(pool, batch).await?);
+    found.extend(moderation_notices(pool, batch).await?);
     let recorded: HashMap<i64, String> = batch
         .iter()
         .map(|e| Ok((e.position, format_timestamp(e.metadata()?.recorded_at))))
@@ -294,6 +296,7 @@ pub async fn derive(
                 // A profile the instance runs has no one to tell.
                 None => continue,
             },
+            Recipient::Account(account) => Some(account.clone()),
             Recipient::Email(_) => None,
         };
         // Nobody hears of their own doing, nor — through another of their profiles — of a
@@ -386,7 +389,7 @@ impl AtHead {
 }
 
 /// The notices of the batch's changes of groups, each decided on the group just before it. Only
-/// groups someone asks to join in the batch are read (their whole history: groups change far
+/// groups with a change that tells someone are read (their whole history: groups change far
 /// less often than events are joined).
 async fn group_notices(
     pool: &AnyPool,
@@ -395,21 +398,23 @@ async fn group_notices(
     let (Some(first), Some(last)) = (batch.first(), batch.last()) else {
         return Ok(Vec::new());
     };
-    let mut asked: Vec<&str> = Vec::new();
+    let mut told: Vec<&str> = Vec::new();
     for stored in batch.iter().filter(|e| e.aggregate_type == Group::TYPE) {
-        if matches!(
+        let tells = matches!(
             stored.change::<GroupChange>()?,
             GroupChange::MemberJoined {
                 role: MemberRole::NotApproved,
                 ..
-            }
-        ) && !asked.contains(&stored.aggregate_id.as_str())
-        {
-            asked.push(&stored.aggregate_id);
+            } | GroupChange::MemberInvited { .. }
+                | GroupChange::MemberApproved { .. }
+                | GroupChange::MemberRejected { .. }
+        );
+        if tells && !told.contains(&stored.aggregate_id.as_str()) {
+            told.push(&stored.aggregate_id);
         }
     }
     let mut found = Vec::new();
-    for id in asked {
+    for id in told {
         let mut group = Group::default();
         for stored in aggregate_after(pool, Group::TYPE, id, 0).await? {
             if stored.position > last.position {
@@ -417,11 +422,63 @@ async fn group_notices(
             }
             let change: GroupChange = stored.change()?;
             if stored.position >= first.position {
-                for notice in mapping::group_notices(&group, &change) {
+                let metadata = stored.metadata()?;
+                let acting = match &metadata.actor {
+                    Actor::Account { profile, .. } => profile.as_deref(),
+                    _ => None,
+                };
+                let notices =
+                    mapping::group_notices(&group, &change, acting, metadata.reason.as_deref());
+                for notice in notices {
                     found.push((stored.position, id.to_string(), notice));
                 }
             }
             group.apply(change);
+        }
+    }
+    Ok(found)
+}
+
+/// The notices of the batch's decisions on reports (to their reporters) and of the moderators'
+/// warnings (to the accounts warned). A notice about a report keeps the report's id where an
+/// event's keeps the event's; a warning keeps the account's.
+async fn moderation_notices(
+    pool: &AnyPool,
+    batch: &[StoredEvent],
+) -> Result<Vec<(i64, String, Notice)>, Error> {
+    let mut found = Vec::new();
+    for stored in batch {
+        let notice = if stored.aggregate_type == Report::TYPE {
+            let change: ReportChange = stored.change()?;
+            if !matches!(
+                change,
+                ReportChange::Resolved { .. } | ReportChange::Closed { .. }
+            ) {
+                continue;
+            }
+            let Some(filed) = aggregate_after(pool, Report::TYPE, &stored.aggregate_id, 0)
+                .await?
+                .into_iter()
+                .next()
+            else {
+                continue;
+            };
+            let ReportChange::Filed {
+                reporter: Some(reporter),
+                ..
+            } = filed.change()?
+            else {
+                continue;
+            };
+            let filed_at = format_timestamp(filed.metadata()?.recorded_at);
+            mapping::report_notice(&reporter, &filed_at, &change)
+        } else if stored.aggregate_type == Account::TYPE {
+            mapping::account_notice(&stored.aggregate_id, &stored.change()?)
+        } else {
+            None
+        };
+        if let Some(notice) = notice {
+            found.push((stored.position, stored.aggregate_id.clone(), notice));
         }
     }
     Ok(found)

@@ -21,7 +21,7 @@ const SOURCES: [(&str, &str); 2] = [
 pub const PARTS: [&str; 3] = ["subject", "text", "html"];
 
 /// Every phrase the renderer uses.
-pub const PHRASES: [&str; 21] = [
+pub const PHRASES: [&str; 24] = [
     "greeting_profile",
     "greeting_anonymous",
     "seat",
@@ -43,6 +43,9 @@ pub const PHRASES: [&str; 21] = [
     "cancel_participation",
     "cancel_participation_text",
     "request_message",
+    "group_reason",
+    "report_resolved",
+    "report_closed",
 ];
 
 /// The section of the daily digest (beside one per kind), with the same parts.
@@ -188,7 +191,26 @@ pub fn render(lang: &str, kind: Kind, facts: &Facts, links: &Links) -> Rendered 
                     .unwrap_or_else(|| phrase("nowhere").to_string())),
             ),
             ("late", e(if facts.late { phrase("late") } else { "" })),
-            ("reason", reason(phrase("cancel_reason"), facts, html)),
+            (
+                "reason",
+                reason(
+                    phrase(if kind == Kind::GroupRejected {
+                        "group_reason"
+                    } else {
+                        "cancel_reason"
+                    }),
+                    facts,
+                    html,
+                ),
+            ),
+            (
+                "outcome",
+                e(match facts.outcome.as_deref() {
+                    Some("resolved") => phrase("report_resolved"),
+                    Some(_) => phrase("report_closed"),
+                    None => "",
+                }),
+            ),
             ("message", message(phrase("request_message"), facts, html)),
             ("link", e(links.link)),
         ]
@@ -374,6 +396,7 @@ mod tests {
             begins_at_before: Some("2030-05-01T14:00:00Z".into()),
             text: Some("Bring water".into()),
             reason: Some("The hall is flooded.".into()),
+            outcome: Some("resolved".into()),
             ..Facts::default()
         };
         for lang in LANGUAGES {
@@ -391,7 +414,9 @@ mod tests {
                 for part in [&rendered.subject, &rendered.text, &rendered.html] {
                     assert!(!part.contains('{'), "{lang} {}: {part}", kind.as_str());
                 }
-                assert!(rendered.html.contains("Climate &lt;march&gt;"));
+                if lookup(lang, kind.as_str(), "html").contains("{title}") {
+                    assert!(rendered.html.contains("Climate &lt;march&gt;"));
+                }
                 assert!(!rendered.html.contains("<march>"));
             }
         }

@@ -87,7 +87,7 @@ pub async fn unsubscribe(
             .map(|(kind, _)| kind)
             .collect()
     } else {
-        match Kind::parse(what) {
+        match Kind::parse(what).filter(|k| k.chosen_by_person()) {
             Some(kind) => vec![kind],
             None => return Ok(Err(Refusal::Invalid)),
         }

@@ -996,3 +996,341 @@ async fn people_named_in_a_comment_hear_of_it_in_their_language() {
 fn s(text: &str) -> String {
     text.to_string()
 }
+
+/// A group's invitation, and the answer to a request to join, reach the profile concerned once,
+/// in its account's language, through the outbox (text and HTML), never naming the moderator
+/// who answered; a person who turned approvals off gets none; a replay sends nothing again.
+#[tokio::test]
+async fn a_group_s_invitations_and_answers_reach_the_profile_concerned() {
+    for scratch in test_urls("notifications_group_answers").await {
+        let (server, new_mail) = server(&scratch).await;
+        let label = server.label;
+        let ana = person(&server, "ana@example.org", "en", "ana").await;
+        let bob = person(&server, "bob@example.org", "en", "bob").await;
+        let cy = person(&server, "cy@example.org", "en", "cy").await;
+        let dee = person(&server, "dee@example.org", "en", "dee").await;
+        person(&server, "zoe@example.org", "fr", "zoe").await;
+        let cy_account = account_of(&server, "cy@example.org").await;
+        let mut conn = server.db.pool().acquire().await.expect("conn");
+        store::set_setting(&mut conn, &cy_account, Kind::GroupApproved, Delivery::Off)
+            .await
+            .expect("setting");
+        drop(conn);
+        let created = ana
+            .post(
+                "/api/v1/groups",
+                json!({"handle": "repair", "display_name": "Repair café"}),
+            )
+            .await;
+        assert_eq!(created.status, 201, "{label}: {}", created.text);
+        for who in [&bob, &cy, &dee] {
+            let asked = who.post("/api/v1/groups/repair/members", json!({})).await;
+            assert_eq!(asked.status, 201, "{label}: {}", asked.text);
+        }
+        for name in ["bob", "cy"] {
+            let approved = ana
+                .post(
+                    &format!("/api/v1/groups/repair/members/{name}/approve"),
+                    json!({"reason": "welcome"}),
+                )
+                .await;
+            assert_eq!(approved.status, 200, "{label}: {}", approved.text);
+        }
+        let rejected = ana
+            .post(
+                "/api/v1/groups/repair/members/dee/reject",
+                json!({"reason": "Members live in <Lyon>"}),
+            )
+            .await;
+        assert_eq!(rejected.status, 200, "{label}: {}", rejected.text);
+        let invited = ana
+            .post(
+                "/api/v1/groups/repair/invitations",
+                json!({"username": "zoe"}),
+            )
+            .await;
+        assert_eq!(invited.status, 201, "{label}: {}", invited.text);
+        settled(&server).await;
+        let answers = |all: Vec<(String, String, String)>| -> Vec<(String, String, String)> {
+            all.into_iter()
+                .filter(|(_, kind, _)| kind.starts_with("group_") && kind != "group_join_request")
+                .collect()
+        };
+        assert_eq!(
+            answers(all(&server).await),
+            [
+                n("@bob", "group_approved", "mail"),
+                n("@cy", "group_approved", "off"),
+                n("@dee", "group_rejected", "mail"),
+                n("@zoe", "group_invitation", "mail"),
+            ],
+            "{label}"
+        );
+
+        let sender = mail_folder_sender(&server, new_mail.clone());
+        sender.send_due().await.expect("send");
+        let about_repair = |to: &str| -> Vec<String> {
+            server
+                .mails_to(to)
+                .into_iter()
+                .filter(|m| m.contains("Repair caf") && !m.contains("asks to join"))
+                .collect()
+        };
+        let group_page = format!("{}/@repair", server.base);
+        let bob_mail = about_repair("bob@example.org");
+        assert_eq!(bob_mail.len(), 1, "{label}: {bob_mail:?}");
+        assert!(
+            bob_mail[0].contains("Welcome to Repair café")
+                && bob_mail[0].contains("you are now a member")
+                && bob_mail[0].contains("text/plain")
+                && bob_mail[0].contains("text/html")
+                && bob_mail[0].contains(&group_page)
+                && bob_mail[0].contains("List-Unsubscribe-Post: List-Unsubscribe=One-Click"),
+            "{label}: {}",
+            bob_mail[0]
+        );
+        assert!(
+            !bob_mail[0].contains("@ana"),
+            "{label}: the moderator is not named"
+        );
+        assert!(about_repair("cy@example.org").is_empty(), "{label}");
+        let dee_mail = about_repair("dee@example.org");
+        assert_eq!(dee_mail.len(), 1, "{label}: {dee_mail:?}");
+        assert!(
+            dee_mail[0].contains("was not accepted")
+                && dee_mail[0].contains("The moderators’ reason: Members live in <Lyon>")
+                && dee_mail[0].contains("Members live in &lt;Lyon&gt;"),
+            "{label}: {}",
+            dee_mail[0]
+        );
+        let zoe_mail = about_repair("zoe@example.org");
+        assert_eq!(zoe_mail.len(), 1, "{label}: {zoe_mail:?}");
+        assert!(
+            zoe_mail[0].contains("Pour votre profil @zoe.")
+                && zoe_mail[0].contains("@ana vous invite à rejoindre le groupe « Repair café »")
+                && zoe_mail[0].contains(&group_page),
+            "{label}: {}",
+            zoe_mail[0]
+        );
+        // The inbox holds the same.
+        let bob_account = account_of(&server, "bob@example.org").await;
+        let inbox = store::inbox(server.db.pool(), &bob_account, 10, 0)
+            .await
+            .expect("inbox");
+        assert!(
+            inbox.iter().any(|n| n.kind == Kind::GroupApproved),
+            "{label}: {inbox:?}"
+        );
+
+        // Replayed: the same notifications, nothing sent again.
+        let before = all(&server).await;
+        let mut server = server;
+        server.stop_subscribers().await;
+        let subscriber: Arc<dyn Subscriber> =
+            Arc::new(NotificationsSubscriber::new(new_mail.clone()));
+        let runner = Runner::new(subscriber, &server.db);
+        runner.reset().await.expect("reset");
+        runner
+            .catch_up(server.head().await, &mut |_| {})
+            .await
+            .expect("replay");
+        assert_eq!(all(&server).await, before, "{label}");
+        assert_eq!(sender.send_due().await.expect("send").sent, 0, "{label}");
+    }
+}
+
+/// Gives the client's account `role`, as the command line would, and waits until it shows.
+async fn give_role(client: &support::Client, role: convene_domain::Role, server: &TestServer) {
+    use convene_domain::{Account, AccountCommand, Actor, Metadata, Source};
+    let id = client.get("/api/v1/me").await.json["account"]["id"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    let metadata = Metadata::now(Actor::System, Source::Cli, "test");
+    convene_projections::Commands::<Account>::new(&server.db, ())
+        .execute(&id, AccountCommand::ChangeRole { role }, &metadata)
+        .await
+        .expect("give a role");
+    for _ in 0..100 {
+        if client.get("/api/v1/me").await.json["account"]["role"] == role.as_str() {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("the role never showed");
+}
+
+/// A reporter hears, in their language, that their report was handled — not by whom, not why;
+/// a warned account gets the moderators' words, naming none of its profiles and no moderator,
+/// with no link to turn such mails off; the person reported hears nothing of the report.
+#[tokio::test]
+async fn a_handled_report_and_a_warning_reach_only_those_concerned() {
+    for scratch in test_urls("notifications_moderation").await {
+        let (server, new_mail) = server(&scratch).await;
+        let label = server.label;
+        let carol = person(&server, "carol@example.org", "fr", "carol").await;
+        let bob = person(&server, "bob@example.org", "en", "bob").await;
+        let mia = person(&server, "mia@example.org", "en", "mia").await;
+        give_role(&mia, convene_domain::Role::Moderator, &server).await;
+        let event = create_event(&bob, json!({"title": "Buy cheap watches"})).await;
+        let event = event["id"].as_str().unwrap_or_default().to_string();
+        let filed = carol
+            .post(
+                "/api/v1/reports",
+                json!({"target": {"kind": "event", "id": event}, "category": {"kind": "spam"}}),
+            )
+            .await;
+        assert_eq!(filed.status, 201, "{label}: {}", filed.text);
+        let report = filed.json["id"].as_str().unwrap_or_default().to_string();
+        let resolved = mia
+            .post(
+                &format!("/api/v1/moderation/reports/{report}/resolve"),
+                json!({"reason": "Advertising, event hidden"}),
+            )
+            .await;
+        assert_eq!(resolved.status, 200, "{label}: {}", resolved.text);
+        let warned = mia
+            .post(
+                "/api/v1/moderation/decisions",
+                json!({"action": "warn", "target": {"kind": "profile", "username": "bob"},
+                       "reason": "Please stop the spam."}),
+            )
+            .await;
+        assert_eq!(warned.status, 201, "{label}: {}", warned.text);
+        settled(&server).await;
+        let bob_account = account_of(&server, "bob@example.org").await;
+        let told: Vec<_> = all(&server)
+            .await
+            .into_iter()
+            .filter(|(_, kind, _)| kind == "report_handled" || kind == "moderation_warning")
+            .collect();
+        assert_eq!(
+            told,
+            [
+                n("@carol", "report_handled", "mail"),
+                n(
+                    &format!("account:{bob_account}"),
+                    "moderation_warning",
+                    "mail"
+                ),
+            ],
+            "{label}"
+        );
+
+        let sender = mail_folder_sender(&server, new_mail.clone());
+        sender.send_due().await.expect("send");
+        let carol_mail: Vec<String> = server
+            .mails_to("carol@example.org")
+            .into_iter()
+            .filter(|m| m.contains("signalement"))
+            .collect();
+        assert_eq!(carol_mail.len(), 1, "{label}: {carol_mail:?}");
+        let mail = &carol_mail[0];
+        assert!(
+            mail.contains("Votre signalement a été traité")
+                && mail.contains("ils ont pris les mesures nécessaires")
+                && mail.contains("text/html"),
+            "{label}: {mail}"
+        );
+        assert!(
+            !mail.contains("mia") && !mail.contains("Advertising"),
+            "{label}: neither who nor why: {mail}"
+        );
+        let bob_mail = server.mails_to("bob@example.org");
+        assert!(
+            bob_mail.iter().all(|m| !m.contains("report")),
+            "{label}: {bob_mail:?}"
+        );
+        let warnings: Vec<&String> = bob_mail
+            .iter()
+            .filter(|m| m.contains("warning from the moderators"))
+            .collect();
+        assert_eq!(warnings.len(), 1, "{label}: {bob_mail:?}");
+        let warning = warnings[0];
+        assert!(
+            warning.contains("Please stop the spam.") && warning.contains("text/html"),
+            "{label}: {warning}"
+        );
+        assert!(
+            !warning.contains("mia") && !warning.contains("@bob"),
+            "{label}: names no moderator and no profile: {warning}"
+        );
+        assert!(!warning.contains("List-Unsubscribe"), "{label}: {warning}");
+        let inbox = store::inbox(server.db.pool(), &bob_account, 10, 0)
+            .await
+            .expect("inbox");
+        assert!(
+            inbox.iter().any(|n| n.kind == Kind::ModerationWarning),
+            "{label}: {inbox:?}"
+        );
+    }
+}
+
+/// A mail about an account (here a password reset) outlives a mail server that is down: kept in
+/// the outbox with the refusal, sent once, in the account's language with both parts, when the
+/// server is back; its link is then forgotten by the store.
+#[tokio::test]
+async fn account_mails_wait_in_the_outbox_while_the_mail_server_is_down() {
+    use convene_api::account_mail::{self, AccountMail};
+    for scratch in test_urls("notifications_account_mails").await {
+        let (server, new_mail) = server(&scratch).await;
+        let label = server.label;
+        person(&server, "ana@example.org", "fr", "ana").await;
+        let mut down = server.state.clone();
+        down.config.mailer = Arc::new(
+            Mailer::smtp(
+                "Convene <noreply@127.0.0.1>",
+                &format!("smtp://127.0.0.1:{}", free_port()),
+            )
+            .expect("mailer"),
+        );
+        let link = format!("{}/reset-password?token=s3cret-token", server.base);
+        let values = [
+            ("link", link.as_str()),
+            ("token", "s3cret-token"),
+            ("base", server.base.as_str()),
+        ];
+        account_mail::send(&down, AccountMail::Reset, "fr", "ana@example.org", &values).await;
+        let pending = store::outbox(server.db.pool(), "pending", 10)
+            .await
+            .expect("outbox");
+        assert_eq!(pending.len(), 1, "{label}: {pending:?}");
+        assert_eq!(
+            (pending[0].kind.as_str(), pending[0].recipient.as_str()),
+            ("account:reset", "mailto:ana@example.org"),
+            "{label}"
+        );
+        assert!(pending[0].last_error.is_some(), "{label}: {pending:?}");
+        let with_token = |server: &TestServer| -> Vec<String> {
+            server
+                .mails_to("ana@example.org")
+                .into_iter()
+                .filter(|m| m.contains("s3cret-token"))
+                .collect()
+        };
+        assert!(with_token(&server).is_empty(), "{label}");
+
+        // The server is back (the mail folder here): sent once, in French, text and HTML.
+        let sender = mail_folder_sender(&server, new_mail.clone());
+        assert_eq!(sender.send_due().await.expect("send").sent, 1, "{label}");
+        assert_eq!(sender.send_due().await.expect("send").sent, 0, "{label}");
+        let sent = with_token(&server);
+        assert_eq!(sent.len(), 1, "{label}: {sent:?}");
+        assert!(
+            sent[0].contains("Choisissez-en un nouveau dans l’heure")
+                && sent[0].contains("text/plain")
+                && sent[0].contains("text/html")
+                && !sent[0].contains("List-Unsubscribe"),
+            "{label}: {}",
+            sent[0]
+        );
+        let kept: Vec<Option<String>> = sqlx::query_scalar("SELECT vals FROM account_mails")
+            .fetch_all(server.db.pool())
+            .await
+            .expect("account mails");
+        assert!(
+            !kept.is_empty() && kept.iter().all(Option::is_none),
+            "{label}: every link forgotten once sent: {kept:?}"
+        );
+    }
+}

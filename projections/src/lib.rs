@@ -15,6 +15,7 @@
 //! Depends on `convene-domain` only (and the database crates); the API, web and federation crates
 //! depend on this one. See `docs/event-log.md` for the guarantees and why they hold.
 
+pub mod account_mails;
 pub mod accounts;
 pub mod aggregate_cache;
 pub mod chain;

@@ -160,11 +160,13 @@ pub async fn notifications(
     }
     let plain_files = started.elapsed();
 
-    // Mail over SMTP: the first `smtp_mails` of the same outbox again, to the sink.
+    // Mail over SMTP: the first `smtp_mails` notifications' mails of the same outbox again (not
+    // the account mails it also holds), to the sink.
     let (port, received) = smtp_sink().await?;
     sqlx::query(
         "UPDATE notification_mails SET state = 'pending', attempts = 0, due_at = 0, sent_at = NULL \
-         WHERE id IN (SELECT id FROM notification_mails ORDER BY id LIMIT $1)",
+         WHERE id IN (SELECT m.id FROM notification_mails m JOIN notifications n ON n.id = m.id \
+                      ORDER BY m.id LIMIT $1)",
     )
     .bind(i64::try_from(smtp_mails)?)
     .execute(db.pool())

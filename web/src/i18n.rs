@@ -210,6 +210,18 @@ mod tests {
         }
     }
 
+    /// The settings page labels every kind a person chooses the delivery of, in every language.
+    #[test]
+    fn every_notification_kind_one_chooses_has_its_label() {
+        let catalogues = Catalogues::embedded().expect("catalogues");
+        for catalogue in catalogues.all() {
+            for kind in convene_notifications::Kind::chosen() {
+                let key = format!("notif_kind_{}", kind.as_str());
+                assert!(catalogue.t.contains_key(&key), "{key} is missing");
+            }
+        }
+    }
+
     #[test]
     fn dates_and_times_follow_each_language() {
         let catalogues = Catalogues::embedded().expect("catalogues");

@@ -157,6 +157,22 @@ async fn a_comment_is_reported_and_a_moderator_resolves_it_with_a_reason() {
             after.body
         );
 
+        // The reporter's notification is mailed by the outbox's sender (none runs beside the
+        // test site): once the subscriber derived it, one round sends it.
+        crate::notifications::settled(&site).await;
+        let mailer =
+            convene_api::mail::Mailer::to_folder("Convene <noreply@127.0.0.1>", &site.mail)
+                .expect("mailer");
+        convene_notifications::Sender::new(
+            &site.db,
+            std::sync::Arc::new(mailer),
+            &site.base,
+            std::sync::Arc::new(tokio::sync::Notify::new()),
+            convene_notifications::Retries::default(),
+        )
+        .send_due()
+        .await
+        .expect("send");
         let mail = site.mails_to("carol@example.org");
         assert!(mail.iter().any(|m| m.contains("signalement")), "{mail:?}");
         assert!(mail.iter().all(|m| !m.contains("mia")));

@@ -9,7 +9,7 @@ use serde_json::{json, Value};
 use std::time::Duration;
 
 /// Waits until the notifications subscriber has seen the whole log.
-async fn settled(site: &Site) {
+pub(crate) async fn settled(site: &Site) {
     let head = site.head().await;
     for _ in 0..400 {
         let at = convene_projections::projection::checkpoint(site.db.pool(), "notifications")
@@ -294,19 +294,30 @@ async fn notification_settings_are_chosen_per_kind_and_unknown_ones_are_named() 
         assert_eq!(chosen["event_changed"], "mail", "{label}");
         assert_eq!(chosen["join_request"], "mail", "{label}");
         assert_eq!(chosen["new_participant"], "digest", "{label}");
+        assert_eq!(chosen["group_invitation"], "mail", "{label}");
+        // A moderators' warning is not the person's to turn off: it is not among the choices.
+        assert!(
+            chosen.get("moderation_warning").is_none(),
+            "{label}: {chosen}"
+        );
 
         let (status, problem) = api(
             &site,
             "PUT",
             "/api/v1/notification-settings",
             Some(&org_token),
-            Some(json!({"join_request": "off", "bogus": "mail", "approved": "sometimes"})),
+            Some(
+                json!({"join_request": "off", "bogus": "mail", "approved": "sometimes",
+                        "moderation_warning": "off"}),
+            ),
         )
         .await;
         assert_eq!(status, 422, "{label}: {problem}");
         let text = problem.to_string();
         assert!(
-            text.contains("bogus") && text.contains("approved"),
+            text.contains("bogus")
+                && text.contains("approved")
+                && text.contains("\"moderation_warning\""),
             "{label}: {problem}"
         );
         let (_, unchanged) = api(
