@@ -340,16 +340,8 @@ pub async fn mark_sent(pool: &AnyPool, id: &str) -> Result<(), Error> {
     account_mails::forget_values(pool, id).await
 }
 
-/// A refusal that may pass: tried again at `due_at`.
-pub async fn retry_at(pool: &AnyPool, id: &str, due_at: i64, error: &str) -> Result<(), Error> {
-    sqlx::query("UPDATE notification_mails SET due_at = $1, last_error = $2 WHERE id = $3")
-        .bind(due_at)
-        .bind(error)
-        .bind(id)
-        .execute(pool)
-        .await?;
-    Ok(())
-}
+/// A refusal that may pass: tried again at `due_at` (the same for every mail of the outbox).
+pub use account_mails::retry_at;
 
 /// Given up: kept with the reason, for administrators.
 pub async fn mark_failed(pool: &AnyPool, id: &str, error: &str) -> Result<(), Error> {

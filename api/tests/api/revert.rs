@@ -36,6 +36,35 @@ fn actions(plan: &Response) -> Vec<String> {
     all
 }
 
+/// An organiser, a participant, a moderator (mia) and an administrator, each with a profile
+/// but the moderator.
+struct Cast {
+    server: TestServer,
+    org: Client,
+    bob: Client,
+    mia: Client,
+    admin: Client,
+}
+
+async fn cast(scratch: &convene_projections::scratch::Scratch) -> Cast {
+    let server = TestServer::start_with(scratch, Default::default()).await;
+    let org = member(&server, "org@example.org").await;
+    profile(&org, "org").await;
+    let bob = member(&server, "bob@example.org").await;
+    profile(&bob, "bob").await;
+    let mia = member(&server, "mia@example.org").await;
+    make_moderator(&server, &mia).await;
+    let admin = member(&server, "admin@example.org").await;
+    give_role(&server, &admin, Role::Administrator).await;
+    Cast {
+        server,
+        org,
+        bob,
+        mia,
+        admin,
+    }
+}
+
 #[tokio::test]
 async fn a_hijacked_account_s_window_is_previewed_then_reverted_keeping_everyone_else_s_changes() {
     for scratch in test_urls("revert_hijack").await {
@@ -233,15 +262,13 @@ async fn a_hijacked_account_s_window_is_previewed_then_reverted_keeping_everyone
 #[tokio::test]
 async fn a_moderator_s_mistaken_decisions_are_undone_by_reverting_their_window() {
     for scratch in test_urls("revert_moderator").await {
-        let server = TestServer::start_with(&scratch, Default::default()).await;
-        let org = member(&server, "org@example.org").await;
-        profile(&org, "org").await;
-        let bob = member(&server, "bob@example.org").await;
-        profile(&bob, "bob").await;
-        let mia = member(&server, "mia@example.org").await;
-        make_moderator(&server, &mia).await;
-        let admin = member(&server, "admin@example.org").await;
-        give_role(&server, &admin, Role::Administrator).await;
+        let Cast {
+            server,
+            org,
+            bob,
+            mia,
+            admin,
+        } = cast(&scratch).await;
         let org_id = account_id(&org).await;
         let id = text(&create_event(&org, json!({"title": "Climate march"})).await["id"]);
         let comment = bob
@@ -436,15 +463,13 @@ async fn bad_reverts_are_refused_naming_what_to_fix_and_write_nothing() {
 #[tokio::test]
 async fn one_mistaken_decision_is_undone_by_its_request_alone() {
     for scratch in test_urls("revert_request").await {
-        let server = TestServer::start_with(&scratch, Default::default()).await;
-        let org = member(&server, "org@example.org").await;
-        profile(&org, "org").await;
-        let bob = member(&server, "bob@example.org").await;
-        profile(&bob, "bob").await;
-        let mia = member(&server, "mia@example.org").await;
-        make_moderator(&server, &mia).await;
-        let admin = member(&server, "admin@example.org").await;
-        give_role(&server, &admin, Role::Administrator).await;
+        let Cast {
+            server,
+            org,
+            mia,
+            admin,
+            ..
+        } = cast(&scratch).await;
         let id = text(&create_event(&org, json!({"title": "Climate march"})).await["id"]);
         for body in [
             json!({"action": "hide", "target": {"kind": "event", "id": id}, "reason": "spam"}),
