@@ -714,7 +714,10 @@ async fn a_group_changes_who_sees_its_event_and_whom_it_shows_after_creating_it(
         let anonymous = server.client().put(&options, json!({})).await;
         assert_eq!(anonymous.status, 401, "{}", anonymous.text);
         let bad = ana.put(&options, json!({"hide_organiser": "yes"})).await;
-        assert_eq!((bad.status, fields(&bad)), (422, vec!["hide_organiser".to_string()]));
+        assert_eq!(
+            (bad.status, fields(&bad)),
+            (422, vec!["hide_organiser".to_string()])
+        );
         for path in [
             "/api/v1/groups/repair/events/nope/options".to_string(),
             format!("/api/v1/groups/repair/events/{own_id}/options"),
@@ -723,11 +726,19 @@ async fn a_group_changes_who_sees_its_event_and_whom_it_shows_after_creating_it(
             let missing = ana.put(&path, json!({"members_only": true})).await;
             assert_eq!(missing.status, 404, "{path}: {}", missing.text);
         }
-        assert_eq!(server.head().await, head, "{}: nothing written", server.label);
+        assert_eq!(
+            server.head().await,
+            head,
+            "{}: nothing written",
+            server.label
+        );
 
         // Made members-only with the organiser hidden: gone for everyone else at once.
         let changed = ana
-            .put(&options, json!({"members_only": true, "hide_organiser": true}))
+            .put(
+                &options,
+                json!({"members_only": true, "hide_organiser": true}),
+            )
             .await;
         assert_eq!(changed.status, 200, "{}", changed.text);
         assert_eq!(changed.json["group"]["members_only"], true);
@@ -747,10 +758,18 @@ async fn a_group_changes_who_sees_its_event_and_whom_it_shows_after_creating_it(
         // The same options again write nothing; opened again, everyone sees who organised it.
         let head = server.head().await;
         let again = ana
-            .put(&options, json!({"members_only": true, "hide_organiser": true}))
+            .put(
+                &options,
+                json!({"members_only": true, "hide_organiser": true}),
+            )
             .await;
         assert_eq!(again.status, 200, "{}", again.text);
-        assert_eq!(server.head().await, head, "{}: nothing written", server.label);
+        assert_eq!(
+            server.head().await,
+            head,
+            "{}: nothing written",
+            server.label
+        );
         let opened = ana.put(&options, json!({})).await;
         assert_eq!(opened.status, 200, "{}", opened.text);
         let public = server.client().get(&format!("/api/v1/events/{id}")).await;

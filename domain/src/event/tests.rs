@@ -977,13 +977,12 @@ fn the_organising_group_changes_how_it_shows_its_event_and_nobody_else_does() {
         created(None, JoinMode::Free),
         C::OrganisedByGroup { group: repair() },
     ];
-    let change = |by: &str, members_only: bool, hide_organiser: bool| {
-        EventCommand::ChangeGroupOptions {
+    let change =
+        |by: &str, members_only: bool, hide_organiser: bool| EventCommand::ChangeGroupOptions {
             by: by.into(),
             members_only,
             hide_organiser,
-        }
-    };
+        };
     let opened = GroupLink {
         members_only: false,
         hide_organiser: true,

@@ -141,10 +141,11 @@ async fn members_keep_todo_lists_through_the_page() {
 
         // The members' timeline tells who marked which todo done, and undone, in their
         // language, with a link to the lists; nobody else's does.
+        let bobs = bob.get("/@repair/todos").await;
         let reopened = bob
             .post(
                 "/@repair/todos",
-                &page.csrf(),
+                &bobs.csrf(),
                 &[
                     ("action", "toggle"),
                     ("todo", &todo),

@@ -419,9 +419,17 @@ async fn the_edit_form_changes_who_sees_a_group_event_and_whom_it_shows() {
 
         let edit = ana_browser.get(&edit_path).await;
         assert_eq!(edit.status, 200, "{}", edit.body);
-        assert!(edit.body.contains("<legend>For the group</legend>"), "{}", edit.body);
+        assert!(
+            edit.body.contains("<legend>For the group</legend>"),
+            "{}",
+            edit.body
+        );
         for name in ["members_only", "hide_organiser"] {
-            assert!(edit.body.contains(&unchecked(name)), "{name}: {}", edit.body);
+            assert!(
+                edit.body.contains(&unchecked(name)),
+                "{name}: {}",
+                edit.body
+            );
         }
 
         // Bad input elsewhere in the form: the boxes stay as sent, nothing is written.
@@ -431,7 +439,11 @@ async fn the_edit_form_changes_who_sees_a_group_event_and_whom_it_shows() {
         let refused = ana_browser.post(&edit_path, &edit.csrf(), &fields).await;
         assert_eq!(refused.status, 422, "{}", refused.body);
         for name in ["members_only", "hide_organiser"] {
-            assert!(refused.body.contains(&checked(name)), "{name}: {}", refused.body);
+            assert!(
+                refused.body.contains(&checked(name)),
+                "{name}: {}",
+                refused.body
+            );
         }
         assert_eq!(site.head().await, head, "nothing written");
 
