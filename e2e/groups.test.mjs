@@ -9,8 +9,8 @@ import assert from "node:assert/strict";
 import { base, member, visit, launch } from "./support.mjs";
 
 const text = {
-  en: { create: "Create the group", invite: "Invite", accept: "Accept", ask: "Ask to join", approve: "Approve", publish: "Publish", organisedBy: "Organised by the group", start: "Start a discussion", send: "Send", pad: "Create a pad", newList: "Make a list", add: "Add", markDone: "Mark done", undo: "Mark not done", invited: "invited", approved: "approved", discussion: "started a discussion", resource: "added a resource" },
-  fr: { create: "Créer le groupe", invite: "Inviter", accept: "Accepter", ask: "Demander à rejoindre", approve: "Accepter", publish: "Publier", organisedBy: "Organisé par le groupe", start: "Lancer une discussion", send: "Envoyer", pad: "Créer un pad", newList: "Créer une liste", add: "Ajouter", markDone: "Marquer comme fait", undo: "Marquer comme à faire", invited: "a invité", approved: "a accepté", discussion: "a lancé une discussion", resource: "a ajouté une ressource" },
+  en: { create: "Create the group", invite: "Invite", accept: "Accept", ask: "Ask to join", approve: "Approve", publish: "Publish", organisedBy: "Organised by the group", start: "Start a discussion", send: "Send", pad: "Create a pad", newList: "Make a list", add: "Add", markDone: "Mark done", undo: "Mark not done", invited: "invited", approved: "approved", discussion: "started a discussion", resource: "added a resource", todoDone: "marked a todo done" },
+  fr: { create: "Créer le groupe", invite: "Inviter", accept: "Accepter", ask: "Demander à rejoindre", approve: "Accepter", publish: "Publier", organisedBy: "Organisé par le groupe", start: "Lancer une discussion", send: "Envoyer", pad: "Créer un pad", newList: "Créer une liste", add: "Ajouter", markDone: "Marquer comme fait", undo: "Marquer comme à faire", invited: "a invité", approved: "a accepté", discussion: "a lancé une discussion", resource: "a ajouté une ressource", todoDone: "a marqué une tâche comme faite" },
 };
 
 /** Clicks a form's button in the page's main part and waits for the page it leads to. */
@@ -114,7 +114,7 @@ for (const lang of ["en", "fr"]) {
       // The timeline: members read what happened; the public only what is public.
       await s.goto(`${base}/@${handle}/timeline`);
       const told = await s.textContent("main ol.timeline");
-      for (const fact of [t.invited, t.approved, t.discussion, t.resource, `Repair day (${lang})`, "Spare parts", "Minutes"]) {
+      for (const fact of [t.invited, t.approved, t.discussion, t.resource, t.todoDone, "Bring the pump", `Repair day (${lang})`, "Spare parts", "Minutes"]) {
         assert.ok(told.includes(fact), `the timeline tells "${fact}": ${told}`);
       }
       await visit(s, `${lang}-group-timeline`);
@@ -122,7 +122,7 @@ for (const lang of ["en", "fr"]) {
       await stranger.goto(`${base}/@${handle}/timeline`);
       const public_ = await stranger.textContent("main");
       assert.ok(public_.includes(`Repair day (${lang})`), public_);
-      for (const secret of ["Spare parts", "Minutes", `third_${lang}`, `second_${lang}`]) {
+      for (const secret of ["Spare parts", "Minutes", "Bring the pump", `third_${lang}`, `second_${lang}`]) {
         assert.ok(!public_.includes(secret), `the public timeline hides "${secret}"`);
       }
       await visit(stranger, `${lang}-group-timeline-public`);

@@ -1,7 +1,8 @@
 //! A collective organises as a group through the API of the real binary: a group is created, a
 //! second person is invited and accepts, a third asks to join and is approved and made a
-//! moderator, the group organises a public event and a members-only one, a fourth person
-//! follows. Then the server stops, `replay` rebuilds the read models from the log, `verify`
+//! moderator, the group organises a public event and a members-only one (and later opens the
+//! latter to everyone), a fourth person follows; a member starts a discussion and another
+//! replies, a pad link is added, a todo is completed. Then the server stops, `replay` rebuilds the read models from the log, `verify`
 //! checks the chain, and the restarted server shows the group exactly as before.
 
 use crate::organising::{member, ok};
@@ -17,6 +18,9 @@ fn state_of(server: &Server, ana: &Caller) -> Vec<Value> {
         "/api/v1/groups/repair/followers",
         "/api/v1/groups/repair/events",
         "/api/v1/groups/repair/timeline",
+        "/api/v1/groups/repair/discussions",
+        "/api/v1/groups/repair/resources",
+        "/api/v1/groups/repair/todo-lists",
     ]
     .iter()
     .map(|path| ok(server, "GET", path, ana, None))
@@ -100,7 +104,7 @@ fn a_group_survives_replay_and_verify_unchanged() {
             cy,
             Some(event("Repair day", false)),
         );
-        ok(
+        let meeting = ok(
             &server,
             "POST",
             "/api/v1/groups/repair/events",
@@ -115,13 +119,84 @@ fn a_group_survives_replay_and_verify_unchanged() {
             Some(json!({})),
         );
 
-        let before = state_of(&server, ana);
-        assert_eq!(before[0]["member_count"], 3, "{}", database.label);
-        assert_eq!(before[3].as_array().map(Vec::len), Some(2));
-        // A stranger sees the public event only, as the group's.
+        // A stranger sees the public event only, as the group's; then the group opens the
+        // members' one to everyone.
         let (_, public) = server.get("/api/v1/groups/repair/events");
         assert_eq!(public.as_array().map(Vec::len), Some(1), "{public}");
         assert_eq!(public[0]["organizer"], "repair");
+        let meeting = meeting["id"].as_str().unwrap_or_default();
+        ok(
+            &server,
+            "PUT",
+            &format!("/api/v1/groups/repair/events/{meeting}/options"),
+            cy,
+            Some(json!({"members_only": false, "hide_organiser": true})),
+        );
+        let (_, public) = server.get("/api/v1/groups/repair/events");
+        assert_eq!(public.as_array().map(Vec::len), Some(2), "{public}");
+
+        // The members' work: a discussion with a reply, a pad link, a todo completed.
+        let started = ok(
+            &server,
+            "POST",
+            "/api/v1/groups/repair/discussions",
+            bob,
+            Some(json!({"title": "Spare parts", "body": "<p>Who has a pump?</p>"})),
+        );
+        let discussion = started["id"].as_str().unwrap_or_default();
+        let first = started["comments"][0]["id"].as_str().unwrap_or_default();
+        ok(
+            &server,
+            "POST",
+            &format!("/api/v1/groups/repair/discussions/{discussion}/comments"),
+            cy,
+            Some(json!({"body": "<p>I do</p>", "in_reply_to": first})),
+        );
+        ok(
+            &server,
+            "POST",
+            "/api/v1/groups/repair/resources",
+            cy,
+            Some(
+                json!({"kind": "pad", "title": "Minutes", "url": "https://pad.example.org/p/minutes"}),
+            ),
+        );
+        let list = ok(
+            &server,
+            "POST",
+            "/api/v1/groups/repair/todo-lists",
+            ana,
+            Some(json!({"title": "Saturday"})),
+        );
+        let list = list["id"].as_str().unwrap_or_default();
+        let added = ok(
+            &server,
+            "POST",
+            &format!("/api/v1/groups/repair/todo-lists/{list}/todos"),
+            ana,
+            Some(json!({"title": "Bring the pump", "assignee": "@bob"})),
+        );
+        let todo = added["todos"][0]["id"].as_str().unwrap_or_default();
+        ok(
+            &server,
+            "PUT",
+            &format!("/api/v1/groups/repair/todos/{todo}"),
+            bob,
+            Some(json!({"title": "Bring the pump", "assignee": "@bob", "done": true})),
+        );
+
+        let before = state_of(&server, ana);
+        assert_eq!(before[0]["member_count"], 3, "{}", database.label);
+        assert_eq!(before[3].as_array().map(Vec::len), Some(2));
+        let kinds: Vec<&str> = before[4]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|e| e["kind"].as_str())
+            .collect();
+        for kind in ["todo_completed", "resource_added", "discussion_started"] {
+            assert!(kinds.contains(&kind), "{kind}: {kinds:?}");
+        }
         server.stop();
 
         let replayed = run_ok(url, &["replay"]);

@@ -154,6 +154,7 @@ impl Error {
                 | EventError::Full
                 | EventError::CommentsClosed
                 | EventError::AlreadyDecided(_)
+                | EventError::NotAGroupEvent
                 | EventError::Remote => Class::Conflict,
             },
             Error::Account(e) => match e {
@@ -315,6 +316,7 @@ fn event_rule(error: &EventError) -> &'static str {
         EventError::CommentsClosed => "comments-closed",
         EventError::AlreadyDecided(_) => "already-decided",
         EventError::RemovedByModerators => "removed-by-moderators",
+        EventError::NotAGroupEvent => "not-a-group-event",
     }
 }
 

@@ -121,6 +121,17 @@ pub async fn list(
     page: Option<i64>,
 ) -> Result<Vec<PostView>> {
     groups::show_to(state, session, handle).await?;
+    listed_in(state, session, handle, page).await
+}
+
+/// As [`list`], for a caller that has already found the group as `session` may see it (the
+/// group's page): the group is not read again.
+pub async fn listed_in(
+    state: &AppState,
+    session: Option<&Session>,
+    handle: &str,
+    page: Option<i64>,
+) -> Result<Vec<PostView>> {
     let page = page.unwrap_or(1);
     if page < 1 {
         return Err(Error::invalid_field("page", "pages are counted from 1"));

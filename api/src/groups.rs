@@ -695,6 +695,30 @@ pub async fn create_event(
     events::show(state, Some(&acting.session), &id).await
 }
 
+/// Changes how group `handle` shows its event `id` (moderators and above, as for creating it):
+/// for members only or for everyone who may see it, with or without the member who organised
+/// it. An event that is not the group's is not found here.
+pub async fn change_event_options(
+    state: &AppState,
+    acting: &Acting,
+    handle: &str,
+    id: &str,
+    options: GroupEventOptions,
+) -> Result<EventView> {
+    may_organise(state, acting, handle).await?;
+    if event_rows::group_of(state.db.pool(), id).await?.as_deref() != Some(handle) {
+        return Err(convene_domain::EventError::NotFound.into());
+    }
+    let command = EventCommand::ChangeGroupOptions {
+        by: handle.to_string(),
+        members_only: options.members_only,
+        hide_organiser: options.hide_organiser,
+    };
+    let metadata = acting.metadata();
+    consistency::command(state, &state.events, id, command, &metadata, &[EVENTS]).await?;
+    events::show(state, Some(&acting.session), id).await
+}
+
 /// Events in a page of a group's events.
 pub const EVENTS_PAGE: i64 = 20;
 
@@ -793,21 +817,31 @@ pub async fn timeline(
 ) -> Result<Vec<TimelineEntry>> {
     Ok(timeline_with_subjects(state, session, handle, page)
         .await?
-        .0)
+        .entries)
 }
 
 /// Events or posts, by id.
 pub type ById<T> = std::collections::HashMap<String, T>;
 
-/// The same page of the timeline, with the events and the posts its entries are about (as
-/// the one asking may see them, by id).
+/// A page of a group's timeline as the one asking sees it.
+pub struct TimelinePage {
+    /// The group, read once for the whole page.
+    pub group: GroupView,
+    pub entries: Vec<TimelineEntry>,
+    /// The events and posts the entries are about, as the one asking may see them, by id.
+    pub events: ById<EventView>,
+    pub posts: ById<PostView>,
+}
+
+/// The same page of the timeline, with the group and the events and the posts its entries are
+/// about.
 pub async fn timeline_with_subjects(
     state: &AppState,
     session: Option<&Session>,
     handle: &str,
     page: Option<i64>,
-) -> Result<(Vec<TimelineEntry>, ById<EventView>, ById<PostView>)> {
-    show_to(state, session, handle).await?;
+) -> Result<TimelinePage> {
+    let group = show_to(state, session, handle).await?;
     let page = page.unwrap_or(1);
     if page < 1 {
         return Err(Error::invalid_field("page", "pages are counted from 1"));
@@ -884,5 +918,10 @@ pub async fn timeline_with_subjects(
         }
         shown.push(entry);
     }
-    Ok((shown, seen, posts))
+    Ok(TimelinePage {
+        group,
+        entries: shown,
+        events: seen,
+        posts,
+    })
 }

@@ -59,6 +59,14 @@ fn summary(change: &EventChange, people: &HashMap<String, String>) -> String {
         EventChange::OrganisedByGroup { group } => {
             format!("organised it for the group @{}", group.handle)
         }
+        EventChange::GroupOptionsChanged { group } => {
+            let yes = |b: bool| if b { "yes" } else { "no" };
+            format!(
+                "changed how the group shows it: members only {}, organiser hidden {}",
+                yes(group.members_only),
+                yes(group.hide_organiser)
+            )
+        }
         EventChange::PictureSet { picture } => format!("showed a picture: \"{}\"", picture.alt),
         EventChange::PictureRemoved => "removed the picture".into(),
         EventChange::Published => "published the event".into(),

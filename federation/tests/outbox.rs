@@ -591,6 +591,15 @@ async fn a_groups_public_events_and_posts_go_to_its_remote_followers_of_the_time
         group(&db, "union", GroupCommand::Follow { who: who() }, &by_bo).await;
         log.event("g1", for_group("Picnic", false)).await;
         log.event("g2", for_group("Members' meeting", true)).await;
+        // Opened to everyone later, peers get it; made members-only again, they forget it.
+        for members_only in [false, true] {
+            let options = EventCommand::ChangeGroupOptions {
+                by: "union".into(),
+                members_only,
+                hide_organiser: true,
+            };
+            log.event("g2", options).await;
+        }
         let retitle = EventPatch {
             title: Some("Picnic by the river".into()),
             ..Default::default()
@@ -647,6 +656,12 @@ async fn a_groups_public_events_and_posts_go_to_its_remote_followers_of_the_time
                     shared.clone()
                 ),
                 (s("Create"), s("Event Picnic"), shared.clone()),
+                (s("Create"), s("Event Members' meeting"), shared.clone()),
+                (
+                    s("Delete"),
+                    format!("Tombstone {PUBLIC_URL}/events/g2"),
+                    shared.clone()
+                ),
                 (s("Update"), s("Event Picnic by the river"), shared.clone()),
                 (s("Create"), s("Article Spring news"), shared.clone()),
                 (

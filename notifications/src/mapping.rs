@@ -221,6 +221,7 @@ pub fn notices(
         }
         C::Created { .. }
         | C::OrganisedByGroup { .. }
+        | C::GroupOptionsChanged { .. }
         | C::PictureSet { .. }
         | C::PictureRemoved
         | C::Published

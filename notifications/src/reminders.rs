@@ -239,7 +239,8 @@ pub fn touched_by(before: &Event, change: &EventChange) -> Option<Vec<String>> {
         | C::RemoteActorDescribed { .. }
         | C::PictureSet { .. }
         | C::PictureRemoved
-        | C::OrganisedByGroup { .. } => Some(Vec::new()),
+        | C::OrganisedByGroup { .. }
+        | C::GroupOptionsChanged { .. } => Some(Vec::new()),
         C::Created { .. }
         | C::Imported { .. }
         | C::Updated { .. }

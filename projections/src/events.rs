@@ -45,7 +45,10 @@ impl Projection for EventsProjection {
                 imported(conn, &on, &origin, &details).await
             }
             EventChange::Updated { details, .. } => write_details(conn, &on, &details).await,
-            EventChange::OrganisedByGroup { group } => organised_by_group(conn, &on, &group).await,
+            EventChange::OrganisedByGroup { group }
+            | EventChange::GroupOptionsChanged { group } => {
+                organised_by_group(conn, &on, &group).await
+            }
             EventChange::PictureSet { picture } => picture_shown(conn, &on, Some(&picture)).await,
             EventChange::PictureRemoved => picture_shown(conn, &on, None).await,
             EventChange::Published => published(conn, &on).await,

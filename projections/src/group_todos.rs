@@ -71,6 +71,28 @@ pub(crate) async fn updated(
     Ok(())
 }
 
+/// The timeline entry a todo's new `done` makes: completed, reopened, or none when it is
+/// unchanged (or the todo unknown).
+pub(crate) async fn done_changed(
+    conn: &mut AnyConnection,
+    todo: &str,
+    done: bool,
+) -> Result<Option<crate::groups::Kind>, Error> {
+    use crate::groups::Kind;
+    let row = sqlx::query("SELECT done FROM group_todos WHERE id = $1")
+        .bind(todo)
+        .fetch_optional(conn)
+        .await?;
+    let Some(row) = row else {
+        return Ok(None);
+    };
+    Ok(match (flag_of(&row, "done")?, done) {
+        (false, true) => Some(Kind::TodoCompleted),
+        (true, false) => Some(Kind::TodoReopened),
+        _ => None,
+    })
+}
+
 pub(crate) async fn deleted(conn: &mut AnyConnection, todo: &str) -> Result<(), Error> {
     sqlx::query("DELETE FROM group_todos WHERE id = $1")
         .bind(todo)

@@ -139,7 +139,17 @@ impl Projection for GroupsProjection {
                 todo,
                 content,
             } => todos::added(conn, &on, &list, &todo, &content).await,
-            C::TodoUpdated { todo, content } => todos::updated(conn, &on, &todo, &content).await,
+            C::TodoUpdated { todo, content } => {
+                // Marking a todo done, or not done again, is a fact for the members' timeline;
+                // the todo's row still tells what it was.
+                if let Some(kind) = todos::done_changed(conn, &todo, content.done).await? {
+                    let entry = Entry::new(kind)
+                        .subject(todo.clone())
+                        .detail(content.title.clone());
+                    timeline(conn, &on, on.id, &actor_of(event)?, entry).await?;
+                }
+                todos::updated(conn, &on, &todo, &content).await
+            }
             C::TodoDeleted { todo } => todos::deleted(conn, &todo).await,
             C::TodoListDeleted { list, .. } => todos::list_deleted(conn, &list).await,
             C::ResourceAdded {
@@ -198,10 +208,12 @@ pub enum Kind {
     PostPublished,
     DiscussionStarted,
     ResourceAdded,
+    TodoCompleted,
+    TodoReopened,
 }
 
 impl Kind {
-    const ALL: [Kind; 19] = [
+    const ALL: [Kind; 21] = [
         Kind::GroupCreated,
         Kind::SettingsChanged,
         Kind::MemberJoined,
@@ -221,6 +233,8 @@ impl Kind {
         Kind::PostPublished,
         Kind::DiscussionStarted,
         Kind::ResourceAdded,
+        Kind::TodoCompleted,
+        Kind::TodoReopened,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -244,6 +258,8 @@ impl Kind {
             Kind::PostPublished => "post_published",
             Kind::DiscussionStarted => "discussion_started",
             Kind::ResourceAdded => "resource_added",
+            Kind::TodoCompleted => "todo_completed",
+            Kind::TodoReopened => "todo_reopened",
         }
     }
 
@@ -251,11 +267,15 @@ impl Kind {
         Kind::ALL.into_iter().find(|k| k.as_str() == text)
     }
 
-    /// Facts anyone may know: the group's own public settings. Who belongs to it and who
-    /// follows it are for its members; an event's or a post's entry follows the visibility of
-    /// the event or post as it is when read.
+    /// Entries that may be shown beyond the members: the group's own public settings, and an
+    /// event's or a post's entry, which follows the visibility of the event or post as it is
+    /// when read. Who belongs to the group and who follows it, its discussions, resources and
+    /// todos are for its members.
     fn public(self) -> bool {
-        matches!(self, Kind::GroupCreated | Kind::SettingsChanged)
+        matches!(
+            self,
+            Kind::GroupCreated | Kind::SettingsChanged | Kind::EventOrganised | Kind::PostPublished
+        )
     }
 }
 
@@ -860,11 +880,13 @@ pub struct TimelineEntry {
     /// `@username`, a remote actor's URL, or `system`.
     pub actor: String,
     pub kind: Kind,
-    /// Whom or what it is about: a member or follower (`@username`), an event's or a post's id.
+    /// Whom or what it is about: a member or follower (`@username`), an event's, a post's, a
+    /// discussion's, a resource's or a todo's id.
     pub subject: Option<String>,
-    /// A role given, or the settings changed (comma-separated).
+    /// A role given, the settings changed (comma-separated), or the title of the discussion,
+    /// resource or todo (as it was then).
     pub detail: Option<String>,
-    /// Shown to everyone (events' entries are shown to whoever may see the event).
+    /// May be shown beyond the members (events' and posts' entries to whoever may see them).
     #[serde(skip)]
     pub public: bool,
 }
@@ -890,11 +912,8 @@ pub async fn timeline_of(
     limit: i64,
     offset: i64,
 ) -> Result<Vec<TimelineEntry>, Error> {
-    let filter = if everything {
-        ""
-    } else {
-        " AND (public = 1 OR kind IN ('event_organised', 'post_published'))"
-    };
+    // Indexed by (group, public, position): a visitor's page is read straight from the index.
+    let filter = if everything { "" } else { " AND public = 1" };
     let rows = sqlx::query(&format!(
         "SELECT position, at, actor, kind, subject, detail, public FROM group_timeline \
          WHERE group_handle = $1{filter} ORDER BY position DESC LIMIT $2 OFFSET $3"

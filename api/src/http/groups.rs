@@ -38,6 +38,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(reject_follower))
         .routes(routes!(my_groups))
         .routes(routes!(create_event, events))
+        .routes(routes!(change_event_options))
         .routes(routes!(timeline))
 }
 
@@ -365,8 +366,9 @@ async fn my_groups(
     Ok(Json(groups::my_groups(&state, &acting).await?))
 }
 
-/// Reads a group event: the event's fields and `draft`, plus how the group shows it.
-fn parse_group_event(body: &[u8]) -> Result<(NewEvent, GroupEventOptions), Problem> {
+/// Reads how a group shows an event: `members_only` and `hide_organiser`, each true or false
+/// (left out: false).
+fn parse_options(body: &[u8]) -> Result<GroupEventOptions, Problem> {
     #[derive(Deserialize)]
     struct Flags {
         #[serde(default)]
@@ -383,10 +385,15 @@ fn parse_group_event(body: &[u8]) -> Result<(NewEvent, GroupEventOptions), Probl
         )),
     };
     let flags: Flags = super::problem::parse_json(body)?;
-    let options = GroupEventOptions {
+    Ok(GroupEventOptions {
         members_only: flag("members_only", flags.members_only)?,
         hide_organiser: flag("hide_organiser", flags.hide_organiser)?,
-    };
+    })
+}
+
+/// Reads a group event: the event's fields and `draft`, plus how the group shows it.
+fn parse_group_event(body: &[u8]) -> Result<(NewEvent, GroupEventOptions), Problem> {
+    let options = parse_options(body)?;
     Ok((super::events::parse_new_event(body)?, options))
 }
 
@@ -405,6 +412,27 @@ async fn create_event(
     let (new, options) = parse_group_event(&body)?;
     let created = groups::create_event(&state, &acting, &handle, new, options).await?;
     Ok((StatusCode::CREATED, Json(created)))
+}
+
+/// Change how the group shows one of its events (moderators and above): `members_only` and
+/// `hide_organiser` as at creation, both given (one left out is false). The event's other fields
+/// are edited as any event's.
+#[utoipa::path(put, path = "/groups/{handle}/events/{id}/options", tag = "groups",
+    request_body = GroupEventOptions,
+    params(("handle" = String, Path), ("id" = String, Path)), security(("bearer" = [])),
+    responses((status = 200, body = EventView), (status = 403, body = Problem, description = "moderator-needed"),
+              (status = 404, body = Problem, description = "no such group, or the event is not the group's"),
+              (status = 422, body = Problem)))]
+async fn change_event_options(
+    State(state): State<AppState>,
+    acting: Acting,
+    Path((handle, id)): Path<(String, String)>,
+    JsonBytes(body): JsonBytes,
+) -> Result<Json<EventView>, Problem> {
+    let options = parse_options(&body)?;
+    Ok(Json(
+        groups::change_event_options(&state, &acting, &handle, &id, options).await?,
+    ))
 }
 
 /// The events the group organises, as the one asking may see them (members-only ones for

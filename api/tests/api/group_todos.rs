@@ -49,6 +49,56 @@ async fn members_keep_todo_lists_and_nobody_else_sees_them() {
         assert_eq!(done.status, 200, "{}", done.text);
         assert_eq!(done.json["todos"][0]["done"], true);
         assert!(done.json["todos"][0]["due_on"].is_null());
+        // Renaming a done todo changes nothing on the timeline; marking it not done does.
+        let renamed = bob
+            .put(
+                &todo_path,
+                json!({"title": "Bring the big drill", "assignee": "ana", "done": true}),
+            )
+            .await;
+        assert_eq!(renamed.status, 200, "{}", renamed.text);
+        let reopened = bob
+            .put(
+                &todo_path,
+                json!({"title": "Bring the big drill", "done": false}),
+            )
+            .await;
+        assert_eq!(reopened.status, 200, "{}", reopened.text);
+
+        // Members read who completed and reopened which todo; nobody else reads either.
+        let todo_id = todo["id"].as_str().unwrap_or_default();
+        let timeline = bob.get("/api/v1/groups/repair/timeline").await;
+        assert_eq!(timeline.status, 200, "{}", timeline.text);
+        let about_todos: Vec<(String, String, String, String)> = timeline
+            .json
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter(|e| e["subject"] == todo_id)
+            .map(|e| {
+                let text = |key: &str| e[key].as_str().unwrap_or_default().to_string();
+                (text("kind"), text("actor"), text("subject"), text("detail"))
+            })
+            .collect();
+        let entry = |kind: &str, actor: &str, title: &str| {
+            (kind.into(), actor.into(), todo_id.to_string(), title.into())
+        };
+        assert_eq!(
+            about_todos,
+            [
+                entry("todo_reopened", "@bob", "Bring the big drill"),
+                entry("todo_completed", "@ana", "Bring the drill"),
+            ],
+            "{}: {}",
+            server.label,
+            timeline.text
+        );
+        for client in [cy.clone(), server.client()] {
+            let seen = client.get("/api/v1/groups/repair/timeline").await;
+            assert_eq!(seen.status, 200, "{}", seen.text);
+            assert!(!seen.text.contains("todo_"), "{}", seen.text);
+            assert!(!seen.text.contains("drill") && !seen.text.contains(todo_id));
+        }
 
         // Bad input: named, nothing written. An assignee must be a member (cy only asked).
         let head = server.head().await;

@@ -667,6 +667,135 @@ async fn a_group_organises_events_its_moderators_edit_and_its_members_alone_may_
     }
 }
 
+#[tokio::test]
+async fn a_group_changes_who_sees_its_event_and_whom_it_shows_after_creating_it() {
+    for (_db, server) in servers("group_event_options").await {
+        let (ana, bob, _cy, dee) = cast(&server).await;
+        let created = ana
+            .post(
+                "/api/v1/groups/repair/events",
+                crate::support::event_body(json!({"title": "Open repair day"})),
+            )
+            .await;
+        assert_eq!(created.status, 201, "{}", created.text);
+        let id = created.json["id"].as_str().unwrap_or_default().to_string();
+        let options = format!("/api/v1/groups/repair/events/{id}/options");
+        bob.post("/api/v1/groups/repair/members", json!({})).await;
+        ana.post("/api/v1/groups/repair/members/bob/approve", json!({}))
+            .await;
+        let own = ana
+            .post("/api/v1/events", crate::support::event_body(json!({})))
+            .await;
+        let own_id = own.json["id"].as_str().unwrap_or_default().to_string();
+
+        // Refused, naming the role, the field or what is missing; nothing written.
+        let head = server.head().await;
+        let by_member = bob.put(&options, json!({"members_only": true})).await;
+        assert_eq!(
+            (by_member.status, kind(&by_member)),
+            (403, "/problems/moderator-needed"),
+            "{}",
+            by_member.text
+        );
+        let anonymous = server.client().put(&options, json!({})).await;
+        assert_eq!(anonymous.status, 401, "{}", anonymous.text);
+        let bad = ana.put(&options, json!({"hide_organiser": "yes"})).await;
+        assert_eq!(
+            (bad.status, fields(&bad)),
+            (422, vec!["hide_organiser".to_string()])
+        );
+        for path in [
+            "/api/v1/groups/repair/events/nope/options".to_string(),
+            format!("/api/v1/groups/repair/events/{own_id}/options"),
+            format!("/api/v1/groups/nobody/events/{id}/options"),
+        ] {
+            let missing = ana.put(&path, json!({"members_only": true})).await;
+            assert_eq!(missing.status, 404, "{path}: {}", missing.text);
+        }
+        assert_eq!(
+            server.head().await,
+            head,
+            "{}: nothing written",
+            server.label
+        );
+
+        // Made members-only with the organiser hidden: gone for everyone else at once.
+        let changed = ana
+            .put(
+                &options,
+                json!({"members_only": true, "hide_organiser": true}),
+            )
+            .await;
+        assert_eq!(changed.status, 200, "{}", changed.text);
+        assert_eq!(changed.json["group"]["members_only"], true);
+        assert_eq!(changed.json["group"]["hide_organiser"], true);
+        for client in [server.client(), dee.clone()] {
+            let page = client.get(&format!("/api/v1/events/{id}")).await;
+            assert_eq!(page.status, 404, "{}", page.text);
+            for path in ["/api/v1/groups/repair/events", "/api/v1/events"] {
+                let listed = client.get(path).await;
+                assert!(!listed.text.contains(&id), "{path}: {}", listed.text);
+            }
+        }
+        let seen = bob.get(&format!("/api/v1/events/{id}")).await;
+        assert_eq!(seen.status, 200, "{}", seen.text);
+        assert_eq!(seen.json["organizer"], "repair", "{}", seen.text);
+
+        // The same options again write nothing; opened again, everyone sees who organised it.
+        let head = server.head().await;
+        let again = ana
+            .put(
+                &options,
+                json!({"members_only": true, "hide_organiser": true}),
+            )
+            .await;
+        assert_eq!(again.status, 200, "{}", again.text);
+        assert_eq!(
+            server.head().await,
+            head,
+            "{}: nothing written",
+            server.label
+        );
+        let opened = ana.put(&options, json!({})).await;
+        assert_eq!(opened.status, 200, "{}", opened.text);
+        let public = server.client().get(&format!("/api/v1/events/{id}")).await;
+        assert_eq!(public.status, 200, "{}", public.text);
+        assert_eq!(public.json["organizer"], "ana");
+        assert_eq!(public.json["group"]["members_only"], false);
+
+        // Each change is in the event's history, with who made it.
+        let history = ana.get(&format!("/api/v1/events/{id}/history")).await;
+        let changes: Vec<(String, String)> = history
+            .json
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter(|e| e["change"] == "EventGroupOptionsChanged")
+            .map(|e| {
+                let text = |k: &str| e[k].as_str().unwrap_or_default().to_string();
+                (text("actor"), text("summary"))
+            })
+            .collect();
+        assert_eq!(
+            changes,
+            [
+                (
+                    "@ana".to_string(),
+                    "changed how the group shows it: members only yes, organiser hidden yes"
+                        .to_string()
+                ),
+                (
+                    "@ana".to_string(),
+                    "changed how the group shows it: members only no, organiser hidden no"
+                        .to_string()
+                ),
+            ],
+            "{}",
+            history.text
+        );
+    }
+}
+
 /// `(kind, actor, subject)` of a timeline, newest first.
 fn entries(response: &Response) -> Vec<(String, String, String)> {
     response

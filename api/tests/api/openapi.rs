@@ -83,6 +83,7 @@ const PROMISED: &[(&str, &str)] = &[
     ("get", "/api/v1/me/groups"),
     ("post", "/api/v1/groups/{handle}/events"),
     ("get", "/api/v1/groups/{handle}/events"),
+    ("put", "/api/v1/groups/{handle}/events/{id}/options"),
     ("get", "/api/v1/groups/{handle}/timeline"),
     ("post", "/api/v1/groups/{handle}/posts"),
     ("get", "/api/v1/groups/{handle}/posts"),

@@ -34,6 +34,10 @@ pub enum EventChange {
     OrganisedByGroup {
         group: GroupLink,
     },
+    /// The group organising the event changed who sees it or whom it shows as organiser.
+    GroupOptionsChanged {
+        group: GroupLink,
+    },
     /// The event shows this picture (replacing the one it showed, if any).
     PictureSet {
         picture: ShownPicture,
@@ -120,6 +124,7 @@ impl DomainEvent for EventChange {
             Self::Imported { .. } => "EventImported",
             Self::Updated { .. } => "EventUpdated",
             Self::OrganisedByGroup { .. } => "EventOrganisedByGroup",
+            Self::GroupOptionsChanged { .. } => "EventGroupOptionsChanged",
             Self::PictureSet { .. } => "EventPictureSet",
             Self::PictureRemoved => "EventPictureRemoved",
             Self::Published => "EventPublished",

@@ -31,6 +31,14 @@ pub enum EventCommand {
         by: String,
         patch: EventPatch,
     },
+    /// Change whether a group's event is for its members only and whether it hides which
+    /// member organised it; `by` is the group's handle (one of its moderators acts, as the
+    /// caller checked).
+    ChangeGroupOptions {
+        by: String,
+        members_only: bool,
+        hide_organiser: bool,
+    },
     Publish {
         by: String,
     },

@@ -2,7 +2,7 @@
 //! deleted.
 
 use super::details::{EventDetails, EventPatch, EventStatus};
-use super::{invalid, Event, EventChange, EventError};
+use super::{invalid, Event, EventChange, EventError, GroupLink};
 use crate::picture::{checked_alt, ShownPicture};
 use crate::validation::{multiline, FieldError};
 
@@ -79,6 +79,30 @@ impl Event {
         }
         // A raised capacity seats people from the waitlist.
         Ok(self.followed_by_promotions(vec![EventChange::Updated { details, fields }]))
+    }
+
+    /// Only the group organising the event (its moderators acting) changes how it shows it;
+    /// the member who created it does not, once no longer a moderator.
+    pub(super) fn change_group_options(
+        &self,
+        by: &str,
+        members_only: bool,
+        hide_organiser: bool,
+    ) -> Result<Vec<EventChange>, EventError> {
+        self.live()?;
+        let current = self.group.as_ref().ok_or(EventError::NotAGroupEvent)?;
+        if current.handle != by {
+            return Err(EventError::NotAdministrator);
+        }
+        let group = GroupLink {
+            handle: current.handle.clone(),
+            members_only,
+            hide_organiser,
+        };
+        if group == *current {
+            return Ok(vec![]);
+        }
+        Ok(vec![EventChange::GroupOptionsChanged { group }])
     }
 
     pub(super) fn publish(&self, by: &str) -> Result<Vec<EventChange>, EventError> {

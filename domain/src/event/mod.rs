@@ -87,6 +87,8 @@ pub enum EventError {
     AlreadyDecided(&'static str),
     #[error("this event was removed by the instance's moderators")]
     RemovedByModerators,
+    #[error("this event is not organised by a group")]
+    NotAGroupEvent,
 }
 
 fn invalid(field: &str, message: impl Into<String>) -> EventError {
@@ -297,6 +299,11 @@ impl Aggregate for Event {
                 Ok(changes)
             }
             EventCommand::Update { by, patch } => self.update(&by, patch),
+            EventCommand::ChangeGroupOptions {
+                by,
+                members_only,
+                hide_organiser,
+            } => self.change_group_options(&by, members_only, hide_organiser),
             EventCommand::Publish { by } => self.publish(&by),
             EventCommand::Cancel { by } => self.cancel(&by),
             EventCommand::Delete { by } => self.delete(&by),
@@ -413,7 +420,9 @@ impl Aggregate for Event {
                 self.details = Some(details);
             }
             C::Updated { details, .. } => self.details = Some(details),
-            C::OrganisedByGroup { group } => self.group = Some(group),
+            C::OrganisedByGroup { group } | C::GroupOptionsChanged { group } => {
+                self.group = Some(group)
+            }
             C::PictureSet { picture } => self.picture = Some(picture.id),
             C::PictureRemoved => self.picture = None,
             C::Published => self.draft = false,

@@ -758,9 +758,10 @@ fn kind(change: &C) -> usize {
         C::PictureSet { .. } => 19,
         C::PictureRemoved => 20,
         C::RemoteActorDescribed { .. } => 21,
+        C::GroupOptionsChanged { .. } => 22,
     }
 }
-const KINDS: usize = 22;
+const KINDS: usize = 23;
 
 #[test]
 fn applying_any_change_twice_leaves_the_state_as_once() {
@@ -774,6 +775,12 @@ fn applying_any_change_twice_leaves_the_state_as_once() {
     let history = vec![
         draft,
         C::OrganisedByGroup { group: repair() },
+        C::GroupOptionsChanged {
+            group: GroupLink {
+                members_only: false,
+                ..repair()
+            },
+        },
         C::Published,
         C::PictureSet {
             picture: picture("pic1", "A choir"),
@@ -962,6 +969,60 @@ fn the_organising_group_edits_its_event_and_another_group_does_not() {
             by: "repair".into(),
         })
         .then_expect_error(EventError::NotAdministrator);
+}
+
+#[test]
+fn the_organising_group_changes_how_it_shows_its_event_and_nobody_else_does() {
+    let given = vec![
+        created(None, JoinMode::Free),
+        C::OrganisedByGroup { group: repair() },
+    ];
+    let change =
+        |by: &str, members_only: bool, hide_organiser: bool| EventCommand::ChangeGroupOptions {
+            by: by.into(),
+            members_only,
+            hide_organiser,
+        };
+    let opened = GroupLink {
+        members_only: false,
+        hide_organiser: true,
+        ..repair()
+    };
+    Given::with(())
+        .given(given.clone())
+        .when(change("repair", false, true))
+        .then_expect_events(vec![C::GroupOptionsChanged {
+            group: opened.clone(),
+        }]);
+    // The same options again change nothing.
+    Given::with(())
+        .given(given.clone())
+        .when(change("repair", true, true))
+        .then_expect_events(vec![]);
+    Given::with(())
+        .given(vec![
+            created(None, JoinMode::Free),
+            C::OrganisedByGroup { group: repair() },
+            C::GroupOptionsChanged { group: opened },
+        ])
+        .when(change("repair", true, false))
+        .then_expect_events(vec![C::GroupOptionsChanged {
+            group: GroupLink {
+                hide_organiser: false,
+                ..repair()
+            },
+        }]);
+    // Its creator (an administrator of the event) is not the group; nor is another group.
+    for by in ["org", "other_group"] {
+        Given::with(())
+            .given(given.clone())
+            .when(change(by, false, false))
+            .then_expect_error(EventError::NotAdministrator);
+    }
+    Given::with(())
+        .given(vec![created(None, JoinMode::Free)])
+        .when(change("org", true, false))
+        .then_expect_error(EventError::NotAGroupEvent);
 }
 
 fn origin() -> RemoteOrigin {

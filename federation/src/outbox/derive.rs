@@ -394,6 +394,7 @@ fn event_activities(
         change,
         EventChange::Created { .. }
             | EventChange::OrganisedByGroup { .. }
+            | EventChange::GroupOptionsChanged { .. }
             | EventChange::Published
             | EventChange::Updated { .. }
             | EventChange::PictureSet { .. }

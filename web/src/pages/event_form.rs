@@ -424,6 +424,24 @@ fn form_page(
     form_page_for(web, visitor, status, form, values, errors)
 }
 
+/// `values` with the checkboxes of how the group organising `event`, if any, shows it.
+pub(crate) fn with_group_options(
+    mut values: HashMap<String, String>,
+    event: &EventView,
+) -> HashMap<String, String> {
+    if let Some(group) = &event.group {
+        for (name, on) in [
+            ("members_only", group.members_only),
+            ("hide_organiser", group.hide_organiser),
+        ] {
+            if on {
+                values.insert(name.to_string(), "on".to_string());
+            }
+        }
+    }
+    values
+}
+
 /// Where the form posts, whether it edits, the group it creates an event for, what the
 /// address buttons found, and the picture a new event's form kept.
 struct Form<'a> {
@@ -474,7 +492,7 @@ fn edit_page_looked_up(
     let values = match values {
         Some(values) => values,
         None => {
-            own = values_of(&event.details);
+            own = with_group_options(values_of(&event.details), event);
             &own
         }
     };
@@ -482,7 +500,8 @@ fn edit_page_looked_up(
     let form = Form {
         action: &action,
         editing: true,
-        group: None,
+        // A group's event shows how the group shows it, for its moderators to change.
+        group: event.group.as_ref().map(|g| g.handle.as_str()),
         lookup,
         kept: None,
     };
@@ -862,7 +881,32 @@ pub async fn update(
         options: Some(details.options),
         ..EventPatch::default()
     };
-    match events::update(&web.app, &acting, &id, patch).await {
+    // How the group shows its event changes only when a box changed, and only by the group's
+    // moderators: checked before anything is written.
+    let options = event.group.as_ref().and_then(|group| {
+        let wanted = GroupEventOptions {
+            members_only: form.contains_key("members_only"),
+            hide_organiser: form.contains_key("hide_organiser"),
+        };
+        let changed = (wanted.members_only, wanted.hide_organiser)
+            != (group.members_only, group.hide_organiser);
+        changed.then(|| (group.handle.clone(), wanted))
+    });
+    if let Some((handle, _)) = &options {
+        if let Err(error) = groups::may_organise(&web.app, &acting, handle).await {
+            return web.pages.failure(&visitor, &error);
+        }
+    }
+    let updated = match events::update(&web.app, &acting, &id, patch).await {
+        Ok(updated) => match options {
+            Some((handle, wanted)) => {
+                groups::change_event_options(&web.app, &acting, &handle, &id, wanted).await
+            }
+            None => Ok(updated),
+        },
+        Err(error) => Err(error),
+    };
+    match updated {
         Ok(_) => see_other_saying(&visitor, &format!("/events/{id}"), "flash_saved"),
         Err(error) if !error.field_errors().is_empty() => {
             page(StatusCode::UNPROCESSABLE_ENTITY, &error.field_errors())

@@ -685,6 +685,8 @@ struct Line {
     post: Option<(String, String)>,
     /// The discussion an entry is about, with its title when it began (members only).
     discussion: Option<(String, String)>,
+    /// The title of the todo an entry is about, as it was then (members only).
+    todo: Option<String>,
 }
 
 pub async fn timeline(
@@ -700,16 +702,16 @@ pub async fn timeline(
         .and_then(|p| p.trim().parse::<i64>().ok())
         .unwrap_or(1)
         .clamp(1, convene_api::events::PAGE_MAX);
-    let group = match groups::show(&web.app, &handle).await {
-        Ok(group) => group,
+    let session = visitor.session.as_ref();
+    let groups::TimelinePage {
+        group,
+        entries,
+        events,
+        posts,
+    } = match groups::timeline_with_subjects(&web.app, session, &handle, Some(page)).await {
+        Ok(found) => found,
         Err(error) => return web.pages.failure(&visitor, &error),
     };
-    let session = visitor.session.as_ref();
-    let (entries, events, posts) =
-        match groups::timeline_with_subjects(&web.app, session, &handle, Some(page)).await {
-            Ok(found) => found,
-            Err(error) => return web.pages.failure(&visitor, &error),
-        };
     let full = entries.len() as i64 >= groups::TIMELINE_PAGE;
     let mut lines = Vec::with_capacity(entries.len());
     for entry in entries {
@@ -764,6 +766,8 @@ pub async fn timeline(
                     entry.detail.clone().unwrap_or_default(),
                 )
             }),
+            todo: matches!(entry.kind, Kind::TodoCompleted | Kind::TodoReopened)
+                .then(|| entry.detail.clone().unwrap_or_default()),
             text,
             event,
             post,

@@ -281,18 +281,22 @@ async fn group(web: &Web, visitor: &Visitor, handle: &str) -> Response {
         Ok(found) => found,
         Err(error) => return web.pages.failure(visitor, &error),
     };
-    let posts = match convene_api::group_posts::list(
-        &web.app,
-        visitor.session.as_ref(),
-        handle,
-        None,
-    )
-    .await
-    {
+    let posts = match convene_api::group_posts::listed_in(&web.app, session, handle, None).await {
         Ok(posts) => posts,
         Err(error) => return web.pages.failure(visitor, &error),
     };
-    let mut cards: Vec<_> = found.iter().map(|e| card(catalogue, e)).collect();
+    // The cards are this group's: named from the group already read.
+    let name = format!("{} (@{handle})", group.details.display_name);
+    let mut cards: Vec<_> = found
+        .iter()
+        .map(|e| card(catalogue, e))
+        .map(|mut c| {
+            if c.group.as_deref() == Some(handle) {
+                c.group_name = Some(name.clone());
+            }
+            c
+        })
+        .collect();
     if let Err(error) = super::fill_cards(web, &mut cards).await {
         return web.pages.failure(visitor, &error);
     }

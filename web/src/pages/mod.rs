@@ -181,7 +181,12 @@ pub async fn fill_cards(
     web: &Web,
     cards: &mut [crate::view::EventCard],
 ) -> Result<(), convene_api::Error> {
-    let handles: Vec<String> = cards.iter().filter_map(|c| c.group.clone()).collect();
+    // Cards already named (the group's own page names its cards) are not looked up again.
+    let handles: Vec<String> = cards
+        .iter()
+        .filter(|c| c.group_name.is_none())
+        .filter_map(|c| c.group.clone())
+        .collect();
     let names = group_names(web, &handles).await?;
     let local: Vec<&str> = cards
         .iter()
@@ -190,7 +195,9 @@ pub async fn fill_cards(
         .collect();
     let avatars = organiser_avatars(web, &local).await?;
     for card in cards {
-        card.group_name = card.group.as_ref().map(|g| names[g].clone());
+        if card.group_name.is_none() {
+            card.group_name = card.group.as_ref().map(|g| names[g].clone());
+        }
         if card.origin_host.is_none() {
             card.organiser_avatar = avatars.get(&card.organiser).cloned().flatten();
         }

@@ -207,7 +207,8 @@ fn with_event(
     event: &convene_projections::events::EventView,
     extra: HashMap<String, String>,
 ) -> HashMap<String, String> {
-    let mut values = super::event_form::values_of(&event.details);
+    let values = super::event_form::values_of(&event.details);
+    let mut values = super::event_form::with_group_options(values, event);
     values.extend(extra);
     values
 }

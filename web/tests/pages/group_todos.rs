@@ -138,6 +138,40 @@ async fn members_keep_todo_lists_through_the_page() {
         assert!(page.body.contains("Mark not done"), "{}", page.body);
         let hidden = cy.get("/@repair/todos").await;
         assert!(!hidden.body.contains("drill"));
+
+        // The members' timeline tells who marked which todo done, and undone, in their
+        // language, with a link to the lists; nobody else's does.
+        let bobs = bob.get("/@repair/todos").await;
+        let reopened = bob
+            .post(
+                "/@repair/todos",
+                &bobs.csrf(),
+                &[
+                    ("action", "toggle"),
+                    ("todo", &todo),
+                    ("title", "Bring the drill"),
+                ],
+            )
+            .await;
+        assert_eq!(reopened.status, 303, "{}", reopened.body);
+        let link = "<a href=\"/@repair/todos\" dir=\"auto\">Bring the drill</a>";
+        let timeline = ana.get("/@repair/timeline").await.body;
+        assert!(
+            timeline.contains(&format!("@ana marked a todo done: {link}")),
+            "{timeline}"
+        );
+        assert!(timeline.contains(&format!("@bob marked a todo not done: {link}")));
+        let timeline = bob.get("/@repair/timeline").await.body;
+        assert!(
+            timeline.contains(&format!("@ana a marqué une tâche comme faite : {link}")),
+            "{timeline}"
+        );
+        assert!(timeline.contains("@bob a marqué une tâche comme à faire :"));
+        for visitor in [&cy, &site.browser("en")] {
+            let timeline = visitor.get("/@repair/timeline").await;
+            assert_eq!(timeline.status, 200);
+            assert!(!timeline.body.contains("drill") && !timeline.body.contains("a todo"));
+        }
     }
 }
 

@@ -388,3 +388,86 @@ async fn a_group_page_shows_its_next_events_and_links_to_all_of_them() {
         assert_eq!(nobody.status, 404);
     }
 }
+
+#[tokio::test]
+async fn the_edit_form_changes_who_sees_a_group_event_and_whom_it_shows() {
+    for (_db, site) in sites("group_event_options_page").await {
+        let ana_browser = Browser::member(&site, "ana@example.org", "ana", "en").await;
+        let zoe = Browser::member(&site, "zoe@example.org", "zoe", "fr").await;
+        let ana = token(&site.base, "ana@example.org").await;
+        api(
+            &site.base,
+            Some(&ana),
+            "POST",
+            "/api/v1/groups",
+            json!({"handle": "repair", "display_name": "Repair café"}),
+        )
+        .await;
+        let created = api(
+            &site.base,
+            Some(&ana),
+            "POST",
+            "/api/v1/groups/repair/events",
+            json!({"title": "Open workshop", "begins_at": "2030-06-01T14:00:00Z",
+                   "time_zone": "Europe/Paris"}),
+        )
+        .await;
+        let id = created["id"].as_str().unwrap_or_default().to_string();
+        let edit_path = format!("/events/{id}/edit");
+        let unchecked = |name: &str| format!("id=\"{name}\" name=\"{name}\">");
+        let checked = |name: &str| format!("id=\"{name}\" name=\"{name}\" checked>");
+
+        let edit = ana_browser.get(&edit_path).await;
+        assert_eq!(edit.status, 200, "{}", edit.body);
+        assert!(
+            edit.body.contains("<legend>For the group</legend>"),
+            "{}",
+            edit.body
+        );
+        for name in ["members_only", "hide_organiser"] {
+            assert!(
+                edit.body.contains(&unchecked(name)),
+                "{name}: {}",
+                edit.body
+            );
+        }
+
+        // Bad input elsewhere in the form: the boxes stay as sent, nothing is written.
+        let head = site.head().await;
+        let mut fields = crate::support::event_form(&[("title", "ab")]);
+        fields.extend([("members_only", "on"), ("hide_organiser", "on")]);
+        let refused = ana_browser.post(&edit_path, &edit.csrf(), &fields).await;
+        assert_eq!(refused.status, 422, "{}", refused.body);
+        for name in ["members_only", "hide_organiser"] {
+            assert!(
+                refused.body.contains(&checked(name)),
+                "{name}: {}",
+                refused.body
+            );
+        }
+        assert_eq!(site.head().await, head, "nothing written");
+
+        // Saved: for members only, with the organiser hidden; strangers no longer see it.
+        let mut fields = crate::support::event_form(&[("title", "Members' workshop")]);
+        fields.extend([("members_only", "on"), ("hide_organiser", "on")]);
+        let saved = ana_browser.post(&edit_path, &edit.csrf(), &fields).await;
+        assert_eq!(saved.status, 303, "{}", saved.body);
+        for browser in [&zoe, &site.browser("en")] {
+            let page = browser.get(&format!("/events/{id}")).await;
+            assert_eq!(page.status, 404, "{}", page.body);
+            assert!(!browser.get("/@repair").await.body.contains("workshop"));
+        }
+        let edit = ana_browser.get(&edit_path).await;
+        for name in ["members_only", "hide_organiser"] {
+            assert!(edit.body.contains(&checked(name)), "{name}: {}", edit.body);
+        }
+
+        // Both boxes cleared: everyone sees it again, with the member who organised it.
+        let fields = crate::support::event_form(&[("title", "Open workshop")]);
+        let saved = ana_browser.post(&edit_path, &edit.csrf(), &fields).await;
+        assert_eq!(saved.status, 303, "{}", saved.body);
+        let page = site.browser("en").get(&format!("/events/{id}")).await;
+        assert_eq!(page.status, 200, "{}", page.body);
+        assert!(page.body.contains("Organised by @ana"), "{}", page.body);
+    }
+}
