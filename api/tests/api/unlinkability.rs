@@ -141,6 +141,26 @@ async fn no_endpoint_reveals_that_two_profiles_share_an_account() {
             .await;
         assert_eq!(link.status, 201, "{}", link.text);
 
+        // Ana, a moderator, organises a group event and changes whom it shows.
+        let group_event = ana
+            .as_profile("ana")
+            .post(
+                "/api/v1/groups/collective/events",
+                crate::support::event_body(json!({"title": "Group picnic"})),
+            )
+            .await;
+        assert_eq!(group_event.status, 201, "{}", group_event.text);
+        let group_event_id = group_event.json["id"].as_str().unwrap_or_default();
+        let options_path = format!("/api/v1/groups/collective/events/{group_event_id}/options");
+        let options = ana
+            .as_profile("ana")
+            .put(
+                &options_path,
+                json!({"members_only": false, "hide_organiser": true}),
+            )
+            .await;
+        assert_eq!(options.status, 200, "{}", options.text);
+
         let anyone = server.client();
         let stranger = member(&server, "stranger@example.org").await;
         profile(&stranger, "stranger").await;
@@ -227,6 +247,7 @@ async fn no_endpoint_reveals_that_two_profiles_share_an_account() {
             "a profile's groups name no other profile: {}",
             own_groups.text
         );
+        seen.push((format!("{options_path} by its organiser"), options));
         seen.push(("own participations".into(), own_people));
         seen.push(("own history".into(), own_history));
 
