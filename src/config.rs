@@ -398,10 +398,12 @@ pub enum FederationCommand {
     Retry { id: String },
     /// Decide on another instance's domain (`mobilizon.example`, or `host:port`): suspend it
     /// (its activities refused, nothing delivered to it, its content shown to moderators only),
-    /// limit it (its content out of public listings and search), or lift the decision. Nothing
-    /// is deleted: lifting brings everything back.
+    /// limit it (its content out of public listings and search), or lift the decision; reject
+    /// its media (its events' pictures not shown) or its reports (its `Flag`s not filed), or
+    /// accept them again. Nothing is deleted: lifting brings everything back.
     Domain {
-        #[arg(value_parser = ["suspend", "limit", "lift"])]
+        #[arg(value_parser = ["suspend", "limit", "lift", "reject_media", "accept_media",
+            "reject_reports", "accept_reports"])]
         action: String,
         domain: String,
         /// Why (required): kept in the log and shown in the audit trail.

@@ -181,11 +181,8 @@ async fn decide_on_domain(
 ) -> anyhow::Result<i64> {
     let domain =
         normalise_domain(domain, "DOMAIN").map_err(|e| anyhow!("{}: {}", e.field, e.message))?;
-    let action = match action {
-        "suspend" => DomainAction::Suspend,
-        "limit" => DomainAction::Limit,
-        _ => DomainAction::Lift,
-    };
+    let action =
+        DomainAction::parse(action).ok_or_else(|| anyhow!("no such decision: {action}"))?;
     let decision = Decision::by_moderator(
         String::new(),
         reason,

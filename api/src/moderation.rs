@@ -58,7 +58,7 @@ pub enum DecisionTarget {
         actor: String,
     },
     /// Another instance's domain (`mobilizon.example`, or `host:port`): suspend, limit or
-    /// lift; administrators only.
+    /// lift; reject or accept its media or its reports; administrators only.
     Domain {
         domain: String,
     },
@@ -70,7 +70,8 @@ pub enum DecisionTarget {
 /// suspend, unsuspend; on a profile or an account: suspend,
 /// unsuspend, warn, lock_out (warnings and lock-outs go to the profile's account: a lock-out
 /// closes every session until the password is reset); on another instance's domain: suspend,
-/// limit, lift.
+/// limit, lift (the suspension or limit), reject_media, accept_media, reject_reports,
+/// accept_reports.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Action {
@@ -86,11 +87,15 @@ pub enum Action {
     Limit,
     Unlimit,
     Lift,
+    RejectMedia,
+    AcceptMedia,
+    RejectReports,
+    AcceptReports,
     LockOut,
 }
 
 impl Action {
-    pub const ALL: [Action; 13] = [
+    pub const ALL: [Action; 17] = [
         Action::Hide,
         Action::Unhide,
         Action::Remove,
@@ -104,6 +109,10 @@ impl Action {
         Action::Unlimit,
         Action::Lift,
         Action::LockOut,
+        Action::RejectMedia,
+        Action::AcceptMedia,
+        Action::RejectReports,
+        Action::AcceptReports,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -121,6 +130,10 @@ impl Action {
             Action::Unlimit => "unlimit",
             Action::Lift => "lift",
             Action::LockOut => "lock_out",
+            Action::RejectMedia => "reject_media",
+            Action::AcceptMedia => "accept_media",
+            Action::RejectReports => "reject_reports",
+            Action::AcceptReports => "accept_reports",
         }
     }
 
@@ -268,7 +281,17 @@ fn plan(action: Action, target: &DecisionTarget) -> Result<Plan> {
                 A::Suspend => DomainAction::Suspend,
                 A::Limit => DomainAction::Limit,
                 A::Lift => DomainAction::Lift,
-                _ => return Err(wrong("a domain", "suspend, limit, lift")),
+                A::RejectMedia => DomainAction::RejectMedia,
+                A::AcceptMedia => DomainAction::AcceptMedia,
+                A::RejectReports => DomainAction::RejectReports,
+                A::AcceptReports => DomainAction::AcceptReports,
+                _ => {
+                    return Err(wrong(
+                        "a domain",
+                        "suspend, limit, lift, reject_media, accept_media, reject_reports, \
+                         accept_reports",
+                    ))
+                }
             };
             Plan::Domain(domain, action, None)
         }
@@ -547,13 +570,16 @@ pub async fn end_due(state: &AppState, now: OffsetDateTime) -> Result<usize> {
                 .ok()
                 .and_then(|a| a.reversal())
                 .map(|a| Plan::Account(timer.aggregate_id.clone(), a)),
-            // A timed decision on a domain gives way to the one in force before it (a limit
-            // under a timed suspension), not to nothing.
-            t if t == RemoteDomain::TYPE => Some(Plan::Domain(
-                timer.aggregate_id.clone(),
-                domain_before(state, &timer.aggregate_id, timer.position).await?,
-                None,
-            )),
+            // A timed suspension or limit gives way to the one in force before it (a limit
+            // under a timed suspension), not to nothing; a timed policy is simply lifted.
+            t if t == RemoteDomain::TYPE => {
+                let timed = serde_json::from_str::<DomainAction>(&timer.action).ok();
+                let ending = match timed.filter(|a| a.policy().is_some()) {
+                    Some(policy) => policy.reversal().unwrap_or(DomainAction::Lift),
+                    None => domain_before(state, &timer.aggregate_id, timer.position).await?,
+                };
+                Some(Plan::Domain(timer.aggregate_id.clone(), ending, None))
+            }
             _ => None,
         };
         let Some(plan) = plan else {
@@ -661,20 +687,35 @@ mod tests {
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct DomainStanding {
     pub domain: String,
+    /// The suspension or limit in force.
     pub decision: Option<domains::DomainDecisionView>,
+    /// Its media or its reports rejected (`action` is `reject_media` or `reject_reports`).
+    pub policies: Vec<domains::DomainDecisionView>,
     pub impact: domains::DomainImpact,
 }
 
-/// Every domain with a decision in force (moderators and administrators).
+/// Every domain with a decision or a policy in force (moderators and administrators).
 pub async fn domains_in_force(state: &AppState, session: &Session) -> Result<Vec<DomainStanding>> {
     require_moderator(session)?;
     let pool = state.db.pool();
+    let decisions = domains::in_force(pool).await?;
+    let policies = domains::policies_in_force(pool).await?;
+    let names: std::collections::BTreeSet<&str> = decisions
+        .iter()
+        .chain(&policies)
+        .map(|d| d.domain.as_str())
+        .collect();
     let mut standings = Vec::new();
-    for decision in domains::in_force(pool).await? {
+    for domain in names {
         standings.push(DomainStanding {
-            domain: decision.domain.clone(),
-            impact: domains::impact(pool, &decision.domain).await?,
-            decision: Some(decision),
+            domain: domain.to_string(),
+            impact: domains::impact(pool, domain).await?,
+            decision: decisions.iter().find(|d| d.domain == domain).cloned(),
+            policies: policies
+                .iter()
+                .filter(|p| p.domain == domain)
+                .cloned()
+                .collect(),
         });
     }
     Ok(standings)
@@ -694,9 +735,15 @@ pub async fn domain_standing(
         .await?
         .into_iter()
         .find(|d| d.domain == domain);
+    let policies = domains::policies_in_force(pool)
+        .await?
+        .into_iter()
+        .filter(|p| p.domain == domain)
+        .collect();
     Ok(DomainStanding {
         impact: domains::impact(pool, &domain).await?,
         decision,
+        policies,
         domain,
     })
 }
@@ -705,7 +752,7 @@ pub async fn domain_standing(
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct PublicDomainDecision {
     pub domain: String,
-    /// `suspend` or `limit`.
+    /// `suspend`, `limit`, `reject_media` or `reject_reports`.
     pub action: String,
     pub public_comment: Option<String>,
     pub decided_at: String,
@@ -719,8 +766,11 @@ pub async fn public_domain_decisions(state: &AppState) -> Result<Vec<PublicDomai
             "this instance does not publish its decisions on other instances' domains",
         ));
     }
-    Ok(domains::in_force(state.db.pool())
-        .await?
+    let pool = state.db.pool();
+    let mut decisions = domains::in_force(pool).await?;
+    decisions.extend(domains::policies_in_force(pool).await?);
+    decisions.sort_by(|a, b| a.domain.cmp(&b.domain));
+    Ok(decisions
         .into_iter()
         .map(|d| PublicDomainDecision {
             domain: d.domain,
@@ -740,7 +790,9 @@ async fn domain_before(state: &AppState, domain: &str, position: i64) -> Result<
         .await?
     {
         let convene_domain::RemoteDomainChange::Moderated { action, .. } = stored.change()?;
-        in_force = action;
+        if action.policy().is_none() {
+            in_force = action;
+        }
     }
     Ok(in_force)
 }

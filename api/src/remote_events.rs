@@ -64,7 +64,8 @@ pub fn comment_id(note: &str) -> String {
     derived_id("comment", note)
 }
 
-fn derived_id(kind: &str, object: &str) -> String {
+/// An aggregate id derived from a remote object's id (the same object, the same aggregate).
+pub(crate) fn derived_id(kind: &str, object: &str) -> String {
     let digest = Sha256::digest(format!("{kind}\n{object}").as_bytes());
     let mut bytes = [0u8; 16];
     bytes.copy_from_slice(&digest[..16]);

@@ -5,6 +5,10 @@
 //! but its content stays out of public listings and search. Follows, participations and
 //! comments stay recorded, so lifting the decision brings everything back as it was.
 //!
+//! Beside suspending or limiting, administrators may **reject its media** (the pictures of its
+//! events are not shown here) and **reject its reports** (the `Flag`s it sends are not filed);
+//! each is decided and lifted on its own.
+//!
 //! A decision on `example.org` covers its subdomains and every port; one on `host:port` (an
 //! instance on a test network) covers that address only.
 
@@ -25,8 +29,33 @@ pub enum DomainAction {
     Suspend,
     /// Still federating; its content out of public listings and search.
     Limit,
-    /// Back to federating as any other domain.
+    /// The suspension or limit lifted: back to federating as any other domain.
     Lift,
+    /// The pictures of its events and profiles not shown here.
+    RejectMedia,
+    /// Its pictures shown again.
+    AcceptMedia,
+    /// The reports it sends (`Flag`) not filed.
+    RejectReports,
+    /// Its reports filed again.
+    AcceptReports,
+}
+
+/// What a domain decision beside suspending and limiting refuses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Policy {
+    RejectMedia,
+    RejectReports,
+}
+
+impl Policy {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::RejectMedia => "reject_media",
+            Self::RejectReports => "reject_reports",
+        }
+    }
 }
 
 impl DomainAction {
@@ -35,12 +64,33 @@ impl DomainAction {
             Self::Suspend => "DomainSuspended",
             Self::Limit => "DomainLimited",
             Self::Lift => "DomainLifted",
+            Self::RejectMedia => "DomainMediaRejected",
+            Self::AcceptMedia => "DomainMediaAccepted",
+            Self::RejectReports => "DomainReportsRejected",
+            Self::AcceptReports => "DomainReportsAccepted",
         }
     }
 
     /// The action undoing this one, for those that can end by themselves.
     pub fn reversal(self) -> Option<Self> {
-        (self != Self::Lift).then_some(Self::Lift)
+        match self {
+            Self::Suspend | Self::Limit => Some(Self::Lift),
+            Self::RejectMedia => Some(Self::AcceptMedia),
+            Self::RejectReports => Some(Self::AcceptReports),
+            Self::Lift | Self::AcceptMedia | Self::AcceptReports => None,
+        }
+    }
+
+    /// The policy this action sets (`Some((policy, true))`) or lifts (`false`); none for a
+    /// suspension, a limit or lifting them.
+    pub fn policy(self) -> Option<(Policy, bool)> {
+        match self {
+            Self::RejectMedia => Some((Policy::RejectMedia, true)),
+            Self::AcceptMedia => Some((Policy::RejectMedia, false)),
+            Self::RejectReports => Some((Policy::RejectReports, true)),
+            Self::AcceptReports => Some((Policy::RejectReports, false)),
+            Self::Suspend | Self::Limit | Self::Lift => None,
+        }
     }
 
     /// As the read models and the API write it.
@@ -49,7 +99,26 @@ impl DomainAction {
             Self::Suspend => "suspend",
             Self::Limit => "limit",
             Self::Lift => "lift",
+            Self::RejectMedia => "reject_media",
+            Self::AcceptMedia => "accept_media",
+            Self::RejectReports => "reject_reports",
+            Self::AcceptReports => "accept_reports",
         }
+    }
+
+    pub const ALL: [Self; 7] = [
+        Self::Suspend,
+        Self::Limit,
+        Self::Lift,
+        Self::RejectMedia,
+        Self::AcceptMedia,
+        Self::RejectReports,
+        Self::AcceptReports,
+    ];
+
+    /// The action written `text` (as [`Self::as_str`] writes it).
+    pub fn parse(text: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|a| a.as_str() == text)
     }
 }
 
@@ -142,15 +211,22 @@ pub enum RemoteDomainError {
     AlreadyDecided(&'static str),
 }
 
-/// Where the decisions leave a domain: `None` when it federates as any other.
+/// Where the decisions leave a domain: `None` when it federates as any other, and the
+/// policies in force beside.
 #[derive(Debug, Default, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RemoteDomain {
     in_force: Option<DomainAction>,
+    #[serde(default)]
+    policies: std::collections::BTreeSet<Policy>,
 }
 
 impl RemoteDomain {
     pub fn in_force(&self) -> Option<DomainAction> {
         self.in_force
+    }
+
+    pub fn has(&self, policy: Policy) -> bool {
+        self.policies.contains(&policy)
     }
 }
 
@@ -172,12 +248,21 @@ impl Aggregate for RemoteDomain {
             decision,
             public_comment,
         } = command;
-        let already = match (action, self.in_force) {
-            (DomainAction::Lift, None) => Some("no decision is in force on this domain"),
-            (DomainAction::Suspend, Some(DomainAction::Suspend)) => {
+        let already = match (action.policy(), action, self.in_force) {
+            (Some((policy, set)), ..) if set == self.has(policy) => Some(match (policy, set) {
+                (Policy::RejectMedia, true) => "this domain's media are already rejected",
+                (Policy::RejectMedia, false) => "this domain's media are not rejected",
+                (Policy::RejectReports, true) => "this domain's reports are already rejected",
+                (Policy::RejectReports, false) => "this domain's reports are not rejected",
+            }),
+            (Some(_), ..) => None,
+            (None, DomainAction::Lift, None) => {
+                Some("no suspension or limit is in force on this domain")
+            }
+            (None, DomainAction::Suspend, Some(DomainAction::Suspend)) => {
                 Some("the domain is already suspended")
             }
-            (DomainAction::Limit, Some(DomainAction::Limit)) => {
+            (None, DomainAction::Limit, Some(DomainAction::Limit)) => {
                 Some("the domain is already limited")
             }
             _ => None,
@@ -219,9 +304,15 @@ impl Aggregate for RemoteDomain {
 
     fn apply(&mut self, change: Self::Event) {
         match change {
-            RemoteDomainChange::Moderated { action, .. } => {
-                self.in_force = (action != DomainAction::Lift).then_some(action);
-            }
+            RemoteDomainChange::Moderated { action, .. } => match action.policy() {
+                Some((policy, true)) => {
+                    self.policies.insert(policy);
+                }
+                Some((policy, false)) => {
+                    self.policies.remove(&policy);
+                }
+                None => self.in_force = (action != DomainAction::Lift).then_some(action),
+            },
         }
     }
 }
@@ -276,6 +367,41 @@ mod tests {
     }
 
     #[test]
+    fn media_and_reports_are_rejected_and_accepted_apart_from_a_suspension() {
+        Test::with(())
+            .given(vec![moderated(DomainAction::Limit)])
+            .when(moderate(DomainAction::RejectMedia))
+            .then_expect_events(vec![moderated(DomainAction::RejectMedia)]);
+        // Lifting the limit leaves the policies; accepting media leaves the limit.
+        let given = vec![
+            moderated(DomainAction::Limit),
+            moderated(DomainAction::RejectMedia),
+            moderated(DomainAction::RejectReports),
+        ];
+        Test::with(())
+            .given(given.clone())
+            .when(moderate(DomainAction::Lift))
+            .then_expect_events(vec![moderated(DomainAction::Lift)]);
+        Test::with(())
+            .given(given.clone())
+            .when(moderate(DomainAction::AcceptMedia))
+            .then_expect_events(vec![moderated(DomainAction::AcceptMedia)]);
+        let mut domain = RemoteDomain::default();
+        for change in given.into_iter().chain([moderated(DomainAction::Lift)]) {
+            domain.apply(change);
+        }
+        assert_eq!(domain.in_force(), None);
+        assert!(domain.has(Policy::RejectMedia) && domain.has(Policy::RejectReports));
+        assert_eq!(
+            DomainAction::RejectReports.reversal(),
+            Some(DomainAction::AcceptReports)
+        );
+        for action in DomainAction::ALL {
+            assert_eq!(DomainAction::parse(action.as_str()), Some(action));
+        }
+    }
+
+    #[test]
     fn a_decision_that_changes_nothing_is_refused() {
         for (given, action) in [
             (vec![], DomainAction::Lift),
@@ -289,6 +415,15 @@ mod tests {
                     moderated(DomainAction::Limit),
                     moderated(DomainAction::Lift),
                 ],
+                DomainAction::Lift,
+            ),
+            (vec![], DomainAction::AcceptMedia),
+            (
+                vec![moderated(DomainAction::RejectReports)],
+                DomainAction::RejectReports,
+            ),
+            (
+                vec![moderated(DomainAction::RejectMedia)],
                 DomainAction::Lift,
             ),
         ] {

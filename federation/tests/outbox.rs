@@ -1199,3 +1199,61 @@ async fn instance_follows_are_sent_by_the_instance_and_bring_public_events_to_fo
         }
     }
 }
+
+#[tokio::test]
+async fn a_forwarded_report_is_a_flag_from_the_instance_naming_nobody_and_others_stay_here() {
+    use convene_domain::report::{Category, Federated, Forward, Target};
+    use convene_domain::{Report, ReportCommand};
+    for (_scratch, db) in test_databases("outbox_flag").await {
+        let file = |id: &str, forward: Option<Forward>| {
+            let db = db.clone();
+            let id = id.to_string();
+            async move {
+                let command = ReportCommand::File {
+                    reporter: Some("ana".into()),
+                    target: Target::Event { id: "e1".into() },
+                    category: Category::Spam,
+                    comment: "Sells watches\nevery day".into(),
+                    evidence: 0,
+                    federated: Federated {
+                        instance: Some("b.example".into()),
+                        forward,
+                        flag: None,
+                    },
+                };
+                Commands::<Report>::new(&db, ())
+                    .execute(&id, command, &Log::metadata())
+                    .await
+                    .expect("filed");
+            }
+        };
+        file("kept-here", None).await;
+        let forward = Forward {
+            actors: vec![s("https://b.example/@spammer")],
+            objects: vec![s("https://b.example/events/9")],
+            inbox: s(SHARED),
+        };
+        file("sent-on", Some(forward)).await;
+        let log = Log { db: db.clone() };
+        let out = log.derived(1).await;
+        assert_eq!(out.len(), 1, "only the forwarded report: {out:?}");
+        let flag = serde_json::to_value(&out[0].activity).expect("serialises");
+        assert_eq!(flag["type"], "Flag");
+        assert_eq!(flag["actor"], format!("{PUBLIC_URL}/relay"));
+        assert_eq!(
+            flag["object"],
+            serde_json::json!(["https://b.example/@spammer", "https://b.example/events/9"])
+        );
+        assert_eq!(
+            flag["to"],
+            serde_json::json!(["https://b.example/@spammer"])
+        );
+        assert_eq!(flag["content"], "Sells watches\nevery day");
+        assert_eq!(flag["mediaType"], "text/plain");
+        assert_eq!(out[0].inboxes, vec![s(SHARED)]);
+        assert_eq!(out[0].key_id, format!("{PUBLIC_URL}/relay#main-key"));
+        // The reporter is named nowhere in what leaves.
+        assert!(!flag.to_string().contains("ana"), "{flag}");
+        assert_eq!(log.derived(2).await, out, "the same in other batches");
+    }
+}

@@ -101,9 +101,13 @@ impl Projection for DecisionTimersProjection {
                     action, decision, ..
                 } = event.change::<RemoteDomainChange>()?;
                 let text = serde_json::to_string(&action).map_err(unreadable)?;
-                // Suspending and limiting replace each other: one timer per domain.
+                // Suspending and limiting replace each other: one timer per domain for them,
+                // and one per policy.
                 let starts = action.reversal().is_some();
-                ("domain".to_string(), starts, text, decision)
+                let key = action
+                    .policy()
+                    .map_or("domain", |(policy, _)| policy.as_str());
+                (key.to_string(), starts, text, decision)
             }
             _ => return Ok(()),
         };

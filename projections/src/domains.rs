@@ -23,7 +23,7 @@ impl Projection for DomainDecisionsProjection {
     }
 
     fn tables(&self) -> &'static [&'static str] {
-        &["domain_decisions", "actor_decisions"]
+        &["domain_decisions", "domain_policies", "actor_decisions"]
     }
 
     async fn apply(&self, conn: &mut AnyConnection, event: &StoredEvent) -> Result<(), Error> {
@@ -39,6 +39,29 @@ impl Projection for DomainDecisionsProjection {
             decision,
             public_comment,
         } = event.change::<RemoteDomainChange>()?;
+        if let Some((policy, set)) = action.policy() {
+            sqlx::query("DELETE FROM domain_policies WHERE domain = $1 AND policy = $2")
+                .bind(on.id)
+                .bind(policy.as_str())
+                .execute(&mut *conn)
+                .await?;
+            if set {
+                sqlx::query(
+                    "INSERT INTO domain_policies (domain, policy, reason, public_comment, until, \
+                     decided_at, position) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                )
+                .bind(on.id)
+                .bind(policy.as_str())
+                .bind(decision.reason)
+                .bind(public_comment)
+                .bind(decision.until)
+                .bind(on.at.clone())
+                .bind(on.position)
+                .execute(&mut *conn)
+                .await?;
+            }
+            return Ok(());
+        }
         sqlx::query("DELETE FROM domain_decisions WHERE domain = $1")
             .bind(on.id)
             .execute(&mut *conn)
@@ -91,6 +114,36 @@ async fn actor_decided(conn: &mut AnyConnection, event: &StoredEvent) -> Result<
     Ok(())
 }
 
+/// The policies in force on domains covering `host` (`reject_media`, `reject_reports`).
+pub async fn policies_for(pool: &AnyPool, host: &str) -> Result<Vec<String>, Error> {
+    let mut policies: Vec<String> = policies_in_force(pool)
+        .await?
+        .into_iter()
+        .filter(|p| covers(&p.domain, host))
+        .map(|p| p.action)
+        .collect();
+    policies.sort();
+    policies.dedup();
+    Ok(policies)
+}
+
+/// Whether the reports (`Flag`s) of `host` are rejected here.
+pub async fn rejects_reports(pool: &AnyPool, host: &str) -> Result<bool, Error> {
+    let policy = convene_domain::remote_domain::Policy::RejectReports.as_str();
+    Ok(policies_for(pool, host).await?.iter().any(|p| p == policy))
+}
+
+/// Where the remote actor `actor` takes activities (its shared inbox when it has one), when it
+/// is known here.
+pub async fn remote_inbox(pool: &AnyPool, actor: &str) -> Result<Option<String>, Error> {
+    Ok(
+        sqlx::query_scalar("SELECT COALESCE(shared_inbox, inbox) FROM remote_actors WHERE id = $1")
+            .bind(actor)
+            .fetch_optional(pool)
+            .await?,
+    )
+}
+
 /// Whether the remote actor `actor` (its URL) is suspended here.
 pub async fn actor_suspended(pool: &AnyPool, actor: &str) -> Result<bool, Error> {
     let found: Option<i64> =
@@ -123,7 +176,7 @@ pub fn actor_suspended_sql(column: &str) -> String {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct DomainDecisionView {
     pub domain: String,
-    /// `suspend` or `limit`.
+    /// `suspend` or `limit`; for a policy, `reject_media` or `reject_reports`.
     pub action: String,
     /// The administrators' reason: for moderators only.
     pub reason: String,
@@ -134,14 +187,18 @@ pub struct DomainDecisionView {
     pub decided_at: String,
 }
 
-/// Every decision in force, by domain.
+/// Every suspension or limit in force, by domain.
 pub async fn in_force(pool: &AnyPool) -> Result<Vec<DomainDecisionView>, Error> {
-    let rows = sqlx::query(
-        "SELECT domain, action, reason, public_comment, until, decided_at \
-         FROM domain_decisions ORDER BY domain",
-    )
-    .fetch_all(pool)
-    .await?;
+    views(pool, "SELECT domain, action, reason, public_comment, until, decided_at FROM domain_decisions ORDER BY domain").await
+}
+
+/// Every policy in force (`reject_media`, `reject_reports`, as `action`), by domain.
+pub async fn policies_in_force(pool: &AnyPool) -> Result<Vec<DomainDecisionView>, Error> {
+    views(pool, "SELECT domain, policy AS action, reason, public_comment, until, decided_at FROM domain_policies ORDER BY domain, policy").await
+}
+
+async fn views(pool: &AnyPool, sql: &'static str) -> Result<Vec<DomainDecisionView>, Error> {
+    let rows = sqlx::query(sql).fetch_all(pool).await?;
     rows.iter()
         .map(|row| {
             Ok(DomainDecisionView {
@@ -166,7 +223,7 @@ impl DomainDecisions {
         Self(
             decisions
                 .into_iter()
-                .filter(|(_, action)| *action != DomainAction::Lift)
+                .filter(|(_, action)| matches!(action, DomainAction::Suspend | DomainAction::Limit))
                 .collect(),
         )
     }
@@ -223,18 +280,18 @@ pub fn host_of_url(url: &str) -> Option<String> {
     })
 }
 
-/// An SQL condition, true when the `name@host` handle in column `$column` (a remote organiser
-/// or author; local ones have no `@`) is on a domain under one of `$actions` (`"'suspend'"`, or
-/// `"'suspend', 'limit'"`). The same rule as [`covers`]: the domain itself, its subdomains, any
-/// port unless the decision names one (then that address only). A literal, so that column
-/// lists stay constants. (An `_` in a domain would match any character here: such names are
-/// not valid host names.)
-macro_rules! covered_sql {
-    ($column:literal, $actions:literal) => {
+/// An SQL condition, true when the `name@host` handle in `$column` (a remote organiser or
+/// author; local ones have no `@`) is on a domain of the rows `$rows` (`dd`, with a `domain`
+/// column) name. The same rule as [`covers`]: the domain itself, its subdomains, any port unless
+/// the decision names one (then that address only). A literal, so that column lists stay
+/// constants. (An `_` in a domain would match any character here: such names are not valid
+/// host names.)
+macro_rules! on_domain_sql {
+    ($column:literal, $($rows:tt)+) => {
         concat!(
-            "EXISTS (SELECT 1 FROM domain_decisions dd WHERE dd.action IN (",
-            $actions,
-            ") AND (",
+            "EXISTS (SELECT 1 FROM ",
+            $($rows)+,
+            " AND (",
             $column,
             " LIKE '%@' || dd.domain OR ((dd.domain NOT LIKE '%:%' OR dd.domain LIKE '%]') AND (",
             $column,
@@ -246,7 +303,30 @@ macro_rules! covered_sql {
         )
     };
 }
+pub(crate) use on_domain_sql;
+
+/// [`on_domain_sql`] for the domains under one of `$actions` (`"'suspend'"`, or
+/// `"'suspend', 'limit'"`).
+macro_rules! covered_sql {
+    ($column:literal, $actions:literal) => {
+        crate::domains::on_domain_sql!(
+            $column,
+            concat!("domain_decisions dd WHERE dd.action IN (", $actions, ")")
+        )
+    };
+}
 pub(crate) use covered_sql;
+
+/// [`on_domain_sql`] for the domains under the policy `$policy` (`"reject_media"`).
+macro_rules! policy_sql {
+    ($column:literal, $policy:literal) => {
+        crate::domains::on_domain_sql!(
+            $column,
+            concat!("domain_policies dd WHERE dd.policy = '", $policy, "'")
+        )
+    };
+}
+pub(crate) use policy_sql;
 
 /// What a decision on a domain touches here, counted before it is made (or lifted): nothing of
 /// it is deleted, so these are what is hidden or paused, and what comes back on lifting.

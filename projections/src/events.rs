@@ -1,6 +1,6 @@
 //! The read models of events: `events` (with `event_tags`), `participations` and `comments`.
 
-use crate::domains::covered_sql;
+use crate::domains::{covered_sql, policy_sql};
 use crate::error::Error;
 use crate::log::StoredEvent;
 use crate::projection::{Applying, Projection};
@@ -554,7 +554,9 @@ const EVENT_COLUMNS: &str = concat!(
       + (SELECT COUNT(*) FROM actor_decisions ad WHERE ad.handle = e.organizer) \
       + CASE WHEN ",
     covered_sql!("e.organizer", "'suspend'"),
-    " THEN 1 ELSE 0 END AS organiser_suspended, \
+    " THEN 1 ELSE 0 END AS organiser_suspended, CASE WHEN ",
+    policy_sql!("e.organizer", "reject_media"),
+    " THEN 1 ELSE 0 END AS media_rejected, \
      e.origin_object, e.origin_actor, e.origin_name, e.origin_url, e.picture, e.cancel_reason, \
      (SELECT COUNT(*) FROM participations p WHERE p.event_id = e.id AND p.state = 'participant') AS participants, \
      (SELECT COUNT(*) FROM participations p WHERE p.event_id = e.id AND p.state = 'waitlisted') AS waitlisted"
@@ -562,10 +564,14 @@ const EVENT_COLUMNS: &str = concat!(
 
 fn event_view(row: &AnyRow) -> Result<EventView, Error> {
     let text: String = row.try_get("details")?;
-    let details: EventDetails = serde_json::from_str(&text).map_err(|e| Error::Unreadable {
+    let mut details: EventDetails = serde_json::from_str(&text).map_err(|e| Error::Unreadable {
         position: 0,
         reason: format!("event details: {e}"),
     })?;
+    // Administrators rejected the media of the organiser's domain: its picture is not shown.
+    if flag_of(row, "media_rejected")? {
+        details.remote_picture = None;
+    }
     let participant_count: i64 = row.try_get("participants")?;
     let group: Option<String> = row.try_get("group_handle")?;
     let group = match group {

@@ -98,6 +98,8 @@ fn undoes(change: &str) -> &'static [&'static str] {
         "AccountUnsuspended" => &["AccountSuspended"],
         "AccountUnlimited" => &["AccountLimited"],
         "DomainLifted" => &["DomainSuspended", "DomainLimited"],
+        "DomainMediaAccepted" => &["DomainMediaRejected"],
+        "DomainReportsAccepted" => &["DomainReportsRejected"],
         _ => &[],
     }
 }

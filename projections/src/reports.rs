@@ -1,6 +1,7 @@
 //! The `reports` read model: the moderators' queue, one row per report. The reporter is kept
 //! for the mail telling them it was handled; the queue never shows it to the reported.
 
+use crate::domains::host_of_url;
 use crate::error::Error;
 use crate::log::StoredEvent;
 use crate::projection::{Applying, Projection};
@@ -36,11 +37,13 @@ impl Projection for ReportsProjection {
                 category,
                 comment,
                 evidence,
+                federated,
             } => {
+                let received_from = federated.flag.as_deref().and_then(host_of_url);
                 sqlx::query(
                     "INSERT INTO reports (id, state, category, target_kind, target_id, reporter, \
-                     comment, evidence, filed_at, updated_at) \
-                     VALUES ($1, 'open', $2, $3, $4, $5, $6, $7, $8, $8)",
+                     comment, evidence, filed_at, updated_at, instance, received_from) \
+                     VALUES ($1, 'open', $2, $3, $4, $5, $6, $7, $8, $8, $9, $10)",
                 )
                 .bind(on.id)
                 .bind(category.as_str())
@@ -50,6 +53,8 @@ impl Projection for ReportsProjection {
                 .bind(comment)
                 .bind(evidence)
                 .bind(&on.at)
+                .bind(federated.instance)
+                .bind(received_from)
                 .execute(conn)
                 .await?;
             }
@@ -107,10 +112,14 @@ pub struct ReportRow {
     pub evidence: i64,
     pub filed_at: String,
     pub updated_at: String,
+    /// The instance the reported content comes from; none for this instance's.
+    pub instance: Option<String>,
+    /// The instance that sent the report (its reporter unnamed); none when filed here.
+    pub received_from: Option<String>,
 }
 
 const COLUMNS: &str = "id, state, category, target_kind, target_id, reporter, assignee, comment, \
-                       evidence, filed_at, updated_at";
+                       evidence, filed_at, updated_at, instance, received_from";
 
 fn row(row: &AnyRow) -> Result<ReportRow, Error> {
     Ok(ReportRow {
@@ -125,14 +134,18 @@ fn row(row: &AnyRow) -> Result<ReportRow, Error> {
         evidence: row.try_get("evidence")?,
         filed_at: row.try_get("filed_at")?,
         updated_at: row.try_get("updated_at")?,
+        instance: row.try_get("instance")?,
+        received_from: row.try_get("received_from")?,
     })
 }
 
-/// What the queue shows: reports in a state and of a category (any when none), oldest first.
+/// What the queue shows: reports in a state, of a category, on content of an instance (any
+/// when none; `local` for this one's), oldest first.
 #[derive(Debug, Clone, Default)]
 pub struct QueueFilter {
     pub state: Option<String>,
     pub category: Option<String>,
+    pub instance: Option<String>,
 }
 
 /// Reports per page of the queue.
@@ -147,12 +160,14 @@ pub async fn queue(
     let rows = sqlx::query(&format!(
         "SELECT {COLUMNS} FROM reports \
          WHERE ($1 IS NULL OR state = $1) AND ($2 IS NULL OR category = $2) \
+         AND ($5 IS NULL OR ($5 = 'local' AND instance IS NULL) OR instance = $5) \
          ORDER BY filed_at, id LIMIT $3 OFFSET $4"
     ))
     .bind(filter.state.as_deref())
     .bind(filter.category.as_deref())
     .bind(PAGE_SIZE)
     .bind((page.max(1) - 1) * PAGE_SIZE)
+    .bind(filter.instance.as_deref())
     .fetch_all(pool)
     .await?;
     rows.iter().map(row).collect()

@@ -12,7 +12,7 @@ use convene_projections::scratch::test_urls;
 use serde_json::{json, Value};
 use time::OffsetDateTime;
 
-fn from(actor: &str) -> FromRemote {
+pub(crate) fn from(actor: &str) -> FromRemote {
     FromRemote {
         actor: actor.into(),
         activity: format!("{actor}/activities/{}", uuid::Uuid::new_v4()),
@@ -21,7 +21,12 @@ fn from(actor: &str) -> FromRemote {
 }
 
 /// An event organised by `name` on `host`, as the inbox records a Create; its id here.
-async fn remote_event(server: &TestServer, name: &str, host: &str, title: &str) -> String {
+pub(crate) async fn remote_event(
+    server: &TestServer,
+    name: &str,
+    host: &str,
+    title: &str,
+) -> String {
     let actor = format!("https://{host}/@{name}");
     let details: EventDetails = serde_json::from_value(json!({
         "title": title,
@@ -311,5 +316,92 @@ async fn the_public_list_shows_decisions_without_reasons_only_when_the_instance_
                 list.text
             );
         }
+    }
+}
+
+#[tokio::test]
+async fn media_and_reports_are_rejected_apart_from_a_limit_and_a_timed_rejection_ends_alone() {
+    for scratch in test_urls("domain_policies").await {
+        let options = Options {
+            public_domain_decisions: true,
+            ..Options::default()
+        };
+        let server = TestServer::start_with(&scratch, options).await;
+        let admin = member(&server, "admin@example.org").await;
+        give_role(&server, &admin, Role::Administrator).await;
+        let limited = decide(&admin, "limit", "bad.example", json!({})).await;
+        assert_eq!(limited.status, 201, "{}", limited.text);
+        let until = OffsetDateTime::now_utc() + time::Duration::hours(1);
+        let until_text = until
+            .format(&time::format_description::well_known::Rfc3339)
+            .expect("format");
+        let media = decide(
+            &admin,
+            "reject_media",
+            "bad.example",
+            json!({"until": until_text, "public_comment": "Shock pictures"}),
+        )
+        .await;
+        assert_eq!(media.status, 201, "{}", media.text);
+        let reports = decide(&admin, "reject_reports", "bad.example", json!({})).await;
+        assert_eq!(reports.status, 201, "{}", reports.text);
+        let again = decide(&admin, "reject_reports", "bad.example", json!({})).await;
+        assert_eq!(again.status, 409, "{}", again.text);
+        let nothing = decide(&admin, "accept_media", "calm.example", json!({})).await;
+        assert_eq!(nothing.status, 409, "{}", nothing.text);
+
+        let standing = admin.get("/api/v1/moderation/domains/bad.example").await;
+        assert_eq!(
+            standing.json["decision"]["action"], "limit",
+            "{}",
+            standing.text
+        );
+        let policies: Vec<&str> = standing.json["policies"]
+            .as_array()
+            .map(|p| p.iter().filter_map(|p| p["action"].as_str()).collect())
+            .unwrap_or_default();
+        assert_eq!(
+            policies,
+            ["reject_media", "reject_reports"],
+            "{}",
+            standing.text
+        );
+        let public = server
+            .client()
+            .get("/api/v1/instance/domain-decisions")
+            .await;
+        let listed: Vec<&str> = public
+            .json
+            .as_array()
+            .map(|l| l.iter().filter_map(|d| d["action"].as_str()).collect())
+            .unwrap_or_default();
+        assert_eq!(listed.len(), 3, "{}", public.text);
+        assert!(listed.contains(&"reject_media"), "{}", public.text);
+
+        // Lifting the limit leaves the policies; the timed one ends alone, the rest stays.
+        let lifted = decide(&admin, "lift", "bad.example", json!({})).await;
+        assert_eq!(lifted.status, 201, "{}", lifted.text);
+        let ended =
+            convene_api::moderation::end_due(&server.state, until + time::Duration::seconds(1))
+                .await
+                .expect("end due decisions");
+        assert_eq!(ended, 1);
+        let standing = admin.get("/api/v1/moderation/domains/bad.example").await;
+        assert_eq!(standing.json["decision"], Value::Null, "{}", standing.text);
+        assert_eq!(
+            standing.json["policies"][0]["action"], "reject_reports",
+            "{}",
+            standing.text
+        );
+        assert_eq!(standing.json["policies"].as_array().map(Vec::len), Some(1));
+
+        // A policy is the administrators'; a wrong action names what a domain takes.
+        let moderator = member(&server, "moderator@example.org").await;
+        give_role(&server, &moderator, Role::Moderator).await;
+        let refused = decide(&moderator, "accept_reports", "bad.example", json!({})).await;
+        assert_eq!(refused.status, 403, "{}", refused.text);
+        let wrong = decide(&admin, "unsuspend", "bad.example", json!({})).await;
+        assert_eq!(wrong.status, 422, "{}", wrong.text);
+        assert!(wrong.text.contains("reject_media"), "{}", wrong.text);
     }
 }

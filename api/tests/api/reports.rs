@@ -375,3 +375,141 @@ async fn anonymous_reports_are_taken_when_the_instance_allows_them() {
         assert_eq!(closed.json["report"]["state"], "closed");
     }
 }
+
+#[tokio::test]
+async fn a_report_on_another_instance_s_content_may_be_sent_there_without_the_reporter() {
+    for (_db, server) in servers("reports_forward").await {
+        let org = member(&server, "org@example.org").await;
+        profile(&org, "org").await;
+        let bob = member(&server, "bob@example.org").await;
+        profile(&bob, "bob").await;
+        let mia = member(&server, "mia@example.org").await;
+        make_moderator(&server, &mia).await;
+        let spam = crate::domains::remote_event(&server, "spam", "bad.example", "Pills").await;
+        let actor = "https://bad.example/@spam";
+        // Known here as federation caches what it fetched, with its shared inbox.
+        sqlx::query(
+            "INSERT INTO remote_actors (id, kind, inbox, shared_inbox, key_id, public_key_pem, \
+             preferred_username, name, url, fetched_at) \
+             VALUES ($1, 'Person', $2, $3, $4, 'pem', 'spam', NULL, NULL, '2026-01-01')",
+        )
+        .bind(actor)
+        .bind(format!("{actor}/inbox"))
+        .bind("https://bad.example/shared-inbox")
+        .bind(format!("{actor}#main-key"))
+        .execute(server.state.db.pool())
+        .await
+        .expect("a cached actor");
+
+        let report = |target: Value, forward: bool| {
+            json!({"target": target, "category": {"kind": "spam"}, "comment": "Pills",
+                   "forward": forward})
+        };
+        let filed = bob
+            .post(
+                "/api/v1/reports",
+                report(json!({"kind": "event", "id": spam}), true),
+            )
+            .await;
+        assert_eq!(filed.status, 201, "{}", filed.text);
+        let id = text(&filed.json["id"]);
+        let detail = mia.get(&format!("/api/v1/moderation/reports/{id}")).await;
+        assert_eq!(
+            detail.json["report"]["instance"], "bad.example",
+            "{}",
+            detail.text
+        );
+        let forward = &detail.json["federated"]["forward"];
+        assert_eq!(forward["inbox"], "https://bad.example/shared-inbox");
+        assert_eq!(forward["actors"], json!([actor]));
+        let object = forward["objects"][0].as_str().unwrap_or_default();
+        assert!(
+            object.starts_with("https://bad.example/events/"),
+            "{}",
+            detail.text
+        );
+
+        // Not forwarded, it still names the instance the content comes from.
+        let kept = bob
+            .post(
+                "/api/v1/reports",
+                report(json!({"kind": "event", "id": spam}), false),
+            )
+            .await;
+        assert_eq!(kept.status, 201, "{}", kept.text);
+        let kept = mia
+            .get(&format!(
+                "/api/v1/moderation/reports/{}",
+                text(&kept.json["id"])
+            ))
+            .await;
+        assert_eq!(kept.json["report"]["instance"], "bad.example");
+        assert_eq!(kept.json["federated"].get("forward"), None, "{}", kept.text);
+
+        // This instance's content is not forwarded: refused, nothing written.
+        let event = create_event(&org, json!({})).await;
+        let head = server.head().await;
+        let local = bob
+            .post(
+                "/api/v1/reports",
+                report(json!({"kind": "event", "id": text(&event["id"])}), true),
+            )
+            .await;
+        assert_eq!(local.status, 422, "{}", local.text);
+        assert_eq!(fields(&local), ["forward"]);
+        assert_eq!(server.head().await, head);
+
+        // A comment from that instance on an event here: forwarded to where its author is.
+        let from = crate::domains::from(actor);
+        let author = convene_domain::event::RemoteAuthor {
+            actor: actor.into(),
+            handle: "spam@bad.example".into(),
+            note: "https://bad.example/notes/1".into(),
+        };
+        let event_url = format!("{}/events/{}", server.base, text(&event["id"]));
+        let (_, comment) = convene_api::remote_events::post_comment(
+            &server.state,
+            &from,
+            author,
+            &event_url,
+            "<p>Pills</p>",
+        )
+        .await
+        .expect("a remote comment");
+        let on_comment = bob
+            .post(
+                "/api/v1/reports",
+                report(
+                    json!({"kind": "comments", "event": text(&event["id"]), "comments": [comment]}),
+                    true,
+                ),
+            )
+            .await;
+        assert_eq!(on_comment.status, 201, "{}", on_comment.text);
+        let detail = mia
+            .get(&format!(
+                "/api/v1/moderation/reports/{}",
+                text(&on_comment.json["id"])
+            ))
+            .await;
+        assert_eq!(
+            detail.json["federated"]["forward"]["objects"],
+            json!(["https://bad.example/notes/1"]),
+            "{}",
+            detail.text
+        );
+
+        // The queue by the content's instance.
+        let theirs = mia
+            .get("/api/v1/moderation/reports?instance=bad.example")
+            .await;
+        assert_eq!(
+            theirs.json.as_array().map(Vec::len),
+            Some(3),
+            "{}",
+            theirs.text
+        );
+        let ours = mia.get("/api/v1/moderation/reports?instance=local").await;
+        assert_eq!(ours.json.as_array().map(Vec::len), Some(0), "{}", ours.text);
+    }
+}

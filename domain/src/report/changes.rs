@@ -1,4 +1,4 @@
-use super::{Category, Target};
+use super::{Category, Federated, Target};
 use cqrs_es::DomainEvent;
 use serde::{Deserialize, Serialize};
 
@@ -15,6 +15,9 @@ pub enum ReportChange {
         comment: String,
         /// The log position when the report was filed: the target is shown as it was then.
         evidence: i64,
+        /// Where it meets other instances: sent from one, about content of one, forwarded.
+        #[serde(default, skip_serializing_if = "Federated::is_local")]
+        federated: Federated,
     },
     Assigned {
         moderator: String,

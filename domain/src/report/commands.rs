@@ -1,4 +1,4 @@
-use super::{Category, Target};
+use super::{Category, Federated, Target};
 use serde::{Deserialize, Serialize};
 
 /// What can be asked of a report. The caller has checked who may ask (anyone signed in files,
@@ -11,6 +11,7 @@ pub enum ReportCommand {
         category: Category,
         comment: String,
         evidence: i64,
+        federated: Federated,
     },
     /// A moderator (account id) takes the report.
     Assign { moderator: String },

@@ -68,6 +68,42 @@ impl Target {
     }
 }
 
+/// Where a report meets other instances; all empty for a local report on local content.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Federated {
+    /// The id of the `Flag` another instance sent: the report came from there, its reporter
+    /// unnamed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub flag: Option<String>,
+    /// The instance (`host` or `host:port`) the reported content comes from; none when it is
+    /// this one's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub instance: Option<String>,
+    /// Sent on to that instance as a `Flag` from this instance's actor, so its moderators can
+    /// act too; the reporter is not named there.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub forward: Option<Forward>,
+}
+
+impl Federated {
+    pub fn is_local(&self) -> bool {
+        *self == Self::default()
+    }
+}
+
+/// What a forwarded report tells the reported content's instance, as a `Flag` names it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Forward {
+    /// The ActivityPub ids of the actors whose content is reported.
+    pub actors: Vec<String>,
+    /// The ActivityPub ids of the reported event or comments.
+    pub objects: Vec<String>,
+    /// Where that instance takes activities.
+    pub inbox: String,
+}
+
 /// Why it is reported.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -161,6 +197,8 @@ pub struct Report {
     category: Option<Category>,
     comment: String,
     evidence: i64,
+    #[serde(default)]
+    federated: Federated,
     state: ReportState,
     assignee: Option<String>,
     notes: Vec<Note>,
@@ -183,6 +221,9 @@ impl Report {
     pub fn evidence(&self) -> i64 {
         self.evidence
     }
+    pub fn federated(&self) -> &Federated {
+        &self.federated
+    }
     pub fn state(&self) -> ReportState {
         self.state
     }
@@ -204,9 +245,22 @@ impl Report {
         category: Category,
         comment: &str,
         evidence: i64,
+        federated: Federated,
     ) -> Result<Vec<ReportChange>, ReportError> {
         if self.filed {
             return Err(ReportError::AlreadyFiled);
+        }
+        if federated.forward.is_some() && federated.instance.is_none() {
+            return Err(invalid(
+                "forward",
+                "only a report on another instance's content is forwarded",
+            ));
+        }
+        if federated.forward.is_some() && federated.flag.is_some() {
+            return Err(invalid(
+                "forward",
+                "a report from another instance is not forwarded again",
+            ));
         }
         if let Target::Comments { comments, .. } = &target {
             if comments.is_empty() || comments.len() > COMMENTS_MAX {
@@ -235,6 +289,7 @@ impl Report {
             category,
             comment,
             evidence,
+            federated,
         }])
     }
 
@@ -306,7 +361,8 @@ impl Aggregate for Report {
                 category,
                 comment,
                 evidence,
-            } => self.file(reporter, target, category, &comment, evidence)?,
+                federated,
+            } => self.file(reporter, target, category, &comment, evidence, federated)?,
             ReportCommand::Assign { moderator } => {
                 self.open()?;
                 if self.assignee.as_deref() == Some(moderator.as_str()) {
@@ -351,8 +407,10 @@ impl Aggregate for Report {
                 category,
                 comment,
                 evidence,
+                federated,
             } => {
                 self.filed = true;
+                self.federated = federated;
                 self.reporter = reporter;
                 self.target = Some(target);
                 self.category = Some(category);

@@ -10,6 +10,7 @@ fn filed() -> ReportChange {
         category: Category::Spam,
         comment: "Sells watches".into(),
         evidence: 42,
+        federated: Federated::default(),
     }
 }
 
@@ -20,6 +21,7 @@ fn file(target: Target, category: Category, comment: &str) -> ReportCommand {
         category,
         comment: comment.into(),
         evidence: 42,
+        federated: Federated::default(),
     }
 }
 
@@ -40,6 +42,107 @@ fn a_report_is_filed_with_its_evidence_position() {
             "  Sells watches ",
         ))
         .then_expect_events(vec![filed()]);
+}
+
+fn forward() -> Forward {
+    Forward {
+        actors: vec!["https://mobilizon.example/@spammer".into()],
+        objects: vec!["https://mobilizon.example/events/e9".into()],
+        inbox: "https://mobilizon.example/inbox".into(),
+    }
+}
+
+fn file_federated(federated: Federated) -> ReportCommand {
+    let ReportCommand::File {
+        reporter,
+        target,
+        category,
+        comment,
+        evidence,
+        ..
+    } = file(
+        Target::Event { id: "e1".into() },
+        Category::Spam,
+        "Sells watches",
+    )
+    else {
+        unreachable!()
+    };
+    ReportCommand::File {
+        reporter,
+        target,
+        category,
+        comment,
+        evidence,
+        federated,
+    }
+}
+
+#[test]
+fn a_report_on_another_instance_s_content_may_be_forwarded_there() {
+    let federated = Federated {
+        instance: Some("mobilizon.example".into()),
+        forward: Some(forward()),
+        flag: None,
+    };
+    let ReportChange::Filed {
+        reporter,
+        target,
+        category,
+        comment,
+        evidence,
+        ..
+    } = filed()
+    else {
+        unreachable!()
+    };
+    Given::with(())
+        .given_no_previous_events()
+        .when(file_federated(federated.clone()))
+        .then_expect_events(vec![ReportChange::Filed {
+            reporter,
+            target,
+            category,
+            comment,
+            evidence,
+            federated,
+        }]);
+}
+
+#[test]
+fn only_another_instance_s_content_is_forwarded_and_never_a_report_from_one() {
+    let local = Federated {
+        forward: Some(forward()),
+        ..Federated::default()
+    };
+    Given::with(())
+        .given_no_previous_events()
+        .when(file_federated(local))
+        .then_expect_error(invalid(
+            "forward",
+            "only a report on another instance's content is forwarded",
+        ));
+    let received = Federated {
+        flag: Some("https://mobilizon.example/report/1".into()),
+        instance: Some("mobilizon.example".into()),
+        forward: Some(forward()),
+    };
+    Given::with(())
+        .given_no_previous_events()
+        .when(file_federated(received))
+        .then_expect_error(invalid(
+            "forward",
+            "a report from another instance is not forwarded again",
+        ));
+}
+
+#[test]
+fn a_local_report_keeps_its_stored_shape() {
+    // Reports filed before federation have no `federated` field; it reads back empty.
+    let stored = serde_json::to_value(filed()).expect("serialises");
+    assert!(stored["Filed"].get("federated").is_none(), "{stored}");
+    let read: ReportChange = serde_json::from_value(stored).expect("reads back");
+    assert_eq!(read, filed());
 }
 
 #[test]

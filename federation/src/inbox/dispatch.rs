@@ -1,10 +1,11 @@
 //! A verified activity becomes the use cases of `api`: remote events created, updated, deleted
 //! by their organiser, or announced by a relay or a group; joins and leaves of local events;
 //! follows of local profiles and the answers to theirs; the membership of remote actors in our
-//! groups ([`super::members`]). What Convene does not act on is answered 202 with the reason.
+//! groups ([`super::members`]); reports from other instances ([`super::flags`]). What Convene
+//! does not act on is answered 202 with the reason.
 
-use super::members;
 use super::remote_actors::handle;
+use super::{flags, members};
 use super::{Inbox, Refusal};
 use crate::actors::remote::RemoteActor;
 use crate::incoming::IncomingNote;
@@ -59,6 +60,7 @@ pub(super) async fn dispatch(
         }
         ActivityKind::Invite => members::invite(inbox, &from, activity).await,
         ActivityKind::Remove => members::remove(inbox, &from, activity).await,
+        ActivityKind::Flag => flags::flag(inbox, &from, activity).await,
     }
 }
 

@@ -9,6 +9,7 @@
 //! draft-cavage only after one); what is understood but not acted on is 202.
 
 mod dispatch;
+mod flags;
 mod members;
 pub mod remote_actors;
 mod seen;

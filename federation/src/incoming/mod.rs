@@ -79,7 +79,8 @@ impl Ignored {
 /// An activity, or an object fetched on its own.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Incoming {
-    Activity(IncomingActivity),
+    /// Boxed: an envelope is much larger than an object.
+    Activity(Box<IncomingActivity>),
     Object(IncomingObject),
 }
 
@@ -106,6 +107,10 @@ pub struct IncomingActivity {
     pub target: Option<String>,
     /// The group a `Remove` removes a member from (Mobilizon's `origin`).
     pub origin: Option<String>,
+    /// Every id `object` names: a `Flag` names the reported actor and its content.
+    pub objects: Vec<String>,
+    /// The text of `content`, else of `summary` (where Lemmy writes a report's reason).
+    pub content: Option<String>,
 }
 
 /// A membership as Mobilizon writes it (`Member`): who, in which group, with which role.
@@ -156,7 +161,7 @@ pub fn parse(value: &Value) -> Result<Incoming, Ignored> {
     }
     let name = kind(value).ok_or(Ignored::MissingField("type"))?;
     if ActivityKind::from_name(name).is_some() || value.get("object").is_some() {
-        parse_activity(value).map(Incoming::Activity)
+        parse_activity(value).map(|a| Incoming::Activity(Box::new(a)))
     } else {
         parse_object(value).map(Incoming::Object)
     }
@@ -207,6 +212,12 @@ fn activity_at(value: &Value, depth: usize) -> Result<IncomingActivity, Ignored>
         participation_message,
         target: first_id(value.get("target")),
         origin: first_id(value.get("origin")),
+        objects: ids(value.get("object"))
+            .into_iter()
+            .filter(|id| values::is_web_id(id))
+            .collect(),
+        content: values::non_empty(values::text(value.get("content")))
+            .or_else(|| values::non_empty(values::text(value.get("summary")))),
     })
 }
 

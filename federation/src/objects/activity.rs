@@ -20,10 +20,12 @@ pub enum ActivityKind {
     Undo,
     Invite,
     Remove,
+    /// A report to the moderators of the instance holding the reported content.
+    Flag,
 }
 
 impl ActivityKind {
-    pub const ALL: [ActivityKind; 12] = [
+    pub const ALL: [ActivityKind; 13] = [
         Self::Create,
         Self::Update,
         Self::Delete,
@@ -36,6 +38,7 @@ impl ActivityKind {
         Self::Undo,
         Self::Invite,
         Self::Remove,
+        Self::Flag,
     ];
 
     /// The ActivityStreams type name.
@@ -53,6 +56,7 @@ impl ActivityKind {
             Self::Undo => "Undo",
             Self::Invite => "Invite",
             Self::Remove => "Remove",
+            Self::Flag => "Flag",
         }
     }
 
@@ -102,6 +106,12 @@ pub struct Activity {
     /// The group a membership activity is about, as Mobilizon attributes it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub attributed_to: Option<String>,
+    /// What a `Flag` says to the other instance's moderators, as plain text.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub content: Option<String>,
+    /// How `content` is written (`text/plain` for a `Flag`, as Mobilizon sends it).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub media_type: Option<String>,
 }
 
 impl Activity {
@@ -132,6 +142,8 @@ impl Activity {
             target: None,
             origin: None,
             attributed_to: None,
+            content: None,
+            media_type: None,
         }
     }
 }

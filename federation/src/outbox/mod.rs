@@ -7,6 +7,7 @@
 
 mod actors;
 mod derive;
+mod flags;
 mod groups;
 mod relays;
 mod signers;
@@ -137,7 +138,7 @@ impl OutboxSubscriber {
         extras.accounts = accounts;
         extras.relays.logs =
             by_aggregate(all_of_type_until(pool, InstanceFollow::TYPE, last.position).await?);
-        let out = derive(
+        let mut out = derive(
             &self.public_url,
             (first.position, last.position),
             &events,
@@ -146,6 +147,8 @@ impl OutboxSubscriber {
             &groups,
             &extras,
         )?;
+        out.extend(flags::flag_activities(&self.public_url, batch)?);
+        out.sort_by_key(|(position, _)| *position);
         if kept.len() + folds.len() > FOLDS_KEPT {
             kept.clear();
         }

@@ -200,10 +200,10 @@ fn read(test: &str, file: &str) -> Option<Value> {
 
 fn created_event(value: &Value) -> IncomingEvent {
     match parse(value) {
-        Ok(Incoming::Activity(IncomingActivity {
-            object: ObjectRef::Object(IncomingObject::Event(event)),
-            ..
-        })) => *event,
+        Ok(Incoming::Activity(activity)) => match activity.object {
+            ObjectRef::Object(IncomingObject::Event(event)) => *event,
+            other => panic!("a Create of an Event, not {other:?}"),
+        },
         other => panic!("a Create of an Event, not {other:?}"),
     }
 }

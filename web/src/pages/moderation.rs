@@ -98,8 +98,17 @@ async fn filing_page(
         Ok(settings) => settings.rules,
         Err(error) => return web.pages.failure(visitor, &error),
     };
+    // Another instance's event or comments: the report may go to its moderators too.
+    let reported_instance = match target(values) {
+        Some(target) => match reports::reported_instance(&web.app, &target).await {
+            Ok(instance) => instance,
+            Err(error) => return web.pages.failure(visitor, &error),
+        },
+        None => None,
+    };
     let mut context = Context::new();
     context.insert("instance_rules", &rules);
+    context.insert("reported_instance", &reported_instance);
     let filled = Filled {
         status,
         values,
@@ -141,6 +150,7 @@ pub async fn report(
         target,
         category,
         comment: values.get("comment").cloned().unwrap_or_default(),
+        forward: field(&values, "forward") == "on",
     };
     match reports::file(&web.app, reporter, new).await {
         Ok(_) => {
@@ -217,7 +227,7 @@ fn form_errors(failed: Option<&convene_api::Error>) -> HashMap<String, String> {
     fields.into_iter().map(|f| (f.field, f.message)).collect()
 }
 
-/// GET `/moderation/reports?state=…&category=…`: the queue.
+/// GET `/moderation/reports?state=…&category=…&instance=…`: the queue.
 pub async fn queue(
     State(web): State<Web>,
     visitor: Visitor,
@@ -229,6 +239,7 @@ pub async fn queue(
     let query = QueueQuery {
         state: values.get("state").cloned(),
         category: values.get("category").cloned(),
+        instance: values.get("instance").cloned(),
         page: field(&values, "page").parse().ok(),
     };
     match reports::queue(&web.app, session, query).await {
@@ -462,8 +473,17 @@ async fn domains_page(
         .into_iter()
         .map(|(field, message)| (field.replace("target.", ""), message))
         .collect();
+    // One row per suspension, limit or policy, the domain's impact beside each.
+    let rows: Vec<serde_json::Value> = standings
+        .iter()
+        .flat_map(|s| {
+            s.decision.iter().chain(&s.policies).map(|decision| {
+                serde_json::json!({"domain": s.domain, "decision": decision, "impact": s.impact})
+            })
+        })
+        .collect();
     let mut context = Context::new();
-    context.insert("standings", &standings);
+    context.insert("standings", &rows);
     context.insert(
         "administrator",
         &(session.account.role == Role::Administrator),

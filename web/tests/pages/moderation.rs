@@ -474,6 +474,112 @@ async fn an_administrator_suspends_a_domain_from_the_domains_page_and_lifts_it()
         assert_eq!(lifted.status, 303, "{}", lifted.body);
         let again = admin.get("/moderation/domains").await;
         assert!(again.body.contains("Aucune décision"), "{}", again.body);
+
+        // Its media rejected apart: a row of its own, which lifting nothing else removes.
+        let media = admin
+            .post(
+                "/moderation/domains",
+                &page.csrf(),
+                &[
+                    ("domain", "bad.example"),
+                    ("action", "reject_media"),
+                    ("reason", "shock pictures"),
+                ],
+            )
+            .await;
+        assert_eq!(media.status, 303, "{}", media.body);
+        let listed = mia.get("/moderation/domains").await;
+        assert!(
+            listed.body.contains("Reject its media") && listed.body.contains("shock pictures"),
+            "{}",
+            listed.body
+        );
+        let accepted = admin
+            .post(
+                "/moderation/domains",
+                &page.csrf(),
+                &[
+                    ("domain", "bad.example"),
+                    ("action", "accept_media"),
+                    ("reason", "they moderate now"),
+                ],
+            )
+            .await;
+        assert_eq!(accepted.status, 303, "{}", accepted.body);
+        let again = admin.get("/moderation/domains").await;
+        assert!(again.body.contains("Aucune décision"), "{}", again.body);
+    }
+}
+
+#[tokio::test]
+async fn a_report_on_another_instance_s_event_may_go_to_its_moderators_from_the_form() {
+    for (_db, site) in sites("moderation_forward").await {
+        let bob = Browser::member(&site, "bob@example.org", "bob", "fr").await;
+        let mia = Browser::member(&site, "mia@example.org", "mia", "en").await;
+        make_moderator(&site, "mia").await;
+        let actor = "https://bad.example/@spam";
+        let details = serde_json::from_value(serde_json::json!({
+            "title": "Pills",
+            "begins_at": "2031-06-01T12:00:00Z",
+            "time_zone": "Europe/Paris",
+        }))
+        .expect("details");
+        let origin = convene_domain::event::RemoteOrigin {
+            object: "https://bad.example/events/1".into(),
+            actor: actor.into(),
+            actor_handle: "spam@bad.example".into(),
+            actor_name: None,
+            url: "https://bad.example/events/1".into(),
+            inbox: Some("https://bad.example/inbox".into()),
+        };
+        let from = convene_api::remote_events::FromRemote {
+            actor: actor.into(),
+            activity: "https://bad.example/activities/1".into(),
+            request_id: "test".into(),
+        };
+        let remote = convene_api::remote_events::import_event(&site.state, &from, origin, details)
+            .await
+            .expect("imported");
+        let ours = create_event(&bob, &[]).await;
+
+        let form = bob.get(&format!("/report?event={ours}")).await;
+        assert!(!form.body.contains("name=\"forward\""), "{}", form.body);
+        let form = bob.get(&format!("/report?event={remote}")).await;
+        assert!(
+            form.body.contains("name=\"forward\"")
+                && form.body.contains("aux modérateurs de bad.example"),
+            "{}",
+            form.body
+        );
+        let sent = bob
+            .post(
+                "/report",
+                &form.csrf(),
+                &[
+                    ("event", remote.as_str()),
+                    ("category", "spam"),
+                    ("comment", "Pills"),
+                    ("forward", "on"),
+                ],
+            )
+            .await;
+        assert_eq!(sent.status, 200, "{}", sent.body);
+
+        let queue = mia.get("/moderation/reports?instance=bad.example").await;
+        assert!(queue.body.contains("on bad.example"), "{}", queue.body);
+        let none = mia.get("/moderation/reports?instance=local").await;
+        assert!(!none.body.contains("on bad.example"), "{}", none.body);
+        let id = convene_projections::reports::queue(site.db.pool(), &Default::default(), 1)
+            .await
+            .expect("the queue")[0]
+            .id
+            .clone();
+        let detail = mia.get(&format!("/moderation/reports/{id}")).await;
+        assert!(
+            detail.body.contains("sent to its moderators too"),
+            "{}",
+            detail.body
+        );
     }
 }
 

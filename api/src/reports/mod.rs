@@ -12,7 +12,7 @@ use crate::error::{Error, Result};
 use crate::objects::{self, CommentAsOf, ObjectAsOf, ObjectChange};
 use crate::throttle::{self, Action};
 use crate::AppState;
-use convene_domain::report::{Category, ReportState, Target};
+use convene_domain::report::{Category, Federated, ReportState, Target};
 use convene_domain::{Report, ReportChange, ReportCommand};
 use convene_projections::log::EventLog;
 use convene_projections::read_model::REPORTS;
@@ -21,6 +21,9 @@ use convene_projections::{events, groups, profiles};
 use cqrs_es::Aggregate;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
+
+mod remote;
+pub use remote::{receive, reported_instance, Receipt, ReceivedReport};
 
 /// Whether people without an account may report (off unless the instance turns it on).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -36,6 +39,10 @@ pub struct NewReport {
     /// What the moderators should know (at most 2,000 characters).
     #[serde(default)]
     pub comment: String,
+    /// Also send the report to the instance the reported event or comments come from, from this
+    /// instance's actor (the reporter is not named there). Only for another instance's content.
+    #[serde(default)]
+    pub forward: bool,
 }
 
 /// What the reporter gets back: the report exists, nothing more.
@@ -76,6 +83,7 @@ pub async fn file(state: &AppState, reporter: Reporter, new: NewReport) -> Resul
     };
     target_exists(state, session, &new.target).await?;
     named_rules_exist(state, &new.category).await?;
+    let federated = remote::federated(state, &new.target, new.forward).await?;
     let evidence = EventLog::new(&state.db).head().await?.position;
     let id = uuid::Uuid::new_v4().to_string();
     let command = ReportCommand::File {
@@ -84,6 +92,7 @@ pub async fn file(state: &AppState, reporter: Reporter, new: NewReport) -> Resul
         category: new.category,
         comment: new.comment,
         evidence,
+        federated,
     };
     consistency::command(state, &state.reports, &id, command, &metadata, &[REPORTS]).await?;
     Ok(FiledReport {
@@ -177,6 +186,9 @@ pub struct QueueQuery {
     pub state: Option<String>,
     /// spam, illegal, rule_violation or other (all when absent).
     pub category: Option<String>,
+    /// Reports on content of this other instance (`host` or `host:port`), or `local` for this
+    /// instance's own content (all when absent).
+    pub instance: Option<String>,
     /// From 1.
     pub page: Option<i64>,
 }
@@ -194,6 +206,7 @@ pub async fn queue(
     let filter = QueueFilter {
         state: blank(query.state),
         category: blank(query.category),
+        instance: blank(query.instance).map(|i| i.trim().to_ascii_lowercase()),
     };
     if let Some(s) = filter
         .state
@@ -239,6 +252,8 @@ pub struct ReportDetail {
     pub report: ReportRow,
     pub target: Target,
     pub category: Category,
+    /// Where it meets other instances: sent by one, about content of one, forwarded there.
+    pub federated: Federated,
     /// Why it was resolved or closed.
     pub reason: Option<String>,
     pub notes: Vec<NoteView>,
@@ -307,6 +322,7 @@ pub async fn detail(state: &AppState, session: &Session, id: &str) -> Result<Rep
         report,
         target,
         category,
+        federated: folded.federated().clone(),
         reason: folded.reason().map(str::to_string),
         notes,
         evidence,
