@@ -35,9 +35,10 @@ pub struct ProfileChanges {
     pub summary: Option<String>,
 }
 
-/// Profile `username`'s public view (a profile the moderators suspended is a tombstone).
+/// Profile `username`'s public view (a profile the moderators suspended is a tombstone; one
+/// whose account awaits approval is not there yet).
 pub async fn find(state: &AppState, username: &str) -> Result<ProfileView> {
-    let profile = profiles::find(state.db.pool(), username)
+    let profile = profiles::find_public(state.db.pool(), username)
         .await?
         .ok_or_else(|| Error::not_found(format!("there is no profile @{username}")))?;
     if profile.suspended {

@@ -189,10 +189,17 @@ pub struct ProfileView {
     pub updated_at: String,
     /// Suspended by the instance's moderators (itself or its account).
     pub suspended: bool,
+    /// Its account registered and waits for the moderators' approval, or was refused it: shown
+    /// to nobody, so that a spam wave's profiles never reach a public page.
+    #[serde(skip)]
+    pub awaiting_approval: bool,
 }
 
 const COLUMNS: &str = "username, display_name, summary, avatar, created_at, updated_at, \
-     suspended + account_suspended AS is_suspended";
+     suspended + account_suspended AS is_suspended, \
+     CASE WHEN account_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM accounts a \
+      WHERE a.id = profiles.account_id AND a.awaiting_approval = 0) THEN 1 ELSE 0 END \
+      AS is_awaiting";
 
 fn view(row: &AnyRow) -> Result<ProfileView, Error> {
     Ok(ProfileView {
@@ -203,6 +210,7 @@ fn view(row: &AnyRow) -> Result<ProfileView, Error> {
         created_at: row.try_get("created_at")?,
         updated_at: row.try_get("updated_at")?,
         suspended: flag_of(row, "is_suspended")?,
+        awaiting_approval: flag_of(row, "is_awaiting")?,
     })
 }
 
@@ -215,6 +223,13 @@ pub async fn find(pool: &AnyPool, username: &str) -> Result<Option<ProfileView>,
     .fetch_optional(pool)
     .await?;
     row.as_ref().map(view).transpose()
+}
+
+/// The profile `@username` as anyone may see it: none while its account awaits approval.
+pub async fn find_public(pool: &AnyPool, username: &str) -> Result<Option<ProfileView>, Error> {
+    Ok(find(pool, username)
+        .await?
+        .filter(|profile| !profile.awaiting_approval))
 }
 
 /// The display names of the profiles among `usernames` (unknown ones are left out).

@@ -326,6 +326,102 @@ async fn under_approval_each_registration_waits_for_a_moderator() {
     }
 }
 
+/// Signs up `email` with the first profile `@username`, as the registration page does.
+async fn sign_up(server: &TestServer, email: &str, username: &str) {
+    let signup = convene_api::accounts::Signup {
+        registration: convene_api::accounts::Registration {
+            email: email.into(),
+            password: "correct horse battery".into(),
+            locale: "en".into(),
+            reason: Some("I fix bicycles".into()),
+        },
+        username: username.into(),
+    };
+    let origin = convene_api::auth::Origin::new(convene_domain::Source::Web, "signup", None);
+    convene_api::accounts::sign_up(&server.state, signup, &origin, &server.base)
+        .await
+        .expect("signed up");
+}
+
+#[tokio::test]
+async fn a_profile_is_shown_to_nobody_until_its_account_is_approved() {
+    for scratch in test_urls("registration_hidden_profile").await {
+        let server = TestServer::start_with(&scratch, Options::default()).await;
+        let admin = administrator(&server, "admin@example.org").await;
+        let mia = moderator(&server, "mia@example.org").await;
+        save(
+            &admin,
+            settings(json!({"registrations": {"mode": "approval"}})),
+        )
+        .await;
+        sign_up(&server, "zed@example.org", "zed").await;
+        sign_up(&server, "spam@example.org", "cheap_pills").await;
+        let queue = pending_count(&mia, 2).await;
+        let account = |email: &str| {
+            queue
+                .iter()
+                .find(|q| q["email"] == email)
+                .and_then(|q| q["account"].as_str())
+                .unwrap_or_default()
+                .to_string()
+        };
+        let (zed, spam) = (account("zed@example.org"), account("spam@example.org"));
+        for name in ["zed", "cheap_pills"] {
+            // The profile is recorded after the answer: there, yet shown to nobody.
+            let mut recorded = None;
+            for _ in 0..200 {
+                recorded = convene_projections::profiles::find(server.state.db.pool(), name)
+                    .await
+                    .expect("the read model");
+                if recorded.is_some() {
+                    break;
+                }
+                tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+            }
+            assert!(recorded.is_some_and(|p| p.awaiting_approval), "@{name}");
+            let hidden = server
+                .client()
+                .get(&format!("/api/v1/profiles/{name}"))
+                .await;
+            assert_eq!(hidden.status, 404, "@{name}: {}", hidden.text);
+        }
+        // The name is still taken meanwhile.
+        let origin = convene_api::auth::Origin::new(convene_domain::Source::Web, "again", None);
+        let signup = convene_api::accounts::Signup {
+            registration: convene_api::accounts::Registration {
+                email: "other@example.org".into(),
+                password: "correct horse battery".into(),
+                locale: "en".into(),
+                reason: Some("me too".into()),
+            },
+            username: "zed".into(),
+        };
+        let taken = convene_api::accounts::sign_up(&server.state, signup, &origin, &server.base)
+            .await
+            .expect_err("taken");
+        assert_eq!(taken.field_errors()[0].field, "username", "{taken}");
+
+        let approved = mia
+            .post(
+                &format!("/api/v1/admin/registrations/{zed}"),
+                json!({"verdict": "approve"}),
+            )
+            .await;
+        assert_eq!(approved.status, 204, "{}", approved.text);
+        let shown = server.client().get("/api/v1/profiles/zed").await;
+        assert_eq!(shown.status, 200, "{}", shown.text);
+        let rejected = mia
+            .post(
+                &format!("/api/v1/admin/registrations/{spam}"),
+                json!({"verdict": "reject", "reason": "an advertising bot"}),
+            )
+            .await;
+        assert_eq!(rejected.status, 204, "{}", rejected.text);
+        let gone = server.client().get("/api/v1/profiles/cheap_pills").await;
+        assert_eq!(gone.status, 404, "refused, never shown: {}", gone.text);
+    }
+}
+
 #[tokio::test]
 async fn open_registrations_switch_to_approval_when_no_moderator_acted() {
     for scratch in test_urls("registration_idle").await {

@@ -175,7 +175,7 @@ enum Named {
 /// The profile or group `@name`, or the answer for a name that is neither.
 async fn named(federation: &Federation, name: &str) -> Result<Named, Response> {
     let pool = federation.db.pool();
-    match convene_projections::profiles::find(pool, name).await {
+    match convene_projections::profiles::find_public(pool, name).await {
         Ok(Some(profile)) => return Ok(Named::Profile(Box::new(profile))),
         Ok(None) => {}
         Err(e) => return Err(internal("the profile", &e)),

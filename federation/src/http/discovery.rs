@@ -35,7 +35,7 @@ pub async fn webfinger(
             &webfinger::instance(&federation.public_url, &federation.host),
         ),
         Ok(Resource::Name(name)) => {
-            match convene_projections::profiles::find(federation.db.pool(), &name).await {
+            match convene_projections::profiles::find_public(federation.db.pool(), &name).await {
                 Ok(Some(profile)) => json(
                     JRD,
                     &webfinger::person(&federation.public_url, &federation.host, &profile.username),
