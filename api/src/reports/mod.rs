@@ -23,7 +23,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 mod remote;
-pub use remote::{receive, reported_instance, Receipt, ReceivedReport};
+pub use remote::{receive, reported_actors, reported_instance, Receipt, ReceivedReport};
 
 /// Whether people without an account may report (off unless the instance turns it on).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -254,6 +254,8 @@ pub struct ReportDetail {
     pub category: Category,
     /// Where it meets other instances: sent by one, about content of one, forwarded there.
     pub federated: Federated,
+    /// The other instance's actors whose content is reported, to suspend here (by URL).
+    pub reported_actors: Vec<String>,
     /// Why it was resolved or closed.
     pub reason: Option<String>,
     pub notes: Vec<NoteView>,
@@ -318,11 +320,13 @@ pub async fn detail(state: &AppState, session: &Session, id: &str) -> Result<Rep
         _ => Vec::new(),
     };
     let decisions = decisions_answering(state, &target, id).await?;
+    let reported_actors = reported_actors(state, &target).await?;
     Ok(ReportDetail {
         report,
         target,
         category,
         federated: folded.federated().clone(),
+        reported_actors,
         reason: folded.reason().map(str::to_string),
         notes,
         evidence,

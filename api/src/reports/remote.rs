@@ -74,6 +74,15 @@ pub async fn reported_instance(state: &AppState, target: &Target) -> Result<Opti
         .map(|elsewhere| elsewhere.instance))
 }
 
+/// The other instance's actors whose content `target` is (none for this instance's content):
+/// what moderators may suspend here from the report.
+pub async fn reported_actors(state: &AppState, target: &Target) -> Result<Vec<String>> {
+    Ok(reported_elsewhere(state, target)
+        .await?
+        .map(|elsewhere| elsewhere.actors)
+        .unwrap_or_default())
+}
+
 /// Another instance's content, as a `Flag` about it names it.
 struct Elsewhere {
     instance: String,

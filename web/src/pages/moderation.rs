@@ -170,8 +170,10 @@ pub async fn report(
 }
 
 /// A decision from the report page's form: `action`, `target` (`event` or `comment:ID` on the
-/// form's `event`, `profile` for the form's `profile`, or `group` for the form's `group`), `reason`, and an optional end `until` (a date and time in UTC, as a
-/// `datetime-local` field sends it, or with its offset).
+/// form's `event`, `profile` for the form's `profile`, `group` for the form's `group`, or
+/// `actor:URL` for another instance's actor whose content is reported), `reason`, and an
+/// optional end `until` (a date and time in UTC, as a `datetime-local` field sends it, or with
+/// its offset).
 fn decision(
     report: &str,
     values: &HashMap<String, String>,
@@ -183,6 +185,9 @@ fn decision(
         Some(("comment", id)) => DecisionTarget::Comment {
             event,
             id: id.to_string(),
+        },
+        Some(("actor", actor)) => DecisionTarget::RemoteActor {
+            actor: actor.to_string(),
         },
         _ if field(values, "target") == "profile" => DecisionTarget::Profile {
             username: field(values, "profile"),

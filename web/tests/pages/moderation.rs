@@ -580,6 +580,40 @@ async fn a_report_on_another_instance_s_event_may_go_to_its_moderators_from_the_
             "{}",
             detail.body
         );
+
+        // The organiser, another instance's actor known here, is suspended from the report.
+        sqlx::query(
+            "INSERT INTO remote_actors (id, kind, inbox, shared_inbox, key_id, public_key_pem, \
+             preferred_username, name, url, fetched_at) \
+             VALUES ($1, 'Person', $2, NULL, $3, 'pem', 'spam', NULL, NULL, '2026-01-01')",
+        )
+        .bind(actor)
+        .bind(format!("{actor}/inbox"))
+        .bind(format!("{actor}#main-key"))
+        .execute(site.db.pool())
+        .await
+        .expect("a cached actor");
+        let target = format!("actor:{actor}");
+        assert!(detail.body.contains(&target), "{}", detail.body);
+        let decided = mia
+            .post(
+                &format!("/moderation/reports/{id}/decide"),
+                &detail.csrf(),
+                &[
+                    ("event", remote.as_str()),
+                    ("action", "suspend"),
+                    ("target", target.as_str()),
+                    ("reason", "sells pills"),
+                ],
+            )
+            .await;
+        assert_eq!(decided.status, 303, "{}", decided.body);
+        assert!(
+            convene_projections::domains::actor_suspended(site.db.pool(), actor)
+                .await
+                .expect("read"),
+            "suspended here"
+        );
     }
 }
 
