@@ -543,3 +543,65 @@ async fn one_mistaken_decision_is_undone_by_its_request_alone() {
         );
     }
 }
+
+#[tokio::test]
+async fn a_reverted_edit_brings_back_the_address_and_the_markdown_as_written() {
+    for scratch in test_urls("revert_address_markdown").await {
+        let Cast {
+            server, org, mia, ..
+        } = cast(&scratch).await;
+        let address = json!({"name": "Town hall", "street": "1 Main Street",
+                             "locality": "Lyon", "country": "France",
+                             "latitude": 45.76, "longitude": 4.83});
+        let source = "Bring **a lamp**.\n\n- a kettle\n- a toaster";
+        let id = text(
+            &create_event(
+                &org,
+                json!({"title": "Repair café", "description_source": source,
+                       "address": address}),
+            )
+            .await["id"],
+        );
+        let from = instant().await;
+        let edited = org
+            .patch(
+                &format!("/api/v1/events/{id}"),
+                json!({"address": null, "online_url": "https://pills.example/",
+                       "description_source": "BUY *PILLS*"}),
+            )
+            .await;
+        assert_eq!(edited.status, 200, "{}", edited.text);
+        let to = instant().await;
+
+        let org_id = account_id(&org).await;
+        let applied = revert(
+            &mia,
+            json!({"account": org_id, "from": from, "to": to,
+                   "reason": "the account was taken over", "apply": true}),
+        )
+        .await;
+        assert_eq!(applied.status, 201, "{}", applied.text);
+        assert_eq!(applied.json["conflicts"], json!([]), "{}", applied.text);
+        let back = server.client().get(&format!("/api/v1/events/{id}")).await;
+        let details = &back.json;
+        for field in [
+            "name",
+            "street",
+            "locality",
+            "country",
+            "latitude",
+            "longitude",
+        ] {
+            assert_eq!(details["address"][field], address[field], "{}", back.text);
+        }
+        assert_eq!(details["online_url"], Value::Null, "{}", back.text);
+        assert_eq!(details["description_source"], source, "{}", back.text);
+        let description = text(&details["description"]);
+        assert!(
+            description.contains("<strong>a lamp</strong>")
+                && description.contains("<li>a kettle</li>")
+                && !description.contains("PILLS"),
+            "{description}"
+        );
+    }
+}
