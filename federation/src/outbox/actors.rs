@@ -68,17 +68,14 @@ pub fn account_updates(
         let Some(log) = profiles.get(username) else {
             continue;
         };
-        let upto: Vec<StoredEvent> = log
-            .iter()
-            .take_while(|c| c.position <= stored.position)
-            .cloned()
-            .collect();
+        // A profile's changes are in log order: those up to the account's change lead it.
+        let upto = &log[..log.partition_point(|c| c.position <= stored.position)];
         let followers = super::derive::followers_at(profiles, username, stored.position);
         // One id per profile and decision: the position is the account's change's.
         let cause = (format!("{username}/account"), stored.position as u64, at);
         let suspended = account.suspended();
         out.extend(person_update(
-            public_url, username, &upto, cause, suspended, followers, extras,
+            public_url, username, upto, cause, suspended, followers, extras,
         )?);
     }
     Ok(out)
