@@ -1334,3 +1334,156 @@ async fn account_mails_wait_in_the_outbox_while_the_mail_server_is_down() {
         );
     }
 }
+
+/// (id, state) of every mail in the outbox, notifications' and accounts' alike.
+async fn outbox_rows(server: &TestServer) -> Vec<(String, String)> {
+    sqlx::query_as("SELECT id, state FROM notification_mails ORDER BY id")
+        .fetch_all(server.db.pool())
+        .await
+        .expect("outbox")
+}
+
+/// A replay after an upgrade that added kinds, or with the notifications' rows lost, tells
+/// nobody now of a change from the past: what it derives anew for changes a running subscriber
+/// had passed is stored as read, in no digest, with no mail; the account mails stay as they
+/// were; a change after the replay is mailed as ever.
+#[tokio::test]
+async fn a_replay_mails_nothing_of_the_past_even_for_kinds_added_since() {
+    for scratch in test_urls("notifications_past").await {
+        let (server, new_mail) = server(&scratch).await;
+        let label = server.label;
+        let org = person(&server, "org@example.org", "en", "org").await;
+        let ana = person(&server, "ana@example.org", "fr", "ana").await;
+        let bob = person(&server, "bob@example.org", "en", "bob").await;
+        let bob_account = account_of(&server, "bob@example.org").await;
+        let mut conn = server.db.pool().acquire().await.expect("connection");
+        store::set_setting(
+            &mut conn,
+            &bob_account,
+            Kind::EventChanged,
+            Delivery::Digest,
+        )
+        .await
+        .expect("setting");
+        drop(conn);
+        let event = create_event(&org, json!({})).await;
+        let id = event["id"].as_str().unwrap_or_default().to_string();
+        common::join(&ana, &id).await;
+        common::join(&bob, &id).await;
+        let move_to = |day: u32| {
+            json!({"begins_at": format!("2030-06-{day:02}T14:00:00Z"),
+                   "ends_at": format!("2030-06-{day:02}T17:00:00Z")})
+        };
+        let moved = org.patch(&format!("/api/v1/events/{id}"), move_to(2)).await;
+        assert_eq!(moved.status, 200, "{label}: {}", moved.text);
+        settled(&server).await;
+        let sender = mail_folder_sender(&server, new_mail.clone());
+        sender.send_due().await.expect("send");
+        let before = all(&server).await;
+        assert!(
+            before.contains(&n("@ana", "event_changed", "mail"))
+                && before.contains(&n("@bob", "event_changed", "digest"))
+                && before.contains(&n("@org", "new_participant", "digest")),
+            "{label}: {before:?}"
+        );
+        let ana_mails = server.mails_to("ana@example.org").len();
+        let bob_mails = server.mails_to("bob@example.org").len();
+
+        // As if the version that delivered them had not known event changes or new
+        // participants (kinds added since), and Ana's rows were lost.
+        let forgotten = "kind IN ('event_changed', 'new_participant') OR recipient = '@ana'";
+        for sql in [
+            format!("DELETE FROM notification_mails WHERE id IN (SELECT id FROM notifications WHERE {forgotten})"),
+            format!("DELETE FROM notifications WHERE {forgotten}"),
+        ] {
+            sqlx::query(&sql)
+                .execute(server.db.pool())
+                .await
+                .expect("forget");
+        }
+        let outbox = outbox_rows(&server).await;
+        assert!(
+            outbox.iter().all(|(_, state)| state == "sent"),
+            "{label}: the account mails were sent: {outbox:?}"
+        );
+
+        // Rebuilt from position 0 by a new subscriber.
+        let mut server = server;
+        server.stop_subscribers().await;
+        let subscriber: Arc<dyn Subscriber> =
+            Arc::new(NotificationsSubscriber::new(new_mail.clone()));
+        let runner = Runner::new(subscriber, &server.db);
+        runner.reset().await.expect("reset");
+        runner
+            .catch_up(server.head().await, &mut |_| {})
+            .await
+            .expect("replay");
+        assert_eq!(
+            all(&server).await,
+            before,
+            "{label}: the same notifications"
+        );
+        let unsettled: i64 = sqlx::query_scalar(&format!(
+            "SELECT COUNT(*) FROM notifications WHERE ({forgotten}) \
+             AND (read_at IS NULL OR digest_id IS NULL OR digest_id <> 'past')"
+        ))
+        .fetch_one(server.db.pool())
+        .await
+        .expect("count");
+        assert_eq!(unsettled, 0, "{label}: read and in no digest");
+        assert_eq!(
+            outbox_rows(&server).await,
+            outbox,
+            "{label}: no mail queued, the account mails untouched"
+        );
+        assert_eq!(sender.send_due().await.expect("send").sent, 0, "{label}");
+        let digester = convene_notifications::Digester::new(
+            &server.db,
+            new_mail.clone(),
+            Duration::from_secs(60),
+        );
+        digester
+            .fire_due(store::now() + 3 * 24 * 3600)
+            .await
+            .expect("digests");
+        assert_eq!(sender.send_due().await.expect("send").sent, 0, "{label}");
+        assert_eq!(
+            server.mails_to("ana@example.org").len(),
+            ana_mails,
+            "{label}"
+        );
+        assert_eq!(
+            server.mails_to("bob@example.org").len(),
+            bob_mails,
+            "{label}"
+        );
+        let inbox = store::inbox(
+            server.db.pool(),
+            &account_of(&server, "ana@example.org").await,
+            10,
+            0,
+        )
+        .await
+        .expect("inbox");
+        assert!(
+            inbox
+                .iter()
+                .any(|n| n.kind == Kind::EventChanged && n.read_at.is_some()),
+            "{label}: in Ana's inbox, read: {inbox:?}"
+        );
+
+        // A change after the replay is mailed as ever.
+        let moved = org.patch(&format!("/api/v1/events/{id}"), move_to(3)).await;
+        assert_eq!(moved.status, 200, "{label}: {}", moved.text);
+        runner
+            .catch_up(server.head().await, &mut |_| {})
+            .await
+            .expect("catch up");
+        assert_eq!(sender.send_due().await.expect("send").sent, 1, "{label}");
+        assert_eq!(
+            server.mails_to("ana@example.org").len(),
+            ana_mails + 1,
+            "{label}"
+        );
+    }
+}
