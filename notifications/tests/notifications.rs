@@ -1487,3 +1487,78 @@ async fn a_replay_mails_nothing_of_the_past_even_for_kinds_added_since() {
         );
     }
 }
+
+/// The `Message-ID` header of a mail's text.
+fn message_id(mail: &str) -> Option<String> {
+    mail.lines()
+        .find_map(|line| line.strip_prefix("Message-ID: "))
+        .map(|id| id.trim().to_string())
+}
+
+/// A mail the sender sends again (as when its process died after the server accepted it,
+/// before the outbox recorded it) carries the same `Message-ID`, derived from its outbox id, so
+/// the repeat is recognisable; account mails get theirs the same way.
+#[tokio::test]
+async fn a_mail_sent_again_after_a_crash_carries_the_same_message_id() {
+    for scratch in test_urls("notifications_message_id").await {
+        let (server, new_mail) = server(&scratch).await;
+        let label = server.label;
+        let org = person(&server, "org@example.org", "en", "org").await;
+        let ana = person(&server, "ana@example.org", "fr", "ana").await;
+        let event = create_event(&org, json!({})).await;
+        let id = event["id"].as_str().unwrap_or_default().to_string();
+        common::join(&ana, &id).await;
+        let moved = org
+            .patch(
+                &format!("/api/v1/events/{id}"),
+                json!({"begins_at": "2030-06-02T14:00:00Z", "ends_at": "2030-06-02T17:00:00Z"}),
+            )
+            .await;
+        assert_eq!(moved.status, 200, "{label}: {}", moved.text);
+        settled(&server).await;
+        let sender = mail_folder_sender(&server, new_mail.clone());
+        sender.send_due().await.expect("send");
+        let notification: String = sqlx::query_scalar(
+            "SELECT id FROM notifications WHERE kind = 'event_changed' AND recipient = '@ana'",
+        )
+        .fetch_one(server.db.pool())
+        .await
+        .expect("notification");
+        let expected = format!("<{notification}@127.0.0.1>");
+        let changed = |server: &TestServer| -> Vec<String> {
+            server
+                .mails_to("ana@example.org")
+                .into_iter()
+                .filter(|m| message_id(m).as_deref() == Some(expected.as_str()))
+                .collect()
+        };
+        assert_eq!(changed(&server).len(), 1, "{label}");
+
+        // The outbox lost the record of its sending: sent again, under the same Message-ID.
+        sqlx::query("UPDATE notification_mails SET state = 'pending', due_at = 0 WHERE id = $1")
+            .bind(&notification)
+            .execute(server.db.pool())
+            .await
+            .expect("lost record");
+        assert_eq!(sender.send_due().await.expect("send").sent, 1, "{label}");
+        assert_eq!(changed(&server).len(), 2, "{label}: one message, twice");
+
+        // The confirmation mail, sent by the request that wrote it to the outbox.
+        let confirmation: String = sqlx::query_scalar(
+            "SELECT id FROM account_mails WHERE recipient = $1 AND mail = 'confirm'",
+        )
+        .bind("ana@example.org")
+        .fetch_one(server.db.pool())
+        .await
+        .expect("account mail");
+        let ids: Vec<Option<String>> = server
+            .mails_to("ana@example.org")
+            .iter()
+            .map(|m| message_id(m))
+            .collect();
+        assert!(
+            ids.contains(&Some(format!("<{confirmation}@127.0.0.1>"))),
+            "{label}: {ids:?}"
+        );
+    }
+}
