@@ -1562,3 +1562,94 @@ async fn a_mail_sent_again_after_a_crash_carries_the_same_message_id() {
         );
     }
 }
+
+/// A comment from another instance (as the federation inbox records it) tells the profiles
+/// here its `Mention` tags name, in their language, and the author of the comment it answers,
+/// as a local comment does: not a profile of another instance, nor one here it does not tag.
+#[tokio::test]
+async fn a_comment_from_another_instance_tells_the_local_profiles_it_mentions() {
+    use convene_api::remote_events::{self, FromRemote};
+    use convene_domain::event::RemoteAuthor;
+    for scratch in test_urls("notifications_remote_mentions").await {
+        let (server, new_mail) = server(&scratch).await;
+        let label = server.label;
+        let org = person(&server, "org@example.org", "en", "org").await;
+        let ana = person(&server, "ana@example.org", "en", "ana").await;
+        person(&server, "bob@example.org", "fr", "bob").await;
+        person(&server, "cleo@example.org", "en", "cleo").await;
+        let event = create_event(&org, json!({"language": "en"})).await;
+        let id = event["id"].as_str().unwrap_or_default().to_string();
+        let posted = ana
+            .post(
+                &format!("/api/v1/events/{id}/comments"),
+                json!({"body": "<p>Who brings the tools?</p>"}),
+            )
+            .await;
+        assert_eq!(posted.status, 201, "{label}: {}", posted.text);
+        let parent = posted.json["id"].as_str().unwrap_or_default().to_string();
+        let base = server.base.trim_end_matches('/').to_string();
+        let actor = "https://mastodon.example/users/zoe";
+        let from = FromRemote {
+            actor: actor.into(),
+            activity: format!("{actor}/activities/1"),
+            request_id: "r1".into(),
+        };
+        let author = RemoteAuthor {
+            actor: actor.into(),
+            handle: "zoe@mastodon.example".into(),
+            note: format!("{actor}/statuses/1"),
+        };
+        // Ana's comment answered; Bob tagged; a Bob of Zoe's instance and Cleo (named in the
+        // text only) are not profiles the note tags here.
+        remote_events::post_comment(
+            &server.state,
+            &from,
+            author,
+            &format!("{base}/comments/{parent}"),
+            "<p>@ana I will. @bob @cleo bring gloves</p>",
+            &[
+                format!("{base}/@ana"),
+                format!("{base}/@bob"),
+                "https://mastodon.example/users/bob".into(),
+            ],
+        )
+        .await
+        .expect("a remote comment");
+        settled(&server).await;
+        let told: Vec<(String, String, String)> = all(&server)
+            .await
+            .into_iter()
+            .filter(|(_, kind, _)| kind == "mention" || kind == "comment_reply")
+            .collect();
+        assert_eq!(
+            told,
+            [
+                n("@ana", "comment_reply", "mail"),
+                n("@bob", "mention", "mail")
+            ],
+            "{label}"
+        );
+        mail_folder_sender(&server, new_mail)
+            .send_due()
+            .await
+            .expect("send");
+        let bob: Vec<String> = server
+            .mails_to("bob@example.org")
+            .into_iter()
+            .filter(|m| m.contains("vous a mentionné"))
+            .collect();
+        assert_eq!(bob.len(), 1, "{label}");
+        assert!(
+            bob[0].contains("zoe@mastodon.example") && bob[0].contains("bring gloves"),
+            "{label}: {}",
+            bob[0]
+        );
+        assert!(
+            server
+                .mails_to("cleo@example.org")
+                .iter()
+                .all(|m| !m.contains("gloves")),
+            "{label}"
+        );
+    }
+}
