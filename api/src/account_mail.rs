@@ -110,6 +110,7 @@ pub fn compose(mail: AccountMail, lang: &str, to: &str, values: &[(&str, &str)])
         html: html_of(&text),
         text,
         unsubscribe: None,
+        message_id: None,
     }
 }
 
@@ -157,7 +158,10 @@ async fn send_durably(
         &created_at,
     )
     .await?;
-    let outgoing = compose(mail, lang, to, values);
+    let outgoing = Outgoing {
+        message_id: Some(crate::mail::message_id(&id, &state.config.public_url)),
+        ..compose(mail, lang, to, values)
+    };
     match state.config.mailer.send_mail(&outgoing).await {
         Ok(()) => {
             let at = convene_domain::metadata::format_timestamp(time::OffsetDateTime::now_utc());

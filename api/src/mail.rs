@@ -112,6 +112,20 @@ pub struct Outgoing {
     pub html: String,
     /// An HTTPS (or HTTP) URL that stops this kind of mail when POSTed to.
     pub unsubscribe: Option<String>,
+    /// The `Message-ID` of a mail kept in an outbox ([`message_id`]), the same on every attempt;
+    /// `None`: a new one for each message.
+    pub message_id: Option<String>,
+}
+
+/// The `Message-ID` of the outbox's mail `id` sent by the instance at `public_url`: a mail sent
+/// again (its process died after the server accepted it, before the outbox recorded it) is
+/// recognisably the same message.
+pub fn message_id(id: &str, public_url: &str) -> String {
+    let host = url::Url::parse(public_url)
+        .ok()
+        .and_then(|url| url.host_str().map(str::to_string))
+        .unwrap_or_else(|| "localhost".into());
+    format!("<{id}@{host}>")
 }
 
 impl Mailer {
@@ -131,7 +145,8 @@ impl Mailer {
         let mut builder = Message::builder()
             .from(self.from.clone())
             .to(mailbox(&mail.to)?)
-            .subject(&mail.subject);
+            .subject(&mail.subject)
+            .message_id(mail.message_id.clone());
         if let Some(url) = &mail.unsubscribe {
             builder = builder
                 .raw_header(raw_header("List-Unsubscribe", format!("<{url}>"))?)

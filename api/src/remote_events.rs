@@ -136,14 +136,16 @@ pub async fn describe_actor(
 /// A remote Note replying to `in_reply_to`: one of our events (`{public_url}/events/{id}`),
 /// one of its comments (`{public_url}/comments/{id}`), a remote comment we hold, or a remote
 /// event we hold a copy of (whose comments come from its own instance only). Only published
-/// public or unlisted events take comments from other instances. Returns the event's id and
-/// the comment's.
+/// public or unlisted events take comments from other instances. `mentions` are the actors
+/// its `Mention` tags name: those that are profiles here are recorded with it, for the
+/// notifications. Returns the event's id and the comment's.
 pub async fn post_comment(
     state: &AppState,
     from: &FromRemote,
     author: RemoteAuthor,
     in_reply_to: &str,
     body: &str,
+    mentions: &[String],
 ) -> Result<(String, String)> {
     let base = state.config.public_url.trim_end_matches('/');
     let pool = state.db.pool();
@@ -171,6 +173,13 @@ pub async fn post_comment(
         author,
         in_reply_to: parent,
         body: body.to_string(),
+        // The actors it mentions that are profiles here (`{public_url}/@name`).
+        mentions: mentions
+            .iter()
+            .filter_map(|actor| actor.strip_prefix(&format!("{base}/@")))
+            .filter(|name| !name.is_empty() && !name.contains(['/', '?', '#', '@']))
+            .map(str::to_string)
+            .collect(),
     };
     run(state, from, &event, command).await?;
     Ok((event, comment))

@@ -179,45 +179,30 @@ pub fn notices(
         } => {
             let plain = plain_text(body);
             let text = shorten(&plain, 500);
-            let mut notices = if *announcement {
+            let notices = if *announcement {
                 to_everyone_taking_part(before, details, Kind::Announcement, |f| {
                     f.text = Some(text.clone())
                 })
             } else {
-                in_reply_to
-                    .as_ref()
-                    .and_then(|parent| memory.comment_authors.get(parent))
-                    .map(|parent_author| {
-                        let mut facts = facts(details, &Recipient::Profile(parent_author.clone()));
-                        facts.who = Some(author.clone());
-                        facts.text = Some(text.clone());
-                        vec![Notice {
-                            kind: Kind::CommentReply,
-                            recipient: Recipient::Profile(parent_author.clone()),
-                            facts,
-                        }]
-                    })
-                    .unwrap_or_default()
+                reply(details, memory, in_reply_to.as_deref(), author, &text)
             };
-            // Those named who hear nothing else of this comment hear they were named.
-            for named in mentioned(&plain) {
-                let recipient = Recipient::Profile(named.clone());
-                if notices.iter().any(|n| n.recipient == recipient)
-                    || !may_be_told_of(before, details, &named)
-                {
-                    continue;
-                }
-                let mut facts = facts(details, &recipient);
-                facts.who = Some(author.clone());
-                facts.text = Some(text.clone());
-                notices.push(Notice {
-                    kind: Kind::Mention,
-                    recipient,
-                    facts,
-                });
-            }
+            let mut notices = mentions(before, details, notices, &mentioned(&plain), author, &text);
             notices.retain(|n| n.recipient != Recipient::Profile(author.clone()));
             notices
+        }
+        // A comment from another instance tells the author of the comment it answers, and the
+        // profiles here its `Mention` tags name, as a local one does (its author, a remote
+        // actor, is nobody here).
+        C::RemoteCommentPosted {
+            author,
+            in_reply_to,
+            body,
+            mentions: named,
+            ..
+        } => {
+            let text = shorten(&plain_text(body), 500);
+            let notices = reply(details, memory, in_reply_to.as_deref(), &author.handle, &text);
+            mentions(before, details, notices, named, &author.handle, &text)
         }
         C::Created { .. }
         | C::OrganisedByGroup { .. }
@@ -229,9 +214,8 @@ pub fn notices(
         | C::RoleChanged { .. }
         | C::CommentEdited { .. }
         | C::CommentDeleted { .. }
-        // Remote events have nobody taking part here; remote replies notify nobody yet.
+        // Remote events have nobody taking part here.
         | C::Imported { .. }
-        | C::RemoteCommentPosted { .. }
         // A remote actor's new name is shown, not announced.
         | C::RemoteActorDescribed { .. }
         // Moderators' decisions reach people by the moderators' own mail, not as notices.
@@ -432,6 +416,60 @@ fn changed(before: &Event, details: &EventDetails, after: &EventDetails) -> Vec<
         f.changed = what.clone();
         f.begins_at_before = begins_before.clone();
     })
+}
+
+/// The notice to the author of the comment `in_reply_to` answers, if it is a profile here, of
+/// a reply by `author` saying `text`.
+fn reply(
+    details: &EventDetails,
+    memory: &Memory,
+    in_reply_to: Option<&str>,
+    author: &str,
+    text: &str,
+) -> Vec<Notice> {
+    in_reply_to
+        .and_then(|parent| memory.comment_authors.get(parent))
+        .map(|parent_author| {
+            let recipient = Recipient::Profile(parent_author.clone());
+            let mut facts = facts(details, &recipient);
+            facts.who = Some(author.to_string());
+            facts.text = Some(text.to_string());
+            vec![Notice {
+                kind: Kind::CommentReply,
+                recipient,
+                facts,
+            }]
+        })
+        .unwrap_or_default()
+}
+
+/// `notices`, then a mention to each profile `named` who hears nothing else of the comment and
+/// may read the event.
+fn mentions(
+    before: &Event,
+    details: &EventDetails,
+    mut notices: Vec<Notice>,
+    named: &[String],
+    author: &str,
+    text: &str,
+) -> Vec<Notice> {
+    for named in named {
+        let recipient = Recipient::Profile(named.clone());
+        if notices.iter().any(|n| n.recipient == recipient)
+            || !may_be_told_of(before, details, named)
+        {
+            continue;
+        }
+        let mut facts = facts(details, &recipient);
+        facts.who = Some(author.to_string());
+        facts.text = Some(text.to_string());
+        notices.push(Notice {
+            kind: Kind::Mention,
+            recipient,
+            facts,
+        });
+    }
+    notices
 }
 
 /// Profiles named at most in one comment: a comment naming more tells none of the rest.

@@ -241,6 +241,15 @@ pub fn touched_by(before: &Event, change: &EventChange) -> Option<Vec<String>> {
         | C::PictureRemoved
         | C::OrganisedByGroup { .. }
         | C::GroupOptionsChanged { .. } => Some(Vec::new()),
+        // An edit keeping the start (a title, a place) moves nobody's reminders: their text
+        // about the event is kept once for it.
+        C::Updated { details, .. }
+            if before
+                .details()
+                .is_some_and(|was| was.begins_at == details.begins_at) =>
+        {
+            Some(Vec::new())
+        }
         C::Created { .. }
         | C::Imported { .. }
         | C::Updated { .. }
@@ -856,8 +865,19 @@ mod tests {
         };
         assert_eq!(touched_by(&event, &comment), nobody);
         let details = event.details().cloned().expect("details");
+        let retitled = EventChange::Updated {
+            details: convene_domain::event::details::EventDetails {
+                title: "Another title".into(),
+                ..details.clone()
+            },
+            fields: vec!["title".into()],
+        };
+        assert_eq!(touched_by(&event, &retitled), nobody);
         let edited = EventChange::Updated {
-            details,
+            details: convene_domain::event::details::EventDetails {
+                begins_at: details.begins_at + time::Duration::hours(1),
+                ..details
+            },
             fields: vec!["begins_at".into()],
         };
         for everyone in [edited, EventChange::Cancelled, EventChange::Published] {

@@ -171,6 +171,12 @@ impl Sender {
             Mail::Digest { account_id, items } => self.digest(&mail.id, account_id, items).await,
             Mail::Account(row) => Ok(account_mail(row)),
         }
+        .map(|outgoing| {
+            outgoing.map(|outgoing| Outgoing {
+                message_id: Some(convene_api::mail::message_id(&mail.id, &self.public_url)),
+                ..outgoing
+            })
+        })
     }
 
     /// The account's address and language, and the signed link stopping what the mail `id`
@@ -247,6 +253,7 @@ impl Sender {
             text: rendered.text,
             html: rendered.html,
             unsubscribe,
+            message_id: None,
         }))
     }
 
@@ -297,6 +304,7 @@ impl Sender {
             text: rendered.text,
             html: rendered.html,
             unsubscribe: Some(unsubscribe),
+            message_id: None,
         }))
     }
 }

@@ -118,6 +118,67 @@ pub async fn insert(conn: &mut AnyConnection, n: &Derived) -> Result<bool, Error
     Ok(true)
 }
 
+/// Stores `n`, unless it is already there, as delivered before: read when its change was
+/// recorded, listed by no digest ([`PAST`]) and given no mail. For a notification derived again
+/// for a change at or before [`delivered_up_to`] — a kind added since, or rows lost — whose
+/// change the people concerned heard of then, or never will now.
+pub async fn insert_past(conn: &mut AnyConnection, n: &Derived) -> Result<(), Error> {
+    let facts = serde_json::to_string(&n.notice.facts).map_err(|e| Error::Unreadable {
+        position: n.position,
+        reason: e.to_string(),
+    })?;
+    sqlx::query(
+        "INSERT INTO notifications \
+         (id, position, kind, recipient, account_id, event_id, facts, delivery, created_at, \
+          read_at, digest_id) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9, $10) ON CONFLICT (id) DO NOTHING",
+    )
+    .bind(&n.id)
+    .bind(n.position)
+    .bind(n.notice.kind.as_str())
+    .bind(n.notice.recipient.key())
+    .bind(n.account.as_deref())
+    .bind(&n.event_id)
+    .bind(facts)
+    .bind(n.delivery.as_str())
+    .bind(&n.created_at)
+    .bind(PAST)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// The digest id of the notifications stored as delivered before ([`insert_past`]): no digest
+/// has it, so none lists them.
+pub const PAST: &str = "past";
+
+/// The highest log position whose notifications a running subscriber has delivered (migration
+/// 0048); a replay does not move it back.
+pub async fn delivered_up_to(pool: &AnyPool) -> Result<i64, Error> {
+    Ok(
+        sqlx::query_scalar::<_, i64>("SELECT position FROM notification_delivered WHERE name = $1")
+            .bind(crate::SUBSCRIBER)
+            .fetch_optional(pool)
+            .await?
+            .unwrap_or(0),
+    )
+}
+
+/// Notes that the notifications of every change up to `position` are delivered (never moving
+/// the mark back).
+pub async fn note_delivered(conn: &mut AnyConnection, position: i64) -> Result<(), Error> {
+    sqlx::query(
+        "INSERT INTO notification_delivered (name, position) VALUES ($1, $2) \
+         ON CONFLICT (name) DO UPDATE SET position = excluded.position \
+         WHERE notification_delivered.position < excluded.position",
+    )
+    .bind(crate::SUBSCRIBER)
+    .bind(position)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
 /// Puts mail `id` (a notification's or a digest's) in the outbox, due now.
 pub async fn queue_mail(conn: &mut AnyConnection, id: &str) -> Result<(), Error> {
     sqlx::query(

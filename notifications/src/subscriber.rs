@@ -7,7 +7,10 @@
 //! ([`reminders`]), in the same transaction.
 //!
 //! Its rows are never emptied: a replay (or a batch seen again after a crash) derives the same
-//! ids and inserts nothing, so nothing is sent twice. Commands never wait for it.
+//! ids and inserts nothing, so nothing is sent twice. What a replay derives that is not stored
+//! yet (a kind added since the change, or rows lost) for a change a running subscriber had
+//! already passed ([`store::delivered_up_to`], which a replay does not move back) is stored as
+//! delivered then: read, in no digest, never mailed. Commands never wait for it.
 
 use crate::kinds::{Delivery, Kind};
 use crate::mapping::{self, Memory, Notice, Recipient};
@@ -513,6 +516,9 @@ impl Subscriber for NotificationsSubscriber {
         let Some(last) = batch.last() else {
             return Ok(Applied::Moved { to: from });
         };
+        // What a running subscriber delivered before (a replay is behind it): a notification
+        // new for a change up to there is stored as delivered then, never mailed now.
+        let delivered = store::delivered_up_to(target).await?;
         let derived = derive(target, batch, &mut *self.folds.lock().await).await?;
         let mut plans = Vec::with_capacity(derived.schedules.len());
         for schedule in &derived.schedules {
@@ -552,7 +558,9 @@ impl Subscriber for NotificationsSubscriber {
             match piece {
                 Some(Piece::Notifications(notifications)) => {
                     for notification in notifications {
-                        if store::insert(&mut tx, notification).await? {
+                        if notification.position <= delivered {
+                            store::insert_past(&mut tx, notification).await?;
+                        } else if store::insert(&mut tx, notification).await? {
                             mails += 1;
                         }
                     }
@@ -567,6 +575,7 @@ impl Subscriber for NotificationsSubscriber {
                 for plan in &plans {
                     reminders::write_event(&mut tx, plan).await?;
                 }
+                store::note_delivered(&mut tx, last.position).await?;
             }
             tx.commit().await?;
             if mails > 0 {

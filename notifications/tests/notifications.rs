@@ -1334,3 +1334,322 @@ async fn account_mails_wait_in_the_outbox_while_the_mail_server_is_down() {
         );
     }
 }
+
+/// (id, state) of every mail in the outbox, notifications' and accounts' alike.
+async fn outbox_rows(server: &TestServer) -> Vec<(String, String)> {
+    sqlx::query_as("SELECT id, state FROM notification_mails ORDER BY id")
+        .fetch_all(server.db.pool())
+        .await
+        .expect("outbox")
+}
+
+/// A replay after an upgrade that added kinds, or with the notifications' rows lost, tells
+/// nobody now of a change from the past: what it derives anew for changes a running subscriber
+/// had passed is stored as read, in no digest, with no mail; the account mails stay as they
+/// were; a change after the replay is mailed as ever.
+#[tokio::test]
+async fn a_replay_mails_nothing_of_the_past_even_for_kinds_added_since() {
+    for scratch in test_urls("notifications_past").await {
+        let (server, new_mail) = server(&scratch).await;
+        let label = server.label;
+        let org = person(&server, "org@example.org", "en", "org").await;
+        let ana = person(&server, "ana@example.org", "fr", "ana").await;
+        let bob = person(&server, "bob@example.org", "en", "bob").await;
+        let bob_account = account_of(&server, "bob@example.org").await;
+        let mut conn = server.db.pool().acquire().await.expect("connection");
+        store::set_setting(
+            &mut conn,
+            &bob_account,
+            Kind::EventChanged,
+            Delivery::Digest,
+        )
+        .await
+        .expect("setting");
+        drop(conn);
+        let event = create_event(&org, json!({})).await;
+        let id = event["id"].as_str().unwrap_or_default().to_string();
+        common::join(&ana, &id).await;
+        common::join(&bob, &id).await;
+        let move_to = |day: u32| {
+            json!({"begins_at": format!("2030-06-{day:02}T14:00:00Z"),
+                   "ends_at": format!("2030-06-{day:02}T17:00:00Z")})
+        };
+        let moved = org.patch(&format!("/api/v1/events/{id}"), move_to(2)).await;
+        assert_eq!(moved.status, 200, "{label}: {}", moved.text);
+        settled(&server).await;
+        let sender = mail_folder_sender(&server, new_mail.clone());
+        sender.send_due().await.expect("send");
+        let before = all(&server).await;
+        assert!(
+            before.contains(&n("@ana", "event_changed", "mail"))
+                && before.contains(&n("@bob", "event_changed", "digest"))
+                && before.contains(&n("@org", "new_participant", "digest")),
+            "{label}: {before:?}"
+        );
+        let ana_mails = server.mails_to("ana@example.org").len();
+        let bob_mails = server.mails_to("bob@example.org").len();
+
+        // As if the version that delivered them had not known event changes or new
+        // participants (kinds added since), and Ana's rows were lost.
+        let forgotten = "kind IN ('event_changed', 'new_participant') OR recipient = '@ana'";
+        for sql in [
+            format!("DELETE FROM notification_mails WHERE id IN (SELECT id FROM notifications WHERE {forgotten})"),
+            format!("DELETE FROM notifications WHERE {forgotten}"),
+        ] {
+            sqlx::query(&sql)
+                .execute(server.db.pool())
+                .await
+                .expect("forget");
+        }
+        let outbox = outbox_rows(&server).await;
+        assert!(
+            outbox.iter().all(|(_, state)| state == "sent"),
+            "{label}: the account mails were sent: {outbox:?}"
+        );
+
+        // Rebuilt from position 0 by a new subscriber.
+        let mut server = server;
+        server.stop_subscribers().await;
+        let subscriber: Arc<dyn Subscriber> =
+            Arc::new(NotificationsSubscriber::new(new_mail.clone()));
+        let runner = Runner::new(subscriber, &server.db);
+        runner.reset().await.expect("reset");
+        runner
+            .catch_up(server.head().await, &mut |_| {})
+            .await
+            .expect("replay");
+        assert_eq!(
+            all(&server).await,
+            before,
+            "{label}: the same notifications"
+        );
+        let unsettled: i64 = sqlx::query_scalar(&format!(
+            "SELECT COUNT(*) FROM notifications WHERE ({forgotten}) \
+             AND (read_at IS NULL OR digest_id IS NULL OR digest_id <> 'past')"
+        ))
+        .fetch_one(server.db.pool())
+        .await
+        .expect("count");
+        assert_eq!(unsettled, 0, "{label}: read and in no digest");
+        assert_eq!(
+            outbox_rows(&server).await,
+            outbox,
+            "{label}: no mail queued, the account mails untouched"
+        );
+        assert_eq!(sender.send_due().await.expect("send").sent, 0, "{label}");
+        let digester = convene_notifications::Digester::new(
+            &server.db,
+            new_mail.clone(),
+            Duration::from_secs(60),
+        );
+        digester
+            .fire_due(store::now() + 3 * 24 * 3600)
+            .await
+            .expect("digests");
+        assert_eq!(sender.send_due().await.expect("send").sent, 0, "{label}");
+        assert_eq!(
+            server.mails_to("ana@example.org").len(),
+            ana_mails,
+            "{label}"
+        );
+        assert_eq!(
+            server.mails_to("bob@example.org").len(),
+            bob_mails,
+            "{label}"
+        );
+        let inbox = store::inbox(
+            server.db.pool(),
+            &account_of(&server, "ana@example.org").await,
+            10,
+            0,
+        )
+        .await
+        .expect("inbox");
+        assert!(
+            inbox
+                .iter()
+                .any(|n| n.kind == Kind::EventChanged && n.read_at.is_some()),
+            "{label}: in Ana's inbox, read: {inbox:?}"
+        );
+
+        // A change after the replay is mailed as ever.
+        let moved = org.patch(&format!("/api/v1/events/{id}"), move_to(3)).await;
+        assert_eq!(moved.status, 200, "{label}: {}", moved.text);
+        runner
+            .catch_up(server.head().await, &mut |_| {})
+            .await
+            .expect("catch up");
+        assert_eq!(sender.send_due().await.expect("send").sent, 1, "{label}");
+        assert_eq!(
+            server.mails_to("ana@example.org").len(),
+            ana_mails + 1,
+            "{label}"
+        );
+    }
+}
+
+/// The `Message-ID` header of a mail's text.
+fn message_id(mail: &str) -> Option<String> {
+    mail.lines()
+        .find_map(|line| line.strip_prefix("Message-ID: "))
+        .map(|id| id.trim().to_string())
+}
+
+/// A mail the sender sends again (as when its process died after the server accepted it,
+/// before the outbox recorded it) carries the same `Message-ID`, derived from its outbox id, so
+/// the repeat is recognisable; account mails get theirs the same way.
+#[tokio::test]
+async fn a_mail_sent_again_after_a_crash_carries_the_same_message_id() {
+    for scratch in test_urls("notifications_message_id").await {
+        let (server, new_mail) = server(&scratch).await;
+        let label = server.label;
+        let org = person(&server, "org@example.org", "en", "org").await;
+        let ana = person(&server, "ana@example.org", "fr", "ana").await;
+        let event = create_event(&org, json!({})).await;
+        let id = event["id"].as_str().unwrap_or_default().to_string();
+        common::join(&ana, &id).await;
+        let moved = org
+            .patch(
+                &format!("/api/v1/events/{id}"),
+                json!({"begins_at": "2030-06-02T14:00:00Z", "ends_at": "2030-06-02T17:00:00Z"}),
+            )
+            .await;
+        assert_eq!(moved.status, 200, "{label}: {}", moved.text);
+        settled(&server).await;
+        let sender = mail_folder_sender(&server, new_mail.clone());
+        sender.send_due().await.expect("send");
+        let notification: String = sqlx::query_scalar(
+            "SELECT id FROM notifications WHERE kind = 'event_changed' AND recipient = '@ana'",
+        )
+        .fetch_one(server.db.pool())
+        .await
+        .expect("notification");
+        let expected = format!("<{notification}@127.0.0.1>");
+        let changed = |server: &TestServer| -> Vec<String> {
+            server
+                .mails_to("ana@example.org")
+                .into_iter()
+                .filter(|m| message_id(m).as_deref() == Some(expected.as_str()))
+                .collect()
+        };
+        assert_eq!(changed(&server).len(), 1, "{label}");
+
+        // The outbox lost the record of its sending: sent again, under the same Message-ID.
+        sqlx::query("UPDATE notification_mails SET state = 'pending', due_at = 0 WHERE id = $1")
+            .bind(&notification)
+            .execute(server.db.pool())
+            .await
+            .expect("lost record");
+        assert_eq!(sender.send_due().await.expect("send").sent, 1, "{label}");
+        assert_eq!(changed(&server).len(), 2, "{label}: one message, twice");
+
+        // The confirmation mail, sent by the request that wrote it to the outbox.
+        let confirmation: String = sqlx::query_scalar(
+            "SELECT id FROM account_mails WHERE recipient = $1 AND mail = 'confirm'",
+        )
+        .bind("ana@example.org")
+        .fetch_one(server.db.pool())
+        .await
+        .expect("account mail");
+        let ids: Vec<Option<String>> = server
+            .mails_to("ana@example.org")
+            .iter()
+            .map(|m| message_id(m))
+            .collect();
+        assert!(
+            ids.contains(&Some(format!("<{confirmation}@127.0.0.1>"))),
+            "{label}: {ids:?}"
+        );
+    }
+}
+
+/// A comment from another instance (as the federation inbox records it) tells the profiles
+/// here its `Mention` tags name, in their language, and the author of the comment it answers,
+/// as a local comment does: not a profile of another instance, nor one here it does not tag.
+#[tokio::test]
+async fn a_comment_from_another_instance_tells_the_local_profiles_it_mentions() {
+    use convene_api::remote_events::{self, FromRemote};
+    use convene_domain::event::RemoteAuthor;
+    for scratch in test_urls("notifications_remote_mentions").await {
+        let (server, new_mail) = server(&scratch).await;
+        let label = server.label;
+        let org = person(&server, "org@example.org", "en", "org").await;
+        let ana = person(&server, "ana@example.org", "en", "ana").await;
+        person(&server, "bob@example.org", "fr", "bob").await;
+        person(&server, "cleo@example.org", "en", "cleo").await;
+        let event = create_event(&org, json!({"language": "en"})).await;
+        let id = event["id"].as_str().unwrap_or_default().to_string();
+        let posted = ana
+            .post(
+                &format!("/api/v1/events/{id}/comments"),
+                json!({"body": "<p>Who brings the tools?</p>"}),
+            )
+            .await;
+        assert_eq!(posted.status, 201, "{label}: {}", posted.text);
+        let parent = posted.json["id"].as_str().unwrap_or_default().to_string();
+        let base = server.base.trim_end_matches('/').to_string();
+        let actor = "https://mastodon.example/users/zoe";
+        let from = FromRemote {
+            actor: actor.into(),
+            activity: format!("{actor}/activities/1"),
+            request_id: "r1".into(),
+        };
+        let author = RemoteAuthor {
+            actor: actor.into(),
+            handle: "zoe@mastodon.example".into(),
+            note: format!("{actor}/statuses/1"),
+        };
+        // Ana's comment answered; Bob tagged; a Bob of Zoe's instance and Cleo (named in the
+        // text only) are not profiles the note tags here.
+        remote_events::post_comment(
+            &server.state,
+            &from,
+            author,
+            &format!("{base}/comments/{parent}"),
+            "<p>@ana I will. @bob @cleo bring gloves</p>",
+            &[
+                format!("{base}/@ana"),
+                format!("{base}/@bob"),
+                "https://mastodon.example/users/bob".into(),
+            ],
+        )
+        .await
+        .expect("a remote comment");
+        settled(&server).await;
+        let told: Vec<(String, String, String)> = all(&server)
+            .await
+            .into_iter()
+            .filter(|(_, kind, _)| kind == "mention" || kind == "comment_reply")
+            .collect();
+        assert_eq!(
+            told,
+            [
+                n("@ana", "comment_reply", "mail"),
+                n("@bob", "mention", "mail")
+            ],
+            "{label}"
+        );
+        mail_folder_sender(&server, new_mail)
+            .send_due()
+            .await
+            .expect("send");
+        let bob: Vec<String> = server
+            .mails_to("bob@example.org")
+            .into_iter()
+            .filter(|m| m.contains("vous a mentionné"))
+            .collect();
+        assert_eq!(bob.len(), 1, "{label}");
+        assert!(
+            bob[0].contains("zoe@mastodon.example") && bob[0].contains("bring gloves"),
+            "{label}: {}",
+            bob[0]
+        );
+        assert!(
+            server
+                .mails_to("cleo@example.org")
+                .iter()
+                .all(|m| !m.contains("gloves")),
+            "{label}"
+        );
+    }
+}

@@ -98,6 +98,7 @@ impl Projection for EventsProjection {
                 author,
                 in_reply_to: reply,
                 body,
+                ..
             } => comment_posted(conn, &on, &comment, &author.handle, reply, &body, false).await,
             EventChange::CommentEdited { comment, body } => {
                 comment_edited(conn, &on, &comment, &body).await

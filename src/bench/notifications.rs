@@ -183,6 +183,7 @@ pub async fn notifications(
         text: "x".repeat(size / 2),
         html: format!("<p>{}</p>", "x".repeat(size / 2)),
         unsubscribe: None,
+        message_id: None,
     };
     let started = Instant::now();
     for _ in 0..smtp_mails {

@@ -104,6 +104,7 @@ async fn a_suspended_domain_s_content_is_hidden_until_the_decision_is_lifted() {
             author,
             &format!("{base}/events/{local}"),
             "buy now",
+            &[],
         )
         .await
         .expect("a remote comment");

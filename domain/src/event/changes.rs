@@ -96,6 +96,10 @@ pub enum EventChange {
         author: RemoteAuthor,
         in_reply_to: Option<String>,
         body: String,
+        /// The local profiles the comment names (its `Mention` tags whose actor is one of
+        /// ours), once each, at most [`REMOTE_MENTIONS_MAX`](super::REMOTE_MENTIONS_MAX).
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        mentions: Vec<String>,
     },
     CommentDeleted {
         comment: String,

@@ -141,6 +141,8 @@ pub enum EventCommand {
         author: RemoteAuthor,
         in_reply_to: Option<String>,
         body: String,
+        /// The usernames of the local profiles it mentions.
+        mentions: Vec<String>,
     },
     /// The remote `actor` sent a new description of itself (an `Update` of its actor): how the
     /// event names it (as organiser, participant or comment author) follows. `former_handle` is

@@ -30,6 +30,9 @@ use std::collections::VecDeque;
 
 pub const MESSAGE_MAX: usize = 1_000;
 pub const COMMENT_MAX: usize = 10_000;
+/// Local profiles a comment from another instance may name, at most (as a local comment's
+/// `@username`s).
+pub const REMOTE_MENTIONS_MAX: usize = 10;
 /// Longest comment as sent, in bytes of HTML: checked before the sanitiser runs.
 pub const COMMENT_MAX_BYTES: usize = 64 * 1024;
 
@@ -371,7 +374,8 @@ impl Aggregate for Event {
                 author,
                 in_reply_to,
                 body,
-            } => self.post_remote_comment(comment, author, in_reply_to, &body),
+                mentions,
+            } => self.post_remote_comment(comment, author, in_reply_to, &body, mentions),
             EventCommand::Moderate { action, decision } => self.moderate(action, decision),
             EventCommand::ModerateAll { actions, decision } => self.moderate_all(actions, decision),
         }?;

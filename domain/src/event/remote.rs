@@ -156,6 +156,7 @@ impl Event {
         author: RemoteAuthor,
         in_reply_to: Option<String>,
         body: &str,
+        mentions: Vec<String>,
     ) -> Result<Vec<EventChange>, EventError> {
         // A copy of another instance's event shows the comments its instance relays, and
         // only those: anyone else comments there.
@@ -179,11 +180,22 @@ impl Event {
         }
         let body =
             super::checked_comment(body).map_err(|message| super::invalid("body", message))?;
+        // Names that are no username here are dropped; a comment naming more than the limit
+        // names none of the rest.
+        let mut named: Vec<String> = Vec::new();
+        for name in mentions {
+            let name = name.to_ascii_lowercase();
+            if crate::profile::validate_username(&name).is_ok() && !named.contains(&name) {
+                named.push(name);
+            }
+        }
+        named.truncate(super::REMOTE_MENTIONS_MAX);
         Ok(vec![EventChange::RemoteCommentPosted {
             comment,
             author,
             in_reply_to,
             body,
+            mentions: named,
         }])
     }
 

@@ -1198,6 +1198,7 @@ fn remote_comment(id: &str, parent: Option<&str>) -> C {
         author: zoe(),
         in_reply_to: parent.map(str::to_string),
         body: "<p>Count me in</p>".into(),
+        mentions: vec![],
     }
 }
 
@@ -1207,6 +1208,7 @@ fn post_remote(id: &str, parent: Option<&str>, body: &str) -> EventCommand {
         author: zoe(),
         in_reply_to: parent.map(str::to_string),
         body: body.into(),
+        mentions: vec![],
     }
 }
 
@@ -1277,12 +1279,38 @@ fn a_remote_events_copy_takes_comments_from_its_own_instance_only() {
             author: relayed.clone(),
             in_reply_to: None,
             body: "<p>Tools are provided.</p>".into(),
+            mentions: vec![],
         })
         .then_expect_events(vec![C::RemoteCommentPosted {
             comment: "c1".into(),
             author: relayed,
             in_reply_to: None,
             body: "<p>Tools are provided.</p>".into(),
+            mentions: vec![],
+        }]);
+}
+
+#[test]
+fn a_remote_reply_keeps_the_local_names_it_mentions_once_each_up_to_the_limit() {
+    let mut names: Vec<String> = vec!["Ana".into(), "ana".into(), "not a name!".into()];
+    names.extend((0..12).map(|i| format!("p{i}")));
+    let mut expected: Vec<String> = vec!["ana".into()];
+    expected.extend((0..9).map(|i| format!("p{i}")));
+    Given::with(())
+        .given(vec![created(None, JoinMode::Free)])
+        .when(EventCommand::PostRemoteComment {
+            comment: "c1".into(),
+            author: zoe(),
+            in_reply_to: None,
+            body: "<p>Count me in</p>".into(),
+            mentions: names,
+        })
+        .then_expect_events(vec![C::RemoteCommentPosted {
+            comment: "c1".into(),
+            author: zoe(),
+            in_reply_to: None,
+            body: "<p>Count me in</p>".into(),
+            mentions: expected,
         }]);
 }
 

@@ -385,9 +385,15 @@ async fn comment(
         handle: handle(signer),
         note: note.id.clone(),
     };
-    let posted =
-        remote_events::post_comment(&inbox.app, from, author, &note.in_reply_to, &note.content)
-            .await;
+    let posted = remote_events::post_comment(
+        &inbox.app,
+        from,
+        author,
+        &note.in_reply_to,
+        &note.content,
+        &note.mentions,
+    )
+    .await;
     match posted {
         Ok((event, comment)) => Ok(format!(
             "comment {comment} on event {event} from {}",

@@ -1,7 +1,9 @@
 //! A remote `Note` (a Mastodon or Pleroma status, a Mobilizon comment) as a comment, and a
 //! `Tombstone`.
 
-use super::values::{expect_kind, ids, instant, non_empty, same_origin, text, visibility, web_id};
+use super::values::{
+    expect_kind, ids, instant, items, kind, non_empty, same_origin, text, visibility, web_id,
+};
 use super::Ignored;
 use convene_domain::event::checked_comment;
 use convene_domain::event::details::Visibility;
@@ -22,7 +24,12 @@ pub struct IncomingNote {
     pub visibility: Visibility,
     pub to: Vec<String>,
     pub cc: Vec<String>,
+    /// The actors its `Mention` tags name (their `href`), once each, at most [`MENTIONS_MAX`].
+    pub mentions: Vec<String>,
 }
+
+/// `Mention` tags read from a note, at most.
+pub const MENTIONS_MAX: usize = 20;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct IncomingTombstone {
@@ -59,7 +66,28 @@ pub fn parse_note(object: &Value) -> Result<IncomingNote, Ignored> {
         visibility,
         to,
         cc,
+        mentions: mentions(object.get("tag")),
     })
+}
+
+/// The actors named by the `Mention` tags among `tags`.
+fn mentions(tags: Option<&Value>) -> Vec<String> {
+    let mut found: Vec<String> = Vec::new();
+    for tag in items(tags) {
+        if kind(tag) != Some("Mention") {
+            continue;
+        }
+        let Some(href) = text(tag.get("href")) else {
+            continue;
+        };
+        if !found.contains(&href) {
+            found.push(href);
+        }
+        if found.len() == MENTIONS_MAX {
+            break;
+        }
+    }
+    found
 }
 
 /// The rules of a local comment (the domain's, with its limits).
@@ -79,4 +107,48 @@ pub fn parse_tombstone(object: &Value) -> Result<IncomingTombstone, Ignored> {
             .map(|t| t.chars().take(64).collect()),
         deleted: instant(object.get("deleted")),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn a_note_s_mention_tags_name_their_actors_once() {
+        let note = json!({
+            "type": "Note",
+            "id": "https://mastodon.example/users/zoe/statuses/1",
+            "attributedTo": "https://mastodon.example/users/zoe",
+            "inReplyTo": "https://convene.example/events/e1",
+            "content": "<p>@ana @bob see you</p>",
+            "tag": [
+                {"type": "Mention", "href": "https://convene.example/@ana", "name": "@ana@convene.example"},
+                {"type": "Hashtag", "href": "https://mastodon.example/tags/x", "name": "#x"},
+                {"type": "Mention", "href": "https://mastodon.example/users/bob", "name": "@bob"},
+                {"type": "Mention", "href": "https://convene.example/@ana"},
+                {"type": "Mention", "name": "@nohref"}
+            ]
+        });
+        let parsed = parse_note(&note).expect("a note");
+        assert_eq!(
+            parsed.mentions,
+            [
+                "https://convene.example/@ana",
+                "https://mastodon.example/users/bob"
+            ]
+        );
+        let single = json!({
+            "type": "Note",
+            "id": "https://mastodon.example/users/zoe/statuses/2",
+            "attributedTo": "https://mastodon.example/users/zoe",
+            "inReplyTo": "https://convene.example/events/e1",
+            "content": "<p>hi</p>",
+            "tag": {"type": "Mention", "href": "https://convene.example/@ana"}
+        });
+        assert_eq!(
+            parse_note(&single).expect("a note").mentions,
+            ["https://convene.example/@ana"]
+        );
+    }
 }
