@@ -473,6 +473,7 @@ async fn a_report_on_another_instance_s_content_may_be_sent_there_without_the_re
             author,
             &event_url,
             "<p>Pills</p>",
+            &[],
         )
         .await
         .expect("a remote comment");
