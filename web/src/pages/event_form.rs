@@ -14,13 +14,14 @@ use chrono::TimeZone;
 use convene_api::events::{self, NewEvent};
 use convene_api::groups::{self, GroupEventOptions};
 use convene_api::pictures::{self, Upload};
+use convene_domain::event::details::DESCRIPTION_MAX_BYTES;
 use convene_domain::event::details::{
     Address, EventOptions, EventStatus, JoinMode, Visibility, CATEGORIES,
 };
 use convene_domain::event::{EventDetails, EventPatch, ParticipantState};
 use convene_domain::picture::{checked_alt, PicturePurpose, ShownPicture};
 use convene_domain::text::markdown_to_html;
-use convene_domain::validation::sanitise_html;
+use convene_domain::validation::{html_deeper_than, sanitise_html, HTML_DEPTH_MAX};
 use convene_domain::FieldError;
 use convene_projections::events::EventView;
 use serde::Serialize;
@@ -572,10 +573,20 @@ fn form_page_with(
         .map(|c| (c.to_string(), catalogue.text(&format!("category_{c}"))))
         .collect();
     let mut context = Context::new();
+    let mut messages = messages;
     if values.contains_key(PREVIEW) {
-        // Sanitised as the domain will keep it, so the preview shows exactly what is published.
+        // Sanitised as the domain will keep it, so the preview shows exactly what is published;
+        // what the domain would refuse unparsed (too large, nested too deep) is refused here too.
         let description = values.get("description").map_or("", String::as_str);
-        context.insert("preview", &sanitise_html(&markdown_to_html(description)));
+        let html = (description.len() <= DESCRIPTION_MAX_BYTES)
+            .then(|| markdown_to_html(description))
+            .filter(|html| !html_deeper_than(html, HTML_DEPTH_MAX));
+        match html {
+            Some(html) => context.insert("preview", &sanitise_html(&html)),
+            None => {
+                messages.insert("description".into(), catalogue.text("err_description"));
+            }
+        }
     }
     context.insert("values", values);
     context.insert("errors", &messages);
