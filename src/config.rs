@@ -208,6 +208,16 @@ pub struct ServeArgs {
     #[arg(long, env = "CONVENE_TILE_ATTRIBUTION", value_name = "TEXT")]
     pub tile_attribution: Option<String>,
 
+    /// The instance's own favicon instead of Convene's: an SVG, PNG, ICO, WebP or JPEG file of
+    /// at most 1 MB, read at start.
+    #[arg(long, env = "CONVENE_FAVICON", value_name = "FILE")]
+    pub favicon: Option<PathBuf>,
+
+    /// The instance's own logo, shown in every page's header instead of Convene's: an SVG, PNG,
+    /// WebP or JPEG file of at most 1 MB, read at start.
+    #[arg(long, env = "CONVENE_LOGO", value_name = "FILE")]
+    pub logo: Option<PathBuf>,
+
     /// Let federation reach instances on 127.0.0.1 (two instances on one machine, for tests and
     /// trials). Refused unless --public-url is itself a loopback URL: never on a real instance.
     #[arg(long, env = "CONVENE_FEDERATION_TEST_NETWORK")]
@@ -541,6 +551,8 @@ struct FileConfig {
     geocoder_timeout: Option<FileNumber>,
     tile_url: Option<String>,
     tile_attribution: Option<String>,
+    favicon: Option<PathBuf>,
+    logo: Option<PathBuf>,
     smtp_url: Option<String>,
     mail_from: Option<String>,
     body_limit: Option<FileNumber>,
@@ -667,6 +679,9 @@ pub struct Settings {
     pub geocoder: Option<GeocoderConfig>,
     /// The tile server maps are drawn from, if any.
     pub tiles: Option<TileServer>,
+    /// The instance's own favicon and logo files, if not Convene's.
+    pub favicon: Option<PathBuf>,
+    pub logo: Option<PathBuf>,
     /// Whether federation may reach loopback addresses (checked against the public URL when
     /// the client is made).
     pub federation_test_network: bool,
@@ -1050,6 +1065,8 @@ impl Settings {
             link_services,
             geocoder,
             tiles,
+            favicon: serve.and_then(|a| a.favicon.clone()).or(file.favicon),
+            logo: serve.and_then(|a| a.logo.clone()).or(file.logo),
             federation_test_network: serve.is_some_and(|a| a.federation_test_network),
             smtp_url: serve.and_then(|a| a.smtp_url.clone()).or(file.smtp_url),
             mail_from,

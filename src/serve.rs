@@ -25,6 +25,11 @@ const SHUTDOWN_GRACE: std::time::Duration = std::time::Duration::from_secs(10);
 pub async fn run(settings: &Settings) -> anyhow::Result<ExitCode> {
     // First, as it raises the limit on open files that everything after uses.
     let limits = connection_limits(settings);
+    let brand = convene_web::assets::Brand::from_files(
+        settings.favicon.as_deref(),
+        settings.logo.as_deref(),
+    )
+    .map_err(|e| anyhow::anyhow!(e))?;
     let db = Database::open_within(&settings.database_url, settings.database_timeout).await?;
     let listener = http_server::listen(settings.listen).with_context(|| {
         format!(
@@ -120,7 +125,8 @@ pub async fn run(settings: &Settings) -> anyhow::Result<ExitCode> {
     let pages = Arc::new(
         Pages::new()
             .context("the page templates are broken")?
-            .with_tiles(settings.tiles.clone()),
+            .with_tiles(settings.tiles.clone())
+            .with_brand(brand),
     );
     let app = app(&db, settings, state, pages, client)?;
     let connections = Connections::new(limits, settings.trusted_proxies.clone());

@@ -18,6 +18,8 @@ pub struct Pages {
     pub catalogues: Catalogues,
     /// The tile server maps are drawn from; none: no maps.
     pub tiles: Option<crate::map::TileServer>,
+    /// The favicon and logo an administrator chose, if any.
+    pub brand: crate::assets::Brand,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -69,12 +71,19 @@ impl Pages {
             tera,
             catalogues: Catalogues::embedded()?,
             tiles: None,
+            brand: crate::assets::Brand::default(),
         })
     }
 
     /// The same pages, with maps drawn from `tiles`.
     pub fn with_tiles(mut self, tiles: Option<crate::map::TileServer>) -> Self {
         self.tiles = tiles;
+        self
+    }
+
+    /// The same pages, with the instance's own favicon and logo.
+    pub fn with_brand(mut self, brand: crate::assets::Brand) -> Self {
+        self.brand = brand;
         self
     }
 
@@ -93,7 +102,7 @@ impl Pages {
         let catalogue = self.catalogue(visitor);
         context.insert("t", &catalogue.t);
         context.insert("lang", &catalogue.code);
-        context.insert("assets", &crate::assets::links());
+        context.insert("assets", &crate::assets::links(&self.brand));
         context.insert("languages", &self.catalogues.languages());
         context.insert("csrf", &visitor.masked_csrf());
         context.insert("here", &visitor.here);

@@ -184,7 +184,7 @@ pub fn card(catalogue: &Catalogue, event: &EventView) -> EventCard {
         tags: details.tags.clone(),
         origin_host: event.origin.as_ref().map(|o| o.host().to_string()),
         original: event.origin.as_ref().map(|o| o.url.clone()),
-        picture: event_picture(event),
+        picture: event_picture(event).or_else(|| category_picture(&details.category)),
         organiser_avatar: None,
         hue: category_hue(&details.category),
     }
@@ -224,6 +224,24 @@ pub fn event_picture(event: &EventView) -> Option<Picture> {
         }),
         (None, None) => None,
     }
+}
+
+/// The picture of events in `category` that have none of their own: decorative (the category
+/// is written beside it), so without alternative text.
+pub fn category_picture(category: &str) -> Option<Picture> {
+    let src = crate::assets::category_picture(category)?;
+    let (width, height) = crate::assets::CATEGORY_PICTURE_SIZE;
+    let colour = format!("hsl({} 45% 42%)", category_hue(category));
+    Some(Picture {
+        src,
+        srcset: None,
+        webp_srcset: None,
+        width: Some(width),
+        height: Some(height),
+        style: format!("background-color: {colour}"),
+        colour,
+        alt: String::new(),
+    })
 }
 
 /// The `style` of a picture's place: its dominant colour, and over it the blurhash stretched

@@ -79,10 +79,10 @@ pub fn with_limits(router: Router, limits: HttpLimits) -> Router {
 }
 
 /// Whether `path` takes a file: its body may be as large as the upload limit. The new-event
-/// page's form carries the event's picture.
+/// pages' forms (`/events/new`, a group's `/@handle/events/new`) carry the event's picture.
 pub fn is_upload(path: &str) -> bool {
     path == "/api/v1/pictures"
-        || path == "/events/new"
+        || path.ends_with("/events/new")
         || path.ends_with("/picture")
         || path.ends_with("/avatar")
         || path.ends_with("/banner")

@@ -281,6 +281,75 @@ async fn each_invalid_field_is_named_and_nothing_is_appended() {
     }
 }
 
+/// Markdown nested 10,000 deep (lists, quotes, lists in quotes) is refused with a message
+/// naming the description, without exhausting the stack; a few levels are kept.
+#[tokio::test]
+async fn markdown_nested_ten_thousand_deep_is_refused_naming_the_description() {
+    for (_db, server) in servers("event_markdown_depth").await {
+        let org = member(&server, "org@example.org").await;
+        profile(&org, "org").await;
+        let before = server.head().await;
+        let deep = [
+            format!("{}deep", "- ".repeat(10_000)),
+            format!("{}deep", "> ".repeat(10_000)),
+            format!("{}deep", "> - ".repeat(5_000)),
+            format!("{}deep", "1. ".repeat(10_000)),
+            // Indented, 40 deep: the rest, 10,000 lines in all, at that depth.
+            (0..10_000)
+                .map(|i: usize| format!("{}- {i}\n", " ".repeat(2 * i.min(40))))
+                .collect::<String>()
+                .chars()
+                .take(100 * 1024)
+                .collect(),
+        ];
+        for source in &deep {
+            let response = org
+                .post(
+                    "/api/v1/events",
+                    event_body(json!({"description_source": source})),
+                )
+                .await;
+            assert_eq!(response.status, 422, "{}: {}", server.label, response.text);
+            assert_eq!(response.json["errors"][0]["field"], "description");
+            let message = response.json["errors"][0]["message"]
+                .as_str()
+                .unwrap_or_default();
+            // Too deep, or its HTML (each level's tags) already too large: either is said.
+            assert!(
+                message.contains("nests at most") || message.contains("at most 100 KB of HTML"),
+                "{message}"
+            );
+        }
+        // The same nesting as HTML is refused alike.
+        let html = format!(
+            "{}deep{}",
+            "<ul><li>".repeat(10_000),
+            "</li></ul>".repeat(10_000)
+        );
+        let response = org
+            .post("/api/v1/events", event_body(json!({"description": html})))
+            .await;
+        assert_eq!(response.status, 422, "{}", response.text);
+        assert_eq!(response.json["errors"][0]["field"], "description");
+        assert_eq!(
+            server.head().await,
+            before,
+            "{}: nothing appended",
+            server.label
+        );
+
+        let nested = org
+            .post(
+                "/api/v1/events",
+                event_body(json!({"description_source": "- one\n  - two\n    - three"})),
+            )
+            .await;
+        assert_eq!(nested.status, 201, "{}", nested.text);
+        let description = nested.json["description"].as_str().unwrap_or_default();
+        assert_eq!(description.matches("<ul>").count(), 3, "{description}");
+    }
+}
+
 #[tokio::test]
 async fn a_cancellation_may_say_why_and_the_event_shows_it() {
     for (_db, server) in servers("event_cancel_reason").await {

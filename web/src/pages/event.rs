@@ -204,21 +204,37 @@ pub async fn show(State(web): State<Web>, visitor: Visitor, Path(id): Path<Strin
     context.insert("when_of", &when_of);
     context.insert("threads", &threads(comments));
     context.insert("json_ld", &json_ld(&web, &event));
-    context.insert("picture", &crate::view::event_picture(&event));
+    let own_picture = crate::view::event_picture(&event);
+    let default_picture = own_picture
+        .is_none()
+        .then(|| crate::view::category_picture(&details.category))
+        .flatten();
+    context.insert("picture", &own_picture.or(default_picture.clone()));
     context.insert("hue", &crate::view::category_hue(&details.category));
     // Link previews take the widest rendition, by its absolute address and size.
-    context.insert(
-        "og_image",
-        &event.picture.as_ref().map(|p| {
-            let widest = convene_api::pictures::url(&p.facts.hash, p.facts.width, Format::Jpeg);
+    // Without a picture of its own, the category's.
+    let og_image = event.picture.as_ref().map(|p| {
+        let widest = convene_api::pictures::url(&p.facts.hash, p.facts.width, Format::Jpeg);
+        json!({
+            "url": format!("{}{widest}", app.config.public_url),
+            "type": "image/jpeg",
+            "width": p.facts.width,
+            "height": p.facts.height,
+            "alt": p.alt,
+        })
+    });
+    let og_image = og_image.or_else(|| {
+        default_picture.map(|p| {
             json!({
-                "url": format!("{}{widest}", app.config.public_url),
-                "width": p.facts.width,
-                "height": p.facts.height,
-                "alt": p.alt,
+                "url": format!("{}{}", app.config.public_url, p.src),
+                "type": "image/svg+xml",
+                "width": p.width,
+                "height": p.height,
+                "alt": catalogue.text(&format!("category_{}", details.category)),
             })
-        }),
-    );
+        })
+    });
+    context.insert("og_image", &og_image);
     context.insert("excerpt", &excerpt(&details.description, 200));
     context.insert(
         "url",

@@ -14,13 +14,14 @@ use chrono::TimeZone;
 use convene_api::events::{self, NewEvent};
 use convene_api::groups::{self, GroupEventOptions};
 use convene_api::pictures::{self, Upload};
+use convene_domain::event::details::DESCRIPTION_MAX_BYTES;
 use convene_domain::event::details::{
     Address, EventOptions, EventStatus, JoinMode, Visibility, CATEGORIES,
 };
 use convene_domain::event::{EventDetails, EventPatch, ParticipantState};
 use convene_domain::picture::{checked_alt, PicturePurpose, ShownPicture};
 use convene_domain::text::markdown_to_html;
-use convene_domain::validation::sanitise_html;
+use convene_domain::validation::{html_deeper_than, sanitise_html, HTML_DEPTH_MAX};
 use convene_domain::FieldError;
 use convene_projections::events::EventView;
 use serde::Serialize;
@@ -453,12 +454,12 @@ struct Form<'a> {
 }
 
 impl<'a> Form<'a> {
-    /// The new-event form, keeping `kept`.
-    fn new(kept: Option<&'a ShownPicture>) -> Self {
+    /// A new event's form posting to `action`, for `group` if any, keeping `kept`.
+    fn new(action: &'a str, group: Option<&'a str>, kept: Option<&'a ShownPicture>) -> Self {
         Form {
-            action: "/events/new",
+            action,
             editing: false,
-            group: None,
+            group,
             lookup: None,
             kept,
         }
@@ -572,10 +573,20 @@ fn form_page_with(
         .map(|c| (c.to_string(), catalogue.text(&format!("category_{c}"))))
         .collect();
     let mut context = Context::new();
+    let mut messages = messages;
     if values.contains_key(PREVIEW) {
-        // Sanitised as the domain will keep it, so the preview shows exactly what is published.
+        // Sanitised as the domain will keep it, so the preview shows exactly what is published;
+        // what the domain would refuse unparsed (too large, nested too deep) is refused here too.
         let description = values.get("description").map_or("", String::as_str);
-        context.insert("preview", &sanitise_html(&markdown_to_html(description)));
+        let html = (description.len() <= DESCRIPTION_MAX_BYTES)
+            .then(|| markdown_to_html(description))
+            .filter(|html| !html_deeper_than(html, HTML_DEPTH_MAX));
+        match html {
+            Some(html) => context.insert("preview", &sanitise_html(&html)),
+            None => {
+                messages.insert("description".into(), catalogue.text("err_description"));
+            }
+        }
     }
     context.insert("values", values);
     context.insert("errors", &messages);
@@ -619,36 +630,87 @@ pub async fn create(
     visitor: Visitor,
     FormWithFile(body): FormWithFile,
 ) -> Response {
-    let catalogue = web.pages.catalogue(&visitor);
+    create_from(&web, &visitor, None, body).await
+}
+
+/// `POST /@{handle}/events/new`: an event organised by group `handle`, with its picture as on
+/// the new-event form.
+pub async fn group_create(
+    State(web): State<Web>,
+    visitor: Visitor,
+    Path(handle): Path<String>,
+    FormWithFile(body): FormWithFile,
+) -> Response {
+    create_from(&web, &visitor, Some(&handle), body).await
+}
+
+/// A new event from its form, for the acting profile or for `group`. Its picture is checked
+/// first and kept through every step that saves nothing.
+async fn create_from(
+    web: &Web,
+    visitor: &Visitor,
+    group: Option<&str>,
+    body: Result<convene_api::http::pictures::UploadForm, convene_api::Error>,
+) -> Response {
+    let catalogue = web.pages.catalogue(visitor);
     let limit = web.app.config.pictures.picture_limit;
+    let action = group.map_or_else(
+        || "/events/new".to_string(),
+        |h| format!("/@{h}/events/new"),
+    );
     let mut body = match body {
         Ok(body) => body,
         Err(error) => {
             let errors = said(catalogue, &error, limit);
             let (status, values) = (status_of(&error), HashMap::new());
-            return form_page_for(&web, &visitor, status, Form::new(None), &values, &errors);
+            return form_page_for(
+                web,
+                visitor,
+                status,
+                Form::new(&action, group, None),
+                &values,
+                &errors,
+            );
         }
     };
     let mut form = std::mem::take(&mut body.fields);
-    if let Err(refused) = check_csrf(&web, &visitor, &form) {
+    if let Err(refused) = check_csrf(web, visitor, &form) {
         return refused;
     }
-    let acting = match acting(&web, &visitor, form.get("profile").cloned()).await {
-        Ok(acting) => acting,
-        Err(response) => return response,
+    let profile = form.get("profile").cloned();
+    let acting = match group {
+        Some(handle) => {
+            let Some(session) = visitor.session.clone() else {
+                return login_first(visitor);
+            };
+            let acting = match groups::acting_in(&web.app, session, handle, profile).await {
+                Ok(acting) => acting,
+                Err(error) => return web.pages.failure(visitor, &error),
+            };
+            // Refused before a picture is kept for someone who may not organise.
+            if let Err(error) = groups::may_organise(&web.app, &acting, handle).await {
+                return web.pages.failure(visitor, &error);
+            }
+            acting
+        }
+        None => match acting(web, visitor, profile).await {
+            Ok(acting) => acting,
+            Err(response) => return response,
+        },
     };
     // The picture is checked before anything else is saved: refused, nothing is.
-    let picture = match chosen_picture(&web, &acting, body.file.take(), &mut form).await {
+    let picture = match chosen_picture(web, &acting, body.file.take(), &mut form).await {
         Ok(picture) => picture,
         Err(error) if !error.field_errors().is_empty() => {
             let errors = said(catalogue, &error, limit);
             let status = status_of(&error);
-            return form_page_for(&web, &visitor, status, Form::new(None), &form, &errors);
+            let form_page = Form::new(&action, group, None);
+            return form_page_for(web, visitor, status, form_page, &form, &errors);
         }
-        Err(error) => return web.pages.failure(&visitor, &error),
+        Err(error) => return web.pages.failure(visitor, &error),
     };
     // Whatever shows the form again keeps the picture chosen, stored as an upload.
-    let (web, visitor, acting) = (&web, &visitor, &acting);
+    let (acting, action) = (&acting, &action);
     let again = |picture, values, lookup, status, errors: Vec<FieldError>| async move {
         let mut values: HashMap<String, String> = values;
         let kept = match picture {
@@ -666,7 +728,7 @@ pub async fn create(
         }
         let form = Form {
             lookup,
-            ..Form::new(kept.as_ref())
+            ..Form::new(action, group, kept.as_ref())
         };
         form_page_for(web, visitor, status, form, &values, &errors)
     };
@@ -702,7 +764,17 @@ pub async fn create(
     } else {
         "flash_published"
     };
-    let created = match events::create_event(&web.app, acting, new).await {
+    let created = match group {
+        Some(handle) => {
+            let options = GroupEventOptions {
+                members_only: form.contains_key("members_only"),
+                hide_organiser: form.contains_key("hide_organiser"),
+            };
+            groups::create_event(&web.app, acting, handle, new, options).await
+        }
+        None => events::create_event(&web.app, acting, new).await,
+    };
+    let created = match created {
         Ok(created) => created,
         Err(error) if !error.field_errors().is_empty() => {
             return again(picture, form.clone(), None, refused, error.field_errors()).await
@@ -947,73 +1019,6 @@ pub async fn group_new_form(
         kept: None,
     };
     form_page_for(&web, &visitor, StatusCode::OK, form, &values, &[])
-}
-
-pub async fn group_create(
-    State(web): State<Web>,
-    visitor: Visitor,
-    Path(handle): Path<String>,
-    axum::Form(form): Fields,
-) -> Response {
-    if let Err(refused) = check_csrf(&web, &visitor, &form) {
-        return refused;
-    }
-    let Some(session) = visitor.session.clone() else {
-        return login_first(&visitor);
-    };
-    let acting =
-        match groups::acting_in(&web.app, session, &handle, form.get("profile").cloned()).await {
-            Ok(acting) => acting,
-            Err(error) => return web.pages.failure(&visitor, &error),
-        };
-    let action = format!("/@{handle}/events/new");
-    let page = |status, errors: &[FieldError]| {
-        let page = Form {
-            action: &action,
-            editing: false,
-            group: Some(&handle),
-            lookup: None,
-            kept: None,
-        };
-        form_page_for(&web, &visitor, status, page, &form, errors)
-    };
-    let catalogue = web.pages.catalogue(&visitor);
-    if let Some((values, lookup, errors)) = address_step(&web, catalogue, &form).await {
-        let page = Form {
-            action: &action,
-            editing: false,
-            group: Some(&handle),
-            lookup: Some(&lookup),
-            kept: None,
-        };
-        return form_page_for(&web, &visitor, looked_up(&errors), page, &values, &errors);
-    }
-    if form.contains_key(PREVIEW) {
-        return page(StatusCode::OK, &[]);
-    }
-    let refused = |errors: &[FieldError]| page(StatusCode::UNPROCESSABLE_ENTITY, errors);
-    let details = match details_from(&form) {
-        Ok(details) => details,
-        Err(errors) => return refused(&errors),
-    };
-    let new = NewEvent {
-        details,
-        draft: field(&form, "publish") != "now",
-    };
-    let saying = if new.draft {
-        "flash_saved_draft"
-    } else {
-        "flash_published"
-    };
-    let options = GroupEventOptions {
-        members_only: form.contains_key("members_only"),
-        hide_organiser: form.contains_key("hide_organiser"),
-    };
-    match groups::create_event(&web.app, &acting, &handle, new, options).await {
-        Ok(created) => see_other_saying(&visitor, &format!("/events/{}", created.id), saying),
-        Err(error) if !error.field_errors().is_empty() => refused(&error.field_errors()),
-        Err(error) => web.pages.failure(&visitor, &error),
-    }
 }
 
 /// The status of a form shown again after an address button: 200, or 422 when the address

@@ -47,3 +47,37 @@ async fn the_edit_form_shows_the_markdown_as_written() {
         assert!(page.body.contains("<em>Mairie</em>"), "{label}");
     }
 }
+
+/// Markdown nested 10,000 deep is refused on the form (sent, or previewed) with the
+/// description's message in the visitor's language, what was typed kept, nothing created.
+#[tokio::test]
+async fn markdown_nested_ten_thousand_deep_is_refused_on_the_form_with_what_was_typed() {
+    for (db, site) in sites("web_markdown_depth").await {
+        let label = db.label;
+        let org = Browser::member(&site, "org@example.org", "org", "fr").await;
+        let deep = format!("{}profond", "- ".repeat(10_000));
+        let head = site.head().await;
+        for extra in [None, Some(("preview", "1"))] {
+            let form = org.get("/events/new").await;
+            let mut fields = crate::support::event_form(&[
+                ("title", "Réunion imbriquée"),
+                ("description", deep.as_str()),
+            ]);
+            fields.extend(extra);
+            let page = org.post("/events/new", &form.csrf(), &fields).await;
+            // A preview saves nothing whatever it shows: 200, with the field's error.
+            let expected = if extra.is_some() { 200 } else { 422 };
+            assert_eq!(page.status, expected, "{label} {extra:?}");
+            assert!(
+                page.body
+                    .contains("ses listes et citations s’imbriquent sur 32 niveaux au plus"),
+                "{label} {extra:?}"
+            );
+            assert!(page.body.contains("id=\"description-error\""), "{label}");
+            assert!(!page.body.contains("class=\"preview\""), "{label}");
+            assert_eq!(textarea(&page.body), deep, "{label}: kept as typed");
+            assert!(page.body.contains("value=\"Réunion imbriquée\""));
+        }
+        assert_eq!(site.head().await, head, "{label}: nothing written");
+    }
+}

@@ -165,3 +165,112 @@ async fn the_header_menu_is_a_disclosure_in_the_visitors_language() {
         assert!(css.body.contains(".day-heading {"));
     }
 }
+
+/// The value of attribute `name` of the first tag of `body` starting with `start`.
+fn attribute_of(body: &str, start: &str, name: &str) -> String {
+    let from = at(body, start);
+    let tag = &body[from..from + body[from..].find('>').expect("the tag's end")];
+    let marker = format!(" {name}=\"");
+    let value = tag.find(&marker).expect("the attribute") + marker.len();
+    tag[value..].chars().take_while(|c| *c != '"').collect()
+}
+
+#[tokio::test]
+async fn every_page_links_the_instance_s_favicon_and_shows_its_logo() {
+    for (db, site) in sites("web_brand_default").await {
+        let label = db.label;
+        let visitor = site.browser("en");
+        let mut links = Vec::new();
+        for path in ["/", "/login", "/calendar", "/about", "/no/such/page"] {
+            let page = visitor.get(path).await;
+            let icon = attribute_of(&page.body, "<link rel=\"icon\"", "href");
+            let logo = attribute_of(&page.body, "<a class=\"brand\"", "href");
+            assert_eq!(logo, "/", "{label} {path}");
+            let logo = attribute_of(&page.body, "<img class=\"logo\"", "src");
+            links.push((icon, logo));
+        }
+        links.dedup();
+        assert_eq!(links.len(), 1, "{label}: the same on every page");
+        let (icon, logo) = links.remove(0);
+        assert!(
+            icon.starts_with("/static/favicon.") && icon.ends_with(".svg"),
+            "{icon}"
+        );
+        assert!(
+            logo.starts_with("/static/logo.") && logo.ends_with(".svg"),
+            "{logo}"
+        );
+        for link in [&icon, &logo] {
+            let served = visitor.get(link).await;
+            assert_eq!(served.status, 200, "{label}: {link}");
+            assert_eq!(served.content_type, "image/svg+xml");
+            assert_eq!(
+                served.header("cache-control"),
+                "public, max-age=31536000, immutable"
+            );
+        }
+        // Pages saved before a new version still find it under its plain name, for an hour.
+        let plain = visitor.get("/static/favicon.svg").await;
+        assert_eq!(plain.header("cache-control"), "public, max-age=3600");
+    }
+}
+
+#[tokio::test]
+async fn an_administrator_s_own_favicon_and_logo_replace_convene_s() {
+    let folder = tempfile::tempdir().expect("a folder");
+    let favicon = folder.path().join("favicon.ico");
+    let logo = folder.path().join("our logo.png");
+    let png = {
+        let mut bytes = Vec::new();
+        image::RgbImage::from_pixel(4, 4, image::Rgb([200, 30, 30]))
+            .write_to(
+                &mut std::io::Cursor::new(&mut bytes),
+                image::ImageFormat::Png,
+            )
+            .expect("a PNG");
+        bytes
+    };
+    std::fs::write(&favicon, [&[0u8, 0, 1, 0][..], &[1; 60][..]].concat()).expect("written");
+    std::fs::write(&logo, &png).expect("written");
+    // A file that is no picture stops the start, naming the option and the file.
+    let text = folder.path().join("notes.txt");
+    std::fs::write(&text, "not a picture").expect("written");
+    let refused = convene_web::assets::Brand::from_files(None, Some(&text)).err();
+    assert!(
+        refused.as_deref().is_some_and(|e| e.starts_with("--logo ")
+            && e.contains("notes.txt")
+            && e.contains("not an SVG")),
+        "{refused:?}"
+    );
+    for scratch in crate::test_urls("web_brand_own").await {
+        let brand =
+            convene_web::assets::Brand::from_files(Some(&favicon), Some(&logo)).expect("the brand");
+        let site = crate::support::Site::start_with_brand(&scratch, brand).await;
+        let visitor = site.browser("fr");
+        let home = visitor.get("/").await;
+        let icon = attribute_of(&home.body, "<link rel=\"icon\"", "href");
+        assert_eq!(
+            attribute_of(&home.body, "<link rel=\"icon\"", "type"),
+            "image/x-icon"
+        );
+        let shown = attribute_of(&home.body, "<img class=\"logo\"", "src");
+        // Named after their content, never after the file's name.
+        assert!(
+            icon.starts_with("/static/favicon.") && icon.ends_with(".ico"),
+            "{icon}"
+        );
+        assert!(
+            shown.starts_with("/static/logo.") && shown.ends_with(".png"),
+            "{shown}"
+        );
+        let served = visitor.get(&shown).await;
+        assert_eq!(served.status, 200);
+        assert_eq!(served.content_type, "image/png");
+        assert_eq!(
+            served.header("cache-control"),
+            "public, max-age=31536000, immutable"
+        );
+        assert_eq!(served.bytes, png);
+        assert_eq!(visitor.get(&icon).await.content_type, "image/x-icon");
+    }
+}

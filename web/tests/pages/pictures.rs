@@ -185,7 +185,7 @@ async fn an_organiser_adds_a_picture_from_the_edit_page_and_everyone_sees_it() {
         assert!(home.body.contains("sizes=\"8rem\""));
         assert!(home.body.contains("<source type=\"image/webp\""), "{label}");
 
-        // Removed: the event shows its category's colour again.
+        // Removed: the event shows its category's picture again.
         let edit = organiser.get(&format!("/events/{id}/edit")).await;
         assert!(edit.body.contains("Replace the picture"), "{label}");
         let removed = organiser
@@ -193,9 +193,91 @@ async fn an_organiser_adds_a_picture_from_the_edit_page_and_everyone_sees_it() {
             .await;
         assert_eq!(removed.status, 303, "{label}: {}", removed.body);
         let page = visitor.get(&format!("/events/{id}")).await;
-        assert!(picture_attribute(&page.body, "src").is_none(), "{label}");
-        assert!(page.body.contains("class=\"picture-band\""));
-        assert!(!page.body.contains("og:image"));
+        let shown = picture_attribute(&page.body, "src").unwrap_or_default();
+        assert!(shown.starts_with("/static/categories/causes."), "{label}");
+        assert!(!page.body.contains(&src), "{label}");
+    }
+}
+
+/// The `content` of the `<meta property="{property}">` of `body`.
+fn meta(body: &str, property: &str) -> Option<String> {
+    let marker = format!("<meta property=\"{property}\" content=\"");
+    let from = body.find(&marker)? + marker.len();
+    Some(body[from..].chars().take_while(|c| *c != '"').collect())
+}
+
+#[tokio::test]
+async fn an_event_without_a_picture_shows_its_category_s_on_its_card_page_and_link_preview() {
+    for (db, site) in sites("web_category_pictures").await {
+        let label = db.label;
+        let organiser = Browser::member(&site, "org@example.org", "org", "en").await;
+        let music = create_event(
+            &organiser,
+            &[("title", "Choir rehearsal"), ("category", "MUSIC")],
+        )
+        .await;
+        let visitor = site.browser("fr");
+        let page = visitor.get(&format!("/events/{music}")).await;
+        let src = picture_attribute(&page.body, "src").expect("a picture");
+        assert!(
+            src.starts_with("/static/categories/music.") && src.ends_with(".svg"),
+            "{label}: {src}"
+        );
+        // Decorative: the category is written beside it.
+        assert_eq!(picture_attribute(&page.body, "alt").as_deref(), Some(""));
+        assert_eq!(
+            picture_attribute(&page.body, "width").as_deref(),
+            Some("1200")
+        );
+        assert!(!page.body.contains("class=\"picture-band\""), "{label}");
+        // Link previews take it by its absolute address, with its type and size.
+        assert_eq!(
+            meta(&page.body, "og:image"),
+            Some(format!("{}{src}", site.base)),
+            "{label}"
+        );
+        assert_eq!(
+            meta(&page.body, "og:image:type").as_deref(),
+            Some("image/svg+xml")
+        );
+        assert_eq!(meta(&page.body, "og:image:width").as_deref(), Some("1200"));
+        assert_eq!(meta(&page.body, "og:image:height").as_deref(), Some("630"));
+        assert_eq!(meta(&page.body, "og:image:alt").as_deref(), Some("Musique"));
+
+        // The card on the home page shows the same picture; another category, its own.
+        let sports = create_event(
+            &organiser,
+            &[("title", "Five-a-side football"), ("category", "SPORTS")],
+        )
+        .await;
+        let home = visitor.get("/").await;
+        assert!(
+            home.body.contains(&format!("src=\"{src}\"")),
+            "{label}: the card shows the category's picture"
+        );
+        let sport = visitor.get(&format!("/events/{sports}")).await;
+        let sport_src = picture_attribute(&sport.body, "src").expect("a picture");
+        assert!(
+            sport_src.starts_with("/static/categories/sports."),
+            "{label}"
+        );
+        assert!(
+            home.body.contains(&format!("src=\"{sport_src}\"")),
+            "{label}"
+        );
+
+        // Served as a picture that runs nothing, kept a year under its hashed name.
+        let served = visitor.get(&src).await;
+        assert_eq!(served.status, 200, "{label}");
+        assert_eq!(served.content_type, "image/svg+xml");
+        assert_eq!(
+            served.header("cache-control"),
+            "public, max-age=31536000, immutable"
+        );
+        assert!(served
+            .header("content-security-policy")
+            .contains("default-src 'none'"));
+        assert!(served.body.starts_with("<svg"));
     }
 }
 
@@ -310,9 +392,10 @@ async fn refused_pictures_say_why_in_the_visitors_language_and_store_nothing() {
                 page.body
             );
             let event = site.browser(language).get(&format!("/events/{id}")).await;
+            let shown = picture_attribute(&event.body, "src").unwrap_or_default();
             assert!(
-                picture_attribute(&event.body, "src").is_none(),
-                "{label} {language}"
+                shown.starts_with("/static/categories/"),
+                "{label} {language}: still its category's"
             );
         }
         let folder = &site.state.config.pictures.folder;
@@ -712,5 +795,84 @@ async fn a_group_s_administrators_give_it_an_avatar_and_a_banner_from_its_settin
         let page = site.browser("en").get("/@choir").await;
         assert!(!page.body.contains("Singers on the stairs"), "{label}");
         assert!(page.body.contains("alt=\"A tuning fork\""), "{label}");
+    }
+}
+
+#[tokio::test]
+async fn a_group_s_event_form_takes_a_picture_on_creation_and_on_its_edit_page() {
+    for (db, site) in sites("web_pictures_group_event").await {
+        let label = db.label;
+        let ana = Browser::member(&site, "ana@example.org", "ana", "en").await;
+        let form = ana.get("/groups/new").await;
+        let fields = [
+            ("handle", "repair"),
+            ("display_name", "Repair café"),
+            ("visibility", "public"),
+            ("openness", "open"),
+        ];
+        let group = ana.post("/groups/new", &form.csrf(), &fields).await;
+        assert_eq!(group.status, 303, "{label}: {}", group.body);
+        let form = ana.get("/@repair/events/new").await;
+        assert_eq!(form.status, 200, "{label}: {}", form.body);
+        assert!(
+            form.body.contains("enctype=\"multipart/form-data\""),
+            "{label}"
+        );
+        assert!(form.body.contains("id=\"file\"") && form.body.contains("id=\"alt\""));
+        let post = |overrides: Vec<(&'static str, &'static str)>, file: Option<Vec<u8>>| {
+            let (ana, csrf) = (&ana, form.csrf());
+            async move {
+                let mut fields = crate::support::event_form(&overrides);
+                fields.push(("_csrf", csrf.as_str()));
+                let file = file.as_deref().map(|f| ("p.png", "image/png", f));
+                let (content_type, body) = multipart(&fields, file);
+                ana.post_body("/@repair/events/new", content_type, body)
+                    .await
+            }
+        };
+        // Without its text: refused on the form, what was typed kept, nothing created.
+        let head = site.head().await;
+        let title = ("title", "Bike repair evening");
+        let refused = post(vec![title, ("members_only", "on")], Some(png(60, 40))).await;
+        assert_eq!(refused.status, 422, "{label}: {}", refused.body);
+        assert!(refused.body.contains("id=\"alt-error\""), "{label}");
+        assert!(refused.body.contains("value=\"Bike repair evening\""));
+        assert!(refused.body.contains("name=\"members_only\" checked"));
+        assert!(refused.body.contains("organised by the group @repair"));
+        assert_eq!(site.head().await, head, "{label}: nothing written");
+
+        let created = post(vec![title, ("alt", "Bikes upside down")], Some(png(60, 40))).await;
+        assert_eq!(created.status, 303, "{label}: {}", created.body);
+        let id = created
+            .location
+            .unwrap_or_default()
+            .trim_start_matches("/events/")
+            .to_string();
+        let page = site.browser("en").get(&format!("/events/{id}")).await;
+        assert!(page.body.contains("Organised by the group"), "{label}");
+        assert_eq!(
+            picture_attribute(&page.body, "alt").as_deref(),
+            Some("Bikes upside down"),
+            "{label}"
+        );
+        let first = picture_attribute(&page.body, "src").expect("the picture");
+        assert!(first.starts_with("/pictures/"), "{label}: {first}");
+
+        // Its edit page replaces it.
+        let replaced = send_picture(
+            &ana,
+            &id,
+            Some("A wheel"),
+            Some(("wheel.jpg", "image/jpeg", &jpeg(90, 60))),
+        )
+        .await;
+        assert_eq!(replaced.status, 303, "{label}: {}", replaced.body);
+        let page = site.browser("en").get(&format!("/events/{id}")).await;
+        assert_eq!(
+            picture_attribute(&page.body, "alt").as_deref(),
+            Some("A wheel"),
+            "{label}"
+        );
+        assert_ne!(picture_attribute(&page.body, "src"), Some(first));
     }
 }

@@ -36,7 +36,13 @@ impl Site {
         scratch: &Scratch,
         group_creation: convene_api::groups::GroupCreation,
     ) -> Site {
-        Self::start_configured(scratch, group_creation, None, None).await
+        Self::start_configured(
+            scratch,
+            group_creation,
+            None,
+            Pages::new().expect("templates"),
+        )
+        .await
     }
 
     /// A site finding places with `geocoder`.
@@ -44,19 +50,27 @@ impl Site {
         scratch: &Scratch,
         geocoder: Arc<dyn convene_api::places::Geocoder>,
     ) -> Site {
-        Self::start_configured(scratch, Default::default(), Some(geocoder), None).await
+        let pages = Pages::new().expect("templates");
+        Self::start_configured(scratch, Default::default(), Some(geocoder), pages).await
     }
 
     /// A site drawing maps from `tiles`.
     pub async fn start_with_tiles(scratch: &Scratch, tiles: convene_web::map::TileServer) -> Site {
-        Self::start_configured(scratch, Default::default(), None, Some(tiles)).await
+        let pages = Pages::new().expect("templates").with_tiles(Some(tiles));
+        Self::start_configured(scratch, Default::default(), None, pages).await
+    }
+
+    /// A site showing the instance's own favicon and logo.
+    pub async fn start_with_brand(scratch: &Scratch, brand: convene_web::assets::Brand) -> Site {
+        let pages = Pages::new().expect("templates").with_brand(brand);
+        Self::start_configured(scratch, Default::default(), None, pages).await
     }
 
     async fn start_configured(
         scratch: &Scratch,
         group_creation: convene_api::groups::GroupCreation,
         geocoder: Option<Arc<dyn convene_api::places::Geocoder>>,
-        tiles: Option<convene_web::map::TileServer>,
+        pages: Pages,
     ) -> Site {
         let db = Database::open(&scratch.url).await.expect("database");
         let folder = tempfile::tempdir().expect("mail folder");
@@ -99,7 +113,7 @@ impl Site {
         state.geocoder = geocoder;
         let shutdown = CancellationToken::new();
         subscribers.spawn(&db, &shutdown);
-        let pages = Arc::new(Pages::new().expect("templates").with_tiles(tiles));
+        let pages = Arc::new(pages);
         let app = convene_web::app(state.clone(), pages)
             .into_make_service_with_connect_info::<std::net::SocketAddr>();
         tokio::spawn(async move { axum::serve(listener, app).await });
