@@ -63,7 +63,14 @@ impl Projection for GroupsProjection {
         let on = Applying::of(event)?;
         let change = event.change::<GroupChange>()?;
         if let Some(entry) = Entry::of(&change) {
-            timeline(conn, &on, on.id, &actor_of(event)?, entry).await?;
+            let mut actor = actor_of(event)?;
+            // A post published at its time by the instance is shown as its author's doing.
+            if let (GroupChange::PostPublished { post }, Actor::System) =
+                (&change, event.metadata()?.actor)
+            {
+                actor = posts::author_of(conn, post).await?.unwrap_or(actor);
+            }
+            timeline(conn, &on, on.id, &actor, entry).await?;
         }
         use GroupChange as C;
         match change {

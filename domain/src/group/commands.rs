@@ -98,6 +98,12 @@ pub enum GroupCommand {
         by: GroupActor,
         post: String,
     },
+    /// Publish post `post` if its publication time has come by `now`: the instance's own
+    /// command, made by its schedule (nothing is written when it is not due).
+    PublishPost {
+        post: String,
+        now: time::OffsetDateTime,
+    },
     /// Start discussion `discussion` (a new id) with its first comment `comment` (members).
     StartDiscussion {
         by: GroupActor,

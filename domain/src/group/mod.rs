@@ -342,6 +342,7 @@ impl Aggregate for Group {
             G::WritePost { by, post, content } => self.write_post(by, post, content),
             G::EditPost { by, post, content } => self.edit_post(&by, post, content),
             G::DeletePost { by, post } => self.delete_post(&by, post),
+            G::PublishPost { post, now } => self.publish_post(post, now),
             G::StartDiscussion {
                 by,
                 discussion,
