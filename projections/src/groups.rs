@@ -171,6 +171,11 @@ impl Projection for GroupsProjection {
             C::ResourceEdited { resource, content } => {
                 resources::edited(conn, &on, &resource, &content).await
             }
+            C::ResourcePreviewed {
+                resource,
+                url,
+                preview,
+            } => resources::previewed(conn, &on, &resource, &url, &preview).await,
             C::ResourceMoved { resource, parent } => {
                 resources::moved(conn, &on, &resource, parent.as_deref()).await
             }
@@ -366,6 +371,7 @@ impl Entry {
             | C::DiscussionDeleted { .. }
             | C::DiscussionCommentDeleted { .. }
             | C::DiscussionCommentEdited { .. }
+            | C::ResourcePreviewed { .. }
             | C::TodoListCreated { .. }
             | C::TodoAdded { .. }
             | C::TodoUpdated { .. }

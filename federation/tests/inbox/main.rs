@@ -5,6 +5,7 @@ mod fixtures;
 mod groups;
 mod instances;
 mod membership;
+mod previews;
 mod support;
 mod updates;
 
