@@ -356,7 +356,8 @@ fn posts_apply_twice_as_once_and_survive_a_snapshot() {
 }
 
 fn at(text: &str) -> time::OffsetDateTime {
-    time::OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339).unwrap()
+    time::OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339)
+        .expect("a time")
 }
 
 /// A post to be published on the 1st of May at nine.
