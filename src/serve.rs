@@ -105,8 +105,14 @@ pub async fn run(settings: &Settings) -> anyhow::Result<ExitCode> {
     let digester =
         convene_notifications::Digester::new(&db, new_mail, convene_notifications::digest::POLL);
     runners.push(tokio::spawn(digester.run(shutdown.clone())));
-    runners.push(tokio::spawn(end_timed_decisions(
+    runners.push(tokio::spawn(sweep_schedule(
         state.clone(),
+        shutdown.clone(),
+    )));
+    // Links' previews are fetched after the links are stored, through the guarded client.
+    runners.push(tokio::spawn(convene_federation::previews::run(
+        state.clone(),
+        client.clone(),
         shutdown.clone(),
     )));
     // Uploads nobody used within a day are discarded, hour by hour.
@@ -158,12 +164,14 @@ pub async fn run(settings: &Settings) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// How often timed moderation decisions whose end has come are ended.
+/// How often timed moderation decisions whose end has come are ended, and group posts whose
+/// publication time has come are published.
 const DECISION_SWEEP_EVERY: std::time::Duration = std::time::Duration::from_secs(60);
 
-/// Ends timed moderation decisions whose time has come, once a minute, until shutdown. Several
-/// processes may sweep one database: a decision ended by one is no longer due for the others.
-async fn end_timed_decisions(state: AppState, shutdown: CancellationToken) {
+/// Ends timed moderation decisions and publishes group posts whose time has come, once a
+/// minute, until shutdown. Several processes may sweep one database: a decision ended or a post
+/// published by one is no longer due for the others.
+async fn sweep_schedule(state: AppState, shutdown: CancellationToken) {
     let mut every = tokio::time::interval(DECISION_SWEEP_EVERY);
     every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
@@ -176,6 +184,12 @@ async fn end_timed_decisions(state: AppState, shutdown: CancellationToken) {
             Ok(0) => {}
             Ok(ended) => tracing::info!(ended, "timed moderation decisions ended"),
             Err(error) => tracing::error!(%error, "timed moderation decisions could not be swept"),
+        }
+        // Group posts given a publication time are published by the same sweep, as safely.
+        match convene_api::group_posts::publish_due(&state, now).await {
+            Ok(0) => {}
+            Ok(published) => tracing::info!(published, "posts published at their time"),
+            Err(error) => tracing::error!(%error, "posts due for publication could not be swept"),
         }
     }
 }

@@ -9,10 +9,13 @@ use crate::error::{Error, Result};
 use crate::groups::{self, READS};
 use crate::AppState;
 use convene_domain::group::{GroupActor, MemberRole, PostContent, PostVisibility};
+use convene_domain::metadata::{format_timestamp, Actor, Metadata, Source};
 use convene_domain::GroupCommand;
+use convene_domain::GroupError;
 use convene_projections::group_posts::{self as rows, Listed, PostView};
 use convene_projections::groups as group_rows;
 use serde::Deserialize;
+use time::OffsetDateTime;
 use utoipa::ToSchema;
 
 /// Posts in a page of a group's posts.
@@ -36,16 +39,24 @@ pub struct PostInput {
     /// Kept for the group's moderators until published.
     #[serde(default)]
     pub draft: bool,
+    /// When to publish it (RFC 3339); until then only the group's moderators see it. Absent,
+    /// or a time already past: at once.
+    #[serde(default, with = "time::serde::rfc3339::option")]
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub publish_at: Option<OffsetDateTime>,
 }
 
 impl PostInput {
-    fn content(self) -> PostContent {
+    /// The content to record at `now`: a publication time already past means at once, and a
+    /// post published already keeps its publication.
+    fn content(self, now: OffsetDateTime, published: bool) -> PostContent {
         PostContent {
             title: self.title,
             body: self.body,
             tags: self.tags,
             visibility: self.visibility,
             draft: self.draft,
+            publish_at: self.publish_at.filter(|at| *at > now && !published),
         }
     }
 }
@@ -68,11 +79,12 @@ pub async fn standing(
         .max_by_key(|r| r.rank()))
 }
 
-/// Whether someone of `role` may read `post`.
+/// Whether someone of `role` may read `post`. Drafts, and posts waiting for their publication
+/// time, are for the group's moderators.
 pub fn may_read(role: Option<MemberRole>, post: &PostView) -> bool {
     let member = role.is_some_and(MemberRole::is_member);
     let moderator = role.is_some_and(|r| r.at_least(MemberRole::Moderator));
-    if post.draft {
+    if post.draft || post.published_at.is_none() {
         return moderator;
     }
     post.visibility != PostVisibility::Members || member
@@ -178,7 +190,7 @@ pub async fn write(
     let command = GroupCommand::WritePost {
         by: GroupActor::profile(&acting.profile),
         post: id.clone(),
-        content: input.content(),
+        content: input.content(OffsetDateTime::now_utc(), false),
     };
     let metadata = acting.metadata();
     consistency::command(state, &state.groups, handle, command, &metadata, READS).await?;
@@ -197,7 +209,7 @@ pub async fn edit(
     let command = GroupCommand::EditPost {
         by: GroupActor::profile(&acting.profile),
         post: post.id.clone(),
-        content: input.content(),
+        content: input.content(OffsetDateTime::now_utc(), post.published_at.is_some()),
     };
     let metadata = acting.metadata();
     consistency::command(state, &state.groups, handle, command, &metadata, READS).await?;
@@ -215,4 +227,37 @@ pub async fn delete(state: &AppState, acting: &Acting, handle: &str, key: &str) 
     consistency::command(state, &state.groups, handle, command, &metadata, READS)
         .await
         .map(drop)
+}
+
+/// Most posts published in one sweep; the next sweep takes the rest.
+const SWEEP_MAX: i64 = 500;
+
+/// Publishes the posts whose publication time has come by `now`: each publication is a change
+/// of its own, made by the instance (`system`, source `schedule`). Returns how many were due
+/// and are now published. Several processes may sweep one database: the group decides on its
+/// own state whether the post still waits, so a post published by one is not published again
+/// by another. A post of a suspended group waits for the suspension to be lifted.
+pub async fn publish_due(state: &AppState, now: OffsetDateTime) -> Result<usize> {
+    let due = rows::due(state.db.pool(), &format_timestamp(now), SWEEP_MAX).await?;
+    let mut published = 0;
+    for post in due {
+        let command = GroupCommand::PublishPost {
+            post: post.id.clone(),
+            now,
+        };
+        let metadata = Metadata::now(Actor::System, Source::Schedule, uuid::Uuid::new_v4());
+        match consistency::command(state, &state.groups, &post.group, command, &metadata, READS)
+            .await
+        {
+            Ok(_) => published += 1,
+            Err(Error::Group(GroupError::Suspended)) => {}
+            Err(error) => tracing::warn!(
+                %error,
+                group = post.group,
+                post = post.id,
+                "a post could not be published at its time"
+            ),
+        }
+    }
+    Ok(published)
 }

@@ -9,9 +9,13 @@ use crate::auth::Acting;
 use crate::error::{Error, Result};
 use crate::groups::{self};
 use crate::AppState;
-use convene_domain::group::{GroupActor, ResourceContent, ResourceKind, ResourcePatch};
+use convene_domain::group::{
+    GroupActor, LinkPreview, ResourceContent, ResourceKind, ResourcePatch,
+};
+use convene_domain::metadata::{Actor, Metadata, Source};
 use convene_domain::validation::FieldError;
 use convene_domain::{GroupCommand, GroupError};
+pub use convene_projections::group_resources::WantedPreview;
 use convene_projections::group_resources::{self as rows, Crumb, ResourceView};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -269,4 +273,35 @@ pub async fn delete(
     };
     groups::run_as_member(state, acting, handle, command).await?;
     Ok(parent)
+}
+
+/// Links waiting for their preview, oldest first, at most `limit` (for the preview fetcher).
+pub async fn previews_wanted(state: &AppState, limit: i64) -> Result<Vec<WantedPreview>> {
+    Ok(rows::previews_wanted(state.db.pool(), limit).await?)
+}
+
+/// Records the preview the instance fetched of link `resource` of group `handle` at `url`: a
+/// change of the instance's own (`system`, source `schedule`). The group writes nothing for a
+/// link that has changed or gone since, so a fetch that lost a race records nothing.
+pub async fn record_preview(
+    state: &AppState,
+    wanted: &WantedPreview,
+    preview: LinkPreview,
+) -> Result<()> {
+    let command = GroupCommand::PreviewResource {
+        resource: wanted.resource.clone(),
+        url: wanted.url.clone(),
+        preview,
+    };
+    let metadata = Metadata::now(Actor::System, Source::Schedule, uuid::Uuid::new_v4());
+    crate::consistency::command(
+        state,
+        &state.groups,
+        &wanted.group,
+        command,
+        &metadata,
+        groups::READS,
+    )
+    .await
+    .map(drop)
 }

@@ -17,4 +17,5 @@ pub mod incoming;
 pub mod keys;
 pub mod objects;
 pub mod outbox;
+pub mod previews;
 pub mod signatures;

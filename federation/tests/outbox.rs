@@ -618,6 +618,7 @@ async fn a_groups_public_events_and_posts_go_to_its_remote_followers_of_the_time
             tags: vec![],
             visibility,
             draft,
+            publish_at: None,
         };
         for (post, title, visibility, draft) in [
             ("p1", "Spring news", PostVisibility::Public, false),

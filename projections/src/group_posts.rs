@@ -6,6 +6,7 @@ use crate::error::Error;
 use crate::projection::Applying;
 use crate::tables::{flag, flag_of, known};
 use convene_domain::group::{GroupActor, PostContent, PostVisibility};
+use convene_domain::metadata::format_timestamp;
 use serde::Serialize;
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, AnyPool, Row};
@@ -24,8 +25,8 @@ pub(crate) async fn created(
 ) -> Result<(), Error> {
     sqlx::query(
         "INSERT INTO group_posts (id, group_handle, slug, author, title, body, tags, visibility, \
-         draft, published_at, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, NULL, $10, $10)",
+         draft, published_at, publish_at, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, NULL, $10, $11, $11)",
     )
     .bind(post)
     .bind(on.id)
@@ -36,10 +37,16 @@ pub(crate) async fn created(
     .bind(tags_json(on, &content.tags)?)
     .bind(content.visibility.as_str())
     .bind(flag(content.draft))
+    .bind(publish_at(content))
     .bind(&on.at)
     .execute(conn)
     .await?;
     Ok(())
+}
+
+/// When `content` is to be published, fixed-width UTC (so that text order is time order).
+fn publish_at(content: &PostContent) -> Option<String> {
+    content.publish_at.map(format_timestamp)
 }
 
 pub(crate) async fn edited(
@@ -50,13 +57,14 @@ pub(crate) async fn edited(
 ) -> Result<(), Error> {
     sqlx::query(
         "UPDATE group_posts SET title = $1, body = $2, tags = $3, visibility = $4, draft = $5, \
-         updated_at = $6 WHERE id = $7",
+         publish_at = $6, updated_at = $7 WHERE id = $8",
     )
     .bind(&content.title)
     .bind(&content.body)
     .bind(tags_json(on, &content.tags)?)
     .bind(content.visibility.as_str())
     .bind(flag(content.draft))
+    .bind(publish_at(content))
     .bind(&on.at)
     .bind(post)
     .execute(conn)
@@ -75,6 +83,19 @@ pub(crate) async fn published(
         .execute(conn)
         .await?;
     Ok(())
+}
+
+/// Who wrote post `post` (`@username` or a remote actor's URL), if it is there.
+pub(crate) async fn author_of(
+    conn: &mut AnyConnection,
+    post: &str,
+) -> Result<Option<String>, Error> {
+    Ok(
+        sqlx::query_scalar("SELECT author FROM group_posts WHERE id = $1")
+            .bind(post)
+            .fetch_optional(conn)
+            .await?,
+    )
 }
 
 pub(crate) async fn deleted(conn: &mut AnyConnection, post: &str) -> Result<(), Error> {
@@ -101,14 +122,18 @@ pub struct PostView {
     pub tags: Vec<String>,
     pub visibility: PostVisibility,
     pub draft: bool,
-    /// When it first left its draft; none for a draft never published.
+    /// When it first left its draft; none for a draft never published, or a post waiting for
+    /// its publication time.
     pub published_at: Option<String>,
+    /// When it is to be published, if it was given a time (fixed-width UTC).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub publish_at: Option<String>,
     pub created_at: String,
     pub updated_at: String,
 }
 
 const COLUMNS: &str = "id, group_handle, slug, author, title, body, tags, visibility, draft, \
-                       published_at, created_at, updated_at";
+                       published_at, publish_at, created_at, updated_at";
 
 fn post_view(row: &AnyRow) -> Result<PostView, Error> {
     let tags: String = row.try_get("tags")?;
@@ -127,6 +152,7 @@ fn post_view(row: &AnyRow) -> Result<PostView, Error> {
         visibility: known(row, "group_posts", "visibility", PostVisibility::parse)?,
         draft: flag_of(row, "draft")?,
         published_at: row.try_get("published_at")?,
+        publish_at: row.try_get("publish_at")?,
         created_at: row.try_get("created_at")?,
         updated_at: row.try_get("updated_at")?,
     })
@@ -167,7 +193,7 @@ pub enum Listed {
     Public,
     /// Published posts of every visibility: what members see.
     Members,
-    /// Every post, drafts too: what moderators see.
+    /// Every post, drafts and those waiting for their time too: what moderators see.
     Everything,
 }
 
@@ -181,8 +207,8 @@ pub async fn of_group(
     offset: i64,
 ) -> Result<Vec<PostView>, Error> {
     let filter = match listed {
-        Listed::Public => " AND draft = 0 AND visibility = 'public'",
-        Listed::Members => " AND draft = 0",
+        Listed::Public => " AND draft = 0 AND published_at IS NOT NULL AND visibility = 'public'",
+        Listed::Members => " AND draft = 0 AND published_at IS NOT NULL",
         Listed::Everything => "",
     };
     let rows = sqlx::query(&format!(
@@ -196,4 +222,32 @@ pub async fn of_group(
     .fetch_all(pool)
     .await?;
     rows.iter().map(post_view).collect()
+}
+
+/// A post whose publication time has come.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DuePost {
+    pub group: String,
+    pub id: String,
+}
+
+/// Up to `limit` posts waiting for a publication time at or before `now` (fixed-width UTC),
+/// soonest first. A draft is not due: it waits for its editors.
+pub async fn due(pool: &AnyPool, now: &str, limit: i64) -> Result<Vec<DuePost>, Error> {
+    let rows = sqlx::query(
+        "SELECT group_handle, id FROM group_posts WHERE published_at IS NULL \
+         AND publish_at <= $1 AND draft = 0 ORDER BY publish_at, id LIMIT $2",
+    )
+    .bind(now)
+    .bind(limit)
+    .fetch_all(pool)
+    .await?;
+    rows.iter()
+        .map(|row| {
+            Ok(DuePost {
+                group: row.try_get("group_handle")?,
+                id: row.try_get("id")?,
+            })
+        })
+        .collect()
 }

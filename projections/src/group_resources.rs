@@ -3,7 +3,7 @@
 
 use crate::error::Error;
 use crate::projection::Applying;
-use convene_domain::group::{GroupActor, ResourceContent};
+use convene_domain::group::{GroupActor, LinkPreview, ResourceContent};
 use serde::Serialize;
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, AnyPool, Row};
@@ -18,8 +18,8 @@ pub(crate) async fn added(
 ) -> Result<(), Error> {
     sqlx::query(
         "INSERT INTO group_resources (id, group_handle, parent, kind, title, url, summary, \
-         author, position, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10)",
+         author, position, created_at, updated_at, preview_wanted) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10, $6)",
     )
     .bind(resource)
     .bind(on.id)
@@ -42,6 +42,16 @@ pub(crate) async fn edited(
     resource: &str,
     content: &ResourceContent,
 ) -> Result<(), Error> {
+    // A new URL drops the old URL's preview and waits for its own.
+    sqlx::query(
+        "UPDATE group_resources SET preview_wanted = $1, preview_title = NULL, \
+         preview_description = NULL, preview_image = NULL, previewed_at = NULL \
+         WHERE id = $2 AND (url IS NULL OR $1 IS NULL OR url <> $1)",
+    )
+    .bind(&content.url)
+    .bind(resource)
+    .execute(&mut *conn)
+    .await?;
     sqlx::query(
         "UPDATE group_resources SET kind = $1, title = $2, url = $3, summary = $4, \
          updated_at = $5 WHERE id = $6",
@@ -55,6 +65,58 @@ pub(crate) async fn edited(
     .execute(conn)
     .await?;
     Ok(())
+}
+
+/// The preview fetched of link `resource` at `url` (kept only while the link still has it).
+pub(crate) async fn previewed(
+    conn: &mut AnyConnection,
+    on: &Applying<'_>,
+    resource: &str,
+    url: &str,
+    preview: &LinkPreview,
+) -> Result<(), Error> {
+    sqlx::query(
+        "UPDATE group_resources SET preview_wanted = NULL, preview_title = $1, \
+         preview_description = $2, preview_image = $3, previewed_at = $4 \
+         WHERE id = $5 AND url = $6",
+    )
+    .bind(&preview.title)
+    .bind(&preview.description)
+    .bind(&preview.image)
+    .bind(&on.at)
+    .bind(resource)
+    .bind(url)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// A link waiting for its preview.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WantedPreview {
+    pub group: String,
+    pub resource: String,
+    pub url: String,
+}
+
+/// Up to `limit` links waiting for their preview, oldest first.
+pub async fn previews_wanted(pool: &AnyPool, limit: i64) -> Result<Vec<WantedPreview>, Error> {
+    let rows = sqlx::query(
+        "SELECT group_handle, id, preview_wanted FROM group_resources \
+         WHERE preview_wanted IS NOT NULL ORDER BY position LIMIT $1",
+    )
+    .bind(limit)
+    .fetch_all(pool)
+    .await?;
+    rows.iter()
+        .map(|row| {
+            Ok(WantedPreview {
+                group: row.try_get("group_handle")?,
+                resource: row.try_get("id")?,
+                url: row.try_get("preview_wanted")?,
+            })
+        })
+        .collect()
 }
 
 pub(crate) async fn moved(
@@ -105,6 +167,10 @@ pub struct ResourceView {
     pub author: String,
     pub created_at: String,
     pub updated_at: String,
+    /// What the link's page says of itself, once the instance has fetched it (none before,
+    /// and for folders).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub preview: Option<LinkPreview>,
 }
 
 impl ResourceView {
@@ -121,8 +187,8 @@ pub struct Crumb {
     pub title: String,
 }
 
-const COLUMNS: &str =
-    "id, group_handle, parent, kind, title, url, summary, author, created_at, updated_at";
+const COLUMNS: &str = "id, group_handle, parent, kind, title, url, summary, author, created_at, \
+                       updated_at, preview_title, preview_description, preview_image, previewed_at";
 
 fn view(row: &AnyRow) -> Result<ResourceView, Error> {
     Ok(ResourceView {
@@ -136,6 +202,14 @@ fn view(row: &AnyRow) -> Result<ResourceView, Error> {
         author: row.try_get("author")?,
         created_at: row.try_get("created_at")?,
         updated_at: row.try_get("updated_at")?,
+        preview: match row.try_get::<Option<String>, _>("previewed_at")? {
+            Some(_) => Some(LinkPreview {
+                title: row.try_get("preview_title")?,
+                description: row.try_get("preview_description")?,
+                image: row.try_get("preview_image")?,
+            }),
+            None => None,
+        },
     })
 }
 
@@ -232,6 +306,7 @@ mod tests {
             author: "@ana".into(),
             created_at: String::new(),
             updated_at: String::new(),
+            preview: None,
         }
     }
 

@@ -63,7 +63,14 @@ impl Projection for GroupsProjection {
         let on = Applying::of(event)?;
         let change = event.change::<GroupChange>()?;
         if let Some(entry) = Entry::of(&change) {
-            timeline(conn, &on, on.id, &actor_of(event)?, entry).await?;
+            let mut actor = actor_of(event)?;
+            // A post published at its time by the instance is shown as its author's doing.
+            if let (GroupChange::PostPublished { post }, Actor::System) =
+                (&change, event.metadata()?.actor)
+            {
+                actor = posts::author_of(conn, post).await?.unwrap_or(actor);
+            }
+            timeline(conn, &on, on.id, &actor, entry).await?;
         }
         use GroupChange as C;
         match change {
@@ -164,6 +171,11 @@ impl Projection for GroupsProjection {
             C::ResourceEdited { resource, content } => {
                 resources::edited(conn, &on, &resource, &content).await
             }
+            C::ResourcePreviewed {
+                resource,
+                url,
+                preview,
+            } => resources::previewed(conn, &on, &resource, &url, &preview).await,
             C::ResourceMoved { resource, parent } => {
                 resources::moved(conn, &on, &resource, parent.as_deref()).await
             }
@@ -359,6 +371,7 @@ impl Entry {
             | C::DiscussionDeleted { .. }
             | C::DiscussionCommentDeleted { .. }
             | C::DiscussionCommentEdited { .. }
+            | C::ResourcePreviewed { .. }
             | C::TodoListCreated { .. }
             | C::TodoAdded { .. }
             | C::TodoUpdated { .. }

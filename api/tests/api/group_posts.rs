@@ -4,8 +4,10 @@
 
 use crate::groups::{cast, fields, kind};
 use crate::servers;
-use crate::support::{Client, Response};
+use crate::support::{Client, Response, TestServer};
 use serde_json::{json, Value};
+use time::format_description::well_known::Rfc3339;
+use time::{Duration, OffsetDateTime};
 
 fn post(title: &str, visibility: &str, draft: bool) -> Value {
     json!({
@@ -235,6 +237,10 @@ async fn bad_posts_are_refused_field_by_field_and_write_nothing() {
             (json!({"title": "A", "visibility": "secret"}), "visibility"),
             (json!({"title": "A", "draft": "yes"}), "draft"),
             (json!({"title": "A", "colour": "red"}), "colour"),
+            (
+                json!({"title": "A", "publish_at": "tomorrow"}),
+                "publish_at",
+            ),
         ] {
             let refused = ana.post("/api/v1/groups/repair/posts", body).await;
             assert_eq!(refused.status, 422, "{}", refused.text);
@@ -258,5 +264,109 @@ async fn bad_posts_are_refused_field_by_field_and_write_nothing() {
             (none.status, fields(&none)),
             (422, vec!["page".to_string()])
         );
+    }
+}
+
+/// How many times the log records post `id` published.
+async fn publications_logged(server: &TestServer, id: &str) -> i64 {
+    sqlx::query_scalar(
+        "SELECT COUNT(*) FROM event_log WHERE event_type = 'GroupPostPublished' \
+         AND CAST(payload AS TEXT) LIKE $1",
+    )
+    .bind(format!("%{id}%"))
+    .fetch_one(server.db.pool())
+    .await
+    .expect("count")
+}
+
+#[tokio::test]
+async fn a_post_given_a_publication_time_appears_by_itself_at_that_time_and_once() {
+    for (scratch, server) in servers("group_post_schedule").await {
+        let (ana, bob, cy, _) = cast(&server).await;
+        bob.post("/api/v1/groups/repair/members", json!({})).await;
+        let approved = ana
+            .post("/api/v1/groups/repair/members/bob/approve", json!({}))
+            .await;
+        assert_eq!(approved.status, 200, "{}", approved.text);
+
+        let at = OffsetDateTime::now_utc() + Duration::hours(2);
+        let mut body = post("May day", "public", false);
+        body["publish_at"] = json!(at.format(&Rfc3339).expect("time"));
+        let scheduled = write(&ana, body).await;
+        assert!(scheduled["published_at"].is_null(), "{scheduled}");
+        assert!(scheduled["publish_at"].is_string(), "{scheduled}");
+        let path = format!("/api/v1/groups/repair/posts/{}", id(&scheduled));
+
+        // Until its time, only the group's moderators see it: not strangers, nor members, in
+        // no list, page or timeline.
+        for client in [server.client(), cy.clone(), bob.clone()] {
+            let read = client.get(&path).await;
+            assert_eq!(read.status, 404, "{}: {}", server.label, read.text);
+            let list = client.get("/api/v1/groups/repair/posts").await;
+            assert!(!list.text.contains("May day"), "{}", list.text);
+            let timeline = client.get("/api/v1/groups/repair/timeline").await;
+            assert!(posts_in_timeline(&timeline).is_empty(), "{}", timeline.text);
+        }
+        assert_eq!(ana.get(&path).await.status, 200);
+        let listed = ana.get("/api/v1/groups/repair/posts").await;
+        assert!(listed.text.contains("May day"), "{}", listed.text);
+
+        // The sweep before its time writes nothing.
+        let head = server.head().await;
+        let swept = convene_api::group_posts::publish_due(&server.state, OffsetDateTime::now_utc())
+            .await
+            .expect("sweep");
+        assert_eq!(swept, 0);
+        assert_eq!(server.head().await, head, "nothing written");
+
+        // At its time, two processes sweep the same database at once: it is published once, by
+        // the instance, and then everyone it is for sees it.
+        let other = TestServer::start(&scratch, convene_api::Registrations::Open).await;
+        let later = at + Duration::seconds(1);
+        let (one, two) = tokio::join!(
+            convene_api::group_posts::publish_due(&server.state, later),
+            convene_api::group_posts::publish_due(&other.state, later),
+        );
+        assert!(one.expect("sweep") + two.expect("sweep") >= 1);
+        assert_eq!(publications_logged(&server, &id(&scheduled)).await, 1);
+        for _ in 0..50 {
+            if server.client().get(&path).await.status == 200 {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        let read = server.client().get(&path).await;
+        assert_eq!(read.status, 200, "{}: {}", server.label, read.text);
+        assert!(read.json["published_at"].is_string());
+        assert_eq!(read.json["author"], "@repair");
+        let timeline = server.client().get("/api/v1/groups/repair/timeline").await;
+        assert_eq!(posts_in_timeline(&timeline), [id(&scheduled)]);
+        // Members see who wrote it as who published it, not the instance.
+        let timeline = bob.get("/api/v1/groups/repair/timeline").await;
+        let entry = timeline
+            .json
+            .as_array()
+            .and_then(|l| l.iter().find(|e| e["kind"] == "post_published").cloned());
+        assert_eq!(entry.map(|e| e["actor"].clone()), Some(json!("@ana")));
+
+        // Swept again, nothing more.
+        let swept = convene_api::group_posts::publish_due(&server.state, later)
+            .await
+            .expect("sweep");
+        assert_eq!(swept, 0);
+        assert_eq!(publications_logged(&server, &id(&scheduled)).await, 1);
+
+        // A time already past publishes at once; a draft with a time waits for its editors.
+        let mut past = post("Yesterday", "public", false);
+        past["publish_at"] = json!("2020-01-01T00:00:00Z");
+        let now = write(&ana, past).await;
+        assert!(now["published_at"].is_string(), "{now}");
+        let mut drafted = post("Someday", "public", true);
+        drafted["publish_at"] = json!(at.format(&Rfc3339).expect("time"));
+        let drafted = write(&ana, drafted).await;
+        convene_api::group_posts::publish_due(&server.state, later + Duration::days(1))
+            .await
+            .expect("sweep");
+        assert_eq!(publications_logged(&server, &id(&drafted)).await, 0);
     }
 }

@@ -1,7 +1,7 @@
 use super::details::GroupDetails;
 use super::members::{FollowState, GroupActor, MemberRole};
 use super::posts::PostContent;
-use super::resources::ResourceContent;
+use super::resources::{LinkPreview, ResourceContent};
 use super::todos::TodoContent;
 use crate::moderation::{Decision, GroupAction};
 use crate::picture::{GroupPicture, ShownPicture};
@@ -169,6 +169,12 @@ pub enum GroupChange {
         resource: String,
         content: ResourceContent,
     },
+    /// The preview the instance fetched of a link's page at `url`.
+    ResourcePreviewed {
+        resource: String,
+        url: String,
+        preview: LinkPreview,
+    },
     ResourceMoved {
         resource: String,
         #[serde(default)]
@@ -225,6 +231,7 @@ impl DomainEvent for GroupChange {
             Self::TodoListDeleted { .. } => "GroupTodoListDeleted",
             Self::ResourceAdded { .. } => "GroupResourceAdded",
             Self::ResourceEdited { .. } => "GroupResourceEdited",
+            Self::ResourcePreviewed { .. } => "GroupResourcePreviewed",
             Self::ResourceMoved { .. } => "GroupResourceMoved",
             Self::ResourceDeleted { .. } => "GroupResourceDeleted",
             Self::Moderated { action, .. } => action.change_name(),

@@ -98,6 +98,19 @@ pub enum GroupCommand {
         by: GroupActor,
         post: String,
     },
+    /// Record the preview the instance fetched of link `resource` at `url` (the instance's own
+    /// command; nothing is written for a link changed or previewed since).
+    PreviewResource {
+        resource: String,
+        url: String,
+        preview: super::resources::LinkPreview,
+    },
+    /// Publish post `post` if its publication time has come by `now`: the instance's own
+    /// command, made by its schedule (nothing is written when it is not due).
+    PublishPost {
+        post: String,
+        now: time::OffsetDateTime,
+    },
     /// Start discussion `discussion` (a new id) with its first comment `comment` (members).
     StartDiscussion {
         by: GroupActor,

@@ -30,7 +30,7 @@ pub use details::{GroupDetails, GroupPatch, GroupVisibility, Openness};
 pub use discussions::DiscussionState;
 pub use members::{FollowState, GroupActor, MemberRole};
 pub use posts::{PostContent, PostState, PostVisibility};
-pub use resources::{ResourceContent, ResourceKind, ResourcePatch, ResourceState};
+pub use resources::{LinkPreview, ResourceContent, ResourceKind, ResourcePatch, ResourceState};
 pub use todos::{TodoContent, TodoState};
 
 use crate::moderation::{Decision, GroupAction};
@@ -342,6 +342,12 @@ impl Aggregate for Group {
             G::WritePost { by, post, content } => self.write_post(by, post, content),
             G::EditPost { by, post, content } => self.edit_post(&by, post, content),
             G::DeletePost { by, post } => self.delete_post(&by, post),
+            G::PublishPost { post, now } => self.publish_post(post, now),
+            G::PreviewResource {
+                resource,
+                url,
+                preview,
+            } => self.preview_resource(resource, url, preview),
             G::StartDiscussion {
                 by,
                 discussion,
@@ -469,6 +475,7 @@ impl Aggregate for Group {
             C::ResourceAdded { .. }
             | C::ResourceEdited { .. }
             | C::ResourceMoved { .. }
+            | C::ResourcePreviewed { .. }
             | C::ResourceDeleted { .. } => self.apply_resource(&change),
             C::Moderated { action, .. } => self.suspended = action == GroupAction::Suspend,
         }

@@ -44,6 +44,7 @@ fn content(title: &str) -> PostContent {
         tags: vec!["#Repair".into(), "repair".into(), " Tools ".into()],
         visibility: PostVisibility::Members,
         draft: false,
+        publish_at: None,
     }
 }
 
@@ -54,6 +55,7 @@ fn kept(title: &str) -> PostContent {
         tags: vec!["repair".into(), "tools".into()],
         visibility: PostVisibility::Members,
         draft: false,
+        publish_at: None,
     }
 }
 
@@ -238,6 +240,7 @@ fn every_bad_field_of_a_post_is_named_and_nothing_is_written() {
         tags: vec!["t".repeat(41)],
         visibility: PostVisibility::Public,
         draft: false,
+        publish_at: None,
     };
     let group = {
         let mut group = Group::default();
@@ -350,4 +353,144 @@ fn posts_apply_twice_as_once_and_survive_a_snapshot() {
     assert!(once.posts()["p1"].published);
     let snapshot = serde_json::to_string(&once).expect("snapshot");
     assert_eq!(serde_json::from_str::<Group>(&snapshot).ok(), Some(once));
+}
+
+fn at(text: &str) -> time::OffsetDateTime {
+    time::OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339)
+        .expect("a time")
+}
+
+/// A post to be published on the 1st of May at nine.
+fn scheduled(title: &str) -> PostContent {
+    PostContent {
+        publish_at: Some(at("2030-05-01T09:00:00Z")),
+        ..kept(title)
+    }
+}
+
+#[test]
+fn a_post_with_a_publication_time_waits_for_it_and_is_published_then_once() {
+    let written = C::PostCreated {
+        post: "p1".into(),
+        slug: "may-day".into(),
+        author: p("mod"),
+        content: scheduled("May day"),
+    };
+    Given::with(())
+        .given(staffed())
+        .when(G::WritePost {
+            by: p("mod"),
+            post: "p1".into(),
+            content: scheduled("May day"),
+        })
+        .then_expect_events(vec![written.clone()]);
+    // Before its time, the instance's sweep writes nothing.
+    Given::with(())
+        .given(with(staffed(), [written.clone()]))
+        .when(G::PublishPost {
+            post: "p1".into(),
+            now: at("2030-05-01T08:59:59Z"),
+        })
+        .then_expect_events(vec![]);
+    // At its time (or after), it is published.
+    Given::with(())
+        .given(with(staffed(), [written.clone()]))
+        .when(G::PublishPost {
+            post: "p1".into(),
+            now: at("2030-05-01T09:00:00Z"),
+        })
+        .then_expect_events(vec![C::PostPublished { post: "p1".into() }]);
+    // A second sweep (another process) finds it published and writes nothing.
+    Given::with(())
+        .given(with(
+            staffed(),
+            [written, C::PostPublished { post: "p1".into() }],
+        ))
+        .when(G::PublishPost {
+            post: "p1".into(),
+            now: at("2030-05-01T09:01:00Z"),
+        })
+        .then_expect_events(vec![]);
+}
+
+#[test]
+fn a_scheduled_post_put_back_to_draft_or_deleted_is_not_published_by_its_time() {
+    let written = C::PostCreated {
+        post: "p1".into(),
+        slug: "may-day".into(),
+        author: p("mod"),
+        content: scheduled("May day"),
+    };
+    let drafted = C::PostEdited {
+        post: "p1".into(),
+        content: PostContent {
+            draft: true,
+            ..scheduled("May day")
+        },
+        fields: vec!["draft".into()],
+    };
+    Given::with(())
+        .given(with(staffed(), [written.clone(), drafted]))
+        .when(G::PublishPost {
+            post: "p1".into(),
+            now: at("2030-06-01T00:00:00Z"),
+        })
+        .then_expect_events(vec![]);
+    Given::with(())
+        .given(with(
+            staffed(),
+            [written, C::PostDeleted { post: "p1".into() }],
+        ))
+        .when(G::PublishPost {
+            post: "p1".into(),
+            now: at("2030-06-01T00:00:00Z"),
+        })
+        .then_expect_error(GroupError::UnknownPost);
+}
+
+#[test]
+fn an_edit_that_drops_the_publication_time_publishes_a_scheduled_post_at_once() {
+    let written = C::PostCreated {
+        post: "p1".into(),
+        slug: "may-day".into(),
+        author: p("mod"),
+        content: scheduled("May day"),
+    };
+    Given::with(())
+        .given(with(staffed(), [written.clone()]))
+        .when(G::EditPost {
+            by: p("mod"),
+            post: "p1".into(),
+            content: kept("May day"),
+        })
+        .then_expect_events(vec![
+            C::PostEdited {
+                post: "p1".into(),
+                content: kept("May day"),
+                fields: vec!["publish_at".into()],
+            },
+            C::PostPublished { post: "p1".into() },
+        ]);
+    // Moving the time keeps it waiting, for the new time.
+    let later = PostContent {
+        publish_at: Some(at("2030-05-02T09:00:00Z")),
+        ..kept("May day")
+    };
+    Given::with(())
+        .given(with(
+            staffed(),
+            [
+                written,
+                C::PostEdited {
+                    post: "p1".into(),
+                    content: later.clone(),
+                    fields: vec!["publish_at".into()],
+                },
+            ],
+        ))
+        .when(G::PublishPost {
+            post: "p1".into(),
+            now: at("2030-05-01T09:30:00Z"),
+        })
+        .then_expect_events(vec![]);
 }

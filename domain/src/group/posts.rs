@@ -9,6 +9,7 @@ use crate::event::details::{at_most, normalise_tags, TAGS_MAX};
 use crate::validation::HTML_DEPTH_MAX;
 use crate::validation::{has_control, html_deeper_than, sanitise_html, Errors, FieldError};
 use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
 
 /// Longest title, in characters.
 pub const POST_TITLE_MAX: usize = 200;
@@ -62,6 +63,16 @@ pub struct PostContent {
     /// A draft is seen by the group's moderators only.
     #[serde(default)]
     pub draft: bool,
+    /// When a post that is not a draft becomes public; none: as soon as it is written. Until
+    /// then it is seen by the group's moderators only, and the instance publishes it when the
+    /// time comes ([`GroupCommand::PublishPost`](super::GroupCommand::PublishPost)).
+    #[serde(
+        default,
+        with = "time::serde::rfc3339::option",
+        skip_serializing_if = "Option::is_none"
+    )]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = DateTime))]
+    pub publish_at: Option<OffsetDateTime>,
 }
 
 impl PostContent {
@@ -104,6 +115,7 @@ impl PostContent {
             ("tags", self.tags != before.tags),
             ("visibility", self.visibility != before.visibility),
             ("draft", self.draft != before.draft),
+            ("publish_at", self.publish_at != before.publish_at),
         ]
         .into_iter()
         .filter(|(_, changed)| *changed)
@@ -134,6 +146,9 @@ pub struct PostState {
     pub tags: Vec<String>,
     pub visibility: PostVisibility,
     pub draft: bool,
+    /// When it is to be published, if it waits for a time.
+    #[serde(default, with = "time::serde::rfc3339::option")]
+    pub publish_at: Option<OffsetDateTime>,
 }
 
 impl PostState {
@@ -143,6 +158,12 @@ impl PostState {
         self.tags = content.tags.clone();
         self.visibility = content.visibility;
         self.draft = content.draft;
+        self.publish_at = content.publish_at;
+    }
+
+    /// Whether it waits for its publication time (not a draft, never published, a time set).
+    pub fn scheduled(&self) -> bool {
+        !self.published && !self.draft && self.publish_at.is_some()
     }
 }
 
@@ -214,7 +235,8 @@ impl Group {
             return Err(invalid("post", "a post with this id already exists"));
         }
         let content = content.validate().map_err(GroupError::Invalid)?;
-        let publish = !content.draft;
+        // A post with a publication time waits for it: the instance publishes it then.
+        let publish = !content.draft && content.publish_at.is_none();
         let mut changes = vec![GroupChange::PostCreated {
             post: post.clone(),
             slug: self.free_slug(&content.title),
@@ -235,7 +257,7 @@ impl Group {
         if fields.is_empty() {
             return Ok(vec![]);
         }
-        let publish = !content.draft && !current.published;
+        let publish = !content.draft && content.publish_at.is_none() && !current.published;
         let mut changes = vec![GroupChange::PostEdited {
             post: post.clone(),
             content,
@@ -245,6 +267,19 @@ impl Group {
             changes.push(GroupChange::PostPublished { post });
         }
         Ok(changes)
+    }
+
+    /// The instance publishes post `post` once its publication time has come by `now`. Nothing
+    /// is written for a post published already (by another process, or by an edit), put back
+    /// to draft, or whose time has not come, so a sweep may ask again safely.
+    pub(super) fn publish_post(&self, post: String, now: OffsetDateTime) -> Decided {
+        let current = self.post(&post)?;
+        let due = current.scheduled() && current.publish_at.is_some_and(|at| at <= now);
+        Ok(if due {
+            vec![GroupChange::PostPublished { post }]
+        } else {
+            vec![]
+        })
     }
 
     pub(super) fn delete_post(&self, by: &GroupActor, post: String) -> Decided {
@@ -271,6 +306,7 @@ impl Group {
                     tags: Vec::new(),
                     visibility: PostVisibility::default(),
                     draft: true,
+                    publish_at: None,
                 };
                 state.remember(content);
                 // Applied twice, it stays as applied once (a publication is kept).

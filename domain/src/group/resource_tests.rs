@@ -1,5 +1,6 @@
 //! Given/when/then specifications of a group's resources.
 
+use super::resources::PREVIEW_DESCRIPTION_MAX;
 use super::*;
 use cqrs_es::test::TestFramework;
 
@@ -419,4 +420,75 @@ fn kinds_read_as_they_are_written() {
         );
     }
     assert_eq!(ResourceKind::parse("video"), None);
+}
+
+#[test]
+fn the_instance_records_a_link_s_preview_once_for_the_url_it_was_fetched_for() {
+    let fetched = LinkPreview {
+        title: Some("  Minutes\n of the  week ".into()),
+        description: Some("d".repeat(PREVIEW_DESCRIPTION_MAX + 10)),
+        image: Some("javascript:alert(1)".into()),
+    };
+    let kept = LinkPreview {
+        title: Some("Minutes of the week".into()),
+        description: Some("d".repeat(PREVIEW_DESCRIPTION_MAX)),
+        image: None,
+    };
+    let url = "https://pad.example.org/p/minutes";
+    let previewed = C::ResourcePreviewed {
+        resource: "r1".into(),
+        url: url.into(),
+        preview: kept.clone(),
+    };
+    Given::with(())
+        .given(stocked())
+        .when(G::PreviewResource {
+            resource: "r1".into(),
+            url: url.into(),
+            preview: fetched.clone(),
+        })
+        .then_expect_events(vec![previewed.clone()]);
+    // Fetched again (after a restart): nothing more.
+    let mut after = stocked();
+    after.push(previewed.clone());
+    Given::with(())
+        .given(after.clone())
+        .when(G::PreviewResource {
+            resource: "r1".into(),
+            url: url.into(),
+            preview: fetched.clone(),
+        })
+        .then_expect_events(vec![]);
+    // A preview of a URL the link no longer has, of a folder, or of a deleted link: nothing.
+    for (resource, url) in [
+        ("r1", "https://pad.example.org/p/old"),
+        ("f1", "https://pad.example.org/p/minutes"),
+        ("gone", "https://pad.example.org/p/minutes"),
+    ] {
+        Given::with(())
+            .given(stocked())
+            .when(G::PreviewResource {
+                resource: resource.into(),
+                url: url.into(),
+                preview: fetched.clone(),
+            })
+            .then_expect_events(vec![]);
+    }
+    // The link given a new URL and back: each URL it has is previewed anew.
+    after.push(C::ResourceEdited {
+        resource: "r1".into(),
+        content: ResourceContent::link(ResourceKind::Pad, "Minutes", "https://pad.example.org/p/2"),
+    });
+    after.push(C::ResourceEdited {
+        resource: "r1".into(),
+        content: pad(),
+    });
+    Given::with(())
+        .given(after)
+        .when(G::PreviewResource {
+            resource: "r1".into(),
+            url: url.into(),
+            preview: fetched,
+        })
+        .then_expect_events(vec![previewed]);
 }

@@ -1,7 +1,8 @@
 //! A group's resources: a tree of folders and links (a link typed `link`, `pad`, `calc` or
 //! `visio`). Every member adds, edits, moves and deletes them; a folder is never moved into
 //! itself or one of its own folders, and a folder deleted takes its content with it. What a
-//! link says is what the member typed: nothing is fetched.
+//! link says is what the member typed, stored at once; its preview (the page's title,
+//! description and image) is fetched later by the instance and recorded as a change of its own.
 
 use super::{invalid, Group, GroupActor, GroupChange, GroupError, MemberRole};
 use crate::validation::{has_control, is_web_url, Errors, FieldError};
@@ -129,6 +130,54 @@ impl ResourceContent {
     }
 }
 
+/// Longest preview title kept, in characters (a longer one is cut).
+pub const PREVIEW_TITLE_MAX: usize = 200;
+/// Longest preview description kept, in characters (a longer one is cut).
+pub const PREVIEW_DESCRIPTION_MAX: usize = 500;
+
+/// What a link's page says of itself (its `<title>` and OpenGraph `og:title`, `og:description`,
+/// `og:image`), as the instance fetched it. Every part may be missing: a page that could not be
+/// fetched, or says nothing, gives an empty preview, so it is not fetched again.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct LinkPreview {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// An absolute http(s) URL (shown as a link, never fetched by the instance).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub image: Option<String>,
+}
+
+impl LinkPreview {
+    /// The preview as it is kept: texts on one line with their spaces folded, cut to their
+    /// longest, blanks dropped; an image only when it is an http(s) URL of a link's length.
+    pub fn normalised(self) -> LinkPreview {
+        let text = |value: Option<String>, max: usize| {
+            value
+                .map(|v| {
+                    v.split_whitespace()
+                        .collect::<Vec<_>>()
+                        .join(" ")
+                        .chars()
+                        .filter(|c| !c.is_control())
+                        .take(max)
+                        .collect::<String>()
+                })
+                .filter(|v| !v.is_empty())
+        };
+        LinkPreview {
+            title: text(self.title, PREVIEW_TITLE_MAX),
+            description: text(self.description, PREVIEW_DESCRIPTION_MAX),
+            image: self
+                .image
+                .map(|i| i.trim().to_string())
+                .filter(|i| i.len() <= RESOURCE_URL_MAX && is_web_url(i)),
+        }
+    }
+}
+
 /// A change to some of what a resource says; what is left out stays. An empty summary takes
 /// the summary away. A folder stays a folder and a link a link (its type may change).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -150,6 +199,9 @@ pub struct ResourceState {
     #[serde(default)]
     pub parent: Option<String>,
     pub content: ResourceContent,
+    /// The URL its last preview was fetched for.
+    #[serde(default)]
+    pub previewed: Option<String>,
 }
 
 type Decided = Result<Vec<GroupChange>, GroupError>;
@@ -262,6 +314,30 @@ impl Group {
         Ok(vec![GroupChange::ResourceMoved { resource, parent }])
     }
 
+    /// The instance records the preview it fetched of link `resource` at `url`. Nothing is
+    /// written when the link has changed since (its new URL gets a preview of its own), is gone
+    /// or is a folder, or when `url` was previewed already (a fetch repeated after a restart).
+    pub(super) fn preview_resource(
+        &self,
+        resource: String,
+        url: String,
+        preview: LinkPreview,
+    ) -> Decided {
+        let Some(current) = self.resources.get(&resource) else {
+            return Ok(vec![]);
+        };
+        if current.content.url.as_deref() != Some(url.as_str())
+            || current.previewed.as_deref() == Some(url.as_str())
+        {
+            return Ok(vec![]);
+        }
+        Ok(vec![GroupChange::ResourcePreviewed {
+            resource,
+            url,
+            preview: preview.normalised(),
+        }])
+    }
+
     pub(super) fn delete_resource(&self, by: &GroupActor, resource: String) -> Decided {
         self.require(by, MemberRole::Member)?;
         if !self.resources.contains_key(&resource) {
@@ -283,12 +359,22 @@ impl Group {
                 let state = ResourceState {
                     parent: parent.clone(),
                     content: content.clone(),
+                    previewed: None,
                 };
                 self.resources.insert(resource.clone(), state);
             }
             GroupChange::ResourceEdited { resource, content } => {
                 if let Some(state) = self.resources.get_mut(resource) {
+                    // A new URL waits for a preview of its own.
+                    if state.content.url != content.url {
+                        state.previewed = None;
+                    }
                     state.content = content.clone();
+                }
+            }
+            GroupChange::ResourcePreviewed { resource, url, .. } => {
+                if let Some(state) = self.resources.get_mut(resource) {
+                    state.previewed = Some(url.clone());
                 }
             }
             GroupChange::ResourceMoved { resource, parent } => {

@@ -88,6 +88,16 @@ impl Fetched {
     }
 }
 
+/// The beginning of a fetched web page.
+#[derive(Debug, Clone)]
+pub struct Page {
+    /// The URL it was finally served from, after redirects (relative links are read from it).
+    pub url: Url,
+    pub content_type: Option<String>,
+    /// Its first bytes, at most the size asked for.
+    pub body: Vec<u8>,
+}
+
 /// How a remote inbox answered a delivery.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Posted {
@@ -192,6 +202,44 @@ impl Client {
             url: final_url,
             content_type,
             json,
+        })
+    }
+
+    /// GETs a web page for what it says of itself (`Accept: text/html`), unsigned. At most
+    /// `max` bytes of it are read: a page's head comes first, and the rest is left unread. A
+    /// non-2xx answer is [`FetchError::Status`].
+    pub async fn get_page(&self, url: &str, max: usize) -> Result<Page, FetchError> {
+        let url = self.target(url)?;
+        let response = self
+            .http
+            .get(url)
+            .header(ACCEPT, "text/html, application/xhtml+xml;q=0.9")
+            .send()
+            .await
+            .map_err(from_reqwest)?;
+        let status = response.status();
+        if !status.is_success() {
+            return Err(FetchError::Status(status.as_u16()));
+        }
+        let final_url = response.url().clone();
+        let content_type = response
+            .headers()
+            .get(CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string);
+        let mut response = response;
+        let mut body = Vec::new();
+        while let Some(chunk) = response.chunk().await.map_err(from_reqwest)? {
+            let room = max.saturating_sub(body.len());
+            body.extend_from_slice(&chunk[..chunk.len().min(room)]);
+            if body.len() >= max {
+                break;
+            }
+        }
+        Ok(Page {
+            url: final_url,
+            content_type,
+            body,
         })
     }
 

@@ -279,6 +279,7 @@ async fn a_mastodon_account_follows_a_group_and_gets_its_public_content() {
                     tags: vec![],
                     visibility,
                     draft: false,
+                    publish_at: None,
                 },
             };
             group_command(&local, "gardeners", write).await;

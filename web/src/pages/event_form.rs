@@ -32,7 +32,7 @@ use time::OffsetDateTime;
 const LOCAL_FORMAT: &str = "%Y-%m-%dT%H:%M";
 
 /// Reads a `datetime-local` value in `zone` as a UTC instant.
-fn instant(text: &str, zone: &str) -> Result<OffsetDateTime, ()> {
+pub(crate) fn instant(text: &str, zone: &str) -> Result<OffsetDateTime, ()> {
     let naive = chrono::NaiveDateTime::parse_from_str(text, LOCAL_FORMAT).map_err(|_| ())?;
     let tz: chrono_tz::Tz = zone.parse().unwrap_or(chrono_tz::UTC);
     // In the hour a clock goes back, the earlier of the two; in the hour it skips, nothing.

@@ -47,6 +47,15 @@ pub async fn show(
             .as_deref()
             .map(|at| crate::view::stamp(catalogue, at, "UTC")),
     );
+    // A post waiting for its publication time (seen by moderators only) says when it appears.
+    context.insert(
+        "scheduled",
+        &post
+            .publish_at
+            .as_deref()
+            .filter(|_| post.published_at.is_none() && !post.draft)
+            .map(|at| crate::view::stamp(catalogue, at, "UTC")),
+    );
     context.insert(
         "visibility",
         &catalogue.text(&format!("post_visibility_{}", post.visibility.as_str())),
@@ -70,6 +79,14 @@ fn values_of(post: Option<&PostView>) -> HashMap<String, String> {
         values.insert("visibility".into(), post.visibility.as_str().into());
         if post.draft {
             values.insert("draft".into(), "on".into());
+        }
+        // Only a post still waiting has a time to change.
+        if let Some(at) = post
+            .publish_at
+            .as_deref()
+            .filter(|_| post.published_at.is_none())
+        {
+            values.insert("publish_at".into(), local_minutes(at));
         }
     }
     values
@@ -101,13 +118,28 @@ fn form_page(
         .render(visitor, status, "group_post_form.html", context)
 }
 
-/// The post a form describes; a visibility that is not on the list is named.
+/// A stored UTC time (`2030-05-01T09:00:00Z`) as a `datetime-local` value (`2030-05-01T09:00`).
+fn local_minutes(at: &str) -> String {
+    at.chars().take(16).collect()
+}
+
+/// The post a form describes; a visibility that is not on the list, or a publication time
+/// that is not one, is named.
 fn input_from(form: &HashMap<String, String>) -> Result<PostInput, Error> {
     let Some(visibility) = choice::<PostVisibility>(&field(form, "visibility")) else {
         return Err(Error::invalid_field(
             "visibility",
             "choose who may read the post from the list",
         ));
+    };
+    let publish_at = match field(form, "publish_at").as_str() {
+        "" => None,
+        text => Some(super::event_form::instant(text, "UTC").map_err(|()| {
+            Error::invalid_field(
+                "publish_at",
+                "a publication time is a date and time such as 2030-05-01T09:00",
+            )
+        })?),
     };
     Ok(PostInput {
         title: field(form, "title"),
@@ -120,6 +152,7 @@ fn input_from(form: &HashMap<String, String>) -> Result<PostInput, Error> {
             .collect(),
         visibility,
         draft: form.contains_key("draft"),
+        publish_at,
     })
 }
 

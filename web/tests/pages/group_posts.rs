@@ -200,3 +200,123 @@ async fn moderators_write_posts_through_the_form_and_members_only_ones_stay_with
         assert_eq!(ana.get("/@repair/p/cafe-du-mois").await.status, 404);
     }
 }
+
+#[tokio::test]
+async fn a_post_given_a_publication_time_through_the_form_appears_by_itself_then() {
+    for (_db, site) in sites("group_post_schedule_pages").await {
+        let ana = Browser::member(&site, "ana@example.org", "ana", "en").await;
+        let bob = Browser::member(&site, "bob@example.org", "bob", "fr").await;
+        let ana_token = token(&site.base, "ana@example.org").await;
+        let bob_token = token(&site.base, "bob@example.org").await;
+        api(
+            &site.base,
+            Some(&ana_token),
+            "POST",
+            "/api/v1/groups",
+            json!({"handle": "repair", "display_name": "Repair café", "openness": "open"}),
+        )
+        .await;
+        let joined = api(
+            &site.base,
+            Some(&bob_token),
+            "POST",
+            "/api/v1/groups/repair/members",
+            json!({}),
+        )
+        .await;
+        assert_eq!(joined["role"], "member", "{joined}");
+
+        let form = ana.get("/@repair/posts/new").await;
+        assert!(
+            form.body
+                .contains("<label for=\"publish_at\">Publish it at (UTC)</label>"),
+            "{}",
+            form.body
+        );
+        // A time that is not one: the field named, the values kept, nothing written.
+        let head = site.head().await;
+        let refused = ana
+            .post(
+                "/@repair/posts/new",
+                &form.csrf(),
+                &[
+                    ("title", "May day"),
+                    ("visibility", "public"),
+                    ("publish_at", "next Monday"),
+                ],
+            )
+            .await;
+        assert_eq!(refused.status, 422, "{}", refused.body);
+        assert!(
+            refused.body.contains("Give a date and time"),
+            "{}",
+            refused.body
+        );
+        assert!(refused.body.contains("value=\"May day\""));
+        assert!(refused.body.contains("value=\"next Monday\""));
+        assert!(refused.body.contains("aria-invalid=\"true\""));
+        assert_eq!(site.head().await, head, "nothing written");
+
+        let at = time::OffsetDateTime::now_utc() + time::Duration::days(3);
+        let local = at
+            .format(time::macros::format_description!(
+                "[year]-[month]-[day]T[hour]:[minute]"
+            ))
+            .expect("time");
+        let written = ana
+            .post(
+                "/@repair/posts/new",
+                &form.csrf(),
+                &[
+                    ("title", "May day"),
+                    ("body", "<p>All out</p>"),
+                    ("visibility", "public"),
+                    ("publish_at", &local),
+                ],
+            )
+            .await;
+        assert_eq!(
+            written.location.as_deref(),
+            Some("/@repair/p/may-day"),
+            "{}",
+            written.body
+        );
+        // Its moderators see it waiting, and when it appears; the form keeps the time.
+        let page = ana.get("/@repair/p/may-day").await;
+        assert_eq!(page.status, 200, "{}", page.body);
+        assert!(page.body.contains("Scheduled"), "{}", page.body);
+        assert!(page.body.contains("To be published"), "{}", page.body);
+        let edit = ana.get("/@repair/p/may-day/edit").await;
+        assert!(
+            edit.body.contains(&format!("value=\"{local}\"")),
+            "{}",
+            edit.body
+        );
+
+        // Nobody else sees it before its time, on any page.
+        let anyone = site.browser("en");
+        for visitor in [&anyone, &bob] {
+            assert_eq!(visitor.get("/@repair/p/may-day").await.status, 404);
+            for path in ["/@repair", "/@repair/timeline", "/"] {
+                let body = visitor.get(path).await.body;
+                assert!(!body.contains("May day"), "{path}: {body}");
+            }
+        }
+
+        // Its time comes: the instance's sweep publishes it, and it is there for everyone.
+        let later = at + time::Duration::minutes(1);
+        let published = convene_api::group_posts::publish_due(&site.state, later)
+            .await
+            .expect("sweep");
+        assert_eq!(published, 1);
+        let page = anyone.get("/@repair/p/may-day").await;
+        assert_eq!(page.status, 200, "{}", page.body);
+        assert!(page.body.contains("All out") && page.body.contains("Published"));
+        assert!(anyone.get("/@repair").await.body.contains("May day"));
+        let timeline = bob.get("/@repair/timeline").await.body;
+        assert!(timeline.contains("@ana a publié un billet"), "{timeline}");
+        let page = bob.get("/@repair/p/may-day").await;
+        assert!(page.body.contains("Publié le"), "{}", page.body);
+        assert!(!page.body.contains("Programmé"), "{}", page.body);
+    }
+}

@@ -316,3 +316,58 @@ async fn create_a_pad_makes_a_new_link_on_the_instances_service() {
         assert_ne!(names[0], names[1], "each pad its own name");
     }
 }
+
+#[tokio::test]
+async fn a_link_s_preview_is_shown_to_members_once_the_instance_has_fetched_it() {
+    for (_db, site) in sites("group_resource_previews").await {
+        let ana = Browser::member(&site, "ana@example.org", "ana", "fr").await;
+        let cy = Browser::member(&site, "cy@example.org", "cy", "en").await;
+        let ana_token = token(&site.base, "ana@example.org").await;
+        api(
+            &site.base,
+            Some(&ana_token),
+            "POST",
+            "/api/v1/groups",
+            json!({"handle": "repair", "display_name": "Repair café", "openness": "open"}),
+        )
+        .await;
+        let link = api(
+            &site.base,
+            Some(&ana_token),
+            "POST",
+            "/api/v1/groups/repair/resources",
+            json!({"kind": "link", "title": "Minutes", "url": "https://pad.example.org/p/m"}),
+        )
+        .await;
+        assert!(link["preview"].is_null(), "stored as typed: {link}");
+        let before = ana.get("/@repair/resources").await.body;
+        assert!(!before.contains("link-preview"), "{before}");
+
+        let wanted = convene_api::group_resources::previews_wanted(&site.state, 10)
+            .await
+            .expect("the read model");
+        assert_eq!(wanted.len(), 1);
+        let preview = convene_domain::group::LinkPreview {
+            title: Some("Minutes of the <week>".into()),
+            description: Some("What we said".into()),
+            image: Some("https://pad.example.org/card.png".into()),
+        };
+        convene_api::group_resources::record_preview(&site.state, &wanted[0], preview)
+            .await
+            .expect("recorded");
+        let after = ana.get("/@repair/resources").await.body;
+        assert!(
+            after.contains("Ce que la page liée dit d’elle-même"),
+            "{after}"
+        );
+        assert!(after.contains("Minutes of the &lt;week&gt;"), "{after}");
+        assert!(after.contains("What we said"));
+        assert!(
+            !after.contains("card.png"),
+            "the image is never loaded by the page"
+        );
+        let outside = cy.get("/@repair/resources").await;
+        assert_eq!(outside.status, 403);
+        assert!(!outside.body.contains("What we said"));
+    }
+}
