@@ -89,14 +89,32 @@ fn json_ld(web: &Web, event: &EventView) -> String {
         "url": format!("{}/events/{}", web.app.config.public_url, event.id),
         "organizer": {"@type": "Person", "name": event.organiser, "url": format!("{}/@{}", web.app.config.public_url, event.organiser)},
         "inLanguage": details.language,
-        "image": event.picture.as_ref().map(|p| p.facts.widths.iter().map(|w| format!(
-            "{}{}",
-            web.app.config.public_url,
-            convene_api::pictures::url(&p.facts.hash, *w, Format::Jpeg)
-        )).collect::<Vec<_>>()),
+        "image": json_ld_images(web, event),
     });
     // No `<` at all: `</script>` or `<!--` inside a title must not end or change the element.
     value.to_string().replace('<', "\\u003c")
+}
+
+/// The pictures JSON-LD names: the event's own (each width), another instance's, or its
+/// category's default, as the page shows it.
+fn json_ld_images(web: &Web, event: &EventView) -> Vec<String> {
+    let base = &web.app.config.public_url;
+    match (&event.picture, &event.details.remote_picture) {
+        (Some(own), _) => own
+            .facts
+            .widths
+            .iter()
+            .map(|w| {
+                let path = convene_api::pictures::url(&own.facts.hash, *w, Format::Jpeg);
+                format!("{base}{path}")
+            })
+            .collect(),
+        (None, Some(remote)) => vec![remote.url.clone()],
+        (None, None) => crate::assets::category_picture(&event.details.category)
+            .map(|path| format!("{base}{path}"))
+            .into_iter()
+            .collect(),
+    }
 }
 
 pub async fn show(State(web): State<Web>, visitor: Visitor, Path(id): Path<String>) -> Response {

@@ -243,6 +243,16 @@ async fn an_event_without_a_picture_shows_its_category_s_on_its_card_page_and_li
         assert_eq!(meta(&page.body, "og:image:width").as_deref(), Some("1200"));
         assert_eq!(meta(&page.body, "og:image:height").as_deref(), Some("630"));
         assert_eq!(meta(&page.body, "og:image:alt").as_deref(), Some("Musique"));
+        // So does the event's JSON-LD.
+        let marker = "<script type=\"application/ld+json\">";
+        let start = page.body.find(marker).expect("JSON-LD") + marker.len();
+        let end = start + page.body[start..].find("</script>").expect("closed");
+        let ld: serde_json::Value = serde_json::from_str(&page.body[start..end]).expect("JSON");
+        assert_eq!(
+            ld["image"],
+            serde_json::json!([format!("{}{src}", site.base)]),
+            "{label}"
+        );
 
         // The card on the home page shows the same picture; another category, its own.
         let sports = create_event(
