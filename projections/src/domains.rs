@@ -39,40 +39,32 @@ impl Projection for DomainDecisionsProjection {
             decision,
             public_comment,
         } = event.change::<RemoteDomainChange>()?;
-        if let Some((policy, set)) = action.policy() {
-            sqlx::query("DELETE FROM domain_policies WHERE domain = $1 AND policy = $2")
-                .bind(on.id)
-                .bind(policy.as_str())
-                .execute(&mut *conn)
-                .await?;
-            if set {
-                sqlx::query(
-                    "INSERT INTO domain_policies (domain, policy, reason, public_comment, until, \
-                     decided_at, position) VALUES ($1, $2, $3, $4, $5, $6, $7)",
-                )
-                .bind(on.id)
-                .bind(policy.as_str())
-                .bind(decision.reason)
-                .bind(public_comment)
-                .bind(decision.until)
-                .bind(on.at.clone())
-                .bind(on.position)
-                .execute(&mut *conn)
-                .await?;
+        // A policy has its row per domain and policy; a suspension or limit, one per domain.
+        let (table, key, name, kept) = match action.policy() {
+            Some((policy, set)) => ("domain_policies", "policy", policy.as_str(), set),
+            None => (
+                "domain_decisions",
+                "action",
+                action.as_str(),
+                action != DomainAction::Lift,
+            ),
+        };
+        let delete = match key {
+            "policy" => {
+                sqlx::query("DELETE FROM domain_policies WHERE domain = $1 AND policy = $2")
+                    .bind(on.id)
+                    .bind(name)
             }
-            return Ok(());
-        }
-        sqlx::query("DELETE FROM domain_decisions WHERE domain = $1")
+            _ => sqlx::query("DELETE FROM domain_decisions WHERE domain = $1").bind(on.id),
+        };
+        delete.execute(&mut *conn).await?;
+        if kept {
+            sqlx::query(&format!(
+                "INSERT INTO {table} (domain, {key}, reason, public_comment, until, decided_at, \
+                 position) VALUES ($1, $2, $3, $4, $5, $6, $7)"
+            ))
             .bind(on.id)
-            .execute(&mut *conn)
-            .await?;
-        if action != DomainAction::Lift {
-            sqlx::query(
-                "INSERT INTO domain_decisions (domain, action, reason, public_comment, until, \
-                 decided_at, position) VALUES ($1, $2, $3, $4, $5, $6, $7)",
-            )
-            .bind(on.id)
-            .bind(action.as_str())
+            .bind(name)
             .bind(decision.reason)
             .bind(public_comment)
             .bind(decision.until)
