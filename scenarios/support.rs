@@ -96,6 +96,8 @@ impl Server {
             .arg(format!("127.0.0.1:{port}"))
             .arg("--data-dir")
             .arg(data.path())
+            // Groups' links point at made-up addresses: nothing is fetched beyond 127.0.0.1.
+            .arg("--no-link-previews")
             .args(options)
             .stdout(Stdio::null())
             .stderr(stderr)

@@ -223,6 +223,11 @@ pub struct ServeArgs {
     #[arg(long, env = "CONVENE_FEDERATION_TEST_NETWORK")]
     pub federation_test_network: bool,
 
+    /// Fetch no preview of the links groups store (on by default: their title, description
+    /// and image are read from the linked page, through federation's guarded client).
+    #[arg(long, env = "CONVENE_NO_LINK_PREVIEWS")]
+    pub no_link_previews: bool,
+
     /// SMTP server for outgoing mail: smtp://USER:PASSWORD@HOST:587 (STARTTLS) or smtps://…
     /// (TLS). Without it, mail is written as .eml files under <data dir>/mail and logged.
     #[arg(long, env = "CONVENE_SMTP_URL", value_name = "URL")]
@@ -685,6 +690,8 @@ pub struct Settings {
     /// Whether federation may reach loopback addresses (checked against the public URL when
     /// the client is made).
     pub federation_test_network: bool,
+    /// Whether the linked pages of groups' links are fetched for a preview.
+    pub link_previews: bool,
     pub smtp_url: Option<String>,
     pub mail_from: String,
     /// Body size and time limits on every request.
@@ -1068,6 +1075,7 @@ impl Settings {
             favicon: serve.and_then(|a| a.favicon.clone()).or(file.favicon),
             logo: serve.and_then(|a| a.logo.clone()).or(file.logo),
             federation_test_network: serve.is_some_and(|a| a.federation_test_network),
+            link_previews: !serve.is_some_and(|a| a.no_link_previews),
             smtp_url: serve.and_then(|a| a.smtp_url.clone()).or(file.smtp_url),
             mail_from,
             http_limits,

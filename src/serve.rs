@@ -110,11 +110,13 @@ pub async fn run(settings: &Settings) -> anyhow::Result<ExitCode> {
         shutdown.clone(),
     )));
     // Links' previews are fetched after the links are stored, through the guarded client.
-    runners.push(tokio::spawn(convene_federation::previews::run(
-        state.clone(),
-        client.clone(),
-        shutdown.clone(),
-    )));
+    if settings.link_previews {
+        runners.push(tokio::spawn(convene_federation::previews::run(
+            state.clone(),
+            client.clone(),
+            shutdown.clone(),
+        )));
+    }
     // Uploads nobody used within a day are discarded, hour by hour.
     runners.push(tokio::spawn(convene_api::pictures::sweep_every_hour(
         state.clone(),
