@@ -756,10 +756,22 @@ async fn decide_on_domain(local: &Local, domain: &str, action: DomainAction) {
         .execute(domain, command, &metadata)
         .await
         .expect("a domain decision");
-    let suspended = action == DomainAction::Suspend;
+    let pool = local.db.pool();
     for _ in 0..200 {
-        let decisions = DomainDecisions::load(local.db.pool()).await.expect("read");
-        if decisions.suspends(domain) == suspended {
+        let shown = match action.policy() {
+            // Rejecting or accepting media or reports: the policy is in force, or no more.
+            Some((policy, set)) => {
+                let now = convene_projections::domains::policies_for(pool, domain)
+                    .await
+                    .expect("read");
+                now.iter().any(|p| p == policy.as_str()) == set
+            }
+            None => {
+                let decisions = DomainDecisions::load(pool).await.expect("read");
+                decisions.suspends(domain) == (action == DomainAction::Suspend)
+            }
+        };
+        if shown {
             return;
         }
         tokio::time::sleep(Duration::from_millis(20)).await;

@@ -4,33 +4,7 @@
 //! events' pictures shown nowhere here.
 
 use super::*;
-use convene_projections::domains;
 use convene_projections::reports::{self, QueueFilter, ReportRow};
-
-/// Records an administrators' policy on `domain` and waits for the read model to show it.
-async fn decide_policy(local: &Local, domain: &str, action: DomainAction) {
-    let command = RemoteDomainCommand::Moderate {
-        action,
-        decision: Decision::plain("admin", "reports used to harass"),
-        public_comment: None,
-    };
-    let metadata = Metadata::now(Actor::System, Source::Cli, "test");
-    Commands::<RemoteDomain>::new(&local.db, ())
-        .execute(domain, command, &metadata)
-        .await
-        .expect("a domain decision");
-    let (policy, set) = action.policy().expect("a policy");
-    for _ in 0..200 {
-        let now = domains::policies_for(local.db.pool(), domain)
-            .await
-            .expect("read");
-        if now.iter().any(|p| p == policy.as_str()) == set {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-    panic!("the policy on {domain} never showed");
-}
 
 async fn queue(local: &Local) -> Vec<ReportRow> {
     reports::queue(local.db.pool(), &QueueFilter::default(), 1)
@@ -135,13 +109,13 @@ async fn a_flag_from_another_instance_is_a_report_on_what_it_names_here() {
         assert_eq!(queue(&local).await.len(), 2);
 
         // Its reports rejected, the domain files none until they are accepted again.
-        decide_policy(&local, &host, DomainAction::RejectReports).await;
+        decide_on_domain(&local, &host, DomainAction::RejectReports).await;
         let rejected = flag(&alice, 4, json!([event_url]), ("content", "Again"));
         let (status, text) = post(&local, "/inbox", &bytes(&rejected), signing(), now()).await;
         assert_eq!(status, 202, "{text}");
         assert!(text.contains("rejected"), "{text}");
         assert_eq!(queue(&local).await.len(), 2);
-        decide_policy(&local, &host, DomainAction::AcceptReports).await;
+        decide_on_domain(&local, &host, DomainAction::AcceptReports).await;
         let (status, text) = post(&local, "/inbox", &bytes(&rejected), signing(), now()).await;
         assert_eq!(status, 202, "{text}");
         assert_eq!(queue(&local).await.len(), 3, "{text}");
@@ -189,7 +163,7 @@ async fn a_domain_s_rejected_media_are_shown_nowhere_here_until_accepted_again()
         let picture = remote.url("media/poster.jpg");
         assert!(local.get(&path).await.1.contains(&picture));
 
-        decide_policy(&local, &host, DomainAction::RejectMedia).await;
+        decide_on_domain(&local, &host, DomainAction::RejectMedia).await;
         let view = shown(&local, &object).await.expect("still here");
         assert_eq!(view.details.remote_picture, None, "{}", local.label);
         let (_, page) = local.get(&path).await;
@@ -198,7 +172,7 @@ async fn a_domain_s_rejected_media_are_shown_nowhere_here_until_accepted_again()
         let (_, home) = local.get("/").await;
         assert!(!home.contains(&picture), "{home}");
 
-        decide_policy(&local, &host, DomainAction::AcceptMedia).await;
+        decide_on_domain(&local, &host, DomainAction::AcceptMedia).await;
         assert!(local.get(&path).await.1.contains(&picture));
     }
 }
