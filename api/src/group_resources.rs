@@ -275,9 +275,14 @@ pub async fn delete(
     Ok(parent)
 }
 
-/// Links waiting for their preview, oldest first, at most `limit` (for the preview fetcher).
-pub async fn previews_wanted(state: &AppState, limit: i64) -> Result<Vec<WantedPreview>> {
-    Ok(rows::previews_wanted(state.db.pool(), limit).await?)
+/// How often a link's page that could not be reached is asked again before the link is given
+/// an empty preview: after a minute, ten minutes, an hour and six hours.
+pub const PREVIEW_RETRIES: [i64; 4] = [60, 600, 3_600, 6 * 3_600];
+
+/// Links waiting for their preview, oldest first, at most `limit` (for the preview fetcher),
+/// leaving out those to be asked again after `now` (Unix seconds).
+pub async fn previews_wanted(state: &AppState, limit: i64, now: i64) -> Result<Vec<WantedPreview>> {
+    Ok(rows::previews_wanted(state.db.pool(), limit, now).await?)
 }
 
 /// Records the preview the instance fetched of link `resource` of group `handle` at `url`: a
@@ -302,6 +307,42 @@ pub async fn record_preview(
         &metadata,
         groups::READS,
     )
-    .await
-    .map(drop)
+    .await?;
+    Ok(rows::forget_preview_retry(state.db.pool(), &wanted.resource).await?)
+}
+
+/// What became of a link whose page could not be reached for the moment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Unreachable {
+    /// Asked again at this time (Unix seconds).
+    RetryAt(i64),
+    /// Asked too often: recorded with an empty preview, not asked again.
+    GivenUp,
+}
+
+/// The page of `wanted` could not be reached at `now` (timed out, refused the connection,
+/// answered 5xx or 429): it is asked again after [`PREVIEW_RETRIES`], then the link is given
+/// an empty preview like a page that says nothing of itself.
+pub async fn preview_unreachable(
+    state: &AppState,
+    wanted: &WantedPreview,
+    error: &str,
+    now: i64,
+) -> Result<Unreachable> {
+    let pool = state.db.pool();
+    let failed = rows::preview_attempts(pool, wanted).await?;
+    match usize::try_from(failed)
+        .ok()
+        .and_then(|i| PREVIEW_RETRIES.get(i))
+    {
+        Some(wait) => {
+            let due_at = now + wait;
+            rows::retry_preview(pool, wanted, failed + 1, due_at, error).await?;
+            Ok(Unreachable::RetryAt(due_at))
+        }
+        None => {
+            record_preview(state, wanted, LinkPreview::default()).await?;
+            Ok(Unreachable::GivenUp)
+        }
+    }
 }

@@ -3,11 +3,13 @@
 //! page through the one outgoing client (behind the SSRF guard, only http and https, bounded in
 //! time and in the bytes read), takes what the page says of itself (its `<title>` and
 //! OpenGraph `og:title`, `og:description`, `og:image`), and records it as a change of the
-//! group. A page that cannot be fetched or says nothing gives an empty preview, recorded all
-//! the same, so that it is not fetched again and again. It lives here because the client does.
+//! group. A page that cannot be reached for the moment (timed out, refused the connection,
+//! answered 5xx or 429) is asked again later, a few times; a page refused for good (by the
+//! guard, a 4xx, not HTML) or that says nothing gives an empty preview, recorded all the same,
+//! so that it is not fetched again and again. It lives here because the client does.
 
-use crate::client::Client;
-use convene_api::group_resources::{self, WantedPreview};
+use crate::client::{Client, FetchError};
+use convene_api::group_resources::{self, Unreachable, WantedPreview};
 use convene_api::AppState;
 use convene_domain::group::LinkPreview;
 use html5ever::tendril::StrTendril;
@@ -28,18 +30,41 @@ const ROUND_MAX: i64 = 50;
 /// How often the fetcher looks for links waiting for a preview.
 pub const POLL: Duration = Duration::from_secs(15);
 
-/// Fetches and records the previews of the links waiting for one, at most a round's worth.
-/// Returns how many were recorded.
+/// Fetches and records the previews of the links waiting for one at `now` (Unix seconds), at
+/// most a round's worth. Returns how many were recorded (given up on included); those to be
+/// asked again later are not counted.
 pub async fn preview_waiting(
     state: &AppState,
     client: &Client,
+    now: i64,
 ) -> Result<usize, convene_api::Error> {
-    let wanted = group_resources::previews_wanted(state, ROUND_MAX).await?;
+    let wanted = group_resources::previews_wanted(state, ROUND_MAX, now).await?;
     let mut recorded = 0;
     for link in wanted {
-        let preview = fetch(client, &link).await;
-        match group_resources::record_preview(state, &link, preview).await {
-            Ok(()) => recorded += 1,
+        let done = match fetch(client, &link).await {
+            Ok(preview) => group_resources::record_preview(state, &link, preview)
+                .await
+                .map(|()| 1),
+            Err(error) => {
+                let reason = error.to_string();
+                group_resources::preview_unreachable(state, &link, &reason, now)
+                    .await
+                    .map(|later| match later {
+                        Unreachable::RetryAt(at) => {
+                            tracing::info!(
+                                reason,
+                                url = link.url,
+                                at,
+                                "a link's page asked again later"
+                            );
+                            0
+                        }
+                        Unreachable::GivenUp => 1,
+                    })
+            }
+        };
+        match done {
+            Ok(count) => recorded += count,
             Err(error) => tracing::warn!(
                 %error,
                 group = link.group,
@@ -60,7 +85,8 @@ pub async fn run(state: AppState, client: Client, shutdown: CancellationToken) {
             _ = shutdown.cancelled() => return,
             _ = every.tick() => {}
         }
-        match preview_waiting(&state, &client).await {
+        let now = time::OffsetDateTime::now_utc().unix_timestamp();
+        match preview_waiting(&state, &client, now).await {
             Ok(0) => {}
             Ok(recorded) => tracing::info!(recorded, "link previews recorded"),
             Err(error) => tracing::error!(%error, "links waiting for a preview could not be read"),
@@ -68,14 +94,15 @@ pub async fn run(state: AppState, client: Client, shutdown: CancellationToken) {
     }
 }
 
-/// The preview of `link`'s page; empty when it cannot be fetched (refused by the guard, timed
-/// out, an error status) or is not HTML.
-async fn fetch(client: &Client, link: &WantedPreview) -> LinkPreview {
+/// The preview of `link`'s page: empty when it is refused for good (by the guard, a 4xx other
+/// than 408 and 429, too many redirects) or is not HTML; the error when it may answer later.
+async fn fetch(client: &Client, link: &WantedPreview) -> Result<LinkPreview, FetchError> {
     let page = match client.get_page(&link.url, PAGE_MAX_BYTES).await {
         Ok(page) => page,
+        Err(error) if for_the_moment(&error) => return Err(error),
         Err(error) => {
             tracing::info!(%error, url = link.url, "a link's page could not be fetched");
-            return LinkPreview::default();
+            return Ok(LinkPreview::default());
         }
     };
     let html = page.content_type.as_deref().is_none_or(|t| {
@@ -84,9 +111,18 @@ async fn fetch(client: &Client, link: &WantedPreview) -> LinkPreview {
             || essence.eq_ignore_ascii_case("application/xhtml+xml")
     });
     if !html {
-        return LinkPreview::default();
+        return Ok(LinkPreview::default());
     }
-    preview_of(&String::from_utf8_lossy(&page.body), &page.url)
+    Ok(preview_of(&String::from_utf8_lossy(&page.body), &page.url))
+}
+
+/// Whether a page that could not be fetched may well answer later.
+fn for_the_moment(error: &FetchError) -> bool {
+    match error {
+        FetchError::Timeout | FetchError::Connection(_) => true,
+        FetchError::Status(status) => matches!(status, 408 | 425 | 429 | 500..=599),
+        _ => false,
+    }
 }
 
 /// What an HTML page says of itself: OpenGraph first, `<title>` and `<meta name=description>`

@@ -99,13 +99,22 @@ pub struct WantedPreview {
     pub url: String,
 }
 
-/// Up to `limit` links waiting for their preview, oldest first.
-pub async fn previews_wanted(pool: &AnyPool, limit: i64) -> Result<Vec<WantedPreview>, Error> {
+/// Up to `limit` links waiting for their preview, oldest first, leaving out those whose page
+/// could not be reached and is to be asked again after `now` (Unix seconds).
+pub async fn previews_wanted(
+    pool: &AnyPool,
+    limit: i64,
+    now: i64,
+) -> Result<Vec<WantedPreview>, Error> {
     let rows = sqlx::query(
-        "SELECT group_handle, id, preview_wanted FROM group_resources \
-         WHERE preview_wanted IS NOT NULL ORDER BY position LIMIT $1",
+        "SELECT r.group_handle, r.id, r.preview_wanted FROM group_resources r \
+         LEFT JOIN link_preview_retries later \
+             ON later.resource_id = r.id AND later.url = r.preview_wanted \
+         WHERE r.preview_wanted IS NOT NULL AND (later.due_at IS NULL OR later.due_at <= $2) \
+         ORDER BY r.position LIMIT $1",
     )
     .bind(limit)
+    .bind(now)
     .fetch_all(pool)
     .await?;
     rows.iter()
@@ -117,6 +126,53 @@ pub async fn previews_wanted(pool: &AnyPool, limit: i64) -> Result<Vec<WantedPre
             })
         })
         .collect()
+}
+
+/// How many times the page of `wanted` could not be reached so far.
+pub async fn preview_attempts(pool: &AnyPool, wanted: &WantedPreview) -> Result<i64, Error> {
+    let attempts = sqlx::query_scalar(
+        "SELECT attempts FROM link_preview_retries WHERE resource_id = $1 AND url = $2",
+    )
+    .bind(&wanted.resource)
+    .bind(&wanted.url)
+    .fetch_optional(pool)
+    .await?;
+    Ok(attempts.unwrap_or(0))
+}
+
+/// The page of `wanted` could not be reached for the `attempts`th time: ask it again at
+/// `due_at` (Unix seconds).
+pub async fn retry_preview(
+    pool: &AnyPool,
+    wanted: &WantedPreview,
+    attempts: i64,
+    due_at: i64,
+    error: &str,
+) -> Result<(), Error> {
+    sqlx::query(
+        "INSERT INTO link_preview_retries (resource_id, url, attempts, due_at, last_error) \
+         VALUES ($1, $2, $3, $4, $5) \
+         ON CONFLICT (resource_id) DO UPDATE SET url = excluded.url, \
+             attempts = excluded.attempts, due_at = excluded.due_at, \
+             last_error = excluded.last_error",
+    )
+    .bind(&wanted.resource)
+    .bind(&wanted.url)
+    .bind(attempts)
+    .bind(due_at)
+    .bind(error)
+    .execute(pool)
+    .await?;
+    Ok(())
+}
+
+/// The preview of `resource` is recorded: nothing more to ask again.
+pub async fn forget_preview_retry(pool: &AnyPool, resource: &str) -> Result<(), Error> {
+    sqlx::query("DELETE FROM link_preview_retries WHERE resource_id = $1")
+        .bind(resource)
+        .execute(pool)
+        .await?;
+    Ok(())
 }
 
 pub(crate) async fn moved(

@@ -1,10 +1,12 @@
 //! Link previews of a group's resources: the link is stored as typed, then the fetcher reads
 //! the page on a local server (the client on the test network), records its title,
-//! description and image as a change of the group, and never fetches it again; with the guard
-//! on (public addresses only), a loopback address is refused and nothing is fetched.
+//! description and image as a change of the group, and never fetches it again; a page that
+//! answers 503 is asked again later, then given up on; with the guard on (public addresses
+//! only), a loopback address is refused and nothing is fetched.
 
 use super::groups::{group, group_command};
 use super::support::Local;
+use axum::response::IntoResponse;
 use axum::routing::get;
 use axum::Router;
 use convene_api::group_resources;
@@ -27,11 +29,31 @@ const PAGE: &str = r#"<!doctype html><html><head><title>Ignored for og:title</ti
 <meta property="og:description" content="What the repair café said &amp; did">
 <meta property="og:image" content="/card.png"></head><body>Minutes</body></html>"#;
 
-/// A page server on 127.0.0.1 counting what it is asked.
+/// The time of the fetcher's rounds (Unix seconds), unless a test moves it on.
+const NOW: i64 = 1_900_000_000;
+
+/// A page server on 127.0.0.1 counting what it is asked: `/minutes` answers the page, but
+/// `/flaky` answers 503 twice before it, and `/down` always answers 503.
 async fn page_server() -> (String, Arc<AtomicUsize>) {
     let asked = Arc::new(AtomicUsize::new(0));
     let counter = asked.clone();
+    let flaky = Arc::new(AtomicUsize::new(0));
+    let unavailable = || async { (axum::http::StatusCode::SERVICE_UNAVAILABLE, "") };
     let app = Router::new()
+        .route(
+            "/flaky",
+            get(move || {
+                let answer = flaky.fetch_add(1, Ordering::SeqCst);
+                async move {
+                    if answer < 2 {
+                        unavailable().await.into_response()
+                    } else {
+                        ([("content-type", "text/html")], PAGE).into_response()
+                    }
+                }
+            }),
+        )
+        .route("/down", get(unavailable))
         .route(
             "/minutes",
             get(move || {
@@ -88,7 +110,7 @@ async fn previews_logged(local: &Local) -> Vec<(String, LinkPreview, Actor, Sour
 /// Waits until the read model has caught up with what the links wait for.
 async fn waiting(local: &Local, count: usize) -> Vec<group_resources::WantedPreview> {
     for _ in 0..200 {
-        let wanted = group_resources::previews_wanted(&local.state, 100)
+        let wanted = group_resources::previews_wanted(&local.state, 100, NOW)
             .await
             .expect("the read model");
         if wanted.len() == count {
@@ -119,7 +141,7 @@ async fn a_link_s_preview_is_fetched_after_it_is_stored_and_recorded_once() {
         assert_eq!(stored.preview, None);
 
         let test_network = client(&local, Network::TestLoopback);
-        let recorded = previews::preview_waiting(&local.state, &test_network)
+        let recorded = previews::preview_waiting(&local.state, &test_network, NOW)
             .await
             .expect("a round");
         assert_eq!(recorded, 2, "{}", scratch.label);
@@ -164,12 +186,69 @@ async fn a_link_s_preview_is_fetched_after_it_is_stored_and_recorded_once() {
 
         // Nothing waits any more: another round fetches nothing and writes nothing.
         waiting(&local, 0).await;
-        let again = previews::preview_waiting(&local.state, &test_network)
+        let again = previews::preview_waiting(&local.state, &test_network, NOW)
             .await
             .expect("a round");
         assert_eq!(again, 0);
         assert_eq!(asked.load(Ordering::SeqCst), 1);
         assert_eq!(previews_logged(&local).await.len(), 2);
+    }
+}
+
+#[tokio::test]
+async fn a_page_that_cannot_be_reached_is_asked_again_later_then_given_up_on() {
+    for scratch in test_urls("resource_previews_retry").await {
+        let local = Local::start(&scratch).await;
+        let (pages, _) = page_server().await;
+        group(&local, "repair", false).await;
+        add_link(&local, "r1", &format!("{pages}/flaky")).await;
+        add_link(&local, "r2", &format!("{pages}/down")).await;
+        waiting(&local, 2).await;
+        let test_network = client(&local, Network::TestLoopback);
+        let round = |at: i64| {
+            let (state, client) = (local.state.clone(), test_network.clone());
+            async move {
+                previews::preview_waiting(&state, &client, at)
+                    .await
+                    .expect("a round")
+            }
+        };
+        let later = |at: i64| {
+            let state = local.state.clone();
+            async move {
+                group_resources::previews_wanted(&state, 100, at)
+                    .await
+                    .expect("the read model")
+                    .len()
+            }
+        };
+
+        // Both answer 503: nothing is recorded, and neither is asked before a minute has passed.
+        assert_eq!(round(NOW).await, 0, "{}", scratch.label);
+        assert!(previews_logged(&local).await.is_empty());
+        assert_eq!(later(NOW + 59).await, 0);
+        assert_eq!(later(NOW + 60).await, 2);
+        // Again 503 from both, then asked ten minutes on: the flaky page answers.
+        assert_eq!(round(NOW + 60).await, 0);
+        assert_eq!(later(NOW + 659).await, 0);
+        assert_eq!(round(NOW + 660).await, 1);
+        let logged = previews_logged(&local).await;
+        assert_eq!(logged.len(), 1);
+        assert_eq!(logged[0].0, "r1");
+        assert_eq!(logged[0].1.title.as_deref(), Some("Minutes of the week"));
+        // The page that stays down is asked after an hour and six hours, then given up on with
+        // an empty preview, and not asked again.
+        assert_eq!(round(NOW + 660 + 3_599).await, 0);
+        assert_eq!(round(NOW + 660 + 3_600).await, 0);
+        assert_eq!(round(NOW + 4_260 + 6 * 3_600).await, 1);
+        let logged = previews_logged(&local).await;
+        assert_eq!(logged.len(), 2, "{}", scratch.label);
+        assert_eq!(
+            (logged[1].0.as_str(), &logged[1].1),
+            ("r2", &LinkPreview::default())
+        );
+        waiting(&local, 0).await;
+        assert_eq!(later(NOW + 1_000_000).await, 0);
     }
 }
 
@@ -184,7 +263,7 @@ async fn with_the_guard_on_a_link_to_a_loopback_address_is_never_fetched() {
         waiting(&local, 2).await;
 
         let guarded = client(&local, Network::Public);
-        let recorded = previews::preview_waiting(&local.state, &guarded)
+        let recorded = previews::preview_waiting(&local.state, &guarded, NOW)
             .await
             .expect("a round");
         assert_eq!(recorded, 2);

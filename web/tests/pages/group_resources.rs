@@ -343,7 +343,7 @@ async fn a_link_s_preview_is_shown_to_members_once_the_instance_has_fetched_it()
         let before = ana.get("/@repair/resources").await.body;
         assert!(!before.contains("link-preview"), "{before}");
 
-        let wanted = convene_api::group_resources::previews_wanted(&site.state, 10)
+        let wanted = convene_api::group_resources::previews_wanted(&site.state, 10, i64::MAX)
             .await
             .expect("the read model");
         assert_eq!(wanted.len(), 1);
