@@ -277,21 +277,10 @@ fn plan(action: Action, target: &DecisionTarget) -> Result<Plan> {
         DecisionTarget::Domain { domain } => {
             let domain =
                 normalise_domain(domain, "target.domain").map_err(|e| Error::Invalid(vec![e]))?;
-            let action = match action {
-                A::Suspend => DomainAction::Suspend,
-                A::Limit => DomainAction::Limit,
-                A::Lift => DomainAction::Lift,
-                A::RejectMedia => DomainAction::RejectMedia,
-                A::AcceptMedia => DomainAction::AcceptMedia,
-                A::RejectReports => DomainAction::RejectReports,
-                A::AcceptReports => DomainAction::AcceptReports,
-                _ => {
-                    return Err(wrong(
-                        "a domain",
-                        "suspend, limit, lift, reject_media, accept_media, reject_reports, \
-                         accept_reports",
-                    ))
-                }
+            // The domain's actions are named alike in the API and in the domain.
+            let Some(action) = DomainAction::parse(action.as_str()) else {
+                let names = DomainAction::ALL.map(DomainAction::as_str).join(", ");
+                return Err(wrong("a domain", &names));
             };
             Plan::Domain(domain, action, None)
         }
@@ -697,9 +686,7 @@ pub struct DomainStanding {
 /// Every domain with a decision or a policy in force (moderators and administrators).
 pub async fn domains_in_force(state: &AppState, session: &Session) -> Result<Vec<DomainStanding>> {
     require_moderator(session)?;
-    let pool = state.db.pool();
-    let decisions = domains::in_force(pool).await?;
-    let policies = domains::policies_in_force(pool).await?;
+    let (decisions, policies) = decisions_and_policies(state).await?;
     let names: std::collections::BTreeSet<&str> = decisions
         .iter()
         .chain(&policies)
@@ -707,16 +694,7 @@ pub async fn domains_in_force(state: &AppState, session: &Session) -> Result<Vec
         .collect();
     let mut standings = Vec::new();
     for domain in names {
-        standings.push(DomainStanding {
-            domain: domain.to_string(),
-            impact: domains::impact(pool, domain).await?,
-            decision: decisions.iter().find(|d| d.domain == domain).cloned(),
-            policies: policies
-                .iter()
-                .filter(|p| p.domain == domain)
-                .cloned()
-                .collect(),
-        });
+        standings.push(standing(state, domain, &decisions, &policies).await?);
     }
     Ok(standings)
 }
@@ -730,21 +708,40 @@ pub async fn domain_standing(
 ) -> Result<DomainStanding> {
     require_moderator(session)?;
     let domain = normalise_domain(domain, "domain").map_err(|e| Error::Invalid(vec![e]))?;
+    let (decisions, policies) = decisions_and_policies(state).await?;
+    standing(state, &domain, &decisions, &policies).await
+}
+
+/// The suspensions and limits in force, then the policies in force, on every domain.
+async fn decisions_and_policies(
+    state: &AppState,
+) -> Result<(
+    Vec<domains::DomainDecisionView>,
+    Vec<domains::DomainDecisionView>,
+)> {
     let pool = state.db.pool();
-    let decision = domains::in_force(pool)
-        .await?
-        .into_iter()
-        .find(|d| d.domain == domain);
-    let policies = domains::policies_in_force(pool)
-        .await?
-        .into_iter()
-        .filter(|p| p.domain == domain)
-        .collect();
+    Ok((
+        domains::in_force(pool).await?,
+        domains::policies_in_force(pool).await?,
+    ))
+}
+
+/// `domain`'s standing, out of the decisions and policies in force.
+async fn standing(
+    state: &AppState,
+    domain: &str,
+    decisions: &[domains::DomainDecisionView],
+    policies: &[domains::DomainDecisionView],
+) -> Result<DomainStanding> {
     Ok(DomainStanding {
-        impact: domains::impact(pool, &domain).await?,
-        decision,
-        policies,
-        domain,
+        domain: domain.to_string(),
+        impact: domains::impact(state.db.pool(), domain).await?,
+        decision: decisions.iter().find(|d| d.domain == domain).cloned(),
+        policies: policies
+            .iter()
+            .filter(|p| p.domain == domain)
+            .cloned()
+            .collect(),
     })
 }
 
@@ -766,9 +763,8 @@ pub async fn public_domain_decisions(state: &AppState) -> Result<Vec<PublicDomai
             "this instance does not publish its decisions on other instances' domains",
         ));
     }
-    let pool = state.db.pool();
-    let mut decisions = domains::in_force(pool).await?;
-    decisions.extend(domains::policies_in_force(pool).await?);
+    let (mut decisions, policies) = decisions_and_policies(state).await?;
+    decisions.extend(policies);
     decisions.sort_by(|a, b| a.domain.cmp(&b.domain));
     Ok(decisions
         .into_iter()
