@@ -3,7 +3,8 @@
 //! moderator, the group organises a public event and a members-only one (and later opens the
 //! latter to everyone), a fourth person follows; a member starts a discussion and another
 //! replies, a pad link is added, a todo is completed. Then the server stops, `replay` rebuilds the read models from the log, `verify`
-//! checks the chain, and the restarted server shows the group exactly as before.
+//! checks the chain, and the restarted server shows the group exactly as before. A post given
+//! a publication time while the server is down is published by the server as it starts.
 
 use crate::organising::{member, ok};
 use crate::support::{run_ok, Caller, Server};
@@ -209,6 +210,69 @@ fn a_group_survives_replay_and_verify_unchanged() {
             state_of(&restarted, ana),
             before,
             "{}: the same group after replay",
+            database.label
+        );
+        restarted.stop();
+    }
+}
+
+#[test]
+fn a_post_due_while_the_server_was_down_is_published_as_it_starts() {
+    use time::format_description::well_known::Rfc3339;
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    for database in runtime.block_on(test_urls("scenario scheduled post")) {
+        let url = database.url.as_str();
+        let server = Server::start(url);
+        let ana = member(&server, "ana@repair.example");
+        ok(
+            &server,
+            "POST",
+            "/api/v1/profiles",
+            &ana,
+            Some(json!({"username": "ana"})),
+        );
+        ok(
+            &server,
+            "POST",
+            "/api/v1/groups",
+            &ana,
+            Some(json!({"handle": "repair", "display_name": "Repair café"})),
+        );
+        let at = time::OffsetDateTime::now_utc() + time::Duration::seconds(3);
+        let post = ok(
+            &server,
+            "POST",
+            "/api/v1/groups/repair/posts",
+            &ana,
+            Some(json!({"title": "May day", "body": "<p>Bring your tools</p>",
+                        "visibility": "public", "publish_at": at.format(&Rfc3339).expect("time")})),
+        );
+        assert!(post["published_at"].is_null(), "{post}");
+        let listed = |server: &Server| {
+            let (status, posts) = server.get("/api/v1/groups/repair/posts");
+            assert_eq!(status, 200, "{posts}");
+            posts.to_string().contains("May day")
+        };
+        assert!(!listed(&server), "{}: not before its time", database.label);
+        server.stop();
+
+        // The server is down when the time comes; started again, it publishes the post at once
+        // rather than at the sweep a minute later.
+        let wait = at - time::OffsetDateTime::now_utc() + time::Duration::milliseconds(500);
+        std::thread::sleep(wait.try_into().unwrap_or_default());
+        let restarted = Server::start(url);
+        restarted.wait_within(std::time::Duration::from_secs(20), listed);
+        let timeline = ok(
+            &restarted,
+            "GET",
+            "/api/v1/groups/repair/timeline",
+            &Caller::default(),
+            None,
+        );
+        assert_eq!(
+            timeline.to_string().matches("\"post_published\"").count(),
+            1,
+            "{}: published once: {timeline}",
             database.label
         );
         restarted.stop();
