@@ -175,8 +175,15 @@ impl BenchServer {
         Ok(())
     }
 
-    pub async fn stop(self) {
+    /// Stops the subscribers, then closes the database: closed first, the subscribers would
+    /// log their lost connections as errors.
+    pub async fn stop(mut self) {
         self.shutdown.cancel();
+        if let Some((_, tasks)) = self.subscribers_running.take() {
+            for task in tasks {
+                let _ = task.await;
+            }
+        }
         self.db.close().await;
     }
 }
