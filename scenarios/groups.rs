@@ -244,8 +244,10 @@ fn a_post_due_while_the_server_was_down_is_published_as_it_starts() {
             "POST",
             "/api/v1/groups/repair/posts",
             &ana,
-            Some(json!({"title": "May day", "body": "<p>Bring your tools</p>",
-                        "visibility": "public", "publish_at": at.format(&Rfc3339).expect("time")})),
+            Some(
+                json!({"title": "May day", "body": "<p>Bring your tools</p>",
+                        "visibility": "public", "publish_at": at.format(&Rfc3339).expect("time")}),
+            ),
         );
         assert!(post["published_at"].is_null(), "{post}");
         let listed = |server: &Server| {
