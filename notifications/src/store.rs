@@ -204,16 +204,10 @@ pub async fn insert_all(
         let mut mailed: Vec<&str> = Vec::new();
         for n in some.iter().filter(|n| inserted.contains(&n.id)) {
             match (n.delivery, &n.account) {
-                (Delivery::Digest, Some(account)) => {
-                    if !digesting.contains(&account.as_str()) {
-                        digesting.push(account);
-                    }
+                (Delivery::Digest, Some(account)) if !digesting.contains(&account.as_str()) => {
+                    digesting.push(account);
                 }
-                (Delivery::Mail, _) => {
-                    if !mailed.contains(&n.id.as_str()) {
-                        mailed.push(&n.id);
-                    }
-                }
+                (Delivery::Mail, _) if !mailed.contains(&n.id.as_str()) => mailed.push(&n.id),
                 _ => {}
             }
         }
