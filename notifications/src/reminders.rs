@@ -205,6 +205,21 @@ pub struct Schedule {
     /// altered, when those changes could alter nobody else's ([`touched_by`]); `None` when they
     /// could alter everyone's (a new start, a cancellation…).
     pub touched: Option<BTreeSet<String>>,
+    /// `attending` lists only the profiles in `touched` (the others' rows, already stored,
+    /// stay as they are): a join to a crowded event does not list its thousands of attendees.
+    /// Set only when the event's reminders were planned before ([`planned`]).
+    pub touched_only: bool,
+}
+
+/// Whether `event_id`'s reminders were planned before (what they say of it is stored).
+pub async fn planned(pool: &AnyPool, event_id: &str) -> Result<bool, Error> {
+    Ok(
+        sqlx::query_scalar::<_, i64>("SELECT 1 FROM reminder_events WHERE event_id = $1")
+            .bind(event_id)
+            .fetch_optional(pool)
+            .await?
+            .is_some(),
+    )
 }
 
 /// The local profiles whose reminders `change` may alter, `before` being the event just before
@@ -273,7 +288,13 @@ pub fn note_touched(touched: &mut Option<BTreeSet<String>>, change: Option<Vec<S
 /// stands (a seat or an organiser's role); `None` when the event is a draft, cancelled, deleted
 /// or removed by moderators. Those on the waitlist have no seat to be reminded of; they are once
 /// promoted.
-pub fn taking_part(event: &Event, draft: bool) -> Option<(Facts, Vec<String>)> {
+///
+/// With `only`, the profiles listed are those of it alone.
+pub fn taking_part(
+    event: &Event,
+    draft: bool,
+    only: Option<&BTreeSet<String>>,
+) -> Option<(Facts, Vec<String>)> {
     let details = event.details()?;
     // Nobody is reminded of what moderators removed.
     if draft || details.status == EventStatus::Cancelled || event.moderation().removed {
@@ -284,8 +305,14 @@ pub fn taking_part(event: &Event, draft: bool) -> Option<(Facts, Vec<String>)> {
         .iter()
         .filter(|p| p.state == ParticipantState::Participant || p.state.is_organiser())
         .filter_map(|p| match &p.who {
-            Participant::Profile(username) => Some(username.clone()),
-            Participant::Anonymous { .. } | Participant::Remote(_) => None,
+            Participant::Profile(username)
+                if only.is_none_or(|only| only.contains(username.as_str())) =>
+            {
+                Some(username.clone())
+            }
+            Participant::Profile(_) | Participant::Anonymous { .. } | Participant::Remote(_) => {
+                None
+            }
         })
         .collect();
     Some((mapping::event_facts(details), usernames))
@@ -363,12 +390,14 @@ pub async fn plan(pool: &AnyPool, schedule: &Schedule) -> Result<Rescheduling, E
         _ => None,
     };
     let only: Option<HashSet<String>> = match &schedule.touched {
-        Some(touched) if stored_facts.is_some() && facts.is_some() => Some(
-            touched
-                .iter()
-                .map(|username| Recipient::Profile(username.clone()).key())
-                .collect(),
-        ),
+        Some(touched) if (schedule.touched_only || stored_facts.is_some()) && facts.is_some() => {
+            Some(
+                touched
+                    .iter()
+                    .map(|username| Recipient::Profile(username.clone()).key())
+                    .collect(),
+            )
+        }
         _ => None,
     };
     let mut now: HashMap<String, AttendanceRow> = HashMap::new();
@@ -477,62 +506,112 @@ pub async fn write_event(
 
 /// Brings `people` of event `event_id` (a slice of a [`Rescheduling`]'s) to their new rows and
 /// reminders. Writing them again changes nothing, so a batch cut short is finished by its replay.
+/// A few set-based statements per [`store::ROWS_PER_STATEMENT`] people, never one per person.
 pub async fn write_people(
     conn: &mut AnyConnection,
     event_id: &str,
     decided_at: i64,
     people: &[(String, Option<AttendanceRow>)],
 ) -> Result<(), Error> {
-    let mut minutes: HashMap<String, Vec<i64>> = HashMap::new();
-    for (recipient, row) in people {
-        sqlx::query("DELETE FROM reminder_attendance WHERE event_id = $1 AND recipient = $2")
-            .bind(event_id)
-            .bind(recipient)
-            .execute(&mut *conn)
-            .await?;
-        let mut wanted = Vec::new();
-        if let Some((account_id, begins_at)) = row {
-            sqlx::query(
-                "INSERT INTO reminder_attendance (event_id, recipient, account_id, begins_at) \
-                 VALUES ($1, $2, $3, $4)",
-            )
-            .bind(event_id)
-            .bind(recipient)
-            .bind(account_id)
-            .bind(begins_at)
-            .execute(&mut *conn)
-            .await?;
-            if !minutes.contains_key(account_id) {
-                let chosen = minutes_of(conn, account_id).await?;
-                minutes.insert(account_id.clone(), chosen);
-            }
-            for minutes_before in &minutes[account_id] {
-                wanted.push(Owed {
-                    event_id: event_id.to_string(),
-                    recipient: recipient.clone(),
-                    account_id: account_id.clone(),
-                    minutes_before: *minutes_before,
-                    begins_at: *begins_at,
-                });
-            }
+    let per = store::ROWS_PER_STATEMENT;
+    let recipients: Vec<&str> = people.iter().map(|(r, _)| r.as_str()).collect();
+    let mut pending = Vec::new();
+    for some in recipients.chunks(per) {
+        let sql = format!(
+            "DELETE FROM reminder_attendance WHERE event_id = $1 AND recipient IN ({})",
+            store::list(2, some.len())
+        );
+        let mut query = sqlx::query(&sql).bind(event_id);
+        for recipient in some {
+            query = query.bind(*recipient);
         }
-        let pending: Vec<String> = sqlx::query_scalar(
+        query.execute(&mut *conn).await?;
+        let sql = format!(
             "SELECT id FROM reminders \
-             WHERE event_id = $1 AND recipient = $2 AND state = 'pending'",
-        )
-        .bind(event_id)
-        .bind(recipient)
-        .fetch_all(&mut *conn)
-        .await?;
-        reconcile(conn, &pending, &wanted, decided_at).await?;
+             WHERE event_id = $1 AND state = 'pending' AND recipient IN ({})",
+            store::list(2, some.len())
+        );
+        let mut query = sqlx::query_scalar::<_, String>(&sql).bind(event_id);
+        for recipient in some {
+            query = query.bind(*recipient);
+        }
+        pending.extend(query.fetch_all(&mut *conn).await?);
     }
-    Ok(())
+    let attending: Vec<(&str, &AttendanceRow)> = people
+        .iter()
+        .filter_map(|(r, row)| row.as_ref().map(|row| (r.as_str(), row)))
+        .collect();
+    for some in attending.chunks(per) {
+        let sql = format!(
+            "INSERT INTO reminder_attendance (event_id, recipient, account_id, begins_at) VALUES {}",
+            store::values(some.len(), 4, "")
+        );
+        let mut query = sqlx::query(&sql);
+        for (recipient, (account_id, begins_at)) in some {
+            query = query
+                .bind(event_id)
+                .bind(*recipient)
+                .bind(account_id)
+                .bind(*begins_at);
+        }
+        query.execute(&mut *conn).await?;
+    }
+    let mut accounts: Vec<&str> = attending.iter().map(|(_, (a, _))| a.as_str()).collect();
+    accounts.sort_unstable();
+    accounts.dedup();
+    let minutes = minutes_of_all(conn, &accounts).await?;
+    let mut wanted = Vec::new();
+    for (recipient, (account_id, begins_at)) in attending {
+        for minutes_before in &minutes[account_id.as_str()] {
+            wanted.push(Owed {
+                event_id: event_id.to_string(),
+                recipient: recipient.to_string(),
+                account_id: account_id.clone(),
+                minutes_before: *minutes_before,
+                begins_at: *begins_at,
+            });
+        }
+    }
+    reconcile(conn, &pending, &wanted, decided_at).await
 }
 
-/// Makes `pending` (the pending reminders of one scope: a person at an event, or an account)
-/// exactly `wanted`: those no longer owed go; those newly owed are added when their time is
-/// still after `decided_at` (someone joining an hour before the event is not told a day
-/// before). Sent and skipped ones stay.
+/// How long before their events each of `accounts` wants reminders ([`minutes_of`]), read a
+/// statement per [`store::ROWS_PER_STATEMENT`] accounts.
+async fn minutes_of_all<'a>(
+    conn: &mut AnyConnection,
+    accounts: &[&'a str],
+) -> Result<HashMap<&'a str, Vec<i64>>, Error> {
+    let mut chosen: HashMap<&str, Vec<i64>> = accounts
+        .iter()
+        .map(|a| (*a, DEFAULT_MINUTES.to_vec()))
+        .collect();
+    for some in accounts.chunks(store::ROWS_PER_STATEMENT) {
+        let sql = format!(
+            "SELECT account_id, minutes FROM reminder_offsets WHERE account_id IN ({})",
+            store::list(1, some.len())
+        );
+        let mut query = sqlx::query_as::<_, (String, String)>(&sql);
+        for account in some {
+            query = query.bind(*account);
+        }
+        for (account, text) in query.fetch_all(&mut *conn).await? {
+            if let Some(account) = some.iter().find(|a| **a == account) {
+                chosen.insert(
+                    *account,
+                    text.split(',')
+                        .filter_map(|m| m.trim().parse().ok())
+                        .collect(),
+                );
+            }
+        }
+    }
+    Ok(chosen)
+}
+
+/// Makes `pending` (the pending reminders of one scope: some people at an event, or an
+/// account) exactly `wanted`: those no longer owed go; those newly owed are added when their
+/// time is still after `decided_at` (someone joining an hour before the event is not told a
+/// day before). Sent and skipped ones stay. A statement per [`store::ROWS_PER_STATEMENT`] rows.
 async fn reconcile(
     conn: &mut AnyConnection,
     pending: &[String],
@@ -540,27 +619,38 @@ async fn reconcile(
     decided_at: i64,
 ) -> Result<(), Error> {
     let ids: HashSet<String> = wanted.iter().map(Owed::id).collect();
-    for id in pending.iter().filter(|id| !ids.contains(*id)) {
-        sqlx::query("DELETE FROM reminders WHERE id = $1 AND state = 'pending'")
-            .bind(id)
-            .execute(&mut *conn)
-            .await?;
+    let gone: Vec<&String> = pending.iter().filter(|id| !ids.contains(*id)).collect();
+    for some in gone.chunks(store::ROWS_PER_STATEMENT) {
+        let sql = format!(
+            "DELETE FROM reminders WHERE state = 'pending' AND id IN ({})",
+            store::list(1, some.len())
+        );
+        let mut query = sqlx::query(&sql);
+        for id in some {
+            query = query.bind(*id);
+        }
+        query.execute(&mut *conn).await?;
     }
-    for owed in wanted.iter().filter(|o| o.due_at() > decided_at) {
-        sqlx::query(
+    let owed: Vec<&Owed> = wanted.iter().filter(|o| o.due_at() > decided_at).collect();
+    for some in owed.chunks(store::ROWS_PER_STATEMENT) {
+        let sql = format!(
             "INSERT INTO reminders \
              (id, event_id, recipient, account_id, minutes_before, begins_at, due_at, state, late) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, 'pending', 0) ON CONFLICT (id) DO NOTHING",
-        )
-        .bind(owed.id())
-        .bind(&owed.event_id)
-        .bind(&owed.recipient)
-        .bind(&owed.account_id)
-        .bind(owed.minutes_before)
-        .bind(owed.begins_at)
-        .bind(owed.due_at())
-        .execute(&mut *conn)
-        .await?;
+             VALUES {} ON CONFLICT (id) DO NOTHING",
+            store::values(some.len(), 7, ", 'pending', 0")
+        );
+        let mut query = sqlx::query(&sql);
+        for owed in some {
+            query = query
+                .bind(owed.id())
+                .bind(&owed.event_id)
+                .bind(&owed.recipient)
+                .bind(&owed.account_id)
+                .bind(owed.minutes_before)
+                .bind(owed.begins_at)
+                .bind(owed.due_at());
+        }
+        query.execute(&mut *conn).await?;
     }
     Ok(())
 }

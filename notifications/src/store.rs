@@ -118,6 +118,120 @@ pub async fn insert(conn: &mut AnyConnection, n: &Derived) -> Result<bool, Error
     Ok(true)
 }
 
+/// Rows written by one multi-row statement, at most: at 11 values each (the widest rows) this
+/// stays under SQLite's limit on a statement's variables (999 in old builds).
+pub const ROWS_PER_STATEMENT: usize = 90;
+
+/// `rows` groups of `width` placeholders, `($1, $2, …), (…)`, each group followed by `extra`
+/// (such as `, 'pending', 0`).
+pub fn values(rows: usize, width: usize, extra: &str) -> String {
+    (0..rows)
+        .map(|row| {
+            let one = (1..=width)
+                .map(|column| format!("${}", row * width + column))
+                .collect::<Vec<_>>()
+                .join(", ");
+            format!("({one}{extra})")
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// `$first, …` for `count` values.
+pub fn list(first: usize, count: usize) -> String {
+    (first..first + count)
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Stores each of `all` unless it is already there, a statement per [`ROWS_PER_STATEMENT`]
+/// (never a read per row): as [`insert`] does one by one, or, with `past`, as [`insert_past`]
+/// does. Returns how many mails were queued.
+pub async fn insert_all(
+    conn: &mut AnyConnection,
+    all: &[&Derived],
+    past: bool,
+) -> Result<usize, Error> {
+    let mut mails = 0;
+    for some in all.chunks(ROWS_PER_STATEMENT) {
+        let mut facts = Vec::with_capacity(some.len());
+        for n in some {
+            facts.push(
+                serde_json::to_string(&n.notice.facts).map_err(|e| Error::Unreadable {
+                    position: n.position,
+                    reason: e.to_string(),
+                })?,
+            );
+        }
+        let sql = if past {
+            format!(
+                "INSERT INTO notifications \
+                 (id, position, kind, recipient, account_id, event_id, facts, delivery, created_at, \
+                  read_at, digest_id) VALUES {} ON CONFLICT (id) DO NOTHING RETURNING id",
+                values(some.len(), 11, "")
+            )
+        } else {
+            format!(
+                "INSERT INTO notifications \
+                 (id, position, kind, recipient, account_id, event_id, facts, delivery, created_at) \
+                 VALUES {} ON CONFLICT (id) DO NOTHING RETURNING id",
+                values(some.len(), 9, "")
+            )
+        };
+        let mut query = sqlx::query_scalar::<_, String>(&sql);
+        for (n, facts) in some.iter().zip(facts) {
+            query = query
+                .bind(&n.id)
+                .bind(n.position)
+                .bind(n.notice.kind.as_str())
+                .bind(n.notice.recipient.key())
+                .bind(n.account.as_deref())
+                .bind(&n.event_id)
+                .bind(facts)
+                .bind(n.delivery.as_str())
+                .bind(&n.created_at);
+            if past {
+                query = query.bind(&n.created_at).bind(PAST);
+            }
+        }
+        let inserted: std::collections::HashSet<String> =
+            query.fetch_all(&mut *conn).await?.into_iter().collect();
+        if past || inserted.is_empty() {
+            continue;
+        }
+        let mut digesting: Vec<&str> = Vec::new();
+        let mut mailed: Vec<&str> = Vec::new();
+        for n in some.iter().filter(|n| inserted.contains(&n.id)) {
+            match (n.delivery, &n.account) {
+                (Delivery::Digest, Some(account)) if !digesting.contains(&account.as_str()) => {
+                    digesting.push(account);
+                }
+                (Delivery::Mail, _) if !mailed.contains(&n.id.as_str()) => mailed.push(&n.id),
+                _ => {}
+            }
+        }
+        for account in digesting {
+            crate::digest::ensure_time(conn, account, now()).await?;
+        }
+        if !mailed.is_empty() {
+            let sql = format!(
+                "INSERT INTO notification_mails (id, state, attempts, due_at) VALUES {} \
+                 ON CONFLICT (id) DO NOTHING",
+                values(mailed.len(), 1, ", 'pending', 0, $0")
+                    .replace("$0", &format!("${}", mailed.len() + 1))
+            );
+            let mut query = sqlx::query(&sql);
+            for id in &mailed {
+                query = query.bind(*id);
+            }
+            query.bind(now()).execute(&mut *conn).await?;
+            mails += mailed.len();
+        }
+    }
+    Ok(mails)
+}
+
 /// Stores `n`, unless it is already there, as delivered before: read when its change was
 /// recorded, listed by no digest ([`PAST`]) and given no mail. For a notification derived again
 /// for a change at or before [`delivered_up_to`] — a kind added since, or rows lost — whose
@@ -464,4 +578,22 @@ pub async fn outbox_counts(pool: &AnyPool) -> Result<Vec<(String, i64)>, Error> 
     )
     .fetch_all(pool)
     .await?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn placeholders_number_every_value_once() {
+        assert_eq!(values(2, 3, ""), "($1, $2, $3), ($4, $5, $6)");
+        assert_eq!(
+            values(2, 1, ", 'pending'"),
+            "($1, 'pending'), ($2, 'pending')"
+        );
+        assert_eq!(list(2, 3), "$2, $3, $4");
+        // The widest statement stays under SQLite's oldest limit of 999 variables.
+        let widest = values(ROWS_PER_STATEMENT, 11, "");
+        assert!(widest.contains("$990)") && !widest.contains("$991"));
+    }
 }

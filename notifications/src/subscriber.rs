@@ -276,10 +276,14 @@ pub async fn derive(
                 reminders::note_touched(&mut touched, change.clone());
             }
         }
+        // When only some people's part may have changed since the event's reminders were
+        // planned, only they are listed: the others' rows stand.
+        let touched_only = touched.is_some() && reminders::planned(pool, id).await?;
         heads.push(AtHead::of(
             id,
             head.as_ref().unwrap_or(&fold),
             touched,
+            touched_only,
             last.position,
         )?);
         folds.keep(id.to_string(), fold, head);
@@ -348,6 +352,7 @@ pub async fn derive(
             attending,
             decided_at: at.decided_at,
             touched: at.touched,
+            touched_only: at.touched_only,
         });
     }
     Ok(Derivation {
@@ -365,6 +370,7 @@ struct AtHead {
     told: Option<(mapping::Facts, Vec<String>)>,
     decided_at: i64,
     touched: Option<BTreeSet<String>>,
+    touched_only: bool,
 }
 
 impl AtHead {
@@ -372,6 +378,7 @@ impl AtHead {
         event_id: &str,
         head: &Fold,
         touched: Option<BTreeSet<String>>,
+        touched_only: bool,
         batch_end: i64,
     ) -> Result<Self, Error> {
         let decided_at = recorded_at(&head.metadata).ok_or_else(|| Error::Unreadable {
@@ -384,9 +391,14 @@ impl AtHead {
                 .event
                 .details()
                 .map_or(0, |details| details.begins_at.unix_timestamp()),
-            told: reminders::taking_part(&head.event, head.memory.draft),
+            told: reminders::taking_part(
+                &head.event,
+                head.memory.draft,
+                touched.as_ref().filter(|_| touched_only),
+            ),
             decided_at,
             touched,
+            touched_only,
         })
     }
 }
@@ -557,13 +569,10 @@ impl Subscriber for NotificationsSubscriber {
             }
             match piece {
                 Some(Piece::Notifications(notifications)) => {
-                    for notification in notifications {
-                        if notification.position <= delivered {
-                            store::insert_past(&mut tx, notification).await?;
-                        } else if store::insert(&mut tx, notification).await? {
-                            mails += 1;
-                        }
-                    }
+                    let (past, new): (Vec<&Derived>, Vec<&Derived>) =
+                        notifications.iter().partition(|n| n.position <= delivered);
+                    store::insert_all(&mut tx, &past, true).await?;
+                    mails += store::insert_all(&mut tx, &new, false).await?;
                 }
                 Some(Piece::People(plan, people)) => {
                     reminders::write_people(&mut tx, &plan.event_id, plan.decided_at, people)

@@ -461,6 +461,7 @@ async fn a_title_edit_rewrites_no_attendee_and_the_reminder_says_the_new_title()
             ],
             decided_at: store::now(),
             touched: None,
+            touched_only: false,
         };
         let plan = reminders::plan(server.db.pool(), &schedule)
             .await

@@ -5,6 +5,7 @@ mod fixtures;
 mod groups;
 mod instances;
 mod membership;
+mod mentions;
 mod previews;
 mod reports;
 mod support;
