@@ -83,39 +83,7 @@ pub async fn set_setting(
 
 /// Stores `n` unless it is already there; true when it was new and a mail was queued for it.
 pub async fn insert(conn: &mut AnyConnection, n: &Derived) -> Result<bool, Error> {
-    let facts = serde_json::to_string(&n.notice.facts).map_err(|e| Error::Unreadable {
-        position: n.position,
-        reason: e.to_string(),
-    })?;
-    let inserted = sqlx::query(
-        "INSERT INTO notifications \
-         (id, position, kind, recipient, account_id, event_id, facts, delivery, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (id) DO NOTHING",
-    )
-    .bind(&n.id)
-    .bind(n.position)
-    .bind(n.notice.kind.as_str())
-    .bind(n.notice.recipient.key())
-    .bind(n.account.as_deref())
-    .bind(&n.event_id)
-    .bind(facts)
-    .bind(n.delivery.as_str())
-    .bind(&n.created_at)
-    .execute(&mut *conn)
-    .await?
-    .rows_affected()
-        == 1;
-    if !inserted {
-        return Ok(false);
-    }
-    if let (Delivery::Digest, Some(account)) = (n.delivery, &n.account) {
-        crate::digest::ensure_time(conn, account, now()).await?;
-    }
-    if n.delivery != Delivery::Mail {
-        return Ok(false);
-    }
-    queue_mail(conn, &n.id).await?;
-    Ok(true)
+    Ok(insert_all(conn, &[n], false).await? == 1)
 }
 
 /// Rows written by one multi-row statement, at most: at 11 values each (the widest rows) this
@@ -146,8 +114,11 @@ pub fn list(first: usize, count: usize) -> String {
 }
 
 /// Stores each of `all` unless it is already there, a statement per [`ROWS_PER_STATEMENT`]
-/// (never a read per row): as [`insert`] does one by one, or, with `past`, as [`insert_past`]
-/// does. Returns how many mails were queued.
+/// (never a read per row). With `past`, each is stored as delivered before: read when its change
+/// was recorded, listed by no digest ([`PAST`]) and given no mail — for a notification derived
+/// again for a change at or before [`delivered_up_to`] (a kind added since, or rows lost), whose
+/// change the people concerned heard of then, or never will now. Returns how many mails were
+/// queued.
 pub async fn insert_all(
     conn: &mut AnyConnection,
     all: &[&Derived],
@@ -232,38 +203,8 @@ pub async fn insert_all(
     Ok(mails)
 }
 
-/// Stores `n`, unless it is already there, as delivered before: read when its change was
-/// recorded, listed by no digest ([`PAST`]) and given no mail. For a notification derived again
-/// for a change at or before [`delivered_up_to`] — a kind added since, or rows lost — whose
-/// change the people concerned heard of then, or never will now.
-pub async fn insert_past(conn: &mut AnyConnection, n: &Derived) -> Result<(), Error> {
-    let facts = serde_json::to_string(&n.notice.facts).map_err(|e| Error::Unreadable {
-        position: n.position,
-        reason: e.to_string(),
-    })?;
-    sqlx::query(
-        "INSERT INTO notifications \
-         (id, position, kind, recipient, account_id, event_id, facts, delivery, created_at, \
-          read_at, digest_id) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9, $10) ON CONFLICT (id) DO NOTHING",
-    )
-    .bind(&n.id)
-    .bind(n.position)
-    .bind(n.notice.kind.as_str())
-    .bind(n.notice.recipient.key())
-    .bind(n.account.as_deref())
-    .bind(&n.event_id)
-    .bind(facts)
-    .bind(n.delivery.as_str())
-    .bind(&n.created_at)
-    .bind(PAST)
-    .execute(&mut *conn)
-    .await?;
-    Ok(())
-}
-
-/// The digest id of the notifications stored as delivered before ([`insert_past`]): no digest
-/// has it, so none lists them.
+/// The digest id of the notifications stored as delivered before ([`insert_all`] with `past`):
+/// no digest has it, so none lists them.
 pub const PAST: &str = "past";
 
 /// The highest log position whose notifications a running subscriber has delivered (migration
