@@ -63,43 +63,6 @@ impl Mailer {
             transport: Transport::Smtp(transport.build()),
         })
     }
-
-    /// Sends one plain-text message.
-    pub async fn send(&self, to: &str, subject: &str, body: String) -> Result<(), MailError> {
-        let body = match self.transport {
-            // Over SMTP lettre picks a safe encoding (quoted-printable for long lines). In .eml
-            // files, meant to be read as they are, the text stays whole so links can be copied.
-            Transport::Smtp(_) => Body::new(body),
-            Transport::Files(..) => Body::new_with_encoding(body, ContentTransferEncoding::Binary)
-                .map_err(|_| MailError::Send("unencodable body".into()))?,
-        };
-        let message = Message::builder()
-            .from(self.from.clone())
-            .to(mailbox(to)?)
-            .subject(subject)
-            .header(ContentType::TEXT_PLAIN)
-            .body(body)?;
-        match &self.transport {
-            Transport::Smtp(smtp) => {
-                smtp.send(message)
-                    .await
-                    .map_err(|e| MailError::Send(e.to_string()))?;
-                tracing::info!(to, subject, "mail sent");
-            }
-            Transport::Files(folder, files) => {
-                tokio::fs::create_dir_all(folder)
-                    .await
-                    .map_err(|e| MailError::Send(e.to_string()))?;
-                let id = files
-                    .send(message)
-                    .await
-                    .map_err(|e| MailError::Send(e.to_string()))?;
-                let file = folder.join(format!("{id}.eml"));
-                tracing::info!(to, subject, file = %file.display(), "mail written (no SMTP server configured)");
-            }
-        }
-        Ok(())
-    }
 }
 
 /// A message with a plain-text and an HTML part and, for mail people may stop, the headers of

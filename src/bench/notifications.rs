@@ -83,7 +83,7 @@ pub async fn notifications(
     // account holding every participant's profile: the participants hear of the organiser's
     // changes, never of their own.
     let mut usernames = vec!["organiser".to_string()];
-    usernames.extend((0..2 * requests).map(|i| format!("joiner{i}")));
+    usernames.extend((0..LATENCY_PHASES.len() * requests).map(|i| format!("joiner{i}")));
     let (token, acting) = super::account_with(&state, &usernames).await?;
     let details = serde_json::from_value(serde_json::json!({
         "title": "Bench assembly",
@@ -247,74 +247,120 @@ pub async fn notifications(
         );
     }
 
-    // Latency over the JSON API with the subscriber running, then stopped.
+    // Latency over the JSON API, in phases with the subscriber running and stopped, in the
+    // order on, off, off, on: a machine that grows busier or quieter during the run weighs on
+    // both alike. A phase with the subscriber on starts once it has caught up.
     let agent: ureq::Agent = ureq::Agent::config_builder()
         .http_status_as_error(false)
         .build()
         .into();
-    let mut rows = Vec::new();
-    for (phase, on) in [("on", true), ("off", false)] {
-        if !on {
-            running.cancel();
+    let mut running = Some(running);
+    // Each phase's join and edit latencies, in microseconds.
+    let mut measured: Vec<(bool, [Vec<u64>; 2])> = Vec::new();
+    for (round, on) in LATENCY_PHASES.into_iter().enumerate() {
+        match (on, running.take()) {
+            (true, None) => {
+                running = Some(start_notifications(&db, &new_mail));
+                settled(&db).await?;
+            }
+            (false, Some(token)) => token.cancel(),
+            (_, kept) => running = kept,
         }
-        let (base, token, id) = (server.base.clone(), token.clone(), event.id.clone());
-        let agent = agent.clone();
-        let first = if on { 0 } else { requests };
-        let (joins, edits) =
-            tokio::task::spawn_blocking(move || -> anyhow::Result<(Latencies, Latencies)> {
-                let mut joins = Vec::with_capacity(requests);
-                for i in first..first + requests {
-                    let sent = Instant::now();
-                    let response = agent
-                        .post(&format!("{base}/api/v1/events/{id}/participations"))
-                        .header("authorization", format!("Bearer {token}"))
-                        .header("x-convene-profile", format!("joiner{i}"))
-                        .header("content-type", "application/json")
-                        .send("{}")?;
-                    joins.push(sent.elapsed().as_micros() as u64);
-                    if response.status() != 201 {
-                        bail!("joining as @joiner{i} answered {}", response.status());
-                    }
-                }
-                let mut edits = Vec::with_capacity(requests);
-                for i in 0..requests {
-                    let sent = Instant::now();
-                    let response = agent
-                        .patch(&format!("{base}/api/v1/events/{id}"))
-                        .header("authorization", format!("Bearer {token}"))
-                        .header("x-convene-profile", "organiser")
-                        .header("content-type", "application/json")
-                        .send(format!("{{\"title\": \"Bench assembly {phase} {i}\"}}"))?;
-                    edits.push(sent.elapsed().as_micros() as u64);
-                    if response.status() != 200 {
-                        bail!("editing answered {}", response.status());
-                    }
-                }
-                Ok((Latencies::new(joins), Latencies::new(edits)))
-            })
-            .await??;
-        rows.push(("join", phase, joins));
-        rows.push(("edit (title)", phase, edits));
+        let first = round * requests;
+        let phase = latency_phase(&agent, &server.base, &token, &event.id, first, requests).await?;
+        measured.push((on, phase));
     }
     println!();
     println!(
         "{:<14} {:>11} {:>8} {:>10} {:>10}",
         "request", "subscriber", "count", "p50 ms", "p99 ms"
     );
-    for (name, phase, latencies) in &rows {
+    for (request, name) in ["join", "edit (title)"].into_iter().enumerate() {
+        let mut p50 = [0.0; 2];
+        for (phase, on) in [("on", true), ("off", false)] {
+            let all = Latencies::new(
+                measured
+                    .iter()
+                    .filter(|(o, _)| *o == on)
+                    .flat_map(|(_, phase)| phase[request].iter().copied())
+                    .collect(),
+            );
+            p50[usize::from(!on)] = all.ms(0.50);
+            println!(
+                "{:<14} {:>11} {:>8} {:>10.2} {:>10.2}",
+                name,
+                phase,
+                all.len(),
+                all.ms(0.50),
+                all.ms(0.99)
+            );
+        }
         println!(
-            "{:<14} {:>11} {:>8} {:>10.2} {:>10.2}",
+            "{:<14} {:>11} p50 on / off: {:.2}",
             name,
-            phase,
-            latencies.len(),
-            latencies.ms(0.50),
-            latencies.ms(0.99)
+            "",
+            p50[0] / p50[1].max(1e-9)
         );
     }
-    running.cancel();
+    if let Some(token) = running {
+        token.cancel();
+    }
     drop(folder);
     server.stop().await;
     Ok(ExitCode::SUCCESS)
+}
+
+/// Whether the notifications subscriber runs in each latency phase, in order.
+const LATENCY_PHASES: [bool; 4] = [true, false, false, true];
+
+/// `requests` joins (as `@joiner{first}`…) then as many title edits of event `id`, one after the
+/// other over the JSON API: their latencies in microseconds.
+async fn latency_phase(
+    agent: &ureq::Agent,
+    base: &str,
+    token: &str,
+    id: &str,
+    first: usize,
+    requests: usize,
+) -> anyhow::Result<[Vec<u64>; 2]> {
+    let (agent, base, token, id) = (
+        agent.clone(),
+        base.to_string(),
+        token.to_string(),
+        id.to_string(),
+    );
+    tokio::task::spawn_blocking(move || -> anyhow::Result<[Vec<u64>; 2]> {
+        let mut joins = Vec::with_capacity(requests);
+        for i in first..first + requests {
+            let sent = Instant::now();
+            let response = agent
+                .post(&format!("{base}/api/v1/events/{id}/participations"))
+                .header("authorization", format!("Bearer {token}"))
+                .header("x-convene-profile", format!("joiner{i}"))
+                .header("content-type", "application/json")
+                .send("{}")?;
+            joins.push(sent.elapsed().as_micros() as u64);
+            if response.status() != 201 {
+                bail!("joining as @joiner{i} answered {}", response.status());
+            }
+        }
+        let mut edits = Vec::with_capacity(requests);
+        for i in 0..requests {
+            let sent = Instant::now();
+            let response = agent
+                .patch(&format!("{base}/api/v1/events/{id}"))
+                .header("authorization", format!("Bearer {token}"))
+                .header("x-convene-profile", "organiser")
+                .header("content-type", "application/json")
+                .send(format!("{{\"title\": \"Bench assembly {first} {i}\"}}"))?;
+            edits.push(sent.elapsed().as_micros() as u64);
+            if response.status() != 200 {
+                bail!("editing answered {}", response.status());
+            }
+        }
+        Ok([joins, edits])
+    })
+    .await?
 }
 
 /// The time `count` rows like the notifications take as plain INSERTs in one transaction.
