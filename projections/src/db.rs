@@ -7,6 +7,7 @@
 use crate::chain;
 use crate::error::Error;
 use sqlx::any::AnyPoolOptions;
+use sqlx::migrate::Migrator;
 use sqlx::postgres::{PgConnectOptions, PgConnection, PgPool, PgPoolOptions};
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
@@ -253,21 +254,33 @@ impl Database {
 
     /// Brings the schema up to date.
     pub async fn migrate(&self) -> Result<(), Error> {
+        self.run(&migrator(self.inner.backend)).await
+    }
+
+    /// Brings the schema up to migration `version` only: where a test of a later migration
+    /// starts, to write the rows that migration must mend.
+    pub async fn migrate_until(&self, version: i64) -> Result<(), Error> {
+        let mut migrator = migrator(self.inner.backend);
+        migrator.migrations = migrator
+            .iter()
+            .filter(|m| m.version <= version)
+            .cloned()
+            .collect::<Vec<_>>()
+            .into();
+        self.run(&migrator).await
+    }
+
+    async fn run(&self, migrator: &Migrator) -> Result<(), Error> {
         match &self.inner.append {
-            AppendPool::Sqlite(pool) => sqlx::migrate!("../migrations/sqlite").run(pool).await?,
-            AppendPool::Postgres(pool) => {
-                sqlx::migrate!("../migrations/postgres").run(pool).await?
-            }
+            AppendPool::Sqlite(pool) => migrator.run(pool).await?,
+            AppendPool::Postgres(pool) => migrator.run(pool).await?,
         }
         Ok(())
     }
 
     /// Refuses a database without Convene's schema, or with an older one.
     async fn check_schema(&self) -> Result<(), Error> {
-        let migrator = match self.inner.backend {
-            Backend::Sqlite => sqlx::migrate!("../migrations/sqlite"),
-            Backend::Postgres => sqlx::migrate!("../migrations/postgres"),
-        };
+        let migrator = migrator(self.inner.backend);
         let applied: Vec<i64> =
             match sqlx::query_scalar("SELECT version FROM _sqlx_migrations WHERE success")
                 .fetch_all(&self.inner.pool)
@@ -374,6 +387,14 @@ async fn answered<T>(
             url: redact(url),
             seconds: timeout.as_secs_f64(),
         })
+}
+
+/// Convene's migrations for `backend`, embedded when this crate compiles.
+fn migrator(backend: Backend) -> Migrator {
+    match backend {
+        Backend::Sqlite => sqlx::migrate!("../migrations/sqlite"),
+        Backend::Postgres => sqlx::migrate!("../migrations/postgres"),
+    }
 }
 
 /// `url` with its password replaced by `***`.
