@@ -119,18 +119,8 @@ fn one_duration(word: &str) -> Option<i64> {
 
 /// How long before its events `account` wants reminders, longest first.
 pub async fn minutes_of(conn: &mut AnyConnection, account: &str) -> Result<Vec<i64>, Error> {
-    let stored: Option<String> =
-        sqlx::query_scalar("SELECT minutes FROM reminder_offsets WHERE account_id = $1")
-            .bind(account)
-            .fetch_optional(&mut *conn)
-            .await?;
-    Ok(match stored {
-        None => DEFAULT_MINUTES.to_vec(),
-        Some(text) => text
-            .split(',')
-            .filter_map(|m| m.trim().parse().ok())
-            .collect(),
-    })
+    let mut chosen = minutes_of_all(conn, &[account]).await?;
+    Ok(chosen.remove(account).unwrap_or_default())
 }
 
 /// Stores `account`'s choice and reschedules its reminders, as of `now` (Unix seconds).
@@ -596,12 +586,9 @@ async fn minutes_of_all<'a>(
         }
         for (account, text) in query.fetch_all(&mut *conn).await? {
             if let Some(account) = some.iter().find(|a| **a == account) {
-                chosen.insert(
-                    *account,
-                    text.split(',')
-                        .filter_map(|m| m.trim().parse().ok())
-                        .collect(),
-                );
+                // Stored as "1440,120"; a part that is no number is left out.
+                let minutes = text.split(',').filter_map(|m| m.trim().parse().ok());
+                chosen.insert(*account, minutes.collect());
             }
         }
     }

@@ -186,11 +186,12 @@ pub async fn insert_all(
             crate::digest::ensure_time(conn, account, now()).await?;
         }
         if !mailed.is_empty() {
+            // Every mail is due now: one value, bound after the ids.
+            let due = format!(", 'pending', 0, ${}", mailed.len() + 1);
             let sql = format!(
                 "INSERT INTO notification_mails (id, state, attempts, due_at) VALUES {} \
                  ON CONFLICT (id) DO NOTHING",
-                values(mailed.len(), 1, ", 'pending', 0, $0")
-                    .replace("$0", &format!("${}", mailed.len() + 1))
+                values(mailed.len(), 1, &due)
             );
             let mut query = sqlx::query(&sql);
             for id in &mailed {

@@ -40,22 +40,23 @@ impl Projection for DomainDecisionsProjection {
             public_comment,
         } = event.change::<RemoteDomainChange>()?;
         // A policy has its row per domain and policy; a suspension or limit, one per domain.
-        let (table, key, name, kept) = match action.policy() {
-            Some((policy, set)) => ("domain_policies", "policy", policy.as_str(), set),
+        let (table, key, name, kept, delete) = match action.policy() {
+            Some((policy, set)) => (
+                "domain_policies",
+                "policy",
+                policy.as_str(),
+                set,
+                sqlx::query("DELETE FROM domain_policies WHERE domain = $1 AND policy = $2")
+                    .bind(on.id)
+                    .bind(policy.as_str()),
+            ),
             None => (
                 "domain_decisions",
                 "action",
                 action.as_str(),
                 action != DomainAction::Lift,
+                sqlx::query("DELETE FROM domain_decisions WHERE domain = $1").bind(on.id),
             ),
-        };
-        let delete = match key {
-            "policy" => {
-                sqlx::query("DELETE FROM domain_policies WHERE domain = $1 AND policy = $2")
-                    .bind(on.id)
-                    .bind(name)
-            }
-            _ => sqlx::query("DELETE FROM domain_decisions WHERE domain = $1").bind(on.id),
         };
         delete.execute(&mut *conn).await?;
         if kept {
