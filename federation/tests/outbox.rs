@@ -1281,7 +1281,7 @@ async fn a_forwarded_report_on_an_actor_is_a_flag_naming_that_actor_alone() {
                 }),
                 flag: None,
             },
-            snapshot: Some(ActorSnapshot {
+            snapshot: Some(Box::new(ActorSnapshot {
                 id: s(sam),
                 kind: s("Person"),
                 preferred_username: s("sam"),
@@ -1290,7 +1290,7 @@ async fn a_forwarded_report_on_an_actor_is_a_flag_naming_that_actor_alone() {
                 summary: None,
                 url: None,
                 fetched_at: s("2026-11-01T10:00:00Z"),
-            }),
+            })),
         };
         Commands::<Report>::new(&db, ())
             .execute("on-sam", command, &Log::metadata())

@@ -141,7 +141,7 @@ async fn target_exists(
     state: &AppState,
     session: Option<&Session>,
     target: &Target,
-) -> Result<Option<ActorSnapshot>> {
+) -> Result<Option<Box<ActorSnapshot>>> {
     let pool = state.db.pool();
     match target {
         Target::Profile { username } => {
@@ -169,7 +169,9 @@ async fn target_exists(
                 return Err(Error::not_found(format!("there is no group @{handle}")));
             }
         }
-        Target::RemoteActor { url } => return Ok(Some(remote::known_actor(state, url).await?)),
+        Target::RemoteActor { url } => {
+            return Ok(Some(Box::new(remote::known_actor(state, url).await?)))
+        }
     }
     Ok(None)
 }

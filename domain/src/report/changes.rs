@@ -20,7 +20,7 @@ pub enum ReportChange {
         federated: Federated,
         /// For a report on another instance's actor: the actor as this instance knew it then.
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        snapshot: Option<ActorSnapshot>,
+        snapshot: Option<Box<ActorSnapshot>>,
     },
     Assigned {
         moderator: String,

@@ -12,8 +12,9 @@ pub enum ReportCommand {
         comment: String,
         evidence: i64,
         federated: Federated,
-        /// What this instance knows of a reported actor of another instance.
-        snapshot: Option<ActorSnapshot>,
+        /// What this instance knows of a reported actor of another instance (boxed: most
+        /// reports keep none).
+        snapshot: Option<Box<ActorSnapshot>>,
     },
     /// A moderator (account id) takes the report.
     Assign { moderator: String },

@@ -210,7 +210,7 @@ pub struct Report {
     #[serde(default)]
     federated: Federated,
     #[serde(default)]
-    snapshot: Option<ActorSnapshot>,
+    snapshot: Option<Box<ActorSnapshot>>,
     state: ReportState,
     assignee: Option<String>,
     notes: Vec<Note>,
@@ -238,7 +238,7 @@ impl Report {
     }
     /// The reported actor of another instance as known here at filing.
     pub fn snapshot(&self) -> Option<&ActorSnapshot> {
-        self.snapshot.as_ref()
+        self.snapshot.as_deref()
     }
     pub fn state(&self) -> ReportState {
         self.state
@@ -263,7 +263,7 @@ impl Report {
         comment: &str,
         evidence: i64,
         federated: Federated,
-        snapshot: Option<ActorSnapshot>,
+        snapshot: Option<Box<ActorSnapshot>>,
     ) -> Result<Vec<ReportChange>, ReportError> {
         if self.filed {
             return Err(ReportError::AlreadyFiled);
@@ -288,7 +288,7 @@ impl Report {
                 ));
             }
         }
-        remote_actor(&target, &federated, snapshot.as_ref())?;
+        remote_actor(&target, &federated, snapshot.as_deref())?;
         if let Category::RuleViolation { rules } = &category {
             let blank = rules.iter().any(|r| r.trim().is_empty());
             if rules.is_empty() || rules.len() > RULES_MAX || blank {

@@ -181,7 +181,7 @@ fn file_actor(url: &str, federated: Federated, snapshot: Option<ActorSnapshot>) 
         comment: "Sells watches".into(),
         evidence: 42,
         federated,
-        snapshot,
+        snapshot: snapshot.map(Box::new),
     }
 }
 
@@ -203,7 +203,7 @@ fn another_instance_s_actor_is_reported_as_it_was_known_here() {
             comment: "Sells watches".into(),
             evidence: 42,
             federated,
-            snapshot: Some(sam()),
+            snapshot: Some(Box::new(sam())),
         }]);
 }
 
@@ -277,7 +277,7 @@ fn only_a_report_on_another_instance_s_actor_keeps_one() {
             comment,
             evidence,
             federated: Federated::default(),
-            snapshot: Some(sam()),
+            snapshot: Some(Box::new(sam())),
         })
         .then_expect_error(invalid(
             "snapshot",
@@ -295,7 +295,7 @@ fn the_reported_actor_is_folded_with_the_filing() {
         comment: String::new(),
         evidence: 7,
         federated: on_other_example(None),
-        snapshot: Some(sam()),
+        snapshot: Some(Box::new(sam())),
     });
     assert_eq!(report.snapshot(), Some(&sam()));
     assert_eq!(report.target().map(Target::kind), Some("remote_actor"));
