@@ -1221,6 +1221,7 @@ async fn a_forwarded_report_is_a_flag_from_the_instance_naming_nobody_and_others
                         forward,
                         flag: None,
                     },
+                    snapshot: None,
                 };
                 Commands::<Report>::new(&db, ())
                     .execute(&id, command, &Log::metadata())
@@ -1254,6 +1255,59 @@ async fn a_forwarded_report_is_a_flag_from_the_instance_naming_nobody_and_others
         assert_eq!(out[0].inboxes, vec![s(SHARED)]);
         assert_eq!(out[0].key_id, format!("{PUBLIC_URL}/relay#main-key"));
         // The reporter is named nowhere in what leaves.
+        assert!(!flag.to_string().contains("ana"), "{flag}");
+        assert_eq!(log.derived(2).await, out, "the same in other batches");
+    }
+}
+
+#[tokio::test]
+async fn a_forwarded_report_on_an_actor_is_a_flag_naming_that_actor_alone() {
+    use convene_domain::report::{ActorSnapshot, Category, Federated, Forward, Target};
+    use convene_domain::{Report, ReportCommand};
+    for (_scratch, db) in test_databases("outbox_flag_actor").await {
+        let sam = "https://b.example/@sam";
+        let command = ReportCommand::File {
+            reporter: Some("ana".into()),
+            target: Target::RemoteActor { url: s(sam) },
+            category: Category::Spam,
+            comment: "Sells watches".into(),
+            evidence: 0,
+            federated: Federated {
+                instance: Some("b.example".into()),
+                forward: Some(Forward {
+                    actors: vec![s(sam)],
+                    objects: vec![],
+                    inbox: s(SHARED),
+                }),
+                flag: None,
+            },
+            snapshot: Some(Box::new(ActorSnapshot {
+                id: s(sam),
+                kind: s("Person"),
+                preferred_username: s("sam"),
+                handle: s("sam@b.example"),
+                name: Some(s("Sam")),
+                summary: None,
+                url: None,
+                fetched_at: s("2026-11-01T10:00:00Z"),
+            })),
+        };
+        Commands::<Report>::new(&db, ())
+            .execute("on-sam", command, &Log::metadata())
+            .await
+            .expect("filed");
+        let log = Log { db: db.clone() };
+        let out = log.derived(1).await;
+        assert_eq!(out.len(), 1, "{out:?}");
+        let flag = serde_json::to_value(&out[0].activity).expect("serialises");
+        assert_eq!(flag["type"], "Flag");
+        assert_eq!(flag["actor"], format!("{PUBLIC_URL}/relay"));
+        assert_eq!(flag["object"], sam, "one thing reported: one value");
+        assert_eq!(flag["to"], serde_json::json!([sam]));
+        assert_eq!(flag["content"], "Sells watches");
+        assert_eq!(flag["mediaType"], "text/plain");
+        assert_eq!(out[0].inboxes, vec![s(SHARED)]);
+        assert_eq!(out[0].key_id, format!("{PUBLIC_URL}/relay#main-key"));
         assert!(!flag.to_string().contains("ana"), "{flag}");
         assert_eq!(log.derived(2).await, out, "the same in other batches");
     }

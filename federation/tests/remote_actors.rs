@@ -296,3 +296,23 @@ fn broken_documents_say_what_is_wrong() {
         );
     }
 }
+
+#[test]
+fn an_actor_s_summary_is_kept_as_sent_for_reports_on_it() {
+    let Some(folder) = fixtures("an_actor_s_summary_is_kept_as_sent_for_reports_on_it") else {
+        return;
+    };
+    let peertube = actor(&folder, "mobilizon/mastodon-actor.json");
+    let summary = peertube.summary.unwrap_or_default();
+    assert!(
+        summary.starts_with("<p>PeerTube Software Official Account"),
+        "{summary}"
+    );
+    let mut long = document(&folder, "mobilizon/mastodon-actor.json");
+    long["summary"] = Value::String("é".repeat(20_000));
+    let kept = parse(&long).expect("a long summary is no reason to refuse an actor");
+    assert_eq!(
+        kept.summary.map(|s| s.chars().count()),
+        Some(convene_federation::actors::remote::SUMMARY_MAX)
+    );
+}

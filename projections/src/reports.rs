@@ -6,7 +6,8 @@ use crate::error::Error;
 use crate::log::StoredEvent;
 use crate::projection::{Applying, Projection};
 use async_trait::async_trait;
-use convene_domain::report::{ReportChange, ReportState};
+use convene_domain::report::{ActorSnapshot, ReportChange, ReportState, SUMMARY_MAX};
+use convene_domain::text::{plain_text, shorten};
 use convene_domain::Report;
 use cqrs_es::Aggregate;
 use serde::Serialize;
@@ -38,6 +39,7 @@ impl Projection for ReportsProjection {
                 comment,
                 evidence,
                 federated,
+                ..
             } => {
                 let received_from = federated.flag.as_deref().and_then(host_of_url);
                 sqlx::query(
@@ -100,9 +102,9 @@ pub struct ReportRow {
     pub state: String,
     /// spam, illegal, rule_violation or other.
     pub category: String,
-    /// profile, event, comments or group.
+    /// profile, event, comments, group or remote_actor.
     pub target_kind: String,
-    /// The username, event id (for comments too) or group handle.
+    /// The username, event id (for comments too), group handle or actor URL.
     pub target_id: String,
     /// The reporting profile; none when anonymous.
     pub reporter: Option<String>,
@@ -180,4 +182,37 @@ pub async fn find(pool: &AnyPool, id: &str) -> Result<Option<ReportRow>, Error> 
         .fetch_optional(pool)
         .await?;
     found.as_ref().map(row).transpose()
+}
+
+/// What the `remote_actors` cache (federation fills it) knows of another instance's actor
+/// `url`, as a report on it keeps it; none when the actor is not known here.
+pub async fn known_actor(pool: &AnyPool, url: &str) -> Result<Option<ActorSnapshot>, Error> {
+    let found = sqlx::query(
+        "SELECT kind, preferred_username, name, summary, url, fetched_at FROM remote_actors \
+         WHERE id = $1",
+    )
+    .bind(url)
+    .fetch_optional(pool)
+    .await?;
+    let Some(found) = found else {
+        return Ok(None);
+    };
+    let preferred_username: String = found.try_get("preferred_username")?;
+    let summary: Option<String> = found.try_get("summary")?;
+    Ok(Some(ActorSnapshot {
+        id: url.to_string(),
+        kind: found.try_get("kind")?,
+        handle: match host_of_url(url) {
+            Some(host) => format!("{preferred_username}@{host}"),
+            None => preferred_username.clone(),
+        },
+        preferred_username,
+        name: found.try_get("name")?,
+        // As moderators read it: plain text, never the actor's markup.
+        summary: summary
+            .map(|html| shorten(&plain_text(&html), SUMMARY_MAX))
+            .filter(|text| !text.is_empty()),
+        url: found.try_get("url")?,
+        fetched_at: found.try_get("fetched_at")?,
+    }))
 }

@@ -38,8 +38,9 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(revert))
 }
 
-/// Report a profile, an event, comments of an event or a group to the instance's moderators,
-/// as the acting profile (or anonymously, when the instance allows it and no token is sent).
+/// Report a profile, an event, comments of an event, a group, or another instance's profile
+/// or group known here (`remote_actor`, by its actor URL) to the instance's moderators, as the
+/// acting profile (or anonymously, when the instance allows it and no token is sent).
 #[utoipa::path(post, path = "/reports", tag = "moderation", request_body = NewReport,
     security((), ("bearer" = [])),
     responses((status = 201, body = FiledReport), (status = 401, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]

@@ -1,5 +1,6 @@
 //! Reports: anyone signed in (and anyone at all when the instance allows anonymous reports)
-//! tells the moderators about a profile, an event, comments or a group; moderators work the
+//! tells the moderators about a profile, an event, comments, a group or another instance's
+//! actor; moderators work the
 //! queue, take reports, write internal notes and resolve or close them with a reason. The
 //! reporter is told (a notification derived from the log, mailed in their language) that the
 //! report was handled — never by whom. Nothing
@@ -12,8 +13,8 @@ use crate::error::{Error, Result};
 use crate::objects::{self, CommentAsOf, ObjectAsOf, ObjectChange};
 use crate::throttle::{self, Action};
 use crate::AppState;
-use convene_domain::report::{Category, Federated, ReportState, Target};
-use convene_domain::{Report, ReportChange, ReportCommand};
+use convene_domain::report::{ActorSnapshot, Category, Federated, ReportState, Target};
+use convene_domain::{RemoteActor, Report, ReportChange, ReportCommand};
 use convene_projections::log::EventLog;
 use convene_projections::read_model::REPORTS;
 use convene_projections::reports::{self, QueueFilter, ReportRow};
@@ -39,8 +40,9 @@ pub struct NewReport {
     /// What the moderators should know (at most 2,000 characters).
     #[serde(default)]
     pub comment: String,
-    /// Also send the report to the instance the reported event or comments come from, from this
-    /// instance's actor (the reporter is not named there). Only for another instance's content.
+    /// Also send the report to the instance the reported event, comments or actor come from,
+    /// from this instance's actor (the reporter is not named there). Only for another
+    /// instance's content or actor.
     #[serde(default)]
     pub forward: bool,
 }
@@ -81,7 +83,7 @@ pub async fn file(state: &AppState, reporter: Reporter, new: NewReport) -> Resul
             ))
         }
     };
-    target_exists(state, session, &new.target).await?;
+    let snapshot = target_exists(state, session, &new.target).await?;
     named_rules_exist(state, &new.category).await?;
     let federated = remote::federated(state, &new.target, new.forward).await?;
     let evidence = EventLog::new(&state.db).head().await?.position;
@@ -93,6 +95,7 @@ pub async fn file(state: &AppState, reporter: Reporter, new: NewReport) -> Resul
         comment: new.comment,
         evidence,
         federated,
+        snapshot,
     };
     consistency::command(state, &state.reports, &id, command, &metadata, &[REPORTS]).await?;
     Ok(FiledReport {
@@ -132,8 +135,13 @@ async fn named_rules_exist(state: &AppState, category: &Category) -> Result<()> 
     ))
 }
 
-/// The target is there and the reporter may see it (a private event is as missing).
-async fn target_exists(state: &AppState, session: Option<&Session>, target: &Target) -> Result<()> {
+/// The target is there and the reporter may see it (a private event is as missing); for
+/// another instance's actor, what is known of it here.
+async fn target_exists(
+    state: &AppState,
+    session: Option<&Session>,
+    target: &Target,
+) -> Result<Option<Box<ActorSnapshot>>> {
     let pool = state.db.pool();
     match target {
         Target::Profile { username } => {
@@ -161,8 +169,11 @@ async fn target_exists(state: &AppState, session: Option<&Session>, target: &Tar
                 return Err(Error::not_found(format!("there is no group @{handle}")));
             }
         }
+        Target::RemoteActor { url } => {
+            return Ok(Some(Box::new(remote::known_actor(state, url).await?)))
+        }
     }
-    Ok(())
+    Ok(None)
 }
 
 /// Refuses anyone but the instance's moderators and administrators, naming the role.
@@ -254,12 +265,14 @@ pub struct ReportDetail {
     pub category: Category,
     /// Where it meets other instances: sent by one, about content of one, forwarded there.
     pub federated: Federated,
-    /// The other instance's actors whose content is reported, to suspend here (by URL).
+    /// The other instance's reported actor, or those whose content is reported: to suspend
+    /// here (by URL).
     pub reported_actors: Vec<String>,
     /// Why it was resolved or closed.
     pub reason: Option<String>,
     pub notes: Vec<NoteView>,
-    /// The target as it was at the evidence position.
+    /// The target as it was at the evidence position; another instance's actor (kind
+    /// `remote_actor`) as this instance knew it then (its state an `ActorSnapshot`).
     pub evidence: ObjectAsOf,
     /// The reported comments as they read then (for a report on comments).
     pub reported_comments: Vec<CommentAsOf>,
@@ -304,12 +317,29 @@ pub async fn detail(state: &AppState, session: &Session, id: &str) -> Result<Rep
             "report {id} has no filing in the log"
         )));
     };
-    let kind = match &target {
-        Target::Comments { .. } => "event",
-        other => other.kind(),
+    let evidence = match (&target, folded.snapshot()) {
+        (Target::RemoteActor { url }, Some(snapshot)) => {
+            actor_as_of(state, url, snapshot, folded.evidence()).await?
+        }
+        (Target::Comments { .. }, _) => {
+            objects::as_of(
+                state,
+                "event",
+                target.aggregate_id(),
+                Some(folded.evidence()),
+            )
+            .await?
+        }
+        (other, _) => {
+            objects::as_of(
+                state,
+                other.kind(),
+                other.aggregate_id(),
+                Some(folded.evidence()),
+            )
+            .await?
+        }
     };
-    let evidence =
-        objects::as_of(state, kind, target.aggregate_id(), Some(folded.evidence())).await?;
     let reported_comments = match &target {
         Target::Comments { comments, .. } => evidence
             .comments
@@ -336,6 +366,28 @@ pub async fn detail(state: &AppState, session: &Session, id: &str) -> Result<Rep
     })
 }
 
+/// Another instance's actor as reported: what was known of it at filing, and the moderators'
+/// decisions on it here up to then.
+async fn actor_as_of(
+    state: &AppState,
+    url: &str,
+    snapshot: &ActorSnapshot,
+    position: i64,
+) -> Result<ObjectAsOf> {
+    let changes = EventLog::new(&state.db)
+        .aggregate_until(RemoteActor::TYPE, url, position)
+        .await?;
+    Ok(ObjectAsOf {
+        kind: "remote_actor".into(),
+        id: url.to_string(),
+        position,
+        state: serde_json::to_value(snapshot)
+            .map_err(|e| Error::internal(format!("an actor snapshot as JSON: {e}")))?,
+        comments: Vec::new(),
+        changes: changes.iter().map(objects::change).collect::<Result<_>>()?,
+    })
+}
+
 /// The decisions on `target`'s own aggregate that answer report `id` (read from that
 /// aggregate's changes only, never the whole log).
 async fn decisions_answering(
@@ -347,6 +399,7 @@ async fn decisions_answering(
         Target::Profile { .. } => convene_domain::Profile::TYPE,
         Target::Event { .. } | Target::Comments { .. } => convene_domain::Event::TYPE,
         Target::Group { .. } => convene_domain::Group::TYPE,
+        Target::RemoteActor { .. } => RemoteActor::TYPE,
     };
     EventLog::new(&state.db)
         .aggregate(aggregate_type, target.aggregate_id())

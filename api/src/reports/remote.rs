@@ -1,6 +1,6 @@
-//! Reports across instances. A report on another instance's event or comments names that
-//! instance (the queue filters by it) and may be forwarded there: the outbox derives a `Flag`
-//! from this instance's actor, so the reporter is never named elsewhere. A `Flag` another
+//! Reports across instances. A report on another instance's event, comments or actor names
+//! that instance (the queue filters by it) and may be forwarded there: the outbox derives a
+//! `Flag` from this instance's actor, so the reporter is never named elsewhere. A `Flag` another
 //! instance sends about content of this one becomes a report in the queue, its reporter
 //! unnamed, unless administrators reject that domain's reports.
 
@@ -8,14 +8,14 @@ use crate::consistency;
 use crate::error::{Error, Result};
 use crate::remote_events::{derived_id, FromRemote};
 use crate::AppState;
-use convene_domain::report::{Category, Federated, Forward, Target, COMMENTS_MAX};
+use convene_domain::report::{ActorSnapshot, Category, Federated, Forward, Target, COMMENTS_MAX};
 use convene_domain::report::{ReportError, COMMENT_MAX};
 use convene_domain::text::{plain_text, shorten};
 use convene_domain::{Event, EventChange, ReportCommand};
 use convene_projections::domains::{self, host_of_url};
 use convene_projections::log::EventLog;
 use convene_projections::read_model::REPORTS;
-use convene_projections::{events, groups, profiles};
+use convene_projections::{events, groups, profiles, reports};
 use cqrs_es::Aggregate;
 use std::collections::BTreeSet;
 
@@ -29,8 +29,8 @@ pub(super) async fn federated(
     let Some(reported) = reported_elsewhere(state, target).await? else {
         if forward {
             return refused(
-                "only a report on another instance's event, or on comments all written on one \
-                 other instance, can be sent there"
+                "only a report on another instance's event or actor, or on comments all written \
+                 on one other instance, can be sent there"
                     .into(),
             );
         }
@@ -94,8 +94,34 @@ struct Elsewhere {
     inbox: Option<String>,
 }
 
-/// The other instance `target` comes from, if it does: a remote event, or comments all written
-/// on one other instance.
+/// Another instance's actor, as the `remote_actors` cache knows it: what a report on it keeps.
+/// Refused (422 naming `target.url`) when the actor is not known here, or is this instance's.
+pub(super) async fn known_actor(state: &AppState, url: &str) -> Result<ActorSnapshot> {
+    let refused = |message: String| Err(Error::invalid_field("target.url", message));
+    let Some(host) = host_of_url(url) else {
+        return refused(format!(
+            "`{url}` is not an actor's URL: give the https:// address of another instance's \
+             profile or group"
+        ));
+    };
+    if Some(&host) == host_of_url(&state.config.public_url).as_ref() {
+        return refused(format!(
+            "{url} is on this instance: report one of its profiles by username or a group by \
+             handle"
+        ));
+    }
+    match reports::known_actor(state.db.pool(), url).await? {
+        Some(snapshot) => Ok(snapshot),
+        None => refused(format!(
+            "{url} is not an actor known here: only profiles and groups of other instances \
+             that this instance has met (followed, followers, organisers, authors) can be \
+             reported; give the actor's id, as its instance names it"
+        )),
+    }
+}
+
+/// The other instance `target` comes from, if it does: a remote event, comments all written
+/// on one other instance, or an actor of another instance known here.
 async fn reported_elsewhere(state: &AppState, target: &Target) -> Result<Option<Elsewhere>> {
     let pool = state.db.pool();
     match target {
@@ -149,6 +175,22 @@ async fn reported_elsewhere(state: &AppState, target: &Target) -> Result<Option<
                 actors: actors.into_iter().collect(),
                 objects: authors.into_iter().map(|a| a.note).collect(),
                 inbox: None,
+            }))
+        }
+        Target::RemoteActor { url } => {
+            let ours = host_of_url(&state.config.public_url);
+            let Some(instance) = host_of_url(url).filter(|host| Some(host) != ours.as_ref()) else {
+                return Ok(None);
+            };
+            // Known here: where it takes activities is in the cache.
+            let Some(inbox) = domains::remote_inbox(pool, url).await? else {
+                return Ok(None);
+            };
+            Ok(Some(Elsewhere {
+                instance,
+                actors: vec![url.clone()],
+                objects: Vec::new(),
+                inbox: Some(inbox),
             }))
         }
         Target::Profile { .. } | Target::Group { .. } => Ok(None),
@@ -206,6 +248,7 @@ pub async fn receive(
             flag: Some(received.flag),
             ..Federated::default()
         },
+        snapshot: None,
     };
     let metadata = from.metadata();
     match consistency::command(state, &state.reports, &id, command, &metadata, &[REPORTS]).await {

@@ -514,3 +514,131 @@ async fn a_report_on_another_instance_s_content_may_be_sent_there_without_the_re
         assert_eq!(ours.json.as_array().map(Vec::len), Some(0), "{}", ours.text);
     }
 }
+
+#[tokio::test]
+async fn another_instance_s_actor_is_reported_as_known_here_and_may_be_sent_there() {
+    for (_db, server) in servers("reports_remote_actor").await {
+        let bob = member(&server, "bob@example.org").await;
+        profile(&bob, "bob").await;
+        let mia = member(&server, "mia@example.org").await;
+        make_moderator(&server, &mia).await;
+        let sam = "https://other.example/@sam";
+        // Known here as federation caches what it fetched of the actor.
+        sqlx::query(
+            "INSERT INTO remote_actors (id, kind, inbox, shared_inbox, key_id, public_key_pem, \
+             preferred_username, name, url, fetched_at, summary) \
+             VALUES ($1, 'Person', $2, $3, $4, 'pem', 'sam', 'Sam', $5, '2026-11-01T10:00:00Z', \
+             '<p>Cheap <b>watches</b>, every day</p>')",
+        )
+        .bind(sam)
+        .bind(format!("{sam}/inbox"))
+        .bind("https://other.example/inbox")
+        .bind(format!("{sam}#main-key"))
+        .bind("https://other.example/profiles/sam")
+        .execute(server.state.db.pool())
+        .await
+        .expect("a cached actor");
+        let report = |url: &str, forward: bool| {
+            json!({"target": {"kind": "remote_actor", "url": url}, "category": {"kind": "spam"},
+                   "comment": "Sells <b>watches</b>", "forward": forward})
+        };
+
+        // Not known here, this instance's own, or no URL at all: refused, nothing written.
+        let head = server.head().await;
+        let own = format!("{}/@bob", server.base);
+        for url in [
+            "https://other.example/@nobody",
+            own.as_str(),
+            "sam@other.example",
+        ] {
+            let refused = bob.post("/api/v1/reports", report(url, true)).await;
+            assert_eq!(refused.status, 422, "{url}: {}", refused.text);
+            assert_eq!(fields(&refused), ["target.url"], "{}", refused.text);
+        }
+        let unknown = bob
+            .post(
+                "/api/v1/reports",
+                report("https://other.example/@nobody", false),
+            )
+            .await;
+        let detail = unknown.json["errors"][0]["message"]
+            .as_str()
+            .unwrap_or_default();
+        assert!(
+            detail.contains("not an actor known here"),
+            "{}",
+            unknown.text
+        );
+        assert_eq!(server.head().await, head, "refusals write nothing");
+
+        let filed = bob.post("/api/v1/reports", report(sam, true)).await;
+        assert_eq!(filed.status, 201, "{}", filed.text);
+        let id = text(&filed.json["id"]);
+        // The cache moves on; the report keeps the actor as it was reported.
+        sqlx::query("UPDATE remote_actors SET name = 'Watch shop', summary = NULL WHERE id = $1")
+            .bind(sam)
+            .execute(server.state.db.pool())
+            .await
+            .expect("the actor fetched again");
+
+        let detail = mia.get(&format!("/api/v1/moderation/reports/{id}")).await;
+        assert_eq!(detail.status, 200, "{}", detail.text);
+        let row = &detail.json["report"];
+        assert_eq!(row["target_kind"], "remote_actor", "{}", detail.text);
+        assert_eq!(row["target_id"], sam);
+        assert_eq!(row["instance"], "other.example");
+        assert_eq!(row["reporter"], "bob");
+        let evidence = &detail.json["evidence"];
+        assert_eq!(evidence["kind"], "remote_actor", "{}", detail.text);
+        assert_eq!(
+            evidence["state"],
+            json!({"id": sam, "kind": "Person", "preferred_username": "sam",
+                   "handle": "sam@other.example", "name": "Sam",
+                   "summary": "Cheap watches, every day",
+                   "url": "https://other.example/profiles/sam",
+                   "fetched_at": "2026-11-01T10:00:00Z"})
+        );
+        let forward = &detail.json["federated"]["forward"];
+        assert_eq!(forward["actors"], json!([sam]), "{}", detail.text);
+        assert_eq!(forward["objects"], json!([]));
+        assert_eq!(forward["inbox"], "https://other.example/inbox");
+        assert_eq!(detail.json["reported_actors"], json!([sam]));
+
+        // Not forwarded, it still names the actor's instance; the queue finds both by it.
+        let kept = bob.post("/api/v1/reports", report(sam, false)).await;
+        assert_eq!(kept.status, 201, "{}", kept.text);
+        let theirs = mia
+            .get("/api/v1/moderation/reports?instance=other.example")
+            .await;
+        assert_eq!(
+            theirs.json.as_array().map(Vec::len),
+            Some(2),
+            "{}",
+            theirs.text
+        );
+        let ours = mia.get("/api/v1/moderation/reports?instance=local").await;
+        assert_eq!(ours.json.as_array().map(Vec::len), Some(0), "{}", ours.text);
+
+        // Suspended here in answer to the report: the report lists the decision.
+        let decided = mia
+            .post(
+                "/api/v1/moderation/decisions",
+                json!({"action": "suspend", "target": {"kind": "remote_actor", "actor": sam},
+                       "reason": "Spam", "report": id}),
+            )
+            .await;
+        assert_eq!(decided.status, 201, "{}", decided.text);
+        let detail = mia.get(&format!("/api/v1/moderation/reports/{id}")).await;
+        assert_eq!(
+            detail.json["decisions"][0]["change"], "RemoteActorSuspended",
+            "{}",
+            detail.text
+        );
+        assert_eq!(detail.json["evidence"]["state"]["name"], "Sam");
+
+        // The API's description names the target.
+        let doc = server.client().get("/api/v1/openapi.json").await;
+        let target = doc.json["components"]["schemas"]["Target"].to_string();
+        assert!(target.contains("remote_actor"), "{target}");
+    }
+}

@@ -1,4 +1,4 @@
-use super::{Category, Federated, Target};
+use super::{ActorSnapshot, Category, Federated, Target};
 use cqrs_es::DomainEvent;
 use serde::{Deserialize, Serialize};
 
@@ -18,6 +18,9 @@ pub enum ReportChange {
         /// Where it meets other instances: sent from one, about content of one, forwarded.
         #[serde(default, skip_serializing_if = "Federated::is_local")]
         federated: Federated,
+        /// For a report on another instance's actor: the actor as this instance knew it then.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        snapshot: Option<Box<ActorSnapshot>>,
     },
     Assigned {
         moderator: String,

@@ -1,4 +1,4 @@
-use super::{Category, Federated, Target};
+use super::{ActorSnapshot, Category, Federated, Target};
 use serde::{Deserialize, Serialize};
 
 /// What can be asked of a report. The caller has checked who may ask (anyone signed in files,
@@ -12,6 +12,9 @@ pub enum ReportCommand {
         comment: String,
         evidence: i64,
         federated: Federated,
+        /// What this instance knows of a reported actor of another instance (boxed: most
+        /// reports keep none).
+        snapshot: Option<Box<ActorSnapshot>>,
     },
     /// A moderator (account id) takes the report.
     Assign { moderator: String },

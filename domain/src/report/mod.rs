@@ -1,16 +1,19 @@
 //! A report: someone tells the instance's moderators that a profile, an event, some of an
-//! event's comments or a group breaks the rules. It keeps the log position at filing time as
-//! evidence, so moderators see the target as it was reported even after it changed. Moderators
-//! take it, write internal notes, and resolve or close it with a reason; a handled report is
-//! final.
+//! event's comments, a group or another instance's actor breaks the rules. It keeps the log
+//! position at filing time as evidence, so moderators see the target as it was reported even
+//! after it changed; another instance's actor, which the log does not describe, is kept as this
+//! instance knew it then. Moderators take it, write internal notes, and resolve or close it
+//! with a reason; a handled report is final.
 
 mod changes;
 mod commands;
+mod evidence;
 #[cfg(test)]
 mod tests;
 
 pub use changes::ReportChange;
 pub use commands::ReportCommand;
+pub use evidence::{ActorSnapshot, ACTOR_URL_MAX, SUMMARY_MAX};
 
 use cqrs_es::event_sink::EventSink;
 use cqrs_es::Aggregate;
@@ -44,6 +47,10 @@ pub enum Target {
     Group {
         handle: String,
     },
+    /// Another instance's profile or group known here, by its actor URL.
+    RemoteActor {
+        url: String,
+    },
 }
 
 impl Target {
@@ -53,17 +60,19 @@ impl Target {
             Target::Event { .. } => "event",
             Target::Comments { .. } => "comments",
             Target::Group { .. } => "group",
+            Target::RemoteActor { .. } => "remote_actor",
         }
     }
 
     /// The aggregate holding the target: a profile's username, an event's id (for comments
-    /// too), a group's handle.
+    /// too), a group's handle, another instance's actor's URL (its moderators' decisions).
     pub fn aggregate_id(&self) -> &str {
         match self {
             Target::Profile { username } => username,
             Target::Event { id } => id,
             Target::Comments { event, .. } => event,
             Target::Group { handle } => handle,
+            Target::RemoteActor { url } => url,
         }
     }
 }
@@ -96,9 +105,10 @@ impl Federated {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Forward {
-    /// The ActivityPub ids of the actors whose content is reported.
+    /// The ActivityPub ids of the reported actors, or of those whose content is reported.
     pub actors: Vec<String>,
-    /// The ActivityPub ids of the reported event or comments.
+    /// The ActivityPub ids of the reported event or comments; none when an actor itself is
+    /// reported.
     pub objects: Vec<String>,
     /// Where that instance takes activities.
     pub inbox: String,
@@ -199,6 +209,8 @@ pub struct Report {
     evidence: i64,
     #[serde(default)]
     federated: Federated,
+    #[serde(default)]
+    snapshot: Option<Box<ActorSnapshot>>,
     state: ReportState,
     assignee: Option<String>,
     notes: Vec<Note>,
@@ -224,6 +236,10 @@ impl Report {
     pub fn federated(&self) -> &Federated {
         &self.federated
     }
+    /// The reported actor of another instance as known here at filing.
+    pub fn snapshot(&self) -> Option<&ActorSnapshot> {
+        self.snapshot.as_deref()
+    }
     pub fn state(&self) -> ReportState {
         self.state
     }
@@ -238,6 +254,7 @@ impl Report {
         self.reason.as_deref()
     }
 
+    #[allow(clippy::too_many_arguments)]
     fn file(
         &self,
         reporter: Option<String>,
@@ -246,6 +263,7 @@ impl Report {
         comment: &str,
         evidence: i64,
         federated: Federated,
+        snapshot: Option<Box<ActorSnapshot>>,
     ) -> Result<Vec<ReportChange>, ReportError> {
         if self.filed {
             return Err(ReportError::AlreadyFiled);
@@ -270,6 +288,7 @@ impl Report {
                 ));
             }
         }
+        remote_actor(&target, &federated, snapshot.as_deref())?;
         if let Category::RuleViolation { rules } = &category {
             let blank = rules.iter().any(|r| r.trim().is_empty());
             if rules.is_empty() || rules.len() > RULES_MAX || blank {
@@ -290,6 +309,7 @@ impl Report {
             comment,
             evidence,
             federated,
+            snapshot,
         }])
     }
 
@@ -318,6 +338,43 @@ impl Report {
             ReportChange::Closed { moderator, reason }
         }])
     }
+}
+
+/// A report on another instance's actor names a well-formed actor URL, keeps what this
+/// instance knew of that actor, and names its instance; no other report keeps an actor.
+fn remote_actor(
+    target: &Target,
+    federated: &Federated,
+    snapshot: Option<&ActorSnapshot>,
+) -> Result<(), ReportError> {
+    let Target::RemoteActor { url } = target else {
+        return match snapshot {
+            Some(_) => Err(invalid(
+                "snapshot",
+                "only a report on another instance's actor keeps one",
+            )),
+            None => Ok(()),
+        };
+    };
+    if !evidence::is_actor_url(url) {
+        return Err(invalid(
+            "target.url",
+            format!("an actor's URL: http(s), with a host, at most {ACTOR_URL_MAX} bytes"),
+        ));
+    }
+    if snapshot.is_none_or(|known| known.id != *url) {
+        return Err(invalid(
+            "snapshot",
+            "a report on another instance's actor keeps what this instance knew of it",
+        ));
+    }
+    if federated.instance.is_none() || federated.flag.is_some() {
+        return Err(invalid(
+            "target.url",
+            "another instance's actor is reported here, naming its instance",
+        ));
+    }
+    Ok(())
 }
 
 /// Trimmed text of `min` to `max` characters, without control characters but line breaks.
@@ -362,7 +419,10 @@ impl Aggregate for Report {
                 comment,
                 evidence,
                 federated,
-            } => self.file(reporter, target, category, &comment, evidence, federated)?,
+                snapshot,
+            } => self.file(
+                reporter, target, category, &comment, evidence, federated, snapshot,
+            )?,
             ReportCommand::Assign { moderator } => {
                 self.open()?;
                 if self.assignee.as_deref() == Some(moderator.as_str()) {
@@ -408,9 +468,11 @@ impl Aggregate for Report {
                 comment,
                 evidence,
                 federated,
+                snapshot,
             } => {
                 self.filed = true;
                 self.federated = federated;
+                self.snapshot = snapshot;
                 self.reporter = reporter;
                 self.target = Some(target);
                 self.category = Some(category);

@@ -11,6 +11,7 @@ fn filed() -> ReportChange {
         comment: "Sells watches".into(),
         evidence: 42,
         federated: Federated::default(),
+        snapshot: None,
     }
 }
 
@@ -22,6 +23,7 @@ fn file(target: Target, category: Category, comment: &str) -> ReportCommand {
         comment: comment.into(),
         evidence: 42,
         federated: Federated::default(),
+        snapshot: None,
     }
 }
 
@@ -75,6 +77,7 @@ fn file_federated(federated: Federated) -> ReportCommand {
         comment,
         evidence,
         federated,
+        snapshot: None,
     }
 }
 
@@ -106,6 +109,7 @@ fn a_report_on_another_instance_s_content_may_be_forwarded_there() {
             comment,
             evidence,
             federated,
+            snapshot: None,
         }]);
 }
 
@@ -141,8 +145,161 @@ fn a_local_report_keeps_its_stored_shape() {
     // Reports filed before federation have no `federated` field; it reads back empty.
     let stored = serde_json::to_value(filed()).expect("serialises");
     assert!(stored["Filed"].get("federated").is_none(), "{stored}");
+    assert!(stored["Filed"].get("snapshot").is_none(), "{stored}");
     let read: ReportChange = serde_json::from_value(stored).expect("reads back");
     assert_eq!(read, filed());
+}
+
+const SAM: &str = "https://other.example/@sam";
+
+fn sam() -> ActorSnapshot {
+    ActorSnapshot {
+        id: SAM.into(),
+        kind: "Person".into(),
+        preferred_username: "sam".into(),
+        handle: "sam@other.example".into(),
+        name: Some("Sam".into()),
+        summary: Some("Cheap watches, every day".into()),
+        url: Some("https://other.example/profiles/sam".into()),
+        fetched_at: "2026-11-01T10:00:00Z".into(),
+    }
+}
+
+fn on_other_example(forward: Option<Forward>) -> Federated {
+    Federated {
+        instance: Some("other.example".into()),
+        forward,
+        flag: None,
+    }
+}
+
+fn file_actor(url: &str, federated: Federated, snapshot: Option<ActorSnapshot>) -> ReportCommand {
+    ReportCommand::File {
+        reporter: Some("ana".into()),
+        target: Target::RemoteActor { url: url.into() },
+        category: Category::Spam,
+        comment: "Sells watches".into(),
+        evidence: 42,
+        federated,
+        snapshot: snapshot.map(Box::new),
+    }
+}
+
+#[test]
+fn another_instance_s_actor_is_reported_as_it_was_known_here() {
+    let forward = Forward {
+        actors: vec![SAM.into()],
+        objects: vec![],
+        inbox: "https://other.example/inbox".into(),
+    };
+    let federated = on_other_example(Some(forward));
+    Given::with(())
+        .given_no_previous_events()
+        .when(file_actor(SAM, federated.clone(), Some(sam())))
+        .then_expect_events(vec![ReportChange::Filed {
+            reporter: Some("ana".into()),
+            target: Target::RemoteActor { url: SAM.into() },
+            category: Category::Spam,
+            comment: "Sells watches".into(),
+            evidence: 42,
+            federated,
+            snapshot: Some(Box::new(sam())),
+        }]);
+}
+
+#[test]
+fn a_report_on_another_instance_s_actor_keeps_that_actor_and_names_its_instance() {
+    let snapshot_refused = invalid(
+        "snapshot",
+        "a report on another instance's actor keeps what this instance knew of it",
+    );
+    // Nothing known of the actor, or of another one.
+    Given::with(())
+        .given_no_previous_events()
+        .when(file_actor(SAM, on_other_example(None), None))
+        .then_expect_error(snapshot_refused.clone());
+    let other = ActorSnapshot {
+        id: "https://other.example/@kim".into(),
+        ..sam()
+    };
+    Given::with(())
+        .given_no_previous_events()
+        .when(file_actor(SAM, on_other_example(None), Some(other)))
+        .then_expect_error(snapshot_refused);
+    // Not an actor's URL.
+    for url in [
+        "sam@other.example",
+        "ftp://other.example/sam",
+        " https://other.example/@sam",
+    ] {
+        Given::with(())
+            .given_no_previous_events()
+            .when(file_actor(url, on_other_example(None), Some(sam())))
+            .then_expect_error(invalid(
+                "target.url",
+                format!("an actor's URL: http(s), with a host, at most {ACTOR_URL_MAX} bytes"),
+            ));
+    }
+    // Without its instance, or sent by one.
+    let received = Federated {
+        flag: Some("https://other.example/flags/1".into()),
+        ..on_other_example(None)
+    };
+    for federated in [Federated::default(), received] {
+        Given::with(())
+            .given_no_previous_events()
+            .when(file_actor(SAM, federated, Some(sam())))
+            .then_expect_error(invalid(
+                "target.url",
+                "another instance's actor is reported here, naming its instance",
+            ));
+    }
+}
+
+#[test]
+fn only_a_report_on_another_instance_s_actor_keeps_one() {
+    let ReportCommand::File {
+        reporter,
+        category,
+        comment,
+        evidence,
+        ..
+    } = file(Target::Group { handle: "g".into() }, Category::Spam, "")
+    else {
+        unreachable!()
+    };
+    Given::with(())
+        .given_no_previous_events()
+        .when(ReportCommand::File {
+            reporter,
+            target: Target::Group { handle: "g".into() },
+            category,
+            comment,
+            evidence,
+            federated: Federated::default(),
+            snapshot: Some(Box::new(sam())),
+        })
+        .then_expect_error(invalid(
+            "snapshot",
+            "only a report on another instance's actor keeps one",
+        ));
+}
+
+#[test]
+fn the_reported_actor_is_folded_with_the_filing() {
+    let mut report = Report::default();
+    report.apply(ReportChange::Filed {
+        reporter: None,
+        target: Target::RemoteActor { url: SAM.into() },
+        category: Category::Other,
+        comment: String::new(),
+        evidence: 7,
+        federated: on_other_example(None),
+        snapshot: Some(Box::new(sam())),
+    });
+    assert_eq!(report.snapshot(), Some(&sam()));
+    assert_eq!(report.target().map(Target::kind), Some("remote_actor"));
+    assert_eq!(report.target().map(Target::aggregate_id), Some(SAM));
 }
 
 #[test]

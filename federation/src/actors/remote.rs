@@ -11,6 +11,8 @@ pub const ACTOR_TYPES: [&str; 5] = ["Person", "Group", "Application", "Organizat
 
 /// The longest URL or name taken from a remote document.
 const FIELD_MAX: usize = 2048;
+/// Longest `summary` kept, in characters; a longer one is cut, never a reason to refuse an actor.
+pub const SUMMARY_MAX: usize = 10_000;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RemoteActor {
@@ -25,6 +27,9 @@ pub struct RemoteActor {
     pub name: Option<String>,
     /// The profile page, when given.
     pub url: Option<Url>,
+    /// What it says of itself (HTML as sent, at most [`SUMMARY_MAX`] characters): kept by a
+    /// report on it.
+    pub summary: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -123,6 +128,11 @@ pub fn parse(document: &Value) -> Result<RemoteActor, RemoteActorError> {
             .find_map(|l| url_of(Some(l), "url").ok().flatten()),
         other => url_of(other, "url").ok().flatten(),
     };
+    let summary = document
+        .get("summary")
+        .and_then(Value::as_str)
+        .filter(|s| !s.trim().is_empty())
+        .map(|s| s.chars().take(SUMMARY_MAX).collect());
     Ok(RemoteActor {
         id,
         kind,
@@ -136,6 +146,7 @@ pub fn parse(document: &Value) -> Result<RemoteActor, RemoteActorError> {
         preferred_username,
         name,
         url,
+        summary,
     })
 }
 

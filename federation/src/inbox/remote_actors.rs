@@ -144,11 +144,11 @@ impl RemoteActors {
     async fn store(&self, actor: &RemoteActor) -> Result<(), sqlx::Error> {
         sqlx::query(
             "INSERT INTO remote_actors (id, kind, inbox, shared_inbox, key_id, public_key_pem, \
-             preferred_username, name, url, fetched_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) \
+             preferred_username, name, url, fetched_at, summary) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) \
              ON CONFLICT (id) DO UPDATE SET kind = $2, inbox = $3, shared_inbox = $4, \
              key_id = $5, public_key_pem = $6, preferred_username = $7, name = $8, url = $9, \
-             fetched_at = $10",
+             fetched_at = $10, summary = $11",
         )
         .bind(actor.id.as_str())
         .bind(&actor.kind)
@@ -160,6 +160,7 @@ impl RemoteActors {
         .bind(&actor.name)
         .bind(actor.url.as_ref().map(Url::as_str))
         .bind(format_timestamp(time::OffsetDateTime::now_utc()))
+        .bind(&actor.summary)
         .execute(self.db.pool())
         .await?;
         Ok(())
@@ -169,7 +170,7 @@ impl RemoteActors {
     async fn cached(&self, column: &str, value: &str) -> Result<Option<RemoteActor>, ActorError> {
         let row = sqlx::query(&format!(
             "SELECT id, kind, inbox, shared_inbox, key_id, public_key_pem, preferred_username, \
-             name, url FROM remote_actors WHERE {column} = $1"
+             name, url, summary FROM remote_actors WHERE {column} = $1"
         ))
         .bind(value)
         .fetch_optional(self.db.pool())
@@ -199,6 +200,7 @@ impl RemoteActors {
                 preferred_username: row.try_get("preferred_username")?,
                 name: row.try_get("name")?,
                 url: page.and_then(url),
+                summary: row.try_get("summary")?,
             }))
         };
         Ok(read()?)

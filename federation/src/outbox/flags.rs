@@ -1,7 +1,8 @@
 //! Reports forwarded to another instance: a `Flag` from this instance's actor (the reporter is
 //! never named elsewhere), derived from the report's filing as Mastodon and Mobilizon send it:
-//! `object` names the reported actors then their event or comments, `content` is the
-//! reporter's comment as plain text, and the reported actors are its audience.
+//! `object` names the reported actors then their event or comments (one id alone when the
+//! report names one thing: an actor itself), `content` is the reporter's comment as plain text,
+//! and the reported actors are its audience.
 
 use super::derive::Outgoing;
 use crate::actors::local::instance_actor_id;
@@ -35,12 +36,20 @@ pub fn flag_activities(
             stored.sequence as u64,
             ActivityKind::Flag,
         );
-        let objects = forward.actors.iter().chain(&forward.objects);
+        let mut objects: Vec<Value> = (forward.actors.iter().chain(&forward.objects))
+            .cloned()
+            .map(Value::String)
+            .collect();
+        // A single value, as Mastodon writes a report on an account alone; receivers take both.
+        let object = match objects.len() {
+            1 => objects.remove(0),
+            _ => Value::Array(objects),
+        };
         let mut activity = Activity::new(
             id,
             ActivityKind::Flag,
             &relay,
-            Value::Array(objects.cloned().map(Value::String).collect()),
+            object,
             forward.actors.clone(),
             Vec::new(),
             stored.metadata()?.recorded_at,

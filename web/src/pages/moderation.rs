@@ -1,6 +1,8 @@
 //! Reports from the pages: the "Report" form reached from events, comments, profiles and
 //! groups, and the moderators' queue and report page (take, note, resolve, close, and decide
-//! on the reported content: hide, remove, close comments, and undo them). Moderation
+//! on the reported content: hide, remove, close comments, and undo them; suspend here another
+//! instance's actor, reported itself or for its content, shown as this instance knew it when
+//! it was reported). Moderation
 //! pages answer everyone else with a 403 page naming the role they need.
 
 use super::accounts::{form_with, Filled};
@@ -171,7 +173,8 @@ pub async fn report(
 
 /// A decision from the report page's form: `action`, `target` (`event` or `comment:ID` on the
 /// form's `event`, `profile` for the form's `profile`, `group` for the form's `group`, or
-/// `actor:URL` for another instance's actor whose content is reported), `reason`, and an
+/// `actor:URL` for another instance's actor, reported or whose content is reported), `reason`,
+/// and an
 /// optional end `until` (a date and time in UTC, as a `datetime-local` field sends it, or with
 /// its offset).
 fn decision(

@@ -890,3 +890,85 @@ async fn the_audit_trail_links_each_action_to_reverting_that_action_alone() {
         assert!(!preview.body.contains(&first), "{}", preview.body);
     }
 }
+
+#[tokio::test]
+async fn a_reported_actor_of_another_instance_is_shown_as_known_and_suspended_from_the_report() {
+    use convene_api::reports::{self, NewReport, Reporter};
+    use convene_domain::report::{Category, Target};
+    for (_db, site) in sites("moderation_remote_actor_report").await {
+        let mia = Browser::member(&site, "mia@example.org", "mia", "en").await;
+        make_moderator(&site, "mia").await;
+        let sam = "https://other.example/@sam";
+        sqlx::query(
+            "INSERT INTO remote_actors (id, kind, inbox, shared_inbox, key_id, public_key_pem, \
+             preferred_username, name, url, fetched_at, summary) \
+             VALUES ($1, 'Person', $2, NULL, $3, 'pem', 'sam', 'Sam Watches', $4, \
+             '2026-11-01T10:00:00Z', '<p>Sells <em>watches</em> <script>x()</script></p>')",
+        )
+        .bind(sam)
+        .bind(format!("{sam}/inbox"))
+        .bind(format!("{sam}#main-key"))
+        .bind("https://other.example/profiles/sam")
+        .execute(site.db.pool())
+        .await
+        .expect("a cached actor");
+        // Filed through the use case (no page offers to report an actor yet), anonymously.
+        let mut app = site.state.clone();
+        app.reports_policy.anonymous = true;
+        let origin = convene_api::auth::Origin::new(Source::Web, "report-sam", None);
+        let new = NewReport {
+            target: Target::RemoteActor { url: sam.into() },
+            category: Category::Spam,
+            comment: "Spams every event".into(),
+            forward: false,
+        };
+        let id = reports::file(&app, Reporter::Anonymous(origin), new)
+            .await
+            .expect("filed")
+            .id;
+
+        let queue = mia.get("/moderation/reports").await;
+        assert!(
+            queue
+                .body
+                .contains("Another instance&#39;s actor https://other.example/@sam"),
+            "{}",
+            queue.body
+        );
+        let page = mia.get(&format!("/moderation/reports/{id}")).await;
+        assert_eq!(page.status, 200, "{}", page.body);
+        for shown in [
+            "Sam Watches",
+            "@sam@other.example",
+            "href=\"https://other.example/profiles/sam\"",
+            "Sells watches",
+            "value=\"actor:https://other.example/@sam\"",
+            "Suspend here",
+        ] {
+            assert!(page.body.contains(shown), "{shown}: {}", page.body);
+        }
+        assert!(!page.body.contains("<script>x()"), "{}", page.body);
+        assert!(!page.body.contains("value=\"event\""), "{}", page.body);
+
+        let decided = mia
+            .post(
+                &format!("/moderation/reports/{id}/decide"),
+                &page.csrf(),
+                &[
+                    ("action", "suspend"),
+                    ("target", &format!("actor:{sam}")),
+                    ("reason", "spams every event"),
+                ],
+            )
+            .await;
+        assert_eq!(decided.status, 303, "{}", decided.body);
+        assert!(
+            convene_projections::domains::actor_suspended(site.db.pool(), sam)
+                .await
+                .expect("read"),
+            "suspended here"
+        );
+        let page = mia.get(&format!("/moderation/reports/{id}")).await;
+        assert!(page.body.contains("spams every event"), "{}", page.body);
+    }
+}
