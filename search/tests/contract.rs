@@ -573,7 +573,10 @@ async fn pages_by_date_within_a_radius_follow_one_order() {
         let radius_km = 5.0;
         let mut within: Vec<(i64, String)> = documents
             .iter()
-            .filter(|d| distance_km((lat, lon), (d.lat.unwrap(), d.lon.unwrap())) <= radius_km)
+            .filter(|d| {
+                let place = d.lat.zip(d.lon).expect("a place");
+                distance_km((lat, lon), place) <= radius_km
+            })
             .map(|d| (d.begins_at, d.id.clone()))
             .collect();
         within.sort();
@@ -609,7 +612,11 @@ async fn pages_by_date_within_a_radius_follow_one_order() {
                 .await
                 .expect("search");
             let to = from + per_page as usize;
-            assert_eq!(found(hits), ids(from, to), "{label}: page {n} of {per_page}");
+            assert_eq!(
+                found(hits),
+                ids(from, to),
+                "{label}: page {n} of {per_page}"
+            );
         }
     }
 }

@@ -832,7 +832,10 @@ impl Embedded {
         let filter = self.filter(lead, query, words);
         // Run as a search runs it, which is only over more matches than are counted.
         let walk_dates = walks_dates(lead, query, true);
-        Ok(self.page(&mut conn, &filter, query, walk_dates).await?.len())
+        Ok(self
+            .page(&mut conn, &filter, query, walk_dates)
+            .await?
+            .len())
     }
 
     /// The page, total and facets of `query` for these words, on one connection: one scan of
@@ -1041,10 +1044,7 @@ mod tests {
     async fn plan(index: &Embedded, query: &EventQuery, sort: bool) -> String {
         let lead = page_lead(query, &[]);
         let filter = index.filter(lead, query, &[]);
-        let explain = format!(
-            "EXPLAIN {}",
-            page_sql(&filter, query, &index.table(EVENTS))
-        );
+        let explain = format!("EXPLAIN {}", page_sql(&filter, query, &index.table(EVENTS)));
         let mut conn = index.pool.acquire().await.expect("connection");
         let mut tx = conn.begin().await.expect("begin");
         if !sort {
@@ -1067,8 +1067,11 @@ mod tests {
     /// A plain Sort node (an incremental one, on the ids of events beginning together, is not
     /// a sort of every match).
     fn sorts(plan: &str) -> bool {
-        plan.lines()
-            .any(|line| line.trim_start().trim_start_matches("->  ").starts_with("Sort  ("))
+        plan.lines().any(|line| {
+            line.trim_start()
+                .trim_start_matches("->  ")
+                .starts_with("Sort  (")
+        })
     }
 
     /// On PostgreSQL the first pages by date over many matches walk the date index instead of
@@ -1105,7 +1108,10 @@ mod tests {
             assert!(walks_dates(Lead::Date, &page(5), true), "{label}");
             let begins = format!("Index Scan using {}_begins", index.table(EVENTS));
             let walked = plan(&index, &first, false).await;
-            assert!(!sorts(&walked) && walked.contains(&begins), "{label}: {walked}");
+            assert!(
+                !sorts(&walked) && walked.contains(&begins),
+                "{label}: {walked}"
+            );
             let sorted = plan(&index, &first, true).await;
             assert!(sorts(&sorted), "{label}: {sorted}");
 
