@@ -522,6 +522,105 @@ async fn the_embedded_count_stops_at_its_bound() {
     }
 }
 
+/// Pages by date within a radius over more matches than are counted (on PostgreSQL the first
+/// ones walk the date index, later ones sort): every page is the next slice of the matches in
+/// (date, id) order, across dates shared by several events, with no gap and no repeat.
+#[tokio::test]
+async fn pages_by_date_within_a_radius_follow_one_order() {
+    use convene_search::geo::distance_km;
+    const EVENTS: u64 = 1_800;
+    for (scratch, db) in test_databases("pages_by_date_within_a_radius_follow_one_order").await {
+        let index = Embedded::with_prefix(db.pool(), db.backend(), "search_tied");
+        index.prepare().await.expect("prepare");
+        let (lat, lon) = (48.85, 2.35);
+        // Seven events begin together, their ids out of their order of insertion; one in six
+        // is in the place's bounding box but out of reach, one in six far away.
+        let document = |n: u64| {
+            let (lat, lon) = match n % 6 {
+                0 => (lat + 0.04, lon + 0.06),
+                1 => (45.76, 4.83),
+                _ => (lat + (n % 90) as f64 * 1e-4, lon),
+            };
+            convene_search::EventDocument {
+                id: format!("tied-{:05}", (n * 7_919) % EVENTS),
+                title: "Meetup".into(),
+                description: String::new(),
+                tags: vec![],
+                place: None,
+                locality: None,
+                organiser: "organiser".into(),
+                group: None,
+                begins_at: 2_000_000_000 + (n / 7) as i64,
+                ends_at: None,
+                time_zone: "UTC".into(),
+                category: "MEETING".into(),
+                online: false,
+                status: "confirmed".into(),
+                origin: "local".into(),
+                language: "en".into(),
+                lat: Some(lat),
+                lon: Some(lon),
+                participants: None,
+            }
+        };
+        let documents: Vec<_> = (0..EVENTS).map(document).collect();
+        let changes: Vec<Change> = documents
+            .iter()
+            .map(|d| Change::Put(Box::new(d.clone())))
+            .collect();
+        index.write(&changes).await.expect("write");
+        let label = &scratch.label;
+        let radius_km = 5.0;
+        let mut within: Vec<(i64, String)> = documents
+            .iter()
+            .filter(|d| {
+                let place = d.lat.zip(d.lon).expect("a place");
+                distance_km((lat, lon), place) <= radius_km
+            })
+            .map(|d| (d.begins_at, d.id.clone()))
+            .collect();
+        within.sort();
+        assert_eq!(within.len(), 1_200, "{label}");
+        let ids = |from: usize, to: usize| -> Vec<String> {
+            within[from..to].iter().map(|(_, id)| id.clone()).collect()
+        };
+        let page = |page, per_page| EventQuery {
+            near: Some(Near {
+                lat,
+                lon,
+                radius_km,
+            }),
+            sort: Sort::Date,
+            page,
+            per_page,
+            ..EventQuery::default()
+        };
+        let found = |hits: EventHits| -> Vec<String> {
+            hits.hits.into_iter().map(|h| h.event.id).collect()
+        };
+        // Pages 1 to 5 of 20 walk the date index on PostgreSQL, the 6th and the 30th do not.
+        let mut read = Vec::new();
+        for n in 1..=6 {
+            let hits = index.search_events(&page(n, 20)).await.expect("search");
+            assert_eq!((hits.total, hits.total_exact), (1_000, false), "{label}");
+            read.extend(found(hits));
+        }
+        assert_eq!(read, ids(0, 120), "{label}: pages 1 to 6");
+        for (n, per_page, from) in [(2, 50, 50), (30, 20, 580), (50, 20, 980)] {
+            let hits = index
+                .search_events(&page(n, per_page))
+                .await
+                .expect("search");
+            let to = from + per_page as usize;
+            assert_eq!(
+                found(hits),
+                ids(from, to),
+                "{label}: page {n} of {per_page}"
+            );
+        }
+    }
+}
+
 /// A rebuild swapped in while the live subscriber, behind it, is writing a batch: that batch's
 /// documents (older than the rebuild's) land in the new index, but its checkpoint does not
 /// move, and the live subscriber resumes from its own place, so it writes the newer documents

@@ -26,7 +26,7 @@ use candidates::Candidates;
 use convene_projections::subscriber::move_checkpoint;
 use convene_projections::Backend;
 use sqlx::any::AnyRow;
-use sqlx::{AnyConnection, AnyPool, Row};
+use sqlx::{AnyConnection, AnyPool, Connection, Row};
 use std::collections::BTreeSet;
 use std::sync::Arc;
 use tokio::sync::OnceCell;
@@ -749,39 +749,31 @@ impl Embedded {
     }
 
     /// The page of `query` in SQL: what the database runs to answer it without counting.
+    /// `walk_dates` (see [`walks_dates`]) has PostgreSQL walk the date index for it.
     async fn page(
         &self,
         conn: &mut AnyConnection,
         filter: &Filter,
         query: &EventQuery,
+        walk_dates: bool,
     ) -> Result<Vec<EventDocument>, Error> {
-        let by_date = "d.begins_at, d.id";
-        let window = format!("LIMIT {} OFFSET {}", query.per_page, query.offset());
-        let sql = match (query.sort, &filter.rank) {
-            // Ranked among the counted matches only: scoring every match of a common word is
-            // what made a search slow, and the pages a search offers end with its count.
-            (Sort::Relevance, Some(rank)) => format!(
-                "SELECT d.document FROM (SELECT d.doc AS doc, {rank} AS score, \
-                 d.begins_at AS begins_at, d.id AS id FROM {} LIMIT {COUNTED_MAX}) c \
-                 JOIN {} d ON d.doc = c.doc ORDER BY c.score, c.begins_at, c.id {window}",
-                filter.sql(),
-                self.table("events")
-            ),
-            (Sort::Relevance | Sort::Date, _) => {
-                format!(
-                    "SELECT d.document FROM {} ORDER BY {by_date} {window}",
-                    filter.sql()
-                )
-            }
-            (Sort::Participants, _) => format!(
-                "SELECT d.document FROM {} ORDER BY COALESCE(d.participants, -1) DESC, \
-                 {by_date} {window}",
-                filter.sql()
-            ),
+        let sql = page_sql(filter, query, &self.table(EVENTS));
+        let select = bind_all(sqlx::query(&sql), &filter.values);
+        let rows: Vec<AnyRow> = if walk_dates && self.backend == Backend::Postgres {
+            // PostgreSQL expects few events in a place's bounding box (143 of 100,000 around
+            // Paris at 25 km; 7,380 are there), reads them all and sorts them (35 ms). Without
+            // the sort it walks the date index and stops at the page's end (3 ms). LOCAL: the
+            // setting ends with this transaction, never reaching the pool's next query.
+            let mut tx = conn.begin().await?;
+            sqlx::query("SET LOCAL enable_sort = off")
+                .execute(&mut *tx)
+                .await?;
+            let rows = select.fetch_all(&mut *tx).await?;
+            tx.commit().await?;
+            rows
+        } else {
+            select.fetch_all(&mut *conn).await?
         };
-        let rows: Vec<AnyRow> = bind_all(sqlx::query(&sql), &filter.values)
-            .fetch_all(&mut *conn)
-            .await?;
         rows.iter()
             .map(|row| {
                 let text: String = row.try_get("document")?;
@@ -789,6 +781,41 @@ impl Embedded {
             })
             .collect()
     }
+}
+
+/// The page query of `query` over `filter`; `events` is the events' table.
+fn page_sql(filter: &Filter, query: &EventQuery, events: &str) -> String {
+    let by_date = "d.begins_at, d.id";
+    let window = format!("LIMIT {} OFFSET {}", query.per_page, query.offset());
+    match (query.sort, &filter.rank) {
+        // Ranked among the counted matches only: scoring every match of a common word is
+        // what made a search slow, and the pages a search offers end with its count.
+        (Sort::Relevance, Some(rank)) => format!(
+            "SELECT d.document FROM (SELECT d.doc AS doc, {rank} AS score, \
+             d.begins_at AS begins_at, d.id AS id FROM {} LIMIT {COUNTED_MAX}) c \
+             JOIN {events} d ON d.doc = c.doc ORDER BY c.score, c.begins_at, c.id {window}",
+            filter.sql()
+        ),
+        (Sort::Relevance | Sort::Date, _) => format!(
+            "SELECT d.document FROM {} ORDER BY {by_date} {window}",
+            filter.sql()
+        ),
+        (Sort::Participants, _) => format!(
+            "SELECT d.document FROM {} ORDER BY COALESCE(d.participants, -1) DESC, \
+             {by_date} {window}",
+            filter.sql()
+        ),
+    }
+}
+
+/// Pages by date ending this near the start walk the date index on PostgreSQL.
+const DATE_WALK_MAX: u64 = 100;
+
+/// Whether the page of `query` led by `lead` walks the date index: by date, over more matches
+/// than are counted (over few, the walk would read most of the index to find a page), and
+/// near the start (at offset 980 the walk takes 452 ms, the sort 35).
+fn walks_dates(lead: Lead, query: &EventQuery, many: bool) -> bool {
+    lead == Lead::Date && many && query.offset() + u64::from(query.per_page) <= DATE_WALK_MAX
 }
 
 impl Embedded {
@@ -801,8 +828,14 @@ impl Embedded {
     ) -> Result<usize, Error> {
         self.ready().await?;
         let mut conn = self.pool.acquire().await?;
-        let filter = self.filter(page_lead(query, words), query, words);
-        Ok(self.page(&mut conn, &filter, query).await?.len())
+        let lead = page_lead(query, words);
+        let filter = self.filter(lead, query, words);
+        // Run as a search runs it, which is only over more matches than are counted.
+        let walk_dates = walks_dates(lead, query, true);
+        Ok(self
+            .page(&mut conn, &filter, query, walk_dates)
+            .await?
+            .len())
     }
 
     /// The page, total and facets of `query` for these words, on one connection: one scan of
@@ -819,8 +852,10 @@ impl Embedded {
         let page = match candidates.page_keys(query, filter.rank.is_some()) {
             Some(docs) => self.documents(conn, &docs).await?,
             None if query.offset() < candidates.total() => {
-                let filter = self.filter(page_lead(query, words), query, words);
-                self.page(conn, &filter, query).await?
+                let lead = page_lead(query, words);
+                let filter = self.filter(lead, query, words);
+                let walk_dates = walks_dates(lead, query, !candidates.complete());
+                self.page(conn, &filter, query, walk_dates).await?
             }
             None => Vec::new(),
         };
@@ -960,5 +995,142 @@ pub fn hit(event: EventDocument, terms: &[String], query: &EventQuery) -> EventH
         snippet_html: text::snippet(&event.description, terms, SNIPPET_WORDS),
         distance_km,
         event,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{bind_all, page_lead, page_sql, walks_dates, Embedded, Lead, EVENTS};
+    use crate::query::{EventQuery, Near, Sort};
+    use crate::{Change, EventDocument, SearchIndex};
+    use convene_projections::scratch::test_databases;
+    use convene_projections::Backend;
+    use sqlx::{Connection, Row};
+
+    /// Event `n`: in Paris one time in forty, in Lyon otherwise; three begin together, dates
+    /// in no relation to the order of the rows (as events are indexed from the log). The
+    /// planner expects a handful in Paris's bounding box (its latitudes' share times its
+    /// longitudes'), reads them through the place index and sorts them.
+    fn event(n: u64) -> EventDocument {
+        let (lat, lon) = if n.is_multiple_of(40) {
+            (48.85, 2.35)
+        } else {
+            (45.76, 4.83)
+        };
+        EventDocument {
+            id: format!("plan-{n:05}"),
+            title: "Meetup".into(),
+            description: String::new(),
+            tags: vec![],
+            place: None,
+            locality: None,
+            organiser: "organiser".into(),
+            group: None,
+            begins_at: 2_000_000_000 + (n * 2_333 % 4_800 / 3) as i64,
+            ends_at: None,
+            time_zone: "UTC".into(),
+            category: "MEETING".into(),
+            online: false,
+            status: "confirmed".into(),
+            origin: "local".into(),
+            language: "en".into(),
+            lat: Some(lat + (n % 100) as f64 * 1e-4),
+            lon: Some(lon),
+            participants: None,
+        }
+    }
+
+    /// PostgreSQL's plan of the page query of `query`, with sorting allowed or not.
+    async fn plan(index: &Embedded, query: &EventQuery, sort: bool) -> String {
+        let lead = page_lead(query, &[]);
+        let filter = index.filter(lead, query, &[]);
+        let explain = format!("EXPLAIN {}", page_sql(&filter, query, &index.table(EVENTS)));
+        let mut conn = index.pool.acquire().await.expect("connection");
+        let mut tx = conn.begin().await.expect("begin");
+        if !sort {
+            sqlx::query("SET LOCAL enable_sort = off")
+                .execute(&mut *tx)
+                .await
+                .expect("set");
+        }
+        let lines: Vec<String> = bind_all(sqlx::query(&explain), &filter.values)
+            .fetch_all(&mut *tx)
+            .await
+            .expect("explain")
+            .iter()
+            .map(|row| row.get(0))
+            .collect();
+        tx.rollback().await.expect("rollback");
+        lines.join("\n")
+    }
+
+    /// A plain Sort node (an incremental one, on the ids of events beginning together, is not
+    /// a sort of every match).
+    fn sorts(plan: &str) -> bool {
+        plan.lines().any(|line| {
+            line.trim_start()
+                .trim_start_matches("->  ")
+                .starts_with("Sort  (")
+        })
+    }
+
+    /// On PostgreSQL the first pages by date over many matches walk the date index instead of
+    /// sorting the place's matches; later pages, and other searches, keep their plan.
+    #[tokio::test]
+    async fn postgres_walks_the_date_index_for_the_first_pages_by_date() {
+        for (scratch, db) in test_databases("postgres_walks_the_date_index").await {
+            if db.backend() != Backend::Postgres {
+                continue;
+            }
+            let index = Embedded::new(db.pool(), db.backend());
+            index.prepare().await.expect("prepare");
+            let changes: Vec<Change> = (0..4_800)
+                .map(|n| Change::Put(Box::new(event(n))))
+                .collect();
+            index.write(&changes).await.expect("write");
+            sqlx::query(&format!("ANALYZE {}", index.table(EVENTS)))
+                .execute(db.pool())
+                .await
+                .expect("analyse");
+            let label = scratch.label;
+            let page = |page| EventQuery {
+                near: Some(Near {
+                    lat: 48.85,
+                    lon: 2.35,
+                    radius_km: 25.0,
+                }),
+                sort: Sort::Date,
+                page,
+                ..EventQuery::default()
+            };
+            let first = page(1);
+            assert!(walks_dates(Lead::Date, &first, true), "{label}");
+            assert!(walks_dates(Lead::Date, &page(5), true), "{label}");
+            let begins = format!("Index Scan using {}_begins", index.table(EVENTS));
+            let walked = plan(&index, &first, false).await;
+            assert!(
+                !sorts(&walked) && walked.contains(&begins),
+                "{label}: {walked}"
+            );
+            let sorted = plan(&index, &first, true).await;
+            assert!(sorts(&sorted), "{label}: {sorted}");
+
+            // Past the first pages, over few matches, or led by the words: no walk.
+            let far = page(6);
+            assert!(!walks_dates(Lead::Date, &far, true), "{label}");
+            assert!(!walks_dates(Lead::Date, &first, false), "{label}");
+            assert!(!walks_dates(Lead::Words, &first, true), "{label}");
+            let far_plan = plan(&index, &page(50), true).await;
+            assert!(sorts(&far_plan), "{label}: {far_plan}");
+
+            // The setting ends with its transaction: the pool's connections sort again.
+            let hits = index.search_events(&first).await.expect("search");
+            assert_eq!(hits.hits.len(), 20, "{label}");
+            let setting: String = sqlx::query_scalar("SHOW enable_sort")
+                .fetch_one(db.pool())
+                .await
+                .expect("show");
+            assert_eq!(setting, "on", "{label}");
+        }
     }
 }
