@@ -135,4 +135,31 @@ impl EventDocument {
         parts.extend(self.group.as_deref());
         parts.join(" ")
     }
+
+    /// A public, confirmed, in-person "Meetup" by @organiser beginning at `begins_at` (Unix
+    /// seconds) at `(lat, lon)`, written straight into an index by tests of its queries.
+    #[doc(hidden)]
+    pub fn meetup(id: String, begins_at: i64, (lat, lon): (f64, f64)) -> Self {
+        Self {
+            id,
+            title: "Meetup".into(),
+            description: String::new(),
+            tags: vec![],
+            place: None,
+            locality: None,
+            organiser: "organiser".into(),
+            group: None,
+            begins_at,
+            ends_at: None,
+            time_zone: "UTC".into(),
+            category: "MEETING".into(),
+            online: false,
+            status: "confirmed".into(),
+            origin: "local".into(),
+            language: "en".into(),
+            lat: Some(lat),
+            lon: Some(lon),
+            participants: None,
+        }
+    }
 }

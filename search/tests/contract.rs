@@ -361,31 +361,19 @@ async fn the_embedded_count_stops_at_its_bound() {
         let index = Embedded::with_prefix(db.pool(), db.backend(), "search_many");
         index.prepare().await.expect("prepare");
         let document = |n: u64| convene_search::EventDocument {
-            id: format!("many-{n:05}"),
             title: if n.is_multiple_of(2) {
                 "Even meetup"
             } else {
                 "Odd meetup"
             }
             .into(),
-            description: String::new(),
-            tags: vec![],
-            place: None,
-            locality: None,
-            organiser: "organiser".into(),
-            group: None,
-            begins_at: 2_000_000_000 + n as i64,
-            ends_at: None,
-            time_zone: "UTC".into(),
-            category: "MEETING".into(),
-            online: false,
-            status: "confirmed".into(),
-            origin: "local".into(),
-            language: "en".into(),
-            // One metre and a little more apart, northwards.
-            lat: Some(48.85 + n as f64 * 1e-5),
-            lon: Some(2.35),
             participants: Some((n % 7) as i64),
+            // One metre and a little more apart, northwards.
+            ..convene_search::EventDocument::meetup(
+                format!("many-{n:05}"),
+                2_000_000_000 + n as i64,
+                (48.85 + n as f64 * 1e-5, 2.35),
+            )
         };
         let changes: Vec<Change> = (0..COUNTED_MAX + 10)
             .map(|n| Change::Put(Box::new(document(n))))
@@ -541,27 +529,11 @@ async fn pages_by_date_within_a_radius_follow_one_order() {
                 1 => (45.76, 4.83),
                 _ => (lat + (n % 90) as f64 * 1e-4, lon),
             };
-            convene_search::EventDocument {
-                id: format!("tied-{:05}", (n * 7_919) % EVENTS),
-                title: "Meetup".into(),
-                description: String::new(),
-                tags: vec![],
-                place: None,
-                locality: None,
-                organiser: "organiser".into(),
-                group: None,
-                begins_at: 2_000_000_000 + (n / 7) as i64,
-                ends_at: None,
-                time_zone: "UTC".into(),
-                category: "MEETING".into(),
-                online: false,
-                status: "confirmed".into(),
-                origin: "local".into(),
-                language: "en".into(),
-                lat: Some(lat),
-                lon: Some(lon),
-                participants: None,
-            }
+            convene_search::EventDocument::meetup(
+                format!("tied-{:05}", (n * 7_919) % EVENTS),
+                2_000_000_000 + (n / 7) as i64,
+                (lat, lon),
+            )
         };
         let documents: Vec<_> = (0..EVENTS).map(document).collect();
         let changes: Vec<Change> = documents

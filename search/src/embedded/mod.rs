@@ -1017,27 +1017,11 @@ mod tests {
         } else {
             (45.76, 4.83)
         };
-        EventDocument {
-            id: format!("plan-{n:05}"),
-            title: "Meetup".into(),
-            description: String::new(),
-            tags: vec![],
-            place: None,
-            locality: None,
-            organiser: "organiser".into(),
-            group: None,
-            begins_at: 2_000_000_000 + (n * 2_333 % 4_800 / 3) as i64,
-            ends_at: None,
-            time_zone: "UTC".into(),
-            category: "MEETING".into(),
-            online: false,
-            status: "confirmed".into(),
-            origin: "local".into(),
-            language: "en".into(),
-            lat: Some(lat + (n % 100) as f64 * 1e-4),
-            lon: Some(lon),
-            participants: None,
-        }
+        EventDocument::meetup(
+            format!("plan-{n:05}"),
+            2_000_000_000 + (n * 2_333 % 4_800 / 3) as i64,
+            (lat + (n % 100) as f64 * 1e-4, lon),
+        )
     }
 
     /// PostgreSQL's plan of the page query of `query`, with sorting allowed or not.
