@@ -35,9 +35,5 @@ pub struct ActorSnapshot {
 /// Whether `url` reads as an actor's id: an absolute http(s) URL with a host, at most
 /// [`ACTOR_URL_MAX`] bytes, nothing around it.
 pub(super) fn is_actor_url(url: &str) -> bool {
-    url.len() <= ACTOR_URL_MAX
-        && url.trim() == url
-        && url::Url::parse(url).is_ok_and(|parsed| {
-            matches!(parsed.scheme(), "http" | "https") && parsed.host_str().is_some()
-        })
+    url.len() <= ACTOR_URL_MAX && url.trim() == url && crate::validation::is_web_url(url)
 }
