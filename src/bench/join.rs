@@ -63,20 +63,11 @@ pub async fn join(
     let base = server.base.clone();
     let measured =
         tokio::task::spawn_blocking(move || -> anyhow::Result<(Latencies, Latencies)> {
-            let url = format!("{base}/api/v1/events/{}/participations", event.id);
             let mut joined = Vec::with_capacity(joins);
             for username in usernames.iter().skip(1) {
-                let sent = Instant::now();
-                let response = agent
-                    .post(&url)
-                    .header("authorization", format!("Bearer {token}"))
-                    .header("x-convene-profile", username.as_str())
-                    .header("content-type", "application/json")
-                    .send("{}")?;
-                joined.push(sent.elapsed().as_micros() as u64);
-                if response.status() != 201 {
-                    bail!("joining as @{username} answered {}", response.status());
-                }
+                joined.push(super::timed_join(
+                    &agent, &base, &token, username, &event.id,
+                )?);
             }
             let mut health = Vec::with_capacity(joins);
             for _ in 0..joins {

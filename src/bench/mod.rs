@@ -339,6 +339,29 @@ impl Dice {
     }
 }
 
+/// Joins event `id` as `username` over the JSON API at `base` with session `token`, blocking:
+/// how long the answer took, in microseconds. An answer other than 201 is an error naming it.
+pub fn timed_join(
+    agent: &ureq::Agent,
+    base: &str,
+    token: &str,
+    username: &str,
+    id: &str,
+) -> anyhow::Result<u64> {
+    let sent = std::time::Instant::now();
+    let response = agent
+        .post(&format!("{base}/api/v1/events/{id}/participations"))
+        .header("authorization", format!("Bearer {token}"))
+        .header("x-convene-profile", username)
+        .header("content-type", "application/json")
+        .send("{}")?;
+    let took = sent.elapsed().as_micros() as u64;
+    if response.status() != 201 {
+        anyhow::bail!("joining as @{username} answered {}", response.status());
+    }
+    Ok(took)
+}
+
 /// Latencies in microseconds, summarised.
 pub struct Latencies {
     sorted: Vec<u64>,

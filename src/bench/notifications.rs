@@ -332,17 +332,13 @@ async fn latency_phase(
     tokio::task::spawn_blocking(move || -> anyhow::Result<[Vec<u64>; 2]> {
         let mut joins = Vec::with_capacity(requests);
         for i in first..first + requests {
-            let sent = Instant::now();
-            let response = agent
-                .post(&format!("{base}/api/v1/events/{id}/participations"))
-                .header("authorization", format!("Bearer {token}"))
-                .header("x-convene-profile", format!("joiner{i}"))
-                .header("content-type", "application/json")
-                .send("{}")?;
-            joins.push(sent.elapsed().as_micros() as u64);
-            if response.status() != 201 {
-                bail!("joining as @joiner{i} answered {}", response.status());
-            }
+            joins.push(super::timed_join(
+                &agent,
+                &base,
+                &token,
+                &format!("joiner{i}"),
+                &id,
+            )?);
         }
         let mut edits = Vec::with_capacity(requests);
         for i in 0..requests {
