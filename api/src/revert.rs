@@ -758,9 +758,8 @@ impl Planner {
                     ..
                 }) => {
                     let taking_part = event
-                        .participations()
-                        .iter()
-                        .any(|p| p.who == Participant::Profile(profile.clone()));
+                        .participation_of(&Participant::Profile(profile.clone()))
+                        .is_some();
                     if taking_part {
                         let command = on_event(
                             id,
@@ -797,9 +796,8 @@ impl Planner {
                         continue;
                     }
                     let back = event
-                        .participations()
-                        .iter()
-                        .any(|p| p.who == Participant::Profile(profile.clone()));
+                        .participation_of(&Participant::Profile(profile.clone()))
+                        .is_some();
                     if back {
                         self.keep(change, "taking part again already");
                         continue;

@@ -515,10 +515,9 @@ pub fn mentioned(text: &str) -> Vec<String> {
 fn may_be_told_of(before: &Event, details: &EventDetails, username: &str) -> bool {
     let open = details.visibility != Visibility::Private
         && !before.group().is_some_and(|g| g.members_only);
-    open || before.participations().iter().any(|p| {
-        p.state != ParticipantState::Rejected
-            && matches!(&p.who, Participant::Profile(who) if who == username)
-    })
+    open || before
+        .participation_of(&Participant::Profile(username.to_string()))
+        .is_some_and(|p| p.state != ParticipantState::Rejected)
 }
 
 fn to_everyone_taking_part(
@@ -575,11 +574,7 @@ fn organisers(event: &Event) -> Vec<String> {
 }
 
 fn who_of(event: &Event, participation: &str) -> Option<Participant> {
-    event
-        .participations()
-        .iter()
-        .find(|p| p.id == participation)
-        .map(|p| p.who.clone())
+    event.participation(participation).map(|p| p.who.clone())
 }
 
 /// Who is told here; participants on other instances hear of changes over federation.

@@ -27,7 +27,7 @@ use crate::mapping::{self, Facts, Notice, Recipient};
 use crate::store;
 use crate::subscriber::Derived;
 use convene_domain::event::details::EventStatus;
-use convene_domain::event::{EventChange, Participant, ParticipantState};
+use convene_domain::event::{EventChange, Participant, ParticipantState, Participation};
 use convene_domain::metadata::format_timestamp;
 use convene_domain::{Event, FieldError};
 use convene_projections::{Backend, Database, Error};
@@ -231,11 +231,9 @@ pub fn touched_by(before: &Event, change: &EventChange) -> Option<Vec<String>> {
         | C::Promoted { participation }
         | C::RoleChanged { participation, .. } => Some(
             before
-                .participations()
-                .iter()
-                .filter(|p| p.id == *participation)
-                .flat_map(|p| profile(&p.who))
-                .collect(),
+                .participation(participation)
+                .map(|p| profile(&p.who))
+                .unwrap_or_default(),
         ),
         C::CommentPosted { .. }
         | C::CommentEdited { .. }
@@ -290,21 +288,30 @@ pub fn taking_part(
     if draft || details.status == EventStatus::Cancelled || event.moderation().removed {
         return None;
     }
-    let usernames = event
-        .participations()
-        .iter()
-        .filter(|p| p.state == ParticipantState::Participant || p.state.is_organiser())
-        .filter_map(|p| match &p.who {
-            Participant::Profile(username)
-                if only.is_none_or(|only| only.contains(username.as_str())) =>
-            {
-                Some(username.clone())
-            }
-            Participant::Profile(_) | Participant::Anonymous { .. } | Participant::Remote(_) => {
-                None
-            }
-        })
-        .collect();
+    let going =
+        |p: &&Participation| p.state == ParticipantState::Participant || p.state.is_organiser();
+    // Those listed are looked up, not searched for among thousands of participations.
+    let usernames = match only {
+        Some(only) => only
+            .iter()
+            .filter(|username| {
+                event
+                    .participation_of(&Participant::Profile(username.to_string()))
+                    .as_ref()
+                    .is_some_and(going)
+            })
+            .cloned()
+            .collect(),
+        None => event
+            .participations()
+            .iter()
+            .filter(going)
+            .filter_map(|p| match &p.who {
+                Participant::Profile(username) => Some(username.clone()),
+                Participant::Anonymous { .. } | Participant::Remote(_) => None,
+            })
+            .collect(),
+    };
     Some((mapping::event_facts(details), usernames))
 }
 

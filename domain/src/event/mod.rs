@@ -12,6 +12,7 @@ pub use lifecycle::{checked_cancel_reason, CANCEL_REASON_MAX};
 mod moderated;
 pub mod participation;
 mod remote;
+mod roster;
 #[cfg(test)]
 mod tests;
 
@@ -135,7 +136,7 @@ pub struct Event {
     draft: bool,
     deleted: bool,
     /// Current participations, in the order they began (those who left are gone).
-    participations: Vec<Participation>,
+    participations: roster::Roster,
     /// Participation ids waiting for a seat, first in line first.
     waitlist: VecDeque<String>,
     comments: Vec<CommentState>,
@@ -190,6 +191,16 @@ impl Event {
         &self.participations
     }
 
+    /// Participation `id`, if it is current.
+    pub fn participation(&self, id: &str) -> Option<&Participation> {
+        self.participations.get(id)
+    }
+
+    /// The current participation of `who`, if they take part (or asked, or were refused).
+    pub fn participation_of(&self, who: &Participant) -> Option<&Participation> {
+        self.participations.of(who)
+    }
+
     /// Participants holding a seat.
     pub fn seats_taken(&self) -> usize {
         self.count(ParticipantState::Participant)
@@ -224,9 +235,7 @@ impl Event {
     }
 
     fn of_profile(&self, profile: &str) -> Option<&Participation> {
-        self.participations
-            .iter()
-            .find(|p| p.who == Participant::Profile(profile.to_string()))
+        self.participations.of_profile(profile)
     }
 
     fn role_of(&self, profile: &str) -> Option<ParticipantState> {
@@ -254,10 +263,11 @@ impl Event {
     }
 
     fn set_state(&mut self, id: &str, state: ParticipantState) {
-        if let Some(p) = self.participations.iter_mut().find(|p| p.id == id) {
-            p.state = state;
+        // Only someone who was waiting can be in line: the line is not read for anyone else.
+        let was = self.participations.set_state(id, state);
+        if was == Some(ParticipantState::Waitlisted) || was.is_none() {
+            self.waitlist.retain(|w| w != id);
         }
-        self.waitlist.retain(|w| w != id);
         if state == ParticipantState::Waitlisted {
             self.waitlist.push_back(id.to_string());
         }
@@ -394,12 +404,8 @@ impl Aggregate for Event {
             C::Created {
                 creator_participation,
                 ..
-            } if self
-                .participations
-                .iter()
-                .any(|p| p.id == creator_participation) => {}
-            C::Joined { participation, .. }
-                if self.participations.iter().any(|p| p.id == participation) => {}
+            } if self.participations.contains(&creator_participation) => {}
+            C::Joined { participation, .. } if self.participations.contains(&participation) => {}
             C::CommentPosted { comment, .. } | C::RemoteCommentPosted { comment, .. }
                 if self.comments.iter().any(|c| c.id == comment) => {}
             C::Created {
@@ -462,7 +468,7 @@ impl Aggregate for Event {
                 state,
             } => self.set_state(&participation, state),
             C::Left { participation } => {
-                self.participations.retain(|p| p.id != participation);
+                self.participations.remove(&participation);
                 self.waitlist.retain(|w| *w != participation);
             }
             C::Rejected { participation } => {

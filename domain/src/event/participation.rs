@@ -219,9 +219,7 @@ impl Event {
     }
 
     fn of_remote(&self, actor: &str) -> Option<&Participation> {
-        self.participations
-            .iter()
-            .find(|p| matches!(&p.who, Participant::Remote(r) if r.actor == actor))
+        self.participations.of_remote(actor)
     }
 
     pub(super) fn join_anonymously(
@@ -247,7 +245,7 @@ impl Event {
             ));
         }
         let who = Participant::Anonymous { email };
-        if self.participations.iter().any(|p| p.who == who) {
+        if self.participations.of(&who).is_some() {
             return Err(EventError::AlreadyParticipating(
                 "this email address".into(),
             ));
@@ -395,8 +393,7 @@ impl Event {
 
     fn by_id(&self, id: &str) -> Result<&Participation, EventError> {
         self.participations
-            .iter()
-            .find(|p| p.id == id)
+            .get(id)
             .ok_or(EventError::UnknownParticipation)
     }
 
@@ -424,6 +421,10 @@ impl Event {
 
     /// `changes`, then a promotion for each seat they free, to the first in line.
     pub(super) fn followed_by_promotions(&self, mut changes: Vec<EventChange>) -> Vec<EventChange> {
+        // Nobody waits, so nobody moves up: no copy of a crowded event for each leave.
+        if self.waitlist.is_empty() {
+            return changes;
+        }
         // Whether a seat is free depends on what the changes do, so they are tried on a copy.
         let mut after = self.clone();
         for change in &changes {

@@ -217,9 +217,10 @@ impl Event {
             .as_ref()
             .filter(|o| o.actor == actor)
             .is_some_and(|o| o.actor_handle != handle || o.actor_name != name);
-        let participant = self.participations.iter().any(
-            |p| matches!(&p.who, Participant::Remote(r) if r.actor == actor && r.handle != handle),
-        );
+        let participant = self
+            .participations
+            .of_remote(&actor)
+            .is_some_and(|p| matches!(&p.who, Participant::Remote(r) if r.handle != handle));
         let commenter = former_handle != handle
             && former_handle.contains('@')
             && self.comments.iter().any(|c| c.author == former_handle);
@@ -246,13 +247,7 @@ impl Event {
             origin.actor_handle = handle.to_string();
             origin.actor_name = name;
         }
-        for participation in &mut self.participations {
-            if let Participant::Remote(remote) = &mut participation.who {
-                if remote.actor == actor {
-                    remote.handle = handle.to_string();
-                }
-            }
-        }
+        self.participations.rename_remote(actor, handle);
         // Local authors are usernames, never `name@host`: only remote comments match.
         if former_handle.contains('@') {
             for comment in &mut self.comments {

@@ -516,11 +516,7 @@ fn answer_to_join(
     participation: &str,
     at: OffsetDateTime,
 ) -> Option<Outgoing> {
-    let found = tracked
-        .event
-        .participations()
-        .iter()
-        .find(|p| p.id == participation)?;
+    let found = tracked.event.participation(participation)?;
     let Participant::Remote(remote) = &found.who else {
         return None;
     };
