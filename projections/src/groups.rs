@@ -73,7 +73,25 @@ impl Projection for GroupsProjection {
             timeline(conn, &on, on.id, &actor, entry).await?;
         }
         use GroupChange as C;
-        match change {
+        // The creator is the first member.
+        let recount = matches!(
+            change,
+            C::Created { .. }
+                | C::MemberJoined { .. }
+                | C::MemberInvited { .. }
+                | C::InvitationAccepted { .. }
+                | C::MemberApproved { .. }
+                | C::MemberRejected { .. }
+                | C::MemberRoleChanged { .. }
+                | C::InvitationDeclined { .. }
+                | C::MemberLeft { .. }
+                | C::MemberRemoved { .. }
+                | C::Followed { .. }
+                | C::FollowerApproved { .. }
+                | C::Unfollowed { .. }
+                | C::FollowerRejected { .. }
+        );
+        let applied = match change {
             C::Created {
                 creator, details, ..
             } => created(conn, &on, &creator, &details).await,
@@ -188,12 +206,34 @@ impl Projection for GroupsProjection {
                     .bind(crate::tables::flag(suspended))
                     .bind(&on.at)
                     .bind(on.id)
-                    .execute(conn)
+                    .execute(&mut *conn)
                     .await?;
                 Ok(())
             }
+        };
+        applied?;
+        if recount {
+            counts(conn, on.id).await?;
         }
+        Ok(())
     }
+}
+
+/// Counts group `handle`'s members and approved followers again, once their rows changed: a
+/// write counts, so that every read of the group does not.
+async fn counts(conn: &mut AnyConnection, handle: &str) -> Result<(), Error> {
+    sqlx::query(&format!(
+        "UPDATE groups SET \
+         member_count = (SELECT COUNT(*) FROM group_members m WHERE m.group_handle = $1 \
+          AND m.role IN {BELONGING}), \
+         follower_count = (SELECT COUNT(*) FROM group_followers f WHERE f.group_handle = $1 \
+          AND f.state = 'approved') \
+         WHERE handle = $1"
+    ))
+    .bind(handle)
+    .execute(conn)
+    .await?;
+    Ok(())
 }
 
 /// What a timeline entry says happened.
@@ -640,15 +680,8 @@ pub struct GroupView {
 /// Roles that belong to the group, as SQL.
 const BELONGING: &str = "('member', 'moderator', 'administrator', 'creator')";
 
-fn group_columns() -> String {
-    format!(
-        "g.handle, g.details, g.avatar, g.banner, g.created_at, g.updated_at, g.suspended, \
-         (SELECT COUNT(*) FROM group_members m WHERE m.group_handle = g.handle \
-          AND m.role IN {BELONGING}) AS members, \
-         (SELECT COUNT(*) FROM group_followers f WHERE f.group_handle = g.handle \
-          AND f.state = 'approved') AS followers"
-    )
-}
+const GROUP_COLUMNS: &str = "g.handle, g.details, g.avatar, g.banner, g.created_at, \
+     g.updated_at, g.suspended, g.member_count, g.follower_count";
 
 fn group_view(row: &AnyRow) -> Result<GroupView, Error> {
     let text: String = row.try_get("details")?;
@@ -659,8 +692,8 @@ fn group_view(row: &AnyRow) -> Result<GroupView, Error> {
     Ok(GroupView {
         handle: row.try_get("handle")?,
         details,
-        member_count: row.try_get("members")?,
-        follower_count: row.try_get("followers")?,
+        member_count: row.try_get("member_count")?,
+        follower_count: row.try_get("follower_count")?,
         avatar: crate::events::picture_of(row, "avatar")?,
         banner: crate::events::picture_of(row, "banner")?,
         created_at: row.try_get("created_at")?,
@@ -678,8 +711,7 @@ pub fn suspended_sql(column: &str) -> String {
 /// The group `@handle`, if it exists (every visibility: callers decide).
 pub async fn find(pool: &AnyPool, handle: &str) -> Result<Option<GroupView>, Error> {
     let row = sqlx::query(&format!(
-        "SELECT {} FROM groups g WHERE g.handle = $1",
-        group_columns()
+        "SELECT {GROUP_COLUMNS} FROM groups g WHERE g.handle = $1"
     ))
     .bind(handle)
     .fetch_optional(pool)
@@ -690,9 +722,8 @@ pub async fn find(pool: &AnyPool, handle: &str) -> Result<Option<GroupView>, Err
 /// Public groups, by display name.
 pub async fn list_public(pool: &AnyPool, limit: i64, offset: i64) -> Result<Vec<GroupView>, Error> {
     let rows = sqlx::query(&format!(
-        "SELECT {} FROM groups g WHERE g.visibility = 'public' AND g.suspended = 0 \
-         ORDER BY g.display_name, g.handle LIMIT $1 OFFSET $2",
-        group_columns()
+        "SELECT {GROUP_COLUMNS} FROM groups g WHERE g.visibility = 'public' AND g.suspended = 0 \
+         ORDER BY g.display_name, g.handle LIMIT $1 OFFSET $2"
     ))
     .bind(limit)
     .bind(offset)

@@ -71,3 +71,67 @@ async fn links_stored_before_previews_wait_for_one() {
         db.close().await;
     }
 }
+
+/// Migration 0058: groups stored before their counts were kept get them counted, members by the
+/// roles that belong to the group and followers once approved.
+#[tokio::test]
+async fn groups_stored_before_their_counts_were_kept_are_counted() {
+    for url in test_urls("groups_stored_before_counts").await {
+        let db = Database::connect(&url.url).await.expect("connect");
+        db.migrate_until(57).await.expect("migrations up to 0057");
+        let run = |sql: &'static str| {
+            let pool = db.pool().clone();
+            let label = url.label.clone();
+            async move {
+                sqlx::query(sql)
+                    .execute(&pool)
+                    .await
+                    .unwrap_or_else(|e| panic!("{label}: {sql}: {e}"));
+            }
+        };
+        for handle in ["club", "quiet"] {
+            sqlx::query(
+                "INSERT INTO groups (handle, display_name, visibility, openness, details, \
+                 created_at, updated_at) VALUES ($1, $1, 'public', 'open', '{}', 'then', 'then')",
+            )
+            .bind(handle)
+            .execute(db.pool())
+            .await
+            .expect("a group");
+        }
+        run("INSERT INTO group_members (group_handle, member, role, since, updated_at) VALUES \
+             ('club', 'ada', 'creator', 'then', 'then'), ('club', 'bo', 'member', 'then', 'then'), \
+             ('club', 'cy', 'not_approved', 'then', 'then'), ('club', 'di', 'invited', 'then', 'then'), \
+             ('quiet', 'ed', 'moderator', 'then', 'then')")
+        .await;
+        run(
+            "INSERT INTO group_followers (group_handle, follower, state, since) VALUES \
+             ('club', 'fay', 'approved', 'then'), ('club', 'gus', 'pending', 'then')",
+        )
+        .await;
+
+        db.migrate().await.expect("the remaining migrations");
+
+        let counts: Vec<(String, i64, i64)> =
+            sqlx::query("SELECT handle, member_count, follower_count FROM groups ORDER BY handle")
+                .fetch_all(db.pool())
+                .await
+                .expect("read back")
+                .iter()
+                .map(|row| {
+                    (
+                        row.get("handle"),
+                        row.get("member_count"),
+                        row.get("follower_count"),
+                    )
+                })
+                .collect();
+        assert_eq!(
+            counts,
+            vec![("club".into(), 2, 1), ("quiet".into(), 1, 0)],
+            "{}",
+            url.label
+        );
+        db.close().await;
+    }
+}

@@ -442,6 +442,11 @@ async fn followers_follow_public_groups_with_approval_when_asked() {
         assert_eq!(shown.json["follower_count"], 2);
         let stopped = bob.delete("/api/v1/groups/repair/followers/mine").await;
         assert_eq!(stopped.status, 204);
+        let shown = server.client().get("/api/v1/groups/repair").await;
+        assert_eq!(
+            shown.json["follower_count"], 1,
+            "counted again once bob stopped"
+        );
         ana.patch("/api/v1/groups/repair", json!({"visibility": "unlisted"}))
             .await;
         let unlisted = bob.post("/api/v1/groups/repair/followers", json!({})).await;
