@@ -393,7 +393,7 @@ fn invitee(public_url: &str, given: &str) -> Invitee {
 }
 
 /// Whether `host` (with its port when not the scheme's) is the host of `public_url`.
-fn is_this_host(public_url: &str, host: &str) -> bool {
+pub(crate) fn is_this_host(public_url: &str, host: &str) -> bool {
     let Ok(own) = url::Url::parse(public_url) else {
         return false;
     };

@@ -15,6 +15,13 @@ use convene_projections::events::{EventFilter, EventView};
 /// The most of a group's events its page here shows.
 const EVENTS_SHOWN: i64 = 20;
 
+/// The name here of `who` when it is a handle on this instance (`club@` this instance's host).
+pub fn local_name(state: &AppState, who: &str) -> Option<String> {
+    let who = who.trim();
+    let (name, host) = who.strip_prefix('@').unwrap_or(who).rsplit_once('@')?;
+    crate::groups::is_this_host(&state.config.public_url, host).then(|| name.to_string())
+}
+
 /// The group `who` names (`name@host`, `@name@host` or its actor URL), fetched afresh from its
 /// instance; an actor that cannot be found, or is not a group, is refused on `field` with the
 /// reason.

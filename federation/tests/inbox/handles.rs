@@ -238,6 +238,16 @@ async fn another_instances_group_has_a_page_here_that_a_handle_searched_leads_to
             (303, format!("/@{handle}").as_str())
         );
 
+        // A handle on this instance is the local name.
+        let here = local.base.trim_start_matches("http://");
+        for path in [
+            format!("/search?q=%40club%40{here}"),
+            format!("/@club@{here}"),
+        ] {
+            let (status, location, _) = page(&local, &path, "en").await;
+            assert_eq!((status, location.as_str()), (303, "/@club"), "{path}");
+        }
+
         // What the group says of itself, its own page, and nothing sent here yet.
         let (status, _, body) = page(&local, &format!("/@{handle}"), "en").await;
         assert_eq!(status, 200, "{}: {body}", local.label);

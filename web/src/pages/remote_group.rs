@@ -56,6 +56,9 @@ async fn found(
 
 /// The group's page here.
 pub async fn page(web: &Web, visitor: &Visitor, handle: &str) -> axum::response::Response {
+    if let Some(name) = elsewhere::local_name(&web.app, handle) {
+        return crate::render::see_other(visitor, &format!("/@{name}"));
+    }
     let catalogue = web.pages.catalogue(visitor);
     let group = match found(web, visitor, handle).await {
         Ok(group) => group,

@@ -146,14 +146,18 @@ pub async fn page(State(web): State<Web>, visitor: Visitor, RawQuery(raw): RawQu
     };
     let pairs: Vec<(String, String)> = pairs.iter().filter(|(n, _)| n != "kind").cloned().collect();
     context.insert("q_link", &encode(&value("q")));
-    // A handle names another instance's group: its page here, or why it cannot be found.
-    let handle_errors = match super::remote_group::is_handle(&value("q")) {
-        false => None,
-        true => match groups_elsewhere::find(&web.app, "q", &value("q")).await {
+    // A handle names a group: its page here (another instance's too), or why it cannot be found.
+    let q = value("q");
+    let handle_errors = if !super::remote_group::is_handle(&q) {
+        None
+    } else if let Some(name) = groups_elsewhere::local_name(&web.app, &q) {
+        return see_other(&visitor, &format!("/@{name}"));
+    } else {
+        match groups_elsewhere::find(&web.app, "q", &q).await {
             Ok(group) => return see_other(&visitor, &format!("/@{}", group.handle)),
             Err(convene_api::Error::Invalid(errors)) => Some(errors),
             Err(error) => return web.pages.failure(&visitor, &error),
-        },
+        }
     };
     let near = resolve_near(&web, catalogue, &pairs, matches!(kind, Ok(Kind::Groups))).await;
     let near_error = near.as_ref().err().cloned();
