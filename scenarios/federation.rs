@@ -571,8 +571,9 @@ fn once_a_domain_is_suspended_nothing_crosses_either_way_until_it_is_lifted() {
 /// line, logged in on `server`.
 /// A moderator on A invites a profile on B by its handle (`@bob@B`, found by WebFinger): A keeps
 /// the invitation and its group sends B the `Invite`, signed by the group; B, which holds no
-/// memberships in other instances' groups yet, answers that it does not keep it. Names that
-/// lead to no actor elsewhere are refused on the field.
+/// memberships in other instances' groups yet, answers that it does not keep it. The members
+/// page's form takes a handle too. Names that lead to no actor elsewhere are refused on the
+/// field.
 #[test]
 fn a_group_invites_a_profile_on_another_instance_by_its_handle() {
     each_pair("group invitations", |a_db, b_db| {
@@ -624,21 +625,46 @@ fn a_group_invites_a_profile_on_another_instance_by_its_handle() {
             );
         }
 
-        // The Invite leaves A once and B takes it (answering that it keeps nothing of it).
+        // The members page's form takes a handle too; a name leading nowhere is said on it.
+        someone(&b, "carol");
+        let carol = format!("@carol@{b_host}");
+        let nobody = format!("@nobody@{b_host}");
+        let invite = |who: &str| {
+            let fields = [("profile", "ana"), ("action", "invite"), ("username", who)];
+            browse_in(
+                "en",
+                &a,
+                &ana,
+                "/@gardeners/members",
+                Some(("/@gardeners/members", &fields)),
+            )
+        };
+        let (status, body, _) = invite(&nobody);
+        assert_eq!(status, 422, "{body}");
+        assert!(
+            body.contains("does not answer WebFinger for nobody@"),
+            "{body}"
+        );
+        let (status, body, _) = invite(&carol);
+        assert_eq!(status, 303, "{body}");
+
+        // Each Invite leaves A once and B takes it (answering that it keeps nothing of it).
         a.wait_until(|_| settled(&a_db.url));
         let delivered = run_ok(
             &a_db.url,
             &["federation", "deliveries", "--state", "delivered"],
         );
         assert!(
-            delivered.trim_end().ends_with("1 deliveries"),
+            delivered.trim_end().ends_with("2 deliveries"),
             "{delivered}"
         );
         let (_, members) = a.call("GET", "/api/v1/groups/gardeners/members", &ana, None);
         assert!(
             members
                 .as_array()
-                .is_some_and(|m| m.iter().any(|m| m["member"] == bob.as_str())),
+                .is_some_and(|m| m.iter().any(|m| m["member"] == bob.as_str())
+                    && m.iter()
+                        .any(|m| m["member"] == format!("{}/@carol", b.base))),
             "{members}"
         );
         a.stop();
