@@ -3,7 +3,7 @@
 //! written stays local, and names that lead to no person are refused on `username` with the
 //! reason, nothing written; another instance's group has a page here at `/@club@host` (what its
 //! actor says, the public events it sent here, a link to its own page), which a handle in the
-//! search box leads to.
+//! search box leads to, and from which a profile follows it (asked until the group accepts).
 
 use crate::support::*;
 use crate::{bytes, now};
@@ -203,13 +203,50 @@ async fn a_moderator_invites_a_person_elsewhere_by_handle_and_a_local_one_howeve
 
 /// GETs `path` on `local` without following redirects, in `language`: status, location, body.
 async fn page(local: &Local, path: &str, language: &str) -> (u16, String, String) {
+    browse(local, path, language, None, None).await
+}
+
+/// [`page`] as the account of session `token` when given, posting `form` to its action when
+/// given (with the page's CSRF token).
+async fn browse(
+    local: &Local,
+    path: &str,
+    language: &str,
+    token: Option<&str>,
+    form: Option<(&str, &[(&str, &str)])>,
+) -> (u16, String, String) {
     let client = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .expect("a client");
-    let response = client
-        .get(format!("{}{path}", local.base))
-        .header("cookie", format!("convene_lang={language}"))
+    // The CSRF cookie is the visitor's secret; forms carry it masked.
+    let cookies = format!(
+        "convene_lang={language}; convene_session={}; convene_csrf=handles-csrf-secret-0123456789ab",
+        token.unwrap_or_default()
+    );
+    let request = match form {
+        None => client.get(format!("{}{path}", local.base)),
+        Some((action, fields)) => {
+            let (_, _, body) = Box::pin(browse(local, path, language, token, None)).await;
+            let csrf = body
+                .split("name=\"_csrf\" value=\"")
+                .nth(1)
+                .and_then(|rest| rest.split('"').next())
+                .unwrap_or_else(|| panic!("a form on {path}: {body}"))
+                .to_string();
+            let mut all = vec![("_csrf", csrf.as_str())];
+            all.extend_from_slice(fields);
+            let encoded = url::form_urlencoded::Serializer::new(String::new())
+                .extend_pairs(all)
+                .finish();
+            client
+                .post(format!("{}{action}", local.base))
+                .header("content-type", "application/x-www-form-urlencoded")
+                .body(encoded)
+        }
+    };
+    let response = request
+        .header("cookie", cookies)
         .send()
         .await
         .expect("the instance answers");
@@ -295,5 +332,48 @@ async fn another_instances_group_has_a_page_here_that_a_handle_searched_leads_to
         let (status, _, body) = page(&local, "/@club@127.0.0.1:1", "en").await;
         assert_eq!(status, 404, "{body}");
         assert!(body.contains("does not answer WebFinger"), "{body}");
+    }
+}
+
+#[tokio::test]
+async fn a_profile_follows_a_group_elsewhere_from_its_page_pending_until_it_accepts() {
+    for scratch in test_urls("inbox_remote_group_follow").await {
+        let local = Local::start(&scratch).await;
+        let remote = Remote::start().await;
+        let club = club(&remote);
+        let ana = someone(&local, "ana").await;
+        let path = format!("/@club@{}", host(&remote));
+        let follow = format!("{path}/follow");
+        let (status, _, body) = browse(&local, &path, "en", Some(&ana), None).await;
+        assert_eq!(status, 200, "{}: {body}", local.label);
+        assert!(body.contains(">Follow</button>"), "{body}");
+
+        // The Follow goes to the group, which has not answered: asked, and withdrawable.
+        let fields: &[(&str, &str)] = &[("profile", "ana")];
+        let (status, location, body) =
+            browse(&local, &path, "en", Some(&ana), Some((&follow, fields))).await;
+        assert_eq!((status, location.as_str()), (303, path.as_str()), "{body}");
+        let following = convene_projections::follows::following_of(local.db.pool(), "ana")
+            .await
+            .expect("the read model");
+        assert_eq!(following.len(), 1, "{following:?}");
+        assert_eq!(following[0].target, club);
+        let (_, _, body) = browse(&local, &path, "en", Some(&ana), None).await;
+        assert!(body.contains("awaits its answer"), "{body}");
+        assert!(body.contains(">Withdraw the request</button>"), "{body}");
+        let (_, _, body) = browse(&local, &path, "fr", Some(&ana), None).await;
+        assert!(body.contains("attend sa réponse"), "{body}");
+
+        // Withdrawn: nothing followed, Follow offered again.
+        let fields: &[(&str, &str)] = &[("profile", "ana"), ("unfollow", "1")];
+        let (status, _, body) =
+            browse(&local, &path, "en", Some(&ana), Some((&follow, fields))).await;
+        assert_eq!(status, 303, "{body}");
+        let following = convene_projections::follows::following_of(local.db.pool(), "ana")
+            .await
+            .expect("the read model");
+        assert!(following.is_empty(), "{following:?}");
+        let (_, _, body) = browse(&local, &path, "en", Some(&ana), None).await;
+        assert!(body.contains(">Follow</button>"), "{body}");
     }
 }
