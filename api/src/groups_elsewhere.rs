@@ -2,10 +2,11 @@
 //! actor says of itself, the public events it sent here, and the acting profile's follow of it
 //! (a `Follow` to the group, pending until the group's `Accept`).
 
-use crate::auth::Acting;
+use crate::auth::{Acting, Origin, Session};
 use crate::error::{Error, Result};
 use crate::follows::{self, RemoteActor};
 use crate::remote_groups::FoundActor;
+use crate::throttle::Action;
 use crate::AppState;
 use convene_domain::metadata::format_timestamp;
 use convene_domain::profile::FollowingState;
@@ -23,9 +24,22 @@ pub fn local_name(state: &AppState, who: &str) -> Option<String> {
 }
 
 /// The group `who` names (`name@host`, `@name@host` or its actor URL), fetched afresh from its
-/// instance; an actor that cannot be found, or is not a group, is refused on `field` with the
-/// reason.
-pub async fn find(state: &AppState, field: &str, who: &str) -> Result<FoundActor> {
+/// instance, for `session` (or a visitor without an account, from `origin`: limited per address,
+/// as every lookup has this instance ask another one); an actor that cannot be found, or is not
+/// a group, is refused on `field` with the reason.
+pub async fn find(
+    state: &AppState,
+    session: Option<&Session>,
+    origin: &Origin,
+    field: &str,
+    who: &str,
+) -> Result<FoundActor> {
+    if session.is_none() {
+        state
+            .throttle
+            .check(Action::AnonymousLookup, origin.ip, None)
+            .map_err(crate::throttle::refused)?;
+    }
     let Some(resolver) = &state.actor_resolver else {
         return Err(Error::invalid_field(
             field,

@@ -377,3 +377,32 @@ async fn a_profile_follows_a_group_elsewhere_from_its_page_pending_until_it_acce
         assert!(body.contains(">Follow</button>"), "{body}");
     }
 }
+
+#[tokio::test]
+async fn visitors_without_an_account_look_groups_up_elsewhere_a_few_times_a_minute() {
+    for scratch in test_urls("inbox_remote_group_lookups").await {
+        let limits = convene_api::throttle::Limits::default();
+        let local = Local::start_limited(&scratch, limits).await;
+        let remote = Remote::start().await;
+        club(&remote);
+        let ana = someone(&local, "ana").await;
+        let path = format!("/@club@{}", host(&remote));
+        for lookup in 0..limits.per_ip_per_minute {
+            let (status, _, body) = page(&local, &path, "en").await;
+            assert_eq!(status, 200, "lookup {lookup}: {body}");
+        }
+        // Each lookup has this instance ask another: past the limit, strangers wait.
+        let (status, _, body) = page(&local, &path, "en").await;
+        assert_eq!(status, 429, "{}: {body}", local.label);
+        let (status, _, body) = page(
+            &local,
+            &format!("/search?q=%40club%40{}", host(&remote)),
+            "en",
+        )
+        .await;
+        assert_eq!(status, 429, "{body}");
+        // Someone signed in is not limited by the strangers of the same address.
+        let (status, _, body) = browse(&local, &path, "en", Some(&ana), None).await;
+        assert_eq!(status, 200, "{body}");
+    }
+}

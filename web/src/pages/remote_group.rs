@@ -33,7 +33,8 @@ async fn found(
     visitor: &Visitor,
     handle: &str,
 ) -> Result<convene_api::remote_groups::FoundActor, axum::response::Response> {
-    elsewhere::find(&web.app, "handle", handle)
+    let session = visitor.session.as_ref();
+    elsewhere::find(&web.app, session, &visitor.origin, "handle", handle)
         .await
         .map_err(|error| match &error {
             convene_api::Error::Invalid(errors) => {

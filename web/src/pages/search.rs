@@ -153,7 +153,8 @@ pub async fn page(State(web): State<Web>, visitor: Visitor, RawQuery(raw): RawQu
     } else if let Some(name) = groups_elsewhere::local_name(&web.app, &q) {
         return see_other(&visitor, &format!("/@{name}"));
     } else {
-        match groups_elsewhere::find(&web.app, "q", &q).await {
+        let session = visitor.session.as_ref();
+        match groups_elsewhere::find(&web.app, session, &visitor.origin, "q", &q).await {
             Ok(group) => return see_other(&visitor, &format!("/@{}", group.handle)),
             Err(convene_api::Error::Invalid(errors)) => Some(errors),
             Err(error) => return web.pages.failure(&visitor, &error),
