@@ -6,7 +6,7 @@
 //! a group on A by its handle and gets the group's public events, never its members-only ones.
 //! Once A suspends B's address, no activity crosses either way until the decision is lifted.
 //! A's administrator makes A follow B's instance: B's public events then reach A, though
-//! nobody on A follows their organisers. A group on A invites a profile on B by its URL.
+//! nobody on A follows their organisers. A group on A invites a profile on B by its handle.
 
 use crate::organising::{create_administrator, log_in, member, ok};
 use crate::support::{run, run_ok, Server};
@@ -569,12 +569,13 @@ fn once_a_domain_is_suspended_nothing_crosses_either_way_until_it_is_lifted() {
 
 /// An administrator account `email` on the instance at `database_url`, made from the command
 /// line, logged in on `server`.
-/// A moderator on A invites a profile on B by the URL of its actor: A keeps the invitation and
-/// its group sends B the `Invite`, signed by the group; B, which holds no memberships in other
-/// instances' groups yet, answers that it does not keep it. URLs that are no actor elsewhere
-/// are refused on the field.
+/// A moderator on A invites a profile on B by its handle (`@bob@B`, found by WebFinger): A keeps
+/// the invitation and its group sends B the `Invite`, signed by the group; B, which holds no
+/// memberships in other instances' groups yet, answers that it does not keep it. The members
+/// page's form takes a handle too. Names that lead to no actor elsewhere are refused on the
+/// field.
 #[test]
-fn a_group_invites_a_profile_on_another_instance_by_its_url() {
+fn a_group_invites_a_profile_on_another_instance_by_its_handle() {
     each_pair("group invitations", |a_db, b_db| {
         let a = start(&a_db.url);
         let b = start(&b_db.url);
@@ -588,12 +589,13 @@ fn a_group_invites_a_profile_on_another_instance_by_its_url() {
             Some(json!({"handle": "gardeners", "display_name": "Gardeners"})),
         );
         let bob = format!("{}/@bob", b.base);
+        let b_host = b.base.trim_start_matches("http://");
         let invited = ok(
             &a,
             "POST",
             "/api/v1/groups/gardeners/invitations",
             &ana,
-            Some(json!({ "username": bob })),
+            Some(json!({ "username": format!("@bob@{b_host}") })),
         );
         assert_eq!(
             (&invited["member"], &invited["role"]),
@@ -602,7 +604,7 @@ fn a_group_invites_a_profile_on_another_instance_by_its_url() {
         );
         for (url, says) in [
             (format!("{}/@ana", a.base), "on this instance"),
-            (format!("{}/@nobody", b.base), "nobody"),
+            (format!("@nobody@{b_host}"), "nobody"),
         ] {
             let (status, problem) = a.call(
                 "POST",
@@ -623,21 +625,46 @@ fn a_group_invites_a_profile_on_another_instance_by_its_url() {
             );
         }
 
-        // The Invite leaves A once and B takes it (answering that it keeps nothing of it).
+        // The members page's form takes a handle too; a name leading nowhere is said on it.
+        someone(&b, "carol");
+        let carol = format!("@carol@{b_host}");
+        let nobody = format!("@nobody@{b_host}");
+        let invite = |who: &str| {
+            let fields = [("profile", "ana"), ("action", "invite"), ("username", who)];
+            browse_in(
+                "en",
+                &a,
+                &ana,
+                "/@gardeners/members",
+                Some(("/@gardeners/members", &fields)),
+            )
+        };
+        let (status, body, _) = invite(&nobody);
+        assert_eq!(status, 422, "{body}");
+        assert!(
+            body.contains("does not answer WebFinger for nobody@"),
+            "{body}"
+        );
+        let (status, body, _) = invite(&carol);
+        assert_eq!(status, 303, "{body}");
+
+        // Each Invite leaves A once and B takes it (answering that it keeps nothing of it).
         a.wait_until(|_| settled(&a_db.url));
         let delivered = run_ok(
             &a_db.url,
             &["federation", "deliveries", "--state", "delivered"],
         );
         assert!(
-            delivered.trim_end().ends_with("1 deliveries"),
+            delivered.trim_end().ends_with("2 deliveries"),
             "{delivered}"
         );
         let (_, members) = a.call("GET", "/api/v1/groups/gardeners/members", &ana, None);
         assert!(
             members
                 .as_array()
-                .is_some_and(|m| m.iter().any(|m| m["member"] == bob.as_str())),
+                .is_some_and(|m| m.iter().any(|m| m["member"] == bob.as_str())
+                    && m.iter()
+                        .any(|m| m["member"] == format!("{}/@carol", b.base))),
             "{members}"
         );
         a.stop();
@@ -843,7 +870,7 @@ fn browse(
 }
 
 /// [`browse`] in `language`.
-fn browse_in(
+pub(crate) fn browse_in(
     language: &str,
     server: &Server,
     caller: &crate::support::Caller,

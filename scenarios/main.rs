@@ -13,6 +13,7 @@ mod groups;
 mod incident;
 mod limits;
 mod organising;
+mod remote_groups;
 mod search;
 mod slow_clients;
 mod start_refusals;

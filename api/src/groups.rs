@@ -71,8 +71,9 @@ pub struct JoinGroup {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Invitation {
-    /// The profile's username, or another instance's actor by its URL (the group then sends
-    /// it an ActivityPub `Invite`).
+    /// The profile's username (`bob`, `@bob`, or `bob@` this instance's host), or another
+    /// instance's person by handle (`@bob@other.example`, found by WebFinger) or by its actor
+    /// URL (the group then sends it an ActivityPub `Invite`).
     pub username: String,
 }
 
@@ -337,22 +338,18 @@ pub async fn leave(state: &AppState, acting: &Acting, handle: &str) -> Result<()
     run(state, acting, handle, command, None).await.map(drop)
 }
 
-/// Invites the profile `@username`, or another instance's actor by its URL (moderators and
-/// above).
+/// Invites the profile `@username`, or another instance's person by handle or URL (moderators
+/// and above).
 pub async fn invite(
     state: &AppState,
     acting: &Acting,
     handle: &str,
     invitation: Invitation,
 ) -> Result<MemberView> {
-    if let GroupActor::Remote(url) = named(invitation.username.trim()) {
-        return invite_remote(state, acting, handle, &url).await;
-    }
-    let username = invitation
-        .username
-        .trim()
-        .trim_start_matches('@')
-        .to_string();
+    let username = match invitee(&state.config.public_url, &invitation.username) {
+        Invitee::Local(username) => username,
+        Invitee::Elsewhere(who) => return invite_remote(state, acting, handle, &who).await,
+    };
     if profiles::find(state.db.pool(), &username).await?.is_none() {
         return Err(Error::invalid_field(
             "username",
@@ -368,13 +365,54 @@ pub async fn invite(
     membership_of(state, handle, &who).await
 }
 
-/// Invites the actor at `url` on another instance: found (and kept) first, so that the group's
-/// `Invite` knows where to go; an actor that cannot be found is refused on the field.
+/// Whom an invitation names.
+#[derive(Debug, PartialEq, Eq)]
+enum Invitee {
+    /// A profile here, by its username.
+    Local(String),
+    /// Another instance's actor, by URL or `name@host`.
+    Elsewhere(String),
+}
+
+/// Whom `given` names: a URL or `name@host` (a leading `@` allowed) is another instance's
+/// actor, unless the host is this instance's own (at `public_url`); a bare name is a profile
+/// here.
+fn invitee(public_url: &str, given: &str) -> Invitee {
+    let given = given.trim();
+    if given.starts_with("https://") || given.starts_with("http://") {
+        return Invitee::Elsewhere(given.to_string());
+    }
+    let name = given.strip_prefix('@').unwrap_or(given);
+    match name.rsplit_once('@') {
+        Some((username, host)) if is_this_host(public_url, host) => {
+            Invitee::Local(username.to_string())
+        }
+        Some(_) => Invitee::Elsewhere(name.to_string()),
+        None => Invitee::Local(name.to_string()),
+    }
+}
+
+/// Whether `host` (with its port when not the scheme's) is the host of `public_url`.
+pub(crate) fn is_this_host(public_url: &str, host: &str) -> bool {
+    let Ok(own) = url::Url::parse(public_url) else {
+        return false;
+    };
+    let own = match (own.host_str(), own.port()) {
+        (Some(name), Some(port)) => format!("{name}:{port}"),
+        (Some(name), None) => name.to_string(),
+        (None, _) => return false,
+    };
+    host.trim_end_matches('.').eq_ignore_ascii_case(&own)
+}
+
+/// Invites `who` on another instance (its actor URL or handle): found (and kept) first, so
+/// that the group's `Invite` knows where to go; an actor that cannot be found is refused on the
+/// field, with the reason.
 async fn invite_remote(
     state: &AppState,
     acting: &Acting,
     handle: &str,
-    url: &str,
+    who: &str,
 ) -> Result<MemberView> {
     let Some(resolver) = &state.actor_resolver else {
         return Err(Error::invalid_field(
@@ -383,10 +421,16 @@ async fn invite_remote(
         ));
     };
     let actor = resolver
-        .resolve_actor(url)
+        .find_actor(who)
         .await
         .map_err(|reason| Error::invalid_field("username", reason))?;
-    let who = GroupActor::Remote(actor);
+    if actor.is_group() {
+        return Err(Error::invalid_field(
+            "username",
+            format!("{who} is a group: only people are invited"),
+        ));
+    }
+    let who = GroupActor::Remote(actor.id);
     let command = GroupCommand::Invite {
         by: me(acting),
         who: who.clone(),
@@ -924,4 +968,32 @@ pub async fn timeline_with_subjects(
         events: seen,
         posts,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{invitee, Invitee};
+
+    #[test]
+    fn a_handle_on_another_host_is_elsewhere_and_on_this_one_is_local() {
+        let here = |given| invitee("http://127.0.0.1:8080", given);
+        let local = |name: &str| Invitee::Local(name.to_string());
+        let elsewhere = |who: &str| Invitee::Elsewhere(who.to_string());
+        assert_eq!(here("bob"), local("bob"));
+        assert_eq!(here(" @bob "), local("bob"));
+        assert_eq!(here("bob@127.0.0.1:8080"), local("bob"));
+        assert_eq!(here("@bob@127.0.0.1:8080"), local("bob"));
+        assert_eq!(here("@bob@127.0.0.1:8081"), elsewhere("bob@127.0.0.1:8081"));
+        assert_eq!(here("@bob@other.example"), elsewhere("bob@other.example"));
+        assert_eq!(
+            here("https://other.example/users/bob"),
+            elsewhere("https://other.example/users/bob")
+        );
+        let public = |given| invitee("https://events.example", given);
+        assert_eq!(public("bob@EVENTS.example"), local("bob"));
+        assert_eq!(
+            public("bob@events.example:8443"),
+            elsewhere("bob@events.example:8443")
+        );
+    }
 }

@@ -23,6 +23,7 @@ pub mod group_posts;
 pub mod group_resources;
 pub mod group_todos;
 pub mod groups;
+pub mod groups_elsewhere;
 pub mod hashing;
 pub mod health;
 pub mod history;

@@ -99,11 +99,45 @@ pub async fn leave(state: &AppState, from: &FromRemote, handle: &str) -> Result<
     run(state, from, handle, GroupCommand::Leave { who }).await
 }
 
-/// Finds another instance's actor by URL for an invitation: fetched from its origin and kept, so
-/// that the group's `Invite` knows where it takes deliveries. Its id, or why not, in words.
+/// Another instance's actor as found: its id, where it takes deliveries and what it says of
+/// itself.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FoundActor {
+    pub id: String,
+    /// `Person`, `Group`, `Application`, `Organization` or `Service`.
+    pub kind: String,
+    /// `name@host`, as people write it (and as events here name their remote organiser).
+    pub handle: String,
+    pub name: Option<String>,
+    /// HTML as sent: sanitise before showing it.
+    pub summary: Option<String>,
+    /// Its page on its own instance.
+    pub url: Option<String>,
+    pub inbox: String,
+    pub shared_inbox: Option<String>,
+    /// The URL of its avatar, when it gives one.
+    pub icon: Option<String>,
+    /// How many members a group says it has.
+    pub member_count: Option<u64>,
+}
+
+impl FoundActor {
+    pub fn is_group(&self) -> bool {
+        self.kind == "Group"
+    }
+}
+
+/// Finds another instance's actor by URL or by handle (`name@host`, `@name@host`, through
+/// WebFinger): fetched from its origin and kept, so that the group's `Invite` or the profile's
+/// `Follow` knows where it takes deliveries. The actor, or why not, in words.
 #[async_trait::async_trait]
 pub trait ActorResolver: Send + Sync {
-    async fn resolve_actor(&self, url: &str) -> std::result::Result<String, String>;
+    async fn find_actor(&self, who: &str) -> std::result::Result<FoundActor, String>;
+
+    /// The id of the actor `who` names.
+    async fn resolve_actor(&self, who: &str) -> std::result::Result<String, String> {
+        self.find_actor(who).await.map(|actor| actor.id)
+    }
 }
 
 /// The actor of `from` accepts its invitation to group `@handle` (its `Accept` of the `Invite`).

@@ -36,6 +36,9 @@ pub enum Action {
     AnonymousParticipation,
     /// Reports filed without an account (when the instance takes them): limited per address.
     AnonymousReport,
+    /// Another instance's group looked up without an account: each lookup makes this instance
+    /// ask that instance (WebFinger, then the actor), so it is limited per address.
+    AnonymousLookup,
 }
 
 /// How many attempts are allowed.

@@ -1,16 +1,21 @@
 //! Finding another instance's actor for an instance follow: the administrators' API and
 //! pages (through [`Resolver`], the application's `InstanceResolver`) and the command line
 //! (through [`resolve`]) share it. [`Resolver`] also finds the actors moderators invite to
-//! their groups by URL (the application's `ActorResolver`). This instance itself is refused, and so is a suspended
+//! their groups and the groups people look for by URL or handle (the application's
+//! `ActorResolver`). This instance itself is refused, and so is a suspended
 //! domain, before anything is fetched.
 
+use crate::actors::remote::{self, RemoteActor};
 use crate::client::Client;
 use crate::discovery::lookup;
+use crate::inbox::remote_actors::handle;
 use crate::inbox::RemoteActors;
+use crate::incoming::values::same_origin;
 use convene_api::instance_follows::{InstanceResolver, ResolvedInstance};
-use convene_api::remote_groups::ActorResolver;
+use convene_api::remote_groups::{ActorResolver, FoundActor};
 use convene_projections::domains::{host_of_url, DomainDecisions};
 use convene_projections::Database;
+use serde_json::Value;
 use sqlx::AnyPool;
 
 /// Finds instance actors through the guarded client, for the application's use cases.
@@ -37,25 +42,93 @@ impl InstanceResolver for Resolver {
     }
 }
 
-/// Finds other instances' actors by URL for invitations to groups: this instance's own URLs
-/// and suspended domains are refused before anything is fetched; the actor is kept in the
-/// `remote_actors` cache, where the outbox reads its inbox.
+/// Finds other instances' actors by URL or handle, for invitations to groups and for other
+/// instances' groups shown here: this instance's own names and suspended domains are refused
+/// before anything is fetched; the actor is fetched afresh from its origin (what a group says
+/// of itself, its member count, changes) and kept in the `remote_actors` cache, where the
+/// outbox reads its inbox.
 #[async_trait::async_trait]
 impl ActorResolver for Resolver {
-    async fn resolve_actor(&self, url: &str) -> Result<String, String> {
-        if is_own_instance(&self.public_url, url) {
+    async fn find_actor(&self, who: &str) -> Result<FoundActor, String> {
+        let who = who.trim();
+        let id = if who.starts_with("https://") || who.starts_with("http://") {
+            who.to_string()
+        } else {
+            let host = who.rsplit_once('@').map_or("", |(_, host)| host);
+            if is_own_instance(&self.public_url, host) {
+                return Err(format!(
+                    "{who} is on this instance: name its profiles by their username"
+                ));
+            }
+            lookup::actor_id(&self.client, who)
+                .await
+                .map_err(|e| e.to_string())?
+        };
+        if is_own_instance(&self.public_url, &id) {
             return Err(format!(
-                "{url} is on this instance: invite its profiles by their username"
+                "{id} is on this instance: invite its profiles by their username"
             ));
         }
-        if let Some(host) = suspended_host(self.db.pool(), url).await? {
+        if let Some(host) = suspended_host(self.db.pool(), &id).await? {
             return Err(format!(
                 "{host} is suspended by this instance's administrators"
             ));
         }
-        let actor = self.actors.get(url).await.map_err(|e| e.to_string())?;
-        Ok(actor.id.to_string())
+        let (actor, document) = self.fetch_actor(&id).await?;
+        Ok(FoundActor {
+            id: actor.id.to_string(),
+            handle: handle(&actor),
+            kind: actor.kind,
+            name: actor.name,
+            summary: actor.summary,
+            url: actor.url.map(String::from),
+            inbox: actor.inbox.to_string(),
+            shared_inbox: actor.shared_inbox.map(String::from),
+            icon: icon_of(&document),
+            member_count: document.get("memberCount").and_then(Value::as_u64),
+        })
     }
+}
+
+impl Resolver {
+    /// The actor document at `id`, checked as the inbox checks a fetched one (served as
+    /// ActivityStreams, from its own origin, naming itself `id`) and kept in the cache.
+    async fn fetch_actor(&self, id: &str) -> Result<(RemoteActor, Value), String> {
+        let fetched = self
+            .client
+            .get_json(id, None)
+            .await
+            .map_err(|e| format!("{id} cannot be fetched: {e}"))?;
+        if !fetched.is_activity_json() {
+            return Err(format!("{id} is not served as ActivityStreams"));
+        }
+        let actor = remote::parse(&fetched.json)
+            .map_err(|e| format!("{id} is not an actor we talk to: {e}"))?;
+        if actor.id.as_str() != id || !same_origin(id, fetched.url.as_str()) {
+            return Err(format!("the document at {id} names itself {}", actor.id));
+        }
+        self.actors
+            .refresh(&actor)
+            .await
+            .map_err(|e| format!("{id} cannot be kept: {e}"))?;
+        Ok((actor, fetched.json))
+    }
+}
+
+/// The URL of an actor's `icon`: an `Image` (or the first of several) or a bare URL.
+fn icon_of(document: &Value) -> Option<String> {
+    let icon = match document.get("icon")? {
+        Value::Array(icons) => icons.first()?,
+        icon => icon,
+    };
+    let url = match icon {
+        Value::String(url) => url.as_str(),
+        image => match image.get("url")? {
+            Value::String(url) => url.as_str(),
+            link => link.get("href")?.as_str()?,
+        },
+    };
+    (url.starts_with("https://") || url.starts_with("http://")).then(|| url.to_string())
 }
 
 /// The instance actor `given` names, fetched (and cached), and where it takes deliveries; or
@@ -137,7 +210,24 @@ pub fn is_own_instance(public_url: &str, given: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::is_own_instance;
+    use super::{icon_of, is_own_instance};
+    use serde_json::json;
+
+    #[test]
+    fn an_icon_is_an_image_a_list_of_them_or_a_url() {
+        let image = json!({"icon": {"type": "Image", "url": "https://a.example/i.png"}});
+        assert_eq!(icon_of(&image).as_deref(), Some("https://a.example/i.png"));
+        let list = json!({"icon": [{"type": "Image", "url": "https://a.example/1.png"}, "https://a.example/2.png"]});
+        assert_eq!(icon_of(&list).as_deref(), Some("https://a.example/1.png"));
+        let link = json!({"icon": {"type": "Image", "url": {"type": "Link", "href": "https://a.example/l.png"}}});
+        assert_eq!(icon_of(&link).as_deref(), Some("https://a.example/l.png"));
+        assert_eq!(
+            icon_of(&json!({"icon": "https://a.example/s.png"})).as_deref(),
+            Some("https://a.example/s.png")
+        );
+        assert_eq!(icon_of(&json!({"icon": "javascript:alert(1)"})), None);
+        assert_eq!(icon_of(&json!({})), None);
+    }
 
     #[test]
     fn this_instance_is_known_by_any_of_its_names() {

@@ -164,7 +164,8 @@ async fn leave(
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// Invite a profile by its username (moderators and above).
+/// Invite a profile by its username, or another instance's person by handle
+/// (`@bob@other.example`) or URL (moderators and above).
 #[utoipa::path(post, path = "/groups/{handle}/invitations", tag = "groups", request_body = Invitation,
     params(("handle" = String, Path)), security(("bearer" = [])),
     responses((status = 201, body = MemberView), (status = 403, body = Problem, description = "moderator-needed"),

@@ -3,6 +3,7 @@
 
 mod fixtures;
 mod groups;
+mod handles;
 mod instances;
 mod membership;
 mod mentions;

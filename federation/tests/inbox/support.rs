@@ -54,6 +54,11 @@ impl Drop for Local {
 
 impl Local {
     pub async fn start(scratch: &Scratch) -> Local {
+        Self::start_limited(scratch, Limits::off()).await
+    }
+
+    /// [`Local::start`] with the rate `limits` a real instance keeps.
+    pub async fn start_limited(scratch: &Scratch, limits: Limits) -> Local {
         let _ = tracing_subscriber::fmt()
             .with_test_writer()
             .with_env_filter("warn")
@@ -71,7 +76,7 @@ impl Local {
                     .expect("mailer"),
             ),
             registrations: Registrations::Open,
-            limits: Limits::off(),
+            limits,
             trusted_proxies: Vec::new(),
             http_limits: Default::default(),
             hashing: Default::default(),

@@ -557,9 +557,11 @@ pub async fn act_on_members(
     }
     let catalogue = web.pages.catalogue(&visitor);
     let mut errors = field_messages(catalogue, &error);
-    // Another instance's actor, by URL: why it cannot be invited is the application's to say
-    // (not found there, a suspended domain…), not "no profile here".
-    if username.starts_with("https://") || username.starts_with("http://") {
+    // Another instance's actor, by URL or handle: why it cannot be invited is the application's
+    // to say (not found there, a suspended domain…), not "no profile here".
+    let elsewhere = super::remote_group::is_handle(&username)
+        && convene_api::groups_elsewhere::local_name(&web.app, &username).is_none();
+    if username.starts_with("https://") || username.starts_with("http://") || elsewhere {
         for e in error.field_errors() {
             errors.insert(e.field.clone(), e.message.clone());
         }

@@ -222,6 +222,10 @@ pub async fn profile(
     visitor: Visitor,
     Path(username): Path<String>,
 ) -> Response {
+    // Another instance's group, by its handle.
+    if super::remote_group::is_handle(&username) {
+        return super::remote_group::page(&web, &visitor, &username).await;
+    }
     let catalogue = web.pages.catalogue(&visitor);
     let profile = match profiles::find(&web.app, &username).await {
         Ok(profile) => profile,
@@ -418,6 +422,9 @@ pub async fn follow_group(
     Path(handle): Path<String>,
     axum::Form(form): super::Fields,
 ) -> Response {
+    if super::remote_group::is_handle(&handle) {
+        return super::remote_group::follow(&web, &visitor, &handle, &form).await;
+    }
     let acting = match group_form_acting(&web, &visitor, &form).await {
         Ok(acting) => acting,
         Err(response) => return response,

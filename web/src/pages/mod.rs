@@ -18,6 +18,7 @@ pub mod moderation;
 pub mod notifications;
 pub mod organise;
 pub mod pictures;
+pub mod remote_group;
 pub mod search;
 pub mod settings;
 pub mod share;

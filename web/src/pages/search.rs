@@ -1,16 +1,17 @@
 //! The search page: one box in every page's header, filters, result cards with the matching
 //! words marked, pages, and an empty state that suggests a wider search. Events by default;
-//! `kind=groups` searches groups by words and distance. Works without JavaScript: plain GET
-//! forms and links.
+//! `kind=groups` searches groups by words and distance; a handle (`@club@other.example`) leads
+//! to that group's page here. Works without JavaScript: plain GET forms and links.
 
 use crate::pages::encode;
+use crate::render::see_other;
 use crate::view::moment;
 use crate::visitor::Visitor;
 use crate::Web;
 use axum::extract::{RawQuery, State};
 use axum::http::StatusCode;
 use axum::response::Response;
-use convene_api::search;
+use convene_api::{groups_elsewhere, search};
 use convene_domain::event::details::CATEGORIES;
 use convene_domain::FieldError;
 use convene_search::{EventHit, EventHits, GroupHit};
@@ -145,6 +146,20 @@ pub async fn page(State(web): State<Web>, visitor: Visitor, RawQuery(raw): RawQu
     };
     let pairs: Vec<(String, String)> = pairs.iter().filter(|(n, _)| n != "kind").cloned().collect();
     context.insert("q_link", &encode(&value("q")));
+    // A handle names a group: its page here (another instance's too), or why it cannot be found.
+    let q = value("q");
+    let handle_errors = if !super::remote_group::is_handle(&q) {
+        None
+    } else if let Some(name) = groups_elsewhere::local_name(&web.app, &q) {
+        return see_other(&visitor, &format!("/@{name}"));
+    } else {
+        let session = visitor.session.as_ref();
+        match groups_elsewhere::find(&web.app, session, &visitor.origin, "q", &q).await {
+            Ok(group) => return see_other(&visitor, &format!("/@{}", group.handle)),
+            Err(convene_api::Error::Invalid(errors)) => Some(errors),
+            Err(error) => return web.pages.failure(&visitor, &error),
+        }
+    };
     let near = resolve_near(&web, catalogue, &pairs, matches!(kind, Ok(Kind::Groups))).await;
     let near_error = near.as_ref().err().cloned();
     let near = near.unwrap_or_else(|_| Near::as_given(&pairs));
@@ -154,17 +169,17 @@ pub async fn page(State(web): State<Web>, visitor: Visitor, RawQuery(raw): RawQu
     }
     context.insert("near_used", &near.used);
     context.insert("near_others", &near.others);
-    if matches!(kind, Ok(Kind::Groups)) {
+    if handle_errors.is_none() && matches!(kind, Ok(Kind::Groups)) {
         return groups_page(&web, &visitor, &near, near_error, context).await;
     }
     let pairs = near.links;
-    if let Err(error) = kind {
+    if let Some(errors) = kind.err().map(|e| vec![e]).or(handle_errors) {
         context.insert("categories", &Vec::<(String, String)>::new());
         context.insert("results", &Vec::<ResultCard>::new());
         context.insert("searched", &false);
         context.insert("total", &0);
         context.insert("total_exact", &true);
-        context.insert("errors", &[error]);
+        context.insert("errors", &errors);
         let status = StatusCode::UNPROCESSABLE_ENTITY;
         return web.pages.render(&visitor, status, "search.html", context);
     }

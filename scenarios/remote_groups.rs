@@ -1,0 +1,109 @@
+//! Two instances on 127.0.0.1: on B a profile finds A's group by its handle in the search box,
+//! lands on the group's page on B and follows it from there (pending until the group accepts);
+//! A's moderator publishes a public group event and a members-only one: the public one appears
+//! on B's page for the group, the members-only one never reaches B. Unfollowing is offered then.
+
+use crate::federation::{browse_in, copy_of, each_pair, someone, start};
+use crate::organising::ok;
+use crate::support::run_ok;
+use serde_json::json;
+
+#[test]
+fn a_profile_finds_a_group_elsewhere_by_handle_follows_it_and_sees_its_public_events() {
+    each_pair("remote group page", |a_db, b_db| {
+        let a = start(&a_db.url);
+        let b = start(&b_db.url);
+        let ana = someone(&a, "ana");
+        let bea = someone(&b, "bea");
+        ok(
+            &a,
+            "POST",
+            "/api/v1/groups",
+            &ana,
+            Some(json!({"handle": "gardeners", "display_name": "Gardeners"})),
+        );
+        let a_host = a.base.trim_start_matches("http://").to_string();
+        let page = format!("/@gardeners@{a_host}");
+
+        // The search box on B, given the handle, leads to the group's page on B.
+        let (status, _, location) = browse_in(
+            "en",
+            &b,
+            &bea,
+            &format!("/search?q=%40gardeners%40{a_host}"),
+            None,
+        );
+        assert_eq!((status, location.as_str()), (303, page.as_str()));
+        let (status, body, _) = browse_in("en", &b, &bea, &page, None);
+        assert_eq!(status, 200, "{body}");
+        assert!(body.contains("Gardeners"), "{body}");
+        assert!(body.contains(&format!("View on {a_host}")), "{body}");
+        assert!(body.contains("Members: 1"), "{body}");
+
+        // Bea follows it from the page: asked, then accepted by the group.
+        let follow = format!("{page}/follow");
+        let (status, _, location) = browse_in(
+            "en",
+            &b,
+            &bea,
+            &page,
+            Some((&follow, &[("profile", "bea")])),
+        );
+        assert_eq!((status, location.as_str()), (303, page.as_str()));
+        b.wait_until(|b| {
+            browse_in("en", b, &bea, &page, None)
+                .1
+                .contains("You follow this group")
+        });
+
+        // A's moderator publishes a members-only event and a public one: only the public one
+        // comes to B, where the group's page shows it.
+        let event = |title: &str, members_only: bool| {
+            json!({"title": title, "description": "<p>Dig in.</p>",
+                   "begins_at": "2030-05-16T14:00:00Z", "time_zone": "Europe/Paris",
+                   "members_only": members_only})
+        };
+        for (title, members_only) in [("Seed swap for members", true), ("Planting day", false)] {
+            ok(
+                &a,
+                "POST",
+                "/api/v1/groups/gardeners/events",
+                &ana,
+                Some(event(title, members_only)),
+            );
+        }
+        b.wait_until(|b| {
+            browse_in("en", b, &bea, &page, None)
+                .1
+                .contains("Planting day")
+        });
+        a.wait_until(|_| {
+            run_ok(
+                &a_db.url,
+                &["federation", "deliveries", "--state", "pending"],
+            )
+            .trim_end()
+            .ends_with("0 deliveries")
+        });
+        let (_, body, _) = browse_in("fr", &b, &bea, &page, None);
+        assert!(body.contains("Vous suivez ce groupe"), "{body}");
+        assert!(body.contains(&format!("Voir sur {a_host}")), "{body}");
+        assert!(!body.contains("Seed swap"), "{body}");
+        assert!(copy_of(&b, "Seed swap for members").is_none());
+
+        // Unfollowing is offered, and done.
+        let (status, _, _) = browse_in(
+            "en",
+            &b,
+            &bea,
+            &page,
+            Some((&follow, &[("profile", "bea"), ("unfollow", "1")])),
+        );
+        assert_eq!(status, 303);
+        let (_, body, _) = browse_in("en", &b, &bea, &page, None);
+        assert!(!body.contains("You follow this group"), "{body}");
+        assert!(body.contains(">Follow</button>"), "{body}");
+        a.stop();
+        b.stop();
+    });
+}

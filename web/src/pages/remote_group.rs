@@ -1,0 +1,173 @@
+//! Another instance's group on this instance, at `/@name@host`: what its actor says of itself
+//! (fetched afresh), the public events it sent here, a link to its own page, and for a signed-in
+//! profile a Follow / Unfollow button (the `Follow` goes to the group, pending until it accepts).
+
+use crate::view::card;
+use crate::visitor::Visitor;
+use crate::Web;
+use convene_api::groups_elsewhere::{self as elsewhere};
+use convene_domain::profile::FollowingState;
+use convene_domain::validation::sanitise_html;
+use std::collections::HashMap;
+use tera::Context;
+
+/// Whether a name in `/@…` or a search box is another instance's: `name@host`.
+pub fn is_handle(given: &str) -> bool {
+    let given = given.trim();
+    let name = given.strip_prefix('@').unwrap_or(given);
+    match name.split_once('@') {
+        Some((user, host)) => {
+            !user.is_empty()
+                && !host.is_empty()
+                && !host.contains(['@', '/'])
+                && !given.contains(char::is_whitespace)
+        }
+        None => false,
+    }
+}
+
+/// The group `handle` names, or the page saying why not: a 404 telling what its instance
+/// answered.
+async fn found(
+    web: &Web,
+    visitor: &Visitor,
+    handle: &str,
+) -> Result<convene_api::remote_groups::FoundActor, axum::response::Response> {
+    let session = visitor.session.as_ref();
+    elsewhere::find(&web.app, session, &visitor.origin, "handle", handle)
+        .await
+        .map_err(|error| match &error {
+            convene_api::Error::Invalid(errors) => {
+                let catalogue = web.pages.catalogue(visitor);
+                let reason = errors
+                    .iter()
+                    .map(|e| e.message.as_str())
+                    .collect::<Vec<_>>();
+                let mut response = web.pages.message(
+                    visitor,
+                    &catalogue.text("error_404_title"),
+                    &reason.join(" "),
+                );
+                *response.status_mut() = axum::http::StatusCode::NOT_FOUND;
+                response
+            }
+            _ => web.pages.failure(visitor, &error),
+        })
+}
+
+/// The group's page here.
+pub async fn page(web: &Web, visitor: &Visitor, handle: &str) -> axum::response::Response {
+    if let Some(name) = elsewhere::local_name(&web.app, handle) {
+        return crate::render::see_other(visitor, &format!("/@{name}"));
+    }
+    let catalogue = web.pages.catalogue(visitor);
+    let group = match found(web, visitor, handle).await {
+        Ok(group) => group,
+        Err(response) => return response,
+    };
+    let events = match elsewhere::events_of(&web.app, &group).await {
+        Ok(events) => events,
+        Err(error) => return web.pages.failure(visitor, &error),
+    };
+    let mut cards: Vec<_> = events.iter().map(|e| card(catalogue, e)).collect();
+    if let Err(error) = super::fill_cards(web, &mut cards).await {
+        return web.pages.failure(visitor, &error);
+    }
+    let mut following = "none";
+    let mut acting_as = None;
+    if let Some(session) = visitor.session.clone() {
+        let acting = match session.acting_as(&web.app, None).await {
+            Ok(acting) => acting,
+            Err(error) => return web.pages.failure(visitor, &error),
+        };
+        following = match elsewhere::follow_of(&web.app, &acting, &group).await {
+            Ok(None) => "none",
+            Ok(Some(FollowingState::Requested)) => "requested",
+            Ok(Some(FollowingState::Accepted)) => "accepted",
+            Err(error) => return web.pages.failure(visitor, &error),
+        };
+        acting_as = Some(acting.profile);
+    }
+    let host = group.handle.rsplit_once('@').map_or("", |(_, host)| host);
+    let mut context = Context::new();
+    context.insert("handle", &group.handle);
+    context.insert(
+        "name",
+        group.name.as_deref().unwrap_or(group.handle.as_str()),
+    );
+    context.insert("summary", &group.summary.as_deref().map(sanitise_html));
+    context.insert("icon", &group.icon);
+    context.insert(
+        "members",
+        &group
+            .member_count
+            .map(|n| catalogue.fill("group_members", &[("count", &n.to_string())])),
+    );
+    context.insert("origin", group.url.as_deref().unwrap_or(&group.id));
+    context.insert(
+        "view_on",
+        &catalogue.fill("remote_group_view_on", &[("host", host)]),
+    );
+    context.insert("following", following);
+    context.insert("acting", &acting_as);
+    context.insert("events", &cards);
+    let status = axum::http::StatusCode::OK;
+    web.pages
+        .render(visitor, status, "remote_group.html", context)
+}
+
+/// Follows the group (or stops following it, with `unfollow`) as the visitor's profile.
+pub async fn follow(
+    web: &Web,
+    visitor: &Visitor,
+    handle: &str,
+    form: &HashMap<String, String>,
+) -> axum::response::Response {
+    if let Err(response) = super::check_csrf(web, visitor, form) {
+        return response;
+    }
+    let acting = match super::acting(web, visitor, form.get("profile").cloned()).await {
+        Ok(acting) => acting,
+        Err(response) => return response,
+    };
+    let group = match found(web, visitor, handle).await {
+        Ok(group) => group,
+        Err(response) => return response,
+    };
+    let done = if form.contains_key("unfollow") {
+        elsewhere::unfollow(&web.app, &acting, &group).await
+    } else {
+        elsewhere::follow(&web.app, &acting, &group).await
+    };
+    match done {
+        Ok(()) => crate::render::see_other(visitor, &format!("/@{}", group.handle)),
+        Err(error) => web.pages.failure(visitor, &error),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_handle;
+
+    #[test]
+    fn a_handle_names_a_host() {
+        for handle in [
+            "club@other.example",
+            "@club@other.example",
+            "@club@127.0.0.1:8081",
+        ] {
+            assert!(is_handle(handle), "{handle}");
+        }
+        for other in [
+            "club",
+            "@club",
+            "club@",
+            "@@x",
+            "club@a/b",
+            "a@b@c",
+            "climate march",
+        ] {
+            assert!(!is_handle(other), "{other}");
+        }
+    }
+}
