@@ -9,6 +9,7 @@ mod discovery;
 mod event_core;
 mod fan_out;
 mod federation;
+mod flags;
 mod groups;
 mod incident;
 mod limits;

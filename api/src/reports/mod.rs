@@ -24,7 +24,10 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 mod remote;
-pub use remote::{receive, reported_actors, reported_instance, Receipt, ReceivedReport};
+pub use remote::{
+    known_actor, receive, remote_author, reported_actors, reported_instance, Receipt,
+    ReceivedReport,
+};
 
 /// Whether people without an account may report (off unless the instance turns it on).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]

@@ -4,10 +4,11 @@
 //! instance sends about content of this one becomes a report in the queue, its reporter
 //! unnamed, unless administrators reject that domain's reports.
 
-use crate::consistency;
+use crate::auth::Session;
 use crate::error::{Error, Result};
 use crate::remote_events::{derived_id, FromRemote};
 use crate::AppState;
+use crate::{access, consistency};
 use convene_domain::report::{ActorSnapshot, Category, Federated, Forward, Target, COMMENTS_MAX};
 use convene_domain::report::{ReportError, COMMENT_MAX};
 use convene_domain::text::{plain_text, shorten};
@@ -96,7 +97,7 @@ struct Elsewhere {
 
 /// Another instance's actor, as the `remote_actors` cache knows it: what a report on it keeps.
 /// Refused (422 naming `target.url`) when the actor is not known here, or is this instance's.
-pub(super) async fn known_actor(state: &AppState, url: &str) -> Result<ActorSnapshot> {
+pub async fn known_actor(state: &AppState, url: &str) -> Result<ActorSnapshot> {
     let refused = |message: String| Err(Error::invalid_field("target.url", message));
     let Some(host) = host_of_url(url) else {
         return refused(format!(
@@ -118,6 +119,41 @@ pub(super) async fn known_actor(state: &AppState, url: &str) -> Result<ActorSnap
              reported; give the actor's id, as its instance names it"
         )),
     }
+}
+
+/// The other instance's actor who wrote comment `comment` of event `event`, for a reader who
+/// may see that comment (404 otherwise); none when it was written here. What a comment's
+/// "report its author" link reports.
+pub async fn remote_author(
+    state: &AppState,
+    session: Option<&Session>,
+    event: &str,
+    comment: &str,
+) -> Result<Option<String>> {
+    let (_, viewer) = access::event_for(state, session, event).await?;
+    let readable = access::comments_for(viewer, events::comments(state.db.pool(), event).await?);
+    if !readable.iter().any(|c| c.id == comment) {
+        return Err(Error::not_found(format!(
+            "there is no comment {comment} on this event"
+        )));
+    }
+    // Comments' read model keeps the author's handle; the actor's id is in the log.
+    for stored in EventLog::new(&state.db)
+        .aggregate(Event::TYPE, event)
+        .await?
+    {
+        if let EventChange::RemoteCommentPosted {
+            comment: posted,
+            author,
+            ..
+        } = stored.change()?
+        {
+            if posted == comment {
+                return Ok(Some(author.actor));
+            }
+        }
+    }
+    Ok(None)
 }
 
 /// The other instance `target` comes from, if it does: a remote event, comments all written

@@ -1,5 +1,6 @@
-//! Reports from the pages: the "Report" form reached from events, comments, profiles and
-//! groups, and the moderators' queue and report page (take, note, resolve, close, and decide
+//! Reports from the pages: the "Report" form reached from events, comments, profiles, groups
+//! and the other instances' actors the pages show (a remote organiser, a remote comment's
+//! author, a remote group member), and the moderators' queue and report page (take, note, resolve, close, and decide
 //! on the reported content: hide, remove, close comments, and undo them; suspend here another
 //! instance's actor, reported itself or for its content, shown as this instance knew it when
 //! it was reported). Moderation
@@ -24,7 +25,8 @@ use std::collections::HashMap;
 use tera::Context;
 
 /// What a report is about, from the query of the link that opened the form (and then from the
-/// form's hidden fields): `event`, `event` and `comment`, `profile` or `group`.
+/// form's hidden fields): `event`, `event` and `comment`, `profile`, `group`, or `actor` (another
+/// instance's actor, by its URL).
 fn target(values: &HashMap<String, String>) -> Option<Target> {
     let get = |k: &str| Some(field(values, k)).filter(|v| !v.is_empty());
     match (
@@ -32,15 +34,40 @@ fn target(values: &HashMap<String, String>) -> Option<Target> {
         get("comment_id"),
         get("profile"),
         get("group"),
+        get("actor"),
     ) {
-        (Some(event), Some(comment), None, None) => Some(Target::Comments {
+        (Some(event), Some(comment), None, None, None) => Some(Target::Comments {
             event,
             comments: vec![comment],
         }),
-        (Some(id), None, None, None) => Some(Target::Event { id }),
-        (None, None, Some(username), None) => Some(Target::Profile { username }),
-        (None, None, None, Some(handle)) => Some(Target::Group { handle }),
+        (Some(id), None, None, None, None) => Some(Target::Event { id }),
+        (None, None, Some(username), None, None) => Some(Target::Profile { username }),
+        (None, None, None, Some(handle), None) => Some(Target::Group { handle }),
+        (None, None, None, None, Some(url)) => Some(Target::RemoteActor { url }),
         _ => None,
+    }
+}
+
+/// A comment's "report its author" link (`event` and `author_of`) names the comment: the form
+/// reports its author, another instance's actor, by URL.
+async fn author_of_comment(
+    web: &Web,
+    visitor: &Visitor,
+    values: &mut HashMap<String, String>,
+) -> Result<(), Response> {
+    let Some(comment) = values.remove("author_of").filter(|c| !c.is_empty()) else {
+        return Ok(());
+    };
+    let event = values.remove("event").unwrap_or_default();
+    let session = visitor.session.as_ref();
+    match reports::remote_author(&web.app, session, &event, &comment).await {
+        Ok(Some(actor)) => {
+            values.insert("actor".into(), actor);
+            Ok(())
+        }
+        // Written here: its author's profile page has its own link.
+        Ok(None) => Err(web.pages.error(visitor, StatusCode::NOT_FOUND)),
+        Err(error) => Err(web.pages.failure(visitor, &error)),
     }
 }
 
@@ -73,17 +100,21 @@ fn category(values: &HashMap<String, String>) -> Result<Category, FieldError> {
     }
 }
 
-/// GET `/report?event=…[&comment_id=…]|profile=…|group=…`: the form.
+/// GET `/report?event=…[&comment_id=…]|event=…&author_of=…|profile=…|group=…|actor=…`: the
+/// form.
 pub async fn report_form(
     State(web): State<Web>,
     visitor: Visitor,
-    Query(values): Query<HashMap<String, String>>,
+    Query(mut values): Query<HashMap<String, String>>,
 ) -> Response {
     if target(&values).is_none() {
         return web.pages.error(&visitor, StatusCode::NOT_FOUND);
     }
     if visitor.session.is_none() && !web.app.reports_policy.anonymous {
         return login_first(&visitor);
+    }
+    if let Err(response) = author_of_comment(&web, &visitor, &mut values).await {
+        return response;
     }
     filing_page(&web, &visitor, StatusCode::OK, &values, &[]).await
 }
@@ -100,7 +131,7 @@ async fn filing_page(
         Ok(settings) => settings.rules,
         Err(error) => return web.pages.failure(visitor, &error),
     };
-    // Another instance's event or comments: the report may go to its moderators too.
+    // Another instance's event, comments or actor: the report may go to its moderators too.
     let reported_instance = match target(values) {
         Some(target) => match reports::reported_instance(&web.app, &target).await {
             Ok(instance) => instance,
@@ -108,9 +139,19 @@ async fn filing_page(
         },
         None => None,
     };
+    // Another instance's actor: who it is, as this instance knows it.
+    let reported_actor = match target(values) {
+        Some(Target::RemoteActor { url }) => match reports::known_actor(&web.app, &url).await {
+            Ok(actor) => Some(actor),
+            // Not known here, or this instance's: the page says why, as the API would.
+            Err(error) => return web.pages.failure(visitor, &error),
+        },
+        _ => None,
+    };
     let mut context = Context::new();
     context.insert("instance_rules", &rules);
     context.insert("reported_instance", &reported_instance);
+    context.insert("reported_actor", &reported_actor);
     let filled = Filled {
         status,
         values,

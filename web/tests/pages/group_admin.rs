@@ -7,7 +7,7 @@ use crate::support::{Browser, Site};
 use convene_projections::scratch::test_urls;
 
 /// Creates group `handle` through the form as `browser`'s default profile.
-async fn create_group(browser: &Browser, handle: &str, name: &str, openness: &str) {
+pub(crate) async fn create_group(browser: &Browser, handle: &str, name: &str, openness: &str) {
     let form = browser.get("/groups/new").await;
     assert_eq!(form.status, 200, "{}", form.body);
     let created = browser

@@ -23,6 +23,7 @@ mod notifications;
 mod participants;
 mod pictures;
 mod places;
+mod remote_reports;
 mod rendering;
 mod search;
 mod sharing;

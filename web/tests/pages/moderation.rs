@@ -912,7 +912,7 @@ async fn a_reported_actor_of_another_instance_is_shown_as_known_and_suspended_fr
         .execute(site.db.pool())
         .await
         .expect("a cached actor");
-        // Filed through the use case (no page offers to report an actor yet), anonymously.
+        // Filed through the use case, anonymously (the pages file as a profile).
         let mut app = site.state.clone();
         app.reports_policy.anonymous = true;
         let origin = convene_api::auth::Origin::new(Source::Web, "report-sam", None);
