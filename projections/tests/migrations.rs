@@ -81,7 +81,7 @@ async fn groups_stored_before_their_counts_were_kept_are_counted() {
         db.migrate_until(57).await.expect("migrations up to 0057");
         let run = |sql: &'static str| {
             let pool = db.pool().clone();
-            let label = url.label.clone();
+            let label = url.label;
             async move {
                 sqlx::query(sql)
                     .execute(&pool)

@@ -242,9 +242,9 @@ mod tests {
     #[test]
     fn it_is_stored_as_the_list_and_read_back_with_its_indexes() {
         let roster = roster();
-        let stored = serde_json::to_value(&roster).unwrap();
-        assert_eq!(stored, serde_json::to_value(&roster.list).unwrap());
-        let read: Roster = serde_json::from_value(stored).unwrap();
+        let stored = serde_json::to_value(&roster).expect("stored");
+        assert_eq!(stored, serde_json::to_value(&roster.list).expect("a list"));
+        let read: Roster = serde_json::from_value(stored).expect("read back");
         assert_eq!(read, roster);
         assert_eq!(read.of_profile("dee").map(|p| p.id.as_str()), Some("d"));
     }
