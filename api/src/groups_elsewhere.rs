@@ -11,6 +11,7 @@ use crate::AppState;
 use convene_domain::metadata::format_timestamp;
 use convene_domain::profile::FollowingState;
 use convene_domain::ProfileError;
+use convene_projections::domains;
 use convene_projections::events::{EventFilter, EventView};
 
 /// The most of a group's events its page here shows.
@@ -55,6 +56,13 @@ pub async fn find(
             field,
             format!("{who} is a {}, not a group", actor.kind),
         ));
+    }
+    // Administrators rejected its instance's media: its avatar is not shown here either.
+    let mut actor = actor;
+    if let Some(host) = domains::host_of_url(&actor.id) {
+        if domains::rejects_media(state.db.pool(), &host).await? {
+            actor.icon = None;
+        }
     }
     Ok(actor)
 }

@@ -120,6 +120,12 @@ pub async fn policies_for(pool: &AnyPool, host: &str) -> Result<Vec<String>, Err
     Ok(policies)
 }
 
+/// Whether the media (pictures, avatars) of `host` are shown nowhere here.
+pub async fn rejects_media(pool: &AnyPool, host: &str) -> Result<bool, Error> {
+    let policy = convene_domain::remote_domain::Policy::RejectMedia.as_str();
+    Ok(policies_for(pool, host).await?.iter().any(|p| p == policy))
+}
+
 /// Whether the reports (`Flag`s) of `host` are rejected here.
 pub async fn rejects_reports(pool: &AnyPool, host: &str) -> Result<bool, Error> {
     let policy = convene_domain::remote_domain::Policy::RejectReports.as_str();

@@ -6,8 +6,9 @@
 //! search box leads to, and from which a profile follows it (asked until the group accepts).
 
 use crate::support::*;
-use crate::{bytes, now};
+use crate::{bytes, decide_on_domain, now};
 use convene_api::accounts::{create_account, Registration};
+use convene_domain::remote_domain::DomainAction;
 use convene_domain::{Actor, Metadata, Role, Source};
 use convene_projections::scratch::test_urls;
 use serde_json::{json, Value};
@@ -293,6 +294,15 @@ async fn another_instances_group_has_a_page_here_that_a_handle_searched_leads_to
         assert!(!body.contains("<script>alert"), "{body}");
         assert!(body.contains("Members: 7"), "{body}");
         assert!(body.contains(&remote.url("media/club.png")), "{body}");
+        // Its instance's media rejected here: the page goes on without its avatar.
+        decide_on_domain(&local, host(&remote), DomainAction::RejectMedia).await;
+        let (_, _, without) = page(&local, &format!("/@{handle}"), "en").await;
+        assert!(
+            !without.contains(&remote.url("media/club.png")),
+            "{without}"
+        );
+        assert!(without.contains("Climbing club"), "{without}");
+        decide_on_domain(&local, host(&remote), DomainAction::AcceptMedia).await;
         assert!(
             body.contains(&format!("href=\"{}\"", remote.url("@club"))),
             "{body}"

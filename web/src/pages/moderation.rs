@@ -1,10 +1,10 @@
 //! Reports from the pages: the "Report" form reached from events, comments, profiles, groups
 //! and the other instances' actors the pages show (a remote organiser, a remote comment's
-//! author, a remote group member), and the moderators' queue and report page (take, note, resolve, close, and decide
-//! on the reported content: hide, remove, close comments, and undo them; suspend here another
-//! instance's actor, reported itself or for its content, shown as this instance knew it when
-//! it was reported). Moderation
-//! pages answer everyone else with a 403 page naming the role they need.
+//! author, a remote group member), and the moderators' queue and report page (take, note,
+//! resolve, close, and decide on the reported content: hide, remove, close comments, and undo
+//! them; suspend here another instance's actor, reported itself or for its content, shown as
+//! this instance knew it when it was reported). Moderation pages answer everyone else with a
+//! 403 page naming the role they need.
 
 use super::accounts::{form_with, Filled};
 use super::{check_csrf, field, forbidden, login_first, Fields};
