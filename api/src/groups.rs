@@ -382,18 +382,35 @@ fn invitee(public_url: &str, given: &str) -> Invitee {
     if given.starts_with("https://") || given.starts_with("http://") {
         return Invitee::Elsewhere(given.to_string());
     }
+    if let Some(username) = name_here(public_url, given) {
+        return Invitee::Local(username);
+    }
     let name = given.strip_prefix('@').unwrap_or(given);
-    match name.rsplit_once('@') {
-        Some((username, host)) if is_this_host(public_url, host) => {
-            Invitee::Local(username.to_string())
-        }
-        Some(_) => Invitee::Elsewhere(name.to_string()),
-        None => Invitee::Local(name.to_string()),
+    if name.contains('@') {
+        Invitee::Elsewhere(name.to_string())
+    } else {
+        Invitee::Local(name.to_string())
     }
 }
 
+/// Whether an invitation naming `given` goes to another instance's actor (by URL or handle).
+pub fn invites_elsewhere(state: &AppState, given: &str) -> bool {
+    matches!(
+        invitee(&state.config.public_url, given),
+        Invitee::Elsewhere(_)
+    )
+}
+
+/// The name in `given` when it is `name@host` (a leading `@` allowed) with the host of
+/// `public_url`: a name on this instance, written as other instances write it.
+pub(crate) fn name_here(public_url: &str, given: &str) -> Option<String> {
+    let given = given.trim();
+    let (name, host) = given.strip_prefix('@').unwrap_or(given).rsplit_once('@')?;
+    is_this_host(public_url, host).then(|| name.to_string())
+}
+
 /// Whether `host` (with its port when not the scheme's) is the host of `public_url`.
-pub(crate) fn is_this_host(public_url: &str, host: &str) -> bool {
+fn is_this_host(public_url: &str, host: &str) -> bool {
     let Ok(own) = url::Url::parse(public_url) else {
         return false;
     };

@@ -19,9 +19,7 @@ const EVENTS_SHOWN: i64 = 20;
 
 /// The name here of `who` when it is a handle on this instance (`club@` this instance's host).
 pub fn local_name(state: &AppState, who: &str) -> Option<String> {
-    let who = who.trim();
-    let (name, host) = who.strip_prefix('@').unwrap_or(who).rsplit_once('@')?;
-    crate::groups::is_this_host(&state.config.public_url, host).then(|| name.to_string())
+    crate::groups::name_here(&state.config.public_url, who)
 }
 
 /// The group `who` names (`name@host`, `@name@host` or its actor URL), fetched afresh from its

@@ -73,7 +73,8 @@ impl Projection for GroupsProjection {
             timeline(conn, &on, on.id, &actor, entry).await?;
         }
         use GroupChange as C;
-        // The creator is the first member.
+        // Changes to the members' and followers' rows (the creator, the first member, included):
+        // the group's counts are counted again once they are applied.
         let recount = matches!(
             change,
             C::Created { .. }

@@ -137,23 +137,13 @@ pub async fn remote_author(
             "there is no comment {comment} on this event"
         )));
     }
-    // Comments' read model keeps the author's handle; the actor's id is in the log.
-    for stored in EventLog::new(&state.db)
-        .aggregate(Event::TYPE, event)
-        .await?
-    {
-        if let EventChange::RemoteCommentPosted {
-            comment: posted,
-            author,
-            ..
-        } = stored.change()?
-        {
-            if posted == comment {
-                return Ok(Some(author.actor));
-            }
-        }
-    }
-    Ok(None)
+    // Comments' read model keeps the author's handle; the actor's id is in the log, where a
+    // report on the comment finds it too.
+    let target = Target::Comments {
+        event: event.to_string(),
+        comments: vec![comment.to_string()],
+    };
+    Ok(reported_actors(state, &target).await?.into_iter().next())
 }
 
 /// The other instance `target` comes from, if it does: a remote event, comments all written

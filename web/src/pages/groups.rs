@@ -559,9 +559,7 @@ pub async fn act_on_members(
     let mut errors = field_messages(catalogue, &error);
     // Another instance's actor, by URL or handle: why it cannot be invited is the application's
     // to say (not found there, a suspended domain…), not "no profile here".
-    let elsewhere = super::remote_group::is_handle(&username)
-        && convene_api::groups_elsewhere::local_name(&web.app, &username).is_none();
-    if username.starts_with("https://") || username.starts_with("http://") || elsewhere {
+    if groups::invites_elsewhere(&web.app, &username) {
         for e in error.field_errors() {
             errors.insert(e.field.clone(), e.message.clone());
         }

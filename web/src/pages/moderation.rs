@@ -132,16 +132,17 @@ async fn filing_page(
         Err(error) => return web.pages.failure(visitor, &error),
     };
     // Another instance's event, comments or actor: the report may go to its moderators too.
-    let reported_instance = match target(values) {
-        Some(target) => match reports::reported_instance(&web.app, &target).await {
+    let reported = target(values);
+    let reported_instance = match &reported {
+        Some(target) => match reports::reported_instance(&web.app, target).await {
             Ok(instance) => instance,
             Err(error) => return web.pages.failure(visitor, &error),
         },
         None => None,
     };
     // Another instance's actor: who it is, as this instance knows it.
-    let reported_actor = match target(values) {
-        Some(Target::RemoteActor { url }) => match reports::known_actor(&web.app, &url).await {
+    let reported_actor = match &reported {
+        Some(Target::RemoteActor { url }) => match reports::known_actor(&web.app, url).await {
             Ok(actor) => Some(actor),
             // Not known here, or this instance's: the page says why, as the API would.
             Err(error) => return web.pages.failure(visitor, &error),
