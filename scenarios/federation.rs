@@ -828,7 +828,7 @@ fn an_instance_following_another_gets_its_public_events() {
 }
 
 #[test]
-fn the_federation_bench_delivers_every_inbox_once_and_prints_its_figures() {
+fn the_federation_bench_delivers_every_inbox_once_takes_every_post_once_and_prints_its_figures() {
     let (_folder, path) = crate::support::temp_path("bench.db");
     let url = format!("sqlite://{}", path.display());
     let printed = run_ok(
@@ -842,6 +842,10 @@ fn the_federation_bench_delivers_every_inbox_once_and_prints_its_figures() {
             "4",
             "--latency-ms",
             "10",
+            "--posts",
+            "60",
+            "--clients",
+            "4",
         ],
     );
     for row in [
@@ -849,6 +853,13 @@ fn the_federation_bench_delivers_every_inbox_once_and_prints_its_figures() {
         "plain POSTs, same limits",
         "signing alone",
         "verifying alone",
+        "inbox ingest: 60 signed Create Event POSTs to the shared inbox from 4 clients",
+        "ingest: signed Creates accepted (202)",
+        "and applied by every read model",
+        "the same POSTs again (verified, seen)",
+        "plain POSTs to a route that reads them",
+        "verifying alone (one core)",
+        "target: at least 500 accepted a second:",
     ] {
         assert!(printed.contains(row), "{row}: {printed}");
     }

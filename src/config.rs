@@ -482,8 +482,10 @@ pub enum BenchCommand {
         seconds: u64,
     },
     /// One event fanned out to the followers' inboxes (the outbox and the signed deliveries)
-    /// against receivers on 127.0.0.1 with an added latency; next to plain POSTs to the same
-    /// receivers with the same limits, and to signing and verifying alone.
+    /// against receivers on 127.0.0.1 with an added latency, next to plain POSTs to the same
+    /// receivers with the same limits, and to signing and verifying alone; then signed
+    /// `Create`s posted to this instance's inbox by many clients at once, next to plain POSTs
+    /// and to verifying alone.
     Federation {
         /// Followers' inboxes, each its own delivery.
         #[arg(long, default_value_t = 1_000)]
@@ -494,6 +496,12 @@ pub enum BenchCommand {
         /// Milliseconds each receiver waits before answering.
         #[arg(long, default_value_t = 100)]
         latency_ms: u64,
+        /// Signed `Create`s of events posted to this instance's shared inbox (the ingest half).
+        #[arg(long, default_value_t = 2_000)]
+        posts: usize,
+        /// Clients posting them at once, each another instance's person.
+        #[arg(long, default_value_t = 16)]
+        clients: usize,
     },
     /// On a log of many changes: the audit trail filtered by account, by object and by time,
     /// an event as of a position, each next to the raw SQL reading the same rows; and a revert

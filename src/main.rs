@@ -125,7 +125,12 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             inboxes,
             hosts,
             latency_ms,
-        }) => bench::federation::federation(&settings, inboxes, hosts, latency_ms).await,
+            posts,
+            clients,
+        }) => {
+            bench::federation::federation(&settings, inboxes, hosts, latency_ms, posts, clients)
+                .await
+        }
         Command::Bench(config::BenchCommand::Audit { changes, queries }) => {
             bench::audit::audit(&settings, changes, queries).await
         }

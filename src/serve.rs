@@ -136,7 +136,18 @@ pub async fn run(settings: &Settings) -> anyhow::Result<ExitCode> {
             .with_tiles(settings.tiles.clone())
             .with_brand(brand),
     );
-    let app = app(&db, settings, state, pages, client)?;
+    let open_registrations = matches!(
+        settings.registrations,
+        Registrations::Open | Registrations::Approval
+    );
+    let app = app(
+        &db,
+        &settings.public_url,
+        open_registrations,
+        state,
+        pages,
+        client,
+    )?;
     let connections = Connections::new(limits, settings.trusted_proxies.clone());
     http_server::serve(listener, app, connections, stop_signal()).await;
     tracing::info!(
@@ -197,10 +208,12 @@ async fn sweep_schedule(state: AppState, shutdown: CancellationToken) {
 }
 
 /// The pages and the API, with federation in front: its own routes, and the ActivityPub
-/// documents at the pages' URLs for peers that ask for them.
-fn app(
+/// documents at the pages' URLs for peers that ask for them. The inbox reaches other servers
+/// through `client`.
+pub fn app(
     db: &Database,
-    settings: &Settings,
+    public_url: &str,
+    open_registrations: bool,
     state: AppState,
     pages: Arc<Pages>,
     client: Client,
@@ -210,12 +223,9 @@ fn app(
         // No instance name is configured yet: federation names the instance by its host.
         name: String::new(),
         description: String::new(),
-        open_registrations: matches!(
-            settings.registrations,
-            Registrations::Open | Registrations::Approval
-        ),
+        open_registrations,
     };
-    let federation = Federation::new(db, &settings.public_url, instance)
+    let federation = Federation::new(db, public_url, instance)
         .map_err(|e| anyhow::anyhow!("--public-url: {e}"))?;
     let inbox = Inbox::new(state.clone(), federation.clone(), client);
     let federation = federation.verifying_fetches(inbox.actors.clone());

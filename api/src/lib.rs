@@ -15,6 +15,7 @@ pub mod audit;
 pub mod auth;
 pub mod comments;
 pub mod consistency;
+pub mod deliveries;
 pub mod error;
 pub mod events;
 pub mod follows;

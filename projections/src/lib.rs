@@ -21,6 +21,7 @@ pub mod aggregate_cache;
 pub mod chain;
 pub mod db;
 pub mod decisions;
+pub mod deliveries;
 pub mod domains;
 pub mod error;
 pub mod events;

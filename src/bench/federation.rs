@@ -2,7 +2,8 @@
 //! deriving the deliveries from the log and the worker signing and posting them — against
 //! receivers on 127.0.0.1 that answer after an added latency and check every signature; next to
 //! the same number of plain POSTs to the same receivers with the same concurrency (the
-//! receivers' raw rate), and to signing and verifying alone.
+//! receivers' raw rate), and to signing and verifying alone. Then the other way
+//! ([`super::ingest`]): signed `Create`s posted to this instance's inbox by many clients.
 
 use super::{machine, BenchServer};
 use crate::config::Settings;
@@ -85,9 +86,14 @@ pub async fn federation(
     inboxes: usize,
     hosts: usize,
     latency_ms: u64,
+    posts: usize,
+    clients: usize,
 ) -> anyhow::Result<ExitCode> {
     if inboxes == 0 || hosts == 0 {
         bail!("--inboxes and --hosts must be at least 1");
+    }
+    if posts == 0 || clients == 0 {
+        bail!("--posts and --clients must be at least 1");
     }
     let mut server = BenchServer::prepare(settings).await?;
     let state = server.state.clone();
@@ -120,7 +126,9 @@ pub async fn federation(
         };
         profiles.execute("organiser", follow, &bench).await?;
     }
-    server.serve().await?;
+    server
+        .serve_federated(super::ingest::extra_routes())
+        .await?;
     // The Accepts of the follows go to the same receivers: sent before the measure starts.
     let client = Client::new(
         &url::Url::parse(&server.base)?,
@@ -265,6 +273,9 @@ pub async fn federation(
             "NOT met"
         }
     );
+    super::ingest::ingest(&server, &pair, posts, clients)
+        .await?
+        .print();
     server.stop().await;
     Ok(ExitCode::SUCCESS)
 }

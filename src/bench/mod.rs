@@ -7,6 +7,7 @@
 
 pub mod audit;
 pub mod federation;
+pub mod ingest;
 pub mod join;
 pub mod notifications;
 pub mod search;
@@ -153,10 +154,34 @@ impl BenchServer {
     /// Waits until the subscribers have applied everything appended so far, then starts
     /// answering requests.
     pub async fn serve(&mut self) -> anyhow::Result<()> {
-        self.start_subscribers();
-        self.caught_up().await?;
         let pages = Arc::new(convene_web::render::Pages::new()?);
         let app = convene_web::app(self.state.clone(), pages);
+        self.serve_app(app).await
+    }
+
+    /// Like [`BenchServer::serve`], with federation in front as `convene serve` assembles it,
+    /// its inbox fetching keys from other servers on 127.0.0.1; and `extra` routes beside.
+    pub async fn serve_federated(&mut self, extra: axum::Router) -> anyhow::Result<()> {
+        let pages = Arc::new(convene_web::render::Pages::new()?);
+        let client = convene_federation::client::Client::new(
+            &url::Url::parse(&self.base)?,
+            convene_federation::client::Network::TestLoopback,
+            Default::default(),
+        )?;
+        let app = crate::serve::app(
+            &self.db,
+            &self.base,
+            true,
+            self.state.clone(),
+            pages,
+            client,
+        )?;
+        self.serve_app(extra.merge(app)).await
+    }
+
+    async fn serve_app(&mut self, app: axum::Router) -> anyhow::Result<()> {
+        self.start_subscribers();
+        self.caught_up().await?;
         let listener = self
             .listener
             .take()

@@ -6,6 +6,7 @@
 pub mod accounts;
 pub mod client_ip;
 pub mod comments;
+pub mod deliveries;
 pub mod edge;
 pub mod events;
 pub mod extract;
@@ -74,6 +75,7 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(pictures::router())
         .merge(instance::router())
         .merge(instances::router())
+        .merge(deliveries::router())
         .split_for_parts();
     doc.paths.paths = doc
         .paths

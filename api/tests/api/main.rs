@@ -3,6 +3,7 @@
 mod accounts;
 mod concurrency;
 mod contract;
+mod deliveries;
 mod domains;
 mod events;
 mod fake_geocoder;

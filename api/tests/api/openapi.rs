@@ -147,6 +147,8 @@ const PROMISED: &[(&str, &str)] = &[
     ("get", "/api/v1/admin/instances"),
     ("post", "/api/v1/admin/instances"),
     ("delete", "/api/v1/admin/instances/{instance}"),
+    ("get", "/api/v1/admin/deliveries"),
+    ("post", "/api/v1/admin/deliveries/{id}/retry"),
 ];
 
 #[tokio::test]
