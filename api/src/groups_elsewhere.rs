@@ -5,14 +5,15 @@
 use crate::auth::{Acting, Origin, Session};
 use crate::error::{Error, Result};
 use crate::follows::{self, RemoteActor};
-use crate::remote_groups::FoundActor;
+use crate::remote_events::{self, FromRemote};
+use crate::remote_groups::{ActorResolver, FoundActor, FoundObject};
 use crate::throttle::Action;
 use crate::AppState;
 use convene_domain::metadata::format_timestamp;
 use convene_domain::profile::FollowingState;
-use convene_domain::ProfileError;
+use convene_domain::{EventError, ProfileError};
 use convene_projections::domains;
-use convene_projections::events::{EventFilter, EventView};
+use convene_projections::events::{self, EventFilter, EventView};
 
 /// The most of a group's events its page here shows.
 const EVENTS_SHOWN: i64 = 20;
@@ -39,13 +40,7 @@ pub async fn find(
             .check(Action::AnonymousLookup, origin.ip, None)
             .map_err(crate::throttle::refused)?;
     }
-    let Some(resolver) = &state.actor_resolver else {
-        return Err(Error::invalid_field(
-            field,
-            "this instance does not federate: it knows only its own groups",
-        ));
-    };
-    let actor = resolver
+    let actor = resolver(state, field)?
         .find_actor(who)
         .await
         .map_err(|reason| Error::invalid_field(field, reason))?;
@@ -55,14 +50,108 @@ pub async fn find(
             format!("{who} is a {}, not a group", actor.kind),
         ));
     }
-    // Administrators rejected its instance's media: its avatar is not shown here either.
-    let mut actor = actor;
+    shown(state, actor).await
+}
+
+fn resolver<'a>(state: &'a AppState, field: &str) -> Result<&'a dyn ActorResolver> {
+    state.actor_resolver.as_deref().ok_or_else(|| {
+        Error::invalid_field(
+            field,
+            "this instance does not federate: it knows only its own groups and events",
+        )
+    })
+}
+
+/// `actor` as shown here: without its avatar when administrators rejected its instance's media.
+async fn shown(state: &AppState, mut actor: FoundActor) -> Result<FoundActor> {
     if let Some(host) = domains::host_of_url(&actor.id) {
         if domains::rejects_media(state.db.pool(), &host).await? {
             actor.icon = None;
         }
     }
     Ok(actor)
+}
+
+/// What an address of another instance leads to here.
+#[derive(Debug, Clone, PartialEq)]
+pub enum LookedUp {
+    /// The event, by its id here.
+    Event(String),
+    Group(Box<FoundActor>),
+}
+
+/// What the address `url` of another instance leads to here, for `session` (or a visitor
+/// without an account, limited per address like every lookup): an event already received, or
+/// one fetched from its origin and recorded as the inbox records a received one; or a group.
+/// Anything else, and what cannot be fetched, is refused on `field` with the reason.
+pub async fn look_up(
+    state: &AppState,
+    session: Option<&Session>,
+    origin: &Origin,
+    field: &str,
+    url: &str,
+) -> Result<LookedUp> {
+    let url = url.trim();
+    let known = remote_events::event_id(url);
+    if events::find(state.db.pool(), &known).await?.is_some() {
+        return Ok(LookedUp::Event(known));
+    }
+    if session.is_none() {
+        state
+            .throttle
+            .check(Action::AnonymousLookup, origin.ip, None)
+            .map_err(crate::throttle::refused)?;
+    }
+    let found = resolver(state, field)?
+        .find_object(url)
+        .await
+        .map_err(|reason| Error::invalid_field(field, reason))?;
+    let event = match found {
+        FoundObject::Actor(actor) if actor.is_group() => {
+            return Ok(LookedUp::Group(Box::new(shown(state, *actor).await?)))
+        }
+        FoundObject::Actor(actor) => {
+            return Err(Error::invalid_field(
+                field,
+                format!(
+                    "{url} is a {}: only the groups and events of other instances have a page here",
+                    actor.kind
+                ),
+            ))
+        }
+        FoundObject::Event(event) => *event,
+    };
+    if domains::actor_suspended(state.db.pool(), &event.origin.actor).await? {
+        return Err(Error::invalid_field(
+            field,
+            format!(
+                "{} is suspended by this instance's moderators",
+                event.origin.actor
+            ),
+        ));
+    }
+    // Recorded as a received Create would be: the fetched object stands for the activity.
+    let from = FromRemote {
+        actor: event.origin.actor.clone(),
+        activity: event.origin.object.clone(),
+        request_id: uuid::Uuid::new_v4().to_string(),
+    };
+    let id = remote_events::event_id(&event.origin.object);
+    match remote_events::import_event(state, &from, event.origin, event.details).await {
+        Ok(_) | Err(Error::Event(EventError::AlreadyExists)) => Ok(LookedUp::Event(id)),
+        Err(Error::Invalid(errors)) => Err(Error::invalid_field(
+            field,
+            format!(
+                "{url} cannot be shown here: {}",
+                errors
+                    .iter()
+                    .map(|e| format!("{}: {}", e.field, e.message))
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            ),
+        )),
+        Err(error) => Err(error),
+    }
 }
 
 /// The public events of `group` this instance has received and that have not ended, soonest

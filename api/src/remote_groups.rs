@@ -12,6 +12,7 @@ use crate::error::{Error, Result};
 use crate::groups::READS;
 use crate::remote_events::FromRemote;
 use crate::AppState;
+use convene_domain::event::{EventDetails, RemoteOrigin};
 use convene_domain::group::{FollowState, GroupActor, MemberRole};
 use convene_domain::{GroupCommand, GroupError};
 use convene_projections::groups;
@@ -127,12 +128,30 @@ impl FoundActor {
     }
 }
 
+/// Another instance's event as fetched from its origin: where it comes from, and what it says.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FoundEvent {
+    pub origin: RemoteOrigin,
+    pub details: EventDetails,
+}
+
+/// What another instance serves at an address.
+#[derive(Debug, Clone, PartialEq)]
+pub enum FoundObject {
+    Actor(Box<FoundActor>),
+    Event(Box<FoundEvent>),
+}
+
 /// Finds another instance's actor by URL or by handle (`name@host`, `@name@host`, through
 /// WebFinger): fetched from its origin and kept, so that the group's `Invite` or the profile's
 /// `Follow` knows where it takes deliveries. The actor, or why not, in words.
 #[async_trait::async_trait]
 pub trait ActorResolver: Send + Sync {
     async fn find_actor(&self, who: &str) -> std::result::Result<FoundActor, String>;
+
+    /// What another instance serves at `url`, fetched from its origin: an actor, or an event
+    /// checked as the inbox checks a received one (with its organiser fetched too).
+    async fn find_object(&self, url: &str) -> std::result::Result<FoundObject, String>;
 
     /// The id of the actor `who` names.
     async fn resolve_actor(&self, who: &str) -> std::result::Result<String, String> {

@@ -11,8 +11,10 @@ use crate::discovery::lookup;
 use crate::inbox::remote_actors::handle;
 use crate::inbox::RemoteActors;
 use crate::incoming::values::same_origin;
+use crate::incoming::IncomingObject;
 use convene_api::instance_follows::{InstanceResolver, ResolvedInstance};
-use convene_api::remote_groups::{ActorResolver, FoundActor};
+use convene_api::remote_groups::{ActorResolver, FoundActor, FoundEvent, FoundObject};
+use convene_domain::event::RemoteOrigin;
 use convene_projections::domains::{host_of_url, DomainDecisions};
 use convene_projections::Database;
 use serde_json::Value;
@@ -75,18 +77,90 @@ impl ActorResolver for Resolver {
             ));
         }
         let (actor, document) = self.fetch_actor(&id).await?;
-        Ok(FoundActor {
-            id: actor.id.to_string(),
-            handle: handle(&actor),
-            kind: actor.kind,
-            name: actor.name,
-            summary: actor.summary,
-            url: actor.url.map(String::from),
-            inbox: actor.inbox.to_string(),
-            shared_inbox: actor.shared_inbox.map(String::from),
-            icon: icon_of(&document),
-            member_count: document.get("memberCount").and_then(Value::as_u64),
-        })
+        Ok(found_actor(&actor, &document))
+    }
+
+    async fn find_object(&self, url: &str) -> Result<FoundObject, String> {
+        let url = url.trim();
+        if is_own_instance(&self.public_url, url) {
+            return Err(format!("{url} is on this instance: open it here"));
+        }
+        if let Some(host) = suspended_host(self.db.pool(), url).await? {
+            return Err(format!(
+                "{host} is suspended by this instance's administrators"
+            ));
+        }
+        let fetched = self
+            .client
+            .get_json(url, None)
+            .await
+            .map_err(|e| format!("{url} cannot be fetched: {e}"))?;
+        if !fetched.is_activity_json() {
+            return Err(format!(
+                "{url} is not served as ActivityStreams: give the address of a group, a profile or an event"
+            ));
+        }
+        let kind = fetched
+            .json
+            .get("type")
+            .and_then(Value::as_str)
+            .unwrap_or("");
+        if remote::ACTOR_TYPES.contains(&kind) {
+            let id = fetched
+                .json
+                .get("id")
+                .and_then(Value::as_str)
+                .unwrap_or(url);
+            let (actor, document) = self.fetch_actor(id).await?;
+            return Ok(FoundObject::Actor(Box::new(found_actor(&actor, &document))));
+        }
+        let event = match crate::incoming::parse_object(&fetched.json) {
+            Ok(IncomingObject::Event(event)) => event,
+            Ok(_) => {
+                return Err(format!(
+                    "{url} is a {kind}, not an event, a group or a profile"
+                ))
+            }
+            Err(ignored) => return Err(format!("{url} cannot be read: {ignored}")),
+        };
+        // As a received Create is checked: the event comes from where it was fetched, and
+        // its organiser (or the group it is attributed to) from the same origin.
+        if !same_origin(&event.id, fetched.url.as_str()) {
+            return Err(format!("the document at {url} names itself {}", event.id));
+        }
+        let organiser = [&event.actor, &event.attributed_to]
+            .into_iter()
+            .find(|actor| same_origin(&event.id, actor))
+            .ok_or_else(|| format!("{} names an organiser on another server", event.id))?
+            .clone();
+        let (actor, _) = self.fetch_actor(&organiser).await?;
+        Ok(FoundObject::Event(Box::new(FoundEvent {
+            origin: RemoteOrigin {
+                object: event.id.clone(),
+                actor: organiser,
+                actor_handle: handle(&actor),
+                actor_name: actor.name.clone(),
+                url: event.url.clone().unwrap_or_else(|| event.id.clone()),
+                inbox: Some(actor.delivery_inbox().to_string()),
+            },
+            details: event.details,
+        })))
+    }
+}
+
+/// What the application is told of `actor`, fetched as `document`.
+fn found_actor(actor: &RemoteActor, document: &Value) -> FoundActor {
+    FoundActor {
+        id: actor.id.to_string(),
+        handle: handle(actor),
+        kind: actor.kind.clone(),
+        name: actor.name.clone(),
+        summary: actor.summary.clone(),
+        url: actor.url.as_ref().map(|u| u.to_string()),
+        inbox: actor.inbox.to_string(),
+        shared_inbox: actor.shared_inbox.as_ref().map(|u| u.to_string()),
+        icon: icon_of(document),
+        member_count: document.get("memberCount").and_then(Value::as_u64),
     }
 }
 

@@ -100,7 +100,7 @@ async fn administrators_see_the_deliveries_by_state_and_try_a_failed_one_again()
         );
 
         let only = admin.get("/api/v1/admin/deliveries?state=delivered").await;
-        assert_eq!(ids(&only.json), [delivered.clone()]);
+        assert_eq!(ids(&only.json), std::slice::from_ref(&delivered));
         assert_eq!(only.json["total"], 1);
 
         // The failed one, tried again: pending at once with a fresh count.

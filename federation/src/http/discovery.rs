@@ -132,7 +132,8 @@ pub struct InteractQuery {
 }
 
 /// `GET /interact?uri=…`, the OStatus subscribe template: a local object or actor is shown at
-/// once; a remote one cannot be looked up from here yet.
+/// once; another instance's is looked up by the search page (`/search?q=…`), which shows its
+/// event or group here, where a signed-in profile joins or follows it.
 pub async fn interact(
     State(federation): State<Federation>,
     Query(query): Query<InteractQuery>,
@@ -148,13 +149,12 @@ pub async fn interact(
         (Ok(url), Some(ours)) if url.origin() == ours.origin() => {
             Redirect::to(url.as_str()).into_response()
         }
-        (Ok(_), _) => problem(
-            StatusCode::NOT_FOUND,
-            &format!(
-                "{uri} is on another server, and this instance cannot look up remote profiles or \
-                 events yet: open it on its own server"
-            ),
-        ),
+        // Another instance's event or group: the search box looks it up and shows it here.
+        (Ok(url), _) => Redirect::to(&format!(
+            "/search?q={}",
+            url::form_urlencoded::byte_serialize(url.as_str().as_bytes()).collect::<String>()
+        ))
+        .into_response(),
         (Err(e), _) => problem(
             StatusCode::BAD_REQUEST,
             &format!("`{uri}` is not a URL: {e}"),

@@ -224,9 +224,9 @@ async fn nodeinfo_says_when_registrations_are_closed() {
 }
 
 #[tokio::test]
-async fn interact_shows_local_things_and_says_why_not_remote_ones() {
+async fn interact_shows_local_things_and_looks_other_instances_things_up() {
     for (_scratch, server) in
-        servers("interact_shows_local_things_and_says_why_not_remote_ones").await
+        servers("interact_shows_local_things_and_looks_other_instances_things_up").await
     {
         let client = server.client();
         let local = format!("{}/@alice", server.base);
@@ -234,13 +234,13 @@ async fn interact_shows_local_things_and_says_why_not_remote_ones() {
         assert_eq!(shown.status, 303, "{}", shown.text);
         assert_eq!(shown.header("location"), local);
         let remote = client
-            .get("/interact?uri=https://elsewhere.example/@bob")
+            .get("/interact?uri=https://elsewhere.example/@bob?x=1%262")
             .await;
-        assert_eq!(remote.status, 404);
-        assert!(remote.json["detail"]
-            .as_str()
-            .unwrap_or_default()
-            .contains("another server"));
+        assert_eq!(remote.status, 303, "{}", remote.text);
+        assert_eq!(
+            remote.header("location"),
+            "/search?q=https%3A%2F%2Felsewhere.example%2F%40bob%3Fx%3D1%262"
+        );
         let missing = client.get("/interact").await;
         assert_eq!(missing.status, 400);
     }

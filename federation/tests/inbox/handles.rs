@@ -79,7 +79,7 @@ fn webfinger(remote: &Remote, actor: &str) {
 }
 
 /// Serves the `Group` `groups/club` on `remote` and WebFinger leading to it; its id.
-fn club(remote: &Remote) -> String {
+pub(crate) fn club(remote: &Remote) -> String {
     let id = remote.url("groups/club");
     remote.serve(
         "groups/club",
@@ -102,7 +102,7 @@ fn club(remote: &Remote) -> String {
     id
 }
 
-fn host(remote: &Remote) -> &str {
+pub(crate) fn host(remote: &Remote) -> &str {
     remote.base.trim_start_matches("http://")
 }
 
@@ -203,7 +203,7 @@ async fn a_moderator_invites_a_person_elsewhere_by_handle_and_a_local_one_howeve
 }
 
 /// GETs `path` on `local` without following redirects, in `language`: status, location, body.
-async fn page(local: &Local, path: &str, language: &str) -> (u16, String, String) {
+pub(crate) async fn page(local: &Local, path: &str, language: &str) -> (u16, String, String) {
     browse(local, path, language, None, None).await
 }
 

@@ -1,6 +1,7 @@
 //! The inbox over real HTTP on 127.0.0.1, with real signatures and a remote server serving its
 //! actors and objects, on SQLite and (with TEST_DATABASE_URL) PostgreSQL.
 
+mod addresses;
 mod fixtures;
 mod groups;
 mod handles;

@@ -11,7 +11,8 @@ use crate::Web;
 use axum::extract::{RawQuery, State};
 use axum::http::StatusCode;
 use axum::response::Response;
-use convene_api::{groups_elsewhere, search};
+use convene_api::groups_elsewhere::{self, LookedUp};
+use convene_api::search;
 use convene_domain::event::details::CATEGORIES;
 use convene_domain::FieldError;
 use convene_search::{EventHit, EventHits, GroupHit};
@@ -146,9 +147,25 @@ pub async fn page(State(web): State<Web>, visitor: Visitor, RawQuery(raw): RawQu
     };
     let pairs: Vec<(String, String)> = pairs.iter().filter(|(n, _)| n != "kind").cloned().collect();
     context.insert("q_link", &encode(&value("q")));
-    // A handle names a group: its page here (another instance's too), or why it cannot be found.
+    // An address leads to what it names here: a page of this instance, or another instance's
+    // event or group (fetched, then shown here). A handle names a group: its page here (another
+    // instance's too). Else why it cannot be found.
     let q = value("q");
-    let handle_errors = if !super::remote_group::is_handle(&q) {
+    let is_address = q.starts_with("https://") || q.starts_with("http://");
+    let handle_errors = if is_address {
+        if let Some(path) = here(&web.app.config.public_url, &q) {
+            return see_other(&visitor, &path);
+        }
+        let session = visitor.session.as_ref();
+        match groups_elsewhere::look_up(&web.app, session, &visitor.origin, "q", &q).await {
+            Ok(LookedUp::Event(id)) => return see_other(&visitor, &format!("/events/{id}")),
+            Ok(LookedUp::Group(group)) => {
+                return see_other(&visitor, &format!("/@{}", group.handle))
+            }
+            Err(convene_api::Error::Invalid(errors)) => Some(errors),
+            Err(error) => return web.pages.failure(&visitor, &error),
+        }
+    } else if !super::remote_group::is_handle(&q) {
         None
     } else if let Some(name) = groups_elsewhere::local_name(&web.app, &q) {
         return see_other(&visitor, &format!("/@{name}"));
@@ -458,4 +475,14 @@ fn with_near_error<T>(
     });
     errors.insert(0, near);
     Err(convene_api::Error::Invalid(errors))
+}
+
+/// The path here of `address` when it is on this instance (`public_url`'s origin).
+fn here(public_url: &str, address: &str) -> Option<String> {
+    let ours = url::Url::parse(public_url).ok()?;
+    let given = url::Url::parse(address).ok()?;
+    (given.origin() == ours.origin()).then(|| match given.query() {
+        Some(query) => format!("{}?{query}", given.path()),
+        None => given.path().to_string(),
+    })
 }
