@@ -191,7 +191,7 @@ async fn a_group_is_a_group_actor_with_its_collections() {
 }
 
 /// A moderator's decision on `group` or `profile`, as the moderation use case records it.
-async fn moderate(server: &super::support::TestServer, target: Moderated) {
+pub(crate) async fn moderate(server: &super::support::TestServer, target: Moderated) {
     use convene_domain::moderation::Decision;
     use convene_domain::{Actor, Group, GroupCommand, Metadata, Profile, ProfileCommand, Source};
     use convene_projections::Commands;
@@ -218,7 +218,7 @@ async fn moderate(server: &super::support::TestServer, target: Moderated) {
     done.expect("the decision");
 }
 
-enum Moderated {
+pub(crate) enum Moderated {
     Group(&'static str, convene_domain::moderation::GroupAction),
     Profile(&'static str, convene_domain::moderation::ProfileAction),
 }

@@ -1,5 +1,6 @@
 //! A real server on 127.0.0.1 for each test: the pages and the API with federation in front, as
-//! `convene serve` assembles them, its read models running; and a client that keeps every body it
+//! `convene serve` assembles them, its read models and its outbox running (no delivery worker:
+//! nothing is sent); and a client that keeps every body it
 //! receives, so a test can check that no private key ever left the server.
 
 use convene_api::mail::Mailer;
@@ -64,7 +65,9 @@ impl TestServer {
             ),
         };
         let limits = config.http_limits;
-        let subscribers = Subscribers::new(read_models());
+        let subscribers = Subscribers::new(read_models()).with([Arc::new(
+            convene_federation::outbox::OutboxSubscriber::new(&base),
+        ) as _]);
         let state = AppState::new(&db, config, subscribers.clone());
         let shutdown = CancellationToken::new();
         let running = subscribers.spawn(&db, &shutdown);
