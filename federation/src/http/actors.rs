@@ -151,21 +151,23 @@ pub(super) async fn outbox_of(
         Err(reason) => return problem(StatusCode::BAD_REQUEST, &reason),
     };
     let pool = federation.db.pool();
-    let total = match suspended {
-        true => 0,
-        false => match listing::count(pool, owner).await {
+    let total = if suspended {
+        0
+    } else {
+        match listing::count(pool, owner).await {
             Ok(total) => total.max(0) as u64,
             Err(e) => return internal("the outbox", &e),
-        },
+        }
     };
     let Some(page) = page else {
         return activity_json(&collections::collection(&id, owner, total));
     };
     let size = collections::PAGE_SIZE;
     let skipped = (page - 1).saturating_mul(size);
-    let bodies = match total > skipped {
-        true => listing::bodies(pool, owner, size as i64, skipped as i64).await,
-        false => Ok(Vec::new()),
+    let bodies = if total > skipped {
+        listing::bodies(pool, owner, size as i64, skipped as i64).await
+    } else {
+        Ok(Vec::new())
     };
     let items = match bodies {
         Ok(bodies) => bodies

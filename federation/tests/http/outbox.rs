@@ -192,6 +192,7 @@ async fn a_profiles_outbox_lists_its_public_events_newest_first_over_pages() {
 
         // Replaying the read models leaves the outbox as it was.
         let before = (ids(&items), items.clone());
+        let address = server.host().to_string();
         server.stop().await;
         let db = convene_projections::Database::open(&scratch.url)
             .await
@@ -202,10 +203,9 @@ async fn a_profiles_outbox_lists_its_public_events_newest_first_over_pages() {
         convene_projections::replay::rebuild(&db, &all, &mut |_, _, _| {})
             .await
             .expect("replayed");
-        let again = TestServer::start(&scratch, convene_api::Registrations::Open).await;
-        let client = again.client();
-        let items = all_items(&client, "/@alice/outbox").await;
-        // Another port: the same activities, whose ids name the first server.
+        let again =
+            TestServer::start_at(&scratch, convene_api::Registrations::Open, &address).await;
+        let items = all_items(&again.client(), "/@alice/outbox").await;
         assert_eq!((ids(&items), items), before, "{}", again.label);
     }
 }

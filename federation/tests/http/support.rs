@@ -38,6 +38,15 @@ impl Drop for TestServer {
 
 impl TestServer {
     pub async fn start(scratch: &Scratch, registrations: Registrations) -> TestServer {
+        Self::start_at(scratch, registrations, "127.0.0.1:0").await
+    }
+
+    /// A server listening at `address` (a stopped server's, to start it again with its URL).
+    pub async fn start_at(
+        scratch: &Scratch,
+        registrations: Registrations,
+        address: &str,
+    ) -> TestServer {
         let _ = tracing_subscriber::fmt()
             .with_test_writer()
             .with_env_filter("warn")
@@ -45,9 +54,16 @@ impl TestServer {
         let db = Database::open(&scratch.url).await.expect("database");
         let folder = tempfile::tempdir().expect("mail folder");
         let mail = folder.path().join("mail");
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind");
+        // A stopped server's port is free once its task ends: tried again for a while.
+        let mut tries = 0;
+        let listener = loop {
+            match tokio::net::TcpListener::bind(address).await {
+                Ok(listener) => break listener,
+                Err(e) if tries == 50 => panic!("bind {address}: {e}"),
+                Err(_) => tries += 1,
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        };
         let base = format!("http://{}", listener.local_addr().expect("address"));
         let open = registrations == Registrations::Open;
         let config = ApiConfig {
