@@ -1378,8 +1378,14 @@ async fn the_outbox_lists_public_activities_as_delivered_even_with_no_follower()
         log.event("l1", leos).await;
         log.event("l1", comment("c3", "leo")).await;
         log.event("e1", comment("c4", "leo")).await;
-        log.event("l1", EventCommand::DeleteComment { comment: "c3".into(), by: "leo".into() })
-            .await;
+        log.event(
+            "l1",
+            EventCommand::DeleteComment {
+                comment: "c3".into(),
+                by: "leo".into(),
+            },
+        )
+        .await;
         let outbox = Arc::new(OutboxSubscriber::new(PUBLIC_URL));
         let subscribers = Subscribers::new([outbox.clone() as _]);
         subscribers.catch_up(&db).await.expect("the outbox ran");

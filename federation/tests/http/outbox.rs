@@ -139,7 +139,10 @@ async fn a_profiles_outbox_lists_its_public_events_newest_first_over_pages() {
             assert_eq!(item["type"], "Create", "{item}");
             assert_eq!(item["actor"], format!("{base}/@alice"));
             assert_eq!(item["object"]["type"], "Event");
-            assert_eq!(item["to"], json!(["https://www.w3.org/ns/activitystreams#Public"]));
+            assert_eq!(
+                item["to"],
+                json!(["https://www.w3.org/ns/activitystreams#Public"])
+            );
             let id = item["id"].as_str().expect("an id");
             assert_eq!(item, &stored(&server, id).await, "the activity as stored");
         }
@@ -150,12 +153,20 @@ async fn a_profiles_outbox_lists_its_public_events_newest_first_over_pages() {
         let bobs_items = all_items(&client, "/@bob/outbox").await;
         assert_eq!(objects(&bobs_items), vec![format!("{base}/events/{bobs}")]);
         // The instance actor announces nothing: its outbox stays empty.
-        assert_eq!(all_items(&client, "/relay/outbox").await, Vec::<Value>::new());
+        assert_eq!(
+            all_items(&client, "/relay/outbox").await,
+            Vec::<Value>::new()
+        );
 
         // Deleted, or no longer public: its activities leave the outbox, and the Delete is not
         // listed either.
         let deleted = alice
-            .send("DELETE", &format!("/api/v1/events/{}", public[3]), &[], None)
+            .send(
+                "DELETE",
+                &format!("/api/v1/events/{}", public[3]),
+                &[],
+                None,
+            )
             .await;
         assert!(deleted.status < 300, "{}", deleted.text);
         let quieter = alice
@@ -197,9 +208,9 @@ async fn a_profiles_outbox_lists_its_public_events_newest_first_over_pages() {
         let db = convene_projections::Database::open(&scratch.url)
             .await
             .expect("database");
-        let all = convene_projections::Subscribers::new(convene_projections::read_models()).with(
-            [std::sync::Arc::new(convene_federation::outbox::OutboxSubscriber::new(&base)) as _],
-        );
+        let all = convene_projections::Subscribers::new(convene_projections::read_models()).with([
+            std::sync::Arc::new(convene_federation::outbox::OutboxSubscriber::new(&base)) as _,
+        ]);
         convene_projections::replay::rebuild(&db, &all, &mut |_, _, _| {})
             .await
             .expect("replayed");
@@ -260,7 +271,10 @@ async fn a_groups_outbox_lists_its_public_events_and_posts_never_members_only_on
             .map(|i| {
                 let object = &i["object"];
                 let name = object["name"].as_str().unwrap_or_default();
-                (format!("{} {}", i["type"], object["type"]), name.to_string())
+                (
+                    format!("{} {}", i["type"], object["type"]),
+                    name.to_string(),
+                )
             })
             .collect();
         assert_eq!(
@@ -275,10 +289,16 @@ async fn a_groups_outbox_lists_its_public_events_and_posts_never_members_only_on
         let group = format!("{base}/@gardeners");
         for item in &items {
             assert_eq!(item["actor"], group);
-            assert_eq!(item, &stored(&server, item["id"].as_str().expect("id")).await);
+            assert_eq!(
+                item,
+                &stored(&server, item["id"].as_str().expect("id")).await
+            );
         }
         let text = serde_json::to_string(&items).expect("JSON");
-        assert!(!text.contains(&events[1]) && !text.contains("Keys"), "{text}");
+        assert!(
+            !text.contains(&events[1]) && !text.contains("Keys"),
+            "{text}"
+        );
         // The group's events are the group's, not the organiser's.
         let anas = all_items(&client, "/@ana/outbox").await;
         assert_eq!(objects(&anas), vec![format!("{base}/events/{own}")]);

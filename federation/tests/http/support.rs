@@ -81,9 +81,8 @@ impl TestServer {
             ),
         };
         let limits = config.http_limits;
-        let subscribers = Subscribers::new(read_models()).with([Arc::new(
-            convene_federation::outbox::OutboxSubscriber::new(&base),
-        ) as _]);
+        let subscribers = Subscribers::new(read_models())
+            .with([Arc::new(convene_federation::outbox::OutboxSubscriber::new(&base)) as _]);
         let state = AppState::new(&db, config, subscribers.clone());
         let shutdown = CancellationToken::new();
         let running = subscribers.spawn(&db, &shutdown);
