@@ -3,8 +3,8 @@
 //! checkpoint. Activity and delivery ids depend only on the change and the inbox, so a batch
 //! seen again queues nothing new; the [`crate::delivery::Worker`] sends what is queued.
 //!
-//! Every activity is stored, even one nobody is to receive, with what its actor's outbox
-//! collection lists ([`listing`]).
+//! Each activity is stored with what its actor's outbox collection lists ([`listing`]); one
+//! about an event, comment or post is stored even when nobody is to receive it.
 //!
 //! It is never rebuilt: what was sent stays sent, so `replay` leaves its checkpoint where it is.
 
