@@ -97,7 +97,8 @@ impl Log {
     }
 
     /// As [`Self::derived`], each batch derived `times` times by one outbox, as after a crash
-    /// before its checkpoint moved; every derivation of a batch must give the same.
+    /// before its checkpoint moved; every derivation of a batch must give the same. Only what is
+    /// delivered: activities nobody receives (kept for their actors' outboxes) are left out.
     async fn derived_seeing_batches(&self, size: usize, times: usize) -> Vec<Outgoing> {
         let all = EventLog::new(&self.db)
             .read_after(0, 10_000)
@@ -117,7 +118,11 @@ impl Log {
                 }
                 made = again;
             }
-            out.extend(made.into_iter().map(|(_, o)| o));
+            out.extend(
+                made.into_iter()
+                    .map(|(_, o)| o)
+                    .filter(|o| !o.inboxes.is_empty()),
+            );
         }
         out
     }
@@ -1310,5 +1315,171 @@ async fn a_forwarded_report_on_an_actor_is_a_flag_naming_that_actor_alone() {
         assert_eq!(out[0].key_id, format!("{PUBLIC_URL}/relay#main-key"));
         assert!(!flag.to_string().contains("ana"), "{flag}");
         assert_eq!(log.derived(2).await, out, "the same in other batches");
+    }
+}
+
+/// The bodies `actor`'s outbox lists, newest first.
+async fn listed(db: &Database, actor: &str) -> Vec<String> {
+    convene_federation::outbox::listing::bodies(db.pool(), actor, 100, 0)
+        .await
+        .expect("the outbox")
+}
+
+fn kind_and_object(body: &str) -> (String, String) {
+    let activity: Value = serde_json::from_str(body).expect("JSON");
+    (
+        activity["type"].as_str().unwrap_or_default().to_string(),
+        activity["object"]["id"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string(),
+    )
+}
+
+#[tokio::test]
+async fn the_outbox_lists_public_activities_as_delivered_even_with_no_follower() {
+    use convene_federation::delivery;
+    use convene_projections::Subscribers;
+    use std::sync::Arc;
+    for (scratch, db) in test_databases("outbox_listing").await {
+        let log = Log { db: db.clone() };
+        for username in ["ana", "leo"] {
+            let command = ProfileCommand::Create {
+                username: username.into(),
+                display_name: None,
+                account: None,
+            };
+            log.profile(username, command).await;
+        }
+        log.follower("bea", "https://b.example/users/bea/inbox", Some(SHARED))
+            .await;
+        log.create("e1", "Repair café", Visibility::Public, false)
+            .await;
+        log.create("e2", "Soup night", Visibility::Unlisted, false)
+            .await;
+        log.create("e3", "Draft", Visibility::Public, true).await;
+        log.create("e4", "Board", Visibility::Private, false).await;
+        let comment = |comment: &str, by: &str| EventCommand::PostComment {
+            comment: comment.into(),
+            by: by.into(),
+            in_reply_to: None,
+            body: format!("<p>{comment}</p>"),
+            announcement: false,
+        };
+        log.event("e1", comment("c1", "ana")).await;
+        log.event("e2", comment("c2", "ana")).await;
+        // Leo has no follower anywhere: nothing of his is delivered, his public event is listed.
+        let leos = EventCommand::Create {
+            organiser: "leo".into(),
+            creator_participation: "l1-leo".into(),
+            details: details("Leo's walk", Visibility::Public),
+            draft: false,
+        };
+        log.event("l1", leos).await;
+        log.event("l1", comment("c3", "leo")).await;
+        log.event("e1", comment("c4", "leo")).await;
+        log.event(
+            "l1",
+            EventCommand::DeleteComment {
+                comment: "c3".into(),
+                by: "leo".into(),
+            },
+        )
+        .await;
+        let outbox = Arc::new(OutboxSubscriber::new(PUBLIC_URL));
+        let subscribers = Subscribers::new([outbox.clone() as _]);
+        subscribers.catch_up(&db).await.expect("the outbox ran");
+
+        let ana = format!("{PUBLIC_URL}/@ana");
+        let leo = format!("{PUBLIC_URL}/@leo");
+        let url = |path: &str| format!("{PUBLIC_URL}/{path}");
+        let anas = listed(&db, &ana).await;
+        assert_eq!(
+            anas.iter().map(|b| kind_and_object(b)).collect::<Vec<_>>(),
+            vec![
+                (s("Create"), url("comments/c1")),
+                (s("Create"), url("events/e1")),
+            ],
+            "{}",
+            scratch.label
+        );
+        // Exactly what the worker sends to the follower.
+        let claimed = delivery::claim(&db, 100, std::time::Duration::from_secs(60))
+            .await
+            .expect("claimed");
+        for body in &anas {
+            assert!(
+                claimed.iter().any(|c| &c.body == body && c.inbox == SHARED),
+                "{body} was not delivered as listed"
+            );
+        }
+        // The unlisted event and its comment went to the follower, unlisted.
+        assert!(claimed.iter().any(|c| c.body.contains("Soup night")));
+        assert!(claimed.iter().any(|c| c.body.contains("<p>c2</p>")));
+        let leos = listed(&db, &leo).await;
+        assert_eq!(
+            leos.iter().map(|b| kind_and_object(b)).collect::<Vec<_>>(),
+            vec![
+                (s("Create"), url("comments/c4")),
+                (s("Create"), url("events/l1")),
+            ]
+        );
+        assert!(claimed.iter().all(|c| !c.body.contains("Leo's walk")));
+        assert_eq!(
+            convene_federation::outbox::listing::count(db.pool(), &leo)
+                .await
+                .expect("count"),
+            2
+        );
+
+        // E1 made unlisted: its Create and its comments (Leo's too) leave the outboxes; the
+        // Update is delivered but not listed. L1 deleted: nothing of it stays, no Delete either.
+        let unlisted = EventPatch {
+            visibility: Some(Visibility::Unlisted),
+            ..Default::default()
+        };
+        log.event(
+            "e1",
+            EventCommand::Update {
+                by: "ana".into(),
+                patch: unlisted,
+            },
+        )
+        .await;
+        log.event("l1", EventCommand::Delete { by: "leo".into() })
+            .await;
+        subscribers.catch_up(&db).await.expect("the outbox ran");
+        assert_eq!(listed(&db, &ana).await, Vec::<String>::new());
+        assert_eq!(listed(&db, &leo).await, Vec::<String>::new());
+        let claimed = delivery::claim(&db, 100, std::time::Duration::from_secs(60))
+            .await
+            .expect("claimed");
+        assert!(
+            claimed
+                .iter()
+                .any(|c| kind_and_object(&c.body) == (s("Update"), url("events/e1"))),
+            "{}",
+            scratch.label
+        );
+
+        // Published again as public: a new Create, listed.
+        let public = EventPatch {
+            visibility: Some(Visibility::Public),
+            ..Default::default()
+        };
+        log.event(
+            "e1",
+            EventCommand::Update {
+                by: "ana".into(),
+                patch: public,
+            },
+        )
+        .await;
+        subscribers.catch_up(&db).await.expect("the outbox ran");
+        let anas = listed(&db, &ana).await;
+        assert_eq!(
+            anas.iter().map(|b| kind_and_object(b)).collect::<Vec<_>>(),
+            vec![(s("Update"), url("events/e1"))]
+        );
     }
 }

@@ -4,6 +4,7 @@ use super::{activity_json, internal, problem, Federation};
 use crate::actors::collections;
 use crate::actors::local::{instance_actor_id, person_id, PersonFields};
 use crate::keys::{public_key_pem, KeyOwner};
+use crate::outbox::listing;
 use axum::extract::{Path, State};
 use axum::http::{StatusCode, Uri};
 use axum::response::Response;
@@ -72,17 +73,14 @@ pub async fn instance_collection(
         );
     }
     let owner = instance_actor_id(&federation.public_url);
-    // The instances following this one, and those it follows (accepted); its activities are
-    // delivered, not served.
-    let actors = match collection.as_str() {
-        "outbox" => Vec::new(),
-        which => {
-            let followers = which == "followers";
-            match instance_follows::actors(federation.db.pool(), followers).await {
-                Ok(actors) => actors,
-                Err(e) => return internal("the instance's follows", &e),
-            }
-        }
+    if collection == "outbox" {
+        return outbox_of(&federation, &owner, &uri, false).await;
+    }
+    // The instances following this one, and those it follows (accepted).
+    let followers = collection == "followers";
+    let actors = match instance_follows::actors(federation.db.pool(), followers).await {
+        Ok(actors) => actors,
+        Err(e) => return internal("the instance's follows", &e),
     };
     listed(&owner, &collection, &uri, actors)
 }
@@ -111,11 +109,14 @@ async fn profile_collection(
     let profile = match named(&federation, &username).await {
         Ok(Named::Profile(profile)) => profile,
         Ok(Named::Group(group)) => {
-            return super::groups::collection(&federation, &group, collection, &uri)
+            return super::groups::collection(&federation, &group, collection, &uri).await
         }
         Err(response) => return response,
     };
     let owner = person_id(&federation.public_url, &profile.username);
+    if collection == "outbox" {
+        return outbox_of(&federation, &owner, &uri, profile.suspended).await;
+    }
     let pool = federation.db.pool();
     let actors: Vec<String> = match collection {
         "followers" => match follows::followers_of(pool, &profile.username).await {
@@ -130,10 +131,55 @@ async fn profile_collection(
                 .collect(),
             Err(e) => return internal("the follows", &e),
         },
-        // The outbox lists nothing yet: its activities are delivered, not served.
         _ => Vec::new(),
     };
     listed(&owner, collection, &uri, actors)
+}
+
+/// The outbox of local actor `owner`: its public activities as stored and delivered
+/// ([`listing`]), newest first; empty while the actor is suspended (its document still answers,
+/// marked suspended, and so does this collection, with nothing in it).
+pub(super) async fn outbox_of(
+    federation: &Federation,
+    owner: &str,
+    uri: &Uri,
+    suspended: bool,
+) -> Response {
+    let id = format!("{owner}/outbox");
+    let page = match collections::page_number(uri.query()) {
+        Ok(page) => page,
+        Err(reason) => return problem(StatusCode::BAD_REQUEST, &reason),
+    };
+    let pool = federation.db.pool();
+    let total = if suspended {
+        0
+    } else {
+        match listing::count(pool, owner).await {
+            Ok(total) => total.max(0) as u64,
+            Err(e) => return internal("the outbox", &e),
+        }
+    };
+    let Some(page) = page else {
+        return activity_json(&collections::collection(&id, owner, total));
+    };
+    let size = collections::PAGE_SIZE;
+    let skipped = (page - 1).saturating_mul(size);
+    let bodies = if total > skipped {
+        listing::bodies(pool, owner, size as i64, skipped as i64).await
+    } else {
+        Ok(Vec::new())
+    };
+    let items = match bodies {
+        Ok(bodies) => bodies
+            .iter()
+            .map(|body| serde_json::from_str(body))
+            .collect::<Result<Vec<serde_json::Value>, _>>(),
+        Err(e) => return internal("the outbox", &e),
+    };
+    match items {
+        Ok(items) => activity_json(&collections::page(&id, owner, total, page, items)),
+        Err(e) => internal("an activity of the outbox", &e),
+    }
 }
 
 /// The collection `{owner}/{name}` of `items` (actor ids), or the page asked for.

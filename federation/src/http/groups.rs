@@ -62,8 +62,14 @@ pub async fn document(federation: &Federation, group: &GroupView) -> Response {
 }
 
 /// `followers`, `following` or `outbox` of a group. Who follows a group is for its members:
-/// peers see how many do, never who.
-pub fn collection(federation: &Federation, group: &GroupView, name: &str, uri: &Uri) -> Response {
+/// peers see how many do, never who. Its outbox lists its public activities (empty while
+/// suspended, as a profile's).
+pub async fn collection(
+    federation: &Federation,
+    group: &GroupView,
+    name: &str,
+    uri: &Uri,
+) -> Response {
     let owner = group_id(&federation.public_url, &group.handle);
     match name {
         "followers" => {
@@ -83,7 +89,10 @@ pub fn collection(federation: &Federation, group: &GroupView, name: &str, uri: &
                 Err(reason) => problem(StatusCode::BAD_REQUEST, &reason),
             }
         }
-        // The group follows nobody; its activities are delivered, not served.
+        "outbox" => {
+            super::actors::outbox_of(federation, &owner, uri, group.suspended_by_moderators).await
+        }
+        // The group follows nobody.
         _ => listed(&owner, name, uri, Vec::new()),
     }
 }

@@ -272,5 +272,6 @@ fn update(
         ),
         key_id: key_id(actor),
         inboxes: inboxes.into_iter().collect(),
+        about: None,
     }
 }

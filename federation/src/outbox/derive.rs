@@ -35,6 +35,9 @@ pub struct Outgoing {
     pub activity: Activity,
     pub key_id: String,
     pub inboxes: Vec<String>,
+    /// The event or post (its URL) the activity is about, for the activities its actor's outbox
+    /// may list ([`super::listing`]); none for follows, answers and actor updates.
+    pub about: Option<String>,
 }
 
 /// An event's comment as far as the outbox remembers it.
@@ -238,8 +241,9 @@ pub fn derive(
     }
     out.extend(group_activities(public_url, (from, to), groups, extras)?);
     out.extend(relay_activities(public_url, (from, to), &extras.relays)?);
-    // An activity nobody is to receive is not kept.
-    out.retain(|(_, o)| !o.inboxes.is_empty());
+    // An activity nobody is to receive is kept only for its actor's outbox (which lists it, or
+    // which it takes something out of).
+    out.retain(|(_, o)| !o.inboxes.is_empty() || o.about.is_some());
     out.sort_by_key(|(position, _)| *position);
     Ok(out)
 }
@@ -383,6 +387,7 @@ fn event_activities(
             ),
             key_id: key_id(&actor),
             inboxes: followers(),
+            about: Some(event_url(public_url, id)),
         }
     };
     let object = || {
@@ -502,6 +507,7 @@ fn join_or_leave(
         activity,
         key_id: key_id(&person),
         inboxes: vec![origin.inbox.clone()?],
+        about: None,
     })
 }
 
@@ -544,6 +550,7 @@ fn answer_to_join(
         ),
         key_id: key_id(&organiser),
         inboxes: vec![remote.inbox.clone()],
+        about: None,
     })
 }
 
@@ -572,9 +579,6 @@ fn comment_activity(
     }
     let attributed_to = tracked.sender(public_url);
     let inboxes = tracked.followers_at(profiles, groups, stored.position);
-    if inboxes.is_empty() {
-        return None;
-    }
     let author = person_id(public_url, &comment.author);
     let in_reply_to =
         comment
@@ -585,6 +589,7 @@ fn comment_activity(
                 None => parent.clone(),
             });
     let event_url = event_url(public_url, event_id);
+    let about = Some(event_url.clone());
     let removal = matches!(
         change,
         EventChange::CommentDeleted { .. }
@@ -650,6 +655,7 @@ fn comment_activity(
         ),
         key_id: key_id(&author),
         inboxes,
+        about,
     })
 }
 
@@ -779,5 +785,6 @@ fn follow_activity(
         activity: Activity::new(id(kind), kind, &person, object, vec![to], Vec::new(), at),
         key_id: key_id(&person),
         inboxes: vec![inbox],
+        about: None,
     }))
 }

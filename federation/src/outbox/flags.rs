@@ -62,6 +62,7 @@ pub fn flag_activities(
                 activity,
                 key_id: key_id(&relay),
                 inboxes: vec![forward.inbox],
+                about: None,
             },
         ));
     }

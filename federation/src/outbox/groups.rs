@@ -322,6 +322,7 @@ fn answer(
         ),
         key_id: key_id(&group),
         inboxes: vec![inbox.clone()],
+        about: None,
     }))
 }
 
@@ -391,6 +392,7 @@ fn membership_activity(
         activity,
         key_id: key_id(&group),
         inboxes: inboxes.into_iter().collect(),
+        about: None,
     }))
 }
 
@@ -470,5 +472,6 @@ fn post_activity(
         ),
         key_id: key_id(&group),
         inboxes: groups.followers_at(handle, stored.position),
+        about: Some(post_url(public_url, handle, &post.slug)),
     })
 }

@@ -3,12 +3,16 @@
 //! checkpoint. Activity and delivery ids depend only on the change and the inbox, so a batch
 //! seen again queues nothing new; the [`crate::delivery::Worker`] sends what is queued.
 //!
+//! Each activity is stored with what its actor's outbox collection lists ([`listing`]); one
+//! about an event, comment or post is stored even when nobody is to receive it.
+//!
 //! It is never rebuilt: what was sent stays sent, so `replay` leaves its checkpoint where it is.
 
 mod actors;
 mod derive;
 mod flags;
 mod groups;
+pub mod listing;
 mod relays;
 mod signers;
 
@@ -350,7 +354,7 @@ impl Subscriber for OutboxSubscriber {
             let queued =
                 delivery::enqueue_in(&mut tx, &out.activity.id, &body, &out.inboxes, &out.key_id);
             match queued.await {
-                Ok(_) => {}
+                Ok(_) => listing::record_in(&mut tx, *position, out).await?,
                 Err(delivery::DeliveryError::Database(e)) => return Err(e.into()),
                 Err(e) => {
                     return Err(Error::Unreadable {

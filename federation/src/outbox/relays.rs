@@ -101,6 +101,7 @@ pub fn relay_activities(
                     activity,
                     key_id: key_id(&relay),
                     inboxes: vec![inbox],
+                    about: None,
                 },
             ));
         }

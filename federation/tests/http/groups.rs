@@ -159,8 +159,10 @@ async fn a_group_is_a_group_actor_with_its_collections() {
         assert_eq!(followers.json["totalItems"], 1, "{}", followers.text);
         let page = client.get_as("/@gardeners/followers?page=1", AP).await;
         assert_eq!(page.json["orderedItems"], json!([]));
+        // Its outbox lists the public event's and post's Creates (see tests/http/outbox.rs).
+        once(&client, "/@gardeners/outbox", |doc| doc["totalItems"] == 2).await;
         assert_eq!(
-            client.get_as("/@gardeners/outbox", AP).await.json["totalItems"],
+            client.get_as("/@gardeners/following", AP).await.json["totalItems"],
             0
         );
 
@@ -191,7 +193,7 @@ async fn a_group_is_a_group_actor_with_its_collections() {
 }
 
 /// A moderator's decision on `group` or `profile`, as the moderation use case records it.
-async fn moderate(server: &super::support::TestServer, target: Moderated) {
+pub(crate) async fn moderate(server: &super::support::TestServer, target: Moderated) {
     use convene_domain::moderation::Decision;
     use convene_domain::{Actor, Group, GroupCommand, Metadata, Profile, ProfileCommand, Source};
     use convene_projections::Commands;
@@ -218,7 +220,7 @@ async fn moderate(server: &super::support::TestServer, target: Moderated) {
     done.expect("the decision");
 }
 
-enum Moderated {
+pub(crate) enum Moderated {
     Group(&'static str, convene_domain::moderation::GroupAction),
     Profile(&'static str, convene_domain::moderation::ProfileAction),
 }

@@ -5,6 +5,7 @@ mod actors;
 mod discovery;
 mod groups;
 mod keys;
+mod outbox;
 mod support;
 
 use convene_api::Registrations;

@@ -1,5 +1,6 @@
 //! A real server on 127.0.0.1 for each test: the pages and the API with federation in front, as
-//! `convene serve` assembles them, its read models running; and a client that keeps every body it
+//! `convene serve` assembles them, its read models and its outbox running (no delivery worker:
+//! nothing is sent); and a client that keeps every body it
 //! receives, so a test can check that no private key ever left the server.
 
 use convene_api::mail::Mailer;
@@ -37,6 +38,15 @@ impl Drop for TestServer {
 
 impl TestServer {
     pub async fn start(scratch: &Scratch, registrations: Registrations) -> TestServer {
+        Self::start_at(scratch, registrations, "127.0.0.1:0").await
+    }
+
+    /// A server listening at `address` (a stopped server's, to start it again with its URL).
+    pub async fn start_at(
+        scratch: &Scratch,
+        registrations: Registrations,
+        address: &str,
+    ) -> TestServer {
         let _ = tracing_subscriber::fmt()
             .with_test_writer()
             .with_env_filter("warn")
@@ -44,9 +54,16 @@ impl TestServer {
         let db = Database::open(&scratch.url).await.expect("database");
         let folder = tempfile::tempdir().expect("mail folder");
         let mail = folder.path().join("mail");
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind");
+        // A stopped server's port is free once its task ends: tried again for a while.
+        let mut tries = 0;
+        let listener = loop {
+            match tokio::net::TcpListener::bind(address).await {
+                Ok(listener) => break listener,
+                Err(e) if tries == 50 => panic!("bind {address}: {e}"),
+                Err(_) => tries += 1,
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        };
         let base = format!("http://{}", listener.local_addr().expect("address"));
         let open = registrations == Registrations::Open;
         let config = ApiConfig {
@@ -64,7 +81,8 @@ impl TestServer {
             ),
         };
         let limits = config.http_limits;
-        let subscribers = Subscribers::new(read_models());
+        let subscribers = Subscribers::new(read_models())
+            .with([Arc::new(convene_federation::outbox::OutboxSubscriber::new(&base)) as _]);
         let state = AppState::new(&db, config, subscribers.clone());
         let shutdown = CancellationToken::new();
         let running = subscribers.spawn(&db, &shutdown);

@@ -103,7 +103,8 @@ async fn follower_state(local: &Local, handle: &str, actor: &str) -> Option<Foll
     None
 }
 
-/// What the outbox derives from the whole log.
+/// What the outbox derives from the whole log to deliver (not what it keeps only for the
+/// actors' outboxes, which nobody receives).
 pub(crate) async fn derived(local: &Local) -> Vec<Outgoing> {
     let all = EventLog::new(&local.db)
         .read_after(0, 10_000)
@@ -115,6 +116,7 @@ pub(crate) async fn derived(local: &Local) -> Vec<Outgoing> {
         .expect("derived")
         .into_iter()
         .map(|(_, o)| o)
+        .filter(|o| !o.inboxes.is_empty())
         .collect()
 }
 
