@@ -63,11 +63,8 @@ pub async fn run(settings: &Settings, command: FederationCommand) -> anyhow::Res
                 })
                 .transpose()?;
             let db = open(settings).await?;
-            let listed = delivery::list(&db, state).await?;
-            let shown: Vec<_> = listed
-                .iter()
-                .filter(|d| state.is_some() || d.state != State::Delivered)
-                .collect();
+            let which = state.map_or(delivery::Which::Undelivered, delivery::Which::In);
+            let shown = delivery::all(db.pool(), which).await?;
             for d in &shown {
                 let last = match (&d.last_status, &d.last_error) {
                     (_, Some(error)) => error.clone(),
@@ -87,7 +84,7 @@ pub async fn run(settings: &Settings, command: FederationCommand) -> anyhow::Res
         }
         FederationCommand::Retry { id } => {
             let db = open(settings).await?;
-            if !delivery::retry(&db, &id).await? {
+            if !delivery::retry(db.pool(), &id, delivery::now_ms()).await? {
                 bail!("there is no failed or dead delivery {id}: `convene federation deliveries` lists them");
             }
             println!("delivery {id} is pending again; the server tries it at once");

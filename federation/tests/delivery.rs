@@ -8,7 +8,9 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use axum::Router;
 use convene_federation::client::{Client, Limits, Network};
-use convene_federation::delivery::{self, Backoff, SignerSource, State, Worker, WorkerConfig};
+use convene_federation::delivery::{
+    self, Backoff, SignerSource, State, Which, Worker, WorkerConfig,
+};
 use convene_federation::signatures::{self, Received, Signer, DEFAULT_MAX_SKEW};
 use convene_projections::scratch::test_databases;
 use convene_projections::Database;
@@ -133,7 +135,7 @@ async fn drain(db: &Database, worker: &Arc<Worker>, limit: Duration) {
     let started = Instant::now();
     loop {
         worker.run_once().await.expect("a batch");
-        let pending = delivery::list(db, Some(State::Pending))
+        let pending = delivery::all(db.pool(), Which::In(State::Pending))
             .await
             .expect("listed");
         if pending.is_empty() {
@@ -182,7 +184,7 @@ async fn deliveries_arrive_once_are_retried_or_given_up_as_they_should() {
         let first_try = Instant::now();
         drain(&db, &worker, Duration::from_secs(15)).await;
 
-        let all = delivery::list(&db, None).await.expect("listed");
+        let all = delivery::all(db.pool(), Which::All).await.expect("listed");
         let snapshot = {
             let seen = seen.lock().expect("not poisoned");
             Seen {
@@ -215,10 +217,12 @@ async fn deliveries_arrive_once_are_retried_or_given_up_as_they_should() {
         );
 
         // An administrator retries the failed one: it is tried again (and refused again).
-        assert!(delivery::retry(&db, &gone.id).await.expect("retried"));
+        assert!(delivery::retry(db.pool(), &gone.id, delivery::now_ms())
+            .await
+            .expect("retried"));
         drain(&db, &worker, Duration::from_secs(5)).await;
         let gone = state_of(
-            &delivery::list(&db, None).await.expect("listed"),
+            &delivery::all(db.pool(), Which::All).await.expect("listed"),
             &inbox("gone/1"),
         );
         assert_eq!((gone.state, gone.attempts), (State::Failed, 1));
@@ -252,7 +256,7 @@ async fn a_receiver_down_gets_the_delivery_when_it_is_back_or_it_is_dead() {
         .expect("enqueued");
         let worker = worker(&db);
         worker.run_once().await.expect("a batch");
-        let down = delivery::list(&db, None).await.expect("listed");
+        let down = delivery::all(db.pool(), Which::All).await.expect("listed");
         assert_eq!(
             (down[0].state, down[0].attempts),
             (State::Pending, 1),
@@ -268,7 +272,7 @@ async fn a_receiver_down_gets_the_delivery_when_it_is_back_or_it_is_dead() {
         let seen = Receiver::default();
         receiver_on(listener, seen.clone()).await;
         drain(&db, &worker, Duration::from_secs(10)).await;
-        let up = delivery::list(&db, None).await.expect("listed");
+        let up = delivery::all(db.pool(), Which::All).await.expect("listed");
         assert_eq!((up[0].state, up[0].attempts), (State::Delivered, 2));
         assert_eq!(
             seen.lock().expect("not poisoned").accepted[&("/ok/1".to_string(), id.to_string())],
@@ -292,7 +296,10 @@ async fn a_receiver_down_gets_the_delivery_when_it_is_back_or_it_is_dead() {
         .await
         .expect("enqueued");
         drain(&db, &worker, Duration::from_secs(10)).await;
-        let dead = state_of(&delivery::list(&db, None).await.expect("listed"), &nowhere);
+        let dead = state_of(
+            &delivery::all(db.pool(), Which::All).await.expect("listed"),
+            &nowhere,
+        );
         assert_eq!((dead.state, dead.attempts), (State::Dead, 4));
         db.close().await;
     }
@@ -352,7 +359,7 @@ async fn two_workers_share_the_work_and_send_each_delivery_once() {
                 );
             }
         }
-        let all = delivery::list(&db, Some(State::Delivered))
+        let all = delivery::all(db.pool(), Which::In(State::Delivered))
             .await
             .expect("listed");
         assert_eq!(all.len(), 60);
@@ -385,7 +392,7 @@ async fn a_claim_left_by_a_crashed_worker_is_taken_again_after_its_lease() {
         assert_eq!(worker.run_once().await.expect("a batch"), 0, "leased");
         tokio::time::sleep(Duration::from_millis(350)).await;
         assert_eq!(worker.run_once().await.expect("a batch"), 1, "lease over");
-        let all = delivery::list(&db, None).await.expect("listed");
+        let all = delivery::all(db.pool(), Which::All).await.expect("listed");
         assert_eq!((all[0].state, all[0].attempts), (State::Delivered, 1));
         assert_eq!(
             seen.lock().expect("not poisoned").accepted[&("/ok/1".to_string(), id.to_string())],
@@ -446,7 +453,7 @@ async fn one_host_gets_at_most_its_share_at_once() {
             },
         );
         assert_eq!(worker.run_once().await.expect("a batch"), 12);
-        let delivered = delivery::list(&db, Some(State::Delivered))
+        let delivered = delivery::all(db.pool(), Which::In(State::Delivered))
             .await
             .expect("listed");
         assert_eq!(delivered.len(), 12, "{}", scratch.label);
@@ -493,7 +500,7 @@ async fn a_host_that_keeps_failing_is_left_alone_for_a_while() {
         tokio::time::sleep(Duration::from_millis(200)).await;
         assert_eq!(worker.run_once().await.expect("a batch"), 5);
         let soon = delivery::now_ms() + 20_000;
-        for d in delivery::list(&db, None).await.expect("listed") {
+        for d in delivery::all(db.pool(), Which::All).await.expect("listed") {
             assert_eq!(
                 (d.state, d.attempts),
                 (State::Pending, 1),
@@ -534,7 +541,7 @@ async fn nothing_is_sent_to_a_suspended_domain_and_a_retry_sends_it_once_lifted(
         let worker = worker(&db);
         drain(&db, &worker, Duration::from_secs(5)).await;
 
-        let all = delivery::list(&db, None).await.expect("listed");
+        let all = delivery::all(db.pool(), Which::All).await.expect("listed");
         let refused = state_of(&all, &inboxes[0]);
         assert_eq!(
             (refused.state, refused.attempts),
@@ -565,9 +572,11 @@ async fn nothing_is_sent_to_a_suspended_domain_and_a_retry_sends_it_once_lifted(
             .execute(db.pool())
             .await
             .expect("lifted");
-        assert!(delivery::retry(&db, &refused.id).await.expect("retried"));
+        assert!(delivery::retry(db.pool(), &refused.id, delivery::now_ms())
+            .await
+            .expect("retried"));
         drain(&db, &worker, Duration::from_secs(5)).await;
-        let all = delivery::list(&db, None).await.expect("listed");
+        let all = delivery::all(db.pool(), Which::All).await.expect("listed");
         assert_eq!(state_of(&all, &inboxes[0]).state, State::Delivered);
         assert_eq!(
             blocked_seen.lock().expect("not poisoned").answers["/ok/1"],

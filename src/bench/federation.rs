@@ -167,7 +167,7 @@ pub async fn federation(
     // Every answer recorded, none twice.
     let deadline = Instant::now() + Duration::from_secs(60);
     loop {
-        let delivered = delivery::list(&server.db, Some(Delivered::Delivered))
+        let delivered = delivery::all(server.db.pool(), delivery::Which::In(Delivered::Delivered))
             .await?
             .len();
         if delivered == 2 * inboxes {

@@ -7,7 +7,8 @@
 mod queue;
 mod worker;
 
-pub use queue::{claim, delivery_id, enqueue, enqueue_in, list, retry, Claimed, Delivery, State};
+pub use convene_projections::deliveries::{all, count, get, retry, Delivery, State, Which};
+pub use queue::{claim, delivery_id, enqueue, enqueue_in, Claimed};
 pub use worker::{Backoff, Outcome, SignerSource, Worker, WorkerConfig};
 
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -18,8 +19,6 @@ pub enum DeliveryError {
     Database(#[from] sqlx::Error),
     #[error("not an inbox URL: {0}")]
     BadInbox(String),
-    #[error("unknown delivery state {0:?}")]
-    UnknownState(String),
     #[error("read models: {0}")]
     ReadModel(#[from] convene_projections::Error),
 }

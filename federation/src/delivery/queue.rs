@@ -2,57 +2,11 @@
 //! lease, and recording how each try went.
 
 use super::{now_ms, DeliveryError};
+use convene_projections::deliveries::State;
 use convene_projections::{Backend, Database};
 use sha2::{Digest, Sha256};
 use sqlx::{AnyConnection, Row};
 use std::time::Duration;
-
-/// Where a delivery stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum State {
-    /// To send, or to retry at `next_attempt_at`.
-    Pending,
-    Delivered,
-    /// Refused for good: a 4xx other than 408 and 429, or a target our guard refuses.
-    Failed,
-    /// Every try was used.
-    Dead,
-}
-
-impl State {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            State::Pending => "pending",
-            State::Delivered => "delivered",
-            State::Failed => "failed",
-            State::Dead => "dead",
-        }
-    }
-
-    pub fn parse(text: &str) -> Option<Self> {
-        Some(match text {
-            "pending" => State::Pending,
-            "delivered" => State::Delivered,
-            "failed" => State::Failed,
-            "dead" => State::Dead,
-            _ => return None,
-        })
-    }
-}
-
-/// One delivery as stored.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Delivery {
-    pub id: String,
-    pub activity_id: String,
-    pub inbox: String,
-    pub host: String,
-    pub state: State,
-    pub attempts: i64,
-    pub next_attempt_at: i64,
-    pub last_status: Option<i64>,
-    pub last_error: Option<String>,
-}
 
 /// The id of the delivery of `activity_id` to `inbox`: the same pair always gives the same id.
 pub fn delivery_id(activity_id: &str, inbox: &str) -> String {
@@ -225,48 +179,4 @@ pub async fn postpone(db: &Database, id: &str, until: i64) -> Result<(), Deliver
     .execute(db.pool())
     .await?;
     Ok(())
-}
-
-/// Deliveries in `state` (all when `None`), oldest first, for the admin views.
-pub async fn list(db: &Database, state: Option<State>) -> Result<Vec<Delivery>, DeliveryError> {
-    let rows = sqlx::query(
-        "SELECT id, activity_id, inbox, host, state, attempts, next_attempt_at, last_status,
-                last_error
-         FROM deliveries WHERE ($1 IS NULL OR state = $1) ORDER BY created_at, id",
-    )
-    .bind(state.map(State::as_str))
-    .fetch_all(db.pool())
-    .await?;
-    rows.into_iter()
-        .map(|row| {
-            let state: String = row.try_get("state")?;
-            Ok(Delivery {
-                id: row.try_get("id")?,
-                activity_id: row.try_get("activity_id")?,
-                inbox: row.try_get("inbox")?,
-                host: row.try_get("host")?,
-                state: State::parse(&state).ok_or(DeliveryError::UnknownState(state))?,
-                attempts: row.try_get("attempts")?,
-                next_attempt_at: row.try_get("next_attempt_at")?,
-                last_status: row.try_get("last_status")?,
-                last_error: row.try_get("last_error")?,
-            })
-        })
-        .collect()
-}
-
-/// Makes a failed or dead delivery pending again, to be tried at once with a fresh count.
-pub async fn retry(db: &Database, id: &str) -> Result<bool, DeliveryError> {
-    let now = now_ms();
-    let changed = sqlx::query(
-        "UPDATE deliveries SET state = 'pending', attempts = 0, next_attempt_at = $1,
-             leased_until = NULL, updated_at = $1
-         WHERE id = $2 AND state IN ('failed', 'dead')",
-    )
-    .bind(now)
-    .bind(id)
-    .execute(db.pool())
-    .await?
-    .rows_affected();
-    Ok(changed == 1)
 }

@@ -1,9 +1,10 @@
 //! The delivery worker: claims due deliveries, signs and posts them, and records each outcome.
 
-use super::queue::{self, Claimed, State};
+use super::queue::{self, Claimed};
 use super::{now_ms, DeliveryError};
 use crate::client::{Client, FetchError, Posted};
 use crate::signatures::Signer;
+use convene_projections::deliveries::State;
 use convene_projections::domains::DomainDecisions;
 use convene_projections::Database;
 use ring::rand::{SecureRandom, SystemRandom};
