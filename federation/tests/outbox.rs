@@ -1182,8 +1182,14 @@ async fn instance_follows_are_sent_by_the_instance_and_bring_public_events_to_fo
                     s("Follow https://c.example/follows/1"),
                     c_only.clone()
                 ),
-                // The public event, not the unlisted one, nor any once c.example stopped.
+                // The public event, not the unlisted one, nor any once c.example stopped; and
+                // the instance's Announce of it, as Mobilizon's relay sends.
                 (s("Create"), s("Event Bike kitchen"), c_only.clone()),
+                (
+                    s("Announce"),
+                    format!("{PUBLIC_URL}/events/e1"),
+                    c_only.clone()
+                ),
                 (s("Update"), s("Event Bike kitchen, again"), c_only.clone()),
                 (
                     s("Undo"),
@@ -1194,10 +1200,19 @@ async fn instance_follows_are_sent_by_the_instance_and_bring_public_events_to_fo
             "{}",
             scratch.label
         );
-        for o in [&out[0], &out[1], &out[4]] {
+        for o in [&out[0], &out[1], &out[3], &out[5]] {
             assert_eq!(o.activity.actor, relay, "the instance's own actor");
             assert_eq!(o.key_id, format!("{relay}#main-key"));
         }
+        let announce = serde_json::to_value(&out[3].activity).expect("JSON");
+        assert_eq!(
+            announce["to"],
+            serde_json::json!([format!("{relay}/followers")])
+        );
+        assert_eq!(
+            announce["cc"],
+            serde_json::json!([convene_federation::context::PUBLIC])
+        );
         // The event is its organiser's, as to her followers.
         assert_eq!(out[2].activity.actor, format!("{PUBLIC_URL}/@ana"));
         for size in [1, 2, 4] {

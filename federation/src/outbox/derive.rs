@@ -11,7 +11,7 @@
 
 use super::actors::{account_updates, cause_of, changes_person, person_update, Extras};
 use super::groups::{group_activities, GroupLogs};
-use super::relays::relay_activities;
+use super::relays::{announce, relay_activities};
 use super::LogOf;
 use crate::actors::local::{group_id, person_id};
 use crate::keys::key_id;
@@ -435,10 +435,20 @@ fn event_activities(
                 EventChange::Moderated { .. } => return Vec::new(),
                 _ => ActivityKind::Update,
             };
-            object()
-                .map(|(object, to, cc)| as_organiser(kind, object, to, cc))
-                .into_iter()
-                .collect()
+            let Some((object, to, cc)) = object() else {
+                return Vec::new();
+            };
+            let mut out = vec![as_organiser(kind, object, to, cc)];
+            // As Mobilizon's relay does: the instance actor also announces each new public event
+            // to the instances following it.
+            if kind == ActivityKind::Create && tracked.public_once {
+                let inboxes = extras.relays.followers_at(stored.position);
+                if !inboxes.is_empty() {
+                    let event = event_url(public_url, id);
+                    out.push(announce(public_url, id, sequence, &event, inboxes, at));
+                }
+            }
+            out
         }
         // No longer shown to peers (deleted, made private, removed by moderators): they forget
         // it.

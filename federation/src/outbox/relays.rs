@@ -1,7 +1,8 @@
 //! What this instance's own actor (`/relay`) sends: its `Follow` of another instance's actor
 //! and the `Undo` of it, and the `Accept` of an instance that follows it. The instances
 //! following it get the instance's public events ([`Relays::followers_at`], used by
-//! [`super::derive`]): Create, Update and Delete from their organiser, as to its followers.
+//! [`super::derive`]): Create, Update and Delete from their organiser, as to its followers, and
+//! the instance actor's [`announce`] of each new one, as Mobilizon's relay sends.
 
 use super::derive::Outgoing;
 use super::LogOf;
@@ -39,6 +40,36 @@ impl Relays {
         }
         let inboxes: BTreeSet<String> = followers.into_values().collect();
         inboxes.into_iter().collect()
+    }
+}
+
+/// The instance actor's `Announce` of the new public event `event` (the change at `sequence`
+/// of aggregate `aggregate`) to the instances following this one, at `inboxes`: addressed to
+/// its followers and the public, naming the event by its id (receivers fetch it, or have it
+/// from the organiser's `Create`).
+pub fn announce(
+    public_url: &str,
+    aggregate: &str,
+    sequence: u64,
+    event: &str,
+    inboxes: Vec<String>,
+    at: time::OffsetDateTime,
+) -> Outgoing {
+    let relay = instance_actor_id(public_url);
+    let activity = Activity::new(
+        activity_id(public_url, aggregate, sequence, ActivityKind::Announce),
+        ActivityKind::Announce,
+        &relay,
+        Value::String(event.to_string()),
+        vec![format!("{relay}/followers")],
+        vec![crate::context::PUBLIC.to_string()],
+        at,
+    );
+    Outgoing {
+        activity,
+        key_id: key_id(&relay),
+        inboxes,
+        about: None,
     }
 }
 
