@@ -337,9 +337,9 @@ async fn joined(
     .bind(&on.at)
     .bind(remote.map(|r| r.actor.as_str()))
     .bind(remote.map(|r| r.handle.as_str()))
-    .execute(conn)
+    .execute(&mut *conn)
     .await?;
-    Ok(())
+    recount(conn, on.id, None, Some(state.as_str())).await
 }
 
 /// Confirmed, approved, rejected, promoted or given another role: the participation is now in
@@ -350,6 +350,9 @@ async fn state_changed(
     participation: &str,
     state: ParticipantState,
 ) -> Result<(), Error> {
+    let Some((event, was)) = participation_state(conn, participation).await? else {
+        return Ok(());
+    };
     sqlx::query(
         "UPDATE participations SET state = $1, waitlist_rank = $2, updated_at = $3 WHERE id = $4",
     )
@@ -357,9 +360,9 @@ async fn state_changed(
     .bind(waitlist_rank(state, on.position))
     .bind(&on.at)
     .bind(participation)
-    .execute(conn)
+    .execute(&mut *conn)
     .await?;
-    Ok(())
+    recount(conn, &event, Some(&was), Some(state.as_str())).await
 }
 
 /// The waitlist is ordered by the log position that put each one on it.
@@ -368,10 +371,60 @@ fn waitlist_rank(state: ParticipantState, position: i64) -> Option<i64> {
 }
 
 async fn left(conn: &mut AnyConnection, participation: &str) -> Result<(), Error> {
+    let Some((event, was)) = participation_state(conn, participation).await? else {
+        return Ok(());
+    };
     sqlx::query("DELETE FROM participations WHERE id = $1")
         .bind(participation)
-        .execute(conn)
+        .execute(&mut *conn)
         .await?;
+    recount(conn, &event, Some(&was), None).await
+}
+
+/// The event and state of `participation`, if it is in the read model.
+async fn participation_state(
+    conn: &mut AnyConnection,
+    participation: &str,
+) -> Result<Option<(String, String)>, Error> {
+    let row = sqlx::query("SELECT event_id, state FROM participations WHERE id = $1")
+        .bind(participation)
+        .fetch_optional(conn)
+        .await?;
+    Ok(match row {
+        Some(row) => Some((row.try_get("event_id")?, row.try_get("state")?)),
+        None => None,
+    })
+}
+
+/// Moves event `event`'s kept counts (`participant_count`, `waitlist_count`) by a
+/// participation going from state `was` to `now` (`None`: absent). Adjusted by the difference
+/// rather than counted again, so that a join to a crowded event does not count its crowd.
+async fn recount(
+    conn: &mut AnyConnection,
+    event: &str,
+    was: Option<&str>,
+    now: Option<&str>,
+) -> Result<(), Error> {
+    let delta = |state: ParticipantState| {
+        let name = Some(state.as_str());
+        i64::from(now == name) - i64::from(was == name)
+    };
+    let (participants, waitlisted) = (
+        delta(ParticipantState::Participant),
+        delta(ParticipantState::Waitlisted),
+    );
+    if (participants, waitlisted) == (0, 0) {
+        return Ok(());
+    }
+    sqlx::query(
+        "UPDATE events SET participant_count = participant_count + $1, \
+         waitlist_count = waitlist_count + $2 WHERE id = $3",
+    )
+    .bind(participants)
+    .bind(waitlisted)
+    .bind(event)
+    .execute(conn)
+    .await?;
     Ok(())
 }
 
@@ -559,8 +612,7 @@ const EVENT_COLUMNS: &str = concat!(
     policy_sql!("e.organizer", "reject_media"),
     " THEN 1 ELSE 0 END AS media_rejected, \
      e.origin_object, e.origin_actor, e.origin_name, e.origin_url, e.picture, e.cancel_reason, \
-     (SELECT COUNT(*) FROM participations p WHERE p.event_id = e.id AND p.state = 'participant') AS participants, \
-     (SELECT COUNT(*) FROM participations p WHERE p.event_id = e.id AND p.state = 'waitlisted') AS waitlisted"
+     e.participant_count, e.waitlist_count"
 );
 
 fn event_view(row: &AnyRow) -> Result<EventView, Error> {
@@ -573,7 +625,7 @@ fn event_view(row: &AnyRow) -> Result<EventView, Error> {
     if flag_of(row, "media_rejected")? {
         details.remote_picture = None;
     }
-    let participant_count: i64 = row.try_get("participants")?;
+    let participant_count: i64 = row.try_get("participant_count")?;
     let group: Option<String> = row.try_get("group_handle")?;
     let group = match group {
         Some(handle) => Some(GroupLink {
@@ -608,7 +660,7 @@ fn event_view(row: &AnyRow) -> Result<EventView, Error> {
         details,
         draft: flag_of(row, "draft")?,
         participant_count,
-        waitlist_count: row.try_get("waitlisted")?,
+        waitlist_count: row.try_get("waitlist_count")?,
         created_at: row.try_get("created_at")?,
         updated_at: row.try_get("updated_at")?,
         hidden_by_moderators: flag_of(row, "hidden")?,

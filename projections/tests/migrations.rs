@@ -135,3 +135,77 @@ async fn groups_stored_before_their_counts_were_kept_are_counted() {
         db.close().await;
     }
 }
+
+/// Migration 0061: events stored before their counts were kept get them counted, participants
+/// and waitlisted alone (the creator, those waiting for approval or confirmation and the
+/// rejected are neither).
+#[tokio::test]
+async fn events_stored_before_their_counts_were_kept_are_counted() {
+    for url in test_urls("events_stored_before_counts").await {
+        let db = Database::connect(&url.url).await.expect("connect");
+        db.migrate_until(60).await.expect("migrations up to 0060");
+        for id in ["crowded", "empty"] {
+            sqlx::query(
+                "INSERT INTO events (id, organizer, title, begins_at, ends_at, status, \
+                 visibility, draft, category, online, in_person, capacity, details, created_at, \
+                 updated_at) VALUES ($1, 'ada', $1, 'then', NULL, 'confirmed', 'public', 0, '', \
+                 0, 0, NULL, '{}', 'then', 'then')",
+            )
+            .bind(id)
+            .execute(db.pool())
+            .await
+            .unwrap_or_else(|e| panic!("{}: an event: {e}", url.label));
+        }
+        let participations = [
+            ("crowded", "creator"),
+            ("crowded", "participant"),
+            ("crowded", "participant"),
+            ("crowded", "participant"),
+            ("crowded", "waitlisted"),
+            ("crowded", "waitlisted"),
+            ("crowded", "not_approved"),
+            ("crowded", "not_confirmed"),
+            ("crowded", "rejected"),
+            ("crowded", "moderator"),
+            ("empty", "creator"),
+            ("elsewhere", "participant"),
+        ];
+        for (i, (event, state)) in participations.iter().enumerate() {
+            sqlx::query(
+                "INSERT INTO participations (id, event_id, profile, state, joined_at, updated_at) \
+                 VALUES ($1, $2, $3, $4, 'then', 'then')",
+            )
+            .bind(format!("p{i}"))
+            .bind(*event)
+            .bind(format!("who{i}"))
+            .bind(*state)
+            .execute(db.pool())
+            .await
+            .unwrap_or_else(|e| panic!("{}: a participation: {e}", url.label));
+        }
+
+        db.migrate().await.expect("the remaining migrations");
+
+        let counts: Vec<(String, i64, i64)> =
+            sqlx::query("SELECT id, participant_count, waitlist_count FROM events ORDER BY id")
+                .fetch_all(db.pool())
+                .await
+                .expect("read back")
+                .iter()
+                .map(|row| {
+                    (
+                        row.get("id"),
+                        row.get("participant_count"),
+                        row.get("waitlist_count"),
+                    )
+                })
+                .collect();
+        assert_eq!(
+            counts,
+            vec![("crowded".into(), 3, 2), ("empty".into(), 0, 0)],
+            "{}",
+            url.label
+        );
+        db.close().await;
+    }
+}
