@@ -34,13 +34,7 @@ pub async fn find(
     field: &str,
     who: &str,
 ) -> Result<FoundActor> {
-    if session.is_none() {
-        state
-            .throttle
-            .check(Action::AnonymousLookup, origin.ip, None)
-            .map_err(crate::throttle::refused)?;
-    }
-    let actor = resolver(state, field)?
+    let actor = resolver(state, session, origin, field)?
         .find_actor(who)
         .await
         .map_err(|reason| Error::invalid_field(field, reason))?;
@@ -53,7 +47,20 @@ pub async fn find(
     shown(state, actor).await
 }
 
-fn resolver<'a>(state: &'a AppState, field: &str) -> Result<&'a dyn ActorResolver> {
+/// What asks other instances, for `session`; a visitor without an account (from `origin`) is
+/// limited per address, as every lookup has this instance ask another one.
+fn resolver<'a>(
+    state: &'a AppState,
+    session: Option<&Session>,
+    origin: &Origin,
+    field: &str,
+) -> Result<&'a dyn ActorResolver> {
+    if session.is_none() {
+        state
+            .throttle
+            .check(Action::AnonymousLookup, origin.ip, None)
+            .map_err(crate::throttle::refused)?;
+    }
     state.actor_resolver.as_deref().ok_or_else(|| {
         Error::invalid_field(
             field,
@@ -96,13 +103,7 @@ pub async fn look_up(
     if events::find(state.db.pool(), &known).await?.is_some() {
         return Ok(LookedUp::Event(known));
     }
-    if session.is_none() {
-        state
-            .throttle
-            .check(Action::AnonymousLookup, origin.ip, None)
-            .map_err(crate::throttle::refused)?;
-    }
-    let found = resolver(state, field)?
+    let found = resolver(state, session, origin, field)?
         .find_object(url)
         .await
         .map_err(|reason| Error::invalid_field(field, reason))?;
