@@ -111,6 +111,10 @@ impl ActorResolver for Resolver {
                 .get("id")
                 .and_then(Value::as_str)
                 .unwrap_or(url);
+            // Nothing is fetched from another server on this document's word.
+            if !same_origin(id, fetched.url.as_str()) {
+                return Err(format!("the document at {url} names itself {id}"));
+            }
             let (actor, document) = self.fetch_actor(id).await?;
             return Ok(FoundObject::Actor(Box::new(found_actor(&actor, &document))));
         }
