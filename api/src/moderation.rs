@@ -2,7 +2,10 @@
 //! search, remove an event or a comment (a tombstone for everyone else, the content kept in the
 //! log as evidence), close an event's comments, and undo each. Every decision is a change of the
 //! event with the moderator, the required reason, the report it answers and, for those that can
-//! end, when it ends by itself; [`end_due`] records those ends.
+//! end, when it ends by itself; [`end_due`] records those ends. Removing everything another
+//! instance's actor or domain sent is one decision made of many ([`takedown`]).
+
+mod takedown;
 
 use crate::auth::Session;
 use crate::consistency;
@@ -11,7 +14,8 @@ use crate::reports::require_moderator;
 use crate::AppState;
 use convene_domain::metadata::{format_timestamp, parse_timestamp};
 use convene_domain::moderation::{
-    AccountAction, ContentAction, Decision, GroupAction, ProfileAction,
+    AccountAction, BulkContentAction, ContentAction, ContentCounts, Decision, GroupAction,
+    ProfileAction,
 };
 use convene_domain::remote_actor::ActorAction;
 use convene_domain::remote_domain::{normalise_domain, DomainAction};
@@ -67,11 +71,13 @@ pub enum DecisionTarget {
 /// What is decided. On an event: hide, unhide, remove, restore, close_comments,
 /// reopen_comments; on a comment: remove, restore; on a group: suspend, unsuspend; on a
 /// profile: limit (out of public listings and search), unlimit; on another instance's actor:
-/// suspend, unsuspend; on a profile or an account: suspend,
+/// suspend, unsuspend, remove_content (every event and comment it sent removed, each with its
+/// own change), restore_content (what remove_content removed); on a profile or an account:
+/// suspend,
 /// unsuspend, warn, lock_out (warnings and lock-outs go to the profile's account: a lock-out
 /// closes every session until the password is reset); on another instance's domain: suspend,
 /// limit, lift (the suspension or limit), reject_media, accept_media, reject_reports,
-/// accept_reports.
+/// accept_reports, remove_content, restore_content.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Action {
@@ -92,10 +98,12 @@ pub enum Action {
     RejectReports,
     AcceptReports,
     LockOut,
+    RemoveContent,
+    RestoreContent,
 }
 
 impl Action {
-    pub const ALL: [Action; 17] = [
+    pub const ALL: [Action; 19] = [
         Action::Hide,
         Action::Unhide,
         Action::Remove,
@@ -113,6 +121,8 @@ impl Action {
         Action::AcceptMedia,
         Action::RejectReports,
         Action::AcceptReports,
+        Action::RemoveContent,
+        Action::RestoreContent,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -134,6 +144,8 @@ impl Action {
             Action::AcceptMedia => "accept_media",
             Action::RejectReports => "reject_reports",
             Action::AcceptReports => "accept_reports",
+            Action::RemoveContent => "remove_content",
+            Action::RestoreContent => "restore_content",
         }
     }
 
@@ -177,6 +189,10 @@ pub struct DecisionMade {
     pub report: Option<String>,
     /// When it ends by itself (fixed-width UTC).
     pub until: Option<String>,
+    /// For remove_content and restore_content: how many events and comments it removed (or
+    /// restored), and how many it left as they were.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub content: Option<ContentCounts>,
 }
 
 /// What a decision does, on which aggregate.
@@ -192,6 +208,8 @@ enum Plan {
     ProfileOwner(String, AccountAction),
     /// On another instance's domain, with its public comment.
     Domain(String, DomainAction, Option<String>),
+    /// On everything another instance's actor or domain sent.
+    Content(takedown::From, BulkContentAction),
 }
 
 fn plan(action: Action, target: &DecisionTarget) -> Result<Plan> {
@@ -203,6 +221,11 @@ fn plan(action: Action, target: &DecisionTarget) -> Result<Plan> {
         A::Restore => Some(ContentAction::Restore),
         A::CloseComments => Some(ContentAction::CloseComments),
         A::ReopenComments => Some(ContentAction::ReopenComments),
+        _ => None,
+    };
+    let bulk = match action {
+        A::RemoveContent => Some(BulkContentAction::RemoveContent),
+        A::RestoreContent => Some(BulkContentAction::RestoreContent),
         _ => None,
     };
     let wrong = |on: &str, allowed: &str| {
@@ -252,10 +275,21 @@ fn plan(action: Action, target: &DecisionTarget) -> Result<Plan> {
             _ => return Err(wrong("a group", "suspend, unsuspend")),
         },
         DecisionTarget::RemoteActor { actor } => {
+            if let Some(bulk) = bulk {
+                return Ok(Plan::Content(
+                    takedown::From::Actor(actor.trim().to_string()),
+                    bulk,
+                ));
+            }
             let action = match action {
                 A::Suspend => ActorAction::Suspend,
                 A::Unsuspend => ActorAction::Unsuspend,
-                _ => return Err(wrong("another instance's actor", "suspend, unsuspend")),
+                _ => {
+                    return Err(wrong(
+                        "another instance's actor",
+                        "suspend, unsuspend, remove_content, restore_content",
+                    ))
+                }
             };
             // Its handle is found when the decision is checked.
             Plan::RemoteActor(actor.trim().to_string(), action, String::new())
@@ -277,10 +311,16 @@ fn plan(action: Action, target: &DecisionTarget) -> Result<Plan> {
         DecisionTarget::Domain { domain } => {
             let domain =
                 normalise_domain(domain, "target.domain").map_err(|e| Error::Invalid(vec![e]))?;
+            if let Some(bulk) = bulk {
+                return Ok(Plan::Content(takedown::From::Domain(domain), bulk));
+            }
             // The domain's actions are named alike in the API and in the domain.
             let Some(action) = DomainAction::parse(action.as_str()) else {
                 let names = DomainAction::ALL.map(DomainAction::as_str).join(", ");
-                return Err(wrong("a domain", &names));
+                return Err(wrong(
+                    "a domain",
+                    &format!("{names}, remove_content, restore_content"),
+                ));
             };
             Plan::Domain(domain, action, None)
         }
@@ -297,6 +337,7 @@ fn can_end(plan: &Plan) -> bool {
         Plan::Account(_, action) => action.reversal().is_some(),
         Plan::ProfileOwner(..) => false,
         Plan::Domain(_, action, _) => action.reversal().is_some(),
+        Plan::Content(..) => false,
     }
 }
 
@@ -313,7 +354,11 @@ pub async fn decide(state: &AppState, session: &Session, new: NewDecision) -> Re
         ));
     }
     let mut plan = plan(new.action, &new.target)?;
-    if let Plan::Domain(domain, _, comment) = &mut plan {
+    let on_domain = match &plan {
+        Plan::Domain(domain, ..) | Plan::Content(takedown::From::Domain(domain), _) => Some(domain),
+        _ => None,
+    };
+    if let Some(domain) = on_domain {
         let own = convene_projections::domains::host_of_url(&state.config.public_url);
         if own.is_some_and(|own| convene_domain::remote_domain::covers(domain, &own)) {
             return Err(Error::invalid_field(
@@ -321,7 +366,12 @@ pub async fn decide(state: &AppState, session: &Session, new: NewDecision) -> Re
                 "this is the instance's own domain",
             ));
         }
+    }
+    if let Plan::Domain(_, _, comment) = &mut plan {
         comment.clone_from(&new.public_comment);
+    }
+    if let Plan::Content(from, action) = plan {
+        return takedown::decide(state, session, from, action, &new).await;
     }
     let until = match new
         .until
@@ -413,7 +463,7 @@ pub async fn decide(state: &AppState, session: &Session, new: NewDecision) -> Re
             }
         }
         // Any domain may be decided on, known here or not yet.
-        Plan::Domain(..) => {}
+        Plan::Domain(..) | Plan::Content(..) => {}
     }
     // A decision on someone is never on oneself, nor on someone of one's own rank or above.
     let target_account = match &plan {
@@ -432,6 +482,7 @@ pub async fn decide(state: &AppState, session: &Session, new: NewDecision) -> Re
         reason: decision.reason.clone(),
         report: decision.report.clone(),
         until: decision.until.clone(),
+        content: None,
     };
     // A warning reaches the account as a notification derived from the log.
     let (position, change) = record(state, plan, decision, &metadata).await?;
@@ -511,6 +562,11 @@ async fn record(
         Plan::ProfileOwner(..) => {
             return Err(Error::internal(
                 "a decision on a profile's owner goes to its account",
+            ))
+        }
+        Plan::Content(..) => {
+            return Err(Error::internal(
+                "a decision on everything sent is made of many changes",
             ))
         }
     })
@@ -785,7 +841,9 @@ async fn domain_before(state: &AppState, domain: &str, position: i64) -> Result<
         .aggregate_until(RemoteDomain::TYPE, domain, position - 1)
         .await?
     {
-        let convene_domain::RemoteDomainChange::Moderated { action, .. } = stored.change()?;
+        let convene_domain::RemoteDomainChange::Moderated { action, .. } = stored.change()? else {
+            continue;
+        };
         if action.policy().is_none() {
             in_force = action;
         }

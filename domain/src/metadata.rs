@@ -48,6 +48,9 @@ pub struct Metadata {
     pub recorded_at: OffsetDateTime,
     /// Why, when someone said so (moderation decisions always do).
     pub reason: Option<String>,
+    /// The decision on many objects this change is one step of, named by the aggregate that
+    /// records it (`Domain/bad.example`), so that undoing it finds exactly its steps.
+    pub bulk_decision: Option<String>,
 }
 
 /// Metadata read back from the log that does not have the expected shape.
@@ -85,11 +88,17 @@ impl Metadata {
             request_id: request_id.into(),
             recorded_at,
             reason: None,
+            bulk_decision: None,
         }
     }
 
     pub fn with_reason(mut self, reason: impl Into<String>) -> Self {
         self.reason = Some(reason.into());
+        self
+    }
+
+    pub fn with_bulk_decision(mut self, decision: impl Into<String>) -> Self {
+        self.bulk_decision = Some(decision.into());
         self
     }
 
@@ -128,6 +137,9 @@ impl Metadata {
         put("recorded_at", &format_timestamp(self.recorded_at));
         if let Some(reason) = &self.reason {
             put("reason", reason);
+        }
+        if let Some(decision) = &self.bulk_decision {
+            put("bulk_decision", decision);
         }
         map
     }
@@ -169,6 +181,7 @@ impl Metadata {
             request_id: get("request_id")?,
             recorded_at,
             reason: map.get("reason").cloned(),
+            bulk_decision: map.get("bulk_decision").cloned(),
         })
     }
 }
@@ -212,6 +225,7 @@ mod tests {
             request_id: "req-1".into(),
             recorded_at: datetime!(2026-03-29 01:30:00.123456 UTC),
             reason: Some("spam".into()),
+            bulk_decision: Some("Domain/bad.example".into()),
         }
     }
 

@@ -309,6 +309,45 @@ impl GroupAction {
     }
 }
 
+/// What moderators decide on everything another instance's actor or domain sent here: remove
+/// it all (each event and comment gets its own removal, which stays when a suspension is
+/// lifted), or restore exactly what such a removal removed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum BulkContentAction {
+    RemoveContent,
+    RestoreContent,
+}
+
+impl BulkContentAction {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::RemoveContent => "remove_content",
+            Self::RestoreContent => "restore_content",
+        }
+    }
+}
+
+/// What one decision on everything another instance's actor or domain sent did: the events
+/// and comments it removed (or restored), and those it left as they were (already removed
+/// before, or, when restoring, removed by another decision).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ContentCounts {
+    pub events: u64,
+    pub comments: u64,
+    pub skipped_events: u64,
+    pub skipped_comments: u64,
+}
+
+impl ContentCounts {
+    /// Whether it changed anything.
+    pub fn changed(&self) -> bool {
+        self.events + self.comments > 0
+    }
+}
+
 /// Every name a content decision's change has in the log.
 pub const CONTENT_CHANGES: [&str; 8] = [
     "EventHidden",

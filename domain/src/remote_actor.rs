@@ -1,10 +1,12 @@
 //! Another instance's actor — a profile or a group known here by its actor URL — as this
 //! instance's moderators treat it. A **suspended** actor's activities are refused at the inbox
 //! and the events and comments it sent are shown to nobody but moderators; lifting the
-//! suspension brings everything back, since nothing is deleted. Its whole instance is decided
-//! on as a domain ([`crate::remote_domain`]).
+//! suspension brings everything back, since nothing is deleted. Moderators may also **remove
+//! everything it sent** (each event and comment gets its own removal, kept when a suspension
+//! is lifted) and restore what that removed; the actor's log records each such decision with
+//! its counts. Its whole instance is decided on as a domain ([`crate::remote_domain`]).
 
-use crate::moderation::Decision;
+use crate::moderation::{BulkContentAction, ContentCounts, Decision};
 use cqrs_es::event_sink::EventSink;
 use cqrs_es::{Aggregate, DomainEvent};
 use serde::{Deserialize, Serialize};
@@ -42,6 +44,14 @@ pub enum RemoteActorCommand {
         decision: Decision,
         handle: String,
     },
+    /// Records a decision on everything the actor sent, once its events and comments were each
+    /// decided on (`counts`); the caller did those.
+    RecordContent {
+        action: BulkContentAction,
+        decision: Decision,
+        handle: String,
+        counts: ContentCounts,
+    },
 }
 
 /// What happened to a remote actor here. Stored forever: add variants and defaulted fields,
@@ -53,12 +63,23 @@ pub enum RemoteActorChange {
         decision: Decision,
         handle: String,
     },
+    ContentDecided {
+        action: BulkContentAction,
+        decision: Decision,
+        handle: String,
+        counts: ContentCounts,
+    },
 }
 
 impl DomainEvent for RemoteActorChange {
     fn event_type(&self) -> String {
         match self {
             Self::Moderated { action, .. } => action.change_name().to_string(),
+            Self::ContentDecided { action, .. } => match action {
+                BulkContentAction::RemoveContent => "RemoteActorContentRemoved",
+                BulkContentAction::RestoreContent => "RemoteActorContentRestored",
+            }
+            .to_string(),
         }
     }
 
@@ -78,6 +99,9 @@ pub enum RemoteActorError {
 #[derive(Debug, Default, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RemoteActor {
     suspended: bool,
+    /// Whether the last decision on everything it sent removed it.
+    #[serde(default)]
+    content_removed: bool,
 }
 
 impl RemoteActor {
@@ -99,11 +123,32 @@ impl Aggregate for RemoteActor {
         _services: &Self::Services,
         sink: &EventSink<Self>,
     ) -> Result<(), Self::Error> {
-        let RemoteActorCommand::Moderate {
-            action,
-            decision,
-            handle,
-        } = command;
+        let (action, decision, handle) = match command {
+            RemoteActorCommand::Moderate {
+                action,
+                decision,
+                handle,
+            } => (action, decision, handle),
+            RemoteActorCommand::RecordContent {
+                action,
+                decision,
+                handle,
+                counts,
+            } => {
+                let already = content_already(action, self.content_removed, &counts);
+                if let Some(already) = already {
+                    return Err(RemoteActorError::AlreadyDecided(already));
+                }
+                let change = RemoteActorChange::ContentDecided {
+                    action,
+                    decision,
+                    handle,
+                    counts,
+                };
+                sink.write(change, self).await;
+                return Ok(());
+            }
+        };
         let already = match action {
             ActorAction::Suspend => self.suspended.then_some("the actor is already suspended"),
             ActorAction::Unsuspend => (!self.suspended).then_some("the actor is not suspended"),
@@ -124,8 +169,35 @@ impl Aggregate for RemoteActor {
     }
 
     fn apply(&mut self, change: Self::Event) {
-        let RemoteActorChange::Moderated { action, .. } = change;
-        self.suspended = action == ActorAction::Suspend;
+        match change {
+            RemoteActorChange::Moderated { action, .. } => {
+                self.suspended = action == ActorAction::Suspend;
+            }
+            RemoteActorChange::ContentDecided { action, .. } => {
+                self.content_removed = action == BulkContentAction::RemoveContent;
+            }
+        }
+    }
+}
+
+/// Why recording a decision on everything an actor or a domain sent would change nothing: a
+/// removal that removed nothing after another removal, or a restoration that restored nothing
+/// with no removal to undo. (A removal that removed nothing still records the first time: a
+/// removal interrupted before its record is finished this way.)
+pub(crate) fn content_already(
+    action: BulkContentAction,
+    removed: bool,
+    counts: &ContentCounts,
+) -> Option<&'static str> {
+    match action {
+        _ if counts.changed() => None,
+        BulkContentAction::RemoveContent if removed => {
+            Some("everything it sent is already removed")
+        }
+        BulkContentAction::RestoreContent if !removed => {
+            Some("nothing it sent was removed by a decision on all of it")
+        }
+        _ => None,
     }
 }
 
@@ -178,5 +250,63 @@ mod tests {
             .then_expect_error(RemoteActorError::AlreadyDecided(
                 "the actor is not suspended",
             ));
+    }
+
+    fn record(action: BulkContentAction, events: u64) -> RemoteActorCommand {
+        RemoteActorCommand::RecordContent {
+            action,
+            decision: decision(),
+            handle: "troll@remote.example".into(),
+            counts: ContentCounts {
+                events,
+                ..ContentCounts::default()
+            },
+        }
+    }
+
+    fn recorded(action: BulkContentAction, events: u64) -> RemoteActorChange {
+        RemoteActorChange::ContentDecided {
+            action,
+            decision: decision(),
+            handle: "troll@remote.example".into(),
+            counts: ContentCounts {
+                events,
+                ..ContentCounts::default()
+            },
+        }
+    }
+
+    #[test]
+    fn removing_everything_twice_or_restoring_nothing_is_refused() {
+        use BulkContentAction::{RemoveContent, RestoreContent};
+        Test::with(())
+            .given_no_previous_events()
+            .when(record(RemoveContent, 0))
+            .then_expect_events(vec![recorded(RemoveContent, 0)]);
+        Test::with(())
+            .given(vec![recorded(RemoveContent, 2)])
+            .when(record(RemoveContent, 0))
+            .then_expect_error(RemoteActorError::AlreadyDecided(
+                "everything it sent is already removed",
+            ));
+        Test::with(())
+            .given(vec![recorded(RemoveContent, 2)])
+            .when(record(RemoveContent, 1))
+            .then_expect_events(vec![recorded(RemoveContent, 1)]);
+        Test::with(())
+            .given_no_previous_events()
+            .when(record(RestoreContent, 0))
+            .then_expect_error(RemoteActorError::AlreadyDecided(
+                "nothing it sent was removed by a decision on all of it",
+            ));
+        Test::with(())
+            .given(vec![recorded(RemoveContent, 2)])
+            .when(record(RestoreContent, 0))
+            .then_expect_events(vec![recorded(RestoreContent, 0)]);
+        // Suspending stays apart from it.
+        Test::with(())
+            .given(vec![recorded(RemoveContent, 2)])
+            .when(moderate(ActorAction::Suspend))
+            .then_expect_events(vec![moderated(ActorAction::Suspend)]);
     }
 }

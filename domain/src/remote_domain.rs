@@ -9,10 +9,15 @@
 //! events are not shown here) and **reject its reports** (the `Flag`s it sends are not filed);
 //! each is decided and lifted on its own.
 //!
+//! Administrators may also **remove everything it sent** (each event and comment gets its own
+//! removal, kept when a suspension is lifted) and restore what that removed; the domain's log
+//! records each such decision with its counts.
+//!
 //! A decision on `example.org` covers its subdomains and every port; one on `host:port` (an
 //! instance on a test network) covers that address only.
 
-use crate::moderation::Decision;
+use crate::moderation::{BulkContentAction, ContentCounts, Decision};
+use crate::remote_actor::content_already;
 use crate::validation::FieldError;
 use cqrs_es::event_sink::EventSink;
 use cqrs_es::{Aggregate, DomainEvent};
@@ -178,6 +183,13 @@ pub enum RemoteDomainCommand {
         decision: Decision,
         public_comment: Option<String>,
     },
+    /// Records a decision on everything the domain sent, once its events and comments were
+    /// each decided on (`counts`); the caller did those.
+    RecordContent {
+        action: BulkContentAction,
+        decision: Decision,
+        counts: ContentCounts,
+    },
 }
 
 /// What happened to a domain. Stored forever: add variants and defaulted fields, never rename.
@@ -189,12 +201,22 @@ pub enum RemoteDomainChange {
         #[serde(default)]
         public_comment: Option<String>,
     },
+    ContentDecided {
+        action: BulkContentAction,
+        decision: Decision,
+        counts: ContentCounts,
+    },
 }
 
 impl DomainEvent for RemoteDomainChange {
     fn event_type(&self) -> String {
         match self {
             Self::Moderated { action, .. } => action.change_name().to_string(),
+            Self::ContentDecided { action, .. } => match action {
+                BulkContentAction::RemoveContent => "DomainContentRemoved",
+                BulkContentAction::RestoreContent => "DomainContentRestored",
+            }
+            .to_string(),
         }
     }
 
@@ -218,6 +240,9 @@ pub struct RemoteDomain {
     in_force: Option<DomainAction>,
     #[serde(default)]
     policies: std::collections::BTreeSet<Policy>,
+    /// Whether the last decision on everything it sent removed it.
+    #[serde(default)]
+    content_removed: bool,
 }
 
 impl RemoteDomain {
@@ -243,11 +268,29 @@ impl Aggregate for RemoteDomain {
         _services: &Self::Services,
         sink: &EventSink<Self>,
     ) -> Result<(), Self::Error> {
-        let RemoteDomainCommand::Moderate {
-            action,
-            decision,
-            public_comment,
-        } = command;
+        let (action, decision, public_comment) = match command {
+            RemoteDomainCommand::Moderate {
+                action,
+                decision,
+                public_comment,
+            } => (action, decision, public_comment),
+            RemoteDomainCommand::RecordContent {
+                action,
+                decision,
+                counts,
+            } => {
+                if let Some(already) = content_already(action, self.content_removed, &counts) {
+                    return Err(RemoteDomainError::AlreadyDecided(already));
+                }
+                let change = RemoteDomainChange::ContentDecided {
+                    action,
+                    decision,
+                    counts,
+                };
+                sink.write(change, self).await;
+                return Ok(());
+            }
+        };
         let already = match (action.policy(), action, self.in_force) {
             (Some((policy, set)), ..) if set == self.has(policy) => Some(match (policy, set) {
                 (Policy::RejectMedia, true) => "this domain's media are already rejected",
@@ -313,6 +356,9 @@ impl Aggregate for RemoteDomain {
                 }
                 None => self.in_force = (action != DomainAction::Lift).then_some(action),
             },
+            RemoteDomainChange::ContentDecided { action, .. } => {
+                self.content_removed = action == BulkContentAction::RemoveContent;
+            }
         }
     }
 }
@@ -462,6 +508,42 @@ mod tests {
                 matches!(result, Err(RemoteDomainError::Invalid(e)) if e[0].field == "public_comment")
             );
         }
+    }
+
+    #[test]
+    fn everything_removed_stays_apart_from_suspending_and_lifting() {
+        let removed = |events| RemoteDomainChange::ContentDecided {
+            action: BulkContentAction::RemoveContent,
+            decision: decision(None),
+            counts: ContentCounts {
+                events,
+                ..ContentCounts::default()
+            },
+        };
+        let record = |action, events| RemoteDomainCommand::RecordContent {
+            action,
+            decision: decision(None),
+            counts: ContentCounts {
+                events,
+                ..ContentCounts::default()
+            },
+        };
+        let given = vec![moderated(DomainAction::Suspend), removed(3)];
+        Test::with(())
+            .given(given.clone())
+            .when(moderate(DomainAction::Lift))
+            .then_expect_events(vec![moderated(DomainAction::Lift)]);
+        Test::with(())
+            .given(given.clone())
+            .when(record(BulkContentAction::RemoveContent, 0))
+            .then_expect_error(RemoteDomainError::AlreadyDecided(
+                "everything it sent is already removed",
+            ));
+        let mut domain = RemoteDomain::default();
+        for change in given {
+            domain.apply(change);
+        }
+        assert_eq!(domain.in_force(), Some(DomainAction::Suspend));
     }
 
     #[test]

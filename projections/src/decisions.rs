@@ -91,7 +91,10 @@ impl Projection for DecisionTimersProjection {
             t if t == RemoteActor::TYPE => {
                 let RemoteActorChange::Moderated {
                     action, decision, ..
-                } = event.change::<RemoteActorChange>()?;
+                } = event.change::<RemoteActorChange>()?
+                else {
+                    return Ok(());
+                };
                 let text = serde_json::to_string(&action).map_err(unreadable)?;
                 let starts = action.reversal().is_some();
                 ("suspend".to_string(), starts, text, decision)
@@ -99,7 +102,10 @@ impl Projection for DecisionTimersProjection {
             t if t == RemoteDomain::TYPE => {
                 let RemoteDomainChange::Moderated {
                     action, decision, ..
-                } = event.change::<RemoteDomainChange>()?;
+                } = event.change::<RemoteDomainChange>()?
+                else {
+                    return Ok(());
+                };
                 let text = serde_json::to_string(&action).map_err(unreadable)?;
                 // Suspending and limiting replace each other: one timer per domain for them,
                 // and one per policy.

@@ -34,11 +34,15 @@ impl Projection for DomainDecisionsProjection {
             return Ok(());
         }
         let on = Applying::of(event)?;
+        // Removing everything a domain sent is recorded on each object, not here.
         let RemoteDomainChange::Moderated {
             action,
             decision,
             public_comment,
-        } = event.change::<RemoteDomainChange>()?;
+        } = event.change::<RemoteDomainChange>()?
+        else {
+            return Ok(());
+        };
         // A policy has its row per domain and policy; a suspension or limit, one per domain.
         let (table, key, name, kept, delete) = match action.policy() {
             Some((policy, set)) => (
@@ -85,7 +89,10 @@ async fn actor_decided(conn: &mut AnyConnection, event: &StoredEvent) -> Result<
         action,
         decision,
         handle,
-    } = event.change::<RemoteActorChange>()?;
+    } = event.change::<RemoteActorChange>()?
+    else {
+        return Ok(());
+    };
     sqlx::query("DELETE FROM actor_decisions WHERE actor = $1")
         .bind(on.id)
         .execute(&mut *conn)
@@ -342,6 +349,10 @@ pub struct DomainImpact {
     pub followers: i64,
     /// Their actors profiles here follow.
     pub following: i64,
+    /// What removing everything it sent would remove now: its events, and its comments not
+    /// deleted, that moderators have not removed yet.
+    pub removable_events: i64,
+    pub removable_comments: i64,
 }
 
 /// What a decision on `domain` touches (see [`DomainImpact`]).
@@ -363,6 +374,7 @@ pub async fn impact(pool: &AnyPool, domain: &str) -> Result<DomainImpact, Error>
                 .count() as i64,
         )
     };
+    let sent = crate::sent::counts(pool, crate::sent::Sender::Domain(domain)).await?;
     Ok(DomainImpact {
         events: by_handle("SELECT organizer FROM events WHERE origin_object IS NOT NULL").await?,
         comments: by_handle("SELECT author FROM comments WHERE author LIKE '%@%'").await?,
@@ -372,6 +384,8 @@ pub async fn impact(pool: &AnyPool, domain: &str) -> Result<DomainImpact, Error>
         .await?,
         followers: by_url("SELECT actor FROM profile_followers").await?,
         following: by_url("SELECT target FROM profile_following").await?,
+        removable_events: sent.events - sent.removed_events,
+        removable_comments: sent.comments - sent.removed_comments,
     })
 }
 

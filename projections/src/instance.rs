@@ -95,6 +95,8 @@ fn undoes(change: &str) -> &'static [&'static str] {
         "ProfileUnlimited" => &["ProfileLimited"],
         "GroupUnsuspended" => &["GroupSuspended"],
         "RemoteActorUnsuspended" => &["RemoteActorSuspended"],
+        "RemoteActorContentRestored" => &["RemoteActorContentRemoved"],
+        "DomainContentRestored" => &["DomainContentRemoved"],
         "AccountUnsuspended" => &["AccountSuspended"],
         "AccountUnlimited" => &["AccountLimited"],
         "DomainLifted" => &["DomainSuspended", "DomainLimited"],
@@ -166,7 +168,8 @@ fn entry(event: &StoredEvent) -> Result<Option<Entry>, Error> {
             _ => None,
         },
         t if t == RemoteActor::TYPE => {
-            let RemoteActorChange::Moderated { decision, .. } =
+            let (RemoteActorChange::Moderated { decision, .. }
+            | RemoteActorChange::ContentDecided { decision, .. }) =
                 event.change::<RemoteActorChange>()?;
             Some(Entry {
                 target_kind: "actor",
@@ -177,11 +180,17 @@ fn entry(event: &StoredEvent) -> Result<Option<Entry>, Error> {
             })
         }
         t if t == RemoteDomain::TYPE => {
-            let RemoteDomainChange::Moderated {
-                decision,
-                public_comment,
-                ..
-            } = event.change::<RemoteDomainChange>()?;
+            let (decision, public_comment) = match event.change::<RemoteDomainChange>()? {
+                RemoteDomainChange::Moderated {
+                    decision,
+                    public_comment,
+                    ..
+                } => (decision, public_comment),
+                RemoteDomainChange::ContentDecided { decision, .. } => {
+                    let comment = decision.public_comment.clone();
+                    (decision, comment)
+                }
+            };
             Some(Entry {
                 target_kind: "domain",
                 target_id: event.aggregate_id.clone(),

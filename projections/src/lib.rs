@@ -43,6 +43,7 @@ pub mod projection;
 pub mod replay;
 pub mod reports;
 pub mod scratch;
+pub mod sent;
 pub mod store;
 pub mod subscriber;
 pub mod subscription;

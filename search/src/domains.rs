@@ -31,7 +31,10 @@ pub async fn in_force(pool: &AnyPool, until: i64) -> Result<DomainDecisions, Err
     for row in rows {
         let payload: String = row.try_get("payload")?;
         let RemoteDomainChange::Moderated { action, .. } =
-            serde_json::from_str(&payload).map_err(unreadable)?;
+            serde_json::from_str(&payload).map_err(unreadable)?
+        else {
+            continue;
+        };
         // Rejecting media or reports leaves the index as it is.
         if action.policy().is_none() {
             decisions.insert(row.try_get::<String, _>("aggregate_id")?, action);

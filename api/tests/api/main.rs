@@ -29,6 +29,7 @@ mod revert;
 mod search;
 mod subscribers;
 mod support;
+mod takedown;
 mod unlinkability;
 
 use convene_api::Registrations;

@@ -1,0 +1,427 @@
+//! Removing everything another instance's actor or domain sent here, in one decision, and
+//! restoring what such a decision removed. Each event and comment gets its own removal (the
+//! same change a single `remove` records), with the moderator, the reason (prefixed with what
+//! the decision was on) and the report, and the metadata key `bulk_decision` naming the actor's
+//! or domain's aggregate; unlike a suspension, lifting nothing brings them back. The decision
+//! itself is recorded last on that aggregate with its counts, for the audit trail.
+//!
+//! Objects are decided on one by one in pages of [`BATCH`]; a failure part-way leaves those done
+//! removed (each its own change) and the rest as they were, so deciding again finishes the job:
+//! what is already removed is skipped, never removed twice.
+
+use super::{DecisionMade, NewDecision};
+use crate::auth::Session;
+use crate::consistency;
+use crate::error::{Error, Result};
+use crate::AppState;
+use convene_domain::moderation::{BulkContentAction, ContentAction, ContentCounts, Decision};
+use convene_domain::{
+    Event, EventChange, EventCommand, EventError, Metadata, RemoteActor, RemoteActorCommand,
+    RemoteDomain, RemoteDomainCommand,
+};
+use convene_projections::log::{EventLog, StoredEvent};
+use convene_projections::read_model::{DOMAIN_DECISIONS, EVENTS};
+use convene_projections::sent::{self, Sender};
+use convene_projections::{domains, reports};
+use cqrs_es::Aggregate;
+use std::collections::{BTreeMap, HashMap};
+use time::OffsetDateTime;
+
+/// Events or comments read and decided on per page.
+pub const BATCH: i64 = 100;
+
+/// Whose content a decision is on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) enum From {
+    /// Another instance's actor, by its URL.
+    Actor(String),
+    /// A domain, as `normalise_domain` writes it.
+    Domain(String),
+}
+
+/// The sender resolved: how its content names it and how the log names the decision.
+struct Whose {
+    from: From,
+    /// The actor's handle (`name@host`); empty for a domain.
+    handle: String,
+    /// `@name@host`, or the domain.
+    shown: String,
+    /// The aggregate recording the decision, as `bulk_decision` names it.
+    reference: String,
+}
+
+impl Whose {
+    fn sender(&self) -> Sender<'_> {
+        match &self.from {
+            From::Actor(url) => Sender::Actor {
+                url,
+                handle: &self.handle,
+            },
+            From::Domain(domain) => Sender::Domain(domain),
+        }
+    }
+}
+
+/// Moderator `session`'s decision `action` on everything `from` sent (the caller checked the
+/// role and that `new` asks this of `from`); refused decisions write nothing.
+pub(super) async fn decide(
+    state: &AppState,
+    session: &Session,
+    from: From,
+    action: BulkContentAction,
+    new: &NewDecision,
+) -> Result<DecisionMade> {
+    if new.until.as_deref().is_some_and(|u| !u.trim().is_empty()) {
+        return Err(Error::invalid_field(
+            "until",
+            "removing or restoring everything sent does not end by itself",
+        ));
+    }
+    let decision = Decision::by_moderator(
+        session.account.id.clone(),
+        &new.reason,
+        new.report.clone(),
+        None,
+        OffsetDateTime::now_utc(),
+    )
+    .and_then(|d| d.with_public_comment(new.public_comment.as_deref()))
+    .map_err(|e| Error::Invalid(vec![e]))?;
+    let pool = state.db.pool();
+    if let Some(report) = &decision.report {
+        if reports::find(pool, report).await?.is_none() {
+            return Err(Error::invalid_field(
+                "report",
+                format!("there is no report {report}"),
+            ));
+        }
+    }
+    let whose = match from {
+        From::Actor(url) => {
+            let handle = domains::remote_handle(pool, &url).await?.ok_or_else(|| {
+                Error::invalid_field(
+                    "target.actor",
+                    format!("there is no actor {url} known here"),
+                )
+            })?;
+            Whose {
+                shown: format!("@{handle}"),
+                reference: format!("{}/{url}", RemoteActor::TYPE),
+                from: From::Actor(url),
+                handle,
+            }
+        }
+        From::Domain(domain) => Whose {
+            shown: domain.clone(),
+            reference: format!("{}/{domain}", RemoteDomain::TYPE),
+            from: From::Domain(domain),
+            handle: String::new(),
+        },
+    };
+    let done = match action {
+        BulkContentAction::RemoveContent => "removed",
+        BulkContentAction::RestoreContent => "restored",
+    };
+    // Each object's history tells why, and that it went with everything its sender sent.
+    let step = Decision {
+        reason: format!(
+            "{done} with everything {} sent: {}",
+            whose.shown, decision.reason
+        ),
+        public_comment: None,
+        ..decision.clone()
+    };
+    let metadata = session
+        .metadata()
+        .with_reason(step.reason.clone())
+        .with_bulk_decision(whose.reference.clone());
+    let counts = match action {
+        BulkContentAction::RemoveContent => remove_all(state, &whose, &step, &metadata).await?,
+        BulkContentAction::RestoreContent => restore_all(state, &whose, &step, &metadata).await?,
+    };
+    let metadata = session.metadata().with_reason(decision.reason.clone());
+    let reads = &[EVENTS, DOMAIN_DECISIONS];
+    let made = DecisionMade {
+        position: 0,
+        change: String::new(),
+        target: new.target.clone(),
+        reason: decision.reason.clone(),
+        report: decision.report.clone(),
+        until: None,
+        content: Some(counts),
+    };
+    let (position, change) = match &whose.from {
+        From::Actor(url) => {
+            let command = RemoteActorCommand::RecordContent {
+                action,
+                decision,
+                handle: whose.handle.clone(),
+                counts,
+            };
+            let at =
+                consistency::command(state, &state.remote_actors, url, command, &metadata, reads);
+            (at.await?, "RemoteActorContent")
+        }
+        From::Domain(domain) => {
+            let command = RemoteDomainCommand::RecordContent {
+                action,
+                decision,
+                counts,
+            };
+            let at = consistency::command(state, &state.domains, domain, command, &metadata, reads);
+            (at.await?, "DomainContent")
+        }
+    };
+    let change = format!(
+        "{change}{}",
+        if action == BulkContentAction::RemoveContent {
+            "Removed"
+        } else {
+            "Restored"
+        }
+    );
+    Ok(DecisionMade {
+        position,
+        change,
+        ..made
+    })
+}
+
+/// Whether a refusal only says the object needs nothing (already removed or restored, deleted
+/// meanwhile): skipped, not a failure.
+fn nothing_to_do(error: &Error) -> bool {
+    matches!(
+        error,
+        Error::Event(
+            EventError::AlreadyDecided(_) | EventError::NotFound | EventError::UnknownComment
+        )
+    )
+}
+
+/// Decides `action` on event `id`; whether it changed it.
+async fn decide_one(
+    state: &AppState,
+    id: &str,
+    action: ContentAction,
+    step: &Decision,
+    metadata: &Metadata,
+    last: &mut i64,
+) -> Result<bool> {
+    let command = EventCommand::Moderate {
+        action,
+        decision: step.clone(),
+    };
+    match state.events.execute_retrying(id, command, metadata).await {
+        Ok(position) => {
+            *last = position;
+            Ok(true)
+        }
+        Err(error) => {
+            let error = Error::from(error);
+            if nothing_to_do(&error) {
+                Ok(false)
+            } else {
+                Err(error)
+            }
+        }
+    }
+}
+
+/// Decides on `comments` of one event in one change when it can, else one by one (one of them
+/// decided meanwhile); how many it changed.
+async fn decide_comments(
+    state: &AppState,
+    event: &str,
+    actions: Vec<ContentAction>,
+    step: &Decision,
+    metadata: &Metadata,
+    last: &mut i64,
+) -> Result<u64> {
+    let command = EventCommand::ModerateAll {
+        actions: actions.clone(),
+        decision: step.clone(),
+    };
+    match state
+        .events
+        .execute_retrying(event, command, metadata)
+        .await
+    {
+        Ok(position) => {
+            *last = position;
+            return Ok(actions.len() as u64);
+        }
+        Err(error) => {
+            let error = Error::from(error);
+            if !nothing_to_do(&error) {
+                return Err(error);
+            }
+        }
+    }
+    let mut changed = 0;
+    for action in actions {
+        if decide_one(state, event, action, step, metadata, last).await? {
+            changed += 1;
+        }
+    }
+    Ok(changed)
+}
+
+/// Removes every event and comment `whose` sent that is not removed yet.
+async fn remove_all(
+    state: &AppState,
+    whose: &Whose,
+    step: &Decision,
+    metadata: &Metadata,
+) -> Result<ContentCounts> {
+    let pool = state.db.pool();
+    let mut counts = ContentCounts::default();
+    let mut last = 0;
+    let mut after = String::new();
+    loop {
+        let page = sent::events(pool, whose.sender(), &after, BATCH).await?;
+        let Some(end) = page.last() else { break };
+        after.clone_from(&end.id);
+        for event in &page {
+            let removed = !event.removed
+                && decide_one(
+                    state,
+                    &event.id,
+                    ContentAction::Remove,
+                    step,
+                    metadata,
+                    &mut last,
+                )
+                .await?;
+            if removed {
+                counts.events += 1;
+            } else {
+                counts.skipped_events += 1;
+            }
+        }
+    }
+    after.clear();
+    loop {
+        let page = sent::comments(pool, whose.sender(), &after, BATCH).await?;
+        let Some(end) = page.last() else { break };
+        after.clone_from(&end.id);
+        let mut by_event: BTreeMap<&str, Vec<ContentAction>> = BTreeMap::new();
+        for comment in &page {
+            if comment.removed {
+                counts.skipped_comments += 1;
+            } else {
+                by_event.entry(comment.event_id.as_str()).or_default().push(
+                    ContentAction::RemoveComment {
+                        comment: comment.id.clone(),
+                    },
+                );
+            }
+        }
+        for (event, actions) in by_event {
+            let asked = actions.len() as u64;
+            let removed = decide_comments(state, event, actions, step, metadata, &mut last).await?;
+            counts.comments += removed;
+            counts.skipped_comments += asked - removed;
+        }
+    }
+    consistency::caught_up(state, &[EVENTS], last).await;
+    Ok(counts)
+}
+
+/// Which of an event's removals (the event itself: `None`; a comment: its id) were last made by
+/// the decision `reference` and are still in force.
+fn removed_by(log: &[StoredEvent], reference: &str) -> Result<HashMap<Option<String>, bool>> {
+    let mut last = HashMap::new();
+    for stored in log {
+        let Ok(EventChange::Moderated { action, .. }) = stored.change::<EventChange>() else {
+            continue;
+        };
+        let (key, removal) = match action {
+            ContentAction::Remove => (None, true),
+            ContentAction::Restore => (None, false),
+            ContentAction::RemoveComment { comment } => (Some(comment), true),
+            ContentAction::RestoreComment { comment } => (Some(comment), false),
+            _ => continue,
+        };
+        let by_it = removal && stored.metadata()?.bulk_decision.as_deref() == Some(reference);
+        last.insert(key, by_it);
+    }
+    Ok(last)
+}
+
+/// Restores every event and comment `whose` sent that a decision on everything it sent
+/// removed, and only those.
+async fn restore_all(
+    state: &AppState,
+    whose: &Whose,
+    step: &Decision,
+    metadata: &Metadata,
+) -> Result<ContentCounts> {
+    let pool = state.db.pool();
+    let log = EventLog::new(&state.db);
+    let mut counts = ContentCounts::default();
+    let mut last = 0;
+    let mut after = String::new();
+    loop {
+        let page = sent::events(pool, whose.sender(), &after, BATCH).await?;
+        let Some(end) = page.last() else { break };
+        after.clone_from(&end.id);
+        for event in page.iter().filter(|e| e.removed) {
+            let changes = log.aggregate(Event::TYPE, &event.id).await?;
+            let ours = removed_by(&changes, &whose.reference)?
+                .get(&None)
+                .copied()
+                .unwrap_or(false);
+            let restored = ours
+                && decide_one(
+                    state,
+                    &event.id,
+                    ContentAction::Restore,
+                    step,
+                    metadata,
+                    &mut last,
+                )
+                .await?;
+            if restored {
+                counts.events += 1;
+            } else {
+                counts.skipped_events += 1;
+            }
+        }
+    }
+    after.clear();
+    loop {
+        let page = sent::comments(pool, whose.sender(), &after, BATCH).await?;
+        let Some(end) = page.last() else { break };
+        after.clone_from(&end.id);
+        let mut by_event: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+        for comment in page.iter().filter(|c| c.removed) {
+            by_event
+                .entry(comment.event_id.as_str())
+                .or_default()
+                .push(comment.id.as_str());
+        }
+        for (event, comments) in by_event {
+            let changes = log.aggregate(Event::TYPE, event).await?;
+            let removals = removed_by(&changes, &whose.reference)?;
+            let mut actions = Vec::new();
+            for comment in comments {
+                if removals.get(&Some(comment.to_string())) == Some(&true) {
+                    actions.push(ContentAction::RestoreComment {
+                        comment: comment.to_string(),
+                    });
+                } else {
+                    counts.skipped_comments += 1;
+                }
+            }
+            if actions.is_empty() {
+                continue;
+            }
+            let asked = actions.len() as u64;
+            let restored =
+                decide_comments(state, event, actions, step, metadata, &mut last).await?;
+            counts.comments += restored;
+            counts.skipped_comments += asked - restored;
+        }
+    }
+    consistency::caught_up(state, &[EVENTS], last).await;
+    Ok(counts)
+}

@@ -1,0 +1,149 @@
+//! What another instance's actor or domain sent here, as the `events` read model holds it: the
+//! events it organises (imported from its instance) and the comments its people wrote on any
+//! event here, read in pages by id for a decision on all of it, and counted for its preview.
+//! Domains are matched by the rule decisions on domains use ([`crate::domains::on_domain_sql`]).
+
+use crate::domains::on_domain_sql;
+use crate::error::Error;
+use serde::Serialize;
+use sqlx::{AnyPool, Row};
+
+/// Who sent it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Sender<'a> {
+    /// One actor: its events by its URL, its comments by its handle (`name@host`).
+    Actor { url: &'a str, handle: &'a str },
+    /// Everyone on a domain (as `normalise_domain` writes it), by their handles.
+    Domain(&'a str),
+}
+
+/// The events condition for `$1` (the sender), on `e`.
+const EVENTS_OF_ACTOR: &str = "e.origin_actor = $1";
+const EVENTS_OF_DOMAIN: &str = on_domain_sql!(
+    "e.organizer",
+    "(SELECT CAST($1 AS TEXT) AS domain) dd WHERE e.origin_object IS NOT NULL"
+);
+/// The comments condition for `$1`, on `c` (deleted ones have nothing left to decide on).
+const COMMENTS_OF_ACTOR: &str = "c.author = $1";
+const COMMENTS_OF_DOMAIN: &str = on_domain_sql!(
+    "c.author",
+    "(SELECT CAST($1 AS TEXT) AS domain) dd WHERE c.author LIKE '%@%'"
+);
+
+impl Sender<'_> {
+    fn events(&self) -> (&'static str, &str) {
+        match self {
+            Self::Actor { url, .. } => (EVENTS_OF_ACTOR, url),
+            Self::Domain(domain) => (EVENTS_OF_DOMAIN, domain),
+        }
+    }
+
+    fn comments(&self) -> (&'static str, &str) {
+        match self {
+            Self::Actor { handle, .. } => (COMMENTS_OF_ACTOR, handle),
+            Self::Domain(domain) => (COMMENTS_OF_DOMAIN, domain),
+        }
+    }
+}
+
+/// One event or comment it sent, and whether moderators removed it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Sent {
+    pub id: String,
+    /// The event (for a comment: the event it is on).
+    pub event_id: String,
+    pub removed: bool,
+}
+
+fn sent(rows: Vec<sqlx::any::AnyRow>) -> Result<Vec<Sent>, Error> {
+    rows.iter()
+        .map(|row| {
+            Ok(Sent {
+                id: row.try_get("id")?,
+                event_id: row.try_get("event_id")?,
+                removed: row.try_get::<i64, _>("removed")? != 0,
+            })
+        })
+        .collect()
+}
+
+/// The events `sender` organises here with an id after `after`, at most `limit`, by id.
+pub async fn events(
+    pool: &AnyPool,
+    sender: Sender<'_>,
+    after: &str,
+    limit: i64,
+) -> Result<Vec<Sent>, Error> {
+    let (condition, value) = sender.events();
+    let sql = format!(
+        "SELECT e.id, e.id AS event_id, CAST(e.removed AS BIGINT) AS removed FROM events e \
+         WHERE {condition} AND e.id > $2 ORDER BY e.id LIMIT $3"
+    );
+    let rows = sqlx::query(&sql)
+        .bind(value)
+        .bind(after)
+        .bind(limit)
+        .fetch_all(pool)
+        .await?;
+    sent(rows)
+}
+
+/// The comments `sender`'s people wrote here (not deleted) with an id after `after`, at most
+/// `limit`, by id.
+pub async fn comments(
+    pool: &AnyPool,
+    sender: Sender<'_>,
+    after: &str,
+    limit: i64,
+) -> Result<Vec<Sent>, Error> {
+    let (condition, value) = sender.comments();
+    let sql = format!(
+        "SELECT c.id, c.event_id, CAST(c.removed AS BIGINT) AS removed FROM comments c \
+         WHERE {condition} AND c.deleted_at IS NULL AND c.id > $2 ORDER BY c.id LIMIT $3"
+    );
+    let rows = sqlx::query(&sql)
+        .bind(value)
+        .bind(after)
+        .bind(limit)
+        .fetch_all(pool)
+        .await?;
+    sent(rows)
+}
+
+/// What `sender` sent here and what of it moderators removed: what removing everything it sent
+/// would remove is the difference.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SentCounts {
+    pub events: i64,
+    pub removed_events: i64,
+    /// Comments not deleted by their authors.
+    pub comments: i64,
+    pub removed_comments: i64,
+}
+
+/// What `sender` sent here (see [`SentCounts`]).
+pub async fn counts(pool: &AnyPool, sender: Sender<'_>) -> Result<SentCounts, Error> {
+    let (events, value) = sender.events();
+    let row = sqlx::query(&format!(
+        "SELECT COUNT(*) AS total, CAST(COALESCE(SUM(e.removed), 0) AS BIGINT) AS removed \
+         FROM events e WHERE {events}"
+    ))
+    .bind(value)
+    .fetch_one(pool)
+    .await?;
+    let (comments, value) = sender.comments();
+    let comment_row = sqlx::query(&format!(
+        "SELECT COUNT(*) AS total, CAST(COALESCE(SUM(c.removed), 0) AS BIGINT) AS removed \
+         FROM comments c WHERE {comments} AND c.deleted_at IS NULL"
+    ))
+    .bind(value)
+    .fetch_one(pool)
+    .await?;
+    Ok(SentCounts {
+        events: row.try_get("total")?,
+        removed_events: row.try_get("removed")?,
+        comments: comment_row.try_get("total")?,
+        removed_comments: comment_row.try_get("removed")?,
+    })
+}
