@@ -536,6 +536,9 @@ impl Subscriber for NotificationsSubscriber {
         for schedule in &derived.schedules {
             plans.push(reminders::plan(target, schedule).await?);
         }
+        if derived.notifications.is_empty() && plans.is_empty() {
+            return Ok(Applied::Passed { to: last.position });
+        }
         // Written in transactions of at most WRITES_PER_TRANSACTION rows, so that a change to a
         // crowded event does not hold SQLite's only write lock for seconds while commands wait.
         // Every piece is idempotent (ids derived from the log; reminders brought to a state),

@@ -26,6 +26,10 @@ impl Projection for AccountsProjection {
         &["accounts", "sessions"]
     }
 
+    fn concerns(&self, event: &StoredEvent) -> bool {
+        event.aggregate_type == Account::TYPE
+    }
+
     async fn apply(&self, conn: &mut AnyConnection, event: &StoredEvent) -> Result<(), Error> {
         if event.aggregate_type != Account::TYPE {
             return Ok(());

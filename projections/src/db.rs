@@ -6,6 +6,7 @@
 
 use crate::chain;
 use crate::error::Error;
+use crate::sqlite_busy;
 use sqlx::any::AnyPoolOptions;
 use sqlx::migrate::Migrator;
 use sqlx::postgres::{PgConnectOptions, PgConnection, PgPool, PgPoolOptions};
@@ -13,7 +14,7 @@ use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
 use sqlx::AnyPool;
-use sqlx::Connection;
+use sqlx::{Connection, Executor};
 use std::collections::HashMap;
 use std::str::FromStr;
 use std::sync::{Arc, Mutex};
@@ -192,10 +193,13 @@ impl Database {
                     }
                     Mode::Existing => {}
                 }
+                sqlite_busy::install();
+                let wait_briefly = Arc::new(sqlite_busy::statement(timeout));
                 let pool = SqlitePoolOptions::new()
                     .max_connections(4)
                     .acquire_timeout(timeout)
-                    .after_connect(|conn, _| {
+                    .after_connect(move |conn, _| {
+                        let wait_briefly = wait_briefly.clone();
                         Box::pin(async move {
                             let mut handle = conn.lock_handle().await?;
                             let code =
@@ -205,6 +209,8 @@ impl Database {
                                     "cannot register convene_chain (SQLite code {code})"
                                 )));
                             }
+                            drop(handle);
+                            conn.execute(wait_briefly.as_str()).await?;
                             Ok(())
                         })
                     })
@@ -232,9 +238,20 @@ impl Database {
                 AppendPool::Postgres(pool)
             }
         };
+        // SQLite connections wait for the write lock as the appending ones do.
+        let wait_briefly = (backend == Backend::Sqlite).then(|| sqlite_busy::statement(timeout));
         let pool = AnyPoolOptions::new()
             .max_connections(8)
             .acquire_timeout(timeout)
+            .after_connect(move |conn, _| {
+                let wait_briefly = wait_briefly.clone();
+                Box::pin(async move {
+                    if let Some(statement) = wait_briefly {
+                        conn.execute(statement.as_str()).await?;
+                    }
+                    Ok(())
+                })
+            })
             .connect(url)
             .await
             .map_err(unreachable)?;

@@ -28,6 +28,35 @@ impl Projection for DecisionTimersProjection {
         &["decision_timers"]
     }
 
+    fn concerns(&self, event: &StoredEvent) -> bool {
+        fn is<T: serde::de::DeserializeOwned>(event: &StoredEvent, test: fn(&T) -> bool) -> bool {
+            // What does not read is left to `apply`, which says why.
+            event.change::<T>().map_or(true, |change| test(&change))
+        }
+        // Moderation decisions, and an event's deletion (which ends its timers).
+        match event.aggregate_type.as_str() {
+            t if t == Event::TYPE => is(event, |c: &EventChange| {
+                matches!(c, EventChange::Moderated { .. } | EventChange::Deleted)
+            }),
+            t if t == Profile::TYPE => is(event, |c: &ProfileChange| {
+                matches!(c, ProfileChange::Moderated { .. })
+            }),
+            t if t == Group::TYPE => is(event, |c: &GroupChange| {
+                matches!(c, GroupChange::Moderated { .. })
+            }),
+            t if t == Account::TYPE => is(event, |c: &AccountChange| {
+                matches!(c, AccountChange::Moderated { .. })
+            }),
+            t if t == RemoteActor::TYPE => is(event, |c: &RemoteActorChange| {
+                matches!(c, RemoteActorChange::Moderated { .. })
+            }),
+            t if t == RemoteDomain::TYPE => is(event, |c: &RemoteDomainChange| {
+                matches!(c, RemoteDomainChange::Moderated { .. })
+            }),
+            _ => false,
+        }
+    }
+
     async fn apply(&self, conn: &mut AnyConnection, event: &StoredEvent) -> Result<(), Error> {
         let on = Applying::of(event)?;
         let unreadable = |e: serde_json::Error| on.unreadable(e);

@@ -26,6 +26,10 @@ impl Projection for DomainDecisionsProjection {
         &["domain_decisions", "domain_policies", "actor_decisions"]
     }
 
+    fn concerns(&self, event: &StoredEvent) -> bool {
+        [RemoteActor::TYPE, RemoteDomain::TYPE].contains(&event.aggregate_type.as_str())
+    }
+
     async fn apply(&self, conn: &mut AnyConnection, event: &StoredEvent) -> Result<(), Error> {
         if event.aggregate_type == RemoteActor::TYPE {
             return actor_decided(conn, event).await;

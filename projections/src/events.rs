@@ -29,6 +29,10 @@ impl Projection for EventsProjection {
         &["events", "event_tags", "participations", "comments"]
     }
 
+    fn concerns(&self, event: &StoredEvent) -> bool {
+        event.aggregate_type == Event::TYPE
+    }
+
     async fn apply(&self, conn: &mut AnyConnection, event: &StoredEvent) -> Result<(), Error> {
         if event.aggregate_type != Event::TYPE {
             return Ok(());

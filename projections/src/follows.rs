@@ -23,6 +23,10 @@ impl Projection for FollowsProjection {
         &["profile_followers", "profile_following"]
     }
 
+    fn concerns(&self, event: &StoredEvent) -> bool {
+        event.aggregate_type == Profile::TYPE
+    }
+
     async fn apply(&self, conn: &mut AnyConnection, event: &StoredEvent) -> Result<(), Error> {
         if event.aggregate_type != Profile::TYPE {
             return Ok(());

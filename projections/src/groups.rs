@@ -23,6 +23,9 @@ use sqlx::{AnyConnection, AnyPool, Row};
 
 pub struct GroupsProjection;
 
+/// The one change of an event the groups' read model takes: a group organises it.
+const ORGANISED_BY_GROUP: &str = "EventOrganisedByGroup";
+
 #[async_trait]
 impl Projection for GroupsProjection {
     fn name(&self) -> &'static str {
@@ -44,10 +47,15 @@ impl Projection for GroupsProjection {
         ]
     }
 
+    fn concerns(&self, event: &StoredEvent) -> bool {
+        event.aggregate_type == Group::TYPE
+            || (event.aggregate_type == Event::TYPE && event.event_type == ORGANISED_BY_GROUP)
+    }
+
     async fn apply(&self, conn: &mut AnyConnection, event: &StoredEvent) -> Result<(), Error> {
         if event.aggregate_type == Event::TYPE {
             // Of an event, only that a group organises it concerns the group's timeline.
-            if event.event_type != "EventOrganisedByGroup" {
+            if event.event_type != ORGANISED_BY_GROUP {
                 return Ok(());
             }
             if let EventChange::OrganisedByGroup { group } = event.change::<EventChange>()? {

@@ -31,6 +31,10 @@ impl Projection for InstanceSettingsProjection {
         &["instance_settings"]
     }
 
+    fn concerns(&self, event: &StoredEvent) -> bool {
+        event.aggregate_type == Instance::TYPE
+    }
+
     async fn apply(&self, conn: &mut AnyConnection, event: &StoredEvent) -> Result<(), Error> {
         if event.aggregate_type != Instance::TYPE {
             return Ok(());
@@ -240,6 +244,11 @@ impl Projection for TransparencyProjection {
 
     fn tables(&self) -> &'static [&'static str] {
         &["transparency_entries"]
+    }
+
+    fn concerns(&self, event: &StoredEvent) -> bool {
+        // What does not read is left to `apply`, which says why.
+        entry(event).map_or(true, |entry| entry.is_some())
     }
 
     async fn apply(&self, conn: &mut AnyConnection, event: &StoredEvent) -> Result<(), Error> {

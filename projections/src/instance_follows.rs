@@ -24,6 +24,10 @@ impl Projection for InstanceFollowsProjection {
         &["instance_follows"]
     }
 
+    fn concerns(&self, event: &StoredEvent) -> bool {
+        event.aggregate_type == InstanceFollow::TYPE
+    }
+
     async fn apply(&self, conn: &mut AnyConnection, event: &StoredEvent) -> Result<(), Error> {
         if event.aggregate_type != InstanceFollow::TYPE {
             return Ok(());

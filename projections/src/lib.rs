@@ -44,6 +44,7 @@ pub mod replay;
 pub mod reports;
 pub mod scratch;
 pub mod sent;
+mod sqlite_busy;
 pub mod store;
 pub mod subscriber;
 pub mod subscription;

@@ -27,6 +27,11 @@ impl Projection for PicturesProjection {
         &["pictures"]
     }
 
+    fn concerns(&self, event: &StoredEvent) -> bool {
+        // What does not read is left to `apply`, which says why.
+        event.aggregate_type == Picture::TYPE || put_to_use(event).map_or(true, |p| p.is_some())
+    }
+
     async fn apply(&self, conn: &mut AnyConnection, event: &StoredEvent) -> Result<(), Error> {
         let on = Applying::of(event)?;
         if event.aggregate_type == Picture::TYPE {
@@ -45,21 +50,30 @@ impl Projection for PicturesProjection {
                         .await?;
                 }
             }
-        } else if event.aggregate_type == Event::TYPE {
-            if let EventChange::PictureSet { picture } = event.change::<EventChange>()? {
-                used(conn, &on, &picture).await?;
-            }
-        } else if event.aggregate_type == Group::TYPE {
-            if let GroupChange::PictureSet { picture, .. } = event.change::<GroupChange>()? {
-                used(conn, &on, &picture).await?;
-            }
-        } else if event.aggregate_type == Profile::TYPE {
-            if let ProfileChange::AvatarSet { picture } = event.change::<ProfileChange>()? {
-                used(conn, &on, &picture).await?;
-            }
+        } else if let Some(picture) = put_to_use(event)? {
+            used(conn, &on, &picture).await?;
         }
         Ok(())
     }
+}
+
+/// The picture `event` puts to use as an event's, a group's or a profile's, if it does.
+fn put_to_use(event: &StoredEvent) -> Result<Option<ShownPicture>, Error> {
+    Ok(match event.aggregate_type.as_str() {
+        t if t == Event::TYPE => match event.change::<EventChange>()? {
+            EventChange::PictureSet { picture } => Some(picture),
+            _ => None,
+        },
+        t if t == Group::TYPE => match event.change::<GroupChange>()? {
+            GroupChange::PictureSet { picture, .. } => Some(picture),
+            _ => None,
+        },
+        t if t == Profile::TYPE => match event.change::<ProfileChange>()? {
+            ProfileChange::AvatarSet { picture } => Some(picture),
+            _ => None,
+        },
+        _ => None,
+    })
 }
 
 async fn uploaded(

@@ -26,6 +26,10 @@ impl Projection for ProfilesProjection {
         &["profiles", "account_limits"]
     }
 
+    fn concerns(&self, event: &StoredEvent) -> bool {
+        [Account::TYPE, Profile::TYPE].contains(&event.aggregate_type.as_str())
+    }
+
     async fn apply(&self, conn: &mut AnyConnection, event: &StoredEvent) -> Result<(), Error> {
         if event.aggregate_type == Account::TYPE {
             return account_moderated(conn, event).await;

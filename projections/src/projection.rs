@@ -14,6 +14,7 @@ use crate::db::Database;
 use crate::error::Error;
 use crate::lease::Lease;
 use crate::log::{EventLog, StoredEvent};
+use crate::subscriber::move_checkpoint;
 use crate::subscription::Subscription;
 use sqlx::AnyPool;
 use sqlx::Row;
@@ -30,6 +31,11 @@ pub use crate::subscriber::{checkpoint, Applied, Projection, Subscriber};
 pub const BATCH_SIZE: i64 = 500;
 /// How long a runner waits before trying again after an error or while another holds its lease.
 const RETRY_AFTER: Duration = Duration::from_secs(1);
+/// Longest a runner leaves events it passed over out of its stored checkpoint while the log
+/// keeps growing...
+const STORE_PASSED_WITHIN: Duration = Duration::from_secs(1);
+/// ... and how long the log must stay quiet before they are stored.
+const STORE_PASSED_WHEN_QUIET: Duration = Duration::from_millis(100);
 
 /// Runs one subscriber from a log into a database (the same one, except for "as of" rebuilds).
 #[derive(Clone)]
@@ -71,44 +77,68 @@ impl Runner {
         checkpoint(&self.target, self.name()).await
     }
 
-    /// Applies `batch` (the events right after `from`, in order), fenced on the checkpoint
-    /// still being at `from`.
-    pub async fn apply_batch(&self, from: i64, batch: &[StoredEvent]) -> Result<Applied, Error> {
+    /// Applies `batch` with the checkpoint stored at `stored` (the events between were passed
+    /// over), fenced on it still being there; publishes in-process how far the subscriber is.
+    pub async fn apply_batch(&self, stored: i64, batch: &[StoredEvent]) -> Result<Applied, Error> {
         let applied = self
             .subscriber
-            .apply_batch(&self.target, from, batch)
+            .apply_batch(&self.target, stored, batch)
             .await?;
-        let at = match applied {
-            Applied::Moved { to } => to,
+        self.publish(match applied {
+            Applied::Moved { to } | Applied::Passed { to } => to,
             Applied::Fenced { checkpoint } => checkpoint,
-        };
+        });
+        Ok(applied)
+    }
+
+    /// Stores the checkpoint past the events passed over since `stored`, up to `to`.
+    async fn store_passed(&self, stored: i64, to: i64) -> Result<Applied, Error> {
+        if stored >= to {
+            return Ok(Applied::Moved { to: stored });
+        }
+        let mut conn = self.target.acquire().await?;
+        if move_checkpoint(&mut conn, self.name(), stored, to).await? {
+            return Ok(Applied::Moved { to });
+        }
+        drop(conn);
+        let checkpoint = self.checkpoint().await?;
+        self.publish(checkpoint);
+        Ok(Applied::Fenced { checkpoint })
+    }
+
+    fn publish(&self, at: i64) {
         self.progress.send_if_modified(|known| {
             let moved = *known != at;
             *known = at;
             moved
         });
-        Ok(applied)
     }
 
-    /// Applies the log up to `until`, reporting the checkpoint after each batch.
+    /// Applies the log up to `until`, reporting how far it got after each batch; the
+    /// checkpoint is stored at the end even if the last batches were passed over.
     pub async fn catch_up(
         &self,
         until: i64,
         progress: &mut (dyn FnMut(i64) + Send),
     ) -> Result<i64, Error> {
-        let mut checkpoint = self.checkpoint().await?;
-        while checkpoint < until {
-            let batch = self.source.read(checkpoint, until, BATCH_SIZE).await?;
+        let mut stored = self.checkpoint().await?;
+        let mut read = stored;
+        while read < until {
+            let batch = self.source.read(read, until, BATCH_SIZE).await?;
             if batch.is_empty() {
                 break;
             }
-            checkpoint = match self.apply_batch(checkpoint, &batch).await? {
-                Applied::Moved { to } => to,
-                Applied::Fenced { checkpoint } => checkpoint,
-            };
-            progress(checkpoint);
+            match self.apply_batch(stored, &batch).await? {
+                Applied::Moved { to } => (stored, read) = (to, to),
+                Applied::Passed { to } => read = to,
+                Applied::Fenced { checkpoint } => (stored, read) = (checkpoint, checkpoint),
+            }
+            progress(read);
         }
-        Ok(checkpoint)
+        Ok(match self.store_passed(stored, read).await? {
+            Applied::Fenced { checkpoint } => checkpoint,
+            _ => read,
+        })
     }
 
     /// Forgets what the subscriber built and sets its checkpoint back to 0.
@@ -151,22 +181,52 @@ impl Runner {
                 _ = tokio::time::sleep(RETRY_AFTER) => {}
             }
         };
-        let start = self.checkpoint().await?;
-        self.progress.send_replace(start);
-        let mut subscription = Subscription::start(db, start, BATCH_SIZE).await?;
+        let mut stored = self.checkpoint().await?;
+        self.progress.send_replace(stored);
+        let mut stored_at = Instant::now();
+        let mut subscription = Subscription::start(db, stored, BATCH_SIZE).await?;
         loop {
-            let from = subscription.checkpoint();
-            let batch = tokio::select! {
-                _ = shutdown.cancelled() => break,
-                batch = subscription.next_batch() => batch?,
+            let batch = subscription.read().await?;
+            let applied = if batch.is_empty() {
+                // What was passed over is stored once the log stays quiet a moment (and after a
+                // while under load), so that other processes and `/healthz` see where the
+                // subscriber is without a write after every batch.
+                let passed = stored < subscription.checkpoint();
+                let quiet = tokio::select! {
+                    _ = shutdown.cancelled() => break,
+                    _ = subscription.wait() => false,
+                    _ = tokio::time::sleep(STORE_PASSED_WHEN_QUIET), if passed => true,
+                };
+                if !quiet {
+                    continue;
+                }
+                self.store_passed(stored, subscription.checkpoint()).await?
+            } else {
+                match self.apply_batch(stored, &batch).await? {
+                    Applied::Passed { to } if stored_at.elapsed() >= STORE_PASSED_WITHIN => {
+                        self.store_passed(stored, to).await?
+                    }
+                    applied => applied,
+                }
             };
-            if let Applied::Fenced { checkpoint } = self.apply_batch(from, &batch).await? {
-                tracing::info!(
-                    subscriber = self.name(),
-                    checkpoint,
-                    "checkpoint moved elsewhere; resuming from it"
-                );
-                subscription.seek(checkpoint);
+            match applied {
+                Applied::Moved { to } => {
+                    stored = to;
+                    stored_at = Instant::now();
+                }
+                Applied::Passed { .. } => {}
+                Applied::Fenced { checkpoint } => {
+                    tracing::info!(
+                        subscriber = self.name(),
+                        checkpoint,
+                        "checkpoint moved elsewhere; resuming from it"
+                    );
+                    subscription.seek(checkpoint);
+                    stored = checkpoint;
+                }
+            }
+            if shutdown.is_cancelled() {
+                break;
             }
         }
         lease.release().await

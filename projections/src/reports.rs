@@ -26,6 +26,10 @@ impl Projection for ReportsProjection {
         &["reports"]
     }
 
+    fn concerns(&self, event: &StoredEvent) -> bool {
+        event.aggregate_type == Report::TYPE
+    }
+
     async fn apply(&self, conn: &mut AnyConnection, event: &StoredEvent) -> Result<(), Error> {
         if event.aggregate_type != Report::TYPE {
             return Ok(());

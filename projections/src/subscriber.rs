@@ -38,6 +38,10 @@ pub enum Applied {
     Moved { to: i64 },
     /// Someone else moved the checkpoint first (it is at `checkpoint`); nothing was written.
     Fenced { checkpoint: i64 },
+    /// Nothing in the batch concerns the subscriber: nothing was written, not even the
+    /// checkpoint, which moves past the batch with the next write (or when the log goes quiet).
+    /// Read again after a crash, such events are passed over again.
+    Passed { to: i64 },
 }
 
 /// Anything that follows the log with a checkpoint.
@@ -48,9 +52,10 @@ pub trait Subscriber: Send + Sync {
 
     fn delivery(&self) -> Delivery;
 
-    /// Applies `batch` (the events right after `from`, in order) and moves the checkpoint in
-    /// `target` from `from` to the batch's last position — unless the checkpoint is no longer
-    /// at `from` (another runner or a replay moved it), in which case nothing is applied.
+    /// Applies `batch` (in order) and moves the checkpoint in `target` from `from` to the
+    /// batch's last position — unless the checkpoint is no longer at `from` (another runner or
+    /// a replay moved it), in which case nothing is applied. Events between `from` and the
+    /// batch were passed over ([`Applied::Passed`]): they concern the subscriber not at all.
     async fn apply_batch(
         &self,
         target: &AnyPool,
@@ -72,6 +77,12 @@ pub trait Projection: Send + Sync {
     fn tables(&self) -> &'static [&'static str];
     /// Applies one event inside the batch's transaction; events it has no use for are skipped.
     async fn apply(&self, conn: &mut AnyConnection, event: &StoredEvent) -> Result<(), Error>;
+    /// Whether [`Projection::apply`] may write anything for `event`: only such events are
+    /// applied, and a batch of none is passed over without a transaction (most changes concern
+    /// a few read models only).
+    fn concerns(&self, _event: &StoredEvent) -> bool {
+        true
+    }
 }
 
 /// The change a projection is applying: its aggregate, its place in the log and when it was
@@ -119,6 +130,9 @@ impl<P: Projection> Subscriber for P {
         let Some(last) = batch.last() else {
             return Ok(Applied::Moved { to: from });
         };
+        if !batch.iter().any(|event| self.concerns(event)) {
+            return Ok(Applied::Passed { to: last.position });
+        }
         let mut tx = target.begin().await?;
         // The checkpoint moves first: on SQLite the transaction then holds the write lock from
         // its first statement, and the fence is decided before any read-model write.
@@ -128,7 +142,7 @@ impl<P: Projection> Subscriber for P {
                 checkpoint: checkpoint(target, Projection::name(self)).await?,
             });
         }
-        for event in batch {
+        for event in batch.iter().filter(|event| self.concerns(event)) {
             self.apply(&mut tx, event).await?;
         }
         tx.commit().await?;

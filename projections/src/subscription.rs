@@ -46,18 +46,27 @@ impl Subscription {
     /// The next batch, waiting for one if the log has nothing new.
     pub async fn next_batch(&mut self) -> Result<Vec<StoredEvent>, Error> {
         loop {
-            // Mark the signal seen before reading, so an append during the read still wakes us.
-            self.appended.borrow_and_update();
-            let batch = self.log.read_after(self.after, self.batch_size).await?;
-            if let Some(last) = batch.last() {
-                self.after = last.position;
+            let batch = self.read().await?;
+            if !batch.is_empty() {
                 return Ok(batch);
             }
             self.wait().await;
         }
     }
 
-    async fn wait(&mut self) {
+    /// The next batch if the log has one now; empty when it has nothing new.
+    pub async fn read(&mut self) -> Result<Vec<StoredEvent>, Error> {
+        // Mark the signal seen before reading, so an append during the read still wakes us.
+        self.appended.borrow_and_update();
+        let batch = self.log.read_after(self.after, self.batch_size).await?;
+        if let Some(last) = batch.last() {
+            self.after = last.position;
+        }
+        Ok(batch)
+    }
+
+    /// Until something is appended after the last [`Subscription::read`] (or a short poll).
+    pub async fn wait(&mut self) {
         tokio::select! {
             _ = self.appended.changed() => {}
             _ = tokio::time::sleep(POLL_INTERVAL) => {}

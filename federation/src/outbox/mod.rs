@@ -339,6 +339,9 @@ impl Subscriber for OutboxSubscriber {
             return Ok(Applied::Moved { to: from });
         };
         let outgoing = self.outgoing(target, batch).await?;
+        if outgoing.is_empty() {
+            return Ok(Applied::Passed { to: last.position });
+        }
         let mut tx = target.begin().await?;
         if !move_checkpoint(&mut tx, SUBSCRIBER, from, last.position).await? {
             tx.rollback().await?;

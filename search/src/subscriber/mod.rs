@@ -359,6 +359,9 @@ impl Subscriber for SearchSubscriber {
             return Ok(Applied::Moved { to: from });
         };
         let changes = self.folds.changes(target, batch).await?;
+        if changes.is_empty() {
+            return Ok(Applied::Passed { to: last.position });
+        }
         let fence = (self.name, from, last.position);
         if self
             .index(target)
