@@ -47,10 +47,13 @@ pub async fn health(state: &AppState) -> Result<Health> {
         .names()
         .into_iter()
         .map(|name| {
+            // The stored checkpoint, or further where this process's runner passed over
+            // changes that do not concern it (stored a moment later).
             let checkpoint = stored
                 .iter()
                 .find(|(stored, _)| stored == name)
-                .map_or(0, |(_, at)| *at);
+                .map_or(0, |(_, at)| *at)
+                .max(*state.db.progress(name).borrow());
             SubscriberHealth {
                 name,
                 checkpoint,
