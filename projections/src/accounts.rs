@@ -31,9 +31,6 @@ impl Projection for AccountsProjection {
     }
 
     async fn apply(&self, conn: &mut AnyConnection, event: &StoredEvent) -> Result<(), Error> {
-        if event.aggregate_type != Account::TYPE {
-            return Ok(());
-        }
         let on = Applying::of(event)?;
         let id = on.id;
         match event.change::<AccountChange>()? {

@@ -34,9 +34,6 @@ impl Projection for DomainDecisionsProjection {
         if event.aggregate_type == RemoteActor::TYPE {
             return actor_decided(conn, event).await;
         }
-        if event.aggregate_type != RemoteDomain::TYPE {
-            return Ok(());
-        }
         let on = Applying::of(event)?;
         // Removing everything a domain sent is recorded on each object, not here.
         let RemoteDomainChange::Moderated {

@@ -34,9 +34,6 @@ impl Projection for EventsProjection {
     }
 
     async fn apply(&self, conn: &mut AnyConnection, event: &StoredEvent) -> Result<(), Error> {
-        if event.aggregate_type != Event::TYPE {
-            return Ok(());
-        }
         let on = Applying::of(event)?;
         match event.change::<EventChange>()? {
             EventChange::Created {

@@ -28,9 +28,6 @@ impl Projection for FollowsProjection {
     }
 
     async fn apply(&self, conn: &mut AnyConnection, event: &StoredEvent) -> Result<(), Error> {
-        if event.aggregate_type != Profile::TYPE {
-            return Ok(());
-        }
         let on = Applying::of(event)?;
         let query = match event.change::<ProfileChange>()? {
             // A follower seen again keeps its first `since`; its inboxes are refreshed.

@@ -55,17 +55,11 @@ impl Projection for GroupsProjection {
     async fn apply(&self, conn: &mut AnyConnection, event: &StoredEvent) -> Result<(), Error> {
         if event.aggregate_type == Event::TYPE {
             // Of an event, only that a group organises it concerns the group's timeline.
-            if event.event_type != ORGANISED_BY_GROUP {
-                return Ok(());
-            }
             if let EventChange::OrganisedByGroup { group } = event.change::<EventChange>()? {
                 let on = Applying::of(event)?;
                 let entry = Entry::new(Kind::EventOrganised).subject(on.id.to_string());
                 timeline(conn, &on, &group.handle, &actor_of(event)?, entry).await?;
             }
-            return Ok(());
-        }
-        if event.aggregate_type != Group::TYPE {
             return Ok(());
         }
         let on = Applying::of(event)?;

@@ -36,9 +36,6 @@ impl Projection for InstanceSettingsProjection {
     }
 
     async fn apply(&self, conn: &mut AnyConnection, event: &StoredEvent) -> Result<(), Error> {
-        if event.aggregate_type != Instance::TYPE {
-            return Ok(());
-        }
         let on = Applying::of(event)?;
         let change = event.change::<InstanceChange>()?;
         let json = serde_json::to_string(change.settings()).map_err(|e| on.unreadable(e))?;

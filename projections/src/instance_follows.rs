@@ -29,9 +29,6 @@ impl Projection for InstanceFollowsProjection {
     }
 
     async fn apply(&self, conn: &mut AnyConnection, event: &StoredEvent) -> Result<(), Error> {
-        if event.aggregate_type != InstanceFollow::TYPE {
-            return Ok(());
-        }
         let on = Applying::of(event)?;
         let host = crate::domains::host_of_url(on.id).unwrap_or_default();
         sqlx::query(

@@ -34,9 +34,6 @@ impl Projection for ProfilesProjection {
         if event.aggregate_type == Account::TYPE {
             return account_moderated(conn, event).await;
         }
-        if event.aggregate_type != Profile::TYPE {
-            return Ok(());
-        }
         let on = Applying::of(event)?;
         match event.change::<ProfileChange>()? {
             ProfileChange::Created {

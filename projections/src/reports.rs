@@ -31,9 +31,6 @@ impl Projection for ReportsProjection {
     }
 
     async fn apply(&self, conn: &mut AnyConnection, event: &StoredEvent) -> Result<(), Error> {
-        if event.aggregate_type != Report::TYPE {
-            return Ok(());
-        }
         let on = Applying::of(event)?;
         match event.change::<ReportChange>()? {
             ReportChange::Filed {

@@ -75,7 +75,7 @@ pub trait Projection: Send + Sync {
     fn name(&self) -> &'static str;
     /// The tables it alone writes, emptied before a rebuild.
     fn tables(&self) -> &'static [&'static str];
-    /// Applies one event inside the batch's transaction; events it has no use for are skipped.
+    /// Applies one event that [`Projection::concerns`] it, inside the batch's transaction.
     async fn apply(&self, conn: &mut AnyConnection, event: &StoredEvent) -> Result<(), Error>;
     /// Whether [`Projection::apply`] may write anything for `event`: only such events are
     /// applied, and a batch of none is passed over without a transaction (most changes concern
@@ -130,7 +130,8 @@ impl<P: Projection> Subscriber for P {
         let Some(last) = batch.last() else {
             return Ok(Applied::Moved { to: from });
         };
-        if !batch.iter().any(|event| self.concerns(event)) {
+        let concerned: Vec<&StoredEvent> = batch.iter().filter(|e| self.concerns(e)).collect();
+        if concerned.is_empty() {
             return Ok(Applied::Passed { to: last.position });
         }
         let mut tx = target.begin().await?;
@@ -142,7 +143,7 @@ impl<P: Projection> Subscriber for P {
                 checkpoint: checkpoint(target, Projection::name(self)).await?,
             });
         }
-        for event in batch.iter().filter(|event| self.concerns(event)) {
+        for event in concerned {
             self.apply(&mut tx, event).await?;
         }
         tx.commit().await?;
