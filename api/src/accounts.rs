@@ -675,23 +675,15 @@ pub async fn complete_reset(
     Ok(())
 }
 
-fn require_administrator(session: &Session) -> Result<()> {
-    if session.account.role == Role::Administrator {
-        Ok(())
-    } else {
-        Err(Error::forbidden("only administrators may do this"))
-    }
-}
-
 /// Makes account `id` a user, moderator or administrator (administrators only).
 pub async fn change_role(state: &AppState, session: &Session, id: &str, role: Role) -> Result<()> {
-    require_administrator(session)?;
+    session.require_administrator("only administrators may do this")?;
     on_account(state, session, id, AccountCommand::ChangeRole { role }).await
 }
 
 /// Disables account `id`: it can no longer log in and its sessions end (administrators only).
 pub async fn disable(state: &AppState, session: &Session, id: &str) -> Result<()> {
-    require_administrator(session)?;
+    session.require_administrator("only administrators may do this")?;
     on_account(state, session, id, AccountCommand::Disable).await
 }
 

@@ -6,7 +6,7 @@ use crate::error::Error;
 use crate::AppState;
 use base64::Engine;
 use convene_domain::event::ParticipantState;
-use convene_domain::{Actor, Metadata, Source};
+use convene_domain::{Actor, Metadata, Role, Source};
 use convene_projections::accounts::{self, AccountRow};
 use convene_projections::profiles;
 use rand::RngCore;
@@ -81,6 +81,15 @@ pub struct Session {
 }
 
 impl Session {
+    /// Refuses anyone but an administrator, saying `why` only they may.
+    pub fn require_administrator(&self, why: &str) -> Result<(), Error> {
+        if self.account.role == Role::Administrator {
+            Ok(())
+        } else {
+            Err(Error::forbidden(why))
+        }
+    }
+
     /// The session behind `token`, if it is open and its account enabled.
     pub async fn open(
         state: &AppState,

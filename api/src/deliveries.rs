@@ -6,7 +6,6 @@ use crate::auth::Session;
 use crate::error::{Error, Result};
 use crate::AppState;
 use convene_domain::metadata::format_timestamp;
-use convene_domain::Role;
 use convene_projections::deliveries::{self, Delivery, State, Which};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
@@ -62,15 +61,8 @@ pub struct DeliveryPage {
     pub deliveries: Vec<DeliveryView>,
 }
 
-fn administrator(session: &Session) -> Result<()> {
-    if session.account.role == Role::Administrator {
-        Ok(())
-    } else {
-        Err(Error::forbidden(
-            "only administrators see and retry what is delivered to other instances",
-        ))
-    }
-}
+const ADMINISTRATORS_ONLY: &str =
+    "only administrators see and retry what is delivered to other instances";
 
 fn timestamp(ms: i64) -> String {
     let at = OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000)
@@ -102,7 +94,7 @@ pub async fn list(
     session: &Session,
     query: DeliveriesQuery,
 ) -> Result<DeliveryPage> {
-    administrator(session)?;
+    session.require_administrator(ADMINISTRATORS_ONLY)?;
     let wanted = match query.state.as_deref() {
         None => None,
         Some(text) => Some(State::parse(text).ok_or_else(|| {
@@ -134,7 +126,7 @@ pub async fn list(
 /// Makes the failed or dead delivery `id` pending again, to be tried at once with a fresh count
 /// (administrators only): 404 for an unknown id, 409 for one that is not failed or dead.
 pub async fn retry(state: &AppState, session: &Session, id: &str) -> Result<DeliveryView> {
-    administrator(session)?;
+    session.require_administrator(ADMINISTRATORS_ONLY)?;
     let pool = state.db.pool();
     let now = OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000;
     if !deliveries::retry(pool, id, now as i64).await? {

@@ -6,7 +6,6 @@ use crate::account_mail::{self, AccountMail};
 use crate::auth::{Origin, Session};
 use crate::consistency::command;
 use crate::error::{Error, Result};
-use crate::instance_follows::require_administrator;
 use crate::reports::require_moderator;
 use crate::AppState;
 use convene_domain::event::details::Visibility;
@@ -78,11 +77,7 @@ pub async fn settings_for_administrators(
     state: &AppState,
     session: &Session,
 ) -> Result<InstanceSettings> {
-    if require_administrator(session).is_err() {
-        return Err(Error::forbidden(
-            "the instance's settings are for its administrators",
-        ));
-    }
+    session.require_administrator("the instance's settings are for its administrators")?;
     settings(state).await
 }
 

@@ -9,7 +9,7 @@ use crate::consistency::command;
 use crate::error::{Error, Result};
 use crate::remote_events::FromRemote;
 use crate::AppState;
-use convene_domain::{FieldError, InstanceFollowCommand, InstanceFollowError, Metadata, Role};
+use convene_domain::{FieldError, InstanceFollowCommand, InstanceFollowError, Metadata};
 use convene_projections::domains::{host_of_url, DomainDecisions};
 use convene_projections::instance_follows::{self, InstanceFollowView};
 use convene_projections::read_model::INSTANCE_FOLLOWS;
@@ -27,16 +27,7 @@ impl From<InstanceFollowError> for Error {
     }
 }
 
-/// Refuses anyone but an administrator.
-pub fn require_administrator(session: &Session) -> Result<()> {
-    if session.account.role == Role::Administrator {
-        Ok(())
-    } else {
-        Err(Error::forbidden(
-            "only administrators make this instance follow others",
-        ))
-    }
-}
+const ADMINISTRATORS_ONLY: &str = "only administrators make this instance follow others";
 
 /// Refuses an instance on a domain the administrators suspended: it can neither be followed
 /// nor follow.
@@ -76,7 +67,7 @@ async fn run(
 /// This instance asks to follow the instance actor `actor`, which takes activities at `inbox`
 /// (administrators only).
 pub async fn follow(state: &AppState, session: &Session, actor: &str, inbox: &str) -> Result<()> {
-    require_administrator(session)?;
+    session.require_administrator(ADMINISTRATORS_ONLY)?;
     not_suspended(state, actor).await?;
     let follow = InstanceFollowCommand::Follow {
         inbox: inbox.to_string(),
@@ -86,7 +77,7 @@ pub async fn follow(state: &AppState, session: &Session, actor: &str, inbox: &st
 
 /// This instance stops following `actor`, or withdraws its request (administrators only).
 pub async fn unfollow(state: &AppState, session: &Session, actor: &str) -> Result<()> {
-    require_administrator(session)?;
+    session.require_administrator(ADMINISTRATORS_ONLY)?;
     run(
         state,
         actor,
@@ -120,7 +111,7 @@ pub async fn follow_instance(
     session: &Session,
     given: &str,
 ) -> Result<InstanceFollowView> {
-    require_administrator(session)?;
+    session.require_administrator(ADMINISTRATORS_ONLY)?;
     if given.trim().is_empty() {
         return Err(Error::invalid_field(
             "instance",
@@ -145,7 +136,7 @@ pub async fn follow_instance(
 /// This instance stops following the instance `given` names (its host or actor URL), or
 /// withdraws its request (administrators only); `not-found` when it does not follow it.
 pub async fn unfollow_instance(state: &AppState, session: &Session, given: &str) -> Result<()> {
-    require_administrator(session)?;
+    session.require_administrator(ADMINISTRATORS_ONLY)?;
     let Some(actor) = followed(&state.db, given).await? else {
         return Err(Error::not_found(format!(
             "this instance does not follow {given}"
@@ -172,7 +163,7 @@ pub async fn followed(
 
 /// The instances this one follows or is followed by (administrators only).
 pub async fn list(state: &AppState, session: &Session) -> Result<Vec<InstanceFollowView>> {
-    require_administrator(session)?;
+    session.require_administrator(ADMINISTRATORS_ONLY)?;
     Ok(instance_follows::all(state.db.pool()).await?)
 }
 
