@@ -562,6 +562,52 @@ fn once_a_domain_is_suspended_nothing_crosses_either_way_until_it_is_lifted() {
             .to_string();
         run_ok(&a_db.url, &["federation", "retry", &id]);
         b.wait_until(|b| copy_of(b, "Quiet walk").is_some());
+
+        // B's operator removes everything A sent, then restores it, from the command line.
+        let a_host = a.base.trim_start_matches("http://").to_string();
+        let no_reason = run(
+            &b_db.url,
+            &[
+                "federation",
+                "domain",
+                "remove_content",
+                &a_host,
+                "--reason",
+                " ",
+            ],
+        );
+        assert!(!no_reason.status.success());
+        let said = String::from_utf8_lossy(&no_reason.stderr);
+        assert!(said.contains("--reason"), "{said}");
+        let said = run_ok(
+            &b_db.url,
+            &[
+                "federation",
+                "domain",
+                "remove_content",
+                &a_host,
+                "--reason",
+                "a spam wave",
+            ],
+        );
+        assert!(
+            said.contains("1 events and 0 comments removed, 0 events and 0 comments left"),
+            "{said}"
+        );
+        b.wait_until(|b| copy_of(b, "Quiet walk").is_none());
+        let said = run_ok(
+            &b_db.url,
+            &[
+                "federation",
+                "domain",
+                "restore_content",
+                &a_host,
+                "--reason",
+                "not spam",
+            ],
+        );
+        assert!(said.contains("1 events and 0 comments restored"), "{said}");
+        b.wait_until(|b| copy_of(b, "Quiet walk").is_some());
         a.stop();
         b.stop();
     });

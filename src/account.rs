@@ -2,16 +2,13 @@
 //! an instance gets its first administrator.
 
 use crate::config::{AccountCommand, Settings};
-use crate::serve::api_config;
 use anyhow::{anyhow, bail};
 use convene_api::accounts::{create_account, Registration};
 use convene_api::validation::validate;
-use convene_api::AppState;
 use convene_domain::{Actor, Metadata, Role, Source};
 use convene_projections::Database;
 use std::io::{BufRead, IsTerminal};
 use std::process::ExitCode;
-use tokio_util::sync::CancellationToken;
 
 pub async fn run(settings: &Settings, command: AccountCommand) -> anyhow::Result<ExitCode> {
     let AccountCommand::Create {
@@ -35,24 +32,15 @@ pub async fn run(settings: &Settings, command: AccountCommand) -> anyhow::Result
     // nothing behind.
     validate(&registration).map_err(|error| anyhow!("{error}"))?;
     let db = Database::open_within(&settings.database_url, settings.database_timeout).await?;
-    let read_models = crate::subscribers::all(&settings.public_url).read_models();
-    let state = AppState::new(&db, api_config(settings)?, read_models.clone());
-    // No server may be running to apply the read models: apply them here, up to the head, so
-    // the checks below read a current view, and keep them running while the account is made.
-    read_models.catch_up(&db).await?;
-    let shutdown = CancellationToken::new();
-    let running = read_models.spawn(&db, &shutdown);
     let request_id = uuid::Uuid::new_v4().to_string();
-    let created = create_account(&state, registration, role, true, |_| {
-        Metadata::now(Actor::System, Source::Cli, &request_id)
+    let created = crate::use_case::run(settings, &db, |state| async move {
+        create_account(&state, registration, role, true, |_| {
+            Metadata::now(Actor::System, Source::Cli, &request_id)
+        })
+        .await
     })
-    .await;
-    shutdown.cancel();
-    for runner in running {
-        let _ = runner.await;
-    }
-    let created = created.map_err(|error| anyhow!("{error}"))?;
-    read_models.catch_up(&db).await?;
+    .await?
+    .map_err(|error| anyhow!("{error}"))?;
     println!("created the {} account {}", role.as_str(), created.id);
     Ok(ExitCode::SUCCESS)
 }

@@ -416,9 +416,11 @@ pub enum FederationCommand {
     /// limit it (its content out of public listings and search), or lift the decision; reject
     /// its media (its events' pictures not shown) or its reports (its `Flag`s not filed), or
     /// accept them again. Nothing is deleted: lifting brings everything back.
+    /// `remove_content` removes every event and comment it sent here (each its own removal,
+    /// kept as evidence), `restore_content` restores what that removed.
     Domain {
         #[arg(value_parser = ["suspend", "limit", "lift", "reject_media", "accept_media",
-            "reject_reports", "accept_reports"])]
+            "reject_reports", "accept_reports", "remove_content", "restore_content"])]
         action: String,
         domain: String,
         /// Why (required): kept in the log and shown in the audit trail.

@@ -6,6 +6,7 @@
 use crate::config::{FederationCommand, Settings};
 use anyhow::{anyhow, bail, Context};
 use convene_api::instance_follows;
+use convene_api::moderation::{self, Action, DecisionTarget, NewDecision};
 use convene_domain::moderation::Decision;
 use convene_domain::remote_domain::{normalise_domain, DomainAction};
 use convene_domain::{
@@ -103,6 +104,9 @@ pub async fn run(settings: &Settings, command: FederationCommand) -> anyhow::Res
                 );
             }
             let db = open(settings).await?;
+            if let Some(bulk) = content_action(&action) {
+                return take_down(settings, &db, bulk, domain, reason, public_comment).await;
+            }
             let position = decide_on_domain(&db, &action, &domain, &reason, public_comment).await?;
             println!("{domain}: {action} recorded (log position {position}); the running server applies it at once");
         }
@@ -214,6 +218,63 @@ async fn decide_on_domain(
     }
 }
 
+/// The API's action for a decision on everything a domain sent, if `action` is one.
+fn content_action(action: &str) -> Option<Action> {
+    match action {
+        "remove_content" => Some(Action::RemoveContent),
+        "restore_content" => Some(Action::RestoreContent),
+        _ => None,
+    }
+}
+
+/// Removes or restores everything `domain` sent, one event or comment at a time (the same use
+/// case as an administrator's decision, recorded by the instance from the command line).
+async fn take_down(
+    settings: &Settings,
+    db: &Database,
+    action: Action,
+    domain: String,
+    reason: String,
+    public_comment: Option<String>,
+) -> anyhow::Result<ExitCode> {
+    let doing = match action {
+        Action::RemoveContent => "removing",
+        _ => "restoring",
+    };
+    println!("{domain}: {doing} every event and comment it sent here, 100 at a time…");
+    let new = NewDecision {
+        action,
+        target: DecisionTarget::Domain {
+            domain: domain.clone(),
+        },
+        reason,
+        report: None,
+        until: None,
+        public_comment,
+    };
+    let metadata = Metadata::now(Actor::System, Source::Cli, uuid::Uuid::new_v4().to_string());
+    let made = crate::use_case::run(settings, db, |state| async move {
+        moderation::decide_on_content_by_instance(&state, new, &metadata).await
+    })
+    .await?
+    .map_err(|error| anyhow!("{}", cli_error(&error)))?;
+    let counts = made.content.unwrap_or_default();
+    let done = match action {
+        Action::RemoveContent => "removed",
+        _ => "restored",
+    };
+    println!(
+        "{domain}: {} events and {} comments {done}, {} events and {} comments left as they were \
+         (log position {})",
+        counts.events,
+        counts.comments,
+        counts.skipped_events,
+        counts.skipped_comments,
+        made.position
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
 fn normalise(domain: &str) -> anyhow::Result<String> {
     normalise_domain(domain, "DOMAIN").map_err(|e| anyhow!("{domain}: {}", e.message))
 }
@@ -265,4 +326,23 @@ async fn execute(db: &Database, profile: &str, command: ProfileCommand) -> anyho
         }
         other => Ok(other?),
     }
+}
+
+/// A refusal as the command line says it: the API's field names become its own.
+fn cli_error(error: &convene_api::error::Error) -> String {
+    let errors = error.field_errors();
+    if errors.is_empty() {
+        return error.to_string();
+    }
+    let said: Vec<String> = errors
+        .iter()
+        .map(|e| {
+            let name = match e.field.as_str() {
+                "target.domain" => "DOMAIN".to_string(),
+                other => format!("--{}", other.replace('_', "-")),
+            };
+            format!("{name}: {}", e.message)
+        })
+        .collect();
+    said.join("; ")
 }

@@ -14,6 +14,7 @@ mod profile;
 mod reindex;
 mod serve;
 mod subscribers;
+mod use_case;
 
 use clap::Parser;
 use config::{Cli, Command};

@@ -30,6 +30,7 @@ use convene_projections::read_model::{
 use convene_projections::{accounts, decisions, domains, events, groups, profiles, reports};
 use cqrs_es::Aggregate;
 use serde::{Deserialize, Serialize};
+use takedown::Decider;
 use time::OffsetDateTime;
 use utoipa::ToSchema;
 
@@ -341,6 +342,40 @@ fn can_end(plan: &Plan) -> bool {
     }
 }
 
+/// Refuses a decision on this instance's own domain.
+fn refuse_own_domain(state: &AppState, plan: &Plan) -> Result<()> {
+    let (Plan::Domain(domain, ..) | Plan::Content(takedown::From::Domain(domain), _)) = plan else {
+        return Ok(());
+    };
+    let own = convene_projections::domains::host_of_url(&state.config.public_url);
+    if own.is_some_and(|own| convene_domain::remote_domain::covers(domain, &own)) {
+        return Err(Error::invalid_field(
+            "target.domain",
+            "this is the instance's own domain",
+        ));
+    }
+    Ok(())
+}
+
+/// Removes (`remove_content`) or restores (`restore_content`) everything another instance's
+/// domain sent, decided by the instance itself from the command line (`convene federation
+/// domain`): what an administrator's decision does, with no moderator and `metadata`'s origin.
+pub async fn decide_on_content_by_instance(
+    state: &AppState,
+    new: NewDecision,
+    metadata: &Metadata,
+) -> Result<DecisionMade> {
+    let plan = plan(new.action, &new.target)?;
+    refuse_own_domain(state, &plan)?;
+    let Plan::Content(from, action) = plan else {
+        return Err(Error::invalid_field(
+            "action",
+            "only remove_content and restore_content are decided here",
+        ));
+    };
+    takedown::decide(state, Decider::Instance(metadata), from, action, &new).await
+}
+
 /// Records moderator `session`'s decision, or says what to fix; a refused decision writes
 /// nothing.
 pub async fn decide(state: &AppState, session: &Session, new: NewDecision) -> Result<DecisionMade> {
@@ -354,24 +389,12 @@ pub async fn decide(state: &AppState, session: &Session, new: NewDecision) -> Re
         ));
     }
     let mut plan = plan(new.action, &new.target)?;
-    let on_domain = match &plan {
-        Plan::Domain(domain, ..) | Plan::Content(takedown::From::Domain(domain), _) => Some(domain),
-        _ => None,
-    };
-    if let Some(domain) = on_domain {
-        let own = convene_projections::domains::host_of_url(&state.config.public_url);
-        if own.is_some_and(|own| convene_domain::remote_domain::covers(domain, &own)) {
-            return Err(Error::invalid_field(
-                "target.domain",
-                "this is the instance's own domain",
-            ));
-        }
-    }
+    refuse_own_domain(state, &plan)?;
     if let Plan::Domain(_, _, comment) = &mut plan {
         comment.clone_from(&new.public_comment);
     }
     if let Plan::Content(from, action) = plan {
-        return takedown::decide(state, session, from, action, &new).await;
+        return takedown::decide(state, Decider::Moderator(session), from, action, &new).await;
     }
     let until = match new
         .until

@@ -62,11 +62,34 @@ impl Whose {
     }
 }
 
-/// Moderator `session`'s decision `action` on everything `from` sent (the caller checked the
-/// role and that `new` asks this of `from`); refused decisions write nothing.
+/// Who decides: a moderator's session, or the instance itself (the operator at the server's
+/// shell, standing for its administrators: no moderator, the command line's metadata).
+pub enum Decider<'a> {
+    Moderator(&'a Session),
+    Instance(&'a Metadata),
+}
+
+impl Decider<'_> {
+    fn moderator(&self) -> Option<String> {
+        match self {
+            Decider::Moderator(session) => Some(session.account.id.clone()),
+            Decider::Instance(_) => None,
+        }
+    }
+
+    fn metadata(&self) -> Metadata {
+        match self {
+            Decider::Moderator(session) => session.metadata(),
+            Decider::Instance(metadata) => (*metadata).clone(),
+        }
+    }
+}
+
+/// `by`'s decision `action` on everything `from` sent (the caller checked the role and that
+/// `new` asks this of `from`); refused decisions write nothing.
 pub(super) async fn decide(
     state: &AppState,
-    session: &Session,
+    by: Decider<'_>,
     from: From,
     action: BulkContentAction,
     new: &NewDecision,
@@ -78,7 +101,7 @@ pub(super) async fn decide(
         ));
     }
     let decision = Decision::by_moderator(
-        session.account.id.clone(),
+        by.moderator().unwrap_or_default(),
         &new.reason,
         new.report.clone(),
         None,
@@ -86,6 +109,10 @@ pub(super) async fn decide(
     )
     .and_then(|d| d.with_public_comment(new.public_comment.as_deref()))
     .map_err(|e| Error::Invalid(vec![e]))?;
+    let decision = Decision {
+        moderator: by.moderator(),
+        ..decision
+    };
     let pool = state.db.pool();
     if let Some(report) = &decision.report {
         if reports::find(pool, report).await?.is_none() {
@@ -130,7 +157,7 @@ pub(super) async fn decide(
         public_comment: None,
         ..decision.clone()
     };
-    let metadata = session
+    let metadata = by
         .metadata()
         .with_reason(step.reason.clone())
         .with_bulk_decision(whose.reference.clone());
@@ -138,7 +165,7 @@ pub(super) async fn decide(
         BulkContentAction::RemoveContent => remove_all(state, &whose, &step, &metadata).await?,
         BulkContentAction::RestoreContent => restore_all(state, &whose, &step, &metadata).await?,
     };
-    let metadata = session.metadata().with_reason(decision.reason.clone());
+    let metadata = by.metadata().with_reason(decision.reason.clone());
     let reads = &[EVENTS, DOMAIN_DECISIONS];
     let made = DecisionMade {
         position: 0,
