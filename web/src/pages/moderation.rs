@@ -15,7 +15,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use convene_api::audit::{self, AuditQuery};
-use convene_api::moderation::{self, Action, DecisionTarget, NewDecision};
+use convene_api::moderation::{self, Action, DecisionMade, DecisionTarget, NewDecision};
 use convene_api::reports::{self, Decision, NewNote, NewReport, QueueQuery, Reporter};
 use convene_api::revert::{self, RevertPlan, RevertRequest};
 use convene_api::Class;
@@ -465,7 +465,15 @@ pub async fn audit(
 /// GET `/moderation/domains`: other instances' domains with a decision in force, what each
 /// touches here, and the administrators' form to decide (moderators read it).
 pub async fn domains(State(web): State<Web>, visitor: Visitor) -> Response {
-    domains_page(&web, &visitor, &HashMap::new(), None).await
+    domains_page(&web, &visitor, &HashMap::new(), Outcome::Asked).await
+}
+
+/// What the domains page follows: a plain visit, a refused decision, or the counts of a
+/// decision on everything a domain sent.
+enum Outcome<'a> {
+    Asked,
+    Refused(&'a convene_api::Error),
+    Content(&'a DecisionMade),
 }
 
 /// POST `/moderation/domains`: an administrator's decision on a domain (`domain`, `action`,
@@ -483,7 +491,7 @@ pub async fn decide_on_domain(
     };
     let Some(action) = Action::parse(&field(&values, "action")) else {
         let error = convene_api::Error::invalid_field("action", "choose suspend, limit or lift");
-        return domains_page(&web, &visitor, &values, Some(&error)).await;
+        return domains_page(&web, &visitor, &values, Outcome::Refused(&error)).await;
     };
     let comment = field(&values, "public_comment");
     let new = NewDecision {
@@ -497,9 +505,13 @@ pub async fn decide_on_domain(
         public_comment: Some(comment).filter(|c| !c.trim().is_empty()),
     };
     match moderation::decide(&web.app, session, new).await {
+        // What was removed or restored is said once, on the page the form is on.
+        Ok(made) if made.content.is_some() => {
+            domains_page(&web, &visitor, &HashMap::new(), Outcome::Content(&made)).await
+        }
         Ok(_) => see_other(&visitor, "/moderation/domains"),
         Err(error) if matches!(error.class(), Class::Invalid | Class::Conflict) => {
-            domains_page(&web, &visitor, &values, Some(&error)).await
+            domains_page(&web, &visitor, &values, Outcome::Refused(&error)).await
         }
         Err(error) => forbidden(&web, &visitor, &error, "moderators_only"),
     }
@@ -509,10 +521,15 @@ async fn domains_page(
     web: &Web,
     visitor: &Visitor,
     values: &HashMap<String, String>,
-    failed: Option<&convene_api::Error>,
+    outcome: Outcome<'_>,
 ) -> Response {
     let Some(session) = visitor.session.as_ref() else {
         return login_first(visitor);
+    };
+    let (failed, content) = match outcome {
+        Outcome::Asked => (None, None),
+        Outcome::Refused(error) => (Some(error), None),
+        Outcome::Content(made) => (None, Some(made)),
     };
     let standings = match moderation::domains_in_force(&web.app, session).await {
         Ok(standings) => standings,
@@ -534,6 +551,16 @@ async fn domains_page(
         .collect();
     let mut context = Context::new();
     context.insert("standings", &rows);
+    context.insert("content", &content);
+    // Which message says what it did: `removed` or `restored`.
+    let done = content.map(|made| {
+        if made.change.ends_with("Removed") {
+            "removed"
+        } else {
+            "restored"
+        }
+    });
+    context.insert("content_done", &done);
     context.insert(
         "administrator",
         &(session.account.role == Role::Administrator),

@@ -511,6 +511,77 @@ async fn an_administrator_suspends_a_domain_from_the_domains_page_and_lifts_it()
     }
 }
 
+/// Posts `action` on everything bad.example sent from the domains page: the page it answers.
+async fn on_content(admin: &Browser, action: &str) -> crate::support::Page {
+    let page = admin.get("/moderation/domains").await;
+    admin
+        .post(
+            "/moderation/domains",
+            &page.csrf(),
+            &[
+                ("domain", "bad.example"),
+                ("action", action),
+                ("reason", "a spam wave"),
+            ],
+        )
+        .await
+}
+
+#[tokio::test]
+async fn an_administrator_removes_everything_a_domain_sent_from_the_domains_page_and_restores_it() {
+    for (_db, site) in sites("moderation_domain_content").await {
+        let admin = Browser::member(&site, "admin@example.org", "admin", "en").await;
+        give_role(&site, "admin", Role::Administrator).await;
+        let remote = crate::remote_reports::remote_event(&site).await;
+        let page = admin.get("/moderation/domains").await;
+        assert!(
+            page.body.contains("value=\"remove_content\"")
+                && page.body.contains("Remove every event and comment it sent"),
+            "{}",
+            page.body
+        );
+
+        let removed = on_content(&admin, "remove_content").await;
+        assert_eq!(removed.status, 200, "{}", removed.body);
+        assert!(
+            removed
+                .body
+                .contains("bad.example: 1 events and 0 comments removed; 0 events"),
+            "{}",
+            removed.body
+        );
+        let view = events::find(site.db.pool(), &remote).await.expect("read");
+        assert!(
+            view.is_some_and(|e| e.removed_by_moderators),
+            "the event is removed"
+        );
+        // Deciding again finds nothing left to remove, and says so on the form.
+        let head = site.head().await;
+        let again = on_content(&admin, "remove_content").await;
+        assert_eq!(again.status, 409, "{}", again.body);
+        assert!(
+            again.body.contains("everything it sent is already removed"),
+            "{}",
+            again.body
+        );
+        assert_eq!(site.head().await, head, "nothing written");
+
+        let restored = on_content(&admin, "restore_content").await;
+        assert!(
+            restored
+                .body
+                .contains("bad.example: 1 events and 0 comments restored"),
+            "{}",
+            restored.body
+        );
+        let view = events::find(site.db.pool(), &remote).await.expect("read");
+        assert!(
+            view.is_some_and(|e| !e.removed_by_moderators),
+            "the event is back"
+        );
+    }
+}
+
 #[tokio::test]
 async fn a_report_on_another_instance_s_event_may_go_to_its_moderators_from_the_form() {
     for (_db, site) in sites("moderation_forward").await {

@@ -41,7 +41,7 @@ fn from(actor: &str) -> FromRemote {
 }
 
 /// An event of bad.example organised by `@spam`, imported here; its id.
-async fn remote_event(site: &Site) -> String {
+pub(crate) async fn remote_event(site: &Site) -> String {
     let details = serde_json::from_value(serde_json::json!({
         "title": "Pills",
         "begins_at": "2031-06-01T12:00:00Z",
