@@ -1041,5 +1041,27 @@ async fn a_reported_actor_of_another_instance_is_shown_as_known_and_suspended_fr
         );
         let page = mia.get(&format!("/moderation/reports/{id}")).await;
         assert!(page.body.contains("spams every event"), "{}", page.body);
+
+        // Everything it sent is removed from the report too, each event kept as evidence.
+        let sent = crate::remote_reports::remote_event_of(&site, sam).await;
+        assert!(
+            page.body.contains("Remove every event and comment it sent"),
+            "{}",
+            page.body
+        );
+        let removed = mia
+            .post(
+                &format!("/moderation/reports/{id}/decide"),
+                &page.csrf(),
+                &[
+                    ("action", "remove_content"),
+                    ("target", &format!("actor:{sam}")),
+                    ("reason", "spam wave"),
+                ],
+            )
+            .await;
+        assert_eq!(removed.status, 303, "{}", removed.body);
+        let view = events::find(site.db.pool(), &sent).await.expect("read");
+        assert!(view.is_some_and(|e| e.removed_by_moderators), "removed");
     }
 }

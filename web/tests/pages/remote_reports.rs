@@ -42,6 +42,15 @@ fn from(actor: &str) -> FromRemote {
 
 /// An event of bad.example organised by `@spam`, imported here; its id.
 pub(crate) async fn remote_event(site: &Site) -> String {
+    remote_event_of(site, SPAM).await
+}
+
+/// An event organised by `actor` (`https://host/@name`), imported here; its id.
+pub(crate) async fn remote_event_of(site: &Site, actor: &str) -> String {
+    let (host, name) = actor
+        .trim_start_matches("https://")
+        .split_once("/@")
+        .expect("https://host/@name");
     let details = serde_json::from_value(serde_json::json!({
         "title": "Pills",
         "begins_at": "2031-06-01T12:00:00Z",
@@ -49,14 +58,14 @@ pub(crate) async fn remote_event(site: &Site) -> String {
     }))
     .expect("details");
     let origin = RemoteOrigin {
-        object: "https://bad.example/events/1".into(),
-        actor: SPAM.into(),
-        actor_handle: "spam@bad.example".into(),
+        object: format!("https://{host}/events/1"),
+        actor: actor.into(),
+        actor_handle: format!("{name}@{host}"),
         actor_name: Some("Spam Shop".into()),
-        url: "https://bad.example/events/1".into(),
-        inbox: Some("https://bad.example/inbox".into()),
+        url: format!("https://{host}/events/1"),
+        inbox: Some(format!("https://{host}/inbox")),
     };
-    convene_api::remote_events::import_event(&site.state, &from(SPAM), origin, details)
+    convene_api::remote_events::import_event(&site.state, &from(actor), origin, details)
         .await
         .expect("imported")
 }
