@@ -98,3 +98,54 @@ fn received(b: &crate::support::Server, moderator: &crate::support::Caller) -> V
         })
         .unwrap_or_default()
 }
+
+/// A profile on A reports an actor of B it never met, by its handle: A finds it with WebFinger
+/// and files the report on its actor; a handle that leads nowhere is refused on the field, with
+/// nothing recorded.
+#[test]
+fn an_actor_of_another_instance_is_reported_by_its_handle() {
+    each_pair("flags by handle", |a_db, b_db| {
+        let a = start(&a_db.url);
+        let b = start(&b_db.url);
+        let reporter = someone(&a, "ana");
+        someone(&b, "bob");
+        create_administrator(&b_db.url, "admin@b.example");
+        let moderator = log_in(&b, "admin@b.example");
+        let b_host = b.base.trim_start_matches("http://");
+        let report = |who: String| {
+            json!({
+                "target": {"kind": "remote_actor", "url": who},
+                "category": {"kind": "spam"},
+                "comment": REASON,
+                "forward": true,
+            })
+        };
+
+        let (status, refused) = a.call(
+            "POST",
+            "/api/v1/reports",
+            &reporter,
+            Some(report(format!("@nobody@{b_host}"))),
+        );
+        assert_eq!(status, 422, "{refused}");
+        assert_eq!(refused["errors"][0]["field"], "target.url", "{refused}");
+
+        let filed = ok(
+            &a,
+            "POST",
+            "/api/v1/reports",
+            &reporter,
+            Some(report(format!("@bob@{b_host}"))),
+        );
+        assert_eq!(filed["state"], "open", "{filed}");
+        b.wait_until(|b| !received(b, &moderator).is_empty());
+        let queue = received(&b, &moderator);
+        assert_eq!(
+            (&queue[0]["target_kind"], &queue[0]["target_id"]),
+            (&json!("profile"), &json!("bob")),
+            "{queue:?}"
+        );
+        a.stop();
+        b.stop();
+    });
+}

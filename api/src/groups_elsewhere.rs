@@ -49,7 +49,7 @@ pub async fn find(
 
 /// What asks other instances, for `session`; a visitor without an account (from `origin`) is
 /// limited per address, as every lookup has this instance ask another one.
-fn resolver<'a>(
+pub(crate) fn resolver<'a>(
     state: &'a AppState,
     session: Option<&Session>,
     origin: &Origin,

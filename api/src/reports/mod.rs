@@ -86,6 +86,15 @@ pub async fn file(state: &AppState, reporter: Reporter, new: NewReport) -> Resul
             ))
         }
     };
+    let mut new = new;
+    if let Target::RemoteActor { url } = &new.target {
+        let origin = match &reporter {
+            Reporter::Profile(acting) => &acting.session.origin,
+            Reporter::Anonymous(origin) => origin,
+        };
+        let url = remote::actor_named(state, session, origin, url).await?;
+        new.target = Target::RemoteActor { url };
+    }
     let snapshot = target_exists(state, session, &new.target).await?;
     named_rules_exist(state, &new.category).await?;
     let federated = remote::federated(state, &new.target, new.forward).await?;

@@ -4,7 +4,7 @@
 //! instance sends about content of this one becomes a report in the queue, its reporter
 //! unnamed, unless administrators reject that domain's reports.
 
-use crate::auth::Session;
+use crate::auth::{Origin, Session};
 use crate::error::{Error, Result};
 use crate::remote_events::{derived_id, FromRemote};
 use crate::AppState;
@@ -93,6 +93,39 @@ struct Elsewhere {
     objects: Vec<String>,
     /// Where the event's organiser takes activities, when it was recorded.
     inbox: Option<String>,
+}
+
+/// The actor a report names by `who`: its id as given when it is known here, else the actor
+/// `who` names (`name@host`, `@name@host` or its URL) looked up on its instance (WebFinger, then
+/// its document, which this instance keeps from then on), for `session` (or an anonymous
+/// reporter from `origin`, limited per address like every lookup). Refused on `target.url` with
+/// the reason when it cannot be found.
+pub async fn actor_named(
+    state: &AppState,
+    session: Option<&Session>,
+    origin: &Origin,
+    who: &str,
+) -> Result<String> {
+    let who = who.trim();
+    if reports::known_actor(state.db.pool(), who).await?.is_some() {
+        return Ok(who.to_string());
+    }
+    let local = host_of_url(&state.config.public_url).unwrap_or_default();
+    if !local.is_empty() && who.rsplit_once('@').is_some_and(|(_, host)| host == local) {
+        return Err(Error::invalid_field(
+            "target.url",
+            format!("{who} is on this instance: report one of its profiles by username or a group by handle"),
+        ));
+    }
+    // An instance that does not federate knows only the actors it was given.
+    if state.actor_resolver.is_none() {
+        return Ok(who.to_string());
+    }
+    let resolver = crate::groups_elsewhere::resolver(state, session, origin, "target.url")?;
+    match resolver.find_actor(who).await {
+        Ok(actor) => Ok(actor.id),
+        Err(reason) => Err(Error::invalid_field("target.url", reason)),
+    }
 }
 
 /// Another instance's actor, as the `remote_actors` cache knows it: what a report on it keeps.

@@ -47,7 +47,9 @@ pub enum Target {
     Group {
         handle: String,
     },
-    /// Another instance's profile or group known here, by its actor URL.
+    /// Another instance's profile or group, by its actor URL. A report may name it by its
+    /// handle (`name@host`) or by the URL of an actor not met yet: it is looked up on its
+    /// instance, and the report keeps its actor URL.
     RemoteActor {
         url: String,
     },
