@@ -55,6 +55,8 @@ struct Row {
     who: String,
     /// `@username`, shown smaller beside the name.
     handle: Option<String>,
+    /// A participant on another instance: their actor, whom the organiser may report.
+    remote_actor: Option<String>,
     state: String,
     state_label: String,
     waitlist_position: Option<i64>,
@@ -114,6 +116,7 @@ fn rows(
                     (None, None) => catalogue.text("anonymous"),
                 },
                 handle: p.profile.as_ref().map(|u| format!("@{u}")),
+                remote_actor: p.remote_actor.clone(),
                 state_label: catalogue.text(&format!("state_{}", state.as_str())),
                 can_approve: state.may_be_approved(),
                 can_reject: state.may_be_rejected(),

@@ -1,6 +1,6 @@
 //! Reporting another instance's actor from the pages: a remote organiser from its event's page, a
-//! remote comment's author from the comment, a remote member from a group's members list; the
-//! form names who is reported, offers to send a copy to their instance, and files a
+//! remote comment's author from the comment, a remote member from a group's members list, a
+//! remote participant from the organiser's participants page; the form names who is reported, offers to send a copy to their instance, and files a
 //! `remote_actor` report through the same use case as the API.
 
 use crate::group_admin::create_group;
@@ -158,7 +158,7 @@ async fn a_remote_organiser_is_reported_from_its_event_page_and_sent_on_to_its_i
 }
 
 #[tokio::test]
-async fn a_remote_comment_s_author_and_a_remote_group_member_are_reported_from_their_pages() {
+async fn a_remote_comment_s_author_group_member_and_participant_are_reported_from_their_pages() {
     for (_db, site) in sites("remote_actor_report_author_member").await {
         let ana = Browser::member(&site, "ana@example.org", "ana", "en").await;
         let troll = "https://bad.example/@troll";
@@ -237,6 +237,27 @@ async fn a_remote_comment_s_author_and_a_remote_group_member_are_reported_from_t
                 .contains("href=\"/report?actor=https%3A//bad.example/%40troll\""),
             "{}",
             members.body
+        );
+
+        // A remote participant, on the organiser's participants page.
+        let who = convene_domain::event::RemoteParticipant {
+            actor: troll.into(),
+            handle: "troll@bad.example".into(),
+            inbox: format!("{troll}/inbox"),
+            join: "https://bad.example/joins/1".into(),
+        };
+        let event_url = format!("{base}/events/{event}");
+        convene_api::remote_events::join(&site.state, &from(troll), &event_url, who, None)
+            .await
+            .expect("joined");
+        let participants = ana.get(&format!("/events/{event}/participants")).await;
+        assert!(
+            participants.body.contains("@troll@bad.example")
+                && participants
+                    .body
+                    .contains("href=\"/report?actor=https%3A//bad.example/%40troll\""),
+            "{}",
+            participants.body
         );
     }
 }
