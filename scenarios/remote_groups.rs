@@ -2,6 +2,8 @@
 //! lands on the group's page on B and follows it from there (pending until the group accepts);
 //! A's moderator publishes a public group event and a members-only one: the public one appears
 //! on B's page for the group, the members-only one never reaches B. Unfollowing is offered then.
+//! A profile on B also joins A's groups from their pages on B: an open one at once, a moderated
+//! one once A's moderator approves, and leaves.
 
 use crate::federation::{browse_in, copy_of, each_pair, someone, start};
 use crate::organising::ok;
@@ -103,6 +105,122 @@ fn a_profile_finds_a_group_elsewhere_by_handle_follows_it_and_sees_its_public_ev
         let (_, body, _) = browse_in("en", &b, &bea, &page, None);
         assert!(!body.contains("You follow this group"), "{body}");
         assert!(body.contains(">Follow</button>"), "{body}");
+        a.stop();
+        b.stop();
+    });
+}
+
+/// The role of `actor` in group `@handle` on `server`, as its moderator `caller` sees the
+/// members list; none when it is not listed.
+fn role_of(
+    server: &crate::support::Server,
+    caller: &crate::support::Caller,
+    handle: &str,
+    actor: &str,
+) -> Option<String> {
+    let members = ok(
+        server,
+        "GET",
+        &format!("/api/v1/groups/{handle}/members"),
+        caller,
+        None,
+    );
+    members.as_array()?.iter().find_map(|m| {
+        (m["member"] == actor).then(|| m["role"].as_str().unwrap_or_default().to_string())
+    })
+}
+
+/// On B a profile joins A's open group from the group's page on B (a member on both sides once
+/// A accepts), asks to join A's moderated group with a message (pending on B until A's moderator
+/// approves it), then leaves the first (gone from A's members).
+#[test]
+fn a_profile_joins_groups_elsewhere_from_their_page_and_leaves() {
+    each_pair("remote group membership", |a_db, b_db| {
+        let a = start(&a_db.url);
+        let b = start(&b_db.url);
+        let ana = someone(&a, "ana");
+        let bea = someone(&b, "bea");
+        for (handle, openness) in [("gardeners", "open"), ("archivists", "moderated")] {
+            ok(
+                &a,
+                "POST",
+                "/api/v1/groups",
+                &ana,
+                Some(json!({"handle": handle, "display_name": handle, "openness": openness})),
+            );
+        }
+        let a_host = a.base.trim_start_matches("http://").to_string();
+        let bea_actor = format!("{}/@bea", b.base);
+        let page_of = |handle: &str| format!("/@{handle}@{a_host}");
+        let join = |handle: &str, fields: &[(&str, &str)]| {
+            let page = page_of(handle);
+            browse_in(
+                "en",
+                &b,
+                &bea,
+                &page,
+                Some((&format!("{page}/join"), fields)),
+            )
+        };
+
+        // The open group: a member at once on A, and B's page says so once A accepts.
+        let (status, body, _) = browse_in("en", &b, &bea, &page_of("gardeners"), None);
+        assert!(body.contains("A message to its moderators"), "{body}");
+        let (status_join, _, location) = join("gardeners", &[("profile", "bea")]);
+        assert_eq!((status, status_join), (200, 303));
+        assert_eq!(location, page_of("gardeners"));
+        a.wait_until(|a| role_of(a, &ana, "gardeners", &bea_actor).as_deref() == Some("member"));
+        b.wait_until(|b| {
+            browse_in("en", b, &bea, &page_of("gardeners"), None)
+                .1
+                .contains("You are a member of this group.")
+        });
+
+        // The moderated group: a request with its message, approved by A's moderator.
+        join(
+            "archivists",
+            &[("profile", "bea"), ("message", "I keep old maps")],
+        );
+        a.wait_until(|a| {
+            role_of(a, &ana, "archivists", &bea_actor).as_deref() == Some("not_approved")
+        });
+        let (_, body, _) = browse_in("fr", &b, &bea, &page_of("archivists"), None);
+        assert!(
+            body.contains("attend la réponse de ses modérateurs"),
+            "{body}"
+        );
+        let members = ok(&a, "GET", "/api/v1/groups/archivists/members", &ana, None);
+        assert!(
+            format!("{members}").contains("I keep old maps"),
+            "{members}"
+        );
+        let encoded: String = url::form_urlencoded::byte_serialize(bea_actor.as_bytes()).collect();
+        ok(
+            &a,
+            "POST",
+            &format!("/api/v1/groups/archivists/members/{encoded}/approve"),
+            &ana,
+            Some(json!({})),
+        );
+        b.wait_until(|b| {
+            browse_in("en", b, &bea, &page_of("archivists"), None)
+                .1
+                .contains("You are a member of this group.")
+        });
+
+        // Leaving the first: gone from A's members, and B offers to join again.
+        let page = page_of("gardeners");
+        let (status, _, _) = browse_in(
+            "en",
+            &b,
+            &bea,
+            &page,
+            Some((&format!("{page}/leave"), &[("profile", "bea")])),
+        );
+        assert_eq!(status, 303);
+        a.wait_until(|a| role_of(a, &ana, "gardeners", &bea_actor).is_none());
+        let (_, body, _) = browse_in("en", &b, &bea, &page, None);
+        assert!(!body.contains("You are a member"), "{body}");
         a.stop();
         b.stop();
     });

@@ -178,9 +178,11 @@ impl Error {
                 ProfileError::InvalidUsername
                 | ProfileError::InvalidDisplayName
                 | ProfileError::InvalidSummary
-                | ProfileError::NotAnActorUrl(_) => Class::Invalid,
+                | ProfileError::NotAnActorUrl(_)
+                | ProfileError::JoinMessageTooLong => Class::Invalid,
                 ProfileError::NotFound
                 | ProfileError::NotFollowing(_)
+                | ProfileError::NotAMember(_)
                 | ProfileError::Suspended => Class::NotFound,
                 ProfileError::AlreadyDecided(_) => Class::Conflict,
             },
@@ -277,6 +279,7 @@ impl Error {
             }
             Error::Profile(ProfileError::InvalidDisplayName) => field("display_name", detail()),
             Error::Profile(ProfileError::InvalidSummary) => field("summary", detail()),
+            Error::Profile(ProfileError::JoinMessageTooLong) => field("message", detail()),
             Error::Profile(ProfileError::NotAnActorUrl(name)) => field(name, detail()),
             Error::Group(GroupError::Invalid(errors)) => errors.clone(),
             Error::Group(GroupError::RoleNotAssignable) => field("role", detail()),

@@ -33,7 +33,7 @@ fn by_remote(origin: &Origin, actor: &str) -> Metadata {
 
 /// Runs a follow command on `@profile` and waits until the `follows` read model shows it; an
 /// unknown profile is said by name.
-async fn run(
+pub(crate) async fn run(
     state: &AppState,
     profile: &str,
     follow: ProfileCommand,

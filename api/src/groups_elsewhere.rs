@@ -1,6 +1,7 @@
 //! Another instance's group, found by handle (WebFinger) or actor URL and shown here: what its
 //! actor says of itself, the public events it sent here, and the acting profile's follow of it
-//! (a `Follow` to the group, pending until the group's `Accept`).
+//! (a `Follow` to the group, pending until the group's `Accept`) and membership (a `Join`, with
+//! a message for its moderators, a member once the group accepts; a `Leave`).
 
 use crate::auth::{Acting, Origin, Session};
 use crate::error::{Error, Result};
@@ -11,7 +12,7 @@ use crate::throttle::Action;
 use crate::AppState;
 use convene_domain::metadata::format_timestamp;
 use convene_domain::profile::FollowingState;
-use convene_domain::{EventError, ProfileError};
+use convene_domain::{EventError, ProfileCommand, ProfileError};
 use convene_projections::domains;
 use convene_projections::events::{self, EventFilter, EventView};
 
@@ -188,6 +189,70 @@ pub async fn follow(state: &AppState, acting: &Acting, group: &FoundActor) -> Re
         shared_inbox: group.shared_inbox.clone(),
     };
     follows::follow_remote(state, acting, target).await
+}
+
+/// Where the acting profile stands in `group`: none, asked to join, or a member.
+pub async fn membership_of(
+    state: &AppState,
+    acting: &Acting,
+    group: &FoundActor,
+) -> Result<Option<FollowingState>> {
+    Ok(
+        convene_projections::follows::membership_of(state.db.pool(), &acting.profile, &group.id)
+            .await?,
+    )
+}
+
+/// The acting profile asks to join `group`, with `message` for its moderators (at most
+/// 2,000 characters, 422 on `message`); asking again while asked or a member changes nothing.
+pub async fn join(
+    state: &AppState,
+    acting: &Acting,
+    group: &FoundActor,
+    message: Option<String>,
+) -> Result<()> {
+    let join = ProfileCommand::JoinGroup {
+        group: group.id.clone(),
+        inbox: group
+            .shared_inbox
+            .clone()
+            .unwrap_or_else(|| group.inbox.clone()),
+        message,
+    };
+    follows::run(state, &acting.profile, join, &acting.metadata()).await
+}
+
+/// The acting profile leaves `group` (or withdraws its request to join); nothing when it was
+/// neither a member nor asked.
+pub async fn leave(state: &AppState, acting: &Acting, group: &FoundActor) -> Result<()> {
+    let leave = ProfileCommand::LeaveGroup {
+        group: group.id.clone(),
+        inbox: group
+            .shared_inbox
+            .clone()
+            .unwrap_or_else(|| group.inbox.clone()),
+    };
+    match follows::run(state, &acting.profile, leave, &acting.metadata()).await {
+        Ok(()) | Err(Error::Profile(ProfileError::NotAMember(_))) => Ok(()),
+        Err(other) => Err(other),
+    }
+}
+
+/// The group of `from` accepted or rejected `@profile`'s request to join it (its `Accept` or
+/// `Reject` of the `Join`). An answer to a request never sent is refused (404).
+pub async fn join_answered(
+    state: &AppState,
+    from: &FromRemote,
+    profile: &str,
+    accepted: bool,
+) -> Result<()> {
+    let group = from.actor.clone();
+    let answer = if accepted {
+        ProfileCommand::AcceptJoin { group }
+    } else {
+        ProfileCommand::RejectJoin { group }
+    };
+    follows::run(state, profile, answer, &from.metadata()).await
 }
 
 /// The acting profile stops following `group` (or withdraws its request); nothing when it did

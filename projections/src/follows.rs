@@ -1,5 +1,6 @@
 //! The `follows` read model: remote actors following local profiles (with the inboxes the
-//! outbox delivers to) and remote actors local profiles follow or asked to follow.
+//! outbox delivers to), remote actors local profiles follow or asked to follow, and other
+//! instances' groups local profiles joined or asked to join.
 
 use crate::error::Error;
 use crate::log::StoredEvent;
@@ -20,7 +21,11 @@ impl Projection for FollowsProjection {
     }
 
     fn tables(&self) -> &'static [&'static str] {
-        &["profile_followers", "profile_following"]
+        &[
+            "profile_followers",
+            "profile_following",
+            "profile_group_memberships",
+        ]
     }
 
     fn concerns(&self, event: &StoredEvent) -> bool {
@@ -76,6 +81,30 @@ impl Projection for FollowsProjection {
                 sqlx::query("DELETE FROM profile_following WHERE profile = $1 AND target = $2")
                     .bind(on.id)
                     .bind(target)
+            }
+            ProfileChange::GroupJoinRequested { group, inbox, .. } => sqlx::query(
+                "INSERT INTO profile_group_memberships (profile, \"group\", inbox, state, since) \
+                 VALUES ($1, $2, $3, $4, $5) ON CONFLICT (profile, \"group\") \
+                 DO UPDATE SET inbox = excluded.inbox, state = excluded.state",
+            )
+            .bind(on.id)
+            .bind(group)
+            .bind(inbox)
+            .bind(FollowingState::Requested.as_str())
+            .bind(on.at.clone()),
+            ProfileChange::GroupJoinAccepted { group } => sqlx::query(
+                "UPDATE profile_group_memberships SET state = $1 \
+                 WHERE profile = $2 AND \"group\" = $3",
+            )
+            .bind(FollowingState::Accepted.as_str())
+            .bind(on.id)
+            .bind(group),
+            ProfileChange::GroupJoinRejected { group } | ProfileChange::GroupLeft { group, .. } => {
+                sqlx::query(
+                    "DELETE FROM profile_group_memberships WHERE profile = $1 AND \"group\" = $2",
+                )
+                .bind(on.id)
+                .bind(group)
             }
             ProfileChange::Created { .. }
             | ProfileChange::Renamed { .. }
@@ -143,15 +172,35 @@ pub async fn following_of(pool: &AnyPool, profile: &str) -> Result<Vec<Following
     .await?;
     rows.iter()
         .map(|row| {
-            let state: String = row.try_get("state")?;
-            let state = match state.as_str() {
-                "accepted" => FollowingState::Accepted,
-                _ => FollowingState::Requested,
-            };
             Ok(Following {
                 target: row.try_get("target")?,
-                state,
+                state: state_of(row)?,
             })
         })
         .collect()
+}
+
+fn state_of(row: &sqlx::any::AnyRow) -> Result<FollowingState, Error> {
+    let state: String = row.try_get("state")?;
+    Ok(match state.as_str() {
+        "accepted" => FollowingState::Accepted,
+        _ => FollowingState::Requested,
+    })
+}
+
+/// Where `@profile` stands in another instance's group `group` (its actor URL): asked to join,
+/// a member, or neither.
+pub async fn membership_of(
+    pool: &AnyPool,
+    profile: &str,
+    group: &str,
+) -> Result<Option<FollowingState>, Error> {
+    let row = sqlx::query(
+        "SELECT state FROM profile_group_memberships WHERE profile = $1 AND \"group\" = $2",
+    )
+    .bind(profile)
+    .bind(group)
+    .fetch_optional(pool)
+    .await?;
+    row.as_ref().map(state_of).transpose()
 }

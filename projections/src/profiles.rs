@@ -53,7 +53,11 @@ impl Projection for ProfilesProjection {
             | ProfileChange::FollowRequested { .. }
             | ProfileChange::FollowAccepted { .. }
             | ProfileChange::FollowRejected { .. }
-            | ProfileChange::Unfollowed { .. } => Ok(()),
+            | ProfileChange::Unfollowed { .. }
+            | ProfileChange::GroupJoinRequested { .. }
+            | ProfileChange::GroupJoinAccepted { .. }
+            | ProfileChange::GroupJoinRejected { .. }
+            | ProfileChange::GroupLeft { .. } => Ok(()),
             ProfileChange::Moderated { action, .. } => {
                 let sql = if action.on_suspension() {
                     "UPDATE profiles SET suspended = $1 WHERE username = $2"

@@ -56,6 +56,27 @@ pub enum ProfileChange {
     Unfollowed {
         target: String,
     },
+    /// This profile asked to join another instance's group (its `Join`, sent to `inbox`, with
+    /// the message for the group's moderators); it is a member once the group accepts.
+    GroupJoinRequested {
+        group: String,
+        inbox: String,
+        #[serde(default)]
+        message: Option<String>,
+    },
+    /// The group accepted: this profile is one of its members.
+    GroupJoinAccepted {
+        group: String,
+    },
+    /// The group refused (or removed this profile): it is not a member.
+    GroupJoinRejected {
+        group: String,
+    },
+    /// This profile left the group (or withdrew its request): its `Leave`, sent to `inbox`.
+    GroupLeft {
+        group: String,
+        inbox: String,
+    },
     /// An instance moderator's decision (ProfileSuspended, ProfileUnsuspended in the log).
     Moderated {
         action: ProfileAction,
@@ -77,6 +98,10 @@ impl DomainEvent for ProfileChange {
             ProfileChange::FollowAccepted { .. } => "ProfileFollowAccepted",
             ProfileChange::FollowRejected { .. } => "ProfileFollowRejected",
             ProfileChange::Unfollowed { .. } => "ProfileUnfollowed",
+            ProfileChange::GroupJoinRequested { .. } => "ProfileGroupJoinRequested",
+            ProfileChange::GroupJoinAccepted { .. } => "ProfileGroupJoinAccepted",
+            ProfileChange::GroupJoinRejected { .. } => "ProfileGroupJoinRejected",
+            ProfileChange::GroupLeft { .. } => "ProfileGroupLeft",
             ProfileChange::Moderated { action, .. } => action.change_name(),
         }
         .to_string()

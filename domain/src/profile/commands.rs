@@ -52,6 +52,25 @@ pub enum ProfileCommand {
     Unfollow {
         target: String,
     },
+    /// Ask to join another instance's group `group` (its actor URL), whose inbox is `inbox`.
+    JoinGroup {
+        group: String,
+        inbox: String,
+        message: Option<String>,
+    },
+    /// `group` accepted this profile's request to join it.
+    AcceptJoin {
+        group: String,
+    },
+    /// `group` refused this profile's request to join it.
+    RejectJoin {
+        group: String,
+    },
+    /// Leave `group` (or withdraw the request to join it); the `Leave` goes to `inbox`.
+    LeaveGroup {
+        group: String,
+        inbox: String,
+    },
     /// An instance moderator's decision (the caller checked the role and the decision's
     /// fields).
     Moderate {

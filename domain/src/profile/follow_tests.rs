@@ -239,3 +239,108 @@ fn follow_changes_keep_their_stored_names() {
         }})
     );
 }
+
+const CLUB: &str = "https://remote.example/@club";
+const CLUB_INBOX: &str = "https://remote.example/@club/inbox";
+
+fn join_club(message: Option<&str>) -> ProfileCommand {
+    ProfileCommand::JoinGroup {
+        group: CLUB.into(),
+        inbox: CLUB_INBOX.into(),
+        message: message.map(Into::into),
+    }
+}
+
+fn club_asked(message: Option<&str>) -> ProfileChange {
+    ProfileChange::GroupJoinRequested {
+        group: CLUB.into(),
+        inbox: CLUB_INBOX.into(),
+        message: message.map(Into::into),
+    }
+}
+
+fn club(change: fn(String) -> ProfileCommand) -> ProfileCommand {
+    change(CLUB.into())
+}
+
+#[test]
+fn joining_another_instance_s_group_is_asked_then_accepted_once() {
+    Given::with(())
+        .given(vec![alice()])
+        .when(join_club(Some("  I repair bikes  ")))
+        .then_expect_events(vec![club_asked(Some("I repair bikes"))]);
+    // Asking again while asked, or once a member, records nothing.
+    Given::with(())
+        .given(vec![alice(), club_asked(None)])
+        .when(join_club(None))
+        .then_expect_events(vec![]);
+    let accepted = ProfileChange::GroupJoinAccepted { group: CLUB.into() };
+    Given::with(())
+        .given(vec![alice(), club_asked(None)])
+        .when(club(|group| ProfileCommand::AcceptJoin { group }))
+        .then_expect_events(vec![accepted.clone()]);
+    Given::with(())
+        .given(vec![alice(), club_asked(None), accepted])
+        .when(club(|group| ProfileCommand::AcceptJoin { group }))
+        .then_expect_events(vec![]);
+}
+
+#[test]
+fn an_answer_to_a_join_never_asked_and_a_leave_without_joining_are_refused() {
+    for answer in [
+        club(|group| ProfileCommand::AcceptJoin { group }),
+        club(|group| ProfileCommand::RejectJoin { group }),
+        ProfileCommand::LeaveGroup {
+            group: CLUB.into(),
+            inbox: CLUB_INBOX.into(),
+        },
+    ] {
+        Given::with(())
+            .given(vec![alice()])
+            .when(answer)
+            .then_expect_error(ProfileError::NotAMember(CLUB.into()));
+    }
+}
+
+#[test]
+fn a_rejected_or_left_membership_can_be_asked_again() {
+    let rejected = ProfileChange::GroupJoinRejected { group: CLUB.into() };
+    Given::with(())
+        .given(vec![alice(), club_asked(None)])
+        .when(club(|group| ProfileCommand::RejectJoin { group }))
+        .then_expect_events(vec![rejected.clone()]);
+    let left = ProfileChange::GroupLeft {
+        group: CLUB.into(),
+        inbox: CLUB_INBOX.into(),
+    };
+    Given::with(())
+        .given(vec![alice(), club_asked(None)])
+        .when(ProfileCommand::LeaveGroup {
+            group: CLUB.into(),
+            inbox: CLUB_INBOX.into(),
+        })
+        .then_expect_events(vec![left.clone()]);
+    for gone in [rejected, left] {
+        Given::with(())
+            .given(vec![alice(), club_asked(None), gone])
+            .when(join_club(None))
+            .then_expect_events(vec![club_asked(None)]);
+    }
+}
+
+#[test]
+fn a_join_naming_no_url_or_with_too_long_a_message_is_refused() {
+    Given::with(())
+        .given(vec![alice()])
+        .when(ProfileCommand::JoinGroup {
+            group: "club@remote.example".into(),
+            inbox: CLUB_INBOX.into(),
+            message: None,
+        })
+        .then_expect_error(ProfileError::NotAnActorUrl("group"));
+    let long = "x".repeat(JOIN_MESSAGE_MAX + 1);
+    Given::with(())
+        .given(vec![alice()])
+        .when(join_club(Some(&long)))
+        .then_expect_error(ProfileError::JoinMessageTooLong);
+}

@@ -1,6 +1,7 @@
 //! Follows between a local profile and remote ActivityPub actors, both ways: who follows this
-//! profile (by their `Follow`), and whom this profile follows or asked to follow. Remote actors
-//! are named by their id URL.
+//! profile (by their `Follow`), and whom this profile follows or asked to follow; and the groups
+//! of other instances it joined or asked to join (by its `Join`, which the group accepts or
+//! rejects, as it does a `Follow`). Remote actors are named by their id URL.
 
 use super::{ProfileChange, ProfileError};
 use serde::{Deserialize, Serialize};
@@ -33,7 +34,13 @@ pub struct Follows {
     followers: BTreeMap<String, String>,
     #[serde(default)]
     following: BTreeMap<String, FollowingState>,
+    /// Other instances' groups: asked to join (`Requested`) or a member (`Accepted`).
+    #[serde(default)]
+    memberships: BTreeMap<String, FollowingState>,
 }
+
+/// The longest message to a group's moderators with a request to join it.
+pub const JOIN_MESSAGE_MAX: usize = 2_000;
 
 /// An actor, an inbox, an activity id: absolute `http(s)` URLs, or the field named is refused.
 fn actor_url(field: &'static str, value: &str) -> Result<(), ProfileError> {
@@ -133,6 +140,65 @@ impl Follows {
         }
     }
 
+    /// Where this profile stands in another instance's group: asked to join, or a member.
+    pub fn membership(&self, group: &str) -> Option<FollowingState> {
+        self.memberships.get(group).copied()
+    }
+
+    /// Ask to join `group`; asking again while asked or a member records nothing.
+    pub fn join(
+        &self,
+        group: String,
+        inbox: String,
+        message: Option<String>,
+    ) -> Result<Option<ProfileChange>, ProfileError> {
+        actor_url("group", &group)?;
+        actor_url("inbox", &inbox)?;
+        let message = message
+            .map(|m| m.trim().to_string())
+            .filter(|m| !m.is_empty());
+        if message
+            .as_ref()
+            .is_some_and(|m| m.chars().count() > JOIN_MESSAGE_MAX)
+        {
+            return Err(ProfileError::JoinMessageTooLong);
+        }
+        if self.memberships.contains_key(&group) {
+            return Ok(None);
+        }
+        Ok(Some(ProfileChange::GroupJoinRequested {
+            group,
+            inbox,
+            message,
+        }))
+    }
+
+    /// `group` accepted: only a request it was sent can be accepted, and only once.
+    pub fn join_accepted(&self, group: String) -> Result<Option<ProfileChange>, ProfileError> {
+        match self.membership(&group) {
+            None => Err(ProfileError::NotAMember(group)),
+            Some(FollowingState::Accepted) => Ok(None),
+            Some(FollowingState::Requested) => Ok(Some(ProfileChange::GroupJoinAccepted { group })),
+        }
+    }
+
+    /// `group` refused (or no longer counts this profile among its members).
+    pub fn join_rejected(&self, group: String) -> Result<ProfileChange, ProfileError> {
+        match self.membership(&group) {
+            None => Err(ProfileError::NotAMember(group)),
+            Some(_) => Ok(ProfileChange::GroupJoinRejected { group }),
+        }
+    }
+
+    /// Leave `group`, or withdraw the request to join it; it must have been asked.
+    pub fn leave(&self, group: String, inbox: String) -> Result<ProfileChange, ProfileError> {
+        actor_url("inbox", &inbox)?;
+        match self.membership(&group) {
+            None => Err(ProfileError::NotAMember(group)),
+            Some(_) => Ok(ProfileChange::GroupLeft { group, inbox }),
+        }
+    }
+
     /// Applies a follow change; other changes leave the follows as they are.
     pub fn apply(&mut self, change: &ProfileChange) {
         match change {
@@ -154,6 +220,17 @@ impl Follows {
             }
             ProfileChange::FollowRejected { target } | ProfileChange::Unfollowed { target } => {
                 self.following.remove(target);
+            }
+            ProfileChange::GroupJoinRequested { group, .. } => {
+                self.memberships
+                    .insert(group.clone(), FollowingState::Requested);
+            }
+            ProfileChange::GroupJoinAccepted { group } => {
+                self.memberships
+                    .insert(group.clone(), FollowingState::Accepted);
+            }
+            ProfileChange::GroupJoinRejected { group } | ProfileChange::GroupLeft { group, .. } => {
+                self.memberships.remove(group);
             }
             ProfileChange::Created { .. }
             | ProfileChange::Renamed { .. }

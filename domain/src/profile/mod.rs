@@ -7,7 +7,7 @@ mod follows;
 
 pub use changes::ProfileChange;
 pub use commands::ProfileCommand;
-pub use follows::{FollowingState, Follows};
+pub use follows::{FollowingState, Follows, JOIN_MESSAGE_MAX};
 
 use crate::moderation::ProfileAction;
 use cqrs_es::event_sink::EventSink;
@@ -39,6 +39,13 @@ pub enum ProfileError {
     NotFound,
     #[error("{0} is not followed by this profile")]
     NotFollowing(String),
+    #[error("this profile is not a member of {0} and did not ask to join it")]
+    NotAMember(String),
+    #[error(
+        "a message to a group's moderators is at most {} characters",
+        follows::JOIN_MESSAGE_MAX
+    )]
+    JoinMessageTooLong,
     /// The field named is not an absolute http(s) URL.
     #[error("`{0}` must be an absolute http or https URL")]
     NotAnActorUrl(&'static str),
@@ -295,6 +302,14 @@ impl Profile {
             ProfileCommand::AcceptFollow { target } => follows.accepted(target),
             ProfileCommand::RejectFollow { target } => follows.rejected(target).map(Some),
             ProfileCommand::Unfollow { target } => follows.unfollow(target).map(Some),
+            ProfileCommand::JoinGroup {
+                group,
+                inbox,
+                message,
+            } => follows.join(group, inbox, message),
+            ProfileCommand::AcceptJoin { group } => follows.join_accepted(group),
+            ProfileCommand::RejectJoin { group } => follows.join_rejected(group).map(Some),
+            ProfileCommand::LeaveGroup { group, inbox } => follows.leave(group, inbox).map(Some),
             ProfileCommand::Create { .. }
             | ProfileCommand::Update { .. }
             | ProfileCommand::Moderate { .. }

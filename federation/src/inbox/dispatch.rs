@@ -14,6 +14,7 @@ use crate::objects::ActivityKind;
 use axum::http::StatusCode;
 use convene_api::error::Class;
 use convene_api::follows;
+use convene_api::groups_elsewhere;
 use convene_api::instance_follows;
 use convene_api::remote_events::{self, FromRemote};
 use convene_api::remote_groups;
@@ -692,7 +693,8 @@ async fn answer(
     }
 }
 
-/// `Accept` or `Reject` of a local profile's `Join` of an event on the answering instance.
+/// `Accept` or `Reject` of a local profile's `Join` of an event on the answering instance, or
+/// of the answering group itself.
 async fn answer_join(
     inbox: &Inbox,
     from: &FromRemote,
@@ -704,9 +706,20 @@ async fn answer_join(
             "the Join answered is not of a local profile",
         ));
     };
+    let accepted = kind == ActivityKind::Accept;
+    // Only the group joined answers for itself.
+    if named_actor(&join.object) == Some(from.actor.as_str()) {
+        return match groups_elsewhere::join_answered(&inbox.app, from, &profile, accepted).await {
+            Ok(()) => Ok(format!(
+                "{} answered @{profile}'s Join: {}",
+                from.actor,
+                kind.name()
+            )),
+            Err(error) => Err(refusal(error)),
+        };
+    }
     let event = event_named(&join.object)
         .ok_or_else(|| Refusal::ignored("the Join answered names no event"))?;
-    let accepted = kind == ActivityKind::Accept;
     match remote_events::answer_join(&inbox.app, from, event, &profile, accepted).await {
         Ok(id) => Ok(format!(
             "{} answered @{profile}'s Join of event {id}: {}",

@@ -738,8 +738,9 @@ pub(super) fn followers_at(profiles: &LogOf, username: &str, position: i64) -> V
     inboxes.into_iter().collect()
 }
 
-/// Follow, Undo of a Follow, and the Accept of a remote actor's Follow. `earlier` holds the
-/// profile's changes before this one.
+/// Follow, Undo of a Follow, and the Accept of a remote actor's Follow; Join and Leave of
+/// another instance's group (`Join {object: group}` with Mobilizon's `participationMessage`,
+/// `Leave {object: group}`). `earlier` holds the profile's changes before this one.
 fn follow_activity(
     public_url: &str,
     username: &str,
@@ -789,10 +790,26 @@ fn follow_activity(
                     inbox,
                 )
             }
+            ProfileChange::GroupJoinRequested { group, inbox, .. } => (
+                ActivityKind::Join,
+                Value::String(group.clone()),
+                group.clone(),
+                inbox.clone(),
+            ),
+            ProfileChange::GroupLeft { group, inbox } => (
+                ActivityKind::Leave,
+                Value::String(group.clone()),
+                group.clone(),
+                inbox.clone(),
+            ),
             _ => return Ok(None),
         };
+    let mut activity = Activity::new(id(kind), kind, &person, object, vec![to], Vec::new(), at);
+    if let ProfileChange::GroupJoinRequested { message, .. } = change {
+        activity.participation_message = message.clone();
+    }
     Ok(Some(Outgoing {
-        activity: Activity::new(id(kind), kind, &person, object, vec![to], Vec::new(), at),
+        activity,
         key_id: key_id(&person),
         inboxes: vec![inbox],
         about: None,

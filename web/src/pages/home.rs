@@ -404,6 +404,9 @@ pub async fn join_group(
     Path(handle): Path<String>,
     axum::Form(form): super::Fields,
 ) -> Response {
+    if super::remote_group::is_handle(&handle) {
+        return super::remote_group::join(&web, &visitor, &handle, &form, false).await;
+    }
     let acting = match group_form_acting(&web, &visitor, &form).await {
         Ok(acting) => acting,
         Err(response) => return response,
@@ -444,6 +447,9 @@ pub async fn leave_group(
     Path(handle): Path<String>,
     axum::Form(form): super::Fields,
 ) -> Response {
+    if super::remote_group::is_handle(&handle) {
+        return super::remote_group::join(&web, &visitor, &handle, &form, true).await;
+    }
     let acting = match group_form_acting(&web, &visitor, &form).await {
         Ok(acting) => acting,
         Err(response) => return response,

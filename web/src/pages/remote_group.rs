@@ -1,6 +1,7 @@
 //! Another instance's group on this instance, at `/@name@host`: what its actor says of itself
 //! (fetched afresh), the public events it sent here, a link to its own page, and for a signed-in
-//! profile a Follow / Unfollow button (the `Follow` goes to the group, pending until it accepts).
+//! profile a Follow / Unfollow button (the `Follow` goes to the group, pending until it accepts)
+//! and a Join (with a message for its moderators) / Leave one (the `Join` likewise).
 
 use crate::view::card;
 use crate::visitor::Visitor;
@@ -74,6 +75,7 @@ pub async fn page(web: &Web, visitor: &Visitor, handle: &str) -> axum::response:
         return web.pages.failure(visitor, &error);
     }
     let mut following = "none";
+    let mut membership = "none";
     let mut acting_as = None;
     if let Some(session) = visitor.session.clone() {
         let acting = match session.acting_as(&web.app, None).await {
@@ -84,6 +86,12 @@ pub async fn page(web: &Web, visitor: &Visitor, handle: &str) -> axum::response:
             Ok(None) => "none",
             Ok(Some(FollowingState::Requested)) => "requested",
             Ok(Some(FollowingState::Accepted)) => "accepted",
+            Err(error) => return web.pages.failure(visitor, &error),
+        };
+        membership = match elsewhere::membership_of(&web.app, &acting, &group).await {
+            Ok(None) => "none",
+            Ok(Some(FollowingState::Requested)) => "requested",
+            Ok(Some(FollowingState::Accepted)) => "member",
             Err(error) => return web.pages.failure(visitor, &error),
         };
         acting_as = Some(acting.profile);
@@ -109,6 +117,7 @@ pub async fn page(web: &Web, visitor: &Visitor, handle: &str) -> axum::response:
         &catalogue.fill("remote_group_view_on", &[("host", host)]),
     );
     context.insert("following", following);
+    context.insert("membership", membership);
     context.insert("acting", &acting_as);
     context.insert("events", &cards);
     let status = axum::http::StatusCode::OK;
@@ -138,6 +147,38 @@ pub async fn follow(
         elsewhere::unfollow(&web.app, &acting, &group).await
     } else {
         elsewhere::follow(&web.app, &acting, &group).await
+    };
+    match done {
+        Ok(()) => crate::render::see_other(visitor, &format!("/@{}", group.handle)),
+        Err(error) => web.pages.failure(visitor, &error),
+    }
+}
+
+/// Asks to join the group, with the form's `message` for its moderators (or leaves it, or
+/// withdraws the request, with `leave`), as the visitor's profile.
+pub async fn join(
+    web: &Web,
+    visitor: &Visitor,
+    handle: &str,
+    form: &HashMap<String, String>,
+    leave: bool,
+) -> axum::response::Response {
+    if let Err(response) = super::check_csrf(web, visitor, form) {
+        return response;
+    }
+    let acting = match super::acting(web, visitor, form.get("profile").cloned()).await {
+        Ok(acting) => acting,
+        Err(response) => return response,
+    };
+    let group = match found(web, visitor, handle).await {
+        Ok(group) => group,
+        Err(response) => return response,
+    };
+    let done = if leave {
+        elsewhere::leave(&web.app, &acting, &group).await
+    } else {
+        let message = Some(super::field(form, "message")).filter(|m| !m.trim().is_empty());
+        elsewhere::join(&web.app, &acting, &group, message).await
     };
     match done {
         Ok(()) => crate::render::see_other(visitor, &format!("/@{}", group.handle)),
