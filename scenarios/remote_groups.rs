@@ -132,7 +132,8 @@ fn role_of(
 
 /// On B a profile joins A's open group from the group's page on B (a member on both sides once
 /// A accepts), asks to join A's moderated group with a message (pending on B until A's moderator
-/// approves it), then leaves the first (gone from A's members).
+/// approves it; removed by that moderator, no longer a member on B), then leaves the first (gone
+/// from A's members).
 #[test]
 fn a_profile_joins_groups_elsewhere_from_their_page_and_leaves() {
     each_pair("remote group membership", |a_db, b_db| {
@@ -206,6 +207,20 @@ fn a_profile_joins_groups_elsewhere_from_their_page_and_leaves() {
             browse_in("en", b, &bea, &page_of("archivists"), None)
                 .1
                 .contains("You are a member of this group.")
+        });
+
+        // Removed by A's moderator: B no longer counts her a member, and offers to join again.
+        let (status, said) = a.call(
+            "POST",
+            &format!("/api/v1/groups/archivists/members/{encoded}/remove"),
+            &ana,
+            Some(json!({"reason": "moved away"})),
+        );
+        assert_eq!(status, 204, "{said}");
+        b.wait_until(|b| {
+            browse_in("en", b, &bea, &page_of("archivists"), None)
+                .1
+                .contains("A message to its moderators")
         });
 
         // Leaving the first: gone from A's members, and B offers to join again.

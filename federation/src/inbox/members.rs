@@ -13,7 +13,7 @@ use crate::incoming::{IncomingActivity, IncomingMember, ObjectRef};
 use crate::objects::ActivityKind;
 use axum::http::StatusCode;
 use convene_api::remote_events::FromRemote;
-use convene_api::remote_groups;
+use convene_api::{groups_elsewhere, remote_groups};
 use convene_domain::group::{GroupActor, MemberRole};
 
 /// The refusal of a membership activity about `group`, which is not one of ours.
@@ -206,6 +206,18 @@ pub(super) async fn remove(
                 "a Remove names the group as its origin",
             )
         })?;
+    // A group elsewhere removing one of our profiles: it is no longer that group's member.
+    let removed = embedded
+        .map(|m| m.actor.as_str())
+        .or(named_actor(&activity.object));
+    if group == from.actor {
+        if let Some(profile) = removed.and_then(|actor| local_profile(inbox, actor)) {
+            return match groups_elsewhere::join_answered(&inbox.app, from, &profile, false).await {
+                Ok(()) => Ok(format!("{group} removed @{profile} from its members")),
+                Err(error) => Err(refusal(error)),
+            };
+        }
+    }
     let handle = hosted(inbox, &group).await?;
     let who = match (&activity.object, embedded) {
         (_, Some(member)) => member_named(inbox, &member.actor),
