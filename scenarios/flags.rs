@@ -129,6 +129,18 @@ fn an_actor_of_another_instance_is_reported_by_its_handle() {
         );
         assert_eq!(status, 422, "{refused}");
         assert_eq!(refused["errors"][0]["field"], "target.url", "{refused}");
+        let a_host = a.base.trim_start_matches("http://");
+        let (status, refused) = a.call(
+            "POST",
+            "/api/v1/reports",
+            &reporter,
+            Some(report(format!("@ana@{a_host}"))),
+        );
+        assert_eq!(status, 422, "{refused}");
+        assert!(
+            format!("{refused}").contains("is on this instance"),
+            "{refused}"
+        );
 
         let filed = ok(
             &a,

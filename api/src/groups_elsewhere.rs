@@ -191,6 +191,14 @@ pub async fn follow(state: &AppState, acting: &Acting, group: &FoundActor) -> Re
     follows::follow_remote(state, acting, target).await
 }
 
+/// Where a `Join` or `Leave` goes: the group's instance's shared inbox when it has one.
+fn delivery_inbox(group: &FoundActor) -> String {
+    group
+        .shared_inbox
+        .clone()
+        .unwrap_or_else(|| group.inbox.clone())
+}
+
 /// Where the acting profile stands in `group`: none, asked to join, or a member.
 pub async fn membership_of(
     state: &AppState,
@@ -213,10 +221,7 @@ pub async fn join(
 ) -> Result<()> {
     let join = ProfileCommand::JoinGroup {
         group: group.id.clone(),
-        inbox: group
-            .shared_inbox
-            .clone()
-            .unwrap_or_else(|| group.inbox.clone()),
+        inbox: delivery_inbox(group),
         message,
     };
     follows::run(state, &acting.profile, join, &acting.metadata()).await
@@ -227,10 +232,7 @@ pub async fn join(
 pub async fn leave(state: &AppState, acting: &Acting, group: &FoundActor) -> Result<()> {
     let leave = ProfileCommand::LeaveGroup {
         group: group.id.clone(),
-        inbox: group
-            .shared_inbox
-            .clone()
-            .unwrap_or_else(|| group.inbox.clone()),
+        inbox: delivery_inbox(group),
     };
     match follows::run(state, &acting.profile, leave, &acting.metadata()).await {
         Ok(()) | Err(Error::Profile(ProfileError::NotAMember(_))) => Ok(()),

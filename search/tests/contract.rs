@@ -655,3 +655,22 @@ async fn a_batch_written_across_a_meilisearch_swap_is_written_again() {
     assert!(ids.contains(&"series-00"), "the newer document: {ids:?}");
     live.delete().await.expect("delete the index");
 }
+
+/// Processes that start at once each create the index's tables: on PostgreSQL, `IF NOT EXISTS`
+/// alone lets two of them collide in the catalog; every one must get ready.
+#[tokio::test]
+async fn indexes_made_at_once_on_one_database_all_get_ready() {
+    for (scratch, db) in test_databases("indexes_made_at_once_on_one_database_all_get_ready").await
+    {
+        let ready: Vec<_> = (0..8)
+            .map(|_| {
+                let index = Embedded::with_prefix(db.pool(), db.backend(), "search_at_once");
+                tokio::spawn(async move { index.prepare().await })
+            })
+            .collect();
+        for (n, task) in ready.into_iter().enumerate() {
+            let made = task.await.expect("the task ran");
+            assert!(made.is_ok(), "{}: index {n}: {made:?}", scratch.label);
+        }
+    }
+}

@@ -107,18 +107,19 @@ pub async fn actor_named(
     who: &str,
 ) -> Result<String> {
     let who = who.trim();
-    if reports::known_actor(state.db.pool(), who).await?.is_some() {
-        return Ok(who.to_string());
-    }
-    let local = host_of_url(&state.config.public_url).unwrap_or_default();
-    if !local.is_empty() && who.rsplit_once('@').is_some_and(|(_, host)| host == local) {
+    let host = host_of_url(who).or_else(|| who.rsplit_once('@').map(|(_, h)| h.to_string()));
+    if host.is_some() && host == host_of_url(&state.config.public_url) {
         return Err(Error::invalid_field(
             "target.url",
-            format!("{who} is on this instance: report one of its profiles by username or a group by handle"),
+            format!(
+                "{who} is on this instance: report one of its profiles by username or a group \
+                 by handle"
+            ),
         ));
     }
     // An instance that does not federate knows only the actors it was given.
-    if state.actor_resolver.is_none() {
+    if state.actor_resolver.is_none() || reports::known_actor(state.db.pool(), who).await?.is_some()
+    {
         return Ok(who.to_string());
     }
     let resolver = crate::groups_elsewhere::resolver(state, session, origin, "target.url")?;

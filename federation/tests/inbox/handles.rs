@@ -311,7 +311,10 @@ async fn another_instances_group_has_a_page_here_that_a_handle_searched_leads_to
             body.contains(&format!("View on {}", host(&remote))),
             "{body}"
         );
-        assert!(body.contains("Log in to follow this group."), "{body}");
+        assert!(
+            body.contains("Log in to follow or join this group."),
+            "{body}"
+        );
         assert!(body.contains("No upcoming event"), "{body}");
 
         // The public event the group sends here is on its page, in French too.

@@ -170,9 +170,20 @@ impl Embedded {
     async fn ready(&self) -> Result<(), Error> {
         self.ready
             .get_or_try_init(|| async {
-                for statement in self.schema() {
-                    sqlx::query(&statement).execute(&self.pool).await?;
+                let mut tx = self.pool.begin().await?;
+                if self.backend == Backend::Postgres {
+                    // Two processes creating the same tables at once collide in PostgreSQL's
+                    // catalog even with IF NOT EXISTS (a duplicate `pg_type` row): one at a time.
+                    sqlx::query(
+                        "SELECT 1 FROM pg_advisory_xact_lock(hashtext('convene_search_schema'))",
+                    )
+                    .execute(&mut *tx)
+                    .await?;
                 }
+                for statement in self.schema() {
+                    sqlx::query(&statement).execute(&mut *tx).await?;
+                }
+                tx.commit().await?;
                 Ok::<_, Error>(())
             })
             .await?;

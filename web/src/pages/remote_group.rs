@@ -125,6 +125,25 @@ pub async fn page(web: &Web, visitor: &Visitor, handle: &str) -> axum::response:
         .render(visitor, status, "remote_group.html", context)
 }
 
+/// The visitor's profile posting `form` (its CSRF token checked) and the group `handle` names.
+async fn acting_on(
+    web: &Web,
+    visitor: &Visitor,
+    handle: &str,
+    form: &HashMap<String, String>,
+) -> Result<
+    (
+        convene_api::auth::Acting,
+        convene_api::remote_groups::FoundActor,
+    ),
+    axum::response::Response,
+> {
+    super::check_csrf(web, visitor, form)?;
+    let acting = super::acting(web, visitor, form.get("profile").cloned()).await?;
+    let group = found(web, visitor, handle).await?;
+    Ok((acting, group))
+}
+
 /// Follows the group (or stops following it, with `unfollow`) as the visitor's profile.
 pub async fn follow(
     web: &Web,
@@ -132,15 +151,8 @@ pub async fn follow(
     handle: &str,
     form: &HashMap<String, String>,
 ) -> axum::response::Response {
-    if let Err(response) = super::check_csrf(web, visitor, form) {
-        return response;
-    }
-    let acting = match super::acting(web, visitor, form.get("profile").cloned()).await {
-        Ok(acting) => acting,
-        Err(response) => return response,
-    };
-    let group = match found(web, visitor, handle).await {
-        Ok(group) => group,
+    let (acting, group) = match acting_on(web, visitor, handle, form).await {
+        Ok(found) => found,
         Err(response) => return response,
     };
     let done = if form.contains_key("unfollow") {
@@ -163,15 +175,8 @@ pub async fn join(
     form: &HashMap<String, String>,
     leave: bool,
 ) -> axum::response::Response {
-    if let Err(response) = super::check_csrf(web, visitor, form) {
-        return response;
-    }
-    let acting = match super::acting(web, visitor, form.get("profile").cloned()).await {
-        Ok(acting) => acting,
-        Err(response) => return response,
-    };
-    let group = match found(web, visitor, handle).await {
-        Ok(group) => group,
+    let (acting, group) = match acting_on(web, visitor, handle, form).await {
+        Ok(found) => found,
         Err(response) => return response,
     };
     let done = if leave {
