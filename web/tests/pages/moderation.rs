@@ -1063,5 +1063,9 @@ async fn a_reported_actor_of_another_instance_is_shown_as_known_and_suspended_fr
         assert_eq!(removed.status, 303, "{}", removed.body);
         let view = events::find(site.db.pool(), &sent).await.expect("read");
         assert!(view.is_some_and(|e| e.removed_by_moderators), "removed");
+        // The report's page names the decision in its history.
+        let page = mia.get(&format!("/moderation/reports/{id}")).await;
+        assert_eq!(page.status, 200, "{}", page.body);
+        assert!(page.body.contains("spam wave"), "{}", page.body);
     }
 }
