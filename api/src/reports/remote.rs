@@ -107,15 +107,8 @@ pub async fn actor_named(
     who: &str,
 ) -> Result<String> {
     let who = who.trim();
-    let host = host_of_url(who).or_else(|| who.rsplit_once('@').map(|(_, h)| h.to_string()));
-    if host.is_some() && host == host_of_url(&state.config.public_url) {
-        return Err(Error::invalid_field(
-            "target.url",
-            format!(
-                "{who} is on this instance: report one of its profiles by username or a group \
-                 by handle"
-            ),
-        ));
+    if let Some(host) = host_of_url(who).or_else(|| who.rsplit_once('@').map(|(_, h)| h.into())) {
+        not_here(state, who, &host)?;
     }
     // An instance that does not federate knows only the actors it was given.
     if state.actor_resolver.is_none() || reports::known_actor(state.db.pool(), who).await?.is_some()
@@ -129,6 +122,21 @@ pub async fn actor_named(
     }
 }
 
+/// Refuses an actor `who` names on `host` when that is this instance: its profiles and groups
+/// are reported by name.
+fn not_here(state: &AppState, who: &str, host: &str) -> Result<()> {
+    if host_of_url(&state.config.public_url).as_deref() == Some(host) {
+        return Err(Error::invalid_field(
+            "target.url",
+            format!(
+                "{who} is on this instance: report one of its profiles by username or a group \
+                 by handle"
+            ),
+        ));
+    }
+    Ok(())
+}
+
 /// Another instance's actor, as the `remote_actors` cache knows it: what a report on it keeps.
 /// Refused (422 naming `target.url`) when the actor is not known here, or is this instance's.
 pub async fn known_actor(state: &AppState, url: &str) -> Result<ActorSnapshot> {
@@ -139,12 +147,7 @@ pub async fn known_actor(state: &AppState, url: &str) -> Result<ActorSnapshot> {
              profile or group"
         ));
     };
-    if Some(&host) == host_of_url(&state.config.public_url).as_ref() {
-        return refused(format!(
-            "{url} is on this instance: report one of its profiles by username or a group by \
-             handle"
-        ));
-    }
+    not_here(state, url, &host)?;
     match reports::known_actor(state.db.pool(), url).await? {
         Some(snapshot) => Ok(snapshot),
         None => refused(format!(

@@ -490,7 +490,11 @@ pub async fn decide_on_domain(
         return login_first(&visitor);
     };
     let Some(action) = Action::parse(&field(&values, "action")) else {
-        let error = convene_api::Error::invalid_field("action", "choose suspend, limit or lift");
+        let error = convene_api::Error::invalid_field(
+            "action",
+            "choose suspend, limit, lift, reject_media, accept_media, reject_reports, \
+             accept_reports, remove_content or restore_content",
+        );
         return domains_page(&web, &visitor, &values, Outcome::Refused(&error)).await;
     };
     let comment = field(&values, "public_comment");
