@@ -3,7 +3,8 @@
 //! A's moderator publishes a public group event and a members-only one: the public one appears
 //! on B's page for the group, the members-only one never reaches B. Unfollowing is offered then.
 //! A profile on B also joins A's groups from their pages on B: an open one at once, a moderated
-//! one once A's moderator approves, and leaves.
+//! one once A's moderator approves (then sees, with her own signature, what A shows members:
+//! discussions, resources, her role), and leaves.
 
 use crate::federation::{browse_in, copy_of, each_pair, someone, start};
 use crate::organising::ok;
@@ -209,6 +210,39 @@ fn a_profile_joins_groups_elsewhere_from_their_page_and_leaves() {
                 .contains("You are a member of this group.")
         });
 
+        // A member sees on B what A shows its members, asked of A with her own signature: its
+        // discussions and resources, and her role once A's administrator makes her a moderator.
+        ok(
+            &a,
+            "POST",
+            "/api/v1/groups/archivists/discussions",
+            &ana,
+            Some(json!({"title": "Scanning rota", "body": "<p>Who scans on Mondays?</p>"})),
+        );
+        ok(
+            &a,
+            "POST",
+            "/api/v1/groups/archivists/resources",
+            &ana,
+            Some(json!({"kind": "folder", "title": "Old maps"})),
+        );
+        ok(
+            &a,
+            "PUT",
+            &format!("/api/v1/groups/archivists/members/{encoded}/role"),
+            &ana,
+            Some(json!({"role": "moderator"})),
+        );
+        b.wait_until(|b| {
+            let body = browse_in("en", b, &bea, &page_of("archivists"), None).1;
+            body.contains("Scanning rota")
+                && body.contains("Old maps")
+                && body.contains("Your role in it: Moderator.")
+        });
+        let (_, body, _) = browse_in("en", &b, &bea, &page_of("gardeners"), None);
+        assert!(body.contains("For its members"), "{body}");
+        assert!(!body.contains("Scanning rota"), "{body}");
+
         // Removed by A's moderator: B no longer counts her a member, and offers to join again.
         let (status, said) = a.call(
             "POST",
@@ -222,6 +256,8 @@ fn a_profile_joins_groups_elsewhere_from_their_page_and_leaves() {
                 .1
                 .contains("A message to its moderators")
         });
+        let (_, body, _) = browse_in("en", &b, &bea, &page_of("archivists"), None);
+        assert!(!body.contains("Scanning rota"), "{body}");
 
         // Leaving the first: gone from A's members, and B offers to join again.
         let page = page_of("gardeners");

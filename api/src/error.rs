@@ -179,7 +179,8 @@ impl Error {
                 | ProfileError::InvalidDisplayName
                 | ProfileError::InvalidSummary
                 | ProfileError::NotAnActorUrl(_)
-                | ProfileError::JoinMessageTooLong => Class::Invalid,
+                | ProfileError::JoinMessageTooLong
+                | ProfileError::NotAMemberRole(_) => Class::Invalid,
                 ProfileError::NotFound
                 | ProfileError::NotFollowing(_)
                 | ProfileError::NotAMember(_)
@@ -280,6 +281,7 @@ impl Error {
             Error::Profile(ProfileError::InvalidDisplayName) => field("display_name", detail()),
             Error::Profile(ProfileError::InvalidSummary) => field("summary", detail()),
             Error::Profile(ProfileError::JoinMessageTooLong) => field("message", detail()),
+            Error::Profile(ProfileError::NotAMemberRole(_)) => field("role", detail()),
             Error::Profile(ProfileError::NotAnActorUrl(name)) => field(name, detail()),
             Error::Group(GroupError::Invalid(errors)) => errors.clone(),
             Error::Group(GroupError::RoleNotAssignable) => field("role", detail()),

@@ -1,7 +1,8 @@
 //! Another instance's group, found by handle (WebFinger) or actor URL and shown here: what its
 //! actor says of itself, the public events it sent here, and the acting profile's follow of it
 //! (a `Follow` to the group, pending until the group's `Accept`) and membership (a `Join`, with
-//! a message for its moderators, a member once the group accepts; a `Leave`).
+//! a message for its moderators, a member once the group accepts; a `Leave`); and, for a
+//! member, what the group shows its members, fetched with the member's own signature.
 
 use crate::auth::{Acting, Origin, Session};
 use crate::error::{Error, Result};
@@ -10,11 +11,13 @@ use crate::remote_events::{self, FromRemote};
 use crate::remote_groups::{ActorResolver, FoundActor, FoundObject};
 use crate::throttle::Action;
 use crate::AppState;
+use convene_domain::group::MemberRole;
 use convene_domain::metadata::format_timestamp;
 use convene_domain::profile::FollowingState;
 use convene_domain::{EventError, ProfileCommand, ProfileError};
 use convene_projections::domains;
 use convene_projections::events::{self, EventFilter, EventView};
+use convene_projections::follows::GroupMembership;
 
 /// The most of a group's events its page here shows.
 const EVENTS_SHOWN: i64 = 20;
@@ -199,16 +202,15 @@ fn delivery_inbox(group: &FoundActor) -> String {
         .unwrap_or_else(|| group.inbox.clone())
 }
 
-/// Where the acting profile stands in `group`: none, asked to join, or a member.
+/// Where the acting profile stands in `group`: none, asked to join, or a member (with the role
+/// the group gave it, once it named one).
 pub async fn membership_of(
     state: &AppState,
     acting: &Acting,
     group: &FoundActor,
-) -> Result<Option<FollowingState>> {
-    Ok(
-        convene_projections::follows::membership_of(state.db.pool(), &acting.profile, &group.id)
-            .await?,
-    )
+) -> Result<Option<GroupMembership>> {
+    let pool = state.db.pool();
+    Ok(convene_projections::follows::membership_of(pool, &acting.profile, &group.id).await?)
 }
 
 /// The acting profile asks to join `group`, with `message` for its moderators (at most
@@ -255,6 +257,120 @@ pub async fn join_answered(
         ProfileCommand::RejectJoin { group }
     };
     follows::run(state, profile, answer, &from.metadata()).await
+}
+
+/// One thing a group shows its members: a discussion, a folder or link, a todo list.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Listed {
+    /// As the group names it (its `name`; a link's address when it names none).
+    pub name: String,
+    /// Where to open it: a link's own address, else the item's on the group's instance.
+    pub url: Option<String>,
+}
+
+/// What another instance's group shows the acting profile as one of its members, fetched from
+/// the group's instance with the profile's signature.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct ForMembers {
+    pub discussions: Vec<Listed>,
+    pub resources: Vec<Listed>,
+    pub todos: Vec<Listed>,
+    /// Why a collection could not be read: the group refuses a profile it no longer counts
+    /// among its members at once.
+    pub unavailable: Vec<String>,
+}
+
+/// The most of each members-only list a group's page here shows.
+const LISTED_SHOWN: usize = 50;
+
+/// The longest name of an item shown, in characters (titles are at most 200 on Convene).
+const NAME_SHOWN: usize = 200;
+
+/// What `group` shows the acting profile as its member (asked of the group's instance with the
+/// profile's signature, the three collections at once). A collection the group does not name is
+/// empty; one it refuses or that cannot be read is named in `unavailable`, with the reason.
+pub async fn for_members(
+    state: &AppState,
+    acting: &Acting,
+    group: &FoundActor,
+) -> Result<ForMembers> {
+    let resolver = state
+        .actor_resolver
+        .as_deref()
+        .ok_or_else(|| Error::invalid_field("handle", "this instance does not federate"))?;
+    let profile = &acting.profile;
+    let fetch = |url: &Option<String>| {
+        let url = url.clone();
+        async move {
+            match url {
+                Some(url) => resolver.fetch_as(&url, profile).await.map(Some),
+                None => Ok(None),
+            }
+        }
+    };
+    let collections = &group.members_only;
+    let (discussions, resources, todos) = tokio::join!(
+        fetch(&collections.discussions),
+        fetch(&collections.resources),
+        fetch(&collections.todos),
+    );
+    let mut shown = ForMembers::default();
+    let mut items =
+        |fetched: std::result::Result<Option<Vec<serde_json::Value>>, String>| match fetched {
+            Ok(items) => items.unwrap_or_default(),
+            Err(reason) => {
+                shown.unavailable.push(reason);
+                Vec::new()
+            }
+        };
+    let discussions = items(discussions);
+    let resources = items(resources);
+    let todos = items(todos);
+    shown.discussions = listed(&discussions);
+    shown.resources = listed(&resources);
+    shown.todos = listed(&todos);
+    Ok(shown)
+}
+
+/// The items as shown: by name (a link's address when unnamed), each with where to open it.
+fn listed(items: &[serde_json::Value]) -> Vec<Listed> {
+    let text = |item: &serde_json::Value, key: &str| {
+        item.get(key)
+            .and_then(serde_json::Value::as_str)
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_string)
+    };
+    let link = |item: &serde_json::Value| {
+        text(item, "url")
+            .or_else(|| item.get("url")?.get("href")?.as_str().map(str::to_string))
+            .or_else(|| text(item, "id"))
+            .filter(|url| url.starts_with("https://") || url.starts_with("http://"))
+    };
+    items
+        .iter()
+        .filter_map(|item| {
+            let url = link(item);
+            let name = text(item, "name").or_else(|| url.clone())?;
+            let name = name.chars().take(NAME_SHOWN).collect();
+            Some(Listed { name, url })
+        })
+        .take(LISTED_SHOWN)
+        .collect()
+}
+
+/// The group of `from` gives `@profile` the role `role` among its members (its `Update` of the
+/// profile's `Member`). A group the profile never asked to join cannot (404); a role that is
+/// not a member's is refused (422 on `role`).
+pub async fn role_given(
+    state: &AppState,
+    from: &FromRemote,
+    profile: &str,
+    role: MemberRole,
+) -> Result<()> {
+    let group = from.actor.clone();
+    let given = ProfileCommand::ReceiveGroupRole { group, role };
+    follows::run(state, profile, given, &from.metadata()).await
 }
 
 /// The acting profile stops following `group` (or withdraws its request); nothing when it did

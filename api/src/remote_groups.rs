@@ -120,6 +120,17 @@ pub struct FoundActor {
     pub icon: Option<String>,
     /// How many members a group says it has.
     pub member_count: Option<u64>,
+    /// A group's collections for its members, as its document names them on its own origin.
+    pub members_only: MembersOnlyCollections,
+}
+
+/// Where a group serves what only its members may read (Mobilizon's `discussions`,
+/// `resources` and `todos`): fetched with a member's signature.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct MembersOnlyCollections {
+    pub discussions: Option<String>,
+    pub resources: Option<String>,
+    pub todos: Option<String>,
 }
 
 impl FoundActor {
@@ -152,6 +163,15 @@ pub trait ActorResolver: Send + Sync {
     /// What another instance serves at `url`, fetched from its origin: an actor, or an event
     /// checked as the inbox checks a received one (with its organiser fetched too).
     async fn find_object(&self, url: &str) -> std::result::Result<FoundObject, String>;
+
+    /// The items of the collection at `url` (its first page), fetched with a GET signed by this
+    /// instance's profile `username`, as a group's members fetch what is for members only; or
+    /// why not (the group's refusal included).
+    async fn fetch_as(
+        &self,
+        url: &str,
+        username: &str,
+    ) -> std::result::Result<Vec<serde_json::Value>, String>;
 
     /// The id of the actor `who` names.
     async fn resolve_actor(&self, who: &str) -> std::result::Result<String, String> {

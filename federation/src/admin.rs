@@ -13,7 +13,9 @@ use crate::inbox::RemoteActors;
 use crate::incoming::values::same_origin;
 use crate::incoming::IncomingObject;
 use convene_api::instance_follows::{InstanceResolver, ResolvedInstance};
-use convene_api::remote_groups::{ActorResolver, FoundActor, FoundEvent, FoundObject};
+use convene_api::remote_groups::{
+    ActorResolver, FoundActor, FoundEvent, FoundObject, MembersOnlyCollections,
+};
 use convene_domain::event::RemoteOrigin;
 use convene_projections::domains::{host_of_url, DomainDecisions};
 use convene_projections::Database;
@@ -150,6 +152,26 @@ impl ActorResolver for Resolver {
             details: event.details,
         })))
     }
+
+    async fn fetch_as(&self, url: &str, username: &str) -> Result<Vec<Value>, String> {
+        let collection = self.get_signed_as(url, username).await?;
+        if let Some(items) = items_of(&collection) {
+            return Ok(items);
+        }
+        // Paged: the first page, embedded or by its URL on the collection's own server.
+        match collection.get("first") {
+            Some(Value::String(first)) if same_origin(url, first) => {
+                let page = self.get_signed_as(first, username).await?;
+                items_of(&page).ok_or_else(|| format!("{first} lists no items"))
+            }
+            Some(page @ Value::Object(_)) => {
+                items_of(page).ok_or_else(|| format!("{url} lists no items"))
+            }
+            Some(Value::String(first)) => Err(format!("{url} pages on another server: {first}")),
+            _ if collection.get("totalItems").and_then(Value::as_u64) == Some(0) => Ok(Vec::new()),
+            _ => Err(format!("{url} is not a collection")),
+        }
+    }
 }
 
 /// What the application is told of `actor`, fetched as `document`.
@@ -165,10 +187,59 @@ fn found_actor(actor: &RemoteActor, document: &Value) -> FoundActor {
         shared_inbox: actor.shared_inbox.as_ref().map(|u| u.to_string()),
         icon: icon_of(document),
         member_count: document.get("memberCount").and_then(Value::as_u64),
+        members_only: members_only(actor.id.as_str(), document),
     }
 }
 
+/// The members-only collections a group's `document` names, those on its own origin only (a
+/// member's signature is never sent elsewhere).
+fn members_only(id: &str, document: &Value) -> MembersOnlyCollections {
+    let named = |name: &str| {
+        document
+            .get(name)
+            .and_then(Value::as_str)
+            .filter(|url| same_origin(id, url))
+            .map(str::to_string)
+    };
+    MembersOnlyCollections {
+        discussions: named("discussions"),
+        resources: named("resources"),
+        todos: named("todos"),
+    }
+}
+
+/// The items of a collection or collection page: `orderedItems`, else `items`.
+fn items_of(document: &Value) -> Option<Vec<Value>> {
+    ["orderedItems", "items"]
+        .iter()
+        .find_map(|key| document.get(*key)?.as_array().cloned())
+}
+
 impl Resolver {
+    /// A GET of `url` signed by this instance's profile `username`, served as ActivityStreams.
+    async fn get_signed_as(&self, url: &str, username: &str) -> Result<Value, String> {
+        let actor = crate::actors::local::person_id(&self.public_url, username);
+        let pair =
+            crate::keys::key_pair(&self.db, &crate::keys::KeyOwner::Profile(username.into()))
+                .await
+                .map_err(|e| format!("the key of @{username} cannot be read: {e}"))?;
+        let signer =
+            crate::signatures::Signer::new(crate::keys::key_id(&actor), pair.private_pem.expose())
+                .map_err(|e| format!("the key of @{username} cannot sign: {e}"))?;
+        let fetched = self
+            .client
+            .get_json(url, Some(&signer))
+            .await
+            .map_err(|e| format!("{url} cannot be fetched as @{username}: {e}"))?;
+        if !fetched.is_activity_json() {
+            return Err(format!("{url} is not served as ActivityStreams"));
+        }
+        if !same_origin(url, fetched.url.as_str()) {
+            return Err(format!("{url} led to another server"));
+        }
+        Ok(fetched.json)
+    }
+
     /// The actor document at `id`, checked as the inbox checks a fetched one (served as
     /// ActivityStreams, from its own origin, naming itself `id`) and kept in the cache.
     async fn fetch_actor(&self, id: &str) -> Result<(RemoteActor, Value), String> {

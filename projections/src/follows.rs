@@ -6,6 +6,7 @@ use crate::error::Error;
 use crate::log::StoredEvent;
 use crate::projection::{Applying, Projection};
 use async_trait::async_trait;
+use convene_domain::group::MemberRole;
 use convene_domain::profile::FollowingState;
 use convene_domain::{Profile, ProfileChange};
 use cqrs_es::Aggregate;
@@ -99,6 +100,14 @@ impl Projection for FollowsProjection {
             .bind(FollowingState::Accepted.as_str())
             .bind(on.id)
             .bind(group),
+            ProfileChange::GroupRoleGiven { group, role } => sqlx::query(
+                "UPDATE profile_group_memberships SET state = $1, role = $2 \
+                 WHERE profile = $3 AND \"group\" = $4",
+            )
+            .bind(FollowingState::Accepted.as_str())
+            .bind(role.as_str())
+            .bind(on.id)
+            .bind(group),
             ProfileChange::GroupJoinRejected { group } | ProfileChange::GroupLeft { group, .. } => {
                 sqlx::query(
                     "DELETE FROM profile_group_memberships WHERE profile = $1 AND \"group\" = $2",
@@ -188,19 +197,34 @@ fn state_of(row: &sqlx::any::AnyRow) -> Result<FollowingState, Error> {
     })
 }
 
+/// Where a local profile stands in another instance's group.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct GroupMembership {
+    /// Asked to join, or a member.
+    pub state: FollowingState,
+    /// The role the group gave, once it named one (its `Update` of the profile's `Member`).
+    pub role: Option<MemberRole>,
+}
+
 /// Where `@profile` stands in another instance's group `group` (its actor URL): asked to join,
-/// a member, or neither.
+/// a member (with the role the group gave), or neither.
 pub async fn membership_of(
     pool: &AnyPool,
     profile: &str,
     group: &str,
-) -> Result<Option<FollowingState>, Error> {
+) -> Result<Option<GroupMembership>, Error> {
     let row = sqlx::query(
-        "SELECT state FROM profile_group_memberships WHERE profile = $1 AND \"group\" = $2",
+        "SELECT state, role FROM profile_group_memberships \
+         WHERE profile = $1 AND \"group\" = $2",
     )
     .bind(profile)
     .bind(group)
     .fetch_optional(pool)
     .await?;
-    row.as_ref().map(state_of).transpose()
+    let Some(row) = row else { return Ok(None) };
+    let role: Option<String> = row.try_get("role")?;
+    Ok(Some(GroupMembership {
+        state: state_of(&row)?,
+        role: role.as_deref().and_then(MemberRole::parse),
+    }))
 }

@@ -56,6 +56,7 @@ impl Projection for ProfilesProjection {
             | ProfileChange::Unfollowed { .. }
             | ProfileChange::GroupJoinRequested { .. }
             | ProfileChange::GroupJoinAccepted { .. }
+            | ProfileChange::GroupRoleGiven { .. }
             | ProfileChange::GroupJoinRejected { .. }
             | ProfileChange::GroupLeft { .. } => Ok(()),
             ProfileChange::Moderated { action, .. } => {

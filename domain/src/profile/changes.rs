@@ -1,3 +1,4 @@
+use crate::group::MemberRole;
 use crate::moderation::{Decision, ProfileAction};
 use crate::picture::ShownPicture;
 use cqrs_es::DomainEvent;
@@ -68,6 +69,11 @@ pub enum ProfileChange {
     GroupJoinAccepted {
         group: String,
     },
+    /// The group gave this profile a role among its members (a member from then on).
+    GroupRoleGiven {
+        group: String,
+        role: MemberRole,
+    },
     /// The group refused (or removed this profile): it is not a member.
     GroupJoinRejected {
         group: String,
@@ -100,6 +106,7 @@ impl DomainEvent for ProfileChange {
             ProfileChange::Unfollowed { .. } => "ProfileUnfollowed",
             ProfileChange::GroupJoinRequested { .. } => "ProfileGroupJoinRequested",
             ProfileChange::GroupJoinAccepted { .. } => "ProfileGroupJoinAccepted",
+            ProfileChange::GroupRoleGiven { .. } => "ProfileGroupRoleGiven",
             ProfileChange::GroupJoinRejected { .. } => "ProfileGroupJoinRejected",
             ProfileChange::GroupLeft { .. } => "ProfileGroupLeft",
             ProfileChange::Moderated { action, .. } => action.change_name(),

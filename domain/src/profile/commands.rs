@@ -1,3 +1,4 @@
+use crate::group::MemberRole;
 use crate::moderation::{Decision, ProfileAction};
 use crate::picture::ShownPicture;
 use serde::{Deserialize, Serialize};
@@ -65,6 +66,12 @@ pub enum ProfileCommand {
     /// `group` refused this profile's request to join it.
     RejectJoin {
         group: String,
+    },
+    /// `group` gives this profile the role `role` among its members (its `Update` of the
+    /// profile's `Member`); a role given to a profile still asking makes it a member.
+    ReceiveGroupRole {
+        group: String,
+        role: MemberRole,
     },
     /// Leave `group` (or withdraw the request to join it); the `Leave` goes to `inbox`.
     LeaveGroup {

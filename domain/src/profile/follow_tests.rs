@@ -1,6 +1,7 @@
 //! Follows of a profile, given/when/then.
 
 use super::*;
+use crate::group::MemberRole;
 use cqrs_es::test::TestFramework;
 
 type Given = TestFramework<Profile>;
@@ -343,4 +344,73 @@ fn a_join_naming_no_url_or_with_too_long_a_message_is_refused() {
         .given(vec![alice()])
         .when(join_club(Some(&long)))
         .then_expect_error(ProfileError::JoinMessageTooLong);
+}
+
+fn club_role(role: MemberRole) -> ProfileCommand {
+    ProfileCommand::ReceiveGroupRole {
+        group: CLUB.into(),
+        role,
+    }
+}
+
+fn club_gave(role: MemberRole) -> ProfileChange {
+    ProfileChange::GroupRoleGiven {
+        group: CLUB.into(),
+        role,
+    }
+}
+
+#[test]
+fn a_group_elsewhere_gives_its_member_a_role_once() {
+    let accepted = ProfileChange::GroupJoinAccepted { group: CLUB.into() };
+    Given::with(())
+        .given(vec![alice(), club_asked(None), accepted.clone()])
+        .when(club_role(MemberRole::Moderator))
+        .then_expect_events(vec![club_gave(MemberRole::Moderator)]);
+    // The same role again records nothing; another one is recorded.
+    let moderator = vec![
+        alice(),
+        club_asked(None),
+        accepted,
+        club_gave(MemberRole::Moderator),
+    ];
+    Given::with(())
+        .given(moderator.clone())
+        .when(club_role(MemberRole::Moderator))
+        .then_expect_events(vec![]);
+    Given::with(())
+        .given(moderator)
+        .when(club_role(MemberRole::Member))
+        .then_expect_events(vec![club_gave(MemberRole::Member)]);
+    // A role given to a profile still asking makes it a member: a Join then records nothing.
+    Given::with(())
+        .given(vec![alice(), club_asked(None)])
+        .when(club_role(MemberRole::Member))
+        .then_expect_events(vec![club_gave(MemberRole::Member)]);
+    Given::with(())
+        .given(vec![
+            alice(),
+            club_asked(None),
+            club_gave(MemberRole::Member),
+        ])
+        .when(join_club(None))
+        .then_expect_events(vec![]);
+}
+
+#[test]
+fn a_role_from_a_group_never_asked_or_below_a_member_s_is_refused() {
+    Given::with(())
+        .given(vec![alice()])
+        .when(club_role(MemberRole::Moderator))
+        .then_expect_error(ProfileError::NotAMember(CLUB.into()));
+    for role in [
+        MemberRole::Invited,
+        MemberRole::NotApproved,
+        MemberRole::Rejected,
+    ] {
+        Given::with(())
+            .given(vec![alice(), club_asked(None)])
+            .when(club_role(role))
+            .then_expect_error(ProfileError::NotAMemberRole(role.as_str()));
+    }
 }

@@ -4,6 +4,7 @@
 //! rejects, as it does a `Follow`). Remote actors are named by their id URL.
 
 use super::{ProfileChange, ProfileError};
+use crate::group::MemberRole;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -37,6 +38,9 @@ pub struct Follows {
     /// Other instances' groups: asked to join (`Requested`) or a member (`Accepted`).
     #[serde(default)]
     memberships: BTreeMap<String, FollowingState>,
+    /// The roles those groups gave this profile, when they named one.
+    #[serde(default)]
+    roles: BTreeMap<String, MemberRole>,
 }
 
 /// The longest message to a group's moderators with a request to join it.
@@ -182,6 +186,23 @@ impl Follows {
         }
     }
 
+    /// `group` gives this profile `role` (a member's role only): recorded when it is new; a
+    /// profile still asking becomes a member. A group it never asked to join cannot.
+    pub fn role_given(
+        &self,
+        group: String,
+        role: MemberRole,
+    ) -> Result<Option<ProfileChange>, ProfileError> {
+        if !role.is_member() {
+            return Err(ProfileError::NotAMemberRole(role.as_str()));
+        }
+        match self.membership(&group) {
+            None => Err(ProfileError::NotAMember(group)),
+            Some(FollowingState::Accepted) if self.roles.get(&group) == Some(&role) => Ok(None),
+            Some(_) => Ok(Some(ProfileChange::GroupRoleGiven { group, role })),
+        }
+    }
+
     /// `group` refused (or no longer counts this profile among its members).
     pub fn join_rejected(&self, group: String) -> Result<ProfileChange, ProfileError> {
         match self.membership(&group) {
@@ -229,8 +250,14 @@ impl Follows {
                 self.memberships
                     .insert(group.clone(), FollowingState::Accepted);
             }
+            ProfileChange::GroupRoleGiven { group, role } => {
+                self.memberships
+                    .insert(group.clone(), FollowingState::Accepted);
+                self.roles.insert(group.clone(), *role);
+            }
             ProfileChange::GroupJoinRejected { group } | ProfileChange::GroupLeft { group, .. } => {
                 self.memberships.remove(group);
+                self.roles.remove(group);
             }
             ProfileChange::Created { .. }
             | ProfileChange::Renamed { .. }

@@ -46,6 +46,11 @@ pub enum ProfileError {
         follows::JOIN_MESSAGE_MAX
     )]
     JoinMessageTooLong,
+    /// A group gave this profile a role that is not a member's.
+    #[error(
+        "a group gives its members the role member, moderator, administrator or creator, not {0}"
+    )]
+    NotAMemberRole(&'static str),
     /// The field named is not an absolute http(s) URL.
     #[error("`{0}` must be an absolute http or https URL")]
     NotAnActorUrl(&'static str),
@@ -309,6 +314,7 @@ impl Profile {
             } => follows.join(group, inbox, message),
             ProfileCommand::AcceptJoin { group } => follows.join_accepted(group),
             ProfileCommand::RejectJoin { group } => follows.join_rejected(group).map(Some),
+            ProfileCommand::ReceiveGroupRole { group, role } => follows.role_given(group, role),
             ProfileCommand::LeaveGroup { group, inbox } => follows.leave(group, inbox).map(Some),
             ProfileCommand::Create { .. }
             | ProfileCommand::Update { .. }

@@ -2,9 +2,10 @@
 //! `Accept` or `Reject` of the group's `Invite`; a remote member's `Invite` of someone, `Update`
 //! of a `Member` (a new role) and `Remove` of a member. Each is the group's own rule applied to
 //! the signer (a non-moderator's `Invite`, the last administrator's removal are refused by the
-//! group, nothing applied). A membership activity about a group not hosted here is refused
-//! (404); an `Invite` of one of our profiles to another instance's group is not kept (this
-//! instance holds no memberships in other instances' groups yet) and says so.
+//! group, nothing applied). A group elsewhere's `Update` of one of our profiles' `Member` records
+//! the role it gave (its `Remove` of one, in `remove`, ends the membership). Any other membership
+//! activity about a group not hosted here is refused (404); an `Invite` of one of our profiles to
+//! another instance's group is not kept yet, and says so.
 
 use super::dispatch::{is_group, local_group, local_profile, named_actor, refusal};
 use super::{Inbox, Refusal};
@@ -152,13 +153,13 @@ pub(super) async fn invite(
 }
 
 /// `Update` of a `Member`: a member of one of our groups gives another a new role, by the
-/// group's rules (administrators, up to their own, and one administrator stays).
+/// group's rules (administrators, up to their own, and one administrator stays); or a group
+/// elsewhere gives one of our profiles a role among its members.
 pub(super) async fn update_member(
     inbox: &Inbox,
     from: &FromRemote,
     member: &IncomingMember,
 ) -> Result<String, Refusal> {
-    let handle = hosted(inbox, &member.group).await?;
     let role = member
         .role
         .as_deref()
@@ -173,6 +174,23 @@ pub(super) async fn update_member(
                 ),
             )
         })?;
+    // A group elsewhere speaking for itself: one of our profiles' role there is recorded; its
+    // other members' are not kept here.
+    if member.group == from.actor && local_profile(inbox, &member.group).is_none() {
+        let Some(profile) = local_profile(inbox, &member.actor) else {
+            return Err(Refusal::ignored(format!(
+                "{} made {} {}: this instance keeps only its own profiles' memberships",
+                from.actor,
+                member.actor,
+                role.as_str()
+            )));
+        };
+        return match groups_elsewhere::role_given(&inbox.app, from, &profile, role).await {
+            Ok(()) => Ok(format!("{} made @{profile} {}", from.actor, role.as_str())),
+            Err(error) => Err(refusal(error)),
+        };
+    }
+    let handle = hosted(inbox, &member.group).await?;
     let who = member_named(inbox, &member.actor);
     match remote_groups::change_role(&inbox.app, from, &handle, who.clone(), role).await {
         Ok(()) => Ok(format!(

@@ -455,3 +455,109 @@ async fn membership_activities_are_refused_by_the_groups_rules_and_nothing_is_ap
         assert_eq!(status, 403, "{}", local.label);
     }
 }
+
+/// Where `@profile` stands in the group elsewhere `group`, once the read model shows `role`.
+async fn wait_for_role_elsewhere(local: &Local, profile: &str, group: &str, role: MemberRole) {
+    for _ in 0..200 {
+        let found = convene_projections::follows::membership_of(local.db.pool(), profile, group)
+            .await
+            .expect("the read model");
+        if found.and_then(|m| m.role) == Some(role) {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
+    panic!(
+        "{}: @{profile} never became {role:?} of {group}",
+        local.label
+    );
+}
+
+/// A group of another instance speaking for itself, as Mobilizon's do: its `Update` of the
+/// `Member` of one of our profiles records the role given (the group and its activity in the
+/// change's metadata); the same about another instance's member is answered and not kept; a role
+/// below a member's, or a role from a group never asked to join, is refused, nothing recorded.
+#[tokio::test]
+async fn a_group_elsewhere_gives_one_of_our_profiles_a_role() {
+    for scratch in test_urls("inbox_group_elsewhere_role").await {
+        let local = Local::start(&scratch).await;
+        let remote = Remote::start().await;
+        let club = remote.person("club", ALICE_PUB);
+        let other = remote.person("other", BOB_PUB);
+        let stranger = remote.person("stranger", BOB_PUB);
+        let club_key = format!("{club}#main-key");
+        let other_key = format!("{other}#main-key");
+        let as_club = || signing(&club_key, ALICE_KEY);
+        let ana = crate::local_profile(&local, "ana").await;
+        let metadata = convene_domain::Metadata::now(Actor::System, Source::Cli, "seed");
+        let join = convene_domain::ProfileCommand::JoinGroup {
+            group: club.clone(),
+            inbox: remote.url("inbox"),
+            message: None,
+        };
+        convene_projections::Commands::<convene_domain::Profile>::new(&local.db, ())
+            .execute_retrying("ana", join, &metadata)
+            .await
+            .expect("asked to join");
+        let profile_log = || async {
+            EventLog::new(&local.db)
+                .aggregate(convene_domain::Profile::TYPE, "ana")
+                .await
+                .expect("the log")
+        };
+        let member = |by: &str, n, actor: &str, role: &str| {
+            activity(
+                "Update",
+                by,
+                n,
+                json!({"id": format!("{by}/members/{n}"), "type": "Member", "actor": actor,
+                       "object": by, "role": role}),
+            )
+        };
+
+        let made = member(&club, 1, &ana, "moderator");
+        let (status, text) = post(&local, "/inbox", &bytes(&made), as_club(), now()).await;
+        assert_eq!(status, 202, "{}: {text}", local.label);
+        wait_for_role_elsewhere(&local, "ana", &club, MemberRole::Moderator).await;
+        let recorded = profile_log().await;
+        let given = recorded.last().expect("a change");
+        assert_eq!(given.event_type, "ProfileGroupRoleGiven");
+        assert!(given.metadata.contains(&club), "{}", given.metadata);
+        assert!(
+            given.metadata.contains(made["id"].as_str().expect("id")),
+            "{}",
+            given.metadata
+        );
+
+        let length = recorded.len();
+        let refused = [
+            // Another instance's member: not ours to keep.
+            (
+                member(&club, 2, &stranger, "member"),
+                as_club(),
+                202,
+                "only its own profiles",
+            ),
+            // A role that is not a member's.
+            (
+                member(&club, 3, &ana, "invited"),
+                as_club(),
+                422,
+                "not invited",
+            ),
+            // A group Ana never asked to join.
+            (
+                member(&other, 4, &ana, "administrator"),
+                signing(&other_key, BOB_KEY),
+                404,
+                "not a member",
+            ),
+        ];
+        for (body, signed, status, says) in refused {
+            let (got, text) = post(&local, "/inbox", &bytes(&body), signed, now()).await;
+            assert_eq!(got, status, "{}: {body}: {text}", local.label);
+            assert!(text.contains(says), "{says}: {text}");
+        }
+        assert_eq!(profile_log().await.len(), length, "{}", local.label);
+    }
+}

@@ -1,12 +1,15 @@
 //! Another instance's group on this instance, at `/@name@host`: what its actor says of itself
 //! (fetched afresh), the public events it sent here, a link to its own page, and for a signed-in
 //! profile a Follow / Unfollow button (the `Follow` goes to the group, pending until it accepts)
-//! and a Join (with a message for its moderators) / Leave one (the `Join` likewise).
+//! and a Join (with a message for its moderators) / Leave one (the `Join` likewise); for a
+//! member, its role there and what the group shows its members (discussions, resources, todo
+//! lists), asked of the group's instance with the member's signature.
 
 use crate::view::card;
 use crate::visitor::Visitor;
 use crate::Web;
 use convene_api::groups_elsewhere::{self as elsewhere};
+use convene_domain::group::MemberRole;
 use convene_domain::profile::FollowingState;
 use convene_domain::validation::sanitise_html;
 use std::collections::HashMap;
@@ -77,6 +80,8 @@ pub async fn page(web: &Web, visitor: &Visitor, handle: &str) -> axum::response:
     let mut following = "none";
     let mut membership = "none";
     let mut acting_as = None;
+    let mut for_members = None;
+    let mut role = None;
     if let Some(session) = visitor.session.clone() {
         let acting = match session.acting_as(&web.app, None).await {
             Ok(acting) => acting,
@@ -88,12 +93,24 @@ pub async fn page(web: &Web, visitor: &Visitor, handle: &str) -> axum::response:
             Ok(Some(FollowingState::Accepted)) => "accepted",
             Err(error) => return web.pages.failure(visitor, &error),
         };
-        membership = match elsewhere::membership_of(&web.app, &acting, &group).await {
-            Ok(None) => "none",
-            Ok(Some(FollowingState::Requested)) => "requested",
-            Ok(Some(FollowingState::Accepted)) => "member",
+        let joined = match elsewhere::membership_of(&web.app, &acting, &group).await {
+            Ok(joined) => joined,
             Err(error) => return web.pages.failure(visitor, &error),
         };
+        membership = match joined.map(|m| m.state) {
+            None => "none",
+            Some(FollowingState::Requested) => "requested",
+            Some(FollowingState::Accepted) => "member",
+        };
+        role = joined
+            .and_then(|m| m.role)
+            .filter(|r| r.at_least(MemberRole::Moderator));
+        if membership == "member" {
+            for_members = match elsewhere::for_members(&web.app, &acting, &group).await {
+                Ok(shown) => Some(shown),
+                Err(error) => return web.pages.failure(visitor, &error),
+            };
+        }
         acting_as = Some(acting.profile);
     }
     let host = group.handle.rsplit_once('@').map_or("", |(_, host)| host);
@@ -119,6 +136,12 @@ pub async fn page(web: &Web, visitor: &Visitor, handle: &str) -> axum::response:
     context.insert("following", following);
     context.insert("membership", membership);
     context.insert("acting", &acting_as);
+    let role = role.map(|role: MemberRole| {
+        let name = catalogue.text(&format!("role_{}", role.as_str()));
+        catalogue.fill("remote_group_role", &[("role", &name)])
+    });
+    context.insert("role", &role);
+    context.insert("for_members", &for_members);
     context.insert("events", &cards);
     let status = axum::http::StatusCode::OK;
     web.pages
