@@ -9,7 +9,7 @@
 //! nobody on A follows their organisers. A group on A invites a profile on B by its handle.
 
 use crate::organising::{create_administrator, log_in, member, ok};
-use crate::support::{run, run_ok, Server};
+use crate::support::{run, run_ok, Caller, Server};
 use convene_projections::scratch::{test_urls, Scratch};
 use serde_json::{json, Value};
 use std::process::Stdio;
@@ -626,7 +626,7 @@ fn a_group_invites_a_profile_on_another_instance_by_its_handle() {
         let a = start(&a_db.url);
         let b = start(&b_db.url);
         let ana = someone(&a, "ana");
-        someone(&b, "bob");
+        let bob_here = someone(&b, "bob");
         ok(
             &a,
             "POST",
@@ -672,7 +672,7 @@ fn a_group_invites_a_profile_on_another_instance_by_its_handle() {
         }
 
         // The members page's form takes a handle too; a name leading nowhere is said on it.
-        someone(&b, "carol");
+        let carol_here = someone(&b, "carol");
         let carol = format!("@carol@{b_host}");
         let nobody = format!("@nobody@{b_host}");
         let invite = |who: &str| {
@@ -713,6 +713,53 @@ fn a_group_invites_a_profile_on_another_instance_by_its_handle() {
                         .any(|m| m["member"] == format!("{}/@carol", b.base))),
             "{members}"
         );
+
+        // On B each sees the invitation, on the group's page and in "My groups": Bob accepts
+        // from the page (a member on A), Carol declines from her list (no longer invited on A).
+        let a_host = a.base.trim_start_matches("http://");
+        let page = format!("/@gardeners@{a_host}");
+        let (_, body, _) = browse_in("en", &b, &bob_here, &page, None);
+        assert!(
+            body.contains(&format!("gardeners@{a_host} invited you to this group.")),
+            "{body}"
+        );
+        let (_, body, _) = browse_in("en", &b, &carol_here, "/my/groups", None);
+        assert!(
+            body.contains(&format!("action=\"{page}/invitation\"")),
+            "{body}"
+        );
+        let answer = |who: &Caller, name: &str, answer: &str| {
+            let fields = [("profile", name), ("answer", answer)];
+            browse_in(
+                "en",
+                &b,
+                who,
+                &page,
+                Some((&format!("{page}/invitation"), &fields)),
+            )
+        };
+        let (status, _, location) = answer(&bob_here, "bob", "accept");
+        assert_eq!((status, location.as_str()), (303, page.as_str()));
+        let (status, _, _) = answer(&carol_here, "carol", "decline");
+        assert_eq!(status, 303);
+        let role_on_a = |who: &str| {
+            let (_, members) = a.call("GET", "/api/v1/groups/gardeners/members", &ana, None);
+            members.as_array().and_then(|m| {
+                m.iter()
+                    .find(|m| m["member"] == who)
+                    .map(|m| m["role"].as_str().unwrap_or_default().to_string())
+            })
+        };
+        let carol = format!("{}/@carol", b.base);
+        a.wait_until(|_| {
+            role_on_a(&bob).as_deref() == Some("member")
+                && role_on_a(&carol).as_deref() != Some("invited")
+        });
+        let (_, body, _) = browse_in("en", &b, &bob_here, "/my/groups", None);
+        assert!(body.contains(&format!("href=\"{page}\"")), "{body}");
+        // An answer again, with no invitation left: refused, nothing sent.
+        let (status, _, _) = answer(&carol_here, "carol", "accept");
+        assert_eq!(status, 404);
         a.stop();
         b.stop();
     });

@@ -184,6 +184,7 @@ impl Error {
                 ProfileError::NotFound
                 | ProfileError::NotFollowing(_)
                 | ProfileError::NotAMember(_)
+                | ProfileError::NotInvited(_)
                 | ProfileError::Suspended => Class::NotFound,
                 ProfileError::AlreadyDecided(_) => Class::Conflict,
             },

@@ -17,7 +17,7 @@ use convene_domain::profile::FollowingState;
 use convene_domain::{EventError, ProfileCommand, ProfileError};
 use convene_projections::domains;
 use convene_projections::events::{self, EventFilter, EventView};
-use convene_projections::follows::GroupMembership;
+use convene_projections::follows::{GroupElsewhere, GroupMembership};
 
 /// The most of a group's events its page here shows.
 const EVENTS_SHOWN: i64 = 20;
@@ -213,6 +213,13 @@ pub async fn membership_of(
     Ok(convene_projections::follows::membership_of(pool, &acting.profile, &group.id).await?)
 }
 
+/// The groups of other instances the acting profile belongs to, asked to join or was invited
+/// to, oldest first.
+pub async fn mine(state: &AppState, acting: &Acting) -> Result<Vec<GroupElsewhere>> {
+    let pool = state.db.pool();
+    Ok(convene_projections::follows::groups_elsewhere(pool, &acting.profile).await?)
+}
+
 /// The acting profile asks to join `group`, with `message` for its moderators (at most
 /// 2,000 characters, 422 on `message`); asking again while asked or a member changes nothing.
 pub async fn join(
@@ -371,6 +378,43 @@ pub async fn role_given(
     let group = from.actor.clone();
     let given = ProfileCommand::ReceiveGroupRole { group, role };
     follows::run(state, profile, given, &from.metadata()).await
+}
+
+/// The group `group` invites `@profile` (its `Invite` `invite`, signed by `from`'s actor: the
+/// group or one of its moderators); the profile's answer is to go to `inbox`. A profile already
+/// a member records nothing.
+pub async fn invited(
+    state: &AppState,
+    from: &FromRemote,
+    profile: &str,
+    group: &str,
+    inbox: String,
+    invite: String,
+) -> Result<()> {
+    let received = ProfileCommand::ReceiveGroupInvitation {
+        group: group.to_string(),
+        inbox,
+        invite,
+        by: from.actor.clone(),
+    };
+    follows::run(state, profile, received, &from.metadata()).await
+}
+
+/// The acting profile accepts (`accept`: a member) or declines `group`'s invitation; its
+/// `Accept` or `Reject` of the `Invite` goes to the group. Without an invitation: 404.
+pub async fn answer_invitation(
+    state: &AppState,
+    acting: &Acting,
+    group: &FoundActor,
+    accept: bool,
+) -> Result<()> {
+    let group = group.id.clone();
+    let answer = if accept {
+        ProfileCommand::AcceptGroupInvitation { group }
+    } else {
+        ProfileCommand::DeclineGroupInvitation { group }
+    };
+    follows::run(state, &acting.profile, answer, &acting.metadata()).await
 }
 
 /// The acting profile stops following `group` (or withdraws its request); nothing when it did

@@ -7,7 +7,7 @@ use crate::log::StoredEvent;
 use crate::projection::{Applying, Projection};
 use async_trait::async_trait;
 use convene_domain::group::MemberRole;
-use convene_domain::profile::FollowingState;
+use convene_domain::profile::{FollowingState, MembershipState};
 use convene_domain::{Profile, ProfileChange};
 use cqrs_es::Aggregate;
 use serde::Serialize;
@@ -91,30 +91,46 @@ impl Projection for FollowsProjection {
             .bind(on.id)
             .bind(group)
             .bind(inbox)
-            .bind(FollowingState::Requested.as_str())
+            .bind(MembershipState::Requested.as_str())
             .bind(on.at.clone()),
-            ProfileChange::GroupJoinAccepted { group } => sqlx::query(
-                "UPDATE profile_group_memberships SET state = $1 \
+            ProfileChange::GroupInvitationReceived {
+                group, inbox, by, ..
+            } => sqlx::query(
+                "INSERT INTO profile_group_memberships \
+                 (profile, \"group\", inbox, state, since, invited_by) \
+                 VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (profile, \"group\") \
+                 DO UPDATE SET inbox = excluded.inbox, state = excluded.state, \
+                 invited_by = excluded.invited_by",
+            )
+            .bind(on.id)
+            .bind(group)
+            .bind(inbox)
+            .bind(MembershipState::Invited.as_str())
+            .bind(on.at.clone())
+            .bind(by),
+            ProfileChange::GroupJoinAccepted { group }
+            | ProfileChange::GroupInvitationAccepted { group, .. } => sqlx::query(
+                "UPDATE profile_group_memberships SET state = $1, invited_by = NULL \
                  WHERE profile = $2 AND \"group\" = $3",
             )
-            .bind(FollowingState::Accepted.as_str())
+            .bind(MembershipState::Accepted.as_str())
             .bind(on.id)
             .bind(group),
             ProfileChange::GroupRoleGiven { group, role } => sqlx::query(
-                "UPDATE profile_group_memberships SET state = $1, role = $2 \
+                "UPDATE profile_group_memberships SET state = $1, role = $2, invited_by = NULL \
                  WHERE profile = $3 AND \"group\" = $4",
             )
-            .bind(FollowingState::Accepted.as_str())
+            .bind(MembershipState::Accepted.as_str())
             .bind(role.as_str())
             .bind(on.id)
             .bind(group),
-            ProfileChange::GroupJoinRejected { group } | ProfileChange::GroupLeft { group, .. } => {
-                sqlx::query(
-                    "DELETE FROM profile_group_memberships WHERE profile = $1 AND \"group\" = $2",
-                )
-                .bind(on.id)
-                .bind(group)
-            }
+            ProfileChange::GroupJoinRejected { group }
+            | ProfileChange::GroupLeft { group, .. }
+            | ProfileChange::GroupInvitationDeclined { group, .. } => sqlx::query(
+                "DELETE FROM profile_group_memberships WHERE profile = $1 AND \"group\" = $2",
+            )
+            .bind(on.id)
+            .bind(group),
             ProfileChange::Created { .. }
             | ProfileChange::Renamed { .. }
             | ProfileChange::SummaryChanged { .. }
@@ -198,12 +214,15 @@ fn state_of(row: &sqlx::any::AnyRow) -> Result<FollowingState, Error> {
 }
 
 /// Where a local profile stands in another instance's group.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct GroupMembership {
-    /// Asked to join, or a member.
-    pub state: FollowingState,
+    /// Asked to join, invited, or a member.
+    pub state: MembershipState,
     /// The role the group gave, once it named one (its `Update` of the profile's `Member`).
     pub role: Option<MemberRole>,
+    /// Who invited the profile (the group or one of its moderators: `name@host`, or its URL
+    /// when not known here), while it is invited.
+    pub invited_by: Option<String>,
 }
 
 /// Where `@profile` stands in another instance's group `group` (its actor URL): asked to join,
@@ -213,18 +232,71 @@ pub async fn membership_of(
     profile: &str,
     group: &str,
 ) -> Result<Option<GroupMembership>, Error> {
-    let row = sqlx::query(
-        "SELECT state, role FROM profile_group_memberships \
-         WHERE profile = $1 AND \"group\" = $2",
-    )
-    .bind(profile)
-    .bind(group)
-    .fetch_optional(pool)
-    .await?;
-    let Some(row) = row else { return Ok(None) };
+    let row = sqlx::query(&format!("{MEMBERSHIPS} AND m.\"group\" = $2"))
+        .bind(profile)
+        .bind(group)
+        .fetch_optional(pool)
+        .await?;
+    row.as_ref().map(membership_in).transpose()
+}
+
+/// A profile's memberships in other instances' groups (`$1`), with what the `remote_actors`
+/// cache knows of each group and of who invited the profile.
+const MEMBERSHIPS: &str = "SELECT m.\"group\", m.state, m.role, m.invited_by, \
+     g.preferred_username, g.name, i.preferred_username AS inviter \
+     FROM profile_group_memberships m \
+     LEFT JOIN remote_actors g ON g.id = m.\"group\" \
+     LEFT JOIN remote_actors i ON i.id = m.invited_by \
+     WHERE m.profile = $1";
+
+/// `name@host` for the actor at `id` whose preferred username is `name`.
+fn handle_of(name: Option<String>, id: &str) -> Option<String> {
+    name.zip(crate::domains::host_of_url(id))
+        .map(|(name, host)| format!("{name}@{host}"))
+}
+
+/// A [`MEMBERSHIPS`] row's membership.
+fn membership_in(row: &sqlx::any::AnyRow) -> Result<GroupMembership, Error> {
+    let state: String = row.try_get("state")?;
     let role: Option<String> = row.try_get("role")?;
-    Ok(Some(GroupMembership {
-        state: state_of(&row)?,
+    let invited_by: Option<String> = row.try_get("invited_by")?;
+    let inviter: Option<String> = row.try_get("inviter")?;
+    Ok(GroupMembership {
+        state: MembershipState::parse(&state).unwrap_or(MembershipState::Requested),
         role: role.as_deref().and_then(MemberRole::parse),
-    }))
+        invited_by: invited_by.map(|by| handle_of(inviter, &by).unwrap_or(by)),
+    })
+}
+
+/// Another instance's group a local profile belongs to, asked to join or was invited to, as its
+/// lists show it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GroupElsewhere {
+    /// The group's actor URL.
+    pub group: String,
+    /// `name@host`, when the group's actor is known here.
+    pub handle: Option<String>,
+    pub name: Option<String>,
+    pub membership: GroupMembership,
+}
+
+/// The groups of other instances `@profile` belongs to, asked to join or was invited to, oldest
+/// first.
+pub async fn groups_elsewhere(pool: &AnyPool, profile: &str) -> Result<Vec<GroupElsewhere>, Error> {
+    let rows = sqlx::query(&format!("{MEMBERSHIPS} ORDER BY m.since, m.\"group\""))
+        .bind(profile)
+        .fetch_all(pool)
+        .await?;
+    rows.iter()
+        .map(|row| {
+            let group: String = row.try_get("group")?;
+            let username: Option<String> = row.try_get("preferred_username")?;
+            Ok(GroupElsewhere {
+                handle: handle_of(username, &group),
+                name: row.try_get("name")?,
+                membership: membership_in(row)?,
+                group,
+            })
+        })
+        .collect()
 }

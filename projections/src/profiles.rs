@@ -56,6 +56,9 @@ impl Projection for ProfilesProjection {
             | ProfileChange::Unfollowed { .. }
             | ProfileChange::GroupJoinRequested { .. }
             | ProfileChange::GroupJoinAccepted { .. }
+            | ProfileChange::GroupInvitationReceived { .. }
+            | ProfileChange::GroupInvitationAccepted { .. }
+            | ProfileChange::GroupInvitationDeclined { .. }
             | ProfileChange::GroupRoleGiven { .. }
             | ProfileChange::GroupJoinRejected { .. }
             | ProfileChange::GroupLeft { .. } => Ok(()),

@@ -74,6 +74,27 @@ pub enum ProfileChange {
         group: String,
         role: MemberRole,
     },
+    /// Another instance's group invited this profile: its `Invite` `invite`, signed by `by` (the
+    /// group or one of its moderators); the answer goes to `inbox`.
+    GroupInvitationReceived {
+        group: String,
+        inbox: String,
+        invite: String,
+        by: String,
+    },
+    /// This profile accepted the invitation (its `Accept` of `invite`, sent to `inbox`): a
+    /// member.
+    GroupInvitationAccepted {
+        group: String,
+        inbox: String,
+        invite: String,
+    },
+    /// This profile declined the invitation (its `Reject` of `invite`, sent to `inbox`).
+    GroupInvitationDeclined {
+        group: String,
+        inbox: String,
+        invite: String,
+    },
     /// The group refused (or removed this profile): it is not a member.
     GroupJoinRejected {
         group: String,
@@ -107,6 +128,9 @@ impl DomainEvent for ProfileChange {
             ProfileChange::GroupJoinRequested { .. } => "ProfileGroupJoinRequested",
             ProfileChange::GroupJoinAccepted { .. } => "ProfileGroupJoinAccepted",
             ProfileChange::GroupRoleGiven { .. } => "ProfileGroupRoleGiven",
+            ProfileChange::GroupInvitationReceived { .. } => "ProfileGroupInvitationReceived",
+            ProfileChange::GroupInvitationAccepted { .. } => "ProfileGroupInvitationAccepted",
+            ProfileChange::GroupInvitationDeclined { .. } => "ProfileGroupInvitationDeclined",
             ProfileChange::GroupJoinRejected { .. } => "ProfileGroupJoinRejected",
             ProfileChange::GroupLeft { .. } => "ProfileGroupLeft",
             ProfileChange::Moderated { action, .. } => action.change_name(),

@@ -73,6 +73,22 @@ pub enum ProfileCommand {
         group: String,
         role: MemberRole,
     },
+    /// Another instance's group `group` invites this profile: its `Invite` `invite`, signed by
+    /// `by`; the answer goes to `inbox`.
+    ReceiveGroupInvitation {
+        group: String,
+        inbox: String,
+        invite: String,
+        by: String,
+    },
+    /// Accept `group`'s invitation (a member from then on).
+    AcceptGroupInvitation {
+        group: String,
+    },
+    /// Decline `group`'s invitation.
+    DeclineGroupInvitation {
+        group: String,
+    },
     /// Leave `group` (or withdraw the request to join it); the `Leave` goes to `inbox`.
     LeaveGroup {
         group: String,

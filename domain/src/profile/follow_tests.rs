@@ -414,3 +414,90 @@ fn a_role_from_a_group_never_asked_or_below_a_member_s_is_refused() {
             .then_expect_error(ProfileError::NotAMemberRole(role.as_str()));
     }
 }
+
+const INVITE: &str = "https://remote.example/member/invite-1";
+const MODERATOR: &str = "https://remote.example/@admin";
+
+fn club_invites(invite: &str) -> ProfileCommand {
+    ProfileCommand::ReceiveGroupInvitation {
+        group: CLUB.into(),
+        inbox: SHARED.into(),
+        invite: invite.into(),
+        by: MODERATOR.into(),
+    }
+}
+
+fn club_invited(invite: &str) -> ProfileChange {
+    ProfileChange::GroupInvitationReceived {
+        group: CLUB.into(),
+        inbox: SHARED.into(),
+        invite: invite.into(),
+        by: MODERATOR.into(),
+    }
+}
+
+#[test]
+fn a_group_elsewhere_invites_and_the_profile_accepts_or_declines_once() {
+    Given::with(())
+        .given(vec![alice()])
+        .when(club_invites(INVITE))
+        .then_expect_events(vec![club_invited(INVITE)]);
+    // The same Invite again records nothing; a new one is recorded, to be answered.
+    Given::with(())
+        .given(vec![alice(), club_invited(INVITE)])
+        .when(club_invites(INVITE))
+        .then_expect_events(vec![]);
+    let again = "https://remote.example/member/invite-2";
+    Given::with(())
+        .given(vec![alice(), club_invited(INVITE)])
+        .when(club_invites(again))
+        .then_expect_events(vec![club_invited(again)]);
+    // The answer names the Invite and goes where the invitation said.
+    let accepted = ProfileChange::GroupInvitationAccepted {
+        group: CLUB.into(),
+        inbox: SHARED.into(),
+        invite: INVITE.into(),
+    };
+    Given::with(())
+        .given(vec![alice(), club_invited(INVITE)])
+        .when(club(|group| ProfileCommand::AcceptGroupInvitation {
+            group,
+        }))
+        .then_expect_events(vec![accepted.clone()]);
+    Given::with(())
+        .given(vec![alice(), club_invited(INVITE)])
+        .when(club(|group| ProfileCommand::DeclineGroupInvitation {
+            group,
+        }))
+        .then_expect_events(vec![ProfileChange::GroupInvitationDeclined {
+            group: CLUB.into(),
+            inbox: SHARED.into(),
+            invite: INVITE.into(),
+        }]);
+    // Answered, nothing is left to answer; a member is not invited again.
+    let member = vec![alice(), club_invited(INVITE), accepted];
+    Given::with(())
+        .given(member.clone())
+        .when(club(|group| ProfileCommand::DeclineGroupInvitation {
+            group,
+        }))
+        .then_expect_error(ProfileError::NotInvited(CLUB.into()));
+    Given::with(())
+        .given(member)
+        .when(club_invites(again))
+        .then_expect_events(vec![]);
+}
+
+#[test]
+fn an_invitation_never_received_cannot_be_answered_nor_one_naming_no_url_kept() {
+    Given::with(())
+        .given(vec![alice(), club_asked(None)])
+        .when(club(|group| ProfileCommand::AcceptGroupInvitation {
+            group,
+        }))
+        .then_expect_error(ProfileError::NotInvited(CLUB.into()));
+    Given::with(())
+        .given(vec![alice()])
+        .when(club_invites("member-1"))
+        .then_expect_error(ProfileError::NotAnActorUrl("invite"));
+}

@@ -1,7 +1,8 @@
 //! Follows between a local profile and remote ActivityPub actors, both ways: who follows this
 //! profile (by their `Follow`), and whom this profile follows or asked to follow; and the groups
 //! of other instances it joined or asked to join (by its `Join`, which the group accepts or
-//! rejects, as it does a `Follow`). Remote actors are named by their id URL.
+//! rejects, as it does a `Follow`), or was invited to (by the group's `Invite`, which the
+//! profile accepts or declines). Remote actors are named by their id URL.
 
 use super::{ProfileChange, ProfileError};
 use crate::group::MemberRole;
@@ -27,6 +28,44 @@ impl FollowingState {
     }
 }
 
+/// Where this profile stands in another instance's group.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MembershipState {
+    /// Asked to join; the group has not answered.
+    Requested,
+    /// Invited by the group; the profile has not answered.
+    Invited,
+    /// A member.
+    Accepted,
+}
+
+impl MembershipState {
+    /// How the read model stores it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Requested => "requested",
+            Self::Invited => "invited",
+            Self::Accepted => "accepted",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        [Self::Requested, Self::Invited, Self::Accepted]
+            .into_iter()
+            .find(|state| state.as_str() == text)
+    }
+}
+
+/// A group's invitation, as the profile's answer needs it.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+struct Invitation {
+    /// The `Invite`'s id, which the answer names.
+    invite: String,
+    /// Where the answer goes.
+    inbox: String,
+}
+
 /// The follows a profile's decisions need.
 #[derive(Debug, Default, Clone, Serialize, Deserialize, PartialEq, Eq)]
 pub struct Follows {
@@ -35,9 +74,12 @@ pub struct Follows {
     followers: BTreeMap<String, String>,
     #[serde(default)]
     following: BTreeMap<String, FollowingState>,
-    /// Other instances' groups: asked to join (`Requested`) or a member (`Accepted`).
+    /// Other instances' groups: asked to join, invited, or a member.
     #[serde(default)]
-    memberships: BTreeMap<String, FollowingState>,
+    memberships: BTreeMap<String, MembershipState>,
+    /// The invitations not answered yet, by group.
+    #[serde(default)]
+    invitations: BTreeMap<String, Invitation>,
     /// The roles those groups gave this profile, when they named one.
     #[serde(default)]
     roles: BTreeMap<String, MemberRole>,
@@ -144,8 +186,9 @@ impl Follows {
         }
     }
 
-    /// Where this profile stands in another instance's group: asked to join, or a member.
-    pub fn membership(&self, group: &str) -> Option<FollowingState> {
+    /// Where this profile stands in another instance's group: asked to join, invited, or a
+    /// member.
+    pub fn membership(&self, group: &str) -> Option<MembershipState> {
         self.memberships.get(group).copied()
     }
 
@@ -167,7 +210,10 @@ impl Follows {
         {
             return Err(ProfileError::JoinMessageTooLong);
         }
-        if self.memberships.contains_key(&group) {
+        if matches!(
+            self.membership(&group),
+            Some(MembershipState::Requested | MembershipState::Accepted)
+        ) {
             return Ok(None);
         }
         Ok(Some(ProfileChange::GroupJoinRequested {
@@ -181,8 +227,8 @@ impl Follows {
     pub fn join_accepted(&self, group: String) -> Result<Option<ProfileChange>, ProfileError> {
         match self.membership(&group) {
             None => Err(ProfileError::NotAMember(group)),
-            Some(FollowingState::Accepted) => Ok(None),
-            Some(FollowingState::Requested) => Ok(Some(ProfileChange::GroupJoinAccepted { group })),
+            Some(MembershipState::Accepted) => Ok(None),
+            Some(_) => Ok(Some(ProfileChange::GroupJoinAccepted { group })),
         }
     }
 
@@ -198,7 +244,7 @@ impl Follows {
         }
         match self.membership(&group) {
             None => Err(ProfileError::NotAMember(group)),
-            Some(FollowingState::Accepted) if self.roles.get(&group) == Some(&role) => Ok(None),
+            Some(MembershipState::Accepted) if self.roles.get(&group) == Some(&role) => Ok(None),
             Some(_) => Ok(Some(ProfileChange::GroupRoleGiven { group, role })),
         }
     }
@@ -209,6 +255,59 @@ impl Follows {
             None => Err(ProfileError::NotAMember(group)),
             Some(_) => Ok(ProfileChange::GroupJoinRejected { group }),
         }
+    }
+
+    /// `group` invites this profile (its `Invite` `invite`, signed by `by`; the answer goes to
+    /// `inbox`). A member records nothing; an invitation again is recorded again, so that it
+    /// can be answered.
+    pub fn invited(
+        &self,
+        group: String,
+        inbox: String,
+        invite: String,
+        by: String,
+    ) -> Result<Option<ProfileChange>, ProfileError> {
+        actor_url("group", &group)?;
+        actor_url("inbox", &inbox)?;
+        actor_url("invite", &invite)?;
+        actor_url("by", &by)?;
+        let again = self
+            .invitations
+            .get(&group)
+            .is_some_and(|known| known.invite == invite);
+        if again || self.membership(&group) == Some(MembershipState::Accepted) {
+            return Ok(None);
+        }
+        Ok(Some(ProfileChange::GroupInvitationReceived {
+            group,
+            inbox,
+            invite,
+            by,
+        }))
+    }
+
+    /// Accept (`accept`) or decline `group`'s invitation: only one received and not answered.
+    pub fn answer_invitation(
+        &self,
+        group: String,
+        accept: bool,
+    ) -> Result<ProfileChange, ProfileError> {
+        let Some(Invitation { invite, inbox }) = self.invitations.get(&group).cloned() else {
+            return Err(ProfileError::NotInvited(group));
+        };
+        Ok(if accept {
+            ProfileChange::GroupInvitationAccepted {
+                group,
+                inbox,
+                invite,
+            }
+        } else {
+            ProfileChange::GroupInvitationDeclined {
+                group,
+                inbox,
+                invite,
+            }
+        })
     }
 
     /// Leave `group`, or withdraw the request to join it; it must have been asked.
@@ -244,19 +343,43 @@ impl Follows {
             }
             ProfileChange::GroupJoinRequested { group, .. } => {
                 self.memberships
-                    .insert(group.clone(), FollowingState::Requested);
+                    .insert(group.clone(), MembershipState::Requested);
             }
             ProfileChange::GroupJoinAccepted { group } => {
                 self.memberships
-                    .insert(group.clone(), FollowingState::Accepted);
+                    .insert(group.clone(), MembershipState::Accepted);
+                self.invitations.remove(group);
             }
             ProfileChange::GroupRoleGiven { group, role } => {
                 self.memberships
-                    .insert(group.clone(), FollowingState::Accepted);
+                    .insert(group.clone(), MembershipState::Accepted);
+                self.invitations.remove(group);
                 self.roles.insert(group.clone(), *role);
             }
-            ProfileChange::GroupJoinRejected { group } | ProfileChange::GroupLeft { group, .. } => {
+            ProfileChange::GroupInvitationReceived {
+                group,
+                inbox,
+                invite,
+                ..
+            } => {
+                self.memberships
+                    .insert(group.clone(), MembershipState::Invited);
+                let invitation = Invitation {
+                    invite: invite.clone(),
+                    inbox: inbox.clone(),
+                };
+                self.invitations.insert(group.clone(), invitation);
+            }
+            ProfileChange::GroupInvitationAccepted { group, .. } => {
+                self.memberships
+                    .insert(group.clone(), MembershipState::Accepted);
+                self.invitations.remove(group);
+            }
+            ProfileChange::GroupJoinRejected { group }
+            | ProfileChange::GroupLeft { group, .. }
+            | ProfileChange::GroupInvitationDeclined { group, .. } => {
                 self.memberships.remove(group);
+                self.invitations.remove(group);
                 self.roles.remove(group);
             }
             ProfileChange::Created { .. }

@@ -7,7 +7,7 @@ mod follows;
 
 pub use changes::ProfileChange;
 pub use commands::ProfileCommand;
-pub use follows::{FollowingState, Follows, JOIN_MESSAGE_MAX};
+pub use follows::{FollowingState, Follows, MembershipState, JOIN_MESSAGE_MAX};
 
 use crate::moderation::ProfileAction;
 use cqrs_es::event_sink::EventSink;
@@ -46,6 +46,8 @@ pub enum ProfileError {
         follows::JOIN_MESSAGE_MAX
     )]
     JoinMessageTooLong,
+    #[error("this profile has no invitation from {0} to answer")]
+    NotInvited(String),
     /// A group gave this profile a role that is not a member's.
     #[error(
         "a group gives its members the role member, moderator, administrator or creator, not {0}"
@@ -315,6 +317,18 @@ impl Profile {
             ProfileCommand::AcceptJoin { group } => follows.join_accepted(group),
             ProfileCommand::RejectJoin { group } => follows.join_rejected(group).map(Some),
             ProfileCommand::ReceiveGroupRole { group, role } => follows.role_given(group, role),
+            ProfileCommand::ReceiveGroupInvitation {
+                group,
+                inbox,
+                invite,
+                by,
+            } => follows.invited(group, inbox, invite, by),
+            ProfileCommand::AcceptGroupInvitation { group } => {
+                follows.answer_invitation(group, true).map(Some)
+            }
+            ProfileCommand::DeclineGroupInvitation { group } => {
+                follows.answer_invitation(group, false).map(Some)
+            }
             ProfileCommand::LeaveGroup { group, inbox } => follows.leave(group, inbox).map(Some),
             ProfileCommand::Create { .. }
             | ProfileCommand::Update { .. }

@@ -3,13 +3,14 @@
 //! of a `Member` (a new role) and `Remove` of a member. Each is the group's own rule applied to
 //! the signer (a non-moderator's `Invite`, the last administrator's removal are refused by the
 //! group, nothing applied). A group elsewhere's `Update` of one of our profiles' `Member` records
-//! the role it gave (its `Remove` of one, in `remove`, ends the membership). Any other membership
-//! activity about a group not hosted here is refused (404); an `Invite` of one of our profiles to
-//! another instance's group is not kept yet, and says so.
+//! the role it gave (its `Remove` of one, in `remove`, ends the membership), and its `Invite` of
+//! one is kept for the profile to answer. Any other membership activity about a group not hosted
+//! here is refused (404).
 
 use super::dispatch::{is_group, local_group, local_profile, named_actor, refusal};
 use super::{Inbox, Refusal};
 use crate::actors::local::member_id;
+use crate::incoming::values::same_origin;
 use crate::incoming::{IncomingActivity, IncomingMember, ObjectRef};
 use crate::objects::ActivityKind;
 use axum::http::StatusCode;
@@ -117,11 +118,7 @@ pub(super) async fn invite(
     })?;
     let Some(handle) = local_group(inbox, &activity.object).await? else {
         if let Some(name) = local_profile(inbox, target) {
-            return Err(Refusal::ignored(format!(
-                "{} invites @{name} to {group}: this instance holds no memberships in other \
-                 instances' groups yet, so the invitation is not kept",
-                from.actor
-            )));
+            return invited_elsewhere(inbox, from, activity, group, &name).await;
         }
         return Err(not_hosted(group));
     };
@@ -148,6 +145,45 @@ pub(super) async fn invite(
     };
     match remote_groups::invite(&inbox.app, from, &handle, who.clone()).await {
         Ok(()) => Ok(format!("{} invited {who} to @{handle}", from.actor)),
+        Err(error) => Err(refusal(error)),
+    }
+}
+
+/// Another instance's group invites our profile `@name` (Mobilizon's `Invite`: signed by the
+/// group or by one of its moderators, on the group's own server): kept for the profile to
+/// accept or decline, its answer to go to the group's inbox. From any other server: 403.
+async fn invited_elsewhere(
+    inbox: &Inbox,
+    from: &FromRemote,
+    activity: &IncomingActivity,
+    group: &str,
+    name: &str,
+) -> Result<String, Refusal> {
+    if !same_origin(&from.actor, group) {
+        return Err(Refusal::new(
+            StatusCode::FORBIDDEN,
+            format!(
+                "{} cannot invite anyone to {group}: only the group's own server can",
+                from.actor
+            ),
+        ));
+    }
+    let found = inbox.actors.get(group).await.map_err(|e| {
+        Refusal::new(
+            StatusCode::BAD_REQUEST,
+            format!("the group invited to: {e}"),
+        )
+    })?;
+    if found.kind != "Group" {
+        return Err(Refusal::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            format!("{group} is a {}, not a group", found.kind),
+        ));
+    }
+    let answer_to = found.delivery_inbox().to_string();
+    let invite = activity.id.clone();
+    match groups_elsewhere::invited(&inbox.app, from, name, group, answer_to, invite).await {
+        Ok(()) => Ok(format!("{} invited @{name} to {group}", from.actor)),
         Err(error) => Err(refusal(error)),
     }
 }

@@ -740,7 +740,8 @@ pub(super) fn followers_at(profiles: &LogOf, username: &str, position: i64) -> V
 
 /// Follow, Undo of a Follow, and the Accept of a remote actor's Follow; Join and Leave of
 /// another instance's group (`Join {object: group}` with Mobilizon's `participationMessage`,
-/// `Leave {object: group}`). `earlier` holds the profile's changes before this one.
+/// `Leave {object: group}`), and its answer to such a group's invitation (`Accept` or `Reject`
+/// of the `Invite`). `earlier` holds the profile's changes before this one.
 fn follow_activity(
     public_url: &str,
     username: &str,
@@ -799,6 +800,27 @@ fn follow_activity(
             ProfileChange::GroupLeft { group, inbox } => (
                 ActivityKind::Leave,
                 Value::String(group.clone()),
+                group.clone(),
+                inbox.clone(),
+            ),
+            // The answer names the Invite by its id (Mobilizon's is its Member's id).
+            ProfileChange::GroupInvitationAccepted {
+                group,
+                inbox,
+                invite,
+            } => (
+                ActivityKind::Accept,
+                Value::String(invite.clone()),
+                group.clone(),
+                inbox.clone(),
+            ),
+            ProfileChange::GroupInvitationDeclined {
+                group,
+                inbox,
+                invite,
+            } => (
+                ActivityKind::Reject,
+                Value::String(invite.clone()),
                 group.clone(),
                 inbox.clone(),
             ),

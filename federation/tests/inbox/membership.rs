@@ -10,8 +10,10 @@ use crate::groups::{derived, group, group_command, role_of, signed_by_the_group,
 use crate::support::*;
 use crate::{bytes, now};
 use convene_domain::group::{GroupActor, GroupPatch, MemberRole, Openness};
+use convene_domain::profile::MembershipState;
 use convene_domain::{Actor, Group, GroupCommand, Source};
 use convene_federation::outbox::Outgoing;
+use convene_projections::follows::GroupMembership;
 use convene_projections::log::EventLog;
 use convene_projections::scratch::test_urls;
 use cqrs_es::Aggregate;
@@ -320,7 +322,6 @@ async fn membership_activities_are_refused_by_the_groups_rules_and_nothing_is_ap
             invite
         };
         let elsewhere = remote.url("groups/elsewhere");
-        let ana = format!("{}/@ana", local.base);
         let mut refused = vec![
             // A member who does not moderate invites: the group's rule.
             (invite_carol(10), as_alice(), 403, "moderator"),
@@ -381,13 +382,6 @@ async fn membership_activities_are_refused_by_the_groups_rules_and_nothing_is_ap
             role_of(&local, "club", &bob).await,
             Some(MemberRole::Member)
         );
-
-        // Another instance's group invites one of our profiles: not kept, and said.
-        let mut to_ana = activity("Invite", &alice, 16, json!(elsewhere));
-        to_ana["target"] = json!(ana);
-        let (status, text) = post(&local, "/inbox", &bytes(&to_ana), as_alice(), now()).await;
-        assert_eq!(status, 202, "{}: {text}", local.label);
-        assert!(text.contains("no memberships in other instances"), "{text}");
 
         // Made moderator, Alice invites Carol: the group's Invite goes to Carol.
         group_command(
@@ -456,21 +450,24 @@ async fn membership_activities_are_refused_by_the_groups_rules_and_nothing_is_ap
     }
 }
 
-/// Where `@profile` stands in the group elsewhere `group`, once the read model shows `role`.
-async fn wait_for_role_elsewhere(local: &Local, profile: &str, group: &str, role: MemberRole) {
+/// Where `@profile` stands in the group elsewhere `group`, once the read model shows what
+/// `wanted` waits for.
+async fn membership_when(
+    local: &Local,
+    profile: &str,
+    group: &str,
+    wanted: impl Fn(&Option<GroupMembership>) -> bool,
+) -> Option<GroupMembership> {
     for _ in 0..200 {
         let found = convene_projections::follows::membership_of(local.db.pool(), profile, group)
             .await
             .expect("the read model");
-        if found.and_then(|m| m.role) == Some(role) {
-            return;
+        if wanted(&found) {
+            return found;
         }
         tokio::time::sleep(std::time::Duration::from_millis(25)).await;
     }
-    panic!(
-        "{}: @{profile} never became {role:?} of {group}",
-        local.label
-    );
+    panic!("{}: @{profile} in {group}: never as awaited", local.label);
 }
 
 /// A group of another instance speaking for itself, as Mobilizon's do: its `Update` of the
@@ -518,7 +515,11 @@ async fn a_group_elsewhere_gives_one_of_our_profiles_a_role() {
         let made = member(&club, 1, &ana, "moderator");
         let (status, text) = post(&local, "/inbox", &bytes(&made), as_club(), now()).await;
         assert_eq!(status, 202, "{}: {text}", local.label);
-        wait_for_role_elsewhere(&local, "ana", &club, MemberRole::Moderator).await;
+        let moderator = Some(MemberRole::Moderator);
+        membership_when(&local, "ana", &club, |m| {
+            m.as_ref().and_then(|m| m.role) == moderator
+        })
+        .await;
         let recorded = profile_log().await;
         let given = recorded.last().expect("a change");
         assert_eq!(given.event_type, "ProfileGroupRoleGiven");
@@ -559,5 +560,99 @@ async fn a_group_elsewhere_gives_one_of_our_profiles_a_role() {
             assert!(text.contains(says), "{says}: {text}");
         }
         assert_eq!(profile_log().await.len(), length, "{}", local.label);
+    }
+}
+
+/// The Invite Mobilizon sends (`mobilizon/mobilizon-invite-activity.json`: signed by the inviting
+/// member, `object` the group, `target` the invitee, its id the `Member`'s), its hosts moved to a
+/// server on 127.0.0.1 whose group invites our `@ana`: kept for her to answer, her `Accept` names
+/// that id and goes to the group's inbox, signed with her key. From another server than the
+/// group's: 403; to an actor that is no group: 422; nothing kept.
+#[tokio::test]
+async fn a_group_elsewhere_invites_one_of_our_profiles_who_accepts() {
+    let Some(folder) = crate::fixtures::fixtures() else {
+        return;
+    };
+    let fixture = std::fs::read_to_string(folder.join("mobilizon/mobilizon-invite-activity.json"))
+        .expect("the Mobilizon Invite fixture");
+    for scratch in test_urls("inbox_group_elsewhere_invite").await {
+        let local = Local::start(&scratch).await;
+        let remote = Remote::start().await;
+        let other = Remote::start().await;
+        let group = remote.actor("Group", "@mygroup", "mygroup", BOB_PUB);
+        let admin = remote.actor("Person", "@admin", "admin", ALICE_PUB);
+        let ana = crate::local_profile(&local, "ana").await;
+        let text = fixture
+            .replace("http://mobilizon.test/@mygroup", &group)
+            .replace("http://mobilizon.test/@someuser", &ana)
+            .replace("http://mobilizon2.test/@admin", &admin)
+            .replace("http://mobilizon2.test/member/", &remote.url("member/"));
+        let invite: Value = serde_json::from_str(&text).expect("JSON");
+        let invite_id = invite["id"].as_str().expect("an id").to_string();
+        let admin_key = format!("{admin}#main-key");
+        let membership = || async {
+            convene_projections::follows::membership_of(local.db.pool(), "ana", &group)
+                .await
+                .expect("the read model")
+        };
+
+        // Refused first: from another server, and to an actor that is no group.
+        let stranger = other.person("mallory", ALICE_PUB);
+        let stranger_key = format!("{stranger}#main-key");
+        let mut forged = invite.clone();
+        forged["actor"] = json!(stranger);
+        forged["id"] = json!(other.url("member/forged"));
+        let mut to_a_person = invite.clone();
+        to_a_person["object"] = json!(admin);
+        to_a_person["id"] = json!(remote.url("member/person"));
+        for (body, key, status, says) in [
+            (forged, &stranger_key, 403, "only the group's own server"),
+            (to_a_person, &admin_key, 422, "not a group"),
+        ] {
+            let signed = signing(key, ALICE_KEY);
+            let (got, text) = post(&local, "/inbox", &bytes(&body), signed, now()).await;
+            assert_eq!(got, status, "{}: {body}: {text}", local.label);
+            assert!(text.contains(says), "{says}: {text}");
+        }
+        assert_eq!(membership().await, None, "{}", local.label);
+
+        let signed = signing(&admin_key, ALICE_KEY);
+        let (status, text) = post(&local, "/inbox", text.as_bytes(), signed, now()).await;
+        assert_eq!(status, 202, "{}: {text}", local.label);
+        let invited = membership_when(&local, "ana", &group, Option::is_some)
+            .await
+            .expect("invited");
+        let host = remote.base.trim_start_matches("http://");
+        assert_eq!(invited.state, MembershipState::Invited);
+        assert_eq!(invited.invited_by, Some(format!("admin@{host}")));
+
+        let metadata = convene_domain::Metadata::now(Actor::System, Source::Cli, "answer");
+        let accept = convene_domain::ProfileCommand::AcceptGroupInvitation {
+            group: group.clone(),
+        };
+        convene_projections::Commands::<convene_domain::Profile>::new(&local.db, ())
+            .execute_retrying("ana", accept, &metadata)
+            .await
+            .expect("accepted");
+        let out = derived(&local).await;
+        let answers: Vec<Value> = out
+            .iter()
+            .filter(|o| o.key_id == format!("{ana}#main-key"))
+            .map(|o| serde_json::to_value(&o.activity).expect("serialises"))
+            .filter(|a| a["type"] == "Accept")
+            .collect();
+        assert_eq!(answers.len(), 1, "{answers:?}");
+        assert_eq!(answers[0]["object"], invite_id.as_str());
+        assert_eq!(answers[0]["actor"], ana.as_str());
+        let to: Vec<&Outgoing> = out
+            .iter()
+            .filter(|o| o.key_id == format!("{ana}#main-key"))
+            .collect();
+        assert_eq!(to[0].inboxes, vec![remote.url("inbox")]);
+        let member = Some(MembershipState::Accepted);
+        membership_when(&local, "ana", &group, |m| {
+            m.as_ref().map(|m| m.state) == member
+        })
+        .await;
     }
 }

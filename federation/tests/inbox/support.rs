@@ -228,13 +228,18 @@ impl Remote {
 
     /// Serves the `Person` `users/{name}` with `public_pem`; returns its id.
     pub fn person(&self, name: &str, public_pem: &str) -> String {
-        let id = self.url(&format!("users/{name}"));
+        self.actor("Person", &format!("users/{name}"), name, public_pem)
+    }
+
+    /// Serves an actor of type `kind` at `path`, named `name`, with `public_pem`; returns its id.
+    pub fn actor(&self, kind: &str, path: &str, name: &str, public_pem: &str) -> String {
+        let id = self.url(path);
         self.serve(
-            &format!("users/{name}"),
+            path,
             json!({
                 "@context": ["https://www.w3.org/ns/activitystreams", "https://w3id.org/security/v1"],
                 "id": id,
-                "type": "Person",
+                "type": kind,
                 "preferredUsername": name,
                 "name": format!("{name} on the other side"),
                 "inbox": format!("{id}/inbox"),

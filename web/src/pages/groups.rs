@@ -13,9 +13,11 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use convene_api::auth::Acting;
 use convene_api::groups::{self, Decision, Invitation, NewGroup, RoleChange};
+use convene_api::groups_elsewhere;
 use convene_api::{Class, Error};
 use convene_domain::group::{GroupDetails, GroupPatch, GroupVisibility, MemberRole, Openness};
 use convene_domain::picture::GroupPicture;
+use convene_domain::profile::MembershipState;
 use convene_domain::FieldError;
 use convene_projections::groups::Kind;
 use serde::{Deserialize, Serialize};
@@ -627,6 +629,28 @@ pub async fn my_groups(State(web): State<Web>, visitor: Visitor) -> Response {
                 profile: profile.username.clone(),
             });
         }
+        // Other instances' groups, by the handle their page here has.
+        let elsewhere = match groups_elsewhere::mine(&web.app, &acting).await {
+            Ok(elsewhere) => elsewhere,
+            Err(error) => return web.pages.failure(&visitor, &error),
+        };
+        for group in elsewhere {
+            let Some(handle) = group.handle else { continue };
+            let (list, role) = match group.membership.state {
+                MembershipState::Invited => ("invited", MemberRole::Invited),
+                MembershipState::Requested => ("asked", MemberRole::NotApproved),
+                MembershipState::Accepted => (
+                    "member",
+                    group.membership.role.unwrap_or(MemberRole::Member),
+                ),
+            };
+            lists.entry(list).or_default().push(Mine {
+                role_label: role_label(catalogue, role),
+                name: group.name.unwrap_or_else(|| handle.clone()),
+                handle,
+                profile: profile.username.clone(),
+            });
+        }
     }
     let mut context = Context::new();
     for list in ["invited", "asked", "member"] {
@@ -647,6 +671,9 @@ pub async fn answer_invitation(
     Path(handle): Path<String>,
     axum::Form(form): Fields,
 ) -> Response {
+    if super::remote_group::is_handle(&handle) {
+        return super::remote_group::answer_invitation(&web, &visitor, &handle, &form).await;
+    }
     if let Err(refused) = check_csrf(&web, &visitor, &form) {
         return refused;
     }

@@ -1,7 +1,8 @@
 //! Another instance's group on this instance, at `/@name@host`: what its actor says of itself
 //! (fetched afresh), the public events it sent here, a link to its own page, and for a signed-in
 //! profile a Follow / Unfollow button (the `Follow` goes to the group, pending until it accepts)
-//! and a Join (with a message for its moderators) / Leave one (the `Join` likewise); for a
+//! and a Join (with a message for its moderators) / Leave one (the `Join` likewise), or the
+//! answer to the group's invitation (Accept / Decline, also offered on "My groups"); for a
 //! member, its role there and what the group shows its members (discussions, resources, todo
 //! lists), asked of the group's instance with the member's signature.
 
@@ -10,7 +11,7 @@ use crate::visitor::Visitor;
 use crate::Web;
 use convene_api::groups_elsewhere::{self as elsewhere};
 use convene_domain::group::MemberRole;
-use convene_domain::profile::FollowingState;
+use convene_domain::profile::{FollowingState, MembershipState};
 use convene_domain::validation::sanitise_html;
 use std::collections::HashMap;
 use tera::Context;
@@ -82,6 +83,7 @@ pub async fn page(web: &Web, visitor: &Visitor, handle: &str) -> axum::response:
     let mut acting_as = None;
     let mut for_members = None;
     let mut role = None;
+    let mut invited_by = None;
     if let Some(session) = visitor.session.clone() {
         let acting = match session.acting_as(&web.app, None).await {
             Ok(acting) => acting,
@@ -97,11 +99,13 @@ pub async fn page(web: &Web, visitor: &Visitor, handle: &str) -> axum::response:
             Ok(joined) => joined,
             Err(error) => return web.pages.failure(visitor, &error),
         };
-        membership = match joined.map(|m| m.state) {
+        membership = match joined.as_ref().map(|m| m.state) {
             None => "none",
-            Some(FollowingState::Requested) => "requested",
-            Some(FollowingState::Accepted) => "member",
+            Some(MembershipState::Requested) => "requested",
+            Some(MembershipState::Invited) => "invited",
+            Some(MembershipState::Accepted) => "member",
         };
+        invited_by = joined.as_ref().and_then(|m| m.invited_by.clone());
         role = joined
             .and_then(|m| m.role)
             .filter(|r| r.at_least(MemberRole::Moderator));
@@ -142,6 +146,10 @@ pub async fn page(web: &Web, visitor: &Visitor, handle: &str) -> axum::response:
     });
     context.insert("role", &role);
     context.insert("for_members", &for_members);
+    context.insert(
+        "invited",
+        &invited_by.map(|by| catalogue.fill("remote_group_invited", &[("by", &by)])),
+    );
     context.insert("events", &cards);
     let status = axum::http::StatusCode::OK;
     web.pages
@@ -209,6 +217,29 @@ pub async fn join(
         elsewhere::join(&web.app, &acting, &group, message).await
     };
     match done {
+        Ok(()) => crate::render::see_other(visitor, &format!("/@{}", group.handle)),
+        Err(error) => web.pages.failure(visitor, &error),
+    }
+}
+
+/// Accepts (`answer=accept`) or declines the group's invitation as the profile the form names;
+/// back to the group's page.
+pub async fn answer_invitation(
+    web: &Web,
+    visitor: &Visitor,
+    handle: &str,
+    form: &HashMap<String, String>,
+) -> axum::response::Response {
+    let (acting, group) = match acting_on(web, visitor, handle, form).await {
+        Ok(found) => found,
+        Err(response) => return response,
+    };
+    let accept = match super::field(form, "answer").as_str() {
+        "accept" => true,
+        "decline" => false,
+        _ => return web.pages.error(visitor, axum::http::StatusCode::NOT_FOUND),
+    };
+    match elsewhere::answer_invitation(&web.app, &acting, &group, accept).await {
         Ok(()) => crate::render::see_other(visitor, &format!("/@{}", group.handle)),
         Err(error) => web.pages.failure(visitor, &error),
     }
