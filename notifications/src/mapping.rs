@@ -11,7 +11,8 @@ use convene_domain::event::{Participant, ParticipantState};
 use convene_domain::moderation::AccountAction;
 use convene_domain::text::{plain_text, shorten};
 use convene_domain::{
-    AccountChange, Event, EventChange, Group, GroupActor, GroupChange, MemberRole, ReportChange,
+    AccountChange, Event, EventChange, Group, GroupActor, GroupChange, MemberRole, ProfileChange,
+    ReportChange,
 };
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
@@ -296,6 +297,40 @@ pub fn group_notices(
                 .filter(|r| !r.is_empty())
         }),
         _ => Vec::new(),
+    }
+}
+
+/// What a local profile's change about another instance's group tells the profile itself: the
+/// group's invitation (with who invited), and its acceptance of the profile's request to join;
+/// the kind, the group's actor URL and the inviter's. A removal tells nothing (the group's own
+/// instance tells its members, and a rejection notice would misread it).
+pub fn group_elsewhere(change: &ProfileChange) -> Option<(Kind, &str, Option<&str>)> {
+    match change {
+        ProfileChange::GroupInvitationReceived { group, by, .. } => {
+            Some((Kind::GroupInvitation, group, Some(by)))
+        }
+        ProfileChange::GroupJoinAccepted { group } => Some((Kind::GroupApproved, group, None)),
+        _ => None,
+    }
+}
+
+/// The notice of [`group_elsewhere`]'s `kind` to `profile`, the group named `title` and the
+/// inviter `who` as this instance knows them.
+pub fn group_elsewhere_notice(
+    profile: &str,
+    kind: Kind,
+    title: &str,
+    who: Option<String>,
+) -> Notice {
+    Notice {
+        kind,
+        recipient: Recipient::Profile(profile.to_string()),
+        facts: Facts {
+            title: title.to_string(),
+            profile: Some(profile.to_string()),
+            who,
+            ..Facts::default()
+        },
     }
 }
 

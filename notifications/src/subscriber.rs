@@ -20,8 +20,10 @@ use crate::SUBSCRIBER;
 use async_trait::async_trait;
 use convene_domain::metadata::{format_timestamp, parse_timestamp};
 use convene_domain::{
-    Account, Actor, Event, EventChange, Group, GroupChange, MemberRole, Report, ReportChange,
+    Account, Actor, Event, EventChange, Group, GroupChange, MemberRole, Profile, ProfileChange,
+    Report, ReportChange,
 };
+use convene_projections::domains;
 use convene_projections::log::{aggregate_after, aggregate_between};
 use convene_projections::subscriber::{checkpoint, move_checkpoint, set_checkpoint, Applied};
 use convene_projections::{Delivery as Promise, Error, StoredEvent, Subscriber};
@@ -289,6 +291,7 @@ pub async fn derive(
         folds.keep(id.to_string(), fold, head);
     }
     found.extend(group_notices(pool, batch).await?);
+    found.extend(groups_elsewhere_notices(pool, batch).await?);
     found.extend(moderation_notices(pool, batch).await?);
     let recorded: HashMap<i64, String> = batch
         .iter()
@@ -450,6 +453,34 @@ async fn group_notices(
             }
             group.apply(change);
         }
+    }
+    Ok(found)
+}
+
+/// The notices of local profiles' memberships in other instances' groups, each kept, as a
+/// group's notice is, under the group's handle (its page here). The group and who invited are
+/// named as the `remote_actors` cache knows them; a group it does not know tells nobody (its page
+/// here could not be linked).
+async fn groups_elsewhere_notices(
+    pool: &AnyPool,
+    batch: &[StoredEvent],
+) -> Result<Vec<(i64, String, Notice)>, Error> {
+    let mut found = Vec::new();
+    for stored in batch.iter().filter(|e| e.aggregate_type == Profile::TYPE) {
+        let change: ProfileChange = stored.change()?;
+        let Some((kind, group, by)) = mapping::group_elsewhere(&change) else {
+            continue;
+        };
+        let Some((handle, name)) = domains::remote_names(pool, group).await? else {
+            continue;
+        };
+        let who = match by {
+            Some(by) => Some(domains::remote_handle(pool, by).await?.unwrap_or(by.into())),
+            None => None,
+        };
+        let title = name.unwrap_or_else(|| handle.clone());
+        let notice = mapping::group_elsewhere_notice(&stored.aggregate_id, kind, &title, who);
+        found.push((stored.position, handle, notice));
     }
     Ok(found)
 }

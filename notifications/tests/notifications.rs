@@ -1653,3 +1653,105 @@ async fn a_comment_from_another_instance_tells_the_local_profiles_it_mentions() 
         );
     }
 }
+
+/// An actor of another instance, as the cache federation fills knows it.
+async fn known_remote_actor(server: &TestServer, id: &str, kind: &str, username: &str, name: &str) {
+    sqlx::query(
+        "INSERT INTO remote_actors (id, kind, inbox, key_id, public_key_pem, preferred_username, \
+         name, fetched_at) VALUES ($1, $2, $3, $4, 'unused', $5, $6, '2030-01-01T00:00:00Z')",
+    )
+    .bind(id)
+    .bind(kind)
+    .bind(format!("{id}/inbox"))
+    .bind(format!("{id}#main-key"))
+    .bind(username)
+    .bind(name)
+    .execute(server.db.pool())
+    .await
+    .expect("a known actor");
+}
+
+#[tokio::test]
+async fn a_group_elsewhere_s_invitation_and_welcome_reach_the_profile_concerned() {
+    use convene_api::groups_elsewhere;
+    use convene_api::remote_events::FromRemote;
+    for scratch in test_urls("notifications_groups_elsewhere").await {
+        let (server, new_mail) = server(&scratch).await;
+        let label = server.label;
+        person(&server, "ana@example.org", "fr", "ana").await;
+        let (club, walkers) = (
+            "https://other.example/@club",
+            "https://other.example/@walkers",
+        );
+        let admin = "https://other.example/@admin";
+        known_remote_actor(&server, club, "Group", "club", "Repair club").await;
+        known_remote_actor(&server, walkers, "Group", "walkers", "Night walkers").await;
+        known_remote_actor(&server, admin, "Person", "admin", "Admin").await;
+        let from = |actor: &str, n: u32| FromRemote {
+            actor: actor.into(),
+            activity: format!("{actor}/activities/{n}"),
+            request_id: format!("r{n}"),
+        };
+        // Invited to the club by its administrator; accepted by the walkers she asked to join.
+        groups_elsewhere::invited(
+            &server.state,
+            &from(admin, 1),
+            "ana",
+            club,
+            "https://other.example/inbox".into(),
+            "https://other.example/member/1".into(),
+        )
+        .await
+        .expect("invited");
+        let metadata = convene_domain::Metadata::now(
+            convene_domain::Actor::System,
+            convene_domain::Source::Cli,
+            "asked",
+        );
+        let join = convene_domain::ProfileCommand::JoinGroup {
+            group: walkers.into(),
+            inbox: "https://other.example/inbox".into(),
+            message: None,
+        };
+        convene_projections::Commands::<convene_domain::Profile>::new(&server.db, ())
+            .execute_retrying("ana", join, &metadata)
+            .await
+            .expect("asked to join");
+        groups_elsewhere::join_answered(&server.state, &from(walkers, 2), "ana", true)
+            .await
+            .expect("accepted");
+        settled(&server).await;
+        let told: Vec<(String, String, String)> = all(&server)
+            .await
+            .into_iter()
+            .filter(|(_, kind, _)| kind.starts_with("group_"))
+            .collect();
+        assert_eq!(
+            told,
+            [
+                n("@ana", "group_invitation", "mail"),
+                n("@ana", "group_approved", "mail")
+            ],
+            "{label}"
+        );
+        mail_folder_sender(&server, new_mail)
+            .send_due()
+            .await
+            .expect("send");
+        let mails = server.mails_to("ana@example.org");
+        let invitation = mails.iter().find(|m| m.contains("Repair club"));
+        let invitation = invitation.unwrap_or_else(|| panic!("{label}: {mails:?}"));
+        assert!(invitation.contains("admin@other.example"), "{invitation}");
+        assert!(
+            invitation.contains(&format!(
+                "{}/@club@other.example",
+                server.base.trim_end_matches('/')
+            )),
+            "{invitation}"
+        );
+        assert!(
+            mails.iter().any(|m| m.contains("Night walkers")),
+            "{label}: {mails:?}"
+        );
+    }
+}

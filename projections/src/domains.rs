@@ -164,12 +164,23 @@ pub async fn actor_suspended(pool: &AnyPool, actor: &str) -> Result<bool, Error>
 /// How this instance's content names the remote actor `actor` (`name@host`, as federation
 /// writes handles), when the actor is known here (in the cache federation fills).
 pub async fn remote_handle(pool: &AnyPool, actor: &str) -> Result<Option<String>, Error> {
-    let name: Option<String> =
-        sqlx::query_scalar("SELECT preferred_username FROM remote_actors WHERE id = $1")
+    Ok(remote_names(pool, actor).await?.map(|(handle, _)| handle))
+}
+
+/// The remote actor `actor`'s handle (`name@host`) and the name it gives itself, when it is
+/// known here.
+pub async fn remote_names(
+    pool: &AnyPool,
+    actor: &str,
+) -> Result<Option<(String, Option<String>)>, Error> {
+    let row: Option<(String, Option<String>)> =
+        sqlx::query_as("SELECT preferred_username, name FROM remote_actors WHERE id = $1")
             .bind(actor)
             .fetch_optional(pool)
             .await?;
-    Ok(name.and_then(|name| host_of_url(actor).map(|host| format!("{name}@{host}"))))
+    Ok(row.and_then(|(username, name)| {
+        host_of_url(actor).map(|host| (format!("{username}@{host}"), name))
+    }))
 }
 
 /// An SQL condition, true when the `name@host` handle in `column` (a remote organiser or
