@@ -1,7 +1,8 @@
 //! The audit trail: the log itself, filtered for moderators by acting account, object, kind of
 //! change and time, newest first. Each entry carries its reason, the report it answers, and what
 //! the change changed in its object, before and after, folded from that object's own changes
-//! (nothing is stored twice).
+//! (nothing is stored twice). A suspension also shows what it hides: the content of whom it
+//! suspends, as the read models hold it now.
 
 use crate::auth::Session;
 use crate::error::{Error, Result};
@@ -12,7 +13,9 @@ use convene_domain::metadata::{format_timestamp, parse_timestamp};
 use convene_domain::{
     Account, Claim, Event, Group, Instance, Profile, RemoteActor, RemoteDomain, Report,
 };
+use convene_projections::domains;
 use convene_projections::log::{AuditFilter, EventLog, StoredEvent};
+use convene_projections::sent::{self, NamedEvent, Sender, SentCounts};
 use cqrs_es::Aggregate;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -91,6 +94,47 @@ pub struct AuditEntry {
     /// The same, as it became (the items that came; the whole object for its first change).
     #[schema(value_type = Option<Object>)]
     pub after: Option<Value>,
+    /// For a suspension (of a profile, an account, a group, another instance's actor or a
+    /// domain): the content it covers, hidden while it is in force.
+    pub hides: Option<Hides>,
+}
+
+/// The content a suspension covers, as the read models hold it now: hidden while the decision
+/// is in force, shown again once it is lifted.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Hides {
+    /// Events, comments, and what of them moderators removed besides.
+    pub counts: SentCounts,
+    /// The first events, soonest first.
+    pub events: Vec<NamedEvent>,
+}
+
+/// The most events an entry names.
+const HIDDEN_NAMED: i64 = 10;
+
+/// What the suspension `stored` records hides, when it is one.
+async fn hides(state: &AppState, stored: &StoredEvent) -> Result<Option<Hides>> {
+    let id = stored.aggregate_id.as_str();
+    let pool = state.db.pool();
+    let handle;
+    let whose = match stored.event_type.as_str() {
+        "ProfileSuspended" => Sender::Profile(id),
+        "AccountSuspended" => Sender::Account(id),
+        "GroupSuspended" => Sender::Group(id),
+        "DomainSuspended" => Sender::Domain(id),
+        "RemoteActorSuspended" => {
+            handle = domains::remote_handle(pool, id).await?.unwrap_or_default();
+            Sender::Actor {
+                url: id,
+                handle: &handle,
+            }
+        }
+        _ => return Ok(None),
+    };
+    Ok(Some(Hides {
+        counts: sent::counts(pool, whose).await?,
+        events: sent::named_events(pool, whose, HIDDEN_NAMED).await?,
+    }))
 }
 
 /// One page of the trail.
@@ -266,6 +310,7 @@ pub async fn trail(state: &AppState, session: &Session, query: AuditQuery) -> Re
             report: report_of(stored),
             before,
             after,
+            hides: hides(state, stored).await?,
         });
     }
     Ok(AuditPage {

@@ -1,20 +1,28 @@
-//! What another instance's actor or domain sent here, as the `events` read model holds it: the
-//! events it organises (imported from its instance) and the comments its people wrote on any
-//! event here, read in pages by id for a decision on all of it, and counted for its preview.
-//! Domains are matched by the rule decisions on domains use ([`crate::domains::on_domain_sql`]).
+//! Whose content a decision covers, as the `events` read model holds it: another instance's
+//! actor or domain (the events it organises, imported from its instance, and the comments its
+//! people wrote on any event here), and a local profile, account or group (what a suspension of
+//! it hides). Read in pages by id for a decision on all of it, and counted for its preview and
+//! for the audit trail. Domains are matched by the rule decisions on domains use
+//! ([`crate::domains::on_domain_sql`]).
 
 use crate::domains::on_domain_sql;
 use crate::error::Error;
 use serde::Serialize;
 use sqlx::{AnyPool, Row};
 
-/// Who sent it.
+/// Whose content it is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Sender<'a> {
     /// One actor: its events by its URL, its comments by its handle (`name@host`).
     Actor { url: &'a str, handle: &'a str },
     /// Everyone on a domain (as `normalise_domain` writes it), by their handles.
     Domain(&'a str),
+    /// A local profile, by its username: the events it organises, its comments.
+    Profile(&'a str),
+    /// Every profile of a local account, by the account's id.
+    Account(&'a str),
+    /// A local group, by its handle: its events, and the comments on them (hidden with them).
+    Group(&'a str),
 }
 
 /// The events condition for `$1` (the sender), on `e`.
@@ -23,6 +31,11 @@ const EVENTS_OF_DOMAIN: &str = on_domain_sql!(
     "e.organizer",
     "(SELECT CAST($1 AS TEXT) AS domain) dd WHERE e.origin_object IS NOT NULL"
 );
+const EVENTS_OF_PROFILE: &str = "e.organizer = $1 AND e.origin_object IS NULL";
+const EVENTS_OF_ACCOUNT: &str =
+    "e.organizer IN (SELECT username FROM profiles WHERE account_id = $1) \
+     AND e.origin_object IS NULL";
+const EVENTS_OF_GROUP: &str = "e.group_handle = $1";
 /// The comments condition for `$1`, on `c` (deleted ones have nothing left to decide on).
 const COMMENTS_OF_ACTOR: &str = "c.author = $1";
 const COMMENTS_OF_DOMAIN: &str = on_domain_sql!(
@@ -30,11 +43,18 @@ const COMMENTS_OF_DOMAIN: &str = on_domain_sql!(
     "(SELECT CAST($1 AS TEXT) AS domain) dd WHERE c.author LIKE '%@%'"
 );
 
+const COMMENTS_OF_ACCOUNT: &str =
+    "c.author IN (SELECT username FROM profiles WHERE account_id = $1)";
+const COMMENTS_OF_GROUP: &str = "c.event_id IN (SELECT id FROM events WHERE group_handle = $1)";
+
 impl Sender<'_> {
     fn events(&self) -> (&'static str, &str) {
         match self {
             Self::Actor { url, .. } => (EVENTS_OF_ACTOR, url),
             Self::Domain(domain) => (EVENTS_OF_DOMAIN, domain),
+            Self::Profile(username) => (EVENTS_OF_PROFILE, username),
+            Self::Account(id) => (EVENTS_OF_ACCOUNT, id),
+            Self::Group(handle) => (EVENTS_OF_GROUP, handle),
         }
     }
 
@@ -42,6 +62,9 @@ impl Sender<'_> {
         match self {
             Self::Actor { handle, .. } => (COMMENTS_OF_ACTOR, handle),
             Self::Domain(domain) => (COMMENTS_OF_DOMAIN, domain),
+            Self::Profile(username) => (COMMENTS_OF_ACTOR, username),
+            Self::Account(id) => (COMMENTS_OF_ACCOUNT, id),
+            Self::Group(handle) => (COMMENTS_OF_GROUP, handle),
         }
     }
 }
@@ -108,6 +131,39 @@ pub async fn comments(
         .fetch_all(pool)
         .await?;
     sent(rows)
+}
+
+/// An event of `sender`'s, as a list names it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct NamedEvent {
+    pub id: String,
+    pub title: String,
+}
+
+/// `sender`'s events, soonest first, at most `limit`.
+pub async fn named_events(
+    pool: &AnyPool,
+    sender: Sender<'_>,
+    limit: i64,
+) -> Result<Vec<NamedEvent>, Error> {
+    let (condition, value) = sender.events();
+    let sql = format!(
+        "SELECT e.id, e.title FROM events e WHERE {condition} ORDER BY e.begins_at, e.id LIMIT $2"
+    );
+    let rows = sqlx::query(&sql)
+        .bind(value)
+        .bind(limit)
+        .fetch_all(pool)
+        .await?;
+    rows.iter()
+        .map(|row| {
+            Ok(NamedEvent {
+                id: row.try_get("id")?,
+                title: row.try_get("title")?,
+            })
+        })
+        .collect()
 }
 
 /// What `sender` sent here and what of it moderators removed: what removing everything it sent

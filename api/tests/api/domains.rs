@@ -189,6 +189,16 @@ async fn a_suspended_domain_s_content_is_hidden_until_the_decision_is_lifted() {
             "{}",
             trail.text
         );
+        // The suspension names what it covers: the domain's event and comment.
+        let hides = &trail.json["entries"][2]["hides"];
+        assert_eq!(hides["counts"]["events"], 1, "{}", trail.text);
+        assert_eq!(hides["counts"]["comments"], 1, "{}", trail.text);
+        assert_eq!(hides["events"][0]["title"], "Cheap pills", "{}", trail.text);
+        assert!(
+            trail.json["entries"][1]["hides"].is_null(),
+            "{}",
+            trail.text
+        );
     }
 }
 

@@ -407,6 +407,27 @@ async fn a_suspended_profile_s_public_content_is_hidden_until_it_is_unsuspended(
         let suspended = decide(&mia, on_profile("suspend", "ana", "impersonation")).await;
         assert_eq!(suspended.status, 201, "{}", suspended.text);
         assert_eq!(suspended.json["change"], "ProfileSuspended");
+        // The audit trail shows the suspension with what it hides: her event and her comment.
+        let trail = mia
+            .get("/api/v1/moderation/audit?target_kind=profile&target_id=ana")
+            .await;
+        let entries = trail.json["entries"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default();
+        let entry = |change: &str| entries.iter().find(|e| e["change"] == change).cloned();
+        let suspension = entry("ProfileSuspended").unwrap_or_default();
+        assert_eq!(
+            suspension["hides"]["counts"],
+            json!({"events": 1, "removed_events": 0, "comments": 1, "removed_comments": 0}),
+            "{suspension}"
+        );
+        assert_eq!(
+            suspension["hides"]["events"],
+            json!([{"id": own, "title": "Fake march"}])
+        );
+        let created = entry("ProfileCreated").expect("her profile's first change");
+        assert!(created["hides"].is_null(), "{created}");
         let page = server.client().get("/api/v1/profiles/ana").await;
         assert_eq!(page.status, 404, "{}", page.text);
         assert_eq!(kind(&page), "/problems/suspended-by-moderators");
@@ -472,6 +493,16 @@ async fn a_suspended_account_cannot_log_in_and_a_warning_is_mailed_and_counted()
             .expect("as expected"));
         let suspended = decide(&mia, timed).await;
         assert_eq!(suspended.status, 201, "{}", suspended.text);
+        let trail = mia
+            .get("/api/v1/moderation/audit?change=AccountSuspended")
+            .await;
+        let hides = &trail.json["entries"][0]["hides"];
+        assert_eq!(hides["counts"]["events"], 1, "{}", trail.text);
+        assert_eq!(
+            hides["events"][0]["title"], "Climate march",
+            "{}",
+            trail.text
+        );
         assert_eq!(bob.get("/api/v1/me").await.status, 401, "its sessions stop");
         let login = server
             .client()
@@ -718,6 +749,12 @@ async fn a_suspended_group_is_gone_for_all_but_moderators_until_it_is_lifted() {
         let suspended = decide(&admin, suspend).await;
         assert_eq!(suspended.status, 201, "{}", suspended.text);
         assert_eq!(suspended.json["change"], "GroupSuspended");
+        let trail = admin
+            .get("/api/v1/moderation/audit?change=GroupSuspended")
+            .await;
+        let hides = &trail.json["entries"][0]["hides"];
+        assert_eq!(hides["counts"]["events"], 1, "{}", trail.text);
+        assert_eq!(hides["events"][0]["id"], event.as_str(), "{}", trail.text);
         assert_eq!(
             decide(&admin, on_group("suspend", "repair", "again"))
                 .await

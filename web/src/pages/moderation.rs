@@ -441,16 +441,32 @@ pub async fn audit(
         next.append_pair("page", &(trail.page + 1).to_string());
         context.insert("next", &format!("/moderation/audit?{}", next.finish()));
     }
-    // The objects before and after, as moderators read them (pretty JSON text).
+    // The objects before and after, as moderators read them (pretty JSON text), and what a
+    // suspension hides, in words.
+    let catalogue = web.pages.catalogue(&visitor);
     let trail = trail.map(|trail| {
         let mut shown = serde_json::to_value(&trail).unwrap_or_default();
         if let Some(entries) = shown["entries"].as_array_mut() {
-            for entry in entries {
+            for (entry, listed) in entries.iter_mut().zip(&trail.entries) {
                 for side in ["before", "after"] {
                     if !entry[side].is_null() {
                         let text = serde_json::to_string_pretty(&entry[side]).unwrap_or_default();
                         entry[side] = serde_json::Value::String(text);
                     }
+                }
+                if let Some(hides) = &listed.hides {
+                    let count = |n: i64| n.to_string();
+                    let counts = &hides.counts;
+                    let text = catalogue.fill(
+                        "audit_hides",
+                        &[
+                            ("events", &count(counts.events)),
+                            ("comments", &count(counts.comments)),
+                            ("removed_events", &count(counts.removed_events)),
+                            ("removed_comments", &count(counts.removed_comments)),
+                        ],
+                    );
+                    entry["hides_text"] = serde_json::Value::String(text);
                 }
             }
         }

@@ -286,6 +286,7 @@ async fn a_reported_profile_is_suspended_from_the_report_page_and_unsuspended() 
         let bob = Browser::member(&site, "bob@example.org", "bob", "en").await;
         let mia = Browser::member(&site, "mia@example.org", "mia", "en").await;
         make_moderator(&site, "mia").await;
+        let march = create_event(&ana, &[("title", "Fake march")]).await;
         let (path, shown) = reported_profile(&bob, &mia, "ana").await;
         assert!(
             shown.body.contains("Suspend (login refused"),
@@ -314,6 +315,21 @@ async fn a_reported_profile_is_suspended_from_the_report_page_and_unsuspended() 
         );
         let own = ana.get("/@ana").await;
         assert_eq!(own.status, 404);
+        // The audit trail shows the suspension with what it hides.
+        let trail = mia.get("/moderation/audit?change=ProfileSuspended").await;
+        assert!(
+            trail.body.contains(
+                "While in force, it hides here — events: 1, comments: 0 (of which already \
+                 removed by moderators — events: 0, comments: 0)."
+            ),
+            "{}",
+            trail.body
+        );
+        assert!(
+            trail.body.contains(&format!("href=\"/events/{march}\"")),
+            "{}",
+            trail.body
+        );
         let lifted = mia
             .post(
                 &format!("{path}/decide"),
