@@ -178,6 +178,19 @@ fn a_profile_joins_groups_elsewhere_from_their_page_and_leaves() {
                 .contains("You are a member of this group.")
         });
 
+        // A message too long: the form again, saying so, with the message kept; nothing sent.
+        let long = format!("{} end", "maps ".repeat(400));
+        let (status, body, _) = join("archivists", &[("profile", "bea"), ("message", &long)]);
+        assert_eq!(status, 422, "{body}");
+        assert!(
+            body.contains("A message is at most 1,000 characters."),
+            "{body}"
+        );
+        assert!(
+            body.contains("maps maps") && body.contains(" end</textarea>"),
+            "{body}"
+        );
+
         // The moderated group: a request with its message, approved by A's moderator.
         join(
             "archivists",

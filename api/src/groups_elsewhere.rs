@@ -221,7 +221,7 @@ pub async fn mine(state: &AppState, acting: &Acting) -> Result<Vec<GroupElsewher
 }
 
 /// The acting profile asks to join `group`, with `message` for its moderators (at most
-/// 2,000 characters, 422 on `message`); asking again while asked or a member changes nothing.
+/// 1,000 characters, 422 on `message`); asking again while asked or a member changes nothing.
 pub async fn join(
     state: &AppState,
     acting: &Acting,

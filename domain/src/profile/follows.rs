@@ -85,8 +85,9 @@ pub struct Follows {
     roles: BTreeMap<String, MemberRole>,
 }
 
-/// The longest message to a group's moderators with a request to join it.
-pub const JOIN_MESSAGE_MAX: usize = 2_000;
+/// The longest message to a group's moderators with a request to join it: what a group here
+/// takes (the inbox cuts a longer one).
+pub const JOIN_MESSAGE_MAX: usize = crate::group::MESSAGE_MAX;
 
 /// An actor, an inbox, an activity id: absolute `http(s)` URLs, or the field named is refused.
 fn actor_url(field: &'static str, value: &str) -> Result<(), ProfileError> {

@@ -60,17 +60,33 @@ async fn found(
         })
 }
 
+/// A join form refused: the message as typed, and what to fix in it.
+struct Refused {
+    message: String,
+    error: convene_api::Error,
+}
+
 /// The group's page here.
 pub async fn page(web: &Web, visitor: &Visitor, handle: &str) -> axum::response::Response {
     if let Some(name) = elsewhere::local_name(&web.app, handle) {
         return crate::render::see_other(visitor, &format!("/@{name}"));
     }
-    let catalogue = web.pages.catalogue(visitor);
     let group = match found(web, visitor, handle).await {
         Ok(group) => group,
         Err(response) => return response,
     };
-    let events = match elsewhere::events_of(&web.app, &group).await {
+    shown(web, visitor, &group, None).await
+}
+
+/// The page of `group`, with its join form's refusal when there is one (422, the message kept).
+async fn shown(
+    web: &Web,
+    visitor: &Visitor,
+    group: &convene_api::remote_groups::FoundActor,
+    refused: Option<Refused>,
+) -> axum::response::Response {
+    let catalogue = web.pages.catalogue(visitor);
+    let events = match elsewhere::events_of(&web.app, group).await {
         Ok(events) => events,
         Err(error) => return web.pages.failure(visitor, &error),
     };
@@ -89,13 +105,13 @@ pub async fn page(web: &Web, visitor: &Visitor, handle: &str) -> axum::response:
             Ok(acting) => acting,
             Err(error) => return web.pages.failure(visitor, &error),
         };
-        following = match elsewhere::follow_of(&web.app, &acting, &group).await {
+        following = match elsewhere::follow_of(&web.app, &acting, group).await {
             Ok(None) => "none",
             Ok(Some(FollowingState::Requested)) => "requested",
             Ok(Some(FollowingState::Accepted)) => "accepted",
             Err(error) => return web.pages.failure(visitor, &error),
         };
-        let joined = match elsewhere::membership_of(&web.app, &acting, &group).await {
+        let joined = match elsewhere::membership_of(&web.app, &acting, group).await {
             Ok(joined) => joined,
             Err(error) => return web.pages.failure(visitor, &error),
         };
@@ -110,7 +126,7 @@ pub async fn page(web: &Web, visitor: &Visitor, handle: &str) -> axum::response:
             .and_then(|m| m.role)
             .filter(|r| r.at_least(MemberRole::Moderator));
         if membership == "member" {
-            for_members = match elsewhere::for_members(&web.app, &acting, &group).await {
+            for_members = match elsewhere::for_members(&web.app, &acting, group).await {
                 Ok(shown) => Some(shown),
                 Err(error) => return web.pages.failure(visitor, &error),
             };
@@ -151,7 +167,16 @@ pub async fn page(web: &Web, visitor: &Visitor, handle: &str) -> axum::response:
         &invited_by.map(|by| catalogue.fill("remote_group_invited", &[("by", &by)])),
     );
     context.insert("events", &cards);
-    let status = axum::http::StatusCode::OK;
+    let status = match &refused {
+        Some(refused) => crate::render::status_of(&refused.error),
+        None => axum::http::StatusCode::OK,
+    };
+    let errors = refused
+        .as_ref()
+        .map(|r| super::groups::messages_of(catalogue, &r.error, "group"))
+        .unwrap_or_default();
+    context.insert("errors", &errors);
+    context.insert("message", &refused.map(|r| r.message));
     web.pages
         .render(visitor, status, "remote_group.html", context)
 }
@@ -210,14 +235,18 @@ pub async fn join(
         Ok(found) => found,
         Err(response) => return response,
     };
+    let message = super::field(form, "message");
     let done = if leave {
         elsewhere::leave(&web.app, &acting, &group).await
     } else {
-        let message = Some(super::field(form, "message")).filter(|m| !m.trim().is_empty());
-        elsewhere::join(&web.app, &acting, &group, message).await
+        let given = Some(message.clone()).filter(|m| !m.trim().is_empty());
+        elsewhere::join(&web.app, &acting, &group, given).await
     };
     match done {
         Ok(()) => crate::render::see_other(visitor, &format!("/@{}", group.handle)),
+        Err(error) if !error.field_errors().is_empty() => {
+            shown(web, visitor, &group, Some(Refused { message, error })).await
+        }
         Err(error) => web.pages.failure(visitor, &error),
     }
 }
