@@ -590,8 +590,15 @@ fn once_a_domain_is_suspended_nothing_crosses_either_way_until_it_is_lifted() {
                 "a spam wave",
             ],
         );
+        // Told as it goes (after each page of events, then of comments), then once done.
         assert!(
-            said.contains("1 events and 0 comments removed, 0 events and 0 comments left"),
+            said.contains(
+                "1 events and 0 comments removed, 0 events and 0 comments left as they were so far"
+            ),
+            "{said}"
+        );
+        assert!(
+            said.contains("1 events and 0 comments removed, 0 events and 0 comments left as they were (log position"),
             "{said}"
         );
         b.wait_until(|b| copy_of(b, "Quiet walk").is_none());
@@ -613,13 +620,11 @@ fn once_a_domain_is_suspended_nothing_crosses_either_way_until_it_is_lifted() {
     });
 }
 
-/// An administrator account `email` on the instance at `database_url`, made from the command
-/// line, logged in on `server`.
 /// A moderator on A invites a profile on B by its handle (`@bob@B`, found by WebFinger): A keeps
-/// the invitation and its group sends B the `Invite`, signed by the group; B, which holds no
-/// memberships in other instances' groups yet, answers that it does not keep it. The members
-/// page's form takes a handle too. Names that lead to no actor elsewhere are refused on the
-/// field.
+/// the invitation and its group sends B the `Invite`, signed by the group; B keeps it for the
+/// profile, who accepts from the group's page on B (a member on A) — another declines from "My
+/// groups". The members page's form takes a handle too. Names that lead to no actor elsewhere
+/// are refused on the field.
 #[test]
 fn a_group_invites_a_profile_on_another_instance_by_its_handle() {
     each_pair("group invitations", |a_db, b_db| {
@@ -765,6 +770,8 @@ fn a_group_invites_a_profile_on_another_instance_by_its_handle() {
     });
 }
 
+/// An administrator account `email` on the instance at `database_url`, made from the command
+/// line, logged in on `server`.
 fn administrator(server: &Server, database_url: &str, email: &str) -> crate::support::Caller {
     create_administrator(database_url, email);
     log_in(server, email)

@@ -7,7 +7,7 @@ use crate::config::{FederationCommand, Settings};
 use anyhow::{anyhow, bail, Context};
 use convene_api::instance_follows;
 use convene_api::moderation::{self, Action, DecisionTarget, NewDecision};
-use convene_domain::moderation::Decision;
+use convene_domain::moderation::{ContentCounts, Decision};
 use convene_domain::remote_domain::{normalise_domain, DomainAction};
 use convene_domain::{
     Actor, InstanceFollow, InstanceFollowCommand, Metadata, Profile, ProfileCommand, ProfileError,
@@ -252,26 +252,26 @@ async fn take_down(
         until: None,
         public_comment,
     };
-    let metadata = Metadata::now(Actor::System, Source::Cli, uuid::Uuid::new_v4().to_string());
-    let made = crate::use_case::run(settings, db, |state| async move {
-        moderation::decide_on_content_by_instance(&state, new, &metadata).await
-    })
-    .await?
-    .map_err(|error| anyhow!("{}", cli_error(&error)))?;
-    let counts = made.content.unwrap_or_default();
     let done = match action {
         Action::RemoveContent => "removed",
         _ => "restored",
     };
-    println!(
-        "{domain}: {} events and {} comments {done}, {} events and {} comments left as they were \
-         (log position {})",
-        counts.events,
-        counts.comments,
-        counts.skipped_events,
-        counts.skipped_comments,
-        made.position
-    );
+    let said = |counts: &ContentCounts| {
+        format!(
+            "{domain}: {} events and {} comments {done}, {} events and {} comments left as they \
+             were",
+            counts.events, counts.comments, counts.skipped_events, counts.skipped_comments,
+        )
+    };
+    let progress = |counts: &ContentCounts| println!("{} so far", said(counts));
+    let metadata = Metadata::now(Actor::System, Source::Cli, uuid::Uuid::new_v4().to_string());
+    let made = crate::use_case::run(settings, db, |state| async move {
+        moderation::decide_on_content_by_instance(&state, new, &metadata, &progress).await
+    })
+    .await?
+    .map_err(|error| anyhow!("{}", cli_error(&error)))?;
+    let counts = made.content.unwrap_or_default();
+    println!("{} (log position {})", said(&counts), made.position);
     Ok(ExitCode::SUCCESS)
 }
 

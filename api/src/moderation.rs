@@ -359,11 +359,13 @@ fn refuse_own_domain(state: &AppState, plan: &Plan) -> Result<()> {
 
 /// Removes (`remove_content`) or restores (`restore_content`) everything another instance's
 /// domain sent, decided by the instance itself from the command line (`convene federation
-/// domain`): what an administrator's decision does, with no moderator and `metadata`'s origin.
+/// domain`): what an administrator's decision does, with no moderator and `metadata`'s origin,
+/// telling `progress` the counts so far after each page of events or comments.
 pub async fn decide_on_content_by_instance(
     state: &AppState,
     new: NewDecision,
     metadata: &Metadata,
+    progress: takedown::Progress<'_>,
 ) -> Result<DecisionMade> {
     let plan = plan(new.action, &new.target)?;
     refuse_own_domain(state, &plan)?;
@@ -373,7 +375,8 @@ pub async fn decide_on_content_by_instance(
             "only remove_content and restore_content are decided here",
         ));
     };
-    takedown::decide(state, Decider::Instance(metadata), from, action, &new).await
+    let by = Decider::Instance(metadata, progress);
+    takedown::decide(state, by, from, action, &new).await
 }
 
 /// Records moderator `session`'s decision, or says what to fix; a refused decision writes

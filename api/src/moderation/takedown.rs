@@ -62,25 +62,35 @@ impl Whose {
     }
 }
 
+/// Told what was decided so far, after each page of events or comments.
+pub type Progress<'a> = &'a (dyn Fn(&ContentCounts) + Sync);
+
 /// Who decides: a moderator's session, or the instance itself (the operator at the server's
-/// shell, standing for its administrators: no moderator, the command line's metadata).
+/// shell, standing for its administrators: no moderator, the command line's metadata), who is
+/// told how far it got as it goes.
 pub enum Decider<'a> {
     Moderator(&'a Session),
-    Instance(&'a Metadata),
+    Instance(&'a Metadata, Progress<'a>),
 }
 
 impl Decider<'_> {
     fn moderator(&self) -> Option<String> {
         match self {
             Decider::Moderator(session) => Some(session.account.id.clone()),
-            Decider::Instance(_) => None,
+            Decider::Instance(..) => None,
         }
     }
 
     fn metadata(&self) -> Metadata {
         match self {
             Decider::Moderator(session) => session.metadata(),
-            Decider::Instance(metadata) => (*metadata).clone(),
+            Decider::Instance(metadata, _) => (*metadata).clone(),
+        }
+    }
+
+    fn tell(&self, counts: &ContentCounts) {
+        if let Decider::Instance(_, progress) = self {
+            progress(counts);
         }
     }
 }
@@ -161,9 +171,14 @@ pub(super) async fn decide(
         .metadata()
         .with_reason(step.reason.clone())
         .with_bulk_decision(whose.reference.clone());
+    let progress = |counts: &ContentCounts| by.tell(counts);
     let counts = match action {
-        BulkContentAction::RemoveContent => remove_all(state, &whose, &step, &metadata).await?,
-        BulkContentAction::RestoreContent => restore_all(state, &whose, &step, &metadata).await?,
+        BulkContentAction::RemoveContent => {
+            remove_all(state, &whose, &step, &metadata, &progress).await?
+        }
+        BulkContentAction::RestoreContent => {
+            restore_all(state, &whose, &step, &metadata, &progress).await?
+        }
     };
     let metadata = by.metadata().with_reason(decision.reason.clone());
     let reads = &[EVENTS, DOMAIN_DECISIONS];
@@ -298,6 +313,7 @@ async fn remove_all(
     whose: &Whose,
     step: &Decision,
     metadata: &Metadata,
+    progress: Progress<'_>,
 ) -> Result<ContentCounts> {
     let pool = state.db.pool();
     let mut counts = ContentCounts::default();
@@ -324,6 +340,7 @@ async fn remove_all(
                 counts.skipped_events += 1;
             }
         }
+        progress(&counts);
     }
     after.clear();
     loop {
@@ -348,6 +365,7 @@ async fn remove_all(
             counts.comments += removed;
             counts.skipped_comments += asked - removed;
         }
+        progress(&counts);
     }
     consistency::caught_up(state, &[EVENTS], last).await;
     Ok(counts)
@@ -381,6 +399,7 @@ async fn restore_all(
     whose: &Whose,
     step: &Decision,
     metadata: &Metadata,
+    progress: Progress<'_>,
 ) -> Result<ContentCounts> {
     let pool = state.db.pool();
     let log = EventLog::new(&state.db);
@@ -413,6 +432,7 @@ async fn restore_all(
                 counts.skipped_events += 1;
             }
         }
+        progress(&counts);
     }
     after.clear();
     loop {
@@ -448,6 +468,7 @@ async fn restore_all(
             counts.comments += restored;
             counts.skipped_comments += asked - restored;
         }
+        progress(&counts);
     }
     consistency::caught_up(state, &[EVENTS], last).await;
     Ok(counts)
