@@ -241,6 +241,11 @@ pub fn routes(app: AppState, pages: Arc<Pages>) -> Router {
             "/admin/instances/unfollow",
             post(pages::instances::unfollow),
         )
+        .route("/admin/deliveries", get(pages::deliveries::list))
+        .route(
+            "/admin/deliveries/{id}/retry",
+            post(pages::deliveries::retry),
+        )
         .route("/moderation/reports/{id}", get(pages::moderation::show))
         .route(
             "/moderation/reports/{id}/{action}",

@@ -5,6 +5,7 @@ pub mod accounts;
 pub mod admin;
 pub mod anonymous;
 pub mod calendar;
+pub mod deliveries;
 pub mod event;
 pub mod event_form;
 pub mod group_discussions;

@@ -317,3 +317,113 @@ async fn reports_tick_rules_and_the_transparency_log_shows_the_decision() {
         assert!(!feed.body.contains("secret"), "{}", feed.body);
     }
 }
+
+/// Stores activity `n` and its delivery (`delivery-{n}`) in `state`, as the queue would have
+/// left it.
+async fn delivery(site: &crate::support::Site, n: i64, state: &str) {
+    let pool = site.db.pool();
+    let activity = format!("http://127.0.0.1:9/activities/{n}");
+    sqlx::query("INSERT INTO activities (id, key_id, body, created_at) VALUES ($1, $2, $3, $4)")
+        .bind(&activity)
+        .bind("http://127.0.0.1:9/@org#main-key")
+        .bind("{}")
+        .bind(1_000 + n)
+        .execute(pool)
+        .await
+        .expect("an activity");
+    let (status, error) = match state {
+        "failed" => (Some(410_i64), None),
+        "dead" => (None, Some("connection refused")),
+        _ => (None, None),
+    };
+    sqlx::query(
+        "INSERT INTO deliveries (id, activity_id, inbox, host, state, attempts, next_attempt_at,
+             leased_until, last_status, last_error, created_at, updated_at)
+         VALUES ($1, $2, 'http://127.0.0.1:9/inbox', '127.0.0.1:9', $3, 2, 4000000000000, NULL,
+             $4, $5, $6, $6)",
+    )
+    .bind(format!("delivery-{n}"))
+    .bind(&activity)
+    .bind(state)
+    .bind(status)
+    .bind(error)
+    .bind(1_000 + n)
+    .execute(pool)
+    .await
+    .expect("a delivery");
+}
+
+#[tokio::test]
+async fn an_administrator_sees_what_is_sent_and_tries_a_refused_delivery_again() {
+    for (_db, site) in sites("admin_deliveries_page").await {
+        let admin = Browser::member(&site, "admin@example.org", "admin", "en").await;
+        give_role(&site, "admin", Role::Administrator).await;
+        let mia = Browser::member(&site, "mia@example.org", "mia", "en").await;
+        give_role(&site, "mia", Role::Moderator).await;
+        for (n, state) in [(1, "pending"), (2, "failed"), (3, "dead"), (4, "delivered")] {
+            delivery(&site, n, state).await;
+        }
+        let refused = mia.get("/admin/deliveries").await;
+        assert_eq!(refused.status, 403, "{}", refused.body);
+        assert!(refused
+            .body
+            .contains("Only the instance&#39;s administrators"));
+
+        // Not delivered yet, by default: waiting, refused and given up, oldest first.
+        let undelivered = admin.get("/admin/deliveries").await;
+        assert_eq!(undelivered.status, 200, "{}", undelivered.body);
+        let at = |n: i64| undelivered.body.find(&format!("/activities/{n}<"));
+        assert!(
+            at(1) < at(2) && at(2) < at(3) && at(1).is_some(),
+            "{}",
+            undelivered.body
+        );
+        assert!(at(4).is_none(), "{}", undelivered.body);
+        assert!(
+            undelivered.body.contains("HTTP 410"),
+            "{}",
+            undelivered.body
+        );
+        assert!(
+            undelivered.body.contains("3 in this list"),
+            "{}",
+            undelivered.body
+        );
+        let dashboard = admin.get("/admin").await;
+        assert!(dashboard.body.contains("href=\"/admin/deliveries\""));
+
+        let dead = admin.get("/admin/deliveries?state=dead").await;
+        assert!(dead.body.contains("connection refused"), "{}", dead.body);
+        assert!(!dead.body.contains("/activities/1<"), "{}", dead.body);
+        for bad in ["state=lost", "page=first"] {
+            let page = admin.get(&format!("/admin/deliveries?{bad}")).await;
+            assert_eq!(page.status, 422, "{bad}: {}", page.body);
+            let field = bad.split('=').next().unwrap_or_default();
+            assert!(page.body.contains(&format!("{field}: ")), "{}", page.body);
+        }
+
+        let tried = admin
+            .post(
+                "/admin/deliveries/delivery-3/retry",
+                &dead.csrf(),
+                &[("state", "dead")],
+            )
+            .await;
+        assert_eq!(tried.status, 303, "{}", tried.body);
+        assert_eq!(
+            tried.location.as_deref(),
+            Some("/admin/deliveries?state=dead")
+        );
+        let state: String = sqlx::query_scalar("SELECT state FROM deliveries WHERE id = $1")
+            .bind("delivery-3")
+            .fetch_one(site.db.pool())
+            .await
+            .expect("the delivery");
+        assert_eq!(state, "pending");
+        // A delivery that is waiting is not tried again out of turn: said, nothing changed.
+        let again = admin
+            .post("/admin/deliveries/delivery-1/retry", &dead.csrf(), &[])
+            .await;
+        assert_eq!(again.status, 409, "{}", again.body);
+    }
+}
