@@ -7,7 +7,7 @@ use crate::Web;
 use axum::extract::{Path, Query, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
-use convene_api::instance;
+use convene_api::{instance, moderation, Class};
 use convene_domain::instance::Transparency;
 use convene_domain::metadata::format_timestamp;
 use convene_domain::text::markdown_to_html;
@@ -22,7 +22,14 @@ pub async fn about(State(web): State<Web>, visitor: Visitor) -> Response {
         Ok(settings) => settings,
         Err(error) => return web.pages.failure(&visitor, &error),
     };
+    // Published only when the instance chooses to (`--publish-domain-decisions`).
+    let domains = match moderation::public_domain_decisions(&web.app).await {
+        Ok(domains) => Some(domains),
+        Err(error) if error.class() == Class::NotFound => None,
+        Err(error) => return web.pages.failure(&visitor, &error),
+    };
     let mut context = Context::new();
+    context.insert("domains", &domains);
     context.insert("host", &crate::feeds::host(&web));
     context.insert("registrations", settings.registrations.as_str());
     context.insert(

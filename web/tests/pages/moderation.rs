@@ -1085,3 +1085,61 @@ async fn a_reported_actor_of_another_instance_is_shown_as_known_and_suspended_fr
         assert!(page.body.contains("spam wave"), "{}", page.body);
     }
 }
+
+#[tokio::test]
+async fn an_instance_publishing_its_domain_decisions_lists_them_on_its_about_page() {
+    for scratch in convene_projections::scratch::test_urls("moderation_public_domains").await {
+        let site = crate::support::Site::start_publishing_domain_decisions(&scratch).await;
+        let admin = Browser::member(&site, "admin@example.org", "admin", "en").await;
+        give_role(&site, "admin", Role::Administrator).await;
+        let about = site.browser("en").get("/about").await;
+        assert!(
+            !about.body.contains("Moderated instances"),
+            "{}",
+            about.body
+        );
+        let page = admin.get("/moderation/domains").await;
+        let decided = admin
+            .post(
+                "/moderation/domains",
+                &page.csrf(),
+                &[
+                    ("domain", "bad.example"),
+                    ("action", "suspend"),
+                    ("reason", "the moderators' own words"),
+                    ("public_comment", "Spam and harassment"),
+                ],
+            )
+            .await;
+        assert!(decided.status < 400, "{}", decided.body);
+        for (language, says) in [("en", "Suspended"), ("fr", "Suspendue")] {
+            let about = site.browser(language).get("/about").await;
+            assert_eq!(about.status, 200, "{}", about.body);
+            assert!(
+                about.body.contains("<td>bad.example</td>")
+                    && about.body.contains(&format!("<td>{says}</td>"))
+                    && about.body.contains("Spam and harassment"),
+                "{}",
+                about.body
+            );
+            assert!(!about.body.contains("own words"), "{}", about.body);
+        }
+    }
+    // An instance that does not publish them says nothing of them.
+    for (_db, site) in sites("moderation_unpublished_domains").await {
+        let admin = Browser::member(&site, "admin@example.org", "admin", "en").await;
+        give_role(&site, "admin", Role::Administrator).await;
+        let page = admin.get("/moderation/domains").await;
+        let fields = [
+            ("domain", "bad.example"),
+            ("action", "suspend"),
+            ("reason", "spam"),
+        ];
+        let decided = admin
+            .post("/moderation/domains", &page.csrf(), &fields)
+            .await;
+        assert!(decided.status < 400, "{}", decided.body);
+        let about = site.browser("en").get("/about").await;
+        assert!(!about.body.contains("bad.example"), "{}", about.body);
+    }
+}

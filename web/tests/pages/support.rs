@@ -11,6 +11,11 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use tokio_util::sync::CancellationToken;
 
+/// An application left as it is.
+fn same(state: AppState) -> AppState {
+    state
+}
+
 pub struct Site {
     pub base: String,
     pub db: Database,
@@ -41,8 +46,16 @@ impl Site {
             group_creation,
             None,
             Pages::new().expect("templates"),
+            same,
         )
         .await
+    }
+
+    /// A site publishing its decisions on other instances' domains.
+    pub async fn start_publishing_domain_decisions(scratch: &Scratch) -> Site {
+        let pages = Pages::new().expect("templates");
+        let publishing = |state: AppState| state.with_public_domain_decisions(true);
+        Self::start_configured(scratch, Default::default(), None, pages, publishing).await
     }
 
     /// A site finding places with `geocoder`.
@@ -51,19 +64,19 @@ impl Site {
         geocoder: Arc<dyn convene_api::places::Geocoder>,
     ) -> Site {
         let pages = Pages::new().expect("templates");
-        Self::start_configured(scratch, Default::default(), Some(geocoder), pages).await
+        Self::start_configured(scratch, Default::default(), Some(geocoder), pages, same).await
     }
 
     /// A site drawing maps from `tiles`.
     pub async fn start_with_tiles(scratch: &Scratch, tiles: convene_web::map::TileServer) -> Site {
         let pages = Pages::new().expect("templates").with_tiles(Some(tiles));
-        Self::start_configured(scratch, Default::default(), None, pages).await
+        Self::start_configured(scratch, Default::default(), None, pages, same).await
     }
 
     /// A site showing the instance's own favicon and logo.
     pub async fn start_with_brand(scratch: &Scratch, brand: convene_web::assets::Brand) -> Site {
         let pages = Pages::new().expect("templates").with_brand(brand);
-        Self::start_configured(scratch, Default::default(), None, pages).await
+        Self::start_configured(scratch, Default::default(), None, pages, same).await
     }
 
     async fn start_configured(
@@ -71,6 +84,7 @@ impl Site {
         group_creation: convene_api::groups::GroupCreation,
         geocoder: Option<Arc<dyn convene_api::places::Geocoder>>,
         pages: Pages,
+        adjust: fn(AppState) -> AppState,
     ) -> Site {
         let db = Database::open(&scratch.url).await.expect("database");
         let folder = tempfile::tempdir().expect("mail folder");
@@ -107,9 +121,11 @@ impl Site {
             calc: None,
             visio: Some("https://meet.example.org/".into()),
         };
-        let mut state = AppState::new(&db, config, subscribers.clone())
-            .with_group_creation(group_creation)
-            .with_link_services(services);
+        let mut state = adjust(
+            AppState::new(&db, config, subscribers.clone())
+                .with_group_creation(group_creation)
+                .with_link_services(services),
+        );
         state.geocoder = geocoder;
         let shutdown = CancellationToken::new();
         subscribers.spawn(&db, &shutdown);
