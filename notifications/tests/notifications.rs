@@ -1615,12 +1615,7 @@ async fn a_comment_from_another_instance_tells_the_local_profiles_it_mentions() 
         )
         .await
         .expect("a remote comment");
-        settled(&server).await;
-        let told: Vec<(String, String, String)> = all(&server)
-            .await
-            .into_iter()
-            .filter(|(_, kind, _)| kind == "mention" || kind == "comment_reply")
-            .collect();
+        let told = told_of(&server, |kind| kind == "mention" || kind == "comment_reply").await;
         assert_eq!(
             told,
             [
@@ -1652,6 +1647,17 @@ async fn a_comment_from_another_instance_tells_the_local_profiles_it_mentions() 
             "{label}"
         );
     }
+}
+
+/// (recipient, kind, delivery) of the notifications of the kinds `wanted` keeps, once the
+/// subscriber has caught up, in log order.
+async fn told_of(server: &TestServer, wanted: fn(&str) -> bool) -> Vec<(String, String, String)> {
+    settled(server).await;
+    all(server)
+        .await
+        .into_iter()
+        .filter(|(_, kind, _)| wanted(kind))
+        .collect()
 }
 
 /// An actor of another instance, as the cache federation fills knows it.
@@ -1720,12 +1726,7 @@ async fn a_group_elsewhere_s_invitation_and_welcome_reach_the_profile_concerned(
         groups_elsewhere::join_answered(&server.state, &from(walkers, 2), "ana", true)
             .await
             .expect("accepted");
-        settled(&server).await;
-        let told: Vec<(String, String, String)> = all(&server)
-            .await
-            .into_iter()
-            .filter(|(_, kind, _)| kind.starts_with("group_"))
-            .collect();
+        let told = told_of(&server, |kind| kind.starts_with("group_")).await;
         assert_eq!(
             told,
             [

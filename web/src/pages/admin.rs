@@ -3,7 +3,7 @@
 //! (`/admin/registrations`, moderators) and the accounts (`/admin/accounts`). What everyone
 //! reads of the instance is in [`super::about`].
 
-use super::{check_csrf, field, forbidden, login_first, Fields};
+use super::{field, forbidden, login_first, posting_session, Fields};
 use crate::render::{see_other, status_of};
 use crate::visitor::Visitor;
 use crate::Web;
@@ -159,11 +159,9 @@ pub async fn save_settings(
     visitor: Visitor,
     axum::Form(values): Fields,
 ) -> Response {
-    if let Err(refused) = check_csrf(&web, &visitor, &values) {
-        return refused;
-    }
-    let Some(session) = visitor.session.as_ref() else {
-        return login_first(&visitor);
+    let session = match posting_session(&web, &visitor, &values) {
+        Ok(session) => session,
+        Err(response) => return response,
     };
     let current = match instance::settings(&web.app).await {
         Ok(current) => current,
@@ -268,11 +266,9 @@ pub async fn decide_registration(
     Path(account): Path<String>,
     axum::Form(values): Fields,
 ) -> Response {
-    if let Err(refused) = check_csrf(&web, &visitor, &values) {
-        return refused;
-    }
-    let Some(session) = visitor.session.as_ref() else {
-        return login_first(&visitor);
+    let session = match posting_session(&web, &visitor, &values) {
+        Ok(session) => session,
+        Err(response) => return response,
     };
     let verdict = if field(&values, "verdict") == "reject" {
         Verdict::Reject
@@ -323,11 +319,9 @@ pub async fn change_role(
     Path(id): Path<String>,
     axum::Form(values): Fields,
 ) -> Response {
-    if let Err(refused) = check_csrf(&web, &visitor, &values) {
-        return refused;
-    }
-    let Some(session) = visitor.session.as_ref() else {
-        return login_first(&visitor);
+    let session = match posting_session(&web, &visitor, &values) {
+        Ok(session) => session,
+        Err(response) => return response,
     };
     let Some(role) = convene_domain::Role::parse(&field(&values, "role")) else {
         let error = convene_api::Error::invalid_field("role", "user, moderator or administrator");

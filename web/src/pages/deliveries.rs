@@ -3,7 +3,7 @@
 //! a failed or dead one tried again. The same use cases as `/api/v1/admin/deliveries`; everyone
 //! else gets a 403 page saying who may.
 
-use super::{check_csrf, field, forbidden, login_first, Fields};
+use super::{field, forbidden, login_first, posting_session, Fields};
 use crate::render::{see_other, status_of};
 use crate::visitor::Visitor;
 use crate::Web;
@@ -107,11 +107,9 @@ pub async fn retry(
     Path(id): Path<String>,
     axum::Form(values): Fields,
 ) -> Response {
-    if let Err(refused) = check_csrf(&web, &visitor, &values) {
-        return refused;
-    }
-    let Some(session) = visitor.session.as_ref() else {
-        return login_first(&visitor);
+    let session = match posting_session(&web, &visitor, &values) {
+        Ok(session) => session,
+        Err(response) => return response,
     };
     let back = Some(field(&values, "state")).filter(|s| STATES.contains(&s.as_str()));
     match deliveries::retry(&web.app, session, &id).await {

@@ -2,7 +2,7 @@
 //! for administrators: listed, followed by host or URL, unfollowed. The same use cases as
 //! `/api/v1/admin/instances`; everyone else gets a 403 page saying who may.
 
-use super::{check_csrf, field, forbidden, login_first, Fields};
+use super::{field, forbidden, login_first, posting_session, Fields};
 use crate::render::{see_other, status_of};
 use crate::visitor::Visitor;
 use crate::Web;
@@ -25,11 +25,9 @@ pub async fn follow(
     visitor: Visitor,
     axum::Form(values): Fields,
 ) -> Response {
-    if let Err(refused) = check_csrf(&web, &visitor, &values) {
-        return refused;
-    }
-    let Some(session) = visitor.session.as_ref() else {
-        return login_first(&visitor);
+    let session = match posting_session(&web, &visitor, &values) {
+        Ok(session) => session,
+        Err(response) => return response,
     };
     let given = field(&values, "instance");
     match instance_follows::follow_instance(&web.app, session, &given).await {
@@ -48,11 +46,9 @@ pub async fn unfollow(
     visitor: Visitor,
     axum::Form(values): Fields,
 ) -> Response {
-    if let Err(refused) = check_csrf(&web, &visitor, &values) {
-        return refused;
-    }
-    let Some(session) = visitor.session.as_ref() else {
-        return login_first(&visitor);
+    let session = match posting_session(&web, &visitor, &values) {
+        Ok(session) => session,
+        Err(response) => return response,
     };
     let given = field(&values, "instance");
     match instance_follows::unfollow_instance(&web.app, session, &given).await {

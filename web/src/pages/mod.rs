@@ -62,6 +62,17 @@ pub fn check_csrf(
     Err(response)
 }
 
+/// The session of a visitor posting `form`, its CSRF token checked; a visitor logged out is sent
+/// to the login page.
+pub fn posting_session<'a>(
+    web: &Web,
+    visitor: &'a Visitor,
+    form: &HashMap<String, String>,
+) -> Result<&'a convene_api::auth::Session, Response> {
+    check_csrf(web, visitor, form)?;
+    visitor.session.as_ref().ok_or_else(|| login_first(visitor))
+}
+
 /// The page a mailed link opens: one button posting its token to `action` (mail scanners and
 /// link previews follow links; only a person presses the button).
 pub fn link_button(

@@ -7,7 +7,7 @@
 //! 403 page naming the role they need.
 
 use super::accounts::{form_with, Filled};
-use super::{check_csrf, field, forbidden, login_first, Fields};
+use super::{check_csrf, field, forbidden, login_first, posting_session, Fields};
 use crate::render::{see_other, status_of};
 use crate::visitor::Visitor;
 use crate::Web;
@@ -354,11 +354,9 @@ pub async fn act(
     Path((id, action)): Path<(String, String)>,
     axum::Form(values): Fields,
 ) -> Response {
-    if let Err(refused) = check_csrf(&web, &visitor, &values) {
-        return refused;
-    }
-    let Some(session) = visitor.session.as_ref() else {
-        return login_first(&visitor);
+    let session = match posting_session(&web, &visitor, &values) {
+        Ok(session) => session,
+        Err(response) => return response,
     };
     let text = |k: &str| values.get(k).cloned().unwrap_or_default();
     let done = match action.as_str() {
@@ -499,11 +497,9 @@ pub async fn decide_on_domain(
     visitor: Visitor,
     axum::Form(values): Fields,
 ) -> Response {
-    if let Err(refused) = check_csrf(&web, &visitor, &values) {
-        return refused;
-    }
-    let Some(session) = visitor.session.as_ref() else {
-        return login_first(&visitor);
+    let session = match posting_session(&web, &visitor, &values) {
+        Ok(session) => session,
+        Err(response) => return response,
     };
     let Some(action) = Action::parse(&field(&values, "action")) else {
         let error = convene_api::Error::invalid_field(
@@ -619,11 +615,9 @@ pub async fn revert(
     visitor: Visitor,
     axum::Form(values): Fields,
 ) -> Response {
-    if let Err(refused) = check_csrf(&web, &visitor, &values) {
-        return refused;
-    }
-    let Some(session) = visitor.session.as_ref() else {
-        return login_first(&visitor);
+    let session = match posting_session(&web, &visitor, &values) {
+        Ok(session) => session,
+        Err(response) => return response,
     };
     let given = |k: &str| Some(field(&values, k)).filter(|v| !v.trim().is_empty());
     let request = RevertRequest {

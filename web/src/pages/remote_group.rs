@@ -216,6 +216,16 @@ pub async fn follow(
     } else {
         elsewhere::follow(&web.app, &acting, &group).await
     };
+    back_to(web, visitor, &group, done)
+}
+
+/// Back to `group`'s page once `done`, or the page saying why not.
+fn back_to(
+    web: &Web,
+    visitor: &Visitor,
+    group: &convene_api::remote_groups::FoundActor,
+    done: Result<(), convene_api::Error>,
+) -> axum::response::Response {
     match done {
         Ok(()) => crate::render::see_other(visitor, &format!("/@{}", group.handle)),
         Err(error) => web.pages.failure(visitor, &error),
@@ -243,11 +253,10 @@ pub async fn join(
         elsewhere::join(&web.app, &acting, &group, given).await
     };
     match done {
-        Ok(()) => crate::render::see_other(visitor, &format!("/@{}", group.handle)),
         Err(error) if !error.field_errors().is_empty() => {
             shown(web, visitor, &group, Some(Refused { message, error })).await
         }
-        Err(error) => web.pages.failure(visitor, &error),
+        done => back_to(web, visitor, &group, done),
     }
 }
 
@@ -268,10 +277,8 @@ pub async fn answer_invitation(
         "decline" => false,
         _ => return web.pages.error(visitor, axum::http::StatusCode::NOT_FOUND),
     };
-    match elsewhere::answer_invitation(&web.app, &acting, &group, accept).await {
-        Ok(()) => crate::render::see_other(visitor, &format!("/@{}", group.handle)),
-        Err(error) => web.pages.failure(visitor, &error),
-    }
+    let done = elsewhere::answer_invitation(&web.app, &acting, &group, accept).await;
+    back_to(web, visitor, &group, done)
 }
 
 #[cfg(test)]
