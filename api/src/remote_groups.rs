@@ -10,7 +10,7 @@
 use crate::consistency;
 use crate::error::{Error, Result};
 use crate::groups::READS;
-use crate::remote_events::FromRemote;
+use crate::remote_events::{self, FromRemote};
 use crate::AppState;
 use convene_domain::event::{EventDetails, RemoteOrigin};
 use convene_domain::group::{FollowState, GroupActor, MemberRole};
@@ -177,6 +177,36 @@ pub trait ActorResolver: Send + Sync {
     async fn resolve_actor(&self, who: &str) -> std::result::Result<String, String> {
         self.find_actor(who).await.map(|actor| actor.id)
     }
+}
+
+/// The actor of `from`, a member of group `@handle`, comments in its discussion (a first-level
+/// comment, or a reply to `parent` when the discussion holds that comment), writing `body`, as
+/// its note `note` (the comment's id derived from it: the same note again is refused, nothing
+/// added). The comment's id.
+pub async fn comment_on_discussion(
+    state: &AppState,
+    from: &FromRemote,
+    handle: &str,
+    (discussion, parent): (&str, Option<String>),
+    note: &str,
+    body: &str,
+) -> Result<String> {
+    let comment = remote_events::comment_id(note);
+    let command = |in_reply_to| GroupCommand::CommentOnDiscussion {
+        by: GroupActor::Remote(from.actor.clone()),
+        discussion: discussion.to_string(),
+        comment: comment.clone(),
+        in_reply_to,
+        body: body.to_string(),
+    };
+    match run(state, from, handle, command(parent.clone())).await {
+        // A reply to a comment never seen here stands as a first-level comment.
+        Err(Error::Group(GroupError::UnknownComment)) if parent.is_some() => {
+            run(state, from, handle, command(None)).await?
+        }
+        done => done?,
+    }
+    Ok(comment)
 }
 
 /// The actor of `from` accepts its invitation to group `@handle` (its `Accept` of the `Invite`).

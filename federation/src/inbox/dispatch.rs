@@ -1,11 +1,12 @@
 //! A verified activity becomes the use cases of `api`: remote events created, updated, deleted
 //! by their organiser, or announced by a relay or a group; joins and leaves of local events;
 //! follows of local profiles and the answers to theirs; the membership of remote actors in our
-//! groups ([`super::members`]); reports from other instances ([`super::flags`]). What Convene
+//! groups ([`super::members`]) and their comments in our groups' discussions
+//! ([`super::discussions`]); reports from other instances ([`super::flags`]). What Convene
 //! does not act on is answered 202 with the reason.
 
 use super::remote_actors::handle;
-use super::{flags, members};
+use super::{discussions, flags, members};
 use super::{Inbox, Refusal};
 use crate::actors::remote::RemoteActor;
 use crate::incoming::IncomingNote;
@@ -35,7 +36,7 @@ pub(super) async fn dispatch(
     match activity.kind {
         ActivityKind::Create => match object(inbox, &activity.object).await? {
             IncomingObject::Event(event) => create(inbox, signer, &from, *event).await,
-            IncomingObject::Note(note) => comment(inbox, signer, &from, note).await,
+            IncomingObject::Note(note) => comment(inbox, signer, &from, *note).await,
             IncomingObject::Tombstone(_) => Err(Refusal::new(
                 StatusCode::BAD_REQUEST,
                 "a Tombstone is not created",
@@ -380,6 +381,10 @@ async fn comment(
                 note.id, note.attributed_to, from.actor
             ),
         ));
+    }
+    let in_discussion = note.context.as_deref().unwrap_or(&note.in_reply_to);
+    if let Some(discussion) = discussions::ours(inbox, in_discussion) {
+        return discussions::comment(inbox, from, discussion, &note).await;
     }
     let author = RemoteAuthor {
         actor: from.actor.clone(),

@@ -8,6 +8,7 @@
 //! A signature that cannot be verified is always 401 (Fedify falls back from RFC 9421 to
 //! draft-cavage only after one); what is understood but not acted on is 202.
 
+mod discussions;
 mod dispatch;
 mod flags;
 mod members;

@@ -87,7 +87,8 @@ pub enum Incoming {
 #[derive(Debug, Clone, PartialEq)]
 pub enum IncomingObject {
     Event(Box<IncomingEvent>),
-    Note(IncomingNote),
+    /// Boxed, as an event is: both are far larger than a tombstone.
+    Note(Box<IncomingNote>),
     Tombstone(IncomingTombstone),
 }
 
@@ -171,7 +172,7 @@ pub fn parse(value: &Value) -> Result<Incoming, Ignored> {
 pub fn parse_object(value: &Value) -> Result<IncomingObject, Ignored> {
     match kind(value).ok_or(Ignored::MissingField("type"))? {
         "Event" => parse_event(value).map(|e| IncomingObject::Event(Box::new(e))),
-        "Note" => parse_note(value).map(IncomingObject::Note),
+        "Note" => parse_note(value).map(|note| IncomingObject::Note(Box::new(note))),
         "Tombstone" => parse_tombstone(value).map(IncomingObject::Tombstone),
         other => Err(Ignored::UnsupportedObject(other.chars().take(64).collect())),
     }

@@ -14,8 +14,10 @@ use time::OffsetDateTime;
 #[derive(Debug, Clone, PartialEq)]
 pub struct IncomingNote {
     pub id: String,
-    /// The event or comment it answers.
+    /// The event or comment it answers (a discussion's first-level comment: the discussion).
     pub in_reply_to: String,
+    /// The discussion it is part of (Mobilizon's `context`), when it names one.
+    pub context: Option<String>,
     pub attributed_to: String,
     /// Sanitised like a local comment.
     pub content: String,
@@ -48,7 +50,11 @@ pub fn parse_note(object: &Value) -> Result<IncomingNote, Ignored> {
             actor: attributed_to,
         });
     }
-    let in_reply_to = web_id(object, "inReplyTo").map_err(|_| Ignored::NotAReply)?;
+    let context = web_id(object, "context").ok();
+    let in_reply_to = web_id(object, "inReplyTo")
+        .ok()
+        .or_else(|| context.clone())
+        .ok_or(Ignored::NotAReply)?;
     let html = non_empty(text(object.get("content")))
         .or_else(|| non_empty(text(object.get("contentMap"))))
         .or_else(|| non_empty(text(object.get("name"))))
@@ -59,6 +65,7 @@ pub fn parse_note(object: &Value) -> Result<IncomingNote, Ignored> {
     Ok(IncomingNote {
         id,
         in_reply_to,
+        context,
         attributed_to,
         content: checked_content(&html)?,
         published: instant(object.get("published")),

@@ -656,3 +656,85 @@ async fn a_group_elsewhere_invites_one_of_our_profiles_who_accepts() {
         .await;
     }
 }
+
+/// A remote member's comment in one of our groups' discussions, as Mobilizon's members send it:
+/// a `Create` of a `Note` whose `context` is the discussion. Applied by the group's rules, a
+/// reply to it threaded under it; a non-member's, or one in a discussion that is none: refused
+/// with the reason, nothing applied.
+#[tokio::test]
+async fn a_remote_member_comments_in_a_discussion_of_ours() {
+    for scratch in test_urls("inbox_discussion_comments").await {
+        let local = Local::start(&scratch).await;
+        let remote = Remote::start().await;
+        let alice = remote.person("alice", ALICE_PUB);
+        let bob = remote.person("bob", BOB_PUB);
+        let (alice_key, bob_key) = (format!("{alice}#main-key"), format!("{bob}#main-key"));
+        let club = open_group(&local, "club").await;
+        let join = activity("Join", &alice, 1, json!(club));
+        let signed = signing(&alice_key, ALICE_KEY);
+        let (status, text) = post(&local, "/inbox", &bytes(&join), signed, now()).await;
+        assert_eq!(status, 202, "{}: {text}", local.label);
+        wait_for_role(&local, "club", &alice, Some(MemberRole::Member)).await;
+        let start = GroupCommand::StartDiscussion {
+            by: GroupActor::profile("ana"),
+            discussion: "d1".into(),
+            title: "Seeds".into(),
+            comment: "c1".into(),
+            body: "<p>Who has seeds?</p>".into(),
+        };
+        group_command(&local, "club", start).await;
+        let note = |by: &str, n: u32, context: &str, in_reply_to: Option<String>| {
+            let note = json!({
+                "id": format!("{by}/notes/{n}"), "type": "Note", "attributedTo": by,
+                "context": context, "inReplyTo": in_reply_to,
+                "content": format!("<p>Seeds from {n}</p>"), "to": [format!("{club}/members")],
+            });
+            activity("Create", by, 10 + n, note)
+        };
+        let discussion = format!("{club}/c/d1");
+        let first = note(&alice, 1, &discussion, None);
+        let signed = signing(&alice_key, ALICE_KEY);
+        let (status, text) = post(&local, "/inbox", &bytes(&first), signed, now()).await;
+        assert_eq!(status, 202, "{}: {text}", local.label);
+        let reply = note(&alice, 2, &discussion, Some(format!("{alice}/notes/1")));
+        let signed = signing(&alice_key, ALICE_KEY);
+        let (status, text) = post(&local, "/inbox", &bytes(&reply), signed, now()).await;
+        assert_eq!(status, 202, "{}: {text}", local.label);
+
+        let length = log_length(&local, "club").await;
+        for (body, key, status, says) in [
+            (note(&bob, 3, &discussion, None), &bob_key, 403, "member"),
+            (
+                note(&alice, 4, &format!("{club}/c/nothing"), None),
+                &alice_key,
+                404,
+                "discussion",
+            ),
+        ] {
+            let signed = signing(key, if key == &bob_key { BOB_KEY } else { ALICE_KEY });
+            let (got, text) = post(&local, "/inbox", &bytes(&body), signed, now()).await;
+            assert_eq!(got, status, "{}: {body}: {text}", local.label);
+            assert!(text.contains(says), "{says}: {text}");
+        }
+        assert_eq!(log_length(&local, "club").await, length, "{}", local.label);
+
+        let mut comments = Vec::new();
+        for _ in 0..200 {
+            comments = convene_projections::group_discussions::comments(local.db.pool(), "d1")
+                .await
+                .expect("the read model");
+            if comments.len() == 3 {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+        }
+        let by_alice: Vec<_> = comments.iter().filter(|c| c.author == alice).collect();
+        assert_eq!(by_alice.len(), 2, "{}: {comments:?}", local.label);
+        assert_eq!(by_alice[0].in_reply_to, None);
+        assert_eq!(
+            by_alice[1].in_reply_to.as_deref(),
+            Some(by_alice[0].id.as_str())
+        );
+        assert_eq!(by_alice[0].body, "<p>Seeds from 1</p>");
+    }
+}

@@ -451,11 +451,20 @@ fn mastodon_replies_become_sanitised_notes_and_statuses_alone_are_ignored() {
     for file in [
         "mobilizon/mastodon-post-activity.json",
         "mobilizon/mastodon-post-activity-private.json",
-        "mobilizon/pleroma-comment-object.json",
     ] {
         let value = read("mastodon_statuses", file).expect("fixtures are there");
         assert_eq!(parse(&value), Err(Ignored::NotAReply), "{file}");
     }
+    // A note naming only its `context` (Pleroma's conversation, Mobilizon's discussion) answers
+    // that context: the inbox takes it when the context is one of our groups' discussions.
+    let value = read("pleroma_context", "mobilizon/pleroma-comment-object.json")
+        .expect("fixtures are there");
+    let Ok(Incoming::Object(IncomingObject::Note(note))) = parse(&value) else {
+        panic!("a note");
+    };
+    let context = "https://fedi.absturztau.be/contexts/4adddb80-0236-4e03-8a83-94be817b5dbe";
+    assert_eq!(note.context.as_deref(), Some(context));
+    assert_eq!(note.in_reply_to, context);
 }
 
 #[test]

@@ -131,15 +131,40 @@ struct Branch {
 struct Shown {
     #[serde(flatten)]
     comment: DiscussionComment,
+    /// Its author as shown (`@name`, or another instance's member by its handle when known
+    /// here), and where that name links.
+    author_name: String,
+    author_link: String,
+    /// Written on another instance: its link leaves this one.
+    remote: bool,
     when: String,
     deletable: bool,
     /// Only its author changes what it says.
     editable: bool,
 }
 
+/// The handles here of the other instances' members among `comments`' authors (by actor URL).
+async fn remote_authors(
+    web: &Web,
+    comments: &[DiscussionComment],
+) -> Result<HashMap<String, String>, convene_api::Error> {
+    let mut found = HashMap::new();
+    for comment in comments.iter().filter(|c| c.author.starts_with("http")) {
+        if found.contains_key(&comment.author) {
+            continue;
+        }
+        let pool = web.app.db.pool();
+        let handle = convene_projections::domains::remote_handle(pool, &comment.author).await?;
+        let shown = handle.map_or_else(|| comment.author.clone(), |h| format!("@{h}"));
+        found.insert(comment.author.clone(), shown);
+    }
+    Ok(found)
+}
+
 fn branches(
     catalogue: &Catalogue,
     comments: Vec<DiscussionComment>,
+    remote: &HashMap<String, String>,
     me: &str,
     moderator: bool,
 ) -> Vec<Branch> {
@@ -152,7 +177,14 @@ fn branches(
             .and_then(|parent| root_of.get(parent).cloned());
         let root = root.unwrap_or_else(|| comment.id.clone());
         root_of.insert(comment.id.clone(), root.clone());
+        let (author_name, author_link) = match remote.get(&comment.author) {
+            Some(name) => (name.clone(), comment.author.clone()),
+            None => (comment.author.clone(), format!("/{}", comment.author)),
+        };
         let shown = Shown {
+            remote: remote.contains_key(&comment.author),
+            author_name,
+            author_link,
             when: crate::view::stamp(catalogue, &comment.created_at, "UTC"),
             deletable: !comment.deleted && (moderator || comment.author == me),
             editable: !comment.deleted && comment.author == me,
@@ -202,6 +234,10 @@ async fn thread_page(
         Ok(role) => role,
         Err(error) => return web.pages.failure(visitor, &error),
     };
+    let remote = match remote_authors(web, &thread.comments).await {
+        Ok(remote) => remote,
+        Err(error) => return web.pages.failure(visitor, &error),
+    };
     let moderator = role.is_some_and(|r| r.at_least(MemberRole::Moderator));
     let me = format!("@{}", acting.profile);
     let manager = moderator || thread.discussion.author == me;
@@ -210,7 +246,7 @@ async fn thread_page(
     context.insert("discussion", &thread.discussion);
     context.insert(
         "branches",
-        &branches(catalogue, thread.comments, &me, moderator),
+        &branches(catalogue, thread.comments, &remote, &me, moderator),
     );
     context.insert("manager", &manager);
     context.insert("acting", &acting.profile);

@@ -297,3 +297,76 @@ async fn the_author_edits_a_message_through_the_page_and_nobody_else_may() {
         assert!(page.body.contains(" · edited"), "{}", page.body);
     }
 }
+
+#[tokio::test]
+async fn a_comment_from_a_member_on_another_instance_shows_its_handle_and_links_there() {
+    use convene_api::remote_events::FromRemote;
+    use convene_api::remote_groups;
+    for (_db, site) in sites("group_discussion_remote_author").await {
+        let ana = Browser::member(&site, "ana@example.org", "ana", "en").await;
+        let ana_token = token(&site.base, "ana@example.org").await;
+        api(
+            &site.base,
+            Some(&ana_token),
+            "POST",
+            "/api/v1/groups",
+            json!({"handle": "repair", "openness": "open"}),
+        )
+        .await;
+        let started = api(
+            &site.base,
+            Some(&ana_token),
+            "POST",
+            "/api/v1/groups/repair/discussions",
+            json!({"title": "Tools", "body": "<p>Who has a drill?</p>"}),
+        )
+        .await;
+        let id = started["id"].as_str().unwrap_or_default().to_string();
+        // Zoe of another instance, known here as the inbox would have kept her.
+        let zoe = "https://other.example/users/zoe";
+        sqlx::query(
+            "INSERT INTO remote_actors (id, kind, inbox, key_id, public_key_pem, \
+             preferred_username, fetched_at) VALUES ($1, 'Person', $2, $3, 'unused', 'zoe', \
+             '2030-01-01T00:00:00Z')",
+        )
+        .bind(zoe)
+        .bind(format!("{zoe}/inbox"))
+        .bind(format!("{zoe}#main-key"))
+        .execute(site.db.pool())
+        .await
+        .expect("a known actor");
+        let from = |n: u32| FromRemote {
+            actor: zoe.into(),
+            activity: format!("{zoe}/activities/{n}"),
+            request_id: format!("r{n}"),
+        };
+        remote_groups::join(&site.state, &from(1), "repair", None)
+            .await
+            .expect("joined");
+        remote_groups::comment_on_discussion(
+            &site.state,
+            &from(2),
+            "repair",
+            (&id, None),
+            &format!("{zoe}/notes/1"),
+            "<p>I have one</p>",
+        )
+        .await
+        .expect("commented");
+        let page = ana.get(&format!("/@repair/c/{id}")).await;
+        assert_eq!(page.status, 200, "{}", page.body);
+        assert!(
+            page.body.contains(&format!(
+                "<a href=\"{zoe}\" rel=\"nofollow noopener\">@zoe@other.example</a>"
+            )),
+            "{}",
+            page.body
+        );
+        assert!(page.body.contains("I have one"), "{}", page.body);
+        assert!(
+            page.body.contains("<a href=\"/@ana\">@ana</a>"),
+            "{}",
+            page.body
+        );
+    }
+}
