@@ -4,7 +4,7 @@
 //! on B's page for the group, the members-only one never reaches B. Unfollowing is offered then.
 //! A profile on B also joins A's groups from their pages on B: an open one at once, a moderated
 //! one once A's moderator approves (then sees, with her own signature, what A shows members:
-//! discussions, resources, her role), and leaves.
+//! discussions, resources, her role, and writes in A's discussion from B), and leaves.
 
 use crate::federation::{browse_in, copy_of, each_pair, someone, start};
 use crate::organising::ok;
@@ -225,13 +225,18 @@ fn a_profile_joins_groups_elsewhere_from_their_page_and_leaves() {
 
         // A member sees on B what A shows its members, asked of A with her own signature: its
         // discussions and resources, and her role once A's administrator makes her a moderator.
-        ok(
+        let started = ok(
             &a,
             "POST",
             "/api/v1/groups/archivists/discussions",
             &ana,
             Some(json!({"title": "Scanning rota", "body": "<p>Who scans on Mondays?</p>"})),
         );
+        let discussion_id = started["discussion"]["id"]
+            .as_str()
+            .or(started["id"].as_str())
+            .unwrap_or_else(|| panic!("{started}"))
+            .to_string();
         ok(
             &a,
             "POST",
@@ -255,6 +260,47 @@ fn a_profile_joins_groups_elsewhere_from_their_page_and_leaves() {
         let (_, body, _) = browse_in("en", &b, &bea, &page_of("gardeners"), None);
         assert!(body.contains("For its members"), "{body}");
         assert!(!body.contains("Scanning rota"), "{body}");
+
+        // She writes in the discussion from B: an empty message is said on the form, a message
+        // reaches A's discussion as hers.
+        let discussion = format!("{}/@archivists/c/{discussion_id}", a.base);
+        let page = page_of("archivists");
+        let write = |text: &str| {
+            let fields = [
+                ("profile", "bea"),
+                ("discussion", discussion.as_str()),
+                ("body", text),
+            ];
+            browse_in(
+                "en",
+                &b,
+                &bea,
+                &page,
+                Some((&format!("{page}/discussion"), &fields)),
+            )
+        };
+        let (status, body, _) = write("  ");
+        assert_eq!(status, 422, "{body}");
+        assert!(body.contains("id=\"discussion-body-error\""), "{body}");
+        assert!(
+            body.contains(&format!("<option value=\"{discussion}\" selected>")),
+            "{body}"
+        );
+        let (status, _, _) = write("<p>Mondays are mine</p>");
+        assert_eq!(status, 303);
+        let path = format!("/api/v1/groups/archivists/discussions/{discussion_id}");
+        a.wait_until(|a| {
+            let thread = ok(a, "GET", &path, &ana, None);
+            thread["comments"].as_array().is_some_and(|comments| {
+                comments.iter().any(|c| {
+                    c["author"] == bea_actor.as_str()
+                        && c["body"]
+                            .as_str()
+                            .unwrap_or("")
+                            .contains("Mondays are mine")
+                })
+            })
+        });
 
         // Removed by A's moderator: B no longer counts her a member, and offers to join again.
         let (status, said) = a.call(

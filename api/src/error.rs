@@ -180,7 +180,8 @@ impl Error {
                 | ProfileError::InvalidSummary
                 | ProfileError::NotAnActorUrl(_)
                 | ProfileError::JoinMessageTooLong
-                | ProfileError::NotAMemberRole(_) => Class::Invalid,
+                | ProfileError::NotAMemberRole(_)
+                | ProfileError::InvalidComment(_) => Class::Invalid,
                 ProfileError::NotFound
                 | ProfileError::NotFollowing(_)
                 | ProfileError::NotAMember(_)
@@ -283,6 +284,7 @@ impl Error {
             Error::Profile(ProfileError::InvalidSummary) => field("summary", detail()),
             Error::Profile(ProfileError::JoinMessageTooLong) => field("message", detail()),
             Error::Profile(ProfileError::NotAMemberRole(_)) => field("role", detail()),
+            Error::Profile(ProfileError::InvalidComment(_)) => field("body", detail()),
             Error::Profile(ProfileError::NotAnActorUrl(name)) => field(name, detail()),
             Error::Group(GroupError::Invalid(errors)) => errors.clone(),
             Error::Group(GroupError::RoleNotAssignable) => field("role", detail()),

@@ -417,6 +417,26 @@ pub async fn answer_invitation(
     follows::run(state, &acting.profile, answer, &acting.metadata()).await
 }
 
+/// The acting profile, a member of `group`, writes `body` in its discussion `discussion` (its
+/// address on the group's instance): its `Create` of a `Note` in that `context` goes to the
+/// group. Not a member: 404; a discussion elsewhere than the group's server: 422 on
+/// `discussion`; a body breaking the comment rules: 422 on `body`.
+pub async fn comment_in_discussion(
+    state: &AppState,
+    acting: &Acting,
+    group: &FoundActor,
+    discussion: &str,
+    body: &str,
+) -> Result<()> {
+    let command = ProfileCommand::CommentInGroupDiscussion {
+        group: group.id.clone(),
+        inbox: delivery_inbox(group),
+        discussion: discussion.to_string(),
+        body: body.to_string(),
+    };
+    follows::run(state, &acting.profile, command, &acting.metadata()).await
+}
+
 /// The acting profile stops following `group` (or withdraws its request); nothing when it did
 /// not follow it.
 pub async fn unfollow(state: &AppState, acting: &Acting, group: &FoundActor) -> Result<()> {

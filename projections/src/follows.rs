@@ -131,7 +131,8 @@ impl Projection for FollowsProjection {
             )
             .bind(on.id)
             .bind(group),
-            ProfileChange::Created { .. }
+            ProfileChange::GroupDiscussionCommented { .. }
+            | ProfileChange::Created { .. }
             | ProfileChange::Renamed { .. }
             | ProfileChange::SummaryChanged { .. }
             | ProfileChange::Moderated { .. }

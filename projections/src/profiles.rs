@@ -59,6 +59,7 @@ impl Projection for ProfilesProjection {
             | ProfileChange::GroupInvitationReceived { .. }
             | ProfileChange::GroupInvitationAccepted { .. }
             | ProfileChange::GroupInvitationDeclined { .. }
+            | ProfileChange::GroupDiscussionCommented { .. }
             | ProfileChange::GroupRoleGiven { .. }
             | ProfileChange::GroupJoinRejected { .. }
             | ProfileChange::GroupLeft { .. } => Ok(()),

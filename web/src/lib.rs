@@ -55,6 +55,10 @@ pub fn routes(app: AppState, pages: Arc<Pages>) -> Router {
             post(pages::pictures::remove_avatar),
         )
         .route("/@{username}/leave", post(pages::home::leave_group))
+        .route(
+            "/@{username}/discussion",
+            post(pages::home::write_in_discussion_elsewhere),
+        )
         .route("/@{username}/follow", post(pages::home::follow_group))
         .route(
             "/@{username}/settings",

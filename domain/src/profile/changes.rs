@@ -95,6 +95,14 @@ pub enum ProfileChange {
         inbox: String,
         invite: String,
     },
+    /// This profile wrote `body` (sanitised) in `discussion` of the group, a member: its
+    /// `Create` of a `Note` with the discussion as `context`, sent to `inbox`.
+    GroupDiscussionCommented {
+        group: String,
+        inbox: String,
+        discussion: String,
+        body: String,
+    },
     /// The group refused (or removed this profile): it is not a member.
     GroupJoinRejected {
         group: String,
@@ -131,6 +139,7 @@ impl DomainEvent for ProfileChange {
             ProfileChange::GroupInvitationReceived { .. } => "ProfileGroupInvitationReceived",
             ProfileChange::GroupInvitationAccepted { .. } => "ProfileGroupInvitationAccepted",
             ProfileChange::GroupInvitationDeclined { .. } => "ProfileGroupInvitationDeclined",
+            ProfileChange::GroupDiscussionCommented { .. } => "ProfileGroupDiscussionCommented",
             ProfileChange::GroupJoinRejected { .. } => "ProfileGroupJoinRejected",
             ProfileChange::GroupLeft { .. } => "ProfileGroupLeft",
             ProfileChange::Moderated { action, .. } => action.change_name(),

@@ -89,6 +89,14 @@ pub enum ProfileCommand {
     DeclineGroupInvitation {
         group: String,
     },
+    /// Write `body` in `discussion` of another instance's group `group`, of which this profile
+    /// is a member (its `Create` of a `Note` goes to `inbox`).
+    CommentInGroupDiscussion {
+        group: String,
+        inbox: String,
+        discussion: String,
+        body: String,
+    },
     /// Leave `group` (or withdraw the request to join it); the `Leave` goes to `inbox`.
     LeaveGroup {
         group: String,

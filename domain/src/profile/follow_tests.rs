@@ -501,3 +501,52 @@ fn an_invitation_never_received_cannot_be_answered_nor_one_naming_no_url_kept() 
         .when(club_invites("member-1"))
         .then_expect_error(ProfileError::NotAnActorUrl("invite"));
 }
+
+fn write_in(discussion: &str, body: &str) -> ProfileCommand {
+    ProfileCommand::CommentInGroupDiscussion {
+        group: CLUB.into(),
+        inbox: SHARED.into(),
+        discussion: discussion.into(),
+        body: body.into(),
+    }
+}
+
+#[test]
+fn a_member_writes_in_a_discussion_of_a_group_elsewhere_by_the_comment_rules() {
+    let member = vec![
+        alice(),
+        club_asked(None),
+        ProfileChange::GroupJoinAccepted { group: CLUB.into() },
+    ];
+    let discussion = "https://remote.example/@club/c/tools";
+    Given::with(())
+        .given(member.clone())
+        .when(write_in(
+            discussion,
+            "<p onclick=\"x()\">I have a drill</p>",
+        ))
+        .then_expect_events(vec![ProfileChange::GroupDiscussionCommented {
+            group: CLUB.into(),
+            inbox: SHARED.into(),
+            discussion: discussion.into(),
+            body: "<p>I have a drill</p>".into(),
+        }]);
+    Given::with(())
+        .given(member.clone())
+        .when(write_in(
+            "https://elsewhere.example/@club/c/tools",
+            "<p>Hi</p>",
+        ))
+        .then_expect_error(ProfileError::NotAnActorUrl("discussion"));
+    Given::with(())
+        .given(member)
+        .when(write_in(discussion, "   "))
+        .then_expect_error(ProfileError::InvalidComment(
+            "a comment is 1 to 10000 characters".into(),
+        ));
+    // Asking is not belonging.
+    Given::with(())
+        .given(vec![alice(), club_asked(None)])
+        .when(write_in(discussion, "<p>Hi</p>"))
+        .then_expect_error(ProfileError::NotAMember(CLUB.into()));
+}

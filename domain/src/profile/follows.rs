@@ -311,6 +311,33 @@ impl Follows {
         })
     }
 
+    /// Write `body` in `discussion` of `group`: a member only, a discussion on the group's own
+    /// server, a comment by the comment rules (sanitised).
+    pub fn comment_in_discussion(
+        &self,
+        group: String,
+        inbox: String,
+        discussion: String,
+        body: &str,
+    ) -> Result<ProfileChange, ProfileError> {
+        actor_url("inbox", &inbox)?;
+        actor_url("discussion", &discussion)?;
+        if self.membership(&group) != Some(MembershipState::Accepted) {
+            return Err(ProfileError::NotAMember(group));
+        }
+        let origin = |url: &str| url::Url::parse(url).ok().map(|u| u.origin());
+        if origin(&discussion) != origin(&group) {
+            return Err(ProfileError::NotAnActorUrl("discussion"));
+        }
+        let body = crate::event::checked_comment(body).map_err(ProfileError::InvalidComment)?;
+        Ok(ProfileChange::GroupDiscussionCommented {
+            group,
+            inbox,
+            discussion,
+            body,
+        })
+    }
+
     /// Leave `group`, or withdraw the request to join it; it must have been asked.
     pub fn leave(&self, group: String, inbox: String) -> Result<ProfileChange, ProfileError> {
         actor_url("inbox", &inbox)?;
@@ -383,7 +410,8 @@ impl Follows {
                 self.invitations.remove(group);
                 self.roles.remove(group);
             }
-            ProfileChange::Created { .. }
+            ProfileChange::GroupDiscussionCommented { .. }
+            | ProfileChange::Created { .. }
             | ProfileChange::Renamed { .. }
             | ProfileChange::SummaryChanged { .. }
             | ProfileChange::Moderated { .. }

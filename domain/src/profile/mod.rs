@@ -48,6 +48,9 @@ pub enum ProfileError {
     JoinMessageTooLong,
     #[error("this profile has no invitation from {0} to answer")]
     NotInvited(String),
+    /// What a comment says breaks the comment rules (the message says which).
+    #[error("{0}")]
+    InvalidComment(String),
     /// A group gave this profile a role that is not a member's.
     #[error(
         "a group gives its members the role member, moderator, administrator or creator, not {0}"
@@ -323,6 +326,14 @@ impl Profile {
                 invite,
                 by,
             } => follows.invited(group, inbox, invite, by),
+            ProfileCommand::CommentInGroupDiscussion {
+                group,
+                inbox,
+                discussion,
+                body,
+            } => follows
+                .comment_in_discussion(group, inbox, discussion, &body)
+                .map(Some),
             ProfileCommand::AcceptGroupInvitation { group } => {
                 follows.answer_invitation(group, true).map(Some)
             }

@@ -741,7 +741,8 @@ pub(super) fn followers_at(profiles: &LogOf, username: &str, position: i64) -> V
 /// Follow, Undo of a Follow, and the Accept of a remote actor's Follow; Join and Leave of
 /// another instance's group (`Join {object: group}` with Mobilizon's `participationMessage`,
 /// `Leave {object: group}`), and its answer to such a group's invitation (`Accept` or `Reject`
-/// of the `Invite`). `earlier` holds the profile's changes before this one.
+/// of the `Invite`) and its comments in such a group's discussions (`Create` of a `Note` in the
+/// discussion's `context`). `earlier` holds the profile's changes before this one.
 fn follow_activity(
     public_url: &str,
     username: &str,
@@ -800,6 +801,27 @@ fn follow_activity(
             ProfileChange::GroupLeft { group, inbox } => (
                 ActivityKind::Leave,
                 Value::String(group.clone()),
+                group.clone(),
+                inbox.clone(),
+            ),
+            // As Mobilizon's members write in a discussion: a Note in its context, to the group.
+            ProfileChange::GroupDiscussionCommented {
+                group,
+                inbox,
+                discussion,
+                body,
+            } => (
+                ActivityKind::Create,
+                json!({
+                    "id": format!("{}/note", id(ActivityKind::Create)),
+                    "type": "Note",
+                    "attributedTo": person,
+                    "context": discussion,
+                    "content": body,
+                    "mediaType": "text/html",
+                    "published": convene_domain::metadata::format_timestamp(at),
+                    "to": [group],
+                }),
                 group.clone(),
                 inbox.clone(),
             ),

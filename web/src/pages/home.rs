@@ -440,6 +440,20 @@ pub async fn follow_group(
     back_to_group(&web, &visitor, &handle, done)
 }
 
+/// Writes in a discussion of another instance's group (`/@name@host/discussion`); a local
+/// group's discussions have their own pages.
+pub async fn write_in_discussion_elsewhere(
+    State(web): State<Web>,
+    visitor: Visitor,
+    Path(handle): Path<String>,
+    axum::Form(form): super::Fields,
+) -> Response {
+    if !super::remote_group::is_handle(&handle) {
+        return web.pages.error(&visitor, axum::http::StatusCode::NOT_FOUND);
+    }
+    super::remote_group::comment(&web, &visitor, &handle, &form).await
+}
+
 /// Leaves the group, or withdraws a request to join it.
 pub async fn leave_group(
     State(web): State<Web>,

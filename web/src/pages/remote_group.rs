@@ -4,7 +4,8 @@
 //! and a Join (with a message for its moderators) / Leave one (the `Join` likewise), or the
 //! answer to the group's invitation (Accept / Decline, also offered on "My groups"); for a
 //! member, its role there and what the group shows its members (discussions, resources, todo
-//! lists), asked of the group's instance with the member's signature.
+//! lists), asked of the group's instance with the member's signature, and a form writing in one
+//! of its discussions.
 
 use crate::view::card;
 use crate::visitor::Visitor;
@@ -60,9 +61,9 @@ async fn found(
         })
 }
 
-/// A join form refused: the message as typed, and what to fix in it.
+/// A form refused: the fields as typed, and what to fix in them.
 struct Refused {
-    message: String,
+    values: HashMap<String, String>,
     error: convene_api::Error,
 }
 
@@ -78,7 +79,7 @@ pub async fn page(web: &Web, visitor: &Visitor, handle: &str) -> axum::response:
     shown(web, visitor, &group, None).await
 }
 
-/// The page of `group`, with its join form's refusal when there is one (422, the message kept).
+/// The page of `group`, with a form's refusal when there is one (422, what was typed kept).
 async fn shown(
     web: &Web,
     visitor: &Visitor,
@@ -176,7 +177,7 @@ async fn shown(
         .map(|r| super::groups::messages_of(catalogue, &r.error, "group"))
         .unwrap_or_default();
     context.insert("errors", &errors);
-    context.insert("message", &refused.map(|r| r.message));
+    context.insert("values", &refused.map(|r| r.values).unwrap_or_default());
     web.pages
         .render(visitor, status, "remote_group.html", context)
 }
@@ -254,7 +255,36 @@ pub async fn join(
     };
     match done {
         Err(error) if !error.field_errors().is_empty() => {
-            shown(web, visitor, &group, Some(Refused { message, error })).await
+            let values = HashMap::from([("message".to_string(), message)]);
+            shown(web, visitor, &group, Some(Refused { values, error })).await
+        }
+        done => back_to(web, visitor, &group, done),
+    }
+}
+
+/// Writes the form's `body` in the group's `discussion` (its address) as the visitor's profile,
+/// a member; back to the group's page, or the page again saying what to fix, the text kept.
+pub async fn comment(
+    web: &Web,
+    visitor: &Visitor,
+    handle: &str,
+    form: &HashMap<String, String>,
+) -> axum::response::Response {
+    let (acting, group) = match acting_on(web, visitor, handle, form).await {
+        Ok(found) => found,
+        Err(response) => return response,
+    };
+    let discussion = super::field(form, "discussion");
+    let body = form.get("body").cloned().unwrap_or_default();
+    let done =
+        elsewhere::comment_in_discussion(&web.app, &acting, &group, &discussion, &body).await;
+    match done {
+        Err(error) if !error.field_errors().is_empty() => {
+            let values = HashMap::from([
+                ("discussion".to_string(), discussion),
+                ("body".to_string(), body),
+            ]);
+            shown(web, visitor, &group, Some(Refused { values, error })).await
         }
         done => back_to(web, visitor, &group, done),
     }
