@@ -233,6 +233,27 @@ fn back_to(
     }
 }
 
+/// Back to `group`'s page once a form is `done`; refused on a field, the page again saying what
+/// to fix, with what was `typed`.
+async fn after_form(
+    web: &Web,
+    visitor: &Visitor,
+    group: &convene_api::remote_groups::FoundActor,
+    done: Result<(), convene_api::Error>,
+    typed: HashMap<String, String>,
+) -> axum::response::Response {
+    match done {
+        Err(error) if !error.field_errors().is_empty() => {
+            let refused = Refused {
+                values: typed,
+                error,
+            };
+            shown(web, visitor, group, Some(refused)).await
+        }
+        done => back_to(web, visitor, group, done),
+    }
+}
+
 /// Asks to join the group, with the form's `message` for its moderators (or leaves it, or
 /// withdraws the request, with `leave`), as the visitor's profile.
 pub async fn join(
@@ -253,13 +274,8 @@ pub async fn join(
         let given = Some(message.clone()).filter(|m| !m.trim().is_empty());
         elsewhere::join(&web.app, &acting, &group, given).await
     };
-    match done {
-        Err(error) if !error.field_errors().is_empty() => {
-            let values = HashMap::from([("message".to_string(), message)]);
-            shown(web, visitor, &group, Some(Refused { values, error })).await
-        }
-        done => back_to(web, visitor, &group, done),
-    }
+    let typed = HashMap::from([("message".to_string(), message)]);
+    after_form(web, visitor, &group, done, typed).await
 }
 
 /// Writes the form's `body` in the group's `discussion` (its address) as the visitor's profile,
@@ -278,16 +294,11 @@ pub async fn comment(
     let body = form.get("body").cloned().unwrap_or_default();
     let done =
         elsewhere::comment_in_discussion(&web.app, &acting, &group, &discussion, &body).await;
-    match done {
-        Err(error) if !error.field_errors().is_empty() => {
-            let values = HashMap::from([
-                ("discussion".to_string(), discussion),
-                ("body".to_string(), body),
-            ]);
-            shown(web, visitor, &group, Some(Refused { values, error })).await
-        }
-        done => back_to(web, visitor, &group, done),
-    }
+    let typed = HashMap::from([
+        ("discussion".to_string(), discussion),
+        ("body".to_string(), body),
+    ]);
+    after_form(web, visitor, &group, done, typed).await
 }
 
 /// Accepts (`answer=accept`) or declines the group's invitation as the profile the form names;
