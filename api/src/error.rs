@@ -181,7 +181,8 @@ impl Error {
                 | ProfileError::NotAnActorUrl(_)
                 | ProfileError::JoinMessageTooLong
                 | ProfileError::NotAMemberRole(_)
-                | ProfileError::InvalidComment(_) => Class::Invalid,
+                | ProfileError::InvalidComment(_)
+                | ProfileError::DiscussionElsewhere(_) => Class::Invalid,
                 ProfileError::NotFound
                 | ProfileError::NotFollowing(_)
                 | ProfileError::NotAMember(_)
@@ -285,6 +286,7 @@ impl Error {
             Error::Profile(ProfileError::JoinMessageTooLong) => field("message", detail()),
             Error::Profile(ProfileError::NotAMemberRole(_)) => field("role", detail()),
             Error::Profile(ProfileError::InvalidComment(_)) => field("body", detail()),
+            Error::Profile(ProfileError::DiscussionElsewhere(_)) => field("discussion", detail()),
             Error::Profile(ProfileError::NotAnActorUrl(name)) => field(name, detail()),
             Error::Group(GroupError::Invalid(errors)) => errors.clone(),
             Error::Group(GroupError::RoleNotAssignable) => field("role", detail()),

@@ -537,7 +537,7 @@ fn a_member_writes_in_a_discussion_of_a_group_elsewhere_by_the_comment_rules() {
             "https://elsewhere.example/@club/c/tools",
             "<p>Hi</p>",
         ))
-        .then_expect_error(ProfileError::NotAnActorUrl("discussion"));
+        .then_expect_error(ProfileError::DiscussionElsewhere(CLUB.into()));
     Given::with(())
         .given(member)
         .when(write_in(discussion, "   "))

@@ -327,7 +327,7 @@ impl Follows {
         }
         let origin = |url: &str| url::Url::parse(url).ok().map(|u| u.origin());
         if origin(&discussion) != origin(&group) {
-            return Err(ProfileError::NotAnActorUrl("discussion"));
+            return Err(ProfileError::DiscussionElsewhere(group));
         }
         let body = crate::event::checked_comment(body).map_err(ProfileError::InvalidComment)?;
         Ok(ProfileChange::GroupDiscussionCommented {

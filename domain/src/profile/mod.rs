@@ -48,6 +48,8 @@ pub enum ProfileError {
     JoinMessageTooLong,
     #[error("this profile has no invitation from {0} to answer")]
     NotInvited(String),
+    #[error("a discussion of {0} is on the group's own server")]
+    DiscussionElsewhere(String),
     /// What a comment says breaks the comment rules (the message says which).
     #[error("{0}")]
     InvalidComment(String),
