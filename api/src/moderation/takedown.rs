@@ -172,14 +172,7 @@ pub(super) async fn decide(
         .with_reason(step.reason.clone())
         .with_bulk_decision(whose.reference.clone());
     let progress = |counts: &ContentCounts| by.tell(counts);
-    let counts = match action {
-        BulkContentAction::RemoveContent => {
-            remove_all(state, &whose, &step, &metadata, &progress).await?
-        }
-        BulkContentAction::RestoreContent => {
-            restore_all(state, &whose, &step, &metadata, &progress).await?
-        }
-    };
+    let counts = decide_all(state, &whose, action, (&step, &metadata), &progress).await?;
     let metadata = by.metadata().with_reason(decision.reason.clone());
     let reads = &[EVENTS, DOMAIN_DECISIONS];
     let made = DecisionMade {
@@ -307,15 +300,25 @@ async fn decide_comments(
     Ok(changed)
 }
 
-/// Removes every event and comment `whose` sent that is not removed yet.
-async fn remove_all(
+/// Removes every event and comment `whose` sent that is not removed yet (`action`
+/// `remove_content`), or restores every one a decision on everything it sent removed, and only
+/// those (`restore_content`): one way through its events, then its comments, a page at a time.
+/// What needs nothing is counted as left as it was; a restore passes over what is not removed.
+async fn decide_all(
     state: &AppState,
     whose: &Whose,
-    step: &Decision,
-    metadata: &Metadata,
+    action: BulkContentAction,
+    (step, metadata): (&Decision, &Metadata),
     progress: Progress<'_>,
 ) -> Result<ContentCounts> {
     let pool = state.db.pool();
+    let log = EventLog::new(&state.db);
+    let restore = action == BulkContentAction::RestoreContent;
+    // Whether the decision on everything `whose` sent made the removals in force on `event`.
+    let removals = |event: String| {
+        let log = &log;
+        async move { removed_by(&log.aggregate(Event::TYPE, &event).await?, &whose.reference) }
+    };
     let mut counts = ContentCounts::default();
     let mut last = 0;
     let mut after = String::new();
@@ -324,17 +327,22 @@ async fn remove_all(
         let Some(end) = page.last() else { break };
         after.clone_from(&end.id);
         for event in &page {
-            let removed = !event.removed
-                && decide_one(
-                    state,
-                    &event.id,
-                    ContentAction::Remove,
-                    step,
-                    metadata,
-                    &mut last,
-                )
-                .await?;
-            if removed {
+            let wanted = match (restore, event.removed) {
+                (false, false) => Some(ContentAction::Remove),
+                (false, true) => None,
+                (true, false) => continue,
+                (true, true) => {
+                    let ours = removals(event.id.clone()).await?.get(&None) == Some(&true);
+                    ours.then_some(ContentAction::Restore)
+                }
+            };
+            let changed = match wanted {
+                Some(wanted) => {
+                    decide_one(state, &event.id, wanted, step, metadata, &mut last).await?
+                }
+                None => false,
+            };
+            if changed {
                 counts.events += 1;
             } else {
                 counts.skipped_events += 1;
@@ -347,23 +355,35 @@ async fn remove_all(
         let page = sent::comments(pool, whose.sender(), &after, BATCH).await?;
         let Some(end) = page.last() else { break };
         after.clone_from(&end.id);
-        let mut by_event: BTreeMap<&str, Vec<ContentAction>> = BTreeMap::new();
+        let mut by_event: BTreeMap<&str, Vec<&sent::Sent>> = BTreeMap::new();
         for comment in &page {
-            if comment.removed {
-                counts.skipped_comments += 1;
-            } else {
-                by_event.entry(comment.event_id.as_str()).or_default().push(
-                    ContentAction::RemoveComment {
-                        comment: comment.id.clone(),
-                    },
-                );
-            }
+            by_event.entry(&comment.event_id).or_default().push(comment);
         }
-        for (event, actions) in by_event {
+        for (event, comments) in by_event {
+            let removed = if restore && comments.iter().any(|c| c.removed) {
+                removals(event.to_string()).await?
+            } else {
+                HashMap::new()
+            };
+            let mut actions = Vec::new();
+            for found in comments {
+                let comment = found.id.clone();
+                match (restore, found.removed) {
+                    (false, false) => actions.push(ContentAction::RemoveComment { comment }),
+                    (true, false) => {}
+                    (true, true) if removed.get(&Some(comment.clone())) == Some(&true) => {
+                        actions.push(ContentAction::RestoreComment { comment })
+                    }
+                    (_, true) => counts.skipped_comments += 1,
+                }
+            }
+            if actions.is_empty() {
+                continue;
+            }
             let asked = actions.len() as u64;
-            let removed = decide_comments(state, event, actions, step, metadata, &mut last).await?;
-            counts.comments += removed;
-            counts.skipped_comments += asked - removed;
+            let changed = decide_comments(state, event, actions, step, metadata, &mut last).await?;
+            counts.comments += changed;
+            counts.skipped_comments += asked - changed;
         }
         progress(&counts);
     }
@@ -390,86 +410,4 @@ fn removed_by(log: &[StoredEvent], reference: &str) -> Result<HashMap<Option<Str
         last.insert(key, by_it);
     }
     Ok(last)
-}
-
-/// Restores every event and comment `whose` sent that a decision on everything it sent
-/// removed, and only those.
-async fn restore_all(
-    state: &AppState,
-    whose: &Whose,
-    step: &Decision,
-    metadata: &Metadata,
-    progress: Progress<'_>,
-) -> Result<ContentCounts> {
-    let pool = state.db.pool();
-    let log = EventLog::new(&state.db);
-    let mut counts = ContentCounts::default();
-    let mut last = 0;
-    let mut after = String::new();
-    loop {
-        let page = sent::events(pool, whose.sender(), &after, BATCH).await?;
-        let Some(end) = page.last() else { break };
-        after.clone_from(&end.id);
-        for event in page.iter().filter(|e| e.removed) {
-            let changes = log.aggregate(Event::TYPE, &event.id).await?;
-            let ours = removed_by(&changes, &whose.reference)?
-                .get(&None)
-                .copied()
-                .unwrap_or(false);
-            let restored = ours
-                && decide_one(
-                    state,
-                    &event.id,
-                    ContentAction::Restore,
-                    step,
-                    metadata,
-                    &mut last,
-                )
-                .await?;
-            if restored {
-                counts.events += 1;
-            } else {
-                counts.skipped_events += 1;
-            }
-        }
-        progress(&counts);
-    }
-    after.clear();
-    loop {
-        let page = sent::comments(pool, whose.sender(), &after, BATCH).await?;
-        let Some(end) = page.last() else { break };
-        after.clone_from(&end.id);
-        let mut by_event: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
-        for comment in page.iter().filter(|c| c.removed) {
-            by_event
-                .entry(comment.event_id.as_str())
-                .or_default()
-                .push(comment.id.as_str());
-        }
-        for (event, comments) in by_event {
-            let changes = log.aggregate(Event::TYPE, event).await?;
-            let removals = removed_by(&changes, &whose.reference)?;
-            let mut actions = Vec::new();
-            for comment in comments {
-                if removals.get(&Some(comment.to_string())) == Some(&true) {
-                    actions.push(ContentAction::RestoreComment {
-                        comment: comment.to_string(),
-                    });
-                } else {
-                    counts.skipped_comments += 1;
-                }
-            }
-            if actions.is_empty() {
-                continue;
-            }
-            let asked = actions.len() as u64;
-            let restored =
-                decide_comments(state, event, actions, step, metadata, &mut last).await?;
-            counts.comments += restored;
-            counts.skipped_comments += asked - restored;
-        }
-        progress(&counts);
-    }
-    consistency::caught_up(state, &[EVENTS], last).await;
-    Ok(counts)
 }
