@@ -219,13 +219,11 @@ impl Resolver {
     /// A GET of `url` signed by this instance's profile `username`, served as ActivityStreams.
     async fn get_signed_as(&self, url: &str, username: &str) -> Result<Value, String> {
         let actor = crate::actors::local::person_id(&self.public_url, username);
-        let pair =
-            crate::keys::key_pair(&self.db, &crate::keys::KeyOwner::Profile(username.into()))
-                .await
-                .map_err(|e| format!("the key of @{username} cannot be read: {e}"))?;
-        let signer =
-            crate::signatures::Signer::new(crate::keys::key_id(&actor), pair.private_pem.expose())
-                .map_err(|e| format!("the key of @{username} cannot sign: {e}"))?;
+        use crate::delivery::SignerSource;
+        let signer = crate::outbox::LocalSigners::new(&self.db, &self.public_url)
+            .signer(&crate::keys::key_id(&actor))
+            .await
+            .ok_or_else(|| format!("@{username} has no key to sign with"))?;
         let fetched = self
             .client
             .get_json(url, Some(&signer))

@@ -178,9 +178,13 @@ pub async fn remote_names(
             .bind(actor)
             .fetch_optional(pool)
             .await?;
-    Ok(row.and_then(|(username, name)| {
-        host_of_url(actor).map(|host| (format!("{username}@{host}"), name))
-    }))
+    Ok(row.and_then(|(username, name)| handle_at(&username, actor).map(|handle| (handle, name))))
+}
+
+/// `name@host` for the actor at `actor` (its URL) whose preferred username is `username`, as
+/// federation writes handles.
+pub fn handle_at(username: &str, actor: &str) -> Option<String> {
+    host_of_url(actor).map(|host| format!("{username}@{host}"))
 }
 
 /// An SQL condition, true when the `name@host` handle in `column` (a remote organiser or

@@ -2,6 +2,7 @@
 //! outbox delivers to), remote actors local profiles follow or asked to follow, and other
 //! instances' groups local profiles joined or asked to join.
 
+use crate::domains::handle_at;
 use crate::error::Error;
 use crate::log::StoredEvent;
 use crate::projection::{Applying, Projection};
@@ -250,12 +251,6 @@ const MEMBERSHIPS: &str = "SELECT m.\"group\", m.state, m.role, m.invited_by, \
      LEFT JOIN remote_actors i ON i.id = m.invited_by \
      WHERE m.profile = $1";
 
-/// `name@host` for the actor at `id` whose preferred username is `name`.
-fn handle_of(name: Option<String>, id: &str) -> Option<String> {
-    name.zip(crate::domains::host_of_url(id))
-        .map(|(name, host)| format!("{name}@{host}"))
-}
-
 /// A [`MEMBERSHIPS`] row's membership.
 fn membership_in(row: &sqlx::any::AnyRow) -> Result<GroupMembership, Error> {
     let state: String = row.try_get("state")?;
@@ -265,7 +260,8 @@ fn membership_in(row: &sqlx::any::AnyRow) -> Result<GroupMembership, Error> {
     Ok(GroupMembership {
         state: MembershipState::parse(&state).unwrap_or(MembershipState::Requested),
         role: role.as_deref().and_then(MemberRole::parse),
-        invited_by: invited_by.map(|by| handle_of(inviter, &by).unwrap_or(by)),
+        invited_by: invited_by
+            .map(|by| inviter.and_then(|name| handle_at(&name, &by)).unwrap_or(by)),
     })
 }
 
@@ -293,7 +289,7 @@ pub async fn groups_elsewhere(pool: &AnyPool, profile: &str) -> Result<Vec<Group
             let group: String = row.try_get("group")?;
             let username: Option<String> = row.try_get("preferred_username")?;
             Ok(GroupElsewhere {
-                handle: handle_of(username, &group),
+                handle: username.and_then(|name| handle_at(&name, &group)),
                 name: row.try_get("name")?,
                 membership: membership_in(row)?,
                 group,
