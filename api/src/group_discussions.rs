@@ -127,6 +127,7 @@ pub async fn comment(
         comment: uuid::Uuid::new_v4().to_string(),
         in_reply_to: new.in_reply_to.filter(|r| !r.trim().is_empty()),
         body: new.body,
+        note: None,
     };
     groups::run_as_member(state, acting, handle, command).await?;
     show(state, acting, handle, id).await

@@ -198,6 +198,7 @@ pub async fn comment_on_discussion(
         comment: comment.clone(),
         in_reply_to,
         body: body.to_string(),
+        note: Some(note.to_string()),
     };
     match run(state, from, handle, command(parent.clone())).await {
         // A reply to a comment never seen here stands as a first-level comment.

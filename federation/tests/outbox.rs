@@ -1498,3 +1498,172 @@ async fn the_outbox_lists_public_activities_as_delivered_even_with_no_follower()
         );
     }
 }
+
+#[tokio::test]
+async fn a_groups_discussions_and_members_posts_go_to_its_remote_members_alone() {
+    for (scratch, db) in test_databases("outbox_group_members").await {
+        let system = Log::metadata();
+        let ana = || GroupActor::profile("ana");
+        let create = GroupCommand::Create {
+            handle: "union".into(),
+            creator: ana(),
+            details: GroupDetails::named("Union"),
+        };
+        group(&db, "union", create, &system).await;
+        let by = |actor: &str| {
+            Metadata::now(
+                Actor::Remote {
+                    actor: actor.into(),
+                },
+                Source::Federation {
+                    activity: format!("{actor}/activities/1"),
+                },
+                "test".to_string(),
+            )
+        };
+        // Zed and Yan are members from their instances; Bo only follows.
+        let bo = "https://b.example/users/bo";
+        cache_actor(&db, bo, &format!("{bo}/inbox"), Some(SHARED)).await;
+        let follow = GroupCommand::Follow {
+            who: GroupActor::Remote(bo.into()),
+        };
+        group(&db, "union", follow, &by(bo)).await;
+        for name in ["zed", "yan"] {
+            let who = remote(name);
+            cache_actor(&db, &who.actor, &who.inbox, None).await;
+            let who = GroupActor::Remote(who.actor);
+            let join = GroupCommand::Join {
+                who: who.clone(),
+                message: None,
+            };
+            group(&db, "union", join, &by(&remote(name).actor)).await;
+            group(
+                &db,
+                "union",
+                GroupCommand::Approve { by: ana(), who },
+                &system,
+            )
+            .await;
+        }
+        let zed = remote("zed");
+        let start = GroupCommand::StartDiscussion {
+            by: ana(),
+            discussion: "d1".into(),
+            title: "Rent strike".into(),
+            comment: "c1".into(),
+            body: "<p>Who is in?</p>".into(),
+        };
+        group(&db, "union", start, &system).await;
+        // Zed answers from its instance, under its own Note's id; Ana answers Zed.
+        let zed_note = "https://zed.example/notes/1";
+        let answer = GroupCommand::CommentOnDiscussion {
+            by: GroupActor::Remote(zed.actor.clone()),
+            discussion: "d1".into(),
+            comment: "c2".into(),
+            in_reply_to: Some("c1".into()),
+            body: "<p>Me!</p>".into(),
+            note: Some(zed_note.into()),
+        };
+        group(&db, "union", answer, &by(&zed.actor)).await;
+        let thanks = GroupCommand::CommentOnDiscussion {
+            by: ana(),
+            discussion: "d1".into(),
+            comment: "c3".into(),
+            in_reply_to: Some("c2".into()),
+            body: "<p>Thanks</p>".into(),
+            note: None,
+        };
+        group(&db, "union", thanks, &system).await;
+        let content = |visibility| PostContent {
+            title: "Minutes".into(),
+            body: "<p>We met.</p>".into(),
+            tags: vec![],
+            visibility,
+            draft: false,
+            publish_at: None,
+        };
+        let write = GroupCommand::WritePost {
+            by: ana(),
+            post: "p1".into(),
+            content: content(PostVisibility::Members),
+        };
+        group(&db, "union", write, &system).await;
+        // Opened to everyone: members see it changed, followers see it for the first time;
+        // then deleted for both.
+        let edit = GroupCommand::EditPost {
+            by: ana(),
+            post: "p1".into(),
+            content: content(PostVisibility::Public),
+        };
+        group(&db, "union", edit, &system).await;
+        let delete = GroupCommand::DeletePost {
+            by: ana(),
+            post: "p1".into(),
+        };
+        group(&db, "union", delete, &system).await;
+
+        let log = Log { db: db.clone() };
+        let out = log.derived(1_000).await;
+        let union = format!("{PUBLIC_URL}/@union");
+        let members = vec![remote("yan").inbox, zed.inbox.clone()];
+        let sent: Vec<_> = summary(&out)
+            .into_iter()
+            .filter(|(kind, ..)| kind != "Accept")
+            .collect();
+        let minutes = format!("{union}/p/minutes");
+        assert_eq!(
+            sent,
+            vec![
+                (s("Announce"), s("Note <p>Who is in?</p>"), members.clone()),
+                // Zed's instance wrote it: only Yan's is told.
+                (
+                    s("Announce"),
+                    s("Note <p>Me!</p>"),
+                    vec![remote("yan").inbox]
+                ),
+                (s("Announce"), s("Note <p>Thanks</p>"), members.clone()),
+                (s("Create"), s("Article Minutes"), members.clone()),
+                (s("Update"), s("Article Minutes"), members.clone()),
+                (s("Create"), s("Article Minutes"), vec![s(SHARED)]),
+                (
+                    s("Delete"),
+                    format!("Tombstone {minutes}"),
+                    vec![s(SHARED), remote("yan").inbox, zed.inbox.clone()]
+                ),
+            ],
+            "{}",
+            scratch.label
+        );
+        let json = |i: usize| {
+            let kinds: Vec<&Outgoing> = out
+                .iter()
+                .filter(|o| o.activity.kind != convene_federation::objects::ActivityKind::Accept)
+                .collect();
+            serde_json::to_value(&kinds[i].activity).expect("serialises")
+        };
+        // Mobilizon's relay: the group announces the Note it embeds, to its members.
+        let first = json(0);
+        assert_eq!(first["actor"], union);
+        assert_eq!(first["to"], serde_json::json!([format!("{union}/members")]));
+        let note = &first["object"];
+        assert_eq!(note["id"], format!("{union}/c/d1/c1"));
+        assert_eq!(note["attributedTo"], format!("{PUBLIC_URL}/@ana"));
+        assert_eq!(note["context"], format!("{union}/c/d1"));
+        assert_eq!(note["inReplyTo"], format!("{union}/c/d1"));
+        let relayed = json(1);
+        assert_eq!(relayed["object"]["id"], zed_note);
+        assert_eq!(relayed["object"]["attributedTo"], zed.actor);
+        assert_eq!(relayed["object"]["inReplyTo"], format!("{union}/c/d1/c1"));
+        assert_eq!(json(2)["object"]["inReplyTo"], zed_note);
+        // A members-only post is addressed to the members alone.
+        let private = json(3);
+        assert_eq!(
+            private["object"]["to"],
+            serde_json::json!([format!("{union}/members")])
+        );
+        assert_eq!(private["object"]["cc"], serde_json::json!([]));
+        for size in [1, 2, 5] {
+            assert_eq!(log.derived(size).await, out, "batches of {size}");
+        }
+    }
+}

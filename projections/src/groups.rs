@@ -136,6 +136,7 @@ impl Projection for GroupsProjection {
                 author,
                 in_reply_to,
                 body,
+                ..
             } => {
                 let comment = (
                     comment.as_str(),

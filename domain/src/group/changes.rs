@@ -109,6 +109,10 @@ pub enum GroupChange {
         in_reply_to: Option<String>,
         /// Sanitised HTML.
         body: String,
+        /// The `Note`'s id when the comment was written on another instance (the group
+        /// relays it to its other members under that id).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        note: Option<String>,
     },
     DiscussionRenamed {
         discussion: String,

@@ -126,6 +126,8 @@ pub enum GroupCommand {
         comment: String,
         in_reply_to: Option<String>,
         body: String,
+        /// The `Note`'s id when it was written on another instance.
+        note: Option<String>,
     },
     /// The author or a moderator renames it and/or puts it in or out of the archive: both
     /// checked before either is recorded.

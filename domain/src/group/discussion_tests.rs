@@ -49,6 +49,7 @@ fn comment(id: &str, by: &str, in_reply_to: Option<&str>) -> C {
         author: p(by),
         in_reply_to: in_reply_to.map(str::to_string),
         body: "<p>Who has a drill?</p>".into(),
+        note: None,
     }
 }
 
@@ -59,6 +60,7 @@ fn reply(by: &str, to: Option<&str>) -> G {
         comment: "c2".into(),
         in_reply_to: to.map(str::to_string),
         body: "<p>Who has a drill?</p><script>x()</script>".into(),
+        note: None,
     }
 }
 
@@ -90,6 +92,7 @@ fn any_member_starts_a_discussion_with_its_first_comment() {
                 author: p("oth"),
                 in_reply_to: None,
                 body: "<p>Ideas?</p>".into(),
+                note: None,
             },
         ]);
 }

@@ -98,6 +98,7 @@ impl Group {
                 author: by,
                 in_reply_to: None,
                 body,
+                note: None,
             },
         ])
     }
@@ -105,10 +106,9 @@ impl Group {
     pub(super) fn comment_on_discussion(
         &self,
         by: GroupActor,
-        discussion: String,
-        comment: String,
-        in_reply_to: Option<String>,
+        (discussion, comment, in_reply_to): (String, String, Option<String>),
         body: &str,
+        note: Option<String>,
     ) -> Decided {
         self.require(&by, MemberRole::Member)?;
         let state = self.discussion(&discussion)?;
@@ -130,6 +130,7 @@ impl Group {
             author: by,
             in_reply_to,
             body: checked_body(body)?,
+            note,
         }])
     }
 

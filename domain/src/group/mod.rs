@@ -361,7 +361,11 @@ impl Aggregate for Group {
                 comment,
                 in_reply_to,
                 body,
-            } => self.comment_on_discussion(by, discussion, comment, in_reply_to, &body),
+                note,
+            } => {
+                let place = (discussion, comment, in_reply_to);
+                self.comment_on_discussion(by, place, &body, note)
+            }
             G::ChangeDiscussion {
                 by,
                 discussion,

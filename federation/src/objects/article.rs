@@ -14,7 +14,7 @@ use time::OffsetDateTime;
 /// Longest plain-text summary, in characters.
 pub const SUMMARY_MAX: usize = 500;
 
-/// A post as federated: public or unlisted, published.
+/// A post as federated: published; members-only ones to the members alone.
 #[derive(Debug, Clone, PartialEq)]
 pub struct FederatedPost {
     pub uuid: String,
@@ -64,15 +64,16 @@ pub struct ArticleObject {
 }
 
 /// The `Article` of `post`, addressed as the group's events are: public to everyone with the
-/// group's followers in `cc`, unlisted to the followers with the public in `cc`. Members-only
-/// posts are never federated, so never shaped here.
+/// group's followers in `cc`, unlisted to the followers with the public in `cc`, members-only
+/// to the group's `members` collection alone (as Mobilizon addresses a private post).
 pub fn article_object(public_url: &str, post: &FederatedPost) -> ArticleObject {
     let id = post_url(public_url, &post.group_handle, &post.slug);
-    let visibility = match post.visibility {
-        PostVisibility::Public => Visibility::Public,
-        _ => Visibility::Unlisted,
+    let followers = [post.group.followers.as_str()];
+    let (to, cc) = match post.visibility {
+        PostVisibility::Public => audience(Visibility::Public, &followers, &[]),
+        PostVisibility::Unlisted => audience(Visibility::Unlisted, &followers, &[]),
+        PostVisibility::Members => (vec![format!("{}/members", post.group.id)], Vec::new()),
     };
-    let (to, cc) = audience(visibility, &[post.group.followers.as_str()], &[]);
     ArticleObject {
         context: Some(crate::context::context()),
         kind: "Article".into(),

@@ -1,8 +1,9 @@
 //! What a group of this instance sends, as its own actor: the `Accept` (or `Reject`) of a
 //! remote actor's `Follow` or `Join` once decided; the `Invite` of a remote actor, the `Update`
 //! of a remote member's `Member` when its role changes and the `Remove` of a remote member
-//! (Mobilizon's shapes, see [`membership_activity`]); and its public posts as `Article`s to its
-//! remote followers. Its events are derived with the other events ([`super::derive`]), addressed to
+//! (Mobilizon's shapes, see [`membership_activity`]); its posts as `Article`s, public ones to
+//! its remote followers and members, members-only ones to its remote members alone; and its
+//! discussions' comments to its remote members ([`super::group_discussions`]). Its events are derived with the other events ([`super::derive`]), addressed to
 //! the same followers ([`GroupLogs::followers_at`]).
 //!
 //! A remote follower is recorded in the log by its actor URL (`Followed` of a
@@ -11,6 +12,7 @@
 
 use super::actors::{changes_group, group_update, Extras, GroupPictures};
 use super::derive::Outgoing;
+use super::group_discussions::{relay_comment, CommentNotes};
 use super::LogOf;
 use crate::actors::local::{group_id, member_id};
 use crate::keys::key_id;
@@ -99,6 +101,18 @@ impl GroupLogs {
     }
 }
 
+/// The inboxes of the group's remote members, once per instance when they share an inbox.
+pub(super) fn remote_member_inboxes(group: &Group, groups: &GroupLogs) -> BTreeSet<String> {
+    group
+        .members()
+        .iter()
+        .filter_map(|(who, role)| match (who, role.is_member()) {
+            (GroupActor::Remote(member), true) => groups.inboxes.get(member).cloned(),
+            _ => None,
+        })
+        .collect()
+}
+
 /// A post as far as the outbox remembers it.
 struct Post {
     slug: String,
@@ -107,12 +121,22 @@ struct Post {
     published: Option<OffsetDateTime>,
 }
 
+/// Who among the group's remote actors is shown a post.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+struct Shown {
+    followers: bool,
+    members: bool,
+}
+
 impl Post {
-    /// Whether peers are shown it: published, not back in draft, not for members only.
-    fn federates(&self) -> bool {
-        self.published.is_some()
-            && !self.content.draft
-            && self.content.visibility != PostVisibility::Members
+    /// Published and not back in draft: shown to members, and to followers unless it is for
+    /// members only.
+    fn shown(&self) -> Shown {
+        let out = self.published.is_some() && !self.content.draft;
+        Shown {
+            followers: out && self.content.visibility != PostVisibility::Members,
+            members: out,
+        }
     }
 }
 
@@ -129,6 +153,7 @@ pub fn group_activities(
         let mut group = Group::default();
         let mut pictures = GroupPictures::default();
         let mut created = None;
+        let mut notes = CommentNotes::default();
         for (index, stored) in log.iter().enumerate() {
             if stored.position > to {
                 break;
@@ -138,11 +163,19 @@ pub fn group_activities(
             created.get_or_insert(at);
             group.apply(change.clone());
             pictures.follow(&change);
-            let was_federated = post_of(&change)
+            notes.follow(public_url, handle, &change);
+            let was_shown = post_of(&change)
                 .and_then(|p| posts.get(p))
-                .is_some_and(Post::federates);
+                .map(Post::shown)
+                .unwrap_or_default();
             remember(&mut posts, &change, at);
             if stored.position < from {
+                continue;
+            }
+            if let Some(post) = post_of(&change).and_then(|p| posts.get(p).map(|post| (p, post))) {
+                let made =
+                    post_activities(public_url, handle, stored, post, was_shown, &group, groups)?;
+                out.extend(made.into_iter().map(|o| (stored.position, o)));
                 continue;
             }
             let answered = |actor: &str, kind, request| {
@@ -194,23 +227,16 @@ pub fn group_activities(
                     };
                     membership_activity(public_url, handle, stored, &about, groups)?
                 }
+                GroupChange::DiscussionCommented { .. } => {
+                    let about = (&change, &group, &notes);
+                    relay_comment(public_url, handle, stored, about, groups)?
+                }
                 _ if changes_group(&change) => {
                     let created = created.unwrap_or(at);
                     let shown = (&group, &pictures);
                     group_update(public_url, handle, stored, shown, created, groups, extras)
                 }
-                _ => match post_of(&change).and_then(|p| posts.get(p).map(|post| (p, post))) {
-                    Some((id, post)) => post_activity(
-                        public_url,
-                        handle,
-                        stored,
-                        (id, post),
-                        was_federated,
-                        at,
-                        groups,
-                    ),
-                    None => None,
-                },
+                _ => None,
             };
             out.extend(made.map(|o| (stored.position, o)));
         }
@@ -382,12 +408,8 @@ fn membership_activity(
         ActivityKind::Remove => activity.origin = Some(group.clone()),
         _ => {}
     }
-    let mut inboxes = BTreeSet::from([inbox.clone()]);
-    for (who, role) in about.group.members() {
-        if let (GroupActor::Remote(member), true) = (who, role.is_member()) {
-            inboxes.extend(groups.inboxes.get(member).cloned());
-        }
-    }
+    let mut inboxes = remote_member_inboxes(about.group, groups);
+    inboxes.insert(inbox.clone());
     Ok(Some(Outgoing {
         activity,
         key_id: key_id(&group),
@@ -396,36 +418,73 @@ fn membership_activity(
     }))
 }
 
+/// What becomes of a post for one audience: created when first shown to it, updated while
+/// shown, deleted when no longer shown (deleted, back in draft, or members-only for followers).
+fn post_kind(was: bool, now: bool) -> Option<ActivityKind> {
+    match (was, now) {
+        (false, false) => None,
+        (true, false) => Some(ActivityKind::Delete),
+        (false, true) => Some(ActivityKind::Create),
+        (true, true) => Some(ActivityKind::Update),
+    }
+}
+
 /// The `Create`, `Update` or `Delete` of a post's `Article`, by the group, to its remote
-/// followers: created when first shown to peers, updated while shown, deleted when no longer
-/// shown (deleted, back in draft, made members-only).
-fn post_activity(
+/// members and followers, each audience by [`post_kind`]; one activity when both get the same.
+/// An instance with a member counts as a member's: it is shown all the followers are.
+fn post_activities(
     public_url: &str,
     handle: &str,
     stored: &StoredEvent,
     (id, post): (&str, &Post),
-    was_federated: bool,
-    at: OffsetDateTime,
+    was: Shown,
+    members: &Group,
     groups: &GroupLogs,
-) -> Option<Outgoing> {
-    let group = group_id(public_url, handle);
-    let (kind, object, to, cc) = match (was_federated, post.federates()) {
-        (false, false) => return None,
-        (true, false) => {
-            let gone = tombstone(
-                &post_url(public_url, handle, &post.slug),
-                "Article",
-                at,
-                Some(&group),
-            );
-            (
-                ActivityKind::Delete,
-                serde_json::to_value(gone).unwrap_or(Value::Null),
-                vec![crate::context::PUBLIC.to_string()],
-                Vec::new(),
-            )
+) -> Result<Vec<Outgoing>, Error> {
+    let now = post.shown();
+    let members_inboxes = remote_member_inboxes(members, groups);
+    let followers_inboxes: BTreeSet<String> = groups
+        .followers_at(handle, stored.position)
+        .into_iter()
+        .filter(|inbox| !members_inboxes.contains(inbox))
+        .collect();
+    let mut audiences: Vec<(ActivityKind, BTreeSet<String>, bool)> = Vec::new();
+    let each = [
+        (post_kind(was.members, now.members), members_inboxes, false),
+        (
+            post_kind(was.followers, now.followers),
+            followers_inboxes,
+            true,
+        ),
+    ];
+    for (kind, inboxes, followers) in each {
+        let Some(kind) = kind else { continue };
+        match audiences.iter_mut().find(|(k, ..)| *k == kind) {
+            Some((_, all, to_followers)) => {
+                all.extend(inboxes);
+                *to_followers |= followers;
+            }
+            None => audiences.push((kind, inboxes, followers)),
         }
-        (was, true) => {
+    }
+    let at = stored.metadata()?.recorded_at;
+    let group = group_id(public_url, handle);
+    let url = post_url(public_url, handle, &post.slug);
+    let mut out = Vec::new();
+    for (kind, inboxes, to_followers) in audiences {
+        if inboxes.is_empty() {
+            continue;
+        }
+        let (object, to, cc) = if kind == ActivityKind::Delete {
+            let gone = tombstone(&url, "Article", at, Some(&group));
+            // A post no longer shown to followers was public; one only members saw, was not.
+            let to = match to_followers {
+                true => crate::context::PUBLIC.to_string(),
+                false => format!("{group}/members"),
+            };
+            let gone = serde_json::to_value(gone).unwrap_or(Value::Null);
+            (gone, vec![to], Vec::new())
+        } else {
             let article = article_object(
                 public_url,
                 &FederatedPost {
@@ -443,35 +502,27 @@ fn post_activity(
                     tags: post.content.tags.clone(),
                     visibility: post.content.visibility,
                     published: post.published.unwrap_or(at),
-                    updated: was.then_some(at),
+                    updated: (kind == ActivityKind::Update).then_some(at),
                 },
             );
             let (to, cc) = (article.to.clone(), article.cc.clone());
-            let kind = if was {
-                ActivityKind::Update
-            } else {
-                ActivityKind::Create
-            };
-            (
+            let article = serde_json::to_value(article).unwrap_or(Value::Null);
+            (article, to, cc)
+        };
+        out.push(Outgoing {
+            activity: Activity::new(
+                activity_id(public_url, handle, stored.sequence as u64, kind),
                 kind,
-                serde_json::to_value(article).unwrap_or(Value::Null),
+                &group,
+                object,
                 to,
                 cc,
-            )
-        }
-    };
-    Some(Outgoing {
-        activity: Activity::new(
-            activity_id(public_url, handle, stored.sequence as u64, kind),
-            kind,
-            &group,
-            object,
-            to,
-            cc,
-            at,
-        ),
-        key_id: key_id(&group),
-        inboxes: groups.followers_at(handle, stored.position),
-        about: Some(post_url(public_url, handle, &post.slug)),
-    })
+                at,
+            ),
+            key_id: key_id(&group),
+            inboxes: inboxes.into_iter().collect(),
+            about: Some(url.clone()),
+        });
+    }
+    Ok(out)
 }

@@ -11,6 +11,7 @@
 mod actors;
 mod derive;
 mod flags;
+mod group_discussions;
 mod groups;
 pub mod listing;
 mod relays;
