@@ -4,7 +4,8 @@
 //! on B's page for the group, the members-only one never reaches B. Unfollowing is offered then.
 //! A profile on B also joins A's groups from their pages on B: an open one at once, a moderated
 //! one once A's moderator approves (then sees, with her own signature, what A shows members:
-//! discussions, resources, her role, and writes in A's discussion from B), and leaves.
+//! discussions, resources, her role, and writes in A's discussion from B; A relays the
+//! discussion's comments to B), and leaves.
 
 use crate::federation::{browse_in, copy_of, each_pair, someone, start};
 use crate::organising::ok;
@@ -301,6 +302,26 @@ fn a_profile_joins_groups_elsewhere_from_their_page_and_leaves() {
                 })
             })
         });
+        // A relays its discussion to its members' instances, hers too: B's page shows Ana's
+        // comment and hers as A took it, under the discussion's name.
+        b.wait_until(|b| {
+            let body = browse_in("en", b, &bea, &page, None).1;
+            body.contains("Latest comments in its discussions")
+                && body.contains("<p>Who scans on Mondays?</p>")
+                && body.contains("<p>Mondays are mine</p>")
+        });
+        let (_, body, _) = browse_in("en", &b, &bea, &page, None);
+        assert!(
+            body.contains(&format!(
+                "<a href=\"{discussion}\" rel=\"nofollow noopener\">Scanning rota</a>"
+            )),
+            "{body}"
+        );
+        assert!(
+            body.contains(&format!("<strong>@ana@{a_host}</strong>"))
+                && body.contains("<strong>@bea</strong>"),
+            "{body}"
+        );
 
         // Removed by A's moderator: B no longer counts her a member, and offers to join again.
         let (status, said) = a.call(

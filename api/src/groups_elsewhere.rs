@@ -13,11 +13,12 @@ use crate::throttle::Action;
 use crate::AppState;
 use convene_domain::group::MemberRole;
 use convene_domain::metadata::format_timestamp;
+use convene_domain::profile::CommentElsewhere;
 use convene_domain::profile::FollowingState;
 use convene_domain::{EventError, ProfileCommand, ProfileError};
 use convene_projections::domains;
 use convene_projections::events::{self, EventFilter, EventView};
-use convene_projections::follows::{GroupElsewhere, GroupMembership};
+use convene_projections::follows::{self as follows_model, GroupElsewhere, GroupMembership};
 
 /// The most of a group's events its page here shows.
 const EVENTS_SHOWN: i64 = 20;
@@ -282,9 +283,25 @@ pub struct ForMembers {
     pub discussions: Vec<Listed>,
     pub resources: Vec<Listed>,
     pub todos: Vec<Listed>,
+    /// The latest comments the group relayed here from its discussions, newest first.
+    pub comments: Vec<RelayedComment>,
     /// Why a collection could not be read: the group refuses a profile it no longer counts
     /// among its members at once.
     pub unavailable: Vec<String>,
+}
+
+/// A comment the group relayed from one of its discussions, as its page here shows it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct RelayedComment {
+    /// `@name` (here), `@name@host`, or the actor URL when its actor is not known here.
+    pub author: String,
+    /// The discussion's address on the group's instance, and its name (the address when the
+    /// group does not list it).
+    pub discussion: String,
+    pub discussion_name: String,
+    /// Sanitised HTML.
+    pub body: String,
+    pub received_at: String,
 }
 
 /// The most of each members-only list a group's page here shows.
@@ -294,8 +311,9 @@ const LISTED_SHOWN: usize = 50;
 const NAME_SHOWN: usize = 200;
 
 /// What `group` shows the acting profile as its member (asked of the group's instance with the
-/// profile's signature, the three collections at once). A collection the group does not name is
-/// empty; one it refuses or that cannot be read is named in `unavailable`, with the reason.
+/// profile's signature, the three collections at once), and the comments it relayed here. A
+/// collection the group does not name is empty; one it refuses or that cannot be read is named
+/// in `unavailable`, with the reason.
 pub async fn for_members(
     state: &AppState,
     acting: &Acting,
@@ -336,6 +354,27 @@ pub async fn for_members(
     shown.discussions = listed(&discussions);
     shown.resources = listed(&resources);
     shown.todos = listed(&todos);
+    let relayed = follows_model::comments_elsewhere(state.db.pool(), &group.id, COMMENTS_SHOWN);
+    let here = format!("{}/@", state.config.public_url.trim_end_matches('/'));
+    shown.comments = relayed
+        .await?
+        .into_iter()
+        .map(|c| RelayedComment {
+            author: match (c.author.strip_prefix(&here), &c.author_handle) {
+                (Some(name), _) => format!("@{name}"),
+                (None, Some(handle)) => format!("@{handle}"),
+                (None, None) => c.author.clone(),
+            },
+            discussion_name: shown
+                .discussions
+                .iter()
+                .find(|d| d.url.as_deref() == Some(c.discussion.as_str()))
+                .map_or_else(|| c.discussion.clone(), |d| d.name.clone()),
+            discussion: c.discussion,
+            body: c.body,
+            received_at: c.received_at,
+        })
+        .collect();
     Ok(shown)
 }
 
@@ -445,3 +484,82 @@ pub async fn unfollow(state: &AppState, acting: &Acting, group: &FoundActor) -> 
         Err(other) => Err(other),
     }
 }
+
+/// What became of a comment another instance's group relayed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Relayed {
+    /// Kept for this many of the group's members here.
+    Kept(usize),
+    /// Kept already, from an earlier relay.
+    AlreadyHere,
+    /// Nobody here is a member of the group.
+    NoMemberHere,
+}
+
+/// The group of `from` relays `comment`, written in one of its discussions (its `Announce` of
+/// the `Note`): kept for each of its members here, once the group is seen to count the
+/// comment's author among its members (its `members` collection, fetched with a member's
+/// signature; not listed: 403). A comment breaking the comment rules is refused as each member
+/// would refuse it (422).
+pub async fn relayed_comment(
+    state: &AppState,
+    from: &FromRemote,
+    comment: CommentElsewhere,
+) -> Result<Relayed> {
+    let group = &from.actor;
+    let pool = state.db.pool();
+    let members = follows_model::members_here(pool, group).await?;
+    let Some(first) = members.first() else {
+        return Ok(Relayed::NoMemberHere);
+    };
+    if follows_model::has_comment_elsewhere(pool, &comment.note).await? {
+        return Ok(Relayed::AlreadyHere);
+    }
+    let resolver = state
+        .actor_resolver
+        .as_deref()
+        .ok_or_else(|| Error::Unavailable("this instance does not federate".into()))?;
+    let found = resolver
+        .find_actor(group)
+        .await
+        .map_err(Error::Unavailable)?;
+    let listed = found
+        .members_only
+        .members
+        .as_deref()
+        .ok_or_else(|| Error::Forbidden(format!("{group} names no members collection")))?;
+    let members_there = resolver
+        .fetch_as(listed, first)
+        .await
+        .map_err(Error::Unavailable)?;
+    if !lists_member(&members_there, &comment.author) {
+        return Err(Error::Forbidden(format!(
+            "{group} does not list {} among its members",
+            comment.author
+        )));
+    }
+    for profile in &members {
+        let keep = ProfileCommand::ReceiveGroupComment {
+            group: group.clone(),
+            comment: comment.clone(),
+        };
+        follows::run(state, profile, keep, &from.metadata()).await?;
+    }
+    Ok(Relayed::Kept(members.len()))
+}
+
+/// Whether a group's `members` items (Mobilizon's `Member`s: `actor`, by URL or embedded, and
+/// `role`) count `actor` as a member: invited, waiting or rejected ones do not.
+fn lists_member(items: &[serde_json::Value], actor: &str) -> bool {
+    items.iter().any(|item| {
+        let who = item
+            .get("actor")
+            .and_then(|a| a.as_str().or_else(|| a.get("id")?.as_str()));
+        let role = item.get("role").and_then(serde_json::Value::as_str);
+        who == Some(actor)
+            && role.is_none_or(|r| MemberRole::parse(r).is_some_and(MemberRole::is_member))
+    })
+}
+
+/// The most relayed comments a group's page here shows.
+const COMMENTS_SHOWN: i64 = 30;

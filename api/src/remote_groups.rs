@@ -124,10 +124,11 @@ pub struct FoundActor {
     pub members_only: MembersOnlyCollections,
 }
 
-/// Where a group serves what only its members may read (Mobilizon's `discussions`,
+/// Where a group serves what only its members may read (Mobilizon's `members`, `discussions`,
 /// `resources` and `todos`): fetched with a member's signature.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct MembersOnlyCollections {
+    pub members: Option<String>,
     pub discussions: Option<String>,
     pub resources: Option<String>,
     pub todos: Option<String>,

@@ -202,6 +202,7 @@ fn members_only(id: &str, document: &Value) -> MembersOnlyCollections {
             .map(str::to_string)
     };
     MembersOnlyCollections {
+        members: named("members"),
         discussions: named("discussions"),
         resources: named("resources"),
         todos: named("todos"),

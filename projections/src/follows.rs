@@ -1,6 +1,7 @@
 //! The `follows` read model: remote actors following local profiles (with the inboxes the
 //! outbox delivers to), remote actors local profiles follow or asked to follow, and other
-//! instances' groups local profiles joined or asked to join.
+//! instances' groups local profiles joined or asked to join, and the comments those groups
+//! relayed from their discussions.
 
 use crate::domains::handle_at;
 use crate::error::Error;
@@ -27,6 +28,7 @@ impl Projection for FollowsProjection {
             "profile_followers",
             "profile_following",
             "profile_group_memberships",
+            "group_comments_elsewhere",
         ]
     }
 
@@ -132,6 +134,20 @@ impl Projection for FollowsProjection {
             )
             .bind(on.id)
             .bind(group),
+            // Kept once, whichever of the group's members here received it first.
+            ProfileChange::GroupCommentReceived { group, comment } => sqlx::query(
+                "INSERT INTO group_comments_elsewhere (note, \"group\", discussion, author, \
+                 in_reply_to, body, received_at, position) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
+                 ON CONFLICT (note) DO NOTHING",
+            )
+            .bind(comment.note)
+            .bind(group)
+            .bind(comment.discussion)
+            .bind(comment.author)
+            .bind(comment.in_reply_to)
+            .bind(comment.body)
+            .bind(on.at.clone())
+            .bind(on.position),
             ProfileChange::GroupDiscussionCommented { .. }
             | ProfileChange::Created { .. }
             | ProfileChange::Renamed { .. }
@@ -296,4 +312,71 @@ pub async fn groups_elsewhere(pool: &AnyPool, profile: &str) -> Result<Vec<Group
             })
         })
         .collect()
+}
+
+/// A comment in a discussion of another instance's group, as the group relayed it here.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CommentElsewhere {
+    pub note: String,
+    /// The discussion's address on the group's instance.
+    pub discussion: String,
+    pub author: String,
+    /// `name@host`, when the author's actor is known here.
+    pub author_handle: Option<String>,
+    /// Sanitised HTML.
+    pub body: String,
+    pub received_at: String,
+}
+
+/// Whether a group relayed the comment `note` here already.
+pub async fn has_comment_elsewhere(pool: &AnyPool, note: &str) -> Result<bool, Error> {
+    let found = sqlx::query("SELECT 1 FROM group_comments_elsewhere WHERE note = $1")
+        .bind(note)
+        .fetch_optional(pool)
+        .await?;
+    Ok(found.is_some())
+}
+
+/// The latest `limit` comments group `group` (its actor URL) relayed here, newest first.
+pub async fn comments_elsewhere(
+    pool: &AnyPool,
+    group: &str,
+    limit: i64,
+) -> Result<Vec<CommentElsewhere>, Error> {
+    let rows = sqlx::query(
+        "SELECT c.note, c.discussion, c.author, c.body, c.received_at, a.preferred_username \
+         FROM group_comments_elsewhere c LEFT JOIN remote_actors a ON a.id = c.author \
+         WHERE c.\"group\" = $1 ORDER BY c.position DESC LIMIT $2",
+    )
+    .bind(group)
+    .bind(limit)
+    .fetch_all(pool)
+    .await?;
+    rows.iter()
+        .map(|row| {
+            let author: String = row.try_get("author")?;
+            let username: Option<String> = row.try_get("preferred_username")?;
+            Ok(CommentElsewhere {
+                note: row.try_get("note")?,
+                discussion: row.try_get("discussion")?,
+                author_handle: username.and_then(|name| handle_at(&name, &author)),
+                author,
+                body: row.try_get("body")?,
+                received_at: row.try_get("received_at")?,
+            })
+        })
+        .collect()
+}
+
+/// The local profiles that are members of another instance's group `group` (its actor URL).
+pub async fn members_here(pool: &AnyPool, group: &str) -> Result<Vec<String>, Error> {
+    let rows = sqlx::query(
+        "SELECT profile FROM profile_group_memberships WHERE \"group\" = $1 AND state = $2 \
+         ORDER BY since, profile",
+    )
+    .bind(group)
+    .bind(MembershipState::Accepted.as_str())
+    .fetch_all(pool)
+    .await?;
+    rows.iter().map(|row| Ok(row.try_get("profile")?)).collect()
 }

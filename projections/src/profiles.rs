@@ -60,6 +60,7 @@ impl Projection for ProfilesProjection {
             | ProfileChange::GroupInvitationAccepted { .. }
             | ProfileChange::GroupInvitationDeclined { .. }
             | ProfileChange::GroupDiscussionCommented { .. }
+            | ProfileChange::GroupCommentReceived { .. }
             | ProfileChange::GroupRoleGiven { .. }
             | ProfileChange::GroupJoinRejected { .. }
             | ProfileChange::GroupLeft { .. } => Ok(()),

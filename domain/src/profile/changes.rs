@@ -4,6 +4,21 @@ use crate::picture::ShownPicture;
 use cqrs_es::DomainEvent;
 use serde::{Deserialize, Serialize};
 
+/// A comment in a discussion of another instance's group, as the group relayed it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CommentElsewhere {
+    /// The `Note`'s id.
+    pub note: String,
+    /// The discussion's address on the group's instance.
+    pub discussion: String,
+    /// The author's actor URL.
+    pub author: String,
+    /// The `Note` it answers, when not the discussion itself.
+    pub in_reply_to: Option<String>,
+    /// Sanitised HTML.
+    pub body: String,
+}
+
 /// What happened to a profile. Past-tense facts, stored in the log forever: add variants and
 /// fields with defaults, never rename them.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -103,6 +118,12 @@ pub enum ProfileChange {
         discussion: String,
         body: String,
     },
+    /// The group relayed a comment written in one of its discussions, kept for this profile,
+    /// a member.
+    GroupCommentReceived {
+        group: String,
+        comment: CommentElsewhere,
+    },
     /// The group refused (or removed this profile): it is not a member.
     GroupJoinRejected {
         group: String,
@@ -140,6 +161,7 @@ impl DomainEvent for ProfileChange {
             ProfileChange::GroupInvitationAccepted { .. } => "ProfileGroupInvitationAccepted",
             ProfileChange::GroupInvitationDeclined { .. } => "ProfileGroupInvitationDeclined",
             ProfileChange::GroupDiscussionCommented { .. } => "ProfileGroupDiscussionCommented",
+            ProfileChange::GroupCommentReceived { .. } => "ProfileGroupCommentReceived",
             ProfileChange::GroupJoinRejected { .. } => "ProfileGroupJoinRejected",
             ProfileChange::GroupLeft { .. } => "ProfileGroupLeft",
             ProfileChange::Moderated { action, .. } => action.change_name(),

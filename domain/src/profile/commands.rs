@@ -1,3 +1,4 @@
+use super::changes::CommentElsewhere;
 use crate::group::MemberRole;
 use crate::moderation::{Decision, ProfileAction};
 use crate::picture::ShownPicture;
@@ -96,6 +97,12 @@ pub enum ProfileCommand {
         inbox: String,
         discussion: String,
         body: String,
+    },
+    /// Keep `comment`, written in one of `group`'s discussions and relayed by the group (its
+    /// `Announce` of the `Note`), for this profile, a member.
+    ReceiveGroupComment {
+        group: String,
+        comment: CommentElsewhere,
     },
     /// Leave `group` (or withdraw the request to join it); the `Leave` goes to `inbox`.
     LeaveGroup {

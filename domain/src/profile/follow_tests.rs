@@ -550,3 +550,70 @@ fn a_member_writes_in_a_discussion_of_a_group_elsewhere_by_the_comment_rules() {
         .when(write_in(discussion, "<p>Hi</p>"))
         .then_expect_error(ProfileError::NotAMember(CLUB.into()));
 }
+
+fn relayed(discussion: &str, body: &str) -> ProfileCommand {
+    ProfileCommand::ReceiveGroupComment {
+        group: CLUB.into(),
+        comment: CommentElsewhere {
+            note: "https://third.example/notes/1".into(),
+            discussion: discussion.into(),
+            author: "https://third.example/users/tom".into(),
+            in_reply_to: None,
+            body: body.into(),
+        },
+    }
+}
+
+#[test]
+fn a_member_keeps_what_the_group_relays_from_its_discussions_by_the_comment_rules() {
+    let member = vec![
+        alice(),
+        club_asked(None),
+        ProfileChange::GroupJoinAccepted { group: CLUB.into() },
+    ];
+    let discussion = "https://remote.example/@club/c/tools";
+    let ProfileCommand::ReceiveGroupComment { comment, .. } =
+        relayed(discussion, "<p>Drill here</p>")
+    else {
+        unreachable!()
+    };
+    Given::with(())
+        .given(member.clone())
+        .when(relayed(discussion, "<p onclick=\"x()\">Drill here</p>"))
+        .then_expect_events(vec![ProfileChange::GroupCommentReceived {
+            group: CLUB.into(),
+            comment,
+        }]);
+    Given::with(())
+        .given(member.clone())
+        .when(relayed(
+            "https://elsewhere.example/@club/c/tools",
+            "<p>Hi</p>",
+        ))
+        .then_expect_error(ProfileError::DiscussionElsewhere(CLUB.into()));
+    Given::with(())
+        .given(member.clone())
+        .when(relayed(discussion, " "))
+        .then_expect_error(ProfileError::InvalidComment(
+            "a comment is 1 to 10000 characters".into(),
+        ));
+    Given::with(())
+        .given(member)
+        .when(relayed("not a url", "<p>Hi</p>"))
+        .then_expect_error(ProfileError::NotAnActorUrl("discussion"));
+    // Left, or never more than asked: nothing kept.
+    for given in [
+        vec![alice(), club_asked(None)],
+        vec![
+            alice(),
+            club_asked(None),
+            ProfileChange::GroupJoinAccepted { group: CLUB.into() },
+            ProfileChange::GroupJoinRejected { group: CLUB.into() },
+        ],
+    ] {
+        Given::with(())
+            .given(given)
+            .when(relayed(discussion, "<p>Hi</p>"))
+            .then_expect_error(ProfileError::NotAMember(CLUB.into()));
+    }
+}

@@ -4,7 +4,7 @@
 //! rejects, as it does a `Follow`), or was invited to (by the group's `Invite`, which the
 //! profile accepts or declines). Remote actors are named by their id URL.
 
-use super::{ProfileChange, ProfileError};
+use super::{CommentElsewhere, ProfileChange, ProfileError};
 use crate::group::MemberRole;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -90,6 +90,12 @@ pub struct Follows {
 pub const JOIN_MESSAGE_MAX: usize = crate::group::MESSAGE_MAX;
 
 /// An actor, an inbox, an activity id: absolute `http(s)` URLs, or the field named is refused.
+/// Whether two URLs are on the same server (scheme, host and port).
+fn same_origin(a: &str, b: &str) -> bool {
+    let origin = |url: &str| url::Url::parse(url).ok().map(|u| u.origin());
+    origin(a).is_some() && origin(a) == origin(b)
+}
+
 fn actor_url(field: &'static str, value: &str) -> Result<(), ProfileError> {
     match url::Url::parse(value) {
         Ok(url) if matches!(url.scheme(), "http" | "https") && url.host().is_some() => Ok(()),
@@ -325,8 +331,7 @@ impl Follows {
         if self.membership(&group) != Some(MembershipState::Accepted) {
             return Err(ProfileError::NotAMember(group));
         }
-        let origin = |url: &str| url::Url::parse(url).ok().map(|u| u.origin());
-        if origin(&discussion) != origin(&group) {
+        if !same_origin(&discussion, &group) {
             return Err(ProfileError::DiscussionElsewhere(group));
         }
         let body = crate::event::checked_comment(body).map_err(ProfileError::InvalidComment)?;
@@ -336,6 +341,28 @@ impl Follows {
             discussion,
             body,
         })
+    }
+
+    /// Keep `comment`, relayed by `group`: a member only, a discussion on the group's own
+    /// server, a comment by the comment rules (sanitised).
+    pub fn receive_comment(
+        &self,
+        group: String,
+        comment: CommentElsewhere,
+    ) -> Result<ProfileChange, ProfileError> {
+        actor_url("note", &comment.note)?;
+        actor_url("author", &comment.author)?;
+        actor_url("discussion", &comment.discussion)?;
+        if self.membership(&group) != Some(MembershipState::Accepted) {
+            return Err(ProfileError::NotAMember(group));
+        }
+        if !same_origin(&comment.discussion, &group) {
+            return Err(ProfileError::DiscussionElsewhere(group));
+        }
+        let body =
+            crate::event::checked_comment(&comment.body).map_err(ProfileError::InvalidComment)?;
+        let comment = CommentElsewhere { body, ..comment };
+        Ok(ProfileChange::GroupCommentReceived { group, comment })
     }
 
     /// Leave `group`, or withdraw the request to join it; it must have been asked.
@@ -411,6 +438,7 @@ impl Follows {
                 self.roles.remove(group);
             }
             ProfileChange::GroupDiscussionCommented { .. }
+            | ProfileChange::GroupCommentReceived { .. }
             | ProfileChange::Created { .. }
             | ProfileChange::Renamed { .. }
             | ProfileChange::SummaryChanged { .. }

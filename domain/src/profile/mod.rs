@@ -5,7 +5,7 @@ mod changes;
 mod commands;
 mod follows;
 
-pub use changes::ProfileChange;
+pub use changes::{CommentElsewhere, ProfileChange};
 pub use commands::ProfileCommand;
 pub use follows::{FollowingState, Follows, MembershipState, JOIN_MESSAGE_MAX};
 
@@ -336,6 +336,9 @@ impl Profile {
             } => follows
                 .comment_in_discussion(group, inbox, discussion, &body)
                 .map(Some),
+            ProfileCommand::ReceiveGroupComment { group, comment } => {
+                follows.receive_comment(group, comment).map(Some)
+            }
             ProfileCommand::AcceptGroupInvitation { group } => {
                 follows.answer_invitation(group, true).map(Some)
             }

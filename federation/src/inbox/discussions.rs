@@ -1,13 +1,17 @@
-//! A remote member's comment in one of our groups' discussions, as Mobilizon's members send it:
-//! a `Create` of a `Note` whose `context` is the discussion (`{public_url}/@{handle}/c/{id}`),
-//! answering the discussion or one of its comments. Applied by the group's rules (members only,
-//! not in an archived discussion), the comment's id derived from the note's.
+//! Discussions across instances. A remote member's comment in one of our groups' discussions,
+//! as Mobilizon's members send it: a `Create` of a `Note` whose `context` is the discussion
+//! (`{public_url}/@{handle}/c/{id}`), answering the discussion or one of its comments; applied
+//! by the group's rules (members only, not in an archived discussion), the comment's id derived
+//! from the note's. And the other way: a comment another instance's group relays to its members
+//! here (its `Announce` of the `Note`, [`relayed`]).
 
 use super::dispatch::refusal;
 use super::{Inbox, Refusal};
 use crate::incoming::IncomingNote;
+use convene_api::groups_elsewhere::{self, Relayed};
 use convene_api::remote_events::{self, FromRemote};
 use convene_api::remote_groups;
+use convene_domain::profile::CommentElsewhere;
 
 /// The group and discussion `url` names, when it is one of our groups' discussions.
 pub(super) fn ours(inbox: &Inbox, url: &str) -> Option<(String, String)> {
@@ -41,6 +45,48 @@ pub(super) async fn comment(
             "{} commented in discussion {discussion} of @{handle}: comment {comment}",
             from.actor
         )),
+        Err(error) => Err(refusal(error)),
+    }
+}
+
+/// `note`, relayed by the group of `from` (its `Announce`) from one of its discussions: kept for
+/// the group's members here, once the group lists the note's author among its members.
+pub(super) async fn relayed(
+    inbox: &Inbox,
+    from: &FromRemote,
+    note: &IncomingNote,
+) -> Result<String, Refusal> {
+    let Some(discussion) = note.context.clone() else {
+        return Err(Refusal::ignored(format!(
+            "{} is in no discussion: only discussions' comments are taken from a group",
+            note.id
+        )));
+    };
+    // Nothing is taken from a suspended domain, whoever relays it.
+    super::not_suspended(inbox, &note.attributed_to).await?;
+    super::not_suspended(inbox, &note.id).await?;
+    // Its author known here by name from then on; kept whether or not the author's server
+    // answers.
+    if !note.attributed_to.starts_with(&inbox.federation.public_url) {
+        let _ = inbox.actors.get(&note.attributed_to).await;
+    }
+    let comment = CommentElsewhere {
+        note: note.id.clone(),
+        in_reply_to: Some(note.in_reply_to.clone()).filter(|r| *r != discussion),
+        discussion,
+        author: note.attributed_to.clone(),
+        body: note.content.clone(),
+    };
+    match groups_elsewhere::relayed_comment(&inbox.app, from, comment).await {
+        Ok(Relayed::Kept(members)) => Ok(format!(
+            "{} relayed {} by {}: kept for its {members} member(s) here",
+            from.actor, note.id, note.attributed_to
+        )),
+        Ok(Relayed::AlreadyHere) => Err(Refusal::ignored(format!("{} is already here", note.id))),
+        Ok(Relayed::NoMemberHere) => Err(Refusal::ignored(format!(
+            "nobody here is a member of {}",
+            from.actor
+        ))),
         Err(error) => Err(refusal(error)),
     }
 }

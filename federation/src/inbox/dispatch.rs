@@ -52,7 +52,7 @@ pub(super) async fn dispatch(
             },
         },
         ActivityKind::Delete => delete(inbox, &from, &activity.object).await,
-        ActivityKind::Announce => announce(inbox, &from, &activity.object).await,
+        ActivityKind::Announce => announce(inbox, &from, activity).await,
         ActivityKind::Follow => follow(inbox, signer, &from, &activity.object).await,
         ActivityKind::Undo => undo(inbox, &from, &activity.object).await,
         ActivityKind::Join => join(inbox, signer, &from, activity).await,
@@ -346,9 +346,16 @@ async fn delete(inbox: &Inbox, from: &FromRemote, object: &ObjectRef) -> Result<
 }
 
 /// A relay or a group shares an event: believed only as fetched from its origin, and recorded
-/// as its own organiser's.
-async fn announce(inbox: &Inbox, from: &FromRemote, object: &ObjectRef) -> Result<String, Refusal> {
-    let id = match object {
+/// as its own organiser's. A group relays a comment of its discussions: [`discussions::relayed`].
+async fn announce(
+    inbox: &Inbox,
+    from: &FromRemote,
+    activity: &IncomingActivity,
+) -> Result<String, Refusal> {
+    if let Some(note) = &activity.relayed {
+        return discussions::relayed(inbox, from, note).await;
+    }
+    let id = match &activity.object {
         ObjectRef::Id(id) => id.clone(),
         ObjectRef::Object(IncomingObject::Event(event)) => event.id.clone(),
         _ => return Err(Refusal::ignored("only announced events are taken")),

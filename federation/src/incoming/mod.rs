@@ -112,6 +112,10 @@ pub struct IncomingActivity {
     pub objects: Vec<String>,
     /// The text of `content`, else of `summary` (where Lemmy writes a report's reason).
     pub content: Option<String>,
+    /// The `Note` an `Announce` embeds from another origin than its actor's, as a group relays
+    /// its members' comments: believed only as far as the group vouches for its discussions
+    /// (the inbox checks that the group lists the author among its members).
+    pub relayed: Option<Box<IncomingNote>>,
 }
 
 /// A membership as Mobilizon writes it (`Member`): who, in which group, with which role.
@@ -219,12 +223,22 @@ fn activity_at(value: &Value, depth: usize) -> Result<IncomingActivity, Ignored>
             .collect(),
         content: values::non_empty(values::text(value.get("content")))
             .or_else(|| values::non_empty(values::text(value.get("summary")))),
+        relayed: relayed_note(kind, value.get("object")),
     })
 }
 
 /// The first http(s) id of a value that names one or more (bare, or embedded with an `id`).
 fn first_id(value: Option<&Value>) -> Option<String> {
     ids(value).into_iter().find(|id| values::is_web_id(id))
+}
+
+/// The `Note` embedded in an `Announce`, whatever its origin (see [`IncomingActivity::relayed`]).
+fn relayed_note(activity: ActivityKind, object: Option<&Value>) -> Option<Box<IncomingNote>> {
+    let embedded = items(object).next()?;
+    if activity != ActivityKind::Announce || kind(embedded) != Some("Note") {
+        return None;
+    }
+    parse_note(embedded).ok().map(Box::new)
 }
 
 fn object_ref(embedded: &Value, actor: &str, depth: usize) -> Result<ObjectRef, Ignored> {

@@ -1,8 +1,8 @@
 //! A group's discussions relayed to its remote members, as Mobilizon's groups relay what their
 //! members write: each comment, written here or on a member's instance, is `Announce`d by the
 //! group with its `Note` embedded (only members may fetch it), addressed to the group's
-//! `members`, and delivered to every remote member's inbox but the author's own (whose instance
-//! wrote it).
+//! `members`, and delivered to every remote member's inbox, the author's own too: its instance
+//! learns the group took the comment, and keeps it with the others.
 
 use super::derive::Outgoing;
 use super::groups::{remote_member_inboxes, GroupLogs};
@@ -43,8 +43,7 @@ impl CommentNotes {
 }
 
 /// The group's `Announce` of comment `change` (a `DiscussionCommented` already followed by
-/// `notes`) to its remote members as `group` counts them after it; none when no remote member
-/// but the author would receive it.
+/// `notes`) to its remote members as `group` counts them after it; none without one.
 pub(super) fn relay_comment(
     public_url: &str,
     handle: &str,
@@ -63,15 +62,10 @@ pub(super) fn relay_comment(
     else {
         return Ok(None);
     };
-    let mut inboxes = remote_member_inboxes(group, groups);
+    let inboxes = remote_member_inboxes(group, groups);
     let author = match author {
         GroupActor::Profile(username) => person_id(public_url, username),
-        GroupActor::Remote(actor) => {
-            if let Some(own) = groups.inboxes.get(actor) {
-                inboxes.remove(own);
-            }
-            actor.clone()
-        }
+        GroupActor::Remote(actor) => actor.clone(),
     };
     if inboxes.is_empty() {
         return Ok(None);

@@ -738,3 +738,140 @@ async fn a_remote_member_comments_in_a_discussion_of_ours() {
         assert_eq!(by_alice[0].body, "<p>Seeds from 1</p>");
     }
 }
+
+/// A group of another instance relays a comment of its discussions to our member (its
+/// `Announce` of the embedded `Note`, as groups here send it, the note from a third server):
+/// kept, once the group's `members` collection, fetched with her signature, lists the author;
+/// kept once when relayed again. A group that does not list the author is refused (403); a
+/// group nobody here belongs to is answered and nothing kept.
+#[tokio::test]
+async fn a_group_elsewhere_relays_its_discussions_to_our_member() {
+    for scratch in test_urls("inbox_group_elsewhere_relay").await {
+        let local = Local::start(&scratch).await;
+        let remote = Remote::start().await;
+        let third = Remote::start().await;
+        let club = remote.actor("Group", "@club", "club", ALICE_PUB);
+        let other = remote.actor("Group", "@other", "other", BOB_PUB);
+        let members = format!("{club}/members");
+        remote.amend("@club", "members", json!(members));
+        let tom = third.person("tom", BOB_PUB);
+        let wanda = third.person("wanda", BOB_PUB);
+        let ana = crate::local_profile(&local, "ana").await;
+        let member = |actor: &str, role: &str| json!({"type": "Member", "actor": actor, "object": club, "role": role});
+        remote.serve(
+            "@club/members",
+            json!({"id": members, "type": "OrderedCollection", "totalItems": 3,
+                   "orderedItems": [member(&ana, "member"), member(&tom, "moderator"),
+                                    member(&wanda, "invited")]}),
+        );
+        let metadata = convene_domain::Metadata::now(Actor::System, Source::Cli, "seed");
+        for command in [
+            convene_domain::ProfileCommand::JoinGroup {
+                group: club.clone(),
+                inbox: remote.url("inbox"),
+                message: None,
+            },
+            convene_domain::ProfileCommand::AcceptJoin {
+                group: club.clone(),
+            },
+        ] {
+            convene_projections::Commands::<convene_domain::Profile>::new(&local.db, ())
+                .execute_retrying("ana", command, &metadata)
+                .await
+                .expect("a member");
+        }
+        let discussion = format!("{club}/c/tools");
+        let relay = |group: &str, n: u32, author: &str| {
+            let note = json!({
+                "id": third.url(&format!("notes/{n}")),
+                "type": "Note",
+                "attributedTo": author,
+                "context": discussion,
+                "inReplyTo": discussion,
+                "content": "<p>I have a <b>drill</b><script>x()</script></p>",
+                "to": [format!("{group}/members")],
+            });
+            activity("Announce", group, n, note)
+        };
+        let (club_key, other_key) = (format!("{club}#main-key"), format!("{other}#main-key"));
+        let as_club = || signing(&club_key, ALICE_KEY);
+        let kept = || async {
+            convene_projections::follows::comments_elsewhere(local.db.pool(), &club, 10)
+                .await
+                .expect("the read model")
+        };
+
+        // Wanda is only invited: not a member's comment.
+        let (status, text) = post(
+            &local,
+            "/inbox",
+            &bytes(&relay(&club, 1, &wanda)),
+            as_club(),
+            now(),
+        )
+        .await;
+        assert_eq!(status, 403, "{}: {text}", local.label);
+        assert!(text.contains("does not list"), "{text}");
+        // Nobody here belongs to the other group: answered, nothing kept.
+        let as_other = signing(&other_key, BOB_KEY);
+        let (status, text) = post(
+            &local,
+            "/inbox",
+            &bytes(&relay(&other, 2, &tom)),
+            as_other,
+            now(),
+        )
+        .await;
+        assert_eq!(status, 202, "{}: {text}", local.label);
+        assert!(kept().await.is_empty(), "{}", local.label);
+
+        let relayed = relay(&club, 3, &tom);
+        let (status, text) = post(&local, "/inbox", &bytes(&relayed), as_club(), now()).await;
+        assert_eq!(status, 202, "{}: {text}", local.label);
+        let mut found = Vec::new();
+        for _ in 0..200 {
+            found = kept().await;
+            if !found.is_empty() {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+        }
+        assert_eq!(found.len(), 1, "{}", local.label);
+        assert_eq!(found[0].note, third.url("notes/3"));
+        assert_eq!(found[0].author, tom);
+        assert_eq!(found[0].discussion, discussion);
+        assert_eq!(found[0].body, "<p>I have a <b>drill</b></p>");
+        // The group's members were asked with Ana's signature.
+        let asked: Vec<_> = remote
+            .asked()
+            .into_iter()
+            .filter(|(path, _)| path == "/@club/members")
+            .collect();
+        assert!(!asked.is_empty(), "{}", local.label);
+        let signature = asked[0].1["signature"].to_str().expect("ASCII");
+        assert!(
+            signature.contains(&format!("{ana}#main-key")),
+            "{signature}"
+        );
+        // Relayed again under another Announce: kept once.
+        let mut again = relayed.clone();
+        again["id"] = json!(remote.url("activities/again"));
+        let (status, text) = post(&local, "/inbox", &bytes(&again), as_club(), now()).await;
+        assert_eq!(status, 202, "{}: {text}", local.label);
+        assert!(text.contains("already here"), "{text}");
+        let log = EventLog::new(&local.db)
+            .aggregate(convene_domain::Profile::TYPE, "ana")
+            .await
+            .expect("the log");
+        let received: Vec<_> = log
+            .iter()
+            .filter(|e| e.event_type == "ProfileGroupCommentReceived")
+            .collect();
+        assert_eq!(received.len(), 1, "{}", local.label);
+        assert!(
+            received[0].metadata.contains(&club),
+            "{}",
+            received[0].metadata
+        );
+    }
+}

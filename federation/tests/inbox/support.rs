@@ -226,6 +226,14 @@ impl Remote {
             .insert(path.to_string(), document);
     }
 
+    /// Adds `key: value` to the document served at `path`.
+    pub fn amend(&self, path: &str, key: &str, value: Value) {
+        let mut documents = self.served.documents.lock().expect("documents");
+        if let Some(document) = documents.get_mut(path) {
+            document[key] = value;
+        }
+    }
+
     /// Serves the `Person` `users/{name}` with `public_pem`; returns its id.
     pub fn person(&self, name: &str, public_pem: &str) -> String {
         self.actor("Person", &format!("users/{name}"), name, public_pem)
