@@ -488,9 +488,10 @@ pub async fn unfollow(state: &AppState, acting: &Acting, group: &FoundActor) -> 
 /// What became of a comment another instance's group relayed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Relayed {
-    /// Kept for this many of the group's members here.
+    /// Kept (or, kept before with another text, edited) for this many of the group's members
+    /// here.
     Kept(usize),
-    /// Kept already, from an earlier relay.
+    /// Kept already as it is, from an earlier relay.
     AlreadyHere,
     /// Nobody here is a member of the group.
     NoMemberHere,
@@ -499,8 +500,9 @@ pub enum Relayed {
 /// The group of `from` relays `comment`, written in one of its discussions (its `Announce` of
 /// the `Note`): kept for each of its members here, once the group is seen to count the
 /// comment's author among its members (its `members` collection, fetched with a member's
-/// signature; not listed: 403). A comment breaking the comment rules is refused as each member
-/// would refuse it (422).
+/// signature; not listed: 403). Relayed again with another text (edited), the text kept is
+/// replaced. A comment breaking the comment rules is refused as each member would refuse it
+/// (422).
 pub async fn relayed_comment(
     state: &AppState,
     from: &FromRemote,
@@ -512,7 +514,8 @@ pub async fn relayed_comment(
     let Some(first) = members.first() else {
         return Ok(Relayed::NoMemberHere);
     };
-    if follows_model::has_comment_elsewhere(pool, &comment.note).await? {
+    let kept = follows_model::comment_elsewhere_body(pool, &comment.note).await?;
+    if kept.as_deref() == Some(comment.body.as_str()) {
         return Ok(Relayed::AlreadyHere);
     }
     let resolver = state
@@ -546,6 +549,30 @@ pub async fn relayed_comment(
         follows::run(state, profile, keep, &from.metadata()).await?;
     }
     Ok(Relayed::Kept(members.len()))
+}
+
+/// The group of `from` deleted `id` (its `Delete`): a comment it relayed here, or one of its
+/// discussions with every comment relayed from it, forgotten for each of its members here.
+/// Nothing relayed under that id: none (it may name something else).
+pub async fn relayed_deletion(
+    state: &AppState,
+    from: &FromRemote,
+    id: &str,
+) -> Result<Option<usize>> {
+    let group = &from.actor;
+    let pool = state.db.pool();
+    if !follows_model::relayed_under(pool, group, id).await? {
+        return Ok(None);
+    }
+    let members = follows_model::members_here(pool, group).await?;
+    for profile in &members {
+        let forget = ProfileCommand::ForgetGroupComments {
+            group: group.clone(),
+            removed: id.to_string(),
+        };
+        follows::run(state, profile, forget, &from.metadata()).await?;
+    }
+    Ok(Some(members.len()))
 }
 
 /// Whether a group's `members` items (Mobilizon's `Member`s: `actor`, by URL or embedded, and

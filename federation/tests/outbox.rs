@@ -1574,6 +1574,25 @@ async fn a_groups_discussions_and_members_posts_go_to_its_remote_members_alone()
             note: None,
         };
         group(&db, "union", thanks, &system).await;
+        // Ana edits hers; a moderator deletes Zed's, then the whole discussion.
+        let edit = GroupCommand::EditDiscussionComment {
+            by: ana(),
+            discussion: "d1".into(),
+            comment: "c3".into(),
+            body: "<p>Thanks a lot</p>".into(),
+        };
+        group(&db, "union", edit, &system).await;
+        let delete = GroupCommand::DeleteDiscussionComment {
+            by: ana(),
+            discussion: "d1".into(),
+            comment: "c2".into(),
+        };
+        group(&db, "union", delete, &system).await;
+        let delete = GroupCommand::DeleteDiscussion {
+            by: ana(),
+            discussion: "d1".into(),
+        };
+        group(&db, "union", delete, &system).await;
         let content = |visibility| PostContent {
             title: "Minutes".into(),
             body: "<p>We met.</p>".into(),
@@ -1618,6 +1637,21 @@ async fn a_groups_discussions_and_members_posts_go_to_its_remote_members_alone()
                 // Zed's instance wrote it, and hears that the group took it.
                 (s("Announce"), s("Note <p>Me!</p>"), members.clone()),
                 (s("Announce"), s("Note <p>Thanks</p>"), members.clone()),
+                (
+                    s("Announce"),
+                    s("Note <p>Thanks a lot</p>"),
+                    members.clone()
+                ),
+                (
+                    s("Delete"),
+                    format!("Tombstone {zed_note}"),
+                    members.clone()
+                ),
+                (
+                    s("Delete"),
+                    format!("Tombstone {union}/c/d1"),
+                    members.clone()
+                ),
                 (s("Create"), s("Article Minutes"), members.clone()),
                 (s("Update"), s("Article Minutes"), members.clone()),
                 (s("Create"), s("Article Minutes"), vec![s(SHARED)]),
@@ -1651,8 +1685,16 @@ async fn a_groups_discussions_and_members_posts_go_to_its_remote_members_alone()
         assert_eq!(relayed["object"]["attributedTo"], zed.actor);
         assert_eq!(relayed["object"]["inReplyTo"], format!("{union}/c/d1/c1"));
         assert_eq!(json(2)["object"]["inReplyTo"], zed_note);
+        let edited = json(3);
+        assert_eq!(edited["object"]["id"], format!("{union}/c/d1/c3"));
+        assert!(edited["object"]["updated"].is_string(), "{edited}");
+        assert_ne!(edited["id"], json(2)["id"]);
+        assert_eq!(
+            json(4)["to"],
+            serde_json::json!([format!("{union}/members")])
+        );
         // A members-only post is addressed to the members alone.
-        let private = json(3);
+        let private = json(6);
         assert_eq!(
             private["object"]["to"],
             serde_json::json!([format!("{union}/members")])

@@ -134,11 +134,12 @@ impl Projection for FollowsProjection {
             )
             .bind(on.id)
             .bind(group),
-            // Kept once, whichever of the group's members here received it first.
+            // Kept once, whichever of the group's members here received it first; received
+            // again, edited, in its place.
             ProfileChange::GroupCommentReceived { group, comment } => sqlx::query(
                 "INSERT INTO group_comments_elsewhere (note, \"group\", discussion, author, \
                  in_reply_to, body, received_at, position) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
-                 ON CONFLICT (note) DO NOTHING",
+                 ON CONFLICT (note) DO UPDATE SET body = excluded.body",
             )
             .bind(comment.note)
             .bind(group)
@@ -148,6 +149,12 @@ impl Projection for FollowsProjection {
             .bind(comment.body)
             .bind(on.at.clone())
             .bind(on.position),
+            ProfileChange::GroupCommentsRemoved { group, removed } => sqlx::query(
+                "DELETE FROM group_comments_elsewhere WHERE \"group\" = $1 \
+                 AND (note = $2 OR discussion = $2)",
+            )
+            .bind(group)
+            .bind(removed),
             ProfileChange::GroupDiscussionCommented { .. }
             | ProfileChange::Created { .. }
             | ProfileChange::Renamed { .. }
@@ -328,12 +335,25 @@ pub struct CommentElsewhere {
     pub received_at: String,
 }
 
-/// Whether a group relayed the comment `note` here already.
-pub async fn has_comment_elsewhere(pool: &AnyPool, note: &str) -> Result<bool, Error> {
-    let found = sqlx::query("SELECT 1 FROM group_comments_elsewhere WHERE note = $1")
+/// What a group relayed here of the comment `note`, when it did: its text.
+pub async fn comment_elsewhere_body(pool: &AnyPool, note: &str) -> Result<Option<String>, Error> {
+    let body = sqlx::query_scalar("SELECT body FROM group_comments_elsewhere WHERE note = $1")
         .bind(note)
         .fetch_optional(pool)
         .await?;
+    Ok(body)
+}
+
+/// Whether group `group` relayed here a comment whose note, or discussion, is `id`.
+pub async fn relayed_under(pool: &AnyPool, group: &str, id: &str) -> Result<bool, Error> {
+    let found = sqlx::query(
+        "SELECT 1 FROM group_comments_elsewhere WHERE \"group\" = $1 \
+         AND (note = $2 OR discussion = $2) LIMIT 1",
+    )
+    .bind(group)
+    .bind(id)
+    .fetch_optional(pool)
+    .await?;
     Ok(found.is_some())
 }
 

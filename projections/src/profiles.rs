@@ -61,6 +61,7 @@ impl Projection for ProfilesProjection {
             | ProfileChange::GroupInvitationDeclined { .. }
             | ProfileChange::GroupDiscussionCommented { .. }
             | ProfileChange::GroupCommentReceived { .. }
+            | ProfileChange::GroupCommentsRemoved { .. }
             | ProfileChange::GroupRoleGiven { .. }
             | ProfileChange::GroupJoinRejected { .. }
             | ProfileChange::GroupLeft { .. } => Ok(()),

@@ -124,6 +124,12 @@ pub enum ProfileChange {
         group: String,
         comment: CommentElsewhere,
     },
+    /// The group deleted what it relayed under `removed`: a comment's `Note` id, or a
+    /// discussion's address and every comment in it.
+    GroupCommentsRemoved {
+        group: String,
+        removed: String,
+    },
     /// The group refused (or removed this profile): it is not a member.
     GroupJoinRejected {
         group: String,
@@ -162,6 +168,7 @@ impl DomainEvent for ProfileChange {
             ProfileChange::GroupInvitationDeclined { .. } => "ProfileGroupInvitationDeclined",
             ProfileChange::GroupDiscussionCommented { .. } => "ProfileGroupDiscussionCommented",
             ProfileChange::GroupCommentReceived { .. } => "ProfileGroupCommentReceived",
+            ProfileChange::GroupCommentsRemoved { .. } => "ProfileGroupCommentsRemoved",
             ProfileChange::GroupJoinRejected { .. } => "ProfileGroupJoinRejected",
             ProfileChange::GroupLeft { .. } => "ProfileGroupLeft",
             ProfileChange::Moderated { action, .. } => action.change_name(),

@@ -104,6 +104,12 @@ pub enum ProfileCommand {
         group: String,
         comment: CommentElsewhere,
     },
+    /// Forget what `group` relayed under `removed`: a comment's `Note` id, or a discussion's
+    /// address and every comment in it (the group's `Delete`), for this profile, a member.
+    ForgetGroupComments {
+        group: String,
+        removed: String,
+    },
     /// Leave `group` (or withdraw the request to join it); the `Leave` goes to `inbox`.
     LeaveGroup {
         group: String,

@@ -617,3 +617,26 @@ fn a_member_keeps_what_the_group_relays_from_its_discussions_by_the_comment_rule
             .then_expect_error(ProfileError::NotAMember(CLUB.into()));
     }
 }
+
+#[test]
+fn a_member_forgets_what_the_group_deleted_and_only_a_member() {
+    let forget = || ProfileCommand::ForgetGroupComments {
+        group: CLUB.into(),
+        removed: "https://remote.example/@club/c/tools".into(),
+    };
+    Given::with(())
+        .given(vec![
+            alice(),
+            club_asked(None),
+            ProfileChange::GroupJoinAccepted { group: CLUB.into() },
+        ])
+        .when(forget())
+        .then_expect_events(vec![ProfileChange::GroupCommentsRemoved {
+            group: CLUB.into(),
+            removed: "https://remote.example/@club/c/tools".into(),
+        }]);
+    Given::with(())
+        .given(vec![alice(), club_asked(None)])
+        .when(forget())
+        .then_expect_error(ProfileError::NotAMember(CLUB.into()));
+}

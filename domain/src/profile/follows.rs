@@ -365,6 +365,19 @@ impl Follows {
         Ok(ProfileChange::GroupCommentReceived { group, comment })
     }
 
+    /// Forget what `group` relayed under `removed` (a note or a discussion): a member only.
+    pub fn forget_comments(
+        &self,
+        group: String,
+        removed: String,
+    ) -> Result<ProfileChange, ProfileError> {
+        actor_url("removed", &removed)?;
+        if self.membership(&group) != Some(MembershipState::Accepted) {
+            return Err(ProfileError::NotAMember(group));
+        }
+        Ok(ProfileChange::GroupCommentsRemoved { group, removed })
+    }
+
     /// Leave `group`, or withdraw the request to join it; it must have been asked.
     pub fn leave(&self, group: String, inbox: String) -> Result<ProfileChange, ProfileError> {
         actor_url("inbox", &inbox)?;
@@ -439,6 +452,7 @@ impl Follows {
             }
             ProfileChange::GroupDiscussionCommented { .. }
             | ProfileChange::GroupCommentReceived { .. }
+            | ProfileChange::GroupCommentsRemoved { .. }
             | ProfileChange::Created { .. }
             | ProfileChange::Renamed { .. }
             | ProfileChange::SummaryChanged { .. }

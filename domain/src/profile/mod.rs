@@ -339,6 +339,9 @@ impl Profile {
             ProfileCommand::ReceiveGroupComment { group, comment } => {
                 follows.receive_comment(group, comment).map(Some)
             }
+            ProfileCommand::ForgetGroupComments { group, removed } => {
+                follows.forget_comments(group, removed).map(Some)
+            }
             ProfileCommand::AcceptGroupInvitation { group } => {
                 follows.answer_invitation(group, true).map(Some)
             }

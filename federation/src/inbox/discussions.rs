@@ -90,3 +90,20 @@ pub(super) async fn relayed(
         Err(error) => Err(refusal(error)),
     }
 }
+
+/// The group of `from` deletes `id`, a comment it relayed here or a discussion of its: forgotten
+/// for its members here. None when nothing relayed here is `id`.
+pub(super) async fn deleted(
+    inbox: &Inbox,
+    from: &FromRemote,
+    id: &str,
+) -> Result<Option<String>, Refusal> {
+    match groups_elsewhere::relayed_deletion(&inbox.app, from, id).await {
+        Ok(None) => Ok(None),
+        Ok(Some(members)) => Ok(Some(format!(
+            "{} deleted {id}: forgotten for its {members} member(s) here",
+            from.actor
+        ))),
+        Err(error) => Err(refusal(error)),
+    }
+}

@@ -336,6 +336,9 @@ async fn delete(inbox: &Inbox, from: &FromRemote, object: &ObjectRef) -> Result<
             ))
         }
     };
+    if let Some(done) = discussions::deleted(inbox, from, &id).await? {
+        return Ok(done);
+    }
     match remote_events::delete_event(&inbox.app, from, &id).await {
         Ok(event) => Ok(format!("deleted event {event} ({id})")),
         Err(convene_api::Error::Event(EventError::NotFound)) => {

@@ -2,99 +2,135 @@
 //! members write: each comment, written here or on a member's instance, is `Announce`d by the
 //! group with its `Note` embedded (only members may fetch it), addressed to the group's
 //! `members`, and delivered to every remote member's inbox, the author's own too: its instance
-//! learns the group took the comment, and keeps it with the others.
+//! learns the group took the comment, and keeps it with the others. An edited comment is
+//! announced again, `updated`; a deleted comment or discussion goes as the group's `Delete` of
+//! its `Tombstone`.
 
 use super::derive::Outgoing;
 use super::groups::{remote_member_inboxes, GroupLogs};
 use crate::actors::local::{group_id, person_id};
 use crate::keys::key_id;
-use crate::objects::{activity_id, base, timestamp, Activity, ActivityKind};
+use crate::objects::{activity_id, base, timestamp, tombstone, Activity, ActivityKind};
 use convene_domain::group::GroupActor;
 use convene_domain::{Group, GroupChange};
 use convene_projections::{Error, StoredEvent};
-use serde_json::json;
+use serde_json::{json, Value};
 use std::collections::HashMap;
+use time::OffsetDateTime;
 
 /// The id of a comment written here in discussion `discussion` of group `@handle`.
 pub fn comment_url(public_url: &str, handle: &str, discussion: &str, comment: &str) -> String {
     format!("{}/@{handle}/c/{discussion}/{comment}", base(public_url))
 }
 
-/// The `Note` id of each comment of one group's discussions, by comment id: its own for a
-/// comment written elsewhere, [`comment_url`] for one written here.
-#[derive(Debug, Default)]
-pub(super) struct CommentNotes(HashMap<String, String>);
+/// A comment as its `Note` is relayed.
+#[derive(Debug, Clone)]
+struct Remembered {
+    /// Its own id for a comment written elsewhere, [`comment_url`] for one written here.
+    note: String,
+    discussion: String,
+    author: String,
+    /// The `Note` id of the comment it answers.
+    parent: Option<String>,
+    body: String,
+    published: OffsetDateTime,
+    updated: Option<OffsetDateTime>,
+}
 
-impl CommentNotes {
-    pub(super) fn follow(&mut self, public_url: &str, handle: &str, change: &GroupChange) {
-        if let GroupChange::DiscussionCommented {
-            discussion,
-            comment,
-            note,
-            ..
-        } = change
-        {
-            let id = note
-                .clone()
-                .unwrap_or_else(|| comment_url(public_url, handle, discussion, comment));
-            self.0.insert(comment.clone(), id);
+/// The comments of one group's discussions, by comment id, as far as its log has gone.
+#[derive(Debug, Default)]
+pub(super) struct Comments(HashMap<String, Remembered>);
+
+impl Comments {
+    pub(super) fn follow(
+        &mut self,
+        public_url: &str,
+        handle: &str,
+        change: &GroupChange,
+        at: OffsetDateTime,
+    ) {
+        match change {
+            GroupChange::DiscussionCommented {
+                discussion,
+                comment,
+                author,
+                in_reply_to,
+                body,
+                note,
+            } => {
+                let remembered = Remembered {
+                    note: note
+                        .clone()
+                        .unwrap_or_else(|| comment_url(public_url, handle, discussion, comment)),
+                    discussion: discussion.clone(),
+                    author: match author {
+                        GroupActor::Profile(username) => person_id(public_url, username),
+                        GroupActor::Remote(actor) => actor.clone(),
+                    },
+                    parent: in_reply_to
+                        .as_ref()
+                        .and_then(|parent| Some(self.0.get(parent)?.note.clone())),
+                    body: body.clone(),
+                    published: at,
+                    updated: None,
+                };
+                self.0.insert(comment.clone(), remembered);
+            }
+            GroupChange::DiscussionCommentEdited { comment, body, .. } => {
+                if let Some(remembered) = self.0.get_mut(comment) {
+                    remembered.body = body.clone();
+                    remembered.updated = Some(at);
+                }
+            }
+            _ => {}
         }
     }
 }
 
-/// The group's `Announce` of comment `change` (a `DiscussionCommented` already followed by
-/// `notes`) to its remote members as `group` counts them after it; none without one.
-pub(super) fn relay_comment(
+/// What the group sends its remote members (as `group` counts them after the change) of a
+/// change in its discussions, already followed by `comments`; none for other changes, or
+/// without a remote member.
+pub(super) fn relay(
     public_url: &str,
     handle: &str,
     stored: &StoredEvent,
-    (change, group, notes): (&GroupChange, &Group, &CommentNotes),
+    (change, group, comments): (&GroupChange, &Group, &Comments),
     groups: &GroupLogs,
 ) -> Result<Option<Outgoing>, Error> {
-    let GroupChange::DiscussionCommented {
-        discussion,
-        comment,
-        author,
-        in_reply_to,
-        body,
-        ..
-    } = change
-    else {
-        return Ok(None);
+    let group_url = group_id(public_url, handle);
+    let members = format!("{group_url}/members");
+    let at = stored.metadata()?.recorded_at;
+    let (kind, object) = match change {
+        GroupChange::DiscussionCommented { comment, .. }
+        | GroupChange::DiscussionCommentEdited { comment, .. } => {
+            let Some(remembered) = comments.0.get(comment) else {
+                return Ok(None);
+            };
+            let note = note(&group_url, remembered, &members);
+            (ActivityKind::Announce, note)
+        }
+        GroupChange::DiscussionCommentDeleted { comment, .. } => {
+            let Some(remembered) = comments.0.get(comment) else {
+                return Ok(None);
+            };
+            (ActivityKind::Delete, gone(&remembered.note, at, &group_url))
+        }
+        GroupChange::DiscussionDeleted { discussion } => {
+            let url = format!("{group_url}/c/{discussion}");
+            (ActivityKind::Delete, gone(&url, at, &group_url))
+        }
+        _ => return Ok(None),
     };
     let inboxes = remote_member_inboxes(group, groups);
-    let author = match author {
-        GroupActor::Profile(username) => person_id(public_url, username),
-        GroupActor::Remote(actor) => actor.clone(),
-    };
     if inboxes.is_empty() {
         return Ok(None);
     }
-    let at = stored.metadata()?.recorded_at;
-    let group_url = group_id(public_url, handle);
-    let members = format!("{group_url}/members");
-    let context = format!("{group_url}/c/{discussion}");
-    let parent = in_reply_to.as_ref().and_then(|parent| notes.0.get(parent));
-    let note = json!({
-        "id": notes.0.get(comment),
-        "type": "Note",
-        "attributedTo": author,
-        "actor": author,
-        "context": context,
-        "inReplyTo": parent.unwrap_or(&context),
-        "content": body,
-        "mediaType": "text/html",
-        "published": timestamp(at),
-        "to": [members],
-        "cc": [],
-    });
-    let kind = ActivityKind::Announce;
     Ok(Some(Outgoing {
         activity: Activity::new(
             activity_id(public_url, handle, stored.sequence as u64, kind),
             kind,
             &group_url,
-            note,
+            object,
             vec![members],
             Vec::new(),
             at,
@@ -103,4 +139,31 @@ pub(super) fn relay_comment(
         inboxes: inboxes.into_iter().collect(),
         about: None,
     }))
+}
+
+/// The `Note` of a comment in discussion `{group}/c/{discussion}`, to the group's `members`.
+fn note(group: &str, comment: &Remembered, members: &str) -> Value {
+    let context = format!("{group}/c/{}", comment.discussion);
+    let mut note = json!({
+        "id": comment.note,
+        "type": "Note",
+        "attributedTo": comment.author,
+        "actor": comment.author,
+        "context": context,
+        "inReplyTo": comment.parent.as_deref().unwrap_or(&context),
+        "content": comment.body,
+        "mediaType": "text/html",
+        "published": timestamp(comment.published),
+        "to": [members],
+        "cc": [],
+    });
+    if let Some(updated) = comment.updated {
+        note["updated"] = json!(timestamp(updated));
+    }
+    note
+}
+
+/// The tombstone of a comment's note or of a discussion, deleted by the group.
+fn gone(id: &str, at: OffsetDateTime, group: &str) -> Value {
+    serde_json::to_value(tombstone(id, "Note", at, Some(group))).unwrap_or_default()
 }

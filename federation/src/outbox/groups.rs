@@ -12,7 +12,7 @@
 
 use super::actors::{changes_group, group_update, Extras, GroupPictures};
 use super::derive::Outgoing;
-use super::group_discussions::{relay_comment, CommentNotes};
+use super::group_discussions::{relay, Comments};
 use super::LogOf;
 use crate::actors::local::{group_id, member_id};
 use crate::keys::key_id;
@@ -153,7 +153,7 @@ pub fn group_activities(
         let mut group = Group::default();
         let mut pictures = GroupPictures::default();
         let mut created = None;
-        let mut notes = CommentNotes::default();
+        let mut comments = Comments::default();
         for (index, stored) in log.iter().enumerate() {
             if stored.position > to {
                 break;
@@ -163,7 +163,7 @@ pub fn group_activities(
             created.get_or_insert(at);
             group.apply(change.clone());
             pictures.follow(&change);
-            notes.follow(public_url, handle, &change);
+            comments.follow(public_url, handle, &change, at);
             let was_shown = post_of(&change)
                 .and_then(|p| posts.get(p))
                 .map(Post::shown)
@@ -227,10 +227,16 @@ pub fn group_activities(
                     };
                     membership_activity(public_url, handle, stored, &about, groups)?
                 }
-                GroupChange::DiscussionCommented { .. } => {
-                    let about = (&change, &group, &notes);
-                    relay_comment(public_url, handle, stored, about, groups)?
-                }
+                GroupChange::DiscussionCommented { .. }
+                | GroupChange::DiscussionCommentEdited { .. }
+                | GroupChange::DiscussionCommentDeleted { .. }
+                | GroupChange::DiscussionDeleted { .. } => relay(
+                    public_url,
+                    handle,
+                    stored,
+                    (&change, &group, &comments),
+                    groups,
+                )?,
                 _ if changes_group(&change) => {
                     let created = created.unwrap_or(at);
                     let shown = (&group, &pictures);

@@ -742,8 +742,9 @@ async fn a_remote_member_comments_in_a_discussion_of_ours() {
 /// A group of another instance relays a comment of its discussions to our member (its
 /// `Announce` of the embedded `Note`, as groups here send it, the note from a third server):
 /// kept, once the group's `members` collection, fetched with her signature, lists the author;
-/// kept once when relayed again. A group that does not list the author is refused (403); a
-/// group nobody here belongs to is answered and nothing kept.
+/// kept once when relayed again, its text replaced when relayed edited, forgotten when the group
+/// deletes it (not when another group does). A group that does not list the author is refused
+/// (403); a group nobody here belongs to is answered and nothing kept.
 #[tokio::test]
 async fn a_group_elsewhere_relays_its_discussions_to_our_member() {
     for scratch in test_urls("inbox_group_elsewhere_relay").await {
@@ -873,5 +874,41 @@ async fn a_group_elsewhere_relays_its_discussions_to_our_member() {
             "{}",
             received[0].metadata
         );
+
+        // Edited on the group's side, relayed again: the text kept is replaced, in its place.
+        let mut edited = relay(&club, 4, &tom);
+        edited["object"] = relayed["object"].clone();
+        edited["object"]["content"] = json!("<p>A drill and a saw</p>");
+        let (status, text) = post(&local, "/inbox", &bytes(&edited), as_club(), now()).await;
+        assert_eq!(status, 202, "{}: {text}", local.label);
+        let mut bodies = Vec::new();
+        for _ in 0..200 {
+            bodies = kept().await.into_iter().map(|c| c.body).collect();
+            if bodies == ["<p>A drill and a saw</p>"] {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+        }
+        assert_eq!(bodies, ["<p>A drill and a saw</p>"], "{}", local.label);
+
+        // Deleted: by another group, nothing happens; by the group, forgotten.
+        let note = third.url("notes/3");
+        let tombstone = json!({"id": note, "type": "Tombstone", "formerType": "Note"});
+        let by_other = activity("Delete", &other, 5, tombstone.clone());
+        let as_other = signing(&other_key, BOB_KEY);
+        let (status, text) = post(&local, "/inbox", &bytes(&by_other), as_other, now()).await;
+        assert_eq!(status, 202, "{}: {text}", local.label);
+        assert!(text.contains("nothing here is"), "{text}");
+        assert_eq!(kept().await.len(), 1, "{}", local.label);
+        let by_club = activity("Delete", &club, 6, tombstone);
+        let (status, text) = post(&local, "/inbox", &bytes(&by_club), as_club(), now()).await;
+        assert_eq!(status, 202, "{}: {text}", local.label);
+        for _ in 0..200 {
+            if kept().await.is_empty() {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+        }
+        assert!(kept().await.is_empty(), "{}", local.label);
     }
 }
