@@ -1705,3 +1705,189 @@ async fn a_groups_discussions_and_members_posts_go_to_its_remote_members_alone()
         }
     }
 }
+
+#[tokio::test]
+async fn a_groups_resources_and_todos_go_to_its_remote_members_as_mobilizon_shapes_them() {
+    use convene_domain::group::{ResourceContent, ResourceKind, ResourcePatch, TodoContent};
+    for (scratch, db) in test_databases("outbox_group_work").await {
+        let system = Log::metadata();
+        let ana = || GroupActor::profile("ana");
+        let create = GroupCommand::Create {
+            handle: "union".into(),
+            creator: ana(),
+            details: GroupDetails::named("Union"),
+        };
+        group(&db, "union", create, &system).await;
+        // Before any remote member: nothing to send.
+        let folder = GroupCommand::AddResource {
+            by: ana(),
+            resource: "r1".into(),
+            parent: None,
+            content: ResourceContent::folder("Leaflets"),
+        };
+        group(&db, "union", folder, &system).await;
+        let zed = remote("zed");
+        cache_actor(&db, &zed.actor, &zed.inbox, None).await;
+        let by_zed = Metadata::now(
+            Actor::Remote {
+                actor: zed.actor.clone(),
+            },
+            Source::Federation {
+                activity: format!("{}/joins/1", zed.actor),
+            },
+            "test".to_string(),
+        );
+        let who = GroupActor::Remote(zed.actor.clone());
+        let join = GroupCommand::Join {
+            who: who.clone(),
+            message: None,
+        };
+        group(&db, "union", join, &by_zed).await;
+        group(
+            &db,
+            "union",
+            GroupCommand::Approve { by: ana(), who },
+            &system,
+        )
+        .await;
+        let pad = "https://pad.example/p/strike";
+        let commands = vec![
+            GroupCommand::AddResource {
+                by: ana(),
+                resource: "r2".into(),
+                parent: Some("r1".into()),
+                content: ResourceContent::link(ResourceKind::Pad, "Strike pad", pad),
+            },
+            GroupCommand::EditResource {
+                by: ana(),
+                resource: "r2".into(),
+                patch: ResourcePatch {
+                    title: Some("Strike notes".into()),
+                    ..Default::default()
+                },
+            },
+            GroupCommand::MoveResource {
+                by: ana(),
+                resource: "r2".into(),
+                parent: None,
+            },
+            GroupCommand::DeleteResource {
+                by: ana(),
+                resource: "r1".into(),
+            },
+            GroupCommand::CreateTodoList {
+                by: ana(),
+                list: "l1".into(),
+                title: "Before the strike".into(),
+            },
+            GroupCommand::AddTodo {
+                by: ana(),
+                list: "l1".into(),
+                todo: "t1".into(),
+                content: TodoContent {
+                    title: "Print leaflets".into(),
+                    due_on: Some("2030-05-01".into()),
+                    assignee: Some(GroupActor::Remote(zed.actor.clone())),
+                    done: false,
+                },
+            },
+            GroupCommand::UpdateTodo {
+                by: ana(),
+                todo: "t1".into(),
+                content: TodoContent {
+                    title: "Print leaflets".into(),
+                    due_on: None,
+                    assignee: None,
+                    done: true,
+                },
+            },
+            GroupCommand::DeleteTodo {
+                by: ana(),
+                todo: "t1".into(),
+            },
+            GroupCommand::DeleteTodoList {
+                by: ana(),
+                list: "l1".into(),
+            },
+        ];
+        for command in commands {
+            group(&db, "union", command, &system).await;
+        }
+
+        let log = Log { db: db.clone() };
+        let out = log.derived(1_000).await;
+        let union = format!("{PUBLIC_URL}/@union");
+        let sent: Vec<Value> = out
+            .iter()
+            .filter(|o| o.activity.kind != convene_federation::objects::ActivityKind::Accept)
+            .map(|o| {
+                assert_eq!(o.inboxes, vec![zed.inbox.clone()], "{}", scratch.label);
+                serde_json::to_value(&o.activity).expect("serialises")
+            })
+            .collect();
+        let shapes: Vec<(String, String, String)> = sent
+            .iter()
+            .map(|a| {
+                let object = &a["object"];
+                let name = object["name"].as_str().unwrap_or_default().to_string();
+                (
+                    format!(
+                        "{} {}",
+                        a["type"].as_str().unwrap_or_default(),
+                        object["type"].as_str().unwrap_or_default()
+                    ),
+                    object["id"]
+                        .as_str()
+                        .unwrap_or_default()
+                        .replace(&union, ""),
+                    name,
+                )
+            })
+            .collect();
+        let shape = |kind: &str, id: &str, name: &str| (s(kind), s(id), s(name));
+        assert_eq!(
+            shapes,
+            vec![
+                shape("Create Document", "/resources/r2", "Strike pad"),
+                shape("Update Document", "/resources/r2", "Strike notes"),
+                shape("Update Document", "/resources/r2", "Strike notes"),
+                shape("Delete Tombstone", "/resources/r1", ""),
+                shape("Create TodoList", "/todos/l1", "Before the strike"),
+                shape("Create Todo", "/todos/l1/t1", "Print leaflets"),
+                shape("Update Todo", "/todos/l1/t1", "Print leaflets"),
+                shape("Delete Tombstone", "/todos/l1/t1", ""),
+                shape("Delete Tombstone", "/todos/l1", ""),
+            ],
+            "{}",
+            scratch.label
+        );
+        for activity in &sent {
+            assert_eq!(activity["actor"], union);
+            assert_eq!(
+                activity["to"],
+                serde_json::json!([format!("{union}/members")])
+            );
+        }
+        let created = &sent[0];
+        assert_eq!(created["target"], format!("{union}/resources/r1"));
+        assert_eq!(
+            created["object"]["context"],
+            format!("{union}/resources/r1")
+        );
+        assert_eq!(created["object"]["url"], pad);
+        assert_eq!(created["object"]["attributedTo"], union);
+        assert_eq!(created["object"]["actor"], format!("{PUBLIC_URL}/@ana"));
+        // Moved to the top: its context is the group's resources.
+        assert_eq!(sent[2]["object"]["context"], format!("{union}/resources"));
+        assert_eq!(sent[3]["object"]["formerType"], "ResourceCollection");
+        let todo = &sent[5]["object"];
+        assert_eq!(todo["status"], false);
+        assert_eq!(todo["todoList"], format!("{union}/todos/l1"));
+        assert_eq!(todo["dueDate"], "2030-05-01");
+        assert_eq!(todo["assignedTo"], zed.actor.as_str());
+        assert_eq!(sent[6]["object"]["status"], true);
+        for size in [1, 4] {
+            assert_eq!(log.derived(size).await, out, "batches of {size}");
+        }
+    }
+}

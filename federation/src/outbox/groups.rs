@@ -3,8 +3,10 @@
 //! of a remote member's `Member` when its role changes and the `Remove` of a remote member
 //! (Mobilizon's shapes, see [`membership_activity`]); its posts as `Article`s, public ones to
 //! its remote followers and members, members-only ones to its remote members alone; and its
-//! discussions' comments to its remote members ([`super::group_discussions`]). Its events are derived with the other events ([`super::derive`]), addressed to
-//! the same followers ([`GroupLogs::followers_at`]).
+//! discussions' comments, resources and todos to its remote members
+//! ([`super::group_discussions`], [`super::group_work`]). Its events are
+//! derived with the other events ([`super::derive`]), addressed to the same followers
+//! ([`GroupLogs::followers_at`]).
 //!
 //! A remote follower is recorded in the log by its actor URL (`Followed` of a
 //! `GroupActor::Remote`, the `Follow`'s id in the change's metadata); where it takes deliveries
@@ -12,7 +14,8 @@
 
 use super::actors::{changes_group, group_update, Extras, GroupPictures};
 use super::derive::Outgoing;
-use super::group_discussions::{relay, Comments};
+use super::group_discussions::{self, Comments};
+use super::group_work::{self, Work};
 use super::LogOf;
 use crate::actors::local::{group_id, member_id};
 use crate::keys::key_id;
@@ -154,6 +157,7 @@ pub fn group_activities(
         let mut pictures = GroupPictures::default();
         let mut created = None;
         let mut comments = Comments::default();
+        let mut work = Work::default();
         for (index, stored) in log.iter().enumerate() {
             if stored.position > to {
                 break;
@@ -164,6 +168,7 @@ pub fn group_activities(
             group.apply(change.clone());
             pictures.follow(&change);
             comments.follow(public_url, handle, &change, at);
+            work.follow(&change);
             let was_shown = post_of(&change)
                 .and_then(|p| posts.get(p))
                 .map(Post::shown)
@@ -230,13 +235,14 @@ pub fn group_activities(
                 GroupChange::DiscussionCommented { .. }
                 | GroupChange::DiscussionCommentEdited { .. }
                 | GroupChange::DiscussionCommentDeleted { .. }
-                | GroupChange::DiscussionDeleted { .. } => relay(
-                    public_url,
-                    handle,
-                    stored,
-                    (&change, &group, &comments),
-                    groups,
-                )?,
+                | GroupChange::DiscussionDeleted { .. } => {
+                    let about = (&change, &group, &comments);
+                    group_discussions::relay(public_url, handle, stored, about, groups)?
+                }
+                _ if group_work::is_work(&change) => {
+                    let about = (&change, &group, &work);
+                    group_work::relay(public_url, handle, stored, about, groups)?
+                }
                 _ if changes_group(&change) => {
                     let created = created.unwrap_or(at);
                     let shown = (&group, &pictures);

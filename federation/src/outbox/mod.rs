@@ -12,6 +12,7 @@ mod actors;
 mod derive;
 mod flags;
 mod group_discussions;
+mod group_work;
 mod groups;
 pub mod listing;
 mod relays;
