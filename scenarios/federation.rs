@@ -435,16 +435,17 @@ fn a_delivery_to_an_instance_that_was_down_arrives_when_it_is_back() {
         b.wait_within(std::time::Duration::from_secs(60), |b| {
             copy_of(b, "Night walk").is_some()
         });
-        let delivered = run_ok(
-            &a_db.url,
-            &["federation", "deliveries", "--state", "delivered"],
-        );
-        // The Accept of the follow, then the event on its second try.
+        // The Accept of the follow, then the event on its second try (recorded once A has B's
+        // answer, which may come after B shows the event).
+        let delivered = || {
+            run_ok(
+                &a_db.url,
+                &["federation", "deliveries", "--state", "delivered"],
+            )
+        };
+        a.wait_until(|_| delivered().trim_end().ends_with("2 deliveries"));
+        let delivered = delivered();
         assert!(delivered.contains("tries  2"), "{delivered}");
-        assert!(
-            delivered.trim_end().ends_with("2 deliveries"),
-            "{delivered}"
-        );
         a.stop();
         b.stop();
     });
