@@ -540,6 +540,45 @@ async fn group(db: &Database, handle: &str, command: GroupCommand, metadata: &Me
         .unwrap_or_else(|e| panic!("@{handle}: {e}"));
 }
 
+/// Group `@union`, created by `@ana`.
+async fn union(db: &Database) {
+    let create = GroupCommand::Create {
+        handle: "union".into(),
+        creator: GroupActor::profile("ana"),
+        details: GroupDetails::named("Union"),
+    };
+    group(db, "union", create, &Log::metadata()).await;
+}
+
+/// What the inbox records with a change asked for by remote `actor` (its activity `n`).
+fn from_remote(actor: &str, n: u32) -> Metadata {
+    Metadata::now(
+        Actor::Remote {
+            actor: actor.into(),
+        },
+        Source::Federation {
+            activity: format!("{actor}/activities/{n}"),
+        },
+        "test".to_string(),
+    )
+}
+
+/// `@union`'s member `who`, from its instance (cached with its inbox), approved by `@ana`.
+async fn remote_member(db: &Database, who: &convene_domain::event::RemoteParticipant) {
+    cache_actor(db, &who.actor, &who.inbox, None).await;
+    let actor = GroupActor::Remote(who.actor.clone());
+    let join = GroupCommand::Join {
+        who: actor.clone(),
+        message: None,
+    };
+    group(db, "union", join, &from_remote(&who.actor, 1)).await;
+    let approve = GroupCommand::Approve {
+        by: GroupActor::profile("ana"),
+        who: actor,
+    };
+    group(db, "union", approve, &Log::metadata()).await;
+}
+
 #[tokio::test]
 async fn a_groups_public_events_and_posts_go_to_its_remote_followers_of_the_time() {
     for (scratch, db) in test_databases("outbox_group").await {
@@ -1011,23 +1050,8 @@ async fn a_groups_new_settings_go_to_its_remote_followers_and_members() {
     for (scratch, db) in test_databases("outbox_group_update").await {
         let system = Log::metadata();
         let ana = || GroupActor::profile("ana");
-        let create = GroupCommand::Create {
-            handle: "union".into(),
-            creator: ana(),
-            details: GroupDetails::named("Union"),
-        };
-        group(&db, "union", create, &system).await;
-        let by = |actor: &str, n: u32| {
-            Metadata::now(
-                Actor::Remote {
-                    actor: actor.into(),
-                },
-                Source::Federation {
-                    activity: format!("{actor}/activities/{n}"),
-                },
-                "test".to_string(),
-            )
-        };
+        union(&db).await;
+        let by = from_remote;
         // Bo follows from b.example; Zed asks to join from c.example and is approved; Yan asks
         // and is still waiting.
         let bo = "https://b.example/users/bo";
@@ -1504,23 +1528,8 @@ async fn a_groups_discussions_and_members_posts_go_to_its_remote_members_alone()
     for (scratch, db) in test_databases("outbox_group_members").await {
         let system = Log::metadata();
         let ana = || GroupActor::profile("ana");
-        let create = GroupCommand::Create {
-            handle: "union".into(),
-            creator: ana(),
-            details: GroupDetails::named("Union"),
-        };
-        group(&db, "union", create, &system).await;
-        let by = |actor: &str| {
-            Metadata::now(
-                Actor::Remote {
-                    actor: actor.into(),
-                },
-                Source::Federation {
-                    activity: format!("{actor}/activities/1"),
-                },
-                "test".to_string(),
-            )
-        };
+        union(&db).await;
+        let by = |actor: &str| from_remote(actor, 1);
         // Zed and Yan are members from their instances; Bo only follows.
         let bo = "https://b.example/users/bo";
         cache_actor(&db, bo, &format!("{bo}/inbox"), Some(SHARED)).await;
@@ -1529,21 +1538,7 @@ async fn a_groups_discussions_and_members_posts_go_to_its_remote_members_alone()
         };
         group(&db, "union", follow, &by(bo)).await;
         for name in ["zed", "yan"] {
-            let who = remote(name);
-            cache_actor(&db, &who.actor, &who.inbox, None).await;
-            let who = GroupActor::Remote(who.actor);
-            let join = GroupCommand::Join {
-                who: who.clone(),
-                message: None,
-            };
-            group(&db, "union", join, &by(&remote(name).actor)).await;
-            group(
-                &db,
-                "union",
-                GroupCommand::Approve { by: ana(), who },
-                &system,
-            )
-            .await;
+            remote_member(&db, &remote(name)).await;
         }
         let zed = remote("zed");
         let start = GroupCommand::StartDiscussion {
@@ -1712,12 +1707,7 @@ async fn a_groups_resources_and_todos_go_to_its_remote_members_as_mobilizon_shap
     for (scratch, db) in test_databases("outbox_group_work").await {
         let system = Log::metadata();
         let ana = || GroupActor::profile("ana");
-        let create = GroupCommand::Create {
-            handle: "union".into(),
-            creator: ana(),
-            details: GroupDetails::named("Union"),
-        };
-        group(&db, "union", create, &system).await;
+        union(&db).await;
         // Before any remote member: nothing to send.
         let folder = GroupCommand::AddResource {
             by: ana(),
@@ -1727,29 +1717,7 @@ async fn a_groups_resources_and_todos_go_to_its_remote_members_as_mobilizon_shap
         };
         group(&db, "union", folder, &system).await;
         let zed = remote("zed");
-        cache_actor(&db, &zed.actor, &zed.inbox, None).await;
-        let by_zed = Metadata::now(
-            Actor::Remote {
-                actor: zed.actor.clone(),
-            },
-            Source::Federation {
-                activity: format!("{}/joins/1", zed.actor),
-            },
-            "test".to_string(),
-        );
-        let who = GroupActor::Remote(zed.actor.clone());
-        let join = GroupCommand::Join {
-            who: who.clone(),
-            message: None,
-        };
-        group(&db, "union", join, &by_zed).await;
-        group(
-            &db,
-            "union",
-            GroupCommand::Approve { by: ana(), who },
-            &system,
-        )
-        .await;
+        remote_member(&db, &zed).await;
         let pad = "https://pad.example/p/strike";
         let commands = vec![
             GroupCommand::AddResource {

@@ -7,10 +7,9 @@
 //! its `Tombstone`.
 
 use super::derive::Outgoing;
-use super::groups::{remote_member_inboxes, GroupLogs};
+use super::groups::{to_members, GroupLogs};
 use crate::actors::local::{group_id, person_id};
-use crate::keys::key_id;
-use crate::objects::{activity_id, base, timestamp, tombstone, Activity, ActivityKind};
+use crate::objects::{base, timestamp, tombstone, ActivityKind};
 use convene_domain::group::GroupActor;
 use convene_domain::{Group, GroupChange};
 use convene_projections::{Error, StoredEvent};
@@ -121,24 +120,7 @@ pub(super) fn relay(
         }
         _ => return Ok(None),
     };
-    let inboxes = remote_member_inboxes(group, groups);
-    if inboxes.is_empty() {
-        return Ok(None);
-    }
-    Ok(Some(Outgoing {
-        activity: Activity::new(
-            activity_id(public_url, handle, stored.sequence as u64, kind),
-            kind,
-            &group_url,
-            object,
-            vec![members],
-            Vec::new(),
-            at,
-        ),
-        key_id: key_id(&group_url),
-        inboxes: inboxes.into_iter().collect(),
-        about: None,
-    }))
+    to_members(public_url, handle, stored, (kind, object), group, groups)
 }
 
 /// The `Note` of a comment in discussion `{group}/c/{discussion}`, to the group's `members`.

@@ -8,10 +8,9 @@
 //! Their ids are those of the group's members-only collections.
 
 use super::derive::Outgoing;
-use super::groups::{remote_member_inboxes, GroupLogs};
+use super::groups::{to_members, GroupLogs};
 use crate::actors::local::{group_id, person_id};
-use crate::keys::key_id;
-use crate::objects::{activity_id, tombstone, Activity, ActivityKind};
+use crate::objects::{tombstone, ActivityKind};
 use convene_domain::group::{GroupActor, ResourceContent, ResourceKind, TodoContent};
 use convene_domain::{Group, GroupChange};
 use convene_projections::{Error, StoredEvent};
@@ -158,32 +157,15 @@ pub(super) fn relay(
         }
         _ => return Ok(None),
     };
-    let inboxes = remote_member_inboxes(group, groups);
-    if inboxes.is_empty() {
-        return Ok(None);
-    }
-    let mut activity = Activity::new(
-        activity_id(public_url, handle, stored.sequence as u64, kind),
-        kind,
-        &group_url,
-        object,
-        vec![format!("{group_url}/members")],
-        Vec::new(),
-        at,
-    );
-    if let GroupChange::ResourceAdded { resource: id, .. } = change {
+    let mut relayed = to_members(public_url, handle, stored, (kind, object), group, groups)?;
+    if let (Some(out), GroupChange::ResourceAdded { resource: id, .. }) = (&mut relayed, change) {
         // Mobilizon's `Create` of a resource names where it goes.
-        activity.target = work
+        out.activity.target = work
             .resources
             .get(id)
             .map(|r| context(&group_url, r.parent.as_deref()));
     }
-    Ok(Some(Outgoing {
-        activity,
-        key_id: key_id(&group_url),
-        inboxes: inboxes.into_iter().collect(),
-        about: None,
-    }))
+    Ok(relayed)
 }
 
 /// The folder holding a resource, or the group's `resources` at the top.

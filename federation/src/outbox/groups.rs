@@ -116,6 +116,37 @@ pub(super) fn remote_member_inboxes(group: &Group, groups: &GroupLogs) -> BTreeS
         .collect()
 }
 
+/// `object`, sent by the group `@handle` as its `kind` activity for the change `stored` to its
+/// `members`: delivered to its remote members' inboxes as `group` counts them; none without one.
+pub(super) fn to_members(
+    public_url: &str,
+    handle: &str,
+    stored: &StoredEvent,
+    (kind, object): (ActivityKind, Value),
+    group: &Group,
+    groups: &GroupLogs,
+) -> Result<Option<Outgoing>, Error> {
+    let inboxes = remote_member_inboxes(group, groups);
+    if inboxes.is_empty() {
+        return Ok(None);
+    }
+    let group_url = group_id(public_url, handle);
+    Ok(Some(Outgoing {
+        activity: Activity::new(
+            activity_id(public_url, handle, stored.sequence as u64, kind),
+            kind,
+            &group_url,
+            object,
+            vec![format!("{group_url}/members")],
+            Vec::new(),
+            stored.metadata()?.recorded_at,
+        ),
+        key_id: key_id(&group_url),
+        inboxes: inboxes.into_iter().collect(),
+        about: None,
+    }))
+}
+
 /// A post as far as the outbox remembers it.
 struct Post {
     slug: String,
