@@ -78,18 +78,6 @@ pub struct Sent {
     pub removed: bool,
 }
 
-fn sent(rows: Vec<sqlx::any::AnyRow>) -> Result<Vec<Sent>, Error> {
-    rows.iter()
-        .map(|row| {
-            Ok(Sent {
-                id: row.try_get("id")?,
-                event_id: row.try_get("event_id")?,
-                removed: row.try_get::<i64, _>("removed")? != 0,
-            })
-        })
-        .collect()
-}
-
 /// The events `sender` organises here with an id after `after`, at most `limit`, by id.
 pub async fn events(
     pool: &AnyPool,
@@ -97,18 +85,9 @@ pub async fn events(
     after: &str,
     limit: i64,
 ) -> Result<Vec<Sent>, Error> {
-    let (condition, value) = sender.events();
-    let sql = format!(
-        "SELECT e.id, e.id AS event_id, CAST(e.removed AS BIGINT) AS removed FROM events e \
-         WHERE {condition} AND e.id > $2 ORDER BY e.id LIMIT $3"
-    );
-    let rows = sqlx::query(&sql)
-        .bind(value)
-        .bind(after)
-        .bind(limit)
-        .fetch_all(pool)
-        .await?;
-    sent(rows)
+    let select = "SELECT e.id, e.id AS event_id, CAST(e.removed AS BIGINT) AS removed \
+                  FROM events e WHERE e.id > $2";
+    paged(pool, select, sender.events(), (after, limit)).await
 }
 
 /// The comments `sender`'s people wrote here (not deleted) with an id after `after`, at most
@@ -119,18 +98,35 @@ pub async fn comments(
     after: &str,
     limit: i64,
 ) -> Result<Vec<Sent>, Error> {
-    let (condition, value) = sender.comments();
-    let sql = format!(
-        "SELECT c.id, c.event_id, CAST(c.removed AS BIGINT) AS removed FROM comments c \
-         WHERE {condition} AND c.deleted_at IS NULL AND c.id > $2 ORDER BY c.id LIMIT $3"
-    );
+    let select = "SELECT c.id, c.event_id, CAST(c.removed AS BIGINT) AS removed FROM comments c \
+                  WHERE c.deleted_at IS NULL AND c.id > $2";
+    paged(pool, select, sender.comments(), (after, limit)).await
+}
+
+/// The rows `select` gives (its `WHERE` taking the id to start after as `$2`) that also meet
+/// `condition` for `value` (`$1`), at most `limit`, by id.
+async fn paged(
+    pool: &AnyPool,
+    select: &str,
+    (condition, value): (&str, &str),
+    (after, limit): (&str, i64),
+) -> Result<Vec<Sent>, Error> {
+    let sql = format!("{select} AND ({condition}) ORDER BY 1 LIMIT $3");
     let rows = sqlx::query(&sql)
         .bind(value)
         .bind(after)
         .bind(limit)
         .fetch_all(pool)
         .await?;
-    sent(rows)
+    rows.iter()
+        .map(|row| {
+            Ok(Sent {
+                id: row.try_get("id")?,
+                event_id: row.try_get("event_id")?,
+                removed: row.try_get::<i64, _>("removed")? != 0,
+            })
+        })
+        .collect()
 }
 
 /// An event of `sender`'s, as a list names it.
