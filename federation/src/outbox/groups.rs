@@ -514,10 +514,8 @@ fn post_activities(
     let group = group_id(public_url, handle);
     let url = post_url(public_url, handle, &post.slug);
     let mut out = Vec::new();
+    // Derived even for nobody: the group's outbox lists what is public.
     for (kind, inboxes, to_followers) in audiences {
-        if inboxes.is_empty() {
-            continue;
-        }
         let (object, to, cc) = if kind == ActivityKind::Delete {
             let gone = tombstone(&url, "Article", at, Some(&group));
             // A post no longer shown to followers was public; one only members saw, was not.
