@@ -65,11 +65,6 @@ pub(super) async fn relayed(
     // Nothing is taken from a suspended domain, whoever relays it.
     super::not_suspended(inbox, &note.attributed_to).await?;
     super::not_suspended(inbox, &note.id).await?;
-    // Its author known here by name from then on; kept whether or not the author's server
-    // answers.
-    if !note.attributed_to.starts_with(&inbox.federation.public_url) {
-        let _ = inbox.actors.get(&note.attributed_to).await;
-    }
     let comment = CommentElsewhere {
         note: note.id.clone(),
         in_reply_to: Some(note.in_reply_to.clone()).filter(|r| *r != discussion),
@@ -78,10 +73,17 @@ pub(super) async fn relayed(
         body: note.content.clone(),
     };
     match groups_elsewhere::relayed_comment(&inbox.app, from, comment).await {
-        Ok(Relayed::Kept(members)) => Ok(format!(
-            "{} relayed {} by {}: kept for its {members} member(s) here",
-            from.actor, note.id, note.attributed_to
-        )),
+        Ok(Relayed::Kept(members)) => {
+            // Its author known here by name from then on; kept whether or not the author's
+            // server answers.
+            if !note.attributed_to.starts_with(&inbox.federation.public_url) {
+                let _ = inbox.actors.get(&note.attributed_to).await;
+            }
+            Ok(format!(
+                "{} relayed {} by {}: kept for its {members} member(s) here",
+                from.actor, note.id, note.attributed_to
+            ))
+        }
         Ok(Relayed::AlreadyHere) => Err(Refusal::ignored(format!("{} is already here", note.id))),
         Ok(Relayed::NoMemberHere) => Err(Refusal::ignored(format!(
             "nobody here is a member of {}",
