@@ -328,9 +328,7 @@ impl Follows {
     ) -> Result<ProfileChange, ProfileError> {
         actor_url("inbox", &inbox)?;
         actor_url("discussion", &discussion)?;
-        if self.membership(&group) != Some(MembershipState::Accepted) {
-            return Err(ProfileError::NotAMember(group));
-        }
+        self.require_member(&group)?;
         if !same_origin(&discussion, &group) {
             return Err(ProfileError::DiscussionElsewhere(group));
         }
@@ -343,6 +341,14 @@ impl Follows {
         })
     }
 
+    /// A member of `group`, else [`ProfileError::NotAMember`].
+    fn require_member(&self, group: &str) -> Result<(), ProfileError> {
+        match self.membership(group) {
+            Some(MembershipState::Accepted) => Ok(()),
+            _ => Err(ProfileError::NotAMember(group.to_string())),
+        }
+    }
+
     /// Keep `comment`, relayed by `group`: a member only, a discussion on the group's own
     /// server, a comment by the comment rules (sanitised).
     pub fn receive_comment(
@@ -353,9 +359,7 @@ impl Follows {
         actor_url("note", &comment.note)?;
         actor_url("author", &comment.author)?;
         actor_url("discussion", &comment.discussion)?;
-        if self.membership(&group) != Some(MembershipState::Accepted) {
-            return Err(ProfileError::NotAMember(group));
-        }
+        self.require_member(&group)?;
         if !same_origin(&comment.discussion, &group) {
             return Err(ProfileError::DiscussionElsewhere(group));
         }
@@ -372,9 +376,7 @@ impl Follows {
         removed: String,
     ) -> Result<ProfileChange, ProfileError> {
         actor_url("removed", &removed)?;
-        if self.membership(&group) != Some(MembershipState::Accepted) {
-            return Err(ProfileError::NotAMember(group));
-        }
+        self.require_member(&group)?;
         Ok(ProfileChange::GroupCommentsRemoved { group, removed })
     }
 

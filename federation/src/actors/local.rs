@@ -3,6 +3,7 @@
 
 use crate::keys::key_id;
 use crate::objects::{image_object, ImageObject};
+
 use convene_domain::picture::ShownPicture;
 use serde::{Deserialize, Serialize};
 
@@ -61,6 +62,16 @@ pub struct PublicKey {
 /// The id of the profile `@username`: also the URL of its page.
 pub fn person_id(public_url: &str, username: &str) -> String {
     format!("{public_url}/@{username}")
+}
+
+/// The actor id of one of a group's people: a profile here, or a remote actor by its URL.
+/// (The domain's `GroupActor`, not this module's document of a group.)
+pub fn group_actor_id(public_url: &str, who: &convene_domain::group::GroupActor) -> String {
+    use convene_domain::group::GroupActor as Who;
+    match who {
+        Who::Profile(username) => person_id(public_url, username),
+        Who::Remote(actor) => actor.clone(),
+    }
 }
 
 /// The id of the group `@handle`: also its page. Groups and profiles share the `/@name` space.

@@ -8,9 +8,8 @@
 
 use super::derive::Outgoing;
 use super::groups::{to_members, GroupLogs};
-use crate::actors::local::{group_id, person_id};
+use crate::actors::local::{group_actor_id, group_id};
 use crate::objects::{base, timestamp, tombstone, ActivityKind};
-use convene_domain::group::GroupActor;
 use convene_domain::{Group, GroupChange};
 use convene_projections::{Error, StoredEvent};
 use serde_json::{json, Value};
@@ -62,10 +61,7 @@ impl Comments {
                         .clone()
                         .unwrap_or_else(|| comment_url(public_url, handle, discussion, comment)),
                     discussion: discussion.clone(),
-                    author: match author {
-                        GroupActor::Profile(username) => person_id(public_url, username),
-                        GroupActor::Remote(actor) => actor.clone(),
-                    },
+                    author: group_actor_id(public_url, author),
                     parent: in_reply_to
                         .as_ref()
                         .and_then(|parent| Some(self.0.get(parent)?.note.clone())),

@@ -9,7 +9,7 @@
 
 use super::derive::Outgoing;
 use super::groups::{to_members, GroupLogs};
-use crate::actors::local::{group_id, person_id};
+use crate::actors::local::{group_actor_id, group_id};
 use crate::objects::{tombstone, ActivityKind};
 use convene_domain::group::{GroupActor, ResourceContent, ResourceKind, TodoContent};
 use convene_domain::{Group, GroupChange};
@@ -176,13 +176,6 @@ fn context(group: &str, parent: Option<&str>) -> String {
     }
 }
 
-fn actor_url(public_url: &str, who: &GroupActor) -> String {
-    match who {
-        GroupActor::Profile(username) => person_id(public_url, username),
-        GroupActor::Remote(actor) => actor.clone(),
-    }
-}
-
 fn resource_object(public_url: &str, group: &str, id: &str, resource: &Resource) -> Value {
     let kind = match resource.content.kind {
         ResourceKind::Folder => "ResourceCollection",
@@ -194,7 +187,7 @@ fn resource_object(public_url: &str, group: &str, id: &str, resource: &Resource)
         "name": resource.content.title,
         "context": context(group, resource.parent.as_deref()),
         "attributedTo": group,
-        "actor": actor_url(public_url, &resource.author),
+        "actor": group_actor_id(public_url, &resource.author),
     });
     if let Some(url) = &resource.content.url {
         object["url"] = json!(url);
@@ -224,7 +217,7 @@ fn todo_object(
         object["dueDate"] = json!(due);
     }
     if let Some(assignee) = &content.assignee {
-        object["assignedTo"] = json!(actor_url(public_url, assignee));
+        object["assignedTo"] = json!(group_actor_id(public_url, assignee));
     }
     object
 }
