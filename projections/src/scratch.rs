@@ -11,6 +11,10 @@ use tempfile::TempDir;
 /// The variable that points tests at a PostgreSQL server.
 pub const TEST_DATABASE_URL: &str = "TEST_DATABASE_URL";
 
+/// The variable naming a tablespace of that server to make scratch databases in (CI puts one
+/// in memory: a database's hundreds of files are then made and removed without the disk).
+pub const TEST_DATABASE_TABLESPACE: &str = "TEST_DATABASE_TABLESPACE";
+
 /// A fresh, empty database URL; the database is dropped (or the file removed) with it.
 pub struct Scratch {
     pub label: &'static str,
@@ -68,12 +72,19 @@ impl Scratch {
         })
     }
 
-    /// A new database on the PostgreSQL server `server` (a URL to any database on it).
+    /// A new database on the PostgreSQL server `server` (a URL to any database on it), in the
+    /// tablespace `TEST_DATABASE_TABLESPACE` names, if any.
     pub async fn postgres(server: &str) -> Result<Scratch, sqlx::Error> {
         let name = format!("convene_scratch_{}", uuid::Uuid::new_v4().simple());
+        let tablespace = std::env::var(TEST_DATABASE_TABLESPACE)
+            .ok()
+            .filter(|t| !t.is_empty())
+            .map_or_else(String::new, |t| {
+                format!(" TABLESPACE \"{}\"", t.replace('"', ""))
+            });
         let mut admin = PgConnection::connect(server).await?;
         admin
-            .execute(format!("CREATE DATABASE {name}").as_str())
+            .execute(format!("CREATE DATABASE {name}{tablespace}").as_str())
             .await?;
         admin.close().await?;
         Ok(Scratch {
