@@ -14,7 +14,7 @@ use convene_projections::scratch::{test_urls, Scratch};
 use serde_json::{json, Value};
 use std::process::Stdio;
 
-const TEST_NETWORK: &str = "--federation-test-network";
+pub(crate) const TEST_NETWORK: &str = "--federation-test-network";
 
 /// One pair of instances at a time: each server keeps a pool of connections, and PostgreSQL's
 /// default limit of 100 is shared with the rest of the suite.

@@ -12,6 +12,7 @@ use convene_api::http::limits::HttpLimits;
 use convene_api::places::{GeocoderConfig, Service};
 use convene_api::throttle::Limits;
 use convene_api::Registrations;
+use convene_federation::delivery::WorkerConfig;
 use convene_projections::db::{Backend, DEFAULT_DATABASE_TIMEOUT, DEFAULT_DATABASE_URL};
 use convene_projections::replay::AsOf;
 use convene_web::map::TileServer;
@@ -311,6 +312,12 @@ pub struct ServeArgs {
     /// Seconds an answered connection is kept open waiting for the next request (default 5).
     #[arg(long, env = "CONVENE_KEEP_ALIVE_TIMEOUT", value_name = "SECONDS")]
     pub keep_alive_timeout: Option<String>,
+
+    /// Seconds a process holds the outgoing deliveries it claimed (default 60, at least 15):
+    /// those of a process stopped meanwhile are sent by another one, or by it once restarted,
+    /// after this long.
+    #[arg(long, env = "CONVENE_DELIVERY_LEASE", value_name = "SECONDS")]
+    pub delivery_lease: Option<String>,
 }
 
 #[derive(Debug, Args)]
@@ -585,6 +592,7 @@ struct FileConfig {
     max_connections_per_ip: Option<FileNumber>,
     header_timeout: Option<FileNumber>,
     keep_alive_timeout: Option<FileNumber>,
+    delivery_lease: Option<FileNumber>,
 }
 
 /// A number in the file, written as one (`body_limit = 1048576`) or quoted; either way it is
@@ -719,6 +727,8 @@ pub struct Settings {
     pub database_timeout: Duration,
     /// How many connections, from whom, and how long they may wait.
     pub connections: ConnectionLimits,
+    /// How long a claimed delivery is held before another try may take it.
+    pub delivery_lease: Duration,
 }
 
 impl Settings {
@@ -1059,6 +1069,21 @@ impl Settings {
                 defaults.keep_alive_timeout,
             )?,
         };
+        // Longer than a delivery may take (the client gives up after 10 s), or one would be
+        // sent twice at once.
+        let delivery_lease = Duration::from_secs(whole_number(
+            "delivery-lease",
+            number(
+                serve.and_then(|a| a.delivery_lease.clone()),
+                file.delivery_lease,
+            ),
+            15,
+            WorkerConfig::default().lease.as_secs(),
+            (
+                "a number of seconds",
+                "use a whole number of 15 or more, such as 60",
+            ),
+        )?);
         Ok(Self {
             database_url,
             data_dir: cli
@@ -1096,6 +1121,7 @@ impl Settings {
             hashing,
             database_timeout,
             connections,
+            delivery_lease,
         })
     }
 }
@@ -1373,6 +1399,7 @@ mod tests {
         assert_eq!(s.connections.header_timeout, Duration::from_secs(10));
         assert_eq!(s.connections.keep_alive_timeout, Duration::from_secs(5));
         assert_eq!(s.database_timeout, Duration::from_secs(10));
+        assert_eq!(s.delivery_lease, Duration::from_secs(60));
         Ok(())
     }
 
@@ -1393,8 +1420,11 @@ mod tests {
             "4",
             "--keep-alive-timeout",
             "2",
+            "--delivery-lease",
+            "20",
         ])?;
         assert_eq!(s.database_timeout, Duration::from_secs(3));
+        assert_eq!(s.delivery_lease, Duration::from_secs(20));
         let expected = ConnectionLimits {
             max_connections: 100,
             max_per_ip: 8,
@@ -1407,7 +1437,7 @@ mod tests {
         std::fs::write(
             &path,
             "database_timeout = 3\nmax_connections = 100\nmax_connections_per_ip = \"8\"\n\
-             header_timeout = 4\nkeep_alive_timeout = 2\n",
+             header_timeout = 4\nkeep_alive_timeout = 2\ndelivery_lease = 20\n",
         )?;
         let config = path.to_string_lossy().to_string();
         let s = settings(&[
@@ -1419,6 +1449,7 @@ mod tests {
         ])?;
         assert_eq!(s.database_timeout, Duration::from_secs(3));
         assert_eq!(s.connections, expected);
+        assert_eq!(s.delivery_lease, Duration::from_secs(20));
         Ok(())
     }
 
@@ -1525,6 +1556,7 @@ mod tests {
             ("--header-timeout", "0", "such as 10"),
             ("--keep-alive-timeout", "2s", "such as 10"),
             ("--database-timeout", "0", "such as 10"),
+            ("--delivery-lease", "10", "of 15 or more"),
         ] {
             let message = error(option, value);
             assert!(

@@ -81,7 +81,10 @@ pub async fn run(settings: &Settings) -> anyhow::Result<ExitCode> {
         db.clone(),
         client.clone(),
         Arc::new(LocalSigners::new(&db, &settings.public_url)),
-        WorkerConfig::default(),
+        WorkerConfig {
+            lease: settings.delivery_lease,
+            ..WorkerConfig::default()
+        },
     );
     runners.push(tokio::spawn(worker.run(shutdown.clone())));
     // Notification mail leaves from the outbox table, whichever process derived it.
