@@ -238,12 +238,17 @@ fn a_profile_joins_groups_elsewhere_from_their_page_and_leaves() {
             .or(started["id"].as_str())
             .unwrap_or_else(|| panic!("{started}"))
             .to_string();
-        ok(
+        let folder = ok(
             &a,
             "POST",
             "/api/v1/groups/archivists/resources",
             &ana,
             Some(json!({"kind": "folder", "title": "Old maps"})),
+        );
+        let folder = format!(
+            "{}/@archivists/resources/{}",
+            a.base,
+            folder["id"].as_str().unwrap_or_else(|| panic!("{folder}"))
         );
         ok(
             &a,
@@ -322,6 +327,54 @@ fn a_profile_joins_groups_elsewhere_from_their_page_and_leaves() {
                 && body.contains("<strong>@bea</strong>"),
             "{body}"
         );
+
+        // She adds a link from B: one without an address is said on the form, what she typed
+        // and the folder she chose kept; one at the top reaches A's resources as hers, and B's
+        // page lists it among what A shows its members.
+        let add = |fields: &[(&str, &str)]| {
+            browse_in(
+                "en",
+                &b,
+                &bea,
+                &page,
+                Some((&format!("{page}/resource"), fields)),
+            )
+        };
+        let mut fields = vec![
+            ("profile", "bea"),
+            ("folder", folder.as_str()),
+            ("title", "Scanning guide"),
+            ("url", " "),
+        ];
+        let (status, body, _) = add(&fields);
+        assert_eq!(status, 422, "{body}");
+        assert!(body.contains("id=\"resource-url-error\""), "{body}");
+        assert!(body.contains("value=\"Scanning guide\""), "{body}");
+        assert!(
+            body.contains(&format!(
+                "<option value=\"{folder}\" selected>Old maps</option>"
+            )),
+            "{body}"
+        );
+        fields[1].1 = "";
+        fields[3].1 = "https://scans.example/guide";
+        let (status, _, _) = add(&fields);
+        assert_eq!(status, 303);
+        a.wait_until(|a| {
+            let top = ok(a, "GET", "/api/v1/groups/archivists/resources", &ana, None);
+            top["items"].as_array().is_some_and(|items| {
+                items.iter().any(|r| {
+                    r["title"] == "Scanning guide"
+                        && r["url"] == "https://scans.example/guide"
+                        && r["author"] == bea_actor.as_str()
+                })
+            })
+        });
+        b.wait_until(|b| {
+            browse_in("en", b, &bea, &page, None)
+                .1
+                .contains("Scanning guide")
+        });
 
         // Removed by A's moderator: B no longer counts her a member, and offers to join again.
         let (status, said) = a.call(

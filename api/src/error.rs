@@ -182,7 +182,9 @@ impl Error {
                 | ProfileError::JoinMessageTooLong
                 | ProfileError::NotAMemberRole(_)
                 | ProfileError::InvalidComment(_)
-                | ProfileError::DiscussionElsewhere(_) => Class::Invalid,
+                | ProfileError::DiscussionElsewhere(_)
+                | ProfileError::FolderElsewhere(_)
+                | ProfileError::InvalidResource(_) => Class::Invalid,
                 ProfileError::NotFound
                 | ProfileError::NotFollowing(_)
                 | ProfileError::NotAMember(_)
@@ -287,6 +289,8 @@ impl Error {
             Error::Profile(ProfileError::NotAMemberRole(_)) => field("role", detail()),
             Error::Profile(ProfileError::InvalidComment(_)) => field("body", detail()),
             Error::Profile(ProfileError::DiscussionElsewhere(_)) => field("discussion", detail()),
+            Error::Profile(ProfileError::FolderElsewhere(_)) => field("folder", detail()),
+            Error::Profile(ProfileError::InvalidResource(errors)) => errors.clone(),
             Error::Profile(ProfileError::NotAnActorUrl(name)) => field(name, detail()),
             Error::Group(GroupError::Invalid(errors)) => errors.clone(),
             Error::Group(GroupError::RoleNotAssignable) => field("role", detail()),

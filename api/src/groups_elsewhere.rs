@@ -11,7 +11,7 @@ use crate::remote_events::{self, FromRemote};
 use crate::remote_groups::{ActorResolver, FoundActor, FoundObject};
 use crate::throttle::Action;
 use crate::AppState;
-use convene_domain::group::MemberRole;
+use convene_domain::group::{MemberRole, ResourceContent};
 use convene_domain::metadata::format_timestamp;
 use convene_domain::profile::CommentElsewhere;
 use convene_domain::profile::FollowingState;
@@ -274,6 +274,8 @@ pub struct Listed {
     pub name: String,
     /// Where to open it: a link's own address, else the item's on the group's instance.
     pub url: Option<String>,
+    /// A folder's id (its `ResourceCollection`'s): where a member may add a link.
+    pub folder: Option<String>,
 }
 
 /// What another instance's group shows the acting profile as one of its members, fetched from
@@ -399,7 +401,13 @@ fn listed(items: &[serde_json::Value]) -> Vec<Listed> {
             let url = link(item);
             let name = text(item, "name").or_else(|| url.clone())?;
             let name = name.chars().take(NAME_SHOWN).collect();
-            Some(Listed { name, url })
+            let folder = Some(item)
+                .filter(|item| {
+                    item.get("type").and_then(|t| t.as_str()) == Some("ResourceCollection")
+                })
+                .and_then(|item| text(item, "id"))
+                .filter(|id| id.starts_with("https://") || id.starts_with("http://"));
+            Some(Listed { name, url, folder })
         })
         .take(LISTED_SHOWN)
         .collect()
@@ -472,6 +480,32 @@ pub async fn comment_in_discussion(
         inbox: delivery_inbox(group),
         discussion: discussion.to_string(),
         body: body.to_string(),
+    };
+    follows::run(state, &acting.profile, command, &acting.metadata()).await
+}
+
+/// The acting profile, a member of `group`, adds a link to its resources, in `folder` (its
+/// address on the group's instance; none: the top): its `Create` of a `Document` goes to the
+/// group. Not a member: 404; a group that names no resources, or a folder elsewhere than the
+/// group's server: 422 on `folder`; a link breaking the resources' rules: 422 on its field.
+pub async fn add_link(
+    state: &AppState,
+    acting: &Acting,
+    group: &FoundActor,
+    folder: Option<&str>,
+    link: ResourceContent,
+) -> Result<()> {
+    let target = folder
+        .map(str::trim)
+        .filter(|f| !f.is_empty())
+        .map(str::to_string)
+        .or_else(|| group.members_only.resources.clone())
+        .ok_or_else(|| Error::invalid_field("folder", "this group keeps no resources"))?;
+    let command = ProfileCommand::AddGroupResource {
+        group: group.id.clone(),
+        inbox: delivery_inbox(group),
+        target,
+        content: link,
     };
     follows::run(state, &acting.profile, command, &acting.metadata()).await
 }

@@ -13,7 +13,7 @@ use crate::groups::READS;
 use crate::remote_events::{self, FromRemote};
 use crate::AppState;
 use convene_domain::event::{EventDetails, RemoteOrigin};
-use convene_domain::group::{FollowState, GroupActor, MemberRole};
+use convene_domain::group::{FollowState, GroupActor, MemberRole, ResourceContent};
 use convene_domain::{GroupCommand, GroupError};
 use convene_projections::groups;
 
@@ -209,6 +209,27 @@ pub async fn comment_on_discussion(
         done => done?,
     }
     Ok(comment)
+}
+
+/// The resource `object` (its id on the member's instance) that the actor of `from`, a member
+/// of group `@handle`, adds in folder `parent` (none: the top), by the group's rules; the id
+/// of the resource here, derived from the object's.
+pub async fn add_resource(
+    state: &AppState,
+    from: &FromRemote,
+    handle: &str,
+    (object, parent): (&str, Option<String>),
+    content: ResourceContent,
+) -> Result<String> {
+    let resource = remote_events::derived_id("resource", object);
+    let command = GroupCommand::AddResource {
+        by: GroupActor::Remote(from.actor.clone()),
+        resource: resource.clone(),
+        parent,
+        content,
+    };
+    run(state, from, handle, command).await?;
+    Ok(resource)
 }
 
 /// The actor of `from` accepts its invitation to group `@handle` (its `Accept` of the `Invite`).

@@ -4,7 +4,9 @@
 
 use convene_domain::event::details::{EventDetails, EventPatch, EventStatus, JoinMode, Visibility};
 use convene_domain::event::GroupLink;
-use convene_domain::group::{GroupActor, GroupDetails, PostContent, PostVisibility};
+use convene_domain::group::{
+    GroupActor, GroupDetails, PostContent, PostVisibility, ResourceContent, ResourceKind,
+};
 use convene_domain::moderation::{Decision, GroupAction, ProfileAction};
 use convene_domain::{
     Actor, Event, EventCommand, Group, GroupCommand, InstanceFollow, InstanceFollowCommand,
@@ -363,6 +365,70 @@ async fn a_follow_and_its_undo_name_the_same_follow() {
         assert_eq!(undo_json["object"]["type"], "Follow");
         // A follow goes to the actor's own inbox.
         assert_eq!(undo.inboxes, vec![format!("{target}/inbox")]);
+    }
+}
+
+/// A member adds a link to a group elsewhere as Mobilizon's members do: a `Create` of a
+/// `Document` in the folder's `context`, naming the folder as its `target`, to the group's
+/// inbox alone.
+#[tokio::test]
+async fn a_members_link_goes_to_the_group_elsewhere_naming_where_it_goes() {
+    for (_scratch, db) in test_databases("outbox_resource_elsewhere").await {
+        let log = Log { db };
+        let group = "https://mobilizon.example/@climate";
+        let inbox = "https://mobilizon.example/inbox";
+        let folder = format!("{group}/resources/manuals");
+        for command in [
+            ProfileCommand::Create {
+                username: "ana".into(),
+                display_name: None,
+                account: None,
+            },
+            ProfileCommand::JoinGroup {
+                group: group.into(),
+                inbox: inbox.into(),
+                message: None,
+            },
+            ProfileCommand::AcceptJoin {
+                group: group.into(),
+            },
+            ProfileCommand::AddGroupResource {
+                group: group.into(),
+                inbox: inbox.into(),
+                target: folder.clone(),
+                content: ResourceContent::link(
+                    ResourceKind::Link,
+                    "Drill manual",
+                    "https://docs.example/drill.pdf",
+                ),
+            },
+        ] {
+            log.profile("ana", command).await;
+        }
+        let out = log.derived(100).await;
+        let [_join, create] = &out[..] else {
+            panic!("a Join and a Create: {out:?}")
+        };
+        let json = serde_json::to_value(&create.activity).expect("serialises");
+        let ana = format!("{PUBLIC_URL}/@ana");
+        assert_eq!(json["type"], "Create");
+        assert_eq!(json["actor"], ana.as_str());
+        assert_eq!(json["target"], folder.as_str());
+        assert_eq!(json["to"], serde_json::json!([group]));
+        let object = &json["object"];
+        assert_eq!(object["type"], "Document");
+        assert_eq!(object["name"], "Drill manual");
+        assert_eq!(object["url"], "https://docs.example/drill.pdf");
+        assert_eq!(object["context"], folder.as_str());
+        assert_eq!(object["actor"], ana.as_str());
+        assert_eq!(object["attributedTo"], group);
+        assert!(
+            object["id"]
+                .as_str()
+                .is_some_and(|id| id.starts_with(&format!("{PUBLIC_URL}/"))),
+            "{object}"
+        );
+        assert_eq!(create.inboxes, vec![inbox.to_string()]);
     }
 }
 

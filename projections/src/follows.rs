@@ -156,6 +156,7 @@ impl Projection for FollowsProjection {
             .bind(group)
             .bind(removed),
             ProfileChange::GroupDiscussionCommented { .. }
+            | ProfileChange::GroupResourceAdded { .. }
             | ProfileChange::Created { .. }
             | ProfileChange::Renamed { .. }
             | ProfileChange::SummaryChanged { .. }

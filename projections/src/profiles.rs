@@ -60,6 +60,7 @@ impl Projection for ProfilesProjection {
             | ProfileChange::GroupInvitationAccepted { .. }
             | ProfileChange::GroupInvitationDeclined { .. }
             | ProfileChange::GroupDiscussionCommented { .. }
+            | ProfileChange::GroupResourceAdded { .. }
             | ProfileChange::GroupCommentReceived { .. }
             | ProfileChange::GroupCommentsRemoved { .. }
             | ProfileChange::GroupRoleGiven { .. }

@@ -59,6 +59,10 @@ pub fn routes(app: AppState, pages: Arc<Pages>) -> Router {
             "/@{username}/discussion",
             post(pages::home::write_in_discussion_elsewhere),
         )
+        .route(
+            "/@{username}/resource",
+            post(pages::home::add_link_elsewhere),
+        )
         .route("/@{username}/follow", post(pages::home::follow_group))
         .route(
             "/@{username}/settings",

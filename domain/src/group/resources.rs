@@ -56,7 +56,7 @@ impl ResourceKind {
 }
 
 /// What a resource says: the whole of it, when added and at every edit.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ResourceContent {
     pub kind: ResourceKind,
     pub title: String,

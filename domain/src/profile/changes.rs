@@ -1,4 +1,4 @@
-use crate::group::MemberRole;
+use crate::group::{MemberRole, ResourceContent};
 use crate::moderation::{Decision, ProfileAction};
 use crate::picture::ShownPicture;
 use cqrs_es::DomainEvent;
@@ -118,6 +118,14 @@ pub enum ProfileChange {
         discussion: String,
         body: String,
     },
+    /// This profile added `content` (validated) to the group's resources, in `target` (their
+    /// collection or a folder), a member: its `Create` of the resource, sent to `inbox`.
+    GroupResourceAdded {
+        group: String,
+        inbox: String,
+        target: String,
+        content: ResourceContent,
+    },
     /// The group relayed a comment written in one of its discussions, kept for this profile,
     /// a member.
     GroupCommentReceived {
@@ -167,6 +175,7 @@ impl DomainEvent for ProfileChange {
             ProfileChange::GroupInvitationAccepted { .. } => "ProfileGroupInvitationAccepted",
             ProfileChange::GroupInvitationDeclined { .. } => "ProfileGroupInvitationDeclined",
             ProfileChange::GroupDiscussionCommented { .. } => "ProfileGroupDiscussionCommented",
+            ProfileChange::GroupResourceAdded { .. } => "ProfileGroupResourceAdded",
             ProfileChange::GroupCommentReceived { .. } => "ProfileGroupCommentReceived",
             ProfileChange::GroupCommentsRemoved { .. } => "ProfileGroupCommentsRemoved",
             ProfileChange::GroupJoinRejected { .. } => "ProfileGroupJoinRejected",

@@ -1,5 +1,5 @@
 use super::changes::CommentElsewhere;
-use crate::group::MemberRole;
+use crate::group::{MemberRole, ResourceContent};
 use crate::moderation::{Decision, ProfileAction};
 use crate::picture::ShownPicture;
 use serde::{Deserialize, Serialize};
@@ -97,6 +97,15 @@ pub enum ProfileCommand {
         inbox: String,
         discussion: String,
         body: String,
+    },
+    /// Add a link or a folder to the resources of another instance's group `group`, of which
+    /// this profile is a member, in `target` (the group's `resources` collection, or one of its
+    /// folders): its `Create` of a `Document` or `ResourceCollection` goes to `inbox`.
+    AddGroupResource {
+        group: String,
+        inbox: String,
+        target: String,
+        content: ResourceContent,
     },
     /// Keep `comment`, written in one of `group`'s discussions and relayed by the group (its
     /// `Announce` of the `Note`), for this profile, a member.

@@ -1,7 +1,8 @@
 //! Follows of a profile, given/when/then.
 
 use super::*;
-use crate::group::MemberRole;
+use crate::group::{MemberRole, ResourceContent, ResourceKind};
+use crate::validation::FieldError;
 use cqrs_es::test::TestFramework;
 
 type Given = TestFramework<Profile>;
@@ -548,6 +549,60 @@ fn a_member_writes_in_a_discussion_of_a_group_elsewhere_by_the_comment_rules() {
     Given::with(())
         .given(vec![alice(), club_asked(None)])
         .when(write_in(discussion, "<p>Hi</p>"))
+        .then_expect_error(ProfileError::NotAMember(CLUB.into()));
+}
+
+fn add_to(target: &str, content: ResourceContent) -> ProfileCommand {
+    ProfileCommand::AddGroupResource {
+        group: CLUB.into(),
+        inbox: SHARED.into(),
+        target: target.into(),
+        content,
+    }
+}
+
+#[test]
+fn a_member_adds_a_resource_to_a_group_elsewhere_by_the_resources_rules() {
+    let member = vec![
+        alice(),
+        club_asked(None),
+        ProfileChange::GroupJoinAccepted { group: CLUB.into() },
+    ];
+    let folder = "https://remote.example/@club/resources/maps";
+    let link = ResourceContent::link(ResourceKind::Link, "  Drill manual ", "https://d.example/m");
+    Given::with(())
+        .given(member.clone())
+        .when(add_to(folder, link.clone()))
+        .then_expect_events(vec![ProfileChange::GroupResourceAdded {
+            group: CLUB.into(),
+            inbox: SHARED.into(),
+            target: folder.into(),
+            content: ResourceContent::link(
+                ResourceKind::Link,
+                "Drill manual",
+                "https://d.example/m",
+            ),
+        }]);
+    Given::with(())
+        .given(member.clone())
+        .when(add_to(
+            "https://elsewhere.example/@club/resources",
+            link.clone(),
+        ))
+        .then_expect_error(ProfileError::FolderElsewhere(CLUB.into()));
+    let nowhere = ResourceContent::link(ResourceKind::Link, "Drill manual", "ftp://d.example/m");
+    Given::with(())
+        .given(member)
+        .when(add_to(folder, nowhere))
+        .then_expect_error(ProfileError::InvalidResource(vec![FieldError {
+            field: "url".into(),
+            message: "a link is an absolute http:// or https:// URL of at most 2000 characters"
+                .into(),
+        }]));
+    // Asking is not belonging.
+    Given::with(())
+        .given(vec![alice(), club_asked(None)])
+        .when(add_to(folder, link))
         .then_expect_error(ProfileError::NotAMember(CLUB.into()));
 }
 

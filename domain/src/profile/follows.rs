@@ -5,7 +5,7 @@
 //! profile accepts or declines). Remote actors are named by their id URL.
 
 use super::{CommentElsewhere, ProfileChange, ProfileError};
-use crate::group::MemberRole;
+use crate::group::{MemberRole, ResourceContent};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -341,6 +341,30 @@ impl Follows {
         })
     }
 
+    /// Add `content` to the resources of `group`, in `target` (an address on the group's
+    /// server): a member only, by the rules of a group's resources.
+    pub fn add_resource(
+        &self,
+        group: String,
+        inbox: String,
+        target: String,
+        content: ResourceContent,
+    ) -> Result<ProfileChange, ProfileError> {
+        actor_url("inbox", &inbox)?;
+        actor_url("target", &target)?;
+        if !same_origin(&target, &group) {
+            return Err(ProfileError::FolderElsewhere(group));
+        }
+        self.require_member(&group)?;
+        let content = content.validate().map_err(ProfileError::InvalidResource)?;
+        Ok(ProfileChange::GroupResourceAdded {
+            group,
+            inbox,
+            target,
+            content,
+        })
+    }
+
     /// A member of `group`, else [`ProfileError::NotAMember`].
     fn require_member(&self, group: &str) -> Result<(), ProfileError> {
         match self.membership(group) {
@@ -453,6 +477,7 @@ impl Follows {
                 self.roles.remove(group);
             }
             ProfileChange::GroupDiscussionCommented { .. }
+            | ProfileChange::GroupResourceAdded { .. }
             | ProfileChange::GroupCommentReceived { .. }
             | ProfileChange::GroupCommentsRemoved { .. }
             | ProfileChange::Created { .. }

@@ -50,6 +50,11 @@ pub enum ProfileError {
     NotInvited(String),
     #[error("a discussion of {0} is on the group's own server")]
     DiscussionElsewhere(String),
+    #[error("the resources of {0} are on the group's own server")]
+    FolderElsewhere(String),
+    /// A resource breaks the rules of a group's resources, by field.
+    #[error("{}", .0.iter().map(|e| e.message.as_str()).collect::<Vec<_>>().join("; "))]
+    InvalidResource(Vec<crate::validation::FieldError>),
     /// What a comment says breaks the comment rules (the message says which).
     #[error("{0}")]
     InvalidComment(String),
@@ -335,6 +340,14 @@ impl Profile {
                 body,
             } => follows
                 .comment_in_discussion(group, inbox, discussion, &body)
+                .map(Some),
+            ProfileCommand::AddGroupResource {
+                group,
+                inbox,
+                target,
+                content,
+            } => follows
+                .add_resource(group, inbox, target, content)
                 .map(Some),
             ProfileCommand::ReceiveGroupComment { group, comment } => {
                 follows.receive_comment(group, comment).map(Some)

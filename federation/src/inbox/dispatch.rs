@@ -2,11 +2,11 @@
 //! by their organiser, or announced by a relay or a group; joins and leaves of local events;
 //! follows of local profiles and the answers to theirs; the membership of remote actors in our
 //! groups ([`super::members`]) and their comments in our groups' discussions
-//! ([`super::discussions`]); reports from other instances ([`super::flags`]). What Convene
-//! does not act on is answered 202 with the reason.
+//! ([`super::discussions`]) and resources ([`super::resources`]); reports from other instances
+//! ([`super::flags`]). What Convene does not act on is answered 202 with the reason.
 
 use super::remote_actors::handle;
-use super::{discussions, flags, members};
+use super::{discussions, flags, members, resources};
 use super::{Inbox, Refusal};
 use crate::actors::remote::RemoteActor;
 use crate::incoming::IncomingNote;
@@ -37,6 +37,9 @@ pub(super) async fn dispatch(
         ActivityKind::Create => match object(inbox, &activity.object).await? {
             IncomingObject::Event(event) => create(inbox, signer, &from, *event).await,
             IncomingObject::Note(note) => comment(inbox, signer, &from, *note).await,
+            IncomingObject::Resource(resource) => {
+                resources::add(inbox, &from, activity.target.as_deref(), &resource).await
+            }
             IncomingObject::Tombstone(_) => Err(Refusal::new(
                 StatusCode::BAD_REQUEST,
                 "a Tombstone is not created",
@@ -324,6 +327,7 @@ async fn delete(inbox: &Inbox, from: &FromRemote, object: &ObjectRef) -> Result<
         ObjectRef::Object(IncomingObject::Tombstone(tombstone)) => tombstone.id.clone(),
         ObjectRef::Object(IncomingObject::Event(event)) => event.id.clone(),
         ObjectRef::Object(IncomingObject::Note(note)) => note.id.clone(),
+        ObjectRef::Object(IncomingObject::Resource(resource)) => resource.id.clone(),
         ObjectRef::Actor { id, .. } => {
             return Err(Refusal::ignored(format!(
                 "deletions of actors ({id}) are not handled yet"
@@ -757,5 +761,15 @@ pub(super) fn refusal(error: convene_api::Error) -> Refusal {
         Class::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
         Class::Internal => StatusCode::INTERNAL_SERVER_ERROR,
     };
-    Refusal::new(status, format!("{}: {error}", error.rule()))
+    // The fields at fault, each with what to fix, say more than "some fields are invalid".
+    let fields: Vec<String> = error
+        .field_errors()
+        .iter()
+        .map(|f| format!("{}: {}", f.field, f.message))
+        .collect();
+    let reason = match fields.is_empty() {
+        true => format!("{}: {error}", error.rule()),
+        false => format!("{}: {error} ({})", error.rule(), fields.join("; ")),
+    };
+    Refusal::new(status, reason)
 }

@@ -13,6 +13,7 @@ mod dispatch;
 mod flags;
 mod members;
 pub mod remote_actors;
+mod resources;
 mod seen;
 mod verify;
 

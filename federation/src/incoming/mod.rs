@@ -11,10 +11,12 @@
 
 mod event;
 mod note;
+mod resource;
 pub mod values;
 
 pub use event::{parse_event, parse_location, picture, IncomingEvent, Location};
 pub use note::{parse_note, parse_tombstone, IncomingNote, IncomingTombstone};
+pub use resource::{parse_resource, IncomingResource};
 
 use crate::objects::ActivityKind;
 use convene_domain::FieldError;
@@ -90,6 +92,8 @@ pub enum IncomingObject {
     /// Boxed, as an event is: both are far larger than a tombstone.
     Note(Box<IncomingNote>),
     Tombstone(IncomingTombstone),
+    /// A member's link or folder for a group's resources.
+    Resource(Box<IncomingResource>),
 }
 
 /// An activity envelope.
@@ -178,6 +182,9 @@ pub fn parse_object(value: &Value) -> Result<IncomingObject, Ignored> {
         "Event" => parse_event(value).map(|e| IncomingObject::Event(Box::new(e))),
         "Note" => parse_note(value).map(|note| IncomingObject::Note(Box::new(note))),
         "Tombstone" => parse_tombstone(value).map(IncomingObject::Tombstone),
+        "Document" | "ResourceCollection" => {
+            parse_resource(value).map(|r| IncomingObject::Resource(Box::new(r)))
+        }
         other => Err(Ignored::UnsupportedObject(other.chars().take(64).collect())),
     }
 }

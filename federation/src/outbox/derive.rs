@@ -825,6 +825,24 @@ fn follow_activity(
                 group.clone(),
                 inbox.clone(),
             ),
+            // As Mobilizon's members add to a group's resources: the `Create` names where it
+            // goes as its `target`, the resource's `context` too.
+            ProfileChange::GroupResourceAdded {
+                group,
+                inbox,
+                target,
+                content,
+            } => (
+                ActivityKind::Create,
+                super::group_work::resource_object(
+                    &format!("{}/resource", id(ActivityKind::Create)),
+                    target,
+                    (group, &person),
+                    content,
+                ),
+                group.clone(),
+                inbox.clone(),
+            ),
             // The answer names the Invite by its id (Mobilizon's is its Member's id).
             ProfileChange::GroupInvitationAccepted {
                 group,
@@ -849,8 +867,12 @@ fn follow_activity(
             _ => return Ok(None),
         };
     let mut activity = Activity::new(id(kind), kind, &person, object, vec![to], Vec::new(), at);
-    if let ProfileChange::GroupJoinRequested { message, .. } = change {
-        activity.participation_message = message.clone();
+    match change {
+        ProfileChange::GroupJoinRequested { message, .. } => {
+            activity.participation_message = message.clone();
+        }
+        ProfileChange::GroupResourceAdded { target, .. } => activity.target = Some(target.clone()),
+        _ => {}
     }
     Ok(Some(Outgoing {
         activity,

@@ -96,7 +96,12 @@ pub(super) fn relay(
     let at = stored.metadata()?.recorded_at;
     let resource = |id: &str| {
         let r = work.resources.get(id)?;
-        Some(resource_object(public_url, &group_url, id, r))
+        Some(resource_object(
+            &format!("{group_url}/resources/{id}"),
+            &context(&group_url, r.parent.as_deref()),
+            (&group_url, &group_actor_id(public_url, &r.author)),
+            &r.content,
+        ))
     };
     let gone = |id: String, former: &str| {
         serde_json::to_value(tombstone(&id, former, at, Some(&group_url))).unwrap_or_default()
@@ -176,23 +181,30 @@ fn context(group: &str, parent: Option<&str>) -> String {
     }
 }
 
-fn resource_object(public_url: &str, group: &str, id: &str, resource: &Resource) -> Value {
-    let kind = match resource.content.kind {
+/// `content` as the object `id` of `group`'s resources, in `context` (a folder or the group's
+/// `resources`), added by `actor`: as the group relays it, and as a member sends it.
+pub(super) fn resource_object(
+    id: &str,
+    context: &str,
+    (group, actor): (&str, &str),
+    content: &ResourceContent,
+) -> Value {
+    let kind = match content.kind {
         ResourceKind::Folder => "ResourceCollection",
         _ => "Document",
     };
     let mut object = json!({
-        "id": format!("{group}/resources/{id}"),
+        "id": id,
         "type": kind,
-        "name": resource.content.title,
-        "context": context(group, resource.parent.as_deref()),
+        "name": content.title,
+        "context": context,
         "attributedTo": group,
-        "actor": group_actor_id(public_url, &resource.author),
+        "actor": actor,
     });
-    if let Some(url) = &resource.content.url {
+    if let Some(url) = &content.url {
         object["url"] = json!(url);
     }
-    if let Some(summary) = &resource.content.summary {
+    if let Some(summary) = &content.summary {
         object["summary"] = json!(summary);
     }
     object

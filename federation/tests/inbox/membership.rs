@@ -9,7 +9,7 @@
 use crate::groups::{derived, group, group_command, role_of, signed_by_the_group, wait_for_role};
 use crate::support::*;
 use crate::{bytes, now};
-use convene_domain::group::{GroupActor, GroupPatch, MemberRole, Openness};
+use convene_domain::group::{GroupActor, GroupPatch, MemberRole, Openness, ResourceContent};
 use convene_domain::profile::MembershipState;
 use convene_domain::{Actor, Group, GroupCommand, Source};
 use convene_federation::outbox::Outgoing;
@@ -736,6 +736,117 @@ async fn a_remote_member_comments_in_a_discussion_of_ours() {
             Some(by_alice[0].id.as_str())
         );
         assert_eq!(by_alice[0].body, "<p>Seeds from 1</p>");
+    }
+}
+
+/// A remote member adds a link into a folder of ours and a folder at the top (Mobilizon's
+/// `Create` of a `Document` or `ResourceCollection`, its `target` where it goes): both applied
+/// by the group's rules, as hers. A non-member (403), a folder that does not exist (422), a
+/// resource added in someone else's name (403) and a link breaking the rules (422): refused,
+/// nothing applied.
+#[tokio::test]
+async fn a_remote_member_adds_resources_of_ours() {
+    for scratch in test_urls("inbox_remote_resources").await {
+        let local = Local::start(&scratch).await;
+        let remote = Remote::start().await;
+        let alice = remote.person("alice", ALICE_PUB);
+        let bob = remote.person("bob", BOB_PUB);
+        let (alice_key, bob_key) = (format!("{alice}#main-key"), format!("{bob}#main-key"));
+        let club = open_group(&local, "club").await;
+        let join = activity("Join", &alice, 1, json!(club));
+        let signed = signing(&alice_key, ALICE_KEY);
+        let (status, text) = post(&local, "/inbox", &bytes(&join), signed, now()).await;
+        assert_eq!(status, 202, "{}: {text}", local.label);
+        wait_for_role(&local, "club", &alice, Some(MemberRole::Member)).await;
+        let folder = GroupCommand::AddResource {
+            by: GroupActor::profile("ana"),
+            resource: "f1".into(),
+            parent: None,
+            content: ResourceContent::folder("Manuals"),
+        };
+        group_command(&local, "club", folder).await;
+        let create = |by: &str, n: u32, kind: &str, target: &str, url: &str| {
+            let object = json!({
+                "id": format!("{by}/resources/{n}"), "type": kind, "name": format!("Item {n}"),
+                "url": url, "context": target, "actor": by, "attributedTo": club,
+            });
+            let mut create = activity("Create", by, 20 + n, object);
+            create["target"] = json!(target);
+            create
+        };
+        let in_folder = format!("{club}/resources/f1");
+        let top = format!("{club}/resources");
+        let link = "https://docs.example/drill.pdf";
+        for body in [
+            create(&alice, 1, "Document", &in_folder, link),
+            create(&alice, 2, "ResourceCollection", &top, ""),
+        ] {
+            let signed = signing(&alice_key, ALICE_KEY);
+            let (status, text) = post(&local, "/inbox", &bytes(&body), signed, now()).await;
+            assert_eq!(status, 202, "{}: {text}", local.label);
+        }
+
+        let length = log_length(&local, "club").await;
+        let mut in_her_name = create(&alice, 5, "Document", &top, link);
+        in_her_name["object"]["actor"] = json!(bob);
+        for (body, by_bob, status, says) in [
+            (create(&bob, 3, "Document", &top, link), true, 403, "member"),
+            (
+                create(&alice, 4, "Document", &format!("{top}/nothing"), link),
+                false,
+                422,
+                "folder",
+            ),
+            (in_her_name, false, 403, "added by"),
+            (
+                create(&alice, 6, "Document", &top, "ftp://docs.example/x"),
+                false,
+                422,
+                "url",
+            ),
+        ] {
+            let signed = match by_bob {
+                true => signing(&bob_key, BOB_KEY),
+                false => signing(&alice_key, ALICE_KEY),
+            };
+            let (got, text) = post(&local, "/inbox", &bytes(&body), signed, now()).await;
+            assert_eq!(got, status, "{}: {body}: {text}", local.label);
+            assert!(text.contains(says), "{says}: {text}");
+        }
+        assert_eq!(log_length(&local, "club").await, length, "{}", local.label);
+
+        let pool = local.db.pool();
+        let mut listed = (Vec::new(), Vec::new());
+        for _ in 0..200 {
+            listed = (
+                convene_projections::group_resources::children(pool, "club", Some("f1"))
+                    .await
+                    .expect("the read model"),
+                convene_projections::group_resources::children(pool, "club", None)
+                    .await
+                    .expect("the read model"),
+            );
+            if listed.0.len() == 1 && listed.1.len() == 2 {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+        }
+        let (in_f1, at_top) = listed;
+        assert_eq!(in_f1.len(), 1, "{}: {in_f1:?}", local.label);
+        assert_eq!(
+            (
+                in_f1[0].title.as_str(),
+                in_f1[0].url.as_deref(),
+                in_f1[0].author.as_str()
+            ),
+            ("Item 1", Some(link), alice.as_str())
+        );
+        let folders: Vec<_> = at_top
+            .iter()
+            .filter(|r| r.is_folder())
+            .map(|r| &r.title)
+            .collect();
+        assert_eq!(folders, ["Item 2", "Manuals"], "{}", local.label);
     }
 }
 

@@ -109,6 +109,17 @@ fn describe_object(object: &IncomingObject) -> String {
             note.attributed_to, note.in_reply_to, note.visibility
         ),
         IncomingObject::Tombstone(t) => format!("Tombstone of {}", t.id),
+        IncomingObject::Resource(r) => format!(
+            "{} “{}” added by {} in {}",
+            if r.content.kind.is_folder() {
+                "folder"
+            } else {
+                "link"
+            },
+            r.content.title,
+            r.actor,
+            r.context.as_deref().unwrap_or("no folder")
+        ),
     }
 }
 

@@ -454,6 +454,20 @@ pub async fn write_in_discussion_elsewhere(
     super::remote_group::comment(&web, &visitor, &handle, &form).await
 }
 
+/// Adds a link to the resources of another instance's group (`/@name@host/resource`); a local
+/// group's resources have their own pages.
+pub async fn add_link_elsewhere(
+    State(web): State<Web>,
+    visitor: Visitor,
+    Path(handle): Path<String>,
+    axum::Form(form): super::Fields,
+) -> Response {
+    if !super::remote_group::is_handle(&handle) {
+        return web.pages.error(&visitor, axum::http::StatusCode::NOT_FOUND);
+    }
+    super::remote_group::add_link(&web, &visitor, &handle, &form).await
+}
+
 /// Leaves the group, or withdraws a request to join it.
 pub async fn leave_group(
     State(web): State<Web>,

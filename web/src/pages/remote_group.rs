@@ -11,7 +11,7 @@ use crate::view::card;
 use crate::visitor::Visitor;
 use crate::Web;
 use convene_api::groups_elsewhere::{self as elsewhere};
-use convene_domain::group::MemberRole;
+use convene_domain::group::{MemberRole, ResourceContent, ResourceKind};
 use convene_domain::profile::{FollowingState, MembershipState};
 use convene_domain::validation::sanitise_html;
 use std::collections::HashMap;
@@ -298,6 +298,30 @@ pub async fn comment(
         ("discussion".to_string(), discussion),
         ("body".to_string(), body),
     ]);
+    after_form(web, visitor, &group, done, typed).await
+}
+
+/// Adds the form's link (`title`, `url`, `summary`) to the group's resources, in its `folder`
+/// (none: the top), as the visitor's profile, a member; back to the group's page, or the page
+/// again saying what to fix, what was typed kept.
+pub async fn add_link(
+    web: &Web,
+    visitor: &Visitor,
+    handle: &str,
+    form: &HashMap<String, String>,
+) -> axum::response::Response {
+    let (acting, group) = match acting_on(web, visitor, handle, form).await {
+        Ok(found) => found,
+        Err(response) => return response,
+    };
+    let typed: HashMap<String, String> = ["folder", "title", "url", "summary"]
+        .iter()
+        .map(|name| (name.to_string(), super::field(form, name)))
+        .collect();
+    let mut link = ResourceContent::link(ResourceKind::Link, &typed["title"], &typed["url"]);
+    link.summary = Some(typed["summary"].clone());
+    let folder = Some(typed["folder"].as_str());
+    let done = elsewhere::add_link(&web.app, &acting, &group, folder, link).await;
     after_form(web, visitor, &group, done, typed).await
 }
 
