@@ -351,7 +351,7 @@ impl Follows {
         content: ResourceContent,
     ) -> Result<ProfileChange, ProfileError> {
         actor_url("inbox", &inbox)?;
-        actor_url("target", &target)?;
+        actor_url("folder", &target)?;
         if !same_origin(&target, &group) {
             return Err(ProfileError::FolderElsewhere(group));
         }
