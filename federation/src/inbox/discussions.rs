@@ -15,10 +15,8 @@ use convene_domain::profile::CommentElsewhere;
 
 /// The group and discussion `url` names, when it is one of our groups' discussions.
 pub(super) fn ours(inbox: &Inbox, url: &str) -> Option<(String, String)> {
-    let rest = url.strip_prefix(&format!("{}/@", inbox.federation.public_url))?;
-    let (handle, discussion) = rest.split_once("/c/")?;
-    let plain = |part: &str| !part.is_empty() && !part.contains(['/', '?', '#', '@']);
-    (plain(handle) && plain(discussion)).then(|| (handle.to_string(), discussion.to_string()))
+    let (handle, discussion) = super::in_our_group(inbox, url, "/c/")?;
+    super::is_plain(discussion).then(|| (handle, discussion.to_string()))
 }
 
 /// `note` in discussion `discussion` of `@handle`, by the signer (checked to be its author).

@@ -232,6 +232,19 @@ async fn not_suspended_actor(inbox: &Inbox, actor: &str) -> Result<(), Refusal> 
     Ok(())
 }
 
+/// The group handle and what follows `separator` when `url` is an address inside one of our
+/// groups (`{public_url}/@{handle}{separator}…`): a discussion, the resources or a folder.
+fn in_our_group<'a>(inbox: &Inbox, url: &'a str, separator: &str) -> Option<(String, &'a str)> {
+    let rest = url.strip_prefix(&format!("{}/@", inbox.federation.public_url))?;
+    let (handle, inside) = rest.split_once(separator)?;
+    is_plain(handle).then(|| (handle.to_string(), inside))
+}
+
+/// One segment of such an address: a name or an id, nothing else in it.
+fn is_plain(part: &str) -> bool {
+    !part.is_empty() && !part.contains(['/', '?', '#', '@'])
+}
+
 /// The activity's `actor`, which the signature must be by.
 fn claimed_actor(document: &serde_json::Value) -> Result<String, Refusal> {
     let actor = document

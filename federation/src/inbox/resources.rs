@@ -14,14 +14,17 @@ use convene_api::remote_groups;
 
 /// The group and folder (none: the top) `url` names, when it is one of our groups' resources.
 fn ours(inbox: &Inbox, url: &str) -> Option<(String, Option<String>)> {
-    let rest = url.strip_prefix(&format!("{}/@", inbox.federation.public_url))?;
-    let (handle, place) = rest.split_once("/resources")?;
-    let plain = |part: &str| !part.is_empty() && !part.contains(['/', '?', '#', '@']);
+    let (handle, place) = super::in_our_group(inbox, url, "/resources")?;
     let folder = match place {
         "" => None,
-        folder => Some(folder.strip_prefix('/').filter(|f| plain(f))?.to_string()),
+        folder => Some(
+            folder
+                .strip_prefix('/')
+                .filter(|f| super::is_plain(f))?
+                .to_string(),
+        ),
     };
-    plain(handle).then(|| (handle.to_string(), folder))
+    Some((handle, folder))
 }
 
 /// `resource`, sent by the actor of `from` (who must be the one adding it) to go in `target`.
