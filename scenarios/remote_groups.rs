@@ -376,6 +376,53 @@ fn a_profile_joins_groups_elsewhere_from_their_page_and_leaves() {
                 .contains("Scanning guide")
         });
 
+        // A moderator now, she organises an event for the group from B, as Mobilizon's members
+        // do: the event is B's, organised by her, and its Create goes to the group, which
+        // lists it among its events on A; B's page for the group lists it too.
+        let (_, body, _) = browse_in("en", &b, &bea, &page, None);
+        let new_event = format!("{page}/events/new");
+        assert!(body.contains(&format!("href=\"{new_event}\"")), "{body}");
+        let fields = [
+            ("profile", "bea"),
+            ("title", "Map fair"),
+            ("description", "<p>Old maps for everyone</p>"),
+            ("begins_at", "2031-05-10T14:00"),
+            ("ends_at", "2031-05-10T18:00"),
+            ("time_zone", "Europe/Paris"),
+            ("capacity", ""),
+            ("join_mode", "free"),
+            ("address_name", "Town hall"),
+            ("locality", "Lyon"),
+            ("country", "France"),
+            ("category", "CAUSES"),
+            ("language", "en"),
+            ("visibility", "public"),
+            ("comments_open", "on"),
+            ("publish", "now"),
+        ];
+        let (status, body, _) = browse_in("en", &b, &bea, &new_event, None);
+        assert_eq!(status, 200, "{body}");
+        assert!(
+            body.contains("The group lives on another instance"),
+            "{body}"
+        );
+        assert!(!body.contains("name=\"members_only\""), "{body}");
+        let (status, body, location) =
+            browse_in("en", &b, &bea, &new_event, Some((&new_event, &fields)));
+        assert_eq!(status, 303, "{body}");
+        assert!(location.starts_with("/events/"), "{location}");
+        let bea_handle = format!("bea@{}", b.base.trim_start_matches("http://"));
+        a.wait_until(|a| {
+            let events = ok(a, "GET", "/api/v1/groups/archivists/events", &ana, None);
+            format!("{events}").contains("Map fair") && format!("{events}").contains(&bea_handle)
+        });
+        let (_, body, _) = browse_in("en", &a, &ana, "/@archivists", None);
+        assert!(body.contains("Map fair"), "{body}");
+        let (_, body, _) = browse_in("en", &b, &bea, &page, None);
+        assert!(body.contains("Map fair"), "{body}");
+        let (_, body, _) = browse_in("en", &b, &bea, &location, None);
+        assert!(body.contains(&format!("href=\"{page}\"")), "{body}");
+
         // Removed by A's moderator: B no longer counts her a member, and offers to join again.
         let (status, said) = a.call(
             "POST",

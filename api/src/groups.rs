@@ -6,6 +6,7 @@ use crate::auth::{Acting, Session};
 use crate::consistency::{self, Reads};
 use crate::error::{Error, Result};
 use crate::events::{self, NewEvent};
+use crate::groups_elsewhere;
 use crate::AppState;
 use convene_domain::claim::{handle_claim, handle_owner, ClaimCommand, ClaimError, HandleKind};
 use convene_domain::event::details::Address;
@@ -201,7 +202,7 @@ pub async fn show_to(
 }
 
 /// Group `@handle` for its members to work in: refused (403) while it is suspended.
-async fn open_for_work(state: &AppState, handle: &str) -> Result<GroupView> {
+pub(crate) async fn open_for_work(state: &AppState, handle: &str) -> Result<GroupView> {
     let group = found(state, handle).await?;
     if group.suspended_by_moderators {
         return Err(GroupError::Suspended.into());
@@ -560,6 +561,9 @@ pub async fn acting_in(
     let named = named.filter(|p| !p.trim().is_empty());
     let chosen = match named {
         Some(profile) => Some(profile),
+        None if is_elsewhere(handle) => {
+            groups_elsewhere::member_profile(state, &session.account.id, handle).await?
+        }
         None => {
             let mut best: Option<(MemberRole, String)> = None;
             for username in crate::access::usernames_of(state, &session.account.id).await? {
@@ -720,8 +724,19 @@ pub struct GroupEventOptions {
     pub hide_organiser: bool,
 }
 
-/// Whether the acting profile may organise events for group `handle` (moderators and above).
+/// Whether `handle` names another instance's group (`name@host`): handles here have no `@`.
+pub fn is_elsewhere(handle: &str) -> bool {
+    handle.contains('@')
+}
+
+/// Whether the acting profile may organise events for group `handle` (moderators and above),
+/// here or elsewhere (as the group made it).
 pub async fn may_organise(state: &AppState, acting: &Acting, handle: &str) -> Result<()> {
+    if is_elsewhere(handle) {
+        return groups_elsewhere::may_organise(state, acting, handle)
+            .await
+            .map(drop);
+    }
     open_for_work(state, handle).await?;
     match role_in(state, acting, handle).await? {
         Some(role) if role.at_least(MemberRole::Moderator) => Ok(()),
@@ -730,7 +745,8 @@ pub async fn may_organise(state: &AppState, acting: &Acting, handle: &str) -> Re
 }
 
 /// Creates an event organised by group `handle` (moderators and above); the acting profile is
-/// its creator, and the group's moderators edit it with them.
+/// its creator, and the group's moderators edit it with them. For a group elsewhere, see
+/// [`groups_elsewhere::create_event`].
 pub async fn create_event(
     state: &AppState,
     acting: &Acting,
@@ -738,6 +754,10 @@ pub async fn create_event(
     new: NewEvent,
     options: GroupEventOptions,
 ) -> Result<EventView> {
+    if is_elsewhere(handle) {
+        let options = (options.members_only, options.hide_organiser);
+        return groups_elsewhere::create_event(state, acting, handle, new, options).await;
+    }
     may_organise(state, acting, handle).await?;
     let id = uuid::Uuid::new_v4().to_string();
     let command = EventCommand::CreateForGroup {
@@ -745,11 +765,7 @@ pub async fn create_event(
         creator_participation: uuid::Uuid::new_v4().to_string(),
         details: new.details,
         draft: new.draft,
-        group: GroupLink {
-            handle: handle.to_string(),
-            members_only: options.members_only,
-            hide_organiser: options.hide_organiser,
-        },
+        group: GroupLink::here(handle, options.members_only, options.hide_organiser),
     };
     let metadata = acting.metadata();
     consistency::command(state, &state.events, &id, command, &metadata, EVENT_READS).await?;

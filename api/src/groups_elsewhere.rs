@@ -5,17 +5,20 @@
 //! member, what the group shows its members, fetched with the member's own signature.
 
 use crate::auth::{Acting, Origin, Session};
+use crate::consistency;
 use crate::error::{Error, Result};
 use crate::follows::{self, RemoteActor};
 use crate::remote_events::{self, FromRemote};
 use crate::remote_groups::{ActorResolver, FoundActor, FoundObject};
 use crate::throttle::Action;
 use crate::AppState;
+use convene_domain::event::{GroupAddress, GroupLink};
 use convene_domain::group::{MemberRole, ResourceContent};
 use convene_domain::metadata::format_timestamp;
 use convene_domain::profile::CommentElsewhere;
 use convene_domain::profile::FollowingState;
-use convene_domain::{EventError, ProfileCommand, ProfileError};
+use convene_domain::profile::MembershipState;
+use convene_domain::{EventCommand, EventError, GroupError, ProfileCommand, ProfileError};
 use convene_projections::domains;
 use convene_projections::events::{self, EventFilter, EventView};
 use convene_projections::follows::{self as follows_model, GroupElsewhere, GroupMembership};
@@ -160,11 +163,11 @@ pub async fn look_up(
     }
 }
 
-/// The public events of `group` this instance has received and that have not ended, soonest
-/// first: those the group sent stand here as organised by its handle.
+/// The public events of `group` that have not ended, soonest first: those it sent here (they
+/// stand as organised by its handle) and those its moderators here made for it.
 pub async fn events_of(state: &AppState, group: &FoundActor) -> Result<Vec<EventView>> {
     let filter = EventFilter {
-        organiser: Some(group.handle.clone()),
+        group: Some(group.handle.clone()),
         from: Some(format_timestamp(time::OffsetDateTime::now_utc())),
         limit: EVENTS_SHOWN,
         ..Default::default()
@@ -508,6 +511,96 @@ pub async fn add_link(
         content: link,
     };
     follows::run(state, &acting.profile, command, &acting.metadata()).await
+}
+
+/// `profile`'s membership in the group elsewhere `handle` (`name@host`, as the `remote_actors`
+/// cache names it), if it has one.
+async fn joined(state: &AppState, profile: &str, handle: &str) -> Result<Option<GroupElsewhere>> {
+    let handle = handle.trim_start_matches('@');
+    let pool = state.db.pool();
+    Ok(follows_model::groups_elsewhere(pool, profile)
+        .await?
+        .into_iter()
+        .find(|g| g.handle.as_deref() == Some(handle)))
+}
+
+/// The profile of `account` with the highest role in the group elsewhere `handle`, if any.
+pub async fn member_profile(
+    state: &AppState,
+    account: &str,
+    handle: &str,
+) -> Result<Option<String>> {
+    let mut best: Option<(MemberRole, String)> = None;
+    for username in crate::access::usernames_of(state, account).await? {
+        let Some(group) = joined(state, &username, handle).await? else {
+            continue;
+        };
+        if group.membership.state != MembershipState::Accepted {
+            continue;
+        }
+        let role = group.membership.role.unwrap_or(MemberRole::Member);
+        if best.as_ref().is_none_or(|(r, _)| role.rank() > r.rank()) {
+            best = Some((role, username));
+        }
+    }
+    Ok(best.map(|(_, username)| username))
+}
+
+/// The group elsewhere `handle`, when the acting profile may organise events for it: a member
+/// whom the group made a moderator or more. Otherwise `role-needed` (a member), or
+/// `not-in-group`.
+pub async fn may_organise(
+    state: &AppState,
+    acting: &Acting,
+    handle: &str,
+) -> Result<GroupElsewhere> {
+    let group = joined(state, &acting.profile, handle)
+        .await?
+        .filter(|g| g.membership.state == MembershipState::Accepted)
+        .ok_or_else(|| GroupError::NotInGroup(format!("@{}", acting.profile)))?;
+    match group.membership.role {
+        Some(role) if role.at_least(MemberRole::Moderator) => Ok(group),
+        _ => Err(GroupError::RoleNeeded(MemberRole::Moderator).into()),
+    }
+}
+
+/// Creates an event that the acting profile, a moderator of the group elsewhere `handle` (or
+/// more), organises for it, as Mobilizon's members do: the event is this instance's, its
+/// organiser the profile; its `Create` (`attributedTo` the group) goes to the group, which
+/// lists it with its events. It cannot be for members only nor hide its organiser (422 on
+/// that field): only the group's instance could keep either promise.
+pub async fn create_event(
+    state: &AppState,
+    acting: &Acting,
+    handle: &str,
+    new: crate::events::NewEvent,
+    (members_only, hide_organiser): (bool, bool),
+) -> Result<EventView> {
+    let group = may_organise(state, acting, handle).await?;
+    let inbox = domains::remote_inbox(state.db.pool(), &group.group)
+        .await?
+        .ok_or_else(|| Error::conflict(format!("{handle} is not known here: look it up again")))?;
+    let link = GroupLink {
+        handle: group.handle.unwrap_or_else(|| handle.to_string()),
+        members_only,
+        hide_organiser,
+        elsewhere: Some(GroupAddress {
+            actor: group.group,
+            inbox,
+        }),
+    };
+    let id = uuid::Uuid::new_v4().to_string();
+    let command = EventCommand::CreateForGroup {
+        organiser: acting.profile.clone(),
+        creator_participation: uuid::Uuid::new_v4().to_string(),
+        details: new.details,
+        draft: new.draft,
+        group: link,
+    };
+    let metadata = acting.metadata();
+    let reads = &[convene_projections::read_model::EVENTS];
+    consistency::command(state, &state.events, &id, command, &metadata, reads).await?;
+    crate::events::show(state, Some(&acting.session), &id).await
 }
 
 /// The acting profile stops following `group` (or withdraws its request); nothing when it did

@@ -87,7 +87,12 @@ pub async fn import_event(
     details: EventDetails,
 ) -> Result<String> {
     let id = event_id(&origin.object);
-    run(state, from, &id, EventCommand::Import { origin, details }).await?;
+    let command = EventCommand::Import {
+        origin,
+        details,
+        group: None,
+    };
+    run(state, from, &id, command).await?;
     Ok(id)
 }
 

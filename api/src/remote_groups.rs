@@ -12,9 +12,9 @@ use crate::error::{Error, Result};
 use crate::groups::READS;
 use crate::remote_events::{self, FromRemote};
 use crate::AppState;
-use convene_domain::event::{EventDetails, RemoteOrigin};
+use convene_domain::event::{EventDetails, GroupLink, RemoteOrigin};
 use convene_domain::group::{FollowState, GroupActor, MemberRole, ResourceContent};
-use convene_domain::{GroupCommand, GroupError};
+use convene_domain::{EventCommand, GroupCommand, GroupError};
 use convene_projections::groups;
 
 /// Runs `command` on group `@handle` for the remote actor of `from`; an unknown group is said
@@ -230,6 +230,44 @@ pub async fn add_resource(
     };
     run(state, from, handle, command).await?;
     Ok(resource)
+}
+
+/// The event `origin.object` that the actor of `from`, organising it on its own instance, made
+/// for group `@handle` (moderators and above, as for a local member's group event), recorded as
+/// the group's: listed with its events, changed and deleted by its organiser alone. A member
+/// below moderator, or no member, is refused (`role-needed`, `not-in-group`); an unknown group
+/// is not found, a suspended one refuses. Returns the event's id here.
+pub async fn organise_event(
+    state: &AppState,
+    from: &FromRemote,
+    handle: &str,
+    origin: RemoteOrigin,
+    details: EventDetails,
+) -> Result<String> {
+    crate::groups::open_for_work(state, handle).await?;
+    let who = GroupActor::Remote(from.actor.clone());
+    match groups::membership(state.db.pool(), handle, &who).await? {
+        Some(m) if m.role.at_least(MemberRole::Moderator) => {}
+        Some(_) => return Err(GroupError::RoleNeeded(MemberRole::Moderator).into()),
+        None => return Err(GroupError::NotInGroup(who.to_string()).into()),
+    }
+    let id = remote_events::event_id(&origin.object);
+    let command = EventCommand::Import {
+        origin,
+        details,
+        group: Some(GroupLink::here(handle, false, false)),
+    };
+    let metadata = from.metadata();
+    consistency::command(
+        state,
+        &state.events,
+        &id,
+        command,
+        &metadata,
+        remote_events::READS,
+    )
+    .await?;
+    Ok(id)
 }
 
 /// The actor of `from` accepts its invitation to group `@handle` (its `Accept` of the `Invite`).

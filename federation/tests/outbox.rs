@@ -3,7 +3,7 @@
 //! again after a crash, another split into batches) gives again unchanged.
 
 use convene_domain::event::details::{EventDetails, EventPatch, EventStatus, JoinMode, Visibility};
-use convene_domain::event::GroupLink;
+use convene_domain::event::{GroupAddress, GroupLink};
 use convene_domain::group::{
     GroupActor, GroupDetails, PostContent, PostVisibility, ResourceContent, ResourceKind,
 };
@@ -190,11 +190,7 @@ async fn changes_of_local_actors_become_activities_to_their_followers_of_the_tim
             creator_participation: "e4-ana".into(),
             details: details("Union picnic", Visibility::Public),
             draft: false,
-            group: GroupLink {
-                handle: "union".into(),
-                members_only: false,
-                hide_organiser: false,
-            },
+            group: GroupLink::here("union", false, false),
         };
         log.event("e4", for_group).await;
         log.event("e2", EventCommand::Publish { by: "ana".into() })
@@ -365,6 +361,62 @@ async fn a_follow_and_its_undo_name_the_same_follow() {
         assert_eq!(undo_json["object"]["type"], "Follow");
         // A follow goes to the actor's own inbox.
         assert_eq!(undo.inboxes, vec![format!("{target}/inbox")]);
+    }
+}
+
+/// An event a profile here organises for a group elsewhere, as Mobilizon's members do: created,
+/// changed and deleted by the profile itself (the group signs only on its own instance),
+/// `attributedTo` the group, to the profile's followers and the group's inbox.
+#[tokio::test]
+async fn an_event_for_a_group_elsewhere_goes_to_the_group_from_its_organiser() {
+    for (_scratch, db) in test_databases("outbox_event_group_elsewhere").await {
+        let log = Log { db };
+        let profile = ProfileCommand::Create {
+            username: "ana".into(),
+            display_name: None,
+            account: None,
+        };
+        log.profile("ana", profile).await;
+        log.follower("cleo", LONE, None).await;
+        let group = "https://mobilizon.example/@climate";
+        let inbox = "https://mobilizon.example/inbox";
+        let for_group = EventCommand::CreateForGroup {
+            organiser: "ana".into(),
+            creator_participation: "e1-ana".into(),
+            details: details("Map fair", Visibility::Public),
+            draft: false,
+            group: GroupLink {
+                handle: "climate@mobilizon.example".into(),
+                members_only: false,
+                hide_organiser: false,
+                elsewhere: Some(GroupAddress {
+                    actor: group.into(),
+                    inbox: inbox.into(),
+                }),
+            },
+        };
+        log.event("e1", for_group).await;
+        log.event("e1", EventCommand::Delete { by: "ana".into() })
+            .await;
+        let out = log.derived(100).await;
+        let both = vec![s(LONE), s(inbox)];
+        assert_eq!(
+            summary(&out)[1..],
+            [
+                (s("Create"), s("Event Map fair"), both.clone()),
+                (
+                    s("Delete"),
+                    s(&format!("Tombstone {PUBLIC_URL}/events/e1")),
+                    both
+                ),
+            ]
+        );
+        let create = serde_json::to_value(&out[1].activity).expect("serialises");
+        let ana = format!("{PUBLIC_URL}/@ana");
+        assert_eq!(create["actor"], ana.as_str());
+        assert_eq!(create["object"]["actor"], ana.as_str());
+        assert_eq!(create["object"]["attributedTo"], group);
+        assert_eq!(out[1].key_id, format!("{ana}#main-key"));
     }
 }
 
@@ -667,11 +719,7 @@ async fn a_groups_public_events_and_posts_go_to_its_remote_followers_of_the_time
             creator_participation: format!("{title}-ana"),
             details: details(title, Visibility::Public),
             draft: false,
-            group: GroupLink {
-                handle: "union".into(),
-                members_only,
-                hide_organiser: true,
-            },
+            group: GroupLink::here("union", members_only, true),
         };
         // Before anyone follows from elsewhere: nothing to send.
         log.event("g0", for_group("Founding", false)).await;
@@ -937,6 +985,7 @@ async fn a_renamed_profile_sends_its_person_to_every_instance_that_knows_it() {
                 inbox: Some("https://m.example/inbox".into()),
             },
             details: details("Their march", Visibility::Public),
+            group: None,
         };
         log.event("m1", import).await;
         let join = EventCommand::Join {

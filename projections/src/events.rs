@@ -629,11 +629,11 @@ fn event_view(row: &AnyRow) -> Result<EventView, Error> {
     let participant_count: i64 = row.try_get("participant_count")?;
     let group: Option<String> = row.try_get("group_handle")?;
     let group = match group {
-        Some(handle) => Some(GroupLink {
-            handle,
-            members_only: flag_of(row, "members_only")?,
-            hide_organiser: flag_of(row, "hide_organiser")?,
-        }),
+        Some(handle) => Some(GroupLink::here(
+            &handle,
+            flag_of(row, "members_only")?,
+            flag_of(row, "hide_organiser")?,
+        )),
         None => None,
     };
     let organiser: String = row.try_get("organizer")?;
@@ -791,7 +791,7 @@ pub struct EventFilter {
     pub category: Option<String>,
     pub tag: Option<String>,
     pub organiser: Option<String>,
-    /// Handle of the organising group.
+    /// Handle of the organising group (`name@host` for a group elsewhere).
     pub group: Option<String>,
     /// Text the title must contain (case-insensitive).
     pub text: Option<String>,
@@ -868,7 +868,12 @@ pub(crate) fn public_conditions(filter: &EventFilter) -> (String, Vec<String>) {
         );
     }
     if let Some(group) = &filter.group {
-        param(&mut sql, " AND e.group_handle = ?", group);
+        // Made for the group, or sent by it (a group elsewhere organises what it sends).
+        param(
+            &mut sql,
+            " AND (e.group_handle = ? OR e.organizer = ?)",
+            group,
+        );
     }
     if let Some(text) = filter
         .text

@@ -54,11 +54,13 @@ impl Projection for GroupsProjection {
 
     async fn apply(&self, conn: &mut AnyConnection, event: &StoredEvent) -> Result<(), Error> {
         if event.aggregate_type == Event::TYPE {
-            // Of an event, only that a group organises it concerns the group's timeline.
+            // Of an event, only that a group here organises it concerns the group's timeline.
             if let EventChange::OrganisedByGroup { group } = event.change::<EventChange>()? {
-                let on = Applying::of(event)?;
-                let entry = Entry::new(Kind::EventOrganised).subject(on.id.to_string());
-                timeline(conn, &on, &group.handle, &actor_of(event)?, entry).await?;
+                if group.elsewhere.is_none() {
+                    let on = Applying::of(event)?;
+                    let entry = Entry::new(Kind::EventOrganised).subject(on.id.to_string());
+                    timeline(conn, &on, &group.handle, &actor_of(event)?, entry).await?;
+                }
             }
             return Ok(());
         }

@@ -348,11 +348,7 @@ async fn seed_group(
             creator_participation: uuid::Uuid::new_v4().to_string(),
             details: details_at(format!("Group meeting {i}"), begins_at),
             draft: false,
-            group: GroupLink {
-                handle: GROUP.into(),
-                members_only: false,
-                hide_organiser: false,
-            },
+            group: GroupLink::here(GROUP, false, false),
         };
         let id = uuid::Uuid::new_v4().to_string();
         state.events.execute(&id, command, metadata).await?;

@@ -400,6 +400,9 @@ fn parse_group_event(body: &[u8]) -> Result<(NewEvent, GroupEventOptions), Probl
 
 /// Create an event organised by the group (moderators and above); `members_only` keeps it to
 /// the group's members, `hide_organiser` shows the group rather than the member who created it.
+/// A group of another instance (`name@host`, of which the profile is a moderator there) gets an
+/// event of this instance organised by the profile and sent to the group, which lists it; it is
+/// neither members-only nor hides its organiser (422 on the field).
 #[utoipa::path(post, path = "/groups/{handle}/events", tag = "groups", request_body = NewEvent,
     params(("handle" = String, Path)), security(("bearer" = [])),
     responses((status = 201, body = EventView), (status = 403, body = Problem, description = "moderator-needed"),

@@ -129,6 +129,9 @@ pub enum EventCommand {
     Import {
         origin: RemoteOrigin,
         details: EventDetails,
+        /// One of our groups, when one of its members elsewhere organised the event for it
+        /// (the caller checked the member's role).
+        group: Option<GroupLink>,
     },
     /// The remote organiser `actor` describes its event anew (an Update).
     UpdateRemote {

@@ -95,10 +95,11 @@ impl Event {
             return Err(EventError::NotAdministrator);
         }
         let group = GroupLink {
-            handle: current.handle.clone(),
             members_only,
             hide_organiser,
+            ..current.clone()
         };
+        group.check()?;
         if group == *current {
             return Ok(vec![]);
         }

@@ -114,6 +114,50 @@ pub struct GroupLink {
     /// The event shows the group as its organiser, not the member who created it.
     #[serde(default)]
     pub hide_organiser: bool,
+    /// The group lives on another instance (`handle` is then `name@host`): one of its
+    /// moderators here organises the event for it, as Mobilizon's members do.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub elsewhere: Option<GroupAddress>,
+}
+
+/// Where a group of another instance is: its actor, and the inbox taking its activities.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct GroupAddress {
+    pub actor: String,
+    pub inbox: String,
+}
+
+impl GroupLink {
+    /// A group of this instance, by its handle.
+    pub fn here(handle: &str, members_only: bool, hide_organiser: bool) -> Self {
+        Self {
+            handle: handle.to_string(),
+            members_only,
+            hide_organiser,
+            elsewhere: None,
+        }
+    }
+
+    /// Only the group's own instance knows its members and signs as the group: an event made
+    /// here for a group elsewhere is for everyone who may see it, under its organiser.
+    pub(super) fn check(&self) -> Result<(), EventError> {
+        if self.elsewhere.is_none() {
+            return Ok(());
+        }
+        let mut errors = crate::validation::Errors::default();
+        errors.check(
+            !self.members_only,
+            "members_only",
+            "only the group's own instance keeps events for its members",
+        );
+        errors.check(
+            !self.hide_organiser,
+            "hide_organiser",
+            "only the group's own instance can show the group as the organiser",
+        );
+        errors.finish(()).map_err(EventError::Invalid)
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -307,6 +351,7 @@ impl Aggregate for Event {
                 draft,
                 group,
             } => {
+                group.check()?;
                 let mut changes = self.create(organiser, creator_participation, details, draft)?;
                 changes.push(EventChange::OrganisedByGroup { group });
                 Ok(changes)
@@ -370,7 +415,11 @@ impl Aggregate for Event {
                 self.edit_comment(comment, &by, &body)
             }
             EventCommand::DeleteComment { comment, by } => self.delete_comment(comment, &by),
-            EventCommand::Import { origin, details } => self.import(origin, details),
+            EventCommand::Import {
+                origin,
+                details,
+                group,
+            } => self.import(origin, details, group),
             EventCommand::UpdateRemote { actor, details } => self.update_remote(&actor, details),
             EventCommand::DeleteRemote { actor } => self.delete_remote(&actor),
             EventCommand::DescribeRemoteActor {

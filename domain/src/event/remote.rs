@@ -3,7 +3,7 @@
 //! one may change or delete it, and nobody here organises it.
 
 use super::details::{EventDetails, EventStatus};
-use super::{Event, EventChange, EventError, Participant, ParticipantState};
+use super::{Event, EventChange, EventError, GroupLink, Participant, ParticipantState};
 use serde::{Deserialize, Serialize};
 
 /// Where a remote event comes from.
@@ -114,12 +114,15 @@ impl Event {
         &self,
         origin: RemoteOrigin,
         details: EventDetails,
+        group: Option<GroupLink>,
     ) -> Result<Vec<EventChange>, EventError> {
         if self.details.is_some() || self.deleted {
             return Err(EventError::AlreadyExists);
         }
         let details = details.validate().map_err(EventError::Invalid)?;
-        Ok(vec![EventChange::Imported { origin, details }])
+        let mut changes = vec![EventChange::Imported { origin, details }];
+        changes.extend(group.map(|group| EventChange::OrganisedByGroup { group }));
+        Ok(changes)
     }
 
     /// The whole details as the organiser's instance now describes them. A cancellation is its

@@ -921,11 +921,7 @@ fn a_command_s_changes_applied_again_leave_the_state_as_once() {
 // Events organised by a group.
 
 fn repair() -> GroupLink {
-    GroupLink {
-        handle: "repair".into(),
-        members_only: true,
-        hide_organiser: true,
-    }
+    GroupLink::here("repair", true, true)
 }
 
 #[test]
@@ -1025,6 +1021,84 @@ fn the_organising_group_changes_how_it_shows_its_event_and_nobody_else_does() {
         .then_expect_error(EventError::NotAGroupEvent);
 }
 
+/// A group of another instance, for which one of its moderators here organises an event.
+fn elsewhere(members_only: bool, hide_organiser: bool) -> GroupLink {
+    GroupLink {
+        handle: "club@other.example".into(),
+        members_only,
+        hide_organiser,
+        elsewhere: Some(GroupAddress {
+            actor: "https://other.example/@club".into(),
+            inbox: "https://other.example/inbox".into(),
+        }),
+    }
+}
+
+#[test]
+fn an_event_for_a_group_elsewhere_is_for_everyone_under_its_organiser() {
+    let create = |group| EventCommand::CreateForGroup {
+        organiser: "org".into(),
+        creator_participation: "p-org".into(),
+        details: details(),
+        draft: false,
+        group,
+    };
+    Given::with(())
+        .given_no_previous_events()
+        .when(create(elsewhere(false, false)))
+        .then_expect_events(vec![
+            created(None, JoinMode::Free),
+            C::OrganisedByGroup {
+                group: elsewhere(false, false),
+            },
+        ]);
+    // Only the group's own instance knows its members and signs as the group.
+    let refused = |fields: &[&str]| {
+        let errors = fields
+            .iter()
+            .map(|field| FieldError {
+                field: field.to_string(),
+                message: match *field {
+                    "members_only" => "only the group's own instance keeps events for its members",
+                    _ => "only the group's own instance can show the group as the organiser",
+                }
+                .into(),
+            })
+            .collect();
+        EventError::Invalid(errors)
+    };
+    Given::with(())
+        .given_no_previous_events()
+        .when(create(elsewhere(true, true)))
+        .then_expect_error(refused(&["members_only", "hide_organiser"]));
+    Given::with(())
+        .given(vec![
+            created(None, JoinMode::Free),
+            C::OrganisedByGroup {
+                group: elsewhere(false, false),
+            },
+        ])
+        .when(EventCommand::ChangeGroupOptions {
+            by: "club@other.example".into(),
+            members_only: true,
+            hide_organiser: false,
+        })
+        .then_expect_error(refused(&["members_only"]));
+}
+
+#[test]
+fn an_event_a_member_elsewhere_made_for_our_group_is_imported_as_the_groups() {
+    let group = GroupLink::here("repair", false, false);
+    Given::with(())
+        .given_no_previous_events()
+        .when(EventCommand::Import {
+            origin: origin(),
+            details: details(),
+            group: Some(group.clone()),
+        })
+        .then_expect_events(vec![imported(), C::OrganisedByGroup { group }]);
+}
+
 fn origin() -> RemoteOrigin {
     RemoteOrigin {
         object: "https://mobilizon.example/events/1".into(),
@@ -1052,6 +1126,7 @@ fn a_remote_event_is_imported_with_its_origin_and_sanitised_html() {
         .when(EventCommand::Import {
             origin: origin(),
             details: d,
+            group: None,
         })
         .then_expect_events(vec![imported()]);
 }
@@ -1063,6 +1138,7 @@ fn a_remote_event_is_imported_once() {
         .when(EventCommand::Import {
             origin: origin(),
             details: details(),
+            group: None,
         })
         .then_expect_error(EventError::AlreadyExists);
 }

@@ -186,8 +186,19 @@ async fn create(
 ) -> Result<String, Refusal> {
     by_organiser(from, &mut event)?;
     let origin = origin_of(inbox, Some(signer), &event).await?;
-    match remote_events::import_event(&inbox.app, from, origin, event.details).await {
-        Ok(id) => Ok(format!("imported {} as event {id}", event.id)),
+    // Made by a member elsewhere for one of our groups, as Mobilizon's members make them.
+    let (imported, group) = match super::our_actor(inbox, &event.attributed_to) {
+        Some(handle) if event.attributed_to != event.actor => (
+            remote_groups::organise_event(&inbox.app, from, &handle, origin, event.details).await,
+            format!(" of @{handle}"),
+        ),
+        _ => (
+            remote_events::import_event(&inbox.app, from, origin, event.details).await,
+            String::new(),
+        ),
+    };
+    match imported {
+        Ok(id) => Ok(format!("imported {} as event {id}{group}", event.id)),
         Err(convene_api::Error::Event(EventError::AlreadyExists)) => {
             Err(Refusal::ignored(format!("{} is already here", event.id)))
         }

@@ -240,6 +240,12 @@ fn in_our_group<'a>(inbox: &Inbox, url: &'a str, separator: &str) -> Option<(Str
     is_plain(handle).then(|| (handle.to_string(), inside))
 }
 
+/// The name of one of our actors (a profile or a group) when `url` is its id.
+fn our_actor(inbox: &Inbox, url: &str) -> Option<String> {
+    let name = url.strip_prefix(&format!("{}/@", inbox.federation.public_url))?;
+    is_plain(name).then(|| name.to_string())
+}
+
 /// One segment of such an address: a name or an id, nothing else in it.
 fn is_plain(part: &str) -> bool {
     !part.is_empty() && !part.contains(['/', '?', '#', '@'])

@@ -20,7 +20,7 @@ use crate::objects::{
     ActivityKind, ActorRef, FederatedComment, FederatedEvent, FederatedGroup,
 };
 use convene_domain::event::details::Visibility;
-use convene_domain::event::{Participant, ParticipantState};
+use convene_domain::event::{GroupLink, Participant, ParticipantState};
 use convene_domain::moderation::ContentAction;
 use convene_domain::{Event, EventChange, ProfileChange};
 use convene_projections::{Error, StoredEvent};
@@ -85,17 +85,34 @@ impl Tracked {
                 .is_some_and(|d| d.visibility != Visibility::Private)
     }
 
-    /// The actor sending the event's activities: its group, or else its organiser.
+    /// The group here organising the event, if one does.
+    fn group_here(&self) -> Option<&GroupLink> {
+        self.event.group().filter(|g| g.elsewhere.is_none())
+    }
+
+    /// The actor sending the event's activities: its group here, or else its organiser (a
+    /// group elsewhere signs only on its own instance).
     fn sender(&self, public_url: &str) -> String {
-        match self.event.group() {
+        match self.group_here() {
             Some(group) => group_id(public_url, &group.handle),
             None => person_id(public_url, self.event.organiser()),
         }
     }
 
-    /// The inboxes of the sender's followers just after `position`.
+    /// The inboxes of the sender's followers just after `position`; for an event made for a
+    /// group elsewhere, the group's too (it lists the event, and relays it to its own).
     fn followers_at(&self, profiles: &LogOf, groups: &GroupLogs, position: i64) -> Vec<String> {
         match self.event.group() {
+            Some(GroupLink {
+                elsewhere: Some(group),
+                ..
+            }) => {
+                let mut inboxes = followers_at(profiles, self.event.organiser(), position);
+                inboxes.push(group.inbox.clone());
+                inboxes.sort();
+                inboxes.dedup();
+                inboxes
+            }
             Some(group) => groups.followers_at(&group.handle, position),
             None => followers_at(profiles, self.event.organiser(), position),
         }
@@ -128,9 +145,9 @@ impl EventFold {
         self.tracked.event.organiser()
     }
 
-    /// The handle of the group organising the event, if any.
+    /// The handle of the group here organising the event, if any.
     pub fn group(&self) -> Option<&str> {
-        self.tracked.event.group().map(|g| g.handle.as_str())
+        self.tracked.group_here().map(|g| g.handle.as_str())
     }
 }
 
@@ -409,6 +426,12 @@ fn event_activities(
             | EventChange::Moderated { .. }
     );
     match change {
+        // Another instance's event, made there for one of our groups.
+        EventChange::OrganisedByGroup { .. } if event.origin().is_some() => {
+            relayed_by_group(public_url, id, stored, tracked, groups, at)
+                .into_iter()
+                .collect()
+        }
         // A comment removed by moderators is gone for peers; restored, it comes back.
         EventChange::Moderated {
             action:
@@ -669,6 +692,63 @@ fn comment_activity(
     })
 }
 
+/// The group's `Announce` of an event one of its members elsewhere made for it, as the group
+/// takes it (Mobilizon's groups announce what their members create): to its remote followers
+/// and members, the organiser's instance aside (it sent the event), naming the event by its id
+/// (receivers fetch it from its origin). Only an event everyone who may see the group may see.
+fn relayed_by_group(
+    public_url: &str,
+    id: &str,
+    stored: &StoredEvent,
+    tracked: &Tracked,
+    groups: &GroupLogs,
+    at: OffsetDateTime,
+) -> Option<Outgoing> {
+    let event = &tracked.event;
+    let (origin, group) = (event.origin()?, tracked.group_here()?);
+    let visibility = event.details()?.visibility;
+    if group.members_only || visibility == Visibility::Private {
+        return None;
+    }
+    let mut inboxes: BTreeSet<String> = groups
+        .followers_at(&group.handle, stored.position)
+        .into_iter()
+        .collect();
+    inboxes.extend(
+        groups
+            .member_inboxes_at(&group.handle, stored.position)
+            .ok()?,
+    );
+    if let Some(sent_from) = &origin.inbox {
+        inboxes.remove(sent_from);
+    }
+    if inboxes.is_empty() {
+        return None;
+    }
+    let actor = group_id(public_url, &group.handle);
+    let followers = format!("{actor}/followers");
+    let public = crate::context::PUBLIC.to_string();
+    let (to, cc) = match visibility {
+        Visibility::Public => (vec![public], vec![followers]),
+        _ => (vec![followers], vec![public]),
+    };
+    let kind = ActivityKind::Announce;
+    Some(Outgoing {
+        activity: Activity::new(
+            activity_id(public_url, id, stored.sequence as u64, kind),
+            kind,
+            &actor,
+            Value::String(origin.object.clone()),
+            to,
+            cc,
+            at,
+        ),
+        key_id: key_id(&actor),
+        inboxes: inboxes.into_iter().collect(),
+        about: None,
+    })
+}
+
 /// The event as federated after the change at `at`.
 fn federated_event(
     public_url: &str,
@@ -687,7 +767,10 @@ fn federated_event(
         uuid: id.to_string(),
         organiser: actor_ref(&person_id(public_url, event.organiser())),
         group: event.group().map(|group| FederatedGroup {
-            actor: actor_ref(&group_id(public_url, &group.handle)),
+            actor: actor_ref(&match &group.elsewhere {
+                Some(elsewhere) => elsewhere.actor.clone(),
+                None => group_id(public_url, &group.handle),
+            }),
             hide_organiser: group.hide_organiser,
         }),
         details,

@@ -104,6 +104,24 @@ impl GroupLogs {
     }
 }
 
+impl GroupLogs {
+    /// The inboxes of group `handle`'s remote members just after `position`.
+    pub fn member_inboxes_at(
+        &self,
+        handle: &str,
+        position: i64,
+    ) -> Result<BTreeSet<String>, Error> {
+        let mut group = Group::default();
+        for stored in self.logs.get(handle).map(Vec::as_slice).unwrap_or_default() {
+            if stored.position > position {
+                break;
+            }
+            group.apply(stored.change()?);
+        }
+        Ok(remote_member_inboxes(&group, self))
+    }
+}
+
 /// The inboxes of the group's remote members, once per instance when they share an inbox.
 pub(super) fn remote_member_inboxes(group: &Group, groups: &GroupLogs) -> BTreeSet<String> {
     group

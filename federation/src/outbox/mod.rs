@@ -176,8 +176,11 @@ impl OutboxSubscriber {
         handles.extend(folds.values().filter_map(|f| f.group().map(str::to_string)));
         for log in events.values() {
             for stored in log.iter().take(2) {
-                if let EventChange::OrganisedByGroup { group } = stored.change()? {
-                    handles.insert(group.handle);
+                match stored.change()? {
+                    EventChange::OrganisedByGroup { group } if group.elsewhere.is_none() => {
+                        handles.insert(group.handle);
+                    }
+                    _ => {}
                 }
             }
         }

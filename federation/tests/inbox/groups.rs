@@ -150,11 +150,7 @@ async fn group_event(local: &Local, id: &str, handle: &str, title: &str, members
         creator_participation: format!("{id}-ana"),
         details: details(title),
         draft: false,
-        group: GroupLink {
-            handle: handle.into(),
-            members_only,
-            hide_organiser: false,
-        },
+        group: GroupLink::here(handle, members_only, false),
     };
     Commands::<Event>::new(&local.db, ())
         .execute(id, command, &seed())

@@ -8,10 +8,11 @@
 
 use crate::groups::{derived, group, group_command, role_of, signed_by_the_group, wait_for_role};
 use crate::support::*;
-use crate::{bytes, now};
+use crate::{bytes, changes, now, shown};
 use convene_domain::group::{GroupActor, GroupPatch, MemberRole, Openness, ResourceContent};
 use convene_domain::profile::MembershipState;
-use convene_domain::{Actor, Group, GroupCommand, Source};
+use convene_domain::{Actor, EventChange, Group, GroupCommand, Source};
+use convene_federation::objects::ActivityKind;
 use convene_federation::outbox::Outgoing;
 use convene_projections::follows::GroupMembership;
 use convene_projections::log::EventLog;
@@ -1021,5 +1022,141 @@ async fn a_group_elsewhere_relays_its_discussions_to_our_member() {
             tokio::time::sleep(std::time::Duration::from_millis(25)).await;
         }
         assert!(kept().await.is_empty(), "{}", local.label);
+    }
+}
+
+/// A remote moderator of one of our groups organises an event for it from its own instance, as
+/// Mobilizon's members do (its `Create` of an `Event` it organises, `attributedTo` the group):
+/// recorded as the group's (the remote actor and the activity in the metadata), listed with the
+/// group's events and on its timeline as the remote actor's doing; the group announces it to
+/// its other remote members, not back to the organiser's instance. A stranger's and a plain
+/// member's are refused with the reason, nothing recorded.
+#[tokio::test]
+async fn a_remote_moderator_organises_an_event_for_our_group() {
+    for scratch in test_urls("inbox_remote_group_event").await {
+        let local = Local::start(&scratch).await;
+        let remote = Remote::start().await;
+        let third = Remote::start().await;
+        let alice = remote.person("alice", ALICE_PUB);
+        let bob = third.person("bob", BOB_PUB);
+        let (alice_key, bob_key) = (format!("{alice}#main-key"), format!("{bob}#main-key"));
+        let club = open_group(&local, "club").await;
+        let for_club = |who: &str, n: u32, title: &str| {
+            let mut object = event(who, n, title);
+            object["attributedTo"] = json!(club);
+            activity("Create", who, 40 + n, object)
+        };
+        let send = |body: Value, by_bob: bool| {
+            let signed = match by_bob {
+                true => signing(&bob_key, BOB_KEY),
+                false => signing(&alice_key, ALICE_KEY),
+            };
+            let local = &local;
+            async move { post(local, "/inbox", &bytes(&body), signed, now()).await }
+        };
+        // Bob is no member yet, then a plain member; Alice joins, then is made a moderator.
+        let (status, text) = send(for_club(&bob, 1, "Bob's fair"), true).await;
+        assert_eq!(status, 404, "{}: {text}", local.label);
+        assert!(
+            text.contains("not-in-group") || text.contains("not a member"),
+            "{text}"
+        );
+        for (n, (who, by_bob)) in [(&alice, false), (&bob, true)].into_iter().enumerate() {
+            let join = activity("Join", who, n as u32 + 1, json!(club));
+            let (status, text) = send(join, by_bob).await;
+            assert_eq!(status, 202, "{}: {text}", local.label);
+            wait_for_role(&local, "club", who, Some(MemberRole::Member)).await;
+        }
+        let (status, text) = send(for_club(&bob, 2, "Bob's fair"), true).await;
+        assert_eq!(status, 403, "{}: {text}", local.label);
+        assert!(text.contains("moderator"), "{text}");
+        group_command(
+            &local,
+            "club",
+            GroupCommand::ChangeRole {
+                by: GroupActor::profile("ana"),
+                who: GroupActor::Remote(alice.clone()),
+                role: MemberRole::Moderator,
+            },
+        )
+        .await;
+        for n in [1, 2] {
+            let object = format!("{}/events/{n}", third.base);
+            assert!(shown(&local, &object).await.is_none(), "{}", local.label);
+        }
+
+        let create = for_club(&alice, 3, "Map fair");
+        let (status, text) = send(create.clone(), false).await;
+        assert_eq!(status, 202, "{}: {text}", local.label);
+        let object = create["object"]["id"].as_str().expect("an id").to_string();
+        let view = shown(&local, &object).await.expect("imported");
+        assert_eq!(
+            view.group.as_ref().map(|g| g.handle.as_str()),
+            Some("club"),
+            "{}",
+            local.label
+        );
+        assert!(view.organiser.starts_with("alice@"), "{}", view.organiser);
+        let (_, origin_metadata) = changes(&local, &object)
+            .await
+            .into_iter()
+            .map(|(change, actor, source)| (change, (actor, source)))
+            .find(|(change, _)| matches!(change, EventChange::OrganisedByGroup { .. }))
+            .expect("recorded as the group's");
+        assert_eq!(
+            origin_metadata,
+            (
+                Actor::Remote {
+                    actor: alice.clone()
+                },
+                Source::Federation {
+                    activity: create["id"].as_str().expect("an id").to_string()
+                }
+            )
+        );
+        let pool = local.db.pool();
+        let listed = convene_projections::events::upcoming_of_group(pool, "club", "2000-01-01", 10)
+            .await
+            .expect("the read model");
+        assert_eq!(listed.len(), 1, "{}: {listed:?}", local.label);
+        assert_eq!(listed[0].details.title, "Map fair");
+        let mut timeline = Vec::new();
+        for _ in 0..200 {
+            timeline = convene_projections::groups::timeline_of(pool, "club", true, 50, 0)
+                .await
+                .expect("the timeline");
+            if timeline
+                .iter()
+                .any(|e| e.subject.as_deref() == Some(view.id.as_str()))
+            {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+        }
+        let entry = timeline
+            .iter()
+            .find(|e| e.subject.as_deref() == Some(view.id.as_str()))
+            .unwrap_or_else(|| panic!("{}: {timeline:?}", local.label));
+        assert_eq!(entry.actor, alice, "{}", local.label);
+
+        // The group announces it to Bob's instance, not back to Alice's.
+        let out = derived(&local).await;
+        let announced: Vec<_> = out
+            .iter()
+            .filter(|o| o.activity.kind == ActivityKind::Announce)
+            .collect();
+        assert_eq!(announced.len(), 1, "{}: {out:?}", local.label);
+        let announce = serde_json::to_value(&announced[0].activity).expect("JSON");
+        assert_eq!(announce["actor"], club.as_str());
+        assert_eq!(announce["object"], object.as_str());
+        assert_eq!(announce["to"], json!([convene_federation::context::PUBLIC]));
+        assert_eq!(announce["cc"], json!([format!("{club}/followers")]));
+        assert_eq!(
+            announced[0].inboxes,
+            [third.url("inbox")],
+            "{}",
+            local.label
+        );
+        signed_by_the_group(&local, announced[0], &club).await;
     }
 }

@@ -160,6 +160,7 @@ impl Log {
         let command = EventCommand::Import {
             origin,
             details: seed.details(),
+            group: None,
         };
         self.run(id, command, &metadata).await;
     }
@@ -386,11 +387,8 @@ pub async fn seed(db: &Database) {
     }
     log.by_organiser("deleted", |by| EventCommand::Delete { by })
         .await;
-    let group = |members_only, hide_organiser| GroupLink {
-        handle: "bikekitchen".into(),
-        members_only,
-        hide_organiser,
-    };
+    let group =
+        |members_only, hide_organiser| GroupLink::here("bikekitchen", members_only, hide_organiser);
     log.create_for_group(
         "members-only",
         &Seed::new("Climate members-only meeting", 70),
@@ -415,11 +413,7 @@ pub async fn seed(db: &Database) {
         ),
         ("unsuspended-group", "Climate picnic", "unsuspended_group"),
     ] {
-        let link = GroupLink {
-            handle: handle.into(),
-            members_only: false,
-            hide_organiser: false,
-        };
+        let link = GroupLink::here(handle, false, false);
         log.create_for_group(id, &Seed::new(title, 87), "organiser", link)
             .await;
     }
