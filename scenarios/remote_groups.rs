@@ -7,7 +7,7 @@
 //! discussions, resources, her role, and writes in A's discussion from B; A relays the
 //! discussion's comments to B), and leaves.
 
-use crate::federation::{browse_in, copy_of, each_pair, someone, start};
+use crate::federation::{browse_in, copy_of, each_pair, each_trio, someone, start};
 use crate::organising::ok;
 use crate::support::run_ok;
 use serde_json::json;
@@ -134,15 +134,19 @@ fn role_of(
 
 /// On B a profile joins A's open group from the group's page on B (a member on both sides once
 /// A accepts), asks to join A's moderated group with a message (pending on B until A's moderator
-/// approves it; removed by that moderator, no longer a member on B), then leaves the first (gone
-/// from A's members).
+/// approves it), writes in its discussion, adds a link, and made a moderator organises an event
+/// for it, which a follower on a third instance C receives from the group, without its
+/// members-only content; removed by A's moderator, no longer a member on B; then leaves the first
+/// (gone from A's members).
 #[test]
 fn a_profile_joins_groups_elsewhere_from_their_page_and_leaves() {
-    each_pair("remote group membership", |a_db, b_db| {
+    each_trio("remote group membership", |a_db, b_db, c_db| {
         let a = start(&a_db.url);
         let b = start(&b_db.url);
+        let c = start(&c_db.url);
         let ana = someone(&a, "ana");
         let bea = someone(&b, "bea");
+        let cleo = someone(&c, "cleo");
         for (handle, openness) in [("gardeners", "open"), ("archivists", "moderated")] {
             ok(
                 &a,
@@ -400,6 +404,20 @@ fn a_profile_joins_groups_elsewhere_from_their_page_and_leaves() {
             ("comments_open", "on"),
             ("publish", "now"),
         ];
+        // Cleo on C follows the group, which accepts at once.
+        let follow = format!("{page}/follow");
+        browse_in(
+            "en",
+            &c,
+            &cleo,
+            &page,
+            Some((&follow, &[("profile", "cleo")])),
+        );
+        c.wait_until(|c| {
+            browse_in("en", c, &cleo, &page, None)
+                .1
+                .contains("You follow this group")
+        });
         let (status, body, _) = browse_in("en", &b, &bea, &new_event, None);
         assert_eq!(status, 200, "{body}");
         assert!(
@@ -422,6 +440,19 @@ fn a_profile_joins_groups_elsewhere_from_their_page_and_leaves() {
         assert!(body.contains("Map fair"), "{body}");
         let (_, body, _) = browse_in("en", &b, &bea, &location, None);
         assert!(body.contains(&format!("href=\"{page}\"")), "{body}");
+        // The group announces it to its followers: C fetches it from B and lists it as the
+        // group's; what the group keeps for its members never reaches C.
+        c.wait_until(|c| {
+            browse_in("en", c, &cleo, &page, None)
+                .1
+                .contains("Map fair")
+        });
+        let (_, body, _) = browse_in("en", &c, &cleo, &page, None);
+        assert!(
+            !body.contains("Scanning rota") && !body.contains("Mondays are mine"),
+            "{body}"
+        );
+        assert!(!body.contains("For its members"), "{body}");
 
         // Removed by A's moderator: B no longer counts her a member, and offers to join again.
         let (status, said) = a.call(
@@ -454,5 +485,6 @@ fn a_profile_joins_groups_elsewhere_from_their_page_and_leaves() {
         assert!(!body.contains("You are a member"), "{body}");
         a.stop();
         b.stop();
+        c.stop();
     });
 }

@@ -146,7 +146,7 @@ pub async fn look_up(
         request_id: uuid::Uuid::new_v4().to_string(),
     };
     let id = remote_events::event_id(&event.origin.object);
-    match remote_events::import_event(state, &from, event.origin, event.details).await {
+    match remote_events::import_event(state, &from, event.origin, event.details, None).await {
         Ok(_) | Err(Error::Event(EventError::AlreadyExists)) => Ok(LookedUp::Event(id)),
         Err(Error::Invalid(errors)) => Err(Error::invalid_field(
             field,

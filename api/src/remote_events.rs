@@ -8,7 +8,7 @@ use crate::error::Result;
 use crate::AppState;
 use convene_domain::event::details::Visibility;
 use convene_domain::event::{
-    EventDetails, ParticipantState, RemoteAuthor, RemoteOrigin, RemoteParticipant,
+    EventDetails, GroupLink, ParticipantState, RemoteAuthor, RemoteOrigin, RemoteParticipant,
 };
 use convene_domain::{Actor, EventCommand, Metadata, Source};
 use convene_projections::events;
@@ -78,19 +78,21 @@ async fn run(state: &AppState, from: &FromRemote, id: &str, command: EventComman
     consistency::command(state, &state.events, id, command, &from.metadata(), READS).await
 }
 
-/// Records the event `origin.object`, described by `details` (held to the local rules). A
-/// second import of one object is refused (`already-exists`). Returns the event's id.
+/// Records the event `origin.object`, described by `details` (held to the local rules), as
+/// `group`'s when one organises it (the caller checked the group vouches for it). A second
+/// import of one object is refused (`already-exists`). Returns the event's id.
 pub async fn import_event(
     state: &AppState,
     from: &FromRemote,
     origin: RemoteOrigin,
     details: EventDetails,
+    group: Option<GroupLink>,
 ) -> Result<String> {
     let id = event_id(&origin.object);
     let command = EventCommand::Import {
         origin,
         details,
-        group: None,
+        group,
     };
     run(state, from, &id, command).await?;
     Ok(id)

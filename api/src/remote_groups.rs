@@ -14,7 +14,7 @@ use crate::remote_events::{self, FromRemote};
 use crate::AppState;
 use convene_domain::event::{EventDetails, GroupLink, RemoteOrigin};
 use convene_domain::group::{FollowState, GroupActor, MemberRole, ResourceContent};
-use convene_domain::{EventCommand, GroupCommand, GroupError};
+use convene_domain::{GroupCommand, GroupError};
 use convene_projections::groups;
 
 /// Runs `command` on group `@handle` for the remote actor of `from`; an unknown group is said
@@ -251,23 +251,8 @@ pub async fn organise_event(
         Some(_) => return Err(GroupError::RoleNeeded(MemberRole::Moderator).into()),
         None => return Err(GroupError::NotInGroup(who.to_string()).into()),
     }
-    let id = remote_events::event_id(&origin.object);
-    let command = EventCommand::Import {
-        origin,
-        details,
-        group: Some(GroupLink::here(handle, false, false)),
-    };
-    let metadata = from.metadata();
-    consistency::command(
-        state,
-        &state.events,
-        &id,
-        command,
-        &metadata,
-        remote_events::READS,
-    )
-    .await?;
-    Ok(id)
+    let group = GroupLink::here(handle, false, false);
+    remote_events::import_event(state, from, origin, details, Some(group)).await
 }
 
 /// The actor of `from` accepts its invitation to group `@handle` (its `Accept` of the `Invite`).

@@ -42,7 +42,7 @@ pub(crate) async fn remote_event(
         url: format!("https://{host}/events/page"),
         inbox: Some(format!("https://{host}/inbox")),
     };
-    remote_events::import_event(&server.state, &from(&actor), origin, details)
+    remote_events::import_event(&server.state, &from(&actor), origin, details, None)
         .await
         .expect("import")
 }

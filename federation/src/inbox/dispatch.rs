@@ -19,7 +19,9 @@ use convene_api::groups_elsewhere;
 use convene_api::instance_follows;
 use convene_api::remote_events::{self, FromRemote};
 use convene_api::remote_groups;
-use convene_domain::event::{RemoteAuthor, RemoteOrigin, RemoteParticipant};
+use convene_domain::event::{
+    GroupAddress, GroupLink, RemoteAuthor, RemoteOrigin, RemoteParticipant,
+};
 use convene_domain::EventError;
 
 /// Applies `activity`, signed by `signer` (its actor); what was done, in words.
@@ -55,7 +57,7 @@ pub(super) async fn dispatch(
             },
         },
         ActivityKind::Delete => delete(inbox, &from, &activity.object).await,
-        ActivityKind::Announce => announce(inbox, &from, activity).await,
+        ActivityKind::Announce => announce(inbox, signer, &from, activity).await,
         ActivityKind::Follow => follow(inbox, signer, &from, &activity.object).await,
         ActivityKind::Undo => undo(inbox, &from, &activity.object).await,
         ActivityKind::Join => join(inbox, signer, &from, activity).await,
@@ -193,7 +195,7 @@ async fn create(
             format!(" of @{handle}"),
         ),
         _ => (
-            remote_events::import_event(&inbox.app, from, origin, event.details).await,
+            remote_events::import_event(&inbox.app, from, origin, event.details, None).await,
             String::new(),
         ),
     };
@@ -364,9 +366,12 @@ async fn delete(inbox: &Inbox, from: &FromRemote, object: &ObjectRef) -> Result<
 }
 
 /// A relay or a group shares an event: believed only as fetched from its origin, and recorded
-/// as its own organiser's. A group relays a comment of its discussions: [`discussions::relayed`].
+/// as its own organiser's — and as the group's when the group announcing it is the one it is
+/// attributed to (a member made it for the group elsewhere). A group relays a comment of its
+/// discussions: [`discussions::relayed`].
 async fn announce(
     inbox: &Inbox,
+    signer: &RemoteActor,
     from: &FromRemote,
     activity: &IncomingActivity,
 ) -> Result<String, Refusal> {
@@ -382,13 +387,31 @@ async fn announce(
         return Err(Refusal::ignored(format!("{id} is not an event")));
     };
     let origin = origin_of(inbox, None, &event).await?;
-    match remote_events::import_event(&inbox.app, from, origin, event.details).await {
+    let group = vouched_by(signer, &event);
+    match remote_events::import_event(&inbox.app, from, origin, event.details, group).await {
         Ok(event) => Ok(format!("imported announced {id} as event {event}")),
         Err(convene_api::Error::Event(EventError::AlreadyExists)) => {
             Err(Refusal::ignored(format!("{id} is already here")))
         }
         Err(error) => Err(refusal(error)),
     }
+}
+
+/// The group elsewhere that `signer` is, when it announces an event one of its members made
+/// for it (`attributedTo` the group, organised by another actor): only the group vouches so.
+fn vouched_by(signer: &RemoteActor, event: &IncomingEvent) -> Option<GroupLink> {
+    let group = signer.id.as_str();
+    (signer.kind == "Group" && event.attributed_to == group && event.actor != group).then(|| {
+        GroupLink {
+            handle: handle(signer),
+            members_only: false,
+            hide_organiser: false,
+            elsewhere: Some(GroupAddress {
+                actor: group.to_string(),
+                inbox: signer.delivery_inbox().to_string(),
+            }),
+        }
+    })
 }
 
 /// A reply to one of our events or its comments, by the actor who wrote it.

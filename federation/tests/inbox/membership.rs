@@ -1160,3 +1160,53 @@ async fn a_remote_moderator_organises_an_event_for_our_group() {
         signed_by_the_group(&local, announced[0], &club).await;
     }
 }
+
+/// A group of another instance announces an event one of its members made for it
+/// (`attributedTo` the group, organised by the member): fetched from its origin, recorded as
+/// the organiser's and as the group's (listed with the group's events here). Its `Announce` of
+/// an event that is not attributed to it is recorded as the organiser's alone.
+#[tokio::test]
+async fn a_group_elsewhere_vouches_for_the_event_its_member_made_for_it() {
+    for scratch in test_urls("inbox_group_elsewhere_event").await {
+        let local = Local::start(&scratch).await;
+        let remote = Remote::start().await;
+        let club = remote.actor("Group", "@club", "club", ALICE_PUB);
+        let bob = remote.person("bob", BOB_PUB);
+        let mut made = event(&bob, 1, "Map fair");
+        made["attributedTo"] = json!(club);
+        remote.serve("events/1", made);
+        remote.serve("events/2", event(&bob, 2, "Bob's own"));
+        let club_key = format!("{club}#main-key");
+        for n in [1, 2] {
+            let announce = activity(
+                "Announce",
+                &club,
+                n,
+                json!(remote.url(&format!("events/{n}"))),
+            );
+            let signed = signing(&club_key, ALICE_KEY);
+            let (status, text) = post(&local, "/inbox", &bytes(&announce), signed, now()).await;
+            assert_eq!(status, 202, "{}: {text}", local.label);
+        }
+        let handle = format!("club@{}", remote.base.trim_start_matches("http://"));
+        let fair = shown(&local, &remote.url("events/1"))
+            .await
+            .expect("imported");
+        assert!(fair.organiser.starts_with("bob@"), "{}", fair.organiser);
+        assert_eq!(fair.group.map(|g| g.handle), Some(handle.clone()));
+        let own = shown(&local, &remote.url("events/2"))
+            .await
+            .expect("imported");
+        assert_eq!(own.group, None, "{}", local.label);
+        let of_the_group = convene_projections::events::EventFilter {
+            group: Some(handle),
+            limit: 10,
+            ..Default::default()
+        };
+        let listed = convene_projections::events::list_public(local.db.pool(), &of_the_group)
+            .await
+            .expect("the read model");
+        let titles: Vec<_> = listed.iter().map(|e| e.details.title.as_str()).collect();
+        assert_eq!(titles, ["Map fair"], "{}", local.label);
+    }
+}

@@ -624,9 +624,10 @@ async fn a_report_on_another_instance_s_event_may_go_to_its_moderators_from_the_
             activity: "https://bad.example/activities/1".into(),
             request_id: "test".into(),
         };
-        let remote = convene_api::remote_events::import_event(&site.state, &from, origin, details)
-            .await
-            .expect("imported");
+        let remote =
+            convene_api::remote_events::import_event(&site.state, &from, origin, details, None)
+                .await
+                .expect("imported");
         let ours = create_event(&bob, &[]).await;
 
         let form = bob.get(&format!("/report?event={ours}")).await;

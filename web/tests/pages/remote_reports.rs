@@ -65,7 +65,7 @@ pub(crate) async fn remote_event_of(site: &Site, actor: &str) -> String {
         url: format!("https://{host}/events/1"),
         inbox: Some(format!("https://{host}/inbox")),
     };
-    convene_api::remote_events::import_event(&site.state, &from(actor), origin, details)
+    convene_api::remote_events::import_event(&site.state, &from(actor), origin, details, None)
         .await
         .expect("imported")
 }
