@@ -13,7 +13,7 @@ use crate::groups::READS;
 use crate::remote_events::{self, FromRemote};
 use crate::AppState;
 use convene_domain::event::{EventDetails, GroupLink, RemoteOrigin};
-use convene_domain::group::{FollowState, GroupActor, MemberRole, ResourceContent};
+use convene_domain::group::{FollowState, GroupActor, MemberRole, ResourceContent, ResourcePatch};
 use convene_domain::{GroupCommand, GroupError};
 use convene_projections::groups;
 
@@ -253,6 +253,89 @@ pub async fn organise_event(
     }
     let group = GroupLink::here(handle, false, false);
     remote_events::import_event(state, from, origin, details, Some(group)).await
+}
+
+/// The group and id of one of our groups' own resources, when `object` is its address
+/// (`{public_url}/@{handle}/resources/{id}`).
+fn own_resource(state: &AppState, object: &str) -> Option<(String, String)> {
+    let base = state.config.public_url.trim_end_matches('/');
+    let (handle, id) = object
+        .strip_prefix(&format!("{base}/@"))?
+        .split_once("/resources/")?;
+    let plain = |part: &str| !part.is_empty() && !part.contains(['/', '?', '#', '@']);
+    (plain(handle) && plain(id)).then(|| (handle.to_string(), id.to_string()))
+}
+
+/// The group here holding the resource `object` names, and its id here: one of a group's own,
+/// or one a member added from its instance (its id derived from the object's, as
+/// [`add_resource`] derives it). `None` when no group here holds it.
+async fn resource_named(state: &AppState, object: &str) -> Result<Option<(String, String)>> {
+    if let Some(found) = own_resource(state, object) {
+        return Ok(Some(found));
+    }
+    let resource = remote_events::derived_id("resource", object);
+    let pool = state.db.pool();
+    let group = convene_projections::group_resources::group_of(pool, &resource).await?;
+    Ok(group.map(|handle| (handle, resource)))
+}
+
+/// The actor of `from`, a member of the group holding the resource `object` names, changes it
+/// to say `content` and to be in `place`: group `@handle`'s folder (none: the top), by the
+/// group's rules, both at once (nothing applied when either is refused). A resource no group here holds is
+/// not found; a folder of another group than the resource's is refused on `context`.
+pub async fn change_resource(
+    state: &AppState,
+    from: &FromRemote,
+    object: &str,
+    (handle, parent): (&str, Option<String>),
+    content: ResourceContent,
+) -> Result<String> {
+    let Some((group, resource)) = resource_named(state, object).await? else {
+        return Err(Error::not_found(format!("no group here holds {object}")));
+    };
+    if group != handle {
+        return Err(Error::invalid_field(
+            "context",
+            format!("{object} is a resource of @{group}, not of @{handle}"),
+        ));
+    }
+    let by = GroupActor::Remote(from.actor.clone());
+    let patch = ResourcePatch {
+        kind: None,
+        title: Some(content.title),
+        url: content.url,
+        summary: content.summary,
+    };
+    let command = GroupCommand::ChangeResource {
+        by,
+        resource: resource.clone(),
+        patch,
+        parent,
+    };
+    run(state, from, handle, command).await?;
+    Ok(resource)
+}
+
+/// The actor of `from`, a member of the group holding the resource `object` names, deletes
+/// it (a folder with everything in it) by the group's rules. The group's handle, or `None`
+/// when no group here holds it.
+pub async fn delete_resource(
+    state: &AppState,
+    from: &FromRemote,
+    object: &str,
+) -> Result<Option<String>> {
+    let Some((handle, resource)) = resource_named(state, object).await? else {
+        return Ok(None);
+    };
+    let by = GroupActor::Remote(from.actor.clone());
+    run(
+        state,
+        from,
+        &handle,
+        GroupCommand::DeleteResource { by, resource },
+    )
+    .await?;
+    Ok(Some(handle))
 }
 
 /// The actor of `from` accepts its invitation to group `@handle` (its `Accept` of the `Invite`).

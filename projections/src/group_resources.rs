@@ -269,6 +269,16 @@ fn view(row: &AnyRow) -> Result<ResourceView, Error> {
     })
 }
 
+/// The group holding resource `id`, if one does.
+pub async fn group_of(pool: &AnyPool, id: &str) -> Result<Option<String>, Error> {
+    Ok(
+        sqlx::query_scalar("SELECT group_handle FROM group_resources WHERE id = $1")
+            .bind(id)
+            .fetch_optional(pool)
+            .await?,
+    )
+}
+
 /// Resource `id` of group `handle`.
 pub async fn one(pool: &AnyPool, handle: &str, id: &str) -> Result<Option<ResourceView>, Error> {
     let row = sqlx::query(&format!(

@@ -204,6 +204,14 @@ pub enum GroupCommand {
         resource: String,
         parent: Option<String>,
     },
+    /// Edit a resource and move it into folder `parent` at once (a member elsewhere's `Update`
+    /// says both), members: nothing is applied when either is refused.
+    ChangeResource {
+        by: GroupActor,
+        resource: String,
+        patch: ResourcePatch,
+        parent: Option<String>,
+    },
     /// Delete a resource, a folder with everything in it; members.
     DeleteResource {
         by: GroupActor,

@@ -410,6 +410,16 @@ impl Aggregate for Group {
                 resource,
                 parent,
             } => self.move_resource(&by, resource, parent),
+            G::ChangeResource {
+                by,
+                resource,
+                patch,
+                parent,
+            } => {
+                let mut changes = self.edit_resource(&by, resource.clone(), patch)?;
+                changes.extend(self.move_resource(&by, resource, parent)?);
+                Ok(changes)
+            }
             G::DeleteResource { by, resource } => self.delete_resource(&by, resource),
             G::Moderate { action, decision } => self.moderate(action, decision),
         }?;

@@ -340,6 +340,45 @@ fn resources_move_between_folders_and_to_the_top() {
 }
 
 #[test]
+fn a_resource_is_edited_and_moved_at_once_or_not_at_all() {
+    let change = |title: &str, parent: Option<&str>| G::ChangeResource {
+        by: p("mem"),
+        resource: "l1".into(),
+        patch: ResourcePatch {
+            title: Some(title.into()),
+            ..Default::default()
+        },
+        parent: parent.map(str::to_string),
+    };
+    let renamed = ResourceContent::link(ResourceKind::Link, "Our site", "http://repair.example");
+    Given::with(())
+        .given(stocked())
+        .when(change("Our site", Some("f1")))
+        .then_expect_events(vec![
+            C::ResourceEdited {
+                resource: "l1".into(),
+                content: renamed,
+            },
+            C::ResourceMoved {
+                resource: "l1".into(),
+                parent: Some("f1".into()),
+            },
+        ]);
+    // The same as it is: nothing recorded.
+    Given::with(())
+        .given(stocked())
+        .when(change("Site", None))
+        .then_expect_events(vec![]);
+    // A folder that is not there: the new title is not kept either.
+    assert!(Given::with(())
+        .given(stocked())
+        .when(change("Our site", Some("nowhere")))
+        .inspect_result()
+        .is_err());
+    refused_on("title", change(" ", None));
+}
+
+#[test]
 fn a_folder_never_moves_into_itself_or_its_own_folders() {
     let into = |resource: &str, parent: &str| G::MoveResource {
         by: p("ana"),

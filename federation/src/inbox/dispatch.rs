@@ -47,14 +47,9 @@ pub(super) async fn dispatch(
                 "a Tombstone is not created",
             )),
         },
-        ActivityKind::Update => match &activity.object {
-            ObjectRef::Actor { id, document, .. } => update_actor(inbox, &from, id, document).await,
-            ObjectRef::Member(member) => members::update_member(inbox, &from, member).await,
-            ObjectRef::Id(id) => update_by_id(inbox, signer, &from, id).await,
-            object => match fetched_or_embedded(inbox, object).await? {
-                IncomingObject::Event(event) => update(inbox, signer, &from, *event).await,
-                _ => Err(Refusal::ignored("only events are updated here")),
-            },
+        ActivityKind::Update => match (&activity.changed_resource, &activity.object) {
+            (Some(resource), _) => resources::change(inbox, &from, resource).await,
+            (None, object) => update_object(inbox, signer, &from, object).await,
         },
         ActivityKind::Delete => delete(inbox, &from, &activity.object).await,
         ActivityKind::Announce => announce(inbox, signer, &from, activity).await,
@@ -68,6 +63,24 @@ pub(super) async fn dispatch(
         ActivityKind::Invite => members::invite(inbox, &from, activity).await,
         ActivityKind::Remove => members::remove(inbox, &from, activity).await,
         ActivityKind::Flag => flags::flag(inbox, &from, activity).await,
+    }
+}
+
+/// What an `Update` changes: an actor, a membership, an event.
+async fn update_object(
+    inbox: &Inbox,
+    signer: &RemoteActor,
+    from: &FromRemote,
+    object: &ObjectRef,
+) -> Result<String, Refusal> {
+    match object {
+        ObjectRef::Actor { id, document, .. } => update_actor(inbox, from, id, document).await,
+        ObjectRef::Member(member) => members::update_member(inbox, from, member).await,
+        ObjectRef::Id(id) => update_by_id(inbox, signer, from, id).await,
+        object => match fetched_or_embedded(inbox, object).await? {
+            IncomingObject::Event(event) => update(inbox, signer, from, *event).await,
+            _ => Err(Refusal::ignored("only events are updated here")),
+        },
     }
 }
 
@@ -354,6 +367,9 @@ async fn delete(inbox: &Inbox, from: &FromRemote, object: &ObjectRef) -> Result<
         }
     };
     if let Some(done) = discussions::deleted(inbox, from, &id).await? {
+        return Ok(done);
+    }
+    if let Some(done) = resources::deleted(inbox, from, &id).await? {
         return Ok(done);
     }
     match remote_events::delete_event(&inbox.app, from, &id).await {

@@ -2,8 +2,9 @@
 //! send it: a `Create` of a `Document` or `ResourceCollection` whose `target` (else its
 //! `context`) is the group's `resources` (`{public_url}/@{handle}/resources`) or one of its
 //! folders (`…/resources/{id}`); applied by the group's rules (members only, into a folder that
-//! exists), the resource's id derived from the object's. The group then relays it to its other
-//! members' instances.
+//! exists), the resource's id derived from the object's. Its `Update` of one of the group's
+//! resources (renamed, another address, moved to the folder its `context` names) and its
+//! `Delete` of one, likewise. The group then relays each change to its other members' instances.
 
 use super::dispatch::refusal;
 use super::{Inbox, Refusal};
@@ -63,4 +64,47 @@ pub(super) async fn add(
         "{} added {} to the resources of @{handle}: resource {added}",
         from.actor, resource.id
     ))
+}
+
+/// `resource` as the actor of `from`, a member, asks one of our groups to change it: what it
+/// says, and the folder its `context` names (the group's `resources`: the top).
+pub(super) async fn change(
+    inbox: &Inbox,
+    from: &FromRemote,
+    resource: &IncomingResource,
+) -> Result<String, Refusal> {
+    let place = resource.context.as_deref().unwrap_or_default();
+    let Some((handle, folder)) = ours(inbox, place) else {
+        return Err(Refusal::ignored(format!(
+            "{} is in no group's resources here",
+            resource.id
+        )));
+    };
+    let content = resource.content.clone();
+    let changed =
+        remote_groups::change_resource(&inbox.app, from, &resource.id, (&handle, folder), content)
+            .await
+            .map_err(refusal)?;
+    Ok(format!(
+        "{} changed {} in the resources of @{handle}: resource {changed}",
+        from.actor, resource.id
+    ))
+}
+
+/// The actor of `from`, a member, deletes `id` when it is a resource of one of our groups; `None`
+/// when no group here holds it.
+pub(super) async fn deleted(
+    inbox: &Inbox,
+    from: &FromRemote,
+    id: &str,
+) -> Result<Option<String>, Refusal> {
+    let deleted = remote_groups::delete_resource(&inbox.app, from, id)
+        .await
+        .map_err(refusal)?;
+    Ok(deleted.map(|handle| {
+        format!(
+            "{} deleted {id} from the resources of @{handle}",
+            from.actor
+        )
+    }))
 }

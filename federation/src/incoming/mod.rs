@@ -120,6 +120,10 @@ pub struct IncomingActivity {
     /// its members' comments: believed only as far as the group vouches for its discussions
     /// (the inbox checks that the group lists the author among its members).
     pub relayed: Option<Box<IncomingNote>>,
+    /// The link or folder an `Update` embeds, whatever its origin: a group's member asks the
+    /// group to rename it, give it another address or move it (its `context`). Taken only as
+    /// that member's request, for a resource one of our groups holds, by the group's rules.
+    pub changed_resource: Option<Box<IncomingResource>>,
 }
 
 /// A membership as Mobilizon writes it (`Member`): who, in which group, with which role.
@@ -231,7 +235,20 @@ fn activity_at(value: &Value, depth: usize) -> Result<IncomingActivity, Ignored>
         content: values::non_empty(values::text(value.get("content")))
             .or_else(|| values::non_empty(values::text(value.get("summary")))),
         relayed: relayed_note(kind, value.get("object")),
+        changed_resource: changed_resource(kind, value.get("object")),
     })
+}
+
+/// The resource embedded in an `Update` (see [`IncomingActivity::changed_resource`]).
+fn changed_resource(
+    activity: ActivityKind,
+    object: Option<&Value>,
+) -> Option<Box<IncomingResource>> {
+    let embedded = items(object).next()?;
+    if activity != ActivityKind::Update {
+        return None;
+    }
+    resource::parse_resource(embedded).ok().map(Box::new)
 }
 
 /// The first http(s) id of a value that names one or more (bare, or embedded with an `id`).

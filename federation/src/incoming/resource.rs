@@ -122,4 +122,24 @@ mod tests {
             Err("invalid")
         );
     }
+
+    /// A member on c.example asks the group to change a link b.example's member added: the
+    /// `Update` embeds it from another origin than its own, kept as the change asked for; the
+    /// same object in a `Create` is not.
+    #[test]
+    fn an_update_keeps_the_resource_it_embeds_whatever_its_origin() {
+        let activity = |kind: &str| {
+            json!({
+                "id": "https://c.example/activities/1", "type": kind,
+                "actor": "https://c.example/@tom", "object": document(),
+            })
+        };
+        let update = crate::incoming::parse_activity(&activity("Update")).expect("an Update");
+        let changed = update.changed_resource.expect("the resource asked for");
+        assert_eq!(changed.id, "https://b.example/resource/1");
+        assert_eq!(changed.content.title, "Drill manual");
+        assert!(matches!(update.object, crate::incoming::ObjectRef::Id(_)));
+        let create = crate::incoming::parse_activity(&activity("Create")).expect("a Create");
+        assert_eq!(create.changed_resource, None);
+    }
 }

@@ -9,7 +9,9 @@
 use crate::groups::{derived, group, group_command, role_of, signed_by_the_group, wait_for_role};
 use crate::support::*;
 use crate::{bytes, changes, now, shown};
-use convene_domain::group::{GroupActor, GroupPatch, MemberRole, Openness, ResourceContent};
+use convene_domain::group::{
+    GroupActor, GroupPatch, MemberRole, Openness, ResourceContent, ResourceKind,
+};
 use convene_domain::profile::MembershipState;
 use convene_domain::{Actor, EventChange, Group, GroupCommand, Source};
 use convene_federation::objects::ActivityKind;
@@ -1208,5 +1210,173 @@ async fn a_group_elsewhere_vouches_for_the_event_its_member_made_for_it() {
             .expect("the read model");
         let titles: Vec<_> = listed.iter().map(|e| e.details.title.as_str()).collect();
         assert_eq!(titles, ["Map fair"], "{}", local.label);
+    }
+}
+
+/// A remote member changes and deletes resources of one of our groups as Mobilizon's members
+/// do: its `Update` of a `Document` renames it, gives it another address and moves it to the
+/// folder its `context` names — one it added from its instance, or one added here (embedded
+/// with our own address, taken as its request) — and its `Delete` (by id, or of a `Tombstone`)
+/// removes it. A stranger's, and a move to a folder that does not exist, are refused, nothing
+/// changed.
+#[tokio::test]
+async fn a_remote_member_changes_and_deletes_resources_of_ours() {
+    for scratch in test_urls("inbox_remote_resource_changes").await {
+        let local = Local::start(&scratch).await;
+        let remote = Remote::start().await;
+        let alice = remote.person("alice", ALICE_PUB);
+        let bob = remote.person("bob", BOB_PUB);
+        let (alice_key, bob_key) = (format!("{alice}#main-key"), format!("{bob}#main-key"));
+        let club = open_group(&local, "club").await;
+        let send = |body: Value, by_bob: bool| {
+            let signed = match by_bob {
+                true => signing(&bob_key, BOB_KEY),
+                false => signing(&alice_key, ALICE_KEY),
+            };
+            let local = &local;
+            async move { post(local, "/inbox", &bytes(&body), signed, now()).await }
+        };
+        let (status, text) = send(activity("Join", &alice, 1, json!(club)), false).await;
+        assert_eq!(status, 202, "{}: {text}", local.label);
+        wait_for_role(&local, "club", &alice, Some(MemberRole::Member)).await;
+        for (resource, content) in [
+            ("f1", ResourceContent::folder("Manuals")),
+            (
+                "l1",
+                ResourceContent::link(ResourceKind::Link, "Rota", "https://pad.example/rota"),
+            ),
+        ] {
+            let add = GroupCommand::AddResource {
+                by: GroupActor::profile("ana"),
+                resource: resource.into(),
+                parent: None,
+                content,
+            };
+            group_command(&local, "club", add).await;
+        }
+        let top = format!("{club}/resources");
+        let in_f1 = format!("{top}/f1");
+        // As Mobilizon writes it: `actor` the member who added it.
+        let document = |id: &str, name: &str, url: &str, context: &str| {
+            let added_by = match id.starts_with(&club) {
+                true => format!("{}/@ana", local.base),
+                false => alice.clone(),
+            };
+            json!({
+                "id": id, "type": "Document", "name": name, "url": url,
+                "context": context, "actor": added_by, "attributedTo": club,
+            })
+        };
+        let hers = format!("{alice}/resources/1");
+        let mut create = activity(
+            "Create",
+            &alice,
+            2,
+            document(&hers, "Drill", "https://docs.example/drill.pdf", &top),
+        );
+        create["target"] = json!(top);
+        let (status, text) = send(create, false).await;
+        assert_eq!(status, 202, "{}: {text}", local.label);
+
+        // Refused, nothing changed: a stranger's update, a move into a folder that is not there.
+        let length = log_length(&local, "club").await;
+        let renamed = document(
+            &hers,
+            "Drill, second edition",
+            "https://docs.example/drill-2.pdf",
+            &in_f1,
+        );
+        for (body, by_bob, status) in [
+            (activity("Update", &bob, 3, renamed.clone()), true, 403),
+            (
+                activity(
+                    "Update",
+                    &alice,
+                    4,
+                    document(
+                        &hers,
+                        "Drill",
+                        "https://docs.example/drill.pdf",
+                        &format!("{top}/nothing"),
+                    ),
+                ),
+                false,
+                422,
+            ),
+        ] {
+            let (got, text) = send(body.clone(), by_bob).await;
+            assert_eq!(got, status, "{}: {body}: {text}", local.label);
+        }
+        assert_eq!(log_length(&local, "club").await, length, "{}", local.label);
+
+        // Hers renamed, readdressed and moved into the folder; ours renamed where it is.
+        let ours = format!("{top}/l1");
+        for (n, object) in [
+            (5, renamed),
+            (
+                6,
+                document(
+                    &ours,
+                    "Rota for June",
+                    "https://pad.example/rota-june",
+                    &top,
+                ),
+            ),
+        ] {
+            let (status, text) = send(activity("Update", &alice, n, object), false).await;
+            assert_eq!(status, 202, "{}: {text}", local.label);
+        }
+        let pool = local.db.pool();
+        let titles = |parent: Option<&'static str>| async move {
+            convene_projections::group_resources::children(pool, "club", parent)
+                .await
+                .expect("the read model")
+                .into_iter()
+                .map(|r| (r.title, r.url))
+                .collect::<Vec<_>>()
+        };
+        let mut seen = (Vec::new(), Vec::new());
+        for _ in 0..200 {
+            seen = (titles(Some("f1")).await, titles(None).await);
+            if seen.0.len() == 1 && seen.1.iter().any(|(t, _)| t == "Rota for June") {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+        }
+        let drill = (
+            "Drill, second edition".to_string(),
+            Some("https://docs.example/drill-2.pdf".to_string()),
+        );
+        assert_eq!(seen.0, [drill], "{}", local.label);
+        let rota = (
+            "Rota for June".to_string(),
+            Some("https://pad.example/rota-june".to_string()),
+        );
+        assert_eq!(
+            seen.1,
+            [("Manuals".to_string(), None), rota],
+            "{}",
+            local.label
+        );
+
+        // Deleted: ours by id, hers as a Tombstone.
+        let tombstone = json!({"id": hers, "type": "Tombstone"});
+        for (n, object) in [(7, json!(ours)), (8, tombstone)] {
+            let (status, text) = send(activity("Delete", &alice, n, object), false).await;
+            assert_eq!(status, 202, "{}: {text}", local.label);
+        }
+        for _ in 0..200 {
+            seen = (titles(Some("f1")).await, titles(None).await);
+            if seen.0.is_empty() && seen.1.len() == 1 {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+        }
+        assert_eq!(
+            seen,
+            (vec![], vec![("Manuals".to_string(), None)]),
+            "{}",
+            local.label
+        );
     }
 }
