@@ -561,19 +561,21 @@ pub async fn acting_in(
     let named = named.filter(|p| !p.trim().is_empty());
     let chosen = match named {
         Some(profile) => Some(profile),
-        None if is_elsewhere(handle) => {
-            groups_elsewhere::member_profile(state, &session.account.id, handle).await?
-        }
         None => {
             let mut best: Option<(MemberRole, String)> = None;
             for username in crate::access::usernames_of(state, &session.account.id).await? {
-                let who = GroupActor::profile(&username);
-                if let Some(m) = groups::membership(state.db.pool(), handle, &who).await? {
-                    if best
-                        .as_ref()
-                        .is_none_or(|(role, _)| m.role.rank() > role.rank())
-                    {
-                        best = Some((m.role, username));
+                let role = if is_elsewhere(handle) {
+                    groups_elsewhere::role_of(state, &username, handle).await?
+                } else {
+                    let who = GroupActor::profile(&username);
+                    let pool = state.db.pool();
+                    groups::membership(pool, handle, &who)
+                        .await?
+                        .map(|m| m.role)
+                };
+                if let Some(role) = role {
+                    if best.as_ref().is_none_or(|(r, _)| role.rank() > r.rank()) {
+                        best = Some((role, username));
                     }
                 }
             }
@@ -745,8 +747,8 @@ pub async fn may_organise(state: &AppState, acting: &Acting, handle: &str) -> Re
 }
 
 /// Creates an event organised by group `handle` (moderators and above); the acting profile is
-/// its creator, and the group's moderators edit it with them. For a group elsewhere, see
-/// [`groups_elsewhere::create_event`].
+/// its creator, and the group's moderators edit it with them. A group elsewhere is named as
+/// [`groups_elsewhere::event_link`] says.
 pub async fn create_event(
     state: &AppState,
     acting: &Acting,
@@ -754,18 +756,20 @@ pub async fn create_event(
     new: NewEvent,
     options: GroupEventOptions,
 ) -> Result<EventView> {
-    if is_elsewhere(handle) {
-        let options = (options.members_only, options.hide_organiser);
-        return groups_elsewhere::create_event(state, acting, handle, new, options).await;
-    }
-    may_organise(state, acting, handle).await?;
+    let (members_only, hide_organiser) = (options.members_only, options.hide_organiser);
+    let group = if is_elsewhere(handle) {
+        groups_elsewhere::event_link(state, acting, handle, (members_only, hide_organiser)).await?
+    } else {
+        may_organise(state, acting, handle).await?;
+        GroupLink::here(handle, members_only, hide_organiser)
+    };
     let id = uuid::Uuid::new_v4().to_string();
     let command = EventCommand::CreateForGroup {
         organiser: acting.profile.clone(),
         creator_participation: uuid::Uuid::new_v4().to_string(),
         details: new.details,
         draft: new.draft,
-        group: GroupLink::here(handle, options.members_only, options.hide_organiser),
+        group,
     };
     let metadata = acting.metadata();
     consistency::command(state, &state.events, &id, command, &metadata, EVENT_READS).await?;

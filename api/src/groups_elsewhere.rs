@@ -5,7 +5,6 @@
 //! member, what the group shows its members, fetched with the member's own signature.
 
 use crate::auth::{Acting, Origin, Session};
-use crate::consistency;
 use crate::error::{Error, Result};
 use crate::follows::{self, RemoteActor};
 use crate::remote_events::{self, FromRemote};
@@ -18,7 +17,7 @@ use convene_domain::metadata::format_timestamp;
 use convene_domain::profile::CommentElsewhere;
 use convene_domain::profile::FollowingState;
 use convene_domain::profile::MembershipState;
-use convene_domain::{EventCommand, EventError, GroupError, ProfileCommand, ProfileError};
+use convene_domain::{EventError, GroupError, ProfileCommand, ProfileError};
 use convene_projections::domains;
 use convene_projections::events::{self, EventFilter, EventView};
 use convene_projections::follows::{self as follows_model, GroupElsewhere, GroupMembership};
@@ -524,26 +523,13 @@ async fn joined(state: &AppState, profile: &str, handle: &str) -> Result<Option<
         .find(|g| g.handle.as_deref() == Some(handle)))
 }
 
-/// The profile of `account` with the highest role in the group elsewhere `handle`, if any.
-pub async fn member_profile(
-    state: &AppState,
-    account: &str,
-    handle: &str,
-) -> Result<Option<String>> {
-    let mut best: Option<(MemberRole, String)> = None;
-    for username in crate::access::usernames_of(state, account).await? {
-        let Some(group) = joined(state, &username, handle).await? else {
-            continue;
-        };
-        if group.membership.state != MembershipState::Accepted {
-            continue;
-        }
-        let role = group.membership.role.unwrap_or(MemberRole::Member);
-        if best.as_ref().is_none_or(|(r, _)| role.rank() > r.rank()) {
-            best = Some((role, username));
-        }
-    }
-    Ok(best.map(|(_, username)| username))
+/// `profile`'s role in the group elsewhere `handle` once a member (a member until the group
+/// names another), if it is one.
+pub async fn role_of(state: &AppState, profile: &str, handle: &str) -> Result<Option<MemberRole>> {
+    Ok(joined(state, profile, handle)
+        .await?
+        .filter(|g| g.membership.state == MembershipState::Accepted)
+        .map(|g| g.membership.role.unwrap_or(MemberRole::Member)))
 }
 
 /// The group elsewhere `handle`, when the acting profile may organise events for it: a member
@@ -564,23 +550,22 @@ pub async fn may_organise(
     }
 }
 
-/// Creates an event that the acting profile, a moderator of the group elsewhere `handle` (or
-/// more), organises for it, as Mobilizon's members do: the event is this instance's, its
-/// organiser the profile; its `Create` (`attributedTo` the group) goes to the group, which
-/// lists it with its events. It cannot be for members only nor hide its organiser (422 on
-/// that field): only the group's instance could keep either promise.
-pub async fn create_event(
+/// How an event the acting profile, a moderator of the group elsewhere `handle` (or more),
+/// organises for it names the group, as Mobilizon's members do: the event is this instance's,
+/// its organiser the profile; its `Create` (`attributedTo` the group) goes to the group, which
+/// lists it with its events. It cannot be for members only nor hide its organiser (the domain
+/// refuses either on its field): only the group's instance could keep those promises.
+pub async fn event_link(
     state: &AppState,
     acting: &Acting,
     handle: &str,
-    new: crate::events::NewEvent,
     (members_only, hide_organiser): (bool, bool),
-) -> Result<EventView> {
+) -> Result<GroupLink> {
     let group = may_organise(state, acting, handle).await?;
     let inbox = domains::remote_inbox(state.db.pool(), &group.group)
         .await?
         .ok_or_else(|| Error::conflict(format!("{handle} is not known here: look it up again")))?;
-    let link = GroupLink {
+    Ok(GroupLink {
         handle: group.handle.unwrap_or_else(|| handle.to_string()),
         members_only,
         hide_organiser,
@@ -588,19 +573,7 @@ pub async fn create_event(
             actor: group.group,
             inbox,
         }),
-    };
-    let id = uuid::Uuid::new_v4().to_string();
-    let command = EventCommand::CreateForGroup {
-        organiser: acting.profile.clone(),
-        creator_participation: uuid::Uuid::new_v4().to_string(),
-        details: new.details,
-        draft: new.draft,
-        group: link,
-    };
-    let metadata = acting.metadata();
-    let reads = &[convene_projections::read_model::EVENTS];
-    consistency::command(state, &state.events, &id, command, &metadata, reads).await?;
-    crate::events::show(state, Some(&acting.session), &id).await
+    })
 }
 
 /// The acting profile stops following `group` (or withdraws its request); nothing when it did

@@ -13,8 +13,11 @@ use crate::groups::READS;
 use crate::remote_events::{self, FromRemote};
 use crate::AppState;
 use convene_domain::event::{EventDetails, GroupLink, RemoteOrigin};
-use convene_domain::group::{FollowState, GroupActor, MemberRole, ResourceContent, ResourcePatch};
+use convene_domain::group::{
+    FollowState, GroupActor, MemberRole, ResourceContent, ResourcePatch, TodoContent,
+};
 use convene_domain::{GroupCommand, GroupError};
+use convene_projections::group_todos as todos_model;
 use convene_projections::groups;
 
 /// Runs `command` on group `@handle` for the remote actor of `from`; an unknown group is said
@@ -255,15 +258,26 @@ pub async fn organise_event(
     remote_events::import_event(state, from, origin, details, Some(group)).await
 }
 
-/// The group and id of one of our groups' own resources, when `object` is its address
-/// (`{public_url}/@{handle}/resources/{id}`).
-fn own_resource(state: &AppState, object: &str) -> Option<(String, String)> {
+/// The group and the path inside its `collection` (`resources`, `todos`) of one of our
+/// groups' own objects, when `object` is its address (`{public_url}/@{handle}/{collection}/…`):
+/// one segment (a resource, a todo list) or two (a list's todo).
+fn own_address(state: &AppState, object: &str, collection: &str) -> Option<(String, Vec<String>)> {
     let base = state.config.public_url.trim_end_matches('/');
-    let (handle, id) = object
+    let (handle, path) = object
         .strip_prefix(&format!("{base}/@"))?
-        .split_once("/resources/")?;
+        .split_once(&format!("/{collection}/"))?;
     let plain = |part: &str| !part.is_empty() && !part.contains(['/', '?', '#', '@']);
-    (plain(handle) && plain(id)).then(|| (handle.to_string(), id.to_string()))
+    let segments: Vec<String> = path.split('/').map(str::to_string).collect();
+    (plain(handle) && segments.len() <= 2 && segments.iter().all(|s| plain(s)))
+        .then(|| (handle.to_string(), segments))
+}
+
+/// One of our groups' own resources, when `object` is its address.
+fn own_resource(state: &AppState, object: &str) -> Option<(String, String)> {
+    match own_address(state, object, "resources")? {
+        (handle, mut path) if path.len() == 1 => Some((handle, path.remove(0))),
+        _ => None,
+    }
 }
 
 /// The group here holding the resource `object` names, and its id here: one of a group's own,
@@ -335,6 +349,114 @@ pub async fn delete_resource(
         GroupCommand::DeleteResource { by, resource },
     )
     .await?;
+    Ok(Some(handle))
+}
+
+/// The actor of `from`, a member of group `@handle`, creates its todo list `object` (its id on
+/// the member's instance; the list's id here derived from it) named `title`, by the group's
+/// rules. The list's id here.
+pub async fn create_todo_list(
+    state: &AppState,
+    from: &FromRemote,
+    handle: &str,
+    object: &str,
+    title: &str,
+) -> Result<String> {
+    let list = remote_events::derived_id("todo-list", object);
+    let command = GroupCommand::CreateTodoList {
+        by: GroupActor::Remote(from.actor.clone()),
+        list: list.clone(),
+        title: title.to_string(),
+    };
+    run(state, from, handle, command).await?;
+    Ok(list)
+}
+
+/// Where a todo list or a todo `object` names is here: its group and its id (one of a group's
+/// own, at its address, or one a member added from its instance, its id derived as it was on
+/// adding it). `None` when no group here holds it.
+async fn todo_work_named(
+    state: &AppState,
+    object: &str,
+    list: bool,
+) -> Result<Option<(String, String)>> {
+    let segments = if list { 1 } else { 2 };
+    if let Some((handle, mut path)) = own_address(state, object, "todos") {
+        return Ok((path.len() == segments).then(|| (handle, path.remove(segments - 1))));
+    }
+    let pool = state.db.pool();
+    let id = remote_events::derived_id(if list { "todo-list" } else { "todo" }, object);
+    let group = match list {
+        true => todos_model::group_of_list(pool, &id).await?,
+        false => todos_model::group_of_todo(pool, &id).await?,
+    };
+    Ok(group.map(|handle| (handle, id)))
+}
+
+/// The actor of `from`, a member, adds its todo `object` (its id on the member's instance; the
+/// todo's id here derived from it) saying `content` to the list `list` names, by the group's
+/// rules. The group's handle and the todo's id here; a list no group here holds is not found.
+pub async fn add_todo(
+    state: &AppState,
+    from: &FromRemote,
+    (list, object): (&str, &str),
+    content: TodoContent,
+) -> Result<(String, String)> {
+    let Some((handle, list)) = todo_work_named(state, list, true).await? else {
+        return Err(Error::not_found(format!(
+            "no group here holds the list {list}"
+        )));
+    };
+    let todo = remote_events::derived_id("todo", object);
+    let command = GroupCommand::AddTodo {
+        by: GroupActor::Remote(from.actor.clone()),
+        list,
+        todo: todo.clone(),
+        content,
+    };
+    run(state, from, &handle, command).await?;
+    Ok((handle, todo))
+}
+
+/// The actor of `from`, a member of the group holding the todo `object` names, makes it say
+/// `content` (done or not included), by the group's rules. The group's handle and the todo's
+/// id; a todo no group here holds is not found.
+pub async fn change_todo(
+    state: &AppState,
+    from: &FromRemote,
+    object: &str,
+    content: TodoContent,
+) -> Result<(String, String)> {
+    let Some((handle, todo)) = todo_work_named(state, object, false).await? else {
+        return Err(Error::not_found(format!("no group here holds {object}")));
+    };
+    let command = GroupCommand::UpdateTodo {
+        by: GroupActor::Remote(from.actor.clone()),
+        todo: todo.clone(),
+        content,
+    };
+    run(state, from, &handle, command).await?;
+    Ok((handle, todo))
+}
+
+/// The actor of `from`, a member of the group holding the todo or todo list `object` names,
+/// deletes it (a list with its todos). The group's handle, or `None` when no group here holds
+/// either.
+pub async fn delete_todo_work(
+    state: &AppState,
+    from: &FromRemote,
+    object: &str,
+) -> Result<Option<String>> {
+    let by = GroupActor::Remote(from.actor.clone());
+    let (handle, command) =
+        if let Some((handle, todo)) = todo_work_named(state, object, false).await? {
+            (handle, GroupCommand::DeleteTodo { by, todo })
+        } else if let Some((handle, list)) = todo_work_named(state, object, true).await? {
+            (handle, GroupCommand::DeleteTodoList { by, list })
+        } else {
+            return Ok(None);
+        };
+    run(state, from, &handle, command).await?;
     Ok(Some(handle))
 }
 

@@ -138,6 +138,27 @@ pub struct TodoListView {
     pub todos: Vec<TodoView>,
 }
 
+/// The group holding todo list `id`, if one does.
+pub async fn group_of_list(pool: &AnyPool, id: &str) -> Result<Option<String>, Error> {
+    Ok(
+        sqlx::query_scalar("SELECT group_handle FROM group_todo_lists WHERE id = $1")
+            .bind(id)
+            .fetch_optional(pool)
+            .await?,
+    )
+}
+
+/// The group holding todo `id`, if one does.
+pub async fn group_of_todo(pool: &AnyPool, id: &str) -> Result<Option<String>, Error> {
+    Ok(sqlx::query_scalar(
+        "SELECT l.group_handle FROM group_todos t JOIN group_todo_lists l ON l.id = t.list \
+         WHERE t.id = $1",
+    )
+    .bind(id)
+    .fetch_optional(pool)
+    .await?)
+}
+
 /// Group `handle`'s todo lists with their todos, in the order they were made.
 pub async fn of_group(pool: &AnyPool, handle: &str) -> Result<Vec<TodoListView>, Error> {
     let lists = sqlx::query(

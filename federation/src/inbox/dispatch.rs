@@ -6,7 +6,7 @@
 //! ([`super::flags`]). What Convene does not act on is answered 202 with the reason.
 
 use super::remote_actors::handle;
-use super::{discussions, flags, members, resources};
+use super::{discussions, flags, members, resources, todos};
 use super::{Inbox, Refusal};
 use crate::actors::remote::RemoteActor;
 use crate::incoming::IncomingNote;
@@ -42,14 +42,19 @@ pub(super) async fn dispatch(
             IncomingObject::Resource(resource) => {
                 resources::add(inbox, &from, activity.target.as_deref(), &resource).await
             }
+            IncomingObject::TodoList(list) => todos::create_list(inbox, &from, &list).await,
+            IncomingObject::Todo(todo) => todos::add(inbox, &from, &todo).await,
             IncomingObject::Tombstone(_) => Err(Refusal::new(
                 StatusCode::BAD_REQUEST,
                 "a Tombstone is not created",
             )),
         },
-        ActivityKind::Update => match (&activity.changed_resource, &activity.object) {
-            (Some(resource), _) => resources::change(inbox, &from, resource).await,
-            (None, object) => update_object(inbox, signer, &from, object).await,
+        ActivityKind::Update => match activity.changed_work.as_deref() {
+            Some(IncomingObject::Resource(resource)) => {
+                resources::change(inbox, &from, resource).await
+            }
+            Some(IncomingObject::Todo(todo)) => todos::change(inbox, &from, todo).await,
+            _ => update_object(inbox, signer, &from, &activity.object).await,
         },
         ActivityKind::Delete => delete(inbox, &from, &activity.object).await,
         ActivityKind::Announce => announce(inbox, signer, &from, activity).await,
@@ -354,6 +359,8 @@ async fn delete(inbox: &Inbox, from: &FromRemote, object: &ObjectRef) -> Result<
         ObjectRef::Object(IncomingObject::Event(event)) => event.id.clone(),
         ObjectRef::Object(IncomingObject::Note(note)) => note.id.clone(),
         ObjectRef::Object(IncomingObject::Resource(resource)) => resource.id.clone(),
+        ObjectRef::Object(IncomingObject::TodoList(list)) => list.id.clone(),
+        ObjectRef::Object(IncomingObject::Todo(todo)) => todo.id.clone(),
         ObjectRef::Actor { id, .. } => {
             return Err(Refusal::ignored(format!(
                 "deletions of actors ({id}) are not handled yet"
@@ -370,6 +377,9 @@ async fn delete(inbox: &Inbox, from: &FromRemote, object: &ObjectRef) -> Result<
         return Ok(done);
     }
     if let Some(done) = resources::deleted(inbox, from, &id).await? {
+        return Ok(done);
+    }
+    if let Some(done) = todos::deleted(inbox, from, &id).await? {
         return Ok(done);
     }
     match remote_events::delete_event(&inbox.app, from, &id).await {

@@ -35,7 +35,7 @@ async fn hosted(inbox: &Inbox, group: &str) -> Result<String, Refusal> {
 }
 
 /// A member or invitee named by actor id: a local profile, or a remote actor.
-fn member_named(inbox: &Inbox, actor: &str) -> GroupActor {
+pub(super) fn member_named(inbox: &Inbox, actor: &str) -> GroupActor {
     match local_profile(inbox, actor) {
         Some(username) => GroupActor::profile(username),
         None => GroupActor::Remote(actor.to_string()),

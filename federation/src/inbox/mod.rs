@@ -15,6 +15,7 @@ mod members;
 pub mod remote_actors;
 mod resources;
 mod seen;
+mod todos;
 mod verify;
 
 pub use remote_actors::RemoteActors;

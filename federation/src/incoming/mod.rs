@@ -12,11 +12,13 @@
 mod event;
 mod note;
 mod resource;
+mod todo;
 pub mod values;
 
 pub use event::{parse_event, parse_location, picture, IncomingEvent, Location};
 pub use note::{parse_note, parse_tombstone, IncomingNote, IncomingTombstone};
 pub use resource::{parse_resource, IncomingResource};
+pub use todo::{parse_todo, parse_todo_list, IncomingTodo, IncomingTodoList};
 
 use crate::objects::ActivityKind;
 use convene_domain::FieldError;
@@ -94,6 +96,9 @@ pub enum IncomingObject {
     Tombstone(IncomingTombstone),
     /// A member's link or folder for a group's resources.
     Resource(Box<IncomingResource>),
+    /// A member's todo list, or todo, for a group.
+    TodoList(Box<IncomingTodoList>),
+    Todo(Box<IncomingTodo>),
 }
 
 /// An activity envelope.
@@ -120,10 +125,11 @@ pub struct IncomingActivity {
     /// its members' comments: believed only as far as the group vouches for its discussions
     /// (the inbox checks that the group lists the author among its members).
     pub relayed: Option<Box<IncomingNote>>,
-    /// The link or folder an `Update` embeds, whatever its origin: a group's member asks the
-    /// group to rename it, give it another address or move it (its `context`). Taken only as
-    /// that member's request, for a resource one of our groups holds, by the group's rules.
-    pub changed_resource: Option<Box<IncomingResource>>,
+    /// The link, folder or todo an `Update` embeds, whatever its origin: a group's member asks
+    /// the group to change it (a resource's name, address or folder, its `context`; a todo's
+    /// name, state, due day or assignee). Taken only as that member's request, for what one of
+    /// our groups holds, by the group's rules.
+    pub changed_work: Option<Box<IncomingObject>>,
 }
 
 /// A membership as Mobilizon writes it (`Member`): who, in which group, with which role.
@@ -189,6 +195,8 @@ pub fn parse_object(value: &Value) -> Result<IncomingObject, Ignored> {
         "Document" | "ResourceCollection" => {
             parse_resource(value).map(|r| IncomingObject::Resource(Box::new(r)))
         }
+        "TodoList" => parse_todo_list(value).map(|l| IncomingObject::TodoList(Box::new(l))),
+        "Todo" => parse_todo(value).map(|t| IncomingObject::Todo(Box::new(t))),
         other => Err(Ignored::UnsupportedObject(other.chars().take(64).collect())),
     }
 }
@@ -235,20 +243,18 @@ fn activity_at(value: &Value, depth: usize) -> Result<IncomingActivity, Ignored>
         content: values::non_empty(values::text(value.get("content")))
             .or_else(|| values::non_empty(values::text(value.get("summary")))),
         relayed: relayed_note(kind, value.get("object")),
-        changed_resource: changed_resource(kind, value.get("object")),
+        changed_work: changed_work(kind, value.get("object")),
     })
 }
 
-/// The resource embedded in an `Update` (see [`IncomingActivity::changed_resource`]).
-fn changed_resource(
-    activity: ActivityKind,
-    object: Option<&Value>,
-) -> Option<Box<IncomingResource>> {
+/// The group's work embedded in an `Update` (see [`IncomingActivity::changed_work`]).
+fn changed_work(activity: ActivityKind, object: Option<&Value>) -> Option<Box<IncomingObject>> {
     let embedded = items(object).next()?;
-    if activity != ActivityKind::Update {
+    let work = matches!(kind(embedded)?, "Document" | "ResourceCollection" | "Todo");
+    if activity != ActivityKind::Update || !work {
         return None;
     }
-    resource::parse_resource(embedded).ok().map(Box::new)
+    parse_object(embedded).ok().map(Box::new)
 }
 
 /// The first http(s) id of a value that names one or more (bare, or embedded with an `id`).

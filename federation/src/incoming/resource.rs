@@ -135,11 +135,15 @@ mod tests {
             })
         };
         let update = crate::incoming::parse_activity(&activity("Update")).expect("an Update");
-        let changed = update.changed_resource.expect("the resource asked for");
+        let Some(crate::incoming::IncomingObject::Resource(changed)) =
+            update.changed_work.as_deref()
+        else {
+            panic!("the resource asked for: {update:?}")
+        };
         assert_eq!(changed.id, "https://b.example/resource/1");
         assert_eq!(changed.content.title, "Drill manual");
         assert!(matches!(update.object, crate::incoming::ObjectRef::Id(_)));
         let create = crate::incoming::parse_activity(&activity("Create")).expect("a Create");
-        assert_eq!(create.changed_resource, None);
+        assert_eq!(create.changed_work, None);
     }
 }

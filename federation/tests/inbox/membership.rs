@@ -10,7 +10,7 @@ use crate::groups::{derived, group, group_command, role_of, signed_by_the_group,
 use crate::support::*;
 use crate::{bytes, changes, now, shown};
 use convene_domain::group::{
-    GroupActor, GroupPatch, MemberRole, Openness, ResourceContent, ResourceKind,
+    GroupActor, GroupPatch, MemberRole, Openness, ResourceContent, ResourceKind, TodoContent,
 };
 use convene_domain::profile::MembershipState;
 use convene_domain::{Actor, EventChange, Group, GroupCommand, Source};
@@ -1378,5 +1378,193 @@ async fn a_remote_member_changes_and_deletes_resources_of_ours() {
             "{}",
             local.label
         );
+    }
+}
+
+/// A remote member works on one of our groups' todos as Mobilizon's members do: its `Create` of
+/// a `TodoList` (the group as `actor`) and of `Todo`s (in that list, or one made here), its
+/// `Update` of a todo made here (embedded with our own address, taken as its request: done),
+/// its `Delete` of its list (by id, the list's todos with it) — each by the group's rules. A
+/// stranger's todo and one in a list no group here holds are refused, nothing changed.
+#[tokio::test]
+async fn a_remote_member_works_on_our_groups_todos() {
+    for scratch in test_urls("inbox_remote_todos").await {
+        let local = Local::start(&scratch).await;
+        let remote = Remote::start().await;
+        let alice = remote.person("alice", ALICE_PUB);
+        let bob = remote.person("bob", BOB_PUB);
+        let (alice_key, bob_key) = (format!("{alice}#main-key"), format!("{bob}#main-key"));
+        let club = open_group(&local, "club").await;
+        let send = |body: Value, by_bob: bool| {
+            let signed = match by_bob {
+                true => signing(&bob_key, BOB_KEY),
+                false => signing(&alice_key, ALICE_KEY),
+            };
+            let local = &local;
+            async move { post(local, "/inbox", &bytes(&body), signed, now()).await }
+        };
+        let (status, text) = send(activity("Join", &alice, 1, json!(club)), false).await;
+        assert_eq!(status, 202, "{}: {text}", local.label);
+        wait_for_role(&local, "club", &alice, Some(MemberRole::Member)).await;
+        let ana = GroupActor::profile("ana");
+        for command in [
+            GroupCommand::CreateTodoList {
+                by: ana.clone(),
+                list: "l1".into(),
+                title: "Before the fair".into(),
+            },
+            GroupCommand::AddTodo {
+                by: ana.clone(),
+                list: "l1".into(),
+                todo: "t1".into(),
+                content: TodoContent {
+                    title: "Print leaflets".into(),
+                    due_on: None,
+                    assignee: None,
+                    done: false,
+                },
+            },
+        ] {
+            group_command(&local, "club", command).await;
+        }
+        let ours = format!("{club}/todos/l1");
+        let her_list = remote.url("todo-lists/1");
+        let todo = |id: &str, by: &str, list: &str, name: &str, done: bool| {
+            json!({
+                "type": "Todo", "id": id, "actor": by, "attributedTo": club,
+                "name": name, "status": done, "todoList": list,
+            })
+        };
+
+        // Refused, nothing changed: a stranger's todo, a todo in a list nobody here holds.
+        let length = log_length(&local, "club").await;
+        for (body, by_bob, status) in [
+            (
+                activity(
+                    "Create",
+                    &bob,
+                    2,
+                    todo(&remote.url("todos/9"), &bob, &ours, "Sneak", false),
+                ),
+                true,
+                403,
+            ),
+            (
+                activity(
+                    "Create",
+                    &alice,
+                    3,
+                    todo(
+                        &remote.url("todos/8"),
+                        &alice,
+                        &format!("{club}/todos/nope"),
+                        "Lost",
+                        false,
+                    ),
+                ),
+                false,
+                404,
+            ),
+        ] {
+            let (got, text) = send(body.clone(), by_bob).await;
+            assert_eq!(got, status, "{}: {body}: {text}", local.label);
+        }
+        assert_eq!(log_length(&local, "club").await, length, "{}", local.label);
+
+        // Her list and todos, and ours done.
+        let list = json!({"type": "TodoList", "id": her_list, "actor": club, "name": "Map fair"});
+        let mut assigned = todo(
+            &remote.url("todos/1"),
+            &alice,
+            &ours,
+            "Book the hall",
+            false,
+        );
+        assigned["dueDate"] = json!("2030-06-01");
+        assigned["assignedTo"] = json!(alice);
+        let done = todo(
+            &format!("{ours}/t1"),
+            &format!("{}/@ana", local.base),
+            &ours,
+            "Print leaflets",
+            true,
+        );
+        for (n, body) in [
+            (4, activity("Create", &alice, 4, list)),
+            (5, activity("Create", &alice, 5, assigned)),
+            (
+                6,
+                activity(
+                    "Create",
+                    &alice,
+                    6,
+                    todo(
+                        &remote.url("todos/2"),
+                        &alice,
+                        &her_list,
+                        "Bring maps",
+                        false,
+                    ),
+                ),
+            ),
+            (7, activity("Update", &alice, 7, done)),
+        ] {
+            let (status, text) = send(body, false).await;
+            assert_eq!(status, 202, "{}: {n}: {text}", local.label);
+        }
+        let pool = local.db.pool();
+        let read = || async {
+            convene_projections::group_todos::of_group(pool, "club")
+                .await
+                .expect("the read model")
+                .into_iter()
+                .map(|l| {
+                    let todos = l
+                        .todos
+                        .into_iter()
+                        .map(|t| (t.title, t.done, t.due_on, t.assignee));
+                    (l.title, todos.collect::<Vec<_>>())
+                })
+                .collect::<Vec<_>>()
+        };
+        let expected = vec![
+            (
+                "Before the fair".to_string(),
+                vec![
+                    ("Print leaflets".to_string(), true, None, None),
+                    (
+                        "Book the hall".to_string(),
+                        false,
+                        Some("2030-06-01".to_string()),
+                        Some(alice.clone()),
+                    ),
+                ],
+            ),
+            (
+                "Map fair".to_string(),
+                vec![("Bring maps".to_string(), false, None, None)],
+            ),
+        ];
+        let mut seen = Vec::new();
+        for _ in 0..200 {
+            seen = read().await;
+            if seen == expected {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+        }
+        assert_eq!(seen, expected, "{}", local.label);
+
+        // Her list deleted, with its todo.
+        let (status, text) = send(activity("Delete", &alice, 8, json!(her_list)), false).await;
+        assert_eq!(status, 202, "{}: {text}", local.label);
+        for _ in 0..200 {
+            seen = read().await;
+            if seen.len() == 1 {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+        }
+        assert_eq!(seen, expected[..1], "{}", local.label);
     }
 }

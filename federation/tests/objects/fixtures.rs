@@ -120,6 +120,14 @@ fn describe_object(object: &IncomingObject) -> String {
             r.actor,
             r.context.as_deref().unwrap_or("no folder")
         ),
+        IncomingObject::TodoList(l) => format!("todo list “{}” of {}", l.title, l.group),
+        IncomingObject::Todo(t) => format!(
+            "todo “{}” ({}) added by {} in {}",
+            t.title,
+            if t.done { "done" } else { "to do" },
+            t.actor,
+            t.list
+        ),
     }
 }
 
