@@ -1213,6 +1213,49 @@ async fn a_group_elsewhere_vouches_for_the_event_its_member_made_for_it() {
     }
 }
 
+/// Our open group `club` with Alice, on a remote server, as its member, and Bob, on the same
+/// server, a stranger to it.
+struct WithMember {
+    local: Local,
+    remote: Remote,
+    alice: String,
+    bob: String,
+    club: String,
+}
+
+impl WithMember {
+    async fn start(scratch: &convene_projections::scratch::Scratch) -> Self {
+        let local = Local::start(scratch).await;
+        let remote = Remote::start().await;
+        let alice = remote.person("alice", ALICE_PUB);
+        let bob = remote.person("bob", BOB_PUB);
+        let club = open_group(&local, "club").await;
+        let scene = Self {
+            local,
+            remote,
+            alice,
+            bob,
+            club,
+        };
+        let join = activity("Join", &scene.alice, 1, json!(scene.club));
+        let (status, text) = scene.send(join, false).await;
+        assert_eq!(status, 202, "{}: {text}", scene.local.label);
+        wait_for_role(&scene.local, "club", &scene.alice, Some(MemberRole::Member)).await;
+        scene
+    }
+
+    /// Posts `body` to our shared inbox, signed by Bob, or else by Alice.
+    async fn send(&self, body: Value, by_bob: bool) -> (u16, String) {
+        let (actor, key) = match by_bob {
+            true => (&self.bob, BOB_KEY),
+            false => (&self.alice, ALICE_KEY),
+        };
+        let key_id = format!("{actor}#main-key");
+        let signed = signing(&key_id, key);
+        post(&self.local, "/inbox", &bytes(&body), signed, now()).await
+    }
+}
+
 /// A remote member changes and deletes resources of one of our groups as Mobilizon's members
 /// do: its `Update` of a `Document` renames it, gives it another address and moves it to the
 /// folder its `context` names — one it added from its instance, or one added here (embedded
@@ -1222,23 +1265,10 @@ async fn a_group_elsewhere_vouches_for_the_event_its_member_made_for_it() {
 #[tokio::test]
 async fn a_remote_member_changes_and_deletes_resources_of_ours() {
     for scratch in test_urls("inbox_remote_resource_changes").await {
-        let local = Local::start(&scratch).await;
-        let remote = Remote::start().await;
-        let alice = remote.person("alice", ALICE_PUB);
-        let bob = remote.person("bob", BOB_PUB);
-        let (alice_key, bob_key) = (format!("{alice}#main-key"), format!("{bob}#main-key"));
-        let club = open_group(&local, "club").await;
-        let send = |body: Value, by_bob: bool| {
-            let signed = match by_bob {
-                true => signing(&bob_key, BOB_KEY),
-                false => signing(&alice_key, ALICE_KEY),
-            };
-            let local = &local;
-            async move { post(local, "/inbox", &bytes(&body), signed, now()).await }
-        };
-        let (status, text) = send(activity("Join", &alice, 1, json!(club)), false).await;
-        assert_eq!(status, 202, "{}: {text}", local.label);
-        wait_for_role(&local, "club", &alice, Some(MemberRole::Member)).await;
+        let scene = WithMember::start(&scratch).await;
+        let (local, club) = (&scene.local, &scene.club);
+        let (alice, bob) = (&scene.alice, &scene.bob);
+        let send = |body: Value, by_bob: bool| scene.send(body, by_bob);
         for (resource, content) in [
             ("f1", ResourceContent::folder("Manuals")),
             (
@@ -1252,13 +1282,13 @@ async fn a_remote_member_changes_and_deletes_resources_of_ours() {
                 parent: None,
                 content,
             };
-            group_command(&local, "club", add).await;
+            group_command(local, "club", add).await;
         }
         let top = format!("{club}/resources");
         let in_f1 = format!("{top}/f1");
         // As Mobilizon writes it: `actor` the member who added it.
         let document = |id: &str, name: &str, url: &str, context: &str| {
-            let added_by = match id.starts_with(&club) {
+            let added_by = match id.starts_with(club.as_str()) {
                 true => format!("{}/@ana", local.base),
                 false => alice.clone(),
             };
@@ -1270,7 +1300,7 @@ async fn a_remote_member_changes_and_deletes_resources_of_ours() {
         let hers = format!("{alice}/resources/1");
         let mut create = activity(
             "Create",
-            &alice,
+            alice,
             2,
             document(&hers, "Drill", "https://docs.example/drill.pdf", &top),
         );
@@ -1279,7 +1309,7 @@ async fn a_remote_member_changes_and_deletes_resources_of_ours() {
         assert_eq!(status, 202, "{}: {text}", local.label);
 
         // Refused, nothing changed: a stranger's update, a move into a folder that is not there.
-        let length = log_length(&local, "club").await;
+        let length = log_length(local, "club").await;
         let renamed = document(
             &hers,
             "Drill, second edition",
@@ -1287,11 +1317,11 @@ async fn a_remote_member_changes_and_deletes_resources_of_ours() {
             &in_f1,
         );
         for (body, by_bob, status) in [
-            (activity("Update", &bob, 3, renamed.clone()), true, 403),
+            (activity("Update", bob, 3, renamed.clone()), true, 403),
             (
                 activity(
                     "Update",
-                    &alice,
+                    alice,
                     4,
                     document(
                         &hers,
@@ -1307,7 +1337,7 @@ async fn a_remote_member_changes_and_deletes_resources_of_ours() {
             let (got, text) = send(body.clone(), by_bob).await;
             assert_eq!(got, status, "{}: {body}: {text}", local.label);
         }
-        assert_eq!(log_length(&local, "club").await, length, "{}", local.label);
+        assert_eq!(log_length(local, "club").await, length, "{}", local.label);
 
         // Hers renamed, readdressed and moved into the folder; ours renamed where it is.
         let ours = format!("{top}/l1");
@@ -1323,7 +1353,7 @@ async fn a_remote_member_changes_and_deletes_resources_of_ours() {
                 ),
             ),
         ] {
-            let (status, text) = send(activity("Update", &alice, n, object), false).await;
+            let (status, text) = send(activity("Update", alice, n, object), false).await;
             assert_eq!(status, 202, "{}: {text}", local.label);
         }
         let pool = local.db.pool();
@@ -1362,7 +1392,7 @@ async fn a_remote_member_changes_and_deletes_resources_of_ours() {
         // Deleted: ours by id, hers as a Tombstone.
         let tombstone = json!({"id": hers, "type": "Tombstone"});
         for (n, object) in [(7, json!(ours)), (8, tombstone)] {
-            let (status, text) = send(activity("Delete", &alice, n, object), false).await;
+            let (status, text) = send(activity("Delete", alice, n, object), false).await;
             assert_eq!(status, 202, "{}: {text}", local.label);
         }
         for _ in 0..200 {
@@ -1389,23 +1419,10 @@ async fn a_remote_member_changes_and_deletes_resources_of_ours() {
 #[tokio::test]
 async fn a_remote_member_works_on_our_groups_todos() {
     for scratch in test_urls("inbox_remote_todos").await {
-        let local = Local::start(&scratch).await;
-        let remote = Remote::start().await;
-        let alice = remote.person("alice", ALICE_PUB);
-        let bob = remote.person("bob", BOB_PUB);
-        let (alice_key, bob_key) = (format!("{alice}#main-key"), format!("{bob}#main-key"));
-        let club = open_group(&local, "club").await;
-        let send = |body: Value, by_bob: bool| {
-            let signed = match by_bob {
-                true => signing(&bob_key, BOB_KEY),
-                false => signing(&alice_key, ALICE_KEY),
-            };
-            let local = &local;
-            async move { post(local, "/inbox", &bytes(&body), signed, now()).await }
-        };
-        let (status, text) = send(activity("Join", &alice, 1, json!(club)), false).await;
-        assert_eq!(status, 202, "{}: {text}", local.label);
-        wait_for_role(&local, "club", &alice, Some(MemberRole::Member)).await;
+        let scene = WithMember::start(&scratch).await;
+        let (local, remote, club) = (&scene.local, &scene.remote, &scene.club);
+        let (alice, bob) = (&scene.alice, &scene.bob);
+        let send = |body: Value, by_bob: bool| scene.send(body, by_bob);
         let ana = GroupActor::profile("ana");
         for command in [
             GroupCommand::CreateTodoList {
@@ -1425,7 +1442,7 @@ async fn a_remote_member_works_on_our_groups_todos() {
                 },
             },
         ] {
-            group_command(&local, "club", command).await;
+            group_command(local, "club", command).await;
         }
         let ours = format!("{club}/todos/l1");
         let her_list = remote.url("todo-lists/1");
@@ -1437,14 +1454,14 @@ async fn a_remote_member_works_on_our_groups_todos() {
         };
 
         // Refused, nothing changed: a stranger's todo, a todo in a list nobody here holds.
-        let length = log_length(&local, "club").await;
+        let length = log_length(local, "club").await;
         for (body, by_bob, status) in [
             (
                 activity(
                     "Create",
-                    &bob,
+                    bob,
                     2,
-                    todo(&remote.url("todos/9"), &bob, &ours, "Sneak", false),
+                    todo(&remote.url("todos/9"), bob, &ours, "Sneak", false),
                 ),
                 true,
                 403,
@@ -1452,11 +1469,11 @@ async fn a_remote_member_works_on_our_groups_todos() {
             (
                 activity(
                     "Create",
-                    &alice,
+                    alice,
                     3,
                     todo(
                         &remote.url("todos/8"),
-                        &alice,
+                        alice,
                         &format!("{club}/todos/nope"),
                         "Lost",
                         false,
@@ -1469,17 +1486,11 @@ async fn a_remote_member_works_on_our_groups_todos() {
             let (got, text) = send(body.clone(), by_bob).await;
             assert_eq!(got, status, "{}: {body}: {text}", local.label);
         }
-        assert_eq!(log_length(&local, "club").await, length, "{}", local.label);
+        assert_eq!(log_length(local, "club").await, length, "{}", local.label);
 
         // Her list and todos, and ours done.
         let list = json!({"type": "TodoList", "id": her_list, "actor": club, "name": "Map fair"});
-        let mut assigned = todo(
-            &remote.url("todos/1"),
-            &alice,
-            &ours,
-            "Book the hall",
-            false,
-        );
+        let mut assigned = todo(&remote.url("todos/1"), alice, &ours, "Book the hall", false);
         assigned["dueDate"] = json!("2030-06-01");
         assigned["assignedTo"] = json!(alice);
         let done = todo(
@@ -1490,24 +1501,24 @@ async fn a_remote_member_works_on_our_groups_todos() {
             true,
         );
         for (n, body) in [
-            (4, activity("Create", &alice, 4, list)),
-            (5, activity("Create", &alice, 5, assigned)),
+            (4, activity("Create", alice, 4, list)),
+            (5, activity("Create", alice, 5, assigned)),
             (
                 6,
                 activity(
                     "Create",
-                    &alice,
+                    alice,
                     6,
                     todo(
                         &remote.url("todos/2"),
-                        &alice,
+                        alice,
                         &her_list,
                         "Bring maps",
                         false,
                     ),
                 ),
             ),
-            (7, activity("Update", &alice, 7, done)),
+            (7, activity("Update", alice, 7, done)),
         ] {
             let (status, text) = send(body, false).await;
             assert_eq!(status, 202, "{}: {n}: {text}", local.label);
@@ -1556,7 +1567,7 @@ async fn a_remote_member_works_on_our_groups_todos() {
         assert_eq!(seen, expected, "{}", local.label);
 
         // Her list deleted, with its todo.
-        let (status, text) = send(activity("Delete", &alice, 8, json!(her_list)), false).await;
+        let (status, text) = send(activity("Delete", alice, 8, json!(her_list)), false).await;
         assert_eq!(status, 202, "{}: {text}", local.label);
         for _ in 0..200 {
             seen = read().await;
