@@ -1893,8 +1893,14 @@ async fn a_groups_resources_and_todos_go_to_its_remote_members_as_mobilizon_shap
                 list: "l1".into(),
             },
         ];
+        // Ana acts from her account: the todo is hers (Mobilizon's `actor` of a `Todo`).
+        let as_ana = Actor::Account {
+            account: "account-of-ana".into(),
+            profile: Some("ana".into()),
+        };
+        let as_ana = Metadata::now(as_ana, Source::Web, "test".to_string());
         for command in commands {
-            group(&db, "union", command, &system).await;
+            group(&db, "union", command, &as_ana).await;
         }
 
         let log = Log { db: db.clone() };
@@ -1968,7 +1974,10 @@ async fn a_groups_resources_and_todos_go_to_its_remote_members_as_mobilizon_shap
         assert_eq!(todo["todoList"], format!("{union}/todos/l1"));
         assert_eq!(todo["dueDate"], "2030-05-01");
         assert_eq!(todo["assignedTo"], zed.actor.as_str());
+        assert_eq!(todo["actor"], format!("{PUBLIC_URL}/@ana"));
+        assert_eq!(todo["attributedTo"], union);
         assert_eq!(sent[6]["object"]["status"], true);
+        assert_eq!(sent[6]["object"]["actor"], format!("{PUBLIC_URL}/@ana"));
         for size in [1, 4] {
             assert_eq!(log.derived(size).await, out, "batches of {size}");
         }

@@ -2,8 +2,8 @@
 //! federates them (its `converter/resource.ex`, `todo_list.ex` and `todo.ex`): a folder as a
 //! `ResourceCollection` and a link as a `Document` (`name`, `url`, `summary`, `context` the
 //! folder holding it or the group's `resources`, `attributedTo` the group, `actor` who added
-//! it); a todo list as a `TodoList`, a todo as a `Todo` (`name`, `status`, `todoList`,
-//! `dueDate`, `assignedTo`). Created, updated (a move is an `Update` with its new `context`) and
+//! it); a todo list as a `TodoList`, a todo as a `Todo` (`name`, `status`, `todoList`, `actor`
+//! who created it, `dueDate`, `assignedTo`). Created, updated (a move is an `Update` with its new `context`) and
 //! deleted by the group, addressed to its `members`, delivered to its remote members' inboxes.
 //! Their ids are those of the group's members-only collections.
 
@@ -29,12 +29,13 @@ struct Resource {
 #[derive(Debug, Default)]
 pub(super) struct Work {
     resources: HashMap<String, Resource>,
-    /// Each todo's list.
-    todos: HashMap<String, String>,
+    /// Each todo's list, and who created it (Mobilizon's `actor` of a `Todo`).
+    todos: HashMap<String, (String, String)>,
 }
 
 impl Work {
-    pub(super) fn follow(&mut self, change: &GroupChange) {
+    /// Takes `change`, made by the actor `by` (its id).
+    pub(super) fn follow(&mut self, change: &GroupChange, by: &str) {
         match change {
             GroupChange::ResourceAdded {
                 resource,
@@ -60,7 +61,8 @@ impl Work {
                 }
             }
             GroupChange::TodoAdded { list, todo, .. } => {
-                self.todos.insert(todo.clone(), list.clone());
+                self.todos
+                    .insert(todo.clone(), (list.clone(), by.to_string()));
             }
             _ => {}
         }
@@ -134,23 +136,21 @@ pub(super) fn relay(
             });
             (ActivityKind::Create, object)
         }
-        GroupChange::TodoAdded {
-            list,
-            todo,
-            content,
-        } => {
-            let object = todo_object(public_url, &group_url, (list, todo), content);
-            (ActivityKind::Create, object)
+        GroupChange::TodoAdded { todo, content, .. }
+        | GroupChange::TodoUpdated { todo, content } => {
+            let Some((list, creator)) = work.todos.get(todo) else {
+                return Ok(None);
+            };
+            let kind = match change {
+                GroupChange::TodoAdded { .. } => ActivityKind::Create,
+                _ => ActivityKind::Update,
+            };
+            let ids = (list.as_str(), todo.as_str());
+            let object = todo_object(public_url, (&group_url, creator), ids, content);
+            (kind, object)
         }
-        GroupChange::TodoUpdated { todo, content } => match work.todos.get(todo) {
-            Some(list) => {
-                let object = todo_object(public_url, &group_url, (list, todo), content);
-                (ActivityKind::Update, object)
-            }
-            None => return Ok(None),
-        },
         GroupChange::TodoDeleted { todo } => match work.todos.get(todo) {
-            Some(list) => {
+            Some((list, _)) => {
                 let id = format!("{group_url}/todos/{list}/{todo}");
                 (ActivityKind::Delete, gone(id, "Todo"))
             }
@@ -210,9 +210,10 @@ pub(super) fn resource_object(
     object
 }
 
+/// Todo `todo` of `list`, created by `creator` (its actor id), as `group` relays it.
 fn todo_object(
     public_url: &str,
-    group: &str,
+    (group, creator): (&str, &str),
     (list, todo): (&str, &str),
     content: &TodoContent,
 ) -> Value {
@@ -222,7 +223,7 @@ fn todo_object(
         "name": content.title,
         "status": content.done,
         "todoList": format!("{group}/todos/{list}"),
-        "actor": group,
+        "actor": creator,
         "attributedTo": group,
     });
     if let Some(due) = &content.due_on {

@@ -17,14 +17,14 @@ use super::derive::Outgoing;
 use super::group_discussions::{self, Comments};
 use super::group_work::{self, Work};
 use super::LogOf;
-use crate::actors::local::{group_id, member_id};
+use crate::actors::local::{group_id, member_id, person_id};
 use crate::keys::key_id;
 use crate::objects::{
     activity_id, article_object, post_url, tombstone, Activity, ActivityKind, ActorRef,
     FederatedPost,
 };
 use convene_domain::group::{FollowState, GroupActor, MemberRole, PostContent, PostVisibility};
-use convene_domain::{Group, GroupChange, Source};
+use convene_domain::{Actor, Group, GroupChange, Source};
 use convene_projections::{Error, StoredEvent};
 use cqrs_es::Aggregate;
 use serde_json::{json, Value};
@@ -119,6 +119,19 @@ impl GroupLogs {
             group.apply(stored.change()?);
         }
         Ok(remote_member_inboxes(&group, self))
+    }
+}
+
+/// The id of the actor who made a change of group `@handle`: a profile here, a remote actor,
+/// or else the group itself (the instance acting, an account acting as no profile).
+fn actor_id(public_url: &str, handle: &str, actor: &Actor) -> String {
+    match actor {
+        Actor::Account {
+            profile: Some(profile),
+            ..
+        } => person_id(public_url, profile),
+        Actor::Remote { actor } => actor.clone(),
+        _ => group_id(public_url, handle),
     }
 }
 
@@ -217,7 +230,10 @@ pub fn group_activities(
             group.apply(change.clone());
             pictures.follow(&change);
             comments.follow(public_url, handle, &change, at);
-            work.follow(&change);
+            work.follow(
+                &change,
+                &actor_id(public_url, handle, &stored.metadata()?.actor),
+            );
             let was_shown = post_of(&change)
                 .and_then(|p| posts.get(p))
                 .map(Post::shown)
