@@ -410,6 +410,24 @@ pub(crate) fn name_here(public_url: &str, given: &str) -> Option<String> {
     is_this_host(public_url, host).then(|| name.to_string())
 }
 
+/// The group handle and what follows `separator` when `url` is an address inside one of the
+/// groups at `public_url` (`{public_url}/@{handle}{separator}…`): a discussion, the resources,
+/// a folder, a todo list.
+pub fn in_group_here<'a>(
+    public_url: &str,
+    url: &'a str,
+    separator: &str,
+) -> Option<(String, &'a str)> {
+    let rest = url.strip_prefix(&format!("{}/@", public_url.trim_end_matches('/')))?;
+    let (handle, inside) = rest.split_once(separator)?;
+    is_plain(handle).then(|| (handle.to_string(), inside))
+}
+
+/// One segment of such an address: a name or an id, nothing else in it.
+pub fn is_plain(part: &str) -> bool {
+    !part.is_empty() && !part.contains(['/', '?', '#', '@'])
+}
+
 /// Whether `host` (with its port when not the scheme's) is the host of `public_url`.
 fn is_this_host(public_url: &str, host: &str) -> bool {
     let Ok(own) = url::Url::parse(public_url) else {

@@ -262,14 +262,12 @@ pub async fn organise_event(
 /// groups' own objects, when `object` is its address (`{public_url}/@{handle}/{collection}/…`):
 /// one segment (a resource, a todo list) or two (a list's todo).
 fn own_address(state: &AppState, object: &str, collection: &str) -> Option<(String, Vec<String>)> {
-    let base = state.config.public_url.trim_end_matches('/');
-    let (handle, path) = object
-        .strip_prefix(&format!("{base}/@"))?
-        .split_once(&format!("/{collection}/"))?;
-    let plain = |part: &str| !part.is_empty() && !part.contains(['/', '?', '#', '@']);
+    let separator = format!("/{collection}/");
+    let (handle, path) =
+        crate::groups::in_group_here(&state.config.public_url, object, &separator)?;
     let segments: Vec<String> = path.split('/').map(str::to_string).collect();
-    (plain(handle) && segments.len() <= 2 && segments.iter().all(|s| plain(s)))
-        .then(|| (handle.to_string(), segments))
+    (segments.len() <= 2 && segments.iter().all(|s| crate::groups::is_plain(s)))
+        .then_some((handle, segments))
 }
 
 /// One of our groups' own resources, when `object` is its address.

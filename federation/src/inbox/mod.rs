@@ -30,6 +30,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use axum::Router;
+use convene_api::groups::is_plain;
 use convene_api::AppState;
 use convene_projections::domains::{self, DomainDecisions};
 use std::time::Duration;
@@ -236,20 +237,13 @@ async fn not_suspended_actor(inbox: &Inbox, actor: &str) -> Result<(), Refusal> 
 /// The group handle and what follows `separator` when `url` is an address inside one of our
 /// groups (`{public_url}/@{handle}{separator}…`): a discussion, the resources or a folder.
 fn in_our_group<'a>(inbox: &Inbox, url: &'a str, separator: &str) -> Option<(String, &'a str)> {
-    let rest = url.strip_prefix(&format!("{}/@", inbox.federation.public_url))?;
-    let (handle, inside) = rest.split_once(separator)?;
-    is_plain(handle).then(|| (handle.to_string(), inside))
+    convene_api::groups::in_group_here(&inbox.federation.public_url, url, separator)
 }
 
 /// The name of one of our actors (a profile or a group) when `url` is its id.
 fn our_actor(inbox: &Inbox, url: &str) -> Option<String> {
     let name = url.strip_prefix(&format!("{}/@", inbox.federation.public_url))?;
     is_plain(name).then(|| name.to_string())
-}
-
-/// One segment of such an address: a name or an id, nothing else in it.
-fn is_plain(part: &str) -> bool {
-    !part.is_empty() && !part.contains(['/', '?', '#', '@'])
 }
 
 /// The activity's `actor`, which the signature must be by.
