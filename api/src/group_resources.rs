@@ -212,6 +212,7 @@ pub async fn create(
             url,
             summary: new.summary,
         },
+        object: None,
     };
     groups::run_as_member(state, acting, handle, command).await?;
     read(state, handle, &id).await

@@ -77,6 +77,7 @@ pub async fn create_list(
         by: GroupActor::profile(&acting.profile),
         list: id.clone(),
         title: new.title,
+        object: None,
     };
     groups::run_as_member(state, acting, handle, command).await?;
     list_in(lists(state, acting, handle).await?, &id)
@@ -96,6 +97,7 @@ pub async fn add(
         list: list.to_string(),
         todo: uuid::Uuid::new_v4().to_string(),
         content: input.content(),
+        object: None,
     };
     groups::run_as_member(state, acting, handle, command).await?;
     list_in(lists(state, acting, handle).await?, list)

@@ -230,6 +230,7 @@ pub async fn add_resource(
         resource: resource.clone(),
         parent,
         content,
+        object: Some(object.to_string()),
     };
     run(state, from, handle, command).await?;
     Ok(resource)
@@ -365,6 +366,7 @@ pub async fn create_todo_list(
         by: GroupActor::Remote(from.actor.clone()),
         list: list.clone(),
         title: title.to_string(),
+        object: Some(object.to_string()),
     };
     run(state, from, handle, command).await?;
     Ok(list)
@@ -411,6 +413,7 @@ pub async fn add_todo(
         list,
         todo: todo.clone(),
         content,
+        object: Some(object.to_string()),
     };
     run(state, from, &handle, command).await?;
     Ok((handle, todo))

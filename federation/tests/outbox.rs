@@ -1829,6 +1829,7 @@ async fn a_groups_resources_and_todos_go_to_its_remote_members_as_mobilizon_shap
             resource: "r1".into(),
             parent: None,
             content: ResourceContent::folder("Leaflets"),
+            object: None,
         };
         group(&db, "union", folder, &system).await;
         let zed = remote("zed");
@@ -1840,6 +1841,7 @@ async fn a_groups_resources_and_todos_go_to_its_remote_members_as_mobilizon_shap
                 resource: "r2".into(),
                 parent: Some("r1".into()),
                 content: ResourceContent::link(ResourceKind::Pad, "Strike pad", pad),
+                object: None,
             },
             GroupCommand::EditResource {
                 by: ana(),
@@ -1862,6 +1864,7 @@ async fn a_groups_resources_and_todos_go_to_its_remote_members_as_mobilizon_shap
                 by: ana(),
                 list: "l1".into(),
                 title: "Before the strike".into(),
+                object: None,
             },
             GroupCommand::AddTodo {
                 by: ana(),
@@ -1873,6 +1876,7 @@ async fn a_groups_resources_and_todos_go_to_its_remote_members_as_mobilizon_shap
                     assignee: Some(GroupActor::Remote(zed.actor.clone())),
                     done: false,
                 },
+                object: None,
             },
             GroupCommand::UpdateTodo {
                 by: ana(),
@@ -1902,6 +1906,59 @@ async fn a_groups_resources_and_todos_go_to_its_remote_members_as_mobilizon_shap
         for command in commands {
             group(&db, "union", command, &as_ana).await;
         }
+        // Zed's work, made on his instance: the group relays it under his ids, so that his
+        // instance (Mobilizon's) knows it again rather than keeping a copy.
+        let zeds = |path: &str| format!("{}/{path}", zed.actor);
+        let by_zed = || GroupActor::Remote(zed.actor.clone());
+        let his = vec![
+            GroupCommand::AddResource {
+                by: by_zed(),
+                resource: "r3".into(),
+                parent: None,
+                content: ResourceContent::folder("Zed's folder"),
+                object: Some(zeds("resources/9")),
+            },
+            GroupCommand::CreateTodoList {
+                by: by_zed(),
+                list: "l2".into(),
+                title: "Zed's list".into(),
+                object: Some(zeds("todo-lists/2")),
+            },
+            GroupCommand::AddTodo {
+                by: by_zed(),
+                list: "l2".into(),
+                todo: "t2".into(),
+                content: TodoContent {
+                    title: "Zed's todo".into(),
+                    due_on: None,
+                    assignee: None,
+                    done: false,
+                },
+                object: Some(zeds("todos/3")),
+            },
+        ];
+        for (n, command) in his.into_iter().enumerate() {
+            group(
+                &db,
+                "union",
+                command,
+                &from_remote(&zed.actor, 10 + n as u32),
+            )
+            .await;
+        }
+        let in_his_folder = GroupCommand::AddResource {
+            by: ana(),
+            resource: "r4".into(),
+            parent: Some("r3".into()),
+            content: ResourceContent::link(ResourceKind::Pad, "Our pad", pad),
+            object: None,
+        };
+        group(&db, "union", in_his_folder, &as_ana).await;
+        let delete = GroupCommand::DeleteResource {
+            by: ana(),
+            resource: "r3".into(),
+        };
+        group(&db, "union", delete, &as_ana).await;
 
         let log = Log { db: db.clone() };
         let out = log.derived(1_000).await;
@@ -1946,6 +2003,15 @@ async fn a_groups_resources_and_todos_go_to_its_remote_members_as_mobilizon_shap
                 shape("Update Todo", "/todos/l1/t1", "Print leaflets"),
                 shape("Delete Tombstone", "/todos/l1/t1", ""),
                 shape("Delete Tombstone", "/todos/l1", ""),
+                shape(
+                    "Create ResourceCollection",
+                    &zeds("resources/9"),
+                    "Zed's folder"
+                ),
+                shape("Create TodoList", &zeds("todo-lists/2"), "Zed's list"),
+                shape("Create Todo", &zeds("todos/3"), "Zed's todo"),
+                shape("Create Document", "/resources/r4", "Our pad"),
+                shape("Delete Tombstone", &zeds("resources/9"), ""),
             ],
             "{}",
             scratch.label
@@ -1978,6 +2044,12 @@ async fn a_groups_resources_and_todos_go_to_its_remote_members_as_mobilizon_shap
         assert_eq!(todo["attributedTo"], union);
         assert_eq!(sent[6]["object"]["status"], true);
         assert_eq!(sent[6]["object"]["actor"], format!("{PUBLIC_URL}/@ana"));
+        assert_eq!(sent[9]["object"]["actor"], zed.actor.as_str());
+        assert_eq!(sent[11]["object"]["todoList"], zeds("todo-lists/2"));
+        assert_eq!(sent[11]["object"]["actor"], zed.actor.as_str());
+        // What goes into his folder names it by his id.
+        assert_eq!(sent[12]["target"], zeds("resources/9"));
+        assert_eq!(sent[12]["object"]["context"], zeds("resources/9"));
         for size in [1, 4] {
             assert_eq!(log.derived(size).await, out, "batches of {size}");
         }

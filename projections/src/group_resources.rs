@@ -11,15 +11,14 @@ use sqlx::{AnyConnection, AnyPool, Row};
 pub(crate) async fn added(
     conn: &mut AnyConnection,
     on: &Applying<'_>,
-    resource: &str,
-    parent: Option<&str>,
+    (resource, object, parent): (&str, Option<&str>, Option<&str>),
     author: &GroupActor,
     content: &ResourceContent,
 ) -> Result<(), Error> {
     sqlx::query(
         "INSERT INTO group_resources (id, group_handle, parent, kind, title, url, summary, \
-         author, position, created_at, updated_at, preview_wanted) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10, $6)",
+         author, position, created_at, updated_at, preview_wanted, object) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10, $6, $11)",
     )
     .bind(resource)
     .bind(on.id)
@@ -31,6 +30,7 @@ pub(crate) async fn added(
     .bind(author.key())
     .bind(on.position)
     .bind(&on.at)
+    .bind(object)
     .execute(conn)
     .await?;
     Ok(())
@@ -227,6 +227,9 @@ pub struct ResourceView {
     /// and for folders).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub preview: Option<LinkPreview>,
+    /// Its id on the instance of the member who added it from there; none when added here.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub object: Option<String>,
 }
 
 impl ResourceView {
@@ -244,7 +247,7 @@ pub struct Crumb {
 }
 
 const COLUMNS: &str = "id, group_handle, parent, kind, title, url, summary, author, created_at, \
-                       updated_at, preview_title, preview_description, preview_image, previewed_at";
+                       updated_at, preview_title, preview_description, preview_image, previewed_at, object";
 
 fn view(row: &AnyRow) -> Result<ResourceView, Error> {
     Ok(ResourceView {
@@ -266,6 +269,7 @@ fn view(row: &AnyRow) -> Result<ResourceView, Error> {
             }),
             None => None,
         },
+        object: row.try_get("object")?,
     })
 }
 
@@ -373,6 +377,7 @@ mod tests {
             created_at: String::new(),
             updated_at: String::new(),
             preview: None,
+            object: None,
         }
     }
 

@@ -11,16 +11,18 @@ use sqlx::{AnyConnection, AnyPool, Row};
 pub(crate) async fn list_created(
     conn: &mut AnyConnection,
     on: &Applying<'_>,
-    list: &str,
+    (list, object): (&str, Option<&str>),
     title: &str,
 ) -> Result<(), Error> {
     sqlx::query(
-        "INSERT INTO group_todo_lists (id, group_handle, title, position) VALUES ($1, $2, $3, $4)",
+        "INSERT INTO group_todo_lists (id, group_handle, title, position, object) \
+         VALUES ($1, $2, $3, $4, $5)",
     )
     .bind(list)
     .bind(on.id)
     .bind(title)
     .bind(on.position)
+    .bind(object)
     .execute(conn)
     .await?;
     Ok(())
@@ -30,12 +32,12 @@ pub(crate) async fn added(
     conn: &mut AnyConnection,
     on: &Applying<'_>,
     list: &str,
-    todo: &str,
+    (todo, object): (&str, Option<&str>),
     content: &TodoContent,
 ) -> Result<(), Error> {
     sqlx::query(
-        "INSERT INTO group_todos (id, list, position, title, due_on, assignee, done, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        "INSERT INTO group_todos (id, list, position, title, due_on, assignee, done, updated_at, \
+         object) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
     )
     .bind(todo)
     .bind(list)
@@ -45,6 +47,7 @@ pub(crate) async fn added(
     .bind(content.assignee.as_ref().map(|a| a.key()))
     .bind(flag(content.done))
     .bind(&on.at)
+    .bind(object)
     .execute(conn)
     .await?;
     Ok(())
@@ -126,6 +129,9 @@ pub struct TodoView {
     pub assignee: Option<String>,
     pub done: bool,
     pub updated_at: String,
+    /// Its id on the instance of the member who added it from there; none when added here.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub object: Option<String>,
 }
 
 /// A todo list with its todos, in the order they were added.
@@ -136,6 +142,9 @@ pub struct TodoListView {
     pub group: String,
     pub title: String,
     pub todos: Vec<TodoView>,
+    /// As for a todo.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub object: Option<String>,
 }
 
 /// The group holding todo list `id`, if one does.
@@ -162,13 +171,13 @@ pub async fn group_of_todo(pool: &AnyPool, id: &str) -> Result<Option<String>, E
 /// Group `handle`'s todo lists with their todos, in the order they were made.
 pub async fn of_group(pool: &AnyPool, handle: &str) -> Result<Vec<TodoListView>, Error> {
     let lists = sqlx::query(
-        "SELECT id, title FROM group_todo_lists WHERE group_handle = $1 ORDER BY position",
+        "SELECT id, title, object FROM group_todo_lists WHERE group_handle = $1 ORDER BY position",
     )
     .bind(handle)
     .fetch_all(pool)
     .await?;
     let todos = sqlx::query(
-        "SELECT t.id, t.list, t.title, t.due_on, t.assignee, t.done, t.updated_at \
+        "SELECT t.id, t.list, t.title, t.due_on, t.assignee, t.done, t.updated_at, t.object \
          FROM group_todos t JOIN group_todo_lists l ON l.id = t.list \
          WHERE l.group_handle = $1 ORDER BY t.position",
     )
@@ -182,6 +191,7 @@ pub async fn of_group(pool: &AnyPool, handle: &str) -> Result<Vec<TodoListView>,
             group: handle.to_string(),
             title: row.try_get("title")?,
             todos: Vec::new(),
+            object: row.try_get("object")?,
         });
     }
     for row in &todos {
@@ -193,6 +203,7 @@ pub async fn of_group(pool: &AnyPool, handle: &str) -> Result<Vec<TodoListView>,
             assignee: row.try_get("assignee")?,
             done: flag_of(row, "done")?,
             updated_at: row.try_get("updated_at")?,
+            object: row.try_get("object")?,
         };
         if let Some(list) = found.iter_mut().find(|l| l.id == todo.list) {
             list.todos.push(todo);

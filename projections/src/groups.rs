@@ -162,14 +162,20 @@ impl Projection for GroupsProjection {
             C::DiscussionCommentEdited { comment, body, .. } => {
                 discussions::comment_edited(conn, &on, &comment, &body).await
             }
-            C::TodoListCreated { list, title } => {
-                todos::list_created(conn, &on, &list, &title).await
-            }
+            C::TodoListCreated {
+                list,
+                title,
+                object,
+            } => todos::list_created(conn, &on, (&list, object.as_deref()), &title).await,
             C::TodoAdded {
                 list,
                 todo,
                 content,
-            } => todos::added(conn, &on, &list, &todo, &content).await,
+                object,
+            } => {
+                let todo = (todo.as_str(), object.as_deref());
+                todos::added(conn, &on, &list, todo, &content).await
+            }
             C::TodoUpdated { todo, content } => {
                 // Marking a todo done, or not done again, is a fact for the members' timeline;
                 // the todo's row still tells what it was.
@@ -188,9 +194,10 @@ impl Projection for GroupsProjection {
                 parent,
                 author,
                 content,
+                object,
             } => {
-                let parent = parent.as_deref();
-                resources::added(conn, &on, &resource, parent, &author, &content).await
+                let placed = (resource.as_str(), object.as_deref(), parent.as_deref());
+                resources::added(conn, &on, placed, &author, &content).await
             }
             C::ResourceEdited { resource, content } => {
                 resources::edited(conn, &on, &resource, &content).await

@@ -140,11 +140,17 @@ pub enum GroupChange {
     TodoListCreated {
         list: String,
         title: String,
+        /// As for `ResourceAdded`.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        object: Option<String>,
     },
     TodoAdded {
         list: String,
         todo: String,
         content: TodoContent,
+        /// As for `ResourceAdded`.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        object: Option<String>,
     },
     /// The whole todo after the edit (done or not included).
     TodoUpdated {
@@ -167,6 +173,10 @@ pub enum GroupChange {
         parent: Option<String>,
         author: GroupActor,
         content: ResourceContent,
+        /// The object's id when a member made it on another instance (the group relays it to
+        /// its other members under that id, as Mobilizon does).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        object: Option<String>,
     },
     /// The whole resource after the edit (renamed, or a link changed).
     ResourceEdited {

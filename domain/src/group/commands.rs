@@ -155,18 +155,21 @@ pub enum GroupCommand {
         comment: String,
         body: String,
     },
-    /// Create todo list `list` (a new id), members.
+    /// Create todo list `list` (a new id), members; `object` as for [`Self::AddResource`].
     CreateTodoList {
         by: GroupActor,
         list: String,
         title: String,
+        object: Option<String>,
     },
-    /// Add todo `todo` (a new id) to list `list`, members.
+    /// Add todo `todo` (a new id) to list `list`, members; `object` as for
+    /// [`Self::AddResource`].
     AddTodo {
         by: GroupActor,
         list: String,
         todo: String,
         content: TodoContent,
+        object: Option<String>,
     },
     /// Replace what todo `todo` says (done or not included), members.
     UpdateTodo {
@@ -185,11 +188,14 @@ pub enum GroupCommand {
         list: String,
     },
     /// Add resource `resource` (a new id) in folder `parent` (none: at the top), members.
+    /// `object` is its id on the instance of the remote member `by` who made it there (only
+    /// theirs: the group relays it under that id).
     AddResource {
         by: GroupActor,
         resource: String,
         parent: Option<String>,
         content: ResourceContent,
+        object: Option<String>,
     },
     /// Rename a resource or change what a link says, members.
     EditResource {

@@ -141,6 +141,20 @@ fn invalid(field: &str, message: impl Into<String>) -> GroupError {
     }])
 }
 
+/// The id `object` a group's work (a resource, a todo list, a todo) keeps from another instance:
+/// only a remote member's, and a web address.
+fn check_object(by: &GroupActor, object: Option<&str>) -> Result<(), GroupError> {
+    match (by, object) {
+        (_, None) => Ok(()),
+        (GroupActor::Remote(_), Some(id)) if crate::validation::is_web_url(id) => Ok(()),
+        (GroupActor::Remote(_), Some(_)) => Err(invalid("object", "must be an http(s) URL")),
+        (_, Some(_)) => Err(invalid(
+            "object",
+            "only what a member made on another instance keeps its id there",
+        )),
+    }
+}
+
 /// A group handle: a username's alphabet and length (`/@name` is a profile or a group), and
 /// none of [`RESERVED_HANDLES`].
 pub fn validate_handle(handle: &str) -> Result<(), GroupError> {
@@ -384,13 +398,19 @@ impl Aggregate for Group {
                 comment,
                 body,
             } => self.edit_discussion_comment(&by, discussion, comment, &body),
-            G::CreateTodoList { by, list, title } => self.create_todo_list(&by, list, &title),
+            G::CreateTodoList {
+                by,
+                list,
+                title,
+                object,
+            } => self.create_todo_list(&by, list, &title, object),
             G::AddTodo {
                 by,
                 list,
                 todo,
                 content,
-            } => self.add_todo(&by, list, todo, content),
+                object,
+            } => self.add_todo(&by, (list, todo), content, object),
             G::UpdateTodo { by, todo, content } => self.update_todo(&by, todo, content),
             G::DeleteTodo { by, todo } => self.delete_todo(&by, todo),
             G::DeleteTodoList { by, list } => self.delete_todo_list(&by, list),
@@ -399,7 +419,8 @@ impl Aggregate for Group {
                 resource,
                 parent,
                 content,
-            } => self.add_resource(by, resource, parent, content),
+                object,
+            } => self.add_resource(by, (resource, parent), content, object),
             G::EditResource {
                 by,
                 resource,

@@ -27,6 +27,7 @@ fn added(resource: &str, parent: Option<&str>, content: ResourceContent) -> C {
         parent: parent.map(str::to_string),
         author: p("ana"),
         content,
+        object: None,
     }
 }
 
@@ -87,6 +88,7 @@ fn members_add_folders_and_typed_links_as_typed() {
             resource: "r2".into(),
             parent: Some("f1".into()),
             content: typed,
+            object: None,
         })
         .then_expect_events(vec![C::ResourceAdded {
             resource: "r2".into(),
@@ -98,6 +100,7 @@ fn members_add_folders_and_typed_links_as_typed() {
                 url: Some("https://meet.example.org/repair".into()),
                 summary: Some("Mondays".into()),
             },
+            object: None,
         }]);
     Given::with(())
         .given(stocked())
@@ -106,12 +109,14 @@ fn members_add_folders_and_typed_links_as_typed() {
             resource: "f3".into(),
             parent: None,
             content: ResourceContent::folder("Flyers"),
+            object: None,
         })
         .then_expect_events(vec![C::ResourceAdded {
             resource: "f3".into(),
             parent: None,
             author: p("ana"),
             content: ResourceContent::folder("Flyers"),
+            object: None,
         }]);
 }
 
@@ -124,6 +129,7 @@ fn only_members_touch_resources() {
                 resource: "r9".into(),
                 parent: None,
                 content: pad(),
+                object: None,
             },
             G::EditResource {
                 by: p(who),
@@ -152,6 +158,78 @@ fn only_members_touch_resources() {
     }
 }
 
+/// What a remote member made on their instance keeps its id there (the group relays it under
+/// that id); nobody else's work carries one, and an id is a web address.
+#[test]
+fn a_remote_members_work_keeps_its_id_on_their_instance() {
+    let zed = GroupActor::Remote("https://other.example/@zed".into());
+    let hers = "https://other.example/resources/7";
+    let mut given = stocked();
+    given.push(C::MemberJoined {
+        who: zed.clone(),
+        role: R::Member,
+        message: None,
+    });
+    let add = |by: GroupActor, object: &str| G::AddResource {
+        by,
+        resource: "r9".into(),
+        parent: Some("f1".into()),
+        content: pad(),
+        object: Some(object.into()),
+    };
+    Given::with(())
+        .given(given.clone())
+        .when(add(zed.clone(), hers))
+        .then_expect_events(vec![C::ResourceAdded {
+            resource: "r9".into(),
+            parent: Some("f1".into()),
+            author: zed.clone(),
+            content: pad(),
+            object: Some(hers.into()),
+        }]);
+    refused_on("object", add(p("mem"), hers));
+    let not_a_url = Given::with(())
+        .given(given.clone())
+        .when(add(zed.clone(), "resources/7"))
+        .inspect_result();
+    assert!(
+        matches!(&not_a_url, Err(GroupError::Invalid(e)) if e[0].field == "object"),
+        "{not_a_url:?}"
+    );
+    for command in [
+        G::CreateTodoList {
+            by: p("mem"),
+            list: "l8".into(),
+            title: "Mine".into(),
+            object: Some(hers.into()),
+        },
+        G::AddTodo {
+            by: zed.clone(),
+            list: "l9".into(),
+            todo: "t9".into(),
+            content: TodoContent {
+                title: "Call".into(),
+                due_on: None,
+                assignee: None,
+                done: false,
+            },
+            object: Some("mailto:zed@other.example".into()),
+        },
+    ] {
+        let mut listed = given.clone();
+        listed.push(C::TodoListCreated {
+            list: "l9".into(),
+            title: "Zed's".into(),
+            object: None,
+        });
+        let refused = Given::with(()).given(listed).when(command).inspect_result();
+        assert!(
+            matches!(&refused, Err(GroupError::Invalid(e)) if e[0].field == "object"),
+            "{refused:?}"
+        );
+    }
+}
+
 #[test]
 fn bad_content_is_refused_naming_the_field() {
     let add = |content: ResourceContent| G::AddResource {
@@ -159,6 +237,7 @@ fn bad_content_is_refused_naming_the_field() {
         resource: "r9".into(),
         parent: None,
         content,
+        object: None,
     };
     refused_on("title", add(ResourceContent::folder("  ")));
     refused_on("title", add(ResourceContent::folder("two\nlines")));
@@ -190,6 +269,7 @@ fn bad_content_is_refused_naming_the_field() {
         resource: "r9".into(),
         parent: Some(parent.into()),
         content: pad(),
+        object: None,
     };
     refused_on("parent", in_folder("nope"));
     refused_on("parent", in_folder("l1"));
@@ -200,6 +280,7 @@ fn bad_content_is_refused_naming_the_field() {
             resource: "r1".into(),
             parent: None,
             content: pad(),
+            object: None,
         },
     );
 }
@@ -446,6 +527,7 @@ fn a_deleted_folder_takes_its_content_with_it() {
             resource: "r9".into(),
             parent: Some("nope".into()),
             content: pad(),
+            object: None,
         },
     );
 }

@@ -4,7 +4,7 @@
 //! link says is what the member typed, stored at once; its preview (the page's title,
 //! description and image) is fetched later by the instance and recorded as a change of its own.
 
-use super::{invalid, Group, GroupActor, GroupChange, GroupError, MemberRole};
+use super::{check_object, invalid, Group, GroupActor, GroupChange, GroupError, MemberRole};
 use crate::validation::{has_control, is_web_url, Errors, FieldError};
 use serde::{Deserialize, Serialize};
 
@@ -238,11 +238,12 @@ impl Group {
     pub(super) fn add_resource(
         &self,
         by: GroupActor,
-        resource: String,
-        parent: Option<String>,
+        (resource, parent): (String, Option<String>),
         content: ResourceContent,
+        object: Option<String>,
     ) -> Decided {
         self.require(&by, MemberRole::Member)?;
+        check_object(&by, object.as_deref())?;
         if self.resources.contains_key(&resource) {
             return Err(invalid("resource", "a resource with this id exists"));
         }
@@ -253,6 +254,7 @@ impl Group {
             parent,
             author: by,
             content,
+            object,
         }])
     }
 

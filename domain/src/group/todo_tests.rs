@@ -33,11 +33,13 @@ fn listed() -> Vec<C> {
         C::TodoListCreated {
             list: "l1".into(),
             title: "Saturday".into(),
+            object: None,
         },
         C::TodoAdded {
             list: "l1".into(),
             todo: "t1".into(),
             content: todo(None),
+            object: None,
         },
     ]
 }
@@ -59,10 +61,12 @@ fn members_make_lists_and_todos_assigned_to_members() {
             by: p("mem"),
             list: "l2".into(),
             title: " Sunday ".into(),
+            object: None,
         })
         .then_expect_events(vec![C::TodoListCreated {
             list: "l2".into(),
             title: "Sunday".into(),
+            object: None,
         }]);
     Given::with(())
         .given(listed())
@@ -71,11 +75,13 @@ fn members_make_lists_and_todos_assigned_to_members() {
             list: "l1".into(),
             todo: "t2".into(),
             content: todo(Some("ana")),
+            object: None,
         })
         .then_expect_events(vec![C::TodoAdded {
             list: "l1".into(),
             todo: "t2".into(),
             content: todo(Some("ana")),
+            object: None,
         }]);
     let done = TodoContent {
         done: true,
@@ -161,6 +167,7 @@ fn those_outside_the_group_touch_no_list_or_todo() {
                 by: p(who),
                 list: "l2".into(),
                 title: "Mine".into(),
+                object: None,
             })
             .then_expect_error(GroupError::RoleNeeded(R::Member));
     }
@@ -184,6 +191,7 @@ fn bad_titles_and_dates_are_named_and_unknown_lists_and_todos_refused() {
             list: "nope".into(),
             todo: "t2".into(),
             content: todo(None),
+            object: None,
         })
         .then_expect_error(GroupError::UnknownTodo);
     Given::with(())
@@ -270,6 +278,7 @@ fn a_deleted_todo_or_list_is_gone_for_every_later_command() {
             list: "l1".into(),
             todo: "t2".into(),
             content: todo(None),
+            object: None,
         })
         .then_expect_error(GroupError::UnknownTodo);
     Given::with(())

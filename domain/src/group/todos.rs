@@ -2,7 +2,7 @@
 //! and deletes them or a whole list; a todo's assignee, if any, is a member of the group, decided on the same version of
 //! the members as every other rule.
 
-use super::{invalid, Group, GroupActor, GroupChange, GroupError, MemberRole};
+use super::{check_object, invalid, Group, GroupActor, GroupChange, GroupError, MemberRole};
 use crate::validation::{has_control, Errors, FieldError};
 use serde::{Deserialize, Serialize};
 use time::macros::format_description;
@@ -85,8 +85,15 @@ impl Group {
         Ok(content)
     }
 
-    pub(super) fn create_todo_list(&self, by: &GroupActor, list: String, title: &str) -> Decided {
+    pub(super) fn create_todo_list(
+        &self,
+        by: &GroupActor,
+        list: String,
+        title: &str,
+        object: Option<String>,
+    ) -> Decided {
         self.require(by, MemberRole::Member)?;
+        check_object(by, object.as_deref())?;
         if self.todo_lists.contains(&list) {
             return Err(invalid("list", "a list with this id exists"));
         }
@@ -94,17 +101,22 @@ impl Group {
         if !title_ok(&title) {
             return Err(invalid("title", title_message()));
         }
-        Ok(vec![GroupChange::TodoListCreated { list, title }])
+        Ok(vec![GroupChange::TodoListCreated {
+            list,
+            title,
+            object,
+        }])
     }
 
     pub(super) fn add_todo(
         &self,
         by: &GroupActor,
-        list: String,
-        todo: String,
+        (list, todo): (String, String),
         content: TodoContent,
+        object: Option<String>,
     ) -> Decided {
         self.require(by, MemberRole::Member)?;
+        check_object(by, object.as_deref())?;
         if !self.todo_lists.contains(&list) {
             return Err(GroupError::UnknownTodo);
         }
@@ -116,6 +128,7 @@ impl Group {
             list,
             todo,
             content,
+            object,
         }])
     }
 
@@ -167,6 +180,7 @@ impl Group {
                 list,
                 todo,
                 content,
+                ..
             } => {
                 let state = TodoState {
                     list: list.clone(),

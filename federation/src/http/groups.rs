@@ -390,7 +390,7 @@ async fn discussions(
 }
 
 /// The folders and links at the top of the group's resources (Mobilizon's
-/// `ResourceCollection` and `Document`).
+/// `ResourceCollection` and `Document`), a remote member's under its id on its instance.
 async fn resources(
     owner: &str,
     pool: &sqlx::AnyPool,
@@ -405,8 +405,9 @@ async fn resources(
             } else {
                 "Document"
             };
+            let id = r.object.clone();
             let mut item = json!({
-                "id": format!("{owner}/resources/{}", r.id),
+                "id": id.unwrap_or_else(|| format!("{owner}/resources/{}", r.id)),
                 "type": kind,
                 "name": r.title,
             });
@@ -418,7 +419,7 @@ async fn resources(
         .collect())
 }
 
-/// The todo lists, each with how many todos it holds and how many are done.
+/// The todo lists, each with how many todos it holds (a remote member's under its id there).
 async fn todos(
     owner: &str,
     pool: &sqlx::AnyPool,
@@ -429,7 +430,7 @@ async fn todos(
         .iter()
         .map(|l| {
             json!({
-                "id": format!("{owner}/todos/{}", l.id),
+                "id": l.object.clone().unwrap_or_else(|| format!("{owner}/todos/{}", l.id)),
                 "type": "TodoList",
                 "name": l.title,
                 "totalItems": l.todos.len(),

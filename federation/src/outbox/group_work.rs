@@ -5,7 +5,8 @@
 //! it); a todo list as a `TodoList`, a todo as a `Todo` (`name`, `status`, `todoList`, `actor`
 //! who created it, `dueDate`, `assignedTo`). Created, updated (a move is an `Update` with its new `context`) and
 //! deleted by the group, addressed to its `members`, delivered to its remote members' inboxes.
-//! Their ids are those of the group's members-only collections.
+//! Their ids are those of the group's members-only collections, but for what a member made on
+//! another instance: that keeps the id it has there, so that its instance knows it again.
 
 use super::derive::Outgoing;
 use super::groups::{to_members, GroupLogs};
@@ -23,14 +24,25 @@ struct Resource {
     parent: Option<String>,
     author: GroupActor,
     content: ResourceContent,
+    object: Option<String>,
+}
+
+/// A todo as its object is sent.
+#[derive(Debug, Clone)]
+struct Todo {
+    list: String,
+    /// Who created it (Mobilizon's `actor` of a `Todo`).
+    creator: String,
+    object: Option<String>,
 }
 
 /// The resources and todos of one group, as far as its log has gone.
 #[derive(Debug, Default)]
 pub(super) struct Work {
     resources: HashMap<String, Resource>,
-    /// Each todo's list, and who created it (Mobilizon's `actor` of a `Todo`).
-    todos: HashMap<String, (String, String)>,
+    /// Each list's id elsewhere, if a remote member made it.
+    lists: HashMap<String, Option<String>>,
+    todos: HashMap<String, Todo>,
 }
 
 impl Work {
@@ -42,11 +54,13 @@ impl Work {
                 parent,
                 author,
                 content,
+                object,
             } => {
                 let added = Resource {
                     parent: parent.clone(),
                     author: author.clone(),
                     content: content.clone(),
+                    object: object.clone(),
                 };
                 self.resources.insert(resource.clone(), added);
             }
@@ -60,11 +74,52 @@ impl Work {
                     r.parent = parent.clone();
                 }
             }
-            GroupChange::TodoAdded { list, todo, .. } => {
-                self.todos
-                    .insert(todo.clone(), (list.clone(), by.to_string()));
+            GroupChange::TodoListCreated { list, object, .. } => {
+                self.lists.insert(list.clone(), object.clone());
+            }
+            GroupChange::TodoAdded {
+                list, todo, object, ..
+            } => {
+                let added = Todo {
+                    list: list.clone(),
+                    creator: by.to_string(),
+                    object: object.clone(),
+                };
+                self.todos.insert(todo.clone(), added);
             }
             _ => {}
+        }
+    }
+
+    /// The id resource `id` of the group at `group` is sent under.
+    fn resource_id(&self, group: &str, id: &str) -> String {
+        match self.resources.get(id).and_then(|r| r.object.clone()) {
+            Some(object) => object,
+            None => format!("{group}/resources/{id}"),
+        }
+    }
+
+    /// The folder holding a resource, or the group's `resources` at the top.
+    fn context(&self, group: &str, parent: Option<&str>) -> String {
+        match parent {
+            Some(parent) => self.resource_id(group, parent),
+            None => format!("{group}/resources"),
+        }
+    }
+
+    /// The id todo list `list` of the group at `group` is sent under.
+    fn list_id(&self, group: &str, list: &str) -> String {
+        match self.lists.get(list).cloned().flatten() {
+            Some(object) => object,
+            None => format!("{group}/todos/{list}"),
+        }
+    }
+
+    /// The id `todo` of the group at `group` is sent under.
+    fn todo_id(&self, group: &str, id: &str, todo: &Todo) -> String {
+        match &todo.object {
+            Some(object) => object.clone(),
+            None => format!("{group}/todos/{}/{id}", todo.list),
         }
     }
 }
@@ -99,8 +154,8 @@ pub(super) fn relay(
     let resource = |id: &str| {
         let r = work.resources.get(id)?;
         Some(resource_object(
-            &format!("{group_url}/resources/{id}"),
-            &context(&group_url, r.parent.as_deref()),
+            &work.resource_id(&group_url, id),
+            &work.context(&group_url, r.parent.as_deref()),
             (&group_url, &group_actor_id(public_url, &r.author)),
             &r.content,
         ))
@@ -123,12 +178,14 @@ pub(super) fn relay(
                 Some(ResourceKind::Folder) => "ResourceCollection",
                 _ => "Document",
             };
-            let id = format!("{group_url}/resources/{id}");
-            (ActivityKind::Delete, gone(id, former))
+            (
+                ActivityKind::Delete,
+                gone(work.resource_id(&group_url, id), former),
+            )
         }
-        GroupChange::TodoListCreated { list, title } => {
+        GroupChange::TodoListCreated { list, title, .. } => {
             let object = json!({
-                "id": format!("{group_url}/todos/{list}"),
+                "id": work.list_id(&group_url, list),
                 "type": "TodoList",
                 "name": title,
                 "actor": group_url,
@@ -136,30 +193,35 @@ pub(super) fn relay(
             });
             (ActivityKind::Create, object)
         }
-        GroupChange::TodoAdded { todo, content, .. }
-        | GroupChange::TodoUpdated { todo, content } => {
-            let Some((list, creator)) = work.todos.get(todo) else {
+        GroupChange::TodoAdded {
+            todo: id, content, ..
+        }
+        | GroupChange::TodoUpdated { todo: id, content } => {
+            let Some(todo) = work.todos.get(id) else {
                 return Ok(None);
             };
             let kind = match change {
                 GroupChange::TodoAdded { .. } => ActivityKind::Create,
                 _ => ActivityKind::Update,
             };
-            let ids = (list.as_str(), todo.as_str());
-            let object = todo_object(public_url, (&group_url, creator), ids, content);
+            let ids = (
+                work.list_id(&group_url, &todo.list),
+                work.todo_id(&group_url, id, todo),
+            );
+            let object = todo_object(public_url, (&group_url, &todo.creator), ids, content);
             (kind, object)
         }
-        GroupChange::TodoDeleted { todo } => match work.todos.get(todo) {
-            Some((list, _)) => {
-                let id = format!("{group_url}/todos/{list}/{todo}");
+        GroupChange::TodoDeleted { todo: id } => match work.todos.get(id) {
+            Some(todo) => {
+                let id = work.todo_id(&group_url, id, todo);
                 (ActivityKind::Delete, gone(id, "Todo"))
             }
             None => return Ok(None),
         },
-        GroupChange::TodoListDeleted { list, .. } => {
-            let id = format!("{group_url}/todos/{list}");
-            (ActivityKind::Delete, gone(id, "TodoList"))
-        }
+        GroupChange::TodoListDeleted { list, .. } => (
+            ActivityKind::Delete,
+            gone(work.list_id(&group_url, list), "TodoList"),
+        ),
         _ => return Ok(None),
     };
     let mut relayed = to_members(public_url, handle, stored, (kind, object), group, groups)?;
@@ -168,17 +230,9 @@ pub(super) fn relay(
         out.activity.target = work
             .resources
             .get(id)
-            .map(|r| context(&group_url, r.parent.as_deref()));
+            .map(|r| work.context(&group_url, r.parent.as_deref()));
     }
     Ok(relayed)
-}
-
-/// The folder holding a resource, or the group's `resources` at the top.
-fn context(group: &str, parent: Option<&str>) -> String {
-    match parent {
-        Some(parent) => format!("{group}/resources/{parent}"),
-        None => format!("{group}/resources"),
-    }
 }
 
 /// `content` as the object `id` of `group`'s resources, in `context` (a folder or the group's
@@ -210,19 +264,20 @@ pub(super) fn resource_object(
     object
 }
 
-/// Todo `todo` of `list`, created by `creator` (its actor id), as `group` relays it.
+/// Todo `todo` of `list` (both ids as sent), created by `creator` (its actor id), as `group`
+/// relays it.
 fn todo_object(
     public_url: &str,
     (group, creator): (&str, &str),
-    (list, todo): (&str, &str),
+    (list, todo): (String, String),
     content: &TodoContent,
 ) -> Value {
     let mut object = json!({
-        "id": format!("{group}/todos/{list}/{todo}"),
+        "id": todo,
         "type": "Todo",
         "name": content.title,
         "status": content.done,
-        "todoList": format!("{group}/todos/{list}"),
+        "todoList": list,
         "actor": creator,
         "attributedTo": group,
     });

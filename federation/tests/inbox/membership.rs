@@ -766,6 +766,7 @@ async fn a_remote_member_adds_resources_of_ours() {
             resource: "f1".into(),
             parent: None,
             content: ResourceContent::folder("Manuals"),
+            object: None,
         };
         group_command(&local, "club", folder).await;
         let create = |by: &str, n: u32, kind: &str, target: &str, url: &str| {
@@ -844,12 +845,27 @@ async fn a_remote_member_adds_resources_of_ours() {
             ),
             ("Item 1", Some(link), alice.as_str())
         );
+        // Kept with its id on her instance, which the group relays and lists it under.
+        let hers = format!("{alice}/resources/1");
+        assert_eq!(in_f1[0].object.as_deref(), Some(hers.as_str()));
         let folders: Vec<_> = at_top
             .iter()
             .filter(|r| r.is_folder())
             .map(|r| &r.title)
             .collect();
         assert_eq!(folders, ["Item 2", "Manuals"], "{}", local.label);
+        // The group lists her folder to its members under its id on her instance.
+        let signed = Some((alice_key.as_str(), ALICE_KEY));
+        let (status, text) = signed_get(&local, "/@club/resources?page=1", signed).await;
+        assert_eq!(status, 200, "{}: {text}", local.label);
+        let page: Value = serde_json::from_str(&text).expect("JSON");
+        let ids: Vec<_> = page["orderedItems"]
+            .as_array()
+            .expect("items")
+            .iter()
+            .filter_map(|item| item["id"].as_str())
+            .collect();
+        assert_eq!(ids, [format!("{alice}/resources/2"), in_folder], "{text}");
     }
 }
 
@@ -1281,6 +1297,7 @@ async fn a_remote_member_changes_and_deletes_resources_of_ours() {
                 resource: resource.into(),
                 parent: None,
                 content,
+                object: None,
             };
             group_command(local, "club", add).await;
         }
@@ -1429,6 +1446,7 @@ async fn a_remote_member_works_on_our_groups_todos() {
                 by: ana.clone(),
                 list: "l1".into(),
                 title: "Before the fair".into(),
+                object: None,
             },
             GroupCommand::AddTodo {
                 by: ana.clone(),
@@ -1440,6 +1458,7 @@ async fn a_remote_member_works_on_our_groups_todos() {
                     assignee: None,
                     done: false,
                 },
+                object: None,
             },
         ] {
             group_command(local, "club", command).await;
@@ -1565,6 +1584,26 @@ async fn a_remote_member_works_on_our_groups_todos() {
             tokio::time::sleep(std::time::Duration::from_millis(25)).await;
         }
         assert_eq!(seen, expected, "{}", local.label);
+        // Hers keep the ids they have on her instance, which the group relays them under.
+        let lists = convene_projections::group_todos::of_group(pool, "club")
+            .await
+            .expect("the read model");
+        let objects: Vec<_> = lists
+            .iter()
+            .map(|l| {
+                let todos: Vec<_> = l.todos.iter().map(|t| t.object.clone()).collect();
+                (l.object.clone(), todos)
+            })
+            .collect();
+        assert_eq!(
+            objects,
+            vec![
+                (None, vec![None, Some(remote.url("todos/1"))]),
+                (Some(her_list.clone()), vec![Some(remote.url("todos/2"))]),
+            ],
+            "{}",
+            local.label
+        );
 
         // Her list deleted, with its todo.
         let (status, text) = send(activity("Delete", alice, 8, json!(her_list)), false).await;

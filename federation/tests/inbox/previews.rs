@@ -84,6 +84,7 @@ async fn add_link(local: &Local, resource: &str, url: &str) {
         resource: resource.into(),
         parent: None,
         content: ResourceContent::link(ResourceKind::Link, "Minutes", url),
+        object: None,
     };
     group_command(local, "repair", add).await;
 }
