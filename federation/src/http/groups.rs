@@ -8,16 +8,19 @@ use super::{activity_json, internal, problem, Federation};
 use crate::actors::local::{group_id, member_id, person_id, GroupFields};
 use crate::inbox::Checks;
 use crate::keys::{public_key_pem, KeyOwner};
+use crate::outbox::{group_object, GroupDocument};
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use convene_api::access::{may_see, Viewer};
 use convene_domain::event::details::Visibility;
 use convene_domain::group::{GroupVisibility, Openness};
+use convene_domain::Group;
 use convene_domain::{GroupActor, MemberRole};
 use convene_projections::group_posts::{self, Listed};
 use convene_projections::groups::GroupView;
-use convene_projections::{group_discussions, group_resources, group_todos};
+use convene_projections::{group_discussions, group_resources, group_todos, EventLog};
+use cqrs_es::Aggregate;
 use serde_json::{json, Value};
 
 /// The most items a public collection lists (events, posts).
@@ -205,6 +208,54 @@ pub async fn members_only(
     match items {
         Ok(items) => listed_values(&owner, &name, &uri, items),
         Err(e) => internal("the group's collection", &e),
+    }
+}
+
+/// `GET /@{handle}/resources/{id}`, `…/todos/{list}`, `…/todos/{list}/{todo}` and
+/// `…/c/{discussion}/{comment}`: one of the group's own resources, todo lists, todos or
+/// discussion comments, as it relays them to its members, and to its current members' signed
+/// fetches only, as the collection holding it (401 unsigned, 403 for anyone else). Deleted: its
+/// `Tombstone`, 410. Nothing of the group's own there (what a member made on their instance
+/// has its id there): 404.
+pub async fn member_object(
+    State(federation): State<Federation>,
+    Path(params): Path<Vec<(String, String)>>,
+    method: Method,
+    headers: HeaderMap,
+    uri: Uri,
+) -> Response {
+    let handle = params.first().map(|(_, v)| v.clone()).unwrap_or_default();
+    let group = match group(&federation, &handle).await {
+        Ok(group) => group,
+        Err(response) => return response,
+    };
+    let prefix = format!("/@{handle}/");
+    let inside = uri.path().strip_prefix(&prefix).unwrap_or_default();
+    let path: Vec<&str> = inside.split('/').collect();
+    let collection = match path.first() {
+        Some(&"c") => "discussions",
+        Some(name) => *name,
+        None => "resources",
+    };
+    let request = (&method, &uri, &headers);
+    if let Err(refused) = fetching_member(&federation, &group, collection, request).await {
+        return refused;
+    }
+    let log = EventLog::new(&federation.db)
+        .aggregate(Group::TYPE, &group.handle)
+        .await;
+    let found =
+        log.and_then(|log| group_object(&federation.public_url, &group.handle, &log, &path));
+    match found {
+        Ok(Some(GroupDocument::Object(object))) => activity_json(&object),
+        Ok(Some(GroupDocument::Gone(tombstone))) => {
+            (StatusCode::GONE, activity_json(&tombstone)).into_response()
+        }
+        Ok(None) => problem(
+            StatusCode::NOT_FOUND,
+            &format!("@{handle} has nothing of its own at {}", uri.path()),
+        ),
+        Err(e) => internal("the group's changes", &e),
     }
 }
 

@@ -111,6 +111,16 @@ pub fn documents() -> Vec<(&'static str, MethodRouter<Federation>)> {
         ("/@{username}/discussions", get(groups::members_only)),
         ("/@{username}/resources", get(groups::members_only)),
         ("/@{username}/todos", get(groups::members_only)),
+        ("/@{username}/resources/{id}", get(groups::member_object)),
+        ("/@{username}/todos/{list}", get(groups::member_object)),
+        (
+            "/@{username}/todos/{list}/{todo}",
+            get(groups::member_object),
+        ),
+        (
+            "/@{username}/c/{discussion}/{comment}",
+            get(groups::member_object),
+        ),
         ("/events/{id}", get(objects::event)),
     ]
 }

@@ -7,6 +7,7 @@
 //! its `Tombstone`.
 
 use super::derive::Outgoing;
+use super::group_work::GroupDocument;
 use super::groups::{to_members, GroupLogs};
 use crate::actors::local::{group_actor_id, group_id};
 use crate::objects::{base, timestamp, tombstone, ActivityKind};
@@ -35,9 +36,13 @@ struct Remembered {
     updated: Option<OffsetDateTime>,
 }
 
-/// The comments of one group's discussions, by comment id, as far as its log has gone.
+/// The comments of one group's discussions, by comment id, as far as its log has gone; a
+/// deleted one stays, with when in `deleted`, for its `Tombstone`.
 #[derive(Debug, Default)]
-pub(super) struct Comments(HashMap<String, Remembered>);
+pub(super) struct Comments {
+    by_id: HashMap<String, Remembered>,
+    deleted: HashMap<String, OffsetDateTime>,
+}
 
 impl Comments {
     pub(super) fn follow(
@@ -64,21 +69,56 @@ impl Comments {
                     author: group_actor_id(public_url, author),
                     parent: in_reply_to
                         .as_ref()
-                        .and_then(|parent| Some(self.0.get(parent)?.note.clone())),
+                        .and_then(|parent| Some(self.by_id.get(parent)?.note.clone())),
                     body: body.clone(),
                     published: at,
                     updated: None,
                 };
-                self.0.insert(comment.clone(), remembered);
+                self.by_id.insert(comment.clone(), remembered);
             }
             GroupChange::DiscussionCommentEdited { comment, body, .. } => {
-                if let Some(remembered) = self.0.get_mut(comment) {
+                if let Some(remembered) = self.by_id.get_mut(comment) {
                     remembered.body = body.clone();
                     remembered.updated = Some(at);
                 }
             }
+            GroupChange::DiscussionCommentDeleted { comment, .. } => {
+                self.deleted.insert(comment.clone(), at);
+            }
+            GroupChange::DiscussionDeleted { discussion } => {
+                let gone = self
+                    .by_id
+                    .iter()
+                    .filter(|(_, c)| c.discussion == *discussion);
+                let gone: Vec<String> = gone.map(|(id, _)| id.clone()).collect();
+                for comment in gone {
+                    self.deleted.entry(comment).or_insert(at);
+                }
+            }
             _ => {}
         }
+    }
+
+    /// What the group at `group` (`@handle`) shows at the address of a comment written here,
+    /// `c/{discussion}/{comment}` (`path`'s segments): its `Note`, its tombstone once deleted,
+    /// or nothing (no such comment here, or one written on a member's instance).
+    pub(super) fn at_address(
+        &self,
+        (public_url, handle): (&str, &str),
+        path: &[&str],
+    ) -> Option<GroupDocument> {
+        let ["c", discussion, id] = path else {
+            return None;
+        };
+        let comment = self.by_id.get(*id)?;
+        if comment.note != comment_url(public_url, handle, discussion, id) {
+            return None;
+        }
+        let group = group_id(public_url, handle);
+        Some(match self.deleted.get(*id) {
+            Some(at) => GroupDocument::Gone(gone(&comment.note, *at, &group)),
+            None => GroupDocument::Object(note(&group, comment, &format!("{group}/members"))),
+        })
     }
 }
 
@@ -98,14 +138,14 @@ pub(super) fn relay(
     let (kind, object) = match change {
         GroupChange::DiscussionCommented { comment, .. }
         | GroupChange::DiscussionCommentEdited { comment, .. } => {
-            let Some(remembered) = comments.0.get(comment) else {
+            let Some(remembered) = comments.by_id.get(comment) else {
                 return Ok(None);
             };
             let note = note(&group_url, remembered, &members);
             (ActivityKind::Announce, note)
         }
         GroupChange::DiscussionCommentDeleted { comment, .. } => {
-            let Some(remembered) = comments.0.get(comment) else {
+            let Some(remembered) = comments.by_id.get(comment) else {
                 return Ok(None);
             };
             (ActivityKind::Delete, gone(&remembered.note, at, &group_url))

@@ -17,6 +17,15 @@ use convene_domain::{Group, GroupChange};
 use convene_projections::{Error, StoredEvent};
 use serde_json::{json, Value};
 use std::collections::HashMap;
+use time::OffsetDateTime;
+
+/// What a group shows at one of its objects' addresses.
+#[derive(Debug, Clone, PartialEq)]
+pub enum GroupDocument {
+    Object(Value),
+    /// Deleted: its `Tombstone`, answered 410 Gone.
+    Gone(Value),
+}
 
 /// A resource as its object is sent.
 #[derive(Debug, Clone)]
@@ -27,27 +36,36 @@ struct Resource {
     object: Option<String>,
 }
 
+/// A todo list as its object is sent.
+#[derive(Debug, Clone)]
+struct List {
+    title: String,
+    object: Option<String>,
+}
+
 /// A todo as its object is sent.
 #[derive(Debug, Clone)]
 struct Todo {
     list: String,
     /// Who created it (Mobilizon's `actor` of a `Todo`).
     creator: String,
+    content: TodoContent,
     object: Option<String>,
 }
 
-/// The resources and todos of one group, as far as its log has gone.
+/// The resources and todos of one group, as far as its log has gone; what was deleted stays,
+/// with when in `deleted` (by its id here), for its `Tombstone`.
 #[derive(Debug, Default)]
 pub(super) struct Work {
     resources: HashMap<String, Resource>,
-    /// Each list's id elsewhere, if a remote member made it.
-    lists: HashMap<String, Option<String>>,
+    lists: HashMap<String, List>,
     todos: HashMap<String, Todo>,
+    deleted: HashMap<String, OffsetDateTime>,
 }
 
 impl Work {
-    /// Takes `change`, made by the actor `by` (its id).
-    pub(super) fn follow(&mut self, change: &GroupChange, by: &str) {
+    /// Takes `change`, made by the actor `by` (its id) at `at`.
+    pub(super) fn follow(&mut self, change: &GroupChange, (by, at): (&str, OffsetDateTime)) {
         match change {
             GroupChange::ResourceAdded {
                 resource,
@@ -74,21 +92,137 @@ impl Work {
                     r.parent = parent.clone();
                 }
             }
-            GroupChange::TodoListCreated { list, object, .. } => {
-                self.lists.insert(list.clone(), object.clone());
+            GroupChange::ResourceDeleted { resource, content } => {
+                self.deleted.insert(resource.clone(), at);
+                self.deleted
+                    .extend(content.iter().map(|id| (id.clone(), at)));
+            }
+            GroupChange::TodoListCreated {
+                list,
+                title,
+                object,
+            } => {
+                let created = List {
+                    title: title.clone(),
+                    object: object.clone(),
+                };
+                self.lists.insert(list.clone(), created);
             }
             GroupChange::TodoAdded {
-                list, todo, object, ..
+                list,
+                todo,
+                content,
+                object,
             } => {
                 let added = Todo {
                     list: list.clone(),
                     creator: by.to_string(),
+                    content: content.clone(),
                     object: object.clone(),
                 };
                 self.todos.insert(todo.clone(), added);
             }
+            GroupChange::TodoUpdated { todo, content } => {
+                if let Some(t) = self.todos.get_mut(todo) {
+                    t.content = content.clone();
+                }
+            }
+            GroupChange::TodoDeleted { todo } => {
+                self.deleted.insert(todo.clone(), at);
+            }
+            GroupChange::TodoListDeleted { list, todos } => {
+                self.deleted.insert(list.clone(), at);
+                self.deleted.extend(todos.iter().map(|id| (id.clone(), at)));
+            }
             _ => {}
         }
+    }
+
+    /// Resource `id` as its object is sent by the group at `group`.
+    fn resource(&self, public_url: &str, group: &str, id: &str) -> Option<Value> {
+        let r = self.resources.get(id)?;
+        Some(resource_object(
+            &self.resource_id(group, id),
+            &self.context(group, r.parent.as_deref()),
+            (group, &group_actor_id(public_url, &r.author)),
+            &r.content,
+        ))
+    }
+
+    /// The type a resource had, for its tombstone.
+    fn resource_type(&self, id: &str) -> &'static str {
+        match self.resources.get(id).map(|r| r.content.kind) {
+            Some(ResourceKind::Folder) => "ResourceCollection",
+            _ => "Document",
+        }
+    }
+
+    /// Todo list `list` as its object is sent by the group at `group`.
+    fn list(&self, group: &str, list: &str) -> Option<Value> {
+        let found = self.lists.get(list)?;
+        Some(json!({
+            "id": self.list_id(group, list),
+            "type": "TodoList",
+            "name": found.title,
+            "actor": group,
+            "attributedTo": group,
+        }))
+    }
+
+    /// Todo `id` as its object is sent by the group at `group`.
+    fn todo(&self, public_url: &str, group: &str, id: &str) -> Option<Value> {
+        let todo = self.todos.get(id)?;
+        let ids = (
+            self.list_id(group, &todo.list),
+            self.todo_id(group, id, todo),
+        );
+        let creator = (group, todo.creator.as_str());
+        Some(todo_object(public_url, creator, ids, &todo.content))
+    }
+
+    /// What the group at `group` shows at the address of one of its own resources, todo lists
+    /// or todos (`resources/{id}`, `todos/{list}`, `todos/{list}/{todo}`: `path`'s segments):
+    /// the object, its tombstone once deleted, or nothing when it has none there (never made,
+    /// or made on a member's instance, whose id is there).
+    pub(super) fn at_address(
+        &self,
+        (public_url, group): (&str, &str),
+        path: &[&str],
+    ) -> Option<GroupDocument> {
+        let (id, former, own) = match path {
+            ["resources", id] => (
+                *id,
+                self.resource_type(id),
+                self.resources.get(*id).is_some_and(|r| r.object.is_none()),
+            ),
+            ["todos", list] => (
+                *list,
+                "TodoList",
+                self.lists.get(*list).is_some_and(|l| l.object.is_none()),
+            ),
+            ["todos", list, id] => (
+                *id,
+                "Todo",
+                self.todos
+                    .get(*id)
+                    .is_some_and(|t| t.object.is_none() && t.list == *list),
+            ),
+            _ => return None,
+        };
+        if !own {
+            return None;
+        }
+        if let Some(at) = self.deleted.get(id) {
+            let address = format!("{group}/{}", path.join("/"));
+            let gone = tombstone(&address, former, *at, Some(group));
+            return Some(GroupDocument::Gone(serde_json::to_value(gone).ok()?));
+        }
+        let object = match path {
+            ["resources", id] => self.resource(public_url, group, id),
+            ["todos", list] => self.list(group, list),
+            _ => self.todo(public_url, group, id),
+        };
+        object.map(GroupDocument::Object)
     }
 
     /// The id resource `id` of the group at `group` is sent under.
@@ -109,7 +243,7 @@ impl Work {
 
     /// The id todo list `list` of the group at `group` is sent under.
     fn list_id(&self, group: &str, list: &str) -> String {
-        match self.lists.get(list).cloned().flatten() {
+        match self.lists.get(list).and_then(|l| l.object.clone()) {
             Some(object) => object,
             None => format!("{group}/todos/{list}"),
         }
@@ -151,15 +285,7 @@ pub(super) fn relay(
 ) -> Result<Option<Outgoing>, Error> {
     let group_url = group_id(public_url, handle);
     let at = stored.metadata()?.recorded_at;
-    let resource = |id: &str| {
-        let r = work.resources.get(id)?;
-        Some(resource_object(
-            &work.resource_id(&group_url, id),
-            &work.context(&group_url, r.parent.as_deref()),
-            (&group_url, &group_actor_id(public_url, &r.author)),
-            &r.content,
-        ))
-    };
+    let resource = |id: &str| work.resource(public_url, &group_url, id);
     let gone = |id: String, former: &str| {
         serde_json::to_value(tombstone(&id, former, at, Some(&group_url))).unwrap_or_default()
     };
@@ -174,41 +300,24 @@ pub(super) fn relay(
             None => return Ok(None),
         },
         GroupChange::ResourceDeleted { resource: id, .. } => {
-            let former = match work.resources.get(id).map(|r| r.content.kind) {
-                Some(ResourceKind::Folder) => "ResourceCollection",
-                _ => "Document",
-            };
+            let former = work.resource_type(id);
             (
                 ActivityKind::Delete,
                 gone(work.resource_id(&group_url, id), former),
             )
         }
-        GroupChange::TodoListCreated { list, title, .. } => {
-            let object = json!({
-                "id": work.list_id(&group_url, list),
-                "type": "TodoList",
-                "name": title,
-                "actor": group_url,
-                "attributedTo": group_url,
-            });
-            (ActivityKind::Create, object)
-        }
-        GroupChange::TodoAdded {
-            todo: id, content, ..
-        }
-        | GroupChange::TodoUpdated { todo: id, content } => {
-            let Some(todo) = work.todos.get(id) else {
+        GroupChange::TodoListCreated { list, .. } => match work.list(&group_url, list) {
+            Some(object) => (ActivityKind::Create, object),
+            None => return Ok(None),
+        },
+        GroupChange::TodoAdded { todo: id, .. } | GroupChange::TodoUpdated { todo: id, .. } => {
+            let Some(object) = work.todo(public_url, &group_url, id) else {
                 return Ok(None);
             };
             let kind = match change {
                 GroupChange::TodoAdded { .. } => ActivityKind::Create,
                 _ => ActivityKind::Update,
             };
-            let ids = (
-                work.list_id(&group_url, &todo.list),
-                work.todo_id(&group_url, id, todo),
-            );
-            let object = todo_object(public_url, (&group_url, &todo.creator), ids, content);
             (kind, object)
         }
         GroupChange::TodoDeleted { todo: id } => match work.todos.get(id) {

@@ -124,7 +124,7 @@ impl GroupLogs {
 
 /// The id of the actor who made a change of group `@handle`: a profile here, a remote actor,
 /// or else the group itself (the instance acting, an account acting as no profile).
-fn actor_id(public_url: &str, handle: &str, actor: &Actor) -> String {
+pub(super) fn actor_id(public_url: &str, handle: &str, actor: &Actor) -> String {
     match actor {
         Actor::Account {
             profile: Some(profile),
@@ -230,10 +230,8 @@ pub fn group_activities(
             group.apply(change.clone());
             pictures.follow(&change);
             comments.follow(public_url, handle, &change, at);
-            work.follow(
-                &change,
-                &actor_id(public_url, handle, &stored.metadata()?.actor),
-            );
+            let by = actor_id(public_url, handle, &stored.metadata()?.actor);
+            work.follow(&change, (&by, at));
             let was_shown = post_of(&change)
                 .and_then(|p| posts.get(p))
                 .map(Post::shown)

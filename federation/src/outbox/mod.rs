@@ -12,6 +12,7 @@ mod actors;
 mod derive;
 mod flags;
 mod group_discussions;
+mod group_objects;
 mod group_work;
 mod groups;
 pub mod listing;
@@ -20,6 +21,8 @@ mod signers;
 
 pub use actors::Extras;
 pub use derive::{derive, event_document, EventDocument, EventFold, EventFolds, Outgoing};
+pub use group_objects::group_object;
+pub use group_work::GroupDocument;
 pub use groups::GroupLogs;
 pub use relays::Relays;
 pub use signers::LocalSigners;

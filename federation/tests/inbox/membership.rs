@@ -1618,3 +1618,168 @@ async fn a_remote_member_works_on_our_groups_todos() {
         assert_eq!(seen, expected[..1], "{}", local.label);
     }
 }
+
+/// The group's own resources, todo lists, todos and discussion comments are served one by one
+/// at their addresses, in the shapes the group relays them, to its members' signed fetches
+/// only (unsigned 401, a stranger 403); a deleted one as its `Tombstone` with 410; what a
+/// member made on their instance has its id there, not here (404).
+#[tokio::test]
+async fn our_groups_objects_are_served_one_by_one_to_members_signed_fetches() {
+    for scratch in test_urls("inbox_group_objects").await {
+        let scene = WithMember::start(&scratch).await;
+        let (local, club, alice) = (&scene.local, &scene.club, &scene.alice);
+        let ana = || GroupActor::profile("ana");
+        for command in [
+            GroupCommand::AddResource {
+                by: ana(),
+                resource: "f1".into(),
+                parent: None,
+                content: ResourceContent::folder("Manuals"),
+                object: None,
+            },
+            GroupCommand::AddResource {
+                by: ana(),
+                resource: "r1".into(),
+                parent: Some("f1".into()),
+                content: ResourceContent::link(ResourceKind::Pad, "Rota", "https://pad.example/r"),
+                object: None,
+            },
+            GroupCommand::CreateTodoList {
+                by: ana(),
+                list: "l1".into(),
+                title: "Before the fair".into(),
+                object: None,
+            },
+            GroupCommand::AddTodo {
+                by: ana(),
+                list: "l1".into(),
+                todo: "t1".into(),
+                content: TodoContent {
+                    title: "Print leaflets".into(),
+                    due_on: Some("2030-05-01".into()),
+                    assignee: None,
+                    done: false,
+                },
+                object: None,
+            },
+            GroupCommand::StartDiscussion {
+                by: ana(),
+                discussion: "d1".into(),
+                title: "Fair".into(),
+                comment: "c1".into(),
+                body: "<p>Who brings chairs?</p>".into(),
+            },
+        ] {
+            group_command(local, "club", command).await;
+        }
+        // Alice adds a link from her instance: its id is hers.
+        let hers = scene.remote.url("resources/7");
+        let link = json!({
+            "id": hers, "type": "Document", "name": "Map", "url": "https://maps.example/m",
+            "context": format!("{club}/resources"), "actor": alice, "attributedTo": club,
+        });
+        let (status, text) = scene.send(activity("Create", alice, 2, link), false).await;
+        assert_eq!(status, 202, "{}: {text}", local.label);
+
+        let alice_key = format!("{alice}#main-key");
+        let bob_key = format!("{}#main-key", scene.bob);
+        let as_alice = Some((alice_key.as_str(), ALICE_KEY));
+        let fetch = |path: &str| {
+            let path = path.to_string();
+            async move {
+                let (status, text) = signed_get(local, &path, as_alice).await;
+                let json: Value = serde_json::from_str(&text).unwrap_or(Value::Null);
+                (status, json, text)
+            }
+        };
+        let (status, folder, text) = fetch("/@club/resources/f1").await;
+        assert_eq!(status, 200, "{}: {text}", local.label);
+        assert_eq!(
+            (&folder["id"], &folder["type"], &folder["name"]),
+            (
+                &json!(format!("{club}/resources/f1")),
+                &json!("ResourceCollection"),
+                &json!("Manuals")
+            )
+        );
+        assert_eq!(folder["context"], format!("{club}/resources"));
+        let (status, pad, text) = fetch("/@club/resources/r1").await;
+        assert_eq!(status, 200, "{}: {text}", local.label);
+        assert_eq!(pad["type"], "Document");
+        assert_eq!(pad["url"], "https://pad.example/r");
+        assert_eq!(pad["context"], format!("{club}/resources/f1"));
+        assert_eq!(pad["attributedTo"], club.as_str());
+        assert_eq!(pad["actor"], format!("{}/@ana", local.base));
+        let (status, list, text) = fetch("/@club/todos/l1").await;
+        assert_eq!(status, 200, "{}: {text}", local.label);
+        assert_eq!(
+            (&list["type"], &list["name"]),
+            (&json!("TodoList"), &json!("Before the fair"))
+        );
+        let (status, todo, text) = fetch("/@club/todos/l1/t1").await;
+        assert_eq!(status, 200, "{}: {text}", local.label);
+        assert_eq!(todo["id"], format!("{club}/todos/l1/t1"));
+        assert_eq!(todo["todoList"], format!("{club}/todos/l1"));
+        assert_eq!(
+            (&todo["status"], &todo["dueDate"]),
+            (&json!(false), &json!("2030-05-01"))
+        );
+        let (status, note, text) = fetch("/@club/c/d1/c1").await;
+        assert_eq!(status, 200, "{}: {text}", local.label);
+        assert_eq!(note["type"], "Note");
+        assert_eq!(note["content"], "<p>Who brings chairs?</p>");
+        assert_eq!(note["context"], format!("{club}/c/d1"));
+        assert_eq!(note["to"], json!([format!("{club}/members")]));
+
+        // Nothing of ours: a todo under another list, an unknown id, and Alice's link (whose
+        // id is on her instance).
+        let derived = convene_projections::group_resources::children(local.db.pool(), "club", None)
+            .await
+            .expect("the read model");
+        let alices = derived
+            .iter()
+            .find(|r| r.object.as_deref() == Some(hers.as_str()))
+            .map(|r| r.id.clone())
+            .expect("her link is kept");
+        for path in [
+            "/@club/todos/l2/t1".to_string(),
+            "/@club/resources/nope".to_string(),
+            format!("/@club/resources/{alices}"),
+        ] {
+            let (status, _, text) = fetch(&path).await;
+            assert_eq!(status, 404, "{}: {path}: {text}", local.label);
+        }
+        // Unsigned: 401; Bob, no member: 403.
+        let (status, _) = signed_get(local, "/@club/resources/f1", None).await;
+        assert_eq!(status, 401, "{}", local.label);
+        let (status, text) =
+            signed_get(local, "/@club/todos/l1/t1", Some((&bob_key, BOB_KEY))).await;
+        assert_eq!(status, 403, "{}: {text}", local.label);
+
+        // Deleted, with what the folder held: tombstones, 410.
+        let delete = GroupCommand::DeleteResource {
+            by: ana(),
+            resource: "f1".into(),
+        };
+        group_command(local, "club", delete).await;
+        let delete = GroupCommand::DeleteDiscussionComment {
+            by: ana(),
+            discussion: "d1".into(),
+            comment: "c1".into(),
+        };
+        group_command(local, "club", delete).await;
+        for (path, former) in [
+            ("/@club/resources/f1", "ResourceCollection"),
+            ("/@club/resources/r1", "Document"),
+            ("/@club/c/d1/c1", "Note"),
+        ] {
+            let (status, gone, text) = fetch(path).await;
+            assert_eq!(status, 410, "{}: {path}: {text}", local.label);
+            assert_eq!(
+                (&gone["type"], &gone["formerType"]),
+                (&json!("Tombstone"), &json!(former))
+            );
+            assert_eq!(gone["id"], format!("{}{path}", local.base));
+        }
+    }
+}
