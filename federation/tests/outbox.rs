@@ -851,6 +851,109 @@ async fn a_groups_public_events_and_posts_go_to_its_remote_followers_of_the_time
     }
 }
 
+/// A group's members-only event goes to its remote members alone, addressed to its `members`;
+/// opened to everyone, the followers get its `Create` and the members an `Update`; made
+/// members-only again, the followers forget it (`Delete`) while the members keep it; deleted,
+/// the members forget it. A public event goes to its remote members as to its followers.
+#[tokio::test]
+async fn a_groups_members_only_events_go_to_its_remote_members_alone() {
+    for (scratch, db) in test_databases("outbox_group_members_events").await {
+        let log = Log { db: db.clone() };
+        union(&db).await;
+        let (bo, zed) = (remote("bo"), remote("zed"));
+        cache_actor(&db, &bo.actor, &bo.inbox, None).await;
+        let follow = GroupCommand::Follow {
+            who: GroupActor::Remote(bo.actor.clone()),
+        };
+        group(&db, "union", follow, &from_remote(&bo.actor, 1)).await;
+        remote_member(&db, &zed).await;
+        let for_group = |title: &str, members_only: bool| EventCommand::CreateForGroup {
+            organiser: "ana".into(),
+            creator_participation: format!("{title}-ana"),
+            details: details(title, Visibility::Public),
+            draft: false,
+            group: GroupLink::here("union", members_only, false),
+        };
+        log.event("g1", for_group("Members' meeting", true)).await;
+        for members_only in [false, true] {
+            let options = EventCommand::ChangeGroupOptions {
+                by: "union".into(),
+                members_only,
+                hide_organiser: false,
+            };
+            log.event("g1", options).await;
+        }
+        let retitle = EventPatch {
+            title: Some("Members' assembly".into()),
+            ..Default::default()
+        };
+        let update = EventCommand::Update {
+            by: "ana".into(),
+            patch: retitle,
+        };
+        log.event("g1", update).await;
+        log.event("g1", EventCommand::Delete { by: "ana".into() })
+            .await;
+        log.event("g2", for_group("Picnic", false)).await;
+
+        let out: Vec<Outgoing> = log
+            .derived(1_000)
+            .await
+            .into_iter()
+            .filter(|o| o.activity.kind != convene_federation::objects::ActivityKind::Accept)
+            .collect();
+        let (to_bo, to_zed) = (vec![bo.inbox.clone()], vec![zed.inbox.clone()]);
+        let g1 = format!("{PUBLIC_URL}/events/g1");
+        assert_eq!(
+            summary(&out),
+            vec![
+                (s("Create"), s("Event Members' meeting"), to_zed.clone()),
+                (s("Create"), s("Event Members' meeting"), to_bo.clone()),
+                (s("Update"), s("Event Members' meeting"), to_zed.clone()),
+                (s("Delete"), format!("Tombstone {g1}"), to_bo.clone()),
+                (s("Update"), s("Event Members' meeting"), to_zed.clone()),
+                (s("Update"), s("Event Members' assembly"), to_zed.clone()),
+                (s("Delete"), format!("Tombstone {g1}"), to_zed.clone()),
+                (
+                    s("Create"),
+                    s("Event Picnic"),
+                    vec![bo.inbox.clone(), zed.inbox.clone()]
+                ),
+            ],
+            "{}",
+            scratch.label
+        );
+        let union = format!("{PUBLIC_URL}/@union");
+        let members = serde_json::json!([format!("{union}/members")]);
+        let json = |i: usize| serde_json::to_value(&out[i].activity).expect("serialises");
+        for i in [0, 4, 5, 6] {
+            let activity = json(i);
+            assert_eq!(activity["to"], members, "{i}: {activity}");
+            assert_eq!(activity["cc"], serde_json::json!([]), "{i}: {activity}");
+        }
+        assert_eq!(json(0)["object"]["to"], members);
+        assert_eq!(json(0)["object"]["attributedTo"], union);
+        // What the followers see is public; so is its deletion for them.
+        assert_eq!(
+            json(1)["object"]["to"],
+            serde_json::json!([convene_federation::context::PUBLIC])
+        );
+        assert_eq!(
+            json(3)["to"],
+            serde_json::json!([convene_federation::context::PUBLIC])
+        );
+        for size in [1, 2, 3] {
+            let again: Vec<Outgoing> = log
+                .derived(size)
+                .await
+                .into_iter()
+                .filter(|o| o.activity.kind != convene_federation::objects::ActivityKind::Accept)
+                .collect();
+            assert_eq!(again, out, "batches of {size}");
+        }
+    }
+}
+
 #[tokio::test]
 async fn a_picture_set_or_removed_is_sent_as_an_update_carrying_it() {
     for (_scratch, db) in test_databases("outbox_picture").await {

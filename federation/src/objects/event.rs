@@ -36,6 +36,8 @@ pub struct FederatedGroup {
     pub actor: ActorRef,
     /// The group shows itself as the organiser: the member who created the event is not named.
     pub hide_organiser: bool,
+    /// For the group's members only: addressed to its `members` alone.
+    pub members_only: bool,
 }
 
 /// Where an event lives: `{public_url}/events/{uuid}`, its id and its page.
@@ -117,11 +119,14 @@ pub fn event_object(public_url: &str, event: &FederatedEvent) -> EventObject {
         Some(group) => (&event.organiser, &group.actor),
         None => (&event.organiser, &event.organiser),
     };
-    let (to, cc) = audience(
-        details.visibility,
-        &[attributed_to.followers.as_str()],
-        &event.participants,
-    );
+    let (to, cc) = match &event.group {
+        Some(group) if group.members_only => (vec![format!("{}/members", group.actor.id)], vec![]),
+        _ => audience(
+            details.visibility,
+            &[attributed_to.followers.as_str()],
+            &event.participants,
+        ),
+    };
     let status = match details.status {
         EventStatus::Tentative => "TENTATIVE",
         EventStatus::Confirmed => "CONFIRMED",

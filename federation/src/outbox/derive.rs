@@ -67,22 +67,40 @@ struct Tracked {
     public_once: bool,
 }
 
+/// Which peers are shown an event as it stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+enum Audience {
+    #[default]
+    Nobody,
+    /// The remote members of its group here (a members-only event).
+    Members,
+    /// The sender's followers (and a group's remote members).
+    Everyone,
+}
+
 impl Tracked {
-    /// Whether the event is federated as it stands: ours, published, public or unlisted, and
-    /// for everyone when a group's (members-only events stay with the members).
-    fn federates(&self) -> bool {
+    /// Who is shown the event as it stands: nobody unless it is ours, published, public or
+    /// unlisted, and not removed; a group's members-only event its remote members alone.
+    fn audience(&self) -> Audience {
         let event = &self.event;
-        let whose = match event.group() {
-            Some(group) => !group.members_only,
-            None => !self.awaiting_group,
-        };
-        whose
-            && event.origin().is_none()
+        let shown = event.origin().is_none()
             && !event.is_draft()
             && !event.moderation().removed
             && event
                 .details()
-                .is_some_and(|d| d.visibility != Visibility::Private)
+                .is_some_and(|d| d.visibility != Visibility::Private);
+        match event.group() {
+            _ if !shown => Audience::Nobody,
+            Some(group) if group.members_only && group.elsewhere.is_none() => Audience::Members,
+            Some(group) if group.members_only => Audience::Nobody,
+            None if self.awaiting_group => Audience::Nobody,
+            _ => Audience::Everyone,
+        }
+    }
+
+    /// Whether the event is federated to everyone as it stands (see [`Self::audience`]).
+    fn federates(&self) -> bool {
+        self.audience() == Audience::Everyone
     }
 
     /// The group here organising the event, if one does.
@@ -184,7 +202,7 @@ pub fn derive(
             }
             folded = stored.position;
             let change: EventChange = stored.change()?;
-            let was_federated = tracked.federates();
+            let was = tracked.audience();
             let at = stored.metadata()?.recorded_at;
             remember(&mut tracked, &change, at);
             tracked.event.apply(change.clone());
@@ -196,16 +214,8 @@ pub fn derive(
                 continue;
             }
             let senders = (profiles, groups, extras);
-            let made = event_activities(
-                public_url,
-                id,
-                stored,
-                &change,
-                &tracked,
-                was_federated,
-                at,
-                senders,
-            );
+            let made =
+                event_activities(public_url, id, stored, &change, &tracked, was, at, senders);
             out.extend(made.into_iter().map(|o| (stored.position, o)));
         }
         if folded > 0 {
@@ -308,6 +318,18 @@ pub fn event_document(
     })
 }
 
+/// What becomes of an event for one audience: created when first shown to it, updated while
+/// shown (but for a moderators' decision that leaves it shown), deleted when no longer shown.
+fn shown_kind(was: bool, now: bool, moderated: bool) -> Option<ActivityKind> {
+    match (was, now) {
+        (false, false) => None,
+        (true, false) => Some(ActivityKind::Delete),
+        (false, true) => Some(ActivityKind::Create),
+        (true, true) if moderated => None,
+        (true, true) => Some(ActivityKind::Update),
+    }
+}
+
 /// Whether `change` creates an event that the next change gives to a group.
 fn for_a_group(change: &EventChange, next: Option<&StoredEvent>) -> Result<bool, Error> {
     if !matches!(change, EventChange::Created { .. }) {
@@ -373,7 +395,7 @@ fn event_activities(
     stored: &StoredEvent,
     change: &EventChange,
     tracked: &Tracked,
-    was_federated: bool,
+    was: Audience,
     at: OffsetDateTime,
     (profiles, groups, extras): (&LogOf, &GroupLogs, &Extras),
 ) -> Vec<Outgoing> {
@@ -452,19 +474,78 @@ fn event_activities(
         )
         .into_iter()
         .collect(),
-        _ if lifecycle && tracked.federates() => {
-            let kind = match change {
-                _ if !was_federated => ActivityKind::Create,
-                EventChange::Moderated { .. } => return Vec::new(),
-                _ => ActivityKind::Update,
+        // Each audience is told what became of the event for it, as with a group's posts: the
+        // group's remote members see its members-only events too, the followers (and the
+        // instances following this one) only what everyone sees; a change shown to neither sends
+        // nothing, one no longer shown makes them forget it (deleted, made private or
+        // members-only, removed by moderators).
+        _ if lifecycle => {
+            let now = tracked.audience();
+            let members = match tracked.group_here() {
+                Some(group) => groups
+                    .member_inboxes_at(&group.handle, stored.position)
+                    .unwrap_or_default(),
+                None => BTreeSet::new(),
             };
-            let Some((object, to, cc)) = object() else {
-                return Vec::new();
-            };
-            let mut out = vec![as_organiser(kind, object, to, cc)];
+            let followers: BTreeSet<String> = followers()
+                .into_iter()
+                .filter(|inbox| !members.contains(inbox))
+                .collect();
+            let moderated = matches!(change, EventChange::Moderated { .. });
+            // The followers first: an activity both audiences get is addressed as theirs.
+            let each = [
+                (
+                    shown_kind(
+                        was == Audience::Everyone,
+                        now == Audience::Everyone,
+                        moderated,
+                    ),
+                    followers,
+                    true,
+                ),
+                (
+                    shown_kind(was != Audience::Nobody, now != Audience::Nobody, moderated),
+                    members,
+                    false,
+                ),
+            ];
+            let mut out = Vec::new();
+            for (kind, inboxes, to_followers) in each {
+                let Some(kind) = kind else { continue };
+                if let Some(same) = out
+                    .iter_mut()
+                    .find(|o: &&mut Outgoing| o.activity.kind == kind)
+                {
+                    same.inboxes.extend(inboxes);
+                    same.inboxes.sort();
+                    same.inboxes.dedup();
+                    continue;
+                }
+                let (object, to, cc) = if kind == ActivityKind::Delete {
+                    let gone = tombstone(&event_url(public_url, id), "Event", at, None);
+                    // Public to the followers; to the members alone for what only they saw.
+                    let to = match (to_followers, tracked.group_here()) {
+                        (false, Some(group)) => {
+                            format!("{}/members", group_id(public_url, &group.handle))
+                        }
+                        _ => crate::context::PUBLIC.to_string(),
+                    };
+                    let gone = serde_json::to_value(gone).unwrap_or(Value::Null);
+                    (gone, vec![to], Vec::new())
+                } else {
+                    match object() {
+                        Some(object) => object,
+                        None => continue,
+                    }
+                };
+                let mut outgoing = as_organiser(kind, object, to, cc);
+                outgoing.inboxes = inboxes.into_iter().collect();
+                out.push(outgoing);
+            }
             // As Mobilizon's relay does: the instance actor also announces each new public event
             // to the instances following it.
-            if kind == ActivityKind::Create && tracked.public_once {
+            let created_for_everyone = was != Audience::Everyone && now == Audience::Everyone;
+            if created_for_everyone && tracked.public_once {
                 let inboxes = extras.relays.followers_at(stored.position);
                 if !inboxes.is_empty() {
                     let event = event_url(public_url, id);
@@ -472,18 +553,6 @@ fn event_activities(
                 }
             }
             out
-        }
-        // No longer shown to peers (deleted, made private, removed by moderators): they forget
-        // it.
-        _ if lifecycle && was_federated => {
-            let gone = tombstone(&event_url(public_url, id), "Event", at, None);
-            let public = vec![crate::context::PUBLIC.to_string()];
-            vec![as_organiser(
-                ActivityKind::Delete,
-                serde_json::to_value(gone).unwrap_or(Value::Null),
-                public,
-                Vec::new(),
-            )]
         }
         EventChange::Joined { participation, .. } | EventChange::Left { participation }
             if event.origin().is_some() =>
@@ -772,6 +841,7 @@ fn federated_event(
                 None => group_id(public_url, &group.handle),
             }),
             hide_organiser: group.hide_organiser,
+            members_only: group.members_only,
         }),
         details,
         draft: event.is_draft(),

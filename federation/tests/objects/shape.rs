@@ -158,6 +158,7 @@ fn a_group_event_is_attributed_to_the_group_and_hides_the_member_when_asked() {
     by_group.group = Some(FederatedGroup {
         actor: group.clone(),
         hide_organiser: false,
+        members_only: false,
     });
     let json = event_json(&by_group);
     assert_eq!(json["attributedTo"], group.id);
@@ -166,6 +167,7 @@ fn a_group_event_is_attributed_to_the_group_and_hides_the_member_when_asked() {
     by_group.group = Some(FederatedGroup {
         actor: group.clone(),
         hide_organiser: true,
+        members_only: false,
     });
     let json = event_json(&by_group);
     assert_eq!(json["actor"], group.id);
@@ -173,6 +175,15 @@ fn a_group_event_is_attributed_to_the_group_and_hides_the_member_when_asked() {
         !json.to_string().contains("/@ana"),
         "the organiser is hidden: {json}"
     );
+    // For its members only: addressed to them alone, never to the public or the followers.
+    by_group.group = Some(FederatedGroup {
+        actor: group.clone(),
+        hide_organiser: false,
+        members_only: true,
+    });
+    let json = event_json(&by_group);
+    assert_eq!(json["to"], json!([format!("{}/members", group.id)]));
+    assert_eq!(json["cc"], json!([]));
 }
 
 #[test]
