@@ -60,6 +60,15 @@ pub async fn relation(
         viewer.take_part(participation.state);
     }
     if let Some(group) = events::group_of(state.db.pool(), id).await? {
+        // A member of a group elsewhere sees what it keeps to its members; its events are
+        // its own to edit there.
+        if crate::groups::is_elsewhere(&group) {
+            for profile in &own {
+                let role = crate::groups_elsewhere::role_of(state, profile, &group).await?;
+                viewer.group_member |= role.is_some_and(|r| r.is_member());
+            }
+            return Ok((viewer, participations));
+        }
         for role in groups::roles_of_profiles(state.db.pool(), &group, &own).await? {
             viewer.group_member |= role.is_member();
             viewer.group_staff |= role.at_least(MemberRole::Moderator);

@@ -855,7 +855,7 @@ pub async fn upcoming_events_of(
 }
 
 /// The events of `listed` that `session` (or a stranger) may see, as they are shown to it.
-async fn shown_to_session(
+pub(crate) async fn shown_to_session(
     state: &AppState,
     session: Option<&Session>,
     listed: Vec<EventView>,

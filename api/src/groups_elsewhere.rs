@@ -162,16 +162,35 @@ pub async fn look_up(
     }
 }
 
-/// The public events of `group` that have not ended, soonest first: those it sent here (they
-/// stand as organised by its handle) and those its moderators here made for it.
-pub async fn events_of(state: &AppState, group: &FoundActor) -> Result<Vec<EventView>> {
+/// The events of `group` that have not ended, soonest first: the public ones it sent here
+/// (they stand as organised by its handle) and those its moderators here made for it, and, for
+/// `session`'s account when one of its profiles is a member, those it keeps to its members.
+pub async fn events_of(
+    state: &AppState,
+    session: Option<&Session>,
+    group: &FoundActor,
+) -> Result<Vec<EventView>> {
+    let now = format_timestamp(time::OffsetDateTime::now_utc());
     let filter = EventFilter {
         group: Some(group.handle.clone()),
-        from: Some(format_timestamp(time::OffsetDateTime::now_utc())),
+        from: Some(now.clone()),
         limit: EVENTS_SHOWN,
         ..Default::default()
     };
-    crate::events::upcoming(state, &filter).await
+    let mut found = crate::events::upcoming(state, &filter).await?;
+    if session.is_none() {
+        return Ok(found);
+    }
+    let pool = state.db.pool();
+    let kept: Vec<EventView> = events::upcoming_of_group(pool, &group.handle, &now, EVENTS_SHOWN)
+        .await?
+        .into_iter()
+        .filter(|e| e.group.as_ref().is_some_and(|g| g.members_only))
+        .collect();
+    found.extend(crate::groups::shown_to_session(state, session, kept).await?);
+    found.sort_by(|a, b| (a.details.begins_at, &a.id).cmp(&(b.details.begins_at, &b.id)));
+    found.truncate(EVENTS_SHOWN as usize);
+    Ok(found)
 }
 
 /// Where the acting profile's follow of `group` stands: none, asked, or accepted.

@@ -98,18 +98,21 @@ pub async fn import_event(
     Ok(id)
 }
 
-/// The remote event `object` as its organiser now describes it. Only that organiser may
-/// (`not-organiser` otherwise); an unknown event is `not-found`.
+/// The remote event `object` as its organiser now describes it, and for a group's own event,
+/// `group`, its link as the group sends it (for its members only, or not). Only that organiser
+/// may (`not-organiser` otherwise); an unknown event is `not-found`.
 pub async fn update_event(
     state: &AppState,
     from: &FromRemote,
     object: &str,
     details: EventDetails,
+    group: Option<GroupLink>,
 ) -> Result<String> {
     let id = event_id(object);
     let command = EventCommand::UpdateRemote {
         actor: from.actor.clone(),
         details,
+        group,
     };
     run(state, from, &id, command).await?;
     Ok(id)

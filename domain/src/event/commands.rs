@@ -133,10 +133,13 @@ pub enum EventCommand {
         /// (the caller checked the member's role).
         group: Option<GroupLink>,
     },
-    /// The remote organiser `actor` describes its event anew (an Update).
+    /// The remote organiser `actor` describes its event anew (an Update). `group`: the group
+    /// elsewhere the event is for as the group itself sends it (for its members only, or not);
+    /// none from anyone else.
     UpdateRemote {
         actor: String,
         details: EventDetails,
+        group: Option<GroupLink>,
     },
     /// A remote actor's reply to the event or one of its comments.
     PostRemoteComment {

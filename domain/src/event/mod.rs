@@ -420,7 +420,11 @@ impl Aggregate for Event {
                 details,
                 group,
             } => self.import(origin, details, group),
-            EventCommand::UpdateRemote { actor, details } => self.update_remote(&actor, details),
+            EventCommand::UpdateRemote {
+                actor,
+                details,
+                group,
+            } => self.update_remote(&actor, details, group),
             EventCommand::DeleteRemote { actor } => self.delete_remote(&actor),
             EventCommand::DescribeRemoteActor {
                 actor,

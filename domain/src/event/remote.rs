@@ -126,11 +126,14 @@ impl Event {
     }
 
     /// The whole details as the organiser's instance now describes them. A cancellation is its
-    /// own change, as for local events.
+    /// own change, as for local events. A group sending its own event says whether it is for
+    /// its members only (`group`): an event it opens to everyone, or keeps to its members from
+    /// now on, changes its link here ([`EventChange::GroupOptionsChanged`]).
     pub(super) fn update_remote(
         &self,
         actor: &str,
         details: EventDetails,
+        group: Option<GroupLink>,
     ) -> Result<Vec<EventChange>, EventError> {
         let current = self.live()?.clone();
         self.require_origin_actor(actor)?;
@@ -148,6 +151,12 @@ impl Event {
         if cancels {
             changes.push(EventChange::Cancelled);
         }
+        let regrouped = match (&self.group, group) {
+            (Some(current), Some(group)) if *current != group => Some(group),
+            (None, Some(group)) if group.members_only => Some(group),
+            _ => None,
+        };
+        changes.extend(regrouped.map(|group| EventChange::GroupOptionsChanged { group }));
         Ok(changes)
     }
 

@@ -1152,6 +1152,7 @@ fn only_the_remote_organiser_updates_a_remote_event() {
         .when(EventCommand::UpdateRemote {
             actor: "https://mobilizon.example/@ana".into(),
             details: d.clone(),
+            group: None,
         })
         .then_expect_events(vec![C::Updated {
             details: d.clone(),
@@ -1162,8 +1163,48 @@ fn only_the_remote_organiser_updates_a_remote_event() {
         .when(EventCommand::UpdateRemote {
             actor: "https://other.example/@eve".into(),
             details: d,
+            group: None,
         })
         .then_expect_error(EventError::NotOrganiser);
+}
+
+/// A group elsewhere sending its own event says whether it is for its members only: kept to
+/// them here from then on, opened to everyone again later; the same word again changes nothing,
+/// and a public event it sends stays as it came.
+#[test]
+fn a_group_elsewhere_keeps_its_event_to_its_members_or_opens_it() {
+    let ana = "https://mobilizon.example/@ana";
+    let link = |members_only: bool| GroupLink {
+        handle: "ana@mobilizon.example".into(),
+        members_only,
+        hide_organiser: false,
+        elsewhere: Some(GroupAddress {
+            actor: ana.into(),
+            inbox: "https://mobilizon.example/inbox".into(),
+        }),
+    };
+    let update = |members_only: bool| EventCommand::UpdateRemote {
+        actor: ana.into(),
+        details: details(),
+        group: Some(link(members_only)),
+    };
+    Given::with(())
+        .given(vec![imported()])
+        .when(update(false))
+        .then_expect_events(vec![]);
+    Given::with(())
+        .given(vec![imported()])
+        .when(update(true))
+        .then_expect_events(vec![C::GroupOptionsChanged { group: link(true) }]);
+    let kept = vec![imported(), C::OrganisedByGroup { group: link(true) }];
+    Given::with(())
+        .given(kept.clone())
+        .when(update(true))
+        .then_expect_events(vec![]);
+    Given::with(())
+        .given(kept)
+        .when(update(false))
+        .then_expect_events(vec![C::GroupOptionsChanged { group: link(false) }]);
 }
 
 #[test]
@@ -1175,6 +1216,7 @@ fn a_remote_update_to_cancelled_is_a_cancellation() {
         .when(EventCommand::UpdateRemote {
             actor: "https://mobilizon.example/@ana".into(),
             details: d,
+            group: None,
         })
         .then_expect_events(vec![C::Cancelled]);
 }
@@ -1786,6 +1828,7 @@ fn a_remote_event_keeps_its_picture_until_an_update_changes_it() {
         .when(EventCommand::UpdateRemote {
             actor: "https://mobilizon.example/@ana".into(),
             details: pictured.clone(),
+            group: None,
         })
         .then_expect_events(vec![C::Updated {
             details: pictured.clone(),
@@ -1800,6 +1843,7 @@ fn a_remote_event_keeps_its_picture_until_an_update_changes_it() {
         .when(EventCommand::UpdateRemote {
             actor: "https://mobilizon.example/@ana".into(),
             details: pictured,
+            group: None,
         })
         .then_expect_events(vec![]);
 }

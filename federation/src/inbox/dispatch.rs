@@ -212,10 +212,18 @@ async fn create(
             remote_groups::organise_event(&inbox.app, from, &handle, origin, event.details).await,
             format!(" of @{handle}"),
         ),
-        _ => (
-            remote_events::import_event(&inbox.app, from, origin, event.details, None).await,
-            String::new(),
-        ),
+        // A group's own event for its members only is kept to our members of it.
+        _ => {
+            let for_members = sent_by_group(signer, &event).filter(|g| g.members_only);
+            let group = match &for_members {
+                Some(_) => " for the members of its group".to_string(),
+                None => String::new(),
+            };
+            let details = event.details;
+            let imported =
+                remote_events::import_event(&inbox.app, from, origin, details, for_members).await;
+            (imported, group)
+        }
     };
     match imported {
         Ok(id) => Ok(format!("imported {} as event {id}{group}", event.id)),
@@ -343,7 +351,8 @@ async fn update(
     event: IncomingEvent,
 ) -> Result<String, Refusal> {
     let details = event.details.clone();
-    match remote_events::update_event(&inbox.app, from, &event.id, details).await {
+    let group = sent_by_group(signer, &event);
+    match remote_events::update_event(&inbox.app, from, &event.id, details, group).await {
         Ok(id) => Ok(format!("updated event {id} from {}", event.id)),
         Err(convene_api::Error::Event(EventError::NotFound)) => {
             create(inbox, signer, from, event).await
@@ -427,17 +436,28 @@ async fn announce(
 /// for it (`attributedTo` the group, organised by another actor): only the group vouches so.
 fn vouched_by(signer: &RemoteActor, event: &IncomingEvent) -> Option<GroupLink> {
     let group = signer.id.as_str();
-    (signer.kind == "Group" && event.attributed_to == group && event.actor != group).then(|| {
-        GroupLink {
-            handle: handle(signer),
-            members_only: false,
-            hide_organiser: false,
-            elsewhere: Some(GroupAddress {
-                actor: group.to_string(),
-                inbox: signer.delivery_inbox().to_string(),
-            }),
-        }
-    })
+    (signer.kind == "Group" && event.attributed_to == group && event.actor != group)
+        .then(|| link_to(signer, false))
+}
+
+/// The link of an event the group `signer` sends as its own (attributed to it: the group then
+/// stands as its organiser here), for its members only when addressed to them alone.
+fn sent_by_group(signer: &RemoteActor, event: &IncomingEvent) -> Option<GroupLink> {
+    (signer.kind == "Group" && event.attributed_to == signer.id.as_str())
+        .then(|| link_to(signer, event.for_members))
+}
+
+/// A link to the group elsewhere `group`.
+fn link_to(group: &RemoteActor, members_only: bool) -> GroupLink {
+    GroupLink {
+        handle: handle(group),
+        members_only,
+        hide_organiser: false,
+        elsewhere: Some(GroupAddress {
+            actor: group.id.to_string(),
+            inbox: group.delivery_inbox().to_string(),
+        }),
+    }
 }
 
 /// A reply to one of our events or its comments, by the actor who wrote it.

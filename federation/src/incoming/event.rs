@@ -14,8 +14,8 @@ use super::values::{
 use super::Ignored;
 use crate::objects::BANNER;
 use convene_domain::event::details::{
-    Address, EventDetails, EventOptions, EventStatus, JoinMode, MetadataLink, CATEGORIES,
-    LINKS_MAX, TAGS_MAX, TAG_MAX, TITLE_MAX,
+    Address, EventDetails, EventOptions, EventStatus, JoinMode, MetadataLink, Visibility,
+    CATEGORIES, LINKS_MAX, TAGS_MAX, TAG_MAX, TITLE_MAX,
 };
 use convene_domain::picture::RemotePicture;
 use convene_domain::text::plain_text;
@@ -42,6 +42,9 @@ pub struct IncomingEvent {
     pub participant_count: Option<i64>,
     pub published: Option<OffsetDateTime>,
     pub updated: Option<OffsetDateTime>,
+    /// Addressed to the `members` of the actor it is attributed to, and not to the public: a
+    /// group's event for its members only (its visibility then reads `Unlisted`, never listed).
+    pub for_members: bool,
 }
 
 /// What a `location` says: a physical address and an online one, either or both absent.
@@ -98,7 +101,13 @@ pub fn parse_event(object: &Value) -> Result<IncomingEvent, Ignored> {
 
     let to = ids(object.get("to"));
     let cc = ids(object.get("cc"));
-    let visibility = visibility(&to, &cc);
+    let members = format!("{attributed_to}/members");
+    let for_members =
+        visibility(&to, &cc) == Visibility::Private && to.iter().chain(&cc).any(|a| *a == members);
+    let visibility = match for_members {
+        true => Visibility::Unlisted,
+        false => visibility(&to, &cc),
+    };
 
     let status = ["status", "ical:status"]
         .iter()
@@ -213,6 +222,7 @@ pub fn parse_event(object: &Value) -> Result<IncomingEvent, Ignored> {
         participant_count,
         published: instant(object.get("published")),
         updated: instant(object.get("updated")),
+        for_members,
         id,
     })
 }

@@ -1229,6 +1229,57 @@ async fn a_group_elsewhere_vouches_for_the_event_its_member_made_for_it() {
     }
 }
 
+/// A group of another instance sends its own event addressed to its `members` alone: kept here
+/// for the members of that group (its link says so), never listed publicly; opened to everyone
+/// by a later `Update`, it is listed with the group's events; kept to the members again, it is
+/// not.
+#[tokio::test]
+async fn a_group_elsewhere_keeps_its_event_to_its_members_here() {
+    for scratch in test_urls("inbox_group_elsewhere_members_event").await {
+        let local = Local::start(&scratch).await;
+        let remote = Remote::start().await;
+        let club = remote.actor("Group", "@club", "club", ALICE_PUB);
+        let club_key = format!("{club}#main-key");
+        let handle = format!("club@{}", remote.base.trim_start_matches("http://"));
+        let meeting = |n: u32, for_members: bool| {
+            let mut made = event(&club, 1, "Members' meeting");
+            let members = json!([format!("{club}/members")]);
+            let public = json!([convene_federation::context::PUBLIC]);
+            made["to"] = if for_members { members } else { public };
+            activity(if n == 1 { "Create" } else { "Update" }, &club, n, made)
+        };
+        let of_the_group = convene_projections::events::EventFilter {
+            group: Some(handle.clone()),
+            limit: 10,
+            ..Default::default()
+        };
+        let listed = || async {
+            convene_projections::events::list_public(local.db.pool(), &of_the_group)
+                .await
+                .expect("the read model")
+                .len()
+        };
+        for (n, for_members) in [(1, true), (2, false), (3, true)] {
+            let signed = signing(&club_key, ALICE_KEY);
+            let body = bytes(&meeting(n, for_members));
+            let (status, text) = post(&local, "/inbox", &body, signed, now()).await;
+            assert_eq!(status, 202, "{}: {n}: {text}", local.label);
+            let kept = shown(&local, &format!("{club}/events/1"))
+                .await
+                .expect("imported");
+            let group = kept.group.expect("the group's");
+            assert_eq!(
+                (group.handle.as_str(), group.members_only),
+                (handle.as_str(), for_members),
+                "{}: {n}",
+                local.label
+            );
+            let publicly = if for_members { 0 } else { 1 };
+            assert_eq!(listed().await, publicly, "{}: {n}", local.label);
+        }
+    }
+}
+
 /// Our open group `club` with Alice, on a remote server, as its member, and Bob, on the same
 /// server, a stranger to it.
 struct WithMember {

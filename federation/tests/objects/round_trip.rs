@@ -32,6 +32,34 @@ fn an_event_reads_back_to_the_same_details() {
     assert_eq!(read.updated, Some(sent.updated));
 }
 
+/// A group's event for its members only reads back as theirs alone (`Unlisted` here, never
+/// listed); a group's public event, and a person's, as for everyone.
+#[test]
+fn a_group_event_for_its_members_reads_back_as_theirs_alone() {
+    use convene_federation::objects::{ActorRef, FederatedGroup};
+    let group = format!("{PUBLIC_URL}/@union");
+    let mut sent = event();
+    for members_only in [true, false] {
+        sent.group = Some(FederatedGroup {
+            actor: ActorRef {
+                id: group.clone(),
+                followers: format!("{group}/followers"),
+            },
+            hide_organiser: true,
+            members_only,
+        });
+        let read = read_back(&sent);
+        assert_eq!(read.attributed_to, group);
+        assert_eq!(read.for_members, members_only);
+        let visibility = match members_only {
+            true => Visibility::Unlisted,
+            false => Visibility::Public,
+        };
+        assert_eq!(read.details.visibility, visibility);
+    }
+    assert!(!read_back(&event()).for_members);
+}
+
 #[test]
 fn every_variation_reads_back() {
     let mut variations = Vec::new();

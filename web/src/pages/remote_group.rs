@@ -87,7 +87,7 @@ async fn shown(
     refused: Option<Refused>,
 ) -> axum::response::Response {
     let catalogue = web.pages.catalogue(visitor);
-    let events = match elsewhere::events_of(&web.app, group).await {
+    let events = match elsewhere::events_of(&web.app, visitor.session.as_ref(), group).await {
         Ok(events) => events,
         Err(error) => return web.pages.failure(visitor, &error),
     };
