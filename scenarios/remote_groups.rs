@@ -454,6 +454,45 @@ fn a_profile_joins_groups_elsewhere_from_their_page_and_leaves() {
         );
         assert!(!body.contains("For its members"), "{body}");
 
+        // A's moderator keeps an event to the group's members: it reaches Bea on B, where the
+        // group's page shows it to her and to nobody else; never C.
+        let for_members = json!({"title": "Archive night", "description": "<p>Members only.</p>",
+                                 "begins_at": "2031-06-01T18:00:00Z", "time_zone": "Europe/Paris",
+                                 "members_only": true});
+        ok(
+            &a,
+            "POST",
+            "/api/v1/groups/archivists/events",
+            &ana,
+            Some(for_members),
+        );
+        b.wait_until(|b| {
+            browse_in("en", b, &bea, &page, None)
+                .1
+                .contains("Archive night")
+        });
+        let stranger = crate::support::Caller {
+            token: None,
+            profile: None,
+        };
+        let (_, body, _) = browse_in("en", &b, &stranger, &page, None);
+        assert!(
+            body.contains("Map fair") && !body.contains("Archive night"),
+            "{body}"
+        );
+        a.wait_until(|_| {
+            run_ok(
+                &a_db.url,
+                &["federation", "deliveries", "--state", "pending"],
+            )
+            .trim_end()
+            .ends_with("0 deliveries")
+        });
+        let (_, body, _) = browse_in("en", &c, &cleo, &page, None);
+        assert!(!body.contains("Archive night"), "{body}");
+        let (_, listed) = c.get("/api/v1/events?limit=100");
+        assert!(!format!("{listed}").contains("Archive night"), "{listed}");
+
         // Removed by A's moderator: B no longer counts her a member, and offers to join again.
         let (status, said) = a.call(
             "POST",
@@ -469,6 +508,8 @@ fn a_profile_joins_groups_elsewhere_from_their_page_and_leaves() {
         });
         let (_, body, _) = browse_in("en", &b, &bea, &page_of("archivists"), None);
         assert!(!body.contains("Scanning rota"), "{body}");
+        // What the group keeps to its members is hers no longer.
+        assert!(!body.contains("Archive night"), "{body}");
 
         // Leaving the first: gone from A's members, and B offers to join again.
         let page = page_of("gardeners");
