@@ -259,6 +259,18 @@ pub async fn member_object(
     }
 }
 
+/// The current member of our group `@handle` whose signed fetch of something in its `name`
+/// (its members-only events, say) this is, or the refusal (as for its collections).
+pub(super) async fn member_of(
+    federation: &Federation,
+    handle: &str,
+    name: &str,
+    request: (&Method, &Uri, &HeaderMap),
+) -> Result<String, Response> {
+    let group = group(federation, handle).await?;
+    fetching_member(federation, &group, name, request).await
+}
+
 /// The current member whose signed fetch this is, or the refusal.
 async fn fetching_member(
     federation: &Federation,

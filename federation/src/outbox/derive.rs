@@ -279,6 +279,11 @@ pub fn derive(
 #[derive(Debug, Clone, PartialEq)]
 pub enum EventDocument {
     Event(Box<crate::objects::EventObject>),
+    /// A members-only event of our group `group`: for its members' signed fetches alone.
+    ForMembers {
+        group: String,
+        event: Box<crate::objects::EventObject>,
+    },
     /// Deleted, or no longer shown to peers: answered 410 Gone.
     Gone(crate::objects::Tombstone),
     /// Never shown to peers: a draft, private, a group's for its members, or another instance's.
@@ -306,15 +311,26 @@ pub fn event_document(
     let Some(at) = last else {
         return Ok(EventDocument::Hidden);
     };
-    Ok(if tracked.federates() {
-        match federated_event(public_url, id, &tracked, at) {
-            Some(event) => EventDocument::Event(Box::new(event_object(public_url, &event))),
+    let object = || {
+        federated_event(public_url, id, &tracked, at)
+            .map(|e| Box::new(event_object(public_url, &e)))
+    };
+    Ok(match (tracked.audience(), tracked.group_here()) {
+        (Audience::Everyone, _) => match object() {
+            Some(event) => EventDocument::Event(event),
             None => EventDocument::Hidden,
+        },
+        (Audience::Members, Some(group)) => match object() {
+            Some(event) => EventDocument::ForMembers {
+                group: group.handle.clone(),
+                event,
+            },
+            None => EventDocument::Hidden,
+        },
+        _ if federated_once => {
+            EventDocument::Gone(tombstone(&event_url(public_url, id), "Event", at, None))
         }
-    } else if federated_once {
-        EventDocument::Gone(tombstone(&event_url(public_url, id), "Event", at, None))
-    } else {
-        EventDocument::Hidden
+        _ => EventDocument::Hidden,
     })
 }
 

@@ -124,7 +124,8 @@ async fn a_group_is_a_group_actor_with_its_collections() {
         let post_url = posts.json["orderedItems"][0].as_str().unwrap_or_default();
         assert!(post_url.starts_with(&format!("{id}/p/")), "{post_url}");
 
-        // The members-only event is not served to peers; the public one is, as the group's.
+        // The members-only event is for its members' signed fetches alone (see the inbox tests);
+        // the public one is served to anyone, as the group's.
         let public_event = client
             .get_as(
                 &format!("/events/{}", public.json["id"].as_str().unwrap_or_default()),
@@ -142,7 +143,8 @@ async fn a_group_is_a_group_actor_with_its_collections() {
                 AP,
             )
             .await;
-        assert_eq!(hidden.status, 404, "{}", hidden.text);
+        assert_eq!(hidden.status, 401, "{}", hidden.text);
+        assert!(!hidden.text.contains("Seed swap"), "{}", hidden.text);
 
         // Followers: how many, never who.
         let bo = member_with_profile(&server, "bo@example.org", "bo").await;

@@ -144,7 +144,13 @@ fn details(title: &str) -> EventDetails {
     }
 }
 
-async fn group_event(local: &Local, id: &str, handle: &str, title: &str, members_only: bool) {
+pub(crate) async fn group_event(
+    local: &Local,
+    id: &str,
+    handle: &str,
+    title: &str,
+    members_only: bool,
+) {
     let command = EventCommand::CreateForGroup {
         organiser: "ana".into(),
         creator_participation: format!("{id}-ana"),

@@ -6,7 +6,9 @@
 //! activities about groups not hosted here are refused with a status and a reason, nothing
 //! applied.
 
-use crate::groups::{derived, group, group_command, role_of, signed_by_the_group, wait_for_role};
+use crate::groups::{
+    derived, group, group_command, group_event, role_of, signed_by_the_group, wait_for_role,
+};
 use crate::support::*;
 use crate::{bytes, changes, now, shown};
 use convene_domain::group::{
@@ -1670,10 +1672,10 @@ async fn a_remote_member_works_on_our_groups_todos() {
     }
 }
 
-/// The group's own resources, todo lists, todos and discussion comments are served one by one
-/// at their addresses, in the shapes the group relays them, to its members' signed fetches
-/// only (unsigned 401, a stranger 403); a deleted one as its `Tombstone` with 410; what a
-/// member made on their instance has its id there, not here (404).
+/// The group's own resources, todo lists, todos, discussion comments and members-only events
+/// are served one by one at their addresses, in the shapes the group relays them, to its
+/// members' signed fetches only (unsigned 401, a stranger 403); a deleted one as its
+/// `Tombstone` with 410; what a member made on their instance has its id there, not here (404).
 #[tokio::test]
 async fn our_groups_objects_are_served_one_by_one_to_members_signed_fetches() {
     for scratch in test_urls("inbox_group_objects").await {
@@ -1775,6 +1777,11 @@ async fn our_groups_objects_are_served_one_by_one_to_members_signed_fetches() {
             (&todo["status"], &todo["dueDate"]),
             (&json!(false), &json!("2030-05-01"))
         );
+        group_event(local, "e1", "club", "Members' meeting", true).await;
+        let (status, event, text) = fetch("/events/e1").await;
+        assert_eq!(status, 200, "{}: {text}", local.label);
+        assert_eq!(event["name"], "Members' meeting");
+        assert_eq!(event["to"], json!([format!("{club}/members")]));
         let (status, note, text) = fetch("/@club/c/d1/c1").await;
         assert_eq!(status, 200, "{}: {text}", local.label);
         assert_eq!(note["type"], "Note");
@@ -1801,8 +1808,12 @@ async fn our_groups_objects_are_served_one_by_one_to_members_signed_fetches() {
             assert_eq!(status, 404, "{}: {path}: {text}", local.label);
         }
         // Unsigned: 401; Bob, no member: 403.
-        let (status, _) = signed_get(local, "/@club/resources/f1", None).await;
-        assert_eq!(status, 401, "{}", local.label);
+        for path in ["/@club/resources/f1", "/events/e1"] {
+            let (status, _) = signed_get(local, path, None).await;
+            assert_eq!(status, 401, "{}: {path}", local.label);
+            let (status, _) = signed_get(local, path, Some((&bob_key, BOB_KEY))).await;
+            assert_eq!(status, 403, "{}: {path}", local.label);
+        }
         let (status, text) =
             signed_get(local, "/@club/todos/l1/t1", Some((&bob_key, BOB_KEY))).await;
         assert_eq!(status, 403, "{}: {text}", local.label);
