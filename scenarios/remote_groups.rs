@@ -380,6 +380,44 @@ fn a_profile_joins_groups_elsewhere_from_their_page_and_leaves() {
                 .contains("Scanning guide")
         });
 
+        // From B's page she renames it and gives it another address (the group lists it under
+        // its id on B, which her Update names), then deletes it.
+        let (_, body, _) = browse_in("en", &b, &bea, &page, None);
+        let resource = body
+            .split(">Scanning guide</a>")
+            .nth(1)
+            .and_then(|rest| rest.split("name=\"resource\" value=\"").nth(1))
+            .and_then(|rest| rest.split('"').next())
+            .unwrap_or_else(|| panic!("a form to change the link: {body}"))
+            .to_string();
+        let top_titles = |a: &crate::support::Server| {
+            let top = ok(a, "GET", "/api/v1/groups/archivists/resources", &ana, None);
+            format!("{top}")
+        };
+        let (status, _, _) = add(&[
+            ("profile", "bea"),
+            ("resource", resource.as_str()),
+            ("title", "Scanning handbook"),
+            ("url", "https://scans.example/handbook"),
+        ]);
+        assert_eq!(status, 303);
+        a.wait_until(|a| {
+            let top = top_titles(a);
+            top.contains("Scanning handbook") && top.contains("https://scans.example/handbook")
+        });
+        b.wait_until(|b| {
+            browse_in("en", b, &bea, &page, None)
+                .1
+                .contains("Scanning handbook")
+        });
+        let (status, _, _) = add(&[
+            ("profile", "bea"),
+            ("resource", resource.as_str()),
+            ("delete", "1"),
+        ]);
+        assert_eq!(status, 303);
+        a.wait_until(|a| !top_titles(a).contains("Scanning handbook"));
+
         // A moderator now, she organises an event for the group from B, as Mobilizon's members
         // do: the event is B's, organised by her, and its Create goes to the group, which
         // lists it among its events on A; B's page for the group lists it too.

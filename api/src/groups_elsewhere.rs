@@ -297,6 +297,8 @@ pub struct Listed {
     pub url: Option<String>,
     /// A folder's id (its `ResourceCollection`'s): where a member may add a link.
     pub folder: Option<String>,
+    /// Its id (an http(s) address), by which a member asks the group to change or delete it.
+    pub id: Option<String>,
 }
 
 /// What another instance's group shows the acting profile as one of its members, fetched from
@@ -422,13 +424,17 @@ fn listed(items: &[serde_json::Value]) -> Vec<Listed> {
             let url = link(item);
             let name = text(item, "name").or_else(|| url.clone())?;
             let name = name.chars().take(NAME_SHOWN).collect();
-            let folder = Some(item)
-                .filter(|item| {
-                    item.get("type").and_then(|t| t.as_str()) == Some("ResourceCollection")
-                })
-                .and_then(|item| text(item, "id"))
+            let id = text(item, "id")
                 .filter(|id| id.starts_with("https://") || id.starts_with("http://"));
-            Some(Listed { name, url, folder })
+            let folder = id.clone().filter(|_| {
+                item.get("type").and_then(|t| t.as_str()) == Some("ResourceCollection")
+            });
+            Some(Listed {
+                name,
+                url,
+                folder,
+                id,
+            })
         })
         .take(LISTED_SHOWN)
         .collect()
@@ -527,6 +533,48 @@ pub async fn add_link(
         inbox: delivery_inbox(group),
         target,
         content: link,
+    };
+    follows::run(state, &acting.profile, command, &acting.metadata()).await
+}
+
+/// The acting profile, a member of `group`, asks it to make `resource` (its id, as the group
+/// lists it at the top of its resources) say `content` there: its `Update` of the resource goes
+/// to the group. Not a member: 404; a group that names no resources: 422 on `folder`; a
+/// resource breaking the resources' rules: 422 on its field.
+pub async fn change_resource(
+    state: &AppState,
+    acting: &Acting,
+    group: &FoundActor,
+    resource: &str,
+    content: ResourceContent,
+) -> Result<()> {
+    let target = group
+        .members_only
+        .resources
+        .clone()
+        .ok_or_else(|| Error::invalid_field("folder", "this group keeps no resources"))?;
+    let command = ProfileCommand::ChangeGroupResource {
+        group: group.id.clone(),
+        inbox: delivery_inbox(group),
+        resource: resource.to_string(),
+        target,
+        content,
+    };
+    follows::run(state, &acting.profile, command, &acting.metadata()).await
+}
+
+/// The acting profile, a member of `group`, asks it to delete `resource` (its id, as the group
+/// lists it; a folder with what it holds): its `Delete` goes to the group. Not a member: 404.
+pub async fn delete_resource(
+    state: &AppState,
+    acting: &Acting,
+    group: &FoundActor,
+    resource: &str,
+) -> Result<()> {
+    let command = ProfileCommand::DeleteGroupResource {
+        group: group.id.clone(),
+        inbox: delivery_inbox(group),
+        resource: resource.to_string(),
     };
     follows::run(state, &acting.profile, command, &acting.metadata()).await
 }

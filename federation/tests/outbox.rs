@@ -422,7 +422,7 @@ async fn an_event_for_a_group_elsewhere_goes_to_the_group_from_its_organiser() {
 
 /// A member adds a link to a group elsewhere as Mobilizon's members do: a `Create` of a
 /// `Document` in the folder's `context`, naming the folder as its `target`, to the group's
-/// inbox alone.
+/// inbox alone; so do the changes and deletions the member asks of the group's resources.
 #[tokio::test]
 async fn a_members_link_goes_to_the_group_elsewhere_naming_where_it_goes() {
     for (_scratch, db) in test_databases("outbox_resource_elsewhere").await {
@@ -454,13 +454,43 @@ async fn a_members_link_goes_to_the_group_elsewhere_naming_where_it_goes() {
                     "https://docs.example/drill.pdf",
                 ),
             },
+            ProfileCommand::ChangeGroupResource {
+                group: group.into(),
+                inbox: inbox.into(),
+                resource: format!("{group}/resources/map"),
+                target: format!("{group}/resources"),
+                content: ResourceContent::link(
+                    ResourceKind::Link,
+                    "City map",
+                    "https://maps.example/city",
+                ),
+            },
+            ProfileCommand::DeleteGroupResource {
+                group: group.into(),
+                inbox: inbox.into(),
+                resource: format!("{group}/resources/old"),
+            },
         ] {
             log.profile("ana", command).await;
         }
         let out = log.derived(100).await;
-        let [_join, create] = &out[..] else {
-            panic!("a Join and a Create: {out:?}")
+        let [_join, create, update, delete] = &out[..] else {
+            panic!("a Join, a Create, an Update and a Delete: {out:?}")
         };
+        // Changed and deleted as Mobilizon's members ask: by the resource's id, to the group.
+        let changed = serde_json::to_value(&update.activity).expect("serialises");
+        assert_eq!(changed["type"], "Update");
+        assert_eq!(changed["object"]["id"], format!("{group}/resources/map"));
+        assert_eq!(changed["object"]["name"], "City map");
+        assert_eq!(changed["object"]["url"], "https://maps.example/city");
+        assert_eq!(changed["object"]["context"], format!("{group}/resources"));
+        let deleted = serde_json::to_value(&delete.activity).expect("serialises");
+        assert_eq!(deleted["type"], "Delete");
+        assert_eq!(deleted["object"], format!("{group}/resources/old"));
+        assert_eq!(deleted["to"], serde_json::json!([group]));
+        for sent in [update, delete] {
+            assert_eq!(sent.inboxes, vec![inbox.to_string()]);
+        }
         let json = serde_json::to_value(&create.activity).expect("serialises");
         let ana = format!("{PUBLIC_URL}/@ana");
         assert_eq!(json["type"], "Create");

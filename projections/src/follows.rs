@@ -157,6 +157,8 @@ impl Projection for FollowsProjection {
             .bind(removed),
             ProfileChange::GroupDiscussionCommented { .. }
             | ProfileChange::GroupResourceAdded { .. }
+            | ProfileChange::GroupResourceChanged { .. }
+            | ProfileChange::GroupResourceDeleted { .. }
             | ProfileChange::Created { .. }
             | ProfileChange::Renamed { .. }
             | ProfileChange::SummaryChanged { .. }

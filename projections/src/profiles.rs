@@ -61,6 +61,8 @@ impl Projection for ProfilesProjection {
             | ProfileChange::GroupInvitationDeclined { .. }
             | ProfileChange::GroupDiscussionCommented { .. }
             | ProfileChange::GroupResourceAdded { .. }
+            | ProfileChange::GroupResourceChanged { .. }
+            | ProfileChange::GroupResourceDeleted { .. }
             | ProfileChange::GroupCommentReceived { .. }
             | ProfileChange::GroupCommentsRemoved { .. }
             | ProfileChange::GroupRoleGiven { .. }

@@ -126,6 +126,22 @@ pub enum ProfileChange {
         target: String,
         content: ResourceContent,
     },
+    /// This profile, a member, asked the group to make `resource` say `content` (validated), in
+    /// `target`: its `Update` of the resource, sent to `inbox`.
+    GroupResourceChanged {
+        group: String,
+        inbox: String,
+        resource: String,
+        target: String,
+        content: ResourceContent,
+    },
+    /// This profile, a member, asked the group to delete `resource`: its `Delete`, sent to
+    /// `inbox`.
+    GroupResourceDeleted {
+        group: String,
+        inbox: String,
+        resource: String,
+    },
     /// The group relayed a comment written in one of its discussions, kept for this profile,
     /// a member.
     GroupCommentReceived {
@@ -176,6 +192,8 @@ impl DomainEvent for ProfileChange {
             ProfileChange::GroupInvitationDeclined { .. } => "ProfileGroupInvitationDeclined",
             ProfileChange::GroupDiscussionCommented { .. } => "ProfileGroupDiscussionCommented",
             ProfileChange::GroupResourceAdded { .. } => "ProfileGroupResourceAdded",
+            ProfileChange::GroupResourceChanged { .. } => "ProfileGroupResourceChanged",
+            ProfileChange::GroupResourceDeleted { .. } => "ProfileGroupResourceDeleted",
             ProfileChange::GroupCommentReceived { .. } => "ProfileGroupCommentReceived",
             ProfileChange::GroupCommentsRemoved { .. } => "ProfileGroupCommentsRemoved",
             ProfileChange::GroupJoinRejected { .. } => "ProfileGroupJoinRejected",

@@ -107,6 +107,24 @@ pub enum ProfileCommand {
         target: String,
         content: ResourceContent,
     },
+    /// Make `resource` (its id, as the group lists it) of another instance's group `group`, of
+    /// which this profile is a member, say `content`, in `target` (the group's `resources`, or
+    /// one of its folders): its `Update` of the `Document` or `ResourceCollection` goes to
+    /// `inbox`.
+    ChangeGroupResource {
+        group: String,
+        inbox: String,
+        resource: String,
+        target: String,
+        content: ResourceContent,
+    },
+    /// Delete `resource` (its id, as the group lists it) of another instance's group `group`, of
+    /// which this profile is a member (a folder with what it holds): its `Delete` goes to `inbox`.
+    DeleteGroupResource {
+        group: String,
+        inbox: String,
+        resource: String,
+    },
     /// Keep `comment`, written in one of `group`'s discussions and relayed by the group (its
     /// `Announce` of the `Note`), for this profile, a member.
     ReceiveGroupComment {

@@ -606,6 +606,67 @@ fn a_member_adds_a_resource_to_a_group_elsewhere_by_the_resources_rules() {
         .then_expect_error(ProfileError::NotAMember(CLUB.into()));
 }
 
+/// A member asks the group to change or delete one of its resources (by its id, wherever it was
+/// made), by the same rules as adding one; asking is not belonging.
+#[test]
+fn a_member_changes_and_deletes_a_resource_of_a_group_elsewhere() {
+    let member = vec![
+        alice(),
+        club_asked(None),
+        ProfileChange::GroupJoinAccepted { group: CLUB.into() },
+    ];
+    let top = "https://remote.example/@club/resources";
+    let resource = "https://remote.example/@club/resources/r1";
+    let link = ResourceContent::link(ResourceKind::Link, " Map ", "https://maps.example/m");
+    let change = |resource: &str, target: &str| ProfileCommand::ChangeGroupResource {
+        group: CLUB.into(),
+        inbox: SHARED.into(),
+        resource: resource.into(),
+        target: target.into(),
+        content: link.clone(),
+    };
+    let delete = |resource: &str| ProfileCommand::DeleteGroupResource {
+        group: CLUB.into(),
+        inbox: SHARED.into(),
+        resource: resource.into(),
+    };
+    Given::with(())
+        .given(member.clone())
+        .when(change(resource, top))
+        .then_expect_events(vec![ProfileChange::GroupResourceChanged {
+            group: CLUB.into(),
+            inbox: SHARED.into(),
+            resource: resource.into(),
+            target: top.into(),
+            content: ResourceContent::link(ResourceKind::Link, "Map", "https://maps.example/m"),
+        }]);
+    Given::with(())
+        .given(member.clone())
+        .when(delete(resource))
+        .then_expect_events(vec![ProfileChange::GroupResourceDeleted {
+            group: CLUB.into(),
+            inbox: SHARED.into(),
+            resource: resource.into(),
+        }]);
+    Given::with(())
+        .given(member.clone())
+        .when(change(
+            resource,
+            "https://elsewhere.example/@club/resources",
+        ))
+        .then_expect_error(ProfileError::FolderElsewhere(CLUB.into()));
+    Given::with(())
+        .given(member)
+        .when(delete("r1"))
+        .then_expect_error(ProfileError::NotAnActorUrl("resource"));
+    for command in [change(resource, top), delete(resource)] {
+        Given::with(())
+            .given(vec![alice(), club_asked(None)])
+            .when(command)
+            .then_expect_error(ProfileError::NotAMember(CLUB.into()));
+    }
+}
+
 fn relayed(discussion: &str, body: &str) -> ProfileCommand {
     ProfileCommand::ReceiveGroupComment {
         group: CLUB.into(),

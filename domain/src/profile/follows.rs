@@ -350,19 +350,68 @@ impl Follows {
         target: String,
         content: ResourceContent,
     ) -> Result<ProfileChange, ProfileError> {
-        actor_url("inbox", &inbox)?;
-        actor_url("folder", &target)?;
-        if !same_origin(&target, &group) {
-            return Err(ProfileError::FolderElsewhere(group));
-        }
-        self.require_member(&group)?;
-        let content = content.validate().map_err(ProfileError::InvalidResource)?;
+        let content = self.checked_resource(&group, &inbox, &target, content)?;
         Ok(ProfileChange::GroupResourceAdded {
             group,
             inbox,
             target,
             content,
         })
+    }
+
+    /// Make `resource` of `group` (its id, wherever it was made) say `content`, in `target` (an
+    /// address on the group's server): a member only, by the rules of a group's resources.
+    pub fn change_resource(
+        &self,
+        group: String,
+        inbox: String,
+        (resource, target): (String, String),
+        content: ResourceContent,
+    ) -> Result<ProfileChange, ProfileError> {
+        actor_url("resource", &resource)?;
+        let content = self.checked_resource(&group, &inbox, &target, content)?;
+        Ok(ProfileChange::GroupResourceChanged {
+            group,
+            inbox,
+            resource,
+            target,
+            content,
+        })
+    }
+
+    /// Delete `resource` of `group` (its id, wherever it was made): a member only.
+    pub fn delete_resource(
+        &self,
+        group: String,
+        inbox: String,
+        resource: String,
+    ) -> Result<ProfileChange, ProfileError> {
+        actor_url("inbox", &inbox)?;
+        actor_url("resource", &resource)?;
+        self.require_member(&group)?;
+        Ok(ProfileChange::GroupResourceDeleted {
+            group,
+            inbox,
+            resource,
+        })
+    }
+
+    /// `content` by the rules of a group's resources, for `group`'s folder `target` (on the
+    /// group's server), from a member.
+    fn checked_resource(
+        &self,
+        group: &str,
+        inbox: &str,
+        target: &str,
+        content: ResourceContent,
+    ) -> Result<ResourceContent, ProfileError> {
+        actor_url("inbox", inbox)?;
+        actor_url("folder", target)?;
+        if !same_origin(target, group) {
+            return Err(ProfileError::FolderElsewhere(group.to_string()));
+        }
+        self.require_member(group)?;
+        content.validate().map_err(ProfileError::InvalidResource)
     }
 
     /// A member of `group`, else [`ProfileError::NotAMember`].
@@ -478,6 +527,8 @@ impl Follows {
             }
             ProfileChange::GroupDiscussionCommented { .. }
             | ProfileChange::GroupResourceAdded { .. }
+            | ProfileChange::GroupResourceChanged { .. }
+            | ProfileChange::GroupResourceDeleted { .. }
             | ProfileChange::GroupCommentReceived { .. }
             | ProfileChange::GroupCommentsRemoved { .. }
             | ProfileChange::Created { .. }

@@ -349,6 +349,20 @@ impl Profile {
             } => follows
                 .add_resource(group, inbox, target, content)
                 .map(Some),
+            ProfileCommand::ChangeGroupResource {
+                group,
+                inbox,
+                resource,
+                target,
+                content,
+            } => follows
+                .change_resource(group, inbox, (resource, target), content)
+                .map(Some),
+            ProfileCommand::DeleteGroupResource {
+                group,
+                inbox,
+                resource,
+            } => follows.delete_resource(group, inbox, resource).map(Some),
             ProfileCommand::ReceiveGroupComment { group, comment } => {
                 follows.receive_comment(group, comment).map(Some)
             }

@@ -1012,6 +1012,30 @@ fn follow_activity(
                 group.clone(),
                 inbox.clone(),
             ),
+            // As Mobilizon's members change a group's resources: an `Update` of the resource
+            // (its `context` where it goes), and a `Delete` naming it by its id.
+            ProfileChange::GroupResourceChanged {
+                group,
+                inbox,
+                resource,
+                target,
+                content,
+            } => (
+                ActivityKind::Update,
+                super::group_work::resource_object(resource, target, (group, &person), content),
+                group.clone(),
+                inbox.clone(),
+            ),
+            ProfileChange::GroupResourceDeleted {
+                group,
+                inbox,
+                resource,
+            } => (
+                ActivityKind::Delete,
+                Value::String(resource.clone()),
+                group.clone(),
+                inbox.clone(),
+            ),
             // The answer names the Invite by its id (Mobilizon's is its Member's id).
             ProfileChange::GroupInvitationAccepted {
                 group,

@@ -465,7 +465,7 @@ pub async fn add_link_elsewhere(
     if !super::remote_group::is_handle(&handle) {
         return web.pages.error(&visitor, axum::http::StatusCode::NOT_FOUND);
     }
-    super::remote_group::add_link(&web, &visitor, &handle, &form).await
+    super::remote_group::resource_form(&web, &visitor, &handle, &form).await
 }
 
 /// Leaves the group, or withdraws a request to join it.

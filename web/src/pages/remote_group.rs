@@ -301,10 +301,11 @@ pub async fn comment(
     after_form(web, visitor, &group, done, typed).await
 }
 
-/// Adds the form's link (`title`, `url`, `summary`) to the group's resources, in its `folder`
-/// (none: the top), as the visitor's profile, a member; back to the group's page, or the page
-/// again saying what to fix, what was typed kept.
-pub async fn add_link(
+/// What the form says of the group's resources, as the visitor's profile, a member: adds its
+/// link (`title`, `url`, `summary`) in its `folder` (none: the top); or, naming a `resource`,
+/// deletes it (`delete`) or makes it say `title` and `url` (a folder's title alone). Back to
+/// the group's page, or the page again saying what to fix, what was typed kept.
+pub async fn resource_form(
     web: &Web,
     visitor: &Visitor,
     handle: &str,
@@ -318,10 +319,21 @@ pub async fn add_link(
         .iter()
         .map(|name| (name.to_string(), super::field(form, name)))
         .collect();
-    let mut link = ResourceContent::link(ResourceKind::Link, &typed["title"], &typed["url"]);
-    link.summary = Some(typed["summary"].clone());
-    let folder = Some(typed["folder"].as_str());
-    let done = elsewhere::add_link(&web.app, &acting, &group, folder, link).await;
+    let resource = super::field(form, "resource");
+    let done = if resource.is_empty() {
+        let mut link = ResourceContent::link(ResourceKind::Link, &typed["title"], &typed["url"]);
+        link.summary = Some(typed["summary"].clone());
+        let folder = Some(typed["folder"].as_str());
+        elsewhere::add_link(&web.app, &acting, &group, folder, link).await
+    } else if form.contains_key("delete") {
+        elsewhere::delete_resource(&web.app, &acting, &group, &resource).await
+    } else {
+        let changed = match typed["url"].as_str() {
+            "" => ResourceContent::folder(&typed["title"]),
+            url => ResourceContent::link(ResourceKind::Link, &typed["title"], url),
+        };
+        elsewhere::change_resource(&web.app, &acting, &group, &resource, changed).await
+    };
     after_form(web, visitor, &group, done, typed).await
 }
 
