@@ -87,15 +87,24 @@ pub async fn file(state: &AppState, reporter: Reporter, new: NewReport) -> Resul
         }
     };
     let mut new = new;
-    if let Target::RemoteActor { url } = &new.target {
-        let origin = match &reporter {
-            Reporter::Profile(acting) => &acting.session.origin,
-            Reporter::Anonymous(origin) => origin,
-        };
-        let url = remote::actor_named(state, session, origin, url).await?;
-        new.target = Target::RemoteActor { url };
-    }
-    let snapshot = target_exists(state, session, &new.target).await?;
+    // The actor another instance's report names is found once, and kept as it is now.
+    let snapshot = match &new.target {
+        Target::RemoteActor { url } => {
+            let origin = match &reporter {
+                Reporter::Profile(acting) => &acting.session.origin,
+                Reporter::Anonymous(origin) => origin,
+            };
+            let snapshot = remote::actor_named(state, session, origin, url).await?;
+            new.target = Target::RemoteActor {
+                url: snapshot.id.clone(),
+            };
+            Some(Box::new(snapshot))
+        }
+        target => {
+            target_exists(state, session, target).await?;
+            None
+        }
+    };
     named_rules_exist(state, &new.category).await?;
     let federated = remote::federated(state, &new.target, new.forward).await?;
     let evidence = EventLog::new(&state.db).head().await?.position;
@@ -149,11 +158,7 @@ async fn named_rules_exist(state: &AppState, category: &Category) -> Result<()> 
 
 /// The target is there and the reporter may see it (a private event is as missing); for
 /// another instance's actor, what is known of it here.
-async fn target_exists(
-    state: &AppState,
-    session: Option<&Session>,
-    target: &Target,
-) -> Result<Option<Box<ActorSnapshot>>> {
+async fn target_exists(state: &AppState, session: Option<&Session>, target: &Target) -> Result<()> {
     let pool = state.db.pool();
     match target {
         Target::Profile { username } => {
@@ -181,11 +186,10 @@ async fn target_exists(
                 return Err(Error::not_found(format!("there is no group @{handle}")));
             }
         }
-        Target::RemoteActor { url } => {
-            return Ok(Some(Box::new(remote::known_actor(state, url).await?)))
-        }
+        // Found (or refused) by `remote::actor_named`, which keeps what it found.
+        Target::RemoteActor { .. } => {}
     }
-    Ok(None)
+    Ok(())
 }
 
 /// Refuses anyone but the instance's moderators and administrators, naming the role.

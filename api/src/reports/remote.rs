@@ -95,29 +95,31 @@ struct Elsewhere {
     inbox: Option<String>,
 }
 
-/// The actor a report names by `who`: its id as given when it is known here, else the actor
-/// `who` names (`name@host`, `@name@host` or its URL) looked up on its instance (WebFinger, then
-/// its document, which this instance keeps from then on), for `session` (or an anonymous
-/// reporter from `origin`, limited per address like every lookup). Refused on `target.url` with
-/// the reason when it cannot be found.
+/// The actor a report names by `who`, as a report on it keeps it: the actor known here by that
+/// id, else the actor `who` names (`name@host`, `@name@host` or its URL) looked up on its
+/// instance (WebFinger, then its document, which this instance keeps from then on), for
+/// `session` (or an anonymous reporter from `origin`, limited per address like every lookup).
+/// Refused on `target.url` with the reason when it cannot be found.
 pub async fn actor_named(
     state: &AppState,
     session: Option<&Session>,
     origin: &Origin,
     who: &str,
-) -> Result<String> {
+) -> Result<ActorSnapshot> {
     let who = who.trim();
     if let Some(host) = host_of_url(who).or_else(|| who.rsplit_once('@').map(|(_, h)| h.into())) {
         not_here(state, who, &host)?;
     }
+    if let Some(snapshot) = reports::known_actor(state.db.pool(), who).await? {
+        return Ok(snapshot);
+    }
     // An instance that does not federate knows only the actors it was given.
-    if state.actor_resolver.is_none() || reports::known_actor(state.db.pool(), who).await?.is_some()
-    {
-        return Ok(who.to_string());
+    if state.actor_resolver.is_none() {
+        return known_actor(state, who).await;
     }
     let resolver = crate::groups_elsewhere::resolver(state, session, origin, "target.url")?;
     match resolver.find_actor(who).await {
-        Ok(actor) => Ok(actor.id),
+        Ok(actor) => known_actor(state, &actor.id).await,
         Err(reason) => Err(Error::invalid_field("target.url", reason)),
     }
 }
