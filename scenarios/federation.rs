@@ -788,7 +788,7 @@ fn administrator(server: &Server, database_url: &str, email: &str) -> crate::sup
 }
 
 /// Whether `server`'s delivery queue is empty (all delivered, or given up).
-fn settled(database_url: &str) -> bool {
+pub(crate) fn settled(database_url: &str) -> bool {
     run_ok(
         database_url,
         &["federation", "deliveries", "--state", "pending"],

@@ -7,9 +7,8 @@
 //! discussions, resources, her role, and writes in A's discussion from B; A relays the
 //! discussion's comments to B), and leaves.
 
-use crate::federation::{browse_in, copy_of, each_pair, each_trio, someone, start};
+use crate::federation::{browse_in, copy_of, each_pair, each_trio, settled, someone, start};
 use crate::organising::ok;
-use crate::support::run_ok;
 use serde_json::json;
 
 #[test]
@@ -81,14 +80,7 @@ fn a_profile_finds_a_group_elsewhere_by_handle_follows_it_and_sees_its_public_ev
                 .1
                 .contains("Planting day")
         });
-        a.wait_until(|_| {
-            run_ok(
-                &a_db.url,
-                &["federation", "deliveries", "--state", "pending"],
-            )
-            .trim_end()
-            .ends_with("0 deliveries")
-        });
+        a.wait_until(|_| settled(&a_db.url));
         let (_, body, _) = browse_in("fr", &b, &bea, &page, None);
         assert!(body.contains("Vous suivez ce groupe"), "{body}");
         assert!(body.contains(&format!("Voir sur {a_host}")), "{body}");
@@ -518,14 +510,7 @@ fn a_profile_joins_groups_elsewhere_from_their_page_and_leaves() {
             body.contains("Map fair") && !body.contains("Archive night"),
             "{body}"
         );
-        a.wait_until(|_| {
-            run_ok(
-                &a_db.url,
-                &["federation", "deliveries", "--state", "pending"],
-            )
-            .trim_end()
-            .ends_with("0 deliveries")
-        });
+        a.wait_until(|_| settled(&a_db.url));
         let (_, body, _) = browse_in("en", &c, &cleo, &page, None);
         assert!(!body.contains("Archive night"), "{body}");
         let (_, listed) = c.get("/api/v1/events?limit=100");

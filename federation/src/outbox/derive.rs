@@ -334,9 +334,10 @@ pub fn event_document(
     })
 }
 
-/// What becomes of an event for one audience: created when first shown to it, updated while
-/// shown (but for a moderators' decision that leaves it shown), deleted when no longer shown.
-fn shown_kind(was: bool, now: bool, moderated: bool) -> Option<ActivityKind> {
+/// What becomes of an event or a post for one audience: created when first shown to it,
+/// updated while shown (but for a moderators' decision that leaves it shown), deleted when no
+/// longer shown.
+pub(super) fn shown_kind(was: bool, now: bool, moderated: bool) -> Option<ActivityKind> {
     match (was, now) {
         (false, false) => None,
         (true, false) => Some(ActivityKind::Delete),

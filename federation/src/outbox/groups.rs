@@ -13,7 +13,7 @@
 //! is read from the `remote_actors` cache, which verified its `Follow`'s signature.
 
 use super::actors::{changes_group, group_update, Extras, GroupPictures};
-use super::derive::Outgoing;
+use super::derive::{shown_kind, Outgoing};
 use super::group_discussions::{self, Comments};
 use super::group_work::{self, Work};
 use super::LogOf;
@@ -493,19 +493,9 @@ fn membership_activity(
     }))
 }
 
-/// What becomes of a post for one audience: created when first shown to it, updated while
-/// shown, deleted when no longer shown (deleted, back in draft, or members-only for followers).
-fn post_kind(was: bool, now: bool) -> Option<ActivityKind> {
-    match (was, now) {
-        (false, false) => None,
-        (true, false) => Some(ActivityKind::Delete),
-        (false, true) => Some(ActivityKind::Create),
-        (true, true) => Some(ActivityKind::Update),
-    }
-}
-
 /// The `Create`, `Update` or `Delete` of a post's `Article`, by the group, to its remote
-/// members and followers, each audience by [`post_kind`]; one activity when both get the same.
+/// members and followers, each audience by [`shown_kind`] (a post is no longer shown when
+/// deleted, back in draft, or members-only for followers); one activity when both get the same.
 /// An instance with a member counts as a member's: it is shown all the followers are.
 fn post_activities(
     public_url: &str,
@@ -525,9 +515,13 @@ fn post_activities(
         .collect();
     let mut audiences: Vec<(ActivityKind, BTreeSet<String>, bool)> = Vec::new();
     let each = [
-        (post_kind(was.members, now.members), members_inboxes, false),
         (
-            post_kind(was.followers, now.followers),
+            shown_kind(was.members, now.members, false),
+            members_inboxes,
+            false,
+        ),
+        (
+            shown_kind(was.followers, now.followers, false),
             followers_inboxes,
             true,
         ),
