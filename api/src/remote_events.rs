@@ -177,6 +177,9 @@ pub async fn post_comment(
     if view.draft || view.details.visibility == Visibility::Private {
         return Err(nothing());
     }
+    if !may_reply_to_members_only(state, &view, &author.actor).await? {
+        return Err(nothing());
+    }
     let comment = comment_id(&author.note);
     let command = EventCommand::PostRemoteComment {
         comment: comment.clone(),
@@ -193,6 +196,29 @@ pub async fn post_comment(
     };
     run(state, from, &event, command).await?;
     Ok((event, comment))
+}
+
+/// Whether remote `actor` may reply to `event`: to what a group keeps to its members, only they
+/// do — our group's remote members, checked here; for a group elsewhere, actors of the event's
+/// own instance, which checked them.
+async fn may_reply_to_members_only(
+    state: &AppState,
+    event: &events::EventView,
+    actor: &str,
+) -> Result<bool> {
+    let Some(group) = event.group.as_ref().filter(|g| g.members_only) else {
+        return Ok(true);
+    };
+    if crate::groups::is_elsewhere(&group.handle) {
+        let origin = event.origin.as_ref().map(|o| o.object.as_str());
+        return Ok(origin.is_some_and(|o| {
+            convene_projections::domains::host_of_url(o)
+                == convene_projections::domains::host_of_url(actor)
+        }));
+    }
+    let who = convene_domain::GroupActor::Remote(actor.to_string());
+    let membership = convene_projections::groups::membership(state.db.pool(), &group.handle, &who);
+    Ok(membership.await?.is_some_and(|m| m.role.is_member()))
 }
 
 /// The id of our event at `url` (`{public_url}/events/{id}`), or not-found.

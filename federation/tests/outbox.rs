@@ -884,7 +884,8 @@ async fn a_groups_public_events_and_posts_go_to_its_remote_followers_of_the_time
 /// A group's members-only event goes to its remote members alone, addressed to its `members`;
 /// opened to everyone, the followers get its `Create` and the members an `Update`; made
 /// members-only again, the followers forget it (`Delete`) while the members keep it; deleted,
-/// the members forget it. A public event goes to its remote members as to its followers.
+/// the members forget it. A public event goes to its remote members as to its followers; so do
+/// the comments on each.
 #[tokio::test]
 async fn a_groups_members_only_events_go_to_its_remote_members_alone() {
     for (scratch, db) in test_databases("outbox_group_members_events").await {
@@ -922,9 +923,19 @@ async fn a_groups_members_only_events_go_to_its_remote_members_alone() {
             patch: retitle,
         };
         log.event("g1", update).await;
+        let comment = |id: &str, body: &str| EventCommand::PostComment {
+            comment: id.into(),
+            by: "ana".into(),
+            in_reply_to: None,
+            body: body.into(),
+            announcement: false,
+        };
+        log.event("g1", comment("c1", "<p>Agenda attached.</p>"))
+            .await;
         log.event("g1", EventCommand::Delete { by: "ana".into() })
             .await;
         log.event("g2", for_group("Picnic", false)).await;
+        log.event("g2", comment("c2", "<p>Bring bowls.</p>")).await;
 
         let out: Vec<Outgoing> = log
             .derived(1_000)
@@ -943,10 +954,20 @@ async fn a_groups_members_only_events_go_to_its_remote_members_alone() {
                 (s("Delete"), format!("Tombstone {g1}"), to_bo.clone()),
                 (s("Update"), s("Event Members' meeting"), to_zed.clone()),
                 (s("Update"), s("Event Members' assembly"), to_zed.clone()),
+                (
+                    s("Create"),
+                    s("Note <p>Agenda attached.</p>"),
+                    to_zed.clone()
+                ),
                 (s("Delete"), format!("Tombstone {g1}"), to_zed.clone()),
                 (
                     s("Create"),
                     s("Event Picnic"),
+                    vec![bo.inbox.clone(), zed.inbox.clone()]
+                ),
+                (
+                    s("Create"),
+                    s("Note <p>Bring bowls.</p>"),
                     vec![bo.inbox.clone(), zed.inbox.clone()]
                 ),
             ],
@@ -956,11 +977,14 @@ async fn a_groups_members_only_events_go_to_its_remote_members_alone() {
         let union = format!("{PUBLIC_URL}/@union");
         let members = serde_json::json!([format!("{union}/members")]);
         let json = |i: usize| serde_json::to_value(&out[i].activity).expect("serialises");
-        for i in [0, 4, 5, 6] {
+        for i in [0, 4, 5, 6, 7] {
             let activity = json(i);
             assert_eq!(activity["to"], members, "{i}: {activity}");
             assert_eq!(activity["cc"], serde_json::json!([]), "{i}: {activity}");
         }
+        // The members' comment says so itself.
+        assert_eq!(json(6)["object"]["to"], members);
+        assert_eq!(json(6)["object"]["cc"], serde_json::json!([]));
         assert_eq!(json(0)["object"]["to"], members);
         assert_eq!(json(0)["object"]["attributedTo"], union);
         // What the followers see is public; so is its deletion for them.

@@ -136,6 +136,24 @@ impl Tracked {
         }
     }
 
+    /// The inboxes of the remote members of its group here just after `position` (none for an
+    /// event of no group here).
+    fn member_inboxes_at(&self, groups: &GroupLogs, position: i64) -> BTreeSet<String> {
+        match self.group_here() {
+            Some(group) => groups
+                .member_inboxes_at(&group.handle, position)
+                .unwrap_or_default(),
+            None => BTreeSet::new(),
+        }
+    }
+
+    /// The group's `members` collection, for what only they are shown; none but for an event of
+    /// a group here.
+    fn members_collection(&self, public_url: &str) -> Option<String> {
+        let group = self.group_here()?;
+        Some(format!("{}/members", group_id(public_url, &group.handle)))
+    }
+
     /// Notes whether the event, as it stands, is federated as public.
     fn note_public(&mut self) {
         self.public_once |= self.federates()
@@ -498,12 +516,7 @@ fn event_activities(
         // members-only, removed by moderators).
         _ if lifecycle => {
             let now = tracked.audience();
-            let members = match tracked.group_here() {
-                Some(group) => groups
-                    .member_inboxes_at(&group.handle, stored.position)
-                    .unwrap_or_default(),
-                None => BTreeSet::new(),
-            };
+            let members = tracked.member_inboxes_at(groups, stored.position);
             let followers: BTreeSet<String> = followers()
                 .into_iter()
                 .filter(|inbox| !members.contains(inbox))
@@ -541,10 +554,8 @@ fn event_activities(
                 let (object, to, cc) = if kind == ActivityKind::Delete {
                     let gone = tombstone(&event_url(public_url, id), "Event", at, None);
                     // Public to the followers; to the members alone for what only they saw.
-                    let to = match (to_followers, tracked.group_here()) {
-                        (false, Some(group)) => {
-                            format!("{}/members", group_id(public_url, &group.handle))
-                        }
+                    let to = match (to_followers, tracked.members_collection(public_url)) {
+                        (false, Some(members)) => members,
                         _ => crate::context::PUBLIC.to_string(),
                     };
                     let gone = serde_json::to_value(gone).unwrap_or(Value::Null);
@@ -673,8 +684,9 @@ fn answer_to_join(
     })
 }
 
-/// The Create, Update or Delete of a comment on a federated event, to the organiser's followers
-/// (comments on other instances' events are made there).
+/// The Create, Update or Delete of a comment on a federated event, to those the event is shown
+/// to: the sender's followers and its group's remote members, or for a members-only event the
+/// members alone, addressed to them (comments on other instances' events are made there).
 #[allow(clippy::too_many_arguments)]
 fn comment_activity(
     public_url: &str,
@@ -693,11 +705,17 @@ fn comment_activity(
     }
     let event = &tracked.event;
     let details = event.details()?;
-    if !tracked.federates() {
-        return None;
-    }
+    let for_members = match tracked.audience() {
+        Audience::Nobody => return None,
+        Audience::Members => tracked.members_collection(public_url),
+        Audience::Everyone => None,
+    };
     let attributed_to = tracked.sender(public_url);
-    let inboxes = tracked.followers_at(profiles, groups, stored.position);
+    let mut inboxes = tracked.member_inboxes_at(groups, stored.position);
+    if for_members.is_none() {
+        inboxes.extend(tracked.followers_at(profiles, groups, stored.position));
+    }
+    let inboxes: Vec<String> = inboxes.into_iter().collect();
     let author = person_id(public_url, &comment.author);
     let in_reply_to =
         comment
@@ -721,7 +739,7 @@ fn comment_activity(
     if !removal && tracked.event.comment_removed(comment_id) {
         return None;
     }
-    let (kind, object, to, cc) = if removal {
+    let (kind, object, mut to, mut cc) = if removal {
         let gone = tombstone(
             &comment_url(public_url, comment_id),
             "Note",
@@ -761,6 +779,18 @@ fn comment_activity(
             to,
             cc,
         )
+    };
+    if let Some(members) = for_members {
+        (to, cc) = (vec![members], Vec::new());
+    }
+    let object = match (object, kind) {
+        // The note says whom it is for, as its activity does.
+        (mut note, ActivityKind::Create | ActivityKind::Update) => {
+            note["to"] = json!(to);
+            note["cc"] = json!(cc);
+            note
+        }
+        (gone, _) => gone,
     };
     Some(Outgoing {
         activity: Activity::new(

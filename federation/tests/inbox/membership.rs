@@ -1845,3 +1845,39 @@ async fn our_groups_objects_are_served_one_by_one_to_members_signed_fetches() {
         }
     }
 }
+
+/// Replies to a members-only event of our group come from its members alone: Alice's is kept;
+/// Bob's (no member) is taken as a reply to nothing here (202, ignored), nothing kept.
+#[tokio::test]
+async fn only_members_reply_to_our_groups_members_only_event() {
+    for scratch in test_urls("inbox_members_only_replies").await {
+        let scene = WithMember::start(&scratch).await;
+        let local = &scene.local;
+        group_event(local, "e1", "club", "Members' meeting", true).await;
+        let event = format!("{}/events/e1", local.base);
+        for (by_bob, n) in [(true, 1), (false, 2)] {
+            let author = if by_bob { &scene.bob } else { &scene.alice };
+            let reply = json!({
+                "id": format!("{author}/statuses/{n}"), "type": "Note", "attributedTo": author,
+                "inReplyTo": event, "content": "<p>I'll be there</p>",
+                "to": [format!("{}/members", scene.club)],
+            });
+            let (status, text) = scene
+                .send(activity("Create", author, 10 + n, reply), by_bob)
+                .await;
+            assert_eq!(status, 202, "{}: {text}", local.label);
+            assert_eq!(
+                text.contains("nothing here to reply to"),
+                by_bob,
+                "{}: {text}",
+                local.label
+            );
+        }
+        let comments = convene_projections::events::comments(local.db.pool(), "e1")
+            .await
+            .expect("comments");
+        let authors: Vec<_> = comments.iter().map(|c| c.author.clone()).collect();
+        let host = scene.remote.base.trim_start_matches("http://");
+        assert_eq!(authors, [format!("alice@{host}")], "{}", local.label);
+    }
+}
