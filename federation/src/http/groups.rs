@@ -8,7 +8,7 @@ use super::{activity_json, internal, problem, Federation};
 use crate::actors::local::{group_id, member_id, person_id, GroupFields};
 use crate::inbox::Checks;
 use crate::keys::{public_key_pem, KeyOwner};
-use crate::outbox::{group_object, GroupDocument};
+use crate::outbox::{group_object, work_id, GroupDocument};
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
@@ -468,9 +468,9 @@ async fn resources(
             } else {
                 "Document"
             };
-            let id = r.object.clone();
+            let id = work_id(r.object.as_deref(), owner, &format!("resources/{}", r.id));
             let mut item = json!({
-                "id": id.unwrap_or_else(|| format!("{owner}/resources/{}", r.id)),
+                "id": id,
                 "type": kind,
                 "name": r.title,
             });
@@ -493,7 +493,7 @@ async fn todos(
         .iter()
         .map(|l| {
             json!({
-                "id": l.object.clone().unwrap_or_else(|| format!("{owner}/todos/{}", l.id)),
+                "id": work_id(l.object.as_deref(), owner, &format!("todos/{}", l.id)),
                 "type": "TodoList",
                 "name": l.title,
                 "totalItems": l.todos.len(),

@@ -102,11 +102,12 @@ pub fn parse_event(object: &Value) -> Result<IncomingEvent, Ignored> {
     let to = ids(object.get("to"));
     let cc = ids(object.get("cc"));
     let members = format!("{attributed_to}/members");
+    let addressed = visibility(&to, &cc);
     let for_members =
-        visibility(&to, &cc) == Visibility::Private && to.iter().chain(&cc).any(|a| *a == members);
+        addressed == Visibility::Private && to.iter().chain(&cc).any(|a| *a == members);
     let visibility = match for_members {
         true => Visibility::Unlisted,
-        false => visibility(&to, &cc),
+        false => addressed,
     };
 
     let status = ["status", "ical:status"]

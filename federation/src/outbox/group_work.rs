@@ -214,8 +214,7 @@ impl Work {
         }
         if let Some(at) = self.deleted.get(id) {
             let address = format!("{group}/{}", path.join("/"));
-            let gone = tombstone(&address, former, *at, Some(group));
-            return Some(GroupDocument::Gone(serde_json::to_value(gone).ok()?));
+            return Some(GroupDocument::Gone(gone(&address, former, *at, group)));
         }
         let object = match path {
             ["resources", id] => self.resource(public_url, group, id),
@@ -227,10 +226,8 @@ impl Work {
 
     /// The id resource `id` of the group at `group` is sent under.
     fn resource_id(&self, group: &str, id: &str) -> String {
-        match self.resources.get(id).and_then(|r| r.object.clone()) {
-            Some(object) => object,
-            None => format!("{group}/resources/{id}"),
-        }
+        let object = self.resources.get(id).and_then(|r| r.object.as_deref());
+        work_id(object, group, &format!("resources/{id}"))
     }
 
     /// The folder holding a resource, or the group's `resources` at the top.
@@ -243,19 +240,33 @@ impl Work {
 
     /// The id todo list `list` of the group at `group` is sent under.
     fn list_id(&self, group: &str, list: &str) -> String {
-        match self.lists.get(list).and_then(|l| l.object.clone()) {
-            Some(object) => object,
-            None => format!("{group}/todos/{list}"),
-        }
+        let object = self.lists.get(list).and_then(|l| l.object.as_deref());
+        work_id(object, group, &format!("todos/{list}"))
     }
 
     /// The id `todo` of the group at `group` is sent under.
     fn todo_id(&self, group: &str, id: &str, todo: &Todo) -> String {
-        match &todo.object {
-            Some(object) => object.clone(),
-            None => format!("{group}/todos/{}/{id}", todo.list),
-        }
+        work_id(
+            todo.object.as_deref(),
+            group,
+            &format!("todos/{}/{id}", todo.list),
+        )
     }
+}
+
+/// The id a group's resource, todo list or todo is sent and listed under: `object`, its id on
+/// the instance of the member who made it there, else its address `path` inside the group at
+/// `group` (`resources/{id}`, `todos/{list}`, `todos/{list}/{todo}`).
+pub(crate) fn work_id(object: Option<&str>, group: &str, path: &str) -> String {
+    match object {
+        Some(object) => object.to_string(),
+        None => format!("{group}/{path}"),
+    }
+}
+
+/// The `Tombstone` of the group at `group`'s object `id`, a `former` type deleted at `at`.
+fn gone(id: &str, former: &str, at: OffsetDateTime, group: &str) -> Value {
+    serde_json::to_value(tombstone(id, former, at, Some(group))).unwrap_or_default()
 }
 
 /// Whether `change` is about the group's resources or todos.
@@ -286,9 +297,7 @@ pub(super) fn relay(
     let group_url = group_id(public_url, handle);
     let at = stored.metadata()?.recorded_at;
     let resource = |id: &str| work.resource(public_url, &group_url, id);
-    let gone = |id: String, former: &str| {
-        serde_json::to_value(tombstone(&id, former, at, Some(&group_url))).unwrap_or_default()
-    };
+    let gone = |id: String, former: &str| gone(&id, former, at, &group_url);
     let (kind, object) = match change {
         GroupChange::ResourceAdded { resource: id, .. } => match resource(id) {
             Some(object) => (ActivityKind::Create, object),

@@ -22,6 +22,7 @@ mod signers;
 pub use actors::Extras;
 pub use derive::{derive, event_document, EventDocument, EventFold, EventFolds, Outgoing};
 pub use group_objects::group_object;
+pub(crate) use group_work::work_id;
 pub use group_work::GroupDocument;
 pub use groups::GroupLogs;
 pub use relays::Relays;
