@@ -21,6 +21,7 @@ use convene_domain::{EventError, GroupError, ProfileCommand, ProfileError};
 use convene_projections::domains;
 use convene_projections::events::{self, EventFilter, EventView};
 use convene_projections::follows::{self as follows_model, GroupElsewhere, GroupMembership};
+use std::collections::{HashMap, HashSet};
 
 /// The most of a group's events its page here shows.
 const EVENTS_SHOWN: i64 = 20;
@@ -299,6 +300,13 @@ pub struct Listed {
     pub folder: Option<String>,
     /// Its id (an http(s) address), by which a member asks the group to change or delete it.
     pub id: Option<String>,
+    /// The id of the folder holding it (its `context`); none at the top of the resources.
+    pub parent: Option<String>,
+    /// The ids of the folders holding it, from the top down (where it cannot be moved to).
+    pub within: Vec<String>,
+    /// How many folders down it is (0 at the top), in a list where each folder's content
+    /// follows it.
+    pub depth: usize,
 }
 
 /// What another instance's group shows the acting profile as one of its members, fetched from
@@ -329,8 +337,9 @@ pub struct RelayedComment {
     pub received_at: String,
 }
 
-/// The most of each members-only list a group's page here shows.
-const LISTED_SHOWN: usize = 50;
+/// The most of each members-only list a group's page here shows (the resources of every
+/// folder count together).
+const LISTED_SHOWN: usize = 200;
 
 /// The longest name of an item shown, in characters (titles are at most 200 on Convene).
 const NAME_SHOWN: usize = 200;
@@ -377,7 +386,7 @@ pub async fn for_members(
     let resources = items(resources);
     let todos = items(todos);
     shown.discussions = listed(&discussions);
-    shown.resources = listed(&resources);
+    shown.resources = as_tree(listed(&resources));
     shown.todos = listed(&todos);
     let relayed = follows_model::comments_elsewhere(state.db.pool(), &group.id, COMMENTS_SHOWN);
     let here = format!("{}/@", state.config.public_url.trim_end_matches('/'));
@@ -434,10 +443,45 @@ fn listed(items: &[serde_json::Value]) -> Vec<Listed> {
                 url,
                 folder,
                 id,
+                parent: text(item, "context"),
+                within: Vec::new(),
+                depth: 0,
             })
         })
         .take(LISTED_SHOWN)
         .collect()
+}
+
+/// Resources as a member browses them: each folder followed by what it holds, one level
+/// deeper. What names no listed folder as its `context` is at the top; what is held by a
+/// folder that is not at the top, nor in a folder that is (a loop), is not shown.
+fn as_tree(items: Vec<Listed>) -> Vec<Listed> {
+    let folders: HashSet<String> = items.iter().filter_map(|i| i.folder.clone()).collect();
+    let mut held: HashMap<Option<String>, Vec<Listed>> = HashMap::new();
+    for mut item in items {
+        item.parent = item.parent.filter(|p| folders.contains(p));
+        held.entry(item.parent.clone()).or_default().push(item);
+    }
+    let mut shown = Vec::new();
+    let mut next: Vec<(Listed, Vec<String>)> = held
+        .remove(&None)
+        .unwrap_or_default()
+        .into_iter()
+        .rev()
+        .map(|item| (item, Vec::new()))
+        .collect();
+    while let Some((mut item, within)) = next.pop() {
+        if let Some(folder) = item.folder.clone() {
+            let inside = held.remove(&Some(folder.clone())).unwrap_or_default();
+            let mut deeper = within.clone();
+            deeper.push(folder);
+            next.extend(inside.into_iter().rev().map(|i| (i, deeper.clone())));
+        }
+        item.depth = within.len();
+        item.within = within;
+        shown.push(item);
+    }
+    shown
 }
 
 /// The group of `from` gives `@profile` the role `role` among its members (its `Update` of the
@@ -522,12 +566,7 @@ pub async fn add_link(
     folder: Option<&str>,
     link: ResourceContent,
 ) -> Result<()> {
-    let target = folder
-        .map(str::trim)
-        .filter(|f| !f.is_empty())
-        .map(str::to_string)
-        .or_else(|| group.members_only.resources.clone())
-        .ok_or_else(|| Error::invalid_field("folder", "this group keeps no resources"))?;
+    let target = place(group, folder)?;
     let command = ProfileCommand::AddGroupResource {
         group: group.id.clone(),
         inbox: delivery_inbox(group),
@@ -537,22 +576,30 @@ pub async fn add_link(
     follows::run(state, &acting.profile, command, &acting.metadata()).await
 }
 
+/// Where in `group`'s resources `folder` (its address on the group's instance; none: the top)
+/// is: a group that names no resources has none (422 on `folder`).
+fn place(group: &FoundActor, folder: Option<&str>) -> Result<String> {
+    folder
+        .map(str::trim)
+        .filter(|f| !f.is_empty())
+        .map(str::to_string)
+        .or_else(|| group.members_only.resources.clone())
+        .ok_or_else(|| Error::invalid_field("folder", "this group keeps no resources"))
+}
+
 /// The acting profile, a member of `group`, asks it to make `resource` (its id, as the group
-/// lists it at the top of its resources) say `content` there: its `Update` of the resource goes
-/// to the group. Not a member: 404; a group that names no resources: 422 on `folder`; a
-/// resource breaking the resources' rules: 422 on its field.
+/// lists it) say `content`, in `folder` (as for [`add_link`]: where it is, or where it moves
+/// to): its `Update` of the resource goes to the group. Not a member: 404; a group that names
+/// no resources, or a folder elsewhere than the group's server: 422 on `folder`; a resource
+/// breaking the resources' rules: 422 on its field.
 pub async fn change_resource(
     state: &AppState,
     acting: &Acting,
     group: &FoundActor,
-    resource: &str,
+    (resource, folder): (&str, Option<&str>),
     content: ResourceContent,
 ) -> Result<()> {
-    let target = group
-        .members_only
-        .resources
-        .clone()
-        .ok_or_else(|| Error::invalid_field("folder", "this group keeps no resources"))?;
+    let target = place(group, folder)?;
     let command = ProfileCommand::ChangeGroupResource {
         group: group.id.clone(),
         inbox: delivery_inbox(group),
@@ -757,3 +804,51 @@ fn lists_member(items: &[serde_json::Value], actor: &str) -> bool {
 
 /// The most relayed comments a group's page here shows.
 const COMMENTS_SHOWN: i64 = 30;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn resources_are_browsed_folder_by_folder() {
+        let top = "https://a.example/@club/resources";
+        let item = |id: &str, kind: &str, context: &str| {
+            json!({"id": format!("https://a.example/r/{id}"), "type": kind, "name": id,
+                   "context": context})
+        };
+        let r = |id: &str| format!("https://a.example/r/{id}");
+        let items = [
+            item("maps", "ResourceCollection", top),
+            item("north", "ResourceCollection", &r("maps")),
+            item("trail", "Document", &r("north")),
+            item("notes", "Document", top),
+            item("route", "Document", &r("maps")),
+            // Held by a folder the group does not list: at the top.
+            item("stray", "Document", &r("gone")),
+            // Two folders holding each other: reached from nowhere, not shown.
+            item("loop-a", "ResourceCollection", &r("loop-b")),
+            item("loop-b", "ResourceCollection", &r("loop-a")),
+        ];
+        let shown: Vec<_> = as_tree(listed(&items))
+            .into_iter()
+            .map(|l| (l.name, l.depth, l.within.len(), l.parent))
+            .collect();
+        assert_eq!(
+            shown,
+            [
+                ("maps".to_string(), 0, 0, None),
+                ("north".to_string(), 1, 1, Some(r("maps"))),
+                ("trail".to_string(), 2, 2, Some(r("north"))),
+                ("route".to_string(), 1, 1, Some(r("maps"))),
+                ("notes".to_string(), 0, 0, None),
+                ("stray".to_string(), 0, 0, None),
+            ]
+        );
+        let trail = as_tree(listed(&items))
+            .into_iter()
+            .find(|l| l.name == "trail")
+            .expect("listed");
+        assert_eq!(trail.within, [r("maps"), r("north")]);
+    }
+}

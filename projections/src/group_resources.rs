@@ -295,6 +295,22 @@ pub async fn one(pool: &AnyPool, handle: &str, id: &str) -> Result<Option<Resour
     row.as_ref().map(view).transpose()
 }
 
+/// How a folder's content is listed: folders first, then links, each by title.
+const LISTED_ORDER: &str =
+    "ORDER BY CASE WHEN kind = 'folder' THEN 0 ELSE 1 END, lower(title), position";
+
+/// Every folder and link of group `handle`, whichever folder holds it, in the order of
+/// [`children`].
+pub async fn of_group(pool: &AnyPool, handle: &str) -> Result<Vec<ResourceView>, Error> {
+    let rows = sqlx::query(&format!(
+        "SELECT {COLUMNS} FROM group_resources WHERE group_handle = $1 {LISTED_ORDER}"
+    ))
+    .bind(handle)
+    .fetch_all(pool)
+    .await?;
+    rows.iter().map(view).collect()
+}
+
 /// What folder `parent` of group `handle` holds (none: the top): folders first, then links,
 /// each by title.
 pub async fn children(
@@ -302,12 +318,11 @@ pub async fn children(
     handle: &str,
     parent: Option<&str>,
 ) -> Result<Vec<ResourceView>, Error> {
-    let order = "ORDER BY CASE WHEN kind = 'folder' THEN 0 ELSE 1 END, lower(title), position";
     let rows = match parent {
         Some(parent) => {
             sqlx::query(&format!(
                 "SELECT {COLUMNS} FROM group_resources WHERE group_handle = $1 AND parent = $2 \
-                 {order}"
+                 {LISTED_ORDER}"
             ))
             .bind(handle)
             .bind(parent)
@@ -317,7 +332,7 @@ pub async fn children(
         None => {
             sqlx::query(&format!(
                 "SELECT {COLUMNS} FROM group_resources WHERE group_handle = $1 \
-                 AND parent IS NULL {order}"
+                 AND parent IS NULL {LISTED_ORDER}"
             ))
             .bind(handle)
             .fetch_all(pool)

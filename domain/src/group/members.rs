@@ -23,6 +23,14 @@ impl GroupActor {
             Self::Remote(url) => url.clone(),
         }
     }
+
+    /// The actor a read model's `key` names (its inverse).
+    pub fn from_key(key: &str) -> Self {
+        match key.strip_prefix('@') {
+            Some(username) => Self::profile(username),
+            None => Self::Remote(key.to_string()),
+        }
+    }
 }
 
 impl std::fmt::Display for GroupActor {
@@ -115,6 +123,21 @@ impl FollowState {
         match self {
             Self::Pending => "pending",
             Self::Approved => "approved",
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_key_names_the_actor_it_was_made_from() {
+        for actor in [
+            GroupActor::profile("ana"),
+            GroupActor::Remote("https://b.example/@bea".into()),
+        ] {
+            assert_eq!(GroupActor::from_key(&actor.key()), actor);
         }
     }
 }

@@ -5,16 +5,16 @@
 
 use super::actors::{listed, listed_values};
 use super::{activity_json, internal, problem, Federation};
-use crate::actors::local::{group_id, member_id, person_id, GroupFields};
+use crate::actors::local::{group_actor_id, group_id, member_id, person_id, GroupFields};
 use crate::inbox::Checks;
 use crate::keys::{public_key_pem, KeyOwner};
-use crate::outbox::{group_object, work_id, GroupDocument};
+use crate::outbox::{group_object, resource_object, work_id, GroupDocument};
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use convene_api::access::{may_see, Viewer};
 use convene_domain::event::details::Visibility;
-use convene_domain::group::{GroupVisibility, Openness};
+use convene_domain::group::{GroupVisibility, Openness, ResourceContent, ResourceKind};
 use convene_domain::Group;
 use convene_domain::{GroupActor, MemberRole};
 use convene_projections::group_posts::{self, Listed};
@@ -22,6 +22,7 @@ use convene_projections::groups::GroupView;
 use convene_projections::{group_discussions, group_resources, group_todos, EventLog};
 use cqrs_es::Aggregate;
 use serde_json::{json, Value};
+use std::collections::HashMap;
 
 /// The most items a public collection lists (events, posts).
 pub const LISTED_MAX: i64 = 1_000;
@@ -202,7 +203,7 @@ pub async fn members_only(
     let items = match name.as_str() {
         "members" => members(&federation, pool, &owner, &group.handle).await,
         "discussions" => discussions(&owner, pool, &group.handle).await,
-        "resources" => resources(&owner, pool, &group.handle).await,
+        "resources" => resources(&federation.public_url, &owner, pool, &group.handle).await,
         _ => todos(&owner, pool, &group.handle).await,
     };
     match items {
@@ -452,32 +453,43 @@ async fn discussions(
         .collect())
 }
 
-/// The folders and links at the top of the group's resources (Mobilizon's
-/// `ResourceCollection` and `Document`), a remote member's under its id on its instance.
+/// Every folder and link of the group's resources, whichever folder holds it, as Mobilizon
+/// lists them (`ResourceCollection` and `Document`, each its folder's id as `context`: the
+/// group's `resources` at the top), shaped as the group relays them; a remote member's under
+/// its id on its instance.
 async fn resources(
+    public_url: &str,
     owner: &str,
     pool: &sqlx::AnyPool,
     handle: &str,
 ) -> Result<Vec<Value>, convene_projections::Error> {
-    let found = group_resources::children(pool, handle, None).await?;
+    let found = group_resources::of_group(pool, handle).await?;
+    let id_of = |r: &group_resources::ResourceView| {
+        work_id(r.object.as_deref(), owner, &format!("resources/{}", r.id))
+    };
+    let ids: HashMap<&str, String> = found.iter().map(|r| (r.id.as_str(), id_of(r))).collect();
+    let top = format!("{owner}/resources");
     Ok(found
         .iter()
-        .map(|r| {
-            let kind = if r.is_folder() {
-                "ResourceCollection"
-            } else {
-                "Document"
+        .filter_map(|r| {
+            let content = ResourceContent {
+                kind: ResourceKind::parse(&r.kind)?,
+                title: r.title.clone(),
+                url: r.url.clone(),
+                summary: r.summary.clone(),
             };
-            let id = work_id(r.object.as_deref(), owner, &format!("resources/{}", r.id));
-            let mut item = json!({
-                "id": id,
-                "type": kind,
-                "name": r.title,
-            });
-            if let Some(url) = &r.url {
-                item["url"] = json!(url);
-            }
-            item
+            let context = match &r.parent {
+                Some(parent) => ids.get(parent.as_str())?,
+                None => &top,
+            };
+            let author = GroupActor::from_key(&r.author);
+            let actor = group_actor_id(public_url, &author);
+            Some(resource_object(
+                &ids[r.id.as_str()],
+                context,
+                (owner, &actor),
+                &content,
+            ))
         })
         .collect())
 }

@@ -49,9 +49,28 @@ pub(super) async fn dispatch(
                 "a Tombstone is not created",
             )),
         },
+        // Mobilizon's members add into a folder with an `Add`, its `target` the folder.
+        ActivityKind::Add => match object(inbox, &activity.object).await? {
+            IncomingObject::Resource(resource) => {
+                resources::add(inbox, &from, activity.target.as_deref(), &resource).await
+            }
+            _ => Err(Refusal::ignored(
+                "only a link or a folder is added to a group's resources here",
+            )),
+        },
+        ActivityKind::Move => match activity.changed_work.as_deref() {
+            Some(IncomingObject::Resource(resource)) => {
+                let place = resource.context.as_deref().or(activity.target.as_deref());
+                resources::change(inbox, &from, place, resource).await
+            }
+            _ => Err(Refusal::ignored(
+                "only a group's links and folders are moved here",
+            )),
+        },
         ActivityKind::Update => match activity.changed_work.as_deref() {
             Some(IncomingObject::Resource(resource)) => {
-                resources::change(inbox, &from, resource).await
+                let place = resource.context.as_deref();
+                resources::change(inbox, &from, place, resource).await
             }
             Some(IncomingObject::Todo(todo)) => todos::change(inbox, &from, todo).await,
             _ => update_object(inbox, signer, &from, &activity.object).await,

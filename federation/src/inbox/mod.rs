@@ -174,7 +174,10 @@ async fn take(inbox: &Inbox, parts: &http::request::Parts, body: &[u8]) -> Resul
         }
         Err(ignored) => return Err(Refusal::from_ignored(&ignored)),
     };
-    if seen::already(&inbox.federation.db, &activity.id).await? {
+    // An id named after its object tells one change from the next by nothing: each is applied
+    // (each says what the object is to become, so applying one again changes nothing).
+    let deduplicated = !activity.named_after_object;
+    if deduplicated && seen::already(&inbox.federation.db, &activity.id).await? {
         return Err(Refusal::ignored(format!(
             "{} was received before: applied once",
             activity.id
@@ -182,7 +185,8 @@ async fn take(inbox: &Inbox, parts: &http::request::Parts, body: &[u8]) -> Resul
     }
     let outcome = dispatch::dispatch(inbox, &signer, &activity).await;
     // Whatever the outcome, the same activity sent again gets the same answer from here on.
-    if outcome.is_ok() || outcome.as_ref().is_err_and(|r| r.status.is_client_error()) {
+    let settled = outcome.is_ok() || outcome.as_ref().is_err_and(|r| r.status.is_client_error());
+    if deduplicated && settled {
         seen::record(&inbox.federation.db, &activity.id, &activity.actor).await?;
     }
     outcome

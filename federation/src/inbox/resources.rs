@@ -1,10 +1,11 @@
 //! A remote member's link or folder for one of our groups' resources, as Mobilizon's members
-//! send it: a `Create` of a `Document` or `ResourceCollection` whose `target` (else its
-//! `context`) is the group's `resources` (`{public_url}/@{handle}/resources`) or one of its
-//! folders (`…/resources/{id}`); applied by the group's rules (members only, into a folder that
-//! exists), the resource's id derived from the object's. Its `Update` of one of the group's
-//! resources (renamed, another address, moved to the folder its `context` names) and its
-//! `Delete` of one, likewise. The group then relays each change to its other members' instances.
+//! send it: a `Create` (or, into a folder, an `Add`) of a `Document` or `ResourceCollection`
+//! whose `target` (else its `context`) is the group's `resources`
+//! (`{public_url}/@{handle}/resources`) or one of its folders (`…/resources/{id}`); applied by
+//! the group's rules (members only, into a folder that exists), the resource's id derived from
+//! the object's. Its `Update` of one of the group's resources (renamed, another address, moved
+//! to the folder its `context` names), its `Move` of one (to the folder its `context`, else the
+//! `Move`'s `target`, names) and its `Delete` of one, likewise. The group then relays each change to its other members' instances.
 
 use super::dispatch::refusal;
 use super::{Inbox, Refusal};
@@ -67,13 +68,15 @@ pub(super) async fn add(
 }
 
 /// `resource` as the actor of `from`, a member, asks one of our groups to change it: what it
-/// says, and the folder its `context` names (the group's `resources`: the top).
+/// says, and the folder `place` names (the group's `resources`: the top): its `context`, or a
+/// `Move`'s `target` when it names none.
 pub(super) async fn change(
     inbox: &Inbox,
     from: &FromRemote,
+    place: Option<&str>,
     resource: &IncomingResource,
 ) -> Result<String, Refusal> {
-    let place = resource.context.as_deref().unwrap_or_default();
+    let place = place.unwrap_or_default();
     let Some((handle, folder)) = ours(inbox, place) else {
         return Err(Refusal::ignored(format!(
             "{} is in no group's resources here",

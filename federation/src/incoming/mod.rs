@@ -113,7 +113,8 @@ pub struct IncomingActivity {
     pub published: Option<OffsetDateTime>,
     /// The message of a `Join`, as plain text on one line.
     pub participation_message: Option<String>,
-    /// Who an `Invite` invites.
+    /// Who an `Invite` invites; the folder a resource's `Create` or `Add` puts it in, or a
+    /// `Move` moves it to.
     pub target: Option<String>,
     /// The group a `Remove` removes a member from (Mobilizon's `origin`).
     pub origin: Option<String>,
@@ -125,11 +126,16 @@ pub struct IncomingActivity {
     /// its members' comments: believed only as far as the group vouches for its discussions
     /// (the inbox checks that the group lists the author among its members).
     pub relayed: Option<Box<IncomingNote>>,
-    /// The link, folder or todo an `Update` embeds, whatever its origin: a group's member asks
-    /// the group to change it (a resource's name, address or folder, its `context`; a todo's
-    /// name, state, due day or assignee). Taken only as that member's request, for what one of
-    /// our groups holds, by the group's rules.
+    /// The link, folder or todo an `Update` (or a resource's `Move`) embeds, whatever its
+    /// origin: a group's member asks the group to change it (a resource's name, address or
+    /// folder, its `context`; a todo's name, state, due day or assignee). Taken only as that
+    /// member's request, for what one of our groups holds, by the group's rules.
     pub changed_work: Option<Box<IncomingObject>>,
+    /// Whether the id is named after the object (`{object}/activity`, `/move`, `/delete`), as
+    /// Mobilizon names a member's `Update`, `Move` or `Delete` of a group's link, folder or todo,
+    /// on the object's origin rather than the actor's: believed as the signer's request, but it
+    /// tells no change from the next of the same object, so it is never deduplicated by.
+    pub named_after_object: bool,
 }
 
 /// A membership as Mobilizon writes it (`Member`): who, in which group, with which role.
@@ -214,7 +220,8 @@ fn activity_at(value: &Value, depth: usize) -> Result<IncomingActivity, Ignored>
         .ok_or_else(|| Ignored::UnsupportedActivity(name.chars().take(64).collect()))?;
     let id = web_id(value, "id")?;
     let actor = web_id(value, "actor")?;
-    if !same_origin(&id, &actor) {
+    let named_after_object = !same_origin(&id, &actor) && names_work_change(kind, &id, value);
+    if !same_origin(&id, &actor) && !named_after_object {
         return Err(Ignored::ForeignOrigin { id, actor });
     }
     let object = match items(value.get("object")).next() {
@@ -244,14 +251,45 @@ fn activity_at(value: &Value, depth: usize) -> Result<IncomingActivity, Ignored>
             .or_else(|| values::non_empty(values::text(value.get("summary")))),
         relayed: relayed_note(kind, value.get("object")),
         changed_work: changed_work(kind, value.get("object")),
+        named_after_object,
     })
 }
 
-/// The group's work embedded in an `Update` (see [`IncomingActivity::changed_work`]).
+/// Whether `activity` of kind `kind` and id `id` changes a group's link, folder or todo it
+/// embeds and is named after it, one segment below its id (see
+/// [`IncomingActivity::named_after_object`]).
+fn names_work_change(kind: ActivityKind, id: &str, activity: &Value) -> bool {
+    let changes = matches!(
+        kind,
+        ActivityKind::Update | ActivityKind::Move | ActivityKind::Delete
+    );
+    let Some(embedded) = items(activity.get("object")).next() else {
+        return false;
+    };
+    let work = matches!(
+        values::kind(embedded),
+        Some("Document" | "ResourceCollection" | "Todo" | "TodoList")
+    );
+    let below = embedded
+        .get("id")
+        .and_then(Value::as_str)
+        .and_then(|object| id.strip_prefix(object)?.strip_prefix('/'))
+        .is_some_and(|name| !name.is_empty() && !name.contains(['/', '?', '#']));
+    changes && work && below
+}
+
+/// The group's work embedded in an `Update` or a `Move` (see
+/// [`IncomingActivity::changed_work`]).
 fn changed_work(activity: ActivityKind, object: Option<&Value>) -> Option<Box<IncomingObject>> {
     let embedded = items(object).next()?;
-    let work = matches!(kind(embedded)?, "Document" | "ResourceCollection" | "Todo");
-    if activity != ActivityKind::Update || !work {
+    let work = match activity {
+        ActivityKind::Update => {
+            matches!(kind(embedded)?, "Document" | "ResourceCollection" | "Todo")
+        }
+        ActivityKind::Move => matches!(kind(embedded)?, "Document" | "ResourceCollection"),
+        _ => false,
+    };
+    if !work {
         return None;
     }
     parse_object(embedded).ok().map(Box::new)

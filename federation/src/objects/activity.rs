@@ -1,5 +1,6 @@
 //! The activity envelopes: Create, Update, Delete, Join, Leave, Accept, Reject, Announce,
-//! Follow, Undo, and a group's Invite and Remove of members.
+//! Follow, Undo, a group's Invite and Remove of members, and the Add and Move of a group's
+//! resources that Mobilizon's members send.
 
 use super::{base, timestamp};
 use serde::{Deserialize, Serialize};
@@ -22,10 +23,15 @@ pub enum ActivityKind {
     Remove,
     /// A report to the moderators of the instance holding the reported content.
     Flag,
+    /// A link or folder added into one of a group's folders (Mobilizon's, `target` the folder).
+    Add,
+    /// A link or folder moved to another of a group's folders (Mobilizon's: the object's
+    /// `context` where it goes, `origin` and `target` the folders it leaves and enters).
+    Move,
 }
 
 impl ActivityKind {
-    pub const ALL: [ActivityKind; 13] = [
+    pub const ALL: [ActivityKind; 15] = [
         Self::Create,
         Self::Update,
         Self::Delete,
@@ -39,6 +45,8 @@ impl ActivityKind {
         Self::Invite,
         Self::Remove,
         Self::Flag,
+        Self::Add,
+        Self::Move,
     ];
 
     /// The ActivityStreams type name.
@@ -57,6 +65,8 @@ impl ActivityKind {
             Self::Invite => "Invite",
             Self::Remove => "Remove",
             Self::Flag => "Flag",
+            Self::Add => "Add",
+            Self::Move => "Move",
         }
     }
 

@@ -355,7 +355,7 @@ pub(super) fn relay(
 
 /// `content` as the object `id` of `group`'s resources, in `context` (a folder or the group's
 /// `resources`), added by `actor`: as the group relays it, and as a member sends it.
-pub(super) fn resource_object(
+pub(crate) fn resource_object(
     id: &str,
     context: &str,
     (group, actor): (&str, &str),

@@ -856,18 +856,37 @@ async fn a_remote_member_adds_resources_of_ours() {
             .map(|r| &r.title)
             .collect();
         assert_eq!(folders, ["Item 2", "Manuals"], "{}", local.label);
-        // The group lists her folder to its members under its id on her instance.
+        // The group lists her folder and link to its members under their ids on her instance,
+        // every folder's content with the rest, each in its folder (`context`), as Mobilizon
+        // lists a group's resources.
         let signed = Some((alice_key.as_str(), ALICE_KEY));
         let (status, text) = signed_get(&local, "/@club/resources?page=1", signed).await;
         assert_eq!(status, 200, "{}: {text}", local.label);
         let page: Value = serde_json::from_str(&text).expect("JSON");
-        let ids: Vec<_> = page["orderedItems"]
+        let listed: Vec<_> = page["orderedItems"]
             .as_array()
             .expect("items")
             .iter()
-            .filter_map(|item| item["id"].as_str())
+            .map(|item| {
+                let text = |key: &str| item[key].as_str().unwrap_or_default().to_string();
+                (text("id"), text("type"), text("context"), text("actor"))
+            })
             .collect();
-        assert_eq!(ids, [format!("{alice}/resources/2"), in_folder], "{text}");
+        let ana = format!("{}/@ana", local.base);
+        assert_eq!(
+            listed,
+            [
+                (
+                    format!("{alice}/resources/2"),
+                    "ResourceCollection".into(),
+                    top.clone(),
+                    alice.clone()
+                ),
+                (in_folder.clone(), "ResourceCollection".into(), top, ana),
+                (hers, "Document".into(), in_folder, alice.clone()),
+            ],
+            "{text}"
+        );
     }
 }
 
@@ -1478,6 +1497,128 @@ async fn a_remote_member_changes_and_deletes_resources_of_ours() {
             "{}",
             local.label
         );
+    }
+}
+
+/// A Mobilizon member adds into and moves between one of our groups' folders as Mobilizon sends
+/// it (its `lib/federation/activity_pub/utils.ex`, `make_add_data` and `make_move_data`; its
+/// `types/resources.ex`): an `Add` of its `Document` with the folder as `target`; a `Move` of a
+/// link made here, the object's `context` where it goes, `origin` and `target` the folders (none
+/// at the top), its id the object's own followed by `/move` — on our origin, not the member's:
+/// believed as the member's, and the same id moving it back is applied again. Its `Update`
+/// named after the object (`/activity`) renames it. A stranger's move is refused (403), a move
+/// into a folder that is not there too (422), and an id named after an object elsewhere than
+/// the object sent (403): nothing changed.
+#[tokio::test]
+async fn a_mobilizon_member_adds_into_and_moves_between_our_folders() {
+    for scratch in test_urls("inbox_remote_resource_moves").await {
+        let scene = WithMember::start(&scratch).await;
+        let (local, club) = (&scene.local, &scene.club);
+        let (alice, bob) = (&scene.alice, &scene.bob);
+        let send = |body: Value, by_bob: bool| scene.send(body, by_bob);
+        for (resource, content) in [
+            ("f1", ResourceContent::folder("Manuals")),
+            (
+                "l1",
+                ResourceContent::link(ResourceKind::Link, "Rota", "https://pad.example/rota"),
+            ),
+        ] {
+            let add = GroupCommand::AddResource {
+                by: GroupActor::profile("ana"),
+                resource: resource.into(),
+                parent: None,
+                content,
+                object: None,
+            };
+            group_command(local, "club", add).await;
+        }
+        let (top, members) = (format!("{club}/resources"), format!("{club}/members"));
+        let in_f1 = format!("{top}/f1");
+        let ours = format!("{top}/l1");
+        let document = |id: &str, name: &str, context: &str, by: &str| {
+            json!({
+                "id": id, "type": "Document", "name": name, "url": "https://pad.example/rota",
+                "summary": null, "context": context, "actor": by, "attributedTo": club,
+            })
+        };
+        // Mobilizon's `Add`: the object's id and `/add`, `target` the folder.
+        let hers = format!("{alice}/resources/7");
+        let add = json!({
+            "type": "Add", "id": format!("{hers}/add"), "actor": alice,
+            "object": document(&hers, "Drill", &in_f1, alice), "target": in_f1,
+            "to": [members], "cc": [],
+        });
+        let (status, text) = send(add, false).await;
+        assert_eq!(status, 202, "{}: {text}", local.label);
+        // Mobilizon's `Move` of a link made here: named after it, on our origin.
+        let moving = |to: &str, by: &str| {
+            let target = if to == top { Value::Null } else { json!(to) };
+            let origin = if to == top { json!(in_f1) } else { Value::Null };
+            json!({
+                "type": "Move", "id": format!("{ours}/move"), "actor": by,
+                "object": document(&ours, "Rota", to, &format!("{}/@ana", local.base)),
+                "origin": origin, "target": target, "to": [members], "cc": [],
+            })
+        };
+        let pool = local.db.pool();
+        let titles = |parent: Option<&'static str>| async move {
+            convene_projections::group_resources::children(pool, "club", parent)
+                .await
+                .expect("the read model")
+                .into_iter()
+                .map(|r| r.title)
+                .collect::<Vec<_>>()
+        };
+        let named = |in_f1: &[&str], at_top: &[&str]| {
+            let owned = |names: &[&str]| names.iter().map(|n| n.to_string()).collect::<Vec<_>>();
+            (owned(in_f1), owned(at_top))
+        };
+        let settled = |want: (Vec<String>, Vec<String>)| async move {
+            let mut seen = (Vec::new(), Vec::new());
+            for _ in 0..200 {
+                seen = (titles(Some("f1")).await, titles(None).await);
+                if seen == want {
+                    break;
+                }
+                tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+            }
+            seen
+        };
+        let (status, text) = send(moving(&in_f1, alice), false).await;
+        assert_eq!(status, 202, "{}: {text}", local.label);
+        let want = named(&["Drill", "Rota"], &["Manuals"]);
+        assert_eq!(settled(want.clone()).await, want, "{}", local.label);
+
+        // Refused, nothing changed.
+        let length = log_length(local, "club").await;
+        // Named after another of our objects than the one it sends.
+        let mut elsewhere = moving(&top, alice);
+        elsewhere["id"] = json!(format!("{in_f1}/move"));
+        let nowhere = moving(&format!("{top}/nothing"), alice);
+        for (body, by_bob, status, says) in [
+            (moving(&top, bob), true, 403, "member"),
+            (nowhere, false, 422, "folder"),
+            (elsewhere, false, 403, "origin"),
+        ] {
+            let (got, text) = send(body.clone(), by_bob).await;
+            assert_eq!(got, status, "{}: {body}: {text}", local.label);
+            assert!(text.contains(says), "{says}: {text}");
+        }
+        assert_eq!(log_length(local, "club").await, length, "{}", local.label);
+
+        // The same id moves it back to the top; an `Update` named after it renames it.
+        let (status, text) = send(moving(&top, alice), false).await;
+        assert_eq!(status, 202, "{}: {text}", local.label);
+        let mut renamed = document(&ours, "Rota for July", &top, alice);
+        renamed["actor"] = json!(format!("{}/@ana", local.base));
+        let update = json!({
+            "type": "Update", "id": format!("{ours}/activity"), "actor": alice,
+            "object": renamed, "to": [members], "cc": [],
+        });
+        let (status, text) = send(update, false).await;
+        assert_eq!(status, 202, "{}: {text}", local.label);
+        let want = named(&["Drill"], &["Manuals", "Rota for July"]);
+        assert_eq!(settled(want.clone()).await, want, "{}", local.label);
     }
 }
 

@@ -303,8 +303,9 @@ pub async fn comment(
 
 /// What the form says of the group's resources, as the visitor's profile, a member: adds its
 /// link (`title`, `url`, `summary`) in its `folder` (none: the top); or, naming a `resource`,
-/// deletes it (`delete`) or makes it say `title` and `url` (a folder's title alone). Back to
-/// the group's page, or the page again saying what to fix, what was typed kept.
+/// deletes it (`delete`) or makes it say `title` and `url` (a folder's title alone) in `folder`
+/// (where it is, or where it moves to). Back to the group's page, or the page again saying
+/// what to fix, what was typed kept.
 pub async fn resource_form(
     web: &Web,
     visitor: &Visitor,
@@ -332,7 +333,8 @@ pub async fn resource_form(
             "" => ResourceContent::folder(&typed["title"]),
             url => ResourceContent::link(ResourceKind::Link, &typed["title"], url),
         };
-        elsewhere::change_resource(&web.app, &acting, &group, &resource, changed).await
+        let place = (resource.as_str(), Some(typed["folder"].as_str()));
+        elsewhere::change_resource(&web.app, &acting, &group, place, changed).await
     };
     after_form(web, visitor, &group, done, typed).await
 }
