@@ -373,7 +373,7 @@ fn a_profile_joins_groups_elsewhere_from_their_page_and_leaves() {
         });
 
         // From B's page she renames it and gives it another address (the group lists it under
-        // its id on B, which her Update names), then deletes it.
+        // its id on B, which her Update names), moves it into a folder, then deletes it.
         let (_, body, _) = browse_in("en", &b, &bea, &page, None);
         let resource = body
             .split(">Scanning guide</a>")
@@ -402,13 +402,55 @@ fn a_profile_joins_groups_elsewhere_from_their_page_and_leaves() {
                 .1
                 .contains("Scanning handbook")
         });
+        // She moves it into "Old maps" (the form says where it goes): A keeps it there, and B's
+        // page shows it inside the folder, one level down, where her form says it is.
+        let (status, _, _) = add(&[
+            ("profile", "bea"),
+            ("resource", resource.as_str()),
+            ("title", "Scanning handbook"),
+            ("url", "https://scans.example/handbook"),
+            ("folder", folder.as_str()),
+        ]);
+        assert_eq!(status, 303);
+        let folder_path = format!(
+            "/api/v1/groups/archivists/resources/{}",
+            folder.rsplit('/').next().unwrap_or_default()
+        );
+        a.wait_until(|a| {
+            let inside = ok(a, "GET", &folder_path, &ana, None);
+            format!("{inside}").contains("Scanning handbook")
+                && !top_titles(a).contains("Scanning handbook")
+        });
+        b.wait_until(|b| {
+            let body = browse_in("en", b, &bea, &page, None).1;
+            body.contains(
+                "<li dir=\"auto\" data-depth=\"1\"><a href=\"https://scans.example/handbook\"",
+            )
+        });
+        let (_, body, _) = browse_in("en", &b, &bea, &page, None);
+        let handbook = body
+            .split(">Scanning handbook</a>")
+            .nth(1)
+            .unwrap_or_else(|| panic!("{body}"));
+        assert!(
+            handbook
+                .split("</form>")
+                .next()
+                .is_some_and(|form| form.contains(&format!(
+                    "<option value=\"{folder}\" selected>Old maps</option>"
+                ))),
+            "{handbook}"
+        );
         let (status, _, _) = add(&[
             ("profile", "bea"),
             ("resource", resource.as_str()),
             ("delete", "1"),
         ]);
         assert_eq!(status, 303);
-        a.wait_until(|a| !top_titles(a).contains("Scanning handbook"));
+        a.wait_until(|a| {
+            let inside = ok(a, "GET", &folder_path, &ana, None);
+            !format!("{inside}").contains("Scanning handbook")
+        });
 
         // A moderator now, she organises an event for the group from B, as Mobilizon's members
         // do: the event is B's, organised by her, and its Create goes to the group, which

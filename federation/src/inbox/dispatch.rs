@@ -135,6 +135,13 @@ async fn fetch(inbox: &Inbox, id: &str) -> Result<IncomingObject, Refusal> {
 /// The document `id` as its origin serves it (the client signs the fetch as the instance
 /// actor): served as ActivityStreams, naming itself `id`.
 async fn fetch_document(inbox: &Inbox, id: &str) -> Result<serde_json::Value, Refusal> {
+    // What this instance made is never taken back from elsewhere: a group relaying one of our
+    // members' links, or a relay sharing one of our events, has nothing to tell us of it.
+    if incoming::values::same_origin(id, &inbox.federation.public_url) {
+        return Err(Refusal::ignored(format!(
+            "{id} is this instance's own: nothing to take from elsewhere"
+        )));
+    }
     // Nothing is fetched from a suspended domain, whoever names the object.
     super::not_suspended(inbox, id).await?;
     let unreachable = |reason: String| {

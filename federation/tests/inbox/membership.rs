@@ -895,7 +895,8 @@ async fn a_remote_member_adds_resources_of_ours() {
 /// kept, once the group's `members` collection, fetched with her signature, lists the author;
 /// kept once when relayed again, its text replaced when relayed edited, forgotten when the group
 /// deletes it (not when another group does). A group that does not list the author is refused
-/// (403); a group nobody here belongs to is answered and nothing kept.
+/// (403); a group nobody here belongs to is answered and nothing kept. Its resources relayed
+/// are answered and nothing kept, nor fetched back from here when made here.
 #[tokio::test]
 async fn a_group_elsewhere_relays_its_discussions_to_our_member() {
     for scratch in test_urls("inbox_group_elsewhere_relay").await {
@@ -1061,6 +1062,35 @@ async fn a_group_elsewhere_relays_its_discussions_to_our_member() {
             tokio::time::sleep(std::time::Duration::from_millis(25)).await;
         }
         assert!(kept().await.is_empty(), "{}", local.label);
+
+        // The group relays its resources to its members' instances too: ours reads them from
+        // the group when shown, so it answers and keeps nothing, and one our member made here
+        // (its id ours) is not fetched back from ourselves.
+        let resources = format!("{club}/resources");
+        for (n, id, by, says) in [
+            (
+                7,
+                format!("{}/activities/ana/3/create/resource", local.base),
+                &ana,
+                "this instance's own",
+            ),
+            (
+                8,
+                format!("{club}/resources/r8"),
+                &club,
+                "not the resources of a group here",
+            ),
+        ] {
+            let link = json!({
+                "id": id, "type": "Document", "name": "Rota", "url": "https://pad.example/rota",
+                "context": resources, "actor": by, "attributedTo": club,
+            });
+            let mut create = activity("Create", &club, n, link);
+            create["target"] = json!(resources);
+            let (status, text) = post(&local, "/inbox", &bytes(&create), as_club(), now()).await;
+            assert_eq!(status, 202, "{}: {text}", local.label);
+            assert!(text.contains(says), "{says}: {text}");
+        }
     }
 }
 
