@@ -525,6 +525,20 @@ fn a_profile_joins_groups_elsewhere_from_their_page_and_leaves() {
             "{body}"
         );
         assert!(!body.contains("For its members"), "{body}");
+        // She renames it on B: the group announces it again, and C, which follows the group
+        // (not her), fetches it anew from B.
+        ok(
+            &b,
+            "PATCH",
+            &format!("/api/v1{location}"),
+            &bea,
+            Some(json!({"title": "Map and print fair"})),
+        );
+        c.wait_until(|c| {
+            browse_in("en", c, &cleo, &page, None)
+                .1
+                .contains("Map and print fair")
+        });
 
         // A's moderator keeps an event to the group's members: it reaches Bea on B, where the
         // group's page shows it to her and to nobody else; never C.
@@ -549,7 +563,7 @@ fn a_profile_joins_groups_elsewhere_from_their_page_and_leaves() {
         };
         let (_, body, _) = browse_in("en", &b, &stranger, &page, None);
         assert!(
-            body.contains("Map fair") && !body.contains("Archive night"),
+            body.contains("Map and print fair") && !body.contains("Archive night"),
             "{body}"
         );
         a.wait_until(|_| settled(&a_db.url));

@@ -427,9 +427,9 @@ async fn delete(inbox: &Inbox, from: &FromRemote, object: &ObjectRef) -> Result<
 }
 
 /// A relay or a group shares an event: believed only as fetched from its origin, and recorded
-/// as its own organiser's — and as the group's when the group announcing it is the one it is
-/// attributed to (a member made it for the group elsewhere). A group relays a comment of its
-/// discussions: [`discussions::relayed`].
+/// (or, when here already, brought up to date) as its own organiser's — and as the group's when
+/// the group announcing it is the one it is attributed to (a member made it for the group
+/// elsewhere). A group relays a comment of its discussions: [`discussions::relayed`].
 async fn announce(
     inbox: &Inbox,
     signer: &RemoteActor,
@@ -449,10 +449,22 @@ async fn announce(
     };
     let origin = origin_of(inbox, None, &event).await?;
     let group = vouched_by(signer, &event);
-    match remote_events::import_event(&inbox.app, from, origin, event.details, group).await {
+    let details = event.details.clone();
+    match remote_events::import_event(&inbox.app, from, origin, details, group).await {
         Ok(event) => Ok(format!("imported announced {id} as event {event}")),
+        // Announced again (a group relays each change its member made): what its origin now
+        // serves is its organiser's word.
         Err(convene_api::Error::Event(EventError::AlreadyExists)) => {
-            Err(Refusal::ignored(format!("{id} is already here")))
+            let as_organiser = FromRemote {
+                actor: event.actor.clone(),
+                ..from.clone()
+            };
+            remote_events::update_event(&inbox.app, &as_organiser, &id, event.details, None)
+                .await
+                .map_err(refusal)?;
+            Ok(format!(
+                "{id} is here: brought up to date as its origin serves it"
+            ))
         }
         Err(error) => Err(refusal(error)),
     }

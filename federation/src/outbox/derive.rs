@@ -483,8 +483,13 @@ fn event_activities(
             | EventChange::Moderated { .. }
     );
     match change {
-        // Another instance's event, made there for one of our groups.
-        EventChange::OrganisedByGroup { .. } if event.origin().is_some() => {
+        // Another instance's event, made there for one of our groups: announced when the group
+        // takes it and again at each change, so its followers elsewhere fetch it anew.
+        EventChange::OrganisedByGroup { .. }
+        | EventChange::Updated { .. }
+        | EventChange::Cancelled
+            if event.origin().is_some() =>
+        {
             relayed_by_group(public_url, id, stored, tracked, groups, at)
                 .into_iter()
                 .collect()
@@ -809,9 +814,11 @@ fn comment_activity(
 }
 
 /// The group's `Announce` of an event one of its members elsewhere made for it, as the group
-/// takes it (Mobilizon's groups announce what their members create): to its remote followers
-/// and members, the organiser's instance aside (it sent the event), naming the event by its id
-/// (receivers fetch it from its origin). Only an event everyone who may see the group may see.
+/// takes it (Mobilizon's groups announce what their members create) and after each change its
+/// organiser sends (receivers holding it fetch it again and take what changed): to its remote
+/// followers and members, the organiser's instance aside (it sent the event), naming the event
+/// by its id (receivers fetch it from its origin). Only an event everyone who may see the group
+/// may see.
 fn relayed_by_group(
     public_url: &str,
     id: &str,

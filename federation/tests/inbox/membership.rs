@@ -1098,8 +1098,8 @@ async fn a_group_elsewhere_relays_its_discussions_to_our_member() {
 /// Mobilizon's members do (its `Create` of an `Event` it organises, `attributedTo` the group):
 /// recorded as the group's (the remote actor and the activity in the metadata), listed with the
 /// group's events and on its timeline as the remote actor's doing; the group announces it to
-/// its other remote members, not back to the organiser's instance. A stranger's and a plain
-/// member's are refused with the reason, nothing recorded.
+/// its other remote members, not back to the organiser's instance, and again once she changes
+/// it. A stranger's and a plain member's are refused with the reason, nothing recorded.
 #[tokio::test]
 async fn a_remote_moderator_organises_an_event_for_our_group() {
     for scratch in test_urls("inbox_remote_group_event").await {
@@ -1227,13 +1227,36 @@ async fn a_remote_moderator_organises_an_event_for_our_group() {
             local.label
         );
         signed_by_the_group(&local, announced[0], &club).await;
+
+        // Renamed on her instance: the group announces it again, under another id, so that
+        // those holding it fetch it anew.
+        let mut renamed = for_club(&alice, 3, "Map and print fair")["object"].clone();
+        renamed["updated"] = json!("2030-01-02T00:00:00Z");
+        let (status, text) = send(activity("Update", &alice, 60, renamed), false).await;
+        assert_eq!(status, 202, "{}: {text}", local.label);
+        let out = derived(&local).await;
+        let announced: Vec<_> = out
+            .iter()
+            .filter(|o| o.activity.kind == ActivityKind::Announce)
+            .collect();
+        assert_eq!(announced.len(), 2, "{}: {out:?}", local.label);
+        assert_ne!(announced[0].activity.id, announced[1].activity.id);
+        let again = serde_json::to_value(&announced[1].activity).expect("JSON");
+        assert_eq!(again["object"], object.as_str());
+        assert_eq!(
+            announced[1].inboxes,
+            [third.url("inbox")],
+            "{}",
+            local.label
+        );
     }
 }
 
 /// A group of another instance announces an event one of its members made for it
 /// (`attributedTo` the group, organised by the member): fetched from its origin, recorded as
-/// the organiser's and as the group's (listed with the group's events here). Its `Announce` of
-/// an event that is not attributed to it is recorded as the organiser's alone.
+/// the organiser's and as the group's (listed with the group's events here), and announced
+/// again once changed, brought up to date as the organiser's change. Its `Announce` of an event
+/// that is not attributed to it is recorded as the organiser's alone.
 #[tokio::test]
 async fn a_group_elsewhere_vouches_for_the_event_its_member_made_for_it() {
     for scratch in test_urls("inbox_group_elsewhere_event").await {
@@ -1277,6 +1300,25 @@ async fn a_group_elsewhere_vouches_for_the_event_its_member_made_for_it() {
             .expect("the read model");
         let titles: Vec<_> = listed.iter().map(|e| e.details.title.as_str()).collect();
         assert_eq!(titles, ["Map fair"], "{}", local.label);
+
+        // Renamed by its organiser, announced again by the group: brought up to date as its
+        // origin now serves it, as the organiser's change.
+        let mut renamed = event(&bob, 1, "Map and print fair");
+        renamed["attributedTo"] = json!(club);
+        remote.serve("events/1", renamed);
+        let again = activity("Announce", &club, 3, json!(remote.url("events/1")));
+        let signed = signing(&club_key, ALICE_KEY);
+        let (status, text) = post(&local, "/inbox", &bytes(&again), signed, now()).await;
+        assert_eq!(status, 202, "{}: {text}", local.label);
+        let fair = shown(&local, &remote.url("events/1")).await.expect("kept");
+        assert_eq!(fair.details.title, "Map and print fair", "{}", local.label);
+        let (_, by) = changes(&local, &remote.url("events/1"))
+            .await
+            .into_iter()
+            .map(|(change, actor, _)| (change, actor))
+            .find(|(change, _)| matches!(change, EventChange::Updated { .. }))
+            .expect("updated");
+        assert_eq!(by, Actor::Remote { actor: bob.clone() }, "{}", local.label);
     }
 }
 
