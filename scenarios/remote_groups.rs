@@ -452,6 +452,88 @@ fn a_profile_joins_groups_elsewhere_from_their_page_and_leaves() {
             !format!("{inside}").contains("Scanning handbook")
         });
 
+        // A's todo lists on B: A relays its todos to her instance, where its page shows each
+        // list with them; she adds one from B (a title is said on the form when empty) and
+        // marks A's done, and A takes both as hers.
+        let list = ok(
+            &a,
+            "POST",
+            "/api/v1/groups/archivists/todo-lists",
+            &ana,
+            Some(json!({"title": "Scanning"})),
+        );
+        let list_id = list["id"].as_str().unwrap_or_default().to_string();
+        ok(
+            &a,
+            "POST",
+            &format!("/api/v1/groups/archivists/todo-lists/{list_id}/todos"),
+            &ana,
+            Some(json!({"title": "Scan the 1920 maps"})),
+        );
+        let list_url = format!("{}/@archivists/todos/{list_id}", a.base);
+        b.wait_until(|b| {
+            let body = browse_in("en", b, &bea, &page, None).1;
+            body.contains("Scanning") && body.contains("Scan the 1920 maps")
+        });
+        let todo_form = |fields: &[(&str, &str)]| {
+            browse_in(
+                "en",
+                &b,
+                &bea,
+                &page,
+                Some((&format!("{page}/todo"), fields)),
+            )
+        };
+        let (status, body, _) = todo_form(&[
+            ("profile", "bea"),
+            ("list", list_url.as_str()),
+            ("title", " "),
+        ]);
+        assert_eq!(status, 422, "{body}");
+        assert!(body.contains("id=\"todo-title-1-error\""), "{body}");
+        assert!(!body.contains("id=\"resource-title-error\""), "{body}");
+        let (status, _, _) = todo_form(&[
+            ("profile", "bea"),
+            ("list", list_url.as_str()),
+            ("title", "Buy scanner paper"),
+        ]);
+        assert_eq!(status, 303);
+        let (_, body, _) = browse_in("en", &b, &bea, &page, None);
+        let first = body
+            .split("Scan the 1920 maps")
+            .nth(1)
+            .and_then(|rest| rest.split("name=\"todo\" value=\"").nth(1))
+            .and_then(|rest| rest.split('"').next())
+            .unwrap_or_else(|| panic!("a form to mark it done: {body}"))
+            .to_string();
+        let (status, _, _) =
+            todo_form(&[("profile", "bea"), ("todo", first.as_str()), ("done", "1")]);
+        assert_eq!(status, 303);
+        let lists_path = "/api/v1/groups/archivists/todo-lists";
+        a.wait_until(|a| {
+            let lists = format!("{}", ok(a, "GET", lists_path, &ana, None));
+            lists.contains("Buy scanner paper") && lists.contains("\"done\":true")
+        });
+        let lists = ok(&a, "GET", lists_path, &ana, None);
+        let todos = lists
+            .as_array()
+            .or(lists["items"].as_array())
+            .and_then(|lists| lists.iter().find(|l| l["title"] == "Scanning"))
+            .and_then(|l| l["todos"].as_array())
+            .cloned()
+            .unwrap_or_else(|| panic!("{lists}"));
+        let state: Vec<_> = todos
+            .iter()
+            .map(|t| (t["title"].as_str().unwrap_or_default(), t["done"] == true))
+            .collect();
+        assert!(state.contains(&("Scan the 1920 maps", true)), "{lists}");
+        assert!(state.contains(&("Buy scanner paper", false)), "{lists}");
+        // A relays both back: B's page shows hers, and A's marked done.
+        b.wait_until(|b| {
+            let body = browse_in("en", b, &bea, &page, None).1;
+            body.contains("Buy scanner paper") && body.contains("<s>Scan the 1920 maps</s>")
+        });
+
         // A moderator now, she organises an event for the group from B, as Mobilizon's members
         // do: the event is B's, organised by her, and its Create goes to the group, which
         // lists it among its events on A; B's page for the group lists it too.

@@ -184,7 +184,8 @@ impl Error {
                 | ProfileError::InvalidComment(_)
                 | ProfileError::DiscussionElsewhere(_)
                 | ProfileError::FolderElsewhere(_)
-                | ProfileError::InvalidResource(_) => Class::Invalid,
+                | ProfileError::InvalidResource(_)
+                | ProfileError::InvalidTodo(_) => Class::Invalid,
                 ProfileError::NotFound
                 | ProfileError::NotFollowing(_)
                 | ProfileError::NotAMember(_)
@@ -290,7 +291,9 @@ impl Error {
             Error::Profile(ProfileError::InvalidComment(_)) => field("body", detail()),
             Error::Profile(ProfileError::DiscussionElsewhere(_)) => field("discussion", detail()),
             Error::Profile(ProfileError::FolderElsewhere(_)) => field("folder", detail()),
-            Error::Profile(ProfileError::InvalidResource(errors)) => errors.clone(),
+            Error::Profile(
+                ProfileError::InvalidResource(errors) | ProfileError::InvalidTodo(errors),
+            ) => errors.clone(),
             Error::Profile(ProfileError::NotAnActorUrl(name)) => field(name, detail()),
             Error::Group(GroupError::Invalid(errors)) => errors.clone(),
             Error::Group(GroupError::RoleNotAssignable) => field("role", detail()),

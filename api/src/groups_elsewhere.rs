@@ -14,9 +14,9 @@ use crate::AppState;
 use convene_domain::event::{GroupAddress, GroupLink};
 use convene_domain::group::{MemberRole, ResourceContent};
 use convene_domain::metadata::format_timestamp;
-use convene_domain::profile::CommentElsewhere;
 use convene_domain::profile::FollowingState;
 use convene_domain::profile::MembershipState;
+use convene_domain::profile::{CommentElsewhere, TodoElsewhere};
 use convene_domain::{EventError, GroupError, ProfileCommand, ProfileError};
 use convene_projections::domains;
 use convene_projections::events::{self, EventFilter, EventView};
@@ -316,6 +316,8 @@ pub struct ForMembers {
     pub discussions: Vec<Listed>,
     pub resources: Vec<Listed>,
     pub todos: Vec<Listed>,
+    /// The todos the group relayed here, each naming its list (one of `todos`' ids).
+    pub todo_items: Vec<follows_model::TodoElsewhere>,
     /// The latest comments the group relayed here from its discussions, newest first.
     pub comments: Vec<RelayedComment>,
     /// Why a collection could not be read: the group refuses a profile it no longer counts
@@ -388,6 +390,7 @@ pub async fn for_members(
     shown.discussions = listed(&discussions);
     shown.resources = as_tree(listed(&resources));
     shown.todos = listed(&todos);
+    shown.todo_items = follows_model::todos_elsewhere(state.db.pool(), &group.id).await?;
     let relayed = follows_model::comments_elsewhere(state.db.pool(), &group.id, COMMENTS_SHOWN);
     let here = format!("{}/@", state.config.public_url.trim_end_matches('/'));
     shown.comments = relayed
@@ -626,6 +629,56 @@ pub async fn delete_resource(
     follows::run(state, &acting.profile, command, &acting.metadata()).await
 }
 
+/// The acting profile, a member of `group`, adds a todo titled `title` to its list `list` (its
+/// id, as the group lists it): its `Create` of a `Todo` goes to the group. Not a member: 404; a
+/// title breaking the todos' rules: 422 on `title`.
+pub async fn add_todo(
+    state: &AppState,
+    acting: &Acting,
+    group: &FoundActor,
+    list: &str,
+    title: &str,
+) -> Result<()> {
+    let command = ProfileCommand::AddGroupTodo {
+        group: group.id.clone(),
+        inbox: delivery_inbox(group),
+        list: list.to_string(),
+        title: title.to_string(),
+    };
+    follows::run(state, &acting.profile, command, &acting.metadata()).await
+}
+
+/// The acting profile, a member of `group`, marks its todo `todo` (as the group relayed it
+/// here) done or not: its `Update` of the `Todo`, the rest as relayed, goes to the group. A todo
+/// the group did not relay here: 404.
+pub async fn mark_todo(
+    state: &AppState,
+    acting: &Acting,
+    group: &FoundActor,
+    todo: &str,
+    done: bool,
+) -> Result<()> {
+    let relayed = follows_model::todos_elsewhere(state.db.pool(), &group.id).await?;
+    let found = relayed
+        .into_iter()
+        .find(|t| t.todo == todo)
+        .ok_or_else(|| Error::NotFound(format!("{} relayed no todo {todo} here", group.id)))?;
+    let command = ProfileCommand::ChangeGroupTodo {
+        group: group.id.clone(),
+        inbox: delivery_inbox(group),
+        todo: TodoElsewhere {
+            todo: found.todo,
+            list: found.list,
+            creator: found.creator,
+            title: found.title,
+            done,
+            due_on: found.due_on,
+            assignee: found.assignee,
+        },
+    };
+    follows::run(state, &acting.profile, command, &acting.metadata()).await
+}
+
 /// `profile`'s membership in the group elsewhere `handle` (`name@host`, as the `remote_actors`
 /// cache names it), if it has one.
 async fn joined(state: &AppState, profile: &str, handle: &str) -> Result<Option<GroupElsewhere>> {
@@ -699,7 +752,7 @@ pub async fn unfollow(state: &AppState, acting: &Acting, group: &FoundActor) -> 
     }
 }
 
-/// What became of a comment another instance's group relayed.
+/// What became of a comment or a todo another instance's group relayed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Relayed {
     /// Kept (or, kept before with another text, edited) for this many of the group's members
@@ -765,9 +818,57 @@ pub async fn relayed_comment(
     Ok(Relayed::Kept(members.len()))
 }
 
+/// The group of `from` relays `todo`, one of its todos made or changed (its `Create` or
+/// `Update` of the `Todo`; the group speaks for its own todos): kept for each of its members
+/// here, as last relayed. A todo breaking the todos' rules is refused as each member would
+/// refuse it (422).
+pub async fn relayed_todo(
+    state: &AppState,
+    from: &FromRemote,
+    todo: TodoElsewhere,
+) -> Result<Relayed> {
+    let group = &from.actor;
+    let pool = state.db.pool();
+    let members = follows_model::members_here(pool, group).await?;
+    if members.is_empty() {
+        return Ok(Relayed::NoMemberHere);
+    }
+    let kept = follows_model::todos_elsewhere(pool, group).await?;
+    let same = |k: &follows_model::TodoElsewhere| {
+        k.todo == todo.todo
+            && (
+                &k.list,
+                &k.creator,
+                &k.title,
+                k.done,
+                &k.due_on,
+                &k.assignee,
+            ) == (
+                &todo.list,
+                &todo.creator,
+                &todo.title,
+                todo.done,
+                &todo.due_on,
+                &todo.assignee,
+            )
+    };
+    if kept.iter().any(same) {
+        return Ok(Relayed::AlreadyHere);
+    }
+    for profile in &members {
+        let keep = ProfileCommand::ReceiveGroupTodo {
+            group: group.clone(),
+            todo: todo.clone(),
+        };
+        follows::run(state, profile, keep, &from.metadata()).await?;
+    }
+    Ok(Relayed::Kept(members.len()))
+}
+
 /// The group of `from` deleted `id` (its `Delete`): a comment it relayed here, or one of its
-/// discussions with every comment relayed from it, forgotten for each of its members here.
-/// Nothing relayed under that id: none (it may name something else).
+/// discussions with every comment relayed from it; a todo it relayed, or one of its lists with
+/// every todo relayed on it: forgotten for each of its members here. Nothing relayed under that
+/// id: none (it may name something else).
 pub async fn relayed_deletion(
     state: &AppState,
     from: &FromRemote,
@@ -775,16 +876,23 @@ pub async fn relayed_deletion(
 ) -> Result<Option<usize>> {
     let group = &from.actor;
     let pool = state.db.pool();
-    if !follows_model::relayed_under(pool, group, id).await? {
+    let removed = id.to_string();
+    let forget = if follows_model::relayed_under(pool, group, id).await? {
+        ProfileCommand::ForgetGroupComments {
+            group: group.clone(),
+            removed,
+        }
+    } else if follows_model::todos_relayed_under(pool, group, id).await? {
+        ProfileCommand::ForgetGroupTodos {
+            group: group.clone(),
+            removed,
+        }
+    } else {
         return Ok(None);
-    }
+    };
     let members = follows_model::members_here(pool, group).await?;
     for profile in &members {
-        let forget = ProfileCommand::ForgetGroupComments {
-            group: group.clone(),
-            removed: id.to_string(),
-        };
-        follows::run(state, profile, forget, &from.metadata()).await?;
+        follows::run(state, profile, forget.clone(), &from.metadata()).await?;
     }
     Ok(Some(members.len()))
 }

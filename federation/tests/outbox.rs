@@ -514,6 +514,93 @@ async fn a_members_link_goes_to_the_group_elsewhere_naming_where_it_goes() {
     }
 }
 
+/// A member works on a group elsewhere's todos as Mobilizon's members do: a `Create` of a
+/// `Todo` in its `todoList` (created by the member, the group's), an `Update` of one as a whole
+/// (its creator kept as its `actor`), each to the group's inbox alone.
+#[tokio::test]
+async fn a_members_todos_go_to_the_group_elsewhere() {
+    for (_scratch, db) in test_databases("outbox_todo_elsewhere").await {
+        let log = Log { db };
+        let group = "https://mobilizon.example/@climate";
+        let inbox = "https://mobilizon.example/inbox";
+        let list = format!("{group}/todo-lists/banners");
+        let todo = format!("{group}/todos/paint");
+        let creator = "https://mobilizon.example/@tom";
+        for command in [
+            ProfileCommand::Create {
+                username: "ana".into(),
+                display_name: None,
+                account: None,
+            },
+            ProfileCommand::JoinGroup {
+                group: group.into(),
+                inbox: inbox.into(),
+                message: None,
+            },
+            ProfileCommand::AcceptJoin {
+                group: group.into(),
+            },
+            ProfileCommand::AddGroupTodo {
+                group: group.into(),
+                inbox: inbox.into(),
+                list: list.clone(),
+                title: "Buy paint".into(),
+            },
+            ProfileCommand::ChangeGroupTodo {
+                group: group.into(),
+                inbox: inbox.into(),
+                todo: convene_domain::profile::TodoElsewhere {
+                    todo: todo.clone(),
+                    list: list.clone(),
+                    creator: creator.into(),
+                    title: "Paint the banners".into(),
+                    done: true,
+                    due_on: Some("2031-04-30".into()),
+                    assignee: Some(creator.into()),
+                },
+            },
+        ] {
+            log.profile("ana", command).await;
+        }
+        let out = log.derived(100).await;
+        let [_join, create, update] = &out[..] else {
+            panic!("a Join, a Create and an Update: {out:?}")
+        };
+        let ana = format!("{PUBLIC_URL}/@ana");
+        let created = serde_json::to_value(&create.activity).expect("serialises");
+        assert_eq!(created["type"], "Create");
+        assert_eq!(created["actor"], ana.as_str());
+        assert_eq!(created["to"], serde_json::json!([group]));
+        let object = &created["object"];
+        assert_eq!(object["type"], "Todo");
+        assert_eq!(object["name"], "Buy paint");
+        assert_eq!(object["status"], false);
+        assert_eq!(object["todoList"], list.as_str());
+        assert_eq!(object["actor"], ana.as_str());
+        assert_eq!(object["attributedTo"], group);
+        assert!(
+            object["id"]
+                .as_str()
+                .is_some_and(|id| id.starts_with(&format!("{PUBLIC_URL}/"))),
+            "{object}"
+        );
+        let changed = serde_json::to_value(&update.activity).expect("serialises");
+        assert_eq!(changed["type"], "Update");
+        assert_eq!(changed["actor"], ana.as_str());
+        let object = &changed["object"];
+        assert_eq!(object["id"], todo.as_str());
+        assert_eq!(object["name"], "Paint the banners");
+        assert_eq!(object["status"], true);
+        assert_eq!(object["todoList"], list.as_str());
+        assert_eq!(object["actor"], creator);
+        assert_eq!(object["dueDate"], "2031-04-30");
+        assert_eq!(object["assignedTo"], creator);
+        for sent in [create, update] {
+            assert_eq!(sent.inboxes, vec![inbox.to_string()]);
+        }
+    }
+}
+
 fn remote(name: &str) -> convene_domain::event::RemoteParticipant {
     let actor = format!("https://{name}.example/users/{name}");
     convene_domain::event::RemoteParticipant {

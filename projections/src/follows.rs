@@ -1,12 +1,13 @@
 //! The `follows` read model: remote actors following local profiles (with the inboxes the
 //! outbox delivers to), remote actors local profiles follow or asked to follow, and other
-//! instances' groups local profiles joined or asked to join, and the comments those groups
-//! relayed from their discussions.
+//! instances' groups local profiles joined or asked to join, and the comments and todos those
+//! groups relayed.
 
 use crate::domains::handle_at;
 use crate::error::Error;
 use crate::log::StoredEvent;
 use crate::projection::{Applying, Projection};
+use crate::tables::{flag, flag_of};
 use async_trait::async_trait;
 use convene_domain::group::MemberRole;
 use convene_domain::profile::{FollowingState, MembershipState};
@@ -29,6 +30,7 @@ impl Projection for FollowsProjection {
             "profile_following",
             "profile_group_memberships",
             "group_comments_elsewhere",
+            "group_todos_elsewhere",
         ]
     }
 
@@ -155,7 +157,33 @@ impl Projection for FollowsProjection {
             )
             .bind(group)
             .bind(removed),
+            // Kept once, as last relayed, whichever of the group's members here received it.
+            ProfileChange::GroupTodoReceived { group, todo } => sqlx::query(
+                "INSERT INTO group_todos_elsewhere (todo, \"group\", list, creator, title, done, \
+                 due_on, assignee, received_at, position) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) \
+                 ON CONFLICT (todo) DO UPDATE SET list = excluded.list, title = excluded.title, \
+                 done = excluded.done, due_on = excluded.due_on, assignee = excluded.assignee",
+            )
+            .bind(todo.todo)
+            .bind(group)
+            .bind(todo.list)
+            .bind(todo.creator)
+            .bind(todo.title)
+            .bind(flag(todo.done))
+            .bind(todo.due_on)
+            .bind(todo.assignee)
+            .bind(on.at.clone())
+            .bind(on.position),
+            ProfileChange::GroupTodosRemoved { group, removed } => sqlx::query(
+                "DELETE FROM group_todos_elsewhere WHERE \"group\" = $1 \
+                 AND (todo = $2 OR list = $2)",
+            )
+            .bind(group)
+            .bind(removed),
             ProfileChange::GroupDiscussionCommented { .. }
+            | ProfileChange::GroupTodoAdded { .. }
+            | ProfileChange::GroupTodoChanged { .. }
             | ProfileChange::GroupResourceAdded { .. }
             | ProfileChange::GroupResourceChanged { .. }
             | ProfileChange::GroupResourceDeleted { .. }
@@ -389,6 +417,58 @@ pub async fn comments_elsewhere(
             })
         })
         .collect()
+}
+
+/// A todo of another instance's group, as the group relayed it here.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TodoElsewhere {
+    pub todo: String,
+    /// Its list's id.
+    pub list: String,
+    /// Who created it, by actor id.
+    pub creator: String,
+    pub title: String,
+    pub done: bool,
+    pub due_on: Option<String>,
+    /// The member it is assigned to, by actor id.
+    pub assignee: Option<String>,
+}
+
+/// The todos group `group` (its actor URL) relayed here, in the order they first came.
+pub async fn todos_elsewhere(pool: &AnyPool, group: &str) -> Result<Vec<TodoElsewhere>, Error> {
+    let rows = sqlx::query(
+        "SELECT todo, list, creator, title, done, due_on, assignee FROM group_todos_elsewhere \
+         WHERE \"group\" = $1 ORDER BY position, todo",
+    )
+    .bind(group)
+    .fetch_all(pool)
+    .await?;
+    rows.iter()
+        .map(|row| {
+            Ok(TodoElsewhere {
+                todo: row.try_get("todo")?,
+                list: row.try_get("list")?,
+                creator: row.try_get("creator")?,
+                title: row.try_get("title")?,
+                done: flag_of(row, "done")?,
+                due_on: row.try_get("due_on")?,
+                assignee: row.try_get("assignee")?,
+            })
+        })
+        .collect()
+}
+
+/// Whether group `group` relayed here a todo whose id, or list, is `id`.
+pub async fn todos_relayed_under(pool: &AnyPool, group: &str, id: &str) -> Result<bool, Error> {
+    let found = sqlx::query(
+        "SELECT 1 FROM group_todos_elsewhere WHERE \"group\" = $1 \
+         AND (todo = $2 OR list = $2) LIMIT 1",
+    )
+    .bind(group)
+    .bind(id)
+    .fetch_optional(pool)
+    .await?;
+    Ok(found.is_some())
 }
 
 /// The local profiles that are members of another instance's group `group` (its actor URL).

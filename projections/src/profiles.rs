@@ -65,6 +65,10 @@ impl Projection for ProfilesProjection {
             | ProfileChange::GroupResourceDeleted { .. }
             | ProfileChange::GroupCommentReceived { .. }
             | ProfileChange::GroupCommentsRemoved { .. }
+            | ProfileChange::GroupTodoReceived { .. }
+            | ProfileChange::GroupTodosRemoved { .. }
+            | ProfileChange::GroupTodoAdded { .. }
+            | ProfileChange::GroupTodoChanged { .. }
             | ProfileChange::GroupRoleGiven { .. }
             | ProfileChange::GroupJoinRejected { .. }
             | ProfileChange::GroupLeft { .. } => Ok(()),

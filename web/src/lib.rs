@@ -63,6 +63,7 @@ pub fn routes(app: AppState, pages: Arc<Pages>) -> Router {
             "/@{username}/resource",
             post(pages::home::add_link_elsewhere),
         )
+        .route("/@{username}/todo", post(pages::home::todo_elsewhere))
         .route("/@{username}/follow", post(pages::home::follow_group))
         .route(
             "/@{username}/settings",

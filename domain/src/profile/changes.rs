@@ -19,6 +19,26 @@ pub struct CommentElsewhere {
     pub body: String,
 }
 
+/// A todo of another instance's group, as the group relayed it (or as a member asks the group
+/// to make it).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TodoElsewhere {
+    /// The `Todo`'s id.
+    pub todo: String,
+    /// Its list's id (`todoList`).
+    pub list: String,
+    /// Who created it, by actor id (the `Todo`'s `actor`, which Mobilizon's `Update`s keep).
+    pub creator: String,
+    pub title: String,
+    pub done: bool,
+    /// A day, `YYYY-MM-DD`.
+    #[serde(default)]
+    pub due_on: Option<String>,
+    /// The member it is assigned to, by actor id.
+    #[serde(default)]
+    pub assignee: Option<String>,
+}
+
 /// What happened to a profile. Past-tense facts, stored in the log forever: add variants and
 /// fields with defaults, never rename them.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -154,6 +174,31 @@ pub enum ProfileChange {
         group: String,
         removed: String,
     },
+    /// The group relayed one of its todos (made, or changed), kept for this profile, a member.
+    GroupTodoReceived {
+        group: String,
+        todo: TodoElsewhere,
+    },
+    /// The group deleted what it relayed under `removed`: a todo, or a todo list and its todos.
+    GroupTodosRemoved {
+        group: String,
+        removed: String,
+    },
+    /// This profile, a member, added a todo titled `title` to the group's list `list`: its
+    /// `Create` of the `Todo`, sent to `inbox`.
+    GroupTodoAdded {
+        group: String,
+        inbox: String,
+        list: String,
+        title: String,
+    },
+    /// This profile, a member, asked the group to make its todo say `todo` (validated): its
+    /// `Update` of the `Todo`, sent to `inbox`.
+    GroupTodoChanged {
+        group: String,
+        inbox: String,
+        todo: TodoElsewhere,
+    },
     /// The group refused (or removed this profile): it is not a member.
     GroupJoinRejected {
         group: String,
@@ -196,6 +241,10 @@ impl DomainEvent for ProfileChange {
             ProfileChange::GroupResourceDeleted { .. } => "ProfileGroupResourceDeleted",
             ProfileChange::GroupCommentReceived { .. } => "ProfileGroupCommentReceived",
             ProfileChange::GroupCommentsRemoved { .. } => "ProfileGroupCommentsRemoved",
+            ProfileChange::GroupTodoReceived { .. } => "ProfileGroupTodoReceived",
+            ProfileChange::GroupTodosRemoved { .. } => "ProfileGroupTodosRemoved",
+            ProfileChange::GroupTodoAdded { .. } => "ProfileGroupTodoAdded",
+            ProfileChange::GroupTodoChanged { .. } => "ProfileGroupTodoChanged",
             ProfileChange::GroupJoinRejected { .. } => "ProfileGroupJoinRejected",
             ProfileChange::GroupLeft { .. } => "ProfileGroupLeft",
             ProfileChange::Moderated { action, .. } => action.change_name(),

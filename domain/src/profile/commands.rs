@@ -1,4 +1,4 @@
-use super::changes::CommentElsewhere;
+use super::changes::{CommentElsewhere, TodoElsewhere};
 use crate::group::{MemberRole, ResourceContent};
 use crate::moderation::{Decision, ProfileAction};
 use crate::picture::ShownPicture;
@@ -136,6 +136,33 @@ pub enum ProfileCommand {
     ForgetGroupComments {
         group: String,
         removed: String,
+    },
+    /// Keep `todo`, one of `group`'s todos as the group relayed it (its `Create` or `Update` of
+    /// the `Todo`), for this profile, a member.
+    ReceiveGroupTodo {
+        group: String,
+        todo: TodoElsewhere,
+    },
+    /// Forget what `group` relayed under `removed`: a todo, or a todo list and its todos (the
+    /// group's `Delete`), for this profile, a member.
+    ForgetGroupTodos {
+        group: String,
+        removed: String,
+    },
+    /// Add a todo titled `title` to `list` of another instance's group `group`, of which this
+    /// profile is a member: its `Create` of a `Todo` goes to `inbox`.
+    AddGroupTodo {
+        group: String,
+        inbox: String,
+        list: String,
+        title: String,
+    },
+    /// Ask `group`, of which this profile is a member, to make its todo say `todo` (marked done
+    /// or not, renamed): its `Update` of the `Todo` goes to `inbox`.
+    ChangeGroupTodo {
+        group: String,
+        inbox: String,
+        todo: TodoElsewhere,
     },
     /// Leave `group` (or withdraw the request to join it); the `Leave` goes to `inbox`.
     LeaveGroup {

@@ -667,6 +667,119 @@ fn a_member_changes_and_deletes_a_resource_of_a_group_elsewhere() {
     }
 }
 
+/// A member keeps the todos the group relays (by the todos' rules), forgets them when the
+/// group deletes them, adds one to a list and asks the group to change one; asking is not
+/// belonging.
+#[test]
+fn a_member_works_on_the_todos_of_a_group_elsewhere() {
+    let member = vec![
+        alice(),
+        club_asked(None),
+        ProfileChange::GroupJoinAccepted { group: CLUB.into() },
+    ];
+    let list = "https://remote.example/@club/todos/l1";
+    let todo = |title: &str, done: bool| TodoElsewhere {
+        todo: "https://remote.example/@club/todos/l1/t1".into(),
+        list: list.into(),
+        creator: "https://remote.example/@ana".into(),
+        title: title.into(),
+        done,
+        due_on: Some(" 2031-05-01 ".into()),
+        assignee: None,
+    };
+    let tidy = |done: bool| TodoElsewhere {
+        title: "Scan maps".into(),
+        due_on: Some("2031-05-01".into()),
+        ..todo("", done)
+    };
+    Given::with(())
+        .given(member.clone())
+        .when(ProfileCommand::ReceiveGroupTodo {
+            group: CLUB.into(),
+            todo: todo(" Scan maps ", false),
+        })
+        .then_expect_events(vec![ProfileChange::GroupTodoReceived {
+            group: CLUB.into(),
+            todo: tidy(false),
+        }]);
+    Given::with(())
+        .given(member.clone())
+        .when(ProfileCommand::ForgetGroupTodos {
+            group: CLUB.into(),
+            removed: list.into(),
+        })
+        .then_expect_events(vec![ProfileChange::GroupTodosRemoved {
+            group: CLUB.into(),
+            removed: list.into(),
+        }]);
+    let add = |title: &str| ProfileCommand::AddGroupTodo {
+        group: CLUB.into(),
+        inbox: SHARED.into(),
+        list: list.into(),
+        title: title.into(),
+    };
+    Given::with(())
+        .given(member.clone())
+        .when(add(" Label boxes "))
+        .then_expect_events(vec![ProfileChange::GroupTodoAdded {
+            group: CLUB.into(),
+            inbox: SHARED.into(),
+            list: list.into(),
+            title: "Label boxes".into(),
+        }]);
+    let change = |todo: TodoElsewhere| ProfileCommand::ChangeGroupTodo {
+        group: CLUB.into(),
+        inbox: SHARED.into(),
+        todo,
+    };
+    Given::with(())
+        .given(member.clone())
+        .when(change(todo("Scan maps", true)))
+        .then_expect_events(vec![ProfileChange::GroupTodoChanged {
+            group: CLUB.into(),
+            inbox: SHARED.into(),
+            todo: tidy(true),
+        }]);
+    // Broken rules, by field.
+    let Err(ProfileError::InvalidTodo(errors)) = Given::with(())
+        .given(member.clone())
+        .when(add("  "))
+        .inspect_result()
+    else {
+        panic!("an empty title is refused")
+    };
+    assert_eq!(errors[0].field, "title");
+    let mut undated = todo("Scan maps", false);
+    undated.due_on = Some("May".into());
+    let Err(ProfileError::InvalidTodo(errors)) = Given::with(())
+        .given(member.clone())
+        .when(change(undated))
+        .inspect_result()
+    else {
+        panic!("a due day that is no day is refused")
+    };
+    assert_eq!(errors[0].field, "due_on");
+    let mut nowhere = todo("Scan maps", false);
+    nowhere.list = "l1".into();
+    Given::with(())
+        .given(member)
+        .when(change(nowhere))
+        .then_expect_error(ProfileError::NotAnActorUrl("list"));
+    for command in [
+        add("Label boxes"),
+        change(todo("Scan maps", true)),
+        ProfileCommand::ReceiveGroupTodo {
+            group: CLUB.into(),
+            todo: todo("Scan maps", false),
+        },
+    ] {
+        Given::with(())
+            .given(vec![alice(), club_asked(None)])
+            .when(command)
+            .then_expect_error(ProfileError::NotAMember(CLUB.into()));
+    }
+}
+
 fn relayed(discussion: &str, body: &str) -> ProfileCommand {
     ProfileCommand::ReceiveGroupComment {
         group: CLUB.into(),

@@ -4,7 +4,7 @@
 //! rejects, as it does a `Follow`), or was invited to (by the group's `Invite`, which the
 //! profile accepts or declines). Remote actors are named by their id URL.
 
-use super::{CommentElsewhere, ProfileChange, ProfileError};
+use super::{CommentElsewhere, ProfileChange, ProfileError, TodoElsewhere};
 use crate::group::{MemberRole, ResourceContent};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -94,6 +94,22 @@ pub const JOIN_MESSAGE_MAX: usize = crate::group::MESSAGE_MAX;
 fn same_origin(a: &str, b: &str) -> bool {
     let origin = |url: &str| url::Url::parse(url).ok().map(|u| u.origin());
     origin(a).is_some() && origin(a) == origin(b)
+}
+
+/// A todo's title, due day and state by the rules of a group's todos (normalised).
+fn todo_rules(
+    title: String,
+    due_on: Option<String>,
+    done: bool,
+) -> Result<crate::group::TodoContent, ProfileError> {
+    crate::group::TodoContent {
+        title,
+        due_on,
+        assignee: None,
+        done,
+    }
+    .validate()
+    .map_err(ProfileError::InvalidTodo)
 }
 
 fn actor_url(field: &'static str, value: &str) -> Result<(), ProfileError> {
@@ -453,6 +469,82 @@ impl Follows {
         Ok(ProfileChange::GroupCommentsRemoved { group, removed })
     }
 
+    /// Keep `todo`, relayed by `group`: a member only, a todo by the rules of a group's todos.
+    pub fn receive_todo(
+        &self,
+        group: String,
+        todo: TodoElsewhere,
+    ) -> Result<ProfileChange, ProfileError> {
+        let todo = self.checked_todo(&group, todo)?;
+        Ok(ProfileChange::GroupTodoReceived { group, todo })
+    }
+
+    /// Forget what `group` relayed under `removed` (a todo or a list): a member only.
+    pub fn forget_todos(
+        &self,
+        group: String,
+        removed: String,
+    ) -> Result<ProfileChange, ProfileError> {
+        actor_url("removed", &removed)?;
+        self.require_member(&group)?;
+        Ok(ProfileChange::GroupTodosRemoved { group, removed })
+    }
+
+    /// Add a todo titled `title` to `group`'s `list`: a member only, a title by the rules of a
+    /// group's todos.
+    pub fn add_todo(
+        &self,
+        group: String,
+        inbox: String,
+        list: String,
+        title: String,
+    ) -> Result<ProfileChange, ProfileError> {
+        actor_url("inbox", &inbox)?;
+        actor_url("list", &list)?;
+        self.require_member(&group)?;
+        let title = todo_rules(title, None, false)?.title;
+        Ok(ProfileChange::GroupTodoAdded {
+            group,
+            inbox,
+            list,
+            title,
+        })
+    }
+
+    /// Ask `group` to make its todo say `todo`: a member only, by the rules of a group's todos.
+    pub fn change_todo(
+        &self,
+        group: String,
+        inbox: String,
+        todo: TodoElsewhere,
+    ) -> Result<ProfileChange, ProfileError> {
+        actor_url("inbox", &inbox)?;
+        let todo = self.checked_todo(&group, todo)?;
+        Ok(ProfileChange::GroupTodoChanged { group, inbox, todo })
+    }
+
+    /// `todo` of `group` by the rules of a group's todos (its ids and assignee http(s)
+    /// addresses), from a member.
+    fn checked_todo(
+        &self,
+        group: &str,
+        todo: TodoElsewhere,
+    ) -> Result<TodoElsewhere, ProfileError> {
+        actor_url("todo", &todo.todo)?;
+        actor_url("list", &todo.list)?;
+        actor_url("creator", &todo.creator)?;
+        if let Some(assignee) = &todo.assignee {
+            actor_url("assignee", assignee)?;
+        }
+        self.require_member(group)?;
+        let content = todo_rules(todo.title, todo.due_on, todo.done)?;
+        Ok(TodoElsewhere {
+            title: content.title,
+            due_on: content.due_on,
+            ..todo
+        })
+    }
+
     /// Leave `group`, or withdraw the request to join it; it must have been asked.
     pub fn leave(&self, group: String, inbox: String) -> Result<ProfileChange, ProfileError> {
         actor_url("inbox", &inbox)?;
@@ -531,6 +623,10 @@ impl Follows {
             | ProfileChange::GroupResourceDeleted { .. }
             | ProfileChange::GroupCommentReceived { .. }
             | ProfileChange::GroupCommentsRemoved { .. }
+            | ProfileChange::GroupTodoReceived { .. }
+            | ProfileChange::GroupTodosRemoved { .. }
+            | ProfileChange::GroupTodoAdded { .. }
+            | ProfileChange::GroupTodoChanged { .. }
             | ProfileChange::Created { .. }
             | ProfileChange::Renamed { .. }
             | ProfileChange::SummaryChanged { .. }

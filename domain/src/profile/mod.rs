@@ -5,7 +5,7 @@ mod changes;
 mod commands;
 mod follows;
 
-pub use changes::{CommentElsewhere, ProfileChange};
+pub use changes::{CommentElsewhere, ProfileChange, TodoElsewhere};
 pub use commands::ProfileCommand;
 pub use follows::{FollowingState, Follows, MembershipState, JOIN_MESSAGE_MAX};
 
@@ -55,6 +55,9 @@ pub enum ProfileError {
     /// A resource breaks the rules of a group's resources, by field.
     #[error("{}", .0.iter().map(|e| e.message.as_str()).collect::<Vec<_>>().join("; "))]
     InvalidResource(Vec<crate::validation::FieldError>),
+    /// A todo breaks the rules of a group's todos, by field.
+    #[error("{}", .0.iter().map(|e| e.message.as_str()).collect::<Vec<_>>().join("; "))]
+    InvalidTodo(Vec<crate::validation::FieldError>),
     /// What a comment says breaks the comment rules (the message says which).
     #[error("{0}")]
     InvalidComment(String),
@@ -368,6 +371,21 @@ impl Profile {
             }
             ProfileCommand::ForgetGroupComments { group, removed } => {
                 follows.forget_comments(group, removed).map(Some)
+            }
+            ProfileCommand::ReceiveGroupTodo { group, todo } => {
+                follows.receive_todo(group, todo).map(Some)
+            }
+            ProfileCommand::ForgetGroupTodos { group, removed } => {
+                follows.forget_todos(group, removed).map(Some)
+            }
+            ProfileCommand::AddGroupTodo {
+                group,
+                inbox,
+                list,
+                title,
+            } => follows.add_todo(group, inbox, list, title).map(Some),
+            ProfileCommand::ChangeGroupTodo { group, inbox, todo } => {
+                follows.change_todo(group, inbox, todo).map(Some)
             }
             ProfileCommand::AcceptGroupInvitation { group } => {
                 follows.answer_invitation(group, true).map(Some)

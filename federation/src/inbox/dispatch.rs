@@ -35,6 +35,14 @@ pub(super) async fn dispatch(
         activity: activity.id.clone(),
         request_id: uuid::Uuid::new_v4().to_string(),
     };
+    // A group elsewhere relays its own todos to its members here, whatever their origin.
+    if let (ActivityKind::Create | ActivityKind::Update, Some(IncomingObject::Todo(todo))) =
+        (activity.kind, activity.work.as_deref())
+    {
+        if signer.kind == "Group" {
+            return todos::relayed(inbox, &from, todo).await;
+        }
+    }
     match activity.kind {
         ActivityKind::Create => match object(inbox, &activity.object).await? {
             IncomingObject::Event(event) => create(inbox, signer, &from, *event).await,
@@ -58,7 +66,7 @@ pub(super) async fn dispatch(
                 "only a link or a folder is added to a group's resources here",
             )),
         },
-        ActivityKind::Move => match activity.changed_work.as_deref() {
+        ActivityKind::Move => match activity.work.as_deref() {
             Some(IncomingObject::Resource(resource)) => {
                 let place = resource.context.as_deref().or(activity.target.as_deref());
                 resources::change(inbox, &from, place, resource).await
@@ -67,7 +75,7 @@ pub(super) async fn dispatch(
                 "only a group's links and folders are moved here",
             )),
         },
-        ActivityKind::Update => match activity.changed_work.as_deref() {
+        ActivityKind::Update => match activity.work.as_deref() {
             Some(IncomingObject::Resource(resource)) => {
                 let place = resource.context.as_deref();
                 resources::change(inbox, &from, place, resource).await

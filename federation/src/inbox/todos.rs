@@ -3,16 +3,19 @@
 //! lists (its `todoList`), an `Update` of a todo (its name, whether done, its due day, whom it
 //! is assigned to: whatever the object's origin, the member's request), a `Delete` of either;
 //! applied by the group's rules, the ids of what members add derived from the objects'. The
-//! group then relays each change to its other members.
+//! group then relays each change to its other members. And the other way: a todo another
+//! instance's group relays to its members here ([`relayed`]).
 
 use super::dispatch::refusal;
 use super::members::member_named;
 use super::{Inbox, Refusal};
 use crate::incoming::{IncomingTodo, IncomingTodoList};
 use axum::http::StatusCode;
+use convene_api::groups_elsewhere::{self, Relayed};
 use convene_api::remote_events::FromRemote;
 use convene_api::remote_groups;
 use convene_domain::group::TodoContent;
+use convene_domain::profile::TodoElsewhere;
 
 /// `list`, created by the actor of `from` for the group it names.
 pub(super) async fn create_list(
@@ -88,6 +91,44 @@ pub(super) async fn deleted(
         .await
         .map_err(refusal)?;
     Ok(deleted.map(|handle| format!("{} deleted {id} from the todos of @{handle}", from.actor)))
+}
+
+/// The group of `from` relays `todo`, one of its own (`attributedTo` it; made or changed, as
+/// the group sends it to its members): kept for its members here.
+pub(super) async fn relayed(
+    inbox: &Inbox,
+    from: &FromRemote,
+    todo: &IncomingTodo,
+) -> Result<String, Refusal> {
+    if todo.group.as_deref() != Some(from.actor.as_str()) {
+        return Err(Refusal::new(
+            StatusCode::FORBIDDEN,
+            format!("{} is not a todo of {}", todo.id, from.actor),
+        ));
+    }
+    // Nothing is taken from a suspended domain, whoever relays it.
+    super::not_suspended(inbox, &todo.id).await?;
+    let kept = TodoElsewhere {
+        todo: todo.id.clone(),
+        list: todo.list.clone(),
+        creator: todo.actor.clone(),
+        title: todo.title.clone(),
+        done: todo.done,
+        due_on: todo.due_on.clone(),
+        assignee: todo.assigned_to.clone(),
+    };
+    match groups_elsewhere::relayed_todo(&inbox.app, from, kept).await {
+        Ok(Relayed::Kept(members)) => Ok(format!(
+            "{} relayed its todo {}: kept for its {members} member(s) here",
+            from.actor, todo.id
+        )),
+        Ok(Relayed::AlreadyHere) => Err(Refusal::ignored(format!("{} is already here", todo.id))),
+        Ok(Relayed::NoMemberHere) => Err(Refusal::ignored(format!(
+            "nobody here is a member of {}",
+            from.actor
+        ))),
+        Err(error) => Err(refusal(error)),
+    }
 }
 
 /// What `todo` says, its assignee as a member of the group (a profile here, or a remote actor).

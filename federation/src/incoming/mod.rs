@@ -126,11 +126,12 @@ pub struct IncomingActivity {
     /// its members' comments: believed only as far as the group vouches for its discussions
     /// (the inbox checks that the group lists the author among its members).
     pub relayed: Option<Box<IncomingNote>>,
-    /// The link, folder or todo an `Update` (or a resource's `Move`) embeds, whatever its
-    /// origin: a group's member asks the group to change it (a resource's name, address or
-    /// folder, its `context`; a todo's name, state, due day or assignee). Taken only as that
-    /// member's request, for what one of our groups holds, by the group's rules.
-    pub changed_work: Option<Box<IncomingObject>>,
+    /// The link, folder or todo an `Update` (or a resource's `Move`, or a todo's `Create`)
+    /// embeds, whatever its origin: a group's member asks the group to change it (a resource's
+    /// name, address or folder, its `context`; a todo's name, state, due day or assignee), taken
+    /// only as that member's request, for what one of our groups holds, by the group's rules; or
+    /// a group elsewhere relays one of its own todos to its members here.
+    pub work: Option<Box<IncomingObject>>,
     /// Whether the id is named after the object (`{object}/activity`, `/move`, `/delete`), as
     /// Mobilizon names a member's `Update`, `Move` or `Delete` of a group's link, folder or todo,
     /// on the object's origin rather than the actor's: believed as the signer's request, but it
@@ -250,7 +251,7 @@ fn activity_at(value: &Value, depth: usize) -> Result<IncomingActivity, Ignored>
         content: values::non_empty(values::text(value.get("content")))
             .or_else(|| values::non_empty(values::text(value.get("summary")))),
         relayed: relayed_note(kind, value.get("object")),
-        changed_work: changed_work(kind, value.get("object")),
+        work: work(kind, value.get("object")),
         named_after_object,
     })
 }
@@ -278,15 +279,16 @@ fn names_work_change(kind: ActivityKind, id: &str, activity: &Value) -> bool {
     changes && work && below
 }
 
-/// The group's work embedded in an `Update` or a `Move` (see
-/// [`IncomingActivity::changed_work`]).
-fn changed_work(activity: ActivityKind, object: Option<&Value>) -> Option<Box<IncomingObject>> {
+/// The group's work embedded in an `Update`, a `Move` or a todo's `Create` (see
+/// [`IncomingActivity::work`]).
+fn work(activity: ActivityKind, object: Option<&Value>) -> Option<Box<IncomingObject>> {
     let embedded = items(object).next()?;
     let work = match activity {
         ActivityKind::Update => {
             matches!(kind(embedded)?, "Document" | "ResourceCollection" | "Todo")
         }
         ActivityKind::Move => matches!(kind(embedded)?, "Document" | "ResourceCollection"),
+        ActivityKind::Create => kind(embedded)? == "Todo",
         _ => false,
     };
     if !work {

@@ -135,8 +135,7 @@ mod tests {
             })
         };
         let update = crate::incoming::parse_activity(&activity("Update")).expect("an Update");
-        let Some(crate::incoming::IncomingObject::Resource(changed)) =
-            update.changed_work.as_deref()
+        let Some(crate::incoming::IncomingObject::Resource(changed)) = update.work.as_deref()
         else {
             panic!("the resource asked for: {update:?}")
         };
@@ -144,6 +143,6 @@ mod tests {
         assert_eq!(changed.content.title, "Drill manual");
         assert!(matches!(update.object, crate::incoming::ObjectRef::Id(_)));
         let create = crate::incoming::parse_activity(&activity("Create")).expect("a Create");
-        assert_eq!(create.changed_work, None);
+        assert_eq!(create.work, None);
     }
 }

@@ -30,6 +30,8 @@ pub struct IncomingTodo {
     pub due_on: Option<String>,
     /// The member it is assigned to, by actor id.
     pub assigned_to: Option<String>,
+    /// The group it belongs to (`attributedTo`), when named.
+    pub group: Option<String>,
 }
 
 pub fn parse_todo_list(object: &Value) -> Result<IncomingTodoList, Ignored> {
@@ -57,6 +59,7 @@ pub fn parse_todo(object: &Value) -> Result<IncomingTodo, Ignored> {
             .unwrap_or(false),
         due_on: non_empty(text(object.get("dueDate"))).map(|due| due.chars().take(10).collect()),
         assigned_to: web_id(object, "assignedTo").ok(),
+        group: web_id(object, "attributedTo").ok(),
     })
 }
 

@@ -21,6 +21,7 @@ use crate::objects::{
 };
 use convene_domain::event::details::Visibility;
 use convene_domain::event::{GroupLink, Participant, ParticipantState};
+use convene_domain::group::{GroupActor, TodoContent};
 use convene_domain::moderation::ContentAction;
 use convene_domain::{Event, EventChange, ProfileChange};
 use convene_projections::{Error, StoredEvent};
@@ -1095,6 +1096,52 @@ fn follow_activity(
                 group.clone(),
                 inbox.clone(),
             ),
+            // As Mobilizon's members work on a group's todos: a `Create` of a `Todo` in its
+            // `todoList`, an `Update` of it as a whole.
+            ProfileChange::GroupTodoAdded {
+                group,
+                inbox,
+                list,
+                title,
+            } => {
+                let content = TodoContent {
+                    title: title.clone(),
+                    due_on: None,
+                    assignee: None,
+                    done: false,
+                };
+                let todo = format!("{}/todo", id(ActivityKind::Create));
+                (
+                    ActivityKind::Create,
+                    super::group_work::todo_object(
+                        public_url,
+                        (group, &person),
+                        (list.clone(), todo),
+                        &content,
+                    ),
+                    group.clone(),
+                    inbox.clone(),
+                )
+            }
+            ProfileChange::GroupTodoChanged { group, inbox, todo } => {
+                let content = TodoContent {
+                    title: todo.title.clone(),
+                    due_on: todo.due_on.clone(),
+                    assignee: todo.assignee.clone().map(GroupActor::Remote),
+                    done: todo.done,
+                };
+                (
+                    ActivityKind::Update,
+                    super::group_work::todo_object(
+                        public_url,
+                        (group, &todo.creator),
+                        (todo.list.clone(), todo.todo.clone()),
+                        &content,
+                    ),
+                    group.clone(),
+                    inbox.clone(),
+                )
+            }
             _ => return Ok(None),
         };
     let mut activity = Activity::new(id(kind), kind, &person, object, vec![to], Vec::new(), at);

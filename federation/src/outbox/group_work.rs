@@ -383,8 +383,8 @@ pub(crate) fn resource_object(
 }
 
 /// Todo `todo` of `list` (both ids as sent), created by `creator` (its actor id), as `group`
-/// relays it.
-fn todo_object(
+/// relays it (and as a member sends it).
+pub(super) fn todo_object(
     public_url: &str,
     (group, creator): (&str, &str),
     (list, todo): (String, String),

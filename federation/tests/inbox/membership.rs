@@ -1094,6 +1094,157 @@ async fn a_group_elsewhere_relays_its_discussions_to_our_member() {
     }
 }
 
+/// A group of another instance relays its todos to our member as Mobilizon's groups do (its
+/// `Create` and `Update` of the `Todo`, `attributedTo` the group, from its own server or a
+/// member's): kept as last relayed, once when relayed again unchanged; a todo attributed to
+/// another group is refused (403); the group's `Delete` of a list forgets its todos; a group
+/// nobody here belongs to is answered, nothing kept.
+#[tokio::test]
+async fn a_group_elsewhere_relays_its_todos_to_our_member() {
+    for scratch in test_urls("inbox_group_elsewhere_todos").await {
+        let local = Local::start(&scratch).await;
+        let remote = Remote::start().await;
+        let third = Remote::start().await;
+        let club = remote.actor("Group", "@club", "club", ALICE_PUB);
+        let other = remote.actor("Group", "@other", "other", BOB_PUB);
+        let tom = third.person("tom", BOB_PUB);
+        crate::local_profile(&local, "ana").await;
+        let metadata = convene_domain::Metadata::now(Actor::System, Source::Cli, "seed");
+        for command in [
+            convene_domain::ProfileCommand::JoinGroup {
+                group: club.clone(),
+                inbox: remote.url("inbox"),
+                message: None,
+            },
+            convene_domain::ProfileCommand::AcceptJoin {
+                group: club.clone(),
+            },
+        ] {
+            convene_projections::Commands::<convene_domain::Profile>::new(&local.db, ())
+                .execute_retrying("ana", command, &metadata)
+                .await
+                .expect("a member");
+        }
+        let (l1, l2) = (format!("{club}/todos/l1"), format!("{club}/todos/l2"));
+        let todo = |id: &str, by: &str, list: &str, title: &str, done: bool| {
+            json!({"id": id, "type": "Todo", "name": title, "status": done, "todoList": list,
+                   "actor": by, "attributedTo": club})
+        };
+        let (club_key, other_key) = (format!("{club}#main-key"), format!("{other}#main-key"));
+        let send = |kind: &str, n: u32, object: Value, by_other: bool| {
+            let (actor, key_id, key) = match by_other {
+                true => (&other, &other_key, BOB_KEY),
+                false => (&club, &club_key, ALICE_KEY),
+            };
+            let body = activity(kind, actor, n, object);
+            let local = &local;
+            let signed = signing(key_id, key);
+            async move { post(local, "/inbox", &bytes(&body), signed, now()).await }
+        };
+        let kept = || async {
+            convene_projections::follows::todos_elsewhere(local.db.pool(), &club)
+                .await
+                .expect("the read model")
+                .into_iter()
+                .map(|t| (t.title, t.done, t.list, t.creator))
+                .collect::<Vec<_>>()
+        };
+        let by_ana = format!("{club}/todos/l1/t1");
+        let by_tom = format!("{}/todos/9", third.base);
+        let ana_there = remote.url("@ana");
+        for (n, object) in [
+            (1, todo(&by_ana, &ana_there, &l1, "Scan maps", false)),
+            (2, todo(&by_tom, &tom, &l1, "Label boxes", false)),
+            (
+                3,
+                todo(
+                    &format!("{club}/todos/l2/t3"),
+                    &ana_there,
+                    &l2,
+                    "Book the hall",
+                    false,
+                ),
+            ),
+        ] {
+            let (status, text) = send("Create", n, object, false).await;
+            assert_eq!(status, 202, "{}: {text}", local.label);
+        }
+        let (status, text) = send(
+            "Update",
+            4,
+            todo(&by_ana, &ana_there, &l1, "Scan maps", true),
+            false,
+        )
+        .await;
+        assert_eq!(status, 202, "{}: {text}", local.label);
+        let mut seen = Vec::new();
+        for _ in 0..200 {
+            seen = kept().await;
+            if seen.len() == 3 && seen[0].1 {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+        }
+        assert_eq!(
+            seen,
+            [
+                ("Scan maps".to_string(), true, l1.clone(), ana_there.clone()),
+                ("Label boxes".to_string(), false, l1.clone(), tom.clone()),
+                (
+                    "Book the hall".to_string(),
+                    false,
+                    l2.clone(),
+                    ana_there.clone()
+                ),
+            ],
+            "{}",
+            local.label
+        );
+        // Unchanged: kept once. Another group's todo, or a group nobody here belongs to.
+        let (status, text) = send(
+            "Update",
+            5,
+            todo(&by_ana, &ana_there, &l1, "Scan maps", true),
+            false,
+        )
+        .await;
+        assert_eq!(status, 202, "{}: {text}", local.label);
+        assert!(text.contains("already here"), "{text}");
+        let mut theirs = todo(
+            &format!("{club}/todos/l1/t6"),
+            &ana_there,
+            &l1,
+            "Theirs",
+            false,
+        );
+        theirs["attributedTo"] = json!(other);
+        let (status, text) = send("Create", 6, theirs.clone(), false).await;
+        assert_eq!(status, 403, "{}: {text}", local.label);
+        assert!(text.contains("is not a todo of"), "{text}");
+        theirs["id"] = json!(format!("{other}/todos/7"));
+        let (status, text) = send("Create", 7, theirs, true).await;
+        assert_eq!(status, 202, "{}: {text}", local.label);
+        assert!(text.contains("nobody here"), "{text}");
+
+        // The group deletes its first list: its todos are forgotten.
+        let (status, text) = send("Delete", 8, json!(l1), false).await;
+        assert_eq!(status, 202, "{}: {text}", local.label);
+        for _ in 0..200 {
+            seen = kept().await;
+            if seen.len() == 1 {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+        }
+        assert_eq!(
+            seen,
+            [("Book the hall".to_string(), false, l2, ana_there)],
+            "{}",
+            local.label
+        );
+    }
+}
+
 /// A remote moderator of one of our groups organises an event for it from its own instance, as
 /// Mobilizon's members do (its `Create` of an `Event` it organises, `attributedTo` the group):
 /// recorded as the group's (the remote actor and the activity in the metadata), listed with the

@@ -468,6 +468,20 @@ pub async fn add_link_elsewhere(
     super::remote_group::resource_form(&web, &visitor, &handle, &form).await
 }
 
+/// Adds a todo to, or marks one done in, a list of another instance's group
+/// (`/@name@host/todo`); a local group's todos have their own pages.
+pub async fn todo_elsewhere(
+    State(web): State<Web>,
+    visitor: Visitor,
+    Path(handle): Path<String>,
+    axum::Form(form): super::Fields,
+) -> Response {
+    if !super::remote_group::is_handle(&handle) {
+        return web.pages.error(&visitor, axum::http::StatusCode::NOT_FOUND);
+    }
+    super::remote_group::todo_form(&web, &visitor, &handle, &form).await
+}
+
 /// Leaves the group, or withdraws a request to join it.
 pub async fn leave_group(
     State(web): State<Web>,

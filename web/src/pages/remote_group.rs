@@ -4,8 +4,8 @@
 //! and a Join (with a message for its moderators) / Leave one (the `Join` likewise), or the
 //! answer to the group's invitation (Accept / Decline, also offered on "My groups"); for a
 //! member, its role there and what the group shows its members (discussions, resources, todo
-//! lists), asked of the group's instance with the member's signature, and a form writing in one
-//! of its discussions.
+//! lists), asked of the group's instance with the member's signature, the todos it relayed here,
+//! and forms writing in one of its discussions, working on its resources and on its todos.
 
 use crate::view::card;
 use crate::visitor::Visitor;
@@ -335,6 +335,34 @@ pub async fn resource_form(
         };
         let place = (resource.as_str(), Some(typed["folder"].as_str()));
         elsewhere::change_resource(&web.app, &acting, &group, place, changed).await
+    };
+    after_form(web, visitor, &group, done, typed).await
+}
+
+/// What the form says of the group's todos, as the visitor's profile, a member: adds a todo
+/// titled `title` to its `list`; or, naming a `todo` the group relayed here, marks it done
+/// (`done=1`) or not (`done=0`). Back to the group's page, or the page again saying what to
+/// fix, the title kept.
+pub async fn todo_form(
+    web: &Web,
+    visitor: &Visitor,
+    handle: &str,
+    form: &HashMap<String, String>,
+) -> axum::response::Response {
+    let (acting, group) = match acting_on(web, visitor, handle, form).await {
+        Ok(found) => found,
+        Err(response) => return response,
+    };
+    let todo = super::field(form, "todo");
+    let typed: HashMap<String, String> = ["list", "title"]
+        .iter()
+        .map(|name| (name.to_string(), super::field(form, name)))
+        .collect();
+    let done = if todo.is_empty() {
+        elsewhere::add_todo(&web.app, &acting, &group, &typed["list"], &typed["title"]).await
+    } else {
+        let done = super::field(form, "done") == "1";
+        elsewhere::mark_todo(&web.app, &acting, &group, &todo, done).await
     };
     after_form(web, visitor, &group, done, typed).await
 }
