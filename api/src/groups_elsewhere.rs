@@ -317,7 +317,7 @@ pub struct ForMembers {
     pub resources: Vec<Listed>,
     pub todos: Vec<Listed>,
     /// The todos the group relayed here, each naming its list (one of `todos`' ids).
-    pub todo_items: Vec<follows_model::TodoElsewhere>,
+    pub todo_items: Vec<TodoElsewhere>,
     /// The latest comments the group relayed here from its discussions, newest first.
     pub comments: Vec<RelayedComment>,
     /// Why a collection could not be read: the group refuses a profile it no longer counts
@@ -666,15 +666,7 @@ pub async fn mark_todo(
     let command = ProfileCommand::ChangeGroupTodo {
         group: group.id.clone(),
         inbox: delivery_inbox(group),
-        todo: TodoElsewhere {
-            todo: found.todo,
-            list: found.list,
-            creator: found.creator,
-            title: found.title,
-            done,
-            due_on: found.due_on,
-            assignee: found.assignee,
-        },
+        todo: TodoElsewhere { done, ..found },
     };
     follows::run(state, &acting.profile, command, &acting.metadata()).await
 }
@@ -834,25 +826,7 @@ pub async fn relayed_todo(
         return Ok(Relayed::NoMemberHere);
     }
     let kept = follows_model::todos_elsewhere(pool, group).await?;
-    let same = |k: &follows_model::TodoElsewhere| {
-        k.todo == todo.todo
-            && (
-                &k.list,
-                &k.creator,
-                &k.title,
-                k.done,
-                &k.due_on,
-                &k.assignee,
-            ) == (
-                &todo.list,
-                &todo.creator,
-                &todo.title,
-                todo.done,
-                &todo.due_on,
-                &todo.assignee,
-            )
-    };
-    if kept.iter().any(same) {
+    if kept.contains(&todo) {
         return Ok(Relayed::AlreadyHere);
     }
     for profile in &members {

@@ -10,7 +10,7 @@ use crate::projection::{Applying, Projection};
 use crate::tables::{flag, flag_of};
 use async_trait::async_trait;
 use convene_domain::group::MemberRole;
-use convene_domain::profile::{FollowingState, MembershipState};
+use convene_domain::profile::{FollowingState, MembershipState, TodoElsewhere};
 use convene_domain::{Profile, ProfileChange};
 use cqrs_es::Aggregate;
 use serde::Serialize;
@@ -417,21 +417,6 @@ pub async fn comments_elsewhere(
             })
         })
         .collect()
-}
-
-/// A todo of another instance's group, as the group relayed it here.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct TodoElsewhere {
-    pub todo: String,
-    /// Its list's id.
-    pub list: String,
-    /// Who created it, by actor id.
-    pub creator: String,
-    pub title: String,
-    pub done: bool,
-    pub due_on: Option<String>,
-    /// The member it is assigned to, by actor id.
-    pub assignee: Option<String>,
 }
 
 /// The todos group `group` (its actor URL) relayed here, in the order they first came.

@@ -1555,6 +1555,26 @@ impl WithMember {
         scene
     }
 
+    /// Ana's folder "Manuals" (`f1`) and link "Rota" (`l1`) at the top of the club's resources.
+    async fn manuals_and_rota(&self) {
+        for (resource, content) in [
+            ("f1", ResourceContent::folder("Manuals")),
+            (
+                "l1",
+                ResourceContent::link(ResourceKind::Link, "Rota", "https://pad.example/rota"),
+            ),
+        ] {
+            let add = GroupCommand::AddResource {
+                by: GroupActor::profile("ana"),
+                resource: resource.into(),
+                parent: None,
+                content,
+                object: None,
+            };
+            group_command(&self.local, "club", add).await;
+        }
+    }
+
     /// Posts `body` to our shared inbox, signed by Bob, or else by Alice.
     async fn send(&self, body: Value, by_bob: bool) -> (u16, String) {
         let (actor, key) = match by_bob {
@@ -1580,22 +1600,7 @@ async fn a_remote_member_changes_and_deletes_resources_of_ours() {
         let (local, club) = (&scene.local, &scene.club);
         let (alice, bob) = (&scene.alice, &scene.bob);
         let send = |body: Value, by_bob: bool| scene.send(body, by_bob);
-        for (resource, content) in [
-            ("f1", ResourceContent::folder("Manuals")),
-            (
-                "l1",
-                ResourceContent::link(ResourceKind::Link, "Rota", "https://pad.example/rota"),
-            ),
-        ] {
-            let add = GroupCommand::AddResource {
-                by: GroupActor::profile("ana"),
-                resource: resource.into(),
-                parent: None,
-                content,
-                object: None,
-            };
-            group_command(local, "club", add).await;
-        }
+        scene.manuals_and_rota().await;
         let top = format!("{club}/resources");
         let in_f1 = format!("{top}/f1");
         // As Mobilizon writes it: `actor` the member who added it.
@@ -1739,22 +1744,7 @@ async fn a_mobilizon_member_adds_into_and_moves_between_our_folders() {
         let (local, club) = (&scene.local, &scene.club);
         let (alice, bob) = (&scene.alice, &scene.bob);
         let send = |body: Value, by_bob: bool| scene.send(body, by_bob);
-        for (resource, content) in [
-            ("f1", ResourceContent::folder("Manuals")),
-            (
-                "l1",
-                ResourceContent::link(ResourceKind::Link, "Rota", "https://pad.example/rota"),
-            ),
-        ] {
-            let add = GroupCommand::AddResource {
-                by: GroupActor::profile("ana"),
-                resource: resource.into(),
-                parent: None,
-                content,
-                object: None,
-            };
-            group_command(local, "club", add).await;
-        }
+        scene.manuals_and_rota().await;
         let (top, members) = (format!("{club}/resources"), format!("{club}/members"));
         let in_f1 = format!("{top}/f1");
         let ours = format!("{top}/l1");

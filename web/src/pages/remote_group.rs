@@ -316,10 +316,7 @@ pub async fn resource_form(
         Ok(found) => found,
         Err(response) => return response,
     };
-    let typed: HashMap<String, String> = ["folder", "title", "url", "summary"]
-        .iter()
-        .map(|name| (name.to_string(), super::field(form, name)))
-        .collect();
+    let typed = typed_in(form, &["folder", "title", "url", "summary"]);
     let resource = super::field(form, "resource");
     let done = if resource.is_empty() {
         let mut link = ResourceContent::link(ResourceKind::Link, &typed["title"], &typed["url"]);
@@ -354,10 +351,7 @@ pub async fn todo_form(
         Err(response) => return response,
     };
     let todo = super::field(form, "todo");
-    let typed: HashMap<String, String> = ["list", "title"]
-        .iter()
-        .map(|name| (name.to_string(), super::field(form, name)))
-        .collect();
+    let typed = typed_in(form, &["list", "title"]);
     let done = if todo.is_empty() {
         elsewhere::add_todo(&web.app, &acting, &group, &typed["list"], &typed["title"]).await
     } else {
@@ -365,6 +359,14 @@ pub async fn todo_form(
         elsewhere::mark_todo(&web.app, &acting, &group, &todo, done).await
     };
     after_form(web, visitor, &group, done, typed).await
+}
+
+/// The form's fields `names`, as typed (kept when the form is refused).
+fn typed_in(form: &HashMap<String, String>, names: &[&str]) -> HashMap<String, String> {
+    names
+        .iter()
+        .map(|name| (name.to_string(), super::field(form, name)))
+        .collect()
 }
 
 /// Accepts (`answer=accept`) or declines the group's invitation as the profile the form names;
