@@ -117,6 +117,7 @@ pub fn documents() -> Vec<(&'static str, MethodRouter<Federation>)> {
             "/@{username}/todos/{list}/{todo}",
             get(groups::member_object),
         ),
+        ("/@{username}/c/{discussion}", get(groups::member_object)),
         (
             "/@{username}/c/{discussion}/{comment}",
             get(groups::member_object),

@@ -36,12 +36,24 @@ struct Remembered {
     updated: Option<OffsetDateTime>,
 }
 
+/// A discussion as its `Note` is served at its address.
+#[derive(Debug, Clone)]
+struct Started {
+    title: String,
+    author: String,
+    published: OffsetDateTime,
+    /// Its latest comment's text (Mobilizon's discussion carries it as `content`).
+    last: String,
+    deleted: Option<OffsetDateTime>,
+}
+
 /// The comments of one group's discussions, by comment id, as far as its log has gone; a
-/// deleted one stays, with when in `deleted`, for its `Tombstone`.
+/// deleted one stays, with when in `deleted`, for its `Tombstone`. And the discussions, by id.
 #[derive(Debug, Default)]
 pub(super) struct Comments {
     by_id: HashMap<String, Remembered>,
     deleted: HashMap<String, OffsetDateTime>,
+    discussions: HashMap<String, Started>,
 }
 
 impl Comments {
@@ -53,6 +65,25 @@ impl Comments {
         at: OffsetDateTime,
     ) {
         match change {
+            GroupChange::DiscussionStarted {
+                discussion,
+                title,
+                author,
+            } => {
+                let started = Started {
+                    title: title.clone(),
+                    author: group_actor_id(public_url, author),
+                    published: at,
+                    last: String::new(),
+                    deleted: None,
+                };
+                self.discussions.insert(discussion.clone(), started);
+            }
+            GroupChange::DiscussionRenamed { discussion, title } => {
+                if let Some(started) = self.discussions.get_mut(discussion) {
+                    started.title = title.clone();
+                }
+            }
             GroupChange::DiscussionCommented {
                 discussion,
                 comment,
@@ -61,6 +92,9 @@ impl Comments {
                 body,
                 note,
             } => {
+                if let Some(started) = self.discussions.get_mut(discussion) {
+                    started.last = body.clone();
+                }
                 let remembered = Remembered {
                     note: note
                         .clone()
@@ -86,6 +120,9 @@ impl Comments {
                 self.deleted.insert(comment.clone(), at);
             }
             GroupChange::DiscussionDeleted { discussion } => {
+                if let Some(started) = self.discussions.get_mut(discussion) {
+                    started.deleted = Some(at);
+                }
                 let gone = self
                     .by_id
                     .iter()
@@ -99,14 +136,18 @@ impl Comments {
         }
     }
 
-    /// What the group at `group` (`@handle`) shows at the address of a comment written here,
-    /// `c/{discussion}/{comment}` (`path`'s segments): its `Note`, its tombstone once deleted,
-    /// or nothing (no such comment here, or one written on a member's instance).
+    /// What the group at `group` (`@handle`) shows at the address of one of its discussions,
+    /// `c/{discussion}`, or of a comment written here, `c/{discussion}/{comment}` (`path`'s
+    /// segments): its `Note`, its tombstone once deleted, or nothing (no such discussion or
+    /// comment here, or a comment written on a member's instance).
     pub(super) fn at_address(
         &self,
         (public_url, handle): (&str, &str),
         path: &[&str],
     ) -> Option<GroupDocument> {
+        if let ["c", discussion] = path {
+            return self.discussion_at((public_url, handle), discussion);
+        }
         let ["c", discussion, id] = path else {
             return None;
         };
@@ -119,6 +160,35 @@ impl Comments {
             Some(at) => GroupDocument::Gone(gone(&comment.note, *at, &group)),
             None => GroupDocument::Object(note(&group, comment, &format!("{group}/members"))),
         })
+    }
+
+    /// Discussion `discussion` as Mobilizon serves one (its `converter/discussion.ex`): a `Note`
+    /// named by its title, its own address as `context`, its latest comment's text as
+    /// `content`, `actor` who started it, `attributedTo` the group; its tombstone once deleted.
+    fn discussion_at(
+        &self,
+        (public_url, handle): (&str, &str),
+        discussion: &str,
+    ) -> Option<GroupDocument> {
+        let started = self.discussions.get(discussion)?;
+        let group = group_id(public_url, handle);
+        let url = format!("{group}/c/{discussion}");
+        if let Some(at) = started.deleted {
+            return Some(GroupDocument::Gone(gone(&url, at, &group)));
+        }
+        Some(GroupDocument::Object(json!({
+            "id": url,
+            "type": "Note",
+            "name": started.title,
+            "context": url,
+            "content": started.last,
+            "mediaType": "text/html",
+            "actor": started.author,
+            "attributedTo": group,
+            "published": timestamp(started.published),
+            "to": [format!("{group}/members")],
+            "cc": [],
+        })))
     }
 }
 

@@ -2142,6 +2142,17 @@ async fn our_groups_objects_are_served_one_by_one_to_members_signed_fetches() {
         assert_eq!(note["content"], "<p>Who brings chairs?</p>");
         assert_eq!(note["context"], format!("{club}/c/d1"));
         assert_eq!(note["to"], json!([format!("{club}/members")]));
+        // The discussion itself, as Mobilizon serves one: a Note named by its title, its own
+        // address as context, its latest comment's text, who started it.
+        let (status, discussion, text) = fetch("/@club/c/d1").await;
+        assert_eq!(status, 200, "{}: {text}", local.label);
+        assert_eq!(discussion["type"], "Note");
+        assert_eq!(discussion["id"], format!("{club}/c/d1"));
+        assert_eq!(discussion["name"], "Fair");
+        assert_eq!(discussion["context"], format!("{club}/c/d1"));
+        assert_eq!(discussion["content"], "<p>Who brings chairs?</p>");
+        assert_eq!(discussion["actor"], format!("{}/@ana", local.base));
+        assert_eq!(discussion["attributedTo"], club.as_str());
 
         // Nothing of ours: a todo under another list, an unknown id, and Alice's link (whose
         // id is on her instance).
@@ -2156,13 +2167,14 @@ async fn our_groups_objects_are_served_one_by_one_to_members_signed_fetches() {
         for path in [
             "/@club/todos/l2/t1".to_string(),
             "/@club/resources/nope".to_string(),
+            "/@club/c/nope".to_string(),
             format!("/@club/resources/{alices}"),
         ] {
             let (status, _, text) = fetch(&path).await;
             assert_eq!(status, 404, "{}: {path}: {text}", local.label);
         }
         // Unsigned: 401; Bob, no member: 403.
-        for path in ["/@club/resources/f1", "/events/e1"] {
+        for path in ["/@club/resources/f1", "/events/e1", "/@club/c/d1"] {
             let (status, _) = signed_get(local, path, None).await;
             assert_eq!(status, 401, "{}: {path}", local.label);
             let (status, _) = signed_get(local, path, Some((&bob_key, BOB_KEY))).await;
@@ -2184,10 +2196,22 @@ async fn our_groups_objects_are_served_one_by_one_to_members_signed_fetches() {
             comment: "c1".into(),
         };
         group_command(local, "club", delete).await;
+        let (status, discussion, text) = fetch("/@club/c/d1").await;
+        assert_eq!(status, 200, "{}: {text}", local.label);
+        assert_eq!(
+            discussion["name"], "Fair",
+            "a deleted comment leaves its discussion"
+        );
+        let delete = GroupCommand::DeleteDiscussion {
+            by: ana(),
+            discussion: "d1".into(),
+        };
+        group_command(local, "club", delete).await;
         for (path, former) in [
             ("/@club/resources/f1", "ResourceCollection"),
             ("/@club/resources/r1", "Document"),
             ("/@club/c/d1/c1", "Note"),
+            ("/@club/c/d1", "Note"),
         ] {
             let (status, gone, text) = fetch(path).await;
             assert_eq!(status, 410, "{}: {path}: {text}", local.label);
