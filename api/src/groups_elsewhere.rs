@@ -77,11 +77,13 @@ pub(crate) fn resolver<'a>(
     })
 }
 
-/// `actor` as shown here: without its avatar when administrators rejected its instance's media.
+/// `actor` as shown here: without its avatar and banner when administrators rejected its
+/// instance's media.
 async fn shown(state: &AppState, mut actor: FoundActor) -> Result<FoundActor> {
     if let Some(host) = domains::host_of_url(&actor.id) {
         if domains::rejects_media(state.db.pool(), &host).await? {
             actor.icon = None;
+            actor.banner = None;
         }
     }
     Ok(actor)

@@ -121,6 +121,8 @@ pub struct FoundActor {
     pub shared_inbox: Option<String>,
     /// The URL of its avatar, when it gives one.
     pub icon: Option<String>,
+    /// The URL of its banner (`image`), when it gives one.
+    pub banner: Option<String>,
     /// How many members a group says it has.
     pub member_count: Option<u64>,
     /// A group's collections for its members, as its document names them on its own origin.

@@ -185,7 +185,8 @@ fn found_actor(actor: &RemoteActor, document: &Value) -> FoundActor {
         url: actor.url.as_ref().map(|u| u.to_string()),
         inbox: actor.inbox.to_string(),
         shared_inbox: actor.shared_inbox.as_ref().map(|u| u.to_string()),
-        icon: icon_of(document),
+        icon: picture_of(document, "icon"),
+        banner: picture_of(document, "image"),
         member_count: document.get("memberCount").and_then(Value::as_u64),
         members_only: members_only(actor.id.as_str(), document),
     }
@@ -264,8 +265,10 @@ impl Resolver {
 }
 
 /// The URL of an actor's `icon`: an `Image` (or the first of several) or a bare URL.
-fn icon_of(document: &Value) -> Option<String> {
-    let icon = match document.get("icon")? {
+/// The address of the picture `document` gives as `key` (`icon`, the avatar; `image`, the
+/// banner): an `Image`, a list of them, or a URL; http(s) only.
+fn picture_of(document: &Value, key: &str) -> Option<String> {
+    let icon = match document.get(key)? {
         Value::Array(icons) => icons.first()?,
         icon => icon,
     };
@@ -358,11 +361,12 @@ pub fn is_own_instance(public_url: &str, given: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::{icon_of, is_own_instance};
+    use super::{is_own_instance, picture_of};
     use serde_json::json;
 
     #[test]
     fn an_icon_is_an_image_a_list_of_them_or_a_url() {
+        let icon_of = |document: &serde_json::Value| picture_of(document, "icon");
         let image = json!({"icon": {"type": "Image", "url": "https://a.example/i.png"}});
         assert_eq!(icon_of(&image).as_deref(), Some("https://a.example/i.png"));
         let list = json!({"icon": [{"type": "Image", "url": "https://a.example/1.png"}, "https://a.example/2.png"]});
@@ -375,6 +379,12 @@ mod tests {
         );
         assert_eq!(icon_of(&json!({"icon": "javascript:alert(1)"})), None);
         assert_eq!(icon_of(&json!({})), None);
+        let banner = json!({"image": {"type": "Image", "url": "https://a.example/b.png"}});
+        assert_eq!(
+            picture_of(&banner, "image").as_deref(),
+            Some("https://a.example/b.png")
+        );
+        assert_eq!(icon_of(&banner), None);
     }
 
     #[test]

@@ -91,6 +91,7 @@ pub(crate) fn club(remote: &Remote) -> String {
             "name": "Climbing club",
             "summary": "<p>We <b>climb</b><script>alert(1)</script></p>",
             "icon": {"type": "Image", "url": remote.url("media/club.png")},
+            "image": {"type": "Image", "url": remote.url("media/club-banner.png")},
             "memberCount": 7,
             "inbox": format!("{id}/inbox"),
             "endpoints": {"sharedInbox": remote.url("inbox")},
@@ -294,13 +295,19 @@ async fn another_instances_group_has_a_page_here_that_a_handle_searched_leads_to
         assert!(!body.contains("<script>alert"), "{body}");
         assert!(body.contains("Members: 7"), "{body}");
         assert!(body.contains(&remote.url("media/club.png")), "{body}");
-        // Its instance's media rejected here: the page goes on without its avatar.
+        let banner = format!(
+            "<img class=\"picture banner\" src=\"{}\"",
+            remote.url("media/club-banner.png")
+        );
+        assert!(body.contains(&banner), "{body}");
+        // Its instance's media rejected here: the page goes on without its avatar and banner.
         decide_on_domain(&local, host(&remote), DomainAction::RejectMedia).await;
         let (_, _, without) = page(&local, &format!("/@{handle}"), "en").await;
         assert!(
             !without.contains(&remote.url("media/club.png")),
             "{without}"
         );
+        assert!(!without.contains("club-banner.png"), "{without}");
         assert!(without.contains("Climbing club"), "{without}");
         decide_on_domain(&local, host(&remote), DomainAction::AcceptMedia).await;
         assert!(

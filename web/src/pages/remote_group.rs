@@ -143,6 +143,7 @@ async fn shown(
     );
     context.insert("summary", &group.summary.as_deref().map(sanitise_html));
     context.insert("icon", &group.icon);
+    context.insert("banner", &group.banner);
     context.insert(
         "members",
         &group
