@@ -761,7 +761,9 @@ pub enum Relayed {
 /// The group of `from` relays `comment`, written in one of its discussions (its `Announce` of
 /// the `Note`): kept for each of its members here, once the group is seen to count the
 /// comment's author among its members (its `members` collection, fetched with a member's
-/// signature; not listed: 403). Relayed again with another text (edited), the text kept is
+/// signature; not listed: 403) — asked once per author: an author whose comments the group
+/// relayed here before is its member as far as this instance can tell (the group's own
+/// collection is all it would have to go on). Relayed again with another text (edited), the text kept is
 /// replaced. A comment breaking the comment rules is refused as each member would refuse it
 /// (422).
 pub async fn relayed_comment(
@@ -779,28 +781,8 @@ pub async fn relayed_comment(
     if kept.as_deref() == Some(comment.body.as_str()) {
         return Ok(Relayed::AlreadyHere);
     }
-    let resolver = state
-        .actor_resolver
-        .as_deref()
-        .ok_or_else(|| Error::Unavailable("this instance does not federate".into()))?;
-    let found = resolver
-        .find_actor(group)
-        .await
-        .map_err(Error::Unavailable)?;
-    let listed = found
-        .members_only
-        .members
-        .as_deref()
-        .ok_or_else(|| Error::Forbidden(format!("{group} names no members collection")))?;
-    let members_there = resolver
-        .fetch_as(listed, first)
-        .await
-        .map_err(Error::Unavailable)?;
-    if !lists_member(&members_there, &comment.author) {
-        return Err(Error::Forbidden(format!(
-            "{group} does not list {} among its members",
-            comment.author
-        )));
+    if !follows_model::relayed_from(pool, group, &comment.author).await? {
+        lists_author(state, group, first, &comment.author).await?;
     }
     for profile in &members {
         let keep = ProfileCommand::ReceiveGroupComment {
@@ -839,6 +821,34 @@ pub async fn relayed_todo(
         follows::run(state, profile, keep, &from.metadata()).await?;
     }
     Ok(Relayed::Kept(members.len()))
+}
+
+/// Whether `group`'s `members` collection, fetched with `profile`'s signature, lists `author`
+/// as a member: 403 otherwise.
+async fn lists_author(state: &AppState, group: &str, profile: &str, author: &str) -> Result<()> {
+    let resolver = state
+        .actor_resolver
+        .as_deref()
+        .ok_or_else(|| Error::Unavailable("this instance does not federate".into()))?;
+    let found = resolver
+        .find_actor(group)
+        .await
+        .map_err(Error::Unavailable)?;
+    let listed = found
+        .members_only
+        .members
+        .as_deref()
+        .ok_or_else(|| Error::Forbidden(format!("{group} names no members collection")))?;
+    let members_there = resolver
+        .fetch_as(listed, profile)
+        .await
+        .map_err(Error::Unavailable)?;
+    if !lists_member(&members_there, author) {
+        return Err(Error::Forbidden(format!(
+            "{group} does not list {author} among its members"
+        )));
+    }
+    Ok(())
 }
 
 /// The group of `from` deleted `id` (its `Delete`): a comment it relayed here, or one of its

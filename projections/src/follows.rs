@@ -375,6 +375,18 @@ pub async fn comment_elsewhere_body(pool: &AnyPool, note: &str) -> Result<Option
     Ok(body)
 }
 
+/// Whether group `group` relayed here a comment by `author` before.
+pub async fn relayed_from(pool: &AnyPool, group: &str, author: &str) -> Result<bool, Error> {
+    let found = sqlx::query(
+        "SELECT 1 FROM group_comments_elsewhere WHERE \"group\" = $1 AND author = $2 LIMIT 1",
+    )
+    .bind(group)
+    .bind(author)
+    .fetch_optional(pool)
+    .await?;
+    Ok(found.is_some())
+}
+
 /// Whether group `group` relayed here a comment whose note, or discussion, is `id`.
 pub async fn relayed_under(pool: &AnyPool, group: &str, id: &str) -> Result<bool, Error> {
     let found = sqlx::query(

@@ -1027,7 +1027,16 @@ async fn a_group_elsewhere_relays_its_discussions_to_our_member() {
             received[0].metadata
         );
 
-        // Edited on the group's side, relayed again: the text kept is replaced, in its place.
+        // Edited on the group's side, relayed again: the text kept is replaced, in its place;
+        // the group is not asked again whether its author is a member.
+        let members_asked = || {
+            remote
+                .asked()
+                .into_iter()
+                .filter(|(path, _)| path == "/@club/members")
+                .count()
+        };
+        let asked_before = members_asked();
         let mut edited = relay(&club, 4, &tom);
         edited["object"] = relayed["object"].clone();
         edited["object"]["content"] = json!("<p>A drill and a saw</p>");
@@ -1042,6 +1051,7 @@ async fn a_group_elsewhere_relays_its_discussions_to_our_member() {
             tokio::time::sleep(std::time::Duration::from_millis(25)).await;
         }
         assert_eq!(bodies, ["<p>A drill and a saw</p>"], "{}", local.label);
+        assert_eq!(members_asked(), asked_before, "{}", local.label);
 
         // Deleted: by another group, nothing happens; by the group, forgotten.
         let note = third.url("notes/3");
