@@ -763,9 +763,9 @@ pub enum Relayed {
 /// comment's author among its members (its `members` collection, fetched with a member's
 /// signature; not listed: 403) — asked once per author: an author whose comments the group
 /// relayed here before is its member as far as this instance can tell (the group's own
-/// collection is all it would have to go on). Relayed again with another text (edited), the text kept is
-/// replaced. A comment breaking the comment rules is refused as each member would refuse it
-/// (422).
+/// collection is all it would have to go on). Relayed again with another text (edited), the
+/// text kept is replaced. A comment breaking the comment rules is refused as each member would
+/// refuse it (422).
 pub async fn relayed_comment(
     state: &AppState,
     from: &FromRemote,

@@ -264,7 +264,6 @@ impl Resolver {
     }
 }
 
-/// The URL of an actor's `icon`: an `Image` (or the first of several) or a bare URL.
 /// The address of the picture `document` gives as `key` (`icon`, the avatar; `image`, the
 /// banner): an `Image`, a list of them, or a URL; http(s) only.
 fn picture_of(document: &Value, key: &str) -> Option<String> {

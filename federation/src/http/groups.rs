@@ -214,10 +214,10 @@ pub async fn members_only(
 
 /// `GET /@{handle}/resources/{id}`, `…/todos/{list}`, `…/todos/{list}/{todo}`,
 /// `…/c/{discussion}` and `…/c/{discussion}/{comment}`: one of the group's own resources, todo
-/// lists, todos, discussions or discussion comments, as it relays them to its members, and to its current members' signed
-/// fetches only, as the collection holding it (401 unsigned, 403 for anyone else). Deleted: its
-/// `Tombstone`, 410. Nothing of the group's own there (what a member made on their instance
-/// has its id there): 404.
+/// lists, todos, discussions or discussion comments, as it relays them to its members, and to
+/// its current members' signed fetches only, as the collection holding it (401 unsigned, 403
+/// for anyone else). Deleted: its `Tombstone`, 410. Nothing of the group's own there (what a
+/// member made on their instance has its id there): 404.
 pub async fn member_object(
     State(federation): State<Federation>,
     Path(params): Path<Vec<(String, String)>>,

@@ -5,7 +5,8 @@
 //! the group's rules (members only, into a folder that exists), the resource's id derived from
 //! the object's. Its `Update` of one of the group's resources (renamed, another address, moved
 //! to the folder its `context` names), its `Move` of one (to the folder its `context`, else the
-//! `Move`'s `target`, names) and its `Delete` of one, likewise. The group then relays each change to its other members' instances.
+//! `Move`'s `target`, names) and its `Delete` of one, likewise. The group then relays each
+//! change to its other members' instances.
 
 use super::dispatch::refusal;
 use super::{Inbox, Refusal};
