@@ -420,6 +420,25 @@ async fn an_event_for_a_group_elsewhere_goes_to_the_group_from_its_organiser() {
     }
 }
 
+/// Ana made here, then a member of the group elsewhere `group` (its `Join` to `inbox`, accepted).
+fn ana_member_of(group: &str, inbox: &str) -> [ProfileCommand; 3] {
+    [
+        ProfileCommand::Create {
+            username: "ana".into(),
+            display_name: None,
+            account: None,
+        },
+        ProfileCommand::JoinGroup {
+            group: group.into(),
+            inbox: inbox.into(),
+            message: None,
+        },
+        ProfileCommand::AcceptJoin {
+            group: group.into(),
+        },
+    ]
+}
+
 /// A member adds a link to a group elsewhere as Mobilizon's members do: a `Create` of a
 /// `Document` in the folder's `context`, naming the folder as its `target`, to the group's
 /// inbox alone; so do the changes and deletions the member asks of the group's resources.
@@ -430,20 +449,7 @@ async fn a_members_link_goes_to_the_group_elsewhere_naming_where_it_goes() {
         let group = "https://mobilizon.example/@climate";
         let inbox = "https://mobilizon.example/inbox";
         let folder = format!("{group}/resources/manuals");
-        for command in [
-            ProfileCommand::Create {
-                username: "ana".into(),
-                display_name: None,
-                account: None,
-            },
-            ProfileCommand::JoinGroup {
-                group: group.into(),
-                inbox: inbox.into(),
-                message: None,
-            },
-            ProfileCommand::AcceptJoin {
-                group: group.into(),
-            },
+        for command in ana_member_of(group, inbox).into_iter().chain([
             ProfileCommand::AddGroupResource {
                 group: group.into(),
                 inbox: inbox.into(),
@@ -470,7 +476,7 @@ async fn a_members_link_goes_to_the_group_elsewhere_naming_where_it_goes() {
                 inbox: inbox.into(),
                 resource: format!("{group}/resources/old"),
             },
-        ] {
+        ]) {
             log.profile("ana", command).await;
         }
         let out = log.derived(100).await;
@@ -526,20 +532,7 @@ async fn a_members_todos_go_to_the_group_elsewhere() {
         let list = format!("{group}/todo-lists/banners");
         let todo = format!("{group}/todos/paint");
         let creator = "https://mobilizon.example/@tom";
-        for command in [
-            ProfileCommand::Create {
-                username: "ana".into(),
-                display_name: None,
-                account: None,
-            },
-            ProfileCommand::JoinGroup {
-                group: group.into(),
-                inbox: inbox.into(),
-                message: None,
-            },
-            ProfileCommand::AcceptJoin {
-                group: group.into(),
-            },
+        for command in ana_member_of(group, inbox).into_iter().chain([
             ProfileCommand::AddGroupTodo {
                 group: group.into(),
                 inbox: inbox.into(),
@@ -559,7 +552,7 @@ async fn a_members_todos_go_to_the_group_elsewhere() {
                     assignee: Some(creator.into()),
                 },
             },
-        ] {
+        ]) {
             log.profile("ana", command).await;
         }
         let out = log.derived(100).await;

@@ -455,6 +455,26 @@ async fn membership_activities_are_refused_by_the_groups_rules_and_nothing_is_ap
     }
 }
 
+/// `@ana` here a member of the group elsewhere `group` (its `Join` sent to `inbox`, accepted).
+async fn ana_member_of(local: &Local, group: &str, inbox: String) {
+    let metadata = convene_domain::Metadata::now(Actor::System, Source::Cli, "seed");
+    for command in [
+        convene_domain::ProfileCommand::JoinGroup {
+            group: group.to_string(),
+            inbox: inbox.clone(),
+            message: None,
+        },
+        convene_domain::ProfileCommand::AcceptJoin {
+            group: group.to_string(),
+        },
+    ] {
+        convene_projections::Commands::<convene_domain::Profile>::new(&local.db, ())
+            .execute_retrying("ana", command, &metadata)
+            .await
+            .expect("a member");
+    }
+}
+
 /// Where `@profile` stands in the group elsewhere `group`, once the read model shows what
 /// `wanted` waits for.
 async fn membership_when(
@@ -917,22 +937,7 @@ async fn a_group_elsewhere_relays_its_discussions_to_our_member() {
                    "orderedItems": [member(&ana, "member"), member(&tom, "moderator"),
                                     member(&wanda, "invited")]}),
         );
-        let metadata = convene_domain::Metadata::now(Actor::System, Source::Cli, "seed");
-        for command in [
-            convene_domain::ProfileCommand::JoinGroup {
-                group: club.clone(),
-                inbox: remote.url("inbox"),
-                message: None,
-            },
-            convene_domain::ProfileCommand::AcceptJoin {
-                group: club.clone(),
-            },
-        ] {
-            convene_projections::Commands::<convene_domain::Profile>::new(&local.db, ())
-                .execute_retrying("ana", command, &metadata)
-                .await
-                .expect("a member");
-        }
+        ana_member_of(&local, &club, remote.url("inbox")).await;
         let discussion = format!("{club}/c/tools");
         let relay = |group: &str, n: u32, author: &str| {
             let note = json!({
@@ -1119,22 +1124,7 @@ async fn a_group_elsewhere_relays_its_todos_to_our_member() {
         let other = remote.actor("Group", "@other", "other", BOB_PUB);
         let tom = third.person("tom", BOB_PUB);
         crate::local_profile(&local, "ana").await;
-        let metadata = convene_domain::Metadata::now(Actor::System, Source::Cli, "seed");
-        for command in [
-            convene_domain::ProfileCommand::JoinGroup {
-                group: club.clone(),
-                inbox: remote.url("inbox"),
-                message: None,
-            },
-            convene_domain::ProfileCommand::AcceptJoin {
-                group: club.clone(),
-            },
-        ] {
-            convene_projections::Commands::<convene_domain::Profile>::new(&local.db, ())
-                .execute_retrying("ana", command, &metadata)
-                .await
-                .expect("a member");
-        }
+        ana_member_of(&local, &club, remote.url("inbox")).await;
         let (l1, l2) = (format!("{club}/todos/l1"), format!("{club}/todos/l2"));
         let todo = |id: &str, by: &str, list: &str, title: &str, done: bool| {
             json!({"id": id, "type": "Todo", "name": title, "status": done, "todoList": list,
