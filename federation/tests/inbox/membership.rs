@@ -1300,6 +1300,8 @@ async fn a_remote_moderator_organises_an_event_for_our_group() {
             },
         )
         .await;
+        // The group's rule reads its members as the read model has them.
+        wait_for_role(&local, "club", &alice, Some(MemberRole::Moderator)).await;
         for n in [1, 2] {
             let object = format!("{}/events/{n}", third.base);
             assert!(shown(&local, &object).await.is_none(), "{}", local.label);
